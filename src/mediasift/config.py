@@ -1,0 +1,94 @@
+"""One ``Settings`` object: environment variables prefixed ``MEDIASIFT_`` (and a ``.env`` file).
+
+With nothing set, everything lives under ``MEDIASIFT_HOME`` (default ``./.mediasift``): the SQLite
+catalog, the local object store and the embedded index. Every backend is picked here by name and
+built in one place, ``factory.py``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIASIFT_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".mediasift"), description="Data directory for the embedded defaults.")
+
+    # -- backends -----------------------------------------------------------------------------
+    catalog_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite under home.")
+    store: Literal["local", "s3"] = "local"
+    queue: Literal["db", "sqs"] = "db"
+    index: Literal["edge", "pgvector", "qdrant"] = "edge"
+    cache: Literal["memory", "redis"] = "memory"
+
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_sse: str | None = Field("AES256", description="Server-side encryption header; empty disables.")
+    sqs_queue_url: str | None = None
+    sqs_wait_s: int = 10
+    s3_event_key_pattern: str = Field(
+        "clients/{tenant}/products/{sku}/media/{media_type}/{filename}",
+        description="How an S3 object key maps to tenant and metadata for bucket events.",
+    )
+    pgvector_url: str | None = Field(None, description="PostgreSQL URL for the pgvector index.")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL, or 'local:PATH' / ':memory:'.")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # -- API ----------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_tenant: str = "default"
+    allow_open_remote: bool = Field(False, description="Allow binding non-loopback without API keys.")
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # -- workers and jobs ---------------------------------------------------------------------
+    workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
+    model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
+    max_attempts: int = 3
+    visibility_timeout_s: float = 120.0
+    heartbeat_s: float = 20.0
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 300.0
+    poll_interval_s: float = 0.5
+
+    # -- limits -------------------------------------------------------------------------------
+    max_upload_bytes: int = 2 * 1024**3
+    max_duration_s: float = 4 * 3600.0
+    max_pixels: int = 80_000_000
+    max_video_pixels: int = 3840 * 2160
+    max_pages: int = 2000
+    max_text_chars: int = 20_000_000
+
+    # -- extraction and models ----------------------------------------------------------------
+    chunk_chars: int = Field(800, description="Target characters per document text segment.")
+    chunk_overlap_chars: int = 120
+    text_embedder: Literal["e5-small"] = "e5-small"
+    embed_batch: int = 32
+    asr_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
+    asr_language: str | None = Field(None, description="Force one language (e.g. 'en'); default: detect.")
+    ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
+    ocr_languages: list[str] = Field(default_factory=lambda: ["en", "es"])
+    keyframe_min_interval_s: float = 2.0
+    keyframe_max_interval_s: float = 10.0
+    keep_gps: bool = False
+
+    @cached_property
+    def resolved_catalog_url(self) -> str:
+        if self.catalog_url:
+            return self.catalog_url
+        return f"sqlite:///{(self.home / 'catalog.db').resolve()}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.home / "objects"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"

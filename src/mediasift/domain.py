@@ -1,0 +1,136 @@
+"""Plain types shared by every layer. No I/O here.
+
+Units: times are seconds (float), sizes bytes, image sizes pixels, pages and slides 1-based.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class MediaKind(StrEnum):
+    VIDEO = "video"
+    AUDIO = "audio"
+    IMAGE = "image"
+    DOCUMENT = "document"
+    TEXT = "text"
+
+
+class MediaStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class JobType(StrEnum):
+    INGEST = "ingest"
+    REPROCESS = "reprocess"
+    DELETE = "delete"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # an attempt failed; it will run again after its backoff
+    DEAD = "dead"  # out of attempts: the dead-letter state
+    CANCELLED = "cancelled"
+
+
+class Modality(StrEnum):
+    SPEECH = "speech"  # what is heard
+    OCR = "ocr"  # what is written in an image, frame, slide picture or scanned page
+    TEXT = "text"  # a document's own text layer
+    FRAME = "frame"  # a video keyframe (image vector, no text of its own)
+    IMAGE = "image"  # a still image (image vector)
+    TAG = "tag"  # labels of what an image shows
+    NOTE = "note"  # speaker notes of a slide
+
+
+# Embedding spaces an index keeps; each point may carry any subset.
+TEXT_SPACE = "text"
+IMAGE_SPACE = "image"
+
+_SEGMENT_NS = uuid.UUID("6f1c0a52-7d0e-4a55-9b1e-2f6a1f2a9c11")
+
+
+def segment_id(media_id: str, stage: str, index: int) -> str:
+    """Deterministic id of a segment: re-running a stage replaces, never duplicates."""
+    return str(uuid.uuid5(_SEGMENT_NS, f"{media_id}:{stage}:{index}"))
+
+
+@dataclass(slots=True)
+class Segment:
+    """The unit of search and citation, as extraction produces it."""
+
+    id: str
+    media_id: str
+    tenant_id: str
+    modality: Modality
+    text: str
+    start_s: float | None = None
+    end_s: float | None = None
+    page: int | None = None
+    frame_key: str | None = None
+    language: str | None = None
+    confidence: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Filters:
+    """Optional narrowing of a search; the tenant is never optional and is passed separately."""
+
+    kinds: list[str] | None = None
+    collections: list[str] | None = None
+    modalities: list[str] | None = None
+    media_ids: list[str] | None = None
+    languages: list[str] | None = None
+    metadata: dict[str, str] | None = None  # exact match on media metadata keys (e.g. sku)
+
+
+@dataclass(slots=True)
+class IndexPoint:
+    """What an index stores for one segment: vectors per space plus the payload filters use."""
+
+    id: str  # the segment id
+    tenant_id: str
+    media_id: str
+    kind: str
+    collection: str
+    modality: str
+    text: str
+    language: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    vectors: dict[str, list[float]] = field(default_factory=dict)  # space -> dense vector
+
+
+@dataclass(slots=True)
+class IndexHit:
+    id: str  # segment id
+    media_id: str
+    score: float
+
+
+@dataclass(slots=True)
+class Hit:
+    """A search result with its provenance, as the API and CLI return it."""
+
+    segment_id: str
+    media_id: str
+    filename: str
+    kind: str
+    modality: str
+    text: str
+    start_s: float | None
+    end_s: float | None
+    page: int | None
+    score: float
+    collection: str = "default"
+    language: str | None = None
+    frame_key: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,90 @@
+"""mediasift's errors: values with a stable ``code``, a human message and one HTTP status.
+
+The tree (the API maps each class to its status in one place, ``api/errors.py``)::
+
+    MediasiftError                      500 internal
+    ├── MediaRejected                   422 media_rejected     the bytes cannot become segments
+    │   ├── UnsupportedMedia            415 unsupported_media  no extractor for this content
+    │   ├── CorruptMedia                422 corrupt_media      recognised kind, undecodable bytes
+    │   └── LimitExceeded               413 limit_exceeded     bytes / pixels / seconds / pages over a limit
+    ├── NotFound                        404 not_found
+    ├── Conflict                        409 conflict
+    ├── InvalidRequest                  400 invalid_request
+    ├── Unauthorized                    401 unauthorized
+    ├── Forbidden                       403 forbidden
+    ├── RateLimited                     429 rate_limited
+    └── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
+
+``MediaRejected`` errors are *permanent for those bytes*: a job that raises one fails its own
+attempt and, after ``max_attempts``, goes to the dead-letter state. Other errors are treated as
+transient by the worker.
+"""
+
+from __future__ import annotations
+
+
+class MediasiftError(Exception):
+    code = "internal"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class MediaRejected(MediasiftError):
+    code = "media_rejected"
+    status = 422
+
+
+class UnsupportedMedia(MediaRejected):
+    code = "unsupported_media"
+    status = 415
+
+
+class CorruptMedia(MediaRejected):
+    code = "corrupt_media"
+    status = 422
+
+
+class LimitExceeded(MediaRejected):
+    code = "limit_exceeded"
+    status = 413
+
+
+class NotFound(MediasiftError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(MediasiftError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidRequest(MediasiftError):
+    code = "invalid_request"
+    status = 400
+
+
+class Unauthorized(MediasiftError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(MediasiftError):
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(MediasiftError):
+    code = "rate_limited"
+    status = 429
+
+
+class BackendUnavailable(MediasiftError):
+    code = "backend_unavailable"
+    status = 503

@@ -1,0 +1,66 @@
+"""The contract between the pipeline and each extractor.
+
+An extractor is a function ``(ExtractContext) -> Extraction``: it reads the media's local file,
+writes artifacts through the context, reports progress, and returns segments. It raises
+``UnsupportedMedia`` / ``CorruptMedia`` / ``LimitExceeded`` for bad input. It never embeds text
+(the pipeline does that, batched, for every text-bearing segment) but may return image vectors,
+since only it holds the decoded pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mediasift.domain import Modality, Segment, segment_id
+from mediasift.store.base import processed_key
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
+    from mediasift.models import ModelRegistry
+    from mediasift.store.base import ObjectStore
+
+
+@dataclass
+class Extraction:
+    segments: list[Segment] = field(default_factory=list)
+    image_vectors: dict[str, list[float]] = field(default_factory=dict)  # segment id -> vector
+    # Media columns to update: duration_s, width, height, pages, language; and "metadata" (dict)
+    # merged into the media's metadata JSON.
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExtractContext:
+    media_id: str
+    tenant_id: str
+    kind: str
+    mime: str
+    path: Path
+    filename: str
+    settings: Settings
+    models: ModelRegistry
+    store: ObjectStore
+    progress: Callable[[str, float], None] = lambda stage, fraction: None
+    _counters: dict[str, int] = field(default_factory=dict)
+
+    def artifact(self, name: str, data: bytes, content_type: str | None = None) -> str:
+        """Store an artifact under processed/{tenant}/{media}/{name}; returns its key."""
+        key = processed_key(self.tenant_id, self.media_id, name)
+        self.store.put_bytes(key, data, content_type)
+        return key
+
+    def segment(self, stage: str, modality: Modality, text: str, **fields: Any) -> Segment:
+        """A new segment with a deterministic id: (media, stage, running index within the stage)."""
+        index = self._counters.get(stage, 0)
+        self._counters[stage] = index + 1
+        return Segment(
+            id=segment_id(self.media_id, stage, index),
+            media_id=self.media_id,
+            tenant_id=self.tenant_id,
+            modality=modality,
+            text=text,
+            **fields,
+        )

@@ -1,0 +1,38 @@
+"""The ``Index`` interface: a projection of the catalog's segments for vector and keyword search.
+
+Every method takes the tenant and every query filters by it *inside the engine*. Implementations:
+``edge.py`` (Qdrant Edge, embedded default), ``pgvector.py``, ``qdrant.py``; ``factory.py`` picks one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from mediasift.domain import Filters, IndexHit, IndexPoint
+
+
+class Index(Protocol):
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        """Insert or replace points by id (idempotent)."""
+
+    def delete_media(self, tenant_id: str, media_id: str) -> None:
+        """Remove every point of one media."""
+
+    def search_vector(
+        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        """Nearest points in one embedding space (cosine), best first."""
+
+    def search_keyword(
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        """BM25-style keyword search over point text (English and Spanish stemming), best first."""
+
+    def optimize(self) -> None:
+        """Build/refresh ANN structures after bulk upserts (a no-op where the engine does it itself)."""
+
+    def count(self, tenant_id: str | None = None) -> int:
+        """Number of points, for one tenant or all."""
+
+    def close(self) -> None: ...

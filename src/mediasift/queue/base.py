@@ -1,0 +1,39 @@
+"""The ``Queue`` interface, with SQS semantics everywhere.
+
+At-least-once delivery; a received job is hidden for a visibility timeout (its lease) that the
+worker extends by heartbeat; every receive counts an attempt; ``retry`` makes it visible again
+after a backoff; the worker moves it to the dead-letter state after ``max_attempts``. The catalog's
+``job`` row stays the place where status is visible, whatever carries the messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(slots=True)
+class Lease:
+    job_id: str
+    receipt: str  # opaque: the DB lease token or an SQS receipt handle
+    attempts: int  # receive count, including this one
+
+
+class Queue(Protocol):
+    def send(self, job_id: str, delay_s: float = 0.0) -> None:
+        """Make a job deliverable (after delay_s)."""
+
+    def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
+        """Lease the next deliverable job, or None if there is none within wait_s."""
+
+    def extend(self, lease: Lease, visibility_s: float) -> bool:
+        """Heartbeat: push the lease out; False if the lease was lost (another worker has it)."""
+
+    def ack(self, lease: Lease) -> None:
+        """The job is finished (succeeded, dead or cancelled): never deliver it again."""
+
+    def retry(self, lease: Lease, delay_s: float) -> None:
+        """Release the lease; deliver again after delay_s."""
+
+    def stats(self) -> dict[str, float]:
+        """depth (visible), in_flight (leased), dead, oldest_age_s."""
