@@ -1,0 +1,238 @@
+"""SqsQueue against a real SQS endpoint (moto server on 127.0.0.1) through boto3.
+
+Visibility timeouts are whole seconds in SQS, so the redelivery tests sleep for one or two.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mediasift.config import Settings
+from mediasift.queue.base import Lease
+from mediasift.queue.s3_events import EventDelivery, match_key
+from tests.aws_fixtures import QueueUrls
+
+sqs = pytest.importorskip(
+    "mediasift.queue.sqs", reason="boto3 is not installed (pip install 'mediasift[s3]')"
+)
+SqsQueue = sqs.SqsQueue
+
+PATTERN = Settings.model_fields["s3_event_key_pattern"].default
+
+
+@pytest.fixture
+def queue(make_queue: Callable[..., QueueUrls], sqs_client: Any) -> Any:
+    return SqsQueue(make_queue().url, client=sqs_client, wait_s=1)
+
+
+def depth(sqs_client: Any, url: str) -> int:
+    attributes = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+class TestJobMessages:
+    def test_sent_job_is_received_as_a_lease(self, queue: Any) -> None:
+        queue.send("job-1")
+        lease = queue.receive(visibility_s=30, wait_s=1)
+        assert isinstance(lease, Lease)
+        assert (lease.job_id, lease.attempts) == ("job-1", 1)
+        assert lease.receipt
+
+    def test_message_body_is_the_job_id_as_json(self, queue: Any, sqs_client: Any) -> None:
+        queue.send("job-1")
+        [message] = sqs_client.receive_message(QueueUrl=queue.queue_url)["Messages"]
+        assert json.loads(message["Body"]) == {"job_id": "job-1"}
+
+    def test_empty_queue_returns_none_after_the_wait(self, queue: Any) -> None:
+        started = time.monotonic()
+        assert queue.receive(visibility_s=30, wait_s=1) is None
+        assert time.monotonic() - started >= 0.9  # it long-polled instead of returning at once
+
+    def test_leased_job_is_hidden_from_other_consumers(self, queue: Any) -> None:
+        queue.send("job-1")
+        assert queue.receive(visibility_s=30) is not None
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+
+    def test_expired_lease_redelivers_with_one_more_attempt(self, queue: Any) -> None:
+        queue.send("job-1")
+        first = queue.receive(visibility_s=1)
+        time.sleep(1.2)
+        second = queue.receive(visibility_s=30, wait_s=1)
+        assert second is not None and second.job_id == "job-1"
+        assert (first.attempts, second.attempts) == (1, 2)
+        assert second.receipt != first.receipt
+
+    def test_extend_keeps_a_long_job_leased(self, queue: Any) -> None:
+        queue.send("job-1")
+        lease = queue.receive(visibility_s=1)
+        assert queue.extend(lease, visibility_s=30)
+        time.sleep(1.2)
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+
+    def test_extend_after_ack_reports_the_lease_lost(self, queue: Any) -> None:
+        queue.send("job-1")
+        lease = queue.receive(visibility_s=30)
+        queue.ack(lease)
+        assert queue.extend(lease, visibility_s=30) is False
+
+    def test_retry_redelivers_after_the_delay(self, queue: Any) -> None:
+        queue.send("job-1")
+        lease = queue.receive(visibility_s=30)
+        queue.retry(lease, delay_s=1)
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+        time.sleep(1.2)
+        again = queue.receive(visibility_s=30, wait_s=1)
+        assert again is not None and (again.job_id, again.attempts) == ("job-1", 2)
+
+    def test_retry_without_delay_redelivers_at_once(self, queue: Any) -> None:
+        queue.send("job-1")
+        queue.retry(queue.receive(visibility_s=30), delay_s=0)
+        assert queue.receive(visibility_s=30, wait_s=0) is not None
+
+    def test_send_with_delay_is_not_deliverable_before_it(self, queue: Any) -> None:
+        queue.send("job-1", delay_s=1)
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+        assert queue.stats()["delayed"] == 1
+        time.sleep(1.2)
+        assert queue.receive(visibility_s=30, wait_s=1) is not None
+
+    def test_acked_job_is_never_delivered_again(self, queue: Any, sqs_client: Any) -> None:
+        queue.send("job-1")
+        queue.ack(queue.receive(visibility_s=1))
+        time.sleep(1.2)
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+        assert queue.stats()["in_flight"] == 0
+
+    def test_ack_batch_deletes_more_than_ten(self, queue: Any) -> None:
+        for i in range(13):
+            queue.send(f"job-{i}")
+        leases = [queue.receive(visibility_s=30, wait_s=1) for _ in range(13)]
+        assert sorted(lease.job_id for lease in leases) == sorted(f"job-{i}" for i in range(13))
+        assert queue.ack_batch(leases) == 13
+        assert queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}
+
+    def test_stats_count_visible_and_leased_messages(self, queue: Any) -> None:
+        for i in range(3):
+            queue.send(f"job-{i}")
+        queue.receive(visibility_s=30)
+        assert queue.stats() == {"depth": 2, "in_flight": 1, "delayed": 0, "dead": 0}
+
+
+class TestDeadLetters:
+    def test_redrive_moves_a_message_to_the_dlq_after_max_receive_count(
+        self, make_queue: Callable[..., QueueUrls], sqs_client: Any
+    ) -> None:
+        urls = make_queue(dlq_after=2)
+        queue = SqsQueue(urls.url, client=sqs_client)
+        queue.send("poison")
+        for attempt in (1, 2):
+            lease = queue.receive(visibility_s=30, wait_s=1)
+            assert lease is not None and lease.attempts == attempt
+            queue.retry(lease, delay_s=0)  # the worker crashed, or failed transiently
+        assert queue.receive(visibility_s=30, wait_s=0) is None
+        assert queue.stats()["dead"] == 1
+        [message] = sqs_client.receive_message(QueueUrl=urls.dlq_url)["Messages"]
+        assert json.loads(message["Body"]) == {"job_id": "poison"}
+
+    def test_unreadable_message_is_left_for_the_redrive_policy(
+        self, make_queue: Callable[..., QueueUrls], sqs_client: Any
+    ) -> None:
+        urls = make_queue(visibility_s=1, dlq_after=1)
+        queue = SqsQueue(urls.url, client=sqs_client)
+        sqs_client.send_message(QueueUrl=urls.url, MessageBody="garbage")
+        assert queue.receive_any(visibility_s=1, wait_s=0) is None
+        time.sleep(1.2)
+        assert queue.receive_any(visibility_s=1, wait_s=0) is None  # moved on this receive
+        assert queue.stats()["dead"] == 1
+
+    def test_stats_without_a_redrive_policy_have_no_dead_letters(self, queue: Any) -> None:
+        assert queue.stats()["dead"] == 0
+
+
+class TestBucketEvents:
+    @pytest.fixture
+    def notifying_bucket(
+        self, s3_client: Any, s3_bucket: str, make_queue: Callable[..., QueueUrls], sqs_client: Any
+    ) -> tuple[str, Any]:
+        """A bucket that notifies a fresh queue of every created object, as Terraform configures it."""
+        url = make_queue().url
+        arn = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        s3_client.put_bucket_notification_configuration(
+            Bucket=s3_bucket,
+            NotificationConfiguration={
+                "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+            },
+        )
+        return s3_bucket, SqsQueue(url, client=sqs_client)
+
+    def test_uploaded_object_arrives_as_an_event_mapping_to_tenant_and_sku(
+        self, notifying_bucket: tuple[str, Any], s3_client: Any
+    ) -> None:
+        bucket, queue = notifying_bucket
+        key = "clients/acme/products/SKU-1/media/video/a b.mp4"
+        s3_client.put_object(Bucket=bucket, Key=key, Body=b"0123456789")
+        delivery = queue.receive_any(visibility_s=30, wait_s=1)  # the TestEvent came first: skipped
+        assert isinstance(delivery, EventDelivery)
+        [event] = delivery.events
+        assert (event.bucket, event.key, event.size) == (bucket, key, 10)
+        assert event.etag and '"' not in event.etag
+        assert match_key(PATTERN, event.key) == {
+            "tenant": "acme",
+            "sku": "SKU-1",
+            "media_type": "video",
+            "filename": "a b.mp4",
+        }
+        queue.ack(delivery)
+        assert queue.stats()["depth"] + queue.stats()["in_flight"] == 0
+
+    def test_test_event_is_deleted_not_delivered(self, notifying_bucket: tuple[str, Any]) -> None:
+        _, queue = notifying_bucket
+        assert queue.stats()["depth"] == 1  # S3's s3:TestEvent on configuring the notification
+        assert queue.receive_any(visibility_s=30, wait_s=0) is None
+        assert queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}
+
+    def test_jobs_and_events_share_a_queue_and_stay_distinguishable(
+        self, notifying_bucket: tuple[str, Any], s3_client: Any
+    ) -> None:
+        bucket, queue = notifying_bucket
+        s3_client.put_object(Bucket=bucket, Key="clients/acme/products/S/media/image/x.jpg", Body=b"x")
+        queue.send("job-1")
+        got = [queue.receive_any(visibility_s=30, wait_s=1) for _ in range(2)]
+        assert {type(d) for d in got} == {Lease, EventDelivery}
+
+    def test_plain_receive_puts_events_back_for_an_event_aware_consumer(
+        self, notifying_bucket: tuple[str, Any], s3_client: Any, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        bucket, queue = notifying_bucket
+        s3_client.put_object(Bucket=bucket, Key="clients/acme/products/S/media/image/x.jpg", Body=b"x")
+        assert queue.receive(visibility_s=30, wait_s=1) is None
+        assert "receive_any" in caplog.text
+        assert isinstance(queue.receive_any(visibility_s=30, wait_s=0), EventDelivery)
+
+    def test_event_delivery_can_be_extended_and_retried_like_a_lease(
+        self, notifying_bucket: tuple[str, Any], s3_client: Any
+    ) -> None:
+        bucket, queue = notifying_bucket
+        s3_client.put_object(Bucket=bucket, Key="clients/acme/products/S/media/image/x.jpg", Body=b"x")
+        delivery = queue.receive_any(visibility_s=30, wait_s=1)
+        assert queue.extend(delivery, visibility_s=60)
+        queue.retry(delivery, delay_s=0)  # e.g. the catalog was down: try again
+        again = queue.receive_any(visibility_s=30, wait_s=0)
+        assert isinstance(again, EventDelivery) and again.attempts == 2
+
+
+def test_client_is_built_from_a_non_aws_queue_url(
+    make_queue: Callable[..., QueueUrls], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    queue = SqsQueue(make_queue().url)  # the URL's host is the endpoint
+    queue.send("job-1")
+    assert queue.receive(visibility_s=30, wait_s=1).job_id == "job-1"
