@@ -1,0 +1,23 @@
+"""The FastAPI application: routers per resource under ``/v1``, health at the root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from mediasift import __version__
+from mediasift.api.errors import install_error_handlers
+from mediasift.api.routes import health, jobs, media, search
+from mediasift.runtime import Runtime
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="mediasift",
+        version=__version__,
+        description="Search and ask what is inside your video, audio, images and documents.",
+    )
+    app.state.runtime = rt
+    install_error_handlers(app)
+    for module in (media, jobs, search, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,189 @@
+"""/v1/media: upload, list, detail, delete, reprocess, original and artifacts."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+
+from mediasift import ingest
+from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.schemas import (
+    ErrorOut,
+    JobOut,
+    MediaDetailOut,
+    MediaListOut,
+    MediaOut,
+    SegmentOut,
+    UploadOut,
+)
+from mediasift.catalog import repo
+from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
+from mediasift.store.base import processed_key
+
+router = APIRouter(prefix="/v1/media", tags=["media"])
+ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=UploadOut,
+    responses={**ERRORS, 200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"}},
+    summary="Upload a file; it is processed by a job",
+)
+def upload(
+    request: Request,
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    file: Annotated[UploadFile, File(description="The media file")],
+    collection: Annotated[str, Form()] = "default",
+    metadata: Annotated[str | None, Form(description="JSON object of your own metadata (e.g. sku)")] = None,
+) -> JSONResponse:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > rt.settings.max_upload_bytes + 64 * 1024:
+        raise LimitExceeded(f"upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
+    meta = _parse_metadata(metadata)
+    result = ingest.ingest_stream(
+        rt, tenant, file.file, file.filename, collection=collection, metadata=meta, source_uri="upload"
+    )
+    body = UploadOut(
+        media=MediaOut.of(result.media),
+        job=JobOut.of(result.job, result.media.filename) if result.job else None,
+        duplicate=result.duplicate,
+    )
+    code = status.HTTP_200_OK if result.duplicate else status.HTTP_202_ACCEPTED
+    return JSONResponse(body.model_dump(mode="json"), status_code=code)
+
+
+def _parse_metadata(raw: str | None) -> dict:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidRequest("metadata must be a JSON object") from None
+    if not isinstance(value, dict) or "extracted" in value:
+        raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
+    return value
+
+
+@router.get("", response_model=MediaListOut, summary="List media")
+def list_media(
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    status: str | None = None,
+    kind: str | None = None,
+    collection: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> MediaListOut:
+    limit = max(1, min(limit, 1000))
+    with rt.catalog.session() as s:
+        rows = repo.list_media(
+            s, tenant, status=status, kind=kind, collection=collection, limit=limit, offset=max(0, offset)
+        )
+        return MediaListOut(media=[MediaOut.of(m) for m in rows])
+
+
+@router.get(
+    "/{media_id}", response_model=MediaDetailOut, responses=ERRORS, summary="A media with its segments"
+)
+def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOut:
+    with rt.catalog.session() as s:
+        m = repo.get_media(s, tenant, media_id)
+        segments = repo.media_segments(s, tenant, media_id)
+        job = repo.latest_job(s, media_id)
+        base = MediaOut.of(m).model_dump()
+        job_out = JobOut.of(job, m.filename) if job else None
+    prefix = processed_key(tenant, media_id, "")
+    artifacts = [key[len(prefix) :] for key in rt.store.list(prefix)]
+    return MediaDetailOut(
+        **base, segments=[SegmentOut.of(x) for x in segments], job=job_out, artifacts=artifacts
+    )
+
+
+@router.delete(
+    "/{media_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=ERRORS,
+    summary="Delete a media: original, artifacts, segments and vectors",
+)
+def delete_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
+    ingest.delete_media(rt, tenant, media_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{media_id}/reprocess",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    responses=ERRORS,
+    summary="Run extraction again (e.g. after a model upgrade)",
+)
+def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
+    job = ingest.reprocess_media(rt, tenant, media_id)
+    return JobOut.of(job)
+
+
+@router.get("/{media_id}/original", responses=ERRORS, summary="Download the original bytes")
+def original(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
+    with rt.catalog.session() as s:
+        m = repo.get_media(s, tenant, media_id)
+        key, mime, filename = m.original_key, m.mime, m.filename
+    return _object_response(rt, key, mime or "application/octet-stream", filename)
+
+
+@router.get(
+    "/{media_id}/transcript.{fmt}",
+    responses=ERRORS,
+    summary="The transcript of a video or audio as JSON, SRT, WebVTT or plain text",
+)
+def transcript(
+    rt: RuntimeDep, tenant: TenantDep, media_id: str, fmt: Literal["json", "srt", "vtt", "txt"]
+) -> Response:
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant, media_id)
+    key = processed_key(tenant, media_id, f"transcript.{fmt}")
+    if not rt.store.exists(key):
+        raise NotFound(f"media {media_id} has no transcript")
+    types = {
+        "json": "application/json",
+        "srt": "application/x-subrip",
+        "vtt": "text/vtt",
+        "txt": "text/plain",
+    }
+    return Response(rt.store.get_bytes(key), media_type=f"{types[fmt]}; charset=utf-8")
+
+
+@router.get("/{media_id}/artifacts/{name:path}", responses=ERRORS, summary="Download an artifact")
+def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant, media_id)
+    key = processed_key(tenant, media_id, name)
+    if not rt.store.exists(key):
+        raise NotFound(f"artifact {name} not found")
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return _object_response(rt, key, mime, None)
+
+
+def _object_response(rt, key: str, mime: str, filename: str | None) -> Response:  # type: ignore[no-untyped-def]
+    url = rt.store.url(key)
+    if url:
+        return RedirectResponse(url, status_code=307)
+    stream = rt.store.open(key)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        with stream:
+            while block := stream.read(256 * 1024):
+                yield block
+
+    headers = {}
+    if filename:
+        from urllib.parse import quote
+
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return StreamingResponse(chunks(), media_type=mime, headers=headers)

@@ -1,0 +1,92 @@
+"""/v1/search: text (GET), image or image + text (POST multipart)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from mediasift import search as search_service
+from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.schemas import ErrorOut, HitOut, SearchOut
+from mediasift.domain import Filters
+from mediasift.errors import InvalidRequest, LimitExceeded
+
+router = APIRouter(prefix="/v1/search", tags=["search"])
+ERRORS = {code: {"model": ErrorOut} for code in (400, 413, 422)}
+MAX_QUERY_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def filters_from(
+    kind: list[str] | None,
+    collection: list[str] | None,
+    modality: list[str] | None,
+    language: list[str] | None,
+    media_id: list[str] | None,
+    meta: list[str] | None,
+) -> Filters | None:
+    metadata = {}
+    for item in meta or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidRequest("meta filters are key=value")
+        metadata[key] = value
+    f = Filters(
+        kinds=kind or None,
+        collections=collection or None,
+        modalities=modality or None,
+        languages=language or None,
+        media_ids=media_id or None,
+        metadata=metadata or None,
+    )
+    return (
+        f
+        if any(
+            v is not None
+            for v in (f.kinds, f.collections, f.modalities, f.languages, f.media_ids, f.metadata)
+        )
+        else None
+    )
+
+
+@router.get("", response_model=SearchOut, responses=ERRORS, summary="Search by text (hybrid by default)")
+def search_get(
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for")],
+    kind: Annotated[list[str] | None, Query(description="video, audio, image, document, text")] = None,
+    collection: Annotated[list[str] | None, Query()] = None,
+    modality: Annotated[
+        list[str] | None, Query(description="speech, ocr, text, frame, image, tag, note")
+    ] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    media_id: Annotated[list[str] | None, Query()] = None,
+    meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
+    limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
+    mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
+) -> SearchOut:
+    filters = filters_from(kind, collection, modality, language, media_id, meta)
+    hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
+    return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
+
+
+@router.post("", response_model=SearchOut, responses=ERRORS, summary="Search by image (and optional text)")
+def search_post(
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    image: Annotated[
+        UploadFile | None, File(description="Find visually similar images and keyframes")
+    ] = None,
+    q: Annotated[str | None, Form(max_length=2000)] = None,
+    kind: Annotated[list[str] | None, Form()] = None,
+    collection: Annotated[list[str] | None, Form()] = None,
+    limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
+) -> SearchOut:
+    data = None
+    if image is not None:
+        data = image.file.read(MAX_QUERY_IMAGE_BYTES + 1)
+        if len(data) > MAX_QUERY_IMAGE_BYTES:
+            raise LimitExceeded("query image is larger than 20 MiB")
+    filters = filters_from(kind, collection, None, None, None, None)
+    hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
+    return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

@@ -1,0 +1,189 @@
+"""Response bodies of the HTTP API (the CLI's ``--json`` prints the same objects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from mediasift.catalog.models import Job, Media, SegmentRow
+from mediasift.domain import Hit
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(description="Stable machine-readable error code, e.g. not_found, limit_exceeded.")
+    message: str
+
+
+class JobOut(BaseModel):
+    id: str
+    media_id: str
+    filename: str | None = None
+    type: str
+    status: str = Field(description="queued | running | succeeded | failed (will retry) | dead | cancelled")
+    stage: str | None
+    progress: float = Field(description="0..1 within the current stage")
+    attempts: int
+    max_attempts: int
+    error: str | None
+    error_code: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job, filename: str | None = None) -> JobOut:
+        return cls(
+            id=job.id,
+            media_id=job.media_id,
+            filename=filename,
+            type=job.type,
+            status=job.status,
+            stage=job.stage,
+            progress=job.progress or 0.0,
+            attempts=job.attempts or 0,
+            max_attempts=job.max_attempts,
+            error=job.error,
+            error_code=job.error_code,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
+
+
+class SegmentOut(BaseModel):
+    id: str
+    modality: str
+    text: str
+    start_s: float | None
+    end_s: float | None
+    page: int | None
+    frame_key: str | None
+    language: str | None
+    confidence: float | None
+    meta: dict[str, Any]
+
+    @classmethod
+    def of(cls, seg: SegmentRow) -> SegmentOut:
+        return cls(
+            id=seg.id,
+            modality=seg.modality,
+            text=seg.text,
+            start_s=seg.start_s,
+            end_s=seg.end_s,
+            page=seg.page,
+            frame_key=seg.frame_key,
+            language=seg.language,
+            confidence=seg.confidence,
+            meta=seg.meta or {},
+        )
+
+
+class MediaOut(BaseModel):
+    id: str
+    filename: str
+    collection: str
+    kind: str | None = Field(description="video | audio | image | document | text; null until probed")
+    mime: str | None
+    bytes: int
+    sha256: str
+    status: str = Field(description="pending | processing | ready | failed")
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    pages: int | None
+    language: str | None
+    metadata: dict[str, Any]
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, m: Media) -> MediaOut:
+        return cls(
+            id=m.id,
+            filename=m.filename,
+            collection=m.collection,
+            kind=m.kind,
+            mime=m.mime,
+            bytes=m.bytes,
+            sha256=m.sha256,
+            status=m.status,
+            duration_s=m.duration_s,
+            width=m.width,
+            height=m.height,
+            pages=m.pages,
+            language=m.language,
+            metadata=m.meta or {},
+            error=m.error,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
+
+
+class MediaDetailOut(MediaOut):
+    segments: list[SegmentOut]
+    job: JobOut | None
+    artifacts: list[str] = Field(description="Artifact names under /v1/media/{id}/artifacts/")
+
+
+class UploadOut(BaseModel):
+    media: MediaOut
+    job: JobOut | None
+    duplicate: bool = Field(description="True when the same bytes were already ingested by this tenant")
+
+
+class HitOut(BaseModel):
+    media_id: str
+    segment_id: str
+    filename: str
+    kind: str
+    modality: str = Field(description="speech | ocr | text | frame | image | tag | note")
+    text: str
+    start_s: float | None = Field(description="Second where the match is heard or shown (audio/video)")
+    end_s: float | None
+    page: int | None = Field(description="Page or slide number (documents)")
+    score: float
+    collection: str
+    language: str | None
+    frame_key: str | None
+    thumbnail_url: str | None = None
+    meta: dict[str, Any]
+
+    @classmethod
+    def of(cls, hit: Hit) -> HitOut:
+        # frame keys are processed/{tenant}/{media}/{artifact name}
+        thumb = (
+            f"/v1/media/{hit.media_id}/artifacts/{hit.frame_key.split('/', 3)[3]}" if hit.frame_key else None
+        )
+        return cls(
+            media_id=hit.media_id,
+            segment_id=hit.segment_id,
+            filename=hit.filename,
+            kind=hit.kind,
+            modality=hit.modality,
+            text=hit.text,
+            start_s=hit.start_s,
+            end_s=hit.end_s,
+            page=hit.page,
+            score=hit.score,
+            collection=hit.collection,
+            language=hit.language,
+            frame_key=hit.frame_key,
+            thumbnail_url=thumb,
+            meta=hit.meta,
+        )
+
+
+class SearchOut(BaseModel):
+    query: str | None
+    hits: list[HitOut]
+
+
+class JobListOut(BaseModel):
+    jobs: list[JobOut]
+
+
+class MediaListOut(BaseModel):
+    media: list[MediaOut]

@@ -1,0 +1,137 @@
+"""Repository functions over a ``Session``. Every read that a user can reach is tenant-scoped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mediasift.catalog.models import Job, Media, SegmentRow, Tenant, utcnow
+from mediasift.domain import Segment
+from mediasift.errors import NotFound
+
+
+def ensure_tenant(s: Session, tenant_id: str) -> Tenant:
+    tenant = s.get(Tenant, tenant_id)
+    if tenant is None:
+        tenant = Tenant(id=tenant_id, name=tenant_id)
+        s.add(tenant)
+        s.flush()
+    return tenant
+
+
+def get_media(s: Session, tenant_id: str, media_id: str) -> Media:
+    media = s.get(Media, media_id)
+    if media is None or media.tenant_id != tenant_id:
+        raise NotFound(f"media {media_id} not found")
+    return media
+
+
+def find_media_by_sha(s: Session, tenant_id: str, sha256: str) -> Media | None:
+    return s.scalars(select(Media).where(Media.tenant_id == tenant_id, Media.sha256 == sha256)).first()
+
+
+def list_media(
+    s: Session,
+    tenant_id: str,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    collection: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Media]:
+    q = select(Media).where(Media.tenant_id == tenant_id)
+    if status:
+        q = q.where(Media.status == status)
+    if kind:
+        q = q.where(Media.kind == kind)
+    if collection:
+        q = q.where(Media.collection == collection)
+    return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit).offset(offset)))
+
+
+def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Media]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = s.scalars(select(Media).where(Media.tenant_id == tenant_id, Media.id.in_(ids)))
+    return {m.id: m for m in rows}
+
+
+def get_job(s: Session, job_id: str, tenant_id: str | None = None) -> Job:
+    """A job by id; with tenant_id, one of another tenant is reported as not found."""
+    job = s.get(Job, job_id)
+    if job is None or (tenant_id is not None and job.tenant_id != tenant_id):
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def list_jobs(
+    s: Session, tenant_id: str | None, *, status: str | None = None, limit: int = 100, offset: int = 0
+) -> list[Job]:
+    q = select(Job)
+    if tenant_id is not None:
+        q = q.where(Job.tenant_id == tenant_id)
+    if status:
+        q = q.where(Job.status == status)
+    return list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)))
+
+
+def latest_job(s: Session, media_id: str) -> Job | None:
+    return s.scalars(select(Job).where(Job.media_id == media_id).order_by(Job.created_at.desc())).first()
+
+
+def job_counts(s: Session) -> dict[str, int]:
+    return dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())  # type: ignore[arg-type]
+
+
+def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> None:
+    """Swap a media's segments in one transaction: a re-run replaces, never duplicates."""
+    s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
+    s.add_all(
+        SegmentRow(
+            id=seg.id,
+            media_id=media.id,
+            tenant_id=media.tenant_id,
+            modality=str(seg.modality),
+            text=seg.text,
+            start_s=seg.start_s,
+            end_s=seg.end_s,
+            page=seg.page,
+            frame_key=seg.frame_key,
+            language=seg.language,
+            confidence=seg.confidence,
+            meta=seg.meta,
+            ordinal=i,
+        )
+        for i, seg in enumerate(segments)
+    )
+
+
+def media_segments(s: Session, tenant_id: str, media_id: str) -> list[SegmentRow]:
+    q = select(SegmentRow).where(SegmentRow.tenant_id == tenant_id, SegmentRow.media_id == media_id)
+    return list(s.scalars(q.order_by(SegmentRow.ordinal)))
+
+
+def segments_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, SegmentRow]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = s.scalars(select(SegmentRow).where(SegmentRow.tenant_id == tenant_id, SegmentRow.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+def count_segments(s: Session, media_id: str) -> int:
+    return s.scalar(select(func.count()).select_from(SegmentRow).where(SegmentRow.media_id == media_id)) or 0
+
+
+def delete_media_rows(s: Session, media: Media) -> None:
+    s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
+    s.execute(delete(Job).where(Job.media_id == media.id))
+    s.delete(media)
+
+
+def touch(media: Media) -> None:
+    media.updated_at = utcnow()

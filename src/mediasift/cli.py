@@ -1,0 +1,349 @@
+"""The ``mediasift`` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mediasift.client import connect, record_server
+from mediasift.config import Settings
+from mediasift.errors import MediasiftError
+
+app = typer.Typer(help="Find and ask about what is inside your media.", no_args_is_help=True)
+dlq_app = typer.Typer(help="The dead-letter queue: jobs out of attempts.", no_args_is_help=True)
+media_app = typer.Typer(help="Inspect or delete media.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(media_app, name="media")
+console = Console(stderr=True)
+TERMINAL = {"succeeded", "dead", "cancelled"}
+
+TenantOpt = Annotated[
+    str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the API returns them")]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _fail(exc: MediasiftError) -> None:
+    console.print(f"[red]error[/red] {getattr(exc, 'code', 'error')}: {exc.message}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings: 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker threads in this process")] = None,
+    no_workers: Annotated[bool, typer.Option("--no-workers", help="API only (scale-out)")] = False,
+) -> None:
+    """Run the API and workers in one process on the configured backends."""
+    import uvicorn
+
+    from mediasift.api.app import create_app
+    from mediasift.runtime import open_runtime
+    from mediasift.worker import start_worker_threads
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    try:
+        rt = open_runtime(settings)
+    except MediasiftError as exc:
+        _fail(exc)
+    count = 0 if no_workers else (workers if workers is not None else settings.workers)
+    pool = start_worker_threads(rt, count)
+    server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    info_file = record_server(settings, url)
+    console.print(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
+    try:
+        server.run()
+    finally:
+        info_file.unlink(missing_ok=True)
+        for w in pool:
+            w.stop()
+        rt.close()
+
+
+@app.command()
+def worker(
+    threads: Annotated[int | None, typer.Option(help="Worker threads (default from settings)")] = None,
+) -> None:
+    """Run workers only (against the configured scale-out backends, or the embedded ones)."""
+    from mediasift.runtime import open_runtime
+    from mediasift.worker import start_worker_threads
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    try:
+        rt = open_runtime(settings)
+    except MediasiftError as exc:
+        _fail(exc)
+    pool = start_worker_threads(rt, threads or settings.workers)
+    stop = threading.Event()
+    # SIGTERM is graceful: no new jobs; the running ones finish (or their lease expires).
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"mediasift worker: {len(pool)} thread(s)")
+    stop.wait()
+    for w in pool:
+        w.stop()
+    rt.close()
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise typer.BadParameter(f"{path} does not exist")
+    return found
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursively)")],
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until every job ends; exit 1 if any failed")
+    ] = False,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    collection: Annotated[str, typer.Option(help="Collection to file the media under")] = "default",
+) -> None:
+    """Ingest files and folders."""
+    settings = Settings()
+    files = _files(paths)
+    try:
+        client = connect(settings, tenant=tenant, workers=settings.workers if wait else 0)
+    except MediasiftError as exc:
+        _fail(exc)
+    uploads: list[dict[str, Any]] = []
+    try:
+        for path in files:
+            uploads.append(client.upload(path, collection))
+        jobs = [u["job"] for u in uploads if u.get("job")]
+        if wait:
+            jobs = _wait_for(client, jobs, quiet=as_json)
+    except MediasiftError as exc:
+        _fail(exc)
+    finally:
+        client.close()
+    if as_json:
+        _print_json({"media": [u["media"] for u in uploads], "jobs": jobs})
+    else:
+        _print_jobs(jobs)
+    if wait and any(j["status"] != "succeeded" for j in jobs):
+        raise typer.Exit(1)
+
+
+def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    current = {j["id"]: j for j in jobs}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("processing", total=len(current))
+        while True:
+            pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
+            if not pending:
+                break
+            for jid in pending:
+                current[jid] = client.job(jid)
+            running = [j for j in current.values() if j["status"] == "running"]
+            label = f"{running[0]['filename']}: {running[0]['stage'] or ''}" if running else "queued"
+            done = sum(j["status"] in TERMINAL for j in current.values())
+            bar.update(task, completed=done, description=label[:60])
+            time.sleep(0.3)
+    return [current[j["id"]] for j in jobs]
+
+
+def _print_jobs(jobs: list[dict[str, Any]]) -> None:
+    table = Table("job", "file", "status", "stage", "attempts", "error")
+    for j in jobs:
+        color = {"succeeded": "green", "dead": "red", "failed": "yellow"}.get(j["status"], "white")
+        table.add_row(
+            j["id"],
+            j.get("filename") or "",
+            f"[{color}]{j['status']}[/{color}]",
+            j.get("stage") or "",
+            str(j.get("attempts", 0)),
+            (j.get("error") or "")[:80],
+        )
+    Console().print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for")] = None,
+    image: Annotated[Path | None, typer.Option("--image", help="Search by a picture")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many hits")] = 10,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """Search everything: the second of a video, the page of a document, similar images."""
+    if not query and image is None:
+        raise typer.BadParameter("give a query, --image, or both")
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            result = client.search(query, image=image, kinds=kind, limit=limit)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result["hits"])
+        return
+    out = Console()
+    if not result["hits"]:
+        out.print("no hits")
+    for i, hit in enumerate(result["hits"], 1):
+        where = _where(hit)
+        out.print(
+            f"[bold]{i}. {hit['filename']}[/bold] {where} [dim]{hit['modality']} {hit['score']:.4f}[/dim]"
+        )
+        out.print(f"   {hit['text'][:200]}")
+
+
+def _where(hit: dict[str, Any]) -> str:
+    if hit.get("start_s") is not None:
+        s = int(hit["start_s"])
+        return (
+            f"@ {s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+            if s >= 3600
+            else f"@ {s // 60:02d}:{s % 60:02d}"
+        )
+    if hit.get("page") is not None:
+        return f"p. {hit['page']}"
+    return ""
+
+
+@app.command()
+def jobs(
+    status: Annotated[str | None, typer.Option(help="queued, running, succeeded, failed, dead")] = None,
+    limit: int = 50,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """List jobs, newest first."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            rows = client.jobs(status=status, limit=limit)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    _print_json(rows) if as_json else _print_jobs(rows)
+
+
+@dlq_app.command("list")
+def dlq_list(as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
+    """Dead jobs (out of attempts), with their errors."""
+    jobs(status="dead", limit=1000, as_json=as_json, tenant=tenant)
+
+
+@dlq_app.command("retry")
+def dlq_retry(
+    job_ids: Annotated[list[str] | None, typer.Argument(help="Jobs to retry (default: all dead)")] = None,
+    tenant: TenantOpt = None,
+) -> None:
+    """Send dead jobs back to the queue with fresh attempts."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            ids = job_ids or [j["id"] for j in client.jobs(status="dead", limit=100_000)]
+            for jid in ids:
+                client.retry(jid)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(f"retried {len(ids)} job(s)")
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """Delete dead jobs and their media."""
+    if not yes:
+        typer.confirm("Delete every dead job and its media?", abort=True)
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            dead = client.jobs(status="dead", limit=100_000)
+            for j in dead:
+                client.delete(j["media_id"])
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(f"purged {len(dead)} dead job(s)")
+
+
+@media_app.command("show")
+def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
+    """A media with its segments."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            detail = client.media(media_id)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(detail)
+        return
+    out = Console()
+    out.print(
+        f"[bold]{detail['filename']}[/bold] {detail['kind']} {detail['status']} {detail['bytes']} bytes"
+    )
+    for seg in detail["segments"]:
+        out.print(f"  {_where(seg):>10} {seg['modality']:<7} {seg['text'][:100]}")
+
+
+@media_app.command("delete")
+def media_delete(media_id: str, tenant: TenantOpt = None) -> None:
+    """Delete a media everywhere (original, artifacts, segments, vectors)."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            client.delete(media_id)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(f"deleted {media_id}")
+
+
+def main() -> None:
+    app()

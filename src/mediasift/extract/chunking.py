@@ -1,0 +1,54 @@
+"""Split text into retrieval chunks that keep their character offsets.
+
+Chunks end at paragraph, then sentence, then word boundaries near ``target`` characters, and
+overlap by about ``overlap`` characters so a sentence cut at a boundary is still found whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BREAKS = [re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?¿¡…])\s+"), re.compile(r"\s+")]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    start: int  # character offset in the source text
+    end: int
+    text: str
+
+
+def chunk_text(text: str, target: int = 800, overlap: int = 120) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    n = len(text)
+    pos = 0
+    while pos < n:
+        while pos < n and text[pos].isspace():
+            pos += 1
+        if pos >= n:
+            break
+        end = min(n, pos + target)
+        if end < n:
+            end = _best_break(text, pos + target // 2, end)
+        piece = text[pos:end].strip()
+        if piece:
+            chunks.append(Chunk(pos, end, piece))
+        if end >= n:
+            break
+        nxt = max(end - overlap, pos + 1)
+        # Start the overlap at a word boundary so no chunk begins mid-word.
+        space = text.find(" ", nxt, end)
+        pos = space + 1 if space != -1 else end
+    return chunks
+
+
+def _best_break(text: str, lo: int, hi: int) -> int:
+    window = text[lo:hi]
+    for pattern in _BREAKS:
+        last = None
+        for m in pattern.finditer(window):
+            last = m
+        if last is not None:
+            return lo + last.end()
+    return hi

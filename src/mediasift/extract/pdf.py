@@ -1,0 +1,52 @@
+"""PDF: the text layer page by page (pages keep their numbers); pages without one get OCR."""
+
+from __future__ import annotations
+
+from mediasift.errors import CorruptMedia, LimitExceeded, MediaRejected
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.extract.documents import text_segments
+
+# A page with fewer characters than this in its text layer is treated as a scan.
+_MIN_TEXT_CHARS = 16
+
+
+def extract_pdf(ctx: ExtractContext) -> Extraction:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(ctx.path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise MediaRejected("password-protected PDF: remove the password and upload again") from None
+        raise CorruptMedia(f"corrupt PDF: {exc}") from None
+    try:
+        pages = len(pdf)
+        if pages > ctx.settings.max_pages:
+            raise LimitExceeded(f"PDF has {pages} pages; the limit is {ctx.settings.max_pages}")
+        extraction = Extraction(info={"pages": pages})
+        scanned: list[int] = []
+        for index in range(pages):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
+            textpage.close()
+            page.close()
+            if len(text.strip()) < _MIN_TEXT_CHARS:
+                scanned.append(index + 1)
+            else:
+                extraction.segments.extend(text_segments(ctx, text, page=index + 1))
+            ctx.progress("text", (index + 1) / pages)
+    finally:
+        pdf.close()
+    if scanned:
+        extraction.segments.extend(_ocr_pages(ctx, scanned))
+        extraction.info["metadata"] = {"scanned_pages": scanned}
+    return extraction
+
+
+def _ocr_pages(ctx: ExtractContext, page_numbers: list[int]) -> list:
+    try:
+        from mediasift.extract.scanned import ocr_pdf_pages
+    except ImportError:  # the OCR extractor is an optional part of the install
+        return []
+    return ocr_pdf_pages(ctx, ctx.path, page_numbers)

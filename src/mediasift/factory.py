@@ -1,0 +1,107 @@
+"""The one place where configuration strings become backend objects.
+
+Each ``make_*`` maps a ``Settings`` value to an implementation class, importing optional heavy
+dependencies only for the backend chosen (with an actionable error when they are missing).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from typing import TYPE_CHECKING
+
+from mediasift.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from mediasift.cache.base import Cache
+    from mediasift.catalog.db import Catalog
+    from mediasift.config import Settings
+    from mediasift.index.base import Index
+    from mediasift.queue.base import Queue
+    from mediasift.store.base import ObjectStore
+
+IMAGE_DIM = 1280  # EfficientNet-Lite0 pooled features
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    if settings.store == "s3":
+        from mediasift.store.s3 import S3Store
+
+        if not settings.s3_bucket:
+            raise BackendUnavailable("MEDIASIFT_S3_BUCKET is required with MEDIASIFT_STORE=s3")
+        return S3Store(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            sse=settings.s3_sse or None,
+        )
+    from mediasift.store.local import LocalStore
+
+    return LocalStore(settings.store_dir)
+
+
+def make_queue(settings: Settings, catalog: Catalog) -> Queue:
+    if settings.queue == "sqs":
+        from mediasift.queue.sqs import SqsQueue
+
+        if not settings.sqs_queue_url:
+            raise BackendUnavailable("MEDIASIFT_SQS_QUEUE_URL is required with MEDIASIFT_QUEUE=sqs")
+        return SqsQueue(settings.sqs_queue_url, wait_s=settings.sqs_wait_s)
+    from mediasift.queue.db import DbQueue
+
+    return DbQueue(catalog, poll_interval_s=settings.poll_interval_s)
+
+
+def make_index(settings: Settings, dims: dict[str, int]) -> Index:
+    if settings.index == "pgvector":
+        from mediasift.index.pgvector import PgVectorIndex
+
+        return PgVectorIndex(settings.pgvector_url or settings.resolved_catalog_url, dims)
+    if settings.index == "qdrant":
+        from mediasift.index.qdrant import QdrantIndex
+
+        if not settings.qdrant_url:
+            raise BackendUnavailable("MEDIASIFT_QDRANT_URL is required with MEDIASIFT_INDEX=qdrant")
+        return QdrantIndex(settings.qdrant_url, dims)
+    from mediasift.index.edge import EdgeIndex
+
+    _claim_embedded_index(settings)
+    return EdgeIndex(settings.index_dir, dims)
+
+
+def make_cache(settings: Settings) -> Cache:
+    if settings.cache == "redis":
+        from mediasift.cache.redis import RedisCache
+
+        return RedisCache(settings.redis_url)
+    from mediasift.cache.memory import MemoryCache
+
+    return MemoryCache()
+
+
+_held_locks: dict[str, int] = {}
+
+
+def _claim_embedded_index(settings: Settings) -> None:
+    """One process owns an Edge shard; a second one gets a clear error instead of corruption."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = str((settings.home / "index.lock").resolve())
+    if path in _held_locks:
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise BackendUnavailable(
+            f"the embedded index in {settings.home} is owned by another mediasift process "
+            "(a running `mediasift serve`?); CLI commands reach it over HTTP when the server is up"
+        ) from None
+    _held_locks[path] = fd
+
+
+def release_embedded_index(settings: Settings) -> None:
+    path = str((settings.home / "index.lock").resolve())
+    fd = _held_locks.pop(path, None)
+    if fd is not None:
+        os.close(fd)

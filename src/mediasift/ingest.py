@@ -1,0 +1,209 @@
+"""Taking media in: stream to the object store while hashing, deduplicate, create media + job.
+
+Nothing here decodes the media: the kind is settled by content sniffing in the worker, so a bad
+file fails its own job (and reaches the dead-letter state) instead of failing the upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from ulid import ULID
+
+from mediasift.catalog import repo
+from mediasift.catalog.models import Job, Media
+from mediasift.domain import JobStatus, JobType, MediaStatus
+from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
+from mediasift.store.base import media_prefixes, raw_key
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+
+@dataclass
+class Ingested:
+    media: Media
+    job: Job | None
+    duplicate: bool
+
+
+class _HashingReader:
+    """Wraps a stream: hashes what passes through and stops past ``limit`` bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self._stream, self._limit = stream, limit
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._stream.read(n if n and n > 0 else 1024 * 1024)
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise LimitExceeded(f"upload exceeds the limit of {self._limit} bytes")
+        self.sha256.update(chunk)
+        return chunk
+
+
+def safe_filename(name: str | None) -> str:
+    """A display name from untrusted input: no directories, no control characters, NFC, ≤200 chars."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = PureWindowsPath(PurePosixPath(name).name).name
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    return name[:200] or "upload"
+
+
+def _extension(filename: str) -> str:
+    suffix = PurePosixPath(filename).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+
+
+def ingest_stream(
+    rt: Runtime,
+    tenant_id: str,
+    stream: BinaryIO,
+    filename: str | None,
+    *,
+    collection: str = "default",
+    metadata: dict[str, Any] | None = None,
+    source_uri: str | None = None,
+) -> Ingested:
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
+        raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
+    name = safe_filename(filename)
+    media_id = str(ULID())
+    key = raw_key(tenant_id, media_id, _extension(name))
+    reader = _HashingReader(stream, rt.settings.max_upload_bytes)
+    try:
+        size = rt.store.put_stream(key, reader)  # type: ignore[arg-type]
+    except BaseException:
+        rt.store.delete(key)
+        raise
+    sha = reader.sha256.hexdigest()
+
+    media, job = None, None
+    for _ in range(3):  # a concurrent upload may win the tenant or sha256 unique key: look again
+        try:
+            media, job = _create(
+                rt, tenant_id, media_id, name, key, size, sha, collection, metadata, source_uri
+            )
+        except IntegrityError:
+            continue
+        break
+    if media is None or job is None:
+        with rt.catalog.session() as s:
+            existing = repo.find_media_by_sha(s, tenant_id, sha)
+        if existing is None:
+            rt.store.delete(key)
+            raise Conflict("could not record the upload; try again")
+        return _duplicate(rt, key, existing)
+    rt.queue.send(job.id)
+    return Ingested(media=media, job=job, duplicate=False)
+
+
+def _create(
+    rt: Runtime,
+    tenant_id: str,
+    media_id: str,
+    name: str,
+    key: str,
+    size: int,
+    sha: str,
+    collection: str,
+    metadata: dict[str, Any] | None,
+    source_uri: str | None,
+) -> tuple[Media | None, Job | None]:
+    with rt.catalog.session() as s:
+        if repo.find_media_by_sha(s, tenant_id, sha) is not None:
+            return None, None
+        repo.ensure_tenant(s, tenant_id)
+        media = Media(
+            id=media_id,
+            tenant_id=tenant_id,
+            collection=collection,
+            filename=name,
+            bytes=size,
+            sha256=sha,
+            source_uri=source_uri,
+            original_key=key,
+            status=MediaStatus.PENDING.value,
+            meta=dict(metadata or {}),
+        )
+        job = Job(
+            id=str(ULID()),
+            media_id=media_id,
+            tenant_id=tenant_id,
+            type=JobType.INGEST.value,
+            status=JobStatus.QUEUED.value,
+            max_attempts=rt.settings.max_attempts,
+        )
+        s.add(media)
+        s.flush()
+        s.add(job)
+    return media, job
+
+
+def _duplicate(rt: Runtime, key: str, existing: Media) -> Ingested:
+    # Same bytes, same tenant: keep the first copy and its results; nothing is processed again.
+    rt.store.delete(key)
+    with rt.catalog.session() as s:
+        job = repo.latest_job(s, existing.id)
+    return Ingested(media=existing, job=job, duplicate=True)
+
+
+def delete_media(rt: Runtime, tenant_id: str, media_id: str) -> None:
+    """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches."""
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+    rt.index.delete_media(tenant_id, media_id)
+    for prefix in media_prefixes(tenant_id, media_id):
+        rt.store.delete_prefix(prefix)
+    with rt.catalog.session() as s:
+        repo.delete_media_rows(s, repo.get_media(s, tenant_id, media.id))
+    rt.invalidate_tenant(tenant_id)
+
+
+def retry_job(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
+    """Send a dead or failed job back to the queue with a fresh set of attempts."""
+    with rt.catalog.session() as s:
+        job = repo.get_job(s, job_id, tenant_id)
+        if job.status not in (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value):
+            raise InvalidRequest(f"job {job_id} is {job.status}; only dead, failed or cancelled jobs retry")
+        job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
+        job.stage, job.progress, job.finished_at = None, 0.0, None
+        media = s.get(Media, job.media_id)
+        if media is not None:
+            media.status, media.error = MediaStatus.PENDING.value, None
+    rt.queue.send(job.id)
+    return job
+
+
+def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant_id, media_id)
+        job = Job(
+            id=str(ULID()),
+            media_id=media_id,
+            tenant_id=tenant_id,
+            type=JobType.REPROCESS.value,
+            status=JobStatus.QUEUED.value,
+            max_attempts=rt.settings.max_attempts,
+        )
+        s.add(job)
+    rt.queue.send(job.id)
+    return job
+
+
+def purge_dead(rt: Runtime, tenant_id: str | None) -> int:
+    """Delete every dead job and its media (the DLQ purge)."""
+    with rt.catalog.session() as s:
+        dead = repo.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
+        targets = [(j.tenant_id, j.media_id) for j in dead]
+    for tenant, media_id in targets:
+        delete_media(rt, tenant, media_id)
+    return len(targets)

@@ -1,0 +1,159 @@
+"""Decide what a file is from its bytes, never from its name.
+
+``sniff(path)`` returns a ``Sniffed(kind, mime, ext)`` or raises ``CorruptMedia`` (empty file)
+/ ``UnsupportedMedia`` (bytes we have no extractor for). Audio versus video is settled by
+probing the container's streams, since the same container (MP4, Matroska, Ogg) holds either.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
+
+_HEAD = 8192
+# Zip-based office files: refuse ones whose declared unpacked size is absurd (zip bombs).
+_MAX_UNZIPPED = 2 * 1024**3
+_MAX_ZIP_RATIO = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    kind: str  # video | audio | image | document | text
+    mime: str
+    ext: str
+
+
+_IMAGE_MAGIC: list[tuple[bytes, int, str, str]] = [
+    (b"\xff\xd8\xff", 0, "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", ".png"),
+    (b"GIF87a", 0, "image/gif", ".gif"),
+    (b"GIF89a", 0, "image/gif", ".gif"),
+    (b"II*\x00", 0, "image/tiff", ".tiff"),
+    (b"MM\x00*", 0, "image/tiff", ".tiff"),
+    (b"BM", 0, "image/bmp", ".bmp"),
+]
+_AV_MAGIC: list[tuple[bytes, int, str]] = [
+    (b"ID3", 0, ".mp3"),
+    (b"OggS", 0, ".ogg"),
+    (b"fLaC", 0, ".flac"),
+    (b"\x1aE\xdf\xa3", 0, ".mkv"),
+]
+
+
+def sniff(path: Path) -> Sniffed:
+    with path.open("rb") as f:
+        head = f.read(_HEAD)
+    if not head:
+        raise CorruptMedia("empty file (0 bytes)")
+    if head.startswith(b"%PDF-"):
+        return Sniffed("document", "application/pdf", ".pdf")
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(path)
+    for magic, offset, mime, ext in _IMAGE_MAGIC:
+        if head[offset:].startswith(magic):
+            return Sniffed("image", mime, ext)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Sniffed("image", "image/webp", ".webp")
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"avif"):
+        return Sniffed("image", "image/heic" if head[8:12] != b"avif" else "image/avif", ".heic")
+    if _looks_av(head):
+        return _probe_av(path)
+    text = _as_text(head)
+    if text is not None:
+        return _sniff_text(text)
+    raise UnsupportedMedia("unrecognised binary content: not a supported video, audio, image or document")
+
+
+def _looks_av(head: bytes) -> bool:
+    if head[4:8] == b"ftyp":
+        return True
+    if head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"AVI "):
+        return True
+    if head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9"):  # MPEG audio / ADTS
+        return True
+    return any(head[offset:].startswith(magic) for magic, offset, _ in _AV_MAGIC)
+
+
+def _probe_av(path: Path) -> Sniffed:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            has_video = any(
+                s.type == "video" and s.codec_context is not None and not _is_cover_art(s)
+                for s in container.streams
+            )
+            has_audio = any(s.type == "audio" for s in container.streams)
+            fmt = container.format.name.split(",")[0]
+    except av.error.FFmpegError as exc:
+        raise CorruptMedia(f"cannot decode media container: {exc}") from None
+    if has_video:
+        return Sniffed("video", f"video/{fmt}", "." + fmt)
+    if has_audio:
+        return Sniffed("audio", f"audio/{fmt}", "." + fmt)
+    raise CorruptMedia("media container has no audio or video stream")
+
+
+def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
+    # MP3/M4A files carry album art as a one-frame "video" stream; that is still audio.
+    return bool(stream.disposition & 0x400) if hasattr(stream, "disposition") else False
+
+
+def _sniff_zip(path: Path) -> Sniffed:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            unpacked = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+    except zipfile.BadZipFile as exc:
+        raise CorruptMedia(f"corrupt zip container: {exc}") from None
+    if unpacked > _MAX_UNZIPPED or unpacked / packed > _MAX_ZIP_RATIO:
+        raise LimitExceeded(f"archive unpacks to {unpacked} bytes (ratio {unpacked / packed:.0f}): refused")
+    if "word/document.xml" in names:
+        mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return Sniffed("document", mime, ".docx")
+    if "ppt/presentation.xml" in names:
+        mime = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        return Sniffed("document", mime, ".pptx")
+    raise UnsupportedMedia("zip archive that is not a DOCX or PPTX document")
+
+
+def _as_text(head: bytes) -> str | None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore")
+    if b"\x00" in head:
+        return None
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a multi-byte character cut by the head's end
+            return head[: exc.start].decode("utf-8")
+    try:
+        text = head.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
+    return text if printable / max(1, len(text)) > 0.95 else None
+
+
+def _sniff_text(text: str) -> Sniffed:
+    lowered = text.lstrip()[:1000].lower()
+    if lowered.startswith(("<!doctype html", "<html")) or ("<body" in lowered and "<" in lowered[:5]):
+        return Sniffed("document", "text/html", ".html")
+    if _looks_markdown(text):
+        return Sniffed("text", "text/markdown", ".md")
+    return Sniffed("text", "text/plain", ".txt")
+
+
+def _looks_markdown(text: str) -> bool:
+    lines = text.splitlines()[:200]
+    marks = sum(
+        1
+        for line in lines
+        if line.startswith(("# ", "## ", "### ", "- ", "* ", "> ", "```")) or line.strip().startswith("|")
+    )
+    return marks >= 2 and marks / max(1, len(lines)) > 0.05

@@ -1,0 +1,159 @@
+"""What runs for each media, in order: probe → extract (by kind) → embed → index → catalog.
+
+Every stage is idempotent: segment ids are deterministic, the index drops a media's points before
+upserting its new ones, and the catalog swaps a media's segments in one transaction. A job re-run
+after a crash therefore replaces its earlier partial output and never duplicates it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mediasift.catalog import repo
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, Segment
+from mediasift.embed.text import get_text_embedder
+from mediasift.errors import UnsupportedMedia
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.media.sniff import sniff
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+Extractor = Callable[[ExtractContext], Extraction]
+
+# Extractors by kind, imported on first use so a worker that never sees video never loads PyAV's
+# heavier paths or the ASR model.
+EXTRACTORS: dict[str, str] = {
+    "text": "mediasift.extract.documents:extract_document",
+    "document": "mediasift.extract.documents:extract_document",
+    "image": "mediasift.extract.image:extract_image",
+    "video": "mediasift.extract.av:extract_video",
+    "audio": "mediasift.extract.av:extract_audio",
+}
+
+TEXT_MODALITIES = {Modality.SPEECH, Modality.OCR, Modality.TEXT, Modality.TAG, Modality.NOTE}
+
+ProgressFn = Callable[[str, float], None]
+
+
+def extractor_for(kind: str) -> Extractor:
+    target = EXTRACTORS.get(kind)
+    if target is None:
+        raise UnsupportedMedia(f"no extractor for media kind {kind!r}")
+    module, _, name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise UnsupportedMedia(f"{kind} support is not installed: {exc}") from None
+
+
+def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn) -> int:
+    """Process one media end to end; returns the number of segments indexed."""
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        original_key, filename, collection = media.original_key, media.filename, media.collection
+        metadata = dict(media.meta or {})
+
+    with rt.store.local_path(original_key) as path:
+        progress("probe", 0.0)
+        sniffed = sniff(path)
+        with rt.catalog.session() as s:
+            media = repo.get_media(s, tenant_id, media_id)
+            media.kind, media.mime, media.status = sniffed.kind, sniffed.mime, MediaStatus.PROCESSING.value
+        ctx = ExtractContext(
+            media_id=media_id,
+            tenant_id=tenant_id,
+            kind=sniffed.kind,
+            mime=sniffed.mime,
+            path=path,
+            filename=filename,
+            settings=rt.settings,
+            models=rt.models,
+            store=rt.store,
+            progress=progress,
+        )
+        progress("extract", 0.0)
+        extraction = extractor_for(sniffed.kind)(ctx)
+
+    progress("embed", 0.0)
+    points = build_points(rt, extraction, sniffed.kind, collection, _string_metadata(metadata), progress)
+    progress("index", 0.0)
+    rt.index.delete_media(tenant_id, media_id)
+    rt.index.upsert(points)
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        repo.replace_segments(s, media, extraction.segments)
+        _apply_info(media, extraction.info)
+        media.status, media.error = MediaStatus.READY.value, None
+    rt.invalidate_tenant(tenant_id)
+    progress("done", 1.0)
+    return len(points)
+
+
+def build_points(
+    rt: Runtime,
+    extraction: Extraction,
+    kind: str,
+    collection: str,
+    metadata: dict[str, str],
+    progress: ProgressFn,
+) -> list[IndexPoint]:
+    segments = extraction.segments
+    textual = [seg for seg in segments if seg.modality in TEXT_MODALITIES and seg.text.strip()]
+    embedder = get_text_embedder(rt.models, rt.settings)
+    vectors: dict[str, list[float]] = {}
+    batch = max(1, rt.settings.embed_batch)
+    for start in range(0, len(textual), batch):
+        part = textual[start : start + batch]
+        for seg, vec in zip(part, embedder.embed_passages([s.text for s in part]), strict=True):
+            vectors[seg.id] = vec.tolist()
+        progress("embed", min(1.0, (start + len(part)) / len(textual)))
+    points = []
+    for seg in segments:
+        spaces: dict[str, list[float]] = {}
+        if seg.id in vectors:
+            spaces[TEXT_SPACE] = vectors[seg.id]
+        if seg.id in extraction.image_vectors:
+            spaces[IMAGE_SPACE] = list(map(float, extraction.image_vectors[seg.id]))
+        if not spaces and not seg.text.strip():
+            continue
+        points.append(_point(seg, kind, collection, metadata, spaces))
+    return points
+
+
+def _point(
+    seg: Segment, kind: str, collection: str, metadata: dict[str, str], spaces: dict[str, list[float]]
+) -> IndexPoint:
+    return IndexPoint(
+        id=seg.id,
+        tenant_id=seg.tenant_id,
+        media_id=seg.media_id,
+        kind=kind,
+        collection=collection,
+        modality=str(seg.modality),
+        text=seg.text,
+        language=seg.language,
+        metadata=metadata,
+        vectors=spaces,
+    )
+
+
+def _string_metadata(meta: dict) -> dict[str, str]:
+    # Only scalar user metadata (sku, source, …) becomes filterable payload.
+    return {k: str(v) for k, v in meta.items() if isinstance(v, str | int | float | bool)}
+
+
+_INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")
+
+
+def _apply_info(media, info: dict) -> None:  # type: ignore[no-untyped-def]
+    for column in _INFO_COLUMNS:
+        if info.get(column) is not None:
+            setattr(media, column, info[column])
+    # Extraction details live under one key so they never mix with the user's own metadata
+    # (sku, source…), which is what filters and the index payload use.
+    extra = info.get("metadata")
+    if extra:
+        media.meta = {**(media.meta or {}), "extracted": extra}

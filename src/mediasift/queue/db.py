@@ -1,0 +1,113 @@
+"""The catalog's own job table as the queue (SQLite embedded, PostgreSQL scaled out).
+
+A job is deliverable when it is queued or failed (waiting for a retry) and its ``run_after`` has
+passed, or when it is running but its lease expired (its worker died). Receiving is a
+compare-and-set on that condition, so two workers never hold the same lease; on PostgreSQL the
+candidate scan uses ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from sqlalchemy import and_, func, or_, select, update
+
+from mediasift.catalog.db import Catalog
+from mediasift.catalog.models import Job, utcnow
+from mediasift.domain import JobStatus
+from mediasift.queue.base import Lease
+
+_WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
+
+
+def _deliverable(now: float):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(Job.status.in_(_WAITING), Job.run_after <= now),
+        and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
+    )
+
+
+class DbQueue:
+    def __init__(self, catalog: Catalog, poll_interval_s: float = 0.5) -> None:
+        self.catalog = catalog
+        self.poll_interval_s = poll_interval_s
+        self._skip_locked = not catalog.url.startswith("sqlite")
+
+    def send(self, job_id: str, delay_s: float = 0.0) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(status=JobStatus.QUEUED.value, run_after=time.time() + delay_s, lease_token=None)
+            )
+
+    def _try_receive(self, visibility_s: float) -> Lease | None:
+        now = time.time()
+        with self.catalog.session() as s:
+            q = select(Job.id).where(_deliverable(now)).order_by(Job.run_after, Job.id).limit(8)
+            if self._skip_locked:
+                q = q.with_for_update(skip_locked=True)
+            for job_id in s.scalars(q).all():
+                token = secrets.token_hex(8)
+                won = s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, _deliverable(now))
+                    .values(
+                        status=JobStatus.RUNNING.value,
+                        lease_token=token,
+                        lease_until=now + visibility_s,
+                        attempts=Job.attempts + 1,
+                        started_at=utcnow(),
+                    )
+                    .returning(Job.attempts)
+                ).first()
+                if won is not None:
+                    return Lease(job_id=job_id, receipt=token, attempts=int(won[0]))
+        return None
+
+    def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
+        deadline = time.monotonic() + wait_s
+        while True:
+            lease = self._try_receive(visibility_s)
+            if lease is not None or time.monotonic() >= deadline:
+                return lease
+            time.sleep(min(self.poll_interval_s, max(0.0, deadline - time.monotonic())))
+
+    def extend(self, lease: Lease, visibility_s: float) -> bool:
+        with self.catalog.session() as s:
+            result = s.execute(
+                update(Job)
+                .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
+                .values(lease_until=time.time() + visibility_s)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def ack(self, lease: Lease) -> None:
+        # The worker has already written the final status; dropping the token ends the lease.
+        with self.catalog.session() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
+                .values(lease_token=None, lease_until=None)
+            )
+
+    def retry(self, lease: Lease, delay_s: float) -> None:
+        with self.catalog.session() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
+                .values(lease_token=None, lease_until=None, run_after=time.time() + delay_s)
+            )
+
+    def stats(self) -> dict[str, float]:
+        now = time.time()
+        with self.catalog.session() as s:
+            counts = dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+            oldest = s.scalar(select(func.min(Job.run_after)).where(Job.status.in_(_WAITING)))
+        return {
+            "depth": float(sum(counts.get(st, 0) for st in _WAITING)),
+            "in_flight": float(counts.get(JobStatus.RUNNING.value, 0)),
+            "dead": float(counts.get(JobStatus.DEAD.value, 0)),
+            "oldest_age_s": max(0.0, now - oldest) if oldest else 0.0,
+        }

@@ -1,0 +1,62 @@
+"""The running system's parts, built once from ``Settings`` and shared by API, CLI and workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from mediasift import factory
+from mediasift.catalog.db import Catalog
+from mediasift.config import Settings
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
+from mediasift.models import ModelRegistry
+
+if TYPE_CHECKING:
+    from mediasift.cache.base import Cache
+    from mediasift.index.base import Index
+    from mediasift.queue.base import Queue
+    from mediasift.store.base import ObjectStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    catalog: Catalog
+    store: ObjectStore
+    queue: Queue
+    index: Index
+    models: ModelRegistry = field(default_factory=ModelRegistry)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+    @cached_property
+    def cache(self) -> Cache:
+        return factory.make_cache(self.settings)
+
+    def invalidate_tenant(self, tenant_id: str) -> None:
+        """Forget cached search results of a tenant whose media changed."""
+        if "cache" in self.__dict__:
+            self.cache.invalidate_tenant(tenant_id)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.index.close()
+        self.catalog.close()
+        factory.release_embedded_index(self.settings)
+
+
+def open_runtime(settings: Settings | None = None) -> Runtime:
+    settings = settings or Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.migrate()
+    return Runtime(
+        settings=settings,
+        catalog=catalog,
+        store=factory.make_store(settings),
+        queue=factory.make_queue(settings, catalog),
+        index=factory.make_index(settings, {TEXT_SPACE: 384, IMAGE_SPACE: factory.IMAGE_DIM}),
+    )

@@ -1,0 +1,113 @@
+"""Search across everything a tenant has: keyword (BM25), text vectors and image vectors, fused.
+
+Each list comes from the index filtered by tenant inside the engine; reciprocal rank fusion merges
+them; hits are hydrated from the catalog (the source of truth, so a deleted media never shows up);
+a speech hit points at the second inside its chunk where the matching words are said.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Literal
+
+from mediasift.catalog import repo
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
+from mediasift.embed.text import get_text_embedder
+from mediasift.errors import InvalidRequest
+from mediasift.index.fusion import rrf
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+Mode = Literal["hybrid", "keyword", "vector"]
+MAX_LIMIT = 200
+
+
+def search(
+    rt: Runtime,
+    tenant_id: str,
+    query: str | None = None,
+    *,
+    image: bytes | None = None,
+    filters: Filters | None = None,
+    limit: int = 10,
+    mode: Mode = "hybrid",
+) -> list[Hit]:
+    query = (query or "").strip()
+    if not query and image is None:
+        raise InvalidRequest("give a text query, an image, or both")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    depth = max(limit * 3, 30)  # fuse from deeper lists than we return: RRF needs overlap to work
+    lists: list[list[IndexHit]] = []
+    if query and mode in ("hybrid", "keyword"):
+        lists.append(rt.index.search_keyword(tenant_id, query, depth, filters))
+    if query and mode in ("hybrid", "vector"):
+        vector = get_text_embedder(rt.models, rt.settings).embed_query(query)
+        lists.append(rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth, filters))
+    if image is not None:
+        lists.append(rt.index.search_vector(IMAGE_SPACE, tenant_id, _image_vector(rt, image), depth, filters))
+    fused = rrf(lists, limit=depth) if len(lists) > 1 else (lists[0] if lists else [])
+    return hydrate(rt, tenant_id, fused, query, limit)
+
+
+def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:
+    with rt.catalog.session() as s:
+        segments = repo.segments_by_ids(s, tenant_id, (h.id for h in ranked))
+        media = repo.media_by_ids(s, tenant_id, (seg.media_id for seg in segments.values()))
+    hits: list[Hit] = []
+    for ranked_hit in ranked:
+        seg = segments.get(ranked_hit.id)
+        m = media.get(seg.media_id) if seg else None
+        if seg is None or m is None:
+            continue  # indexed but gone from the catalog (deleted meanwhile): the catalog wins
+        start_s, end_s = seg.start_s, seg.end_s
+        meta = dict(seg.meta or {})
+        parts = meta.pop("parts", None)
+        if parts and query:
+            from mediasift.moment import locate_moment
+
+            part = locate_moment(parts, query)
+            start_s, end_s = part["start_s"], part["end_s"]
+            meta["chunk_start_s"], meta["chunk_end_s"] = seg.start_s, seg.end_s
+        hits.append(
+            Hit(
+                segment_id=seg.id,
+                media_id=m.id,
+                filename=m.filename,
+                kind=m.kind or "",
+                modality=seg.modality,
+                text=seg.text,
+                start_s=start_s,
+                end_s=end_s,
+                page=seg.page,
+                score=round(float(ranked_hit.score), 6),
+                collection=m.collection,
+                language=seg.language,
+                frame_key=seg.frame_key,
+                meta=meta,
+            )
+        )
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def _image_vector(rt: Runtime, data: bytes) -> list[float]:
+    from PIL import Image, UnidentifiedImageError
+
+    from mediasift.embed.image import get_image_embedder
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > rt.settings.max_pixels:
+                raise InvalidRequest("query image is larger than the pixel limit")
+            picture = img.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidRequest(f"query image cannot be decoded: {exc}") from None
+    return get_image_embedder(rt.models, rt.settings).embed([picture])[0].tolist()
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    return asdict(hit)

@@ -1,0 +1,184 @@
+"""Workers: lease a job → run the pipeline → succeed, retry with backoff, or dead-letter.
+
+A worker heartbeats its lease while a stage runs, so a long video is not redelivered under it; a
+worker that dies stops heartbeating, its lease expires, and another worker runs the job again
+(stages are idempotent, so the media ends with one set of segments). ``stop`` is graceful: the
+current job finishes, no new one is taken.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from mediasift.catalog import repo
+from mediasift.catalog.models import Job, Media, utcnow
+from mediasift.domain import JobStatus, JobType, MediaStatus
+from mediasift.errors import MediaRejected, MediasiftError, NotFound
+from mediasift.pipeline import run_ingest
+from mediasift.queue.base import Lease
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.worker")
+
+
+def backoff_s(attempts: int, base: float, cap: float) -> float:
+    """Exponential backoff with ±20% jitter so retried jobs do not stampede together."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+class Worker:
+    def __init__(self, rt: Runtime, name: str = "worker") -> None:
+        self.rt = rt
+        self.name = name
+        self.stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def run_forever(self) -> None:
+        while not self.stop_event.is_set() and not self.rt.stopping.is_set():
+            try:
+                self.run_once(wait_s=1.0)
+            except Exception:  # a broken backend must not kill the thread; it retries after a pause
+                log.exception("worker %s: receive failed", self.name)
+                self.stop_event.wait(2.0)
+
+    def run_once(self, wait_s: float = 0.0) -> bool:
+        """Lease and process at most one job; True if one was processed."""
+        lease = self.rt.queue.receive(self.rt.settings.visibility_timeout_s, wait_s=wait_s)
+        if lease is None:
+            return False
+        self.process(lease)
+        return True
+
+    def process(self, lease: Lease) -> None:
+        rt = self.rt
+        try:
+            with rt.catalog.session() as s:
+                job = repo.get_job(s, lease.job_id)
+                if job.status in (JobStatus.SUCCEEDED.value, JobStatus.DEAD.value, JobStatus.CANCELLED.value):
+                    rt.queue.ack(lease)
+                    return
+                job.status, job.attempts, job.stage, job.progress = (
+                    JobStatus.RUNNING.value,
+                    lease.attempts,
+                    None,
+                    0.0,
+                )
+                job.started_at = utcnow()
+                tenant_id, media_id, job_type = job.tenant_id, job.media_id, job.type
+        except NotFound:  # the job's media was deleted while the message waited
+            rt.queue.ack(lease)
+            return
+
+        heartbeat = _Heartbeat(rt, lease)
+        heartbeat.start()
+        progress = _ProgressRecorder(rt, lease.job_id)
+        try:
+            if job_type in (JobType.INGEST.value, JobType.REPROCESS.value):
+                run_ingest(rt, tenant_id, media_id, progress)
+            else:
+                raise MediasiftError(f"unknown job type {job_type!r}")
+        except NotFound:
+            heartbeat.stop()
+            rt.queue.ack(lease)
+            return
+        except Exception as exc:
+            heartbeat.stop()
+            self._failed(lease, exc)
+            return
+        heartbeat.stop()
+        with rt.catalog.session() as s:
+            job = s.get(Job, lease.job_id)
+            if job is not None:
+                job.status, job.stage, job.progress = JobStatus.SUCCEEDED.value, "done", 1.0
+                job.error = job.error_code = None
+                job.finished_at = utcnow()
+        rt.queue.ack(lease)
+        log.info("job %s succeeded (media %s)", lease.job_id, media_id)
+
+    def _failed(self, lease: Lease, exc: Exception) -> None:
+        rt = self.rt
+        code = exc.code if isinstance(exc, MediasiftError) else "internal"
+        message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, MediaRejected):
+            log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
+        with rt.catalog.session() as s:
+            job = s.get(Job, lease.job_id)
+            if job is None:
+                dead = True
+            else:
+                dead = lease.attempts >= job.max_attempts
+                job.status = JobStatus.DEAD.value if dead else JobStatus.FAILED.value
+                job.error, job.error_code = message, code
+                if dead:
+                    job.finished_at = utcnow()
+                media = s.get(Media, job.media_id)
+                if media is not None:
+                    media.error = message
+                    media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+        if dead:
+            rt.queue.ack(lease)
+        else:
+            rt.queue.retry(
+                lease, backoff_s(lease.attempts, rt.settings.backoff_base_s, rt.settings.backoff_max_s)
+            )
+
+
+class _Heartbeat:
+    """Extends the lease every ``heartbeat_s`` while the job runs."""
+
+    def __init__(self, rt: Runtime, lease: Lease) -> None:
+        self.rt, self.lease = rt, lease
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{lease.job_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        settings = self.rt.settings
+        while not self._done.wait(settings.heartbeat_s):
+            try:
+                if not self.rt.queue.extend(self.lease, settings.visibility_timeout_s):
+                    log.warning("job %s: lease lost to another worker", self.lease.job_id)
+                    return
+            except Exception:
+                log.exception("job %s: heartbeat failed", self.lease.job_id)
+
+
+class _ProgressRecorder:
+    """Writes stage and progress to the job row: on every stage change, else at most once a second."""
+
+    def __init__(self, rt: Runtime, job_id: str) -> None:
+        self.rt, self.job_id = rt, job_id
+        self._stage: str | None = None
+        self._last = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == self._stage and now - self._last < 1.0:
+            return
+        self._stage, self._last = stage, now
+        with self.rt.catalog.session() as s:
+            job = s.get(Job, self.job_id)
+            if job is not None:
+                job.stage, job.progress = stage, round(max(0.0, min(1.0, fraction)), 4)
+
+
+def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
+    workers = [Worker(rt, name=f"worker-{i}") for i in range(count)]
+    for w in workers:
+        threading.Thread(target=w.run_forever, name=w.name, daemon=True).start()
+    return workers
