@@ -1,0 +1,94 @@
+"""The extractor for kind "image": OCR text, an image vector, searchable tags, EXIF, phash, thumbnail.
+
+Segments, by stage (ids are deterministic per stage, so a re-run replaces them):
+
+- ``ocr``   (modality ocr):   what is written in the image; boxes in original-image pixels.
+- ``image`` (modality image): empty text; its id keys the image vector in ``image_vectors``
+  (image→image search) and its meta holds the top ImageNet labels.
+- ``tag``   (modality tag):   one per kept label, text = label + synonyms + hypernyms
+  (``enrich/tags.py``), confidence = the label's probability; the pipeline embeds it with the
+  multilingual text model so "a cup of coffee" or "una taza de café" find an espresso photo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PIL import Image
+
+from mediasift.domain import Modality
+from mediasift.embed.image import ImageEmbedder, Label, get_image_embedder
+from mediasift.enrich.tags import tags_for
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.extract.ocr import OcrLine, get_ocr_engine
+from mediasift.extract.ocr_text import ocr_segments
+from mediasift.media.images import bounded, decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
+
+# RapidOCR reads at most 2000 px on the long side anyway; scaling first bounds memory and time.
+OCR_MAX_SIDE = 2000
+TOP_LABELS = 5
+
+
+def extract_image(ctx: ExtractContext) -> Extraction:
+    """Decode (bounded by ``settings.max_pixels``), read, embed and tag one still image.
+
+    Raises ``LimitExceeded`` for too many pixels and ``CorruptMedia`` for undecodable bytes.
+    ``info``: width, height (pixels, after EXIF rotation) and metadata {exif facts, phash}.
+    """
+    image = decode_image(ctx.path, ctx.settings.max_pixels)
+    ctx.progress("decode", 1.0)
+    extraction = Extraction(
+        info={
+            "width": image.width,
+            "height": image.height,
+            "metadata": {**exif_facts(image, ctx.settings.keep_gps), "phash": perceptual_hash(image)},
+        }
+    )
+    ctx.artifact("thumb.jpg", thumbnail_jpeg(image), "image/jpeg")
+
+    engine = get_ocr_engine(ctx.models, ctx.settings)
+    small = bounded(image, OCR_MAX_SIDE)
+    (lines,) = engine.read([np.asarray(small)])
+    extraction.segments += ocr_segments(ctx, "ocr", _scaled(lines, image.width / small.width), engine.id)
+    ctx.progress("ocr", 1.0)
+
+    embedder = get_image_embedder(ctx.models, ctx.settings)
+    vectors, (labels,) = _embed_and_label(embedder, image)
+    image_segment = ctx.segment(
+        "image",
+        Modality.IMAGE,
+        "",
+        meta={"image_model": embedder.id, "labels": [[name, round(p, 4)] for name, p in labels]},
+    )
+    extraction.segments.append(image_segment)
+    extraction.image_vectors[image_segment.id] = vectors[0].tolist()
+    for tag in tags_for(labels):
+        extraction.segments.append(
+            ctx.segment(
+                "tag",
+                Modality.TAG,
+                tag.text,
+                confidence=tag.probability,
+                meta={"label": tag.label, "image_model": embedder.id},
+            )
+        )
+    ctx.progress("embed", 1.0)
+    return extraction
+
+
+def _scaled(lines: list[OcrLine], scale: float) -> list[OcrLine]:
+    """Boxes mapped back from the downscaled OCR input to original-image pixels."""
+    if scale == 1:
+        return lines
+    return [
+        replace(ln, box=(ln.box[0] * scale, ln.box[1] * scale, ln.box[2] * scale, ln.box[3] * scale))
+        for ln in lines
+    ]
+
+
+def _embed_and_label(embedder: ImageEmbedder, image: Image.Image) -> tuple[np.ndarray, list[list[Label]]]:
+    """One forward pass when the engine offers it (EfficientNet-Lite0), else two calls."""
+    if hasattr(embedder, "embed_and_label"):
+        return embedder.embed_and_label([image], k=TOP_LABELS)  # type: ignore[no-any-return]
+    return embedder.embed([image]), embedder.labels([image], k=TOP_LABELS)

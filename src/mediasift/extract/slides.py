@@ -1,0 +1,121 @@
+"""The extractor for PowerPoint (``.pptx``, kind "document"): every slide cites its number.
+
+Segments, all with ``page`` = the 1-based slide number:
+
+- ``slide``     (modality text): title, then body text frames, then tables (cells joined by " | ",
+  one row per line), in the slide's shape order; ``meta["title"]``.
+- ``note``      (modality note): the speaker notes.
+- ``slide-ocr`` (modality ocr):  text read in each picture on the slide, ``meta["picture"]`` = the
+  picture's name. A picture repeated across slides (a logo) is read once and cited on each slide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from mediasift.domain import Modality
+from mediasift.errors import CorruptMedia, LimitExceeded
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.extract.ocr import OcrLine, get_ocr_engine
+from mediasift.extract.ocr_text import ocr_segments
+from mediasift.media.images import bounded, decode_image
+
+OCR_MAX_SIDE = 2000  # pixels; matches the image extractor
+
+
+def _shapes(shapes: Any) -> Iterator[Any]:
+    """Every shape, descending into groups, in the slide's z-order."""
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    for shape in shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _shapes(shape.shapes)
+        else:
+            yield shape
+
+
+def _table_text(table: Any) -> str:
+    rows = []
+    for row in table.rows:
+        cells = [" ".join(cell.text.split()) for cell in row.cells]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _picture_blob(shape: Any) -> bytes | None:
+    try:
+        return shape.image.blob  # pictures and picture placeholders
+    except (AttributeError, ValueError):
+        return None  # not a picture, or a placeholder with no image in it
+
+
+def extract_slides(ctx: ExtractContext) -> Extraction:
+    """Text, notes and picture OCR of every slide. ``info``: pages = number of slides.
+
+    Raises ``CorruptMedia`` for a file python-pptx cannot open and ``LimitExceeded`` for more
+    slides than ``settings.max_pages``.
+    """
+    from pptx import Presentation
+    from pptx.exc import PackageNotFoundError
+
+    try:
+        deck = Presentation(str(ctx.path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CorruptMedia(f"cannot open presentation: {exc}") from exc
+    slides = list(deck.slides)
+    if len(slides) > ctx.settings.max_pages:
+        raise LimitExceeded(f"{len(slides)} slides; the limit is {ctx.settings.max_pages}")
+
+    extraction = Extraction(info={"pages": len(slides)})
+    engine = None
+    read_cache: dict[str, list[OcrLine]] = {}
+    unreadable = 0
+    for number, slide in enumerate(slides, start=1):
+        title_shape = slide.shapes.title
+        title = title_shape.text_frame.text.strip() if title_shape is not None else ""
+        parts = [title] if title else []
+        pictures: list[tuple[str, bytes]] = []
+        for shape in _shapes(slide.shapes):
+            if title_shape is not None and shape.shape_id == title_shape.shape_id:
+                continue
+            if shape.has_text_frame and shape.text_frame.text.strip():
+                parts.append(shape.text_frame.text.strip())
+            elif getattr(shape, "has_table", False) and shape.has_table:
+                parts.append(_table_text(shape.table))
+            elif (blob := _picture_blob(shape)) is not None:
+                pictures.append((shape.name, blob))
+        if parts:
+            text = "\n".join(p for p in parts if p)
+            extraction.segments.append(
+                ctx.segment("slide", Modality.TEXT, text, page=number, meta={"title": title})
+            )
+        if slide.has_notes_slide:
+            notes = slide.notes_slide.notes_text_frame.text.strip()
+            if notes:
+                extraction.segments.append(ctx.segment("note", Modality.NOTE, notes, page=number))
+        for name, blob in pictures:
+            digest = hashlib.sha256(blob).hexdigest()
+            if digest not in read_cache:
+                try:
+                    picture = bounded(decode_image(blob, ctx.settings.max_pixels), OCR_MAX_SIDE)
+                except (CorruptMedia, LimitExceeded):
+                    # One undecodable picture (EMF/WMF, or a bomb) must not sink the deck: count it.
+                    unreadable += 1
+                    read_cache[digest] = []
+                    continue
+                engine = engine or get_ocr_engine(ctx.models, ctx.settings)
+                (read_cache[digest],) = engine.read([np.asarray(picture)])
+            if read_cache[digest] and engine is not None:
+                extraction.segments += ocr_segments(
+                    ctx, "slide-ocr", read_cache[digest], engine.id, page=number, meta={"picture": name}
+                )
+        ctx.progress("slides", number / len(slides))
+    if unreadable:
+        extraction.info["metadata"] = {"unreadable_pictures": unreadable}
+    return extraction
