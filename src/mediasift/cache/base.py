@@ -1,0 +1,92 @@
+"""The ``Cache`` interface: bytes by (tenant, namespace, key), invalidated per tenant and namespace.
+
+Callers encode their own values (a float32 query embedding, a JSON list of hits): the cache has no
+opinion on serialization and returns exactly the bytes it was given.
+
+Namespaces separate kinds of entries so they can be invalidated apart: ``search`` results go stale
+when a tenant's media change (``invalidate(tenant, "search")``), query ``embedding``\\ s never do.
+
+Invalidation is by generation: every entry is stamped with its (tenant, namespace)'s generation
+when written, ``invalidate`` bumps the generation, and an entry from an older generation is a miss.
+``get_or_set`` stamps the value with the generation read *before* computing it, so a result
+computed while the tenant's media changed is never served afterwards.
+
+Implementations: ``memory.py`` (in-process LRU, the embedded default), ``redis.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Cache(Protocol):
+    def get(self, tenant_id: str, namespace: str, key: str) -> bytes | None:
+        """The cached bytes, or None on a miss (absent, expired or invalidated)."""
+
+    def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        """Store value for ttl_s seconds (the cache's default when None)."""
+
+    def get_or_set(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        compute: Callable[[], bytes],
+        ttl_s: float | None = None,
+    ) -> bytes:
+        """The cached bytes, or compute(), stored and returned; safe against a concurrent invalidate."""
+
+    def invalidate(self, tenant_id: str, namespace: str) -> None:
+        """Every entry of this tenant and namespace becomes a miss, at once, in O(1)."""
+
+    @property
+    def hits(self) -> int: ...
+
+    @property
+    def misses(self) -> int: ...
+
+
+def key_digest(key: str) -> str:
+    """A fixed-length name for an arbitrary caller key (query text, filters, model id...)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def check_scope(tenant_id: str, namespace: str) -> None:
+    # ':' separates the parts of a cache key; allowing it would let "a:b"/"c" collide with "a"/"b:c".
+    for part in (tenant_id, namespace):
+        if not part or ":" in part:
+            raise ValueError(f"cache tenant and namespace must be non-empty without ':', got {part!r}")
+
+
+def check_ttl(ttl_s: float) -> float:
+    if ttl_s <= 0:
+        raise ValueError(f"cache ttl must be positive seconds, got {ttl_s}")
+    return ttl_s
+
+
+class HitCounter:
+    """Thread-safe hit, miss and backend-error counts of one cache instance (this process only)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.errors = 0
+
+    def record_error(self) -> None:
+        with self._lock:
+            self.errors += 1
+
+    def record(self, hit: bool) -> None:
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"hits": self.hits, "misses": self.misses, "errors": self.errors}

@@ -1,0 +1,145 @@
+"""Redis cache shared by every API replica and worker.
+
+Keys: ``ms:{tenant}:{namespace}:{sha256(key)[:32]}`` holding ``{generation}:{value}``, and one
+``ms:{tenant}:{namespace}:gen`` counter per scope. ``invalidate`` is one ``INCR`` of that counter,
+not a SCAN+DEL over a tenant's keys: older entries stop matching at once and expire on their TTL.
+Every data key has a TTL and the counters have none, so configure Redis with a ``volatile-*``
+``maxmemory-policy`` (e.g. ``volatile-lru``): eviction then never drops a counter, which would let
+entries from before an invalidation match again.
+
+A cache must not take search down with it: when Redis is unreachable ``get`` is a miss and ``set``
+does nothing (both logged and counted in ``errors``). ``invalidate`` raises ``BackendUnavailable``
+instead, because a lost invalidation would serve stale results once Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from mediasift.cache.base import HitCounter, check_scope, check_ttl, key_digest
+from mediasift.errors import BackendUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def _redis() -> Any:
+    try:
+        import redis
+    except ImportError as e:  # pragma: no cover - exercised only without the extra
+        raise BackendUnavailable("the Redis cache needs redis-py: pip install 'mediasift[redis]'") from e
+    return redis
+
+
+class RedisCache:
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        default_ttl_s: float = 3600.0,
+        prefix: str = "ms",
+        timeout_s: float = 0.5,
+        client: Any | None = None,
+    ) -> None:
+        """``timeout_s`` bounds each Redis call: a slow cache is worse than none."""
+        redis = _redis()
+        self.default_ttl_s = check_ttl(default_ttl_s)
+        self.prefix = prefix
+        self.client = client or redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, health_check_interval=30
+        )
+        self._down = (redis.ConnectionError, redis.TimeoutError)
+        self._counter = HitCounter()
+
+    @property
+    def hits(self) -> int:
+        return self._counter.hits
+
+    @property
+    def misses(self) -> int:
+        return self._counter.misses
+
+    @property
+    def errors(self) -> int:
+        return self._counter.errors
+
+    def stats(self) -> dict[str, int]:
+        return self._counter.stats()
+
+    def _keys(self, tenant_id: str, namespace: str, key: str) -> tuple[str, str]:
+        check_scope(tenant_id, namespace)
+        scope = f"{self.prefix}:{tenant_id}:{namespace}"
+        return f"{scope}:gen", f"{scope}:{key_digest(key)}"
+
+    def _lookup(self, tenant_id: str, namespace: str, key: str) -> tuple[bytes | None, int | None]:
+        """The live value (or None) and the scope's generation (None when Redis is down)."""
+        gen_key, data_key = self._keys(tenant_id, namespace, key)
+        try:
+            pipe = self.client.pipeline(transaction=False)  # one round trip for both reads
+            raw_generation, stored = pipe.get(gen_key).get(data_key).execute()
+        except self._down as e:
+            self._unavailable("get", e)
+            self._counter.record(False)
+            return None, None
+        generation = int(raw_generation or 0)
+        value = None
+        if stored is not None:
+            stamp, _, payload = stored.partition(b":")
+            if int(stamp) == generation:
+                value = payload
+        self._counter.record(value is not None)
+        return value, generation
+
+    def _store(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        value: bytes,
+        ttl_s: float | None,
+        generation: int | None,
+    ) -> None:
+        gen_key, data_key = self._keys(tenant_id, namespace, key)
+        ttl_ms = max(1, round(check_ttl(self.default_ttl_s if ttl_s is None else ttl_s) * 1000))
+        try:
+            if generation is None:
+                generation = int(self.client.get(gen_key) or 0)
+            self.client.set(data_key, b"%d:%b" % (generation, value), px=ttl_ms)
+        except self._down as e:
+            self._unavailable("set", e)
+
+    def _unavailable(self, action: str, e: Exception) -> None:
+        self._counter.record_error()
+        log.warning("redis cache %s failed, treated as a miss: %s", action, e)
+
+    def get(self, tenant_id: str, namespace: str, key: str) -> bytes | None:
+        return self._lookup(tenant_id, namespace, key)[0]
+
+    def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        self._store(tenant_id, namespace, key, value, ttl_s, None)
+
+    def get_or_set(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        compute: Callable[[], bytes],
+        ttl_s: float | None = None,
+    ) -> bytes:
+        value, generation = self._lookup(tenant_id, namespace, key)
+        if value is not None:
+            return value
+        value = compute()
+        if generation is not None:  # Redis answered: stamp with the generation seen before computing
+            self._store(tenant_id, namespace, key, value, ttl_s, generation)
+        return value
+
+    def invalidate(self, tenant_id: str, namespace: str) -> None:
+        gen_key, _ = self._keys(tenant_id, namespace, "")
+        try:
+            self.client.incr(gen_key)
+        except self._down as e:
+            raise BackendUnavailable(f"redis cache invalidation failed for tenant {tenant_id}: {e}") from e
+
+    def close(self) -> None:
+        self.client.close()
