@@ -1,0 +1,39 @@
+# The README's two commands are `make run` and `make test`; both set up what they need first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test system-deps lint bench clean
+
+run: setup system-deps
+	$(BIN)/mediasift serve
+
+test: setup-test system-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch is pinned to the CPU wheel on this machine's disk; it is needed once, to export the image
+# model to ONNX, and never imported at run time after that.
+setup: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+setup-test: $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: setup-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: setup-test
+	$(BIN)/python -m bench.text_ingest
+
+clean:
+	rm -rf .mediasift .pytest_cache

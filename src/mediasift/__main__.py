@@ -1,0 +1,3 @@
+from mediasift.cli import main
+
+main()

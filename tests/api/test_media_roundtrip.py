@@ -1,0 +1,114 @@
+"""Upload → job → search over the HTTP API, duplicates, deletion and tenant walls."""
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from mediasift.runtime import Runtime
+from tests.conftest import upload, wait_for_job
+from tests.docgen import make_docx, make_pdf
+
+FRIDGE = (
+    "Keep the refrigerator temperature at or below four degrees Celsius. "
+    "Check the door seal every month and defrost the freezer when ice builds up."
+)
+
+
+def test_upload_then_search_finds_the_page(api: TestClient, tmp_path: Path):
+    pdf = make_pdf(tmp_path / "manual.pdf", [["Welcome to the manual."], [], [FRIDGE]])
+    created = upload(api, pdf)
+    assert created["duplicate"] is False and created["job"]["status"] == "queued"
+    job = wait_for_job(api, created["job"]["id"])
+    assert job["status"] == "succeeded", job
+    assert job["filename"] == "manual.pdf"
+
+    hits = api.get("/v1/search", params={"q": "fridge temperature"}).json()["hits"]
+    assert hits, "no hits"
+    top = hits[0]
+    assert top["media_id"] == created["media"]["id"]
+    assert top["page"] == 3 and top["kind"] == "document" and top["modality"] == "text"
+    assert "refrigerator" in top["text"] and top["filename"] == "manual.pdf"
+
+    detail = api.get(f"/v1/media/{created['media']['id']}").json()
+    assert detail["status"] == "ready" and detail["pages"] == 3
+    assert [s["page"] for s in detail["segments"]] == [1, 3]
+
+
+def test_search_is_multilingual_and_filters_by_kind(api: TestClient, tmp_path: Path):
+    doc = make_docx(tmp_path / "receta.docx", ["La temperatura del agua para el café debe ser de noventa grados."])
+    text = tmp_path / "notes.md"
+    text.write_text("# Notes\n\n- The quarterly budget meeting moved to Friday.\n- Bring the slides.\n")
+    for path in (doc, text):
+        assert wait_for_job(api, upload(api, path)["job"]["id"])["status"] == "succeeded"
+
+    hits = api.get("/v1/search", params={"q": "coffee water temperature"}).json()["hits"]
+    assert hits[0]["filename"] == "receta.docx"
+    only_text = api.get("/v1/search", params={"q": "coffee water temperature", "kind": "text"}).json()["hits"]
+    assert only_text and all(h["kind"] == "text" for h in only_text)
+
+
+def test_same_bytes_twice_are_deduplicated(api: TestClient, tmp_path: Path, runtime: Runtime):
+    path = tmp_path / "a.txt"
+    path.write_text("Deduplication keeps one copy of the same bytes.")
+    first = upload(api, path)
+    wait_for_job(api, first["job"]["id"])
+    copy = tmp_path / "copy-with-another-name.txt"
+    copy.write_bytes(path.read_bytes())
+    with copy.open("rb") as f:
+        response = api.post("/v1/media", files={"file": (copy.name, f)})
+    assert response.status_code == 200
+    second = response.json()
+    assert second["duplicate"] is True
+    assert second["media"]["id"] == first["media"]["id"]
+    assert len(api.get("/v1/jobs").json()["jobs"]) == 1
+    # only one original is stored
+    assert len(list(runtime.store.list("raw/"))) == 1
+
+
+def test_delete_removes_objects_segments_and_vectors(api: TestClient, tmp_path: Path, runtime: Runtime):
+    path = tmp_path / "gone.txt"
+    path.write_text("The zebra crossing near the museum is being repainted.")
+    created = upload(api, path)
+    wait_for_job(api, created["job"]["id"])
+    media_id = created["media"]["id"]
+    assert runtime.index.count("default") > 0
+    assert api.delete(f"/v1/media/{media_id}").status_code == 204
+
+    assert api.get(f"/v1/media/{media_id}").status_code == 404
+    assert api.get("/v1/search", params={"q": "zebra crossing"}).json()["hits"] == []
+    assert runtime.index.count("default") == 0
+    assert list(runtime.store.list("raw/")) == [] and list(runtime.store.list("processed/")) == []
+    assert api.get(f"/v1/jobs/{created['job']['id']}").status_code == 404
+
+
+def test_tenant_never_sees_another_tenants_hits(api: TestClient, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The launch code for project nightingale is stored in the blue vault.")
+    a = upload(api, secret, tenant="acme")
+    wait_for_job(api, a["job"]["id"], tenant="acme")
+
+    own = api.get("/v1/search", params={"q": "nightingale launch code"}, headers={"X-Mediasift-Tenant": "acme"})
+    assert own.json()["hits"]
+    other = api.get("/v1/search", params={"q": "nightingale launch code"}, headers={"X-Mediasift-Tenant": "globex"})
+    assert other.json()["hits"] == []
+    # nor its media, jobs or artifacts by id
+    headers = {"X-Mediasift-Tenant": "globex"}
+    assert api.get(f"/v1/media/{a['media']['id']}", headers=headers).status_code == 404
+    assert api.get(f"/v1/jobs/{a['job']['id']}", headers=headers).status_code == 404
+    assert api.get(f"/v1/media/{a['media']['id']}/original", headers=headers).status_code == 404
+    # the same bytes in another tenant are that tenant's own media, not a duplicate
+    b = upload(api, secret, tenant="globex")
+    assert b["duplicate"] is False and b["media"]["id"] != a["media"]["id"]
+
+
+def test_errors_are_json_with_a_stable_code(api: TestClient):
+    missing = api.get("/v1/media/01HZZZZZZZZZZZZZZZZZZZZZZZ")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    bad = api.get("/v1/search", params={"q": ""})
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_request"
+
+
+def test_openapi_documents_every_route(api: TestClient):
+    spec = api.get("/openapi.json").json()
+    for path in ("/v1/media", "/v1/media/{media_id}", "/v1/jobs/{job_id}", "/v1/search", "/health"):
+        assert path in spec["paths"], path

@@ -1,0 +1,56 @@
+"""`mediasift ingest` on a folder: good files become searchable, bad ones end dead with a clear error."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.docgen import make_docx, make_pdf
+
+
+def run_cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "MEDIASIFT_HOME": str(home),
+        "MEDIASIFT_MAX_ATTEMPTS": "2",
+        "MEDIASIFT_BACKOFF_BASE_S": "0.05",
+        "MEDIASIFT_POLL_INTERVAL_S": "0.05",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "mediasift", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
+    folder = tmp_path / "inbox"
+    (folder / "nested").mkdir(parents=True)
+    make_pdf(folder / "boiler.pdf", [["Descale the boiler every three months with citric acid."]])
+    make_docx(folder / "nested" / "menu.docx", ["El menú del día incluye sopa de tomate y pan."])
+    (folder / "readme.txt").write_text("Visitors must sign in at the front desk before noon.")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntruncated garbage")
+    (folder / "empty.docx").write_bytes(b"")
+    home = tmp_path / "home"
+
+    result = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert result.returncode == 1, result.stderr  # some files failed
+    report = json.loads(result.stdout)
+    by_name = {j["filename"]: j for j in report["jobs"]}
+    assert set(by_name) == {"boiler.pdf", "menu.docx", "readme.txt", "broken.pdf", "empty.docx"}
+    for good in ("boiler.pdf", "menu.docx", "readme.txt"):
+        assert by_name[good]["status"] == "succeeded", by_name[good]
+    for bad in ("broken.pdf", "empty.docx"):
+        job = by_name[bad]
+        assert job["status"] == "dead" and job["attempts"] == 2, job
+        assert job["error_code"] == "corrupt_media"
+    assert "empty file" in by_name["empty.docx"]["error"]
+    assert "corrupt PDF" in by_name["broken.pdf"]["error"]
+
+    found = run_cli(home, "search", "how often to descale the boiler", "--json")
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert hits[0]["filename"] == "boiler.pdf" and hits[0]["page"] == 1
+    assert {"media_id", "filename", "kind", "modality", "text", "start_s", "end_s", "page", "score"} <= set(hits[0])
+
+    dead = run_cli(home, "dlq", "list", "--json")
+    assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]

@@ -1,0 +1,107 @@
+"""A worker process killed with SIGKILL mid-job: the job is leased again and completes once."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from mediasift.catalog import repo
+from mediasift.catalog.db import Catalog
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(home: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "MEDIASIFT_HOME": str(home),
+        "MEDIASIFT_VISIBILITY_TIMEOUT_S": "3",
+        "MEDIASIFT_HEARTBEAT_S": "0.5",
+        "MEDIASIFT_POLL_INTERVAL_S": "0.1",
+        "MEDIASIFT_WORKERS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def _long_document(path: Path) -> Path:
+    paragraphs = [
+        f"Section {i}. The maintenance log for pump {i} records pressure readings, valve checks "
+        f"and the technician's remarks about vibration levels observed during shift {i % 3}."
+        for i in range(1500)
+    ]
+    path.write_text("\n\n".join(paragraphs))
+    return path
+
+
+def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path):
+    home, port = tmp_path / "home", _free_port()
+    doc = _long_document(tmp_path / "log.txt")
+    server = _serve(home, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with doc.open("rb") as f:
+            created = httpx.post(f"{base}/v1/media", files={"file": ("log.txt", f)}, timeout=30).json()
+        job_id = created["job"]["id"]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = httpx.get(f"{base}/v1/jobs/{job_id}", timeout=5).json()
+            if job["stage"] == "embed" and job["progress"] > 0.1:
+                break
+            assert job["status"] in ("queued", "running"), job
+            time.sleep(0.1)
+        else:
+            raise AssertionError("job never reached the embed stage")
+        os.kill(server.pid, signal.SIGKILL)  # mid-job, no chance to clean up
+        server.wait()
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    server = _serve(home, port)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            job = httpx.get(f"{base}/v1/jobs/{job_id}", timeout=5).json()
+            if job["status"] in ("succeeded", "dead"):
+                break
+            time.sleep(0.3)
+        assert job["status"] == "succeeded", job
+        assert job["attempts"] == 2
+        hits = httpx.get(f"{base}/v1/search", params={"q": "pump 1234 vibration"}, timeout=30).json()["hits"]
+        assert hits and hits[0]["media_id"] == created["media"]["id"]
+        health = httpx.get(f"{base}/health", timeout=5).json()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    with catalog.session() as s:
+        segments = repo.media_segments(s, "default", created["media"]["id"])
+    ids = [seg.id for seg in segments]
+    assert len(ids) == len(set(ids))
+    ordinals = [seg.ordinal for seg in segments]
+    assert ordinals == list(range(len(segments)))  # one run's segments, not two interleaved
+    assert health["queue"]["depth"] == 0 and health["queue"]["in_flight"] == 0
