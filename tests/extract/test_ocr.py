@@ -1,0 +1,100 @@
+"""OCR engines read English and Spanish (accents included) in reading order, with confidences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mediasift.extract.ocr import OcrLine, RapidOcrEngine, TesseractEngine, get_ocr_engine, reading_order
+
+from .imaging_samples import ENGLISH, SPANISH, cer, degrade, render_text, settings, shared
+
+
+@pytest.fixture(scope="module")
+def rapid() -> RapidOcrEngine:
+    return get_ocr_engine(shared()[0], settings())  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def tesseract() -> TesseractEngine:
+    return get_ocr_engine(shared()[0], settings(ocr_engine="tesseract"))  # type: ignore[return-value]
+
+
+def read_text(engine: RapidOcrEngine | TesseractEngine, lines: list[str], degraded: bool = False) -> str:
+    image = render_text(lines)
+    if degraded:
+        image = degrade(image)
+    (read,) = engine.read([np.asarray(image)])
+    return "\n".join(line.text for line in read)
+
+
+@pytest.mark.parametrize(("language", "lines", "max_cer"), [("en", ENGLISH, 0.02), ("es", SPANISH, 0.03)])
+def test_rapidocr_reads_clean_text_in_english_and_spanish(rapid, language, lines, max_cer) -> None:
+    text = read_text(rapid, lines)
+    error = cer("\n".join(lines), text)
+    print(f"rapidocr clean {language}: CER {error:.3f}")
+    assert error <= max_cer, text
+
+
+def test_rapidocr_keeps_spanish_accents_and_enye(rapid) -> None:
+    text = read_text(rapid, SPANISH)
+    for word in (
+        "Dónde",
+        "está",
+        "estación",
+        "niño",
+        "comió",
+        "piña",
+        "jamón",
+        "Información",
+        "pública",
+        "año",
+    ):
+        assert word in text
+
+
+@pytest.mark.parametrize(("language", "lines"), [("en", ENGLISH), ("es", SPANISH)])
+def test_rapidocr_reads_blurred_noisy_jpeg_text(rapid, language, lines) -> None:
+    error = cer("\n".join(lines), read_text(rapid, lines, degraded=True))
+    print(f"rapidocr degraded {language}: CER {error:.3f}")
+    assert error <= 0.05
+
+
+@pytest.mark.parametrize(("language", "lines"), [("en", ENGLISH), ("es", SPANISH)])
+def test_tesseract_reads_clean_text_in_english_and_spanish(tesseract, language, lines) -> None:
+    text = read_text(tesseract, lines)
+    error = cer("\n".join(lines), text)
+    print(f"tesseract clean {language}: CER {error:.3f}")
+    assert error <= 0.03, text
+    assert tesseract.languages == "eng+spa"
+
+
+def test_lines_carry_confidence_and_pixel_boxes(rapid) -> None:
+    (lines,) = rapid.read([np.asarray(render_text(["first line", "second line"]))])
+    assert [ln.text for ln in lines] == ["first line", "second line"]
+    for line in lines:
+        assert 0.5 <= line.confidence <= 1.0
+        x0, y0, x1, y1 = line.box
+        assert 0 <= x0 < x1 <= 900 and 0 <= y0 < y1
+    assert lines[0].box[3] <= lines[1].box[1] + 5  # the first line sits above the second
+
+
+def test_one_list_per_image_and_blank_images_read_nothing(rapid) -> None:
+    blank = np.full((200, 400, 3), 255, dtype=np.uint8)
+    results = rapid.read([blank, np.asarray(render_text(["hola"])), blank])
+    assert [len(r) for r in results] == [0, 1, 0]
+
+
+def test_reading_order_goes_down_rows_then_left_to_right() -> None:
+    right = OcrLine("right", 0.9, (300, 12, 400, 40))
+    left = OcrLine("left", 0.9, (10, 10, 100, 38))
+    below = OcrLine("below", 0.9, (10, 60, 100, 90))
+    assert [ln.text for ln in reading_order([below, right, left])] == ["left", "right", "below"]
+
+
+def test_factory_loads_each_engine_once_per_registry() -> None:
+    models, _ = shared()
+    first = get_ocr_engine(models, settings())
+    assert get_ocr_engine(models, settings()) is first
+    assert first.id.startswith("rapidocr")
+    assert get_ocr_engine(models, settings(ocr_engine="tesseract")).id == "tesseract-eng+spa"
