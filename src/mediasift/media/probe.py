@@ -1,0 +1,145 @@
+"""Probe an audio or video file with PyAV: what it holds, how long it lasts, and whether we accept it.
+
+``probe(path, settings)`` returns a ``MediaProbe`` or raises:
+
+- ``CorruptMedia`` for a zero-byte file, a container FFmpeg cannot open (e.g. an MP4 cut before
+  its index), no audio or video stream, or a first packet that does not decode;
+- ``LimitExceeded`` when the duration is over ``settings.max_duration_s`` or a video frame has more
+  than ``settings.max_video_pixels`` pixels.
+
+Only headers and the first decodable frame of each stream are read, so probing costs milliseconds
+whatever the file's length. A file cut after a valid header is caught later, by the decoders
+(``media.audio`` / ``media.frames``), which compare decoded seconds against the duration found here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+
+from mediasift.errors import CorruptMedia, LimitExceeded
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
+
+# MP3/M4A album art is a one-frame "video" stream flagged attached_pic; it does not make a video.
+_ATTACHED_PIC = 0x400
+# How many packets to read while looking for one decodable frame per stream.
+_MAX_PROBE_PACKETS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class MediaProbe:
+    """What a media file holds. ``duration_s`` in seconds, ``width``/``height`` in pixels."""
+
+    kind: str  # "video" | "audio"
+    duration_s: float
+    container: str
+    has_audio: bool
+    audio_codec: str | None = None
+    sample_rate: int | None = None  # Hz, of the source audio
+    channels: int | None = None
+    video_codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    codecs: dict[str, str] = field(default_factory=dict)  # {"audio": "aac", "video": "h264"}
+
+
+def probe(path: Path, settings: Settings | None = None) -> MediaProbe:
+    """Inspect ``path``; enforce duration and pixel limits when ``settings`` is given."""
+    if not path.exists() or path.stat().st_size == 0:
+        raise CorruptMedia("empty file (0 bytes)")
+    try:
+        with av.open(str(path)) as container:
+            result = _describe(container)
+            _check_decodable(container, result)
+    except av.error.FFmpegError as exc:
+        raise CorruptMedia(f"cannot decode media: {exc}") from None
+    if settings is not None:
+        check_limits(result, settings)
+    return result
+
+
+def check_limits(media: MediaProbe, settings: Settings) -> None:
+    if media.duration_s > settings.max_duration_s:
+        raise LimitExceeded(
+            f"media lasts {media.duration_s:.0f} s; the limit is {settings.max_duration_s:.0f} s"
+        )
+    if media.width and media.height and media.width * media.height > settings.max_video_pixels:
+        raise LimitExceeded(
+            f"video frames are {media.width}x{media.height} pixels; "
+            f"the limit is {settings.max_video_pixels} pixels per frame"
+        )
+
+
+def is_cover_art(stream: av.stream.Stream) -> bool:
+    return bool(getattr(stream, "disposition", 0) & _ATTACHED_PIC)
+
+
+def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The first real video stream (album art excluded), or None."""
+    for stream in container.streams.video:
+        if not is_cover_art(stream):
+            return stream
+    return None
+
+
+def _describe(container: av.container.InputContainer) -> MediaProbe:
+    video = video_stream(container)
+    audio = container.streams.audio[0] if container.streams.audio else None
+    if video is None and audio is None:
+        raise CorruptMedia("media container has no audio or video stream")
+    codecs: dict[str, str] = {}
+    if audio is not None:
+        codecs["audio"] = audio.codec_context.name
+    if video is not None:
+        codecs["video"] = video.codec_context.name
+    fps = None
+    if video is not None:
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        fps = round(float(rate), 3) if rate else None
+    return MediaProbe(
+        kind="video" if video is not None else "audio",
+        duration_s=_duration_s(container),
+        container=container.format.name.split(",")[0],
+        has_audio=audio is not None,
+        audio_codec=codecs.get("audio"),
+        sample_rate=audio.codec_context.sample_rate if audio is not None else None,
+        channels=audio.codec_context.channels if audio is not None else None,
+        video_codec=codecs.get("video"),
+        width=video.codec_context.width if video is not None else None,
+        height=video.codec_context.height if video is not None else None,
+        fps=fps,
+        codecs=codecs,
+    )
+
+
+def _duration_s(container: av.container.InputContainer) -> float:
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    # Some raw streams declare no container duration; take the longest stream's own.
+    best = 0.0
+    for stream in container.streams:
+        if stream.duration and stream.time_base:
+            best = max(best, float(stream.duration * Fraction(stream.time_base)))
+    return best
+
+
+def _check_decodable(container: av.container.InputContainer, media: MediaProbe) -> None:
+    """Decode until each main stream yields one frame: headers alone do not prove the bytes decode."""
+    streams = [s for s in (video_stream(container), *container.streams.audio[:1]) if s is not None]
+    pending = {s.index for s in streams}
+    packets = 0
+    for packet in container.demux(streams):
+        packets += 1
+        if packet.stream.index in pending and packet.decode():
+            pending.discard(packet.stream.index)
+        if not pending or packets >= _MAX_PROBE_PACKETS:
+            break
+    if pending == {s.index for s in streams}:
+        raise CorruptMedia(f"no decodable {media.kind} frames in the first {packets} packets")
