@@ -61,7 +61,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def _center_crop(image: Image.Image, size: int) -> np.ndarray:
+def center_crop(image: Image.Image, size: int) -> np.ndarray:
     """RGB uint8 (size x size x 3): shorter side resized to size/0.875, then the centre cut out."""
     rgb = image.convert("RGB")
     scale = round(size / 0.875) / min(rgb.size)
@@ -109,7 +109,7 @@ class EfficientNetLite0Embedder:
         vectors, labels = [], []
         for start in range(0, len(images), self._batch):
             pixels = np.stack(
-                [_center_crop(im, self.input_size) for im in images[start : start + self._batch]]
+                [center_crop(im, self.input_size) for im in images[start : start + self._batch]]
             )
             # TF EfficientNet-Lite preprocessing: (x - 127.5) / 127.5, i.e. pixels in [-1, 1], NCHW.
             batch = ((pixels.astype(np.float32) - 127.5) / 127.5).transpose(0, 3, 1, 2)
@@ -206,7 +206,7 @@ class ClipDirectoryEmbedder:
     def embed(self, images: list[Image.Image]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
-        pixels = np.stack([_center_crop(im, self._size) for im in images]).astype(np.float32) / 255.0
+        pixels = np.stack([center_crop(im, self._size) for im in images]).astype(np.float32) / 255.0
         batch = ((pixels - self._mean) / self._std).transpose(0, 3, 1, 2)
         (vectors,) = self._session.run(None, {self._input: np.ascontiguousarray(batch)})[:1]
         return _l2_normalise(vectors)
