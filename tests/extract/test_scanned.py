@@ -1,0 +1,52 @@
+"""Scanned PDF pages (no text layer) are rendered and read, each segment citing its page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediasift.domain import Modality
+from mediasift.errors import CorruptMedia
+from mediasift.extract.scanned import ocr_pdf_pages, pages_without_text
+
+from .imaging_samples import ENGLISH, SPANISH, cer, context, degrade, render_text
+
+
+def scanned_pdf(path: Path) -> Path:
+    """Two image-only pages at 200 DPI, the second slightly degraded like a photocopy."""
+    pages = [render_text(ENGLISH, size=40, width=1600), degrade(render_text(SPANISH, size=40, width=1600))]
+    pages[0].save(path, format="PDF", resolution=200.0, save_all=True, append_images=pages[1:])
+    return path
+
+
+def test_image_only_pages_have_no_text_layer(tmp_path) -> None:
+    assert pages_without_text(scanned_pdf(tmp_path / "scan.pdf")) == [1, 2]
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_each_scanned_page_is_read_and_cites_its_page(tmp_path, dpi) -> None:
+    path = scanned_pdf(tmp_path / "scan.pdf")
+    segments = ocr_pdf_pages(
+        context(tmp_path, path, kind="document", mime="application/pdf"), path, [1, 2], dpi
+    )
+    assert [s.page for s in segments] == [1, 2]
+    assert all(s.modality == Modality.OCR and s.meta["dpi"] == dpi for s in segments)
+    for segment, lines in zip(segments, (ENGLISH, SPANISH), strict=True):
+        error = cer("\n".join(lines), segment.text)
+        print(f"scanned page {segment.page} at {dpi} DPI: CER {error:.3f}")
+        assert error <= 0.05, segment.text
+
+
+def test_render_resolution_is_lowered_to_respect_the_pixel_limit(tmp_path) -> None:
+    path = scanned_pdf(tmp_path / "scan.pdf")
+    ctx = context(tmp_path, path, kind="document", mime="application/pdf", max_pixels=500_000)
+    (segment,) = ocr_pdf_pages(ctx, path, [1], dpi=300)
+    assert segment.meta["dpi"] < 300
+
+
+def test_a_broken_pdf_is_corrupt_media(tmp_path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7\nnot really")
+    with pytest.raises(CorruptMedia):
+        ocr_pdf_pages(context(tmp_path, path, kind="document", mime="application/pdf"), path, [1])

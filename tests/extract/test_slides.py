@@ -1,0 +1,94 @@
+"""PowerPoint: title, body, table, speaker notes and text inside pictures, each citing its slide."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+from pptx.util import Inches
+
+from mediasift.domain import Modality
+from mediasift.errors import CorruptMedia, LimitExceeded
+from mediasift.extract.slides import extract_slides
+
+from .imaging_samples import context, render_text
+
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def build_deck(path: Path) -> Path:
+    """Slide 1: title + body + notes. Slide 2: title + table. Slide 3: a picture of Spanish text."""
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[1])  # title and content
+    first.shapes.title.text = "Quarterly results"
+    first.placeholders[1].text = "Revenue grew twelve percent\nChurn fell to three percent"
+    first.notes_slide.notes_text_frame.text = "Mention the new Madrid office"
+
+    second = deck.slides.add_slide(deck.slide_layouts[5])  # title only
+    second.shapes.title.text = "Regional sales"
+    table = second.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for r, row in enumerate([("Region", "Units"), ("Iberia", "1200"), ("Benelux", "800")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+
+    third = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+    picture = io.BytesIO()
+    render_text(["Oferta válida hasta mañana"], size=40).save(picture, format="PNG")
+    third.shapes.add_picture(io.BytesIO(picture.getvalue()), Inches(1), Inches(1))
+    logo = io.BytesIO()
+    render_text(["ACME"], size=40, width=300).save(logo, format="PNG")
+    for slide in (first, third):  # the same logo twice: read once, cited on both slides
+        slide.shapes.add_picture(io.BytesIO(logo.getvalue()), Inches(8), Inches(6))
+    deck.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def extraction(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("deck")
+    return extract_slides(context(tmp, build_deck(tmp / "deck.pptx"), kind="document", mime=PPTX))
+
+
+def segments(extraction, modality: Modality) -> list[tuple[int | None, str]]:
+    return [(s.page, s.text) for s in extraction.segments if s.modality == modality]
+
+
+def test_each_slide_is_one_text_segment_with_title_body_and_tables(extraction) -> None:
+    assert segments(extraction, Modality.TEXT) == [
+        (1, "Quarterly results\nRevenue grew twelve percent\nChurn fell to three percent"),
+        (2, "Regional sales\nRegion | Units\nIberia | 1200\nBenelux | 800"),
+    ]
+    titles = [s.meta["title"] for s in extraction.segments if s.modality == Modality.TEXT]
+    assert titles == ["Quarterly results", "Regional sales"]
+
+
+def test_speaker_notes_are_a_note_segment_on_their_slide(extraction) -> None:
+    assert segments(extraction, Modality.NOTE) == [(1, "Mention the new Madrid office")]
+
+
+def test_text_in_pictures_is_ocr_cited_on_the_slide_that_shows_it(extraction) -> None:
+    ocr = segments(extraction, Modality.OCR)
+    assert (1, "ACME") in ocr and (3, "ACME") in ocr
+    assert (3, "Oferta válida hasta mañana") in ocr
+    assert all(s.meta["picture"] for s in extraction.segments if s.modality == Modality.OCR)
+
+
+def test_the_deck_reports_its_slide_count_and_unique_segment_ids(extraction) -> None:
+    assert extraction.info["pages"] == 3
+    ids = [s.id for s in extraction.segments]
+    assert len(ids) == len(set(ids))
+
+
+def test_more_slides_than_the_page_limit_is_rejected(tmp_path) -> None:
+    path = build_deck(tmp_path / "deck.pptx")
+    with pytest.raises(LimitExceeded, match="3 slides"):
+        extract_slides(context(tmp_path, path, kind="document", mime=PPTX, max_pages=2))
+
+
+def test_a_file_that_is_not_a_presentation_is_corrupt_media(tmp_path) -> None:
+    path = tmp_path / "fake.pptx"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(CorruptMedia):
+        extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
