@@ -100,7 +100,7 @@ class RapidOcrEngine:
             raise BackendUnavailable("OCR engine 'rapidocr' needs: pip install rapidocr onnxruntime") from exc
         self._ocr = RapidOCR(
             params={
-                "Global.log_level": "warning",
+                "Global.log_level": "error",  # "warning" logs every picture without text
                 "Global.use_cls": False,
                 "Global.text_score": min_confidence,
                 "Det.limit_type": "max",
