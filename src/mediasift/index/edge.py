@@ -1,0 +1,392 @@
+"""The embedded index: one Qdrant Edge shard on local disk, in this process.
+
+Layout of the shard (``path``):
+
+- one named dense vector per embedding space (``dims``: name → dimension), cosine distance. A point
+  carries any subset of them: an image point has no ``text`` vector, a transcript segment no
+  ``image`` vector, and a search in one space only ever sees points that carry it;
+- two sparse BM25 vectors computed from the point's ``text`` by ``qdrant_edge.Bm25``, one analysed
+  with the English Snowball stemmer and stopwords (``bm25_en``), one with the Spanish ones
+  (``bm25_es``). Both are always indexed because a segment's detected language is a guess and a
+  query has none; keyword search sums the two BM25 scores (Elasticsearch's "most fields"), so
+  "running" finds "runs" through English and "temperaturas" finds "temperatura" through Spanish.
+  The engine applies IDF (``Modifier.Idf``) over the querying tenant's points only, so one
+  tenant's corpus never shapes another's scores;
+- payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
+  ``modality``, ``language`` (keyword indexes), ``metadata`` (a dict, matched by exact value) and
+  ``text``.
+
+Every query carries the tenant condition inside the engine's filter, never as a post-filter.
+
+Durability: the shard's write-ahead log makes every ``upsert``/``delete_media`` that returned
+survive the process being killed (``kill -9``); segments are flushed every few seconds of writes,
+after ``optimize`` and on ``close`` so the log stays short and reopening is fast. One process owns
+a shard: a second open of the same path fails with ``BackendUnavailable``.
+
+Edge does not build HNSW graphs in the background: call ``optimize()`` after bulk upserts; until
+then searches are exact (brute force), which is correct, only slower.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.errors import BackendUnavailable, InvalidRequest
+
+__all__ = ["EdgeIndex"]
+
+# Sparse vector names: reserved, a dense space may not use them.
+BM25_EN = "bm25_en"
+BM25_ES = "bm25_es"
+
+# Segments are ~800 characters (Settings.chunk_chars): about 100 tokens once stopwords are gone.
+# BM25's length normalisation compares each document with this; it is baked into stored vectors.
+_BM25_AVG_LEN = 100.0
+
+# Keyword search fetches this many candidates per analyser before summing their scores, so a
+# point that ranks low in one language but high in the other still reaches the final top ``limit``.
+_KEYWORD_PREFETCH_FACTOR = 4
+_KEYWORD_PREFETCH_MIN = 50
+
+_UPSERT_BATCH = 512  # points per engine update: bounds the memory of one call
+_FLUSH_INTERVAL_S = 5.0  # flush segments at most this often while writing (the WAL covers crashes)
+
+_KEYWORD_FIELDS = ("tenant_id", "media_id", "kind", "collection", "modality", "language")
+_FILTER_FIELDS = {
+    "kinds": "kind",
+    "collections": "collection",
+    "modalities": "modality",
+    "media_ids": "media_id",
+    "languages": "language",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _KeywordStage:
+    """Keyword search as a query stage: one BM25 prefetch per analyser and the formula summing them."""
+
+    prefetches: list[qe.Prefetch]
+    query: qe.Formula
+
+
+def _analysers() -> dict[str, qe.Bm25]:
+    """One BM25 analyser per stemmer. Both drop English *and* Spanish stopwords, so "the" is not a
+    Spanish term nor "de" an English one; both fold accents, as people type "cancion" for "canción"."""
+    stopwords = qe.StopwordsSet(languages={qe.Language.English, qe.Language.Spanish})
+
+    def analyser(language: str) -> qe.Bm25:
+        config = qe.Bm25Config(
+            language=language, stopwords=stopwords, ascii_folding=True, avg_len=_BM25_AVG_LEN
+        )
+        return qe.Bm25(config)
+
+    return {BM25_EN: analyser("english"), BM25_ES: analyser("spanish")}
+
+
+class EdgeIndex:
+    """``Index`` on a Qdrant Edge shard under ``path`` (created if absent, reopened if present).
+
+    ``dims`` maps each embedding space to its vector dimension, e.g. ``{"text": 384, "image":
+    1280}``; reopening a shard with different spaces or dimensions raises ``BackendUnavailable``
+    (the index is a projection of the catalog: rebuild it with ``mediasift reindex``).
+
+    Thread-safe: every engine call runs under one lock, so API and worker threads may share an
+    instance. Scores are higher-is-better: cosine similarity for vector search, summed BM25 for
+    keyword search, reciprocal-rank fusion for ``search_hybrid``. Hit ids are the point ids in
+    canonical UUID form (lowercase, hyphenated).
+    """
+
+    def __init__(self, path: Path, dims: dict[str, int]) -> None:
+        _check_dims(dims)
+        self.path = Path(path)
+        self.dims = dict(dims)
+        self._lock = threading.Lock()
+        self._analysers = _analysers()
+        self._shard: qe.EdgeShard | None = self._open(self._config())
+        self._last_flush = time.monotonic()
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        """Insert or replace whole points by id: vectors and payload absent from the new point go.
+
+        Durable against a process kill once this returns (write-ahead log).
+        """
+        engine_points = [self._to_engine_point(p) for p in points]  # validate all before writing any
+        with self._lock:
+            shard = self._open_shard()
+            for start in range(0, len(engine_points), _UPSERT_BATCH):
+                batch = engine_points[start : start + _UPSERT_BATCH]
+                shard.update(qe.UpdateOperation.upsert_points(batch))
+            self._flush_if_due(shard)
+
+    def delete_media(self, tenant_id: str, media_id: str) -> None:
+        """Remove every point of one media of one tenant (another tenant's same id is untouched)."""
+        flt = qe.Filter(must=[_equals("tenant_id", tenant_id), _equals("media_id", media_id)])
+        with self._lock:
+            shard = self._open_shard()
+            shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+            self._flush_if_due(shard)
+
+    def optimize(self) -> None:
+        """Merge segments and build HNSW and payload indexes now; blocks until done."""
+        with self._lock:
+            shard = self._open_shard()
+            shard.optimize()
+            shard.flush()
+            self._last_flush = time.monotonic()
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def search_vector(
+        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        """Nearest points in ``space`` by cosine similarity (1.0 = same direction), best first."""
+        query = qe.Query.Nearest(self._checked_vector(space, vector), using=space)
+        request = qe.QueryRequest(
+            limit=limit, query=query, filter=_filter(tenant_id, filters), with_payload=["media_id"]
+        )
+        return self._run(request, limit)
+
+    def search_keyword(
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        """Points whose text shares stemmed terms with ``text`` (English or Spanish), by BM25, best first.
+
+        A query with no searchable term (empty, only stopwords) finds nothing.
+        """
+        keyword = self._keyword_stage(tenant_id, text, limit, filters)
+        if keyword is None:
+            return []
+        request = qe.QueryRequest(
+            limit=limit,
+            prefetches=keyword.prefetches,
+            query=keyword.query,
+            filter=_filter(tenant_id, filters),
+            with_payload=["media_id"],
+        )
+        return self._run(request, limit)
+
+    def search_hybrid(
+        self,
+        tenant_id: str,
+        text: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        space: str = "text",
+        k: int = 60,
+    ) -> list[IndexHit]:
+        """Keyword and ``space``-vector search fused by reciprocal rank inside one engine query.
+
+        Scores are RRF scores (Qdrant's: ``sum 1 / (k + rank)``, rank counted from 0), not
+        comparable with the other searches' scores; only their order matters.
+        """
+        flt = _filter(tenant_id, filters)
+        depth = _prefetch_depth(limit)
+        stages = [
+            qe.Prefetch(
+                limit=depth,
+                query=qe.Query.Nearest(self._checked_vector(space, vector), using=space),
+                filter=flt,
+            )
+        ]
+        keyword = self._keyword_stage(tenant_id, text, limit, filters)
+        if keyword is not None:
+            stages.append(
+                qe.Prefetch(limit=depth, prefetches=keyword.prefetches, query=keyword.query, filter=flt)
+            )
+        request = qe.QueryRequest(
+            limit=limit, prefetches=stages, query=qe.Fusion.Rrf(k=k), filter=flt, with_payload=["media_id"]
+        )
+        return self._run(request, limit)
+
+    def count(self, tenant_id: str | None = None) -> int:
+        """Number of points, for one tenant or (``None``) all of them. Exact."""
+        flt = None if tenant_id is None else qe.Filter(must=[_equals("tenant_id", tenant_id)])
+        with self._lock:
+            return self._open_shard().count(qe.CountRequest(filter=flt, exact=True))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Flush and release the shard (and its lock on ``path``). Idempotent."""
+        with self._lock:
+            if self._shard is None:
+                return
+            shard, self._shard = self._shard, None
+            shard.flush()
+            shard.close()
+
+    def __enter__(self) -> EdgeIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _config(self) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={
+                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+                for name, size in self.dims.items()
+            },
+            sparse_vectors={
+                name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in self._analysers
+            },
+        )
+
+    def _open(self, config: qe.EdgeConfig) -> qe.EdgeShard:
+        exists = (self.path / "edge_config.json").exists()
+        try:
+            if exists:
+                # With a config, load checks the stored vectors match it (and refuses otherwise).
+                shard = qe.EdgeShard.load(str(self.path), config)
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                shard = qe.EdgeShard.create(str(self.path), config)
+        except Exception as exc:  # the binding raises bare Exception for engine errors
+            raise BackendUnavailable(_open_error(self.path, self.dims, exc)) from exc
+        for field in _KEYWORD_FIELDS:
+            # Idempotent; also upgrades shards created before a field was indexed.
+            params = qe.KeywordIndexParams(is_tenant=field == "tenant_id")
+            shard.update(qe.UpdateOperation.create_field_index(field, params))
+        return shard
+
+    def _open_shard(self) -> qe.EdgeShard:
+        if self._shard is None:
+            raise BackendUnavailable(f"the index at {self.path} is closed")
+        return self._shard
+
+    def _flush_if_due(self, shard: qe.EdgeShard) -> None:
+        now = time.monotonic()
+        if now - self._last_flush >= _FLUSH_INTERVAL_S:
+            shard.flush()
+            self._last_flush = now
+
+    def _run(self, request: qe.QueryRequest, limit: int) -> list[IndexHit]:
+        if limit <= 0:
+            return []
+        with self._lock:
+            found = self._open_shard().query(request)
+        return [IndexHit(id=str(p.id), media_id=(p.payload or {})["media_id"], score=p.score) for p in found]
+
+    def _checked_vector(self, space: str, vector: Sequence[float]) -> list[float]:
+        if space not in self.dims:
+            raise InvalidRequest(f"unknown embedding space {space!r}; this index has {sorted(self.dims)}")
+        if len(vector) != self.dims[space]:
+            raise InvalidRequest(
+                f"a {space!r} vector has {self.dims[space]} dimensions, this one has {len(vector)}"
+            )
+        return [float(x) for x in vector]
+
+    def _to_engine_point(self, point: IndexPoint) -> qe.Point:
+        try:
+            point_id = str(uuid.UUID(point.id))
+        except ValueError as exc:
+            raise InvalidRequest(f"point id {point.id!r} is not a UUID (segment ids are)") from exc
+        vectors: dict[str, Any] = {
+            space: self._checked_vector(space, values) for space, values in point.vectors.items()
+        }
+        if point.text.strip():
+            for name, analyser in self._analysers.items():
+                sparse = analyser.embed_document(point.text)
+                if sparse.indices:  # a text of stopwords only has no terms to index
+                    vectors[name] = sparse
+        payload: dict[str, Any] = {
+            "tenant_id": point.tenant_id,
+            "media_id": point.media_id,
+            "kind": point.kind,
+            "collection": point.collection,
+            "modality": point.modality,
+            "metadata": dict(point.metadata),
+            "text": point.text,
+        }
+        if point.language is not None:
+            payload["language"] = point.language
+        return qe.Point(point_id, vectors, payload)
+
+    def _keyword_stage(
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None
+    ) -> _KeywordStage | None:
+        """The per-language BM25 prefetches and the formula summing their scores; None: no terms."""
+        flt = _filter(tenant_id, filters)
+        # IDF over this tenant's points only: the wall holds for statistics too.
+        params = qe.SearchParams(idf=qe.IdfParams(corpus=qe.Filter(must=[_equals("tenant_id", tenant_id)])))
+        depth = _prefetch_depth(limit)
+        prefetches = []
+        for name, analyser in self._analysers.items():
+            sparse = analyser.embed_query(text)
+            if sparse.indices:
+                query = qe.Query.Nearest(sparse, using=name)
+                prefetches.append(qe.Prefetch(limit=depth, query=query, filter=flt, params=params))
+        if not prefetches:
+            return None
+        # A point found by one analyser only scores 0 for the other.
+        scores = [f"$score[{i}]" for i in range(len(prefetches))]
+        formula = qe.Formula(
+            qe.Expression.Sum([qe.Expression.Variable(s) for s in scores]),
+            defaults=dict.fromkeys(scores, 0.0),
+        )
+        return _KeywordStage(prefetches, formula)
+
+
+def _prefetch_depth(limit: int) -> int:
+    return max(limit * _KEYWORD_PREFETCH_FACTOR, _KEYWORD_PREFETCH_MIN)
+
+
+def _equals(key: str, value: str) -> qe.FieldCondition:
+    return qe.FieldCondition(key, match=qe.MatchValue(value))
+
+
+def _filter(tenant_id: str, filters: Filters | None) -> qe.Filter:
+    """The engine filter: the tenant always, then each given narrowing (an empty list narrows nothing)."""
+    must: list[Any] = [_equals("tenant_id", tenant_id)]
+    if filters is not None:
+        for attr, key in _FILTER_FIELDS.items():
+            values = getattr(filters, attr)
+            if values:
+                must.append(qe.FieldCondition(key, match=qe.MatchAny([str(v) for v in values])))
+        for key, value in (filters.metadata or {}).items():
+            must.append(_equals(f"metadata.{_metadata_key(key)}", str(value)))
+    return qe.Filter(must=must)
+
+
+def _metadata_key(key: str) -> str:
+    # The key becomes part of a JSON path: keep it to characters that cannot change the path.
+    if not key or not all(c.isalnum() or c in "_-" for c in key):
+        raise InvalidRequest(f"metadata filter key {key!r}: use letters, digits, '_' and '-' only")
+    return key
+
+
+def _check_dims(dims: dict[str, int]) -> None:
+    if not dims:
+        raise ValueError("an index needs at least one embedding space")
+    for name, size in dims.items():
+        if name in (BM25_EN, BM25_ES) or not name:
+            raise ValueError(f"embedding space name {name!r} is reserved or empty")
+        if size <= 0:
+            raise ValueError(f"embedding space {name!r}: dimension must be positive, got {size}")
+
+
+def _open_error(path: Path, dims: dict[str, int], exc: Exception) -> str:
+    detail = str(exc)
+    if "WouldBlock" in detail:
+        return f"the index at {path} is open in another process (one process owns an Edge shard)"
+    if "incompatible" in detail.lower():
+        return (
+            f"the index at {path} was built for other embedding spaces than {dims}; "
+            f"rebuild it with `mediasift reindex` ({detail})"
+        )
+    return f"cannot open the index at {path}: {detail}"

@@ -1,0 +1,371 @@
+"""The behaviour every ``Index`` backend shares, as one suite each backend's tests inherit.
+
+Plug a backend in by subclassing ``IndexConformance`` and providing an ``index`` fixture that yields
+an *empty* index private to the test, with the embedding spaces ``CONFORMANCE_DIMS`` (``text``:
+4-d, ``image``: 3-d), and closes it afterwards::
+
+    class TestPgvectorIndex(IndexConformance):
+        @pytest.fixture
+        def index(self, pg_url: str) -> Iterator[Index]:
+            ix = PgvectorIndex(pg_url, dims=CONFORMANCE_DIMS, schema=fresh_schema())
+            yield ix
+            ix.close()
+
+The suite calls ``optimize()`` after each batch of writes, as the search service does after bulk
+loads, so engines that index lazily are searched the way production searches them. Vectors are
+small and hand-made; the only scores asserted are cosine similarities of exact matches (≈ 1.0);
+otherwise the suite asserts order and membership, which every backend must agree on.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.index.base import Index
+
+CONFORMANCE_DIMS = {"text": 4, "image": 3}
+
+TENANT = "acme"
+OTHER_TENANT = "globex"
+
+
+def point(
+    text: str = "",
+    *,
+    text_vector: list[float] | None = None,
+    image_vector: list[float] | None = None,
+    tenant_id: str = TENANT,
+    media_id: str = "m1",
+    kind: str = "document",
+    collection: str = "default",
+    modality: str = "text",
+    language: str | None = None,
+    metadata: dict[str, str] | None = None,
+    id: str | None = None,
+) -> IndexPoint:
+    """A point with a fresh UUID id (segment ids are UUIDs) and only the vectors given."""
+    vectors = {}
+    if text_vector is not None:
+        vectors["text"] = text_vector
+    if image_vector is not None:
+        vectors["image"] = image_vector
+    return IndexPoint(
+        id=id or str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        media_id=media_id,
+        kind=kind,
+        collection=collection,
+        modality=modality,
+        text=text,
+        language=language,
+        metadata=metadata or {},
+        vectors=vectors,
+    )
+
+
+def ids(hits: list[IndexHit]) -> list[str]:
+    return [h.id for h in hits]
+
+
+def load(index: Index, points: list[IndexPoint]) -> None:
+    index.upsert(points)
+    index.optimize()
+
+
+# Four text points pointing along different axes, used by the filter tests: each differs from the
+# others in exactly one payload field, so a filter on that field keeps exactly one of them.
+def _filter_corpus() -> dict[str, IndexPoint]:
+    base = {"kind": "video", "collection": "news", "modality": "speech", "language": "en"}
+    variants = {
+        "base": {},
+        "kind": {"kind": "audio"},
+        "collection": {"collection": "sports"},
+        "modality": {"modality": "ocr"},
+        "language": {"language": "es"},
+        "media": {"media_id": "m2"},
+        "metadata": {"metadata": {"sku": "SKU-9", "color": "red"}},
+    }
+    corpus = {}
+    for name, change in variants.items():
+        fields = {**base, "media_id": "m1", "metadata": {"sku": "SKU-1", "color": "red"}, **change}
+        corpus[name] = point("weather report", text_vector=[1.0, 0.0, 0.0, 0.0], **fields)
+    return corpus
+
+
+class IndexConformance:
+    @pytest.fixture
+    def index(self) -> Index:
+        raise NotImplementedError("a backend's test class provides the index fixture")
+
+    # -- vector search --------------------------------------------------------------------------
+
+    def test_vector_search_returns_the_nearest_point_first(self, index: Index) -> None:
+        near = point("near", text_vector=[1.0, 0.1, 0.0, 0.0])
+        middle = point("middle", text_vector=[1.0, 1.0, 0.0, 0.0])
+        far = point("far", text_vector=[0.0, 0.0, 1.0, 0.0])
+        load(index, [far, near, middle])
+
+        hits = index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=3)
+
+        assert ids(hits) == [near.id, middle.id, far.id]
+        assert hits[0].score > hits[1].score > hits[2].score
+        assert hits[0].media_id == "m1"
+
+    def test_vector_score_is_cosine_similarity(self, index: Index) -> None:
+        same_direction = point(text_vector=[2.0, 0.0, 0.0, 0.0])  # length does not matter
+        load(index, [same_direction])
+
+        (hit,) = index.search_vector("text", TENANT, [0.5, 0.0, 0.0, 0.0], limit=1)
+
+        assert hit.score == pytest.approx(1.0, abs=1e-3)
+
+    def test_vector_search_returns_at_most_limit_hits(self, index: Index) -> None:
+        load(index, [point(text_vector=[1.0, float(i), 0.0, 0.0]) for i in range(5)])
+
+        assert len(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=2)) == 2
+
+    def test_empty_index_finds_nothing(self, index: Index) -> None:
+        assert index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=5) == []
+        assert index.search_keyword(TENANT, "anything", limit=5) == []
+        assert index.count() == 0
+
+    # -- idempotent writes ----------------------------------------------------------------------
+
+    def test_upserting_the_same_id_replaces_the_point(self, index: Index) -> None:
+        original = point("old words about cats", text_vector=[1.0, 0.0, 0.0, 0.0])
+        load(index, [original, point("unrelated", text_vector=[0.0, 0.0, 0.0, 1.0])])
+
+        replacement = point("new words about trains", text_vector=[0.0, 1.0, 0.0, 0.0], id=original.id)
+        load(index, [replacement])
+
+        assert index.count(TENANT) == 2
+        assert ids(index.search_vector("text", TENANT, [0.0, 1.0, 0.0, 0.0], limit=1)) == [original.id]
+        assert ids(index.search_keyword(TENANT, "trains", limit=5)) == [original.id]
+        assert index.search_keyword(TENANT, "cats", limit=5) == []
+
+    def test_replacing_a_point_drops_vectors_it_no_longer_has(self, index: Index) -> None:
+        both = point("a frame with a caption", text_vector=[1.0, 0.0, 0.0, 0.0], image_vector=[1.0, 0.0, 0.0])
+        load(index, [both])
+
+        load(index, [point("a frame with a caption", text_vector=[1.0, 0.0, 0.0, 0.0], id=both.id)])
+
+        assert index.search_vector("image", TENANT, [1.0, 0.0, 0.0], limit=5) == []
+        assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=5)) == [both.id]
+
+    def test_upserting_nothing_is_a_no_op(self, index: Index) -> None:
+        index.upsert([])
+        assert index.count() == 0
+
+    # -- keyword search -------------------------------------------------------------------------
+
+    def test_keyword_search_stems_english(self, index: Index) -> None:
+        runs = point("She runs every morning before work")
+        run = point("A long run in the park")
+        other = point("Bread and butter for breakfast")
+        load(index, [runs, run, other])
+
+        hits = index.search_keyword(TENANT, "running", limit=5)
+
+        assert set(ids(hits)) == {runs.id, run.id}
+
+    def test_keyword_search_stems_spanish(self, index: Index) -> None:
+        singular = point("La temperatura del agua es alta", language="es")
+        other = point("El perro duerme en la casa", language="es")
+        load(index, [singular, other])
+
+        assert ids(index.search_keyword(TENANT, "temperaturas", limit=5)) == [singular.id]
+        assert ids(index.search_keyword(TENANT, "perros", limit=5)) == [other.id]
+
+    def test_keyword_search_ranks_the_more_relevant_text_first(self, index: Index) -> None:
+        passing = point("The report mentions the budget once among many other topics of the meeting")
+        focused = point("Budget, budget: the budget review")
+        load(index, [passing, focused])
+
+        assert ids(index.search_keyword(TENANT, "budget", limit=5)) == [focused.id, passing.id]
+
+    def test_keyword_search_prefers_points_matching_more_query_terms(self, index: Index) -> None:
+        one = point("solar panels on the roof")
+        both = point("solar panels and wind turbines")
+        load(index, [one, both])
+
+        assert ids(index.search_keyword(TENANT, "wind solar", limit=5))[0] == both.id
+
+    def test_keyword_search_ignores_case(self, index: Index) -> None:
+        shouting = point("QUARTERLY EARNINGS CALL")
+        load(index, [shouting])
+
+        assert ids(index.search_keyword(TENANT, "earnings", limit=5)) == [shouting.id]
+
+    def test_keyword_search_without_terms_finds_nothing(self, index: Index) -> None:
+        load(index, [point("the cat sat on the mat")])
+
+        assert index.search_keyword(TENANT, "", limit=5) == []
+        assert index.search_keyword(TENANT, "   ", limit=5) == []
+
+    def test_keyword_search_returns_at_most_limit_hits(self, index: Index) -> None:
+        load(index, [point(f"invoice number {i}") for i in range(5)])
+
+        assert len(index.search_keyword(TENANT, "invoice", limit=3)) == 3
+
+    # -- the tenant wall ------------------------------------------------------------------------
+
+    def test_tenant_never_sees_another_tenants_points(self, index: Index) -> None:
+        mine = point("confidential merger plan", text_vector=[1.0, 0.0, 0.0, 0.0], image_vector=[1, 0, 0])
+        theirs = point(
+            "confidential merger plan",
+            text_vector=[1.0, 0.0, 0.0, 0.0],
+            image_vector=[1.0, 0.0, 0.0],
+            tenant_id=OTHER_TENANT,
+        )
+        load(index, [mine, theirs])
+
+        for tenant, own in ((TENANT, mine), (OTHER_TENANT, theirs)):
+            assert ids(index.search_vector("text", tenant, [1.0, 0.0, 0.0, 0.0], limit=10)) == [own.id]
+            assert ids(index.search_vector("image", tenant, [1.0, 0.0, 0.0], limit=10)) == [own.id]
+            assert ids(index.search_keyword(tenant, "merger", limit=10)) == [own.id]
+
+    def test_unknown_tenant_sees_nothing(self, index: Index) -> None:
+        load(index, [point("merger", text_vector=[1.0, 0.0, 0.0, 0.0])])
+
+        assert index.search_vector("text", "nobody", [1.0, 0.0, 0.0, 0.0], limit=10) == []
+        assert index.search_keyword("nobody", "merger", limit=10) == []
+
+    def test_filters_cannot_reach_across_the_wall(self, index: Index) -> None:
+        theirs = point("merger", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id=OTHER_TENANT, media_id="m9")
+        load(index, [theirs])
+
+        wide_open = Filters(media_ids=["m9"])
+        assert index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=10, filters=wide_open) == []
+        assert index.search_keyword(TENANT, "merger", limit=10, filters=wide_open) == []
+
+    def test_count_is_per_tenant(self, index: Index) -> None:
+        load(index, [point("a"), point("b"), point("c", tenant_id=OTHER_TENANT)])
+
+        assert index.count(TENANT) == 2
+        assert index.count(OTHER_TENANT) == 1
+        assert index.count("nobody") == 0
+        assert index.count() == 3
+
+    # -- filters --------------------------------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            (Filters(kinds=["audio"]), {"kind"}),
+            (Filters(collections=["sports"]), {"collection"}),
+            (Filters(modalities=["ocr"]), {"modality"}),
+            (Filters(languages=["es"]), {"language"}),
+            (Filters(media_ids=["m2"]), {"media"}),
+            (Filters(metadata={"sku": "SKU-9"}), {"metadata"}),
+        ],
+        ids=["kinds", "collections", "modalities", "languages", "media_ids", "metadata"],
+    )
+    def test_each_filter_keeps_only_matching_points(
+        self, index: Index, filters: Filters, expected: set[str]
+    ) -> None:
+        corpus = _filter_corpus()
+        load(index, list(corpus.values()))
+        wanted = {corpus[name].id for name in expected}
+
+        by_vector = index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=20, filters=filters)
+        by_keyword = index.search_keyword(TENANT, "weather", limit=20, filters=filters)
+
+        assert set(ids(by_vector)) == wanted
+        assert set(ids(by_keyword)) == wanted
+
+    def test_a_filter_list_matches_any_of_its_values(self, index: Index) -> None:
+        corpus = _filter_corpus()
+        load(index, list(corpus.values()))
+
+        hits = index.search_vector(
+            "text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=20, filters=Filters(kinds=["audio", "image"])
+        )
+        by_kind = index.search_vector(
+            "text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=20, filters=Filters(kinds=["audio", "video"])
+        )
+
+        assert ids(hits) == [corpus["kind"].id]
+        assert len(by_kind) == len(corpus)
+
+    def test_different_filters_all_apply(self, index: Index) -> None:
+        corpus = _filter_corpus()
+        load(index, list(corpus.values()))
+
+        both = Filters(languages=["en"], collections=["news"], kinds=["video"], modalities=["speech"])
+        hits = index.search_keyword(TENANT, "weather", limit=20, filters=both)
+
+        assert set(ids(hits)) == {corpus[name].id for name in ("base", "media", "metadata")}
+
+    def test_metadata_filter_requires_every_key_to_match(self, index: Index) -> None:
+        corpus = _filter_corpus()
+        load(index, list(corpus.values()))
+
+        match = Filters(metadata={"sku": "SKU-9", "color": "red"})
+        mismatch = Filters(metadata={"sku": "SKU-9", "color": "blue"})
+
+        query = [1.0, 0.0, 0.0, 0.0]
+        assert ids(index.search_vector("text", TENANT, query, limit=20, filters=match)) == [
+            corpus["metadata"].id
+        ]
+        assert index.search_vector("text", TENANT, query, limit=20, filters=mismatch) == []
+
+    def test_empty_filters_narrow_nothing(self, index: Index) -> None:
+        corpus = _filter_corpus()
+        load(index, list(corpus.values()))
+
+        empty = Filters(kinds=[], collections=[], modalities=[], media_ids=[], languages=[], metadata={})
+
+        assert len(index.search_keyword(TENANT, "weather", limit=20, filters=empty)) == len(corpus)
+
+    def test_language_filter_excludes_points_without_a_language(self, index: Index) -> None:
+        unknown = point("weather", text_vector=[1.0, 0.0, 0.0, 0.0], language=None)
+        english = point("weather", text_vector=[1.0, 0.0, 0.0, 0.0], language="en")
+        load(index, [unknown, english])
+
+        hits = index.search_keyword(TENANT, "weather", limit=20, filters=Filters(languages=["en"]))
+
+        assert ids(hits) == [english.id]
+
+    # -- delete_media ---------------------------------------------------------------------------
+
+    def test_delete_media_removes_every_point_of_that_media_only(self, index: Index) -> None:
+        doomed = [point("budget slide", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="m1") for _ in range(3)]
+        kept = point("budget memo", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="m2")
+        same_id_other_tenant = point("budget", media_id="m1", tenant_id=OTHER_TENANT)
+        load(index, [*doomed, kept, same_id_other_tenant])
+
+        index.delete_media(TENANT, "m1")
+        index.optimize()
+
+        assert index.count(TENANT) == 1
+        assert ids(index.search_keyword(TENANT, "budget", limit=10)) == [kept.id]
+        assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=10)) == [kept.id]
+        assert index.count(OTHER_TENANT) == 1
+
+    def test_delete_media_of_unknown_media_is_a_no_op(self, index: Index) -> None:
+        load(index, [point("x")])
+
+        index.delete_media(TENANT, "never-indexed")
+
+        assert index.count() == 1
+
+    # -- points carrying a subset of the spaces -------------------------------------------------
+
+    def test_each_space_only_sees_points_that_carry_it(self, index: Index) -> None:
+        photo = point(image_vector=[1.0, 0.0, 0.0], modality="image", kind="image")
+        speech = point("hello there", text_vector=[1.0, 0.0, 0.0, 0.0], modality="speech")
+        load(index, [photo, speech])
+
+        assert ids(index.search_vector("image", TENANT, [1.0, 0.0, 0.0], limit=10)) == [photo.id]
+        assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=10)) == [speech.id]
+        assert index.count(TENANT) == 2
+
+    def test_keyword_search_finds_text_points_without_vectors(self, index: Index) -> None:
+        tags_only = point("tabby cat, domestic cat, feline", modality="tag")
+        photo_without_text = point(image_vector=[1.0, 0.0, 0.0], modality="image")
+        load(index, [tags_only, photo_without_text])
+
+        assert ids(index.search_keyword(TENANT, "cats", limit=10)) == [tags_only.id]

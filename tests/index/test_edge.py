@@ -1,0 +1,252 @@
+"""EdgeIndex: the shared conformance suite, plus what only an embedded on-disk engine must promise."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mediasift.domain import Filters, IndexPoint
+from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.edge import EdgeIndex
+from tests.index.conformance import CONFORMANCE_DIMS, TENANT, IndexConformance, ids, load, point
+
+
+class TestEdgeIndexConformance(IndexConformance):
+    @pytest.fixture
+    def index(self, tmp_path: Path) -> Iterator[EdgeIndex]:
+        ix = EdgeIndex(tmp_path / "index", CONFORMANCE_DIMS)
+        yield ix
+        ix.close()
+
+
+@pytest.fixture
+def index_path(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def index(index_path: Path) -> Iterator[EdgeIndex]:
+    ix = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    yield ix
+    ix.close()
+
+
+# -- persistence ----------------------------------------------------------------------------------
+
+_UPSERT_THEN_DIE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from mediasift.domain import IndexPoint
+    from mediasift.index.edge import EdgeIndex
+
+    index = EdgeIndex(Path(sys.argv[1]), {"text": 4, "image": 3})
+    index.upsert([
+        IndexPoint(id=sys.argv[2], tenant_id="acme", media_id="m1", kind="audio", collection="default",
+                   modality="speech", text="the quarterly numbers", vectors={"text": [1.0, 0.0, 0.0, 0.0]}),
+    ])
+    os.kill(os.getpid(), signal.SIGKILL)  # no close, no flush, no atexit
+    """
+)
+
+
+def test_upsert_survives_kill_9_right_after_it_returns(index_path: Path) -> None:
+    point_id = "0b5f8c7e-8f6b-4b8e-9a57-2d1c3e4f5a6b"
+    died = subprocess.run(
+        [sys.executable, "-c", _UPSERT_THEN_DIE, str(index_path), point_id],
+        capture_output=True,
+        timeout=60,
+    )
+    assert died.returncode == -signal.SIGKILL, died.stderr.decode()
+
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as reopened:
+        assert reopened.count("acme") == 1
+        assert ids(reopened.search_keyword("acme", "numbers", limit=5)) == [point_id]
+        assert ids(reopened.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=5)) == [point_id]
+
+
+def test_reopening_a_closed_index_keeps_points_and_indexes(index_path: Path) -> None:
+    saved = point("archived interview", text_vector=[0.0, 1.0, 0.0, 0.0], language="en")
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as first:
+        load(first, [saved])
+
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as second:
+        english = Filters(languages=["en"])
+        assert ids(second.search_keyword(TENANT, "interviews", limit=5, filters=english)) == [saved.id]
+        second.upsert([point("another")])
+        assert second.count() == 2
+
+
+def test_reopening_with_other_spaces_is_refused(index_path: Path) -> None:
+    EdgeIndex(index_path, CONFORMANCE_DIMS).close()
+
+    with pytest.raises(BackendUnavailable, match="reindex"):
+        EdgeIndex(index_path, {"text": 8, "image": 3})
+
+
+def test_a_second_open_of_the_same_path_is_refused_while_the_first_is_open(
+    index: EdgeIndex, index_path: Path
+) -> None:
+    with pytest.raises(BackendUnavailable, match="open in another process"):
+        EdgeIndex(index_path, CONFORMANCE_DIMS)
+
+
+def test_a_closed_index_refuses_calls_and_closes_twice_quietly(index: EdgeIndex) -> None:
+    index.close()
+    index.close()
+
+    with pytest.raises(BackendUnavailable, match="closed"):
+        index.count()
+
+
+# -- concurrency ----------------------------------------------------------------------------------
+
+
+def test_threads_may_write_and_search_at_once(index: EdgeIndex) -> None:
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for batch in range(10):
+                media = f"m{worker}-{batch}"
+                index.upsert(
+                    [
+                        point(f"report {worker} {i}", text_vector=[1.0, worker, i, 0.0], media_id=media)
+                        for i in range(5)
+                    ]
+                )
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    def search() -> None:
+        try:
+            for _ in range(30):
+                index.search_keyword(TENANT, "report", limit=5)
+                index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=5)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(3)]
+    threads += [threading.Thread(target=search) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert index.count(TENANT) == 3 * 10 * 5
+
+
+# -- Edge-specific search behaviour ---------------------------------------------------------------
+
+
+def test_hybrid_search_ranks_points_found_both_ways_first(index: EdgeIndex) -> None:
+    both = point("annual budget review", text_vector=[1.0, 0.0, 0.0, 0.0])
+    words_only = point("budget", text_vector=[0.0, 0.0, 0.0, 1.0])
+    vector_only = point("gardening tips", text_vector=[0.9, 0.1, 0.0, 0.0])
+    other_tenant = point("budget", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id="globex")
+    load(index, [both, words_only, vector_only, other_tenant])
+
+    hits = index.search_hybrid(TENANT, "budgets", [1.0, 0.0, 0.0, 0.0], limit=10)
+
+    assert ids(hits)[0] == both.id
+    assert set(ids(hits)) == {both.id, words_only.id, vector_only.id}
+
+
+def test_hybrid_search_respects_filters_and_works_without_keyword_terms(index: EdgeIndex) -> None:
+    spanish = point("presupuesto", text_vector=[1.0, 0.0, 0.0, 0.0], language="es")
+    english = point("budget", text_vector=[1.0, 0.0, 0.0, 0.0], language="en")
+    load(index, [spanish, english])
+
+    only_es = Filters(languages=["es"])
+    assert ids(index.search_hybrid(TENANT, "budget", [1.0, 0.0, 0.0, 0.0], limit=10, filters=only_es)) == [
+        spanish.id
+    ]
+    assert len(index.search_hybrid(TENANT, "the", [1.0, 0.0, 0.0, 0.0], limit=10)) == 2
+
+
+def test_keyword_search_folds_accents_both_ways(index: EdgeIndex) -> None:
+    song = point("Una canción de cuna", language="es")
+    coffee = point("Fresh cafe au lait", language="en")
+    load(index, [song, coffee])
+
+    assert ids(index.search_keyword(TENANT, "canciones", limit=5)) == [song.id]
+    assert ids(index.search_keyword(TENANT, "cancion", limit=5)) == [song.id]
+    assert ids(index.search_keyword(TENANT, "café", limit=5)) == [coffee.id]
+
+
+def test_stopwords_of_either_language_find_nothing(index: EdgeIndex) -> None:
+    load(index, [point("the house of la casa de papel")])
+
+    assert index.search_keyword(TENANT, "the of", limit=5) == []
+    assert index.search_keyword(TENANT, "la de", limit=5) == []
+
+
+def test_another_tenants_corpus_does_not_change_keyword_scores(index: EdgeIndex) -> None:
+    mine = point("budget meeting notes")
+    load(index, [mine, point("filler text"), point("more filler")])
+    before = index.search_keyword(TENANT, "budget", limit=1)[0].score
+
+    load(index, [point("budget budget budget", tenant_id="globex") for _ in range(20)])
+    after = index.search_keyword(TENANT, "budget", limit=1)[0].score
+
+    assert after == pytest.approx(before)
+
+
+def test_hit_ids_are_canonical_uuids(index: EdgeIndex) -> None:
+    upper = "0B5F8C7E-8F6B-4B8E-9A57-2D1C3E4F5A6B"
+    load(index, [point("shouted id", id=upper)])
+
+    assert ids(index.search_keyword(TENANT, "shouted", limit=1)) == [upper.lower()]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        point(id="segment-1"),
+        point(text_vector=[1.0, 0.0]),
+        IndexPoint(
+            id="0b5f8c7e-8f6b-4b8e-9a57-2d1c3e4f5a6b",
+            tenant_id=TENANT,
+            media_id="m",
+            kind="k",
+            collection="c",
+            modality="m",
+            text="",
+            vectors={"audio": [1.0]},
+        ),
+    ],
+    ids=["non-uuid id", "wrong dimension", "unknown space"],
+)
+def test_upsert_rejects_malformed_points_and_writes_none_of_the_batch(
+    index: EdgeIndex, bad: IndexPoint
+) -> None:
+    with pytest.raises(InvalidRequest):
+        index.upsert([point("fine"), bad])
+
+    assert index.count() == 0
+
+
+def test_search_rejects_unknown_spaces_and_wrong_dimensions(index: EdgeIndex) -> None:
+    with pytest.raises(InvalidRequest, match="unknown embedding space"):
+        index.search_vector("audio", TENANT, [1.0], limit=5)
+    with pytest.raises(InvalidRequest, match="dimensions"):
+        index.search_vector("text", TENANT, [1.0, 0.0], limit=5)
+
+
+def test_metadata_filter_keys_cannot_rewrite_the_payload_path(index: EdgeIndex) -> None:
+    with pytest.raises(InvalidRequest, match="metadata filter key"):
+        index.search_keyword(TENANT, "x", limit=5, filters=Filters(metadata={"a.b": "1"}))
+
+
+def test_reserved_or_empty_space_names_are_refused(tmp_path: Path) -> None:
+    for dims in ({"bm25_en": 4}, {"": 4}, {}, {"text": 0}):
+        with pytest.raises(ValueError):
+            EdgeIndex(tmp_path / "x", dims)
