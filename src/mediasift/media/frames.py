@@ -1,0 +1,81 @@
+"""Stream a video's frames at a sampling rate, downscaled, without holding the video in memory.
+
+``iter_frames(path, every_s=0.5, max_side=960)`` yields ``SampledFrame(time_s, image)``: one frame
+per ``every_s`` seconds of presentation time (the first frame at or after each grid point), as an
+RGB ``uint8`` array whose longer side is at most ``max_side`` pixels. Every frame is decoded (video
+codecs cannot skip), but only sampled ones are converted and scaled, which is where the cost is.
+
+Decoding errors, and a stream that stops well before its declared duration (a file cut after a
+valid header), raise ``CorruptMedia``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from mediasift.errors import CorruptMedia
+from mediasift.media.probe import video_stream
+
+
+@dataclass(frozen=True, slots=True)
+class SampledFrame:
+    time_s: float  # presentation time, seconds from the start of the video
+    image: np.ndarray  # RGB uint8, H x W x 3
+
+
+def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """``(width, height)`` shrunk to fit ``max_side`` (never enlarged), rounded to even pixels."""
+    scale = min(1.0, max_side / max(width, height))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def iter_frames(
+    path: Path,
+    every_s: float = 0.5,
+    max_side: int = 960,
+    expected_duration_s: float | None = None,
+    threads: int = 1,
+    on_progress: Callable[[float], None] | None = None,
+) -> Iterator[SampledFrame]:
+    """Yield sampled frames in presentation order; ``on_progress(seconds)`` after each one.
+
+    ``threads`` bounds the decoder's own threads so a worker does not oversubscribe the cores that
+    speech recognition is using at the same time."""
+    last_time = 0.0
+    try:
+        with av.open(str(path)) as container:
+            stream = video_stream(container)
+            if stream is None:
+                return
+            stream.thread_type = "AUTO" if threads > 1 else "SLICE"
+            stream.codec_context.thread_count = max(1, threads)
+            width, height = scaled_size(stream.codec_context.width, stream.codec_context.height, max_side)
+            start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+            next_due = 0.0
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                time_s = max(0.0, float(frame.time) - start)
+                last_time = max(last_time, time_s)
+                if time_s + 1e-6 < next_due:
+                    continue
+                image = frame.to_ndarray(width=width, height=height, format="rgb24")
+                yield SampledFrame(round(time_s, 3), image)
+                # The next grid point after this frame: sampling never drifts with frame jitter.
+                next_due = (int(time_s / every_s + 1e-6) + 1) * every_s
+                if on_progress is not None:
+                    on_progress(time_s)
+    except av.error.FFmpegError as exc:
+        raise CorruptMedia(f"cannot decode video: {exc}") from None
+    if expected_duration_s is not None:
+        tolerance = max(2.0, 0.05 * expected_duration_s)
+        if last_time < expected_duration_s - tolerance:
+            raise CorruptMedia(
+                f"video ends after {last_time:.1f} s of a declared {expected_duration_s:.1f} s: "
+                "file is truncated"
+            )
