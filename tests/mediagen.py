@@ -16,6 +16,7 @@ API (all times in seconds, sizes in pixels)::
                                                    (ext: mp4 | mov | mkv | webm | avi)
     long_talk(dir, duration_s=60, ...) -> Talk     sentences repeated to fill ``duration_s`` (benchmarks)
     truncated_copy(path, dest, fraction=0.5)       the first ``fraction`` of a file's bytes
+    faststart_copy(path, dest)                     an MP4 remuxed index-first (still opens once cut)
     zero_byte_file(dir, name="empty.mp4")          an empty file
 
 Voices: espeak-ng ``en-us`` and ``es``. Captions use DejaVu Sans (Debian ``fonts-dejavu-core``).
@@ -243,3 +244,10 @@ def _run(cmd: list[str]) -> None:
     proc = subprocess.run(cmd, capture_output=True, check=False, timeout=300)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.decode(errors='replace')[-500:]}")
+
+
+def faststart_copy(path: Path, dest: Path) -> Path:
+    """An MP4/MOV remuxed with its index first (``+faststart``), as web uploads often are: cut
+    short, it still opens, and only decoding finds the missing seconds."""
+    _run(["ffmpeg", "-y", "-v", "error", "-i", str(path), "-c", "copy", "-movflags", "+faststart", str(dest)])
+    return dest

@@ -39,26 +39,35 @@ def iter_audio(
     pending: list[np.ndarray] = []
     pending_samples = 0
     decoded = 0
-    for samples in _resampled(path):
-        pending.append(samples)
-        pending_samples += samples.size
-        while pending_samples >= block:
-            joined = np.concatenate(pending)
-            yield joined[:block]
-            decoded += block
-            rest = joined[block:]
-            pending, pending_samples = ([rest] if rest.size else []), rest.size
-            if on_progress is not None:
-                on_progress(decoded / SAMPLE_RATE)
+    try:
+        for samples in _resampled(path):
+            pending.append(samples)
+            pending_samples += samples.size
+            while pending_samples >= block:
+                joined = np.concatenate(pending)
+                yield joined[:block]
+                decoded += block
+                rest = joined[block:]
+                pending, pending_samples = ([rest] if rest.size else []), rest.size
+                if on_progress is not None:
+                    on_progress(decoded / SAMPLE_RATE)
+    except CorruptMedia as exc:
+        _check_complete(decoded / SAMPLE_RATE, expected_duration_s, exc.message)
+        raise
     if pending_samples:
         decoded += pending_samples
         yield np.concatenate(pending)
     seconds = decoded / SAMPLE_RATE
     if on_progress is not None:
         on_progress(seconds)
-    if expected_duration_s is not None and seconds < expected_duration_s - _TRUNCATION_TOLERANCE_S:
+    _check_complete(seconds, expected_duration_s)
+
+
+def _check_complete(seconds: float, expected_s: float | None, cause: str | None = None) -> None:
+    if expected_s is not None and seconds < expected_s - _TRUNCATION_TOLERANCE_S:
+        detail = f" ({cause})" if cause else ""
         raise CorruptMedia(
-            f"audio ends after {seconds:.1f} s of a declared {expected_duration_s:.1f} s: file is truncated"
+            f"audio ends after {seconds:.1f} s of a declared {expected_s:.1f} s: file is truncated{detail}"
         )
 
 

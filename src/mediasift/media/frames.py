@@ -71,11 +71,16 @@ def iter_frames(
                 if on_progress is not None:
                     on_progress(time_s)
     except av.error.FFmpegError as exc:
+        _check_complete(last_time, expected_duration_s, str(exc))
         raise CorruptMedia(f"cannot decode video: {exc}") from None
-    if expected_duration_s is not None:
-        tolerance = max(2.0, 0.05 * expected_duration_s)
-        if last_time < expected_duration_s - tolerance:
-            raise CorruptMedia(
-                f"video ends after {last_time:.1f} s of a declared {expected_duration_s:.1f} s: "
-                "file is truncated"
-            )
+    _check_complete(last_time, expected_duration_s)
+
+
+def _check_complete(last_time_s: float, expected_s: float | None, cause: str | None = None) -> None:
+    # Streams in one container may end a little apart; 5% (at least 2 s) short is a cut file.
+    if expected_s is not None and last_time_s < expected_s - max(2.0, 0.05 * expected_s):
+        detail = f" ({cause})" if cause else ""
+        raise CorruptMedia(
+            f"video ends after {last_time_s:.1f} s of a declared {expected_s:.1f} s: "
+            f"file is truncated{detail}"
+        )

@@ -96,9 +96,9 @@ def _describe(container: av.container.InputContainer) -> MediaProbe:
         raise CorruptMedia("media container has no audio or video stream")
     codecs: dict[str, str] = {}
     if audio is not None:
-        codecs["audio"] = audio.codec_context.name
+        codecs["audio"] = audio.codec_context.codec.canonical_name
     if video is not None:
-        codecs["video"] = video.codec_context.name
+        codecs["video"] = video.codec_context.codec.canonical_name
     fps = None
     if video is not None:
         rate = video.average_rate or video.guessed_rate or video.base_rate

@@ -1,0 +1,84 @@
+"""Probing says what a file holds and refuses what cannot or must not be decoded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediasift.config import Settings
+from mediasift.errors import CorruptMedia, LimitExceeded
+from mediasift.media.probe import probe
+from tests import mediagen
+
+ONE_SENTENCE = [("en", "Short clips are probed in milliseconds.")]
+
+
+def test_video_probe_reports_kind_duration_codecs_size_and_fps(talk_mp4: mediagen.Talk) -> None:
+    media = probe(talk_mp4.path)
+    assert media.kind == "video"
+    assert media.duration_s == pytest.approx(talk_mp4.duration_s, abs=0.2)
+    assert media.codecs == {"audio": "aac", "video": "h264"}
+    assert (media.width, media.height) == (640, 360)
+    assert media.fps == pytest.approx(15.0)
+    assert media.has_audio
+
+
+@pytest.mark.parametrize(
+    ("fmt", "codec"),
+    [
+        ("wav", "pcm_s16le"),
+        ("mp3", "mp3"),
+        ("ogg", "vorbis"),
+        ("flac", "flac"),
+        ("m4a", "aac"),
+        ("opus", "opus"),
+    ],
+)
+def test_audio_formats_probe_as_audio_with_their_codec(media_dir: Path, fmt: str, codec: str) -> None:
+    talk = mediagen.talk_audio(media_dir / fmt, fmt, ONE_SENTENCE)
+    media = probe(talk.path)
+    assert media.kind == "audio"
+    assert media.codecs == {"audio": codec}
+    assert media.width is None and media.fps is None
+    assert media.duration_s == pytest.approx(talk.duration_s, abs=0.3)
+
+
+@pytest.mark.parametrize("ext", ["mov", "mkv", "webm", "avi"])
+def test_every_supported_video_container_probes_as_video(media_dir: Path, ext: str) -> None:
+    talk = mediagen.talk_video(media_dir / ext, ext, ONE_SENTENCE, captions=[])
+    media = probe(talk.path)
+    assert media.kind == "video"
+    assert media.duration_s == pytest.approx(talk.duration_s, abs=0.3)
+
+
+def test_zero_byte_file_is_corrupt(tmp_path: Path) -> None:
+    with pytest.raises(CorruptMedia, match="0 bytes"):
+        probe(mediagen.zero_byte_file(tmp_path))
+
+
+def test_mp4_cut_before_its_index_is_corrupt(talk_mp4: mediagen.Talk, tmp_path: Path) -> None:
+    cut = mediagen.truncated_copy(talk_mp4.path, tmp_path / "cut.mp4", 0.5)
+    with pytest.raises(CorruptMedia):
+        probe(cut)
+
+
+def test_random_bytes_are_corrupt(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with pytest.raises(CorruptMedia):
+        probe(junk)
+
+
+def test_media_longer_than_the_duration_limit_is_refused(talk_mp4: mediagen.Talk) -> None:
+    with pytest.raises(LimitExceeded, match="limit is 10 s"):
+        probe(talk_mp4.path, Settings(_env_file=None, max_duration_s=10))  # type: ignore[call-arg]
+
+
+def test_frames_larger_than_the_pixel_limit_are_refused(talk_mp4: mediagen.Talk) -> None:
+    with pytest.raises(LimitExceeded, match="640x360"):
+        probe(talk_mp4.path, Settings(_env_file=None, max_video_pixels=320 * 240))  # type: ignore[call-arg]
+
+
+def test_media_within_limits_passes(talk_mp4: mediagen.Talk) -> None:
+    assert probe(talk_mp4.path, Settings(_env_file=None)).kind == "video"  # type: ignore[call-arg]
