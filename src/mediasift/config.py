@@ -73,11 +73,38 @@ class Settings(BaseSettings):
     embed_batch: int = 32
     asr_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
     asr_language: str | None = Field(None, description="Force one language (e.g. 'en'); default: detect.")
+    image_embedder: Literal["efficientnet-lite0", "clip"] = "efficientnet-lite0"
+    clip_model_dir: Path | None = Field(
+        None, description="User-supplied CLIP image tower (ONNX) directory; unverified offline."
+    )
     ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
     ocr_languages: list[str] = Field(default_factory=lambda: ["en", "es"])
     keyframe_min_interval_s: float = 2.0
     keyframe_max_interval_s: float = 10.0
     keep_gps: bool = False
+
+    # -- ask: answers with citations ------------------------------------------------------------
+    answer_model: Literal["extractive", "openai", "gemini", "llamacpp"] = Field(
+        "extractive", description="Who writes answers; 'extractive' stitches cited sentences, offline."
+    )
+    openai_base_url: str = Field(
+        "https://api.openai.com/v1", description="Any OpenAI-compatible API (vLLM, Ollama, llama.cpp)."
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible API.")
+    openai_api_key: str | None = Field(None, description="Bearer key for the OpenAI-compatible API.")
+    gemini_base_url: str = Field(
+        "https://generativelanguage.googleapis.com/v1beta", description="Google Gemini REST API root."
+    )
+    gemini_api_key: str | None = Field(None, description="Google AI Studio API key for Gemini.")
+    gemini_model: str = Field("gemini-2.0-flash", description="Gemini model name.")
+    llm_gguf_path: Path | None = Field(None, description="Local GGUF model file for 'llamacpp'.")
+    llm_timeout_s: float = Field(60.0, description="Longest wait for an answer model's next bytes (s).")
+    llm_retries: int = Field(2, description="Retries of a failed answer-model call (connect, 429, 5xx).")
+    llm_max_tokens: int = Field(512, description="Most tokens an answer model may write.")
+    ask_context_tokens: int = Field(3000, description="Token budget of the sources put in a prompt.")
+    ask_min_relevance: float = Field(
+        0.82, description="Least relevance (e5 cosine + 0.02 per shared word) for a source to count."
+    )
 
     @cached_property
     def resolved_catalog_url(self) -> str:

@@ -14,6 +14,8 @@ from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.models import ModelRegistry
 
+SEARCH_CACHE = "search"
+
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
     from mediasift.index.base import Index
@@ -38,8 +40,7 @@ class Runtime:
 
     def invalidate_tenant(self, tenant_id: str) -> None:
         """Forget cached search results of a tenant whose media changed."""
-        if "cache" in self.__dict__:
-            self.cache.invalidate_tenant(tenant_id)
+        self.cache.invalidate(tenant_id, SEARCH_CACHE)
 
     def close(self) -> None:
         self.stopping.set()

@@ -7,7 +7,9 @@ a speech hit points at the second inside its chunk where the matching words are 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +18,7 @@ from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.text import get_text_embedder
 from mediasift.errors import InvalidRequest
 from mediasift.index.fusion import rrf
+from mediasift.runtime import SEARCH_CACHE
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -39,6 +42,40 @@ def search(
         raise InvalidRequest("give a text query, an image, or both")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
+    # everything that shapes them; the image by its hash.
+    key = json.dumps(
+        [
+            query,
+            hashlib.sha256(image).hexdigest() if image else None,
+            asdict(filters) if filters else None,
+            limit,
+            mode,
+        ],
+        sort_keys=True,
+    )
+    cached = rt.cache.get_or_set(
+        tenant_id,
+        SEARCH_CACHE,
+        key,
+        lambda: _encode(_search(rt, tenant_id, query, image, filters, limit, mode)),
+    )
+    return [Hit(**h) for h in json.loads(cached)]
+
+
+def _encode(hits: list[Hit]) -> bytes:
+    return json.dumps([asdict(h) for h in hits]).encode()
+
+
+def _search(
+    rt: Runtime,
+    tenant_id: str,
+    query: str,
+    image: bytes | None,
+    filters: Filters | None,
+    limit: int,
+    mode: Mode,
+) -> list[Hit]:
     depth = max(limit * 3, 30)  # fuse from deeper lists than we return: RRF needs overlap to work
     lists: list[list[IndexHit]] = []
     if query and mode in ("hybrid", "keyword"):
@@ -107,7 +144,3 @@ def _image_vector(rt: Runtime, data: bytes) -> list[float]:
     except (UnidentifiedImageError, OSError) as exc:
         raise InvalidRequest(f"query image cannot be decoded: {exc}") from None
     return get_image_embedder(rt.models, rt.settings).embed([picture])[0].tolist()
-
-
-def hit_to_dict(hit: Hit) -> dict:
-    return asdict(hit)

@@ -45,8 +45,6 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
 
 
 def _ocr_pages(ctx: ExtractContext, page_numbers: list[int]) -> list:
-    try:
-        from mediasift.extract.scanned import ocr_pdf_pages
-    except ImportError:  # the OCR extractor is an optional part of the install
-        return []
+    from mediasift.extract.scanned import ocr_pdf_pages
+
     return ocr_pdf_pages(ctx, ctx.path, page_numbers)

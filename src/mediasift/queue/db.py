@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, utcnow
@@ -97,7 +97,16 @@ class DbQueue:
             s.execute(
                 update(Job)
                 .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
-                .values(lease_token=None, lease_until=None, run_after=time.time() + delay_s)
+                .values(
+                    # A worker records "failed" (with its error) before retrying; keep that. A bare
+                    # release of a running job makes it plainly queued again.
+                    status=case(
+                        (Job.status == JobStatus.RUNNING.value, JobStatus.QUEUED.value), else_=Job.status
+                    ),
+                    lease_token=None,
+                    lease_until=None,
+                    run_after=time.time() + delay_s,
+                )
             )
 
     def stats(self) -> dict[str, float]:
