@@ -1,0 +1,399 @@
+"""PostgreSQL + pgvector index: HNSW (cosine) per embedding space, ``tsvector`` full text.
+
+Tables (``prefix`` defaults to ``ms``)::
+
+    ms_points        one row per point: payload, text, and a generated ``tsv`` column
+                     (Spanish stemming for language 'es*', English for 'en*' or unknown, 'simple' else)
+    ms_vec_{space}   one table per embedding space: the filterable payload again, plus
+                     ``embedding vector(d)`` under an HNSW ``vector_cosine_ops`` index
+
+The payload is repeated in each space table so a filtered nearest-neighbour query reads one table,
+which is what lets pgvector's *iterative index scans* apply the filter while walking the graph.
+
+**k results, never silently fewer.** A filtered HNSW query can run out of candidates before it
+finds k matches. Searches run with ``hnsw.iterative_scan = relaxed_order`` (pgvector >= 0.8), which
+keeps scanning the graph until the filter has passed k rows or ``hnsw.max_scan_tuples`` is reached,
+and re-sort the candidates exactly. If that still yields fewer than k, the query is repeated as an
+exact scan, which returns every match there is. Scores are cosine similarity (1 - cosine distance).
+
+**Keyword search** stems the query both as English and as Spanish (its language is unknown) and
+matches rows containing *any* of those terms (OR, as BM25 does) against each row's own ``tsv``,
+ranked by ``ts_rank`` normalised by document length, so rows with more query terms rank first.
+A search for fewer matches than k pays one extra exact query, which is cheap for so few rows.
+
+One connection serves the index, guarded by a lock: searches from many threads queue on it. The
+dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.errors import BackendUnavailable, InvalidRequest
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_PAYLOAD = ("id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata")
+# How the tsv column picks a text search configuration from the point's language.
+_TS_CONFIG = (
+    "CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
+    "WHEN language IS NULL OR language LIKE 'en%' THEN 'english'::regconfig "
+    "ELSE 'simple'::regconfig END"
+)
+
+# The query's words stemmed as English and as Spanish, joined with OR (BM25-like: a point matching
+# any word is a candidate, more matching words rank higher). Each lexeme is quoted for the
+# text->tsquery cast, which keeps lexemes as they are, so they are not stemmed twice.
+_OR_QUERY = (
+    r"SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery"
+    " AS query"
+    " FROM unnest(tsvector_to_array(to_tsvector('english', %s) || to_tsvector('spanish', %s))) AS lexeme"
+)
+
+
+def _driver() -> tuple[Any, Any, Any]:
+    try:
+        import numpy as np
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError as e:  # pragma: no cover - exercised only without the extra
+        raise BackendUnavailable(
+            "the pgvector index needs psycopg and pgvector: pip install 'mediasift[postgres]'"
+        ) from e
+    return psycopg, register_vector, np
+
+
+class PgVectorIndex:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "ms",
+        ef_search: int = 100,
+        hnsw_m: int = 16,
+        hnsw_ef_construction: int = 64,
+        dims: Mapping[str, int] | None = None,
+    ) -> None:
+        """``url`` is a libpq URL (``postgresql://user@host/db``; SQLAlchemy's ``+psycopg`` is dropped).
+
+        ``dims`` creates those spaces up front; any other space is created by its first vector.
+        """
+        if not _NAME.match(prefix):
+            raise ValueError(f"index table prefix must match {_NAME.pattern}: {prefix!r}")
+        self._psycopg, self._register_vector, self._np = _driver()
+        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        self.prefix = prefix
+        self.ef_search = ef_search
+        self.hnsw_m = hnsw_m
+        self.hnsw_ef_construction = hnsw_ef_construction
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._dims: dict[str, int] = {}
+        with self._session() as conn:
+            self._create_points_table(conn)
+            for space, size in (dims or {}).items():
+                self._ensure_space(conn, space, size)
+
+    # -- connection --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """The connection inside one transaction; a broken connection is replaced on the next call."""
+        psycopg = self._psycopg
+        with self._lock:
+            try:
+                if self._conn is None or self._conn.closed or self._conn.broken:
+                    self._conn = psycopg.connect(self.url, autocommit=True)
+                    self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                    self._register_vector(self._conn)
+                with self._conn.transaction():
+                    yield self._conn
+            except psycopg.OperationalError as e:
+                raise BackendUnavailable(f"pgvector index unavailable: {e}") from e
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- schema ------------------------------------------------------------------------------------
+
+    def _ident(self, name: str) -> Any:
+        return self._psycopg.sql.Identifier(f"{self.prefix}_{name}")
+
+    def _space_table(self, space: str) -> Any:
+        if not _NAME.match(space):
+            raise InvalidRequest(f"invalid embedding space name: {space!r}")
+        return self._ident(f"vec_{space}")
+
+    def _schema_lock(self, conn: Any) -> None:
+        # Many workers may create the same table at once; CREATE ... IF NOT EXISTS alone can race.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"mediasift-index-{self.prefix}",))
+
+    def _create_points_table(self, conn: Any) -> None:
+        sql = self._psycopg.sql
+        self._schema_lock(conn)
+        points = self._ident("points")
+        conn.execute(
+            sql.SQL(
+                """CREATE TABLE IF NOT EXISTS {points} (
+                    id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
+                    kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
+                    language text, metadata jsonb NOT NULL DEFAULT '{{}}', text text NOT NULL,
+                    tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
+                + _TS_CONFIG
+                + """, text)) STORED)"""
+            ).format(points=points)
+        )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} (tenant_id, media_id)").format(
+                name=self._ident("points_tenant_media"), points=points
+            )
+        )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} USING gin (tsv)").format(
+                name=self._ident("points_tsv"), points=points
+            )
+        )
+
+    def _dimension(self, conn: Any, space: str) -> int | None:
+        """The vector dimension of a space's table, or None when the space has no table yet."""
+        if space not in self._dims:
+            row = conn.execute(
+                "SELECT atttypmod FROM pg_attribute"
+                " WHERE attrelid = to_regclass(%s) AND attname = 'embedding'",
+                (f"{self.prefix}_vec_{space}",),
+            ).fetchone()
+            if row is None:
+                return None
+            self._dims[space] = int(row[0])
+        return self._dims[space]
+
+    def _ensure_space(self, conn: Any, space: str, dims: int) -> None:
+        known = self._dimension(conn, space)
+        if known is None:
+            sql = self._psycopg.sql
+            self._schema_lock(conn)
+            table = self._space_table(space)
+            conn.execute(
+                sql.SQL(
+                    """CREATE TABLE IF NOT EXISTS {table} (
+                        id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
+                        kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
+                        language text, metadata jsonb NOT NULL DEFAULT '{{}}',
+                        embedding vector({dims}) NOT NULL)"""
+                ).format(table=table, dims=sql.Literal(dims))
+            )
+            conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {table} (tenant_id, media_id)").format(
+                    name=self._ident(f"vec_{space}_tenant_media"), table=table
+                )
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw (embedding vector_cosine_ops) "
+                    "WITH (m = {m}, ef_construction = {ef})"
+                ).format(
+                    name=self._ident(f"vec_{space}_hnsw"),
+                    table=table,
+                    m=sql.Literal(self.hnsw_m),
+                    ef=sql.Literal(self.hnsw_ef_construction),
+                )
+            )
+            self._dims.pop(space, None)
+            known = self._dimension(conn, space)
+        if known != dims:
+            raise InvalidRequest(
+                f"embedding space {space!r} holds {known}-d vectors, got {dims}-d: "
+                "a new embedding model needs `mediasift reindex`"
+            )
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        if not points:
+            return
+        sql, np = self._psycopg.sql, self._np
+        from psycopg.types.json import Jsonb
+
+        def payload(p: IndexPoint) -> tuple[Any, ...]:
+            return (
+                p.id,
+                p.tenant_id,
+                p.media_id,
+                p.kind,
+                p.collection,
+                p.modality,
+                p.language,
+                Jsonb(p.metadata),
+            )
+
+        columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
+        updates = sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in (*_PAYLOAD[1:], "text")
+        )
+        spaces = {space for p in points for space in p.vectors}
+        with self._session() as conn:
+            cur = conn.cursor()
+            cur.executemany(
+                sql.SQL(
+                    "INSERT INTO {t} ({cols}, text) VALUES ({ph}) ON CONFLICT (id) DO UPDATE SET {up}"
+                ).format(
+                    t=self._ident("points"),
+                    cols=columns,
+                    ph=sql.SQL(", ").join(sql.Placeholder() * (len(_PAYLOAD) + 1)),
+                    up=updates,
+                ),
+                [(*payload(p), p.text) for p in points],
+            )
+            for space in spaces:
+                rows = [p for p in points if space in p.vectors]
+                self._ensure_space(conn, space, len(rows[0].vectors[space]))
+                for p in rows:
+                    if len(p.vectors[space]) != self._dims[space]:
+                        raise InvalidRequest(f"point {p.id}: {len(p.vectors[space])}-d vector in {space!r}")
+                cur.executemany(
+                    sql.SQL(
+                        "INSERT INTO {t} ({cols}, embedding) VALUES ({ph}) "
+                        "ON CONFLICT (id) DO UPDATE SET {up}, embedding = EXCLUDED.embedding"
+                    ).format(
+                        t=self._space_table(space),
+                        cols=columns,
+                        ph=sql.SQL(", ").join(sql.Placeholder() * (len(_PAYLOAD) + 1)),
+                        up=sql.SQL(", ").join(
+                            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in _PAYLOAD[1:]
+                        ),
+                    ),
+                    [(*payload(p), np.asarray(p.vectors[space], dtype=np.float32)) for p in rows],
+                )
+            # A replaced point that lost a space's vector must not be found in that space any more.
+            for space in self._existing_spaces(conn):
+                stale = [p.id for p in points if space not in p.vectors]
+                if stale:
+                    conn.execute(
+                        sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._space_table(space)),
+                        (stale,),
+                    )
+
+    def _existing_spaces(self, conn: Any) -> list[str]:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE %s",
+            (f"{self.prefix}\\_vec\\_%",),
+        ).fetchall()
+        start = len(f"{self.prefix}_vec_")
+        return [name[start:] for (name,) in rows if _NAME.match(name[start:])]
+
+    def delete_media(self, tenant_id: str, media_id: str) -> None:
+        sql = self._psycopg.sql
+        with self._session() as conn:
+            tables = [self._ident("points"), *(self._space_table(s) for s in self._existing_spaces(conn))]
+            for table in tables:
+                conn.execute(
+                    sql.SQL("DELETE FROM {t} WHERE tenant_id = %s AND media_id = %s").format(t=table),
+                    (tenant_id, media_id),
+                )
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def _where(self, tenant_id: str, filters: Filters | None) -> tuple[Any, list[Any]]:
+        sql = self._psycopg.sql
+        from psycopg.types.json import Jsonb
+
+        clauses = [sql.SQL("tenant_id = %s")]
+        params: list[Any] = [tenant_id]
+        if filters is not None:
+            for column, values in (
+                ("kind", filters.kinds),
+                ("collection", filters.collections),
+                ("modality", filters.modalities),
+                ("media_id", filters.media_ids),
+                ("language", filters.languages),
+            ):
+                if values:  # None or [] narrows nothing
+                    clauses.append(sql.SQL("{c} = ANY(%s)").format(c=sql.Identifier(column)))
+                    params.append(list(values))
+            if filters.metadata:
+                clauses.append(sql.SQL("metadata @> %s"))
+                params.append(Jsonb(filters.metadata))
+        return sql.SQL(" AND ").join(clauses), params
+
+    def search_vector(
+        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        if limit <= 0:
+            return []
+        sql, np = self._psycopg.sql, self._np
+        query = np.asarray(vector, dtype=np.float32)
+        where, params = self._where(tenant_id, filters)
+        statement = sql.SQL(
+            "WITH nearest AS MATERIALIZED ("
+            " SELECT id, media_id, embedding <=> %s AS distance FROM {t} WHERE {where}"
+            " ORDER BY embedding <=> %s LIMIT %s)"
+            " SELECT id, media_id, 1 - distance FROM nearest ORDER BY distance, id"
+        ).format(t=self._space_table(space), where=where)
+        args = [query, *params, query, limit]
+        with self._session() as conn:
+            dims = self._dimension(conn, space)
+            if dims is None:
+                return []
+            if dims != len(query):
+                raise InvalidRequest(f"space {space!r} holds {dims}-d vectors, the query is {len(query)}-d")
+            conn.execute(
+                sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(self.ef_search, limit)))
+            )
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            rows = conn.execute(statement, args).fetchall()
+            if len(rows) < limit:
+                # The graph walk gave up before k rows passed the filter: an exact scan finds all.
+                log.debug("pgvector %s: graph walk found %d of %d, scanning exactly", space, len(rows), limit)
+                conn.execute("SET LOCAL enable_indexscan = off")
+                rows = conn.execute(statement, args).fetchall()
+        return [IndexHit(id=r[0], media_id=r[1], score=float(r[2])) for r in rows]
+
+    def search_keyword(
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+    ) -> list[IndexHit]:
+        if limit <= 0 or not text.strip():
+            return []
+        sql = self._psycopg.sql
+        where, params = self._where(tenant_id, filters)
+        statement = sql.SQL(
+            "SELECT id, media_id, ts_rank(tsv, q.query, 1) AS score FROM {t}, (" + _OR_QUERY + ") AS q"
+            " WHERE tsv @@ q.query AND {where} ORDER BY score DESC, id LIMIT %s"
+        ).format(t=self._ident("points"), where=where)
+        with self._session() as conn:
+            rows = conn.execute(statement, [text, text, *params, limit]).fetchall()
+        return [IndexHit(id=r[0], media_id=r[1], score=float(r[2])) for r in rows]
+
+    # -- maintenance -------------------------------------------------------------------------------
+
+    def optimize(self) -> None:
+        """Refresh planner statistics; pgvector maintains its HNSW graphs on every insert."""
+        sql = self._psycopg.sql
+        with self._session() as conn:
+            for table in [
+                self._ident("points"),
+                *(self._space_table(s) for s in self._existing_spaces(conn)),
+            ]:
+                conn.execute(sql.SQL("ANALYZE {t}").format(t=table))
+
+    def count(self, tenant_id: str | None = None) -> int:
+        sql = self._psycopg.sql
+        with self._session() as conn:
+            if tenant_id is None:
+                row = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {t}").format(t=self._ident("points"))
+                ).fetchone()
+            else:
+                row = conn.execute(
+                    sql.SQL("SELECT count(*) FROM {t} WHERE tenant_id = %s").format(t=self._ident("points")),
+                    (tenant_id,),
+                ).fetchone()
+        return int(row[0])

