@@ -1,0 +1,51 @@
+# What every mediasift container gets: the scale-out backends (DESIGN.md) chosen by environment,
+# connection strings and keys from Secrets Manager, logs to CloudWatch.
+locals {
+  image = coalesce(var.image_uri, "${aws_ecr_repository.app.repository_url}:${var.image_tag}")
+
+  environment = merge({
+    MEDIASIFT_HOME                 = "/var/lib/mediasift"
+    MEDIASIFT_STORE                = "s3"
+    MEDIASIFT_S3_BUCKET            = var.processed_bucket_name
+    MEDIASIFT_S3_REGION            = local.region
+    MEDIASIFT_S3_SSE               = "" # the bucket's default encryption (KMS, bucket key) applies
+    MEDIASIFT_QUEUE                = "sqs"
+    MEDIASIFT_SQS_QUEUE_URL        = var.queue_url
+    MEDIASIFT_S3_EVENT_KEY_PATTERN = var.s3_event_key_pattern
+    MEDIASIFT_INDEX                = "pgvector"
+    MEDIASIFT_CACHE                = "redis"
+    MEDIASIFT_MAX_ATTEMPTS         = tostring(var.max_receive_count)
+    MEDIASIFT_VISIBILITY_TIMEOUT_S = tostring(var.visibility_timeout_s)
+    MEDIASIFT_CORS_ORIGINS         = jsonencode(var.cors_origins)
+    MEDIASIFT_SNS_TOPIC_ARN        = var.notifications_topic_arn
+    AWS_REGION                     = local.region
+  }, var.extra_environment)
+
+  secrets = concat(
+    [
+      { name = "MEDIASIFT_CATALOG_URL", valueFrom = "${var.connection_secret_arn}:catalog_url::" },
+      { name = "MEDIASIFT_PGVECTOR_URL", valueFrom = "${var.connection_secret_arn}:pgvector_url::" },
+      { name = "MEDIASIFT_REDIS_URL", valueFrom = "${var.connection_secret_arn}:redis_url::" },
+    ],
+    [for name in var.app_secret_names : { name = name, valueFrom = "${aws_secretsmanager_secret.app.arn}:${name}::" }],
+  )
+
+  # The root filesystem is read-only; the app writes only to these task-local volumes.
+  # ECS Exec needs a writable root, so enabling it relaxes this.
+  scratch_volumes = ["tmp", "home"]
+  mount_points = [
+    { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
+    { sourceVolume = "home", containerPath = "/var/lib/mediasift", readOnly = false },
+  ]
+
+  container_base = {
+    image                  = local.image
+    essential              = true
+    readonlyRootFilesystem = !var.enable_execute_command
+    environment            = [for k, v in local.environment : { name = k, value = v }]
+    secrets                = local.secrets
+    mountPoints            = local.mount_points
+    linuxParameters        = { initProcessEnabled = true }
+    user                   = "10001:10001"
+  }
+}
