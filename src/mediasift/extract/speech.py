@@ -170,16 +170,16 @@ class WhisperRecognizer:
 
     ``language`` forces one language for the whole file (no detection); ``candidate_languages``
     restricts detection to those (e.g. ``["en", "es"]``: robotic or accented Spanish is otherwise
-    sometimes taken for Basque or Latin). ``beam_size`` 1 (greedy)
-    is about twice as fast as 5 on CPU for a small loss in accuracy. The model object is shared
-    by threads: CTranslate2 releases the GIL while it computes."""
+    sometimes taken for Basque or Latin). ``beam_size`` 5 costs ~40% more than greedy (1) on CPU
+    (RTF 0.106 vs 0.070 on 60 s here) and fixes words that greedy decoding garbles. The model
+    object is shared by threads: CTranslate2 releases the GIL while it computes."""
 
     def __init__(
         self,
         model: WhisperModel,
         model_id: str = "whisper-base-int8",
         language: str | None = None,
-        beam_size: int = 1,
+        beam_size: int = 5,
         word_timestamps: bool = True,
         candidate_languages: list[str] | None = None,
     ) -> None:
