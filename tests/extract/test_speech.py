@@ -1,0 +1,241 @@
+"""Speech recognition places what was said at the right second, in the right language, and
+renders transcripts that subtitle players accept."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediasift.config import Settings
+from mediasift.extract.speech import RawSegment, SpeechRecognizer, Word, get_speech_recognizer
+from mediasift.extract.transcripts import build_chunks, dominant_language, to_json, to_srt, to_txt, to_vtt
+from mediasift.media.audio import SAMPLE_RATE, iter_audio
+from mediasift.models import ModelRegistry
+from mediasift.moment import locate_moment
+from tests import mediagen
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+@pytest.fixture(scope="module")
+def recognizer(models: ModelRegistry) -> SpeechRecognizer:
+    return get_speech_recognizer(models, Settings(_env_file=None, model_threads=2))  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory: pytest.TempPathFactory) -> mediagen.Talk:
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    return mediagen.talk_audio(tmp_path_factory.mktemp("speech"), "wav")
+
+
+@pytest.fixture(scope="module")
+def heard(recognizer: SpeechRecognizer, talk: mediagen.Talk) -> list[RawSegment]:
+    return list(recognizer.transcribe(iter_audio(talk.path)))
+
+
+def as_parts(segments: list[RawSegment]) -> list[dict]:
+    return [
+        {"start_s": s.start_s, "end_s": s.end_s, "text": s.text, "language": s.language} for s in segments
+    ]
+
+
+# -- recognition ----------------------------------------------------------------------------------
+
+
+def test_each_sentence_is_found_within_2_s_of_where_it_was_said(
+    heard: list[RawSegment], talk: mediagen.Talk
+) -> None:
+    for said in talk.utterances:
+        found = locate_moment(as_parts(heard), said.text)
+        assert found["score"] >= 3, f"{said.text!r} not recognised in {[s.text for s in heard]}"
+        assert abs(found["start_s"] - said.start_s) <= 2.0, (said, found)
+
+
+def test_language_is_detected_per_sentence_in_a_file_that_switches(
+    heard: list[RawSegment], talk: mediagen.Talk
+) -> None:
+    for said in talk.utterances:
+        found = locate_moment(as_parts(heard), said.text)
+        assert found["language"] == said.language, (said.text, found)
+    # Spanish is transcribed as Spanish, not translated into English.
+    spanish_words = {"el", "la", "de", "en", "por", "los", "un"}
+    for seg_ in heard:
+        if seg_.language == "es":
+            assert spanish_words & set(seg_.text.lower().split()), seg_.text
+
+
+def test_words_carry_timestamps_inside_their_segment(heard: list[RawSegment]) -> None:
+    for seg in heard:
+        assert seg.words, seg.text
+        assert seg.start_s - 0.05 <= seg.words[0].start_s <= seg.words[-1].end_s <= seg.end_s + 0.05
+        assert 0.0 <= seg.confidence <= 1.0
+
+
+def test_segments_come_in_time_order(heard: list[RawSegment]) -> None:
+    starts = [s.start_s for s in heard]
+    assert starts == sorted(starts)
+    assert all(s.end_s >= s.start_s for s in heard)
+
+
+def test_silence_and_music_produce_no_text_and_cost_little(recognizer: SpeechRecognizer) -> None:
+    t = np.arange(20 * SAMPLE_RATE) / SAMPLE_RATE
+    chord = (
+        0.2 * np.sin(2 * np.pi * 220 * t)
+        + 0.15 * np.sin(2 * np.pi * 277 * t)
+        + 0.1 * np.sin(2 * np.pi * 330 * t)
+    )
+    hiss = np.random.default_rng(0).normal(0, 0.01, t.size)
+    started = time.perf_counter()
+    segments = list(recognizer.transcribe([chord.astype(np.float32), hiss.astype(np.float32)]))
+    assert segments == []
+    assert time.perf_counter() - started < 2.0  # VAD alone: Whisper never ran
+
+
+def test_progress_reaches_the_last_voiced_second(recognizer: SpeechRecognizer, talk: mediagen.Talk) -> None:
+    seen: list[float] = []
+    script = [("en", mediagen.EN_SENTENCES[0])]
+    short = mediagen.speech_track(talk.path.parent / "short", script)
+    list(recognizer.transcribe(iter_audio(short.path), on_progress=seen.append))
+    assert seen and seen[-1] == pytest.approx(short.utterances[-1].end_s, abs=1.0)
+
+
+@pytest.mark.slow
+def test_real_english_speech_has_a_low_word_error_rate(recognizer: SpeechRecognizer) -> None:
+    references = {}
+    for line in (LIBRIVOX / "transcription").read_text().splitlines():
+        match = re.match(r"<s> (.*) </s> \((.*)\)", line)
+        if match:
+            references[match.group(2)] = match.group(1)
+    errors = words = 0
+    for name, reference in references.items():
+        heard = list(recognizer.transcribe(iter_audio(LIBRIVOX / f"{name}.wav")))
+        hypothesis = re.sub(r"[^\w' ]", " ", " ".join(s.text for s in heard).lower()).split()
+        errors += edit_distance(reference.split(), hypothesis)
+        words += len(reference.split())
+    print(f"LibriVox WER {errors / words:.3f} over {words} words")
+    assert errors / words < 0.1
+
+
+@pytest.mark.slow
+def test_asr_real_time_factor_on_a_minute_of_speech(
+    recognizer: SpeechRecognizer, tmp_path: Path, models: ModelRegistry
+) -> None:
+    talk = mediagen.long_talk(tmp_path, duration_s=60.0)
+    list(recognizer.transcribe([np.zeros(SAMPLE_RATE, np.float32)]))  # model already loaded; warm
+    started = time.perf_counter()
+    segments = list(recognizer.transcribe(iter_audio(talk.path)))
+    elapsed = time.perf_counter() - started
+    rtf = elapsed / talk.duration_s
+    print(f"ASR: {talk.duration_s:.1f} s of audio in {elapsed:.2f} s: real-time factor {rtf:.3f}")
+    assert len(segments) >= len(talk.utterances) - 1
+    assert rtf < 0.5
+
+
+def edit_distance(a: list[str], b: list[str]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+# -- chunks and transcripts -----------------------------------------------------------------------
+
+
+def seg(start: float, end: float, text: str, language: str = "en") -> RawSegment:
+    words = [Word(start, end, w, 0.9) for w in text.split()[:1]]
+    return RawSegment(start, end, text, language, 0.8, words)
+
+
+def test_chunks_last_15_to_30_s_and_keep_their_raw_parts() -> None:
+    raw = [seg(i * 4.0, i * 4.0 + 3.5, f"sentence {i}.") for i in range(20)]
+    chunks = build_chunks(raw)
+    assert all(15.0 <= c.end_s - c.start_s <= 30.0 for c in chunks[:-1])
+    assert [p for c in chunks for p in c.parts] == raw
+    assert chunks[0].text == " ".join(p.text for p in chunks[0].parts)
+    assert chunks[0].parts_meta()[0] == {
+        "start_s": 0.0,
+        "end_s": 3.5,
+        "text": "sentence 0.",
+        "words": [[0.0, 3.5, "sentence"]],
+    }
+
+
+def test_a_chunk_never_mixes_languages_or_spans_a_long_pause() -> None:
+    raw = [seg(0, 3, "hello there", "en"), seg(3.5, 6, "hola amigos", "es"), seg(20, 23, "adiós", "es")]
+    chunks = build_chunks(raw)
+    assert [(c.language, len(c.parts)) for c in chunks] == [("en", 1), ("es", 1), ("es", 1)]
+
+
+def test_dominant_language_is_the_most_spoken() -> None:
+    assert dominant_language([seg(0, 2, "a", "en"), seg(2, 9, "b", "es")]) == "es"
+    assert dominant_language([]) is None
+
+
+SRT_CUE = re.compile(r"(\d+)\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n(.+)\n?")
+VTT_CUE = re.compile(r"(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n(.+)\n?")
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    """A strict SubRip reader: numbered cues 1..n, comma milliseconds, one blank line between."""
+    cues = []
+    for expected, block in enumerate(text.strip("\n").split("\n\n"), start=1):
+        match = SRT_CUE.fullmatch(block + "\n")
+        assert match, f"bad SRT cue: {block!r}"
+        g = match.groups()
+        assert int(g[0]) == expected
+        cues.append((_seconds(*g[1:5]), _seconds(*g[5:9]), g[9]))
+    return cues
+
+
+def parse_vtt(text: str) -> list[tuple[float, float, str]]:
+    """A strict WebVTT reader: the header, then cues with dot milliseconds."""
+    header, *blocks = text.strip("\n").split("\n\n")
+    assert header == "WEBVTT"
+    cues = []
+    for block in blocks:
+        match = VTT_CUE.fullmatch(block + "\n")
+        assert match, f"bad VTT cue: {block!r}"
+        g = match.groups()
+        assert "<" not in g[8] and "-->" not in g[8]
+        cues.append((_seconds(*g[0:4]), _seconds(*g[4:8]), g[8]))
+    return cues
+
+
+def _seconds(h: str, m: str, s: str, ms: str) -> float:
+    return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def test_srt_and_vtt_of_real_speech_parse_back_to_the_segments(heard: list[RawSegment]) -> None:
+    for cues in (parse_srt(to_srt(heard)), parse_vtt(to_vtt(heard))):
+        assert len(cues) == len(heard)
+        for (start, end, text), seg_ in zip(cues, heard, strict=True):
+            assert start == pytest.approx(seg_.start_s, abs=0.001)
+            assert end == pytest.approx(seg_.end_s, abs=0.001)
+            assert end > start
+            assert text == seg_.text
+
+
+def test_subtitles_escape_what_would_break_a_cue() -> None:
+    tricky = [seg(3661.5, 3662.0, "A <b> & B --> C\n\nD")]
+    (srt,) = parse_srt(to_srt(tricky))
+    (vtt,) = parse_vtt(to_vtt(tricky))
+    assert srt == (3661.5, 3662.0, "A <b> & B -> C D")
+    assert vtt == (3661.5, 3662.0, "A &lt;b&gt; &amp; B -&gt; C D")
+
+
+def test_json_transcript_has_languages_confidence_and_words(heard: list[RawSegment]) -> None:
+    import json
+
+    document = json.loads(to_json(heard, duration_s=35.0, model="whisper-base-int8"))
+    assert document["languages"] == ["en", "es"] or document["languages"] == ["es", "en"]
+    first = document["segments"][0]
+    assert set(first) == {"start_s", "end_s", "text", "language", "confidence", "words"}
+    assert set(first["words"][0]) == {"start_s", "end_s", "word", "probability"}
+    assert to_txt(heard).splitlines() == [s.text for s in heard]
