@@ -1,3 +1,6 @@
+# The ECS cluster (this file); ecr.tf, alb.tf, waf.tf, iam.tf, secrets.tf, containers.tf, api.tf,
+# worker.tf, worker_scaling.tf and gpu.tf add the rest of the compute layer.
+
 data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}

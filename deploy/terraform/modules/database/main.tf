@@ -1,3 +1,5 @@
+# PostgreSQL 16 with pgvector (this file), Redis (redis.tf), and the connection secret (secret.tf).
+
 resource "random_password" "db" {
   length  = 40
   special = false # the password goes into a URL; letters and digits need no escaping
