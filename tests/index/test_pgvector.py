@@ -156,3 +156,21 @@ def test_keyword_query_with_quotes_and_backslashes_is_safe(index: PgVectorIndex)
     p = point("it's the user's manual")
     load(index, [p])
     assert ids(index.search_keyword("acme", "user's \\ 'manual' & | !", limit=5)) == [p.id]
+
+
+def test_deferred_hnsw_is_exact_until_optimize_builds_the_graph(pg_url: str) -> None:  # noqa: F811
+    ix = PgVectorIndex(pg_url, prefix=fresh_prefix(), dims=CONFORMANCE_DIMS, defer_hnsw=True)
+    near, far = point(text_vector=[1.0, 0.1, 0.0, 0.0]), point(text_vector=[0.0, 1.0, 0.0, 0.0])
+    ix.upsert([far, near])
+
+    def has_hnsw() -> bool:
+        with psycopg.connect(pg_url) as conn:
+            row = conn.execute("SELECT to_regclass(%s)", (f"{ix.prefix}_vec_text_hnsw",)).fetchone()
+        return row[0] is not None
+
+    assert not has_hnsw()
+    assert ids(ix.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
+    ix.optimize()
+    assert has_hnsw()
+    assert ids(ix.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
+    ix.close()

@@ -79,10 +79,14 @@ class PgVectorIndex:
         hnsw_m: int = 16,
         hnsw_ef_construction: int = 64,
         dims: Mapping[str, int] | None = None,
+        defer_hnsw: bool = False,
+        build_memory: str = "512MB",
     ) -> None:
         """``url`` is a libpq URL (``postgresql://user@host/db``; SQLAlchemy's ``+psycopg`` is dropped).
 
         ``dims`` creates those spaces up front; any other space is created by its first vector.
+        ``defer_hnsw`` (bulk loads, reindex): new spaces get no HNSW index until ``optimize()``
+        builds it with ``build_memory`` of maintenance memory; until then searches are exact.
         """
         if not _NAME.match(prefix):
             raise ValueError(f"index table prefix must match {_NAME.pattern}: {prefix!r}")
@@ -92,6 +96,8 @@ class PgVectorIndex:
         self.ef_search = ef_search
         self.hnsw_m = hnsw_m
         self.hnsw_ef_construction = hnsw_ef_construction
+        self.defer_hnsw = defer_hnsw
+        self.build_memory = build_memory
         self._lock = threading.Lock()
         self._conn: Any = None
         self._dims: dict[str, int] = {}
@@ -196,17 +202,8 @@ class PgVectorIndex:
                     name=self._ident(f"vec_{space}_tenant_media"), table=table
                 )
             )
-            conn.execute(
-                sql.SQL(
-                    "CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw (embedding vector_cosine_ops) "
-                    "WITH (m = {m}, ef_construction = {ef})"
-                ).format(
-                    name=self._ident(f"vec_{space}_hnsw"),
-                    table=table,
-                    m=sql.Literal(self.hnsw_m),
-                    ef=sql.Literal(self.hnsw_ef_construction),
-                )
-            )
+            if not self.defer_hnsw:
+                self._create_hnsw(conn, space)
             self._dims.pop(space, None)
             known = self._dimension(conn, space)
         if known != dims:
@@ -214,6 +211,20 @@ class PgVectorIndex:
                 f"embedding space {space!r} holds {known}-d vectors, got {dims}-d: "
                 "a new embedding model needs `mediasift reindex`"
             )
+
+    def _create_hnsw(self, conn: Any, space: str) -> None:
+        sql = self._psycopg.sql
+        conn.execute(
+            sql.SQL(
+                "CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw (embedding vector_cosine_ops) "
+                "WITH (m = {m}, ef_construction = {ef})"
+            ).format(
+                name=self._ident(f"vec_{space}_hnsw"),
+                table=self._space_table(space),
+                m=sql.Literal(self.hnsw_m),
+                ef=sql.Literal(self.hnsw_ef_construction),
+            )
+        )
 
     # -- writes ------------------------------------------------------------------------------------
 
@@ -375,9 +386,20 @@ class PgVectorIndex:
     # -- maintenance -------------------------------------------------------------------------------
 
     def optimize(self) -> None:
-        """Refresh planner statistics; pgvector maintains its HNSW graphs on every insert."""
+        """Build any missing HNSW index (``defer_hnsw``) and refresh planner statistics.
+
+        Once an HNSW index exists pgvector maintains it on every insert; building it once after a
+        bulk load is several times faster than growing it row by row.
+        """
         sql = self._psycopg.sql
         with self._session() as conn:
+            if self.defer_hnsw:
+                # Graph construction is memory-bound: give this transaction room (server default 64 MB).
+                conn.execute(
+                    sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(self.build_memory))
+                )
+                for space in self._existing_spaces(conn):
+                    self._create_hnsw(conn, space)
             for table in [
                 self._ident("points"),
                 *(self._space_table(s) for s in self._existing_spaces(conn)),
