@@ -8,7 +8,6 @@ a speech hit points at the second inside its chunk where the matching words are 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Literal
@@ -132,15 +131,12 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
 
 
 def _image_vector(rt: Runtime, data: bytes) -> list[float]:
-    from PIL import Image, UnidentifiedImageError
-
     from mediasift.embed.image import get_image_embedder
+    from mediasift.errors import MediaRejected
+    from mediasift.media.images import decode_image
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > rt.settings.max_pixels:
-                raise InvalidRequest("query image is larger than the pixel limit")
-            picture = img.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidRequest(f"query image cannot be decoded: {exc}") from None
+        picture = decode_image(data, rt.settings.max_pixels)
+    except MediaRejected as exc:
+        raise InvalidRequest(f"query image: {exc.message}") from None
     return get_image_embedder(rt.models, rt.settings).embed([picture])[0].tolist()
