@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from mediasift import __version__
 from mediasift.api.errors import install_error_handlers
-from mediasift.api.routes import health, jobs, media, search
+from mediasift.api.routes import ask, health, jobs, media, search
 from mediasift.runtime import Runtime
 
 
@@ -18,6 +18,6 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
     install_error_handlers(app)
-    for module in (media, jobs, search, health):
+    for module in (media, jobs, search, ask, health):
         app.include_router(module.router)
     return app

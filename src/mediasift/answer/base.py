@@ -1,0 +1,79 @@
+"""The ``AnswerModel`` interface and the values it works on: numbered ``Source``\\ s in a ``Prompt``.
+
+Every answerer (extractive, OpenAI-compatible, Gemini, llama.cpp) takes the same ``Prompt``: LLMs
+read ``system`` and ``user`` (the sources already written into it, numbered), the extractive
+answerer reads ``question`` and ``sources`` directly. ``task="rewrite"`` asks for a standalone
+version of a follow-up question instead of an answer (``history`` holds the earlier turns).
+
+Errors: a provider that cannot be reached, times out or keeps failing raises
+``BackendUnavailable`` (HTTP 503), never hangs; a misconfiguration raises ``InvalidRequest``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+NOT_FOUND = "Not found in your media."
+
+
+@dataclass(slots=True)
+class Source:
+    """One retrieved segment as the prompt shows it, under its citation number ``n`` (1-based).
+
+    ``parts`` are timed sub-spans of a speech chunk (``{"start_s", "end_s", "text"}``, seconds), so
+    a citation can point at the second a sentence is said rather than the chunk's start.
+    """
+
+    n: int
+    segment_id: str
+    media_id: str
+    filename: str
+    kind: str
+    modality: str
+    text: str
+    start_s: float | None = None
+    end_s: float | None = None
+    page: int | None = None
+    ordinal: int = 0
+    score: float = 0.0  # relevance to the question (higher is better)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+    def label(self) -> str:
+        """Where the source is, for people: ``talk.mp4 @ 00:14``, ``manual.pdf p. 3``."""
+        if self.start_s is not None:
+            return f"{self.filename} @ {clock(self.start_s)}"
+        if self.page is not None:
+            return f"{self.filename} p. {self.page}"
+        return self.filename
+
+
+@dataclass(slots=True)
+class Prompt:
+    system: str
+    user: str
+    question: str
+    sources: list[Source] = field(default_factory=list)
+    task: Literal["answer", "rewrite"] = "answer"
+    history: list[tuple[str, str]] = field(default_factory=list)  # (role, text), oldest first
+
+    def messages(self) -> list[dict[str, str]]:
+        """Chat-completion messages: the system instructions, then the user turn."""
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
+
+
+class AnswerModel(Protocol):
+    id: str
+
+    def generate(self, prompt: Prompt, *, max_tokens: int | None = None) -> str:
+        """The whole answer text (citations as ``[n]`` markers)."""
+
+    def stream(self, prompt: Prompt, *, max_tokens: int | None = None) -> Iterator[str]:
+        """The answer as text chunks, in order; joined they equal what ``generate`` would return."""
+
+
+def clock(seconds: float) -> str:
+    """``mm:ss``, or ``h:mm:ss`` from one hour on."""
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
