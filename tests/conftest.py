@@ -13,6 +13,8 @@ from mediasift.config import Settings
 from mediasift.models import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
 
+pytest_plugins = ["tests.aws_fixtures", "tests.pg_fixtures"]
+
 TERMINAL = {"succeeded", "dead", "cancelled"}
 
 
@@ -68,7 +70,9 @@ def api(runtime: Runtime) -> Iterator[TestClient]:
         w.stop()
 
 
-def wait_for_job(client: TestClient, job_id: str, timeout_s: float = 180.0, tenant: str | None = None) -> dict:
+def wait_for_job(
+    client: TestClient, job_id: str, timeout_s: float = 180.0, tenant: str | None = None
+) -> dict:
     headers = {"X-Mediasift-Tenant": tenant} if tenant else {}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

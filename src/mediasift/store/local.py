@@ -76,8 +76,9 @@ class LocalStore:
         return len(keys)
 
     def list(self, prefix: str) -> Iterator[str]:
+        # A prefix is a plain string prefix, as on S3: "p/t1" must also find "p/t10/a".
         base = self.root / prefix
-        start = base if base.is_dir() else base.parent
+        start = base if prefix.endswith("/") or not prefix else base.parent
         if not start.is_dir():
             return
         for path in sorted(start.rglob("*")):

@@ -1,3 +1,0 @@
-"""Store tests need the moto S3 fixtures (the test session only starts moto if a test asks)."""
-
-from tests.aws_fixtures import *  # noqa: F403
