@@ -51,12 +51,32 @@ class Worker:
                 self.stop_event.wait(2.0)
 
     def run_once(self, wait_s: float = 0.0) -> bool:
-        """Lease and process at most one job; True if one was processed."""
-        lease = self.rt.queue.receive(self.rt.settings.visibility_timeout_s, wait_s=wait_s)
-        if lease is None:
+        """Lease and process at most one job (or bucket-event delivery); True if one was handled."""
+        queue = self.rt.queue
+        visibility = self.rt.settings.visibility_timeout_s
+        receive_any = getattr(queue, "receive_any", None)  # queues that also carry bucket events
+        delivery = (
+            receive_any(visibility, wait_s) if receive_any else queue.receive(visibility, wait_s=wait_s)
+        )
+        if delivery is None:
             return False
-        self.process(lease)
+        if isinstance(delivery, Lease):
+            self.process(delivery)
+        else:
+            self._ingest_events(delivery)
         return True
+
+    def _ingest_events(self, delivery) -> None:  # type: ignore[no-untyped-def]
+        from mediasift.bucket_events import ingest_delivery
+
+        try:
+            ingest_delivery(self.rt, delivery)
+        except Exception:
+            # Left un-acked, the message returns after its visibility timeout and, after the
+            # queue's maxReceiveCount, lands in the SQS dead-letter queue.
+            log.exception("bucket event delivery failed (receive %d)", delivery.attempts)
+            return
+        self.rt.queue.ack(delivery)
 
     def process(self, lease: Lease) -> None:
         rt = self.rt

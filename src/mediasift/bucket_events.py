@@ -1,0 +1,52 @@
+"""Ingest objects that appear in a bucket: S3 ``ObjectCreated`` notifications delivered by SQS.
+
+A key is mapped to a tenant and metadata by ``settings.s3_event_key_pattern`` (default
+``clients/{tenant}/products/{sku}/media/{media_type}/{filename}``); the object is streamed into
+the store through the same ``ingest_stream`` as an upload, so the same bytes in the same tenant
+are deduplicated — which also makes a redelivered event harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from mediasift.ingest import Ingested, ingest_stream
+from mediasift.queue.s3_events import EventDelivery, match_key
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.bucket_events")
+
+
+def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
+    """Create media + jobs for every matching object of one delivery; the caller acks it."""
+    from mediasift.store.s3 import S3Store
+
+    results = []
+    for event in delivery.events:
+        fields = match_key(rt.settings.s3_event_key_pattern, event.key)
+        if fields is None or not fields.get("tenant"):
+            log.warning("bucket event for %s does not match the key pattern; ignored", event.key)
+            continue
+        tenant = fields.pop("tenant")
+        filename = fields.pop("filename", None) or event.key.rsplit("/", 1)[-1]
+        source = S3Store(
+            event.bucket,
+            endpoint_url=rt.settings.s3_endpoint_url,
+            region=rt.settings.s3_region,
+            sse=rt.settings.s3_sse or None,
+        )
+        with source.open(event.key) as stream:
+            results.append(
+                ingest_stream(
+                    rt,
+                    tenant,
+                    stream,
+                    filename,
+                    metadata={**fields, "s3_key": event.key},
+                    source_uri=f"s3://{event.bucket}/{event.key}",
+                )
+            )
+    return results
