@@ -1,0 +1,311 @@
+"""The audio and video extractors: ``extract_audio(ctx)`` and ``extract_video(ctx)``.
+
+Audio: probe → stream 16 kHz audio → speech recognition → transcript artifacts and one ``speech``
+segment per 15–30 s retrieval chunk (``meta["parts"]`` holds the raw recogniser segments inside,
+for ``moment.locate_moment``).
+
+Video: the same speech lane, and *at the same time* a frame lane in a second thread: sampled frames
+→ keyframes (``frames/{ms:09d}.jpg``, one ``frame`` segment each with its image vector) → OCR →
+``ocr`` segments spanning the time their text is on screen. CTranslate2, ONNX Runtime and FFmpeg
+release the GIL, so the two lanes use two cores.
+
+Progress goes to ``ctx.progress`` as ``("asr", fraction)`` and ``("keyframes", fraction)``, fraction
+= seconds processed / media duration. Times everywhere are seconds from the start of the media.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from mediasift.domain import Modality, Segment
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.extract.keyframes import (
+    Keyframe,
+    KeyframeSelector,
+    assign_spans,
+    frame_artifact_name,
+    jpeg_bytes,
+)
+from mediasift.extract.speech import RawSegment, get_speech_recognizer
+from mediasift.extract.transcripts import (
+    build_chunks,
+    dominant_language,
+    languages,
+    to_json,
+    to_srt,
+    to_txt,
+    to_vtt,
+)
+from mediasift.media.audio import iter_audio
+from mediasift.media.frames import iter_frames
+from mediasift.media.probe import MediaProbe, probe
+
+FRAME_SAMPLE_S = 0.5  # how often frames are examined for keyframes (s)
+FRAME_MAX_SIDE = 960  # frames are analysed (OCR, embedding) at most this large (px): OCR's own cap
+_BATCH = 8  # keyframes per OCR/embedding batch: bounds frames held in memory
+_SAME_TEXT = 0.85  # OCR text this similar on consecutive keyframes is the same text, read twice
+
+
+@dataclass(slots=True)
+class SpeechResult:
+    model: str
+    segments: list[RawSegment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FrameFacts:
+    """What the frame lane learned about one keyframe, once its pixels are released."""
+
+    keyframe: Keyframe
+    key: str  # artifact key of the keyframe JPEG
+    text: str = ""
+    confidence: float | None = None
+    vector: list[float] | None = None
+
+
+@dataclass(slots=True)
+class FrameResult:
+    facts: list[FrameFacts] = field(default_factory=list)
+    ocr_model: str | None = None
+    image_model: str | None = None
+    thumb_key: str | None = None
+
+
+def extract_audio(ctx: ExtractContext) -> Extraction:
+    media = probe(ctx.path, ctx.settings)
+    progress = _locked(ctx)
+    speech = _speech_lane(ctx, media, progress)
+    return _extraction(ctx, media, speech, None)
+
+
+def extract_video(ctx: ExtractContext) -> Extraction:
+    media = probe(ctx.path, ctx.settings)
+    if media.kind != "video":  # e.g. an MP4 holding only audio: nothing to look at
+        return extract_audio(ctx)
+    progress = _locked(ctx)
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames") as pool:
+        frames = pool.submit(_frame_lane, ctx, media, progress, stop)
+        try:
+            speech = _speech_lane(ctx, media, progress) if media.has_audio else None
+        except BaseException:
+            stop.set()  # the job failed: do not keep decoding frames for it
+            raise
+        frame_result = frames.result()
+    return _extraction(ctx, media, speech, frame_result)
+
+
+def _locked(ctx: ExtractContext) -> Any:
+    lock = threading.Lock()
+
+    def report(stage: str, fraction: float) -> None:
+        with lock:
+            ctx.progress(stage, max(0.0, min(1.0, fraction)))
+
+    return report
+
+
+# -- speech lane ----------------------------------------------------------------------------------
+
+
+def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> SpeechResult:
+    recognizer = get_speech_recognizer(ctx.models, ctx.settings)
+    duration = max(media.duration_s, 1e-6)
+    progress("asr", 0.0)
+    blocks = iter_audio(ctx.path, expected_duration_s=media.duration_s)
+    segments = list(recognizer.transcribe(blocks, on_progress=lambda s: progress("asr", s / duration)))
+    progress("asr", 1.0)
+    result = SpeechResult(recognizer.id, segments)
+    _write_transcripts(ctx, result, media.duration_s)
+    return result
+
+
+def _write_transcripts(ctx: ExtractContext, speech: SpeechResult, duration_s: float) -> None:
+    raw = speech.segments
+    ctx.artifact(
+        "transcript.json",
+        to_json(raw, duration_s=duration_s, model=speech.model).encode(),
+        "application/json",
+    )
+    ctx.artifact("transcript.srt", to_srt(raw).encode(), "application/x-subrip")
+    ctx.artifact("transcript.vtt", to_vtt(raw).encode(), "text/vtt")
+    ctx.artifact("transcript.txt", to_txt(raw).encode(), "text/plain; charset=utf-8")
+
+
+def _speech_segments(ctx: ExtractContext, speech: SpeechResult) -> list[Segment]:
+    return [
+        ctx.segment(
+            "speech",
+            Modality.SPEECH,
+            chunk.text,
+            start_s=chunk.start_s,
+            end_s=chunk.end_s,
+            language=chunk.language,
+            confidence=chunk.confidence,
+            meta={"parts": chunk.parts_meta(), "model": speech.model},
+        )
+        for chunk in build_chunks(speech.segments)
+    ]
+
+
+# -- frame lane -----------------------------------------------------------------------------------
+
+
+def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: threading.Event) -> FrameResult:
+    from mediasift.embed.image import get_image_embedder
+    from mediasift.extract.ocr import get_ocr_engine
+
+    settings = ctx.settings
+    ocr = get_ocr_engine(ctx.models, settings)
+    embedder = get_image_embedder(ctx.models, settings)
+    result = FrameResult(ocr_model=ocr.id, image_model=embedder.id)
+    selector = KeyframeSelector(settings.keyframe_min_interval_s, settings.keyframe_max_interval_s)
+    duration = max(media.duration_s, 1e-6)
+    pending: list[FrameFacts] = []
+    progress("keyframes", 0.0)
+    frames = iter_frames(ctx.path, FRAME_SAMPLE_S, FRAME_MAX_SIDE, expected_duration_s=media.duration_s)
+    for frame in frames:
+        if stop.is_set():
+            break
+        keyframe = selector.offer(frame)
+        if keyframe is None:
+            continue
+        facts = FrameFacts(
+            keyframe,
+            ctx.artifact(frame_artifact_name(keyframe.time_s), jpeg_bytes(frame.image), "image/jpeg"),
+        )
+        if result.thumb_key is None and _looks_like_a_picture(frame.image):
+            result.thumb_key = ctx.artifact("thumb.jpg", jpeg_bytes(frame.image, max_side=320), "image/jpeg")
+        result.facts.append(facts)
+        pending.append(facts)
+        if len(pending) >= _BATCH:
+            _read_and_embed(pending, ocr, embedder)
+            pending = []
+            progress("keyframes", frame.time_s / duration)
+    _read_and_embed(pending, ocr, embedder)
+    if result.thumb_key is None and result.facts:
+        # Only flat frames (a title card, black): the first keyframe is still better than nothing.
+        first = result.facts[0]
+        result.thumb_key = ctx.artifact("thumb.jpg", ctx.store.get_bytes(first.key), "image/jpeg")
+    assign_spans([f.keyframe for f in result.facts], media.duration_s)
+    progress("keyframes", 1.0)
+    return result
+
+
+def _read_and_embed(batch: list[FrameFacts], ocr: Any, embedder: Any) -> None:
+    if not batch:
+        return
+    images = [f.keyframe.image for f in batch]
+    for facts, lines in zip(batch, ocr.read(images), strict=True):
+        if lines:
+            facts.text = "\n".join(line.text for line in lines)
+            facts.confidence = round(sum(line.confidence for line in lines) / len(lines), 4)
+    vectors = embedder.embed([Image.fromarray(image) for image in images])
+    for facts, vector in zip(batch, vectors, strict=True):
+        facts.vector = [float(x) for x in vector]
+        facts.keyframe.image = None  # the pixels are no longer needed: keep memory bounded
+
+
+def _looks_like_a_picture(image: np.ndarray) -> bool:
+    """Not black, not white, not one flat colour: worth a thumbnail."""
+    grey = image.mean(axis=2)
+    return 16 < float(grey.mean()) < 240 and float(grey.std()) > 8
+
+
+def _frame_segments(ctx: ExtractContext, frames: FrameResult) -> tuple[list[Segment], dict[str, list[float]]]:
+    segments, vectors = [], {}
+    for facts in frames.facts:
+        kf = facts.keyframe
+        seg = ctx.segment(
+            "frame",
+            Modality.FRAME,
+            "",
+            start_s=kf.time_s,
+            end_s=kf.end_s,
+            frame_key=facts.key,
+            meta={
+                "phash": str(kf.phash),
+                "scene_change": kf.scene_change,
+                "ocr_text": facts.text,
+                "image_model": frames.image_model,
+            },
+        )
+        segments.append(seg)
+        if facts.vector is not None:
+            vectors[seg.id] = facts.vector
+    return segments, vectors
+
+
+def _ocr_segments(ctx: ExtractContext, frames: FrameResult) -> list[Segment]:
+    """One segment per run of consecutive keyframes showing the same text, spanning the run."""
+    runs: list[list[FrameFacts]] = []
+    previous: FrameFacts | None = None
+    for facts in frames.facts:
+        if facts.text and previous is not None and previous.text and _same_text(previous.text, facts.text):
+            runs[-1].append(facts)
+        elif facts.text:
+            runs.append([facts])
+        previous = facts
+    segments = []
+    for run in runs:
+        confidences = [f.confidence for f in run if f.confidence is not None]
+        segments.append(
+            ctx.segment(
+                "ocr",
+                Modality.OCR,
+                max((f.text for f in run), key=lambda text: len(text)),
+                start_s=run[0].keyframe.time_s,
+                end_s=run[-1].keyframe.end_s,
+                frame_key=run[0].key,
+                confidence=round(sum(confidences) / len(confidences), 4) if confidences else None,
+                meta={"frame_keys": [f.key for f in run], "engine": frames.ocr_model},
+            )
+        )
+    return segments
+
+
+def _same_text(a: str, b: str) -> bool:
+    a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= _SAME_TEXT
+
+
+# -- result ---------------------------------------------------------------------------------------
+
+
+def _extraction(
+    ctx: ExtractContext, media: MediaProbe, speech: SpeechResult | None, frames: FrameResult | None
+) -> Extraction:
+    extraction = Extraction()
+    raw = speech.segments if speech else []
+    if speech is not None:
+        extraction.segments += _speech_segments(ctx, speech)
+    if frames is not None:
+        frame_segments, vectors = _frame_segments(ctx, frames)
+        extraction.segments += frame_segments + _ocr_segments(ctx, frames)
+        extraction.image_vectors.update(vectors)
+    extraction.info = {
+        "duration_s": round(media.duration_s, 3),
+        "width": media.width,
+        "height": media.height,
+        "language": dominant_language(raw),
+        "metadata": {
+            "container": media.container,
+            "codecs": media.codecs,
+            "fps": media.fps,
+            "has_audio": media.has_audio,
+            "languages": languages(raw),
+            "asr_model": speech.model if speech else None,
+            "ocr_model": frames.ocr_model if frames else None,
+            "image_model": frames.image_model if frames else None,
+            "keyframes": len(frames.facts) if frames else 0,
+            "thumb_key": frames.thumb_key if frames else None,
+        },
+    }
+    return extraction

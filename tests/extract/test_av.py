@@ -1,0 +1,228 @@
+"""The audio and video extractors: what is said is found at its second, what is shown at its span,
+and broken files fail cleanly (issue 3, "Done means")."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from mediasift.config import Settings
+from mediasift.domain import Modality, Segment
+from mediasift.errors import CorruptMedia
+from mediasift.extract.av import extract_audio, extract_video
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.models import ModelRegistry
+from mediasift.moment import fold, locate_moment
+from mediasift.store.local import LocalStore
+from tests import mediagen
+
+from .test_speech import parse_srt, parse_vtt
+
+
+@dataclass
+class Run:
+    talk: mediagen.Talk
+    extraction: Extraction
+    store: LocalStore
+    progress: list[tuple[str, float]] = field(default_factory=list)
+
+    def of(self, modality: Modality) -> list[Segment]:
+        return [s for s in self.extraction.segments if s.modality == modality]
+
+    def artifact(self, name: str) -> bytes:
+        return self.store.get_bytes(f"processed/t1/m1/{name}")
+
+
+def context(path: Path, root: Path, models: ModelRegistry, progress: list | None = None) -> ExtractContext:
+    events = progress if progress is not None else []
+    settings = Settings(_env_file=None, home=root / "home", model_threads=2)  # type: ignore[call-arg]
+    return ExtractContext(
+        media_id="m1",
+        tenant_id="t1",
+        kind="video",
+        mime="video/mp4",
+        path=path,
+        filename=path.name,
+        settings=settings,
+        models=models,
+        store=LocalStore(root / "store"),
+        progress=lambda stage, fraction: events.append((stage, fraction)),
+    )
+
+
+@pytest.fixture(scope="module")
+def video(models: ModelRegistry, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    root = tmp_path_factory.mktemp("video")
+    talk = mediagen.talk_video(root, "mp4")
+    progress: list[tuple[str, float]] = []
+    ctx = context(talk.path, root, models, progress)
+    _preload(ctx)  # as `mediasift serve` does: the lanes then start working at once
+    return Run(talk, extract_video(ctx), ctx.store, progress)  # type: ignore[arg-type]
+
+
+def _preload(ctx: ExtractContext) -> None:
+    from mediasift.embed.image import get_image_embedder
+    from mediasift.extract.ocr import get_ocr_engine
+    from mediasift.extract.speech import get_speech_recognizer
+
+    get_speech_recognizer(ctx.models, ctx.settings)
+    get_ocr_engine(ctx.models, ctx.settings)
+    get_image_embedder(ctx.models, ctx.settings)
+
+
+# -- speech ---------------------------------------------------------------------------------------
+
+
+def test_search_points_each_sentence_within_2_s_of_where_it_is_said(video: Run) -> None:
+    for said in video.talk.utterances:
+        best = max(
+            ((chunk, locate_moment(chunk.meta["parts"], said.text)) for chunk in video.of(Modality.SPEECH)),
+            key=lambda pair: pair[1]["score"],
+        )
+        chunk, moment = best
+        assert moment["score"] >= 3, said.text
+        assert abs(moment["start_s"] - said.start_s) <= 2.0, (said, moment)
+        assert chunk.language == said.language, (said.text, chunk.text)
+
+
+def test_speech_segments_are_retrieval_chunks_with_their_raw_parts(video: Run) -> None:
+    chunks = video.of(Modality.SPEECH)
+    assert [c.language for c in chunks] == ["en", "es"]  # the file switches language once
+    for chunk in chunks:
+        parts = chunk.meta["parts"]
+        assert chunk.start_s == parts[0]["start_s"] and chunk.end_s == parts[-1]["end_s"]
+        assert chunk.text == " ".join(p["text"] for p in parts)
+        assert chunk.end_s - chunk.start_s <= 30.0
+        assert 0.0 < chunk.confidence <= 1.0
+        assert all(set(p) >= {"start_s", "end_s", "text"} for p in parts)
+        assert all(len(word) == 3 for p in parts for word in p.get("words", []))
+        assert chunk.meta["model"] == "whisper-base-int8"
+
+
+def test_transcript_artifacts_validate_and_agree(video: Run) -> None:
+    document = json.loads(video.artifact("transcript.json"))
+    raw = document["segments"]
+    srt = parse_srt(video.artifact("transcript.srt").decode())
+    vtt = parse_vtt(video.artifact("transcript.vtt").decode())
+    assert len(srt) == len(vtt) == len(raw) == len(video.talk.utterances)
+    assert [cue[0] for cue in srt] == pytest.approx([s["start_s"] for s in raw], abs=0.001)
+    assert video.artifact("transcript.txt").decode().splitlines() == [s["text"] for s in raw]
+    assert sorted(document["languages"]) == ["en", "es"]
+    assert all(s["words"] for s in raw)
+
+
+# -- on screen ------------------------------------------------------------------------------------
+
+
+def test_each_caption_is_read_by_ocr_within_its_on_screen_span(video: Run) -> None:
+    ocr = video.of(Modality.OCR)
+    for caption in video.talk.captions:
+        found = [s for s in ocr if fold(caption.text) in fold(s.text)]
+        assert found, (caption.text, [s.text for s in ocr])
+        assert caption.start_s <= found[0].start_s <= caption.end_s, (caption, found[0])
+        assert found[0].end_s > found[0].start_s
+        assert found[0].frame_key in found[0].meta["frame_keys"]
+
+
+def test_consecutive_keyframes_showing_one_text_make_one_ocr_segment(video: Run) -> None:
+    texts = [fold(s.text) for s in video.of(Modality.OCR)]
+    assert len(texts) == len(set(texts)) == len(video.talk.captions)
+
+
+def test_every_keyframe_is_a_frame_segment_with_an_image_vector_and_a_jpeg(video: Run) -> None:
+    frames = video.of(Modality.FRAME)
+    assert 3 <= len(frames) <= video.talk.duration_s / 2  # at most one per minimum interval
+    for frame in frames:
+        assert frame.text == ""
+        assert frame.frame_key == f"processed/t1/m1/frames/{round(frame.start_s * 1000):09d}.jpg"
+        assert Image.open(io.BytesIO(video.store.get_bytes(frame.frame_key))).format == "JPEG"
+        vector = video.extraction.image_vectors[frame.id]
+        assert len(vector) == 1280 and sum(x * x for x in vector) == pytest.approx(1.0, abs=1e-3)
+    # Spans tile the video: each keyframe stands until the next.
+    assert [f.end_s for f in frames[:-1]] == [f.start_s for f in frames[1:]]
+    assert frames[-1].end_s == pytest.approx(video.talk.duration_s, abs=0.3)
+
+
+def test_a_thumbnail_is_made_from_a_frame_with_something_on_it(video: Run) -> None:
+    thumb = Image.open(io.BytesIO(video.artifact("thumb.jpg")))
+    assert max(thumb.size) == 320
+    assert thumb.convert("L").getextrema()[1] > 200  # the caption's white text, not a flat colour
+
+
+# -- media info and progress ----------------------------------------------------------------------
+
+
+def test_info_reports_duration_size_codecs_and_languages(video: Run) -> None:
+    info = video.extraction.info
+    assert info["duration_s"] == pytest.approx(video.talk.duration_s, abs=0.2)
+    assert (info["width"], info["height"], info["language"]) == (640, 360, "en")
+    meta = info["metadata"]
+    assert meta["codecs"] == {"audio": "aac", "video": "h264"}
+    assert meta["fps"] == pytest.approx(15.0)
+    assert meta["languages"] == ["en", "es"]
+    assert meta["keyframes"] == len(video.of(Modality.FRAME))
+
+
+def test_progress_reaches_the_end_of_both_lanes(video: Run) -> None:
+    for stage in ("asr", "keyframes"):
+        fractions = [f for s, f in video.progress if s == stage]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
+        assert all(0.0 <= f <= 1.0 for f in fractions)
+
+
+def test_frames_are_analysed_while_speech_is_recognised(video: Run) -> None:
+    first_frames = video.progress.index(("keyframes", 0.0))
+    asr_done = video.progress.index(("asr", 1.0))
+    assert first_frames < asr_done
+
+
+# -- audio and broken files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3", "ogg", "flac", "m4a", "opus"])
+def test_audio_files_of_every_format_are_transcribed(models: ModelRegistry, tmp_path: Path, fmt: str) -> None:
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg and espeak-ng")
+    talk = mediagen.talk_audio(tmp_path, fmt, [("en", mediagen.EN_SENTENCES[1])])
+    ctx = context(talk.path, tmp_path, models)
+    extraction = extract_audio(ctx)
+    (chunk,) = extraction.segments
+    moment = locate_moment(chunk.meta["parts"], "charge the battery")
+    assert moment["score"] == 2 and abs(moment["start_s"] - talk.utterances[0].start_s) <= 2.0
+    assert extraction.info["width"] is None and extraction.info["language"] == "en"
+    assert ctx.store.exists("processed/t1/m1/transcript.vtt")
+
+
+def test_a_rerun_replaces_rather_than_duplicates(models: ModelRegistry, tmp_path: Path) -> None:
+    talk = mediagen.talk_audio(tmp_path, "wav", [("es", mediagen.ES_SENTENCES[2])])
+    first = extract_audio(context(talk.path, tmp_path, models))
+    second = extract_audio(context(talk.path, tmp_path, models))
+    assert [s.id for s in first.segments] == [s.id for s in second.segments]
+
+
+@pytest.mark.parametrize("extractor", [extract_video, extract_audio])
+def test_a_zero_byte_file_is_corrupt_media(models: ModelRegistry, tmp_path: Path, extractor) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CorruptMedia, match="0 bytes"):
+        extractor(context(mediagen.zero_byte_file(tmp_path), tmp_path, models))
+
+
+def test_a_truncated_video_is_corrupt_media(video: Run, models: ModelRegistry, tmp_path: Path) -> None:
+    cut = mediagen.truncated_copy(video.talk.path, tmp_path / "cut.mp4", 0.6)
+    with pytest.raises(CorruptMedia):
+        extract_video(context(cut, tmp_path, models))
+
+
+def test_a_truncated_index_first_video_is_corrupt_media(
+    video: Run, models: ModelRegistry, tmp_path: Path
+) -> None:
+    whole = mediagen.faststart_copy(video.talk.path, tmp_path / "fast.mp4")
+    cut = mediagen.truncated_copy(whole, tmp_path / "cut.mp4", 0.6)
+    with pytest.raises(CorruptMedia, match="truncated"):
+        extract_video(context(cut, tmp_path, models))
