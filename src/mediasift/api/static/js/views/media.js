@@ -1,0 +1,236 @@
+// A media's page: the player at the moment asked for (?t= seconds) with the transcript beside it,
+// keyframes, OCR text, document pages (?page=), metadata and artifact downloads.
+import { ApiError, get, post, request, urls } from "../api.js";
+import { bytes, clear, clock, date, errorBox, h, toast } from "../dom.js";
+import { jobLine, watchJob } from "./jobs.js";
+
+export async function render(root, params, id) {
+  const start = params.has("t") ? Number(params.get("t")) : null;
+  const page = params.has("page") ? Number(params.get("page")) : null;
+  const segmentId = params.get("seg");
+  let media;
+  try {
+    media = await get(`/v1/media/${encodeURIComponent(id)}`);
+  } catch (err) {
+    root.append(h("h1", {}, "Media"), errorBox(err instanceof ApiError && err.status === 404 ? new Error("This media does not exist (it may have been deleted).") : err));
+    return null;
+  }
+  const stops = [];
+  root.append(header(media));
+  if (media.status !== "ready" && media.job) {
+    const line = h("p", { class: "job-line" });
+    root.append(line);
+    stops.push(watchJob(media.job.id, (job) => {
+      clear(line, jobLine(job));
+      if (job.status === "succeeded") location.reload();
+    }));
+  }
+  if (media.error) root.append(h("p", { class: "error", role: "alert" }, media.error));
+
+  const segments = media.segments || [];
+  const by = (m) => segments.filter((s) => s.modality === m);
+  if (media.kind === "video" || media.kind === "audio") {
+    const { section, stop } = player(media, segments, start, segmentId);
+    root.append(section);
+    stops.push(stop);
+  }
+  if (media.kind === "image") root.append(imageView(media, segments));
+  if (media.kind === "document" || media.kind === "text") root.append(documentView(media, segments, page, segmentId));
+  const ocr = by("ocr");
+  if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
+  root.append(details(media));
+  return () => stops.forEach((s) => s && s());
+}
+
+function header(media) {
+  const info = [media.kind, media.duration_s ? clock(media.duration_s) : null, media.pages ? `${media.pages} pages` : null,
+    media.width && media.height ? `${media.width}×${media.height}` : null, media.language, bytes(media.bytes)].filter(Boolean);
+  return h("header", { class: "media-header" },
+    h("p", {}, h("a", { href: "#/library" }, "← Library")),
+    h("h1", {}, media.filename),
+    h("p", { class: "muted" }, h("span", { class: `badge status-${media.status}` }, media.status), " ", info.join(" · ")),
+    h("div", { class: "actions" },
+      h("a", { class: "button ghost", href: urls.original(media.id), download: media.filename }, "Download original"),
+      h("button", { type: "button", class: "ghost", onclick: () => reprocess(media) }, "Reprocess"),
+      h("button", { type: "button", class: "ghost danger", onclick: () => remove(media) }, "Delete")));
+}
+
+async function reprocess(media) {
+  try {
+    await post(`/v1/media/${encodeURIComponent(media.id)}/reprocess`);
+    toast("Reprocessing started");
+    location.reload();
+  } catch (err) {
+    toast(err.message, "error");
+  }
+}
+
+async function remove(media) {
+  if (!confirm(`Delete ${media.filename} and everything extracted from it?`)) return;
+  try {
+    await request(`/v1/media/${encodeURIComponent(media.id)}`, { method: "DELETE" });
+    toast(`${media.filename} deleted`);
+    location.hash = "#/library";
+  } catch (err) {
+    toast(err.message, "error");
+  }
+}
+
+// --- player + transcript -----------------------------------------------------------------------
+
+// Transcript lines: the recogniser's own segments (meta.parts) when a chunk has them.
+function transcriptLines(segments) {
+  const lines = [];
+  for (const seg of segments.filter((s) => s.modality === "speech")) {
+    const parts = Array.isArray(seg.meta?.parts) && seg.meta.parts.length ? seg.meta.parts : [seg];
+    for (const p of parts) lines.push({ start: p.start_s ?? 0, end: p.end_s ?? p.start_s ?? 0, text: (p.text || "").trim(), seg: seg.id });
+  }
+  return lines.filter((l) => l.text).sort((a, b) => a.start - b.start);
+}
+
+function player(media, segments, start, segmentId) {
+  const isVideo = media.kind === "video";
+  const el = h(isVideo ? "video" : "audio", {
+    id: "player", controls: true, preload: "auto", src: urls.original(media.id),
+    "aria-label": `${media.kind} player: ${media.filename}`,
+  });
+  if ((media.artifacts || []).includes("transcript.vtt")) {
+    el.append(h("track", { kind: "subtitles", src: urls.transcript(media.id, "vtt"), srclang: media.language || "en", label: "Transcript", default: true }));
+  }
+  const lines = transcriptLines(segments);
+  const list = h("ol", { class: "transcript-lines" });
+  const buttons = lines.map((line) => {
+    const b = h("button", { type: "button", class: "line", dataset: { start: line.start, seg: line.seg } },
+      h("span", { class: "line-time" }, clock(line.start)), h("span", {}, line.text));
+    b.addEventListener("click", () => seek(el, line.start, true));
+    list.append(h("li", {}, b));
+    return b;
+  });
+  const transcript = h("aside", { class: "transcript", "aria-label": "Transcript" },
+    h("h2", {}, "Transcript"),
+    lines.length ? list : h("p", { class: "muted" }, "No speech was found in this media."));
+
+  let active = -1;
+  const sync = () => {
+    const t = el.currentTime;
+    let i = -1;
+    for (let k = 0; k < lines.length && lines[k].start <= t + 0.05; k += 1) i = k;
+    if (i === active) return;
+    buttons[active]?.removeAttribute("aria-current");
+    active = i;
+    const b = buttons[i];
+    if (!b) return;
+    b.setAttribute("aria-current", "true");
+    // Scroll the transcript box only (never the page), keeping the line in view.
+    const box = list.parentElement;
+    const top = b.offsetTop - box.offsetTop;
+    if (top < box.scrollTop || top + b.offsetHeight > box.scrollTop + box.clientHeight) {
+      box.scrollTo({ top: Math.max(0, top - box.clientHeight / 3), behavior: "smooth" });
+    }
+  };
+  el.addEventListener("timeupdate", sync);
+  el.addEventListener("seeked", sync);
+
+  const target = start ?? (segmentId ? lines.find((l) => l.seg === segmentId)?.start : null);
+  if (target !== null && target !== undefined && !Number.isNaN(target)) {
+    el.dataset.start = String(target);
+    const go = () => seek(el, target, true);
+    if (el.readyState >= 1) go();
+    else el.addEventListener("loadedmetadata", go, { once: true });
+  }
+  const frames = keyframeStrip(media, segments, (t) => seek(el, t, true));
+  const section = h("section", { class: "player-section", "aria-label": "Player" },
+    h("div", { class: "player-layout" }, h("div", { class: `player ${isVideo ? "" : "audio"}` }, el), transcript),
+    frames);
+  return { section, stop: () => { el.pause(); el.removeAttribute("src"); el.load(); } };
+}
+
+// Seek and play; autoplay with sound may be refused until the user interacts, which is fine:
+// the player then waits at the right second.
+function seek(el, t, play) {
+  el.currentTime = Math.max(0, t);
+  if (play) el.play().catch(() => {});
+}
+
+function keyframeStrip(media, segments, onPick) {
+  let frames = segments.filter((s) => s.modality === "frame" && s.frame_key).map((s) => ({ t: s.start_s, src: urls.frame(media.id, s.frame_key) }));
+  if (!frames.length) {
+    frames = (media.artifacts || []).filter((a) => /^frames\/\d+\.jpg$/.test(a))
+      .map((a) => ({ t: Number(a.match(/\d+/)[0]) / 1000, src: urls.artifact(media.id, a) }));
+  }
+  if (!frames.length) return null;
+  frames.sort((a, b) => a.t - b.t);
+  return h("section", { class: "keyframes", "aria-label": "Keyframes" },
+    h("h2", {}, "Keyframes"),
+    h("ol", { class: "strip" }, frames.map((f) =>
+      h("li", {}, h("button", { type: "button", class: "frame", onclick: () => onPick(f.t), "aria-label": `Play from ${clock(f.t)}` },
+        h("img", { src: f.src, alt: "", loading: "lazy" }), h("span", {}, clock(f.t)))))));
+}
+
+// --- other kinds -------------------------------------------------------------------------------
+
+function imageView(media, segments) {
+  const tags = segments.filter((s) => s.modality === "tag").map((s) => s.text).filter(Boolean);
+  const labels = segments.find((s) => s.modality === "image")?.meta?.labels || [];
+  const names = tags.length ? tags : labels.map((l) => (typeof l === "string" ? l : l.label || l.name)).filter(Boolean);
+  return h("section", { class: "image-view", "aria-label": "Image" },
+    h("img", { src: urls.original(media.id), alt: names.length ? `Image showing ${names.slice(0, 3).join(", ")}` : media.filename }),
+    names.length ? h("div", {}, h("h2", {}, "What it shows"), h("ul", { class: "tags" }, names.slice(0, 12).map((n) => h("li", {}, n)))) : null);
+}
+
+function documentView(media, segments, page, segmentId) {
+  const parts = segments.filter((s) => ["text", "note", "ocr"].includes(s.modality));
+  const pages = new Map();
+  for (const s of parts) {
+    const key = s.page ?? 0;
+    if (!pages.has(key)) pages.set(key, []);
+    pages.get(key).push(s);
+  }
+  const slides = /\.(pptx?|odp|key)$/i.test(media.filename);
+  const section = h("section", { class: "document-view", "aria-label": "Document text" },
+    h("h2", {}, "Text"),
+    [...pages.entries()].sort((a, b) => a[0] - b[0]).map(([n, segs]) => {
+      const label = n ? `${slides ? "Slide" : "Page"} ${n}` : "Text";
+      const current = page === n || segs.some((s) => s.id === segmentId);
+      return h("article", { class: `page${current ? " current" : ""}`, id: `page-${n}`, "aria-current": current ? "true" : null },
+        h("h3", {}, label, " ", h("a", { class: "small", href: `${urls.original(media.id)}#page=${n || 1}`, target: "_blank", rel: "noopener" }, "open original")),
+        segs.map((s) => h("p", { class: s.id === segmentId ? "cited" : null, dataset: { seg: s.id } },
+          s.modality !== "text" ? h("span", { class: `why why-${s.modality}` }, s.modality === "note" ? "speaker notes" : "in picture") : null, " ", s.text)));
+    }));
+  if (page || segmentId) {
+    requestAnimationFrame(() => section.querySelector(".cited, .page.current")?.scrollIntoView({ block: "center" }));
+  }
+  return section;
+}
+
+function ocrView(ocr, media) {
+  return h("section", { class: "ocr-view", "aria-label": "Text on screen" },
+    h("h2", {}, media.kind === "video" ? "On screen" : "Text in image"),
+    h("ol", {}, ocr.map((s) => h("li", {},
+      s.start_s != null ? h("a", { href: `#/media/${encodeURIComponent(media.id)}?t=${s.start_s}`, class: "line-time" }, clock(s.start_s)) : null,
+      " ", s.text))));
+}
+
+function details(media) {
+  const rows = [
+    ["Kind", media.kind], ["MIME type", media.mime], ["Size", bytes(media.bytes)], ["Collection", media.collection],
+    ["Language", media.language], ["Duration", media.duration_s ? clock(media.duration_s) : null], ["Pages", media.pages],
+    ["Dimensions", media.width ? `${media.width} × ${media.height} px` : null], ["Added", date(media.created_at)],
+    ["Updated", date(media.updated_at)], ["SHA-256", media.sha256], ["ID", media.id],
+  ].filter(([, v]) => v !== null && v !== undefined && v !== "");
+  const own = Object.entries(media.metadata || {}).filter(([k]) => k !== "extracted");
+  const extracted = media.metadata?.extracted;
+  const artifacts = media.artifacts || [];
+  const downloadable = artifacts.filter((a) => !a.startsWith("frames/"));
+  return h("section", { class: "details", "aria-label": "Details" },
+    h("div", {},
+      h("h2", {}, "Details"),
+      h("dl", {}, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))]), own.map(([k, v]) => [h("dt", {}, k), h("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v))])),
+      extracted ? h("details", {}, h("summary", {}, "Extracted metadata"), h("pre", {}, JSON.stringify(extracted, null, 2))) : null),
+    h("div", {},
+      h("h2", {}, "Downloads"),
+      downloadable.length
+        ? h("ul", { class: "artifacts" }, downloadable.map((a) => h("li", {}, h("a", { href: urls.artifact(media.id, a), download: a.replaceAll("/", "_") }, a))))
+        : h("p", { class: "muted" }, "No artifacts yet."),
+      artifacts.length > downloadable.length ? h("p", { class: "muted" }, `${artifacts.length - downloadable.length} keyframe images`) : null));
+}

@@ -1,0 +1,210 @@
+// Search: one box (text, or an image dropped on it), filters, results grouped by media.
+import { get, query, request, urls } from "../api.js";
+import { clear, clock, errorBox, excerpt, h, highlight, momentHref, where, why } from "../dom.js";
+
+const LIMIT = 40;
+const KINDS = ["video", "audio", "image", "document", "text"];
+const LANGUAGES = { en: "English", es: "Spanish" };
+
+let lookAlike = null; // the image of the last look-alike search: {file, url}
+
+export async function render(root, params) {
+  const state = Object.fromEntries(["q", "kind", "collection", "language", "from", "to"].map((k) => [k, params.get(k) || ""]));
+  const results = h("section", { id: "results", "aria-label": "Results" });
+  const status = h("p", { id: "search-status", class: "muted", role: "status" });
+  const form = searchForm(state, (next) => {
+    lookAlike = null;
+    location.hash = `#/search?${query(next)}`;
+  }, (file) => imageSearch(file, readFilters(form), results, status));
+  root.append(h("h1", { class: "visually-hidden" }, "Search"), form, status, results);
+  loadCollections(form);
+
+  if (params.get("image") && lookAlike) {
+    await imageSearch(lookAlike.file, state, results, status);
+  } else if (state.q) {
+    await textSearch(state, results, status);
+  } else {
+    status.textContent = "Search what is said, shown or written in your media — or drop an image on the box to find look-alikes.";
+  }
+  if (!state.q) form.querySelector("#q").focus();
+}
+
+function searchForm(state, onSearch, onImage) {
+  const q = h("input", {
+    id: "q", name: "q", type: "search", value: state.q, placeholder: "Search what is said, shown or written…",
+    autocomplete: "off", "aria-describedby": "drop-hint",
+  });
+  const fileInput = h("input", { id: "image-input", type: "file", accept: "image/*", class: "visually-hidden", tabindex: "-1" });
+  fileInput.addEventListener("change", () => fileInput.files[0] && onImage(fileInput.files[0]));
+  const select = (id, label, options, value) =>
+    h("div", { class: "field" },
+      h("label", { for: id }, label),
+      h("select", { id, name: id },
+        h("option", { value: "" }, "Any"),
+        Object.entries(options).map(([v, text]) => h("option", { value: v, selected: v === value }, text))));
+  const form = h("form", { role: "search", class: "search-form", "aria-label": "Search media" },
+    h("div", { class: "searchbox drop-target", id: "search-drop" },
+      h("label", { for: "q", class: "visually-hidden" }, "Search your media"),
+      q,
+      h("button", { type: "button", class: "ghost icon", onclick: () => fileInput.click() }, "Search by image"),
+      h("button", { type: "submit", class: "primary" }, "Search"),
+      fileInput),
+    h("p", { id: "drop-hint", class: "hint" }, "Tip: drop an image here to find look-alikes. Press / to jump to this box."),
+    h("fieldset", { class: "filters" },
+      h("legend", {}, "Filters"),
+      select("kind", "Kind", Object.fromEntries(KINDS.map((k) => [k, k])), state.kind),
+      h("div", { class: "field" },
+        h("label", { for: "collection" }, "Collection"),
+        h("input", { id: "collection", name: "collection", list: "collections", value: state.collection, placeholder: "Any" }),
+        h("datalist", { id: "collections" })),
+      select("language", "Language", LANGUAGES, state.language),
+      h("div", { class: "field" }, h("label", { for: "from" }, "Added from"), h("input", { id: "from", name: "from", type: "date", value: state.from })),
+      h("div", { class: "field" }, h("label", { for: "to" }, "Added until"), h("input", { id: "to", name: "to", type: "date", value: state.to }))));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const next = readFilters(form);
+    if (next.q.trim()) onSearch(next);
+    else q.focus();
+  });
+  for (const el of form.querySelectorAll("select, input[type=date]")) {
+    el.addEventListener("change", () => form.requestSubmit());
+  }
+  bindDrop(form.querySelector("#search-drop"), onImage);
+  return form;
+}
+
+function readFilters(form) {
+  const data = new FormData(form);
+  return Object.fromEntries(["q", "kind", "collection", "language", "from", "to"].map((k) => [k, (data.get(k) || "").toString()]));
+}
+
+function bindDrop(zone, onImage) {
+  zone.addEventListener("dragover", (e) => {
+    if ([...(e.dataTransfer?.items || [])].some((i) => i.kind === "file")) {
+      e.preventDefault();
+      zone.classList.add("dragging");
+    }
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("dragging");
+    const file = [...(e.dataTransfer?.files || [])].find((f) => f.type.startsWith("image/")) || e.dataTransfer?.files?.[0];
+    if (file) onImage(file);
+  });
+}
+
+async function loadCollections(form) {
+  try {
+    const { media } = await get("/v1/media?limit=1000");
+    const names = [...new Set(media.map((m) => m.collection))].sort();
+    clear(form.querySelector("#collections"), names.map((n) => h("option", { value: n })));
+  } catch { /* suggestions only */ }
+}
+
+async function textSearch(state, results, status) {
+  status.textContent = "Searching…";
+  try {
+    const { hits } = await get(`/v1/search?${query({ q: state.q, kind: state.kind, collection: state.collection, language: state.language, limit: LIMIT })}`);
+    const kept = await byDate(hits, state);
+    show(kept, state.q, results, status);
+  } catch (err) {
+    status.textContent = "";
+    clear(results, errorBox(err, () => textSearch(state, results, status)));
+  }
+}
+
+async function imageSearch(file, filters, results, status) {
+  if (lookAlike?.file !== file) {
+    if (lookAlike) URL.revokeObjectURL(lookAlike.url);
+    lookAlike = { file, url: URL.createObjectURL(file) };
+  }
+  if (!location.hash.includes("image=1")) history.replaceState(null, "", "#/search?image=1");
+  status.replaceChildren(h("img", { src: lookAlike.url, alt: "", class: "query-image" }), ` Finding look-alikes of ${file.name}…`);
+  const form = new FormData();
+  form.append("image", file, file.name);
+  if (filters.kind) form.append("kind", filters.kind);
+  if (filters.collection) form.append("collection", filters.collection);
+  form.append("limit", String(LIMIT));
+  try {
+    const { hits } = await request("/v1/search", { method: "POST", form });
+    show(await byDate(hits, filters), "", results, status, `Look-alikes of ${file.name}`);
+    status.prepend(h("img", { src: lookAlike.url, alt: `Query image ${file.name}`, class: "query-image" }), " ");
+  } catch (err) {
+    status.textContent = "";
+    clear(results, errorBox(err));
+  }
+}
+
+// The API has no date filter: keep hits whose media was added within [from, to] (local dates).
+async function byDate(hits, { from, to }) {
+  if (!from && !to) return hits;
+  const { media } = await get("/v1/media?limit=1000");
+  const added = new Map(media.map((m) => [m.id, new Date(m.created_at)]));
+  const lo = from ? new Date(`${from}T00:00:00`) : null;
+  const hi = to ? new Date(`${to}T23:59:59.999`) : null;
+  return hits.filter((hit) => {
+    const d = added.get(hit.media_id);
+    return d && (!lo || d >= lo) && (!hi || d <= hi);
+  });
+}
+
+function show(hits, q, results, status, title) {
+  const groups = new Map();
+  for (const hit of hits) {
+    if (!groups.has(hit.media_id)) groups.set(hit.media_id, []);
+    groups.get(hit.media_id).push(hit);
+  }
+  status.textContent = hits.length
+    ? `${title ? `${title}: ` : ""}${hits.length} match${hits.length === 1 ? "" : "es"} in ${groups.size} file${groups.size === 1 ? "" : "s"}`
+    : `${title ? `${title}: ` : ""}No matches. Try other words, fewer filters, or check that uploads have finished in the Library.`;
+  clear(results, [...groups.values()].map((group) => mediaCard(group, q)));
+}
+
+function mediaCard(group, q) {
+  const first = group[0];
+  return h("article", { class: "result-card", dataset: { mediaId: first.media_id } },
+    thumbnail(first, group),
+    h("div", { class: "result-body" },
+      h("h2", {},
+        h("a", { href: `#/media/${encodeURIComponent(first.media_id)}` }, first.filename),
+        h("span", { class: `badge kind-${first.kind}` }, first.kind),
+        first.collection && first.collection !== "default" ? h("span", { class: "badge" }, first.collection) : null),
+      h("ol", { class: "hits" }, group.map((hit) => hitItem(hit, q)))));
+}
+
+function thumbnail(first, group) {
+  const framed = group.find((hit) => hit.thumbnail_url);
+  let src = framed?.thumbnail_url;
+  if (!src && ["image", "video"].includes(first.kind)) src = urls.artifact(first.media_id, "thumb.jpg");
+  const label = first.kind === "document" || first.kind === "text" ? (group.find((x) => x.page) ? where(group.find((x) => x.page)) : first.kind) : first.kind;
+  const box = h("a", { class: `thumb kind-${first.kind}`, href: momentHref(framed || first), tabindex: "-1", "aria-hidden": "true" });
+  if (src) {
+    const img = h("img", { src, alt: "", loading: "lazy" });
+    img.addEventListener("error", () => box.replaceChildren(h("span", { class: "thumb-label" }, label)));
+    box.append(img);
+    if (framed?.start_s != null) box.append(h("span", { class: "thumb-time" }, clock(framed.start_s)));
+  } else {
+    box.append(h("span", { class: "thumb-label" }, label));
+  }
+  return box;
+}
+
+function frameImage(src) {
+  const img = h("img", { class: "hit-frame", src, alt: "", loading: "lazy" });
+  img.addEventListener("error", () => img.remove());
+  return img;
+}
+
+function hitItem(hit, q) {
+  const place = where(hit);
+  const playable = hit.start_s !== null && hit.start_s !== undefined && ["video", "audio"].includes(hit.kind);
+  return h("li", {},
+    h("a", { class: "hit", href: momentHref(hit), dataset: { segmentId: hit.segment_id, startS: hit.start_s ?? "", page: hit.page ?? "" } },
+      h("span", { class: "hit-where" }, playable ? `▶ ${place}` : place || "open"),
+      h("span", { class: `why why-${hit.modality}` }, why(hit)),
+      h("span", { class: "hit-text" }, hit.text ? highlight(excerpt(hit.text, q), q) : h("em", {}, "visually similar")),
+      hit.thumbnail_url ? frameImage(hit.thumbnail_url) : null),
+    hit.language ? h("span", { class: "visually-hidden" }, `language ${hit.language}`) : null);
+}
+
