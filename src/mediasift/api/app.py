@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from mediasift import __version__
 from mediasift.api.errors import install_error_handlers
-from mediasift.api.routes import ask, health, jobs, media, search
+from mediasift.api.routes import ask, health, jobs, media, search, ui
 from mediasift.runtime import Runtime
 
 
@@ -20,4 +20,5 @@ def create_app(rt: Runtime) -> FastAPI:
     install_error_handlers(app)
     for module in (media, jobs, search, ask, health):
         app.include_router(module.router)
+    app.include_router(ui.router)  # the web UI: / and /static/
     return app
