@@ -82,3 +82,21 @@ def test_frames_larger_than_the_pixel_limit_are_refused(talk_mp4: mediagen.Talk)
 
 def test_media_within_limits_passes(talk_mp4: mediagen.Talk) -> None:
     assert probe(talk_mp4.path, Settings(_env_file=None)).kind == "video"  # type: ignore[call-arg]
+
+
+def test_album_art_does_not_make_an_mp3_a_video(media_dir: Path) -> None:
+    import subprocess
+
+    from PIL import Image
+
+    talk = mediagen.talk_audio(media_dir / "art", "mp3", ONE_SENTENCE)
+    cover = media_dir / "art" / "cover.png"
+    Image.new("RGB", (300, 300), (200, 40, 40)).save(cover)
+    tagged = media_dir / "art" / "tagged.mp3"
+    subprocess.run(
+        ["ffmpeg", "-y", "-v", "error", "-i", str(talk.path), "-i", str(cover), "-map", "0", "-map", "1",
+         "-c", "copy", "-id3v2_version", "3", "-disposition:v", "attached_pic", str(tagged)],
+        check=True,
+    )  # fmt: skip
+    media = probe(tagged)
+    assert media.kind == "audio" and media.width is None
