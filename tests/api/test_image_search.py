@@ -55,6 +55,16 @@ def test_a_mirrored_copy_finds_the_original_first(api: TestClient, photos: dict[
     assert hits[0]["media_id"] == photos["chelsea"] and hits[0]["modality"] == "image"
 
 
+def test_a_resized_copy_is_listed_as_a_near_duplicate(api: TestClient, photos: dict, tmp_path: Path):
+    small = Image.fromarray(skimage_data.coffee()).resize((200, 150))
+    path = tmp_path / "coffee-small.jpg"
+    small.save(path, quality=50)
+    copy = upload(api, path)
+    assert wait_for_job(api, copy["job"]["id"])["status"] == "succeeded"
+    detail = api.get(f"/v1/media/{copy['media']['id']}").json()
+    assert [d["media_id"] for d in detail["duplicates"]] == [photos["coffee"]]
+
+
 def test_text_written_in_an_image_is_searchable(api: TestClient, tmp_path: Path):
     picture = Image.new("RGB", (900, 220), "white")
     draw = ImageDraw.Draw(picture)

@@ -126,6 +126,10 @@ class MediaDetailOut(MediaOut):
     segments: list[SegmentOut]
     job: JobOut | None
     artifacts: list[str] = Field(description="Artifact names under /v1/media/{id}/artifacts/")
+    duplicates: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Near-duplicate images of this tenant: media_id, filename, distance (pHash bits)",
+    )
 
 
 class UploadOut(BaseModel):

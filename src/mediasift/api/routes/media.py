@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import Annotated, Literal
+from typing import BinaryIO, Literal
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from mediasift import ingest
@@ -20,12 +20,35 @@ from mediasift.api.schemas import (
     SegmentOut,
     UploadOut,
 )
+from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
+from mediasift.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
+from mediasift.tracing import remember_trace
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+# The upload parses its own multipart stream (streaming_form.py), so its body is described here.
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "collection": {"type": "string", "default": "default"},
+                    "metadata": {
+                        "type": "string",
+                        "description": "JSON object of your own metadata (e.g. sku)",
+                    },
+                    "file": {"type": "string", "format": "binary", "description": "The media file"},
+                },
+            }
+        }
+    },
+}
 
 
 @router.post(
@@ -34,22 +57,30 @@ ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
     response_model=UploadOut,
     responses={**ERRORS, 200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"}},
     summary="Upload a file; it is processed by a job",
+    description="Streamed: the size limit applies while the bytes arrive. Send `collection` and "
+    "`metadata` before `file`.",
+    openapi_extra={"requestBody": UPLOAD_BODY},
 )
-def upload(
-    request: Request,
-    rt: RuntimeDep,
-    tenant: TenantDep,
-    file: Annotated[UploadFile, File(description="The media file")],
-    collection: Annotated[str, Form()] = "default",
-    metadata: Annotated[str | None, Form(description="JSON object of your own metadata (e.g. sku)")] = None,
-) -> JSONResponse:
+async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > rt.settings.max_upload_bytes + 64 * 1024:
         raise LimitExceeded(f"upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
-    meta = _parse_metadata(metadata)
-    result = ingest.ingest_stream(
-        rt, tenant, file.file, file.filename, collection=collection, metadata=meta, source_uri="upload"
-    )
+
+    def consume(filename: str | None, fields: dict[str, str], stream: BinaryIO) -> ingest.Ingested:
+        meta = _parse_metadata(fields.get("metadata"))
+        return ingest.ingest_stream(
+            rt,
+            tenant,
+            stream,
+            filename,
+            collection=fields.get("collection") or "default",
+            metadata=meta,
+            source_uri="upload",
+        )
+
+    result = await receive_upload(request, consume, max_file_bytes=rt.settings.max_upload_bytes)
+    if result.job and not result.duplicate:
+        remember_trace(rt, result.job.id)
     body = UploadOut(
         media=MediaOut.of(result.media),
         job=JobOut.of(result.job, result.media.filename) if result.job else None,
@@ -97,12 +128,17 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         m = repo.get_media(s, tenant, media_id)
         segments = repo.media_segments(s, tenant, media_id)
         job = repo.latest_job(s, media_id)
+        duplicates = near_duplicates(s, m)
         base = MediaOut.of(m).model_dump()
         job_out = JobOut.of(job, m.filename) if job else None
     prefix = processed_key(tenant, media_id, "")
     artifacts = [key[len(prefix) :] for key in rt.store.list(prefix)]
     return MediaDetailOut(
-        **base, segments=[SegmentOut.of(x) for x in segments], job=job_out, artifacts=artifacts
+        **base,
+        segments=[SegmentOut.of(x) for x in segments],
+        job=job_out,
+        artifacts=artifacts,
+        duplicates=duplicates,
     )
 
 
