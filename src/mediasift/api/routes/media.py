@@ -166,11 +166,12 @@ def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
 
 
 @router.get("/{media_id}/original", responses=ERRORS, summary="Download the original bytes")
-def original(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
+def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     with rt.catalog.session() as s:
         m = repo.get_media(s, tenant, media_id)
         key, mime, filename = m.original_key, m.mime, m.filename
-    return _object_response(rt, key, mime or "application/octet-stream", filename)
+    mime = mime or "application/octet-stream"
+    return _object_response(rt, key, mime, filename, request.headers.get("range"))
 
 
 @router.get(
@@ -206,20 +207,54 @@ def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Res
     return _object_response(rt, key, mime, None)
 
 
-def _object_response(rt, key: str, mime: str, filename: str | None) -> Response:  # type: ignore[no-untyped-def]
+def _object_response(  # type: ignore[no-untyped-def]
+    rt, key: str, mime: str, filename: str | None, byte_range: str | None = None
+) -> Response:
     url = rt.store.url(key)
     if url:
         return RedirectResponse(url, status_code=307)
     stream = rt.store.open(key)
+    # A seekable object answers HTTP Range requests (206): video players need them to seek.
+    headers, code, remaining = {}, 200, None
+    if stream.seekable():
+        size = stream.seek(0, 2)
+        span = _byte_span(byte_range, size)
+        if span == "unsatisfiable":
+            stream.close()
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        start, end = span or (0, size - 1)
+        stream.seek(start)
+        remaining = end - start + 1
+        headers = {"Accept-Ranges": "bytes", "Content-Length": str(remaining)}
+        if span:
+            code, headers["Content-Range"] = 206, f"bytes {start}-{end}/{size}"
 
     def chunks():  # type: ignore[no-untyped-def]
+        left = remaining
         with stream:
-            while block := stream.read(256 * 1024):
+            while block := stream.read(256 * 1024 if left is None else min(256 * 1024, left)):
+                if left is not None:
+                    left -= len(block)
                 yield block
 
-    headers = {}
     if filename:
         from urllib.parse import quote
 
         headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(chunks(), media_type=mime, headers=headers)
+    return StreamingResponse(chunks(), status_code=code, media_type=mime, headers=headers)
+
+
+def _byte_span(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """The inclusive byte span of a single-range ``Range`` header; None means the whole object."""
+    unit, _, spec = (header or "").partition("=")
+    if unit.strip() != "bytes" or "," in spec or "-" not in spec:
+        return None
+    first, _, last = spec.strip().partition("-")
+    try:
+        if not first:  # the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), min(int(last), size - 1) if last else size - 1
+    except ValueError:
+        return None
+    return "unsatisfiable" if start >= size or start > end else (start, end)

@@ -193,7 +193,7 @@ function documentView(media, segments, page, segmentId) {
       const label = n ? `${slides ? "Slide" : "Page"} ${n}` : "Text";
       const current = page === n || segs.some((s) => s.id === segmentId);
       return h("article", { class: `page${current ? " current" : ""}`, id: `page-${n}`, "aria-current": current ? "true" : null },
-        h("h3", {}, label, " ", h("a", { class: "small", href: `${urls.original(media.id)}#page=${n || 1}`, target: "_blank", rel: "noopener" }, "open original")),
+        n ? h("h3", {}, label, " ", h("a", { class: "small", href: `${urls.original(media.id)}#page=${n}`, target: "_blank", rel: "noopener" }, "open original")) : null,
         segs.map((s) => h("p", { class: s.id === segmentId ? "cited" : null, dataset: { seg: s.id } },
           s.modality !== "text" ? h("span", { class: `why why-${s.modality}` }, s.modality === "note" ? "speaker notes" : "in picture") : null, " ", s.text)));
     }));
