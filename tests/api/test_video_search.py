@@ -1,29 +1,48 @@
 """The end-to-end path CI must always run: ingest a real video → search finds the spoken words
 at the right second, and the on-screen captions within their span."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests import mediagen
-from tests.conftest import upload, wait_for_job
+from tests.conftest import test_settings, upload, wait_for_job
 
 pytestmark = pytest.mark.skipif(
     not mediagen.have_tools(), reason="needs ffmpeg, espeak-ng, fonts-dejavu-core"
 )
 
 
-@pytest.fixture
-def talk(api: TestClient, tmp_path: Path) -> tuple[mediagen.Talk, str]:
-    video = mediagen.talk_video(tmp_path / "gen", "mp4")
-    created = upload(api, video.path)
-    job = wait_for_job(api, created["job"]["id"], timeout_s=300)
+@pytest.fixture(scope="module")
+def video_api(tmp_path_factory: pytest.TempPathFactory, models) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """One server for the module: the video is ingested once and every test reads it."""
+    from mediasift.api.app import create_app
+    from mediasift.runtime import open_runtime
+    from mediasift.worker import start_worker_threads
+
+    rt = open_runtime(test_settings(tmp_path_factory.mktemp("video-home")))
+    rt.models = models
+    workers = start_worker_threads(rt, 1)
+    with TestClient(create_app(rt)) as client:
+        yield client
+    for w in workers:
+        w.stop()
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def talk(video_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[mediagen.Talk, str]:
+    video = mediagen.talk_video(tmp_path_factory.mktemp("gen"), "mp4")
+    created = upload(video_api, video.path)
+    job = wait_for_job(video_api, created["job"]["id"], timeout_s=300)
     assert job["status"] == "succeeded", job
     return video, created["media"]["id"]
 
 
-def test_spoken_words_are_found_at_the_second_they_are_said(api: TestClient, talk):
+def test_spoken_words_are_found_at_the_second_they_are_said(video_api: TestClient, talk):
+    api = video_api
     video, media_id = talk
     for utterance in video.utterances:
         hits = api.get("/v1/search", params={"q": utterance.text, "modality": "speech"}).json()["hits"]
@@ -33,7 +52,8 @@ def test_spoken_words_are_found_at_the_second_they_are_said(api: TestClient, tal
         assert abs(top["start_s"] - utterance.start_s) <= 2.0, (utterance, top)
 
 
-def test_captions_are_found_while_they_are_on_screen(api: TestClient, talk):
+def test_captions_are_found_while_they_are_on_screen(video_api: TestClient, talk):
+    api = video_api
     video, media_id = talk
     for caption in video.captions:
         hits = api.get("/v1/search", params={"q": caption.text.lower(), "modality": "ocr"}).json()["hits"]
@@ -43,7 +63,8 @@ def test_captions_are_found_while_they_are_on_screen(api: TestClient, talk):
         assert top["thumbnail_url"] is None or top["thumbnail_url"].startswith(f"/v1/media/{media_id}/")
 
 
-def test_media_detail_and_transcripts(api: TestClient, talk):
+def test_media_detail_and_transcripts(video_api: TestClient, talk):
+    api = video_api
     video, media_id = talk
     detail = api.get(f"/v1/media/{media_id}").json()
     assert abs(detail["duration_s"] - video.duration_s) < 1.5
