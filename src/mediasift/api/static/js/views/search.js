@@ -170,17 +170,38 @@ function mediaCard(group, q) {
         h("a", { href: `#/media/${encodeURIComponent(first.media_id)}` }, first.filename),
         h("span", { class: `badge kind-${first.kind}` }, first.kind),
         first.collection && first.collection !== "default" ? h("span", { class: "badge" }, first.collection) : null),
-      h("ol", { class: "hits" }, group.map((hit) => hitItem(hit, q)))));
+      hitList(group, q)));
+}
+
+// The best few hits of a media; the rest behind a button, so one long video does not bury the others.
+const SHOWN = 4;
+function hitList(group, q) {
+  const list = h("ol", { class: "hits" }, group.slice(0, SHOWN).map((hit) => hitItem(hit, q)));
+  if (group.length <= SHOWN) return list;
+  const more = h("button", { type: "button", class: "ghost small more", "aria-expanded": "false" }, `Show ${group.length - SHOWN} more`);
+  more.addEventListener("click", () => {
+    list.append(...group.slice(SHOWN).map((hit) => hitItem(hit, q)));
+    more.remove();
+    list.children[SHOWN]?.querySelector("a")?.focus();
+  });
+  return [list, more];
+}
+
+// The top hit's own keyframe, else the keyframe nearest its second.
+function nearestFramed(first, group) {
+  const framed = group.filter((hit) => hit.thumbnail_url);
+  if (first.thumbnail_url || first.start_s == null) return framed[0];
+  return framed.sort((a, b) => Math.abs(a.start_s - first.start_s) - Math.abs(b.start_s - first.start_s))[0];
 }
 
 function thumbnail(first, group) {
-  const framed = group.find((hit) => hit.thumbnail_url);
+  const framed = nearestFramed(first, group);
   let src = framed?.thumbnail_url;
   if (!src && ["image", "video"].includes(first.kind)) src = urls.artifact(first.media_id, "thumb.jpg");
   const label = first.kind === "document" || first.kind === "text" ? (group.find((x) => x.page) ? where(group.find((x) => x.page)) : first.kind) : first.kind;
   const box = h("a", { class: `thumb kind-${first.kind}`, href: momentHref(framed || first), tabindex: "-1", "aria-hidden": "true" });
   if (src) {
-    const img = h("img", { src, alt: "", loading: "lazy" });
+    const img = h("img", { src, alt: "" });
     img.addEventListener("error", () => box.replaceChildren(h("span", { class: "thumb-label" }, label)));
     box.append(img);
     if (framed?.start_s != null) box.append(h("span", { class: "thumb-time" }, clock(framed.start_s)));
@@ -191,7 +212,7 @@ function thumbnail(first, group) {
 }
 
 function frameImage(src) {
-  const img = h("img", { class: "hit-frame", src, alt: "", loading: "lazy" });
+  const img = h("img", { class: "hit-frame", src, alt: "" });
   img.addEventListener("error", () => img.remove());
   return img;
 }
@@ -201,9 +222,9 @@ function hitItem(hit, q) {
   const playable = hit.start_s !== null && hit.start_s !== undefined && ["video", "audio"].includes(hit.kind);
   return h("li", {},
     h("a", { class: "hit", href: momentHref(hit), dataset: { segmentId: hit.segment_id, startS: hit.start_s ?? "", page: hit.page ?? "" } },
-      h("span", { class: "hit-where" }, playable ? `▶ ${place}` : place || "open"),
+      h("span", { class: "hit-where" }, playable ? `▶ ${place}` : place || (hit.kind === "image" ? "view" : "read")),
       h("span", { class: `why why-${hit.modality}` }, why(hit)),
-      h("span", { class: "hit-text" }, hit.text ? highlight(excerpt(hit.text, q), q) : h("em", {}, "visually similar")),
+      h("span", { class: "hit-text" }, hit.text ? highlight(excerpt(hit.text, q), q) : h("em", {}, `visually similar${hit.score > 0 && hit.score <= 1 ? ` (${Math.round(hit.score * 100)}%)` : ""}`)),
       hit.thumbnail_url ? frameImage(hit.thumbnail_url) : null),
     hit.language ? h("span", { class: "visually-hidden" }, `language ${hit.language}`) : null);
 }

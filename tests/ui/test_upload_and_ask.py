@@ -1,0 +1,69 @@
+"""A broken upload shows its error and a retry button; an answer's citation opens the cited page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import docgen, mediagen
+from tests.ui.conftest import open_view, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_zero_byte_upload_shows_its_error_and_a_retry_button(page, server, tmp_path: Path):
+    empty = mediagen.zero_byte_file(tmp_path, "broken-clip.mp4")
+    notes = tmp_path / "fine-notes.txt"
+    notes.write_text("The greenhouse sprinklers run every evening at seven.")
+
+    open_view(page, "#/upload")
+    page.set_input_files("#file-input", [str(empty), str(notes)])  # many files at once
+    failed = page.locator('.upload-item[data-filename="broken-clip.mp4"][data-state="failed"]')
+    failed.wait_for(timeout=60_000)
+    assert "empty" in failed.locator(".upload-error").inner_text().lower()
+    retry = failed.get_by_role("button", name="Retry broken-clip.mp4")
+    assert retry.is_visible()
+    page.locator('.upload-item[data-filename="fine-notes.txt"][data-state="done"]').wait_for(timeout=120_000)
+    screenshot(page, "upload-failed")
+
+    attempts = int(server.client.get(f"/v1/jobs/{failed.get_attribute('data-job-id')}").json()["attempts"])
+    retry.click()  # the job goes back to the queue, runs again and fails again, visibly
+    page.wait_for_function(
+        """([id, n]) => fetch(`/v1/jobs/${id}`).then((r) => r.json())
+             .then((j) => j.attempts > n && j.status === "dead")""",
+        arg=[failed.get_attribute("data-job-id"), attempts],
+        polling=250,
+    )
+    failed.wait_for()
+    assert failed.locator(".upload-error").is_visible()
+
+
+def test_an_answer_citation_opens_the_cited_page(page, server, tmp_path: Path):
+    pdf = docgen.make_pdf(
+        tmp_path / "visitor-guide.pdf",
+        [
+            ["Welcome to the city museum.", "The collection covers four centuries of local history."],
+            ["Opening hours.", "The museum opens at ten o'clock on Sundays and closes at five."],
+            ["The cafe serves soup and sandwiches on the ground floor."],
+        ],
+    )
+    media = server.ingest(pdf)
+    if not any(p.startswith("/v1/ask") for p in server.client.get("/openapi.json").json()["paths"]):
+        pytest.skip("this server has no /v1/ask")
+
+    open_view(page, "#/ask")
+    page.fill("#question", "When does the museum open on Sundays?")
+    page.keyboard.press("Enter")
+    citation = page.locator("ol.citations a.citation").first
+    citation.wait_for(timeout=60_000)
+    assert page.locator(".answer a.cite").count() >= 1  # [n] markers in the answer link too
+    screenshot(page, "ask-answer")
+
+    citation.click()
+    page.wait_for_url(f"**/#/media/{media['id']}?*")
+    current = page.locator(".document-view .page.current")
+    current.wait_for()
+    assert current.get_attribute("id") == "page-2"
+    assert "ten o'clock" in current.inner_text()
+    screenshot(page, "media-document-cited-page")
