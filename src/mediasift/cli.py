@@ -245,6 +245,35 @@ def _where(hit: dict[str, Any]) -> str:
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about your media")],
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
+    ] = None,
+    collection: Annotated[list[str] | None, typer.Option("--collection", help="Only these")] = None,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """Ask a question; the answer cites the second, slide or page it comes from."""
+    filters = {k: v for k, v in {"kinds": kind, "collections": collection}.items() if v} or None
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            result = client.ask(question, filters)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(result)
+        return
+    out = Console()
+    out.print(result["answer"], markup=False, highlight=False)
+    for c in result["citations"]:
+        out.print(f"[{c['n']}] {c['filename']} {_where(c)}".rstrip(), markup=False, highlight=False)
+
+
+@app.command()
 def jobs(
     status: Annotated[str | None, typer.Option(help="queued, running, succeeded, failed, dead")] = None,
     limit: int = 50,

@@ -30,6 +30,7 @@ class Client(Protocol):
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
+    def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -111,6 +112,10 @@ class HttpClient:
 
     def delete(self, media_id: str) -> None:
         self._check(self._http.delete(f"/v1/media/{media_id}"))
+
+    def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An answer with numbered citations (``POST /v1/ask``)."""
+        return self._check(self._http.post("/v1/ask", json={"question": question, "filters": filters}))
 
     def close(self) -> None:
         self._http.close()

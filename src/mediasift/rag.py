@@ -28,13 +28,13 @@ from sqlalchemy import select
 
 from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, Source, clock
 from mediasift.answer.factory import get_answer_model
+from mediasift.answer.passages import get_passage_embedder
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
 from mediasift.domain import Filters
-from mediasift.embed.text import get_text_embedder
 from mediasift.errors import InvalidRequest
-from mediasift.moment import match_score
+from mediasift.moment import match_score, terms
 from mediasift.search import search
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 CANDIDATES = 24  # hits re-ranked per question
 EXPANDED = 3  # the best sources whose neighbours join the context
+SENTENCE_SCORED = 8  # the best sources also scored sentence by sentence
 WORD_BONUS = 0.02
 MAX_QUESTION_CHARS = 2000
 QUOTE_CHARS = 300
@@ -139,12 +140,24 @@ def _source(row: SegmentRow, files: dict[str, tuple[str, str]]) -> Source:
 
 
 def _score(rt: Runtime, question: str, sources: list[Source]) -> None:
+    """Relevance of each source: the better of its whole text and its best sentence (for the
+    ``SENTENCE_SCORED`` strongest), so one answering sentence in a long chunk is not diluted."""
     if not sources:
         return
-    embedder = get_text_embedder(rt.models, rt.settings)
-    cosine = embedder.embed_passages([s.text[:2000] for s in sources]) @ embedder.embed_query(question)
-    for src, c in zip(sources, cosine, strict=True):
-        src.score = round(float(c) + WORD_BONUS * min(3, match_score(src.text, question)), 6)
+    embedder = get_passage_embedder(rt.models, rt.settings)
+    query = embedder.embed_query(question)
+    whole = embedder.embed_passages([s.text[:2000] for s in sources]) @ query
+    for src, c in zip(sources, whole, strict=True):
+        src.score = float(c)
+    strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]
+    # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
+    units = [(src, u.text) for src in strongest for u in sentence_units(src) if len(terms(u.text)) >= 3]
+    if units:
+        by_sentence = embedder.embed_passages([text for _, text in units]) @ query
+        for (src, _), c in zip(units, by_sentence, strict=True):
+            src.score = max(src.score, float(c))
+    for src in sources:
+        src.score = round(src.score + WORD_BONUS * min(3, match_score(src.text, question)), 6)
 
 
 def tokens(text: str) -> int:

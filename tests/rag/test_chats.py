@@ -1,0 +1,80 @@
+"""Conversations: follow-ups rewritten with the history, turns stored per tenant, walls kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.rag.conftest import ApiFactory
+from tests.rag.fake_llm import FakeLLM
+from tests.rag.test_ask_documents import ingest_manual
+
+ACME = {"X-Mediasift-Tenant": "acme"}
+GLOBEX = {"X-Mediasift-Tenant": "globex"}
+
+
+def test_follow_up_is_rewritten_with_the_history_before_retrieval(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    ingest_manual(api, tmp_path)
+    created = api.post("/v1/chats", json={})
+    assert created.status_code == 201
+    chat_id = created.json()["id"]
+
+    first = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "How long is the warranty?"}).json()
+    assert first["citations"][0]["page"] == 5 and first["search_question"] is None
+    follow_up = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "What does it cover?"}).json()
+    assert follow_up["search_question"] == "How long is the warranty? What does it cover?"
+    assert "compressor" in follow_up["answer"] and follow_up["citations"][0]["page"] == 5
+
+    chat = api.get(f"/v1/chats/{chat_id}").json()
+    assert chat["title"] == "How long is the warranty?"
+    assert [(m["role"], m["content"]) for m in chat["messages"]] == [
+        ("user", "How long is the warranty?"),
+        ("assistant", first["answer"]),
+        ("user", "What does it cover?"),
+        ("assistant", follow_up["answer"]),
+    ]
+    assert chat["messages"][2]["rewritten_question"] == follow_up["search_question"]
+    assert chat["messages"][3]["citations"][0]["page"] == 5 and chat["messages"][3]["model"] == "extractive"
+
+
+def test_an_llm_rewrites_the_follow_up_itself(make_api: ApiFactory, tmp_path: Path, fake_llm: FakeLLM):
+    api, _ = make_api(answer_model="openai", openai_base_url=f"{fake_llm.root}/v1")
+    ingest_manual(api, tmp_path)
+
+    def reply(prompt: str) -> str:
+        if "standalone question" in prompt:
+            return "When should the freezer be defrosted?"
+        return "Defrost it when ice builds up [1]."
+
+    fake_llm.reply = reply
+    chat_id = api.post("/v1/chats", json={"title": "Fridge"}).json()["id"]
+    api.post(f"/v1/chats/{chat_id}/messages", json={"content": "What temperature for the fridge?"})
+    answer = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "And the freezer, when?"}).json()
+
+    assert answer["search_question"] == "When should the freezer be defrosted?"
+    rewrite_request, answer_request = (r["body"]["messages"][1]["content"] for r in fake_llm.requests[-2:])
+    assert "User: What temperature for the fridge?" in rewrite_request
+    assert "Last message: And the freezer, when?" in rewrite_request
+    assert answer_request.endswith("Question: When should the freezer be defrosted?")
+
+
+def test_chats_and_answers_never_cross_tenants(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    acme_manual = ingest_manual(api, tmp_path, tenant="acme")
+    chat_id = api.post("/v1/chats", json={"title": "acme only"}, headers=ACME).json()["id"]
+    own = api.post(
+        f"/v1/chats/{chat_id}/messages", json={"content": "How long is the warranty?"}, headers=ACME
+    )
+    assert own.json()["citations"][0]["media_id"] == acme_manual["id"]
+
+    # another tenant can neither read nor write the chat: it does not exist for them
+    assert api.get(f"/v1/chats/{chat_id}", headers=GLOBEX).status_code == 404
+    intrude = api.post(
+        f"/v1/chats/{chat_id}/messages", json={"content": "What did they ask?"}, headers=GLOBEX
+    )
+    assert intrude.status_code == 404 and intrude.json()["code"] == "not_found"
+    # nor get answers from the other tenant's media
+    answer = api.post("/v1/ask", json={"question": "How long is the warranty?"}, headers=GLOBEX).json()
+    assert answer["found"] is False and answer["citations"] == []
+    # the chat is untouched by the attempt
+    assert len(api.get(f"/v1/chats/{chat_id}", headers=ACME).json()["messages"]) == 2
