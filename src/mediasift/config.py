@@ -48,6 +48,28 @@ class Settings(BaseSettings):
     allow_open_remote: bool = Field(False, description="Allow binding non-loopback without API keys.")
     cors_origins: list[str] = Field(default_factory=list)
 
+    # -- operations and security (docs/operations.md, docs/security.md) ---------------------------
+    api_key: str | None = Field(None, description="Key the CLI sends as `Authorization: Bearer`.")
+    api_key_pepper: str | None = Field(None, description="Secret mixed into key hashes (default: in home).")
+    rate_limit_per_s: float = Field(20.0, description="Requests per second per API key (bucket refill).")
+    rate_limit_burst: int = Field(100, description="Token bucket size: requests a key may burst.")
+    webhook_allow_hosts: list[str] = Field(
+        default_factory=list, description="Hosts or CIDRs webhooks may reach although private/loopback."
+    )
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_s: float = 5.0
+    webhook_backoff_max_s: float = 3600.0
+    webhook_timeout_s: float = 10.0
+    sns_topic_arn: str | None = Field(None, description="Publish job events to this SNS topic too.")
+    sns_endpoint_url: str | None = Field(None, description="SNS endpoint override (tests, LocalStack).")
+    otlp_endpoint: str | None = Field(None, description="OpenTelemetry OTLP/HTTP endpoint for traces.")
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    retention_days: float | None = Field(None, description="Delete originals older than this; keep results.")
+    preload_models: list[str] = Field(
+        default_factory=lambda: ["text"], description="Models /ready waits for: text, image, asr."
+    )
+
     # -- workers and jobs ---------------------------------------------------------------------
     workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
@@ -73,6 +95,10 @@ class Settings(BaseSettings):
     embed_batch: int = 32
     asr_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
     asr_language: str | None = Field(None, description="Force one language (e.g. 'en'); default: detect.")
+    asr_candidate_languages: list[str] | None = Field(
+        None, description="Restrict per-chunk language detection to these (e.g. ['en','es']); default: all."
+    )
+    asr_beam_size: int = Field(5, description="Whisper beam size: 1 is ~40% faster, 5 is more accurate.")
     image_embedder: Literal["efficientnet-lite0", "clip"] = "efficientnet-lite0"
     clip_model_dir: Path | None = Field(
         None, description="User-supplied CLIP image tower (ONNX) directory; unverified offline."

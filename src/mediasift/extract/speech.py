@@ -309,10 +309,18 @@ def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRe
     threads = settings.model_threads
     if name == "whisper-base":
         model = models.get(f"asr:whisper-base:{threads}", lambda: load_whisper_base(threads))
-        return WhisperRecognizer(model, "whisper-base-int8", language=settings.asr_language)
+        return WhisperRecognizer(
+            model,
+            "whisper-base-int8",
+            language=settings.asr_language,
+            beam_size=settings.asr_beam_size,
+            candidate_languages=settings.asr_candidate_languages,
+        )
     if name == "whisper-tiny.en":
         model = models.get(f"asr:whisper-tiny.en:{threads}", lambda: _load_tiny_en(threads))
-        return WhisperRecognizer(model, "whisper-tiny.en-int8", language="en")
+        return WhisperRecognizer(
+            model, "whisper-tiny.en-int8", language="en", beam_size=settings.asr_beam_size
+        )
     raise BackendUnavailable(f"unknown ASR model {name!r}; choose whisper-base or whisper-tiny.en")
 
 
