@@ -1,12 +1,23 @@
-"""The FastAPI application: routers per resource under ``/v1``, health at the root."""
+"""The FastAPI application: routers per resource under ``/v1``, health and metrics at the root.
+
+Scopes (see ``deps.py``): a router included here with ``ReadScope`` serves reads even over POST
+(search by image, ask); routers included bare get the safe default (GET/HEAD ``read``, other
+methods ``write``); ``keys`` and ``admin`` state ``admin`` on their own routers; health, readiness
+and the web UI's static files need no key.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from mediasift import __version__
+from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
-from mediasift.api.routes import ask, health, jobs, media, search, ui
+from mediasift.api.middleware import RequestContextMiddleware
+from mediasift.api.routes import admin, ask, health, jobs, keys, media, search, ui, webhooks
+from mediasift.limits import RateLimiter
+from mediasift.readiness import Readiness
 from mediasift.runtime import Runtime
 
 
@@ -17,8 +28,23 @@ def create_app(rt: Runtime) -> FastAPI:
         description="Search and ask what is inside your video, audio, images and documents.",
     )
     app.state.runtime = rt
+    app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_s, rt.settings.rate_limit_burst)
+    app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, jobs, search, ask, health):
+    for module in (media, jobs, webhooks, health):
         app.include_router(module.router)
+    for module in (search, ask):
+        app.include_router(module.router, dependencies=[ReadScope])
+    for module in (keys, admin):
+        app.include_router(module.router)
+    app.include_router(admin.cancel_router)
     app.include_router(ui.router)  # the web UI: / and /static/
+    if rt.settings.cors_origins:  # restricted CORS: only the origins listed in settings
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=rt.settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Mediasift-Tenant"],
+        )
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -1,33 +1,100 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the runtime and the caller's tenant."""
+"""FastAPI dependencies as ``Annotated`` aliases: the runtime, the caller, its tenant and scopes.
+
+Who may do what is decided here, in one place:
+
+- ``PrincipalDep`` authenticates: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. With no
+  un-revoked key in the catalog the API is in *open mode* (one default tenant; ``mediasift serve``
+  allows that on loopback only) and ``X-Mediasift-Tenant`` may name another tenant. With keys, the
+  key's tenant wins; naming another tenant is refused unless the key has ``admin``.
+  Every authenticated request spends a token of its key's rate-limit bucket.
+- ``TenantDep`` is the tenant every route acts for, and checks the route's scope: a router
+  included with ``dependencies=[Depends(require_scope(...))]`` (see ``app.py``) states its scope;
+  otherwise GET/HEAD need ``read`` and every other method ``write`` — safe by default for a router
+  added without thought.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from mediasift.errors import InvalidRequest
+from mediasift import auth
+from mediasift.errors import Forbidden, Unauthorized
+from mediasift.limits import RateLimiter
+from mediasift.logging import bind_request_context
 from mediasift.runtime import Runtime
 
-_TENANT = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer msk_...`")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (alternative)")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_tenant(
+def get_principal(
     request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    api_key: Annotated[str | None, Depends(_api_key_header)] = None,
     x_mediasift_tenant: Annotated[
-        str | None, Header(description="Tenant to act as (open embedded mode only; keys fix their tenant)")
+        str | None,
+        Header(description="Tenant to act as: open mode, or a key with the admin scope", max_length=64),
     ] = None,
-) -> str:
-    tenant = x_mediasift_tenant or request.app.state.runtime.settings.default_tenant
-    if not _TENANT.fullmatch(tenant):
-        raise InvalidRequest("tenant ids are 1-64 letters, digits, '_' or '-'")
-    return tenant
+) -> auth.Principal:
+    rt: Runtime = request.app.state.runtime
+    secret = bearer.credentials if bearer else api_key
+    if secret:
+        principal = auth.authenticate(rt.catalog, rt.settings, secret)
+        if x_mediasift_tenant and x_mediasift_tenant != principal.tenant_id:
+            if "admin" not in principal.scopes:
+                raise Forbidden("this key belongs to one tenant; X-Mediasift-Tenant needs an admin key")
+            principal = auth.Principal(
+                auth.check_tenant_id(x_mediasift_tenant), principal.scopes, principal.key_id
+            )
+    elif auth.keys_exist(rt.catalog):
+        raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
+    else:
+        principal = auth.open_principal(x_mediasift_tenant or rt.settings.default_tenant)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    client = request.client.host if request.client else "unknown"
+    limiter.take(principal.key_id or f"open:{client}")
+    request.state.principal = principal
+    bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
+    return principal
+
+
+PrincipalDep = Annotated[auth.Principal, Depends(get_principal)]
+
+
+def require_scope(scope: str):  # type: ignore[no-untyped-def]
+    """A dependency that requires ``scope`` (routers state their scope with it in ``app.py``)."""
+    if scope not in auth.SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def check(request: Request, principal: PrincipalDep) -> auth.Principal:
+        if not principal.has(scope):
+            raise Forbidden(f"this key lacks the {scope!r} scope")
+        request.state.scope_checked = True
+        return principal
+
+    check.__name__ = f"require_{scope}"
+    return check
+
+
+def get_tenant(request: Request, principal: PrincipalDep) -> str:
+    if not getattr(request.state, "scope_checked", False):
+        needed = "read" if request.method in _READ_METHODS else "write"
+        if not principal.has(needed):
+            raise Forbidden(f"this key lacks the {needed!r} scope")
+    return principal.tenant_id
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 TenantDep = Annotated[str, Depends(get_tenant)]
+ReadScope = Depends(require_scope("read"))
+WriteScope = Depends(require_scope("write"))
+AdminScope = Depends(require_scope("admin"))
+AdminDep = Annotated[auth.Principal, AdminScope]

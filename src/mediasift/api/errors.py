@@ -1,13 +1,23 @@
-"""One mapping from errors to HTTP responses: ``{"code", "message"}`` with the error's status."""
+"""One mapping from errors to HTTP responses: ``{"code", "message"}`` with the error's status.
+
+Every error the API returns — mediasift's own, FastAPI's validation errors, Starlette's 404/405,
+and anything unexpected — has this shape, so clients can switch on ``code``. ``unauthorized``
+carries ``WWW-Authenticate``; ``rate_limited`` carries ``Retry-After``.
+"""
 
 from __future__ import annotations
+
+import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from mediasift.errors import MediasiftError
+from mediasift.errors import MediasiftError, RateLimited, Unauthorized
+
+log = logging.getLogger("mediasift.api")
 
 _HTTP_CODES = {
     400: "invalid_request",
@@ -23,10 +33,21 @@ _HTTP_CODES = {
 }
 
 
+def error_response(exc: MediasiftError) -> JSONResponse:
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(1, math.ceil(getattr(exc, "retry_after_s", 1.0))))
+    return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MediasiftError)
     async def _mediasift(_: Request, exc: MediasiftError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc.message)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -44,4 +65,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
         return JSONResponse({"code": "internal", "message": "internal error"}, status_code=500)

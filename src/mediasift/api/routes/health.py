@@ -1,53 +1,97 @@
-"""/health (liveness plus a system view) and /ready."""
+"""/health (liveness plus a system view), /ready (503 until models and backends are ready) and
+/metrics (Prometheus text; needs ``admin`` once keys exist, as metrics span every tenant)."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
-from mediasift import __version__
-from mediasift.api.deps import RuntimeDep
+from mediasift import __version__, metrics
+from mediasift.api.deps import AdminDep, RuntimeDep
+from mediasift.readiness import Readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness and a system view")
-def health(rt: RuntimeDep) -> dict:
+class QueueOut(BaseModel):
+    depth: int = Field(description="Jobs waiting to run")
+    in_flight: int = Field(description="Jobs leased by a worker")
+    dead: int = Field(description="Jobs in the dead-letter state")
+    oldest_age_s: float = Field(description="Seconds the oldest waiting job has waited")
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok | degraded (a backend does not answer)")
+    cpu_percent: float
+    memory_percent: float
+    disk_percent: float = Field(description="Use of the disk holding MEDIASIFT_HOME")
+    index_status: str = Field(description="ok | error: <kind>")
+    catalog_status: str = Field(description="ok | error: <kind>")
+    queue: QueueOut | None = Field(description="null when the queue does not answer")
+    models_loaded: list[str]
+    version: str
+    timestamp: datetime
+
+
+class ReadyOut(BaseModel):
+    status: str = Field(description="ready | not_ready")
+    reasons: list[str] = Field(default_factory=list, description="Why not ready")
+
+
+@router.get("/health", response_model=HealthOut, summary="Liveness and a system view")
+def health(request: Request, rt: RuntimeDep) -> HealthOut:
     import psutil
 
-    catalog_status = index_status = "ok"
-    queue: dict = {}
+    readiness: Readiness = request.app.state.readiness
+    catalog_status, index_status = readiness.check_catalog(), readiness.check_index()
+    queue: QueueOut | None = None
     try:
-        queue = rt.queue.stats()
-    except Exception as exc:
-        catalog_status = f"error: {type(exc).__name__}"
-    try:
-        rt.index.count()
-    except Exception as exc:
-        index_status = f"error: {type(exc).__name__}"
-    return {
-        "status": "ok" if catalog_status == index_status == "ok" else "degraded",
-        "cpu_percent": psutil.cpu_percent(interval=None),
-        "memory_percent": psutil.virtual_memory().percent,
-        "disk_percent": psutil.disk_usage(str(rt.settings.home.resolve())).percent,
-        "index_status": index_status,
-        "catalog_status": catalog_status,
-        "queue": {k: (int(v) if k != "oldest_age_s" else round(v, 1)) for k, v in queue.items()},
-        "models_loaded": rt.models.loaded(),
-        "version": __version__,
-        "timestamp": datetime.now(UTC).isoformat(),
-        "uptime_s": round(time.monotonic() - rt.started_monotonic, 1),
-    }
+        stats: dict[str, Any] = rt.queue.stats()
+        queue = QueueOut(
+            depth=int(stats.get("depth", 0)),
+            in_flight=int(stats.get("in_flight", 0)),
+            dead=int(stats.get("dead", 0)),
+            oldest_age_s=round(float(stats.get("oldest_age_s", 0.0)), 1),
+        )
+    except Exception:
+        pass  # reported as queue: null and status degraded
+    healthy = catalog_status == index_status == "ok" and queue is not None
+    return HealthOut(
+        status="ok" if healthy else "degraded",
+        cpu_percent=psutil.cpu_percent(interval=None),
+        memory_percent=psutil.virtual_memory().percent,
+        disk_percent=psutil.disk_usage(str(rt.settings.home.resolve())).percent,
+        index_status=index_status,
+        catalog_status=catalog_status,
+        queue=queue,
+        models_loaded=rt.models.loaded(),
+        version=__version__,
+        timestamp=datetime.now(UTC),
+    )
 
 
-@router.get("/ready", summary="Readiness: 503 until backends answer")
-def ready(rt: RuntimeDep) -> JSONResponse:
-    try:
-        rt.queue.stats()
-        rt.index.count()
-    except Exception as exc:
-        return JSONResponse({"status": "not_ready", "reason": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ready"})
+@router.get(
+    "/ready",
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "Not ready: models loading or a backend down"}},
+    summary="Readiness: 503 until models are loaded and backends answer",
+)
+def ready(request: Request) -> JSONResponse:
+    reasons = request.app.state.readiness.reasons()
+    if reasons:
+        return JSONResponse({"status": "not_ready", "reasons": reasons}, status_code=503)
+    return JSONResponse({"status": "ready", "reasons": []})
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"}},
+    summary="Prometheus metrics (admin scope once keys exist)",
+)
+def prometheus_metrics(rt: RuntimeDep, _: AdminDep) -> Response:
+    return Response(metrics.exposition(rt), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,53 @@
+"""One ASGI middleware for every request: request id, log context, trace span, HTTP metrics.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so streamed uploads and server-sent events pass through
+untouched. Metrics are labelled by the *route template* (``/v1/media/{media_id}``), never the raw
+path, so ids do not explode the series count; unmatched paths share one ``unmatched`` label.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+from mediasift import metrics
+from mediasift.logging import bind_request_context, clear_context
+from mediasift.tracing import span
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        clear_context()
+        bind_request_context(request_id=request_id)
+        started = time.perf_counter()
+        status = 500  # what a crash before the response starts is counted as
+
+        async def send_with_id(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                route = scope.get("route")
+                metrics.observe_http(
+                    scope["method"],
+                    getattr(route, "path", "unmatched"),
+                    status,
+                    time.perf_counter() - started,
+                )
+            await send(message)
+
+        with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
+            await self.app(scope, receive, send_with_id)

@@ -1,0 +1,76 @@
+"""/v1/keys: create (the secret is returned once), list and revoke API keys. Admin scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from mediasift import auth
+from mediasift.api.deps import AdminDep, AdminScope, RuntimeDep
+from mediasift.api.schemas import ErrorOut
+from mediasift.catalog.models import ApiKey
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[AdminScope])
+ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}
+
+
+class KeyIn(BaseModel):
+    tenant: str | None = Field(None, description="Tenant the key acts for (default: the caller's)")
+    scopes: list[str] = Field(min_length=1, description="read, write, admin")
+    name: str | None = Field(None, max_length=200, description="A label, e.g. 'ci' or 'ingest-bot'")
+
+
+class KeyOut(BaseModel):
+    id: str
+    tenant: str
+    scopes: list[str]
+    name: str | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def of(cls, row: ApiKey) -> KeyOut:
+        return cls(
+            id=row.id,
+            tenant=row.tenant_id,
+            scopes=row.scopes.split(","),
+            name=row.name,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+class CreatedKeyOut(KeyOut):
+    key: str = Field(description="The secret: shown this once; only its hash is stored")
+
+
+class KeyListOut(BaseModel):
+    keys: list[KeyOut]
+
+
+@router.post("", status_code=201, response_model=CreatedKeyOut, responses=ERRORS, summary="Create an API key")
+def create_key(rt: RuntimeDep, caller: AdminDep, body: KeyIn) -> CreatedKeyOut:
+    created = auth.create_key(
+        rt.catalog, rt.settings, body.tenant or caller.tenant_id, body.scopes, body.name
+    )
+    return CreatedKeyOut(
+        id=created.id,
+        tenant=created.tenant_id,
+        scopes=created.scopes,
+        name=created.name,
+        created_at=created.created_at,
+        key=created.secret,
+    )
+
+
+@router.get("", response_model=KeyListOut, responses=ERRORS, summary="List API keys (never their secrets)")
+def list_keys(rt: RuntimeDep, tenant: str | None = None) -> KeyListOut:
+    return KeyListOut(keys=[KeyOut.of(k) for k in auth.list_keys(rt.catalog, tenant)])
+
+
+@router.delete("/{key_id}", status_code=204, responses=ERRORS, summary="Revoke an API key")
+def revoke_key(rt: RuntimeDep, key_id: str) -> Response:
+    auth.revoke_key(rt.catalog, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,173 @@
+"""API keys: created once (the secret is shown once), stored only as a peppered hash, scoped.
+
+A key looks like ``msk_<43 url-safe characters>`` (256 random bits). The catalog keeps
+``HMAC-SHA256(pepper, key)``: random keys need no slow hash (nothing to brute-force), and the
+pepper — ``MEDIASIFT_API_KEY_PEPPER``, or a secret file in ``MEDIASIFT_HOME`` — means a stolen catalog
+alone cannot be used to check guesses. Lookup is by that hash (a unique column).
+
+Scopes: ``read`` (search, ask, media, jobs), ``write`` (upload, delete, reprocess, retry, cancel,
+webhooks), ``admin`` (keys, dead-letter queue, queue stats, metrics, any tenant). ``admin`` implies
+the other two.
+
+Open mode: while no un-revoked key exists the API serves one default tenant without keys (and may
+name another with ``X-Mediasift-Tenant``); ``mediasift serve`` only allows that on loopback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from ulid import ULID
+
+from mediasift.catalog import repo
+from mediasift.catalog.db import Catalog
+from mediasift.catalog.models import ApiKey, utcnow
+from mediasift.config import Settings
+from mediasift.errors import InvalidRequest, NotFound, Unauthorized
+
+SCOPES = ("read", "write", "admin")
+KEY_PREFIX = "msk_"
+PEPPER_FILE = "api_key_pepper"
+_TENANT = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a tenant, its scopes, and the key (None in open mode)."""
+
+    tenant_id: str
+    scopes: frozenset[str]
+    key_id: str | None = None
+
+    @property
+    def open_mode(self) -> bool:
+        return self.key_id is None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    id: str
+    tenant_id: str
+    scopes: list[str]
+    name: str | None
+    created_at: datetime
+    secret: str  # shown once; only its hash is stored
+
+
+def check_tenant_id(tenant_id: str) -> str:
+    if not _TENANT.fullmatch(tenant_id):
+        raise InvalidRequest("tenant ids are 1-64 letters, digits, '_' or '-'")
+    return tenant_id
+
+
+def _scope_order(scope: str) -> int:
+    if scope not in SCOPES:
+        raise InvalidRequest(f"unknown scope {scope!r}; scopes are {', '.join(SCOPES)}")
+    return SCOPES.index(scope)
+
+
+def normalise_scopes(scopes: str | list[str]) -> list[str]:
+    """Scopes from 'read,write' or a list: validated, deduplicated, in canonical order."""
+    items = scopes.split(",") if isinstance(scopes, str) else scopes
+    wanted = sorted({s.strip().lower() for s in items if s.strip()}, key=_scope_order)
+    if not wanted:
+        raise InvalidRequest(f"give at least one scope of {', '.join(SCOPES)}")
+    return wanted
+
+
+def pepper(settings: Settings) -> bytes:
+    """The hashing pepper: the setting, else a random secret kept (0600) in the data directory."""
+    if settings.api_key_pepper:
+        return settings.api_key_pepper.encode()
+    path = Path(settings.home) / PEPPER_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32).encode()
+    try:  # O_EXCL: two processes racing to create it agree on the first one's value
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(value)
+    return value
+
+
+def hash_key(settings: Settings, secret: str) -> str:
+    return hmac.new(pepper(settings), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def create_key(
+    catalog: Catalog, settings: Settings, tenant_id: str, scopes: str | list[str], name: str | None = None
+) -> CreatedKey:
+    check_tenant_id(tenant_id)
+    wanted = normalise_scopes(scopes)
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        id=str(ULID()),
+        tenant_id=tenant_id,
+        hash=hash_key(settings, secret),
+        scopes=",".join(wanted),
+        name=(name or "")[:200] or None,
+        created_at=utcnow(),
+    )
+    with catalog.session() as s:
+        repo.ensure_tenant(s, tenant_id)
+        s.add(row)
+    return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret)
+
+
+def list_keys(catalog: Catalog, tenant_id: str | None = None) -> list[ApiKey]:
+    """Keys (never their secrets), newest first; revoked ones included with ``revoked_at``."""
+    with catalog.session() as s:
+        q = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        if tenant_id is not None:
+            q = q.where(ApiKey.tenant_id == tenant_id)
+        return list(s.scalars(q))
+
+
+def revoke_key(catalog: Catalog, key_id: str, tenant_id: str | None = None) -> ApiKey:
+    """Revoke a key (idempotent); with tenant_id, another tenant's key is reported as not found."""
+    with catalog.session() as s:
+        row = s.get(ApiKey, key_id)
+        if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
+            raise NotFound(f"key {key_id} not found")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        return row
+
+
+def keys_exist(catalog: Catalog) -> bool:
+    """True once any un-revoked key exists: from then on every API request needs a key."""
+    with catalog.session() as s:
+        return s.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+
+
+def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal:
+    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        raise Unauthorized("invalid API key")
+    digest = hash_key(settings, secret)
+    with catalog.session() as s:
+        row = s.scalars(select(ApiKey).where(ApiKey.hash == digest)).first()
+        # compare_digest: the lookup matched on the hash; re-check in constant time anyway so a
+        # database collation quirk can never make a near-miss match.
+        if row is None or not hmac.compare_digest(row.hash, digest) or row.revoked_at is not None:
+            raise Unauthorized("invalid or revoked API key")
+        return Principal(row.tenant_id, frozenset(row.scopes.split(",")), row.id)
+
+
+def open_principal(tenant_id: str) -> Principal:
+    return Principal(check_tenant_id(tenant_id), frozenset(SCOPES), None)

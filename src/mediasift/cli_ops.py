@@ -1,0 +1,201 @@
+"""Operations commands of the ``mediasift`` CLI: ``keys``, ``retention``, ``reindex``; and the
+start-up check of ``serve`` (open mode only on loopback).
+
+``keys`` and ``retention`` act on the catalog directly (whoever can run them can read it anyway);
+``reindex`` needs the embedded index, so it runs while no server holds it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mediasift import auth
+from mediasift.config import Settings
+from mediasift.errors import MediasiftError
+
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+retention_app = typer.Typer(
+    help="Delete old originals, keeping segments and artifacts.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+
+def _fail(exc: MediasiftError) -> None:
+    console.print(f"[red]error[/red] {exc.code}: {exc.message}")
+    raise typer.Exit(2)
+
+
+def _catalog(settings: Settings):  # type: ignore[no-untyped-def]
+    from mediasift.catalog.db import Catalog
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.migrate()
+    return catalog
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type: ignore[no-untyped-def]
+    """'keys' or 'open'; exits when open mode would face the network without permission."""
+    if auth.keys_exist(catalog):
+        return "keys"
+    if not is_loopback(host) and not settings.allow_open_remote:
+        console.print(
+            f"[red]refusing to serve {host} without API keys[/red]: anyone who can reach it could read "
+            "and delete every tenant's media. Create a key (`mediasift keys create --tenant T --scopes "
+            "read,write`) or set MEDIASIFT_ALLOW_OPEN_REMOTE=true to accept that."
+        )
+        raise typer.Exit(2)
+    console.print(
+        f"[yellow]open mode[/yellow]: no API keys exist, so requests need none and act as tenant "
+        f"'{settings.default_tenant}' (or X-Mediasift-Tenant); create a key to require keys."
+    )
+    return "open"
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant the key acts for")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin")] = "read",
+    name: Annotated[str | None, typer.Option(help="A label for the key")] = None,
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    settings = Settings()
+    try:
+        created = auth.create_key(_catalog(settings), settings, tenant, scopes, name)
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(
+        f"key {created.id} for tenant {created.tenant_id} ({','.join(created.scopes)}); shown once:"
+    )
+    sys.stdout.write(created.secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Keys with their tenant, scopes and state (never the secrets)."""
+    rows = auth.list_keys(_catalog(Settings()), tenant)
+    if as_json:
+        out = [
+            {
+                "id": k.id,
+                "tenant": k.tenant_id,
+                "scopes": k.scopes.split(","),
+                "name": k.name,
+                "created_at": k.created_at.isoformat(),
+                "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in rows
+        ]
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    table = Table("id", "tenant", "scopes", "name", "created", "revoked")
+    for k in rows:
+        revoked = k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else ""
+        table.add_row(
+            k.id, k.tenant_id, k.scopes, k.name or "", k.created_at.isoformat(timespec="seconds"), revoked
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`)")]) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    try:
+        auth.revoke_key(_catalog(Settings()), key_id)
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(f"revoked {key_id}")
+
+
+@retention_app.command("run")
+def retention_run(
+    days: Annotated[float | None, typer.Option(help="Age in days (default MEDIASIFT_RETENTION_DAYS)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted")] = False,
+) -> None:
+    """Delete originals older than N days; segments, vectors and artifacts stay searchable."""
+    from mediasift.retention import run_retention
+
+    settings = Settings()
+    days = days if days is not None else settings.retention_days
+    if not days:
+        raise typer.BadParameter("give --days or set MEDIASIFT_RETENTION_DAYS")
+    rt = _store_runtime(settings)
+    total = 0
+    while True:
+        report = run_retention(rt, days, dry_run=dry_run)
+        total += len(report.deleted)
+        if dry_run or len(report.deleted) < 500:
+            break
+    console.print(f"{'would delete' if dry_run else 'deleted'} {total} original(s) older than {days:g} days")
+
+
+def _store_runtime(settings: Settings):  # type: ignore[no-untyped-def]
+    """Catalog and store only: retention does not touch the index (which a server may own)."""
+    from types import SimpleNamespace
+
+    from mediasift import factory
+
+    return SimpleNamespace(settings=settings, catalog=_catalog(settings), store=factory.make_store(settings))
+
+
+def reindex_command(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant (default: all)")] = None,
+    wipe: Annotated[
+        bool,
+        typer.Option("--wipe", help="Start the embedded index from nothing (after a vector-size change)"),
+    ] = False,
+) -> None:
+    """Re-embed every stored segment into the index after an embedding-model change (no re-extraction)."""
+    from rich.progress import Progress
+
+    from mediasift.reindex import reindex, wipe_embedded_index
+    from mediasift.runtime import open_runtime
+
+    settings = Settings()
+    if wipe and tenant:
+        raise typer.BadParameter("--wipe rebuilds every tenant; drop --tenant")
+    try:
+        if wipe:
+            from mediasift import factory
+
+            factory._claim_embedded_index(settings)  # refuse while a server owns the index
+            wipe_embedded_index(settings)
+        rt = open_runtime(settings)
+    except MediasiftError as exc:
+        _fail(exc)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("re-embedding", total=None)
+            report = reindex(
+                rt, tenant, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    finally:
+        rt.close()
+    console.print(
+        f"reindexed {report.media} media: {report.segments} segments, {report.text_vectors} text and "
+        f"{report.image_vectors} image vectors"
+        + (
+            f"; {report.images_missing} image segment(s) had no stored picture"
+            if report.images_missing
+            else ""
+        )
+    )

@@ -1,0 +1,143 @@
+"""Rebuild the index from the catalog: re-embed every stored segment, never re-extract.
+
+The catalog is the source of truth and the index its projection (DESIGN.md), so after changing
+the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
+catalog already holds: text vectors from each segment's text, image vectors from the stored frame
+(``frame_key``), else the media's original, else its thumbnail. Per media it deletes the old
+points and upserts the new ones (the same idempotent swap the pipeline does), so it can be
+interrupted and run again. ``wipe_embedded_index`` starts the embedded index from nothing, which a
+change of vector size needs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from mediasift.catalog import repo
+from mediasift.catalog.models import Media, SegmentRow
+from mediasift.config import Settings
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus
+from mediasift.embed.text import get_text_embedder
+from mediasift.errors import MediasiftError
+from mediasift.pipeline import TEXT_MODALITIES, _string_metadata
+from mediasift.store.base import processed_key
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.reindex")
+IMAGE_MODALITIES = {"frame", "image"}
+
+
+@dataclass
+class ReindexReport:
+    media: int = 0
+    segments: int = 0
+    text_vectors: int = 0
+    image_vectors: int = 0
+    images_missing: int = 0  # image segments whose picture is gone (e.g. original deleted by retention)
+
+
+def wipe_embedded_index(settings: Settings) -> bool:
+    """Delete the embedded index directory (call before opening the runtime); True if wiped."""
+    if settings.index != "edge" or not settings.index_dir.exists():
+        return False
+    shutil.rmtree(settings.index_dir)
+    return True
+
+
+def reindex(
+    rt: Runtime,
+    tenant_id: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReindexReport:
+    """Re-embed every ready media's segments (one tenant's, or all) into the index."""
+    with rt.catalog.session() as s:
+        q = select(Media.id, Media.tenant_id).where(Media.status == MediaStatus.READY.value)
+        if tenant_id is not None:
+            q = q.where(Media.tenant_id == tenant_id)
+        targets = list(s.execute(q.order_by(Media.id)).all())
+    report = ReindexReport()
+    for done, (media_id, tenant) in enumerate(targets, 1):
+        _reindex_media(rt, tenant, media_id, report)
+        if progress:
+            progress(done, len(targets))
+    rt.index.optimize()
+    for tenant in {t for _, t in targets}:
+        rt.invalidate_tenant(tenant)
+    return report
+
+
+def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        kind, collection, original = media.kind or "", media.collection, media.original_key
+        metadata = _string_metadata(dict(media.meta or {}))
+        rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
+    textual = [r for r in rows if r.modality in TEXT_MODALITIES and r.text.strip()]
+    embedder = get_text_embedder(rt.models, rt.settings)
+    text_vectors: dict[str, list[float]] = {}
+    batch = max(1, rt.settings.embed_batch)
+    for start in range(0, len(textual), batch):
+        part = textual[start : start + batch]
+        for row, vec in zip(part, embedder.embed_passages([r.text for r in part]), strict=True):
+            text_vectors[row.id] = vec.tolist()
+    points = []
+    for row in rows:
+        spaces: dict[str, list[float]] = {}
+        if row.id in text_vectors:
+            spaces[TEXT_SPACE] = text_vectors[row.id]
+        if row.modality in IMAGE_MODALITIES:
+            vector = _image_vector(rt, tenant_id, media_id, row, original)
+            if vector is None:
+                report.images_missing += 1
+            else:
+                spaces[IMAGE_SPACE] = vector
+        if not spaces and not row.text.strip():
+            continue
+        points.append(
+            IndexPoint(
+                id=row.id,
+                tenant_id=tenant_id,
+                media_id=media_id,
+                kind=kind,
+                collection=collection,
+                modality=row.modality,
+                text=row.text,
+                language=row.language,
+                metadata=metadata,
+                vectors=spaces,
+            )
+        )
+    rt.index.delete_media(tenant_id, media_id)
+    rt.index.upsert(points)
+    report.media += 1
+    report.segments += len(rows)
+    report.text_vectors += len(text_vectors)
+    report.image_vectors += sum(1 for p in points if IMAGE_SPACE in p.vectors)
+
+
+def _image_vector(
+    rt: Runtime, tenant_id: str, media_id: str, row: SegmentRow, original: str
+) -> list[float] | None:
+    from PIL import Image
+
+    from mediasift.embed.image import get_image_embedder
+
+    for key in (row.frame_key, original, processed_key(tenant_id, media_id, "thumb.jpg")):
+        if not key or not rt.store.exists(key):
+            continue
+        try:
+            with Image.open(io.BytesIO(rt.store.get_bytes(key))) as img:
+                picture = img.convert("RGB")
+        except (OSError, MediasiftError):
+            continue  # not a picture (a video original): try the next source
+        return get_image_embedder(rt.models, rt.settings).embed([picture])[0].tolist()
+    return None

@@ -1,0 +1,363 @@
+"""Webhooks: a tenant subscribes a URL to job events; deliveries are signed, retried and recorded.
+
+Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
+``media.dead`` (out of attempts), ``media.cancelled``. A delivery is a POST of a JSON body
+``{"id", "event", "created_at", "data": {...}}`` with headers::
+
+    X-Mediasift-Event: media.succeeded
+    X-Mediasift-Delivery: <delivery id>           (the same on every retry: receivers dedupe on it)
+    X-Mediasift-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
+
+Receivers recompute the HMAC with the secret returned when the webhook was created and reject
+old timestamps (replays). A non-2xx answer or a network error is retried with exponential backoff
+up to ``webhook_max_attempts``; every attempt's status is kept in ``webhook_delivery``.
+
+SSRF guard: a webhook URL must be http(s) and every address its host resolves to must be public —
+private, loopback, link-local, multicast, reserved and unspecified addresses are refused, at
+creation and again at every delivery (DNS can change) — unless ``webhook_allow_hosts`` lists the
+host name or a network containing the address. Redirects are not followed.
+
+With ``sns_topic_arn`` set, each event is also published to that SNS topic (scale-out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+from ulid import ULID
+
+from mediasift import metrics
+from mediasift.catalog.models import utcnow
+from mediasift.catalog.operations import Webhook, WebhookDelivery
+from mediasift.errors import InvalidRequest, NotFound
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
+    from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.webhooks")
+EVENTS = ("media.succeeded", "media.failed", "media.dead", "media.cancelled")
+MAX_WEBHOOKS_PER_TENANT = 20
+_LEASE_S = 60.0
+
+
+# -- the SSRF guard ------------------------------------------------------------------------------
+
+
+def _allowed_by_setting(host: str, address: ipaddress._BaseAddress, allow: Iterable[str]) -> bool:
+    for entry in allow:
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry == host.lower():
+            return True
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue  # a host name that is not this one
+    return False
+
+
+def _is_public(address: ipaddress._BaseAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback, whatever its spelling
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def check_url(url: str, settings: Settings) -> str:
+    """The URL if a webhook may be sent there, else ``InvalidRequest`` saying why."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest("webhook url must be an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise InvalidRequest("webhook url must not carry credentials")
+    if len(url) > 2000:
+        raise InvalidRequest("webhook url is longer than 2000 characters")
+    host = parts.hostname
+    try:
+        infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise InvalidRequest(f"webhook host {host!r} does not resolve") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not _is_public(address) and not _allowed_by_setting(host, address, settings.webhook_allow_hosts):
+            raise InvalidRequest(
+                f"webhook host {host!r} resolves to a non-public address ({address}); "
+                "list it in MEDIASIFT_WEBHOOK_ALLOW_HOSTS to permit it"
+            )
+    return url
+
+
+# -- subscriptions -------------------------------------------------------------------------------
+
+
+def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> Webhook:
+    """Subscribe; the returned row carries the signing secret (shown to the caller once)."""
+    wanted = sorted(set(events))
+    unknown = [e for e in wanted if e not in EVENTS]
+    if not wanted or unknown:
+        raise InvalidRequest(f"events must be a non-empty subset of {', '.join(EVENTS)}")
+    check_url(url, rt.settings)
+    with rt.catalog.session() as s:
+        existing = s.scalars(select(Webhook.id).where(Webhook.tenant_id == tenant_id)).all()
+        if len(existing) >= MAX_WEBHOOKS_PER_TENANT:
+            raise InvalidRequest(f"a tenant may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks")
+        hook = Webhook(
+            id=str(ULID()),
+            tenant_id=tenant_id,
+            url=url,
+            events=wanted,
+            secret="whsec_" + secrets.token_urlsafe(32),
+            active=True,
+            created_at=utcnow(),
+        )
+        s.add(hook)
+    return hook
+
+
+def list_webhooks(rt: Runtime, tenant_id: str) -> list[Webhook]:
+    with rt.catalog.session() as s:
+        q = select(Webhook).where(Webhook.tenant_id == tenant_id).order_by(Webhook.id.desc())
+        return list(s.scalars(q))
+
+
+def get_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> Webhook:
+    with rt.catalog.session() as s:
+        hook = s.get(Webhook, webhook_id)
+        if hook is None or hook.tenant_id != tenant_id:
+            raise NotFound(f"webhook {webhook_id} not found")
+        return hook
+
+
+def delete_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> None:
+    with rt.catalog.session() as s:
+        hook = s.get(Webhook, webhook_id)
+        if hook is None or hook.tenant_id != tenant_id:
+            raise NotFound(f"webhook {webhook_id} not found")
+        s.query(WebhookDelivery).filter(WebhookDelivery.webhook_id == webhook_id).delete()
+        s.delete(hook)
+
+
+def list_deliveries(rt: Runtime, tenant_id: str, webhook_id: str, limit: int = 100) -> list[WebhookDelivery]:
+    get_webhook(rt, tenant_id, webhook_id)
+    with rt.catalog.session() as s:
+        q = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.webhook_id == webhook_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return list(s.scalars(q))
+
+
+# -- events --------------------------------------------------------------------------------------
+
+
+def publish(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> int:
+    """Record a delivery for every subscribed webhook of the tenant (and publish to SNS); returns
+    how many deliveries were queued. Never raises: notifications must not fail a job."""
+    try:
+        queued = _queue_deliveries(rt, tenant_id, event, data)
+    except Exception:
+        log.exception("could not queue %s webhooks for tenant %s", event, tenant_id)
+        queued = 0
+    if rt.settings.sns_topic_arn:
+        _publish_sns(rt.settings, tenant_id, event, data)
+    return queued
+
+
+def _queue_deliveries(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> int:
+    now = time.time()
+    with rt.catalog.session() as s:
+        hooks = s.scalars(select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.active.is_(True)))
+        count = 0
+        for hook in hooks:
+            if event not in (hook.events or []):
+                continue
+            delivery_id = str(ULID())
+            s.add(
+                WebhookDelivery(
+                    id=delivery_id,
+                    webhook_id=hook.id,
+                    tenant_id=tenant_id,
+                    event=event,
+                    payload={
+                        "id": delivery_id,
+                        "event": event,
+                        "created_at": datetime.now(UTC).isoformat(),
+                        "data": data,
+                    },
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                )
+            )
+            count += 1
+    return count
+
+
+def _publish_sns(settings: Settings, tenant_id: str, event: str, data: dict[str, Any]) -> None:
+    try:
+        import boto3
+
+        client = boto3.client("sns", region_name=settings.s3_region, endpoint_url=settings.sns_endpoint_url)
+        client.publish(
+            TopicArn=settings.sns_topic_arn,
+            Message=json.dumps({"event": event, "tenant": tenant_id, "data": data}),
+            MessageAttributes={
+                "event": {"DataType": "String", "StringValue": event},
+                "tenant": {"DataType": "String", "StringValue": tenant_id},
+            },
+        )
+    except Exception:
+        log.exception("could not publish %s to SNS", event)
+
+
+# -- delivery ------------------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``X-Mediasift-Signature`` value for a body sent at ``timestamp`` (unix seconds)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(
+    secret: str, header: str, body: bytes, tolerance_s: float = 300.0, now: float | None = None
+) -> bool:
+    """What a receiver does: recompute the signature and refuse stale timestamps."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(fields["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+def backoff_s(attempts: int, settings: Settings) -> float:
+    return min(settings.webhook_backoff_max_s, settings.webhook_backoff_base_s * 2 ** max(0, attempts - 1))
+
+
+def _claim_due(rt: Runtime, limit: int = 20) -> list[str]:
+    now = time.time()
+    due = and_(
+        WebhookDelivery.status == "pending",
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+    )
+    claimed = []
+    with rt.catalog.session() as s:
+        for delivery_id in s.scalars(select(WebhookDelivery.id).where(due).limit(limit)).all():
+            # compare-and-set, so two dispatchers (API and worker processes) never both send it
+            won = s.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, due)
+                .values(lease_until=now + _LEASE_S)
+            )
+            if won.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(delivery_id)
+    return claimed
+
+
+def deliver(rt: Runtime, delivery_id: str, http: httpx.Client) -> str:
+    """Attempt one delivery; returns its new status (delivered, pending, failed)."""
+    settings = rt.settings
+    with rt.catalog.session() as s:
+        delivery = s.get(WebhookDelivery, delivery_id)
+        hook = s.get(Webhook, delivery.webhook_id) if delivery else None
+        if delivery is None or hook is None:
+            return "failed"
+        url, secret, payload, event = hook.url, hook.secret, delivery.payload, delivery.event
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    code: int | None = None
+    error: str | None = None
+    try:
+        check_url(url, settings)
+        response = http.post(
+            url,
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "mediasift-webhooks",
+                "X-Mediasift-Event": event,
+                "X-Mediasift-Delivery": delivery_id,
+                "X-Mediasift-Signature": sign(secret, int(time.time()), body),
+            },
+        )
+        code = response.status_code
+        if not 200 <= code < 300:
+            error = f"receiver answered {code}"
+    except InvalidRequest as exc:
+        error = exc.message
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    with rt.catalog.session() as s:
+        delivery = s.get(WebhookDelivery, delivery_id)
+        if delivery is None:
+            return "failed"
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error, delivery.lease_until = code, error, None
+        if error is None:
+            delivery.status, delivery.delivered_at = "delivered", utcnow()
+        elif delivery.attempts >= settings.webhook_max_attempts:
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = time.time() + backoff_s(delivery.attempts, settings)
+        status = delivery.status
+    metrics.WEBHOOK_DELIVERIES.labels(status).inc()
+    return status
+
+
+def dispatch_due(rt: Runtime, http: httpx.Client) -> int:
+    """Send every delivery that is due now; returns how many were attempted."""
+    claimed = _claim_due(rt)
+    for delivery_id in claimed:
+        deliver(rt, delivery_id, http)
+    return len(claimed)
+
+
+def start_dispatcher(rt: Runtime, interval_s: float = 0.5) -> threading.Thread:
+    """One background thread per runtime sending due deliveries until the runtime stops."""
+    existing = rt.__dict__.get("_webhook_dispatcher")
+    if existing is not None:
+        return existing
+
+    def run() -> None:
+        with httpx.Client(
+            timeout=rt.settings.webhook_timeout_s, follow_redirects=False, trust_env=False
+        ) as http:
+            while not rt.stopping.wait(interval_s):
+                try:
+                    while dispatch_due(rt, http):
+                        pass
+                except Exception:  # a catalog hiccup must not end notifications for good
+                    log.exception("webhook dispatch failed; retrying")
+
+    thread = threading.Thread(target=run, name="webhook-dispatcher", daemon=True)
+    rt.__dict__["_webhook_dispatcher"] = thread
+    thread.start()
+    return thread
