@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,9 +81,10 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("ui-server")
+@contextmanager
+def running_server(root: Path, **env: str) -> Iterator[Server]:
+    """``mediasift serve`` in a subprocess with its data under ``root``; SIGTERM on exit."""
+    root.mkdir(parents=True, exist_ok=True)
     home, log, port = root / "home", root / "serve.log", _free_port()
     env = {
         **os.environ,
@@ -93,6 +95,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "MEDIASIFT_MAX_ATTEMPTS": "1",  # a broken file goes straight to the dead-letter state
         "MEDIASIFT_BACKOFF_BASE_S": "0.1",
         "MEDIASIFT_BACKOFF_MAX_S": "0.5",
+        **env,
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -107,8 +110,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     deadline = time.monotonic() + 90
     while True:
         try:
-            if client.get("/health", timeout=2).status_code == 200:
-                break
+            client.get("/openapi.json", timeout=2).raise_for_status()
+            break
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -125,6 +128,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("ui-server")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

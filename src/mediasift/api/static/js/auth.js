@@ -14,6 +14,13 @@ async function registerWorker() {
   try {
     await navigator.serviceWorker.register("/static/sw.js", { scope: "/" });
     await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      // First registration: wait (briefly) until the worker controls this page (clients.claim).
+      await new Promise((resolve) => {
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+        setTimeout(resolve, 3000);
+      });
+    }
   } catch (err) {
     console.warn("service worker unavailable; media bytes will not carry the key", err);
   }
@@ -31,7 +38,7 @@ export const auth = {
     if (value) sessionStorage.setItem(USER, value);
     else sessionStorage.removeItem(USER);
     refreshButton();
-    registerWorker();
+    return registerWorker();
   },
   setAdminKey(value) {
     if (value) sessionStorage.setItem(ADMIN, value);
@@ -43,19 +50,26 @@ export const auth = {
       const dlg = dialog();
       const input = document.getElementById("key-input");
       document.getElementById("key-dialog-title").textContent = which === "admin" ? "Admin key needed" : "API key needed";
-      if (reason) document.getElementById("key-dialog-reason").textContent = `${reason}. The key is kept in this browser tab only.`;
+      if (reason) {
+        const text = reason.charAt(0).toUpperCase() + reason.slice(1);
+        document.getElementById("key-dialog-reason").textContent = `${text}. The key is kept in this browser tab only.`;
+      }
       input.value = "";
+      let settled = false;
       const done = (value) => {
-        dlg.close();
+        if (settled) return;
+        settled = true;
         pending = null;
+        if (dlg.open) dlg.close();
         resolve(value);
       };
       dlg.onclose = () => done(false);
-      document.getElementById("key-form").onsubmit = (e) => {
+      document.getElementById("key-form").onsubmit = async (e) => {
         e.preventDefault();
-        if (which === "admin") auth.setAdminKey(input.value.trim());
-        else auth.setKey(input.value.trim());
-        done(Boolean(input.value.trim()));
+        const value = input.value.trim();
+        if (which === "admin") auth.setAdminKey(value);
+        else await auth.setKey(value);
+        done(Boolean(value));
       };
       document.getElementById("key-cancel").onclick = () => done(false);
       document.getElementById("key-forget").onclick = () => {

@@ -170,7 +170,7 @@ function keyframeStrip(media, segments, onPick) {
 // --- other kinds -------------------------------------------------------------------------------
 
 function imageView(media, segments) {
-  const tags = segments.filter((s) => s.modality === "tag").map((s) => s.text).filter(Boolean);
+  const tags = [...new Set(segments.filter((s) => s.modality === "tag").flatMap((s) => (s.text || "").split(/[,;]\s*/)).map((t) => t.trim()).filter(Boolean))];
   const labels = segments.find((s) => s.modality === "image")?.meta?.labels || [];
   const names = tags.length ? tags : labels.map((l) => (typeof l === "string" ? l : l.label || l.name)).filter(Boolean);
   return h("section", { class: "image-view", "aria-label": "Image" },

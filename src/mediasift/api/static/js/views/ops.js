@@ -1,6 +1,6 @@
 // Operations: queue depth, running jobs, the dead-letter list with retry, and model status.
 // Uses the admin key when one is set (it is asked for when an admin route answers 401/403).
-import { get, post } from "../api.js";
+import { features, get, post } from "../api.js";
 import { auth } from "../auth.js";
 import { clear, clock, date, errorBox, h, toast } from "../dom.js";
 
@@ -23,15 +23,20 @@ export async function render(root) {
     body);
   let timer = null;
   let stopped = false;
+  // The admin routes (every tenant) when this server has them; else the caller's own jobs.
+  const admin = new Set((await features()).admin);
+  const hasAdmin = admin.has("/v1/admin/queue") && admin.has("/v1/admin/dlq");
   const load = async () => {
     clearTimeout(timer);
     try {
-      const [health, running, dead] = await Promise.all([
+      const [health, running, dead, queue] = await Promise.all([
         get("/health", { admin: true }),
         get("/v1/jobs?status=running&limit=50", { admin: true }),
-        get("/v1/jobs?status=dead&limit=100", { admin: true }),
+        get(hasAdmin ? "/v1/admin/dlq?limit=100" : "/v1/jobs?status=dead&limit=100", { admin: true }),
+        hasAdmin ? get("/v1/admin/queue", { admin: true }) : null,
       ]);
-      clear(body, queueCard(health), systemCard(health), modelsCard(health), runningCard(running.jobs), deadCard(dead.jobs, load));
+      clear(body, queueCard(queue || health.queue || {}), systemCard(health), modelsCard(health), runningCard(running.jobs),
+        deadCard(dead.jobs, load, admin.has("/v1/admin/dlq/retry")));
     } catch (err) {
       clear(body, errorBox(err, load));
     }
@@ -53,16 +58,17 @@ function stat(label, value, cls = "") {
   return h("div", { class: `stat ${cls}` }, h("dt", {}, label), h("dd", {}, String(value ?? "—")));
 }
 
-function queueCard(health) {
-  const q = health.queue || {};
-  const known = ["depth", "in_flight", "dead", "oldest_age_s"];
+function queueCard(q) {
+  const known = ["depth", "in_flight", "dead", "oldest_age_s", "jobs_by_status"];
   return card("Queue",
     h("dl", { class: "stats" },
       stat("Waiting", q.depth, q.depth > 0 ? "busy" : ""),
       stat("Running", q.in_flight),
       stat("Dead letters", q.dead, q.dead > 0 ? "bad" : ""),
       stat("Oldest waiting", q.oldest_age_s ? clock(q.oldest_age_s) : "—"),
-      Object.entries(q).filter(([k]) => !known.includes(k)).map(([k, v]) => stat(k.replaceAll("_", " "), v))));
+      Object.entries(q).filter(([k]) => !known.includes(k)).map(([k, v]) => stat(k.replaceAll("_", " "), v))),
+    q.jobs_by_status ? h("p", { class: "muted" }, "All jobs: ",
+      Object.entries(q.jobs_by_status).map(([k, v]) => `${k} ${v}`).join(" · ") || "none") : null);
 }
 
 function systemCard(health) {
@@ -75,7 +81,7 @@ function systemCard(health) {
       stat("Memory", health.memory_percent != null ? `${Math.round(health.memory_percent)}%` : "—"),
       stat("Disk", health.disk_percent != null ? `${Math.round(health.disk_percent)}%` : "—"),
       stat("Version", health.version),
-      stat("Up for", health.uptime_s != null ? clock(health.uptime_s) : "—")));
+      health.uptime_s != null ? stat("Up for", clock(health.uptime_s)) : null));
 }
 
 function modelsCard(health) {
@@ -90,7 +96,8 @@ function modelsCard(health) {
 
 function jobRow(job, ...extra) {
   return h("tr", { dataset: { jobId: job.id } },
-    h("th", { scope: "row" }, job.media_id ? h("a", { href: `#/media/${encodeURIComponent(job.media_id)}` }, job.filename || job.media_id) : job.id),
+    h("th", { scope: "row" }, job.media_id ? h("a", { href: `#/media/${encodeURIComponent(job.media_id)}` }, job.filename || job.media_id) : job.id,
+      job.tenant ? h("span", { class: "muted small" }, ` (${job.tenant})`) : null),
     h("td", {}, job.type),
     h("td", {}, job.stage || ""),
     h("td", {}, `${job.attempts}/${job.max_attempts}`),
@@ -107,10 +114,11 @@ function runningCard(jobs) {
       : h("p", { class: "muted" }, "Nothing running."));
 }
 
-function deadCard(jobs, reload) {
+function deadCard(jobs, reload, adminRetry) {
   const retry = async (ids) => {
     try {
-      await Promise.all(ids.map((id) => post(`/v1/jobs/${encodeURIComponent(id)}/retry`, undefined, { admin: true })));
+      if (adminRetry) await post("/v1/admin/dlq/retry", { job_ids: ids }, { admin: true });
+      else await Promise.all(ids.map((id) => post(`/v1/jobs/${encodeURIComponent(id)}/retry`, undefined, { admin: true })));
       toast(`${ids.length} job${ids.length === 1 ? "" : "s"} sent back to the queue`);
       reload();
     } catch (err) {
