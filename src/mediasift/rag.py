@@ -34,6 +34,7 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest
+from mediasift.metrics import REGISTRY
 from mediasift.moment import match_score, terms
 from mediasift.search import search
 
@@ -48,9 +49,11 @@ MAX_QUESTION_CHARS = 2000
 QUOTE_CHARS = 300
 
 INVENTED_CITATIONS = Counter(
-    "mediasift_ask_invented_citations_total", "Citation numbers an answer model gave that no source had"
+    "mediasift_ask_invented_citations_total",
+    "Citation numbers an answer model gave that no source had",
+    registry=REGISTRY,
 )
-ANSWERS = Counter("mediasift_ask_answers_total", "Answers given, by outcome", ["outcome"])
+ANSWERS = Counter("mediasift_ask_answers_total", "Answers given, by outcome", ["outcome"], registry=REGISTRY)
 
 SYSTEM_PROMPT = (
     "You answer questions about the user's own media (videos, audio, documents, images) using only "

@@ -38,6 +38,7 @@ def test_answer_from_an_llm_keeps_real_citations_and_drops_invented_ones(
     assert citation["media_id"] == media["id"] and citation["page"] == 3
     assert "four degrees Celsius" in citation["quote"]
     assert INVENTED_CITATIONS._value.get() - invented_before == 2
+    assert "mediasift_ask_invented_citations_total" in api.get("/metrics").text
     # the model saw numbered sources from the tenant's media and the question, nothing else
     user = fake_llm.requests[-1]["body"]["messages"][1]["content"]
     assert "Keep the refrigerator temperature at or below four degrees Celsius." in user

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.rag.conftest import ApiFactory
 from tests.rag.fake_llm import FakeLLM
-from tests.rag.test_ask_documents import ingest_manual
+from tests.rag.test_ask_documents import ingest_manual, parse_sse
 
 ACME = {"X-Mediasift-Tenant": "acme"}
 GLOBEX = {"X-Mediasift-Tenant": "globex"}
@@ -78,3 +78,17 @@ def test_chats_and_answers_never_cross_tenants(make_api: ApiFactory, tmp_path: P
     assert answer["found"] is False and answer["citations"] == []
     # the chat is untouched by the attempt
     assert len(api.get(f"/v1/chats/{chat_id}", headers=ACME).json()["messages"]) == 2
+
+
+def test_a_streamed_chat_turn_is_stored_before_done(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    ingest_manual(api, tmp_path)
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+    with api.stream(
+        "POST", f"/v1/chats/{chat_id}/messages?stream=true", json={"content": "How long is the warranty?"}
+    ) as response:
+        events = parse_sse(response.iter_lines())
+    assert events[-1][0] == "done"
+    messages = api.get(f"/v1/chats/{chat_id}").json()["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[1]["content"] == events[-1][1]["answer"] and messages[1]["citations"][0]["page"] == 5
