@@ -83,7 +83,8 @@ class _Events:
 
     def _header_end(self) -> None:
         name = self._field.decode("latin-1").strip().lower()
-        self.items.append(("header", (name, self._value.decode("utf-8", "replace"))))
+        # latin-1 maps bytes 1:1, so the raw bytes survive until _describe decodes them as UTF-8
+        self.items.append(("header", (name, self._value.decode("latin-1"))))
         self._field.clear()
         self._value.clear()
 

@@ -1,0 +1,142 @@
+"""API keys, scopes, tenant pinning, open mode and per-key rate limits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from mediasift import auth
+from mediasift.catalog.models import ApiKey
+from tests.ops.conftest import bearer, new_key
+
+
+def test_open_mode_needs_no_key_and_honours_the_tenant_header(make_runtime, client_for):
+    api = client_for(make_runtime())
+    assert api.get("/v1/media").status_code == 200
+    path_a = api.post(
+        "/v1/media", files={"file": ("a.txt", b"alpha")}, headers={"X-Mediasift-Tenant": "acme"}
+    )
+    assert path_a.status_code == 202
+    assert (
+        api.get(
+            f"/v1/media/{path_a.json()['media']['id']}", headers={"X-Mediasift-Tenant": "acme"}
+        ).status_code
+        == 200
+    )
+    assert api.get(f"/v1/media/{path_a.json()['media']['id']}").status_code == 404  # default tenant
+
+
+def test_once_a_key_exists_every_request_needs_one(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    key = new_key(rt, "acme", "read")
+    missing = api.get("/v1/media")
+    assert missing.status_code == 401 and missing.json()["code"] == "unauthorized"
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert api.get("/v1/media", headers=bearer("msk_not-a-real-key")).status_code == 401
+    assert api.get("/v1/media", headers=bearer(key)).status_code == 200
+    assert api.get("/v1/media", headers={"X-API-Key": key}).status_code == 200
+    assert api.get("/health").status_code == 200  # liveness stays public
+
+
+def test_only_a_hash_of_the_key_is_stored(make_runtime):
+    rt = make_runtime()
+    created = auth.create_key(rt.catalog, rt.settings, "acme", "read,write", "ci")
+    with rt.catalog.session() as s:
+        row = s.scalars(select(ApiKey)).one()
+    assert created.secret not in row.hash and row.hash == auth.hash_key(rt.settings, created.secret)
+    assert row.scopes == "read,write" and created.secret.startswith("msk_")
+
+
+def test_scopes_decide_what_a_key_may_do(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    reader, writer = new_key(rt, "acme", "read"), new_key(rt, "acme", "write")
+    upload = {"files": {"file": ("a.txt", b"scoped words")}}
+    refused = api.post("/v1/media", headers=bearer(reader), **upload)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert api.post("/v1/media", headers=bearer(writer), **upload).status_code == 202
+    assert api.get("/v1/search", params={"q": "scoped"}, headers=bearer(reader)).status_code == 200
+    assert api.get("/v1/search", params={"q": "scoped"}, headers=bearer(writer)).status_code == 403
+    # search by image is a read although it is a POST
+    assert api.post("/v1/search", data={"q": "scoped"}, headers=bearer(reader)).status_code == 200
+    # keys, the DLQ and metrics are admin's
+    for method, path in (("GET", "/v1/keys"), ("GET", "/v1/admin/dlq"), ("GET", "/metrics")):
+        assert api.request(method, path, headers=bearer(writer)).status_code == 403, path
+
+
+def test_the_keys_tenant_wins_and_only_admin_may_name_another(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    acme, admin = new_key(rt, "acme", "read,write"), new_key(rt, "ops", "admin")
+    created = api.post("/v1/media", files={"file": ("a.txt", b"acme only")}, headers=bearer(acme)).json()
+    media_id = created["media"]["id"]
+    other = api.get("/v1/media", headers={**bearer(acme), "X-Mediasift-Tenant": "globex"})
+    assert other.status_code == 403
+    same = api.get(f"/v1/media/{media_id}", headers={**bearer(acme), "X-Mediasift-Tenant": "acme"})
+    assert same.status_code == 200
+    assert api.get(f"/v1/media/{media_id}", headers=bearer(admin)).status_code == 404  # admin's own tenant
+    as_acme = api.get(f"/v1/media/{media_id}", headers={**bearer(admin), "X-Mediasift-Tenant": "acme"})
+    assert as_acme.status_code == 200
+
+
+def test_revoked_keys_are_refused(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    admin = new_key(rt, "ops", "admin")
+    made = api.post("/v1/keys", json={"tenant": "acme", "scopes": ["read"]}, headers=bearer(admin))
+    assert made.status_code == 201
+    key, key_id = made.json()["key"], made.json()["id"]
+    assert api.get("/v1/media", headers=bearer(key)).status_code == 200
+    listed = api.get("/v1/keys", params={"tenant": "acme"}, headers=bearer(admin)).json()["keys"]
+    assert [k["id"] for k in listed] == [key_id] and "key" not in listed[0]
+    assert api.delete(f"/v1/keys/{key_id}", headers=bearer(admin)).status_code == 204
+    assert api.get("/v1/media", headers=bearer(key)).status_code == 401
+
+
+def test_a_key_past_its_rate_is_told_when_to_come_back(make_runtime, client_for):
+    rt = make_runtime(rate_limit_per_s=0.5, rate_limit_burst=3)
+    api = client_for(rt)
+    slow, other = new_key(rt, "acme", "read"), new_key(rt, "acme", "read")
+    codes = [api.get("/v1/jobs", headers=bearer(slow)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = api.get("/v1/jobs", headers=bearer(slow))
+    assert limited.json()["code"] == "rate_limited" and int(limited.headers["retry-after"]) >= 1
+    assert api.get("/v1/jobs", headers=bearer(other)).status_code == 200  # buckets are per key
+
+
+def _mediasift(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "MEDIASIFT_HOME": str(home), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "mediasift", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_serve_refuses_a_public_address_without_keys(tmp_path: Path):
+    result = _mediasift(tmp_path / "home", "serve", "--host", "0.0.0.0", "--port", "1", "--workers", "0")
+    assert result.returncode == 2
+    assert "refusing to serve 0.0.0.0 without API keys" in " ".join(result.stderr.split())
+
+
+def test_cli_keys_create_list_revoke(tmp_path: Path):
+    home = tmp_path / "home"
+    created = _mediasift(home, "keys", "create", "--tenant", "acme", "--scopes", "read,write")
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("msk_") and "shown once" in created.stderr
+    listed = _mediasift(home, "keys", "list", "--json")
+    import json
+
+    keys = json.loads(listed.stdout)
+    assert [(k["tenant"], k["scopes"], k["revoked_at"]) for k in keys] == [("acme", ["read", "write"], None)]
+    assert secret not in listed.stdout
+    assert _mediasift(home, "keys", "revoke", keys[0]["id"]).returncode == 0
+    assert json.loads(_mediasift(home, "keys", "list", "--json").stdout)[0]["revoked_at"] is not None

@@ -1,0 +1,135 @@
+"""Cancelling jobs (queued and running, over real HTTP with a real server process), and the
+dead-letter queue's admin endpoints."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from mediasift.worker import Worker
+from tests.ops.conftest import bearer, new_key
+from tests.test_crash_recovery import _free_port, _long_document
+
+
+def test_a_queued_job_cancels_at_once_and_is_never_delivered(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    created = api.post("/v1/media", files={"file": ("a.txt", b"never processed")}).json()
+    cancelled = api.post(f"/v1/jobs/{created['job']['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert (
+        Worker(rt).run_once() is False
+        or api.get(f"/v1/jobs/{created['job']['id']}").json()["status"] == "cancelled"
+    )
+    assert api.get(f"/v1/media/{created['media']['id']}").json()["status"] == "failed"
+    again = api.post(f"/v1/jobs/{created['job']['id']}/cancel")
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+
+
+def test_dead_jobs_are_listed_retried_and_purged_by_admin(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    admin = new_key(rt, "ops", "admin")
+    writer = new_key(rt, "acme", "read,write")
+    bad = api.post(
+        "/v1/media", files={"file": ("broken.pdf", b"%PDF-1.4\nnot really")}, headers=bearer(writer)
+    )
+    job_id = bad.json()["job"]["id"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/jobs/{job_id}", headers=bearer(writer)).json()["status"] != "dead":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    dlq = api.get("/v1/admin/dlq", headers=bearer(admin)).json()["jobs"]
+    assert [(j["id"], j["tenant"]) for j in dlq] == [(job_id, "acme")]
+    assert api.get("/v1/admin/queue", headers=bearer(admin)).json()["dead"] == 1
+    retried = api.post("/v1/admin/dlq/retry", json={"tenant": "acme"}, headers=bearer(admin)).json()["jobs"]
+    assert [j["id"] for j in retried] == [job_id] and retried[0]["attempts"] == 0
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/jobs/{job_id}", headers=bearer(writer)).json()["status"] != "dead":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert api.post("/v1/admin/dlq/purge", json={"tenant": "acme"}, headers=bearer(admin)).json() == {
+        "count": 1
+    }
+    assert api.get(f"/v1/media/{bad.json()['media']['id']}", headers=bearer(writer)).status_code == 404
+
+
+def _serve(home: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "MEDIASIFT_HOME": str(home),
+        "MEDIASIFT_HEARTBEAT_S": "0.5",
+        "MEDIASIFT_POLL_INTERVAL_S": "0.1",
+        "MEDIASIFT_WORKERS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("server did not become ready")
+
+
+def _cli(home: Path, *args: str, key: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MEDIASIFT_HOME": str(home)}
+    env.pop("MEDIASIFT_API_KEY", None)
+    if key:
+        env["MEDIASIFT_API_KEY"] = key
+    return subprocess.run(
+        [sys.executable, "-m", "mediasift", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_running_job_cancels_at_its_next_progress_report_over_real_http(tmp_path: Path):
+    home, port = tmp_path / "home", _free_port()
+    key = _cli(home, "keys", "create", "--tenant", "acme", "--scopes", "read,write").stdout.strip()
+    doc = _long_document(tmp_path / "log.txt")
+    server = _serve(home, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with doc.open("rb") as f:
+            created = httpx.post(
+                f"{base}/v1/media", files={"file": ("log.txt", f)}, headers=bearer(key), timeout=30
+            )
+        assert created.status_code == 202, created.text
+        job_id, media_id = created.json()["job"]["id"], created.json()["media"]["id"]
+        deadline = time.monotonic() + 120
+        while (job := httpx.get(f"{base}/v1/jobs/{job_id}", headers=bearer(key)).json())["stage"] != "embed":
+            assert time.monotonic() < deadline and job["status"] in ("queued", "running"), job
+            time.sleep(0.05)
+        cancelled = httpx.post(f"{base}/v1/jobs/{job_id}/cancel", headers=bearer(key))
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        deadline = time.monotonic() + 30
+        while (job := httpx.get(f"{base}/v1/jobs/{job_id}", headers=bearer(key)).json())[
+            "finished_at"
+        ] is None:
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["status"] == "cancelled"
+        media = httpx.get(f"{base}/v1/media/{media_id}", headers=bearer(key)).json()
+        assert media["status"] == "failed" and media["segments"] == []
+        # the CLI sends MEDIASIFT_API_KEY as a bearer token to the running server
+        listed = _cli(home, "jobs", "--json", key=key)
+        assert listed.returncode == 0, listed.stderr
+        assert '"status": "cancelled"' in listed.stdout
+        refused = _cli(home, "jobs", "--json")
+        assert refused.returncode == 2 and "unauthorized" in refused.stderr
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
