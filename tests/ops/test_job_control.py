@@ -23,10 +23,7 @@ def test_a_queued_job_cancels_at_once_and_is_never_delivered(make_runtime, clien
     created = api.post("/v1/media", files={"file": ("a.txt", b"never processed")}).json()
     cancelled = api.post(f"/v1/jobs/{created['job']['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert (
-        Worker(rt).run_once() is False
-        or api.get(f"/v1/jobs/{created['job']['id']}").json()["status"] == "cancelled"
-    )
+    assert Worker(rt).run_once() is False  # the queue never hands out a cancelled job
     assert api.get(f"/v1/media/{created['media']['id']}").json()["status"] == "failed"
     again = api.post(f"/v1/jobs/{created['job']['id']}/cancel")
     assert again.status_code == 409 and again.json()["code"] == "conflict"
