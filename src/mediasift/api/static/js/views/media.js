@@ -34,7 +34,7 @@ export async function render(root, params, id) {
     root.append(section);
     stops.push(stop);
   }
-  if (media.kind === "image") root.append(imageView(media, segments));
+  if (media.kind === "image") root.append(imageView(media, segments), duplicatesView(media.duplicates || []));
   if (media.kind === "document" || media.kind === "text") root.append(documentView(media, segments, page, segmentId));
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
@@ -176,6 +176,15 @@ function imageView(media, segments) {
   return h("section", { class: "image-view", "aria-label": "Image" },
     h("img", { src: urls.original(media.id), alt: names.length ? `Image showing ${names.slice(0, 3).join(", ")}` : media.filename }),
     names.length ? h("div", {}, h("h2", {}, "What it shows"), h("ul", { class: "tags" }, names.slice(0, 12).map((n) => h("li", {}, n)))) : null);
+}
+
+function duplicatesView(duplicates) {
+  if (!duplicates.length) return null;
+  return h("section", { class: "ocr-view", "aria-label": "Near duplicates" },
+    h("h2", {}, "Near-duplicates in your library"),
+    h("ul", {}, duplicates.map((d) => h("li", {},
+      h("a", { href: `#/media/${encodeURIComponent(d.media_id)}` }, d.filename || d.media_id),
+      h("span", { class: "muted" }, d.distance === 0 ? " (identical picture)" : ` (${d.distance} bits apart)`)))));
 }
 
 function documentView(media, segments, page, segmentId) {
