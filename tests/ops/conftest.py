@@ -59,3 +59,6 @@ def client_for() -> Iterator:
 
 def new_key(rt: Runtime, tenant: str, scopes: str) -> str:
     return auth.create_key(rt.catalog, rt.settings, tenant, scopes).secret
+
+
+from tests.aws_fixtures import *  # noqa: E402, F403  (moto S3/SQS/SNS server for the SNS test)

@@ -1,0 +1,169 @@
+"""Webhooks: signed deliveries to a real loopback receiver, retries recorded, SSRF refused, SNS."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mediasift import webhooks
+from mediasift.errors import InvalidRequest
+from tests.conftest import test_settings
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records requests and fails the first ``fail`` of them."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.fail = fail
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status = 500 if len(receiver.requests) <= receiver.fail else 204
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver(fail=2)
+    yield r
+    r.close()
+
+
+def _wait(predicate, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_job_events_are_delivered_signed_and_retried_with_backoff(make_runtime, client_for, receiver):
+    rt = make_runtime(webhook_allow_hosts=["127.0.0.1"], webhook_backoff_base_s=0.2)
+    api = client_for(rt, workers=1)
+    made = api.post("/v1/webhooks", json={"url": receiver.url, "events": ["media.succeeded"]})
+    assert made.status_code == 201, made.text
+    hook, secret = made.json(), made.json()["secret"]
+    quiet = api.post("/v1/webhooks", json={"url": receiver.url + "/dead-only", "events": ["media.dead"]})
+    assert quiet.status_code == 201
+
+    created = api.post(
+        "/v1/media", files={"file": ("note.txt", b"Webhooks tell you when it is done.")}
+    ).json()
+    _wait(lambda: len(receiver.requests) >= 3)
+    time.sleep(0.5)  # nothing else should arrive: the dead-only hook stays silent
+    assert len(receiver.requests) == 3
+    ids = {headers["x-mediasift-delivery"] for headers, _ in receiver.requests}
+    assert len(ids) == 1  # one delivery, retried under the same id
+    headers, body = receiver.requests[-1]
+    assert headers["x-mediasift-event"] == "media.succeeded"
+    assert webhooks.verify(secret, headers["x-mediasift-signature"], body)
+    assert not webhooks.verify(secret, headers["x-mediasift-signature"], body + b" ")
+    event = json.loads(body)
+    assert event["data"]["media_id"] == created["media"]["id"] and event["data"]["status"] == "succeeded"
+    assert event["data"]["tenant"] == "default"
+
+    _wait(
+        lambda: (
+            api.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"][0]["status"] == "delivered"
+        )
+    )
+    (delivery,) = api.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
+    assert delivery["attempts"] == 3 and delivery["last_status_code"] == 204
+    assert "secret" not in api.get("/v1/webhooks").json()["webhooks"][0]
+
+
+def test_a_tenant_sees_and_deletes_only_its_own_webhooks(make_runtime, client_for, receiver):
+    api = client_for(make_runtime(webhook_allow_hosts=["127.0.0.0/8"]))
+    acme = {"X-Mediasift-Tenant": "acme"}
+    hook = api.post("/v1/webhooks", json={"url": receiver.url, "events": ["media.dead"]}, headers=acme).json()
+    assert api.get("/v1/webhooks").json()["webhooks"] == []
+    assert api.delete(f"/v1/webhooks/{hook['id']}").status_code == 404
+    assert api.delete(f"/v1/webhooks/{hook['id']}", headers=acme).status_code == 204
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+        "ftp://example.com/hook",
+        "http://user:pass@127.0.0.1/hook",
+    ],
+)
+def test_private_loopback_and_link_local_targets_are_refused(make_runtime, client_for, url):
+    api = client_for(make_runtime())
+    response = api.post("/v1/webhooks", json={"url": url, "events": ["media.succeeded"]})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_request", response.text
+
+
+def test_the_guard_checks_every_resolved_address(tmp_path, monkeypatch):
+    settings = test_settings(tmp_path)
+
+    def resolve_to(*addresses: str):  # type: ignore[no-untyped-def]
+        return lambda host, port, *a, **k: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_to("93.184.215.14"))
+    assert webhooks.check_url("https://hooks.example.com/x", settings)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_to("93.184.215.14", "10.0.0.7"))  # DNS rebinding trick
+    with pytest.raises(InvalidRequest, match="non-public"):
+        webhooks.check_url("https://hooks.example.com/x", settings)
+
+
+def test_signatures_with_stale_timestamps_are_rejected():
+    body = b'{"event":"media.succeeded"}'
+    header = webhooks.sign("whsec_x", 1_000, body)
+    assert webhooks.verify("whsec_x", header, body, now=1_100)
+    assert not webhooks.verify("whsec_x", header, body, now=1_000 + 301)
+    assert not webhooks.verify("whsec_other", header, body, now=1_100)
+
+
+def test_events_also_publish_to_sns_when_configured(make_runtime, aws_endpoint, monkeypatch):
+    from tests.aws_fixtures import aws_client
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(name, value)
+    sns, sqs = aws_client("sns", aws_endpoint), aws_client("sqs", aws_endpoint)
+    topic = sns.create_topic(Name="mediasift-events")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="events-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    rt = make_runtime(sns_topic_arn=topic, sns_endpoint_url=aws_endpoint)
+    webhooks.publish(rt, "acme", "media.dead", {"media_id": "m1", "status": "dead"})
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=5).get("Messages", [])
+    assert messages
+    published = json.loads(json.loads(messages[0]["Body"])["Message"])
+    assert published == {
+        "event": "media.dead",
+        "tenant": "acme",
+        "data": {"media_id": "m1", "status": "dead"},
+    }
