@@ -12,6 +12,7 @@ import * as upload from "./views/upload.js";
 const VIEWS = { search, ask, upload, library, ops, media };
 const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media" };
 let cleanup = null;
+let current = 0; // the latest navigation; a slower earlier render must not touch the page
 
 function parse() {
   const raw = location.hash.replace(/^#\/?/, "") || "search";
@@ -24,18 +25,26 @@ async function route() {
   const { name, arg, params } = parse();
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
-  const root = document.getElementById("view");
-  root.replaceChildren();
-  root.dataset.view = name;
+  const token = ++current;
+  const view = document.getElementById("view");
+  // Each navigation renders into its own container, so a stale render only fills a detached one.
+  const root = document.createElement("div");
+  view.replaceChildren(root);
+  view.dataset.view = name;
   document.title = `${TITLES[name]} · mediasift`;
   for (const a of document.querySelectorAll("nav a[data-view]")) {
     if (a.dataset.view === name) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
-  cleanup = await VIEWS[name].render(root, params, arg);
+  const stop = await VIEWS[name].render(root, params, arg);
+  if (token !== current) {
+    if (typeof stop === "function") stop();
+    return;
+  }
+  cleanup = stop;
   // Move focus to the new view for keyboard and screen-reader users, except where the view put
   // it somewhere useful itself (the search box).
-  if (!root.contains(document.activeElement)) root.focus({ preventScroll: true });
+  if (!view.contains(document.activeElement)) view.focus({ preventScroll: true });
 }
 
 async function start() {

@@ -1,12 +1,14 @@
 // Upload: drop many files; each shows its upload progress, then its job live until searchable.
 // Uploads keep going while the user looks at other pages; this view shows them when it is open.
-import { upload } from "../api.js";
+import { features, post, upload } from "../api.js";
 import { bytes, clear, h } from "../dom.js";
 import { describe, retryJob, watchJob } from "./jobs.js";
 
 const PARALLEL = 3;
 const items = []; // {file, collection, row, progress, phase, media, job, error, stop}
 let active = 0;
+let canCancel = false;
+features().then((f) => { canCancel = f.paths.includes("/v1/jobs/{job_id}/cancel"); });
 
 export function render(root) {
   const input = h("input", { id: "file-input", type: "file", multiple: true, class: "visually-hidden" });
@@ -106,6 +108,16 @@ function follow(item) {
   });
 }
 
+async function cancel(item) {
+  try {
+    item.job = await post(`/v1/jobs/${encodeURIComponent(item.job.id)}/cancel`);
+    paint(item);
+  } catch (err) {
+    item.error = `cancel failed: ${err.message}`;
+    paint(item);
+  }
+}
+
 async function retry(item) {
   if (item.phase === "upload-failed") {
     item.phase = "waiting";
@@ -156,5 +168,8 @@ function paint(item) {
     h("p", { class: "upload-status" }, text,
       state === "done" && mediaId ? [" · ", h("a", { href: `#/media/${encodeURIComponent(mediaId)}` }, "open")] : null),
     error ? h("p", { class: "upload-error", role: "alert" }, error, job?.error_code ? h("span", { class: "muted" }, ` (${job.error_code})`) : null) : null,
-    canRetry ? h("button", { type: "button", class: "retry", "aria-label": `Retry ${item.file.name}`, onclick: () => retry(item) }, "Retry") : null);
+    canRetry ? h("button", { type: "button", class: "retry", "aria-label": `Retry ${item.file.name}`, onclick: () => retry(item) }, "Retry") : null,
+    canCancel && job && ["queued", "running"].includes(job.status)
+      ? h("button", { type: "button", class: "ghost", "aria-label": `Cancel ${item.file.name}`, onclick: () => cancel(item) }, "Cancel")
+      : null);
 }
