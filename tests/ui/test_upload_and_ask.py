@@ -38,6 +38,14 @@ def test_a_zero_byte_upload_shows_its_error_and_a_retry_button(page, server, tmp
     failed.wait_for()
     assert failed.locator(".upload-error").is_visible()
 
+    # the operations page lists it among the dead letters, with its own retry
+    open_view(page, "#/ops")
+    dead = page.locator("section[aria-labelledby^=card-dead-letters] tr").filter(has_text="broken-clip.mp4")
+    dead.wait_for()
+    assert "empty file" in dead.inner_text()
+    assert dead.get_by_role("button", name="Retry broken-clip.mp4").is_visible()
+    screenshot(page, "operations-dead-letters")
+
 
 def test_an_answer_citation_opens_the_cited_page(page, server, tmp_path: Path):
     pdf = docgen.make_pdf(
