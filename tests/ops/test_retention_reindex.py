@@ -1,0 +1,51 @@
+"""Retention deletes old originals but keeps what was derived; reindex rebuilds the index from
+the catalog without re-extracting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mediasift.catalog.models import utcnow
+from mediasift.reindex import reindex
+from mediasift.retention import original_deleted, run_retention
+from tests.conftest import wait_for_job
+
+
+def _ingest(api, name: str, text: str) -> dict:  # type: ignore[no-untyped-def]
+    created = api.post("/v1/media", files={"file": (name, text.encode())}).json()
+    assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+    return created["media"]
+
+
+def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    media = _ingest(api, "old.txt", "The lighthouse keeper logs the fog horn schedule.")
+    assert run_retention(rt, 30).deleted == []  # not old yet
+
+    report = run_retention(rt, 30, now=utcnow() + timedelta(days=31))
+    assert report.deleted == [media["id"]] and report.bytes == media["bytes"]
+    assert original_deleted(rt, media["id"]) and list(rt.store.list("raw/")) == []
+    assert api.get(f"/v1/media/{media['id']}/original").status_code == 404
+    detail = api.get(f"/v1/media/{media['id']}").json()
+    assert detail["status"] == "ready" and detail["segments"]
+    hits = api.get("/v1/search", params={"q": "lighthouse fog horn"}).json()["hits"]
+    assert hits and hits[0]["media_id"] == media["id"]
+    assert run_retention(rt, 30, now=utcnow() + timedelta(days=31)).deleted == []  # once only
+
+
+def test_reindex_rebuilds_vectors_from_stored_segments(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    media = _ingest(api, "pumps.txt", "Pump seven vibrates above the threshold after the valve change.")
+    points = rt.index.count("default")
+    rt.index.delete_media("default", media["id"])  # as if the index were new and empty
+    rt.invalidate_tenant("default")
+    assert api.get("/v1/search", params={"q": "pump vibration"}).json()["hits"] == []
+    run_retention(rt, 1, now=utcnow() + timedelta(days=2))  # no originals: nothing is re-extracted
+
+    report = reindex(rt)
+    assert (report.media, report.text_vectors) == (1, points)
+    assert rt.index.count("default") == points
+    hits = api.get("/v1/search", params={"q": "pump vibration", "mode": "vector"}).json()["hits"]
+    assert hits and hits[0]["media_id"] == media["id"]
