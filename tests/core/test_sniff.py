@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from mediasift.errors import CorruptMedia, UnsupportedMedia
-from mediasift.media.sniff import sniff
+from mediasift.media.sniff import Sniffed, sniff
 from tests.docgen import make_docx, make_pdf
 
 
@@ -48,3 +48,33 @@ def test_truncated_mp4_header_is_corrupt(tmp_path: Path):
     path.write_bytes(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 64)
     with pytest.raises(CorruptMedia):
         sniff(path)
+
+
+@pytest.mark.parametrize(
+    ("ext", "mime"),
+    [("mp4", "video/mp4"), ("mov", "video/quicktime"), ("mkv", "video/x-matroska"), ("webm", "video/webm"),
+     ("avi", "video/x-msvideo")],
+)  # fmt: skip
+def test_video_containers_get_their_own_mime_type(tmp_path: Path, ext: str, mime: str):
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    video = mediagen.talk_video(tmp_path, ext, script=[("Hello there.", "en")])
+    renamed = video.path.rename(tmp_path / "upload.bin")  # the name says nothing
+    assert sniff(renamed) == Sniffed("video", mime, "." + {"mkv": "mkv"}.get(ext, ext))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime"),
+    [("wav", "audio/wav"), ("mp3", "audio/mpeg"), ("ogg", "audio/ogg"), ("flac", "audio/flac"),
+     ("m4a", "audio/mp4"), ("opus", "audio/ogg")],
+)  # fmt: skip
+def test_audio_formats_are_audio(tmp_path: Path, fmt: str, mime: str):
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    audio = mediagen.talk_audio(tmp_path, fmt, script=[("Hello there.", "en")])
+    result = sniff(audio.path)
+    assert (result.kind, result.mime) == ("audio", mime)

@@ -90,11 +90,43 @@ def _probe_av(path: Path) -> Sniffed:
             fmt = container.format.name.split(",")[0]
     except av.error.FFmpegError as exc:
         raise CorruptMedia(f"cannot decode media container: {exc}") from None
-    if has_video:
-        return Sniffed("video", f"video/{fmt}", "." + fmt)
-    if has_audio:
-        return Sniffed("audio", f"audio/{fmt}", "." + fmt)
-    raise CorruptMedia("media container has no audio or video stream")
+    if not (has_video or has_audio):
+        raise CorruptMedia("media container has no audio or video stream")
+    kind = "video" if has_video else "audio"
+    subtype, ext = _container_type(fmt, kind, _head(path))
+    return Sniffed(kind, f"{kind}/{subtype}", ext)
+
+
+# FFmpeg's demuxer name → (MIME subtype, extension); some demuxers cover several formats and are
+# told apart by the header below.
+_CONTAINERS = {
+    "mov": ("mp4", ".mp4"),
+    "matroska": ("x-matroska", ".mkv"),
+    "avi": ("x-msvideo", ".avi"),
+    "wav": ("wav", ".wav"),
+    "mp3": ("mpeg", ".mp3"),
+    "ogg": ("ogg", ".ogg"),
+    "flac": ("flac", ".flac"),
+    "aac": ("aac", ".aac"),
+}
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(_HEAD)
+
+
+def _container_type(fmt: str, kind: str, head: bytes) -> tuple[str, str]:
+    if fmt == "mov":
+        if head[8:12] == b"qt  ":
+            return "quicktime", ".mov"
+        if kind == "audio" or head[8:11] == b"M4A":
+            return "mp4", ".m4a"
+    if fmt == "matroska" and b"webm" in head[:64]:
+        return "webm", ".webm"
+    if fmt == "ogg" and b"OpusHead" in head:
+        return "ogg", ".opus"
+    return _CONTAINERS.get(fmt, (fmt, "." + fmt))
 
 
 def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
