@@ -60,7 +60,7 @@ def test_video_containers_get_their_own_mime_type(tmp_path: Path, ext: str, mime
 
     if not mediagen.have_tools():
         pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
-    video = mediagen.talk_video(tmp_path, ext, script=[("Hello there.", "en")])
+    video = mediagen.talk_video(tmp_path, ext, script=[("en", "Hello there.")])
     renamed = video.path.rename(tmp_path / "upload.bin")  # the name says nothing
     assert sniff(renamed) == Sniffed("video", mime, "." + {"mkv": "mkv"}.get(ext, ext))
 
@@ -75,6 +75,6 @@ def test_audio_formats_are_audio(tmp_path: Path, fmt: str, mime: str):
 
     if not mediagen.have_tools():
         pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
-    audio = mediagen.talk_audio(tmp_path, fmt, script=[("Hello there.", "en")])
+    audio = mediagen.talk_audio(tmp_path, fmt, script=[("en", "Hello there.")])
     result = sniff(audio.path)
     assert (result.kind, result.mime) == ("audio", mime)
