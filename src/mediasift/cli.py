@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import threading
@@ -16,15 +15,21 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mediasift.cli_ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.client import connect, record_server
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
+from mediasift.logging import configure_logging
+from mediasift.tracing import setup_tracing
 
 app = typer.Typer(help="Find and ask about what is inside your media.", no_args_is_help=True)
 dlq_app = typer.Typer(help="The dead-letter queue: jobs out of attempts.", no_args_is_help=True)
 media_app = typer.Typer(help="Inspect or delete media.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(media_app, name="media")
+app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
+app.command("reindex")(reindex_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 
@@ -57,14 +62,16 @@ def serve(
     from mediasift.runtime import open_runtime
     from mediasift.worker import start_worker_threads
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    setup_tracing(settings)
     host = host or settings.host
     port = port if port is not None else settings.port
     try:
         rt = open_runtime(settings)
     except MediasiftError as exc:
         _fail(exc)
+    check_serve_binding(settings, host, rt.catalog)  # open mode only on loopback
     count = 0 if no_workers else (workers if workers is not None else settings.workers)
     pool = start_worker_threads(rt, count)
     server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
@@ -88,8 +95,9 @@ def worker(
     from mediasift.runtime import open_runtime
     from mediasift.worker import start_worker_threads
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    setup_tracing(settings)
     try:
         rt = open_runtime(settings)
     except MediasiftError as exc:

@@ -135,6 +135,8 @@ class LocalClient:
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
         self._http = HttpClient.__new__(HttpClient)
         headers = {"X-Mediasift-Tenant": tenant} if tenant else {}
+        if settings.api_key:  # keys apply in-process too: the CLI is one more API client
+            headers["Authorization"] = f"Bearer {settings.api_key}"
         self._http._http = TestClient(create_app(self.runtime), headers=headers)  # type: ignore[assignment]
 
     def __getattr__(self, name: str) -> Any:
@@ -152,5 +154,5 @@ def connect(
 ) -> HttpClient | LocalClient:
     url = running_server(settings)
     if url:
-        return HttpClient(url, tenant=tenant, api_key=api_key)
+        return HttpClient(url, tenant=tenant, api_key=api_key or settings.api_key)
     return LocalClient(settings, tenant=tenant, workers=workers)

@@ -13,7 +13,8 @@ The tree (the API maps each class to its status in one place, ``api/errors.py``)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     ├── RateLimited                     429 rate_limited
-    └── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
+    ├── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
+    └── Cancelled                       409 cancelled          the job was cancelled while it ran
 
 ``MediaRejected`` errors are *permanent for those bytes*: a job that raises one fails its own
 attempt and, after ``max_attempts``, goes to the dead-letter state. Other errors are treated as
@@ -88,3 +89,8 @@ class RateLimited(MediasiftError):
 class BackendUnavailable(MediasiftError):
     code = "backend_unavailable"
     status = 503
+
+
+class Cancelled(MediasiftError):
+    code = "cancelled"
+    status = 409

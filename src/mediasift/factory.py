@@ -56,13 +56,13 @@ def make_index(settings: Settings, dims: dict[str, int]) -> Index:
     if settings.index == "pgvector":
         from mediasift.index.pgvector import PgVectorIndex
 
-        return PgVectorIndex(settings.pgvector_url or settings.resolved_catalog_url, dims)
+        return PgVectorIndex(settings.pgvector_url or settings.resolved_catalog_url, dims=dims)
     if settings.index == "qdrant":
         from mediasift.index.qdrant import QdrantIndex
 
         if not settings.qdrant_url:
             raise BackendUnavailable("MEDIASIFT_QDRANT_URL is required with MEDIASIFT_INDEX=qdrant")
-        return QdrantIndex(settings.qdrant_url, dims)
+        return QdrantIndex(settings.qdrant_url, dims=dims)
     from mediasift.index.edge import EdgeIndex
 
     _claim_embedded_index(settings)

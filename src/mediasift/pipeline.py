@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, Segment
 from mediasift.embed.text import get_text_embedder
@@ -75,10 +76,12 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             progress=progress,
         )
         progress("extract", 0.0)
-        extraction = extractor_for(sniffed.kind)(ctx)
+        extraction = metrics.timed_extraction(sniffed.kind, extractor_for(sniffed.kind), ctx)
 
     progress("embed", 0.0)
-    points = build_points(rt, extraction, sniffed.kind, collection, _string_metadata(metadata), progress)
+    points = metrics.timed_embedding(
+        lambda: build_points(rt, extraction, sniffed.kind, collection, _string_metadata(metadata), progress)
+    )
     progress("index", 0.0)
     rt.index.delete_media(tenant_id, media_id)
     rt.index.upsert(points)

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Literal
 
+from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.text import get_text_embedder
@@ -66,6 +67,7 @@ def _encode(hits: list[Hit]) -> bytes:
     return json.dumps([asdict(h) for h in hits]).encode()
 
 
+@metrics.timed_search
 def _search(
     rt: Runtime,
     tenant_id: str,

@@ -17,9 +17,14 @@ from typing import TYPE_CHECKING
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
-from mediasift.errors import MediaRejected, MediasiftError, NotFound
+from mediasift.errors import Cancelled, MediaRejected, MediasiftError, NotFound
+from mediasift.job_control import finish_cancelled
+from mediasift.job_events import job_ended
 from mediasift.pipeline import run_ingest
 from mediasift.queue.base import Lease
+from mediasift.retention import start_retention
+from mediasift.tracing import traced_job
+from mediasift.webhooks import start_dispatcher
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -78,6 +83,7 @@ class Worker:
             return
         self.rt.queue.ack(delivery)
 
+    @traced_job
     def process(self, lease: Lease) -> None:
         rt = self.rt
         try:
@@ -110,6 +116,10 @@ class Worker:
             heartbeat.stop()
             rt.queue.ack(lease)
             return
+        except Cancelled:
+            heartbeat.stop()
+            finish_cancelled(rt, lease)
+            return
         except Exception as exc:
             heartbeat.stop()
             self._failed(lease, exc)
@@ -117,11 +127,12 @@ class Worker:
         heartbeat.stop()
         with rt.catalog.session() as s:
             job = s.get(Job, lease.job_id)
-            if job is not None:
+            if job is not None and job.status != JobStatus.CANCELLED.value:
                 job.status, job.stage, job.progress = JobStatus.SUCCEEDED.value, "done", 1.0
                 job.error = job.error_code = None
                 job.finished_at = utcnow()
         rt.queue.ack(lease)
+        job_ended(rt, lease.job_id, "succeeded")
         log.info("job %s succeeded (media %s)", lease.job_id, media_id)
 
     def _failed(self, lease: Lease, exc: Exception) -> None:
@@ -144,6 +155,7 @@ class Worker:
                 if media is not None:
                     media.error = message
                     media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+        job_ended(rt, lease.job_id, "dead" if dead else "failed")
         if dead:
             rt.queue.ack(lease)
         else:
@@ -193,12 +205,16 @@ class _ProgressRecorder:
         self._stage, self._last = stage, now
         with self.rt.catalog.session() as s:
             job = s.get(Job, self.job_id)
+            if job is not None and job.status == JobStatus.CANCELLED.value:
+                raise Cancelled(f"job {self.job_id} was cancelled")
             if job is not None:
                 job.stage, job.progress = stage, round(max(0.0, min(1.0, fraction)), 4)
 
 
 def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
     workers = [Worker(rt, name=f"worker-{i}") for i in range(count)]
+    start_dispatcher(rt)  # webhook deliveries go out from every process that runs workers
+    start_retention(rt)  # deletes old originals when MEDIASIFT_RETENTION_DAYS is set
     for w in workers:
         threading.Thread(target=w.run_forever, name=w.name, daemon=True).start()
     return workers

@@ -52,6 +52,10 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # API and workers of a deployment start together and all migrate: concurrent DDL races
+            # (duplicate pg_type rows), so they take turns; later ones then find the schema at head.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4731020)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -116,7 +116,10 @@ class PgVectorIndex:
             try:
                 if self._conn is None or self._conn.closed or self._conn.broken:
                     self._conn = psycopg.connect(self.url, autocommit=True)
-                    self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                    with self._conn.transaction():
+                        # Workers starting together race on CREATE EXTENSION IF NOT EXISTS too.
+                        self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('mediasift-vector-ext'))")
+                        self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
                     self._register_vector(self._conn)
                 with self._conn.transaction():
                     yield self._conn

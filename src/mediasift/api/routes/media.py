@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import BinaryIO, Literal
+from typing import Annotated, BinaryIO, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 
 from mediasift import ingest
@@ -110,7 +110,7 @@ def list_media(
     kind: str | None = None,
     collection: str | None = None,
     limit: int = 100,
-    offset: int = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> MediaListOut:
     limit = max(1, min(limit, 1000))
     with rt.catalog.session() as s:
