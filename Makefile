@@ -22,8 +22,13 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
-setup-test: $(BIN)/python
+setup-test: $(BIN)/python .venv-checkov/bin/checkov
 	$(BIN)/pip install -q -e ".[test]"
+
+# checkov's pins (networkx<2.7, its own hcl2 fork) clash with the project's, so it gets a venv.
+.venv-checkov/bin/checkov:
+	$(PY) -m venv .venv-checkov
+	.venv-checkov/bin/pip install -q "checkov==3.1.47"
 
 system-deps:
 	bash scripts/system-deps.sh

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.deploy.tools import checkov_command
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
@@ -62,12 +60,9 @@ def test_dockerignore_keeps_the_context_small_but_buildable() -> None:
 
 
 def test_checkov_finds_no_failed_dockerfile_checks() -> None:
-    if importlib.util.find_spec("checkov") is None:
-        pytest.skip("checkov is not installed (pip install checkov)")
-    exe = Path(sys.executable).with_name("checkov")
     proc = subprocess.run(
         [
-            str(exe) if exe.exists() else "checkov",
+            *checkov_command(),
             "-f",
             str(DOCKERFILE),
             "--framework",

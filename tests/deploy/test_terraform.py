@@ -8,18 +8,18 @@ Three layers, each skipped with a reason when its tool is missing:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.deploy.tools import checkov_command
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "deploy" / "terraform"
@@ -569,12 +569,8 @@ _SKIP = re.compile(r"#\s*checkov:skip=(CKV2?_[A-Z0-9_]+)(?::(.*))?")
 
 @pytest.fixture(scope="module")
 def checkov_report() -> dict[str, Any]:
-    if importlib.util.find_spec("checkov") is None:
-        pytest.skip("checkov is not installed (pip install checkov)")
-    exe = Path(sys.executable).with_name("checkov")
-    cmd = [str(exe)] if exe.exists() else [shutil.which("checkov") or "checkov"]
     proc = subprocess.run(
-        [*cmd, "-d", str(TERRAFORM), "--skip-download", "--quiet", "--compact", "-o", "json"],
+        [*checkov_command(), "-d", str(TERRAFORM), "--skip-download", "--quiet", "--compact", "-o", "json"],
         capture_output=True,
         text=True,
         timeout=300,
