@@ -95,6 +95,23 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
     return len(points)
 
 
+def embed_texts(
+    rt: Runtime, items: list[tuple[str, str, str]], progress: ProgressFn | None = None
+) -> dict[str, list[float]]:
+    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``."""
+    textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
+    embedder = get_text_embedder(rt.models, rt.settings)
+    vectors: dict[str, list[float]] = {}
+    batch = max(1, rt.settings.embed_batch)
+    for start in range(0, len(textual), batch):
+        part = textual[start : start + batch]
+        for (item_id, _), vec in zip(part, embedder.embed_passages([t for _, t in part]), strict=True):
+            vectors[item_id] = vec.tolist()
+        if progress:
+            progress("embed", min(1.0, (start + len(part)) / len(textual)))
+    return vectors
+
+
 def build_points(
     rt: Runtime,
     extraction: Extraction,
@@ -104,15 +121,7 @@ def build_points(
     progress: ProgressFn,
 ) -> list[IndexPoint]:
     segments = extraction.segments
-    textual = [seg for seg in segments if seg.modality in TEXT_MODALITIES and seg.text.strip()]
-    embedder = get_text_embedder(rt.models, rt.settings)
-    vectors: dict[str, list[float]] = {}
-    batch = max(1, rt.settings.embed_batch)
-    for start in range(0, len(textual), batch):
-        part = textual[start : start + batch]
-        for seg, vec in zip(part, embedder.embed_passages([s.text for s in part]), strict=True):
-            vectors[seg.id] = vec.tolist()
-        progress("embed", min(1.0, (start + len(part)) / len(textual)))
+    vectors = embed_texts(rt, [(seg.id, str(seg.modality), seg.text) for seg in segments], progress)
     points = []
     for seg in segments:
         spaces: dict[str, list[float]] = {}

@@ -24,9 +24,8 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Media, SegmentRow
 from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus
-from mediasift.embed.text import get_text_embedder
 from mediasift.errors import MediasiftError
-from mediasift.pipeline import TEXT_MODALITIES, _string_metadata
+from mediasift.pipeline import _string_metadata, embed_texts
 from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
@@ -81,14 +80,7 @@ def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRe
         kind, collection, original = media.kind or "", media.collection, media.original_key
         metadata = _string_metadata(dict(media.meta or {}))
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
-    textual = [r for r in rows if r.modality in TEXT_MODALITIES and r.text.strip()]
-    embedder = get_text_embedder(rt.models, rt.settings)
-    text_vectors: dict[str, list[float]] = {}
-    batch = max(1, rt.settings.embed_batch)
-    for start in range(0, len(textual), batch):
-        part = textual[start : start + batch]
-        for row, vec in zip(part, embedder.embed_passages([r.text for r in part]), strict=True):
-            text_vectors[row.id] = vec.tolist()
+    text_vectors = embed_texts(rt, [(r.id, r.modality, r.text) for r in rows])
     points = []
     for row in rows:
         spaces: dict[str, list[float]] = {}
