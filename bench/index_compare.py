@@ -1,7 +1,7 @@
 """Benchmark: vector search p50/p95 and recall@10 (against exact search) for the three indexes.
 
     python -m bench.index_compare [--sizes 100000] [--queries 200] [--qdrant-cap 20000]
-                                  [--engines edge,pgvector,qdrant]
+                                  [--engines edge,pgvector,qdrant] [--noise 0.6] [--out index_compare.json]
 
 Data: **clustered synthetic vectors**, 384-d like multilingual-e5-small: 1,000 random unit centres,
 each point a centre plus Gaussian noise (sigma 0.6 per unit of centre norm), L2-normalised; queries
@@ -40,14 +40,14 @@ from mediasift.domain import TEXT_SPACE, IndexPoint
 
 DIM = 384
 CENTRES = 1000
-NOISE = 0.6
+NOISE = 0.6  # default; --noise makes neighbourhoods looser and approximate search harder
 TENANT = "bench"
 BATCH = 2000
 
 
-def clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndarray:
+def clustered(n: int, rng: np.random.Generator, centres: np.ndarray, noise: float = NOISE) -> np.ndarray:
     picks = rng.integers(len(centres), size=n)
-    x = centres[picks] + rng.normal(0, NOISE / np.sqrt(DIM), (n, DIM)).astype(np.float32)
+    x = centres[picks] + rng.normal(0, noise / np.sqrt(DIM), (n, DIM)).astype(np.float32)
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -111,10 +111,11 @@ def make_edge(tmp: Path, _: int) -> Any:
     return EdgeIndex(tmp / f"edge-{uuid.uuid4().hex[:6]}", {TEXT_SPACE: DIM})
 
 
-def make_qdrant(tmp: Path, _: int) -> Any:
+def make_qdrant(_tmp: Path, _: int) -> Any:
     from mediasift.index.qdrant import QdrantIndex
 
-    return QdrantIndex(f"local:{tmp / f'qdrant-{uuid.uuid4().hex[:6]}'}", dims={TEXT_SPACE: DIM})
+    # In memory: local mode's on-disk persistence rewrites its SQLite store on every upsert.
+    return QdrantIndex(":memory:", dims={TEXT_SPACE: DIM})
 
 
 class PgvectorMaker:
@@ -141,24 +142,32 @@ class PgvectorMaker:
         self.server.cleanup()
 
 
+def write(report: dict[str, Any], name: str) -> None:
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / name).write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--qdrant-cap", type=int, default=20_000)
     parser.add_argument("--engines", default="edge,pgvector,qdrant")
+    parser.add_argument("--noise", type=float, default=NOISE)
+    parser.add_argument("--out", default="index_compare.json")
     args = parser.parse_args()
     engines = args.engines.split(",")
 
     rng = np.random.default_rng(42)
     centres = rng.normal(0, 1, (CENTRES, DIM)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    queries = clustered(args.queries, rng, centres)
+    queries = clustered(args.queries, rng, centres, args.noise)
     sizes = [int(s) for s in args.sizes.split(",")]
-    data = clustered(max(sizes), rng, centres)
+    data = clustered(max(sizes), rng, centres, args.noise)
 
     report: dict[str, Any] = {
-        "data": f"clustered synthetic, {DIM}-d, {CENTRES} centres, noise {NOISE}",
+        "data": f"clustered synthetic, {DIM}-d, {CENTRES} centres, noise {args.noise}",
         "queries": args.queries,
         "cpus": os.cpu_count(),
         "results": {},
@@ -183,13 +192,10 @@ def main() -> None:
                     index.close()
                     report["results"].setdefault(str(size), {})[engine] = result
                     print(json.dumps({"size": size, "engine": engine, **result}), flush=True)
+                    write(report, args.out)  # after every engine: a long run keeps what it measured
         finally:
             if pg is not None:
                 pg.close()
-
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "index_compare.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
