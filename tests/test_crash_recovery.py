@@ -2,9 +2,7 @@
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,38 +10,11 @@ import httpx
 
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port, serve
 
 
 def _serve(home: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "MEDIASIFT_HOME": str(home),
-        "MEDIASIFT_VISIBILITY_TIMEOUT_S": "3",
-        "MEDIASIFT_HEARTBEAT_S": "0.5",
-        "MEDIASIFT_POLL_INTERVAL_S": "0.1",
-        "MEDIASIFT_WORKERS": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
+    return serve(home, port, visibility_timeout_s="3")
 
 
 def _long_document(path: Path) -> Path:
@@ -57,7 +28,7 @@ def _long_document(path: Path) -> Path:
 
 
 def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path):
-    home, port = tmp_path / "home", _free_port()
+    home, port = tmp_path / "home", free_port()
     doc = _long_document(tmp_path / "log.txt")
     server = _serve(home, port)
     base = f"http://127.0.0.1:{port}"

@@ -14,7 +14,8 @@ import httpx
 
 from mediasift.worker import Worker
 from tests.ops.conftest import bearer, new_key
-from tests.test_crash_recovery import _free_port, _long_document
+from tests.servers import free_port, serve
+from tests.test_crash_recovery import _long_document
 
 
 def test_a_queued_job_cancels_at_once_and_is_never_delivered(make_runtime, client_for):
@@ -58,29 +59,7 @@ def test_dead_jobs_are_listed_retried_and_purged_by_admin(make_runtime, client_f
 
 
 def _serve(home: Path, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "MEDIASIFT_HOME": str(home),
-        "MEDIASIFT_HEARTBEAT_S": "0.5",
-        "MEDIASIFT_POLL_INTERVAL_S": "0.1",
-        "MEDIASIFT_WORKERS": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not become ready")
+    return serve(home, port)
 
 
 def _cli(home: Path, *args: str, key: str | None = None) -> subprocess.CompletedProcess:
@@ -94,7 +73,7 @@ def _cli(home: Path, *args: str, key: str | None = None) -> subprocess.Completed
 
 
 def test_a_running_job_cancels_at_its_next_progress_report_over_real_http(tmp_path: Path):
-    home, port = tmp_path / "home", _free_port()
+    home, port = tmp_path / "home", free_port()
     key = _cli(home, "keys", "create", "--tenant", "acme", "--scopes", "read,write").stdout.strip()
     doc = _long_document(tmp_path / "log.txt")
     server = _serve(home, port)
