@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 Mode = Literal["hybrid", "keyword", "vector"]
 MAX_LIMIT = 200
+SEARCH_CACHE_TTL_S = 60.0
 
 
 def search(
@@ -59,6 +60,9 @@ def search(
         SEARCH_CACHE,
         key,
         lambda: _encode(_search(rt, tenant_id, query, image, filters, limit, mode)),
+        # Invalidation reaches every process only through Redis; the TTL bounds staleness where a
+        # worker in another process changed the media under an in-memory cache.
+        ttl_s=SEARCH_CACHE_TTL_S,
     )
     return [Hit(**h) for h in json.loads(cached)]
 
