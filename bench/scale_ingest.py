@@ -11,7 +11,7 @@ from the first job's start to the last job's end as the catalog records them, so
 ``throughput(N) / (N * throughput(1))``.
 
 It also measures what a worker's idle poll costs PostgreSQL (one leasing query on an empty queue),
-the number behind choosing short polling over LISTEN/NOTIFY (docs/scale-out.md).
+the number behind choosing short polling over LISTEN/NOTIFY (the README, "Scale-out").
 
 Results are printed and written to bench/results/scale_ingest.json.
 """

@@ -50,7 +50,8 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     assert found.returncode == 0, found.stderr
     hits = json.loads(found.stdout)
     assert hits[0]["filename"] == "boiler.pdf" and hits[0]["page"] == 1
-    assert {"media_id", "filename", "kind", "modality", "text", "start_s", "end_s", "page", "score"} <= set(hits[0])
+    documented = {"media_id", "filename", "kind", "modality", "text", "start_s", "end_s", "page", "score"}
+    assert documented <= set(hits[0])
 
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]

@@ -1,5 +1,5 @@
 # mediasift on AWS: one VPC, three buckets, one queue with its DLQ, PostgreSQL + pgvector,
-# Redis, ECS Fargate API and workers, CloudWatch alarms and dashboard. See docs/deploy-aws.md.
+# Redis, ECS Fargate API and workers, CloudWatch alarms and dashboard. See README, "Deploy on AWS".
 
 data "aws_caller_identity" "current" {}
 

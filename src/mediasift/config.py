@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     allow_open_remote: bool = Field(False, description="Allow binding non-loopback without API keys.")
     cors_origins: list[str] = Field(default_factory=list)
 
-    # -- operations and security (docs/operations.md, docs/security.md) ---------------------------
+    # -- operations and security (README: Operations, Security) ---------------------------
     api_key: str | None = Field(None, description="Key the CLI sends as `Authorization: Bearer`.")
     api_key_pepper: str | None = Field(None, description="Secret mixed into key hashes (default: in home).")
     rate_limit_per_s: float = Field(20.0, description="Requests per second per API key (bucket refill).")

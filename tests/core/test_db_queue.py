@@ -12,7 +12,9 @@ from mediasift.runtime import Runtime
 def _job(rt: Runtime) -> str:
     with rt.catalog.session() as s:
         repo.ensure_tenant(s, "t")
-        media = Media(id=str(ULID()), tenant_id="t", filename="f", bytes=1, sha256=str(ULID()), original_key="k")
+        media = Media(
+            id=str(ULID()), tenant_id="t", filename="f", bytes=1, sha256=str(ULID()), original_key="k"
+        )
         s.add(media)
         s.flush()
         job = Job(id=str(ULID()), media_id=media.id, tenant_id="t")

@@ -2,7 +2,7 @@
 
 The same SQLAlchemy models and Alembic migrations as SQLite; the queue leases with
 ``SELECT … FOR UPDATE SKIP LOCKED`` so competing workers never wait on each other's rows nor take
-the same job; workers wake by short polling (see docs/scale-out.md for why not LISTEN/NOTIFY).
+the same job; workers wake by short polling (see the README, "Scale-out" for why not LISTEN/NOTIFY).
 """
 
 from __future__ import annotations
