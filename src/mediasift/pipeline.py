@@ -15,6 +15,7 @@ from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, Segment
 from mediasift.embed.text import get_text_embedder
+from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.media.sniff import sniff
@@ -78,6 +79,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         progress("extract", 0.0)
         extraction = metrics.timed_extraction(sniffed.kind, extractor_for(sniffed.kind), ctx)
 
+    label_languages(extraction)
     progress("embed", 0.0)
     points = metrics.timed_embedding(
         lambda: build_points(rt, extraction, sniffed.kind, collection, _string_metadata(metadata), progress)

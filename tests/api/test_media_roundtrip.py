@@ -46,6 +46,8 @@ def test_search_is_multilingual_and_filters_by_kind(api: TestClient, tmp_path: P
     assert hits[0]["filename"] == "receta.docx"
     only_text = api.get("/v1/search", params={"q": "coffee water temperature", "kind": "text"}).json()["hits"]
     assert only_text and all(h["kind"] == "text" for h in only_text)
+    spanish = api.get("/v1/search", params={"q": "temperature", "language": "es"}).json()["hits"]
+    assert [h["filename"] for h in spanish] == ["receta.docx"] and spanish[0]["language"] == "es"
 
 
 def test_same_bytes_twice_are_deduplicated(api: TestClient, tmp_path: Path, runtime: Runtime):
