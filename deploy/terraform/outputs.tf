@@ -79,7 +79,7 @@ output "dashboard_url" {
 }
 
 output "worker_task_definition_arn" {
-  description = "For one-off tasks, e.g. `mediasift keys create` (see the README, "Deploy on AWS")."
+  description = "For one-off tasks, e.g. `mediasift keys create` (see the README section Deploy on AWS)."
   value       = module.compute.worker_task_definition_arn
 }
 
