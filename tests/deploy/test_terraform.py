@@ -35,6 +35,18 @@ hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (pip ins
 _WRAPPED = hcl2.loads("a = 1\n").get("a") == [1]
 
 
+def _normalise(obj: Any) -> Any:
+    """python-hcl2 >= 8 keeps the quotes of block labels and strings and marks blocks with
+    ``__is_block__``; strip both so the two dialects look alike."""
+    if isinstance(obj, dict):
+        return {
+            _unquote(k): _normalise(v) for k, v in obj.items() if k not in ("__is_block__", "__comments__")
+        }
+    if isinstance(obj, list):
+        return [_normalise(x) for x in obj]
+    return _unquote(obj)
+
+
 def value(body: dict[str, Any], name: str, default: Any = None) -> Any:
     """An attribute's value, unwrapped; ``default`` when absent."""
     if name not in body:
@@ -85,7 +97,7 @@ class Module:
         self.terraform: list[dict[str, Any]] = []
         for tf in sorted(path.glob("*.tf")):
             with tf.open() as f:
-                parsed = hcl2.load(f)
+                parsed = _normalise(hcl2.load(f))
             for kind, table in (("resource", self.resources), ("data", self.data)):
                 for entry in parsed.get(kind, []):
                     for rtype, named in entry.items():
@@ -189,7 +201,7 @@ def test_providers_are_pinned() -> None:
 
 
 def test_backend_example_uses_s3_state_with_a_dynamodb_lock() -> None:
-    parsed = hcl2.loads((TERRAFORM / "backend.tf.example").read_text())
+    parsed = _normalise(hcl2.loads((TERRAFORM / "backend.tf.example").read_text()))
     backend = parsed["terraform"][0]["backend"][0]["s3"]
     assert value(backend, "encrypt") is True
     assert value(backend, "dynamodb_table")
@@ -198,7 +210,7 @@ def test_backend_example_uses_s3_state_with_a_dynamodb_lock() -> None:
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_tfvars_examples_set_declared_variables_only(env: str) -> None:
-    parsed = hcl2.loads((TERRAFORM / "environments" / f"{env}.tfvars.example").read_text())
+    parsed = _normalise(hcl2.loads((TERRAFORM / "environments" / f"{env}.tfvars.example").read_text()))
     names = set(parsed)
     declared = set(module().variables)
     assert names <= declared, f"{env}.tfvars.example sets undeclared {sorted(names - declared)}"
@@ -208,8 +220,8 @@ def test_tfvars_examples_set_declared_variables_only(env: str) -> None:
 
 
 def test_prod_example_is_highly_available_and_protected() -> None:
-    prod = hcl2.loads((TERRAFORM / "environments" / "prod.tfvars.example").read_text())
-    dev = hcl2.loads((TERRAFORM / "environments" / "dev.tfvars.example").read_text())
+    prod = _normalise(hcl2.loads((TERRAFORM / "environments" / "prod.tfvars.example").read_text()))
+    dev = _normalise(hcl2.loads((TERRAFORM / "environments" / "dev.tfvars.example").read_text()))
     assert value(prod, "deletion_protection") is True
     assert value(prod, "db_multi_az") is True and value(prod, "redis_multi_az") is True
     assert value(prod, "single_nat_gateway") is False and value(prod, "az_count") == 3
