@@ -184,8 +184,16 @@ def retry_job(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
 
 
 def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    from mediasift.retention import original_deleted
+
     with rt.catalog.session() as s:
         repo.get_media(s, tenant_id, media_id)
+    if original_deleted(rt, media_id):
+        # Retention removed the bytes; a job could only fail, so say why now.
+        raise Conflict(
+            f"media {media_id}: its original was deleted by retention; upload it again to reprocess"
+        )
+    with rt.catalog.session() as s:
         job = Job(
             id=str(ULID()),
             media_id=media_id,

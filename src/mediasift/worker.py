@@ -112,9 +112,10 @@ class Worker:
                 run_ingest(rt, tenant_id, media_id, progress)
             else:
                 raise MediasiftError(f"unknown job type {job_type!r}")
-        except NotFound:
+        except NotFound as exc:
+            # The media (or its original) vanished mid-run: retrying cannot help.
             heartbeat.stop()
-            rt.queue.ack(lease)
+            self._gone(lease, exc)
             return
         except Cancelled:
             heartbeat.stop()
@@ -134,6 +135,16 @@ class Worker:
         rt.queue.ack(lease)
         job_ended(rt, lease.job_id, "succeeded")
         log.info("job %s succeeded (media %s)", lease.job_id, media_id)
+
+    def _gone(self, lease: Lease, exc: NotFound) -> None:
+        with self.rt.catalog.session() as s:
+            job = s.get(Job, lease.job_id)
+            if job is not None:  # None: the media was deleted and its jobs with it
+                job.status, job.error, job.error_code = JobStatus.DEAD.value, exc.message, exc.code
+                job.finished_at = utcnow()
+        self.rt.queue.ack(lease)
+        if job is not None:
+            job_ended(self.rt, lease.job_id, "dead")
 
     def _failed(self, lease: Lease, exc: Exception) -> None:
         rt = self.rt

@@ -32,6 +32,19 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
     hits = api.get("/v1/search", params={"q": "lighthouse fog horn"}).json()["hits"]
     assert hits and hits[0]["media_id"] == media["id"]
     assert run_retention(rt, 30, now=utcnow() + timedelta(days=31)).deleted == []  # once only
+    refused = api.post(f"/v1/media/{media['id']}/reprocess")
+    assert refused.status_code == 409 and "retention" in refused.json()["message"]
+
+
+def test_reprocess_whose_original_vanished_ends_dead_not_running(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    media = _ingest(api, "gone.txt", "The ferry timetable changes in winter.")
+    (original,) = rt.store.list("raw/")
+    rt.store.delete(original)  # as if removed behind mediasift's back
+    job = api.post(f"/v1/media/{media['id']}/reprocess").json()
+    done = wait_for_job(api, job["id"])
+    assert done["status"] == "dead" and done["error_code"] == "not_found", done
 
 
 def test_reindex_rebuilds_vectors_from_stored_segments(make_runtime, client_for):

@@ -157,7 +157,7 @@ def delete_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     "/{media_id}/reprocess",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
-    responses=ERRORS,
+    responses={**ERRORS, 409: {"model": ErrorOut, "description": "The original was deleted by retention"}},
     summary="Run extraction again (e.g. after a model upgrade)",
 )
 def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
