@@ -90,6 +90,10 @@ def serve(
 @app.command()
 def worker(
     threads: Annotated[int | None, typer.Option(help="Worker threads (default from settings)")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve /metrics and /health here (default from settings; 0: off)")
+    ] = None,
+    metrics_host: Annotated[str | None, typer.Option(help="Address for --metrics-port")] = None,
 ) -> None:
     """Run workers only (against the configured scale-out backends, or the embedded ones)."""
     from mediasift.runtime import open_runtime
@@ -103,12 +107,21 @@ def worker(
     except MediasiftError as exc:
         _fail(exc)
     pool = start_worker_threads(rt, threads or settings.workers)
+    port = settings.worker_metrics_port if metrics_port is None else metrics_port
+    server = None
+    if port:
+        from mediasift.metrics import serve_worker_metrics
+
+        server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
+        console.print(f"metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics")
     stop = threading.Event()
     # SIGTERM is graceful: no new jobs; the running ones finish (or their lease expires).
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     console.print(f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
+    if server is not None:
+        server.shutdown()
     for w in pool:
         w.stop()
     rt.close()

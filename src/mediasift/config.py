@@ -72,6 +72,12 @@ class Settings(BaseSettings):
 
     # -- workers and jobs ---------------------------------------------------------------------
     workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
+    worker_metrics_port: int = Field(
+        0, description="`mediasift worker` serves /metrics and /health on this port (0: off)."
+    )
+    worker_metrics_host: str = Field(
+        "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
+    )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
     max_attempts: int = 3
     visibility_timeout_s: float = 120.0

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -149,10 +151,15 @@ def timed_embedding(build: Callable[[], list[Any]]) -> list[Any]:
 class RuntimeCollector(Collector):
     """Queue, cache and model gauges read from a live ``Runtime`` at scrape time."""
 
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, rt: Runtime, queue: bool = True) -> None:
+        self.rt, self.queue = rt, queue
 
     def collect(self) -> Iterator[Any]:
+        if self.queue:
+            yield from self._queue()
+        yield from self._process()
+
+    def _queue(self) -> Iterator[Any]:
         try:
             stats = self.rt.queue.stats()
         except Exception:  # a down queue shows as a missing series plus the 'up' gauge below
@@ -172,6 +179,8 @@ class RuntimeCollector(Collector):
             age = GaugeMetricFamily("mediasift_queue_oldest_age_seconds", "Age of the oldest waiting job")
             age.add_metric([], float(stats.get("oldest_age_s", 0.0)))
             yield age
+
+    def _process(self) -> Iterator[Any]:
         cache = self.rt.cache
         hits = CounterMetricFamily("mediasift_cache_hits", "Cache hits in this process")
         hits.add_metric([], float(cache.hits))
@@ -187,8 +196,39 @@ class RuntimeCollector(Collector):
         yield loads
 
 
-def exposition(rt: Runtime) -> bytes:
-    """The Prometheus text exposition: process-wide metrics plus this runtime's gauges."""
+def exposition(rt: Runtime, queue: bool = True) -> bytes:
+    """The Prometheus text exposition: process-wide metrics plus this runtime's gauges.
+
+    Workers pass ``queue=False``: the queue gauges describe the whole system and the API already
+    reports them, so N workers repeating them would only multiply the series.
+    """
     live = CollectorRegistry(auto_describe=False)
-    live.register(RuntimeCollector(rt))
+    live.register(RuntimeCollector(rt, queue=queue))
     return generate_latest(REGISTRY) + generate_latest(live)
+
+
+def serve_worker_metrics(rt: Runtime, host: str, port: int) -> ThreadingHTTPServer:
+    """Serve ``/metrics`` and ``/health`` for a worker process, which has no API of its own."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                body, ctype = exposition(rt, queue=False), "text/plain; version=0.0.4; charset=utf-8"
+            elif self.path == "/health":
+                body, ctype = b'{"status":"ok"}', "application/json"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:  # scrapes every 15 s would flood the log
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
+    return server

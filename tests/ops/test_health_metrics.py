@@ -81,3 +81,55 @@ def test_logs_are_json_lines_with_job_context(capfd):
     assert record["event"] == "job 01JOB succeeded"
     assert (record["job_id"], record["media_id"], record["tenant"]) == ("01JOB", "01MEDIA", "acme")
     assert record["level"] == "info" and "timestamp" in record
+
+
+def test_worker_process_serves_its_own_metrics_without_queue_gauges(make_runtime, client_for):
+    import urllib.request
+
+    from mediasift.metrics import serve_worker_metrics
+
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    created = api.post("/v1/media", files={"file": ("w.txt", b"The boiler pressure is checked daily.")})
+    assert wait_for_job(api, created.json()["job"]["id"])["status"] == "succeeded"
+    server = serve_worker_metrics(rt, "127.0.0.1", 0)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+        health = json.loads(urllib.request.urlopen(f"{base}/health", timeout=5).read())
+    finally:
+        server.shutdown()
+    assert health == {"status": "ok"}
+    assert "mediasift_job_duration_seconds_count{" in text and "mediasift_embeddings_total" in text
+    assert 'mediasift_model_load_seconds{model="text:' in text
+    assert "mediasift_queue_depth" not in text  # the API reports system-wide gauges, once
+
+
+def test_worker_cli_metrics_port(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "MEDIASIFT_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "mediasift", "worker", "--threads", "1", "--metrics-port", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "worker metrics port never answered"
+                time.sleep(0.2)
+        assert b"mediasift_cache_hits" in body
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0

@@ -96,9 +96,10 @@ def test_workers_can_be_scaled(compose: dict[str, Any]):
     worker = compose["services"]["worker"]
     # --scale worker=N fails on a fixed container name or a published host port
     assert "container_name" not in worker and "ports" not in worker
-    assert worker["command"] == ["mediasift", "worker"]
+    assert worker["command"][:2] == ["mediasift", "worker"]
     assert worker["depends_on"]["api"]["condition"] == "service_healthy"
-    assert worker["healthcheck"] == {"disable": True}  # no HTTP in a worker
+    port = worker["command"][worker["command"].index("--metrics-port") + 1]
+    assert f"127.0.0.1:{port}/health" in " ".join(worker["healthcheck"]["test"])
     api = compose["services"]["api"]
     assert api["command"][:3] == ["mediasift", "serve", "--no-workers"]
 
@@ -124,8 +125,13 @@ def test_prometheus_scrapes_the_api_and_grafana_reads_prometheus(compose: dict[s
     services = compose["services"]
     prom_mount = next(v for v in services["prometheus"]["volumes"] if v.endswith("/prometheus.yml:ro"))
     prom = yaml.safe_load((COMPOSE_DIR / prom_mount.split(":")[0]).read_text())
-    [job] = prom["scrape_configs"]
-    assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["api:8000"]
+    api_job, worker_job = prom["scrape_configs"]
+    assert api_job["metrics_path"] == "/metrics" and api_job["static_configs"][0]["targets"] == ["api:8000"]
+    # every replica of the scaled worker service, by Docker DNS, on the port its command opens
+    worker = services["worker"]["command"]
+    [sd] = worker_job["dns_sd_configs"]
+    assert sd["names"] == ["worker"] and str(sd["port"]) == worker[worker.index("--metrics-port") + 1]
+    assert worker[worker.index("--metrics-host") + 1] == "0.0.0.0"
     datasource = yaml.safe_load(
         (COMPOSE_DIR / "grafana/provisioning/datasources/prometheus.yaml").read_text()
     )
