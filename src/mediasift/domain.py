@@ -91,6 +91,10 @@ class Filters:
     media_ids: list[str] | None = None
     languages: list[str] | None = None
     metadata: dict[str, str] | None = None  # exact match on media metadata keys (e.g. sku)
+    # When the media was added, as ISO 8601 instants (strings, so filters stay JSON: chats store
+    # them). The catalog resolves them to media ids before the index is asked.
+    added_after: str | None = None
+    added_before: str | None = None
 
 
 @dataclass(slots=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from mediasift import metrics
@@ -43,6 +44,8 @@ def search(
         raise InvalidRequest("give a text query, an image, or both")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    if filters is not None and (filters.added_after or filters.added_before):
+        filters = normalize_dates(filters)
     # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
     # everything that shapes them; the image by its hash.
     key = json.dumps(
@@ -81,6 +84,9 @@ def _search(
     limit: int,
     mode: Mode,
 ) -> list[Hit]:
+    filters = _resolve_dates(rt, tenant_id, filters)
+    if filters is not None and filters.media_ids == []:
+        return []  # nothing was added in that window (an empty list would narrow nothing)
     depth = max(limit * 3, 30)  # fuse from deeper lists than we return: RRF needs overlap to work
     lists: list[list[IndexHit]] = []
     if query and mode in ("hybrid", "keyword"):
@@ -92,6 +98,47 @@ def _search(
         lists.append(rt.index.search_vector(IMAGE_SPACE, tenant_id, _image_vector(rt, image), depth, filters))
     fused = rrf(lists, limit=depth) if len(lists) > 1 else (lists[0] if lists else [])
     return hydrate(rt, tenant_id, fused, query, limit)
+
+
+def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
+    """An ISO 8601 date or date-time; without an offset it is UTC. A bare date is that day's
+    first instant, or with ``end_of_day`` its last, so ``added_before=2026-11-25`` includes the 25th."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"{field}: not an ISO 8601 date or date-time: {value!r}") from None
+    if end_of_day and len(text) == 10:
+        parsed += timedelta(days=1, microseconds=-1)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def normalize_dates(filters: Filters) -> Filters:
+    """Validate the added-date window and write it as UTC instants (one cache key per window)."""
+    after = filters.added_after and parse_instant(filters.added_after, "added_after")
+    before = filters.added_before and parse_instant(filters.added_before, "added_before", end_of_day=True)
+    if after and before and after > before:
+        raise InvalidRequest("added_after is later than added_before")
+    return replace(
+        filters,
+        added_after=after.isoformat() if after else None,
+        added_before=before.isoformat() if before else None,
+    )
+
+
+def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filters | None:
+    """Turn an added-date window into the media ids it holds, which every index can filter on."""
+    if filters is None or (filters.added_after is None and filters.added_before is None):
+        return filters
+    window = normalize_dates(filters)
+    after = datetime.fromisoformat(window.added_after) if window.added_after else None
+    before = datetime.fromisoformat(window.added_before) if window.added_before else None
+    with rt.catalog.session() as s:
+        ids = repo.media_ids_added(s, tenant_id, after, before)
+    if filters.media_ids:
+        wanted = set(filters.media_ids)
+        ids = [i for i in ids if i in wanted]
+    return replace(filters, media_ids=ids, added_after=None, added_before=None)
 
 
 def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:

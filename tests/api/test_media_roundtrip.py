@@ -115,3 +115,44 @@ def test_openapi_documents_every_route(api: TestClient):
     spec = api.get("/openapi.json").json()
     for path in ("/v1/media", "/v1/media/{media_id}", "/v1/jobs/{job_id}", "/v1/search", "/health"):
         assert path in spec["paths"], path
+
+
+def test_search_and_ask_filter_by_the_day_media_was_added(api: TestClient, tmp_path: Path, runtime: Runtime):
+    from datetime import UTC, datetime
+
+    from mediasift.catalog.models import Media
+
+    ids = {}
+    for name, day in (("june.txt", 3), ("july.txt", 4)):
+        path = tmp_path / name
+        path.write_text(f"The greenhouse irrigation schedule for {name[:-4]} waters the tomatoes at dawn.")
+        created = upload(api, path)
+        assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+        ids[name] = created["media"]["id"]
+        with runtime.catalog.session() as s:  # as if it had been uploaded on that day
+            s.get(Media, created["media"]["id"]).created_at = datetime(2026, day + 3, 10, 12, tzinfo=UTC)
+    runtime.invalidate_tenant("default")
+
+    def found(**window: str) -> set[str]:
+        response = api.get("/v1/search", params={"q": "greenhouse irrigation", **window})
+        assert response.status_code == 200, response.text
+        return {h["filename"] for h in response.json()["hits"]}
+
+    assert found() == {"june.txt", "july.txt"}
+    assert found(added_after="2026-07-01") == {"july.txt"}
+    assert found(added_before="2026-06-10") == {"june.txt"}  # a bare date includes the whole day
+    assert found(added_before="2026-06-10T11:00:00Z") == set()
+    assert found(added_after="2026-06-10T14:00:00+02:00", added_before="2026-06-30") == {"june.txt"}
+    assert found(added_after="2027-01-01") == set()  # an empty window narrows to nothing, not to all
+    assert api.get("/v1/search", params={"q": "x", "added_after": "last tuesday"}).status_code == 400
+    reversed_window = {"q": "x", "added_after": "2026-07-02", "added_before": "2026-07-01"}
+    assert api.get("/v1/search", params=reversed_window).status_code == 400
+
+    image_form = {"q": "greenhouse irrigation", "added_after": "2026-07-01"}
+    posted = api.post("/v1/search", data=image_form).json()["hits"]
+    assert {h["filename"] for h in posted} == {"july.txt"}
+    answer = api.post(
+        "/v1/ask",
+        json={"question": "When are the tomatoes watered?", "filters": {"added_after": "2026-07-01"}},
+    ).json()
+    assert answer["citations"] and {c["media_id"] for c in answer["citations"]} == {ids["july.txt"]}

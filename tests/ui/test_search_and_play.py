@@ -88,3 +88,31 @@ def test_dropping_an_image_on_the_search_box_finds_look_alikes(page, server, tmp
     assert first.get_attribute("data-media-id") == media["id"]
     assert "Look-alikes of astronaut-crop.jpg" in page.locator("#search-status").inner_text()
     screenshot(page, "search-look-alikes")
+
+
+def test_the_added_date_filter_is_applied_by_the_server(page, server, tmp_path: Path):
+    from datetime import date, timedelta
+
+    note = tmp_path / "lighthouse-log.txt"
+    note.write_text("The lighthouse lamp was cleaned and its lens polished on the morning shift.")
+    server.ingest(note)
+    today = date.today()
+
+    open_view(page, "#/search")
+    page.fill("#q", "lighthouse lamp lens polished")
+    page.keyboard.press("Enter")
+    card = page.locator(".result-card").filter(has_text=note.name).first
+    card.wait_for()
+
+    with page.expect_request(lambda r: "/v1/search?" in r.url and "added_after=" in r.url) as sent:
+        page.fill("#from", (today + timedelta(days=1)).isoformat())
+    assert "added_after=" in sent.value.url  # the window travels to the API, not filtered here
+    page.wait_for_function(
+        "() => document.querySelector('#search-status').textContent.includes('No matches')"
+    )
+    assert card.count() == 0
+
+    page.fill("#from", (today - timedelta(days=1)).isoformat())
+    page.fill("#to", today.isoformat())
+    page.locator(".result-card").filter(has_text=note.name).first.wait_for()
+    screenshot(page, "search-date-filter")

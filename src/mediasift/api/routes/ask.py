@@ -27,6 +27,7 @@ from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut
 from mediasift.domain import Filters
 from mediasift.errors import MediasiftError
+from mediasift.search import normalize_dates
 
 router = APIRouter(tags=["ask"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 422, 503)}
@@ -40,10 +41,19 @@ class FiltersIn(BaseModel):
     media_ids: list[str] | None = None
     languages: list[str] | None = None
     metadata: dict[str, str] | None = Field(None, description="Exact match on media metadata, e.g. sku")
+    added_after: str | None = Field(
+        None, max_length=40, description="Only media added at or after this ISO 8601 date or date-time"
+    )
+    added_before: str | None = Field(
+        None, max_length=40, description="Only media added at or before this date (whole day) or date-time"
+    )
 
     def to_filters(self) -> Filters | None:
         values = self.model_dump()
-        return Filters(**values) if any(v for v in values.values()) else None
+        if not any(v for v in values.values()):
+            return None
+        # a bad date is a 400 now, not an error in the middle of a streamed answer
+        return normalize_dates(Filters(**values))
 
 
 class AskIn(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -15,6 +16,8 @@ from mediasift.errors import InvalidRequest, LimitExceeded
 router = APIRouter(prefix="/v1/search", tags=["search"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 413, 422)}
 MAX_QUERY_IMAGE_BYTES = 20 * 1024 * 1024
+ADDED_AFTER = "Only media added at or after this ISO 8601 date or date-time (UTC unless it has an offset)"
+ADDED_BEFORE = "Only media added at or before this date (inclusive: the whole day) or date-time"
 
 
 def filters_from(
@@ -24,6 +27,8 @@ def filters_from(
     language: list[str] | None,
     media_id: list[str] | None,
     meta: list[str] | None,
+    added_after: str | None = None,
+    added_before: str | None = None,
 ) -> Filters | None:
     metadata = {}
     for item in meta or []:
@@ -38,15 +43,10 @@ def filters_from(
         languages=language or None,
         media_ids=media_id or None,
         metadata=metadata or None,
+        added_after=added_after or None,
+        added_before=added_before or None,
     )
-    return (
-        f
-        if any(
-            v is not None
-            for v in (f.kinds, f.collections, f.modalities, f.languages, f.media_ids, f.metadata)
-        )
-        else None
-    )
+    return f if any(v is not None for v in asdict(f).values()) else None
 
 
 @router.get("", response_model=SearchOut, responses=ERRORS, summary="Search by text (hybrid by default)")
@@ -62,10 +62,12 @@ def search_get(
     language: Annotated[list[str] | None, Query()] = None,
     media_id: Annotated[list[str] | None, Query()] = None,
     meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
+    added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
+    added_before: Annotated[str | None, Query(max_length=40, description=ADDED_BEFORE)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
 ) -> SearchOut:
-    filters = filters_from(kind, collection, modality, language, media_id, meta)
+    filters = filters_from(kind, collection, modality, language, media_id, meta, added_after, added_before)
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
 
@@ -80,6 +82,8 @@ def search_post(
     q: Annotated[str | None, Form(max_length=2000)] = None,
     kind: Annotated[list[str] | None, Form()] = None,
     collection: Annotated[list[str] | None, Form()] = None,
+    added_after: Annotated[str | None, Form(max_length=40, description=ADDED_AFTER)] = None,
+    added_before: Annotated[str | None, Form(max_length=40, description=ADDED_BEFORE)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
 ) -> SearchOut:
     data = None
@@ -87,6 +91,6 @@ def search_post(
         data = image.file.read(MAX_QUERY_IMAGE_BYTES + 1)
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
-    filters = filters_from(kind, collection, None, None, None, None)
+    filters = filters_from(kind, collection, None, None, None, None, added_after, added_before)
     hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

@@ -105,9 +105,8 @@ async function loadCollections(form) {
 async function textSearch(state, results, status) {
   status.textContent = "Searching…";
   try {
-    const { hits } = await get(`/v1/search?${query({ q: state.q, kind: state.kind, collection: state.collection, language: state.language, limit: LIMIT })}`);
-    const kept = await byDate(hits, state);
-    show(kept, state.q, results, status);
+    const { hits } = await get(`/v1/search?${query({ q: state.q, kind: state.kind, collection: state.collection, language: state.language, ...addedWindow(state), limit: LIMIT })}`);
+    show(hits, state.q, results, status);
   } catch (err) {
     status.textContent = "";
     clear(results, errorBox(err, () => textSearch(state, results, status)));
@@ -125,10 +124,11 @@ async function imageSearch(file, filters, results, status) {
   form.append("image", file, file.name);
   if (filters.kind) form.append("kind", filters.kind);
   if (filters.collection) form.append("collection", filters.collection);
+  for (const [k, v] of Object.entries(addedWindow(filters))) form.append(k, v);
   form.append("limit", String(LIMIT));
   try {
     const { hits } = await request("/v1/search", { method: "POST", form });
-    show(await byDate(hits, filters), "", results, status, `Look-alikes of ${file.name}`);
+    show(hits, "", results, status, `Look-alikes of ${file.name}`);
     status.prepend(h("img", { src: lookAlike.url, alt: `Query image ${file.name}`, class: "query-image" }), " ");
   } catch (err) {
     status.textContent = "";
@@ -136,17 +136,12 @@ async function imageSearch(file, filters, results, status) {
   }
 }
 
-// The API has no date filter: keep hits whose media was added within [from, to] (local dates).
-async function byDate(hits, { from, to }) {
-  if (!from && !to) return hits;
-  const { media } = await get("/v1/media?limit=1000");
-  const added = new Map(media.map((m) => [m.id, new Date(m.created_at)]));
-  const lo = from ? new Date(`${from}T00:00:00`) : null;
-  const hi = to ? new Date(`${to}T23:59:59.999`) : null;
-  return hits.filter((hit) => {
-    const d = added.get(hit.media_id);
-    return d && (!lo || d >= lo) && (!hi || d <= hi);
-  });
+// The date inputs are local days; the API takes instants, so send the local day's bounds in UTC.
+function addedWindow({ from, to }) {
+  const out = {};
+  if (from) out.added_after = new Date(`${from}T00:00:00`).toISOString();
+  if (to) out.added_before = new Date(`${to}T23:59:59.999`).toISOString();
+  return out;
 }
 
 function show(hits, q, results, status, title) {
