@@ -76,6 +76,7 @@ def main() -> None:
         "speech_segments": len(segments),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0),
         "model_threads": args.model_threads,
+        "asr_beam_size": settings.asr_beam_size,
     }
     print(json.dumps(report, indent=2))
     out = Path(__file__).parent / "results"
