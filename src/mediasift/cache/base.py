@@ -90,3 +90,57 @@ class HitCounter:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"hits": self.hits, "misses": self.misses, "errors": self.errors}
+
+
+class GenerationalCache:
+    """What both implementations share: the public calls over ``_lookup`` and ``_store``.
+
+    ``_lookup`` returns the live value (or None) and the scope's generation, or None for the
+    generation when the backend could not say (then nothing is stored: the stamp would be a guess).
+    ``_store`` with ``generation=None`` stamps the scope's current generation."""
+
+    _counter: HitCounter
+
+    def _lookup(self, tenant_id: str, namespace: str, key: str) -> tuple[bytes | None, int | None]:
+        raise NotImplementedError
+
+    def _store(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        value: bytes,
+        ttl_s: float | None,
+        generation: int | None,
+    ) -> None:
+        raise NotImplementedError
+
+    @property
+    def hits(self) -> int:
+        return self._counter.hits
+
+    @property
+    def misses(self) -> int:
+        return self._counter.misses
+
+    def get(self, tenant_id: str, namespace: str, key: str) -> bytes | None:
+        return self._lookup(tenant_id, namespace, key)[0]
+
+    def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
+        self._store(tenant_id, namespace, key, value, ttl_s, None)
+
+    def get_or_set(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        compute: Callable[[], bytes],
+        ttl_s: float | None = None,
+    ) -> bytes:
+        value, generation = self._lookup(tenant_id, namespace, key)
+        if value is not None:
+            return value
+        value = compute()
+        if generation is not None:  # stamped with the generation seen *before* computing
+            self._store(tenant_id, namespace, key, value, ttl_s, generation)
+        return value

@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from mediasift.cache.base import HitCounter, check_scope, check_ttl, key_digest
+from mediasift.cache.base import GenerationalCache, HitCounter, check_scope, check_ttl, key_digest
 
 
 @dataclass(slots=True)
@@ -18,7 +17,7 @@ class _Entry:
     value: bytes
 
 
-class MemoryCache:
+class MemoryCache(GenerationalCache):
     def __init__(self, max_entries: int = 10_000, default_ttl_s: float = 3600.0) -> None:
         self.max_entries = max_entries
         self.default_ttl_s = check_ttl(default_ttl_s)
@@ -26,14 +25,6 @@ class MemoryCache:
         self._generations: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._counter = HitCounter()
-
-    @property
-    def hits(self) -> int:
-        return self._counter.hits
-
-    @property
-    def misses(self) -> int:
-        return self._counter.misses
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -80,26 +71,6 @@ class MemoryCache:
             self._entries.move_to_end(slot)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-
-    def get(self, tenant_id: str, namespace: str, key: str) -> bytes | None:
-        return self._lookup(tenant_id, namespace, key)[0]
-
-    def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
-        self._store(tenant_id, namespace, key, value, ttl_s, None)
-
-    def get_or_set(
-        self,
-        tenant_id: str,
-        namespace: str,
-        key: str,
-        compute: Callable[[], bytes],
-        ttl_s: float | None = None,
-    ) -> bytes:
-        value, generation = self._lookup(tenant_id, namespace, key)
-        if value is None:
-            value = compute()
-            self._store(tenant_id, namespace, key, value, ttl_s, generation)
-        return value
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         check_scope(tenant_id, namespace)

@@ -15,10 +15,9 @@ instead, because a lost invalidation would serve stale results once Redis is bac
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from mediasift.cache.base import HitCounter, check_scope, check_ttl, key_digest
+from mediasift.cache.base import GenerationalCache, HitCounter, check_scope, check_ttl, key_digest
 from mediasift.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ def _redis() -> Any:
     return redis
 
 
-class RedisCache:
+class RedisCache(GenerationalCache):
     def __init__(
         self,
         url: str = "redis://127.0.0.1:6379/0",
@@ -50,14 +49,6 @@ class RedisCache:
         )
         self._down = (redis.ConnectionError, redis.TimeoutError)
         self._counter = HitCounter()
-
-    @property
-    def hits(self) -> int:
-        return self._counter.hits
-
-    @property
-    def misses(self) -> int:
-        return self._counter.misses
 
     @property
     def errors(self) -> int:
@@ -111,28 +102,6 @@ class RedisCache:
     def _unavailable(self, action: str, e: Exception) -> None:
         self._counter.record_error()
         log.warning("redis cache %s failed, treated as a miss: %s", action, e)
-
-    def get(self, tenant_id: str, namespace: str, key: str) -> bytes | None:
-        return self._lookup(tenant_id, namespace, key)[0]
-
-    def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
-        self._store(tenant_id, namespace, key, value, ttl_s, None)
-
-    def get_or_set(
-        self,
-        tenant_id: str,
-        namespace: str,
-        key: str,
-        compute: Callable[[], bytes],
-        ttl_s: float | None = None,
-    ) -> bytes:
-        value, generation = self._lookup(tenant_id, namespace, key)
-        if value is not None:
-            return value
-        value = compute()
-        if generation is not None:  # Redis answered: stamp with the generation seen before computing
-            self._store(tenant_id, namespace, key, value, ttl_s, generation)
-        return value
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         gen_key, _ = self._keys(tenant_id, namespace, "")
