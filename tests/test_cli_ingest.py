@@ -52,6 +52,8 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     assert hits[0]["filename"] == "boiler.pdf" and hits[0]["page"] == 1
     documented = {"media_id", "filename", "kind", "modality", "text", "start_s", "end_s", "page", "score"}
     assert documented <= set(hits[0])
+    later = run_cli(home, "search", "descale the boiler", "--added-after", "2999-01-01", "--json")
+    assert later.returncode == 0 and json.loads(later.stdout) == [], later.stderr
 
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]

@@ -224,6 +224,12 @@ def search(
         list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
     ] = None,
     limit: Annotated[int, typer.Option(help="How many hits")] = 10,
+    added_after: Annotated[
+        str | None, typer.Option(help="Only media added on or after this date (YYYY-MM-DD) or ISO time")
+    ] = None,
+    added_before: Annotated[
+        str | None, typer.Option(help="Only media added on or before this date (whole day) or ISO time")
+    ] = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
@@ -233,7 +239,14 @@ def search(
     try:
         client = connect(Settings(), tenant=tenant)
         try:
-            result = client.search(query, image=image, kinds=kind, limit=limit)
+            result = client.search(
+                query,
+                image=image,
+                kinds=kind,
+                limit=limit,
+                added_after=added_after,
+                added_before=added_before,
+            )
         finally:
             client.close()
     except MediasiftError as exc:

@@ -26,7 +26,14 @@ class Client(Protocol):
     def jobs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
     def retry(self, job_id: str) -> dict[str, Any]: ...
     def search(
-        self, query: str | None, *, image: Path | None = None, kinds: list[str] | None = None, limit: int = 10
+        self,
+        query: str | None,
+        *,
+        image: Path | None = None,
+        kinds: list[str] | None = None,
+        limit: int = 10,
+        added_after: str | None = None,
+        added_before: str | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -92,19 +99,22 @@ class HttpClient:
         return self._check(self._http.post(f"/v1/jobs/{job_id}/retry"))
 
     def search(
-        self, query: str | None, *, image: Path | None = None, kinds: list[str] | None = None, limit: int = 10
+        self,
+        query: str | None,
+        *,
+        image: Path | None = None,
+        kinds: list[str] | None = None,
+        limit: int = 10,
+        added_after: str | None = None,
+        added_before: str | None = None,
     ) -> dict[str, Any]:
+        given = {"q": query, "kind": kinds, "added_after": added_after, "added_before": added_before}
+        params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
         if image is not None:
             with image.open("rb") as f:
-                data: dict[str, Any] = {"limit": str(limit)}
-                if query:
-                    data["q"] = query
-                if kinds:
-                    data["kind"] = kinds
-                return self._check(self._http.post("/v1/search", files={"image": (image.name, f)}, data=data))
-        params: dict[str, Any] = {"q": query, "limit": limit}
-        if kinds:
-            params["kind"] = kinds
+                return self._check(
+                    self._http.post("/v1/search", files={"image": (image.name, f)}, data=params)
+                )
         return self._check(self._http.get("/v1/search", params=params))
 
     def media(self, media_id: str) -> dict[str, Any]:
