@@ -15,7 +15,9 @@ up to ``webhook_max_attempts``; every attempt's status is kept in ``webhook_deli
 SSRF guard: a webhook URL must be http(s) and every address its host resolves to must be public —
 private, loopback, link-local, multicast, reserved and unspecified addresses are refused, at
 creation and again at every delivery (DNS can change) — unless ``webhook_allow_hosts`` lists the
-host name or a network containing the address. Redirects are not followed.
+host name or a network containing the address. Redirects are not followed. A delivery connects to
+the address that was just checked (the URL is rewritten to it; ``Host`` and the TLS server name
+stay the original host's), so DNS cannot answer differently between the check and the connection.
 
 With ``sns_topic_arn`` set, each event is also published to that SNS topic (scale-out).
 """
@@ -32,9 +34,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import and_, or_, select, update
@@ -88,6 +91,33 @@ def _is_public(address: ipaddress._BaseAddress) -> bool:
 
 def check_url(url: str, settings: Settings) -> str:
     """The URL if a webhook may be sent there, else ``InvalidRequest`` saying why."""
+    _checked_addresses(url, settings)
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedTarget:
+    """Where one delivery goes: ``url`` names the checked address; ``host`` and ``sni`` the original."""
+
+    url: str
+    host: str
+    sni: str | None
+
+
+def pin(url: str, settings: Settings) -> PinnedTarget:
+    """Check ``url`` and point it at the first address the check approved."""
+    parts, addresses = _checked_addresses(url, settings)
+    address = addresses[0]
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    return PinnedTarget(
+        url=urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")),
+        host=parts.netloc,
+        sni=parts.hostname if parts.scheme == "https" else None,
+    )
+
+
+def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[ipaddress._BaseAddress]]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest("webhook url must be an http(s) URL with a host")
@@ -100,6 +130,7 @@ def check_url(url: str, settings: Settings) -> str:
         infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError, ValueError):
         raise InvalidRequest(f"webhook host {host!r} does not resolve") from None
+    addresses = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
         if not _is_public(address) and not _allowed_by_setting(host, address, settings.webhook_allow_hosts):
@@ -107,7 +138,10 @@ def check_url(url: str, settings: Settings) -> str:
                 f"webhook host {host!r} resolves to a non-public address ({address}); "
                 "list it in MEDIASIFT_WEBHOOK_ALLOW_HOSTS to permit it"
             )
-    return url
+        addresses.append(address)
+    if not addresses:
+        raise InvalidRequest(f"webhook host {host!r} does not resolve")
+    return parts, addresses
 
 
 # -- subscriptions -------------------------------------------------------------------------------
@@ -296,11 +330,15 @@ def deliver(rt: Runtime, delivery_id: str, http: httpx.Client) -> str:
     code: int | None = None
     error: str | None = None
     try:
-        check_url(url, settings)
+        target = pin(url, settings)
         response = http.post(
-            url,
+            target.url,
             content=body,
+            extensions={"sni_hostname": target.sni} if target.sni else None,
             headers={
+                "Host": target.host,
+                # Pools key connections by address: one TLS session must never carry another host.
+                "Connection": "close",
                 "Content-Type": "application/json",
                 "User-Agent": "mediasift-webhooks",
                 "X-Mediasift-Event": event,

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from mediasift import webhooks
@@ -167,3 +168,45 @@ def test_events_also_publish_to_sns_when_configured(make_runtime, aws_endpoint, 
         "tenant": "acme",
         "data": {"media_id": "m1", "status": "dead"},
     }
+
+
+def test_a_delivery_connects_to_the_address_that_was_checked(make_runtime, receiver, monkeypatch):
+    """The guard's answer is the connection's target: no second DNS lookup can rebind the host."""
+    port = receiver.server.server_address[1]
+    rt = make_runtime(webhook_allow_hosts=["rebind.test"])
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolver(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "rebind.test":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        # The checks (at creation, at delivery) see loopback, allowed by name; a lookup after them
+        # would get an address nothing listens on.
+        return real("127.0.0.1" if len(lookups) <= 2 else "192.0.2.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    hook = webhooks.create_webhook(rt, "default", f"http://rebind.test:{port}/hook", ["media.succeeded"])
+    webhooks.publish(rt, "default", "media.succeeded", {"media_id": "m1"})
+    receiver.fail = 0
+    with httpx.Client(timeout=5, follow_redirects=False, trust_env=False) as http:
+        assert webhooks.dispatch_due(rt, http) == 1
+    [(headers, _)] = receiver.requests
+    assert headers["host"] == f"rebind.test:{port}" and lookups == ["rebind.test"] * 2
+    [delivery] = webhooks.list_deliveries(rt, "default", hook.id)
+    assert delivery.status == "delivered"
+
+
+def test_pinned_targets_keep_the_original_host_for_tls(tmp_path, monkeypatch):
+    settings = test_settings(tmp_path)
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2606:2800:220:1::1", port, 0, 0))
+        ],
+    )
+    target = webhooks.pin("https://hooks.example.com:8443/in?x=1", settings)
+    assert target == webhooks.PinnedTarget(
+        url="https://[2606:2800:220:1::1]:8443/in?x=1", host="hooks.example.com:8443", sni="hooks.example.com"
+    )
