@@ -127,12 +127,12 @@ def normalize_dates(filters: Filters) -> Filters:
 
 
 def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filters | None:
-    """Turn an added-date window into the media ids it holds, which every index can filter on."""
+    """Turn an added-date window (already normalised by ``search``) into the media ids it holds,
+    which every index can filter on."""
     if filters is None or (filters.added_after is None and filters.added_before is None):
         return filters
-    window = normalize_dates(filters)
-    after = datetime.fromisoformat(window.added_after) if window.added_after else None
-    before = datetime.fromisoformat(window.added_before) if window.added_before else None
+    after = datetime.fromisoformat(filters.added_after) if filters.added_after else None
+    before = datetime.fromisoformat(filters.added_before) if filters.added_before else None
     with rt.catalog.session() as s:
         ids = repo.media_ids_added(s, tenant_id, after, before)
     if filters.media_ids:
