@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         description="How an S3 object key maps to tenant and metadata for bucket events.",
     )
     pgvector_url: str | None = Field(None, description="PostgreSQL URL for the pgvector index.")
+    pgvector_ef_search: int = Field(
+        100, ge=10, le=1000, description="pgvector hnsw.ef_search: higher finds more true neighbours, slower."
+    )
     qdrant_url: str | None = Field(None, description="Qdrant server URL, or 'local:PATH' / ':memory:'.")
     redis_url: str = "redis://127.0.0.1:6379/0"
 

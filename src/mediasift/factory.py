@@ -56,7 +56,11 @@ def make_index(settings: Settings, dims: dict[str, int]) -> Index:
     if settings.index == "pgvector":
         from mediasift.index.pgvector import PgVectorIndex
 
-        return PgVectorIndex(settings.pgvector_url or settings.resolved_catalog_url, dims=dims)
+        return PgVectorIndex(
+            settings.pgvector_url or settings.resolved_catalog_url,
+            ef_search=settings.pgvector_ef_search,
+            dims=dims,
+        )
     if settings.index == "qdrant":
         from mediasift.index.qdrant import QdrantIndex
 

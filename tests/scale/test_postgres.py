@@ -221,7 +221,10 @@ def test_worker_processes_competing_for_jobs_lease_each_exactly_once(catalog: Ca
 
 @pytest.fixture
 def pg_runtime(tmp_path: Path, catalog_url: str, models: ModelRegistry) -> Iterator[Runtime]:
-    rt = open_runtime(test_settings(tmp_path / "home", catalog_url=catalog_url, index="pgvector"))
+    settings = test_settings(
+        tmp_path / "home", catalog_url=catalog_url, index="pgvector", pgvector_ef_search=200
+    )
+    rt = open_runtime(settings)
     rt.models = models
     yield rt
     rt.close()
@@ -233,6 +236,7 @@ def test_upload_then_search_round_trip_on_postgres_and_pgvector(pg_runtime: Runt
     from mediasift.worker import start_worker_threads
 
     assert isinstance(pg_runtime.index, PgVectorIndex)
+    assert pg_runtime.index.ef_search == 200  # MEDIASIFT_PGVECTOR_EF_SEARCH reaches the queries
     workers = start_worker_threads(pg_runtime, 1)
     try:
         with TestClient(create_app(pg_runtime)) as api:
