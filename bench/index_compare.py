@@ -3,6 +3,7 @@
     python -m bench.index_compare [--sizes 100000] [--queries 200] [--qdrant-cap 20000]
                                   [--engines edge,pgvector,qdrant] [--noise 0.6] [--out index_compare.json]
                                   [--pg-build-memory 1GB] [--pg-ef-search 40,200,400]
+                                  [--edge-hnsw-ef 50,200,400]
 
 Data: **clustered synthetic vectors**, 384-d like multilingual-e5-small: 1,000 random unit centres,
 each point a centre plus Gaussian noise (sigma 0.6 per unit of centre norm), L2-normalised; queries
@@ -162,6 +163,8 @@ def main() -> None:
     parser.add_argument("--pg-build-memory", default="1GB")
     # Extra hnsw.ef_search values measured on the same pgvector graph (MEDIASIFT_PGVECTOR_EF_SEARCH).
     parser.add_argument("--pg-ef-search", default="")
+    # The same for Qdrant Edge's hnsw_ef (MEDIASIFT_EDGE_HNSW_EF).
+    parser.add_argument("--edge-hnsw-ef", default="")
     args = parser.parse_args()
     engines = args.engines.split(",")
 
@@ -195,14 +198,18 @@ def main() -> None:
                     result.update(measure(index, queries, truth))
                     if engine == "qdrant" and n < size:
                         result["note"] = f"capped at {n} points: qdrant-client local mode is brute force"
-                    if engine == "pgvector":
-                        result["ef_search"] = index.ef_search
+                    knob, values = {
+                        "pgvector": ("ef_search", args.pg_ef_search),
+                        "edge": ("hnsw_ef", args.edge_hnsw_ef),
+                    }.get(engine, ("", ""))
+                    if knob:
+                        result[knob] = getattr(index, knob)
                         sweep = {}
-                        for ef in (int(v) for v in args.pg_ef_search.split(",") if v):
-                            index.ef_search = ef
+                        for ef in (int(v) for v in values.split(",") if v):
+                            setattr(index, knob, ef)
                             sweep[str(ef)] = measure(index, queries, truth)
                         if sweep:
-                            result["ef_search_sweep"] = sweep
+                            result[f"{knob}_sweep"] = sweep
                     index.close()
                     report["results"].setdefault(str(size), {})[engine] = result
                     print(json.dumps({"size": size, "engine": engine, **result}), flush=True)

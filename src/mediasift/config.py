@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         description="How an S3 object key maps to tenant and metadata for bucket events.",
     )
     pgvector_url: str | None = Field(None, description="PostgreSQL URL for the pgvector index.")
+    edge_hnsw_ef: int | None = Field(
+        None, ge=10, le=1000, description="Qdrant Edge HNSW search breadth (None: the engine's default)."
+    )
     pgvector_ef_search: int = Field(
         100, ge=10, le=1000, description="pgvector hnsw.ef_search: higher finds more true neighbours, slower."
     )

@@ -70,7 +70,7 @@ def make_index(settings: Settings, dims: dict[str, int]) -> Index:
     from mediasift.index.edge import EdgeIndex
 
     _claim_embedded_index(settings)
-    return EdgeIndex(settings.index_dir, dims)
+    return EdgeIndex(settings.index_dir, dims, hnsw_ef=settings.edge_hnsw_ef)
 
 
 def make_cache(settings: Settings) -> Cache:

@@ -19,9 +19,11 @@ from tests.index.conformance import CONFORMANCE_DIMS, TENANT, IndexConformance, 
 
 
 class TestEdgeIndexConformance(IndexConformance):
-    @pytest.fixture
-    def index(self, tmp_path: Path) -> Iterator[EdgeIndex]:
-        ix = EdgeIndex(tmp_path / "index", CONFORMANCE_DIMS)
+    # hnsw_ef (MEDIASIFT_EDGE_HNSW_EF) rides on every vector query and prefetch: the engine must
+    # take it everywhere and answer the same.
+    @pytest.fixture(params=[None, 32], ids=["default-ef", "hnsw-ef-32"])
+    def index(self, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EdgeIndex]:
+        ix = EdgeIndex(tmp_path / "index", CONFORMANCE_DIMS, hnsw_ef=request.param)
         yield ix
         ix.close()
 
@@ -158,6 +160,22 @@ def test_hybrid_search_ranks_points_found_both_ways_first(index: EdgeIndex) -> N
 
     assert ids(hits)[0] == both.id
     assert set(ids(hits)) == {both.id, words_only.id, vector_only.id}
+
+
+def test_settings_set_the_hnsw_search_breadth_of_vector_and_hybrid_queries(tmp_path: Path) -> None:
+    from mediasift.factory import make_index
+    from tests.conftest import test_settings
+
+    index = make_index(test_settings(tmp_path, edge_hnsw_ef=48), CONFORMANCE_DIMS)
+    assert isinstance(index, EdgeIndex) and index.hnsw_ef == 48
+    try:
+        near = point("annual budget review", text_vector=[1.0, 0.0, 0.0, 0.0])
+        far = point("gardening tips", text_vector=[0.0, 0.0, 0.0, 1.0])
+        load(index, [near, far])
+        assert ids(index.search_hybrid(TENANT, "budget", [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
+        assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
+    finally:
+        index.close()
 
 
 def test_hybrid_search_respects_filters_and_works_without_keyword_terms(index: EdgeIndex) -> None:

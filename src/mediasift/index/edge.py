@@ -103,12 +103,16 @@ class EdgeIndex:
     instance. Scores are higher-is-better: cosine similarity for vector search, summed BM25 for
     keyword search, reciprocal-rank fusion for ``search_hybrid``. Hit ids are the point ids in
     canonical UUID form (lowercase, hyphenated).
+
+    ``hnsw_ef`` is the HNSW search breadth for vector queries (``None``: the engine's default);
+    it trades latency for recall once a space is large enough to be searched by its graph.
     """
 
-    def __init__(self, path: Path, dims: dict[str, int]) -> None:
+    def __init__(self, path: Path, dims: dict[str, int], hnsw_ef: int | None = None) -> None:
         _check_dims(dims)
         self.path = Path(path)
         self.dims = dict(dims)
+        self.hnsw_ef = hnsw_ef
         self._lock = threading.Lock()
         self._analysers = _analysers()
         self._shard: qe.EdgeShard | None = self._open(self._config())
@@ -153,7 +157,11 @@ class EdgeIndex:
         """Nearest points in ``space`` by cosine similarity (1.0 = same direction), best first."""
         query = qe.Query.Nearest(self._checked_vector(space, vector), using=space)
         request = qe.QueryRequest(
-            limit=limit, query=query, filter=_filter(tenant_id, filters), with_payload=["media_id"]
+            limit=limit,
+            query=query,
+            filter=_filter(tenant_id, filters),
+            with_payload=["media_id"],
+            params=self._vector_params(),
         )
         return self._run(request, limit)
 
@@ -199,6 +207,7 @@ class EdgeIndex:
                 limit=depth,
                 query=qe.Query.Nearest(self._checked_vector(space, vector), using=space),
                 filter=flt,
+                params=self._vector_params(),
             )
         ]
         keyword = self._keyword_stage(tenant_id, text, limit, filters)
@@ -316,6 +325,9 @@ class EdgeIndex:
         if point.language is not None:
             payload["language"] = point.language
         return qe.Point(point_id, vectors, payload)
+
+    def _vector_params(self) -> qe.SearchParams | None:
+        return None if self.hnsw_ef is None else qe.SearchParams(hnsw_ef=self.hnsw_ef)
 
     def _keyword_stage(
         self, tenant_id: str, text: str, limit: int, filters: Filters | None
