@@ -17,8 +17,7 @@ from mediasift.media.audio import SAMPLE_RATE, iter_audio
 from mediasift.models import ModelRegistry
 from mediasift.moment import locate_moment
 from tests import mediagen
-
-LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+from tests.speech_refs import edit_distance, librivox_clips, words
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +105,13 @@ def test_progress_reaches_the_last_voiced_second(recognizer: SpeechRecognizer, t
 
 @pytest.mark.slow
 def test_real_english_speech_has_a_low_word_error_rate(recognizer: SpeechRecognizer) -> None:
-    references = {}
-    for line in (LIBRIVOX / "transcription").read_text().splitlines():
-        match = re.match(r"<s> (.*) </s> \((.*)\)", line)
-        if match:
-            references[match.group(2)] = match.group(1)
-    errors = words = 0
-    for name, reference in references.items():
-        heard = list(recognizer.transcribe(iter_audio(LIBRIVOX / f"{name}.wav")))
-        hypothesis = re.sub(r"[^\w' ]", " ", " ".join(s.text for s in heard).lower()).split()
-        errors += edit_distance(reference.split(), hypothesis)
-        words += len(reference.split())
-    print(f"LibriVox WER {errors / words:.3f} over {words} words")
-    assert errors / words < 0.1
+    errors = total = 0
+    for path, reference in librivox_clips():
+        heard = list(recognizer.transcribe(iter_audio(path)))
+        errors += edit_distance(words(reference), words(" ".join(s.text for s in heard)))
+        total += len(words(reference))
+    print(f"LibriVox WER {errors / total:.3f} over {total} words")
+    assert errors / total < 0.1
 
 
 @pytest.mark.slow
@@ -134,15 +127,6 @@ def test_asr_real_time_factor_on_a_minute_of_speech(
     print(f"ASR: {talk.duration_s:.1f} s of audio in {elapsed:.2f} s: real-time factor {rtf:.3f}")
     assert len(segments) >= len(talk.utterances) - 1
     assert rtf < 0.5
-
-
-def edit_distance(a: list[str], b: list[str]) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
 
 
 # -- chunks and transcripts -----------------------------------------------------------------------
