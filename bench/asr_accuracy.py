@@ -48,7 +48,7 @@ def wrong_language(utterances: list[Any], segments: list[Any]) -> int:
         for s in segments:
             overlap[s.language] += max(0.0, min(u.end_s, s.end_s) - max(u.start_s, s.start_s))
         best = max(overlap, key=overlap.__getitem__, default=None)
-        wrong += best != u.language or overlap[best] == 0.0
+        wrong += int(best != u.language or overlap[best] == 0.0)
     return wrong
 
 
