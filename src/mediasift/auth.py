@@ -151,9 +151,13 @@ def revoke_key(catalog: Catalog, key_id: str, tenant_id: str | None = None) -> A
 
 
 def keys_exist(catalog: Catalog) -> bool:
-    """True once any un-revoked key exists: from then on every API request needs a key."""
+    """True once any key has been created, revoked or not: from then on every API request needs one.
+
+    Revoked keys count on purpose: revoking is a security action, so revoking the last key locks
+    the API (``mediasift keys create`` opens it again) instead of silently returning it to open
+    mode, with every scope, on whatever address the server was started on."""
     with catalog.session() as s:
-        return s.scalar(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)) is not None
+        return s.scalar(select(ApiKey.id).limit(1)) is not None
 
 
 def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal:

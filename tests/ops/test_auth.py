@@ -98,6 +98,20 @@ def test_revoked_keys_are_refused(make_runtime, client_for):
     assert api.get("/v1/media", headers=bearer(key)).status_code == 401
 
 
+def test_revoking_the_last_key_locks_the_api_instead_of_opening_it(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    admin = new_key(rt, "ops", "admin")
+    key_id = api.get("/v1/keys", headers=bearer(admin)).json()["keys"][0]["id"]
+    assert api.delete(f"/v1/keys/{key_id}", headers=bearer(admin)).status_code == 204
+    # no un-revoked key is left: the API must not fall back to open mode (admin for anyone)
+    for method, path in (("GET", "/v1/media"), ("GET", "/v1/keys"), ("POST", "/v1/admin/dlq/purge")):
+        assert api.request(method, path).status_code == 401, path
+    assert auth.keys_exist(rt.catalog)
+    fresh = new_key(rt, "ops", "admin")  # the operator's way back in: a new key from the CLI
+    assert api.get("/v1/keys", headers=bearer(fresh)).status_code == 200
+
+
 def test_a_key_past_its_rate_is_told_when_to_come_back(make_runtime, client_for):
     rt = make_runtime(rate_limit_per_s=0.5, rate_limit_burst=3)
     api = client_for(rt)

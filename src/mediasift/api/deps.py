@@ -2,8 +2,8 @@
 
 Who may do what is decided here, in one place:
 
-- ``PrincipalDep`` authenticates: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. With no
-  un-revoked key in the catalog the API is in *open mode* (one default tenant; ``mediasift serve``
+- ``PrincipalDep`` authenticates: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Until the
+  first key is created the API is in *open mode* (one default tenant; ``mediasift serve``
   allows that on loopback only) and ``X-Mediasift-Tenant`` may name another tenant. With keys, the
   key's tenant wins; naming another tenant is refused unless the key has ``admin``.
   Every authenticated request spends a token of its key's rate-limit bucket.
