@@ -60,7 +60,7 @@ def serve(
 
     from mediasift.api.app import create_app
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker import start_worker_threads, stop_workers
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -78,12 +78,15 @@ def serve(
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
     console.print(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
+    # uvicorn re-raises the signal that stopped it once it has drained open requests; with the
+    # default handlers that would kill the process before the workers' graceful stop below.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     try:
         server.run()
     finally:
         info_file.unlink(missing_ok=True)
-        for w in pool:
-            w.stop()
+        stop_workers(pool, settings.shutdown_grace_s)
         rt.close()
 
 
@@ -97,7 +100,7 @@ def worker(
 ) -> None:
     """Run workers only (against the configured scale-out backends, or the embedded ones)."""
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker import start_worker_threads, stop_workers
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -115,15 +118,15 @@ def worker(
         server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
         console.print(f"metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics")
     stop = threading.Event()
-    # SIGTERM is graceful: no new jobs; the running ones finish (or their lease expires).
+    # SIGTERM is graceful: no new jobs; the running ones finish within MEDIASIFT_SHUTDOWN_GRACE_S,
+    # else their leases are released so another worker takes them at once.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     console.print(f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
+    stop_workers(pool, settings.shutdown_grace_s)
     if server is not None:
         server.shutdown()
-    for w in pool:
-        w.stop()
     rt.close()
 
 

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     backoff_base_s: float = 2.0
     backoff_max_s: float = 300.0
     poll_interval_s: float = 0.5
+    shutdown_grace_s: float = Field(
+        90.0,
+        description="On SIGTERM, seconds running jobs may take to finish before their leases are released "
+        "to other workers (keep it under the orchestrator's stop timeout: ECS 120 s, compose 2 min).",
+    )
 
     # -- limits -------------------------------------------------------------------------------
     max_upload_bytes: int = 2 * 1024**3

@@ -2,8 +2,10 @@
 
 A worker heartbeats its lease while a stage runs, so a long video is not redelivered under it; a
 worker that dies stops heartbeating, its lease expires, and another worker runs the job again
-(stages are idempotent, so the media ends with one set of segments). ``stop`` is graceful: the
-current job finishes, no new one is taken.
+(stages are idempotent, so the media ends with one set of segments). ``stop_workers`` is the
+graceful stop (SIGTERM): no new job is taken, running jobs get ``shutdown_grace_s`` to finish, and a
+job still running after that has its lease released, so another worker takes it at once instead of
+after the lease expires. A released job's worker then writes nothing more about it.
 """
 
 from __future__ import annotations
@@ -38,14 +40,31 @@ def backoff_s(attempts: int, base: float, cap: float) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
+class _Released(Exception):
+    """Raised inside a job whose lease this worker gave back at shutdown: abandon it silently."""
+
+
 class Worker:
     def __init__(self, rt: Runtime, name: str = "worker") -> None:
         self.rt = rt
         self.name = name
         self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self._lease: Lease | None = None  # the job running now, for a shutdown that cannot wait
+        self._released = threading.Event()
 
     def stop(self) -> None:
+        """Take no new job; the running one carries on."""
         self.stop_event.set()
+
+    def release(self) -> None:
+        """Give the running job's lease back to the queue (visible at once) and abandon the job."""
+        lease = self._lease
+        if lease is None:
+            return
+        self._released.set()
+        self.rt.queue.retry(lease, 0.0)
+        log.warning("worker %s: released job %s at shutdown for another worker", self.name, lease.job_id)
 
     def run_forever(self) -> None:
         while not self.stop_event.is_set() and not self.rt.stopping.is_set():
@@ -66,7 +85,11 @@ class Worker:
         if delivery is None:
             return False
         if isinstance(delivery, Lease):
-            self.process(delivery)
+            self._lease = delivery
+            try:
+                self.process(delivery)
+            finally:
+                self._lease = None
         else:
             self._ingest_events(delivery)
         return True
@@ -106,12 +129,15 @@ class Worker:
 
         heartbeat = _Heartbeat(rt, lease)
         heartbeat.start()
-        progress = _ProgressRecorder(rt, lease.job_id)
+        progress = _ProgressRecorder(rt, lease.job_id, self._released)
         try:
             if job_type in (JobType.INGEST.value, JobType.REPROCESS.value):
                 run_ingest(rt, tenant_id, media_id, progress)
             else:
                 raise MediasiftError(f"unknown job type {job_type!r}")
+        except _Released:
+            heartbeat.stop()
+            return
         except NotFound as exc:
             # The media (or its original) vanished mid-run: retrying cannot help.
             heartbeat.stop()
@@ -123,9 +149,12 @@ class Worker:
             return
         except Exception as exc:
             heartbeat.stop()
-            self._failed(lease, exc)
+            if not self._released.is_set():  # else the job is the queue's again: record nothing
+                self._failed(lease, exc)
             return
         heartbeat.stop()
+        if self._released.is_set():
+            return
         with rt.catalog.session() as s:
             job = s.get(Job, lease.job_id)
             if job is not None and job.status != JobStatus.CANCELLED.value:
@@ -204,12 +233,14 @@ class _Heartbeat:
 class _ProgressRecorder:
     """Writes stage and progress to the job row: on every stage change, else at most once a second."""
 
-    def __init__(self, rt: Runtime, job_id: str) -> None:
-        self.rt, self.job_id = rt, job_id
+    def __init__(self, rt: Runtime, job_id: str, released: threading.Event) -> None:
+        self.rt, self.job_id, self.released = rt, job_id, released
         self._stage: str | None = None
         self._last = 0.0
 
     def __call__(self, stage: str, fraction: float) -> None:
+        if self.released.is_set():
+            raise _Released(self.job_id)
         now = time.monotonic()
         if stage == self._stage and now - self._last < 1.0:
             return
@@ -227,5 +258,20 @@ def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
     start_dispatcher(rt)  # webhook deliveries go out from every process that runs workers
     start_retention(rt)  # deletes old originals when MEDIASIFT_RETENTION_DAYS is set
     for w in workers:
-        threading.Thread(target=w.run_forever, name=w.name, daemon=True).start()
+        # daemon: a job abandoned by stop_workers must not keep the process alive
+        w.thread = threading.Thread(target=w.run_forever, name=w.name, daemon=True)
+        w.thread.start()
     return workers
+
+
+def stop_workers(workers: list[Worker], grace_s: float) -> None:
+    """Graceful stop: no new jobs; running ones get ``grace_s`` seconds, then their leases go back."""
+    for w in workers:
+        w.stop()
+    deadline = time.monotonic() + grace_s
+    for w in workers:
+        if w.thread is not None:
+            w.thread.join(max(0.0, deadline - time.monotonic()))
+    for w in workers:
+        if w.thread is not None and w.thread.is_alive():
+            w.release()

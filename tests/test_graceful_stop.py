@@ -1,0 +1,102 @@
+"""SIGTERM stops a server's workers gracefully: a running job finishes, or its lease goes back."""
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from mediasift.catalog import repo
+from mediasift.catalog.db import Catalog
+from mediasift.catalog.models import Job
+from tests.servers import free_port, serve
+
+
+def _document(path: Path, sections: int) -> Path:
+    path.write_text(
+        "\n\n".join(
+            f"Section {i}. The maintenance log for pump {i} records pressure readings, valve checks "
+            f"and the technician's remarks about vibration levels observed during shift {i % 3}."
+            for i in range(sections)
+        )
+    )
+    return path
+
+
+def _upload_and_wait_for_embedding(base: str, doc: Path) -> dict:
+    with doc.open("rb") as f:
+        created = httpx.post(f"{base}/v1/media", files={"file": (doc.name, f)}, timeout=30).json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{base}/v1/jobs/{created['job']['id']}", timeout=5).json()
+        if job["status"] == "running" and job["stage"] == "embed":
+            return created
+        assert job["status"] in ("queued", "running"), job
+        time.sleep(0.05)
+    raise AssertionError("job never reached the embed stage")
+
+
+def _stop(server: subprocess.Popen, within_s: float) -> float:
+    started = time.monotonic()
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=within_s) == 0
+    return time.monotonic() - started
+
+
+def _job(home: Path, job_id: str) -> Job:
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    try:
+        with catalog.session() as s:
+            job = s.get(Job, job_id)
+            s.expunge(job)
+            return job
+    finally:
+        catalog.close()
+
+
+def test_sigterm_lets_the_running_job_finish_before_the_server_exits(tmp_path: Path):
+    home, port = tmp_path / "home", free_port()
+    server = serve(home, port)
+    try:
+        created = _upload_and_wait_for_embedding(
+            f"http://127.0.0.1:{port}", _document(tmp_path / "a.txt", 300)
+        )
+        _stop(server, within_s=90)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    job = _job(home, created["job"]["id"])
+    assert (job.status, job.attempts, job.lease_token) == ("succeeded", 1, None)
+
+
+def test_a_job_still_running_after_the_grace_period_is_released_and_runs_again_once(tmp_path: Path):
+    home, port = tmp_path / "home", free_port()
+    base = f"http://127.0.0.1:{port}"
+    # A lease far longer than the test: only an explicit release can make the job visible again.
+    settings = {"visibility_timeout_s": "3600", "shutdown_grace_s": "0.5"}
+    server = serve(home, port, **settings)
+    try:
+        created = _upload_and_wait_for_embedding(base, _document(tmp_path / "long.txt", 300))
+        assert _stop(server, within_s=30) < 20  # did not wait for the job
+    finally:
+        if server.poll() is None:
+            server.kill()
+    released = _job(home, created["job"]["id"])
+    assert (released.status, released.attempts, released.lease_token) == ("queued", 1, None)
+
+    server = serve(home, port, visibility_timeout_s="3600")
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            job = httpx.get(f"{base}/v1/jobs/{created['job']['id']}", timeout=5).json()
+            if job["status"] in ("succeeded", "dead"):
+                break
+            time.sleep(0.3)
+        assert (job["status"], job["attempts"]) == ("succeeded", 2), job
+    finally:
+        _stop(server, within_s=90)
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    with catalog.session() as s:
+        segments = repo.media_segments(s, "default", created["media"]["id"])
+    assert [seg.ordinal for seg in segments] == list(range(len(segments)))  # one run's segments
