@@ -63,6 +63,11 @@ output "app_secret_arn" {
   value       = module.compute.app_secret_arn
 }
 
+output "api_key_pepper_secret_arn" {
+  description = "Generated pepper of the API-key hashes, shared by every task; replacing it invalidates every key."
+  value       = module.compute.api_key_pepper_secret_arn
+}
+
 output "alarm_topic_arn" {
   description = "SNS topic for alarms; subscribe pagers or chat here."
   value       = module.monitoring.alarm_topic_arn

@@ -461,6 +461,50 @@ def test_connection_strings_and_llm_keys_come_from_secrets_manager() -> None:
     assert not re.search(r"PASSWORD|API_KEY|_URL\s*=\s*\"?(postgres|redis)", environment, re.I)
 
 
+def test_api_and_worker_tasks_get_one_api_key_pepper_from_its_own_secret() -> None:
+    # Keys are HMAC-SHA256(pepper, key). A task without the setting invents a pepper in
+    # MEDIASIFT_HOME, which is task-local scratch here: a key made by the one-off worker task
+    # would then verify on no API task. So every task must read the same Terraform-made secret.
+    compute = module("compute")
+    secrets = ref(compute.locals["secrets"])
+    assert re.search(
+        r'name = "MEDIASIFT_API_KEY_PEPPER", valueFrom = '
+        r"aws_secretsmanager_secret(_version)?\.api_key_pepper\.arn\b",
+        secrets,
+    ), secrets
+    version = compute.resource("aws_secretsmanager_secret_version", "api_key_pepper")
+    assert ref(value(version, "secret_id")) == "aws_secretsmanager_secret.api_key_pepper.id"
+    assert ref(value(version, "secret_string")) == "random_password.api_key_pepper.result"
+    assert value(compute.resource("random_password", "api_key_pepper"), "length") >= 32
+    secret = compute.resource("aws_secretsmanager_secret", "api_key_pepper")
+    assert ref(value(secret, "kms_key_id")) == "var.kms_key_arn"
+
+    assert ref(compute.locals["container_base"]["secrets"]) == "local.secrets"
+    for task in ("api", "worker", "gpu_worker"):
+        definitions = value(compute.resource("aws_ecs_task_definition", task), "container_definitions")
+        assert "merge(local.container_base, {" in definitions, task
+        assert not re.search(r"\bsecrets\s*=", definitions), f"{task} replaces the shared secrets"
+        # Not a plain variable either: that would put the pepper in the task definition.
+        assert "MEDIASIFT_API_KEY_PEPPER" not in definitions, task
+    assert "MEDIASIFT_API_KEY_PEPPER" not in str(compute.locals["environment"])
+    names = str_list(value(compute.variables["app_secret_names"], "default"))
+    assert "MEDIASIFT_API_KEY_PEPPER" not in names, "put-secret-value on the app secret would drop it"
+
+    read = {value(s, "sid"): s for s in statements(compute.data["aws_iam_policy_document"]["execution"])}
+    resources = str_list(value(read["ReadSecrets"], "resources"))
+    assert "${aws_secretsmanager_secret.api_key_pepper.arn}" in resources, resources
+
+
+def test_api_behind_the_load_balancer_is_never_allowed_to_run_without_keys() -> None:
+    # The README's "After apply" relies on this: the API refuses 0.0.0.0 until the first key exists.
+    compute = module("compute")
+    assert "MEDIASIFT_ALLOW_OPEN_REMOTE" not in compute.text
+    assert "MEDIASIFT_ALLOW_OPEN_REMOTE" not in module().text
+    for env in ("dev", "prod"):
+        example = TERRAFORM / "environments" / f"{env}.tfvars.example"
+        assert "MEDIASIFT_ALLOW_OPEN_REMOTE" not in example.read_text(), env
+
+
 def test_containers_select_the_scale_out_backends() -> None:
     environment = str(module("compute").locals["environment"])
     for setting in (

@@ -1,5 +1,5 @@
 # What every mediasift container gets: the scale-out backends (DESIGN.md) chosen by environment,
-# connection strings and keys from Secrets Manager, logs to CloudWatch.
+# connection strings, keys and the API-key pepper from Secrets Manager, logs to CloudWatch.
 locals {
   image = coalesce(var.image_uri, "${aws_ecr_repository.app.repository_url}:${var.image_tag}")
 
@@ -26,6 +26,8 @@ locals {
       { name = "MEDIASIFT_CATALOG_URL", valueFrom = "${var.connection_secret_arn}:catalog_url::" },
       { name = "MEDIASIFT_PGVECTOR_URL", valueFrom = "${var.connection_secret_arn}:pgvector_url::" },
       { name = "MEDIASIFT_REDIS_URL", valueFrom = "${var.connection_secret_arn}:redis_url::" },
+      # The version's ARN (the secret's) so no task starts before the pepper has a value.
+      { name = "MEDIASIFT_API_KEY_PEPPER", valueFrom = aws_secretsmanager_secret_version.api_key_pepper.arn },
     ],
     [for name in var.app_secret_names : { name = name, valueFrom = "${aws_secretsmanager_secret.app.arn}:${name}::" }],
   )

@@ -59,7 +59,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "ReadSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.connection_secret_arn, aws_secretsmanager_secret.app.arn]
+    resources = [var.connection_secret_arn, aws_secretsmanager_secret.app.arn, aws_secretsmanager_secret.api_key_pepper.arn]
   }
 
   statement {

@@ -62,3 +62,8 @@ output "worker_security_group_id" {
   description = "Security group for one-off tasks run with the worker task definition."
   value       = aws_security_group.worker.id
 }
+
+output "api_key_pepper_secret_arn" {
+  description = "Secrets Manager ARN of the generated API-key pepper (MEDIASIFT_API_KEY_PEPPER of every task)."
+  value       = aws_secretsmanager_secret.api_key_pepper.arn
+}
