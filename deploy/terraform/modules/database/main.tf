@@ -26,7 +26,8 @@ resource "aws_security_group" "postgres" {
   tags = { Name = "${var.name}-postgres" }
 }
 
-# pgvector ships with RDS PostgreSQL 16; the app's migration runs CREATE EXTENSION vector.
+# pgvector ships with RDS PostgreSQL 16; the app's pgvector index runs CREATE EXTENSION IF NOT
+# EXISTS vector itself each time it connects (API and worker start-up), as the master user.
 # HNSW index builds want maintenance memory; TLS is enforced.
 resource "aws_db_parameter_group" "this" {
   name_prefix = "${var.name}-pg16-"

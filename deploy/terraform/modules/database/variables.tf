@@ -96,7 +96,7 @@ variable "db_name" {
 }
 
 variable "db_username" {
-  description = "Master user name; the app connects as this user and its migration runs CREATE EXTENSION vector."
+  description = "Master user name; the app connects as this user, and its pgvector index creates the vector extension on connecting."
   type        = string
   default     = "mediasift"
 }
