@@ -89,7 +89,7 @@ variable "force_destroy_buckets" {
 }
 
 variable "raw_ia_transition_days" {
-  description = "Days before raw originals move to STANDARD_IA."
+  description = "Days before originals (the raw bucket, and raw/ in the processed bucket) move to STANDARD_IA."
   type        = number
   default     = 30
 }

@@ -285,6 +285,25 @@ def test_raw_originals_move_to_infrequent_access_after_30_days() -> None:
     assert value(storage.variables["raw_ia_transition_days"], "default") == 30
 
 
+def test_originals_the_app_keeps_in_the_processed_bucket_move_to_infrequent_access() -> None:
+    # MEDIASIFT_S3_BUCKET is the processed bucket: every original (API upload or a copy of a
+    # dropped object) lands there under the store's raw/ prefix, never in the raw bucket.
+    from mediasift.store.base import processed_key, raw_key
+
+    storage = module("storage")
+    rules = blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "processed"), "rule")
+    moving = [r for r in rules if blocks(r, "transition")]
+    assert len(moving) == 1, moving
+    prefix = value(blocks(moving[0], "filter")[0], "prefix")
+    assert raw_key("acme", "m1", ".mp4").startswith(prefix)
+    assert not processed_key("acme", "m1", "transcript.json").startswith(prefix), "artifacts stay Standard"
+    transition = blocks(moving[0], "transition")[0]
+    assert value(transition, "storage_class") == "STANDARD_IA"
+    assert ref(value(transition, "days")) == "var.raw_ia_transition_days"
+    environment = str(module("compute").locals["environment"])
+    assert re.search(r"MEDIASIFT_S3_BUCKET = var\.processed_bucket_name\b", environment), environment
+
+
 def test_raw_bucket_allows_presigned_browser_uploads() -> None:
     cors = module("storage").resource("aws_s3_bucket_cors_configuration", "raw")
     methods = str_list(value(blocks(cors, "cors_rule")[0], "allowed_methods"))

@@ -1,8 +1,9 @@
 # Three buckets:
 #   raw       - the drop zone: browser uploads (presigned) and partner uploads under `clients/`,
-#               which notify the media queue; the app's workers read originals from here.
-#   processed - the app's object store (MEDIASIFT_S3_BUCKET): originals it keeps, transcripts,
-#               frames, thumbnails, reports.
+#               which notify the media queue; a worker copies each new object into the store.
+#   processed - the app's object store (MEDIASIFT_S3_BUCKET), one bucket with two key prefixes
+#               (src/mediasift/store/base.py): `raw/` holds the originals it keeps (API uploads and
+#               the copies of dropped objects), `processed/` transcripts, frames, reports.
 #   logs      - S3 server access logs and ALB access logs.
 # Every bucket: versioning, default encryption, public access blocked, TLS-only policy, lifecycle.
 
@@ -195,6 +196,22 @@ resource "aws_s3_bucket_logging" "processed" {
 
 resource "aws_s3_bucket_lifecycle_configuration" "processed" {
   bucket = aws_s3_bucket.processed.id
+
+  # The app's originals sit under raw/ in this bucket (API uploads never touch the raw bucket) and
+  # are read again only on download, reprocess or reindex: the same IA move as the raw bucket.
+  rule {
+    id     = "originals-to-infrequent-access"
+    status = "Enabled"
+
+    filter {
+      prefix = "raw/"
+    }
+
+    transition {
+      days          = var.raw_ia_transition_days
+      storage_class = "STANDARD_IA"
+    }
+  }
 
   rule {
     id     = "expire-old-versions"

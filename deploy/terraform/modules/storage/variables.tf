@@ -21,7 +21,7 @@ variable "force_destroy" {
 }
 
 variable "raw_ia_transition_days" {
-  description = "Days after which raw originals move to STANDARD_IA storage."
+  description = "Days after which originals move to STANDARD_IA: the raw bucket, and raw/ in the processed bucket."
   type        = number
   default     = 30
 }
