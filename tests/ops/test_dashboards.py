@@ -1,4 +1,5 @@
-"""The Grafana dashboard and the Prometheus alert rules only use metrics the app really exports."""
+"""The Grafana dashboards (standalone and compose) and the Prometheus alert rules only use metrics
+the app really exports."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ from tests.conftest import wait_for_job
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NAME = re.compile(r"\bmediasift_[a-z_]+")
+# The standalone dashboard and the one the compose stack provisions into Grafana.
+DASHBOARDS = (
+    DEPLOY / "grafana" / "mediasift.json",
+    DEPLOY / "compose" / "grafana" / "dashboards" / "mediasift.json",
+)
+
+
+def _panels(path: Path) -> list[dict]:
+    """Every panel of a dashboard, those nested in collapsed rows included."""
+    panels = []
+    for panel in json.loads(path.read_text())["panels"]:
+        panels += [panel, *panel.get("panels", [])]
+    return panels
 
 
 def _exported_names(api) -> set[str]:  # type: ignore[no-untyped-def]
@@ -23,7 +37,7 @@ def _exported_names(api) -> set[str]:  # type: ignore[no-untyped-def]
     return names
 
 
-def test_dashboard_and_alerts_reference_only_exported_metrics(make_runtime, client_for):
+def test_both_dashboards_and_the_alerts_reference_only_exported_metrics(make_runtime, client_for):
     api = client_for(make_runtime(), workers=1)
     created = api.post("/v1/media", files={"file": ("a.txt", b"Dashboards need data.")}).json()
     wait_for_job(api, created["job"]["id"])
@@ -32,8 +46,7 @@ def test_dashboard_and_alerts_reference_only_exported_metrics(make_runtime, clie
     api.get("/v1/search", params={"q": "dashboards"})
     exported = _exported_names(api)
 
-    dashboard = json.loads((DEPLOY / "grafana" / "mediasift.json").read_text())
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    exprs = [t["expr"] for dashboard in DASHBOARDS for p in _panels(dashboard) for t in p.get("targets", [])]
     rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"][0]["rules"]
     exprs += [r["expr"] for r in rules]
     used = {name for expr in exprs for name in NAME.findall(expr)}
@@ -45,6 +58,8 @@ def test_dashboard_and_alerts_reference_only_exported_metrics(make_runtime, clie
     suffixed = {n for n in used if re.sub(r"_(bucket|count|sum|total)$", "", n) in families - {n}}
     missing = used - exported - suffixed
     assert not missing, missing
+    for dashboard in DASHBOARDS:
+        assert all(p.get("targets") for p in _panels(dashboard) if p["type"] != "row"), dashboard
     assert {r["alert"] for r in rules} >= {
         "MediasiftQueueBacklog",
         "MediasiftDeadLetters",
