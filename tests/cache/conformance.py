@@ -88,6 +88,19 @@ class CacheConformance:
         assert len(calls) == 1
         assert (cache.hits, cache.misses) == (1, 1)
 
+    def test_get_many_answers_each_key_in_order_and_counts_each(self, cache: Cache) -> None:
+        cache.set_many("acme", "embedding", [("a", b"1"), ("c", b"3")], ttl_s=60)
+        assert cache.get_many("acme", "embedding", ["a", "b", "c", "a"]) == [b"1", None, b"3", b"1"]
+        assert (cache.hits, cache.misses) == (3, 1)
+        assert cache.get_many("globex", "embedding", ["a"]) == [None]
+        assert cache.get_many("acme", "embedding", []) == []
+
+    def test_get_many_misses_entries_from_before_an_invalidation(self, cache: Cache) -> None:
+        cache.set_many("acme", "search", [("a", b"old"), ("b", b"old")])
+        cache.invalidate("acme", "search")
+        cache.set_many("acme", "search", [("b", b"new")])
+        assert cache.get_many("acme", "search", ["a", "b"]) == [None, b"new"]
+
     def test_result_computed_across_an_invalidation_is_not_served_later(self, cache: Cache) -> None:
         def compute_while_media_change() -> bytes:
             cache.invalidate("acme", "search")  # a media finished indexing mid-search

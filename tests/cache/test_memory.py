@@ -25,6 +25,14 @@ class TestMemoryCache(CacheConformance):
         assert cache.get("acme", "search", "b") is None
         assert cache.get("acme", "search", "a") == b"a"
 
+    def test_each_namespace_is_bounded_apart(self) -> None:
+        cache = MemoryCache(max_entries=2)
+        cache.set("acme", "search", "q", b"hits")
+        for i in range(5):  # a long document's passages
+            cache.set("acme", "passage-embedding", f"p{i}", b"vector")
+        assert cache.get("acme", "search", "q") == b"hits"
+        assert len(cache) == 3
+
     def test_concurrent_threads_keep_counts_and_bounds(self) -> None:
         cache = MemoryCache(max_entries=50)
 

@@ -4,7 +4,8 @@ Callers encode their own values (a float32 query embedding, a JSON list of hits)
 opinion on serialization and returns exactly the bytes it was given.
 
 Namespaces separate kinds of entries so they can be invalidated apart: ``search`` results go stale
-when a tenant's media change (``invalidate(tenant, "search")``), query ``embedding``\\ s never do.
+when a tenant's media change (``invalidate(tenant, "search")``); query and passage embeddings
+(``embed/cached.py``) are a function of text and model only, so nothing ever invalidates them.
 
 Invalidation is by generation: every entry is stamped with its (tenant, namespace)'s generation
 when written, ``invalidate`` bumps the generation, and an entry from an older generation is a miss.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 
@@ -38,6 +39,14 @@ class Cache(Protocol):
         ttl_s: float | None = None,
     ) -> bytes:
         """The cached bytes, or compute(), stored and returned; safe against a concurrent invalidate."""
+
+    def get_many(self, tenant_id: str, namespace: str, keys: Sequence[str]) -> list[bytes | None]:
+        """``get`` of each key, in order, in one round trip where the backend allows."""
+
+    def set_many(
+        self, tenant_id: str, namespace: str, items: Sequence[tuple[str, bytes]], ttl_s: float | None = None
+    ) -> None:
+        """``set`` of each (key, value), in one round trip where the backend allows."""
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         """Every entry of this tenant and namespace becomes a miss, at once, in O(1)."""
@@ -97,7 +106,8 @@ class GenerationalCache:
 
     ``_lookup`` returns the live value (or None) and the scope's generation, or None for the
     generation when the backend could not say (then nothing is stored: the stamp would be a guess).
-    ``_store`` with ``generation=None`` stamps the scope's current generation."""
+    ``_store`` with ``generation=None`` stamps the scope's current generation. ``_lookup_many`` and
+    ``_store_many`` default to one call per key; a networked backend batches them."""
 
     _counter: HitCounter
 
@@ -115,6 +125,15 @@ class GenerationalCache:
     ) -> None:
         raise NotImplementedError
 
+    def _lookup_many(self, tenant_id: str, namespace: str, keys: Sequence[str]) -> list[bytes | None]:
+        return [self._lookup(tenant_id, namespace, key)[0] for key in keys]
+
+    def _store_many(
+        self, tenant_id: str, namespace: str, items: Sequence[tuple[str, bytes]], ttl_s: float | None
+    ) -> None:
+        for key, value in items:
+            self._store(tenant_id, namespace, key, value, ttl_s, None)
+
     @property
     def hits(self) -> int:
         return self._counter.hits
@@ -128,6 +147,15 @@ class GenerationalCache:
 
     def set(self, tenant_id: str, namespace: str, key: str, value: bytes, ttl_s: float | None = None) -> None:
         self._store(tenant_id, namespace, key, value, ttl_s, None)
+
+    def get_many(self, tenant_id: str, namespace: str, keys: Sequence[str]) -> list[bytes | None]:
+        return self._lookup_many(tenant_id, namespace, keys) if keys else []
+
+    def set_many(
+        self, tenant_id: str, namespace: str, items: Sequence[tuple[str, bytes]], ttl_s: float | None = None
+    ) -> None:
+        if items:
+            self._store_many(tenant_id, namespace, items, ttl_s)
 
     def get_or_set(
         self,

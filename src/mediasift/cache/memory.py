@@ -1,4 +1,8 @@
-"""In-process LRU cache with TTL: the embedded default. Thread-safe; bounded by entry count."""
+"""In-process LRU cache with TTL: the embedded default. Thread-safe; bounded by entry count.
+
+The bound is per namespace, each with its own LRU order: ingesting a long document fills the
+passage-embedding namespace with thousands of vectors, which must not evict every cached search.
+"""
 
 from __future__ import annotations
 
@@ -19,35 +23,36 @@ class _Entry:
 
 class MemoryCache(GenerationalCache):
     def __init__(self, max_entries: int = 10_000, default_ttl_s: float = 3600.0) -> None:
+        """``max_entries`` bounds each namespace."""
         self.max_entries = max_entries
         self.default_ttl_s = check_ttl(default_ttl_s)
-        self._entries: OrderedDict[tuple[str, str, str], _Entry] = OrderedDict()
+        self._entries: dict[str, OrderedDict[tuple[str, str], _Entry]] = {}
         self._generations: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._counter = HitCounter()
 
     def stats(self) -> dict[str, int]:
-        with self._lock:
-            size = len(self._entries)
-        return {**self._counter.stats(), "entries": size}
+        return {**self._counter.stats(), "entries": len(self)}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            return sum(len(entries) for entries in self._entries.values())
 
     def _lookup(self, tenant_id: str, namespace: str, key: str) -> tuple[bytes | None, int]:
         """The live value (or None) and the scope's current generation, under one lock."""
         check_scope(tenant_id, namespace)
-        slot = (tenant_id, namespace, key_digest(key))
+        slot = (tenant_id, key_digest(key))
         with self._lock:
             generation = self._generations.get((tenant_id, namespace), 0)
-            entry = self._entries.get(slot)
-            if entry is None:
+            entries = self._entries.get(namespace)
+            entry = entries.get(slot) if entries else None
+            if entries is None or entry is None:
                 value = None
             elif entry.generation != generation or entry.expires_at <= time.monotonic():
-                del self._entries[slot]
+                del entries[slot]
                 value = None
             else:
-                self._entries.move_to_end(slot)
+                entries.move_to_end(slot)
                 value = entry.value
         self._counter.record(value is not None)
         return value, generation
@@ -63,14 +68,15 @@ class MemoryCache(GenerationalCache):
     ) -> None:
         check_scope(tenant_id, namespace)
         ttl = check_ttl(self.default_ttl_s if ttl_s is None else ttl_s)
-        slot = (tenant_id, namespace, key_digest(key))
+        slot = (tenant_id, key_digest(key))
         with self._lock:
             if generation is None:
                 generation = self._generations.get((tenant_id, namespace), 0)
-            self._entries[slot] = _Entry(generation, time.monotonic() + ttl, bytes(value))
-            self._entries.move_to_end(slot)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            entries = self._entries.setdefault(namespace, OrderedDict())
+            entries[slot] = _Entry(generation, time.monotonic() + ttl, bytes(value))
+            entries.move_to_end(slot)
+            while len(entries) > self.max_entries:
+                entries.popitem(last=False)
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         check_scope(tenant_id, namespace)

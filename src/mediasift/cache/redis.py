@@ -5,7 +5,8 @@ Keys: ``ms:{tenant}:{namespace}:{sha256(key)[:32]}`` holding ``{generation}:{val
 not a SCAN+DEL over a tenant's keys: older entries stop matching at once and expire on their TTL.
 Every data key has a TTL and the counters have none, so configure Redis with a ``volatile-*``
 ``maxmemory-policy`` (e.g. ``volatile-lru``): eviction then never drops a counter, which would let
-entries from before an invalidation match again.
+entries from before an invalidation match again. ``get_many``/``set_many`` pipeline their keys: a
+document's passage embeddings are one round trip, not one per chunk.
 
 A cache must not take search down with it: when Redis is unreachable ``get`` is a miss and ``set``
 does nothing (both logged and counted in ``errors``). ``invalidate`` raises ``BackendUnavailable``
@@ -15,6 +16,7 @@ instead, because a lost invalidation would serve stale results once Redis is bac
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from mediasift.cache.base import GenerationalCache, HitCounter, check_scope, check_ttl, key_digest
@@ -57,29 +59,47 @@ class RedisCache(GenerationalCache):
     def stats(self) -> dict[str, int]:
         return self._counter.stats()
 
-    def _keys(self, tenant_id: str, namespace: str, key: str) -> tuple[str, str]:
+    def _keys(self, tenant_id: str, namespace: str, keys: Sequence[str]) -> tuple[str, list[str]]:
+        """The scope's generation counter and the data key of each caller key."""
         check_scope(tenant_id, namespace)
         scope = f"{self.prefix}:{tenant_id}:{namespace}"
-        return f"{scope}:gen", f"{scope}:{key_digest(key)}"
+        return f"{scope}:gen", [f"{scope}:{key_digest(key)}" for key in keys]
 
     def _lookup(self, tenant_id: str, namespace: str, key: str) -> tuple[bytes | None, int | None]:
         """The live value (or None) and the scope's generation (None when Redis is down)."""
-        gen_key, data_key = self._keys(tenant_id, namespace, key)
+        values, generation = self._read(tenant_id, namespace, [key])
+        return values[0], generation
+
+    def _lookup_many(self, tenant_id: str, namespace: str, keys: Sequence[str]) -> list[bytes | None]:
+        return self._read(tenant_id, namespace, keys)[0]
+
+    def _read(
+        self, tenant_id: str, namespace: str, keys: Sequence[str]
+    ) -> tuple[list[bytes | None], int | None]:
+        """The scope's counter and every key's entry in one round trip."""
+        gen_key, data_keys = self._keys(tenant_id, namespace, keys)
         try:
-            pipe = self.client.pipeline(transaction=False)  # one round trip for both reads
-            raw_generation, stored = pipe.get(gen_key).get(data_key).execute()
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(gen_key)
+            for data_key in data_keys:
+                pipe.get(data_key)
+            raw_generation, *stored = pipe.execute()
         except self._down as e:
             self._unavailable("get", e)
-            self._counter.record(False)
-            return None, None
+            for _ in keys:
+                self._counter.record(False)
+            return [None] * len(keys), None
         generation = int(raw_generation or 0)
-        value = None
-        if stored is not None:
-            stamp, _, payload = stored.partition(b":")
-            if int(stamp) == generation:
-                value = payload
-        self._counter.record(value is not None)
-        return value, generation
+        values: list[bytes | None] = []
+        for entry in stored:
+            value = None
+            if entry is not None:
+                stamp, _, payload = entry.partition(b":")
+                if int(stamp) == generation:
+                    value = payload
+            self._counter.record(value is not None)
+            values.append(value)
+        return values, generation
 
     def _store(
         self,
@@ -90,12 +110,30 @@ class RedisCache(GenerationalCache):
         ttl_s: float | None,
         generation: int | None,
     ) -> None:
-        gen_key, data_key = self._keys(tenant_id, namespace, key)
+        self._write(tenant_id, namespace, [(key, value)], ttl_s, generation)
+
+    def _store_many(
+        self, tenant_id: str, namespace: str, items: Sequence[tuple[str, bytes]], ttl_s: float | None
+    ) -> None:
+        self._write(tenant_id, namespace, items, ttl_s, None)
+
+    def _write(
+        self,
+        tenant_id: str,
+        namespace: str,
+        items: Sequence[tuple[str, bytes]],
+        ttl_s: float | None,
+        generation: int | None,
+    ) -> None:
+        gen_key, data_keys = self._keys(tenant_id, namespace, [key for key, _ in items])
         ttl_ms = max(1, round(check_ttl(self.default_ttl_s if ttl_s is None else ttl_s) * 1000))
         try:
             if generation is None:
                 generation = int(self.client.get(gen_key) or 0)
-            self.client.set(data_key, b"%d:%b" % (generation, value), px=ttl_ms)
+            pipe = self.client.pipeline(transaction=False)
+            for data_key, (_, value) in zip(data_keys, items, strict=True):
+                pipe.set(data_key, b"%d:%b" % (generation, value), px=ttl_ms)
+            pipe.execute()
         except self._down as e:
             self._unavailable("set", e)
 
@@ -104,7 +142,7 @@ class RedisCache(GenerationalCache):
         log.warning("redis cache %s failed, treated as a miss: %s", action, e)
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
-        gen_key, _ = self._keys(tenant_id, namespace, "")
+        gen_key, _ = self._keys(tenant_id, namespace, [])
         try:
             self.client.incr(gen_key)
         except self._down as e:
