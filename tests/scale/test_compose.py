@@ -11,7 +11,8 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
+from fnmatch import fnmatch
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -140,6 +141,25 @@ def test_prometheus_scrapes_the_api_and_grafana_reads_prometheus(compose: dict[s
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     for metric in ("mediasift_queue_depth", "mediasift_queue_dead", "mediasift_http_requests_total"):
         assert metric in exprs
+
+
+def test_prometheus_loads_the_alert_rules_of_deploy_prometheus(compose: dict[str, Any]):
+    volumes = compose["services"]["prometheus"]["volumes"]
+    prom_mount = next(v for v in volumes if v.endswith("/prometheus.yml:ro"))
+    prom = yaml.safe_load((COMPOSE_DIR / prom_mount.split(":")[0]).read_text())
+    patterns = prom["rule_files"]
+    config_dir = PurePosixPath(prom_mount.split(":")[1]).parent
+    # Prometheus resolves relative rule_files against its config file's directory
+    patterns = [str(config_dir / p) for p in patterns]
+    mounted = {}
+    for volume in volumes:
+        host, _, rest = volume.partition(":")
+        if host.startswith("."):
+            mounted[rest.split(":")[0]] = (COMPOSE_DIR / host).resolve()
+    loaded = [host for target, host in mounted.items() if any(fnmatch(target, p) for p in patterns)]
+    assert loaded == [(COMPOSE_DIR.parent / "prometheus" / "alerts.yml").resolve()], (patterns, mounted)
+    rules = [r for g in yaml.safe_load(loaded[0].read_text())["groups"] for r in g["rules"]]
+    assert {"MediasiftQueueBacklog", "MediasiftDeadLetters"} <= {r["alert"] for r in rules}
 
 
 def _docker_compose() -> bool:
