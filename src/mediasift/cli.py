@@ -183,13 +183,13 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[finished]}/{task.total:.0f} files"),
         TimeElapsedColumn(),
         console=console,
         disable=quiet,
         transient=True,
     ) as bar:
-        task = bar.add_task("processing", total=len(current))
+        task = bar.add_task("processing", total=len(current), finished=0)
         while True:
             pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
             if not pending:
@@ -197,9 +197,14 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
             for jid in pending:
                 current[jid] = client.job(jid)
             running = [j for j in current.values() if j["status"] == "running"]
-            label = f"{running[0]['filename']}: {running[0]['stage'] or ''}" if running else "queued"
+            label = "queued"
+            if running:  # a long video's stage and share done (decoded seconds / duration), live
+                first = running[0]
+                label = f"{first['filename'][:40]}: {first['stage'] or ''} {first.get('progress') or 0:.0%}"
             done = sum(j["status"] in TERMINAL for j in current.values())
-            bar.update(task, completed=done, description=label[:60])
+            # the bar moves within a file too: running jobs count by their progress
+            moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running)
+            bar.update(task, completed=moving, description=label, finished=done)
             time.sleep(0.3)
     return [current[j["id"]] for j in jobs]
 
