@@ -63,7 +63,7 @@ JOB_FAILURES = Counter(
 )
 ASR_RTF = Histogram(
     "mediasift_asr_realtime_factor",
-    "Extraction seconds per second of audio/video (below 1 is faster than real time)",
+    "Speech-recognition seconds per second of audio/video (below 1 is faster than real time)",
     ["kind"],
     buckets=(0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5),
     registry=REGISTRY,
@@ -121,14 +121,18 @@ def record_job(
         JOB_FAILURES.labels(kind, stage or "unknown", code or "internal").inc()
 
 
-def timed_extraction(kind: str, extract: Callable[[Any], Extraction], ctx: Any) -> Extraction:
-    """Run an extractor, then record its real-time factor (audio/video) and OCR pages."""
+def timed_asr(kind: str, duration_s: float, transcribe: Callable[[], T]) -> T:
+    """Run speech recognition alone (a video's frame lane runs beside it and is not counted)."""
     started = time.perf_counter()
+    result = transcribe()
+    if duration_s > 0:
+        ASR_RTF.labels(kind).observe((time.perf_counter() - started) / duration_s)
+    return result
+
+
+def timed_extraction(kind: str, extract: Callable[[Any], Extraction], ctx: Any) -> Extraction:
+    """Run an extractor, then record the OCR pages it read."""
     extraction = extract(ctx)
-    seconds = time.perf_counter() - started
-    duration = (extraction.info or {}).get("duration_s")
-    if kind in ("audio", "video") and duration:
-        ASR_RTF.labels(kind).observe(seconds / float(duration))
     places = {(s.page, s.frame_key, s.start_s) for s in extraction.segments if str(s.modality) == "ocr"}
     if places:
         OCR_PAGES.inc(len(places))

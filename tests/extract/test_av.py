@@ -30,6 +30,7 @@ class Run:
     extraction: Extraction
     store: LocalStore
     progress: list[tuple[str, float]] = field(default_factory=list)
+    asr_rtf: tuple[float, float] = (0.0, 0.0)  # (observations, sum) added to the ASR RTF histogram
 
     def of(self, modality: Modality) -> list[Segment]:
         return [s for s in self.extraction.segments if s.modality == modality]
@@ -64,7 +65,19 @@ def video(models: ModelRegistry, tmp_path_factory: pytest.TempPathFactory) -> Ru
     progress: list[tuple[str, float]] = []
     ctx = context(talk.path, root, models, progress)
     _preload(ctx)  # as `mediasift serve` does: the lanes then start working at once
-    return Run(talk, extract_video(ctx), ctx.store, progress)  # type: ignore[arg-type]
+    before = _asr_rtf_samples()
+    extraction = extract_video(ctx)
+    after = _asr_rtf_samples()
+    rtf = (after[0] - before[0], after[1] - before[1])
+    return Run(talk, extraction, ctx.store, progress, rtf)  # type: ignore[arg-type]
+
+
+def _asr_rtf_samples() -> tuple[float, float]:
+    from mediasift.metrics import REGISTRY
+
+    labels = {"kind": "video"}
+    count = REGISTRY.get_sample_value("mediasift_asr_realtime_factor_count", labels) or 0.0
+    return count, REGISTRY.get_sample_value("mediasift_asr_realtime_factor_sum", labels) or 0.0
 
 
 def _preload(ctx: ExtractContext) -> None:
@@ -178,9 +191,15 @@ def test_progress_reaches_the_end_of_both_lanes(video: Run) -> None:
 
 
 def test_frames_are_analysed_while_speech_is_recognised(video: Run) -> None:
-    first_frames = video.progress.index(("keyframes", 0.0))
-    asr_done = video.progress.index(("asr", 1.0))
-    assert first_frames < asr_done
+    # Overlap, not a serial order either way: each lane starts before the other one ends.
+    assert video.progress.index(("keyframes", 0.0)) < video.progress.index(("asr", 1.0))
+    assert video.progress.index(("asr", 0.0)) < video.progress.index(("keyframes", 1.0))
+
+
+def test_the_asr_real_time_factor_metric_times_speech_recognition_alone(video: Run) -> None:
+    observations, total = video.asr_rtf
+    assert observations == 1
+    assert 0.0 < total < 1.0  # ASR alone: faster than real time on this machine's 2 cores
 
 
 # -- audio and broken files -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mediasift import metrics
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
@@ -120,7 +121,11 @@ def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> Speec
     duration = max(media.duration_s, 1e-6)
     progress("asr", 0.0)
     blocks = iter_audio(ctx.path, expected_duration_s=media.duration_s)
-    segments = list(recognizer.transcribe(blocks, on_progress=lambda s: progress("asr", s / duration)))
+    segments = metrics.timed_asr(
+        ctx.kind,
+        media.duration_s,
+        lambda: list(recognizer.transcribe(blocks, on_progress=lambda s: progress("asr", s / duration))),
+    )
     progress("asr", 1.0)
     result = SpeechResult(recognizer.id, segments)
     _write_transcripts(ctx, result, media.duration_s)
