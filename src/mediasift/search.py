@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
-from mediasift.embed.text import get_text_embedder
+from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
 from mediasift.index.fusion import rrf
 from mediasift.runtime import SEARCH_CACHE
@@ -92,7 +92,7 @@ def _search(
     if query and mode in ("hybrid", "keyword"):
         lists.append(rt.index.search_keyword(tenant_id, query, depth, filters))
     if query and mode in ("hybrid", "vector"):
-        vector = get_text_embedder(rt.models, rt.settings).embed_query(query)
+        vector = tenant_text_embedder(rt, tenant_id).embed_query(query)  # cached apart from results
         lists.append(rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth, filters))
     if image is not None:
         lists.append(rt.index.search_vector(IMAGE_SPACE, tenant_id, _image_vector(rt, image), depth, filters))

