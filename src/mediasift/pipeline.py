@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, Segment
-from mediasift.embed.text import get_text_embedder
+from mediasift.embed.cached import tenant_text_embedder
 from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
@@ -82,7 +82,9 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
     label_languages(extraction)
     progress("embed", 0.0)
     points = metrics.timed_embedding(
-        lambda: build_points(rt, extraction, sniffed.kind, collection, _string_metadata(metadata), progress)
+        lambda: build_points(
+            rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
+        )
     )
     progress("index", 0.0)
     rt.index.delete_media(tenant_id, media_id)
@@ -98,11 +100,17 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
 
 
 def embed_texts(
-    rt: Runtime, items: list[tuple[str, str, str]], progress: ProgressFn | None = None
+    rt: Runtime,
+    tenant_id: str,
+    items: list[tuple[str, str, str]],
+    progress: ProgressFn | None = None,
 ) -> dict[str, list[float]]:
-    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``."""
+    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``.
+
+    Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
+    document repeating another's chunks, sends only text the tenant has not embedded to the model."""
     textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
-    embedder = get_text_embedder(rt.models, rt.settings)
+    embedder = tenant_text_embedder(rt, tenant_id)
     vectors: dict[str, list[float]] = {}
     batch = max(1, rt.settings.embed_batch)
     for start in range(0, len(textual), batch):
@@ -116,6 +124,7 @@ def embed_texts(
 
 def build_points(
     rt: Runtime,
+    tenant_id: str,
     extraction: Extraction,
     kind: str,
     collection: str,
@@ -123,7 +132,8 @@ def build_points(
     progress: ProgressFn,
 ) -> list[IndexPoint]:
     segments = extraction.segments
-    vectors = embed_texts(rt, [(seg.id, str(seg.modality), seg.text) for seg in segments], progress)
+    items = [(seg.id, str(seg.modality), seg.text) for seg in segments]
+    vectors = embed_texts(rt, tenant_id, items, progress)
     points = []
     for seg in segments:
         spaces: dict[str, list[float]] = {}

@@ -80,7 +80,7 @@ def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRe
         kind, collection, original = media.kind or "", media.collection, media.original_key
         metadata = _string_metadata(dict(media.meta or {}))
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
-    text_vectors = embed_texts(rt, [(r.id, r.modality, r.text) for r in rows])
+    text_vectors = embed_texts(rt, tenant_id, [(r.id, r.modality, r.text) for r in rows])
     points = []
     for row in rows:
         spaces: dict[str, list[float]] = {}

@@ -6,6 +6,7 @@ The real e5 model computes every vector; its methods are wrapped only to count w
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ import pytest
 
 from mediasift.cache.memory import MemoryCache
 from mediasift.config import Settings
-from mediasift.embed.cached import QUERY_EMBEDDINGS
+from mediasift.embed.cached import EMBEDDING_TTL_S, PASSAGE_EMBEDDINGS, QUERY_EMBEDDINGS
 from mediasift.embed.text import get_text_embedder
+from mediasift.ingest import ingest_stream
+from mediasift.pipeline import run_ingest
 from mediasift.runtime import Runtime
 from mediasift.search import search
 from tests.conftest import test_settings
@@ -99,6 +102,12 @@ def query_key(rt: Runtime, text: str) -> str:
     return f"{get_text_embedder(rt.models, rt.settings).id}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
+def add_notes(rt: Runtime, tenant: str) -> str:
+    media = ingest_stream(rt, tenant, io.BytesIO(NOTES.encode()), "handbook.md").media
+    run_ingest(rt, tenant, media.id, lambda stage, fraction: None)
+    return media.id
+
+
 def test_a_repeated_query_is_embedded_once_even_after_the_tenants_media_change(
     rt: Runtime, calls: ModelCalls
 ) -> None:
@@ -120,3 +129,35 @@ def test_another_tenants_same_query_is_a_miss_in_its_own_namespace(rt: Runtime, 
     assert stored is not None and len(stored) == 384 * 4  # raw float32, not JSON
     fresh = get_text_embedder(rt.models, rt.settings).embed_query("fridge temperature")
     assert np.array_equal(np.frombuffer(stored, dtype="<f4"), fresh)
+
+
+def test_reprocessing_a_document_embeds_no_passage_again(rt: Runtime, calls: ModelCalls) -> None:
+    media_id = add_notes(rt, "acme")
+    embedded = calls.passages
+    assert embedded >= 3
+    hits_before = rt.cache.hits
+    run_ingest(rt, "acme", media_id, lambda stage, fraction: None)  # what a reprocess job runs
+    assert calls.passages == embedded
+    assert rt.cache.hits - hits_before >= embedded
+    top = search(rt, "acme", "how cold should the fridge be", mode="vector")[0]
+    assert "refrigerator" in top.text  # the index was rebuilt from the cached vectors
+
+
+def test_another_tenants_same_document_is_embedded_for_that_tenant(rt: Runtime, calls: ModelCalls) -> None:
+    add_notes(rt, "acme")
+    embedded = calls.passages
+    misses_before = rt.cache.misses
+    add_notes(rt, "globex")
+    assert calls.passages == 2 * embedded
+    assert rt.cache.misses - misses_before >= embedded
+
+
+def test_redis_holds_passage_vectors_as_float32_with_a_ttl(redis_rt: Runtime, calls: ModelCalls) -> None:
+    rt = redis_rt
+    add_notes(rt, "acme")
+    client = rt.cache.client
+    keys = list(client.scan_iter(f"{rt.cache.prefix}:acme:{PASSAGE_EMBEDDINGS}:*"))
+    assert len(keys) == calls.passages
+    for key in keys:
+        assert 0 < client.pttl(key) <= EMBEDDING_TTL_S * 1000  # volatile-lru may evict them
+        assert len(client.get(key)) == len(b"0:") + 384 * 4
