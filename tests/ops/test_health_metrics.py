@@ -83,6 +83,30 @@ def test_logs_are_json_lines_with_job_context(capfd):
     assert record["level"] == "info" and "timestamp" in record
 
 
+def test_every_request_ends_with_one_json_access_line_with_its_context(make_runtime, client_for, capfd):
+    api = client_for(make_runtime())
+    created = api.post(
+        "/v1/media", files={"file": ("a.txt", b"access log words")}, headers={"X-Mediasift-Tenant": "acme"}
+    ).json()
+    media_id = created["media"]["id"]
+    configure_logging("INFO", "json")
+    try:
+        capfd.readouterr()
+        api.get(f"/v1/media/{media_id}", headers={"X-Mediasift-Tenant": "acme", "X-Request-ID": "req-42"})
+        api.get("/health")  # probes log at debug: not a line at INFO
+        lines = [json.loads(line) for line in capfd.readouterr().err.strip().splitlines()]
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_mediasift", False)]:
+            root.removeHandler(handler)
+    access = [r for r in lines if r.get("logger") == "mediasift.access"]
+    assert len(access) == 1, lines
+    (record,) = access
+    assert record["event"] == "GET /v1/media/{media_id} 200"
+    assert (record["request_id"], record["tenant"], record["media_id"]) == ("req-42", "acme", media_id)
+    assert record["status"] == 200 and record["duration_ms"] >= 0 and record["level"] == "info"
+
+
 def test_worker_process_serves_its_own_metrics_without_queue_gauges(make_runtime, client_for):
     import urllib.request
 

@@ -1,4 +1,5 @@
-"""One ASGI middleware for every request: request id, log context, trace span, HTTP metrics.
+"""One ASGI middleware for every request: request id, log context, trace span, HTTP metrics, and
+one access-log line (JSON, with request id, tenant and media id) when the request ends.
 
 Pure ASGI (not ``BaseHTTPMiddleware``) so streamed uploads and server-sent events pass through
 untouched. Metrics are labelled by the *route template* (``/v1/media/{media_id}``), never the raw
@@ -7,6 +8,7 @@ path, so ids do not explode the series count; unmatched paths share one ``unmatc
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -17,6 +19,9 @@ from mediasift.logging import bind_request_context, clear_context
 from mediasift.tracing import span
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+_access = logging.getLogger("mediasift.access")
+# Probes and scrapes arrive every few seconds; at INFO they would drown the requests people make.
+_QUIET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 
 
 class RequestContextMiddleware:
@@ -49,5 +54,28 @@ class RequestContextMiddleware:
                 )
             await send(message)
 
-        with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
-            await self.app(scope, receive, send_with_id)
+        try:
+            with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
+                await self.app(scope, receive, send_with_id)
+        finally:
+            _log_access(scope, status, time.perf_counter() - started)
+
+
+def _log_access(scope: dict, status: int, seconds: float) -> None:
+    route = getattr(scope.get("route"), "path", "unmatched")
+    level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
+    if not _access.isEnabledFor(level):
+        return
+    # The principal is set by a dependency that may run in a worker thread, so its log context
+    # does not reach here; request.state (scope["state"]) does.
+    principal = (scope.get("state") or {}).get("principal")
+    fields = {
+        "method": scope["method"],
+        "route": route,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 1),
+        "tenant": getattr(principal, "tenant_id", None),
+        "media_id": (scope.get("path_params") or {}).get("media_id"),
+    }
+    bind_request_context(**fields)
+    _access.log(level, "%s %s %d", scope["method"], route, status)
