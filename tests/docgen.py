@@ -1,12 +1,19 @@
-"""Real documents generated in tests: PDFs with a text layer, DOCX, HTML.
+"""Real documents generated in tests: PDFs (text-layer and scanned pages), DOCX, PPTX, HTML.
 
 ``make_pdf`` writes a minimal but valid PDF 1.4 by hand (Helvetica, WinAnsi encoding, so Spanish
-accents survive) rather than pulling in a PDF-writing dependency just for tests.
+accents survive) rather than pulling in a PDF-writing dependency just for tests. A page given as a
+picture instead of lines is a scan: a JPEG drawn over the whole page, with no text layer.
 """
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
+
+SCAN_DPI = 200  # a scanned page's picture is this many pixels per inch of the page
 
 
 def _pdf_string(text: str) -> bytes:
@@ -14,8 +21,9 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def make_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """One PDF page per entry; each entry is lines of text drawn top-down. Empty list = blank page."""
+def make_pdf(path: Path, pages: list[list[str] | Image.Image]) -> Path:
+    """One PDF page per entry, in order. Lines of text are drawn top-down as a text layer (an empty
+    list is a blank page); a picture becomes a scanned page, sized as scanned at ``SCAN_DPI``."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -23,23 +31,39 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
         return len(objects)
 
     font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    pages_id = len(objects) + 1 + 2 * len(pages)  # reserved after the page objects
+    pages_id = add(b"")  # written once the pages are known
     page_ids = []
-    for lines in pages:
-        ops = [b"BT /F1 12 Tf 14 TL 72 760 Td"]
-        for line in lines:
-            ops.append(_pdf_string(line) + b" Tj T*")
-        ops.append(b"ET")
-        stream = b"\n".join(ops)
+    for page in pages:
+        if isinstance(page, Image.Image):
+            jpeg = io.BytesIO()
+            page.convert("RGB").save(jpeg, format="JPEG", quality=90)
+            picture = add(
+                b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n"
+                % (page.width, page.height, len(jpeg.getvalue()))
+                + jpeg.getvalue()
+                + b"\nendstream"
+            )
+            width, height = page.width * 72 / SCAN_DPI, page.height * 72 / SCAN_DPI
+            stream = b"q %.2f 0 0 %.2f 0 0 cm /Scan Do Q" % (width, height)
+            resources = b"<< /XObject << /Scan %d 0 R >> >>" % picture
+        else:
+            width, height = 612, 792
+            ops = [b"BT /F1 12 Tf 14 TL 72 760 Td"]
+            for line in page:
+                ops.append(_pdf_string(line) + b" Tj T*")
+            ops.append(b"ET")
+            stream = b"\n".join(ops)
+            resources = b"<< /Font << /F1 %d 0 R >> >>" % font
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         page_ids.append(
             add(
-                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (pages_id, content, font)
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Contents %d 0 R "
+                b"/Resources %s >>" % (pages_id, width, height, content, resources)
             )
         )
     kids = b" ".join(b"%d 0 R" % i for i in page_ids)
-    assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))) == pages_id
+    objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -68,4 +92,55 @@ def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None =
             for c, value in enumerate(row):
                 t.cell(r, c).text = value
     document.save(str(path))
+    return path
+
+
+@dataclass
+class Slide:
+    """What one generated slide holds; each part becomes its own kind of segment."""
+
+    title: str = ""
+    body: list[str] | None = None
+    notes: str = ""
+    pictures: list[Image.Image] | None = None
+
+
+def make_pptx(path: Path, slides: list[Slide]) -> Path:
+    """A deck with one slide per entry: title and body in the "Title and Content" layout (a blank
+    slide when it has neither), speaker notes, and pictures placed down the slide."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    for spec in slides:
+        has_text = bool(spec.title or spec.body)
+        slide = deck.slides.add_slide(deck.slide_layouts[1 if has_text else 6])
+        if has_text:
+            slide.shapes.title.text = spec.title
+            slide.placeholders[1].text = "\n".join(spec.body or [])
+        if spec.notes:
+            slide.notes_slide.notes_text_frame.text = spec.notes
+        for i, picture in enumerate(spec.pictures or []):
+            png = io.BytesIO()
+            picture.save(png, format="PNG")
+            slide.shapes.add_picture(
+                io.BytesIO(png.getvalue()), Inches(0.5), Inches(0.5 + 2.5 * i), Inches(9)
+            )
+    deck.save(str(path))
+    return path
+
+
+def make_html(path: Path, title: str, paragraphs: list[str], *, script: str = "", style: str = "") -> Path:
+    """An HTML page: the title as <title> and <h1>, one <p> per paragraph, and the given script
+    and style both in <head> and at the end of <body> (where page scripts often sit)."""
+    from html import escape
+
+    head_extra = f"<style>{style}</style><script>{script}</script>" if style or script else ""
+    body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
+    tail = f"<script>{script}</script><style>{style}</style>" if style or script else ""
+    html = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"{head_extra}</head>\n<body><h1>{escape(title)}</h1>\n{body}{tail}</body></html>\n"
+    )
+    path.write_text(html, encoding="utf-8")
     return path

@@ -6,14 +6,14 @@ to pick its photo out of fourteen rather than three: a top-3 assertion can fail.
 """
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from tests.conftest import test_settings, upload, wait_for_job
+from tests.conftest import upload, wait_for_job
 from tests.extract.imaging_samples import PHOTOS, photo
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -45,33 +45,16 @@ FOUND_FLOOR = 10
 
 
 @pytest.fixture(scope="module")
-def photo_api(tmp_path_factory: pytest.TempPathFactory, models) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    """One server for the module, so the photos are ingested once and every test searches them."""
-    from mediasift.api.app import create_app
-    from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
-
-    rt = open_runtime(test_settings(tmp_path_factory.mktemp("photo-home")))
-    rt.models = models
-    workers = start_worker_threads(rt, 1)
-    with TestClient(create_app(rt)) as client:
-        yield client
-    for w in workers:
-        w.stop()
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def photos(photo_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def photos(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every sample photo, uploaded first and then waited for, so the worker never idles."""
     folder = tmp_path_factory.mktemp("photos")
     created = {}
     for name in PHOTOS:
         path = folder / f"{name}.jpg"
         photo(name).save(path, quality=92)
-        created[name] = upload(photo_api, path)
+        created[name] = upload(module_api, path)
     for name, c in created.items():
-        job = wait_for_job(photo_api, c["job"]["id"])
+        job = wait_for_job(module_api, c["job"]["id"])
         assert job["status"] == "succeeded", (name, job)
     return {name: c["media"]["id"] for name, c in created.items()}
 
@@ -91,23 +74,23 @@ def test_all_sample_photos_are_ingested_as_distinct_media(photos: dict[str, str]
 
 
 @pytest.mark.parametrize(("description", "name"), GROUNDED)
-def test_a_description_the_tags_name_finds_its_photo_first(photo_api: TestClient, photos, description, name):
-    assert _top_media(photo_api, description)[0] == photos[name]
+def test_a_description_the_tags_name_finds_its_photo_first(module_api: TestClient, photos, description, name):
+    assert _top_media(module_api, description)[0] == photos[name]
 
 
 @pytest.mark.parametrize(("description", "name"), SPANISH)
-def test_a_spanish_description_finds_the_photo_through_english_tags(photo_api, photos, description, name):
-    assert photos[name] in _top_media(photo_api, description)
+def test_a_spanish_description_finds_the_photo_through_english_tags(module_api, photos, description, name):
+    assert photos[name] in _top_media(module_api, description)
 
 
-def test_plain_descriptions_find_most_sample_photos_in_the_top_3(photo_api: TestClient, photos):
+def test_plain_descriptions_find_most_sample_photos_in_the_top_3(module_api: TestClient, photos):
     """The tags of the other photos do not name what they show (the astronaut is tagged "football
     helmet", the coins "bubble"), so some are found only through weaker semantic neighbours and
     some not at all: count them and hold the measured floor."""
     names = {media_id: name for name, media_id in photos.items()}
     found = []
     for description, name in ENGLISH:
-        top = _top_media(photo_api, description)
+        top = _top_media(module_api, description)
         print(f"{description!r}: {[names[m] for m in top]}")
         if photos[name] in top:
             found.append(name)
@@ -139,10 +122,10 @@ EDITS: dict[str, Callable[[Image.Image], bytes]] = {
 
 
 @pytest.mark.parametrize("edit", list(EDITS))
-def test_an_edited_copy_finds_its_original_first(photo_api: TestClient, photos, edit):
+def test_an_edited_copy_finds_its_original_first(module_api: TestClient, photos, edit):
     wrong = {}
     for name in PHOTOS:
-        response = photo_api.post("/v1/search", files={"image": ("query.jpg", EDITS[edit](photo(name)))})
+        response = module_api.post("/v1/search", files={"image": ("query.jpg", EDITS[edit](photo(name)))})
         assert response.status_code == 200, response.text
         top = response.json()["hits"][0]
         assert top["modality"] == "image"
@@ -151,37 +134,37 @@ def test_an_edited_copy_finds_its_original_first(photo_api: TestClient, photos, 
     assert not wrong, f"{edit} copies found another photo first: {wrong}"
 
 
-def test_a_resized_copy_is_listed_as_a_near_duplicate_of_its_original_only(photo_api, photos, tmp_path):
+def test_a_resized_copy_is_listed_as_a_near_duplicate_of_its_original_only(module_api, photos, tmp_path):
     path = tmp_path / "coffee-small.jpg"
     photo("coffee").resize((200, 150)).save(path, quality=50)
-    copy = upload(photo_api, path)["media"]["id"]
+    copy = upload(module_api, path)["media"]["id"]
     try:
-        assert wait_for_job(photo_api, _job_of(photo_api, copy))["status"] == "succeeded"
-        detail = photo_api.get(f"/v1/media/{copy}").json()
+        assert wait_for_job(module_api, _job_of(module_api, copy))["status"] == "succeeded"
+        detail = module_api.get(f"/v1/media/{copy}").json()
         assert [d["media_id"] for d in detail["duplicates"]] == [photos["coffee"]]
     finally:  # the other tests search these fourteen photos and nothing else
-        assert photo_api.delete(f"/v1/media/{copy}").status_code == 204
+        assert module_api.delete(f"/v1/media/{copy}").status_code == 204
 
 
-def test_text_written_in_an_image_is_found_among_the_photos(photo_api: TestClient, photos, tmp_path: Path):
+def test_text_written_in_an_image_is_found_among_the_photos(module_api: TestClient, photos, tmp_path: Path):
     picture = Image.new("RGB", (900, 220), "white")
     draw = ImageDraw.Draw(picture)
     draw.text((30, 40), "Oferta especial: café de Colombia", fill="black", font=ImageFont.truetype(FONT, 44))
     draw.text((30, 120), "Válido hasta el sábado", fill="black", font=ImageFont.truetype(FONT, 44))
     path = tmp_path / "poster.png"
     picture.save(path)
-    poster = upload(photo_api, path)["media"]["id"]
+    poster = upload(module_api, path)["media"]["id"]
     try:
-        assert wait_for_job(photo_api, _job_of(photo_api, poster))["status"] == "succeeded"
-        hits = photo_api.get("/v1/search", params={"q": "oferta café Colombia"}).json()["hits"]
+        assert wait_for_job(module_api, _job_of(module_api, poster))["status"] == "succeeded"
+        hits = module_api.get("/v1/search", params={"q": "oferta café Colombia"}).json()["hits"]
         assert hits[0]["media_id"] == poster and hits[0]["modality"] == "ocr"
         assert "Colombia" in hits[0]["text"]
     finally:
-        assert photo_api.delete(f"/v1/media/{poster}").status_code == 204
+        assert module_api.delete(f"/v1/media/{poster}").status_code == 204
 
 
-def test_a_bad_query_image_is_a_clear_error(photo_api: TestClient):
-    response = photo_api.post("/v1/search", files={"image": ("x.jpg", b"not an image")})
+def test_a_bad_query_image_is_a_clear_error(module_api: TestClient):
+    response = module_api.post("/v1/search", files={"image": ("x.jpg", b"not an image")})
     assert response.status_code == 400 and response.json()["code"] == "invalid_request"
 
 
