@@ -21,6 +21,7 @@ from mediasift.catalog.models import Job, Media
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
 from mediasift.store.base import media_prefixes, raw_key
+from mediasift.tracing import remember_trace
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -102,8 +103,15 @@ def ingest_stream(
             rt.store.delete(key)
             raise Conflict("could not record the upload; try again")
         return _duplicate(rt, key, existing)
-    rt.queue.send(job.id)
+    _enqueue(rt, job.id)
     return Ingested(media=media, job=job, duplicate=False)
+
+
+def _enqueue(rt: Runtime, job_id: str) -> None:
+    # The trace context goes on the job row before the message exists, so the worker that
+    # receives it always finds the trace to continue.
+    remember_trace(rt, job_id)
+    rt.queue.send(job_id)
 
 
 def _create(
@@ -179,7 +187,7 @@ def retry_job(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
         media = s.get(Media, job.media_id)
         if media is not None:
             media.status, media.error = MediaStatus.PENDING.value, None
-    rt.queue.send(job.id)
+    _enqueue(rt, job.id)
     return job
 
 
@@ -203,7 +211,7 @@ def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
             max_attempts=rt.settings.max_attempts,
         )
         s.add(job)
-    rt.queue.send(job.id)
+    _enqueue(rt, job.id)
     return job
 
 

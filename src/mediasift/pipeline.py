@@ -8,7 +8,8 @@ after a crash therefore replaces its earlier partial output and never duplicates
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from mediasift import metrics
@@ -19,6 +20,7 @@ from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.media.sniff import sniff
+from mediasift.tracing import span
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -51,6 +53,14 @@ def extractor_for(kind: str) -> Extractor:
         raise UnsupportedMedia(f"{kind} support is not installed: {exc}") from None
 
 
+@contextmanager
+def _stage(progress: ProgressFn, name: str, **attributes: object) -> Iterator[None]:
+    """A pipeline stage: reported as the job's stage, and a span in the job's trace."""
+    progress(name, 0.0)
+    with span(f"mediasift.stage.{name}", **attributes):
+        yield
+
+
 def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn) -> int:
     """Process one media end to end; returns the number of segments indexed."""
     with rt.catalog.session() as s:
@@ -59,8 +69,8 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         metadata = dict(media.meta or {})
 
     with rt.store.local_path(original_key) as path:
-        progress("probe", 0.0)
-        sniffed = sniff(path)
+        with _stage(progress, "probe"):
+            sniffed = sniff(path)
         with rt.catalog.session() as s:
             media = repo.get_media(s, tenant_id, media_id)
             media.kind, media.mime, media.status = sniffed.kind, sniffed.mime, MediaStatus.PROCESSING.value
@@ -76,24 +86,24 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             store=rt.store,
             progress=progress,
         )
-        progress("extract", 0.0)
-        extraction = metrics.timed_extraction(sniffed.kind, extractor_for(sniffed.kind), ctx)
+        with _stage(progress, "extract", kind=sniffed.kind):
+            extraction = metrics.timed_extraction(sniffed.kind, extractor_for(sniffed.kind), ctx)
 
     label_languages(extraction)
-    progress("embed", 0.0)
-    points = metrics.timed_embedding(
-        lambda: build_points(
-            rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
+    with _stage(progress, "embed", segments=len(extraction.segments)):
+        points = metrics.timed_embedding(
+            lambda: build_points(
+                rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
+            )
         )
-    )
-    progress("index", 0.0)
-    rt.index.delete_media(tenant_id, media_id)
-    rt.index.upsert(points)
-    with rt.catalog.session() as s:
-        media = repo.get_media(s, tenant_id, media_id)
-        repo.replace_segments(s, media, extraction.segments)
-        _apply_info(media, extraction.info)
-        media.status, media.error = MediaStatus.READY.value, None
+    with _stage(progress, "index", points=len(points)):
+        rt.index.delete_media(tenant_id, media_id)
+        rt.index.upsert(points)
+        with rt.catalog.session() as s:
+            media = repo.get_media(s, tenant_id, media_id)
+            repo.replace_segments(s, media, extraction.segments)
+            _apply_info(media, extraction.info)
+            media.status, media.error = MediaStatus.READY.value, None
     rt.invalidate_tenant(tenant_id)
     progress("done", 1.0)
     return len(points)

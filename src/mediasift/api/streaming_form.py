@@ -15,6 +15,7 @@ anything is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
@@ -155,7 +156,11 @@ async def receive_upload(
                     if part.name == file_field and part.filename is not None and consumer is None:
                         file_part = part
                         reader = _BridgeReader(queue, loop)
-                        consumer = loop.run_in_executor(None, consume, part.filename, dict(fields), reader)
+                        # The request's context (log fields, trace span) goes with the consumer thread.
+                        context = contextvars.copy_context()
+                        consumer = loop.run_in_executor(
+                            None, context.run, consume, part.filename, dict(fields), reader
+                        )
                     elif consumer is not None and part.filename is None and part.name:
                         raise InvalidRequest(
                             f"form field {part.name!r} came after the file: send fields before the file"

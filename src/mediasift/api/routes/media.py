@@ -25,7 +25,6 @@ from mediasift.catalog import repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
-from mediasift.tracing import remember_trace
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
@@ -79,8 +78,6 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> JSONRes
         )
 
     result = await receive_upload(request, consume, max_file_bytes=rt.settings.max_upload_bytes)
-    if result.job and not result.duplicate:
-        remember_trace(rt, result.job.id)
     body = UploadOut(
         media=MediaOut.of(result.media),
         job=JobOut.of(result.job, result.media.filename) if result.job else None,
