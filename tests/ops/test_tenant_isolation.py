@@ -2,9 +2,9 @@
 
 Two tenants ingest documents built from the same vocabulary (so every query matches both), with
 overlapping collections and metadata. Hypothesis then generates queries, modes and filters —
-including filters naming the other tenant's media ids — and asserts that no hit, media row, job,
-artifact URL or cached result of the other tenant appears, asking each query as both tenants back
-to back so a cache keyed without the tenant would leak.
+including filters naming the other tenant's media ids — and asserts that no hit, answer citation,
+chat, media row, job, artifact URL or cached result of the other tenant appears, asking each query
+as both tenants back to back so a cache keyed without the tenant would leak.
 """
 
 from __future__ import annotations
@@ -49,10 +49,15 @@ def world(tmp_path_factory: pytest.TempPathFactory, models: ModelRegistry) -> It
             owned[tenant]["media"].add(created["media"]["id"])
             owned[tenant]["jobs"].add(created["job"]["id"])
             assert wait_for_job(api, created["job"]["id"], tenant=tenant)["status"] == "succeeded"
+    chats = {}
     for tenant in TENANTS:  # the property is not vacuous: every tenant finds its own media
-        hits = api.get("/v1/search", params={"q": "pump valve"}, headers={"X-Mediasift-Tenant": tenant})
+        headers = {"X-Mediasift-Tenant": tenant}
+        hits = api.get("/v1/search", params={"q": "pump valve"}, headers=headers)
         assert {h["media_id"] for h in hits.json()["hits"]} & owned[tenant]["media"]
-    yield {"api": api, "owned": owned}
+        answer = api.post("/v1/ask", json={"question": "What about the pump and the valve?"}, headers=headers)
+        assert {c["media_id"] for c in answer.json()["citations"]} & owned[tenant]["media"]
+        chats[tenant] = api.post("/v1/chats", json={"title": f"{tenant} chat"}, headers=headers).json()["id"]
+    yield {"api": api, "owned": owned, "chats": chats}
     for w in workers:
         w.stop()
     api.close()
@@ -71,12 +76,13 @@ queries = st.one_of(
     mode=st.sampled_from(["hybrid", "keyword", "vector"]),
     collection=st.sampled_from([None, "c0", "c1"]),
     sku=st.sampled_from([None, "SKU-0", "SKU-1", "SKU-2"]),
+    language=st.sampled_from([None, "en", "es"]),
     name_foreign_media=st.booleans(),
 )
-def test_no_cross_tenant_row_hit_job_artifact_or_cached_result(
-    world, query, mode, collection, sku, name_foreign_media
+def test_no_cross_tenant_row_hit_citation_chat_job_artifact_or_cached_result(
+    world, query, mode, collection, sku, language, name_foreign_media
 ):
-    api, owned = world["api"], world["owned"]
+    api, owned, chats = world["api"], world["owned"], world["chats"]
     for tenant, other in (TENANTS, TENANTS[::-1]):  # both orders: a shared cache entry would leak
         headers = {"X-Mediasift-Tenant": tenant}
         params: dict[str, Any] = {"q": query.strip() or "pump", "mode": mode, "limit": 50}
@@ -84,6 +90,8 @@ def test_no_cross_tenant_row_hit_job_artifact_or_cached_result(
             params["collection"] = collection
         if sku:
             params["meta"] = f"sku={sku}"
+        if language:
+            params["language"] = language
         if name_foreign_media:
             params["media_id"] = sorted(owned[other]["media"])
         response = api.get("/v1/search", params=params, headers=headers)
@@ -94,6 +102,22 @@ def test_no_cross_tenant_row_hit_job_artifact_or_cached_result(
             assert hit["thumbnail_url"] is None or hit["media_id"] in hit["thumbnail_url"]
         if name_foreign_media:
             assert hits == []
+
+        filters: dict[str, Any] = {
+            "collections": [collection] if collection else None,
+            "metadata": {"sku": sku} if sku else None,
+            "languages": [language] if language else None,
+            "media_ids": sorted(owned[other]["media"]) if name_foreign_media else None,
+        }
+        asked = api.post("/v1/ask", json={"question": params["q"], "filters": filters}, headers=headers)
+        assert asked.status_code in (200, 422), asked.text
+        citations = asked.json().get("citations", []) if asked.status_code == 200 else []
+        assert all(c["media_id"] in owned[tenant]["media"] for c in citations), (tenant, citations)
+        if name_foreign_media:
+            assert citations == []
+        assert api.get(f"/v1/chats/{chats[other]}", headers=headers).status_code == 404
+        reply = api.post(f"/v1/chats/{chats[other]}/messages", json={"content": params["q"]}, headers=headers)
+        assert reply.status_code == 404
 
         listed = {m["id"] for m in api.get("/v1/media", headers=headers).json()["media"]}
         assert listed == owned[tenant]["media"]
