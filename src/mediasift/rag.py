@@ -28,17 +28,18 @@ from sqlalchemy import select
 
 from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, Source, clock
 from mediasift.answer.factory import get_answer_model
-from mediasift.answer.passages import get_passage_embedder
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
 from mediasift.domain import Filters
+from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
 from mediasift.metrics import REGISTRY
 from mediasift.moment import match_score, terms
 from mediasift.search import search
 
 if TYPE_CHECKING:
+    from mediasift.embed.text import TextEmbedder
     from mediasift.runtime import Runtime
 
 CANDIDATES = 24  # hits re-ranked per question
@@ -110,7 +111,7 @@ def retrieve(
         files = {h.media_id: (h.filename, h.kind) for h in hits}
         candidates = [_source(rows[h.segment_id], files) for h in hits if h.segment_id in rows]
         candidates = [c for c in candidates if c.text.strip()]
-        _score(rt, question, candidates)
+        _score(rt, tenant_id, question, candidates)
         relevant = sorted(
             (c for c in candidates if c.score >= rt.settings.ask_min_relevance), key=lambda c: -c.score
         )
@@ -142,12 +143,13 @@ def _source(row: SegmentRow, files: dict[str, tuple[str, str]]) -> Source:
     )
 
 
-def _score(rt: Runtime, question: str, sources: list[Source]) -> None:
+def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Source]) -> None:
     """Relevance of each source: the better of its whole text and its best sentence (for the
     ``SENTENCE_SCORED`` strongest), so one answering sentence in a long chunk is not diluted."""
     if not sources:
         return
-    embedder = get_passage_embedder(rt.models, rt.settings)
+    # Vectors cached for the tenant: search embedded this question, ingest most segments' texts.
+    embedder = tenant_text_embedder(rt, tenant_id)
     query = embedder.embed_query(question)
     whole = embedder.embed_passages([s.text[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
@@ -210,7 +212,7 @@ def _expand(
             used += _cost(neighbour)
             group.append(neighbour)
             added.append(neighbour)
-    _score(rt, question, added)
+    _score(rt, tenant_id, question, added)
 
 
 def _neighbours(s: Any, tenant_id: str, src: Source) -> list[SegmentRow]:
@@ -230,7 +232,7 @@ def _neighbours(s: Any, tenant_id: str, src: Source) -> list[SegmentRow]:
 # -- prompt and citations ------------------------------------------------------------------------
 
 
-def build_prompt(question: str, sources: list[Source]) -> Prompt:
+def build_prompt(question: str, sources: list[Source], embedder: TextEmbedder | None = None) -> Prompt:
     blocks = []
     for src in sources:
         where = src.label()
@@ -238,7 +240,7 @@ def build_prompt(question: str, sources: list[Source]) -> Prompt:
             where += f"-{clock(src.end_s)}"
         blocks.append(f"[{src.n}] {where} ({src.kind or 'media'}, {src.modality})\n{src.text.strip()}")
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
-    return Prompt(system=SYSTEM_PROMPT, user=user, question=question, sources=sources)
+    return Prompt(system=SYSTEM_PROMPT, user=user, question=question, sources=sources, embedder=embedder)
 
 
 _MARKER = re.compile(r"(\s*)\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\]")
@@ -355,19 +357,26 @@ def ask_stream(
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
     sources = retrieve(rt, tenant_id, standalone, filters)
-    return AnswerStream(question, standalone, sources, model)
+    return AnswerStream(question, standalone, sources, model, tenant_text_embedder(rt, tenant_id))
 
 
 class AnswerStream:
     """Iterate for the answer's text chunks (citations already checked); then ``result()``."""
 
-    def __init__(self, question: str, standalone: str, sources: list[Source], model: AnswerModel) -> None:
+    def __init__(
+        self,
+        question: str,
+        standalone: str,
+        sources: list[Source],
+        model: AnswerModel,
+        embedder: TextEmbedder | None = None,
+    ) -> None:
         self._question, self._standalone, self._sources, self._model = question, standalone, sources, model
         self._filter = CitationFilter({s.n for s in sources})
         self._text: list[str] = []
         self._done = False
         if sources:
-            self._chunks: Iterator[str] = iter(model.stream(build_prompt(standalone, sources)))
+            self._chunks: Iterator[str] = iter(model.stream(build_prompt(standalone, sources, embedder)))
             self._first: str | None = next(self._chunks, None)  # raises now if the provider is down
         else:
             self._chunks, self._first = iter(()), NOT_FOUND

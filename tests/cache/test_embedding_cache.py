@@ -21,6 +21,7 @@ from mediasift.embed.cached import EMBEDDING_TTL_S, PASSAGE_EMBEDDINGS, QUERY_EM
 from mediasift.embed.text import get_text_embedder
 from mediasift.ingest import ingest_stream
 from mediasift.pipeline import run_ingest
+from mediasift.rag import ask
 from mediasift.runtime import Runtime
 from mediasift.search import search
 from tests.conftest import test_settings
@@ -161,3 +162,18 @@ def test_redis_holds_passage_vectors_as_float32_with_a_ttl(redis_rt: Runtime, ca
     for key in keys:
         assert 0 < client.pttl(key) <= EMBEDDING_TTL_S * 1000  # volatile-lru may evict them
         assert len(client.get(key)) == len(b"0:") + 384 * 4
+
+
+def test_asking_again_embeds_nothing_and_another_tenant_embeds_anew(rt: Runtime, calls: ModelCalls) -> None:
+    add_notes(rt, "acme")
+    add_notes(rt, "globex")
+    question = "How cold should the refrigerator be?"
+    answer = ask(rt, "acme", question)  # re-ranking and the extractive answerer embed sentences
+    assert answer.found and "four degrees" in answer.answer
+    after_first = (calls.queries, calls.passages)
+    rt.invalidate_tenant("acme")  # search runs again; the question's and the sentences' vectors stay
+    assert ask(rt, "acme", question).answer == answer.answer
+    assert (calls.queries, calls.passages) == after_first
+    ask(rt, "globex", question)  # the same sentences, the same question: globex's own entries
+    assert calls.queries == after_first[0] + 1
+    assert calls.passages > after_first[1]

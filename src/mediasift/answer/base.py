@@ -2,8 +2,10 @@
 
 Every answerer (extractive, OpenAI-compatible, Gemini, llama.cpp) takes the same ``Prompt``: LLMs
 read ``system`` and ``user`` (the sources already written into it, numbered), the extractive
-answerer reads ``question`` and ``sources`` directly. ``task="rewrite"`` asks for a standalone
-version of a follow-up question instead of an answer (``history`` holds the earlier turns).
+answerer reads ``question`` and ``sources`` directly, and scores sentences with ``embedder`` (the
+asking tenant's, so its vectors are cached per tenant; no LLM sees it). ``task="rewrite"`` asks
+for a standalone version of a follow-up question instead of an answer (``history`` holds the
+earlier turns).
 
 Errors: a provider that cannot be reached, times out or keeps failing raises
 ``BackendUnavailable`` (HTTP 503), never hangs; a misconfiguration raises ``InvalidRequest``.
@@ -13,7 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from mediasift.embed.text import TextEmbedder
 
 NOT_FOUND = "Not found in your media."
 
@@ -57,6 +62,7 @@ class Prompt:
     sources: list[Source] = field(default_factory=list)
     task: Literal["answer", "rewrite"] = "answer"
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text), oldest first
+    embedder: TextEmbedder | None = field(default=None, repr=False, compare=False)
 
     def messages(self) -> list[dict[str, str]]:
         """Chat-completion messages: the system instructions, then the user turn."""

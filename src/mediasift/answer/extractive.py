@@ -58,8 +58,11 @@ class ExtractiveAnswerer:
         units = [u for source in strongest for u in sentence_units(source) if terms(u.text)][:MAX_UNITS]
         if not units:
             return []
-        query = self._embedder.embed_query(prompt.question)
-        cosine = self._embedder.embed_passages([u.text for u in units]) @ query
+        # The asking tenant's cached embedder, when the prompt carries one: re-ranking has just
+        # embedded the question and most of these sentences, and another tenant's must not be reused.
+        embedder = prompt.embedder or self._embedder
+        query = embedder.embed_query(prompt.question)
+        cosine = embedder.embed_passages([u.text for u in units]) @ query
         scores = [
             float(c) + WORD_BONUS * min(3, match_score(u.text, prompt.question))
             for u, c in zip(units, cosine, strict=True)

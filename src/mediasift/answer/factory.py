@@ -50,9 +50,9 @@ def build_answer_model(models: ModelRegistry, settings: Settings) -> AnswerModel
     name = settings.answer_model
     if name == "extractive":
         from mediasift.answer.extractive import ExtractiveAnswerer
-        from mediasift.answer.passages import get_passage_embedder
+        from mediasift.embed.text import get_text_embedder
 
-        return ExtractiveAnswerer(get_passage_embedder(models, settings))
+        return ExtractiveAnswerer(get_text_embedder(models, settings))
     if name == "openai":
         from mediasift.answer.openai_compat import OpenAICompatibleModel
 
