@@ -144,3 +144,55 @@ def make_html(path: Path, title: str, paragraphs: list[str], *, script: str = ""
     )
     path.write_text(html, encoding="utf-8")
     return path
+
+
+# --- Hostile documents: zip bombs, archives that lie about their sizes, encrypted PDFs ---------
+
+
+def add_zip_padding(path: Path, member: str, unpacked_bytes: int) -> Path:
+    """Add ``member`` holding ``unpacked_bytes`` zeros, deflated to a sliver: a zip bomb that is
+    still a valid DOCX or PPTX. Written in 1 MiB pieces so the test never holds the payload."""
+    import zipfile
+
+    block = bytes(1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+        zf.open(member, "w", force_zip64=True) as out,
+    ):
+        for start in range(0, unpacked_bytes, len(block)):
+            out.write(block[: min(len(block), unpacked_bytes - start)])
+    return path
+
+
+def lie_about_size(path: Path, member: str, extra: bytes, *, crc_of: str = "all") -> Path:
+    """Rewrite ``member`` as its bytes plus ``extra``, deflated, but declare in the central directory
+    and local header that it unpacks to only its *packed* size. ``crc_of="all"`` keeps the CRC-32 of
+    everything it really holds (a reader that stops at the declared size sees a checksum mismatch);
+    ``crc_of="declared"`` records the CRC of just the declared prefix, so the lie is consistent and
+    a reader gets the member cut short."""
+    import struct
+    import zipfile
+    import zlib
+
+    with zipfile.ZipFile(path) as zf:
+        members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members:
+            zf.writestr(name, data + extra if name == member else data)
+    raw = bytearray(path.read_bytes())
+    real = dict(members)[member] + extra
+    name = member.encode()
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:
+        length = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + length] == name:
+            packed = struct.unpack_from("<I", raw, at + 20)[0]
+            crc = zlib.crc32(real if crc_of == "all" else real[:packed])
+            header = struct.unpack_from("<I", raw, at + 42)[0]
+            for offset in (at + 16, header + 14):  # CRC-32, then sizes follow it in both records
+                struct.pack_into("<I", raw, offset, crc)
+            struct.pack_into("<I", raw, at + 24, packed)
+            struct.pack_into("<I", raw, header + 22, packed)
+        at = raw.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(raw))
+    return path

@@ -89,12 +89,16 @@ def _html_text(html: str) -> str:
 
 
 def _docx_text(path: Path) -> str:
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, XMLSyntaxError) as exc:
+        # A member cut short (it claimed fewer bytes than it holds) arrives here as broken XML.
         raise CorruptMedia(f"corrupt DOCX: {exc}") from None
     blocks = [p.text for p in document.paragraphs if p.text.strip()]
     for table in document.tables:

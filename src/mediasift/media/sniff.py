@@ -8,6 +8,7 @@ probing the container's streams, since the same container (MP4, Matroska, Ogg) h
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ _HEAD = 8192
 # Zip-based office files: refuse ones whose declared unpacked size is absurd (zip bombs).
 _MAX_UNZIPPED = 2 * 1024**3
 _MAX_ZIP_RATIO = 200
+_READ_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +143,14 @@ def _sniff_zip(path: Path) -> Sniffed:
             names = {i.filename for i in infos}
             unpacked = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
+            if unpacked > _MAX_UNZIPPED or unpacked / packed > _MAX_ZIP_RATIO:
+                raise LimitExceeded(
+                    f"zip bomb refused: the archive unpacks to {unpacked} bytes, {unpacked / packed:.0f} "
+                    f"times its packed size (limits: {_MAX_UNZIPPED} bytes, {_MAX_ZIP_RATIO} times)"
+                )
+            _verify_members(zf, infos)
     except zipfile.BadZipFile as exc:
         raise CorruptMedia(f"corrupt zip container: {exc}") from None
-    if unpacked > _MAX_UNZIPPED or unpacked / packed > _MAX_ZIP_RATIO:
-        raise LimitExceeded(f"archive unpacks to {unpacked} bytes (ratio {unpacked / packed:.0f}): refused")
     if "word/document.xml" in names:
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return Sniffed("document", mime, ".docx")
@@ -152,6 +158,28 @@ def _sniff_zip(path: Path) -> Sniffed:
         mime = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
         return Sniffed("document", mime, ".pptx")
     raise UnsupportedMedia("zip archive that is not a DOCX or PPTX document")
+
+
+def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Decompress every member as a stream, checking it against its declared size and CRC-32.
+
+    The size check above trusts the central directory; that holds because ``zipfile`` (which
+    python-docx and python-pptx read through) never yields more than a member's declared size.
+    An archive that lies about a size is cut short there and fails its CRC, which would surface
+    deep inside the extractor as an unexpected error; reading here, a chunk at a time (memory
+    stays at one chunk), turns the lie into ``CorruptMedia`` before anything parses the XML.
+    """
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise CorruptMedia(f"zip member {info.filename!r} is encrypted: remove the password")
+        try:
+            with zf.open(info) as member:
+                while member.read(_READ_CHUNK):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise CorruptMedia(
+                f"zip member {info.filename!r} does not match its declared size and checksum: {exc}"
+            ) from None
 
 
 def _as_text(head: bytes) -> str | None:
