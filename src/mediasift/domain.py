@@ -138,3 +138,6 @@ class Hit:
     language: str | None = None
     frame_key: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    # The picture of the moment: the segment's own keyframe, else (a speech hit, say) the video's
+    # keyframe on screen at start_s.
+    thumbnail_key: str | None = None

@@ -2,11 +2,13 @@
 
 Each list comes from the index filtered by tenant inside the engine; reciprocal rank fusion merges
 them; hits are hydrated from the catalog (the source of truth, so a deleted media never shows up);
-a speech hit points at the second inside its chunk where the matching words are said.
+a speech hit points at the second inside its chunk where the matching words are said, and any
+timed hit on a video carries the keyframe on screen at that second as its thumbnail.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from dataclasses import asdict, replace
@@ -176,11 +178,28 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
                 language=seg.language,
                 frame_key=seg.frame_key,
                 meta=meta,
+                thumbnail_key=seg.frame_key,
             )
         )
         if len(hits) >= limit:
             break
+    _borrow_keyframes(rt, tenant_id, hits)
     return hits
+
+
+def _borrow_keyframes(rt: Runtime, tenant_id: str, hits: list[Hit]) -> None:
+    """Give a timed video hit without a frame of its own (speech) the keyframe on screen at its
+    start_s: the last one at or before it, else the first. One catalog query for all the hits."""
+    unframed = [h for h in hits if h.thumbnail_key is None and h.kind == "video" and h.start_s is not None]
+    if not unframed:
+        return
+    with rt.catalog.session() as s:
+        frames = repo.keyframes(s, tenant_id, (h.media_id for h in unframed))
+    for hit in unframed:
+        keyframes = frames.get(hit.media_id)
+        if keyframes:
+            at = bisect.bisect_right(keyframes, hit.start_s, key=lambda frame: frame[0])
+            hit.thumbnail_key = keyframes[max(at - 1, 0)][1]
 
 
 def _image_vector(rt: Runtime, data: bytes) -> list[float]:

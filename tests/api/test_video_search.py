@@ -1,14 +1,13 @@
 """The end-to-end path CI must always run: ingest a real video → search finds the spoken words
 at the right second, and the on-screen captions within their span."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests import mediagen
-from tests.conftest import test_settings, upload, wait_for_job
+from tests.conftest import upload, wait_for_job
 
 pytestmark = pytest.mark.skipif(
     not mediagen.have_tools(), reason="needs ffmpeg, espeak-ng, fonts-dejavu-core"
@@ -16,33 +15,16 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def video_api(tmp_path_factory: pytest.TempPathFactory, models) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    """One server for the module: the video is ingested once and every test reads it."""
-    from mediasift.api.app import create_app
-    from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
-
-    rt = open_runtime(test_settings(tmp_path_factory.mktemp("video-home")))
-    rt.models = models
-    workers = start_worker_threads(rt, 1)
-    with TestClient(create_app(rt)) as client:
-        yield client
-    for w in workers:
-        w.stop()
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def talk(video_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[mediagen.Talk, str]:
+def talk(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> tuple[mediagen.Talk, str]:
     video = mediagen.talk_video(tmp_path_factory.mktemp("gen"), "mp4")
-    created = upload(video_api, video.path)
-    job = wait_for_job(video_api, created["job"]["id"], timeout_s=300)
+    created = upload(module_api, video.path)
+    job = wait_for_job(module_api, created["job"]["id"], timeout_s=300)
     assert job["status"] == "succeeded", job
     return video, created["media"]["id"]
 
 
-def test_spoken_words_are_found_at_the_second_they_are_said(video_api: TestClient, talk):
-    api = video_api
+def test_spoken_words_are_found_at_the_second_they_are_said(module_api: TestClient, talk):
+    api = module_api
     video, media_id = talk
     for utterance in video.utterances:
         hits = api.get("/v1/search", params={"q": utterance.text, "modality": "speech"}).json()["hits"]
@@ -50,21 +32,43 @@ def test_spoken_words_are_found_at_the_second_they_are_said(video_api: TestClien
         top = hits[0]
         assert top["media_id"] == media_id and top["kind"] == "video"
         assert abs(top["start_s"] - utterance.start_s) <= 2.0, (utterance, top)
+        assert_thumbnail_is_a_keyframe(api, top)
 
 
-def test_captions_are_found_while_they_are_on_screen(video_api: TestClient, talk):
-    api = video_api
+def test_a_speech_hit_shows_the_keyframe_on_screen_when_the_words_are_said(module_api: TestClient, talk):
+    video, media_id = talk
+    segments = module_api.get(f"/v1/media/{media_id}").json()["segments"]
+    keyframes = sorted((s["start_s"], s["frame_key"]) for s in segments if s["modality"] == "frame")
+    assert len(keyframes) > 1  # otherwise any keyframe would be the right one
+    for utterance in video.utterances:
+        hits = module_api.get("/v1/search", params={"q": utterance.text, "modality": "speech"}).json()["hits"]
+        top = hits[0]
+        assert top["frame_key"] is None  # speech has no frame of its own: the thumbnail is borrowed
+        shown = [key for start_s, key in keyframes if start_s <= top["start_s"]] or [keyframes[0][1]]
+        assert top["thumbnail_url"] == f"/v1/media/{media_id}/artifacts/{shown[-1].split('/', 3)[3]}", top
+
+
+def test_captions_are_found_while_they_are_on_screen(module_api: TestClient, talk):
+    api = module_api
     video, media_id = talk
     for caption in video.captions:
         hits = api.get("/v1/search", params={"q": caption.text.lower(), "modality": "ocr"}).json()["hits"]
         assert hits and hits[0]["media_id"] == media_id, caption
         top = hits[0]
         assert caption.start_s - 1.0 <= top["start_s"] <= caption.end_s, (caption, top)
-        assert top["thumbnail_url"] is None or top["thumbnail_url"].startswith(f"/v1/media/{media_id}/")
+        assert_thumbnail_is_a_keyframe(api, top)
 
 
-def test_media_detail_and_transcripts(video_api: TestClient, talk):
-    api = video_api
+def assert_thumbnail_is_a_keyframe(api: TestClient, hit: dict) -> None:
+    url = hit["thumbnail_url"]
+    assert url and url.startswith(f"/v1/media/{hit['media_id']}/artifacts/frames/"), hit
+    picture = api.get(url)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg", url
+    assert picture.content.startswith(b"\xff\xd8"), url
+
+
+def test_media_detail_and_transcripts(module_api: TestClient, talk):
+    api = module_api
     video, media_id = talk
     detail = api.get(f"/v1/media/{media_id}").json()
     assert abs(detail["duration_s"] - video.duration_s) < 1.5

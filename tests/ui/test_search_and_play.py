@@ -36,6 +36,8 @@ def test_spoken_phrase_hit_plays_the_video_at_the_spoken_second(page, server, tm
     spoken.wait_for()
     assert spoken.locator(".why").inner_text() == "said"
     assert "battery" in [m.lower() for m in spoken.locator("mark").all_inner_texts()]
+    # the moment's picture is the keyframe the API gave the speech hit
+    assert "/artifacts/frames/" in spoken.locator("img.hit-frame").get_attribute("src")
     screenshot(page, "search-results")
 
     spoken.click()

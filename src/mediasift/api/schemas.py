@@ -152,15 +152,17 @@ class HitOut(BaseModel):
     collection: str
     language: str | None
     frame_key: str | None
-    thumbnail_url: str | None = None
+    thumbnail_url: str | None = Field(
+        default=None,
+        description="JPEG of the moment: the hit's keyframe, or for speech the keyframe on screen at start_s",
+    )
     meta: dict[str, Any]
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
         # frame keys are processed/{tenant}/{media}/{artifact name}
-        thumb = (
-            f"/v1/media/{hit.media_id}/artifacts/{hit.frame_key.split('/', 3)[3]}" if hit.frame_key else None
-        )
+        key = hit.thumbnail_key or hit.frame_key
+        thumb = f"/v1/media/{hit.media_id}/artifacts/{key.split('/', 3)[3]}" if key else None
         return cls(
             media_id=hit.media_id,
             segment_id=hit.segment_id,

@@ -134,6 +134,28 @@ def segments_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str,
     return {r.id: r for r in rows}
 
 
+def keyframes(s: Session, tenant_id: str, media_ids: Iterable[str]) -> dict[str, list[tuple[float, str]]]:
+    """Each media's keyframes as ``(start_s, frame_key)`` in time order, for a tenant's media."""
+    ids = list(set(media_ids))
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(SegmentRow.media_id, SegmentRow.start_s, SegmentRow.frame_key)
+        .where(
+            SegmentRow.tenant_id == tenant_id,
+            SegmentRow.media_id.in_(ids),
+            SegmentRow.modality == "frame",
+            SegmentRow.frame_key.is_not(None),
+            SegmentRow.start_s.is_not(None),
+        )
+        .order_by(SegmentRow.media_id, SegmentRow.start_s)
+    )
+    frames: dict[str, list[tuple[float, str]]] = {}
+    for media_id, start_s, frame_key in rows:
+        frames.setdefault(media_id, []).append((start_s, frame_key))
+    return frames
+
+
 def count_segments(s: Session, media_id: str) -> int:
     return s.scalar(select(func.count()).select_from(SegmentRow).where(SegmentRow.media_id == media_id)) or 0
 

@@ -182,24 +182,18 @@ function hitList(group, q) {
   return [list, more];
 }
 
-// The top hit's own keyframe, else the keyframe nearest its second.
-function nearestFramed(first, group) {
-  const framed = group.filter((hit) => hit.thumbnail_url);
-  if (first.thumbnail_url || first.start_s == null) return framed[0];
-  return framed.sort((a, b) => Math.abs(a.start_s - first.start_s) - Math.abs(b.start_s - first.start_s))[0];
-}
-
+// The top hit's picture of its moment: the API gives every timed video hit, speech included, the
+// keyframe on screen at its second. Without one, an image or video shows its thumb.jpg.
 function thumbnail(first, group) {
-  const framed = nearestFramed(first, group);
-  let src = framed?.thumbnail_url;
+  let src = first.thumbnail_url;
   if (!src && ["image", "video"].includes(first.kind)) src = urls.artifact(first.media_id, "thumb.jpg");
   const label = first.kind === "document" || first.kind === "text" ? (group.find((x) => x.page) ? where(group.find((x) => x.page)) : first.kind) : first.kind;
-  const box = h("a", { class: `thumb kind-${first.kind}`, href: momentHref(framed || first), tabindex: "-1", "aria-hidden": "true" });
+  const box = h("a", { class: `thumb kind-${first.kind}`, href: momentHref(first), tabindex: "-1", "aria-hidden": "true" });
   if (src) {
     const img = h("img", { src, alt: "" });
     img.addEventListener("error", () => box.replaceChildren(h("span", { class: "thumb-label" }, label)));
     box.append(img);
-    if (framed?.start_s != null) box.append(h("span", { class: "thumb-time" }, clock(framed.start_s)));
+    if (first.thumbnail_url && first.start_s != null) box.append(h("span", { class: "thumb-time" }, clock(first.start_s)));
   } else {
     box.append(h("span", { class: "thumb-label" }, label));
   }
