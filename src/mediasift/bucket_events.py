@@ -38,7 +38,10 @@ def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
             region=rt.settings.s3_region,
             sse=rt.settings.s3_sse or None,
         )
-        with source.open(event.key) as stream:
+        # The event's key is the bucket's own name for the object, read as-is: the store's key
+        # rules guard mediasift's layout, and S3 allows keys they refuse (a backslash, say). The
+        # key never becomes a path here; only the sanitised filename and the ULID key do.
+        with source.client.get_object(Bucket=event.bucket, Key=event.key)["Body"] as stream:
             results.append(
                 ingest_stream(
                     rt,
