@@ -196,3 +196,75 @@ def lie_about_size(path: Path, member: str, extra: bytes, *, crc_of: str = "all"
         at = raw.find(b"PK\x01\x02", at + 4)
     path.write_bytes(bytes(raw))
     return path
+
+
+_PDF_PASSWORD_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    state = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + state[i] + key[i % len(key)]) % 256
+        state[i], state[j] = state[j], state[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + state[i]) % 256
+        state[i], state[j] = state[j], state[i]
+        out.append(byte ^ state[(state[i] + state[j]) % 256])
+    return bytes(out)
+
+
+def make_encrypted_pdf(
+    path: Path, lines: list[str], user_password: str, owner_password: str = "owner"
+) -> Path:
+    """A one-page PDF encrypted with the standard security handler (revision 2, 40-bit RC4), opening
+    only with ``user_password``: the oldest scheme every reader supports, written by hand (PDF 1.7
+    spec, algorithms 2-4) because no installed package writes encrypted PDFs."""
+    import hashlib
+
+    def padded(password: str) -> bytes:
+        return (password.encode("latin-1") + _PDF_PASSWORD_PAD)[:32]
+
+    doc_id = hashlib.md5(path.name.encode()).digest()
+    permissions = -4  # every permission; the password alone keeps it closed
+    owner = _rc4(hashlib.md5(padded(owner_password)).digest()[:5], padded(user_password))
+    key = hashlib.md5(
+        padded(user_password) + owner + permissions.to_bytes(4, "little", signed=True) + doc_id
+    ).digest()[:5]
+    user = _rc4(key, _PDF_PASSWORD_PAD)
+
+    content_number = 4
+    stream = b"\n".join(
+        [b"BT /F1 12 Tf 14 TL 72 760 Td", *(_pdf_string(line) + b" Tj T*" for line in lines), b"ET"]
+    )
+    object_key = hashlib.md5(key + content_number.to_bytes(3, "little") + b"\x00\x00").digest()[:10]
+    encrypted = _rc4(object_key, stream)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(encrypted) + encrypted + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
+        % (owner.hex().encode(), user.hex().encode(), permissions),
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        doc_id.hex().encode(),
+        doc_id.hex().encode(),
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
