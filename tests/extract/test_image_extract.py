@@ -50,6 +50,7 @@ def test_a_photo_becomes_an_image_vector_and_searchable_tags(tmp_path) -> None:
     tags = by_modality(extraction, Modality.TAG)
     assert tags and all(0 < t.confidence <= 1 for t in tags)
     assert any("cat" in t.text.split(", ") and "animal" in t.text for t in tags)
+    assert extraction.info["metadata"]["tags"] == [t.meta["label"] for t in tags]  # what the library lists
     assert not by_modality(extraction, Modality.OCR)  # a cat has nothing written on it
     assert {s.media_id for s in extraction.segments} == {"01TESTMEDIA"}
 

@@ -48,3 +48,17 @@ def test_main_pages_render_and_are_keyboard_reachable(page, server, tmp_path):
         page.keyboard.press("Tab")
         names.append(page.evaluate("document.activeElement.textContent.trim()"))
     assert [n for n in names if n != "Ask"] == ["mediasift", "Search", "Upload", "Library", "Operations"]
+
+
+def test_the_library_lists_an_images_automatic_tags(page, server, tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "chelsea.jpg"
+    Image.fromarray(data.chelsea()).save(photo, quality=90)
+    media = server.ingest(photo)
+    open_view(page, "#/library")
+    row = page.locator(f'table.library tr[data-media-id="{media["id"]}"]')
+    row.wait_for()
+    tags_cell = row.locator("td").nth(5).inner_text().lower()  # the Tags column (Name is the row header)
+    assert "tabby" in tags_cell or "cat" in tags_cell, tags_cell

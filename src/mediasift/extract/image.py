@@ -34,7 +34,7 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     """Decode (bounded by ``settings.max_pixels``), read, embed and tag one still image.
 
     Raises ``LimitExceeded`` for too many pixels and ``CorruptMedia`` for undecodable bytes.
-    ``info``: width, height (pixels, after EXIF rotation) and metadata {exif facts, phash}.
+    ``info``: width, height (pixels, after EXIF rotation) and metadata {exif facts, phash, tags}.
     """
     image = decode_image(ctx.path, ctx.settings.max_pixels)
     ctx.progress("decode", 1.0)
@@ -63,7 +63,10 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     )
     extraction.segments.append(image_segment)
     extraction.image_vectors[image_segment.id] = vectors[0].tolist()
-    for tag in tags_for(labels):
+    tags = tags_for(labels)
+    # The library lists a media's tags without reading its segments: keep their names in its info.
+    extraction.info["metadata"]["tags"] = [tag.label for tag in tags]
+    for tag in tags:
         extraction.segments.append(
             ctx.segment(
                 "tag",
