@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from mediasift.auth import check_tenant_id
+from mediasift.errors import InvalidRequest
 from mediasift.ingest import Ingested, ingest_stream
 from mediasift.queue.s3_events import EventDelivery, match_key
 
@@ -31,6 +33,14 @@ def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
             log.warning("bucket event for %s does not match the key pattern; ignored", event.key)
             continue
         tenant = fields.pop("tenant")
+        try:
+            check_tenant_id(tenant)
+        except InvalidRequest:
+            # No API key or request could ever address such a tenant: skip it, loudly.
+            log.warning(
+                "bucket event for %s names tenant %r, not a valid tenant id; ignored", event.key, tenant
+            )
+            continue
         filename = fields.pop("filename", None) or event.key.rsplit("/", 1)[-1]
         source = S3Store(
             event.bucket,

@@ -92,3 +92,18 @@ def test_a_file_that_is_not_a_presentation_is_corrupt_media(tmp_path) -> None:
     path.write_bytes(b"PK\x03\x04 this is not really a zip")
     with pytest.raises(CorruptMedia):
         extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
+
+
+def test_a_deck_with_broken_slide_xml_is_corrupt_media(tmp_path) -> None:
+    import zipfile
+
+    good = build_deck(tmp_path / "deck.pptx")
+    broken = tmp_path / "broken.pptx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "ppt/presentation.xml":
+                data = data[: len(data) // 2]  # cut mid-element: not well-formed XML
+            target.writestr(item, data)
+    with pytest.raises(CorruptMedia, match="cannot open presentation"):
+        extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))

@@ -87,6 +87,7 @@ def test_bucket_event_keys_never_become_paths(tmp_path, bucket_runtime, s3_clien
         "clients/../products/SKU-1/media/document/x.txt",
         prefix + "..",
         "clients/acme/products/SKU-1/media/document/../../../../escape.txt",
+        "clients/ac me/products/SKU-1/media/document/x.txt",  # a tenant no key could ever address
     ]
     events = [ObjectCreated(bucket=s3_bucket, key=k, size=1, etag="e", sequencer="1") for k in climbing]
     events += [

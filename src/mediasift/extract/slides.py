@@ -61,12 +61,13 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
     Raises ``CorruptMedia`` for a file python-pptx cannot open and ``LimitExceeded`` for more
     slides than ``settings.max_pages``.
     """
+    from lxml.etree import XMLSyntaxError
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
     try:
         deck = Presentation(str(ctx.path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise CorruptMedia(f"cannot open presentation: {exc}") from exc
     slides = list(deck.slides)
     if len(slides) > ctx.settings.max_pages:
