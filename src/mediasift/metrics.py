@@ -71,7 +71,11 @@ ASR_RTF = Histogram(
 OCR_PAGES = Counter(
     "mediasift_ocr_pages_total", "Pages, slides, images and frames that produced OCR text", registry=REGISTRY
 )
-EMBEDDINGS = Counter("mediasift_embeddings_total", "Text passages embedded", registry=REGISTRY)
+EMBEDDINGS = Counter(
+    "mediasift_embeddings_total",
+    "Text passages embedded by the model (cache hits excluded)",
+    registry=REGISTRY,
+)
 EMBEDDING_SECONDS = Counter(
     "mediasift_embedding_seconds_total", "Seconds spent embedding passages", registry=REGISTRY
 )
@@ -139,17 +143,12 @@ def timed_extraction(kind: str, extract: Callable[[Any], Extraction], ctx: Any) 
     return extraction
 
 
-def timed_embedding(build: Callable[[], list[Any]]) -> list[Any]:
-    """Run the embed stage (``build`` returns index points); record passages and passages/s."""
-    started = time.perf_counter()
-    points = build()
-    seconds = time.perf_counter() - started
-    count = sum(1 for p in points if "text" in getattr(p, "vectors", {}))
+def observe_embeddings(count: int, seconds: float) -> None:
+    """Passages the model really embedded (cache hits are not counted) and the time it took."""
     if count:
         EMBEDDINGS.inc(count)
         EMBEDDING_SECONDS.inc(seconds)
         EMBEDDINGS_PER_S.set(count / seconds if seconds > 0 else 0.0)
-    return points
 
 
 class RuntimeCollector(Collector):

@@ -91,10 +91,8 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
 
     label_languages(extraction)
     with _stage(progress, "embed", segments=len(extraction.segments)):
-        points = metrics.timed_embedding(
-            lambda: build_points(
-                rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
-            )
+        points = build_points(
+            rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
         )
     with _stage(progress, "index", points=len(points)):
         rt.index.delete_media(tenant_id, media_id)

@@ -133,12 +133,20 @@ def test_another_tenants_same_query_is_a_miss_in_its_own_namespace(rt: Runtime, 
 
 
 def test_reprocessing_a_document_embeds_no_passage_again(rt: Runtime, calls: ModelCalls) -> None:
+    from mediasift.metrics import REGISTRY
+
+    def counted() -> float:
+        return REGISTRY.get_sample_value("mediasift_embeddings_total") or 0.0
+
+    before = counted()
     media_id = add_notes(rt, "acme")
     embedded = calls.passages
     assert embedded >= 3
+    assert counted() - before == embedded  # the metric counts what the model embedded
     hits_before = rt.cache.hits
     run_ingest(rt, "acme", media_id, lambda stage, fraction: None)  # what a reprocess job runs
     assert calls.passages == embedded
+    assert counted() - before == embedded  # cache hits are not counted as embeddings
     assert rt.cache.hits - hits_before >= embedded
     top = search(rt, "acme", "how cold should the fridge be", mode="vector")[0]
     assert "refrigerator" in top.text  # the index was rebuilt from the cached vectors

@@ -18,11 +18,13 @@ Values are the raw little-endian float32 bytes (1.5 KiB for 384 dimensions), not
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mediasift import metrics
 from mediasift.embed.text import TextEmbedder, get_text_embedder
 
 if TYPE_CHECKING:
@@ -65,7 +67,9 @@ class CachedTextEmbedder:
         missing = [k for k in distinct if k not in vectors]
         if missing:
             text_of = dict(zip(keys, texts, strict=True))
+            started = time.perf_counter()
             fresh = self._embedder.embed_passages([text_of[k] for k in missing])
+            metrics.observe_embeddings(len(missing), time.perf_counter() - started)
             self._cache.set_many(
                 self._tenant_id,
                 PASSAGE_EMBEDDINGS,
