@@ -89,6 +89,20 @@ def test_each_part_is_found_and_cites_its_slide_or_page(
     assert (top["modality"], top["page"]) == (modality, page), top
 
 
+@pytest.mark.parametrize(("query", "filename", "modality", "page"), PDF_PARTS)
+def test_a_pdf_hit_shows_a_picture_of_the_page_it_cites(
+    module_api, documents, query, filename, modality, page
+):
+    from io import BytesIO
+
+    top = module_api.get("/v1/search", params={"q": query}).json()["hits"][0]
+    assert top["thumbnail_url"] == f"/v1/media/{documents[filename]}/artifacts/pages/{page:04d}.jpg"
+    thumb = module_api.get(top["thumbnail_url"])
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    picture = Image.open(BytesIO(thumb.content))
+    assert picture.width == 360 and picture.height > picture.width  # a portrait page, small
+
+
 def test_the_deck_and_the_pdf_report_their_slide_and_page_counts(module_api, documents):
     deck = module_api.get(f"/v1/media/{documents['deck.pptx']}").json()
     pdf = module_api.get(f"/v1/media/{documents['mixed.pdf']}").json()
