@@ -582,6 +582,19 @@ def test_https_listener_and_gpu_capacity_are_options() -> None:
     assert "aws_ecs_capacity_provider" in compute.resources
 
 
+def test_gpu_workers_run_the_gpu_image_and_keep_its_cuda_settings() -> None:
+    # The Dockerfile's `gpu` target sets MEDIASIFT_ASR_DEVICE=cuda and a float16 compute type;
+    # an environment entry in the task definition would silently put ASR back on the CPU.
+    compute = module("compute")
+    definitions = value(compute.resource("aws_ecs_task_definition", "gpu_worker"), "container_definitions")
+    assert "aws_ecr_repository.gpu[0].repository_url" in definitions
+    assert ref(value(compute.resource("aws_ecr_repository", "gpu"), "name")).endswith("/mediasift-gpu")
+    assert not re.search(r"\benvironment\s*=", definitions), "gpu_worker replaces the shared environment"
+    assert "MEDIASIFT_ASR_" not in definitions
+    assert "MEDIASIFT_ASR_" not in str(compute.locals["environment"])
+    assert re.search(r'command\s*=\s*\["mediasift",\s*"worker"\]', definitions), definitions
+
+
 # ---------------------------------------------------------------------------------------------
 # Database, network, monitoring
 # ---------------------------------------------------------------------------------------------
