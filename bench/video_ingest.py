@@ -44,6 +44,12 @@ def main() -> None:
         with talk.path.open("rb") as f:
             media = ingest_stream(rt, "bench", io.BytesIO(f.read()), "talk.mp4").media
 
+        # A worker loads its models once and then ingests file after file: load them first (as
+        # `mediasift serve` does with MEDIASIFT_PRELOAD_MODELS) and report that one-off cost apart.
+        t_load = time.perf_counter()
+        _preload(rt)
+        models_load_s = time.perf_counter() - t_load
+
         stage_started: dict[str, float] = {}
 
         def progress(stage: str, fraction: float) -> None:
@@ -66,6 +72,7 @@ def main() -> None:
 
     report = {
         "media_duration_s": round(talk.duration_s, 1),
+        "models_load_s (once per process, not in the ingest time)": round(models_load_s, 1),
         "ingest_wall_s": round(wall, 1),
         "ingest_rtf": round(wall / talk.duration_s, 3),
         "ingest_speed_x_realtime": round(talk.duration_s / wall, 1),
@@ -82,6 +89,13 @@ def main() -> None:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "video_ingest.json").write_text(json.dumps(report, indent=2))
+
+
+def _preload(rt) -> None:  # type: ignore[no-untyped-def]
+    from mediasift.readiness import LOADERS, load_model
+
+    for name in LOADERS:  # text, image, asr, ocr
+        load_model(rt, name)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     retention_days: float | None = Field(None, description="Delete originals older than this; keep results.")
     preload_models: list[str] = Field(
-        default_factory=lambda: ["text"], description="Models /ready waits for: text, image, asr."
+        default_factory=lambda: ["text"], description="Models /ready waits for: text, image, asr, ocr."
     )
 
     # -- workers and jobs ---------------------------------------------------------------------

@@ -19,7 +19,14 @@ LOADERS = {
     "text": "mediasift.embed.text:get_text_embedder",
     "image": "mediasift.embed.image:get_image_embedder",
     "asr": "mediasift.extract.speech:get_speech_recognizer",
+    "ocr": "mediasift.extract.ocr:get_ocr_engine",
 }
+
+
+def load_model(rt: Runtime, name: str) -> None:
+    """Load (once per process) the model a preload name stands for; ``KeyError`` if unknown."""
+    module, _, function = LOADERS[name].partition(":")
+    getattr(importlib.import_module(module), function)(rt.models, rt.settings)
 
 
 class Readiness:
@@ -34,14 +41,12 @@ class Readiness:
 
     def _preload(self) -> None:
         for name in self.rt.settings.preload_models:
-            target = LOADERS.get(name)
-            if target is None:
+            if name not in LOADERS:
                 self.model_error = f"unknown model {name!r} in preload_models; choose from {sorted(LOADERS)}"
                 log.error(self.model_error)
                 return
-            module, _, function = target.partition(":")
             try:
-                getattr(importlib.import_module(module), function)(self.rt.models, self.rt.settings)
+                load_model(self.rt, name)
             except Exception as exc:
                 self.model_error = f"model {name!r} failed to load: {type(exc).__name__}: {exc}"
                 log.exception("model %s failed to load", name)
