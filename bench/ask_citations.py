@@ -101,7 +101,8 @@ def ingest(rt: Runtime, paths: list[Path]) -> None:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
             stats = rt.queue.stats()
-            if not stats["depth"] and not stats["in_flight"]:
+            # a job in retry backoff is "delayed", and not finished either
+            if not (stats["depth"] or stats["in_flight"] or stats.get("delayed", 0)):
                 break
             time.sleep(0.5)
     finally:

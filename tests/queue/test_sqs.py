@@ -1,4 +1,5 @@
-"""SqsQueue against a real SQS endpoint (moto server on 127.0.0.1) through boto3.
+"""SqsQueue against a real SQS endpoint (moto server on 127.0.0.1) through boto3: the shared
+Queue suite, then what only SQS does (batch acks, redrive to a dead-letter queue, bucket events).
 
 Visibility timeouts are whole seconds in SQS, so the redelivery tests sleep for one or two.
 """
@@ -11,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ulid import ULID
 
 from mediasift.config import Settings
 from mediasift.queue.base import Lease
 from mediasift.queue.s3_events import EventDelivery, match_key
 from tests.aws_fixtures import QueueUrls
+from tests.queue.conformance import QueueConformance
 
 sqs = pytest.importorskip(
     "mediasift.queue.sqs", reason="boto3 is not installed (pip install 'mediasift[s3]')"
@@ -35,78 +38,25 @@ def depth(sqs_client: Any, url: str) -> int:
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
-class TestJobMessages:
-    def test_sent_job_is_received_as_a_lease(self, queue: Any) -> None:
-        queue.send("job-1")
-        lease = queue.receive(visibility_s=30, wait_s=1)
-        assert isinstance(lease, Lease)
-        assert (lease.job_id, lease.attempts) == ("job-1", 1)
-        assert lease.receipt
+class TestSqsQueueConformance(QueueConformance):
+    refuses_superseded_receipts = False  # old receipt handles may still delete or hide the message
+    backoff_counts_as_in_flight = True  # retry is ChangeMessageVisibility: NotVisible, not Delayed
+    reports_oldest_age = False  # ApproximateAgeOfOldestMessage is a CloudWatch metric only
 
+    @pytest.fixture
+    def queue(self, queue: Any) -> Any:
+        return queue
+
+    @pytest.fixture
+    def new_job(self) -> Callable[[], str]:
+        return lambda: str(ULID())  # the message body carries the id; SQS needs nothing else
+
+
+class TestJobMessages:
     def test_message_body_is_the_job_id_as_json(self, queue: Any, sqs_client: Any) -> None:
         queue.send("job-1")
         [message] = sqs_client.receive_message(QueueUrl=queue.queue_url)["Messages"]
         assert json.loads(message["Body"]) == {"job_id": "job-1"}
-
-    def test_empty_queue_returns_none_after_the_wait(self, queue: Any) -> None:
-        started = time.monotonic()
-        assert queue.receive(visibility_s=30, wait_s=1) is None
-        assert time.monotonic() - started >= 0.9  # it long-polled instead of returning at once
-
-    def test_leased_job_is_hidden_from_other_consumers(self, queue: Any) -> None:
-        queue.send("job-1")
-        assert queue.receive(visibility_s=30) is not None
-        assert queue.receive(visibility_s=30, wait_s=0) is None
-
-    def test_expired_lease_redelivers_with_one_more_attempt(self, queue: Any) -> None:
-        queue.send("job-1")
-        first = queue.receive(visibility_s=1)
-        time.sleep(1.2)
-        second = queue.receive(visibility_s=30, wait_s=1)
-        assert second is not None and second.job_id == "job-1"
-        assert (first.attempts, second.attempts) == (1, 2)
-        assert second.receipt != first.receipt
-
-    def test_extend_keeps_a_long_job_leased(self, queue: Any) -> None:
-        queue.send("job-1")
-        lease = queue.receive(visibility_s=1)
-        assert queue.extend(lease, visibility_s=30)
-        time.sleep(1.2)
-        assert queue.receive(visibility_s=30, wait_s=0) is None
-
-    def test_extend_after_ack_reports_the_lease_lost(self, queue: Any) -> None:
-        queue.send("job-1")
-        lease = queue.receive(visibility_s=30)
-        queue.ack(lease)
-        assert queue.extend(lease, visibility_s=30) is False
-
-    def test_retry_redelivers_after_the_delay(self, queue: Any) -> None:
-        queue.send("job-1")
-        lease = queue.receive(visibility_s=30)
-        queue.retry(lease, delay_s=1)
-        assert queue.receive(visibility_s=30, wait_s=0) is None
-        time.sleep(1.2)
-        again = queue.receive(visibility_s=30, wait_s=1)
-        assert again is not None and (again.job_id, again.attempts) == ("job-1", 2)
-
-    def test_retry_without_delay_redelivers_at_once(self, queue: Any) -> None:
-        queue.send("job-1")
-        queue.retry(queue.receive(visibility_s=30), delay_s=0)
-        assert queue.receive(visibility_s=30, wait_s=0) is not None
-
-    def test_send_with_delay_is_not_deliverable_before_it(self, queue: Any) -> None:
-        queue.send("job-1", delay_s=1)
-        assert queue.receive(visibility_s=30, wait_s=0) is None
-        assert queue.stats()["delayed"] == 1
-        time.sleep(1.2)
-        assert queue.receive(visibility_s=30, wait_s=1) is not None
-
-    def test_acked_job_is_never_delivered_again(self, queue: Any, sqs_client: Any) -> None:
-        queue.send("job-1")
-        queue.ack(queue.receive(visibility_s=1))
-        time.sleep(1.2)
-        assert queue.receive(visibility_s=30, wait_s=0) is None
-        assert queue.stats()["in_flight"] == 0
 
     def test_ack_batch_deletes_more_than_ten(self, queue: Any) -> None:
         for i in range(13):
@@ -115,12 +65,6 @@ class TestJobMessages:
         assert sorted(lease.job_id for lease in leases) == sorted(f"job-{i}" for i in range(13))
         assert queue.ack_batch(leases) == 13
         assert queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}
-
-    def test_stats_count_visible_and_leased_messages(self, queue: Any) -> None:
-        for i in range(3):
-            queue.send(f"job-{i}")
-        queue.receive(visibility_s=30)
-        assert queue.stats() == {"depth": 2, "in_flight": 1, "delayed": 0, "dead": 0}
 
 
 class TestDeadLetters:

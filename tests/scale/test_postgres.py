@@ -140,6 +140,8 @@ def test_processes_starting_together_create_the_pgvector_schema(catalog_url: str
 
 
 # -- the queue -----------------------------------------------------------------------------------
+# The Queue contract on PostgreSQL is the shared suite (tests/queue/test_db.py); here, what only
+# PostgreSQL's concurrency adds.
 
 
 def test_queue_uses_skip_locked_on_postgres(catalog: Catalog):
@@ -159,19 +161,6 @@ def test_a_row_locked_by_another_worker_is_skipped_not_waited_for(catalog: Catal
     other.close()
     assert lease is not None and lease.job_id == second
     assert elapsed < 1.0  # without SKIP LOCKED this would block until the other transaction ends
-
-
-def test_an_expired_lease_is_redelivered_and_the_old_holder_loses_it(catalog: Catalog):
-    [job_id] = add_jobs(catalog, 1)
-    queue = DbQueue(catalog, poll_interval_s=0.01)
-    first = queue.receive(visibility_s=0.2)
-    assert first is not None and first.attempts == 1
-    assert queue.receive(visibility_s=30) is None  # leased: invisible
-    time.sleep(0.3)  # the holder died: no heartbeat
-    second = queue.receive(visibility_s=30)
-    assert second is not None and second.job_id == job_id and second.attempts == 2
-    assert queue.extend(first, 30) is False  # a late heartbeat from the dead holder is refused
-    assert queue.extend(second, 30) is True
 
 
 def _lease_until_empty(url: str, start, seen) -> None:  # type: ignore[no-untyped-def]

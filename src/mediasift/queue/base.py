@@ -36,4 +36,10 @@ class Queue(Protocol):
         """Release the lease; deliver again after delay_s."""
 
     def stats(self) -> dict[str, float]:
-        """depth (visible), in_flight (leased), dead, oldest_age_s."""
+        """Counts of jobs by state, each a float.
+
+        ``depth``: deliverable now (including a job whose lease expired); ``in_flight``: under a
+        live lease; ``delayed``: held back by a send delay (and, on the DB queue, by a retry's
+        backoff; SQS counts that as in flight); ``dead``; ``oldest_age_s``: seconds the oldest
+        deliverable job has waited (absent on SQS, which publishes it only to CloudWatch).
+        """

@@ -110,13 +110,36 @@ class DbQueue:
             )
 
     def stats(self) -> dict[str, float]:
+        """``depth``: deliverable now (waiting, or leased by a worker whose lease expired);
+        ``in_flight``: under a live lease; ``delayed``: waiting for a send delay or a retry's
+        backoff; ``dead``; ``oldest_age_s``: how long the longest-deliverable job has waited.
+
+        The states partition as SQS counts its messages, so dashboards and autoscaling read the
+        same numbers whichever queue runs (except that SQS counts a backoff as in flight).
+        """
         now = time.time()
+        visible = and_(Job.status.in_(_WAITING), Job.run_after <= now)
+        expired = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now)
+        leased = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until >= now)
+        delayed = and_(Job.status.in_(_WAITING), Job.run_after > now)
         with self.catalog.session() as s:
-            counts = dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
-            oldest = s.scalar(select(func.min(Job.run_after)).where(Job.status.in_(_WAITING)))
+            depth, in_flight, waiting, dead, since = s.execute(
+                select(
+                    func.count().filter(or_(visible, expired)),
+                    func.count().filter(leased),
+                    func.count().filter(delayed),
+                    func.count().filter(Job.status == JobStatus.DEAD.value),
+                    # A crashed worker's job has been deliverable since its lease ran out; a row
+                    # never sent (run_after still 0) has no enqueue time to age from.
+                    func.min(
+                        case((and_(visible, Job.run_after > 0), Job.run_after), (expired, Job.lease_until))
+                    ),
+                ).where(Job.status.in_((*_WAITING, JobStatus.RUNNING.value, JobStatus.DEAD.value)))
+            ).one()
         return {
-            "depth": float(sum(counts.get(st, 0) for st in _WAITING)),
-            "in_flight": float(counts.get(JobStatus.RUNNING.value, 0)),
-            "dead": float(counts.get(JobStatus.DEAD.value, 0)),
-            "oldest_age_s": max(0.0, now - oldest) if oldest else 0.0,
+            "depth": float(depth),
+            "in_flight": float(in_flight),
+            "delayed": float(waiting),
+            "dead": float(dead),
+            "oldest_age_s": max(0.0, now - since) if since is not None else 0.0,
         }
