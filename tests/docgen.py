@@ -268,3 +268,16 @@ def make_encrypted_pdf(
     )
     path.write_bytes(bytes(out))
     return path
+
+
+def maintenance_log(path: Path, sections: int) -> Path:
+    """A plain-text log of ``sections`` numbered paragraphs (~200 characters each): one chunk per
+    three or four, so a few hundred sections make a job that embeds for several seconds."""
+    path.write_text(
+        "\n\n".join(
+            f"Section {i}. The maintenance log for pump {i} records pressure readings, valve checks "
+            f"and the technician's remarks about vibration levels observed during shift {i % 3}."
+            for i in range(sections)
+        )
+    )
+    return path

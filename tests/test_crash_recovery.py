@@ -11,6 +11,8 @@ import httpx
 from mediasift.catalog import repo
 from mediasift.config import Settings
 from mediasift.runtime import open_runtime
+from tests.conftest import wait_for_job
+from tests.docgen import maintenance_log
 from tests.servers import free_port, serve
 
 
@@ -18,19 +20,9 @@ def _serve(home: Path, port: int) -> subprocess.Popen:
     return serve(home, port, visibility_timeout_s="3")
 
 
-def _long_document(path: Path) -> Path:
-    paragraphs = [
-        f"Section {i}. The maintenance log for pump {i} records pressure readings, valve checks "
-        f"and the technician's remarks about vibration levels observed during shift {i % 3}."
-        for i in range(600)
-    ]
-    path.write_text("\n\n".join(paragraphs))
-    return path
-
-
 def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path):
     home, port = tmp_path / "home", free_port()
-    doc = _long_document(tmp_path / "log.txt")
+    doc = maintenance_log(tmp_path / "log.txt", 600)
     server = _serve(home, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -54,12 +46,8 @@ def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path):
 
     server = _serve(home, port)
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            job = httpx.get(f"{base}/v1/jobs/{job_id}", timeout=5).json()
-            if job["status"] in ("succeeded", "dead"):
-                break
-            time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=5) as client:
+            job = wait_for_job(client, job_id, timeout_s=300)  # type: ignore[arg-type]
         assert job["status"] == "succeeded", job
         assert job["attempts"] == 2
         hits = httpx.get(f"{base}/v1/search", params={"q": "pump 534 vibration"}, timeout=30).json()["hits"]

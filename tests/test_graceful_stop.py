@@ -10,18 +10,9 @@ import httpx
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job
+from tests.conftest import wait_for_job
+from tests.docgen import maintenance_log
 from tests.servers import free_port, serve
-
-
-def _document(path: Path, sections: int) -> Path:
-    path.write_text(
-        "\n\n".join(
-            f"Section {i}. The maintenance log for pump {i} records pressure readings, valve checks "
-            f"and the technician's remarks about vibration levels observed during shift {i % 3}."
-            for i in range(sections)
-        )
-    )
-    return path
 
 
 def _upload_and_wait_for_embedding(base: str, doc: Path) -> dict:
@@ -60,7 +51,7 @@ def test_sigterm_lets_the_running_job_finish_before_the_server_exits(tmp_path: P
     server = serve(home, port)
     try:
         created = _upload_and_wait_for_embedding(
-            f"http://127.0.0.1:{port}", _document(tmp_path / "a.txt", 300)
+            f"http://127.0.0.1:{port}", maintenance_log(tmp_path / "a.txt", 300)
         )
         _stop(server, within_s=90)
     finally:
@@ -77,7 +68,7 @@ def test_a_job_still_running_after_the_grace_period_is_released_and_runs_again_o
     settings = {"visibility_timeout_s": "3600", "shutdown_grace_s": "0.5"}
     server = serve(home, port, **settings)
     try:
-        created = _upload_and_wait_for_embedding(base, _document(tmp_path / "long.txt", 300))
+        created = _upload_and_wait_for_embedding(base, maintenance_log(tmp_path / "long.txt", 300))
         assert _stop(server, within_s=30) < 20  # did not wait for the job
     finally:
         if server.poll() is None:
@@ -87,12 +78,8 @@ def test_a_job_still_running_after_the_grace_period_is_released_and_runs_again_o
 
     server = serve(home, port, visibility_timeout_s="3600")
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            job = httpx.get(f"{base}/v1/jobs/{created['job']['id']}", timeout=5).json()
-            if job["status"] in ("succeeded", "dead"):
-                break
-            time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=5) as client:
+            job = wait_for_job(client, created["job"]["id"], timeout_s=300)  # type: ignore[arg-type]
         assert (job["status"], job["attempts"]) == ("succeeded", 2), job
     finally:
         _stop(server, within_s=90)
