@@ -15,7 +15,7 @@ import httpx
 from mediasift.worker import Worker
 from tests.ops.conftest import bearer, new_key
 from tests.servers import free_port, serve
-from tests.test_crash_recovery import _long_document
+from tests.docgen import maintenance_log
 
 
 def test_a_queued_job_cancels_at_once_and_is_never_delivered(make_runtime, client_for):
@@ -75,7 +75,7 @@ def _cli(home: Path, *args: str, key: str | None = None) -> subprocess.Completed
 def test_a_running_job_cancels_at_its_next_progress_report_over_real_http(tmp_path: Path):
     home, port = tmp_path / "home", free_port()
     key = _cli(home, "keys", "create", "--tenant", "acme", "--scopes", "read,write").stdout.strip()
-    doc = _long_document(tmp_path / "log.txt")
+    doc = maintenance_log(tmp_path / "log.txt", 1500)
     server = _serve(home, port)
     base = f"http://127.0.0.1:{port}"
     try:
