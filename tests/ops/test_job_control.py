@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 
 from mediasift.worker import Worker
+from tests.docgen import maintenance_log
 from tests.ops.conftest import bearer, new_key
 from tests.servers import free_port, serve
-from tests.docgen import maintenance_log
 
 
 def test_a_queued_job_cancels_at_once_and_is_never_delivered(make_runtime, client_for):
