@@ -93,6 +93,27 @@ def test_job_events_are_delivered_signed_and_retried_with_backoff(make_runtime, 
     assert "secret" not in api.get("/v1/webhooks").json()["webhooks"][0]
 
 
+def test_a_corrupt_file_notifies_failed_then_dead_from_the_worker(make_runtime, client_for):
+    receiver = Receiver()
+    try:
+        rt = make_runtime(
+            webhook_allow_hosts=["127.0.0.1"], max_attempts=2, backoff_base_s=0.1, backoff_max_s=0.2
+        )
+        api = client_for(rt, workers=1)
+        events = ["media.succeeded", "media.failed", "media.dead"]
+        assert api.post("/v1/webhooks", json={"url": receiver.url, "events": events}).status_code == 201
+        # A PDF header and then garbage: sniffed as a PDF, undecodable, so every attempt fails.
+        created = api.post("/v1/media", files={"file": ("broken.pdf", b"%PDF-1.7\n" + b"\x00garbage" * 50)})
+        media_id = created.json()["media"]["id"]
+        _wait(lambda: len(receiver.requests) >= 2)
+        time.sleep(0.5)
+        sent = [(h["x-mediasift-event"], json.loads(body)["data"]) for h, body in receiver.requests]
+        assert [event for event, _ in sent] == ["media.failed", "media.dead"]
+        assert all(data["media_id"] == media_id and data["error_code"] == "corrupt_media" for _, data in sent)
+    finally:
+        receiver.close()
+
+
 def test_a_tenant_sees_and_deletes_only_its_own_webhooks(make_runtime, client_for, receiver):
     api = client_for(make_runtime(webhook_allow_hosts=["127.0.0.0/8"]))
     acme = {"X-Mediasift-Tenant": "acme"}
