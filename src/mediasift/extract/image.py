@@ -12,8 +12,6 @@ Segments, by stage (ids are deterministic per stage, so a re-run replaces them):
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from PIL import Image
 
@@ -21,11 +19,13 @@ from mediasift.domain import Modality
 from mediasift.embed.image import ImageEmbedder, Label, get_image_embedder
 from mediasift.enrich.tags import tags_for
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.extract.ocr import OcrLine, get_ocr_engine
+from mediasift.extract.ocr import get_ocr_engine
 from mediasift.extract.ocr_text import ocr_segments
-from mediasift.media.images import bounded, decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
+from mediasift.extract.ocr_tiles import read_picture
+from mediasift.media.images import decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
 
-# RapidOCR reads at most 2000 px on the long side anyway; scaling first bounds memory and time.
+# RapidOCR reads at most 2000 px on the long side anyway; scaling first bounds memory and time
+# (a long picture is read in tiles of this size instead: extract/ocr_tiles.py).
 OCR_MAX_SIDE = 2000
 TOP_LABELS = 5
 
@@ -48,9 +48,8 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     ctx.artifact("thumb.jpg", thumbnail_jpeg(image), "image/jpeg")
 
     engine = get_ocr_engine(ctx.models, ctx.settings)
-    small = bounded(image, OCR_MAX_SIDE)
-    (lines,) = engine.read([np.asarray(small)])
-    extraction.segments += ocr_segments(ctx, "ocr", _scaled(lines, image.width / small.width), engine.id)
+    lines = read_picture(engine, image, OCR_MAX_SIDE)  # long screenshots are read in tiles
+    extraction.segments += ocr_segments(ctx, "ocr", lines, engine.id)
     ctx.progress("ocr", 1.0)
 
     embedder = get_image_embedder(ctx.models, ctx.settings)
@@ -78,16 +77,6 @@ def extract_image(ctx: ExtractContext) -> Extraction:
         )
     ctx.progress("embed", 1.0)
     return extraction
-
-
-def _scaled(lines: list[OcrLine], scale: float) -> list[OcrLine]:
-    """Boxes mapped back from the downscaled OCR input to original-image pixels."""
-    if scale == 1:
-        return lines
-    return [
-        replace(ln, box=(ln.box[0] * scale, ln.box[1] * scale, ln.box[2] * scale, ln.box[3] * scale))
-        for ln in lines
-    ]
 
 
 def _embed_and_label(embedder: ImageEmbedder, image: Image.Image) -> tuple[np.ndarray, list[list[Label]]]:

@@ -16,14 +16,13 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.ocr import OcrLine, get_ocr_engine
 from mediasift.extract.ocr_text import ocr_segments
-from mediasift.media.images import bounded, decode_image
+from mediasift.extract.ocr_tiles import read_picture
+from mediasift.media.images import decode_image
 
 OCR_MAX_SIDE = 2000  # pixels; matches the image extractor
 
@@ -104,14 +103,14 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
             digest = hashlib.sha256(blob).hexdigest()
             if digest not in read_cache:
                 try:
-                    picture = bounded(decode_image(blob, ctx.settings.max_pixels), OCR_MAX_SIDE)
+                    picture = decode_image(blob, ctx.settings.max_pixels)
                 except (CorruptMedia, LimitExceeded):
                     # One undecodable picture (EMF/WMF, or a bomb) must not sink the deck: count it.
                     unreadable += 1
                     read_cache[digest] = []
                     continue
                 engine = engine or get_ocr_engine(ctx.models, ctx.settings)
-                (read_cache[digest],) = engine.read([np.asarray(picture)])
+                read_cache[digest] = read_picture(engine, picture, OCR_MAX_SIDE)
             if read_cache[digest] and engine is not None:
                 extraction.segments += ocr_segments(
                     ctx, "slide-ocr", read_cache[digest], engine.id, page=number, meta={"picture": name}
