@@ -65,18 +65,7 @@ def make_pdf(path: Path, pages: list[list[str] | Image.Image]) -> Path:
     kids = b" ".join(b"%d 0 R" % i for i in page_ids)
     objects[pages_id - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    trailer = b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-    out += trailer % (len(objects) + 1, catalog, xref)
-    path.write_bytes(bytes(out))
+    path.write_bytes(_pdf_file(objects, b"/Root %d 0 R" % catalog))
     return path
 
 
@@ -251,6 +240,14 @@ def make_encrypted_pdf(
         b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
         % (owner.hex().encode(), user.hex().encode(), permissions),
     ]
+    ids = b"/ID [<%s> <%s>]" % (doc_id.hex().encode(), doc_id.hex().encode())
+    path.write_bytes(_pdf_file(objects, b"/Root 1 0 R /Encrypt 6 0 R " + ids))
+    return path
+
+
+def _pdf_file(objects: list[bytes], trailer: bytes) -> bytes:
+    """A PDF file of numbered ``objects`` (1, 2, …) with a cross-reference table; ``trailer`` is
+    what the trailer dictionary holds besides /Size (/Root at least)."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -260,14 +257,8 @@ def make_encrypted_pdf(
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        doc_id.hex().encode(),
-        doc_id.hex().encode(),
-        xref,
-    )
-    path.write_bytes(bytes(out))
-    return path
+    out += b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out)
 
 
 def maintenance_log(path: Path, sections: int) -> Path:
