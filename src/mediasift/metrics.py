@@ -134,13 +134,11 @@ def timed_asr(kind: str, duration_s: float, transcribe: Callable[[], T]) -> T:
     return result
 
 
-def timed_extraction(kind: str, extract: Callable[[Any], Extraction], ctx: Any) -> Extraction:
-    """Run an extractor, then record the OCR pages it read."""
-    extraction = extract(ctx)
+def count_ocr_pages(extraction: Extraction) -> None:
+    """Record the pages, slides, images and frames in which an extraction read text."""
     places = {(s.page, s.frame_key, s.start_s) for s in extraction.segments if str(s.modality) == "ocr"}
     if places:
         OCR_PAGES.inc(len(places))
-    return extraction
 
 
 def observe_embeddings(count: int, seconds: float) -> None:

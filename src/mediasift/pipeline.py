@@ -87,7 +87,8 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             progress=progress,
         )
         with _stage(progress, "extract", kind=sniffed.kind):
-            extraction = metrics.timed_extraction(sniffed.kind, extractor_for(sniffed.kind), ctx)
+            extraction = extractor_for(sniffed.kind)(ctx)
+        metrics.count_ocr_pages(extraction)
 
     label_languages(extraction)
     with _stage(progress, "embed", segments=len(extraction.segments)):
