@@ -16,8 +16,9 @@ from ulid import ULID
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, Media
+from mediasift.domain import JobStatus
 from mediasift.queue.db import DbQueue
-from tests.queue.conformance import QueueConformance
+from tests.queue.conformance import LONG_S, SHORT_S, QueueConformance, past
 
 
 def job_factory(catalog: Catalog) -> Callable[[], str]:
@@ -53,6 +54,57 @@ class DbQueueConformance(QueueConformance):
     @pytest.fixture
     def new_job(self, catalog: Catalog) -> Callable[[], str]:
         return job_factory(catalog)
+
+    @staticmethod
+    def set_status(catalog: Catalog, job_id: str, status: JobStatus) -> None:
+        with catalog.session() as s:
+            s.get(Job, job_id).status = status.value  # type: ignore[union-attr]
+
+    # The job row is the message, and it exists (queued) before ``send``: a worker can lease it
+    # in between, and the worker writes the job's status in its own transactions.
+
+    def test_a_job_leased_before_its_send_keeps_its_lease(self, queue: DbQueue, new_job) -> None:  # type: ignore[no-untyped-def]
+        job_id = new_job()
+        lease = queue.receive(visibility_s=LONG_S)
+        assert lease is not None and lease.job_id == job_id
+        queue.send(job_id)  # the ingest that created the row sends it now
+        assert queue.receive(visibility_s=LONG_S) is None
+        assert queue.extend(lease, LONG_S)
+        assert self.counts(queue) == (0, 1, 0)
+
+    def test_a_send_after_the_job_finished_does_not_run_it_again(
+        self,
+        queue: DbQueue,
+        catalog: Catalog,
+        new_job,  # type: ignore[no-untyped-def]
+    ) -> None:
+        job_id = new_job()
+        lease = queue.receive(visibility_s=LONG_S)
+        assert lease is not None
+        self.set_status(catalog, job_id, JobStatus.SUCCEEDED)
+        queue.ack(lease)
+        queue.send(job_id)
+        assert queue.receive(visibility_s=LONG_S) is None
+
+    def test_a_failure_recorded_before_its_retry_is_not_leased_past_the_backoff(
+        self, queue: DbQueue, catalog: Catalog, sent: str
+    ) -> None:
+        lease = queue.receive(visibility_s=LONG_S)
+        assert lease is not None
+        self.set_status(catalog, sent, JobStatus.FAILED)  # the worker's first transaction
+        assert queue.receive(visibility_s=LONG_S) is None
+        queue.retry(lease, delay_s=LONG_S)  # its second
+        assert queue.receive(visibility_s=LONG_S) is None
+        assert self.counts(queue) == (0, 0, 1)
+
+    def test_a_worker_dead_between_failure_and_retry_loses_the_job_when_its_lease_ends(
+        self, queue: DbQueue, catalog: Catalog, sent: str
+    ) -> None:
+        assert queue.receive(visibility_s=SHORT_S) is not None
+        self.set_status(catalog, sent, JobStatus.FAILED)
+        past(SHORT_S)
+        again = queue.receive(visibility_s=LONG_S)
+        assert again is not None and (again.job_id, again.attempts) == (sent, 2)
 
 
 class TestDbQueueOnSqlite(DbQueueConformance):

@@ -1,9 +1,15 @@
 """The catalog's own job table as the queue (SQLite embedded, PostgreSQL scaled out).
 
-A job is deliverable when it is queued or failed (waiting for a retry) and its ``run_after`` has
-passed, or when it is running but its lease expired (its worker died). Receiving is a
-compare-and-set on that condition, so two workers never hold the same lease; on PostgreSQL the
-candidate scan uses ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each other.
+A job is deliverable when it is queued or failed (waiting for a retry), no worker holds it and
+its ``run_after`` has passed, or when it is running but its lease expired (its worker died).
+Receiving is a compare-and-set on that condition, so two workers never hold the same lease; on
+PostgreSQL the candidate scan uses ``FOR UPDATE SKIP LOCKED`` so workers do not queue behind each
+other.
+
+The job row exists (queued) before ``send`` is called, so a worker may lease it first; ``send``
+then changes nothing. A worker records "failed" in its own transaction before it calls
+``retry``; until then it still holds the token, so the job is not leased again before its
+backoff is set, unless that worker dies there and its lease runs out.
 """
 
 from __future__ import annotations
@@ -19,13 +25,19 @@ from mediasift.domain import JobStatus
 from mediasift.queue.base import Lease
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
+_OPEN = (*_WAITING, JobStatus.RUNNING.value)
+
+
+def _visible(now: float):  # type: ignore[no-untyped-def]
+    return and_(Job.status.in_(_WAITING), Job.lease_token.is_(None), Job.run_after <= now)
+
+
+def _expired(now: float):  # type: ignore[no-untyped-def]
+    return and_(Job.status.in_(_OPEN), Job.lease_token.is_not(None), Job.lease_until < now)
 
 
 def _deliverable(now: float):  # type: ignore[no-untyped-def]
-    return or_(
-        and_(Job.status.in_(_WAITING), Job.run_after <= now),
-        and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now),
-    )
+    return or_(_visible(now), _expired(now))
 
 
 class DbQueue:
@@ -36,10 +48,11 @@ class DbQueue:
 
     def send(self, job_id: str, delay_s: float = 0.0) -> None:
         with self.catalog.session() as s:
+            # Only a waiting, unheld job: one already leased (or finished) is past its send.
             s.execute(
                 update(Job)
-                .where(Job.id == job_id)
-                .values(status=JobStatus.QUEUED.value, run_after=time.time() + delay_s, lease_token=None)
+                .where(Job.id == job_id, Job.status.in_(_WAITING), Job.lease_token.is_(None))
+                .values(status=JobStatus.QUEUED.value, run_after=time.time() + delay_s)
             )
 
     def _try_receive(self, visibility_s: float) -> Lease | None:
@@ -118,10 +131,9 @@ class DbQueue:
         same numbers whichever queue runs (except that SQS counts a backoff as in flight).
         """
         now = time.time()
-        visible = and_(Job.status.in_(_WAITING), Job.run_after <= now)
-        expired = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until < now)
-        leased = and_(Job.status == JobStatus.RUNNING.value, Job.lease_until >= now)
-        delayed = and_(Job.status.in_(_WAITING), Job.run_after > now)
+        visible, expired = _visible(now), _expired(now)
+        leased = and_(Job.status.in_(_OPEN), Job.lease_token.is_not(None), Job.lease_until >= now)
+        delayed = and_(Job.status.in_(_WAITING), Job.lease_token.is_(None), Job.run_after > now)
         with self.catalog.session() as s:
             depth, in_flight, waiting, dead, since = s.execute(
                 select(
