@@ -135,6 +135,9 @@ def retention_run(
     from mediasift.retention import run_retention
 
     settings = Settings()
+    if days is not None and days <= 0:
+        # 0 would mean "every original, now": far too easy to type for what it deletes.
+        raise typer.BadParameter("must be more than 0 (fractions are fine)", param_hint="--days")
     days = days if days is not None else settings.retention_days
     if not days:
         raise typer.BadParameter("give --days or set MEDIASIFT_RETENTION_DAYS")

@@ -55,6 +55,13 @@ JOB_DURATION = Histogram(
     buckets=_JOB_SECONDS,
     registry=REGISTRY,
 )
+STAGE_DURATION = Histogram(
+    "mediasift_stage_duration_seconds",
+    "Time a pipeline stage took when it completed (probe, extract, embed, index)",
+    ["stage"],
+    buckets=_JOB_SECONDS,
+    registry=REGISTRY,
+)
 JOB_FAILURES = Counter(
     "mediasift_job_failures_total",
     "Failed job attempts, by media kind, the stage that failed and the error code",
@@ -125,6 +132,10 @@ def record_job(
         JOB_FAILURES.labels(kind, stage or "unknown", code or "internal").inc()
 
 
+def observe_stage(stage: str, seconds: float) -> None:
+    STAGE_DURATION.labels(stage).observe(max(0.0, seconds))
+
+
 def timed_asr(kind: str, duration_s: float, transcribe: Callable[[], T]) -> T:
     """Run speech recognition alone (a video's frame lane runs beside it and is not counted)."""
     started = time.perf_counter()
@@ -172,6 +183,7 @@ class RuntimeCollector(Collector):
             for name, help_text in (
                 ("depth", "Jobs waiting to run"),
                 ("in_flight", "Jobs leased by a worker"),
+                ("delayed", "Jobs waiting out a send delay or a retry's backoff"),
                 ("dead", "Jobs in the dead-letter state"),
             ):
                 gauge = GaugeMetricFamily(f"mediasift_queue_{name}", help_text)

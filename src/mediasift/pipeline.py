@@ -8,6 +8,7 @@ after a crash therefore replaces its earlier partial output and never duplicates
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -55,10 +56,13 @@ def extractor_for(kind: str) -> Extractor:
 
 @contextmanager
 def _stage(progress: ProgressFn, name: str, **attributes: object) -> Iterator[None]:
-    """A pipeline stage: reported as the job's stage, and a span in the job's trace."""
+    """A pipeline stage: reported as the job's stage, a span in the job's trace, and (when it
+    completes) an observation of ``mediasift_stage_duration_seconds``."""
     progress(name, 0.0)
+    started = time.perf_counter()
     with span(f"mediasift.stage.{name}", **attributes):
         yield
+    metrics.observe_stage(name, time.perf_counter() - started)
 
 
 def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn) -> int:

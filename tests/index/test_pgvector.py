@@ -174,3 +174,26 @@ def test_deferred_hnsw_is_exact_until_optimize_builds_the_graph(pg_url: str) -> 
     assert has_hnsw()
     assert ids(ix.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
     ix.close()
+
+
+@pytest.mark.parametrize(
+    ("version", "has_it"),
+    [("0.8.0", True), ("0.10.1", True), ("1.0", True), ("0.7.4", False), ("0.5", False)],
+)
+def test_iterative_scans_are_known_from_the_extension_version(version: str, has_it: bool) -> None:
+    assert pgvector.has_iterative_scan(version) is has_it
+
+
+def test_without_iterative_scans_a_selective_filter_still_returns_k_hits(
+    hnsw_only_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on pgvector 0.7 (where PostgreSQL 15+ refuses the unknown setting): the exact fallback."""
+    monkeypatch.setattr(pgvector, "has_iterative_scan", lambda version: False)
+    prefix = fresh_prefix()
+    ix = PgVectorIndex(hnsw_only_url, prefix=prefix, ef_search=10, dims={"text": 8})
+    with psycopg.connect(hnsw_only_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_media")
+    few = crowd_and_few(ix)
+    hits = ix.search_vector("text", "small", unit(7), limit=10)
+    assert len(hits) == 10 and {h.media_id for h in hits} <= {p.media_id for p in few}
+    ix.close()

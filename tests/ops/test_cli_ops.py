@@ -116,4 +116,5 @@ def test_retention_dry_run_lists_old_originals_and_deletes_none(home: Home):
     assert would and int(would[1]) >= 1, err
     assert home.originals() == before
     # 0 days would mean every original: refused rather than taken literally
-    assert home.cli("retention", "run", "--days", "0", "--dry-run")[0] == 2
+    code, _, err = home.cli("retention", "run", "--days", "0", "--dry-run")
+    assert code == 2 and "must be more than 0" in err, err

@@ -25,7 +25,7 @@ HEALTH_KEYS = {
 def test_health_has_exactly_the_documented_shape(make_runtime, client_for):
     body = client_for(make_runtime()).get("/health").json()
     assert set(body) == HEALTH_KEYS
-    assert set(body["queue"]) == {"depth", "in_flight", "dead", "oldest_age_s"}
+    assert set(body["queue"]) == {"depth", "in_flight", "delayed", "dead", "oldest_age_s"}
     assert body["status"] == "ok" and body["catalog_status"] == body["index_status"] == "ok"
 
 
@@ -50,7 +50,12 @@ def test_metrics_cover_http_search_queue_jobs_and_models(make_runtime, client_fo
         'mediasift_http_requests_total{method="GET",route="/v1/media/{media_id}",status="200"}',
         'mediasift_search_duration_seconds_count{backend="edge",mode="keyword"}',
         'mediasift_job_duration_seconds_count{kind="text",outcome="succeeded"}',
+        *(
+            f'mediasift_stage_duration_seconds_count{{stage="{stage}"}}'
+            for stage in ("probe", "extract", "embed", "index")
+        ),
         "mediasift_queue_depth 0.0",
+        "mediasift_queue_delayed 0.0",
         "mediasift_queue_dead 0.0",
         "mediasift_queue_oldest_age_seconds",
         "mediasift_cache_hits_total",

@@ -14,7 +14,9 @@ which is what lets pgvector's *iterative index scans* apply the filter while wal
 finds k matches. Searches run with ``hnsw.iterative_scan = relaxed_order`` (pgvector >= 0.8), which
 keeps scanning the graph until the filter has passed k rows or ``hnsw.max_scan_tuples`` is reached,
 and re-sort the candidates exactly. If that still yields fewer than k, the query is repeated as an
-exact scan, which returns every match there is. Scores are cosine similarity (1 - cosine distance).
+exact scan, which returns every match there is. On an older pgvector the setting does not exist
+(PostgreSQL 15+ refuses it), so it is left out and the exact fallback does all the work.
+Scores are cosine similarity (1 - cosine distance).
 
 **Keyword search** stems the query both as English and as Spanish (its language is unknown) and
 matches rows containing *any* of those terms (OR, as BM25 does) against each row's own ``tsv``,
@@ -56,6 +58,12 @@ _OR_QUERY = (
     " AS query"
     " FROM unnest(tsvector_to_array(to_tsvector('english', %s) || to_tsvector('spanish', %s))) AS lexeme"
 )
+
+
+def has_iterative_scan(version: str) -> bool:
+    """Whether a pgvector ``extversion`` (``0.8.0``) has iterative index scans (0.8 and later)."""
+    parts = re.findall(r"\d+", version)[:2]
+    return tuple(int(p) for p in parts) >= (0, 8) if parts else False
 
 
 def _driver() -> tuple[Any, Any, Any]:
@@ -101,6 +109,7 @@ class PgVectorIndex:
         self._lock = threading.Lock()
         self._conn: Any = None
         self._dims: dict[str, int] = {}
+        self._iterative_scan = False
         with self._session() as conn:
             self._create_points_table(conn)
             for space, size in (dims or {}).items():
@@ -120,6 +129,16 @@ class PgVectorIndex:
                         # Workers starting together race on CREATE EXTENSION IF NOT EXISTS too.
                         self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('mediasift-vector-ext'))")
                         self._conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                        version = self._conn.execute(
+                            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+                        ).fetchone()[0]
+                    self._iterative_scan = has_iterative_scan(version)
+                    if not self._iterative_scan:
+                        log.warning(
+                            "pgvector %s has no iterative index scans (0.8+): "
+                            "filtered searches fall back to exact scans more often",
+                            version,
+                        )
                     self._register_vector(self._conn)
                 with self._conn.transaction():
                     yield self._conn
@@ -362,7 +381,8 @@ class PgVectorIndex:
             conn.execute(
                 sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(self.ef_search, limit)))
             )
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            if self._iterative_scan:
+                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             rows = conn.execute(statement, args).fetchall()
             if len(rows) < limit:
                 # The graph walk gave up before k rows passed the filter: an exact scan finds all.

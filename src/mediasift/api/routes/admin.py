@@ -33,6 +33,7 @@ class TenantJobListOut(BaseModel):
 class QueueStatsOut(BaseModel):
     depth: int
     in_flight: int
+    delayed: int
     dead: int
     oldest_age_s: float
     jobs_by_status: dict[str, int] = Field(description="Jobs in the catalog by status, all tenants")
@@ -66,6 +67,7 @@ def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
     return QueueStatsOut(
         depth=int(stats.get("depth", 0)),
         in_flight=int(stats.get("in_flight", 0)),
+        delayed=int(stats.get("delayed", 0)),
         dead=int(stats.get("dead", 0)),
         oldest_age_s=round(float(stats.get("oldest_age_s", 0.0)), 1),
         jobs_by_status={str(k): int(v) for k, v in counts.items()},

@@ -20,6 +20,9 @@ router = APIRouter(tags=["health"])
 class QueueOut(BaseModel):
     depth: int = Field(description="Jobs waiting to run")
     in_flight: int = Field(description="Jobs leased by a worker")
+    delayed: int = Field(
+        description="Jobs waiting out a send delay or a retry's backoff (SQS: send delays only)"
+    )
     dead: int = Field(description="Jobs in the dead-letter state")
     oldest_age_s: float = Field(description="Seconds the oldest waiting job has waited")
 
@@ -54,6 +57,7 @@ def health(request: Request, rt: RuntimeDep) -> HealthOut:
         queue = QueueOut(
             depth=int(stats.get("depth", 0)),
             in_flight=int(stats.get("in_flight", 0)),
+            delayed=int(stats.get("delayed", 0)),
             dead=int(stats.get("dead", 0)),
             oldest_age_s=round(float(stats.get("oldest_age_s", 0.0)), 1),
         )
