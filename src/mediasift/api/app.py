@@ -2,8 +2,8 @@
 
 Scopes (see ``deps.py``): a router included here with ``ReadScope`` serves reads even over POST
 (search by image, ask); routers included bare get the safe default (GET/HEAD ``read``, other
-methods ``write``); ``keys`` and ``admin`` state ``admin`` on their own routers; health, readiness
-and the web UI's static files need no key.
+methods ``write``); ``keys`` and ``admin`` state ``admin`` on their own routers; health, readiness,
+the web UI's static files and the API documentation pages need no key.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from mediasift import __version__
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
-from mediasift.api.routes import admin, ask, health, jobs, keys, media, search, ui, webhooks
+from mediasift.api.routes import admin, ask, docs, health, jobs, keys, media, search, ui, webhooks
 from mediasift.limits import RateLimiter
 from mediasift.readiness import Readiness
 from mediasift.runtime import Runtime
@@ -26,6 +26,8 @@ def create_app(rt: Runtime) -> FastAPI:
         title="mediasift",
         version=__version__,
         description="Search and ask what is inside your video, audio, images and documents.",
+        docs_url=None,  # served by routes/docs.py without a CDN
+        redoc_url=None,
     )
     app.state.runtime = rt
     app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_s, rt.settings.rate_limit_burst)
@@ -39,6 +41,7 @@ def create_app(rt: Runtime) -> FastAPI:
         app.include_router(module.router)
     app.include_router(admin.cancel_router)
     app.include_router(ui.router)  # the web UI: / and /static/
+    app.include_router(docs.router)  # /docs, /redoc
     if rt.settings.cors_origins:  # restricted CORS: only the origins listed in settings
         app.add_middleware(
             CORSMiddleware,
