@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -164,10 +165,14 @@ def _duplicate(rt: Runtime, key: str, existing: Media) -> Ingested:
     return Ingested(media=existing, job=job, duplicate=True)
 
 
-def delete_media(rt: Runtime, tenant_id: str, media_id: str) -> None:
-    """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches."""
+def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bool = True) -> None:
+    """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches,
+    and the queue's dead letters of its dead jobs (``drop_letters=False``: the caller drops them)."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
+        dead = repo.dead_job_ids(s, media_id)
+    if dead and drop_letters:
+        rt.queue.drop_dead_letters(dead)
     rt.index.delete_media(tenant_id, media_id)
     for prefix in media_prefixes(tenant_id, media_id):
         rt.store.delete_prefix(prefix)
@@ -176,19 +181,40 @@ def delete_media(rt: Runtime, tenant_id: str, media_id: str) -> None:
     rt.invalidate_tenant(tenant_id)
 
 
+_RETRYABLE = (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
+
+
 def retry_job(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
-    """Send a dead or failed job back to the queue with a fresh set of attempts."""
+    """Send a dead, failed or cancelled job back to the queue with a fresh set of attempts."""
+    return retry_jobs(rt, [job_id], tenant_id)[0]
+
+
+def retry_jobs(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Job]:
+    """``retry_job`` for many; the queue's dead letters of the dead ones are dropped in one go."""
     with rt.catalog.session() as s:
-        job = repo.get_job(s, job_id, tenant_id)
-        if job.status not in (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value):
-            raise InvalidRequest(f"job {job_id} is {job.status}; only dead, failed or cancelled jobs retry")
-        job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
-        job.stage, job.progress, job.finished_at = None, 0.0, None
-        media = s.get(Media, job.media_id)
-        if media is not None:
-            media.status, media.error = MediaStatus.PENDING.value, None
-    _enqueue(rt, job.id)
-    return job
+        jobs = [repo.get_job(s, job_id, tenant_id) for job_id in job_ids]
+        for job in jobs:
+            if job.status not in _RETRYABLE:
+                raise InvalidRequest(
+                    f"job {job.id} is {job.status}; only dead, failed or cancelled jobs retry"
+                )
+        dead = [job.id for job in jobs if job.status == JobStatus.DEAD.value]
+    if dead:
+        # First, so that a queue that cannot be reached leaves the jobs dead, as they were.
+        rt.queue.drop_dead_letters(dead)
+    retried = []
+    with rt.catalog.session() as s:
+        for job_id in job_ids:
+            job = repo.get_job(s, job_id, tenant_id)
+            job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
+            job.stage, job.progress, job.finished_at = None, 0.0, None
+            media = s.get(Media, job.media_id)
+            if media is not None:
+                media.status, media.error = MediaStatus.PENDING.value, None
+            retried.append(job)
+    for job in retried:
+        _enqueue(rt, job.id)
+    return retried
 
 
 def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
@@ -219,7 +245,10 @@ def purge_dead(rt: Runtime, tenant_id: str | None) -> int:
     """Delete every dead job and its media (the DLQ purge)."""
     with rt.catalog.session() as s:
         dead = repo.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
-        targets = [(j.tenant_id, j.media_id) for j in dead]
+        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead))
+        job_ids = [j.id for j in dead]
+    if job_ids:
+        rt.queue.drop_dead_letters(job_ids)  # one scan of the dead-letter queue for all of them
     for tenant, media_id in targets:
-        delete_media(rt, tenant, media_id)
+        delete_media(rt, tenant, media_id, drop_letters=False)
     return len(targets)

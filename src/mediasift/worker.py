@@ -171,9 +171,11 @@ class Worker:
             if job is not None:  # None: the media was deleted and its jobs with it
                 job.status, job.error, job.error_code = JobStatus.DEAD.value, exc.message, exc.code
                 job.finished_at = utcnow()
-        self.rt.queue.ack(lease)
-        if job is not None:
-            job_ended(self.rt, lease.job_id, "dead")
+        if job is None:
+            self.rt.queue.ack(lease)
+            return
+        self.rt.queue.dead_letter(lease, exc.code)
+        job_ended(self.rt, lease.job_id, "dead")
 
     def _failed(self, lease: Lease, exc: Exception) -> None:
         rt = self.rt
@@ -197,7 +199,7 @@ class Worker:
                     media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
         job_ended(rt, lease.job_id, "dead" if dead else "failed")
         if dead:
-            rt.queue.ack(lease)
+            rt.queue.dead_letter(lease, code)
         else:
             rt.queue.retry(
                 lease, backoff_s(lease.attempts, rt.settings.backoff_base_s, rt.settings.backoff_max_s)

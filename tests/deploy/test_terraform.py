@@ -453,6 +453,11 @@ def test_worker_role_can_only_read_write_media_and_consume_the_queue() -> None:
         assert "*" not in str_list(value(s, "resources")), (
             f"worker statement {value(s, 'sid')} on every resource"
         )
+    # The worker moves a job it gives up on to the DLQ (SqsQueue.dead_letter), and only sends there.
+    dlq = [s for s in statements(doc) if str_list(value(s, "resources")) == ["${var.dlq_arn}"]]
+    assert [sorted(str_list(value(s, "actions"))) for s in dlq] == [
+        ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
+    ]
 
 
 def test_task_roles_reach_secrets_only_through_the_execution_role() -> None:

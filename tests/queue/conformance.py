@@ -148,6 +148,14 @@ class QueueConformance:
         assert queue.receive(visibility_s=LONG_S, wait_s=0) is None
         assert self.counts(queue) == (0, 0, 0)
 
+    def test_a_dead_letter_is_never_delivered_again(self, queue: Queue, sent: str) -> None:
+        lease = queue.receive(visibility_s=SHORT_S, wait_s=1)
+        assert lease is not None
+        queue.dead_letter(lease, "corrupt_media")
+        past(SHORT_S)
+        assert queue.receive(visibility_s=SHORT_S, wait_s=0) is None
+        assert self.counts(queue) == (0, 0, 0)
+
     def test_retry_redelivers_only_after_the_delay(self, queue: Queue, sent: str) -> None:
         lease = queue.receive(visibility_s=LONG_S, wait_s=1)
         assert lease is not None

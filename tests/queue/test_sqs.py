@@ -97,6 +97,56 @@ class TestDeadLetters:
     def test_stats_without_a_redrive_policy_have_no_dead_letters(self, queue: Any) -> None:
         assert queue.stats()["dead"] == 0
 
+    def test_a_job_the_worker_gives_up_on_becomes_a_letter_in_the_dlq(
+        self, make_queue: Callable[..., QueueUrls], sqs_client: Any
+    ) -> None:
+        urls = make_queue(dlq_after=5)
+        queue = SqsQueue(urls.url, client=sqs_client)
+        queue.send("corrupt")
+        lease = queue.receive(visibility_s=30, wait_s=1)
+        queue.dead_letter(lease, "corrupt_media")
+        assert queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 1}
+        [message] = sqs_client.receive_message(QueueUrl=urls.dlq_url)["Messages"]
+        assert json.loads(message["Body"]) == {
+            "job_id": "corrupt",
+            "error_code": "corrupt_media",
+            "receives": 1,
+        }
+
+    def test_without_a_dlq_a_dead_letter_is_only_deleted(self, queue: Any) -> None:
+        queue.send("corrupt")
+        queue.dead_letter(queue.receive(visibility_s=30, wait_s=1), "corrupt_media")
+        assert queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}
+        assert queue.drop_dead_letters(["corrupt"]) == 0
+
+    def test_dropping_letters_removes_every_copy_of_those_jobs_and_nothing_else(
+        self, make_queue: Callable[..., QueueUrls], sqs_client: Any
+    ) -> None:
+        urls = make_queue(dlq_after=5)
+        queue = SqsQueue(urls.url, client=sqs_client)
+        jobs = [f"job-{i}" for i in range(14)]  # more than one receive batch
+        for job_id in [*jobs, "job-3"]:  # job-3 twice: a worker died between send and delete
+            queue.send(job_id)
+            queue.dead_letter(queue.receive(visibility_s=30, wait_s=1), "corrupt_media")
+        sqs_client.send_message(QueueUrl=urls.dlq_url, MessageBody="garbage")  # redriven by SQS
+        assert queue.stats()["dead"] == 16
+
+        assert queue.drop_dead_letters(["job-3", "job-12", "never-dead"]) == 3
+        assert queue.stats()["dead"] == 13  # the others are visible again at once
+        left = []
+        while messages := sqs_client.receive_message(QueueUrl=urls.dlq_url, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
+            left += [m["Body"] for m in messages]
+        assert sorted(left) == sorted(
+            [
+                json.dumps({"job_id": j, "error_code": "corrupt_media", "receives": 1})
+                for j in jobs
+                if j not in ("job-3", "job-12")
+            ]
+            + ["garbage"]
+        )
+
 
 class TestBucketEvents:
     @pytest.fixture

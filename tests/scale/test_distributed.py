@@ -7,10 +7,10 @@ worker is killed with SIGKILL in the middle of a job. What must hold afterwards:
 - every media is processed exactly once: one media per distinct (tenant, bytes), one job per media,
   one set of segments per media, and as many index points as segments;
 - the killed worker's job is redelivered after its lease expires and completes on another worker;
-- only the corrupt files end dead in the catalog (after ``max_attempts``), and the SQS dead-letter
-  queue receives only the one message no worker could ever handle (an event for a vanished object):
-  SQS's ``maxReceiveCount`` (5) sits above the worker's ``max_attempts`` (3), so the worker records
-  the dead state in the catalog itself.
+- only the corrupt files end dead in the catalog (after ``max_attempts``), each with one letter in
+  the SQS dead-letter queue that the worker sent; the only other letter is the one message no
+  worker could ever handle (an event for a vanished object), which SQS's redrive policy moved there
+  after ``maxReceiveCount`` (5, above the worker's ``max_attempts`` of 3).
 """
 
 from __future__ import annotations
@@ -236,8 +236,9 @@ def test_three_workers_process_a_mixed_batch_exactly_once_through_a_kill(
             time.sleep(0.5)
         assert cluster.alive("worker-b") and cluster.alive("worker-c"), cluster.all_logs()
 
-        # 5. The vanished object's event reaches the SQS dead-letter queue after maxReceiveCount.
-        dead_letters = _drain_dlq(sqs_client, urls.dlq_url, want=1, timeout_s=DLQ_AFTER * VISIBILITY_S + 30)
+        # 5. The vanished object's event reaches the SQS dead-letter queue after maxReceiveCount,
+        # beside the workers' letters for the two corrupt files.
+        dead_letters = _drain_dlq(sqs_client, urls.dlq_url, want=3, timeout_s=DLQ_AFTER * VISIBILITY_S + 30)
 
         hits = http.get("/v1/search", params={"q": "pump 123 vibration"}).json()["hits"]
         cat_hits = http.get("/v1/search", params={"q": "a cat", "meta": "sku=CAT-7"}, headers=acme).json()[
@@ -297,10 +298,15 @@ def test_three_workers_process_a_mixed_batch_exactly_once_through_a_kill(
     assert hits and hits[0]["media_id"] == victim["media"]["id"]
     assert cat_hits and {h["media_id"] for h in cat_hits} == {cat_from_bucket.id}
 
-    # SQS: nothing left in flight; the DLQ holds the unhandleable event and nothing else.
-    assert [json.loads(b)["Records"][0]["s3"]["object"]["key"] for b in dead_letters] == [
-        vanished.replace(" ", "+")
-    ]
+    # SQS: nothing left in flight; the DLQ holds a letter per dead job and the unhandleable event.
+    letters = [json.loads(b) for b in dead_letters]
+    events = [letter for letter in letters if "Records" in letter]
+    assert [e["Records"][0]["s3"]["object"]["key"] for e in events] == [vanished.replace(" ", "+")]
+    dead_jobs = {j.id: j for j in jobs if j.status == "dead"}
+    assert sorted((x["job_id"], x["error_code"]) for x in letters if "job_id" in x) == sorted(
+        (j.id, j.error_code) for j in dead_jobs.values()
+    )
+    assert len(letters) == 3
     attributes = sqs_client.get_queue_attributes(QueueUrl=urls.url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "0"

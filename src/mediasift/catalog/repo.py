@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import Job, Media, SegmentRow, Tenant, utcnow
-from mediasift.domain import Segment
+from mediasift.domain import JobStatus, Segment
 from mediasift.errors import NotFound
 
 
@@ -92,6 +92,10 @@ def list_jobs(
 
 def latest_job(s: Session, media_id: str) -> Job | None:
     return s.scalars(select(Job).where(Job.media_id == media_id).order_by(Job.created_at.desc())).first()
+
+
+def dead_job_ids(s: Session, media_id: str) -> list[str]:
+    return list(s.scalars(select(Job.id).where(Job.media_id == media_id, Job.status == JobStatus.DEAD.value)))
 
 
 def job_counts(s: Session) -> dict[str, int]:

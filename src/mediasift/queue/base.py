@@ -8,6 +8,7 @@ after a backoff; the worker moves it to the dead-letter state after ``max_attemp
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,14 @@ class Queue(Protocol):
 
     def retry(self, lease: Lease, delay_s: float) -> None:
         """Release the lease; deliver again after delay_s."""
+
+    def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
+        """The job is dead: never deliver it again, and leave a letter where the queue's own
+        tooling and alarms look for dead jobs (on SQS, the redrive policy's dead-letter queue; on
+        the DB queue the job row's ``dead`` status is that letter, so this is ``ack``)."""
+
+    def drop_dead_letters(self, job_ids: Collection[str]) -> int:
+        """Remove the dead letters of these jobs (retried or purged); returns how many went."""
 
     def stats(self) -> dict[str, float]:
         """Counts of jobs by state, each a float.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Collection
 
 from sqlalchemy import and_, case, func, or_, select, update
 
@@ -104,6 +105,12 @@ class DbQueue:
                 .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
                 .values(lease_token=None, lease_until=None)
             )
+
+    def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
+        self.ack(lease)  # the worker has written "dead" on the row: that is the letter
+
+    def drop_dead_letters(self, job_ids: Collection[str]) -> int:
+        return 0  # retrying or deleting the job row is all there is to do
 
     def retry(self, lease: Lease, delay_s: float) -> None:
         with self.catalog.session() as s:

@@ -10,6 +10,9 @@ How the ``Queue`` contract maps onto SQS:
 ``extend``          ``ChangeMessageVisibility(visibility_s)``: the heartbeat
 ``retry``           ``ChangeMessageVisibility(delay_s)``: visible again after the backoff
 ``ack``             ``DeleteMessage`` (``ack_batch``: ``DeleteMessageBatch``)
+``dead_letter``     ``SendMessage`` of ``{"job_id", "error_code"}`` to the redrive policy's
+                    dead-letter queue, then ``DeleteMessage``
+``drop_dead_letters``  a scan of the dead-letter queue that deletes those jobs' letters
 ``stats``           queue attributes; ``dead`` is the depth of the redrive policy's target queue
 ==================  ==========================================================================
 
@@ -21,10 +24,14 @@ delivery. ``s3:TestEvent`` and non-create notifications are deleted on sight. ``
 ``Queue`` method) only hands out jobs: an event it meets is made visible again at once for an
 event-aware consumer, with a warning, because deleting it would lose an upload.
 
-**Dead letters.** A message SQS cannot parse is left alone, so the queue's redrive policy moves it
-to the dead-letter queue after ``maxReceiveCount`` receives. Set ``maxReceiveCount`` above the
-worker's ``max_attempts``: the worker then records the dead state in the catalog itself, and the
-redrive policy only catches messages whose worker died every time.
+**Dead letters.** A job the worker gives up on (out of attempts, or its original gone) is recorded
+dead in the catalog and its message moved to the dead-letter queue by ``dead_letter``, so the DLQ's
+depth and a CloudWatch alarm on it count dead media. ``mediasift dlq retry`` and ``purge`` work on
+the catalog and drop the jobs' letters with ``drop_dead_letters``; a console "redrive" of such a
+letter only reaches a worker that sees the job dead and drops it. A message SQS cannot parse is
+left alone, so the redrive policy moves it to the dead-letter queue after ``maxReceiveCount``
+receives. Set ``maxReceiveCount`` at or above the worker's ``max_attempts``, so that the worker,
+not the redrive policy, ends a job it can read.
 
 Limits SQS imposes: visibility timeouts are whole seconds up to 12 hours *in total* since the
 first receive (an ``extend`` past that returns False); a wait longer than 20 s is cut to 20 s.
@@ -37,7 +44,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +60,9 @@ _MAX_DELAY_S = 900  # SendMessage DelaySeconds
 _MAX_VISIBILITY_S = 43_200
 _MAX_WAIT_S = 20
 _BATCH = 10  # entries per *Batch call
+_NO_DLQ = ""  # the cached dead-letter URL of a queue without a redrive policy
+# A dead-letter scan hides the letters it has read for this long, so it reads each once.
+_SCAN_VISIBILITY_S = 120
 # Codes meaning "this receipt no longer holds the message": the lease is lost, not the service.
 _LOST_LEASE_CODES = {
     "ReceiptHandleIsInvalid",
@@ -96,6 +106,7 @@ class SqsQueue:
         self.client = client if client is not None else _client_for(queue_url, region)
         self.wait_s = wait_s
         self._dlq_urls: dict[str, str] = {}  # dead-letter queue ARN -> URL, looked up once
+        self._own_dlq: str | None = None  # this queue's dead-letter URL (_NO_DLQ: none), once
 
     # -- sending ---------------------------------------------------------------------------------
 
@@ -197,22 +208,87 @@ class SqsQueue:
     def ack(self, lease: Delivery) -> None:
         self._delete(lease.receipt)
 
-    def ack_batch(self, leases: Sequence[Delivery]) -> int:
-        """Delete many messages, 10 per request; returns how many SQS deleted (failures are logged)."""
-        deleted = 0
-        for i in range(0, len(leases), _BATCH):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": lease.receipt}
-                for n, lease in enumerate(leases[i : i + _BATCH])
-            ]
-            with _translated("DeleteMessageBatch"):
-                response = self.client.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            deleted += len(response.get("Successful", []))
+    # -- dead letters ----------------------------------------------------------------------------
+
+    def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
+        """Move a dead job's message to the dead-letter queue (just delete it when there is none)."""
+        url = self._dead_letter_queue()
+        if url:
+            body = {"job_id": lease.job_id, "error_code": error_code, "receives": lease.attempts}
+            # Sent before the delete: a crash in between leaves a duplicate letter, never none.
+            with _translated("SendMessage"):
+                self.client.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+        self._delete(lease.receipt)
+
+    def drop_dead_letters(self, job_ids: Collection[str]) -> int:
+        """Delete the dead letters of ``job_ids`` (every copy); other letters are left as they were.
+
+        SQS cannot look a message up, so this reads the whole dead-letter queue once, hiding each
+        letter it reads until the scan ends. It is for operators' retry and purge, not a hot path.
+        """
+        url = self._dead_letter_queue()
+        wanted = set(job_ids)
+        if not url or not wanted:
+            return 0
+        others: list[str] = []
+        dropped = 0
+        started = time.monotonic()
+        try:
+            # Stop before the first letters read reappear and would be read twice.
+            while time.monotonic() - started < _SCAN_VISIBILITY_S - 30:
+                with _translated("ReceiveMessage"):
+                    messages = self.client.receive_message(
+                        QueueUrl=url,
+                        MaxNumberOfMessages=_BATCH,
+                        VisibilityTimeout=_SCAN_VISIBILITY_S,
+                        WaitTimeSeconds=1,
+                    ).get("Messages", [])
+                if not messages:
+                    break
+                mine: list[str] = []
+                for message in messages:
+                    held = mine if _letter_job(message.get("Body", "")) in wanted else others
+                    held.append(message["ReceiptHandle"])
+                if mine:
+                    dropped += self._batch(url, "DeleteMessageBatch", [{"ReceiptHandle": r} for r in mine])
+        finally:
+            entries = [{"ReceiptHandle": r, "VisibilityTimeout": 0} for r in others]
+            self._batch(url, "ChangeMessageVisibilityBatch", entries)
+        return dropped
+
+    def _dead_letter_queue(self) -> str:
+        if self._own_dlq is None:
+            policy = self._attributes(self.queue_url, ["RedrivePolicy"]).get("RedrivePolicy")
+            self._own_dlq = self._dead_letter_url(policy) or _NO_DLQ
+        return self._own_dlq
+
+    def _batch(self, url: str, operation: str, entries: list[dict[str, Any]]) -> int:
+        """Run a *Batch call over ``entries`` 10 at a time; returns how many succeeded."""
+        call = {
+            "DeleteMessageBatch": self.client.delete_message_batch,
+            "ChangeMessageVisibilityBatch": self.client.change_message_visibility_batch,
+        }[operation]
+        done = 0
+        for i in range(0, len(entries), _BATCH):
+            chunk = [{"Id": str(n), **entry} for n, entry in enumerate(entries[i : i + _BATCH])]
+            with _translated(operation):
+                response = call(QueueUrl=url, Entries=chunk)
+            done += len(response.get("Successful", []))
             for failure in response.get("Failed", []):
                 log.warning(
-                    "queue %s: ack failed: %s %s", self.queue_url, failure.get("Code"), failure.get("Message")
+                    "queue %s: %s entry failed: %s %s",
+                    url,
+                    operation,
+                    failure.get("Code"),
+                    failure.get("Message"),
                 )
-        return deleted
+        return done
+
+    def ack_batch(self, leases: Sequence[Delivery]) -> int:
+        """Delete many messages, 10 per request; returns how many SQS deleted (failures are logged)."""
+        return self._batch(
+            self.queue_url, "DeleteMessageBatch", [{"ReceiptHandle": x.receipt} for x in leases]
+        )
 
     def _delete(self, receipt: str) -> None:
         from botocore.exceptions import ClientError
@@ -258,7 +334,8 @@ class SqsQueue:
 
     def _attributes(self, url: str, names: list[str]) -> dict[str, str]:
         with _translated("GetQueueAttributes"):
-            return dict(self.client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"])
+            response = self.client.get_queue_attributes(QueueUrl=url, AttributeNames=names)
+        return dict(response.get("Attributes", {}))  # absent when none of the names is set
 
     def _dead_letter_url(self, redrive_policy: str | None) -> str | None:
         if not redrive_policy:
@@ -270,6 +347,15 @@ class SqsQueue:
                 response = self.client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
             self._dlq_urls[arn] = response["QueueUrl"]
         return self._dlq_urls[arn]
+
+
+def _letter_job(body: str) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    job_id = parsed.get("job_id") if isinstance(parsed, dict) else None
+    return job_id if isinstance(job_id, str) else None
 
 
 class _translated:

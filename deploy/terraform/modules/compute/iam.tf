@@ -190,9 +190,10 @@ data "aws_iam_policy_document" "worker" {
     resources = [var.queue_arn]
   }
 
+  # A job the worker gives up on is moved to the DLQ by the worker itself (the alarm counts it).
   statement {
-    sid       = "ReadDeadLetterDepth"
-    actions   = ["sqs:GetQueueAttributes"]
+    sid       = "WriteDeadLetters"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
     resources = [var.dlq_arn]
   }
 

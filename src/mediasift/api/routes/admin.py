@@ -89,8 +89,7 @@ def dlq_retry(rt: RuntimeDep, body: DlqRetryIn | None = None) -> TenantJobListOu
             ids = [repo.get_job(s, jid, body.tenant).id for jid in body.job_ids]
         else:
             ids = [j.id for j in repo.list_jobs(s, body.tenant, status=JobStatus.DEAD.value, limit=100_000)]
-    for job_id in ids:
-        ingest.retry_job(rt, job_id, body.tenant)
+    ingest.retry_jobs(rt, ids, body.tenant)
     with rt.catalog.session() as s:
         return TenantJobListOut(jobs=[_tenant_job(s, repo.get_job(s, jid)) for jid in ids])
 
