@@ -89,9 +89,9 @@ def dlq_retry(rt: RuntimeDep, body: DlqRetryIn | None = None) -> TenantJobListOu
             ids = [repo.get_job(s, jid, body.tenant).id for jid in body.job_ids]
         else:
             ids = [j.id for j in repo.list_jobs(s, body.tenant, status=JobStatus.DEAD.value, limit=100_000)]
-    ingest.retry_jobs(rt, ids, body.tenant)
-    with rt.catalog.session() as s:
-        return TenantJobListOut(jobs=[_tenant_job(s, repo.get_job(s, jid)) for jid in ids])
+    retried = ingest.retry_jobs(rt, ids, body.tenant)
+    with rt.catalog.session() as s:  # as the retry left them (a worker may have taken one since)
+        return TenantJobListOut(jobs=[_tenant_job(s, job) for job in retried])
 
 
 @router.post(

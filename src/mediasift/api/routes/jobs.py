@@ -35,7 +35,8 @@ def get_job(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
 def retry(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
     job = ingest.retry_job(rt, job_id, tenant)
     with rt.catalog.session() as s:
-        return JobOut.of(repo.get_job(s, job.id, tenant), _filename(s, job.media_id))
+        # The job as the retry left it: re-read, a worker may already have taken it.
+        return JobOut.of(job, _filename(s, job.media_id))
 
 
 def _filename(s, media_id: str) -> str | None:  # type: ignore[no-untyped-def]
