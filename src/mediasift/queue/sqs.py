@@ -10,7 +10,7 @@ How the ``Queue`` contract maps onto SQS:
 ``extend``          ``ChangeMessageVisibility(visibility_s)``: the heartbeat
 ``retry``           ``ChangeMessageVisibility(delay_s)``: visible again after the backoff
 ``ack``             ``DeleteMessage`` (``ack_batch``: ``DeleteMessageBatch``)
-``dead_letter``     ``SendMessage`` of ``{"job_id", "error_code"}`` to the redrive policy's
+``dead_letter``     ``SendMessage`` of ``{"job_id", "error_code", "receives"}`` to the redrive policy's
                     dead-letter queue, then ``DeleteMessage``
 ``drop_dead_letters``  a scan of the dead-letter queue that deletes those jobs' letters
 ``stats``           queue attributes; ``dead`` is the depth of the redrive policy's target queue
@@ -234,8 +234,11 @@ class SqsQueue:
         dropped = 0
         started = time.monotonic()
         try:
-            # Stop before the first letters read reappear and would be read twice.
-            while time.monotonic() - started < _SCAN_VISIBILITY_S - 30:
+            while True:
+                if time.monotonic() - started > _SCAN_VISIBILITY_S - 30:
+                    # The first letters read would soon reappear and be read twice.
+                    log.warning("queue %s: dead-letter scan cut short; the letters not read were kept", url)
+                    break
                 with _translated("ReceiveMessage"):
                     messages = self.client.receive_message(
                         QueueUrl=url,
