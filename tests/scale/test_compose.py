@@ -171,3 +171,22 @@ def _docker_compose() -> bool:
 @pytest.mark.skipif(not _docker_compose(), reason="no Docker engine with the compose plugin on this machine")
 def test_docker_compose_accepts_the_file():
     subprocess.run(["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"], check=True)
+
+
+def test_every_dashboard_and_alert_metric_is_one_the_app_exports(runtime):  # type: ignore[no-untyped-def]
+    from mediasift.metrics import exposition
+
+    exported = set(re.findall(r"^# TYPE (\S+) ", exposition(runtime).decode(), flags=re.M))
+    dashboards = [
+        COMPOSE_DIR / "grafana/dashboards/mediasift.json",
+        COMPOSE_DIR.parent / "grafana/mediasift.json",
+    ]
+    exprs = [t["expr"] for d in dashboards for p in json.loads(d.read_text())["panels"] for t in p["targets"]]
+    exprs.append((COMPOSE_DIR.parent / "prometheus" / "alerts.yml").read_text())
+    used = {m for e in exprs for m in re.findall(r"\bmediasift_[a-z_]+", e)}
+    # A histogram's series end in _bucket/_count/_sum after the name its TYPE line gives.
+    unknown = sorted(
+        m for m in used if m not in exported and re.sub(r"_(bucket|count|sum)$", "", m) not in exported
+    )
+    assert "mediasift_stage_duration_seconds_bucket" in used and "mediasift_queue_delayed" in used
+    assert not unknown, unknown
