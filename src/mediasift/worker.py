@@ -185,9 +185,7 @@ class Worker:
             log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
         with rt.catalog.session() as s:
             job = s.get(Job, lease.job_id)
-            if job is None:
-                dead = True
-            else:
+            if job is not None:
                 dead = lease.attempts >= job.max_attempts
                 job.status = JobStatus.DEAD.value if dead else JobStatus.FAILED.value
                 job.error, job.error_code = message, code
@@ -197,6 +195,9 @@ class Worker:
                 if media is not None:
                     media.error = message
                     media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+        if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
+            rt.queue.ack(lease)
+            return
         job_ended(rt, lease.job_id, "dead" if dead else "failed")
         if dead:
             rt.queue.dead_letter(lease, code)

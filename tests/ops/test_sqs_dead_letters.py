@@ -61,3 +61,20 @@ def test_dead_jobs_are_letters_that_retry_and_purge_drop(sqs_api, sqs_client):  
     assert api.post("/v1/admin/dlq/purge", json={}).json() == {"count": 2}
     assert letters(sqs_client, urls.dlq_url) == []
     assert api.get("/v1/media").json()["media"] == []
+
+
+def test_a_job_deleted_while_it_ran_fails_without_leaving_a_letter(
+    make_runtime, make_queue, sqs_client, monkeypatch
+):  # type: ignore[no-untyped-def]
+    from mediasift.errors import CorruptMedia
+    from mediasift.worker import Worker
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(name, value)
+    urls = make_queue(dlq_after=5)
+    rt = make_runtime(queue="sqs", sqs_queue_url=urls.url, sqs_wait_s=1, max_attempts=1)
+    rt.queue.send("01JOBWHOSEMEDIAWASDELETED0")
+    lease = rt.queue.receive(visibility_s=30, wait_s=1)
+    Worker(rt)._failed(lease, CorruptMedia("the file ended early"))  # the row is gone, as after a delete
+    assert letters(sqs_client, urls.dlq_url) == []
+    assert rt.queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}
