@@ -1,5 +1,7 @@
 """The documentation site builds with ``mkdocs build --strict`` (no broken link, anchor or page),
 its reference pages carry the generated text, and no page loads anything from another origin.
+
+The README is the short front door: at most 150 lines, the two commands, links that resolve.
 """
 
 from __future__ import annotations
@@ -71,3 +73,12 @@ def test_built_pages_load_nothing_from_another_origin(site: Path) -> None:
     ]
     assert offenders == []
     assert not [p for p in site.rglob("*.css") if "fonts.googleapis" in p.read_text()]
+
+
+def test_the_readme_is_short_names_the_two_commands_and_its_links_resolve() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    assert "make run" in readme and "make test" in readme
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme):
+        if not re.match(r"[a-z]+:", target):
+            assert (ROOT / target).exists(), target
