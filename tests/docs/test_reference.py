@@ -7,6 +7,7 @@ reference fails here.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -158,7 +159,8 @@ def test_every_setting_is_in_the_configuration_reference(configuration_text: str
             None,
         )
         assert row, name
-        assert field.description and _cells(row)[3] == " ".join(field.description.split()).replace("|", "\\|")
+        shown = html.unescape(_cells(row)[3].replace("\\|", "|"))
+        assert field.description and shown == " ".join(field.description.split()), name
 
 
 def _cells(row: str) -> list[str]:
