@@ -4,14 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps lint bench clean
+.PHONY: run test docs setup setup-test setup-docs system-deps lint bench clean
 
 run: setup system-deps
 	$(BIN)/mediasift serve
 
 test: setup-test system-deps
 	$(BIN)/ruff check src tests bench
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+# The documentation site in site/; --strict fails on a broken link, anchor or missing page.
+docs: setup-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,6 +29,9 @@ setup: $(BIN)/python
 
 setup-test: $(BIN)/python .venv-checkov/bin/checkov
 	$(BIN)/pip install -q -e ".[test]"
+
+setup-docs: $(BIN)/python
+	$(BIN)/pip install -q -e ".[docs]"
 
 # checkov's pins (networkx<2.7, its own hcl2 fork) clash with the project's, so it gets a venv.
 .venv-checkov/bin/checkov:
@@ -41,4 +49,4 @@ bench: setup-test
 	$(BIN)/python -m bench.text_ingest
 
 clean:
-	rm -rf .mediasift .pytest_cache
+	rm -rf .mediasift .pytest_cache site

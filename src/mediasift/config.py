@@ -22,17 +22,23 @@ class Settings(BaseSettings):
 
     # -- backends -----------------------------------------------------------------------------
     catalog_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite under home.")
-    store: Literal["local", "s3"] = "local"
-    queue: Literal["db", "sqs"] = "db"
-    index: Literal["edge", "pgvector", "qdrant"] = "edge"
-    cache: Literal["memory", "redis"] = "memory"
+    store: Literal["local", "s3"] = Field(
+        "local", description="Object store for originals and artifacts: local (under home) or s3."
+    )
+    queue: Literal["db", "sqs"] = Field("db", description="Job queue: db (the catalog's job table) or sqs.")
+    index: Literal["edge", "pgvector", "qdrant"] = Field(
+        "edge", description="Search index: edge (embedded Qdrant Edge, one process), pgvector or qdrant."
+    )
+    cache: Literal["memory", "redis"] = Field(
+        "memory", description="Search and embedding cache: memory (per process) or redis (shared)."
+    )
 
-    s3_bucket: str | None = None
-    s3_endpoint_url: str | None = None
-    s3_region: str = "us-east-1"
+    s3_bucket: str | None = Field(None, description="Bucket of the s3 object store.")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO); empty for AWS.")
+    s3_region: str = Field("us-east-1", description="Region of the S3 bucket.")
     s3_sse: str | None = Field("AES256", description="Server-side encryption header; empty disables.")
-    sqs_queue_url: str | None = None
-    sqs_wait_s: int = 10
+    sqs_queue_url: str | None = Field(None, description="URL of the SQS queue for queue=sqs.")
+    sqs_wait_s: int = Field(10, description="SQS long-poll wait per receive, in seconds (at most 20).")
     s3_event_key_pattern: str = Field(
         "clients/{tenant}/products/{sku}/media/{media_type}/{filename}",
         description="How an S3 object key maps to tenant and metadata for bucket events.",
@@ -45,16 +51,22 @@ class Settings(BaseSettings):
         100, ge=10, le=1000, description="pgvector hnsw.ef_search: higher finds more true neighbours, slower."
     )
     qdrant_url: str | None = Field(None, description="Qdrant server URL, or 'local:PATH' / ':memory:'.")
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL for cache=redis.")
 
     # -- API ----------------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = 8000
-    default_tenant: str = "default"
+    host: str = Field(
+        "127.0.0.1", description="Address `mediasift serve` binds (non-loopback needs API keys)."
+    )
+    port: int = Field(8000, description="Port `mediasift serve` listens on.")
+    default_tenant: str = Field(
+        "default", description="Tenant of requests in open mode (no API keys) that name none."
+    )
     allow_open_remote: bool = Field(False, description="Allow binding non-loopback without API keys.")
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed cross-origin access (JSON list); none by default."
+    )
 
-    # -- operations and security (README: Operations, Security) ---------------------------
+    # -- operations and security --------------------------------------------------------
     api_key: str | None = Field(None, description="Key the CLI sends as `Authorization: Bearer`.")
     api_key_pepper: str | None = Field(None, description="Secret mixed into key hashes (default: in home).")
     rate_limit_per_s: float = Field(20.0, description="Requests per second per API key (bucket refill).")
@@ -62,15 +74,25 @@ class Settings(BaseSettings):
     webhook_allow_hosts: list[str] = Field(
         default_factory=list, description="Hosts or CIDRs webhooks may reach although private/loopback."
     )
-    webhook_max_attempts: int = 8
-    webhook_backoff_base_s: float = 5.0
-    webhook_backoff_max_s: float = 3600.0
-    webhook_timeout_s: float = 10.0
+    webhook_max_attempts: int = Field(
+        8, description="Attempts to deliver one webhook event before giving up."
+    )
+    webhook_backoff_base_s: float = Field(
+        5.0, description="First webhook retry delay in seconds; doubles each attempt."
+    )
+    webhook_backoff_max_s: float = Field(
+        3600.0, description="Longest delay between webhook retries, in seconds."
+    )
+    webhook_timeout_s: float = Field(10.0, description="Timeout of one webhook delivery request, in seconds.")
     sns_topic_arn: str | None = Field(None, description="Publish job events to this SNS topic too.")
     sns_endpoint_url: str | None = Field(None, description="SNS endpoint override (tests, LocalStack).")
     otlp_endpoint: str | None = Field(None, description="OpenTelemetry OTLP/HTTP endpoint for traces.")
-    log_format: Literal["json", "console"] = "json"
-    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = Field(
+        "json", description="Log lines on stderr: json (one object a line) or console (for people)."
+    )
+    log_level: str = Field(
+        "INFO", description="Least severe log level written (DEBUG, INFO, WARNING, ERROR)."
+    )
     retention_days: float | None = Field(None, description="Delete originals older than this; keep results.")
     preload_models: list[str] = Field(
         default_factory=lambda: ["text"], description="Models /ready waits for: text, image, asr, ocr."
@@ -85,12 +107,18 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
-    max_attempts: int = 3
-    visibility_timeout_s: float = 120.0
-    heartbeat_s: float = 20.0
-    backoff_base_s: float = 2.0
-    backoff_max_s: float = 300.0
-    poll_interval_s: float = 0.5
+    max_attempts: int = Field(3, description="Deliveries of a job before it is dead (the dead-letter state).")
+    visibility_timeout_s: float = Field(
+        120.0, description="Job lease in seconds; a running job's heartbeat extends it."
+    )
+    heartbeat_s: float = Field(20.0, description="Seconds between lease extensions of a running job.")
+    backoff_base_s: float = Field(
+        2.0, description="First retry delay of a failed job in seconds (exponential, jittered)."
+    )
+    backoff_max_s: float = Field(300.0, description="Longest retry delay of a failed job, in seconds.")
+    poll_interval_s: float = Field(
+        0.5, description="Seconds an idle worker waits between polls of the db queue."
+    )
     shutdown_grace_s: float = Field(
         90.0,
         description="On SIGTERM, seconds running jobs may take to finish before their leases are released "
@@ -98,18 +126,24 @@ class Settings(BaseSettings):
     )
 
     # -- limits -------------------------------------------------------------------------------
-    max_upload_bytes: int = 2 * 1024**3
-    max_duration_s: float = 4 * 3600.0
-    max_pixels: int = 80_000_000
-    max_video_pixels: int = 3840 * 2160
-    max_pages: int = 2000
-    max_text_chars: int = 20_000_000
+    max_upload_bytes: int = Field(
+        2 * 1024**3, description="Largest upload in bytes (2 GiB); reading stops at the first byte over."
+    )
+    max_duration_s: float = Field(4 * 3600.0, description="Longest audio or video, in seconds (4 h).")
+    max_pixels: int = Field(80_000_000, description="Most pixels in one image or page picture (80 MP).")
+    max_video_pixels: int = Field(3840 * 2160, description="Most pixels in one video frame (4K UHD).")
+    max_pages: int = Field(2000, description="Most pages of a PDF or slides of a deck.")
+    max_text_chars: int = Field(20_000_000, description="Most characters of text in one document.")
 
     # -- extraction and models ----------------------------------------------------------------
     chunk_chars: int = Field(800, description="Target characters per document text segment.")
-    chunk_overlap_chars: int = 120
-    text_embedder: Literal["e5-small"] = "e5-small"
-    embed_batch: int = 32
+    chunk_overlap_chars: int = Field(
+        120, description="Characters shared by consecutive document text segments."
+    )
+    text_embedder: Literal["e5-small"] = Field(
+        "e5-small", description="Text embedding model (multilingual-e5-small)."
+    )
+    embed_batch: int = Field(32, description="Texts or images embedded per model call.")
     asr_model: Literal["whisper-base", "whisper-tiny.en", "whisper-dir"] = Field(
         "whisper-base", description="whisper-dir: the CTranslate2 Whisper model in MEDIASIFT_ASR_MODEL_DIR."
     )
@@ -129,15 +163,26 @@ class Settings(BaseSettings):
         None, description="Restrict per-chunk language detection to these (e.g. ['en','es']); default: all."
     )
     asr_beam_size: int = Field(5, description="Whisper beam size: 1 is ~40% faster, 5 is more accurate.")
-    image_embedder: Literal["efficientnet-lite0", "clip"] = "efficientnet-lite0"
+    image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
+        "efficientnet-lite0",
+        description="Image model: efficientnet-lite0 (packaged) or clip (clip_model_dir).",
+    )
     clip_model_dir: Path | None = Field(
         None, description="User-supplied CLIP image tower (ONNX) directory; unverified offline."
     )
-    ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
-    ocr_languages: list[str] = Field(default_factory=lambda: ["en", "es"])
-    keyframe_min_interval_s: float = 2.0
-    keyframe_max_interval_s: float = 10.0
-    keep_gps: bool = False
+    ocr_engine: Literal["rapidocr", "tesseract"] = Field(
+        "rapidocr", description="OCR engine: rapidocr (PP-OCR, ONNX) or tesseract."
+    )
+    ocr_languages: list[str] = Field(
+        default_factory=lambda: ["en", "es"], description="Languages the tesseract engine reads (ISO 639-1)."
+    )
+    keyframe_min_interval_s: float = Field(2.0, description="Least seconds between two keyframes of a video.")
+    keyframe_max_interval_s: float = Field(
+        10.0, description="Most seconds without a keyframe unless the picture is unchanged."
+    )
+    keep_gps: bool = Field(
+        False, description="Keep EXIF GPS coordinates in image metadata (dropped by default)."
+    )
 
     # -- ask: answers with citations ------------------------------------------------------------
     answer_model: Literal["extractive", "openai", "gemini", "llamacpp"] = Field(

@@ -34,6 +34,7 @@ def _root(request: Request) -> str:
 
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
+    """Swagger UI over this OpenAPI document, with no CDN."""
     root = _root(request)
     return get_swagger_ui_html(
         openapi_url=f"{root}{request.app.openapi_url}",
@@ -46,6 +47,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
 
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
+    """ReDoc over this OpenAPI document, with no CDN or web fonts."""
     root = _root(request)
     return get_redoc_html(
         openapi_url=f"{root}{request.app.openapi_url}",
@@ -58,6 +60,7 @@ def redoc(request: Request) -> HTMLResponse:
 
 @router.api_route("/docs-assets/{name}", methods=["GET", "HEAD"])
 def asset(name: str) -> FileResponse:
+    """The Swagger UI and ReDoc scripts and styles, from the pinned fastapi-offline wheel."""
     if name not in _TYPES:
         raise NotFound(f"no documentation asset {name!r}")
     # The files change only with the pinned wheel; a day of caching saves 2.8 MB per visit.

@@ -31,11 +31,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.api_route("/", methods=["GET", "HEAD"])
 def index() -> FileResponse:
+    """The web UI's page (search, media, ask, upload, library, operations)."""
     return FileResponse(STATIC_DIR / "index.html", media_type=_TYPES[".html"], headers=_HEADERS)
 
 
 @router.api_route("/static/{name:path}", methods=["GET", "HEAD"])
 def static_file(name: str) -> FileResponse:
+    """The web UI's scripts, styles, icons and service worker."""
     path = (STATIC_DIR / name).resolve()
     if not path.is_relative_to(STATIC_DIR) or not path.is_file() or path.suffix not in _TYPES:
         raise NotFound(f"no static file {name!r}")
