@@ -28,6 +28,11 @@ from mediasift.store.base import processed_key
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+UPLOAD_ERRORS = {
+    **ERRORS,
+    408: {"model": ErrorOut, "description": "The client sent nothing for `upload_idle_timeout_s`"},
+    503: {"model": ErrorOut, "description": "Every upload slot is taken (`server_busy`, Retry-After)"},
+}
 # The upload parses its own multipart stream (streaming_form.py), so its body is described here.
 UPLOAD_BODY = {
     "required": True,
@@ -54,7 +59,10 @@ UPLOAD_BODY = {
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=UploadOut,
-    responses={**ERRORS, 200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"}},
+    responses={
+        **UPLOAD_ERRORS,
+        200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"},
+    },
     summary="Upload a file; it is processed by a job",
     description="Streamed: the size limit applies while the bytes arrive. Send `collection` and "
     "`metadata` before `file`.",
@@ -77,7 +85,13 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> JSONRes
             source_uri="upload",
         )
 
-    result = await receive_upload(request, consume, max_file_bytes=rt.settings.max_upload_bytes)
+    result = await receive_upload(
+        request,
+        consume,
+        max_file_bytes=rt.settings.max_upload_bytes,
+        pool=request.app.state.upload_pool,
+        idle_timeout_s=rt.settings.upload_idle_timeout_s,
+    )
     body = UploadOut(
         media=MediaOut.of(result.media),
         job=JobOut.of(result.job, result.media.filename) if result.job else None,
