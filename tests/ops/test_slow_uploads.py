@@ -1,4 +1,4 @@
-"""Slow and stalled upload clients cost only their own connection.
+"""Slow, stalled and vanishing upload clients cost only their own connection.
 
 One real ``mediasift serve`` on loopback with a small idle timeout and a small upload pool; the
 clients are raw sockets that send a request's headers and as much of its body as a test says.
@@ -7,19 +7,22 @@ Each test works in a tenant of its own, so what it finds in the catalog and stor
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from mediasift.api.middleware import RequestContextMiddleware
+from mediasift.metrics import REGISTRY
 from tests.servers import free_port, serve
 
 IDLE_TIMEOUT_S = 2.0
@@ -214,3 +217,53 @@ def test_uploads_beyond_the_pool_wait_their_turn_then_get_503_while_other_routes
     assert [m["id"] for m in server.get("/v1/media", tenant).json()["media"]] == [
         accepted.json()["media"]["id"]
     ]
+
+
+def test_a_client_that_disconnects_mid_upload_is_one_info_line_and_counted_499(server: Server):
+    tenant = "vanished"
+    before, lines_before = server.upload_count(499), len(server.log_lines())
+    upload = RawUpload(server, tenant)
+    upload.send(b"half of the file " * 300)
+    time.sleep(0.3)  # the consumer has started writing the original
+    upload.close()
+
+    def records() -> list[dict]:
+        return [json.loads(line) for line in server.log_lines()[lines_before:] if line.startswith("{")]
+
+    deadline = time.monotonic() + 10
+    while not [r for r in records() if r.get("tenant") == tenant] and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the request's access line is written
+    text = "\n".join(server.log_lines()[lines_before:])
+    assert "Traceback" not in text and not any("exception" in r for r in records()), text
+    assert not [r for r in records() if r["level"] in ("warning", "error", "critical")], text
+    assert [r["level"] for r in records() if "disconnected" in r["event"]] == ["info"], text
+    assert [r["status"] for r in records() if r.get("tenant") == tenant] == [499]
+
+    assert server.upload_count(499) - before == 1 and server.upload_count(500) == 0
+    assert server.get("/v1/media", tenant).json()["media"] == []
+    assert server.files_of(tenant) == []
+
+
+def test_an_answer_begun_after_the_client_left_is_counted_499_not_its_own_status():
+    """Whatever a route answers once ``receive`` has said the client is gone (FastAPI turns a body
+    it could not read into a 400, Starlette's error middleware sends a 500) reaches nobody."""
+
+    async def app(scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable) -> None:
+        assert (await receive())["type"] == "http.disconnect"
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        pass
+
+    def count(status: str) -> float:
+        labels = {"method": "PUT", "route": "unmatched", "status": status}
+        return REGISTRY.get_sample_value("mediasift_http_requests_total", labels) or 0.0
+
+    before_400, before_499 = count("400"), count("499")
+    scope = {"type": "http", "method": "PUT", "path": "/gone", "headers": []}
+    asyncio.run(RequestContextMiddleware(app)(scope, receive, send))
+    assert (count("400") - before_400, count("499") - before_499) == (0, 1)
