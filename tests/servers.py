@@ -18,8 +18,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(home: Path, port: int, **env: str) -> subprocess.Popen:
-    """Start `mediasift serve` on 127.0.0.1:port with MEDIASIFT_* overrides; return once /ready."""
+def serve(home: Path, port: int, log_file: Path | None = None, **env: str) -> subprocess.Popen:
+    """Start `mediasift serve` on 127.0.0.1:port with MEDIASIFT_* overrides; return once /ready.
+
+    Its log (stderr) goes to ``log_file`` when one is given, else nowhere.
+    """
     variables = {
         **os.environ,
         "MEDIASIFT_HOME": str(home),
@@ -28,12 +31,15 @@ def serve(home: Path, port: int, **env: str) -> subprocess.Popen:
         "MEDIASIFT_WORKERS": "1",
         **{f"MEDIASIFT_{k.upper()}": v for k, v in env.items()},
     }
+    log = log_file.open("ab") if log_file else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
         env=variables,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
+    if log:
+        log.close()  # the server writes through its own copy
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

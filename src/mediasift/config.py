@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         2 * 1024**3, description="Largest upload in bytes (2 GiB); reading stops at the first byte over."
     )
+    upload_idle_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Longest wait for an upload's next body bytes (s); a client silent that long gets "
+        "408 request_timeout and its partial upload is discarded.",
+    )
+    upload_threads: int = Field(
+        32, ge=1, description="Uploads that may stream to the store at once (each holds a thread)."
+    )
+    upload_slot_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="How long an upload waits for a free upload thread before 503 server_busy "
+        "with Retry-After (s).",
+    )
     max_duration_s: float = Field(4 * 3600.0, description="Longest audio or video, in seconds (4 h).")
     max_pixels: int = Field(80_000_000, description="Most pixels in one image or page picture (80 MP).")
     max_video_pixels: int = Field(3840 * 2160, description="Most pixels in one video frame (4K UHD).")

@@ -10,10 +10,12 @@ The tree (the API maps each class to its status in one place, ``api/errors.py``)
     ├── NotFound                        404 not_found
     ├── Conflict                        409 conflict
     ├── InvalidRequest                  400 invalid_request
+    ├── RequestTimeout                  408 request_timeout    the client stopped sending its body
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     ├── RateLimited                     429 rate_limited
     ├── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
+    ├── ServerBusy                      503 server_busy        no capacity now; retry after a moment
     └── Cancelled                       409 cancelled          the job was cancelled while it ran
 
 ``MediaRejected`` errors are *permanent for those bytes*: a job that raises one fails its own
@@ -71,6 +73,11 @@ class InvalidRequest(MediasiftError):
     status = 400
 
 
+class RequestTimeout(MediasiftError):
+    code = "request_timeout"
+    status = 408
+
+
 class Unauthorized(MediasiftError):
     code = "unauthorized"
     status = 401
@@ -89,6 +96,17 @@ class RateLimited(MediasiftError):
 class BackendUnavailable(MediasiftError):
     code = "backend_unavailable"
     status = 503
+
+
+class ServerBusy(MediasiftError):
+    """Every slot for this kind of request is taken; ``retry_after_s`` says when to try again."""
+
+    code = "server_busy"
+    status = 503
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class Cancelled(MediasiftError):

@@ -16,6 +16,7 @@ from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.routes import admin, ask, docs, health, jobs, keys, media, search, ui, webhooks
+from mediasift.api.upload_pool import UploadPool
 from mediasift.limits import RateLimiter
 from mediasift.readiness import Readiness
 from mediasift.runtime import Runtime
@@ -31,6 +32,7 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
     app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_s, rt.settings.rate_limit_burst)
+    app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
     for module in (media, jobs, webhooks, health):

@@ -2,7 +2,8 @@
 
 Every error the API returns — mediasift's own, FastAPI's validation errors, Starlette's 404/405,
 and anything unexpected — has this shape, so clients can switch on ``code``. ``unauthorized``
-carries ``WWW-Authenticate``; ``rate_limited`` carries ``Retry-After``.
+carries ``WWW-Authenticate``; ``rate_limited`` and ``server_busy`` carry ``Retry-After``;
+``request_timeout`` and ``server_busy`` close the connection.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from mediasift.errors import MediasiftError, RateLimited, Unauthorized
+from mediasift.errors import MediasiftError, RateLimited, RequestTimeout, ServerBusy, Unauthorized
 
 log = logging.getLogger("mediasift.api")
 
@@ -37,15 +38,21 @@ def error_response(exc: MediasiftError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ServerBusy):
         headers["Retry-After"] = str(max(1, math.ceil(getattr(exc, "retry_after_s", 1.0))))
+    if isinstance(exc, RequestTimeout | ServerBusy):
+        # Answered before the body has all arrived: rather than read and discard the rest (a
+        # stalled client may never send it), the connection ends with this answer.
+        headers["Connection"] = "close"
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MediasiftError)
     async def _mediasift(_: Request, exc: MediasiftError) -> JSONResponse:
-        if exc.status >= 500:
+        if isinstance(exc, ServerBusy):  # shedding load as designed: worth seeing, not a fault
+            log.warning("%s: %s", exc.code, exc.message)
+        elif exc.status >= 500:
             log.error("%s: %s", exc.code, exc.message)
         return error_response(exc)
 

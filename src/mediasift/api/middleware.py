@@ -18,6 +18,8 @@ from mediasift import metrics
 from mediasift.logging import bind_request_context, clear_context
 from mediasift.tracing import span
 
+# nginx's status for a request its client closed before the answer began; never sent to anyone.
+CLIENT_CLOSED_REQUEST = 499
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _access = logging.getLogger("mediasift.access")
 # Probes and scrapes arrive every few seconds; at INFO they would drown the requests people make.
@@ -38,11 +40,19 @@ class RequestContextMiddleware:
         bind_request_context(request_id=request_id)
         started = time.perf_counter()
         status = 500  # what a crash before the response starts is counted as
+        client_gone = False
+
+        async def receive_watching() -> dict:
+            nonlocal client_gone
+            message = await receive()
+            client_gone = client_gone or message["type"] == "http.disconnect"
+            return message
 
         async def send_with_id(message: dict) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                # An answer started after the client left reaches nobody: count what happened.
+                status = CLIENT_CLOSED_REQUEST if client_gone else message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
                 route = scope.get("route")
@@ -56,7 +66,7 @@ class RequestContextMiddleware:
 
         try:
             with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive_watching, send_with_id)
         finally:
             _log_access(scope, status, time.perf_counter() - started)
 

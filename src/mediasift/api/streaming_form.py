@@ -1,10 +1,12 @@
 """Streamed multipart uploads: the file part flows from the socket to a consumer, never buffered whole.
 
 ``receive_upload`` parses ``request.stream()`` with python-multipart's streaming parser. Small
-text fields (``collection``, ``metadata``) are collected first; when the file part starts, the
-``consume`` callable runs in a thread and reads the file's bytes through a bounded queue, so a slow
-store slows the client down rather than filling memory. The byte limit is enforced *while*
-streaming: past it, reading from the client stops and the consumer gets ``LimitExceeded``.
+text fields (``collection``, ``metadata``) are collected first; when the file's bytes start, the
+``consume`` callable runs on a thread of the upload pool (``upload_pool.py``) and reads them
+through a bounded queue, so a slow store slows the client down rather than filling memory. The
+byte limit is enforced *while* streaming: past it, reading from the client stops and the consumer
+gets ``LimitExceeded``. A client that sends nothing for the idle timeout gets ``RequestTimeout``,
+and its consumer stops the same way, so a stalled client holds its thread no longer than that.
 
 Text fields must come before the file part (as S3 POST uploads require, and as browsers, curl
 ``-F`` in that order, httpx and requests send them). The consumer only sees the end of the file
@@ -15,15 +17,16 @@ anything is recorded.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-from collections.abc import Callable
+import functools
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
-from mediasift.errors import InvalidRequest, LimitExceeded
+from mediasift.api.upload_pool import UploadPool
+from mediasift.errors import InvalidRequest, LimitExceeded, RequestTimeout
 
 T = TypeVar("T")
 MAX_FIELD_BYTES = 64 * 1024
@@ -98,103 +101,172 @@ def _describe(part: _Part) -> None:
     part.filename = filename.decode("utf-8", "replace") if filename is not None else None
 
 
+def _parser_for(request: Request, events: _Events) -> MultipartParser:
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise InvalidRequest("send multipart/form-data with a 'file' part")
+    try:
+        return MultipartParser(boundary, events.callbacks())
+    except ValueError as exc:
+        raise InvalidRequest(f"malformed multipart boundary: {exc}") from None
+
+
+async def _next_chunk(stream: AsyncIterator[bytes], idle_timeout_s: float) -> bytes | None:
+    """The body's next bytes, or ``None`` at its end; ``RequestTimeout`` if the client goes quiet."""
+    timeout = asyncio.timeout(idle_timeout_s)
+    try:
+        async with timeout:
+            return await anext(stream)
+    except StopAsyncIteration:
+        return None
+    except TimeoutError:
+        if not timeout.expired():
+            raise
+        raise RequestTimeout(f"the upload sent nothing for {idle_timeout_s:g} s") from None
+
+
+class _Upload(Generic[T]):
+    """One upload while its body is parsed: the fields so far, the file part and its consumer."""
+
+    def __init__(
+        self,
+        consume: Callable[[str | None, dict[str, str], BinaryIO], T],
+        pool: UploadPool,
+        max_file_bytes: int,
+        file_field: str,
+    ) -> None:
+        self._consume, self._pool = consume, pool
+        self._max_file_bytes, self._file_field = max_file_bytes, file_field
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)  # bounded: backpressure on the client
+        self._fields: dict[str, str] = {}
+        self._part: _Part | None = None
+        self._file_part: _Part | None = None  # the part streaming to the consumer
+        self._consumer: asyncio.Future[T] | None = None
+        self._file_bytes = self._parts = 0
+        self._finished = False
+
+    async def on(self, kind: str, value: Any) -> None:
+        """Act on one parser event (see ``_Events``)."""
+        if kind == "begin":
+            self._parts += 1
+            if self._parts > MAX_PARTS:
+                raise InvalidRequest(f"more than {MAX_PARTS} form parts")
+            self._part = _Part()
+        elif kind == "done":
+            self._finished = True
+        elif self._part is None:
+            return
+        elif kind == "header":
+            self._part.headers[value[0]] = value[1]
+        elif kind == "headers":
+            self._described(self._part)
+        elif kind == "data":
+            await self._data(self._part, value)
+        elif kind == "end":
+            await self._end(self._part)
+
+    async def finish(self) -> T:
+        """The consumer's result, once the whole body has been parsed."""
+        if self._file_part is None:
+            raise InvalidRequest("file: a 'file' part is required")
+        if not self._finished:
+            error = InvalidRequest("the multipart body ended early")
+            await self.abort(error)
+            raise error
+        if self._consumer is None:  # not reached: the file part's end has started it
+            await self._start()
+        await self._feed(_EOF)
+        assert self._consumer is not None
+        return await self._consumer
+
+    async def abort(self, exc: BaseException) -> None:
+        """Stop the consumer (it removes what it wrote) before the request is answered."""
+        if self._consumer is not None:
+            await self._feed(exc if isinstance(exc, Exception) else InvalidRequest("upload aborted"))
+            await asyncio.gather(self._consumer, return_exceptions=True)
+
+    def _described(self, part: _Part) -> None:
+        _describe(part)
+        if part.name == self._file_field and part.filename is not None and self._file_part is None:
+            self._file_part = part
+        elif self._file_part is not None and part.filename is None and part.name:
+            raise InvalidRequest(f"form field {part.name!r} came after the file: send fields before the file")
+
+    async def _data(self, part: _Part, value: bytes) -> None:
+        if part is self._file_part:
+            self._file_bytes += len(value)
+            if self._file_bytes > self._max_file_bytes:
+                raise LimitExceeded(f"upload exceeds the limit of {self._max_file_bytes} bytes")
+            if self._consumer is None:
+                await self._start()
+            await self._feed(value)
+        elif part.filename is None:
+            part.data.extend(value)
+            if len(part.data) > MAX_FIELD_BYTES:
+                raise LimitExceeded(f"form field {part.name!r} is larger than {MAX_FIELD_BYTES} bytes")
+
+    async def _end(self, part: _Part) -> None:
+        if part is self._file_part:
+            if self._consumer is None:  # an empty file
+                await self._start()
+        elif part.filename is None and part.name:
+            self._fields[part.name] = part.data.decode("utf-8", "replace")
+        self._part = None
+
+    async def _start(self) -> None:
+        # Taken at the file's first bytes, not its headers: a client that stalls before sending
+        # any holds no thread. The request's context (log fields, trace span) goes with the task
+        # and on to the thread.
+        assert self._file_part is not None
+        reader = _BridgeReader(self._queue, asyncio.get_running_loop())
+        call = functools.partial(self._consume, self._file_part.filename, dict(self._fields), reader)
+        self._consumer = await self._pool.start(call)
+
+    async def _feed(self, item: Any) -> None:
+        # If the consumer already stopped on an error of its own, stop reading the client: that
+        # error is what the request reports.
+        consumer = self._consumer
+        assert consumer is not None
+        if consumer.done():
+            consumer.result()  # re-raises the consumer's own error (e.g. invalid metadata)
+            return
+        put = asyncio.ensure_future(self._queue.put(item))
+        await asyncio.wait({put, consumer}, return_when=asyncio.FIRST_COMPLETED)
+        if not put.done():
+            put.cancel()
+
+
 async def receive_upload(
     request: Request,
     consume: Callable[[str | None, dict[str, str], BinaryIO], T],
     *,
     max_file_bytes: int,
+    pool: UploadPool,
+    idle_timeout_s: float,
     file_field: str = "file",
 ) -> T:
-    """Parse the multipart body; call ``consume(filename, fields, stream)`` for the file part."""
-    content_type, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary")
-    if content_type != b"multipart/form-data" or not boundary:
-        raise InvalidRequest("send multipart/form-data with a 'file' part")
+    """Parse the multipart body; call ``consume(filename, fields, stream)`` for the file part.
+
+    ``consume`` runs on a thread of ``pool``. Besides ``InvalidRequest`` and ``LimitExceeded``,
+    raises ``RequestTimeout`` when no bytes arrive for ``idle_timeout_s`` seconds, ``ServerBusy``
+    when the pool has no thread in time, and ``ClientDisconnect`` when the client goes away; a
+    consumer that had started has stopped, and cleaned up, before any of them is raised.
+    """
     events = _Events()
+    parser = _parser_for(request, events)
+    upload: _Upload[T] = _Upload(consume, pool, max_file_bytes, file_field)
+    stream = request.stream()
     try:
-        parser = MultipartParser(boundary, events.callbacks())
-    except ValueError as exc:
-        raise InvalidRequest(f"malformed multipart boundary: {exc}") from None
-
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)  # bounded: backpressure on the client
-    fields: dict[str, str] = {}
-    consumer: asyncio.Future[T] | None = None
-    part: _Part | None = None
-    file_part: _Part | None = None  # the part streaming to the consumer
-    file_bytes = parts = 0
-    finished = False
-
-    async def feed(item: Any) -> None:
-        # If the consumer already stopped on an error of its own, stop reading the client: that
-        # error is what the request reports.
-        assert consumer is not None
-        if consumer.done():
-            consumer.result()  # re-raises the consumer's own error (e.g. invalid metadata)
-            return
-        put = asyncio.ensure_future(queue.put(item))
-        await asyncio.wait({put, consumer}, return_when=asyncio.FIRST_COMPLETED)
-        if not put.done():
-            put.cancel()
-
-    try:
-        async for chunk in request.stream():
+        while (chunk := await _next_chunk(stream, idle_timeout_s)) is not None:
             try:
                 parser.write(chunk)
             except Exception as exc:  # python-multipart raises its own errors on malformed input
                 raise InvalidRequest(f"malformed multipart body: {exc}") from None
             for kind, value in events.items:
-                if kind == "begin":
-                    parts += 1
-                    if parts > MAX_PARTS:
-                        raise InvalidRequest(f"more than {MAX_PARTS} form parts")
-                    part = _Part()
-                elif kind == "header" and part is not None:
-                    part.headers[value[0]] = value[1]
-                elif kind == "headers" and part is not None:
-                    _describe(part)
-                    if part.name == file_field and part.filename is not None and consumer is None:
-                        file_part = part
-                        reader = _BridgeReader(queue, loop)
-                        # The request's context (log fields, trace span) goes with the consumer thread.
-                        context = contextvars.copy_context()
-                        consumer = loop.run_in_executor(
-                            None, context.run, consume, part.filename, dict(fields), reader
-                        )
-                    elif consumer is not None and part.filename is None and part.name:
-                        raise InvalidRequest(
-                            f"form field {part.name!r} came after the file: send fields before the file"
-                        )
-                elif kind == "data" and part is not None:
-                    if part is file_part:
-                        file_bytes += len(value)
-                        if file_bytes > max_file_bytes:
-                            raise LimitExceeded(f"upload exceeds the limit of {max_file_bytes} bytes")
-                        await feed(value)
-                    elif part.filename is None:
-                        part.data.extend(value)
-                        if len(part.data) > MAX_FIELD_BYTES:
-                            raise LimitExceeded(
-                                f"form field {part.name!r} is larger than {MAX_FIELD_BYTES} bytes"
-                            )
-                elif kind == "end" and part is not None:
-                    if part is not file_part and part.filename is None and part.name:
-                        fields[part.name] = part.data.decode("utf-8", "replace")
-                    part = None
-                elif kind == "done":
-                    finished = True
+                await upload.on(kind, value)
             events.items.clear()
-    except ClientDisconnect:
-        if consumer is not None:
-            await feed(InvalidRequest("the client disconnected during the upload"))
-            await asyncio.gather(consumer, return_exceptions=True)
-        raise
     except BaseException as exc:
-        if consumer is not None:  # make the consumer stop (and clean up) before we answer
-            await feed(exc if isinstance(exc, Exception) else InvalidRequest("upload aborted"))
-            await asyncio.gather(consumer, return_exceptions=True)
+        await upload.abort(exc)
         raise
-    if consumer is None:
-        raise InvalidRequest("file: a 'file' part is required")
-    await feed(_EOF if finished else InvalidRequest("the multipart body ended early"))
-    return await consumer
+    return await upload.finish()

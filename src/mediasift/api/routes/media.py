@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 from typing import Annotated, BinaryIO, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from mediasift import ingest
 from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.schemas import (
     ErrorOut,
     JobOut,
@@ -26,8 +29,14 @@ from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 
+log = logging.getLogger("mediasift.api")
 router = APIRouter(prefix="/v1/media", tags=["media"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+UPLOAD_ERRORS = {
+    **ERRORS,
+    408: {"model": ErrorOut, "description": "The client sent nothing for `upload_idle_timeout_s`"},
+    503: {"model": ErrorOut, "description": "Every upload slot is taken (`server_busy`, Retry-After)"},
+}
 # The upload parses its own multipart stream (streaming_form.py), so its body is described here.
 UPLOAD_BODY = {
     "required": True,
@@ -54,13 +63,16 @@ UPLOAD_BODY = {
     "",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=UploadOut,
-    responses={**ERRORS, 200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"}},
+    responses={
+        **UPLOAD_ERRORS,
+        200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"},
+    },
     summary="Upload a file; it is processed by a job",
     description="Streamed: the size limit applies while the bytes arrive. Send `collection` and "
     "`metadata` before `file`.",
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
-async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> JSONResponse:
+async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > rt.settings.max_upload_bytes + 64 * 1024:
         raise LimitExceeded(f"upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
@@ -77,7 +89,19 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> JSONRes
             source_uri="upload",
         )
 
-    result = await receive_upload(request, consume, max_file_bytes=rt.settings.max_upload_bytes)
+    try:
+        result = await receive_upload(
+            request,
+            consume,
+            max_file_bytes=rt.settings.max_upload_bytes,
+            pool=request.app.state.upload_pool,
+            idle_timeout_s=rt.settings.upload_idle_timeout_s,
+        )
+    except ClientDisconnect:
+        # The client's doing, not a server error: nobody is left to read an answer, and the
+        # partial upload has been removed. 499 is what the access log and metrics then record.
+        log.info("upload abandoned: the client disconnected before sending the whole body")
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
     body = UploadOut(
         media=MediaOut.of(result.media),
         job=JobOut.of(result.job, result.media.filename) if result.job else None,
