@@ -22,11 +22,12 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# torch is pinned to the CPU wheel on this machine's disk; it is needed once, to export the image
-# model to ONNX, and never imported at run time after that.
+# No torch: the image model's ONNX graph is built from its weights without it.
 setup: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
+# The test extra adds torch, only as the reference the image model is checked against; this
+# machine's pip config finds its CPU wheel on disk (elsewhere: https://download.pytorch.org/whl/cpu).
 setup-test: $(BIN)/python .venv-checkov/bin/checkov
 	$(BIN)/pip install -q -e ".[test]"
 

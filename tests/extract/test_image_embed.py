@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from mediasift.embed.image import EfficientNetLite0Embedder, center_crop, get_image_embedder
+from mediasift.embed.image import EfficientNetLite0Embedder, get_image_embedder
 from mediasift.enrich.tags import tag_text, tags_for
 
 from .imaging_samples import PHOTOS, photo, settings, shared
@@ -58,20 +58,6 @@ def test_an_edited_copy_finds_its_original_first(embedder, originals, edit) -> N
     found = int((nearest == np.arange(len(PHOTOS))).sum())
     print(f"image->image {edit}: {found}/{len(PHOTOS)} originals ranked first")
     assert found == len(PHOTOS)
-
-
-def test_onnx_runtime_matches_the_pytorch_model(embedder) -> None:
-    torch = pytest.importorskip("torch")
-    from mediasift.embed.efficientnet_lite import load_pretrained
-
-    image = photo("coffee")
-    vectors, labels = embedder.embed_and_label([image], k=1)
-    pixels = (center_crop(image, 224).astype(np.float32) - 127.5) / 127.5
-    with torch.no_grad():
-        features, logits = load_pretrained()(torch.from_numpy(pixels.transpose(2, 0, 1)[None].copy()))
-    expected = features.numpy() / np.linalg.norm(features.numpy())
-    np.testing.assert_allclose(vectors, expected, atol=1e-4)
-    assert labels[0][0][0] == embedder._names[int(logits.argmax())]
 
 
 def test_labels_name_what_the_photos_show(embedder) -> None:

@@ -114,7 +114,6 @@ def deployment(
         },
     )
     home = tmp_path / "home"
-    _export_image_model_once(home)
     env = {
         "MEDIASIFT_HOME": str(home),
         "MEDIASIFT_CATALOG_URL": sqlalchemy_url(db_url),
@@ -144,14 +143,6 @@ def deployment(
     finally:
         cluster.stop()
         catalog.close()
-
-
-def _export_image_model_once(home: Path) -> None:
-    """Export EfficientNet-Lite0 to ONNX in the shared home before the workers start, so no two
-    workers pay for the same one-off torch export inside the timed run."""
-    from mediasift.embed.image import _exported_onnx
-
-    _exported_onnx(home / "models")
 
 
 # -- the test ------------------------------------------------------------------------------------

