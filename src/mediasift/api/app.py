@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from mediasift import __version__
 from mediasift.api.deps import ReadScope
@@ -21,8 +22,16 @@ from mediasift.readiness import Readiness
 from mediasift.runtime import Runtime
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's ServerErrorMiddleware (the outermost layer FastAPI builds), so a
+        # request that crashes still gets its X-Request-ID, its status="500" metric and its
+        # access line, and its kept-alive connection survives.
+        return RequestContextMiddleware(super().build_middleware_stack())
+
+
 def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = _App(
         title="mediasift",
         version=__version__,
         description="Search and ask what is inside your video, audio, images and documents.",
@@ -49,5 +58,4 @@ def create_app(rt: Runtime) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Mediasift-Tenant"],
         )
-    app.add_middleware(RequestContextMiddleware)
     return app

@@ -8,6 +8,7 @@ path, so ids do not explode the series count; unmatched paths share one ``unmatc
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -20,11 +21,14 @@ from mediasift.tracing import span
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _access = logging.getLogger("mediasift.access")
+_log = logging.getLogger("mediasift.api")
 # Probes and scrapes arrive every few seconds; at INFO they would drown the requests people make.
 _QUIET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 
 
 class RequestContextMiddleware:
+    """Wraps the whole application, Starlette's ``ServerErrorMiddleware`` included (``app.py``)."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -38,11 +42,12 @@ class RequestContextMiddleware:
         bind_request_context(request_id=request_id)
         started = time.perf_counter()
         status = 500  # what a crash before the response starts is counted as
+        response_started = response_complete = False
 
         async def send_with_id(message: dict) -> None:
-            nonlocal status
+            nonlocal status, response_started, response_complete
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
                 route = scope.get("route")
@@ -52,13 +57,30 @@ class RequestContextMiddleware:
                     status,
                     time.perf_counter() - started,
                 )
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                response_complete = True
             await send(message)
 
         try:
             with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
                 await self.app(scope, receive, send_with_id)
+        except Exception:
+            if response_started and not response_complete:
+                raise  # a response cut short: only dropping the connection tells the client
+            if not response_started:
+                _log.error("unhandled error", exc_info=True)
+                await _send_internal_error(send_with_id)
+            # Otherwise ServerErrorMiddleware has logged the error and answered 500 in full;
+            # re-raising would only make the server reset the kept-alive connection.
         finally:
             _log_access(scope, status, time.perf_counter() - started)
+
+
+async def _send_internal_error(send: Any) -> None:
+    body = json.dumps({"code": "internal", "message": "internal error"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _log_access(scope: dict, status: int, seconds: float) -> None:

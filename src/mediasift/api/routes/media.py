@@ -28,6 +28,7 @@ from mediasift.store.base import processed_key
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
+MAX_METADATA_DEPTH = 32
 # The upload parses its own multipart stream (streaming_form.py), so its body is described here.
 UPLOAD_BODY = {
     "required": True,
@@ -94,9 +95,26 @@ def _parse_metadata(raw: str | None) -> dict:
         value = json.loads(raw)
     except json.JSONDecodeError:
         raise InvalidRequest("metadata must be a JSON object") from None
+    except RecursionError:  # json's decoder recurses once per nested array or object
+        raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels") from None
     if not isinstance(value, dict) or "extracted" in value:
         raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
+    if _depth(value) > MAX_METADATA_DEPTH:  # pydantic refuses to serialise a few hundred levels
+        raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
     return value
+
+
+def _depth(value: object) -> int:
+    """How many arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 @router.get("", response_model=MediaListOut, summary="List media")
