@@ -2,7 +2,8 @@
 
 Every error the API returns — mediasift's own, FastAPI's validation errors, Starlette's 404/405,
 and anything unexpected — has this shape, so clients can switch on ``code``. ``unauthorized``
-carries ``WWW-Authenticate``; ``rate_limited`` carries ``Retry-After``.
+carries ``WWW-Authenticate``; ``rate_limited`` carries ``Retry-After``; ``range_not_satisfiable``
+carries ``Content-Range``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from mediasift.errors import MediasiftError, RateLimited, Unauthorized
+from mediasift.errors import MediasiftError, RangeNotSatisfiable, RateLimited, Unauthorized
 
 log = logging.getLogger("mediasift.api")
 
@@ -28,6 +29,7 @@ _HTTP_CODES = {
     409: "conflict",
     413: "limit_exceeded",
     415: "unsupported_media",
+    416: "range_not_satisfiable",
     422: "invalid_request",
     429: "rate_limited",
 }
@@ -39,6 +41,8 @@ def error_response(exc: MediasiftError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(max(1, math.ceil(getattr(exc, "retry_after_s", 1.0))))
+    if isinstance(exc, RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
 

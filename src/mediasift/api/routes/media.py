@@ -22,7 +22,7 @@ from mediasift.api.schemas import (
 )
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
-from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
+from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 
@@ -180,7 +180,11 @@ def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
     return JobOut.of(job)
 
 
-@router.get("/{media_id}/original", responses=ERRORS, summary="Download the original bytes")
+@router.get(
+    "/{media_id}/original",
+    responses={**ERRORS, 416: {"model": ErrorOut, "description": "The range is outside the object"}},
+    summary="Download the original bytes",
+)
 def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     with rt.catalog.session() as s:
         m = repo.get_media(s, tenant, media_id)
@@ -236,7 +240,7 @@ def _object_response(  # type: ignore[no-untyped-def]
         span = _byte_span(byte_range, size)
         if span == "unsatisfiable":
             stream.close()
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+            raise RangeNotSatisfiable(f"the range asked for is outside the object's {size} bytes", size)
         start, end = span or (0, size - 1)
         stream.seek(start)
         remaining = end - start + 1
