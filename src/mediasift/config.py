@@ -99,6 +99,12 @@ class Settings(BaseSettings):
 
     # -- limits -------------------------------------------------------------------------------
     max_upload_bytes: int = 2 * 1024**3
+    max_body_bytes: int = Field(
+        1024**2,
+        ge=1,
+        description="Largest request body other than a multipart file upload (JSON, forms); "
+        "413 limit_exceeded beyond it, counted while the body arrives.",
+    )
     max_duration_s: float = 4 * 3600.0
     max_pixels: int = 80_000_000
     max_video_pixels: int = 3840 * 2160

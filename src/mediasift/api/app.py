@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from mediasift import __version__
+from mediasift.api.body_limit import BodyLimitMiddleware
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
@@ -58,4 +59,5 @@ def create_app(rt: Runtime) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Mediasift-Tenant"],
         )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=rt.settings.max_body_bytes)
     return app
