@@ -56,9 +56,8 @@ def serve(
     no_workers: Annotated[bool, typer.Option("--no-workers", help="API only (scale-out)")] = False,
 ) -> None:
     """Run the API and workers in one process on the configured backends."""
-    import uvicorn
-
     from mediasift.api.app import create_app
+    from mediasift.api.http_server import build_server
     from mediasift.runtime import open_runtime
     from mediasift.worker import start_worker_threads, stop_workers
 
@@ -74,7 +73,7 @@ def serve(
     check_serve_binding(settings, host, rt.catalog)  # open mode only on loopback
     count = 0 if no_workers else (workers if workers is not None else settings.workers)
     pool = start_worker_threads(rt, count)
-    server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+    server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
     console.print(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")

@@ -28,6 +28,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "limit_exceeded",
+    414: "uri_too_long",
     415: "unsupported_media",
     416: "range_not_satisfiable",
     422: "invalid_request",

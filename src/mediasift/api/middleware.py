@@ -101,3 +101,12 @@ def _log_access(scope: dict, status: int, seconds: float) -> None:
     }
     bind_request_context(**fields)
     _access.log(level, "%s %s %d", scope["method"], route, status)
+
+
+def record_refused_request(method: str, status: int, request_id: str, seconds: float) -> None:
+    """Count and log a request the HTTP server refused before the app saw it (``http_server.py``)."""
+    metrics.observe_http(method, "unmatched", status, seconds)
+    clear_context()
+    bind_request_context(request_id=request_id)
+    _log_access({"method": method}, status, seconds)
+    clear_context()
