@@ -183,6 +183,21 @@ def test_a_malformed_request_is_a_400_with_the_error_body(server: Server):
     assert_error(status, headers, body, 400, "invalid_request")
 
 
+def test_a_malformed_body_is_a_400_counted_once(server: Server):
+    before = server.count("POST", "/v1/ask", 400), server.count("POST", "unmatched", 400)
+    with connect(server.port) as sock:
+        head = b"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        status, headers, body = exchange(sock, head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+    assert_error(status, headers, body, 400, "invalid_request")
+    deadline = time.monotonic() + 10  # the app, which had the request, counts it as it gives up
+    while server.count("POST", "/v1/ask", 400) == before[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (server.count("POST", "/v1/ask", 400), server.count("POST", "unmatched", 400)) == (
+        before[0] + 1,
+        before[1],
+    )
+
+
 @pytest.fixture
 def crashing_server(make_runtime) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     """The real app, plus one route with a bug, in a real uvicorn server on loopback."""

@@ -75,7 +75,9 @@ class RefusingH11Protocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         """Called by uvicorn, in place of its plain-text 400, once h11 has refused the head."""
         head, _ = self.conn.trailing_data
-        status, code, message = _refusal(head)
+        # A request whose head was parsed failed in its body: what is buffered is no head.
+        in_head = self.cycle is None or self.cycle.response_complete
+        status, code, message = _refusal(head if in_head else b"")
         request_id = uuid.uuid4().hex
         body = json.dumps({"code": code, "message": message}).encode()
         headers = [
@@ -87,8 +89,9 @@ class RefusingH11Protocol(H11Protocol):
         for event in (h11.Response(status_code=status, headers=headers), h11.Data(data=body)):
             self.transport.write(self.conn.send(event))
         self.transport.write(self.conn.send(h11.EndOfMessage()))
-        seconds = time.perf_counter() - (self._head_started or time.perf_counter())
-        record_refused_request(_method(head), status, request_id, seconds)
+        if in_head:  # otherwise the app has the request, and its middleware counts it once
+            seconds = time.perf_counter() - (self._head_started or time.perf_counter())
+            record_refused_request(_method(head), status, request_id, seconds)
         self._linger()
 
     def _linger(self) -> None:
