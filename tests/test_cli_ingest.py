@@ -6,16 +6,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from tests.docgen import make_docx, make_pdf
+from tests.servers import free_port, serve
 
 
-def run_cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(home: Path, *args: str, timeout: float = 300, **settings: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "MEDIASIFT_HOME": str(home),
         "MEDIASIFT_MAX_ATTEMPTS": "2",
         "MEDIASIFT_BACKOFF_BASE_S": "0.05",
         "MEDIASIFT_POLL_INTERVAL_S": "0.05",
+        **{f"MEDIASIFT_{k.upper()}": v for k, v in settings.items()},
     }
     return subprocess.run(
         [sys.executable, "-m", "mediasift", *args], env=env, capture_output=True, text=True, timeout=timeout
@@ -57,3 +61,41 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
 
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]
+
+
+def _notes(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(count):
+        (folder / f"note{i:02d}.txt").write_text(f"Note {i}: pump {i} needs a new valve before shift {i}.")
+    return folder
+
+
+def _ingested(result: subprocess.CompletedProcess, count: int) -> None:
+    assert result.returncode == 0, result.stderr[-2000:]
+    jobs = json.loads(result.stdout)["jobs"]
+    assert len(jobs) == count and {j["status"] for j in jobs} == {"succeeded"}
+
+
+def test_ingest_wait_in_process_is_never_rate_limited_against_itself(tmp_path: Path):
+    notes = _notes(tmp_path / "notes", 50)
+    # One request a second would stop the second upload if the CLI throttled itself.
+    limits = {"rate_limit_per_s": "1", "rate_limit_burst": "1"}
+    result = run_cli(tmp_path / "home", "ingest", str(notes), "--wait", "--json", **limits)
+    _ingested(result, 50)
+
+
+def test_ingest_wait_against_a_server_waits_out_its_rate_limit(tmp_path: Path):
+    home, port = tmp_path / "home", free_port()
+    # Uploads alone come faster than 5 a second, so the CLI is refused and must wait.
+    server = serve(home, port, rate_limit_per_s="5", rate_limit_burst="2", workers="2")
+    try:
+        result = run_cli(home, "ingest", str(_notes(tmp_path / "notes", 50)), "--wait", "--json")
+        _ingested(result, 50)
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    finally:
+        server.terminate()
+        server.wait(30)
+    refused = 'mediasift_http_requests_total{method="POST",route="/v1/media",status="429"}'
+    assert refused in metrics  # the CLI was told to slow down, and did
+    polls = [line for line in metrics.splitlines() if 'route="/v1/jobs/{job_id}"' in line]
+    assert polls == []  # --wait follows its jobs with list requests, not one request per job

@@ -32,6 +32,7 @@ app.add_typer(retention_app, name="retention")
 app.command("reindex")(reindex_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
+POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
@@ -56,9 +57,8 @@ def serve(
     no_workers: Annotated[bool, typer.Option("--no-workers", help="API only (scale-out)")] = False,
 ) -> None:
     """Run the API and workers in one process on the configured backends."""
-    import uvicorn
-
     from mediasift.api.app import create_app
+    from mediasift.api.http_server import build_server
     from mediasift.runtime import open_runtime
     from mediasift.worker import start_worker_threads, stop_workers
 
@@ -74,7 +74,7 @@ def serve(
     check_serve_binding(settings, host, rt.catalog)  # open mode only on loopback
     count = 0 if no_workers else (workers if workers is not None else settings.workers)
     pool = start_worker_threads(rt, count)
-    server = uvicorn.Server(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning"))
+    server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
     console.print(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
@@ -194,8 +194,7 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
             pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
             if not pending:
                 break
-            for jid in pending:
-                current[jid] = client.job(jid)
+            current.update(_poll(client, pending))
             running = [j for j in current.values() if j["status"] == "running"]
             label = "queued"
             if running:  # a long video's stage and share done (decoded seconds / duration), live
@@ -205,8 +204,17 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
             # the bar moves within a file too: running jobs count by their progress
             moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running)
             bar.update(task, completed=moving, description=label, finished=done)
-            time.sleep(0.3)
+            time.sleep(POLL_S)
     return [current[j["id"]] for j in jobs]
+
+
+def _poll(client, job_ids: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The jobs' current states: one list request per 100 jobs, not one request per job."""
+    found = {j["id"]: j for j in client.jobs(ids=job_ids)}
+    for jid in job_ids:
+        if jid not in found:  # gone (its media deleted meanwhile): the job's own error says so
+            found[jid] = client.job(jid)
+    return found
 
 
 def _print_jobs(jobs: list[dict[str, Any]]) -> None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,7 +28,9 @@ SERVER_FILE = "server.json"
 class Client(Protocol):
     def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]: ...
     def job(self, job_id: str) -> dict[str, Any]: ...
-    def jobs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]: ...
+    def jobs(
+        self, status: str | None = None, limit: int = 100, ids: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]: ...
     def retry(self, job_id: str) -> dict[str, Any]: ...
     def search(
         self,
@@ -58,14 +65,24 @@ def running_server(settings: Settings) -> str | None:
         return None
 
 
+# A refusal that says "later": 429 always; 503 only with Retry-After, since a backend that is down
+# is better reported at once than waited for.
+_RETRY_STATUSES = frozenset({429, 503})
+MAX_RETRIES = 6  # with BACKOFF_BASE_S, about 30 s of waiting before the error reaches the user
+BACKOFF_BASE_S = 0.5
+MAX_WAIT_S = 30.0
+JOBS_PER_REQUEST = 100  # ids per GET /v1/jobs?ids=…: keeps the request line well under 16 KiB
+
+
 class HttpClient:
-    def __init__(self, base_url: str, tenant: str | None = None, api_key: str | None = None) -> None:
-        headers = {}
-        if tenant:
-            headers["X-Mediasift-Tenant"] = tenant
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._http = httpx.Client(base_url=base_url, headers=headers, timeout=60.0)
+    """The API's calls over an ``httpx.Client``. A call refused with 429 (or 503 with
+    ``Retry-After``) is sent again after the wait the server asks for, backing off exponentially
+    when refused again, at most ``max_retries`` times; then its error is raised."""
+
+    def __init__(
+        self, http: httpx.Client, max_retries: int = MAX_RETRIES, max_wait_s: float = MAX_WAIT_S
+    ) -> None:
+        self._http, self.max_retries, self.max_wait_s = http, max_retries, max_wait_s
 
     def _check(self, response: httpx.Response) -> Any:
         if response.status_code >= 400:
@@ -79,24 +96,50 @@ class HttpClient:
             raise err
         return response.json() if response.content else None
 
+    def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self._with_retries(lambda: self._http.request(method, url, **kwargs))
+
+    def _with_retries(self, send: Callable[[], httpx.Response]) -> Any:
+        """``send`` must build its request afresh each time (a file body is read again)."""
+        for attempt in range(self.max_retries + 1):
+            response = send()
+            wait = retry_wait_s(response, attempt, self.max_wait_s)
+            if wait is None or attempt == self.max_retries:
+                break
+            time.sleep(wait)
+        return self._check(response)
+
     def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]:
         data = {"collection": collection}
         if metadata:
             data["metadata"] = json.dumps(metadata)
-        with path.open("rb") as f:
-            return self._check(self._http.post("/v1/media", files={"file": (path.name, f)}, data=data))
+
+        def send() -> httpx.Response:
+            with path.open("rb") as f:
+                return self._http.post("/v1/media", files={"file": (path.name, f)}, data=data)
+
+        return self._with_retries(send)
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return self._check(self._http.get(f"/v1/jobs/{job_id}"))
+        return self._call("GET", f"/v1/jobs/{job_id}")
 
-    def jobs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    def jobs(
+        self, status: str | None = None, limit: int = 100, ids: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Jobs newest first; with ``ids``, those jobs (any number: asked for in batches)."""
         params: dict[str, Any] = {"limit": limit}
         if status:
             params["status"] = status
-        return self._check(self._http.get("/v1/jobs", params=params))["jobs"]
+        if ids is None:
+            return self._call("GET", "/v1/jobs", params=params)["jobs"]
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(ids), JOBS_PER_REQUEST):
+            batch = list(ids[start : start + JOBS_PER_REQUEST])
+            found += self._call("GET", "/v1/jobs", params={**params, "ids": batch})["jobs"]
+        return found
 
     def retry(self, job_id: str) -> dict[str, Any]:
-        return self._check(self._http.post(f"/v1/jobs/{job_id}/retry"))
+        return self._call("POST", f"/v1/jobs/{job_id}/retry")
 
     def search(
         self,
@@ -110,44 +153,83 @@ class HttpClient:
     ) -> dict[str, Any]:
         given = {"q": query, "kind": kinds, "added_after": added_after, "added_before": added_before}
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
-        if image is not None:
-            with image.open("rb") as f:
-                return self._check(
-                    self._http.post("/v1/search", files={"image": (image.name, f)}, data=params)
-                )
-        return self._check(self._http.get("/v1/search", params=params))
+        if image is None:
+            return self._call("GET", "/v1/search", params=params)
+        picture = image
+
+        def send() -> httpx.Response:
+            with picture.open("rb") as f:
+                return self._http.post("/v1/search", files={"image": (picture.name, f)}, data=params)
+
+        return self._with_retries(send)
 
     def media(self, media_id: str) -> dict[str, Any]:
-        return self._check(self._http.get(f"/v1/media/{media_id}"))
+        return self._call("GET", f"/v1/media/{media_id}")
 
     def delete(self, media_id: str) -> None:
-        self._check(self._http.delete(f"/v1/media/{media_id}"))
+        self._call("DELETE", f"/v1/media/{media_id}")
 
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """An answer with numbered citations (``POST /v1/ask``)."""
-        return self._check(self._http.post("/v1/ask", json={"question": question, "filters": filters}))
+        return self._call("POST", "/v1/ask", json={"question": question, "filters": filters})
 
     def close(self) -> None:
         self._http.close()
 
 
-class LocalClient:
-    """The same calls, served by the FastAPI app in-process (no socket): one code path for both."""
+def retry_wait_s(response: httpx.Response, attempt: int, max_wait_s: float = MAX_WAIT_S) -> float | None:
+    """Seconds to wait before sending again after ``response`` (the ``attempt``-th, from 0), or
+    None when it should not be sent again: the server's ``Retry-After``, or more once refused
+    repeatedly (exponential, with up to 20 % jitter so that clients refused together spread out)."""
+    if response.status_code not in _RETRY_STATUSES:
+        return None
+    asked = _retry_after_s(response.headers.get("retry-after"))
+    if asked is None and response.status_code != 429:
+        return None
+    backoff = BACKOFF_BASE_S * 2**attempt * random.uniform(1.0, 1.2)
+    return min(max_wait_s, max(asked or 0.0, backoff))
 
-    def __init__(self, settings: Settings, tenant: str | None = None, workers: int = 0) -> None:
+
+def _retry_after_s(value: str | None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds()) if when.tzinfo else None
+
+
+def _headers(tenant: str | None, api_key: str | None) -> dict[str, str]:
+    headers = {}
+    if tenant:
+        headers["X-Mediasift-Tenant"] = tenant
+    if api_key:  # keys apply in-process too: the CLI is one more API client
+        headers["Authorization"] = f"Bearer {api_key}"
+    return headers
+
+
+class LocalClient:
+    """The same calls, served by the FastAPI app in-process (no socket): one code path for both.
+    Its requests are not rate-limited: the process is its own server (``api.deps.in_process``)."""
+
+    def __init__(
+        self, settings: Settings, tenant: str | None = None, api_key: str | None = None, workers: int = 0
+    ) -> None:
         from fastapi.testclient import TestClient
 
         from mediasift.api.app import create_app
+        from mediasift.api.deps import in_process
         from mediasift.runtime import open_runtime
         from mediasift.worker import start_worker_threads
 
         self.runtime = open_runtime(settings)
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
-        self._http = HttpClient.__new__(HttpClient)
-        headers = {"X-Mediasift-Tenant": tenant} if tenant else {}
-        if settings.api_key:  # keys apply in-process too: the CLI is one more API client
-            headers["Authorization"] = f"Bearer {settings.api_key}"
-        self._http._http = TestClient(create_app(self.runtime), headers=headers)  # type: ignore[assignment]
+        app = in_process(create_app(self.runtime))
+        self._http = HttpClient(TestClient(app, headers=_headers(tenant, api_key)))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._http, name)
@@ -155,14 +237,15 @@ class LocalClient:
     def close(self) -> None:
         for w in self._workers:
             w.stop()
-        self._http._http.close()
+        self._http.close()
         self.runtime.close()
 
 
 def connect(
     settings: Settings, tenant: str | None = None, api_key: str | None = None, workers: int = 0
 ) -> HttpClient | LocalClient:
+    api_key = api_key or settings.api_key
     url = running_server(settings)
     if url:
-        return HttpClient(url, tenant=tenant, api_key=api_key or settings.api_key)
-    return LocalClient(settings, tenant=tenant, workers=workers)
+        return HttpClient(httpx.Client(base_url=url, headers=_headers(tenant, api_key), timeout=60.0))
+    return LocalClient(settings, tenant=tenant, api_key=api_key, workers=workers)

@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         2 * 1024**3, description="Largest upload in bytes (2 GiB); reading stops at the first byte over."
     )
+    max_body_bytes: int = Field(
+        1024**2,
+        ge=1,
+        description="Largest request body other than a multipart file upload (JSON, forms); "
+        "413 limit_exceeded beyond it, counted while the body arrives.",
+    )
     upload_idle_timeout_s: float = Field(
         30.0,
         gt=0,

@@ -14,6 +14,7 @@ The tree (the API maps each class to its status in one place, ``api/errors.py``)
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
     ├── RateLimited                     429 rate_limited
+    ├── RangeNotSatisfiable             416 range_not_satisfiable  a byte range past the object's end
     ├── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
     ├── ServerBusy                      503 server_busy        no capacity now; retry after a moment
     └── Cancelled                       409 cancelled          the job was cancelled while it ran
@@ -91,6 +92,15 @@ class Forbidden(MediasiftError):
 class RateLimited(MediasiftError):
     code = "rate_limited"
     status = 429
+
+
+class RangeNotSatisfiable(MediasiftError):
+    code = "range_not_satisfiable"
+    status = 416
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size  # bytes in the object: the response's ``Content-Range: bytes */size``
 
 
 class BackendUnavailable(MediasiftError):

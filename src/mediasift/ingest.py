@@ -52,12 +52,24 @@ class _HashingReader:
         return chunk
 
 
+# Characters that change how a name looks or where its lines break rather than what it says.
+# Bidirectional controls reorder the text around them: "invoice\u202etxt.exe" shows as
+# "invoiceexe.txt". Zero-width joiners stay: emoji sequences and several scripts need them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # C0/C1 controls, lone surrogates, U+2028/9
+
+
 def safe_filename(name: str | None) -> str:
-    """A display name from untrusted input: no directories, no control characters, NFC, ≤200 chars."""
+    """A display name from untrusted input: NFC, ≤200 chars, no directories, and no control,
+    line-breaking or bidirectional-control characters (they are removed)."""
     name = unicodedata.normalize("NFC", name or "")
+    name = "".join(ch for ch in name if not _hides_or_breaks(ch))
     name = PureWindowsPath(PurePosixPath(name).name).name
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    return name[:200] or "upload"
+    return name.strip().lstrip(".")[:200] or "upload"
+
+
+def _hides_or_breaks(ch: str) -> bool:
+    return ch in _BIDI_CONTROLS or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
 
 
 def _extension(filename: str) -> str:

@@ -27,6 +27,11 @@ HOSTILE_NAMES = [
     (NFD_NAME, "Crème brûlée recette.txt"),
     ("\u2215etc\u2215shadow.txt", "\u2215etc\u2215shadow.txt"),
     ("\uff0e\uff0e\uff0fsecret.txt", "\uff0e\uff0e\uff0fsecret.txt"),
+    # Bidirectional controls would show "invoice\u202etxt.exe" as "invoiceexe.txt"; C1 controls
+    # and Unicode line separators would break the name over lines: all are removed.
+    ("invoice\u202etxt.exe", "invoicetxt.exe"),
+    ("\u2066a\u2069\u200e\u200f\u061cb.txt", "ab.txt"),
+    ("line\u2028para\u2029next\x85c1\x9b.txt", "lineparanextc1.txt"),
 ]
 
 
@@ -79,7 +84,8 @@ def test_bucket_event_keys_never_become_paths(tmp_path, bucket_runtime, s3_clien
     prefix = "clients/acme/products/SKU-1/media/document/"
     backslashed = prefix + "..\\..\\etc\\passwd.txt"
     decomposed = prefix + NFD_NAME
-    for key in (backslashed, decomposed):
+    disguised = prefix + "invoice\u202etxt\u2028.exe"
+    for key in (backslashed, decomposed, disguised):
         s3_client.put_object(Bucket=s3_bucket, Key=key, Body=f"object at {key}".encode())
     # These do not fit the key pattern ("." or ".." as a segment): ignored before anything is
     # fetched, so they need not exist in the bucket.
@@ -92,13 +98,13 @@ def test_bucket_event_keys_never_become_paths(tmp_path, bucket_runtime, s3_clien
     events = [ObjectCreated(bucket=s3_bucket, key=k, size=1, etag="e", sequencer="1") for k in climbing]
     events += [
         ObjectCreated(bucket=s3_bucket, key=k, size=1, etag="e", sequencer="2")
-        for k in (backslashed, decomposed)
+        for k in (backslashed, decomposed, disguised)
     ]
 
     results = ingest_delivery(rt, EventDelivery(events=events, receipt="r", attempts=1))
 
     names = {r.media.filename: r.media for r in results}
-    assert set(names) == {"_.._etc_passwd.txt", "Crème brûlée recette.txt"}
+    assert set(names) == {"_.._etc_passwd.txt", "Crème brûlée recette.txt", "invoicetxt.exe"}
     for media in names.values():
         assert media.tenant_id == "acme"
         assert media.original_key.startswith(f"raw/acme/{media.id}/original")

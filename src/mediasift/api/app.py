@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from mediasift import __version__
+from mediasift.api.body_limit import BodyLimitMiddleware
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
@@ -22,8 +24,16 @@ from mediasift.readiness import Readiness
 from mediasift.runtime import Runtime
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's ServerErrorMiddleware (the outermost layer FastAPI builds), so a
+        # request that crashes still gets its X-Request-ID, its status="500" metric and its
+        # access line, and its kept-alive connection survives.
+        return RequestContextMiddleware(super().build_middleware_stack())
+
+
 def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = _App(
         title="mediasift",
         version=__version__,
         description="Search and ask what is inside your video, audio, images and documents.",
@@ -51,5 +61,5 @@ def create_app(rt: Runtime) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Mediasift-Tenant"],
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=rt.settings.max_body_bytes)
     return app

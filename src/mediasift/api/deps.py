@@ -6,7 +6,9 @@ Who may do what is decided here, in one place:
   first key is created the API is in *open mode* (one default tenant; ``mediasift serve``
   allows that on loopback only) and ``X-Mediasift-Tenant`` may name another tenant. With keys, the
   key's tenant wins; naming another tenant is refused unless the key has ``admin``.
-  Every authenticated request spends a token of its key's rate-limit bucket.
+  Every authenticated request spends a token of its key's rate-limit bucket, except those of the
+  CLI's in-process API (``in_process``): it is not a client of some server but the server itself,
+  and throttling it only made ``mediasift ingest --wait`` fail on an ordinary folder.
 - ``TenantDep`` is the tenant every route acts for, and checks the route's scope: a router
   included with ``dependencies=[Depends(require_scope(...))]`` (see ``app.py``) states its scope;
   otherwise GET/HEAD need ``read`` and every other method ``write`` — safe by default for a router
@@ -15,7 +17,7 @@ Who may do what is decided here, in one place:
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -29,6 +31,18 @@ from mediasift.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer msk_...`")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (alternative)")
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_IN_PROCESS = "mediasift_in_process"  # a key of the ASGI scope's state: no HTTP request can set it
+
+
+def in_process(app: Any) -> Any:
+    """``app`` as the CLI drives it in its own process (``client.LocalClient``): not rate-limited."""
+
+    async def app_in_process(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope["state"] = {**(scope.get("state") or {}), _IN_PROCESS: True}
+        await app(scope, receive, send)
+
+    return app_in_process
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -58,9 +72,10 @@ def get_principal(
         raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
     else:
         principal = auth.open_principal(x_mediasift_tenant or rt.settings.default_tenant)
-    limiter: RateLimiter = request.app.state.rate_limiter
-    client = request.client.host if request.client else "unknown"
-    limiter.take(principal.key_id or f"open:{client}")
+    if not getattr(request.state, _IN_PROCESS, False):
+        limiter: RateLimiter = request.app.state.rate_limiter
+        client = request.client.host if request.client else "unknown"
+        limiter.take(principal.key_id or f"open:{client}")
     request.state.principal = principal
     bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
     return principal

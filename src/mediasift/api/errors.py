@@ -3,7 +3,8 @@
 Every error the API returns — mediasift's own, FastAPI's validation errors, Starlette's 404/405,
 and anything unexpected — has this shape, so clients can switch on ``code``. ``unauthorized``
 carries ``WWW-Authenticate``; ``rate_limited`` and ``server_busy`` carry ``Retry-After``;
-``request_timeout`` and ``server_busy`` close the connection.
+``request_timeout`` and ``server_busy`` close the connection; ``range_not_satisfiable`` carries
+``Content-Range``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from mediasift.errors import MediasiftError, RateLimited, RequestTimeout, ServerBusy, Unauthorized
+from mediasift.errors import (
+    MediasiftError,
+    RangeNotSatisfiable,
+    RateLimited,
+    RequestTimeout,
+    ServerBusy,
+    Unauthorized,
+)
 
 log = logging.getLogger("mediasift.api")
 
@@ -28,7 +36,9 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "limit_exceeded",
+    414: "uri_too_long",
     415: "unsupported_media",
+    416: "range_not_satisfiable",
     422: "invalid_request",
     429: "rate_limited",
 }
@@ -44,6 +54,8 @@ def error_response(exc: MediasiftError) -> JSONResponse:
         # Answered before the body has all arrived: rather than read and discard the rest (a
         # stalled client may never send it), the connection ends with this answer.
         headers["Connection"] = "close"
+    if isinstance(exc, RangeNotSatisfiable):
+        headers["Content-Range"] = f"bytes */{exc.size}"
     return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
 
 

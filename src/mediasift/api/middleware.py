@@ -8,6 +8,7 @@ path, so ids do not explode the series count; unmatched paths share one ``unmatc
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -20,13 +21,19 @@ from mediasift.tracing import span
 
 # nginx's status for a request its client closed before the answer began; never sent to anyone.
 CLIENT_CLOSED_REQUEST = 499
+# Where the HTTP server notes a status it already sent for a request the app holds (a body it
+# could not parse): that answer, not the app's view of a vanished client, is what is counted.
+ANSWERED_BY_SERVER = "mediasift.answered_by_server"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _access = logging.getLogger("mediasift.access")
+_log = logging.getLogger("mediasift.api")
 # Probes and scrapes arrive every few seconds; at INFO they would drown the requests people make.
 _QUIET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 
 
 class RequestContextMiddleware:
+    """Wraps the whole application, Starlette's ``ServerErrorMiddleware`` included (``app.py``)."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -48,11 +55,15 @@ class RequestContextMiddleware:
             client_gone = client_gone or message["type"] == "http.disconnect"
             return message
 
+        response_started = response_complete = False
+
         async def send_with_id(message: dict) -> None:
-            nonlocal status
+            nonlocal status, response_started, response_complete
             if message["type"] == "http.response.start":
                 # An answer started after the client left reaches nobody: count what happened.
-                status = CLIENT_CLOSED_REQUEST if client_gone else message["status"]
+                answered = (scope.get("state") or {}).get(ANSWERED_BY_SERVER)
+                status = answered or (CLIENT_CLOSED_REQUEST if client_gone else message["status"])
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
                 route = scope.get("route")
@@ -62,13 +73,30 @@ class RequestContextMiddleware:
                     status,
                     time.perf_counter() - started,
                 )
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                response_complete = True
             await send(message)
 
         try:
             with span(f"{scope['method']} {scope.get('path', '')}", request_id=request_id):
                 await self.app(scope, receive_watching, send_with_id)
+        except Exception:
+            if response_started and not response_complete:
+                raise  # a response cut short: only dropping the connection tells the client
+            if not response_started:
+                _log.error("unhandled error", exc_info=True)
+                await _send_internal_error(send_with_id)
+            # Otherwise ServerErrorMiddleware has logged the error and answered 500 in full;
+            # re-raising would only make the server reset the kept-alive connection.
         finally:
             _log_access(scope, status, time.perf_counter() - started)
+
+
+async def _send_internal_error(send: Any) -> None:
+    body = json.dumps({"code": "internal", "message": "internal error"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _log_access(scope: dict, status: int, seconds: float) -> None:
@@ -89,3 +117,12 @@ def _log_access(scope: dict, status: int, seconds: float) -> None:
     }
     bind_request_context(**fields)
     _access.log(level, "%s %s %d", scope["method"], route, status)
+
+
+def record_refused_request(method: str, status: int, request_id: str, seconds: float) -> None:
+    """Count and log a request the HTTP server refused before the app saw it (``http_server.py``)."""
+    metrics.observe_http(method, "unmatched", status, seconds)
+    clear_context()
+    bind_request_context(request_id=request_id)
+    _log_access({"method": method}, status, seconds)
+    clear_context()

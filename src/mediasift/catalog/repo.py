@@ -80,13 +80,21 @@ def get_job(s: Session, job_id: str, tenant_id: str | None = None) -> Job:
 
 
 def list_jobs(
-    s: Session, tenant_id: str | None, *, status: str | None = None, limit: int = 100, offset: int = 0
+    s: Session,
+    tenant_id: str | None,
+    *,
+    status: str | None = None,
+    ids: Sequence[str] | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Job]:
     q = select(Job)
     if tenant_id is not None:
         q = q.where(Job.tenant_id == tenant_id)
     if status:
         q = q.where(Job.status == status)
+    if ids is not None:
+        q = q.where(Job.id.in_(ids))
     return list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)))
 
 

@@ -25,7 +25,7 @@ from mediasift.api.schemas import (
 )
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
-from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
+from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 
@@ -37,6 +37,7 @@ UPLOAD_ERRORS = {
     408: {"model": ErrorOut, "description": "The client sent nothing for `upload_idle_timeout_s`"},
     503: {"model": ErrorOut, "description": "Every upload slot is taken (`server_busy`, Retry-After)"},
 }
+MAX_METADATA_DEPTH = 32
 # The upload parses its own multipart stream (streaming_form.py), so its body is described here.
 UPLOAD_BODY = {
     "required": True,
@@ -118,9 +119,26 @@ def _parse_metadata(raw: str | None) -> dict:
         value = json.loads(raw)
     except json.JSONDecodeError:
         raise InvalidRequest("metadata must be a JSON object") from None
+    except RecursionError:  # json's decoder recurses once per nested array or object
+        raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels") from None
     if not isinstance(value, dict) or "extracted" in value:
         raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
+    if _depth(value) > MAX_METADATA_DEPTH:  # pydantic refuses to serialise a few hundred levels
+        raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
     return value
+
+
+def _depth(value: object) -> int:
+    """How many arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 @router.get("", response_model=MediaListOut, summary="List media")
@@ -186,7 +204,11 @@ def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
     return JobOut.of(job)
 
 
-@router.get("/{media_id}/original", responses=ERRORS, summary="Download the original bytes")
+@router.get(
+    "/{media_id}/original",
+    responses={**ERRORS, 416: {"model": ErrorOut, "description": "The range is outside the object"}},
+    summary="Download the original bytes",
+)
 def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     with rt.catalog.session() as s:
         m = repo.get_media(s, tenant, media_id)
@@ -242,7 +264,7 @@ def _object_response(  # type: ignore[no-untyped-def]
         span = _byte_span(byte_range, size)
         if span == "unsatisfiable":
             stream.close()
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+            raise RangeNotSatisfiable(f"the range asked for is outside the object's {size} bytes", size)
         start, end = span or (0, size - 1)
         stream.seek(start)
         remaining = end - start + 1
