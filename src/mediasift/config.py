@@ -85,7 +85,11 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
-    max_attempts: int = 3
+    max_attempts: int = Field(
+        3,
+        description="Attempts before a job is dead; a permanent error (corrupt, unsupported, over a limit) "
+        "ends it at the first. On SQS keep the redrive policy's maxReceiveCount above it.",
+    )
     visibility_timeout_s: float = 120.0
     heartbeat_s: float = 20.0
     backoff_base_s: float = 2.0
