@@ -45,7 +45,7 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
         assert by_name[good]["status"] == "succeeded", by_name[good]
     for bad in ("broken.pdf", "empty.docx"):
         job = by_name[bad]
-        assert job["status"] == "dead" and job["attempts"] == 2, job
+        assert job["status"] == "dead" and job["attempts"] == 1, job
         assert job["error_code"] == "corrupt_media"
     assert "empty file" in by_name["empty.docx"]["error"]
     assert "corrupt PDF" in by_name["broken.pdf"]["error"]

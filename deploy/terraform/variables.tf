@@ -138,7 +138,7 @@ variable "visibility_timeout_s" {
 }
 
 variable "max_receive_count" {
-  description = "Deliveries before a message is dead-lettered (>= 5); also MEDIASIFT_MAX_ATTEMPTS."
+  description = "Deliveries before a message is dead-lettered (>= 5); MEDIASIFT_MAX_ATTEMPTS is one fewer."
   type        = number
   default     = 5
 }

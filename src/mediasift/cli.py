@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 from mediasift.logging import configure_logging
 from mediasift.tracing import setup_tracing
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
 
 app = typer.Typer(help="Find and ask about what is inside your media.", no_args_is_help=True)
 dlq_app = typer.Typer(help="The dead-letter queue: jobs out of attempts.", no_args_is_help=True)
@@ -73,6 +76,8 @@ def serve(
         _fail(exc)
     check_serve_binding(settings, host, rt.catalog)  # open mode only on loopback
     count = 0 if no_workers else (workers if workers is not None else settings.workers)
+    if count:
+        _take_back_jobs_of_dead_processes(rt)
     pool = start_worker_threads(rt, count)
     server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
@@ -88,6 +93,17 @@ def serve(
         info_file.unlink(missing_ok=True)
         stop_workers(pool, settings.shutdown_grace_s)
         rt.close()
+
+
+def _take_back_jobs_of_dead_processes(rt: Runtime) -> None:
+    """A server killed mid-job (kill -9, out of memory) left its jobs leased; its successor runs
+    them again now rather than after their leases run out (120 s by default)."""
+    release = getattr(rt.queue, "release_leases_of_gone_holders", None)  # the DB queue's
+    if release is None:
+        return
+    released = release()
+    if released:
+        console.print(f"took back {len(released)} job(s) whose process had died: {', '.join(released)}")
 
 
 @app.command()

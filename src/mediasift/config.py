@@ -107,7 +107,11 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
-    max_attempts: int = Field(3, description="Deliveries of a job before it is dead (the dead-letter state).")
+    max_attempts: int = Field(
+        3,
+        description="Attempts before a job is dead; a permanent error (corrupt, unsupported, over a limit) "
+        "ends it at the first. On SQS keep the redrive policy's maxReceiveCount above it.",
+    )
     visibility_timeout_s: float = Field(
         120.0, description="Job lease in seconds; a running job's heartbeat extends it."
     )

@@ -1,15 +1,16 @@
 """mediasift's errors: values with a stable ``code``, a human message and one HTTP status.
 
-The tree (the API maps each class to its status in one place, ``api/errors.py``)::
+The tree (the API maps each class to its status in one place, ``api/errors.py``); ``*`` marks
+the permanent ones (``retryable = False``)::
 
     MediasiftError                      500 internal
-    ├── MediaRejected                   422 media_rejected     the bytes cannot become segments
-    │   ├── UnsupportedMedia            415 unsupported_media  no extractor for this content
-    │   ├── CorruptMedia                422 corrupt_media      recognised kind, undecodable bytes
-    │   └── LimitExceeded               413 limit_exceeded     bytes / pixels / seconds / pages over a limit
-    ├── NotFound                        404 not_found
+    ├── MediaRejected                 * 422 media_rejected     the bytes cannot become segments
+    │   ├── UnsupportedMedia          * 415 unsupported_media  no extractor for this content
+    │   ├── CorruptMedia              * 422 corrupt_media      recognised kind, undecodable bytes
+    │   └── LimitExceeded             * 413 limit_exceeded     bytes / pixels / seconds / pages over a limit
+    ├── NotFound                      * 404 not_found
     ├── Conflict                        409 conflict
-    ├── InvalidRequest                  400 invalid_request
+    ├── InvalidRequest                * 400 invalid_request
     ├── RequestTimeout                  408 request_timeout    the client stopped sending its body
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
@@ -17,11 +18,15 @@ The tree (the API maps each class to its status in one place, ``api/errors.py``)
     ├── RangeNotSatisfiable             416 range_not_satisfiable  a byte range past the object's end
     ├── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
     ├── ServerBusy                      503 server_busy        no capacity now; retry after a moment
-    └── Cancelled                       409 cancelled          the job was cancelled while it ran
+    ├── Cancelled                       409 cancelled          the job was cancelled while it ran
+    └── WorkerLost                    * 500 worker_lost        the job's last attempt lost its worker
 
-``MediaRejected`` errors are *permanent for those bytes*: a job that raises one fails its own
-attempt and, after ``max_attempts``, goes to the dead-letter state. Other errors are treated as
-transient by the worker.
+A job that raises a permanent error is dead on that attempt, with the error's code: the same bytes
+(an empty, unsupported, corrupt, encrypted or over-limit file) fail the same way every time.
+Every other error, and any exception that is not a ``MediasiftError`` (a decoder fault, a
+timeout), is transient: the job retries with backoff until ``max_attempts``. No stage raises
+``WorkerLost``: the worker records it for a job delivered again after its last allowed attempt,
+because that attempt's worker died (killed, out of memory, a native crash) without an outcome.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 class MediasiftError(Exception):
     code = "internal"
     status = 500
+    retryable = True  # may a job that failed with this error succeed if it runs again?
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -42,6 +48,7 @@ class MediasiftError(Exception):
 class MediaRejected(MediasiftError):
     code = "media_rejected"
     status = 422
+    retryable = False
 
 
 class UnsupportedMedia(MediaRejected):
@@ -62,6 +69,7 @@ class LimitExceeded(MediaRejected):
 class NotFound(MediasiftError):
     code = "not_found"
     status = 404
+    retryable = False
 
 
 class Conflict(MediasiftError):
@@ -72,6 +80,7 @@ class Conflict(MediasiftError):
 class InvalidRequest(MediasiftError):
     code = "invalid_request"
     status = 400
+    retryable = False
 
 
 class RequestTimeout(MediasiftError):
@@ -122,3 +131,9 @@ class ServerBusy(MediasiftError):
 class Cancelled(MediasiftError):
     code = "cancelled"
     status = 409
+
+
+class WorkerLost(MediasiftError):
+    code = "worker_lost"
+    status = 500
+    retryable = False

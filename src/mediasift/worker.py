@@ -6,6 +6,14 @@ worker that dies stops heartbeating, its lease expires, and another worker runs 
 graceful stop (SIGTERM): no new job is taken, running jobs get ``shutdown_grace_s`` to finish, and a
 job still running after that has its lease released, so another worker takes it at once instead of
 after the lease expires. A released job's worker then writes nothing more about it.
+
+Every delivery counts an attempt, whoever ends it. A job whose error is permanent
+(``errors.py``: empty, unsupported, corrupt, encrypted, over a limit) is dead on its first attempt;
+other errors retry until ``max_attempts``. A job delivered once more after its last allowed attempt
+ended without an outcome (its worker died in it, as under a job that kills its process) is not
+run: it is dead with ``worker_lost``, on the DB queue and on SQS alike. On SQS the redrive
+policy's ``maxReceiveCount`` must allow that extra delivery; ``start_worker_threads`` warns when
+it does not.
 """
 
 from __future__ import annotations
@@ -19,7 +27,14 @@ from typing import TYPE_CHECKING
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
-from mediasift.errors import Cancelled, MediaRejected, MediasiftError, NotFound
+from mediasift.errors import (
+    BackendUnavailable,
+    Cancelled,
+    MediaRejected,
+    MediasiftError,
+    NotFound,
+    WorkerLost,
+)
 from mediasift.job_control import finish_cancelled
 from mediasift.job_events import job_ended
 from mediasift.pipeline import run_ingest
@@ -115,16 +130,28 @@ class Worker:
                 if job.status in (JobStatus.SUCCEEDED.value, JobStatus.DEAD.value, JobStatus.CANCELLED.value):
                     rt.queue.ack(lease)
                     return
-                job.status, job.attempts, job.stage, job.progress = (
-                    JobStatus.RUNNING.value,
-                    lease.attempts,
-                    None,
-                    0.0,
-                )
-                job.started_at = utcnow()
+                max_attempts = job.max_attempts
+                if lease.attempts <= max_attempts:
+                    job.status, job.attempts, job.stage, job.progress = (
+                        JobStatus.RUNNING.value,
+                        lease.attempts,
+                        None,
+                        0.0,
+                    )
+                    job.started_at = utcnow()
                 tenant_id, media_id, job_type = job.tenant_id, job.media_id, job.type
         except NotFound:  # the job's media was deleted while the message waited
             rt.queue.ack(lease)
+            return
+        if lease.attempts > max_attempts:
+            # An attempt that ends records its outcome, and the last allowed one makes the job
+            # dead; so the last one ended without any: its process died under it (killed, out of
+            # memory, a native crash). Running it again would most likely take this worker too.
+            lost = WorkerLost(
+                f"attempt {max_attempts} of {max_attempts} ended without an outcome: its worker died "
+                "(killed, out of memory or crashed), so the job is not run again"
+            )
+            self._finish_attempt(lease, lost, permanent=True, attempts=max_attempts)
             return
 
         heartbeat = _Heartbeat(rt, lease)
@@ -178,17 +205,29 @@ class Worker:
         job_ended(self.rt, lease.job_id, "dead")
 
     def _failed(self, lease: Lease, exc: Exception) -> None:
+        if not isinstance(exc, MediaRejected):
+            log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
+        permanent = isinstance(exc, MediasiftError) and not exc.retryable
+        self._finish_attempt(lease, exc, permanent=permanent)
+
+    def _finish_attempt(
+        self, lease: Lease, exc: Exception, *, permanent: bool, attempts: int | None = None
+    ) -> None:
+        """Record an attempt that ended in ``exc`` on the job and its media. The job is dead when
+        the error is permanent or it was the last attempt, and then dead-lettered; else it is
+        failed and goes back to the queue after a backoff. ``attempts``: the count to record when
+        it is not the lease's receive count."""
         rt = self.rt
         code = exc.code if isinstance(exc, MediasiftError) else "internal"
         message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, MediaRejected):
-            log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
         with rt.catalog.session() as s:
             job = s.get(Job, lease.job_id)
             if job is not None:
-                dead = lease.attempts >= job.max_attempts
+                dead = permanent or lease.attempts >= job.max_attempts
                 job.status = JobStatus.DEAD.value if dead else JobStatus.FAILED.value
                 job.error, job.error_code = message, code
+                if attempts is not None:
+                    job.attempts = attempts
                 if dead:
                     job.finished_at = utcnow()
                 media = s.get(Media, job.media_id)
@@ -258,6 +297,8 @@ class _ProgressRecorder:
 
 def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
     workers = [Worker(rt, name=f"worker-{i}") for i in range(count)]
+    if workers:
+        _warn_if_redrive_comes_first(rt)
     start_dispatcher(rt)  # webhook deliveries go out from every process that runs workers
     start_retention(rt)  # deletes old originals when MEDIASIFT_RETENTION_DAYS is set
     for w in workers:
@@ -265,6 +306,30 @@ def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
         w.thread = threading.Thread(target=w.run_forever, name=w.name, daemon=True)
         w.thread.start()
     return workers
+
+
+def _warn_if_redrive_comes_first(rt: Runtime) -> None:
+    """On SQS, a redrive policy that moves a message after ``max_attempts`` receives takes a job
+    whose last attempt killed its worker away before any worker can record it dead: the catalog
+    would show it running for ever."""
+    max_receive_count = getattr(rt.queue, "max_receive_count", None)
+    if max_receive_count is None:
+        return
+    try:
+        receives = max_receive_count()
+    except BackendUnavailable as exc:
+        log.warning("could not read the queue's redrive policy: %s", exc.message)
+        return
+    if receives is not None and receives <= rt.settings.max_attempts:
+        log.warning(
+            "the queue's redrive policy moves a message after %d receives, not above "
+            "MEDIASIFT_MAX_ATTEMPTS (%d): a job whose last attempt kills its worker will reach the "
+            "dead-letter queue while the catalog still shows it running; set maxReceiveCount to %d "
+            "or more",
+            receives,
+            rt.settings.max_attempts,
+            rt.settings.max_attempts + 1,
+        )
 
 
 def stop_workers(workers: list[Worker], grace_s: float) -> None:

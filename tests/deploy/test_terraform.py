@@ -352,6 +352,16 @@ def test_media_queue_redrives_to_the_dlq_after_at_least_five_receives() -> None:
     assert value(module().variables["max_receive_count"], "default") >= 5
 
 
+def test_workers_get_one_attempt_fewer_than_the_redrive_policy_allows() -> None:
+    # A job whose last attempt killed its worker must come back once more, so that a worker
+    # records it dead (worker_lost) instead of the redrive policy leaving it "running".
+    environment = str(module("compute").locals["environment"])
+    key_is = r"['\"]?\s*[:=]\s*['\"]?(\$\{)?"
+    assert re.search(rf"MEDIASIFT_MAX_ATTEMPTS{key_is}tostring\(var\.max_receive_count - 1\)", environment), (
+        environment
+    )
+
+
 def test_dlq_keeps_messages_longer_than_the_media_queue() -> None:
     queue = module("queue")
     dlq_days = value(queue.variables["dlq_message_retention_seconds"], "default")

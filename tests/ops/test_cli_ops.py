@@ -61,7 +61,7 @@ def test_jobs_filtered_to_dead_print_the_documented_fields(home: Home):
     assert [j["filename"] for j in dead] == ["broken.pdf"]  # the default tenant's only
     job = dead[0]
     assert {"id", "media_id", "filename", "status", "stage", "attempts", "error"} <= set(job)
-    assert (job["status"], job["attempts"], job["error_code"]) == ("dead", 2, "corrupt_media")
+    assert (job["status"], job["attempts"], job["error_code"]) == ("dead", 1, "corrupt_media")
     assert job["id"] == home.jobs["broken.pdf"]["id"]
 
 

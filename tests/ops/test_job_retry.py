@@ -14,7 +14,7 @@ def test_a_dead_job_retried_over_http_runs_again_with_fresh_attempts(tmp_path, m
     created = upload(api, broken)
     job_id, media_id = created["job"]["id"], created["media"]["id"]
     first = wait_for_job(api, job_id)
-    assert (first["status"], first["attempts"]) == ("dead", 2)
+    assert (first["status"], first["attempts"]) == ("dead", 1)  # corrupt: no second attempt
 
     retried = api.post(f"/v1/jobs/{job_id}/retry")
 
@@ -22,7 +22,7 @@ def test_a_dead_job_retried_over_http_runs_again_with_fresh_attempts(tmp_path, m
     body = retried.json()
     assert (body["id"], body["status"], body["attempts"], body["error"]) == (job_id, "queued", 0, None)
     again = wait_for_job(api, job_id)  # the worker really takes it again, and it fails again
-    assert (again["status"], again["attempts"], again["error_code"]) == ("dead", 2, "corrupt_media")
+    assert (again["status"], again["attempts"], again["error_code"]) == ("dead", 1, "corrupt_media")
     assert again["finished_at"] > first["finished_at"]
     assert api.get(f"/v1/media/{media_id}").json()["status"] == "failed"
 

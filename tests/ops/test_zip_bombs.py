@@ -34,7 +34,7 @@ def test_an_office_zip_bomb_ends_dead_with_limit_exceeded(kind, tmp_path, make_r
 
     job = wait_for_job(api, upload(api, path)["job"]["id"], timeout_s=120)
 
-    assert (job["status"], job["error_code"], job["attempts"]) == ("dead", "limit_exceeded", 2), job
+    assert (job["status"], job["error_code"], job["attempts"]) == ("dead", "limit_exceeded", 1), job
     assert "zip bomb refused" in job["error"] and "times its packed size" in job["error"]
     _next_upload_succeeds(api, tmp_path)
 
@@ -62,6 +62,6 @@ def test_a_consistent_lie_reaches_the_parser_cut_short_and_is_corrupt(tmp_path, 
 
     job = wait_for_job(api, upload(api, path)["job"]["id"], timeout_s=120)
 
-    assert (job["status"], job["error_code"], job["attempts"]) == ("dead", "corrupt_media", 2), job
+    assert (job["status"], job["error_code"], job["attempts"]) == ("dead", "corrupt_media", 1), job
     assert job["error"].startswith("corrupt DOCX:")
     _next_upload_succeeds(api, tmp_path)

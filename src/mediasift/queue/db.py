@@ -10,6 +10,11 @@ The job row exists (queued) before ``send`` is called, so a worker may lease it 
 then changes nothing. A worker records "failed" in its own transaction before it calls
 ``retry``; until then it still holds the token, so the job is not leased again before its
 backoff is set, unless that worker dies there and its lease runs out.
+
+Each lease records its holder (``queue/holder.py``: host, boot, pid namespace, pid and start time),
+so that ``release_leases_of_gone_holders`` can give back at once, at a server's start, the leases
+of a process that provably died (``kill -9``, out of memory) instead of waiting for them to run
+out. The released job is delivered again as any expired lease is: the crash counts an attempt.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, utcnow
 from mediasift.domain import JobStatus
 from mediasift.queue.base import Lease
+from mediasift.queue.holder import provably_gone, this_process
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
 _OPEN = (*_WAITING, JobStatus.RUNNING.value)
@@ -46,6 +52,8 @@ class DbQueue:
         self.catalog = catalog
         self.poll_interval_s = poll_interval_s
         self._skip_locked = not catalog.url.startswith("sqlite")
+        # SQLite in WAL mode works only between processes of one host: every holder is local.
+        self._single_host = catalog.url.startswith("sqlite")
 
     def send(self, job_id: str, delay_s: float = 0.0) -> None:
         with self.catalog.session() as s:
@@ -71,6 +79,7 @@ class DbQueue:
                         status=JobStatus.RUNNING.value,
                         lease_token=token,
                         lease_until=now + visibility_s,
+                        lease_holder=str(this_process()),
                         attempts=Job.attempts + 1,
                         started_at=utcnow(),
                     )
@@ -79,6 +88,30 @@ class DbQueue:
                 if won is not None:
                     return Lease(job_id=job_id, receipt=token, attempts=int(won[0]))
         return None
+
+    def release_leases_of_gone_holders(self) -> list[str]:
+        """End now the live leases whose holder is provably gone; returns those jobs' ids.
+
+        Their jobs become deliverable at once, as if the leases had run out. A holder on another
+        host, in another container, or one whose death cannot be proved keeps its lease until it
+        runs out. The compare-and-set on the token leaves alone a lease renewed meanwhile.
+        """
+        now = time.time()
+        leased = and_(Job.status.in_(_OPEN), Job.lease_token.is_not(None), Job.lease_until >= now)
+        with self.catalog.session() as s:
+            held = s.execute(select(Job.id, Job.lease_token, Job.lease_holder).where(leased)).all()
+            released: list[str] = []
+            for job_id, token, holder in held:
+                if not provably_gone(holder, single_host=self._single_host):
+                    continue
+                result = s.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.lease_token == token)
+                    .values(lease_until=now - 0.001)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    released.append(job_id)
+        return released
 
     def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
         deadline = time.monotonic() + wait_s
@@ -103,7 +136,7 @@ class DbQueue:
             s.execute(
                 update(Job)
                 .where(Job.id == lease.job_id, Job.lease_token == lease.receipt)
-                .values(lease_token=None, lease_until=None)
+                .values(lease_token=None, lease_until=None, lease_holder=None)
             )
 
     def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
@@ -125,6 +158,7 @@ class DbQueue:
                     ),
                     lease_token=None,
                     lease_until=None,
+                    lease_holder=None,
                     run_after=time.time() + delay_s,
                 )
             )

@@ -30,8 +30,10 @@ depth and a CloudWatch alarm on it count dead media. ``mediasift dlq retry`` and
 the catalog and drop the jobs' letters with ``drop_dead_letters``; a console "redrive" of such a
 letter only reaches a worker that sees the job dead and drops it. A message SQS cannot parse is
 left alone, so the redrive policy moves it to the dead-letter queue after ``maxReceiveCount``
-receives. Set ``maxReceiveCount`` at or above the worker's ``max_attempts``, so that the worker,
-not the redrive policy, ends a job it can read.
+receives. Set ``maxReceiveCount`` above the worker's ``max_attempts`` (at least one more), so that
+the worker, not the redrive policy, ends a job it can read: a job whose last allowed attempt killed
+its worker comes back once more, and the worker records it dead (``worker_lost``) in the catalog
+and sends its letter; were the redrive policy to move it instead, the catalog would show it running.
 
 Limits SQS imposes: visibility timeouts are whole seconds up to 12 hours *in total* since the
 first receive (an ``extend`` past that returns False); a wait longer than 20 s is cut to 20 s.
@@ -258,6 +260,11 @@ class SqsQueue:
             entries = [{"ReceiptHandle": r, "VisibilityTimeout": 0} for r in others]
             self._batch(url, "ChangeMessageVisibilityBatch", entries)
         return dropped
+
+    def max_receive_count(self) -> int | None:
+        """The redrive policy's ``maxReceiveCount`` (None without a redrive policy)."""
+        policy = self._attributes(self.queue_url, ["RedrivePolicy"]).get("RedrivePolicy")
+        return int(json.loads(policy)["maxReceiveCount"]) if policy else None
 
     def _dead_letter_queue(self) -> str:
         if self._own_dlq is None:

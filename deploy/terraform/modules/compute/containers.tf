@@ -14,7 +14,9 @@ locals {
     MEDIASIFT_S3_EVENT_KEY_PATTERN = var.s3_event_key_pattern
     MEDIASIFT_INDEX                = "pgvector"
     MEDIASIFT_CACHE                = "redis"
-    MEDIASIFT_MAX_ATTEMPTS         = tostring(var.max_receive_count)
+    # One receive fewer than the redrive policy allows: a worker must see the delivery after a job's
+    # last attempt to record it dead (worker_lost) when that attempt killed its worker.
+    MEDIASIFT_MAX_ATTEMPTS         = tostring(var.max_receive_count - 1)
     MEDIASIFT_VISIBILITY_TIMEOUT_S = tostring(var.visibility_timeout_s)
     MEDIASIFT_CORS_ORIGINS         = jsonencode(var.cors_origins)
     MEDIASIFT_SNS_TOPIC_ARN        = var.notifications_topic_arn

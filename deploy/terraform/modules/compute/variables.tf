@@ -83,7 +83,7 @@ variable "dlq_arn" {
 }
 
 variable "max_receive_count" {
-  description = "The queue's maxReceiveCount; passed to the app as MEDIASIFT_MAX_ATTEMPTS so both agree."
+  description = "The queue's maxReceiveCount; the app gets MEDIASIFT_MAX_ATTEMPTS one below it, so that workers, not the redrive policy, end jobs."
   type        = number
 }
 
