@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test docs setup setup-test setup-docs system-deps lint bench clean
+.PHONY: run test docs setup setup-test setup-docs system-deps test-deps lint bench clean
 
-run: setup system-deps
+# System packages first: they say what is missing before a venv is half made.
+run: system-deps setup
 	$(BIN)/mediasift serve
 
-test: setup-test system-deps
+test: test-deps setup-test
 	$(BIN)/ruff check src tests bench
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
@@ -39,8 +40,13 @@ setup-docs: $(BIN)/python
 	$(PY) -m venv .venv-checkov
 	.venv-checkov/bin/pip install -q "checkov==3.1.47"
 
+# What running needs from the system (nothing from apt is required; Tesseract is optional) ...
 system-deps:
-	bash scripts/system-deps.sh
+	PY=$(PY) bash scripts/system-deps.sh run
+
+# ... and what the tests need besides: media tools, fonts, speech data, Chromium.
+test-deps:
+	PY=$(PY) bash scripts/system-deps.sh test
 
 lint: setup-test
 	$(BIN)/ruff check src tests bench

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mediasift.cli_doctor import doctor_command
 from mediasift.cli_ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.client import connect, record_server
 from mediasift.config import Settings
@@ -33,6 +34,7 @@ app.add_typer(media_app, name="media")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.command("reindex")(reindex_command)
+app.command("doctor")(doctor_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows

@@ -1,16 +1,26 @@
 """Readiness: the models named in ``preload_models`` load in the background at start-up, and the
-process reports ready only once they have and its backends answer (``GET /ready``)."""
+process reports ready only once they have and its backends answer (``GET /ready``).
+
+The probes (``catalog_error``, ``index_error``, ``queue_error``, ``cache_error``) are shared with
+``mediasift doctor``: each returns the exception a backend answered with, or None when it answered.
+"""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 if TYPE_CHECKING:
+    from mediasift.cache.base import Cache
+    from mediasift.catalog.db import Catalog
+    from mediasift.config import Settings
+    from mediasift.index.base import Index
+    from mediasift.models import ModelRegistry
+    from mediasift.queue.base import Queue
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.readiness")
@@ -23,10 +33,52 @@ LOADERS = {
 }
 
 
+def load_named_model(models: ModelRegistry, settings: Settings, name: str) -> Any:
+    """The model a preload name stands for, loaded once per registry; ``KeyError`` if unknown."""
+    module, _, function = LOADERS[name].partition(":")
+    return getattr(importlib.import_module(module), function)(models, settings)
+
+
 def load_model(rt: Runtime, name: str) -> None:
     """Load (once per process) the model a preload name stands for; ``KeyError`` if unknown."""
-    module, _, function = LOADERS[name].partition(":")
-    getattr(importlib.import_module(module), function)(rt.models, rt.settings)
+    load_named_model(rt.models, rt.settings, name)
+
+
+def catalog_error(catalog: Catalog) -> Exception | None:
+    try:
+        with catalog.session() as s:
+            s.execute(text("SELECT 1"))
+    except Exception as exc:
+        return exc
+    return None
+
+
+def index_error(index: Index) -> Exception | None:
+    try:
+        index.count()
+    except Exception as exc:
+        return exc
+    return None
+
+
+def queue_error(queue: Queue) -> Exception | None:
+    try:
+        queue.stats()
+    except Exception as exc:
+        return exc
+    return None
+
+
+def cache_error(cache: Cache) -> Exception | None:
+    try:
+        cache.ping()
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _status(error: Exception | None) -> str:
+    return "ok" if error is None else f"error: {type(error).__name__}"
 
 
 class Readiness:
@@ -54,19 +106,10 @@ class Readiness:
         self.models_ready.set()
 
     def check_catalog(self) -> str:
-        try:
-            with self.rt.catalog.session() as s:
-                s.execute(text("SELECT 1"))
-        except Exception as exc:
-            return f"error: {type(exc).__name__}"
-        return "ok"
+        return _status(catalog_error(self.rt.catalog))
 
     def check_index(self) -> str:
-        try:
-            self.rt.index.count()
-        except Exception as exc:
-            return f"error: {type(exc).__name__}"
-        return "ok"
+        return _status(index_error(self.rt.index))
 
     def reasons(self) -> list[str]:
         """Why this process is not ready (empty when it is)."""
@@ -77,8 +120,6 @@ class Readiness:
             reasons.append(f"catalog {catalog}")
         if (index := self.check_index()) != "ok":
             reasons.append(f"index {index}")
-        try:
-            self.rt.queue.stats()
-        except Exception as exc:
-            reasons.append(f"queue error: {type(exc).__name__}")
+        if (queue := queue_error(self.rt.queue)) is not None:
+            reasons.append(f"queue error: {type(queue).__name__}")
         return reasons

@@ -15,6 +15,7 @@ from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.models import ModelRegistry
 
 SEARCH_CACHE = "search"
+INDEX_DIMS = {TEXT_SPACE: 384, IMAGE_SPACE: factory.IMAGE_DIM}  # vector size of each embedding space
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
@@ -59,5 +60,5 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         catalog=catalog,
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
-        index=factory.make_index(settings, {TEXT_SPACE: 384, IMAGE_SPACE: factory.IMAGE_DIM}),
+        index=factory.make_index(settings, INDEX_DIMS),
     )

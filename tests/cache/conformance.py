@@ -22,6 +22,9 @@ class CacheConformance:
     def cache(self) -> Cache:
         raise NotImplementedError("a backend's test class provides the cache fixture")
 
+    def test_ping_answers_while_the_cache_is_up(self, cache: Cache) -> None:
+        assert cache.ping() is None
+
     def test_miss_then_hit_after_set(self, cache: Cache) -> None:
         assert cache.get("acme", "search", "q=cats") is None
         cache.set("acme", "search", "q=cats", b"[1, 2]")

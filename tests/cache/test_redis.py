@@ -92,3 +92,8 @@ class TestRedisDown:
     def test_invalidate_fails_loudly(self, cache: RedisCache) -> None:
         with pytest.raises(BackendUnavailable):
             cache.invalidate("acme", "search")
+
+    def test_ping_fails_loudly(self, cache: RedisCache) -> None:
+        # `get` cannot tell a miss from an outage; `mediasift doctor` asks `ping`.
+        with pytest.raises(BackendUnavailable, match="does not answer"):
+            cache.ping()

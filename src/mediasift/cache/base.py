@@ -51,6 +51,9 @@ class Cache(Protocol):
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         """Every entry of this tenant and namespace becomes a miss, at once, in O(1)."""
 
+    def ping(self) -> None:
+        """Raise ``BackendUnavailable`` when the cache's server does not answer (``get`` cannot tell)."""
+
     @property
     def hits(self) -> int: ...
 
@@ -133,6 +136,9 @@ class GenerationalCache:
     ) -> None:
         for key, value in items:
             self._store(tenant_id, namespace, key, value, ttl_s, None)
+
+    def ping(self) -> None:
+        """An in-process cache has no server to reach; a networked one overrides this."""
 
     @property
     def hits(self) -> int:

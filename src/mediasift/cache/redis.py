@@ -148,5 +148,11 @@ class RedisCache(GenerationalCache):
         except self._down as e:
             raise BackendUnavailable(f"redis cache invalidation failed for tenant {tenant_id}: {e}") from e
 
+    def ping(self) -> None:
+        try:
+            self.client.ping()
+        except self._down as e:
+            raise BackendUnavailable(f"redis cache does not answer: {e}") from e
+
     def close(self) -> None:
         self.client.close()

