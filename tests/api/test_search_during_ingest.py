@@ -1,13 +1,19 @@
-"""A search never queues behind ingest: over real HTTP, against a `mediasift serve` whose worker is
-busy embedding a large document, new-query hybrid searches answer within a bound."""
+"""A search never queues behind ingest: not behind a worker embedding a large document (over real
+HTTP, against a `mediasift serve`), nor behind a write to the catalog."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from mediasift.catalog import repo
+from mediasift.catalog.models import Tenant
+from mediasift.runtime import Runtime
+from tests.conftest import upload, wait_for_job
 from tests.docgen import maintenance_log
 from tests.servers import free_port, serve
 
@@ -57,3 +63,37 @@ def test_new_query_searches_answer_within_bound_while_a_worker_embeds_a_large_do
     finally:
         server.kill()
         server.wait(timeout=30)
+
+
+def test_a_search_does_not_wait_for_a_catalog_write_in_progress(api, runtime: Runtime, tmp_path: Path):
+    job = upload(api, maintenance_log(tmp_path / "seed.txt", 12))["job"]
+    assert wait_for_job(api, job["id"])["status"] == "succeeded"
+    writing, done = threading.Event(), threading.Event()
+
+    def long_write() -> None:  # a worker's or an upload's write transaction, held open
+        with runtime.catalog.session() as s:
+            repo.ensure_tenant(s, "writer")
+            s.flush()
+            writing.set()
+            done.wait(10)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    try:
+        assert writing.wait(10)
+        started = time.perf_counter()
+        found = api.get("/v1/search", params={"q": "pump pressure readings", "mode": "hybrid"})
+        elapsed = time.perf_counter() - started
+    finally:
+        done.set()
+        writer.join()
+    assert found.status_code == 200 and found.json()["hits"], found.text
+    assert elapsed < SEARCH_BOUND_S, f"the search waited {elapsed:.1f} s for the write lock"
+
+
+def test_a_read_session_refuses_to_write(runtime: Runtime):
+    with pytest.raises(RuntimeError, match="read session"), runtime.catalog.read_session() as s:
+        repo.ensure_tenant(s, "nobody")
+        s.flush()
+    with runtime.catalog.read_session() as s:
+        assert s.get(Tenant, "nobody") is None
