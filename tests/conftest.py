@@ -30,6 +30,9 @@ def test_settings(home: Path, **overrides) -> Settings:  # type: ignore[no-untyp
         poll_interval_s=0.05,
         workers=1,
         model_threads=2,
+        # Tests share the machine with other suites: niced workers would lose the cores to them
+        # (tests of the priority itself set it; `serve` processes keep the default).
+        worker_niceness=0,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

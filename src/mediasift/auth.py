@@ -20,6 +20,7 @@ import hmac
 import os
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "msk_"
 PEPPER_FILE = "api_key_pepper"
 _TENANT = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+_catalogs_with_keys: weakref.WeakSet[Catalog] = weakref.WeakSet()  # see keys_exist
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,7 @@ def create_key(
 
 def list_keys(catalog: Catalog, tenant_id: str | None = None) -> list[ApiKey]:
     """Keys (never their secrets), newest first; revoked ones included with ``revoked_at``."""
-    with catalog.session() as s:
+    with catalog.read_session() as s:
         q = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
         if tenant_id is not None:
             q = q.where(ApiKey.tenant_id == tenant_id)
@@ -155,16 +157,24 @@ def keys_exist(catalog: Catalog) -> bool:
 
     Revoked keys count on purpose: revoking is a security action, so revoking the last key locks
     the API (``mediasift keys create`` opens it again) instead of silently returning it to open
-    mode, with every scope, on whatever address the server was started on."""
-    with catalog.session() as s:
-        return s.scalar(select(ApiKey.id).limit(1)) is not None
+    mode, with every scope, on whatever address the server was started on.
+
+    Keys are never deleted, so once this is True it stays True and the catalog is not asked again;
+    False is asked every time, because another process (the CLI) may create the first key."""
+    if catalog in _catalogs_with_keys:
+        return True
+    with catalog.read_session() as s:
+        found = s.scalar(select(ApiKey.id).limit(1)) is not None
+    if found:
+        _catalogs_with_keys.add(catalog)
+    return found
 
 
 def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal:
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         raise Unauthorized("invalid API key")
     digest = hash_key(settings, secret)
-    with catalog.session() as s:
+    with catalog.read_session() as s:
         row = s.scalars(select(ApiKey).where(ApiKey.hash == digest)).first()
         # compare_digest: the lookup matched on the hash; re-check in constant time anyway so a
         # database collation quirk can never make a near-miss match.

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
+    worker_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Linux nice value added to worker threads (and the model threads they start), "
+        "so API requests get the cores first while ingest runs; 0 keeps workers at the API's priority.",
+    )
     max_attempts: int = Field(
         3,
         description="Attempts before a job is dead; a permanent error (corrupt, unsupported, over a limit) "

@@ -106,7 +106,7 @@ def retrieve(
     when nothing in the tenant's media is relevant enough."""
     budget = budget_tokens or rt.settings.ask_context_tokens
     hits = search(rt, tenant_id, question, filters=filters, limit=CANDIDATES, mode="hybrid")
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         rows = repo.segments_by_ids(s, tenant_id, (h.segment_id for h in hits))
         files = {h.media_id: (h.filename, h.kind) for h in hits}
         candidates = [_source(rows[h.segment_id], files) for h in hits if h.segment_id in rows]

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
+from mediasift.thread_priority import lower_current_thread_priority
+
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
     from mediasift.catalog.db import Catalog
@@ -92,6 +94,9 @@ class Readiness:
         return self
 
     def _preload(self) -> None:
+        # Loading is background work, and the threads a model starts (CTranslate2's, ONNX Runtime's)
+        # inherit this thread's priority: at the workers' priority, ingest on them yields to searches.
+        lower_current_thread_priority(self.rt.settings.worker_niceness)
         for name in self.rt.settings.preload_models:
             if name not in LOADERS:
                 self.model_error = f"unknown model {name!r} in preload_models; choose from {sorted(LOADERS)}"

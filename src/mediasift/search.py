@@ -135,7 +135,7 @@ def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filt
         return filters
     after = datetime.fromisoformat(filters.added_after) if filters.added_after else None
     before = datetime.fromisoformat(filters.added_before) if filters.added_before else None
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         ids = repo.media_ids_added(s, tenant_id, after, before)
     if filters.media_ids:
         wanted = set(filters.media_ids)
@@ -144,7 +144,7 @@ def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filt
 
 
 def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         segments = repo.segments_by_ids(s, tenant_id, (h.id for h in ranked))
         media = repo.media_by_ids(s, tenant_id, (seg.media_id for seg in segments.values()))
     hits: list[Hit] = []
@@ -193,7 +193,7 @@ def _borrow_keyframes(rt: Runtime, tenant_id: str, hits: list[Hit]) -> None:
     unframed = [h for h in hits if h.thumbnail_key is None and h.kind == "video" and h.start_s is not None]
     if not unframed:
         return
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         frames = repo.keyframes(s, tenant_id, (h.media_id for h in unframed))
     for hit in unframed:
         keyframes = frames.get(hit.media_id)

@@ -40,6 +40,7 @@ from mediasift.job_events import job_ended
 from mediasift.pipeline import run_ingest
 from mediasift.queue.base import Lease
 from mediasift.retention import start_retention
+from mediasift.thread_priority import lower_current_thread_priority
 from mediasift.tracing import traced_job
 from mediasift.webhooks import start_dispatcher
 
@@ -82,6 +83,7 @@ class Worker:
         log.warning("worker %s: released job %s at shutdown for another worker", self.name, lease.job_id)
 
     def run_forever(self) -> None:
+        lower_current_thread_priority(self.rt.settings.worker_niceness)
         while not self.stop_event.is_set() and not self.rt.stopping.is_set():
             try:
                 self.run_once(wait_s=1.0)

