@@ -1,9 +1,11 @@
 """Search across everything a tenant has: keyword (BM25), text vectors and image vectors, fused.
 
-Each list comes from the index filtered by tenant inside the engine; reciprocal rank fusion merges
-them; hits are hydrated from the catalog (the source of truth, so a deleted media never shows up);
-a speech hit points at the second inside its chunk where the matching words are said, and any
-timed hit on a video carries the keyframe on screen at that second as its thumbnail.
+The index owns the query: one call with every list the search needs, fused by reciprocal rank
+inside it (``Index.search_hybrid``), filtered by tenant and by every filter, the added-date window
+included, inside the engine. A search needing one list only asks for that list and keeps its own
+scores (BM25, cosine). Hits are hydrated from the catalog (the source of truth, so a deleted media
+never shows up); a speech hit points at the second inside its chunk where the matching words are
+said, and any timed hit on a video carries the keyframe on screen at that second as its thumbnail.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
-from mediasift.index.fusion import rrf
 from mediasift.runtime import SEARCH_CACHE
 
 if TYPE_CHECKING:
+    from mediasift.index.base import Index
     from mediasift.runtime import Runtime
 
 Mode = Literal["hybrid", "keyword", "vector"]
@@ -86,20 +88,34 @@ def _search(
     limit: int,
     mode: Mode,
 ) -> list[Hit]:
-    filters = _resolve_dates(rt, tenant_id, filters)
-    if filters is not None and filters.media_ids == []:
-        return []  # nothing was added in that window (an empty list would narrow nothing)
-    depth = max(limit * 3, 30)  # fuse from deeper lists than we return: RRF needs overlap to work
-    lists: list[list[IndexHit]] = []
-    if query and mode in ("hybrid", "keyword"):
-        lists.append(rt.index.search_keyword(tenant_id, query, depth, filters))
+    # Deeper lists than we return: RRF needs overlap to work, and hydration skips deleted media.
+    depth = max(limit * 3, 30)
+    keyword = query if mode in ("hybrid", "keyword") else ""
+    vectors: dict[str, list[float]] = {}
     if query and mode in ("hybrid", "vector"):
         vector = tenant_text_embedder(rt, tenant_id).embed_query(query)  # cached apart from results
-        lists.append(rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth, filters))
+        vectors[TEXT_SPACE] = vector.tolist()
     if image is not None:
-        lists.append(rt.index.search_vector(IMAGE_SPACE, tenant_id, _image_vector(rt, image), depth, filters))
-    fused = rrf(lists, limit=depth) if len(lists) > 1 else (lists[0] if lists else [])
-    return hydrate(rt, tenant_id, fused, query, limit)
+        vectors[IMAGE_SPACE] = _image_vector(rt, image)
+    ranked = _ranked(rt.index, tenant_id, keyword, vectors, depth, filters)
+    return hydrate(rt, tenant_id, ranked, query, limit)
+
+
+def _ranked(
+    index: Index,
+    tenant_id: str,
+    keyword: str,
+    vectors: dict[str, list[float]],
+    depth: int,
+    filters: Filters | None,
+) -> list[IndexHit]:
+    """One engine query: a single list keeps its own scores; several are fused by the index."""
+    if not vectors:
+        return index.search_keyword(tenant_id, keyword, depth, filters)
+    if not keyword and len(vectors) == 1:
+        ((space, vector),) = vectors.items()
+        return index.search_vector(space, tenant_id, vector, depth, filters)
+    return index.search_hybrid(tenant_id, keyword, vectors, depth, filters)
 
 
 def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
@@ -126,21 +142,6 @@ def normalize_dates(filters: Filters) -> Filters:
         added_after=after.isoformat() if after else None,
         added_before=before.isoformat() if before else None,
     )
-
-
-def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filters | None:
-    """Turn an added-date window (already normalised by ``search``) into the media ids it holds,
-    which every index can filter on."""
-    if filters is None or (filters.added_after is None and filters.added_before is None):
-        return filters
-    after = datetime.fromisoformat(filters.added_after) if filters.added_after else None
-    before = datetime.fromisoformat(filters.added_before) if filters.added_before else None
-    with rt.catalog.session() as s:
-        ids = repo.media_ids_added(s, tenant_id, after, before)
-    if filters.media_ids:
-        wanted = set(filters.media_ids)
-        ids = [i for i in ids if i in wanted]
-    return replace(filters, media_ids=ids, added_after=None, added_before=None)
 
 
 def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:
