@@ -13,7 +13,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from dataclasses import asdict, replace
+from collections.abc import Callable
+from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -62,20 +63,39 @@ def search(
         ],
         sort_keys=True,
     )
-    cached = rt.cache.get_or_set(
+    return _cached(rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode))
+
+
+def _cached(rt: Runtime, tenant_id: str, key: str, compute: Callable[[], list[Hit]]) -> list[Hit]:
+    """The hits cached under ``key``, else ``compute()``'s, stored encoded and returned as they are."""
+    computed: list[list[Hit]] = []
+
+    def compute_and_encode() -> bytes:
+        computed.append(compute())
+        return _encode(computed[0])
+
+    stored = rt.cache.get_or_set(
         tenant_id,
         SEARCH_CACHE,
         key,
-        lambda: _encode(_search(rt, tenant_id, query, image, filters, limit, mode)),
+        compute_and_encode,
         # Invalidation reaches every process only through Redis; the TTL bounds staleness where a
         # worker in another process changed the media under an in-memory cache.
         ttl_s=SEARCH_CACHE_TTL_S,
     )
-    return [Hit(**h) for h in json.loads(cached)]
+    return computed[0] if computed else _decode(stored)
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 def _encode(hits: list[Hit]) -> bytes:
-    return json.dumps([asdict(h) for h in hits]).encode()
+    # Field by field rather than ``asdict``, which deep-copies every value on the way.
+    return json.dumps([{name: getattr(h, name) for name in _HIT_FIELDS} for h in hits]).encode()
+
+
+def _decode(stored: bytes) -> list[Hit]:
+    return [Hit(**h) for h in json.loads(stored)]
 
 
 @metrics.timed_search
