@@ -58,8 +58,17 @@ class E5SmallEmbedder:
             return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
 
 
+_ENGINES = {"e5-small": E5SmallEmbedder}  # settings.text_embedder -> engine
+
+
 def get_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+    engine = _ENGINES[settings.text_embedder]
     return models.get(
         f"text:{settings.text_embedder}",
-        lambda: E5SmallEmbedder(threads=settings.model_threads, batch=settings.embed_batch),
+        lambda: engine(threads=settings.model_threads, batch=settings.embed_batch),
     )
+
+
+def text_embedder_dim(settings: Settings) -> int:
+    """The vector size of the configured text embedder, known without loading it."""
+    return _ENGINES[settings.text_embedder].dim
