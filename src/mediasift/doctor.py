@@ -294,7 +294,7 @@ def check_queue(settings: Settings, catalog: Catalog | None) -> Check:
 
 def check_index(settings: Settings) -> Check:
     from mediasift.client import running_server
-    from mediasift.runtime import INDEX_DIMS
+    from mediasift.runtime import embedding_dims
 
     if settings.index == "edge" and (url := running_server(settings)):
         # One process owns an embedded index: the running server does, and it answers.
@@ -305,7 +305,7 @@ def check_index(settings: Settings) -> Check:
         "qdrant": settings.qdrant_url or "",
     }
     try:
-        index = factory.make_index(settings, INDEX_DIMS)
+        index = factory.make_index(settings, embedding_dims(settings))
         try:
             error = readiness.index_error(index)
         finally:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from mediasift.errors import InvalidRequest
 
 
 class MediaKind(StrEnum):
@@ -92,9 +95,33 @@ class Filters:
     languages: list[str] | None = None
     metadata: dict[str, str] | None = None  # exact match on media metadata keys (e.g. sku)
     # When the media was added, as ISO 8601 instants (strings, so filters stay JSON: chats store
-    # them). The catalog resolves them to media ids before the index is asked.
+    # them), both ends included. The index compares them with each point's ``added_at``.
     added_after: str | None = None
     added_before: str | None = None
+
+
+def added_bounds(filters: Filters | None) -> tuple[float | None, float | None]:
+    """The added-date window as epoch seconds ``(after, before)``, either end None when open.
+
+    An instant without an offset is UTC.
+    """
+    if filters is None:
+        return None, None
+    return _epoch(filters.added_after), _epoch(filters.added_before)
+
+
+def epoch_seconds(instant: datetime) -> float:
+    """Seconds since 1970-01-01 UTC; a naive datetime is UTC (SQLite hands timestamps back naive)."""
+    return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp()
+
+
+def _epoch(instant: str | None) -> float | None:
+    if instant is None:
+        return None
+    try:
+        return epoch_seconds(datetime.fromisoformat(instant))
+    except ValueError:
+        raise InvalidRequest(f"not an ISO 8601 instant: {instant!r}") from None
 
 
 @dataclass(slots=True)
@@ -111,6 +138,9 @@ class IndexPoint:
     language: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     vectors: dict[str, list[float]] = field(default_factory=dict)  # space -> dense vector
+    # When its media was added, epoch seconds. None (points indexed before the field existed):
+    # found by every search without an added-date window and by none with one.
+    added_at: float | None = None
 
 
 @dataclass(slots=True)

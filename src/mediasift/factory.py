@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from mediasift.queue.base import Queue
     from mediasift.store.base import ObjectStore
 
-IMAGE_DIM = 1280  # EfficientNet-Lite0 pooled features
-
 
 def make_store(settings: Settings) -> ObjectStore:
     if settings.store == "s3":

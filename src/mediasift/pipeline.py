@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from mediasift import metrics
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, Segment
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, epoch_seconds
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
@@ -24,6 +25,7 @@ from mediasift.media.sniff import sniff
 from mediasift.tracing import span
 
 if TYPE_CHECKING:
+    from mediasift.catalog.models import Media
     from mediasift.runtime import Runtime
 
 Extractor = Callable[[ExtractContext], Extraction]
@@ -69,8 +71,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
     """Process one media end to end; returns the number of segments indexed."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        original_key, filename, collection = media.original_key, media.filename, media.collection
-        metadata = dict(media.meta or {})
+        original_key, filename = media.original_key, media.filename
 
     with rt.store.local_path(original_key) as path:
         with _stage(progress, "probe"):
@@ -78,6 +79,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         with rt.catalog.session() as s:
             media = repo.get_media(s, tenant_id, media_id)
             media.kind, media.mime, media.status = sniffed.kind, sniffed.mime, MediaStatus.PROCESSING.value
+            payload = MediaPayload.of(media)
         ctx = ExtractContext(
             media_id=media_id,
             tenant_id=tenant_id,
@@ -96,9 +98,12 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
 
     label_languages(extraction)
     with _stage(progress, "embed", segments=len(extraction.segments)):
-        points = build_points(
-            rt, tenant_id, extraction, sniffed.kind, collection, _string_metadata(metadata), progress
-        )
+        items = [(seg.id, str(seg.modality), seg.text) for seg in extraction.segments]
+        vectors = {
+            TEXT_SPACE: embed_texts(rt, tenant_id, items, progress),
+            IMAGE_SPACE: extraction.image_vectors,
+        }
+        points = index_points(payload, extraction.segments, vectors)
     with _stage(progress, "index", points=len(points)):
         rt.index.delete_media(tenant_id, media_id)
         rt.index.upsert(points)
@@ -135,51 +140,80 @@ def embed_texts(
     return vectors
 
 
-def build_points(
-    rt: Runtime,
-    tenant_id: str,
-    extraction: Extraction,
-    kind: str,
-    collection: str,
-    metadata: dict[str, str],
-    progress: ProgressFn,
+@dataclass(frozen=True, slots=True)
+class MediaPayload:
+    """What every index point of one media carries besides its segment's own fields."""
+
+    kind: str
+    collection: str
+    metadata: dict[str, str]  # the user's scalar metadata (sku, source…), as strings
+    added_at: float  # when the media was added, epoch seconds
+
+    @classmethod
+    def of(cls, media: Media) -> MediaPayload:
+        return cls(
+            kind=media.kind or "",
+            collection=media.collection,
+            # Only scalar user metadata becomes filterable payload.
+            metadata={
+                k: str(v) for k, v in (media.meta or {}).items() if isinstance(v, str | int | float | bool)
+            },
+            added_at=epoch_seconds(media.created_at),
+        )
+
+
+class SegmentFields(Protocol):
+    """What a point takes from a segment: extraction's ``Segment`` and the catalog's row both have it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def media_id(self) -> str: ...
+    @property
+    def modality(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+def index_points(
+    media: MediaPayload,
+    segments: Iterable[SegmentFields],
+    vectors: Mapping[str, Mapping[str, Sequence[float]]],
 ) -> list[IndexPoint]:
-    segments = extraction.segments
-    items = [(seg.id, str(seg.modality), seg.text) for seg in segments]
-    vectors = embed_texts(rt, tenant_id, items, progress)
+    """The index points of one media, for ingest and reindex alike.
+
+    ``vectors`` maps each embedding space to the vectors by segment id. A segment becomes a point
+    when it has a vector or text to search; it carries the vectors it has.
+    """
     points = []
     for seg in segments:
-        spaces: dict[str, list[float]] = {}
-        if seg.id in vectors:
-            spaces[TEXT_SPACE] = vectors[seg.id]
-        if seg.id in extraction.image_vectors:
-            spaces[IMAGE_SPACE] = list(map(float, extraction.image_vectors[seg.id]))
+        spaces = {
+            space: [float(x) for x in by_segment[seg.id]]
+            for space, by_segment in vectors.items()
+            if seg.id in by_segment
+        }
         if not spaces and not seg.text.strip():
             continue
-        points.append(_point(seg, kind, collection, metadata, spaces))
+        points.append(
+            IndexPoint(
+                id=seg.id,
+                tenant_id=seg.tenant_id,
+                media_id=seg.media_id,
+                kind=media.kind,
+                collection=media.collection,
+                modality=str(seg.modality),
+                text=seg.text,
+                language=seg.language,
+                metadata=media.metadata,
+                vectors=spaces,
+                added_at=media.added_at,
+            )
+        )
     return points
-
-
-def _point(
-    seg: Segment, kind: str, collection: str, metadata: dict[str, str], spaces: dict[str, list[float]]
-) -> IndexPoint:
-    return IndexPoint(
-        id=seg.id,
-        tenant_id=seg.tenant_id,
-        media_id=seg.media_id,
-        kind=kind,
-        collection=collection,
-        modality=str(seg.modality),
-        text=seg.text,
-        language=seg.language,
-        metadata=metadata,
-        vectors=spaces,
-    )
-
-
-def _string_metadata(meta: dict) -> dict[str, str]:
-    # Only scalar user metadata (sku, source, …) becomes filterable payload.
-    return {k: str(v) for k, v in meta.items() if isinstance(v, str | int | float | bool)}
 
 
 _INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")

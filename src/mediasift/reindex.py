@@ -3,9 +3,11 @@
 The catalog is the source of truth and the index its projection (DESIGN.md), so after changing
 the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
 catalog already holds: text vectors from each segment's text, image vectors from the stored frame
-(``frame_key``), else the media's original, else its thumbnail. Per media it deletes the old
-points and upserts the new ones (the same idempotent swap the pipeline does), so it can be
-interrupted and run again. ``wipe_embedded_index`` starts the embedded index from nothing, which a
+(``frame_key``), else the media's original, else its thumbnail. The points are built as ingest
+builds them (``pipeline.index_points``), so they carry every payload field the index filters on,
+``added_at`` included: a reindex gives it to points indexed before it existed. Per media it
+deletes the old points and upserts the new ones (the same idempotent swap the pipeline does), so
+it can be interrupted and run again. ``wipe_embedded_index`` starts the embedded index from nothing, which a
 change of vector size needs.
 """
 
@@ -23,9 +25,9 @@ from sqlalchemy import select
 from mediasift.catalog import repo
 from mediasift.catalog.models import Media, SegmentRow
 from mediasift.config import Settings
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
 from mediasift.errors import MediasiftError
-from mediasift.pipeline import _string_metadata, embed_texts
+from mediasift.pipeline import MediaPayload, embed_texts, index_points
 from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
@@ -77,43 +79,24 @@ def reindex(
 def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        kind, collection, original = media.kind or "", media.collection, media.original_key
-        metadata = _string_metadata(dict(media.meta or {}))
+        payload, original = MediaPayload.of(media), media.original_key
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
     text_vectors = embed_texts(rt, tenant_id, [(r.id, r.modality, r.text) for r in rows])
-    points = []
+    image_vectors: dict[str, list[float]] = {}
     for row in rows:
-        spaces: dict[str, list[float]] = {}
-        if row.id in text_vectors:
-            spaces[TEXT_SPACE] = text_vectors[row.id]
         if row.modality in IMAGE_MODALITIES:
             vector = _image_vector(rt, tenant_id, media_id, row, original)
             if vector is None:
                 report.images_missing += 1
             else:
-                spaces[IMAGE_SPACE] = vector
-        if not spaces and not row.text.strip():
-            continue
-        points.append(
-            IndexPoint(
-                id=row.id,
-                tenant_id=tenant_id,
-                media_id=media_id,
-                kind=kind,
-                collection=collection,
-                modality=row.modality,
-                text=row.text,
-                language=row.language,
-                metadata=metadata,
-                vectors=spaces,
-            )
-        )
+                image_vectors[row.id] = vector
+    points = index_points(payload, rows, {TEXT_SPACE: text_vectors, IMAGE_SPACE: image_vectors})
     rt.index.delete_media(tenant_id, media_id)
     rt.index.upsert(points)
     report.media += 1
     report.segments += len(rows)
     report.text_vectors += len(text_vectors)
-    report.image_vectors += sum(1 for p in points if IMAGE_SPACE in p.vectors)
+    report.image_vectors += len(image_vectors)
 
 
 def _image_vector(

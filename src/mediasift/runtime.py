@@ -15,7 +15,6 @@ from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.models import ModelRegistry
 
 SEARCH_CACHE = "search"
-INDEX_DIMS = {TEXT_SPACE: 384, IMAGE_SPACE: factory.IMAGE_DIM}  # vector size of each embedding space
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
@@ -60,5 +59,13 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         catalog=catalog,
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
-        index=factory.make_index(settings, INDEX_DIMS),
+        index=factory.make_index(settings, embedding_dims(settings)),
     )
+
+
+def embedding_dims(settings: Settings) -> dict[str, int]:
+    """Each embedding space's vector size, from the configured embedders (none is loaded for it)."""
+    from mediasift.embed.image import image_embedder_dim
+    from mediasift.embed.text import text_embedder_dim
+
+    return {TEXT_SPACE: text_embedder_dim(settings), IMAGE_SPACE: image_embedder_dim(settings)}

@@ -1,9 +1,11 @@
 """Search across everything a tenant has: keyword (BM25), text vectors and image vectors, fused.
 
-Each list comes from the index filtered by tenant inside the engine; reciprocal rank fusion merges
-them; hits are hydrated from the catalog (the source of truth, so a deleted media never shows up);
-a speech hit points at the second inside its chunk where the matching words are said, and any
-timed hit on a video carries the keyframe on screen at that second as its thumbnail.
+The index owns the query: one call with every list the search needs, fused by reciprocal rank
+inside it (``Index.search_hybrid``), filtered by tenant and by every filter, the added-date window
+included, inside the engine. A search needing one list only asks for that list and keeps its own
+scores (BM25, cosine). Hits are hydrated from the catalog (the source of truth, so a deleted media
+never shows up); a speech hit points at the second inside its chunk where the matching words are
+said, and any timed hit on a video carries the keyframe on screen at that second as its thumbnail.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from dataclasses import asdict, replace
+from collections.abc import Callable
+from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -20,10 +23,10 @@ from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
-from mediasift.index.fusion import rrf
 from mediasift.runtime import SEARCH_CACHE
 
 if TYPE_CHECKING:
+    from mediasift.index.base import Index
     from mediasift.runtime import Runtime
 
 Mode = Literal["hybrid", "keyword", "vector"]
@@ -60,20 +63,39 @@ def search(
         ],
         sort_keys=True,
     )
-    cached = rt.cache.get_or_set(
+    return _cached(rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode))
+
+
+def _cached(rt: Runtime, tenant_id: str, key: str, compute: Callable[[], list[Hit]]) -> list[Hit]:
+    """The hits cached under ``key``, else ``compute()``'s, stored encoded and returned as they are."""
+    computed: list[list[Hit]] = []
+
+    def compute_and_encode() -> bytes:
+        computed.append(compute())
+        return _encode(computed[0])
+
+    stored = rt.cache.get_or_set(
         tenant_id,
         SEARCH_CACHE,
         key,
-        lambda: _encode(_search(rt, tenant_id, query, image, filters, limit, mode)),
+        compute_and_encode,
         # Invalidation reaches every process only through Redis; the TTL bounds staleness where a
         # worker in another process changed the media under an in-memory cache.
         ttl_s=SEARCH_CACHE_TTL_S,
     )
-    return [Hit(**h) for h in json.loads(cached)]
+    return computed[0] if computed else _decode(stored)
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 def _encode(hits: list[Hit]) -> bytes:
-    return json.dumps([asdict(h) for h in hits]).encode()
+    # Field by field rather than ``asdict``, which deep-copies every value on the way.
+    return json.dumps([{name: getattr(h, name) for name in _HIT_FIELDS} for h in hits]).encode()
+
+
+def _decode(stored: bytes) -> list[Hit]:
+    return [Hit(**h) for h in json.loads(stored)]
 
 
 @metrics.timed_search
@@ -86,20 +108,34 @@ def _search(
     limit: int,
     mode: Mode,
 ) -> list[Hit]:
-    filters = _resolve_dates(rt, tenant_id, filters)
-    if filters is not None and filters.media_ids == []:
-        return []  # nothing was added in that window (an empty list would narrow nothing)
-    depth = max(limit * 3, 30)  # fuse from deeper lists than we return: RRF needs overlap to work
-    lists: list[list[IndexHit]] = []
-    if query and mode in ("hybrid", "keyword"):
-        lists.append(rt.index.search_keyword(tenant_id, query, depth, filters))
+    # Deeper lists than we return: RRF needs overlap to work, and hydration skips deleted media.
+    depth = max(limit * 3, 30)
+    keyword = query if mode in ("hybrid", "keyword") else ""
+    vectors: dict[str, list[float]] = {}
     if query and mode in ("hybrid", "vector"):
         vector = tenant_text_embedder(rt, tenant_id).embed_query(query)  # cached apart from results
-        lists.append(rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth, filters))
+        vectors[TEXT_SPACE] = vector.tolist()
     if image is not None:
-        lists.append(rt.index.search_vector(IMAGE_SPACE, tenant_id, _image_vector(rt, image), depth, filters))
-    fused = rrf(lists, limit=depth) if len(lists) > 1 else (lists[0] if lists else [])
-    return hydrate(rt, tenant_id, fused, query, limit)
+        vectors[IMAGE_SPACE] = _image_vector(rt, image)
+    ranked = _ranked(rt.index, tenant_id, keyword, vectors, depth, filters)
+    return hydrate(rt, tenant_id, ranked, query, limit)
+
+
+def _ranked(
+    index: Index,
+    tenant_id: str,
+    keyword: str,
+    vectors: dict[str, list[float]],
+    depth: int,
+    filters: Filters | None,
+) -> list[IndexHit]:
+    """One engine query: a single list keeps its own scores; several are fused by the index."""
+    if not vectors:
+        return index.search_keyword(tenant_id, keyword, depth, filters)
+    if not keyword and len(vectors) == 1:
+        ((space, vector),) = vectors.items()
+        return index.search_vector(space, tenant_id, vector, depth, filters)
+    return index.search_hybrid(tenant_id, keyword, vectors, depth, filters)
 
 
 def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
@@ -126,21 +162,6 @@ def normalize_dates(filters: Filters) -> Filters:
         added_after=after.isoformat() if after else None,
         added_before=before.isoformat() if before else None,
     )
-
-
-def _resolve_dates(rt: Runtime, tenant_id: str, filters: Filters | None) -> Filters | None:
-    """Turn an added-date window (already normalised by ``search``) into the media ids it holds,
-    which every index can filter on."""
-    if filters is None or (filters.added_after is None and filters.added_before is None):
-        return filters
-    after = datetime.fromisoformat(filters.added_after) if filters.added_after else None
-    before = datetime.fromisoformat(filters.added_before) if filters.added_before else None
-    with rt.catalog.read_session() as s:
-        ids = repo.media_ids_added(s, tenant_id, after, before)
-    if filters.media_ids:
-        wanted = set(filters.media_ids)
-        ids = [i for i in ids if i in wanted]
-    return replace(filters, media_ids=ids, added_after=None, added_before=None)
 
 
 def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from mediasift.reindex import reindex
 from mediasift.runtime import Runtime
 from tests.conftest import upload, wait_for_job
 from tests.docgen import make_docx, make_pdf
@@ -131,7 +132,7 @@ def test_search_and_ask_filter_by_the_day_media_was_added(api: TestClient, tmp_p
         ids[name] = created["media"]["id"]
         with runtime.catalog.session() as s:  # as if it had been uploaded on that day
             s.get(Media, created["media"]["id"]).created_at = datetime(2026, day + 3, 10, 12, tzinfo=UTC)
-    runtime.invalidate_tenant("default")
+    reindex(runtime, "default")  # the index holds each point's added_at: a projection of the catalog
 
     def found(**window: str) -> set[str]:
         response = api.get("/v1/search", params={"q": "greenhouse irrigation", **window})
@@ -156,3 +157,29 @@ def test_search_and_ask_filter_by_the_day_media_was_added(api: TestClient, tmp_p
         json={"question": "When are the tomatoes watered?", "filters": {"added_after": "2026-07-01"}},
     ).json()
     assert answer["citations"] and {c["media_id"] for c in answer["citations"]} == {ids["july.txt"]}
+
+
+def test_a_date_window_is_filtered_by_the_index_without_asking_the_catalog_for_media_ids(
+    api: TestClient, tmp_path: Path, runtime: Runtime
+):
+    from sqlalchemy import event
+
+    path = tmp_path / "tides.txt"
+    path.write_text("The harbour tide table for the spring equinox.")
+    assert wait_for_job(api, upload(api, path)["job"]["id"])["status"] == "succeeded"
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    event.listen(runtime.catalog.engine, "before_cursor_execute", record)
+    try:
+        window = {"q": "harbour tide table", "added_after": "2020-01-01", "added_before": "2999-12-31"}
+        hits = api.get("/v1/search", params=window).json()["hits"]
+    finally:
+        event.remove(runtime.catalog.engine, "before_cursor_execute", record)
+
+    assert [h["filename"] for h in hits] == ["tides.txt"]
+    assert statements, "the search read nothing from the catalog: the listener saw nothing"
+    by_date = [s for s in statements if "FROM media" in s and "created_at" in s.partition(" WHERE ")[2]]
+    assert by_date == []

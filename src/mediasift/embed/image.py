@@ -7,8 +7,12 @@
   ONNX graph in memory (``embed/efficientnet_lite.py``, about a second), which ONNX Runtime runs.
   Nothing is written under ``{settings.home}``.
 - ``clip`` slot (``ClipDirectoryEmbedder``): loads a user-supplied ONNX image tower from a directory
-  (``settings.clip_model_dir``). **Unverified offline**: no CLIP weights ship in any package
-  reachable here, and nothing is ever downloaded.
+  (``settings.clip_model_dir``), of any output dimension. Tested end to end with a small tower the
+  test builds; no real CLIP weights ship in any package reachable here, so none has been run, and
+  nothing is ever downloaded.
+
+``image_embedder_dim`` gives the configured engine's vector size without loading it, so the index
+is built for it (``runtime.embedding_dims``).
 
 Every engine takes Pillow images of any mode and size; batches are ``settings.embed_batch`` images.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -122,25 +126,46 @@ class EfficientNetLite0Embedder:
         return np.concatenate(vectors), labels if k > 0 else [[] for _ in images]
 
 
+def _clip_files(directory: Path) -> tuple[dict[str, Any], Path]:
+    """The tower's parsed ``config.json`` and the path of its ``image_encoder.onnx``."""
+    config_path, model_path = directory / "config.json", directory / "image_encoder.onnx"
+    if not (config_path.is_file() and model_path.is_file()):
+        raise BackendUnavailable(
+            f"clip image engine: expected config.json and image_encoder.onnx in {directory}"
+        )
+    return json.loads(config_path.read_text("utf-8")), model_path
+
+
+def clip_dim(directory: Path) -> int:
+    """The tower's vector size: ``dim`` in its ``config.json``, else the last dimension of its ONNX
+    graph's first output (read from the graph alone: external weight files stay on disk)."""
+    config, model_path = _clip_files(directory)
+    if "dim" in config:
+        return int(config["dim"])
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    shape = graph.output[0].type.tensor_type.shape.dim
+    if not shape or not shape[-1].HasField("dim_value"):
+        raise BackendUnavailable(f'clip image engine: give "dim" in {directory / "config.json"}')
+    return int(shape[-1].dim_value)
+
+
 class ClipDirectoryEmbedder:
     """A user-supplied CLIP image tower: ``{dir}/image_encoder.onnx`` + ``{dir}/config.json``.
 
-    ``config.json``: ``{"id": str, "dim": int, "input_size": int, "mean": [r, g, b], "std": [r, g, b]}``.
-    UNVERIFIED OFFLINE: no CLIP weights ship in any package reachable from this project's machines,
-    so this path has not been run against a real model. It has no ImageNet head: ``labels`` is empty.
+    ``config.json``: ``{"id": str, "dim": int, "input_size": int, "mean": [r, g, b], "std": [r, g, b]}``;
+    ``dim`` may be left out when the graph's output names its size. The tower takes one float32
+    NCHW batch of ``input_size`` squares, normalised by ``mean``/``std`` (CLIP's by default), and
+    its first output is (batch, dim). It has no ImageNet head: ``labels`` is empty.
     """
 
     def __init__(self, directory: Path, threads: int = 2) -> None:
         import onnxruntime as ort
 
-        config_path, model_path = directory / "config.json", directory / "image_encoder.onnx"
-        if not (config_path.is_file() and model_path.is_file()):
-            raise BackendUnavailable(
-                f"clip image engine: expected config.json and image_encoder.onnx in {directory}"
-            )
-        config = json.loads(config_path.read_text("utf-8"))
+        config, model_path = _clip_files(directory)
         self.id = str(config["id"])
-        self.dim = int(config["dim"])
+        self.dim = clip_dim(directory)
         self._size = int(config.get("input_size", 224))
         self._mean = np.asarray(config.get("mean", [0.48145466, 0.4578275, 0.40821073]), dtype=np.float32)
         self._std = np.asarray(config.get("std", [0.26862954, 0.26130258, 0.27577711]), dtype=np.float32)
@@ -148,6 +173,11 @@ class ClipDirectoryEmbedder:
         options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
+        outputs = self._session.get_outputs()[0].shape
+        if outputs and isinstance(outputs[-1], int) and outputs[-1] != self.dim:
+            raise BackendUnavailable(
+                f"clip image engine: config.json says dim {self.dim}, {model_path} outputs {outputs[-1]}"
+            )
 
     def embed(self, images: list[Image.Image]) -> np.ndarray:
         if not images:
@@ -162,20 +192,31 @@ class ClipDirectoryEmbedder:
 
 
 def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedder:
-    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``), loaded once.
-
-    ``image_embedder`` and ``clip_model_dir`` are read with ``getattr`` defaults so this works
-    before the lead adds them to ``Settings``.
-    """
-    name = getattr(settings, "image_embedder", "efficientnet-lite0")
+    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``), loaded once."""
+    name = settings.image_embedder
     threads = settings.model_threads
     if name == "efficientnet-lite0":
         return models.get(
             "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, settings.embed_batch)
         )
     if name == "clip":
-        directory = getattr(settings, "clip_model_dir", None)
-        if not directory:
-            raise BackendUnavailable("image_embedder=clip needs MEDIASIFT_CLIP_MODEL_DIR (a local directory)")
-        return models.get(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(Path(directory), threads))
+        directory = _clip_directory(settings)
+        return models.get(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads))
     raise BackendUnavailable(f"unknown image embedder {name!r}; choose efficientnet-lite0 or clip")
+
+
+def image_embedder_dim(settings: Settings) -> int:
+    """The vector size of ``settings.image_embedder``, known without loading the model."""
+    if settings.image_embedder == "clip":
+        return clip_dim(_clip_directory(settings))
+    if settings.image_embedder == "efficientnet-lite0":
+        return EfficientNetLite0Embedder.dim
+    raise BackendUnavailable(
+        f"unknown image embedder {settings.image_embedder!r}; choose efficientnet-lite0 or clip"
+    )
+
+
+def _clip_directory(settings: Settings) -> Path:
+    if not settings.clip_model_dir:
+        raise BackendUnavailable("image_embedder=clip needs MEDIASIFT_CLIP_MODEL_DIR (a local directory)")
+    return Path(settings.clip_model_dir)

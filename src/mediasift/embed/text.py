@@ -117,14 +117,23 @@ class SerialBatches:
         return self._embedder.embed_query(text)
 
 
+_ENGINES = {"e5-small": E5SmallEmbedder}  # settings.text_embedder -> engine
+
+
 def get_text_embedder(models: ModelRegistry, settings: Settings) -> E5SmallEmbedder:
     """The interactive lane: for search and ask."""
+    engine = _ENGINES[settings.text_embedder]
     return models.get(
         f"text:{settings.text_embedder}",
-        lambda: E5SmallEmbedder(threads=settings.model_threads, batch=settings.embed_batch),
+        lambda: engine(threads=settings.model_threads, batch=settings.embed_batch),
     )
 
 
 def get_ingest_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
     """The ingest lane of the same model: for the pipeline's passages."""
     return get_text_embedder(models, settings).ingest
+
+
+def text_embedder_dim(settings: Settings) -> int:
+    """The vector size of the configured text embedder, known without loading it."""
+    return _ENGINES[settings.text_embedder].dim

@@ -1,12 +1,13 @@
 """The ``Index`` interface: a projection of the catalog's segments for vector and keyword search.
 
-Every method takes the tenant and every query filters by it *inside the engine*. Implementations:
+Every method takes the tenant and every query filters by it *inside the engine*, as it does every
+``Filters`` field: the added-date window too, against each point's ``added_at``. Implementations:
 ``edge.py`` (Qdrant Edge, embedded default), ``pgvector.py``, ``qdrant.py``; ``factory.py`` picks one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from mediasift.domain import Filters, IndexHit, IndexPoint
@@ -28,6 +29,22 @@ class Index(Protocol):
         self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
     ) -> list[IndexHit]:
         """BM25-style keyword search over point text (English and Spanish stemming), best first."""
+
+    def search_hybrid(
+        self,
+        tenant_id: str,
+        text: str,
+        vectors: Mapping[str, Sequence[float]],
+        limit: int,
+        filters: Filters | None = None,
+    ) -> list[IndexHit]:
+        """Keyword search over ``text`` and a nearest search per space of ``vectors``, fused.
+
+        Each list is searched ``limit`` deep (keyword search only when ``text`` has a searchable
+        term) and the lists are fused by reciprocal rank as ``fusion.rrf`` does: ``sum 1 / (60 +
+        rank)``, ranks from 1, ties to the earlier list (keyword first, then the spaces in the
+        order given). Scores are only comparable with each other. At most ``limit`` hits.
+        """
 
     def optimize(self) -> None:
         """Build/refresh ANN structures after bulk upserts (a no-op where the engine does it itself)."""

@@ -13,10 +13,13 @@ Layout of the shard (``path``):
   The engine applies IDF (``Modifier.Idf``) over the querying tenant's points only, so one
   tenant's corpus never shapes another's scores;
 - payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
-  ``modality``, ``language`` (keyword indexes), ``metadata`` (a dict, matched by exact value) and
-  ``text``.
+  ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
+  absent on points indexed before it existed, until ``mediasift reindex``), ``metadata`` (a dict,
+  matched by exact value) and ``text``.
 
-Every query carries the tenant condition inside the engine's filter, never as a post-filter.
+Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
+so does every other filter, the added-date window included. ``search_hybrid`` is one engine query:
+a prefetch per list, fused by the engine's reciprocal rank fusion.
 
 Durability: the shard's write-ahead log makes every ``upsert``/``delete_media`` that returned
 survive the process being killed (``kill -9``); segments are flushed at most every 30 s of writes,
@@ -32,15 +35,16 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import qdrant_edge as qe
 
-from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.fusion import engine_rrf
 
 __all__ = ["EdgeIndex"]
 
@@ -65,6 +69,7 @@ _UPSERT_BATCH = 64  # points per engine update
 _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 
 _KEYWORD_FIELDS = ("tenant_id", "media_id", "kind", "collection", "modality", "language")
+_ADDED_AT = "added_at"
 _FILTER_FIELDS = {
     "kinds": "kind",
     "collections": "collection",
@@ -192,35 +197,33 @@ class EdgeIndex:
         self,
         tenant_id: str,
         text: str,
-        vector: Sequence[float],
+        vectors: Mapping[str, Sequence[float]],
         limit: int,
         filters: Filters | None = None,
-        *,
-        space: str = "text",
-        k: int = 60,
     ) -> list[IndexHit]:
-        """Keyword and ``space``-vector search fused by reciprocal rank inside one engine query.
+        """Keyword and per-space vector searches fused by reciprocal rank inside one engine query.
 
-        Scores are RRF scores (Qdrant's: ``sum 1 / (k + rank)``, rank counted from 0), not
-        comparable with the other searches' scores; only their order matters.
+        Ranks as ``fusion.rrf`` (see ``Index.search_hybrid``); scores are float32.
         """
         flt = _filter(tenant_id, filters)
-        depth = _prefetch_depth(limit)
-        stages = [
-            qe.Prefetch(
-                limit=depth,
-                query=qe.Query.Nearest(self._checked_vector(space, vector), using=space),
-                filter=flt,
-                params=self._vector_params(),
-            )
-        ]
+        stages = []
         keyword = self._keyword_stage(tenant_id, text, limit, filters)
         if keyword is not None:
             stages.append(
-                qe.Prefetch(limit=depth, prefetches=keyword.prefetches, query=keyword.query, filter=flt)
+                qe.Prefetch(limit=limit, prefetches=keyword.prefetches, query=keyword.query, filter=flt)
             )
+        for space, vector in vectors.items():
+            nearest = qe.Query.Nearest(self._checked_vector(space, vector), using=space)
+            stages.append(qe.Prefetch(limit=limit, query=nearest, filter=flt, params=self._vector_params()))
+        if not stages:
+            return []
+        k, weights = engine_rrf(len(stages))
         request = qe.QueryRequest(
-            limit=limit, prefetches=stages, query=qe.Fusion.Rrf(k=k), filter=flt, with_payload=["media_id"]
+            limit=limit,
+            prefetches=stages,
+            query=qe.Fusion.Rrf(k=k, weights=weights),
+            filter=flt,
+            with_payload=["media_id"],
         )
         return self._run(request, limit)
 
@@ -271,10 +274,11 @@ class EdgeIndex:
                 shard = qe.EdgeShard.create(str(self.path), config)
         except Exception as exc:  # the binding raises bare Exception for engine errors
             raise BackendUnavailable(_open_error(self.path, self.dims, exc)) from exc
+        # Idempotent; also upgrades shards created before a field was indexed.
         for field in _KEYWORD_FIELDS:
-            # Idempotent; also upgrades shards created before a field was indexed.
             params = qe.KeywordIndexParams(is_tenant=field == "tenant_id")
             shard.update(qe.UpdateOperation.create_field_index(field, params))
+        shard.update(qe.UpdateOperation.create_field_index(_ADDED_AT, qe.FloatIndexParams()))
         return shard
 
     def _open_shard(self) -> qe.EdgeShard:
@@ -328,6 +332,8 @@ class EdgeIndex:
         }
         if point.language is not None:
             payload["language"] = point.language
+        if point.added_at is not None:
+            payload[_ADDED_AT] = float(point.added_at)
         return qe.Point(point_id, vectors, payload)
 
     def _vector_params(self) -> qe.SearchParams | None:
@@ -376,6 +382,9 @@ def _filter(tenant_id: str, filters: Filters | None) -> qe.Filter:
                 must.append(qe.FieldCondition(key, match=qe.MatchAny([str(v) for v in values])))
         for key, value in (filters.metadata or {}).items():
             must.append(_equals(f"metadata.{_metadata_key(key)}", str(value)))
+        after, before = added_bounds(filters)
+        if after is not None or before is not None:
+            must.append(qe.FieldCondition(_ADDED_AT, range=qe.RangeFloat(gte=after, lte=before)))
     return qe.Filter(must=must)
 
 

@@ -2,6 +2,9 @@
 
 RRF ignores the lists' scores, which live on incomparable scales (BM25 is unbounded, cosine lies in
 [-1, 1]), and rewards ids that rank well in several lists (Cormack, Clarke & Büttcher, SIGIR 2009).
+
+Qdrant (Edge and server) fuses inside the engine; ``engine_rrf`` gives it the arguments that rank
+as ``rrf`` does. ``rrf`` itself fuses lists an engine returned separately (pgvector).
 """
 
 from __future__ import annotations
@@ -10,7 +13,22 @@ from collections.abc import Sequence
 
 from mediasift.domain import IndexHit
 
-__all__ = ["rrf"]
+__all__ = ["RRF_K", "engine_rrf", "rrf"]
+
+RRF_K = 60  # the paper's constant; search has always fused with it
+
+# Qdrant orders hits of equal fused score arbitrarily, differently on every call. Weighting each
+# list a hair above the next gives ties to the earlier list, as ``rrf`` does, and shifts scores by
+# well under 0.1 %; a smaller step could drown in the engine's float32 rounding.
+_TIE_STEP = 1e-3
+
+
+def engine_rrf(lists: int, k: int = RRF_K) -> tuple[int, list[float]]:
+    """Qdrant's RRF ``(k, weights)`` for ``lists`` prefetches, ranking as ``rrf(..., k=k)`` does.
+
+    Qdrant scores ``1 / (rank / weight + k - 1)`` with ranks from 1, hence ``k + 1``.
+    """
+    return k + 1, [1.0 + _TIE_STEP * (lists - 1 - i) for i in range(lists)]
 
 
 def rrf(

@@ -9,6 +9,9 @@ Tables (``prefix`` defaults to ``ms``)::
 
 The payload is repeated in each space table so a filtered nearest-neighbour query reads one table,
 which is what lets pgvector's *iterative index scans* apply the filter while walking the graph.
+It includes ``added_at`` (epoch seconds, ``double precision``, NULL for points indexed before the
+column existed: opening the index adds it to older tables, ``mediasift reindex`` fills it) under a
+``(tenant_id, added_at)`` btree, so an added-date window is a range condition in the same query.
 
 **k results, never silently fewer.** A filtered HNSW query can run out of candidates before it
 finds k matches. Searches run with ``hnsw.iterative_scan = relaxed_order`` (pgvector >= 0.8), which
@@ -23,6 +26,9 @@ matches rows containing *any* of those terms (OR, as BM25 does) against each row
 ranked by ``ts_rank`` normalised by document length, so rows with more query terms rank first.
 A search for fewer matches than k pays one extra exact query, which is cheap for so few rows.
 
+**Hybrid search** runs the keyword and vector searches one after another on the connection and
+fuses them with ``fusion.rrf``: PostgreSQL has no fusion of its own.
+
 One connection serves the index, guarded by a lock: searches from many threads queue on it. The
 dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex``.
 """
@@ -36,13 +42,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.fusion import rrf
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
-_PAYLOAD = ("id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata")
+_PAYLOAD = (
+    "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
+)  # fmt: skip
 # How the tsv column picks a text search configuration from the point's language.
 _TS_CONFIG = (
     "CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
@@ -112,6 +121,8 @@ class PgVectorIndex:
         self._iterative_scan = False
         with self._session() as conn:
             self._create_points_table(conn)
+            for space in self._existing_spaces(conn):
+                self._add_added_at(conn, self._space_table(space), f"vec_{space}")
             for space, size in (dims or {}).items():
                 self._ensure_space(conn, space, size)
 
@@ -177,9 +188,10 @@ class PgVectorIndex:
                     language text, metadata jsonb NOT NULL DEFAULT '{{}}', text text NOT NULL,
                     tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
                 + _TS_CONFIG
-                + """, text)) STORED)"""
+                + """, text)) STORED, added_at double precision)"""
             ).format(points=points)
         )
+        self._add_added_at(conn, points, "points")
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} (tenant_id, media_id)").format(
                 name=self._ident("points_tenant_media"), points=points
@@ -188,6 +200,26 @@ class PgVectorIndex:
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} USING gin (tsv)").format(
                 name=self._ident("points_tsv"), points=points
+            )
+        )
+
+    def _add_added_at(self, conn: Any, table: Any, name: str) -> None:
+        """Give a table of an older schema its ``added_at`` column (NULL until reindexed) and the
+        ``(tenant_id, added_at)`` index. Looks first: ALTER TABLE would lock out readers even when
+        there is nothing to add."""
+        sql = self._psycopg.sql
+        present = conn.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'added_at'",
+            (f"{self.prefix}_{name}",),
+        ).fetchone()
+        if present is None:
+            self._schema_lock(conn)
+            conn.execute(
+                sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS added_at double precision").format(t=table)
+            )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} (tenant_id, added_at)").format(
+                name=self._ident(f"{name}_tenant_added"), t=table
             )
         )
 
@@ -216,9 +248,10 @@ class PgVectorIndex:
                         id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
                         kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
-                        embedding vector({dims}) NOT NULL)"""
+                        embedding vector({dims}) NOT NULL, added_at double precision)"""
                 ).format(table=table, dims=sql.Literal(dims))
             )
+            self._add_added_at(conn, table, f"vec_{space}")
             conn.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {table} (tenant_id, media_id)").format(
                     name=self._ident(f"vec_{space}_tenant_media"), table=table
@@ -266,6 +299,7 @@ class PgVectorIndex:
                 p.modality,
                 p.language,
                 Jsonb(p.metadata),
+                p.added_at,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -355,6 +389,13 @@ class PgVectorIndex:
             if filters.metadata:
                 clauses.append(sql.SQL("metadata @> %s"))
                 params.append(Jsonb(filters.metadata))
+            after, before = added_bounds(filters)
+            if after is not None:
+                clauses.append(sql.SQL("added_at >= %s"))
+                params.append(after)
+            if before is not None:
+                clauses.append(sql.SQL("added_at <= %s"))
+                params.append(before)
         return sql.SQL(" AND ").join(clauses), params
 
     def search_vector(
@@ -405,6 +446,19 @@ class PgVectorIndex:
         with self._session() as conn:
             rows = conn.execute(statement, [text, text, *params, limit]).fetchall()
         return [IndexHit(id=r[0], media_id=r[1], score=float(r[2])) for r in rows]
+
+    def search_hybrid(
+        self,
+        tenant_id: str,
+        text: str,
+        vectors: Mapping[str, Sequence[float]],
+        limit: int,
+        filters: Filters | None = None,
+    ) -> list[IndexHit]:
+        """The keyword search, then one vector search per space, fused by ``fusion.rrf``."""
+        lists = [self.search_keyword(tenant_id, text, limit, filters)]
+        lists += [self.search_vector(space, tenant_id, v, limit, filters) for space, v in vectors.items()]
+        return rrf(lists, limit=limit)
 
     # -- maintenance -------------------------------------------------------------------------------
 

@@ -1,15 +1,26 @@
 """Qdrant server index through qdrant-client (also runs in qdrant-client's local mode).
 
-The data model is Qdrant Edge's, so a deployment can move between them:
+The data model is Qdrant Edge's, so a deployment can move between them: one collection,
+``{prefix}_points``, holding per point
 
-- one collection per embedding space, ``{prefix}_{space}`` (cosine), created on its first vector;
-- one ``{prefix}_keyword`` collection holding a BM25 sparse vector per point (``Modifier.IDF``: the
-  server weighs terms by inverse document frequency). Documents are embedded with Qdrant Edge's own
-  ``Bm25`` and the Snowball stemmer of their language (Spanish for 'es*', English otherwise); a
-  query is embedded with both stemmers, since its language is unknown, and the two term sets joined;
-- every point's payload carries ``tenant_id`` under a keyword payload index with ``is_tenant=true``
-  (Qdrant co-locates a tenant's points and builds per-tenant HNSW graphs: ``m=0, payload_m=16``),
-  plus keyword indexes on the other filter fields. Every query filters by tenant inside Qdrant.
+- one named dense vector per embedding space (cosine); a point carries any subset of them, and a
+  search in one space only sees points that carry it;
+- a ``bm25`` sparse vector (``Modifier.IDF``: the server weighs terms by inverse document
+  frequency). Documents are embedded with Qdrant Edge's own ``Bm25`` and the Snowball stemmer of
+  their language (Spanish for 'es*', English otherwise); a query is embedded with both stemmers,
+  since its language is unknown, and the two term sets joined;
+- payload ``tenant_id`` under a keyword payload index with ``is_tenant=true`` (Qdrant co-locates a
+  tenant's points and builds per-tenant HNSW graphs: ``m=0, payload_m=16``), keyword indexes on the
+  other filter fields and a float index on ``added_at`` (epoch seconds). Every query filters by
+  tenant, and by every other filter, inside Qdrant.
+
+Because every list lives in one collection, ``search_hybrid`` is one query: a prefetch per list,
+fused by Qdrant's reciprocal rank fusion.
+
+The spaces and their dimensions are fixed when the collection is created (``dims``); an existing
+collection keeps its own. Collections of the earlier layout (``{prefix}_keyword`` plus one per
+space) are copied into ``{prefix}_points`` and dropped when an index opens, so an upgrade keeps
+every point searchable; ``mediasift reindex`` then gives them ``added_at``.
 
 Point ids: Qdrant accepts only UUIDs and integers. Segment ids are UUIDs already; any other id is
 mapped to a UUID5 and the original kept in the ``sid`` payload field, which is what hits return.
@@ -21,19 +32,25 @@ mode. Local mode is exact brute force (no HNSW, payload indexes recorded but unu
 
 from __future__ import annotations
 
+import logging
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.fusion import engine_rrf
+
+log = logging.getLogger(__name__)
 
 _ID_NAMESPACE = uuid.UUID("0b4f6c2e-51c4-4d0e-9a43-6f0f2b7d8e19")
-_KEYWORD = "keyword"
+_POINTS = "points"
 _SPARSE = "bm25"
 _FILTER_FIELDS = ("media_id", "kind", "collection", "modality", "language")
+_ADDED_AT = "added_at"
 _PAGE = 256  # points per upsert request
+_OLD_KEYWORD = "keyword"  # the earlier layout's keyword collection, ``{prefix}_keyword``
 
 
 def _client_module() -> Any:
@@ -84,7 +101,8 @@ class QdrantIndex:
         dims: Mapping[str, int] | None = None,
         client: Any | None = None,
     ) -> None:
-        """``dims`` creates those spaces up front; any other space is created by its first vector."""
+        """``dims`` (space → dimension) fixes the spaces of a new collection; required unless the
+        collection exists, whose own spaces then stand."""
         qdrant_client = _client_module()
         self.models = qdrant_client.models
         self.prefix = prefix
@@ -98,65 +116,109 @@ class QdrantIndex:
                 client = qdrant_client.QdrantClient(url=url, api_key=api_key)
         self.client = client
         self._bm25 = _Bm25()
-        self._known: set[str] = set()
-        m = self.models
-        self._ensure_collection(
-            self._name(_KEYWORD),
-            vectors_config={},
-            sparse_vectors_config={_SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
-        )
-        for space, size in (dims or {}).items():
-            self._ensure_space(space, size)
+        self.collection = self._name(_POINTS)
+        self.dims = self._open_collection(dims)
+        self._migrate_split_layout()
 
-    # -- collections -------------------------------------------------------------------------------
+    # -- the collection ----------------------------------------------------------------------------
 
-    def _name(self, space: str) -> str:
-        return f"{self.prefix}_{space}"
+    def _name(self, suffix: str) -> str:
+        return f"{self.prefix}_{suffix}"
 
-    def _ensure_collection(self, name: str, **config: Any) -> None:
-        if name in self._known:
-            return
-        m = self.models
-        if not self.client.collection_exists(name):
-            self.client.create_collection(
-                name,
-                # Per-tenant graphs only: every query filters by tenant, so no global graph is built.
-                hnsw_config=m.HnswConfigDiff(m=0, payload_m=16),
-                **config,
-            )
-            with warnings.catch_warnings():
-                if self.local:  # local mode warns that payload indexes are unused there: we know
-                    warnings.simplefilter("ignore", UserWarning)
-                self.client.create_payload_index(
-                    name,
-                    "tenant_id",
-                    field_schema=m.KeywordIndexParams(type=m.KeywordIndexType.KEYWORD, is_tenant=True),
+    def _open_collection(self, dims: Mapping[str, int] | None) -> dict[str, int]:
+        """The collection's spaces and dimensions, creating it (and its payload indexes) if absent."""
+        if self.client.collection_exists(self.collection):
+            stored = self.client.get_collection(self.collection).config.params.vectors or {}
+            found = {space: int(params.size) for space, params in stored.items()}
+            if dims is not None and dict(dims) != found:
+                log.warning(
+                    "the Qdrant collection %s holds spaces %s, the configured embedders %s: "
+                    "searches and upserts in a changed space fail until it is rebuilt",
+                    self.collection,
+                    found,
+                    dict(dims),
                 )
-                for field in _FILTER_FIELDS:
-                    self.client.create_payload_index(name, field, field_schema=m.PayloadSchemaType.KEYWORD)
-        self._known.add(name)
-
-    def _ensure_space(self, space: str, size: int) -> str:
-        name = self._name(space)
+            return found
+        if not dims:
+            raise ValueError(f"creating the Qdrant collection {self.collection} needs dims")
         m = self.models
-        self._ensure_collection(name, vectors_config=m.VectorParams(size=size, distance=m.Distance.COSINE))
-        return name
+        self.client.create_collection(
+            self.collection,
+            vectors_config={
+                space: m.VectorParams(size=size, distance=m.Distance.COSINE) for space, size in dims.items()
+            },
+            sparse_vectors_config={_SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+            # Per-tenant graphs only: every query filters by tenant, so no global graph is built.
+            hnsw_config=m.HnswConfigDiff(m=0, payload_m=16),
+        )
+        with warnings.catch_warnings():
+            if self.local:  # local mode warns that payload indexes are unused there: we know
+                warnings.simplefilter("ignore", UserWarning)
+            self.client.create_payload_index(
+                self.collection,
+                "tenant_id",
+                field_schema=m.KeywordIndexParams(type=m.KeywordIndexType.KEYWORD, is_tenant=True),
+            )
+            for field in _FILTER_FIELDS:
+                self.client.create_payload_index(
+                    self.collection, field, field_schema=m.PayloadSchemaType.KEYWORD
+                )
+            self.client.create_payload_index(
+                self.collection, _ADDED_AT, field_schema=m.PayloadSchemaType.FLOAT
+            )
+        return dict(dims)
 
-    def _space_collections(self) -> list[str]:
-        keyword = self._name(_KEYWORD)
-        names = [c.name for c in self.client.get_collections().collections]
-        return [n for n in names if n.startswith(f"{self.prefix}_") and n != keyword]
+    def _migrate_split_layout(self) -> None:
+        """Copy the earlier layout's collections into the one collection, then drop them.
 
-    def _dimension(self, name: str) -> int | None:
+        The keyword collection held every point (with payload and BM25 vector); each space's
+        collection held that space's vectors. The keyword collection is dropped last, so a copy
+        cut short runs again at the next open (upserts by id: nothing is duplicated).
+        """
+        old_keyword = self._name(_OLD_KEYWORD)
+        if not self.client.collection_exists(old_keyword):
+            return
+        spaces = [s for s in self.dims if self._old_space_size(s) == self.dims[s]]
+        log.info(
+            "copying Qdrant collections %s into %s", [old_keyword, *map(self._name, spaces)], self.collection
+        )
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                old_keyword, limit=_PAGE, offset=offset, with_payload=True, with_vectors=True
+            )
+            self._copy_old_points(records, spaces)
+            if offset is None:
+                break
+        for name in [*map(self._name, spaces), old_keyword]:
+            self.client.delete_collection(name)
+
+    def _old_space_size(self, space: str) -> int | None:
+        """The vector size of the earlier layout's collection of ``space`` (None: it has none)."""
+        name = self._name(space)
         if not self.client.collection_exists(name):
             return None
         return int(self.client.get_collection(name).config.params.vectors.size)
+
+    def _copy_old_points(self, records: list[Any], spaces: list[str]) -> None:
+        if not records:
+            return
+        m = self.models
+        vectors: dict[Any, dict[str, Any]] = {
+            r.id: {k: v for k, v in (r.vector or {}).items() if k == _SPARSE} for r in records
+        }
+        for space in spaces:
+            found = self.client.retrieve(self._name(space), ids=list(vectors), with_vectors=True)
+            for record in found:
+                vectors[record.id][space] = record.vector
+        structs = [m.PointStruct(id=r.id, vector=vectors[r.id], payload=r.payload) for r in records]
+        self.client.upsert(self.collection, points=structs, wait=True)
 
     # -- writes ------------------------------------------------------------------------------------
 
     @staticmethod
     def _payload(p: IndexPoint) -> dict[str, Any]:
-        return {
+        payload = {
             "sid": p.id,
             "tenant_id": p.tenant_id,
             "media_id": p.media_id,
@@ -166,52 +228,38 @@ class QdrantIndex:
             "language": p.language,
             "metadata": dict(p.metadata),
         }
+        if p.added_at is not None:
+            payload[_ADDED_AT] = float(p.added_at)
+        return payload
+
+    def _checked_vector(self, space: str, vector: Sequence[float], what: str) -> list[float]:
+        if space not in self.dims:
+            raise InvalidRequest(f"unknown embedding space {space!r}; this index has {sorted(self.dims)}")
+        if len(vector) != self.dims[space]:
+            raise InvalidRequest(
+                f"embedding space {space!r} holds {self.dims[space]}-d vectors, {what} is "
+                f"{len(vector)}-d: a new embedding model needs `mediasift reindex`"
+            )
+        return [float(x) for x in vector]
+
+    def _struct(self, p: IndexPoint) -> Any:
+        m = self.models
+        vector: dict[str, Any] = {
+            space: self._checked_vector(space, values, f"point {p.id}") for space, values in p.vectors.items()
+        }
+        indices, values = self._bm25.document(p.text, p.language)
+        vector[_SPARSE] = m.SparseVector(indices=indices, values=values)
+        return m.PointStruct(id=point_uuid(p.id), vector=vector, payload=self._payload(p))
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
-        if not points:
-            return
-        m = self.models
-        spaces = {space for p in points for space in p.vectors}
-        for space in sorted(spaces):
-            rows = [p for p in points if space in p.vectors]
-            name = self._ensure_space(space, len(rows[0].vectors[space]))
-            known = self._dimension(name)
-            for p in rows:
-                if len(p.vectors[space]) != known:
-                    raise InvalidRequest(
-                        f"embedding space {space!r} holds {known}-d vectors, point {p.id} has "
-                        f"{len(p.vectors[space])}-d: a new embedding model needs `mediasift reindex`"
-                    )
-            self._upsert(
-                name,
-                [
-                    m.PointStruct(
-                        id=point_uuid(p.id), vector=list(p.vectors[space]), payload=self._payload(p)
-                    )
-                    for p in rows
-                ],
-            )
-        keyword = []
-        for p in points:
-            indices, values = self._bm25.document(p.text, p.language)
-            vector = {_SPARSE: m.SparseVector(indices=indices, values=values)}
-            keyword.append(m.PointStruct(id=point_uuid(p.id), vector=vector, payload=self._payload(p)))
-        self._upsert(self._name(_KEYWORD), keyword)
-        # A replaced point that lost a space's vector must not be found in that space any more.
-        for name in self._space_collections():
-            space = name.removeprefix(f"{self.prefix}_")
-            stale = [point_uuid(p.id) for p in points if space not in p.vectors]
-            if stale:
-                self.client.delete(name, points_selector=m.PointIdsList(points=stale), wait=True)
-
-    def _upsert(self, name: str, structs: list[Any]) -> None:
+        """Insert or replace whole points by id: vectors absent from the new point go."""
+        structs = [self._struct(p) for p in points]  # validate all before writing any
         for i in range(0, len(structs), _PAGE):
-            self.client.upsert(name, points=structs[i : i + _PAGE], wait=True)
+            self.client.upsert(self.collection, points=structs[i : i + _PAGE], wait=True)
 
     def delete_media(self, tenant_id: str, media_id: str) -> None:
         selector = self.models.FilterSelector(filter=self._filter(tenant_id, Filters(media_ids=[media_id])))
-        for name in [self._name(_KEYWORD), *self._space_collections()]:
-            self.client.delete(name, points_selector=selector, wait=True)
+        self.client.delete(self.collection, points_selector=selector, wait=True)
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -230,6 +278,9 @@ class QdrantIndex:
                     must.append(m.FieldCondition(key=field, match=m.MatchAny(any=list(values))))
             for key, value in (filters.metadata or {}).items():
                 must.append(m.FieldCondition(key=f"metadata.{key}", match=m.MatchValue(value=value)))
+            after, before = added_bounds(filters)
+            if after is not None or before is not None:
+                must.append(m.FieldCondition(key=_ADDED_AT, range=m.Range(gte=after, lte=before)))
         return m.Filter(must=must)
 
     def _hits(self, response: Any) -> list[IndexHit]:
@@ -238,40 +289,54 @@ class QdrantIndex:
             for point in response.points
         ]
 
+    def _query(self, limit: int, filters: Any, **query: Any) -> list[IndexHit]:
+        response = self.client.query_points(
+            self.collection, query_filter=filters, limit=limit, with_payload=["sid", "media_id"], **query
+        )
+        return self._hits(response)
+
+    def _keyword_query(self, text: str) -> Any | None:
+        indices, values = self._bm25.query(text)
+        return self.models.SparseVector(indices=indices, values=values) if indices else None
+
     def search_vector(
         self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
     ) -> list[IndexHit]:
-        name = self._name(space)
-        dims = self._dimension(name)
-        if limit <= 0 or dims is None:
+        query = self._checked_vector(space, vector, "the query")
+        if limit <= 0:
             return []
-        if dims != len(vector):
-            raise InvalidRequest(f"space {space!r} holds {dims}-d vectors, the query is {len(vector)}-d")
-        response = self.client.query_points(
-            name,
-            query=list(vector),
-            query_filter=self._filter(tenant_id, filters),
-            limit=limit,
-            with_payload=["sid", "media_id"],
-        )
-        return self._hits(response)
+        return self._query(limit, self._filter(tenant_id, filters), query=query, using=space)
 
     def search_keyword(
         self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
     ) -> list[IndexHit]:
-        indices, values = self._bm25.query(text)
-        if limit <= 0 or not indices:
+        query = self._keyword_query(text)
+        if limit <= 0 or query is None:
             return []
+        return self._query(limit, self._filter(tenant_id, filters), query=query, using=_SPARSE)
+
+    def search_hybrid(
+        self,
+        tenant_id: str,
+        text: str,
+        vectors: Mapping[str, Sequence[float]],
+        limit: int,
+        filters: Filters | None = None,
+    ) -> list[IndexHit]:
+        """Keyword and per-space vector searches fused by Qdrant's reciprocal rank fusion in one query."""
         m = self.models
-        response = self.client.query_points(
-            self._name(_KEYWORD),
-            query=m.SparseVector(indices=indices, values=values),
-            using=_SPARSE,
-            query_filter=self._filter(tenant_id, filters),
-            limit=limit,
-            with_payload=["sid", "media_id"],
-        )
-        return self._hits(response)
+        flt = self._filter(tenant_id, filters)
+        stages = []
+        keyword = self._keyword_query(text)
+        if keyword is not None:
+            stages.append(m.Prefetch(query=keyword, using=_SPARSE, filter=flt, limit=limit))
+        for space, vector in vectors.items():
+            query = self._checked_vector(space, vector, "the query")
+            stages.append(m.Prefetch(query=query, using=space, filter=flt, limit=limit))
+        if limit <= 0 or not stages:
+            return []
+        k, weights = engine_rrf(len(stages))
+        return self._query(limit, flt, prefetch=stages, query=m.RrfQuery(rrf=m.Rrf(k=k, weights=weights)))
 
     # -- maintenance -------------------------------------------------------------------------------
 
@@ -280,7 +345,7 @@ class QdrantIndex:
 
     def count(self, tenant_id: str | None = None) -> int:
         count_filter = None if tenant_id is None else self._filter(tenant_id, None)
-        return int(self.client.count(self._name(_KEYWORD), count_filter=count_filter, exact=True).count)
+        return int(self.client.count(self.collection, count_filter=count_filter, exact=True).count)
 
     def close(self) -> None:
         self.client.close()
