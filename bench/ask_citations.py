@@ -29,11 +29,11 @@ from pathlib import Path
 from tests import mediagen
 from tests.docgen import make_pdf
 
-from mediasift import rag
 from mediasift.config import Settings
-from mediasift.ingest import ingest_stream
 from mediasift.runtime import Runtime, open_runtime
-from mediasift.worker import start_worker_threads
+from mediasift.services import ask as rag
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker.loop import start_worker_threads
 
 TOLERANCE_S = 3.0
 TENANT = "bench"

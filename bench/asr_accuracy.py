@@ -27,7 +27,7 @@ from typing import Any
 from mediasift.config import Settings
 from mediasift.extract.speech import get_speech_recognizer
 from mediasift.media.audio import iter_audio
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 
 
 def audio_seconds(path: Path) -> float:

@@ -28,9 +28,9 @@ from mediasift.catalog import repo
 from mediasift.config import Settings
 from mediasift.extract.base import ExtractContext
 from mediasift.extract.scanned import ocr_pdf_pages
-from mediasift.ingest import ingest_stream
 from mediasift.runtime import open_runtime
-from mediasift.worker import start_worker_threads
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker.loop import start_worker_threads
 
 PHOTOS = ["coffee", "astronaut", "rocket", "chelsea", "camera", "coins", "moon", "horse"]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

@@ -36,9 +36,9 @@ from sqlalchemy import func, select
 from bench.text_ingest import make_document
 from mediasift.catalog.models import Job
 from mediasift.config import Settings
-from mediasift.ingest import ingest_stream
 from mediasift.queue.db import DbQueue
 from mediasift.runtime import open_runtime
+from mediasift.services.ingest import ingest_stream
 
 
 def start_postgres(root: Path):  # type: ignore[no-untyped-def]

@@ -34,10 +34,10 @@ from mediasift.config import Settings
 from mediasift.domain import TEXT_SPACE, Filters, IndexPoint
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.embed.text import get_text_embedder
-from mediasift.ingest import ingest_stream
 from mediasift.runtime import open_runtime
-from mediasift.search import _search
-from mediasift.worker import start_worker_threads
+from mediasift.services.ingest import ingest_stream
+from mediasift.services.search import _search
+from mediasift.worker.loop import start_worker_threads
 
 TOPICS_EN = [
     ("refrigerator", "temperature", "door seal", "compressor", "defrost"),

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from mediasift.config import Settings
-from mediasift.ingest import ingest_stream
-from mediasift.pipeline import run_ingest
 from mediasift.runtime import open_runtime
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker.pipeline import run_ingest
 
 
 def main() -> None:
@@ -92,7 +92,7 @@ def main() -> None:
 
 
 def _preload(rt) -> None:  # type: ignore[no-untyped-def]
-    from mediasift.readiness import LOADERS, load_model
+    from mediasift.ops.readiness import LOADERS, load_model
 
     for name in LOADERS:  # text, image, asr, ocr
         load_model(rt, name)

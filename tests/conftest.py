@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediasift.config import Settings
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
 
 pytest_plugins = ["tests.aws_fixtures", "tests.pg_fixtures"]
@@ -64,7 +64,7 @@ def runtime(settings: Settings, models: ModelRegistry) -> Iterator[Runtime]:
 def api(runtime: Runtime) -> Iterator[TestClient]:
     """The HTTP API in-process with one worker thread processing jobs."""
     from mediasift.api.app import create_app
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     workers = start_worker_threads(runtime, 1)
     with TestClient(create_app(runtime)) as client:

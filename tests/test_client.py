@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediasift.api.app import create_app
-from mediasift.client import HttpClient, retry_wait_s
+from mediasift.cli.client import HttpClient, retry_wait_s
 from mediasift.errors import MediasiftError
-from mediasift.metrics import REGISTRY
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
+from mediasift.ops.metrics import REGISTRY
 from mediasift.runtime import Runtime, open_runtime
 from tests.conftest import test_settings
 

@@ -25,8 +25,8 @@ import pytest
 from mediasift.catalog import repo
 from mediasift.catalog.models import Media
 from mediasift.config import Settings
-from mediasift.ingest import ingest_stream
 from mediasift.runtime import Runtime, open_runtime
+from mediasift.services.ingest import ingest_stream
 from tests.conftest import test_settings, wait_for_job
 from tests.docgen import maintenance_log
 from tests.scale.cluster import Cluster

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediasift.moment import fold, locate_moment, match_score
+from mediasift.services.moment import fold, locate_moment, match_score
 
 PARTS = [
     {"start_s": 61.0, "end_s": 64.5, "text": "Welcome back to the channel."},

@@ -64,7 +64,7 @@ def test_wheel_holds_every_package_file_and_the_command(wheel: Path):
     assert sorted(shipped - source_files()) == []  # nothing from outside src/mediasift (tests, bench)
     assert "mediasift/catalog/migrations/versions/0001_initial_catalog.py" in shipped
     assert "mediasift/api/static/index.html" in shipped
-    assert "mediasift = mediasift.cli:main" in scripts
+    assert "mediasift = mediasift.cli.main:main" in scripts
 
 
 def clean_env(home: Path) -> dict[str, str]:

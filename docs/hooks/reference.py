@@ -1,7 +1,7 @@
 """MkDocs hook: fills the reference pages with text generated from the code while the site builds.
 
 A page asks for a reference with a marker line (``<!-- generated: cli -->``); the text comes from
-``mediasift.docs_reference``. A marker no page uses fails the build, so a reference cannot
+``mediasift.cli.docs_reference``. A marker no page uses fails the build, so a reference cannot
 silently drop out of the site.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import typer
 from mkdocs.exceptions import PluginError
 
-from mediasift import docs_reference
-from mediasift.cli import app as cli_app
+from mediasift.cli import docs_reference
+from mediasift.cli.main import app as cli_app
 from mediasift.config import Settings
 
 _generated: dict[str, str] = {}

@@ -1,3 +1,3 @@
-from mediasift.cli import main
+from mediasift.cli.main import main
 
 main()

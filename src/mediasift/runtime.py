@@ -12,7 +12,7 @@ from mediasift import factory
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 
 SEARCH_CACHE = "search"
 

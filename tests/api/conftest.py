@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from tests.conftest import test_settings
 
 
@@ -14,7 +14,7 @@ def module_api(tmp_path_factory: pytest.TempPathFactory, models: ModelRegistry) 
     """The HTTP API in-process with one worker thread, on its own MEDIASIFT_HOME, for one module."""
     from mediasift.api.app import create_app
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     rt = open_runtime(test_settings(tmp_path_factory.mktemp("module-home")))
     rt.models = models

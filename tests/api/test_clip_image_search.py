@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from mediasift.config import Settings
 from mediasift.embed.image import clip_dim
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import embedding_dims
 from tests.conftest import test_settings, upload, wait_for_job
 from tests.extract.imaging_samples import photo
@@ -78,7 +78,7 @@ def clip_settings(home: Path, tower: Path) -> Settings:
 def clip_api(tmp_path: Path, models: ModelRegistry) -> Iterator[TestClient]:
     from mediasift.api.app import create_app
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     rt = open_runtime(clip_settings(tmp_path / "home", export_tower(tmp_path / "tower")))
     rt.models = models

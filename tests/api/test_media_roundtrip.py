@@ -4,8 +4,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from mediasift.reindex import reindex
 from mediasift.runtime import Runtime
+from mediasift.services.reindex import reindex
 from tests.conftest import upload, wait_for_job
 from tests.docgen import make_docx, make_pdf
 

@@ -19,11 +19,11 @@ from mediasift.cache.memory import MemoryCache
 from mediasift.config import Settings
 from mediasift.embed.cached import EMBEDDING_TTL_S, PASSAGE_EMBEDDINGS, QUERY_EMBEDDINGS
 from mediasift.embed.text import get_text_embedder
-from mediasift.ingest import ingest_stream
-from mediasift.pipeline import run_ingest
-from mediasift.rag import ask
 from mediasift.runtime import Runtime
-from mediasift.search import search
+from mediasift.services.ask import ask
+from mediasift.services.ingest import ingest_stream
+from mediasift.services.search import search
+from mediasift.worker.pipeline import run_ingest
 from tests.conftest import test_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -133,7 +133,7 @@ def test_another_tenants_same_query_is_a_miss_in_its_own_namespace(rt: Runtime, 
 
 
 def test_reprocessing_a_document_embeds_no_passage_again(rt: Runtime, calls: ModelCalls) -> None:
-    from mediasift.metrics import REGISTRY
+    from mediasift.ops.metrics import REGISTRY
 
     def counted() -> float:
         return REGISTRY.get_sample_value("mediasift_embeddings_total") or 0.0

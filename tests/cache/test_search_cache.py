@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from mediasift.cache.memory import MemoryCache
-from mediasift.ingest import ingest_stream
-from mediasift.pipeline import run_ingest
 from mediasift.runtime import SEARCH_CACHE, Runtime
-from mediasift.search import search
+from mediasift.services.ingest import ingest_stream
+from mediasift.services.search import search
+from mediasift.worker.pipeline import run_ingest
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

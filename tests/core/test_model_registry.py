@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 
 
 class _Model:

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
+from mediasift.ops.thread_priority import current_thread_niceness, lower_current_thread_priority
 from mediasift.runtime import open_runtime
-from mediasift.thread_priority import current_thread_niceness, lower_current_thread_priority
-from mediasift.worker import start_worker_threads
+from mediasift.worker.loop import start_worker_threads
 from tests.conftest import test_settings
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")

@@ -17,14 +17,14 @@ import typer
 from fastapi import FastAPI
 from pydantic import Field
 
-from mediasift.cli import app as cli_app
-from mediasift.config import Settings
-from mediasift.docs_reference import (
+from mediasift.cli.docs_reference import (
     cli_reference,
     configuration_reference,
     http_api_reference,
     reference_app,
 )
+from mediasift.cli.main import app as cli_app
+from mediasift.config import Settings
 
 
 @pytest.fixture(scope="module")

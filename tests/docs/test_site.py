@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import typer
 
-from mediasift.cli import app as cli_app
+from mediasift.cli.docs_reference import cli_commands
+from mediasift.cli.main import app as cli_app
 from mediasift.config import Settings
-from mediasift.docs_reference import cli_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 

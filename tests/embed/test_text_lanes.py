@@ -10,7 +10,7 @@ import numpy as np
 
 from mediasift.config import Settings
 from mediasift.embed.text import get_ingest_text_embedder, get_text_embedder
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 
 PASSAGES = [
     f"Section {i}. The pump log records pressure readings and valve checks for shift {i % 3}." * 2

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mediasift.config import Settings
 from mediasift.extract.base import ExtractContext
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.store.local import LocalStore
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

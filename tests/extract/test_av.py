@@ -16,8 +16,8 @@ from mediasift.domain import Modality, Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.models import ModelRegistry
-from mediasift.moment import fold, locate_moment
+from mediasift.models.registry import ModelRegistry
+from mediasift.services.moment import fold, locate_moment
 from mediasift.store.local import LocalStore
 from tests import mediagen
 
@@ -73,7 +73,7 @@ def video(models: ModelRegistry, tmp_path_factory: pytest.TempPathFactory) -> Ru
 
 
 def _asr_rtf_samples() -> tuple[float, float]:
-    from mediasift.metrics import REGISTRY
+    from mediasift.ops.metrics import REGISTRY
 
     labels = {"kind": "video"}
     count = REGISTRY.get_sample_value("mediasift_asr_realtime_factor_count", labels) or 0.0

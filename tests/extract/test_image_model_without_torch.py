@@ -75,7 +75,7 @@ import sys
 sys.modules["torch"] = None  # any `import torch` now raises ImportError, as with torch uninstalled
 from mediasift.config import Settings
 from mediasift.embed.image import get_image_embedder
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from PIL import Image
 embedder = get_image_embedder(ModelRegistry(), Settings(home={str(home)!r}, model_threads=1))
 print(embedder.id, embedder.labels([Image.open({str(tmp_path / "coffee.png")!r})], k=1)[0][0][0])

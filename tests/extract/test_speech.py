@@ -14,8 +14,8 @@ from mediasift.config import Settings
 from mediasift.extract.speech import RawSegment, SpeechRecognizer, Word, get_speech_recognizer
 from mediasift.extract.transcripts import build_chunks, dominant_language, to_json, to_srt, to_txt, to_vtt
 from mediasift.media.audio import SAMPLE_RATE, iter_audio
-from mediasift.models import ModelRegistry
-from mediasift.moment import locate_moment
+from mediasift.models.registry import ModelRegistry
+from mediasift.services.moment import locate_moment
 from tests import mediagen
 from tests.speech_refs import edit_distance, librivox_clips, words
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from mediasift import auth
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
+from mediasift.services import auth
 from tests.conftest import test_settings
 
 
@@ -38,7 +38,7 @@ def make_runtime(tmp_path: Path, models: ModelRegistry) -> Iterator:
 def client_for() -> Iterator:
     """A TestClient for a runtime, optionally with worker threads."""
     from mediasift.api.app import create_app
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     clients: list[TestClient] = []
     pools: list = []

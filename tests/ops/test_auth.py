@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from mediasift import auth
 from mediasift.catalog.models import ApiKey
+from mediasift.services import auth
 from tests.ops.conftest import bearer, new_key
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from mediasift import metrics
+from mediasift.ops import metrics
 from tests.conftest import wait_for_job
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

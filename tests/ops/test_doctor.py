@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediasift.doctor import check_backends, check_tesseract, exit_code, run_checks
+from mediasift.cli.doctor import check_backends, check_tesseract, exit_code, run_checks
 from tests.conftest import test_settings
 from tests.servers import free_port, serve
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from mediasift.logging import bind_job_context, configure_logging
+from mediasift.ops.logs import bind_job_context, configure_logging
 from tests.conftest import wait_for_job
 
 HEALTH_KEYS = {
@@ -115,7 +115,7 @@ def test_every_request_ends_with_one_json_access_line_with_its_context(make_runt
 def test_worker_process_serves_its_own_metrics_without_queue_gauges(make_runtime, client_for):
     import urllib.request
 
-    from mediasift.metrics import serve_worker_metrics
+    from mediasift.ops.metrics import serve_worker_metrics
 
     rt = make_runtime()
     api = client_for(rt, workers=1)

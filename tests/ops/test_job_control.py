@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from mediasift.worker import Worker
+from mediasift.worker.loop import Worker
 from tests.docgen import maintenance_log
 from tests.ops.conftest import bearer, new_key
 from tests.servers import free_port, serve

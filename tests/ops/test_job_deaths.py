@@ -24,11 +24,11 @@ import pytest
 
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
-from mediasift.catalog.operations import WebhookDelivery
-from mediasift.ingest import ingest_stream
+from mediasift.catalog.webhooks import WebhookDelivery
 from mediasift.runtime import Runtime
-from mediasift.webhooks import create_webhook
-from mediasift.worker import Worker
+from mediasift.services.ingest import ingest_stream
+from mediasift.services.webhooks import create_webhook
+from mediasift.worker.loop import Worker
 from tests.docgen import make_encrypted_pdf, make_pdf
 
 NOTES = b"The greenhouse sprinklers run every evening at seven, and the vents open at noon."
@@ -195,7 +195,7 @@ def test_a_job_whose_last_attempt_lost_its_worker_is_dead_on_its_next_delivery(
 def test_workers_warn_when_the_redrive_policy_would_move_such_a_job_first(
     make_runtime, make_queue, monkeypatch, caplog
 ):  # type: ignore[no-untyped-def]
-    from mediasift.worker import start_worker_threads, stop_workers
+    from mediasift.worker.loop import start_worker_threads, stop_workers
 
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(name, value)

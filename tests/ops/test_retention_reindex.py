@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mediasift.catalog.models import utcnow
-from mediasift.reindex import reindex
-from mediasift.retention import original_deleted, run_retention
+from mediasift.services.reindex import reindex
+from mediasift.services.retention import original_deleted, run_retention
 from tests.conftest import wait_for_job
 
 

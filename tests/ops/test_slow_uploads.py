@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from mediasift.api.middleware import RequestContextMiddleware
-from mediasift.metrics import REGISTRY
+from mediasift.ops.metrics import REGISTRY
 from tests.servers import free_port, serve
 
 IDLE_TIMEOUT_S = 2.0

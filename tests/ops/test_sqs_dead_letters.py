@@ -67,7 +67,7 @@ def test_a_job_deleted_while_it_ran_fails_without_leaving_a_letter(
     make_runtime, make_queue, sqs_client, monkeypatch
 ):  # type: ignore[no-untyped-def]
     from mediasift.errors import CorruptMedia
-    from mediasift.worker import Worker
+    from mediasift.worker.loop import Worker
 
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(name, value)

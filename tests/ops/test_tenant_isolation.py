@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediasift.api.app import create_app
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import open_runtime
-from mediasift.worker import start_worker_threads
+from mediasift.worker.loop import start_worker_threads
 from tests.conftest import test_settings, wait_for_job
 
 VOCABULARY = ["pump", "valve", "pressure", "invoice", "budget", "coffee", "temperature", "launch", "vault"]

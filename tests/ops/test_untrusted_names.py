@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mediasift.bucket_events import ingest_delivery
 from mediasift.queue.s3_events import EventDelivery, ObjectCreated
+from mediasift.worker.bucket_events import ingest_delivery
 from tests.aws_fixtures import REGION
 from tests.ops.test_uploads import HEADERS, multipart
 

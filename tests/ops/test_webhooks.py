@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from mediasift import webhooks
 from mediasift.errors import InvalidRequest
+from mediasift.services import webhooks
 from tests.conftest import test_settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
 from tests.conftest import test_settings
 from tests.rag.fake_llm import FakeLLM
@@ -28,7 +28,7 @@ def fake_llm() -> Iterator[FakeLLM]:
 def make_api(tmp_path: Path, models: ModelRegistry) -> Iterator[ApiFactory]:
     """``make_api(**settings)``: the HTTP API in-process, one worker thread, data under tmp_path."""
     from mediasift.api.app import create_app
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     with ExitStack() as stack:
 

@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from mediasift.rag import INVENTED_CITATIONS
+from mediasift.services.ask import INVENTED_CITATIONS
 from tests.rag.conftest import ApiFactory
 from tests.rag.fake_llm import FakeLLM
 from tests.rag.test_ask_documents import ingest_manual, parse_sse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mediasift.answer.base import Source
 from mediasift.answer.sentences import sentence_units, split_sentences
-from mediasift.rag import CitationFilter, build_prompt, clean_citations, resolve_citations
+from mediasift.services.ask import CitationFilter, build_prompt, clean_citations, resolve_citations
 
 LAKE = Source(
     n=1,

@@ -3,7 +3,7 @@ outgrows its token budget."""
 
 from __future__ import annotations
 
-from mediasift import rag
+from mediasift.services import ask as rag
 from tests.conftest import wait_for_job
 from tests.rag.conftest import ApiFactory
 

@@ -174,7 +174,7 @@ def test_docker_compose_accepts_the_file():
 
 
 def test_every_dashboard_and_alert_metric_is_one_the_app_exports(runtime):  # type: ignore[no-untyped-def]
-    from mediasift.metrics import exposition
+    from mediasift.ops.metrics import exposition
 
     exported = set(re.findall(r"^# TYPE (\S+) ", exposition(runtime).decode(), flags=re.M))
     dashboards = [

@@ -19,7 +19,7 @@ from ulid import ULID
 
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, Media
-from mediasift.models import ModelRegistry
+from mediasift.models.registry import ModelRegistry
 from mediasift.queue.db import DbQueue
 from mediasift.runtime import Runtime, open_runtime
 from tests.conftest import test_settings, upload, wait_for_job
@@ -222,7 +222,7 @@ def pg_runtime(tmp_path: Path, catalog_url: str, models: ModelRegistry) -> Itera
 def test_upload_then_search_round_trip_on_postgres_and_pgvector(pg_runtime: Runtime, tmp_path: Path):
     from mediasift.api.app import create_app
     from mediasift.index.pgvector import PgVectorIndex
-    from mediasift.worker import start_worker_threads
+    from mediasift.worker.loop import start_worker_threads
 
     assert isinstance(pg_runtime.index, PgVectorIndex)
     assert pg_runtime.index.ef_search == 200  # MEDIASIFT_PGVECTOR_EF_SEARCH reaches the queries

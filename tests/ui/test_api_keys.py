@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mediasift import auth
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
+from mediasift.services import auth
 from tests.ui.conftest import running_server, screenshot
 
 pytestmark = pytest.mark.browser

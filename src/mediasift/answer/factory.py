@@ -12,7 +12,7 @@ from mediasift.answer.base import AnswerModel
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 
 SHAPING_SETTINGS = {

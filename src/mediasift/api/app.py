@@ -17,10 +17,10 @@ from mediasift.api.body_limit import BodyLimitMiddleware
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
+from mediasift.api.rate_limit import RateLimiter
 from mediasift.api.routes import admin, ask, docs, health, jobs, keys, media, search, ui, webhooks
 from mediasift.api.upload_pool import UploadPool
-from mediasift.limits import RateLimiter
-from mediasift.readiness import Readiness
+from mediasift.ops.readiness import Readiness
 from mediasift.runtime import Runtime
 
 

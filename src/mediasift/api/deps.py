@@ -22,11 +22,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from mediasift import auth
+from mediasift.api.rate_limit import RateLimiter
 from mediasift.errors import Forbidden, Unauthorized
-from mediasift.limits import RateLimiter
-from mediasift.logging import bind_request_context
+from mediasift.ops.logs import bind_request_context
 from mediasift.runtime import Runtime
+from mediasift.services import auth
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer msk_...`")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (alternative)")

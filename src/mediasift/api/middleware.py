@@ -15,9 +15,9 @@ import time
 import uuid
 from typing import Any
 
-from mediasift import metrics
-from mediasift.logging import bind_request_context, clear_context
-from mediasift.tracing import span
+from mediasift.ops import metrics
+from mediasift.ops.logs import bind_request_context, clear_context
+from mediasift.ops.tracing import span
 
 # nginx's status for a request its client closed before the answer began; never sent to anyone.
 CLIENT_CLOSED_REQUEST = 499

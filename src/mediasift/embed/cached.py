@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mediasift import metrics
 from mediasift.embed.text import TextEmbedder, get_ingest_text_embedder, get_text_embedder
+from mediasift.ops import metrics
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache

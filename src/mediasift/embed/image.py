@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import onnxruntime
 
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 Label = tuple[str, float]  # (ImageNet class name, probability in [0, 1])
 

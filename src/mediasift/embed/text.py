@@ -34,7 +34,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 
 class TextEmbedder(Protocol):

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from mediasift import metrics
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
@@ -47,6 +46,7 @@ from mediasift.extract.transcripts import (
 from mediasift.media.audio import iter_audio
 from mediasift.media.frames import iter_frames
 from mediasift.media.probe import MediaProbe, probe
+from mediasift.ops import metrics
 
 FRAME_SAMPLE_S = 0.5  # how often frames are examined for keyframes (s)
 FRAME_MAX_SIDE = 960  # frames are analysed (OCR, embedding) at most this large (px): OCR's own cap

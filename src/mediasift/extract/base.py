@@ -19,7 +19,7 @@ from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
     from mediasift.store.base import ObjectStore
 
 

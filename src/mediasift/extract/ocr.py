@@ -30,7 +30,7 @@ from mediasift.errors import BackendUnavailable
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 Box = tuple[float, float, float, float]
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mediasift import ingest
 from mediasift.api.deps import AdminScope, RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut, JobOut
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.domain import JobStatus
-from mediasift.job_control import cancel_job
+from mediasift.jobs.control import cancel_job
+from mediasift.services import ingest
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[AdminScope])
 cancel_router = APIRouter(prefix="/v1/jobs", tags=["jobs"])

@@ -22,12 +22,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from mediasift import chats, rag
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut
 from mediasift.domain import Filters
 from mediasift.errors import MediasiftError
-from mediasift.search import normalize_dates
+from mediasift.services import ask as rag
+from mediasift.services import chats
+from mediasift.services.search import normalize_dates
 
 router = APIRouter(tags=["ask"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 422, 503)}

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from mediasift import __version__, metrics
+from mediasift import __version__
 from mediasift.api.deps import AdminDep, RuntimeDep
-from mediasift.readiness import Readiness
+from mediasift.ops import metrics
+from mediasift.ops.readiness import Readiness
 
 router = APIRouter(tags=["health"])
 

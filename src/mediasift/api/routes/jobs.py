@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from mediasift import ingest
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut, JobListOut, JobOut
 from mediasift.catalog import repo
 from mediasift.catalog.models import Media
 from mediasift.errors import InvalidRequest
+from mediasift.services import ingest
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 404)}

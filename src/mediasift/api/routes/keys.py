@@ -7,10 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from mediasift import auth
 from mediasift.api.deps import AdminDep, AdminScope, RuntimeDep
 from mediasift.api.schemas import ErrorOut
 from mediasift.catalog.models import ApiKey
+from mediasift.services import auth
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[AdminScope])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}

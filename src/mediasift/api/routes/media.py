@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
-from mediasift import ingest
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.schemas import (
@@ -26,7 +25,8 @@ from mediasift.api.schemas import (
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
-from mediasift.near_duplicates import near_duplicates
+from mediasift.services import ingest
+from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 
 log = logging.getLogger("mediasift.api")

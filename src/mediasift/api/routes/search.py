@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from mediasift import search as search_service
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut, HitOut, SearchOut
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest, LimitExceeded
+from mediasift.services import search as search_service
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 413, 422)}

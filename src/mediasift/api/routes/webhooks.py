@@ -8,10 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from mediasift import webhooks
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut
-from mediasift.catalog.operations import Webhook, WebhookDelivery
+from mediasift.catalog.webhooks import Webhook, WebhookDelivery
+from mediasift.services import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}

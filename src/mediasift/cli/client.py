@@ -224,7 +224,7 @@ class LocalClient:
         from mediasift.api.app import create_app
         from mediasift.api.deps import in_process
         from mediasift.runtime import open_runtime
-        from mediasift.worker import start_worker_threads
+        from mediasift.worker.loop import start_worker_threads
 
         self.runtime = open_runtime(settings)
         self._workers = start_worker_threads(self.runtime, workers) if workers else []

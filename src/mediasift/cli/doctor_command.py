@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mediasift.doctor import Check, exit_code, report, run_checks
+from mediasift.cli.doctor import Check, exit_code, report, run_checks
 
 STATUS_STYLE = {"ok": "[green]ok[/green]", "warn": "[yellow]warn[/yellow]", "fail": "[red]FAIL[/red]"}
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from mediasift.auth import check_tenant_id
 from mediasift.errors import InvalidRequest
-from mediasift.ingest import Ingested, ingest_stream
 from mediasift.queue.s3_events import EventDelivery, match_key
+from mediasift.services.auth import check_tenant_id
+from mediasift.services.ingest import Ingested, ingest_stream
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime

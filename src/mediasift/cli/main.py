@@ -15,13 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mediasift.cli_doctor import doctor_command
-from mediasift.cli_ops import check_serve_binding, keys_app, reindex_command, retention_app
-from mediasift.client import connect, record_server
+from mediasift.cli.client import connect, record_server
+from mediasift.cli.doctor_command import doctor_command
+from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
-from mediasift.logging import configure_logging
-from mediasift.tracing import setup_tracing
+from mediasift.ops.logs import configure_logging
+from mediasift.ops.tracing import setup_tracing
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -65,7 +65,7 @@ def serve(
     from mediasift.api.app import create_app
     from mediasift.api.http_server import build_server
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads, stop_workers
+    from mediasift.worker.loop import start_worker_threads, stop_workers
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -118,7 +118,7 @@ def worker(
 ) -> None:
     """Run workers only (against the configured scale-out backends, or the embedded ones)."""
     from mediasift.runtime import open_runtime
-    from mediasift.worker import start_worker_threads, stop_workers
+    from mediasift.worker.loop import start_worker_threads, stop_workers
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -131,7 +131,7 @@ def worker(
     port = settings.worker_metrics_port if metrics_port is None else metrics_port
     server = None
     if port:
-        from mediasift.metrics import serve_worker_metrics
+        from mediasift.ops.metrics import serve_worker_metrics
 
         server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
         console.print(f"metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics")

@@ -34,9 +34,9 @@ from mediasift.catalog.models import SegmentRow
 from mediasift.domain import Filters
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
-from mediasift.metrics import REGISTRY
-from mediasift.moment import match_score, terms
-from mediasift.search import search
+from mediasift.ops.metrics import REGISTRY
+from mediasift.services.moment import match_score, terms
+from mediasift.services.search import search
 
 if TYPE_CHECKING:
     from mediasift.embed.text import TextEmbedder

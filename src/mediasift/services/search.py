@@ -18,11 +18,11 @@ from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
+from mediasift.ops import metrics
 from mediasift.runtime import SEARCH_CACHE
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
         meta = dict(seg.meta or {})
         parts = meta.pop("parts", None)
         if parts and query:
-            from mediasift.moment import locate_moment
+            from mediasift.services.moment import locate_moment
 
             part = locate_moment(parts, query)
             start_s, end_s = part["start_s"], part["end_s"]

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from mediasift.thread_priority import lower_current_thread_priority
+from mediasift.ops.thread_priority import lower_current_thread_priority
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
     from mediasift.catalog.db import Catalog
     from mediasift.config import Settings
     from mediasift.index.base import Index
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
     from mediasift.queue.base import Queue
     from mediasift.runtime import Runtime
 

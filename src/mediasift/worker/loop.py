@@ -35,14 +35,14 @@ from mediasift.errors import (
     NotFound,
     WorkerLost,
 )
-from mediasift.job_control import finish_cancelled
-from mediasift.job_events import job_ended
-from mediasift.pipeline import run_ingest
+from mediasift.jobs.control import finish_cancelled
+from mediasift.jobs.events import job_ended
+from mediasift.ops.thread_priority import lower_current_thread_priority
+from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
-from mediasift.retention import start_retention
-from mediasift.thread_priority import lower_current_thread_priority
-from mediasift.tracing import traced_job
-from mediasift.webhooks import start_dispatcher
+from mediasift.services.retention import start_retention
+from mediasift.services.webhooks import start_dispatcher
+from mediasift.worker.pipeline import run_ingest
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -112,7 +112,7 @@ class Worker:
         return True
 
     def _ingest_events(self, delivery) -> None:  # type: ignore[no-untyped-def]
-        from mediasift.bucket_events import ingest_delivery
+        from mediasift.worker.bucket_events import ingest_delivery
 
         try:
             ingest_delivery(self.rt, delivery)

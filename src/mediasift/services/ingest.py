@@ -21,8 +21,8 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
+from mediasift.ops.tracing import remember_trace
 from mediasift.store.base import media_prefixes, raw_key
-from mediasift.tracing import remember_trace
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -230,7 +230,7 @@ def retry_jobs(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> li
 
 
 def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
-    from mediasift.retention import original_deleted
+    from mediasift.services.retention import original_deleted
 
     with rt.catalog.session() as s:
         repo.get_media(s, tenant_id, media_id)

@@ -14,7 +14,7 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, MediaStatus
 from mediasift.errors import Conflict
-from mediasift.job_events import job_ended
+from mediasift.jobs.events import job_ended
 
 if TYPE_CHECKING:
     from mediasift.queue.base import Lease

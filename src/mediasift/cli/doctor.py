@@ -24,13 +24,14 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mediasift import factory, readiness
+from mediasift import factory
 from mediasift.errors import BackendUnavailable
+from mediasift.ops import readiness
 
 if TYPE_CHECKING:
     from mediasift.catalog.db import Catalog
     from mediasift.config import Settings
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
 MIN_PYTHON = (3, 11)
 # What media of the kinds the README lists need: mp4/mov/mkv/webm/avi video, mp3/m4a/ogg/opus/flac/wav audio.
@@ -293,7 +294,7 @@ def check_queue(settings: Settings, catalog: Catalog | None) -> Check:
 
 
 def check_index(settings: Settings) -> Check:
-    from mediasift.client import running_server
+    from mediasift.cli.client import running_server
     from mediasift.runtime import embedding_dims
 
     if settings.index == "edge" and (url := running_server(settings)):
@@ -349,7 +350,7 @@ def check_cache(settings: Settings) -> Check:
 
 def check_models(settings: Settings) -> list[Check]:
     """Load each model as a worker would (offline, from its pip package), in a registry of our own."""
-    from mediasift.models import ModelRegistry
+    from mediasift.models.registry import ModelRegistry
 
     registry = ModelRegistry()
     return [check_model(registry, settings, name) for name in readiness.LOADERS]

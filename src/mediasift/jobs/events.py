@@ -10,8 +10,9 @@ import logging
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-from mediasift import metrics, webhooks
 from mediasift.catalog.models import Job, Media, utcnow
+from mediasift.ops import metrics
+from mediasift.services import webhooks
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime

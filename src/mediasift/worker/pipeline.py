@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from mediasift import metrics
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, epoch_seconds
 from mediasift.embed.cached import tenant_text_embedder
@@ -22,7 +21,8 @@ from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.media.sniff import sniff
-from mediasift.tracing import span
+from mediasift.ops import metrics
+from mediasift.ops.tracing import span
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Media

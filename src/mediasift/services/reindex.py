@@ -27,8 +27,8 @@ from mediasift.catalog.models import Media, SegmentRow
 from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
 from mediasift.errors import MediasiftError
-from mediasift.pipeline import MediaPayload, embed_texts, index_points
 from mediasift.store.base import processed_key
+from mediasift.worker.pipeline import MediaPayload, embed_texts, index_points
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, select, table, update
 
-from mediasift.logging import bind_job_context
+from mediasift.ops.logs import bind_job_context
 
 if TYPE_CHECKING:
     from mediasift.config import Settings

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mediasift import auth
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
+from mediasift.services import auth
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 retention_app = typer.Typer(
@@ -132,7 +132,7 @@ def retention_run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted")] = False,
 ) -> None:
     """Delete originals older than N days; segments, vectors and artifacts stay searchable."""
-    from mediasift.retention import run_retention
+    from mediasift.services.retention import run_retention
 
     settings = Settings()
     if days is not None and days <= 0:
@@ -170,8 +170,8 @@ def reindex_command(
     """Re-embed every stored segment into the index after an embedding-model change (no re-extraction)."""
     from rich.progress import Progress
 
-    from mediasift.reindex import reindex, wipe_embedded_index
     from mediasift.runtime import open_runtime
+    from mediasift.services.reindex import reindex, wipe_embedded_index
 
     settings = Settings()
     if wipe and tenant:

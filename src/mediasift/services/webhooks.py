@@ -43,10 +43,10 @@ import httpx
 from sqlalchemy import and_, or_, select, update
 from ulid import ULID
 
-from mediasift import metrics
 from mediasift.catalog.models import utcnow
-from mediasift.catalog.operations import Webhook, WebhookDelivery
+from mediasift.catalog.webhooks import Webhook, WebhookDelivery
 from mediasift.errors import InvalidRequest, NotFound
+from mediasift.ops import metrics
 
 if TYPE_CHECKING:
     from mediasift.config import Settings

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from ulid import ULID
 
-from mediasift import rag
 from mediasift.answer.base import AnswerModel, Prompt
 from mediasift.answer.factory import get_answer_model
 from mediasift.catalog.models import Chat, ChatMessage, utcnow
 from mediasift.domain import Filters
 from mediasift.errors import NotFound
+from mediasift.services import ask as rag
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
