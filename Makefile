@@ -10,8 +10,7 @@ PYTEST_ARGS ?=
 run: system-deps setup
 	$(BIN)/mediasift serve
 
-test: test-deps setup-test
-	$(BIN)/ruff check src tests bench
+test: test-deps lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
@@ -48,9 +47,13 @@ system-deps:
 test-deps:
 	PY=$(PY) bash scripts/system-deps.sh test
 
+# Style and likely bugs (ruff), the layers between packages (lint-imports, [tool.importlinter])
+# and the types of src/ (mypy, [tool.mypy]); docs/development.md says what each guards.
 lint: setup-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy src
 
 bench: setup-test
 	$(BIN)/python -m bench.text_ingest

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mediasift.services.moment import fold, locate_moment, match_score
+from mediasift.enrich.terms import fold, match_score
+from mediasift.services.moment import locate_moment
 
 PARTS = [
     {"start_s": 61.0, "end_s": 64.5, "text": "Welcome back to the channel."},

@@ -13,11 +13,12 @@ from PIL import Image
 
 from mediasift.config import Settings
 from mediasift.domain import Modality, Segment
+from mediasift.enrich.terms import fold
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.models.registry import ModelRegistry
-from mediasift.services.moment import fold, locate_moment
+from mediasift.services.moment import locate_moment
 from mediasift.store.local import LocalStore
 from tests import mediagen
 

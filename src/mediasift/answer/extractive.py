@@ -19,7 +19,7 @@ import numpy as np
 from mediasift.answer.base import NOT_FOUND, Prompt
 from mediasift.answer.sentences import Sentence, sentence_units
 from mediasift.embed.text import TextEmbedder
-from mediasift.services.moment import fold, match_score, terms
+from mediasift.enrich.terms import fold, match_score, terms
 
 WORD_BONUS = 0.02  # per question word a sentence shares (stemmed), at most three
 MAX_SOURCES = 6  # sentences are drawn from this many strongest sources (bounds embedding work)

@@ -25,7 +25,7 @@ from typing import Any
 
 import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 from mediasift.api.middleware import ANSWERED_BY_SERVER, record_refused_request
 
@@ -76,7 +76,8 @@ class RefusingH11Protocol(H11Protocol):
         """Called by uvicorn, in place of its plain-text 400, once h11 has refused the head."""
         head, _ = self.conn.trailing_data
         # A request whose head was parsed failed in its body: what is buffered is no head.
-        in_head = self.cycle is None or self.cycle.response_complete
+        cycle: RequestResponseCycle | None = self.cycle  # uvicorn types it non-optional; None before one
+        in_head = cycle is None or cycle.response_complete
         status, code, message = _refusal(head if in_head else b"")
         request_id = uuid.uuid4().hex
         body = json.dumps({"code": code, "message": message}).encode()

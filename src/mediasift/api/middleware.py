@@ -13,7 +13,8 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mediasift.ops import metrics
 from mediasift.ops.logs import bind_request_context, clear_context
@@ -34,10 +35,10 @@ _QUIET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 class RequestContextMiddleware:
     """Wraps the whole application, Starlette's ``ServerErrorMiddleware`` included (``app.py``)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -49,7 +50,7 @@ class RequestContextMiddleware:
         status = 500  # what a crash before the response starts is counted as
         client_gone = False
 
-        async def receive_watching() -> dict:
+        async def receive_watching() -> Message:
             nonlocal client_gone
             message = await receive()
             client_gone = client_gone or message["type"] == "http.disconnect"
@@ -57,7 +58,7 @@ class RequestContextMiddleware:
 
         response_started = response_complete = False
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status, response_started, response_complete
             if message["type"] == "http.response.start":
                 # An answer started after the client left reaches nobody: count what happened.
@@ -92,14 +93,14 @@ class RequestContextMiddleware:
             _log_access(scope, status, time.perf_counter() - started)
 
 
-async def _send_internal_error(send: Any) -> None:
+async def _send_internal_error(send: Send) -> None:
     body = json.dumps({"code": "internal", "message": "internal error"}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 500, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-def _log_access(scope: dict, status: int, seconds: float) -> None:
+def _log_access(scope: Scope, status: int, seconds: float) -> None:
     route = getattr(scope.get("route"), "path", "unmatched")
     level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
     if not _access.isEnabledFor(level):

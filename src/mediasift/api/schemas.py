@@ -16,6 +16,15 @@ class ErrorOut(BaseModel):
     message: str
 
 
+# What a route passes as FastAPI's ``responses=``: the documented answers by status code.
+ErrorResponses = dict[int | str, dict[str, Any]]
+
+
+def error_responses(*codes: int) -> ErrorResponses:
+    """``responses=`` for errors that answer with an ``ErrorOut`` body under these status codes."""
+    return {code: {"model": ErrorOut} for code in codes}
+
+
 class JobOut(BaseModel):
     id: str
     media_id: str

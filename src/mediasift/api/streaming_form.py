@@ -20,13 +20,16 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from mediasift.api.upload_pool import UploadPool
 from mediasift.errors import InvalidRequest, LimitExceeded, RequestTimeout
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 T = TypeVar("T")
 MAX_FIELD_BYTES = 64 * 1024
@@ -50,7 +53,7 @@ class _BridgeReader:
         self._pending = b""
         self._done = False
 
-    def read(self, n: int = -1) -> bytes:
+    def read(self, n: int | None = -1) -> bytes:
         while not self._pending and not self._done:
             item = asyncio.run_coroutine_threadsafe(self._queue.get(), self._loop).result()
             if item is _EOF:
@@ -73,7 +76,7 @@ class _Events:
         self.items: list[tuple[str, Any]] = []
         self._field, self._value = bytearray(), bytearray()
 
-    def callbacks(self) -> dict[str, Any]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": lambda: self.items.append(("begin", None)),
             "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
@@ -219,7 +222,8 @@ class _Upload(Generic[T]):
         # any holds no thread. The request's context (log fields, trace span) goes with the task
         # and on to the thread.
         assert self._file_part is not None
-        reader = _BridgeReader(self._queue, asyncio.get_running_loop())
+        # the consumer only calls read(): the file-like it gets needs nothing more
+        reader = cast(BinaryIO, _BridgeReader(self._queue, asyncio.get_running_loop()))
         call = functools.partial(self._consume, self._file_part.filename, dict(self._fields), reader)
         self._consumer = await self._pool.start(call)
 
@@ -232,7 +236,8 @@ class _Upload(Generic[T]):
             consumer.result()  # re-raises the consumer's own error (e.g. invalid metadata)
             return
         put = asyncio.ensure_future(self._queue.put(item))
-        await asyncio.wait({put, consumer}, return_when=asyncio.FIRST_COMPLETED)
+        racing: set[asyncio.Future[Any]] = {put, consumer}
+        await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
         if not put.done():
             put.cancel()
 

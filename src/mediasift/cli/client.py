@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
 
@@ -229,7 +229,9 @@ class LocalClient:
         self.runtime = open_runtime(settings)
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
         app = in_process(create_app(self.runtime))
-        self._http = HttpClient(TestClient(app, headers=_headers(tenant, api_key)))
+        # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
+        test_client = cast(httpx.Client, TestClient(app, headers=_headers(tenant, api_key)))
+        self._http = HttpClient(test_client)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._http, name)

@@ -18,7 +18,7 @@ import tempfile
 import textwrap
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -49,7 +49,7 @@ def _code(text: object) -> str:
     return f"`{text}`" if "`" not in str(text) else f"`` {text} ``"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return [*lines, ""]
@@ -312,7 +312,7 @@ def _sections(settings_cls: type[BaseSettings]) -> dict[str, list[str]]:
     sections: dict[str, list[str]] = {}
     placed: set[str] = set()
     for cls in reversed(settings_cls.__mro__):
-        if not (isinstance(cls, type) and issubclass(cls, BaseSettings)) or cls is BaseSettings:
+        if not issubclass(cls, BaseSettings) or cls is BaseSettings:
             continue
         for title, names in _source_sections(cls):
             fresh = [n for n in names if n in settings_cls.model_fields and n not in placed]

@@ -134,7 +134,8 @@ def worker(
         from mediasift.ops.metrics import serve_worker_metrics
 
         server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
-        console.print(f"metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics")
+        bound_host, bound_port = server.socket.getsockname()[:2]
+        console.print(f"metrics on http://{bound_host}:{bound_port}/metrics")
     stop = threading.Event()
     # SIGTERM is graceful: no new jobs; the running ones finish within MEDIASIFT_SHUTDOWN_GRACE_S,
     # else their leases are released so another worker takes them at once.

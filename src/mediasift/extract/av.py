@@ -207,7 +207,10 @@ def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: thr
 def _read_and_embed(batch: list[FrameFacts], ocr: Any, embedder: Any) -> None:
     if not batch:
         return
-    images = [f.keyframe.image for f in batch]
+    images: list[np.ndarray] = []
+    for facts in batch:
+        assert facts.keyframe.image is not None, "a keyframe's pixels are released after its batch"
+        images.append(facts.keyframe.image)
     for facts, lines in zip(batch, ocr.read(images), strict=True):
         if lines:
             facts.text = "\n".join(line.text for line in lines)

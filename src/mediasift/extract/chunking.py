@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mediasift.domain import Modality
+
+if TYPE_CHECKING:
+    from mediasift.domain import Segment
+    from mediasift.extract.base import ExtractContext
 
 _BREAKS = [re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?¿¡…])\s+"), re.compile(r"\s+")]
 
@@ -41,6 +48,23 @@ def chunk_text(text: str, target: int = 800, overlap: int = 120) -> list[Chunk]:
         space = text.find(" ", nxt, end)
         pos = space + 1 if space != -1 else end
     return chunks
+
+
+def text_segments(
+    ctx: ExtractContext, text: str, page: int | None = None, stage: str = "text"
+) -> list[Segment]:
+    """``text`` as ``text`` segments of the configured chunk size; each segment's ``meta`` keeps
+    ``char_start``/``char_end`` into ``text`` so a citation can point back."""
+    return [
+        ctx.segment(
+            stage,
+            Modality.TEXT,
+            chunk.text,
+            page=page,
+            meta={"char_start": chunk.start, "char_end": chunk.end},
+        )
+        for chunk in chunk_text(text, ctx.settings.chunk_chars, ctx.settings.chunk_overlap_chars)
+    ]
 
 
 def _best_break(text: str, lo: int, hi: int) -> int:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.extract.chunking import chunk_text
+from mediasift.extract.chunking import text_segments
 
 
 def extract_document(ctx: ExtractContext) -> Extraction:
@@ -42,19 +41,6 @@ def text_extraction(ctx: ExtractContext, text: str, page: int | None = None) -> 
     extraction = Extraction(info={"metadata": {"characters": len(text)}})
     extraction.segments.extend(text_segments(ctx, text, page=page))
     return extraction
-
-
-def text_segments(ctx: ExtractContext, text: str, page: int | None = None, stage: str = "text") -> list:
-    return [
-        ctx.segment(
-            stage,
-            Modality.TEXT,
-            chunk.text,
-            page=page,
-            meta={"char_start": chunk.start, "char_end": chunk.end},
-        )
-        for chunk in chunk_text(text, ctx.settings.chunk_chars, ctx.settings.chunk_overlap_chars)
-    ]
 
 
 def _read_text(path: Path, max_chars: int) -> str:

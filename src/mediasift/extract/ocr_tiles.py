@@ -51,7 +51,7 @@ def _spans(length: int, tile: int) -> list[tuple[int, int, float, float]]:
     """``(start, end, owned_from, owned_to)`` of each band down a picture ``length`` pixels tall."""
     count = max(1, math.ceil((length - _OVERLAP_PX) / (tile - _OVERLAP_PX)))
     starts = [min(i * (tile - _OVERLAP_PX), max(0, length - tile)) for i in range(count)]
-    spans = []
+    spans: list[tuple[int, int, float, float]] = []
     for i, start in enumerate(starts):
         end = min(length, start + tile)
         own_from = 0.0 if i == 0 else (start + spans[-1][1]) / 2  # midway through the overlap

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mediasift.errors import CorruptMedia, LimitExceeded, MediaRejected
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.extract.documents import text_segments
+from mediasift.extract.chunking import text_segments
 
 # A page with fewer characters than this in its text layer is treated as a scan.
 _MIN_TEXT_CHARS = 16

@@ -12,7 +12,6 @@ Times are seconds from the start of the media.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,18 +77,16 @@ def _chunk(parts: list[RawSegment]) -> TranscriptChunk:
 
 def dominant_language(segments: list[RawSegment]) -> str | None:
     """The language spoken for the most seconds, or None without speech."""
-    seconds: Counter[str] = Counter()
-    for seg in segments:
-        seconds[seg.language] += seg.end_s - seg.start_s
-    return seconds.most_common(1)[0][0] if seconds else None
+    spoken = languages(segments)
+    return spoken[0] if spoken else None
 
 
 def languages(segments: list[RawSegment]) -> list[str]:
-    """Every language heard, most-spoken first."""
-    seconds: Counter[str] = Counter()
+    """Every language heard, most-spoken first (first heard first on a tie)."""
+    seconds: dict[str, float] = {}
     for seg in segments:
-        seconds[seg.language] += seg.end_s - seg.start_s
-    return [lang for lang, _ in seconds.most_common()]
+        seconds[seg.language] = seconds.get(seg.language, 0.0) + seg.end_s - seg.start_s
+    return sorted(seconds, key=seconds.__getitem__, reverse=True)
 
 
 # -- renderings -----------------------------------------------------------------------------------

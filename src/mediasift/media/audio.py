@@ -84,7 +84,7 @@ def _resampled(path: Path) -> Iterator[np.ndarray]:
             if not container.streams.audio:
                 return
             stream = container.streams.audio[0]
-            stream.thread_type = "AUTO"
+            stream.codec_context.thread_type = "AUTO"
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frame in container.decode(stream):
                 # Timestamps are not trusted to be continuous; sample count is the clock.

@@ -55,7 +55,8 @@ def iter_frames(
             stream.thread_type = "AUTO" if threads > 1 else "SLICE"
             stream.codec_context.thread_count = max(1, threads)
             width, height = scaled_size(stream.codec_context.width, stream.codec_context.height, max_side)
-            start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+            start_time, time_base = stream.start_time, stream.time_base
+            start = float(start_time * time_base) if start_time and time_base else 0.0
             next_due = 0.0
             for frame in container.decode(stream):
                 if frame.time is None:

@@ -48,6 +48,8 @@ from mediasift.catalog.webhooks import Webhook, WebhookDelivery
 from mediasift.errors import InvalidRequest, NotFound
 from mediasift.ops import metrics
 
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
 if TYPE_CHECKING:
     from mediasift.config import Settings
     from mediasift.runtime import Runtime
@@ -61,7 +63,7 @@ _LEASE_S = 60.0
 # -- the SSRF guard ------------------------------------------------------------------------------
 
 
-def _allowed_by_setting(host: str, address: ipaddress._BaseAddress, allow: Iterable[str]) -> bool:
+def _allowed_by_setting(host: str, address: IpAddress, allow: Iterable[str]) -> bool:
     for entry in allow:
         entry = entry.strip().lower()
         if not entry:
@@ -76,7 +78,7 @@ def _allowed_by_setting(host: str, address: ipaddress._BaseAddress, allow: Itera
     return False
 
 
-def _is_public(address: ipaddress._BaseAddress) -> bool:
+def _is_public(address: IpAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback, whatever its spelling
     return not (
@@ -117,7 +119,7 @@ def pin(url: str, settings: Settings) -> PinnedTarget:
     )
 
 
-def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[ipaddress._BaseAddress]]:
+def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[IpAddress]]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest("webhook url must be an http(s) URL with a host")
@@ -132,7 +134,7 @@ def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[
         raise InvalidRequest(f"webhook host {host!r} does not resolve") from None
     addresses = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if not _is_public(address) and not _allowed_by_setting(host, address, settings.webhook_allow_hosts):
             raise InvalidRequest(
                 f"webhook host {host!r} resolves to a non-public address ({address}); "
@@ -217,8 +219,8 @@ def publish(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> in
     except Exception:
         log.exception("could not queue %s webhooks for tenant %s", event, tenant_id)
         queued = 0
-    if rt.settings.sns_topic_arn:
-        _publish_sns(rt.settings, tenant_id, event, data)
+    if topic_arn := rt.settings.sns_topic_arn:
+        _publish_sns(rt.settings, topic_arn, tenant_id, event, data)
     return queued
 
 
@@ -252,13 +254,15 @@ def _queue_deliveries(rt: Runtime, tenant_id: str, event: str, data: dict[str, A
     return count
 
 
-def _publish_sns(settings: Settings, tenant_id: str, event: str, data: dict[str, Any]) -> None:
+def _publish_sns(
+    settings: Settings, topic_arn: str, tenant_id: str, event: str, data: dict[str, Any]
+) -> None:
     try:
         import boto3
 
         client = boto3.client("sns", region_name=settings.s3_region, endpoint_url=settings.sns_endpoint_url)
         client.publish(
-            TopicArn=settings.sns_topic_arn,
+            TopicArn=topic_arn,
             Message=json.dumps({"event": event, "tenant": tenant_id, "data": data}),
             MessageAttributes={
                 "event": {"DataType": "String", "StringValue": event},

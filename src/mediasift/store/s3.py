@@ -20,12 +20,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypedDict, cast
 
 from mediasift.errors import BackendUnavailable, InvalidRequest, NotFound
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client  # type: ignore[import-not-found]
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.literals import ServerSideEncryptionType
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 else:
     S3Client = Any
 
@@ -54,6 +56,11 @@ def _check_prefix(prefix: str) -> str:
     if prefix:
         check_key(prefix.rstrip("/") if prefix.endswith("/") else prefix)
     return prefix
+
+
+class _ObjectArgs(TypedDict, total=False):
+    ContentType: str
+    ServerSideEncryption: ServerSideEncryptionType
 
 
 class _CountingReader:
@@ -90,11 +97,12 @@ class S3Store:
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self.sse = sse or None
+        # a name AWS does not know is refused by S3 itself, with its own message
+        self.sse = cast("ServerSideEncryptionType | None", sse or None)
         if client is None:
             # Path-style addressing for custom endpoints: MinIO and IP-addressed endpoints have no
             # per-bucket DNS names.
-            style = "path" if endpoint_url else "auto"
+            style: Literal["path", "auto"] = "path" if endpoint_url else "auto"
             config = Config(
                 signature_version="s3v4",
                 s3={"addressing_style": style},
@@ -115,8 +123,8 @@ class S3Store:
     def _full(self, key: str) -> str:
         return self.prefix + check_key(key)
 
-    def _extra_args(self, content_type: str | None) -> dict[str, str]:
-        extra: dict[str, str] = {}
+    def _extra_args(self, content_type: str | None) -> _ObjectArgs:
+        extra: _ObjectArgs = {}
         if content_type:
             extra["ContentType"] = content_type
         if self.sse:
@@ -128,9 +136,14 @@ class S3Store:
     def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> int:
         full = self._full(key)
         reader = _CountingReader(stream)
+        extra: dict[str, Any] = {**self._extra_args(content_type)}
         with _translated(key):
             self.client.upload_fileobj(
-                reader, self.bucket, full, ExtraArgs=self._extra_args(content_type), Config=self._transfer
+                cast(BinaryIO, reader),  # boto3 only calls read() on what it uploads
+                self.bucket,
+                full,
+                ExtraArgs=extra,
+                Config=self._transfer,
             )
         return reader.count
 
@@ -192,7 +205,7 @@ class S3Store:
     def delete_prefix(self, prefix: str) -> int:
         keys = [self.prefix + key for key in self.list(prefix)]
         for i in range(0, len(keys), _DELETE_BATCH):
-            batch = [{"Key": key} for key in keys[i : i + _DELETE_BATCH]]
+            batch: list[ObjectIdentifierTypeDef] = [{"Key": key} for key in keys[i : i + _DELETE_BATCH]]
             with _translated(prefix):
                 response = self.client.delete_objects(
                     Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import AdminDep, AdminScope, RuntimeDep
-from mediasift.api.schemas import ErrorOut
+from mediasift.api.schemas import error_responses
 from mediasift.catalog.models import ApiKey
 from mediasift.services import auth
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[AdminScope])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}
+ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
 class KeyIn(BaseModel):

@@ -15,12 +15,14 @@ from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.schemas import (
     ErrorOut,
+    ErrorResponses,
     JobOut,
     MediaDetailOut,
     MediaListOut,
     MediaOut,
     SegmentOut,
     UploadOut,
+    error_responses,
 )
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
@@ -31,8 +33,8 @@ from mediasift.store.base import processed_key
 
 log = logging.getLogger("mediasift.api")
 router = APIRouter(prefix="/v1/media", tags=["media"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422)}
-UPLOAD_ERRORS = {
+ERRORS = error_responses(400, 404, 413, 415, 422)
+UPLOAD_ERRORS: ErrorResponses = {
     **ERRORS,
     408: {"model": ErrorOut, "description": "The client sent nothing for `upload_idle_timeout_s`"},
     503: {"model": ErrorOut, "description": "Every upload slot is taken (`server_busy`, Retry-After)"},
@@ -262,7 +264,7 @@ def _object_response(  # type: ignore[no-untyped-def]
     if stream.seekable():
         size = stream.seek(0, 2)
         span = _byte_span(byte_range, size)
-        if span == "unsatisfiable":
+        if isinstance(span, str):  # "unsatisfiable"
             stream.close()
             raise RangeNotSatisfiable(f"the range asked for is outside the object's {size} bytes", size)
         start, end = span or (0, size - 1)

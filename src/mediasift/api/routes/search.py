@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import ErrorOut, HitOut, SearchOut
+from mediasift.api.schemas import HitOut, SearchOut, error_responses
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest, LimitExceeded
 from mediasift.services import search as search_service
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 413, 422)}
+ERRORS = error_responses(400, 413, 422)
 MAX_QUERY_IMAGE_BYTES = 20 * 1024 * 1024
 ADDED_AFTER = "Only media added at or after this ISO 8601 date or date-time (UTC unless it has an offset)"
 ADDED_BEFORE = "Only media added at or before this date (inclusive: the whole day) or date-time"

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import ErrorOut
+from mediasift.api.schemas import error_responses
 from mediasift.catalog.webhooks import Webhook, WebhookDelivery
 from mediasift.services import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}
+ERRORS = error_responses(400, 401, 403, 404, 422)
 Event = Literal["media.succeeded", "media.failed", "media.dead", "media.cancelled"]
 
 

@@ -1,0 +1,61 @@
+"""The content words of a text, and how many of a query's words a text shares.
+
+Matching is by token overlap after lower-casing, English *and* Spanish Snowball stemming (so
+"temperatures" finds "temperature", "montañas" finds "montaña"), and folding accents ("estacion"
+finds "estación"); common function words do not count. Search uses it to find the second a hit's
+words are said (``services/moment.py``); the offline answerer and ask to rank sentences.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Any
+
+import snowballstemmer
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Function words that would make every part match; English then Spanish.
+_STOPWORDS_TEXT = """
+a an and are as at be by for from has have in is it its of on or that the this to was were with
+al con de del el en es la las lo los por que se su un una y
+"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+_local = threading.local()  # Snowball stemmers keep state between calls: one pair per thread
+
+
+def _stemmers() -> tuple[Any, Any]:
+    if not hasattr(_local, "stemmers"):
+        _local.stemmers = (snowballstemmer.stemmer("english"), snowballstemmer.stemmer("spanish"))
+    return _local.stemmers
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: ``"Estación"`` -> ``"estacion"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def terms(text: str) -> list[set[str]]:
+    """Each content word of ``text`` as its set of accent-folded stems (English and Spanish)."""
+    english, spanish = _stemmers()
+    out = []
+    for word in _WORD.findall(text.casefold()):
+        if word in _STOPWORDS or fold(word) in _STOPWORDS:
+            continue
+        out.append({fold(word), fold(english.stemWord(word)), fold(spanish.stemWord(word))})
+    return out
+
+
+def match_score(part_text: str, query: str) -> int:
+    """How many of the query's distinct content words occur in ``part_text`` (stemmed, folded)."""
+    vocabulary = set().union(*terms(part_text)) if part_text else set()
+    seen: list[set[str]] = []
+    score = 0
+    for stems in terms(query):
+        if any(stems == s for s in seen):
+            continue  # a word repeated in the query counts once
+        seen.append(stems)
+        score += bool(stems & vocabulary)
+    return score
