@@ -49,7 +49,9 @@ class Runtime:
         factory.release_embedded_index(self.settings)
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def open_runtime(settings: Settings | None = None, *, wipe_index: bool = False) -> Runtime:
+    """``wipe_index`` opens the index empty (``Index.wipe``): ``reindex --wipe`` after a change of
+    embedding model, when the index holds vectors of other sizes."""
     settings = settings or Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.resolved_catalog_url)
@@ -59,7 +61,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         catalog=catalog,
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
-        index=factory.make_index(settings, embedding_dims(settings)),
+        index=factory.make_index(settings, embedding_dims(settings), wipe=wipe_index),
     )
 
 
