@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
     from mediasift.queue.base import Queue
     from mediasift.store.base import ObjectStore
+    from mediasift.store.s3 import BucketReader
 
 
 def make_store(settings: Settings) -> ObjectStore:
@@ -36,6 +37,13 @@ def make_store(settings: Settings) -> ObjectStore:
     from mediasift.store.local import LocalStore
 
     return LocalStore(settings.store_dir)
+
+
+def make_bucket_reader(settings: Settings) -> BucketReader:
+    """Reads the objects S3 event notifications name, in whichever bucket they landed."""
+    from mediasift.store.s3 import BucketReader
+
+    return BucketReader(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
 
 
 def make_queue(settings: Settings, catalog: Catalog) -> Queue:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
     from mediasift.queue.base import Queue
     from mediasift.store.base import ObjectStore
+    from mediasift.store.s3 import BucketReader
 
 
 @dataclass
@@ -37,6 +38,11 @@ class Runtime:
     @cached_property
     def cache(self) -> Cache:
         return factory.make_cache(self.settings)
+
+    @cached_property
+    def bucket_reader(self) -> BucketReader:
+        """Where bucket events' objects are read from: one S3 client for the runtime's life."""
+        return factory.make_bucket_reader(self.settings)
 
     def invalidate_tenant(self, tenant_id: str) -> None:
         """Forget cached search results of a tenant whose media changed."""
