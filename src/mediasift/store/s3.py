@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, cast
 
 from mediasift.errors import BackendUnavailable, InvalidRequest, NotFound
 
@@ -63,7 +63,7 @@ def s3_client(endpoint_url: str | None, region: str) -> S3Client:
 
     # Path-style addressing for custom endpoints: MinIO and IP-addressed endpoints have no
     # per-bucket DNS names.
-    style = "path" if endpoint_url else "auto"
+    style: Literal["path", "auto"] = "path" if endpoint_url else "auto"
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": style},
