@@ -112,11 +112,12 @@ def ingest(rt: Runtime, paths: list[Path]) -> None:
 
 
 def correct(citation: rag.Citation, q: Question) -> bool:
-    if citation.filename != q.filename:
+    hit = citation.hit
+    if hit.filename != q.filename:
         return False
     if q.page is not None:
-        return citation.page == q.page
-    return citation.start_s is not None and abs(citation.start_s - (q.start_s or 0.0)) <= TOLERANCE_S
+        return hit.page == q.page
+    return hit.start_s is not None and abs(hit.start_s - (q.start_s or 0.0)) <= TOLERANCE_S
 
 
 def run(settings: Settings) -> dict:
@@ -139,7 +140,7 @@ def run(settings: Settings) -> dict:
                     "expected": {"filename": q.filename, "start_s": q.start_s, "page": q.page},
                     "answer": answer.answer,
                     "citations": [
-                        {"n": c.n, "filename": c.filename, "start_s": c.start_s, "page": c.page}
+                        {"n": c.n, "filename": c.hit.filename, "start_s": c.hit.start_s, "page": c.hit.page}
                         for c in answer.citations
                     ],
                     "top_correct": top if q.filename else not answer.found,

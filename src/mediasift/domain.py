@@ -152,7 +152,10 @@ class IndexHit:
 
 @dataclass(slots=True)
 class Hit:
-    """A search result with its provenance, as the API and CLI return it."""
+    """A segment found for a query, and where it came from: its media and the second, page or
+    slide within it. The one record of a result: search returns hits, an answer's prompt numbers
+    hits as its sources, and a citation is a hit narrowed to the sentence it quotes.
+    """
 
     segment_id: str
     media_id: str
@@ -160,14 +163,18 @@ class Hit:
     kind: str
     modality: str
     text: str
-    start_s: float | None
-    end_s: float | None
-    page: int | None
-    score: float
+    start_s: float | None = None
+    end_s: float | None = None
+    page: int | None = None
+    score: float = 0.0  # higher is better; comparable only within one list of hits
     collection: str = "default"
     language: str | None = None
     frame_key: str | None = None
+    # The segment's extraction details. A whole speech chunk keeps its timed ``parts`` here
+    # (``{"start_s", "end_s", "text"}``); a search hit narrowed to the moment a query names has
+    # them replaced by ``chunk_start_s``/``chunk_end_s``.
     meta: dict[str, Any] = field(default_factory=dict)
     # The picture of the moment: the segment's own keyframe, else (a speech hit, say) the video's
     # keyframe on screen at start_s.
     thumbnail_key: str | None = None
+    ordinal: int = 0  # the segment's position among its media's segments (catalog order)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
     from mediasift.queue.base import Queue
     from mediasift.store.base import ObjectStore
+    from mediasift.store.s3 import BucketReader
 
 
 def make_store(settings: Settings) -> ObjectStore:
@@ -38,6 +39,13 @@ def make_store(settings: Settings) -> ObjectStore:
     return LocalStore(settings.store_dir)
 
 
+def make_bucket_reader(settings: Settings) -> BucketReader:
+    """Reads the objects S3 event notifications name, in whichever bucket they landed."""
+    from mediasift.store.s3 import BucketReader
+
+    return BucketReader(endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
+
+
 def make_queue(settings: Settings, catalog: Catalog) -> Queue:
     if settings.queue == "sqs":
         from mediasift.queue.sqs import SqsQueue
@@ -50,7 +58,9 @@ def make_queue(settings: Settings, catalog: Catalog) -> Queue:
     return DbQueue(catalog, poll_interval_s=settings.poll_interval_s)
 
 
-def make_index(settings: Settings, dims: dict[str, int]) -> Index:
+def make_index(settings: Settings, dims: dict[str, int], *, wipe: bool = False) -> Index:
+    """The configured index with the spaces ``dims``; ``wipe`` empties it as it opens
+    (``Index.wipe``), so one built for other vector sizes opens too."""
     if settings.index == "pgvector":
         from mediasift.index.pgvector import PgVectorIndex
 
@@ -58,17 +68,18 @@ def make_index(settings: Settings, dims: dict[str, int]) -> Index:
             settings.pgvector_url or settings.resolved_catalog_url,
             ef_search=settings.pgvector_ef_search,
             dims=dims,
+            wipe=wipe,
         )
     if settings.index == "qdrant":
         from mediasift.index.qdrant import QdrantIndex
 
         if not settings.qdrant_url:
             raise BackendUnavailable("MEDIASIFT_QDRANT_URL is required with MEDIASIFT_INDEX=qdrant")
-        return QdrantIndex(settings.qdrant_url, dims=dims)
+        return QdrantIndex(settings.qdrant_url, dims=dims, wipe=wipe)
     from mediasift.index.edge import EdgeIndex
 
-    _claim_embedded_index(settings)
-    return EdgeIndex(settings.index_dir, dims, hnsw_ef=settings.edge_hnsw_ef)
+    _claim_embedded_index(settings)  # before a wipe too: never delete a shard another process owns
+    return EdgeIndex(settings.index_dir, dims, hnsw_ef=settings.edge_hnsw_ef, wipe=wipe)
 
 
 def make_cache(settings: Settings) -> Cache:

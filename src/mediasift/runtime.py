@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
     from mediasift.queue.base import Queue
     from mediasift.store.base import ObjectStore
+    from mediasift.store.s3 import BucketReader
 
 
 @dataclass
@@ -38,6 +39,11 @@ class Runtime:
     def cache(self) -> Cache:
         return factory.make_cache(self.settings)
 
+    @cached_property
+    def bucket_reader(self) -> BucketReader:
+        """Where bucket events' objects are read from: one S3 client for the runtime's life."""
+        return factory.make_bucket_reader(self.settings)
+
     def invalidate_tenant(self, tenant_id: str) -> None:
         """Forget cached search results of a tenant whose media changed."""
         self.cache.invalidate(tenant_id, SEARCH_CACHE)
@@ -49,7 +55,9 @@ class Runtime:
         factory.release_embedded_index(self.settings)
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def open_runtime(settings: Settings | None = None, *, wipe_index: bool = False) -> Runtime:
+    """``wipe_index`` opens the index empty (``Index.wipe``): ``reindex --wipe`` after a change of
+    embedding model, when the index holds vectors of other sizes."""
     settings = settings or Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.resolved_catalog_url)
@@ -59,7 +67,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         catalog=catalog,
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
-        index=factory.make_index(settings, embedding_dims(settings)),
+        index=factory.make_index(settings, embedding_dims(settings), wipe=wipe_index),
     )
 
 

@@ -504,3 +504,26 @@ class IndexConformance:
         assert index.search_hybrid(TENANT, "budget", query, limit=0) == []
         assert ids(index.search_hybrid(OTHER_TENANT, "budget", query, limit=10)) == [theirs.id]
         assert index.search_hybrid("nobody", "budget", query, limit=10) == []
+
+    # -- wipe -----------------------------------------------------------------------------------
+
+    def test_wipe_deletes_every_tenants_points_and_the_index_takes_new_ones(self, index: Index) -> None:
+        load(
+            index,
+            [
+                point("ferry timetable", text_vector=[1.0, 0.0, 0.0, 0.0]),
+                point("harbour", image_vector=[1.0, 0.0, 0.0], modality="image"),
+                point("ferry timetable", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id=OTHER_TENANT),
+            ],
+        )
+
+        index.wipe()
+
+        assert index.count() == 0
+        assert index.search_keyword(TENANT, "ferry", limit=10) == []
+        assert index.search_vector("text", OTHER_TENANT, [1.0, 0.0, 0.0, 0.0], limit=10) == []
+        fresh = point("ferry again", text_vector=[1.0, 0.0, 0.0, 0.0], image_vector=[0.0, 1.0, 0.0])
+        load(index, [fresh])
+        assert ids(index.search_vector("image", TENANT, [0.0, 1.0, 0.0], limit=10)) == [fresh.id]
+        assert ids(index.search_keyword(TENANT, "ferry", limit=10)) == [fresh.id]
+        assert index.count() == 1

@@ -93,6 +93,28 @@ def test_reopening_with_other_spaces_is_refused(index_path: Path) -> None:
         EdgeIndex(index_path, {"text": 8, "image": 3})
 
 
+def test_opening_with_wipe_replaces_a_shard_of_other_spaces_with_an_empty_one(index_path: Path) -> None:
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as old:
+        old.upsert([point("old words", text_vector=[1.0, 0.0, 0.0, 0.0])])
+
+    with EdgeIndex(index_path, {"text": 8, "image": 3}, wipe=True) as fresh:
+        assert fresh.count() == 0
+        fresh.upsert([point("new words", text_vector=[1.0] + [0.0] * 7)])
+        assert len(fresh.search_vector("text", TENANT, [1.0] + [0.0] * 7, limit=5)) == 1
+
+    with EdgeIndex(index_path, {"text": 8, "image": 3}) as reopened:  # the new spaces stand
+        assert reopened.count() == 1
+
+
+def test_wipe_refuses_a_directory_that_is_not_a_shard(index_path: Path) -> None:
+    index_path.mkdir()
+    (index_path / "notes.txt").write_text("mine")
+
+    with pytest.raises(BackendUnavailable, match="no index shard"):
+        EdgeIndex(index_path, CONFORMANCE_DIMS, wipe=True)
+    assert (index_path / "notes.txt").read_text() == "mine"
+
+
 def test_a_second_open_of_the_same_path_is_refused_while_the_first_is_open(
     index: EdgeIndex, index_path: Path
 ) -> None:

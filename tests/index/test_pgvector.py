@@ -137,6 +137,24 @@ def test_wrong_dimension_is_rejected_with_a_reindex_hint(index: PgVectorIndex) -
         index.search_vector("text", "acme", [1.0, 0.0], limit=5)
 
 
+def test_opening_with_wipe_drops_spaces_of_other_sizes(pg_url: str) -> None:  # noqa: F811
+    prefix = fresh_prefix()
+    old = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    load(old, [point("old words", text_vector=[1.0, 0.0, 0.0, 0.0])])
+    old.close()
+    bigger = {"text": 8, "image": 3}
+    with pytest.raises(InvalidRequest, match="reindex"):
+        PgVectorIndex(pg_url, prefix=prefix, dims=bigger)
+
+    fresh = PgVectorIndex(pg_url, prefix=prefix, dims=bigger, wipe=True)
+
+    assert fresh.count() == 0
+    load(fresh, [point("new words", text_vector=[1.0] + [0.0] * 7)])
+    assert len(fresh.search_keyword("acme", "words", limit=5)) == 1
+    assert len(fresh.search_vector("text", "acme", [1.0] + [0.0] * 7, limit=5)) == 1
+    fresh.close()
+
+
 def test_unknown_space_finds_nothing(index: PgVectorIndex) -> None:
     assert index.search_vector("audio", "acme", [1.0], limit=5) == []
 

@@ -121,6 +121,24 @@ def test_local_path_mode_persists_across_reopen(tmp_path) -> None:  # type: igno
     again.close()
 
 
+def test_opening_with_wipe_recreates_the_collection_with_the_new_sizes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"local:{tmp_path / 'qdrant'}"
+    old = QdrantIndex(url, dims=CONFORMANCE_DIMS)
+    load(old, [point("old words", text_vector=[1.0, 0.0, 0.0, 0.0])])
+    old.close()
+    bigger = {"text": 8, "image": 3}
+    kept = QdrantIndex(url, dims=bigger)  # without wipe the collection keeps its own sizes
+    assert kept.dims == CONFORMANCE_DIMS
+    kept.close()
+
+    fresh = QdrantIndex(url, dims=bigger, wipe=True)
+
+    assert fresh.dims == bigger and fresh.count() == 0
+    load(fresh, [point("new words", text_vector=[1.0] + [0.0] * 7)])
+    assert fresh.count("acme") == 1
+    fresh.close()
+
+
 def _earlier_layout(client: Any) -> tuple[IndexPoint, IndexPoint]:
     """What the previous QdrantIndex wrote: ``ms_keyword`` with every point's payload and BM25
     vector, and ``ms_text`` / ``ms_image`` with each space's vectors (built here by hand)."""

@@ -3,12 +3,25 @@ the catalog without re-extracting."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
+
+from mediasift import runtime
 from mediasift.catalog.models import utcnow
+from mediasift.domain import IMAGE_SPACE
+from mediasift.errors import MediasiftError
+from mediasift.models.registry import ModelRegistry
+from mediasift.runtime import open_runtime
+from mediasift.services.ingest import ingest_stream
 from mediasift.services.reindex import reindex
 from mediasift.services.retention import original_deleted, run_retention
-from tests.conftest import wait_for_job
+from mediasift.services.search import search
+from mediasift.worker.pipeline import run_ingest
+from tests.conftest import test_settings, wait_for_job
+from tests.pg_fixtures import make_database, pg_url  # noqa: F401  (fixtures)
 
 
 def _ingest(api, name: str, text: str) -> dict:  # type: ignore[no-untyped-def]
@@ -62,3 +75,45 @@ def test_reindex_rebuilds_vectors_from_stored_segments(make_runtime, client_for)
     assert rt.index.count("default") == points
     hits = api.get("/v1/search", params={"q": "pump vibration", "mode": "vector"}).json()["hits"]
     assert hits and hits[0]["media_id"] == media["id"]
+
+
+@pytest.fixture(params=["edge", "qdrant", pytest.param("pgvector", marks=pytest.mark.postgres)])
+def index_backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Settings of each index backend, each on an index of its own."""
+    if request.param == "qdrant":
+        return {"index": "qdrant", "qdrant_url": f"local:{tmp_path / 'qdrant'}"}
+    if request.param == "pgvector":
+        return {"index": "pgvector", "pgvector_url": request.getfixturevalue("make_database")()}
+    return {"index": "edge"}
+
+
+def test_reindex_wipe_rebuilds_any_backend_for_vectors_of_a_new_size(
+    tmp_path: Path, models: ModelRegistry, monkeypatch: pytest.MonkeyPatch, index_backend: dict[str, str]
+) -> None:
+    settings = test_settings(tmp_path / "home", **index_backend)
+    rt = open_runtime(settings)
+    rt.models = models
+    try:
+        text = b"Pump seven vibrates above the threshold after the valve change."
+        media = ingest_stream(rt, "default", io.BytesIO(text), "pumps.txt").media
+        run_ingest(rt, "default", media.id, lambda stage, fraction: None)
+        points = rt.index.count()
+    finally:
+        rt.close()
+    # Another image model (clip's 512-d tower, say): the index holds vectors of the old size.
+    dims = runtime.embedding_dims(settings)
+    monkeypatch.setattr(runtime, "embedding_dims", lambda _: {**dims, IMAGE_SPACE: 512})
+    if settings.index != "qdrant":  # a Qdrant collection opens with its own sizes, and warns
+        with pytest.raises(MediasiftError, match="reindex"):
+            open_runtime(settings)
+
+    rt = open_runtime(settings, wipe_index=True)  # what `mediasift reindex --wipe` opens
+    rt.models = models
+    try:
+        assert rt.index.count() == 0
+        report = reindex(rt)
+        assert (report.media, rt.index.count()) == (1, points)
+        hits = search(rt, "default", "pump vibration", mode="vector")
+        assert hits and hits[0].media_id == media.id
+    finally:
+        rt.close()

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mediasift import factory
+from mediasift.config import Settings
 from mediasift.queue.s3_events import EventDelivery, ObjectCreated
+from mediasift.runtime import Runtime
 from mediasift.worker.bucket_events import ingest_delivery
 from tests.aws_fixtures import REGION
 from tests.ops.test_uploads import HEADERS, multipart
@@ -112,3 +116,26 @@ def test_bucket_event_keys_never_become_paths(tmp_path, bucket_runtime, s3_clien
     assert names["_.._etc_passwd.txt"].meta["s3_key"] == backslashed
     assert sorted(rt.store.list("")) == sorted(m.original_key for m in names.values())
     assert _files_outside(tmp_path, rt.settings.home) == []
+
+
+def test_bucket_events_are_read_through_the_runtimes_one_reader(
+    bucket_runtime: Runtime, s3_client: Any, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Settings] = []
+    real = factory.make_bucket_reader
+
+    def counted(settings: Settings) -> Any:
+        made.append(settings)
+        return real(settings)
+
+    monkeypatch.setattr(factory, "make_bucket_reader", counted)
+    keys = [f"clients/acme/products/SKU-{i}/media/document/note-{i}.txt" for i in range(4)]
+    for key in keys:
+        s3_client.put_object(Bucket=s3_bucket, Key=key, Body=f"note at {key}".encode())
+
+    for pair in (keys[:2], keys[2:]):
+        events = [ObjectCreated(bucket=s3_bucket, key=k, size=1, etag="e", sequencer="1") for k in pair]
+        ingest_delivery(bucket_runtime, EventDelivery(events=events, receipt="r", attempts=1))
+
+    assert len(made) == 1  # one S3 client for the runtime, not one per event
+    assert len(list(bucket_runtime.store.list("raw/acme/"))) == 4

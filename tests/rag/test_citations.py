@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from mediasift.answer.base import Source
 from mediasift.answer.sentences import sentence_units, split_sentences
+from mediasift.domain import Hit
 from mediasift.services.ask import CitationFilter, build_prompt, clean_citations, resolve_citations
 
-LAKE = Source(
-    n=1,
+LAKE = Hit(  # cited as [1]
     segment_id="s1",
     media_id="m1",
     filename="talk.mp4",
@@ -16,13 +15,14 @@ LAKE = Source(
     text="The water in the lake reached twenty degrees. Charge the battery before a journey.",
     start_s=1.5,
     end_s=12.0,
-    parts=[
-        {"start_s": 1.5, "end_s": 5.0, "text": "The water in the lake reached twenty degrees."},
-        {"start_s": 7.0, "end_s": 12.0, "text": "Charge the battery before a journey."},
-    ],
+    meta={
+        "parts": [
+            {"start_s": 1.5, "end_s": 5.0, "text": "The water in the lake reached twenty degrees."},
+            {"start_s": 7.0, "end_s": 12.0, "text": "Charge the battery before a journey."},
+        ]
+    },
 )
-MANUAL = Source(
-    n=2,
+MANUAL = Hit(  # cited as [2]
     segment_id="s2",
     media_id="m2",
     filename="manual.pdf",
@@ -50,15 +50,32 @@ def test_streamed_markers_cut_between_chunks_are_checked_whole():
 
 def test_citation_points_at_the_second_the_quoted_sentence_is_said():
     [citation] = resolve_citations("You should charge the battery first [1].", [LAKE, MANUAL])
-    assert (citation.filename, citation.start_s, citation.end_s) == ("talk.mp4", 7.0, 12.0)
+    assert (citation.n, citation.hit.filename, citation.hit.start_s, citation.hit.end_s) == (
+        1,
+        "talk.mp4",
+        7.0,
+        12.0,
+    )
     assert citation.quote == "Charge the battery before a journey."
+    assert citation.as_json() == {
+        "n": 1,
+        "segment_id": "s1",
+        "media_id": "m1",
+        "filename": "talk.mp4",
+        "kind": "video",
+        "modality": "speech",
+        "start_s": 7.0,
+        "end_s": 12.0,
+        "page": None,
+        "quote": "Charge the battery before a journey.",
+    }
 
 
 def test_citation_of_a_document_quotes_its_page():
     citations = resolve_citations("Defrost it every month [2]. The lake is warm [1].", [LAKE, MANUAL])
     assert [c.n for c in citations] == [2, 1]
-    assert citations[0].page == 3 and citations[0].quote == "Defrost the freezer monthly."
-    assert citations[1].start_s == 1.5
+    assert citations[0].hit.page == 3 and citations[0].quote == "Defrost the freezer monthly."
+    assert citations[1].hit.start_s == 1.5
 
 
 def test_prompt_numbers_every_source_and_asks_for_citations():
@@ -70,11 +87,12 @@ def test_prompt_numbers_every_source_and_asks_for_citations():
 
 
 def test_sentences_of_a_timed_part_share_its_time_by_length():
-    src = Source(
-        n=1, segment_id="s", media_id="m", filename="a.wav", kind="audio", modality="speech", text="",
-        parts=[{"start_s": 10.0, "end_s": 20.0, "text": "Short one. And a second sentence, longer."}],
+    part = {"start_s": 10.0, "end_s": 20.0, "text": "Short one. And a second sentence, longer."}
+    src = Hit(
+        segment_id="s", media_id="m", filename="a.wav", kind="audio", modality="speech", text="",
+        meta={"parts": [part]},
     )  # fmt: skip
-    first, second = sentence_units(src)
+    first, second = sentence_units(src, 1)
     assert first.start_s == 10.0 and 12.0 < first.end_s < 13.0 and second.end_s == 20.0
     assert split_sentences("¿Dónde está? Está aquí.\n\nOtro párrafo") == [
         "¿Dónde está?",

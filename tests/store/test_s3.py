@@ -152,3 +152,15 @@ class TestS3Store(ObjectStoreConformance):
         )
         with pytest.raises(BackendUnavailable):
             S3Store("bucket", client=client).get_bytes("a/b")
+
+
+class TestBucketReader:
+    def test_reads_a_bucket_key_the_store_would_refuse(self, s3_client: Any, s3_bucket: str) -> None:
+        key = "clients/acme/..\\odd name.txt"  # a backslash: S3 takes it, the store's key rules do not
+        s3_client.put_object(Bucket=s3_bucket, Key=key, Body=b"landed")
+        with s3.BucketReader(client=s3_client).open(s3_bucket, key) as stream:
+            assert stream.read() == b"landed"
+
+    def test_a_missing_object_is_not_found(self, s3_client: Any, s3_bucket: str) -> None:
+        with pytest.raises(NotFound):
+            s3.BucketReader(client=s3_client).open(s3_bucket, "never/landed.txt")

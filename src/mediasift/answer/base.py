@@ -1,11 +1,11 @@
-"""The ``AnswerModel`` interface and the values it works on: numbered ``Source``\\ s in a ``Prompt``.
+"""The ``AnswerModel`` interface and the ``Prompt`` it answers: a question and numbered sources.
 
 Every answerer (extractive, OpenAI-compatible, Gemini, llama.cpp) takes the same ``Prompt``: LLMs
 read ``system`` and ``user`` (the sources already written into it, numbered), the extractive
-answerer reads ``question`` and ``sources`` directly, and scores sentences with ``embedder`` (the
-asking tenant's, so its vectors are cached per tenant; no LLM sees it). ``task="rewrite"`` asks
-for a standalone version of a follow-up question instead of an answer (``history`` holds the
-earlier turns).
+answerer reads ``question`` and ``sources`` (``Hit``\\ s: source ``[n]`` is ``sources[n - 1]``)
+directly, and scores sentences with ``embedder`` (the asking tenant's, so its vectors are cached
+per tenant; no LLM sees it). ``task="rewrite"`` asks for a standalone version of a follow-up
+question instead of an answer (``history`` holds the earlier turns).
 
 Errors: a provider that cannot be reached, times out or keeps failing raises
 ``BackendUnavailable`` (HTTP 503), never hangs; a misconfiguration raises ``InvalidRequest``.
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from mediasift.domain import Hit
 
 if TYPE_CHECKING:
     from mediasift.embed.text import TextEmbedder
@@ -24,42 +26,12 @@ NOT_FOUND = "Not found in your media."
 
 
 @dataclass(slots=True)
-class Source:
-    """One retrieved segment as the prompt shows it, under its citation number ``n`` (1-based).
-
-    ``parts`` are timed sub-spans of a speech chunk (``{"start_s", "end_s", "text"}``, seconds), so
-    a citation can point at the second a sentence is said rather than the chunk's start.
-    """
-
-    n: int
-    segment_id: str
-    media_id: str
-    filename: str
-    kind: str
-    modality: str
-    text: str
-    start_s: float | None = None
-    end_s: float | None = None
-    page: int | None = None
-    ordinal: int = 0
-    score: float = 0.0  # relevance to the question (higher is better)
-    parts: list[dict[str, Any]] = field(default_factory=list)
-
-    def label(self) -> str:
-        """Where the source is, for people: ``talk.mp4 @ 00:14``, ``manual.pdf p. 3``."""
-        if self.start_s is not None:
-            return f"{self.filename} @ {clock(self.start_s)}"
-        if self.page is not None:
-            return f"{self.filename} p. {self.page}"
-        return self.filename
-
-
-@dataclass(slots=True)
 class Prompt:
     system: str
     user: str
     question: str
-    sources: list[Source] = field(default_factory=list)
+    # Cited as [1], [2]… in this order; ``score`` is each one's relevance to the question.
+    sources: list[Hit] = field(default_factory=list)
     task: Literal["answer", "rewrite"] = "answer"
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text), oldest first
     embedder: TextEmbedder | None = field(default=None, repr=False, compare=False)
@@ -77,6 +49,15 @@ class AnswerModel(Protocol):
 
     def stream(self, prompt: Prompt, *, max_tokens: int | None = None) -> Iterator[str]:
         """The answer as text chunks, in order; joined they equal what ``generate`` would return."""
+
+
+def label(hit: Hit) -> str:
+    """Where a hit is, for people: ``talk.mp4 @ 00:14``, ``manual.pdf p. 3``."""
+    if hit.start_s is not None:
+        return f"{hit.filename} @ {clock(hit.start_s)}"
+    if hit.page is not None:
+        return f"{hit.filename} p. {hit.page}"
+    return hit.filename
 
 
 def clock(seconds: float) -> str:

@@ -54,8 +54,8 @@ class ExtractiveAnswerer:
 
     def select(self, prompt: Prompt) -> list[Sentence]:
         """The sentences the answer is made of, best first."""
-        strongest = sorted(prompt.sources, key=lambda s: -s.score)[:MAX_SOURCES]
-        units = [u for source in strongest for u in sentence_units(source) if terms(u.text)][:MAX_UNITS]
+        numbered = sorted(enumerate(prompt.sources, 1), key=lambda pair: -pair[1].score)[:MAX_SOURCES]
+        units = [u for n, source in numbered for u in sentence_units(source, n) if terms(u.text)][:MAX_UNITS]
         if not units:
             return []
         # The asking tenant's cached embedder, when the prompt carries one: re-ranking has just

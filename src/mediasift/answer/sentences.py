@@ -1,6 +1,7 @@
 """Sentences of a source, each with the second or page it comes from: the unit a citation quotes.
 
-A speech source's timed ``parts`` (the recogniser's segments) are split into sentences whose times
+A speech source's timed ``parts`` (the recogniser's segments, kept in its ``meta``; seconds) are
+split into sentences whose times
 are interpolated by character position; a document source's text is split into sentences that all
 carry the source's page. Text without sentence punctuation (OCR, tags) stays one unit, cut to
 ``MAX_UNIT_CHARS``.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mediasift.answer.base import Source
+from mediasift.domain import Hit
 
 MAX_UNIT_CHARS = 400
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'(¿¡\w])")
@@ -37,24 +38,28 @@ def split_sentences(text: str) -> list[str]:
     return [s[:MAX_UNIT_CHARS] for s in out]
 
 
-def sentence_units(source: Source) -> list[Sentence]:
-    """Every sentence of ``source`` with its own time span (speech) or page (documents)."""
+def sentence_units(source: Hit, n: int) -> list[Sentence]:
+    """Every sentence of ``source`` (cited as ``[n]``) with its own time span (speech) or page
+    (documents)."""
     units: list[Sentence] = []
-    if source.parts:
-        for part in source.parts:
+    parts = source.meta.get("parts")
+    if parts:
+        for part in parts:
             text = str(part.get("text", "")).strip()
             start, end = part.get("start_s"), part.get("end_s")
-            units.extend(_timed(source, text, start, end, len(units)))
+            units.extend(_timed(source, n, text, start, end, len(units)))
         return units
     for text in split_sentences(source.text):
-        units.append(Sentence(source.n, text, source.start_s, source.end_s, source.page, len(units)))
+        units.append(Sentence(n, text, source.start_s, source.end_s, source.page, len(units)))
     return units
 
 
-def _timed(source: Source, text: str, start: float | None, end: float | None, offset: int) -> list[Sentence]:
+def _timed(
+    source: Hit, n: int, text: str, start: float | None, end: float | None, offset: int
+) -> list[Sentence]:
     sentences = split_sentences(text)
     if start is None or end is None or len(sentences) <= 1:
-        return [Sentence(source.n, s, start, end, source.page, offset + i) for i, s in enumerate(sentences)]
+        return [Sentence(n, s, start, end, source.page, offset + i) for i, s in enumerate(sentences)]
     # Speech runs at a roughly even rate, so a sentence's share of the characters is its share of time.
     total = sum(len(s) for s in sentences)
     out, cursor = [], 0
@@ -62,5 +67,5 @@ def _timed(source: Source, text: str, start: float | None, end: float | None, of
         s0 = start + (end - start) * cursor / total
         cursor += len(sentence)
         s1 = start + (end - start) * cursor / total
-        out.append(Sentence(source.n, sentence, round(s0, 2), round(s1, 2), source.page, offset + i))
+        out.append(Sentence(n, sentence, round(s0, 2), round(s1, 2), source.page, offset + i))
     return out

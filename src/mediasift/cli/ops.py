@@ -164,25 +164,20 @@ def reindex_command(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant (default: all)")] = None,
     wipe: Annotated[
         bool,
-        typer.Option("--wipe", help="Start the embedded index from nothing (after a vector-size change)"),
+        typer.Option("--wipe", help="Start the index from nothing (after a vector-size change)"),
     ] = False,
 ) -> None:
     """Re-embed every stored segment into the index after an embedding-model change (no re-extraction)."""
     from rich.progress import Progress
 
     from mediasift.runtime import open_runtime
-    from mediasift.services.reindex import reindex, wipe_embedded_index
+    from mediasift.services.reindex import reindex
 
     settings = Settings()
     if wipe and tenant:
         raise typer.BadParameter("--wipe rebuilds every tenant; drop --tenant")
     try:
-        if wipe:
-            from mediasift import factory
-
-            factory._claim_embedded_index(settings)  # refuse while a server owns the index
-            wipe_embedded_index(settings)
-        rt = open_runtime(settings)
+        rt = open_runtime(settings, wipe_index=wipe)
     except MediasiftError as exc:
         _fail(exc)
     try:

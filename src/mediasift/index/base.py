@@ -52,4 +52,13 @@ class Index(Protocol):
     def count(self, tenant_id: str | None = None) -> int:
         """Number of points, for one tenant or all."""
 
+    def wipe(self) -> None:
+        """Delete every point of every tenant, and with them the vector sizes the index holds:
+        it is left empty, with the spaces and sizes it was opened with (``dims``).
+
+        What a change of embedding model needs before ``reindex``. Edge and pgvector refuse to open
+        an index built for other sizes, so every backend's constructor also takes ``wipe=True``,
+        which empties the index this way before looking at what it holds.
+        """
+
     def close(self) -> None: ...

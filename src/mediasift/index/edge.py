@@ -32,6 +32,7 @@ then searches are exact (brute force), which is correct, only slower.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
@@ -106,7 +107,7 @@ class EdgeIndex:
 
     ``dims`` maps each embedding space to its vector dimension, e.g. ``{"text": 384, "image":
     1280}``; reopening a shard with different spaces or dimensions raises ``BackendUnavailable``
-    (the index is a projection of the catalog: rebuild it with ``mediasift reindex``).
+    (the index is a projection of the catalog: rebuild it with ``mediasift reindex --wipe``).
 
     Thread-safe: every engine call runs under one lock, so API and worker threads may share an
     instance. Scores are higher-is-better: cosine similarity for vector search, summed BM25 for
@@ -115,15 +116,21 @@ class EdgeIndex:
 
     ``hnsw_ef`` is the HNSW search breadth for vector queries (``None``: the engine's default);
     it trades latency for recall once a space is large enough to be searched by its graph.
+    ``wipe`` deletes the shard at ``path`` before opening (see ``wipe``), so a shard of other
+    spaces or dimensions opens, empty.
     """
 
-    def __init__(self, path: Path, dims: dict[str, int], hnsw_ef: int | None = None) -> None:
+    def __init__(
+        self, path: Path, dims: dict[str, int], hnsw_ef: int | None = None, *, wipe: bool = False
+    ) -> None:
         _check_dims(dims)
         self.path = Path(path)
         self.dims = dict(dims)
         self.hnsw_ef = hnsw_ef
         self._lock = threading.Lock()
         self._analysers = _analysers()
+        if wipe:
+            _remove_shard(self.path)
         self._shard: qe.EdgeShard | None = self._open(self._config())
         self._last_flush = time.monotonic()
 
@@ -156,6 +163,19 @@ class EdgeIndex:
             shard = self._open_shard()
             shard.optimize()
             shard.flush()
+            self._last_flush = time.monotonic()
+
+    def wipe(self) -> None:
+        """Delete the shard's files and create it again, empty, with ``dims``.
+
+        Refuses (``BackendUnavailable``) a directory that holds files but no shard, rather than
+        deleting what is not the index's.
+        """
+        with self._lock:
+            shard, self._shard = self._open_shard(), None
+            shard.close()
+            _remove_shard(self.path)
+            self._shard = self._open(self._config())
             self._last_flush = time.monotonic()
 
     # -- reads ----------------------------------------------------------------------------------
@@ -395,6 +415,15 @@ def _metadata_key(key: str) -> str:
     return key
 
 
+def _remove_shard(path: Path) -> None:
+    """Delete the shard at ``path``; a missing or empty directory is nothing to delete."""
+    if not path.exists():
+        return
+    if not (path / "edge_config.json").exists() and any(path.iterdir()):
+        raise BackendUnavailable(f"{path} holds files but no index shard: not deleting them")
+    shutil.rmtree(path)
+
+
 def _check_dims(dims: dict[str, int]) -> None:
     if not dims:
         raise ValueError("an index needs at least one embedding space")
@@ -412,6 +441,6 @@ def _open_error(path: Path, dims: dict[str, int], exc: Exception) -> str:
     if "incompatible" in detail.lower():
         return (
             f"the index at {path} was built for other embedding spaces than {dims}; "
-            f"rebuild it with `mediasift reindex` ({detail})"
+            f"rebuild it with `mediasift reindex --wipe` ({detail})"
         )
     return f"cannot open the index at {path}: {detail}"

@@ -30,7 +30,7 @@ A search for fewer matches than k pays one extra exact query, which is cheap for
 fuses them with ``fusion.rrf``: PostgreSQL has no fusion of its own.
 
 One connection serves the index, guarded by a lock: searches from many threads queue on it. The
-dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex``.
+dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex --wipe``.
 """
 
 from __future__ import annotations
@@ -98,12 +98,15 @@ class PgVectorIndex:
         dims: Mapping[str, int] | None = None,
         defer_hnsw: bool = False,
         build_memory: str = "512MB",
+        *,
+        wipe: bool = False,
     ) -> None:
         """``url`` is a libpq URL (``postgresql://user@host/db``; SQLAlchemy's ``+psycopg`` is dropped).
 
         ``dims`` creates those spaces up front; any other space is created by its first vector.
         ``defer_hnsw`` (bulk loads, reindex): new spaces get no HNSW index until ``optimize()``
         builds it with ``build_memory`` of maintenance memory; until then searches are exact.
+        ``wipe`` drops the index's tables first (see ``wipe``), so spaces of other sizes go.
         """
         if not _NAME.match(prefix):
             raise ValueError(f"index table prefix must match {_NAME.pattern}: {prefix!r}")
@@ -119,11 +122,14 @@ class PgVectorIndex:
         self._conn: Any = None
         self._dims: dict[str, int] = {}
         self._iterative_scan = False
+        self._wanted = dict(dims or {})
         with self._session() as conn:
+            if wipe:
+                self._drop_tables(conn)
             self._create_points_table(conn)
             for space in self._existing_spaces(conn):
                 self._add_added_at(conn, self._space_table(space), f"vec_{space}")
-            for space, size in (dims or {}).items():
+            for space, size in self._wanted.items():
                 self._ensure_space(conn, space, size)
 
     # -- connection --------------------------------------------------------------------------------
@@ -203,6 +209,13 @@ class PgVectorIndex:
             )
         )
 
+    def _drop_tables(self, conn: Any) -> None:
+        sql = self._psycopg.sql
+        self._schema_lock(conn)
+        for table in [*(self._space_table(s) for s in self._existing_spaces(conn)), self._ident("points")]:
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {t}").format(t=table))
+        self._dims.clear()
+
     def _add_added_at(self, conn: Any, table: Any, name: str) -> None:
         """Give a table of an older schema its ``added_at`` column (NULL until reindexed) and the
         ``(tenant_id, added_at)`` index. Looks first: ALTER TABLE would lock out readers even when
@@ -264,7 +277,7 @@ class PgVectorIndex:
         if known != dims:
             raise InvalidRequest(
                 f"embedding space {space!r} holds {known}-d vectors, got {dims}-d: "
-                "a new embedding model needs `mediasift reindex`"
+                "a new embedding model needs `mediasift reindex --wipe`"
             )
 
     def _create_hnsw(self, conn: Any, space: str) -> None:
@@ -482,6 +495,15 @@ class PgVectorIndex:
                 *(self._space_table(s) for s in self._existing_spaces(conn)),
             ]:
                 conn.execute(sql.SQL("ANALYZE {t}").format(t=table))
+
+    def wipe(self) -> None:
+        """Drop the points table and every space's table, and create them again, empty, in one
+        transaction: the points table and the spaces the index was opened with (``dims``)."""
+        with self._session() as conn:
+            self._drop_tables(conn)
+            self._create_points_table(conn)
+            for space, size in self._wanted.items():
+                self._ensure_space(conn, space, size)
 
     def count(self, tenant_id: str | None = None) -> int:
         sql = self._psycopg.sql

@@ -100,9 +100,12 @@ class QdrantIndex:
         prefix: str = "ms",
         dims: Mapping[str, int] | None = None,
         client: Any | None = None,
+        *,
+        wipe: bool = False,
     ) -> None:
         """``dims`` (space → dimension) fixes the spaces of a new collection; required unless the
-        collection exists, whose own spaces then stand."""
+        collection exists, whose own spaces then stand. ``wipe`` drops the collections first (see
+        ``wipe``)."""
         qdrant_client = _client_module()
         self.models = qdrant_client.models
         self.prefix = prefix
@@ -117,6 +120,9 @@ class QdrantIndex:
         self.client = client
         self._bm25 = _Bm25()
         self.collection = self._name(_POINTS)
+        self._wanted = dict(dims) if dims else None
+        if wipe:
+            self._drop_collections(self._wanted or {})
         self.dims = self._open_collection(dims)
         self._migrate_split_layout()
 
@@ -167,6 +173,12 @@ class QdrantIndex:
                 self.collection, _ADDED_AT, field_schema=m.PayloadSchemaType.FLOAT
             )
         return dict(dims)
+
+    def _drop_collections(self, dims: Mapping[str, int]) -> None:
+        """Drop the collection and any of the earlier layout (its keyword and per-space ones)."""
+        for name in [self.collection, self._name(_OLD_KEYWORD), *map(self._name, dims)]:
+            if self.client.collection_exists(name):
+                self.client.delete_collection(name)
 
     def _migrate_split_layout(self) -> None:
         """Copy the earlier layout's collections into the one collection, then drop them.
@@ -238,7 +250,7 @@ class QdrantIndex:
         if len(vector) != self.dims[space]:
             raise InvalidRequest(
                 f"embedding space {space!r} holds {self.dims[space]}-d vectors, {what} is "
-                f"{len(vector)}-d: a new embedding model needs `mediasift reindex`"
+                f"{len(vector)}-d: a new embedding model needs `mediasift reindex --wipe`"
             )
         return [float(x) for x in vector]
 
@@ -346,6 +358,13 @@ class QdrantIndex:
     def count(self, tenant_id: str | None = None) -> int:
         count_filter = None if tenant_id is None else self._filter(tenant_id, None)
         return int(self.client.count(self.collection, count_filter=count_filter, exact=True).count)
+
+    def wipe(self) -> None:
+        """Drop the collection (and any of the earlier layout) and create it again, empty, with the
+        spaces the index was opened with (those it found when it was given none)."""
+        dims = self._wanted or self.dims
+        self._drop_collections(dims)
+        self.dims = self._open_collection(dims)
 
     def close(self) -> None:
         self.client.close()

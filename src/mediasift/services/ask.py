@@ -20,18 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 from sqlalchemy import select
 
-from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, Source, clock
+from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
-from mediasift.domain import Filters
+from mediasift.domain import Filters, Hit
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
 from mediasift.ops.metrics import REGISTRY
@@ -67,16 +67,31 @@ SYSTEM_PROMPT = (
 
 @dataclass(slots=True)
 class Citation:
+    """Source ``[n]`` of an answer narrowed to the sentence a claim rests on: ``hit.text`` is that
+    sentence (the ``quote``), ``hit.start_s``/``end_s``/``page`` its own second or page."""
+
     n: int
-    segment_id: str
-    media_id: str
-    filename: str
-    kind: str
-    modality: str
-    start_s: float | None
-    end_s: float | None
-    page: int | None
-    quote: str
+    hit: Hit
+
+    @property
+    def quote(self) -> str:
+        return self.hit.text
+
+    def as_json(self) -> dict[str, Any]:
+        """The citation as the API answers it and a chat stores it: one flat object."""
+        hit = self.hit
+        return {
+            "n": self.n,
+            "segment_id": hit.segment_id,
+            "media_id": hit.media_id,
+            "filename": hit.filename,
+            "kind": hit.kind,
+            "modality": hit.modality,
+            "start_s": hit.start_s,
+            "end_s": hit.end_s,
+            "page": hit.page,
+            "quote": hit.text,
+        }
 
 
 @dataclass(slots=True)
@@ -88,7 +103,7 @@ class Answer:
     found: bool
     dropped_citations: int = 0  # invented citation numbers removed from the answer
     search_question: str | None = None  # what retrieval used, when a follow-up was rewritten
-    sources: list[Source] = field(default_factory=list)
+    sources: list[Hit] = field(default_factory=list)  # source [n] is sources[n - 1]
 
 
 # -- retrieval -----------------------------------------------------------------------------------
@@ -101,14 +116,15 @@ def retrieve(
     filters: Filters | None = None,
     *,
     budget_tokens: int | None = None,
-) -> list[Source]:
-    """The numbered sources for ``question``: relevant, expanded, within the token budget; ``[]``
-    when nothing in the tenant's media is relevant enough."""
+) -> list[Hit]:
+    """The sources for ``question`` in the order they are numbered (from 1): relevant, expanded,
+    within the token budget, each scored by its relevance; ``[]`` when nothing in the tenant's
+    media is relevant enough. Each is its whole segment (a speech chunk with its timed parts)."""
     budget = budget_tokens or rt.settings.ask_context_tokens
     hits = search(rt, tenant_id, question, filters=filters, limit=CANDIDATES, mode="hybrid")
     with rt.catalog.read_session() as s:
         rows = repo.segments_by_ids(s, tenant_id, (h.segment_id for h in hits))
-        files = {h.media_id: (h.filename, h.kind) for h in hits}
+        files = {h.media_id: h for h in hits}
         candidates = [_source(rows[h.segment_id], files) for h in hits if h.segment_id in rows]
         candidates = [c for c in candidates if c.text.strip()]
         _score(rt, tenant_id, question, candidates)
@@ -119,31 +135,31 @@ def retrieve(
             return []
         groups = _fit_budget(relevant, budget)
         _expand(rt, s, tenant_id, question, groups, files, budget)
-    ordered = [src for group in groups for src in sorted(group, key=lambda x: x.ordinal)]
-    for n, src in enumerate(ordered, 1):
-        src.n = n
-    return ordered
+    return [src for group in groups for src in sorted(group, key=lambda x: x.ordinal)]
 
 
-def _source(row: SegmentRow, files: dict[str, tuple[str, str]]) -> Source:
-    filename, kind = files.get(row.media_id, ("", ""))
-    return Source(
-        n=0,
+def _source(row: SegmentRow, files: dict[str, Hit]) -> Hit:
+    """The whole segment ``row`` as a source; its media's fields from a search hit of that media."""
+    media = files.get(row.media_id)
+    return Hit(
         segment_id=row.id,
         media_id=row.media_id,
-        filename=filename,
-        kind=kind,
+        filename=media.filename if media else "",
+        kind=media.kind if media else "",
+        collection=media.collection if media else "default",
         modality=row.modality,
         text=row.text or "",
         start_s=row.start_s,
         end_s=row.end_s,
         page=row.page,
+        language=row.language,
+        frame_key=row.frame_key,
+        meta=dict(row.meta or {}),
         ordinal=row.ordinal,
-        parts=list((row.meta or {}).get("parts") or []),
     )
 
 
-def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Source]) -> None:
+def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> None:
     """Relevance of each source: the better of its whole text and its best sentence (for the
     ``SENTENCE_SCORED`` strongest), so one answering sentence in a long chunk is not diluted."""
     if not sources:
@@ -156,7 +172,7 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Source]) ->
         src.score = float(c)
     strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]
     # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
-    units = [(src, u.text) for src in strongest for u in sentence_units(src) if len(terms(u.text)) >= 3]
+    units = [(src, u.text) for src in strongest for u in sentence_units(src, 0) if len(terms(u.text)) >= 3]
     if units:
         by_sentence = embedder.embed_passages([text for _, text in units]) @ query
         for (src, _), c in zip(units, by_sentence, strict=True):
@@ -170,13 +186,13 @@ def tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def _cost(src: Source) -> int:
+def _cost(src: Hit) -> int:
     return tokens(src.text) + 12  # the source's header line in the prompt
 
 
-def _fit_budget(relevant: list[Source], budget: int) -> list[list[Source]]:
+def _fit_budget(relevant: list[Hit], budget: int) -> list[list[Hit]]:
     """Best sources first while they fit; the first one always (cut to the budget if it must)."""
-    groups: list[list[Source]] = []
+    groups: list[list[Hit]] = []
     used = 0
     for src in relevant:
         if used + _cost(src) > budget:
@@ -194,14 +210,14 @@ def _expand(
     s: Any,
     tenant_id: str,
     question: str,
-    groups: list[list[Source]],
-    files: dict[str, tuple[str, str]],
+    groups: list[list[Hit]],
+    files: dict[str, Hit],
     budget: int,
 ) -> None:
     """Add the segments next to the best sources (same media and modality) while the budget allows."""
     used = sum(_cost(src) for group in groups for src in group)
     have = {src.segment_id for group in groups for src in group}
-    added: list[Source] = []
+    added: list[Hit] = []
     for group in groups[:EXPANDED]:
         primary = group[0]
         for row in _neighbours(s, tenant_id, primary):
@@ -215,7 +231,7 @@ def _expand(
     _score(rt, tenant_id, question, added)
 
 
-def _neighbours(s: Any, tenant_id: str, src: Source) -> list[SegmentRow]:
+def _neighbours(s: Any, tenant_id: str, src: Hit) -> list[SegmentRow]:
     """The nearest segment before and after ``src`` in its media with the same modality."""
     q = select(SegmentRow).where(
         SegmentRow.tenant_id == tenant_id,
@@ -232,13 +248,13 @@ def _neighbours(s: Any, tenant_id: str, src: Source) -> list[SegmentRow]:
 # -- prompt and citations ------------------------------------------------------------------------
 
 
-def build_prompt(question: str, sources: list[Source], embedder: TextEmbedder | None = None) -> Prompt:
+def build_prompt(question: str, sources: list[Hit], embedder: TextEmbedder | None = None) -> Prompt:
     blocks = []
-    for src in sources:
-        where = src.label()
+    for n, src in enumerate(sources, 1):
+        where = label(src)
         if src.start_s is not None and src.end_s is not None:
             where += f"-{clock(src.end_s)}"
-        blocks.append(f"[{src.n}] {where} ({src.kind or 'media'}, {src.modality})\n{src.text.strip()}")
+        blocks.append(f"[{n}] {where} ({src.kind or 'media'}, {src.modality})\n{src.text.strip()}")
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
     return Prompt(system=SYSTEM_PROMPT, user=user, question=question, sources=sources, embedder=embedder)
 
@@ -289,35 +305,28 @@ class CitationFilter:
         return cleaned
 
 
-def resolve_citations(answer: str, sources: list[Source]) -> list[Citation]:
-    """One citation per source number the answer uses, in order of first use, each pointing at the
-    sentence of its source that best matches the claim it supports."""
-    by_n = {src.n: src for src in sources}
+def resolve_citations(answer: str, sources: list[Hit]) -> list[Citation]:
+    """One citation per source number the answer uses (``[n]`` is ``sources[n - 1]``), in order
+    of first use, each pointing at the sentence of its source that best matches the claim it
+    supports."""
+    by_n = dict(enumerate(sources, 1))
     citations: dict[int, Citation] = {}
     for sentence in split_sentences(answer):
         claim = _MARKER.sub("", sentence)
         for match in _MARKER.finditer(sentence):
             for n in (int(x) for x in re.split(r"\s*[,;]\s*", match.group(2))):
                 if n in by_n and n not in citations:
-                    citations[n] = _cite(by_n[n], claim)
+                    citations[n] = _cite(n, by_n[n], claim)
     return list(citations.values())
 
 
-def _cite(src: Source, claim: str) -> Citation:
-    units = sentence_units(src) or [Sentence(src.n, src.text, src.start_s, src.end_s, src.page, 0)]
+def _cite(n: int, src: Hit, claim: str) -> Citation:
+    units = sentence_units(src, n) or [Sentence(n, src.text, src.start_s, src.end_s, src.page, 0)]
     best = max(units, key=lambda u: (match_score(u.text, claim), -u.position))
-    return Citation(
-        n=src.n,
-        segment_id=src.segment_id,
-        media_id=src.media_id,
-        filename=src.filename,
-        kind=src.kind,
-        modality=src.modality,
-        start_s=best.start_s,
-        end_s=best.end_s,
-        page=best.page,
-        quote=best.text[:QUOTE_CHARS],
+    quoted = replace(
+        src, text=best.text[:QUOTE_CHARS], start_s=best.start_s, end_s=best.end_s, page=best.page
     )
+    return Citation(n=n, hit=quoted)
 
 
 # -- answering ----------------------------------------------------------------------------------
@@ -367,12 +376,12 @@ class AnswerStream:
         self,
         question: str,
         standalone: str,
-        sources: list[Source],
+        sources: list[Hit],
         model: AnswerModel,
         embedder: TextEmbedder | None = None,
     ) -> None:
         self._question, self._standalone, self._sources, self._model = question, standalone, sources, model
-        self._filter = CitationFilter({s.n for s in sources})
+        self._filter = CitationFilter(set(range(1, len(sources) + 1)))
         self._text: list[str] = []
         self._done = False
         if sources:

@@ -166,7 +166,7 @@ def _store_turn(rt: Runtime, tenant_id: str, chat_id: str, answer: rag.Answer) -
         tenant_id=tenant_id,
         role="assistant",
         content=answer.answer,
-        citations=[asdict(c) for c in answer.citations],
+        citations=[c.as_json() for c in answer.citations],
         model=answer.model,
     )
     with rt.catalog.session() as s:

@@ -4,18 +4,17 @@ The catalog is the source of truth and the index its projection (DESIGN.md), so 
 the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
 catalog already holds: text vectors from each segment's text, image vectors from the stored frame
 (``frame_key``), else the media's original, else its thumbnail. The points are built as ingest
-builds them (``pipeline.index_points``), so they carry every payload field the index filters on,
+builds them (``index.points.index_points``), so they carry every payload field the index filters on,
 ``added_at`` included: a reindex gives it to points indexed before it existed. Per media it
 deletes the old points and upserts the new ones (the same idempotent swap the pipeline does), so
-it can be interrupted and run again. ``wipe_embedded_index`` starts the embedded index from nothing, which a
-change of vector size needs.
+it can be interrupted and run again. A change of vector size needs the index emptied first:
+``open_runtime(wipe_index=True)`` (``mediasift reindex --wipe``) opens it empty, whichever backend.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -24,11 +23,11 @@ from sqlalchemy import select
 
 from mediasift.catalog import repo
 from mediasift.catalog.models import Media, SegmentRow
-from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
 from mediasift.errors import MediasiftError
+from mediasift.index.points import MediaPayload, index_points
+from mediasift.services.text_vectors import embed_texts
 from mediasift.store.base import processed_key
-from mediasift.worker.pipeline import MediaPayload, embed_texts, index_points
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -44,14 +43,6 @@ class ReindexReport:
     text_vectors: int = 0
     image_vectors: int = 0
     images_missing: int = 0  # image segments whose picture is gone (e.g. original deleted by retention)
-
-
-def wipe_embedded_index(settings: Settings) -> bool:
-    """Delete the embedded index directory (call before opening the runtime); True if wiped."""
-    if settings.index != "edge" or not settings.index_dir.exists():
-        return False
-    shutil.rmtree(settings.index_dir)
-    return True
 
 
 def reindex(

@@ -200,6 +200,7 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
                 frame_key=seg.frame_key,
                 meta=meta,
                 thumbnail_key=seg.frame_key,
+                ordinal=seg.ordinal,
             )
         )
         if len(hits) >= limit:

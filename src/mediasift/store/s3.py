@@ -58,6 +58,42 @@ def _check_prefix(prefix: str) -> str:
     return prefix
 
 
+def s3_client(endpoint_url: str | None, region: str) -> S3Client:
+    """A boto3 S3 client with standard retries (thread-safe: one serves a whole process)."""
+    boto3 = _boto3()
+    from botocore.config import Config
+
+    # Path-style addressing for custom endpoints: MinIO and IP-addressed endpoints have no
+    # per-bucket DNS names.
+    style: Literal["path", "auto"] = "path" if endpoint_url else "auto"
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": style},
+        retries={"max_attempts": 5, "mode": "standard"},
+    )
+    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+
+
+class BucketReader:
+    """Objects of any bucket, read by the bucket's own key: what an S3 event notification names.
+
+    Unlike ``S3Store`` it applies no key rules and no prefix: S3 allows keys those rules refuse (a
+    backslash, say), and the key never becomes a path here. Errors as ``S3Store``'s: a missing
+    object is ``NotFound``, an unreachable S3 ``BackendUnavailable``.
+    """
+
+    def __init__(
+        self, endpoint_url: str | None = None, region: str = "us-east-1", client: S3Client | None = None
+    ) -> None:
+        self.client = client or s3_client(endpoint_url, region)
+
+    def open(self, bucket: str, key: str) -> BinaryIO:
+        """A readable stream of the object (caller closes)."""
+        with _translated(key):
+            response = self.client.get_object(Bucket=bucket, Key=key)
+        return cast(BinaryIO, response["Body"])
+
+
 class _ObjectArgs(TypedDict, total=False):
     ContentType: str
     ServerSideEncryption: ServerSideEncryptionType
@@ -91,25 +127,13 @@ class S3Store:
         multipart_chunksize: int = 16 * _MIB,
         max_concurrency: int = 4,
     ) -> None:
-        boto3 = _boto3()
         from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         # a name AWS does not know is refused by S3 itself, with its own message
         self.sse = cast("ServerSideEncryptionType | None", sse or None)
-        if client is None:
-            # Path-style addressing for custom endpoints: MinIO and IP-addressed endpoints have no
-            # per-bucket DNS names.
-            style: Literal["path", "auto"] = "path" if endpoint_url else "auto"
-            config = Config(
-                signature_version="s3v4",
-                s3={"addressing_style": style},
-                retries={"max_attempts": 5, "mode": "standard"},
-            )
-            client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
-        self.client = client
+        self.client = client or s3_client(endpoint_url, region)
         # Chunks are held in memory per concurrent part: threshold x concurrency bounds the memory.
         self._transfer = TransferConfig(
             multipart_threshold=multipart_threshold,
@@ -234,11 +258,8 @@ class S3Store:
             path.unlink(missing_ok=True)
 
     def url(self, key: str, expires_s: int = 3600) -> str | None:
-        return cast(
-            str,
-            self.client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=expires_s
-            ),
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self._full(key)}, ExpiresIn=expires_s
         )
 
 

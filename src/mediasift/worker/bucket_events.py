@@ -24,8 +24,6 @@ log = logging.getLogger("mediasift.bucket_events")
 
 def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
     """Create media + jobs for every matching object of one delivery; the caller acks it."""
-    from mediasift.store.s3 import S3Store
-
     results = []
     for event in delivery.events:
         fields = match_key(rt.settings.s3_event_key_pattern, event.key)
@@ -42,16 +40,10 @@ def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
             )
             continue
         filename = fields.pop("filename", None) or event.key.rsplit("/", 1)[-1]
-        source = S3Store(
-            event.bucket,
-            endpoint_url=rt.settings.s3_endpoint_url,
-            region=rt.settings.s3_region,
-            sse=rt.settings.s3_sse or None,
-        )
         # The event's key is the bucket's own name for the object, read as-is: the store's key
         # rules guard mediasift's layout, and S3 allows keys they refuse (a backslash, say). The
         # key never becomes a path here; only the sanitised filename and the ULID key do.
-        with source.client.get_object(Bucket=event.bucket, Key=event.key)["Body"] as stream:
+        with rt.bucket_reader.open(event.bucket, event.key) as stream:
             results.append(
                 ingest_stream(
                     rt,

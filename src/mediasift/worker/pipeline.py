@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, IndexPoint, MediaStatus, Modality, epoch_seconds
-from mediasift.embed.cached import tenant_text_embedder
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
 from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
+from mediasift.services.text_vectors import embed_texts
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Media
     from mediasift.runtime import Runtime
 
 Extractor = Callable[[ExtractContext], Extraction]
@@ -39,8 +38,6 @@ EXTRACTORS: dict[str, str] = {
     "video": "mediasift.extract.av:extract_video",
     "audio": "mediasift.extract.av:extract_audio",
 }
-
-TEXT_MODALITIES = {Modality.SPEECH, Modality.OCR, Modality.TEXT, Modality.TAG, Modality.NOTE}
 
 ProgressFn = Callable[[str, float], None]
 
@@ -115,105 +112,6 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
     rt.invalidate_tenant(tenant_id)
     progress("done", 1.0)
     return len(points)
-
-
-def embed_texts(
-    rt: Runtime,
-    tenant_id: str,
-    items: list[tuple[str, str, str]],
-    progress: ProgressFn | None = None,
-) -> dict[str, list[float]]:
-    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``.
-
-    Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
-    document repeating another's chunks, sends only text the tenant has not embedded to the model."""
-    textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
-    embedder = tenant_text_embedder(rt, tenant_id, ingest=True)
-    vectors: dict[str, list[float]] = {}
-    batch = max(1, rt.settings.embed_batch)
-    for start in range(0, len(textual), batch):
-        part = textual[start : start + batch]
-        for (item_id, _), vec in zip(part, embedder.embed_passages([t for _, t in part]), strict=True):
-            vectors[item_id] = vec.tolist()
-        if progress:
-            progress("embed", min(1.0, (start + len(part)) / len(textual)))
-    return vectors
-
-
-@dataclass(frozen=True, slots=True)
-class MediaPayload:
-    """What every index point of one media carries besides its segment's own fields."""
-
-    kind: str
-    collection: str
-    metadata: dict[str, str]  # the user's scalar metadata (sku, source…), as strings
-    added_at: float  # when the media was added, epoch seconds
-
-    @classmethod
-    def of(cls, media: Media) -> MediaPayload:
-        return cls(
-            kind=media.kind or "",
-            collection=media.collection,
-            # Only scalar user metadata becomes filterable payload.
-            metadata={
-                k: str(v) for k, v in (media.meta or {}).items() if isinstance(v, str | int | float | bool)
-            },
-            added_at=epoch_seconds(media.created_at),
-        )
-
-
-class SegmentFields(Protocol):
-    """What a point takes from a segment: extraction's ``Segment`` and the catalog's row both have it."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def tenant_id(self) -> str: ...
-    @property
-    def media_id(self) -> str: ...
-    @property
-    def modality(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def language(self) -> str | None: ...
-
-
-def index_points(
-    media: MediaPayload,
-    segments: Iterable[SegmentFields],
-    vectors: Mapping[str, Mapping[str, Sequence[float]]],
-) -> list[IndexPoint]:
-    """The index points of one media, for ingest and reindex alike.
-
-    ``vectors`` maps each embedding space to the vectors by segment id. A segment becomes a point
-    when it has a vector or text to search; it carries the vectors it has.
-    """
-    points = []
-    for seg in segments:
-        spaces = {
-            space: [float(x) for x in by_segment[seg.id]]
-            for space, by_segment in vectors.items()
-            if seg.id in by_segment
-        }
-        if not spaces and not seg.text.strip():
-            continue
-        points.append(
-            IndexPoint(
-                id=seg.id,
-                tenant_id=seg.tenant_id,
-                media_id=seg.media_id,
-                kind=media.kind,
-                collection=media.collection,
-                modality=str(seg.modality),
-                text=seg.text,
-                language=seg.language,
-                metadata=media.metadata,
-                vectors=spaces,
-                added_at=media.added_at,
-            )
-        )
-    return points
 
 
 _INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")

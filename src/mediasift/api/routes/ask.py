@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -114,7 +113,7 @@ class ChatOut(BaseModel):
 def _ask_out(answer: rag.Answer) -> AskOut:
     return AskOut(
         answer=answer.answer,
-        citations=[CitationOut(**asdict(c)) for c in answer.citations],
+        citations=[CitationOut(**c.as_json()) for c in answer.citations],
         model=answer.model,
         found=answer.found,
         dropped_citations=answer.dropped_citations,

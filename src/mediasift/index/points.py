@@ -1,0 +1,104 @@
+"""The index points of one media, built the same way by ingest and by reindex.
+
+Ingest builds them from extraction's ``Segment``\\ s, reindex from the catalog's stored rows; both
+pass what a point needs through the small protocols below, so this module depends on neither the
+worker nor the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from mediasift.domain import IndexPoint, epoch_seconds
+
+
+class MediaFields(Protocol):
+    """What a point takes from its media: the catalog's ``Media`` row has it."""
+
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def collection(self) -> str: ...
+    @property
+    def meta(self) -> dict[str, Any] | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class SegmentFields(Protocol):
+    """What a point takes from a segment: extraction's ``Segment`` and the catalog's row both have it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def media_id(self) -> str: ...
+    @property
+    def modality(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPayload:
+    """What every index point of one media carries besides its segment's own fields."""
+
+    kind: str
+    collection: str
+    metadata: dict[str, str]  # the user's scalar metadata (sku, source…), as strings
+    added_at: float  # when the media was added, epoch seconds
+
+    @classmethod
+    def of(cls, media: MediaFields) -> MediaPayload:
+        return cls(
+            kind=media.kind or "",
+            collection=media.collection,
+            # Only scalar user metadata becomes filterable payload.
+            metadata={
+                k: str(v) for k, v in (media.meta or {}).items() if isinstance(v, str | int | float | bool)
+            },
+            added_at=epoch_seconds(media.created_at),
+        )
+
+
+def index_points(
+    media: MediaPayload,
+    segments: Iterable[SegmentFields],
+    vectors: Mapping[str, Mapping[str, Sequence[float]]],
+) -> list[IndexPoint]:
+    """The index points of one media, for ingest and reindex alike.
+
+    ``vectors`` maps each embedding space to the vectors by segment id. A segment becomes a point
+    when it has a vector or text to search; it carries the vectors it has.
+    """
+    points = []
+    for seg in segments:
+        spaces = {
+            space: [float(x) for x in by_segment[seg.id]]
+            for space, by_segment in vectors.items()
+            if seg.id in by_segment
+        }
+        if not spaces and not seg.text.strip():
+            continue
+        points.append(
+            IndexPoint(
+                id=seg.id,
+                tenant_id=seg.tenant_id,
+                media_id=seg.media_id,
+                kind=media.kind,
+                collection=media.collection,
+                modality=str(seg.modality),
+                text=seg.text,
+                language=seg.language,
+                metadata=media.metadata,
+                vectors=spaces,
+                added_at=media.added_at,
+            )
+        )
+    return points

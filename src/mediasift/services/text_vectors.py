@@ -1,0 +1,38 @@
+"""Text vectors of a media's segments, as ingest and reindex both compute them for the index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mediasift.domain import Modality
+from mediasift.embed.cached import tenant_text_embedder
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
+# The modalities whose text is embedded; a frame or an image has a picture, not words.
+TEXT_MODALITIES = {Modality.SPEECH, Modality.OCR, Modality.TEXT, Modality.TAG, Modality.NOTE}
+
+
+def embed_texts(
+    rt: Runtime,
+    tenant_id: str,
+    items: list[tuple[str, str, str]],
+    progress: Callable[[str, float], None] | None = None,
+) -> dict[str, list[float]]:
+    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``.
+
+    Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
+    document repeating another's chunks, sends only text the tenant has not embedded to the model."""
+    textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
+    embedder = tenant_text_embedder(rt, tenant_id, ingest=True)
+    vectors: dict[str, list[float]] = {}
+    batch = max(1, rt.settings.embed_batch)
+    for start in range(0, len(textual), batch):
+        part = textual[start : start + batch]
+        for (item_id, _), vec in zip(part, embedder.embed_passages([t for _, t in part]), strict=True):
+            vectors[item_id] = vec.tolist()
+        if progress:
+            progress("embed", min(1.0, (start + len(part)) / len(textual)))
+    return vectors

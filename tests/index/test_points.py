@@ -1,0 +1,43 @@
+"""Index points: one builder for ingest (extraction's segments) and reindex (the catalog's rows)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from mediasift.domain import Modality, Segment
+from mediasift.index.points import MediaPayload, index_points
+
+MEDIA = SimpleNamespace(
+    kind="video",
+    collection="talks",
+    meta={"sku": "A-1", "rank": 3, "extracted": {"codec": "h264"}, "tags": ["x"]},
+    created_at=datetime(2026, 6, 1, 12),  # naive, as SQLite hands it back: UTC
+)
+
+
+def _segment(index: int, modality: Modality, text: str) -> Segment:
+    return Segment(id=f"s{index}", media_id="m1", tenant_id="acme", modality=modality, text=text)
+
+
+def test_a_media_lends_its_points_scalar_metadata_as_strings_and_its_added_date() -> None:
+    payload = MediaPayload.of(MEDIA)
+    assert payload.metadata == {"sku": "A-1", "rank": "3"}
+    assert payload.added_at == datetime(2026, 6, 1, 12, tzinfo=UTC).timestamp()
+    assert (payload.kind, payload.collection) == ("video", "talks")
+
+
+def test_a_segment_becomes_a_point_with_the_vectors_it_has_or_its_text() -> None:
+    segments = [
+        _segment(0, Modality.SPEECH, "hello there"),
+        _segment(1, Modality.FRAME, ""),
+        _segment(2, Modality.FRAME, ""),  # no vector and no text: nothing to find it by
+    ]
+    vectors = {"text": {"s0": [1, 0]}, "image": {"s1": [0.5, 0.5, 0.0]}}
+
+    points = index_points(MediaPayload.of(MEDIA), segments, vectors)
+
+    assert [p.id for p in points] == ["s0", "s1"]
+    assert points[0].vectors == {"text": [1.0, 0.0]} and points[0].modality == "speech"
+    assert points[1].vectors == {"image": [0.5, 0.5, 0.0]}
+    assert all(p.tenant_id == "acme" and p.metadata == {"sku": "A-1", "rank": "3"} for p in points)
