@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from mediasift.ops import metrics
+from mediasift import meters
 from tests.conftest import wait_for_job
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -53,7 +53,7 @@ def test_both_dashboards_and_the_alerts_reference_only_exported_metrics(make_run
     # labelled series appear with their first event (ASR, webhooks…): compare family names, taking
     # the declared families from the registry as well as the samples the scrape returned
     families = {re.sub(r"_(bucket|count|sum|total|created)$", "", n) for n in exported}
-    families |= {family.name for family in metrics.REGISTRY.collect()}
+    families |= {family.name for family in meters.REGISTRY.collect()}
     # …but a series name must be one PromQL can select: a bare counter name ("_total" missing) is not
     suffixed = {n for n in used if re.sub(r"_(bucket|count|sum|total)$", "", n) in families - {n}}
     missing = used - exported - suffixed

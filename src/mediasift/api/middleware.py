@@ -16,7 +16,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mediasift.ops import metrics
+from mediasift import meters
 from mediasift.ops.logs import bind_request_context, clear_context
 from mediasift.ops.tracing import span
 
@@ -68,7 +68,7 @@ class RequestContextMiddleware:
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
                 route = scope.get("route")
-                metrics.observe_http(
+                meters.observe_http(
                     scope["method"],
                     getattr(route, "path", "unmatched"),
                     status,
@@ -122,7 +122,7 @@ def _log_access(scope: Scope, status: int, seconds: float) -> None:
 
 def record_refused_request(method: str, status: int, request_id: str, seconds: float) -> None:
     """Count and log a request the HTTP server refused before the app saw it (``http_server.py``)."""
-    metrics.observe_http(method, "unmatched", status, seconds)
+    meters.observe_http(method, "unmatched", status, seconds)
     clear_context()
     bind_request_context(request_id=request_id)
     _log_access({"method": method}, status, seconds)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mediasift import meters
 from mediasift.embed.text import TextEmbedder, get_ingest_text_embedder, get_text_embedder
-from mediasift.ops import metrics
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
@@ -69,7 +69,7 @@ class CachedTextEmbedder:
             text_of = dict(zip(keys, texts, strict=True))
             started = time.perf_counter()
             fresh = self._embedder.embed_passages([text_of[k] for k in missing])
-            metrics.observe_embeddings(len(missing), time.perf_counter() - started)
+            meters.observe_embeddings(len(missing), time.perf_counter() - started)
             self._cache.set_many(
                 self._tenant_id,
                 PASSAGE_EMBEDDINGS,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mediasift import meters
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
@@ -46,7 +47,6 @@ from mediasift.extract.transcripts import (
 from mediasift.media.audio import iter_audio
 from mediasift.media.frames import iter_frames
 from mediasift.media.probe import MediaProbe, probe
-from mediasift.ops import metrics
 
 FRAME_SAMPLE_S = 0.5  # how often frames are examined for keyframes (s)
 FRAME_MAX_SIDE = 960  # frames are analysed (OCR, embedding) at most this large (px): OCR's own cap
@@ -121,7 +121,7 @@ def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> Speec
     duration = max(media.duration_s, 1e-6)
     progress("asr", 0.0)
     blocks = iter_audio(ctx.path, expected_duration_s=media.duration_s)
-    segments = metrics.timed_asr(
+    segments = meters.timed_asr(
         ctx.kind,
         media.duration_s,
         lambda: list(recognizer.transcribe(blocks, on_progress=lambda s: progress("asr", s / duration))),

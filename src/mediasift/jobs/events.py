@@ -10,8 +10,8 @@ import logging
 from datetime import UTC
 from typing import TYPE_CHECKING
 
+from mediasift import meters
 from mediasift.catalog.models import Job, Media, utcnow
-from mediasift.ops import metrics
 from mediasift.services import webhooks
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def job_ended(rt: Runtime, job_id: str, outcome: str) -> None:
                 "error": job.error,
                 "error_code": job.error_code,
             }
-        metrics.record_job(data["kind"], outcome, seconds, data["stage"], data["error_code"])
+        meters.record_job(data["kind"], outcome, seconds, data["stage"], data["error_code"])
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
         webhooks.publish(rt, data["tenant"], EVENTS[outcome], data)
     except Exception:

@@ -18,11 +18,11 @@ from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from mediasift import meters
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
-from mediasift.ops import metrics
 from mediasift.runtime import SEARCH_CACHE
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _decode(stored: bytes) -> list[Hit]:
     return [Hit(**h) for h in json.loads(stored)]
 
 
-@metrics.timed_search
+@meters.timed_search
 def _search(
     rt: Runtime,
     tenant_id: str,

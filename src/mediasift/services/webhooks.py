@@ -43,10 +43,10 @@ import httpx
 from sqlalchemy import and_, or_, select, update
 from ulid import ULID
 
+from mediasift import meters
 from mediasift.catalog.models import utcnow
 from mediasift.catalog.webhooks import Webhook, WebhookDelivery
 from mediasift.errors import InvalidRequest, NotFound
-from mediasift.ops import metrics
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -370,7 +370,7 @@ def deliver(rt: Runtime, delivery_id: str, http: httpx.Client) -> str:
         else:
             delivery.next_attempt_at = time.time() + backoff_s(delivery.attempts, settings)
         status = delivery.status
-    metrics.WEBHOOK_DELIVERIES.labels(status).inc()
+    meters.WEBHOOK_DELIVERIES.labels(status).inc()
     return status
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from mediasift import meters
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
 from mediasift.enrich.language import label_languages
@@ -61,7 +62,7 @@ def _stage(progress: ProgressFn, name: str, **attributes: object) -> Iterator[No
     started = time.perf_counter()
     with span(f"mediasift.stage.{name}", **attributes):
         yield
-    metrics.observe_stage(name, time.perf_counter() - started)
+    meters.observe_stage(name, time.perf_counter() - started)
 
 
 def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn) -> int:
