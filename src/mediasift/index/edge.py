@@ -241,7 +241,8 @@ class EdgeIndex:
         request = qe.QueryRequest(
             limit=limit,
             prefetches=stages,
-            query=qe.Fusion.Rrf(k=k, weights=weights),
+            # qdrant-edge's stub does not declare Fusion.Rrf a Fusion, which it is at run time
+            query=qe.Fusion.Rrf(k=k, weights=weights),  # type: ignore[arg-type]
             filter=flt,
             with_payload=["media_id"],
         )

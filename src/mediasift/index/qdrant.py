@@ -230,7 +230,7 @@ class QdrantIndex:
 
     @staticmethod
     def _payload(p: IndexPoint) -> dict[str, Any]:
-        payload = {
+        payload: dict[str, Any] = {
             "sid": p.id,
             "tenant_id": p.tenant_id,
             "media_id": p.media_id,

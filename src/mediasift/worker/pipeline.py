@@ -55,12 +55,12 @@ def extractor_for(kind: str) -> Extractor:
 
 
 @contextmanager
-def _stage(progress: ProgressFn, name: str, **attributes: object) -> Iterator[None]:
+def _stage(progress: ProgressFn, name: str, **attributes: str | int) -> Iterator[None]:
     """A pipeline stage: reported as the job's stage, a span in the job's trace, and (when it
     completes) an observation of ``mediasift_stage_duration_seconds``."""
     progress(name, 0.0)
     started = time.perf_counter()
-    with span(f"mediasift.stage.{name}", **attributes):
+    with span(f"mediasift.stage.{name}", None, **attributes):
         yield
     meters.observe_stage(name, time.perf_counter() - started)
 
