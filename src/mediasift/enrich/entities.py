@@ -154,15 +154,16 @@ def _with_spanish_patterns(mentions: list[Mention], segments: list[Segment]) -> 
     (WikiNER sometimes calls "Marzo" or "2.000 millones" miscellaneous)."""
     ids = {s.segment_id for s in segments}
     found = [
-        Mention(seg.text[a:b], kind, seg) for seg in segments for a, b, kind in find_dates_and_quantities(seg.text)
+        Mention(seg.text[a:b], kind, seg)
+        for seg in segments
+        for a, b, kind in find_dates_and_quantities(seg.text)
     ]
     covered = {(m.segment.segment_id, normalise(m.text)) for m in found}
-    kept = [
-        m
-        for m in mentions
-        if not (m.segment.segment_id in ids and m.type == "MISC" and (m.segment.segment_id, normalise(m.text)) in covered)
-    ]
-    return kept + found
+
+    def superseded(m: Mention) -> bool:
+        return m.type == "MISC" and (m.segment.segment_id, normalise(m.text)) in covered
+
+    return [m for m in mentions if not (m.segment.segment_id in ids and superseded(m))] + found
 
 
 def merge_mentions(mentions: Iterable[Mention], order: dict[str, int]) -> list[Entity]:
@@ -180,7 +181,8 @@ def merge_mentions(mentions: Iterable[Mention], order: dict[str, int]) -> list[E
         kind = Counter(m.type for m in ms).most_common(1)[0][0]
         seen: dict[str, Occurrence] = {}
         for m in sorted(ms, key=lambda m: order[m.segment.segment_id]):
-            seen.setdefault(m.segment.segment_id, Occurrence(m.segment.segment_id, m.segment.start_s, m.segment.page))
+            seg = m.segment
+            seen.setdefault(seg.segment_id, Occurrence(seg.segment_id, seg.start_s, seg.page))
         entities.append(Entity(spelling, kind, list(seen.values())))
     entities.sort(key=lambda e: (-len(e.occurrences), order[e.occurrences[0].segment_id]))
     return entities

@@ -48,9 +48,10 @@ def _same_text(gold: str, found: str, lenient: bool) -> bool:
     return bool(short) and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long) is not None
 
 
-def score_entities(
-    gold: Sequence[tuple[str, str]], found: Sequence[tuple[str, str]], lenient: bool = False, typed: bool = True
-) -> PRF:
+Pairs = Sequence[tuple[str, str]]
+
+
+def score_entities(gold: Pairs, found: Pairs, lenient: bool = False, typed: bool = True) -> PRF:
     """One sentence: each gold pair matches at most one found pair."""
     unmatched = list(found)
     tp = 0
@@ -63,21 +64,22 @@ def score_entities(
     return PRF(tp, len(unmatched), len(gold) - tp)
 
 
-def per_type(
-    gold: Sequence[tuple[str, str]], found: Sequence[tuple[str, str]], kind: str, lenient: bool = False
-) -> PRF:
+def per_type(gold: Pairs, found: Pairs, kind: str, lenient: bool = False) -> PRF:
     """Precision/recall of one type: gold pairs that may be ``kind``, found pairs that are."""
     g = [(t, k) for t, k in gold if kind in k.split("|")]
     f = [(t, k) for t, k in found if k == kind]
     return score_entities([(t, kind) for t, _ in g], f, lenient)
 
 
-def macro_f1(predicted: Sequence[Iterable[str]], gold: Sequence[Iterable[str]], labels: Sequence[str]) -> float:
+LabelSets = Sequence[Iterable[str]]
+
+
+def macro_f1(predicted: LabelSets, gold: LabelSets, labels: Sequence[str]) -> float:
     """Mean over labels of each label's F1 across items (multi-label)."""
     return sum(label_prf(predicted, gold, label).f1 for label in labels) / len(labels)
 
 
-def label_prf(predicted: Sequence[Iterable[str]], gold: Sequence[Iterable[str]], label: str) -> PRF:
+def label_prf(predicted: LabelSets, gold: LabelSets, label: str) -> PRF:
     pairs = [(label in set(p), label in set(g)) for p, g in zip(predicted, gold, strict=True)]
     return PRF(
         sum(p and g for p, g in pairs), sum(p and not g for p, g in pairs), sum(g and not p for p, g in pairs)

@@ -16,7 +16,10 @@ _NUMBER_WORDS = (
     "cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien|ciento|doscientos|trescientos|"
     "quinientos|mil|medio|media"
 )
-_NUMBER = rf"(?:\d{{1,3}}(?:\.\d{{3}})+(?:,\d+)?|\d+(?:[.,]\d+)?|(?:{_NUMBER_WORDS})(?:\s+y\s+(?:{_NUMBER_WORDS}))?)"
+_NUMBER = (
+    r"(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"  # 2.000 | 1.250,40 | 3,2 | 45
+    rf"|(?:{_NUMBER_WORDS})(?:\s+y\s+(?:{_NUMBER_WORDS}))?)"  # dos | treinta y cinco
+)
 _SCALE = r"(?:\s+(?:mil|millones|millón|billones)(?:\s+de)?)?"
 _UNITS = (
     r"kilos?|kilogramos?|kg|gramos?|g|gr|miligramos?|mg|toneladas?|t|litros?|l|mililitros?|ml|"
