@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mediasift.enrich.classify import KeywordClassifier, ZeroShotClassifier, document_vector
+from mediasift.enrich.classify import KeywordClassifier, ZeroShotClassifier
+from mediasift.enrich.embedding import document_vector
 from mediasift.enrich.scoring import macro_f1
 from mediasift.enrich.taxonomy import parse_taxonomy
 from tests.enrich.conftest import load_data, transcript

@@ -13,12 +13,11 @@ name, description or examples (stemmed) occurs in the text.
 
 Texts are embedded as E5 queries; a segment's stored passage vector is not reused (see
 ``embedding.py``). ``classify_vectors`` takes vectors the caller already has from
-``embed_queries`` (a media's vector: ``document_vector``).
+``embed_queries`` (a media's vector: ``embedding.document_vector``).
 """
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediasift.enrich.background_topics import BACKGROUND_TOPICS
-from mediasift.enrich.embedding import QueryEmbedder, unit
+from mediasift.enrich.embedding import QueryEmbedder
 from mediasift.enrich.taxonomy import Taxonomy
 from mediasift.enrich.words import is_content, stem, tokens
 
@@ -93,17 +92,6 @@ def _background_vectors(embedder: QueryEmbedder) -> np.ndarray:
     if cached is None:
         cached = _background[embedder] = embedder.embed_queries(list(BACKGROUND_TOPICS))
     return cached
-
-
-def document_vector(texts: Sequence[str], embedder: QueryEmbedder, pieces: int = 16) -> np.ndarray:
-    """One vector for a whole media: the mean of ``pieces`` short, evenly spaced stretches of its
-    text (E5's cost grows faster than linearly with length, so it never reads it all)."""
-    text = " ".join(texts)
-    if not text.strip():
-        return np.zeros(0, dtype=np.float32)
-    step = max(1, math.ceil(len(text) / pieces))
-    chunks = [text[i : i + min(step, 400)] for i in range(0, len(text), step)]
-    return unit(embedder.embed_queries(chunks).mean(axis=0))
 
 
 class KeywordClassifier:

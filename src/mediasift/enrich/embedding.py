@@ -12,6 +12,7 @@ Any object with ``embed_queries(texts) -> (n, dim) float32, L2-normalised`` will
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from typing import Protocol
@@ -62,3 +63,15 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (a zero row stays zero)."""
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
+
+
+def document_vector(texts: Sequence[str], embedder: QueryEmbedder, pieces: int = 16) -> np.ndarray:
+    """One vector for a whole media (its keywords' reference, its labels' input): the mean of
+    ``pieces`` short, evenly spaced stretches of its text. E5's cost grows faster than linearly
+    with length, so it never reads it all. An empty text has a zero vector."""
+    text = " ".join(texts)
+    if not text.strip():
+        return np.zeros(getattr(embedder, "dim", 0), dtype=np.float32)
+    step = max(1, math.ceil(len(text) / pieces))
+    chunks = [text[i : i + min(step, 400)] for i in range(0, len(text), step)]
+    return unit(embedder.embed_queries(chunks).mean(axis=0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediasift.enrich.embedding import QueryEmbedder, unit
+from mediasift.enrich.embedding import QueryEmbedder, document_vector
 from mediasift.enrich.text_units import Coverage, Segment, as_segments, sentences_of, within_budget
 from mediasift.enrich.words import is_content, stem, tokens
 
@@ -33,7 +33,6 @@ meses año años vez veces gramo gramos grado grados ciento
 """
 _NOT_KEYWORDS = frozenset(_UNIT_WORDS.split())
 _RERANKED = 40  # candidates embedded: bounds the model's cost per media
-_DOCUMENT_CHUNKS = 16  # pieces of the text averaged into the document's vector
 _DIVERSITY = 0.3  # maximal marginal relevance: weight of "unlike what is already picked"
 
 
@@ -77,7 +76,10 @@ def extract_keywords(
     embedder: QueryEmbedder | None = None,
     top_n: int = 10,
     max_chars: int = MAX_CHARS,
+    document: np.ndarray | None = None,
 ) -> Keywords:
+    """The ``top_n`` keywords, best first. ``document`` is the media's ``document_vector`` when
+    the caller already has it (it classifies the media too)."""
     chosen, coverage = within_budget(as_segments(segments), max_chars)
     candidates = _candidates(chosen, lang)
     if not candidates:
@@ -90,7 +92,9 @@ def extract_keywords(
         scores = stat / stat.max()
     else:
         vectors = embedder.embed_queries(texts)
-        relevance = vectors @ _document_vector(chosen, embedder)
+        if document is None:
+            document = document_vector([s.text for s in chosen], embedder)
+        relevance = vectors @ document
         scores = 0.5 * _scaled(stat) + 0.5 * _scaled(relevance)
         picked = _maximal_marginal_relevance(scores, vectors, top_n)
     return Keywords([Keyword(texts[i], float(scores[i])) for i in picked], coverage)
@@ -154,14 +158,6 @@ def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
 def _statistical(c: _Candidate) -> float:
     # Spread over segments says "the media is about this" more than repetition in one place.
     return math.log1p(c.count) * (1 + math.log1p(c.segments)) * (1 + 0.5 * (c.words - 1))
-
-
-def _document_vector(segments: list[Segment], embedder: QueryEmbedder) -> np.ndarray:
-    text = " ".join(s.text for s in segments)
-    size = max(1, math.ceil(len(text) / _DOCUMENT_CHUNKS))
-    # E5's cost grows faster than linearly with length: short, evenly spaced pieces stand for it.
-    chunks = [text[i : i + min(size, 400)] for i in range(0, len(text), size)]
-    return unit(embedder.embed_queries(chunks).mean(axis=0))
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
