@@ -68,3 +68,20 @@ def test_a_whole_class_gets_its_topic(e5):
         vector = document_vector([text for _, text, _, _ in transcript(lang)], e5)
         (labels,) = classifier.classify_vectors(vector)
         assert labels and labels[0].label == topic, (lang, labels)
+
+
+def test_a_media_about_one_topic_gets_it_as_its_first_label(e5):
+    data = load_data("classify")
+    classifier = ZeroShotClassifier(parse_taxonomy(data["taxonomy"]), e5)
+    for label in classifier.taxonomy.names:
+        for lang in ("en", "es"):
+            texts = [i["text"] for i in data["items"] if i["lang"] == lang and i["labels"] == [label]]
+            (found,) = classifier.classify_vectors(document_vector(texts, e5))
+            assert found and found[0].label == label, (label, lang, found)
+
+
+def test_an_empty_media_has_a_zero_vector_and_no_labels(e5):
+    classifier = ZeroShotClassifier(parse_taxonomy(load_data("classify")["taxonomy"]), e5)
+    vector = document_vector(["", "   "], e5)
+    assert vector.shape == (384,) and not vector.any()
+    assert classifier.classify_vectors(vector) == [[]]
