@@ -138,3 +138,13 @@ def test_the_spanish_model_is_the_gpl_pipeline_running_only_its_recogniser():
     model = load_spanish_ner()
     assert model.licence == "GNU GPL 3.0"
     assert model.nlp.pipe_names == ["ner"] and set(model.labels) == {"PER", "ORG", "LOC", "MISC"}
+
+
+def test_threads_share_one_pipeline_and_get_what_one_thread_gets():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [s["text"] for s in load_data("ner_en")["sentences"]]
+    alone = [extract_entities([("s", t, 0.0, None)], "en").to_list() for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: extract_entities([("s", t, 0.0, None)], "en").to_list(), texts))
+    assert together == alone
