@@ -46,7 +46,7 @@ _ONTONOTES = {
 _WIKINER = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MISC": "MISC"}
 _TYPE_MAPS = {"en": _ONTONOTES, "es": _WIKINER}
 
-# About 15 s of NER on one core here; a 500-page document reads evenly spaced windows of it.
+# About 11 CPU-s of NER here; a 500-page document reads evenly spaced windows of this much.
 MAX_CHARS = 400_000
 _LEADING_ARTICLES = ("the ", "el ", "la ", "los ", "las ")
 _EDGE_PUNCTUATION = " \t\n\"'“”«»‘’()[]{}.,;:!?¿¡-–—"
