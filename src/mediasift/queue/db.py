@@ -28,7 +28,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, utcnow
 from mediasift.domain import JobStatus
-from mediasift.queue.base import Lease
+from mediasift.queue.base import Lease, Queue
 from mediasift.queue.holder import provably_gone, this_process
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
@@ -47,7 +47,7 @@ def _deliverable(now: float):  # type: ignore[no-untyped-def]
     return or_(_visible(now), _expired(now))
 
 
-class DbQueue:
+class DbQueue(Queue):
     def __init__(self, catalog: Catalog, poll_interval_s: float = 0.5) -> None:
         self.catalog = catalog
         self.poll_interval_s = poll_interval_s

@@ -93,12 +93,7 @@ class Worker:
 
     def run_once(self, wait_s: float = 0.0) -> bool:
         """Lease and process at most one job (or bucket-event delivery); True if one was handled."""
-        queue = self.rt.queue
-        visibility = self.rt.settings.visibility_timeout_s
-        receive_any = getattr(queue, "receive_any", None)  # queues that also carry bucket events
-        delivery = (
-            receive_any(visibility, wait_s) if receive_any else queue.receive(visibility, wait_s=wait_s)
-        )
+        delivery = self.rt.queue.receive_any(self.rt.settings.visibility_timeout_s, wait_s)
         if delivery is None:
             return False
         if isinstance(delivery, Lease):
@@ -314,11 +309,8 @@ def _warn_if_redrive_comes_first(rt: Runtime) -> None:
     """On SQS, a redrive policy that moves a message after ``max_attempts`` receives takes a job
     whose last attempt killed its worker away before any worker can record it dead: the catalog
     would show it running for ever."""
-    max_receive_count = getattr(rt.queue, "max_receive_count", None)
-    if max_receive_count is None:
-        return
     try:
-        receives = max_receive_count()
+        receives = rt.queue.max_receive_count()
     except BackendUnavailable as exc:
         log.warning("could not read the queue's redrive policy: %s", exc.message)
         return
