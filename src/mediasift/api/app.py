@@ -51,7 +51,6 @@ def create_app(rt: Runtime) -> FastAPI:
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)
-    app.include_router(admin.cancel_router)
     app.include_router(ui.router)  # the web UI: / and /static/
     app.include_router(docs.router)  # /docs, /redoc
     if rt.settings.cors_origins:  # restricted CORS: only the origins listed in settings
