@@ -66,7 +66,7 @@ def list_jobs(
 
 def job_counts(s: Session) -> dict[str, int]:
     """Jobs by status, every tenant."""
-    return dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())  # type: ignore[arg-type]
+    return dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
 
 
 def job_media(s: Session, job: Job) -> Media | None:
@@ -79,4 +79,4 @@ def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
     ids = list(set(media_ids))
     if not ids:
         return {}
-    return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())  # type: ignore[arg-type]
+    return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())

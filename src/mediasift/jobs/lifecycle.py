@@ -357,20 +357,22 @@ def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
             if started is not None and started.tzinfo is None:  # SQLite hands back naive UTC
                 started = started.replace(tzinfo=UTC)
             seconds = (utcnow() - started).total_seconds() if started else None
+            kind = media.kind if media else None
+            tenant, stage, code = job.tenant_id, job.stage, job.error_code
             data = {
-                "tenant": job.tenant_id,
+                "tenant": tenant,
                 "job_id": job.id,
                 "media_id": job.media_id,
                 "filename": media.filename if media else None,
-                "kind": media.kind if media else None,
+                "kind": kind,
                 "status": outcome,
                 "attempts": job.attempts,
-                "stage": job.stage,
+                "stage": stage,
                 "error": job.error,
-                "error_code": job.error_code,
+                "error_code": code,
             }
-        metrics.record_job(data["kind"], outcome, seconds, data["stage"], data["error_code"])
+        metrics.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
-        webhooks.publish(rt, data["tenant"], EVENTS[outcome], data)
+        webhooks.publish(rt, tenant, EVENTS[outcome], data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)

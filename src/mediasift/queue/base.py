@@ -45,8 +45,9 @@ class Queue(ABC):
         """Heartbeat: push the lease out; False if the lease was lost (another worker has it)."""
 
     @abstractmethod
-    def ack(self, lease: Lease) -> None:
-        """The job is finished (succeeded, dead or cancelled): never deliver it again."""
+    def ack(self, lease: Delivery) -> None:
+        """The job is finished (succeeded, dead or cancelled), or the bucket events were ingested:
+        never deliver it again."""
 
     @abstractmethod
     def retry(self, lease: Lease, delay_s: float) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, utcnow
 from mediasift.domain import JobStatus
-from mediasift.queue.base import Lease, Queue
+from mediasift.queue.base import Delivery, Lease, Queue
 from mediasift.queue.holder import provably_gone, this_process
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
@@ -130,7 +130,9 @@ class DbQueue(Queue):
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def ack(self, lease: Lease) -> None:
+    def ack(self, lease: Delivery) -> None:
+        if not isinstance(lease, Lease):
+            raise TypeError("the DB queue hands out no bucket events, so it has none to acknowledge")
         # The worker has already written the final status; dropping the token ends the lease.
         with self.catalog.session() as s:
             s.execute(
