@@ -24,7 +24,7 @@ import numpy as np
 import skimage.data
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.catalog import repo
+from mediasift.catalog import jobs as job_rows
 from mediasift.config import Settings
 from mediasift.extract.base import ExtractContext
 from mediasift.extract.scanned import ocr_pdf_pages
@@ -95,7 +95,7 @@ def main() -> None:
         pending = {j.id for j in jobs if j}
         while pending:
             with rt.catalog.session() as s:
-                pending -= {j for j in pending if repo.get_job(s, j).status in ("succeeded", "dead")}
+                pending -= {j for j in pending if job_rows.get_job(s, j).status in ("succeeded", "dead")}
             time.sleep(0.2)
         wall = time.perf_counter() - started
         for w in workers:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasift.catalog import repo
+from mediasift.catalog import jobs as job_rows
 from mediasift.config import Settings
 from mediasift.domain import TEXT_SPACE, Filters, IndexPoint
 from mediasift.embed.cached import tenant_text_embedder
@@ -84,7 +84,7 @@ def ingest_corpus(rt, docs: int) -> dict:  # type: ignore[no-untyped-def]
     pending = {j.id for j in jobs if j}
     while pending:
         with rt.catalog.session() as s:
-            done = {jid for jid in pending if repo.get_job(s, jid).status in ("succeeded", "dead")}
+            done = {jid for jid in pending if job_rows.get_job(s, jid).status in ("succeeded", "dead")}
         pending -= done
         time.sleep(0.2)
     elapsed = time.perf_counter() - started

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import repo
 from mediasift.catalog.models import Media
 from mediasift.config import Settings
@@ -170,7 +171,7 @@ def test_a_job_that_keeps_killing_the_embedded_server_ends_dead_after_max_attemp
 
 def _catalog_job(rt: Runtime, job_id: str) -> dict[str, Any]:
     with rt.catalog.session() as s:
-        job = repo.get_job(s, job_id)
+        job = job_rows.get_job(s, job_id)
         media = s.get(Media, job.media_id)
         assert media is not None
         return {

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.catalog.webhooks import WebhookDelivery
@@ -40,7 +41,7 @@ def _ingest(rt: Runtime, data: bytes, name: str) -> str:
 
 def _job(rt: Runtime, job_id: str) -> Job:
     with rt.catalog.session() as s:
-        return repo.get_job(s, job_id)
+        return job_rows.get_job(s, job_id)
 
 
 def _media(rt: Runtime, job: Job) -> Media:

@@ -67,7 +67,7 @@ def test_a_job_deleted_while_it_ran_fails_without_leaving_a_letter(
     make_runtime, make_queue, sqs_client, monkeypatch
 ):  # type: ignore[no-untyped-def]
     from mediasift.errors import CorruptMedia
-    from mediasift.worker.loop import Worker
+    from mediasift.jobs import lifecycle
 
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(name, value)
@@ -75,6 +75,6 @@ def test_a_job_deleted_while_it_ran_fails_without_leaving_a_letter(
     rt = make_runtime(queue="sqs", sqs_queue_url=urls.url, sqs_wait_s=1, max_attempts=1)
     rt.queue.send("01JOBWHOSEMEDIAWASDELETED0")
     lease = rt.queue.receive(visibility_s=30, wait_s=1)
-    Worker(rt)._failed(lease, CorruptMedia("the file ended early"))  # the row is gone, as after a delete
+    lifecycle.fail(rt, lease, CorruptMedia("the file ended early"))  # the row is gone, as after a delete
     assert letters(sqs_client, urls.dlq_url) == []
     assert rt.queue.stats() == {"depth": 0, "in_flight": 0, "delayed": 0, "dead": 0}

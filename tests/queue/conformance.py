@@ -79,6 +79,11 @@ class QueueConformance:
         assert (lease.job_id, lease.attempts) == (sent, 1)
         assert lease.receipt
 
+    def test_receive_any_hands_out_a_job_as_the_lease_receive_would(self, queue: Queue, sent: str) -> None:
+        lease = queue.receive_any(visibility_s=LONG_S, wait_s=1)
+        assert isinstance(lease, Lease) and (lease.job_id, lease.attempts) == (sent, 1)
+        assert queue.receive(visibility_s=LONG_S, wait_s=0) is None  # it is leased, as by receive
+
     def test_leased_job_is_invisible_to_a_second_receive(self, queue: Queue, sent: str) -> None:
         assert queue.receive(visibility_s=LONG_S, wait_s=1) is not None
         assert queue.receive(visibility_s=LONG_S, wait_s=0) is None

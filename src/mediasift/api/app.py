@@ -18,7 +18,7 @@ from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.rate_limit import RateLimiter
-from mediasift.api.routes import admin, ask, docs, health, jobs, keys, media, search, ui, webhooks
+from mediasift.api.routes import admin, ask, chats, docs, health, jobs, keys, media, search, ui, webhooks
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
 from mediasift.runtime import Runtime
@@ -47,11 +47,10 @@ def create_app(rt: Runtime) -> FastAPI:
     install_error_handlers(app)
     for module in (media, jobs, webhooks, health):
         app.include_router(module.router)
-    for module in (search, ask):
+    for module in (search, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)
-    app.include_router(admin.cancel_router)
     app.include_router(ui.router)  # the web UI: / and /static/
     app.include_router(docs.router)  # /docs, /redoc
     if rt.settings.cors_origins:  # restricted CORS: only the origins listed in settings

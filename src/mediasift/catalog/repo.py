@@ -60,43 +60,12 @@ def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Me
     return {m.id: m for m in rows}
 
 
-def get_job(s: Session, job_id: str, tenant_id: str | None = None) -> Job:
-    """A job by id; with tenant_id, one of another tenant is reported as not found."""
-    job = s.get(Job, job_id)
-    if job is None or (tenant_id is not None and job.tenant_id != tenant_id):
-        raise NotFound(f"job {job_id} not found")
-    return job
-
-
-def list_jobs(
-    s: Session,
-    tenant_id: str | None,
-    *,
-    status: str | None = None,
-    ids: Sequence[str] | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Job]:
-    q = select(Job)
-    if tenant_id is not None:
-        q = q.where(Job.tenant_id == tenant_id)
-    if status:
-        q = q.where(Job.status == status)
-    if ids is not None:
-        q = q.where(Job.id.in_(ids))
-    return list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)))
-
-
 def latest_job(s: Session, media_id: str) -> Job | None:
     return s.scalars(select(Job).where(Job.media_id == media_id).order_by(Job.created_at.desc())).first()
 
 
 def dead_job_ids(s: Session, media_id: str) -> list[str]:
     return list(s.scalars(select(Job.id).where(Job.media_id == media_id, Job.status == JobStatus.DEAD.value)))
-
-
-def job_counts(s: Session) -> dict[str, int]:
-    return dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())  # type: ignore[arg-type]
 
 
 def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> None:

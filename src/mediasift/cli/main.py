@@ -100,10 +100,7 @@ def serve(
 def _take_back_jobs_of_dead_processes(rt: Runtime) -> None:
     """A server killed mid-job (kill -9, out of memory) left its jobs leased; its successor runs
     them again now rather than after their leases run out (120 s by default)."""
-    release = getattr(rt.queue, "release_leases_of_gone_holders", None)  # the DB queue's
-    if release is None:
-        return
-    released = release()
+    released = rt.queue.release_leases_of_gone_holders()
     if released:
         console.print(f"took back {len(released)} job(s) whose process had died: {', '.join(released)}")
 

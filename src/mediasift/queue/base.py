@@ -5,14 +5,20 @@ worker extends by heartbeat; every receive counts an attempt; ``retry`` makes it
 after a backoff; the worker moves it to the dead-letter state after ``max_attempts`` (at once for a
 permanent error), and so it must see the delivery after the last attempt: a job whose last attempt
 killed its worker is recorded dead there. The catalog's ``job`` row stays the place where status
-is visible, whatever carries the messages.
+is visible, whatever carries the messages; ``jobs/lifecycle.py`` writes it and calls the queue.
+
+A backend implements the abstract methods; the others are capabilities with a default that is
+right for a queue without them (no bucket events, no redrive policy, no way to prove a lease
+holder dead), so callers call them plainly whatever the backend.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+
+from mediasift.queue.s3_events import EventDelivery
 
 
 @dataclass(slots=True)
@@ -22,30 +28,42 @@ class Lease:
     attempts: int  # receive count, including this one
 
 
-class Queue(Protocol):
+Delivery = Lease | EventDelivery  # what ``receive_any`` hands out
+
+
+class Queue(ABC):
+    @abstractmethod
     def send(self, job_id: str, delay_s: float = 0.0) -> None:
         """Make a job deliverable (after delay_s)."""
 
+    @abstractmethod
     def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
         """Lease the next deliverable job, or None if there is none within wait_s."""
 
+    @abstractmethod
     def extend(self, lease: Lease, visibility_s: float) -> bool:
         """Heartbeat: push the lease out; False if the lease was lost (another worker has it)."""
 
-    def ack(self, lease: Lease) -> None:
-        """The job is finished (succeeded, dead or cancelled): never deliver it again."""
+    @abstractmethod
+    def ack(self, lease: Delivery) -> None:
+        """The job is finished (succeeded, dead or cancelled), or the bucket events were ingested:
+        never deliver it again."""
 
+    @abstractmethod
     def retry(self, lease: Lease, delay_s: float) -> None:
         """Release the lease; deliver again after delay_s."""
 
+    @abstractmethod
     def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
         """The job is dead: never deliver it again, and leave a letter where the queue's own
         tooling and alarms look for dead jobs (on SQS, the redrive policy's dead-letter queue; on
         the DB queue the job row's ``dead`` status is that letter, so this is ``ack``)."""
 
+    @abstractmethod
     def drop_dead_letters(self, job_ids: Collection[str]) -> int:
         """Remove the dead letters of these jobs (retried or purged); returns how many went."""
 
+    @abstractmethod
     def stats(self) -> dict[str, float]:
         """Counts of jobs by state, each a float.
 
@@ -54,3 +72,20 @@ class Queue(Protocol):
         backoff; SQS counts that as in flight); ``dead``; ``oldest_age_s``: seconds the oldest
         deliverable job has waited (absent on SQS, which publishes it only to CloudWatch).
         """
+
+    def receive_any(self, visibility_s: float, wait_s: float = 0.0) -> Delivery | None:
+        """The next job (``Lease``) or, on a queue that also carries S3 bucket events, the next
+        ``EventDelivery``; None if there is neither within wait_s. An event delivery is leased
+        like a job: ``ack`` it once its media and jobs exist."""
+        return self.receive(visibility_s, wait_s)
+
+    def max_receive_count(self) -> int | None:
+        """How many receives the queue allows before it moves a message aside by itself (SQS's
+        redrive policy), or None when it never does."""
+        return None
+
+    def release_leases_of_gone_holders(self) -> list[str]:
+        """End now the live leases whose holder is provably dead; returns those jobs' ids. Their
+        jobs are delivered again at once, as if the leases had run out. A queue that cannot
+        prove a holder dead releases nothing: the leases run out on their own."""
+        return []

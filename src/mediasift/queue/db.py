@@ -28,7 +28,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job, utcnow
 from mediasift.domain import JobStatus
-from mediasift.queue.base import Lease
+from mediasift.queue.base import Delivery, Lease, Queue
 from mediasift.queue.holder import provably_gone, this_process
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
@@ -47,7 +47,7 @@ def _deliverable(now: float):  # type: ignore[no-untyped-def]
     return or_(_visible(now), _expired(now))
 
 
-class DbQueue:
+class DbQueue(Queue):
     def __init__(self, catalog: Catalog, poll_interval_s: float = 0.5) -> None:
         self.catalog = catalog
         self.poll_interval_s = poll_interval_s
@@ -130,7 +130,9 @@ class DbQueue:
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def ack(self, lease: Lease) -> None:
+    def ack(self, lease: Delivery) -> None:
+        if not isinstance(lease, Lease):
+            raise TypeError("the DB queue hands out no bucket events, so it has none to acknowledge")
         # The worker has already written the final status; dropping the token ends the lease.
         with self.catalog.session() as s:
             s.execute(

@@ -51,12 +51,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediasift.errors import BackendUnavailable
-from mediasift.queue.base import Lease
+from mediasift.queue.base import Delivery, Lease, Queue
 from mediasift.queue.s3_events import EventDelivery, NotAnS3Event, parse_s3_event
 
 log = logging.getLogger(__name__)
-
-Delivery = Lease | EventDelivery
 
 _MAX_DELAY_S = 900  # SendMessage DelaySeconds
 _MAX_VISIBILITY_S = 43_200
@@ -99,7 +97,7 @@ def _error_code(e: Exception) -> str:
     return str(getattr(e, "response", {}).get("Error", {}).get("Code", ""))
 
 
-class SqsQueue:
+class SqsQueue(Queue):
     def __init__(
         self, queue_url: str, client: Any | None = None, wait_s: float = 10, region: str | None = None
     ) -> None:

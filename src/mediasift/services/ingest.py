@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -21,7 +20,7 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
-from mediasift.ops.tracing import remember_trace
+from mediasift.jobs import lifecycle
 from mediasift.store.base import media_prefixes, raw_key
 
 if TYPE_CHECKING:
@@ -116,15 +115,8 @@ def ingest_stream(
             rt.store.delete(key)
             raise Conflict("could not record the upload; try again")
         return _duplicate(rt, key, existing)
-    _enqueue(rt, job.id)
+    lifecycle.submit(rt, job.id)
     return Ingested(media=media, job=job, duplicate=False)
-
-
-def _enqueue(rt: Runtime, job_id: str) -> None:
-    # The trace context goes on the job row before the message exists, so the worker that
-    # receives it always finds the trace to continue.
-    remember_trace(rt, job_id)
-    rt.queue.send(job_id)
 
 
 def _create(
@@ -193,74 +185,15 @@ def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bo
     rt.invalidate_tenant(tenant_id)
 
 
-_RETRYABLE = (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
-
-
-def retry_job(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
-    """Send a dead, failed or cancelled job back to the queue with a fresh set of attempts."""
-    return retry_jobs(rt, [job_id], tenant_id)[0]
-
-
-def retry_jobs(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Job]:
-    """``retry_job`` for many; the queue's dead letters of the dead ones are dropped in one go."""
-    with rt.catalog.session() as s:
-        jobs = [repo.get_job(s, job_id, tenant_id) for job_id in job_ids]
-        for job in jobs:
-            if job.status not in _RETRYABLE:
-                raise InvalidRequest(
-                    f"job {job.id} is {job.status}; only dead, failed or cancelled jobs retry"
-                )
-        dead = [job.id for job in jobs if job.status == JobStatus.DEAD.value]
-    if dead:
-        # First, so that a queue that cannot be reached leaves the jobs dead, as they were.
-        rt.queue.drop_dead_letters(dead)
-    retried = []
-    with rt.catalog.session() as s:
-        for job_id in job_ids:
-            job = repo.get_job(s, job_id, tenant_id)
-            job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
-            job.stage, job.progress, job.finished_at = None, 0.0, None
-            media = s.get(Media, job.media_id)
-            if media is not None:
-                media.status, media.error = MediaStatus.PENDING.value, None
-            retried.append(job)
-    for job in retried:
-        _enqueue(rt, job.id)
-    return retried
-
-
 def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    """Run a media's pipeline again (``lifecycle.reprocess``); 409 once retention has deleted its
+    original, since a job could only fail."""
     from mediasift.services.retention import original_deleted
 
     with rt.catalog.session() as s:
-        repo.get_media(s, tenant_id, media_id)
+        repo.get_media(s, tenant_id, media_id)  # another tenant's media is not found, whatever its state
     if original_deleted(rt, media_id):
-        # Retention removed the bytes; a job could only fail, so say why now.
         raise Conflict(
             f"media {media_id}: its original was deleted by retention; upload it again to reprocess"
         )
-    with rt.catalog.session() as s:
-        job = Job(
-            id=str(ULID()),
-            media_id=media_id,
-            tenant_id=tenant_id,
-            type=JobType.REPROCESS.value,
-            status=JobStatus.QUEUED.value,
-            max_attempts=rt.settings.max_attempts,
-        )
-        s.add(job)
-    _enqueue(rt, job.id)
-    return job
-
-
-def purge_dead(rt: Runtime, tenant_id: str | None) -> int:
-    """Delete every dead job and its media (the DLQ purge)."""
-    with rt.catalog.session() as s:
-        dead = repo.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
-        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead))
-        job_ids = [j.id for j in dead]
-    if job_ids:
-        rt.queue.drop_dead_letters(job_ids)  # one scan of the dead-letter queue for all of them
-    for tenant, media_id in targets:
-        delete_media(rt, tenant, media_id, drop_letters=False)
-    return len(targets)
+    return lifecycle.reprocess(rt, tenant_id, media_id)

@@ -1,4 +1,4 @@
-"""Workers: lease a job → run the pipeline → succeed, retry with backoff, or dead-letter.
+"""Workers: lease a job → run the pipeline → record how the attempt ended (``jobs/lifecycle.py``).
 
 A worker heartbeats its lease while a stage runs, so a long video is not redelivered under it; a
 worker that dies stops heartbeating, its lease expires, and another worker runs the job again
@@ -7,36 +7,23 @@ graceful stop (SIGTERM): no new job is taken, running jobs get ``shutdown_grace_
 job still running after that has its lease released, so another worker takes it at once instead of
 after the lease expires. A released job's worker then writes nothing more about it.
 
-Every delivery counts an attempt, whoever ends it. A job whose error is permanent
-(``errors.py``: empty, unsupported, corrupt, encrypted, over a limit) is dead on its first attempt;
-other errors retry until ``max_attempts``. A job delivered once more after its last allowed attempt
-ended without an outcome (its worker died in it, as under a job that kills its process) is not
-run: it is dead with ``worker_lost``, on the DB queue and on SQS alike. On SQS the redrive
-policy's ``maxReceiveCount`` must allow that extra delivery; ``start_worker_threads`` warns when
-it does not.
+Which outcome makes a job failed (retried), dead or cancelled is the lifecycle's business. On SQS
+the redrive policy's ``maxReceiveCount`` must allow one delivery past ``max_attempts``, so that a
+job whose last attempt killed its worker is recorded dead (``worker_lost``) by a worker rather
+than moved aside by SQS; ``start_worker_threads`` warns when it does not.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from typing import TYPE_CHECKING
 
-from mediasift.catalog import repo
-from mediasift.catalog.models import Job, Media, utcnow
-from mediasift.domain import JobStatus, JobType, MediaStatus
-from mediasift.errors import (
-    BackendUnavailable,
-    Cancelled,
-    MediaRejected,
-    MediasiftError,
-    NotFound,
-    WorkerLost,
-)
-from mediasift.jobs.control import finish_cancelled
-from mediasift.jobs.events import job_ended
+from mediasift.domain import JobType
+from mediasift.errors import BackendUnavailable, Cancelled, MediaRejected, MediasiftError, NotFound
+from mediasift.jobs import lifecycle
+from mediasift.jobs.lifecycle import Attempt
 from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
@@ -45,15 +32,10 @@ from mediasift.services.webhooks import start_dispatcher
 from mediasift.worker.pipeline import run_ingest
 
 if TYPE_CHECKING:
+    from mediasift.queue.s3_events import EventDelivery
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.worker")
-
-
-def backoff_s(attempts: int, base: float, cap: float) -> float:
-    """Exponential backoff with ±20% jitter so retried jobs do not stampede together."""
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return delay * random.uniform(0.8, 1.2)
 
 
 class _Released(Exception):
@@ -79,7 +61,7 @@ class Worker:
         if lease is None:
             return
         self._released.set()
-        self.rt.queue.retry(lease, 0.0)
+        lifecycle.release(self.rt, lease)
         log.warning("worker %s: released job %s at shutdown for another worker", self.name, lease.job_id)
 
     def run_forever(self) -> None:
@@ -93,12 +75,7 @@ class Worker:
 
     def run_once(self, wait_s: float = 0.0) -> bool:
         """Lease and process at most one job (or bucket-event delivery); True if one was handled."""
-        queue = self.rt.queue
-        visibility = self.rt.settings.visibility_timeout_s
-        receive_any = getattr(queue, "receive_any", None)  # queues that also carry bucket events
-        delivery = (
-            receive_any(visibility, wait_s) if receive_any else queue.receive(visibility, wait_s=wait_s)
-        )
+        delivery = self.rt.queue.receive_any(self.rt.settings.visibility_timeout_s, wait_s)
         if delivery is None:
             return False
         if isinstance(delivery, Lease):
@@ -111,7 +88,7 @@ class Worker:
             self._ingest_events(delivery)
         return True
 
-    def _ingest_events(self, delivery) -> None:  # type: ignore[no-untyped-def]
+    def _ingest_events(self, delivery: EventDelivery) -> None:
         from mediasift.worker.bucket_events import ingest_delivery
 
         try:
@@ -126,156 +103,42 @@ class Worker:
     @traced_job
     def process(self, lease: Lease) -> None:
         rt = self.rt
-        try:
-            with rt.catalog.session() as s:
-                job = repo.get_job(s, lease.job_id)
-                if job.status in (JobStatus.SUCCEEDED.value, JobStatus.DEAD.value, JobStatus.CANCELLED.value):
-                    rt.queue.ack(lease)
-                    return
-                max_attempts = job.max_attempts
-                if lease.attempts <= max_attempts:
-                    job.status, job.attempts, job.stage, job.progress = (
-                        JobStatus.RUNNING.value,
-                        lease.attempts,
-                        None,
-                        0.0,
-                    )
-                    job.started_at = utcnow()
-                tenant_id, media_id, job_type = job.tenant_id, job.media_id, job.type
-        except NotFound:  # the job's media was deleted while the message waited
-            rt.queue.ack(lease)
+        attempt = lifecycle.begin(rt, lease)
+        if attempt is None:
             return
-        if lease.attempts > max_attempts:
-            # An attempt that ends records its outcome, and the last allowed one makes the job
-            # dead; so the last one ended without any: its process died under it (killed, out of
-            # memory, a native crash). Running it again would most likely take this worker too.
-            lost = WorkerLost(
-                f"attempt {max_attempts} of {max_attempts} ended without an outcome: its worker died "
-                "(killed, out of memory or crashed), so the job is not run again"
-            )
-            self._finish_attempt(lease, lost, permanent=True, attempts=max_attempts)
-            return
-
-        heartbeat = _Heartbeat(rt, lease)
-        heartbeat.start()
-        progress = _ProgressRecorder(rt, lease.job_id, self._released)
         try:
-            if job_type in (JobType.INGEST.value, JobType.REPROCESS.value):
-                run_ingest(rt, tenant_id, media_id, progress)
-            else:
-                raise MediasiftError(f"unknown job type {job_type!r}")
+            with lifecycle.heartbeat(rt, lease):
+                self._run(attempt)
         except _Released:
-            heartbeat.stop()
             return
-        except NotFound as exc:
-            # The media (or its original) vanished mid-run: retrying cannot help.
-            heartbeat.stop()
-            self._gone(lease, exc)
+        except NotFound as exc:  # the media (or its original) vanished mid-run
+            lifecycle.media_gone(rt, lease, exc)
             return
         except Cancelled:
-            heartbeat.stop()
-            finish_cancelled(rt, lease)
+            lifecycle.finish_cancelled(rt, lease)
             return
         except Exception as exc:
-            heartbeat.stop()
-            if not self._released.is_set():  # else the job is the queue's again: record nothing
-                self._failed(lease, exc)
+            if self._released.is_set():  # the job is the queue's again: record nothing
+                return
+            if not isinstance(exc, MediaRejected):
+                log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
+            lifecycle.fail(rt, lease, exc)
             return
-        heartbeat.stop()
         if self._released.is_set():
             return
-        with rt.catalog.session() as s:
-            job = s.get(Job, lease.job_id)
-            if job is not None and job.status != JobStatus.CANCELLED.value:
-                job.status, job.stage, job.progress = JobStatus.SUCCEEDED.value, "done", 1.0
-                job.error = job.error_code = None
-                job.finished_at = utcnow()
-        rt.queue.ack(lease)
-        job_ended(rt, lease.job_id, "succeeded")
-        log.info("job %s succeeded (media %s)", lease.job_id, media_id)
+        lifecycle.succeed(rt, lease)
+        log.info("job %s succeeded (media %s)", lease.job_id, attempt.media_id)
 
-    def _gone(self, lease: Lease, exc: NotFound) -> None:
-        with self.rt.catalog.session() as s:
-            job = s.get(Job, lease.job_id)
-            if job is not None:  # None: the media was deleted and its jobs with it
-                job.status, job.error, job.error_code = JobStatus.DEAD.value, exc.message, exc.code
-                job.finished_at = utcnow()
-        if job is None:
-            self.rt.queue.ack(lease)
-            return
-        self.rt.queue.dead_letter(lease, exc.code)
-        job_ended(self.rt, lease.job_id, "dead")
-
-    def _failed(self, lease: Lease, exc: Exception) -> None:
-        if not isinstance(exc, MediaRejected):
-            log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
-        permanent = isinstance(exc, MediasiftError) and not exc.retryable
-        self._finish_attempt(lease, exc, permanent=permanent)
-
-    def _finish_attempt(
-        self, lease: Lease, exc: Exception, *, permanent: bool, attempts: int | None = None
-    ) -> None:
-        """Record an attempt that ended in ``exc`` on the job and its media. The job is dead when
-        the error is permanent or it was the last attempt, and then dead-lettered; else it is
-        failed and goes back to the queue after a backoff. ``attempts``: the count to record when
-        it is not the lease's receive count."""
-        rt = self.rt
-        code = exc.code if isinstance(exc, MediasiftError) else "internal"
-        message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
-        with rt.catalog.session() as s:
-            job = s.get(Job, lease.job_id)
-            if job is not None:
-                dead = permanent or lease.attempts >= job.max_attempts
-                job.status = JobStatus.DEAD.value if dead else JobStatus.FAILED.value
-                job.error, job.error_code = message, code
-                if attempts is not None:
-                    job.attempts = attempts
-                if dead:
-                    job.finished_at = utcnow()
-                media = s.get(Media, job.media_id)
-                if media is not None:
-                    media.error = message
-                    media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
-        if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
-            rt.queue.ack(lease)
-            return
-        job_ended(rt, lease.job_id, "dead" if dead else "failed")
-        if dead:
-            rt.queue.dead_letter(lease, code)
+    def _run(self, attempt: Attempt) -> None:
+        progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
+        if attempt.type in (JobType.INGEST.value, JobType.REPROCESS.value):
+            run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress)
         else:
-            rt.queue.retry(
-                lease, backoff_s(lease.attempts, rt.settings.backoff_base_s, rt.settings.backoff_max_s)
-            )
-
-
-class _Heartbeat:
-    """Extends the lease every ``heartbeat_s`` while the job runs."""
-
-    def __init__(self, rt: Runtime, lease: Lease) -> None:
-        self.rt, self.lease = rt, lease
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{lease.job_id}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)
-
-    def _beat(self) -> None:
-        settings = self.rt.settings
-        while not self._done.wait(settings.heartbeat_s):
-            try:
-                if not self.rt.queue.extend(self.lease, settings.visibility_timeout_s):
-                    log.warning("job %s: lease lost to another worker", self.lease.job_id)
-                    return
-            except Exception:
-                log.exception("job %s: heartbeat failed", self.lease.job_id)
+            raise MediasiftError(f"unknown job type {attempt.type!r}")
 
 
 class _ProgressRecorder:
-    """Writes stage and progress to the job row: on every stage change, else at most once a second."""
+    """Records stage and progress: on every stage change, else at most once a second."""
 
     def __init__(self, rt: Runtime, job_id: str, released: threading.Event) -> None:
         self.rt, self.job_id, self.released = rt, job_id, released
@@ -289,12 +152,7 @@ class _ProgressRecorder:
         if stage == self._stage and now - self._last < 1.0:
             return
         self._stage, self._last = stage, now
-        with self.rt.catalog.session() as s:
-            job = s.get(Job, self.job_id)
-            if job is not None and job.status == JobStatus.CANCELLED.value:
-                raise Cancelled(f"job {self.job_id} was cancelled")
-            if job is not None:
-                job.stage, job.progress = stage, round(max(0.0, min(1.0, fraction)), 4)
+        lifecycle.record_progress(self.rt, self.job_id, stage, fraction)
 
 
 def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
@@ -314,11 +172,8 @@ def _warn_if_redrive_comes_first(rt: Runtime) -> None:
     """On SQS, a redrive policy that moves a message after ``max_attempts`` receives takes a job
     whose last attempt killed its worker away before any worker can record it dead: the catalog
     would show it running for ever."""
-    max_receive_count = getattr(rt.queue, "max_receive_count", None)
-    if max_receive_count is None:
-        return
     try:
-        receives = max_receive_count()
+        receives = rt.queue.max_receive_count()
     except BackendUnavailable as exc:
         log.warning("could not read the queue's redrive policy: %s", exc.message)
         return

@@ -1,25 +1,29 @@
-"""Operating the queue: stats, the dead-letter queue across tenants (admin), and job cancel.
+"""/v1/admin: operating the queue: its stats, and the dead-letter queue across tenants.
 
-``/v1/admin/*`` needs the ``admin`` scope and may span tenants (``?tenant=`` narrows);
-``POST /v1/jobs/{id}/cancel`` is a tenant's own job control (``write``).
+Every route needs the ``admin`` scope and may span tenants (``?tenant=`` narrows). A tenant's own
+job control (status, retry, cancel) is ``jobs.py``'s.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mediasift.api.deps import AdminScope, RuntimeDep, TenantDep
-from mediasift.api.schemas import ErrorOut, JobOut
-from mediasift.catalog import repo
-from mediasift.catalog.models import Job, Media
+from mediasift.api.deps import AdminScope, RuntimeDep
+from mediasift.api.schemas import JobOut, error_responses
+from mediasift.catalog import jobs as job_rows
+from mediasift.catalog.models import Job
 from mediasift.domain import JobStatus
-from mediasift.jobs.control import cancel_job
+from mediasift.jobs import lifecycle
 from mediasift.services import ingest
 
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
+
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[AdminScope])
-cancel_router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)}
+ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 class TenantJobOut(JobOut):
@@ -52,10 +56,14 @@ class CountOut(BaseModel):
     count: int
 
 
-def _tenant_job(s, job: Job) -> TenantJobOut:  # type: ignore[no-untyped-def]
-    media = s.get(Media, job.media_id)
-    return TenantJobOut(
-        **JobOut.of(job, media.filename if media else None).model_dump(), tenant=job.tenant_id
+def _tenant_jobs(rt: Runtime, jobs: list[Job]) -> TenantJobListOut:
+    with rt.catalog.session() as s:
+        names = job_rows.filenames(s, (job.media_id for job in jobs))
+    return TenantJobListOut(
+        jobs=[
+            TenantJobOut(**JobOut.of(job, names.get(job.media_id)).model_dump(), tenant=job.tenant_id)
+            for job in jobs
+        ]
     )
 
 
@@ -63,7 +71,7 @@ def _tenant_job(s, job: Job) -> TenantJobOut:  # type: ignore[no-untyped-def]
 def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
     stats = rt.queue.stats()
     with rt.catalog.session() as s:
-        counts = repo.job_counts(s)
+        counts = job_rows.job_counts(s)
     return QueueStatsOut(
         depth=int(stats.get("depth", 0)),
         in_flight=int(stats.get("in_flight", 0)),
@@ -77,8 +85,8 @@ def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
 @router.get("/dlq", response_model=TenantJobListOut, responses=ERRORS, summary="Dead jobs, every tenant")
 def dlq_list(rt: RuntimeDep, tenant: str | None = None, limit: int = 100) -> TenantJobListOut:
     with rt.catalog.session() as s:
-        dead = repo.list_jobs(s, tenant, status=JobStatus.DEAD.value, limit=max(1, min(limit, 1000)))
-        return TenantJobListOut(jobs=[_tenant_job(s, j) for j in dead])
+        dead = job_rows.list_jobs(s, tenant, status=JobStatus.DEAD.value, limit=max(1, min(limit, 1000)))
+    return _tenant_jobs(rt, dead)
 
 
 @router.post("/dlq/retry", response_model=TenantJobListOut, responses=ERRORS, summary="Retry dead jobs")
@@ -86,30 +94,19 @@ def dlq_retry(rt: RuntimeDep, body: DlqRetryIn | None = None) -> TenantJobListOu
     body = body or DlqRetryIn()
     with rt.catalog.session() as s:
         if body.job_ids:
-            ids = [repo.get_job(s, jid, body.tenant).id for jid in body.job_ids]
+            ids = [job_rows.get_job(s, jid, body.tenant).id for jid in body.job_ids]
         else:
-            ids = [j.id for j in repo.list_jobs(s, body.tenant, status=JobStatus.DEAD.value, limit=100_000)]
-    retried = ingest.retry_jobs(rt, ids, body.tenant)
-    with rt.catalog.session() as s:  # as the retry left them (a worker may have taken one since)
-        return TenantJobListOut(jobs=[_tenant_job(s, job) for job in retried])
+            dead = job_rows.list_jobs(s, body.tenant, status=JobStatus.DEAD.value, limit=100_000)
+            ids = [j.id for j in dead]
+    # as the retry left them (a worker may have taken one since)
+    return _tenant_jobs(rt, lifecycle.retry(rt, ids, body.tenant))
 
 
 @router.post(
     "/dlq/purge", response_model=CountOut, responses=ERRORS, summary="Delete dead jobs and their media"
 )
 def dlq_purge(rt: RuntimeDep, body: DlqPurgeIn | None = None) -> CountOut:
-    return CountOut(count=ingest.purge_dead(rt, (body or DlqPurgeIn()).tenant))
+    def delete_media(tenant: str, media_id: str) -> None:
+        ingest.delete_media(rt, tenant, media_id, drop_letters=False)  # the purge dropped them
 
-
-@cancel_router.post(
-    "/{job_id}/cancel",
-    response_model=JobOut,
-    responses=ERRORS,
-    summary="Cancel a queued job now, or a running one at its next progress report",
-)
-def cancel(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
-    cancel_job(rt, job_id, tenant)
-    with rt.catalog.session() as s:
-        job = repo.get_job(s, job_id, tenant)
-        media = s.get(Media, job.media_id)
-        return JobOut.of(job, media.filename if media else None)
+    return CountOut(count=lifecycle.purge_dead(rt, (body or DlqPurgeIn()).tenant, delete_media))

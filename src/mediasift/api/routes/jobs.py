@@ -1,21 +1,27 @@
-"""/v1/jobs: status, listing and retry."""
+"""/v1/jobs: a tenant's own jobs: status, listing, retry and cancel.
+
+Reads need ``read``, retry and cancel ``write``; the dead-letter queue across tenants is
+``admin.py``'s.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import ErrorOut, JobListOut, JobOut
-from mediasift.catalog import repo
-from mediasift.catalog.models import Media
+from mediasift.api.schemas import JobListOut, JobOut, error_responses
+from mediasift.catalog import jobs as job_rows
 from mediasift.errors import InvalidRequest
-from mediasift.services import ingest
+from mediasift.jobs import lifecycle
+
+if TYPE_CHECKING:
+    from mediasift.runtime import Runtime
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 404)}
+ERRORS = error_responses(400, 404)
+CANCEL_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 MAX_LIST = 1000
 IDS_HELP = (
     "Only these jobs (repeat the parameter, or separate ids with commas; at most 1000): how a "
@@ -34,8 +40,8 @@ def list_jobs(
     wanted = _job_ids(ids)
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
     with rt.catalog.session() as s:
-        jobs = repo.list_jobs(s, tenant, status=status, ids=wanted, limit=max(1, limit))
-        names = _filenames(s, {j.media_id for j in jobs})
+        jobs = job_rows.list_jobs(s, tenant, status=status, ids=wanted, limit=max(1, limit))
+        names = job_rows.filenames(s, (j.media_id for j in jobs))
         return JobListOut(jobs=[JobOut.of(j, names.get(j.media_id)) for j in jobs])
 
 
@@ -53,25 +59,29 @@ def _job_ids(given: list[str] | None) -> list[str] | None:
     "/{job_id}", response_model=JobOut, responses=ERRORS, summary="A job's status, stage and progress"
 )
 def get_job(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
-    with rt.catalog.session() as s:
-        job = repo.get_job(s, job_id, tenant)
-        return JobOut.of(job, _filename(s, job.media_id))
+    return _job_out(rt, job_id, tenant)
 
 
 @router.post("/{job_id}/retry", response_model=JobOut, responses=ERRORS, summary="Retry a dead or failed job")
 def retry(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
-    job = ingest.retry_job(rt, job_id, tenant)
+    (job,) = lifecycle.retry(rt, [job_id], tenant)
     with rt.catalog.session() as s:
-        # The job as the retry left it: re-read, a worker may already have taken it.
-        return JobOut.of(job, _filename(s, job.media_id))
+        # The job as the retry left it: a worker may have taken it since.
+        return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))
 
 
-def _filename(s, media_id: str) -> str | None:  # type: ignore[no-untyped-def]
-    media = s.get(Media, media_id)
-    return media.filename if media else None
+@router.post(
+    "/{job_id}/cancel",
+    response_model=JobOut,
+    responses=CANCEL_ERRORS,
+    summary="Cancel a queued job now, or a running one at its next progress report",
+)
+def cancel(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
+    lifecycle.cancel(rt, job_id, tenant)
+    return _job_out(rt, job_id, tenant)
 
 
-def _filenames(s, media_ids: set[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    if not media_ids:
-        return {}
-    return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(media_ids))).all())
+def _job_out(rt: Runtime, job_id: str, tenant: str) -> JobOut:
+    with rt.catalog.session() as s:
+        job = job_rows.get_job(s, job_id, tenant)
+        return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))

@@ -1,0 +1,127 @@
+"""An answer over HTTP, as ``/v1/ask`` and a chat's turns both send it.
+
+The body is ``AskOut``; with ``?stream=true`` the same answer goes out as server-sent events::
+
+    event: token       data: {"text": "The shop opens "}        (repeated; citations already checked)
+    event: citations   data: [{"n": 1, "media_id": ..., "start_s": 14.0, ...}]
+    event: done        data: {"answer": ..., "model": ..., "found": true, "dropped_citations": 0}
+
+An error after the stream started arrives as ``event: error`` with ``{"code", "message"}``; one
+before it (a provider that is down) is an ordinary JSON error response with its status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any, Protocol
+
+from fastapi import Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from mediasift.api.schemas import error_responses
+from mediasift.domain import Filters
+from mediasift.errors import MediasiftError
+from mediasift.services import ask as rag
+from mediasift.services.search import normalize_dates
+
+ERRORS = error_responses(400, 404, 422, 503)
+StreamQuery = Annotated[bool, Query(description="Answer as server-sent events (token, citations, done)")]
+
+
+class FiltersIn(BaseModel):
+    kinds: list[str] | None = Field(None, description="video, audio, image, document, text")
+    collections: list[str] | None = None
+    modalities: list[str] | None = Field(None, description="speech, ocr, text, frame, image, tag, note")
+    media_ids: list[str] | None = None
+    languages: list[str] | None = None
+    metadata: dict[str, str] | None = Field(None, description="Exact match on media metadata, e.g. sku")
+    added_after: str | None = Field(
+        None, max_length=40, description="Only media added at or after this ISO 8601 date or date-time"
+    )
+    added_before: str | None = Field(
+        None, max_length=40, description="Only media added at or before this date (whole day) or date-time"
+    )
+
+    def to_filters(self) -> Filters | None:
+        values = self.model_dump()
+        if not any(v for v in values.values()):
+            return None
+        # a bad date is a 400 now, not an error in the middle of a streamed answer
+        return normalize_dates(Filters(**values))
+
+
+class CitationOut(BaseModel):
+    n: int = Field(description="The number the answer cites it by, as [n]")
+    media_id: str
+    segment_id: str
+    filename: str
+    kind: str
+    modality: str
+    start_s: float | None = Field(description="Second where the quoted words are said or shown")
+    end_s: float | None
+    page: int | None = Field(description="Page or slide number (documents)")
+    quote: str = Field(description="The sentence of the media the claim rests on")
+
+
+class AskOut(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    model: str = Field(description="Answer model id, e.g. extractive or openai:gpt-4o-mini")
+    found: bool = Field(description="False when nothing in your media answered the question")
+    dropped_citations: int = Field(description="Invented citation numbers removed from the answer")
+    search_question: str | None = Field(None, description="The standalone question retrieval used")
+
+
+def filters(body: FiltersIn | None) -> Filters | None:
+    return body.to_filters() if body else None
+
+
+def ask_out(answer: rag.Answer) -> AskOut:
+    return AskOut(
+        answer=answer.answer,
+        citations=[CitationOut(**c.as_json()) for c in answer.citations],
+        model=answer.model,
+        found=answer.found,
+        dropped_citations=answer.dropped_citations,
+        search_question=answer.search_question,
+    )
+
+
+class Answering(Protocol):
+    """An answer being written: iterate for its text chunks, then ``result()`` for all of it."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def result(self) -> rag.Answer: ...
+
+
+def respond(answering: Answering, stream: bool) -> Any:
+    """The answer streamed as server-sent events, or, read to its end, as one ``AskOut``."""
+    if stream:
+        return _sse(answering)
+    for _ in answering:
+        pass
+    return ask_out(answering.result())
+
+
+def _sse(answering: Answering) -> StreamingResponse:
+    def events() -> Iterator[str]:
+        try:
+            for chunk in answering:
+                yield _event("token", {"text": chunk})
+            out = ask_out(answering.result())
+        except MediasiftError as exc:
+            yield _event("error", exc.to_dict())
+            return
+        yield _event("citations", [c.model_dump() for c in out.citations])
+        yield _event("done", out.model_dump(exclude={"citations"}))
+
+    # no-cache and no proxy buffering: tokens should reach the reader as they are written
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+def _event(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"

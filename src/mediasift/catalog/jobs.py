@@ -1,0 +1,82 @@
+"""The job table: the rows ``jobs/lifecycle.py`` creates and changes, and the reads of the API.
+
+Storage only: which state follows which is the lifecycle's business (the DB queue, in
+``queue/db.py``, also leases through this table). Every read a user can reach is tenant-scoped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from ulid import ULID
+
+from mediasift.catalog.models import Job, Media
+from mediasift.domain import JobStatus, JobType
+from mediasift.errors import NotFound
+
+
+def add_job(s: Session, tenant_id: str, media_id: str, job_type: JobType, max_attempts: int) -> Job:
+    """A new queued job of a media (not yet sent to the queue)."""
+    job = Job(
+        id=str(ULID()),
+        media_id=media_id,
+        tenant_id=tenant_id,
+        type=job_type.value,
+        status=JobStatus.QUEUED.value,
+        max_attempts=max_attempts,
+    )
+    s.add(job)
+    return job
+
+
+def get_job(s: Session, job_id: str, tenant_id: str | None = None) -> Job:
+    """A job by id; with tenant_id, one of another tenant is reported as not found."""
+    job = s.get(Job, job_id)
+    if job is None or (tenant_id is not None and job.tenant_id != tenant_id):
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def find_job(s: Session, job_id: str) -> Job | None:
+    """A job by id, or None once it is gone (deleted with its media)."""
+    return s.get(Job, job_id)
+
+
+def list_jobs(
+    s: Session,
+    tenant_id: str | None,
+    *,
+    status: str | None = None,
+    ids: Sequence[str] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Job]:
+    """Jobs newest first; ``tenant_id`` None spans every tenant (admin)."""
+    q = select(Job)
+    if tenant_id is not None:
+        q = q.where(Job.tenant_id == tenant_id)
+    if status:
+        q = q.where(Job.status == status)
+    if ids is not None:
+        q = q.where(Job.id.in_(ids))
+    return list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)))
+
+
+def job_counts(s: Session) -> dict[str, int]:
+    """Jobs by status, every tenant."""
+    return dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+
+
+def job_media(s: Session, job: Job) -> Media | None:
+    """The media a job works on (None once deleted)."""
+    return s.get(Media, job.media_id)
+
+
+def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
+    """The filename of each of these media that still exists, for job listings."""
+    ids = list(set(media_ids))
+    if not ids:
+        return {}
+    return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())

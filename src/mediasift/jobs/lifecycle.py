@@ -1,0 +1,378 @@
+"""A job's life in one place: every change of its state, and the event each ending raises.
+
+::
+
+    created ──► queued ──lease──► running ──┬──► succeeded
+                  ▲                          ├──► failed ──backoff──► delivered again
+                  │                          ├──► dead       permanent error, out of attempts,
+                  │                          │               media gone, or its worker lost
+                  │                          └──► cancelled  by request
+                  └─────── retry ◄──── dead | failed | cancelled
+    purge: dead jobs go, with their media
+
+The catalog's job row (``catalog/jobs.py``) is where a job's state is visible; the queue
+(``queue/``) carries the deliveries: it leases, extends, acks, retries and dead-letters them. A
+transition writes the row and tells the queue, in the order that leaves a consistent state when
+the second step fails. Each attempt that ends raises one event (``_ended``): a metric, a log line
+and the tenant's webhooks, all best-effort.
+
+Every delivery counts an attempt, whoever ends it. A job whose error is permanent (``errors.py``:
+empty, unsupported, corrupt, encrypted, over a limit) is dead on its first attempt; other errors
+retry until ``max_attempts``. A job delivered once more after its last allowed attempt ended
+without an outcome (its worker died in it, as under a job that kills its process) is not run: it
+is dead with ``worker_lost``.
+
+A waiting job is cancelled at once and never delivered again (an SQS message that still arrives
+is acknowledged and dropped by ``begin``); a running one learns it at its next progress report,
+where ``record_progress`` raises ``Cancelled`` and the worker calls ``finish_cancelled``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from mediasift import meters
+from mediasift.catalog import jobs as job_rows
+from mediasift.catalog import repo
+from mediasift.catalog.models import Job, Media, utcnow
+from mediasift.domain import JobStatus, JobType, MediaStatus
+from mediasift.errors import Cancelled, Conflict, InvalidRequest, MediasiftError, NotFound, WorkerLost
+from mediasift.ops.tracing import remember_trace
+from mediasift.services import webhooks
+
+if TYPE_CHECKING:
+    from mediasift.queue.base import Lease
+    from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.jobs")
+
+_ENDED = (JobStatus.SUCCEEDED.value, JobStatus.DEAD.value, JobStatus.CANCELLED.value)
+_CANCELLABLE = (JobStatus.QUEUED.value, JobStatus.FAILED.value, JobStatus.RUNNING.value)
+_RETRYABLE = (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
+# outcome of an attempt → the webhook event it raises
+EVENTS = {
+    "succeeded": "media.succeeded",
+    "failed": "media.failed",
+    "dead": "media.dead",
+    "cancelled": "media.cancelled",
+}
+
+
+# -- created ---------------------------------------------------------------------------------------
+
+
+def submit(rt: Runtime, job_id: str) -> None:
+    """Make a created (queued) job deliverable."""
+    # The trace context goes on the job row before the message exists, so the worker that
+    # receives it always finds the trace to continue.
+    remember_trace(rt, job_id)
+    rt.queue.send(job_id)
+
+
+def reprocess(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    """A new job that runs a media's pipeline again; it replaces the media's results."""
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant_id, media_id)
+        job = job_rows.add_job(s, tenant_id, media_id, JobType.REPROCESS, rt.settings.max_attempts)
+    submit(rt, job.id)
+    return job
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A delivered job to run now."""
+
+    job_id: str
+    tenant_id: str
+    media_id: str
+    type: str  # a JobType value
+
+
+def begin(rt: Runtime, lease: Lease) -> Attempt | None:
+    """Start the attempt a delivery brings: the job is running. None when there is nothing to run,
+    and the delivery is then settled: the job had ended (acked), its media was deleted (acked),
+    or its last allowed attempt lost its worker (the job is dead)."""
+    try:
+        with rt.catalog.session() as s:
+            job = job_rows.get_job(s, lease.job_id)
+            ended, lost = job.status in _ENDED, lease.attempts > job.max_attempts
+            if not ended and not lost:
+                job.status, job.attempts, job.stage, job.progress = (
+                    JobStatus.RUNNING.value,
+                    lease.attempts,
+                    None,
+                    0.0,
+                )
+                job.started_at = utcnow()
+            attempt = Attempt(job.id, job.tenant_id, job.media_id, job.type)
+            max_attempts = job.max_attempts
+    except NotFound:  # the job's media was deleted while the message waited
+        ended, lost = True, False
+    if ended:
+        rt.queue.ack(lease)
+        return None
+    if lost:
+        # An attempt that ends records its outcome, and the last allowed one makes the job dead;
+        # so the last one ended without any: its process died under it (killed, out of memory, a
+        # native crash). Running it again would most likely take this worker too.
+        exc = WorkerLost(
+            f"attempt {max_attempts} of {max_attempts} ended without an outcome: its worker died "
+            "(killed, out of memory or crashed), so the job is not run again"
+        )
+        _end_attempt(rt, lease, exc, permanent=True, attempts=max_attempts)
+        return None
+    return attempt
+
+
+@contextmanager
+def heartbeat(rt: Runtime, lease: Lease) -> Iterator[None]:
+    """Extend the lease every ``heartbeat_s`` while the body runs, so that a long job is not
+    delivered to another worker under it."""
+    done = threading.Event()
+    name = f"heartbeat-{lease.job_id}"
+    beats = threading.Thread(target=_beat, args=(rt, lease, done), name=name, daemon=True)
+    beats.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beats.join(timeout=5)
+
+
+def _beat(rt: Runtime, lease: Lease, done: threading.Event) -> None:
+    settings = rt.settings
+    while not done.wait(settings.heartbeat_s):
+        try:
+            if not rt.queue.extend(lease, settings.visibility_timeout_s):
+                log.warning("job %s: lease lost to another worker", lease.job_id)
+                return
+        except Exception:
+            log.exception("job %s: heartbeat failed", lease.job_id)
+
+
+def record_progress(rt: Runtime, job_id: str, stage: str, fraction: float) -> None:
+    """Write a running job's stage and its progress in it (0..1); raises ``Cancelled`` when the
+    job has been cancelled meanwhile, which is how a running job learns it."""
+    with rt.catalog.session() as s:
+        job = job_rows.find_job(s, job_id)
+        if job is None:
+            return
+        if job.status == JobStatus.CANCELLED.value:
+            raise Cancelled(f"job {job_id} was cancelled")
+        job.stage, job.progress = stage, round(max(0.0, min(1.0, fraction)), 4)
+
+
+def release(rt: Runtime, lease: Lease) -> None:
+    """Give a running job back to the queue, deliverable at once (its worker is stopping). Its
+    row is left as it is: the next delivery runs it again, as another attempt."""
+    rt.queue.retry(lease, 0.0)
+
+
+# -- an attempt ends -------------------------------------------------------------------------------
+
+
+def succeed(rt: Runtime, lease: Lease) -> None:
+    """The attempt produced the media's results."""
+    with rt.catalog.session() as s:
+        job = job_rows.find_job(s, lease.job_id)
+        if job is not None and job.status != JobStatus.CANCELLED.value:
+            job.status, job.stage, job.progress = JobStatus.SUCCEEDED.value, "done", 1.0
+            job.error = job.error_code = None
+            job.finished_at = utcnow()
+    rt.queue.ack(lease)
+    _ended(rt, lease.job_id, "succeeded")
+
+
+def fail(rt: Runtime, lease: Lease, exc: Exception) -> None:
+    """The attempt raised ``exc``. The job is dead when the error is permanent or this was its
+    last attempt, and then dead-lettered; else it is failed and delivered again after a backoff."""
+    permanent = isinstance(exc, MediasiftError) and not exc.retryable
+    _end_attempt(rt, lease, exc, permanent=permanent)
+
+
+def media_gone(rt: Runtime, lease: Lease, exc: NotFound) -> None:
+    """The media (or its original) vanished while the attempt ran: dead, since retrying cannot
+    help. A job deleted with its media has no row left to record it on; its delivery is dropped."""
+    with rt.catalog.session() as s:
+        job = job_rows.find_job(s, lease.job_id)
+        if job is not None:
+            job.status, job.error, job.error_code = JobStatus.DEAD.value, exc.message, exc.code
+            job.finished_at = utcnow()
+    if job is None:
+        rt.queue.ack(lease)
+        return
+    rt.queue.dead_letter(lease, exc.code)
+    _ended(rt, lease.job_id, "dead")
+
+
+def finish_cancelled(rt: Runtime, lease: Lease) -> None:
+    """The running attempt stopped because the job was cancelled: end the job and its delivery."""
+    with rt.catalog.session() as s:
+        job = job_rows.find_job(s, lease.job_id)
+        if job is not None:
+            job.status, job.finished_at = JobStatus.CANCELLED.value, utcnow()
+            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+    rt.queue.ack(lease)
+    _ended(rt, lease.job_id, "cancelled")
+
+
+def backoff_s(attempts: int, base: float, cap: float) -> float:
+    """Seconds before the next attempt: exponential, with ±20% jitter so that retried jobs do not
+    stampede together."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def _end_attempt(
+    rt: Runtime, lease: Lease, exc: Exception, *, permanent: bool, attempts: int | None = None
+) -> None:
+    """Record an attempt that ended in ``exc`` on the job and its media, then settle its delivery.
+    ``attempts``: the count to record when it is not the lease's receive count."""
+    code = exc.code if isinstance(exc, MediasiftError) else "internal"
+    message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
+    with rt.catalog.session() as s:
+        job = job_rows.find_job(s, lease.job_id)
+        if job is not None:
+            dead = permanent or lease.attempts >= job.max_attempts
+            job.status = JobStatus.DEAD.value if dead else JobStatus.FAILED.value
+            job.error, job.error_code = message, code
+            if attempts is not None:
+                job.attempts = attempts
+            if dead:
+                job.finished_at = utcnow()
+            media = job_rows.job_media(s, job)
+            if media is not None:
+                media.error = message
+                media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+    if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
+        rt.queue.ack(lease)
+        return
+    _ended(rt, lease.job_id, "dead" if dead else "failed")
+    if dead:
+        rt.queue.dead_letter(lease, code)
+    else:
+        settings = rt.settings
+        rt.queue.retry(lease, backoff_s(lease.attempts, settings.backoff_base_s, settings.backoff_max_s))
+
+
+# -- by request ------------------------------------------------------------------------------------
+
+
+def cancel(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
+    """Cancel a queued, waiting-to-retry or running job; 409 if it has already ended. A running
+    job stops at its next progress report."""
+    with rt.catalog.session() as s:
+        job = job_rows.get_job(s, job_id, tenant_id)
+        if job.status not in _CANCELLABLE:
+            raise Conflict(f"job {job_id} is {job.status}; only queued or running jobs can be cancelled")
+        was_running = job.status == JobStatus.RUNNING.value
+        job.status, job.error, job.error_code = JobStatus.CANCELLED.value, "cancelled by request", "cancelled"
+        if not was_running:
+            job.finished_at = utcnow()
+            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+    if not was_running:
+        _ended(rt, job_id, "cancelled")
+    return job
+
+
+def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Job]:
+    """Send dead, failed or cancelled jobs back to the queue with a fresh set of attempts (400 if
+    any is in another state); the queue's dead letters of the dead ones are dropped in one go."""
+    with rt.catalog.session() as s:
+        jobs = [job_rows.get_job(s, job_id, tenant_id) for job_id in job_ids]
+        for job in jobs:
+            if job.status not in _RETRYABLE:
+                raise InvalidRequest(
+                    f"job {job.id} is {job.status}; only dead, failed or cancelled jobs retry"
+                )
+        dead = [job.id for job in jobs if job.status == JobStatus.DEAD.value]
+    if dead:
+        # First, so that a queue that cannot be reached leaves the jobs dead, as they were.
+        rt.queue.drop_dead_letters(dead)
+    retried = []
+    with rt.catalog.session() as s:
+        for job_id in job_ids:
+            job = job_rows.get_job(s, job_id, tenant_id)
+            job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
+            job.stage, job.progress, job.finished_at = None, 0.0, None
+            media = job_rows.job_media(s, job)
+            if media is not None:
+                media.status, media.error = MediaStatus.PENDING.value, None
+            retried.append(job)
+    for job in retried:
+        submit(rt, job.id)
+    return retried
+
+
+def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, str], None]) -> int:
+    """Delete every dead job (of one tenant, or all) with its media: the dead-letter queue's purge.
+    ``delete_media(tenant_id, media_id)`` removes a media everywhere, its jobs included; the dead
+    letters are dropped here first, in one scan. Returns how many media went."""
+    with rt.catalog.session() as s:
+        dead = job_rows.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
+        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead))
+        job_ids = [j.id for j in dead]
+    if job_ids:
+        rt.queue.drop_dead_letters(job_ids)
+    for tenant, media_id in targets:
+        delete_media(tenant, media_id)
+    return len(targets)
+
+
+# -- what the ends have in common ------------------------------------------------------------------
+
+
+def _settle_cancelled_media(media: Media | None, segments: int) -> None:
+    # A media keeps the results of an earlier run (a cancelled reprocess); one that never had
+    # any is failed, so it does not look like it is still on its way.
+    if media is None or media.status == MediaStatus.READY.value:
+        return
+    if segments:
+        media.status = MediaStatus.READY.value
+    else:
+        media.status, media.error = MediaStatus.FAILED.value, "processing was cancelled"
+
+
+def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
+    """Record an attempt's ``outcome`` (succeeded, failed, dead or cancelled) everywhere it shows:
+    a metric, a log line and the tenant's webhooks. Never raises: a broken notification must not
+    change what happened to the job."""
+    try:
+        with rt.catalog.session() as s:
+            job = job_rows.find_job(s, job_id)
+            if job is None:
+                return
+            media = job_rows.job_media(s, job)
+            started = job.started_at
+            if started is not None and started.tzinfo is None:  # SQLite hands back naive UTC
+                started = started.replace(tzinfo=UTC)
+            seconds = (utcnow() - started).total_seconds() if started else None
+            kind = media.kind if media else None
+            tenant, stage, code = job.tenant_id, job.stage, job.error_code
+            data = {
+                "tenant": tenant,
+                "job_id": job.id,
+                "media_id": job.media_id,
+                "filename": media.filename if media else None,
+                "kind": kind,
+                "status": outcome,
+                "attempts": job.attempts,
+                "stage": stage,
+                "error": job.error,
+                "error_code": code,
+            }
+        meters.record_job(kind, outcome, seconds, stage, code)
+        log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
+        webhooks.publish(rt, tenant, EVENTS[outcome], data)
+    except Exception:
+        log.exception("could not record the end of job %s", job_id)
