@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import ErrorOut
-from mediasift.catalog.webhooks import Webhook, WebhookDelivery
+from mediasift.catalog.models import Webhook, WebhookDelivery
 from mediasift.services import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
