@@ -197,6 +197,33 @@ def count_segments(s: Session, media_id: str) -> int:
     return s.scalar(select(func.count()).select_from(SegmentRow).where(SegmentRow.media_id == media_id)) or 0
 
 
+def start_processing(s: Session, tenant_id: str, media_id: str, kind: str, mime: str | None) -> Media:
+    """Record what the probe found: the media is processing from now on."""
+    media = get_media(s, tenant_id, media_id)
+    media.kind, media.mime, media.status = kind, mime, MediaStatus.PROCESSING.value
+    return media
+
+
+_INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")
+
+
+def finish_media(
+    s: Session, tenant_id: str, media_id: str, segments: Sequence[Segment], info: dict[str, Any]
+) -> None:
+    """Swap in the media's segments, record what extraction measured (``info``: duration_s,
+    width, height, pages, language, and details under ``metadata``), and mark it ready."""
+    media = get_media(s, tenant_id, media_id)
+    replace_segments(s, media, segments)
+    for column in _INFO_COLUMNS:
+        if info.get(column) is not None:
+            setattr(media, column, info[column])
+    # Extraction details live under one key so they never mix with the user's own metadata
+    # (sku, source…), which is what filters and the index payload use.
+    if extra := info.get("metadata"):
+        media.meta = {**(media.meta or {}), "extracted": extra}
+    media.status, media.error = MediaStatus.READY.value, None
+
+
 def delete_media_rows(s: Session, media: Media) -> None:
     s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
     s.execute(delete(Job).where(Job.media_id == media.id))
