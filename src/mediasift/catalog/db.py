@@ -72,7 +72,8 @@ def migrate(engine: Engine) -> None:
 
 
 class Catalog:
-    """Holds the engine and hands out sessions; repository functions live in ``repo.py``."""
+    """Holds the engine and hands out sessions; the repository functions that take them live in
+    the package's other modules (see ``mediasift.catalog``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
