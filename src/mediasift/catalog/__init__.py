@@ -1,4 +1,5 @@
-"""The catalog: the source of truth, in SQLite or PostgreSQL, and the only package that speaks SQL.
+"""The catalog: the source of truth, in SQLite or PostgreSQL. Its tables are queried here only,
+save the job rows that the database-backed queue (``queue/db.py``) leases itself.
 
 - ``db.py``: the engine, units of work (``Catalog.session`` / ``read_session``), migrations.
 - ``models.py``: every table and column; ``migrations/`` creates the same schema.
