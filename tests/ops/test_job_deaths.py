@@ -24,8 +24,7 @@ import pytest
 
 from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import repo
-from mediasift.catalog.models import Job, Media
-from mediasift.catalog.webhooks import WebhookDelivery
+from mediasift.catalog.models import Job, Media, WebhookDelivery
 from mediasift.runtime import Runtime
 from mediasift.services.ingest import ingest_stream
 from mediasift.services.webhooks import create_webhook

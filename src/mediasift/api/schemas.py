@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from mediasift.catalog.models import Job, Media, SegmentRow
 from mediasift.domain import Hit
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import Job, Media, SegmentRow
 
 
 class ErrorOut(BaseModel):

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Catalog", "Session", "make_engine", "migrate"]  # Session: the unit of work repo functions take
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "mediasift_read_only"  # execution option marking a read session's connection
@@ -70,7 +72,8 @@ def migrate(engine: Engine) -> None:
 
 
 class Catalog:
-    """Holds the engine and hands out sessions; repository functions live in ``repo.py``."""
+    """Holds the engine and hands out sessions; the repository functions that take them live in
+    the package's other modules (see ``mediasift.catalog``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -96,6 +99,11 @@ class Catalog:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def ping(self) -> None:
+        """Raise what the database answers with if it cannot run a query."""
+        with self.read_session() as s:
+            s.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()

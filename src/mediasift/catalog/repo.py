@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import Job, Media, SegmentRow, Tenant, utcnow
-from mediasift.domain import JobStatus, Segment
+from mediasift.domain import JobStatus, MediaStatus, Segment
 from mediasift.errors import NotFound
 
 
@@ -50,6 +51,24 @@ def list_media(
     if collection:
         q = q.where(Media.collection == collection)
     return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit).offset(offset)))
+
+
+def ready_media(s: Session, tenant_id: str | None = None) -> list[tuple[str, str]]:
+    """``(media_id, tenant_id)`` of every ready media (of one tenant, or all), by id."""
+    q = select(Media.id, Media.tenant_id).where(Media.status == MediaStatus.READY.value)
+    if tenant_id is not None:
+        q = q.where(Media.tenant_id == tenant_id)
+    return [(media_id, tenant) for media_id, tenant in s.execute(q.order_by(Media.id))]
+
+
+def other_images(s: Session, media: Media) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(media_id, filename, metadata)`` of the tenant's other images."""
+    rows = s.execute(
+        select(Media.id, Media.filename, Media.meta).where(
+            Media.tenant_id == media.tenant_id, Media.kind == "image", Media.id != media.id
+        )
+    )
+    return [(media_id, filename, meta or {}) for media_id, filename, meta in rows]
 
 
 def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Media]:
@@ -104,6 +123,23 @@ def segments_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str,
     return {r.id: r for r in rows}
 
 
+def adjacent_segments(
+    s: Session, tenant_id: str, media_id: str, modality: str, ordinal: int, reach: int = 8
+) -> list[SegmentRow]:
+    """The nearest segment before and after ``ordinal`` in the media with the same modality,
+    looking at most ``reach`` ordinals away (other modalities interleave)."""
+    q = select(SegmentRow).where(
+        SegmentRow.tenant_id == tenant_id,
+        SegmentRow.media_id == media_id,
+        SegmentRow.modality == modality,
+        SegmentRow.ordinal.between(ordinal - reach, ordinal + reach),
+    )
+    rows = list(s.scalars(q))
+    before = max((r for r in rows if r.ordinal < ordinal), key=lambda r: r.ordinal, default=None)
+    after = min((r for r in rows if r.ordinal > ordinal), key=lambda r: r.ordinal, default=None)
+    return [r for r in (before, after) if r is not None]
+
+
 def keyframes(s: Session, tenant_id: str, media_ids: Iterable[str]) -> dict[str, list[tuple[float, str]]]:
     """Each media's keyframes as ``(start_s, frame_key)`` in time order, for a tenant's media."""
     ids = list(set(media_ids))
@@ -128,6 +164,33 @@ def keyframes(s: Session, tenant_id: str, media_ids: Iterable[str]) -> dict[str,
 
 def count_segments(s: Session, media_id: str) -> int:
     return s.scalar(select(func.count()).select_from(SegmentRow).where(SegmentRow.media_id == media_id)) or 0
+
+
+def start_processing(s: Session, tenant_id: str, media_id: str, kind: str, mime: str | None) -> Media:
+    """Record what the probe found: the media is processing from now on."""
+    media = get_media(s, tenant_id, media_id)
+    media.kind, media.mime, media.status = kind, mime, MediaStatus.PROCESSING.value
+    return media
+
+
+_INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")
+
+
+def finish_media(
+    s: Session, tenant_id: str, media_id: str, segments: Sequence[Segment], info: dict[str, Any]
+) -> None:
+    """Swap in the media's segments, record what extraction measured (``info``: duration_s,
+    width, height, pages, language, and details under ``metadata``), and mark it ready."""
+    media = get_media(s, tenant_id, media_id)
+    replace_segments(s, media, segments)
+    for column in _INFO_COLUMNS:
+        if info.get(column) is not None:
+            setattr(media, column, info[column])
+    # Extraction details live under one key so they never mix with the user's own metadata
+    # (sku, source…), which is what filters and the index payload use.
+    if extra := info.get("metadata"):
+        media.meta = {**(media.meta or {}), "extracted": extra}
+    media.status, media.error = MediaStatus.READY.value, None
 
 
 def delete_media_rows(s: Session, media: Media) -> None:

@@ -12,8 +12,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
 from mediasift.ops.thread_priority import lower_current_thread_priority
 
 if TYPE_CHECKING:
@@ -48,8 +46,7 @@ def load_model(rt: Runtime, name: str) -> None:
 
 def catalog_error(catalog: Catalog) -> Exception | None:
     try:
-        with catalog.session() as s:
-            s.execute(text("SELECT 1"))
+        catalog.ping()
     except Exception as exc:
         return exc
     return None

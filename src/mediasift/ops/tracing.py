@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import column, select, table, update
-
+from mediasift.catalog import traces
 from mediasift.ops.logs import bind_job_context
 
 if TYPE_CHECKING:
@@ -23,8 +22,6 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.tracing")
-# The column is added by migration 0003 and written with Core, so the ORM model needs no change.
-_job = table("job", column("id"), column("tenant_id"), column("media_id"), column("traceparent"))
 
 try:
     from opentelemetry import context as otel_context
@@ -86,7 +83,7 @@ def remember_trace(rt: Runtime, job_id: str) -> None:
     parent = current_traceparent()
     if parent:
         with rt.catalog.session() as s:
-            s.execute(update(_job).where(_job.c.id == job_id).values(traceparent=parent))
+            traces.remember_traceparent(s, job_id, parent)
 
 
 def traced_job(process: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
@@ -95,11 +92,9 @@ def traced_job(process: Callable[[Any, Any], None]) -> Callable[[Any, Any], None
     @functools.wraps(process)
     def wrapper(worker: Any, lease: Any) -> None:
         rt: Runtime = worker.rt
-        with rt.catalog.session() as s:
-            row = s.execute(
-                select(_job.c.tenant_id, _job.c.media_id, _job.c.traceparent).where(_job.c.id == lease.job_id)
-            ).first()
-        tenant, media_id, parent = row if row is not None else (None, None, None)
+        with rt.catalog.read_session() as s:
+            found = traces.job_trace(s, lease.job_id)
+        tenant, media_id, parent = found if found is not None else (None, None, None)
         bind_job_context(lease.job_id, media_id=media_id, tenant=tenant)
         with span("mediasift.job", parent=parent, job_id=lease.job_id, attempt=lease.attempts):
             process(worker, lease)

@@ -24,21 +24,20 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
-from sqlalchemy import select
 
 from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
-from mediasift.catalog.models import SegmentRow
 from mediasift.domain import Filters, Hit
 from mediasift.embed.cached import tenant_text_embedder
+from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
-from mediasift.ops.metrics import REGISTRY
-from mediasift.services.moment import match_score, terms
+from mediasift.meters import REGISTRY
 from mediasift.services.search import search
 
 if TYPE_CHECKING:
+    from mediasift.catalog.models import SegmentRow
     from mediasift.embed.text import TextEmbedder
     from mediasift.runtime import Runtime
 
@@ -220,7 +219,7 @@ def _expand(
     added: list[Hit] = []
     for group in groups[:EXPANDED]:
         primary = group[0]
-        for row in _neighbours(s, tenant_id, primary):
+        for row in repo.adjacent_segments(s, tenant_id, primary.media_id, primary.modality, primary.ordinal):
             neighbour = _source(row, files)
             if row.id in have or not neighbour.text.strip() or used + _cost(neighbour) > budget:
                 continue
@@ -229,20 +228,6 @@ def _expand(
             group.append(neighbour)
             added.append(neighbour)
     _score(rt, tenant_id, question, added)
-
-
-def _neighbours(s: Any, tenant_id: str, src: Hit) -> list[SegmentRow]:
-    """The nearest segment before and after ``src`` in its media with the same modality."""
-    q = select(SegmentRow).where(
-        SegmentRow.tenant_id == tenant_id,
-        SegmentRow.media_id == src.media_id,
-        SegmentRow.modality == src.modality,
-        SegmentRow.ordinal.between(src.ordinal - 8, src.ordinal + 8),
-    )
-    rows = list(s.scalars(q))
-    before = max((r for r in rows if r.ordinal < src.ordinal), key=lambda r: r.ordinal, default=None)
-    after = min((r for r in rows if r.ordinal > src.ordinal), key=lambda r: r.ordinal, default=None)
-    return [r for r in (before, after) if r is not None]
 
 
 # -- prompt and citations ------------------------------------------------------------------------

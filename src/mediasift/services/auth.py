@@ -24,15 +24,17 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from ulid import ULID
 
-from mediasift.catalog import repo
+from mediasift.catalog import keys
 from mediasift.catalog.db import Catalog
-from mediasift.catalog.models import ApiKey, utcnow
 from mediasift.config import Settings
-from mediasift.errors import InvalidRequest, NotFound, Unauthorized
+from mediasift.errors import InvalidRequest, Unauthorized
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import ApiKey
 
 SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "msk_"
@@ -118,38 +120,23 @@ def create_key(
     check_tenant_id(tenant_id)
     wanted = normalise_scopes(scopes)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(
-        id=str(ULID()),
-        tenant_id=tenant_id,
-        hash=hash_key(settings, secret),
-        scopes=",".join(wanted),
-        name=(name or "")[:200] or None,
-        created_at=utcnow(),
-    )
     with catalog.session() as s:
-        repo.ensure_tenant(s, tenant_id)
-        s.add(row)
+        row = keys.add_key(
+            s, str(ULID()), tenant_id, hash_key(settings, secret), wanted, (name or "")[:200] or None
+        )
     return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret)
 
 
 def list_keys(catalog: Catalog, tenant_id: str | None = None) -> list[ApiKey]:
     """Keys (never their secrets), newest first; revoked ones included with ``revoked_at``."""
     with catalog.read_session() as s:
-        q = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
-        if tenant_id is not None:
-            q = q.where(ApiKey.tenant_id == tenant_id)
-        return list(s.scalars(q))
+        return keys.list_keys(s, tenant_id)
 
 
 def revoke_key(catalog: Catalog, key_id: str, tenant_id: str | None = None) -> ApiKey:
     """Revoke a key (idempotent); with tenant_id, another tenant's key is reported as not found."""
     with catalog.session() as s:
-        row = s.get(ApiKey, key_id)
-        if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
-            raise NotFound(f"key {key_id} not found")
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-        return row
+        return keys.revoke_key(s, key_id, tenant_id)
 
 
 def keys_exist(catalog: Catalog) -> bool:
@@ -164,7 +151,7 @@ def keys_exist(catalog: Catalog) -> bool:
     if catalog in _catalogs_with_keys:
         return True
     with catalog.read_session() as s:
-        found = s.scalar(select(ApiKey.id).limit(1)) is not None
+        found = keys.any_key(s)
     if found:
         _catalogs_with_keys.add(catalog)
     return found
@@ -175,7 +162,7 @@ def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal
         raise Unauthorized("invalid API key")
     digest = hash_key(settings, secret)
     with catalog.read_session() as s:
-        row = s.scalars(select(ApiKey).where(ApiKey.hash == digest)).first()
+        row = keys.key_by_hash(s, digest)
         # compare_digest: the lookup matched on the hash; re-check in constant time anyway so a
         # database collation quirk can never make a near-miss match.
         if row is None or not hmac.compare_digest(row.hash, digest) or row.revoked_at is not None:

@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
-from ulid import ULID
 
 from mediasift.answer.base import AnswerModel, Prompt
 from mediasift.answer.factory import get_answer_model
-from mediasift.catalog.models import Chat, ChatMessage, utcnow
+from mediasift.catalog import chats as repo
 from mediasift.domain import Filters
-from mediasift.errors import NotFound
 from mediasift.services import ask as rag
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from mediasift.catalog.models import Chat, ChatMessage
     from mediasift.runtime import Runtime
 
 HISTORY_TURNS = 6  # messages of history shown to the rewriter
@@ -40,22 +34,14 @@ def create_chat(
     rt: Runtime, tenant_id: str, title: str | None = None, filters: Filters | None = None
 ) -> Chat:
     with rt.catalog.session() as s:
-        chat = Chat(
-            id=str(ULID()),
-            tenant_id=tenant_id,
-            title=(title or None),
-            filters=asdict(filters) if filters else {},
-        )
-        s.add(chat)
-        s.flush()
-        return chat
+        return repo.add_chat(s, tenant_id, title or None, asdict(filters) if filters else {})
 
 
 def get_chat(rt: Runtime, tenant_id: str, chat_id: str) -> tuple[Chat, list[ChatMessage]]:
     """The chat and its messages, oldest first."""
     with rt.catalog.session() as s:
-        chat = _chat(s, tenant_id, chat_id)
-        return chat, _messages(s, tenant_id, chat_id)
+        chat = repo.get_chat(s, tenant_id, chat_id)
+        return chat, repo.chat_messages(s, tenant_id, chat_id)
 
 
 def post_message(
@@ -73,8 +59,8 @@ def post_message_stream(
 ) -> ChatTurn:
     model = get_answer_model(rt.models, rt.settings)
     with rt.catalog.session() as s:
-        chat = _chat(s, tenant_id, chat_id)
-        history = [(m.role, m.rewritten or m.content) for m in _messages(s, tenant_id, chat_id)]
+        chat = repo.get_chat(s, tenant_id, chat_id)
+        history = [(m.role, m.rewritten or m.content) for m in repo.chat_messages(s, tenant_id, chat_id)]
         chat_filters = Filters(**chat.filters) if chat.filters else None
     standalone = rewrite(model, content, history)
     stream = rag.ask_stream(
@@ -134,45 +120,14 @@ def _plain(text: str) -> str:
     return " ".join(cleaned.split())[:400]
 
 
-def _chat(s: Session, tenant_id: str, chat_id: str) -> Chat:
-    chat = s.get(Chat, chat_id)
-    if chat is None or chat.tenant_id != tenant_id:
-        raise NotFound(f"chat {chat_id} not found")
-    return chat
-
-
-def _messages(s: Session, tenant_id: str, chat_id: str) -> list[ChatMessage]:
-    q = select(ChatMessage).where(ChatMessage.tenant_id == tenant_id, ChatMessage.chat_id == chat_id)
-    return list(s.scalars(q.order_by(ChatMessage.created_at, ChatMessage.id)))
-
-
 def _store_turn(rt: Runtime, tenant_id: str, chat_id: str, answer: rag.Answer) -> list[ChatMessage]:
-    # The answer is stamped a microsecond after its question, so the pair always sorts in order.
-    now = utcnow()
-    question = ChatMessage(
-        created_at=now,
-        id=str(ULID()),
-        chat_id=chat_id,
-        tenant_id=tenant_id,
-        role="user",
-        content=answer.question,
-        rewritten=answer.search_question,
-        citations=[],
-    )
-    reply = ChatMessage(
-        created_at=now + timedelta(microseconds=1),
-        id=str(ULID()),
-        chat_id=chat_id,
-        tenant_id=tenant_id,
-        role="assistant",
-        content=answer.answer,
-        citations=[c.as_json() for c in answer.citations],
-        model=answer.model,
-    )
     with rt.catalog.session() as s:
-        chat = _chat(s, tenant_id, chat_id)
-        if not chat.title:
-            chat.title = answer.question[:200]
-        s.add_all([question, reply])
-        s.flush()
-    return [question, reply]
+        return repo.add_turn(
+            s,
+            repo.get_chat(s, tenant_id, chat_id),
+            question=answer.question,
+            rewritten=answer.search_question,
+            answer=answer.answer,
+            citations=[c.as_json() for c in answer.citations],
+            model=answer.model,
+        )

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy.exc import IntegrityError
 from ulid import ULID
 
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
-from mediasift.domain import JobStatus, JobType, MediaStatus
+from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
 from mediasift.jobs import lifecycle
 from mediasift.store.base import media_prefixes, raw_key
@@ -99,74 +98,18 @@ def ingest_stream(
         raise
     sha = reader.sha256.hexdigest()
 
-    media, job = None, None
-    for _ in range(3):  # a concurrent upload may win the tenant or sha256 unique key: look again
-        try:
-            media, job = _create(
-                rt, tenant_id, media_id, name, key, size, sha, collection, metadata, source_uri
-            )
-        except IntegrityError:
-            continue
-        break
-    if media is None or job is None:
-        with rt.catalog.session() as s:
-            existing = repo.find_media_by_sha(s, tenant_id, sha)
-        if existing is None:
-            rt.store.delete(key)
-            raise Conflict("could not record the upload; try again")
-        return _duplicate(rt, key, existing)
-    lifecycle.submit(rt, job.id)
-    return Ingested(media=media, job=job, duplicate=False)
-
-
-def _create(
-    rt: Runtime,
-    tenant_id: str,
-    media_id: str,
-    name: str,
-    key: str,
-    size: int,
-    sha: str,
-    collection: str,
-    metadata: dict[str, Any] | None,
-    source_uri: str | None,
-) -> tuple[Media | None, Job | None]:
-    with rt.catalog.session() as s:
-        if repo.find_media_by_sha(s, tenant_id, sha) is not None:
-            return None, None
-        repo.ensure_tenant(s, tenant_id)
-        media = Media(
-            id=media_id,
-            tenant_id=tenant_id,
-            collection=collection,
-            filename=name,
-            bytes=size,
-            sha256=sha,
-            source_uri=source_uri,
-            original_key=key,
-            status=MediaStatus.PENDING.value,
-            meta=dict(metadata or {}),
-        )
-        job = Job(
-            id=str(ULID()),
-            media_id=media_id,
-            tenant_id=tenant_id,
-            type=JobType.INGEST.value,
-            status=JobStatus.QUEUED.value,
-            max_attempts=rt.settings.max_attempts,
-        )
-        s.add(media)
-        s.flush()
-        s.add(job)
-    return media, job
-
-
-def _duplicate(rt: Runtime, key: str, existing: Media) -> Ingested:
-    # Same bytes, same tenant: keep the first copy and its results; nothing is processed again.
-    rt.store.delete(key)
-    with rt.catalog.session() as s:
-        job = repo.latest_job(s, existing.id)
-    return Ingested(media=existing, job=job, duplicate=True)
+    new = NewMedia(media_id, tenant_id, name, key, size, sha, collection, dict(metadata or {}), source_uri)
+    recorded = record_upload(rt.catalog, new, rt.settings.max_attempts)
+    if recorded is None:
+        rt.store.delete(key)
+        raise Conflict("could not record the upload; try again")
+    if recorded.duplicate:
+        # Same bytes, same tenant: keep the first copy and its results; nothing is processed again.
+        rt.store.delete(key)
+        return Ingested(media=recorded.media, job=recorded.job, duplicate=True)
+    assert recorded.job is not None  # a new media always comes with its job
+    lifecycle.submit(rt, recorded.job.id)
+    return Ingested(media=recorded.media, job=recorded.job, duplicate=False)
 
 
 def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bool = True) -> None:

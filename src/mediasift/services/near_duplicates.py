@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from mediasift.catalog.models import Media
+from mediasift.catalog import repo
 from mediasift.media.images import phash_distance
+
+if TYPE_CHECKING:
+    from mediasift.catalog.db import Session
+    from mediasift.catalog.models import Media
 
 # 64-bit pHash: resized, recompressed or lightly edited copies differ in a handful of bits;
 # unrelated photos differ in about half of them.
@@ -22,14 +25,9 @@ def near_duplicates(s: Session, media: Media, max_distance: int = MAX_DISTANCE) 
     mine = ((media.meta or {}).get("extracted") or {}).get("phash")
     if not mine or media.kind != "image":
         return []
-    rows = s.execute(
-        select(Media.id, Media.filename, Media.meta).where(
-            Media.tenant_id == media.tenant_id, Media.kind == "image", Media.id != media.id
-        )
-    )
     found = []
-    for media_id, filename, meta in rows:
-        other = ((meta or {}).get("extracted") or {}).get("phash")
+    for media_id, filename, meta in repo.other_images(s, media):
+        other = (meta.get("extracted") or {}).get("phash")
         if other:
             distance = phash_distance(mine, other)
             if distance <= max_distance:

@@ -19,17 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from mediasift.catalog import repo
-from mediasift.catalog.models import Media, SegmentRow
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.services.text_vectors import embed_texts
 from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
+    from mediasift.catalog.models import SegmentRow
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.reindex")
@@ -51,11 +49,8 @@ def reindex(
     progress: Callable[[int, int], None] | None = None,
 ) -> ReindexReport:
     """Re-embed every ready media's segments (one tenant's, or all) into the index."""
-    with rt.catalog.session() as s:
-        q = select(Media.id, Media.tenant_id).where(Media.status == MediaStatus.READY.value)
-        if tenant_id is not None:
-            q = q.where(Media.tenant_id == tenant_id)
-        targets = list(s.execute(q.order_by(Media.id)).all())
+    with rt.catalog.read_session() as s:
+        targets = repo.ready_media(s, tenant_id)
     report = ReindexReport()
     for done, (media_id, tenant) in enumerate(targets, 1):
         _reindex_media(rt, tenant, media_id, report)

@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, column, select, table, update
-
+from mediasift.catalog import retention as repo
 from mediasift.catalog.models import utcnow
-from mediasift.domain import MediaStatus
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -26,17 +24,6 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.retention")
-# original_deleted_at comes from migration 0003 and is used only here, through Core.
-_media = table(
-    "media",
-    column("id"),
-    column("tenant_id"),
-    column("status"),
-    column("original_key"),
-    column("bytes"),
-    column("created_at", DateTime(timezone=True)),
-    column("original_deleted_at", DateTime(timezone=True)),
-)
 
 
 @dataclass
@@ -53,33 +40,24 @@ def run_retention(
         raise ValueError("retention days must be positive")
     cutoff = (now or utcnow()) - timedelta(days=days)
     report = RetentionReport()
-    with rt.catalog.session() as s:
-        rows = s.execute(
-            select(_media.c.id, _media.c.original_key, _media.c.bytes)
-            .where(
-                _media.c.status == MediaStatus.READY.value,
-                _media.c.created_at < cutoff,
-                _media.c.original_deleted_at.is_(None),
-            )
-            .limit(batch)
-        ).all()
-    for media_id, key, size in rows:
-        report.deleted.append(media_id)
-        report.bytes += size or 0
+    with rt.catalog.read_session() as s:
+        due = repo.originals_due(s, cutoff, batch)
+    for original in due:
+        report.deleted.append(original.media_id)
+        report.bytes += original.bytes
         if dry_run:
             continue
-        rt.store.delete(key)
+        rt.store.delete(original.key)
         with rt.catalog.session() as s:
-            s.execute(update(_media).where(_media.c.id == media_id).values(original_deleted_at=utcnow()))
+            repo.mark_original_deleted(s, original.media_id)
     if report.deleted and not dry_run:
         log.info("retention deleted %d originals (%d bytes)", len(report.deleted), report.bytes)
     return report
 
 
 def original_deleted(rt: Runtime, media_id: str) -> bool:
-    with rt.catalog.session() as s:
-        value = s.scalar(select(_media.c.original_deleted_at).where(_media.c.id == media_id))
-    return value is not None
+    with rt.catalog.read_session() as s:
+        return repo.original_deleted(s, media_id)
 
 
 def start_retention(rt: Runtime, interval_s: float = 3600.0) -> threading.Thread | None:

@@ -40,17 +40,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import and_, or_, select, update
 from ulid import ULID
 
 from mediasift import meters
-from mediasift.catalog.models import utcnow
-from mediasift.catalog.webhooks import Webhook, WebhookDelivery
-from mediasift.errors import InvalidRequest, NotFound
+from mediasift.catalog import webhooks as repo
+from mediasift.errors import InvalidRequest
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 if TYPE_CHECKING:
+    from mediasift.catalog.models import Webhook, WebhookDelivery
     from mediasift.config import Settings
     from mediasift.runtime import Runtime
 
@@ -157,55 +156,31 @@ def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> 
         raise InvalidRequest(f"events must be a non-empty subset of {', '.join(EVENTS)}")
     check_url(url, rt.settings)
     with rt.catalog.session() as s:
-        existing = s.scalars(select(Webhook.id).where(Webhook.tenant_id == tenant_id)).all()
-        if len(existing) >= MAX_WEBHOOKS_PER_TENANT:
+        if repo.count_webhooks(s, tenant_id) >= MAX_WEBHOOKS_PER_TENANT:
             raise InvalidRequest(f"a tenant may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks")
-        hook = Webhook(
-            id=str(ULID()),
-            tenant_id=tenant_id,
-            url=url,
-            events=wanted,
-            secret="whsec_" + secrets.token_urlsafe(32),
-            active=True,
-            created_at=utcnow(),
-        )
-        s.add(hook)
-    return hook
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        return repo.add_webhook(s, str(ULID()), tenant_id, url, wanted, secret)
 
 
 def list_webhooks(rt: Runtime, tenant_id: str) -> list[Webhook]:
     with rt.catalog.session() as s:
-        q = select(Webhook).where(Webhook.tenant_id == tenant_id).order_by(Webhook.id.desc())
-        return list(s.scalars(q))
+        return repo.list_webhooks(s, tenant_id)
 
 
 def get_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> Webhook:
     with rt.catalog.session() as s:
-        hook = s.get(Webhook, webhook_id)
-        if hook is None or hook.tenant_id != tenant_id:
-            raise NotFound(f"webhook {webhook_id} not found")
-        return hook
+        return repo.get_webhook(s, tenant_id, webhook_id)
 
 
 def delete_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> None:
     with rt.catalog.session() as s:
-        hook = s.get(Webhook, webhook_id)
-        if hook is None or hook.tenant_id != tenant_id:
-            raise NotFound(f"webhook {webhook_id} not found")
-        s.query(WebhookDelivery).filter(WebhookDelivery.webhook_id == webhook_id).delete()
-        s.delete(hook)
+        repo.delete_webhook(s, tenant_id, webhook_id)
 
 
 def list_deliveries(rt: Runtime, tenant_id: str, webhook_id: str, limit: int = 100) -> list[WebhookDelivery]:
-    get_webhook(rt, tenant_id, webhook_id)
     with rt.catalog.session() as s:
-        q = (
-            select(WebhookDelivery)
-            .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.webhook_id == webhook_id)
-            .order_by(WebhookDelivery.id.desc())
-            .limit(limit)
-        )
-        return list(s.scalars(q))
+        repo.get_webhook(s, tenant_id, webhook_id)
+        return repo.list_deliveries(s, tenant_id, webhook_id, limit)
 
 
 # -- events --------------------------------------------------------------------------------------
@@ -227,31 +202,17 @@ def publish(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> in
 def _queue_deliveries(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> int:
     now = time.time()
     with rt.catalog.session() as s:
-        hooks = s.scalars(select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.active.is_(True)))
-        count = 0
+        hooks = repo.subscribed_webhooks(s, tenant_id, event)
         for hook in hooks:
-            if event not in (hook.events or []):
-                continue
             delivery_id = str(ULID())
-            s.add(
-                WebhookDelivery(
-                    id=delivery_id,
-                    webhook_id=hook.id,
-                    tenant_id=tenant_id,
-                    event=event,
-                    payload={
-                        "id": delivery_id,
-                        "event": event,
-                        "created_at": datetime.now(UTC).isoformat(),
-                        "data": data,
-                    },
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                )
-            )
-            count += 1
-    return count
+            payload = {
+                "id": delivery_id,
+                "event": event,
+                "created_at": datetime.now(UTC).isoformat(),
+                "data": data,
+            }
+            repo.add_delivery(s, delivery_id, hook, event, payload, due_at=now)
+    return len(hooks)
 
 
 def _publish_sns(
@@ -302,33 +263,18 @@ def backoff_s(attempts: int, settings: Settings) -> float:
 
 def _claim_due(rt: Runtime, limit: int = 20) -> list[str]:
     now = time.time()
-    due = and_(
-        WebhookDelivery.status == "pending",
-        WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
-    )
-    claimed = []
     with rt.catalog.session() as s:
-        for delivery_id in s.scalars(select(WebhookDelivery.id).where(due).limit(limit)).all():
-            # compare-and-set, so two dispatchers (API and worker processes) never both send it
-            won = s.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, due)
-                .values(lease_until=now + _LEASE_S)
-            )
-            if won.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(delivery_id)
-    return claimed
+        return repo.claim_due(s, now, lease_until=now + _LEASE_S, limit=limit)
 
 
 def deliver(rt: Runtime, delivery_id: str, http: httpx.Client) -> str:
     """Attempt one delivery; returns its new status (delivered, pending, failed)."""
     settings = rt.settings
     with rt.catalog.session() as s:
-        delivery = s.get(WebhookDelivery, delivery_id)
-        hook = s.get(Webhook, delivery.webhook_id) if delivery else None
-        if delivery is None or hook is None:
+        found = repo.delivery_with_webhook(s, delivery_id)
+        if found is None:
             return "failed"
+        delivery, hook = found
         url, secret, payload, event = hook.url, hook.secret, delivery.payload, delivery.event
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     code: int | None = None
@@ -357,19 +303,16 @@ def deliver(rt: Runtime, delivery_id: str, http: httpx.Client) -> str:
         error = exc.message
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+
+    def retry_at(attempts: int) -> float | None:
+        if attempts >= settings.webhook_max_attempts:
+            return None
+        return time.time() + backoff_s(attempts, settings)
+
     with rt.catalog.session() as s:
-        delivery = s.get(WebhookDelivery, delivery_id)
-        if delivery is None:
-            return "failed"
-        delivery.attempts += 1
-        delivery.last_status_code, delivery.last_error, delivery.lease_until = code, error, None
-        if error is None:
-            delivery.status, delivery.delivered_at = "delivered", utcnow()
-        elif delivery.attempts >= settings.webhook_max_attempts:
-            delivery.status = "failed"
-        else:
-            delivery.next_attempt_at = time.time() + backoff_s(delivery.attempts, settings)
-        status = delivery.status
+        status = repo.record_attempt(s, delivery_id, code, error, retry_at)
+    if status is None:
+        return "failed"
     meters.WEBHOOK_DELIVERIES.labels(status).inc()
     return status
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from mediasift import meters
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, MediaStatus
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
@@ -75,8 +75,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         with _stage(progress, "probe"):
             sniffed = sniff(path)
         with rt.catalog.session() as s:
-            media = repo.get_media(s, tenant_id, media_id)
-            media.kind, media.mime, media.status = sniffed.kind, sniffed.mime, MediaStatus.PROCESSING.value
+            media = repo.start_processing(s, tenant_id, media_id, sniffed.kind, sniffed.mime)
             payload = MediaPayload.of(media)
         ctx = ExtractContext(
             media_id=media_id,
@@ -106,24 +105,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         rt.index.delete_media(tenant_id, media_id)
         rt.index.upsert(points)
         with rt.catalog.session() as s:
-            media = repo.get_media(s, tenant_id, media_id)
-            repo.replace_segments(s, media, extraction.segments)
-            _apply_info(media, extraction.info)
-            media.status, media.error = MediaStatus.READY.value, None
+            repo.finish_media(s, tenant_id, media_id, extraction.segments, extraction.info)
     rt.invalidate_tenant(tenant_id)
     progress("done", 1.0)
     return len(points)
-
-
-_INFO_COLUMNS = ("duration_s", "width", "height", "pages", "language")
-
-
-def _apply_info(media, info: dict) -> None:  # type: ignore[no-untyped-def]
-    for column in _INFO_COLUMNS:
-        if info.get(column) is not None:
-            setattr(media, column, info[column])
-    # Extraction details live under one key so they never mix with the user's own metadata
-    # (sku, source…), which is what filters and the index payload use.
-    extra = info.get("metadata")
-    if extra:
-        media.meta = {**(media.meta or {}), "extracted": extra}

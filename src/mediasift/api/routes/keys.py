@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import AdminDep, AdminScope, RuntimeDep
 from mediasift.api.schemas import error_responses
-from mediasift.catalog.models import ApiKey
 from mediasift.services import auth
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import ApiKey
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], dependencies=[AdminScope])
 ERRORS = error_responses(400, 401, 403, 404, 422)

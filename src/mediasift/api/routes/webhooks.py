@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import error_responses
-from mediasift.catalog.webhooks import Webhook, WebhookDelivery
 from mediasift.services import webhooks
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import Webhook, WebhookDelivery
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS = error_responses(400, 401, 403, 404, 422)

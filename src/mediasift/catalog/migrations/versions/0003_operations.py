@@ -47,8 +47,8 @@ def upgrade() -> None:
     op.create_index("ix_webhook_delivery_webhook_id", "webhook_delivery", ["webhook_id"])
     op.create_index("ix_webhook_delivery_tenant_id", "webhook_delivery", ["tenant_id"])
     op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["status", "next_attempt_at"])
-    # W3C traceparent of the request that queued a job (tracing.py), and the retention marker
-    # (retention.py): both written with Core, so the ORM models stay as they are.
+    # W3C traceparent of the request that queued a job (ops/tracing.py), and the retention marker
+    # (services/retention.py): Job.traceparent and Media.original_deleted_at in the models.
     with op.batch_alter_table("job") as batch:
         batch.add_column(sa.Column("traceparent", sa.String(length=64), nullable=True))
     with op.batch_alter_table("media") as batch:
