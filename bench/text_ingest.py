@@ -33,7 +33,7 @@ from mediasift.catalog import repo
 from mediasift.config import Settings
 from mediasift.domain import TEXT_SPACE, Filters, IndexPoint
 from mediasift.embed.cached import tenant_text_embedder
-from mediasift.embed.text import get_text_embedder
+from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import open_runtime
 from mediasift.services.ingest import ingest_stream
 from mediasift.services.search import _search

@@ -61,7 +61,7 @@ def main() -> None:
         marks = [*sorted(stage_started.items(), key=lambda kv: kv[1]), ("end", t0 + wall)]
         stages = {name: round(marks[i + 1][1] - at, 2) for i, (name, at) in enumerate(marks[:-1])}
 
-        from mediasift.extract.speech import get_speech_recognizer
+        from mediasift.asr.factory import get_speech_recognizer
         from mediasift.media.audio import iter_audio
 
         recognizer = get_speech_recognizer(rt.models, rt.settings)

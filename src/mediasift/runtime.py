@@ -65,7 +65,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
 
 def embedding_dims(settings: Settings) -> dict[str, int]:
     """Each embedding space's vector size, from the configured embedders (none is loaded for it)."""
-    from mediasift.embed.image import image_embedder_dim
-    from mediasift.embed.text import text_embedder_dim
+    from mediasift.embed.image.factory import image_embedder_dim
+    from mediasift.embed.text.factory import text_embedder_dim
 
     return {TEXT_SPACE: text_embedder_dim(settings), IMAGE_SPACE: image_embedder_dim(settings)}

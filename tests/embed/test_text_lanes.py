@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from mediasift.config import Settings
-from mediasift.embed.text import get_ingest_text_embedder, get_text_embedder
+from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
 
 PASSAGES = [

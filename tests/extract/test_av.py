@@ -81,9 +81,9 @@ def _asr_rtf_samples() -> tuple[float, float]:
 
 
 def _preload(ctx: ExtractContext) -> None:
-    from mediasift.embed.image import get_image_embedder
-    from mediasift.extract.ocr import get_ocr_engine
-    from mediasift.extract.speech import get_speech_recognizer
+    from mediasift.asr.factory import get_speech_recognizer
+    from mediasift.embed.image.factory import get_image_embedder
+    from mediasift.ocr.factory import get_ocr_engine
 
     get_speech_recognizer(ctx.models, ctx.settings)
     get_ocr_engine(ctx.models, ctx.settings)

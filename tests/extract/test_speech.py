@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediasift.asr.base import RawSegment, SpeechRecognizer, Word
+from mediasift.asr.factory import get_speech_recognizer
 from mediasift.config import Settings
-from mediasift.extract.speech import RawSegment, SpeechRecognizer, Word, get_speech_recognizer
 from mediasift.extract.transcripts import build_chunks, dominant_language, to_json, to_srt, to_txt, to_vtt
 from mediasift.media.audio import SAMPLE_RATE, iter_audio
 from mediasift.models.registry import ModelRegistry

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from mediasift.embed.text import TextEmbedder
+    from mediasift.embed.text.base import TextEmbedder
 
 NOT_FOUND = "Not found in your media."
 

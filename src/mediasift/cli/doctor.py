@@ -142,7 +142,7 @@ def check_pyav() -> Check:
 
 def check_tesseract(settings: Settings) -> Check:
     """Tesseract is the second OCR engine: required only when ``MEDIASIFT_OCR_ENGINE=tesseract``."""
-    from mediasift.extract.ocr import TesseractEngine
+    from mediasift.ocr.tesseract import TesseractEngine
 
     required = settings.ocr_engine == "tesseract"
     try:

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mediasift.embed.text import TextEmbedder, get_ingest_text_embedder, get_text_embedder
+from mediasift.embed.text.base import TextEmbedder
+from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.ops import metrics
 
 if TYPE_CHECKING:

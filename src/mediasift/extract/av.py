@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from mediasift.asr.base import RawSegment
+from mediasift.asr.factory import get_speech_recognizer
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
@@ -33,7 +35,6 @@ from mediasift.extract.keyframes import (
     frame_artifact_name,
     jpeg_bytes,
 )
-from mediasift.extract.speech import RawSegment, get_speech_recognizer
 from mediasift.extract.transcripts import (
     build_chunks,
     dominant_language,
@@ -164,8 +165,8 @@ def _speech_segments(ctx: ExtractContext, speech: SpeechResult) -> list[Segment]
 
 
 def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: threading.Event) -> FrameResult:
-    from mediasift.embed.image import get_image_embedder
-    from mediasift.extract.ocr import get_ocr_engine
+    from mediasift.embed.image.factory import get_image_embedder
+    from mediasift.ocr.factory import get_ocr_engine
 
     settings = ctx.settings
     ocr = get_ocr_engine(ctx.models, settings)

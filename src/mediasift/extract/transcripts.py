@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from mediasift.extract.speech import RawSegment
+from mediasift.asr.base import RawSegment
 
 
 @dataclass(slots=True)

@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("mediasift.readiness")
 # preload name → "module:function(models, settings)" that loads (once) and returns the model
 LOADERS = {
-    "text": "mediasift.embed.text:get_text_embedder",
-    "image": "mediasift.embed.image:get_image_embedder",
-    "asr": "mediasift.extract.speech:get_speech_recognizer",
-    "ocr": "mediasift.extract.ocr:get_ocr_engine",
+    "text": "mediasift.embed.text.factory:get_text_embedder",
+    "image": "mediasift.embed.image.factory:get_image_embedder",
+    "asr": "mediasift.asr.factory:get_speech_recognizer",
+    "ocr": "mediasift.ocr.factory:get_ocr_engine",
 }
 
 

