@@ -92,10 +92,10 @@ def main() -> None:
 
 
 def _preload(rt) -> None:  # type: ignore[no-untyped-def]
-    from mediasift.ops.readiness import LOADERS, load_model
+    from mediasift.models.preload import PRELOADABLE, preload
 
-    for name in LOADERS:  # text, image, asr, ocr
-        load_model(rt, name)
+    for name in PRELOADABLE:  # text, image, asr, ocr
+        preload(rt.models, rt.settings, name)
 
 
 if __name__ == "__main__":

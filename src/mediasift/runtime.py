@@ -44,6 +44,7 @@ class Runtime:
 
     def close(self) -> None:
         self.stopping.set()
+        self.models.close()
         self.index.close()
         self.catalog.close()
         factory.release_embedded_index(self.settings)
@@ -60,6 +61,7 @@ def open_runtime(settings: Settings | None = None) -> Runtime:
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
         index=factory.make_index(settings, embedding_dims(settings)),
+        models=ModelRegistry.for_settings(settings),
     )
 
 

@@ -81,13 +81,10 @@ def _asr_rtf_samples() -> tuple[float, float]:
 
 
 def _preload(ctx: ExtractContext) -> None:
-    from mediasift.asr.factory import get_speech_recognizer
-    from mediasift.embed.image.factory import get_image_embedder
-    from mediasift.ocr.factory import get_ocr_engine
+    from mediasift.models.preload import preload
 
-    get_speech_recognizer(ctx.models, ctx.settings)
-    get_ocr_engine(ctx.models, ctx.settings)
-    get_image_embedder(ctx.models, ctx.settings)
+    for name in ("asr", "ocr", "image"):
+        preload(ctx.models, ctx.settings, name)
 
 
 # -- speech ---------------------------------------------------------------------------------------

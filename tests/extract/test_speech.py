@@ -262,5 +262,6 @@ def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> No
     if ctranslate2.get_cuda_device_count() > 0:
         pytest.skip("this machine has a CUDA device: asr_device=cuda would load")
     on_gpu = Settings(_env_file=None, asr_device="cuda", asr_compute_type="float16")  # type: ignore[call-arg]
+    recognizer = get_speech_recognizer(ModelRegistry(), on_gpu)  # the weights load at the first use
     with pytest.raises(BackendUnavailable, match="cannot load Whisper on cuda"):
-        get_speech_recognizer(ModelRegistry(), on_gpu)
+        list(recognizer.transcribe(iter([])))

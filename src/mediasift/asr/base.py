@@ -8,6 +8,7 @@ seconds from the start of the stream. Implementations: ``whisper.py``; ``factory
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -42,5 +43,10 @@ class SpeechRecognizer(Protocol):
     ) -> Iterator[RawSegment]:
         """Segments of the speech in ``audio`` (consecutive 16 kHz mono float32 blocks), in order.
 
-        ``on_progress(seconds)`` is called with how much audio has been recognised so far."""
+        ``on_progress(seconds)`` is called with how much audio has been recognised so far; the
+        model loads at the first call unless ``loaded()`` holds it."""
+        ...
+
+    def loaded(self) -> AbstractContextManager[object]:
+        """The recognizer's model, loaded now if it is not, and kept loaded until the block ends."""
         ...

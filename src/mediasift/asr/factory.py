@@ -1,11 +1,13 @@
-"""The speech recognizer named by ``settings.asr_model``."""
+"""The Whisper model named by ``settings.asr_model``, and the speech recognizer that runs it."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from mediasift.asr.whisper import (
     Hardware,
+    Whisper,
     WhisperRecognizer,
     load_whisper,
     load_whisper_base,
@@ -20,20 +22,31 @@ if TYPE_CHECKING:
 
 
 def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
-    """The recognizer named by ``settings.asr_model``, its model loaded once per process."""
+    """A recognizer with the settings' decoding options, over the one shared Whisper model (its
+    weights load at the first transcription)."""
+    whisper = get_whisper(models, settings)
+    if settings.asr_model == "whisper-tiny.en":  # English only: nothing to detect
+        return WhisperRecognizer(whisper, language="en", beam_size=settings.asr_beam_size)
+    return WhisperRecognizer(
+        whisper,
+        language=settings.asr_language,
+        beam_size=settings.asr_beam_size,
+        candidate_languages=settings.asr_candidate_languages,
+    )
+
+
+def get_whisper(models: ModelRegistry, settings: Settings) -> Whisper:
+    """The Whisper model named by ``settings.asr_model`` on the settings' hardware."""
     name, hw = settings.asr_model, Hardware.of(settings)
-    multilingual = {
-        "language": settings.asr_language,
-        "beam_size": settings.asr_beam_size,
-        "candidate_languages": settings.asr_candidate_languages,
-    }
     if name == "whisper-base":
-        model = models.get(f"asr:whisper-base:{hw.key}", lambda: load_whisper_base(hw))
-        return WhisperRecognizer(model, f"whisper-base-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
+        return models.model(
+            f"asr:whisper-base:{hw.key}",
+            lambda: Whisper(f"whisper-base-{hw.compute_type}", load_whisper_base, hw),
+        )
     if name == "whisper-tiny.en":
-        model = models.get(f"asr:whisper-tiny.en:{hw.key}", lambda: load_whisper_tiny_en(hw))
-        return WhisperRecognizer(
-            model, f"whisper-tiny.en-{hw.compute_type}", language="en", beam_size=settings.asr_beam_size
+        return models.model(
+            f"asr:whisper-tiny.en:{hw.key}",
+            lambda: Whisper(f"whisper-tiny.en-{hw.compute_type}", load_whisper_tiny_en, hw),
         )
     if name == "whisper-dir":
         directory = settings.asr_model_dir
@@ -42,8 +55,9 @@ def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRe
                 "asr_model=whisper-dir needs MEDIASIFT_ASR_MODEL_DIR: a CTranslate2 Whisper model directory "
                 f"with model.bin (got {directory})"
             )
-        model = models.get(f"asr:dir:{directory}:{hw.key}", lambda: load_whisper(str(directory), hw))
-        return WhisperRecognizer(model, f"whisper-dir:{directory.name}-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
+        model_id = f"whisper-dir:{directory.name}-{hw.compute_type}"
+        source = partial(load_whisper, str(directory))
+        return models.model(f"asr:dir:{directory}:{hw.key}", lambda: Whisper(model_id, source, hw))
     raise BackendUnavailable(
         f"unknown ASR model {name!r}; choose whisper-base, whisper-tiny.en or whisper-dir"
     )

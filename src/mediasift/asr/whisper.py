@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from mediasift.asr.base import RawSegment, Word
 from mediasift.asr.vad import WHISPER_WINDOW_S, VoicedRegion, voiced_regions
 from mediasift.errors import BackendUnavailable
 from mediasift.media.audio import SAMPLE_RATE
+from mediasift.models.base import InferenceModel
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -95,6 +97,17 @@ def load_whisper_base(hardware: Hardware) -> WhisperModel:
     return load_whisper("base", hardware, files=model_files)
 
 
+class Whisper(InferenceModel["WhisperModel"]):
+    """A Whisper model's weights (``source`` loads them) on the settings' hardware; ``id`` names
+    the model and its compute type, and is recorded on every speech segment."""
+
+    def __init__(self, model_id: str, source: Callable[[Hardware], WhisperModel], hardware: Hardware) -> None:
+        self.id, self._source, self._hardware = model_id, source, hardware
+
+    def load(self) -> WhisperModel:
+        return self._source(self._hardware)
+
+
 class WhisperRecognizer:
     """faster-whisper (CTranslate2) with streamed VAD and per-region language detection.
 
@@ -102,33 +115,38 @@ class WhisperRecognizer:
     restricts detection to those (e.g. ``["en", "es"]``: robotic or accented Spanish is otherwise
     sometimes taken for Basque or Latin). ``beam_size`` 5 costs ~40% more than greedy (1) on CPU
     (RTF 0.106 vs 0.070 on 60 s here) and fixes words that greedy decoding garbles. The model
-    object is shared by threads: CTranslate2 releases the GIL while it computes."""
+    weights are shared by threads: CTranslate2 releases the GIL while it computes."""
 
     def __init__(
         self,
-        model: WhisperModel,
-        model_id: str = "whisper-base-int8",
+        whisper: Whisper,
         language: str | None = None,
         beam_size: int = 5,
         word_timestamps: bool = True,
         candidate_languages: list[str] | None = None,
     ) -> None:
-        self._model = model
-        self.id = model_id
+        self._whisper = whisper
+        self.id = whisper.id
         self._language = language
         self._beam_size = beam_size
         self._word_timestamps = word_timestamps
         self._candidates = set(candidate_languages or [])
 
+    def loaded(self) -> AbstractContextManager[WhisperModel]:
+        return self._whisper.loaded()
+
     def transcribe(
         self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
     ) -> Iterator[RawSegment]:
-        for language, regions in self._language_runs(voiced_regions(audio)):
-            yield from self._transcribe_run(language, regions)
-            if on_progress is not None:
-                on_progress(regions[-1].end_s)
+        with self._whisper.loaded() as model:  # not unloaded until the last segment is out
+            for language, regions in self._language_runs(model, voiced_regions(audio)):
+                yield from self._transcribe_run(model, language, regions)
+                if on_progress is not None:
+                    on_progress(regions[-1].end_s)
 
-    def detect_language(self, samples: np.ndarray, expected: str | None = None) -> tuple[str, float]:
+    def _detect_language(
+        self, model: WhisperModel, samples: np.ndarray, expected: str | None
+    ) -> tuple[str, float]:
         """The most likely language of a stretch of speech (first 30 s) and its probability.
 
         The encoder first sees only the region's own frames (a 4 s region costs ~0.04 s instead
@@ -138,22 +156,22 @@ class WhisperRecognizer:
         padded check exists to stop false switches, and it cost a fifth of all ASR time."""
         if self._language:
             return self._language, 1.0
-        features = self._model.feature_extractor(samples)
+        features = model.feature_extractor(samples)
         frames = min(features.shape[-1], _WHISPER_WINDOW_FRAMES) // 2 * 2
         if frames >= 2:
-            language, probability = self._language_of(features[:, :frames])
+            language, probability = self._language_of(model, features[:, :frames])
             if probability >= _CONFIDENT_LANGUAGE or language == expected:
                 return language, probability
         padded = np.zeros((features.shape[0], _WHISPER_WINDOW_FRAMES), dtype=np.float32)
         padded[:, :frames] = features[:, :frames]
-        return self._language_of(padded)
+        return self._language_of(model, padded)
 
-    def _language_of(self, features: np.ndarray) -> tuple[str, float]:
+    def _language_of(self, model: WhisperModel, features: np.ndarray) -> tuple[str, float]:
         import ctranslate2
 
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
-        encoded = self._model.model.encode(batch, to_cpu=False)
-        ranked = self._model.model.detect_language(encoded)[0]
+        encoded = model.model.encode(batch, to_cpu=False)
+        ranked = model.model.detect_language(encoded)[0]
         allowed = [(token[2:-2], p) for token, p in ranked if self._allows(token[2:-2])]
         language, probability = allowed[0] if allowed else (ranked[0][0][2:-2], ranked[0][1])
         return language, float(probability)
@@ -161,12 +179,16 @@ class WhisperRecognizer:
     def _allows(self, language: str) -> bool:
         return not self._candidates or language in self._candidates
 
-    def _language_runs(self, regions: Iterable[VoicedRegion]) -> Iterator[tuple[str, list[VoicedRegion]]]:
+    def _language_runs(
+        self, model: WhisperModel, regions: Iterable[VoicedRegion]
+    ) -> Iterator[tuple[str, list[VoicedRegion]]]:
         """Group consecutive regions of one language into runs that fit one Whisper window."""
         run: list[VoicedRegion] = []
         run_language = ""
         for region in regions:
-            language, probability = self.detect_language(region.samples, run_language if run else None)
+            language, probability = self._detect_language(
+                model, region.samples, run_language if run else None
+            )
             # A very short or uncertain region (a cough, "ok") joins the run around it.
             if run and (region.samples.size < SAMPLE_RATE or probability < 0.5):
                 language = run_language
@@ -179,13 +201,15 @@ class WhisperRecognizer:
         if run:
             yield run_language, run
 
-    def _transcribe_run(self, language: str, regions: list[VoicedRegion]) -> Iterator[RawSegment]:
+    def _transcribe_run(
+        self, model: WhisperModel, language: str, regions: list[VoicedRegion]
+    ) -> Iterator[RawSegment]:
         # The run is transcribed as one contiguous stretch, pauses included: it is at most 30 s,
         # Whisper pads shorter input anyway, and timestamps then need only one offset.
         start_s = regions[0].start_s
         audio = _contiguous(regions)
         end_s = start_s + audio.size / SAMPLE_RATE
-        segments, _ = self._model.transcribe(
+        segments, _ = model.transcribe(
             audio,
             language=language,
             beam_size=self._beam_size,

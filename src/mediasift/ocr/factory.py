@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 
 
 def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
-    """The engine named by ``settings.ocr_engine``, loaded once per process through the registry."""
+    """The engine named by ``settings.ocr_engine``, its weights loaded at its first call."""
     name = settings.ocr_engine
     if name == "rapidocr":
-        return models.get(
+        return models.model(
             f"ocr:rapidocr:{settings.model_threads}", lambda: RapidOcrEngine(settings.model_threads)
         )
     if name == "tesseract":
         langs = list(settings.ocr_languages)
-        return models.get(f"ocr:tesseract:{'+'.join(langs)}", lambda: TesseractEngine(langs))
+        return models.model(f"ocr:tesseract:{'+'.join(langs)}", lambda: TesseractEngine(langs))
     raise BackendUnavailable(f"unknown OCR engine {name!r}; choose rapidocr or tesseract")

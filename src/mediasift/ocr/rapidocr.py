@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from mediasift.errors import BackendUnavailable
+from mediasift.models.base import InferenceModel
 from mediasift.ocr.base import OcrLine, as_rgb, reading_order
 
+if TYPE_CHECKING:
+    from rapidocr import RapidOCR
 
-class RapidOcrEngine:
+
+class RapidOcrEngine(InferenceModel["RapidOCR"]):
     """PP-OCR (det + rec, no angle classifier) under ONNX Runtime, via ``rapidocr``.
 
     ``limit_type=max, limit_side_len=960`` caps detection at 960 px on the long side: the library's
@@ -18,35 +24,40 @@ class RapidOcrEngine:
     id = "rapidocr-3.10-ppocrv6-small"
 
     def __init__(self, threads: int = 2, min_confidence: float = 0.5) -> None:
+        self._threads, self._min_confidence = threads, min_confidence
+
+    def load(self) -> RapidOCR:
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:  # pragma: no cover - rapidocr is a core dependency
             raise BackendUnavailable("OCR engine 'rapidocr' needs: pip install rapidocr onnxruntime") from exc
-        self._ocr = RapidOCR(
+        return RapidOCR(
             params={
                 "Global.log_level": "error",  # "warning" logs every picture without text
                 "Global.use_cls": False,
-                "Global.text_score": min_confidence,
+                "Global.text_score": self._min_confidence,
                 "Det.limit_type": "max",
                 "Det.limit_side_len": 960,
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.intra_op_num_threads": self._threads,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
         )
 
     def read(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
-        return [self._read_one(as_rgb(image)) for image in images]
+        with self.loaded() as ocr:
+            return [_read_one(ocr, as_rgb(image)) for image in images]
 
-    def _read_one(self, rgb: np.ndarray) -> list[OcrLine]:
-        # rapidocr treats a bare ndarray as OpenCV's BGR; our contract is RGB.
-        result = self._ocr(np.ascontiguousarray(rgb[:, :, ::-1]))
-        if result.boxes is None or result.txts is None:
-            return []
-        lines = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            if not text.strip():
-                continue
-            xs, ys = quad[:, 0], quad[:, 1]
-            box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-            lines.append(OcrLine(text=text.strip(), confidence=float(score), box=box))
-        return reading_order(lines)
+
+def _read_one(ocr: RapidOCR, rgb: np.ndarray) -> list[OcrLine]:
+    # rapidocr treats a bare ndarray as OpenCV's BGR; our contract is RGB.
+    result = ocr(np.ascontiguousarray(rgb[:, :, ::-1]))
+    if result.boxes is None or result.txts is None:
+        return []
+    lines = []
+    for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
+        if not text.strip():
+            continue
+        xs, ys = quad[:, 0], quad[:, 1]
+        box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+        lines.append(OcrLine(text=text.strip(), confidence=float(score), box=box))
+    return reading_order(lines)

