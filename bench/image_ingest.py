@@ -82,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-images-") as tmp:
         rt = open_runtime(Settings(_env_file=None, home=Path(tmp) / "home"))  # type: ignore[call-arg]
         # Load the models before timing: the first use of each loads it (seconds).
-        from mediasift.models.preload import preload
+        from mediasift.ops.readiness import preload
 
         preload(rt.models, rt.settings, "image")
         preload(rt.models, rt.settings, "ocr")

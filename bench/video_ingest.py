@@ -92,7 +92,7 @@ def main() -> None:
 
 
 def _preload(rt) -> None:  # type: ignore[no-untyped-def]
-    from mediasift.models.preload import PRELOADABLE, preload
+    from mediasift.ops.readiness import PRELOADABLE, preload
 
     for name in PRELOADABLE:  # text, image, asr, ocr
         preload(rt.models, rt.settings, name)

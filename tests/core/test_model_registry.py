@@ -24,8 +24,8 @@ from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.models import registry as registry_module
 from mediasift.models.base import InferenceModel
-from mediasift.models.preload import preload
 from mediasift.models.registry import ModelRegistry
+from mediasift.ops.readiness import preload
 from tests.conftest import test_settings
 
 TEXT = "text:e5-small"

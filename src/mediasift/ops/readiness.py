@@ -1,6 +1,6 @@
-"""Readiness: the models named in ``preload_models`` load in the background at start-up
-(``models/preload.py``), and the process reports ready only once they have and its backends answer
-(``GET /ready``).
+"""Readiness: the models named in ``preload_models`` load in the background at start-up, and the
+process reports ready only once they have and its backends answer (``GET /ready``). A model not
+preloaded loads at its first use (``models/registry.py``).
 
 The probes (``catalog_error``, ``index_error``, ``queue_error``, ``cache_error``) are shared with
 ``mediasift doctor``: each returns the exception a backend answered with, or None when it answered.
@@ -10,21 +10,43 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from mediasift.models.preload import PRELOADABLE, preload
+from mediasift.asr.factory import get_whisper
+from mediasift.embed.image.factory import get_image_embedder
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.ocr.factory import get_ocr_engine
 from mediasift.ops.thread_priority import lower_current_thread_priority
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
     from mediasift.catalog.db import Catalog
+    from mediasift.config import Settings
     from mediasift.index.base import Index
+    from mediasift.models.base import InferenceModel
+    from mediasift.models.registry import ModelRegistry
     from mediasift.queue.base import Queue
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.readiness")
+# preload name -> the factory of the model it stands for (every one an InferenceModel)
+PRELOADABLE: dict[str, Callable[[ModelRegistry, Settings], Any]] = {
+    "text": get_text_embedder,
+    "image": get_image_embedder,
+    "asr": get_whisper,
+    "ocr": get_ocr_engine,
+}
+
+
+def preload(models: ModelRegistry, settings: Settings, name: str) -> InferenceModel[Any]:
+    """The model a preload name stands for, its weights loaded now; ``KeyError`` for an unknown
+    name, ``BackendUnavailable`` (or what a broken package raises) when it does not load."""
+    model: InferenceModel[Any] = PRELOADABLE[name](models, settings)
+    models.preload(model)
+    return model
 
 
 def catalog_error(catalog: Catalog) -> Exception | None:
