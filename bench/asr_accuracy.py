@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mediasift.asr.factory import get_speech_recognizer
 from mediasift.config import Settings
-from mediasift.extract.speech import get_speech_recognizer
 from mediasift.media.audio import iter_audio
 from mediasift.models.registry import ModelRegistry
 

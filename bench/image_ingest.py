@@ -82,11 +82,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-images-") as tmp:
         rt = open_runtime(Settings(_env_file=None, home=Path(tmp) / "home"))  # type: ignore[call-arg]
         # Load the models before timing: the first use of each loads it (seconds).
-        from mediasift.embed.image import get_image_embedder
-        from mediasift.extract.ocr import get_ocr_engine
+        from mediasift.ops.readiness import preload
 
-        get_image_embedder(rt.models, rt.settings)
-        get_ocr_engine(rt.models, rt.settings)
+        preload(rt.models, rt.settings, "image")
+        preload(rt.models, rt.settings, "ocr")
 
         photos = _photos(args.copies)
         workers = start_worker_threads(rt, rt.settings.workers)

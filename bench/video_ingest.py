@@ -61,7 +61,7 @@ def main() -> None:
         marks = [*sorted(stage_started.items(), key=lambda kv: kv[1]), ("end", t0 + wall)]
         stages = {name: round(marks[i + 1][1] - at, 2) for i, (name, at) in enumerate(marks[:-1])}
 
-        from mediasift.extract.speech import get_speech_recognizer
+        from mediasift.asr.factory import get_speech_recognizer
         from mediasift.media.audio import iter_audio
 
         recognizer = get_speech_recognizer(rt.models, rt.settings)
@@ -92,10 +92,10 @@ def main() -> None:
 
 
 def _preload(rt) -> None:  # type: ignore[no-untyped-def]
-    from mediasift.ops.readiness import LOADERS, load_model
+    from mediasift.ops.readiness import PRELOADABLE, preload
 
-    for name in LOADERS:  # text, image, asr, ocr
-        load_model(rt, name)
+    for name in PRELOADABLE:  # text, image, asr, ocr
+        preload(rt.models, rt.settings, name)
 
 
 if __name__ == "__main__":

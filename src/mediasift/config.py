@@ -95,7 +95,21 @@ class Settings(BaseSettings):
     )
     retention_days: float | None = Field(None, description="Delete originals older than this; keep results.")
     preload_models: list[str] = Field(
-        default_factory=lambda: ["text"], description="Models /ready waits for: text, image, asr, ocr."
+        default_factory=lambda: ["text"],
+        description="Models loaded at start, which /ready waits for: text, image, asr, ocr "
+        "(any other loads at its first use).",
+    )
+    model_idle_s: float = Field(
+        0.0,
+        ge=0,
+        description="Unload an ASR, OCR or embedding model no call has used for this many seconds "
+        "(it loads again at its next use); 0 keeps a loaded model for the life of the process.",
+    )
+    max_loaded_models: int = Field(
+        0,
+        ge=0,
+        description="Most ASR, OCR and embedding models loaded at once: loading one more first unloads "
+        "the least recently used one that no call is using; 0: no bound.",
     )
 
     # -- workers and jobs ---------------------------------------------------------------------

@@ -50,6 +50,7 @@ class Runtime:
 
     def close(self) -> None:
         self.stopping.set()
+        self.models.close()
         self.index.close()
         self.catalog.close()
         factory.release_embedded_index(self.settings)
@@ -68,12 +69,13 @@ def open_runtime(settings: Settings | None = None, *, wipe_index: bool = False) 
         store=factory.make_store(settings),
         queue=factory.make_queue(settings, catalog),
         index=factory.make_index(settings, embedding_dims(settings), wipe=wipe_index),
+        models=ModelRegistry.for_settings(settings),
     )
 
 
 def embedding_dims(settings: Settings) -> dict[str, int]:
     """Each embedding space's vector size, from the configured embedders (none is loaded for it)."""
-    from mediasift.embed.image import image_embedder_dim
-    from mediasift.embed.text import text_embedder_dim
+    from mediasift.embed.image.factory import image_embedder_dim
+    from mediasift.embed.text.factory import text_embedder_dim
 
     return {TEXT_SPACE: text_embedder_dim(settings), IMAGE_SPACE: image_embedder_dim(settings)}

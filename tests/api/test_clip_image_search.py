@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediasift.config import Settings
-from mediasift.embed.image import clip_dim
+from mediasift.embed.image.clip import clip_dim
 from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import embedding_dims
 from tests.conftest import test_settings, upload, wait_for_job

@@ -18,7 +18,7 @@ import pytest
 from mediasift.cache.memory import MemoryCache
 from mediasift.config import Settings
 from mediasift.embed.cached import EMBEDDING_TTL_S, PASSAGE_EMBEDDINGS, QUERY_EMBEDDINGS
-from mediasift.embed.text import get_text_embedder
+from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import Runtime
 from mediasift.services.ask import ask
 from mediasift.services.ingest import ingest_stream

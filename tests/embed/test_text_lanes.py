@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from mediasift.config import Settings
-from mediasift.embed.text import get_ingest_text_embedder, get_text_embedder
+from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
 
 PASSAGES = [
@@ -87,4 +87,5 @@ def test_a_query_runs_on_its_callers_thread_alone_and_passages_on_model_threads(
     assert team == {"query": 1, "passages": settings.model_threads}
     one_thread = embedder.embed_query("pump pressure")
     embedder.openmp.omp_set_num_threads(settings.model_threads)
-    np.testing.assert_allclose(embedder._model.query(["pump pressure"])[0], one_thread, atol=1e-6)
+    with embedder.loaded() as model:
+        np.testing.assert_allclose(model.query(["pump pressure"])[0], one_thread, atol=1e-6)

@@ -6,7 +6,7 @@ a fixed 32-channel stem and 1280-channel head. The weights come from TensorFlow,
 pad TF-"SAME" (asymmetric for stride 2); the input is fixed at 224 x 224, so every padding is
 computed once at construction. ``forward`` returns ``(pooled_features[n, 1280], logits[n, 1000])``.
 
-mediasift runs the ONNX graph that ``mediasift.embed.efficientnet_lite`` builds without torch; this
+mediasift runs the ONNX graph that ``mediasift.embed.image.efficientnet_lite_onnx`` builds without torch; this
 module (torch from the ``test`` extra) is what that graph is checked against, output for output.
 """
 

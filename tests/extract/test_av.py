@@ -82,13 +82,10 @@ def _asr_rtf_samples() -> tuple[float, float]:
 
 
 def _preload(ctx: ExtractContext) -> None:
-    from mediasift.embed.image import get_image_embedder
-    from mediasift.extract.ocr import get_ocr_engine
-    from mediasift.extract.speech import get_speech_recognizer
+    from mediasift.ops.readiness import preload
 
-    get_speech_recognizer(ctx.models, ctx.settings)
-    get_ocr_engine(ctx.models, ctx.settings)
-    get_image_embedder(ctx.models, ctx.settings)
+    for name in ("asr", "ocr", "image"):
+        preload(ctx.models, ctx.settings, name)
 
 
 # -- speech ---------------------------------------------------------------------------------------

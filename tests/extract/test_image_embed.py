@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from mediasift.embed.image import EfficientNetLite0Embedder, get_image_embedder
+from mediasift.embed.image.efficientnet_lite import EfficientNetLite0Embedder
+from mediasift.embed.image.factory import get_image_embedder
 from mediasift.enrich.tags import tag_text, tags_for
 
 from .imaging_samples import PHOTOS, photo, settings, shared

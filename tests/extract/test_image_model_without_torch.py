@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediasift.embed.efficientnet_lite import load_onnx_model, weights_path
-from mediasift.embed.image import center_crop, get_image_embedder
-from mediasift.embed.pth_weights import read_state_dict
+from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model, weights_path
+from mediasift.embed.image.factory import get_image_embedder
+from mediasift.embed.image.preprocess import center_crop
+from mediasift.embed.image.pth_weights import read_state_dict
 from mediasift.errors import BackendUnavailable
 
 from .imaging_samples import PHOTOS, photo, settings, shared
@@ -74,7 +75,7 @@ def test_the_image_model_loads_and_tags_a_photo_where_torch_cannot_be_imported(t
 import sys
 sys.modules["torch"] = None  # any `import torch` now raises ImportError, as with torch uninstalled
 from mediasift.config import Settings
-from mediasift.embed.image import get_image_embedder
+from mediasift.embed.image.factory import get_image_embedder
 from mediasift.models.registry import ModelRegistry
 from PIL import Image
 embedder = get_image_embedder(ModelRegistry(), Settings(home={str(home)!r}, model_threads=1))

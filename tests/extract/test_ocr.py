@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediasift.extract.ocr import OcrLine, RapidOcrEngine, TesseractEngine, get_ocr_engine, reading_order
+from mediasift.ocr.base import OcrLine, reading_order
+from mediasift.ocr.factory import get_ocr_engine
+from mediasift.ocr.rapidocr import RapidOcrEngine
+from mediasift.ocr.tesseract import TesseractEngine
 
 from .imaging_samples import ENGLISH, SPANISH, cer, degrade, render_text, settings, shared
 

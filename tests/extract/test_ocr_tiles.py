@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.extract.ocr import get_ocr_engine
 from mediasift.extract.ocr_tiles import read_picture
 from mediasift.media.images import bounded
+from mediasift.ocr.factory import get_ocr_engine
 
 from .imaging_samples import FONT, settings, shared
 

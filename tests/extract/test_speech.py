@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediasift.asr.base import RawSegment, SpeechRecognizer, Word
+from mediasift.asr.factory import get_speech_recognizer
 from mediasift.config import Settings
-from mediasift.extract.speech import RawSegment, SpeechRecognizer, Word, get_speech_recognizer
 from mediasift.extract.transcripts import build_chunks, dominant_language, to_json, to_srt, to_txt, to_vtt
 from mediasift.media.audio import SAMPLE_RATE, iter_audio
 from mediasift.models.registry import ModelRegistry
@@ -261,5 +262,6 @@ def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> No
     if ctranslate2.get_cuda_device_count() > 0:
         pytest.skip("this machine has a CUDA device: asr_device=cuda would load")
     on_gpu = Settings(_env_file=None, asr_device="cuda", asr_compute_type="float16")  # type: ignore[call-arg]
+    recognizer = get_speech_recognizer(ModelRegistry(), on_gpu)  # the weights load at the first use
     with pytest.raises(BackendUnavailable, match="cannot load Whisper on cuda"):
-        get_speech_recognizer(ModelRegistry(), on_gpu)
+        list(recognizer.transcribe(iter([])))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from mediasift.domain import Hit
 
 if TYPE_CHECKING:
-    from mediasift.embed.text import TextEmbedder
+    from mediasift.embed.text.base import TextEmbedder
 
 NOT_FOUND = "Not found in your media."
 

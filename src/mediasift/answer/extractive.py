@@ -18,7 +18,7 @@ import numpy as np
 
 from mediasift.answer.base import NOT_FOUND, Prompt
 from mediasift.answer.sentences import Sentence, sentence_units
-from mediasift.embed.text import TextEmbedder
+from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.terms import fold, match_score, terms
 
 WORD_BONUS = 0.02  # per question word a sentence shares (stemmed), at most three

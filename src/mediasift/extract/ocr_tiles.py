@@ -17,8 +17,8 @@ from dataclasses import replace
 import numpy as np
 from PIL import Image
 
-from mediasift.extract.ocr import OcrEngine, OcrLine
 from mediasift.media.images import bounded
+from mediasift.ocr.base import OcrEngine, OcrLine
 
 _ELONGATED = 1.5  # height / width past which scaling to fit would shrink text too much
 _MAX_TILES = 8  # bounds time and memory; a taller picture is scaled down to fit in this many bands

@@ -15,8 +15,8 @@ import numpy as np
 from mediasift.domain import Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.base import ExtractContext
-from mediasift.extract.ocr import get_ocr_engine
 from mediasift.extract.ocr_text import ocr_segments
+from mediasift.ocr.factory import get_ocr_engine
 
 DEFAULT_DPI = 200
 POINTS_PER_INCH = 72  # PDF user-space units

@@ -19,10 +19,11 @@ from typing import Any
 from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.extract.ocr import OcrLine, get_ocr_engine
 from mediasift.extract.ocr_text import ocr_segments
 from mediasift.extract.ocr_tiles import read_picture
 from mediasift.media.images import decode_image
+from mediasift.ocr.base import OcrLine
+from mediasift.ocr.factory import get_ocr_engine
 
 OCR_MAX_SIDE = 2000  # pixels; matches the image extractor
 

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from mediasift.extract.speech import RawSegment
+from mediasift.asr.base import RawSegment
 
 
 @dataclass(slots=True)

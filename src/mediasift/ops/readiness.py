@@ -1,5 +1,6 @@
 """Readiness: the models named in ``preload_models`` load in the background at start-up, and the
-process reports ready only once they have and its backends answer (``GET /ready``).
+process reports ready only once they have and its backends answer (``GET /ready``). A model not
+preloaded loads at its first use (``models/registry.py``).
 
 The probes (``catalog_error``, ``index_error``, ``queue_error``, ``cache_error``) are shared with
 ``mediasift doctor``: each returns the exception a backend answered with, or None when it answered.
@@ -7,11 +8,15 @@ The probes (``catalog_error``, ``index_error``, ``queue_error``, ``cache_error``
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mediasift.asr.factory import get_whisper
+from mediasift.embed.image.factory import get_image_embedder
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.ocr.factory import get_ocr_engine
 from mediasift.ops.thread_priority import lower_current_thread_priority
 
 if TYPE_CHECKING:
@@ -19,29 +24,26 @@ if TYPE_CHECKING:
     from mediasift.catalog.db import Catalog
     from mediasift.config import Settings
     from mediasift.index.base import Index
-    from mediasift.models.registry import ModelRegistry
+    from mediasift.models.registry import InferenceModel, ModelRegistry
     from mediasift.queue.base import Queue
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.readiness")
-# preload name → "module:function(models, settings)" that loads (once) and returns the model
-LOADERS = {
-    "text": "mediasift.embed.text:get_text_embedder",
-    "image": "mediasift.embed.image:get_image_embedder",
-    "asr": "mediasift.extract.speech:get_speech_recognizer",
-    "ocr": "mediasift.extract.ocr:get_ocr_engine",
+# preload name -> the factory of the model it stands for (every one an InferenceModel)
+PRELOADABLE: dict[str, Callable[[ModelRegistry, Settings], Any]] = {
+    "text": get_text_embedder,
+    "image": get_image_embedder,
+    "asr": get_whisper,
+    "ocr": get_ocr_engine,
 }
 
 
-def load_named_model(models: ModelRegistry, settings: Settings, name: str) -> Any:
-    """The model a preload name stands for, loaded once per registry; ``KeyError`` if unknown."""
-    module, _, function = LOADERS[name].partition(":")
-    return getattr(importlib.import_module(module), function)(models, settings)
-
-
-def load_model(rt: Runtime, name: str) -> None:
-    """Load (once per process) the model a preload name stands for; ``KeyError`` if unknown."""
-    load_named_model(rt.models, rt.settings, name)
+def preload(models: ModelRegistry, settings: Settings, name: str) -> InferenceModel[Any]:
+    """The model a preload name stands for, its weights loaded now; ``KeyError`` for an unknown
+    name, ``BackendUnavailable`` (or what a broken package raises) when it does not load."""
+    model: InferenceModel[Any] = PRELOADABLE[name](models, settings)
+    models.preload(model)
+    return model
 
 
 def catalog_error(catalog: Catalog) -> Exception | None:
@@ -95,12 +97,14 @@ class Readiness:
         # inherit this thread's priority: at the workers' priority, ingest on them yields to searches.
         lower_current_thread_priority(self.rt.settings.worker_niceness)
         for name in self.rt.settings.preload_models:
-            if name not in LOADERS:
-                self.model_error = f"unknown model {name!r} in preload_models; choose from {sorted(LOADERS)}"
+            if name not in PRELOADABLE:
+                self.model_error = (
+                    f"unknown model {name!r} in preload_models; choose from {sorted(PRELOADABLE)}"
+                )
                 log.error(self.model_error)
                 return
             try:
-                load_model(self.rt, name)
+                preload(self.rt.models, self.rt.settings, name)
             except Exception as exc:
                 self.model_error = f"model {name!r} failed to load: {type(exc).__name__}: {exc}"
                 log.exception("model %s failed to load", name)

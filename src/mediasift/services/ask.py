@@ -38,7 +38,7 @@ from mediasift.services.search import search
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import SegmentRow
-    from mediasift.embed.text import TextEmbedder
+    from mediasift.embed.text.base import TextEmbedder
     from mediasift.runtime import Runtime
 
 CANDIDATES = 24  # hits re-ranked per question

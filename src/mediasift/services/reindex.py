@@ -90,7 +90,7 @@ def _image_vector(
 ) -> list[float] | None:
     from PIL import Image
 
-    from mediasift.embed.image import get_image_embedder
+    from mediasift.embed.image.factory import get_image_embedder
 
     for key in (row.frame_key, original, processed_key(tenant_id, media_id, "thumb.jpg")):
         if not key or not rt.store.exists(key):

@@ -225,7 +225,7 @@ def _borrow_keyframes(rt: Runtime, tenant_id: str, hits: list[Hit]) -> None:
 
 
 def _image_vector(rt: Runtime, data: bytes) -> list[float]:
-    from mediasift.embed.image import get_image_embedder
+    from mediasift.embed.image.factory import get_image_embedder
     from mediasift.errors import MediaRejected
     from mediasift.media.images import decode_image
 

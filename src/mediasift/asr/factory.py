@@ -1,0 +1,63 @@
+"""The Whisper model named by ``settings.asr_model``, and the speech recognizer that runs it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from mediasift.asr.whisper import (
+    Hardware,
+    Whisper,
+    WhisperRecognizer,
+    load_whisper,
+    load_whisper_base,
+    load_whisper_tiny_en,
+)
+from mediasift.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from mediasift.asr.base import SpeechRecognizer
+    from mediasift.config import Settings
+    from mediasift.models.registry import ModelRegistry
+
+
+def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
+    """A recognizer with the settings' decoding options, over the one shared Whisper model (its
+    weights load at the first transcription)."""
+    whisper = get_whisper(models, settings)
+    if settings.asr_model == "whisper-tiny.en":  # English only: nothing to detect
+        return WhisperRecognizer(whisper, language="en", beam_size=settings.asr_beam_size)
+    return WhisperRecognizer(
+        whisper,
+        language=settings.asr_language,
+        beam_size=settings.asr_beam_size,
+        candidate_languages=settings.asr_candidate_languages,
+    )
+
+
+def get_whisper(models: ModelRegistry, settings: Settings) -> Whisper:
+    """The Whisper model named by ``settings.asr_model`` on the settings' hardware."""
+    name, hw = settings.asr_model, Hardware.of(settings)
+    if name == "whisper-base":
+        return models.model(
+            f"asr:whisper-base:{hw.key}",
+            lambda: Whisper(f"whisper-base-{hw.compute_type}", load_whisper_base, hw),
+        )
+    if name == "whisper-tiny.en":
+        return models.model(
+            f"asr:whisper-tiny.en:{hw.key}",
+            lambda: Whisper(f"whisper-tiny.en-{hw.compute_type}", load_whisper_tiny_en, hw),
+        )
+    if name == "whisper-dir":
+        directory = settings.asr_model_dir
+        if directory is None or not (directory / "model.bin").is_file():
+            raise BackendUnavailable(
+                "asr_model=whisper-dir needs MEDIASIFT_ASR_MODEL_DIR: a CTranslate2 Whisper model directory "
+                f"with model.bin (got {directory})"
+            )
+        model_id = f"whisper-dir:{directory.name}-{hw.compute_type}"
+        source = partial(load_whisper, str(directory))
+        return models.model(f"asr:dir:{directory}:{hw.key}", lambda: Whisper(model_id, source, hw))
+    raise BackendUnavailable(
+        f"unknown ASR model {name!r}; choose whisper-base, whisper-tiny.en or whisper-dir"
+    )

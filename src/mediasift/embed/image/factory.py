@@ -1,0 +1,47 @@
+"""The image embedder named by ``settings.image_embedder``, and its vector size without loading it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mediasift.embed.image.clip import ClipDirectoryEmbedder, clip_dim
+from mediasift.embed.image.efficientnet_lite import EfficientNetLite0Embedder
+from mediasift.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
+    from mediasift.embed.image.base import ImageEmbedder
+    from mediasift.models.registry import ModelRegistry
+
+
+def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedder:
+    """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``); its
+    weights load at its first call."""
+    name = settings.image_embedder
+    threads = settings.model_threads
+    if name == "efficientnet-lite0":
+        return models.model(
+            "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, settings.embed_batch)
+        )
+    if name == "clip":
+        directory = _clip_directory(settings)
+        return models.model(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads))
+    raise BackendUnavailable(f"unknown image embedder {name!r}; choose efficientnet-lite0 or clip")
+
+
+def image_embedder_dim(settings: Settings) -> int:
+    """The vector size of ``settings.image_embedder``, known without loading the model."""
+    if settings.image_embedder == "clip":
+        return clip_dim(_clip_directory(settings))
+    if settings.image_embedder == "efficientnet-lite0":
+        return EfficientNetLite0Embedder.dim
+    raise BackendUnavailable(
+        f"unknown image embedder {settings.image_embedder!r}; choose efficientnet-lite0 or clip"
+    )
+
+
+def _clip_directory(settings: Settings) -> Path:
+    if not settings.clip_model_dir:
+        raise BackendUnavailable("image_embedder=clip needs MEDIASIFT_CLIP_MODEL_DIR (a local directory)")
+    return Path(settings.clip_model_dir)

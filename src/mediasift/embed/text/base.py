@@ -1,0 +1,25 @@
+"""Text embeddings: the ``TextEmbedder`` interface.
+
+Vectors are float32 and L2-normalised, so cosine similarity is a dot product. Engines:
+``e5.py`` (multilingual-e5-small, the default); ``factory.py`` picks one by ``settings.text_embedder``
+and gives the two lanes callers embed through (``lanes.py``). The model remembers nothing: callers
+embed through ``embed/cached.py``, whose cache is per tenant and (with Redis) shared by every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+
+class TextEmbedder(Protocol):
+    id: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, L2-normalised; batched internally."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised."""

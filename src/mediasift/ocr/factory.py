@@ -1,0 +1,27 @@
+"""The OCR engine named by ``settings.ocr_engine``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mediasift.errors import BackendUnavailable
+from mediasift.ocr.rapidocr import RapidOcrEngine
+from mediasift.ocr.tesseract import TesseractEngine
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
+    from mediasift.models.registry import ModelRegistry
+    from mediasift.ocr.base import OcrEngine
+
+
+def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
+    """The engine named by ``settings.ocr_engine``, its weights loaded at its first call."""
+    name = settings.ocr_engine
+    if name == "rapidocr":
+        return models.model(
+            f"ocr:rapidocr:{settings.model_threads}", lambda: RapidOcrEngine(settings.model_threads)
+        )
+    if name == "tesseract":
+        langs = list(settings.ocr_languages)
+        return models.model(f"ocr:tesseract:{'+'.join(langs)}", lambda: TesseractEngine(langs))
+    raise BackendUnavailable(f"unknown OCR engine {name!r}; choose rapidocr or tesseract")
