@@ -32,7 +32,6 @@ import numpy as np
 from mediasift.catalog import jobs as job_rows
 from mediasift.config import Settings
 from mediasift.domain import TEXT_SPACE, Filters, IndexPoint
-from mediasift.embed.cached import tenant_text_embedder
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import open_runtime
 from mediasift.services.ingest import ingest_stream
@@ -137,7 +136,7 @@ def measure_search(rt, queries: list[str]) -> dict:  # type: ignore[no-untyped-d
     # engine, fusion and hydration (the runtime's query-embedding cache serves the repeated queries).
     embedder = get_text_embedder(rt.models, rt.settings)
     embed_ms = []
-    cached = tenant_text_embedder(rt, "bench")
+    cached = rt.text_embedder("bench")
     for q in dict.fromkeys(queries):  # each distinct query once, past the cache: the real model cost
         with embedder.loaded() as model:
             t = time.perf_counter()

@@ -12,6 +12,8 @@ from mediasift import factory
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
+from mediasift.embed.cached import CachedTextEmbedder
+from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
 
 SEARCH_CACHE = "search"
@@ -43,6 +45,12 @@ class Runtime:
     def bucket_reader(self) -> BucketReader:
         """Where bucket events' objects are read from: one S3 client for the runtime's life."""
         return factory.make_bucket_reader(self.settings)
+
+    def text_embedder(self, tenant_id: str, *, ingest: bool = False) -> CachedTextEmbedder:
+        """The configured text embedder, its vectors cached under ``tenant_id``: its interactive
+        lane (search, ask), or with ``ingest`` the lane the pipeline's passages queue in."""
+        lane = get_ingest_text_embedder if ingest else get_text_embedder
+        return CachedTextEmbedder(lane(self.models, self.settings), self.cache, tenant_id)
 
     def invalidate_tenant(self, tenant_id: str) -> None:
         """Forget cached search results of a tenant whose media changed."""

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from mediasift.errors import InvalidRequest
+from mediasift.jobs import notify
 from mediasift.services import webhooks
 from tests.conftest import test_settings
 
@@ -183,7 +184,7 @@ def test_events_also_publish_to_sns_when_configured(make_runtime, aws_endpoint, 
     ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     rt = make_runtime(sns_topic_arn=topic, sns_endpoint_url=aws_endpoint)
-    webhooks.publish(rt, "acme", "media.dead", {"media_id": "m1", "status": "dead"})
+    notify.publish(rt, "acme", "media.dead", {"media_id": "m1", "status": "dead"})
     messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=5).get("Messages", [])
     assert messages
     published = json.loads(json.loads(messages[0]["Body"])["Message"])
@@ -211,7 +212,7 @@ def test_a_delivery_connects_to_the_address_that_was_checked(make_runtime, recei
 
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     hook = webhooks.create_webhook(rt, "default", f"http://rebind.test:{port}/hook", ["media.succeeded"])
-    webhooks.publish(rt, "default", "media.succeeded", {"media_id": "m1"})
+    notify.publish(rt, "default", "media.succeeded", {"media_id": "m1"})
     receiver.fail = 0
     with httpx.Client(timeout=5, follow_redirects=False, trust_env=False) as http:
         assert webhooks.dispatch_due(rt, http) == 1

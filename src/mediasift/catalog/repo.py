@@ -158,7 +158,8 @@ def keyframes(s: Session, tenant_id: str, media_ids: Iterable[str]) -> dict[str,
     )
     frames: dict[str, list[tuple[float, str]]] = {}
     for media_id, start_s, frame_key in rows:
-        frames.setdefault(media_id, []).append((start_s, frame_key))
+        if start_s is not None and frame_key is not None:  # the query's filter, again for the types
+            frames.setdefault(media_id, []).append((start_s, frame_key))
     return frames
 
 

@@ -26,11 +26,9 @@ import numpy as np
 
 from mediasift import meters
 from mediasift.embed.text.base import TextEmbedder
-from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
-    from mediasift.runtime import Runtime
 
 QUERY_EMBEDDINGS = "query-embedding"
 PASSAGE_EMBEDDINGS = "passage-embedding"
@@ -82,13 +80,6 @@ class CachedTextEmbedder:
 
     def _key(self, text: str) -> str:
         return f"{self.id}:{hashlib.sha256(text.encode()).hexdigest()}"
-
-
-def tenant_text_embedder(rt: Runtime, tenant_id: str, *, ingest: bool = False) -> CachedTextEmbedder:
-    """The configured text embedder, its vectors cached in ``rt.cache`` under ``tenant_id``: its
-    interactive lane (search, ask), or with ``ingest`` the lane the pipeline's passages queue in."""
-    lane = get_ingest_text_embedder if ingest else get_text_embedder
-    return CachedTextEmbedder(lane(rt.models, rt.settings), rt.cache, tenant_id)
 
 
 def _encode(vector: np.ndarray) -> bytes:

@@ -44,8 +44,8 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Cancelled, Conflict, InvalidRequest, MediasiftError, NotFound, WorkerLost
+from mediasift.jobs import notify
 from mediasift.ops.tracing import remember_trace
-from mediasift.services import webhooks
 
 if TYPE_CHECKING:
     from mediasift.queue.base import Lease
@@ -373,6 +373,6 @@ def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
             }
         meters.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
-        webhooks.publish(rt, tenant, EVENTS[outcome], data)
+        notify.publish(rt, tenant, EVENTS[outcome], data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)

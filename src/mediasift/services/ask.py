@@ -30,7 +30,6 @@ from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
 from mediasift.domain import Filters, Hit
-from mediasift.embed.cached import tenant_text_embedder
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
@@ -164,7 +163,7 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     if not sources:
         return
     # Vectors cached for the tenant: search embedded this question, ingest most segments' texts.
-    embedder = tenant_text_embedder(rt, tenant_id)
+    embedder = rt.text_embedder(tenant_id)
     query = embedder.embed_query(question)
     whole = embedder.embed_passages([s.text[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
@@ -351,7 +350,7 @@ def ask_stream(
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
     sources = retrieve(rt, tenant_id, standalone, filters)
-    return AnswerStream(question, standalone, sources, model, tenant_text_embedder(rt, tenant_id))
+    return AnswerStream(question, standalone, sources, model, rt.text_embedder(tenant_id))
 
 
 class AnswerStream:

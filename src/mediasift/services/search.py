@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Literal
 from mediasift import meters
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
-from mediasift.embed.cached import tenant_text_embedder
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
 
@@ -113,7 +112,7 @@ def _search(
     keyword = query if mode in ("hybrid", "keyword") else ""
     vectors: dict[str, list[float]] = {}
     if query and mode in ("hybrid", "vector"):
-        vector = tenant_text_embedder(rt, tenant_id).embed_query(query)  # cached apart from results
+        vector = rt.text_embedder(tenant_id).embed_query(query)  # cached apart from results
         vectors[TEXT_SPACE] = vector.tolist()
     if image is not None:
         vectors[IMAGE_SPACE] = _image_vector(rt, image)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mediasift.domain import Modality
-from mediasift.embed.cached import tenant_text_embedder
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -26,7 +25,7 @@ def embed_texts(
     Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
     document repeating another's chunks, sends only text the tenant has not embedded to the model."""
     textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
-    embedder = tenant_text_embedder(rt, tenant_id, ingest=True)
+    embedder = rt.text_embedder(tenant_id, ingest=True)
     vectors: dict[str, list[float]] = {}
     batch = max(1, rt.settings.embed_batch)
     for start in range(0, len(textual), batch):

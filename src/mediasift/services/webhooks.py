@@ -35,8 +35,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
@@ -181,57 +180,6 @@ def list_deliveries(rt: Runtime, tenant_id: str, webhook_id: str, limit: int = 1
     with rt.catalog.session() as s:
         repo.get_webhook(s, tenant_id, webhook_id)
         return repo.list_deliveries(s, tenant_id, webhook_id, limit)
-
-
-# -- events --------------------------------------------------------------------------------------
-
-
-def publish(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> int:
-    """Record a delivery for every subscribed webhook of the tenant (and publish to SNS); returns
-    how many deliveries were queued. Never raises: notifications must not fail a job."""
-    try:
-        queued = _queue_deliveries(rt, tenant_id, event, data)
-    except Exception:
-        log.exception("could not queue %s webhooks for tenant %s", event, tenant_id)
-        queued = 0
-    if topic_arn := rt.settings.sns_topic_arn:
-        _publish_sns(rt.settings, topic_arn, tenant_id, event, data)
-    return queued
-
-
-def _queue_deliveries(rt: Runtime, tenant_id: str, event: str, data: dict[str, Any]) -> int:
-    now = time.time()
-    with rt.catalog.session() as s:
-        hooks = repo.subscribed_webhooks(s, tenant_id, event)
-        for hook in hooks:
-            delivery_id = str(ULID())
-            payload = {
-                "id": delivery_id,
-                "event": event,
-                "created_at": datetime.now(UTC).isoformat(),
-                "data": data,
-            }
-            repo.add_delivery(s, delivery_id, hook, event, payload, due_at=now)
-    return len(hooks)
-
-
-def _publish_sns(
-    settings: Settings, topic_arn: str, tenant_id: str, event: str, data: dict[str, Any]
-) -> None:
-    try:
-        import boto3
-
-        client = boto3.client("sns", region_name=settings.s3_region, endpoint_url=settings.sns_endpoint_url)
-        client.publish(
-            TopicArn=topic_arn,
-            Message=json.dumps({"event": event, "tenant": tenant_id, "data": data}),
-            MessageAttributes={
-                "event": {"DataType": "String", "StringValue": event},
-                "tenant": {"DataType": "String", "StringValue": tenant_id},
-            },
-        )
-    except Exception:
-        log.exception("could not publish %s to SNS", event)
 
 
 # -- delivery ------------------------------------------------------------------------------------
