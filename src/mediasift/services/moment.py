@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mediasift.enrich.terms import fold, match_score, terms
-
-# fold and terms stay importable here for services/ask.py until it imports enrich.terms
-__all__ = ["fold", "locate_moment", "match_score", "terms"]
+from mediasift.enrich.terms import match_score
 
 
 def locate_moment(parts: list[dict[str, Any]], query: str) -> dict[str, Any]:
