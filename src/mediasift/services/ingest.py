@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ulid import ULID
 
-from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
 from mediasift.jobs import lifecycle
-from mediasift.store.base import media_prefixes, raw_key
+from mediasift.store.base import raw_key
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -110,33 +109,3 @@ def ingest_stream(
     assert recorded.job is not None  # a new media always comes with its job
     lifecycle.submit(rt, recorded.job.id)
     return Ingested(media=recorded.media, job=recorded.job, duplicate=False)
-
-
-def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bool = True) -> None:
-    """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches,
-    and the queue's dead letters of its dead jobs (``drop_letters=False``: the caller drops them)."""
-    with rt.catalog.session() as s:
-        media = repo.get_media(s, tenant_id, media_id)
-        dead = repo.dead_job_ids(s, media_id)
-    if dead and drop_letters:
-        rt.queue.drop_dead_letters(dead)
-    rt.index.delete_media(tenant_id, media_id)
-    for prefix in media_prefixes(tenant_id, media_id):
-        rt.store.delete_prefix(prefix)
-    with rt.catalog.session() as s:
-        repo.delete_media_rows(s, repo.get_media(s, tenant_id, media.id))
-    rt.invalidate_tenant(tenant_id)
-
-
-def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
-    """Run a media's pipeline again (``lifecycle.reprocess``); 409 once retention has deleted its
-    original, since a job could only fail."""
-    from mediasift.services.retention import original_deleted
-
-    with rt.catalog.session() as s:
-        repo.get_media(s, tenant_id, media_id)  # another tenant's media is not found, whatever its state
-    if original_deleted(rt, media_id):
-        raise Conflict(
-            f"media {media_id}: its original was deleted by retention; upload it again to reprocess"
-        )
-    return lifecycle.reprocess(rt, tenant_id, media_id)

@@ -17,7 +17,7 @@ from mediasift.catalog import jobs as job_rows
 from mediasift.catalog.models import Job
 from mediasift.domain import JobStatus
 from mediasift.jobs import lifecycle
-from mediasift.services import ingest
+from mediasift.services import media as media_service
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -107,6 +107,6 @@ def dlq_retry(rt: RuntimeDep, body: DlqRetryIn | None = None) -> TenantJobListOu
 )
 def dlq_purge(rt: RuntimeDep, body: DlqPurgeIn | None = None) -> CountOut:
     def delete_media(tenant: str, media_id: str) -> None:
-        ingest.delete_media(rt, tenant, media_id, drop_letters=False)  # the purge dropped them
+        media_service.delete_media(rt, tenant, media_id, drop_letters=False)  # the purge dropped them
 
     return CountOut(count=lifecycle.purge_dead(rt, (body or DlqPurgeIn()).tenant, delete_media))

@@ -28,6 +28,7 @@ from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest
+from mediasift.services import media as media_service
 from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 
@@ -190,7 +191,7 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
     summary="Delete a media: original, artifacts, segments and vectors",
 )
 def delete_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
-    ingest.delete_media(rt, tenant, media_id)
+    media_service.delete_media(rt, tenant, media_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -202,7 +203,7 @@ def delete_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     summary="Run extraction again (e.g. after a model upgrade)",
 )
 def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
-    job = ingest.reprocess_media(rt, tenant, media_id)
+    job = media_service.reprocess_media(rt, tenant, media_id)
     return JobOut.of(job)
 
 

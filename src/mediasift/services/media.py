@@ -1,0 +1,43 @@
+"""A media after its upload: deleted everywhere, or processed again."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mediasift.catalog import repo
+from mediasift.errors import Conflict
+from mediasift.jobs import lifecycle
+from mediasift.services.retention import original_deleted
+from mediasift.store.base import media_prefixes
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import Job
+    from mediasift.runtime import Runtime
+
+
+def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bool = True) -> None:
+    """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches,
+    and the queue's dead letters of its dead jobs (``drop_letters=False``: the caller drops them)."""
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        dead = repo.dead_job_ids(s, media_id)
+    if dead and drop_letters:
+        rt.queue.drop_dead_letters(dead)
+    rt.index.delete_media(tenant_id, media_id)
+    for prefix in media_prefixes(tenant_id, media_id):
+        rt.store.delete_prefix(prefix)
+    with rt.catalog.session() as s:
+        repo.delete_media_rows(s, repo.get_media(s, tenant_id, media.id))
+    rt.invalidate_tenant(tenant_id)
+
+
+def reprocess_media(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    """Run a media's pipeline again (``lifecycle.reprocess``); 409 once retention has deleted its
+    original, since a job could only fail."""
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant_id, media_id)  # another tenant's media is not found, whatever its state
+    if original_deleted(rt, media_id):
+        raise Conflict(
+            f"media {media_id}: its original was deleted by retention; upload it again to reprocess"
+        )
+    return lifecycle.reprocess(rt, tenant_id, media_id)
