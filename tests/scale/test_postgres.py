@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from ulid import ULID
 
 from mediasift.catalog.db import Catalog
@@ -144,8 +144,19 @@ def test_processes_starting_together_create_the_pgvector_schema(catalog_url: str
 # PostgreSQL's concurrency adds.
 
 
-def test_queue_uses_skip_locked_on_postgres(catalog: Catalog):
-    assert DbQueue(catalog)._skip_locked is True
+def test_queue_leases_with_for_update_skip_locked_on_postgres(catalog: Catalog):
+    add_jobs(catalog, 1)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(catalog.engine, "before_cursor_execute", record)
+    try:
+        assert DbQueue(catalog).receive(visibility_s=30) is not None
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", record)
+    assert any("FOR UPDATE SKIP LOCKED" in statement for statement in statements)
 
 
 def test_a_row_locked_by_another_worker_is_skipped_not_waited_for(catalog: Catalog):

@@ -1,7 +1,7 @@
 """The job table: the rows ``jobs/lifecycle.py`` creates and changes, and the reads of the API.
 
-Storage only: which state follows which is the lifecycle's business (the DB queue, in
-``queue/db.py``, also leases through this table). Every read a user can reach is tenant-scoped.
+Storage only: which state follows which is the lifecycle's business (the DB queue's leases on
+this table are in ``leases.py``). Every read a user can reach is tenant-scoped.
 """
 
 from __future__ import annotations
