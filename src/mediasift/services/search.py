@@ -173,15 +173,20 @@ def normalize_about(filters: Filters) -> Filters:
     """Labels (``taxonomy:label``), entities (``TYPE:text``) and keywords as points carry them:
     entity text and keywords casefolded, each list sorted without repeats (one cache key per
     meaning). A label without ``:``, an unknown entity type or an empty value is ``InvalidRequest``."""
-    encoded = {}
-    for name, encode in (("labels", _label), ("entities", _entity), ("keywords", _keyword)):
-        values = getattr(filters, name)
-        if values is None:
-            continue
-        if len(values) > MAX_FILTER_VALUES:
-            raise InvalidRequest(f"at most {MAX_FILTER_VALUES} {name} in one search, got {len(values)}")
-        encoded[name] = sorted({encode(v) for v in values}) or None
-    return replace(filters, **encoded) if encoded else filters
+    return replace(
+        filters,
+        labels=_encoded("labels", filters.labels, _label),
+        entities=_encoded("entities", filters.entities, _entity),
+        keywords=_encoded("keywords", filters.keywords, _keyword),
+    )
+
+
+def _encoded(name: str, values: list[str] | None, encode: Callable[[str], str]) -> list[str] | None:
+    if not values:
+        return None
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidRequest(f"at most {MAX_FILTER_VALUES} {name} in one search, got {len(values)}")
+    return sorted({encode(v) for v in values})
 
 
 def _label(value: str) -> str:
