@@ -98,6 +98,30 @@ class Filters:
     # them), both ends included. The index compares them with each point's ``added_at``.
     added_after: str | None = None
     added_before: str | None = None
+    # What the media is about, in the encoded form points carry (``label_term``, ``entity_term``,
+    # ``keyword_term``): any value of one list matches, and every list given must match.
+    labels: list[str] | None = None
+    entities: list[str] | None = None
+    keywords: list[str] | None = None
+
+
+# The entity types enrichment emits (``enrich.entities.TYPES``): the prefixes of entity terms.
+ENTITY_TYPES = ("PER", "ORG", "LOC", "DATE", "QUANTITY", "PRODUCT", "MISC")
+
+
+def label_term(taxonomy: str, label: str) -> str:
+    """A label as points carry it and filters name it: ``"<taxonomy>:<label>"``, as the tenant wrote them."""
+    return f"{taxonomy}:{label}"
+
+
+def entity_term(entity_type: str, text: str) -> str:
+    """An entity as points carry it and filters name it: ``"<TYPE>:<casefolded text>"``."""
+    return f"{entity_type}:{text.casefold()}"
+
+
+def keyword_term(text: str) -> str:
+    """A keyword as points carry it and filters name it: casefolded."""
+    return text.casefold()
 
 
 def added_bounds(filters: Filters | None) -> tuple[float | None, float | None]:
@@ -141,6 +165,11 @@ class IndexPoint:
     # When its media was added, epoch seconds. None (points indexed before the field existed):
     # found by every search without an added-date window and by none with one.
     added_at: float | None = None
+    # What its media is about (every point of a media carries the same), encoded as ``Filters``
+    # names them. Empty on points indexed before enrichment, until ``mediasift reindex``.
+    labels: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

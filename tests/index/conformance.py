@@ -52,6 +52,9 @@ def point(
     metadata: dict[str, str] | None = None,
     id: str | None = None,
     added_at: float | None = None,
+    labels: tuple[str, ...] = (),
+    entities: tuple[str, ...] = (),
+    keywords: tuple[str, ...] = (),
 ) -> IndexPoint:
     """A point with a fresh UUID id (segment ids are UUIDs) and only the vectors given."""
     vectors = {}
@@ -71,6 +74,9 @@ def point(
         metadata=metadata or {},
         vectors=vectors,
         added_at=added_at,
+        labels=labels,
+        entities=entities,
+        keywords=keywords,
     )
 
 
@@ -439,6 +445,127 @@ class IndexConformance:
         since_may = Filters(added_after="2026-05-01T00:00:00+00:00")
         assert ids(index.search_vector("text", TENANT, query, limit=10, filters=since_may)) == [dated.id]
         assert ids(index.search_keyword(TENANT, "lighthouse", limit=10, filters=since_may)) == [dated.id]
+
+    # -- what the media is about: labels, entities, keywords -----------------------------------
+
+    def _about_corpus(self, index: Index) -> dict[str, IndexPoint]:
+        """Points of media about different things. The unlabelled ones are the nearest to the
+        query, so a filter applied to the top k afterwards (limit=1) would find nothing."""
+        query_direction = [1.0, 0.0, 0.0, 0.0]
+        about = {
+            "coffee": dict(
+                labels=("temas:barismo", "tipo:curso"),
+                entities=("ORG:nestlé", "LOC:colombia"),
+                keywords=("espresso", "molienda"),
+            ),
+            "tea": dict(labels=("temas:té", "tipo:curso"), entities=("LOC:japón",), keywords=("matcha",)),
+            "novel": dict(labels=("temas:literatura",), entities=("PER:jane austen",), keywords=("novela",)),
+        }
+        corpus = {
+            name: point("tasting notes", text_vector=[0.5, 0.5 + i, 0.0, 0.0], media_id=name, **fields)
+            for i, (name, fields) in enumerate(about.items())
+        }
+        corpus.update(
+            {
+                f"plain{i}": point("tasting notes", text_vector=query_direction, media_id=f"p{i}")
+                for i in range(3)
+            }
+        )
+        load(index, list(corpus.values()))
+        return corpus
+
+    def _found_every_way(self, index: Index, filters: Filters, limit: int = 20) -> set[str]:
+        """Media found by vector, keyword and hybrid search under ``filters``: all three must agree."""
+        query = [1.0, 0.0, 0.0, 0.0]
+        by_vector = index.search_vector("text", TENANT, query, limit=limit, filters=filters)
+        by_keyword = index.search_keyword(TENANT, "tasting", limit=limit, filters=filters)
+        by_both = index.search_hybrid(TENANT, "tasting", {"text": query}, limit=limit, filters=filters)
+        found = [{h.media_id for h in hits} for hits in (by_vector, by_keyword, by_both)]
+        assert found[0] == found[1] == found[2], found
+        return found[0]
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            (Filters(labels=["temas:barismo"]), {"coffee"}),
+            (Filters(labels=["tipo:curso"]), {"coffee", "tea"}),
+            (Filters(entities=["PER:jane austen"]), {"novel"}),
+            (Filters(entities=["LOC:colombia", "LOC:japón"]), {"coffee", "tea"}),
+            (Filters(keywords=["matcha"]), {"tea"}),
+            (Filters(labels=["temas:nada"]), set()),
+        ],
+        ids=["label", "shared-label", "entity", "entities-any", "keyword", "unknown-label"],
+    )
+    def test_label_entity_and_keyword_filters_keep_only_media_about_them(
+        self, index: Index, filters: Filters, expected: set[str]
+    ) -> None:
+        self._about_corpus(index)
+
+        assert self._found_every_way(index, filters) == expected
+
+    def test_about_filters_apply_before_the_top_k_is_cut(self, index: Index) -> None:
+        self._about_corpus(index)
+
+        assert self._found_every_way(index, Filters(keywords=["novela"]), limit=1) == {"novel"}
+        assert self._found_every_way(index, Filters(labels=["temas:té"]), limit=1) == {"tea"}
+
+    def test_values_of_one_about_list_are_any_of_and_the_lists_all_apply(self, index: Index) -> None:
+        self._about_corpus(index)
+        either_topic = ["temas:barismo", "temas:literatura"]
+
+        assert self._found_every_way(index, Filters(labels=either_topic)) == {"coffee", "novel"}
+        both = Filters(labels=either_topic, entities=["PER:jane austen"])
+        assert self._found_every_way(index, both) == {"novel"}
+        nothing_has_all = Filters(labels=["tipo:curso"], entities=["PER:jane austen"])
+        assert self._found_every_way(index, nothing_has_all) == set()
+        with_keyword = Filters(labels=["tipo:curso"], keywords=["espresso", "novela"])
+        assert self._found_every_way(index, with_keyword) == {"coffee"}
+
+    def test_about_filters_combine_with_the_other_filters(self, index: Index) -> None:
+        corpus = self._about_corpus(index)
+        other_collection = point(
+            "tasting notes", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="tea2", collection="archive",
+            labels=("temas:té",),
+        )  # fmt: skip
+        load(index, [other_collection])
+
+        assert self._found_every_way(index, Filters(labels=["temas:té"])) == {"tea", "tea2"}
+        narrowed = Filters(labels=["temas:té"], collections=["archive"])
+        assert self._found_every_way(index, narrowed) == {"tea2"}
+        assert corpus["tea"].collection == "default"
+
+    def test_points_without_about_lists_are_found_only_without_those_filters(self, index: Index) -> None:
+        self._about_corpus(index)
+
+        assert self._found_every_way(index, Filters()) == {"coffee", "tea", "novel", "p0", "p1", "p2"}
+        empty = Filters(labels=[], entities=[], keywords=[])
+        assert self._found_every_way(index, empty) == {"coffee", "tea", "novel", "p0", "p1", "p2"}
+
+    def test_about_filters_match_whole_values_only(self, index: Index) -> None:
+        self._about_corpus(index)
+
+        assert self._found_every_way(index, Filters(labels=["temas"])) == set()
+        assert self._found_every_way(index, Filters(entities=["PER:jane"])) == set()
+        assert self._found_every_way(index, Filters(keywords=["ESPRESSO"])) == set()  # stored casefolded
+
+    def test_replacing_a_point_replaces_its_about_lists(self, index: Index) -> None:
+        first = point("tasting notes", text_vector=[1.0, 0.0, 0.0, 0.0], labels=("temas:té",))
+        load(index, [first])
+        relabelled = point(
+            "tasting notes", text_vector=[1.0, 0.0, 0.0, 0.0], id=first.id, labels=("temas:café",)
+        )
+        load(index, [relabelled])
+
+        assert self._found_every_way(index, Filters(labels=["temas:té"])) == set()
+        assert self._found_every_way(index, Filters(labels=["temas:café"])) == {"m1"}
+
+    def test_about_filters_cannot_reach_across_the_wall(self, index: Index) -> None:
+        theirs = point(
+            "tasting notes", text_vector=[1.0, 0.0, 0.0, 0.0], tenant_id=OTHER_TENANT, labels=("temas:té",)
+        )
+        load(index, [theirs])
+
+        assert self._found_every_way(index, Filters(labels=["temas:té"])) == set()
 
     # -- hybrid search --------------------------------------------------------------------------
 

@@ -254,3 +254,51 @@ def test_tables_of_the_earlier_schema_get_added_at_and_keep_their_points(pg_url:
         f"{prefix}_vec_image_tenant_added",
     }
     index.close()
+
+
+def test_tables_of_the_schema_before_labels_get_their_columns_and_index_and_keep_their_points(
+    pg_url: str,  # noqa: F811
+) -> None:
+    prefix = fresh_prefix()
+    first = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    old = point("tide table", text_vector=[1.0, 0.0, 0.0, 0.0])
+    load(first, [old])
+    first.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as the previous version created them
+        for table in ("points", "vec_text", "vec_image"):
+            conn.execute(
+                f"ALTER TABLE {prefix}_{table} DROP COLUMN labels, DROP COLUMN entities, DROP COLUMN keywords"
+            )
+
+    index = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    labelled = point(
+        "tide table", text_vector=[1.0, 0.0, 0.0, 0.0], labels=("temas:mar",), keywords=("marea",)
+    )
+    load(index, [labelled])
+
+    query = [1.0, 0.0, 0.0, 0.0]
+    assert set(ids(index.search_vector("text", "acme", query, limit=5))) == {old.id, labelled.id}
+    assert set(ids(index.search_keyword("acme", "tide", limit=5))) == {old.id, labelled.id}
+    about = Filters(labels=["temas:mar"], keywords=["marea"])
+    assert ids(index.search_vector("text", "acme", query, limit=5, filters=about)) == [labelled.id]
+    assert ids(index.search_keyword("acme", "tide", limit=5, filters=about)) == [labelled.id]
+    with psycopg.connect(pg_url) as conn:
+        indexes = {
+            row[0]
+            for row in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", (f"{prefix}%about",)
+            )
+        }
+    assert indexes == {f"{prefix}_points_about", f"{prefix}_vec_text_about", f"{prefix}_vec_image_about"}
+    index.close()
+
+
+def test_a_label_filter_can_use_the_gin_index(index: PgVectorIndex, pg_url: str) -> None:  # noqa: F811
+    # Without the tenant condition: on so small a table the tenant btree would win the plan.
+    load(index, [point(f"note {i}", labels=(f"temas:t{i}",)) for i in range(50)])
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute(
+            f"EXPLAIN SELECT id FROM {index.prefix}_points WHERE labels && ARRAY['temas:t7']::text[]"
+        ).fetchall()
+    assert any(f"{index.prefix}_points_about" in line for (line,) in plan), plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -41,3 +42,26 @@ def test_a_segment_becomes_a_point_with_the_vectors_it_has_or_its_text() -> None
     assert points[0].vectors == {"text": [1.0, 0.0]} and points[0].modality == "speech"
     assert points[1].vectors == {"image": [0.5, 0.5, 0.0]}
     assert all(p.tenant_id == "acme" and p.metadata == {"sku": "A-1", "rank": "3"} for p in points)
+
+
+def test_every_point_of_a_media_carries_its_labels_entities_and_keywords() -> None:
+    payload = replace(
+        MediaPayload.of(MEDIA),
+        labels=("temas:barismo",),
+        entities=("ORG:nestlé", "PER:jane austen"),
+        keywords=("espresso",),
+    )
+    segments = [_segment(0, Modality.SPEECH, "hello"), _segment(1, Modality.OCR, "menu")]
+
+    points = index_points(payload, segments, {})
+
+    assert len(points) == 2
+    for p in points:
+        assert p.labels == ("temas:barismo",)
+        assert p.entities == ("ORG:nestlé", "PER:jane austen")
+        assert p.keywords == ("espresso",)
+
+
+def test_a_media_without_enrichment_gives_points_empty_lists() -> None:
+    (p,) = index_points(MediaPayload.of(MEDIA), [_segment(0, Modality.TEXT, "x")], {})
+    assert (p.labels, p.entities, p.keywords) == ((), (), ())

@@ -58,6 +58,11 @@ class RecordingClient:
         self.payload_indexes[(collection, field)] = field_schema
         return self._client.create_payload_index(collection, field, field_schema=field_schema, **kw)
 
+    def get_collection(self, collection: str) -> Any:
+        # As a server does, and local mode does not: report the payload indexes asked for.
+        schema = {field: kind for (name, field), kind in self.payload_indexes.items() if name == collection}
+        return self._client.get_collection(collection).model_copy(update={"payload_schema": schema})
+
     def query_points(self, collection: str, **kw: Any) -> Any:
         self.queries.append(kw)
         return self._client.query_points(collection, **kw)
@@ -73,8 +78,37 @@ def test_the_collection_has_a_tenant_payload_index_and_one_per_filter() -> None:
     assert tenant.type == "keyword" and tenant.is_tenant is True
     assert {field for (_, field) in client.payload_indexes} == {
         "tenant_id", "media_id", "kind", "collection", "modality", "language", "added_at",
+        "labels", "entities", "keywords",
     }  # fmt: skip
     assert client.payload_indexes[("ms_points", "added_at")] == "float"
+    assert client.payload_indexes[("ms_points", "labels")] == "keyword"
+
+
+def test_a_collection_from_before_labels_gets_their_indexes_and_keeps_its_points() -> None:
+    from qdrant_client import models
+
+    client = RecordingClient()
+    QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+    for field in ("labels", "entities", "keywords"):  # as an earlier version created it
+        del client.payload_indexes[("ms_points", field)]
+    old = {"sid": "old-1", "tenant_id": "acme", "media_id": "m0", "kind": "text", "collection": "default",
+           "modality": "text", "language": "en", "metadata": {}}  # fmt: skip
+    old_point = models.PointStruct(
+        id=qdrant.point_uuid("old-1"), vector={"text": [0.0, 1.0, 0.0, 0.0]}, payload=old
+    )
+    client.upsert("ms_points", points=[old_point])
+    asked_before = dict(client.payload_indexes)
+
+    index = QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+
+    added = {field for (_, field) in client.payload_indexes.keys() - asked_before.keys()}
+    assert added == {"labels", "entities", "keywords"}
+    labelled = point("tide", text_vector=[1.0, 0.0, 0.0, 0.0], labels=("temas:mar",))
+    load(index, [labelled])
+    query = [1.0, 0.0, 0.0, 0.0]
+    assert set(ids(index.search_vector("text", "acme", query, limit=5))) == {"old-1", labelled.id}
+    with_label = Filters(labels=["temas:mar"])
+    assert ids(index.search_vector("text", "acme", query, limit=5, filters=with_label)) == [labelled.id]
 
 
 def test_hybrid_search_is_one_query_fused_by_qdrant() -> None:

@@ -24,9 +24,18 @@ from mediasift.api.schemas import error_responses
 from mediasift.domain import Filters
 from mediasift.errors import MediasiftError
 from mediasift.services import ask as rag
-from mediasift.services.search import normalize_dates
+from mediasift.services.search import normalize_filters
 
 ERRORS = error_responses(400, 404, 422, 503)
+LABELS = (
+    "Only media with any of these labels, each taxonomy:label (e.g. temas:barismo); "
+    "with entities or keywords too, media must match each list"
+)
+ENTITIES = (
+    "Only media naming any of these entities, each TYPE:text with TYPE one of PER, ORG, LOC, DATE, "
+    "QUANTITY, PRODUCT, MISC (e.g. PER:Jane Austen; the text is matched case-insensitively)"
+)
+KEYWORDS = "Only media with any of these keywords (matched case-insensitively)"
 StreamQuery = Annotated[bool, Query(description="Answer as server-sent events (token, citations, done)")]
 
 
@@ -43,13 +52,16 @@ class FiltersIn(BaseModel):
     added_before: str | None = Field(
         None, max_length=40, description="Only media added at or before this date (whole day) or date-time"
     )
+    labels: list[str] | None = Field(None, description=LABELS)
+    entities: list[str] | None = Field(None, description=ENTITIES)
+    keywords: list[str] | None = Field(None, description=KEYWORDS)
 
     def to_filters(self) -> Filters | None:
         values = self.model_dump()
         if not any(v for v in values.values()):
             return None
-        # a bad date is a 400 now, not an error in the middle of a streamed answer
-        return normalize_dates(Filters(**values))
+        # a bad date or label is a 400 now, not an error in the middle of a streamed answer
+        return normalize_filters(Filters(**values))
 
 
 class CitationOut(BaseModel):

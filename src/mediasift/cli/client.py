@@ -41,6 +41,9 @@ class Client(Protocol):
         limit: int = 10,
         added_after: str | None = None,
         added_before: str | None = None,
+        labels: list[str] | None = None,
+        entities: list[str] | None = None,
+        keywords: list[str] | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -150,8 +153,19 @@ class HttpClient:
         limit: int = 10,
         added_after: str | None = None,
         added_before: str | None = None,
+        labels: list[str] | None = None,
+        entities: list[str] | None = None,
+        keywords: list[str] | None = None,
     ) -> dict[str, Any]:
-        given = {"q": query, "kind": kinds, "added_after": added_after, "added_before": added_before}
+        given = {
+            "q": query,
+            "kind": kinds,
+            "added_after": added_after,
+            "added_before": added_before,
+            "label": labels,  # each taxonomy:label, TYPE:text, keyword: the API's encoded forms
+            "entity": entities,
+            "keyword": keywords,
+        }
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
         if image is None:
             return self._call("GET", "/v1/search", params=params)

@@ -43,6 +43,37 @@ TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the API returns them")]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--label", help="Only media with this label, taxonomy=label (repeat: any of them)"),
+]
+EntityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--entity",
+        help="Only media naming this entity, TYPE=text, TYPE one of PER ORG LOC DATE QUANTITY PRODUCT "
+        "MISC (repeat: any of them)",
+    ),
+]
+KeywordOpt = Annotated[
+    list[str] | None, typer.Option("--keyword", help="Only media with this keyword (repeat: any of them)")
+]
+
+
+def _encoded(values: list[str] | None) -> list[str] | None:
+    """``taxonomy=label`` and ``TYPE=text`` as the API writes them, ``taxonomy:label`` and
+    ``TYPE:text``; a value already written with ``:`` (before any ``=``) goes as it is. The API
+    validates them."""
+    if not values:
+        return None
+    return [_colon_form(v) for v in values]
+
+
+def _colon_form(value: str) -> str:
+    equals, colon = value.find("="), value.find(":")
+    if equals < 0 or 0 <= colon < equals:
+        return value
+    return f"{value[:equals]}:{value[equals + 1 :]}"
 
 
 def _print_json(value: Any) -> None:
@@ -262,10 +293,16 @@ def search(
     added_before: Annotated[
         str | None, typer.Option(help="Only media added on or before this date (whole day) or ISO time")
     ] = None,
+    label: LabelOpt = None,
+    entity: EntityOpt = None,
+    keyword: KeywordOpt = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Search everything: the second of a video, the page of a document, similar images."""
+    """Search everything: the second of a video, the page of a document, similar images.
+
+    Filters of one option match any of their values; different options must all match.
+    """
     if not query and image is None:
         raise typer.BadParameter("give a query, --image, or both")
     try:
@@ -278,6 +315,9 @@ def search(
                 limit=limit,
                 added_after=added_after,
                 added_before=added_before,
+                labels=_encoded(label),
+                entities=_encoded(entity),
+                keywords=keyword or None,
             )
         finally:
             client.close()
@@ -317,11 +357,21 @@ def ask(
         list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
     ] = None,
     collection: Annotated[list[str] | None, typer.Option("--collection", help="Only these")] = None,
+    label: LabelOpt = None,
+    entity: EntityOpt = None,
+    keyword: KeywordOpt = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
     """Ask a question; the answer cites the second, slide or page it comes from."""
-    filters = {k: v for k, v in {"kinds": kind, "collections": collection}.items() if v} or None
+    given = {
+        "kinds": kind,
+        "collections": collection,
+        "labels": _encoded(label),
+        "entities": _encoded(entity),
+        "keywords": keyword,
+    }
+    filters = {k: v for k, v in given.items() if v} or None
     try:
         client = connect(Settings(), tenant=tenant)
         try:

@@ -14,8 +14,9 @@ Layout of the shard (``path``):
   tenant's corpus never shapes another's scores;
 - payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
   ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
-  absent on points indexed before it existed, until ``mediasift reindex``), ``metadata`` (a dict,
-  matched by exact value) and ``text``.
+  absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
+  ``entities`` and ``keywords`` (arrays of strings under keyword indexes: a filter list matches a
+  point holding any of its values), ``metadata`` (a dict, matched by exact value) and ``text``.
 
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included. ``search_hybrid`` is one engine query:
@@ -69,7 +70,9 @@ _KEYWORD_PREFETCH_MIN = 50
 _UPSERT_BATCH = 64  # points per engine update
 _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 
-_KEYWORD_FIELDS = ("tenant_id", "media_id", "kind", "collection", "modality", "language")
+_KEYWORD_FIELDS = (
+    "tenant_id", "media_id", "kind", "collection", "modality", "language", "labels", "entities", "keywords",
+)  # fmt: skip
 _ADDED_AT = "added_at"
 _FILTER_FIELDS = {
     "kinds": "kind",
@@ -77,6 +80,9 @@ _FILTER_FIELDS = {
     "modalities": "modality",
     "media_ids": "media_id",
     "languages": "language",
+    "labels": "labels",
+    "entities": "entities",
+    "keywords": "keywords",
 }
 
 
@@ -350,6 +356,9 @@ class EdgeIndex:
             "modality": point.modality,
             "metadata": dict(point.metadata),
             "text": point.text,
+            "labels": list(point.labels),
+            "entities": list(point.entities),
+            "keywords": list(point.keywords),
         }
         if point.language is not None:
             payload["language"] = point.language

@@ -12,6 +12,11 @@ which is what lets pgvector's *iterative index scans* apply the filter while wal
 It includes ``added_at`` (epoch seconds, ``double precision``, NULL for points indexed before the
 column existed: opening the index adds it to older tables, ``mediasift reindex`` fills it) under a
 ``(tenant_id, added_at)`` btree, so an added-date window is a range condition in the same query.
+So are ``labels``, ``entities`` and ``keywords`` (``text[]``; NULL when empty, which keeps rows of
+media without them as narrow as before) under one GIN index per table: a filter list is an overlap
+(``&&``: any of its values; NULL overlaps nothing), the lists ANDed. Tables of an older schema get
+these columns and the index when an index opens (NULL until ``mediasift reindex``), so an existing
+index keeps working.
 
 **k results, never silently fewer.** A filtered HNSW query can run out of candidates before it
 finds k matches. Searches run with ``hnsw.iterative_scan = relaxed_order`` (pgvector >= 0.8), which
@@ -51,7 +56,14 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
     "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
+    "labels", "entities", "keywords",
 )  # fmt: skip
+_ABOUT = ("labels", "entities", "keywords")  # text[] columns, each filter list an overlap (&&)
+# Columns later versions added, with their definitions: opening an index adds those a table lacks.
+_LATER_COLUMNS = {
+    "added_at": "double precision",
+    **dict.fromkeys(_ABOUT, "text[]"),
+}
 # How the tsv column picks a text search configuration from the point's language.
 _TS_CONFIG = (
     "CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
@@ -128,7 +140,7 @@ class PgVectorIndex:
                 self._drop_tables(conn)
             self._create_points_table(conn)
             for space in self._existing_spaces(conn):
-                self._add_added_at(conn, self._space_table(space), f"vec_{space}")
+                self._upgrade_table(conn, self._space_table(space), f"vec_{space}")
             for space, size in self._wanted.items():
                 self._ensure_space(conn, space, size)
 
@@ -194,10 +206,11 @@ class PgVectorIndex:
                     language text, metadata jsonb NOT NULL DEFAULT '{{}}', text text NOT NULL,
                     tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
                 + _TS_CONFIG
-                + """, text)) STORED, added_at double precision)"""
+                + """, text)) STORED, added_at double precision,
+                    labels text[], entities text[], keywords text[])"""
             ).format(points=points)
         )
-        self._add_added_at(conn, points, "points")
+        self._upgrade_table(conn, points, "points")
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} (tenant_id, media_id)").format(
                 name=self._ident("points_tenant_media"), points=points
@@ -216,23 +229,39 @@ class PgVectorIndex:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {t}").format(t=table))
         self._dims.clear()
 
-    def _add_added_at(self, conn: Any, table: Any, name: str) -> None:
-        """Give a table of an older schema its ``added_at`` column (NULL until reindexed) and the
-        ``(tenant_id, added_at)`` index. Looks first: ALTER TABLE would lock out readers even when
-        there is nothing to add."""
+    def _upgrade_table(self, conn: Any, table: Any, name: str) -> None:
+        """Give a table of an older schema the columns added since (``added_at`` NULL, the ``text[]``
+        ones too, until reindexed), and make sure of the ``(tenant_id, added_at)`` btree and the
+        GIN index of the ``text[]`` columns. Looks first: ALTER TABLE would lock out readers even
+        when there is nothing to add."""
         sql = self._psycopg.sql
-        present = conn.execute(
-            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'added_at'",
-            (f"{self.prefix}_{name}",),
-        ).fetchone()
-        if present is None:
-            self._schema_lock(conn)
-            conn.execute(
-                sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS added_at double precision").format(t=table)
+        present = {
+            row[0]
+            for row in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) AND NOT attisdropped",
+                (f"{self.prefix}_{name}",),
             )
+        }
+        missing = [column for column in _LATER_COLUMNS if column not in present]
+        if missing:
+            self._schema_lock(conn)
+            additions = sql.SQL(", ").join(
+                sql.SQL("ADD COLUMN IF NOT EXISTS {c} {d}").format(
+                    c=sql.Identifier(column), d=sql.SQL(_LATER_COLUMNS[column])
+                )
+                for column in missing
+            )
+            conn.execute(sql.SQL("ALTER TABLE {t} {adds}").format(t=table, adds=additions))
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} (tenant_id, added_at)").format(
                 name=self._ident(f"{name}_tenant_added"), t=table
+            )
+        )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin ({cols})").format(
+                name=self._ident(f"{name}_about"),
+                t=table,
+                cols=sql.SQL(", ").join(map(sql.Identifier, _ABOUT)),
             )
         )
 
@@ -261,10 +290,11 @@ class PgVectorIndex:
                         id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
                         kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
-                        embedding vector({dims}) NOT NULL, added_at double precision)"""
+                        embedding vector({dims}) NOT NULL, added_at double precision,
+                        labels text[], entities text[], keywords text[])"""
                 ).format(table=table, dims=sql.Literal(dims))
             )
-            self._add_added_at(conn, table, f"vec_{space}")
+            self._upgrade_table(conn, table, f"vec_{space}")
             conn.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {table} (tenant_id, media_id)").format(
                     name=self._ident(f"vec_{space}_tenant_media"), table=table
@@ -313,6 +343,9 @@ class PgVectorIndex:
                 p.language,
                 Jsonb(p.metadata),
                 p.added_at,
+                list(p.labels) or None,
+                list(p.entities) or None,
+                list(p.keywords) or None,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -402,6 +435,11 @@ class PgVectorIndex:
             if filters.metadata:
                 clauses.append(sql.SQL("metadata @> %s"))
                 params.append(Jsonb(filters.metadata))
+            for column in _ABOUT:
+                values = getattr(filters, column)
+                if values:  # overlap: the row holds any of them
+                    clauses.append(sql.SQL("{c} && %s::text[]").format(c=sql.Identifier(column)))
+                    params.append(list(values))
             after, before = added_bounds(filters)
             if after is not None:
                 clauses.append(sql.SQL("added_at >= %s"))

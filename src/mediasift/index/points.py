@@ -53,6 +53,10 @@ class MediaPayload:
     collection: str
     metadata: dict[str, str]  # the user's scalar metadata (sku, source…), as strings
     added_at: float  # when the media was added, epoch seconds
+    # What the media is about, encoded as ``domain.label_term``/``entity_term``/``keyword_term`` make them.
+    labels: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, media: MediaFields) -> MediaPayload:
@@ -99,6 +103,9 @@ def index_points(
                 metadata=media.metadata,
                 vectors=spaces,
                 added_at=media.added_at,
+                labels=media.labels,
+                entities=media.entities,
+                keywords=media.keywords,
             )
         )
     return points

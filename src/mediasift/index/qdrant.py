@@ -11,8 +11,11 @@ The data model is Qdrant Edge's, so a deployment can move between them: one coll
   since its language is unknown, and the two term sets joined;
 - payload ``tenant_id`` under a keyword payload index with ``is_tenant=true`` (Qdrant co-locates a
   tenant's points and builds per-tenant HNSW graphs: ``m=0, payload_m=16``), keyword indexes on the
-  other filter fields and a float index on ``added_at`` (epoch seconds). Every query filters by
-  tenant, and by every other filter, inside Qdrant.
+  other filter fields and a float index on ``added_at`` (epoch seconds). ``labels``, ``entities``
+  and ``keywords`` are arrays of strings under keyword indexes too (a filter list matches a point
+  holding any of its values); a collection created before them gets their indexes when an index
+  opens, and its points get the arrays from ``mediasift reindex``. Every query filters by tenant,
+  and by every other filter, inside Qdrant.
 
 Because every list lives in one collection, ``search_hybrid`` is one query: a prefetch per list,
 fused by Qdrant's reciprocal rank fusion.
@@ -35,7 +38,8 @@ from __future__ import annotations
 import logging
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
@@ -48,6 +52,7 @@ _ID_NAMESPACE = uuid.UUID("0b4f6c2e-51c4-4d0e-9a43-6f0f2b7d8e19")
 _POINTS = "points"
 _SPARSE = "bm25"
 _FILTER_FIELDS = ("media_id", "kind", "collection", "modality", "language")
+_ABOUT_FIELDS = ("labels", "entities", "keywords")  # arrays of strings
 _ADDED_AT = "added_at"
 _PAGE = 256  # points per upsert request
 _OLD_KEYWORD = "keyword"  # the earlier layout's keyword collection, ``{prefix}_keyword``
@@ -144,6 +149,7 @@ class QdrantIndex:
                     found,
                     dict(dims),
                 )
+            self._index_about_fields()
             return found
         if not dims:
             raise ValueError(f"creating the Qdrant collection {self.collection} needs dims")
@@ -157,15 +163,13 @@ class QdrantIndex:
             # Per-tenant graphs only: every query filters by tenant, so no global graph is built.
             hnsw_config=m.HnswConfigDiff(m=0, payload_m=16),
         )
-        with warnings.catch_warnings():
-            if self.local:  # local mode warns that payload indexes are unused there: we know
-                warnings.simplefilter("ignore", UserWarning)
+        with self._quiet_local_mode():
             self.client.create_payload_index(
                 self.collection,
                 "tenant_id",
                 field_schema=m.KeywordIndexParams(type=m.KeywordIndexType.KEYWORD, is_tenant=True),
             )
-            for field in _FILTER_FIELDS:
+            for field in (*_FILTER_FIELDS, *_ABOUT_FIELDS):
                 self.client.create_payload_index(
                     self.collection, field, field_schema=m.PayloadSchemaType.KEYWORD
                 )
@@ -173,6 +177,24 @@ class QdrantIndex:
                 self.collection, _ADDED_AT, field_schema=m.PayloadSchemaType.FLOAT
             )
         return dict(dims)
+
+    @contextmanager
+    def _quiet_local_mode(self) -> Iterator[None]:
+        """Local mode warns that payload indexes are unused there: we know."""
+        with warnings.catch_warnings():
+            if self.local:
+                warnings.simplefilter("ignore", UserWarning)
+            yield
+
+    def _index_about_fields(self) -> None:
+        """Give a collection created before the labels, entities and keywords arrays their indexes."""
+        schema = self.client.get_collection(self.collection).payload_schema or {}
+        with self._quiet_local_mode():
+            for field in _ABOUT_FIELDS:
+                if field not in schema:
+                    self.client.create_payload_index(
+                        self.collection, field, field_schema=self.models.PayloadSchemaType.KEYWORD
+                    )
 
     def _drop_collections(self, dims: Mapping[str, int]) -> None:
         """Drop the collection and any of the earlier layout (its keyword and per-space ones)."""
@@ -239,6 +261,9 @@ class QdrantIndex:
             "modality": p.modality,
             "language": p.language,
             "metadata": dict(p.metadata),
+            "labels": list(p.labels),
+            "entities": list(p.entities),
+            "keywords": list(p.keywords),
         }
         if p.added_at is not None:
             payload[_ADDED_AT] = float(p.added_at)
@@ -285,8 +310,12 @@ class QdrantIndex:
                 ("modality", filters.modalities),
                 ("media_id", filters.media_ids),
                 ("language", filters.languages),
+                ("labels", filters.labels),
+                ("entities", filters.entities),
+                ("keywords", filters.keywords),
             ):
-                if values:  # None or [] narrows nothing
+                # None or [] narrows nothing; on an array field, MatchAny keeps a point holding any value
+                if values:
                     must.append(m.FieldCondition(key=field, match=m.MatchAny(any=list(values))))
             for key, value in (filters.metadata or {}).items():
                 must.append(m.FieldCondition(key=f"metadata.{key}", match=m.MatchValue(value=value)))

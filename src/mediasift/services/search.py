@@ -20,7 +20,17 @@ from typing import TYPE_CHECKING, Literal
 
 from mediasift import meters
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Filters, Hit, IndexHit
+from mediasift.domain import (
+    ENTITY_TYPES,
+    IMAGE_SPACE,
+    TEXT_SPACE,
+    Filters,
+    Hit,
+    IndexHit,
+    entity_term,
+    keyword_term,
+    label_term,
+)
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
 
@@ -31,6 +41,7 @@ if TYPE_CHECKING:
 Mode = Literal["hybrid", "keyword", "vector"]
 MAX_LIMIT = 200
 SEARCH_CACHE_TTL_S = 60.0
+MAX_FILTER_VALUES = 100  # per label, entity or keyword list
 
 
 def search(
@@ -48,10 +59,10 @@ def search(
         raise InvalidRequest("give a text query, an image, or both")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
-    if filters is not None and (filters.added_after or filters.added_before):
-        filters = normalize_dates(filters)
+    if filters is not None:
+        filters = normalize_filters(filters)
     # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
-    # everything that shapes them; the image by its hash.
+    # everything that shapes them (every filter, normalized); the image by its hash.
     key = json.dumps(
         [
             query,
@@ -148,6 +159,60 @@ def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> dateti
     if end_of_day and len(text) == 10:
         parsed += timedelta(days=1, microseconds=-1)
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def normalize_filters(filters: Filters) -> Filters:
+    """Validate the filters and write them as the index compares them: the added-date window as
+    UTC instants, labels, entities and keywords encoded (``normalize_about``)."""
+    if filters.added_after or filters.added_before:
+        filters = normalize_dates(filters)
+    return normalize_about(filters)
+
+
+def normalize_about(filters: Filters) -> Filters:
+    """Labels (``taxonomy:label``), entities (``TYPE:text``) and keywords as points carry them:
+    entity text and keywords casefolded, each list sorted without repeats (one cache key per
+    meaning). A label without ``:``, an unknown entity type or an empty value is ``InvalidRequest``."""
+    return replace(
+        filters,
+        labels=_encoded("labels", filters.labels, _label),
+        entities=_encoded("entities", filters.entities, _entity),
+        keywords=_encoded("keywords", filters.keywords, _keyword),
+    )
+
+
+def _encoded(name: str, values: list[str] | None, encode: Callable[[str], str]) -> list[str] | None:
+    if not values:
+        return None
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidRequest(f"at most {MAX_FILTER_VALUES} {name} in one search, got {len(values)}")
+    return sorted({encode(v) for v in values})
+
+
+def _label(value: str) -> str:
+    taxonomy, sep, label = value.partition(":")
+    if not sep or not taxonomy.strip() or not label.strip():
+        raise InvalidRequest(f"label filter {value!r}: write it as taxonomy:label, e.g. temas:barismo")
+    return label_term(taxonomy.strip(), label.strip())
+
+
+def _entity(value: str) -> str:
+    entity_type, sep, text = value.partition(":")
+    entity_type = entity_type.strip().upper()
+    if not sep or entity_type not in ENTITY_TYPES:
+        raise InvalidRequest(
+            f"entity filter {value!r}: write it as TYPE:text, TYPE one of {', '.join(ENTITY_TYPES)} "
+            "(e.g. PER:Jane Austen)"
+        )
+    if not text.strip():
+        raise InvalidRequest(f"entity filter {value!r}: the text after {entity_type}: is empty")
+    return entity_term(entity_type, text.strip())
+
+
+def _keyword(value: str) -> str:
+    if not value.strip():
+        raise InvalidRequest("keyword filter: a keyword cannot be empty")
+    return keyword_term(value.strip())
 
 
 def normalize_dates(filters: Filters) -> Filters:

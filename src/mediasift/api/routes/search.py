@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from mediasift.api.answers import ENTITIES, KEYWORDS, LABELS
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import HitOut, SearchOut, error_responses
 from mediasift.domain import Filters
@@ -29,6 +30,9 @@ def filters_from(
     meta: list[str] | None,
     added_after: str | None = None,
     added_before: str | None = None,
+    label: list[str] | None = None,
+    entity: list[str] | None = None,
+    keyword: list[str] | None = None,
 ) -> Filters | None:
     metadata = {}
     for item in meta or []:
@@ -45,6 +49,9 @@ def filters_from(
         metadata=metadata or None,
         added_after=added_after or None,
         added_before=added_before or None,
+        labels=label or None,
+        entities=entity or None,
+        keywords=keyword or None,
     )
     return f if any(v is not None for v in asdict(f).values()) else None
 
@@ -64,10 +71,29 @@ def search_get(
     meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
     added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Query(max_length=40, description=ADDED_BEFORE)] = None,
+    label: Annotated[list[str] | None, Query(description=LABELS + "; repeat the parameter for more")] = None,
+    entity: Annotated[
+        list[str] | None, Query(description=ENTITIES + "; repeat the parameter for more")
+    ] = None,
+    keyword: Annotated[
+        list[str] | None, Query(description=KEYWORDS + "; repeat the parameter for more")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
 ) -> SearchOut:
-    filters = filters_from(kind, collection, modality, language, media_id, meta, added_after, added_before)
+    filters = filters_from(
+        kind,
+        collection,
+        modality,
+        language,
+        media_id,
+        meta,
+        added_after,
+        added_before,
+        label,
+        entity,
+        keyword,
+    )
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
 
@@ -84,6 +110,9 @@ def search_post(
     collection: Annotated[list[str] | None, Form()] = None,
     added_after: Annotated[str | None, Form(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Form(max_length=40, description=ADDED_BEFORE)] = None,
+    label: Annotated[list[str] | None, Form(description=LABELS + "; repeat the field for more")] = None,
+    entity: Annotated[list[str] | None, Form(description=ENTITIES + "; repeat the field for more")] = None,
+    keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
 ) -> SearchOut:
     data = None
@@ -91,6 +120,8 @@ def search_post(
         data = image.file.read(MAX_QUERY_IMAGE_BYTES + 1)
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
-    filters = filters_from(kind, collection, None, None, None, None, added_after, added_before)
+    filters = filters_from(
+        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword
+    )
     hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

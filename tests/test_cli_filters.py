@@ -1,0 +1,88 @@
+"""`mediasift search` and `ask` with --label, --entity and --keyword: what they send the API."""
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mediasift.cli import main as cli
+
+
+class RecordingClient:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def search(self, query: str | None, **kw: Any) -> dict[str, Any]:
+        self.calls.append(("search", kw))
+        return {"hits": []}
+
+    def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.calls.append(("ask", filters))
+        return {"answer": "", "citations": []}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> RecordingClient:
+    recording = RecordingClient()
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None: recording)
+    return recording
+
+
+FILTER_ARGS = [
+    "--label", "temas=barismo", "--label", "tipo:curso",
+    "--entity", "ORG=Nestlé", "--entity", "PER:Jane Austen",
+    "--keyword", "espresso",
+]  # fmt: skip
+
+
+def test_search_sends_label_and_entity_options_in_the_apis_colon_form(client: RecordingClient) -> None:
+    result = CliRunner().invoke(cli.app, ["search", "temperatura", *FILTER_ARGS, "--json"])
+
+    assert result.exit_code == 0, result.output
+    ((_, sent),) = client.calls
+    assert sent["labels"] == ["temas:barismo", "tipo:curso"]
+    assert sent["entities"] == ["ORG:Nestlé", "PER:Jane Austen"]  # the API casefolds the text
+    assert sent["keywords"] == ["espresso"]
+
+
+def test_ask_sends_the_same_filters(client: RecordingClient) -> None:
+    result = CliRunner().invoke(cli.app, ["ask", "¿a qué temperatura?", *FILTER_ARGS, "--json"])
+
+    assert result.exit_code == 0, result.output
+    ((_, sent),) = client.calls
+    assert sent == {
+        "labels": ["temas:barismo", "tipo:curso"],
+        "entities": ["ORG:Nestlé", "PER:Jane Austen"],
+        "keywords": ["espresso"],
+    }
+
+
+def test_only_an_equals_sign_before_any_colon_separates_the_taxonomy_or_type() -> None:
+    assert cli._encoded(["temas=a:b", "temas:a=b", "sin-separador"]) == [
+        "temas:a:b",
+        "temas:a=b",
+        "sin-separador",
+    ]
+    assert cli._encoded([]) is None
+
+
+def test_the_http_client_repeats_each_filter_parameter() -> None:
+    import httpx
+
+    from mediasift.cli.client import HttpClient
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"query": "q", "hits": []})
+
+    http = HttpClient(httpx.Client(base_url="http://mediasift.test", transport=httpx.MockTransport(handler)))
+    http.search("q", labels=["temas:a", "temas:b"], entities=["PER:x"], keywords=["k"])
+
+    params = seen[0].url.params
+    assert params.get_list("label") == ["temas:a", "temas:b"]
+    assert params.get_list("entity") == ["PER:x"] and params.get_list("keyword") == ["k"]
