@@ -5,7 +5,8 @@ save the job rows that the database-backed queue (``queue/db.py``) leases itself
 - ``models.py``: every table and column; ``migrations/`` creates the same schema.
 - Repository functions, by noun, taking a session: ``repo.py`` (media, segments, jobs),
   ``keys.py``, ``chats.py``, ``webhooks.py``, ``retention.py`` (originals to delete),
-  ``traces.py`` (a job's trace context). ``uploads.py`` takes the catalog instead: recording an
+  ``traces.py`` (a job's trace context), ``enrichments.py`` (what a media is about),
+  ``taxonomies.py`` (a tenant's labels). ``uploads.py`` takes the catalog instead: recording an
   upload retries its own transaction when a concurrent upload wins a unique key.
 
 Callers outside the package open a unit of work and call these functions; they read the ORM rows

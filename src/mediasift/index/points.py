@@ -53,6 +53,9 @@ class MediaPayload:
     collection: str
     metadata: dict[str, str]  # the user's scalar metadata (sku, source…), as strings
     added_at: float  # when the media was added, epoch seconds
+    labels: tuple[str, ...] = ()  # "taxonomy:label"
+    entities: tuple[str, ...] = ()  # "TYPE:casefolded text"
+    keywords: tuple[str, ...] = ()  # casefolded
 
     @classmethod
     def of(cls, media: MediaFields) -> MediaPayload:

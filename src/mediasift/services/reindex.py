@@ -19,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mediasift.catalog import repo
+from mediasift.catalog import enrichments, repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
+from mediasift.services.enrichment import stored_record, with_terms
 from mediasift.services.text_vectors import embed_texts
 from mediasift.store.base import processed_key
 
@@ -53,7 +54,7 @@ def reindex(
         targets = repo.ready_media(s, tenant_id)
     report = ReindexReport()
     for done, (media_id, tenant) in enumerate(targets, 1):
-        _reindex_media(rt, tenant, media_id, report)
+        reindex_media(rt, tenant, media_id, report)
         if progress:
             progress(done, len(targets))
     rt.index.optimize()
@@ -62,10 +63,13 @@ def reindex(
     return report
 
 
-def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+    """Replace one media's points with points built from the catalog (its segments, and the
+    labels, entities and keywords of its stored enrichment)."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        payload, original = MediaPayload.of(media), media.original_key
+        stored = stored_record(enrichments.get_enrichment(s, tenant_id, media_id))
+        payload, original = with_terms(MediaPayload.of(media), stored), media.original_key
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
     text_vectors = embed_texts(rt, tenant_id, [(r.id, r.modality, r.text) for r in rows])
     image_vectors: dict[str, list[float]] = {}
