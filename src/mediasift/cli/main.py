@@ -18,6 +18,7 @@ from rich.table import Table
 from mediasift.cli.client import connect, record_server
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
+from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 from mediasift.ops.logs import configure_logging
@@ -33,6 +34,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(media_app, name="media")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
+app.add_typer(taxonomy_app, name="taxonomy")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 console = Console(stderr=True)
