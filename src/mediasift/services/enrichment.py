@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mediasift.catalog import enrichments, taxonomies
+from mediasift.catalog import enrichments, repo, taxonomies
+from mediasift.domain import MediaStatus
 from mediasift.enrich.embedding import E5Queries, load_e5_queries
 from mediasift.enrich.media import MediaEnrichment, StoredSegment, enrich_media, index_terms
 from mediasift.enrich.taxonomy import Taxonomy, TaxonomyInvalid, parse_taxonomy
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from mediasift.catalog.models import MediaEnrichment as EnrichmentRow
+    from mediasift.catalog.models import SegmentRow
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.enrich")
@@ -108,3 +110,25 @@ def with_terms(base: MediaPayload, stored: dict[str, Any]) -> MediaPayload:
         stored.get("labels") or [], stored.get("entities") or [], stored.get("keywords") or []
     )
     return dataclasses.replace(base, labels=labels, entities=entities, keywords=keywords)
+
+
+def reenrich_media(rt: Runtime, tenant_id: str, media_id: str) -> Enriched | None:
+    """Enrich a ready media again from its stored segments, never re-extracting, and store the
+    result (or its error); None when it is not ready. Its index points are the caller's to rebuild."""
+    with rt.catalog.read_session() as s:
+        language = repo.get_media(s, tenant_id, media_id).language
+    rows = ready_segments(rt, tenant_id, media_id)
+    if rows is None:
+        return None
+    enriched = enrich(rt, tenant_id, media_id, rows, language)
+    with rt.catalog.session() as s:
+        enriched.save(s, tenant_id, media_id)
+    return enriched
+
+
+def ready_segments(rt: Runtime, tenant_id: str, media_id: str) -> list[SegmentRow] | None:
+    """A ready media's stored segments in order; None when it is not ready (a job is making them)."""
+    with rt.catalog.read_session() as s:
+        if repo.get_media(s, tenant_id, media_id).status != MediaStatus.READY.value:
+            return None
+        return repo.media_segments(s, tenant_id, media_id)

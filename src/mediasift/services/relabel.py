@@ -1,10 +1,6 @@
-"""Re-enrich ready media from what the catalog holds, never re-extracting (no ASR, no OCR).
-
-- ``relabel_media``: the relabel job a taxonomy change queues for each ready media. It classifies
-  the media again from its stored segments, keeps its entities, keywords and summary, and swaps
-  its index points for ones carrying the new labels.
-- ``reenrich_media``: the whole enrichment again from stored segments (``mediasift reindex
-  --enrich``, after the enrichment models change); the caller reindexes.
+"""The relabel job a taxonomy change queues for each ready media: it classifies the media again
+from its stored segments, never re-extracting (no ASR, no OCR), keeps its entities, keywords and
+summary, and swaps its index points for ones carrying the new labels.
 
 The points are rebuilt as ``reindex`` builds them: text vectors come from the embedding cache
 (re-embedded on a miss, with the same model), image vectors from the stored frames.
@@ -15,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mediasift.catalog import enrichments, repo
-from mediasift.domain import MediaStatus
+from mediasift.catalog import enrichments
 from mediasift.enrich.media import classify_media
 from mediasift.services import enrichment
 from mediasift.services.reindex import ReindexReport, reindex_media
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import SegmentRow
     from mediasift.runtime import Runtime
 
 
@@ -30,7 +24,7 @@ def relabel_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
     """Classify a ready media into the tenant's taxonomies again; False when it is not ready (a
     job that is processing it now labels it with the taxonomies it finds)."""
     progress("relabel", 0.0)
-    rows = _ready_segments(rt, tenant_id, media_id)
+    rows = enrichment.ready_segments(rt, tenant_id, media_id)
     if rows is None:
         return False
     labels = classify_media(rows, enrichment.tenant_taxonomies(rt, tenant_id), enrichment.embedder(rt))
@@ -46,24 +40,3 @@ def relabel_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
     reindex_media(rt, tenant_id, media_id, ReindexReport())
     rt.invalidate_tenant(tenant_id)
     return True
-
-
-def reenrich_media(rt: Runtime, tenant_id: str, media_id: str) -> bool:
-    """Enrich a ready media again from its stored segments and store the result (or its error);
-    False when it is not ready. Its index points are the caller's to rebuild."""
-    with rt.catalog.read_session() as s:
-        language = repo.get_media(s, tenant_id, media_id).language
-    rows = _ready_segments(rt, tenant_id, media_id)
-    if rows is None:
-        return False
-    enriched = enrichment.enrich(rt, tenant_id, media_id, rows, language)
-    with rt.catalog.session() as s:
-        enriched.save(s, tenant_id, media_id)
-    return True
-
-
-def _ready_segments(rt: Runtime, tenant_id: str, media_id: str) -> list[SegmentRow] | None:
-    with rt.catalog.read_session() as s:
-        if repo.get_media(s, tenant_id, media_id).status != MediaStatus.READY.value:
-            return None
-        return repo.media_segments(s, tenant_id, media_id)
