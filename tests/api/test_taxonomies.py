@@ -175,3 +175,21 @@ def test_cli_puts_a_yaml_file_lists_and_deletes(
     assert refused.exit_code == 2 and "duplicate label names" in refused.output
     assert runner.invoke(app, ["taxonomy", "delete", "temas"]).exit_code == 0
     assert api.get("/v1/taxonomies").json() == {"taxonomies": []}
+
+
+def test_a_failing_relabel_leaves_the_media_ready_with_its_enrichment(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    media_id = ingested(api)
+    before = api.get(f"/v1/media/{media_id}").json()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the classifier fell over")
+
+    monkeypatch.setattr("mediasift.services.relabel.classify_media", broken)
+    job_ids = api.put("/v1/taxonomies/topics", json=COFFEE).json()["relabel_jobs"]
+    job = wait_for_job(api, job_ids[0])
+    assert job["status"] == "dead" and "classifier fell over" in job["error"], job
+    after = api.get(f"/v1/media/{media_id}").json()
+    assert after["status"] == "ready" and after["error"] is None
+    assert after["entities"] == before["entities"] and after["labels"] == []
