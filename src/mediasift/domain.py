@@ -33,6 +33,7 @@ class JobType(StrEnum):
     INGEST = "ingest"
     REPROCESS = "reprocess"
     DELETE = "delete"
+    RELABEL = "relabel"  # classify a ready media again from its stored segments (a taxonomy changed)
 
 
 class JobStatus(StrEnum):

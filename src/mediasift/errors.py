@@ -11,6 +11,7 @@ the permanent ones (``retryable = False``)::
     ├── NotFound                      * 404 not_found
     ├── Conflict                        409 conflict
     ├── InvalidRequest                * 400 invalid_request
+    │   └── TaxonomyInvalid           * 422 invalid_request    a taxonomy document (enrich/taxonomy.py)
     ├── RequestTimeout                  408 request_timeout    the client stopped sending its body
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden

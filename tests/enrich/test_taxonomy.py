@@ -50,11 +50,11 @@ def test_a_thousand_labels_is_a_clear_error():
         parse_taxonomy({"labels": _labels(*(f"label {i}" for i in range(1000)))})
 
 
-def test_every_problem_is_reported_at_once_as_a_400():
+def test_every_problem_is_reported_at_once_as_a_422():
     with pytest.raises(TaxonomyInvalid) as raised:
         parse_taxonomy({"labels": [{"name": "x", "description": "y", "exemples": []}], "treshold": 2})
     error = raised.value
-    assert isinstance(error, InvalidRequest) and error.status == 400 and error.code == "invalid_request"
+    assert isinstance(error, InvalidRequest) and error.status == 422 and error.code == "invalid_request"
     assert len(error.problems) == 2
     assert "unknown field 'treshold'" in error.message and "unknown field 'exemples'" in error.message
 

@@ -52,7 +52,7 @@ def test_metrics_cover_http_search_queue_jobs_and_models(make_runtime, client_fo
         'mediasift_job_duration_seconds_count{kind="text",outcome="succeeded"}',
         *(
             f'mediasift_stage_duration_seconds_count{{stage="{stage}"}}'
-            for stage in ("probe", "extract", "embed", "index")
+            for stage in ("probe", "extract", "enrich", "embed", "index")
         ),
         "mediasift_queue_depth 0.0",
         "mediasift_queue_delayed 0.0",

@@ -18,7 +18,20 @@ from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.rate_limit import RateLimiter
-from mediasift.api.routes import admin, ask, chats, docs, health, jobs, keys, media, search, ui, webhooks
+from mediasift.api.routes import (
+    admin,
+    ask,
+    chats,
+    docs,
+    health,
+    jobs,
+    keys,
+    media,
+    search,
+    taxonomies,
+    ui,
+    webhooks,
+)
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
 from mediasift.runtime import Runtime
@@ -45,7 +58,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, jobs, webhooks, health):
+    for module in (media, jobs, webhooks, taxonomies, health):
         app.include_router(module.router)
     for module in (search, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mediasift.domain import Hit
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Job, Media, SegmentRow
+    from mediasift.catalog.models import Job, Media, MediaEnrichment, SegmentRow
 
 
 class ErrorOut(BaseModel):
@@ -133,6 +133,45 @@ class MediaOut(BaseModel):
         )
 
 
+class WhereOut(BaseModel):
+    """Where in the media something is: a segment, at a second (audio/video) or on a page."""
+
+    segment_id: str = Field(description="The segment (see `segments`) it comes from")
+    start_s: float | None = Field(description="Second where it is said or shown (audio/video), else null")
+    page: int | None = Field(description="Page or slide number (documents), else null")
+
+
+class SummarySentenceOut(WhereOut):
+    text: str = Field(description="A sentence of the media itself (extractive summary), in its language")
+
+
+class KeywordOut(BaseModel):
+    text: str = Field(description="A keyword or keyphrase as it is written in the media")
+    score: float = Field(description="Relevance in [0, 1], relative to this media: its best is near 1")
+
+
+class EntityOut(BaseModel):
+    text: str = Field(description="The entity's most frequent spelling in the media")
+    type: str = Field(description="PER | ORG | LOC | DATE | QUANTITY | PRODUCT | MISC")
+    occurrences: list[WhereOut] = Field(description="Every segment where it is mentioned, in media order")
+
+
+class LabelOut(BaseModel):
+    taxonomy: str = Field(description="Name of the tenant's taxonomy (PUT /v1/taxonomies/{name})")
+    label: str = Field(description="The label's name as the taxonomy gives it")
+    score: float = Field(description="Zero-shot score in (0, 1); at or above the taxonomy's threshold")
+
+
+class EnrichmentOut(BaseModel):
+    """How the media's enrichment was made, for a report or a support question."""
+
+    languages: list[str] = Field(description="Languages of its segments, most segments first")
+    notes: list[str] = Field(description="What was sampled or skipped, e.g. 'read 400,000 of … characters'")
+    models: list[str] = Field(description="Ids of the models that enriched it")
+    error: str | None = Field(description="Why enrichment failed (the media is still ready and searchable)")
+    updated_at: datetime = Field(description="When it was last enriched or relabelled")
+
+
 class MediaDetailOut(MediaOut):
     segments: list[SegmentOut]
     job: JobOut | None
@@ -141,6 +180,45 @@ class MediaDetailOut(MediaOut):
         default_factory=list,
         description="Near-duplicate images of this tenant: media_id, filename, distance (pHash bits)",
     )
+    summary: list[SummarySentenceOut] = Field(
+        default_factory=list,
+        description="3-5 sentences of the media that say what it is about, each with its segment, "
+        "second or page; empty until enriched",
+    )
+    keywords: list[KeywordOut] = Field(
+        default_factory=list, description="Keywords and keyphrases, best first"
+    )
+    entities: list[EntityOut] = Field(
+        default_factory=list,
+        description="Named entities (people, organisations, places, dates, quantities, products), "
+        "most mentioned first, each with every segment where it occurs",
+    )
+    labels: list[LabelOut] = Field(
+        default_factory=list,
+        description="Labels from the tenant's taxonomies that apply to the whole media, best first",
+    )
+    enrichment: EnrichmentOut | None = Field(
+        default=None, description="How the enrichment was made; null when the media was never enriched"
+    )
+
+    @staticmethod
+    def enrichment_fields(row: MediaEnrichment | None) -> dict[str, Any]:
+        """The enrichment fields of a media's detail from its stored row."""
+        if row is None:
+            return {}
+        return {
+            "summary": row.summary,
+            "keywords": row.keywords,
+            "entities": row.entities,
+            "labels": row.labels,
+            "enrichment": EnrichmentOut(
+                languages=row.languages,
+                notes=row.notes,
+                models=row.models,
+                error=row.error,
+                updated_at=row.updated_at,
+            ),
+        }
 
 
 class UploadOut(BaseModel):

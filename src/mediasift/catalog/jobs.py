@@ -80,3 +80,11 @@ def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())
+
+
+def waiting_media(s: Session, tenant_id: str, job_type: JobType) -> set[str]:
+    """The media of the tenant with a job of ``job_type`` queued and not yet running."""
+    q = select(Job.media_id).where(
+        Job.tenant_id == tenant_id, Job.type == job_type.value, Job.status == JobStatus.QUEUED.value
+    )
+    return set(s.scalars(q))

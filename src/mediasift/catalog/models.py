@@ -179,3 +179,35 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MediaEnrichment(Base):
+    """What one media is about (``enrich/media.py``): one row per media, replaced whenever it is
+    enriched again (ingest, relabel, ``reindex --enrich``). ``error`` is set, and the rest empty,
+    when its enrichment failed: the media itself is still ready."""
+
+    __tablename__ = "media_enrichment"
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    summary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    labels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # segment id → its labels [{taxonomy, label, score}]
+    segment_labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)  # "read 400,000 of … characters"
+    models: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class TaxonomyRow(Base):
+    """A tenant's taxonomy: the validated document of ``PUT /v1/taxonomies/{name}``."""
+
+    __tablename__ = "taxonomy"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

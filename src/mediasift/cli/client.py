@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
+from urllib.parse import quote
 
 import httpx
 
@@ -48,6 +49,9 @@ class Client(Protocol):
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
+    def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
+    def taxonomies(self) -> list[dict[str, Any]]: ...
+    def delete_taxonomy(self, name: str) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -186,6 +190,15 @@ class HttpClient:
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """An answer with numbered citations (``POST /v1/ask``)."""
         return self._call("POST", "/v1/ask", json={"question": question, "filters": filters})
+
+    def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]:
+        return self._call("PUT", f"/v1/taxonomies/{quote(name, safe='')}", json=document)
+
+    def taxonomies(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/taxonomies")["taxonomies"]
+
+    def delete_taxonomy(self, name: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/v1/taxonomies/{quote(name, safe='')}")
 
     def close(self) -> None:
         self._http.close()

@@ -18,6 +18,7 @@ from rich.table import Table
 from mediasift.cli.client import connect, record_server
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
+from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 from mediasift.ops.logs import configure_logging
@@ -33,6 +34,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(media_app, name="media")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
+app.add_typer(taxonomy_app, name="taxonomy")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 console = Console(stderr=True)
@@ -472,8 +474,25 @@ def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None
     out.print(
         f"[bold]{detail['filename']}[/bold] {detail['kind']} {detail['status']} {detail['bytes']} bytes"
     )
+    for line in _about(detail):
+        out.print(line, markup=False)
     for seg in detail["segments"]:
         out.print(f"  {_where(seg):>10} {seg['modality']:<7} {seg['text'][:100]}")
+
+
+def _about(detail: dict[str, Any]) -> list[str]:
+    """What the media is about, as a few lines above its segments (all of it: ``--json``)."""
+    lines = []
+    if labels := detail.get("labels"):
+        shown = (f"{x['taxonomy']}={x['label']} ({x['score']:.2f})" for x in labels)
+        lines.append("labels: " + ", ".join(shown))
+    if keywords := detail.get("keywords"):
+        lines.append("keywords: " + ", ".join(k["text"] for k in keywords))
+    if entities := detail.get("entities"):
+        lines.append("entities: " + ", ".join(f"{e['text']} ({e['type']})" for e in entities[:15]))
+    for sentence in detail.get("summary") or []:
+        lines.append(f"  {_where(sentence):>10} summary {sentence['text']}")
+    return lines
 
 
 @media_app.command("delete")

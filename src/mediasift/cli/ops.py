@@ -166,6 +166,14 @@ def reindex_command(
         bool,
         typer.Option("--wipe", help="Start the index from nothing (after a vector-size change)"),
     ] = False,
+    enrich: Annotated[
+        bool,
+        typer.Option(
+            "--enrich",
+            help="Enrich every media again from its stored segments first (entities, keywords, "
+            "summary, labels), after the enrichment models change",
+        ),
+    ] = False,
 ) -> None:
     """Re-embed every stored segment into the index after an embedding-model change (no re-extraction)."""
     from rich.progress import Progress
@@ -182,9 +190,12 @@ def reindex_command(
         _fail(exc)
     try:
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("re-embedding", total=None)
+            task = bar.add_task("re-enriching and re-embedding" if enrich else "re-embedding", total=None)
             report = reindex(
-                rt, tenant, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                rt,
+                tenant,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                enrich=enrich,
             )
     finally:
         rt.close()
@@ -196,4 +207,6 @@ def reindex_command(
             if report.images_missing
             else ""
         )
+        + (f"; enriched {report.enriched} again" if enrich else "")
+        + (f" ({report.enrich_failed} failed: see their enrichment error)" if report.enrich_failed else "")
     )

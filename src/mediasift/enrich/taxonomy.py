@@ -28,7 +28,10 @@ _SHOWN_PROBLEMS = 10
 
 
 class TaxonomyInvalid(InvalidRequest):
-    """The taxonomy document is malformed (400 ``invalid_request``); ``problems`` lists every reason."""
+    """The taxonomy document is malformed (422 ``invalid_request``, as a request body that fails
+    validation is); ``problems`` lists every reason."""
+
+    status = 422
 
     def __init__(self, problems: list[str]) -> None:
         shown = "; ".join(problems[:_SHOWN_PROBLEMS])

@@ -9,7 +9,8 @@ always a spelling that occurred.
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -35,12 +36,20 @@ def is_content(token: str) -> bool:
 
 
 _STEMMERS = {"en": "english", "es": "spanish"}
+# A Snowball stemmer keeps the word it is working on in itself: one per thread, or two workers
+# enriching at once would stem each other's words.
+_local = threading.local()
 
 
-@cache
 def _stemmer(lang: str):  # type: ignore[no-untyped-def]
-    return snowballstemmer.stemmer(_STEMMERS.get(lang, "english"))
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if lang not in stemmers:
+        stemmers[lang] = snowballstemmer.stemmer(_STEMMERS.get(lang, "english"))
+    return stemmers[lang]
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, lang: str | None) -> str:
+    """The word's Snowball stem. Memoised: a media repeats its words, and stemming in pure
+    Python was most of a long document's keyword time (5 of 9 s for 22,000 words)."""
     return _stemmer(lang or "en").stemWord(word.lower())

@@ -85,6 +85,22 @@ def reprocess(rt: Runtime, tenant_id: str, media_id: str) -> Job:
     return job
 
 
+def relabel(rt: Runtime, tenant_id: str) -> list[str]:
+    """A relabel job for every ready media of the tenant (one that has one waiting already gets no
+    second: it reads the taxonomies when it runs). Returns the new jobs' ids."""
+    with rt.catalog.session() as s:
+        waiting = job_rows.waiting_media(s, tenant_id, JobType.RELABEL)
+        jobs = [
+            job_rows.add_job(s, tenant_id, media_id, JobType.RELABEL, rt.settings.max_attempts)
+            for media_id, _ in repo.ready_media(s, tenant_id)
+            if media_id not in waiting
+        ]
+        job_ids = [job.id for job in jobs]
+    for job_id in job_ids:
+        submit(rt, job_id)
+    return job_ids
+
+
 # -- running ---------------------------------------------------------------------------------------
 
 
@@ -251,7 +267,7 @@ def _end_attempt(
             if dead:
                 job.finished_at = utcnow()
             media = job_rows.job_media(s, job)
-            if media is not None:
+            if media is not None and _makes_media(job):
                 media.error = message
                 media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
     if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
@@ -306,7 +322,7 @@ def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Jo
             job.status, job.attempts, job.error, job.error_code = JobStatus.QUEUED.value, 0, None, None
             job.stage, job.progress, job.finished_at = None, 0.0, None
             media = job_rows.job_media(s, job)
-            if media is not None:
+            if media is not None and _makes_media(job):
                 media.status, media.error = MediaStatus.PENDING.value, None
             retried.append(job)
     for job in retried:
@@ -330,6 +346,13 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
 
 
 # -- what the ends have in common ------------------------------------------------------------------
+
+
+def _makes_media(job: Job) -> bool:
+    """Whether the job produces the media's results, so that its media's status follows it. A
+    relabel job only refreshes the labels of a ready media: whatever happens to it, the media
+    stays ready, and its outcome raises no ``media.*`` webhook."""
+    return job.type != JobType.RELABEL.value
 
 
 def _settle_cancelled_media(media: Media | None, segments: int) -> None:
@@ -371,8 +394,10 @@ def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
                 "error": job.error,
                 "error_code": code,
             }
+            makes_media = _makes_media(job)
         meters.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
-        notify.publish(rt, tenant, EVENTS[outcome], data)
+        if makes_media:
+            notify.publish(rt, tenant, EVENTS[outcome], data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)

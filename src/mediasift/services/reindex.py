@@ -1,5 +1,9 @@
 """Rebuild the index from the catalog: re-embed every stored segment, never re-extract.
 
+With ``enrich`` (``mediasift reindex --enrich``) each media is first enriched again from its
+stored segments (entities, keywords, summary, labels), so new enrichment models or taxonomies
+reach media ingested before them.
+
 The catalog is the source of truth and the index its projection (DESIGN.md), so after changing
 the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
 catalog already holds: text vectors from each segment's text, image vectors from the stored frame
@@ -19,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mediasift.catalog import repo
+from mediasift.catalog import enrichments, repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
+from mediasift.services.enrichment import reenrich_media, stored_record, with_terms
 from mediasift.services.text_vectors import embed_texts
 from mediasift.store.base import processed_key
 
@@ -41,19 +46,28 @@ class ReindexReport:
     text_vectors: int = 0
     image_vectors: int = 0
     images_missing: int = 0  # image segments whose picture is gone (e.g. original deleted by retention)
+    enriched: int = 0  # media enriched again (``enrich=True``)
+    enrich_failed: int = 0  # of those, media whose enrichment failed (the error is on their row)
 
 
 def reindex(
     rt: Runtime,
     tenant_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    enrich: bool = False,
 ) -> ReindexReport:
-    """Re-embed every ready media's segments (one tenant's, or all) into the index."""
+    """Re-embed every ready media's segments (one tenant's, or all) into the index; with
+    ``enrich``, enrich each again from its stored segments first (after the enrichment models or
+    the taxonomies changed)."""
     with rt.catalog.read_session() as s:
         targets = repo.ready_media(s, tenant_id)
     report = ReindexReport()
     for done, (media_id, tenant) in enumerate(targets, 1):
-        _reindex_media(rt, tenant, media_id, report)
+        if enrich and (enriched := reenrich_media(rt, tenant, media_id)) is not None:
+            report.enriched += 1
+            report.enrich_failed += enriched.error is not None
+        reindex_media(rt, tenant, media_id, report)
         if progress:
             progress(done, len(targets))
     rt.index.optimize()
@@ -62,10 +76,13 @@ def reindex(
     return report
 
 
-def _reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+    """Replace one media's points with points built from the catalog (its segments, and the
+    labels, entities and keywords of its stored enrichment)."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        payload, original = MediaPayload.of(media), media.original_key
+        stored = stored_record(enrichments.get_enrichment(s, tenant_id, media_id))
+        payload, original = with_terms(MediaPayload.of(media), stored), media.original_key
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
     text_vectors = embed_texts(rt, tenant_id, [(r.id, r.modality, r.text) for r in rows])
     image_vectors: dict[str, list[float]] = {}

@@ -27,6 +27,7 @@ from mediasift.jobs.lifecycle import Attempt
 from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
+from mediasift.services.relabel import relabel_media
 from mediasift.services.retention import start_retention
 from mediasift.services.webhooks import start_dispatcher
 from mediasift.worker.pipeline import run_ingest
@@ -133,6 +134,8 @@ class Worker:
         progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
         if attempt.type in (JobType.INGEST.value, JobType.REPROCESS.value):
             run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress)
+        elif attempt.type == JobType.RELABEL.value:
+            relabel_media(self.rt, attempt.tenant_id, attempt.media_id, progress)
         else:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 

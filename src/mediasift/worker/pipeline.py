@@ -1,8 +1,12 @@
-"""What runs for each media, in order: probe → extract (by kind) → embed → index → catalog.
+"""What runs for each media, in order: probe → extract (by kind) → enrich → embed → index → catalog.
 
 Every stage is idempotent: segment ids are deterministic, the index drops a media's points before
 upserting its new ones, and the catalog swaps a media's segments in one transaction. A job re-run
 after a crash therefore replaces its earlier partial output and never duplicates it.
+
+Enrichment (what the media is about: ``services/enrichment.py``) runs before the index stage, since
+every point carries the media's labels, entities and keywords; its failure is recorded on the
+media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` skips it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
+from mediasift.services import enrichment
 from mediasift.services.text_vectors import embed_texts
 
 if TYPE_CHECKING:
@@ -94,6 +99,12 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         metrics.count_ocr_pages(extraction)
 
     label_languages(extraction)
+    enriched = None
+    if rt.settings.enrich:
+        with _stage(progress, "enrich", segments=len(extraction.segments)):
+            language = extraction.info.get("language")
+            enriched = enrichment.enrich(rt, tenant_id, media_id, extraction.segments, language)
+        payload = enriched.payload(payload)
     with _stage(progress, "embed", segments=len(extraction.segments)):
         items = [(seg.id, str(seg.modality), seg.text) for seg in extraction.segments]
         vectors = {
@@ -106,6 +117,8 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         rt.index.upsert(points)
         with rt.catalog.session() as s:
             repo.finish_media(s, tenant_id, media_id, extraction.segments, extraction.info)
+            if enriched is not None:
+                enriched.save(s, tenant_id, media_id)
     rt.invalidate_tenant(tenant_id)
     progress("done", 1.0)
     return len(points)

@@ -25,7 +25,7 @@ from mediasift.api.schemas import (
     error_responses,
 )
 from mediasift.api.streaming_form import receive_upload
-from mediasift.catalog import repo
+from mediasift.catalog import enrichments, repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest
 from mediasift.services import media as media_service
@@ -163,7 +163,10 @@ def list_media(
 
 
 @router.get(
-    "/{media_id}", response_model=MediaDetailOut, responses=ERRORS, summary="A media with its segments"
+    "/{media_id}",
+    response_model=MediaDetailOut,
+    responses=ERRORS,
+    summary="A media with its segments and what it is about",
 )
 def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOut:
     with rt.catalog.session() as s:
@@ -171,6 +174,7 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         segments = repo.media_segments(s, tenant, media_id)
         job = repo.latest_job(s, media_id)
         duplicates = near_duplicates(s, m)
+        enriched = MediaDetailOut.enrichment_fields(enrichments.get_enrichment(s, tenant, media_id))
         base = MediaOut.of(m).model_dump()
         job_out = JobOut.of(job, m.filename) if job else None
     prefix = processed_key(tenant, media_id, "")
@@ -181,6 +185,7 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         job=job_out,
         artifacts=artifacts,
         duplicates=duplicates,
+        **enriched,
     )
 
 

@@ -1,0 +1,113 @@
+"""``mediasift taxonomy put|list|delete``: a tenant's labels, from YAML or JSON files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from mediasift.cli.client import connect
+from mediasift.config import Settings
+from mediasift.errors import InvalidRequest, MediasiftError
+
+taxonomy_app = typer.Typer(
+    help="A tenant's taxonomies: labels its media are classified into.", no_args_is_help=True
+)
+console = Console(stderr=True)
+TenantOpt = Annotated[
+    str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the API returns them")]
+
+
+def read_document(path: Path) -> Any:
+    """The taxonomy document in ``path``: YAML (.yaml, .yml) or JSON (anything else)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidRequest(f"cannot read {path}: {exc.strerror}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidRequest(f"{path} is not valid YAML: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"{path} is not valid JSON: {exc}") from None
+
+
+def _fail(exc: MediasiftError) -> None:
+    console.print(f"[red]error[/red] {getattr(exc, 'code', 'error')}: {exc.message}", markup=True)
+    raise typer.Exit(2)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+@taxonomy_app.command("put")
+def put(
+    name: str,
+    file: Annotated[Path, typer.Argument(help="The taxonomy document: a .yaml, .yml or .json file")],
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """Create or replace a taxonomy; the tenant's media are relabelled in the background."""
+    try:
+        document = read_document(file)
+        client = connect(Settings(), tenant=tenant)
+        try:
+            changed = client.put_taxonomy(name, document)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(changed)
+        return
+    verb = "created" if changed["created"] else "replaced"
+    console.print(
+        f"{verb} taxonomy {name} ({len(changed['labels'])} labels); "
+        f"{len(changed['relabel_jobs'])} media queued for relabelling"
+    )
+
+
+@taxonomy_app.command("list")
+def list_taxonomies(as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
+    """The tenant's taxonomies and their labels."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            found = client.taxonomies()
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(found)
+        return
+    out = Console()
+    for taxonomy in found:
+        labels = ", ".join(label["name"] for label in taxonomy["labels"])
+        out.print(f"{taxonomy['name']} (threshold {taxonomy['threshold']}): {labels}", markup=False)
+
+
+@taxonomy_app.command("delete")
+def delete(name: str, tenant: TenantOpt = None) -> None:
+    """Delete a taxonomy; its labels leave the tenant's media in the background."""
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            result = client.delete_taxonomy(name)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    console.print(f"deleted taxonomy {name}; {len(result['relabel_jobs'])} media queued for relabelling")

@@ -1,0 +1,189 @@
+"""One media's enrichment from its segments: entities, keywords, a summary, languages and labels.
+
+The one place the pipeline (after extraction), ``mediasift reindex --enrich`` and the relabel job
+(after a taxonomy changes) get what a media is about, so all three produce the same record. It
+reads plain segments (any object with ``id``, ``modality``, ``text``, ``start_s``, ``page`` and
+``language``: extraction's ``Segment`` and the catalog's row both have them) and never touches
+the catalog or the index.
+
+What reads what: entities, keywords and the summary read what was said or written (speech, OCR,
+document text, slide notes); labels also read image tags, so a photo or a keyframe classifies by
+what it shows. An ImageNet hypernym chain ("tabby, domestic cat, feline, carnivore…") is not
+prose: it would only add noise to entities, keywords and a summary.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from mediasift.domain import entity_term, keyword_term, label_term
+from mediasift.enrich.classify import LabelScore, ZeroShotClassifier
+from mediasift.enrich.embedding import QueryEmbedder, document_vector
+from mediasift.enrich.entities import Entity, extract_entities
+from mediasift.enrich.keywords import Keyword, extract_keywords
+from mediasift.enrich.summary import SummarySentence, summarize
+from mediasift.enrich.taxonomy import Taxonomy
+from mediasift.enrich.text_units import Segment, within_budget
+
+PROSE = frozenset({"speech", "ocr", "text", "note"})
+CLASSIFIED = PROSE | {"tag", "image", "frame"}
+# Per-segment labels embed each segment once: a budget keeps a 500-page document bounded.
+SEGMENT_LABEL_CHARS = 200_000
+KEYWORDS_IN_INDEX = 20
+
+
+class StoredSegment(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def modality(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start_s(self) -> float | None: ...
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+@dataclass
+class MediaLabels:
+    """A media's labels from every taxonomy, and each segment's (by segment id)."""
+
+    media: list[LabelScore] = field(default_factory=list)
+    segments: dict[str, list[LabelScore]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MediaEnrichment:
+    summary: list[SummarySentence]
+    keywords: list[Keyword]
+    entities: list[Entity]
+    labels: MediaLabels
+    languages: list[str]  # most segments first
+    notes: list[str]  # what was sampled or skipped, for the report
+    models: list[str]
+
+    def index_terms(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """``(labels, entities, keywords)`` as the index payload carries them (see ``index_terms``)."""
+        return index_terms(
+            [s.to_dict() for s in self.labels.media],
+            [e.to_dict() for e in self.entities],
+            [k.to_dict() for k in self.keywords],
+        )
+
+
+def index_terms(
+    labels: Sequence[Mapping[str, Any]],
+    entities: Sequence[Mapping[str, Any]],
+    keywords: Sequence[Mapping[str, Any]],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The filterable payload of a media's points from its stored enrichment: labels as
+    ``"taxonomy:label"``, entities as ``"TYPE:casefolded text"``, keywords casefolded (the
+    contract ``domain.Filters`` matches against)."""
+    return (
+        tuple(dict.fromkeys(label_term(x["taxonomy"], x["label"]) for x in labels)),
+        tuple(dict.fromkeys(entity_term(x["type"], str(x["text"])) for x in entities)),
+        tuple(dict.fromkeys(keyword_term(str(x["text"])) for x in keywords[:KEYWORDS_IN_INDEX])),
+    )
+
+
+def enrich_media(
+    segments: Sequence[StoredSegment],
+    taxonomies: Mapping[str, Taxonomy],
+    embedder: QueryEmbedder,
+    language: str | None = None,
+) -> MediaEnrichment:
+    """Everything enrichment knows of one media. ``language`` is the media's own (from ASR or
+    detection), used for the segments that have none."""
+    prose = _segments(segments, PROSE)
+    languages = media_languages(segments)
+    lang = language or (languages[0] if languages else None)
+    texts = [s.text for s in prose]
+    vector = document_vector(texts, embedder) if texts else None
+    entities = extract_entities(prose, lang)
+    keywords = extract_keywords(prose, lang, embedder, document=vector)
+    summary = summarize(prose, lang, embedder)
+    labels = classify_media(segments, taxonomies, embedder, vector if _only_prose(segments) else None)
+    notes = [*entities.notes, *labels.notes]
+    for what, coverage in (("keywords", keywords.coverage), ("summary", summary.coverage)):
+        if note := coverage.note():
+            notes.append(f"{what}: {note}")
+    models = [*entities.models, getattr(embedder, "id", type(embedder).__name__)]
+    return MediaEnrichment(summary.items, keywords.items, entities.items, labels, languages, notes, models)
+
+
+def classify_media(
+    segments: Sequence[StoredSegment],
+    taxonomies: Mapping[str, Taxonomy],
+    embedder: QueryEmbedder,
+    vector: np.ndarray | None = None,
+) -> MediaLabels:
+    """Labels of the media (from one media vector) and of each segment, in every taxonomy.
+    ``vector``: the media's ``document_vector`` over the same texts, when the caller has it."""
+    out = MediaLabels()
+    if not taxonomies:
+        return out
+    readable = _segments(segments, CLASSIFIED)
+    if not readable:
+        return out
+    if vector is None:
+        vector = document_vector([s.text for s in readable], embedder)
+    chosen, coverage = within_budget(readable, SEGMENT_LABEL_CHARS)
+    if note := coverage.note():
+        out.notes.append(f"segment labels: {note}")
+    segment_vectors = embedder.embed_queries([s.text for s in chosen])
+    for name, taxonomy in sorted(taxonomies.items()):
+        classifier = _classifier(name, taxonomy, embedder)
+        out.media += classifier.classify_vectors(vector[np.newaxis, :])[0]
+        for seg, found in zip(chosen, classifier.classify_vectors(segment_vectors), strict=True):
+            if found:
+                out.segments.setdefault(seg.segment_id, []).extend(found)
+    return out
+
+
+def media_languages(segments: Sequence[StoredSegment]) -> list[str]:
+    """The languages of the media's segments, most segments first (a mixed EN/ES video has both)."""
+    counts = Counter(s.language for s in segments if s.language and s.text.strip())
+    return [lang for lang, _ in counts.most_common()]
+
+
+_classifiers: dict[tuple[str, Taxonomy, int], ZeroShotClassifier] = {}
+_classifiers_lock = threading.Lock()
+_MAX_CLASSIFIERS = 64
+
+
+def _classifier(name: str, taxonomy: Taxonomy, embedder: QueryEmbedder) -> ZeroShotClassifier:
+    """A taxonomy's labels are embedded once per process, not once per media; an edited
+    taxonomy is another key, and the oldest go when too many are kept."""
+    key = (name, taxonomy, id(embedder))
+    with _classifiers_lock:
+        found = _classifiers.get(key)
+    if found is not None and found._embedder is embedder:
+        return found
+    built = ZeroShotClassifier(taxonomy, embedder, name)
+    with _classifiers_lock:
+        while len(_classifiers) >= _MAX_CLASSIFIERS:
+            del _classifiers[next(iter(_classifiers))]
+        _classifiers[key] = built
+    return built
+
+
+def _segments(segments: Sequence[StoredSegment], modalities: frozenset[str]) -> list[Segment]:
+    return [
+        Segment(s.id, s.text, s.start_s, s.page, s.language)
+        for s in segments
+        if str(s.modality) in modalities and s.text and s.text.strip()
+    ]
+
+
+def _only_prose(segments: Sequence[StoredSegment]) -> bool:
+    return all(str(s.modality) in PROSE for s in segments if s.text and s.text.strip())

@@ -1,0 +1,121 @@
+"""The enrich stage of the pipeline: every ingested media gets one enrichment row, built from its
+segments; a failing enrichment is recorded on that row and never fails the ingest."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from mediasift.catalog import enrichments, repo, taxonomies
+from mediasift.enrich.media import enrich_media
+from mediasift.runtime import Runtime
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker.pipeline import run_ingest
+from tests.enrich.conftest import transcript
+
+ARTICLE = """Nestlé opens a coffee factory in Colombia
+
+Nestlé announced on 3 March 2021 that it will build a new coffee factory in Bogotá, Colombia.
+The factory will roast 20,000 tonnes of coffee beans a year for espresso and instant coffee.
+Laurent Freixe, the company's chief executive, said the investment was worth 120 million dollars.
+Colombian farmers will sell their coffee beans directly to the factory at a fixed price.
+The coffee factory should open in July 2023 and employ 400 people from the region.
+"""
+
+COFFEE = {
+    "labels": [
+        {"name": "coffee", "description": "coffee beans, roasting, brewing, espresso"},
+        {"name": "football", "description": "football matches, players and goals"},
+    ]
+}
+
+
+def ingest_text(rt: Runtime, text: str, name: str = "article.txt") -> str:
+    media = ingest_stream(rt, "acme", io.BytesIO(text.encode()), name).media
+    run_ingest(rt, "acme", media.id, lambda stage, fraction: None)
+    return media.id
+
+
+class Seg:
+    def __init__(self, id: str, text: str, start_s: float | None, page: int | None) -> None:
+        self.id, self.text, self.start_s, self.page = id, text, start_s, page
+        self.modality, self.language = "speech", "en"
+
+
+def test_a_transcript_gets_entities_keywords_a_summary_and_labels_from_its_segments(e5):
+    segments = [Seg(*row) for row in transcript("en")]
+    from mediasift.enrich.taxonomy import parse_taxonomy
+
+    cooking = parse_taxonomy(
+        {
+            "labels": [
+                {"name": "baking", "description": "baking bread, dough, ovens"},
+                {"name": "finance", "description": "banks, money, taxes and invoices"},
+            ]
+        }
+    )
+    result = enrich_media(segments, {"topics": cooking}, e5)
+    starts = {s.id: s.start_s for s in segments}
+    assert 3 <= len(result.summary) <= 5
+    for sentence in result.summary:
+        assert sentence.segment_id in starts and sentence.start_s == starts[sentence.segment_id]
+    assert result.keywords and all(0 <= k.score <= 1 for k in result.keywords)
+    assert any("sourdough" in k.text.lower() for k in result.keywords)
+    assert [(x.taxonomy, x.label) for x in result.labels.media] == [("topics", "baking")]
+    assert result.languages == ["en"]
+    labels, entities, keywords = result.index_terms()
+    assert labels == ("topics:baking",)
+    assert all(
+        e.split(":", 1)[0] in {"PER", "ORG", "LOC", "DATE", "QUANTITY", "PRODUCT", "MISC"} for e in entities
+    )
+    assert all(k == k.casefold() for k in keywords)
+
+
+def test_an_ingested_document_is_enriched_with_the_tenants_taxonomies(runtime: Runtime):
+    with runtime.catalog.session() as s:
+        repo.ensure_tenant(s, "acme")
+        taxonomies.put_taxonomy(s, "acme", "topics", COFFEE)
+    media_id = ingest_text(runtime, ARTICLE)
+    with runtime.catalog.read_session() as s:
+        assert repo.get_media(s, "acme", media_id).status == "ready"
+        row = enrichments.get_enrichment(s, "acme", media_id)
+        segment_ids = {seg.id for seg in repo.media_segments(s, "acme", media_id)}
+    assert row is not None and row.error is None
+    entities = {(e["type"], e["text"]) for e in row.entities}
+    assert ("LOC", "Colombia") in entities and ("DATE", "3 March 2021") in entities, entities
+    for entity in row.entities:
+        assert entity["occurrences"] and all(o["segment_id"] in segment_ids for o in entity["occurrences"])
+    assert any("coffee" in k["text"].lower() for k in row.keywords)
+    assert 3 <= len(row.summary) <= 5 and all(s["segment_id"] in segment_ids for s in row.summary)
+    assert [(x["taxonomy"], x["label"]) for x in row.labels] == [("topics", "coffee")]
+    assert row.languages == ["en"] and row.models and row.updated_at is not None
+
+
+def test_a_failing_enrichment_leaves_the_media_ready_and_records_the_error(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the NER model fell over")
+
+    monkeypatch.setattr("mediasift.services.enrichment.enrich_media", broken)
+    with caplog.at_level(logging.ERROR, logger="mediasift.enrich"):
+        media_id = ingest_text(runtime, ARTICLE)
+    with runtime.catalog.read_session() as s:
+        media = repo.get_media(s, "acme", media_id)
+        row = enrichments.get_enrichment(s, "acme", media_id)
+        segments = repo.count_segments(s, media_id)
+    assert media.status == "ready" and media.error is None and segments > 0
+    assert row is not None and row.error == "RuntimeError: the NER model fell over"
+    assert row.entities == [] and row.summary == []
+    assert "enrichment failed" in caplog.text
+    assert runtime.index.count("acme") > 0  # searchable all the same
+
+
+def test_with_enrichment_off_no_row_is_written(runtime: Runtime):
+    runtime.settings.enrich = False
+    media_id = ingest_text(runtime, ARTICLE)
+    with runtime.catalog.read_session() as s:
+        assert repo.get_media(s, "acme", media_id).status == "ready"
+        assert enrichments.get_enrichment(s, "acme", media_id) is None
