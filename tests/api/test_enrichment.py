@@ -29,7 +29,7 @@ EN_SCRIPT = [
 ES_SCRIPT = [
     ("es", "El lunes la empresa Telefónica presentó su nueva cafetera en Madrid."),
     ("es", "La cafetera calienta el agua a noventa grados para preparar un buen café."),
-    ("es", "Los baristas de Barcelona probaron la cafetera durante el mes de marzo de 2023."),
+    ("es", "Después viajaron a Sevilla para enseñar la cafetera a los baristas."),
     ("es", "Todos dijeron que la cafetera prepara un café espresso excelente."),
 ]
 
@@ -103,7 +103,7 @@ def test_english_video_has_keywords_a_summary_and_its_language(english):
 def test_spanish_audio_has_dates_keywords_and_a_summary(spanish):
     audio, detail = spanish
     dates = [e for e in detail["entities"] if e["type"] == "DATE"]
-    assert any(said_in(detail, e, audio.utterances[2]) for e in dates), dates
+    assert any(said_in(detail, e, audio.utterances[0]) for e in dates), dates  # "el lunes"
     keywords = [k["text"].lower() for k in detail["keywords"]]
     assert any("cafetera" in k or "café" in k for k in keywords), keywords
     assert_summary_points_at_segments(detail)
@@ -118,7 +118,7 @@ def test_spanish_audio_has_dates_keywords_and_a_summary(spanish):
 def test_spanish_audio_places_are_found_at_the_seconds_they_are_said(spanish):
     audio, detail = spanish
     assert said_in(detail, find(detail, "LOC", "Madrid"), audio.utterances[0])
-    assert said_in(detail, find(detail, "LOC", "Barcelona"), audio.utterances[2])
+    assert said_in(detail, find(detail, "LOC", "Sevilla"), audio.utterances[2])
 
 
 def test_media_show_json_prints_the_same_enrichment(english, module_api, monkeypatch):
