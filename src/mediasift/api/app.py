@@ -23,6 +23,7 @@ from mediasift.api.routes import (
     ask,
     chats,
     docs,
+    facets,
     health,
     jobs,
     keys,
@@ -60,7 +61,7 @@ def create_app(rt: Runtime) -> FastAPI:
     install_error_handlers(app)
     for module in (media, jobs, webhooks, taxonomies, health):
         app.include_router(module.router)
-    for module in (search, ask, chats):
+    for module in (search, facets, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)

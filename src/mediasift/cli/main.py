@@ -17,6 +17,7 @@ from rich.table import Table
 
 from mediasift.cli.client import connect, record_server
 from mediasift.cli.doctor_command import doctor_command
+from mediasift.cli.facets import facets_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
@@ -37,6 +38,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
+app.command("facets")(facets_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows

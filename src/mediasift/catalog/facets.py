@@ -1,0 +1,123 @@
+"""Facet counts: how many of a tenant's ready media carry each label, entity, keyword, language or kind.
+
+Labels, entities and keywords are JSON arrays in ``media_enrichment``. Counting inside them in SQL
+needs one query for SQLite (``json_each``) and another for PostgreSQL (``jsonb_array_elements``),
+so the tenant's rows are read, only the columns a facet needs, and counted here in Python.
+``MAX_MEDIA`` bounds that read: past it the most recently added media are counted and the answer
+says so (``truncated``). Values are encoded as index points carry them and search filters name
+them (``domain.label_term``/``entity_term``/``keyword_term``), so a facet is a filter as it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mediasift.catalog.models import Media, MediaEnrichment
+from mediasift.domain import (
+    Filters,
+    MediaStatus,
+    added_bounds,
+    entity_term,
+    epoch_seconds,
+    keyword_term,
+    label_term,
+)
+
+FIELDS = ("labels", "entities", "keywords", "language", "kind")
+# A tenant's media read for one count: enough for any catalog we serve from one instance, and
+# a ceiling on the memory and time of one request (rows are narrow: the facet's column only).
+MAX_MEDIA = 100_000
+_ABOUT = {
+    "labels": MediaEnrichment.labels,
+    "entities": MediaEnrichment.entities,
+    "keywords": MediaEnrichment.keywords,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCounts:
+    """``values`` as ``(value, media)`` pairs, most media first then by value; ``media`` is how many
+    media matched the filters; ``truncated`` when more than ``MAX_MEDIA`` were ready to count."""
+
+    values: list[tuple[str, int]]
+    media: int
+    truncated: bool
+
+
+def count_facet(
+    s: Session,
+    tenant_id: str,
+    field: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    keywords_per_media: int | None = None,
+) -> FacetCounts:
+    """Count the tenant's ready media per value of ``field`` (one of ``FIELDS``), each media once per
+    value, among media matching ``filters`` (already normalised: ``services.search.normalize_filters``).
+    ``keywords_per_media`` counts only a media's first keywords, those its index points carry."""
+    f = filters or Filters()
+    about = [name for name in _ABOUT if name == field or getattr(f, name)]
+    q = select(
+        Media.kind, Media.language, Media.created_at, MediaEnrichment.languages, *(_ABOUT[n] for n in about)
+    )
+    q = q.outerjoin(MediaEnrichment, MediaEnrichment.media_id == Media.id).where(
+        Media.tenant_id == tenant_id, Media.status == MediaStatus.READY.value
+    )
+    if f.collections:
+        q = q.where(Media.collection.in_(f.collections))
+    if f.kinds:
+        q = q.where(Media.kind.in_(f.kinds))
+    if f.media_ids:
+        q = q.where(Media.id.in_(f.media_ids))
+    rows = s.execute(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(MAX_MEDIA + 1)).all()
+    after, before = added_bounds(f)
+    counts: Counter[str] = Counter()
+    matched = 0
+    for row in rows[:MAX_MEDIA]:
+        kind, language, created_at, languages, *columns = row
+        terms = _terms(kind, language, languages, dict(zip(about, columns, strict=True)), keywords_per_media)
+        added = epoch_seconds(created_at)
+        if (after is not None and added < after) or (before is not None and added > before):
+            continue
+        if not _matches(terms, f):
+            continue
+        matched += 1
+        counts.update(terms[field])
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return FacetCounts(ranked[:limit], matched, len(rows) > MAX_MEDIA)
+
+
+def _terms(
+    kind: str | None,
+    language: str | None,
+    languages: Sequence[str] | None,
+    about: Mapping[str, Sequence[Mapping[str, Any]] | None],
+    keywords_per_media: int | None,
+) -> dict[str, set[str]]:
+    keywords = list(about.get("keywords") or [])[:keywords_per_media]
+    return {
+        "kind": {kind} if kind else set(),
+        # Enrichment's languages (a mixed EN/ES video has both), else the one extraction found.
+        "language": set(languages or ()) or ({language} if language else set()),
+        "labels": {label_term(x["taxonomy"], x["label"]) for x in about.get("labels") or ()},
+        "entities": {entity_term(x["type"], str(x["text"])) for x in about.get("entities") or ()},
+        "keywords": {keyword_term(str(x["text"])) for x in keywords},
+    }
+
+
+def _matches(terms: Mapping[str, set[str]], f: Filters) -> bool:
+    """Any value of one filter list, and every list given (as search filters points)."""
+    wanted: Iterable[tuple[str, list[str] | None]] = (
+        ("language", f.languages),
+        ("labels", f.labels),
+        ("entities", f.entities),
+        ("keywords", f.keywords),
+    )
+    return all(not values or terms[name].intersection(values) for name, values in wanted)

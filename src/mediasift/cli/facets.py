@@ -1,0 +1,45 @@
+"""``mediasift facets FIELD``: how many media carry each label, entity, keyword, language or kind."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mediasift.cli.client import connect
+from mediasift.cli.taxonomy import JsonOpt, TenantOpt, _fail
+from mediasift.config import Settings
+from mediasift.errors import MediasiftError
+
+
+def facets_command(
+    field: Annotated[str, typer.Argument(help="labels, entities, keywords, language or kind")],
+    collection: Annotated[
+        list[str] | None, typer.Option("--collection", help="Only media of this collection (repeatable)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many values, 1 to 200")] = 20,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """Count media per label, entity, keyword, language or kind, most common first.
+
+    Each value is written as `search --label/--entity/--keyword` takes it.
+    """
+    try:
+        client = connect(Settings(), tenant=tenant)
+        try:
+            result = client.facets(field, collections=collection, limit=limit)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    table = Table("value", "media", title=f"{result['field']}: {result['media']} media counted")
+    for v in result["values"]:
+        table.add_row(v["value"], str(v["count"]))
+    Console().print(table)
