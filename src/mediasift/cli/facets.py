@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mediasift.cli.client import connect
-from mediasift.cli.taxonomy import JsonOpt, TenantOpt, _fail
+from mediasift.cli.output import fail as _fail
+from mediasift.cli.taxonomy import JsonOpt, TenantOpt
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 

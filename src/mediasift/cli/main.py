@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +17,8 @@ from mediasift.cli.client import connect, record_server
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
+from mediasift.cli.output import fail as _fail
+from mediasift.cli.output import print_json as _print_json
 from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
@@ -78,15 +78,6 @@ def _colon_form(value: str) -> str:
     if equals < 0 or 0 <= colon < equals:
         return value
     return f"{value[:equals]}:{value[equals + 1 :]}"
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
-
-def _fail(exc: MediasiftError) -> None:
-    console.print(f"[red]error[/red] {getattr(exc, 'code', 'error')}: {exc.message}")
-    raise typer.Exit(2)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mediasift.cli.output import fail as _fail
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 from mediasift.services import auth
@@ -25,11 +26,6 @@ retention_app = typer.Typer(
     help="Delete old originals, keeping segments and artifacts.", no_args_is_help=True
 )
 console = Console(stderr=True)
-
-
-def _fail(exc: MediasiftError) -> None:
-    console.print(f"[red]error[/red] {exc.code}: {exc.message}")
-    raise typer.Exit(2)
 
 
 def _catalog(settings: Settings):  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +10,8 @@ import typer
 from rich.console import Console
 
 from mediasift.cli.client import connect
+from mediasift.cli.output import fail as _fail
+from mediasift.cli.output import print_json as _print_json
 from mediasift.config import Settings
 from mediasift.errors import InvalidRequest, MediasiftError
 
@@ -41,15 +42,6 @@ def read_document(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"{path} is not valid JSON: {exc}") from None
-
-
-def _fail(exc: MediasiftError) -> None:
-    console.print(f"[red]error[/red] {getattr(exc, 'code', 'error')}: {exc.message}", markup=True)
-    raise typer.Exit(2)
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
 @taxonomy_app.command("put")
