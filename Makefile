@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Test processes; CI has 2 cores. A file's tests stay on one process (--dist loadfile), so each
+# module's server or models start once.
+TEST_WORKERS ?= 2
 
 .PHONY: run test docs setup setup-test setup-docs system-deps test-deps lint bench clean
 
@@ -12,7 +15,7 @@ run: system-deps setup
 
 test: test-deps lint
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
-	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The documentation site in site/; --strict fails on a broken link, anchor or missing page.
 docs: setup-docs
