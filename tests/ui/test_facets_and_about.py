@@ -139,6 +139,13 @@ def test_on_a_narrow_screen_the_facets_collapse_above_the_results(page, server, 
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true" and coffee.is_visible()
     assert page.get_by_role("button", name="Remove filter Kind: document").count() == 1
+    # a long field shows its first 6 values; the rest come with a button, focus on the first of them
+    keywords = page.locator('#facets [data-field="keywords"]')
+    expected = min(20, len(library["pdf"]["keywords"]))  # the only document's (20 are asked for)
+    assert expected > 6 and keywords.locator("button.facet").count() == 6
+    keywords.get_by_role("button", name=f"Show {expected - 6} more").click()
+    assert keywords.locator("button.facet").count() == expected
+    assert page.evaluate("document.activeElement.closest('[data-field]')?.dataset.field") == "keywords"
     screenshot(page, "search-facets-narrow")
 
 
