@@ -1,7 +1,9 @@
 // A media's page: the player at the moment asked for (?t= seconds) with the transcript beside it,
-// keyframes, OCR text, document pages (?page=), metadata and artifact downloads.
+// what the media is about (summary, labels, keywords, entities), keyframes, OCR text, document
+// pages (?page=), metadata and artifact downloads.
 import { ApiError, get, post, request, urls } from "../api.js";
-import { bytes, clear, clock, date, errorBox, h, toast } from "../dom.js";
+import { bytes, clear, clock, date, errorBox, h, momentHref, toast } from "../dom.js";
+import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
 
 export async function render(root, params, id) {
@@ -29,13 +31,41 @@ export async function render(root, params, id) {
 
   const segments = media.segments || [];
   const by = (m) => segments.filter((s) => s.modality === m);
+  let playerEl = null;
+  let text = null;
   if (media.kind === "video" || media.kind === "audio") {
-    const { section, stop } = player(media, segments, start, segmentId);
+    const { section, el, stop } = player(media, segments, start, segmentId);
+    playerEl = el;
     root.append(section);
     stops.push(stop);
   }
   if (media.kind === "image") root.append(imageView(media, segments), duplicatesView(media.duplicates || []));
-  if (media.kind === "document" || media.kind === "text") root.append(documentView(media, segments, page, segmentId));
+  // A moment of this media (a summary sentence, an entity's mention) shown without reloading the
+  // page: the player seeks to its second, or its page and paragraph are marked and scrolled to.
+  const goTo = (where) => {
+    history.replaceState(null, "", momentHref({ ...where, media_id: media.id }));
+    if (playerEl && where.start_s !== null && where.start_s !== undefined) {
+      seek(playerEl, where.start_s, true);
+      playerEl.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const target = (text && markCurrent(text, where.page, where.segment_id))
+      || root.querySelector(`.ocr-view [data-seg="${CSS.escape(where.segment_id)}"]`);
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    }
+  };
+  const about = aboutView(media, goTo);
+  if (about) root.append(about);
+  if (media.kind === "document" || media.kind === "text") {
+    text = documentView(media, segments);
+    root.append(text);
+    if (page || segmentId) {
+      const target = markCurrent(text, page, segmentId);
+      requestAnimationFrame(() => target?.scrollIntoView({ block: "center" }));
+    }
+  }
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
   root.append(details(media));
@@ -142,7 +172,7 @@ function player(media, segments, start, segmentId) {
   const section = h("section", { class: "player-section", "aria-label": "Player" },
     h("div", { class: "player-layout" }, h("div", { class: `player ${isVideo ? "" : "audio"}` }, el), transcript),
     frames);
-  return { section, stop: () => { el.pause(); el.removeAttribute("src"); el.load(); } };
+  return { section, el, stop: () => { el.pause(); el.removeAttribute("src"); el.load(); } };
 }
 
 // Seek and play; autoplay with sound may be refused until the user interacts, which is fine:
@@ -187,7 +217,7 @@ function duplicatesView(duplicates) {
       h("span", { class: "muted" }, d.distance === 0 ? " (identical picture)" : ` (${d.distance} bits apart)`)))));
 }
 
-function documentView(media, segments, page, segmentId) {
+function documentView(media, segments) {
   const parts = segments.filter((s) => ["text", "note", "ocr"].includes(s.modality));
   const pages = new Map();
   for (const s of parts) {
@@ -196,26 +226,38 @@ function documentView(media, segments, page, segmentId) {
     pages.get(key).push(s);
   }
   const slides = /\.(pptx?|odp|key)$/i.test(media.filename);
-  const section = h("section", { class: "document-view", "aria-label": "Document text" },
+  return h("section", { class: "document-view", "aria-label": "Document text" },
     h("h2", {}, "Text"),
     [...pages.entries()].sort((a, b) => a[0] - b[0]).map(([n, segs]) => {
       const label = n ? `${slides ? "Slide" : "Page"} ${n}` : "Text";
-      const current = page === n || segs.some((s) => s.id === segmentId);
-      return h("article", { class: `page${current ? " current" : ""}`, id: `page-${n}`, "aria-current": current ? "true" : null },
+      return h("article", { class: "page", id: `page-${n}`, tabindex: "-1", dataset: { page: n } },
         n ? h("h3", {}, label, " ", h("a", { class: "small", href: `${urls.original(media.id)}#page=${n}`, target: "_blank", rel: "noopener" }, "open original")) : null,
-        segs.map((s) => h("p", { class: s.id === segmentId ? "cited" : null, dataset: { seg: s.id } },
+        segs.map((s) => h("p", { tabindex: "-1", dataset: { seg: s.id } },
           s.modality !== "text" ? h("span", { class: `why why-${s.modality}` }, s.modality === "note" ? "speaker notes" : "in picture") : null, " ", s.text)));
     }));
-  if (page || segmentId) {
-    requestAnimationFrame(() => section.querySelector(".cited, .page.current")?.scrollIntoView({ block: "center" }));
+}
+
+// Mark the page (and the paragraph of the segment) asked for as current, unmarking the last one;
+// returns the element to bring into view, or null when neither is in the text.
+function markCurrent(section, page, segmentId) {
+  const paragraph = segmentId ? section.querySelector(`p[data-seg="${CSS.escape(segmentId)}"]`) : null;
+  const article = paragraph?.closest("article.page") || (page ? section.querySelector(`#page-${page}`) : null);
+  if (!article) return null;
+  for (const el of section.querySelectorAll("article.page.current")) {
+    el.classList.remove("current");
+    el.removeAttribute("aria-current");
   }
-  return section;
+  for (const el of section.querySelectorAll("p.cited")) el.classList.remove("cited");
+  article.classList.add("current");
+  article.setAttribute("aria-current", "true");
+  paragraph?.classList.add("cited");
+  return paragraph || article;
 }
 
 function ocrView(ocr, media) {
   return h("section", { class: "ocr-view", "aria-label": "Text on screen" },
     h("h2", {}, media.kind === "video" ? "On screen" : "Text in image"),
-    h("ol", {}, ocr.map((s) => h("li", {},
+    h("ol", {}, ocr.map((s) => h("li", { tabindex: "-1", dataset: { seg: s.id } },
       s.start_s != null ? h("a", { href: `#/media/${encodeURIComponent(media.id)}?t=${s.start_s}`, class: "line-time" }, clock(s.start_s)) : null,
       " ", s.text))));
 }

@@ -1,28 +1,37 @@
-// Search: one box (text, or an image dropped on it), filters, results grouped by media.
+// Search: one box (text, or an image dropped on it), filters, results grouped by media, and
+// beside them the facets of the filtered library (labels, entities, keywords, language, kind).
 import { get, query, request, urls } from "../api.js";
 import { clear, clock, errorBox, excerpt, h, highlight, momentHref, where, why } from "../dom.js";
+import { activeChips, loadFacets, takeRefocus } from "./facets.js";
+import { ABOUT, LANGUAGES, SINGLE, addedWindow, filterParams, searchHref, stateFrom } from "./filters.js";
 
 const LIMIT = 40;
 const KINDS = ["video", "audio", "image", "document", "text"];
-const LANGUAGES = { en: "English", es: "Spanish" };
 
 let lookAlike = null; // the image of the last look-alike search: {file, url}
 
 export async function render(root, params) {
-  const state = Object.fromEntries(["q", "kind", "collection", "language", "from", "to"].map((k) => [k, params.get(k) || ""]));
+  const state = stateFrom(params);
+  const go = (next) => {
+    lookAlike = null;
+    location.hash = searchHref(next);
+  };
   const results = h("section", { id: "results", "aria-label": "Results" });
   const status = h("p", { id: "search-status", class: "muted", role: "status" });
-  const form = searchForm(state, (next) => {
-    lookAlike = null;
-    location.hash = `#/search?${query(next)}`;
-  }, (file) => imageSearch(file, readFilters(form), results, status));
-  root.append(h("h1", { class: "visually-hidden" }, "Search"), form, status, results);
+  const facets = h("aside", { id: "facets", class: "facets", "aria-label": "Refine results", hidden: true });
+  const form = searchForm(state, (next) => go({ ...state, ...next }),
+    (file) => imageSearch(file, { ...state, ...readFilters(form) }, results, status));
+  const chips = activeChips(state, go);
+  root.append(h("h1", { class: "visually-hidden" }, "Search"), form,
+    h("div", { class: "search-layout" }, facets, h("div", { class: "search-main" }, chips, status, results)));
   loadCollections(form);
 
+  if (takeRefocus("chips")) (chips?.querySelector("button") || form.querySelector("#q")).focus();
   if (params.get("image") && lookAlike) {
     await imageSearch(lookAlike.file, state, results, status);
   } else if (state.q) {
-    await textSearch(state, results, status);
+    // Results first; the facets are counted after, never holding them up.
+    if (await textSearch(state, results, status)) loadFacets(facets, state, go);
   } else {
     status.textContent = "Search what is said, shown or written in your media — or drop an image on the box to find look-alikes.";
   }
@@ -41,7 +50,8 @@ function searchForm(state, onSearch, onImage) {
       h("label", { for: id }, label),
       h("select", { id, name: id },
         h("option", { value: "" }, "Any"),
-        Object.entries(options).map(([v, text]) => h("option", { value: v, selected: v === value }, text))));
+        Object.entries(value && !(value in options) ? { ...options, [value]: value } : options)
+          .map(([v, text]) => h("option", { value: v, selected: v === value }, text))));
   const form = h("form", { role: "search", class: "search-form", "aria-label": "Search media" },
     h("div", { class: "searchbox drop-target", id: "search-drop" },
       h("label", { for: "q", class: "visually-hidden" }, "Search your media"),
@@ -73,9 +83,10 @@ function searchForm(state, onSearch, onImage) {
   return form;
 }
 
+// The form's own fields; label, entity and keyword filters live in the URL (chips, facets).
 function readFilters(form) {
   const data = new FormData(form);
-  return Object.fromEntries(["q", "kind", "collection", "language", "from", "to"].map((k) => [k, (data.get(k) || "").toString()]));
+  return Object.fromEntries(SINGLE.map((k) => [k, (data.get(k) || "").toString()]));
 }
 
 function bindDrop(zone, onImage) {
@@ -102,14 +113,17 @@ async function loadCollections(form) {
   } catch { /* suggestions only */ }
 }
 
+// True when the results were shown.
 async function textSearch(state, results, status) {
   status.textContent = "Searching…";
   try {
-    const { hits } = await get(`/v1/search?${query({ q: state.q, kind: state.kind, collection: state.collection, language: state.language, ...addedWindow(state), limit: LIMIT })}`);
+    const { hits } = await get(`/v1/search?${query({ q: state.q, ...filterParams(state), limit: LIMIT })}`);
     show(hits, state.q, results, status);
+    return true;
   } catch (err) {
     status.textContent = "";
     clear(results, errorBox(err, () => textSearch(state, results, status)));
+    return false;
   }
 }
 
@@ -125,6 +139,7 @@ async function imageSearch(file, filters, results, status) {
   if (filters.kind) form.append("kind", filters.kind);
   if (filters.collection) form.append("collection", filters.collection);
   for (const [k, v] of Object.entries(addedWindow(filters))) form.append(k, v);
+  for (const k of ABOUT) for (const v of filters[k] || []) form.append(k, v);
   form.append("limit", String(LIMIT));
   try {
     const { hits } = await request("/v1/search", { method: "POST", form });
@@ -134,14 +149,6 @@ async function imageSearch(file, filters, results, status) {
     status.textContent = "";
     clear(results, errorBox(err));
   }
-}
-
-// The date inputs are local days; the API takes instants, so send the local day's bounds in UTC.
-function addedWindow({ from, to }) {
-  const out = {};
-  if (from) out.added_after = new Date(`${from}T00:00:00`).toISOString();
-  if (to) out.added_before = new Date(`${to}T23:59:59.999`).toISOString();
-  return out;
 }
 
 function show(hits, q, results, status, title) {
