@@ -1,6 +1,6 @@
 """Benchmark: food matching and amount parsing on the hand-written ingredient lines.
 
-    python -m bench.nutrition_eval [--no-embeddings] [--threads 2] [--threshold 0.88]
+    python -m bench.nutrition_eval [--no-embeddings] [--threads 2] [--threshold 0.92]
 
 bench/data/nutrition_lines.jsonl holds English and Spanish lines, as said in a cooking video or
 written on screen, each with its gold foods (table rows; several ids where two rows are equally

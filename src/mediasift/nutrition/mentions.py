@@ -25,413 +25,22 @@ from dataclasses import dataclass, replace
 from mediasift.nutrition.names import NameEntry, NameIndex, default_index, singular
 from mediasift.nutrition.quantities import ARTICLES, read_quantity
 from mediasift.nutrition.table import fold
+from mediasift.nutrition.words import (
+    ADDITIVE_AFTER,
+    ADDITIVE_BEFORE,
+    ANOTHER,
+    CONNECTORS,
+    DESCRIPTORS,
+    NEGATION_BRIDGE,
+    NEGATOR_PHRASES,
+    NEGATORS,
+    STOP,
+    TOOLS_AFTER,
+    TOOLS_BEFORE,
+    UNIT_QUALIFIERS,
+    UNIT_WORDS,
+)
 
-UNIT_WORDS: dict[str, str] = {
-    **dict.fromkeys(["g", "gr", "grs", "gram", "grams", "gramme", "grammes", "gramo", "gramos"], "g"),
-    **dict.fromkeys(["kg", "kgs", "kilo", "kilos", "kilogram", "kilograms", "kilogramo", "kilogramos"], "kg"),
-    **dict.fromkeys(["mg", "milligram", "milligrams", "miligramo", "miligramos"], "mg"),
-    **dict.fromkeys(["oz", "ounce", "ounces", "onza", "onzas"], "oz"),
-    **dict.fromkeys(["lb", "lbs", "pound", "pounds", "libra", "libras"], "lb"),
-    **dict.fromkeys(
-        ["ml", "milliliter", "milliliters", "millilitre", "millilitres", "mililitro", "mililitros"], "ml"
-    ),
-    **dict.fromkeys(["cl", "centilitro", "centilitros", "centiliter", "centiliters"], "cl"),
-    **dict.fromkeys(["dl", "decilitro", "decilitros"], "dl"),
-    **dict.fromkeys(["l", "liter", "liters", "litre", "litres", "litro", "litros"], "l"),
-    **dict.fromkeys(["cup", "cups", "taza", "tazas"], "cup"),
-    **dict.fromkeys(
-        ["tbsp", "tbs", "tablespoon", "tablespoons", "cucharada", "cucharadas", "cuchara", "cucharas"], "tbsp"
-    ),
-    **dict.fromkeys(
-        ["tsp", "teaspoon", "teaspoons", "cucharadita", "cucharaditas", "cucharilla", "cucharillas"], "tsp"
-    ),
-    **dict.fromkeys(["pinch", "pinches", "pizca", "pizcas", "pellizco", "pellizcos"], "pinch"),
-    **dict.fromkeys(["dash", "dashes"], "dash"),
-    **dict.fromkeys(["splash", "chorrito", "chorritos", "chorro", "chorros"], "splash"),
-    **dict.fromkeys(["clove", "cloves", "diente", "dientes"], "clove"),
-    **dict.fromkeys(
-        [
-            "slice",
-            "slices",
-            "rebanada",
-            "rebanadas",
-            "loncha",
-            "lonchas",
-            "lonja",
-            "lonjas",
-            "rodaja",
-            "rodajas",
-            "tajada",
-            "tajadas",
-        ],
-        "slice",
-    ),
-    **dict.fromkeys(["piece", "pieces", "pieza", "piezas", "unidad", "unidades"], "piece"),
-    **dict.fromkeys(["handful", "handfuls", "puñado", "puñados", "punado", "punados"], "handful"),
-    **dict.fromkeys(["can", "cans", "tin", "tins", "lata", "latas", "bote", "botes"], "can"),
-    **dict.fromkeys(["bunch", "bunches", "manojo", "manojos"], "bunch"),
-    **dict.fromkeys(["sprig", "sprigs", "ramita", "ramitas"], "sprig"),
-    **dict.fromkeys(["leaf", "leaves", "hoja", "hojas"], "leaf"),
-    **dict.fromkeys(["glass", "glasses", "vaso", "vasos", "copa", "copas"], "glass"),
-    **dict.fromkeys(["bowl", "bowls", "bol", "boles", "tazon", "tazones", "cuenco", "cuencos"], "bowl"),
-    **dict.fromkeys(["plate", "plates", "plato", "platos"], "plate"),
-}
-# "cucharada sopera", "cucharada colmada", "heaping tablespoon": words that qualify a unit
-_UNIT_QUALIFIERS = frozenset(
-    {
-        "sopera",
-        "soperas",
-        "colmada",
-        "colmadas",
-        "rasa",
-        "rasas",
-        "heaping",
-        "heaped",
-        "level",
-        "generous",
-        "scant",
-        "de",
-        "postre",
-        "cafe",
-    }
-)
-_DESCRIPTORS = frozenset(
-    {
-        # English: size, state, cut
-        "large",
-        "big",
-        "medium",
-        "small",
-        "fresh",
-        "ripe",
-        "raw",
-        "whole",
-        "chopped",
-        "minced",
-        "diced",
-        "sliced",
-        "grated",
-        "shredded",
-        "ground",
-        "crushed",
-        "peeled",
-        "boneless",
-        "skinless",
-        "finely",
-        "roughly",
-        "thinly",
-        "freshly",
-        "softened",
-        "melted",
-        "cold",
-        "warm",
-        "hot",
-        "organic",
-        "extra",
-        "good",
-        "quality",
-        "lean",
-        "frozen",
-        "dried",
-        "dry",
-        "cooked",
-        "uncooked",
-        "of",
-        "the",
-        "your",
-        "some",
-        # Spanish
-        "grande",
-        "grandes",
-        "mediano",
-        "medianos",
-        "mediana",
-        "medianas",
-        "pequeno",
-        "pequenos",
-        "pequena",
-        "pequenas",
-        "fresco",
-        "frescos",
-        "fresca",
-        "frescas",
-        "maduro",
-        "maduros",
-        "madura",
-        "maduras",
-        "picado",
-        "picados",
-        "picada",
-        "picadas",
-        "rallado",
-        "rallada",
-        "troceado",
-        "troceada",
-        "molido",
-        "molida",
-        "buen",
-        "buena",
-        "el",
-        "la",
-        "los",
-        "las",
-        "del",
-        "de",
-    }
-)
-_CONNECTORS = frozenset({"of", "de", "del", "d"})
-_ADDITIVE_BEFORE = frozenset({"another", "more", "otra", "otras", "otro", "otros", "additional"})
-_ADDITIVE_AFTER = frozenset({"more", "mas"})
-_ANOTHER = frozenset({"otra", "otro", "otras", "otros", "another"})
-_STOP = frozenset(
-    {
-        "and",
-        "or",
-        "with",
-        "to",
-        "in",
-        "on",
-        "for",
-        "into",
-        "then",
-        "until",
-        "the",
-        "a",
-        "an",
-        "is",
-        "are",
-        "it",
-        "this",
-        "that",
-        "at",
-        "y",
-        "o",
-        "con",
-        "para",
-        "en",
-        "al",
-        "que",
-        "hasta",
-        "luego",
-        "el",
-        "la",
-        "los",
-        "las",
-        "un",
-        "una",
-        "es",
-        "se",
-        "lo",
-        "le",
-        "por",
-        "sin",
-        "no",
-        "of",
-        "de",
-        "del",
-        "min",
-        "minute",
-        "minutes",
-        "minuto",
-        "minutos",
-        "hour",
-        "hours",
-        "hora",
-        "horas",
-        "second",
-        "seconds",
-        "segundo",
-        "segundos",
-        "degree",
-        "degrees",
-        "grado",
-        "grados",
-        "time",
-        "times",
-        "vez",
-        "veces",
-        "person",
-        "people",
-        "persona",
-        "personas",
-        "serving",
-        "servings",
-        "porcion",
-        "porciones",
-        "racion",
-        "raciones",
-        "step",
-        "paso",
-        "pasos",
-    }
-)
-# A word naming a tool after the food (English) or before "de/para" + the food (Spanish)
-_TOOLS_AFTER = frozenset(
-    {
-        "knife",
-        "knives",
-        "board",
-        "cooker",
-        "maker",
-        "machine",
-        "timer",
-        "mill",
-        "grinder",
-        "shaker",
-        "press",
-        "peeler",
-        "slicer",
-        "cutter",
-        "pan",
-        "pot",
-        "dish",
-        "bowl",
-        "tin",
-        "mold",
-        "mould",
-        "scoop",
-        "bag",
-        "box",
-        "paper",
-        "spoon",
-        "beater",
-        "separator",
-        "jar",
-        "bottle",
-        "brush",
-    }
-)
-_TOOLS_BEFORE = frozenset(
-    {
-        "cuchillo",
-        "cuchillos",
-        "tabla",
-        "molinillo",
-        "molde",
-        "moldes",
-        "maquina",
-        "olla",
-        "prensa",
-        "rallador",
-        "pelador",
-        "salero",
-        "azucarero",
-        "panera",
-        "papel",
-        "robot",
-        "separador",
-        "exprimidor",
-    }
-)
-_NEGATORS = frozenset(
-    {"no", "not", "without", "never", "sin", "nunca", "ni", "nor", "tampoco", "skip", "omit", "nada"}
-)
-_NEGATOR_PHRASES = (
-    ("instead", "of"),
-    ("en", "lugar", "de"),
-    ("en", "vez", "de"),
-    ("free", "of"),
-    ("libre", "de"),
-)
-# What may stand between a negator and the food it negates. Anything else ("forget", "olvides",
-# "overcook") ends the search: "don't forget the salt" and "no olvides la sal" count the salt.
-_NEGATION_BRIDGE = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "any",
-        "some",
-        "more",
-        "much",
-        "extra",
-        "too",
-        "of",
-        "or",
-        "added",
-        "add",
-        "adding",
-        "put",
-        "putting",
-        "use",
-        "using",
-        "include",
-        "including",
-        "need",
-        "needs",
-        "want",
-        "it",
-        "them",
-        "lugar",
-        "vez",
-        "de",
-        "del",
-        "el",
-        "la",
-        "los",
-        "las",
-        "un",
-        "una",
-        "le",
-        "les",
-        "lo",
-        "se",
-        "me",
-        "te",
-        "nos",
-        "o",
-        "nada",
-        "mucho",
-        "mucha",
-        "demasiado",
-        "demasiada",
-        "tanto",
-        "tanta",
-        "ningun",
-        "ninguna",
-        "ninguno",
-        "mas",
-        "pongas",
-        "pongan",
-        "ponga",
-        "pon",
-        "poner",
-        "pongo",
-        "ponemos",
-        "anadas",
-        "anada",
-        "anadir",
-        "anadimos",
-        "anado",
-        "eches",
-        "eche",
-        "echar",
-        "echamos",
-        "echo",
-        "agregues",
-        "agregue",
-        "agregar",
-        "agregamos",
-        "uses",
-        "usar",
-        "usamos",
-        "uso",
-        "lleva",
-        "llevan",
-        "llevar",
-        "incluye",
-        "incluyas",
-        "hace",
-        "falta",
-        "hay",
-        "tiene",
-        "tienen",
-        "quiero",
-        "quieres",
-        "necesita",
-        "necesitas",
-    }
-)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:/\d+)?|[½¼¾⅓⅔⅛⅜⅝⅞]|[^\W\d_]+|[^\w\s]")
 
 
@@ -491,7 +100,7 @@ def parse_mentions(text: str, language: str, index: NameIndex | None = None) -> 
         mention, i = found
         if mention is None:
             continue
-        if mention.unit is None and mention.additive and mentions and fold(mention.amount_text) in _ANOTHER:
+        if mention.unit is None and mention.additive and mentions and fold(mention.amount_text) in ANOTHER:
             # "una cucharadita de comino y otra de pimentón": the unit said before
             mention = replace(mention, unit=mentions[-1].unit)
         food_at = _index_of(toks, mention.food_start)
@@ -519,7 +128,7 @@ def _amount_first(
     toks: list[_Tok], words: list[str], keys: list[str], i: int, lang: str, index: NameIndex, text: str
 ) -> tuple[Mention | None, int] | None:
     """QUANTITY [UNIT] [more] [of|de] FOOD, or "another"/"otra" UNIT of FOOD."""
-    additive = words[i] in _ADDITIVE_BEFORE
+    additive = words[i] in ADDITIVE_BEFORE
     start = i
     q_at = i + 1 if additive and words[i] in {"another", "more", "additional"} else i
     quantity = read_quantity(words, q_at)
@@ -532,21 +141,21 @@ def _amount_first(
     if quantity is None:
         return None
     value, j = quantity
-    j = _skip(words, j, _DESCRIPTORS - _CONNECTORS, 2)
+    j = _skip(words, j, DESCRIPTORS - CONNECTORS, 2)
     unit = UNIT_WORDS.get(words[j]) if j < len(words) else None
     if unit is None and j + 1 < len(words) and words[j] == "fl" and words[j + 1] == "oz":
         unit, j = "ml", j + 1
         value *= 29.5735
     unit_end = j
     if unit is not None:
-        j = _skip(words, j + 1, _UNIT_QUALIFIERS - {"de"}, 2)
+        j = _skip(words, j + 1, UNIT_QUALIFIERS - {"de"}, 2)
         # "una taza y media de arroz"
         if j + 1 < len(words) and words[j] in {"y", "and"} and words[j + 1] in {"media", "medio", "half"}:
             value, j = value + 0.5, j + 2
-    if j < len(words) and words[j] in _ADDITIVE_AFTER:
+    if j < len(words) and words[j] in ADDITIVE_AFTER:
         additive, j = True, j + 1
     amount_end = j
-    j = _skip(words, j, _DESCRIPTORS, 4)
+    j = _skip(words, j, DESCRIPTORS, 4)
     hit = index.phrase_at(keys, j, lang)
     if hit is None and unit is not None and words[unit_end] in {"dientes", "diente"}:
         return None  # "dientes" with no food after is a tooth, not garlic
@@ -572,7 +181,7 @@ def _amount_first(
         return None
     # an amount and a unit, then words that name no food we know: keep them for the matcher
     end = j
-    while end < len(words) and end - j < 3 and toks[end].word.isalpha() and words[end] not in _STOP:
+    while end < len(words) and end - j < 3 and toks[end].word.isalpha() and words[end] not in STOP:
         if words[end] in UNIT_WORDS and end > j:
             break
         end += 1
@@ -614,7 +223,7 @@ def _food_first(
         unit = UNIT_WORDS.get(words[k]) if k < len(words) else None
         unit_end = k + 1 if unit else k
         # not the amount of the next food: "sal, 2 huevos" leaves the 2 to the eggs
-        if index.phrase_at(keys, _skip(words, unit_end, _DESCRIPTORS | _CONNECTORS, 4), lang) is None:
+        if index.phrase_at(keys, _skip(words, unit_end, DESCRIPTORS | CONNECTORS, 4), lang) is None:
             return (
                 Mention(
                     food=text[toks[i].start : toks[end - 1].end],
@@ -658,14 +267,14 @@ def _negated(words: list[str], first: int, food_at: int) -> bool:
     k = first - 1
     while k >= 0:
         w = words[k]
-        if w in _NEGATORS or any(tuple(words[k : k + len(p)]) == p for p in _NEGATOR_PHRASES):
+        if w in NEGATORS or any(tuple(words[k : k + len(p)]) == p for p in NEGATOR_PHRASES):
             return True
         if w == "t" and k >= 2 and words[k - 1] in {"'", "’"}:  # don't, doesn't, didn't
             return True
         if w == "," and k + 1 < len(words) and words[k + 1] in {"ni", "nor", "or", "o"}:
             k -= 1
             continue
-        if w not in _NEGATION_BRIDGE:
+        if w not in NEGATION_BRIDGE:
             return False
         k -= 1
     return False
@@ -673,9 +282,9 @@ def _negated(words: list[str], first: int, food_at: int) -> bool:
 
 def _tool(words: list[str], first: int, last: int) -> bool:
     """The food names a tool: "bread knife", "rice cooker", "cuchillo de/para (el) pan"."""
-    if last + 1 < len(words) and words[last + 1] in _TOOLS_AFTER:
+    if last + 1 < len(words) and words[last + 1] in TOOLS_AFTER:
         return True
     k = first - 1
     while k >= 0 and words[k] in {"de", "para", "el", "la", "los", "las", "del"}:
         k -= 1
-    return k < first - 1 and k >= 0 and words[k] in _TOOLS_BEFORE
+    return k < first - 1 and k >= 0 and words[k] in TOOLS_BEFORE
