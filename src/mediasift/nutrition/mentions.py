@@ -29,11 +29,13 @@ from mediasift.nutrition.words import (
     ADDITIVE_AFTER,
     ADDITIVE_BEFORE,
     ANOTHER,
+    ARTICLES_AND_DETERMINERS,
     CONNECTORS,
     DESCRIPTORS,
     NEGATION_BRIDGE,
     NEGATOR_PHRASES,
     NEGATORS,
+    NOT_FOODS,
     STOP,
     TOOLS_AFTER,
     TOOLS_BEFORE,
@@ -155,8 +157,11 @@ def _amount_first(
     if j < len(words) and words[j] in ADDITIVE_AFTER:
         additive, j = True, j + 1
     amount_end = j
-    j = _skip(words, j, DESCRIPTORS, 4)
-    hit = index.phrase_at(keys, j, lang)
+    j = _skip(words, j, CONNECTORS | ARTICLES_AND_DETERMINERS, 2)
+    hit = _food_at(keys, words, j, lang, index)  # "ground beef" before "ground" as a descriptor
+    if hit is None:  # "2 large eggs", "tomates maduros": a name after the descriptors
+        j = _skip(words, j, DESCRIPTORS, 4)
+        hit = _food_at(keys, words, j, lang, index)
     if hit is None and unit is not None and words[unit_end] in {"dientes", "diente"}:
         return None  # "dientes" with no food after is a tooth, not garlic
     if hit is not None:
@@ -209,7 +214,7 @@ def _food_first(
     toks: list[_Tok], words: list[str], keys: list[str], i: int, lang: str, index: NameIndex, text: str
 ) -> tuple[Mention | None, int] | None:
     """FOOD alone, or FOOD [:|-|,] QUANTITY [UNIT] as ingredient lists write it."""
-    hit = index.phrase_at(keys, i, lang)
+    hit = _food_at(keys, words, i, lang, index)
     if hit is None:
         return None
     n, entry = hit
@@ -254,6 +259,19 @@ def _food_first(
         entry=entry,
     )
     return mention, end
+
+
+def _food_at(
+    keys: list[str], words: list[str], i: int, lang: str, index: NameIndex
+) -> tuple[int, NameEntry] | None:
+    """The longest food name at word ``i``, unless the words there name something else
+    ("nuez moscada" is nutmeg, not a walnut)."""
+    hit = index.phrase_at(keys, i, lang)
+    if hit is None:
+        return None
+    if any(tuple(words[i : i + len(p)]) == p for p in NOT_FOODS):
+        return None
+    return hit
 
 
 def _negated(words: list[str], first: int, food_at: int) -> bool:

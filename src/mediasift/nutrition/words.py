@@ -413,3 +413,19 @@ NEGATION_BRIDGE = frozenset(
         "necesitas",
     }
 )
+
+# Longer names that start with a food's name but are not that food (none is in the table: the
+# words after an amount become an unmatched mention, a bare mention is dropped)
+NOT_FOODS = (
+    ("nuez", "moscada"),
+    ("nutmeg",),
+    ("cream", "of", "tartar"),
+    ("crema", "de", "tartaro"),
+    ("sugar", "snap"),
+    ("egg", "wash"),
+    ("pan", "rallado"),
+    ("bread", "crumbs"),
+    ("breadcrumbs",),
+    ("agua", "de", "azahar"),
+)
+ARTICLES_AND_DETERMINERS = frozenset({"the", "your", "some", "el", "la", "los", "las", "un", "una"})
