@@ -91,6 +91,12 @@ def test_food_words_naming_tools_do_not_count(text: str, language: str, expected
     assert said(text, language) == expected
 
 
+def test_the_longest_name_wins():
+    assert said("two scoops of ice cream", "en") == [("astra:ice_cream", None, None)]
+    assert said("250 grams of ground beef", "en") == [("ofc:boeuf-hache-15", 250, "g")]
+    assert said("una pizca de nuez moscada", "es") == [(None, 1, "pinch")]  # nutmeg, not a walnut
+
+
 def test_spanish_bread_is_not_an_english_pan():
     assert said("Heat the pan.", "en") == []
     assert said("Corta el pan.", "es") == [("astra:white_bread", None, None)]
