@@ -211,3 +211,21 @@ class TaxonomyRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class FoodRow(Base):
+    """One row of the nutrition food table (``mediasift.nutrition.table``), shared by every tenant:
+    public reference data, seeded from the packages by ``foods.seed_foods`` and replaced whole
+    when their ``table_version`` changes. ``search_text`` holds the folded names (English,
+    Spanish, synonyms) that ``foods.search_foods`` matches by word prefix."""
+
+    __tablename__ = "food"
+    food_id: Mapped[str] = mapped_column(String(120), primary_key=True)  # astra:egg, ofc:riz-blanc-cru
+    name: Mapped[str] = mapped_column(String(300))
+    name_es: Mapped[str | None] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    nutrients: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per 100 g; null = unknown
+    source_table: Mapped[str] = mapped_column(String(200))
+    source_row: Mapped[str] = mapped_column(String(200))
+    provenance: Mapped[str | None] = mapped_column(Text)  # "USDA SR Legacy, fdc_id 171287"
+    table_version: Mapped[str] = mapped_column(String(300))
