@@ -58,12 +58,13 @@ def spans(detail: dict) -> dict[str, tuple[float, float]]:
 
 
 def said_in(detail: dict, entity: dict, utterance: mediagen.Utterance) -> bool:
-    """True when one of the entity's occurrences is a segment heard while ``utterance`` is said."""
+    """True when one of the entity's occurrences points at a second while ``utterance`` is said
+    (the recogniser's timestamps drift by up to a second), inside the segment it names."""
     by_id = spans(detail)
     for o in entity["occurrences"]:
         start, end = by_id[o["segment_id"]]
-        assert o["start_s"] == start
-        if start - 1.0 <= utterance.start_s + 0.5 and utterance.end_s - 0.5 <= (end or start) + 1.0:
+        assert start <= o["start_s"] <= (end or start), (o, start, end)
+        if utterance.start_s - 1.5 <= o["start_s"] <= utterance.end_s:
             return True
     return False
 
@@ -79,7 +80,9 @@ def assert_summary_points_at_segments(detail: dict) -> None:
     assert 3 <= len(detail["summary"]) <= 5, detail["summary"]
     for sentence in detail["summary"]:
         segment = by_id[sentence["segment_id"]]
-        assert sentence["start_s"] == segment["start_s"] and sentence["page"] == segment["page"]
+        assert sentence["page"] == segment["page"]
+        if segment["start_s"] is not None:  # the second its words are said, inside the segment
+            assert segment["start_s"] <= sentence["start_s"] <= segment["end_s"], (sentence, segment)
         assert sentence["text"].split()[0].strip(".,").lower() in segment["text"].lower(), sentence
 
 
@@ -102,8 +105,17 @@ def test_english_video_has_keywords_a_summary_and_its_language(english):
 
 def test_spanish_audio_has_dates_keywords_and_a_summary(spanish):
     audio, detail = spanish
+    # Each date the script says (Whisper hears espeak's "marzo de 2023" as anything from the date
+    # to "mar zonemos mil veintitres"; "lunes" it gets) points at the second it is said.
+    heard = [p["text"] for s in detail["segments"] for p in s["meta"].get("parts", [])]
     dates = [e for e in detail["entities"] if e["type"] == "DATE"]
-    assert any(said_in(detail, e, audio.utterances[2]) for e in dates), dates
+    scripted = [
+        (e, [u for u in audio.utterances if e["text"].casefold() in u.text.casefold()]) for e in dates
+    ]
+    scripted = [(e, said) for e, said in scripted if said]
+    assert scripted, (dates, heard)
+    for entity, said in scripted:
+        assert any(said_in(detail, entity, u) for u in said), (entity, said, heard)
     keywords = [k["text"].lower() for k in detail["keywords"]]
     assert any("cafetera" in k or "café" in k for k in keywords), keywords
     assert_summary_points_at_segments(detail)

@@ -27,6 +27,7 @@ from mediasift.enrich.classify import LabelScore, ZeroShotClassifier
 from mediasift.enrich.embedding import QueryEmbedder, document_vector
 from mediasift.enrich.entities import Entity, extract_entities
 from mediasift.enrich.keywords import Keyword, extract_keywords
+from mediasift.enrich.seconds import SpokenSeconds
 from mediasift.enrich.summary import SummarySentence, summarize
 from mediasift.enrich.taxonomy import Taxonomy
 from mediasift.enrich.text_units import Segment, within_budget
@@ -118,7 +119,16 @@ def enrich_media(
         if note := coverage.note():
             notes.append(f"{what}: {note}")
     models = [*entities.models, getattr(embedder, "id", type(embedder).__name__)]
-    return MediaEnrichment(summary.items, keywords.items, entities.items, labels, languages, notes, models)
+    spoken = SpokenSeconds(segments)
+    return MediaEnrichment(
+        spoken.summary(summary.items),
+        keywords.items,
+        spoken.entities(entities.items),
+        labels,
+        languages,
+        notes,
+        models,
+    )
 
 
 def classify_media(
