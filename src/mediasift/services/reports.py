@@ -32,6 +32,7 @@ from mediasift.catalog import reports as catalog_reports
 from mediasift.domain import Filters, JobStatus, MediaStatus, entity_term, keyword_term
 from mediasift.errors import InvalidRequest, MediasiftError, NotFound
 from mediasift.services import facets
+from mediasift.services.moment import locate_moment
 from mediasift.services.report_html import collection_html, media_html
 from mediasift.services.report_links import artifact_url, player_link
 from mediasift.services.report_markdown import collection_markdown, media_markdown
@@ -120,14 +121,15 @@ def media_report(rt: Runtime, tenant_id: str, media_id: str, base_url: str | Non
         row = enrichments.get_enrichment(s, tenant_id, media_id)
         job = repo.latest_job(s, media_id)
         frames = catalog_reports.keyframes(s, tenant_id, media_id)
+        at = Places(media_id, base_url, catalog_reports.speech_parts(s, tenant_id, media_id=media_id))
         report: dict[str, Any] = {
             **_header("media", base_url),
             "media": _media(m, job, base_url),
             "languages": list(row.languages) if row else [],
-            "summary": [_placed(x, media_id, base_url) for x in (row.summary if row else [])],
+            "summary": [at.sentence(x) for x in (row.summary if row else [])],
             "keywords": list(row.keywords) if row else [],
             "labels": list(row.labels) if row else [],
-            "entities": [_entity(e, media_id, base_url) for e in (row.entities if row else [])],
+            "entities": [_entity(e, at) for e in (row.entities if row else [])],
             "notes": list(row.notes) if row else [],
             "enrichment": (
                 {"models": list(row.models), "error": row.error, "updated_at": _iso(row.updated_at)}
@@ -169,7 +171,9 @@ def collection_report(
             page = catalog_reports.collection_media_page(
                 s, tenant_id, collection, before_id=before, limit=asked
             )
-            listed += [_listed(item, base_url) for item in page]
+            wanted = [x.get("segment_id") for item in page for x in _linked(item)]
+            parts = catalog_reports.speech_parts(s, tenant_id, segment_ids=filter(None, wanted))
+            listed += [_listed(item, Places(item.media.id, base_url, parts)) for item in page]
         for item in page:
             spellings.add(item)
         if len(page) < asked:
@@ -295,22 +299,36 @@ def _job(job: Job | None) -> dict[str, Any] | None:
     }
 
 
-def _where(x: Mapping[str, Any], media_id: str, base_url: str | None) -> dict[str, Any]:
-    start_s, page, segment_id = x.get("start_s"), x.get("page"), x.get("segment_id")
-    return {
-        "segment_id": segment_id,
-        "start_s": start_s,
-        "page": page,
-        "url": player_link(base_url, media_id, start_s, page, segment_id),
-    }
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Places in one media as a report writes them: the segment, its second or page, and the web
+    UI's link there. In speech, the second is refined to the recogniser's part that says the words
+    (``services/moment.py``, as a search hit's is): a speech segment spans 15-30 s."""
+
+    media_id: str
+    base_url: str | None
+    parts: Mapping[str, list[dict[str, Any]]]  # speech segment id → its recogniser parts
+
+    def at(self, x: Mapping[str, Any], words: str = "") -> dict[str, Any]:
+        start_s, page, segment_id = x.get("start_s"), x.get("page"), x.get("segment_id")
+        parts = self.parts.get(segment_id or "")
+        if start_s is not None and parts and words:
+            moment = locate_moment(parts, words)
+            if moment.get("score") and moment.get("start_s") is not None:
+                start_s = float(moment["start_s"])
+        return {
+            "segment_id": segment_id,
+            "start_s": start_s,
+            "page": page,
+            "url": player_link(self.base_url, self.media_id, start_s, page, segment_id),
+        }
+
+    def sentence(self, x: Mapping[str, Any]) -> dict[str, Any]:
+        return {"text": x["text"], **self.at(x, x["text"])}
 
 
-def _placed(x: Mapping[str, Any], media_id: str, base_url: str | None) -> dict[str, Any]:
-    return {"text": x["text"], **_where(x, media_id, base_url)}
-
-
-def _entity(e: Mapping[str, Any], media_id: str, base_url: str | None) -> dict[str, Any]:
-    occurrences = [_where(o, media_id, base_url) for o in e.get("occurrences") or []]
+def _entity(e: Mapping[str, Any], at: Places) -> dict[str, Any]:
+    occurrences = [at.at(o, e["text"]) for o in e.get("occurrences") or []]
     return {"text": e["text"], "type": e["type"], "occurrences": occurrences}
 
 
@@ -337,21 +355,20 @@ def _picture(
     }
 
 
-def _listed(item: MediaAbout, base_url: str | None) -> dict[str, Any]:
+def _linked(item: MediaAbout) -> list[Mapping[str, Any]]:
+    """The places a collection report links for one media: its summary, its entities' first mentions."""
+    firsts = [e["occurrences"][0] for e in item.entities[:PER_MEDIA] if e.get("occurrences")]
+    return [*item.summary, *firsts]
+
+
+def _listed(item: MediaAbout, at: Places) -> dict[str, Any]:
     """One media of a collection report: what it is about in brief, and how its processing went."""
     m, job = item.media, item.job
     entities = []
     for e in item.entities[:PER_MEDIA]:
         occurrences = e.get("occurrences") or []
-        first = _where(occurrences[0], m.id, base_url) if occurrences else None
-        entities.append(
-            {
-                "text": e["text"],
-                "type": e["type"],
-                "mentions": len(occurrences),
-                "url": first and first["url"],
-            }
-        )
+        first = at.at(occurrences[0], e["text"])["url"] if occurrences else None
+        entities.append({"text": e["text"], "type": e["type"], "mentions": len(occurrences), "url": first})
     return {
         "id": m.id,
         "filename": m.filename,
@@ -363,8 +380,8 @@ def _listed(item: MediaAbout, base_url: str | None) -> dict[str, Any]:
         "pages": m.pages,
         "languages": list(item.languages) or ([m.language] if m.language else []),
         "created_at": _iso(m.created_at),
-        "url": player_link(base_url, m.id),
-        "summary": [_placed(x, m.id, base_url) for x in item.summary],
+        "url": player_link(at.base_url, m.id),
+        "summary": [at.sentence(x) for x in item.summary],
         "labels": list(item.labels),
         "entities": entities,
         "keywords": [{"text": k["text"], "score": k["score"]} for k in item.keywords[:PER_MEDIA]],
