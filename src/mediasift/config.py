@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         "default", description="Tenant of requests in open mode (no API keys) that name none."
     )
     allow_open_remote: bool = Field(False, description="Allow binding non-loopback without API keys.")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s\"'<>]+$",
+        description="Address people open the web UI at (e.g. https://media.example.com); reports link "
+        "their timestamps there. Default: the address each request came to.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed cross-origin access (JSON list); none by default."
     )

@@ -107,7 +107,19 @@ def get_tenant(request: Request, principal: PrincipalDep) -> str:
     return principal.tenant_id
 
 
+def get_public_url(request: Request) -> str | None:
+    """The address a page the server writes (a report) links the web UI at: ``MEDIASIFT_PUBLIC_URL``,
+    else the address this request came to; None for the CLI's in-process API (no server to link)."""
+    configured = request.app.state.runtime.settings.public_url
+    if configured:
+        return str(configured).rstrip("/")
+    if getattr(request.state, _IN_PROCESS, False):
+        return None
+    return str(request.base_url).rstrip("/")
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+PublicUrlDep = Annotated[str | None, Depends(get_public_url)]
 TenantDep = Annotated[str, Depends(get_tenant)]
 ReadScope = Depends(require_scope("read"))
 WriteScope = Depends(require_scope("write"))

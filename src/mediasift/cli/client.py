@@ -53,6 +53,8 @@ class Client(Protocol):
         self, field: str, *, collections: list[str] | None = None, limit: int = 20
     ) -> dict[str, Any]: ...
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
+    def report(self, media_id: str, fmt: str) -> bytes: ...
+    def collection_report(self, name: str, fmt: str, limit: int | None = None) -> bytes: ...
     def taxonomies(self) -> list[dict[str, Any]]: ...
     def delete_taxonomy(self, name: str) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -94,7 +96,8 @@ class HttpClient:
     ) -> None:
         self._http, self.max_retries, self.max_wait_s = http, max_retries, max_wait_s
 
-    def _check(self, response: httpx.Response) -> Any:
+    def _check(self, response: httpx.Response, raw: bool = False) -> Any:
+        """The answer's JSON, or its bytes when ``raw``; its error (a ``MediasiftError``) raised."""
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -104,12 +107,14 @@ class HttpClient:
                 err = MediasiftError(response.text)
             err.status = response.status_code
             raise err
+        if raw:
+            return response.content
         return response.json() if response.content else None
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> Any:
-        return self._with_retries(lambda: self._http.request(method, url, **kwargs))
+    def _call(self, method: str, url: str, raw: bool = False, **kwargs: Any) -> Any:
+        return self._with_retries(lambda: self._http.request(method, url, **kwargs), raw)
 
-    def _with_retries(self, send: Callable[[], httpx.Response]) -> Any:
+    def _with_retries(self, send: Callable[[], httpx.Response], raw: bool = False) -> Any:
         """``send`` must build its request afresh each time (a file body is read again)."""
         for attempt in range(self.max_retries + 1):
             response = send()
@@ -117,7 +122,7 @@ class HttpClient:
             if wait is None or attempt == self.max_retries:
                 break
             time.sleep(wait)
-        return self._check(response)
+        return self._check(response, raw)
 
     def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]:
         data = {"collection": collection}
@@ -204,6 +209,15 @@ class HttpClient:
 
     def taxonomies(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/taxonomies")["taxonomies"]
+
+    def report(self, media_id: str, fmt: str) -> bytes:
+        """A media's report as the API writes it (``GET /v1/media/{id}/report``): JSON, md or html."""
+        return self._call("GET", f"/v1/media/{quote(media_id, safe='')}/report", True, params={"format": fmt})
+
+    def collection_report(self, name: str, fmt: str, limit: int | None = None) -> bytes:
+        """A collection's report (``GET /v1/collections/{name}/report``)."""
+        params: dict[str, Any] = {"format": fmt, **({"limit": str(limit)} if limit is not None else {})}
+        return self._call("GET", f"/v1/collections/{quote(name, safe='')}/report", True, params=params)
 
     def delete_taxonomy(self, name: str) -> dict[str, Any]:
         return self._call("DELETE", f"/v1/taxonomies/{quote(name, safe='')}")

@@ -1,7 +1,8 @@
 """The ``ObjectStore`` interface: originals and artifacts by key.
 
-Keys are ``raw/{tenant}/{media_id}/original{ext}`` and ``processed/{tenant}/{media_id}/...``;
-``object_key`` builds them so no caller joins user input into a path.
+Keys are ``raw/{tenant}/{media_id}/original{ext}``, ``processed/{tenant}/{media_id}/...`` and, for
+reports, ``processed/{tenant}/reports/{media|collections}/{name}.{ext}``; the functions below build
+them so no caller joins user input into a path.
 """
 
 from __future__ import annotations
@@ -48,5 +49,17 @@ def processed_key(tenant_id: str, media_id: str, name: str) -> str:
     return f"processed/{tenant_id}/{media_id}/{name}"
 
 
+def report_key(tenant_id: str, scope: str, name: str, ext: str) -> str:
+    """Where the last report of one media (``scope="media"``, ``name`` its id) or one collection
+    (``scope="collections"``) in format ``ext`` is kept: every report of a tenant under one prefix,
+    ``processed/{tenant}/reports/`` (a media id is a ULID, so no media's folder is called that)."""
+    return f"processed/{tenant_id}/reports/{scope}/{name}.{ext}"
+
+
 def media_prefixes(tenant_id: str, media_id: str) -> list[str]:
-    return [f"raw/{tenant_id}/{media_id}/", f"processed/{tenant_id}/{media_id}/"]
+    """Every prefix holding a media's objects: its original, its artifacts and its reports."""
+    return [
+        f"raw/{tenant_id}/{media_id}/",
+        f"processed/{tenant_id}/{media_id}/",
+        report_key(tenant_id, "media", media_id, ""),
+    ]

@@ -1,4 +1,4 @@
-"""/v1/media: upload, list, detail, delete, reprocess, original and artifacts."""
+"""/v1/media: upload, list, detail, delete, reprocess, original, artifacts and report."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
-from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.deps import PublicUrlDep, RuntimeDep, TenantDep
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
+from mediasift.api.reports import REPORT_RESPONSES, ReportFormat, report_response
 from mediasift.api.schemas import (
     ErrorOut,
     ErrorResponses,
@@ -27,7 +28,7 @@ from mediasift.api.schemas import (
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import enrichments, repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
-from mediasift.services import ingest
+from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
 from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
@@ -245,6 +246,24 @@ def transcript(
         "txt": "text/plain",
     }
     return Response(rt.store.get_bytes(key), media_type=f"{types[fmt]}; charset=utf-8")
+
+
+@router.get(
+    "/{media_id}/report",
+    response_class=Response,
+    responses={**REPORT_RESPONSES, **ERRORS},
+    summary="What a media is about, as a JSON, Markdown or self-contained HTML report",
+    description="Summary (each sentence linked to its second or page in the web UI), keywords, "
+    "labels, entities with their occurrences, keyframes (inlined in HTML), notes and the job's "
+    "state. The JSON follows the schema `mediasift.report/1` (docs/reports.md). Each report made "
+    "is also written to the store under `processed/{tenant}/reports/media/{id}.{format}`.",
+)
+def report(
+    rt: RuntimeDep, tenant: TenantDep, base_url: PublicUrlDep, media_id: str, fmt: ReportFormat = "json"
+) -> Response:
+    return report_response(
+        reports.media_report_file(rt, tenant, media_id, fmt, base_url), f"report-{media_id}"
+    )
 
 
 @router.get("/{media_id}/artifacts/{name:path}", responses=ERRORS, summary="Download an artifact")
