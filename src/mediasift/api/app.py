@@ -22,6 +22,7 @@ from mediasift.api.routes import (
     admin,
     ask,
     chats,
+    conversions,
     docs,
     facets,
     health,
@@ -59,7 +60,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, jobs, webhooks, taxonomies, health):
+    for module in (media, conversions, jobs, webhooks, taxonomies, health):
         app.include_router(module.router)
     for module in (search, facets, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])

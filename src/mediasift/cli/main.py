@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mediasift.cli.client import connect, record_server
+from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
@@ -39,6 +40,8 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 app.command("facets")(facets_command)
+app.command("convert")(convert_command)
+app.command("conversions")(conversions_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows

@@ -237,7 +237,8 @@ def finish_cancelled(rt: Runtime, lease: Lease) -> None:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None:
             job.status, job.finished_at = JobStatus.CANCELLED.value, utcnow()
-            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            if _makes_media(job):
+                _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
     rt.queue.ack(lease)
     _ended(rt, lease.job_id, "cancelled")
 
@@ -295,7 +296,8 @@ def cancel(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
         job.status, job.error, job.error_code = JobStatus.CANCELLED.value, "cancelled by request", "cancelled"
         if not was_running:
             job.finished_at = utcnow()
-            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            if _makes_media(job):
+                _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
     if not was_running:
         _ended(rt, job_id, "cancelled")
     return job
@@ -350,9 +352,10 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
 
 def _makes_media(job: Job) -> bool:
     """Whether the job produces the media's results, so that its media's status follows it. A
-    relabel job only refreshes the labels of a ready media: whatever happens to it, the media
-    stays ready, and its outcome raises no ``media.*`` webhook."""
-    return job.type != JobType.RELABEL.value
+    relabel job only refreshes the labels of a ready media, and a convert job writes a copy of it
+    in another format: whatever happens to either, the media keeps its status, and their
+    outcomes raise no ``media.*`` webhook (a conversion's state is its job's)."""
+    return job.type not in (JobType.RELABEL.value, JobType.CONVERT.value)
 
 
 def _settle_cancelled_media(media: Media | None, segments: int) -> None:
