@@ -13,6 +13,7 @@ frames over the pixel limit, output file over ``max_output_bytes``).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -211,7 +212,7 @@ class _Transcode:
             return True
         if t < self.start - 1e-6:
             return False
-        pts = round((t - self.start) * self.fps)
+        pts = math.floor((t - self.start) * self.fps + 1e-6)  # the output frame slot it falls in
         if pts >= round((self.end - self.start) * self.fps):  # the last frame would outlast the end
             return True
         if pts <= self.last_pts:  # a lower output rate drops frames

@@ -32,7 +32,7 @@ def convert_image(
     image = _open(source, settings.max_pixels)
     exif = image.getexif()
     icc = image.info.get("icc_profile")
-    image = ImageOps.exif_transpose(image) or image
+    image = ImageOps.exif_transpose(image)
     image = _fit(image, options.get("width"), options.get("height"), options["fit"])
     if image.width * image.height > settings.max_pixels:
         raise LimitExceeded(
