@@ -62,13 +62,9 @@ def test_video_to_audio_formats(
 
 
 def test_audio_to_audio_changes_format_and_sample_rate(pattern: Path, tmp_path: Path, convert_settings):
-    wav = (
-        convert(pattern, tmp_path / "a", "wav", convert_settings)
-        if (tmp_path / "a").mkdir() is None
-        else None
-    )
-    assert wav is not None
+    (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
+    wav = convert(pattern, tmp_path / "a", "wav", convert_settings)
     out = decode(convert(wav, tmp_path / "b", "mp3", convert_settings, kind="audio", sample_rate=8000))
     assert out.audio and (out.audio.codec, out.audio.sample_rate) == ("mp3float", 8000)
     assert abs(out.audio.seconds - 6.0) <= TOLERANCE_S
@@ -108,7 +104,7 @@ def test_a_corrupt_source_is_corrupt_media(pattern: Path, tmp_path: Path, conver
     cut = mediagen.truncated_copy(
         mediagen.faststart_copy(pattern, tmp_path / "fast.mp4"), tmp_path / "cut.mp4", 0.4
     )
-    with pytest.raises(CorruptMedia, match="truncated|decode"):
+    with pytest.raises(CorruptMedia, match=r"truncated|decode"):
         convert(cut, tmp_path, "mp3", convert_settings)
 
 
