@@ -167,6 +167,11 @@ def test_a_conversion_over_a_limit_fails_its_own_job(module_api, talk, monkeypat
     refused = module_api.get(f"/v1/media/{media_id}/conversions/{failed['id']}/file")
     assert refused.status_code == 409 and refused.json()["code"] == "conflict"
     assert module_api.get(f"/v1/media/{media_id}").json()["status"] == "ready"
+    # Purging the dead-letter queue takes the dead conversion, not the media it copied.
+    assert module_api.post("/v1/admin/dlq/purge", json={}).json()["count"] == 0  # media deleted
+    assert module_api.get(f"/v1/media/{media_id}").json()["status"] == "ready"
+    left = module_api.get(f"/v1/media/{media_id}/conversions").json()["conversions"]
+    assert failed["id"] not in [c["id"] for c in left] and left
 
 
 def test_a_corrupt_source_fails_its_conversion_with_its_code(module_api, tmp_path):

@@ -442,9 +442,10 @@ def dlq_purge(
     try:
         client = connect(Settings(), tenant=tenant)
         try:
-            dead = client.jobs(status="dead", limit=100_000)
-            for j in dead:
-                client.delete(j["media_id"])
+            # A dead conversion is a failed copy, not a dead media: its media stays.
+            dead = [j for j in client.jobs(status="dead", limit=100_000) if j["type"] != "convert"]
+            for media_id in dict.fromkeys(j["media_id"] for j in dead):
+                client.delete(media_id)
         finally:
             client.close()
     except MediasiftError as exc:

@@ -335,13 +335,19 @@ def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Jo
 def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, str], None]) -> int:
     """Delete every dead job (of one tenant, or all) with its media: the dead-letter queue's purge.
     ``delete_media(tenant_id, media_id)`` removes a media everywhere, its jobs included; the dead
-    letters are dropped here first, in one scan. Returns how many media went."""
+    letters are dropped here first, in one scan. A dead job that does not make its media (a
+    conversion, a relabel) goes alone, its conversion with it: the media stays. Returns how many
+    media went."""
     with rt.catalog.session() as s:
         dead = job_rows.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
-        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead))
+        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead if _makes_media(j)))
         job_ids = [j.id for j in dead]
+        side_jobs = [j.id for j in dead if not _makes_media(j)]
     if job_ids:
         rt.queue.drop_dead_letters(job_ids)
+    if side_jobs:
+        with rt.catalog.session() as s:
+            job_rows.delete_jobs(s, side_jobs)
     for tenant, media_id in targets:
         delete_media(tenant, media_id)
     return len(targets)
