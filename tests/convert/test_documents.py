@@ -10,11 +10,11 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from mediasift.convert import office
 from mediasift.convert.structure import join_chunks, tables
 from mediasift.domain import Modality, Segment
 from mediasift.errors import ConverterUnavailable, InvalidRequest
 from mediasift.extract.chunking import chunk_text
+from mediasift.media import office
 from mediasift.media.sniff import sniff
 from tests.conftest import test_settings
 from tests.docgen import Slide, make_docx, make_odt, make_pdf, make_pptx

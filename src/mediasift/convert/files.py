@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediasift.convert import office
 from mediasift.convert.targets import OFFICE_MIMES, PDF_MIME, Target
+from mediasift.media import office
 
 if TYPE_CHECKING:
     from mediasift.config import Settings

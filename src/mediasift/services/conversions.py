@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import conversions as rows
 from mediasift.catalog import repo
-from mediasift.convert import office, structure, transcripts
+from mediasift.convert import structure, transcripts
 from mediasift.convert.files import convert_file
 from mediasift.convert.targets import PDF_MIME, Target, cache_key, resolve, targets_for
 from mediasift.domain import MediaStatus
 from mediasift.errors import Conflict, LimitExceeded
 from mediasift.jobs import lifecycle
+from mediasift.media import office
 from mediasift.services.retention import original_deleted
 from mediasift.store.base import processed_key
 
