@@ -25,7 +25,7 @@ from mediasift.convert import structure, transcripts
 from mediasift.convert.files import convert_file
 from mediasift.convert.targets import PDF_MIME, Target, cache_key, resolve, targets_for
 from mediasift.domain import MediaStatus
-from mediasift.errors import Conflict, LimitExceeded
+from mediasift.errors import Conflict, LimitExceeded, UnsupportedMedia
 from mediasift.jobs import lifecycle
 from mediasift.media import office
 from mediasift.services.retention import original_deleted
@@ -126,7 +126,9 @@ def run(rt: Runtime, job_id: str, progress: Callable[[str, float], None]) -> Non
     with rt.catalog.session() as s:
         conversion = rows.by_job(s, job_id)
         media = repo.get_media(s, conversion.tenant_id, conversion.media_id)
-        target = targets_for(media.kind or "", media.mime)[conversion.target]
+        target = targets_for(media.kind or "", media.mime).get(conversion.target)
+        if target is None:  # reprocessing found another kind (an MP4 of sound only is audio)
+            raise UnsupportedMedia(f"a {media.kind} has no {conversion.target} conversion")
         options, conversion_id = dict(conversion.options), conversion.id
         tenant_id, media_id = conversion.tenant_id, conversion.media_id
         original_key, mime, filename, kind = media.original_key, media.mime, media.filename, media.kind
