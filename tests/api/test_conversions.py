@@ -57,6 +57,8 @@ def download(api: TestClient, conversion: dict, dest: Path, piece: int = 10_000)
     whole = api.get(url)
     assert whole.status_code == 200 and whole.content == data
     assert whole.headers["content-type"].split(";")[0] == conversion["mime"].split(";")[0]
+    # saved as the media's name with the new type's extension (the tests name outputs by type)
+    assert whole.headers["content-disposition"].endswith(f"talk{dest.suffix}")
     dest.write_bytes(data)
     return dest
 

@@ -108,13 +108,22 @@ def get_conversion(
     return conversion, job
 
 
-def output_key(rt: Runtime, tenant_id: str, media_id: str, conversion_id: str) -> tuple[str, Conversion]:
+@dataclass(frozen=True, slots=True)
+class Output:
+    key: str  # in the object store
+    mime: str
+    filename: str  # to save it as: the media's name with the target's extension
+
+
+def output(rt: Runtime, tenant_id: str, media_id: str, conversion_id: str) -> Output:
     """Where a finished conversion's file lies; 409 while its job has not written it."""
     conversion, job = get_conversion(rt, tenant_id, media_id, conversion_id)
     if conversion.key is None:
         state = job.status if job is not None else "gone"
         raise Conflict(f"conversion {conversion_id} has no file: its job is {state}")
-    return conversion.key, conversion
+    with rt.catalog.session() as s:
+        stem = Path(repo.get_media(s, tenant_id, media_id).filename).stem or media_id
+    return Output(conversion.key, conversion.mime, stem + Path(conversion.key).suffix)
 
 
 # -- the job ---------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from mediasift.api.deps import RuntimeDep, TenantDep
+
+# The media routes' download (Range requests, presigned redirects), shared rather than copied.
 from mediasift.api.routes.media import _object_response
 from mediasift.api.schemas import (
     ConversionListOut,
@@ -75,6 +77,5 @@ def get_conversion(rt: RuntimeDep, tenant: TenantDep, media_id: str, conversion_
 def conversion_file(
     request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str, conversion_id: str
 ) -> Response:
-    key, conversion = conversions.output_key(rt, tenant, media_id, conversion_id)
-    filename = f"{conversion.media_id}-{conversion.id}{key[key.rfind('.') :]}"
-    return _object_response(rt, key, conversion.mime, filename, request.headers.get("range"))
+    found = conversions.output(rt, tenant, media_id, conversion_id)
+    return _object_response(rt, found.key, found.mime, found.filename, request.headers.get("range"))
