@@ -129,10 +129,10 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
         ctx.progress("slides", number / len(slides))
     if unreadable:
         extraction.info["metadata"] = {"unreadable_pictures": unreadable}
-    pictures = _slide_pictures(ctx, len(slides))
+    drawn = _slide_pictures(ctx, len(slides))
     for seg in extraction.segments:
-        if seg.page in pictures and seg.frame_key is None:
-            seg.frame_key = pictures[seg.page]
+        if seg.page is not None and seg.page in drawn and seg.frame_key is None:
+            seg.frame_key = drawn[seg.page]
     return extraction
 
 
