@@ -10,7 +10,8 @@
 # listed. Exits 1 only when something required is still missing.
 #
 # Running needs nothing from apt but Python's venv: PyAV bundles FFmpeg and every model ships in a
-# pip package. Tesseract is the second OCR engine (MEDIASIFT_OCR_ENGINE=tesseract): optional.
+# pip package. Tesseract is the second OCR engine (MEDIASIFT_OCR_ENGINE=tesseract): optional, as is
+# LibreOffice, which only DOCX/PPTX/ODT to PDF conversions use (without it they answer 501).
 # `test` also starts PostgreSQL and Redis when they are installed but stopped (tests that use
 # them skip with a reason otherwise). MEDIASIFT_BROWSER_TESTS=0 leaves Chromium out of `test`.
 set -euo pipefail
@@ -44,6 +45,11 @@ case $profile in
       "tests draw the text they OCR"
     need required pocketsphinx-testdata "test -d /usr/share/pocketsphinx/test/data/librivox" \
       "real read speech with reference transcripts (speech accuracy tests)"
+    # LibreOffice without its GUI: 63 packages, ~210 MB, under a minute to install here
+    need required libreoffice-writer-nogui "has soffice && test -f /usr/lib/libreoffice/program/libswlo.so" \
+      "tests convert DOCX and ODT to PDF (mediasift convert --to pdf)"
+    need required libreoffice-impress-nogui "test -f /usr/lib/libreoffice/program/libslideshowlo.so" \
+      "tests convert PPTX slides to PDF and to pictures"
     if [[ ${MEDIASIFT_BROWSER_TESTS:-1} == 1 ]]; then
       need required chromium "test -x /usr/bin/chromium" "browser tests of the web UI (tests/ui)"
     fi
@@ -68,7 +74,7 @@ report() {  # prints the table; sets missing_required and missing_optional
       state="missing"
       if [[ $level == required ]]; then missing_required+=("$package"); else missing_optional+=("$package"); fi
     fi
-    printf '  %-8s %-22s %-9s %s\n' "$state" "$package" "$level" "$why"
+    printf '  %-8s %-26s %-9s %s\n' "$state" "$package" "$level" "$why"
   done
 }
 

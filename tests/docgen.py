@@ -119,6 +119,37 @@ def make_pptx(path: Path, slides: list[Slide]) -> Path:
     return path
 
 
+def make_odt(path: Path, heading: str, paragraphs: list[str]) -> Path:
+    """A minimal OpenDocument text, written by hand as LibreOffice would: the ``mimetype`` member
+    first and stored, then the manifest and ``content.xml`` with a heading and paragraphs."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = f'<text:h text:outline-level="1">{escape(heading)}</text:h>' + "".join(
+        f"<text:p>{escape(p)}</text:p>" for p in paragraphs
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        f"<office:body><office:text>{body}</office:text></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.3" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        zf.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
 def make_html(path: Path, title: str, paragraphs: list[str], *, script: str = "", style: str = "") -> Path:
     """An HTML page: the title as <title> and <h1>, one <p> per paragraph, and the given script
     and style both in <head> and at the end of <body> (where page scripts often sit)."""

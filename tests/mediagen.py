@@ -15,6 +15,7 @@ API (all times in seconds, sizes in pixels)::
     talk_video(dir, ext="mp4", ...) -> Talk        colour scenes + burned-in captions + the speech track
                                                    (ext: mp4 | mov | mkv | webm | avi)
     long_talk(dir, duration_s=60, ...) -> Talk     sentences repeated to fill ``duration_s`` (benchmarks)
+    pattern_video(dir, duration_s=6, ...) -> Path  a moving test pattern over a tone, no speech (ffmpeg only)
     truncated_copy(path, dest, fraction=0.5)       the first ``fraction`` of a file's bytes
     faststart_copy(path, dest)                     an MP4 remuxed index-first (still opens once cut)
     zero_byte_file(dir, name="empty.mp4")          an empty file
@@ -219,6 +220,31 @@ def long_talk(directory: Path, duration_s: float = 60.0, ext: str | None = None)
     if ext is None:
         return speech_track(directory, script, min_duration_s=duration_s, name="long.wav")
     return talk_video(directory, ext, script=script, min_duration_s=duration_s)
+
+
+def pattern_video(
+    directory: Path,
+    duration_s: float = 6.0,
+    size: tuple[int, int] = (640, 360),
+    fps: int = 15,
+    ext: str = "mp4",
+    rate: int = 44_100,
+    name: str = "pattern",
+) -> Path:
+    """FFmpeg's moving test pattern (a clock counts the seconds on it) over a 440 Hz tone:
+    cheap to make at any length, for tests and benchmarks of decoding rather than of speech."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / f"{name}.{ext}"
+    width, height = size
+    _run(
+        [
+            "ffmpeg", "-y", "-v", "error",
+            "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={fps}:d={duration_s:.3f}",
+            "-f", "lavfi", "-i", f"sine=f=440:r={rate}:d={duration_s:.3f}",
+            *_VIDEO_CODECS[ext], "-shortest", str(out),
+        ],
+    )  # fmt: skip
+    return out
 
 
 def truncated_copy(path: Path, dest: Path, fraction: float = 0.5) -> Path:

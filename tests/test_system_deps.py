@@ -20,7 +20,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "system-deps.sh"
-TEST_ONLY = ["ffmpeg", "espeak-ng", "fonts-dejavu-core", "pocketsphinx-testdata", "chromium", "sox"]
+TEST_ONLY = [
+    "ffmpeg",
+    "espeak-ng",
+    "fonts-dejavu-core",
+    "pocketsphinx-testdata",
+    "chromium",
+    "sox",
+    "libreoffice-writer-nogui",
+    "libreoffice-impress-nogui",
+]
 NOBODY = 65534
 
 

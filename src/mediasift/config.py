@@ -241,6 +241,31 @@ class Settings(BaseSettings):
         False, description="Keep EXIF GPS coordinates in image metadata (dropped by default)."
     )
 
+    # -- conversions ----------------------------------------------------------------------------
+    convert_max_output_bytes: int = Field(
+        4 * 1024**3,
+        ge=1,
+        description="Largest file one conversion may write, in bytes (4 GiB); a conversion that "
+        "passes it fails its job with limit_exceeded.",
+    )
+    convert_max_preview_s: float = Field(
+        20.0,
+        gt=0,
+        description="Longest animated preview (gif, webp of a video), in seconds; longer fails the "
+        "conversion's job with limit_exceeded.",
+    )
+    libreoffice_path: str = Field(
+        "soffice",
+        description="LibreOffice's program for DOCX/PPTX/ODT to PDF conversions: a name on PATH or a "
+        "path. Without it those conversions answer 501 converter_unavailable.",
+    )
+    convert_timeout_s: float = Field(
+        180.0,
+        gt=0,
+        description="Longest LibreOffice may take to convert one document, in seconds; longer fails "
+        "the conversion's job with limit_exceeded.",
+    )
+
     # -- ask: answers with citations ------------------------------------------------------------
     answer_model: Literal["extractive", "openai", "gemini", "llamacpp"] = Field(
         "extractive", description="Who writes answers; 'extractive' stitches cited sentences, offline."

@@ -34,6 +34,7 @@ class JobType(StrEnum):
     REPROCESS = "reprocess"
     DELETE = "delete"
     RELABEL = "relabel"  # classify a ready media again from its stored segments (a taxonomy changed)
+    CONVERT = "convert"  # write a media in another format (services/conversions.py)
 
 
 class JobStatus(StrEnum):

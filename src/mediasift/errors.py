@@ -11,7 +11,8 @@ the permanent ones (``retryable = False``)::
     ├── NotFound                      * 404 not_found
     ├── Conflict                        409 conflict
     ├── InvalidRequest                * 400 invalid_request
-    │   └── TaxonomyInvalid           * 422 invalid_request    a taxonomy document (enrich/taxonomy.py)
+    │   ├── TaxonomyInvalid           * 422 invalid_request    a taxonomy document (enrich/taxonomy.py)
+    │   └── ConversionInvalid         * 422 invalid_request    a conversion's target or options
     ├── RequestTimeout                  408 request_timeout    the client stopped sending its body
     ├── Unauthorized                    401 unauthorized
     ├── Forbidden                       403 forbidden
@@ -20,6 +21,7 @@ the permanent ones (``retryable = False``)::
     ├── BackendUnavailable              503 backend_unavailable  a store/queue/index/model is down
     ├── ServerBusy                      503 server_busy        no capacity now; retry after a moment
     ├── Cancelled                       409 cancelled          the job was cancelled while it ran
+    ├── ConverterUnavailable          * 501 converter_unavailable  a conversion needs a program not installed
     └── WorkerLost                    * 500 worker_lost        the job's last attempt lost its worker
 
 A job that raises a permanent error is dead on that attempt, with the error's code: the same bytes
@@ -132,6 +134,14 @@ class ServerBusy(MediasiftError):
 class Cancelled(MediasiftError):
     code = "cancelled"
     status = 409
+
+
+class ConverterUnavailable(MediasiftError):
+    """A conversion needs a program this server or worker does not have (LibreOffice)."""
+
+    code = "converter_unavailable"
+    status = 501
+    retryable = False
 
 
 class WorkerLost(MediasiftError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from pptx.util import Inches
 
 from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
-from mediasift.extract.slides import extract_slides
+from mediasift.extract.slides import _slide_pictures, extract_slides
+from mediasift.store.local import LocalStore
 
 from .imaging_samples import context, render_text
 
@@ -46,9 +48,13 @@ def build_deck(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def extraction(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("deck")
-    return extract_slides(context(tmp, build_deck(tmp / "deck.pptx"), kind="document", mime=PPTX))
+def deck_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("deck")
+
+
+@pytest.fixture(scope="module")
+def extraction(deck_dir):
+    return extract_slides(context(deck_dir, build_deck(deck_dir / "deck.pptx"), kind="document", mime=PPTX))
 
 
 def segments(extraction, modality: Modality) -> list[tuple[int | None, str]]:
@@ -107,3 +113,22 @@ def test_a_deck_with_broken_slide_xml_is_corrupt_media(tmp_path) -> None:
             target.writestr(item, data)
     with pytest.raises(CorruptMedia, match="cannot open presentation"):
         extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (scripts/system-deps.sh test)")
+def test_each_slide_is_drawn_and_its_segments_show_it(extraction, deck_dir) -> None:
+    from PIL import Image
+
+    keys = {s.page: s.frame_key for s in extraction.segments}
+    assert keys == {n: f"processed/acme/01TESTMEDIA/pages/{n:04d}.jpg" for n in (1, 2, 3)}
+    store = LocalStore(deck_dir / "objects")  # where the extraction's context wrote
+    pictures = [Image.open(io.BytesIO(store.get_bytes(keys[n]))) for n in (1, 2, 3)]
+    assert all(p.format == "JPEG" and abs(p.width / p.height - 4 / 3) < 0.02 for p in pictures)
+    assert len({p.resize((32, 24)).convert("L").tobytes() for p in pictures}) == 3  # three different slides
+
+
+def test_without_libreoffice_slides_have_no_picture_and_ingest_goes_on(tmp_path) -> None:
+    ctx = context(
+        tmp_path, build_deck(tmp_path / "deck.pptx"), kind="document", mime=PPTX, libreoffice_path="none"
+    )
+    assert _slide_pictures(ctx, 3) == {}

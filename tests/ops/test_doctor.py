@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediasift.cli.doctor import check_backends, check_tesseract, exit_code, run_checks
+from mediasift.cli.doctor import check_backends, check_libreoffice, check_tesseract, exit_code, run_checks
 from tests.conftest import test_settings
 from tests.servers import free_port, serve
 
@@ -49,7 +49,16 @@ def test_healthy_install_passes_every_check_and_loads_each_model(tmp_path: Path)
     report = json.loads(result.stdout)
     assert report["ok"] is True
     checks = {c["name"]: c for c in report["checks"]}
-    expected = ["python", "pyav", "settings", "tesseract", "data directory", *BACKENDS, *MODELS]
+    expected = [
+        "python",
+        "pyav",
+        "settings",
+        "tesseract",
+        "libreoffice",
+        "data directory",
+        *BACKENDS,
+        *MODELS,
+    ]
     assert list(checks) == expected
     for check in report["checks"]:
         assert set(check) == {"name", "status", "ok", "required", "detail", "fix", "seconds"}
@@ -171,3 +180,9 @@ def test_scale_out_backends_each_answer_and_a_missing_queue_is_named(
     queue = missing_queue["queue"]
     assert queue.status == "fail" and "nope" in queue.detail
     assert queue.fix == "check MEDIASIFT_SQS_QUEUE_URL and the AWS credentials and region"
+
+
+def test_missing_libreoffice_is_a_warning_with_the_packages_to_install(tmp_path: Path):
+    check = check_libreoffice(test_settings(tmp_path, libreoffice_path="no-such-soffice"))
+    assert (check.status, check.required) == ("warn", False)
+    assert "libreoffice-writer-nogui libreoffice-impress-nogui" in check.fix

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mediasift.domain import Hit
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Job, Media, MediaEnrichment, SegmentRow
+    from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, SegmentRow
 
 
 class ErrorOut(BaseModel):
@@ -282,3 +282,64 @@ class JobListOut(BaseModel):
 
 class MediaListOut(BaseModel):
     media: list[MediaOut]
+
+
+class ConversionRequest(BaseModel):
+    to: str = Field(
+        description="The target: mp4, webm, mp3, wav, opus, m4a, gif, webp, contact-sheet (video); mp3, wav, "
+        "opus, m4a (audio); srt, vtt, txt, json, docx (a video's or audio's transcript); jpeg, png, webp, "
+        "avif (image); txt, md, json (a document's text and structure); png (a PDF or office page); "
+        "pdf (DOCX, PPTX, ODT).",
+        max_length=32,
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description='The target\'s options, e.g. {"start": 12.5, "end": 20, "bitrate": "128k"} '
+        "(docs/conversions.md lists them); unknown or out-of-range options are a 422.",
+    )
+
+
+class ConversionOut(BaseModel):
+    id: str
+    media_id: str
+    target: str
+    options: dict[str, Any] = Field(description="The options in canonical form (defaults filled in).")
+    status: str = Field(
+        description="Its job's: queued | running | succeeded | failed (will retry) | dead | cancelled"
+    )
+    mime: str = Field(description="Content type of the output file.")
+    bytes: int | None = Field(description="Size of the output file, once written.")
+    info: dict[str, Any] = Field(
+        description="What the output holds: duration_s, width, height, fps, codecs, sample_rate, channels, "
+        "pages, frames… as the target has them."
+    )
+    file_url: str | None = Field(
+        description="Where to download the output (Range requests work), once written."
+    )
+    job: JobOut | None
+    duplicate: bool = Field(False, description="True when the same conversion had been asked for before.")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, conversion: Conversion, job: Job | None, duplicate: bool = False) -> ConversionOut:
+        url = f"/v1/media/{conversion.media_id}/conversions/{conversion.id}/file" if conversion.key else None
+        return cls(
+            id=conversion.id,
+            media_id=conversion.media_id,
+            target=conversion.target,
+            options=conversion.options or {},
+            status=job.status if job is not None else "dead",
+            mime=conversion.mime,
+            bytes=conversion.bytes,
+            info=conversion.info or {},
+            file_url=url,
+            job=JobOut.of(job) if job is not None else None,
+            duplicate=duplicate,
+            created_at=conversion.created_at,
+            finished_at=conversion.finished_at,
+        )
+
+
+class ConversionListOut(BaseModel):
+    conversions: list[ConversionOut]

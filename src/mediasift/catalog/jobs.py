@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
-from mediasift.catalog.models import Job, Media
+from mediasift.catalog.models import Conversion, Job, Media
 from mediasift.domain import JobStatus, JobType
 from mediasift.errors import NotFound
 
@@ -80,6 +80,12 @@ def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())
+
+
+def delete_jobs(s: Session, job_ids: Sequence[str]) -> None:
+    """Delete these jobs, and the conversions that convert jobs among them were making."""
+    s.execute(delete(Conversion).where(Conversion.job_id.in_(job_ids)))
+    s.execute(delete(Job).where(Job.id.in_(job_ids)))
 
 
 def waiting_media(s: Session, tenant_id: str, job_type: JobType) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -229,3 +230,25 @@ class FoodRow(Base):
     source_row: Mapped[str] = mapped_column(String(200))
     provenance: Mapped[str | None] = mapped_column(Text)  # "USDA SR Legacy, fdc_id 171287"
     table_version: Mapped[str] = mapped_column(String(300))
+
+
+class Conversion(Base):
+    """A media written in another format (``services/conversions.py``): made by the convert job
+    ``job_id``, whose status is the conversion's. ``cache_key`` is the sha256 of (the source's
+    sha256, target, options), unique per tenant: the same request again finds this row."""
+
+    __tablename__ = "conversion"
+    __table_args__ = (UniqueConstraint("tenant_id", "cache_key", name="uq_conversion_tenant_cache_key"),)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str] = mapped_column(String(26), index=True)
+    target: Mapped[str] = mapped_column(String(32))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cache_key: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str | None] = mapped_column(Text)  # the output's object key, once written
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the output holds
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

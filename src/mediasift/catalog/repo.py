@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mediasift.catalog.models import Job, Media, MediaEnrichment, SegmentRow, Tenant, utcnow
-from mediasift.domain import JobStatus, MediaStatus, Segment
+from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, SegmentRow, Tenant, utcnow
+from mediasift.domain import JobStatus, JobType, MediaStatus, Segment
 from mediasift.errors import NotFound
 
 
@@ -80,7 +80,9 @@ def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Me
 
 
 def latest_job(s: Session, media_id: str) -> Job | None:
-    return s.scalars(select(Job).where(Job.media_id == media_id).order_by(Job.created_at.desc())).first()
+    """The media's newest job that processes it (a conversion's job is the conversion's own)."""
+    q = select(Job).where(Job.media_id == media_id, Job.type != JobType.CONVERT.value)
+    return s.scalars(q.order_by(Job.created_at.desc())).first()
 
 
 def dead_job_ids(s: Session, media_id: str) -> list[str]:
@@ -197,6 +199,7 @@ def finish_media(
 def delete_media_rows(s: Session, media: Media) -> None:
     s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
     s.execute(delete(MediaEnrichment).where(MediaEnrichment.media_id == media.id))
+    s.execute(delete(Conversion).where(Conversion.media_id == media.id))
     s.execute(delete(Job).where(Job.media_id == media.id))
     s.delete(media)
 

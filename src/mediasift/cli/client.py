@@ -55,6 +55,10 @@ class Client(Protocol):
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
     def report(self, media_id: str, fmt: str) -> bytes: ...
     def collection_report(self, name: str, fmt: str, limit: int | None = None) -> bytes: ...
+    def convert(self, media_id: str, to: str, options: dict[str, Any]) -> dict[str, Any]: ...
+    def conversion(self, media_id: str, conversion_id: str) -> dict[str, Any]: ...
+    def conversions(self, media_id: str) -> list[dict[str, Any]]: ...
+    def download(self, url: str, dest: Path) -> int: ...
     def taxonomies(self) -> list[dict[str, Any]]: ...
     def delete_taxonomy(self, name: str) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -206,6 +210,34 @@ class HttpClient:
 
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]:
         return self._call("PUT", f"/v1/taxonomies/{quote(name, safe='')}", json=document)
+
+    def convert(self, media_id: str, to: str, options: dict[str, Any]) -> dict[str, Any]:
+        """A conversion of the media (``POST /v1/media/{id}/conversions``): new, or the same one
+        asked for before (``duplicate``)."""
+        return self._call(
+            "POST", f"/v1/media/{quote(media_id, safe='')}/conversions", json={"to": to, "options": options}
+        )
+
+    def conversion(self, media_id: str, conversion_id: str) -> dict[str, Any]:
+        return self._call(
+            "GET", f"/v1/media/{quote(media_id, safe='')}/conversions/{quote(conversion_id, safe='')}"
+        )
+
+    def conversions(self, media_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/v1/media/{quote(media_id, safe='')}/conversions")["conversions"]
+
+    def download(self, url: str, dest: Path) -> int:
+        """Stream the file at ``url`` (an API path, or where it redirects: S3) to ``dest``; bytes written."""
+        written = 0
+        with self._http.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._check(response)
+            with dest.open("wb") as out:
+                for block in response.iter_bytes(256 * 1024):
+                    out.write(block)
+                    written += len(block)
+        return written
 
     def taxonomies(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/taxonomies")["taxonomies"]

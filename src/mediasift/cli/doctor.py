@@ -76,7 +76,11 @@ def run_checks(settings: Settings | None = None, *, models: bool = True) -> list
             return [*checks, loaded]  # nothing else can be checked without settings
         settings = loaded
         checks.append(Check("settings", True, "MEDIASIFT_* variables and .env are valid"))
-    checks += [_timed(lambda: check_tesseract(settings)), _timed(lambda: check_home(settings))]
+    checks += [
+        _timed(lambda: check_tesseract(settings)),
+        _timed(lambda: check_libreoffice(settings)),
+        _timed(lambda: check_home(settings)),
+    ]
     checks += check_backends(settings)
     if models:
         checks += check_models(settings)
@@ -169,6 +173,20 @@ def check_tesseract(settings: Settings) -> Check:
     return Check(
         "tesseract", True, f"{shutil.which('tesseract')}, languages {'+'.join(wanted)}", required=required
     )
+
+
+def check_libreoffice(settings: Settings) -> Check:
+    """LibreOffice converts DOCX, PPTX and ODT to PDF (``mediasift convert --to pdf``): optional."""
+    program = shutil.which(settings.libreoffice_path)
+    if program is None:
+        return Check(
+            "libreoffice",
+            False,
+            f"no {settings.libreoffice_path!r} on PATH (optional: office documents to PDF answer 501)",
+            fix="apt-get install --no-install-recommends libreoffice-writer-nogui libreoffice-impress-nogui",
+            required=False,
+        )
+    return Check("libreoffice", True, f"{program}: office documents convert to PDF", required=False)
 
 
 def _tesseract_languages() -> list[str]:

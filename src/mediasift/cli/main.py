@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from mediasift.cli.client import connect, record_server
+from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
@@ -41,6 +42,8 @@ app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 app.command("facets")(facets_command)
 app.command("report")(report_command)
+app.command("convert")(convert_command)
+app.command("conversions")(conversions_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
@@ -441,9 +444,10 @@ def dlq_purge(
     try:
         client = connect(Settings(), tenant=tenant)
         try:
-            dead = client.jobs(status="dead", limit=100_000)
-            for j in dead:
-                client.delete(j["media_id"])
+            # A dead conversion is a failed copy, not a dead media: its media stays.
+            dead = [j for j in client.jobs(status="dead", limit=100_000) if j["type"] != "convert"]
+            for media_id in dict.fromkeys(j["media_id"] for j in dead):
+                client.delete(media_id)
         finally:
             client.close()
     except MediasiftError as exc:

@@ -26,6 +26,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         return extract_slides(ctx)
     if ctx.mime.endswith("wordprocessingml.document"):
         text = _docx_text(ctx.path)
+    elif ctx.mime == "application/vnd.oasis.opendocument.text":
+        text = _odt_text(ctx.path)
     elif ctx.mime == "text/html":
         text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     else:
@@ -92,4 +94,26 @@ def _docx_text(path: Path) -> str:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
                 blocks.append(" | ".join(cells))
+    return "\n\n".join(blocks)
+
+
+_ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _odt_text(path: Path) -> str:
+    """An OpenDocument text's headings and paragraphs (tables' cells are paragraphs too), in order."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
+            root = etree.parse(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise CorruptMedia(f"corrupt ODT: {exc}") from None
+    blocks = []
+    for element in root.iter(f"{{{_ODF_TEXT}}}h", f"{{{_ODF_TEXT}}}p"):
+        text = "".join(element.itertext()).strip()
+        if text:
+            blocks.append(text)
     return "\n\n".join(blocks)

@@ -7,25 +7,35 @@ Segments, all with ``page`` = the 1-based slide number:
 - ``note``      (modality note): the speaker notes.
 - ``slide-ocr`` (modality ocr):  text read in each picture on the slide, ``meta["picture"]`` = the
   picture's name. A picture repeated across slides (a logo) is read once and cited on each slide.
+
+Where LibreOffice is installed (``media/office.py``), each slide is also drawn as a small JPEG,
+``pages/{n:04d}.jpg`` as for PDF pages, set as its segments' ``frame_key`` so a hit shows the
+slide; without it (or if it fails on the deck) slides have no picture and the ingest goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mediasift.domain import Modality
-from mediasift.errors import CorruptMedia, LimitExceeded
+from mediasift.errors import CorruptMedia, LimitExceeded, MediasiftError
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.ocr_text import ocr_segments
 from mediasift.extract.ocr_tiles import read_picture
+from mediasift.media import office
 from mediasift.media.images import decode_image
 from mediasift.ocr.base import OcrLine
 from mediasift.ocr.factory import get_ocr_engine
 
 OCR_MAX_SIDE = 2000  # pixels; matches the image extractor
+_MAX_SLIDE_PICTURES = 500  # as PDF page thumbnails
+log = logging.getLogger("mediasift.extract")
 
 
 def _shapes(shapes: Any) -> Iterator[Any]:
@@ -119,4 +129,39 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
         ctx.progress("slides", number / len(slides))
     if unreadable:
         extraction.info["metadata"] = {"unreadable_pictures": unreadable}
+    drawn = _slide_pictures(ctx, len(slides))
+    for seg in extraction.segments:
+        if seg.page is not None and seg.page in drawn and seg.frame_key is None:
+            seg.frame_key = drawn[seg.page]
     return extraction
+
+
+def _slide_pictures(ctx: ExtractContext, slides: int) -> dict[int, str]:
+    """Each slide drawn by LibreOffice as a JPEG artifact: ``{slide number: key}``, or nothing
+    where LibreOffice is missing or cannot draw this deck."""
+    import pypdfium2 as pdfium
+
+    from mediasift.extract.pdf import _page_thumbnail
+
+    if not slides or office.available(ctx.settings) is None:
+        return {}
+    keys: dict[int, str] = {}
+    with tempfile.TemporaryDirectory(prefix="mediasift-slides-") as tmp:
+        pdf_path = Path(tmp) / "deck.pdf"
+        try:
+            office.to_pdf(ctx.path, ".pptx", pdf_path, ctx.settings)
+        except MediasiftError as exc:  # a picture is a nicety: the deck's text is what counts
+            log.warning("slides of media %s not drawn: %s", ctx.media_id, exc.message)
+            return {}
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            for index in range(min(len(pdf), slides, _MAX_SLIDE_PICTURES)):
+                page = pdf[index]
+                keys[index + 1] = ctx.artifact(
+                    f"pages/{index + 1:04d}.jpg", _page_thumbnail(page), "image/jpeg"
+                )
+                page.close()
+                ctx.progress("slide-pictures", (index + 1) / slides)
+        finally:
+            pdf.close()
+    return keys

@@ -237,7 +237,8 @@ def finish_cancelled(rt: Runtime, lease: Lease) -> None:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None:
             job.status, job.finished_at = JobStatus.CANCELLED.value, utcnow()
-            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            if _makes_media(job):
+                _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
     rt.queue.ack(lease)
     _ended(rt, lease.job_id, "cancelled")
 
@@ -295,7 +296,8 @@ def cancel(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
         job.status, job.error, job.error_code = JobStatus.CANCELLED.value, "cancelled by request", "cancelled"
         if not was_running:
             job.finished_at = utcnow()
-            _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            if _makes_media(job):
+                _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
     if not was_running:
         _ended(rt, job_id, "cancelled")
     return job
@@ -333,13 +335,19 @@ def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Jo
 def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, str], None]) -> int:
     """Delete every dead job (of one tenant, or all) with its media: the dead-letter queue's purge.
     ``delete_media(tenant_id, media_id)`` removes a media everywhere, its jobs included; the dead
-    letters are dropped here first, in one scan. Returns how many media went."""
+    letters are dropped here first, in one scan. A dead job that does not make its media (a
+    conversion, a relabel) goes alone, its conversion with it: the media stays. Returns how many
+    media went."""
     with rt.catalog.session() as s:
         dead = job_rows.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
-        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead))
+        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead if _makes_media(j)))
         job_ids = [j.id for j in dead]
+        side_jobs = [j.id for j in dead if not _makes_media(j)]
     if job_ids:
         rt.queue.drop_dead_letters(job_ids)
+    if side_jobs:
+        with rt.catalog.session() as s:
+            job_rows.delete_jobs(s, side_jobs)
     for tenant, media_id in targets:
         delete_media(tenant, media_id)
     return len(targets)
@@ -350,9 +358,10 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
 
 def _makes_media(job: Job) -> bool:
     """Whether the job produces the media's results, so that its media's status follows it. A
-    relabel job only refreshes the labels of a ready media: whatever happens to it, the media
-    stays ready, and its outcome raises no ``media.*`` webhook."""
-    return job.type != JobType.RELABEL.value
+    relabel job only refreshes the labels of a ready media, and a convert job writes a copy of it
+    in another format: whatever happens to either, the media keeps its status, and their
+    outcomes raise no ``media.*`` webhook (a conversion's state is its job's)."""
+    return job.type not in (JobType.RELABEL.value, JobType.CONVERT.value)
 
 
 def _settle_cancelled_media(media: Media | None, segments: int) -> None:

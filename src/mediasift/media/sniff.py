@@ -157,7 +157,21 @@ def _sniff_zip(path: Path) -> Sniffed:
     if "ppt/presentation.xml" in names:
         mime = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
         return Sniffed("document", mime, ".pptx")
-    raise UnsupportedMedia("zip archive that is not a DOCX or PPTX document")
+    if "content.xml" in names and _zip_mimetype(path) == ODT_MIME:
+        return Sniffed("document", ODT_MIME, ".odt")
+    raise UnsupportedMedia("zip archive that is not a DOCX, PPTX or ODT document")
+
+
+ODT_MIME = "application/vnd.oasis.opendocument.text"
+
+
+def _zip_mimetype(path: Path) -> str:
+    """An OpenDocument file's type: its first member, ``mimetype``, holds it (a few dozen bytes)."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            return zf.read("mimetype")[:200].decode("ascii", errors="replace").strip()
+        except KeyError:
+            return ""
 
 
 def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
