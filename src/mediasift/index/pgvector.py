@@ -14,7 +14,8 @@ column existed: opening the index adds it to older tables, ``mediasift reindex``
 ``(tenant_id, added_at)`` btree, so an added-date window is a range condition in the same query.
 So are ``labels``, ``entities`` and ``keywords`` (``text[]``; NULL when empty, which keeps rows of
 media without them as narrow as before) under one GIN index per table: a filter list is an overlap
-(``&&``: any of its values; NULL overlaps nothing), the lists ANDed. Tables of an older schema get
+(``&&``: any of its values; NULL overlaps nothing), the lists ANDed. ``paths`` (a source file's
+``path_terms``, ``text[]`` under a GIN index of its own) filters the same way. Tables of an older schema get
 these columns and the index when an index opens (NULL until ``mediasift reindex``), so an existing
 index keeps working.
 
@@ -56,13 +57,14 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
     "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
-    "labels", "entities", "keywords",
+    "labels", "entities", "keywords", "paths",
 )  # fmt: skip
 _ABOUT = ("labels", "entities", "keywords")  # text[] columns, each filter list an overlap (&&)
+_PATHS = "paths"  # text[]: a source file's path_terms, under a GIN index of its own
 # Columns later versions added, with their definitions: opening an index adds those a table lacks.
 _LATER_COLUMNS = {
     "added_at": "double precision",
-    **dict.fromkeys(_ABOUT, "text[]"),
+    **dict.fromkeys((*_ABOUT, _PATHS), "text[]"),
 }
 # How the tsv column picks a text search configuration from the point's language.
 _TS_CONFIG = (
@@ -207,7 +209,7 @@ class PgVectorIndex:
                     tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
                 + _TS_CONFIG
                 + """, text)) STORED, added_at double precision,
-                    labels text[], entities text[], keywords text[])"""
+                    labels text[], entities text[], keywords text[], paths text[])"""
             ).format(points=points)
         )
         self._upgrade_table(conn, points, "points")
@@ -264,6 +266,11 @@ class PgVectorIndex:
                 cols=sql.SQL(", ").join(map(sql.Identifier, _ABOUT)),
             )
         )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin ({c})").format(
+                name=self._ident(f"{name}_paths"), t=table, c=sql.Identifier(_PATHS)
+            )
+        )
 
     def _dimension(self, conn: Any, space: str) -> int | None:
         """The vector dimension of a space's table, or None when the space has no table yet."""
@@ -291,7 +298,7 @@ class PgVectorIndex:
                         kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
                         embedding vector({dims}) NOT NULL, added_at double precision,
-                        labels text[], entities text[], keywords text[])"""
+                        labels text[], entities text[], keywords text[], paths text[])"""
                 ).format(table=table, dims=sql.Literal(dims))
             )
             self._upgrade_table(conn, table, f"vec_{space}")
@@ -346,6 +353,7 @@ class PgVectorIndex:
                 list(p.labels) or None,
                 list(p.entities) or None,
                 list(p.keywords) or None,
+                list(p.paths) or None,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -435,7 +443,7 @@ class PgVectorIndex:
             if filters.metadata:
                 clauses.append(sql.SQL("metadata @> %s"))
                 params.append(Jsonb(filters.metadata))
-            for column in _ABOUT:
+            for column in (*_ABOUT, _PATHS):
                 values = getattr(filters, column)
                 if values:  # overlap: the row holds any of them
                     clauses.append(sql.SQL("{c} && %s::text[]").format(c=sql.Identifier(column)))

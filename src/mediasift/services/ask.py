@@ -1,4 +1,5 @@
-"""Answers grounded in a tenant's media, every claim citing the second, slide or page it rests on.
+"""Answers grounded in a tenant's media, every claim citing the second, slide, page or lines of
+code it rests on (``path:line_start-line_end``).
 
     question ─► hybrid search (keyword + vectors, fused; tenant-filtered in the engine)
              ─► re-rank: e5 cosine of question and segment text, + 0.02 per shared content word
@@ -29,7 +30,7 @@ from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
-from mediasift.domain import Filters, Hit
+from mediasift.domain import Filters, Hit, code_reference, indexed_text
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
@@ -89,6 +90,11 @@ class Citation:
             "end_s": hit.end_s,
             "page": hit.page,
             "quote": hit.text,
+            "path": hit.meta.get("path"),
+            "line_start": hit.meta.get("line_start"),
+            "line_end": hit.meta.get("line_end"),
+            "symbol": hit.meta.get("symbol"),
+            "cite": code_reference(hit.meta),
         }
 
 
@@ -165,7 +171,9 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     # Vectors cached for the tenant: search embedded this question, ingest most segments' texts.
     embedder = rt.text_embedder(tenant_id)
     query = embedder.embed_query(question)
-    whole = embedder.embed_passages([s.text[:2000] for s in sources]) @ query
+    # Code with what it is (symbol, signature, docstring), as it was indexed: the words of a
+    # question about code are in its docstring more than in its statements.
+    whole = embedder.embed_passages([indexed_text(s.text, s.meta)[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
         src.score = float(c)
     strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]
