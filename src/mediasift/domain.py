@@ -181,11 +181,25 @@ _PATH_SHAPES = (
 
 
 def indexed_text(text: str, meta: dict[str, Any] | None) -> str:
-    """What a segment is embedded and keyword-indexed as: its text, after the ``search_header``
-    its extractor gave it (code: the symbol's words, signature, docstring and path), so a
-    function is found by what it is for and by its name, while its text stays the code itself."""
+    """What a segment is keyword-indexed as: its text, after the ``search_header`` its extractor
+    gave it (code: the symbol's words, signature, docstring and path), so a function is found by
+    what it is for and by its name, while its text stays the code itself."""
     header = (meta or {}).get("search_header")
     return f"{header}\n{text}" if header else text
+
+
+# Characters of a segment with a ``search_header`` that are embedded: the header and the code's
+# first lines. Code is dense in tokens (about one per three characters), and what a function is
+# for is said in its name, signature and docstring; the whole of a 60-line chunk would cost the
+# text model ~2.5 times as much for little more meaning.
+EMBEDDED_CODE_CHARS = 1000
+
+
+def embedded_text(text: str, meta: dict[str, Any] | None) -> str:
+    """What a segment is embedded as: ``indexed_text``, cut to ``EMBEDDED_CODE_CHARS`` when it has
+    a ``search_header`` (code); other segments' text as it is."""
+    whole = indexed_text(text, meta)
+    return whole[:EMBEDDED_CODE_CHARS] if (meta or {}).get("search_header") else whole
 
 
 def code_reference(meta: dict[str, Any] | None) -> str | None:

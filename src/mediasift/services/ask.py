@@ -30,7 +30,7 @@ from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
-from mediasift.domain import Filters, Hit, code_reference, indexed_text
+from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
@@ -173,7 +173,7 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     query = embedder.embed_query(question)
     # Code with what it is (symbol, signature, docstring), as it was indexed: the words of a
     # question about code are in its docstring more than in its statements.
-    whole = embedder.embed_passages([indexed_text(s.text, s.meta)[:2000] for s in sources]) @ query
+    whole = embedder.embed_passages([embedded_text(s.text, s.meta)[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
         src.score = float(c)
     strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]

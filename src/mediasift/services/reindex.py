@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediasift.catalog import enrichments, repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, indexed_text
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.services.enrichment import reenrich_media, stored_record, with_terms
@@ -85,7 +85,7 @@ def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRep
         payload, original = with_terms(MediaPayload.of(media), stored), media.original_key
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
     text_vectors = embed_texts(
-        rt, tenant_id, [(r.id, r.modality, indexed_text(r.text, r.meta)) for r in rows]
+        rt, tenant_id, [(r.id, r.modality, embedded_text(r.text, r.meta)) for r in rows]
     )
     image_vectors: dict[str, list[float]] = {}
     for row in rows:

@@ -1,6 +1,7 @@
 // A media's page: the player at the moment asked for (?t= seconds) with the transcript beside it,
 // keyframes, OCR text, document pages (?page=), metadata and artifact downloads.
 import { ApiError, get, post, request, urls } from "../api.js";
+import { codeBlock } from "../code.js";
 import { bytes, clear, clock, date, errorBox, h, toast } from "../dom.js";
 import { jobLine, watchJob } from "./jobs.js";
 
@@ -36,6 +37,7 @@ export async function render(root, params, id) {
   }
   if (media.kind === "image") root.append(imageView(media, segments), duplicatesView(media.duplicates || []));
   if (media.kind === "document" || media.kind === "text") root.append(documentView(media, segments, page, segmentId));
+  if (media.kind === "code") root.append(codeView(segments, segmentId));
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
   root.append(details(media));
@@ -209,6 +211,41 @@ function documentView(media, segments, page, segmentId) {
   if (page || segmentId) {
     requestAnimationFrame(() => section.querySelector(".cited, .page.current")?.scrollIntoView({ block: "center" }));
   }
+  return section;
+}
+
+// A repository (or one source file): its files, each opened on demand, with its chunks as numbered,
+// coloured code; the cited chunk's file is open and the cited lines marked and scrolled to.
+function codeView(segments, segmentId) {
+  const files = new Map();
+  for (const s of segments.filter((x) => x.meta?.path)) {
+    const key = s.meta.cell != null ? `${s.meta.path}#cell${s.meta.cell}` : s.meta.path;
+    if (!files.has(key)) files.set(key, []);
+    files.get(key).push(s);
+  }
+  const cited = segments.find((s) => s.id === segmentId);
+  const section = h("section", { class: "code-view", "aria-label": "Source files" },
+    h("h2", {}, files.size === 1 ? "Code" : `Code: ${files.size} files`),
+    [...files.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true })).map(([name, segs]) => {
+      const open = segs.includes(cited);
+      const details = h("details", { class: "code-file", open: open || files.size === 1 || null }, h("summary", {}, name));
+      const fill = () => {
+        if (details.dataset.filled) return;
+        details.dataset.filled = "1";
+        details.append(...segs.sort((a, b) => a.meta.line_start - b.meta.line_start).map((s) => {
+          const marked = new Set();
+          if (s === cited) for (let n = s.meta.line_start; n <= s.meta.line_end; n++) marked.add(n);
+          const title = s.meta.symbol ? `${s.meta.symbol_kind || ""} ${s.meta.symbol}`.trim() : null;
+          return h("figure", { class: s === cited ? "code-chunk cited" : "code-chunk", dataset: { seg: s.id } },
+            title ? h("figcaption", {}, title, h("span", { class: "muted" }, ` lines ${s.meta.line_start}-${s.meta.line_end}`)) : null,
+            codeBlock(s.text, { lineStart: s.meta.line_start, language: s.modality === "code" ? s.language || "" : "", marked }));
+        }));
+      };
+      details.addEventListener("toggle", () => details.open && fill());
+      if (details.open) fill();
+      return details;
+    }));
+  if (cited) requestAnimationFrame(() => section.querySelector(".code-chunk.cited .marked")?.scrollIntoView({ block: "center" }));
   return section;
 }
 
