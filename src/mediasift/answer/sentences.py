@@ -59,14 +59,18 @@ def sentence_units(source: Hit, n: int) -> list[Sentence]:
 
 
 def code_summary(source: Hit) -> str:
-    """What a code source is, in a line: ``def retry(job) — Run the job again.`` (signature and the
-    docstring's first paragraph), else its first non-blank lines."""
-    signature = str(source.meta.get("signature") or "").strip()
-    doc = " ".join(str(source.meta.get("docstring") or "").strip().split("\n\n", 1)[0].split())
-    if signature or doc:
-        return (f"{signature} — {doc}" if signature and doc else signature or doc)[:MAX_UNIT_CHARS]
-    lines = [line.strip() for line in source.text.splitlines() if line.strip()]
-    return " ".join(lines[:3])[:MAX_UNIT_CHARS]
+    """What a code source is, in a line: ``function retry_failed_job (retry failed job): Put a job
+    back on the queue.`` — its kind and symbol (as its ``search_header`` names them; its path for
+    lines outside any definition) and the first paragraph of its docstring, else its signature,
+    else its first lines."""
+    meta = source.meta
+    header = str(meta.get("search_header") or "").split("\n", 1)[0]
+    what = header.split(" ", 1)[1] if meta.get("symbol") and " " in header else str(meta.get("path") or "")
+    doc = " ".join(str(meta.get("docstring") or "").strip().split("\n\n", 1)[0].split())
+    detail = doc or str(meta.get("signature") or "").strip()
+    if not detail:
+        detail = " ".join(line.strip() for line in source.text.splitlines() if line.strip())
+    return (f"{what}: {detail}" if what else detail)[:MAX_UNIT_CHARS]
 
 
 def _timed(

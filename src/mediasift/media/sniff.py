@@ -15,8 +15,10 @@ import gzip
 import lzma
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.media.source_files import looks_like_notebook, shebang_type, source_type
@@ -180,7 +182,7 @@ def _is_source(name: str) -> bool:
 
 
 # Compressed tar archives: (magic, how to open the stream, MIME type, extension).
-_COMPRESSED = [
+_COMPRESSED: list[tuple[bytes, Callable[..., IO[Any]], str, str]] = [
     (b"\x1f\x8b", gzip.open, "application/gzip", ".tar.gz"),
     (b"BZh", bz2.open, "application/x-bzip2", ".tar.bz2"),
     (b"\xfd7zXZ\x00", lzma.open, "application/x-xz", ".tar.xz"),

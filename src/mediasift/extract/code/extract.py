@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import PurePosixPath
 
-from mediasift.domain import Modality
+from mediasift.domain import Modality, Segment
 from mediasift.errors import LimitExceeded, UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.code.archives import ArchiveLimits, Selection, repository_files
@@ -66,7 +66,7 @@ def _repository(ctx: ExtractContext) -> Extraction:
         max_depth=settings.code_max_depth,
     )
     selection = Selection()
-    segments = []
+    segments: list[Segment] = []
     languages: Counter[str] = Counter()
     lines = 0
     for path, text in repository_files(ctx.path, ctx.mime, limits, selection):
@@ -83,7 +83,9 @@ def _repository(ctx: ExtractContext) -> Extraction:
     return _extraction(segments, languages, selection, lines)
 
 
-def _extraction(segments: list, languages: Counter[str], selection: Selection, lines: int) -> Extraction:  # type: ignore[type-arg]
+def _extraction(
+    segments: list[Segment], languages: Counter[str], selection: Selection, lines: int
+) -> Extraction:
     code_languages = Counter(str(s.language) for s in segments if s.modality == Modality.CODE and s.language)
     info = {
         "language": code_languages.most_common(1)[0][0] if code_languages else None,

@@ -42,7 +42,7 @@ def read_notebook(text: str) -> Notebook:
         raise CorruptMedia("not a Jupyter notebook: no list of cells (nbformat 4 or later is read)")
     if int(document.get("nbformat") or 4) < 4:
         raise CorruptMedia(f"nbformat {document.get('nbformat')} notebook: open and save it in Jupyter first")
-    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    metadata = document.get("metadata")
     cells = [
         Cell(
             number=number,
@@ -56,7 +56,9 @@ def read_notebook(text: str) -> Notebook:
     return Notebook(language=_language(metadata), cells=cells)
 
 
-def _language(metadata: dict) -> str:  # type: ignore[type-arg]
+def _language(metadata: object) -> str:
+    if not isinstance(metadata, dict):
+        return "python"
     for key, field in (("kernelspec", "language"), ("language_info", "name")):
         section = metadata.get(key)
         if isinstance(section, dict) and isinstance(section.get(field), str) and section[field].strip():
