@@ -19,6 +19,7 @@ CODE_HIT = {
     "modality": "code", "text": "def retry_failed_job(job):\n    ...", "start_s": None, "end_s": None,
     "page": None, "score": 0.03, "path": "src/taskrunner/retry.py", "line_start": 29, "line_end": 40,
     "symbol": "retry_failed_job", "cite": "src/taskrunner/retry.py:29-40",
+    "meta": {"symbol_kind": "function"},
 }  # fmt: skip
 
 
@@ -77,6 +78,7 @@ def test_search_and_ask_send_language_and_path_and_print_code_hits_as_path_and_l
     assert searched["languages"] == ["python"] and searched["paths"] == ["src/*"]
     assert filters == {"languages": ["python"], "paths": ["src/*"]}
     assert "src/taskrunner/retry.py:29-40" in found.output
+    assert "function retry_failed_job" in found.output and "def retry_failed_job(job):" in found.output
     assert "[1] taskrunner.tar.gz src/taskrunner/retry.py:29-40" in asked.output
 
 

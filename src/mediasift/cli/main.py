@@ -55,6 +55,7 @@ PathOpt = Annotated[
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
+CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
@@ -371,7 +372,16 @@ def search(
         out.print(
             f"[bold]{i}. {hit['filename']}[/bold] {where} [dim]{hit['modality']} {hit['score']:.4f}[/dim]"
         )
-        out.print(f"   {hit['text'][:200]}")
+        if hit.get("cite"):  # code: what it is, then its first lines as they are in the file
+            if hit.get("symbol"):
+                out.print(
+                    f"   {(hit.get('meta') or {}).get('symbol_kind', '')} {hit['symbol']}".rstrip(),
+                    markup=False,
+                )
+            for line in hit["text"].splitlines()[:CODE_LINES_SHOWN]:
+                out.print(f"   {line[:120]}", markup=False, highlight=False)
+        else:
+            out.print(f"   {hit['text'][:200]}")
 
 
 def _where(hit: dict[str, Any]) -> str:
