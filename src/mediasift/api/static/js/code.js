@@ -83,14 +83,15 @@ export function codeBlock(text, { lineStart = 1, language = "", marked = new Set
     }));
 }
 
-// The lines of a hit's code that hold a word of the query, else its first line (where its
-// definition starts): what to mark in a search result.
+// The lines of a hit's code to mark in a search result: those holding the most distinct words of
+// the query (at most MARKED_MAX, the first ones), else its first line, where its definition starts.
+const MARKED_MAX = 3;
 export function matchingLines(text, lineStart, pattern) {
+  const counts = text.split("\n").map((line) => (pattern ? new Set([...line.matchAll(pattern)].map((m) => m[0].toLowerCase())).size : 0));
+  const best = Math.max(0, ...counts);
   const marked = new Set();
-  text.split("\n").forEach((line, i) => {
-    if (!pattern) return;
-    pattern.lastIndex = 0;
-    if (pattern.test(line)) marked.add(lineStart + i);
+  counts.forEach((count, i) => {
+    if (best > 0 && count === best && marked.size < MARKED_MAX) marked.add(lineStart + i);
   });
   if (!marked.size) marked.add(lineStart);
   return marked;
