@@ -77,9 +77,10 @@ class Citation:
         return self.hit.text
 
     def as_json(self) -> dict[str, Any]:
-        """The citation as the API answers it and a chat stores it: one flat object."""
+        """The citation as the API answers it and a chat stores it: one flat object; a citation of
+        code adds where it is: ``path``, ``line_start``, ``line_end``, ``symbol`` and ``cite``."""
         hit = self.hit
-        return {
+        out: dict[str, Any] = {
             "n": self.n,
             "segment_id": hit.segment_id,
             "media_id": hit.media_id,
@@ -90,12 +91,12 @@ class Citation:
             "end_s": hit.end_s,
             "page": hit.page,
             "quote": hit.text,
-            "path": hit.meta.get("path"),
-            "line_start": hit.meta.get("line_start"),
-            "line_end": hit.meta.get("line_end"),
-            "symbol": hit.meta.get("symbol"),
-            "cite": code_reference(hit.meta),
         }
+        cite = code_reference(hit.meta)
+        if cite is not None:
+            out.update({key: hit.meta.get(key) for key in ("path", "line_start", "line_end", "symbol")})
+            out["cite"] = cite
+        return out
 
 
 @dataclass(slots=True)
