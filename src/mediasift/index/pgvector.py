@@ -3,7 +3,8 @@
 Tables (``prefix`` defaults to ``ms``)::
 
     ms_points        one row per point: payload, text, and a generated ``tsv`` column
-                     (Spanish stemming for language 'es*', English for 'en*' or unknown, 'simple' else)
+                     (Spanish stemming for language 'es*', English for 'en*', unknown or code,
+                     'simple' else)
     ms_vec_{space}   one table per embedding space: the filterable payload again, plus
                      ``embedding vector(d)`` under an HNSW ``vector_cosine_ops`` index
 
@@ -66,12 +67,16 @@ _LATER_COLUMNS = {
     "added_at": "double precision",
     **dict.fromkeys((*_ABOUT, _PATHS), "text[]"),
 }
-# How the tsv column picks a text search configuration from the point's language.
+# How the tsv column picks a text search configuration from the point's language. Code (whose
+# language is its programming language) is English: its identifiers and comments mostly are, and
+# stemming lets "retries" find retry_failed_job.
 _TS_CONFIG = (
-    "CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
+    "CASE WHEN modality = 'code' THEN 'english'::regconfig "
+    "WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
     "WHEN language IS NULL OR language LIKE 'en%' THEN 'english'::regconfig "
     "ELSE 'simple'::regconfig END"
 )
+_SET_EXPRESSION_SINCE = 170000  # server_version_num of PostgreSQL 17: ALTER COLUMN … SET EXPRESSION
 
 # The query's words stemmed as English and as Spanish, joined with OR (BM25-like: a point matching
 # any word is a candidate, more matching words rank higher). Each lexeme is quoted for the
@@ -213,6 +218,7 @@ class PgVectorIndex:
             ).format(points=points)
         )
         self._upgrade_table(conn, points, "points")
+        self._upgrade_tsv(conn, points)
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} (tenant_id, media_id)").format(
                 name=self._ident("points_tenant_media"), points=points
@@ -270,6 +276,34 @@ class PgVectorIndex:
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin ({c})").format(
                 name=self._ident(f"{name}_paths"), t=table, c=sql.Identifier(_PATHS)
             )
+        )
+
+    def _upgrade_tsv(self, conn: Any, points: Any) -> None:
+        """Give a points table of an older schema the ``tsv`` expression that reads code as English.
+        PostgreSQL 17+ changes it in place (one rewrite of the table); an older server keeps the
+        old one, which reads code with the ``simple`` configuration (unstemmed) until the index is
+        rebuilt with ``mediasift reindex --wipe``."""
+        expression = conn.execute(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+            " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+            " WHERE d.adrelid = to_regclass(%s) AND a.attname = 'tsv'",
+            (f"{self.prefix}_points",),
+        ).fetchone()
+        if expression is None or "code" in expression[0]:
+            return
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+        if version < _SET_EXPRESSION_SINCE:
+            log.warning(
+                "the pgvector index's tsv column predates code search: code is keyword-searched "
+                "unstemmed until `mediasift reindex --wipe` (or PostgreSQL 17+, which upgrades it)"
+            )
+            return
+        self._schema_lock(conn)
+        sql = self._psycopg.sql
+        conn.execute(
+            sql.SQL(
+                "ALTER TABLE {t} ALTER COLUMN tsv SET EXPRESSION AS (to_tsvector(" + _TS_CONFIG + ", text))"
+            ).format(t=points)
         )
 
     def _dimension(self, conn: Any, space: str) -> int | None:
