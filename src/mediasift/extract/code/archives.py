@@ -65,6 +65,12 @@ class Selection:
 
     files: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    members: int = 0  # files in the archive (links and folders aside), read or skipped
+
+    @property
+    def done(self) -> float:
+        """The share of the archive's files looked at so far, 0..1."""
+        return (self.files + sum(self.skipped.values())) / max(1, self.members)
 
 
 def member_path(name: str, max_depth: int) -> str | None:
@@ -93,6 +99,7 @@ def repository_files(
     with _open(path, mime) as archive:
         entries = _bounded_entries(archive, limits, selection)
         entries = _without_common_folder(entries)
+        selection.members = len(entries)
         ignored = _IgnoreRules(
             {e.path: archive.read(e.handle, _GITIGNORE_BYTES) for e in entries if _is_gitignore(e.path)}
         )

@@ -3,8 +3,10 @@
 A single file's path is the name it was uploaded under; an archive's files keep their paths in
 the repository (see ``archives.py`` for what is refused and what is skipped). The media's
 ``language`` is the programming language most of its code segments are in, and its metadata
-counts what was read: ``files``, ``lines``, ``languages`` (files per language) and ``skipped``
-(files per reason), so a repository that came out smaller than expected says why.
+counts, under ``metadata.extracted``, what was read: ``files``, ``lines``, ``languages`` (files per
+language) and ``skipped`` (files per reason), so a repository that came out smaller than expected
+says why. The source files read may hold at most ``max_text_chars`` characters in all (what one
+document may), which bounds the segments to embed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def _single_file(ctx: ExtractContext) -> Extraction:
     text = decode_source(ctx.path.read_bytes())
     if text is None:
         raise UnsupportedMedia("binary content in a file named as source code")
+    if len(text) > ctx.settings.max_text_chars:
+        raise LimitExceeded(
+            f"source file of {len(text)} characters; the limit is {ctx.settings.max_text_chars}"
+        )
     source = _single_file_type(ctx.filename, ctx.mime, text)
     path = PurePosixPath(ctx.filename).name or "source"
     segments = file_segments(ctx, path, text, source)
@@ -68,15 +74,21 @@ def _repository(ctx: ExtractContext) -> Extraction:
     selection = Selection()
     segments: list[Segment] = []
     languages: Counter[str] = Counter()
-    lines = 0
+    lines = characters = 0
     for path, text in repository_files(ctx.path, ctx.mime, limits, selection):
         source = source_type(path)
         if source is None:  # repository_files yields only files of a known type
             continue
+        characters += len(text)
+        if characters > settings.max_text_chars:
+            raise LimitExceeded(
+                f"the repository's source files hold more than {settings.max_text_chars} characters "
+                "(MEDIASIFT_MAX_TEXT_CHARS)"
+            )
         segments.extend(file_segments(ctx, path, text, source))
         languages[source.language] += 1
         lines += text.count("\n") + 1
-        ctx.progress("extract", min(0.99, selection.files / max(1, settings.code_max_files)))
+        ctx.progress("extract", min(0.99, selection.done))
     if not segments:
         skipped = ", ".join(f"{n} {reason}" for reason, n in selection.skipped.most_common()) or "none"
         raise UnsupportedMedia(f"the archive holds no source files mediasift reads (skipped: {skipped})")
