@@ -11,7 +11,7 @@ that says something, in file order:
   its own, named ``Class.member``;
 - the lines no definition covers (imports, constants, statements, a class's fields between its
   methods) are gathered into ``module`` chunks (or chunks of their class), in runs of at most
-  ``max_lines``; runs of blank lines, braces or comments alone are dropped.
+  ``max_lines``; runs of blank lines and punctuation alone (closing braces) are dropped.
 
 Lines are 1-based and inclusive. A language without a grammar (settings files) is cut into
 windows of ``max_lines``. Parse errors do not stop it: tree-sitter recovers, and what it could
