@@ -191,11 +191,34 @@ class Settings(BaseSettings):
     max_video_pixels: int = Field(3840 * 2160, description="Most pixels in one video frame (4K UHD).")
     max_pages: int = Field(2000, description="Most pages of a PDF or slides of a deck.")
     max_text_chars: int = Field(20_000_000, description="Most characters of text in one document.")
+    code_max_files: int = Field(
+        20_000, ge=1, description="Most members (files, folders, links) in one repository archive."
+    )
+    code_max_bytes: int = Field(
+        512 * 1024**2,
+        ge=1,
+        description="Most bytes the files of one repository archive may unpack to (512 MiB), "
+        "counted from the member headers before anything is unpacked.",
+    )
+    code_max_file_bytes: int = Field(
+        1024**2,
+        ge=1,
+        description="Largest source file read (1 MiB): a larger one in a repository is skipped "
+        "as too_large, a larger single upload fails with limit_exceeded.",
+    )
+    code_max_depth: int = Field(
+        32, ge=1, description="Most folders deep a member of a repository archive may sit."
+    )
 
     # -- extraction and models ----------------------------------------------------------------
     chunk_chars: int = Field(800, description="Target characters per document text segment.")
     chunk_overlap_chars: int = Field(
         120, description="Characters shared by consecutive document text segments."
+    )
+    code_chunk_lines: int = Field(
+        60,
+        ge=5,
+        description="Most lines of code in one segment; a longer function is split into overlapping parts.",
     )
     text_embedder: Literal["e5-small"] = Field(
         "e5-small", description="Text embedding model (multilingual-e5-small)."

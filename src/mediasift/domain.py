@@ -20,6 +20,7 @@ class MediaKind(StrEnum):
     IMAGE = "image"
     DOCUMENT = "document"
     TEXT = "text"
+    CODE = "code"  # a source file, a notebook, or a repository archive (.zip, .tar.gz)
 
 
 class MediaStatus(StrEnum):
@@ -54,6 +55,7 @@ class Modality(StrEnum):
     IMAGE = "image"  # a still image (image vector)
     TAG = "tag"  # labels of what an image shows
     NOTE = "note"  # speaker notes of a slide
+    CODE = "code"  # a function, class, method or run of statements of a source file
 
 
 # Embedding spaces an index keeps; each point may carry any subset.
@@ -105,6 +107,9 @@ class Filters:
     labels: list[str] | None = None
     entities: list[str] | None = None
     keywords: list[str] | None = None
+    # Where in a repository, as ``path_filter_terms`` encodes ``src/*``, ``*.py`` or a file's path:
+    # any value matches (points carry their file's ``path_terms``).
+    paths: list[str] | None = None
 
 
 # The entity types enrichment emits (``enrich.entities.TYPES``): the prefixes of entity terms.
@@ -124,6 +129,89 @@ def entity_term(entity_type: str, text: str) -> str:
 def keyword_term(text: str) -> str:
     """A keyword as points carry it and filters name it: casefolded."""
     return text.casefold()
+
+
+def path_terms(path: str) -> tuple[str, ...]:
+    """The terms a file at ``path`` (relative, ``/``-separated) is found by: the path itself, each
+    folder it is in (``src/``, ``src/jobs/``), its extension (``*.py``) and each folder with it
+    (``src/*.py``, ``src/jobs/*.py``). Empty for no path."""
+    path = path.strip("/")
+    if not path:
+        return ()
+    folders = path.split("/")[:-1]
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    extension = name[dot:].casefold() if dot > 0 else ""
+    terms = [path]
+    for depth in range(1, len(folders) + 1):
+        folder = "/".join(folders[:depth]) + "/"
+        terms.append(folder)
+        if extension:
+            terms.append(f"{folder}*{extension}")
+    if extension:
+        terms.append(f"*{extension}")
+    return tuple(terms)
+
+
+def path_filter_terms(pattern: str) -> list[str]:
+    """A path filter as the terms ``path_terms`` gives points: ``src/*`` (or ``src/**``, ``src/``)
+    is anything under ``src``, ``*.py`` any Python file, ``src/*.py`` (or ``src/**/*.py``) any under
+    ``src``, and a path without wildcards that file or that folder. Other wildcards are
+    ``InvalidRequest``: the index matches whole terms, not globs."""
+    text = pattern.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    folder, _, name = text.lstrip("/").rpartition("/")
+    folder = folder.removesuffix("**").rstrip("/")
+    if "*" in folder or "?" in text or "[" in text or not (folder or name.strip("*")):
+        raise InvalidRequest(_PATH_SHAPES.format(pattern=pattern))
+    prefix = f"{folder}/" if folder else ""
+    if name in ("", "*", "**"):
+        return [prefix]
+    if name.startswith("*.") and "*" not in name[1:]:
+        return [f"{prefix}*{name[1:].casefold()}"]
+    if "*" in name:
+        raise InvalidRequest(_PATH_SHAPES.format(pattern=pattern))
+    return [prefix + name, f"{prefix}{name}/"]
+
+
+_PATH_SHAPES = (
+    "path filter {pattern!r}: use a folder (src/*), an extension (*.py), both (src/*.py) or a path "
+    "without wildcards"
+)
+
+
+def indexed_text(text: str, meta: dict[str, Any] | None) -> str:
+    """What a segment is keyword-indexed as: its text, after the ``search_header`` its extractor
+    gave it (code: the symbol's words, signature, docstring and path), so a function is found by
+    what it is for and by its name, while its text stays the code itself."""
+    header = (meta or {}).get("search_header")
+    return f"{header}\n{text}" if header else text
+
+
+# Characters of a segment with a ``search_header`` that are embedded: the header and the code's
+# first lines. Code is dense in tokens (about one per three characters), and what a function is
+# for is said in its name, signature and docstring; the whole of a 60-line chunk would cost the
+# text model ~2.5 times as much for little more meaning.
+EMBEDDED_CODE_CHARS = 1000
+
+
+def embedded_text(text: str, meta: dict[str, Any] | None) -> str:
+    """What a segment is embedded as: ``indexed_text``, cut to ``EMBEDDED_CODE_CHARS`` when it has
+    a ``search_header`` (code); other segments' text as it is."""
+    whole = indexed_text(text, meta)
+    return whole[:EMBEDDED_CODE_CHARS] if (meta or {}).get("search_header") else whole
+
+
+def code_reference(meta: dict[str, Any] | None) -> str | None:
+    """Where a segment of source code is, as people cite it: ``path:line_start-line_end``
+    (``path#cell3:1-12`` for a notebook's cell); None for a segment that is not in a file."""
+    meta = meta or {}
+    path, start, end = meta.get("path"), meta.get("line_start"), meta.get("line_end")
+    if not path or start is None:
+        return None
+    cell = f"#cell{meta['cell']}" if meta.get("cell") is not None else ""
+    return f"{path}{cell}:{start}-{end if end is not None else start}"
 
 
 def added_bounds(filters: Filters | None) -> tuple[float | None, float | None]:
@@ -172,6 +260,8 @@ class IndexPoint:
     labels: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    # The terms of its file's path (``path_terms``): code and the files of a repository only.
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mediasift.domain import Filters, IndexHit, IndexPoint
+from mediasift.domain import Filters, IndexHit, IndexPoint, path_filter_terms, path_terms
 from mediasift.index.base import Index
 from mediasift.index.fusion import rrf
 
@@ -55,6 +55,7 @@ def point(
     labels: tuple[str, ...] = (),
     entities: tuple[str, ...] = (),
     keywords: tuple[str, ...] = (),
+    paths: tuple[str, ...] = (),
 ) -> IndexPoint:
     """A point with a fresh UUID id (segment ids are UUIDs) and only the vectors given."""
     vectors = {}
@@ -77,6 +78,7 @@ def point(
         labels=labels,
         entities=entities,
         keywords=keywords,
+        paths=paths,
     )
 
 
@@ -566,6 +568,70 @@ class IndexConformance:
         load(index, [theirs])
 
         assert self._found_every_way(index, Filters(labels=["temas:té"])) == set()
+
+    # -- where in a repository: paths ------------------------------------------------------------
+
+    _FILES = ("src/jobs/retry.py", "src/jobs/queue.go", "src/web/app.js", "tests/test_retry.py", "README.md")
+
+    def _repository(self, index: Index) -> dict[str, IndexPoint]:
+        """One point per file of a repository, plus one outside any file; the file-less one is the
+        nearest, so a path filter applied to the top k afterwards (limit=1) would find nothing."""
+        corpus = {
+            path: point(
+                "retry the job", text_vector=[0.5, 0.5, 0.0, 0.0], kind="code", paths=path_terms(path)
+            )
+            for path in self._FILES
+        }
+        corpus["none"] = point("retry the job", text_vector=[1.0, 0.0, 0.0, 0.0])
+        load(index, list(corpus.values()))
+        return corpus
+
+    def _files_found(
+        self, index: Index, corpus: dict[str, IndexPoint], patterns: list[str], limit: int = 20
+    ) -> set[str]:
+        filters = Filters(paths=sorted({t for p in patterns for t in path_filter_terms(p)}))
+        query = [1.0, 0.0, 0.0, 0.0]
+        by_id = {p.id: name for name, p in corpus.items()}
+        found = [
+            {by_id[h.id] for h in hits}
+            for hits in (
+                index.search_vector("text", TENANT, query, limit=limit, filters=filters),
+                index.search_keyword(TENANT, "retry", limit=limit, filters=filters),
+                index.search_hybrid(TENANT, "retry", {"text": query}, limit=limit, filters=filters),
+            )
+        ]
+        assert found[0] == found[1] == found[2], found
+        return found[0]
+
+    @pytest.mark.parametrize(
+        ("patterns", "expected"),
+        [
+            (["src/*"], {"src/jobs/retry.py", "src/jobs/queue.go", "src/web/app.js"}),
+            (["src/jobs/**"], {"src/jobs/retry.py", "src/jobs/queue.go"}),
+            (["*.py"], {"src/jobs/retry.py", "tests/test_retry.py"}),
+            (["src/*.py"], {"src/jobs/retry.py"}),
+            (["README.md"], {"README.md"}),
+            (["src/web/*", "tests/*"], {"src/web/app.js", "tests/test_retry.py"}),
+            (["docs/*"], set()),
+        ],
+        ids=["folder", "subfolder", "extension", "folder-and-extension", "file", "any-of", "nothing"],
+    )
+    def test_path_filters_keep_only_the_files_they_name(
+        self, index: Index, patterns: list[str], expected: set[str]
+    ) -> None:
+        corpus = self._repository(index)
+
+        assert self._files_found(index, corpus, patterns) == expected
+
+    def test_path_filters_apply_before_the_top_k_is_cut(self, index: Index) -> None:
+        corpus = self._repository(index)
+
+        assert self._files_found(index, corpus, ["tests/*"], limit=1) == {"tests/test_retry.py"}
+
+    def test_a_folder_filter_does_not_match_a_folder_that_only_starts_the_same(self, index: Index) -> None:
+        corpus = self._repository(index)
+
+        assert self._files_found(index, corpus, ["src/job/*"]) == set()
 
     # -- hybrid search --------------------------------------------------------------------------
 

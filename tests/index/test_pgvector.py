@@ -302,3 +302,34 @@ def test_a_label_filter_can_use_the_gin_index(index: PgVectorIndex, pg_url: str)
             f"EXPLAIN SELECT id FROM {index.prefix}_points WHERE labels && ARRAY['temas:t7']::text[]"
         ).fetchall()
     assert any(f"{index.prefix}_points_about" in line for (line,) in plan), plan
+
+
+def test_tables_of_the_schema_before_code_get_paths_and_read_code_stemmed(pg_url: str) -> None:  # noqa: F811
+    prefix = fresh_prefix()
+    first = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    old = point("tide table", text_vector=[1.0, 0.0, 0.0, 0.0])
+    load(first, [old])
+    first.close()
+    old_tsv = (
+        "to_tsvector(CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig WHEN language IS NULL OR "
+        "language LIKE 'en%' THEN 'english'::regconfig ELSE 'simple'::regconfig END, text)"
+    )
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # as the previous version created them
+        conn.execute(f"ALTER TABLE {prefix}_points ALTER COLUMN tsv SET EXPRESSION AS ({old_tsv})")
+        for table in ("points", "vec_text", "vec_image"):
+            conn.execute(f"ALTER TABLE {prefix}_{table} DROP COLUMN paths")
+
+    index = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    code = point(
+        "def retry_failed_job(job): ...", text_vector=[1.0, 0.0, 0.0, 0.0], kind="code", modality="code",
+        language="python", paths=("src/retry.py", "src/", "src/*.py", "*.py"),
+    )  # fmt: skip
+    load(index, [code])
+
+    assert ids(index.search_keyword("acme", "retries of failed jobs", limit=5)) == [code.id]
+    assert ids(index.search_keyword("acme", "tide", limit=5)) == [old.id]
+    in_src = Filters(paths=["src/"])
+    assert ids(index.search_vector("text", "acme", [1.0, 0.0, 0.0, 0.0], limit=5, filters=in_src)) == [
+        code.id
+    ]
+    index.close()

@@ -65,3 +65,18 @@ def test_every_point_of_a_media_carries_its_labels_entities_and_keywords() -> No
 def test_a_media_without_enrichment_gives_points_empty_lists() -> None:
     (p,) = index_points(MediaPayload.of(MEDIA), [_segment(0, Modality.TEXT, "x")], {})
     assert (p.labels, p.entities, p.keywords) == ((), (), ())
+
+
+def test_a_code_segment_is_indexed_with_its_header_and_found_by_its_path() -> None:
+    code = Segment(
+        id="s0", media_id="m1", tenant_id="acme", modality=Modality.CODE, text="def retry(job):\n    ...",
+        language="python",
+        meta={"path": "src/jobs/retry.py", "line_start": 3, "search_header": "python function retry"},
+    )  # fmt: skip
+
+    (p,) = index_points(MediaPayload.of(MEDIA), [code], {})
+
+    assert p.text == "python function retry\ndef retry(job):\n    ..." and p.language == "python"
+    assert p.paths == ("src/jobs/retry.py", "src/", "src/*.py", "src/jobs/", "src/jobs/*.py", "*.py")
+    (plain,) = index_points(MediaPayload.of(MEDIA), [_segment(1, Modality.TEXT, "x")], {})
+    assert plain.text == "x" and plain.paths == ()

@@ -78,7 +78,7 @@ def test_the_collection_has_a_tenant_payload_index_and_one_per_filter() -> None:
     assert tenant.type == "keyword" and tenant.is_tenant is True
     assert {field for (_, field) in client.payload_indexes} == {
         "tenant_id", "media_id", "kind", "collection", "modality", "language", "added_at",
-        "labels", "entities", "keywords",
+        "labels", "entities", "keywords", "paths",
     }  # fmt: skip
     assert client.payload_indexes[("ms_points", "added_at")] == "float"
     assert client.payload_indexes[("ms_points", "labels")] == "keyword"
@@ -89,7 +89,7 @@ def test_a_collection_from_before_labels_gets_their_indexes_and_keeps_its_points
 
     client = RecordingClient()
     QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
-    for field in ("labels", "entities", "keywords"):  # as an earlier version created it
+    for field in ("labels", "entities", "keywords", "paths"):  # as an earlier version created it
         del client.payload_indexes[("ms_points", field)]
     old = {"sid": "old-1", "tenant_id": "acme", "media_id": "m0", "kind": "text", "collection": "default",
            "modality": "text", "language": "en", "metadata": {}}  # fmt: skip
@@ -102,7 +102,7 @@ def test_a_collection_from_before_labels_gets_their_indexes_and_keeps_its_points
     index = QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
 
     added = {field for (_, field) in client.payload_indexes.keys() - asked_before.keys()}
-    assert added == {"labels", "entities", "keywords"}
+    assert added == {"labels", "entities", "keywords", "paths"}
     labelled = point("tide", text_vector=[1.0, 0.0, 0.0, 0.0], labels=("temas:mar",))
     load(index, [labelled])
     query = [1.0, 0.0, 0.0, 0.0]

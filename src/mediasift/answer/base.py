@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from mediasift.domain import Hit
+from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
     from mediasift.embed.text.base import TextEmbedder
@@ -52,7 +52,11 @@ class AnswerModel(Protocol):
 
 
 def label(hit: Hit) -> str:
-    """Where a hit is, for people: ``talk.mp4 @ 00:14``, ``manual.pdf p. 3``."""
+    """Where a hit is, for people: ``talk.mp4 @ 00:14``, ``manual.pdf p. 3``, and for code
+    ``src/jobs.py:12-30`` (``in repo.tar.gz`` after it when the file is in a repository)."""
+    lines = code_reference(hit.meta)
+    if lines is not None:
+        return lines if hit.meta.get("path") == hit.filename else f"{lines} in {hit.filename}"
     if hit.start_s is not None:
         return f"{hit.filename} @ {clock(hit.start_s)}"
     if hit.page is not None:

@@ -4,7 +4,9 @@ A speech source's timed ``parts`` (the recogniser's segments, kept in its ``meta
 split into sentences whose times
 are interpolated by character position; a document source's text is split into sentences that all
 carry the source's page. Text without sentence punctuation (OCR, tags) stays one unit, cut to
-``MAX_UNIT_CHARS``.
+``MAX_UNIT_CHARS``. Code is not prose: a code source is one unit saying what it is — its signature
+and the first paragraph of its docstring (or its first lines) — and a citation of it points at
+its lines (``meta``), not at a sentence.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def sentence_units(source: Hit, n: int) -> list[Sentence]:
     """Every sentence of ``source`` (cited as ``[n]``) with its own time span (speech) or page
     (documents)."""
     units: list[Sentence] = []
+    if source.modality == "code":
+        return [Sentence(n, code_summary(source), source.start_s, source.end_s, source.page, 0)]
     parts = source.meta.get("parts")
     if parts:
         for part in parts:
@@ -52,6 +56,21 @@ def sentence_units(source: Hit, n: int) -> list[Sentence]:
     for text in split_sentences(source.text):
         units.append(Sentence(n, text, source.start_s, source.end_s, source.page, len(units)))
     return units
+
+
+def code_summary(source: Hit) -> str:
+    """What a code source is, in a line: ``function retry_failed_job (retry failed job): Put a job
+    back on the queue.`` — its kind and symbol (as its ``search_header`` names them; its path for
+    lines outside any definition) and the first paragraph of its docstring, else its signature,
+    else its first lines."""
+    meta = source.meta
+    header = str(meta.get("search_header") or "").split("\n", 1)[0]
+    what = header.split(" ", 1)[1] if meta.get("symbol") and " " in header else str(meta.get("path") or "")
+    doc = " ".join(str(meta.get("docstring") or "").strip().split("\n\n", 1)[0].split())
+    detail = doc or str(meta.get("signature") or "").strip()
+    if not detail:
+        detail = " ".join(line.strip() for line in source.text.splitlines() if line.strip())
+    return (f"{what}: {detail}" if what else detail)[:MAX_UNIT_CHARS]
 
 
 def _timed(

@@ -40,11 +40,13 @@ StreamQuery = Annotated[bool, Query(description="Answer as server-sent events (t
 
 
 class FiltersIn(BaseModel):
-    kinds: list[str] | None = Field(None, description="video, audio, image, document, text")
+    kinds: list[str] | None = Field(None, description="video, audio, image, document, text, code")
     collections: list[str] | None = None
-    modalities: list[str] | None = Field(None, description="speech, ocr, text, frame, image, tag, note")
+    modalities: list[str] | None = Field(None, description="speech, ocr, text, frame, image, tag, note, code")
     media_ids: list[str] | None = None
-    languages: list[str] | None = None
+    languages: list[str] | None = Field(
+        None, description="Language of the text (en, es) or of the code (python, go, sql…)"
+    )
     metadata: dict[str, str] | None = Field(None, description="Exact match on media metadata, e.g. sku")
     added_after: str | None = Field(
         None, max_length=40, description="Only media added at or after this ISO 8601 date or date-time"
@@ -55,6 +57,11 @@ class FiltersIn(BaseModel):
     labels: list[str] | None = Field(None, description=LABELS)
     entities: list[str] | None = Field(None, description=ENTITIES)
     keywords: list[str] | None = Field(None, description=KEYWORDS)
+    paths: list[str] | None = Field(
+        None,
+        description="Code only: files under a folder (src/*), of an extension (*.py), both (src/*.py), "
+        "or one file or folder by its path",
+    )
 
     def to_filters(self) -> Filters | None:
         values = self.model_dump()
@@ -75,6 +82,11 @@ class CitationOut(BaseModel):
     end_s: float | None
     page: int | None = Field(description="Page or slide number (documents)")
     quote: str = Field(description="The sentence of the media the claim rests on")
+    path: str | None = Field(None, description="Code: the file's path in its repository")
+    line_start: int | None = Field(None, description="Code: the cited code's first line (1-based)")
+    line_end: int | None = Field(None, description="Code: the cited code's last line, included")
+    symbol: str | None = Field(None, description="Code: the function, method or class cited")
+    cite: str | None = Field(None, description="Code: path:line_start-line_end, as the answer cites it")
 
 
 class AskOut(BaseModel):

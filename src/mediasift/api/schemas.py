@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from mediasift.domain import Hit
+from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, SegmentRow
@@ -95,7 +95,7 @@ class MediaOut(BaseModel):
     id: str
     filename: str
     collection: str
-    kind: str | None = Field(description="video | audio | image | document | text; null until probed")
+    kind: str | None = Field(description="video | audio | image | document | text | code; null until probed")
     mime: str | None
     bytes: int
     sha256: str
@@ -232,20 +232,36 @@ class HitOut(BaseModel):
     segment_id: str
     filename: str
     kind: str
-    modality: str = Field(description="speech | ocr | text | frame | image | tag | note")
+    modality: str = Field(description="speech | ocr | text | frame | image | tag | note | code")
     text: str
     start_s: float | None = Field(description="Second where the match is heard or shown (audio/video)")
     end_s: float | None
     page: int | None = Field(description="Page or slide number (documents)")
     score: float
     collection: str
-    language: str | None
+    language: str | None = Field(
+        description="Language of the text (en, es), or of the code (python, go, sql…) for code"
+    )
     frame_key: str | None
     thumbnail_url: str | None = Field(
         default=None,
         description="JPEG of the moment: the hit's keyframe, or for speech the keyframe on screen at start_s",
     )
     meta: dict[str, Any]
+    path: str | None = Field(
+        default=None, description="Code: the file's path in its repository (or the file's name)"
+    )
+    line_start: int | None = Field(
+        default=None,
+        description="Code: the hit's first line (1-based; in a notebook, of its cell)",
+    )
+    line_end: int | None = Field(default=None, description="Code: the hit's last line, included")
+    symbol: str | None = Field(
+        default=None, description="Code: the function, method, class or section, e.g. Queue.push"
+    )
+    cite: str | None = Field(
+        default=None, description="Code: where it is as people cite it, path:line_start-line_end"
+    )
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
@@ -268,6 +284,11 @@ class HitOut(BaseModel):
             frame_key=hit.frame_key,
             thumbnail_url=thumb,
             meta=hit.meta,
+            path=hit.meta.get("path"),
+            line_start=hit.meta.get("line_start"),
+            line_end=hit.meta.get("line_end"),
+            symbol=hit.meta.get("symbol"),
+            cite=code_reference(hit.meta),
         )
 
 

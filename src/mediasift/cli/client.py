@@ -45,6 +45,8 @@ class Client(Protocol):
         labels: list[str] | None = None,
         entities: list[str] | None = None,
         keywords: list[str] | None = None,
+        languages: list[str] | None = None,
+        paths: list[str] | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -172,6 +174,8 @@ class HttpClient:
         labels: list[str] | None = None,
         entities: list[str] | None = None,
         keywords: list[str] | None = None,
+        languages: list[str] | None = None,
+        paths: list[str] | None = None,
     ) -> dict[str, Any]:
         given = {
             "q": query,
@@ -181,6 +185,8 @@ class HttpClient:
             "label": labels,  # each taxonomy:label, TYPE:text, keyword: the API's encoded forms
             "entity": entities,
             "keyword": keywords,
+            "language": languages,
+            "path": paths,  # src/*, *.py, src/*.py or a path (code)
         }
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
         if image is None:

@@ -44,9 +44,23 @@ app.command("facets")(facets_command)
 app.command("report")(report_command)
 app.command("convert")(convert_command)
 app.command("conversions")(conversions_command)
+KindOpt = Annotated[
+    list[str] | None, typer.Option("--kind", help="video, audio, image, document, text, code")
+]
+LanguageOpt = Annotated[
+    list[str] | None,
+    typer.Option("--language", help="Language of the text (en, es) or of the code (python, go…)"),
+]
+PathOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--path", help="Code under a folder (src/*), of an extension (*.py), both (src/*.py), or one file"
+    ),
+]
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
+CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
@@ -177,10 +191,12 @@ def worker(
     rt.close()
 
 
-def _files(paths: list[Path]) -> list[Path]:
+def _files(paths: list[Path], repositories: bool = False) -> list[Path]:
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and repositories:
+            found.append(path)
+        elif path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
         elif path.is_file():
             found.append(path)
@@ -198,10 +214,18 @@ def ingest(
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
     collection: Annotated[str, typer.Option(help="Collection to file the media under")] = "default",
+    repo: Annotated[
+        bool,
+        typer.Option(
+            "--repo",
+            help="Upload each folder as one code repository (a .tar.gz of its source files: .git, "
+            "vendored folders and what its .gitignore files ignore left out)",
+        ),
+    ] = False,
 ) -> None:
-    """Ingest files and folders."""
+    """Ingest files and folders (with --repo, each folder as one code repository)."""
     settings = Settings()
-    files = _files(paths)
+    files = _files(paths, repositories=repo)
     try:
         client = connect(settings, tenant=tenant, workers=settings.workers if wait else 0)
     except MediasiftError as exc:
@@ -209,7 +233,11 @@ def ingest(
     uploads: list[dict[str, Any]] = []
     try:
         for path in files:
-            uploads.append(client.upload(path, collection))
+            uploads.append(
+                _upload_repository(client, path, collection)
+                if path.is_dir()
+                else client.upload(path, collection)
+            )
         jobs = [u["job"] for u in uploads if u.get("job")]
         if wait:
             jobs = _wait_for(client, jobs, quiet=as_json)
@@ -223,6 +251,19 @@ def ingest(
         _print_jobs(jobs)
     if wait and any(j["status"] != "succeeded" for j in jobs):
         raise typer.Exit(1)
+
+
+def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """``folder`` packed as ``<name>.tar.gz`` (as code extraction reads it) and uploaded."""
+    import tempfile
+
+    from mediasift.extract.code.archives import pack_folder
+
+    folder = folder.resolve()
+    with tempfile.TemporaryDirectory(prefix="mediasift-repo-") as scratch:
+        archive = Path(scratch) / f"{folder.name or 'repository'}.tar.gz"
+        pack_folder(folder, archive)
+        return dict(client.upload(archive, collection))
 
 
 def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -283,9 +324,9 @@ def _print_jobs(jobs: list[dict[str, Any]]) -> None:
 def search(
     query: Annotated[str | None, typer.Argument(help="What to look for")] = None,
     image: Annotated[Path | None, typer.Option("--image", help="Search by a picture")] = None,
-    kind: Annotated[
-        list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
-    ] = None,
+    kind: KindOpt = None,
+    language: LanguageOpt = None,
+    path: PathOpt = None,
     limit: Annotated[int, typer.Option(help="How many hits")] = 10,
     added_after: Annotated[
         str | None, typer.Option(help="Only media added on or after this date (YYYY-MM-DD) or ISO time")
@@ -318,6 +359,8 @@ def search(
                 labels=_encoded(label),
                 entities=_encoded(entity),
                 keywords=keyword or None,
+                languages=language or None,
+                paths=path or None,
             )
         finally:
             client.close()
@@ -334,10 +377,21 @@ def search(
         out.print(
             f"[bold]{i}. {hit['filename']}[/bold] {where} [dim]{hit['modality']} {hit['score']:.4f}[/dim]"
         )
-        out.print(f"   {hit['text'][:200]}")
+        if hit.get("cite"):  # code: what it is, then its first lines as they are in the file
+            if hit.get("symbol"):
+                out.print(
+                    f"   {(hit.get('meta') or {}).get('symbol_kind', '')} {hit['symbol']}".rstrip(),
+                    markup=False,
+                )
+            for line in hit["text"].splitlines()[:CODE_LINES_SHOWN]:
+                out.print(f"   {line[:120]}", markup=False, highlight=False)
+        else:
+            out.print(f"   {hit['text'][:200]}")
 
 
 def _where(hit: dict[str, Any]) -> str:
+    if hit.get("cite"):  # code: path:line_start-line_end
+        return str(hit["cite"])
     if hit.get("start_s") is not None:
         s = int(hit["start_s"])
         return (
@@ -353,9 +407,9 @@ def _where(hit: dict[str, Any]) -> str:
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question about your media")],
-    kind: Annotated[
-        list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
-    ] = None,
+    kind: KindOpt = None,
+    language: LanguageOpt = None,
+    path: PathOpt = None,
     collection: Annotated[list[str] | None, typer.Option("--collection", help="Only these")] = None,
     label: LabelOpt = None,
     entity: EntityOpt = None,
@@ -363,9 +417,11 @@ def ask(
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Ask a question; the answer cites the second, slide or page it comes from."""
+    """Ask a question; the answer cites the second, slide, page or lines of code it comes from."""
     given = {
         "kinds": kind,
+        "languages": language,
+        "paths": path,
         "collections": collection,
         "labels": _encoded(label),
         "entities": _encoded(entity),

@@ -15,8 +15,9 @@ Layout of the shard (``path``):
 - payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
   ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
   absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
-  ``entities`` and ``keywords`` (arrays of strings under keyword indexes: a filter list matches a
-  point holding any of its values), ``metadata`` (a dict, matched by exact value) and ``text``.
+  ``entities``, ``keywords`` and ``paths`` (arrays of strings under keyword indexes: a filter list
+  matches a point holding any of its values; ``paths`` holds a source file's ``path_terms``),
+  ``metadata`` (a dict, matched by exact value) and ``text``.
 
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included. ``search_hybrid`` is one engine query:
@@ -72,6 +73,7 @@ _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 
 _KEYWORD_FIELDS = (
     "tenant_id", "media_id", "kind", "collection", "modality", "language", "labels", "entities", "keywords",
+    "paths",
 )  # fmt: skip
 _ADDED_AT = "added_at"
 _FILTER_FIELDS = {
@@ -83,6 +85,7 @@ _FILTER_FIELDS = {
     "labels": "labels",
     "entities": "entities",
     "keywords": "keywords",
+    "paths": "paths",
 }
 
 
@@ -359,6 +362,7 @@ class EdgeIndex:
             "labels": list(point.labels),
             "entities": list(point.entities),
             "keywords": list(point.keywords),
+            "paths": list(point.paths),
         }
         if point.language is not None:
             payload["language"] = point.language

@@ -3,7 +3,8 @@
 Tables (``prefix`` defaults to ``ms``)::
 
     ms_points        one row per point: payload, text, and a generated ``tsv`` column
-                     (Spanish stemming for language 'es*', English for 'en*' or unknown, 'simple' else)
+                     (Spanish stemming for language 'es*', English for 'en*', unknown or code,
+                     'simple' else)
     ms_vec_{space}   one table per embedding space: the filterable payload again, plus
                      ``embedding vector(d)`` under an HNSW ``vector_cosine_ops`` index
 
@@ -14,7 +15,8 @@ column existed: opening the index adds it to older tables, ``mediasift reindex``
 ``(tenant_id, added_at)`` btree, so an added-date window is a range condition in the same query.
 So are ``labels``, ``entities`` and ``keywords`` (``text[]``; NULL when empty, which keeps rows of
 media without them as narrow as before) under one GIN index per table: a filter list is an overlap
-(``&&``: any of its values; NULL overlaps nothing), the lists ANDed. Tables of an older schema get
+(``&&``: any of its values; NULL overlaps nothing), the lists ANDed. ``paths`` (a source file's
+``path_terms``, ``text[]`` under a GIN index of its own) filters the same way. Tables of an older schema get
 these columns and the index when an index opens (NULL until ``mediasift reindex``), so an existing
 index keeps working.
 
@@ -56,20 +58,25 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
     "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
-    "labels", "entities", "keywords",
+    "labels", "entities", "keywords", "paths",
 )  # fmt: skip
 _ABOUT = ("labels", "entities", "keywords")  # text[] columns, each filter list an overlap (&&)
+_PATHS = "paths"  # text[]: a source file's path_terms, under a GIN index of its own
 # Columns later versions added, with their definitions: opening an index adds those a table lacks.
 _LATER_COLUMNS = {
     "added_at": "double precision",
-    **dict.fromkeys(_ABOUT, "text[]"),
+    **dict.fromkeys((*_ABOUT, _PATHS), "text[]"),
 }
-# How the tsv column picks a text search configuration from the point's language.
+# How the tsv column picks a text search configuration from the point's language. Code (whose
+# language is its programming language) is English: its identifiers and comments mostly are, and
+# stemming lets "retries" find retry_failed_job.
 _TS_CONFIG = (
-    "CASE WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
+    "CASE WHEN modality = 'code' THEN 'english'::regconfig "
+    "WHEN language LIKE 'es%' THEN 'spanish'::regconfig "
     "WHEN language IS NULL OR language LIKE 'en%' THEN 'english'::regconfig "
     "ELSE 'simple'::regconfig END"
 )
+_SET_EXPRESSION_SINCE = 170000  # server_version_num of PostgreSQL 17: ALTER COLUMN … SET EXPRESSION
 
 # The query's words stemmed as English and as Spanish, joined with OR (BM25-like: a point matching
 # any word is a candidate, more matching words rank higher). Each lexeme is quoted for the
@@ -207,10 +214,11 @@ class PgVectorIndex:
                     tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
                 + _TS_CONFIG
                 + """, text)) STORED, added_at double precision,
-                    labels text[], entities text[], keywords text[])"""
+                    labels text[], entities text[], keywords text[], paths text[])"""
             ).format(points=points)
         )
         self._upgrade_table(conn, points, "points")
+        self._upgrade_tsv(conn, points)
         conn.execute(
             sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {points} (tenant_id, media_id)").format(
                 name=self._ident("points_tenant_media"), points=points
@@ -264,6 +272,39 @@ class PgVectorIndex:
                 cols=sql.SQL(", ").join(map(sql.Identifier, _ABOUT)),
             )
         )
+        conn.execute(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {name} ON {t} USING gin ({c})").format(
+                name=self._ident(f"{name}_paths"), t=table, c=sql.Identifier(_PATHS)
+            )
+        )
+
+    def _upgrade_tsv(self, conn: Any, points: Any) -> None:
+        """Give a points table of an older schema the ``tsv`` expression that reads code as English.
+        PostgreSQL 17+ changes it in place (one rewrite of the table); an older server keeps the
+        old one, which reads code with the ``simple`` configuration (unstemmed) until the index is
+        rebuilt with ``mediasift reindex --wipe``."""
+        expression = conn.execute(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
+            " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+            " WHERE d.adrelid = to_regclass(%s) AND a.attname = 'tsv'",
+            (f"{self.prefix}_points",),
+        ).fetchone()
+        if expression is None or "code" in expression[0]:
+            return
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+        if version < _SET_EXPRESSION_SINCE:
+            log.warning(
+                "the pgvector index's tsv column predates code search: code is keyword-searched "
+                "unstemmed until `mediasift reindex --wipe` (or PostgreSQL 17+, which upgrades it)"
+            )
+            return
+        self._schema_lock(conn)
+        sql = self._psycopg.sql
+        conn.execute(
+            sql.SQL(
+                "ALTER TABLE {t} ALTER COLUMN tsv SET EXPRESSION AS (to_tsvector(" + _TS_CONFIG + ", text))"
+            ).format(t=points)
+        )
 
     def _dimension(self, conn: Any, space: str) -> int | None:
         """The vector dimension of a space's table, or None when the space has no table yet."""
@@ -291,7 +332,7 @@ class PgVectorIndex:
                         kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
                         embedding vector({dims}) NOT NULL, added_at double precision,
-                        labels text[], entities text[], keywords text[])"""
+                        labels text[], entities text[], keywords text[], paths text[])"""
                 ).format(table=table, dims=sql.Literal(dims))
             )
             self._upgrade_table(conn, table, f"vec_{space}")
@@ -346,6 +387,7 @@ class PgVectorIndex:
                 list(p.labels) or None,
                 list(p.entities) or None,
                 list(p.keywords) or None,
+                list(p.paths) or None,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -435,7 +477,7 @@ class PgVectorIndex:
             if filters.metadata:
                 clauses.append(sql.SQL("metadata @> %s"))
                 params.append(Jsonb(filters.metadata))
-            for column in _ABOUT:
+            for column in (*_ABOUT, _PATHS):
                 values = getattr(filters, column)
                 if values:  # overlap: the row holds any of them
                     clauses.append(sql.SQL("{c} && %s::text[]").format(c=sql.Identifier(column)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from mediasift.domain import IndexPoint, epoch_seconds
+from mediasift.domain import IndexPoint, epoch_seconds, indexed_text, path_terms
 
 
 class MediaFields(Protocol):
@@ -43,6 +43,8 @@ class SegmentFields(Protocol):
     def text(self) -> str: ...
     @property
     def language(self) -> str | None: ...
+    @property
+    def meta(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,9 @@ def index_points(
     """The index points of one media, for ingest and reindex alike.
 
     ``vectors`` maps each embedding space to the vectors by segment id. A segment becomes a point
-    when it has a vector or text to search; it carries the vectors it has.
+    when it has a vector or text to search; it carries the vectors it has. Its keyword text is
+    ``domain.indexed_text`` (code: with its symbol, signature and docstring), and a segment of a
+    source file carries its path's ``path_terms``.
     """
     points = []
     for seg in segments:
@@ -90,6 +94,7 @@ def index_points(
         }
         if not spaces and not seg.text.strip():
             continue
+        meta = seg.meta or {}
         points.append(
             IndexPoint(
                 id=seg.id,
@@ -98,7 +103,7 @@ def index_points(
                 kind=media.kind,
                 collection=media.collection,
                 modality=str(seg.modality),
-                text=seg.text,
+                text=indexed_text(seg.text, meta),
                 language=seg.language,
                 metadata=media.metadata,
                 vectors=spaces,
@@ -106,6 +111,7 @@ def index_points(
                 labels=media.labels,
                 entities=media.entities,
                 keywords=media.keywords,
+                paths=path_terms(str(meta.get("path") or "")),
             )
         )
     return points

@@ -11,8 +11,9 @@ The data model is Qdrant Edge's, so a deployment can move between them: one coll
   since its language is unknown, and the two term sets joined;
 - payload ``tenant_id`` under a keyword payload index with ``is_tenant=true`` (Qdrant co-locates a
   tenant's points and builds per-tenant HNSW graphs: ``m=0, payload_m=16``), keyword indexes on the
-  other filter fields and a float index on ``added_at`` (epoch seconds). ``labels``, ``entities``
-  and ``keywords`` are arrays of strings under keyword indexes too (a filter list matches a point
+  other filter fields and a float index on ``added_at`` (epoch seconds). ``labels``, ``entities``,
+  ``keywords`` and ``paths`` (a source file's ``path_terms``) are arrays of strings under keyword
+  indexes too (a filter list matches a point
   holding any of its values); a collection created before them gets their indexes when an index
   opens, and its points get the arrays from ``mediasift reindex``. Every query filters by tenant,
   and by every other filter, inside Qdrant.
@@ -52,7 +53,7 @@ _ID_NAMESPACE = uuid.UUID("0b4f6c2e-51c4-4d0e-9a43-6f0f2b7d8e19")
 _POINTS = "points"
 _SPARSE = "bm25"
 _FILTER_FIELDS = ("media_id", "kind", "collection", "modality", "language")
-_ABOUT_FIELDS = ("labels", "entities", "keywords")  # arrays of strings
+_ABOUT_FIELDS = ("labels", "entities", "keywords", "paths")  # arrays of strings
 _ADDED_AT = "added_at"
 _PAGE = 256  # points per upsert request
 _OLD_KEYWORD = "keyword"  # the earlier layout's keyword collection, ``{prefix}_keyword``
@@ -187,7 +188,7 @@ class QdrantIndex:
             yield
 
     def _index_about_fields(self) -> None:
-        """Give a collection created before the labels, entities and keywords arrays their indexes."""
+        """Give a collection created before the labels, entities, keywords and paths arrays their indexes."""
         schema = self.client.get_collection(self.collection).payload_schema or {}
         with self._quiet_local_mode():
             for field in _ABOUT_FIELDS:
@@ -264,6 +265,7 @@ class QdrantIndex:
             "labels": list(p.labels),
             "entities": list(p.entities),
             "keywords": list(p.keywords),
+            "paths": list(p.paths),
         }
         if p.added_at is not None:
             payload[_ADDED_AT] = float(p.added_at)
@@ -313,6 +315,7 @@ class QdrantIndex:
                 ("labels", filters.labels),
                 ("entities", filters.entities),
                 ("keywords", filters.keywords),
+                ("paths", filters.paths),
             ):
                 # None or [] narrows nothing; on an array field, MatchAny keeps a point holding any value
                 if values:

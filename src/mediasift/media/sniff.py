@@ -1,18 +1,27 @@
-"""Decide what a file is from its bytes, never from its name.
+"""Decide what a file is from its bytes; its name only tells source code from other text.
 
-``sniff(path)`` returns a ``Sniffed(kind, mime, ext)`` or raises ``CorruptMedia`` (empty file)
-/ ``UnsupportedMedia`` (bytes we have no extractor for). Audio versus video is settled by
+``sniff(path, filename)`` returns a ``Sniffed(kind, mime, ext)`` or raises ``CorruptMedia`` (empty
+file) / ``UnsupportedMedia`` (bytes we have no extractor for). Audio versus video is settled by
 probing the container's streams, since the same container (MP4, Matroska, Ogg) holds either.
+Bytes that are text become ``code`` when the name has a source extension (``jobs.py``), the first
+line is a shebang, or they are a Jupyter notebook; a tar archive (plain, gzip, bzip2 or xz) and a
+zip that is no office document but holds source files are ``code`` too: a repository.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
+from mediasift.media.source_files import looks_like_notebook, shebang_type, source_type
 
 _HEAD = 8192
 # Zip-based office files: refuse ones whose declared unpacked size is absurd (zip bombs).
@@ -23,7 +32,7 @@ _READ_CHUNK = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Sniffed:
-    kind: str  # video | audio | image | document | text
+    kind: str  # video | audio | image | document | text | code
     mime: str
     ext: str
 
@@ -45,7 +54,9 @@ _AV_MAGIC: list[tuple[bytes, int, str]] = [
 ]
 
 
-def sniff(path: Path) -> Sniffed:
+def sniff(path: Path, filename: str | None = None) -> Sniffed:
+    """What the file at ``path`` is; ``filename`` (the name it was uploaded under) tells source
+    code from other text and nothing else."""
     with path.open("rb") as f:
         head = f.read(_HEAD)
     if not head:
@@ -54,6 +65,9 @@ def sniff(path: Path) -> Sniffed:
         return Sniffed("document", "application/pdf", ".pdf")
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
+    tar = _sniff_tar(path, head)
+    if tar is not None:
+        return tar
     for magic, offset, mime, ext in _IMAGE_MAGIC:
         if head[offset:].startswith(magic):
             return Sniffed("image", mime, ext)
@@ -65,7 +79,7 @@ def sniff(path: Path) -> Sniffed:
         return _probe_av(path)
     text = _as_text(head)
     if text is not None:
-        return _sniff_text(text)
+        return _sniff_code(text, filename) or _sniff_text(text)
     raise UnsupportedMedia("unrecognised binary content: not a supported video, audio, image or document")
 
 
@@ -159,7 +173,9 @@ def _sniff_zip(path: Path) -> Sniffed:
         return Sniffed("document", mime, ".pptx")
     if "content.xml" in names and _zip_mimetype(path) == ODT_MIME:
         return Sniffed("document", ODT_MIME, ".odt")
-    raise UnsupportedMedia("zip archive that is not a DOCX, PPTX or ODT document")
+    if any(_is_source(name) for name in names):
+        return Sniffed("code", "application/zip", ".zip")
+    raise UnsupportedMedia("zip archive that is not a DOCX, PPTX or ODT document and holds no source files")
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
@@ -172,6 +188,40 @@ def _zip_mimetype(path: Path) -> str:
             return zf.read("mimetype")[:200].decode("ascii", errors="replace").strip()
         except KeyError:
             return ""
+
+
+def _is_source(name: str) -> bool:
+    found = source_type(name)
+    return found is not None and found.role in ("code", "notebook")
+
+
+# Compressed tar archives: (magic, how to open the stream, MIME type, extension).
+_COMPRESSED: list[tuple[bytes, Callable[..., IO[Any]], str, str]] = [
+    (b"\x1f\x8b", gzip.open, "application/gzip", ".tar.gz"),
+    (b"BZh", bz2.open, "application/x-bzip2", ".tar.bz2"),
+    (b"\xfd7zXZ\x00", lzma.open, "application/x-xz", ".tar.xz"),
+]
+_TAR_MAGIC_AT = 257  # "ustar" in a POSIX or GNU tar header
+
+
+def _sniff_tar(path: Path, head: bytes) -> Sniffed | None:
+    """A tar archive, plain or compressed, judged by its first header only (nothing more is
+    decompressed here); None when ``head`` is not one. A compressed stream that is not a tar is
+    ``UnsupportedMedia``."""
+    if head[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
+        return Sniffed("code", "application/x-tar", ".tar")
+    for magic, opener, mime, ext in _COMPRESSED:
+        if not head.startswith(magic) or (magic == b"BZh" and head[4:10] != b"1AY&SY"):
+            continue
+        try:
+            with opener(path, "rb") as stream:
+                first = stream.read(512)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise CorruptMedia(f"corrupt {ext[5:]} stream: {exc}") from None
+        if first[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
+            return Sniffed("code", mime, ext)
+        raise UnsupportedMedia(f"a {ext[5:]} file that is not a tar archive")
+    return None
 
 
 def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -212,6 +262,20 @@ def _as_text(head: bytes) -> str | None:
         return None
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
     return text if printable / max(1, len(text)) > 0.95 else None
+
+
+def _sniff_code(text: str, filename: str | None) -> Sniffed | None:
+    """Text that is source code: a notebook by its content, else by the name's extension or the
+    shebang line. Prose, Markdown and settings files stay ``text``."""
+    if looks_like_notebook(text):
+        return Sniffed("code", "application/x-ipynb+json", ".ipynb")
+    found = source_type(filename) if filename else None
+    if found is not None and found.role in ("code", "notebook"):
+        return Sniffed("code", found.mime, Path(filename or "").suffix.lower())
+    by_shebang = shebang_type(text)
+    if by_shebang is not None:
+        return Sniffed("code", by_shebang.mime, "")
+    return None
 
 
 def _sniff_text(text: str) -> Sniffed:

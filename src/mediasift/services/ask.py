@@ -1,4 +1,5 @@
-"""Answers grounded in a tenant's media, every claim citing the second, slide or page it rests on.
+"""Answers grounded in a tenant's media, every claim citing the second, slide, page or lines of
+code it rests on (``path:line_start-line_end``).
 
     question ─► hybrid search (keyword + vectors, fused; tenant-filtered in the engine)
              ─► re-rank: e5 cosine of question and segment text, + 0.02 per shared content word
@@ -29,7 +30,7 @@ from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
-from mediasift.domain import Filters, Hit
+from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
@@ -76,9 +77,10 @@ class Citation:
         return self.hit.text
 
     def as_json(self) -> dict[str, Any]:
-        """The citation as the API answers it and a chat stores it: one flat object."""
+        """The citation as the API answers it and a chat stores it: one flat object; a citation of
+        code adds where it is: ``path``, ``line_start``, ``line_end``, ``symbol`` and ``cite``."""
         hit = self.hit
-        return {
+        out: dict[str, Any] = {
             "n": self.n,
             "segment_id": hit.segment_id,
             "media_id": hit.media_id,
@@ -90,6 +92,11 @@ class Citation:
             "page": hit.page,
             "quote": hit.text,
         }
+        cite = code_reference(hit.meta)
+        if cite is not None:
+            out.update({key: hit.meta.get(key) for key in ("path", "line_start", "line_end", "symbol")})
+            out["cite"] = cite
+        return out
 
 
 @dataclass(slots=True)
@@ -165,7 +172,9 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     # Vectors cached for the tenant: search embedded this question, ingest most segments' texts.
     embedder = rt.text_embedder(tenant_id)
     query = embedder.embed_query(question)
-    whole = embedder.embed_passages([s.text[:2000] for s in sources]) @ query
+    # Code with what it is (symbol, signature, docstring), as it was indexed: the words of a
+    # question about code are in its docstring more than in its statements.
+    whole = embedder.embed_passages([embedded_text(s.text, s.meta)[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
         src.score = float(c)
     strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]

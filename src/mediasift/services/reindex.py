@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediasift.catalog import enrichments, repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.services.enrichment import reenrich_media, stored_record, with_terms
@@ -84,7 +84,9 @@ def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRep
         stored = stored_record(enrichments.get_enrichment(s, tenant_id, media_id))
         payload, original = with_terms(MediaPayload.of(media), stored), media.original_key
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
-    text_vectors = embed_texts(rt, tenant_id, [(r.id, r.modality, r.text) for r in rows])
+    text_vectors = embed_texts(
+        rt, tenant_id, [(r.id, r.modality, embedded_text(r.text, r.meta)) for r in rows]
+    )
     image_vectors: dict[str, list[float]] = {}
     for row in rows:
         if row.modality in IMAGE_MODALITIES:

@@ -30,6 +30,7 @@ from mediasift.domain import (
     entity_term,
     keyword_term,
     label_term,
+    path_filter_terms,
 )
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
@@ -170,14 +171,22 @@ def normalize_filters(filters: Filters) -> Filters:
 
 
 def normalize_about(filters: Filters) -> Filters:
-    """Labels (``taxonomy:label``), entities (``TYPE:text``) and keywords as points carry them:
-    entity text and keywords casefolded, each list sorted without repeats (one cache key per
-    meaning). A label without ``:``, an unknown entity type or an empty value is ``InvalidRequest``."""
+    """Labels (``taxonomy:label``), entities (``TYPE:text``), keywords and paths as points carry
+    them: entity text and keywords casefolded, paths as ``path_filter_terms`` (``src/*`` →
+    ``src/``), each list sorted without repeats (one cache key per meaning). A label without
+    ``:``, an unknown entity type, an empty value or a path glob the index cannot match is
+    ``InvalidRequest``."""
+    paths = None
+    if filters.paths:
+        if len(filters.paths) > MAX_FILTER_VALUES:
+            raise InvalidRequest(f"at most {MAX_FILTER_VALUES} paths in one search, got {len(filters.paths)}")
+        paths = sorted({term for pattern in filters.paths for term in path_filter_terms(pattern)})
     return replace(
         filters,
         labels=_encoded("labels", filters.labels, _label),
         entities=_encoded("entities", filters.entities, _entity),
         keywords=_encoded("keywords", filters.keywords, _keyword),
+        paths=paths,
     )
 
 
@@ -240,6 +249,7 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
             continue  # indexed but gone from the catalog (deleted meanwhile): the catalog wins
         start_s, end_s = seg.start_s, seg.end_s
         meta = dict(seg.meta or {})
+        meta.pop("search_header", None)  # what the index matched besides the text, not for people
         parts = meta.pop("parts", None)
         if parts and query:
             from mediasift.services.moment import locate_moment

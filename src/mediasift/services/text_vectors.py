@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 # The modalities whose text is embedded; a frame or an image has a picture, not words.
-TEXT_MODALITIES = {Modality.SPEECH, Modality.OCR, Modality.TEXT, Modality.TAG, Modality.NOTE}
+TEXT_MODALITIES = {
+    Modality.SPEECH, Modality.OCR, Modality.TEXT, Modality.TAG, Modality.NOTE, Modality.CODE,
+}  # fmt: skip
 
 
 def embed_texts(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from mediasift import meters
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
 from mediasift.enrich.language import label_languages
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
@@ -43,6 +43,7 @@ EXTRACTORS: dict[str, str] = {
     "image": "mediasift.extract.image:extract_image",
     "video": "mediasift.extract.av:extract_video",
     "audio": "mediasift.extract.av:extract_audio",
+    "code": "mediasift.extract.code.extract:extract_code",
 }
 
 ProgressFn = Callable[[str, float], None]
@@ -78,7 +79,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
 
     with rt.store.local_path(original_key) as path:
         with _stage(progress, "probe"):
-            sniffed = sniff(path)
+            sniffed = sniff(path, filename)
         with rt.catalog.session() as s:
             media = repo.start_processing(s, tenant_id, media_id, sniffed.kind, sniffed.mime)
             payload = MediaPayload.of(media)
@@ -106,7 +107,9 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             enriched = enrichment.enrich(rt, tenant_id, media_id, extraction.segments, language)
         payload = enriched.payload(payload)
     with _stage(progress, "embed", segments=len(extraction.segments)):
-        items = [(seg.id, str(seg.modality), seg.text) for seg in extraction.segments]
+        items = [
+            (seg.id, str(seg.modality), embedded_text(seg.text, seg.meta)) for seg in extraction.segments
+        ]
         vectors = {
             TEXT_SPACE: embed_texts(rt, tenant_id, items, progress),
             IMAGE_SPACE: extraction.image_vectors,

@@ -49,7 +49,7 @@ def get_facets(
     tenant: TenantDep,
     field: Annotated[str, Query(description="What to count: " + ", ".join(facets.FIELDS))],
     collection: Annotated[list[str] | None, Query(description="Only media of these collections")] = None,
-    kind: Annotated[list[str] | None, Query(description="video, audio, image, document, text")] = None,
+    kind: Annotated[list[str] | None, Query(description="video, audio, image, document, text, code")] = None,
     language: Annotated[list[str] | None, Query(description="Only media in any of these languages")] = None,
     label: Annotated[list[str] | None, Query(description=LABELS)] = None,
     entity: Annotated[list[str] | None, Query(description=ENTITIES)] = None,

@@ -19,6 +19,12 @@ ERRORS = error_responses(400, 413, 422)
 MAX_QUERY_IMAGE_BYTES = 20 * 1024 * 1024
 ADDED_AFTER = "Only media added at or after this ISO 8601 date or date-time (UTC unless it has an offset)"
 ADDED_BEFORE = "Only media added at or before this date (inclusive: the whole day) or date-time"
+KINDS = "video, audio, image, document, text, code"
+PATHS = (
+    "Code only: files under a folder (src/*), of an extension (*.py), both (src/*.py), or one file "
+    "or folder by its path; repeat the parameter for more"
+)
+LANGUAGES = "Language of the text (en, es) or of the code (python, javascript, go, sql…)"
 
 
 def filters_from(
@@ -33,6 +39,7 @@ def filters_from(
     label: list[str] | None = None,
     entity: list[str] | None = None,
     keyword: list[str] | None = None,
+    path: list[str] | None = None,
 ) -> Filters | None:
     metadata = {}
     for item in meta or []:
@@ -52,6 +59,7 @@ def filters_from(
         labels=label or None,
         entities=entity or None,
         keywords=keyword or None,
+        paths=path or None,
     )
     return f if any(v is not None for v in asdict(f).values()) else None
 
@@ -61,12 +69,12 @@ def search_get(
     rt: RuntimeDep,
     tenant: TenantDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for")],
-    kind: Annotated[list[str] | None, Query(description="video, audio, image, document, text")] = None,
+    kind: Annotated[list[str] | None, Query(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Query()] = None,
     modality: Annotated[
-        list[str] | None, Query(description="speech, ocr, text, frame, image, tag, note")
+        list[str] | None, Query(description="speech, ocr, text, frame, image, tag, note, code")
     ] = None,
-    language: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query(description=LANGUAGES)] = None,
     media_id: Annotated[list[str] | None, Query()] = None,
     meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
     added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
@@ -78,6 +86,7 @@ def search_get(
     keyword: Annotated[
         list[str] | None, Query(description=KEYWORDS + "; repeat the parameter for more")
     ] = None,
+    path: Annotated[list[str] | None, Query(description=PATHS)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
 ) -> SearchOut:
@@ -93,6 +102,7 @@ def search_get(
         label,
         entity,
         keyword,
+        path,
     )
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

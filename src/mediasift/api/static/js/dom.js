@@ -62,6 +62,7 @@ const WHY = {
   frame: "looks alike",
   image: "looks alike",
   tag: "in image",
+  code: "in code",
 };
 export function why(hit) {
   if (hit.modality === "ocr") return hit.kind === "video" ? "on screen" : hit.kind === "image" ? "in image" : "in document";
@@ -70,6 +71,7 @@ export function why(hit) {
 
 // Where in the media: "at 0:14", "page 3", "slide 2".
 export function where(hit) {
+  if (hit.cite) return hit.cite; // code: path:line_start-line_end
   if (hit.start_s !== null && hit.start_s !== undefined) return `at ${clock(hit.start_s)}`;
   if (hit.page) return `${isSlides(hit) ? "slide" : "page"} ${hit.page}`;
   return "";

@@ -2,11 +2,15 @@
 // filters the API takes from it. Search, its facets and the media page's links all write it here.
 import { query } from "../api.js";
 
-export const SINGLE = ["q", "kind", "collection", "language", "from", "to"];
+export const SINGLE = ["q", "kind", "collection", "language", "path", "from", "to"];
 // What a media is about: repeatable filters, each value as /v1/facets writes it (taxonomy:label,
 // TYPE:text, a keyword). Values of one are alternatives (any of them); different filters all apply.
 export const ABOUT = ["label", "entity", "keyword"];
-export const LANGUAGES = { en: "English", es: "Spanish" };
+// Spoken and written languages, and the programming languages code search knows.
+export const LANGUAGES = {
+  en: "English", es: "Spanish", python: "Python", javascript: "JavaScript", typescript: "TypeScript", go: "Go",
+  rust: "Rust", java: "Java", c: "C", cpp: "C++", sql: "SQL", shell: "Shell",
+};
 
 export function stateFrom(params) {
   return {
@@ -22,7 +26,7 @@ export function searchHref(state) {
 // The filters a search of this state sends, all but its words: /v1/search and /v1/facets take the same.
 export function filterParams(state) {
   return {
-    kind: state.kind, collection: state.collection, language: state.language, ...addedWindow(state),
+    kind: state.kind, collection: state.collection, language: state.language, path: state.path, ...addedWindow(state),
     ...Object.fromEntries(ABOUT.map((k) => [k, state[k] || []])),
   };
 }

@@ -2,6 +2,7 @@
 // what the media is about (summary, labels, keywords, entities), keyframes, OCR text, document
 // pages (?page=), metadata and artifact downloads.
 import { ApiError, get, post, request, urls } from "../api.js";
+import { codeBlock } from "../code.js";
 import { bytes, clear, clock, date, errorBox, h, momentHref, toast } from "../dom.js";
 import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
@@ -66,6 +67,7 @@ export async function render(root, params, id) {
       requestAnimationFrame(() => target?.scrollIntoView({ block: "center" }));
     }
   }
+  if (media.kind === "code") root.append(codeView(segments, segmentId));
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
   root.append(details(media));
@@ -252,6 +254,41 @@ function markCurrent(section, page, segmentId) {
   article.setAttribute("aria-current", "true");
   paragraph?.classList.add("cited");
   return paragraph || article;
+}
+
+// A repository (or one source file): its files, each opened on demand, with its chunks as numbered,
+// coloured code; the cited chunk's file is open and the cited lines marked and scrolled to.
+function codeView(segments, segmentId) {
+  const files = new Map();
+  for (const s of segments.filter((x) => x.meta?.path)) {
+    const key = s.meta.cell != null ? `${s.meta.path}#cell${s.meta.cell}` : s.meta.path;
+    if (!files.has(key)) files.set(key, []);
+    files.get(key).push(s);
+  }
+  const cited = segments.find((s) => s.id === segmentId);
+  const section = h("section", { class: "code-view", "aria-label": "Source files" },
+    h("h2", {}, files.size === 1 ? "Code" : `Code: ${files.size} files`),
+    [...files.entries()].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true })).map(([name, segs]) => {
+      const open = segs.includes(cited);
+      const details = h("details", { class: "code-file", open: open || files.size === 1 || null }, h("summary", {}, name));
+      const fill = () => {
+        if (details.dataset.filled) return;
+        details.dataset.filled = "1";
+        details.append(...segs.sort((a, b) => a.meta.line_start - b.meta.line_start).map((s) => {
+          const marked = new Set();
+          if (s === cited) for (let n = s.meta.line_start; n <= s.meta.line_end; n++) marked.add(n);
+          const title = s.meta.symbol ? `${s.meta.symbol_kind || ""} ${s.meta.symbol}`.trim() : null;
+          return h("figure", { class: s === cited ? "code-chunk cited" : "code-chunk", dataset: { seg: s.id } },
+            title ? h("figcaption", {}, title, h("span", { class: "muted" }, ` lines ${s.meta.line_start}-${s.meta.line_end}`)) : null,
+            codeBlock(s.text, { lineStart: s.meta.line_start, language: s.modality === "code" ? s.language || "" : "", marked }));
+        }));
+      };
+      details.addEventListener("toggle", () => details.open && fill());
+      if (details.open) fill();
+      return details;
+    }));
+  if (cited) requestAnimationFrame(() => section.querySelector(".code-chunk.cited .marked")?.scrollIntoView({ block: "center" }));
+  return section;
 }
 
 function ocrView(ocr, media) {

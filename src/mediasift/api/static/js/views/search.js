@@ -1,12 +1,13 @@
 // Search: one box (text, or an image dropped on it), filters, results grouped by media, and
 // beside them the facets of the filtered library (labels, entities, keywords, language, kind).
 import { get, query, request, urls } from "../api.js";
-import { clear, clock, errorBox, excerpt, h, highlight, momentHref, where, why } from "../dom.js";
+import { codeBlock, matchingLines } from "../code.js";
+import { clear, clock, errorBox, excerpt, h, highlight, momentHref, termsPattern, where, why } from "../dom.js";
 import { activeChips, loadFacets, takeRefocus } from "./facets.js";
 import { ABOUT, LANGUAGES, SINGLE, addedWindow, filterParams, searchHref, stateFrom } from "./filters.js";
 
 const LIMIT = 40;
-const KINDS = ["video", "audio", "image", "document", "text"];
+const KINDS = ["video", "audio", "image", "document", "text", "code"];
 
 let lookAlike = null; // the image of the last look-alike search: {file, url}
 
@@ -68,6 +69,9 @@ function searchForm(state, onSearch, onImage) {
         h("input", { id: "collection", name: "collection", list: "collections", value: state.collection, placeholder: "Any" }),
         h("datalist", { id: "collections" })),
       select("language", "Language", LANGUAGES, state.language),
+      h("div", { class: "field" },
+        h("label", { for: "path" }, "Path (code)"),
+        h("input", { id: "path", name: "path", value: state.path, placeholder: "src/* or *.py" })),
       h("div", { class: "field" }, h("label", { for: "from" }, "Added from"), h("input", { id: "from", name: "from", type: "date", value: state.from })),
       h("div", { class: "field" }, h("label", { for: "to" }, "Added until"), h("input", { id: "to", name: "to", type: "date", value: state.to }))));
   form.addEventListener("submit", (e) => {
@@ -213,8 +217,24 @@ function frameImage(src) {
   return img;
 }
 
+// A code hit: its lines, numbered as in the file and coloured, the lines with the query's words marked.
+function codeText(hit, q) {
+  const start = hit.line_start ?? 1;
+  return codeBlock(hit.text, {
+    lineStart: start, language: hit.language || "", marked: matchingLines(hit.text, start, termsPattern(q)),
+    label: `${hit.cite || hit.path || ""}${hit.symbol ? ` ${hit.symbol}` : ""}`,
+  });
+}
+
 function hitItem(hit, q) {
   const place = where(hit);
+  if (hit.kind === "code" && hit.modality === "code") {
+    return h("li", { class: "code-hit" },
+      h("a", { class: "hit", href: momentHref(hit), dataset: { segmentId: hit.segment_id, lineStart: hit.line_start ?? "" } },
+        h("span", { class: "hit-where" }, place),
+        h("span", { class: "why why-code" }, hit.symbol ? `${hit.meta?.symbol_kind || "code"} ${hit.symbol}` : why(hit))),
+      codeText(hit, q));
+  }
   const playable = hit.start_s !== null && hit.start_s !== undefined && ["video", "audio"].includes(hit.kind);
   return h("li", {},
     h("a", { class: "hit", href: momentHref(hit), dataset: { segmentId: hit.segment_id, startS: hit.start_s ?? "", page: hit.page ?? "" } },

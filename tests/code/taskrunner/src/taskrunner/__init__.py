@@ -1,0 +1,3 @@
+"""taskrunner: a small job runner with retries, leases and a scheduler."""
+
+__version__ = "0.3.1"
