@@ -78,6 +78,16 @@ def test_html_report_renders_and_its_timestamps_open_the_player(page, server, tm
     assert abs(position - second) <= 1.0, (position, second)
     screenshot(page, "report-link-player")
 
+    # and the media page links back to its reports, which open in the browser
+    link = page.locator('.report-links a[data-format="html"]')
+    assert link.get_attribute("href") == f"/v1/media/{media['id']}/report?format=html"
+    with page.context.expect_page() as opened:
+        link.click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert report.locator("#summary li").count() >= 1
+    report.close()
+
 
 def test_collection_report_renders_with_each_media_and_its_state(page, server, tmp_path: Path):
     from PIL import Image

@@ -142,6 +142,7 @@ export const urls = {
   original: (id) => `/v1/media/${encodeURIComponent(id)}/original`,
   artifact: (id, name) => `/v1/media/${encodeURIComponent(id)}/artifacts/${name.split("/").map(encodeURIComponent).join("/")}`,
   transcript: (id, fmt) => `/v1/media/${encodeURIComponent(id)}/transcript.${fmt}`,
+  report: (id, fmt) => `/v1/media/${encodeURIComponent(id)}/report?format=${fmt}`,
   // frame keys are processed/{tenant}/{media}/{artifact name}
   frame: (id, frameKey) => urls.artifact(id, frameKey.split("/").slice(3).join("/")),
 };

@@ -320,5 +320,11 @@ function details(media) {
       downloadable.length
         ? h("ul", { class: "artifacts" }, downloadable.map((a) => h("li", {}, h("a", { href: urls.artifact(media.id, a), download: a.replaceAll("/", "_") }, a))))
         : h("p", { class: "muted" }, "No artifacts yet."),
-      artifacts.length > downloadable.length ? h("p", { class: "muted" }, `${artifacts.length - downloadable.length} keyframe images`) : null));
+      artifacts.length > downloadable.length ? h("p", { class: "muted" }, `${artifacts.length - downloadable.length} keyframe images`) : null,
+      // What it is about, to keep or send: made on demand (GET /v1/media/{id}/report).
+      h("p", { class: "report-links" }, "Report: ",
+        [["html", "HTML"], ["md", "Markdown"], ["json", "JSON"]].map(([fmt, name], i) => [
+          i ? " · " : null,
+          h("a", { href: urls.report(media.id, fmt), target: "_blank", rel: "noopener", dataset: { format: fmt } }, name),
+        ]))));
 }
