@@ -34,6 +34,7 @@ class JobType(StrEnum):
     REPROCESS = "reprocess"
     DELETE = "delete"
     RELABEL = "relabel"  # classify a ready media again from its stored segments (a taxonomy changed)
+    NUTRITION = "nutrition"  # a ready media's foods and nutrients, from its stored segments and keyframes
 
 
 class JobStatus(StrEnum):

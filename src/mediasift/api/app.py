@@ -24,10 +24,12 @@ from mediasift.api.routes import (
     chats,
     docs,
     facets,
+    foods,
     health,
     jobs,
     keys,
     media,
+    nutrition,
     search,
     taxonomies,
     ui,
@@ -59,7 +61,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, jobs, webhooks, taxonomies, health):
+    for module in (media, nutrition, foods, jobs, webhooks, taxonomies, health):
         app.include_router(module.router)
     for module in (search, facets, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mediasift.catalog.models import Job, Media, MediaEnrichment, SegmentRow, Tenant, utcnow
+from mediasift.catalog.models import Job, Media, MediaEnrichment, MediaNutrition, SegmentRow, Tenant, utcnow
 from mediasift.domain import JobStatus, MediaStatus, Segment
 from mediasift.errors import NotFound
 
@@ -197,6 +197,7 @@ def finish_media(
 def delete_media_rows(s: Session, media: Media) -> None:
     s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
     s.execute(delete(MediaEnrichment).where(MediaEnrichment.media_id == media.id))
+    s.execute(delete(MediaNutrition).where(MediaNutrition.media_id == media.id))
     s.execute(delete(Job).where(Job.media_id == media.id))
     s.delete(media)
 

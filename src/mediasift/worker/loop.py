@@ -27,6 +27,7 @@ from mediasift.jobs.lifecycle import Attempt
 from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
+from mediasift.services.nutrition import analyse_media as analyse_nutrition
 from mediasift.services.relabel import relabel_media
 from mediasift.services.retention import start_retention
 from mediasift.services.webhooks import start_dispatcher
@@ -136,6 +137,8 @@ class Worker:
             run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress)
         elif attempt.type == JobType.RELABEL.value:
             relabel_media(self.rt, attempt.tenant_id, attempt.media_id, progress)
+        elif attempt.type == JobType.NUTRITION.value:
+            analyse_nutrition(self.rt, attempt.tenant_id, attempt.media_id, progress)
         else:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 
