@@ -64,6 +64,13 @@ class FiltersIn(BaseModel):
         return normalize_filters(Filters(**values))
 
 
+class TableRowOut(BaseModel):
+    food_id: str
+    name: str | None = None
+    source_table: str | None = None
+    source_row: str | None = None
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="The number the answer cites it by, as [n]")
     media_id: str
@@ -75,6 +82,10 @@ class CitationOut(BaseModel):
     end_s: float | None
     page: int | None = Field(description="Page or slide number (documents)")
     quote: str = Field(description="The sentence of the media the claim rests on")
+    table_rows: list[TableRowOut] = Field(
+        default_factory=list,
+        description="Food table rows the claim rests on (a nutrition source; GET /v1/foods/{food_id})",
+    )
 
 
 class AskOut(BaseModel):

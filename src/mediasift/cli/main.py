@@ -16,6 +16,7 @@ from rich.table import Table
 from mediasift.cli.client import connect, record_server
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
+from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
@@ -39,6 +40,7 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 app.command("facets")(facets_command)
+app.command("nutrition")(nutrition_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
@@ -352,16 +354,19 @@ def ask(
         list[str] | None, typer.Option("--kind", help="video, audio, image, document, text")
     ] = None,
     collection: Annotated[list[str] | None, typer.Option("--collection", help="Only these")] = None,
+    media: Annotated[list[str] | None, typer.Option("--media", help="Only this media (repeatable)")] = None,
     label: LabelOpt = None,
     entity: EntityOpt = None,
     keyword: KeywordOpt = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Ask a question; the answer cites the second, slide or page it comes from."""
+    """Ask a question; the answer cites the second, slide or page it comes from (and, about
+    nutrition, the food table rows)."""
     given = {
         "kinds": kind,
         "collections": collection,
+        "media_ids": media,
         "labels": _encoded(label),
         "entities": _encoded(entity),
         "keywords": keyword,
@@ -381,7 +386,9 @@ def ask(
     out = Console()
     out.print(result["answer"], markup=False, highlight=False)
     for c in result["citations"]:
-        out.print(f"[{c['n']}] {c['filename']} {_where(c)}".rstrip(), markup=False, highlight=False)
+        rows = ", ".join(r["food_id"] for r in c.get("table_rows") or [] if r.get("food_id"))
+        line = f"[{c['n']}] {c['filename']} {_where(c)}".rstrip() + (f" (food table: {rows})" if rows else "")
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

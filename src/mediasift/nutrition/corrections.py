@@ -99,7 +99,8 @@ def apply_corrections(
     applied and every total recomputed; ``corrections`` lists each one with ``applied``."""
     out = copy.deepcopy(dict(results))
     fixes: Mapping[str, Any] = corrections.get("foods") or {}
-    kept, removed = [], []
+    kept: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
     for row in out.get("foods", []):
         fix = fixes.get(row.get("key"))
         row["corrected"] = fix is not None
