@@ -19,6 +19,7 @@ import io
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -178,12 +179,18 @@ def analyse_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
         if media.status != MediaStatus.READY.value:
             raise Conflict(f"media {media_id} is {media.status}; its nutrition is analysed once it is ready")
         rows = repo.media_segments(s, tenant_id, media_id)
-        language = media.language
     ensure_food_table(rt)
     pictures, image_model = _pictures(rt, rows, progress)
     progress("nutrition", 0.6)
     matcher = food_matcher(rt, tenant_id)
-    result = analyse(rows, matcher=matcher, language=language, seen=seen_foods(pictures), media_id=media_id)
+    result = analyse(
+        # No media-wide language: a segment without its own (a caption, "ARROZ 200 g") is read in
+        # the language that finds more foods in it, not in the language most of the speech has.
+        _timed_units(rows),
+        matcher=matcher,
+        seen=seen_foods(pictures),
+        media_id=media_id,
+    )
     results = result.to_dict()
     if image_model:
         results["model_versions"]["image"] = image_model
@@ -191,6 +198,32 @@ def analyse_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
         nutrition_rows.save_results(s, tenant_id, media_id, results, results["model_versions"])
     progress("nutrition", 1.0)
     return results
+
+
+@dataclass(frozen=True)
+class _Unit:
+    modality: str
+    text: str
+    start_s: float | None
+    end_s: float | None
+    language: str | None
+
+
+def _timed_units(rows: Sequence[SegmentRow]) -> list[Any]:
+    """The segments as the analysis reads them: a speech chunk split into its recogniser's timed
+    parts, so that each food's evidence carries the second its own sentence is said (a chunk
+    spans up to a minute); every other segment as it is."""
+    units: list[Any] = []
+    for row in rows:
+        parts = (row.meta or {}).get("parts") if row.modality == "speech" else None
+        if not parts:
+            units.append(row)
+            continue
+        for part in parts:
+            text = str(part.get("text") or "").strip()
+            if text:
+                units.append(_Unit("speech", text, part.get("start_s"), part.get("end_s"), row.language))
+    return units
 
 
 def _pictures(
