@@ -60,11 +60,10 @@ def cooking_video(directory: Path, minutes: float):  # type: ignore[no-untyped-d
 
 
 def run_job(rt: Runtime, job_id: str) -> float:
-    """Run queued jobs in this thread until ``job_id`` has ended; its seconds (wall)."""
+    """Run the one queued job, ``job_id``, in this thread; its seconds (wall)."""
     worker = Worker(rt)
     started = time.perf_counter()
-    while worker.run_once():
-        pass
+    assert worker.run_once(), "no job was queued"
     elapsed = time.perf_counter() - started
     with rt.catalog.read_session() as s:
         from mediasift.catalog import jobs as job_rows

@@ -81,7 +81,7 @@ class Citation:
     def as_json(self) -> dict[str, Any]:
         """The citation as the API answers it and a chat stores it: one flat object."""
         hit = self.hit
-        return {
+        out: dict[str, Any] = {
             "n": self.n,
             "segment_id": hit.segment_id,
             "media_id": hit.media_id,
@@ -92,8 +92,10 @@ class Citation:
             "end_s": hit.end_s,
             "page": hit.page,
             "quote": hit.text,
-            "table_rows": list(hit.meta.get("table_rows") or []),
         }
+        if rows := hit.meta.get("table_rows"):  # a nutrition source: the food table rows it rests on
+            out["table_rows"] = list(rows)
+        return out
 
 
 @dataclass(slots=True)

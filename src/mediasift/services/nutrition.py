@@ -322,13 +322,13 @@ def correct(
 ) -> dict[str, Any]:
     """Record a user's correction of one row (``fix``; ``name``: a food named in words, looked up
     in the table as the parser would) or of the servings, and return the corrected results."""
+    get_results(rt, tenant_id, media_id)  # 404 / 409 as GET
     table = load_food_table()
     if name is not None and fix is not None:
         match = FoodMatcher(table).lookup(name, guess_language(name))
         if match.food is None:
             raise InvalidRequest(f"no food named {name!r} in the food table: search GET /v1/foods?q=…")
         fix = FoodCorrection(fix.key, match.food.food_id, fix.amount_g, fix.removed, fix.reset)
-    get_results(rt, tenant_id, media_id)  # 404 / 409 as GET
     at = datetime.now(UTC).isoformat()
     with rt.catalog.session() as s:
         row = nutrition_rows.get_nutrition(s, tenant_id, media_id)
