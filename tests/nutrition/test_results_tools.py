@@ -153,3 +153,39 @@ def test_results_read_as_sentences_with_their_seconds_and_table_rows():
     ranked = ranking_fact([("m2", "light.mp4", light), ("m1", "tortilla.mp4", results)], most)
     assert ranked is not None and ranked.media_id == "m1"
     assert ranked.text.startswith("Of your 2 analysed media, tortilla.mp4 has the most calories (kcal)")
+
+
+def test_a_large_bare_number_by_a_food_without_a_unit_weight_is_grams():
+    rows = {t: analyse([Seg("ocr", t, 1.0, 2.0)]).foods[0] for t in ("Harina 500", "2 arroz", "3 huevos")}
+    assert (rows["Harina 500"].amount_g, rows["Harina 500"].flags) == (500, ["unit_assumed_g"])
+    assert rows["2 arroz"].amount_g == 200 and "default_portion" in rows["2 arroz"].flags  # 2 portions
+    assert rows["3 huevos"].amount_g == 150  # eggs have a weight each
+
+
+def test_on_screen_lists_are_read_line_by_line_and_speech_by_its_timed_parts():
+    from mediasift.services.nutrition import _timed_units
+
+    @dataclass
+    class Row:
+        modality: str
+        text: str
+        start_s: float | None
+        end_s: float | None
+        language: str | None = None
+        meta: dict | None = None
+
+    parts = [
+        {"start_s": 1.0, "end_s": 3.0, "text": "Hello."},
+        {"start_s": 20.0, "end_s": 23.0, "text": "Add 2 eggs."},
+    ]
+    rows = [
+        Row("ocr", "ARROZ 185 g\nPOLLO 200 g", 5.0, 9.0),
+        Row("speech", "Hello. Add 2 eggs.", 1.0, 23.0, "en", {"parts": parts}),
+    ]
+    result = analyse(_timed_units(rows))
+    found = {f.food_id: (f.amount_g, f.evidence[0].start_s) for f in result.foods}
+    assert found == {
+        "ofc:riz-blanc-cru": (185, 5.0),
+        "ofc:blanc-de-poulet": (200, 5.0),
+        "astra:egg": (100, 20.0),
+    }

@@ -212,9 +212,15 @@ class _Unit:
 def _timed_units(rows: Sequence[SegmentRow]) -> list[Any]:
     """The segments as the analysis reads them: a speech chunk split into its recogniser's timed
     parts, so that each food's evidence carries the second its own sentence is said (a chunk
-    spans up to a minute); every other segment as it is."""
+    spans up to a minute); on-screen text split into its lines; every other segment as it is."""
     units: list[Any] = []
     for row in rows:
+        if row.modality == "ocr" and "\n" in row.text:
+            # one line of an on-screen list at a time: "ARROZ 185 g" / "POLLO 200 g", so an
+            # amount after one food is never read as the next line's amount before its food
+            lines = [line.strip() for line in row.text.splitlines() if line.strip()]
+            units.extend(_Unit("ocr", line, row.start_s, row.end_s, row.language) for line in lines)
+            continue
         parts = (row.meta or {}).get("parts") if row.modality == "speech" else None
         if not parts:
             units.append(row)
