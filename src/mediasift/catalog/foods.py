@@ -84,12 +84,10 @@ def seed_foods(s: Session, foods: Iterable[FoodFacts], version: str) -> int:
 
 def search_foods(s: Session, q: str, limit: int = 20, offset: int = 0) -> list[FoodRow]:
     """Foods with a name, Spanish name or synonym that has a word starting with ``q`` (folded);
-    a name equal to ``q`` first, then names starting with it, then the shortest. An empty ``q``
-    lists every food by name."""
+    a name equal to ``q`` first, then names starting with it, then the shortest."""
     term = fold(q)
     if not term:
-        everything = select(FoodRow).order_by(FoodRow.name, FoodRow.food_id)
-        return list(s.scalars(everything.limit(limit).offset(offset)))
+        return []
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rank = case(
         (FoodRow.search_text.like(f"%| {escaped} |%", escape="\\"), 0),
@@ -104,6 +102,12 @@ def search_foods(s: Session, q: str, limit: int = 20, offset: int = 0) -> list[F
         .offset(offset)
     )
     return list(s.scalars(query))
+
+
+def list_foods(s: Session, limit: int = 20, offset: int = 0) -> list[FoodRow]:
+    """Every food, by name."""
+    everything = select(FoodRow).order_by(FoodRow.name, FoodRow.food_id)
+    return list(s.scalars(everything.limit(limit).offset(offset)))
 
 
 def get_food(s: Session, food_id: str) -> FoodRow | None:

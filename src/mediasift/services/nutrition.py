@@ -80,6 +80,8 @@ def ensure_food_table(rt: Runtime) -> None:
 def search_foods(rt: Runtime, q: str, limit: int, offset: int) -> list[FoodRow]:
     ensure_food_table(rt)
     with rt.catalog.read_session() as s:
+        if not food_rows.fold(q):
+            return food_rows.list_foods(s, limit=limit, offset=offset)
         return food_rows.search_foods(s, q, limit=limit, offset=offset)
 
 
