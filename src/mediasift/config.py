@@ -7,12 +7,13 @@ built in one place, ``factory.py``.
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -131,6 +132,17 @@ class Settings(BaseSettings):
         True,
         description="Enrich every media after extraction: entities, keywords, a summary and the "
         "tenant's taxonomy labels (docs/enrichment.md). Off: media get none, ingest is a little faster.",
+    )
+    nutrition_collections: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Collections whose media are analysed for nutrition after every ingest, as a comma "
+        "list (recetas,meals) or a JSON list (docs/nutrition.md); media elsewhere only on request.",
+    )
+    nutrition_max_frames: int = Field(
+        120,
+        ge=0,
+        description="Most keyframes of one video the nutrition job shows the image model to find foods "
+        "seen (evenly spread; 0: foods are only read from speech and text).",
     )
     worker_niceness: int = Field(
         10,
@@ -311,6 +323,17 @@ class Settings(BaseSettings):
     ask_min_relevance: float = Field(
         0.82, description="Least relevance (e5 cosine + 0.02 per shared word) for a source to count."
     )
+
+    @field_validator("nutrition_collections", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """``recetas, meals`` or ``["recetas", "meals"]`` (the environment gives a string)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @cached_property
     def resolved_catalog_url(self) -> str:

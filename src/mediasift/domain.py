@@ -36,6 +36,7 @@ class JobType(StrEnum):
     DELETE = "delete"
     RELABEL = "relabel"  # classify a ready media again from its stored segments (a taxonomy changed)
     CONVERT = "convert"  # write a media in another format (services/conversions.py)
+    NUTRITION = "nutrition"  # a ready media's foods and nutrients, from its stored segments and keyframes
 
 
 class JobStatus(StrEnum):

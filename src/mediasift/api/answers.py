@@ -71,6 +71,13 @@ class FiltersIn(BaseModel):
         return normalize_filters(Filters(**values))
 
 
+class TableRowOut(BaseModel):
+    food_id: str
+    name: str | None = None
+    source_table: str | None = None
+    source_row: str | None = None
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="The number the answer cites it by, as [n]")
     media_id: str
@@ -87,6 +94,10 @@ class CitationOut(BaseModel):
     line_end: int | None = Field(None, description="Code: the cited code's last line, included")
     symbol: str | None = Field(None, description="Code: the function, method or class cited")
     cite: str | None = Field(None, description="Code: path:line_start-line_end, as the answer cites it")
+    table_rows: list[TableRowOut] = Field(
+        default_factory=list,
+        description="Food table rows the claim rests on (a nutrition source; GET /v1/foods/{food_id})",
+    )
 
 
 class AskOut(BaseModel):

@@ -82,7 +82,7 @@ def seed_foods(s: Session, foods: Iterable[FoodFacts], version: str) -> int:
     return len(rows)
 
 
-def search_foods(s: Session, q: str, limit: int = 20) -> list[FoodRow]:
+def search_foods(s: Session, q: str, limit: int = 20, offset: int = 0) -> list[FoodRow]:
     """Foods with a name, Spanish name or synonym that has a word starting with ``q`` (folded);
     a name equal to ``q`` first, then names starting with it, then the shortest."""
     term = fold(q)
@@ -99,9 +99,23 @@ def search_foods(s: Session, q: str, limit: int = 20) -> list[FoodRow]:
         .where(FoodRow.search_text.like(f"% {escaped}%", escape="\\"))
         .order_by(rank, func.length(FoodRow.name), FoodRow.food_id)
         .limit(limit)
+        .offset(offset)
     )
     return list(s.scalars(query))
 
 
+def list_foods(s: Session, limit: int = 20, offset: int = 0) -> list[FoodRow]:
+    """Every food, by name."""
+    everything = select(FoodRow).order_by(FoodRow.name, FoodRow.food_id)
+    return list(s.scalars(everything.limit(limit).offset(offset)))
+
+
 def get_food(s: Session, food_id: str) -> FoodRow | None:
     return s.get(FoodRow, food_id)
+
+
+def foods_by_ids(s: Session, food_ids: Iterable[str]) -> dict[str, FoodRow]:
+    ids = list(set(food_ids))
+    if not ids:
+        return {}
+    return {row.food_id: row for row in s.scalars(select(FoodRow).where(FoodRow.food_id.in_(ids)))}

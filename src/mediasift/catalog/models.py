@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -252,3 +253,33 @@ class Conversion(Base):
     info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the output holds
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MediaNutrition(Base):
+    """A media's nutrition (``mediasift.nutrition``): the last analysis's results JSON as analysed
+    (replaced by each analysis) and the user's corrections (kept across analyses, applied on top
+    when read). ``status``: ``ready`` once an analysis succeeded; ``failed`` when the first one
+    died (``error`` says why; a later failure keeps the earlier results and only sets ``error``)."""
+
+    __tablename__ = "media_nutrition"
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # row key → {"food_id"?, "amount_g"?, "removed"?, "at"}; "servings" → {"servings", "at"}
+    corrections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    model_versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class FoodNameVector(Base):
+    """The text embedding of one food name, by model and the name's sha256: the nutrition matcher
+    embeds the table's names once per model for every process and tenant (public reference data),
+    not once per process. ``vector``: little-endian float32 bytes."""
+
+    __tablename__ = "food_name_vector"
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

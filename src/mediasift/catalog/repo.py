@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, SegmentRow, Tenant, utcnow
+from mediasift.catalog.models import (
+    Conversion,
+    Job,
+    Media,
+    MediaEnrichment,
+    MediaNutrition,
+    SegmentRow,
+    Tenant,
+    utcnow,
+)
 from mediasift.domain import JobStatus, JobType, MediaStatus, Segment
 from mediasift.errors import NotFound
 
@@ -200,6 +209,7 @@ def delete_media_rows(s: Session, media: Media) -> None:
     s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
     s.execute(delete(MediaEnrichment).where(MediaEnrichment.media_id == media.id))
     s.execute(delete(Conversion).where(Conversion.media_id == media.id))
+    s.execute(delete(MediaNutrition).where(MediaNutrition.media_id == media.id))
     s.execute(delete(Job).where(Job.media_id == media.id))
     s.delete(media)
 

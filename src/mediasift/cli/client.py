@@ -63,6 +63,9 @@ class Client(Protocol):
     def download(self, url: str, dest: Path) -> int: ...
     def taxonomies(self) -> list[dict[str, Any]]: ...
     def delete_taxonomy(self, name: str) -> dict[str, Any]: ...
+    def nutrition(self, media_id: str) -> dict[str, Any]: ...
+    def analyse_nutrition(self, media_id: str) -> dict[str, Any]: ...
+    def correct_nutrition(self, media_id: str, correction: dict[str, Any]) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -259,6 +262,17 @@ class HttpClient:
 
     def delete_taxonomy(self, name: str) -> dict[str, Any]:
         return self._call("DELETE", f"/v1/taxonomies/{quote(name, safe='')}")
+
+    def nutrition(self, media_id: str) -> dict[str, Any]:
+        """A media's nutrition results (404: not analysed; 409: an analysis is running)."""
+        return self._call("GET", f"/v1/media/{quote(media_id, safe='')}/nutrition")
+
+    def analyse_nutrition(self, media_id: str) -> dict[str, Any]:
+        """Queue the analysis of a media's nutrition; the job."""
+        return self._call("POST", f"/v1/media/{quote(media_id, safe='')}/nutrition")
+
+    def correct_nutrition(self, media_id: str, correction: dict[str, Any]) -> dict[str, Any]:
+        return self._call("PATCH", f"/v1/media/{quote(media_id, safe='')}/nutrition", json=correction)
 
     def close(self) -> None:
         self._http.close()

@@ -17,6 +17,7 @@ from mediasift.cli.client import connect, record_server
 from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
+from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
@@ -44,6 +45,7 @@ app.command("facets")(facets_command)
 app.command("report")(report_command)
 app.command("convert")(convert_command)
 app.command("conversions")(conversions_command)
+app.command("nutrition")(nutrition_command)
 KindOpt = Annotated[
     list[str] | None, typer.Option("--kind", help="video, audio, image, document, text, code")
 ]
@@ -411,18 +413,21 @@ def ask(
     language: LanguageOpt = None,
     path: PathOpt = None,
     collection: Annotated[list[str] | None, typer.Option("--collection", help="Only these")] = None,
+    media: Annotated[list[str] | None, typer.Option("--media", help="Only this media (repeatable)")] = None,
     label: LabelOpt = None,
     entity: EntityOpt = None,
     keyword: KeywordOpt = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Ask a question; the answer cites the second, slide, page or lines of code it comes from."""
+    """Ask a question; the answer cites the second, slide, page or lines of code it comes from (and,
+    about nutrition, the food table rows)."""
     given = {
         "kinds": kind,
         "languages": language,
         "paths": path,
         "collections": collection,
+        "media_ids": media,
         "labels": _encoded(label),
         "entities": _encoded(entity),
         "keywords": keyword,
@@ -442,7 +447,9 @@ def ask(
     out = Console()
     out.print(result["answer"], markup=False, highlight=False)
     for c in result["citations"]:
-        out.print(f"[{c['n']}] {c['filename']} {_where(c)}".rstrip(), markup=False, highlight=False)
+        rows = ", ".join(r["food_id"] for r in c.get("table_rows") or [] if r.get("food_id"))
+        line = f"[{c['n']}] {c['filename']} {_where(c)}".rstrip() + (f" (food table: {rows})" if rows else "")
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

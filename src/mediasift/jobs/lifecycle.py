@@ -36,18 +36,22 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediasift import meters
 from mediasift.catalog import jobs as job_rows
+from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Cancelled, Conflict, InvalidRequest, MediasiftError, NotFound, WorkerLost
 from mediasift.jobs import notify
+from mediasift.nutrition.corrections import apply_corrections
+from mediasift.nutrition.table import load_food_table
 from mediasift.ops.tracing import remember_trace
 
 if TYPE_CHECKING:
+    from mediasift.catalog.db import Session
     from mediasift.queue.base import Lease
     from mediasift.runtime import Runtime
 
@@ -63,6 +67,8 @@ EVENTS = {
     "dead": "media.dead",
     "cancelled": "media.cancelled",
 }
+# a job that does not make its media (``_makes_media``) → outcome → the event it raises, if any
+STEP_EVENTS = {JobType.NUTRITION.value: {"succeeded": "media.nutrition_ready"}}
 
 
 # -- created ---------------------------------------------------------------------------------------
@@ -99,6 +105,15 @@ def relabel(rt: Runtime, tenant_id: str) -> list[str]:
     for job_id in job_ids:
         submit(rt, job_id)
     return job_ids
+
+
+def analyse_nutrition(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    """A new job that analyses a media's nutrition from its stored segments and keyframes."""
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant_id, media_id)
+        job = job_rows.add_job(s, tenant_id, media_id, JobType.NUTRITION, rt.settings.max_attempts)
+    submit(rt, job.id)
+    return job
 
 
 # -- running ---------------------------------------------------------------------------------------
@@ -358,10 +373,11 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
 
 def _makes_media(job: Job) -> bool:
     """Whether the job produces the media's results, so that its media's status follows it. A
-    relabel job only refreshes the labels of a ready media, and a convert job writes a copy of it
-    in another format: whatever happens to either, the media keeps its status, and their
-    outcomes raise no ``media.*`` webhook (a conversion's state is its job's)."""
-    return job.type not in (JobType.RELABEL.value, JobType.CONVERT.value)
+    relabel job only refreshes the labels of a ready media, a nutrition job adds its nutrition, and a
+    convert job writes a copy of it in another format: whatever happens to them, the media keeps its
+    status, and their outcomes raise only the events of ``STEP_EVENTS`` (a conversion's state is
+    its job's)."""
+    return job.type not in (JobType.RELABEL.value, JobType.NUTRITION.value, JobType.CONVERT.value)
 
 
 def _settle_cancelled_media(media: Media | None, segments: int) -> None:
@@ -404,9 +420,33 @@ def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
                 "error_code": code,
             }
             makes_media = _makes_media(job)
+            event = EVENTS[outcome] if makes_media else STEP_EVENTS.get(job.type, {}).get(outcome)
+            if job.type == JobType.NUTRITION.value:
+                _nutrition_ended(s, job, outcome, data)
         meters.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
-        if makes_media:
-            notify.publish(rt, tenant, EVENTS[outcome], data)
+        if event is not None:
+            notify.publish(rt, tenant, event, data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)
+
+
+def _nutrition_ended(s: Session, job: Job, outcome: str, data: dict[str, Any]) -> None:
+    """A nutrition job's end as its media's nutrition row and event see it: a dead one records
+    its error there; a successful one puts the results' summary (corrections applied) in the
+    event's data."""
+    if outcome == "dead":
+        nutrition_rows.record_failure(s, job.tenant_id, job.media_id, job.error or "the analysis failed")
+        return
+    row = nutrition_rows.get_nutrition(s, job.tenant_id, job.media_id)
+    if outcome != "succeeded" or row is None or not row.results:
+        return
+    shown = apply_corrections(row.results, row.corrections or {}, load_food_table())
+    data["nutrition"] = {
+        "url": f"/v1/media/{job.media_id}/nutrition",
+        "schema_version": shown.get("schema_version"),
+        "foods": len(shown["foods"]),
+        "servings": shown.get("servings"),
+        "totals": shown["totals"],
+        "per_serving": shown["per_serving"],
+    }

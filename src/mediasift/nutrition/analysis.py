@@ -76,13 +76,16 @@ class Evidence:
 @dataclass(frozen=True)
 class SeenFood:
     """A food an image model saw in a frame: its label ("banana", "cheeseburger"), confidence,
-    and where."""
+    and where. ``food_id``: the table row the label stands for (``seen.py``'s mapping), else the
+    label is matched as words; ``portion_g``: one seen serving, else the row's default portion."""
 
     label: str
     confidence: float
     start_s: float | None
     end_s: float | None = None
     frame_key: str | None = None
+    food_id: str | None = None
+    portion_g: float | None = None
 
 
 @dataclass
@@ -107,8 +110,15 @@ class FoodResult:
     def status(self) -> str:
         return "matched" if self.food_id else "unmatched"
 
+    @property
+    def key(self) -> str:
+        """What names this row across analyses of the same media (a correction is keyed by it):
+        its food id, or ``unmatched:<folded words>``."""
+        return self.food_id or "unmatched:" + fold(self.name)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "food_id": self.food_id,
             "name": self.name,
             "name_es": self.name_es,
@@ -302,16 +312,21 @@ def merge_seen(result: NutritionResult, seen: Sequence[SeenFood], matcher: FoodM
     """``result`` with the foods seen in frames merged in: a seen food that was said gains a
     ``frame`` evidence (its amount stays the said one); one never said is added with its default
     portion and the label's confidence. Totals and per-serving values are recomputed."""
-    matches = matcher.match_many([(s.label, "en", None) for s in seen])
+    matches = matcher.match_many([(s.label, "en", None) for s in seen if s.food_id is None])
+    by_label = iter(matches)
     by_id = {f.food_id: f for f in result.foods if f.food_id}
     foods = list(result.foods)
-    for item, match in zip(seen, matches, strict=True):
+    for item in seen:
+        if item.food_id is not None:
+            match = Match(item.label, matcher.table.get(item.food_id), "image", item.confidence)
+        else:
+            match = next(by_label)
         if match.food is None:
             continue
         evidence = Evidence("frame", item.start_s, item.end_s, item.label, item.frame_key)
         row = by_id.get(match.food.food_id)
         if row is None:
-            grams = default_portion(match.food)
+            grams = item.portion_g or default_portion(match.food)
             row = FoodResult(
                 name=match.food.name,
                 food_id=match.food.food_id,

@@ -29,6 +29,8 @@ from typing import Any
 from mediasift.nutrition.table import Food
 
 UNITS_FILE = "nutrition_units.json"
+# A bare number at least this large before or after a food with no unit weight is grams
+MASS_WITHOUT_UNIT = 20
 VOLUME_UNITS = frozenset({"ml", "cl", "dl", "l", "cup", "tbsp", "tsp", "glass", "splash"})
 
 
@@ -143,5 +145,9 @@ def _grams(quantity: float | None, unit: str | None, food: Food | None, table: U
         return Grams(None, "unknown")
     if quantity is None and unit is None:
         return Grams(default_portion(food), "default portion", ("default_portion",))
+    if unit is None and count >= MASS_WITHOUT_UNIT:
+        # "Harina 500", "ARROZ 185" (or OCR's "1859" for "185 g"): nobody counts 20 portions of
+        # a food that has no unit weight; a number that large is grams with the unit left out
+        return Grams(count, "stated mass", ("unit_assumed_g",))
     # a count of a food whose unit weight is unknown: its default portion stands for one unit
     return Grams(count * default_portion(food), "default portion", ("default_portion",))

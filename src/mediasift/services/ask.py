@@ -7,6 +7,8 @@ code it rests on (``path:line_start-line_end``).
              ─► neighbour expansion: the segments just before and after the best ones (same media,
                 same modality, by catalog ordinal), so an answer split across chunks or slides is whole
              ─► a context budget (``ask_context_tokens``, ~4 characters a token), best sources first
+             ─► a question about nutrients or ingredients: the analysed media's nutrition results as
+                sentences first (``services/nutrition_facts.py``), each citing its seconds and table rows
              ─► numbered sources in a prompt ─► the answer model (extractive by default, or an LLM)
              ─► citations parsed and checked against the sources: an invented number is removed from
                 the text and counted (``mediasift_ask_invented_citations_total``); each kept one is
@@ -34,6 +36,7 @@ from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
+from mediasift.services.nutrition_facts import nutrition_sources
 from mediasift.services.search import search
 
 if TYPE_CHECKING:
@@ -96,6 +99,8 @@ class Citation:
         if cite is not None:
             out.update({key: hit.meta.get(key) for key in ("path", "line_start", "line_end", "symbol")})
             out["cite"] = cite
+        if rows := hit.meta.get("table_rows"):  # a nutrition source: the food table rows it rests on
+            out["table_rows"] = list(rows)
         return out
 
 
@@ -359,7 +364,24 @@ def ask_stream(
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
     sources = retrieve(rt, tenant_id, standalone, filters)
+    facts = nutrition_sources(rt, tenant_id, standalone, filters, sources)
+    if facts:
+        _score(rt, tenant_id, standalone, facts)
+        sources = _with_facts(facts, sources, rt.settings.ask_context_tokens)
     return AnswerStream(question, standalone, sources, model, rt.text_embedder(tenant_id))
+
+
+def _with_facts(facts: list[Hit], sources: list[Hit], budget: int) -> list[Hit]:
+    """A nutrition question's facts first (the analysed results answer it best), then the
+    search's sources while the budget allows."""
+    used = sum(_cost(f) for f in facts)
+    kept = []
+    for src in sources:
+        if used + _cost(src) > budget:
+            break
+        used += _cost(src)
+        kept.append(src)
+    return facts + kept
 
 
 class AnswerStream:

@@ -28,6 +28,7 @@ from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
 from mediasift.services import conversions
+from mediasift.services.nutrition import analyse_media as analyse_nutrition
 from mediasift.services.relabel import relabel_media
 from mediasift.services.retention import start_retention
 from mediasift.services.webhooks import start_dispatcher
@@ -139,6 +140,8 @@ class Worker:
             relabel_media(self.rt, attempt.tenant_id, attempt.media_id, progress)
         elif attempt.type == JobType.CONVERT.value:
             conversions.run(self.rt, attempt.job_id, progress)
+        elif attempt.type == JobType.NUTRITION.value:
+            analyse_nutrition(self.rt, attempt.tenant_id, attempt.media_id, progress)
         else:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 

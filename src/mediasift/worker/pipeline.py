@@ -7,6 +7,9 @@ after a crash therefore replaces its earlier partial output and never duplicates
 Enrichment (what the media is about: ``services/enrichment.py``) runs before the index stage, since
 every point carries the media's labels, entities and keywords; its failure is recorded on the
 media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` skips it.
+
+Once the media is ready, a nutrition job is queued for it when its collection is one of
+``nutrition_collections`` or it was analysed before (``services/nutrition.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
-from mediasift.services import enrichment
+from mediasift.services import enrichment, nutrition
 from mediasift.services.text_vectors import embed_texts
 
 if TYPE_CHECKING:
@@ -123,5 +126,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             if enriched is not None:
                 enriched.save(s, tenant_id, media_id)
     rt.invalidate_tenant(tenant_id)
+    # A step of its own, on the queue: its collection asks for nutrition, or it had some before
+    nutrition.after_ingest(rt, tenant_id, media_id)
     progress("done", 1.0)
     return len(points)

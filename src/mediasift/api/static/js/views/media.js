@@ -6,6 +6,7 @@ import { codeBlock } from "../code.js";
 import { bytes, clear, clock, date, errorBox, h, momentHref, toast } from "../dom.js";
 import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
+import { nutritionView } from "./nutrition.js";
 
 export async function render(root, params, id) {
   const start = params.has("t") ? Number(params.get("t")) : null;
@@ -59,6 +60,11 @@ export async function render(root, params, id) {
   };
   const about = aboutView(media, goTo);
   if (about) root.append(about);
+  if (media.status === "ready") {
+    const nutrition = nutritionView(media, goTo); // foods, amounts, nutrients (views/nutrition.js)
+    root.append(nutrition.section);
+    stops.push(nutrition.stop);
+  }
   if (media.kind === "document" || media.kind === "text") {
     text = documentView(media, segments);
     root.append(text);
