@@ -132,6 +132,12 @@ class Settings(BaseSettings):
         description="Enrich every media after extraction: entities, keywords, a summary and the "
         "tenant's taxonomy labels (docs/enrichment.md). Off: media get none, ingest is a little faster.",
     )
+    quality: bool = Field(
+        True,
+        description="Measure every media's quality after extraction (loudness, noise, blur, exposure, "
+        "black and frozen stretches, text coverage…: docs/quality.md). Off: media get none until "
+        "`mediasift quality ID --measure`; ingest of audio and video is a little faster.",
+    )
     worker_niceness: int = Field(
         10,
         ge=0,

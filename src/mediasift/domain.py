@@ -104,6 +104,8 @@ class Filters:
     labels: list[str] | None = None
     entities: list[str] | None = None
     keywords: list[str] | None = None
+    # Only media whose overall quality score (0–1) is at least this; unmeasured media are left out.
+    min_quality: float | None = None
 
 
 # The entity types enrichment emits (``enrich.entities.TYPES``): the prefixes of entity terms.
@@ -171,6 +173,9 @@ class IndexPoint:
     labels: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    # Its media's overall quality score (0–1); None until measured: such points are found by every
+    # search without ``min_quality`` and by none with it.
+    quality: float | None = None
 
 
 @dataclass(slots=True)

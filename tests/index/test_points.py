@@ -14,6 +14,7 @@ MEDIA = SimpleNamespace(
     collection="talks",
     meta={"sku": "A-1", "rank": 3, "extracted": {"codec": "h264"}, "tags": ["x"]},
     created_at=datetime(2026, 6, 1, 12),  # naive, as SQLite hands it back: UTC
+    quality={"overall": 0.82, "reasons": [], "measures": {"sharpness": 300.0}},
 )
 
 
@@ -65,3 +66,15 @@ def test_every_point_of_a_media_carries_its_labels_entities_and_keywords() -> No
 def test_a_media_without_enrichment_gives_points_empty_lists() -> None:
     (p,) = index_points(MediaPayload.of(MEDIA), [_segment(0, Modality.TEXT, "x")], {})
     assert (p.labels, p.entities, p.keywords) == ((), (), ())
+
+
+def test_every_point_of_a_measured_media_carries_its_overall_quality() -> None:
+    segments = [_segment(0, Modality.SPEECH, "hello"), _segment(1, Modality.OCR, "EXIT")]
+
+    points = index_points(MediaPayload.of(MEDIA), segments, {})
+    unmeasured = index_points(
+        MediaPayload.of(SimpleNamespace(**{**vars(MEDIA), "quality": None})), segments, {}
+    )
+
+    assert [p.quality for p in points] == [0.82, 0.82]
+    assert [p.quality for p in unmeasured] == [None, None]

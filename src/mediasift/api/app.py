@@ -29,6 +29,7 @@ from mediasift.api.routes import (
     jobs,
     keys,
     media,
+    quality,
     search,
     taxonomies,
     ui,
@@ -60,7 +61,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, collections, jobs, webhooks, taxonomies, health):
+    for module in (media, quality, collections, jobs, webhooks, taxonomies, health):
         app.include_router(module.router)
     for module in (search, facets, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])

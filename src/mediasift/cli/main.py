@@ -19,6 +19,7 @@ from mediasift.cli.facets import facets_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
+from mediasift.cli.quality import quality_command
 from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
@@ -41,6 +42,7 @@ app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 app.command("facets")(facets_command)
 app.command("report")(report_command)
+app.command("quality")(quality_command)
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows

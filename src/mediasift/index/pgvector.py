@@ -56,13 +56,14 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
     "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
-    "labels", "entities", "keywords",
+    "labels", "entities", "keywords", "quality",
 )  # fmt: skip
 _ABOUT = ("labels", "entities", "keywords")  # text[] columns, each filter list an overlap (&&)
 # Columns later versions added, with their definitions: opening an index adds those a table lacks.
 _LATER_COLUMNS = {
     "added_at": "double precision",
     **dict.fromkeys(_ABOUT, "text[]"),
+    "quality": "double precision",  # the media's overall quality score, 0–1; NULL until measured
 }
 # How the tsv column picks a text search configuration from the point's language.
 _TS_CONFIG = (
@@ -346,6 +347,7 @@ class PgVectorIndex:
                 list(p.labels) or None,
                 list(p.entities) or None,
                 list(p.keywords) or None,
+                p.quality,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -447,6 +449,9 @@ class PgVectorIndex:
             if before is not None:
                 clauses.append(sql.SQL("added_at <= %s"))
                 params.append(before)
+            if filters.min_quality is not None:
+                clauses.append(sql.SQL("quality >= %s"))
+                params.append(float(filters.min_quality))
         return sql.SQL(" AND ").join(clauses), params
 
     def search_vector(

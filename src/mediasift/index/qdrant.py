@@ -54,6 +54,7 @@ _SPARSE = "bm25"
 _FILTER_FIELDS = ("media_id", "kind", "collection", "modality", "language")
 _ABOUT_FIELDS = ("labels", "entities", "keywords")  # arrays of strings
 _ADDED_AT = "added_at"
+_QUALITY = "quality"  # the media's overall quality score, 0–1 (absent until measured)
 _PAGE = 256  # points per upsert request
 _OLD_KEYWORD = "keyword"  # the earlier layout's keyword collection, ``{prefix}_keyword``
 
@@ -173,9 +174,10 @@ class QdrantIndex:
                 self.client.create_payload_index(
                     self.collection, field, field_schema=m.PayloadSchemaType.KEYWORD
                 )
-            self.client.create_payload_index(
-                self.collection, _ADDED_AT, field_schema=m.PayloadSchemaType.FLOAT
-            )
+            for numeric in (_ADDED_AT, _QUALITY):
+                self.client.create_payload_index(
+                    self.collection, numeric, field_schema=m.PayloadSchemaType.FLOAT
+                )
         return dict(dims)
 
     @contextmanager
@@ -267,6 +269,8 @@ class QdrantIndex:
         }
         if p.added_at is not None:
             payload[_ADDED_AT] = float(p.added_at)
+        if p.quality is not None:
+            payload[_QUALITY] = float(p.quality)
         return payload
 
     def _checked_vector(self, space: str, vector: Sequence[float], what: str) -> list[float]:
@@ -322,6 +326,8 @@ class QdrantIndex:
             after, before = added_bounds(filters)
             if after is not None or before is not None:
                 must.append(m.FieldCondition(key=_ADDED_AT, range=m.Range(gte=after, lte=before)))
+            if filters.min_quality is not None:
+                must.append(m.FieldCondition(key=_QUALITY, range=m.Range(gte=float(filters.min_quality))))
         return m.Filter(must=must)
 
     def _hits(self, response: Any) -> list[IndexHit]:

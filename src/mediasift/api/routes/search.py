@@ -19,6 +19,10 @@ ERRORS = error_responses(400, 413, 422)
 MAX_QUERY_IMAGE_BYTES = 20 * 1024 * 1024
 ADDED_AFTER = "Only media added at or after this ISO 8601 date or date-time (UTC unless it has an offset)"
 ADDED_BEFORE = "Only media added at or before this date (inclusive: the whole day) or date-time"
+MIN_QUALITY = (
+    "Only media whose overall quality score (0–1, docs/quality.md) is at least this; "
+    "media whose quality was never measured are left out"
+)
 
 
 def filters_from(
@@ -33,6 +37,7 @@ def filters_from(
     label: list[str] | None = None,
     entity: list[str] | None = None,
     keyword: list[str] | None = None,
+    min_quality: float | None = None,
 ) -> Filters | None:
     metadata = {}
     for item in meta or []:
@@ -52,6 +57,7 @@ def filters_from(
         labels=label or None,
         entities=entity or None,
         keywords=keyword or None,
+        min_quality=min_quality,
     )
     return f if any(v is not None for v in asdict(f).values()) else None
 
@@ -78,6 +84,7 @@ def search_get(
     keyword: Annotated[
         list[str] | None, Query(description=KEYWORDS + "; repeat the parameter for more")
     ] = None,
+    min_quality: Annotated[float | None, Query(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
 ) -> SearchOut:
@@ -93,6 +100,7 @@ def search_get(
         label,
         entity,
         keyword,
+        min_quality,
     )
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
@@ -113,6 +121,7 @@ def search_post(
     label: Annotated[list[str] | None, Form(description=LABELS + "; repeat the field for more")] = None,
     entity: Annotated[list[str] | None, Form(description=ENTITIES + "; repeat the field for more")] = None,
     keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
+    min_quality: Annotated[float | None, Form(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
 ) -> SearchOut:
     data = None
@@ -121,7 +130,8 @@ def search_post(
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
     filters = filters_from(
-        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword
-    )
+        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword,
+        min_quality,
+    )  # fmt: skip
     hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

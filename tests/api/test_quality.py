@@ -1,0 +1,111 @@
+"""Quality end to end: measured at ingest, on the media, filtered on in search, measured on demand,
+and printed by `mediasift quality`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import skimage.data
+from fastapi.testclient import TestClient
+from PIL import Image, ImageFilter
+from typer.testing import CliRunner
+
+from mediasift.catalog import quality as stored
+from mediasift.cli import main as cli
+from mediasift.cli.client import HttpClient
+from mediasift.runtime import Runtime
+from tests.conftest import upload, wait_for_job
+from tests.docgen import make_pdf
+
+
+def _ingest(api: TestClient, path: Path) -> dict[str, Any]:
+    job = wait_for_job(api, upload(api, path)["job"]["id"])
+    assert job["status"] == "succeeded", job
+    return api.get(f"/v1/media/{job['media_id']}").json()
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> dict[str, Path]:
+    coffee = Image.fromarray(skimage.data.coffee())
+    paths = {"sharp": tmp_path / "coffee.png", "blurred": tmp_path / "coffee-blurred.png"}
+    coffee.save(paths["sharp"])
+    coffee.filter(ImageFilter.GaussianBlur(4)).save(paths["blurred"])
+    return paths
+
+
+def test_ingest_measures_quality_and_search_filters_on_it(api: TestClient, photos: dict[str, Path]) -> None:
+    sharp, blurred = (_ingest(api, photos[name]) for name in ("sharp", "blurred"))
+
+    assert sharp["quality"]["overall"] > blurred["quality"]["overall"] + 0.2
+    assert blurred["quality"]["reasons"][0]["measure"] == "sharpness"
+    assert blurred["quality"]["reasons"][0]["message"].startswith("blurred")
+    assert {"sharpness", "noise_sigma", "megapixels"} <= set(sharp["quality"]["measures"])
+    assert api.get(f"/v1/media/{sharp['id']}/quality").json()["overall"] == sharp["quality"]["overall"]
+
+    def found(**params: Any) -> set[str]:
+        response = api.get("/v1/search", params={"q": "coffee cup", "kind": "image", **params})
+        assert response.status_code == 200, response.text
+        return {hit["media_id"] for hit in response.json()["hits"]}
+
+    assert found() == {sharp["id"], blurred["id"]}
+    threshold = (sharp["quality"]["overall"] + blurred["quality"]["overall"]) / 2
+    assert found(min_quality=threshold) == {sharp["id"]}
+    assert found(min_quality=1.0) == set() or sharp["quality"]["overall"] == 1.0
+    assert api.get("/v1/search", params={"q": "coffee", "min_quality": 1.5}).status_code == 422
+
+
+def test_document_pages_without_text_are_named(api: TestClient, tmp_path: Path) -> None:
+    full = make_pdf(tmp_path / "manual.pdf", [["Descale the boiler every three months."], ["Then rinse."]])
+    gappy = make_pdf(tmp_path / "gappy.pdf", [["Descale the boiler every three months."], [], [], []])
+    full_q, gappy_q = (_ingest(api, p)["quality"] for p in (full, gappy))
+
+    assert full_q["overall"] == 1.0 and full_q["measures"]["text_coverage"] == 1.0
+    assert gappy_q["measures"]["pages_without_text"] == [2, 3, 4]
+    assert gappy_q["reasons"][0]["measure"] == "text_coverage"
+    assert gappy_q["reasons"][0]["message"] == "pages without text: [2, 3, 4]"
+
+
+def test_media_ingested_without_quality_is_measured_on_demand_and_found_again(
+    api: TestClient, runtime: Runtime, photos: dict[str, Path]
+) -> None:
+    media = _ingest(api, photos["sharp"])
+    with runtime.catalog.session() as s:
+        stored.save_quality(s, "default", media["id"], None)  # as if ingested before quality existed
+    runtime.invalidate_tenant("default")
+    assert api.get(f"/v1/media/{media['id']}").json()["quality"] is None
+    assert api.get(f"/v1/media/{media['id']}/quality").status_code == 404
+
+    measured = api.post(f"/v1/media/{media['id']}/quality")
+
+    assert measured.status_code == 200, measured.text
+    assert measured.json()["overall"] == media["quality"]["overall"]
+    assert measured.json()["version"] == 1
+    hits = api.get("/v1/search", params={"q": "coffee", "min_quality": 0.5}).json()["hits"]
+    assert media["id"] in {h["media_id"] for h in hits}
+    assert api.post("/v1/media/nope/quality").status_code == 404
+
+
+def test_cli_prints_the_quality_object_and_its_reasons(
+    api: TestClient, photos: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = _ingest(api, photos["blurred"])
+
+    class SharedClient(HttpClient):  # the test's own client: the command must not close it
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("mediasift.cli.quality.connect", lambda settings, tenant=None: SharedClient(api))
+
+    as_json = CliRunner().invoke(cli.app, ["quality", media["id"], "--json"])
+    readable = CliRunner().invoke(cli.app, ["quality", media["id"]])
+
+    assert as_json.exit_code == 0, as_json.output
+    printed = json.loads(as_json.output)
+    assert printed["overall"] == media["quality"]["overall"]
+    assert set(printed) >= {"overall", "reasons", "measures"}
+    assert readable.exit_code == 0 and "blurred: variance of the Laplacian" in readable.output
+    assert np.isclose(float(readable.output.split()[1]), media["quality"]["overall"], atol=0.01)
