@@ -18,6 +18,7 @@ from mediasift.catalog import quality as stored
 from mediasift.cli import main as cli
 from mediasift.cli.client import HttpClient
 from mediasift.runtime import Runtime
+from tests import mediagen
 from tests.conftest import upload, wait_for_job
 from tests.docgen import make_pdf
 
@@ -109,3 +110,17 @@ def test_cli_prints_the_quality_object_and_its_reasons(
     assert set(printed) >= {"overall", "reasons", "measures"}
     assert readable.exit_code == 0 and "blurred: variance of the Laplacian" in readable.output
     assert np.isclose(float(readable.output.split()[1]), media["quality"]["overall"], atol=0.01)
+
+
+def test_speech_gets_loudness_noise_and_the_recognisers_confidence(api: TestClient, tmp_path: Path) -> None:
+    if not mediagen.have_tools():
+        pytest.skip("ffmpeg / espeak-ng not installed")
+    talk = mediagen.speech_track(tmp_path, [("en", s) for s in mediagen.EN_SENTENCES[:2]])
+
+    quality = _ingest(api, talk.path)["quality"]
+
+    measures = quality["measures"]
+    assert -26 < measures["loudness_lufs"] < -16
+    assert measures["snr_db"] >= 30 and measures["clipping_ratio"] == 0
+    assert 0.6 < measures["asr_confidence"] <= 1.0  # Whisper's mean word probability on clear speech
+    assert quality["overall"] >= 0.9, quality["reasons"]
