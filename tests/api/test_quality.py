@@ -58,6 +58,16 @@ def test_ingest_measures_quality_and_search_filters_on_it(api: TestClient, photo
     assert found(min_quality=1.0) == set() or sharp["quality"]["overall"] == 1.0
     assert api.get("/v1/search", params={"q": "coffee", "min_quality": 1.5}).status_code == 422
 
+    def facet(field: str, **params: Any) -> dict[str, int]:
+        response = api.get("/v1/facets", params={"field": field, **params})
+        assert response.status_code == 200, response.text
+        return {v["value"]: v["count"] for v in response.json()["values"]}
+
+    bands = facet("quality")
+    assert sum(bands.values()) == 2 and min(float(b) for b in bands) <= blurred["quality"]["overall"]
+    assert facet("quality_reasons")["sharpness"] == 1
+    assert facet("quality_reasons", min_quality=threshold).get("sharpness") is None
+
 
 def test_document_pages_without_text_are_named(api: TestClient, tmp_path: Path) -> None:
     full = make_pdf(tmp_path / "manual.pdf", [["Descale the boiler every three months."], ["Then rinse."]])

@@ -45,6 +45,7 @@ class Client(Protocol):
         labels: list[str] | None = None,
         entities: list[str] | None = None,
         keywords: list[str] | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -169,6 +170,7 @@ class HttpClient:
         labels: list[str] | None = None,
         entities: list[str] | None = None,
         keywords: list[str] | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]:
         given = {
             "q": query,
@@ -180,6 +182,8 @@ class HttpClient:
             "keyword": keywords,
         }
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
+        if min_quality is not None:
+            params["min_quality"] = str(min_quality)
         if image is None:
             return self._call("GET", "/v1/search", params=params)
         picture = image

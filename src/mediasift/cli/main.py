@@ -295,6 +295,10 @@ def search(
     label: LabelOpt = None,
     entity: EntityOpt = None,
     keyword: KeywordOpt = None,
+    min_quality: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Only media whose quality score (0-1) is at least this"),
+    ] = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
@@ -317,6 +321,7 @@ def search(
                 labels=_encoded(label),
                 entities=_encoded(entity),
                 keywords=keyword or None,
+                min_quality=min_quality,
             )
         finally:
             client.close()
