@@ -1,5 +1,5 @@
-"""Quality end to end: measured at ingest, on the media, filtered on in search, measured on demand,
-and printed by `mediasift quality`."""
+"""Quality end to end: measured at ingest, on the media, filtered on in search and facets, measured
+on demand, shown in reports, and printed by `mediasift quality`."""
 
 from __future__ import annotations
 
@@ -120,6 +120,20 @@ def test_cli_prints_the_quality_object_and_its_reasons(
     assert set(printed) >= {"overall", "reasons", "measures"}
     assert readable.exit_code == 0 and "blurred: variance of the Laplacian" in readable.output
     assert np.isclose(float(readable.output.split()[1]), media["quality"]["overall"], atol=0.01)
+
+
+def test_reports_show_the_score_and_its_reasons(api: TestClient, photos: dict[str, Path]) -> None:
+    media = _ingest(api, photos["blurred"])
+    url = f"/v1/media/{media['id']}/report"
+
+    as_json = api.get(url, params={"format": "json"}).json()
+    markdown = api.get(url, params={"format": "md"}).text
+    page = api.get(url, params={"format": "html"}).text
+
+    assert as_json["quality"]["overall"] == media["quality"]["overall"]
+    assert as_json["quality"]["reasons"][0]["measure"] == "sharpness"
+    assert "## Quality" in markdown and "- blurred: variance of the Laplacian" in markdown
+    assert "<section id=quality>" in page and "<li>blurred: variance of the Laplacian" in page
 
 
 def test_speech_gets_loudness_noise_and_the_recognisers_confidence(api: TestClient, tmp_path: Path) -> None:
