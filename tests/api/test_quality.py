@@ -45,6 +45,10 @@ def test_ingest_measures_quality_and_search_filters_on_it(api: TestClient, photo
     assert blurred["quality"]["reasons"][0]["measure"] == "sharpness"
     assert blurred["quality"]["reasons"][0]["message"].startswith("blurred")
     assert {"sharpness", "noise_sigma", "megapixels"} <= set(sharp["quality"]["measures"])
+    # near-duplicates at measuring time: the first had none yet, the second finds what detail shows
+    assert sharp["quality"]["measures"]["near_duplicates"] == []
+    twins = [d["media_id"] for d in blurred["duplicates"]]
+    assert blurred["quality"]["measures"]["near_duplicates"] == twins == [sharp["id"]]  # pHash: 0 bits apart
     assert api.get(f"/v1/media/{sharp['id']}/quality").json()["overall"] == sharp["quality"]["overall"]
 
     def found(**params: Any) -> set[str]:

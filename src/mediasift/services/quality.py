@@ -21,6 +21,7 @@ from mediasift.catalog import repo
 from mediasift.domain import Modality, Segment
 from mediasift.errors import Conflict, MediasiftError
 from mediasift.quality import VERSION, assess
+from mediasift.services.near_duplicates import near_duplicates_of_hash
 from mediasift.services.reindex import ReindexReport, reindex_media
 
 if TYPE_CHECKING:
@@ -30,10 +31,17 @@ log = logging.getLogger("mediasift.quality")
 
 
 def assess_extracted(
-    rt: Runtime, kind: str, path: Path, segments: list[Segment], info: dict[str, Any]
+    rt: Runtime,
+    tenant_id: str,
+    media_id: str,
+    kind: str,
+    path: Path,
+    segments: list[Segment],
+    info: dict[str, Any],
 ) -> dict[str, Any] | None:
     try:
-        return _object(rt, kind, path, segments, info)
+        phash = (info.get("metadata") or {}).get("phash")
+        return _object(rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash})
     except (MediasiftError, ValueError, OSError) as exc:
         log.warning("quality not measured (%s): %s", kind, exc)
         return None
@@ -49,9 +57,10 @@ def measure(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:
         if media.status != "ready" or media.kind is None:
             raise Conflict(f"the media is {media.status}: its quality is measured once it is ready")
         kind, key, pages = media.kind, media.original_key, media.pages
+        phash = ((media.meta or {}).get("extracted") or {}).get("phash")
         segments = [_segment(row) for row in repo.media_segments(s, tenant_id, media_id)]
     with rt.store.local_path(key) as path:
-        quality = _object(rt, kind, path, segments, {"pages": pages})
+        quality = _object(rt, tenant_id, media_id, kind, path, segments, {"pages": pages, "phash": phash})
     with rt.catalog.session() as s:
         stored.save_quality(s, tenant_id, media_id, quality)
     # the media's points carry its score for ``min_quality``: rebuild them from the catalog
@@ -66,9 +75,22 @@ def get(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any] | None:
 
 
 def _object(
-    rt: Runtime, kind: str, path: Path, segments: list[Segment], info: dict[str, Any]
+    rt: Runtime,
+    tenant_id: str,
+    media_id: str,
+    kind: str,
+    path: Path,
+    segments: list[Segment],
+    info: dict[str, Any],
 ) -> dict[str, Any]:
-    result = assess(kind, path, segments, info, rt.settings.max_pixels).to_json()
+    quality = assess(kind, path, segments, info, rt.settings.max_pixels)
+    if kind == "image":
+        # not judged: a copy is not a worse picture, but a library wants to know it has two
+        with rt.catalog.read_session() as s:
+            media = repo.get_media(s, tenant_id, media_id)
+            twins = near_duplicates_of_hash(s, media, info.get("phash"))
+        quality.measures["near_duplicates"] = [t["media_id"] for t in twins]
+    result = quality.to_json()
     result["version"] = VERSION
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return result

@@ -109,7 +109,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         if rt.settings.quality:
             with _stage(progress, "quality", kind=sniffed.kind):
                 quality = quality_service.assess_extracted(
-                    rt, sniffed.kind, path, extraction.segments, extraction.info
+                    rt, tenant_id, media_id, sniffed.kind, path, extraction.segments, extraction.info
                 )
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
