@@ -152,3 +152,22 @@ def test_speech_gets_loudness_noise_and_the_recognisers_confidence(api: TestClie
     assert measures["snr_db"] >= 30 and measures["clipping_ratio"] == 0
     assert 0.6 < measures["asr_confidence"] <= 1.0  # Whisper's mean word probability on clear speech
     assert quality["overall"] >= 0.9, quality["reasons"]
+
+
+def test_reindex_measures_media_never_measured_and_leaves_current_ones(
+    api: TestClient, runtime: Runtime, photos: dict[str, Path]
+) -> None:
+    from mediasift.services.reindex import reindex
+
+    never, current = (_ingest(api, photos[name]) for name in ("sharp", "blurred"))
+    with runtime.catalog.session() as s:
+        stored.save_quality(s, "default", never["id"], None)
+    measured_at = current["quality"]["measured_at"]
+
+    report = reindex(runtime, "default", quality=True)
+
+    assert (report.quality_measured, report.quality_failed) == (1, 0)
+    assert api.get(f"/v1/media/{never['id']}/quality").json()["overall"] == never["quality"]["overall"]
+    assert api.get(f"/v1/media/{current['id']}/quality").json()["measured_at"] == measured_at
+    hits = api.get("/v1/search", params={"q": "coffee", "min_quality": 0.9}).json()["hits"]
+    assert {h["media_id"] for h in hits} == {never["id"]}

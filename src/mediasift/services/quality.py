@@ -5,7 +5,9 @@ just read, with the segments extraction just made, and returns the media's ``qua
 failure is a value here, as for enrichment: logged, the media gets no quality, the ingest goes on.
 ``measure`` does the same for a media already in the catalog (made before quality existed, or after
 a rule changed): the original from the store, the segments from the catalog; it raises ``Conflict``
-when retention deleted the original. The object is ``quality.Quality.to_json()`` plus ``version``
+when retention deleted the original. ``services.reindex`` measures and rebuilds the media's index
+points together (``measure_quality``; ``reindex(quality=True)`` for every media not measured by
+this version). The object is ``quality.Quality.to_json()`` plus ``version``
 (``quality.VERSION``) and ``measured_at``.
 """
 
@@ -22,7 +24,6 @@ from mediasift.domain import Modality, Segment
 from mediasift.errors import Conflict, MediasiftError
 from mediasift.quality import VERSION, assess
 from mediasift.services.near_duplicates import near_duplicates_of_hash
-from mediasift.services.reindex import ReindexReport, reindex_media
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -48,8 +49,8 @@ def assess_extracted(
 
 
 def measure(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:
-    """Measure a catalogued media again from its original and stored segments; store and return it,
-    and give its index points the new score."""
+    """Measure a catalogued media again from its original and stored segments; store and return it.
+    Its index points keep their old score until rebuilt (``reindex.measure_quality`` does both)."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         if media.original_deleted_at is not None:
@@ -63,10 +64,12 @@ def measure(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:
         quality = _object(rt, tenant_id, media_id, kind, path, segments, {"pages": pages, "phash": phash})
     with rt.catalog.session() as s:
         stored.save_quality(s, tenant_id, media_id, quality)
-    # the media's points carry its score for ``min_quality``: rebuild them from the catalog
-    reindex_media(rt, tenant_id, media_id, ReindexReport())
-    rt.invalidate_tenant(tenant_id)
     return quality
+
+
+def is_current(quality: dict[str, Any] | None) -> bool:
+    """Whether a stored quality object was made by the measures and rules of this version."""
+    return bool(quality) and (quality or {}).get("version") == VERSION
 
 
 def get(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import QualityOut, error_responses
 from mediasift.errors import NotFound
 from mediasift.services import quality
+from mediasift.services.reindex import measure_quality as measure_and_reindex
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
@@ -38,4 +39,4 @@ def get_quality(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> QualityOut:
     "by retention.",
 )
 def measure_quality(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> QualityOut:
-    return QualityOut.model_validate(quality.measure(rt, tenant, media_id))
+    return QualityOut.model_validate(measure_and_reindex(rt, tenant, media_id))
