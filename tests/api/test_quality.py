@@ -171,3 +171,22 @@ def test_reindex_measures_media_never_measured_and_leaves_current_ones(
     assert api.get(f"/v1/media/{current['id']}/quality").json()["measured_at"] == measured_at
     hits = api.get("/v1/search", params={"q": "coffee", "min_quality": 0.9}).json()["hits"]
     assert {h["media_id"] for h in hits} == {never["id"]}
+
+
+def test_a_degraded_scan_reads_with_less_ocr_confidence(api: TestClient, tmp_path: Path) -> None:
+    from tests.extract.imaging_samples import ENGLISH, render_text
+
+    page = render_text(ENGLISH * 3, size=30, width=1100)
+    # scanned at a fifth of the resolution, out of focus and grainy: still read, with doubts
+    small = page.resize((page.width // 5, page.height // 5)).resize(page.size)
+    pixels = np.asarray(small.filter(ImageFilter.GaussianBlur(2)), dtype=np.float64)
+    noisy = np.clip(pixels + np.random.default_rng(0).normal(0, 70, pixels.shape), 0, 255)
+    clean = make_pdf(tmp_path / "scan.pdf", [page])
+    degraded = make_pdf(tmp_path / "scan-degraded.pdf", [Image.fromarray(noisy.astype(np.uint8))])
+
+    clean_q, degraded_q = (_ingest(api, p)["quality"] for p in (clean, degraded))
+
+    assert clean_q["measures"]["ocr_confidence"] > 0.95 and clean_q["overall"] == 1.0
+    assert degraded_q["measures"]["ocr_confidence"] < 0.85
+    assert degraded_q["overall"] < clean_q["overall"]
+    assert degraded_q["reasons"][0]["measure"] == "ocr_confidence"
