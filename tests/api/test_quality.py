@@ -84,6 +84,20 @@ def test_document_pages_without_text_are_named(api: TestClient, tmp_path: Path) 
     assert gappy_q["reasons"][0]["message"] == "pages without text: [2, 3, 4]"
 
 
+def test_a_document_that_switches_language_half_way_is_named_mixed(api: TestClient, tmp_path: Path) -> None:
+    english = ["The boiler must be descaled every three months with citric acid and then rinsed with water."]
+    spanish = ["La caldera se debe descalcificar cada tres meses con ácido cítrico y luego aclarar con agua."]
+    one = make_pdf(tmp_path / "boiler-en.pdf", [english, english])
+    mixed = make_pdf(tmp_path / "boiler-mixed.pdf", [english, spanish])
+
+    one_q, mixed_q = (_ingest(api, p)["quality"] for p in (one, mixed))
+
+    assert one_q["measures"]["language_consistency"] == 1.0 and one_q["overall"] == 1.0
+    assert mixed_q["measures"]["language_consistency"] < 0.6
+    assert mixed_q["reasons"][0]["measure"] == "language_consistency"
+    assert mixed_q["overall"] < one_q["overall"]
+
+
 def test_media_ingested_without_quality_is_measured_on_demand_and_found_again(
     api: TestClient, runtime: Runtime, photos: dict[str, Path]
 ) -> None:
