@@ -168,6 +168,27 @@ def test_speech_gets_loudness_noise_and_the_recognisers_confidence(api: TestClie
     assert quality["overall"] >= 0.9, quality["reasons"]
 
 
+def test_speech_drowned_in_noise_is_recognised_with_less_confidence(api: TestClient, tmp_path: Path) -> None:
+    import wave
+
+    if not mediagen.have_tools():
+        pytest.skip("ffmpeg / espeak-ng not installed")
+    talk = mediagen.speech_track(tmp_path, [("en", s) for s in mediagen.EN_SENTENCES[:3]])
+    with wave.open(str(talk.path)) as w:
+        rate, x = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768
+    voiced_rms = float(np.sqrt(np.mean(x[np.abs(x) > 0.01] ** 2)))
+    noisy = x + np.random.default_rng(0).normal(0, voiced_rms * 1.4, x.size)  # speech 3 dB under the noise
+    drowned = tmp_path / "drowned.wav"
+    with wave.open(str(drowned), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes((np.clip(noisy, -1, 1) * 32767).astype(np.int16).tobytes())
+
+    clear_q, drowned_q = (_ingest(api, p)["quality"] for p in (talk.path, drowned))
+
+    assert drowned_q["measures"]["asr_confidence"] < clear_q["measures"]["asr_confidence"] - 0.1
+    assert {"asr_confidence", "snr_db"} <= {r["measure"] for r in drowned_q["reasons"]}
+
+
 def test_reindex_measures_media_never_measured_and_leaves_current_ones(
     api: TestClient, runtime: Runtime, photos: dict[str, Path]
 ) -> None:
