@@ -189,7 +189,8 @@ class QdrantIndex:
             yield
 
     def _index_about_fields(self) -> None:
-        """Give a collection created before the labels, entities and keywords arrays their indexes."""
+        """Give a collection created before the labels, entities and keywords arrays (or the quality
+        score) their indexes."""
         schema = self.client.get_collection(self.collection).payload_schema or {}
         with self._quiet_local_mode():
             for field in _ABOUT_FIELDS:
@@ -197,6 +198,10 @@ class QdrantIndex:
                     self.client.create_payload_index(
                         self.collection, field, field_schema=self.models.PayloadSchemaType.KEYWORD
                     )
+            if _QUALITY not in schema:
+                self.client.create_payload_index(
+                    self.collection, _QUALITY, field_schema=self.models.PayloadSchemaType.FLOAT
+                )
 
     def _drop_collections(self, dims: Mapping[str, int]) -> None:
         """Drop the collection and any of the earlier layout (its keyword and per-space ones)."""
