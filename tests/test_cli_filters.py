@@ -86,3 +86,12 @@ def test_the_http_client_repeats_each_filter_parameter() -> None:
     params = seen[0].url.params
     assert params.get_list("label") == ["temas:a", "temas:b"]
     assert params.get_list("entity") == ["PER:x"] and params.get_list("keyword") == ["k"]
+
+
+def test_search_sends_min_quality_and_refuses_one_outside_0_to_1(client: RecordingClient) -> None:
+    result = CliRunner().invoke(cli.app, ["search", "boiler", "--min-quality", "0.6", "--json"])
+    outside = CliRunner().invoke(cli.app, ["search", "boiler", "--min-quality", "1.5"])
+
+    assert result.exit_code == 0, result.output
+    assert client.calls[0][1]["min_quality"] == 0.6
+    assert outside.exit_code == 2 and len(client.calls) == 1

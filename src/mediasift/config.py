@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         description="Most keyframes of one video the nutrition job shows the image model to find foods "
         "seen (evenly spread; 0: foods are only read from speech and text).",
     )
+    quality: bool = Field(
+        True,
+        description="Measure every media's quality after extraction (loudness, noise, blur, exposure, "
+        "black and frozen stretches, text coverage…: docs/quality.md). Off: media get none until "
+        "`mediasift quality ID --measure`; ingest of audio and video is a little faster.",
+    )
     worker_niceness: int = Field(
         10,
         ge=0,

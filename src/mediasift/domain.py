@@ -111,6 +111,8 @@ class Filters:
     # Where in a repository, as ``path_filter_terms`` encodes ``src/*``, ``*.py`` or a file's path:
     # any value matches (points carry their file's ``path_terms``).
     paths: list[str] | None = None
+    # Only media whose overall quality score (0–1) is at least this; unmeasured media are left out.
+    min_quality: float | None = None
 
 
 # The entity types enrichment emits (``enrich.entities.TYPES``): the prefixes of entity terms.
@@ -263,6 +265,9 @@ class IndexPoint:
     keywords: tuple[str, ...] = ()
     # The terms of its file's path (``path_terms``): code and the files of a repository only.
     paths: tuple[str, ...] = ()
+    # Its media's overall quality score (0–1); None until measured: such points are found by every
+    # search without ``min_quality`` and by none with it.
+    quality: float | None = None
 
 
 @dataclass(slots=True)

@@ -56,6 +56,7 @@ def point(
     entities: tuple[str, ...] = (),
     keywords: tuple[str, ...] = (),
     paths: tuple[str, ...] = (),
+    quality: float | None = None,
 ) -> IndexPoint:
     """A point with a fresh UUID id (segment ids are UUIDs) and only the vectors given."""
     vectors = {}
@@ -79,6 +80,7 @@ def point(
         entities=entities,
         keywords=keywords,
         paths=paths,
+        quality=quality,
     )
 
 
@@ -720,3 +722,22 @@ class IndexConformance:
         assert ids(index.search_vector("image", TENANT, [0.0, 1.0, 0.0], limit=10)) == [fresh.id]
         assert ids(index.search_keyword(TENANT, "ferry", limit=10)) == [fresh.id]
         assert index.count() == 1
+
+    # -- the media's quality score ---------------------------------------------------------------
+
+    def test_min_quality_keeps_media_scored_at_least_that_before_the_top_k_is_cut(self, index: Index) -> None:
+        # the unmeasured and the poor media are the nearest to the query: a filter applied to the
+        # top k afterwards (limit=1) would find nothing
+        corpus = {
+            "unmeasured": point("tasting notes", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="unmeasured"),
+            "poor": point("tasting notes", text_vector=[1.0, 0.01, 0.0, 0.0], media_id="poor", quality=0.31),
+            "fair": point("tasting notes", text_vector=[0.5, 0.5, 0.0, 0.0], media_id="fair", quality=0.6),
+            "good": point("tasting notes", text_vector=[0.2, 0.8, 0.0, 0.0], media_id="good", quality=0.95),
+        }
+        load(index, list(corpus.values()))
+
+        assert self._found_every_way(index, Filters()) == set(corpus)
+        assert self._found_every_way(index, Filters(min_quality=0.6)) == {"fair", "good"}
+        assert self._found_every_way(index, Filters(min_quality=0.9), limit=1) == {"good"}
+        assert self._found_every_way(index, Filters(min_quality=0.0)) == {"poor", "fair", "good"}
+        assert self._found_every_way(index, Filters(min_quality=0.6, media_ids=["good"])) == {"good"}

@@ -14,6 +14,7 @@ MEDIA = SimpleNamespace(
     collection="talks",
     meta={"sku": "A-1", "rank": 3, "extracted": {"codec": "h264"}, "tags": ["x"]},
     created_at=datetime(2026, 6, 1, 12),  # naive, as SQLite hands it back: UTC
+    quality={"overall": 0.82, "reasons": [], "measures": {"sharpness": 300.0}},
 )
 
 
@@ -80,3 +81,15 @@ def test_a_code_segment_is_indexed_with_its_header_and_found_by_its_path() -> No
     assert p.paths == ("src/jobs/retry.py", "src/", "src/*.py", "src/jobs/", "src/jobs/*.py", "*.py")
     (plain,) = index_points(MediaPayload.of(MEDIA), [_segment(1, Modality.TEXT, "x")], {})
     assert plain.text == "x" and plain.paths == ()
+
+
+def test_every_point_of_a_measured_media_carries_its_overall_quality() -> None:
+    segments = [_segment(0, Modality.SPEECH, "hello"), _segment(1, Modality.OCR, "EXIT")]
+
+    points = index_points(MediaPayload.of(MEDIA), segments, {})
+    unmeasured = index_points(
+        MediaPayload.of(SimpleNamespace(**{**vars(MEDIA), "quality": None})), segments, {}
+    )
+
+    assert [p.quality for p in points] == [0.82, 0.82]
+    assert [p.quality for p in unmeasured] == [None, None]

@@ -16,7 +16,7 @@ import pytest
 
 from mediasift.domain import Filters, IndexPoint
 from mediasift.errors import InvalidRequest
-from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, ids, load, point
+from tests.index.conformance import CONFORMANCE_DIMS, TENANT, IndexConformance, ids, load, point
 
 qdrant = pytest.importorskip("mediasift.index.qdrant", reason="qdrant-client is not installed")
 QdrantIndex = qdrant.QdrantIndex
@@ -78,7 +78,7 @@ def test_the_collection_has_a_tenant_payload_index_and_one_per_filter() -> None:
     assert tenant.type == "keyword" and tenant.is_tenant is True
     assert {field for (_, field) in client.payload_indexes} == {
         "tenant_id", "media_id", "kind", "collection", "modality", "language", "added_at",
-        "labels", "entities", "keywords", "paths",
+        "labels", "entities", "keywords", "paths", "quality",
     }  # fmt: skip
     assert client.payload_indexes[("ms_points", "added_at")] == "float"
     assert client.payload_indexes[("ms_points", "labels")] == "keyword"
@@ -109,6 +109,23 @@ def test_a_collection_from_before_labels_gets_their_indexes_and_keeps_its_points
     assert set(ids(index.search_vector("text", "acme", query, limit=5))) == {"old-1", labelled.id}
     with_label = Filters(labels=["temas:mar"])
     assert ids(index.search_vector("text", "acme", query, limit=5, filters=with_label)) == [labelled.id]
+
+
+def test_a_collection_from_before_quality_gets_its_index_and_filters_on_it() -> None:
+    from qdrant_client import models
+
+    client = RecordingClient()
+    QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+    del client.payload_indexes[("ms_points", "quality")]  # as an earlier version created it
+    old = point("tide", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="old")
+
+    index = QdrantIndex(client=client, dims=CONFORMANCE_DIMS)
+    load(index, [old, point("tide", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="measured", quality=0.7)])
+
+    assert client.payload_indexes[("ms_points", "quality")] == models.PayloadSchemaType.FLOAT
+    good_enough = Filters(min_quality=0.5)
+    found = index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=5, filters=good_enough)
+    assert [h.media_id for h in found] == ["measured"]
 
 
 def test_hybrid_search_is_one_query_fused_by_qdrant() -> None:

@@ -32,6 +32,7 @@ from mediasift.api.routes import (
     keys,
     media,
     nutrition,
+    quality,
     search,
     taxonomies,
     ui,
@@ -63,7 +64,18 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
-    for module in (media, conversions, collections, nutrition, foods, jobs, webhooks, taxonomies, health):
+    for module in (
+        media,
+        conversions,
+        collections,
+        nutrition,
+        foods,
+        quality,
+        jobs,
+        webhooks,
+        taxonomies,
+        health,
+    ):
         app.include_router(module.router)
     for module in (search, facets, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])

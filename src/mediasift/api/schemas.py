@@ -91,6 +91,24 @@ class SegmentOut(BaseModel):
         )
 
 
+class QualityReasonOut(BaseModel):
+    measure: str = Field(description="The measure that lowered the score (a key of `measures`)")
+    value: Any = Field(description="Its value")
+    message: str = Field(description="What is wrong, in words (e.g. 'blurred: variance of the Laplacian 7')")
+
+
+class QualityOut(BaseModel):
+    """A media's quality assessment (docs/quality.md)."""
+
+    overall: float = Field(ge=0, le=1, description="0 (unusable) to 1 (no defect found)")
+    reasons: list[QualityReasonOut] = Field(description="What lowered the score, worst first")
+    measures: dict[str, Any] = Field(
+        description="Every measure taken, by name (units in docs/quality.md); stretches as [[start_s, end_s]]"
+    )
+    version: int | None = Field(default=None, description="Version of the measures and thresholds")
+    measured_at: str | None = Field(default=None, description="When it was measured (ISO 8601)")
+
+
 class MediaOut(BaseModel):
     id: str
     filename: str
@@ -109,6 +127,9 @@ class MediaOut(BaseModel):
     error: str | None
     created_at: datetime
     updated_at: datetime
+    quality: QualityOut | None = Field(
+        default=None, description="Quality assessment: overall 0–1, reasons, measures; null until measured"
+    )
 
     @classmethod
     def of(cls, m: Media) -> MediaOut:
@@ -130,6 +151,7 @@ class MediaOut(BaseModel):
             error=m.error,
             created_at=m.created_at,
             updated_at=m.updated_at,
+            quality=QualityOut.model_validate(m.quality) if m.quality else None,
         )
 
 

@@ -1,4 +1,5 @@
-"""Facet counts: how many of a tenant's ready media carry each label, entity, keyword, language or kind.
+"""Facet counts: how many of a tenant's ready media carry each label, entity, keyword, language or
+kind, fall in each quality band, or were marked down for each quality measure.
 
 Labels, entities and keywords are JSON arrays in ``media_enrichment``. Counting inside them in SQL
 needs one query for SQLite (``json_each``) and another for PostgreSQL (``jsonb_array_elements``),
@@ -29,7 +30,9 @@ from mediasift.domain import (
     label_term,
 )
 
-FIELDS = ("labels", "entities", "keywords", "language", "kind")
+FIELDS = ("labels", "entities", "keywords", "language", "kind", "quality", "quality_reasons")
+_QUALITY_FIELDS = ("quality", "quality_reasons")
+QUALITY_BAND = 0.2  # "quality" counts media per band of this width, named by its lower end
 # A tenant's media read for one count: enough for any catalog we serve from one instance, and
 # a ceiling on the memory and time of one request (rows are narrow: the facet's column only).
 MAX_MEDIA = 100_000
@@ -64,8 +67,15 @@ def count_facet(
     ``keywords_per_media`` counts only a media's first keywords, those its index points carry."""
     f = filters or Filters()
     about = [name for name in _ABOUT if name == field or getattr(f, name)]
+    # the quality JSON is read only when counted or filtered on
+    quality = Media.quality if field in _QUALITY_FIELDS or f.min_quality is not None else None
     q = select(
-        Media.kind, Media.language, Media.created_at, MediaEnrichment.languages, *(_ABOUT[n] for n in about)
+        Media.kind,
+        Media.language,
+        Media.created_at,
+        MediaEnrichment.languages,
+        *([] if quality is None else [quality]),
+        *(_ABOUT[n] for n in about),
     )
     q = q.outerjoin(MediaEnrichment, MediaEnrichment.media_id == Media.id).where(
         Media.tenant_id == tenant_id, Media.status == MediaStatus.READY.value
@@ -82,7 +92,11 @@ def count_facet(
     matched = 0
     for row in rows[:MAX_MEDIA]:
         kind, language, created_at, languages, *columns = row
+        assessed = columns.pop(0) if quality is not None else None
+        if f.min_quality is not None and _overall(assessed) < f.min_quality:
+            continue
         terms = _terms(kind, language, languages, dict(zip(about, columns, strict=True)), keywords_per_media)
+        terms.update(_quality_terms(assessed))
         added = epoch_seconds(created_at)
         if (after is not None and added < after) or (before is not None and added > before):
             continue
@@ -110,6 +124,25 @@ def _terms(
         "entities": {entity_term(x["type"], str(x["text"])) for x in about.get("entities") or ()},
         "keywords": {keyword_term(str(x["text"])) for x in keywords},
     }
+
+
+def _overall(quality: Mapping[str, Any] | None) -> float:
+    """The overall score; -1 for a media never measured (below every ``min_quality``)."""
+    overall = (quality or {}).get("overall")
+    return float(overall) if isinstance(overall, int | float) else -1.0
+
+
+def _quality_terms(quality: Mapping[str, Any] | None) -> dict[str, set[str]]:
+    """``quality``: the band the score falls in, by its lower end ("0.8" holds 0.8 to 1.0: the
+    ``min_quality`` that keeps it); ``quality_reasons``: the measures that lowered it. A media
+    never measured has neither."""
+    overall = _overall(quality)
+    if overall < 0:
+        return {"quality": set(), "quality_reasons": set()}
+    bands = round(1 / QUALITY_BAND)
+    band = min(int(overall * bands + 1e-9), bands - 1) / bands
+    reasons = {str(r.get("measure")) for r in (quality or {}).get("reasons") or () if isinstance(r, dict)}
+    return {"quality": {f"{band:.1f}"}, "quality_reasons": reasons}
 
 
 def _matches(terms: Mapping[str, set[str]], f: Filters) -> bool:

@@ -80,6 +80,8 @@ class Media(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # set once retention deleted the original (services/retention.py); derived data stays
     original_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # quality assessment (quality.Quality.to_json() plus "version"); null until measured
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Job(Base):

@@ -47,6 +47,7 @@ class Client(Protocol):
         keywords: list[str] | None = None,
         languages: list[str] | None = None,
         paths: list[str] | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -56,6 +57,7 @@ class Client(Protocol):
     ) -> dict[str, Any]: ...
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
     def report(self, media_id: str, fmt: str) -> bytes: ...
+    def quality(self, media_id: str, measure: bool = False) -> dict[str, Any]: ...
     def collection_report(self, name: str, fmt: str, limit: int | None = None) -> bytes: ...
     def convert(self, media_id: str, to: str, options: dict[str, Any]) -> dict[str, Any]: ...
     def conversion(self, media_id: str, conversion_id: str) -> dict[str, Any]: ...
@@ -179,6 +181,7 @@ class HttpClient:
         keywords: list[str] | None = None,
         languages: list[str] | None = None,
         paths: list[str] | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]:
         given = {
             "q": query,
@@ -192,6 +195,8 @@ class HttpClient:
             "path": paths,  # src/*, *.py, src/*.py or a path (code)
         }
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
+        if min_quality is not None:
+            params["min_quality"] = str(min_quality)
         if image is None:
             return self._call("GET", "/v1/search", params=params)
         picture = image
@@ -254,6 +259,10 @@ class HttpClient:
     def report(self, media_id: str, fmt: str) -> bytes:
         """A media's report as the API writes it (``GET /v1/media/{id}/report``): JSON, md or html."""
         return self._call("GET", f"/v1/media/{quote(media_id, safe='')}/report", True, params={"format": fmt})
+
+    def quality(self, media_id: str, measure: bool = False) -> dict[str, Any]:
+        """A media's quality (``GET /v1/media/{id}/quality``), or measured now (``POST``)."""
+        return self._call("POST" if measure else "GET", f"/v1/media/{quote(media_id, safe='')}/quality")
 
     def collection_report(self, name: str, fmt: str, limit: int | None = None) -> bytes:
         """A collection's report (``GET /v1/collections/{name}/report``)."""

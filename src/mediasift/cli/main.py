@@ -21,6 +21,7 @@ from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
+from mediasift.cli.quality import quality_command
 from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.config import Settings
@@ -46,6 +47,7 @@ app.command("report")(report_command)
 app.command("convert")(convert_command)
 app.command("conversions")(conversions_command)
 app.command("nutrition")(nutrition_command)
+app.command("quality")(quality_command)
 KindOpt = Annotated[
     list[str] | None, typer.Option("--kind", help="video, audio, image, document, text, code")
 ]
@@ -339,6 +341,10 @@ def search(
     label: LabelOpt = None,
     entity: EntityOpt = None,
     keyword: KeywordOpt = None,
+    min_quality: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Only media whose quality score (0-1) is at least this"),
+    ] = None,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
@@ -363,6 +369,7 @@ def search(
                 keywords=keyword or None,
                 languages=language or None,
                 paths=path or None,
+                min_quality=min_quality,
             )
         finally:
             client.close()

@@ -170,6 +170,14 @@ def reindex_command(
             "summary, labels), after the enrichment models change",
         ),
     ] = False,
+    quality: Annotated[
+        bool,
+        typer.Option(
+            "--quality",
+            help="Measure the quality of every media never measured (or measured by an older "
+            "version of the measures) first, from its original (docs/quality.md)",
+        ),
+    ] = False,
 ) -> None:
     """Re-embed every stored segment into the index after an embedding-model change (no re-extraction)."""
     from rich.progress import Progress
@@ -192,6 +200,7 @@ def reindex_command(
                 tenant,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 enrich=enrich,
+                quality=quality,
             )
     finally:
         rt.close()
@@ -205,4 +214,6 @@ def reindex_command(
         )
         + (f"; enriched {report.enriched} again" if enrich else "")
         + (f" ({report.enrich_failed} failed: see their enrichment error)" if report.enrich_failed else "")
+        + (f"; measured the quality of {report.quality_measured}" if quality else "")
+        + (f" ({report.quality_failed} could not be: see the log)" if report.quality_failed else "")
     )

@@ -76,6 +76,7 @@ _KEYWORD_FIELDS = (
     "paths",
 )  # fmt: skip
 _ADDED_AT = "added_at"
+_QUALITY = "quality"  # the media's overall quality score, 0–1 (absent until measured)
 _FILTER_FIELDS = {
     "kinds": "kind",
     "collections": "collection",
@@ -309,6 +310,7 @@ class EdgeIndex:
             params = qe.KeywordIndexParams(is_tenant=field == "tenant_id")
             shard.update(qe.UpdateOperation.create_field_index(field, params))
         shard.update(qe.UpdateOperation.create_field_index(_ADDED_AT, qe.FloatIndexParams()))
+        shard.update(qe.UpdateOperation.create_field_index(_QUALITY, qe.FloatIndexParams()))
         return shard
 
     def _open_shard(self) -> qe.EdgeShard:
@@ -368,6 +370,8 @@ class EdgeIndex:
             payload["language"] = point.language
         if point.added_at is not None:
             payload[_ADDED_AT] = float(point.added_at)
+        if point.quality is not None:
+            payload[_QUALITY] = float(point.quality)
         return qe.Point(point_id, vectors, payload)
 
     def _vector_params(self) -> qe.SearchParams | None:
@@ -419,6 +423,8 @@ def _filter(tenant_id: str, filters: Filters | None) -> qe.Filter:
         after, before = added_bounds(filters)
         if after is not None or before is not None:
             must.append(qe.FieldCondition(_ADDED_AT, range=qe.RangeFloat(gte=after, lte=before)))
+        if filters.min_quality is not None:
+            must.append(qe.FieldCondition(_QUALITY, range=qe.RangeFloat(gte=float(filters.min_quality))))
     return qe.Filter(must=must)
 
 

@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
     "id", "tenant_id", "media_id", "kind", "collection", "modality", "language", "metadata", "added_at",
-    "labels", "entities", "keywords", "paths",
+    "labels", "entities", "keywords", "paths", "quality",
 )  # fmt: skip
 _ABOUT = ("labels", "entities", "keywords")  # text[] columns, each filter list an overlap (&&)
 _PATHS = "paths"  # text[]: a source file's path_terms, under a GIN index of its own
@@ -66,6 +66,7 @@ _PATHS = "paths"  # text[]: a source file's path_terms, under a GIN index of its
 _LATER_COLUMNS = {
     "added_at": "double precision",
     **dict.fromkeys((*_ABOUT, _PATHS), "text[]"),
+    "quality": "double precision",  # the media's overall quality score, 0–1; NULL until measured
 }
 # How the tsv column picks a text search configuration from the point's language. Code (whose
 # language is its programming language) is English: its identifiers and comments mostly are, and
@@ -388,6 +389,7 @@ class PgVectorIndex:
                 list(p.entities) or None,
                 list(p.keywords) or None,
                 list(p.paths) or None,
+                p.quality,
             )
 
         columns = sql.SQL(", ").join(map(sql.Identifier, _PAYLOAD))
@@ -489,6 +491,9 @@ class PgVectorIndex:
             if before is not None:
                 clauses.append(sql.SQL("added_at <= %s"))
                 params.append(before)
+            if filters.min_quality is not None:
+                clauses.append(sql.SQL("quality >= %s"))
+                params.append(float(filters.min_quality))
         return sql.SQL(" AND ").join(clauses), params
 
     def search_vector(

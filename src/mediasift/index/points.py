@@ -26,6 +26,8 @@ class MediaFields(Protocol):
     def meta(self) -> dict[str, Any] | None: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def quality(self) -> dict[str, Any] | None: ...
 
 
 class SegmentFields(Protocol):
@@ -59,6 +61,7 @@ class MediaPayload:
     labels: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    quality: float | None = None  # the media's overall quality score, 0–1; None until measured
 
     @classmethod
     def of(cls, media: MediaFields) -> MediaPayload:
@@ -70,7 +73,14 @@ class MediaPayload:
                 k: str(v) for k, v in (media.meta or {}).items() if isinstance(v, str | int | float | bool)
             },
             added_at=epoch_seconds(media.created_at),
+            quality=overall_quality(media.quality),
         )
+
+
+def overall_quality(quality: Mapping[str, Any] | None) -> float | None:
+    """The ``overall`` of a media's stored quality object, if it has one."""
+    overall = (quality or {}).get("overall")
+    return float(overall) if isinstance(overall, int | float) else None
 
 
 def index_points(
@@ -112,6 +122,7 @@ def index_points(
                 entities=media.entities,
                 keywords=media.keywords,
                 paths=path_terms(str(meta.get("path") or "")),
+                quality=media.quality,
             )
         )
     return points

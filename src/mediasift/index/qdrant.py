@@ -55,6 +55,7 @@ _SPARSE = "bm25"
 _FILTER_FIELDS = ("media_id", "kind", "collection", "modality", "language")
 _ABOUT_FIELDS = ("labels", "entities", "keywords", "paths")  # arrays of strings
 _ADDED_AT = "added_at"
+_QUALITY = "quality"  # the media's overall quality score, 0–1 (absent until measured)
 _PAGE = 256  # points per upsert request
 _OLD_KEYWORD = "keyword"  # the earlier layout's keyword collection, ``{prefix}_keyword``
 
@@ -174,9 +175,10 @@ class QdrantIndex:
                 self.client.create_payload_index(
                     self.collection, field, field_schema=m.PayloadSchemaType.KEYWORD
                 )
-            self.client.create_payload_index(
-                self.collection, _ADDED_AT, field_schema=m.PayloadSchemaType.FLOAT
-            )
+            for numeric in (_ADDED_AT, _QUALITY):
+                self.client.create_payload_index(
+                    self.collection, numeric, field_schema=m.PayloadSchemaType.FLOAT
+                )
         return dict(dims)
 
     @contextmanager
@@ -188,7 +190,8 @@ class QdrantIndex:
             yield
 
     def _index_about_fields(self) -> None:
-        """Give a collection created before the labels, entities, keywords and paths arrays their indexes."""
+        """Give a collection created before the labels, entities, keywords and paths arrays (or the
+        quality score) their indexes."""
         schema = self.client.get_collection(self.collection).payload_schema or {}
         with self._quiet_local_mode():
             for field in _ABOUT_FIELDS:
@@ -196,6 +199,10 @@ class QdrantIndex:
                     self.client.create_payload_index(
                         self.collection, field, field_schema=self.models.PayloadSchemaType.KEYWORD
                     )
+            if _QUALITY not in schema:
+                self.client.create_payload_index(
+                    self.collection, _QUALITY, field_schema=self.models.PayloadSchemaType.FLOAT
+                )
 
     def _drop_collections(self, dims: Mapping[str, int]) -> None:
         """Drop the collection and any of the earlier layout (its keyword and per-space ones)."""
@@ -269,6 +276,8 @@ class QdrantIndex:
         }
         if p.added_at is not None:
             payload[_ADDED_AT] = float(p.added_at)
+        if p.quality is not None:
+            payload[_QUALITY] = float(p.quality)
         return payload
 
     def _checked_vector(self, space: str, vector: Sequence[float], what: str) -> list[float]:
@@ -325,6 +334,8 @@ class QdrantIndex:
             after, before = added_bounds(filters)
             if after is not None or before is not None:
                 must.append(m.FieldCondition(key=_ADDED_AT, range=m.Range(gte=after, lte=before)))
+            if filters.min_quality is not None:
+                must.append(m.FieldCondition(key=_QUALITY, range=m.Range(gte=float(filters.min_quality))))
         return m.Filter(must=must)
 
     def _hits(self, response: Any) -> list[IndexHit]:

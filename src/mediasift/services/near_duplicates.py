@@ -23,7 +23,17 @@ def near_duplicates(s: Session, media: Media, max_distance: int = MAX_DISTANCE) 
     BK-tree or the image vectors instead.
     """
     mine = ((media.meta or {}).get("extracted") or {}).get("phash")
-    if not mine or media.kind != "image":
+    if media.kind != "image":
+        return []
+    return near_duplicates_of_hash(s, media, mine, max_distance)
+
+
+def near_duplicates_of_hash(
+    s: Session, media: Media, mine: str | None, max_distance: int = MAX_DISTANCE
+) -> list[dict]:
+    """``near_duplicates`` for a pHash not yet stored on ``media`` (the quality stage runs before
+    extraction's facts are saved)."""
+    if not mine:
         return []
     found = []
     for media_id, filename, meta in repo.other_images(s, media):

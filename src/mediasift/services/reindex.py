@@ -2,7 +2,8 @@
 
 With ``enrich`` (``mediasift reindex --enrich``) each media is first enriched again from its
 stored segments (entities, keywords, summary, labels), so new enrichment models or taxonomies
-reach media ingested before them.
+reach media ingested before them. With ``quality`` (``mediasift reindex --quality``) each media
+whose quality was not measured by this version of the measures is measured first.
 
 The catalog is the source of truth and the index its projection (DESIGN.md), so after changing
 the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
@@ -21,12 +22,13 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
+from mediasift.services import quality as quality_service
 from mediasift.services.enrichment import reenrich_media, stored_record, with_terms
 from mediasift.services.text_vectors import embed_texts
 from mediasift.store.base import processed_key
@@ -48,6 +50,8 @@ class ReindexReport:
     images_missing: int = 0  # image segments whose picture is gone (e.g. original deleted by retention)
     enriched: int = 0  # media enriched again (``enrich=True``)
     enrich_failed: int = 0  # of those, media whose enrichment failed (the error is on their row)
+    quality_measured: int = 0  # media whose quality was measured (``quality=True``)
+    quality_failed: int = 0  # media whose quality could not be measured (e.g. original deleted)
 
 
 def reindex(
@@ -56,10 +60,12 @@ def reindex(
     progress: Callable[[int, int], None] | None = None,
     *,
     enrich: bool = False,
+    quality: bool = False,
 ) -> ReindexReport:
     """Re-embed every ready media's segments (one tenant's, or all) into the index; with
     ``enrich``, enrich each again from its stored segments first (after the enrichment models or
-    the taxonomies changed)."""
+    the taxonomies changed); with ``quality``, measure the quality of each media not measured by this
+    version of the measures (``services.quality``) first."""
     with rt.catalog.read_session() as s:
         targets = repo.ready_media(s, tenant_id)
     report = ReindexReport()
@@ -67,6 +73,8 @@ def reindex(
         if enrich and (enriched := reenrich_media(rt, tenant, media_id)) is not None:
             report.enriched += 1
             report.enrich_failed += enriched.error is not None
+        if quality:
+            _measure_if_stale(rt, tenant, media_id, report)
         reindex_media(rt, tenant, media_id, report)
         if progress:
             progress(done, len(targets))
@@ -74,6 +82,26 @@ def reindex(
     for tenant in {t for _, t in targets}:
         rt.invalidate_tenant(tenant)
     return report
+
+
+def measure_quality(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:
+    """Measure one media's quality now (``services.quality.measure``) and give its index points the
+    new score, which ``min_quality`` filters on."""
+    measured = quality_service.measure(rt, tenant_id, media_id)
+    reindex_media(rt, tenant_id, media_id, ReindexReport())
+    rt.invalidate_tenant(tenant_id)
+    return measured
+
+
+def _measure_if_stale(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:
+    if quality_service.is_current(quality_service.get(rt, tenant_id, media_id)):
+        return
+    try:
+        quality_service.measure(rt, tenant_id, media_id)
+        report.quality_measured += 1
+    except MediasiftError as exc:  # e.g. retention deleted the original: the media keeps none
+        log.warning("quality of %s not measured: %s", media_id, exc)
+        report.quality_failed += 1
 
 
 def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexReport) -> None:

@@ -94,6 +94,12 @@ def media_html(report: Mapping[str, Any], pictures: Mapping[str, bytes]) -> str:
         body += ["</tbody></table></section>"]
     if report["entities"]:
         body += _entities(report["entities"])
+    if report.get("quality"):
+        quality = report["quality"]
+        body += [f"<section id=quality><h2>Quality: {quality['overall']:.2f}</h2>"]
+        if quality["reasons"]:
+            body += ["<ul>", *(f"<li>{e(r['message'])}</li>" for r in quality["reasons"]), "</ul>"]
+        body += ["</section>"]
     body += _processing(report)
     title = f"Report: {m['filename']}"
     return _page(title, body, report)

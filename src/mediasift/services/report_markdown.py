@@ -43,6 +43,8 @@ def media_markdown(report: Mapping[str, Any]) -> str:
         out.append("")
     if report["entities"]:
         out += _entities(report["entities"])
+    if report.get("quality"):
+        out += _quality(report["quality"])
     if report["keyframes"]:
         out += ["## Keyframes", ""]
         shown = [link(where(f["start_s"], f["page"]) or f["artifact"], f["url"]) for f in report["keyframes"]]
@@ -52,6 +54,12 @@ def media_markdown(report: Mapping[str, Any]) -> str:
     out += _processing(report)
     out += [_footer(report)]
     return "\n".join(out) + "\n"
+
+
+def _quality(quality: Mapping[str, Any]) -> list[str]:
+    out = ["## Quality", "", f"Score {quality['overall']:.2f} of 1.", ""]
+    out += [f"- {md(r['message'])}" for r in quality["reasons"]]
+    return [*out, ""] if quality["reasons"] else out
 
 
 def collection_markdown(report: Mapping[str, Any]) -> str:

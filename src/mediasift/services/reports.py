@@ -137,6 +137,7 @@ def media_report(rt: Runtime, tenant_id: str, media_id: str, base_url: str | Non
                 else None
             ),
             "job": _job(job),
+            "quality": _quality(m.quality),
         }
     own = processed_key(tenant_id, media_id, "")
     frames = [f for f in frames if f.frame_key.startswith(own)]  # never another media's objects
@@ -280,6 +281,13 @@ def _media(m: Media, job: Job | None, base_url: str | None) -> dict[str, Any]:
         "created_at": _iso(m.created_at),
         "url": player_link(base_url, m.id),
     }
+
+
+def _quality(quality: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The score and its reasons (docs/quality.md); the measures stay on the media's API object."""
+    if not quality:
+        return None
+    return {"overall": quality.get("overall"), "reasons": list(quality.get("reasons") or [])}
 
 
 def _job(job: Job | None) -> dict[str, Any] | None:

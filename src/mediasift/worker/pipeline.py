@@ -10,6 +10,10 @@ media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` sk
 
 Once the media is ready, a nutrition job is queued for it when its collection is one of
 ``nutrition_collections`` or it was analysed before (``services/nutrition.py``).
+
+Quality (``services/quality.py``) is measured while the original is still at hand, after
+extraction; its overall score rides on every index point (``min_quality`` filters on it). A failure
+leaves the media without quality and never fails the ingest. ``MEDIASIFT_QUALITY=false`` skips it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import importlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mediasift import meters
+from mediasift.catalog import quality as stored_quality
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
 from mediasift.enrich.language import label_languages
@@ -31,6 +37,7 @@ from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
 from mediasift.services import enrichment, nutrition
+from mediasift.services import quality as quality_service
 from mediasift.services.text_vectors import embed_texts
 
 if TYPE_CHECKING:
@@ -101,8 +108,16 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
         with _stage(progress, "extract", kind=sniffed.kind):
             extraction = extractor_for(sniffed.kind)(ctx)
         metrics.count_ocr_pages(extraction)
+        label_languages(extraction)
+        quality = None
+        if rt.settings.quality:
+            with _stage(progress, "quality", kind=sniffed.kind):
+                quality = quality_service.assess_extracted(
+                    rt, tenant_id, media_id, sniffed.kind, path, extraction.segments, extraction.info
+                )
+        if quality is not None:
+            payload = replace(payload, quality=quality["overall"])
 
-    label_languages(extraction)
     enriched = None
     if rt.settings.enrich:
         with _stage(progress, "enrich", segments=len(extraction.segments)):
@@ -125,6 +140,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             repo.finish_media(s, tenant_id, media_id, extraction.segments, extraction.info)
             if enriched is not None:
                 enriched.save(s, tenant_id, media_id)
+            stored_quality.save_quality(s, tenant_id, media_id, quality)
     rt.invalidate_tenant(tenant_id)
     # A step of its own, on the queue: its collection asks for nutrition, or it had some before
     nutrition.after_ingest(rt, tenant_id, media_id)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from mediasift.api.answers import ENTITIES, KEYWORDS, LABELS
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.routes.search import ADDED_AFTER, ADDED_BEFORE, filters_from
+from mediasift.api.routes.search import ADDED_AFTER, ADDED_BEFORE, MIN_QUALITY, filters_from
 from mediasift.api.schemas import error_responses
 from mediasift.services import facets
 
@@ -23,7 +23,9 @@ ERRORS = error_responses(400, 401, 403, 422)
 class FacetValueOut(BaseModel):
     value: str = Field(
         description="The value, as the search filter of the same field takes it: labels taxonomy:label, "
-        "entities TYPE:casefolded text, keywords casefolded, a language code or a media kind"
+        "entities TYPE:casefolded text, keywords casefolded, a language code or a media kind; "
+        "quality the lower end of a 0.2-wide band of the score (the min_quality that keeps it), "
+        "quality_reasons a measure that lowered the score (docs/quality.md)"
     )
     count: int = Field(description="How many media carry it (each media counted once per value)")
 
@@ -42,7 +44,7 @@ class FacetsOut(BaseModel):
     "",
     response_model=FacetsOut,
     responses=ERRORS,
-    summary="Count media per label, entity, keyword, language or kind",
+    summary="Count media per label, entity, keyword, language, kind, quality band or quality reason",
 )
 def get_facets(
     rt: RuntimeDep,
@@ -56,6 +58,7 @@ def get_facets(
     keyword: Annotated[list[str] | None, Query(description=KEYWORDS)] = None,
     added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Query(max_length=40, description=ADDED_BEFORE)] = None,
+    min_quality: Annotated[float | None, Query(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[
         int, Query(ge=1, le=facets.MAX_LIMIT, description="How many values")
     ] = facets.DEFAULT_LIMIT,
@@ -63,8 +66,9 @@ def get_facets(
     """Counts media, not segments: a media mentioning Nestlé ten times counts once for ORG:nestlé.
     An unknown `field` or a malformed filter is a 400."""
     filters = filters_from(
-        kind, collection, None, language, None, None, added_after, added_before, label, entity, keyword
-    )
+        kind, collection, None, language, None, None, added_after, added_before, label, entity, keyword,
+        min_quality=min_quality,
+    )  # fmt: skip
     counted = facets.count(rt, tenant, field, filters, limit)
     return FacetsOut(
         field=field,

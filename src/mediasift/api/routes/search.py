@@ -25,6 +25,10 @@ PATHS = (
     "or folder by its path; repeat the parameter for more"
 )
 LANGUAGES = "Language of the text (en, es) or of the code (python, javascript, go, sql…)"
+MIN_QUALITY = (
+    "Only media whose overall quality score (0–1, docs/quality.md) is at least this; "
+    "media whose quality was never measured are left out"
+)
 
 
 def filters_from(
@@ -40,6 +44,7 @@ def filters_from(
     entity: list[str] | None = None,
     keyword: list[str] | None = None,
     path: list[str] | None = None,
+    min_quality: float | None = None,
 ) -> Filters | None:
     metadata = {}
     for item in meta or []:
@@ -60,6 +65,7 @@ def filters_from(
         entities=entity or None,
         keywords=keyword or None,
         paths=path or None,
+        min_quality=min_quality,
     )
     return f if any(v is not None for v in asdict(f).values()) else None
 
@@ -87,6 +93,7 @@ def search_get(
         list[str] | None, Query(description=KEYWORDS + "; repeat the parameter for more")
     ] = None,
     path: Annotated[list[str] | None, Query(description=PATHS)] = None,
+    min_quality: Annotated[float | None, Query(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
 ) -> SearchOut:
@@ -103,6 +110,7 @@ def search_get(
         entity,
         keyword,
         path,
+        min_quality,
     )
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
@@ -123,6 +131,7 @@ def search_post(
     label: Annotated[list[str] | None, Form(description=LABELS + "; repeat the field for more")] = None,
     entity: Annotated[list[str] | None, Form(description=ENTITIES + "; repeat the field for more")] = None,
     keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
+    min_quality: Annotated[float | None, Form(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
 ) -> SearchOut:
     data = None
@@ -131,7 +140,8 @@ def search_post(
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
     filters = filters_from(
-        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword
-    )
+        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword,
+        min_quality=min_quality,
+    )  # fmt: skip
     hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])

@@ -41,7 +41,8 @@ export async function render(root, params, id) {
     root.append(section);
     stops.push(stop);
   }
-  if (media.kind === "image") root.append(imageView(media, segments), duplicatesView(media.duplicates || []));
+  // (append(null) would print "null": an image without near-duplicates has no such section)
+  if (media.kind === "image") root.append(...[imageView(media, segments), duplicatesView(media.duplicates || [])].filter(Boolean));
   // A moment of this media (a summary sentence, an entity's mention) shown without reloading the
   // page: the player seeks to its second, or its page and paragraph are marked and scrolled to.
   const goTo = (where) => {
@@ -87,10 +88,23 @@ function header(media) {
     h("p", {}, h("a", { href: "#/library" }, "← Library")),
     h("h1", {}, media.filename),
     h("p", { class: "muted" }, h("span", { class: `badge status-${media.status}` }, media.status), " ", info.join(" · ")),
+    qualityPart(media),
     h("div", { class: "actions" },
       h("a", { class: "button ghost", href: urls.original(media.id), download: media.filename }, "Download original"),
       h("button", { type: "button", class: "ghost", onclick: () => reprocess(media) }, "Reprocess"),
       h("button", { type: "button", class: "ghost danger", onclick: () => remove(media) }, "Delete")));
+}
+
+// The quality badge (docs/quality.md) and, under it, the reasons that lowered the score.
+function qualityPart(media) {
+  const q = media.quality;
+  if (!q) return null;
+  const level = q.overall >= 0.8 ? "good" : q.overall >= 0.5 ? "fair" : "poor";
+  const reasons = q.reasons.map((r) => r.message);
+  return h("div", { class: "quality" },
+    h("span", { class: `badge quality-${level}`, title: reasons.join("\n") || "no defect found" },
+      `quality ${q.overall.toFixed(2)}`),
+    reasons.length ? h("ul", { class: "quality-reasons" }, reasons.map((m) => h("li", {}, m))) : null);
 }
 
 async function reprocess(media) {

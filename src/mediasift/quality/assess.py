@@ -1,0 +1,54 @@
+"""One media's quality: the measures its kind calls for, judged by that kind's rules.
+
+``assess(kind, path, segments, info, max_image_pixels)`` reads the original at ``path`` (audio and
+video decoded as streams) and the segments extraction produced (recogniser confidences, pages), and
+returns a ``Quality``. Kinds: ``audio``, ``video`` (its audio track too, when it has one),
+``image``, ``document`` and ``text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mediasift.domain import Segment
+from mediasift.errors import UnsupportedMedia
+from mediasift.quality import rules
+from mediasift.quality.score import Quality, score
+
+VERSION = 1  # bump when a measure or rule changes meaning: stored qualities then read as stale
+
+
+def assess(
+    kind: str,
+    path: Path,
+    segments: list[Segment],
+    info: Mapping[str, Any],
+    max_image_pixels: int,
+) -> Quality:
+    measures: dict[str, Any] = {}
+    if kind == "audio":
+        from mediasift.quality.audio import measure_audio
+
+        measures.update(measure_audio(path))
+    elif kind == "video":
+        from mediasift.quality.audio import measure_audio
+        from mediasift.quality.video import measure_video
+
+        measures.update(measure_video(path))
+        measures.update({k: v for k, v in measure_audio(path).items() if k not in measures})
+    elif kind == "image":
+        from mediasift.quality.image import measure_image
+
+        measures.update(measure_image(path, max_image_pixels))
+    elif kind in ("document", "text"):
+        from mediasift.quality.segments import document_measures
+
+        measures.update(document_measures(segments, info))
+    else:
+        raise UnsupportedMedia(f"no quality measures for media kind {kind!r}")
+    from mediasift.quality.segments import recogniser_measures
+
+    measures.update(recogniser_measures(segments))
+    return score(measures, rules.BY_KIND[kind])

@@ -1,0 +1,40 @@
+"""Image measures: resolution, sharpness, exposure and noise of a still picture.
+
+``measure_image(path, max_pixels)`` decodes the picture upright (``media.images.decode_image``),
+takes it to gray at ``pixels.ANALYSIS_SIDE`` pixels and returns ``width``, ``height``,
+``megapixels`` and the ``pixels`` measures (``sharpness``, ``highlights_clipped``,
+``shadows_clipped``, ``brightness``, ``noise_sigma``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediasift.media.images import decode_image
+from mediasift.quality import pixels
+
+
+def measure_image(path: Path, max_pixels: int) -> dict[str, Any]:
+    image = decode_image(path, max_pixels)
+    width, height = image.size
+    measures: dict[str, Any] = {
+        "width": width,
+        "height": height,
+        "megapixels": round(width * height / 1e6, 3),
+    }
+    measures.update(picture_measures(np.asarray(image)))
+    return measures
+
+
+def picture_measures(rgb: np.ndarray) -> dict[str, float]:
+    gray = pixels.to_gray(rgb)
+    return {
+        "sharpness": round(pixels.sharpness(gray), 1),
+        "highlights_clipped": round(pixels.highlights_clipped(gray), 4),
+        "shadows_clipped": round(pixels.shadows_clipped(gray), 4),
+        "brightness": round(pixels.brightness(gray), 1),
+        "noise_sigma": round(pixels.noise_sigma(gray), 2),
+    }

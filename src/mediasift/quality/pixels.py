@@ -1,0 +1,62 @@
+"""Measures of one picture's pixels, shared by images and video frames.
+
+Every function takes an 8-bit grayscale array (``H x W``, ``uint8``); callers scale pictures to
+``ANALYSIS_SIDE`` pixels on their longer side first, so that the figures compare across sizes.
+
+- ``sharpness``: variance of the Laplacian (Pech-Pacheco et al.): high for crisp edges, low for blur;
+- ``highlights_clipped`` / ``shadows_clipped``: share of pixels at >= 250 / <= 5 (burnt / crushed);
+- ``brightness``: mean level, 0–255;
+- ``noise_sigma``: standard deviation of the noise in levels, by Immerkær's fast estimate
+  (a Laplacian-difference mask that cancels image structure, measured away from strong edges).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+ANALYSIS_SIDE = 1024
+_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
+
+
+def to_gray(rgb: np.ndarray, max_side: int = ANALYSIS_SIDE) -> np.ndarray:
+    """``rgb`` (``H x W x 3`` or already ``H x W``) as 8-bit gray, shrunk to ``max_side``."""
+    gray = rgb if rgb.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    scale = max_side / max(height, width)
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def sharpness(gray: np.ndarray) -> float:
+    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+
+def highlights_clipped(gray: np.ndarray) -> float:
+    return float(np.mean(gray >= 250))
+
+
+def shadows_clipped(gray: np.ndarray) -> float:
+    return float(np.mean(gray <= 5))
+
+
+def brightness(gray: np.ndarray) -> float:
+    return float(gray.mean())
+
+
+def noise_sigma(gray: np.ndarray) -> float:
+    """Immerkær (1996), restricted to pixels away from edges so texture is not counted as noise."""
+    height, width = gray.shape
+    if height < 3 or width < 3:
+        return 0.0
+    g = gray.astype(np.float64)
+    response = np.abs(cv2.filter2D(g, -1, _IMMERKAER, borderType=cv2.BORDER_REFLECT))[1:-1, 1:-1]
+    edges = np.hypot(cv2.Sobel(g, cv2.CV_64F, 1, 0), cv2.Sobel(g, cv2.CV_64F, 0, 1))[1:-1, 1:-1]
+    flat = edges <= np.percentile(edges, 90)
+    if not flat.any():
+        return 0.0
+    return float(math.sqrt(math.pi / 2) * response[flat].mean() / 6)

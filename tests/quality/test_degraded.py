@@ -1,0 +1,91 @@
+"""The degraded copy of a real media always scores lower than its original and names the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mediasift.quality import assess
+
+MAX_PIXELS = 50_000_000
+
+
+@pytest.mark.parametrize(
+    ("copy", "reason"),
+    [
+        ("clipped", "clipping_ratio"),
+        ("quiet", "loudness_lufs"),
+        ("noisy", "snr_db"),
+        ("silent", "silence_ratio"),
+    ],
+)
+def test_degraded_speech_scores_lower_and_names_the_reason(
+    speech_copies: dict[str, Path], copy: str, reason: str
+) -> None:
+    original = assess("audio", speech_copies["original"], [], {}, MAX_PIXELS)
+    degraded = assess("audio", speech_copies[copy], [], {}, MAX_PIXELS)
+    assert original.overall >= 0.95, original.reasons
+    assert degraded.overall < original.overall - 0.1
+    assert reason in degraded.names()
+
+
+def test_speech_measures_are_plausible(speech_copies: dict[str, Path]) -> None:
+    measures = assess("audio", speech_copies["original"], [], {}, MAX_PIXELS).measures
+    assert -26 < measures["loudness_lufs"] < -16  # espeak-ng speaks at about -21 LUFS
+    assert measures["clipping_ratio"] == 0
+    assert 0.4 < measures["speech_ratio"] < 0.9  # sentences with 2 s pauses between them
+    noisy = assess("audio", speech_copies["noisy"], [], {}, MAX_PIXELS).measures
+    assert 6 < noisy["snr_db"] < 14  # noise was added 10 dB under the voiced speech
+
+
+@pytest.mark.parametrize(
+    ("copy", "reason"),
+    [
+        ("blurred", "sharpness"),
+        ("darkened", "brightness"),
+        ("blacked", "black_ratio"),
+        ("frozen", "frozen_ratio"),
+        ("downscaled", "height"),
+        ("noisy-sound", "snr_db"),
+    ],
+)
+def test_degraded_video_scores_lower_and_names_the_reason(
+    video_copies: dict[str, Path], copy: str, reason: str
+) -> None:
+    original = assess("video", video_copies["original"], [], {}, MAX_PIXELS)
+    degraded = assess("video", video_copies[copy], [], {}, MAX_PIXELS)
+    assert degraded.overall < original.overall - 0.05
+    assert reason in degraded.names()
+    assert reason not in original.names()
+
+
+def test_black_and_frozen_stretches_say_when(video_copies: dict[str, Path]) -> None:
+    black = assess("video", video_copies["blacked"], [], {}, MAX_PIXELS)
+    [[start, end]] = black.measures["black_stretches"]
+    assert start == pytest.approx(2.0, abs=0.5) and end == pytest.approx(5.0, abs=0.6)
+    assert "2.0–5" in next(r.message for r in black.reasons if r.measure == "black_ratio")
+    frozen = assess("video", video_copies["frozen"], [], {}, MAX_PIXELS).measures["frozen_stretches"]
+    assert frozen and frozen[0][0] == pytest.approx(2.0, abs=0.6) and frozen[0][1] >= 4.5
+    assert assess("video", video_copies["original"], [], {}, MAX_PIXELS).measures["frozen_stretches"] == []
+
+
+@pytest.mark.parametrize(
+    ("copy", "reason"),
+    [
+        ("blurred", "sharpness"),
+        ("darkened", "brightness"),
+        ("overexposed", "highlights_clipped"),
+        ("noisy", "noise_sigma"),
+        ("shrunk", "megapixels"),
+    ],
+)
+def test_degraded_photo_scores_lower_and_names_the_reason(
+    photo_copies: dict[str, dict[str, Path]], copy: str, reason: str
+) -> None:
+    for photo, paths in photo_copies.items():
+        original = assess("image", paths["original"], [], {}, MAX_PIXELS)
+        degraded = assess("image", paths[copy], [], {}, MAX_PIXELS)
+        assert degraded.overall < original.overall - 0.1, photo
+        assert reason in degraded.names(), (photo, degraded.reasons)
+        assert reason not in original.names(), photo
