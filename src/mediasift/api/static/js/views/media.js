@@ -6,6 +6,7 @@ import { codeBlock } from "../code.js";
 import { bytes, clear, clock, date, errorBox, h, momentHref, toast } from "../dom.js";
 import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
+import { conversionsView } from "./conversions.js";
 import { nutritionView } from "./nutrition.js";
 
 export async function render(root, params, id) {
@@ -77,6 +78,11 @@ export async function render(root, params, id) {
   if (media.kind === "code") root.append(codeView(segments, segmentId));
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
+  const conversions = conversionsView(media); // the media in other formats (views/conversions.js)
+  if (conversions) {
+    root.append(conversions.section);
+    stops.push(conversions.stop);
+  }
   root.append(details(media));
   return () => stops.forEach((s) => s && s());
 }
