@@ -155,7 +155,7 @@ def test_the_media_page_shows_what_a_document_is_about_and_a_mention_opens_its_p
     assert [o["page"] for o in bogota["occurrences"]] == [2]
 
     open_view(page, f"#/media/{pdf['id']}")
-    about = page.locator("section.about")
+    about = page.locator("section#about")
     about.wait_for()
     summary = about.locator("ol.summary a.moment")
     assert summary.count() == len(pdf["summary"]) >= 3
@@ -201,7 +201,7 @@ def test_a_keyword_on_the_media_page_opens_a_search_filtered_by_it(page, server,
     note = library["note"]
     keyword = note["keywords"][0]["text"]
     open_view(page, f"#/media/{note['id']}")
-    page.locator("section.about ul.keywords a").first.click()
+    page.locator("section#about ul.keywords a").first.click()
     page.wait_for_function("() => location.hash.startsWith('#/search')")
     assert hash_params(page)["keyword"] == [keyword] and hash_params(page)["q"] == [keyword]
     page.locator(f'.result-card[data-media-id="{note["id"]}"]').wait_for()
@@ -218,10 +218,10 @@ def test_a_media_never_enriched_says_how_to_get_it(page, tmp_path: Path):
         assert plain.client.get(f"/v1/media/{media['id']}").json()["enrichment"] is None
         page.goto(f"{plain.base}/#/media/{media['id']}")
         page.wait_for_selector("body[data-ready=true]")
-        missing = page.locator("section.about .about-missing")
+        missing = page.locator("section#about .about-missing")
         missing.wait_for()
         assert "mediasift reindex --enrich" in missing.inner_text()
-        assert page.locator("section.about h3").count() == 0  # no empty Summary, Keywords…
+        assert page.locator("section#about h3").count() == 0  # no empty Summary, Keywords…
         screenshot(page, "media-about-missing")
 
 
@@ -237,7 +237,7 @@ def test_an_entity_mention_seeks_the_player_to_the_second_it_is_said(page, serve
 
     open_view(page, f"#/media/{media['id']}")
     page.wait_for_function("() => document.querySelector('#player').readyState >= 1")
-    entity = page.locator('section.about details.entity[data-text="Paris"]')
+    entity = page.locator('section#about details.entity[data-text="Paris"]')
     entity.locator("summary").click()
     mention = entity.locator("a.moment").first
     start = float(mention.get_attribute("data-start-s"))
