@@ -81,7 +81,7 @@ def cursos(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def validate(report: dict[str, Any]) -> None:
-    """``report`` against docs/schemas/report-v1.schema.json (jsonschema comes with schemathesis)."""
+    """``report`` against docs/schemas/report-v1.schema.json (jsonschema is in the test extra)."""
     import jsonschema
 
     schema = json.loads(SCHEMA_FILE.read_text())
