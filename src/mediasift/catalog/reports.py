@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 from mediasift.catalog.models import Job, Media, MediaEnrichment, SegmentRow
 from mediasift.domain import JobStatus, MediaStatus
 
-_IDS_PER_QUERY = 500  # bound parameters of one IN (...)
-
 
 @dataclass(frozen=True, slots=True)
 class CollectionTotals:
@@ -142,26 +140,3 @@ def keyframes(s: Session, tenant_id: str, media_id: str) -> list[Keyframe]:
             seen.add(frame_key)
             out.append(Keyframe(segment_id, start_s, page, frame_key))
     return out
-
-
-def speech_parts(
-    s: Session, tenant_id: str, *, media_id: str | None = None, segment_ids: Iterable[str] = ()
-) -> dict[str, list[dict[str, Any]]]:
-    """The recogniser's timed parts (``meta["parts"]``: ``start_s``, ``end_s``, ``text``) of speech
-    segments, by segment id: every one of ``media_id``, or those of ``segment_ids``."""
-    q = select(SegmentRow.id, SegmentRow.meta).where(
-        SegmentRow.tenant_id == tenant_id, SegmentRow.modality == "speech"
-    )
-    if media_id is not None:
-        batches = [q.where(SegmentRow.media_id == media_id)]
-    else:
-        ids = sorted(set(segment_ids))
-        step = _IDS_PER_QUERY
-        batches = [q.where(SegmentRow.id.in_(ids[i : i + step])) for i in range(0, len(ids), step)]
-    found = {}
-    for batch in batches:
-        for segment_id, meta in s.execute(batch):
-            parts = (meta or {}).get("parts")
-            if isinstance(parts, list) and parts:
-                found[segment_id] = parts
-    return found

@@ -32,7 +32,6 @@ from mediasift.catalog import reports as catalog_reports
 from mediasift.domain import Filters, JobStatus, MediaStatus, entity_term, keyword_term
 from mediasift.errors import InvalidRequest, MediasiftError, NotFound
 from mediasift.services import facets
-from mediasift.services.moment import locate_moment
 from mediasift.services.report_html import collection_html, media_html
 from mediasift.services.report_links import artifact_url, player_link
 from mediasift.services.report_markdown import collection_markdown, media_markdown
@@ -121,7 +120,7 @@ def media_report(rt: Runtime, tenant_id: str, media_id: str, base_url: str | Non
         row = enrichments.get_enrichment(s, tenant_id, media_id)
         job = repo.latest_job(s, media_id)
         frames = catalog_reports.keyframes(s, tenant_id, media_id)
-        at = Places(media_id, base_url, catalog_reports.speech_parts(s, tenant_id, media_id=media_id))
+        at = Places(media_id, base_url)
         report: dict[str, Any] = {
             **_header("media", base_url),
             "media": _media(m, job, base_url),
@@ -172,9 +171,7 @@ def collection_report(
             page = catalog_reports.collection_media_page(
                 s, tenant_id, collection, before_id=before, limit=asked
             )
-            wanted = [x.get("segment_id") for item in page for x in _linked(item)]
-            parts = catalog_reports.speech_parts(s, tenant_id, segment_ids=filter(None, wanted))
-            listed += [_listed(item, Places(item.media.id, base_url, parts)) for item in page]
+            listed += [_listed(item, Places(item.media.id, base_url)) for item in page]
         for item in page:
             spellings.add(item)
         if len(page) < asked:
@@ -310,20 +307,14 @@ def _job(job: Job | None) -> dict[str, Any] | None:
 @dataclass(frozen=True, slots=True)
 class Places:
     """Places in one media as a report writes them: the segment, its second or page, and the web
-    UI's link there. In speech, the second is refined to the recogniser's part that says the words
-    (``services/moment.py``, as a search hit's is): a speech segment spans 15-30 s."""
+    UI's link there. The second is the one enrichment stored: in speech, the recogniser's part that
+    says the words (``enrich/seconds.py``), not the 15-30 s segment's start."""
 
     media_id: str
     base_url: str | None
-    parts: Mapping[str, list[dict[str, Any]]]  # speech segment id → its recogniser parts
 
-    def at(self, x: Mapping[str, Any], words: str = "") -> dict[str, Any]:
+    def at(self, x: Mapping[str, Any]) -> dict[str, Any]:
         start_s, page, segment_id = x.get("start_s"), x.get("page"), x.get("segment_id")
-        parts = self.parts.get(segment_id or "")
-        if start_s is not None and parts and words:
-            moment = locate_moment(parts, words)
-            if moment.get("score") and moment.get("start_s") is not None:
-                start_s = float(moment["start_s"])
         return {
             "segment_id": segment_id,
             "start_s": start_s,
@@ -332,11 +323,11 @@ class Places:
         }
 
     def sentence(self, x: Mapping[str, Any]) -> dict[str, Any]:
-        return {"text": x["text"], **self.at(x, x["text"])}
+        return {"text": x["text"], **self.at(x)}
 
 
 def _entity(e: Mapping[str, Any], at: Places) -> dict[str, Any]:
-    occurrences = [at.at(o, e["text"]) for o in e.get("occurrences") or []]
+    occurrences = [at.at(o) for o in e.get("occurrences") or []]
     return {"text": e["text"], "type": e["type"], "occurrences": occurrences}
 
 
@@ -363,19 +354,13 @@ def _picture(
     }
 
 
-def _linked(item: MediaAbout) -> list[Mapping[str, Any]]:
-    """The places a collection report links for one media: its summary, its entities' first mentions."""
-    firsts = [e["occurrences"][0] for e in item.entities[:PER_MEDIA] if e.get("occurrences")]
-    return [*item.summary, *firsts]
-
-
 def _listed(item: MediaAbout, at: Places) -> dict[str, Any]:
     """One media of a collection report: what it is about in brief, and how its processing went."""
     m, job = item.media, item.job
     entities = []
     for e in item.entities[:PER_MEDIA]:
         occurrences = e.get("occurrences") or []
-        first = at.at(occurrences[0], e["text"])["url"] if occurrences else None
+        first = at.at(occurrences[0])["url"] if occurrences else None
         entities.append({"text": e["text"], "type": e["type"], "mentions": len(occurrences), "url": first})
     return {
         "id": m.id,
