@@ -76,7 +76,7 @@ def convert_command(
                 conversion = _follow(client, conversion, quiet=as_json)
             if output is not None and conversion["status"] == "succeeded":
                 size = client.download(conversion["file_url"], output)
-                console.print(f"wrote {output} ({size} bytes)")
+                console.print(f"wrote {output} ({size} bytes)", soft_wrap=True, markup=False)
         finally:
             client.close()
     except MediasiftError as exc:

@@ -57,4 +57,4 @@ def report_command(
         typer.echo(body, nl=not body.endswith(b"\n"))  # bytes: written as the server encoded them
         return
     output.write_bytes(body)
-    console.print(f"wrote {output} ({len(body):,} bytes)")
+    console.print(f"wrote {output} ({len(body):,} bytes)", soft_wrap=True, markup=False)
