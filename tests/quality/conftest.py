@@ -2,9 +2,9 @@
 
 Audio: a spoken English track (espeak-ng, ``tests/mediagen``) and clipped, quiet, noisy and
 mostly-silent copies made with numpy. Video: FFmpeg's moving ``testsrc2`` picture over that speech,
-and blurred, darkened, blacked-out, frozen, downscaled and noisy-audio copies made with FFmpeg
-filters. Images: scikit-image's real photos and blurred, darkened, overexposed, noisy and shrunk
-copies made with Pillow and numpy.
+and blurred, darkened, blacked-out, frozen, downscaled, shaky and noisy-audio copies (and a smooth
+pan) made with FFmpeg filters. Images: scikit-image's real photos and blurred, darkened,
+overexposed, noisy and shrunk copies made with Pillow and numpy.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ VIDEO_DEGRADATIONS = {
     "blacked": "drawbox=c=black:t=fill:enable='between(t,2,5)'",
     "frozen": "loop=loop=75:size=1:start=50,trim=duration=8",
     "downscaled": "scale=160:90",
+    # a hand-held camera: the frame's window jumps about by up to 4 % of the width every frame
+    "shaky": "crop=576:324:'32+24*sin(n*2.3)':'18+14*sin(n*1.9+1)',scale=640:360",
 }
+PANNED = "crop=576:324:'t*8':18,scale=640:360"  # a smooth pan: moving, and not shaky
 
 
 def _write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
@@ -66,7 +69,7 @@ def video_copies(tmp_path_factory: pytest.TempPathFactory, speech_copies: dict[s
     out = tmp_path_factory.mktemp("quality-video")
     source = "testsrc2=s=640x360:r=25:d=8"
     videos: dict[str, Path] = {}
-    filters = {"original": "null", **VIDEO_DEGRADATIONS}
+    filters = {"original": "null", "panned": PANNED, **VIDEO_DEGRADATIONS}
     for name, vf in filters.items():
         videos[name] = out / f"{name}.mp4"
         _ffmpeg("-f", "lavfi", "-i", source, "-i", str(speech_copies["original"]), "-vf", vf,

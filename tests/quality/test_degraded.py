@@ -47,6 +47,7 @@ def test_speech_measures_are_plausible(speech_copies: dict[str, Path]) -> None:
         ("blacked", "black_ratio"),
         ("frozen", "frozen_ratio"),
         ("downscaled", "height"),
+        ("shaky", "shake"),
         ("noisy-sound", "snr_db"),
     ],
 )
@@ -58,6 +59,14 @@ def test_degraded_video_scores_lower_and_names_the_reason(
     assert degraded.overall < original.overall - 0.05
     assert reason in degraded.names()
     assert reason not in original.names()
+
+
+def test_a_smooth_pan_is_not_shaky(video_copies: dict[str, Path]) -> None:
+    """The camera moves in both; only the hand-held one jolts at every sample."""
+    panned = assess("video", video_copies["panned"], [], {}, MAX_PIXELS)
+    shaky = assess("video", video_copies["shaky"], [], {}, MAX_PIXELS)
+    assert "shake" not in panned.names()
+    assert panned.measures["shake"] < 1.0 < 5.0 < shaky.measures["shake"]
 
 
 def test_black_and_frozen_stretches_say_when(video_copies: dict[str, Path]) -> None:

@@ -25,7 +25,7 @@ from mediasift.media.probe import video_stream
 @dataclass(frozen=True, slots=True)
 class SampledFrame:
     time_s: float  # presentation time, seconds from the start of the video
-    image: np.ndarray  # RGB uint8, H x W x 3
+    image: np.ndarray  # RGB uint8, H x W x 3 (H x W with ``gray=True``)
 
 
 def scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
@@ -41,11 +41,13 @@ def iter_frames(
     expected_duration_s: float | None = None,
     threads: int = 1,
     on_progress: Callable[[float], None] | None = None,
+    gray: bool = False,
 ) -> Iterator[SampledFrame]:
     """Yield sampled frames in presentation order; ``on_progress(seconds)`` after each one.
 
     ``threads`` bounds the decoder's own threads so a worker does not oversubscribe the cores that
-    speech recognition is using at the same time."""
+    speech recognition is using at the same time. ``gray`` yields the luma plane only, which
+    costs a fraction of an RGB conversion for measures that need no colour."""
     last_time = 0.0
     try:
         with av.open(str(path)) as container:
@@ -65,7 +67,7 @@ def iter_frames(
                 last_time = max(last_time, time_s)
                 if time_s + 1e-6 < next_due:
                     continue
-                image = frame.to_ndarray(width=width, height=height, format="rgb24")
+                image = frame.to_ndarray(width=width, height=height, format="gray" if gray else "rgb24")
                 yield SampledFrame(round(time_s, 3), image)
                 # The next grid point after this frame: sampling never drifts with frame jitter.
                 next_due = (int(time_s / every_s + 1e-6) + 1) * every_s

@@ -38,6 +38,9 @@ VIDEO = (
     Rule("brightness", 50.0, 20.0, 0.3, "dark: mean brightness {value:.0f}/255"),
     Rule("black_ratio", 0.05, 0.5, 0.4, "black screen: {black_stretches}"),
     Rule("frozen_ratio", 0.25, 0.9, 0.3, "frozen picture: {frozen_stretches}"),
+    Rule(
+        "shake", 1.5, 6.0, 0.3, "shaky: the picture jolts by {value:.1f}% of its width every 0.1 s (median)"
+    ),
     *AUDIO,
 )
 
