@@ -254,3 +254,29 @@ def test_without_libreoffice_pdf_is_a_501_before_any_job(module_api, tmp_path, m
     answer = module_api.post(f"/v1/media/{created['media']['id']}/conversions", json={"to": "pdf"})
     assert answer.status_code == 501 and answer.json()["code"] == "converter_unavailable"
     assert "LibreOffice" in answer.json()["message"]
+
+
+def test_a_conversion_raises_its_webhook_when_written_and_when_dead(module_api, talk, monkeypatch):
+    from mediasift.services import webhooks
+
+    _, media_id = talk
+    rt = module_api.app.state.runtime
+    monkeypatch.setattr(rt.settings, "webhook_allow_hosts", ["127.0.0.1"])
+    events = ["media.conversion_ready", "media.conversion_failed"]
+    made = module_api.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": events})
+    assert made.status_code == 201, made.text
+    written = convert(module_api, media_id, "wav", start=1.0, end=2.0)
+    monkeypatch.setattr(rt.settings, "convert_max_output_bytes", 10_000)
+    dead = convert(module_api, media_id, "wav", expect="dead", start=0.0, end=5.0)
+
+    # only the two conversions' events: the subscription did not ask for ingest's
+    deliveries = sorted(webhooks.list_deliveries(rt, "default", made.json()["id"]), key=lambda d: d.id)
+    assert [d.event for d in deliveries] == events
+    ready, failed = (d.payload["data"] for d in deliveries)
+    assert ready["media_id"] == media_id and ready["status"] == "succeeded"
+    assert ready["conversion"]["id"] == written["id"]
+    assert ready["conversion"]["file_url"] == written["file_url"]
+    assert ready["conversion"]["target"] == "wav" and ready["conversion"]["bytes"] == written["bytes"]
+    assert failed["conversion"]["id"] == dead["id"] and failed["conversion"]["file_url"] is None
+    assert failed["error_code"] == "limit_exceeded"
+    assert module_api.delete(f"/v1/webhooks/{made.json()['id']}").status_code == 204

@@ -74,9 +74,13 @@ def get_conversion(s: Session, tenant_id: str, media_id: str, conversion_id: str
     return row
 
 
+def find_by_job(s: Session, job_id: str) -> Conversion | None:
+    return s.scalars(select(Conversion).where(Conversion.job_id == job_id)).first()
+
+
 def by_job(s: Session, job_id: str) -> Conversion:
     """The conversion a convert job makes (NotFound once it went with its media)."""
-    row = s.scalars(select(Conversion).where(Conversion.job_id == job_id)).first()
+    row = find_by_job(s, job_id)
     if row is None:
         raise NotFound(f"no conversion for job {job_id}")
     return row

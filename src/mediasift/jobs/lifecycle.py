@@ -39,6 +39,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from mediasift import meters
+from mediasift.catalog import conversions as conversion_rows
 from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import repo
@@ -68,7 +69,10 @@ EVENTS = {
     "cancelled": "media.cancelled",
 }
 # a job that does not make its media (``_makes_media``) → outcome → the event it raises, if any
-STEP_EVENTS = {JobType.NUTRITION.value: {"succeeded": "media.nutrition_ready"}}
+STEP_EVENTS = {
+    JobType.NUTRITION.value: {"succeeded": "media.nutrition_ready"},
+    JobType.CONVERT.value: {"succeeded": "media.conversion_ready", "dead": "media.conversion_failed"},
+}
 
 
 # -- created ---------------------------------------------------------------------------------------
@@ -423,12 +427,30 @@ def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
             event = EVENTS[outcome] if makes_media else STEP_EVENTS.get(job.type, {}).get(outcome)
             if job.type == JobType.NUTRITION.value:
                 _nutrition_ended(s, job, outcome, data)
+            elif job.type == JobType.CONVERT.value and event is not None:
+                _conversion_ended(s, job, data)
         meters.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
         if event is not None:
             notify.publish(rt, tenant, event, data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)
+
+
+def _conversion_ended(s: Session, job: Job, data: dict[str, Any]) -> None:
+    """The conversion a convert job made, in its event's data: what and where to download it."""
+    row = conversion_rows.find_by_job(s, job.id)
+    if row is None:  # went with its media
+        return
+    url = f"/v1/media/{row.media_id}/conversions/{row.id}"
+    data["conversion"] = {
+        "id": row.id,
+        "target": row.target,
+        "options": row.options or {},
+        "url": url,
+        "file_url": f"{url}/file" if row.key else None,
+        "bytes": row.bytes,
+    }
 
 
 def _nutrition_ended(s: Session, job: Job, outcome: str, data: dict[str, Any]) -> None:

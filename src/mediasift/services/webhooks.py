@@ -1,9 +1,10 @@
 """Webhooks: a tenant subscribes a URL to job events; deliveries are signed, retried and recorded.
 
 Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
-``media.dead`` (out of attempts), ``media.cancelled``, and ``media.nutrition_ready`` (a media's
-nutrition analysis succeeded; docs/nutrition.md). A delivery is a POST of a JSON body
-``{"id", "event", "created_at", "data": {...}}`` with headers::
+``media.dead`` (out of attempts), ``media.cancelled``, ``media.nutrition_ready`` (a media's
+nutrition analysis succeeded; docs/nutrition.md), ``media.conversion_ready`` and
+``media.conversion_failed`` (a conversion was written / its job is dead; docs/conversions.md).
+A delivery is a POST of a JSON body ``{"id", "event", "created_at", "data": {...}}`` with headers::
 
     X-Mediasift-Event: media.succeeded
     X-Mediasift-Delivery: <delivery id>           (the same on every retry: receivers dedupe on it)
@@ -54,7 +55,15 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.webhooks")
-EVENTS = ("media.succeeded", "media.failed", "media.dead", "media.cancelled", "media.nutrition_ready")
+EVENTS = (
+    "media.succeeded",
+    "media.failed",
+    "media.dead",
+    "media.cancelled",
+    "media.nutrition_ready",
+    "media.conversion_ready",
+    "media.conversion_failed",
+)
 MAX_WEBHOOKS_PER_TENANT = 20
 _LEASE_S = 60.0
 
