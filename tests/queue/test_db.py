@@ -12,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,6 +70,20 @@ class DbQueueConformance(QueueConformance):
 
     # The job row is the message, and it exists (queued) before ``send``: a worker can lease it
     # in between, and the worker writes the job's status in its own transactions.
+
+    def test_a_waiting_receiver_wakes_when_this_process_sends(self, catalog: Catalog, new_job) -> None:  # type: ignore[no-untyped-def]
+        """Polling finds other processes' jobs; a job sent here is taken at once, not a poll later."""
+        queue = DbQueue(catalog, poll_interval_s=120.0)
+        got: list[object] = []
+        receiver = threading.Thread(target=lambda: got.append(queue.receive(visibility_s=60, wait_s=120)))
+        started = time.monotonic()
+        receiver.start()
+        time.sleep(0.5)  # the receiver has looked, found nothing, and waits for its next poll
+        job_id = new_job()
+        queue.send(job_id)
+        receiver.join(timeout=60)
+        assert not receiver.is_alive() and [lease.job_id for lease in got] == [job_id]  # type: ignore[attr-defined]
+        assert time.monotonic() - started < 60  # far under the 120 s poll it would have waited
 
     def test_a_job_leased_before_its_send_keeps_its_lease(self, queue: DbQueue, new_job) -> None:  # type: ignore[no-untyped-def]
         job_id = new_job()

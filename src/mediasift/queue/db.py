@@ -14,10 +14,16 @@ Each lease records its holder (``queue/holder.py``: host, boot, pid namespace, p
 so that ``release_leases_of_gone_holders`` can give back at once, at a server's start, the leases
 of a process that provably died (``kill -9``, out of memory) instead of waiting for them to run
 out. The released job is delivered again as any expired lease is: the crash counts an attempt.
+
+Waiting: a worker of this process waiting in ``receive`` wakes as soon as this process sends a job
+(or gives a lease back); jobs sent by other processes are found by polling every
+``poll_interval_s``. Without the wake-up, every job sent in-process (an upload to ``serve``, the
+CLI's embedded ingest, a step queued after ingest) waited up to a poll interval for its worker.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Collection
 
@@ -33,10 +39,19 @@ class DbQueue(Queue):
         self.poll_interval_s = poll_interval_s
         # SQLite in WAL mode works only between processes of one host: every holder is local.
         self._single_host = catalog.url.startswith("sqlite")
+        self._sent = threading.Condition()
+        self._sends = 0  # counts this process's sends, so a waiter knows one happened
 
     def send(self, job_id: str, delay_s: float = 0.0) -> None:
         with self.catalog.session() as s:
             leases.schedule(s, job_id, run_after=time.time() + delay_s)
+        if delay_s <= 0:
+            self._wake()
+
+    def _wake(self) -> None:
+        with self._sent:
+            self._sends += 1
+            self._sent.notify_all()
 
     def _try_receive(self, visibility_s: float) -> Lease | None:
         now = time.time()
@@ -55,20 +70,28 @@ class DbQueue(Queue):
         """
         now = time.time()
         with self.catalog.session() as s:
-            return [
+            released = [
                 held.job_id
                 for held in leases.live_leases(s, now)
                 if provably_gone(held.holder, single_host=self._single_host)
                 and leases.expire_lease(s, held.job_id, held.token, now)
             ]
+        if released:
+            self._wake()
+        return released
 
     def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
         deadline = time.monotonic() + wait_s
         while True:
+            with self._sent:
+                seen = self._sends  # read before looking, so a send in between is not missed
             lease = self._try_receive(visibility_s)
             if lease is not None or time.monotonic() >= deadline:
                 return lease
-            time.sleep(min(self.poll_interval_s, max(0.0, deadline - time.monotonic())))
+            pause = min(self.poll_interval_s, max(0.0, deadline - time.monotonic()))
+            with self._sent:
+                if self._sends == seen:
+                    self._sent.wait(timeout=pause)  # woken by a send, or it is time to poll
 
     def extend(self, lease: Lease, visibility_s: float) -> bool:
         with self.catalog.session() as s:
@@ -90,6 +113,8 @@ class DbQueue(Queue):
     def retry(self, lease: Lease, delay_s: float) -> None:
         with self.catalog.session() as s:
             leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time() + delay_s)
+        if delay_s <= 0:
+            self._wake()  # a lease given back at shutdown: another worker of this process takes it
 
     def stats(self) -> dict[str, float]:
         """``depth``: deliverable now (waiting, or leased by a worker whose lease expired);
