@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     # -- operations and security --------------------------------------------------------
     api_key: str | None = Field(None, description="Key the CLI sends as `Authorization: Bearer`.")
     api_key_pepper: str | None = Field(None, description="Secret mixed into key hashes (default: in home).")
+    api_key_cache_s: float = Field(
+        2.0,
+        ge=0,
+        description="Seconds an API server trusts what it last read about a key (and, in open mode, that "
+        "no key exists) before reading the catalog again: a key revoked or a first key created by "
+        "another process takes effect within this; revoking through this server, at once. 0: read "
+        "on every request.",
+    )
     rate_limit_per_s: float = Field(20.0, description="Requests per second per API key (bucket refill).")
     rate_limit_burst: int = Field(100, description="Token bucket size: requests a key may burst.")
     webhook_allow_hosts: list[str] = Field(

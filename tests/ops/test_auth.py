@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -96,6 +97,34 @@ def test_revoked_keys_are_refused(make_runtime, client_for):
     assert [k["id"] for k in listed] == [key_id] and "key" not in listed[0]
     assert api.delete(f"/v1/keys/{key_id}", headers=bearer(admin)).status_code == 204
     assert api.get("/v1/media", headers=bearer(key)).status_code == 401
+
+
+def test_another_process_revoking_or_creating_a_key_takes_effect_within_the_cache_time(
+    make_runtime, client_for
+):
+    """The server trusts what it read about a key for ``api_key_cache_s``; the CLI (another
+    catalog on the same database) revokes a key, or creates the first one, and the server follows."""
+    from mediasift.catalog.db import Catalog
+
+    rt = make_runtime(api_key_cache_s=0.5)
+    api = client_for(rt)
+    other = Catalog(rt.settings.resolved_catalog_url)  # what `mediasift keys` opens
+    try:
+        assert api.get("/v1/media").status_code == 200  # open mode, remembered for 0.5 s
+        created = auth.create_key(other, rt.settings, "acme", "read")
+        _eventually(lambda: api.get("/v1/media").status_code == 401)
+        assert api.get("/v1/media", headers=bearer(created.secret)).status_code == 200  # remembered
+        auth.revoke_key(other, created.id)
+        _eventually(lambda: api.get("/v1/media", headers=bearer(created.secret)).status_code == 401)
+    finally:
+        other.close()
+
+
+def _eventually(check, within_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within_s
+    while not check():
+        assert time.monotonic() < deadline, "the server did not follow the catalog"
+        time.sleep(0.1)
 
 
 def test_revoking_the_last_key_locks_the_api_instead_of_opening_it(make_runtime, client_for):

@@ -68,7 +68,7 @@ def get_principal(
             principal = auth.Principal(
                 auth.check_tenant_id(x_mediasift_tenant), principal.scopes, principal.key_id
             )
-    elif auth.keys_exist(rt.catalog):
+    elif auth.keys_exist(rt.catalog, rt.settings.api_key_cache_s):
         raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
     else:
         principal = auth.open_principal(x_mediasift_tenant or rt.settings.default_tenant)

@@ -9,6 +9,10 @@ Scopes: ``read`` (search, ask, media, jobs), ``write`` (upload, delete, reproces
 webhooks), ``admin`` (keys, dead-letter queue, queue stats, metrics, any tenant). ``admin`` implies
 the other two.
 
+Each request's key is looked up once per ``api_key_cache_s`` (2 s): the catalog read was a tenth of
+a cached search's time. A revocation through this process takes effect at once; one made by another
+process (the CLI, another API server) within that time.
+
 Open mode: while no un-revoked key exists the API serves one default tenant without keys (and may
 name another with ``X-Mediasift-Tenant``); ``mediasift serve`` only allows that on loopback.
 """
@@ -20,6 +24,8 @@ import hmac
 import os
 import re
 import secrets
+import threading
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +47,14 @@ KEY_PREFIX = "msk_"
 PEPPER_FILE = "api_key_pepper"
 _TENANT = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _catalogs_with_keys: weakref.WeakSet[Catalog] = weakref.WeakSet()  # see keys_exist
+_no_keys_until: weakref.WeakKeyDictionary[Catalog, float] = weakref.WeakKeyDictionary()
+# catalog → key hash → (who it is, or None for an unknown or revoked key; monotonic expiry)
+_seen: weakref.WeakKeyDictionary[Catalog, dict[str, tuple[Principal | None, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+_seen_lock = threading.Lock()
+_SEEN_MAX = 10_000  # distinct hashes remembered per catalog: guessed keys must not grow memory
+_peppers: dict[str, bytes] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +109,15 @@ def pepper(settings: Settings) -> bytes:
     if settings.api_key_pepper:
         return settings.api_key_pepper.encode()
     path = Path(settings.home) / PEPPER_FILE
+    if (known := _peppers.get(str(path))) is not None:
+        return known  # read once: it never changes, and every request hashes its key with it
     try:
-        return path.read_bytes()
+        value = path.read_bytes()
     except FileNotFoundError:
         pass
+    else:
+        _peppers[str(path)] = value
+        return value
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32).encode()
     try:  # O_EXCL: two processes racing to create it agree on the first one's value
@@ -124,6 +143,7 @@ def create_key(
         row = keys.add_key(
             s, str(ULID()), tenant_id, hash_key(settings, secret), wanted, (name or "")[:200] or None
         )
+    _catalogs_with_keys.add(catalog)
     return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret)
 
 
@@ -136,10 +156,13 @@ def list_keys(catalog: Catalog, tenant_id: str | None = None) -> list[ApiKey]:
 def revoke_key(catalog: Catalog, key_id: str, tenant_id: str | None = None) -> ApiKey:
     """Revoke a key (idempotent); with tenant_id, another tenant's key is reported as not found."""
     with catalog.session() as s:
-        return keys.revoke_key(s, key_id, tenant_id)
+        row = keys.revoke_key(s, key_id, tenant_id)
+    with _seen_lock:
+        _seen.pop(catalog, None)  # this process stops honouring it now, not a cache lifetime later
+    return row
 
 
-def keys_exist(catalog: Catalog) -> bool:
+def keys_exist(catalog: Catalog, ttl_s: float = 0.0) -> bool:
     """True once any key has been created, revoked or not: from then on every API request needs one.
 
     Revoked keys count on purpose: revoking is a security action, so revoking the last key locks
@@ -147,13 +170,18 @@ def keys_exist(catalog: Catalog) -> bool:
     mode, with every scope, on whatever address the server was started on.
 
     Keys are never deleted, so once this is True it stays True and the catalog is not asked again;
-    False is asked every time, because another process (the CLI) may create the first key."""
+    False is asked again after ``ttl_s``, because another process (the CLI) may create the first
+    key; a key created through this process ends open mode at once (``create_key``)."""
     if catalog in _catalogs_with_keys:
         return True
+    if time.monotonic() < _no_keys_until.get(catalog, 0.0):
+        return False
     with catalog.read_session() as s:
         found = keys.any_key(s)
     if found:
         _catalogs_with_keys.add(catalog)
+    elif ttl_s > 0:
+        _no_keys_until[catalog] = time.monotonic() + ttl_s
     return found
 
 
@@ -161,13 +189,28 @@ def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         raise Unauthorized("invalid API key")
     digest = hash_key(settings, secret)
-    with catalog.read_session() as s:
-        row = keys.key_by_hash(s, digest)
-        # compare_digest: the lookup matched on the hash; re-check in constant time anyway so a
-        # database collation quirk can never make a near-miss match.
-        if row is None or not hmac.compare_digest(row.hash, digest) or row.revoked_at is not None:
-            raise Unauthorized("invalid or revoked API key")
-        return Principal(row.tenant_id, frozenset(row.scopes.split(",")), row.id)
+    now = time.monotonic()
+    with _seen_lock:
+        seen = _seen.get(catalog, {}).get(digest)
+    if seen is not None and now < seen[1]:
+        principal = seen[0]
+    else:
+        with catalog.read_session() as s:
+            row = keys.key_by_hash(s, digest)
+            # compare_digest: the lookup matched on the hash; re-check in constant time anyway so
+            # a database collation quirk can never make a near-miss match.
+            principal = None
+            if row is not None and hmac.compare_digest(row.hash, digest) and row.revoked_at is None:
+                principal = Principal(row.tenant_id, frozenset(row.scopes.split(",")), row.id)
+        if settings.api_key_cache_s > 0:
+            with _seen_lock:
+                known = _seen.setdefault(catalog, {})
+                if len(known) >= _SEEN_MAX:
+                    known.clear()
+                known[digest] = (principal, now + settings.api_key_cache_s)
+    if principal is None:
+        raise Unauthorized("invalid or revoked API key")
+    return principal
 
 
 def open_principal(tenant_id: str) -> Principal:
