@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.webhooks")
-EVENTS = (
+Event = Literal[
     "media.succeeded",
     "media.failed",
     "media.dead",
@@ -63,7 +63,8 @@ EVENTS = (
     "media.nutrition_ready",
     "media.conversion_ready",
     "media.conversion_failed",
-)
+]
+EVENTS: tuple[str, ...] = get_args(Event)
 MAX_WEBHOOKS_PER_TENANT = 20
 _LEASE_S = 60.0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
@@ -17,20 +17,11 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS = error_responses(400, 401, 403, 404, 422)
-Event = Literal[
-    "media.succeeded",
-    "media.failed",
-    "media.dead",
-    "media.cancelled",
-    "media.nutrition_ready",
-    "media.conversion_ready",
-    "media.conversion_failed",
-]
 
 
 class WebhookIn(BaseModel):
     url: str = Field(max_length=2000, description="http(s) URL; private and loopback hosts are refused")
-    events: list[Event] = Field(min_length=1)
+    events: list[webhooks.Event] = Field(min_length=1)
 
 
 class WebhookOut(BaseModel):
