@@ -15,6 +15,7 @@ module "network" {
   name                    = local.name
   cidr_block              = var.vpc_cidr_block
   az_count                = var.az_count
+  az_suffixes             = var.az_suffixes
   single_nat_gateway      = var.single_nat_gateway
   interface_endpoints     = var.interface_endpoints
   flow_log_retention_days = var.log_retention_days

@@ -63,6 +63,12 @@ variable "az_count" {
   default     = 2
 }
 
+variable "az_suffixes" {
+  description = "Zone letters the VPC may use (us-east-1 + a = us-east-1a); the first az_count available ones are taken, so a zone AWS adds later never moves a subnet."
+  type        = list(string)
+  default     = ["a", "b", "c"]
+}
+
 variable "single_nat_gateway" {
   description = "One NAT gateway for all AZs (cheaper; dev) instead of one per AZ."
   type        = bool
