@@ -121,6 +121,11 @@ class Settings(BaseSettings):
 
     # -- workers and jobs ---------------------------------------------------------------------
     workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
+    metrics_port: int = Field(
+        0,
+        description="`mediasift serve` also serves /metrics and /health on 127.0.0.1 at this port, without "
+        "an API key, for a scraper in the same host or task (0: off; the API's own /metrics needs admin).",
+    )
     worker_metrics_port: int = Field(
         0, description="`mediasift worker` serves /metrics and /health on this port (0: off)."
     )
