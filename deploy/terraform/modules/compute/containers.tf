@@ -21,7 +21,7 @@ locals {
     MEDIASIFT_CORS_ORIGINS         = jsonencode(var.cors_origins)
     MEDIASIFT_SNS_TOPIC_ARN        = var.notifications_topic_arn
     AWS_REGION                     = local.region
-  }, var.extra_environment)
+  }, local.telemetry_environment, var.extra_environment)
 
   secrets = concat(
     [

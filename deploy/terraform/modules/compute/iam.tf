@@ -84,7 +84,10 @@ resource "aws_iam_role" "api" {
 }
 
 data "aws_iam_policy_document" "api" {
-  source_policy_documents = data.aws_iam_policy_document.exec[*].json
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.exec[*].json,
+    var.enable_collector ? [data.aws_iam_policy_document.telemetry.json] : [],
+  )
 
   statement {
     sid       = "ListBuckets"
@@ -157,7 +160,10 @@ resource "aws_iam_role" "worker" {
 }
 
 data "aws_iam_policy_document" "worker" {
-  source_policy_documents = data.aws_iam_policy_document.exec[*].json
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.exec[*].json,
+    var.enable_collector ? [data.aws_iam_policy_document.telemetry.json] : [],
+  )
 
   statement {
     sid       = "ListArtifacts"
