@@ -87,6 +87,7 @@ module "compute" {
   allowed_ingress_cidrs = var.allowed_ingress_cidrs
 
   raw_bucket_arn        = module.storage.raw_bucket_arn
+  raw_bucket_name       = module.storage.raw_bucket_name
   processed_bucket_arn  = module.storage.processed_bucket_arn
   processed_bucket_name = module.storage.processed_bucket_name
   logs_bucket_name      = module.storage.logs_bucket_name

@@ -314,7 +314,8 @@ def test_bucket_notification_sends_new_media_under_the_prefix_to_the_media_queue
     storage = module("storage")
     notification = storage.resource("aws_s3_bucket_notification", "raw")
     assert ref(value(notification, "bucket")) == "aws_s3_bucket.raw.id"
-    rules = blocks(notification, "queue")
+    # the direct-upload rule (uploads/, any suffix) is checked by its own test below
+    rules = [r for r in blocks(notification, "queue") if value(r, "filter_prefix") != "uploads/"]
     assert rules, "the raw bucket notifies no queue"
     for rule in rules:
         assert ref(value(rule, "queue_arn")) == "var.notification_queue_arn"
@@ -942,3 +943,23 @@ def test_availability_zones_are_named_not_whatever_is_available() -> None:
     (zone_filter,) = blocks(data, "filter")
     assert value(zone_filter, "name") == "zone-name"
     assert "var.az_suffixes" in str(value(zone_filter, "values"))
+
+
+def test_direct_uploads_land_in_the_raw_bucket_whose_events_reach_the_queue() -> None:
+    # services/direct_uploads.py: bytes under uploads/ in MEDIASIFT_UPLOAD_BUCKET; the worker makes
+    # the media from the ObjectCreated event, then deletes the object.
+    from mediasift.services.direct_uploads import PREFIX
+
+    environment = str(module("compute").locals["environment"])
+    assert re.search(r"MEDIASIFT_UPLOAD_BUCKET\s*=\s*var\.raw_bucket_name", environment), environment
+    assert ref(value(module().modules["compute"], "raw_bucket_name")) == "module.storage.raw_bucket_name"
+    rules = blocks(module("storage").resource("aws_s3_bucket_notification", "raw"), "queue")
+    uploads = [r for r in rules if value(r, "filter_prefix") == PREFIX]
+    assert len(uploads) == 1 and value(uploads[0], "filter_suffix") is None
+    worker = {
+        value(s, "sid"): s for s in statements(module("compute").data["aws_iam_policy_document"]["worker"])
+    }
+    assert str_list(value(worker["DeleteIngestedDirectUploads"], "resources")) == [
+        f"${{var.raw_bucket_arn}}/{PREFIX}*"
+    ]
+    assert "s3:PutObject" in _actions("api")["ReadWriteMedia"]

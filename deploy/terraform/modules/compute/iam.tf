@@ -101,6 +101,14 @@ data "aws_iam_policy_document" "api" {
     resources = ["${var.raw_bucket_arn}/*", "${var.processed_bucket_arn}/*"]
   }
 
+  # Direct uploads: presigned POST/PUT and multipart parts are signed with this role (PutObject
+  # above); completing one first lists its parts to check their sizes.
+  statement {
+    sid       = "CompleteDirectUploads"
+    actions   = ["s3:ListMultipartUploadParts"]
+    resources = ["${var.raw_bucket_arn}/uploads/*"]
+  }
+
   statement {
     sid       = "DeleteMedia"
     actions   = ["s3:DeleteObject"]
@@ -175,6 +183,13 @@ data "aws_iam_policy_document" "worker" {
     sid       = "ReadOriginals"
     actions   = ["s3:GetObject"]
     resources = ["${var.raw_bucket_arn}/*"]
+  }
+
+  # A direct upload's object is deleted once the store holds its copy.
+  statement {
+    sid       = "DeleteIngestedDirectUploads"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.raw_bucket_arn}/uploads/*"]
   }
 
   statement {

@@ -41,6 +41,11 @@ variable "raw_bucket_arn" {
   type        = string
 }
 
+variable "raw_bucket_name" {
+  description = "Name of the raw bucket, where direct uploads (POST /v1/uploads) land (MEDIASIFT_UPLOAD_BUCKET)."
+  type        = string
+}
+
 variable "processed_bucket_arn" {
   description = "ARN of the processed bucket, the app's object store."
   type        = string

@@ -128,6 +128,14 @@ resource "aws_s3_bucket_cors_configuration" "raw" {
 resource "aws_s3_bucket_notification" "raw" {
   bucket = aws_s3_bucket.raw.id
 
+  # Direct uploads (POST /v1/uploads) land under uploads/ whatever their name: one rule, any suffix.
+  queue {
+    id            = "direct-uploads"
+    queue_arn     = var.notification_queue_arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "uploads/"
+  }
+
   dynamic "queue" {
     for_each = toset(var.notification_suffixes)
 
