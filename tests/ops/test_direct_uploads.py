@@ -234,4 +234,9 @@ def test_direct_uploads_refuse_bad_requests(make_runtime, client_for):  # type: 
     assert api.post("/v1/uploads", json={**base, "content_type": "text"}).status_code == 400
     assert api.post("/v1/uploads", json={**base, "collection": "../x"}).status_code == 400
     assert api.post("/v1/uploads", json={**base, "bytes": 0}).status_code in (400, 422)
+    assert api.post("/v1/uploads", json={**base, "metadata": {"extracted": 1}}).status_code == 400
+    deep: dict = {}
+    for _ in range(40):
+        deep = {"a": deep}
+    assert api.post("/v1/uploads", json={**base, "metadata": deep}).status_code == 400
     assert api.get("/v1/uploads/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
