@@ -42,7 +42,7 @@ setup-docs: $(BIN)/python
 # checkov's pins (networkx<2.7, its own hcl2 fork) clash with the project's, so it gets a venv.
 .venv-checkov/bin/checkov:
 	$(PY) -m venv .venv-checkov
-	.venv-checkov/bin/pip install -q "checkov==3.1.47"
+	.venv-checkov/bin/pip install -q "checkov==3.3.30"
 
 # What running needs from the system (nothing from apt is required; Tesseract is optional) ...
 system-deps:

@@ -1,7 +1,9 @@
 """SIGTERM stops a server's workers gracefully: a running job finishes, or its lease goes back."""
 
+import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -87,3 +89,48 @@ def test_a_job_still_running_after_the_grace_period_is_released_and_runs_again_o
     with catalog.session() as s:
         segments = repo.media_segments(s, "default", created["media"]["id"])
     assert [seg.ordinal for seg in segments] == list(range(len(segments)))  # one run's segments
+
+
+def test_a_spot_interruption_sigterm_releases_the_workers_lease(tmp_path: Path):
+    # On AWS a Spot interruption (Fargate Spot, or the GPU capacity provider's Spot instances with
+    # ECS_ENABLE_SPOT_INSTANCE_DRAINING) reaches `mediasift worker` as SIGTERM, two minutes before
+    # the machine goes. The job must not wait out its lease on a machine that is gone.
+    home, port = tmp_path / "home", free_port()
+    # The embedded index belongs to one process: queue the job through an API without workers,
+    # stop it, then let a lone `mediasift worker` take the job.
+    api = serve(home, port, workers="0")
+    try:
+        doc = maintenance_log(tmp_path / "spot.txt", 300)
+        with doc.open("rb") as f:
+            created = httpx.post(
+                f"http://127.0.0.1:{port}/v1/media", files={"file": (doc.name, f)}, timeout=30
+            ).json()
+        _stop(api, within_s=30)
+    finally:
+        if api.poll() is None:
+            api.kill()
+    env = {
+        **os.environ,
+        "MEDIASIFT_HOME": str(home),
+        "MEDIASIFT_HEARTBEAT_S": "0.5",
+        "MEDIASIFT_POLL_INTERVAL_S": "0.1",
+        "MEDIASIFT_VISIBILITY_TIMEOUT_S": "3600",  # only an explicit release frees the job in time
+        "MEDIASIFT_SHUTDOWN_GRACE_S": "0.5",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "mediasift", "worker", "--threads", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while (job := _job(home, created["job"]["id"])).stage != "embed" or job.status != "running":
+            assert job.status in ("queued", "running") and time.monotonic() < deadline, job.status
+            time.sleep(0.05)
+        assert _stop(worker, within_s=30) < 20  # well inside the two-minute notice
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    released = _job(home, created["job"]["id"])
+    assert (released.status, released.attempts, released.lease_token) == ("queued", 1, None)

@@ -56,7 +56,49 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  # S3 event notifications into the encrypted queue, CloudWatch alarms into encrypted topics.
+  # The trail encrypts its log files with this key, for this trail only.
+  statement {
+    sid       = "CloudTrailEncryptsLogs"
+    actions   = ["kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+      values   = ["arn:aws:cloudtrail:*:${local.account_id}:trail/*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:aws:cloudtrail:${local.region}:${local.account_id}:trail/${local.trail_name}"]
+    }
+  }
+
+  statement {
+    sid       = "CloudTrailDescribesKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  # S3 event notifications into the encrypted queue; CloudWatch alarms, budget notifications and
+  # backup failures into the encrypted alarm topic.
   statement {
     sid       = "ServicesPublishToEncryptedQueuesAndTopics"
     actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
@@ -64,7 +106,7 @@ data "aws_iam_policy_document" "kms" {
 
     principals {
       type        = "Service"
-      identifiers = ["s3.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["s3.amazonaws.com", "cloudwatch.amazonaws.com", "budgets.amazonaws.com", "backup.amazonaws.com"]
     }
 
     condition {

@@ -1,5 +1,6 @@
 # mediasift on AWS: one VPC, three buckets, one queue with its DLQ, PostgreSQL + pgvector,
-# Redis, ECS Fargate API and workers, CloudWatch alarms and dashboard. See README, "Deploy on AWS".
+# Redis, ECS Fargate API and workers with ADOT collector sidecars, CloudWatch alarms and dashboard,
+# a Prometheus workspace, CloudTrail, a budget and daily backups. See docs/deploy-aws.md.
 
 data "aws_caller_identity" "current" {}
 
@@ -7,6 +8,8 @@ data "aws_region" "current" {}
 
 locals {
   name = "${var.project}-${var.environment}"
+  # One trail per deployment; the logs bucket policy and the KMS key policy name it before it exists.
+  trail_name = local.name
 }
 
 module "network" {
@@ -15,6 +18,7 @@ module "network" {
   name                    = local.name
   cidr_block              = var.vpc_cidr_block
   az_count                = var.az_count
+  az_suffixes             = var.az_suffixes
   single_nat_gateway      = var.single_nat_gateway
   interface_endpoints     = var.interface_endpoints
   flow_log_retention_days = var.log_retention_days
@@ -29,6 +33,9 @@ module "storage" {
   kms_key_arn                        = local.kms_key_arn
   force_destroy                      = var.force_destroy_buckets
   raw_ia_transition_days             = var.raw_ia_transition_days
+  raw_glacier_transition_days        = var.raw_glacier_transition_days
+  processed_tiering_days             = var.processed_tiering_days
+  cloudtrail_name                    = local.trail_name
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   log_expiration_days                = var.log_retention_days
   cors_allowed_origins               = var.cors_origins
@@ -80,6 +87,7 @@ module "compute" {
   allowed_ingress_cidrs = var.allowed_ingress_cidrs
 
   raw_bucket_arn        = module.storage.raw_bucket_arn
+  raw_bucket_name       = module.storage.raw_bucket_name
   processed_bucket_arn  = module.storage.processed_bucket_arn
   processed_bucket_name = module.storage.processed_bucket_name
   logs_bucket_name      = module.storage.logs_bucket_name
@@ -127,7 +135,18 @@ module "compute" {
 
   gpu_workers_enabled = var.gpu_workers_enabled
   gpu_instance_type   = var.gpu_instance_type
+  gpu_instance_types  = var.gpu_instance_types
   gpu_max_count       = var.gpu_max_count
+  gpu_use_spot        = var.gpu_use_spot
+  gpu_on_demand_base  = var.gpu_on_demand_base
+
+  enable_collector     = var.enable_collector
+  collector_image      = var.collector_image
+  amp_workspace_arn    = module.monitoring.amp_workspace_arn
+  amp_remote_write_url = module.monitoring.amp_remote_write_url
+  emf_namespace        = module.monitoring.emf_namespace
+  emf_log_group_name   = module.monitoring.emf_log_group_name
+  trace_sample_rate    = var.trace_sample_rate
 }
 
 module "monitoring" {
@@ -146,4 +165,24 @@ module "monitoring" {
   cluster_name                   = module.compute.cluster_name
   service_names                  = [module.compute.api_service_name, module.compute.worker_service_name]
   db_instance_id                 = module.database.db_instance_id
+  cache_replication_group_id     = module.database.redis_replication_group_id
+  bucket_names                   = [module.storage.raw_bucket_name, module.storage.processed_bucket_name]
+  trace_sample_rate              = var.trace_sample_rate
+}
+
+module "governance" {
+  source = "./modules/governance"
+
+  name                   = local.name
+  kms_key_arn            = local.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  trail_name             = local.trail_name
+  logs_bucket_name       = module.storage.logs_bucket_name
+  cloudtrail_prefix      = module.storage.cloudtrail_prefix
+  data_event_bucket_arns = [module.storage.raw_bucket_arn, module.storage.processed_bucket_arn]
+  alarm_topic_arn        = module.monitoring.alarm_topic_arn
+  monthly_budget_usd     = var.monthly_budget_usd
+  budget_emails          = var.budget_emails
+  backup_retention_days  = var.backup_retention_days
+  backup_resource_arns   = [module.database.db_instance_arn, module.storage.raw_bucket_arn, module.storage.processed_bucket_arn]
 }

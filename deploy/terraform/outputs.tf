@@ -96,3 +96,18 @@ output "one_off_task_network" {
     assignPublicIp = "DISABLED"
   }
 }
+
+output "prometheus_query_url" {
+  description = "Amazon Managed Service for Prometheus query endpoint (Grafana data source, SigV4)."
+  value       = module.monitoring.amp_query_url
+}
+
+output "cloudtrail_arn" {
+  description = "The multi-region CloudTrail trail."
+  value       = module.governance.trail_arn
+}
+
+output "backup_vault_name" {
+  description = "AWS Backup vault with the daily backups of the database and buckets."
+  value       = module.governance.backup_vault_name
+}

@@ -63,6 +63,12 @@ variable "az_count" {
   default     = 2
 }
 
+variable "az_suffixes" {
+  description = "Zone letters the VPC may use (us-east-1 + a = us-east-1a); the first az_count available ones are taken, so a zone AWS adds later never moves a subnet."
+  type        = list(string)
+  default     = ["a", "b", "c"]
+}
+
 variable "single_nat_gateway" {
   description = "One NAT gateway for all AZs (cheaper; dev) instead of one per AZ."
   type        = bool
@@ -92,6 +98,18 @@ variable "raw_ia_transition_days" {
   description = "Days before originals (the raw bucket, and raw/ in the processed bucket) move to STANDARD_IA."
   type        = number
   default     = 30
+}
+
+variable "raw_glacier_transition_days" {
+  description = "Days before objects dropped into the raw bucket (the app keeps its own copy) move to Glacier Flexible Retrieval."
+  type        = number
+  default     = 90
+}
+
+variable "processed_tiering_days" {
+  description = "Days before artifacts (processed/ in the processed bucket) move to S3 Intelligent-Tiering."
+  type        = number
+  default     = 60
 }
 
 variable "noncurrent_version_expiration_days" {
@@ -324,6 +342,24 @@ variable "gpu_instance_type" {
   default     = "g4dn.xlarge"
 }
 
+variable "gpu_instance_types" {
+  description = "More GPU instance types the GPU Auto Scaling group may launch (Spot capacity pools)."
+  type        = list(string)
+  default     = ["g5.xlarge"]
+}
+
+variable "gpu_use_spot" {
+  description = "Run GPU instances above gpu_on_demand_base on Spot, with capacity rebalancing."
+  type        = bool
+  default     = false
+}
+
+variable "gpu_on_demand_base" {
+  description = "GPU instances that always stay on-demand."
+  type        = number
+  default     = 0
+}
+
 variable "gpu_max_count" {
   description = "Maximum GPU workers (instances)."
   type        = number
@@ -347,4 +383,41 @@ variable "alarm_oldest_message_age_s" {
   description = "Age in seconds of the oldest media message that raises an alarm."
   type        = number
   default     = 900
+}
+
+variable "enable_collector" {
+  description = "Run the ADOT collector sidecar in the API and worker tasks (traces to X-Ray, metrics to the Prometheus workspace)."
+  type        = bool
+  default     = true
+}
+
+variable "collector_image" {
+  description = "ADOT collector image (pinned version)."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+}
+
+variable "trace_sample_rate" {
+  description = "Share of requests traced (0-1): the X-Ray sampling rule and the app's sampler."
+  type        = number
+  default     = 0.05
+}
+
+# -- governance and cost ---------------------------------------------------------------------
+variable "monthly_budget_usd" {
+  description = "Monthly AWS cost budget in USD; 80 % and 100 % actual and 100 % forecast notify the alarm topic."
+  type        = number
+  default     = 500
+}
+
+variable "budget_emails" {
+  description = "E-mail addresses told directly about budget thresholds."
+  type        = list(string)
+  default     = []
+}
+
+variable "backup_retention_days" {
+  description = "Days the daily AWS Backup copies of the database and buckets are kept."
+  type        = number
+  default     = 35
 }

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
 
     # -- workers and jobs ---------------------------------------------------------------------
     workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
+    metrics_port: int = Field(
+        0,
+        description="`mediasift serve` also serves /metrics and /health on 127.0.0.1 at this port, without "
+        "an API key, for a scraper in the same host or task (0: off; the API's own /metrics needs admin).",
+    )
     worker_metrics_port: int = Field(
         0, description="`mediasift worker` serves /metrics and /health on this port (0: off)."
     )
@@ -190,6 +195,28 @@ class Settings(BaseSettings):
     # -- limits -------------------------------------------------------------------------------
     max_upload_bytes: int = Field(
         2 * 1024**3, description="Largest upload in bytes (2 GiB); reading stops at the first byte over."
+    )
+    direct_upload_expires_s: int = Field(
+        3600,
+        ge=60,
+        le=7 * 86400,
+        description="How long the URLs of a direct upload (POST /v1/uploads) stay valid.",
+    )
+    direct_upload_multipart_bytes: int = Field(
+        100 * 1024**2,
+        ge=5 * 1024**2,
+        description="Direct uploads larger than this go to S3 as a multipart upload (one presigned URL "
+        "per part); smaller ones as one presigned POST or PUT.",
+    )
+    direct_upload_part_bytes: int = Field(
+        64 * 1024**2,
+        ge=5 * 1024**2,
+        description="Part size of a multipart direct upload (S3: 5 MiB or more).",
+    )
+    upload_bucket: str | None = Field(
+        None,
+        description="Bucket direct uploads go to on the s3 store (default: s3_bucket). Its ObjectCreated "
+        "events under uploads/ must reach the queue: the worker makes the media when they arrive.",
     )
     max_body_bytes: int = Field(
         1024**2,

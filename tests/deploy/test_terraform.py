@@ -23,7 +23,7 @@ from tests.deploy.tools import checkov_command
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "deploy" / "terraform"
-MODULES = ("network", "storage", "queue", "database", "compute", "monitoring")
+MODULES = ("network", "storage", "queue", "database", "compute", "monitoring", "governance")
 
 hcl2 = pytest.importorskip("hcl2", reason="python-hcl2 is not installed (pip install python-hcl2)")
 
@@ -292,7 +292,7 @@ def test_originals_the_app_keeps_in_the_processed_bucket_move_to_infrequent_acce
 
     storage = module("storage")
     rules = blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "processed"), "rule")
-    moving = [r for r in rules if blocks(r, "transition")]
+    moving = [r for r in rules if blocks(r, "transition") and "IA" in str(blocks(r, "transition"))]
     assert len(moving) == 1, moving
     prefix = value(blocks(moving[0], "filter")[0], "prefix")
     assert raw_key("acme", "m1", ".mp4").startswith(prefix)
@@ -314,7 +314,8 @@ def test_bucket_notification_sends_new_media_under_the_prefix_to_the_media_queue
     storage = module("storage")
     notification = storage.resource("aws_s3_bucket_notification", "raw")
     assert ref(value(notification, "bucket")) == "aws_s3_bucket.raw.id"
-    rules = blocks(notification, "queue")
+    # the direct-upload rule (uploads/, any suffix) is checked by its own test below
+    rules = [r for r in blocks(notification, "queue") if value(r, "filter_prefix") != "uploads/"]
     assert rules, "the raw bucket notifies no queue"
     for rule in rules:
         assert ref(value(rule, "queue_arn")) == "var.notification_queue_arn"
@@ -463,6 +464,11 @@ def test_worker_role_can_only_read_write_media_and_consume_the_queue() -> None:
         assert "*" not in str_list(value(s, "resources")), (
             f"worker statement {value(s, 'sid')} on every resource"
         )
+    # The collector's X-Ray writes are the one grant on "*" (X-Ray has no resource-level
+    # permissions), and only X-Ray actions are granted that way.
+    for s in statements(module("compute").data["aws_iam_policy_document"]["telemetry"]):
+        if "*" in str_list(value(s, "resources")):
+            assert all(a.startswith("xray:") for a in str_list(value(s, "actions"))), value(s, "sid")
     # The worker moves a job it gives up on to the DLQ (SqsQueue.dead_letter), and only sends there.
     dlq = [s for s in statements(doc) if str_list(value(s, "resources")) == ["${var.dlq_arn}"]]
     assert [sorted(str_list(value(s, "actions"))) for s in dlq] == [
@@ -733,3 +739,227 @@ def test_example_files_are_formatted(tmp_path: Path) -> None:
         shutil.copy(example, tmp_path / example.name.removesuffix(".example"))
     rc, out = _fmt_check(tmp_path)
     assert rc == 0, f"example files are not terraform-fmt formatted:\n{out}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 22: tracing and metrics on AWS, more alarms, governance and cost, Spot GPUs
+# ---------------------------------------------------------------------------------------------
+def _containers(task: str) -> str:
+    return value(module("compute").resource("aws_ecs_task_definition", task), "container_definitions")
+
+
+def test_api_and_worker_tasks_run_an_adot_collector_the_app_sends_traces_to() -> None:
+    compute = module("compute")
+    for task, role in (("api", "api"), ("worker", "worker"), ("gpu_worker", "gpu-worker")):
+        definitions = _containers(task)
+        assert f'local.collector_containers["{role}"]' in definitions, task
+        assert "dependsOn" in definitions and "local.collector_dependency" in definitions, task
+    telemetry = str(compute.locals["telemetry_environment"])
+    # the app's OTLP/HTTP exporter posts to the sidecar on loopback (same task network namespace)
+    assert re.search(
+        r"MEDIASIFT_OTLP_ENDPOINT.*http://127\.0\.0\.1:\$\{local\.otlp_port\}/v1/traces", telemetry
+    )
+    assert "OTEL_TRACES_SAMPLER_ARG" in telemetry and "var.trace_sample_rate" in telemetry
+    # the app exposes keyless /metrics on the port the collector scrapes, API and workers alike
+    assert "MEDIASIFT_METRICS_PORT" in telemetry and "MEDIASIFT_WORKER_METRICS_PORT" in telemetry
+    assert "local.telemetry_environment" in str(compute.locals["environment"])
+
+    config = str(compute.locals["collector_config"])
+    assert "awsxray" in config and "prometheusremotewrite" in config and "sigv4auth" in config
+    assert "127.0.0.1:${local.metrics_port}" in config and "127.0.0.1:${local.otlp_port}" in config
+    assert "var.amp_remote_write_url" in config
+    containers = str(compute.locals["collector_containers"])
+    assert "AOT_CONFIG_CONTENT" in containers and "var.collector_image" in containers
+    assert "essential" in containers and re.search(
+        r"essential['\"]?\s*[:=]\s*False|essential = false", containers
+    )
+    assert "aws-otel-collector" in value(compute.variables["collector_image"], "default")
+
+
+def test_task_roles_may_write_traces_and_remote_write_to_the_amp_workspace() -> None:
+    compute = module("compute")
+    telemetry = {value(s, "sid"): s for s in statements(compute.data["aws_iam_policy_document"]["telemetry"])}
+    assert str_list(value(telemetry["WriteMetrics"], "actions")) == ["aps:RemoteWrite"]
+    assert str_list(value(telemetry["WriteMetrics"], "resources")) == ["${var.amp_workspace_arn}"]
+    assert "xray:PutTraceSegments" in str_list(value(telemetry["WriteTraces"], "actions"))
+    for role in ("api", "worker"):
+        sources = str(value(compute.data["aws_iam_policy_document"][role], "source_policy_documents"))
+        assert "data.aws_iam_policy_document.telemetry.json" in sources, role
+    # ... and the ARN is the workspace the monitoring module creates
+    assert (
+        ref(value(module().modules["compute"], "amp_workspace_arn")) == "module.monitoring.amp_workspace_arn"
+    )
+    monitoring = module("monitoring")
+    assert ref(value(monitoring.outputs["amp_workspace_arn"], "value")) == "aws_prometheus_workspace.this.arn"
+    assert "aws_prometheus_workspace.this.prometheus_endpoint" in str(
+        value(monitoring.outputs["amp_remote_write_url"], "value")
+    )
+    workspace = monitoring.resource("aws_prometheus_workspace", "this")
+    assert ref(value(workspace, "kms_key_arn")) == "var.kms_key_arn"
+
+
+def test_xray_sampling_rule_uses_the_same_rate_as_the_app() -> None:
+    rule = module("monitoring").resource("aws_xray_sampling_rule", "mediasift")
+    assert ref(value(rule, "fixed_rate")) == "var.trace_sample_rate"
+    assert value(rule, "service_name") == "mediasift"  # the app's OTel resource service.name
+    for name in ("monitoring", "compute"):
+        assert ref(value(module().modules[name], "trace_sample_rate")) == "var.trace_sample_rate", name
+
+
+def test_dashboard_shows_cache_search_queue_storage_and_network() -> None:
+    widgets = str(module("monitoring").locals["widgets"])
+    for needle in (
+        "CacheHitRate",
+        "mediasift_search_duration_seconds",
+        "ApproximateAgeOfOldestMessage",
+        "BucketSizeBytes",
+        "EphemeralStorageUtilized",
+        "NetworkRxBytes",
+        "NetworkTxBytes",
+    ):
+        assert needle in widgets, needle
+
+
+def test_new_alarms_exist_and_all_page_through_the_alarm_topic() -> None:
+    monitoring = module("monitoring")
+    alarms = monitoring.resources["aws_cloudwatch_metric_alarm"]
+    assert {
+        "api_latency_p95",
+        "running_below_desired",
+        "ephemeral_storage",
+        "task_failures",
+        "alb_5xx_rate",
+    } <= set(alarms)
+    assert value(alarms["api_latency_p95"], "extended_statistic") == "p95"
+    assert "desired - running" in str(alarms["running_below_desired"])
+    assert "EphemeralStorageUtilized" in str(alarms["ephemeral_storage"])
+    failures = alarms["task_failures"]
+    assert value(failures, "metric_name") == "MatchedEvents"
+    assert "aws_cloudwatch_event_rule.task_failures.name" in str(value(failures, "dimensions"))
+    pattern = str(value(monitoring.resource("aws_cloudwatch_event_rule", "task_failures"), "event_pattern"))
+    assert "ECS Task State Change" in pattern and "STOPPED" in pattern and "anything-but" in pattern
+    for name, alarm in alarms.items():
+        assert ref(value(alarm, "alarm_actions")) == "local.alarm_actions", name
+    assert ref(
+        monitoring.locals["alarm_actions"]
+    ) == "[aws_sns_topic.alarms.arn]" or "aws_sns_topic.alarms.arn" in str(monitoring.locals["alarm_actions"])
+    # budgets and backup failures reach the same topic, which admits them by name
+    topic = {
+        value(s, "sid"): s for s in statements(monitoring.data["aws_iam_policy_document"]["alarm_topic"])
+    }
+    publishers = str_list(value(blocks(topic["ServicesPublishAlarms"], "principals")[0], "identifiers"))
+    assert {"cloudwatch.amazonaws.com", "budgets.amazonaws.com", "backup.amazonaws.com"} <= set(publishers)
+    governance = module("governance")
+    for n in blocks(governance.resource("aws_budgets_budget", "monthly"), "notification"):
+        assert ref(str_list(value(n, "subscriber_sns_topic_arns"))[0]) == "var.alarm_topic_arn"
+    notify = governance.resource("aws_backup_vault_notifications", "failures")
+    assert ref(value(notify, "sns_topic_arn")) == "var.alarm_topic_arn"
+    assert (
+        ref(value(module().modules["governance"], "alarm_topic_arn")) == "module.monitoring.alarm_topic_arn"
+    )
+
+
+def test_cloudtrail_is_multi_region_validated_encrypted_and_admitted_by_the_logs_bucket() -> None:
+    governance = module("governance")
+    trail = governance.resource("aws_cloudtrail", "this")
+    assert value(trail, "is_multi_region_trail") is True
+    assert value(trail, "enable_log_file_validation") is True
+    assert ref(value(trail, "kms_key_id")) == "var.kms_key_arn"
+    assert ref(value(trail, "s3_bucket_name")) == "var.logs_bucket_name"
+    root = module().modules["governance"]
+    assert ref(value(root, "logs_bucket_name")) == "module.storage.logs_bucket_name"
+    assert ref(value(root, "trail_name")) == "local.trail_name"
+    assert ref(value(module().modules["storage"], "cloudtrail_name")) == "local.trail_name"
+
+    storage = module("storage")
+    logs = {value(s, "sid"): s for s in statements(storage.data["aws_iam_policy_document"]["logs"])}
+    for sid in ("CloudTrailAclCheck", "CloudTrailWrite"):
+        s = logs[sid]
+        assert str_list(value(blocks(s, "principals")[0], "identifiers")) == ["cloudtrail.amazonaws.com"]
+        conditions = {value(c, "variable"): str_list(value(c, "values")) for c in blocks(s, "condition")}
+        assert conditions["aws:SourceArn"] == ["${local.cloudtrail_arn}"], sid
+    assert "local.cloudtrail_prefix" in str(value(logs["CloudTrailWrite"], "resources"))
+    assert re.search(r"trail/\$\{var\.cloudtrail_name\}", str(storage.locals["cloudtrail_arn"]))
+
+    key = {value(s, "sid"): s for s in statements(module().data["aws_iam_policy_document"]["kms"])}
+    assert "CloudTrailEncryptsLogs" in key
+
+
+def test_budget_amount_and_backup_retention_are_variables() -> None:
+    governance = module("governance")
+    budget = governance.resource("aws_budgets_budget", "monthly")
+    assert "var.monthly_budget_usd" in str(value(budget, "limit_amount"))
+    assert value(budget, "time_unit") == "MONTHLY"
+    assert ref(value(module().modules["governance"], "monthly_budget_usd")) == "var.monthly_budget_usd"
+    rule = blocks(governance.resource("aws_backup_plan", "daily"), "rule")[0]
+    assert value(rule, "schedule").startswith("cron(0 5 * * ? *)")
+    assert ref(value(blocks(rule, "lifecycle")[0], "delete_after")) == "var.backup_retention_days"
+    selection = str(value(module().modules["governance"], "backup_resource_arns"))
+    for arn in (
+        "module.database.db_instance_arn",
+        "module.storage.raw_bucket_arn",
+        "module.storage.processed_bucket_arn",
+    ):
+        assert arn in selection, arn
+    assert ref(value(governance.resource("aws_backup_vault", "this"), "kms_key_arn")) == "var.kms_key_arn"
+
+
+def test_artifacts_move_to_intelligent_tiering_after_60_days_and_dropped_objects_to_glacier() -> None:
+    storage = module("storage")
+    rules = blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "processed"), "rule")
+    (tiering,) = [r for r in rules if "INTELLIGENT_TIERING" in str(blocks(r, "transition"))]
+    assert value(blocks(tiering, "filter")[0], "prefix") == "processed/"
+    assert ref(value(blocks(tiering, "transition")[0], "days")) == "var.processed_tiering_days"
+    assert value(storage.variables["processed_tiering_days"], "default") == 60
+    raw = blocks(storage.resource("aws_s3_bucket_lifecycle_configuration", "raw"), "rule")[0]
+    classes = [value(tr, "storage_class") for tr in blocks(raw, "transition")]
+    assert classes == ["STANDARD_IA", "GLACIER"]
+    for name in ("raw", "processed", "logs"):
+        lifecycle = storage.resource("aws_s3_bucket_lifecycle_configuration", name)
+        assert any(blocks(r, "noncurrent_version_expiration") for r in blocks(lifecycle, "rule")), name
+
+
+def test_gpu_capacity_can_run_on_spot_with_an_on_demand_base() -> None:
+    compute = module("compute")
+    asg = compute.resource("aws_autoscaling_group", "gpu")
+    assert ref(value(asg, "capacity_rebalance")) == "var.gpu_use_spot"
+    policy = blocks(asg, "mixed_instances_policy")[0]
+    distribution = blocks(policy, "instances_distribution")[0]
+    assert ref(value(distribution, "on_demand_base_capacity")) == "var.gpu_on_demand_base"
+    assert "var.gpu_use_spot ? 0 : 100" in str(
+        value(distribution, "on_demand_percentage_above_base_capacity")
+    )
+    assert blocks(blocks(policy, "launch_template")[0], "override")
+    provider = blocks(compute.resource("aws_ecs_capacity_provider", "gpu"), "auto_scaling_group_provider")[0]
+    assert value(provider, "managed_draining") == "ENABLED"
+    # ECS drains an instance on its interruption notice: the worker gets SIGTERM, then stopTimeout
+    assert "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true" in compute.text
+    assert re.search(r"stopTimeout\s*=\s*120", _containers("gpu_worker"))
+    assert ref(value(module().modules["compute"], "gpu_on_demand_base")) == "var.gpu_on_demand_base"
+
+
+def test_availability_zones_are_named_not_whatever_is_available() -> None:
+    data = module("network").data["aws_availability_zones"]["available"]
+    (zone_filter,) = blocks(data, "filter")
+    assert value(zone_filter, "name") == "zone-name"
+    assert "var.az_suffixes" in str(value(zone_filter, "values"))
+
+
+def test_direct_uploads_land_in_the_raw_bucket_whose_events_reach_the_queue() -> None:
+    # services/direct_uploads.py: bytes under uploads/ in MEDIASIFT_UPLOAD_BUCKET; the worker makes
+    # the media from the ObjectCreated event, then deletes the object.
+    from mediasift.services.direct_uploads import PREFIX
+
+    environment = str(module("compute").locals["environment"])
+    assert re.search(r"MEDIASIFT_UPLOAD_BUCKET\s*=\s*var\.raw_bucket_name", environment), environment
+    assert ref(value(module().modules["compute"], "raw_bucket_name")) == "module.storage.raw_bucket_name"
+    rules = blocks(module("storage").resource("aws_s3_bucket_notification", "raw"), "queue")
+    uploads = [r for r in rules if value(r, "filter_prefix") == PREFIX]
+    assert len(uploads) == 1 and value(uploads[0], "filter_suffix") is None
+    worker = {
+        value(s, "sid"): s for s in statements(module("compute").data["aws_iam_policy_document"]["worker"])
+    }
+    assert str_list(value(worker["DeleteIngestedDirectUploads"], "resources")) == [
+        f"${{var.raw_bucket_arn}}/{PREFIX}*"
+    ]
+    assert "s3:PutObject" in _actions("api")["ReadWriteMedia"]

@@ -14,7 +14,7 @@ from mediasift import meters
 from tests.conftest import wait_for_job
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-NAME = re.compile(r"\bmediasift_[a-z_]+")
+NAME = re.compile(r"\b(?:mediasift|process)_[a-z_]+")
 # The standalone dashboard and the one the compose stack provisions into Grafana.
 DASHBOARDS = (
     DEPLOY / "grafana" / "mediasift.json",
@@ -60,6 +60,11 @@ def test_both_dashboards_and_the_alerts_reference_only_exported_metrics(make_run
     assert not missing, missing
     for dashboard in DASHBOARDS:
         assert all(p.get("targets") for p in _panels(dashboard) if p["type"] != "row"), dashboard
+        # the process collector registered in meters.REGISTRY feeds each dashboard's CPU and memory
+        process = {
+            n for p in _panels(dashboard) for t in p.get("targets", []) for n in NAME.findall(t["expr"])
+        }
+        assert {"process_cpu_seconds_total", "process_resident_memory_bytes"} <= process, dashboard
     assert {r["alert"] for r in rules} >= {
         "MediasiftQueueBacklog",
         "MediasiftDeadLetters",

@@ -162,3 +162,27 @@ def test_worker_cli_metrics_port(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
+
+
+def test_api_side_metrics_port_adds_the_queue_gauges_and_process_metrics(make_runtime):
+    # MEDIASIFT_METRICS_PORT: what `mediasift serve` exposes keyless on loopback for a sidecar
+    # (the ADOT collector on AWS) that holds no admin key for the API's /metrics.
+    import urllib.request
+
+    from mediasift.ops.metrics import serve_worker_metrics
+
+    rt = make_runtime()
+    server = serve_worker_metrics(rt, "127.0.0.1", 0, queue=True)
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/metrics", timeout=5)
+        text = text.read().decode()
+    finally:
+        server.shutdown()
+    assert "mediasift_queue_depth" in text and "mediasift_queue_up 1.0" in text
+    samples = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line.startswith("process_")
+    }
+    assert samples["process_resident_memory_bytes"] > 10_000_000, samples
+    assert samples["process_cpu_seconds_total"] > 0, samples

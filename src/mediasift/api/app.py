@@ -36,6 +36,7 @@ from mediasift.api.routes import (
     search,
     taxonomies,
     ui,
+    uploads,
     webhooks,
 )
 from mediasift.api.upload_pool import UploadPool
@@ -64,8 +65,10 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
+    app.include_router(uploads.content_router)  # before the routes a key guards: its URL is signed
     for module in (
         media,
+        uploads,
         conversions,
         collections,
         nutrition,

@@ -285,3 +285,30 @@ class FoodNameVector(Base):
     model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DirectUpload(Base):
+    """A direct upload (``services/direct_uploads.py``): the client sends the bytes straight to
+    storage at ``key`` (a presigned S3 POST/PUT or multipart upload, or the embedded store's signed
+    URL), and the bucket event or the local upload handler then makes the media. ``multipart_id``
+    is S3's UploadId; ``status`` goes pending -> completed (``media_id`` set) or aborted/failed."""
+
+    __tablename__ = "direct_upload"
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    collection: Mapped[str] = mapped_column(String(200), default="default")
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    bucket: Mapped[str | None] = mapped_column(String(255))  # None: the embedded store
+    key: Mapped[str] = mapped_column(Text)
+    multipart_id: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    media_id: Mapped[str | None] = mapped_column(String(26))
+    job_id: Mapped[str | None] = mapped_column(String(26))
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

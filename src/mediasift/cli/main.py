@@ -130,6 +130,12 @@ def serve(
     if count:
         _take_back_jobs_of_dead_processes(rt)
     pool = start_worker_threads(rt, count)
+    metrics_server = None
+    if settings.metrics_port:
+        from mediasift.ops.metrics import serve_worker_metrics
+
+        # Loopback only: whoever shares the host or the task (a collector sidecar) scrapes it keyless.
+        metrics_server = serve_worker_metrics(rt, "127.0.0.1", settings.metrics_port, queue=True)
     server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
@@ -142,6 +148,8 @@ def serve(
         server.run()
     finally:
         info_file.unlink(missing_ok=True)
+        if metrics_server is not None:
+            metrics_server.shutdown()
         stop_workers(pool, settings.shutdown_grace_s)
         rt.close()
 

@@ -91,13 +91,14 @@ def exposition(rt: Runtime, queue: bool = True) -> bytes:
     return generate_latest(REGISTRY) + generate_latest(live)
 
 
-def serve_worker_metrics(rt: Runtime, host: str, port: int) -> ThreadingHTTPServer:
-    """Serve ``/metrics`` and ``/health`` for a worker process, which has no API of its own."""
+def serve_worker_metrics(rt: Runtime, host: str, port: int, queue: bool = False) -> ThreadingHTTPServer:
+    """Serve ``/metrics`` and ``/health`` for a worker process, which has no API of its own, or
+    beside the API (``queue=True``) for a scraper that holds no key (``MEDIASIFT_METRICS_PORT``)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/metrics":
-                body, ctype = exposition(rt, queue=False), "text/plain; version=0.0.4; charset=utf-8"
+                body, ctype = exposition(rt, queue=queue), "text/plain; version=0.0.4; charset=utf-8"
             elif self.path == "/health":
                 body, ctype = b'{"status":"ok"}', "application/json"
             else:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from mediasift.errors import InvalidRequest
 from mediasift.queue.s3_events import EventDelivery, match_key
+from mediasift.services import direct_uploads
 from mediasift.services.auth import check_tenant_id
 from mediasift.services.ingest import Ingested, ingest_stream
 
@@ -26,6 +27,12 @@ def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
     """Create media + jobs for every matching object of one delivery; the caller acks it."""
     results = []
     for event in delivery.events:
+        if direct_uploads.is_upload_key(event.key):
+            # The bytes of a direct upload (POST /v1/uploads): its record says tenant and metadata.
+            uploaded = direct_uploads.ingest_uploaded(rt, event.bucket, event.key, event.size or None)
+            if uploaded is not None:
+                results.append(uploaded)
+            continue
         fields = match_key(rt.settings.s3_event_key_pattern, event.key)
         if fields is None or not fields.get("tenant"):
             log.warning("bucket event for %s does not match the key pattern; ignored", event.key)

@@ -20,9 +20,10 @@ resource "aws_ecs_task_definition" "api" {
     }
   }
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     merge(local.container_base, {
       name         = "api"
+      dependsOn    = local.collector_dependency
       command      = ["mediasift", "serve", "--no-workers", "--host", "0.0.0.0"]
       portMappings = [{ containerPort = 8000, protocol = "tcp" }]
       healthCheck = {
@@ -41,7 +42,7 @@ resource "aws_ecs_task_definition" "api" {
         }
       }
     })
-  ])
+  ], local.collector_containers["api"]))
 }
 
 resource "aws_ecs_service" "api" {

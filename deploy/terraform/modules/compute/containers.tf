@@ -11,6 +11,7 @@ locals {
     MEDIASIFT_S3_SSE               = "" # the bucket's default encryption (KMS, bucket key) applies
     MEDIASIFT_QUEUE                = "sqs"
     MEDIASIFT_SQS_QUEUE_URL        = var.queue_url
+    MEDIASIFT_UPLOAD_BUCKET        = var.raw_bucket_name # direct uploads: its events reach the queue
     MEDIASIFT_S3_EVENT_KEY_PATTERN = var.s3_event_key_pattern
     MEDIASIFT_INDEX                = "pgvector"
     MEDIASIFT_CACHE                = "redis"
@@ -21,7 +22,7 @@ locals {
     MEDIASIFT_CORS_ORIGINS         = jsonencode(var.cors_origins)
     MEDIASIFT_SNS_TOPIC_ARN        = var.notifications_topic_arn
     AWS_REGION                     = local.region
-  }, var.extra_environment)
+  }, local.telemetry_environment, var.extra_environment)
 
   secrets = concat(
     [

@@ -84,11 +84,18 @@ resource "aws_launch_template" "gpu" {
     ECS_ENABLE_GPU_SUPPORT=true
     ECS_ENABLE_TASK_IAM_ROLE=true
     ECS_AWSVPC_BLOCK_IMDS=true
+    ECS_ENABLE_SPOT_INSTANCE_DRAINING=true
     CFG
   EOT
   )
 }
 
+# Spot (gpu_use_spot): the first gpu_on_demand_base instances stay on-demand, the rest are Spot
+# across every type in gpu_instance_types (price-capacity-optimized). On an interruption notice
+# ECS drains the instance (ECS_ENABLE_SPOT_INSTANCE_DRAINING): the worker gets SIGTERM and
+# stopTimeout (120 s) inside the two-minute notice, and releases its job's lease (test:
+# tests/test_graceful_stop.py). Capacity rebalancing starts a replacement when AWS signals an
+# elevated interruption risk, before the notice.
 resource "aws_autoscaling_group" "gpu" {
   count = local.gpu_count
 
@@ -97,10 +104,29 @@ resource "aws_autoscaling_group" "gpu" {
   max_size              = var.gpu_max_count
   vpc_zone_identifier   = var.private_subnet_ids
   protect_from_scale_in = true
+  capacity_rebalance    = var.gpu_use_spot
 
-  launch_template {
-    id      = aws_launch_template.gpu[0].id
-    version = "$Latest"
+  mixed_instances_policy {
+    instances_distribution {
+      on_demand_base_capacity                  = var.gpu_on_demand_base
+      on_demand_percentage_above_base_capacity = var.gpu_use_spot ? 0 : 100
+      spot_allocation_strategy                 = "price-capacity-optimized"
+    }
+
+    launch_template {
+      launch_template_specification {
+        launch_template_id = aws_launch_template.gpu[0].id
+        version            = "$Latest"
+      }
+
+      dynamic "override" {
+        for_each = distinct(concat([var.gpu_instance_type], var.gpu_instance_types))
+
+        content {
+          instance_type = override.value
+        }
+      }
+    }
   }
 
   tag {
@@ -122,6 +148,7 @@ resource "aws_ecs_capacity_provider" "gpu" {
   auto_scaling_group_provider {
     auto_scaling_group_arn         = aws_autoscaling_group.gpu[0].arn
     managed_termination_protection = "ENABLED"
+    managed_draining               = "ENABLED"
 
     managed_scaling {
       status          = "ENABLED"
@@ -147,9 +174,10 @@ resource "aws_ecs_task_definition" "gpu_worker" {
     }
   }
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     merge(local.container_base, {
       name                 = "gpu-worker"
+      dependsOn            = local.collector_dependency
       image                = "${aws_ecr_repository.gpu[0].repository_url}:${var.image_tag}"
       command              = ["mediasift", "worker"]
       cpu                  = 3072
@@ -165,7 +193,7 @@ resource "aws_ecs_task_definition" "gpu_worker" {
         }
       }
     })
-  ])
+  ], local.collector_containers["gpu-worker"]))
 }
 
 resource "aws_ecs_service" "gpu_worker" {

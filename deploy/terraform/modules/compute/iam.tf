@@ -84,7 +84,10 @@ resource "aws_iam_role" "api" {
 }
 
 data "aws_iam_policy_document" "api" {
-  source_policy_documents = data.aws_iam_policy_document.exec[*].json
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.exec[*].json,
+    var.enable_collector ? [data.aws_iam_policy_document.telemetry.json] : [],
+  )
 
   statement {
     sid       = "ListBuckets"
@@ -96,6 +99,14 @@ data "aws_iam_policy_document" "api" {
     sid       = "ReadWriteMedia"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${var.raw_bucket_arn}/*", "${var.processed_bucket_arn}/*"]
+  }
+
+  # Direct uploads: presigned POST/PUT and multipart parts are signed with this role (PutObject
+  # above); completing one first lists its parts to check their sizes.
+  statement {
+    sid       = "CompleteDirectUploads"
+    actions   = ["s3:ListMultipartUploadParts"]
+    resources = ["${var.raw_bucket_arn}/uploads/*"]
   }
 
   statement {
@@ -157,7 +168,10 @@ resource "aws_iam_role" "worker" {
 }
 
 data "aws_iam_policy_document" "worker" {
-  source_policy_documents = data.aws_iam_policy_document.exec[*].json
+  source_policy_documents = concat(
+    data.aws_iam_policy_document.exec[*].json,
+    var.enable_collector ? [data.aws_iam_policy_document.telemetry.json] : [],
+  )
 
   statement {
     sid       = "ListArtifacts"
@@ -169,6 +183,13 @@ data "aws_iam_policy_document" "worker" {
     sid       = "ReadOriginals"
     actions   = ["s3:GetObject"]
     resources = ["${var.raw_bucket_arn}/*"]
+  }
+
+  # A direct upload's object is deleted once the store holds its copy.
+  statement {
+    sid       = "DeleteIngestedDirectUploads"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.raw_bucket_arn}/uploads/*"]
   }
 
   statement {

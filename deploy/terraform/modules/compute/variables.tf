@@ -41,6 +41,11 @@ variable "raw_bucket_arn" {
   type        = string
 }
 
+variable "raw_bucket_name" {
+  description = "Name of the raw bucket, where direct uploads (POST /v1/uploads) land (MEDIASIFT_UPLOAD_BUCKET)."
+  type        = string
+}
+
 variable "processed_bucket_arn" {
   description = "ARN of the processed bucket, the app's object store."
   type        = string
@@ -296,6 +301,24 @@ variable "gpu_instance_type" {
   default     = "g4dn.xlarge"
 }
 
+variable "gpu_instance_types" {
+  description = "More GPU instance types the Auto Scaling group may launch besides gpu_instance_type (more types, more Spot capacity pools)."
+  type        = list(string)
+  default     = ["g5.xlarge"]
+}
+
+variable "gpu_use_spot" {
+  description = "Run GPU instances above gpu_on_demand_base on Spot (capacity rebalancing on; the worker releases its job on the interruption's SIGTERM)."
+  type        = bool
+  default     = false
+}
+
+variable "gpu_on_demand_base" {
+  description = "GPU instances that always stay on-demand, whatever gpu_use_spot says."
+  type        = number
+  default     = 0
+}
+
 variable "gpu_min_count" {
   description = "Minimum number of GPU worker tasks (and instances)."
   type        = number
@@ -312,4 +335,43 @@ variable "gpu_ami_ssm_parameter" {
   description = "SSM parameter holding the ECS-optimized GPU AMI ID."
   type        = string
   default     = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
+}
+
+# -- telemetry (ADOT collector sidecar) ------------------------------------------------------
+variable "enable_collector" {
+  description = "Run the AWS Distro for OpenTelemetry collector beside the API and workers (traces to X-Ray, metrics to the Prometheus workspace)."
+  type        = bool
+  default     = true
+}
+
+variable "collector_image" {
+  description = "Image of the ADOT collector sidecar (pin a version; public ECR needs the NAT or a pull-through cache)."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3"
+}
+
+variable "amp_workspace_arn" {
+  description = "ARN of the Amazon Managed Service for Prometheus workspace (aps:RemoteWrite is granted on it)."
+  type        = string
+}
+
+variable "amp_remote_write_url" {
+  description = "Remote-write URL of the Prometheus workspace."
+  type        = string
+}
+
+variable "emf_namespace" {
+  description = "CloudWatch namespace for the app metrics the collector copies with awsemf."
+  type        = string
+}
+
+variable "emf_log_group_name" {
+  description = "Log group of the collector's embedded-metric-format records."
+  type        = string
+}
+
+variable "trace_sample_rate" {
+  description = "Share of root spans the app samples (OTEL_TRACES_SAMPLER_ARG); equal to the X-Ray sampling rule's rate."
+  type        = number
+  default     = 0.05
 }

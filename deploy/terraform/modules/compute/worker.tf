@@ -24,9 +24,10 @@ resource "aws_ecs_task_definition" "worker" {
     }
   }
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     merge(local.container_base, {
       name        = "worker"
+      dependsOn   = local.collector_dependency
       command     = ["mediasift", "worker"]
       stopTimeout = 120 # SIGTERM, then two minutes to finish or release the current job
       environment = [
@@ -43,7 +44,7 @@ resource "aws_ecs_task_definition" "worker" {
         }
       }
     })
-  ])
+  ], local.collector_containers["worker"]))
 }
 
 resource "aws_ecs_service" "worker" {

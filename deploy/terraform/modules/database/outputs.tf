@@ -8,6 +8,11 @@ output "db_instance_id" {
   value       = aws_db_instance.this.identifier
 }
 
+output "db_instance_arn" {
+  description = "ARN of the RDS instance (the daily AWS Backup plan selects it)."
+  value       = aws_db_instance.this.arn
+}
+
 output "redis_primary_endpoint" {
   description = "Redis primary endpoint host name (TLS on port 6379)."
   value       = aws_elasticache_replication_group.this.primary_endpoint_address

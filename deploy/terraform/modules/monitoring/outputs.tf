@@ -17,3 +17,28 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "amp_workspace_arn" {
+  description = "ARN of the Amazon Managed Service for Prometheus workspace the collectors write to."
+  value       = aws_prometheus_workspace.this.arn
+}
+
+output "amp_remote_write_url" {
+  description = "Remote-write URL of the Prometheus workspace."
+  value       = "${aws_prometheus_workspace.this.prometheus_endpoint}api/v1/remote_write"
+}
+
+output "amp_query_url" {
+  description = "Prometheus query endpoint of the workspace (a Grafana data source with SigV4 auth)."
+  value       = aws_prometheus_workspace.this.prometheus_endpoint
+}
+
+output "emf_namespace" {
+  description = "CloudWatch namespace of the app metrics the collectors copy (awsemf)."
+  value       = local.emf_namespace
+}
+
+output "emf_log_group_name" {
+  description = "Log group the collectors write embedded-metric-format records to."
+  value       = aws_cloudwatch_log_group.emf.name
+}

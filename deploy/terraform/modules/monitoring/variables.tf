@@ -84,3 +84,36 @@ variable "db_free_storage_threshold_bytes" {
   type        = number
   default     = 5368709120
 }
+
+variable "trace_sample_rate" {
+  description = "Share of requests traced (0-1): the X-Ray sampling rule's fixed rate, and the app's OTEL_TRACES_SAMPLER_ARG."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.trace_sample_rate >= 0 && var.trace_sample_rate <= 1
+    error_message = "trace_sample_rate is a fraction between 0 and 1."
+  }
+}
+
+variable "api_latency_p95_threshold_s" {
+  description = "p95 of the API's response time (ALB TargetResponseTime), in seconds, that raises an alarm when sustained for 10 minutes."
+  type        = number
+  default     = 2
+}
+
+variable "ephemeral_storage_threshold_percent" {
+  description = "Share of a service's task ephemeral storage in use that raises an alarm (media being decoded fill it)."
+  type        = number
+  default     = 80
+}
+
+variable "cache_replication_group_id" {
+  description = "ElastiCache replication group of the app's cache, for the dashboard's hit-rate panel."
+  type        = string
+}
+
+variable "bucket_names" {
+  description = "Buckets whose size the dashboard shows (raw, processed)."
+  type        = list(string)
+}

@@ -1,8 +1,14 @@
+data "aws_region" "current" {}
+
+# The zones are named, not "whatever is available": a zone AWS adds later must not move subnets.
 data "aws_availability_zones" "available" {
   state = "available"
-}
 
-data "aws_region" "current" {}
+  filter {
+    name   = "zone-name"
+    values = [for suffix in var.az_suffixes : "${data.aws_region.current.name}${suffix}"]
+  }
+}
 
 locals {
   azs       = slice(data.aws_availability_zones.available.names, 0, var.az_count)

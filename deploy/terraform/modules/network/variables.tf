@@ -20,6 +20,17 @@ variable "az_count" {
   }
 }
 
+variable "az_suffixes" {
+  description = "Letters of the availability zones the VPC may use, in order of preference (the first az_count available ones are taken)."
+  type        = list(string)
+  default     = ["a", "b", "c"]
+
+  validation {
+    condition     = length(var.az_suffixes) >= 2 && alltrue([for s in var.az_suffixes : can(regex("^[a-z]$", s))])
+    error_message = "az_suffixes: at least two single letters (a zone name is the region plus one)."
+  }
+}
+
 variable "subnet_newbits" {
   description = "Bits added to the VPC prefix for each subnet (4 on a /16 gives /20 subnets)."
   type        = number

@@ -79,6 +79,8 @@ resource "aws_s3_bucket_logging" "raw" {
 resource "aws_s3_bucket_lifecycle_configuration" "raw" {
   bucket = aws_s3_bucket.raw.id
 
+  # A dropped object is read once, when a worker copies it into the processed bucket; the copy
+  # is what the app serves, so the drop-zone object can go to Glacier.
   rule {
     id     = "originals-to-infrequent-access"
     status = "Enabled"
@@ -88,6 +90,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "raw" {
     transition {
       days          = var.raw_ia_transition_days
       storage_class = "STANDARD_IA"
+    }
+
+    transition {
+      days          = var.raw_glacier_transition_days
+      storage_class = "GLACIER"
     }
 
     noncurrent_version_expiration {
@@ -120,6 +127,14 @@ resource "aws_s3_bucket_cors_configuration" "raw" {
 # rule, so each media suffix is its own rule; the rules never overlap.
 resource "aws_s3_bucket_notification" "raw" {
   bucket = aws_s3_bucket.raw.id
+
+  # Direct uploads (POST /v1/uploads) land under uploads/ whatever their name: one rule, any suffix.
+  queue {
+    id            = "direct-uploads"
+    queue_arn     = var.notification_queue_arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "uploads/"
+  }
 
   dynamic "queue" {
     for_each = toset(var.notification_suffixes)
@@ -210,6 +225,22 @@ resource "aws_s3_bucket_lifecycle_configuration" "processed" {
     transition {
       days          = var.raw_ia_transition_days
       storage_class = "STANDARD_IA"
+    }
+  }
+
+  # Transcripts, frames and reports are read by the API at unpredictable times: Intelligent-Tiering
+  # moves the cold ones to cheaper tiers and back on access, without retrieval delays or fees.
+  rule {
+    id     = "artifacts-to-intelligent-tiering"
+    status = "Enabled"
+
+    filter {
+      prefix = "processed/"
+    }
+
+    transition {
+      days          = var.processed_tiering_days
+      storage_class = "INTELLIGENT_TIERING"
     }
   }
 

@@ -32,3 +32,8 @@ output "alb_log_prefix" {
   description = "Key prefix under which the ALB writes access logs in the logs bucket."
   value       = "alb"
 }
+
+output "cloudtrail_prefix" {
+  description = "Key prefix in the logs bucket that the bucket policy opens to the CloudTrail trail."
+  value       = local.cloudtrail_prefix
+}

@@ -26,6 +26,23 @@ variable "raw_ia_transition_days" {
   default     = 30
 }
 
+variable "raw_glacier_transition_days" {
+  description = "Days after which objects dropped into the raw bucket (already copied into the processed bucket) move to Glacier Flexible Retrieval."
+  type        = number
+  default     = 90
+}
+
+variable "processed_tiering_days" {
+  description = "Days after which artifacts (processed/ in the processed bucket) move to S3 Intelligent-Tiering."
+  type        = number
+  default     = 60
+}
+
+variable "cloudtrail_name" {
+  description = "Name of the CloudTrail trail that writes to the logs bucket (its ARN conditions the bucket policy)."
+  type        = string
+}
+
 variable "noncurrent_version_expiration_days" {
   description = "Days after which overwritten or deleted object versions are removed."
   type        = number
