@@ -1,8 +1,9 @@
 """Webhooks: a tenant subscribes a URL to job events; deliveries are signed, retried and recorded.
 
 Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
-``media.dead`` (out of attempts), ``media.cancelled``, and ``media.nutrition_ready`` (a media's
-nutrition analysis succeeded; docs/nutrition.md). A delivery is a POST of a JSON body
+``media.dead`` (out of attempts), ``media.cancelled``, ``media.nutrition_ready`` (a media's
+nutrition analysis succeeded; docs/nutrition.md) and ``saved_search.matched`` (a new media matched
+a user's saved search; docs/personalization.md). A delivery is a POST of a JSON body
 ``{"id", "event", "created_at", "data": {...}}`` with headers::
 
     X-Mediasift-Event: media.succeeded
@@ -54,7 +55,14 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.webhooks")
-EVENTS = ("media.succeeded", "media.failed", "media.dead", "media.cancelled", "media.nutrition_ready")
+EVENTS = (
+    "media.succeeded",
+    "media.failed",
+    "media.dead",
+    "media.cancelled",
+    "media.nutrition_ready",
+    "saved_search.matched",
+)
 MAX_WEBHOOKS_PER_TENANT = 20
 _LEASE_S = 60.0
 
