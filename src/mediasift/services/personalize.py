@@ -1,11 +1,12 @@
 """Search results reordered for one user: relevance blended with their profile, bounded.
 
 Every candidate gets an order key ``(1 - w) × relevance + w × affinity``: relevance is its score
-scaled to 0-1 among the candidates (the best 1, the worst 0), affinity how well its media fits the
-user's profile (0-1, below), and ``w`` is ``personalization_weight`` (at most 0.5). So a hit can only
-pass a more relevant one that is within ``w / (1 - w)`` of the score spread of it (0.43 at the default
-0.3): personalization reorders hits of similar relevance and never pulls up a weak match over a
-strong one.
+over the best candidate's (1 for the best), affinity how well its media fits the user's profile
+(0-1, below), and ``w`` is ``personalization_weight`` (at most 0.5). So a hit can only pass a more
+relevant one whose score it is within ``w / (1 - w)`` (0.43 at the default 0.3) of, as a fraction of
+the best score: personalization reorders hits of similar relevance and never pulls up a weak match
+over a much stronger one. (Scores are read as ratios, not stretched between the best and the worst
+candidate: among hits that match a query about equally, stretching would turn noise into relevance.)
 
 Exact matches are kept first: when only a few candidates (at most a third) hold the query word for
 word (in their text or file name), those stay at the top in their relevance order and the rest is
@@ -45,19 +46,26 @@ def rerank(
     if not hits or weight <= 0:
         return hits[:limit]
     affinity = affinities(rt, tenant_id, profile, {h.media_id: h.collection for h in hits})
-    scores = [h.score for h in hits]
-    low, spread = min(scores), max(scores) - min(scores)
+    relevance = _relevance([h.score for h in hits])
     pinned = exact_matches(query, hits)
 
     def key(item: tuple[int, Hit]) -> tuple[int, float, int]:
         index, hit = item
         if index in pinned:
             return (0, 0.0, index)
-        relevance = (hit.score - low) / spread if spread > 0 else 1.0
-        return (1, -((1 - weight) * relevance + weight * affinity[hit.media_id]), index)
+        return (1, -((1 - weight) * relevance[index] + weight * affinity[hit.media_id]), index)
 
     ordered = sorted(enumerate(hits), key=key)[:limit]
     return [replace(hit, affinity=round(affinity[hit.media_id], 4)) for _, hit in ordered]
+
+
+def _relevance(scores: list[float]) -> list[float]:
+    """Scores as fractions of the best (0-1); stretched between the worst and the best only where
+    some are not positive (no ratio to read)."""
+    top, low = max(scores), min(scores)
+    if low > 0:
+        return [score / top for score in scores]
+    return [(score - low) / (top - low) if top > low else 1.0 for score in scores]
 
 
 def affinities(

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS = error_responses(400, 401, 403, 404, 422)
-Event = Literal["media.succeeded", "media.failed", "media.dead", "media.cancelled", "media.nutrition_ready"]
+Event = Literal[
+    "media.succeeded",
+    "media.failed",
+    "media.dead",
+    "media.cancelled",
+    "media.nutrition_ready",
+    "saved_search.matched",
+]
 
 
 class WebhookIn(BaseModel):
