@@ -37,9 +37,7 @@ USERS = ("ana", "ben")
 def world(tmp_path_factory: pytest.TempPathFactory, models: ModelRegistry) -> Iterator[dict[str, Any]]:
     home = tmp_path_factory.mktemp("isolation") / "home"
     limits = {"rate_limit_per_s": 100_000.0, "rate_limit_burst": 100_000}
-    rt = open_runtime(
-        test_settings(home, **limits, feedback_rate_per_s=100_000.0, feedback_burst=100_000)
-    )
+    rt = open_runtime(test_settings(home, **limits, feedback_rate_per_s=100_000.0, feedback_burst=100_000))
     rt.models = models
     workers = start_worker_threads(rt, 1)
     api = TestClient(create_app(rt))

@@ -1,4 +1,4 @@
-"""/v1/users/{id}/data: every trace of one user of the tenant, removed."""
+"""/v1/users/me: who a request acts as; /v1/users/{id}/data: every trace of one user, removed."""
 
 from __future__ import annotations
 
@@ -17,11 +17,27 @@ router = APIRouter(prefix="/v1/users", tags=["personalization"])
 ERRORS = error_responses(401, 403, 422)
 
 
+class MeOut(BaseModel):
+    tenant: str
+    user: str | None = Field(description="The user the request acts as: the key's, or X-Mediasift-User")
+    key_user: bool = Field(
+        description="True when the user is the key's own (the web UI then shows no switcher)"
+    )
+    open_mode: bool
+
+
 class DeletedOut(BaseModel):
     user: str
     removed: dict[str, int] = Field(
         description="Rows removed per table (feedback, search_history, saved_search_alert, saved_search, "
         "user_profile, webhook_delivery) and keys revoked (api_key)"
+    )
+
+
+@router.get("/me", response_model=MeOut, responses=ERRORS, summary="Who this request acts as")
+def me(tenant: TenantDep, principal: PrincipalDep) -> MeOut:
+    return MeOut(
+        tenant=tenant, user=principal.user_id, key_user=principal.key_user, open_mode=principal.open_mode
     )
 
 
