@@ -342,6 +342,30 @@ class Settings(BaseSettings):
         "the conversion's job with limit_exceeded.",
     )
 
+    # -- personalization: search that learns what each user wants ----------------------------
+    personalization_weight: float = Field(
+        0.3,
+        ge=0.0,
+        le=0.5,
+        description="How much a user's profile counts in their search order (docs/personalization.md): "
+        "each hit's order key is (1 - weight) × its relevance (0-1 among the candidates) + weight × its "
+        "affinity to the profile (0-1); hits holding the query word for word, when few do, stay first. "
+        "0 turns personalization off for everyone; at most 0.5, so relevance always counts more.",
+    )
+    personalization_half_life_days: float = Field(
+        30.0,
+        gt=0,
+        description="A signal's weight in a user's profile halves every this many days (likes, plays, "
+        "opens, hides, searches): what they do now counts more than what they did months ago.",
+    )
+    feedback_rate_per_s: float = Field(
+        20.0,
+        gt=0,
+        description="Feedback events (POST /v1/feedback) per second per API key and user (per client "
+        "address and user in open mode); 429 rate_limited beyond, on top of rate_limit_per_s.",
+    )
+    feedback_burst: int = Field(100, ge=1, description="Feedback events a key and user may burst.")
+
     # -- ask: answers with citations ------------------------------------------------------------
     answer_model: Literal["extractive", "openai", "gemini", "llamacpp"] = Field(
         "extractive", description="Who writes answers; 'extractive' stitches cited sentences, offline."

@@ -305,3 +305,5 @@ class Hit:
     # keyframe on screen at start_s.
     thumbnail_key: str | None = None
     ordinal: int = 0  # the segment's position among its media's segments (catalog order)
+    # How well its media fits the searching user's profile (0-1), when the search was personalized
+    affinity: float | None = None

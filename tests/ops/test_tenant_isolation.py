@@ -5,6 +5,11 @@ overlapping collections and metadata. Hypothesis then generates queries, modes a
 including filters naming the other tenant's media ids — and asserts that no hit, answer citation,
 chat, media row, job, artifact URL or cached result of the other tenant appears, asking each query
 as both tenants back to back so a cache keyed without the tenant would leak.
+
+Users extend the property inside each tenant: two users of the same names in both tenants give
+signals and save searches; whatever a user asks — a personalized search, recommendations, their
+saved searches and alerts, "more like this", feedback naming another tenant's media — nothing of
+another tenant, or of another user of the same tenant, comes back.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from tests.conftest import test_settings, wait_for_job
 
 VOCABULARY = ["pump", "valve", "pressure", "invoice", "budget", "coffee", "temperature", "launch", "vault"]
 TENANTS = ("acme", "globex")
+USERS = ("ana", "ben")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, models: ModelRegistry) -> Iterator[dict[str, Any]]:
     home = tmp_path_factory.mktemp("isolation") / "home"
-    rt = open_runtime(test_settings(home, rate_limit_per_s=100_000.0, rate_limit_burst=100_000))
+    limits = {"rate_limit_per_s": 100_000.0, "rate_limit_burst": 100_000}
+    rt = open_runtime(test_settings(home, **limits, feedback_rate_per_s=100_000.0, feedback_burst=100_000))
     rt.models = models
     workers = start_worker_threads(rt, 1)
     api = TestClient(create_app(rt))
@@ -57,7 +64,19 @@ def world(tmp_path_factory: pytest.TempPathFactory, models: ModelRegistry) -> It
         answer = api.post("/v1/ask", json={"question": "What about the pump and the valve?"}, headers=headers)
         assert {c["media_id"] for c in answer.json()["citations"]} & owned[tenant]["media"]
         chats[tenant] = api.post("/v1/chats", json={"title": f"{tenant} chat"}, headers=headers).json()["id"]
-    yield {"api": api, "owned": owned, "chats": chats}
+    saved: dict[tuple[str, str], str] = {}
+    liked: dict[tuple[str, str], str] = {}
+    for tenant in TENANTS:
+        for u_index, user in enumerate(USERS):
+            headers = {"X-Mediasift-Tenant": tenant, "X-Mediasift-User": user}
+            liked[tenant, user] = sorted(owned[tenant]["media"])[u_index]
+            made = api.post(
+                "/v1/feedback", json={"media_id": liked[tenant, user], "signal": "like"}, headers=headers
+            )
+            assert made.status_code == 201, made.text
+            made = api.post("/v1/saved-searches", json={"query": "pump"}, headers=headers)
+            saved[tenant, user] = made.json()["id"]
+    yield {"api": api, "owned": owned, "chats": chats, "saved": saved, "liked": liked}
     for w in workers:
         w.stop()
     api.close()
@@ -133,3 +152,45 @@ def test_no_cross_tenant_row_hit_citation_chat_job_artifact_or_cached_result(
         foreign_job = sorted(owned[other]["jobs"])[0]
         assert api.get(f"/v1/jobs/{foreign_job}", headers=headers).status_code == 404
         assert api.post(f"/v1/jobs/{foreign_job}/cancel", headers=headers).status_code == 404
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=queries, personalize=st.booleans(), limit=st.integers(min_value=1, max_value=10))
+def test_no_cross_tenant_or_cross_user_signal_profile_recommendation_or_saved_search(
+    world, query, personalize, limit
+):
+    api, owned, saved, liked = world["api"], world["owned"], world["saved"], world["liked"]
+    for tenant, other in (TENANTS, TENANTS[::-1]):
+        for user, other_user in (USERS, USERS[::-1]):
+            headers = {"X-Mediasift-Tenant": tenant, "X-Mediasift-User": user}
+            params: dict[str, Any] = {
+                "q": query.strip() or "pump",
+                "limit": limit,
+                "personalize": personalize,
+            }
+            response = api.get("/v1/search", params=params, headers=headers)
+            assert response.status_code == 200, response.text
+            assert {h["media_id"] for h in response.json()["hits"]} <= owned[tenant]["media"]
+
+            items = api.get("/v1/recommendations", params={"limit": limit}, headers=headers).json()["items"]
+            ids = {i["media_id"] for i in items}
+            assert ids <= owned[tenant]["media"] and liked[tenant, user] not in ids
+            # the other user's like is theirs alone: it is recommended to this one when it fits
+            foreign_media = sorted(owned[other]["media"])[0]
+            assert api.get(f"/v1/media/{foreign_media}/similar", headers=headers).status_code == 404
+            similar = api.get(f"/v1/media/{liked[tenant, user]}/similar", headers=headers).json()["items"]
+            assert {i["media_id"] for i in similar} <= owned[tenant]["media"]
+
+            listed = api.get("/v1/saved-searches", headers=headers).json()["saved_searches"]
+            assert [s["id"] for s in listed] == [saved[tenant, user]]
+            for stranger in (saved[tenant, other_user], saved[other, user], saved[other, other_user]):
+                assert api.get(f"/v1/saved-searches/{stranger}", headers=headers).status_code == 404
+                assert api.get(f"/v1/saved-searches/{stranger}/alerts", headers=headers).status_code == 404
+                assert api.delete(f"/v1/saved-searches/{stranger}", headers=headers).status_code == 404
+            alerts = api.get("/v1/saved-searches/alerts", headers=headers).json()["alerts"]
+            assert all(a["saved_search_id"] == saved[tenant, user] for a in alerts)
+
+            foreign = api.post(
+                "/v1/feedback", json={"media_id": foreign_media, "signal": "like"}, headers=headers
+            )
+            assert foreign.status_code == 404

@@ -26,6 +26,7 @@ from mediasift.api.routes import (
     conversions,
     docs,
     facets,
+    feedback,
     foods,
     health,
     jobs,
@@ -33,10 +34,13 @@ from mediasift.api.routes import (
     media,
     nutrition,
     quality,
+    recommendations,
+    saved_searches,
     search,
     taxonomies,
     ui,
     uploads,
+    users,
     webhooks,
 )
 from mediasift.api.upload_pool import UploadPool
@@ -62,6 +66,7 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.runtime = rt
     app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_s, rt.settings.rate_limit_burst)
+    app.state.feedback_limiter = RateLimiter(rt.settings.feedback_rate_per_s, rt.settings.feedback_burst)
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
     app.state.readiness = Readiness(rt).start()
     install_error_handlers(app)
@@ -77,10 +82,13 @@ def create_app(rt: Runtime) -> FastAPI:
         jobs,
         webhooks,
         taxonomies,
+        feedback,
+        saved_searches,
+        users,
         health,
     ):
         app.include_router(module.router)
-    for module in (search, facets, ask, chats):
+    for module in (search, facets, ask, chats, recommendations):
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)
@@ -90,8 +98,14 @@ def create_app(rt: Runtime) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=rt.settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Mediasift-Tenant"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "Content-Type",
+                "X-Mediasift-Tenant",
+                "X-Mediasift-User",
+            ],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=rt.settings.max_body_bytes)
     return app

@@ -9,6 +9,9 @@ Who may do what is decided here, in one place:
   Every authenticated request spends a token of its key's rate-limit bucket, except those of the
   CLI's in-process API (``in_process``): it is not a client of some server but the server itself,
   and throttling it only made ``mediasift ingest --wait`` fail on an ordinary folder.
+- ``UserDep`` is the user of the tenant a personal route acts for: the key's user, else the one
+  ``X-Mediasift-User`` names (open mode, or a key without a user); routes that keep personal data
+  refuse a request that names none. ``OptionalUserDep`` is None then (search without a user).
 - ``TenantDep`` is the tenant every route acts for, and checks the route's scope: a router
   included with ``dependencies=[Depends(require_scope(...))]`` (see ``app.py``) states its scope;
   otherwise GET/HEAD need ``read`` and every other method ``write`` — safe by default for a router
@@ -23,7 +26,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from mediasift.api.rate_limit import RateLimiter
-from mediasift.errors import Forbidden, Unauthorized
+from mediasift.errors import Forbidden, InvalidRequest, Unauthorized
 from mediasift.ops.logs import bind_request_context
 from mediasift.runtime import Runtime
 from mediasift.services import auth
@@ -57,6 +60,14 @@ def get_principal(
         str | None,
         Header(description="Tenant to act as: open mode, or a key with the admin scope", max_length=64),
     ] = None,
+    x_mediasift_user: Annotated[
+        str | None,
+        Header(
+            description="User of the tenant to act as (personalization): open mode, or a key without a "
+            "user of its own",
+            pattern=auth.USER_ID_PATTERN,
+        ),
+    ] = None,
 ) -> auth.Principal:
     rt: Runtime = request.app.state.runtime
     secret = bearer.credentials if bearer else api_key
@@ -72,6 +83,7 @@ def get_principal(
         raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
     else:
         principal = auth.open_principal(x_mediasift_tenant or rt.settings.default_tenant)
+    principal = auth.as_user(principal, x_mediasift_user)
     if not getattr(request.state, _IN_PROCESS, False):
         limiter: RateLimiter = request.app.state.rate_limiter
         client = request.client.host if request.client else "unknown"
@@ -99,12 +111,29 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
     return check
 
 
-def get_tenant(request: Request, principal: PrincipalDep) -> str:
+def _checked(request: Request, principal: PrincipalDep) -> auth.Principal:
     if not getattr(request.state, "scope_checked", False):
         needed = "read" if request.method in _READ_METHODS else "write"
         if not principal.has(needed):
             raise Forbidden(f"this key lacks the {needed!r} scope")
+    return principal
+
+
+def get_tenant(principal: Annotated[auth.Principal, Depends(_checked)]) -> str:
     return principal.tenant_id
+
+
+def get_optional_user(principal: Annotated[auth.Principal, Depends(_checked)]) -> str | None:
+    return principal.user_id
+
+
+def get_user(user: Annotated[str | None, Depends(get_optional_user)]) -> str:
+    if user is None:
+        raise InvalidRequest(
+            "this needs a user: a key that belongs to one (mediasift keys create --user), or "
+            "X-Mediasift-User naming one"
+        )
+    return user
 
 
 def get_public_url(request: Request) -> str | None:
@@ -121,6 +150,8 @@ def get_public_url(request: Request) -> str | None:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 PublicUrlDep = Annotated[str | None, Depends(get_public_url)]
 TenantDep = Annotated[str, Depends(get_tenant)]
+UserDep = Annotated[str, Depends(get_user)]
+OptionalUserDep = Annotated[str | None, Depends(get_optional_user)]
 ReadScope = Depends(require_scope("read"))
 WriteScope = Depends(require_scope("write"))
 AdminScope = Depends(require_scope("admin"))

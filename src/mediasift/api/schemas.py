@@ -284,6 +284,11 @@ class HitOut(BaseModel):
     cite: str | None = Field(
         default=None, description="Code: where it is as people cite it, path:line_start-line_end"
     )
+    affinity: float | None = Field(
+        default=None,
+        description="How well the hit's media fits the user's profile (0-1), when the search was "
+        "personalized (docs/personalization.md)",
+    )
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
@@ -311,12 +316,24 @@ class HitOut(BaseModel):
             line_end=hit.meta.get("line_end"),
             symbol=hit.meta.get("symbol"),
             cite=code_reference(hit.meta),
+            affinity=hit.affinity,
         )
 
 
 class SearchOut(BaseModel):
     query: str | None
     hits: list[HitOut]
+    personalized: bool = Field(
+        default=False, description="Whether the hits are in the user's order (docs/personalization.md)"
+    )
+
+    @classmethod
+    def of(cls, query: str | None, hits: list[Hit]) -> SearchOut:
+        return cls(
+            query=query,
+            hits=[HitOut.of(h) for h in hits],
+            personalized=any(h.affinity is not None for h in hits),
+        )
 
 
 class JobListOut(BaseModel):

@@ -11,12 +11,25 @@ from mediasift.errors import NotFound
 
 
 def add_key(
-    s: Session, key_id: str, tenant_id: str, key_hash: str, scopes: list[str], name: str | None
+    s: Session,
+    key_id: str,
+    tenant_id: str,
+    key_hash: str,
+    scopes: list[str],
+    name: str | None,
+    user_id: str | None = None,
 ) -> ApiKey:
-    """Store a new key of ``tenant_id`` (created if new); ``scopes`` already validated."""
+    """Store a new key of ``tenant_id`` (created if new), of one user of it or none; ``scopes``
+    and ``user_id`` already validated."""
     ensure_tenant(s, tenant_id)
     row = ApiKey(
-        id=key_id, tenant_id=tenant_id, hash=key_hash, scopes=",".join(scopes), name=name, created_at=utcnow()
+        id=key_id,
+        tenant_id=tenant_id,
+        hash=key_hash,
+        scopes=",".join(scopes),
+        name=name,
+        created_at=utcnow(),
+        user_id=user_id,
     )
     s.add(row)
     return row

@@ -53,6 +53,9 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The user of the tenant the key belongs to (personalization); None: the key acts for the
+    # tenant and may name a user with X-Mediasift-User.
+    user_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Media(Base):
@@ -312,3 +315,93 @@ class DirectUpload(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Feedback(Base):
+    """One signal of one user of a tenant about a media (``POST /v1/feedback``): ``open``,
+    ``play`` (``value``: seconds watched), ``like`` or ``hide``. Kept as a log: recommendations
+    read which media a user liked, hid or finished; the profile is folded from it as it arrives."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_tenant_user", "tenant_id", "user_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[str | None] = mapped_column(String(36))
+    signal: Mapped[str] = mapped_column(String(16))
+    value: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserProfile(Base):
+    """What one user of a tenant prefers, folded from their signals as they arrive
+    (``services/profiles.py``): ``vector`` is the time-decayed weighted sum of the text vectors of
+    the media they liked, watched and opened, minus those they hid (little-endian float32 bytes of
+    ``model_id``'s size); ``collections`` and ``labels`` map a name to its decayed weight."""
+
+    __tablename__ = "user_profile"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    collections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at_s: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds: decay reads it
+
+
+class MediaVector(Base):
+    """One text vector per media for personalization: the normalised mean of its first text
+    segments' vectors (``services/media_vectors.py``). Derived data, recomputed when the media
+    changed after it (``media_updated_at``) or the embedding model is another."""
+
+    __tablename__ = "media_vector"
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    model_id: Mapped[str] = mapped_column(String(200))
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: the media has no text
+    media_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SearchHistory(Base):
+    """A query one user of a tenant searched (text only), newest kept (``feedback.MAX_HISTORY``)."""
+
+    __tablename__ = "search_history"
+    __table_args__ = (Index("ix_search_history_tenant_user", "tenant_id", "user_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SavedSearch(Base):
+    """A query and filters one user of a tenant saved: newly ingested media that match it raise an
+    alert (``saved_search_alert``) and the ``saved_search.matched`` webhook event."""
+
+    __tablename__ = "saved_search"
+    __table_args__ = (Index("ix_saved_search_tenant_user", "tenant_id", "user_id"),)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as Filters' fields
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SavedSearchAlert(Base):
+    """A media that matched a saved search when it was ingested; unseen until the user says so."""
+
+    __tablename__ = "saved_search_alert"
+    __table_args__ = (UniqueConstraint("saved_search_id", "media_id", name="uq_saved_search_alert_media"),)
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
+    saved_search_id: Mapped[str] = mapped_column(
+        ForeignKey("saved_search.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -69,15 +69,19 @@ def keys_create(
     tenant: Annotated[str, typer.Option(help="Tenant the key acts for")],
     scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin")] = "read",
     name: Annotated[str | None, typer.Option(help="A label for the key")] = None,
+    user: Annotated[
+        str | None, typer.Option(help="The user of the tenant the key belongs to (personalization)")
+    ] = None,
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
     settings = Settings()
     try:
-        created = auth.create_key(_catalog(settings), settings, tenant, scopes, name)
+        created = auth.create_key(_catalog(settings), settings, tenant, scopes, name, user)
     except MediasiftError as exc:
         _fail(exc)
+    owner = f", user {created.user_id}" if created.user_id else ""
     console.print(
-        f"key {created.id} for tenant {created.tenant_id} ({','.join(created.scopes)}); shown once:"
+        f"key {created.id} for tenant {created.tenant_id}{owner} ({','.join(created.scopes)}); shown once:"
     )
     sys.stdout.write(created.secret + "\n")
 
@@ -98,17 +102,17 @@ def keys_list(
                 "name": k.name,
                 "created_at": k.created_at.isoformat(),
                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                "user": k.user_id,
             }
             for k in rows
         ]
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return
-    table = Table("id", "tenant", "scopes", "name", "created", "revoked")
+    table = Table("id", "tenant", "user", "scopes", "name", "created", "revoked")
     for k in rows:
         revoked = k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else ""
-        table.add_row(
-            k.id, k.tenant_id, k.scopes, k.name or "", k.created_at.isoformat(timespec="seconds"), revoked
-        )
+        created = k.created_at.isoformat(timespec="seconds")
+        table.add_row(k.id, k.tenant_id, k.user_id or "", k.scopes, k.name or "", created, revoked)
     Console().print(table)
 
 

@@ -13,6 +13,11 @@ Each request's key is looked up once per ``api_key_cache_s`` (2 s): the catalog 
 a cached search's time. A revocation through this process takes effect at once; one made by another
 process (the CLI, another API server) within that time.
 
+Users: a key may belong to one user of its tenant (``--user``); requests with it act as that
+user. A key without a user acts for the tenant and may name a user with ``X-Mediasift-User``, as may
+any request in open mode; personal data (signals, profile, saved searches) is kept per tenant and
+user.
+
 Open mode: while no un-revoked key exists the API serves one default tenant without keys (and may
 name another with ``X-Mediasift-Tenant``); ``mediasift serve`` only allows that on loopback.
 """
@@ -27,7 +32,7 @@ import secrets
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +42,7 @@ from ulid import ULID
 from mediasift.catalog import keys
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
-from mediasift.errors import InvalidRequest, Unauthorized
+from mediasift.errors import Forbidden, InvalidRequest, Unauthorized
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import ApiKey
@@ -46,6 +51,8 @@ SCOPES = ("read", "write", "admin")
 KEY_PREFIX = "msk_"
 PEPPER_FILE = "api_key_pepper"
 _TENANT = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}$"
+_USER = re.compile(USER_ID_PATTERN)
 _catalogs_with_keys: weakref.WeakSet[Catalog] = weakref.WeakSet()  # see keys_exist
 _no_keys_until: weakref.WeakKeyDictionary[Catalog, float] = weakref.WeakKeyDictionary()
 # catalog → key hash → (who it is, or None for an unknown or revoked key; monotonic expiry)
@@ -59,11 +66,14 @@ _peppers: dict[str, bytes] = {}
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: a tenant, its scopes, and the key (None in open mode)."""
+    """Who is calling: a tenant, its scopes, the key (None in open mode) and the user of the
+    tenant it acts as (None: the tenant, no one in particular)."""
 
     tenant_id: str
     scopes: frozenset[str]
     key_id: str | None = None
+    user_id: str | None = None
+    key_user: bool = False  # the user is the key's own, not one a request named
 
     @property
     def open_mode(self) -> bool:
@@ -81,12 +91,21 @@ class CreatedKey:
     name: str | None
     created_at: datetime
     secret: str  # shown once; only its hash is stored
+    user_id: str | None = None
 
 
 def check_tenant_id(tenant_id: str) -> str:
     if not _TENANT.fullmatch(tenant_id):
         raise InvalidRequest("tenant ids are 1-64 letters, digits, '_' or '-'")
     return tenant_id
+
+
+def check_user_id(user_id: str) -> str:
+    if not _USER.fullmatch(user_id):
+        raise InvalidRequest(
+            "user ids are 1-64 letters, digits, '_', '-', '.' or '@', starting with a letter or digit"
+        )
+    return user_id
 
 
 def _scope_order(scope: str) -> int:
@@ -134,17 +153,25 @@ def hash_key(settings: Settings, secret: str) -> str:
 
 
 def create_key(
-    catalog: Catalog, settings: Settings, tenant_id: str, scopes: str | list[str], name: str | None = None
+    catalog: Catalog,
+    settings: Settings,
+    tenant_id: str,
+    scopes: str | list[str],
+    name: str | None = None,
+    user_id: str | None = None,
 ) -> CreatedKey:
+    """A new key of ``tenant_id``; with ``user_id``, the key acts as that user of the tenant."""
     check_tenant_id(tenant_id)
+    if user_id is not None:
+        check_user_id(user_id)
     wanted = normalise_scopes(scopes)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     with catalog.session() as s:
         row = keys.add_key(
-            s, str(ULID()), tenant_id, hash_key(settings, secret), wanted, (name or "")[:200] or None
+            s, str(ULID()), tenant_id, hash_key(settings, secret), wanted, (name or "")[:200] or None, user_id
         )
     _catalogs_with_keys.add(catalog)
-    return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret)
+    return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret, user_id)
 
 
 def list_keys(catalog: Catalog, tenant_id: str | None = None) -> list[ApiKey]:
@@ -157,9 +184,14 @@ def revoke_key(catalog: Catalog, key_id: str, tenant_id: str | None = None) -> A
     """Revoke a key (idempotent); with tenant_id, another tenant's key is reported as not found."""
     with catalog.session() as s:
         row = keys.revoke_key(s, key_id, tenant_id)
-    with _seen_lock:
-        _seen.pop(catalog, None)  # this process stops honouring it now, not a cache lifetime later
+    forget_keys(catalog)  # this process stops honouring it now, not a cache lifetime later
     return row
+
+
+def forget_keys(catalog: Catalog) -> None:
+    """Drop what this process remembers about the catalog's keys (after revoking some)."""
+    with _seen_lock:
+        _seen.pop(catalog, None)
 
 
 def keys_exist(catalog: Catalog, ttl_s: float = 0.0) -> bool:
@@ -201,7 +233,8 @@ def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal
             # a database collation quirk can never make a near-miss match.
             principal = None
             if row is not None and hmac.compare_digest(row.hash, digest) and row.revoked_at is None:
-                principal = Principal(row.tenant_id, frozenset(row.scopes.split(",")), row.id)
+                scopes, user = frozenset(row.scopes.split(",")), row.user_id
+                principal = Principal(row.tenant_id, scopes, row.id, user, user is not None)
         if settings.api_key_cache_s > 0:
             with _seen_lock:
                 known = _seen.setdefault(catalog, {})
@@ -215,3 +248,15 @@ def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal
 
 def open_principal(tenant_id: str) -> Principal:
     return Principal(check_tenant_id(tenant_id), frozenset(SCOPES), None)
+
+
+def as_user(principal: Principal, user_id: str | None) -> Principal:
+    """``principal`` acting as the user a request named (``X-Mediasift-User``): allowed in open mode
+    and for a key without a user; a key that belongs to a user may name only that user, unless it
+    has ``admin``."""
+    if user_id is None or user_id == principal.user_id:
+        return principal
+    check_user_id(user_id)
+    if principal.key_user and "admin" not in principal.scopes:
+        raise Forbidden("this key belongs to one user; X-Mediasift-User may name only that user")
+    return replace(principal, user_id=user_id, key_user=False)

@@ -34,6 +34,8 @@ from mediasift.domain import (
 )
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
+from mediasift.services import personalize as personalize_hits
+from mediasift.services import profiles
 
 if TYPE_CHECKING:
     from mediasift.index.base import Index
@@ -54,7 +56,12 @@ def search(
     filters: Filters | None = None,
     limit: int = 10,
     mode: Mode = "hybrid",
+    user_id: str | None = None,
+    personalize: bool = True,
 ) -> list[Hit]:
+    """The tenant's best hits for a text query, an image or both. With ``user_id`` (and
+    ``personalize``) the hits are reordered for that user's profile (``services/personalize.py``):
+    searched deeper, reordered, cut to ``limit``; each then carries its ``affinity``."""
     query = (query or "").strip()
     if not query and image is None:
         raise InvalidRequest("give a text query, an image, or both")
@@ -62,6 +69,26 @@ def search(
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
     if filters is not None:
         filters = normalize_filters(filters)
+    profile = None
+    if user_id is not None and personalize and rt.settings.personalization_weight > 0:
+        profile = profiles.load(rt, tenant_id, user_id)
+    if profile is not None and not profile.empty:
+        # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
+        # the user's order is computed on top of them, never cached.
+        pool = _unpersonalized(rt, tenant_id, query, image, filters, min(MAX_LIMIT, max(limit * 3, 30)), mode)
+        return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
+    return _unpersonalized(rt, tenant_id, query, image, filters, limit, mode)
+
+
+def _unpersonalized(
+    rt: Runtime,
+    tenant_id: str,
+    query: str,
+    image: bytes | None,
+    filters: Filters | None,
+    limit: int,
+    mode: Mode,
+) -> list[Hit]:
     # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
     # everything that shapes them (every filter, normalized); the image by its hash.
     key = json.dumps(

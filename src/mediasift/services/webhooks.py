@@ -3,7 +3,8 @@
 Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
 ``media.dead`` (out of attempts), ``media.cancelled``, ``media.nutrition_ready`` (a media's
 nutrition analysis succeeded; docs/nutrition.md), ``media.conversion_ready`` and
-``media.conversion_failed`` (a conversion was written / its job is dead; docs/conversions.md).
+``media.conversion_failed`` (a conversion was written / its job is dead; docs/conversions.md) and
+``saved_search.matched`` (a new media matched a user's saved search; docs/personalization.md).
 A delivery is a POST of a JSON body ``{"id", "event", "created_at", "data": {...}}`` with headers::
 
     X-Mediasift-Event: media.succeeded
@@ -63,6 +64,7 @@ Event = Literal[
     "media.nutrition_ready",
     "media.conversion_ready",
     "media.conversion_failed",
+    "saved_search.matched",
 ]
 EVENTS: tuple[str, ...] = get_args(Event)
 MAX_WEBHOOKS_PER_TENANT = 20

@@ -36,7 +36,7 @@ from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
-from mediasift.services import enrichment, nutrition
+from mediasift.services import enrichment, nutrition, saved_searches
 from mediasift.services import quality as quality_service
 from mediasift.services.text_vectors import embed_texts
 
@@ -144,5 +144,6 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
     rt.invalidate_tenant(tenant_id)
     # A step of its own, on the queue: its collection asks for nutrition, or it had some before
     nutrition.after_ingest(rt, tenant_id, media_id)
+    saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)

@@ -23,6 +23,12 @@ class KeyIn(BaseModel):
     tenant: str | None = Field(None, description="Tenant the key acts for (default: the caller's)")
     scopes: list[str] = Field(min_length=1, description="read, write, admin")
     name: str | None = Field(None, max_length=200, description="A label, e.g. 'ci' or 'ingest-bot'")
+    user: str | None = Field(
+        None,
+        pattern=auth.USER_ID_PATTERN,
+        description="The user of the tenant the key belongs to (personalization); none: the key acts "
+        "for the tenant and may name a user with X-Mediasift-User",
+    )
 
 
 class KeyOut(BaseModel):
@@ -32,6 +38,7 @@ class KeyOut(BaseModel):
     name: str | None
     created_at: datetime
     revoked_at: datetime | None = None
+    user: str | None = Field(None, description="The user the key belongs to, if one")
 
     @classmethod
     def of(cls, row: ApiKey) -> KeyOut:
@@ -42,6 +49,7 @@ class KeyOut(BaseModel):
             name=row.name,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            user=row.user_id,
         )
 
 
@@ -56,7 +64,7 @@ class KeyListOut(BaseModel):
 @router.post("", status_code=201, response_model=CreatedKeyOut, responses=ERRORS, summary="Create an API key")
 def create_key(rt: RuntimeDep, caller: AdminDep, body: KeyIn) -> CreatedKeyOut:
     created = auth.create_key(
-        rt.catalog, rt.settings, body.tenant or caller.tenant_id, body.scopes, body.name
+        rt.catalog, rt.settings, body.tenant or caller.tenant_id, body.scopes, body.name, body.user
     )
     return CreatedKeyOut(
         id=created.id,
@@ -64,6 +72,7 @@ def create_key(rt: RuntimeDep, caller: AdminDep, body: KeyIn) -> CreatedKeyOut:
         scopes=created.scopes,
         name=created.name,
         created_at=created.created_at,
+        user=created.user_id,
         key=created.secret,
     )
 

@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from mediasift.api.answers import ENTITIES, KEYWORDS, LABELS
-from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import HitOut, SearchOut, error_responses
+from mediasift.api.deps import OptionalUserDep, RuntimeDep, TenantDep
+from mediasift.api.schemas import SearchOut, error_responses
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest, LimitExceeded
+from mediasift.services import feedback
 from mediasift.services import search as search_service
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
@@ -25,6 +26,10 @@ PATHS = (
     "or folder by its path; repeat the parameter for more"
 )
 LANGUAGES = "Language of the text (en, es) or of the code (python, javascript, go, sql…)"
+PERSONALIZE = (
+    "Reorder for the user (the key's, or X-Mediasift-User) by their profile: "
+    "docs/personalization.md; false: the same order for everyone"
+)
 MIN_QUALITY = (
     "Only media whose overall quality score (0–1, docs/quality.md) is at least this; "
     "media whose quality was never measured are left out"
@@ -96,6 +101,8 @@ def search_get(
     min_quality: Annotated[float | None, Query(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
+    personalize: Annotated[bool, Query(description=PERSONALIZE)] = True,
+    user: OptionalUserDep = None,
 ) -> SearchOut:
     filters = filters_from(
         kind,
@@ -112,8 +119,12 @@ def search_get(
         path,
         min_quality,
     )
-    hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
-    return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
+    hits = search_service.search(
+        rt, tenant, q, filters=filters, limit=limit, mode=mode, user_id=user, personalize=personalize
+    )
+    if user is not None:
+        feedback.record_search(rt, tenant, user, q)
+    return SearchOut.of(q, hits)
 
 
 @router.post("", response_model=SearchOut, responses=ERRORS, summary="Search by image (and optional text)")
@@ -133,6 +144,8 @@ def search_post(
     keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
     min_quality: Annotated[float | None, Form(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
+    personalize: Annotated[bool, Form(description=PERSONALIZE)] = True,
+    user: OptionalUserDep = None,
 ) -> SearchOut:
     data = None
     if image is not None:
@@ -143,5 +156,7 @@ def search_post(
         kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword,
         min_quality=min_quality,
     )  # fmt: skip
-    hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
-    return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
+    hits = search_service.search(
+        rt, tenant, q, image=data, filters=filters, limit=limit, user_id=user, personalize=personalize
+    )
+    return SearchOut.of(q, hits)

@@ -14,6 +14,9 @@ function headers(extra = {}, { admin = false } = {}) {
   const h = { Accept: "application/json", ...extra };
   const key = admin ? auth.adminKey() || auth.key() : auth.key();
   if (key) h.Authorization = `Bearer ${key}`;
+  // Open mode: the user picked in the switcher (user.js); with a key, the key's user is the server's to know.
+  const named = localStorage.getItem("mediasift.user");
+  if (!auth.key() && named) h["X-Mediasift-User"] = named;
   return h;
 }
 

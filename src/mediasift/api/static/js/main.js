@@ -6,11 +6,13 @@ import * as ask from "./views/ask.js";
 import * as library from "./views/library.js";
 import * as media from "./views/media.js";
 import * as ops from "./views/ops.js";
+import * as saved from "./views/saved.js";
+import { refreshBadge, user } from "./user.js";
 import * as search from "./views/search.js";
 import * as upload from "./views/upload.js";
 
-const VIEWS = { search, ask, upload, library, ops, media };
-const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media" };
+const VIEWS = { search, ask, upload, library, ops, media, saved };
+const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media", saved: "For you" };
 let cleanup = null;
 let current = 0; // the latest navigation; a slower earlier render must not touch the page
 
@@ -49,6 +51,8 @@ async function route() {
 
 async function start() {
   await auth.init();
+  await user.refresh();
+  setInterval(refreshBadge, 60_000); // new matches of saved searches arrive as media are ingested
   const f = await features();
   for (const el of document.querySelectorAll("[data-feature]")) el.hidden = !f[el.dataset.feature];
   window.addEventListener("hashchange", route);

@@ -4,6 +4,7 @@
 import { ApiError, get, post, request, urls } from "../api.js";
 import { codeBlock } from "../code.js";
 import { bytes, clear, clock, date, errorBox, h, momentHref, toast } from "../dom.js";
+import { signal, user } from "../user.js";
 import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
 import { conversionsView } from "./conversions.js";
@@ -41,7 +42,9 @@ export async function render(root, params, id) {
     playerEl = el;
     root.append(section);
     stops.push(stop);
+    stops.push(reportPlays(el, media.id));
   }
+  if (user.current()) root.append(likeBar(media));
   // (append(null) would print "null": an image without near-duplicates has no such section)
   if (media.kind === "image") root.append(...[imageView(media, segments), duplicatesView(media.duplicates || [])].filter(Boolean));
   // A moment of this media (a summary sentence, an entity's mention) shown without reloading the
@@ -83,6 +86,7 @@ export async function render(root, params, id) {
     root.append(conversions.section);
     stops.push(conversions.stop);
   }
+  if (media.status === "ready") root.append(similarView(media.id, params.has("similar")));
   root.append(details(media));
   return () => stops.forEach((s) => s && s());
 }
@@ -132,6 +136,49 @@ async function remove(media) {
   } catch (err) {
     toast(err.message, "error");
   }
+}
+
+// --- personalization: like / hide, seconds played, more like this ---------------------------------
+
+function likeBar(media) {
+  const like = h("button", { type: "button", class: "ghost small", id: "like-media" }, "👍 Like");
+  const hide = h("button", { type: "button", class: "ghost small", id: "hide-media" }, "Hide from my results");
+  like.addEventListener("click", async () => { await signal(media.id, "like"); like.textContent = "👍 Liked"; });
+  hide.addEventListener("click", async () => { await signal(media.id, "hide"); hide.textContent = "Hidden"; });
+  return h("div", { class: "personal-actions" }, like, hide);
+}
+
+// Seconds actually played (not the position: seeking is not watching), sent when playback pauses,
+// ends or the page is left.
+function reportPlays(el, mediaId) {
+  let played = 0;
+  let last = null;
+  const tick = () => {
+    if (!el.paused && last !== null) played += Math.max(0, Math.min(2, el.currentTime - last));
+    last = el.currentTime;
+  };
+  const flush = () => {
+    tick();
+    last = null;
+    if (played >= 1) signal(mediaId, "play", { value: Math.round(played) });
+    played = 0;
+  };
+  el.addEventListener("timeupdate", tick);
+  el.addEventListener("seeking", () => { last = null; });
+  el.addEventListener("pause", flush);
+  el.addEventListener("ended", flush);
+  return flush;
+}
+
+function similarView(mediaId, focus) {
+  const section = h("section", { id: "similar", "aria-label": "More like this" }, h("h2", {}, "More like this"));
+  get(`/v1/media/${encodeURIComponent(mediaId)}/similar?limit=6`).then(({ items }) => {
+    section.append(items.length
+      ? h("ul", { class: "similar" }, items.map((i) => h("li", {}, h("a", { href: `#/media/${encodeURIComponent(i.media_id)}` }, i.filename))))
+      : h("p", { class: "muted" }, "Nothing alike yet (media without text have no text to compare)."));
+    if (focus) section.scrollIntoView({ block: "start" });
+  }).catch((err) => section.append(errorBox(err)));
+  return section;
 }
 
 // --- player + transcript -----------------------------------------------------------------------

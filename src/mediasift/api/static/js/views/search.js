@@ -1,9 +1,10 @@
 // Search: one box (text, or an image dropped on it), filters, results grouped by media, and
 // beside them the facets of the filtered library (labels, entities, keywords, language, kind).
-import { get, query, request, urls } from "../api.js";
+import { get, post, query, request, urls } from "../api.js";
 import { codeBlock, matchingLines } from "../code.js";
 import { clear, clock, errorBox, excerpt, h, highlight, momentHref, termsPattern, where, why } from "../dom.js";
 import { activeChips, loadFacets, takeRefocus } from "./facets.js";
+import { refreshBadge, signal, user } from "../user.js";
 import { ABOUT, LANGUAGES, SINGLE, addedWindow, filterParams, searchHref, stateFrom } from "./filters.js";
 
 const LIMIT = 40;
@@ -123,6 +124,7 @@ async function textSearch(state, results, status) {
   try {
     const { hits } = await get(`/v1/search?${query({ q: state.q, ...filterParams(state), limit: LIMIT })}`);
     show(hits, state.q, results, status);
+    if (user.current()) status.append(" ", saveButton(state));
     return true;
   } catch (err) {
     status.textContent = "";
@@ -155,6 +157,49 @@ async function imageSearch(file, filters, results, status) {
   }
 }
 
+// Saves the query with its filters: new media that match it raise an alert (the badge, #/saved).
+function saveButton(state) {
+  const button = h("button", { type: "button", class: "ghost small", id: "save-search" }, "Save this search");
+  button.addEventListener("click", async () => {
+    const filters = Object.fromEntries(Object.entries({
+      kinds: state.kind ? [state.kind] : null,
+      collections: state.collection ? [state.collection] : null,
+      languages: state.language ? [state.language] : null,
+      labels: state.label?.length ? state.label : null,
+      entities: state.entity?.length ? state.entity : null,
+      keywords: state.keyword?.length ? state.keyword : null,
+    }).filter(([, v]) => v));
+    try {
+      await post("/v1/saved-searches", { query: state.q, filters });
+      button.textContent = "Saved ✓";
+      button.disabled = true;
+      refreshBadge();
+    } catch (err) {
+      button.textContent = `Not saved: ${err.message}`;
+    }
+  });
+  return button;
+}
+
+// What the user does with a result: opening it is a signal; like and hide are buttons on the card.
+function personalActions(first) {
+  if (!user.current()) return null;
+  const like = h("button", { type: "button", class: "ghost small", "aria-pressed": "false", "aria-label": `Like ${first.filename}` }, "👍 Like");
+  const hide = h("button", { type: "button", class: "ghost small", "aria-label": `Hide ${first.filename}` }, "Hide");
+  like.addEventListener("click", async () => {
+    await signal(first.media_id, "like", { segmentId: first.segment_id });
+    like.setAttribute("aria-pressed", "true");
+    like.textContent = "👍 Liked";
+  });
+  hide.addEventListener("click", async () => {
+    await signal(first.media_id, "hide", { segmentId: first.segment_id });
+    hide.closest(".result-card")?.classList.add("hidden-by-user");
+    hide.textContent = "Hidden";
+  });
+  return h("div", { class: "personal-actions" }, like, hide,
+    h("a", { href: `#/media/${encodeURIComponent(first.media_id)}?similar=1`, class: "more-like-this" }, "More like this"));
+}
+
 function show(hits, q, results, status, title) {
   const groups = new Map();
   for (const hit of hits) {
@@ -165,6 +210,13 @@ function show(hits, q, results, status, title) {
     ? `${title ? `${title}: ` : ""}${hits.length} match${hits.length === 1 ? "" : "es"} in ${groups.size} file${groups.size === 1 ? "" : "s"}`
     : `${title ? `${title}: ` : ""}No matches. Try other words, fewer filters, or check that uploads have finished in the Library.`;
   clear(results, [...groups.values()].map((group) => mediaCard(group, q)));
+  results.onclick = (e) => {
+    const link = e.target.closest?.("a[href^='#/media/']");
+    const card = e.target.closest?.(".result-card");
+    if (link && card && !link.classList.contains("more-like-this")) {
+      signal(card.dataset.mediaId, "open", { segmentId: link.dataset.segmentId });
+    }
+  };
 }
 
 function mediaCard(group, q) {
@@ -176,7 +228,8 @@ function mediaCard(group, q) {
         h("a", { href: `#/media/${encodeURIComponent(first.media_id)}` }, first.filename),
         h("span", { class: `badge kind-${first.kind}` }, first.kind),
         first.collection && first.collection !== "default" ? h("span", { class: "badge" }, first.collection) : null),
-      hitList(group, q)));
+      hitList(group, q),
+      personalActions(first)));
 }
 
 // The best few hits of a media; the rest behind a button, so one long video does not bury the others.
