@@ -37,6 +37,7 @@ from mediasift.api.routes import (
     taxonomies,
     ui,
     webhooks,
+    workflows,
 )
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
@@ -74,6 +75,7 @@ def create_app(rt: Runtime) -> FastAPI:
         jobs,
         webhooks,
         taxonomies,
+        workflows,
         health,
     ):
         app.include_router(module.router)

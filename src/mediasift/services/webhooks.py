@@ -1,8 +1,9 @@
 """Webhooks: a tenant subscribes a URL to job events; deliveries are signed, retried and recorded.
 
 Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
-``media.dead`` (out of attempts), ``media.cancelled``, and ``media.nutrition_ready`` (a media's
-nutrition analysis succeeded; docs/nutrition.md). A delivery is a POST of a JSON body
+``media.dead`` (out of attempts), ``media.cancelled``, ``media.nutrition_ready`` (a media's
+nutrition analysis succeeded; docs/nutrition.md), and ``media.workflow_done`` (a workflow's notify
+step names the webhook: docs/workflows.md). A delivery is a POST of a JSON body
 ``{"id", "event", "created_at", "data": {...}}`` with headers::
 
     X-Mediasift-Event: media.succeeded
@@ -44,7 +45,7 @@ from ulid import ULID
 
 from mediasift import meters
 from mediasift.catalog import webhooks as repo
-from mediasift.errors import InvalidRequest
+from mediasift.errors import Conflict, InvalidRequest
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -54,7 +55,14 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.webhooks")
-EVENTS = ("media.succeeded", "media.failed", "media.dead", "media.cancelled", "media.nutrition_ready")
+EVENTS = (
+    "media.succeeded",
+    "media.failed",
+    "media.dead",
+    "media.cancelled",
+    "media.nutrition_ready",
+    "media.workflow_done",
+)
 MAX_WEBHOOKS_PER_TENANT = 20
 _LEASE_S = 60.0
 
@@ -148,8 +156,11 @@ def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[
 # -- subscriptions -------------------------------------------------------------------------------
 
 
-def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> Webhook:
-    """Subscribe; the returned row carries the signing secret (shown to the caller once)."""
+def create_webhook(
+    rt: Runtime, tenant_id: str, url: str, events: list[str], name: str | None = None
+) -> Webhook:
+    """Subscribe; the returned row carries the signing secret (shown to the caller once). ``name``
+    (unique in the tenant) is what a workflow's notify step calls it."""
     wanted = sorted(set(events))
     unknown = [e for e in wanted if e not in EVENTS]
     if not wanted or unknown:
@@ -158,8 +169,12 @@ def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> 
     with rt.catalog.session() as s:
         if repo.count_webhooks(s, tenant_id) >= MAX_WEBHOOKS_PER_TENANT:
             raise InvalidRequest(f"a tenant may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks")
+        if name is not None and repo.webhook_by_name(s, tenant_id, name) is not None:
+            raise Conflict(f"a webhook named {name!r} exists already")
         secret = "whsec_" + secrets.token_urlsafe(32)
-        return repo.add_webhook(s, str(ULID()), tenant_id, url, wanted, secret)
+        hook = repo.add_webhook(s, str(ULID()), tenant_id, url, wanted, secret)
+        hook.name = name
+        return hook
 
 
 def list_webhooks(rt: Runtime, tenant_id: str) -> list[Webhook]:
