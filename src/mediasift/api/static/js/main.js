@@ -8,9 +8,10 @@ import * as media from "./views/media.js";
 import * as ops from "./views/ops.js";
 import * as search from "./views/search.js";
 import * as upload from "./views/upload.js";
+import * as workflow from "./views/workflow.js";
 
-const VIEWS = { search, ask, upload, library, ops, media };
-const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media" };
+const VIEWS = { search, ask, upload, library, ops, media, workflow };
+const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media", workflow: "Workflows" };
 let cleanup = null;
 let current = 0; // the latest navigation; a slower earlier render must not touch the page
 
