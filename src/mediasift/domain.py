@@ -37,6 +37,7 @@ class JobType(StrEnum):
     RELABEL = "relabel"  # classify a ready media again from its stored segments (a taxonomy changed)
     CONVERT = "convert"  # write a media in another format (services/conversions.py)
     NUTRITION = "nutrition"  # a ready media's foods and nutrients, from its stored segments and keyframes
+    STEP = "step"  # one step of a collection's workflow for a media (services/workflow_steps.py)
 
 
 class JobStatus(StrEnum):

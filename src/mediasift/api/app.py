@@ -42,6 +42,7 @@ from mediasift.api.routes import (
     uploads,
     users,
     webhooks,
+    workflows,
 )
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
@@ -85,6 +86,7 @@ def create_app(rt: Runtime) -> FastAPI:
         feedback,
         saved_searches,
         users,
+        workflows,
         health,
     ):
         app.include_router(module.router)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, SegmentRow
+    from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, MediaStep, SegmentRow
 
 
 class ErrorOut(BaseModel):
@@ -130,6 +130,11 @@ class MediaOut(BaseModel):
     quality: QualityOut | None = Field(
         default=None, description="Quality assessment: overall 0–1, reasons, measures; null until measured"
     )
+    workflow_version: int | None = Field(
+        default=None,
+        description="The version of its collection's workflow its steps were planned from; null: the "
+        "default workflow (docs/workflows.md)",
+    )
 
     @classmethod
     def of(cls, m: Media) -> MediaOut:
@@ -152,6 +157,40 @@ class MediaOut(BaseModel):
             created_at=m.created_at,
             updated_at=m.updated_at,
             quality=QualityOut.model_validate(m.quality) if m.quality else None,
+            workflow_version=m.workflow_version,
+        )
+
+
+class MediaStepOut(BaseModel):
+    """One step of a media's workflow and how it went."""
+
+    key: str = Field(description="The step's key: ingest, enrich, classify.temas, convert.mp3, when.1…")
+    name: str = Field(description="The kind of step")
+    status: str = Field(
+        description="waiting | queued | running | failed (will retry) | succeeded | skipped | dead | "
+        "cancelled | blocked (its ingest did not succeed)"
+    )
+    config_hash: str = Field(description="Identifies its config: a change re-runs it (apply --rerun-changed)")
+    workflow_version: int = Field(description="The workflow version it was planned from")
+    job_id: str | None = Field(description="The job that runs it (GET /v1/jobs/{id}); null while waiting")
+    needs: list[str] = Field(description="The steps it waits for")
+    result: dict[str, Any] = Field(description="What it found: a conversion id, a condition's outcome…")
+    error: str | None = Field(description="Its job's error, when it failed")
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: MediaStep) -> MediaStepOut:
+        return cls(
+            key=row.step_key,
+            name=row.name,
+            status=row.status,
+            config_hash=row.config_hash,
+            workflow_version=row.workflow_version,
+            job_id=row.job_id,
+            needs=list(row.needs or []),
+            result=dict(row.result or {}),
+            error=row.error,
+            updated_at=row.updated_at,
         )
 
 
@@ -197,6 +236,10 @@ class EnrichmentOut(BaseModel):
 class MediaDetailOut(MediaOut):
     segments: list[SegmentOut]
     job: JobOut | None
+    steps: list[MediaStepOut] = Field(
+        default_factory=list,
+        description="Its workflow's steps, each with its status and job; empty on the default workflow",
+    )
     artifacts: list[str] = Field(description="Artifact names under /v1/media/{id}/artifacts/")
     duplicates: list[dict[str, Any]] = Field(
         default_factory=list,

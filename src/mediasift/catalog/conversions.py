@@ -17,7 +17,7 @@ from ulid import ULID
 from mediasift.catalog import jobs as job_rows
 from mediasift.catalog.models import Conversion, Job, utcnow
 from mediasift.domain import JobType
-from mediasift.errors import NotFound
+from mediasift.errors import Conflict, NotFound
 
 
 def find_or_add(
@@ -103,3 +103,43 @@ def record_output(s: Session, conversion_id: str, key: str, size: int, info: dic
     if row is None:
         raise NotFound(f"conversion {conversion_id} not found")
     row.key, row.bytes, row.info, row.finished_at = key, size, info, utcnow()
+
+
+def adopt(
+    s: Session,
+    tenant_id: str,
+    media_id: str,
+    *,
+    job_id: str,
+    target: str,
+    options: dict[str, Any],
+    cache_key: str,
+    mime: str,
+) -> tuple[Conversion, bool]:
+    """The conversion a workflow's convert step (job ``job_id``) makes: the tenant's one with this
+    ``cache_key`` (``True``: its file is already written), taken over by this job when its own job
+    ended without one, or a new one made by this job. ``Conflict`` while another job is making it."""
+    found = _by_cache_key(s, tenant_id, cache_key)
+    if found is not None:
+        if found.key is not None:
+            return found, True
+        running = job_rows.find_job(s, found.job_id)
+        in_flight = running is not None and running.status in ("queued", "running", "failed")
+        if found.job_id != job_id and in_flight:
+            raise Conflict(f"conversion {found.id} is being made by job {found.job_id}")
+        found.job_id = job_id
+        return found, False
+    conversion = Conversion(
+        id=str(ULID()),
+        tenant_id=tenant_id,
+        media_id=media_id,
+        job_id=job_id,
+        target=target,
+        options=options,
+        cache_key=cache_key,
+        mime=mime,
+        info={},
+    )
+    s.add(conversion)
+    s.flush()
+    return conversion, False

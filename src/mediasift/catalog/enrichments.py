@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import MediaEnrichment, utcnow
@@ -48,3 +48,19 @@ def save_labels(
 
 def delete_enrichment(s: Session, media_id: str) -> None:
     s.execute(delete(MediaEnrichment).where(MediaEnrichment.media_id == media_id))
+
+
+def save_fields(s: Session, tenant_id: str, media_id: str, values: dict[str, Any]) -> MediaEnrichment:
+    """Replace only the given ``FIELDS`` of the media's enrichment (a workflow's enrich step keeps
+    the labels its classify steps write, and they keep its entities), locking the row meanwhile."""
+    row = s.scalars(
+        select(MediaEnrichment).where(MediaEnrichment.media_id == media_id).with_for_update()
+    ).first()
+    if row is None or row.tenant_id != tenant_id:
+        row = save_enrichment(s, tenant_id, media_id, {})
+    for name, value in values.items():
+        if name not in FIELDS:
+            raise ValueError(f"not an enrichment field: {name}")
+        setattr(row, name, value)
+    row.error, row.updated_at = None, utcnow()
+    return row

@@ -85,6 +85,8 @@ class Media(Base):
     original_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # quality assessment (quality.Quality.to_json() plus "version"); null until measured
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the version of its collection's workflow its steps were planned from; null: the default
+    workflow_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Job(Base):
@@ -166,6 +168,8 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(128))  # HMAC key; the receiver holds it too
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # what a workflow's notify step calls it (unique per tenant); null: unnamed
+    name: Mapped[str | None] = mapped_column(String(100))
 
 
 class WebhookDelivery(Base):
@@ -405,3 +409,39 @@ class SavedSearchAlert(Base):
     media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkflowRow(Base):
+    """One version of a collection's workflow (``PUT /v1/collections/{name}/workflow``). Every put
+    adds a version; a delete adds one with no document (the collection is back on the default), so
+    versions only grow. The current one is the highest."""
+
+    __tablename__ = "workflow"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # null: deleted, the default applies
+    source: Mapped[str | None] = mapped_column(Text)  # the text as put (YAML keeps its comments)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MediaStep(Base):
+    """One step of a media's workflow (``workflow/plan.py``): what it is (``config``, its hash), the
+    job that runs it and how that went. ``status``: waiting (for the steps in ``needs``), queued,
+    running, failed (will retry), succeeded, skipped (its condition or the media's kind ruled it
+    out), dead, cancelled, blocked (its ingest died)."""
+
+    __tablename__ = "media_step"
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), primary_key=True)
+    step_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    config_hash: Mapped[str] = mapped_column(String(16))
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[str | None] = mapped_column(String(26), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"matched": true}
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

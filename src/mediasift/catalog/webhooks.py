@@ -143,3 +143,8 @@ def record_attempt(
     else:
         delivery.next_attempt_at = when
     return delivery.status
+
+
+def webhook_by_name(s: Session, tenant_id: str, name: str) -> Webhook | None:
+    """The tenant's webhook called ``name`` (what a workflow's notify step names), or None."""
+    return s.scalars(select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.name == name)).first()

@@ -68,6 +68,10 @@ class Client(Protocol):
     def nutrition(self, media_id: str) -> dict[str, Any]: ...
     def analyse_nutrition(self, media_id: str) -> dict[str, Any]: ...
     def correct_nutrition(self, media_id: str, correction: dict[str, Any]) -> dict[str, Any]: ...
+    def put_workflow(self, collection: str, text: str, media_type: str) -> dict[str, Any]: ...
+    def workflow(self, collection: str) -> dict[str, Any]: ...
+    def delete_workflow(self, collection: str) -> dict[str, Any]: ...
+    def apply_workflow(self, collection: str, rerun_changed: bool) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -282,6 +286,29 @@ class HttpClient:
 
     def correct_nutrition(self, media_id: str, correction: dict[str, Any]) -> dict[str, Any]:
         return self._call("PATCH", f"/v1/media/{quote(media_id, safe='')}/nutrition", json=correction)
+
+    def put_workflow(self, collection: str, text: str, media_type: str) -> dict[str, Any]:
+        """Set a collection's workflow from a document's text (YAML or JSON, as ``media_type``)."""
+        return self._call(
+            "PUT",
+            f"/v1/collections/{quote(collection, safe='')}/workflow",
+            content=text.encode(),
+            headers={"Content-Type": media_type},
+        )
+
+    def workflow(self, collection: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/collections/{quote(collection, safe='')}/workflow")
+
+    def delete_workflow(self, collection: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/v1/collections/{quote(collection, safe='')}/workflow")
+
+    def apply_workflow(self, collection: str, rerun_changed: bool) -> dict[str, Any]:
+        """What the collection's workflow re-runs on its media (queued with ``rerun_changed``)."""
+        return self._call(
+            "POST",
+            f"/v1/collections/{quote(collection, safe='')}/workflow/apply",
+            params={"rerun_changed": "true" if rerun_changed else "false"},
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -24,6 +24,7 @@ from mediasift.cli.output import print_json as _print_json
 from mediasift.cli.quality import quality_command
 from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
+from mediasift.cli.workflow import workflow_app
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 from mediasift.ops.logs import configure_logging
@@ -40,6 +41,7 @@ app.add_typer(media_app, name="media")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(workflow_app, name="workflow")
 app.command("reindex")(reindex_command)
 app.command("doctor")(doctor_command)
 app.command("facets")(facets_command)

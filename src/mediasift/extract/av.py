@@ -83,7 +83,7 @@ class FrameResult:
 def extract_audio(ctx: ExtractContext) -> Extraction:
     media = probe(ctx.path, ctx.settings)
     progress = _locked(ctx)
-    speech = _speech_lane(ctx, media, progress)
+    speech = _speech_lane(ctx, media, progress) if ctx.speech else None
     return _extraction(ctx, media, speech, None)
 
 
@@ -96,7 +96,7 @@ def extract_video(ctx: ExtractContext) -> Extraction:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames") as pool:
         frames = pool.submit(_frame_lane, ctx, media, progress, stop)
         try:
-            speech = _speech_lane(ctx, media, progress) if media.has_audio else None
+            speech = _speech_lane(ctx, media, progress) if media.has_audio and ctx.speech else None
         except BaseException:
             stop.set()  # the job failed: do not keep decoding frames for it
             raise
@@ -170,9 +170,9 @@ def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: thr
     from mediasift.ocr.factory import get_ocr_engine
 
     settings = ctx.settings
-    ocr = get_ocr_engine(ctx.models, settings)
+    ocr = get_ocr_engine(ctx.models, settings) if ctx.ocr and ctx.ocr_frames else None
     embedder = get_image_embedder(ctx.models, settings)
-    result = FrameResult(ocr_model=ocr.id, image_model=embedder.id)
+    result = FrameResult(ocr_model=ocr.id if ocr else None, image_model=embedder.id)
     selector = KeyframeSelector(settings.keyframe_min_interval_s, settings.keyframe_max_interval_s)
     duration = max(media.duration_s, 1e-6)
     pending: list[FrameFacts] = []
@@ -213,7 +213,7 @@ def _read_and_embed(batch: list[FrameFacts], ocr: Any, embedder: Any) -> None:
     for facts in batch:
         assert facts.keyframe.image is not None, "a keyframe's pixels are released after its batch"
         images.append(facts.keyframe.image)
-    for facts, lines in zip(batch, ocr.read(images), strict=True):
+    for facts, lines in zip(batch, ocr.read(images) if ocr else [[] for _ in images], strict=True):
         if lines:
             facts.text = "\n".join(line.text for line in lines)
             facts.confidence = round(sum(line.confidence for line in lines) / len(lines), 4)

@@ -44,6 +44,11 @@ class ExtractContext:
     models: ModelRegistry
     store: ObjectStore
     progress: Callable[[str, float], None] = lambda stage, fraction: None
+    # What a collection's workflow asks extraction for (all of it by default): speech recognition,
+    # OCR of pictures and pages, and OCR of a video's keyframes. What is not asked for is not run.
+    speech: bool = True
+    ocr: bool = True
+    ocr_frames: bool = True
     _counters: dict[str, int] = field(default_factory=dict)
 
     def artifact(self, name: str, data: bytes, content_type: str | None = None) -> str:

@@ -44,10 +44,11 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     )
     ctx.artifact("thumb.jpg", thumbnail_jpeg(image), "image/jpeg")
 
-    engine = get_ocr_engine(ctx.models, ctx.settings)
-    lines = read_picture(engine, image, OCR_MAX_SIDE)  # long screenshots are read in tiles
-    extraction.segments += ocr_segments(ctx, "ocr", lines, engine.id)
-    ctx.progress("ocr", 1.0)
+    if ctx.ocr:
+        engine = get_ocr_engine(ctx.models, ctx.settings)
+        lines = read_picture(engine, image, OCR_MAX_SIDE)  # long screenshots are read in tiles
+        extraction.segments += ocr_segments(ctx, "ocr", lines, engine.id)
+        ctx.progress("ocr", 1.0)
 
     embedder = get_image_embedder(ctx.models, ctx.settings)
     vectors, (labels,) = embedder.embed_and_label([image], k=TOP_LABELS)

@@ -49,7 +49,7 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
             ctx.progress("text", (index + 1) / pages)
     finally:
         pdf.close()
-    if scanned:
+    if scanned and ctx.ocr:
         extraction.segments.extend(_ocr_pages(ctx, scanned))
         extraction.info["metadata"] = {"scanned_pages": scanned}
     for seg in extraction.segments:

@@ -110,7 +110,7 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
             notes = slide.notes_slide.notes_text_frame.text.strip()
             if notes:
                 extraction.segments.append(ctx.segment("note", Modality.NOTE, notes, page=number))
-        for name, blob in pictures:
+        for name, blob in pictures if ctx.ocr else ():
             digest = hashlib.sha256(blob).hexdigest()
             if digest not in read_cache:
                 try:

@@ -46,7 +46,7 @@ from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import Cancelled, Conflict, InvalidRequest, MediasiftError, NotFound, WorkerLost
-from mediasift.jobs import notify
+from mediasift.jobs import notify, steps
 from mediasift.nutrition.corrections import apply_corrections
 from mediasift.nutrition.table import load_food_table
 from mediasift.ops.tracing import remember_trace
@@ -149,6 +149,7 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
                     0.0,
                 )
                 job.started_at = utcnow()
+                steps.follow(s, job, job.max_attempts)
             attempt = Attempt(job.id, job.tenant_id, job.media_id, job.type)
             max_attempts = job.max_attempts
     except NotFound:  # the job's media was deleted while the message waited
@@ -217,15 +218,23 @@ def release(rt: Runtime, lease: Lease) -> None:
 
 
 def succeed(rt: Runtime, lease: Lease) -> None:
-    """The attempt produced the media's results."""
+    """The attempt produced the media's results (a workflow step's followers are queued)."""
+    followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None and job.status != JobStatus.CANCELLED.value:
             job.status, job.stage, job.progress = JobStatus.SUCCEEDED.value, "done", 1.0
             job.error = job.error_code = None
             job.finished_at = utcnow()
+            followers = steps.follow(s, job, rt.settings.max_attempts)
     rt.queue.ack(lease)
+    _submit_all(rt, followers)
     _ended(rt, lease.job_id, "succeeded")
+
+
+def _submit_all(rt: Runtime, job_ids: Sequence[str]) -> None:
+    for job_id in job_ids:
+        submit(rt, job_id)
 
 
 def fail(rt: Runtime, lease: Lease, exc: Exception) -> None:
@@ -238,27 +247,33 @@ def fail(rt: Runtime, lease: Lease, exc: Exception) -> None:
 def media_gone(rt: Runtime, lease: Lease, exc: NotFound) -> None:
     """The media (or its original) vanished while the attempt ran: dead, since retrying cannot
     help. A job deleted with its media has no row left to record it on; its delivery is dropped."""
+    followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None:
             job.status, job.error, job.error_code = JobStatus.DEAD.value, exc.message, exc.code
             job.finished_at = utcnow()
+            followers = steps.follow(s, job, rt.settings.max_attempts)
     if job is None:
         rt.queue.ack(lease)
         return
     rt.queue.dead_letter(lease, exc.code)
+    _submit_all(rt, followers)
     _ended(rt, lease.job_id, "dead")
 
 
 def finish_cancelled(rt: Runtime, lease: Lease) -> None:
     """The running attempt stopped because the job was cancelled: end the job and its delivery."""
+    followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None:
             job.status, job.finished_at = JobStatus.CANCELLED.value, utcnow()
             if _makes_media(job):
                 _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            followers = steps.follow(s, job, rt.settings.max_attempts)
     rt.queue.ack(lease)
+    _submit_all(rt, followers)
     _ended(rt, lease.job_id, "cancelled")
 
 
@@ -276,6 +291,7 @@ def _end_attempt(
     ``attempts``: the count to record when it is not the lease's receive count."""
     code = exc.code if isinstance(exc, MediasiftError) else "internal"
     message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
+    followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None:
@@ -290,12 +306,14 @@ def _end_attempt(
             if media is not None and _makes_media(job):
                 media.error = message
                 media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+            followers = steps.follow(s, job, rt.settings.max_attempts)
     if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
         rt.queue.ack(lease)
         return
     _ended(rt, lease.job_id, "dead" if dead else "failed")
     if dead:
         rt.queue.dead_letter(lease, code)
+        _submit_all(rt, followers)
     else:
         settings = rt.settings
         rt.queue.retry(lease, backoff_s(lease.attempts, settings.backoff_base_s, settings.backoff_max_s))
@@ -313,10 +331,13 @@ def cancel(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
             raise Conflict(f"job {job_id} is {job.status}; only queued or running jobs can be cancelled")
         was_running = job.status == JobStatus.RUNNING.value
         job.status, job.error, job.error_code = JobStatus.CANCELLED.value, "cancelled by request", "cancelled"
+        followers: list[str] = []
         if not was_running:
             job.finished_at = utcnow()
             if _makes_media(job):
                 _settle_cancelled_media(job_rows.job_media(s, job), repo.count_segments(s, job.media_id))
+            followers = steps.follow(s, job, rt.settings.max_attempts)
+    _submit_all(rt, followers)
     if not was_running:
         _ended(rt, job_id, "cancelled")
     return job
@@ -345,6 +366,7 @@ def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Jo
             media = job_rows.job_media(s, job)
             if media is not None and _makes_media(job):
                 media.status, media.error = MediaStatus.PENDING.value, None
+            steps.follow(s, job, rt.settings.max_attempts)
             retried.append(job)
     for job in retried:
         submit(rt, job.id)
@@ -377,11 +399,17 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
 
 def _makes_media(job: Job) -> bool:
     """Whether the job produces the media's results, so that its media's status follows it. A
-    relabel job only refreshes the labels of a ready media, a nutrition job adds its nutrition, and a
-    convert job writes a copy of it in another format: whatever happens to them, the media keeps its
+    relabel job only refreshes the labels of a ready media, a nutrition job adds its nutrition, a
+    convert job writes a copy of it in another format, and a step job runs one step of its
+    collection's workflow (``jobs/steps.py``): whatever happens to them, the media keeps its
     status, and their outcomes raise only the events of ``STEP_EVENTS`` (a conversion's state is
     its job's)."""
-    return job.type not in (JobType.RELABEL.value, JobType.NUTRITION.value, JobType.CONVERT.value)
+    return job.type not in (
+        JobType.RELABEL.value,
+        JobType.NUTRITION.value,
+        JobType.CONVERT.value,
+        JobType.STEP.value,
+    )
 
 
 def _settle_cancelled_media(media: Media | None, segments: int) -> None:

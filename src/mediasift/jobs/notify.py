@@ -68,3 +68,16 @@ def _publish_sns(
         )
     except Exception:
         log.exception("could not publish %s to SNS", event)
+
+
+def deliver(rt: Runtime, tenant_id: str, webhook_id: str, event: str, data: dict[str, Any]) -> str:
+    """Queue one delivery of ``event`` to one webhook of the tenant, whatever events it subscribed
+    to (a workflow's notify step names it); returns the delivery's id. Raises ``NotFound`` when the
+    webhook is gone."""
+    delivery_id = str(ULID())
+    with rt.catalog.session() as s:
+        hook = repo.get_webhook(s, tenant_id, webhook_id)
+        at = datetime.now(UTC).isoformat()
+        payload = {"id": delivery_id, "event": event, "created_at": at, "data": data}
+        repo.add_delivery(s, delivery_id, hook, event, payload, due_at=time.time())
+    return delivery_id

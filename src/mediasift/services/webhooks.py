@@ -3,8 +3,9 @@
 Events: ``media.succeeded``, ``media.failed`` (an attempt failed; it will be retried),
 ``media.dead`` (out of attempts), ``media.cancelled``, ``media.nutrition_ready`` (a media's
 nutrition analysis succeeded; docs/nutrition.md), ``media.conversion_ready`` and
-``media.conversion_failed`` (a conversion was written / its job is dead; docs/conversions.md) and
-``saved_search.matched`` (a new media matched a user's saved search; docs/personalization.md).
+``media.conversion_failed`` (a conversion was written / its job is dead; docs/conversions.md),
+``saved_search.matched`` (a new media matched a user's saved search; docs/personalization.md) and
+``media.workflow_done`` (a workflow's notify step names the webhook: docs/workflows.md).
 A delivery is a POST of a JSON body ``{"id", "event", "created_at", "data": {...}}`` with headers::
 
     X-Mediasift-Event: media.succeeded
@@ -46,7 +47,7 @@ from ulid import ULID
 
 from mediasift import meters
 from mediasift.catalog import webhooks as repo
-from mediasift.errors import InvalidRequest
+from mediasift.errors import Conflict, InvalidRequest
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -65,6 +66,7 @@ Event = Literal[
     "media.conversion_ready",
     "media.conversion_failed",
     "saved_search.matched",
+    "media.workflow_done",
 ]
 EVENTS: tuple[str, ...] = get_args(Event)
 MAX_WEBHOOKS_PER_TENANT = 20
@@ -160,8 +162,11 @@ def _checked_addresses(url: str, settings: Settings) -> tuple[SplitResult, list[
 # -- subscriptions -------------------------------------------------------------------------------
 
 
-def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> Webhook:
-    """Subscribe; the returned row carries the signing secret (shown to the caller once)."""
+def create_webhook(
+    rt: Runtime, tenant_id: str, url: str, events: list[str], name: str | None = None
+) -> Webhook:
+    """Subscribe; the returned row carries the signing secret (shown to the caller once). ``name``
+    (unique in the tenant) is what a workflow's notify step calls it."""
     wanted = sorted(set(events))
     unknown = [e for e in wanted if e not in EVENTS]
     if not wanted or unknown:
@@ -170,8 +175,12 @@ def create_webhook(rt: Runtime, tenant_id: str, url: str, events: list[str]) -> 
     with rt.catalog.session() as s:
         if repo.count_webhooks(s, tenant_id) >= MAX_WEBHOOKS_PER_TENANT:
             raise InvalidRequest(f"a tenant may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks")
+        if name is not None and repo.webhook_by_name(s, tenant_id, name) is not None:
+            raise Conflict(f"a webhook named {name!r} exists already")
         secret = "whsec_" + secrets.token_urlsafe(32)
-        return repo.add_webhook(s, str(ULID()), tenant_id, url, wanted, secret)
+        hook = repo.add_webhook(s, str(ULID()), tenant_id, url, wanted, secret)
+        hook.name = name
+        return hook
 
 
 def list_webhooks(rt: Runtime, tenant_id: str) -> list[Webhook]:

@@ -32,6 +32,7 @@ from mediasift.services.nutrition import analyse_media as analyse_nutrition
 from mediasift.services.relabel import relabel_media
 from mediasift.services.retention import start_retention
 from mediasift.services.webhooks import start_dispatcher
+from mediasift.services.workflow_steps import run_step
 from mediasift.worker.pipeline import run_ingest
 
 if TYPE_CHECKING:
@@ -135,13 +136,15 @@ class Worker:
     def _run(self, attempt: Attempt) -> None:
         progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
         if attempt.type in (JobType.INGEST.value, JobType.REPROCESS.value):
-            run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress)
+            run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress, attempt.job_id)
         elif attempt.type == JobType.RELABEL.value:
             relabel_media(self.rt, attempt.tenant_id, attempt.media_id, progress)
         elif attempt.type == JobType.CONVERT.value:
             conversions.run(self.rt, attempt.job_id, progress)
         elif attempt.type == JobType.NUTRITION.value:
             analyse_nutrition(self.rt, attempt.tenant_id, attempt.media_id, progress)
+        elif attempt.type == JobType.STEP.value:
+            run_step(self.rt, attempt.job_id, progress)
         else:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 

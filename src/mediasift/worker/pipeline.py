@@ -11,6 +11,11 @@ media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` sk
 Once the media is ready, a nutrition job is queued for it when its collection is one of
 ``nutrition_collections`` or it was analysed before (``services/nutrition.py``).
 
+A collection with a workflow (``services/workflows.py``) runs only the extraction its workflow asks
+for (``transcribe``, ``ocr``), with its options; its media's steps are written as the ingest begins,
+and enrichment, classification, quality, nutrition and the rest run after it as step jobs of their
+own (``jobs/steps.py``), never inside the ingest.
+
 Quality (``services/quality.py``) is measured while the original is still at hand, after
 extraction; its overall score rides on every index point (``min_quality`` filters on it). A failure
 leaves the media without quality and never fails the ingest. ``MEDIASIFT_QUALITY=false`` skips it.
@@ -23,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediasift import meters
 from mediasift.catalog import quality as stored_quality
@@ -36,11 +41,13 @@ from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
 from mediasift.ops.tracing import span
-from mediasift.services import enrichment, nutrition, saved_searches
+from mediasift.services import enrichment, nutrition, saved_searches, workflows
 from mediasift.services import quality as quality_service
 from mediasift.services.text_vectors import embed_texts
+from mediasift.workflow.plan import Plan
 
 if TYPE_CHECKING:
+    from mediasift.config import Settings
     from mediasift.runtime import Runtime
 
 Extractor = Callable[[ExtractContext], Extraction]
@@ -81,11 +88,19 @@ def _stage(progress: ProgressFn, name: str, **attributes: str | int) -> Iterator
     meters.observe_stage(name, time.perf_counter() - started)
 
 
-def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn) -> int:
-    """Process one media end to end; returns the number of segments indexed."""
+def run_ingest(
+    rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn, job_id: str | None = None
+) -> int:
+    """Process one media end to end; returns the number of segments indexed. ``job_id``: the job
+    doing it, which a workflow's ``ingest`` step records."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        original_key, filename = media.original_key, media.filename
+        original_key, filename, collection = media.original_key, media.filename, media.collection
+    planned = workflows.plan_for(rt, tenant_id, collection)
+    plan = planned[1] if planned else None
+    if planned is not None:
+        with rt.catalog.session() as s:
+            workflows.start_plan(s, tenant_id, media_id, planned[0], planned[1], job_id)
 
     with rt.store.local_path(original_key) as path:
         with _stage(progress, "probe"):
@@ -100,17 +115,18 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             mime=sniffed.mime,
             path=path,
             filename=filename,
-            settings=rt.settings,
+            settings=_extraction_settings(rt.settings, plan),
             models=rt.models,
             store=rt.store,
             progress=progress,
+            **_extraction_options(plan),
         )
         with _stage(progress, "extract", kind=sniffed.kind):
             extraction = extractor_for(sniffed.kind)(ctx)
         metrics.count_ocr_pages(extraction)
         label_languages(extraction)
         quality = None
-        if rt.settings.quality:
+        if rt.settings.quality and plan is None:
             with _stage(progress, "quality", kind=sniffed.kind):
                 quality = quality_service.assess_extracted(
                     rt, tenant_id, media_id, sniffed.kind, path, extraction.segments, extraction.info
@@ -119,7 +135,7 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
             payload = replace(payload, quality=quality["overall"])
 
     enriched = None
-    if rt.settings.enrich:
+    if rt.settings.enrich and plan is None:
         with _stage(progress, "enrich", segments=len(extraction.segments)):
             language = extraction.info.get("language")
             enriched = enrichment.enrich(rt, tenant_id, media_id, extraction.segments, language)
@@ -142,8 +158,42 @@ def run_ingest(rt: Runtime, tenant_id: str, media_id: str, progress: ProgressFn)
                 enriched.save(s, tenant_id, media_id)
             stored_quality.save_quality(s, tenant_id, media_id, quality)
     rt.invalidate_tenant(tenant_id)
-    # A step of its own, on the queue: its collection asks for nutrition, or it had some before
-    nutrition.after_ingest(rt, tenant_id, media_id)
+    if plan is None:
+        # A step of its own, on the queue: its collection asks for nutrition, or it had some before
+        nutrition.after_ingest(rt, tenant_id, media_id)
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _extraction_options(plan: Plan | None) -> dict[str, Any]:
+    """What extraction runs: everything by default; what the workflow's ingest step asks for else."""
+    if plan is None:
+        return {}
+    transcribe, ocr = plan.ingest.config.get("transcribe"), plan.ingest.config.get("ocr")
+    return {
+        "speech": transcribe is not None,
+        "ocr": ocr is not None,
+        "ocr_frames": ocr is not None and bool(ocr.get("frames", True)),
+    }
+
+
+def _extraction_settings(settings: Settings, plan: Plan | None) -> Settings:
+    """The settings with the workflow's model options in place of the server's."""
+    if plan is None:
+        return settings
+    transcribe = plan.ingest.config.get("transcribe") or {}
+    ocr = plan.ingest.config.get("ocr") or {}
+    update: dict[str, object] = {}
+    if "model" in transcribe:
+        update["asr_model"] = transcribe["model"]
+    if "beam_size" in transcribe:
+        update["asr_beam_size"] = transcribe["beam_size"]
+    languages = transcribe.get("languages")
+    if languages and len(languages) == 1:
+        update["asr_language"] = languages[0]
+    elif languages:
+        update["asr_candidate_languages"] = list(languages)
+    if "engine" in ocr:
+        update["ocr_engine"] = ocr["engine"]
+    return settings.model_copy(update=update) if update else settings

@@ -21,12 +21,14 @@ from mediasift.api.schemas import (
     MediaDetailOut,
     MediaListOut,
     MediaOut,
+    MediaStepOut,
     SegmentOut,
     UploadOut,
     error_responses,
 )
 from mediasift.api.streaming_form import receive_upload
 from mediasift.catalog import enrichments, repo
+from mediasift.catalog import steps as step_rows
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
@@ -178,12 +180,14 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         enriched = MediaDetailOut.enrichment_fields(enrichments.get_enrichment(s, tenant, media_id))
         base = MediaOut.of(m).model_dump()
         job_out = JobOut.of(job, m.filename) if job else None
+        steps = [MediaStepOut.of(row) for row in step_rows.media_steps(s, media_id)]
     prefix = processed_key(tenant, media_id, "")
     artifacts = [key[len(prefix) :] for key in rt.store.list(prefix)]
     return MediaDetailOut(
         **base,
         segments=[SegmentOut.of(x) for x in segments],
         job=job_out,
+        steps=steps,
         artifacts=artifacts,
         duplicates=duplicates,
         **enriched,

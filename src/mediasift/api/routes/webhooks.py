@@ -22,10 +22,16 @@ ERRORS = error_responses(400, 401, 403, 404, 422)
 class WebhookIn(BaseModel):
     url: str = Field(max_length=2000, description="http(s) URL; private and loopback hosts are refused")
     events: list[webhooks.Event] = Field(min_length=1)
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$",
+        description="What a workflow's notify step calls it (unique in the tenant)",
+    )
 
 
 class WebhookOut(BaseModel):
     id: str
+    name: str | None = Field(default=None, description="Its name, for workflows' notify steps")
     url: str
     events: list[str]
     active: bool
@@ -34,7 +40,12 @@ class WebhookOut(BaseModel):
     @classmethod
     def of(cls, hook: Webhook) -> WebhookOut:
         return cls(
-            id=hook.id, url=hook.url, events=hook.events, active=hook.active, created_at=hook.created_at
+            id=hook.id,
+            name=hook.name,
+            url=hook.url,
+            events=hook.events,
+            active=hook.active,
+            created_at=hook.created_at,
         )
 
 
@@ -78,7 +89,7 @@ class DeliveryListOut(BaseModel):
 
 @router.post("", status_code=201, response_model=CreatedWebhookOut, responses=ERRORS, summary="Subscribe")
 def create(rt: RuntimeDep, tenant: TenantDep, body: WebhookIn) -> CreatedWebhookOut:
-    hook = webhooks.create_webhook(rt, tenant, body.url, list(body.events))
+    hook = webhooks.create_webhook(rt, tenant, body.url, list(body.events), body.name)
     return CreatedWebhookOut(**WebhookOut.of(hook).model_dump(), secret=hook.secret)
 
 

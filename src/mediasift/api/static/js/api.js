@@ -3,10 +3,11 @@
 import { auth } from "./auth.js";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, errors = []) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code || "error";
+    this.errors = errors; // a workflow document's problems: [{path, line, message}]
   }
 }
 
@@ -23,23 +24,26 @@ function headers(extra = {}, { admin = false } = {}) {
 async function errorOf(response) {
   let body = {};
   try { body = await response.json(); } catch { /* not JSON: keep the status */ }
-  return new ApiError(response.status, body.code, body.message || body.detail || response.statusText);
+  return new ApiError(response.status, body.code, body.message || body.detail || response.statusText, body.errors || []);
 }
 
 // One request; on 401 the key dialog opens and the request is tried once more with the new key.
-export async function request(path, { method = "GET", json, form, admin = false, signal, retried = false } = {}) {
+export async function request(path, { method = "GET", json, form, text, contentType, admin = false, signal, retried = false } = {}) {
   const init = { method, signal, headers: headers({}, { admin }) };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
   } else if (form) {
     init.body = form;
+  } else if (text !== undefined) {
+    init.headers["Content-Type"] = contentType || "text/plain";
+    init.body = text;
   }
   const response = await fetch(path, init);
   // 401: no key or a wrong one; 403 on an admin call: this key lacks the admin scope.
   if ((response.status === 401 || (response.status === 403 && admin)) && !retried) {
     const ok = await auth.ask(admin ? "admin" : "user", (await errorOf(response)).message);
-    if (ok) return request(path, { method, json, form, admin, signal, retried: true });
+    if (ok) return request(path, { method, json, form, text, contentType, admin, signal, retried: true });
   }
   if (!response.ok) throw await errorOf(response);
   if (response.status === 204) return null;

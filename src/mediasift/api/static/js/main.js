@@ -10,9 +10,13 @@ import * as saved from "./views/saved.js";
 import { refreshBadge, user } from "./user.js";
 import * as search from "./views/search.js";
 import * as upload from "./views/upload.js";
+import * as workflow from "./views/workflow.js";
 
-const VIEWS = { search, ask, upload, library, ops, media, saved };
-const TITLES = { search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media", saved: "For you" };
+const VIEWS = { search, ask, upload, library, ops, media, saved, workflow };
+const TITLES = {
+  search: "Search", ask: "Ask", upload: "Upload", library: "Library", ops: "Operations", media: "Media",
+  saved: "For you", workflow: "Workflows",
+};
 let cleanup = null;
 let current = 0; // the latest navigation; a slower earlier render must not touch the page
 

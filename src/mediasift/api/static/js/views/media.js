@@ -87,6 +87,7 @@ export async function render(root, params, id) {
     stops.push(conversions.stop);
   }
   if (media.status === "ready") root.append(similarView(media.id, params.has("similar")));
+  if (media.steps && media.steps.length) root.append(stepsView(media));
   root.append(details(media));
   return () => stops.forEach((s) => s && s());
 }
@@ -400,4 +401,13 @@ function details(media) {
           i ? " · " : null,
           h("a", { href: urls.report(media.id, fmt), target: "_blank", rel: "noopener", dataset: { format: fmt } }, name),
         ]))));
+}
+
+
+// The media's workflow steps (docs/workflows.md), each with its status and job.
+function stepsView(media) {
+  return h("section", { class: "card", id: "steps", "aria-labelledby": "steps-title" },
+    h("h2", { id: "steps-title" }, `Workflow steps (version ${media.workflow_version})`),
+    h("ul", { class: "steps" }, ...media.steps.map((s) => h("li", { "data-status": s.status },
+      h("code", {}, s.key), ` ${s.status}`, s.error ? h("span", { class: "error" }, ` — ${s.error}`) : ""))));
 }

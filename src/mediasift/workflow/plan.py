@@ -1,0 +1,202 @@
+"""A workflow document as the steps that run for each media, each with its key, config hash and
+the steps it waits for.
+
+Step keys: ``ingest`` (extraction: the ``transcribe`` and ``ocr`` options), ``enrich``, ``classify``
+(every taxonomy) or ``classify.<taxonomy>``, ``nutrition``, ``quality``, ``convert.<target>`` (one per
+target), ``when.<n>`` (1-based among the ``when`` steps), ``notify.<webhook>``, and ``index``, added
+when any step changes what the index filters on (labels, entities, keywords, quality).
+
+The dependency rule (docs/workflows.md):
+
+1. every step waits for ``ingest``;
+2. ``when.<n>`` waits for the steps that produce the fields its condition reads (``quality.*`` →
+   ``quality``; ``labels`` → the classify steps; ``entities``/``keywords`` → ``enrich``), for every
+   classify step (its ``then`` writes labels too) and for the ``when`` steps before it;
+3. ``index`` waits for ``enrich``, the classify steps, ``quality`` and the ``when`` steps;
+4. ``notify.<webhook>`` waits for every other step.
+
+The others (enrich, classify, nutrition, quality, convert) wait for ``ingest`` alone and so run at
+the same time on different workers. Needs only point at steps before them in this order, so a
+plan has no cycle. A step "ended" (for waiting) is succeeded, dead, skipped or cancelled: a failing
+step dead-letters alone and the steps after it still run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediasift.workflow.document import Path, Problem, Source, WorkflowInvalid, schema_problems
+from mediasift.workflow.expression import ExpressionInvalid, parse_condition
+
+INGEST = "ingest"
+INDEX = "index"
+# steps whose output the index carries: ``index`` waits for them
+_INDEXED = ("enrich", "classify", "quality", "when")
+# field (or prefix) a condition reads → the step names that produce it
+_PRODUCERS = {
+    "quality.": ("quality",),
+    "labels": ("classify",),
+    "entities": ("enrich",),
+    "keywords": ("enrich",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """What a document may name, as the tenant has it now."""
+
+    taxonomies: Mapping[str, Set[str]] = field(default_factory=dict)  # name → its labels
+    webhooks: Set[str] = frozenset()  # webhook names
+    convert_targets: Set[str] = frozenset()  # every target some kind of media has
+    # (target, options) → why no kind of media can be converted so, or None
+    check_convert: Callable[[str, dict[str, Any]], str | None] = lambda to, options: None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    name: str  # ingest, enrich, classify, nutrition, quality, convert, when, notify, index
+    config: dict[str, Any]
+    needs: tuple[str, ...]
+
+    @property
+    def config_hash(self) -> str:
+        return config_hash(self.name, self.config)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: tuple[Step, ...]
+
+    @property
+    def ingest(self) -> Step:
+        return self.steps[0]
+
+    def by_key(self) -> dict[str, Step]:
+        return {step.key: step for step in self.steps}
+
+
+def config_hash(name: str, config: Mapping[str, Any]) -> str:
+    """What identifies a step's work: its name and its config, canonical JSON, sha256 (16 hex)."""
+    canonical = json.dumps({"step": name, "config": config}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def build_plan(source: Source, refs: References | None) -> Plan:
+    """Check a document (schema, then references and conditions) and plan it; every problem found
+    is raised together as ``WorkflowInvalid``. ``refs`` None: a stored document planned again at
+    ingest, whose references are not checked again (a step whose taxonomy has gone since fails
+    alone, when it runs)."""
+    problems = schema_problems(source)
+    if problems:
+        raise WorkflowInvalid(problems)
+    ingest: dict[str, Any] = {"transcribe": None, "ocr": None}
+    planned: list[tuple[str, str, dict[str, Any], frozenset[str]]] = []  # key, name, config, reads
+    seen: dict[str, int] = {}
+    whens = 0
+    for index, item in enumerate(source.value["steps"]):
+        path: Path = ("steps", index)
+        name = next(n for n in item if n != "then")
+        value = item[name]
+        if name in ("transcribe", "ocr"):
+            if ingest[name] is not None:
+                problems.append(source.problem(path, f"`{name}` appears twice"))
+            ingest[name] = dict(value)
+            continue
+        if name == "convert":
+            for n, target in enumerate(value):
+                to = str(target["to"]).strip().lower()
+                config = {"to": to, "options": dict(target.get("options") or {})}
+                where = (*path, "convert", n)
+                if refs is not None and to not in refs.convert_targets:
+                    known = ", ".join(sorted(refs.convert_targets))
+                    problems.append(
+                        source.problem((*where, "to"), f"unknown conversion target {to!r}; known: {known}")
+                    )
+                elif refs is not None and (wrong := refs.check_convert(to, dict(config["options"]))):
+                    problems.append(source.problem((*where, "options"), wrong))
+                planned.append((f"convert.{to}", "convert", config, frozenset()))
+            continue
+        reads: frozenset[str] = frozenset()
+        if name == "enrich":
+            key, config = "enrich", {"parts": sorted(value)}
+        elif name == "classify":
+            taxonomy = value.get("taxonomy")
+            if refs is not None and taxonomy is not None and taxonomy not in refs.taxonomies:
+                why = f"unknown taxonomy {taxonomy!r}"
+                problems.append(source.problem((*path, "classify", "taxonomy"), why))
+            key, config = (f"classify.{taxonomy}" if taxonomy else "classify"), dict(value)
+        elif name == "when":
+            whens += 1
+            key, config = f"when.{whens}", {"when": value, "then": item["then"]}
+            try:
+                reads = parse_condition(value).fields
+            except ExpressionInvalid as exc:
+                at = f" (column {exc.column})" if exc.column else ""
+                problems.append(source.problem((*path, "when"), exc.message + at))
+            if refs is not None:
+                problems += _label_problems(source, refs, path, item["then"])
+        elif name == "notify":
+            webhook = value["webhook"]
+            if refs is not None and webhook not in refs.webhooks:
+                problems.append(source.problem((*path, "notify", "webhook"), f"no webhook named {webhook!r}"))
+            key, config = f"notify.{webhook}", dict(value)
+        else:  # nutrition, quality
+            key, config = name, dict(value)
+        planned.append((key, name, config, reads))
+    for key, *_ in planned:
+        seen[key] = seen.get(key, 0) + 1
+    problems += [Problem("steps", None, f"step {k!r} appears {n} times") for k, n in seen.items() if n > 1]
+    if problems:
+        raise WorkflowInvalid(problems)
+    return Plan(_with_needs(ingest, planned))
+
+
+def _label_problems(source: Source, refs: References, path: Path, then: list[Any]) -> list[Problem]:
+    problems = []
+    for n, action in enumerate(then):
+        taxonomy, value = action["label"]["taxonomy"], action["label"]["value"]
+        labels = refs.taxonomies.get(taxonomy)
+        at: Path = (*path, "then", n, "label")
+        if labels is None:
+            problems.append(source.problem((*at, "taxonomy"), f"unknown taxonomy {taxonomy!r}"))
+        elif value not in labels:
+            problems.append(source.problem((*at, "value"), f"taxonomy {taxonomy!r} has no label {value!r}"))
+    return problems
+
+
+def _with_needs(
+    ingest: dict[str, Any], planned: list[tuple[str, str, dict[str, Any], frozenset[str]]]
+) -> tuple[Step, ...]:
+    steps = [Step(INGEST, INGEST, ingest, ())]
+    names = {key: name for key, name, _, _ in planned}
+    classify = [k for k, n in names.items() if n == "classify"]
+    whens_before: list[str] = []
+    for key, name, config, reads in planned:
+        if name == "notify":
+            continue
+        needs = [INGEST]
+        if name == "when":
+            for read in reads:
+                for prefix, producers in _PRODUCERS.items():
+                    if read == prefix or (prefix.endswith(".") and read.startswith(prefix)):
+                        needs += [k for k, n in names.items() if n in producers]
+            needs += classify + whens_before
+            whens_before.append(key)
+        steps.append(Step(key, name, config, tuple(dict.fromkeys(needs))))
+    indexed = [s.key for s in steps if s.name in _INDEXED]
+    if indexed:
+        steps.append(Step(INDEX, INDEX, {}, (INGEST, *indexed)))
+    others = [s.key for s in steps]
+    for key, name, config, _ in planned:
+        if name == "notify":
+            steps.append(Step(key, name, config, tuple(others)))
+    return tuple(steps)
+
+
+def plan_keys(plan: Plan) -> list[str]:
+    return [step.key for step in plan.steps]
