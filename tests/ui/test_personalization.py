@@ -49,7 +49,9 @@ def test_a_user_likes_a_result_saves_a_search_and_sees_a_new_match_badged(page, 
         "ui-nebula.txt"
     ) or "ui-nebula.txt" in (page.locator(".recommendations").inner_text())
     page.locator(".saved-searches .badge.new", has_text="1 new").wait_for()
-    assert page.locator("#saved-badge").is_visible() and page.locator("#saved-badge").inner_text() == "1"
+    # the nav badge refreshes on its own request: wait for it rather than read it at once
+    page.locator("#saved-badge", has_text="1").wait_for()
+    assert page.locator("#saved-badge").inner_text() == "1"
     screenshot(page, "for-you")
 
     open_view(page, f"#/media/{ids['ui-nebula.txt']}?similar=1")
