@@ -284,6 +284,13 @@ class HitOut(BaseModel):
     cite: str | None = Field(
         default=None, description="Code: where it is as people cite it, path:line_start-line_end"
     )
+    media_meta: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The media's own metadata, as given at upload or taken from its bucket key "
+            "(sku, client, s3_key, media_type…); `meta` is the segment's"
+        ),
+    )
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
@@ -311,12 +318,32 @@ class HitOut(BaseModel):
             line_end=hit.meta.get("line_end"),
             symbol=hit.meta.get("symbol"),
             cite=code_reference(hit.meta),
+            media_meta=hit.media_meta,
         )
+
+
+class HitGroupOut(BaseModel):
+    """The hits of one value of the ``group_by`` metadata key: one product, say."""
+
+    key: str = Field(description="The metadata key grouped by, e.g. sku")
+    value: str = Field(description="Its value shared by the group's media, e.g. SKU-1")
+    score: float = Field(description="The group's best hit's score: groups are ranked by it")
+    hits: list[HitOut] = Field(description="The group's best hits, best first (images, frames, text)")
 
 
 class SearchOut(BaseModel):
     query: str | None
-    hits: list[HitOut]
+    hits: list[HitOut] = Field(
+        description="Best first; with group_by, the hits of the groups, in the groups' order"
+    )
+    group_by: str | None = Field(default=None, description="The metadata key the hits are grouped by")
+    groups: list[HitGroupOut] | None = Field(
+        default=None,
+        description=(
+            "With group_by: one group per value of that key (one per product for sku), ranked by "
+            "its best hit; media without the key are left out. Null without group_by"
+        ),
+    )
 
 
 class JobListOut(BaseModel):

@@ -1,4 +1,5 @@
-"""/v1/search: text (GET), image or image + text (POST multipart)."""
+"""/v1/search: text (GET), image or image + text (POST multipart); both take the same filters,
+and ``group_by`` (a metadata key such as sku) to answer in groups: one per product."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from mediasift.api.answers import ENTITIES, KEYWORDS, LABELS
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import HitOut, SearchOut, error_responses
+from mediasift.api.schemas import HitGroupOut, HitOut, SearchOut, error_responses
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest, LimitExceeded
+from mediasift.services import grouping
 from mediasift.services import search as search_service
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
@@ -25,6 +27,13 @@ PATHS = (
     "or folder by its path; repeat the parameter for more"
 )
 LANGUAGES = "Language of the text (en, es) or of the code (python, javascript, go, sql…)"
+MODALITIES = "speech, ocr, text, frame, image, tag, note, code"
+META = "Metadata filter key=value, e.g. sku=SKU-1; repeat for more (all must match)"
+GROUP_BY = (
+    "Answer in groups, one per value of this metadata key (e.g. sku: one group per product), "
+    "ranked by each group's best hit; limit then counts groups"
+)
+GROUP_SIZE = "With group_by: the best hits kept per group"
 MIN_QUALITY = (
     "Only media whose overall quality score (0–1, docs/quality.md) is at least this; "
     "media whose quality was never measured are left out"
@@ -77,12 +86,10 @@ def search_get(
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for")],
     kind: Annotated[list[str] | None, Query(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Query()] = None,
-    modality: Annotated[
-        list[str] | None, Query(description="speech, ocr, text, frame, image, tag, note, code")
-    ] = None,
+    modality: Annotated[list[str] | None, Query(description=MODALITIES)] = None,
     language: Annotated[list[str] | None, Query(description=LANGUAGES)] = None,
     media_id: Annotated[list[str] | None, Query()] = None,
-    meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
+    meta: Annotated[list[str] | None, Query(description=META)] = None,
     added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Query(max_length=40, description=ADDED_BEFORE)] = None,
     label: Annotated[list[str] | None, Query(description=LABELS + "; repeat the parameter for more")] = None,
@@ -96,6 +103,12 @@ def search_get(
     min_quality: Annotated[float | None, Query(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Query(ge=1, le=search_service.MAX_LIMIT)] = 10,
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
+    group_by: Annotated[
+        str | None, Query(min_length=1, max_length=grouping.MAX_KEY_LENGTH, description=GROUP_BY)
+    ] = None,
+    group_size: Annotated[
+        int, Query(ge=1, le=grouping.MAX_GROUP_SIZE, description=GROUP_SIZE)
+    ] = grouping.DEFAULT_GROUP_SIZE,
 ) -> SearchOut:
     filters = filters_from(
         kind,
@@ -112,6 +125,11 @@ def search_get(
         path,
         min_quality,
     )
+    if group_by:
+        groups = grouping.search_groups(
+            rt, tenant, q, group_by, filters=filters, limit=limit, group_size=group_size, mode=mode
+        )
+        return grouped(q, group_by, groups)
     hits = search_service.search(rt, tenant, q, filters=filters, limit=limit, mode=mode)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
 
@@ -124,15 +142,26 @@ def search_post(
         UploadFile | None, File(description="Find visually similar images and keyframes")
     ] = None,
     q: Annotated[str | None, Form(max_length=2000)] = None,
-    kind: Annotated[list[str] | None, Form()] = None,
+    kind: Annotated[list[str] | None, Form(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Form()] = None,
+    modality: Annotated[list[str] | None, Form(description=MODALITIES)] = None,
+    language: Annotated[list[str] | None, Form(description=LANGUAGES)] = None,
+    media_id: Annotated[list[str] | None, Form()] = None,
+    meta: Annotated[list[str] | None, Form(description=META)] = None,
     added_after: Annotated[str | None, Form(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Form(max_length=40, description=ADDED_BEFORE)] = None,
     label: Annotated[list[str] | None, Form(description=LABELS + "; repeat the field for more")] = None,
     entity: Annotated[list[str] | None, Form(description=ENTITIES + "; repeat the field for more")] = None,
     keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
+    path: Annotated[list[str] | None, Form(description=PATHS)] = None,
     min_quality: Annotated[float | None, Form(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
+    group_by: Annotated[
+        str | None, Form(min_length=1, max_length=grouping.MAX_KEY_LENGTH, description=GROUP_BY)
+    ] = None,
+    group_size: Annotated[
+        int, Form(ge=1, le=grouping.MAX_GROUP_SIZE, description=GROUP_SIZE)
+    ] = grouping.DEFAULT_GROUP_SIZE,
 ) -> SearchOut:
     data = None
     if image is not None:
@@ -140,8 +169,21 @@ def search_post(
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
     filters = filters_from(
-        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword,
-        min_quality=min_quality,
+        kind, collection, modality, language, media_id, meta, added_after, added_before, label,
+        entity, keyword, path, min_quality,
     )  # fmt: skip
+    if group_by:
+        groups = grouping.search_groups(
+            rt, tenant, q, group_by, image=data, filters=filters, limit=limit, group_size=group_size
+        )
+        return grouped(q, group_by, groups)
     hits = search_service.search(rt, tenant, q, image=data, filters=filters, limit=limit)
     return SearchOut(query=q, hits=[HitOut.of(h) for h in hits])
+
+
+def grouped(query: str | None, key: str, groups: list[grouping.HitGroup]) -> SearchOut:
+    out = [
+        HitGroupOut(key=g.key, value=g.value, score=g.score, hits=[HitOut.of(h) for h in g.hits])
+        for g in groups
+    ]
+    return SearchOut(query=query, hits=[h for g in out for h in g.hits], group_by=key, groups=out)
