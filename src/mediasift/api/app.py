@@ -32,6 +32,7 @@ from mediasift.api.routes import (
     keys,
     media,
     nutrition,
+    products,
     quality,
     search,
     taxonomies,
@@ -77,7 +78,7 @@ def create_app(rt: Runtime) -> FastAPI:
         health,
     ):
         app.include_router(module.router)
-    for module in (search, facets, ask, chats):
+    for module in (search, facets, products, ask, chats):
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)
