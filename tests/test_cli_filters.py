@@ -1,5 +1,6 @@
 """`mediasift search` and `ask` with --label, --entity and --keyword: what they send the API."""
 
+import json
 from typing import Any
 
 import pytest
@@ -95,3 +96,50 @@ def test_search_sends_min_quality_and_refuses_one_outside_0_to_1(client: Recordi
     assert result.exit_code == 0, result.output
     assert client.calls[0][1]["min_quality"] == 0.6
     assert outside.exit_code == 2 and len(client.calls) == 1
+
+
+def test_search_group_by_sends_the_key_and_prints_one_heading_per_product(
+    client: RecordingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hit = {
+        "filename": "cup-front.jpg",
+        "modality": "image",
+        "score": 0.91,
+        "text": "",
+        "media_meta": {"sku": "S1"},
+    }
+    groups = [
+        {"key": "sku", "value": "S1", "score": 0.91, "hits": [hit]},
+        {"key": "sku", "value": "S2", "score": 0.52, "hits": [{**hit, "filename": "mug.jpg", "score": 0.52}]},
+    ]
+    monkeypatch.setattr(
+        client, "search", lambda q, **kw: client.calls.append(("search", kw)) or {"groups": groups}
+    )
+    args = [
+        "search",
+        "taza",
+        "--group-by",
+        "sku",
+        "--group-size",
+        "2",
+        "--meta",
+        "client=acme",
+        "--collection",
+        "shop",
+    ]
+
+    result = CliRunner().invoke(cli.app, args)
+
+    assert result.exit_code == 0, result.output
+    ((_, sent),) = client.calls
+    assert (sent["group_by"], sent["group_size"], sent["meta"], sent["collections"]) == (
+        "sku",
+        2,
+        ["client=acme"],
+        ["shop"],
+    )
+    lines = result.output.splitlines()
+    assert lines[0].startswith("1. sku=S1") and "0.9100" in lines[0]
+    assert "cup-front.jpg" in lines[1] and lines[2].startswith("2. sku=S2") and "mug.jpg" in lines[3]
+    as_json = CliRunner().invoke(cli.app, [*args, "--json"])
+    assert json.loads(as_json.output) == groups

@@ -6,6 +6,7 @@ Units: times are seconds (float), sizes bytes, image sizes pixels, pages and sli
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -271,6 +272,23 @@ class IndexPoint:
     quality: float | None = None
 
 
+EXTRACTED_METADATA = "extracted"  # the media metadata key extraction's details live under
+
+
+def user_metadata(meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A media's metadata without what extraction recorded (EXIF, pHash…): the user's own keys."""
+    return {k: v for k, v in (meta or {}).items() if k != EXTRACTED_METADATA}
+
+
+def metadata_value(meta: Mapping[str, Any] | None, key: str) -> str | None:
+    """``key``'s value of a media's metadata as filters and groups compare it (a string), or
+    None when it is missing or not a scalar (a nested object cannot be matched)."""
+    value = (meta or {}).get(key)
+    if key == EXTRACTED_METADATA or not isinstance(value, str | int | float | bool):
+        return None
+    return str(value)
+
+
 @dataclass(slots=True)
 class IndexHit:
     id: str  # segment id
@@ -308,3 +326,6 @@ class Hit:
     ordinal: int = 0  # the segment's position among its media's segments (catalog order)
     # How well its media fits the searching user's profile (0-1), when the search was personalized
     affinity: float | None = None
+    # The media's own metadata as the user or the bucket key gave it (sku, client, s3_key,
+    # media_type…): ``user_metadata`` of the media row, the same for every hit of one media.
+    media_meta: dict[str, Any] = field(default_factory=dict)

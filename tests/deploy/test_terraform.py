@@ -310,7 +310,7 @@ def test_raw_bucket_allows_presigned_browser_uploads() -> None:
     assert "PUT" in methods and "POST" in methods
 
 
-def test_bucket_notification_sends_new_media_under_the_prefix_to_the_media_queue() -> None:
+def test_bucket_notification_sends_new_and_removed_media_under_the_prefix_to_the_media_queue() -> None:
     storage = module("storage")
     notification = storage.resource("aws_s3_bucket_notification", "raw")
     assert ref(value(notification, "bucket")) == "aws_s3_bucket.raw.id"
@@ -319,7 +319,7 @@ def test_bucket_notification_sends_new_media_under_the_prefix_to_the_media_queue
     assert rules, "the raw bucket notifies no queue"
     for rule in rules:
         assert ref(value(rule, "queue_arn")) == "var.notification_queue_arn"
-        assert str_list(value(rule, "events")) == ["s3:ObjectCreated:*"]
+        assert str_list(value(rule, "events")) == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
         assert ref(value(rule, "filter_prefix")) == "var.notification_prefix"
         assert value(rule, "filter_suffix") is not None
     assert value(storage.variables["notification_prefix"], "default") == "clients/"

@@ -393,6 +393,92 @@ class IndexConformance:
 
         assert ids(index.search_keyword(TENANT, "cats", limit=10)) == [tags_only.id]
 
+    # -- image search under the filters text search takes (visual product search) ----------------
+
+    def _catalog_photos(self, index: Index) -> dict[str, IndexPoint]:
+        """Product photos and keyframes in the image space. The query's nearest neighbours belong
+        to other products, collections, days or labels, so a filter applied to the top k
+        afterwards (limit=1) would find nothing."""
+        query_direction = [1.0, 0.0, 0.0]
+        shared = {"modality": "image", "kind": "image", "collection": "shop", "added_at": epoch(10)}
+        corpus = {
+            "sku1": point(image_vector=[0.6, 0.8, 0.0], media_id="sku1", **shared,
+                          metadata={"sku": "SKU-1", "client": "acme"}, labels=("tipo:taza",), quality=0.9),
+            "sku1-frame": point(image_vector=[0.5, 0.0, 0.86], media_id="sku1-video", modality="frame",
+                                kind="video", collection="shop", added_at=epoch(12),
+                                metadata={"sku": "SKU-1", "client": "acme"}),
+            "sku2": point(image_vector=query_direction, media_id="sku2", **shared,
+                          metadata={"sku": "SKU-2", "client": "acme"}, labels=("tipo:plato",), quality=0.4),
+            "sku3": point(image_vector=[0.99, 0.1, 0.0], media_id="sku3", modality="image", kind="image",
+                          collection="archive", added_at=epoch(2),
+                          metadata={"sku": "SKU-3", "client": "acme"}),
+        }  # fmt: skip
+        load(index, list(corpus.values()))
+        return corpus
+
+    def _photos_found(self, index: Index, filters: Filters, limit: int = 1) -> list[str]:
+        query = [1.0, 0.0, 0.0]
+        by_image = index.search_vector("image", TENANT, query, limit=limit, filters=filters)
+        by_image_and_text = index.search_hybrid(TENANT, "", {"image": query}, limit=limit, filters=filters)
+        assert ids(by_image) == ids(by_image_and_text)
+        return [h.media_id for h in by_image]
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            (Filters(metadata={"sku": "SKU-1"}), ["sku1"]),
+            (Filters(metadata={"sku": "SKU-1", "client": "acme"}), ["sku1"]),
+            (Filters(metadata={"sku": "SKU-1"}, kinds=["video"]), ["sku1-video"]),
+            (Filters(metadata={"sku": "SKU-1"}, modalities=["frame"]), ["sku1-video"]),
+            (Filters(collections=["shop"], metadata={"client": "acme"}), ["sku2"]),
+            (Filters(added_after="2026-06-11T00:00:00+00:00"), ["sku1-video"]),
+            (Filters(added_before="2026-06-05T00:00:00+00:00"), ["sku3"]),
+            (Filters(labels=["tipo:taza"]), ["sku1"]),
+            (Filters(min_quality=0.5), ["sku1"]),
+            (Filters(metadata={"sku": "SKU-9"}), []),
+        ],
+        ids=["sku", "sku-and-client", "sku-and-kind", "sku-and-modality", "collection-and-client",
+             "added-after", "added-before", "label", "min-quality", "unknown-sku"],
+    )  # fmt: skip
+    def test_image_search_takes_every_filter_text_search_takes(
+        self, index: Index, filters: Filters, expected: list[str]
+    ) -> None:
+        self._catalog_photos(index)
+        assert self._photos_found(index, filters) == expected
+
+    def test_image_search_by_sku_ranks_that_products_photos_by_similarity(self, index: Index) -> None:
+        corpus = self._catalog_photos(index)
+        hits = index.search_vector(
+            "image", TENANT, [1.0, 0.0, 0.0], limit=10, filters=Filters(metadata={"sku": "SKU-1"})
+        )
+        assert ids(hits) == [corpus["sku1"].id, corpus["sku1-frame"].id]
+        assert hits[0].score == pytest.approx(0.6, abs=1e-3)
+
+    def test_image_search_filters_cannot_reach_across_the_wall(self, index: Index) -> None:
+        self._catalog_photos(index)
+        theirs = point(image_vector=[1.0, 0.0, 0.0], tenant_id=OTHER_TENANT, media_id="theirs",
+                       metadata={"sku": "SKU-1"}, modality="image", kind="image")  # fmt: skip
+        load(index, [theirs])
+        found = self._photos_found(index, Filters(metadata={"sku": "SKU-1"}), limit=10)
+        assert found == ["sku1", "sku1-video"]
+
+    # -- stored vectors ---------------------------------------------------------------------------
+
+    def test_point_vectors_returns_the_stored_vectors_of_the_tenants_points_only(self, index: Index) -> None:
+        corpus = self._catalog_photos(index)
+        speech = point("hello", text_vector=[1.0, 0.0, 0.0, 0.0], modality="speech")
+        theirs = point(image_vector=[0.0, 0.0, 1.0], tenant_id=OTHER_TENANT)
+        load(index, [speech, theirs])
+
+        wanted = [corpus["sku1"].id, corpus["sku2"].id, speech.id, theirs.id, str(uuid.uuid4())]
+        got = index.point_vectors("image", TENANT, wanted)
+
+        assert set(got) == {corpus["sku1"].id, corpus["sku2"].id}
+        for point_id, vector in got.items():
+            expected = next(p for p in corpus.values() if p.id == point_id).vectors["image"]
+            assert vector == pytest.approx(expected, abs=1e-3)
+        assert index.point_vectors("image", TENANT, []) == {}
+
     # -- the added-date window ------------------------------------------------------------------
 
     def test_added_window_keeps_points_added_within_it_ends_included(self, index: Index) -> None:

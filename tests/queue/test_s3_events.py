@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mediasift.config import Settings
-from mediasift.queue.s3_events import NotAnS3Event, ObjectCreated, match_key, parse_s3_event
+from mediasift.queue.s3_events import (
+    NotAnS3Event,
+    ObjectCreated,
+    ObjectRemoved,
+    is_earlier,
+    match_key,
+    parse_s3_event,
+)
 
 PATTERN = Settings.model_fields["s3_event_key_pattern"].default
 
@@ -59,12 +66,36 @@ class TestParseS3Event:
         body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "media-raw"})
         assert parse_s3_event(body) == []
 
-    def test_only_created_records_are_kept(self) -> None:
+    def test_created_and_removed_records_are_kept_in_order_and_others_dropped(self) -> None:
         body = notification(
-            ("ObjectRemoved:Delete", "a/gone.mp4"),
+            ("ObjectRemoved:Delete", "a/gone+now.mp4"),
+            ("ObjectRestore:Completed", "a/thawed.mp4"),
             ("ObjectCreated:CompleteMultipartUpload", "a/new.mp4"),
+            ("ObjectRemoved:DeleteMarkerCreated", "a/hidden.mp4"),
         )
-        assert [e.key for e in parse_s3_event(body)] == ["a/new.mp4"]
+        events = parse_s3_event(body)
+        assert events[0] == ObjectRemoved(bucket="media-raw", key="a/gone now.mp4", sequencer="0A1B")
+        assert isinstance(events[1], ObjectCreated) and events[1].key == "a/new.mp4"
+        assert events[2] == ObjectRemoved(bucket="media-raw", key="a/hidden.mp4", sequencer="0A1B")
+        assert len(events) == 3
+
+    @pytest.mark.parametrize(
+        ("sequencer", "than", "earlier"),
+        [
+            ("0055AED6DCD90281E5", "0055AED6DCD90281E6", True),
+            ("0055AED6DCD90281E6", "0055AED6DCD90281E5", False),
+            ("0055AED6DCD9", "0055AED6DCD90281E5", True),  # right-padded with zeros: 0055AED6DCD9000000
+            ("0055AED6DCD91", "0055AED6DCD90281E5", False),
+            ("00aa", "00AB", True),  # hexadecimal: case does not matter
+            ("0A", "0A", False),
+            (None, "0A", False),  # unknown: never earlier, the event applies
+            ("0A", None, False),
+        ],
+    )
+    def test_sequencers_compare_as_s3_says(
+        self, sequencer: str | None, than: str | None, earlier: bool
+    ) -> None:
+        assert is_earlier(sequencer, than) is earlier
 
     def test_notifications_wrapped_by_sns_are_unwrapped(self) -> None:
         envelope = json.dumps({"Type": "Notification", "Message": notification(("ObjectCreated:Put", "a/b"))})

@@ -33,6 +33,7 @@ from mediasift.api.routes import (
     keys,
     media,
     nutrition,
+    products,
     quality,
     recommendations,
     saved_searches,
@@ -90,7 +91,7 @@ def create_app(rt: Runtime) -> FastAPI:
         health,
     ):
         app.include_router(module.router)
-    for module in (search, facets, ask, chats, recommendations):
+    for module in (search, facets, products, ask, chats, recommendations):
         app.include_router(module.router, dependencies=[ReadScope])
     for module in (keys, admin):
         app.include_router(module.router)

@@ -332,6 +332,13 @@ class HitOut(BaseModel):
         description="How well the hit's media fits the user's profile (0-1), when the search was "
         "personalized (docs/personalization.md)",
     )
+    media_meta: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "The media's own metadata, as given at upload or taken from its bucket key "
+            "(sku, client, s3_key, media_type…); `meta` is the segment's"
+        ),
+    )
 
     @classmethod
     def of(cls, hit: Hit) -> HitOut:
@@ -360,14 +367,34 @@ class HitOut(BaseModel):
             symbol=hit.meta.get("symbol"),
             cite=code_reference(hit.meta),
             affinity=hit.affinity,
+            media_meta=hit.media_meta,
         )
+
+
+class HitGroupOut(BaseModel):
+    """The hits of one value of the ``group_by`` metadata key: one product, say."""
+
+    key: str = Field(description="The metadata key grouped by, e.g. sku")
+    value: str = Field(description="Its value shared by the group's media, e.g. SKU-1")
+    score: float = Field(description="The group's best hit's score: groups are ranked by it")
+    hits: list[HitOut] = Field(description="The group's best hits, best first (images, frames, text)")
 
 
 class SearchOut(BaseModel):
     query: str | None
-    hits: list[HitOut]
+    hits: list[HitOut] = Field(
+        description="Best first; with group_by, the hits of the groups, in the groups' order"
+    )
     personalized: bool = Field(
         default=False, description="Whether the hits are in the user's order (docs/personalization.md)"
+    )
+    group_by: str | None = Field(default=None, description="The metadata key the hits are grouped by")
+    groups: list[HitGroupOut] | None = Field(
+        default=None,
+        description=(
+            "With group_by: one group per value of that key (one per product for sku), ranked by "
+            "its best hit; media without the key are left out. Null without group_by"
+        ),
     )
 
     @classmethod

@@ -60,7 +60,11 @@ class ApiKey(Base):
 
 class Media(Base):
     __tablename__ = "media"
-    __table_args__ = (UniqueConstraint("tenant_id", "sha256", name="uq_media_tenant_sha256"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "sha256", name="uq_media_tenant_sha256"),
+        # bucket events find the media of an object by its key (removed, or a new version of it)
+        Index("ix_media_tenant_source", "tenant_id", "source_uri"),
+    )
     id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     collection: Mapped[str] = mapped_column(String(200), default="default")

@@ -216,3 +216,22 @@ def delete_media_rows(s: Session, media: Media) -> None:
 
 def touch(media: Media) -> None:
     media.updated_at = utcnow()
+
+
+def media_from_source(s: Session, tenant_id: str, source_uri: str) -> list[Media]:
+    """The tenant's media made from the object at ``source_uri`` (``s3://bucket/key``), newest first."""
+    q = select(Media).where(Media.tenant_id == tenant_id, Media.source_uri == source_uri)
+    return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc())))
+
+
+def replace_original(
+    s: Session, tenant_id: str, media_id: str, size: int, sha256: str, metadata: dict[str, Any]
+) -> Media:
+    """Record new bytes under a media's original key: what extraction said of the old ones goes
+    (it is measured again), the user's metadata is updated, and the media waits to be processed."""
+    media = get_media(s, tenant_id, media_id)
+    kept = {k: v for k, v in (media.meta or {}).items() if k != "extracted"}
+    media.bytes, media.sha256, media.meta = size, sha256, {**kept, **metadata}
+    media.status, media.error, media.original_deleted_at = MediaStatus.PENDING.value, None, None
+    touch(media)
+    return media

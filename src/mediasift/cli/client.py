@@ -48,6 +48,10 @@ class Client(Protocol):
         languages: list[str] | None = None,
         paths: list[str] | None = None,
         min_quality: float | None = None,
+        collections: list[str] | None = None,
+        meta: list[str] | None = None,
+        group_by: str | None = None,
+        group_size: int | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
@@ -186,6 +190,10 @@ class HttpClient:
         languages: list[str] | None = None,
         paths: list[str] | None = None,
         min_quality: float | None = None,
+        collections: list[str] | None = None,
+        meta: list[str] | None = None,
+        group_by: str | None = None,
+        group_size: int | None = None,
     ) -> dict[str, Any]:
         given = {
             "q": query,
@@ -197,10 +205,15 @@ class HttpClient:
             "keyword": keywords,
             "language": languages,
             "path": paths,  # src/*, *.py, src/*.py or a path (code)
+            "collection": collections,
+            "meta": meta,  # key=value, e.g. sku=SKU-1
+            "group_by": group_by,
         }
         params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
         if min_quality is not None:
             params["min_quality"] = str(min_quality)
+        if group_by and group_size is not None:
+            params["group_size"] = str(group_size)
         if image is None:
             return self._call("GET", "/v1/search", params=params)
         picture = image

@@ -355,10 +355,27 @@ def search(
         float | None,
         typer.Option(min=0.0, max=1.0, help="Only media whose quality score (0-1) is at least this"),
     ] = None,
+    collection: Annotated[
+        list[str] | None, typer.Option(help="Only media of this collection; repeatable")
+    ] = None,
+    meta: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only media with this metadata, key=value (e.g. sku=SKU-1); repeatable, all must match"
+        ),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            help="One group per value of this metadata key (e.g. sku: which products?); --limit counts groups"
+        ),
+    ] = None,
+    group_size: Annotated[int, typer.Option(min=1, max=20, help="With --group-by: hits kept per group")] = 3,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Search everything: the second of a video, the page of a document, similar images.
+    """Search everything: the second of a video, the page of a document, similar images, or with
+    --group-by sku the products that look like a photo.
 
     Filters of one option match any of their values; different options must all match.
     """
@@ -380,32 +397,57 @@ def search(
                 languages=language or None,
                 paths=path or None,
                 min_quality=min_quality,
+                collections=collection or None,
+                meta=meta or None,
+                group_by=group_by,
+                group_size=group_size if group_by else None,
             )
         finally:
             client.close()
     except MediasiftError as exc:
         _fail(exc)
+    if group_by:
+        _print_groups(result["groups"] or [], as_json)
+        return
     if as_json:
         _print_json(result["hits"])
         return
     out = Console()
     if not result["hits"]:
         out.print("no hits")
-    for i, hit in enumerate(result["hits"], 1):
+    _print_hits(out, result["hits"])
+
+
+def _print_groups(groups: list[dict[str, Any]], as_json: bool) -> None:
+    """One heading per group (a product: its key=value and best score), its best hits under it."""
+    if as_json:
+        _print_json(groups)
+        return
+    out = Console()
+    if not groups:
+        out.print("no groups: no hit's media has that metadata key")
+    for i, group in enumerate(groups, 1):
+        out.print(f"[bold]{i}. {group['key']}={group['value']}[/bold] [dim]{group['score']:.4f}[/dim]")
+        _print_hits(out, group["hits"], indent="   ")
+
+
+def _print_hits(out: Console, hits: list[dict[str, Any]], indent: str = "") -> None:
+    for i, hit in enumerate(hits, 1):
         where = _where(hit)
         out.print(
-            f"[bold]{i}. {hit['filename']}[/bold] {where} [dim]{hit['modality']} {hit['score']:.4f}[/dim]"
+            f"{indent}[bold]{i}. {hit['filename']}[/bold] {where} "
+            f"[dim]{hit['modality']} {hit['score']:.4f}[/dim]"
         )
         if hit.get("cite"):  # code: what it is, then its first lines as they are in the file
             if hit.get("symbol"):
                 out.print(
-                    f"   {(hit.get('meta') or {}).get('symbol_kind', '')} {hit['symbol']}".rstrip(),
+                    f"{indent}   {(hit.get('meta') or {}).get('symbol_kind', '')} {hit['symbol']}".rstrip(),
                     markup=False,
                 )
             for line in hit["text"].splitlines()[:CODE_LINES_SHOWN]:
-                out.print(f"   {line[:120]}", markup=False, highlight=False)
-        else:
-            out.print(f"   {hit['text'][:200]}")
+                out.print(f"{indent}   {line[:120]}", markup=False, highlight=False)
+        elif hit["text"]:
+            out.print(f"{indent}   {hit['text'][:200]}")
 
 
 def _where(hit: dict[str, Any]) -> str:

@@ -258,6 +258,24 @@ class EdgeIndex:
         )
         return self._run(request, limit)
 
+    def point_vectors(self, space: str, tenant_id: str, point_ids: Sequence[str]) -> dict[str, list[float]]:
+        ids: list[int | uuid.UUID | str] = []
+        for point_id in point_ids:
+            try:
+                ids.append(str(uuid.UUID(point_id)))
+            except ValueError:
+                continue  # never stored: every point id is a UUID
+        if not ids:
+            return {}
+        with self._lock:
+            found = self._open_shard().retrieve(ids, ["tenant_id"], [space])
+        vectors = {}
+        for record in found:
+            stored = record.vector.get(space) if isinstance(record.vector, dict) else None
+            if (record.payload or {}).get("tenant_id") == tenant_id and isinstance(stored, list):
+                vectors[str(record.id)] = [float(x) for x in stored]  # type: ignore[arg-type]
+        return vectors
+
     def count(self, tenant_id: str | None = None) -> int:
         """Number of points, for one tenant or (``None``) all of them. Exact."""
         flt = None if tenant_id is None else qe.Filter(must=[_equals("tenant_id", tenant_id)])

@@ -530,6 +530,18 @@ class PgVectorIndex:
                 rows = conn.execute(statement, args).fetchall()
         return [IndexHit(id=r[0], media_id=r[1], score=float(r[2])) for r in rows]
 
+    def point_vectors(self, space: str, tenant_id: str, point_ids: Sequence[str]) -> dict[str, list[float]]:
+        if not point_ids:
+            return {}
+        statement = self._psycopg.sql.SQL(
+            "SELECT id, embedding FROM {t} WHERE tenant_id = %s AND id = ANY(%s)"
+        ).format(t=self._space_table(space))
+        with self._session() as conn:
+            if self._dimension(conn, space) is None:
+                return {}
+            rows = conn.execute(statement, (tenant_id, list(point_ids))).fetchall()
+        return {r[0]: [float(x) for x in r[1].to_list()] for r in rows}
+
     def search_keyword(
         self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
     ) -> list[IndexHit]:

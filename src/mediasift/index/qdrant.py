@@ -393,6 +393,21 @@ class QdrantIndex:
         k, weights = engine_rrf(len(stages))
         return self._query(limit, flt, prefetch=stages, query=m.RrfQuery(rrf=m.Rrf(k=k, weights=weights)))
 
+    def point_vectors(self, space: str, tenant_id: str, point_ids: Sequence[str]) -> dict[str, list[float]]:
+        if not point_ids:
+            return {}
+        found = self.client.retrieve(
+            self.collection,
+            ids=[point_uuid(i) for i in point_ids],
+            with_payload=["sid", "tenant_id"],
+            with_vectors=[space],
+        )
+        return {
+            str(r.payload["sid"]): [float(x) for x in r.vector[space]]
+            for r in found
+            if r.payload and r.payload.get("tenant_id") == tenant_id and space in (r.vector or {})
+        }
+
     # -- maintenance -------------------------------------------------------------------------------
 
     def optimize(self) -> None:

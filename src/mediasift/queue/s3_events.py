@@ -1,5 +1,8 @@
 """S3 bucket event notifications, as SQS delivers them, and the object-key pattern that names tenants.
 
+Objects created (``ObjectCreated:*``) become media; objects removed (``ObjectRemoved:*``: a delete,
+or a delete marker in a versioned bucket) delete the media made from them.
+
 An S3 bucket configured to notify an SQS queue sends the standard AWS event JSON::
 
     {"Records": [{"eventName": "ObjectCreated:Put",
@@ -36,16 +39,42 @@ class ObjectCreated:
     sequencer: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectRemoved:
+    """One object deleted from a bucket (or hidden by a delete marker in a versioned bucket)."""
+
+    bucket: str
+    key: str  # decoded, as ``ObjectCreated.key``
+    sequencer: str | None = None
+
+
+BucketEvent = ObjectCreated | ObjectRemoved
+
+
+def is_earlier(sequencer: str | None, than: str | None) -> bool:
+    """Whether an event with ``sequencer`` happened before one with ``than`` on the same key.
+
+    S3's rule: right-pad the shorter hexadecimal string with zeros, then compare them as strings.
+    Unknown on either side (a hand-made event, media made before sequencers were kept) is never
+    earlier, so such an event is applied.
+    """
+    if not sequencer or not than:
+        return False
+    width = max(len(sequencer), len(than))
+    return sequencer.upper().ljust(width, "0") < than.upper().ljust(width, "0")
+
+
 class NotAnS3Event(ValueError):
     """The message body is not an S3 event notification (e.g. it is a job message)."""
 
 
-def parse_s3_event(body: str | bytes | dict[str, Any]) -> list[ObjectCreated]:
-    """The ``ObjectCreated`` records of one notification body, in order.
+def parse_s3_event(body: str | bytes | dict[str, Any]) -> list[BucketEvent]:
+    """The ``ObjectCreated`` and ``ObjectRemoved`` records of one notification body, in order.
 
-    Returns ``[]`` for a notification with nothing to ingest: ``s3:TestEvent``, or only non-create
-    records (``ObjectRemoved:*``, ...). Raises ``NotAnS3Event`` for anything that is not an S3
-    notification at all, so a caller can tell "ignore" from "this belongs to someone else".
+    Returns ``[]`` for a notification with nothing to do: ``s3:TestEvent``, or only other records
+    (``ObjectRestore:*``, replication, lifecycle transitions...). Raises ``NotAnS3Event`` for
+    anything that is not an S3 notification at all, so a caller can tell "ignore" from "this
+    belongs to someone else".
     """
     message = _load(body)
     if message.get("Type") == "Notification" and isinstance(message.get("Message"), str):
@@ -55,7 +84,14 @@ def parse_s3_event(body: str | bytes | dict[str, Any]) -> list[ObjectCreated]:
     records = message.get("Records")
     if not isinstance(records, list) or not all(_is_s3_record(r) for r in records):
         raise NotAnS3Event("message has no S3 event records")
-    return [_object_created(r) for r in records if str(r.get("eventName", "")).startswith("ObjectCreated:")]
+    events: list[BucketEvent] = []
+    for record in records:
+        name = str(record.get("eventName", ""))
+        if name.startswith("ObjectCreated:"):
+            events.append(_object_created(record))
+        elif name.startswith("ObjectRemoved:"):
+            events.append(_object_removed(record))
+    return events
 
 
 def _load(body: str | bytes | dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +119,14 @@ def _object_created(record: dict[str, Any]) -> ObjectCreated:
         size=int(obj.get("size", 0)),
         etag=str(obj.get("eTag", "")).strip('"'),
         sequencer=obj.get("sequencer"),
+    )
+
+
+def _object_removed(record: dict[str, Any]) -> ObjectRemoved:
+    s3 = record["s3"]
+    obj = s3.get("object", {})
+    return ObjectRemoved(
+        bucket=s3["bucket"]["name"], key=unquote_plus(obj["key"]), sequencer=obj.get("sequencer")
     )
 
 
@@ -143,6 +187,6 @@ class EventDelivery:
     take either.
     """
 
-    events: list[ObjectCreated]
+    events: list[BucketEvent]
     receipt: str
     attempts: int

@@ -16,11 +16,12 @@ How the ``Queue`` contract maps onto SQS:
 ``stats``           queue attributes; ``dead`` is the depth of the redrive policy's target queue
 ==================  ==========================================================================
 
-**Bucket events.** The same queue may also receive S3 ``ObjectCreated`` notifications. Consume such
-a queue with ``receive_any``, which returns a ``Lease`` for a job message or an ``EventDelivery``
-for a notification. The caller creates the media and their jobs from the events (idempotently: SQS
-delivers at least once, so the same event can arrive twice), sends the jobs, then ``ack``\\ s the
-delivery. ``s3:TestEvent`` and non-create notifications are deleted on sight. ``receive`` (the plain
+**Bucket events.** The same queue may also receive S3 ``ObjectCreated`` and ``ObjectRemoved``
+notifications. Consume such a queue with ``receive_any``, which returns a ``Lease`` for a job
+message or an ``EventDelivery`` for a notification. The caller creates, replaces or deletes the
+media the events name (idempotently: SQS delivers at least once, so the same event can arrive
+twice), sends the jobs, then ``ack``\\ s the delivery. ``s3:TestEvent`` and other notifications
+are deleted on sight. ``receive`` (the plain
 ``Queue`` method) only hands out jobs: an event it meets is made visible again at once for an
 event-aware consumer, with a warning, because deleting it would lose an upload.
 
@@ -176,7 +177,7 @@ class SqsQueue(Queue):
             log.error("queue %s: unreadable message %s (%s)", self.queue_url, message.get("MessageId"), e)
             return None
         if not events:
-            self._delete(receipt)  # s3:TestEvent, ObjectRemoved: nothing will ever need it
+            self._delete(receipt)  # s3:TestEvent, a restore: nothing will ever need it
             return None
         return EventDelivery(events=events, receipt=receipt, attempts=attempts)
 

@@ -31,6 +31,7 @@ from mediasift.domain import (
     keyword_term,
     label_term,
     path_filter_terms,
+    user_metadata,
 )
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
@@ -302,6 +303,7 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
                 meta=meta,
                 thumbnail_key=seg.frame_key,
                 ordinal=seg.ordinal,
+                media_meta=user_metadata(m.meta),
             )
         )
         if len(hits) >= limit:

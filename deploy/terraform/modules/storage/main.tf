@@ -142,7 +142,7 @@ resource "aws_s3_bucket_notification" "raw" {
     content {
       id            = "media${replace(queue.value, ".", "-")}"
       queue_arn     = var.notification_queue_arn
-      events        = ["s3:ObjectCreated:*"]
+      events        = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] # removed: its media is deleted
       filter_prefix = var.notification_prefix
       filter_suffix = queue.value
     }

@@ -1,4 +1,5 @@
-"""/v1/search: text (GET), image or image + text (POST multipart)."""
+"""/v1/search: text (GET), image or image + text (POST multipart); both take the same filters,
+and ``group_by`` (a metadata key such as sku) to answer in groups: one per product."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from mediasift.api.answers import ENTITIES, KEYWORDS, LABELS
 from mediasift.api.deps import OptionalUserDep, RuntimeDep, TenantDep
-from mediasift.api.schemas import SearchOut, error_responses
+from mediasift.api.schemas import HitGroupOut, HitOut, SearchOut, error_responses
 from mediasift.domain import Filters
 from mediasift.errors import InvalidRequest, LimitExceeded
-from mediasift.services import feedback
+from mediasift.services import feedback, grouping
 from mediasift.services import search as search_service
 
 router = APIRouter(prefix="/v1/search", tags=["search"])
@@ -30,6 +31,13 @@ PERSONALIZE = (
     "Reorder for the user (the key's, or X-Mediasift-User) by their profile: "
     "docs/personalization.md; false: the same order for everyone"
 )
+MODALITIES = "speech, ocr, text, frame, image, tag, note, code"
+META = "Metadata filter key=value, e.g. sku=SKU-1; repeat for more (all must match)"
+GROUP_BY = (
+    "Answer in groups, one per value of this metadata key (e.g. sku: one group per product), "
+    "ranked by each group's best hit; limit then counts groups"
+)
+GROUP_SIZE = "With group_by: the best hits kept per group"
 MIN_QUALITY = (
     "Only media whose overall quality score (0–1, docs/quality.md) is at least this; "
     "media whose quality was never measured are left out"
@@ -82,12 +90,10 @@ def search_get(
     q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for")],
     kind: Annotated[list[str] | None, Query(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Query()] = None,
-    modality: Annotated[
-        list[str] | None, Query(description="speech, ocr, text, frame, image, tag, note, code")
-    ] = None,
+    modality: Annotated[list[str] | None, Query(description=MODALITIES)] = None,
     language: Annotated[list[str] | None, Query(description=LANGUAGES)] = None,
     media_id: Annotated[list[str] | None, Query()] = None,
-    meta: Annotated[list[str] | None, Query(description="Metadata filter key=value, e.g. sku=SKU-1")] = None,
+    meta: Annotated[list[str] | None, Query(description=META)] = None,
     added_after: Annotated[str | None, Query(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Query(max_length=40, description=ADDED_BEFORE)] = None,
     label: Annotated[list[str] | None, Query(description=LABELS + "; repeat the parameter for more")] = None,
@@ -103,6 +109,12 @@ def search_get(
     mode: Literal["hybrid", "keyword", "vector"] = "hybrid",
     personalize: Annotated[bool, Query(description=PERSONALIZE)] = True,
     user: OptionalUserDep = None,
+    group_by: Annotated[
+        str | None, Query(min_length=1, max_length=grouping.MAX_KEY_LENGTH, description=GROUP_BY)
+    ] = None,
+    group_size: Annotated[
+        int, Query(ge=1, le=grouping.MAX_GROUP_SIZE, description=GROUP_SIZE)
+    ] = grouping.DEFAULT_GROUP_SIZE,
 ) -> SearchOut:
     filters = filters_from(
         kind,
@@ -119,11 +131,17 @@ def search_get(
         path,
         min_quality,
     )
+    if user is not None:
+        feedback.record_search(rt, tenant, user, q)
+    if group_by:
+        # groups rank products by their best hit: the same for every user
+        groups = grouping.search_groups(
+            rt, tenant, q, group_by, filters=filters, limit=limit, group_size=group_size, mode=mode
+        )
+        return grouped(q, group_by, groups)
     hits = search_service.search(
         rt, tenant, q, filters=filters, limit=limit, mode=mode, user_id=user, personalize=personalize
     )
-    if user is not None:
-        feedback.record_search(rt, tenant, user, q)
     return SearchOut.of(q, hits)
 
 
@@ -135,17 +153,28 @@ def search_post(
         UploadFile | None, File(description="Find visually similar images and keyframes")
     ] = None,
     q: Annotated[str | None, Form(max_length=2000)] = None,
-    kind: Annotated[list[str] | None, Form()] = None,
+    kind: Annotated[list[str] | None, Form(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Form()] = None,
+    modality: Annotated[list[str] | None, Form(description=MODALITIES)] = None,
+    language: Annotated[list[str] | None, Form(description=LANGUAGES)] = None,
+    media_id: Annotated[list[str] | None, Form()] = None,
+    meta: Annotated[list[str] | None, Form(description=META)] = None,
     added_after: Annotated[str | None, Form(max_length=40, description=ADDED_AFTER)] = None,
     added_before: Annotated[str | None, Form(max_length=40, description=ADDED_BEFORE)] = None,
     label: Annotated[list[str] | None, Form(description=LABELS + "; repeat the field for more")] = None,
     entity: Annotated[list[str] | None, Form(description=ENTITIES + "; repeat the field for more")] = None,
     keyword: Annotated[list[str] | None, Form(description=KEYWORDS + "; repeat the field for more")] = None,
+    path: Annotated[list[str] | None, Form(description=PATHS)] = None,
     min_quality: Annotated[float | None, Form(ge=0, le=1, description=MIN_QUALITY)] = None,
     limit: Annotated[int, Form(ge=1, le=search_service.MAX_LIMIT)] = 10,
     personalize: Annotated[bool, Form(description=PERSONALIZE)] = True,
     user: OptionalUserDep = None,
+    group_by: Annotated[
+        str | None, Form(min_length=1, max_length=grouping.MAX_KEY_LENGTH, description=GROUP_BY)
+    ] = None,
+    group_size: Annotated[
+        int, Form(ge=1, le=grouping.MAX_GROUP_SIZE, description=GROUP_SIZE)
+    ] = grouping.DEFAULT_GROUP_SIZE,
 ) -> SearchOut:
     data = None
     if image is not None:
@@ -153,10 +182,23 @@ def search_post(
         if len(data) > MAX_QUERY_IMAGE_BYTES:
             raise LimitExceeded("query image is larger than 20 MiB")
     filters = filters_from(
-        kind, collection, None, None, None, None, added_after, added_before, label, entity, keyword,
-        min_quality=min_quality,
+        kind, collection, modality, language, media_id, meta, added_after, added_before, label,
+        entity, keyword, path, min_quality,
     )  # fmt: skip
+    if group_by:
+        groups = grouping.search_groups(
+            rt, tenant, q, group_by, image=data, filters=filters, limit=limit, group_size=group_size
+        )
+        return grouped(q, group_by, groups)
     hits = search_service.search(
         rt, tenant, q, image=data, filters=filters, limit=limit, user_id=user, personalize=personalize
     )
     return SearchOut.of(q, hits)
+
+
+def grouped(query: str | None, key: str, groups: list[grouping.HitGroup]) -> SearchOut:
+    out = [
+        HitGroupOut(key=g.key, value=g.value, score=g.score, hits=[HitOut.of(h) for h in g.hits])
+        for g in groups
+    ]
+    return SearchOut(query=query, hits=[h for g in out for h in g.hits], group_by=key, groups=out)

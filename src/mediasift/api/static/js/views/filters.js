@@ -2,7 +2,7 @@
 // filters the API takes from it. Search, its facets and the media page's links all write it here.
 import { query } from "../api.js";
 
-export const SINGLE = ["q", "kind", "collection", "language", "path", "from", "to"];
+export const SINGLE = ["q", "kind", "collection", "language", "path", "from", "to", "group_by"];
 // What a media is about: repeatable filters, each value as /v1/facets writes it (taxonomy:label,
 // TYPE:text, a keyword). Values of one are alternatives (any of them); different filters all apply.
 export const ABOUT = ["label", "entity", "keyword"];

@@ -1,5 +1,6 @@
-// Search: one box (text, or an image dropped on it), filters, results grouped by media, and
-// beside them the facets of the filtered library (labels, entities, keywords, language, kind).
+// Search: one box (text, or an image dropped on it), filters, results grouped by media — or, with
+// "Group by" (a metadata key such as sku), by product: one card per product, ranked by its best
+// hit — and beside them the facets of the filtered library (labels, entities, keywords, language, kind).
 import { get, post, query, request, urls } from "../api.js";
 import { codeBlock, matchingLines } from "../code.js";
 import { clear, clock, errorBox, excerpt, h, highlight, momentHref, termsPattern, where, why } from "../dom.js";
@@ -8,6 +9,7 @@ import { refreshBadge, signal, user } from "../user.js";
 import { ABOUT, LANGUAGES, SINGLE, addedWindow, filterParams, searchHref, stateFrom } from "./filters.js";
 
 const LIMIT = 40;
+const GROUPS = 12; // products (or other groups) per grouped search
 const KINDS = ["video", "audio", "image", "document", "text", "code"];
 
 let lookAlike = null; // the image of the last look-alike search: {file, url}
@@ -74,14 +76,18 @@ function searchForm(state, onSearch, onImage) {
         h("label", { for: "path" }, "Path (code)"),
         h("input", { id: "path", name: "path", value: state.path, placeholder: "src/* or *.py" })),
       h("div", { class: "field" }, h("label", { for: "from" }, "Added from"), h("input", { id: "from", name: "from", type: "date", value: state.from })),
-      h("div", { class: "field" }, h("label", { for: "to" }, "Added until"), h("input", { id: "to", name: "to", type: "date", value: state.to }))));
+      h("div", { class: "field" }, h("label", { for: "to" }, "Added until"), h("input", { id: "to", name: "to", type: "date", value: state.to })),
+      h("div", { class: "field" },
+        h("label", { for: "group_by" }, "Group by"),
+        h("input", { id: "group_by", name: "group_by", value: state.group_by, placeholder: "e.g. sku", list: "group-keys" }),
+        h("datalist", { id: "group-keys" }, h("option", { value: "sku" })))));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const next = readFilters(form);
     if (next.q.trim()) onSearch(next);
     else q.focus();
   });
-  for (const el of form.querySelectorAll("select, input[type=date]")) {
+  for (const el of form.querySelectorAll("select, input[type=date], #group_by")) {
     el.addEventListener("change", () => form.requestSubmit());
   }
   bindDrop(form.querySelector("#search-drop"), onImage);
@@ -122,8 +128,10 @@ async function loadCollections(form) {
 async function textSearch(state, results, status) {
   status.textContent = "Searching…";
   try {
-    const { hits } = await get(`/v1/search?${query({ q: state.q, ...filterParams(state), limit: LIMIT })}`);
-    show(hits, state.q, results, status);
+    const grouping = state.group_by ? { group_by: state.group_by, limit: GROUPS } : { limit: LIMIT };
+    const found = await get(`/v1/search?${query({ q: state.q, ...filterParams(state), ...grouping })}`);
+    if (found.groups) showGroups(found.groups, state.q, results, status);
+    else show(found.hits, state.q, results, status);
     if (user.current()) status.append(" ", saveButton(state));
     return true;
   } catch (err) {
@@ -146,10 +154,12 @@ async function imageSearch(file, filters, results, status) {
   if (filters.collection) form.append("collection", filters.collection);
   for (const [k, v] of Object.entries(addedWindow(filters))) form.append(k, v);
   for (const k of ABOUT) for (const v of filters[k] || []) form.append(k, v);
-  form.append("limit", String(LIMIT));
+  if (filters.group_by) form.append("group_by", filters.group_by);
+  form.append("limit", String(filters.group_by ? GROUPS : LIMIT));
   try {
-    const { hits } = await request("/v1/search", { method: "POST", form });
-    show(hits, "", results, status, `Look-alikes of ${file.name}`);
+    const found = await request("/v1/search", { method: "POST", form });
+    if (found.groups) showGroups(found.groups, "", results, status, `Products like ${file.name}`);
+    else show(found.hits, "", results, status, `Look-alikes of ${file.name}`);
     status.prepend(h("img", { src: lookAlike.url, alt: `Query image ${file.name}`, class: "query-image" }), " ");
   } catch (err) {
     status.textContent = "";
@@ -217,6 +227,28 @@ function show(hits, q, results, status, title) {
       signal(card.dataset.mediaId, "open", { segmentId: link.dataset.segmentId });
     }
   };
+}
+
+// One card per group: the metadata value (a product's sku), its best score, and its best hits'
+// pictures side by side, each a link to its moment.
+function showGroups(groups, q, results, status, title) {
+  const prefix = title ? `${title}: ` : "";
+  status.textContent = groups.length
+    ? `${prefix}${groups.length} ${groups[0].key === "sku" ? "product" : "group"}${groups.length === 1 ? "" : "s"} by ${groups[0].key}`
+    : `${prefix}No matches with that metadata key. Try another key, or search without grouping.`;
+  clear(results, groups.map((group) => groupCard(group, q)));
+}
+
+function groupCard(group, q) {
+  const pictures = group.hits.filter((hit) => hit.thumbnail_url || ["image", "video"].includes(hit.kind));
+  return h("article", { class: "result-card product-card", dataset: { groupKey: group.key, groupValue: group.value } },
+    h("div", { class: "product-pictures" }, pictures.map((hit) => h("a", { href: momentHref(hit), title: hit.filename },
+      frameImage(hit.thumbnail_url || urls.artifact(hit.media_id, "thumb.jpg"))))),
+    h("div", { class: "result-body" },
+      h("h2", {},
+        h("span", { class: "group-key" }, `${group.key} `), h("span", { class: "group-value" }, group.value),
+        h("span", { class: "badge" }, `best ${group.score > 0 && group.score <= 1 ? `${Math.round(group.score * 100)}%` : group.score.toFixed(3)}`)),
+      hitList(group.hits, q)));
 }
 
 function mediaCard(group, q) {
