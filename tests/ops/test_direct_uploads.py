@@ -210,6 +210,8 @@ def test_embedded_store_signed_put_makes_the_media(make_runtime, client_for):  #
 
     forged = path.replace("signature=", "signature=0")
     assert api.put(forged, content=TEXT, headers={"Content-Type": "text/plain"}).status_code == 403
+    odd = path.replace("signature=", "signature=%C3%A9")  # not ASCII: refused, never a 500
+    assert api.put(odd, content=TEXT, headers={"Content-Type": "text/plain"}).status_code == 403
     assert api.put(path, content=TEXT, headers={"Content-Type": "image/png"}).status_code == 400
     assert api.put(path, content=TEXT + b"x", headers={"Content-Type": "text/plain"}).status_code in (
         400,

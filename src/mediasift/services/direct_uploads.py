@@ -154,7 +154,8 @@ def check_signature(rt: Runtime, upload_id: str, expires: int, signature: str) -
     """The embedded store's upload URL is its own credential, like a presigned S3 URL."""
     if expires < time.time():
         raise Forbidden("this upload URL has expired; ask POST /v1/uploads for a new one")
-    if not hmac.compare_digest(_signature(rt, upload_id, expires), signature):
+    # bytes: a forged signature may hold any character, and str comparison refuses non-ASCII
+    if not hmac.compare_digest(_signature(rt, upload_id, expires).encode(), signature.encode()):
         raise Forbidden("the upload URL's signature does not match")
 
 
