@@ -140,14 +140,23 @@ SWEEP: dict[str, RankingParams] = {
     "score + rule + prior": RankingParams(phrase_bonus=0.0, group=False),
     "score + rule + prior + phrase": RankingParams(group=False),
     "default (all, grouped)": RankingParams(),
+    "mm/mm .2 + rules": RankingParams(keyword_norm="minmax", keyword_weight=0.2, vector_weight=0.8),
+    "mm/mm .35 + rules, no prior": RankingParams(keyword_norm="minmax", priors={}),
+    "mm/mm .35 + rules + rescore 20 w.5": RankingParams(keyword_norm="minmax", rescore_top=20),
+    "mm/mm .35 + rules + rescore 20 w.7": RankingParams(
+        keyword_norm="minmax", rescore_top=20, rescore_weight=0.7
+    ),
+    "mm/mm .35 + rules + rescore 40 w.5": RankingParams(keyword_norm="minmax", rescore_top=40),
 }
 
 
-def sweep(rt: Runtime, corpus: Corpus, mode: str) -> dict[str, Any]:
-    """Every ``SWEEP`` configuration over every query, interleaved; the summary per half."""
+def sweep(rt: Runtime, corpus: Corpus, mode: str, only: str | None) -> dict[str, Any]:
+    """Every ``SWEEP`` configuration (whose name holds ``only``) over every query, interleaved;
+    the summary per half."""
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    chosen = {name: p for name, p in SWEEP.items() if only is None or only in name}
     for query in corpus.queries:
-        for name, params in SWEEP.items():
+        for name, params in chosen.items():
             hits = _search(rt, TENANT, query.text, None, None, K, mode, params=params)
             rows[name].append(
                 {"kind": query.kind, "held_out": query.held_out, **scores(judge(hits, query), query)}
@@ -160,7 +169,7 @@ def sweep(rt: Runtime, corpus: Corpus, mode: str) -> dict[str, Any]:
             out[name][half] = {
                 m: round(statistics.mean(r[m] for r in chosen), 3) for m in ("mrr", "ndcg", "recall")
             }
-        print(f"{name:32} dev {out[name]['dev']}  held-out {out[name]['held_out']}")
+        print(f"{name:36} dev {out[name]['dev']}  held-out {out[name]['held_out']}")
     return out
 
 
@@ -246,6 +255,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="passes over the queries (latency)")
     parser.add_argument("--fresh", action="store_true", help="rebuild and re-ingest the corpus")
     parser.add_argument("--sweep", choices=MODES, help="compare the ranking configurations in this mode")
+    parser.add_argument("--only", help="with --sweep: only the configurations whose name holds this")
     parser.add_argument("--misses", action="store_true", help="print the hybrid queries not ranked first")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "retrieval.json")
     args = parser.parse_args()
@@ -253,7 +263,7 @@ def main() -> None:
     rt = open_runtime(settings)
     if args.sweep:
         try:
-            sweep(rt, corpus, args.sweep)
+            sweep(rt, corpus, args.sweep, args.only)
         finally:
             rt.close()
         return

@@ -337,6 +337,11 @@ class Settings(BaseSettings):
     ask_min_relevance: float = Field(
         0.82, description="Least relevance (e5 cosine + 0.02 per shared word) for a source to count."
     )
+    ask_min_evidence: float = Field(
+        0.86,
+        description="Least score (e5 cosine + 0.02 per question content word held) for a sentence to "
+        "answer a question; with none, the answer is 'Not found in your media.' (bench/answer_accuracy.py).",
+    )
 
     @field_validator("nutrition_collections", mode="before")
     @classmethod

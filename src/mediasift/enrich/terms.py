@@ -59,3 +59,28 @@ def match_score(part_text: str, query: str) -> int:
         seen.append(stems)
         score += bool(stems & vocabulary)
     return score
+
+
+# Words that say what kind of answer a question wants, not what it is about: "how long should I…",
+# "¿cuánto tiempo hay que…". They match half of any text, so they are no evidence of an answer.
+_QUESTION_TEXT = """
+what which who whom whose when where why how much many often long should would could can do does
+did i my me you your we our us there here is are qué cuál cuáles quién cuándo dónde cómo cuánto
+cuánta cuántos cuántas hay debe deben puedo puede me mi mis tengo
+"""
+QUESTION_WORDS = frozenset(fold(word) for word in _QUESTION_TEXT.split())
+
+
+def asked_terms(question: str) -> list[set[str]]:
+    """The content words of a question (``terms``) less its question words."""
+    return [stems for stems in terms(question) if not stems & QUESTION_WORDS]
+
+
+def evidence_words(text: str, question: str) -> int:
+    """How many of the question's distinct content words (``asked_terms``) occur in ``text``."""
+    vocabulary = set().union(*terms(text)) if text else set()
+    seen: list[set[str]] = []
+    for stems in asked_terms(question):
+        if stems not in seen and stems & vocabulary:
+            seen.append(stems)
+    return len(seen)
