@@ -41,7 +41,6 @@ from mediasift.config import Settings
 from mediasift.domain import Hit
 from mediasift.runtime import Runtime, open_runtime
 from mediasift.services.ingest import ingest_stream
-from mediasift.services.ranking import RankingParams
 from mediasift.services.search import _search
 from mediasift.worker.loop import start_worker_threads
 
@@ -124,40 +123,53 @@ def prepared_home(distractors: int, fresh: bool) -> tuple[Settings, Corpus, dict
     return settings, corpus, ingest_info
 
 
-# What ``--sweep`` compares (hybrid mode): the RRF of before, then one change at a time.
-_PLAIN = RankingParams(phrase_bonus=0.0, priors={}, min_info_chars=0, group=False)
-SWEEP: dict[str, RankingParams] = {
-    "rrf": replace(_PLAIN, fusion="rrf"),
-    "rrf+rules": RankingParams(fusion="rrf"),
-    "score max/minmax .35": _PLAIN,
-    "score max/minmax .5": replace(_PLAIN, keyword_weight=0.5, vector_weight=0.5),
-    "score max/minmax .2": replace(_PLAIN, keyword_weight=0.2, vector_weight=0.8),
-    "score dbsf/dbsf .5": replace(
-        _PLAIN, keyword_weight=0.5, vector_weight=0.5, keyword_norm="dbsf", vector_norm="dbsf"
-    ),
-    "score minmax/minmax .35": replace(_PLAIN, keyword_norm="minmax"),
-    "score + tiny rule": replace(_PLAIN, min_info_chars=3),
-    "score + rule + prior": RankingParams(phrase_bonus=0.0, group=False),
-    "score + rule + prior + phrase": RankingParams(group=False),
-    "default (all, grouped)": RankingParams(),
-    "mm/mm .2 + rules": RankingParams(keyword_norm="minmax", keyword_weight=0.2, vector_weight=0.8),
-    "mm/mm .35 + rules, no prior": RankingParams(keyword_norm="minmax", priors={}),
-    "mm/mm .35 + rules + rescore 20 w.5": RankingParams(keyword_norm="minmax", rescore_top=20),
-    "mm/mm .35 + rules + rescore 20 w.7": RankingParams(
-        keyword_norm="minmax", rescore_top=20, rescore_weight=0.7
-    ),
-    "mm/mm .35 + rules + rescore 40 w.5": RankingParams(keyword_norm="minmax", rescore_top=40),
-}
+def sweep_configs() -> dict[str, Any]:
+    """What ``--sweep`` compares: the RRF of before, then one change at a time (imported here so
+    the rest of this module also runs on a tree from before ``services/ranking.py``)."""
+    from mediasift.services.ranking import RankingParams
+
+    chosen = RankingParams()  # the defaults: what this sweep chose
+    plain = replace(
+        chosen, keyword_norm="max", phrase_bonus=0.0, min_info_chars=0, group=False, rescore_top=0
+    )
+    rules = replace(plain, phrase_bonus=chosen.phrase_bonus, min_info_chars=chosen.min_info_chars, group=True)
+    return {
+        "rrf": replace(plain, fusion="rrf"),
+        "rrf + rules": replace(rules, fusion="rrf", priors={"tag": 0.85}),
+        "score max/minmax .35": plain,
+        "score max/minmax .5": replace(plain, keyword_weight=0.5, vector_weight=0.5),
+        "score max/minmax .2": replace(plain, keyword_weight=0.2, vector_weight=0.8),
+        "score dbsf/dbsf .5": replace(
+            plain, keyword_weight=0.5, vector_weight=0.5, keyword_norm="dbsf", vector_norm="dbsf"
+        ),
+        "score minmax/minmax .35": replace(plain, keyword_norm="minmax"),
+        "score + tiny rule": replace(plain, min_info_chars=3),
+        "score + rule + tag prior .85": replace(plain, min_info_chars=3, priors={"tag": 0.85}),
+        "score + rule + prior + phrase": replace(rules, group=False, priors={"tag": 0.85}),
+        "score + rule + prior + phrase, grouped": replace(rules, priors={"tag": 0.85}),
+        "mm/mm .2 + rules": replace(rules, keyword_norm="minmax", keyword_weight=0.2, vector_weight=0.8),
+        "mm/mm .35 + rules": replace(rules, keyword_norm="minmax"),
+        "mm/mm .35 + rules + rescore 20 w.5": replace(
+            rules, keyword_norm="minmax", rescore_top=20, rescore_weight=0.5
+        ),
+        "mm/mm .35 + rules + rescore 20 w.7 (default)": chosen,
+        "mm/mm .35 + rules + rescore 40 w.5": replace(
+            rules, keyword_norm="minmax", rescore_top=40, rescore_weight=0.5
+        ),
+    }
 
 
 def sweep(rt: Runtime, corpus: Corpus, mode: str, only: str | None) -> dict[str, Any]:
     """Every ``SWEEP`` configuration (whose name holds ``only``) over every query, interleaved;
     the summary per half."""
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    chosen = {name: p for name, p in SWEEP.items() if only is None or only in name}
+    latencies: dict[str, list[float]] = defaultdict(list)
+    chosen = {name: p for name, p in sweep_configs().items() if only is None or only in name}
     for query in corpus.queries:
         for name, params in chosen.items():
+            started = time.perf_counter()
             hits = _search(rt, TENANT, query.text, None, None, K, mode, params=params)
+            latencies[name].append(time.perf_counter() - started)
             rows[name].append(
                 {"kind": query.kind, "held_out": query.held_out, **scores(judge(hits, query), query)}
             )
@@ -169,7 +181,11 @@ def sweep(rt: Runtime, corpus: Corpus, mode: str, only: str | None) -> dict[str,
             out[name][half] = {
                 m: round(statistics.mean(r[m] for r in chosen), 3) for m in ("mrr", "ndcg", "recall")
             }
-        print(f"{name:36} dev {out[name]['dev']}  held-out {out[name]['held_out']}")
+        out[name]["latency_ms"] = _percentiles(latencies[name])
+        print(
+            f"{name:44} dev {out[name]['dev']}  held-out {out[name]['held_out']}"
+            f"  ms {out[name]['latency_ms']}"
+        )
     return out
 
 

@@ -337,6 +337,14 @@ class Settings(BaseSettings):
     ask_min_relevance: float = Field(
         0.82, description="Least relevance (e5 cosine + 0.02 per shared word) for a source to count."
     )
+    search_rescore_top: int = Field(
+        20,
+        ge=0,
+        le=200,
+        description="Hybrid search's second stage: how many of the best hits are re-scored by their best "
+        "sentence (embedded at search time, then cached per tenant); 0 turns it off, for the first "
+        "stage's latency (docs/benchmarks.md#retrieval-quality).",
+    )
     ask_min_evidence: float = Field(
         0.86,
         description="Least score (e5 cosine + 0.02 per question content word held) for a sentence to "

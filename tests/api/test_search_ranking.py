@@ -54,12 +54,22 @@ def test_the_query_words_in_order_outrank_the_same_words_scattered() -> None:
     assert [h.segment_id for h in rank(again, query, bonus=False)] == ["scattered", "said"]
 
 
-def test_a_tag_yields_to_a_sentence_that_matches_as_well() -> None:
+def test_a_modality_prior_lets_a_sentence_outrank_a_tag() -> None:
     hits = [
         hit("tag", modality="tag", kind="image", text="espresso, coffee", score=0.80, media="photo"),
         hit("sentence", text="An espresso needs 18 grams of coffee.", score=0.78, media="talk"),
     ]
-    assert [h.segment_id for h in rank(hits, "espresso", bonus=False)] == ["sentence", "tag"]
+    # Off by default (the evaluation did not support it); a prior is a per-modality factor.
+    assert [h.segment_id for h in rank(hits, "espresso", bonus=False)] == ["tag", "sentence"]
+    hits = [
+        hit("tag", modality="tag", kind="image", text="espresso, coffee", score=0.80, media="photo"),
+        hit("sentence", text="An espresso needs 18 grams of coffee.", score=0.78, media="talk"),
+    ]
+    with_prior = RankingParams(priors={"tag": 0.9})
+    assert [h.segment_id for h in rank(hits, "espresso", bonus=False, params=with_prior)] == [
+        "sentence",
+        "tag",
+    ]
 
 
 def test_neighbours_of_one_answer_are_one_hit_with_the_best_second() -> None:

@@ -136,7 +136,9 @@ def _search(
     candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params)
     hits = hydrate(rt, tenant_id, candidates, query, len(candidates), keyframes=False)
     hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
-    if params.rescore_top and query:
+    if params is ranking.DEFAULT:
+        params = replace(params, rescore_top=rt.settings.search_rescore_top)
+    if params.rescore_top and query and mode == "hybrid":
         hits = ranking.rescore(hits, query, rt.text_embedder(tenant_id), params)
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
