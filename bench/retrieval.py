@@ -128,7 +128,7 @@ def sweep_configs() -> dict[str, Any]:
     the rest of this module also runs on a tree from before ``services/ranking.py``)."""
     from mediasift.services.ranking import RankingParams
 
-    chosen = RankingParams()  # the defaults: what this sweep chose
+    chosen = RankingParams()  # the defaults: what this sweep chose (search runs it with rescore_top=0)
     plain = replace(
         chosen, keyword_norm="max", phrase_bonus=0.0, min_info_chars=0, group=False, rescore_top=0
     )
@@ -152,7 +152,7 @@ def sweep_configs() -> dict[str, Any]:
         "mm/mm .35 + rules + rescore 20 w.5": replace(
             rules, keyword_norm="minmax", rescore_top=20, rescore_weight=0.5
         ),
-        "mm/mm .35 + rules + rescore 20 w.7 (default)": chosen,
+        "mm/mm .35 + rules + rescore 20 w.7": chosen,
         "mm/mm .35 + rules + rescore 40 w.5": replace(
             rules, keyword_norm="minmax", rescore_top=40, rescore_weight=0.5
         ),

@@ -8,6 +8,7 @@ words are said (``services/moment.py``); the offline answerer and ask to rank se
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -39,13 +40,22 @@ def fold(text: str) -> str:
 
 def terms(text: str) -> list[set[str]]:
     """Each content word of ``text`` as its set of accent-folded stems (English and Spanish)."""
-    english, spanish = _stemmers()
     out = []
     for word in _WORD.findall(text.casefold()):
-        if word in _STOPWORDS or fold(word) in _STOPWORDS:
-            continue
-        out.append({fold(word), fold(english.stemWord(word)), fold(spanish.stemWord(word))})
+        stems = _stems(word)
+        if stems is not None:
+            out.append(set(stems))
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _stems(word: str) -> frozenset[str] | None:
+    # Search ranks dozens of passages per query, and words repeat: stemming each once is most of
+    # the saving. None: a stopword.
+    if word in _STOPWORDS or fold(word) in _STOPWORDS:
+        return None
+    english, spanish = _stemmers()
+    return frozenset({fold(word), fold(english.stemWord(word)), fold(spanish.stemWord(word))})
 
 
 def match_score(part_text: str, query: str) -> int:

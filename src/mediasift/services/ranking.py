@@ -9,7 +9,9 @@
           text holding the query's words next to each other and in order (keyword and hybrid only)
       ─► ``group_moments``: hits of one media that are one moment (overlapping or within
           ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
-          hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans.
+          hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
+      ─► ``rescore`` (hybrid, opt-in: ``MEDIASIFT_SEARCH_RESCORE_TOP``): the best hits scored again by
+          their best sentence, embedded alone, so one answering sentence in a chunk is not diluted.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
@@ -55,7 +57,9 @@ class RankingParams:
     min_info_chars: int = 3
     group_gap_s: float = 2.0
     group: bool = True
-    rescore_top: int = 20  # the second stage: how many of the best hits are re-scored (0: none)
+    # The second stage: how many of the best hits are re-scored (0: none). Search takes it from
+    # MEDIASIFT_SEARCH_RESCORE_TOP (0 by default: it costs ~10x the latency on a cold cache).
+    rescore_top: int = 20
     rescore_weight: float = 0.7  # the share of the best sentence's similarity in the final score
 
 
@@ -92,10 +96,11 @@ def informative(text: str, min_chars: int) -> bool:
     return len(_WORD_CHAR.findall(text)) >= min_chars
 
 
-def proximity(text: str, query: str) -> float:
+def proximity(text: str, query: str | list[set[str]]) -> float:
     """The share of the query's consecutive content-word pairs found in ``text`` in order, at
-    most one word apart (0..1; 0 for a query of fewer than two content words)."""
-    wanted = asked_terms(query)
+    most one word apart (0..1; 0 for a query of fewer than two content words). ``query`` may be
+    given as its ``asked_terms`` already."""
+    wanted = asked_terms(query) if isinstance(query, str) else query
     if len(wanted) < 2:
         return 0.0
     words = terms(text)
@@ -108,12 +113,13 @@ def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DE
     """``hits`` (hydrated candidates) rescored, best first, grouped into moments; the scores are
     only comparable within one search."""
     kept = []
+    wanted = asked_terms(query)
     for hit in hits:
         if hit.modality == "ocr" and not informative(hit.text, params.min_info_chars):
             continue
         score = hit.score * params.priors.get(hit.modality, 1.0)
         if bonus and query and params.phrase_bonus:
-            score *= 1.0 + params.phrase_bonus * proximity(hit.text, query)
+            score *= 1.0 + params.phrase_bonus * proximity(hit.text, wanted)
         hit.score = round(score, 6)
         kept.append(hit)
     kept.sort(key=lambda h: -h.score)  # stable: the engine's order breaks ties
