@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mediasift.domain import IndexHit
-from mediasift.index.fusion import rrf
+from mediasift.index.fusion import normalised, rrf, score_fusion
 
 
 def hits(*hit_ids: str, media: str = "m") -> list[IndexHit]:
@@ -97,3 +97,44 @@ def test_no_lists_or_empty_lists_fuse_to_nothing() -> None:
 def test_invalid_arguments_are_refused(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         rrf([hits("a"), hits("b")], **kwargs)
+
+
+# -- score fusion ------------------------------------------------------------------------------
+
+
+def scored(pairs: list[tuple[str, float]], media: str = "m") -> list[IndexHit]:
+    return [IndexHit(id=h, media_id=media, score=s) for h, s in pairs]
+
+
+def test_score_fusion_keeps_the_gap_between_a_near_exact_match_and_a_weak_neighbour() -> None:
+    # Keyword: the exact phrase scores 12, the runner-up 1.1; the vectors barely tell them apart.
+    keyword = scored([("exact", 12.0), ("neighbour", 1.1)])
+    vector = scored([("neighbour", 0.86), ("exact", 0.85), ("far", 0.70)])
+
+    by_rank = fused_ids(rrf([keyword, vector]))
+    by_score = score_fusion([keyword, vector], [0.5, 0.5], ["max", "minmax"])
+
+    assert by_rank[0] == "exact"  # a tie RRF breaks by list order only
+    assert fused_ids(by_score) == ["exact", "neighbour", "far"]
+    assert by_score[0].score - by_score[1].score > 0.35
+    # Swap the list order: RRF's winner flips with it, score fusion's does not.
+    assert fused_ids(rrf([vector, keyword]))[0] == "neighbour"
+    assert fused_ids(score_fusion([vector, keyword], [0.5, 0.5], ["minmax", "max"]))[0] == "exact"
+
+
+def test_normalisations_map_each_list_to_zero_one() -> None:
+    assert normalised([8.0, 4.0, 2.0], "max") == [1.0, 0.5, 0.25]
+    assert normalised([0.9, 0.8, 0.7], "minmax") == pytest.approx([1.0, 0.5, 0.0])
+    assert normalised([0.5, 0.5], "minmax") == [1.0, 1.0]
+    dbsf = normalised([10.0, 0.0, 0.0, 0.0], "dbsf")
+    assert all(0.0 <= v <= 1.0 for v in dbsf) and dbsf[0] > dbsf[1]
+    assert normalised([], "dbsf") == []
+
+
+def test_score_fusion_counts_an_id_once_per_list_and_rejects_bad_weights() -> None:
+    fused = score_fusion([scored([("a", 2.0), ("a", 1.0), ("b", 1.0)])], [1.0], ["max"])
+    assert [(h.id, h.score) for h in fused] == [("a", 1.0), ("b", 0.5)]
+    with pytest.raises(ValueError):
+        score_fusion([scored([("a", 1.0)])], [-1.0], ["max"])
+    with pytest.raises(ValueError):
+        score_fusion([scored([("a", 1.0)])], [1.0, 1.0], ["max"])

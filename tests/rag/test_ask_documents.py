@@ -110,3 +110,21 @@ def parse_sse(lines) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def
         elif line.startswith("data:"):
             data.append(line.split(":", 1)[1].strip())
     return events
+
+
+def test_answer_says_only_what_answers_and_a_near_miss_is_not_found(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    ingest_manual(api, tmp_path)
+
+    fridge = api.post("/v1/ask", json={"question": "What temperature should the fridge be kept at?"}).json()
+    assert fridge["found"] is True and "four degrees Celsius" in fridge["answer"]
+    assert {c["page"] for c in fridge["citations"]} == {3}
+    for unrelated in ("Welcome", "warranty", "receipt", "Cleaning"):
+        assert unrelated not in fridge["answer"]
+
+    # Same words (temperature, water), another subject: the manual does not say, so no quote of it.
+    coffee = api.post(
+        "/v1/ask", json={"question": "What water temperature should I use for filter coffee?"}
+    ).json()
+    assert coffee["found"] is False and coffee["citations"] == []
+    assert coffee["answer"] == "Not found in your media."

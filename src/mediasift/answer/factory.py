@@ -52,7 +52,7 @@ def build_answer_model(models: ModelRegistry, settings: Settings) -> AnswerModel
         from mediasift.answer.extractive import ExtractiveAnswerer
         from mediasift.embed.text.factory import get_text_embedder
 
-        return ExtractiveAnswerer(get_text_embedder(models, settings))
+        return ExtractiveAnswerer(get_text_embedder(models, settings), min_evidence=settings.ask_min_evidence)
     if name == "openai":
         from mediasift.answer.openai_compat import OpenAICompatibleModel
 

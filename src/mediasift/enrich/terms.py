@@ -8,6 +8,7 @@ words are said (``services/moment.py``); the offline answerer and ask to rank se
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -39,13 +40,22 @@ def fold(text: str) -> str:
 
 def terms(text: str) -> list[set[str]]:
     """Each content word of ``text`` as its set of accent-folded stems (English and Spanish)."""
-    english, spanish = _stemmers()
     out = []
     for word in _WORD.findall(text.casefold()):
-        if word in _STOPWORDS or fold(word) in _STOPWORDS:
-            continue
-        out.append({fold(word), fold(english.stemWord(word)), fold(spanish.stemWord(word))})
+        stems = _stems(word)
+        if stems is not None:
+            out.append(set(stems))
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _stems(word: str) -> frozenset[str] | None:
+    # Search ranks dozens of passages per query, and words repeat: stemming each once is most of
+    # the saving. None: a stopword.
+    if word in _STOPWORDS or fold(word) in _STOPWORDS:
+        return None
+    english, spanish = _stemmers()
+    return frozenset({fold(word), fold(english.stemWord(word)), fold(spanish.stemWord(word))})
 
 
 def match_score(part_text: str, query: str) -> int:
@@ -59,3 +69,28 @@ def match_score(part_text: str, query: str) -> int:
         seen.append(stems)
         score += bool(stems & vocabulary)
     return score
+
+
+# Words that say what kind of answer a question wants, not what it is about: "how long should I…",
+# "¿cuánto tiempo hay que…". They match half of any text, so they are no evidence of an answer.
+_QUESTION_TEXT = """
+what which who whom whose when where why how much many often long should would could can do does
+did i my me you your we our us there here is are qué cuál cuáles quién cuándo dónde cómo cuánto
+cuánta cuántos cuántas hay debe deben puedo puede me mi mis tengo
+"""
+QUESTION_WORDS = frozenset(fold(word) for word in _QUESTION_TEXT.split())
+
+
+def asked_terms(question: str) -> list[set[str]]:
+    """The content words of a question (``terms``) less its question words."""
+    return [stems for stems in terms(question) if not stems & QUESTION_WORDS]
+
+
+def evidence_words(text: str, question: str) -> int:
+    """How many of the question's distinct content words (``asked_terms``) occur in ``text``."""
+    vocabulary = set().union(*terms(text)) if text else set()
+    seen: list[set[str]] = []
+    for stems in asked_terms(question):
+        if stems not in seen and stems & vocabulary:
+            seen.append(stems)
+    return len(seen)

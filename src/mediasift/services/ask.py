@@ -4,6 +4,8 @@ code it rests on (``path:line_start-line_end``).
     question ─► hybrid search (keyword + vectors, fused; tenant-filtered in the engine)
              ─► re-rank: e5 cosine of question and segment text, + 0.02 per shared content word
              ─► drop what is below ``ask_min_relevance`` ("Not found in your media." if nothing is left)
+             ─► evidence: keep the sources holding a sentence that answers the question
+                (``answer/evidence.py``; none: "Not found in your media."), for every answer model
              ─► neighbour expansion: the segments just before and after the best ones (same media,
                 same modality, by catalog ordinal), so an answer split across chunks or slides is whole
              ─► a context budget (``ask_context_tokens``, ~4 characters a token), best sources first
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import Counter
 
 from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
+from mediasift.answer.evidence import evidence
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
 from mediasift.catalog import repo
@@ -364,11 +367,20 @@ def ask_stream(
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
     sources = retrieve(rt, tenant_id, standalone, filters)
+    sources = with_evidence(standalone, sources, rt.text_embedder(tenant_id), rt.settings.ask_min_evidence)
     facts = nutrition_sources(rt, tenant_id, standalone, filters, sources)
     if facts:
         _score(rt, tenant_id, standalone, facts)
         sources = _with_facts(facts, sources, rt.settings.ask_context_tokens)
     return AnswerStream(question, standalone, sources, model, rt.text_embedder(tenant_id))
+
+
+def with_evidence(question: str, sources: list[Hit], embedder: TextEmbedder, min_score: float) -> list[Hit]:
+    """The sources holding a sentence that answers ``question`` (``answer/evidence.py``), in their
+    order: what every answer model reads, so an LLM is not handed what the extractive answerer
+    would refuse to quote. ``[]`` (answered "not found") when none does."""
+    found = {item.sentence.n for item in evidence(question, sources, embedder, min_score)}
+    return [src for n, src in enumerate(sources, 1) if n in found]
 
 
 def _with_facts(facts: list[Hit], sources: list[Hit], budget: int) -> list[Hit]:

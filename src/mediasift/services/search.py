@@ -1,11 +1,12 @@
 """Search across everything a tenant has: keyword (BM25), text vectors and image vectors, fused.
 
-The index owns the query: one call with every list the search needs, fused by reciprocal rank
-inside it (``Index.search_hybrid``), filtered by tenant and by every filter, the added-date window
-included, inside the engine. A search needing one list only asks for that list and keeps its own
-scores (BM25, cosine). Hits are hydrated from the catalog (the source of truth, so a deleted media
-never shows up); a speech hit points at the second inside its chunk where the matching words are
-said, and any timed hit on a video carries the keyframe on screen at that second as its thumbnail.
+The index finds the candidates: each list the search needs (keyword, text vector, image vector),
+filtered by tenant and by every filter, the added-date window included, inside the engine.
+``services/ranking.py`` fuses them by score and ranks what the catalog hydrates: tiny OCR fragments
+dropped, a phrase bonus, modality priors, neighbours grouped into one hit per moment. Hits are
+hydrated from the catalog (the source of truth, so a deleted media never shows up); a speech hit
+points at the second inside its chunk where the matching words are said, and any timed hit on a
+video carries the keyframe on screen at that second as its thumbnail.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from mediasift.domain import (
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
 from mediasift.services import personalize as personalize_hits
-from mediasift.services import profiles
+from mediasift.services import profiles, ranking
+from mediasift.services.ranking import RankingParams
 
 if TYPE_CHECKING:
-    from mediasift.index.base import Index
     from mediasift.runtime import Runtime
 
 Mode = Literal["hybrid", "keyword", "vector"]
@@ -146,8 +147,11 @@ def _search(
     filters: Filters | None,
     limit: int,
     mode: Mode,
+    *,
+    params: RankingParams = ranking.DEFAULT,
 ) -> list[Hit]:
-    # Deeper lists than we return: RRF needs overlap to work, and hydration skips deleted media.
+    # Deeper lists than we return: fusion needs overlap to work, grouping folds neighbours into
+    # one hit, and hydration skips deleted media.
     depth = max(limit * 3, 30)
     keyword = query if mode in ("hybrid", "keyword") else ""
     vectors: dict[str, list[float]] = {}
@@ -156,25 +160,16 @@ def _search(
         vectors[TEXT_SPACE] = vector.tolist()
     if image is not None:
         vectors[IMAGE_SPACE] = _image_vector(rt, image)
-    ranked = _ranked(rt.index, tenant_id, keyword, vectors, depth, filters)
-    return hydrate(rt, tenant_id, ranked, query, limit)
-
-
-def _ranked(
-    index: Index,
-    tenant_id: str,
-    keyword: str,
-    vectors: dict[str, list[float]],
-    depth: int,
-    filters: Filters | None,
-) -> list[IndexHit]:
-    """One engine query: a single list keeps its own scores; several are fused by the index."""
-    if not vectors:
-        return index.search_keyword(tenant_id, keyword, depth, filters)
-    if not keyword and len(vectors) == 1:
-        ((space, vector),) = vectors.items()
-        return index.search_vector(space, tenant_id, vector, depth, filters)
-    return index.search_hybrid(tenant_id, keyword, vectors, depth, filters)
+    candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params)
+    hits = hydrate(rt, tenant_id, candidates, query, len(candidates), keyframes=False)
+    hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
+    if params is ranking.DEFAULT:
+        params = replace(params, rescore_top=rt.settings.search_rescore_top)
+    if params.rescore_top and query and mode == "hybrid":
+        hits = ranking.rescore(hits, query, rt.text_embedder(tenant_id), params)
+    hits = hits[:limit]
+    _borrow_keyframes(rt, tenant_id, hits)
+    return hits
 
 
 def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
@@ -265,7 +260,9 @@ def normalize_dates(filters: Filters) -> Filters:
     )
 
 
-def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int) -> list[Hit]:
+def hydrate(
+    rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int, *, keyframes: bool = True
+) -> list[Hit]:
     with rt.catalog.read_session() as s:
         segments = repo.segments_by_ids(s, tenant_id, (h.id for h in ranked))
         media = repo.media_by_ids(s, tenant_id, (seg.media_id for seg in segments.values()))
@@ -308,7 +305,8 @@ def hydrate(rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, lim
         )
         if len(hits) >= limit:
             break
-    _borrow_keyframes(rt, tenant_id, hits)
+    if keyframes:
+        _borrow_keyframes(rt, tenant_id, hits)
     return hits
 
 

@@ -1,0 +1,202 @@
+"""Ranking a search's candidates once the index has found them: what comes first, and what is one hit.
+
+    index lists (keyword BM25, text cosine, image cosine), each ``depth`` deep
+      ─► ``fused``: score fusion (``index/fusion.score_fusion``), each list normalised to 0..1 and
+          weighted; a single list keeps its own scores
+      ─► catalog hydration (``services/search.hydrate``)
+      ─► ``rank``: a fragment with too little to say ("O", "★" read off a photo) is dropped; the
+          rest is scored ``fused × modality prior × (1 + phrase bonus)``, where the bonus rewards a
+          text holding the query's words next to each other and in order (keyword and hybrid only)
+      ─► ``group_moments``: hits of one media that are one moment (overlapping or within
+          ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
+          hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
+      ─► ``rescore`` (hybrid, opt-in: ``MEDIASIFT_SEARCH_RESCORE_TOP``): the best hits scored again by
+          their best sentence, embedded alone, so one answering sentence in a chunk is not diluted.
+
+Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
+its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
+ranks alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal
+
+from mediasift.answer.sentences import split_sentences
+from mediasift.domain import Filters, Hit, IndexHit
+from mediasift.enrich.terms import asked_terms, evidence_words, terms
+from mediasift.index.fusion import Normalisation, normalised, score_fusion
+
+if TYPE_CHECKING:
+    from mediasift.embed.text.base import TextEmbedder
+    from mediasift.index.base import Index
+
+Fusion = Literal["score", "rrf"]
+
+_NOT_PROSE = frozenset({"tag", "code", "image", "frame"})
+_MAX_SENTENCES = 8  # per re-scored hit: bounds the second stage's embedding work
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class RankingParams:
+    """How candidates are fused and ranked; the defaults are what the evaluation chose."""
+
+    fusion: Fusion = "score"
+    keyword_weight: float = 0.35
+    vector_weight: float = 0.65
+    keyword_norm: Normalisation = "minmax"
+    vector_norm: Normalisation = "minmax"
+    phrase_bonus: float = 0.2
+    # Per modality, e.g. {"tag": 0.85}; none: a tag prior lowered MRR on the development half.
+    priors: Mapping[str, float] = field(default_factory=dict)
+    min_info_chars: int = 3
+    group_gap_s: float = 2.0
+    group: bool = True
+    # The second stage: how many of the best hits are re-scored (0: none). Search takes it from
+    # MEDIASIFT_SEARCH_RESCORE_TOP (0 by default: it costs ~10x the latency on a cold cache).
+    rescore_top: int = 20
+    rescore_weight: float = 0.7  # the share of the best sentence's similarity in the final score
+
+
+DEFAULT = RankingParams()
+
+
+def fused(
+    index: Index,
+    tenant_id: str,
+    keyword: str,
+    vectors: Mapping[str, Sequence[float]],
+    depth: int,
+    filters: Filters | None,
+    params: RankingParams = DEFAULT,
+) -> list[IndexHit]:
+    """The candidates of one search, best first: one list keeps its own scores; several are fused
+    by ``params.fusion`` (score fusion here, or reciprocal rank inside the engine)."""
+    if not vectors:
+        return index.search_keyword(tenant_id, keyword, depth, filters)
+    if not keyword and len(vectors) == 1:
+        ((space, vector),) = vectors.items()
+        return index.search_vector(space, tenant_id, vector, depth, filters)
+    if params.fusion == "rrf":
+        return index.search_hybrid(tenant_id, keyword, vectors, depth, filters)
+    lists = [index.search_keyword(tenant_id, keyword, depth, filters)] if keyword else []
+    lists += [index.search_vector(space, tenant_id, v, depth, filters) for space, v in vectors.items()]
+    weights = [params.keyword_weight] * bool(keyword) + [params.vector_weight] * len(vectors)
+    norms: list[Normalisation] = [params.keyword_norm] * bool(keyword) + [params.vector_norm] * len(vectors)
+    return score_fusion(lists, weights, norms, limit=depth)
+
+
+def informative(text: str, min_chars: int) -> bool:
+    """Whether a text read off a picture says anything: at least ``min_chars`` letters or digits."""
+    return len(_WORD_CHAR.findall(text)) >= min_chars
+
+
+def proximity(text: str, query: str | list[set[str]]) -> float:
+    """The share of the query's consecutive content-word pairs found in ``text`` in order, at
+    most one word apart (0..1; 0 for a query of fewer than two content words). ``query`` may be
+    given as its ``asked_terms`` already."""
+    wanted = asked_terms(query) if isinstance(query, str) else query
+    if len(wanted) < 2:
+        return 0.0
+    words = terms(text)
+    where: list[list[int]] = [[i for i, w in enumerate(words) if w & q] for q in wanted]
+    pairs = sum(any(0 < b - a <= 2 for a in first for b in second) for first, second in pairwise(where))
+    return pairs / (len(wanted) - 1)
+
+
+def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DEFAULT) -> list[Hit]:
+    """``hits`` (hydrated candidates) rescored, best first, grouped into moments; the scores are
+    only comparable within one search."""
+    kept = []
+    wanted = asked_terms(query)
+    for hit in hits:
+        if hit.modality == "ocr" and not informative(hit.text, params.min_info_chars):
+            continue
+        score = hit.score * params.priors.get(hit.modality, 1.0)
+        if bonus and query and params.phrase_bonus:
+            score *= 1.0 + params.phrase_bonus * proximity(hit.text, wanted)
+        hit.score = round(score, 6)
+        kept.append(hit)
+    kept.sort(key=lambda h: -h.score)  # stable: the engine's order breaks ties
+    return group_moments(kept, params.group_gap_s) if params.group else kept
+
+
+def rescore(
+    hits: list[Hit], query: str, embedder: TextEmbedder, params: RankingParams = DEFAULT
+) -> list[Hit]:
+    """The second stage: the best ``params.rescore_top`` hits scored again by their best sentence.
+
+    A passage's vector averages every sentence in it, so the one that answers is diluted by its
+    neighbours; here each sentence of the top hits is embedded alone (vectors cached per tenant, so
+    a repeated search costs lookups) and the hit's score becomes ``(1 - w) * its first-stage score
+    + w * (its best sentence's cosine + 0.02 per query content word it holds)``, both scaled 0..1
+    over the re-scored hits. Hits below the top keep their order after them.
+    """
+    top, rest = hits[: params.rescore_top], hits[params.rescore_top :]
+    units = [
+        (i, u) for i, hit in enumerate(top) for u in split_sentences(hit.text)[:_MAX_SENTENCES] if terms(u)
+    ]
+    if len(top) < 2 or not units:
+        return hits
+    cosine = embedder.embed_passages([u for _, u in units]) @ embedder.embed_query(query)
+    best = [0.0] * len(top)
+    for (i, text), c in zip(units, cosine, strict=True):
+        best[i] = max(best[i], float(c) + 0.02 * min(3, evidence_words(text, query)))
+    first = normalised([h.score for h in top], "minmax")
+    second = normalised(best, "minmax")
+    w = params.rescore_weight
+    for hit, a, b in zip(top, first, second, strict=True):
+        hit.score = round((1 - w) * a + w * b, 6)
+    floor = min(h.score for h in top)
+    for hit in rest:  # below every re-scored hit, in their order
+        hit.score = round(min(hit.score, floor - 1e-6), 6)
+    return sorted(top, key=lambda h: -h.score) + rest
+
+
+def group_moments(hits: list[Hit], gap_s: float) -> list[Hit]:
+    """One hit per moment, in order: a hit joins an earlier (better) hit of the same media when
+    they are one moment (``same_moment``); the earlier keeps its second, ``meta["moment"]``
+    records ``{"start_s", "end_s", "segments"}`` across the group."""
+    groups: list[list[Hit]] = []
+    for hit in hits:
+        home = next((g for g in groups if any(same_moment(hit, other, gap_s) for other in g)), None)
+        if home is None:
+            groups.append([hit])
+        else:
+            home.append(hit)
+    out = []
+    for group in groups:
+        best = group[0]
+        if len(group) > 1:
+            starts = [h.start_s for h in group if h.start_s is not None]
+            ends = [h.end_s if h.end_s is not None else h.start_s for h in group if h.start_s is not None]
+            best.meta["moment"] = {
+                "start_s": min(starts) if starts else None,
+                "end_s": max(e for e in ends if e is not None) if ends else None,
+                "segments": len(group),
+            }
+        out.append(best)
+    return out
+
+
+def same_moment(a: Hit, b: Hit, gap_s: float) -> bool:
+    """Two hits of one media are one moment: overlapping or within ``gap_s`` seconds on its
+    timeline; the same page or slide; neighbouring chunks of one text; or parts of one still image."""
+    if a.media_id != b.media_id:
+        return False
+    if a.start_s is not None and b.start_s is not None:
+        a_end = a.end_s if a.end_s is not None else a.start_s
+        b_end = b.end_s if b.end_s is not None else b.start_s
+        return a.start_s - gap_s <= b_end and b.start_s - gap_s <= a_end
+    if a.page is not None or b.page is not None:
+        return a.page == b.page
+    if a.modality == "code" or b.modality == "code":
+        return False  # two definitions of one file are two answers
+    if a.kind == "image":
+        return True
+    return a.modality == b.modality and abs(a.ordinal - b.ordinal) <= 1
