@@ -43,6 +43,12 @@ from mediasift.services.ranking import RankingParams
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
+# The candidates a user's order is computed from: each list's scores divided by its best rather
+# than stretched between best and worst (the default's min-max), so that hits matching a query about
+# equally keep scores about equal, and the user's profile, not noise, decides between them
+# (services/personalize.py reads relevance as a fraction of the best score).
+POOL_PARAMS = replace(ranking.DEFAULT, keyword_norm="max", vector_norm="max")
+
 Mode = Literal["hybrid", "keyword", "vector"]
 MAX_LIMIT = 200
 SEARCH_CACHE_TTL_S = 60.0
@@ -77,7 +83,8 @@ def search(
     if profile is not None and not profile.empty:
         # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
         # the user's order is computed on top of them, never cached.
-        pool = _unpersonalized(rt, tenant_id, query, image, filters, min(MAX_LIMIT, max(limit * 3, 30)), mode)
+        depth = min(MAX_LIMIT, max(limit * 3, 30))
+        pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS)
         return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
     return _unpersonalized(rt, tenant_id, query, image, filters, limit, mode)
 
@@ -90,6 +97,7 @@ def _unpersonalized(
     filters: Filters | None,
     limit: int,
     mode: Mode,
+    params: RankingParams = ranking.DEFAULT,
 ) -> list[Hit]:
     # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
     # everything that shapes them (every filter, normalized); the image by its hash.
@@ -100,10 +108,13 @@ def _unpersonalized(
             asdict(filters) if filters else None,
             limit,
             mode,
+            None if params is ranking.DEFAULT else [params.keyword_norm, params.vector_norm],
         ],
         sort_keys=True,
     )
-    return _cached(rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode))
+    return _cached(
+        rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
+    )
 
 
 def _cached(rt: Runtime, tenant_id: str, key: str, compute: Callable[[], list[Hit]]) -> list[Hit]:
