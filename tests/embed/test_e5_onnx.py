@@ -59,11 +59,13 @@ def c_tokenizer(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     build = tmp_path_factory.mktemp("e5c")
     (build / "ids.c").write_text(
         '#include "e5.c"\n'
-        "int token_ids(e5_model *m, const char *t, int *out, int cap) { return tok_content(&m->tok, t, out, cap); }\n"
+        "int token_ids(e5_model *m, const char *t, int *out, int cap)\n"
+        "{ return tok_content(&m->tok, t, out, cap); }\n"
     )
     library = build / "ids.so"
+    flags = ["-O1", "-fopenmp", "-shared", "-fPIC", f"-I{source}"]
     subprocess.run(
-        [compiler, "-O1", "-fopenmp", "-shared", "-fPIC", f"-I{source}", "-o", str(library), str(build / "ids.c")],
+        [compiler, *flags, "-o", str(library), str(build / "ids.c")],
         check=True,
         capture_output=True,
     )
