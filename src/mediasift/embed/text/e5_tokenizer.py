@@ -27,21 +27,21 @@ _SPACES = re.compile(" {2,}")
 class E5Tokenizer:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.bos, self.eos, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.unk
-        ids: dict[str, int] = {}
-        for index, piece in enumerate(vocabulary.pieces):
-            if piece:
-                ids.setdefault(piece, index)  # the C hash table finds the first of equal pieces
-        if ids.get(vocabulary.pieces[self.unk] or "") == self.unk:
-            del ids[vocabulary.pieces[self.unk] or ""]  # the C lookup refuses <unk> as a match
+        pieces = [piece or "" for piece in vocabulary.pieces]  # "": never matches
+        # Reversed, so that of equal pieces the first stays, as the C hash table finds the first.
+        ids = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True))
+        ids.pop("", None)
+        if ids.get(pieces[self.unk]) == self.unk:
+            del ids[pieces[self.unk]]  # the C lookup refuses <unk> as a match
         self._ids = ids
-        self._prefixes = {piece[:end] for piece in ids for end in range(1, len(piece) + 1)}
-        scores = vocabulary.scores.astype(np.float32)
-        self._scores = {piece: scores[index] for piece, index in ids.items()}
-        self._unk_score = np.float32(scores.min()) - np.float32(10.0)
-        self._table = str.maketrans(vocabulary.normaliser)
+        self._scores: list[np.float32] = list(vocabulary.scores.astype(np.float32))
+        # What the Viterbi's inner loop may extend past: the strings that begin a longer piece.
+        self._prefixes = {piece[:end] for piece in ids if len(piece) > 1 for end in range(1, len(piece))}
+        self._unk_score = np.float32(vocabulary.scores.min()) - np.float32(10.0)
+        self._normaliser = str.maketrans(vocabulary.normaliser)
 
     def normalise(self, text: str) -> str:
-        text = _SPACES.sub(" ", text.split("\0", 1)[0].translate(self._table))
+        text = _SPACES.sub(" ", text.split("\0", 1)[0].translate(self._normaliser))
         if not text.startswith(" "):
             text = " " + text
         return text.replace(" ", METASPACE)
@@ -60,13 +60,13 @@ class E5Tokenizer:
             here = best[i]
             for end in range(i + 1, n + 1):
                 piece = chars[i:end]
-                if piece not in prefixes:
-                    break
                 index = ids.get(piece)
                 if index is not None:
-                    score = here + scores[piece]
+                    score = here + scores[index]
                     if score > best[end]:
                         best[end], piece_at[end], start_of[end] = score, index, i
+                if piece not in prefixes:
+                    break
             score = here + unk_score
             if score > best[i + 1]:
                 best[i + 1], piece_at[i + 1], start_of[i + 1] = score, self.unk, i
