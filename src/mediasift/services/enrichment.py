@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo, taxonomies
 from mediasift.domain import MediaStatus
-from mediasift.enrich.embedding import E5Queries, load_e5_queries
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.enrich.embedding import QueryEmbedder
 from mediasift.enrich.media import MediaEnrichment, StoredSegment, enrich_media, index_terms
 from mediasift.enrich.taxonomy import Taxonomy, TaxonomyInvalid, parse_taxonomy
 from mediasift.index.points import MediaPayload
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.enrich")
-EMBEDDER_KEY = "enrich:e5-queries"
 
 
 @dataclass
@@ -50,9 +50,10 @@ class Enriched:
         return with_terms(base, self.record)
 
 
-def embedder(rt: Runtime) -> E5Queries:
-    """The sentence model, loaded once per process on first use and shared by every thread."""
-    return rt.models.get(EMBEDDER_KEY, lambda: load_e5_queries(rt.settings.model_threads))
+def embedder(rt: Runtime) -> QueryEmbedder:
+    """The sentence model: the text embedder search uses (``settings.text_embedder``), one model
+    loaded once per process and shared by every thread, through its batched queries."""
+    return get_text_embedder(rt.models, rt.settings)
 
 
 def tenant_taxonomies(rt: Runtime, tenant_id: str) -> dict[str, Taxonomy]:

@@ -27,6 +27,8 @@ def embed_texts(
     Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
     document repeating another's chunks, sends only text the tenant has not embedded to the model."""
     textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
+    # Batches of similar length: a batch is padded to its longest text, and padding is wasted work.
+    textual.sort(key=lambda item: len(item[1]))
     embedder = rt.text_embedder(tenant_id, ingest=True)
     vectors: dict[str, list[float]] = {}
     batch = max(1, rt.settings.embed_batch)

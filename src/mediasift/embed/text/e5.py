@@ -58,6 +58,18 @@ class E5SmallEmbedder(InferenceModel["E5"]):
                 out.append(np.asarray(model.passage(batch), dtype=np.float32))
         return np.vstack(out)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.loaded() as model:
+            self._use_threads(self._threads)
+            batches = [
+                np.asarray(model.query([t[:2000] for t in texts[i : i + self._batch]]), dtype=np.float32)
+                for i in range(0, len(texts), self._batch)
+            ]
+        return np.vstack(batches)
+
     def embed_query(self, text: str) -> np.ndarray:
         with self.loaded() as model:
             self._use_threads(1)

