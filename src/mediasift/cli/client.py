@@ -387,8 +387,13 @@ class LocalClient:
         return getattr(self._http, name)
 
     def close(self) -> None:
-        for w in self._workers:
-            w.stop()
+        from mediasift.worker.loop import stop_workers
+
+        # A job these workers took on finishes (or, past the grace, goes back to the queue) before
+        # the runtime closes: a model still running when the interpreter exits aborts the process
+        # (ONNX Runtime: "terminate called without an active exception") after the command printed
+        # its result.
+        stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
         self._http.close()
         self.runtime.close()
 
