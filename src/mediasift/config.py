@@ -403,7 +403,7 @@ class Settings(BaseSettings):
         "(docs/benchmarks.md#retrieval-quality).",
     )
     ask_min_evidence: float = Field(
-        0.86,
+        0.87,
         description="Least score (e5 cosine + 0.02 per question content word held) for a sentence to "
         "answer a question; with none, the answer is 'Not found in your media.' (bench/answer_accuracy.py).",
     )

