@@ -88,3 +88,20 @@ def test_jobs_by_id_are_one_list_request_per_hundred(api_for):
     found = HttpClient(api).jobs(ids=asked)
     assert sorted(j["id"] for j in found) == sorted(ids)
     assert _requests("/v1/jobs", 200) == before + 3
+
+
+def test_a_cli_command_in_process_loads_no_model_it_does_not_use(tmp_path):  # type: ignore[no-untyped-def]
+    """The in-process API does not preload: `mediasift jobs` must not start loading the text model,
+    which a process that exits mid-load (ONNX Runtime building its session) aborts on."""
+    import threading
+
+    from mediasift.cli.client import LocalClient
+    from tests.conftest import test_settings
+
+    client = LocalClient(test_settings(tmp_path / "home"))
+    try:
+        assert "model-preload" not in [t.name for t in threading.enumerate()]
+        assert client.jobs() == []
+        assert client.runtime.models.loaded() == []
+    finally:
+        client.close()

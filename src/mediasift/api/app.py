@@ -58,7 +58,7 @@ class _App(FastAPI):
         return RequestContextMiddleware(super().build_middleware_stack())
 
 
-def create_app(rt: Runtime) -> FastAPI:
+def create_app(rt: Runtime, preload: bool = True) -> FastAPI:
     app = _App(
         title="mediasift",
         version=__version__,
@@ -70,7 +70,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.rate_limiter = RateLimiter(rt.settings.rate_limit_per_s, rt.settings.rate_limit_burst)
     app.state.feedback_limiter = RateLimiter(rt.settings.feedback_rate_per_s, rt.settings.feedback_burst)
     app.state.upload_pool = UploadPool(rt.settings.upload_threads, rt.settings.upload_slot_wait_s)
-    app.state.readiness = Readiness(rt).start()
+    app.state.readiness = Readiness(rt).start(preload)
     install_error_handlers(app)
     app.include_router(uploads.content_router)  # before the routes a key guards: its URL is signed
     for module in (

@@ -378,7 +378,7 @@ class LocalClient:
 
         self.runtime = open_runtime(settings)
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
-        app = in_process(create_app(self.runtime))
+        app = in_process(create_app(self.runtime, preload=False))  # models load when a command needs them
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
         test_client = cast(httpx.Client, TestClient(app, headers=_headers(tenant, api_key)))
         self._http = HttpClient(test_client)

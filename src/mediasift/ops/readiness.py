@@ -88,8 +88,14 @@ class Readiness:
         self.models_ready = threading.Event()
         self.model_error: str | None = None
 
-    def start(self) -> Readiness:
-        threading.Thread(target=self._preload, name="model-preload", daemon=True).start()
+    def start(self, preload: bool = True) -> Readiness:
+        """Preload in the background; without ``preload`` (a CLI command's in-process API) every
+        model loads at its first use: a command that needs none must not exit while a model is
+        half loaded, which ONNX Runtime answers by aborting the process."""
+        if preload:
+            threading.Thread(target=self._preload, name="model-preload", daemon=True).start()
+        else:
+            self.models_ready.set()
         return self
 
     def _preload(self) -> None:
