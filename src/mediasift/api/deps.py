@@ -16,6 +16,11 @@ Who may do what is decided here, in one place:
   included with ``dependencies=[Depends(require_scope(...))]`` (see ``app.py``) states its scope;
   otherwise GET/HEAD need ``read`` and every other method ``write`` — safe by default for a router
   added without thought.
+
+Every dependency here is ``async`` and answers on the event loop (a sync one cost each request a
+thread hop): the key is checked against what this process remembers (``auth.authenticate_known``),
+and only a catalog read — once per key per ``api_key_cache_s`` — goes to a thread.
+``api/cached_search.py`` applies the same ``principal_of`` and ``admit`` to the searches it answers.
 """
 
 from __future__ import annotations
