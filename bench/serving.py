@@ -52,8 +52,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(home: Path, **settings: str) -> Iterator[LiveServer]:
-    """``mediasift serve`` on a free loopback port with MEDIASIFT_* overrides, once /ready."""
+def live_server(home: Path, source: Path | None = None, **settings: str) -> Iterator[LiveServer]:
+    """``mediasift serve`` on a free loopback port with MEDIASIFT_* overrides, once /ready.
+    ``source``: the ``src`` folder of another checkout to run instead (a before/after comparison)."""
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {
@@ -67,6 +68,8 @@ def live_server(home: Path, **settings: str) -> Iterator[LiveServer]:
         "MEDIASIFT_PRELOAD_MODELS": '["text", "image", "asr", "ocr"]',
         **{f"MEDIASIFT_{k.upper()}": v for k, v in settings.items()},
     }
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source), *filter(None, [env.get("PYTHONPATH")])])
     with (home / "server.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],

@@ -91,9 +91,21 @@ WEBHOOK_DELIVERIES = Counter(
 )
 
 
+_http_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_http(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route, str(status)).observe(seconds)
+    # The labelled children, looked up once per (method, route, status): ``labels()`` validates
+    # and locks on every call, a noticeable part of a cached search's time. Routes are templates
+    # and methods a fixed set, so the dict stays as small as the series themselves.
+    series = _http_series.get((method, route, status))
+    if series is None:
+        label = (method, route, str(status))
+        series = _http_series.setdefault(
+            (method, route, status), (HTTP_REQUESTS.labels(*label), HTTP_LATENCY.labels(*label))
+        )
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def timed_search(fn: Callable[..., T]) -> Callable[..., T]:

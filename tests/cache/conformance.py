@@ -10,6 +10,7 @@ Usage::
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -90,6 +91,56 @@ class CacheConformance:
         assert cache.get_or_set("acme", "search", "k", compute) == b"result"
         assert len(calls) == 1
         assert (cache.hits, cache.misses) == (1, 1)
+
+    def test_concurrent_misses_of_one_key_compute_it_once(self, cache: Cache) -> None:
+        started, release, calls = threading.Event(), threading.Event(), []
+
+        def slow() -> bytes:
+            calls.append(1)
+            started.set()
+            release.wait(10)
+            return b"hits"
+
+        results: list[bytes] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(cache.get_or_set("acme", "search", "q", slow)))
+            for _ in range(4)
+        ]
+        threads[0].start()
+        assert started.wait(10)
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(0.2)  # the others are waiting on the first computation by now
+        release.set()
+        for thread in threads:
+            thread.join(10)
+        assert results == [b"hits"] * 4 and len(calls) == 1
+
+    def test_a_failed_computation_leaves_each_waiter_to_compute_its_own(self, cache: Cache) -> None:
+        started, release = threading.Event(), threading.Event()
+
+        def failing() -> bytes:
+            started.set()
+            release.wait(10)
+            raise RuntimeError("engine down")
+
+        def lead() -> None:
+            with pytest.raises(RuntimeError):
+                cache.get_or_set("acme", "s", "q", failing)
+
+        leader = threading.Thread(target=lead)
+        leader.start()
+        assert started.wait(10)
+        answers: list[bytes] = []
+        waiter = threading.Thread(
+            target=lambda: answers.append(cache.get_or_set("acme", "s", "q", lambda: b"ok"))
+        )
+        waiter.start()
+        time.sleep(0.2)
+        release.set()
+        leader.join(10)
+        waiter.join(10)
+        assert answers == [b"ok"]
 
     def test_get_many_answers_each_key_in_order_and_counts_each(self, cache: Cache) -> None:
         cache.set_many("acme", "embedding", [("a", b"1"), ("c", b"3")], ttl_s=60)

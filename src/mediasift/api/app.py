@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 
 from mediasift import __version__
 from mediasift.api.body_limit import BodyLimitMiddleware
+from mediasift.api.cached_search import CachedSearchLane
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
@@ -97,6 +98,8 @@ def create_app(rt: Runtime, preload: bool = True) -> FastAPI:
         app.include_router(module.router)
     app.include_router(ui.router)  # the web UI: / and /static/
     app.include_router(docs.router)  # /docs, /redoc
+    # Added first, so innermost: inside CORS, the body limit and the error middleware.
+    app.add_middleware(CachedSearchLane, fastapi_app=app)
     if rt.settings.cors_origins:  # restricted CORS: only the origins listed in settings
         app.add_middleware(
             CORSMiddleware,

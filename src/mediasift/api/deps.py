@@ -16,14 +16,21 @@ Who may do what is decided here, in one place:
   included with ``dependencies=[Depends(require_scope(...))]`` (see ``app.py``) states its scope;
   otherwise GET/HEAD need ``read`` and every other method ``write`` — safe by default for a router
   added without thought.
+
+Every dependency here is ``async`` and answers on the event loop (a sync one cost each request a
+thread hop): the key is checked against what this process remembers (``auth.authenticate_known``),
+and only a catalog read — once per key per ``api_key_cache_s`` — goes to a thread.
+``api/cached_search.py`` applies the same ``principal_of`` and ``admit`` to the searches it answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from mediasift.api.rate_limit import RateLimiter
 from mediasift.errors import Forbidden, InvalidRequest, Unauthorized
@@ -48,11 +55,11 @@ def in_process(app: Any) -> Any:
     return app_in_process
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
     api_key: Annotated[str | None, Depends(_api_key_header)] = None,
@@ -71,26 +78,57 @@ def get_principal(
 ) -> auth.Principal:
     rt: Runtime = request.app.state.runtime
     secret = bearer.credentials if bearer else api_key
+    # On the event loop when this process remembers the key (or that there are none); a catalog
+    # read, once per key per api_key_cache_s, goes to a thread so it never blocks other requests.
+    principal = principal_of(rt, secret, x_mediasift_tenant, x_mediasift_user, remembered_only=True)
+    if principal is None:
+        principal = await run_in_threadpool(principal_of, rt, secret, x_mediasift_tenant, x_mediasift_user)
+    assert principal is not None  # only remembered_only answers None
+    admit(request.app.state, request.scope, principal)
+    return principal
+
+
+def principal_of(
+    rt: Runtime, secret: str | None, tenant: str | None, user: str | None, *, remembered_only: bool = False
+) -> auth.Principal | None:
+    """Who a request with these credentials and headers acts as, or an error; with
+    ``remembered_only``, None where only the catalog can tell (nothing is read from it then)."""
     if secret:
-        principal = auth.authenticate(rt.catalog, rt.settings, secret)
-        if x_mediasift_tenant and x_mediasift_tenant != principal.tenant_id:
+        principal = (
+            auth.authenticate_known(rt.catalog, rt.settings, secret)
+            if remembered_only
+            else auth.authenticate(rt.catalog, rt.settings, secret)
+        )
+        if principal is None:
+            return None
+        if tenant and tenant != principal.tenant_id:
             if "admin" not in principal.scopes:
                 raise Forbidden("this key belongs to one tenant; X-Mediasift-Tenant needs an admin key")
-            principal = auth.Principal(
-                auth.check_tenant_id(x_mediasift_tenant), principal.scopes, principal.key_id
-            )
-    elif auth.keys_exist(rt.catalog, rt.settings.api_key_cache_s):
-        raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
+            principal = auth.Principal(auth.check_tenant_id(tenant), principal.scopes, principal.key_id)
     else:
-        principal = auth.open_principal(x_mediasift_tenant or rt.settings.default_tenant)
-    principal = auth.as_user(principal, x_mediasift_user)
-    if not getattr(request.state, _IN_PROCESS, False):
-        limiter: RateLimiter = request.app.state.rate_limiter
-        client = request.client.host if request.client else "unknown"
+        exist = (
+            auth.keys_exist_known(rt.catalog)
+            if remembered_only
+            else auth.keys_exist(rt.catalog, rt.settings.api_key_cache_s)
+        )
+        if exist is None:
+            return None
+        if exist:
+            raise Unauthorized("an API key is required: Authorization: Bearer <key> or X-API-Key")
+        principal = auth.open_principal(tenant or rt.settings.default_tenant)
+    return auth.as_user(principal, user)
+
+
+def admit(app_state: Any, scope: MutableMapping[str, Any], principal: auth.Principal) -> None:
+    """Spend a token of the principal's rate-limit bucket (``RateLimited`` past it) unless the
+    request is the CLI's own; then record who is calling for the access log and log lines."""
+    state = scope.setdefault("state", {})
+    if not state.get(_IN_PROCESS, False):
+        limiter: RateLimiter = app_state.rate_limiter
+        client = scope["client"][0] if scope.get("client") else "unknown"
         limiter.take(principal.key_id or f"open:{client}")
-    request.state.principal = principal
+    state["principal"] = principal
     bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
-    return principal
 
 
 PrincipalDep = Annotated[auth.Principal, Depends(get_principal)]
@@ -101,7 +139,7 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
     if scope not in auth.SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
-    def check(request: Request, principal: PrincipalDep) -> auth.Principal:
+    async def check(request: Request, principal: PrincipalDep) -> auth.Principal:
         if not principal.has(scope):
             raise Forbidden(f"this key lacks the {scope!r} scope")
         request.state.scope_checked = True
@@ -111,7 +149,7 @@ def require_scope(scope: str):  # type: ignore[no-untyped-def]
     return check
 
 
-def _checked(request: Request, principal: PrincipalDep) -> auth.Principal:
+async def _checked(request: Request, principal: PrincipalDep) -> auth.Principal:
     if not getattr(request.state, "scope_checked", False):
         needed = "read" if request.method in _READ_METHODS else "write"
         if not principal.has(needed):
@@ -119,15 +157,15 @@ def _checked(request: Request, principal: PrincipalDep) -> auth.Principal:
     return principal
 
 
-def get_tenant(principal: Annotated[auth.Principal, Depends(_checked)]) -> str:
+async def get_tenant(principal: Annotated[auth.Principal, Depends(_checked)]) -> str:
     return principal.tenant_id
 
 
-def get_optional_user(principal: Annotated[auth.Principal, Depends(_checked)]) -> str | None:
+async def get_optional_user(principal: Annotated[auth.Principal, Depends(_checked)]) -> str | None:
     return principal.user_id
 
 
-def get_user(user: Annotated[str | None, Depends(get_optional_user)]) -> str:
+async def get_user(user: Annotated[str | None, Depends(get_optional_user)]) -> str:
     if user is None:
         raise InvalidRequest(
             "this needs a user: a key that belongs to one (mediasift keys create --user), or "
@@ -136,7 +174,7 @@ def get_user(user: Annotated[str | None, Depends(get_optional_user)]) -> str:
     return user
 
 
-def get_public_url(request: Request) -> str | None:
+async def get_public_url(request: Request) -> str | None:
     """The address a page the server writes (a report) links the web UI at: ``MEDIASIFT_PUBLIC_URL``,
     else the address this request came to; None for the CLI's in-process API (no server to link)."""
     configured = request.app.state.runtime.settings.public_url

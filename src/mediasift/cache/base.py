@@ -104,6 +104,18 @@ class HitCounter:
             return {"hits": self.hits, "misses": self.misses, "errors": self.errors}
 
 
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: bytes | None = None
+
+
+# Keyed by the cache instance, the scope, the key and the generation (see get_or_set); tiny and
+# short-lived: an entry lives while its one computation runs.
+_flights: dict[tuple[int, str, str, str, int], _Flight] = {}
+_flights_lock = threading.Lock()
+
+
 class GenerationalCache:
     """What both implementations share: the public calls over ``_lookup`` and ``_store``.
 
@@ -174,7 +186,39 @@ class GenerationalCache:
         value, generation = self._lookup(tenant_id, namespace, key)
         if value is not None:
             return value
+        if generation is None:  # the backend could not say: compute alone, store nothing
+            return compute()
+        # One computation per key and generation in this process: when an ingest invalidates a
+        # tenant's searches, the clients repeating a query wait for the first one's answer
+        # instead of each computing the same hits (the answer stands for all: same generation).
+        slot = (id(self), tenant_id, namespace, key_digest(key), generation)
+        with _flights_lock:
+            flight = _flights.get(slot)
+            leading = flight is None
+            if flight is None:
+                flight = _flights[slot] = _Flight()
+        if not leading:
+            flight.done.wait()
+            if flight.value is not None:
+                return flight.value
+            return self._compute_and_store(tenant_id, namespace, key, compute, ttl_s, generation)
+        try:
+            flight.value = self._compute_and_store(tenant_id, namespace, key, compute, ttl_s, generation)
+            return flight.value
+        finally:
+            with _flights_lock:
+                _flights.pop(slot, None)
+            flight.done.set()  # a failed computation leaves value None: each waiter computes its own
+
+    def _compute_and_store(
+        self,
+        tenant_id: str,
+        namespace: str,
+        key: str,
+        compute: Callable[[], bytes],
+        ttl_s: float | None,
+        generation: int,
+    ) -> bytes:
         value = compute()
-        if generation is not None:  # stamped with the generation seen *before* computing
-            self._store(tenant_id, namespace, key, value, ttl_s, generation)
+        self._store(tenant_id, namespace, key, value, ttl_s, generation)  # the generation seen *before*
         return value

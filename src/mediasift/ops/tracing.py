@@ -61,7 +61,7 @@ def setup_tracing(settings: Settings) -> bool:
 @contextmanager
 def span(name: str, parent: str | None = None, **attributes: Any) -> Iterator[None]:
     """A span (child of ``parent``, a traceparent string, when given); a no-op without OTel."""
-    if trace is None:
+    if trace is None or not _enabled:  # OTel's own no-op span still draws random ids per call
         yield
         return
     ctx = _propagator.extract({"traceparent": parent}) if parent else None

@@ -204,10 +204,9 @@ def keys_exist(catalog: Catalog, ttl_s: float = 0.0) -> bool:
     Keys are never deleted, so once this is True it stays True and the catalog is not asked again;
     False is asked again after ``ttl_s``, because another process (the CLI) may create the first
     key; a key created through this process ends open mode at once (``create_key``)."""
-    if catalog in _catalogs_with_keys:
-        return True
-    if time.monotonic() < _no_keys_until.get(catalog, 0.0):
-        return False
+    known = keys_exist_known(catalog)
+    if known is not None:
+        return known
     with catalog.read_session() as s:
         found = keys.any_key(s)
     if found:
@@ -217,30 +216,50 @@ def keys_exist(catalog: Catalog, ttl_s: float = 0.0) -> bool:
     return found
 
 
-def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal:
+def keys_exist_known(catalog: Catalog) -> bool | None:
+    """``keys_exist`` as far as this process knows without asking the catalog; None: ask it."""
+    if catalog in _catalogs_with_keys:
+        return True
+    if time.monotonic() < _no_keys_until.get(catalog, 0.0):
+        return False
+    return None
+
+
+def authenticate_known(catalog: Catalog, settings: Settings, secret: str) -> Principal | None:
+    """``authenticate`` as far as this process remembers, without asking the catalog: the key's
+    principal, ``Unauthorized`` for a key known to be invalid, None when the catalog must be asked
+    (lets the API answer on its event loop, with no thread hop, when nothing blocks)."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         raise Unauthorized("invalid API key")
+    with _seen_lock:
+        seen = _seen.get(catalog, {}).get(hash_key(settings, secret))
+    if seen is None or time.monotonic() >= seen[1]:
+        return None
+    if seen[0] is None:
+        raise Unauthorized("invalid or revoked API key")
+    return seen[0]
+
+
+def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal:
+    remembered = authenticate_known(catalog, settings, secret)
+    if remembered is not None:
+        return remembered
     digest = hash_key(settings, secret)
     now = time.monotonic()
-    with _seen_lock:
-        seen = _seen.get(catalog, {}).get(digest)
-    if seen is not None and now < seen[1]:
-        principal = seen[0]
-    else:
-        with catalog.read_session() as s:
-            row = keys.key_by_hash(s, digest)
-            # compare_digest: the lookup matched on the hash; re-check in constant time anyway so
-            # a database collation quirk can never make a near-miss match.
-            principal = None
-            if row is not None and hmac.compare_digest(row.hash, digest) and row.revoked_at is None:
-                scopes, user = frozenset(row.scopes.split(",")), row.user_id
-                principal = Principal(row.tenant_id, scopes, row.id, user, user is not None)
-        if settings.api_key_cache_s > 0:
-            with _seen_lock:
-                known = _seen.setdefault(catalog, {})
-                if len(known) >= _SEEN_MAX:
-                    known.clear()
-                known[digest] = (principal, now + settings.api_key_cache_s)
+    with catalog.read_session() as s:
+        row = keys.key_by_hash(s, digest)
+        # compare_digest: the lookup matched on the hash; re-check in constant time anyway so
+        # a database collation quirk can never make a near-miss match.
+        principal = None
+        if row is not None and hmac.compare_digest(row.hash, digest) and row.revoked_at is None:
+            scopes, user = frozenset(row.scopes.split(",")), row.user_id
+            principal = Principal(row.tenant_id, scopes, row.id, user, user is not None)
+    if settings.api_key_cache_s > 0:
+        with _seen_lock:
+            known = _seen.setdefault(catalog, {})
+            if len(known) >= _SEEN_MAX:
+                known.clear()
+            known[digest] = (principal, now + settings.api_key_cache_s)
     if principal is None:
         raise Unauthorized("invalid or revoked API key")
     return principal

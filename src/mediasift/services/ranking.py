@@ -20,6 +20,7 @@ ranks alike.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,10 +104,21 @@ def proximity(text: str, query: str | list[set[str]]) -> float:
     wanted = asked_terms(query) if isinstance(query, str) else query
     if len(wanted) < 2:
         return 0.0
-    words = terms(text)
-    where: list[list[int]] = [[i for i, w in enumerate(words) if w & q] for q in wanted]
+    at = _stem_positions(text)
+    where = [sorted({i for stem in q for i in at.get(stem, ())}) for q in wanted]
     pairs = sum(any(0 < b - a <= 2 for a in first for b in second) for first, second in pairwise(where))
     return pairs / (len(wanted) - 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _stem_positions(text: str) -> dict[str, tuple[int, ...]]:
+    # Every search ranks its candidates' texts again, and a corpus's passages come back query after
+    # query: their stems, found once, are most of what ranking cost (treat the dict as read-only).
+    positions: dict[str, list[int]] = {}
+    for i, stems in enumerate(terms(text)):
+        for stem in stems:
+            positions.setdefault(stem, []).append(i)
+    return {stem: tuple(at) for stem, at in positions.items()}
 
 
 def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DEFAULT) -> list[Hit]:

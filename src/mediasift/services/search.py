@@ -99,9 +99,30 @@ def _unpersonalized(
     mode: Mode,
     params: RankingParams = ranking.DEFAULT,
 ) -> list[Hit]:
+    key = _cache_key(query, image, filters, limit, mode, params)
+    return _cached(
+        rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
+    )
+
+
+def remembered(rt: Runtime, tenant_id: str, query: str, limit: int, mode: Mode) -> bytes | None:
+    """The encoded hits ``search(rt, tenant_id, query, limit=limit, mode=mode)`` would return
+    (no filters, no image, no user), if the result cache holds them; None otherwise. Nothing is
+    computed. Decode with ``decode_hits``."""
+    return rt.cache.get(tenant_id, SEARCH_CACHE, _cache_key(query.strip(), None, None, limit, mode))
+
+
+def _cache_key(
+    query: str,
+    image: bytes | None,
+    filters: Filters | None,
+    limit: int,
+    mode: Mode,
+    params: RankingParams = ranking.DEFAULT,
+) -> str:
     # Results are cached per tenant (invalidated whenever that tenant's media change), keyed by
     # everything that shapes them (every filter, normalized); the image by its hash.
-    key = json.dumps(
+    return json.dumps(
         [
             query,
             hashlib.sha256(image).hexdigest() if image else None,
@@ -111,9 +132,6 @@ def _unpersonalized(
             None if params is ranking.DEFAULT else [params.keyword_norm, params.vector_norm],
         ],
         sort_keys=True,
-    )
-    return _cached(
-        rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
     )
 
 
@@ -134,7 +152,7 @@ def _cached(rt: Runtime, tenant_id: str, key: str, compute: Callable[[], list[Hi
         # worker in another process changed the media under an in-memory cache.
         ttl_s=SEARCH_CACHE_TTL_S,
     )
-    return computed[0] if computed else _decode(stored)
+    return computed[0] if computed else decode_hits(stored)
 
 
 _HIT_FIELDS = tuple(f.name for f in fields(Hit))
@@ -145,7 +163,7 @@ def _encode(hits: list[Hit]) -> bytes:
     return json.dumps([{name: getattr(h, name) for name in _HIT_FIELDS} for h in hits]).encode()
 
 
-def _decode(stored: bytes) -> list[Hit]:
+def decode_hits(stored: bytes) -> list[Hit]:
     return [Hit(**h) for h in json.loads(stored)]
 
 
