@@ -152,8 +152,11 @@ def _rounds(rounds: int, copies: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-images-") as tmp:
         rt = _runtime(Path(tmp))
         workers = start_worker_threads(rt, rt.settings.workers)
-        # first uses outside the timing: enrichment's English and Spanish entity models, caches
-        _pipeline(rt, [_captioned("camera", LINES[0], "warm-up"), _captioned("camera", LINES[1], "warm-up")])
+        # First uses outside the timing: enrichment's English and Spanish entity models, caches. One
+        # at a time: two workers importing spaCy at once can leave it half imported (enrichment
+        # then fails for every media of the process).
+        for line in LINES[:2]:
+            _pipeline(rt, [_captioned("camera", line, "warm-up")])
         raw_call = _raw_caller(rt)
         pipeline, raw = [], []
         for r in range(rounds):

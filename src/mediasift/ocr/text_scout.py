@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 _SCALE = 0.5  # of the library's detection side: a quarter of its pixels, a quarter of its time
 # The library's own detection input below which scouting saves too little to pay for itself.
 _MIN_FULL_SIDE = 256
-# Line height in pixels at scout scale: below, a line may be a fragment of smaller text the scout
-# cannot box whole; above, a "line" is more often a textured surface (a cup, a coin) or several
-# lines run together, and the full pass decides.
-_LINE_PX = (10.0, 48.0)
+# Box height in pixels at scout scale (DB's boxes include a margin: 16 px holds letters of about
+# 10). Below, the scout sees letters too small to place well (at 10 px, a 30 px line at a tile's
+# edge was cut wrong and lost: tests/extract/test_ocr_tiles.py); above, a "line" is more often a
+# textured surface (a cup, a coin) or several lines run together. Either way the full pass decides.
+_LINE_PX = (16.0, 48.0)
 # Pictures the library resizes or pads before detecting (rapidocr's Global.max_side_len,
 # min_side_len, min_height and width_height_ratio): the full pass handles them as it always has.
 _MAX_PICTURE_SIDE, _MIN_PICTURE_SIDE, _MAX_WIDTH_RATIO = 2000, 31, 8.0
