@@ -15,7 +15,9 @@
    ``--against DIR`` runs each round twice more in fresh processes, once with this checkout's
    ``src`` and once with ``DIR/src`` (a worktree of main: "before"), alternating, and prints the
    ratios of the two.
-2. Where a picture's time goes: each stage of ``extract_image`` timed alone on every picture.
+2. Where a picture's time goes: each stage of ``extract_image`` timed alone on every picture, and
+   OCR three ways, picture by picture: the library's own call, mediasift's full pass (its own
+   sessions) and the scout (``ocr_scout``).
 3. Scanned pages: a letter-size page of English and Spanish text rendered to an image-only PDF
    (no text layer), OCR'd through ``extract/scanned.py`` at 150 and 300 DPI; ms per page.
 Ratios are printed last; results go to bench/results/image_ingest.json. On shared cores the
@@ -50,7 +52,7 @@ from mediasift.enrich.tags import tags_for
 from mediasift.extract.base import ExtractContext
 from mediasift.extract.scanned import ocr_pdf_pages
 from mediasift.media.images import decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
-from mediasift.ocr.factory import get_ocr_engine
+from mediasift.ocr.rapidocr import RapidOcrEngine
 from mediasift.runtime import Runtime, open_runtime
 from mediasift.services.ingest import ingest_stream
 from mediasift.worker.loop import start_worker_threads
@@ -98,13 +100,11 @@ def _pipeline(rt: Runtime, photos: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
-def _raw_caller(rt: Runtime) -> Callable[[bytes], None]:
-    """The models a picture needs, called directly: RapidOCR's own pipeline (the library's
-    ``RapidOCR``, configured as mediasift configured it), the image model, the text model."""
+def _library_ocr(threads: int) -> Any:
+    """RapidOCR's own pipeline on its own sessions, configured as mediasift configured it."""
     from rapidocr import RapidOCR
 
-    threads = rt.settings.model_threads
-    ocr = RapidOCR(
+    return RapidOCR(
         params={
             "Global.log_level": "error",
             "Global.use_cls": False,
@@ -115,6 +115,12 @@ def _raw_caller(rt: Runtime) -> Callable[[bytes], None]:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
     )
+
+
+def _raw_caller(rt: Runtime) -> Callable[[bytes], None]:
+    """The models a picture needs, called directly: RapidOCR's own pipeline (the library's
+    ``RapidOCR``, configured as mediasift configured it), the image model, the text model."""
+    ocr = _library_ocr(rt.settings.model_threads)
     image_model = get_image_embedder(rt.models, rt.settings)
     text_model = get_ingest_text_embedder(rt.models, rt.settings)
 
@@ -149,7 +155,7 @@ def _runtime(tmp: Path) -> Runtime:
 
 def _rounds(rounds: int, copies: int) -> dict[str, Any]:
     """Pipeline and raw images/s, alternating, in one process."""
-    with tempfile.TemporaryDirectory(prefix="mediasift-bench-images-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-images-", ignore_cleanup_errors=True) as tmp:
         rt = _runtime(Path(tmp))
         workers = start_worker_threads(rt, rt.settings.workers)
         # First uses outside the timing: enrichment's English and Spanish entity models, caches. One
@@ -203,7 +209,9 @@ def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, float]:
     from mediasift.extract.ocr_tiles import read_picture
     from mediasift.quality.image import picture_measures
 
-    ocr = get_ocr_engine(rt.models, rt.settings)
+    threads = rt.settings.model_threads
+    full, scouting = RapidOcrEngine(threads, scout=False), RapidOcrEngine(threads, scout=True)
+    library = _library_ocr(threads)
     image_model = get_image_embedder(rt.models, rt.settings)
     times: dict[str, list[float]] = {}
 
@@ -218,7 +226,10 @@ def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, float]:
         timed("exif", lambda image=image: exif_facts(image))
         timed("phash", lambda image=image: perceptual_hash(image))
         timed("thumbnail", lambda image=image: thumbnail_jpeg(image))
-        timed("ocr", lambda image=image: read_picture(ocr, image, OCR_MAX_SIDE))
+        bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+        timed("ocr: the library's own call", lambda bgr=bgr: library(bgr))
+        timed("ocr: full pass", lambda image=image: read_picture(full, image, OCR_MAX_SIDE))
+        timed("ocr: scout", lambda image=image: read_picture(scouting, image, OCR_MAX_SIDE))
         timed("image model", lambda image=image: image_model.embed_and_label([image], k=5))
         timed("quality pixels", lambda image=image: picture_measures(np.asarray(image)))
     return {name: round(statistics.mean(values), 1) for name, values in times.items()}
@@ -240,7 +251,7 @@ def _scanned_pdf(path: Path, pages: int) -> Path:
 
 
 def _scanned(pages: int, copies: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="mediasift-bench-scan-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-scan-", ignore_cleanup_errors=True) as tmp:
         rt = _runtime(Path(tmp))
         report: dict[str, Any] = {"stage_ms_per_image": _stages(rt, _photos(copies, "stages"))}
         pdf = _scanned_pdf(Path(tmp) / "scan.pdf", pages)
@@ -274,6 +285,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pages", type=int, default=4)
     parser.add_argument("--against", type=Path, help="a checkout of the code before (its src/)")
+    parser.add_argument("--stages-only", action="store_true", help="only section 2: where the time goes")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:  # one round for --against, its result as the last line
@@ -281,6 +293,14 @@ def main() -> None:
         return
 
     report: dict[str, Any] = {"load_average_before": [round(v, 2) for v in os.getloadavg()]}
+    if args.stages_only:
+        with tempfile.TemporaryDirectory(prefix="mediasift-bench-stages-", ignore_cleanup_errors=True) as tmp:
+            rt = _runtime(Path(tmp))
+            report["stage_ms_per_image"] = _stages(rt, _photos(args.copies, "stages"))
+            rt.close()
+        report["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
+        print(json.dumps(report, indent=2))
+        return
     report.update(_rounds(args.rounds, args.copies))
     if args.against:
         report["processes"] = _against(args.against.resolve(), args.rounds, args.copies)

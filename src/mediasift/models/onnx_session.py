@@ -16,7 +16,7 @@ def cpu_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSessi
     Spinning is ONNX Runtime's default and pays on an idle machine with one model running; here
     two workers each run a model with ``threads`` threads on two shared cores, and a waiting
     thread that spins takes the core another model needs: two detection passes side by side ran
-    2.5x faster with spinning off (bench/image_ingest.py, docs/benchmarks.md).
+    2.5x faster with spinning off (docs/benchmarks.md, "Images and scanned pages").
     """
     import onnxruntime
 
