@@ -311,6 +311,12 @@ class Settings(BaseSettings):
     ocr_engine: Literal["rapidocr", "tesseract"] = Field(
         "rapidocr", description="OCR engine: rapidocr (PP-OCR, ONNX) or tesseract."
     )
+    ocr_scout: bool = Field(
+        False,
+        description="RapidOCR: detect text at half scale first and read the lines it finds whole, the "
+        "full pass only where it cannot vouch; faster on photos, but may miss small faint text the full "
+        "pass reads (docs/benchmarks.md, Images and scanned pages).",
+    )
     ocr_languages: list[str] = Field(
         default_factory=lambda: ["en", "es"], description="Languages the tesseract engine reads (ISO 639-1)."
     )

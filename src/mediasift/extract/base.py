@@ -18,6 +18,8 @@ from mediasift.domain import Modality, Segment, segment_id
 from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from mediasift.config import Settings
     from mediasift.models.registry import ModelRegistry
     from mediasift.store.base import ObjectStore
@@ -30,6 +32,9 @@ class Extraction:
     # Media columns to update: duration_s, width, height, pages, language; and "metadata" (dict)
     # merged into the media's metadata JSON.
     info: dict[str, Any] = field(default_factory=dict)
+    # The still image as extraction decoded it (kind "image"), so the quality stage measures these
+    # pixels instead of decoding the original again; never stored.
+    picture: Image.Image | None = field(default=None, repr=False)
 
 
 @dataclass

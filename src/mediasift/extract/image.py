@@ -36,11 +36,12 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     image = decode_image(ctx.path, ctx.settings.max_pixels)
     ctx.progress("decode", 1.0)
     extraction = Extraction(
+        picture=image,
         info={
             "width": image.width,
             "height": image.height,
             "metadata": {**exif_facts(image, ctx.settings.keep_gps), "phash": perceptual_hash(image)},
-        }
+        },
     )
     ctx.artifact("thumb.jpg", thumbnail_jpeg(image), "image/jpeg")
 

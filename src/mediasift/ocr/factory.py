@@ -18,8 +18,10 @@ def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
     """The engine named by ``settings.ocr_engine``, its weights loaded at its first call."""
     name = settings.ocr_engine
     if name == "rapidocr":
+        threads, scout = settings.model_threads, settings.ocr_scout
         return models.model(
-            f"ocr:rapidocr:{settings.model_threads}", lambda: RapidOcrEngine(settings.model_threads)
+            f"ocr:rapidocr:{threads}:{'scout' if scout else 'full'}",
+            lambda: RapidOcrEngine(threads, scout=scout),
         )
     if name == "tesseract":
         langs = list(settings.ocr_languages)

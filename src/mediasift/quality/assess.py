@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Segment
 from mediasift.errors import UnsupportedMedia
 from mediasift.quality import rules
 from mediasift.quality.score import Quality, score
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 VERSION = 1  # bump when a measure or rule changes meaning: stored qualities then read as stale
 
@@ -26,7 +29,10 @@ def assess(
     segments: list[Segment],
     info: Mapping[str, Any],
     max_image_pixels: int,
+    picture: Image.Image | None = None,
 ) -> Quality:
+    """``picture``: for an image, its pixels already decoded upright (``media.images.decode_image``),
+    measured instead of decoding ``path`` again."""
     measures: dict[str, Any] = {}
     if kind == "audio":
         from mediasift.quality.audio import measure_audio
@@ -41,7 +47,7 @@ def assess(
     elif kind == "image":
         from mediasift.quality.image import measure_image
 
-        measures.update(measure_image(path, max_image_pixels))
+        measures.update(measure_image(path, max_image_pixels, picture))
     elif kind in ("document", "text"):
         from mediasift.quality.segments import document_measures
 

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from mediasift.media.images import decode_image
 from mediasift.quality import pixels
 
 
-def measure_image(path: Path, max_pixels: int) -> dict[str, Any]:
-    image = decode_image(path, max_pixels)
+def measure_image(path: Path, max_pixels: int, decoded: Image.Image | None = None) -> dict[str, Any]:
+    """``decoded``: the picture at ``path`` already decoded by ``decode_image`` (not decoded again)."""
+    image = decoded if decoded is not None else decode_image(path, max_pixels)
     width, height = image.size
     measures: dict[str, Any] = {
         "width": width,

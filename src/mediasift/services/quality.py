@@ -26,6 +26,8 @@ from mediasift.quality import VERSION, assess
 from mediasift.services.near_duplicates import near_duplicates_of_hash
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.quality")
@@ -39,10 +41,12 @@ def assess_extracted(
     path: Path,
     segments: list[Segment],
     info: dict[str, Any],
+    picture: Image.Image | None = None,
 ) -> dict[str, Any] | None:
+    """``picture``: the still image extraction decoded, measured instead of decoding ``path``."""
     try:
         phash = (info.get("metadata") or {}).get("phash")
-        return _object(rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash})
+        return _object(rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash}, picture)
     except (MediasiftError, ValueError, OSError) as exc:
         log.warning("quality not measured (%s): %s", kind, exc)
         return None
@@ -85,8 +89,9 @@ def _object(
     path: Path,
     segments: list[Segment],
     info: dict[str, Any],
+    picture: Image.Image | None = None,
 ) -> dict[str, Any]:
-    quality = assess(kind, path, segments, info, rt.settings.max_pixels)
+    quality = assess(kind, path, segments, info, rt.settings.max_pixels, picture)
     if kind == "image":
         # not judged: a copy is not a worse picture, but a library wants to know it has two
         with rt.catalog.read_session() as s:

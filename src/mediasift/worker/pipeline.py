@@ -129,8 +129,16 @@ def run_ingest(
         if rt.settings.quality and plan is None:
             with _stage(progress, "quality", kind=sniffed.kind):
                 quality = quality_service.assess_extracted(
-                    rt, tenant_id, media_id, sniffed.kind, path, extraction.segments, extraction.info
+                    rt,
+                    tenant_id,
+                    media_id,
+                    sniffed.kind,
+                    path,
+                    extraction.segments,
+                    extraction.info,
+                    picture=extraction.picture,
                 )
+        extraction.picture = None  # the pixels are not needed past here: free them before enriching
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
 

@@ -12,6 +12,7 @@ from PIL import Image
 from mediasift.embed.image.base import Label, l2_normalise
 from mediasift.embed.image.preprocess import center_crop
 from mediasift.errors import BackendUnavailable
+from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -62,11 +63,7 @@ class ClipDirectoryEmbedder(InferenceModel["onnxruntime.InferenceSession"]):
         self._std = np.asarray(config.get("std", [0.26862954, 0.26130258, 0.27577711]), dtype=np.float32)
 
     def load(self) -> onnxruntime.InferenceSession:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        session = ort.InferenceSession(str(self._path), options, providers=["CPUExecutionProvider"])
+        session = cpu_session(self._path, self._threads)
         outputs = session.get_outputs()[0].shape
         if outputs and isinstance(outputs[-1], int) and outputs[-1] != self.dim:
             raise BackendUnavailable(

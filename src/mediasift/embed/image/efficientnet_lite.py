@@ -10,6 +10,7 @@ from PIL import Image
 
 from mediasift.embed.image.base import Label, l2_normalise
 from mediasift.embed.image.preprocess import center_crop
+from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -41,16 +42,9 @@ class EfficientNetLite0Embedder(InferenceModel["onnxruntime.InferenceSession"]):
         self._names = imagenet_class_names()
 
     def load(self) -> onnxruntime.InferenceSession:
-        import onnxruntime as ort
-
         from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        return ort.InferenceSession(
-            load_onnx_model().SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        return cpu_session(load_onnx_model().SerializeToString(), self._threads)
 
     def embed(self, images: list[Image.Image]) -> np.ndarray:
         return self.embed_and_label(images, k=0)[0]
