@@ -48,13 +48,19 @@ class NerModel:
         return tuple(self.nlp.get_pipe("ner").labels)
 
 
+# spaCy's first import and its pipelines' loading fill shared registries that are not safe to fill
+# from two threads at once: two workers enriching their first media together (one English, one
+# Spanish, or one loading a model while the other reads the stopword lists) left spaCy half imported,
+# and every enrichment of that process failed. One lock for all of it, reentrant as loads import.
+SPACY_LOCK = threading.RLock()
+
+
 def _load_once(loader: Callable[[], T]) -> Callable[[], T]:
     loaded: list[T] = []
-    lock = threading.Lock()
 
     def load() -> T:
         if not loaded:
-            with lock:
+            with SPACY_LOCK:
                 if not loaded:
                     loaded.append(loader())
         return loaded[0]

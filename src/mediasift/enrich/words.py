@@ -14,13 +14,16 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
+from mediasift.enrich.ner_models import SPACY_LOCK
+
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*")
 
 
 @cache
 def stopwords() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS as english
-    from spacy.lang.es.stop_words import STOP_WORDS as spanish
+    with SPACY_LOCK:
+        from spacy.lang.en.stop_words import STOP_WORDS as english
+        from spacy.lang.es.stop_words import STOP_WORDS as spanish
 
     extra = {"okay", "ok", "yeah", "uh", "um", "vale", "bueno", "pues", "gonna", "let's", "lets"}
     return frozenset(english | spanish | extra)
