@@ -20,13 +20,9 @@ from mediasift.quality.score import Quality, score
 VERSION = 1  # bump when a measure or rule changes meaning: stored qualities then read as stale
 
 
-def assess(
-    kind: str,
-    path: Path,
-    segments: list[Segment],
-    info: Mapping[str, Any],
-    max_image_pixels: int,
-) -> Quality:
+def measure_signal(kind: str, path: Path) -> dict[str, Any]:
+    """The measures of an audio or video file's decoded signal (they need no segments, so they
+    can run while extraction does); empty for other kinds."""
     measures: dict[str, Any] = {}
     if kind == "audio":
         from mediasift.quality.audio import measure_audio
@@ -38,6 +34,21 @@ def assess(
 
         measures.update(measure_video(path))
         measures.update({k: v for k, v in measure_audio(path).items() if k not in measures})
+    return measures
+
+
+def assess(
+    kind: str,
+    path: Path,
+    segments: list[Segment],
+    info: Mapping[str, Any],
+    max_image_pixels: int,
+    signal: Mapping[str, Any] | None = None,
+) -> Quality:
+    """``signal``: what ``measure_signal(kind, path)`` returned, when it was measured already."""
+    measures: dict[str, Any] = {}
+    if kind in ("audio", "video"):
+        measures.update(measure_signal(kind, path) if signal is None else signal)
     elif kind == "image":
         from mediasift.quality.image import measure_image
 

@@ -16,8 +16,9 @@ for (``transcribe``, ``ocr``), with its options; its media's steps are written a
 and enrichment, classification, quality, nutrition and the rest run after it as step jobs of their
 own (``jobs/steps.py``), never inside the ingest.
 
-Quality (``services/quality.py``) is measured while the original is still at hand, after
-extraction; its overall score rides on every index point (``min_quality`` filters on it). A failure
+Quality (``services/quality.py``) is measured while the original is still at hand: an audio or
+video signal beside extraction, in a thread of lower priority than speech recognition, the rest
+after it; its overall score rides on every index point (``min_quality`` filters on it). A failure
 leaves the media without quality and never fails the ingest. ``MEDIASIFT_QUALITY=false`` skips it.
 """
 
@@ -40,6 +41,7 @@ from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
+from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import span
 from mediasift.services import enrichment, nutrition, saved_searches, workflows
 from mediasift.services import quality as quality_service
@@ -119,18 +121,28 @@ def run_ingest(
             models=rt.models,
             store=rt.store,
             progress=progress,
+            beside_speech=_lower_priority_beside_speech,
             **_extraction_options(plan),
         )
-        with _stage(progress, "extract", kind=sniffed.kind):
-            extraction = extractor_for(sniffed.kind)(ctx)
-        metrics.count_ocr_pages(extraction)
-        label_languages(extraction)
-        quality = None
-        if rt.settings.quality and plan is None:
-            with _stage(progress, "quality", kind=sniffed.kind):
-                quality = quality_service.assess_extracted(
-                    rt, tenant_id, media_id, sniffed.kind, path, extraction.segments, extraction.info
-                )
+        measure_quality = rt.settings.quality and plan is None
+        with quality_service.signal_beside(sniffed.kind, path, measure_quality) as signal:
+            with _stage(progress, "extract", kind=sniffed.kind):
+                extraction = extractor_for(sniffed.kind)(ctx)
+            metrics.count_ocr_pages(extraction)
+            label_languages(extraction)
+            quality = None
+            if measure_quality:
+                with _stage(progress, "quality", kind=sniffed.kind):
+                    quality = quality_service.assess_extracted(
+                        rt,
+                        tenant_id,
+                        media_id,
+                        sniffed.kind,
+                        path,
+                        extraction.segments,
+                        extraction.info,
+                        signal,
+                    )
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
 
@@ -164,6 +176,10 @@ def run_ingest(
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _lower_priority_beside_speech() -> None:
+    lower_current_thread_priority(quality_service.BESIDE_NICENESS)
 
 
 def _extraction_options(plan: Plan | None) -> dict[str, Any]:
