@@ -1,9 +1,8 @@
 """Quality assessment in the platform: measured at ingest, stored on the media, re-measured on demand.
 
 ``assess_extracted`` is the pipeline's ``quality`` stage: it measures the original that extraction
-just read, with the segments extraction just made, and returns the media's ``quality`` object; the
-signal of audio and video is measured while extraction runs (``signal_beside``), in what the
-cores have left beside speech recognition. A
+just read, with the segments extraction just made, and returns the media's ``quality`` object (the
+pipeline measures an audio or video signal while extraction runs: ``quality.measure_signal``). A
 failure is a value here, as for enrichment: logged, the media gets no quality, the ingest goes on.
 ``measure`` does the same for a media already in the catalog (made before quality existed, or after
 a rule changed): the original from the store, the segments from the catalog; it raises ``Conflict``
@@ -16,9 +15,7 @@ this version). The object is ``quality.Quality.to_json()`` plus ``version``
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,32 +24,13 @@ from mediasift.catalog import quality as stored
 from mediasift.catalog import repo
 from mediasift.domain import Modality, Segment
 from mediasift.errors import Conflict, MediasiftError
-from mediasift.ops.thread_priority import lower_current_thread_priority
-from mediasift.quality import VERSION, assess, measure_signal
+from mediasift.quality import VERSION, assess
 from mediasift.services.near_duplicates import near_duplicates_of_hash
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.quality")
-
-# Added to the caller's nice value for the signal measures beside extraction: speech recognition,
-# the ingest's longest part, gets the cores first and the measures take what it leaves.
-BESIDE_NICENESS = 5
-
-
-@contextmanager
-def signal_beside(kind: str, path: Path, enabled: bool = True) -> Iterator[Future[dict[str, Any]] | None]:
-    """An audio or video file's signal measures, taken in a thread of lower priority while the
-    block runs (extraction), for ``assess_extracted(signal=...)``; None for other kinds. Leaving
-    the block waits for them, so ``path`` is still there while they read it."""
-    if not enabled or kind not in ("audio", "video"):
-        yield None
-        return
-    with ThreadPoolExecutor(
-        1, "quality", initializer=lower_current_thread_priority, initargs=(BESIDE_NICENESS,)
-    ) as pool:
-        yield pool.submit(measure_signal, kind, path)
 
 
 def assess_extracted(
@@ -65,8 +43,8 @@ def assess_extracted(
     info: dict[str, Any],
     signal: Future[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """``signal``: the audio or video signal's measures, started beside extraction
-    (``measure_signal_beside``); measured now when None."""
+    """``signal``: the audio or video signal's measures (``quality.measure_signal``), started
+    beside extraction; measured now when None."""
     try:
         phash = (info.get("metadata") or {}).get("phash")
         measured = signal.result() if signal is not None else None
