@@ -7,8 +7,10 @@ How ``WhisperRecognizer`` spends its time, and why:
    Whisper inventing text for them.
 2. **Language per voiced region.** Whisper fixes one language per call, so a file that switches
    from English to Spanish would be transcribed (or translated) as one language. Each voiced region
-   gets its own language detection; consecutive regions of one language are then transcribed
-   together, up to Whisper's 30 s window, with that language fixed.
+   gets a quick guess (the encoder on its own frames); an unsure guess that would switch language
+   is settled by the next region's sure guess, and only otherwise by a padded 30 s window
+   (``_region_language``). Consecutive regions of one language are then transcribed together, up
+   to Whisper's 30 s window, with that language fixed.
 3. **Timestamps** of segments and words are Whisper's, shifted by the region's place in the file.
 
 Times are seconds from the start of the audio stream.
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 _WHISPER_WINDOW_FRAMES = 3000  # mel frames in a Whisper window (10 ms each)
 _CONFIDENT_LANGUAGE = 0.7  # below this, a language guess that would switch is checked again
-_FAIR_SECOND_GUESS = 0.2  # an unsure region this likely in the run's language may continue it
+_FAIR_SECOND_GUESS = 0.1  # an unsure region this likely in the run's language may continue it
 
 
 @dataclass(frozen=True, slots=True)
