@@ -7,8 +7,10 @@ How ``WhisperRecognizer`` spends its time, and why:
    Whisper inventing text for them.
 2. **Language per voiced region.** Whisper fixes one language per call, so a file that switches
    from English to Spanish would be transcribed (or translated) as one language. Each voiced region
-   gets its own language detection; consecutive regions of one language are then transcribed
-   together, up to Whisper's 30 s window, with that language fixed.
+   gets a quick guess (the encoder on its own frames); an unsure guess that would switch language
+   is settled by the next region's sure guess, and only otherwise by a padded 30 s window
+   (``_region_language``). Consecutive regions of one language are then transcribed together, up
+   to Whisper's 30 s window, with that language fixed.
 3. **Timestamps** of segments and words are Whisper's, shifted by the region's place in the file.
 
 Times are seconds from the start of the audio stream.
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
     from mediasift.config import Settings
 
 _WHISPER_WINDOW_FRAMES = 3000  # mel frames in a Whisper window (10 ms each)
-_CONFIDENT_LANGUAGE = 0.7  # below this, a short-input language guess is re-checked on the padded window
+_CONFIDENT_LANGUAGE = 0.7  # below this, a language guess that would switch is checked again
+_FAIR_SECOND_GUESS = 0.1  # an unsure region this likely in the run's language may continue it
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,79 +142,115 @@ class WhisperRecognizer:
         self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
     ) -> Iterator[RawSegment]:
         with self._whisper.loaded() as model:  # not unloaded until the last segment is out
-            for language, regions in self._language_runs(model, voiced_regions(audio)):
-                yield from self._transcribe_run(model, language, regions)
+            for run in self._language_runs(model, voiced_regions(audio)):
+                yield from self._transcribe_run(model, run)
                 if on_progress is not None:
-                    on_progress(regions[-1].end_s)
+                    on_progress(run.regions[-1].end_s)
 
-    def _detect_language(
-        self, model: WhisperModel, samples: np.ndarray, expected: str | None
-    ) -> tuple[str, float]:
-        """The most likely language of a stretch of speech (first 30 s) and its probability.
-
-        The encoder first sees only the region's own frames (a 4 s region costs ~0.04 s instead
-        of the ~0.45 s of a padded 30 s window); when that is unsure and would switch away from
-        ``expected`` (the language of the speech just before), the padded window decides. An
-        unsure guess that the speaker carried on in the same language is taken as it is: the
-        padded check exists to stop false switches, and it cost a fifth of all ASR time."""
-        if self._language:
-            return self._language, 1.0
+    def _quick_language(self, model: WhisperModel, samples: np.ndarray) -> _Guess:
+        """The language of a stretch of speech (first 30 s), from the encoder run on the stretch's
+        own frames only: a 4 s region costs ~0.1 s of CPU where a padded 30 s window costs ~1 s."""
         features = model.feature_extractor(samples)
         frames = min(features.shape[-1], _WHISPER_WINDOW_FRAMES) // 2 * 2
-        if frames >= 2:
-            language, probability = self._language_of(model, features[:, :frames])
-            if probability >= _CONFIDENT_LANGUAGE or language == expected:
-                return language, probability
+        if frames < 2:
+            return self._padded_language(model, samples)
+        return self._language_of(model, features[:, :frames])
+
+    def _padded_language(self, model: WhisperModel, samples: np.ndarray) -> _Guess:
+        features = model.feature_extractor(samples)
+        frames = min(features.shape[-1], _WHISPER_WINDOW_FRAMES)
         padded = np.zeros((features.shape[0], _WHISPER_WINDOW_FRAMES), dtype=np.float32)
         padded[:, :frames] = features[:, :frames]
         return self._language_of(model, padded)
 
-    def _language_of(self, model: WhisperModel, features: np.ndarray) -> tuple[str, float]:
+    def _language_of(self, model: WhisperModel, features: np.ndarray) -> _Guess:
         import ctranslate2
 
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
         encoded = model.model.encode(batch, to_cpu=False)
-        ranked = model.model.detect_language(encoded)[0]
-        allowed = [(token[2:-2], p) for token, p in ranked if self._allows(token[2:-2])]
-        language, probability = allowed[0] if allowed else (ranked[0][0][2:-2], ranked[0][1])
-        return language, float(probability)
+        ranked = [(token[2:-2], float(p)) for token, p in model.model.detect_language(encoded)[0]]
+        allowed = [(code, p) for code, p in ranked if self._allows(code)] or ranked
+        return _Guess(allowed[0][0], allowed[0][1], dict(ranked))
 
     def _allows(self, language: str) -> bool:
         return not self._candidates or language in self._candidates
 
-    def _language_runs(
-        self, model: WhisperModel, regions: Iterable[VoicedRegion]
-    ) -> Iterator[tuple[str, list[VoicedRegion]]]:
-        """Group consecutive regions of one language into runs that fit one Whisper window."""
-        run: list[VoicedRegion] = []
-        run_language = ""
+    def _guessed(self, model: WhisperModel, regions: Iterable[VoicedRegion]) -> Iterator[_Guessed]:
+        """Each region with its quick language guess and the next region's (one region of lookahead)."""
+        previous: tuple[VoicedRegion, _Guess] | None = None
         for region in regions:
-            language, probability = self._detect_language(
-                model, region.samples, run_language if run else None
-            )
-            # A very short or uncertain region (a cough, "ok") joins the run around it.
-            if run and (region.samples.size < SAMPLE_RATE or probability < 0.5):
-                language = run_language
-            fits = run and region.end_s - run[0].start_s <= WHISPER_WINDOW_S
-            if run and (language != run_language or not fits):
-                yield run_language, run
-                run = []
-            run.append(region)
-            run_language = language
-        if run:
-            yield run_language, run
+            guess = self._quick_language(model, region.samples)
+            if previous is not None:
+                yield _Guessed(*previous, following=guess)
+            previous = (region, guess)
+        if previous is not None:
+            yield _Guessed(*previous, following=None)
 
-    def _transcribe_run(
-        self, model: WhisperModel, language: str, regions: list[VoicedRegion]
-    ) -> Iterator[RawSegment]:
+    def _region_language(self, model: WhisperModel, item: _Guessed, current: str | None) -> tuple[str, float]:
+        """The language of a region and how sure that is, ``current`` being the run's language.
+
+        The quick guess stands when it is sure or continues the run. An unsure guess that would
+        switch is settled by the next region where that is sure: a switch when it is the guessed
+        language (a speaker who switched goes on in the new one); no switch when it is the run's
+        and the run's language was a fair second guess here (between two sentences of Spanish,
+        robotic Spanish taken for Basque). Only otherwise does the region's padded 30 s window
+        decide, which costs as much as ten quick guesses. (The language of a slice of the run's
+        own encoding, which would cost nothing, is no guide: for a sentence past the first few
+        seconds of a window, Whisper answers Latin or Malayalam.)"""
+        guess, following = item.guess, item.following
+        if guess.probability >= _CONFIDENT_LANGUAGE or guess.language == current:
+            return guess.language, guess.probability
+        if following is not None and following.probability >= _CONFIDENT_LANGUAGE:
+            if following.language == guess.language:
+                return guess.language, following.probability
+            fair = current is not None and guess.of.get(current, 0.0) >= _FAIR_SECOND_GUESS
+            if fair and following.language == current:
+                return current or "", following.probability
+        padded = self._padded_language(model, item.region.samples)
+        return padded.language, padded.probability
+
+    def _language_runs(self, model: WhisperModel, regions: Iterable[VoicedRegion]) -> Iterator[_Run]:
+        """Group consecutive regions of one language (``_region_language``) into runs that fit one
+        Whisper window."""
+        if self._language:
+            yield from self._forced_runs(regions)
+            return
+        run: _Run | None = None
+        for item in self._guessed(model, regions):
+            region = item.region
+            language, probability = self._region_language(model, item, run.language if run else None)
+            # A very short or uncertain region (a cough, "ok") joins the run around it.
+            if run is not None and (region.samples.size < SAMPLE_RATE or probability < 0.5):
+                language = run.language
+            fits = run is not None and region.end_s - run.regions[0].start_s <= WHISPER_WINDOW_S
+            if run is not None and (language != run.language or not fits):
+                yield run
+                run = None
+            if run is None:
+                run = _Run(language, [])
+            run.regions.append(region)
+        if run is not None:
+            yield run
+
+    def _forced_runs(self, regions: Iterable[VoicedRegion]) -> Iterator[_Run]:
+        run = _Run(self._language or "", [])
+        for region in regions:
+            if run.regions and region.end_s - run.regions[0].start_s > WHISPER_WINDOW_S:
+                yield run
+                run = _Run(run.language, [])
+            run.regions.append(region)
+        if run.regions:
+            yield run
+
+    def _transcribe_run(self, model: WhisperModel, run: _Run) -> Iterator[RawSegment]:
         # The run is transcribed as one contiguous stretch, pauses included: it is at most 30 s,
         # Whisper pads shorter input anyway, and timestamps then need only one offset.
-        start_s = regions[0].start_s
-        audio = _contiguous(regions)
+        start_s = run.regions[0].start_s
+        audio = _contiguous(run.regions)
         end_s = start_s + audio.size / SAMPLE_RATE
         segments, _ = model.transcribe(
             audio,
-            language=language,
+            language=run.language,
             beam_size=self._beam_size,
             word_timestamps=self._word_timestamps,
             condition_on_previous_text=False,
@@ -234,10 +273,35 @@ class WhisperRecognizer:
                 start_s=round(start_s + seg.start, 3),
                 end_s=round(min(start_s + seg.end, end_s), 3),
                 text=text,
-                language=language,
+                language=run.language,
                 confidence=_confidence(seg.avg_logprob, words),
                 words=words,
             )
+
+
+@dataclass(slots=True)
+class _Run:
+    """Consecutive voiced regions of one language, within one Whisper window."""
+
+    language: str
+    regions: list[VoicedRegion]
+
+
+@dataclass(frozen=True, slots=True)
+class _Guess:
+    """Whisper's language for a stretch of speech: the likeliest allowed one, its probability, and
+    every language's probability (``of``)."""
+
+    language: str
+    probability: float
+    of: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Guessed:
+    region: VoicedRegion
+    guess: _Guess
+    following: _Guess | None  # the next region's guess
 
 
 def _confidence(avg_logprob: float, words: list[Word]) -> float:

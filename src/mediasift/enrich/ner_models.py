@@ -117,5 +117,11 @@ def ner_model(language: str) -> NerModel | None:
         return None
 
 
+def import_spacy() -> None:
+    """Import spaCy now: ~4 s of CPU, most of a first NER model's load (a model itself ~0.6 s), so
+    a pipeline can pay it while speech is being recognised rather than after."""
+    import spacy  # noqa: F401
+
+
 def ner_languages() -> tuple[str, ...]:
     return tuple(_LOADERS)

@@ -7,7 +7,9 @@ for ``moment.locate_moment``).
 Video: the same speech lane, and *at the same time* a frame lane in a second thread: sampled frames
 → keyframes (``frames/{ms:09d}.jpg``, one ``frame`` segment each with its image vector) → OCR →
 ``ocr`` segments spanning the time their text is on screen. CTranslate2, ONNX Runtime and FFmpeg
-release the GIL, so the two lanes use two cores.
+release the GIL, so the two lanes run at once; the frame lane first calls ``ctx.beside_speech()``
+(the pipeline lowers its priority there), so where cores are few speech recognition, the longer
+lane, gets them first.
 
 Progress goes to ``ctx.progress`` as ``("asr", fraction)`` and ``("keyframes", fraction)``, fraction
 = seconds processed / media duration. Times everywhere are seconds from the start of the media.
@@ -169,6 +171,7 @@ def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: thr
     from mediasift.embed.image.factory import get_image_embedder
     from mediasift.ocr.factory import get_ocr_engine
 
+    ctx.beside_speech()
     settings = ctx.settings
     ocr = get_ocr_engine(ctx.models, settings) if ctx.ocr and ctx.ocr_frames else None
     embedder = get_image_embedder(ctx.models, settings)

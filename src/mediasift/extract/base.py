@@ -54,6 +54,10 @@ class ExtractContext:
     speech: bool = True
     ocr: bool = True
     ocr_frames: bool = True
+    # Called first thing in a thread that runs beside speech recognition (a video's frame lane):
+    # the pipeline lowers that thread's priority, so on few cores recognition, the ingest's longest
+    # part, gets them first and the lane takes what it leaves.
+    beside_speech: Callable[[], object] = lambda: None
     _counters: dict[str, int] = field(default_factory=dict)
 
     def artifact(self, name: str, data: bytes, content_type: str | None = None) -> str:

@@ -23,16 +23,9 @@ if TYPE_CHECKING:
 VERSION = 1  # bump when a measure or rule changes meaning: stored qualities then read as stale
 
 
-def assess(
-    kind: str,
-    path: Path,
-    segments: list[Segment],
-    info: Mapping[str, Any],
-    max_image_pixels: int,
-    picture: Image.Image | None = None,
-) -> Quality:
-    """``picture``: for an image, its pixels already decoded upright (``media.images.decode_image``),
-    measured instead of decoding ``path`` again."""
+def measure_signal(kind: str, path: Path) -> dict[str, Any]:
+    """The measures of an audio or video file's decoded signal (they need no segments, so they
+    can run while extraction does); empty for other kinds."""
     measures: dict[str, Any] = {}
     if kind == "audio":
         from mediasift.quality.audio import measure_audio
@@ -44,6 +37,24 @@ def assess(
 
         measures.update(measure_video(path))
         measures.update({k: v for k, v in measure_audio(path).items() if k not in measures})
+    return measures
+
+
+def assess(
+    kind: str,
+    path: Path,
+    segments: list[Segment],
+    info: Mapping[str, Any],
+    max_image_pixels: int,
+    signal: Mapping[str, Any] | None = None,
+    picture: Image.Image | None = None,
+) -> Quality:
+    """``signal``: what ``measure_signal(kind, path)`` returned, when it was measured already;
+    ``picture``: for an image, its pixels already decoded upright (``media.images.decode_image``),
+    measured instead of decoding ``path`` again."""
+    measures: dict[str, Any] = {}
+    if kind in ("audio", "video"):
+        measures.update(measure_signal(kind, path) if signal is None else signal)
     elif kind == "image":
         from mediasift.quality.image import measure_image
 

@@ -1,7 +1,8 @@
 """Quality assessment in the platform: measured at ingest, stored on the media, re-measured on demand.
 
 ``assess_extracted`` is the pipeline's ``quality`` stage: it measures the original that extraction
-just read, with the segments extraction just made, and returns the media's ``quality`` object. A
+just read, with the segments extraction just made, and returns the media's ``quality`` object (the
+pipeline measures an audio or video signal while extraction runs: ``quality.measure_signal``). A
 failure is a value here, as for enrichment: logged, the media gets no quality, the ingest goes on.
 ``measure`` does the same for a media already in the catalog (made before quality existed, or after
 a rule changed): the original from the store, the segments from the catalog; it raises ``Conflict``
@@ -14,6 +15,7 @@ this version). The object is ``quality.Quality.to_json()`` plus ``version``
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,12 +43,18 @@ def assess_extracted(
     path: Path,
     segments: list[Segment],
     info: dict[str, Any],
+    signal: Future[dict[str, Any]] | None = None,
     picture: Image.Image | None = None,
 ) -> dict[str, Any] | None:
-    """``picture``: the still image extraction decoded, measured instead of decoding ``path``."""
+    """``signal``: the audio or video signal's measures (``quality.measure_signal``), started
+    beside extraction; measured now when None. ``picture``: the still image extraction decoded,
+    measured instead of decoding ``path``."""
     try:
         phash = (info.get("metadata") or {}).get("phash")
-        return _object(rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash}, picture)
+        measured = signal.result() if signal is not None else None
+        return _object(
+            rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash}, measured, picture
+        )
     except (MediasiftError, ValueError, OSError) as exc:
         log.warning("quality not measured (%s): %s", kind, exc)
         return None
@@ -89,9 +97,10 @@ def _object(
     path: Path,
     segments: list[Segment],
     info: dict[str, Any],
+    signal: dict[str, Any] | None = None,
     picture: Image.Image | None = None,
 ) -> dict[str, Any]:
-    quality = assess(kind, path, segments, info, rt.settings.max_pixels, picture)
+    quality = assess(kind, path, segments, info, rt.settings.max_pixels, signal, picture)
     if kind == "image":
         # not judged: a copy is not a worse picture, but a library wants to know it has two
         with rt.catalog.read_session() as s:

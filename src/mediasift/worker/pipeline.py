@@ -16,9 +16,14 @@ for (``transcribe``, ``ocr``), with its options; its media's steps are written a
 and enrichment, classification, quality, nutrition and the rest run after it as step jobs of their
 own (``jobs/steps.py``), never inside the ingest.
 
-Quality (``services/quality.py``) is measured while the original is still at hand, after
-extraction; its overall score rides on every index point (``min_quality`` filters on it). A failure
-leaves the media without quality and never fails the ingest. ``MEDIASIFT_QUALITY=false`` skips it.
+While an audio or video file's speech is recognised, a thread of lower priority beside it loads the
+models the later stages need and measures the signal's quality, so that on few cores recognition
+gets them first and a cold start does not wait for those models after it.
+
+Quality (``services/quality.py``) is measured while the original is still at hand (the signal beside
+extraction, as above; the rest after it); its overall score rides on every index point
+(``min_quality`` filters on it). A failure leaves the media without quality and never fails the
+ingest. ``MEDIASIFT_QUALITY=false`` skips it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -34,13 +40,17 @@ from mediasift import meters
 from mediasift.catalog import quality as stored_quality
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
+from mediasift.embed.text.factory import get_text_embedder
 from mediasift.enrich.language import label_languages
+from mediasift.enrich.ner_models import import_spacy
 from mediasift.errors import UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
+from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import span
+from mediasift.quality import measure_signal
 from mediasift.services import enrichment, nutrition, saved_searches, workflows
 from mediasift.services import quality as quality_service
 from mediasift.services.text_vectors import embed_texts
@@ -64,6 +74,12 @@ EXTRACTORS: dict[str, str] = {
 }
 
 ProgressFn = Callable[[str, float], None]
+
+_TIMED_KINDS = ("audio", "video")  # media whose extraction is speech recognition, seconds per minute
+# Added to the worker's nice value for the work that runs beside speech recognition (a video's
+# frame lane, quality's signal measures, loading the later stages' models): on few cores
+# recognition, the ingest's longest part, gets them first, and the rest takes what it leaves.
+BESIDE_NICENESS = 5
 
 
 def extractor_for(kind: str) -> Extractor:
@@ -119,25 +135,34 @@ def run_ingest(
             models=rt.models,
             store=rt.store,
             progress=progress,
+            beside_speech=_lower_priority_beside_speech,
             **_extraction_options(plan),
         )
-        with _stage(progress, "extract", kind=sniffed.kind):
-            extraction = extractor_for(sniffed.kind)(ctx)
-        metrics.count_ocr_pages(extraction)
-        label_languages(extraction)
-        quality = None
-        if rt.settings.quality and plan is None:
-            with _stage(progress, "quality", kind=sniffed.kind):
-                quality = quality_service.assess_extracted(
-                    rt,
-                    tenant_id,
-                    media_id,
-                    sniffed.kind,
-                    path,
-                    extraction.segments,
-                    extraction.info,
-                    picture=extraction.picture,
-                )
+        measure_quality = rt.settings.quality and plan is None
+        with ThreadPoolExecutor(1, "beside-speech", initializer=_lower_priority_beside_speech) as beside:
+            signal = None
+            if sniffed.kind in _TIMED_KINDS:
+                beside.submit(_warm_later_models, rt, plan)
+                if measure_quality:
+                    signal = beside.submit(measure_signal, sniffed.kind, path)
+            with _stage(progress, "extract", kind=sniffed.kind):
+                extraction = extractor_for(sniffed.kind)(ctx)
+            metrics.count_ocr_pages(extraction)
+            label_languages(extraction)
+            quality = None
+            if measure_quality:
+                with _stage(progress, "quality", kind=sniffed.kind):
+                    quality = quality_service.assess_extracted(
+                        rt,
+                        tenant_id,
+                        media_id,
+                        sniffed.kind,
+                        path,
+                        extraction.segments,
+                        extraction.info,
+                        signal,
+                        picture=extraction.picture,
+                    )
         extraction.picture = None  # the pixels are not needed past here: free them before enriching
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
@@ -172,6 +197,19 @@ def run_ingest(
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _lower_priority_beside_speech() -> None:
+    lower_current_thread_priority(BESIDE_NICENESS)
+
+
+def _warm_later_models(rt: Runtime, plan: Plan | None) -> None:
+    """Load what the stages after extraction will need, while speech is being recognised: the text
+    model (built from its weights on first use in a new home: seconds) and spaCy for enrichment's
+    entities (its models load by language, once the transcript tells which)."""
+    rt.models.preload(get_text_embedder(rt.models, rt.settings))
+    if rt.settings.enrich and plan is None:
+        import_spacy()
 
 
 def _extraction_options(plan: Plan | None) -> dict[str, Any]:
