@@ -88,12 +88,20 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=160)
     parser.add_argument("--thresholds", default="0.86", help="ask_min_evidence values, comma-separated")
     parser.add_argument(
+        "--gaps", help="answer.evidence.CROSS_LINGUAL_GAP values, comma-separated (with one threshold)"
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "answer_accuracy.json"
     )
     args = parser.parse_args()
     settings, corpus, _ = prepared_home(args.distractors, fresh=False)
     questions = [q for q in corpus.queries if q.kind in KINDS and q.reference]
     thresholds = [float(t) for t in args.thresholds.split(",")]
+    gaps = [float(g) for g in args.gaps.split(",")] if args.gaps else []
+    if gaps:  # the gap is what varies: one key per gap, the first threshold for all
+        from mediasift.answer import evidence as evidence_module
+
+        min_evidence, thresholds = thresholds[0], gaps
     rt = open_runtime(settings)
     results: dict[str, Any] = {}
     rows: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}
@@ -101,7 +109,10 @@ def main() -> None:
     try:
         for query in [*questions, *facts.UNANSWERABLE]:
             for t in thresholds:  # interleaved: every threshold sees the same cache and load
-                if "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
+                if gaps:
+                    rt.settings.ask_min_evidence = min_evidence
+                    evidence_module.CROSS_LINGUAL_GAP = t
+                elif "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
                     rt.settings.ask_min_evidence = t
                 row = run_one(rt, query)
                 (absent[t] if isinstance(query, str) else rows[t]).append(row)
