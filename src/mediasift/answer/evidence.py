@@ -26,7 +26,7 @@ from mediasift.enrich.terms import evidence_words, terms
 
 WORD_BONUS = 0.02  # per question content word a sentence holds, at most three
 MIN_EVIDENCE = 0.87  # cosine + word bonus a sentence needs to answer the question
-CROSS_LINGUAL_GAP = 0.0  # added for a sentence in the other language than the question's
+CROSS_LINGUAL_GAP = 0.03  # added for a sentence in the other language than the question's
 MAX_SOURCES = 6  # sentences are drawn from this many strongest sources (bounds embedding work)
 MAX_UNITS = 80
 
