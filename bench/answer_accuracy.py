@@ -88,12 +88,22 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=160)
     parser.add_argument("--thresholds", default="0.86", help="ask_min_evidence values, comma-separated")
     parser.add_argument(
+        "--vary",
+        help="NAME=v1,v2: values of a constant of answer/evidence.py (e.g. CROSS_LINGUAL_GAP) compared "
+        "instead of thresholds, each with the first threshold",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "answer_accuracy.json"
     )
     args = parser.parse_args()
     settings, corpus, _ = prepared_home(args.distractors, fresh=False)
     questions = [q for q in corpus.queries if q.kind in KINDS and q.reference]
     thresholds = [float(t) for t in args.thresholds.split(",")]
+    varied, values = args.vary.split("=", 1) if args.vary else ("", "")
+    if varied:  # the constant is what varies: one key per value, the first threshold for all
+        from mediasift.answer import evidence as evidence_module
+
+        min_evidence, thresholds = thresholds[0], [float(v) for v in values.split(",")]
     rt = open_runtime(settings)
     results: dict[str, Any] = {}
     rows: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}
@@ -101,7 +111,10 @@ def main() -> None:
     try:
         for query in [*questions, *facts.UNANSWERABLE]:
             for t in thresholds:  # interleaved: every threshold sees the same cache and load
-                if "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
+                if varied:
+                    rt.settings.ask_min_evidence = min_evidence
+                    setattr(evidence_module, varied, t)
+                elif "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
                     rt.settings.ask_min_evidence = t
                 row = run_one(rt, query)
                 (absent[t] if isinstance(query, str) else rows[t]).append(row)
@@ -109,7 +122,7 @@ def main() -> None:
         rt.close()
     for t in thresholds:
         results[str(t)] = summarize(rows[t], absent[t])
-        print(f"ask_min_evidence={t}: {json.dumps(results[str(t)])}")
+        print(f"{varied or 'ask_min_evidence'}={t}: {json.dumps(results[str(t)])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

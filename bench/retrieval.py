@@ -130,7 +130,13 @@ def sweep_configs() -> dict[str, Any]:
 
     chosen = RankingParams()  # the defaults: what this sweep chose (search runs it with rescore_top=0)
     plain = replace(
-        chosen, keyword_norm="max", phrase_bonus=0.0, min_info_chars=0, group=False, rescore_top=0
+        chosen,
+        keyword_norm="max",
+        phrase_bonus=0.0,
+        min_info_chars=0,
+        group=False,
+        rescore_top=0,
+        cross_lingual_gap=0.0,
     )
     rules = replace(plain, phrase_bonus=chosen.phrase_bonus, min_info_chars=chosen.min_info_chars, group=True)
     return {
@@ -152,10 +158,30 @@ def sweep_configs() -> dict[str, Any]:
         "mm/mm .35 + rules + rescore 20 w.5": replace(
             rules, keyword_norm="minmax", rescore_top=20, rescore_weight=0.5
         ),
-        "mm/mm .35 + rules + rescore 20 w.7": chosen,
+        "mm/mm .35 + rules + rescore 20 w.7": replace(chosen, cross_lingual_gap=0.0),
         "mm/mm .35 + rules + rescore 40 w.5": replace(
             rules, keyword_norm="minmax", rescore_top=40, rescore_weight=0.5
         ),
+        # what search runs (rescore_top 0): the cross-lingual gap alone and with the stand-in
+        **{
+            f"search, gap {gap:.2f}{' + stand-in' * stand_in}": replace(
+                chosen, rescore_top=0, cross_lingual_gap=gap, keyword_stand_in=stand_in
+            )
+            for gap, stand_in in (
+                (0.0, False),
+                (0.01, False),
+                (0.02, False),
+                (0.03, False),
+                (0.04, False),
+                (0.06, False),
+                (0.02, True),
+                (0.03, True),
+            )
+        },
+        **{
+            f"search + rescore, gap {gap:.2f} + stand-in": replace(chosen, cross_lingual_gap=gap)
+            for gap in (0.0, 0.02, 0.03, 0.04, 0.06)
+        },
     }
 
 
@@ -181,11 +207,14 @@ def sweep(rt: Runtime, corpus: Corpus, mode: str, only: str | None) -> dict[str,
             out[name][half] = {
                 m: round(statistics.mean(r[m] for r in chosen), 3) for m in ("mrr", "ndcg", "recall")
             }
+            kinds = sorted({r["kind"] for r in chosen})
+            out[name][half]["mrr_by_type"] = {
+                k: round(statistics.mean(r["mrr"] for r in chosen if r["kind"] == k), 2) for k in kinds
+            }
         out[name]["latency_ms"] = _percentiles(latencies[name])
-        print(
-            f"{name:44} dev {out[name]['dev']}  held-out {out[name]['held_out']}"
-            f"  ms {out[name]['latency_ms']}"
-        )
+        print(f"{name:44} ms {out[name]['latency_ms']}")
+        for half in ("dev", "held_out"):
+            print(f"    {half:9} {out[name][half]}")
     return out
 
 

@@ -157,3 +157,38 @@ def test_neighbouring_chunks_of_one_answer_come_back_as_one_hit(
     ours = [h for h in body["hits"] if h["media_id"] == library["sourdough.txt"]]
     assert len(ours) == 1
     assert ours[0]["meta"]["moment"]["segments"] >= 2
+
+
+@pytest.fixture(scope="module")
+def bilingual(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A Spanish note that answers an English question, beside English notes that share its words
+    and answer other questions."""
+    root = tmp_path_factory.mktemp("bilingual")
+    texts = {
+        "filtro.txt": "Notas de café. Para el café de filtro, calienta el agua a 94 grados antes de "
+        "verterla sobre el café molido.",
+        "fridge.txt": "Kitchen notes. Keep the refrigerator at 4 degrees so the water and milk stay "
+        "cold; coffee beans keep best in a sealed jar.",
+        "espresso.txt": "Espresso notes. An espresso machine pushes hot water through the coffee at "
+        "9 bar; the milk for a latte should reach 65 degrees.",
+    }
+    ids = {}
+    for name, text in texts.items():
+        (root / name).write_text(text, encoding="utf-8")
+        created = upload(module_api, root / name)
+        assert wait_for_job(module_api, created["job"]["id"])["status"] == "succeeded"
+        ids[name] = created["media"]["id"]
+    return ids
+
+
+def test_a_question_in_one_language_finds_its_answer_in_the_other(
+    module_api: TestClient, bilingual: dict[str, str]
+) -> None:
+    mine = list(bilingual.values())
+    for mode in ("hybrid", "vector"):
+        body = module_api.get(
+            "/v1/search",
+            params={"q": "what water temperature should I use for filter coffee", "mode": mode, "limit": 20},
+        ).json()
+        ranked = [h["media_id"] for h in body["hits"] if h["media_id"] in mine]
+        assert ranked[0] == bilingual["filtro.txt"], (mode, ranked)

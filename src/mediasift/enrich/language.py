@@ -36,6 +36,41 @@ def detect_language(text: str) -> str | None:
     return best
 
 
+# A search query is a few words, often without the function words above: its question words and
+# Spanish's own marks decide instead, and one vote is enough.
+_QUESTION_EN = """
+how what when where which who why does do did is are can i my much many long often
+"""
+_QUESTION_ES = """
+cómo qué cuándo dónde cuál cuáles quién cuánto cuánta cuántos cuántas hay mi mis
+"""
+_QUESTION = {"en": frozenset(_QUESTION_EN.split()), "es": frozenset(_QUESTION_ES.split())}
+_SPANISH_MARKS = re.compile(r"[¿¡ñáéíóú]")
+
+
+def query_language(text: str) -> str | None:
+    """ "en", "es" or None for a search query: ``detect_language`` with the queries' question
+    words counted too, and Spanish's inverted marks and accents as a vote each; a tie is None."""
+    words = _WORD.findall(text.lower())
+    votes = Counter(
+        {lang: sum(w in _STOPWORDS[lang] or w in _QUESTION[lang] for w in words) for lang in _STOPWORDS}
+    )
+    votes["es"] += len(_SPANISH_MARKS.findall(text.lower()))
+    (best, top), (_, second) = votes.most_common(2)
+    return best if top > second else None
+
+
+# The two languages search and answers even out between (the text model's translation gap).
+BILINGUAL = ("en", "es")
+
+
+def other_language(language: str | None) -> str | None:
+    """The other of English and Spanish; None for any other language or an unknown one."""
+    if language not in BILINGUAL:
+        return None
+    return next(lang for lang in BILINGUAL if lang != language)
+
+
 def dominant_language(languages: list[str | None]) -> str | None:
     counts = Counter(lang for lang in languages if lang)
     return counts.most_common(1)[0][0] if counts else None

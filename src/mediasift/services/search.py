@@ -34,6 +34,7 @@ from mediasift.domain import (
     path_filter_terms,
     user_metadata,
 )
+from mediasift.enrich.language import query_language
 from mediasift.errors import InvalidRequest
 from mediasift.runtime import SEARCH_CACHE
 from mediasift.services import personalize as personalize_hits
@@ -189,13 +190,14 @@ def _search(
         vectors[TEXT_SPACE] = vector.tolist()
     if image is not None:
         vectors[IMAGE_SPACE] = _image_vector(rt, image)
-    candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params)
+    language = query_language(query) if TEXT_SPACE in vectors else None
+    candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
     hits = hydrate(rt, tenant_id, candidates, query, len(candidates), keyframes=False)
     hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
     if params is ranking.DEFAULT:
         params = replace(params, rescore_top=rt.settings.search_rescore_top)
     if params.rescore_top and query and mode == "hybrid":
-        hits = ranking.rescore(hits, query, rt.text_embedder(tenant_id), params)
+        hits = ranking.rescore(hits, query, rt.text_embedder(tenant_id), params, language)
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
     return hits
