@@ -104,7 +104,7 @@ def proximity(text: str, query: str | list[set[str]]) -> float:
     if len(wanted) < 2:
         return 0.0
     words = terms(text)
-    where: list[list[int]] = [[i for i, w in enumerate(words) if w & q] for q in wanted]
+    where: list[list[int]] = [[i for i, w in enumerate(words) if not w.isdisjoint(q)] for q in wanted]
     pairs = sum(any(0 < b - a <= 2 for a in first for b in second) for first, second in pairwise(where))
     return pairs / (len(wanted) - 1)
 
