@@ -237,10 +237,13 @@ def group_moments(hits: list[Hit], gap_s: float) -> list[Hit]:
     they are one moment (``same_moment``); the earlier keeps its second, ``meta["moment"]``
     records ``{"start_s", "end_s", "segments"}`` across the group."""
     groups: list[list[Hit]] = []
+    by_media: dict[str, list[list[Hit]]] = {}  # only a media's own groups can take a hit
     for hit in hits:
-        home = next((g for g in groups if any(same_moment(hit, other, gap_s) for other in g)), None)
+        mine = by_media.setdefault(hit.media_id, [])
+        home = next((g for g in mine if any(same_moment(hit, other, gap_s) for other in g)), None)
         if home is None:
             groups.append([hit])
+            mine.append(groups[-1])
         else:
             home.append(hit)
     out = []

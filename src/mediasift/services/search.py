@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from mediasift import meters
 from mediasift.catalog import repo
+from mediasift.catalog.hits import hit_rows
 from mediasift.domain import (
     ENTITY_TYPES,
     IMAGE_SPACE,
@@ -295,16 +296,14 @@ def hydrate(
     rt: Runtime, tenant_id: str, ranked: list[IndexHit], query: str, limit: int, *, keyframes: bool = True
 ) -> list[Hit]:
     with rt.catalog.read_session() as s:
-        segments = repo.segments_by_ids(s, tenant_id, (h.id for h in ranked))
-        media = repo.media_by_ids(s, tenant_id, (seg.media_id for seg in segments.values()))
+        rows = hit_rows(s, tenant_id, (h.id for h in ranked))
     hits: list[Hit] = []
     for ranked_hit in ranked:
-        seg = segments.get(ranked_hit.id)
-        m = media.get(seg.media_id) if seg else None
-        if seg is None or m is None:
+        row = rows.get(ranked_hit.id)
+        if row is None:
             continue  # indexed but gone from the catalog (deleted meanwhile): the catalog wins
-        start_s, end_s = seg.start_s, seg.end_s
-        meta = dict(seg.meta or {})
+        start_s, end_s = row.start_s, row.end_s
+        meta = dict(row.meta or {})
         meta.pop("search_header", None)  # what the index matched besides the text, not for people
         parts = meta.pop("parts", None)
         if parts and query:
@@ -312,26 +311,26 @@ def hydrate(
 
             part = locate_moment(parts, query)
             start_s, end_s = part["start_s"], part["end_s"]
-            meta["chunk_start_s"], meta["chunk_end_s"] = seg.start_s, seg.end_s
+            meta["chunk_start_s"], meta["chunk_end_s"] = row.start_s, row.end_s
         hits.append(
             Hit(
-                segment_id=seg.id,
-                media_id=m.id,
-                filename=m.filename,
-                kind=m.kind or "",
-                modality=seg.modality,
-                text=seg.text,
+                segment_id=row.id,
+                media_id=row.media_id,
+                filename=row.filename,
+                kind=row.kind or "",
+                modality=row.modality,
+                text=row.text,
                 start_s=start_s,
                 end_s=end_s,
-                page=seg.page,
+                page=row.page,
                 score=round(float(ranked_hit.score), 6),
-                collection=m.collection,
-                language=seg.language,
-                frame_key=seg.frame_key,
+                collection=row.collection,
+                language=row.language,
+                frame_key=row.frame_key,
                 meta=meta,
-                thumbnail_key=seg.frame_key,
-                ordinal=seg.ordinal,
-                media_meta=user_metadata(m.meta),
+                thumbnail_key=row.frame_key,
+                ordinal=row.ordinal,
+                media_meta=user_metadata(row.media_meta),
             )
         )
         if len(hits) >= limit:

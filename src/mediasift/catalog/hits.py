@@ -1,0 +1,70 @@
+"""What a search hit is made of, read back from the catalog for the index's candidates.
+
+One query joins each segment to its media and reads only the columns a hit shows, as plain rows
+rather than ORM objects: hydration runs on every search, for every candidate (``services/search``),
+and building mapped instances was most of its time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mediasift.catalog.models import Media, SegmentRow
+
+
+@dataclass(frozen=True, slots=True)
+class HitRow:
+    """One segment with what a hit shows of its media."""
+
+    id: str
+    media_id: str
+    modality: str
+    text: str
+    start_s: float | None
+    end_s: float | None
+    page: int | None
+    frame_key: str | None
+    language: str | None
+    meta: dict[str, Any] | None
+    ordinal: int
+    filename: str
+    kind: str | None
+    collection: str
+    media_meta: dict[str, Any] | None
+
+
+_COLUMNS = (
+    SegmentRow.id,
+    SegmentRow.media_id,
+    SegmentRow.modality,
+    SegmentRow.text,
+    SegmentRow.start_s,
+    SegmentRow.end_s,
+    SegmentRow.page,
+    SegmentRow.frame_key,
+    SegmentRow.language,
+    SegmentRow.meta,
+    SegmentRow.ordinal,
+    Media.filename,
+    Media.kind,
+    Media.collection,
+    Media.meta,
+)
+
+
+def hit_rows(s: Session, tenant_id: str, segment_ids: Iterable[str]) -> dict[str, HitRow]:
+    """The tenant's segments among ``segment_ids`` whose media still exists, by segment id."""
+    ids = list(set(segment_ids))
+    if not ids:
+        return {}
+    q = (
+        select(*_COLUMNS)
+        .join(Media, Media.id == SegmentRow.media_id)
+        .where(SegmentRow.tenant_id == tenant_id, Media.tenant_id == tenant_id, SegmentRow.id.in_(ids))
+    )
+    return {row[0]: HitRow(*row) for row in s.execute(q)}
