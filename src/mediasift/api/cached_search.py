@@ -41,7 +41,6 @@ from mediasift.errors import MediasiftError
 from mediasift.services import search as search_service
 
 PATH = "/v1/search"
-MAX_QUERY_CHARS = 2000  # as the route's Query(max_length=...)
 RENDERED_BODIES = 512
 _MODES = frozenset(get_args(search_service.Mode))
 _PARAMS = frozenset({"q", "mode", "limit"})
@@ -140,7 +139,7 @@ def _plain_query(query_string: bytes) -> tuple[str, search_service.Mode, int] | 
     if len(params) != len(pairs) or not params.keys() <= _PARAMS:
         return None
     q, mode, limit = params.get("q", ""), params.get("mode", "hybrid"), params.get("limit", "10")
-    if not (0 < len(q) <= MAX_QUERY_CHARS and q.strip()) or mode not in _MODES:
+    if not (0 < len(q) <= search_service.MAX_QUERY_CHARS and q.strip()) or mode not in _MODES:
         return None
     if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= search_service.MAX_LIMIT):
         return None

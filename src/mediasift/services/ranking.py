@@ -64,9 +64,9 @@ class RankingParams:
     rescore_top: int = 20
     rescore_weight: float = 0.7  # the share of the best sentence's similarity in the final score
     # Added to the text cosine of a passage in the other of the platform's two languages than the
-    # query's: the model scores a translation below a same-language paraphrase (by ~0.06 on the
-    # evaluation's English/Spanish fact pairs), so without it a same-language near miss outranks
-    # the answer to a cross-lingual query. 0: off.
+    # query's: the model scores a translation below a same-language paraphrase, so without it a
+    # same-language near miss outranks the answer to a cross-lingual query (bench/retrieval.py's
+    # sweep chose the value). 0: off.
     cross_lingual_gap: float = 0.02
     # With the gap on, hybrid: a passage in the other language gets, in place of the keyword share
     # it cannot earn, that share of its normalised text-vector score.
@@ -216,7 +216,7 @@ def rescore(
     if len(top) < 2 or not units:
         return hits
     cosine = embedder.embed_passages([u for _, u in units]) @ embedder.embed_query(query)
-    other = _other_language(language, None)
+    other = other_language(language)
     gap = [params.cross_lingual_gap if other is not None and hit.language == other else 0.0 for hit in top]
     best = [0.0] * len(top)
     for (i, text), c in zip(units, cosine, strict=True):

@@ -53,6 +53,7 @@ POOL_PARAMS = replace(ranking.DEFAULT, keyword_norm="max", vector_norm="max")
 
 Mode = Literal["hybrid", "keyword", "vector"]
 MAX_LIMIT = 200
+MAX_QUERY_CHARS = 2000  # a text query's length, in characters
 SEARCH_CACHE_TTL_S = 60.0
 MAX_FILTER_VALUES = 100  # per label, entity or keyword list
 

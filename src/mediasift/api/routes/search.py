@@ -87,7 +87,9 @@ def filters_from(
 def search_get(
     rt: RuntimeDep,
     tenant: TenantDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=search_service.MAX_QUERY_CHARS, description="What to look for")
+    ],
     kind: Annotated[list[str] | None, Query(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Query()] = None,
     modality: Annotated[list[str] | None, Query(description=MODALITIES)] = None,
@@ -152,7 +154,7 @@ def search_post(
     image: Annotated[
         UploadFile | None, File(description="Find visually similar images and keyframes")
     ] = None,
-    q: Annotated[str | None, Form(max_length=2000)] = None,
+    q: Annotated[str | None, Form(max_length=search_service.MAX_QUERY_CHARS)] = None,
     kind: Annotated[list[str] | None, Form(description=KINDS)] = None,
     collection: Annotated[list[str] | None, Form()] = None,
     modality: Annotated[list[str] | None, Form(description=MODALITIES)] = None,
