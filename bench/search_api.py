@@ -212,9 +212,10 @@ def main() -> None:
                 for name in order:
                     if kind == "repeated":
                         per_process = [repeated[n::CLIENT_PROCESSES] for n in range(CLIENT_PROCESSES)]
-                    else:  # never asked on either server: tagged by round, variant and process
+                    else:  # never asked: tagged by round, variant, concurrency and process
                         per_process = [
-                            distinct_queries(f"r{round_no}{name}p{n}", 4000) for n in range(CLIENT_PROCESSES)
+                            distinct_queries(f"r{round_no}{name}c{concurrency}p{n}", 4000)
+                            for n in range(CLIENT_PROCESSES)
                         ]
                     run = measure(servers[name], per_process, concurrency, args.seconds)
                     results[name][f"{kind}@{concurrency}"].append(run)
