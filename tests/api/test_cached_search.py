@@ -1,15 +1,19 @@
-"""Repeated searches answered from the result cache before the route (``api/cached_search.py``):
-the same answer as the route, the same keys, scopes, tenants and rate limits."""
+"""Plain searches answered before the route (``api/cached_search.py``), from the result cache or
+computed: the same answer as the route, the same keys, scopes, tenants and rate limits."""
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 
+from mediasift.api import cached_search
 from mediasift.api.rate_limit import RateLimiter
 from mediasift.api.routes import search as search_route
+from mediasift.errors import ServerBusy
 from mediasift.services import auth
 
 DOCUMENT = (
@@ -53,6 +57,78 @@ def test_a_request_the_lane_cannot_answer_plainly_goes_to_the_route(api: TestCli
     assert other_tenant.status_code == 200 and other_tenant.json()["hits"] == []
 
 
+def _route_must_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The route's first step; the lane never calls it, so a request it reaches was the route's.
+    monkeypatch.setattr(search_route, "filters_from", lambda *a, **k: pytest.fail("route answered"))
+
+
+def test_a_new_search_is_computed_by_the_lane_with_the_routes_answer(api: TestClient, monkeypatch) -> None:
+    rt = api.app.state.runtime  # type: ignore[attr-defined]
+    # The route computes (personalize=true keeps the lane away), then the lane computes the same
+    # search afresh once the cache is emptied, then answers it from the cache it filled.
+    by_route = api.get("/v1/search", params={"q": "valve seal noon", "limit": 3, "personalize": "true"})
+    assert by_route.status_code == 200 and by_route.json()["hits"], by_route.text
+    rt.invalidate_tenant("default")
+    with monkeypatch.context() as patched:
+        _route_must_not_answer(patched)
+        computed = api.get("/v1/search", params={"q": "valve seal noon", "limit": 3})
+        cached = api.get("/v1/search", params={"q": "valve seal noon", "limit": 3})
+    assert computed.status_code == 200 and computed.content == by_route.content == cached.content
+    assert computed.headers["content-type"] == "application/json"
+    assert len(computed.headers["x-request-id"]) == 32
+    # And the other way round: what the lane computed and cached is what the route answers.
+    for mode in ("keyword", "vector"):
+        with monkeypatch.context() as patched:
+            _route_must_not_answer(patched)
+            by_lane = api.get("/v1/search", params={"q": "pressure at night", "mode": mode})
+        assert by_lane.status_code == 200 and by_lane.json()["hits"], by_lane.text
+        route = api.get("/v1/search", params={"q": "pressure at night", "mode": mode, "personalize": "true"})
+        assert route.content == by_lane.content
+
+
+def test_an_error_of_a_computed_search_is_answered_as_the_route_answers_it(
+    api: TestClient, monkeypatch
+) -> None:
+    def busy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ServerBusy("the search lane is full", retry_after_s=3)
+
+    monkeypatch.setattr(cached_search.search_service, "search", busy)
+    by_lane = api.get("/v1/search", params={"q": "a search that fails"})
+    by_route = api.get("/v1/search", params={"q": "a search that fails", "personalize": "true"})
+    assert by_lane.status_code == by_route.status_code == 503
+    assert by_lane.content == by_route.content and by_lane.json()["code"] == "server_busy"
+    assert by_lane.headers["retry-after"] == by_route.headers["retry-after"] == "3"
+
+
+def test_at_most_searches_at_once_new_searches_run_at_a_time(api: TestClient, monkeypatch) -> None:
+    bound = cached_search.SEARCHES_AT_ONCE
+    running, most = 0, 0
+    changed = threading.Condition()
+
+    def slow_search(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        with changed:
+            running += 1
+            most = max(most, running)
+            changed.notify_all()
+            # Hold every search until the bound is reached (or it never will be): without the
+            # bound, the requests still waiting to start would pile in meanwhile.
+            changed.wait_for(lambda: running >= bound, timeout=10)
+        time.sleep(0.2)
+        with changed:
+            running -= 1
+        return []
+
+    monkeypatch.setattr(cached_search.search_service, "search", slow_search)
+    with ThreadPoolExecutor(bound * 2 + 4) as pool:
+        answers = list(
+            pool.map(lambda i: api.get("/v1/search", params={"q": f"at once {i}"}), range(bound * 2 + 4))
+        )
+    assert [a.status_code for a in answers] == [200] * (bound * 2 + 4)
+    assert most == bound
+
+
+# Keys created here stay: the tests that need open mode come first.
 def test_keys_scopes_and_rate_limits_hold_for_cached_answers(api: TestClient, monkeypatch) -> None:
     rt = api.app.state.runtime  # type: ignore[attr-defined]
     api.get("/v1/search", params={"q": "night shift"})
@@ -79,3 +155,38 @@ def test_keys_scopes_and_rate_limits_hold_for_cached_answers(api: TestClient, mo
         assert limited.status_code == 429 and limited.headers["retry-after"] == "100"
     finally:
         api.app.state.rate_limiter = limiter  # type: ignore[attr-defined]
+
+
+def test_keys_scopes_and_rate_limits_hold_for_computed_answers(api: TestClient, monkeypatch) -> None:
+    rt = api.app.state.runtime  # type: ignore[attr-defined]
+    limiter = api.app.state.rate_limiter  # type: ignore[attr-defined]
+    reader = auth.create_key(rt.catalog, rt.settings, "default", "read").secret
+    writer = auth.create_key(rt.catalog, rt.settings, "default", "write").secret
+    try:
+        for key in (reader, writer):
+            api.get("/v1/media", headers={"Authorization": f"Bearer {key}"})
+        computed = []
+        monkeypatch.setattr(cached_search, "_computed", _counting(cached_search._computed, computed))
+        assert api.get("/v1/search", params={"q": "door seal one"}).status_code == 401
+        forbidden = api.get("/v1/search", params={"q": "door seal two"}, headers={"X-API-Key": writer})
+        assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"
+        assert computed == []  # refused before any search ran
+        allowed = api.get("/v1/search", params={"q": "door seal three"}, headers={"X-API-Key": reader})
+        assert allowed.status_code == 200 and allowed.json()["hits"] and computed == ["door seal three"]
+
+        api.app.state.rate_limiter = RateLimiter(0.01, 1)  # type: ignore[attr-defined]
+        first = api.get("/v1/search", params={"q": "door seal four"}, headers={"X-API-Key": reader})
+        assert first.status_code == 200 and computed[-1] == "door seal four"
+        limited = api.get("/v1/search", params={"q": "door seal five"}, headers={"X-API-Key": reader})
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "100"
+        assert computed[-1] == "door seal four"  # the refused search was not computed
+    finally:
+        api.app.state.rate_limiter = limiter  # type: ignore[attr-defined]
+
+
+def _counting(compute, calls: list[str]):  # type: ignore[no-untyped-def]
+    def counted(rt, tenant_id, q, mode, limit):  # type: ignore[no-untyped-def]
+        calls.append(q)
+        return compute(rt, tenant_id, q, mode, limit)
+
+    return counted

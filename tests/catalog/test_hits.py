@@ -6,18 +6,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from ulid import ULID
 
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
-from mediasift.catalog.hits import hit_rows
+from mediasift.catalog.hits import _COLUMNS, HitRow, hit_rows
+from mediasift.catalog.models import Media, SegmentRow
 from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.domain import Modality, Segment
+from tests.scale.test_postgres import sqlalchemy_url
 
 
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    cat = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    else:
+        url = sqlalchemy_url(request.getfixturevalue("make_database")())
+    cat = Catalog(url)
     cat.migrate()
     yield cat
     cat.close()
@@ -59,3 +66,20 @@ def test_another_tenants_segment_and_a_deleted_media_s_segment_are_not_found(cat
     with catalog.read_session() as s:
         assert set(hit_rows(s, "t", [theirs, gone, kept, "unknown"])) == {kept}
         assert hit_rows(s, "t", []) == {}
+
+
+def test_the_statement_built_once_reads_what_a_statement_built_per_call_reads(catalog: Catalog):
+    # One statement serves every search: bound per call, no tenant's ids or rows may leak into the
+    # next call, whatever the number of ids (the expanding IN renders one placeholder per id).
+    ours = [media_with_segment(catalog, "t", f"passage {i}")[1] for i in range(12)]
+    theirs = [media_with_segment(catalog, "u", f"their passage {i}")[1] for i in range(3)]
+    with catalog.read_session() as s:
+        for tenant, ids in (("t", ours), ("u", theirs + ours), ("t", ours[:1]), ("t", ours[::-1] + theirs)):
+            per_call = (
+                select(*_COLUMNS)
+                .join(Media, Media.id == SegmentRow.media_id)
+                .where(SegmentRow.tenant_id == tenant, Media.tenant_id == tenant, SegmentRow.id.in_(ids))
+            )
+            expected = {row[0]: HitRow(*row) for row in s.execute(per_call)}
+            assert hit_rows(s, tenant, ids) == expected
+            assert len(expected) == (3 if tenant == "u" else len(set(ids) & set(ours)))

@@ -1,4 +1,5 @@
-"""Repeated searches answered from the result cache on the event loop, before FastAPI's routing.
+"""Plain searches answered on the event loop, before FastAPI's routing: repeated ones from the
+result cache, new ones computed in one thread hop.
 
 A cached ``GET /v1/search`` did almost no search work, yet cost milliseconds of CPU: matching the
 request against every router, solving a dozen dependencies, validating twenty query parameters,
@@ -13,35 +14,50 @@ other request, unchanged, to the application:
   (personalized results are never cached);
 - a caller this process already knows (``deps.principal_of`` with ``remembered_only``: a key seen
   within ``api_key_cache_s``, or open mode known) that has the ``read`` scope and a rate-limit token;
-- hits the result cache holds, and the cache is in this process (a Redis round trip would block
-  the event loop).
+- a result cache in this process (a Redis round trip would block the event loop).
 
-Anything else — an error to answer, a cache miss, a key to look up — goes the ordinary way, which
-answers as before (a token is only spent where the lane answers, so none is spent twice). What
-the lane answers is what the route would: the same JSON bytes (``SearchOut``, serialized by
-pydantic as FastAPI does), counted in ``/metrics`` under the route ``/v1/search``, with its request
-id and access line (``RequestContextMiddleware`` wraps it). Bodies are rendered once per cached
-entry and query text, and kept in a small LRU.
+Hits the result cache holds are rendered on the event loop. Hits it does not hold are computed by
+``services/search.py: search`` — the route's own call, so the ranking is the route's — and
+rendered in one thread hop (the route took two, and its response validation a second pass over
+the hits). At most ``SEARCHES_AT_ONCE`` run at a time; the others wait for one to end: on two
+cores, 32 searches at once only split the CPU 32 ways and make every answer late. A search that
+fails with a ``MediasiftError`` is answered by the application's handler for it, as the route's
+would be.
+
+Anything else — an error to answer, a key to look up — goes the ordinary way, which answers as
+before (a token is only spent where the lane answers, so none is spent twice). What the lane
+answers is what the route would: the same JSON bytes (``SearchOut``, serialized by pydantic as
+FastAPI does), counted in ``/metrics`` under the route ``/v1/search``, with its request id and
+access line (``RequestContextMiddleware`` wraps it). Bodies of cached hits are rendered once per
+cached entry and query text, and kept in a small LRU.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections import OrderedDict
 from typing import Any, get_args
 from urllib.parse import parse_qsl
+from weakref import WeakKeyDictionary
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mediasift.api.deps import admit, principal_of
 from mediasift.api.schemas import SearchOut
 from mediasift.cache.memory import MemoryCache
 from mediasift.errors import MediasiftError
+from mediasift.runtime import Runtime
 from mediasift.services import search as search_service
 
 PATH = "/v1/search"
 RENDERED_BODIES = 512
+SEARCHES_AT_ONCE = 8  # new searches computed at a time; the others wait (see the module docstring)
 _MODES = frozenset(get_args(search_service.Mode))
 _PARAMS = frozenset({"q", "mode", "limit"})
 _PERSONAL_HEADERS = frozenset({b"x-mediasift-tenant", b"x-mediasift-user"})
@@ -54,11 +70,31 @@ class CachedSearchLane:
         self.app, self.fastapi_app = app, fastapi_app
         self._route: APIRoute | None = None
         self._bodies: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
+        # One limiter per event loop (a limiter belongs to its loop; uvicorn runs one, a test
+        # client may run one per request).
+        self._limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            WeakKeyDictionary()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == PATH:
-            body = self._answer(scope)
-            if body is not None:
+            admitted = self._admitted(scope)
+            if admitted is not None:
+                rt, tenant_id, q, mode, limit, stored = admitted
+                if stored is not None:
+                    body = self._render(q, stored)
+                else:
+                    try:
+                        body = await anyio.to_thread.run_sync(
+                            _computed, rt, tenant_id, q, mode, limit, limiter=self._limiter()
+                        )
+                    except MediasiftError as exc:
+                        handler = self.fastapi_app.exception_handlers[MediasiftError]
+                        response = handler(Request(scope, receive), exc)
+                        if inspect.isawaitable(response):
+                            response = await response
+                        await response(scope, receive, send)
+                        return
                 headers = [
                     (b"content-length", str(len(body)).encode()),
                     (b"content-type", b"application/json"),
@@ -68,8 +104,12 @@ class CachedSearchLane:
                 return
         await self.app(scope, receive, send)
 
-    def _answer(self, scope: Scope) -> bytes | None:
-        """The response body, or None to let the application answer."""
+    def _admitted(
+        self, scope: Scope
+    ) -> tuple[Runtime, str, str, search_service.Mode, int, bytes | None] | None:
+        """What the lane answers (the runtime, the tenant, ``q``, ``mode``, ``limit`` and the
+        cached hits, None where the cache holds none), a rate-limit token spent for it; or None to
+        let the application answer."""
         query = _plain_query(scope.get("query_string", b""))
         if query is None:
             return None
@@ -86,15 +126,20 @@ class CachedSearchLane:
             return None  # the application answers the error, the same way
         if principal is None or principal.user_id is not None or not principal.has("read"):
             return None
-        stored = search_service.remembered(rt, principal.tenant_id, q, limit, mode)
-        if stored is None:
-            return None
         try:
             admit(self.fastapi_app.state, scope, principal)
         except MediasiftError:
             return None  # rate-limited: the application refuses it with 429 and Retry-After
         scope["route"] = self._search_route()
-        return self._render(q, stored)
+        stored = search_service.remembered(rt, principal.tenant_id, q, limit, mode)
+        return rt, principal.tenant_id, q, mode, limit, stored
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(SEARCHES_AT_ONCE)
+        return limiter
 
     def _render(self, q: str, stored: bytes) -> bytes:
         key = (q, stored)
@@ -118,6 +163,12 @@ class CachedSearchLane:
                 if r.path == PATH and "GET" in (r.methods or ())
             )
         return self._route
+
+
+def _computed(rt: Runtime, tenant_id: str, q: str, mode: search_service.Mode, limit: int) -> bytes:
+    """The body the route answers for a search the result cache does not hold (it then does)."""
+    hits = search_service.search(rt, tenant_id, q, limit=limit, mode=mode)
+    return SearchOut.of(q, hits).model_dump_json(by_alias=True).encode()
 
 
 def _api_routes(routes: list[Any]) -> list[APIRoute]:
