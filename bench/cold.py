@@ -126,7 +126,10 @@ def interleaved(
             totals[name]["wall_s"] += wall
             totals[name]["cpu_s"] += cpu
             load = os.getloadavg()[0]
-            print(f"{label} round {round_} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU (load {load:.2f})")
+            print(
+                f"{label} round {round_} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU (load {load:.2f})",
+                flush=True,
+            )
     return {name: {k: round(v / rounds, 2) for k, v in t.items()} for name, t in totals.items()}
 
 
