@@ -55,7 +55,7 @@ def load(chunks: int, queries: int, threads: int = 2) -> PeerData:
     """The passages, queries and their vectors (embedded now where not cached)."""
     texts = passages(chunks, seed=21)
     asked = make_queries(queries)
-    embedder = E5OnnxEmbedder(threads, 32, CACHE / "models", "int8")
+    embedder = E5OnnxEmbedder(threads, 32, [CACHE / "models"], "int8")
     chunk_vectors = _cached(embedder, texts, "passage")
     query_vectors = _cached(embedder, asked, "query")
     return PeerData(texts, asked, chunk_vectors, query_vectors)

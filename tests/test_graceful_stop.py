@@ -12,6 +12,8 @@ import httpx
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
 from mediasift.catalog.models import Job
+from mediasift.runtime import Runtime
+from mediasift.worker.loop import start_worker_threads, stop_workers
 from tests.conftest import wait_for_job
 from tests.docgen import maintenance_log
 from tests.servers import free_port, serve
@@ -134,3 +136,12 @@ def test_a_spot_interruption_sigterm_releases_the_workers_lease(tmp_path: Path):
             worker.kill()
     released = _job(home, created["job"]["id"])
     assert (released.status, released.attempts, released.lease_token) == ("queued", 1, None)
+
+
+def test_stopping_idle_workers_ends_their_wait_for_a_job_at_once(runtime: Runtime):
+    workers = start_worker_threads(runtime, 2)
+    time.sleep(0.2)  # both wait in the queue's receive, a second at a time
+    started = time.monotonic()
+    stop_workers(workers, grace_s=30)
+    assert time.monotonic() - started < 0.5  # not the rest of their wait
+    assert not any(w.thread is not None and w.thread.is_alive() for w in workers)

@@ -8,6 +8,7 @@ built in one place, ``factory.py``.
 from __future__ import annotations
 
 import json
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDIASIFT_", env_file=".env", extra="ignore")
 
     home: Path = Field(Path(".mediasift"), description="Data directory for the embedded defaults.")
+    model_cache: Path | None = Field(
+        None,
+        description="Per-user cache of model files built from packaged weights (ONNX graphs), shared "
+        "by every home; default $XDG_CACHE_HOME/mediasift, else ~/.cache/mediasift.",
+    )
 
     # -- backends -----------------------------------------------------------------------------
     catalog_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite under home.")
@@ -441,5 +447,15 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        """Model files built from packaged weights (the text encoder's ONNX graph), by content hash."""
+        """Where mediasift before the per-user model cache built model files (the text encoder's
+        ONNX graph): still read, never written."""
         return self.home / "models"
+
+    @property
+    def resolved_model_cache(self) -> Path:
+        """Model files built from packaged weights (ONNX graphs), by content hash, for every home
+        of this user (``models/built_files.py``): ``model_cache``, else ``$XDG_CACHE_HOME/mediasift``,
+        else ``~/.cache/mediasift``."""
+        if self.model_cache:
+            return self.model_cache
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mediasift"

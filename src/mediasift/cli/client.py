@@ -115,6 +115,13 @@ class HttpClient:
     ) -> None:
         self._http, self.max_retries, self.max_wait_s = http, max_retries, max_wait_s
 
+    def job_ends_seen(self) -> int:
+        return 0  # the server's jobs end in another process: polling finds them
+
+    def wait_for_job_end(self, seen: int, timeout_s: float) -> None:
+        """Until the next look at the jobs (``LocalClient`` wakes when one of its own ends)."""
+        time.sleep(timeout_s)
+
     def _check(self, response: httpx.Response, raw: bool = False) -> Any:
         """The answer's JSON, or its bytes when ``raw``; its error (a ``MediasiftError``) raised."""
         if response.status_code >= 400:
@@ -385,6 +392,14 @@ class LocalClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._http, name)
+
+    def job_ends_seen(self) -> int:
+        return self.runtime.job_ends.count
+
+    def wait_for_job_end(self, seen: int, timeout_s: float) -> None:
+        """Until a job run by this process's workers ends (after ``seen``), at most ``timeout_s``:
+        ``ingest --wait`` sees its last job end at once, not at its next poll."""
+        self.runtime.job_ends.wait(seen, timeout_s)
 
     def close(self) -> None:
         from mediasift.worker.loop import stop_workers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -65,7 +64,7 @@ PathOpt = Annotated[
 ]
 console = Console(stderr=True)
 TERMINAL = {"succeeded", "dead", "cancelled"}
-POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows
+POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows, unless one ends in-process
 CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
 TenantOpt = Annotated[
@@ -296,6 +295,7 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
             pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
             if not pending:
                 break
+            ends = client.job_ends_seen()  # before the look: an end after it wakes the pause below
             current.update(_poll(client, pending))
             running = [j for j in current.values() if j["status"] == "running"]
             label = "queued"
@@ -306,7 +306,8 @@ def _wait_for(client, jobs: list[dict[str, Any]], quiet: bool) -> list[dict[str,
             # the bar moves within a file too: running jobs count by their progress
             moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running)
             bar.update(task, completed=moving, description=label, finished=done)
-            time.sleep(POLL_S)
+            if done < len(current):
+                client.wait_for_job_end(ends, POLL_S)
     return [current[j["id"]] for j in jobs]
 
 

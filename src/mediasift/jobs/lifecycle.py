@@ -425,8 +425,16 @@ def _settle_cancelled_media(media: Media | None, segments: int) -> None:
 
 def _ended(rt: Runtime, job_id: str, outcome: str) -> None:
     """Record an attempt's ``outcome`` (succeeded, failed, dead or cancelled) everywhere it shows:
-    a metric, a log line and the tenant's webhooks. Never raises: a broken notification must not
-    change what happened to the job."""
+    a metric, a log line and the tenant's webhooks; then wakes whoever in this process waits for
+    a job to end (``Runtime.job_ends``). Never raises: a broken notification must not change what
+    happened to the job."""
+    try:
+        _publish_end(rt, job_id, outcome)
+    finally:
+        rt.job_ends.mark()
+
+
+def _publish_end(rt: Runtime, job_id: str, outcome: str) -> None:
     try:
         with rt.catalog.session() as s:
             job = job_rows.find_job(s, job_id)

@@ -79,6 +79,12 @@ class Queue(ABC):
         like a job: ``ack`` it once its media and jobs exist."""
         return self.receive(visibility_s, wait_s)
 
+    def interrupt_waits(self) -> None:
+        """End the ``receive`` calls waiting in this process now: each returns None (a worker that
+        stops need not wait out its wait). A queue whose waits happen elsewhere (SQS's long poll,
+        on the server) has none to end: they run out."""
+        return None
+
     def max_receive_count(self) -> int | None:
         """How many receives the queue allows before it moves a message aside by itself (SQS's
         redrive policy), or None when it never does."""

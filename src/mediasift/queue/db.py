@@ -17,8 +17,9 @@ out. The released job is delivered again as any expired lease is: the crash coun
 
 Waiting: a worker of this process waiting in ``receive`` wakes as soon as this process sends a job
 (or gives a lease back); jobs sent by other processes are found by polling every
-``poll_interval_s``. Without the wake-up, every job sent in-process (an upload to ``serve``, the
-CLI's embedded ingest, a step queued after ingest) waited up to a poll interval for its worker.
+``poll_interval_s``; ``interrupt_waits`` (a stopping worker) ends every wait at once. Without the
+wake-up, every job sent in-process (an upload to ``serve``, the CLI's embedded ingest, a step
+queued after ingest) waited up to a poll interval for its worker.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class DbQueue(Queue):
         self._single_host = catalog.url.startswith("sqlite")
         self._sent = threading.Condition()
         self._sends = 0  # counts this process's sends, so a waiter knows one happened
+        self._interrupts = 0  # counts interrupt_waits calls: a waiter that sees it change returns
 
     def send(self, job_id: str, delay_s: float = 0.0) -> None:
         with self.catalog.session() as s:
@@ -80,8 +82,15 @@ class DbQueue(Queue):
             self._wake()
         return released
 
+    def interrupt_waits(self) -> None:
+        with self._sent:
+            self._interrupts += 1
+            self._sent.notify_all()
+
     def receive(self, visibility_s: float, wait_s: float = 0.0) -> Lease | None:
         deadline = time.monotonic() + wait_s
+        with self._sent:
+            interrupts = self._interrupts
         while True:
             with self._sent:
                 seen = self._sends  # read before looking, so a send in between is not missed
@@ -90,8 +99,10 @@ class DbQueue(Queue):
                 return lease
             pause = min(self.poll_interval_s, max(0.0, deadline - time.monotonic()))
             with self._sent:
-                if self._sends == seen:
-                    self._sent.wait(timeout=pause)  # woken by a send, or it is time to poll
+                if self._sends == seen and self._interrupts == interrupts:
+                    self._sent.wait(timeout=pause)  # woken by a send, an interrupt, or to poll
+                if self._interrupts != interrupts:
+                    return None
 
     def extend(self, lease: Lease, visibility_s: float) -> bool:
         with self.catalog.session() as s:

