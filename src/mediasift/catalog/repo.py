@@ -116,6 +116,7 @@ def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> N
             confidence=seg.confidence,
             meta=seg.meta,
             ordinal=i,
+            sentence_vectors=seg.sentence_vectors,
         )
         for i, seg in enumerate(segments)
     )
