@@ -127,3 +127,17 @@ def test_search_reads_the_stored_sentences_and_the_setting_turns_it_off(runtime:
     runtime.settings.search_rescore_top = 0
     runtime.invalidate_tenant("acme")
     assert [h.media_id for h in search(runtime, "acme", QUESTION)] == [shares, answers]
+
+
+def test_reindex_fills_the_sentence_vectors_of_segments_stored_without_them(runtime: Runtime) -> None:
+    from mediasift.catalog import repo
+    from mediasift.services.reindex import reindex
+
+    media_id = add(runtime, "class.txt", ANSWERS)
+    (row,) = stored_rows(runtime, media_id)
+    with runtime.catalog.session() as s:  # as a media ingested before migration 0015 is
+        repo.store_sentence_vectors(s, "acme", {row.id: None})
+    assert stored_rows(runtime, media_id)[0].sentence_vectors is None
+    report = reindex(runtime, "acme")
+    assert report.sentence_vectors == 1
+    assert stored_rows(runtime, media_id)[0].sentence_vectors == row.sentence_vectors

@@ -116,6 +116,11 @@ class _Recent:
             self._items.move_to_end(key)
             return True, self._items[key]
 
+    def clear(self) -> None:
+        """Forget everything (a reindex rewrote the stored vectors)."""
+        with self._lock:
+            self._items.clear()
+
     def put(self, key: tuple[str, str, int], value: np.ndarray | None) -> None:
         with self._lock:
             self._items[key] = value
