@@ -14,7 +14,9 @@ default), interleaved, and it reports per half (the retrieval set's development 
 - **unrelated sentences**: answers citing anything else;
 - **contains reference**: answers holding the short reference answer (English or Spanish form);
 - **false "not found"**: answerable questions answered "Not found in your media.";
-- **not found when absent**: questions no media answers, answered so.
+- **not found when absent**: questions no media answers, answered so;
+- **passages embedded**: texts the text model embedded during the asks (the cache starts empty
+  in each run; stored sentence vectors and the passages' cached vectors are read, not embedded).
 
 Writes ``bench/results/answer_accuracy.json``.
 """
@@ -48,10 +50,34 @@ def cites_answer(citation: rag.Citation, relevance: Relevance) -> bool:
     return relevance.moment(citation.hit)
 
 
+EMBEDDED = [0]  # texts the text model embedded as passages (cache misses), all questions so far
+
+
+def count_embedded_passages(rt: Any) -> None:
+    """Count what reaches the text model: the passages an ask embeds rather than reads (stored
+    sentence vectors, cached passage vectors)."""
+    from mediasift.embed.text.factory import get_text_embedder
+
+    model = get_text_embedder(rt.models, rt.settings)
+    real = model.embed_passages
+
+    def embed_passages(texts: Any) -> Any:
+        EMBEDDED[0] += len(texts)
+        return real(texts)
+
+    model.embed_passages = embed_passages
+
+
 def run_one(rt: Any, query: Query | str) -> dict[str, Any]:
     text = query if isinstance(query, str) else query.text
+    before = EMBEDDED[0]
     answer = rag.ask(rt, TENANT, text)
-    row: dict[str, Any] = {"question": text, "answer": answer.answer, "found": answer.found}
+    row: dict[str, Any] = {
+        "question": text,
+        "answer": answer.answer,
+        "found": answer.found,
+        "passages_embedded": EMBEDDED[0] - before,
+    }
     if isinstance(query, str):
         return row
     good = [cites_answer(c, query.relevance) for c in answer.citations]
@@ -80,6 +106,8 @@ def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[
             "false_not_found": sum(not r["found"] for r in chosen),
         }
     out["not_found_when_absent"] = f"{sum(not r['found'] for r in absent)}/{len(absent)}"
+    # The first threshold's asks find the cache cold; later ones mostly read what it embedded.
+    out["passages_embedded"] = sum(r["passages_embedded"] for r in [*rows, *absent])
     return out
 
 
@@ -105,6 +133,7 @@ def main() -> None:
 
         min_evidence, thresholds = thresholds[0], [float(v) for v in values.split(",")]
     rt = open_runtime(settings)
+    count_embedded_passages(rt)
     results: dict[str, Any] = {}
     rows: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}
     absent: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}

@@ -406,13 +406,12 @@ class Settings(BaseSettings):
         0.82, description="Least relevance (e5 cosine + 0.02 per shared word) for a source to count."
     )
     search_rescore_top: int = Field(
-        0,
+        30,
         ge=0,
         le=200,
         description="Hybrid search's second stage: how many of the best hits are re-scored by their best "
-        "sentence (embedded at search time, then cached per tenant; 20 raised MRR@10 by ~0.08 at ~10x "
-        "the latency on a cold cache); 0, the default, keeps search at the first stage's latency "
-        "(docs/benchmarks.md#retrieval-quality).",
+        "sentence, from the sentence vectors ingest stored (nothing is embedded at search time); 0 turns "
+        "it off, ranking by the first stage alone (docs/benchmarks.md#retrieval-quality).",
     )
     ask_min_evidence: float = Field(
         0.87,

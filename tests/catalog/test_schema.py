@@ -32,3 +32,41 @@ def test_migrated_sqlite_schema_matches_the_models(tmp_path: Path):
 @pytest.mark.postgres
 def test_migrated_postgres_schema_matches_the_models(make_database):  # type: ignore[no-untyped-def]
     assert schema_differences(sqlalchemy_url(make_database())) == []
+
+
+def sentence_vectors_round_trip(url: str) -> None:
+    """0015 adds ``segment.sentence_vectors``, its downgrade removes it, and upgrading again
+    restores it: both directions run on a database at head."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from mediasift.catalog.db import _MIGRATIONS
+
+    catalog = Catalog(url)
+    try:
+        catalog.migrate()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+
+        def columns() -> set[str]:
+            return {c["name"] for c in inspect(catalog.engine).get_columns("segment")}
+
+        assert "sentence_vectors" in columns()
+        with catalog.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0014_products")
+        assert "sentence_vectors" not in columns()
+        catalog.migrate()
+        assert "sentence_vectors" in columns()
+    finally:
+        catalog.close()
+
+
+def test_sentence_vectors_migrate_up_and_down_on_sqlite(tmp_path: Path):
+    sentence_vectors_round_trip(f"sqlite:///{tmp_path / 'catalog.db'}")
+
+
+@pytest.mark.postgres
+def test_sentence_vectors_migrate_up_and_down_on_postgres(make_database):  # type: ignore[no-untyped-def]
+    sentence_vectors_round_trip(sqlalchemy_url(make_database()))

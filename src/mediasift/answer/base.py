@@ -3,9 +3,10 @@
 Every answerer (extractive, OpenAI-compatible, Gemini, llama.cpp) takes the same ``Prompt``: LLMs
 read ``system`` and ``user`` (the sources already written into it, numbered), the extractive
 answerer reads ``question`` and ``sources`` (``Hit``\\ s: source ``[n]`` is ``sources[n - 1]``)
-directly, and scores sentences with ``embedder`` (the asking tenant's, so its vectors are cached
-per tenant; no LLM sees it). ``task="rewrite"`` asks for a standalone version of a follow-up
-question instead of an answer (``history`` holds the earlier turns).
+directly, and scores sentences with the vectors ingest stored (``sentence_vectors``), else with
+``embedder`` (the asking tenant's, so its vectors are cached per tenant; no LLM sees either).
+``task="rewrite"`` asks for a standalone version of a follow-up question instead of an answer
+(``history`` holds the earlier turns).
 
 Errors: a provider that cannot be reached, times out or keeps failing raises
 ``BackendUnavailable`` (HTTP 503), never hangs; a misconfiguration raises ``InvalidRequest``.
@@ -13,13 +14,15 @@ Errors: a provider that cannot be reached, times out or keeps failing raises
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from mediasift.embed.text.base import TextEmbedder
 
 NOT_FOUND = "Not found in your media."
@@ -35,6 +38,8 @@ class Prompt:
     task: Literal["answer", "rewrite"] = "answer"
     history: list[tuple[str, str]] = field(default_factory=list)  # (role, text), oldest first
     embedder: TextEmbedder | None = field(default=None, repr=False, compare=False)
+    # The sources' stored sentence vectors by segment id (``answer/evidence.py`` reads them).
+    sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def messages(self) -> list[dict[str, str]]:
         """Chat-completion messages: the system instructions, then the user turn."""

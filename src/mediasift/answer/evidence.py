@@ -16,7 +16,10 @@ hold some, so every answerer reads the same evidence set.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from mediasift.answer.sentences import Sentence, sentence_units
 from mediasift.domain import Hit
@@ -42,15 +45,35 @@ def evidence(
     sources: list[Hit],
     embedder: TextEmbedder,
     min_score: float = MIN_EVIDENCE,
+    sentences: Mapping[str, np.ndarray] | None = None,
 ) -> list[Evidence]:
     """The sentences of ``sources`` (source ``[n]`` is ``sources[n - 1]``) that answer
-    ``question``, best first; ``[]`` when none does."""
+    ``question``, best first; ``[]`` when none does. ``sentences`` holds, by segment id, the
+    vectors ingest stored for a source's sentences (``services/sentence_vectors.py``); only the
+    sentences of sources without them are embedded here."""
     numbered = sorted(enumerate(sources, 1), key=lambda pair: -pair[1].score)[:MAX_SOURCES]
-    units = [u for n, source in numbered for u in sentence_units(source, n) if terms(u.text)][:MAX_UNITS]
+    units: list[Sentence] = []
+    known: list[np.ndarray | None] = []  # each unit's stored vector, if its source has them
+    for n, source in numbered:
+        every = sentence_units(source, n)
+        stored = (sentences or {}).get(source.segment_id)
+        if stored is not None and len(stored) != len(every):
+            stored = None  # not the sentences ingest embedded (a source cut to the budget)
+        for k, unit in enumerate(every):
+            if terms(unit.text):
+                units.append(unit)
+                known.append(None if stored is None else stored[k])
+    units, known = units[:MAX_UNITS], known[:MAX_UNITS]
     if not units:
         return []
     query = embedder.embed_query(question)
-    cosine = embedder.embed_passages([u.text for u in units]) @ query
+    cosine = np.zeros(len(units), dtype=np.float32)
+    todo = [i for i, vector in enumerate(known) if vector is None]
+    if todo:
+        cosine[todo] = embedder.embed_passages([units[i].text for i in todo]) @ query
+    for i, vector in enumerate(known):
+        if vector is not None:
+            cosine[i] = vector @ query
     other = other_language(query_language(question))
     scored = [
         Evidence(

@@ -62,7 +62,9 @@ class ExtractiveAnswerer:
         # The asking tenant's cached embedder, when the prompt carries one: re-ranking has just
         # embedded the question and most of these sentences, and another tenant's must not be reused.
         embedder = prompt.embedder or self._embedder
-        found = evidence(prompt.question, prompt.sources, embedder, self._min_evidence)
+        found = evidence(
+            prompt.question, prompt.sources, embedder, self._min_evidence, prompt.sentence_vectors
+        )
         if not found:
             return []
         best = found[0].score

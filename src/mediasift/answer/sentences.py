@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from mediasift.domain import Hit
 
@@ -38,6 +39,15 @@ def split_sentences(text: str) -> list[str]:
         flat = " ".join(block.split())
         out.extend(s.strip() for s in _SENTENCE_END.split(flat) if s.strip())
     return [s[:MAX_UNIT_CHARS] for s in out]
+
+
+def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
+    """The sentences of a prose segment's ``text`` (of its timed ``parts`` where it has them), in
+    the order ``sentence_units`` gives them: ingest embeds these, ask reads them back by position."""
+    parts = (meta or {}).get("parts")
+    if parts:
+        return [s for part in parts for s in split_sentences(str(part.get("text", "")).strip())]
+    return split_sentences(text)
 
 
 def sentence_units(source: Hit, n: int) -> list[Sentence]:

@@ -76,3 +76,15 @@ def hit_rows(s: Session, tenant_id: str, segment_ids: Iterable[str]) -> dict[str
     if not ids:
         return {}
     return {row[0]: HitRow(*row) for row in s.execute(_HITS, {"tenant": tenant_id, "ids": ids})}
+
+
+def sentence_vectors(s: Session, tenant_id: str, segment_ids: Iterable[str]) -> dict[str, bytes | None]:
+    """The stored sentence vectors (``SegmentRow.sentence_vectors``) of the tenant's segments among
+    ``segment_ids``, by segment id; None for a segment that has none."""
+    ids = list(set(segment_ids))
+    if not ids:
+        return {}
+    q = select(SegmentRow.id, SegmentRow.sentence_vectors).where(
+        SegmentRow.tenant_id == tenant_id, SegmentRow.id.in_(ids)
+    )
+    return {row[0]: row[1] for row in s.execute(q)}

@@ -134,6 +134,10 @@ class SegmentRow(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ordinal: Mapped[int] = mapped_column(Integer, default=0)  # order within the media, for display
+    # Each sentence of a prose segment embedded alone (``services/sentence_vectors.py``): float16,
+    # n_sentences × dim, row-major; None for tags, pictures, code and rows from before 0015.
+    # Deferred: only search's second stage and ask read it, through their own query.
+    sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class Chat(Base):

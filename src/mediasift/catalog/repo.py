@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import (
@@ -116,9 +116,20 @@ def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> N
             confidence=seg.confidence,
             meta=seg.meta,
             ordinal=i,
+            sentence_vectors=seg.sentence_vectors,
         )
         for i, seg in enumerate(segments)
     )
+
+
+def store_sentence_vectors(s: Session, tenant_id: str, vectors: Mapping[str, bytes | None]) -> None:
+    """Set the sentence vectors of the tenant's segments, by segment id (None: none)."""
+    for segment_id, blob in vectors.items():
+        s.execute(
+            update(SegmentRow)
+            .where(SegmentRow.tenant_id == tenant_id, SegmentRow.id == segment_id)
+            .values(sentence_vectors=blob)
+        )
 
 
 def media_segments(s: Session, tenant_id: str, media_id: str) -> list[SegmentRow]:

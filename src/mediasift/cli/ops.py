@@ -210,7 +210,7 @@ def reindex_command(
         rt.close()
     console.print(
         f"reindexed {report.media} media: {report.segments} segments, {report.text_vectors} text and "
-        f"{report.image_vectors} image vectors"
+        f"{report.image_vectors} image vectors, {report.sentence_vectors} segments' sentences"
         + (
             f"; {report.images_missing} image segment(s) had no stored picture"
             if report.images_missing

@@ -5,7 +5,8 @@ code it rests on (``path:line_start-line_end``).
              ─► re-rank: e5 cosine of question and segment text, + 0.02 per shared content word
              ─► drop what is below ``ask_min_relevance`` ("Not found in your media." if nothing is left)
              ─► evidence: keep the sources holding a sentence that answers the question
-                (``answer/evidence.py``; none: "Not found in your media."), for every answer model
+                (``answer/evidence.py``, from the sentence vectors ingest stored; none: "Not found
+                in your media."), for every answer model
              ─► neighbour expansion: the segments just before and after the best ones (same media,
                 same modality, by catalog ordinal), so an answer split across chunks or slides is whole
              ─► a context budget (``ask_context_tokens``, ~4 characters a token), best sources first
@@ -24,7 +25,7 @@ that search already loads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,13 @@ from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
+from mediasift.services import sentence_vectors
 from mediasift.services.nutrition_facts import nutrition_sources
 from mediasift.services.search import search
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from mediasift.catalog.models import SegmentRow
     from mediasift.embed.text.base import TextEmbedder
     from mediasift.runtime import Runtime
@@ -186,8 +190,21 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     for src, c in zip(sources, whole, strict=True):
         src.score = float(c)
     strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]
-    # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
-    units = [(src, u.text) for src in strongest for u in sentence_units(src, 0) if len(terms(u.text)) >= 3]
+    stored = sentence_vectors.stored(rt, tenant_id, strongest, embedder.dim)
+    units: list[tuple[Hit, str]] = []  # sentences without a stored vector: embedded here
+    for src in strongest:
+        every = sentence_units(src, 0)
+        vectors = stored.get(src.segment_id)
+        if vectors is not None and len(vectors) != len(every):
+            vectors = None  # not the sentences ingest embedded
+        for k, unit in enumerate(every):
+            # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
+            if len(terms(unit.text)) < 3:
+                continue
+            if vectors is None:
+                units.append((src, unit.text))
+            else:
+                src.score = max(src.score, float(vectors[k] @ query))
     if units:
         by_sentence = embedder.embed_passages([text for _, text in units]) @ query
         for (src, _), c in zip(units, by_sentence, strict=True):
@@ -249,7 +266,12 @@ def _expand(
 # -- prompt and citations ------------------------------------------------------------------------
 
 
-def build_prompt(question: str, sources: list[Hit], embedder: TextEmbedder | None = None) -> Prompt:
+def build_prompt(
+    question: str,
+    sources: list[Hit],
+    embedder: TextEmbedder | None = None,
+    sentences: Mapping[str, np.ndarray] | None = None,
+) -> Prompt:
     blocks = []
     for n, src in enumerate(sources, 1):
         where = label(src)
@@ -257,7 +279,14 @@ def build_prompt(question: str, sources: list[Hit], embedder: TextEmbedder | Non
             where += f"-{clock(src.end_s)}"
         blocks.append(f"[{n}] {where} ({src.kind or 'media'}, {src.modality})\n{src.text.strip()}")
     user = "Sources:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question.strip()}"
-    return Prompt(system=SYSTEM_PROMPT, user=user, question=question, sources=sources, embedder=embedder)
+    return Prompt(
+        system=SYSTEM_PROMPT,
+        user=user,
+        question=question,
+        sources=sources,
+        embedder=embedder,
+        sentence_vectors=sentences or {},
+    )
 
 
 _MARKER = re.compile(r"(\s*)\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\]")
@@ -367,21 +396,30 @@ def ask_stream(
     model = model or get_answer_model(rt.models, rt.settings)
     standalone = (search_question or question).strip()
     retrieved = retrieve(rt, tenant_id, standalone, filters)
-    sources = with_evidence(standalone, retrieved, rt.text_embedder(tenant_id), rt.settings.ask_min_evidence)
+    embedder = rt.text_embedder(tenant_id)
+    stored = sentence_vectors.stored(rt, tenant_id, retrieved, embedder.dim)
+    sources = with_evidence(standalone, retrieved, embedder, rt.settings.ask_min_evidence, stored)
     # The media a nutrition question is about are the ones search found, whether or not a sentence
     # of theirs answers it: the analysed results do ("how many calories does tortilla.txt have?").
     facts = nutrition_sources(rt, tenant_id, standalone, filters, retrieved)
     if facts:
         _score(rt, tenant_id, standalone, facts)
         sources = _with_facts(facts, sources, rt.settings.ask_context_tokens)
-    return AnswerStream(question, standalone, sources, model, rt.text_embedder(tenant_id))
+    return AnswerStream(question, standalone, sources, model, embedder, stored)
 
 
-def with_evidence(question: str, sources: list[Hit], embedder: TextEmbedder, min_score: float) -> list[Hit]:
-    """The sources holding a sentence that answers ``question`` (``answer/evidence.py``), in their
-    order: what every answer model reads, so an LLM is not handed what the extractive answerer
-    would refuse to quote. ``[]`` (answered "not found") when none does."""
-    found = {item.sentence.n for item in evidence(question, sources, embedder, min_score)}
+def with_evidence(
+    question: str,
+    sources: list[Hit],
+    embedder: TextEmbedder,
+    min_score: float,
+    sentences: Mapping[str, np.ndarray] | None = None,
+) -> list[Hit]:
+    """The sources holding a sentence that answers ``question`` (``answer/evidence.py``; their
+    stored ``sentences`` vectors by segment id), in their order: what every answer model reads, so
+    an LLM is not handed what the extractive answerer would refuse to quote. ``[]`` (answered "not
+    found") when none does."""
+    found = {item.sentence.n for item in evidence(question, sources, embedder, min_score, sentences)}
     return [src for n, src in enumerate(sources, 1) if n in found]
 
 
@@ -408,13 +446,15 @@ class AnswerStream:
         sources: list[Hit],
         model: AnswerModel,
         embedder: TextEmbedder | None = None,
+        sentences: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self._question, self._standalone, self._sources, self._model = question, standalone, sources, model
         self._filter = CitationFilter(set(range(1, len(sources) + 1)))
         self._text: list[str] = []
         self._done = False
         if sources:
-            self._chunks: Iterator[str] = iter(model.stream(build_prompt(standalone, sources, embedder)))
+            prompt = build_prompt(standalone, sources, embedder, sentences)
+            self._chunks: Iterator[str] = iter(model.stream(prompt))
             self._first: str | None = next(self._chunks, None)  # raises now if the provider is down
         else:
             self._chunks, self._first = iter(()), NOT_FOUND

@@ -10,8 +10,9 @@
       ─► ``group_moments``: hits of one media that are one moment (overlapping or within
           ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
           hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
-      ─► ``rescore`` (hybrid, opt-in: ``MEDIASIFT_SEARCH_RESCORE_TOP``): the best hits scored again by
-          their best sentence, embedded alone, so one answering sentence in a chunk is not diluted.
+      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits scored
+          again by their best sentence, embedded alone at ingest, so one answering sentence in a
+          chunk is not diluted; hits without sentences (tags, pictures, code) keep their rank.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
@@ -27,20 +28,18 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
-from mediasift.answer.sentences import split_sentences
+import numpy as np
+
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
-from mediasift.enrich.terms import asked_terms, evidence_words, terms
+from mediasift.enrich.terms import asked_terms, terms
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
 if TYPE_CHECKING:
-    from mediasift.embed.text.base import TextEmbedder
     from mediasift.index.base import Index
 
 Fusion = Literal["score", "rrf"]
 
-_NOT_PROSE = frozenset({"tag", "code", "image", "frame"})
-_MAX_SENTENCES = 8  # per re-scored hit: bounds the second stage's embedding work
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 
 
@@ -59,10 +58,14 @@ class RankingParams:
     min_info_chars: int = 3
     group_gap_s: float = 2.0
     group: bool = True
-    # The second stage: how many of the best hits are re-scored (0: none). Search takes it from
-    # MEDIASIFT_SEARCH_RESCORE_TOP (0 by default: it costs ~10x the latency on a cold cache).
-    rescore_top: int = 20
-    rescore_weight: float = 0.7  # the share of the best sentence's similarity in the final score
+    # The second stage: how many of the best hits are re-scored by their stored sentence vectors
+    # (0: none). Search takes it from MEDIASIFT_SEARCH_RESCORE_TOP.
+    rescore_top: int = 30
+    rescore_weight: float = 0.85  # the share of the best sentence's similarity in the final score
+    # The cross-lingual allowance of the second stage, added to the cosine of a sentence in the
+    # other language than the query's (a lone sentence's translation scores lower still than a
+    # passage's; bench/retrieval.py chose it).
+    rescore_gap: float = 0.04
     # Added to the text cosine of a passage in the other of the platform's two languages than the
     # query's: the model scores a translation below a same-language paraphrase, so without it a
     # same-language near miss outranks the answer to a cross-lingual query (bench/retrieval.py's
@@ -194,38 +197,44 @@ def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DE
 
 def rescore(
     hits: list[Hit],
-    query: str,
-    embedder: TextEmbedder,
+    query: np.ndarray,
+    sentences: Mapping[str, np.ndarray],
     params: RankingParams = DEFAULT,
     language: str | None = None,
 ) -> list[Hit]:
     """The second stage: the best ``params.rescore_top`` hits scored again by their best sentence.
 
     A passage's vector averages every sentence in it, so the one that answers is diluted by its
-    neighbours; here each sentence of the top hits is embedded alone (vectors cached per tenant, so
-    a repeated search costs lookups) and the hit's score becomes ``(1 - w) * its first-stage score
-    + w * (its best sentence's cosine + 0.02 per query content word it holds)``, both scaled 0..1
-    over the re-scored hits; a sentence in the other language than the query's (``language``) gets
-    ``params.cross_lingual_gap`` as the first stage gives its passage. Hits below the top keep their
-    order after them.
+    neighbours. ``sentences`` holds, by segment id, the vectors ingest stored for each sentence of
+    a prose hit (``services/sentence_vectors.py``; nothing is embedded here), ``query`` the query's
+    vector. A hit that has them scores ``(1 - w) * its first-stage score + w * its best sentence's
+    cosine``, both scaled 0..1 over those hits; a sentence in the other language than the query's
+    (``language``) gets ``params.rescore_gap``. A top hit without sentences (a tag, a photo's text,
+    code) keeps its place among them: its first-stage score is mapped onto the new scale by rank
+    (``has_sentences`` decides which have some). Hits below the top keep their order after them.
     """
     top, rest = hits[: params.rescore_top], hits[params.rescore_top :]
-    units = [
-        (i, u) for i, hit in enumerate(top) for u in split_sentences(hit.text)[:_MAX_SENTENCES] if terms(u)
-    ]
-    if len(top) < 2 or not units:
+    prose = [h for h in top if h.segment_id in sentences]
+    if len(prose) < 2:
         return hits
-    cosine = embedder.embed_passages([u for _, u in units]) @ embedder.embed_query(query)
     other = other_language(language)
-    gap = [params.cross_lingual_gap if other is not None and hit.language == other else 0.0 for hit in top]
-    best = [0.0] * len(top)
-    for (i, text), c in zip(units, cosine, strict=True):
-        best[i] = max(best[i], float(c) + gap[i] + 0.02 * min(3, evidence_words(text, query)))
-    first = normalised([h.score for h in top], "minmax")
+    best = [
+        float(np.max(sentences[h.segment_id] @ query))
+        + (params.rescore_gap if other is not None and h.language == other else 0.0)
+        for h in prose
+    ]
+    before = [h.score for h in prose]
+    first = normalised(before, "minmax")
     second = normalised(best, "minmax")
     w = params.rescore_weight
-    for hit, a, b in zip(top, first, second, strict=True):
-        hit.score = round((1 - w) * a + w * b, 6)
+    after = [(1 - w) * a + w * b for a, b in zip(first, second, strict=True)]
+    # By rank: the nth best first-stage score among the prose hits becomes their nth best new one.
+    old_scale, new_scale = np.sort(before), np.sort(after)
+    for hit in top:
+        if hit.segment_id not in sentences:
+            hit.score = round(float(np.interp(hit.score, old_scale, new_scale)), 6)
+    for hit, score in zip(prose, after, strict=True):
+        hit.score = round(score, 6)
     floor = min(h.score for h in top)
     for hit in rest:  # below every re-scored hit, in their order
         hit.score = round(min(hit.score, floor - 1e-6), 6)

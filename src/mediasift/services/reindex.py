@@ -7,7 +7,8 @@ whose quality was not measured by this version of the measures is measured first
 
 The catalog is the source of truth and the index its projection (DESIGN.md), so after changing
 the text embedding model (a setting) ``mediasift reindex`` recomputes every vector from what the
-catalog already holds: text vectors from each segment's text, image vectors from the stored frame
+catalog already holds: text vectors from each segment's text (and each prose segment's sentence
+vectors, stored back on the segment: ``services/sentence_vectors.py``), image vectors from the stored frame
 (``frame_key``), else the media's original, else its thumbnail. The points are built as ingest
 builds them (``index.points.index_points``), so they carry every payload field the index filters on,
 ``added_at`` included: a reindex gives it to points indexed before it existed. Per media it
@@ -25,12 +26,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, Modality, Segment
 from mediasift.errors import MediasiftError
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.services import quality as quality_service
+from mediasift.services import sentence_vectors
 from mediasift.services.enrichment import reenrich_media, stored_record, with_terms
-from mediasift.services.text_vectors import embed_texts
+from mediasift.services.sentence_vectors import embed_segments
 from mediasift.store.base import processed_key
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ class ReindexReport:
     segments: int = 0
     text_vectors: int = 0
     image_vectors: int = 0
+    sentence_vectors: int = 0  # prose segments whose sentences were embedded (stored on the segment)
     images_missing: int = 0  # image segments whose picture is gone (e.g. original deleted by retention)
     enriched: int = 0  # media enriched again (``enrich=True``)
     enrich_failed: int = 0  # of those, media whose enrichment failed (the error is on their row)
@@ -111,10 +114,17 @@ def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRep
         media = repo.get_media(s, tenant_id, media_id)
         stored = stored_record(enrichments.get_enrichment(s, tenant_id, media_id))
         payload, original = with_terms(MediaPayload.of(media), stored), media.original_key
+        media_kind = media.kind or ""
         rows: list[SegmentRow] = repo.media_segments(s, tenant_id, media_id)
-    text_vectors = embed_texts(
-        rt, tenant_id, [(r.id, r.modality, embedded_text(r.text, r.meta)) for r in rows]
-    )
+    # Each prose segment's sentences are embedded again with the passages: after a change of model
+    # the stored ones belong to the old model, and media from before 0015 have none.
+    segments = [
+        Segment(r.id, r.media_id, r.tenant_id, Modality(r.modality), r.text, meta=r.meta or {}) for r in rows
+    ]
+    text_vectors = embed_segments(rt, tenant_id, segments, media_kind)
+    with rt.catalog.session() as s:
+        repo.store_sentence_vectors(s, tenant_id, {seg.id: seg.sentence_vectors for seg in segments})
+    sentence_vectors.RECENT.clear()
     image_vectors: dict[str, list[float]] = {}
     for row in rows:
         if row.modality in IMAGE_MODALITIES:
@@ -129,6 +139,7 @@ def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRep
     report.media += 1
     report.segments += len(rows)
     report.text_vectors += len(text_vectors)
+    report.sentence_vectors += sum(seg.sentence_vectors is not None for seg in segments)
     report.image_vectors += len(image_vectors)
 
 

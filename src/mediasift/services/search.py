@@ -3,7 +3,8 @@
 The index finds the candidates: each list the search needs (keyword, text vector, image vector),
 filtered by tenant and by every filter, the added-date window included, inside the engine.
 ``services/ranking.py`` fuses them by score and ranks what the catalog hydrates: tiny OCR fragments
-dropped, a phrase bonus, modality priors, neighbours grouped into one hit per moment. Hits are
+dropped, a phrase bonus, modality priors, neighbours grouped into one hit per moment, then the best
+re-scored by their best sentence's stored vector (hybrid). Hits are
 hydrated from the catalog (the source of truth, so a deleted media never shows up); a speech hit
 points at the second inside its chunk where the matching words are said, and any timed hit on a
 video carries the keyframe on screen at that second as its thumbnail.
@@ -41,6 +42,7 @@ from mediasift.runtime import SEARCH_CACHE
 from mediasift.services import personalize as personalize_hits
 from mediasift.services import profiles, ranking
 from mediasift.services.ranking import RankingParams
+from mediasift.services.sentence_vectors import stored
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -187,6 +189,7 @@ def _search(
     depth = max(limit * 3, 30)
     keyword = query if mode in ("hybrid", "keyword") else ""
     vectors: dict[str, list[float]] = {}
+    vector = None
     if query and mode in ("hybrid", "vector"):
         vector = rt.text_embedder(tenant_id).embed_query(query)  # cached apart from results
         vectors[TEXT_SPACE] = vector.tolist()
@@ -196,10 +199,11 @@ def _search(
     candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
     hits = hydrate(rt, tenant_id, candidates, query, len(candidates), keyframes=False)
     hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
-    if params is ranking.DEFAULT:
+    if params is ranking.DEFAULT or params is POOL_PARAMS:
         params = replace(params, rescore_top=rt.settings.search_rescore_top)
-    if params.rescore_top and query and mode == "hybrid":
-        hits = ranking.rescore(hits, query, rt.text_embedder(tenant_id), params, language)
+    if params.rescore_top and vector is not None and mode == "hybrid":
+        top = hits[: params.rescore_top]
+        hits = ranking.rescore(hits, vector, stored(rt, tenant_id, top, len(vector)), params, language)
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
     return hits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mediasift.domain import Modality
@@ -21,12 +21,16 @@ def embed_texts(
     tenant_id: str,
     items: list[tuple[str, str, str]],
     progress: Callable[[str, float], None] | None = None,
+    *,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> dict[str, list[float]]:
-    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``.
+    """Text vectors, batched, for the text-bearing items among ``(id, modality, text)``, and for
+    every ``(id, text)`` of ``extra`` (sentences, ``services/sentence_vectors.py``) in the same batches.
 
     Cached by content hash for the tenant: a reprocess or a reindex with the same model, or a
     document repeating another's chunks, sends only text the tenant has not embedded to the model."""
     textual = [(i, text) for i, modality, text in items if modality in TEXT_MODALITIES and text.strip()]
+    textual += [(i, text) for i, text in extra if text.strip()]
     # Batches of similar length: a batch is padded to its longest text, and padding is wasted work.
     textual.sort(key=lambda item: len(item[1]))
     embedder = rt.text_embedder(tenant_id, ingest=True)

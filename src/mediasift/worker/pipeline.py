@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from mediasift import meters
 from mediasift.catalog import quality as stored_quality
 from mediasift.catalog import repo
-from mediasift.domain import IMAGE_SPACE, TEXT_SPACE, embedded_text
+from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.enrich.language import label_languages
 from mediasift.enrich.ner_models import import_spacy
@@ -53,7 +53,7 @@ from mediasift.ops.tracing import span
 from mediasift.quality import measure_signal
 from mediasift.services import enrichment, nutrition, saved_searches, workflows
 from mediasift.services import quality as quality_service
-from mediasift.services.text_vectors import embed_texts
+from mediasift.services.sentence_vectors import embed_segments
 from mediasift.workflow.plan import Plan
 
 if TYPE_CHECKING:
@@ -174,11 +174,8 @@ def run_ingest(
             enriched = enrichment.enrich(rt, tenant_id, media_id, extraction.segments, language)
         payload = enriched.payload(payload)
     with _stage(progress, "embed", segments=len(extraction.segments)):
-        items = [
-            (seg.id, str(seg.modality), embedded_text(seg.text, seg.meta)) for seg in extraction.segments
-        ]
         vectors = {
-            TEXT_SPACE: embed_texts(rt, tenant_id, items, progress),
+            TEXT_SPACE: embed_segments(rt, tenant_id, extraction.segments, sniffed.kind, progress),
             IMAGE_SPACE: extraction.image_vectors,
         }
         points = index_points(payload, extraction.segments, vectors)

@@ -1,0 +1,143 @@
+"""Sentence vectors: ingest embeds each sentence of prose alone and stores it on the segment;
+search's second stage and ask's evidence read them back instead of embedding at request time."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediasift.answer.sentences import sentence_texts
+from mediasift.catalog.models import SegmentRow
+from mediasift.config import Settings
+from mediasift.domain import Hit
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.runtime import Runtime
+from mediasift.services import sentence_vectors
+from mediasift.services.ingest import ingest_stream
+from mediasift.services.ranking import RankingParams, rescore
+from mediasift.services.search import search
+from mediasift.worker.pipeline import run_ingest
+from tests.conftest import test_settings
+
+QUESTION = "what water temperature should I use for filter coffee"
+# One sentence answers; the rest of the passage is about other things.
+ANSWERS = (
+    "Welcome to the barista class. Today we taste three origins from Kenya, Brazil and Colombia and "
+    "compare two grinders. Everyone gets a notebook and a cupping spoon. For filter coffee, heat the "
+    "water to 94 degrees before you pour. Please wash your cups at the end. Next week we practise "
+    "latte art with whole milk."
+)
+# The question's words, again and again, and no answer.
+SHARES_WORDS = (
+    "Filter coffee and water: notes on filter coffee, water hardness and the temperature of filter "
+    "coffee in our shop. We use filter coffee, filtered water and keep the temperature of the shop steady."
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return test_settings(tmp_path / "home")
+
+
+def add(rt: Runtime, name: str, text: str) -> str:
+    media = ingest_stream(rt, "acme", io.BytesIO(text.encode()), name).media
+    run_ingest(rt, "acme", media.id, lambda stage, fraction: None)
+    return media.id
+
+
+def stored_rows(rt: Runtime, media_id: str) -> list[SegmentRow]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import undefer
+
+    with rt.catalog.read_session() as s:
+        q = (
+            select(SegmentRow)
+            .options(undefer(SegmentRow.sentence_vectors))
+            .where(SegmentRow.media_id == media_id)
+        )
+        return list(s.scalars(q))
+
+
+def test_each_sentence_of_a_document_is_stored_as_its_own_vector(runtime: Runtime) -> None:
+    rows = stored_rows(runtime, add(runtime, "class.txt", ANSWERS))
+    assert len(rows) == 1
+    texts = sentence_texts(rows[0].text, rows[0].meta)
+    stored = sentence_vectors.decode(rows[0].sentence_vectors, 384)
+    assert stored is not None and len(texts) == 6 and stored.shape == (6, 384)
+    assert len(rows[0].sentence_vectors or b"") == 6 * 384 * 2  # float16
+    alone = get_text_embedder(runtime.models, runtime.settings).embed_passages(texts)
+    assert np.allclose(np.sum(stored * alone, axis=1), 1.0, atol=2e-3)  # each is its sentence, embedded alone
+
+
+def test_a_one_sentence_segment_stores_its_passage_vector(runtime: Runtime) -> None:
+    rows = stored_rows(runtime, add(runtime, "note.txt", "Heat the water to 94 degrees."))
+    stored = sentence_vectors.decode(rows[0].sentence_vectors, 384)
+    passage = get_text_embedder(runtime.models, runtime.settings).embed_passages([rows[0].text])
+    assert stored is not None and stored.shape == (1, 384)
+    assert float(stored[0] @ passage[0]) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_only_prose_has_sentences() -> None:
+    assert sentence_vectors.has_sentences("speech", "audio") and sentence_vectors.has_sentences(
+        "ocr", "document"
+    )
+    for modality, kind in (
+        ("tag", "image"),
+        ("ocr", "image"),
+        ("ocr", "video"),
+        ("frame", "video"),
+        ("code", "code"),
+    ):
+        assert not sentence_vectors.has_sentences(modality, kind), (modality, kind)
+
+
+def hit(segment: str, score: float, modality: str = "text", kind: str = "text") -> Hit:
+    return Hit(
+        segment_id=segment, media_id=segment, filename=f"{segment}.txt", kind=kind, modality=modality,
+        text=segment, score=score, language="en",
+    )  # fmt: skip
+
+
+def test_a_passage_whose_one_sentence_answers_outranks_one_that_only_shares_words(runtime: Runtime) -> None:
+    from mediasift.answer.sentences import split_sentences
+
+    embedder = get_text_embedder(runtime.models, runtime.settings)
+    query = embedder.embed_query(QUESTION)
+    sentences = {
+        "answers": embedder.embed_passages(split_sentences(ANSWERS)),
+        "shares": embedder.embed_passages(split_sentences(SHARES_WORDS)),
+    }
+    # The first stage put the shared words first and a photo's tags between them.
+    hits = [hit("shares", 1.0), hit("tags", 0.9, "tag", "image"), hit("answers", 0.7), hit("below", 0.5)]
+    ranked = rescore(hits, query, sentences, RankingParams(rescore_top=3))
+    assert [h.segment_id for h in ranked] == ["answers", "tags", "shares", "below"]
+    assert ranked[0].score > ranked[1].score > ranked[2].score > ranked[3].score
+    # Without it (rescore_top 0) nothing moves.
+    again = [hit("shares", 1.0), hit("tags", 0.9, "tag", "image"), hit("answers", 0.7)]
+    assert rescore(again, query, sentences, RankingParams(rescore_top=0)) == again
+
+
+def test_search_reads_the_stored_sentences_and_the_setting_turns_it_off(runtime: Runtime) -> None:
+    answers, shares = add(runtime, "class.txt", ANSWERS), add(runtime, "shop.txt", SHARES_WORDS)
+    # The first stage ranks the repeated words first; the answering sentence wins the second.
+    assert [h.media_id for h in search(runtime, "acme", QUESTION)] == [answers, shares]
+    runtime.settings.search_rescore_top = 0
+    runtime.invalidate_tenant("acme")
+    assert [h.media_id for h in search(runtime, "acme", QUESTION)] == [shares, answers]
+
+
+def test_reindex_fills_the_sentence_vectors_of_segments_stored_without_them(runtime: Runtime) -> None:
+    from mediasift.catalog import repo
+    from mediasift.services.reindex import reindex
+
+    media_id = add(runtime, "class.txt", ANSWERS)
+    (row,) = stored_rows(runtime, media_id)
+    with runtime.catalog.session() as s:  # as a media ingested before migration 0015 is
+        repo.store_sentence_vectors(s, "acme", {row.id: None})
+    assert stored_rows(runtime, media_id)[0].sentence_vectors is None
+    report = reindex(runtime, "acme")
+    assert report.sentence_vectors == 1
+    assert stored_rows(runtime, media_id)[0].sentence_vectors == row.sentence_vectors
