@@ -1,13 +1,17 @@
 """Benchmark: answers that say only what the sources say, over the retrieval evaluation's library.
 
-    python -m bench.answer_accuracy [--distractors 160] [--thresholds 0.84,0.86,0.88]
+    python -m bench.answer_accuracy [--distractors 160] [--thresholds 0.86,0.87,0.88] [--before]
+        [--vary EVIDENCE_MARGIN=0,0.01,0.02] [--set AMOUNTS=0] [--explain]
 
 The library is the one ``bench/retrieval.py`` builds and caches (same ``--distractors``). The
 questions are its English, Spanish and cross-lingual document questions and its spoken ones, each
 with the segment that answers it and a short reference answer (``bench/retrieval_facts.py``), plus
-questions no media answers. For each evidence threshold (``ask_min_evidence``; the first listed
-is the configured default) every question is asked of the configured answer model (extractive by
-default), interleaved, and it reports per half (the retrieval set's development / held-back split):
+questions no media answers. For each evidence threshold (``ask_min_evidence``), or each value of
+a constant of ``answer/evidence.py`` (``--vary``, others held by ``--set``), and with ``--before``
+also under the evidence rules of before the relative margin, the amount rule and the reading of
+every source's stored sentences, every question is asked of the configured answer model
+(extractive by default), interleaved in one process, and it reports per half (the retrieval set's
+development / held-back split):
 
 - **citation precision**: of the citations given to answerable questions, the share that cite the
   answering segment (its media and sentence, second or page);
@@ -15,9 +19,13 @@ default), interleaved, and it reports per half (the retrieval set's development 
 - **contains reference**: answers holding the short reference answer (English or Spanish form);
 - **false "not found"**: answerable questions answered "Not found in your media.";
 - **not found when absent**: questions no media answers, answered so;
+- **sources given / evidence precision**: the sources every answer model is given (those holding
+  evidence), and the share of them that hold the answering sentence: what an LLM answerer reads;
 - **passages embedded**: texts the text model embedded during the asks (the cache starts empty
   in each run; stored sentence vectors and the passages' cached vectors are read, not embedded).
 
+``--explain`` prints, for each wrong answer, the best-scored sentences of its sources (evidence or
+not: cosine, question words held, stored or embedded, gap to the best, answering or not).
 Writes ``bench/results/answer_accuracy.json``.
 """
 
@@ -168,14 +176,15 @@ BEFORE = {"STORED_FROM_ALL": False, "AMOUNTS": False, "EVIDENCE_MARGIN": 0.02}
 def configurations(args: argparse.Namespace) -> list[tuple[str, float, dict[str, Any]]]:
     """(name, ask_min_evidence, constants of answer/evidence.py) for each configuration asked."""
     thresholds = [float(t) for t in args.thresholds.split(",")]
+    fixed = {name: float(value) for name, value in (pair.split("=", 1) for pair in args.set)}
     out: list[tuple[str, float, dict[str, Any]]] = []
     if args.before:
         out.append(("before", thresholds[0], BEFORE))
     if args.vary:  # the constant is what varies: one configuration per value, the first threshold
         name, values = args.vary.split("=", 1)
-        out += [(f"{name}={v}", thresholds[0], {name: float(v)}) for v in values.split(",")]
+        out += [(f"{name}={v}", thresholds[0], {**fixed, name: float(v)}) for v in values.split(",")]
     else:
-        out += [(f"ask_min_evidence={t}", t, {}) for t in thresholds]
+        out += [(f"ask_min_evidence={t}", t, fixed) for t in thresholds]
     return out
 
 
@@ -187,6 +196,14 @@ def main() -> None:
         "--vary",
         help="NAME=v1,v2: values of a constant of answer/evidence.py (e.g. EVIDENCE_MARGIN) compared "
         "instead of thresholds, each with the first threshold",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a constant of answer/evidence.py held at VALUE in every configuration but --before "
+        "(repeatable; 0 and 1 for the switches)",
     )
     parser.add_argument(
         "--before",
