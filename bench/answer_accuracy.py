@@ -118,15 +118,21 @@ def run_one(rt: Any, query: Query | str) -> dict[str, Any]:
 
 def explain(rt: Any, query: Query, row: dict[str, Any], shown: int = 6) -> None:
     """Why an answer went wrong: the best-scored sentences of its sources (evidence or not), each
-    with its cosine, the question words it holds, its rank and gap to the best, and whether it is
-    the answering moment (``+``) or not (``-``)."""
-    from mediasift.answer.evidence import evidence
+    with its cosine, the question words it holds, its rank and gap to the best, whether the amount
+    rule drops it, and whether it is the answering moment (``+``) or not (``-``)."""
+    from mediasift.answer import evidence as evidence_module
+    from mediasift.answer.amounts import asks_amount, states_amount
     from mediasift.services import sentence_vectors
 
     sources = rag.retrieve(rt, TENANT, query.text)
     embedder = rt.text_embedder(TENANT)
     stored = sentence_vectors.stored(rt, TENANT, sources, embedder.dim)
-    scored = evidence(query.text, sources, embedder, -1.0, stored, margin=float("inf"))
+    rule, evidence_module.AMOUNTS = evidence_module.AMOUNTS, False  # show what the rule drops, too
+    try:
+        scored = evidence_module.evidence(query.text, sources, embedder, -1.0, stored, margin=float("inf"))
+    finally:
+        evidence_module.AMOUNTS = rule
+    amount = rule and asks_amount(query.text)
     answering = any(holds_answer(src, query.relevance) for src in sources)
     what = "not found" if not row["found"] else f"{row['unrelated']} unrelated of {row['citations']}"
     half = "held-out" if query.held_out else "dev"
@@ -140,7 +146,7 @@ def explain(rt: Any, query: Query, row: dict[str, Any], shown: int = 6) -> None:
         print(
             f"  {mark} #{rank} score {item.score:.3f} (best-{best - item.score:.3f}) cos {item.cosine:.3f}"
             f" words {item.words} {'stored' if item.stored else 'embedded'} {src.language or '?'}"
-            f" [{src.filename}] {u.text[:90]!r}"
+            f"{' no-amount' if amount and not states_amount(u.text) else ''} [{src.filename}] {u.text[:90]!r}"
         )
 
 

@@ -91,10 +91,10 @@ def evidence(
         if stored is not None and len(stored) != len(every):
             stored = None  # not the sentences ingest embedded (a source cut to the budget)
         for k, unit in enumerate(every):
-            if not terms(unit.text):
-                continue
+            # A stored sentence without a content word is zeros (never evidence): only those to
+            # embed here are checked.
             if stored is None:
-                if not strong or embedded >= MAX_EMBEDDED:
+                if not strong or embedded >= MAX_EMBEDDED or not terms(unit.text):
                     continue
                 embedded += 1
             units.append(unit)
@@ -111,9 +111,10 @@ def evidence(
             cosine[i] = vector @ query
     other = other_language(query_language(question))
     amount = AMOUNTS and asks_amount(question)
+    reach = min_score - WORD_BONUS * 3 - CROSS_LINGUAL_GAP  # below it no bonus lifts a sentence
     scored = []
     for u, c, vector in zip(units, cosine, known, strict=True):
-        if amount and not states_amount(u.text):
+        if c < reach or (amount and not states_amount(u.text)):
             continue
         words = evidence_words(u.text, question)
         gap = CROSS_LINGUAL_GAP if other is not None and sources[u.n - 1].language == other else 0.0
