@@ -121,6 +121,6 @@ def evidence(
         score = round(float(c) + WORD_BONUS * min(3, words) + gap, 6)
         scored.append(Evidence(u, score, round(float(c), 6), words, vector is not None))
     found = sorted((e for e in scored if e.score >= min_score), key=lambda e: -e.score)
-    if found and margin is not None:
+    if found:
         found = [e for e in found if e.score >= found[0].score - margin]
     return found
