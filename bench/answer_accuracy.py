@@ -1,13 +1,17 @@
 """Benchmark: answers that say only what the sources say, over the retrieval evaluation's library.
 
-    python -m bench.answer_accuracy [--distractors 160] [--thresholds 0.84,0.86,0.88]
+    python -m bench.answer_accuracy [--distractors 160] [--thresholds 0.86,0.87,0.88] [--before]
+        [--vary EVIDENCE_MARGIN=0,0.01,0.02] [--set AMOUNTS=0] [--explain]
 
 The library is the one ``bench/retrieval.py`` builds and caches (same ``--distractors``). The
 questions are its English, Spanish and cross-lingual document questions and its spoken ones, each
 with the segment that answers it and a short reference answer (``bench/retrieval_facts.py``), plus
-questions no media answers. For each evidence threshold (``ask_min_evidence``; the first listed
-is the configured default) every question is asked of the configured answer model (extractive by
-default), interleaved, and it reports per half (the retrieval set's development / held-back split):
+questions no media answers. For each evidence threshold (``ask_min_evidence``), or each value of
+a constant of ``answer/evidence.py`` (``--vary``, others held by ``--set``), and with ``--before``
+also under the evidence rules of before the relative margin, the amount rule and the reading of
+every source's stored sentences, every question is asked of the configured answer model
+(extractive by default), interleaved in one process, and it reports per half (the retrieval set's
+development / held-back split):
 
 - **citation precision**: of the citations given to answerable questions, the share that cite the
   answering segment (its media and sentence, second or page);
@@ -15,23 +19,32 @@ default), interleaved, and it reports per half (the retrieval set's development 
 - **contains reference**: answers holding the short reference answer (English or Spanish form);
 - **false "not found"**: answerable questions answered "Not found in your media.";
 - **not found when absent**: questions no media answers, answered so;
+- **sources given / evidence precision**: the sources every answer model is given (those holding
+  evidence), and the share of them that hold the answering sentence: what an LLM answerer reads;
 - **passages embedded**: texts the text model embedded during the asks (the cache starts empty
   in each run; stored sentence vectors and the passages' cached vectors are read, not embedded).
 
+``--explain`` prints, for each wrong answer, the best-scored sentences of its sources (evidence or
+not: cosine, question words held, stored or embedded, gap to the best, answering or not).
 Writes ``bench/results/answer_accuracy.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import statistics
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bench import retrieval_facts as facts
 from bench.retrieval import TENANT, prepared_home
 from bench.retrieval_corpus import Query, Relevance
+from mediasift.answer.sentences import sentence_units
+from mediasift.domain import Hit
 from mediasift.runtime import open_runtime
 from mediasift.services import ask as rag
 
@@ -48,6 +61,14 @@ def references(query: Query) -> list[str]:
 
 def cites_answer(citation: rag.Citation, relevance: Relevance) -> bool:
     return relevance.moment(citation.hit)
+
+
+def holds_answer(source: Hit, relevance: Relevance) -> bool:
+    """Whether one of the sentences of ``source`` is the answering moment."""
+    return any(
+        relevance.moment(replace(source, text=u.text, start_s=u.start_s, end_s=u.end_s, page=u.page))
+        for u in sentence_units(source, 0)
+    )
 
 
 EMBEDDED = [0]  # texts the text model embedded as passages (cache misses), all questions so far
@@ -83,6 +104,8 @@ def run_one(rt: Any, query: Query | str) -> dict[str, Any]:
     good = [cites_answer(c, query.relevance) for c in answer.citations]
     folded = answer.answer.casefold()
     row.update(
+        sources=len(answer.sources),
+        answering_sources=sum(holds_answer(src, query.relevance) for src in answer.sources),
         kind=query.kind,
         held_out=query.held_out,
         citations=len(good),
@@ -91,6 +114,40 @@ def run_one(rt: Any, query: Query | str) -> dict[str, Any]:
         contains_reference=any(ref.casefold() in folded for ref in references(query)),
     )
     return row
+
+
+def explain(rt: Any, query: Query, row: dict[str, Any], shown: int = 6) -> None:
+    """Why an answer went wrong: the best-scored sentences of its sources (evidence or not), each
+    with its cosine, the question words it holds, its rank and gap to the best, whether the amount
+    rule drops it, and whether it is the answering moment (``+``) or not (``-``)."""
+    from mediasift.answer import evidence as evidence_module
+    from mediasift.answer.amounts import asks_amount, states_amount
+    from mediasift.services import sentence_vectors
+
+    sources = rag.retrieve(rt, TENANT, query.text)
+    embedder = rt.text_embedder(TENANT)
+    stored = sentence_vectors.stored(rt, TENANT, sources, embedder.dim)
+    rule, evidence_module.AMOUNTS = evidence_module.AMOUNTS, False  # show what the rule drops, too
+    try:
+        scored = evidence_module.evidence(query.text, sources, embedder, -1.0, stored, margin=float("inf"))
+    finally:
+        evidence_module.AMOUNTS = rule
+    amount = rule and asks_amount(query.text)
+    answering = any(holds_answer(src, query.relevance) for src in sources)
+    what = "not found" if not row["found"] else f"{row['unrelated']} unrelated of {row['citations']}"
+    half = "held-out" if query.held_out else "dev"
+    print(f"\n[{half} {query.kind}] {query.text!r}: {what}; answering segment retrieved: {answering}")
+    best = scored[0].score if scored else 0.0
+    for rank, item in enumerate(scored[:shown], 1):
+        u = item.sentence
+        src = sources[u.n - 1]
+        hit = replace(src, text=u.text, start_s=u.start_s, end_s=u.end_s, page=u.page)
+        mark = "+" if query.relevance.moment(hit) else "-"
+        print(
+            f"  {mark} #{rank} score {item.score:.3f} (best-{best - item.score:.3f}) cos {item.cosine:.3f}"
+            f" words {item.words} {'stored' if item.stored else 'embedded'} {src.language or '?'}"
+            f"{' no-amount' if amount and not states_amount(u.text) else ''} [{src.filename}] {u.text[:90]!r}"
+        )
 
 
 def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[str, Any]:
@@ -104,6 +161,11 @@ def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[
             "answers_with_unrelated": sum(r["unrelated"] > 0 for r in chosen),
             "contains_reference": round(statistics.mean(r["contains_reference"] for r in chosen), 3),
             "false_not_found": sum(not r["found"] for r in chosen),
+            # What an LLM answerer would read: the sources given, and the share holding the answer.
+            "sources_given": sum(r["sources"] for r in chosen),
+            "evidence_precision": round(
+                sum(r["answering_sources"] for r in chosen) / max(1, sum(r["sources"] for r in chosen)), 3
+            ),
         }
     out["not_found_when_absent"] = f"{sum(not r['found'] for r in absent)}/{len(absent)}"
     # The first threshold's asks find the cache cold; later ones mostly read what it embedded.
@@ -111,14 +173,52 @@ def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[
     return out
 
 
+# The rules before "answers that say only what the sources say" (answer/evidence.py): sentences
+# read from the 6 strongest sources only, no amount rule, the extractive answer's other sentences
+# within 0.02 of the best; the sources an LLM was given had no margin at all (``main`` restores that).
+BEFORE = {"STORED_FROM_ALL": False, "AMOUNTS": False, "EVIDENCE_MARGIN": 0.02}
+
+
+def configurations(args: argparse.Namespace) -> list[tuple[str, float, dict[str, Any]]]:
+    """(name, ask_min_evidence, constants of answer/evidence.py) for each configuration asked."""
+    thresholds = [float(t) for t in args.thresholds.split(",")]
+    fixed = {name: float(value) for name, value in (pair.split("=", 1) for pair in args.set)}
+    out: list[tuple[str, float, dict[str, Any]]] = []
+    if args.before:
+        out.append(("before", thresholds[0], BEFORE))
+    if args.vary:  # the constant is what varies: one configuration per value, the first threshold
+        name, values = args.vary.split("=", 1)
+        out += [(f"{name}={v}", thresholds[0], {**fixed, name: float(v)}) for v in values.split(",")]
+    else:
+        out += [(f"ask_min_evidence={t}", t, fixed) for t in thresholds]
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--distractors", type=int, default=160)
-    parser.add_argument("--thresholds", default="0.86", help="ask_min_evidence values, comma-separated")
+    parser.add_argument("--thresholds", default="0.87", help="ask_min_evidence values, comma-separated")
     parser.add_argument(
         "--vary",
-        help="NAME=v1,v2: values of a constant of answer/evidence.py (e.g. CROSS_LINGUAL_GAP) compared "
+        help="NAME=v1,v2: values of a constant of answer/evidence.py (e.g. EVIDENCE_MARGIN) compared "
         "instead of thresholds, each with the first threshold",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a constant of answer/evidence.py held at VALUE in every configuration but --before "
+        "(repeatable; 0 and 1 for the switches)",
+    )
+    parser.add_argument(
+        "--before",
+        action="store_true",
+        help="also ask every question under the evidence rules before the margin, amount and "
+        "all-sources rules (interleaved, first threshold)",
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print, for each wrong answer, its best-scored sentences"
     )
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).parent / "results" / "answer_accuracy.json"
@@ -126,39 +226,42 @@ def main() -> None:
     args = parser.parse_args()
     settings, corpus, _ = prepared_home(args.distractors, fresh=False)
     questions = [q for q in corpus.queries if q.kind in KINDS and q.reference]
-    thresholds = [float(t) for t in args.thresholds.split(",")]
-    varied, values = args.vary.split("=", 1) if args.vary else ("", "")
-    if varied:  # the constant is what varies: one key per value, the first threshold for all
-        from mediasift.answer import evidence as evidence_module
+    configs = configurations(args)
+    from mediasift.answer import evidence as evidence_module
 
-        min_evidence, thresholds = thresholds[0], [float(v) for v in values.split(",")]
+    touched = {name for _, _, constants in configs for name in constants}
+    defaults = {name: getattr(evidence_module, name) for name in touched}
+    llm_evidence = {"before": functools.partial(evidence_module.evidence, margin=float("inf"))}
     rt = open_runtime(settings)
     count_embedded_passages(rt)
     results: dict[str, Any] = {}
-    rows: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}
-    absent: dict[float, list[dict[str, Any]]] = {t: [] for t in thresholds}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
+    absent: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
     try:
         for query in [*questions, *facts.UNANSWERABLE]:
-            for t in thresholds:  # interleaved: every threshold sees the same cache and load
-                if varied:
-                    rt.settings.ask_min_evidence = min_evidence
-                    setattr(evidence_module, varied, t)
-                elif "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
-                    rt.settings.ask_min_evidence = t
+            for name, threshold, constants in configs:  # interleaved: the same cache and load for all
+                for constant, value in {**defaults, **constants}.items():
+                    setattr(evidence_module, constant, value)
+                rag.evidence = llm_evidence.get(name, evidence_module.evidence)  # type: ignore[attr-defined]
+                if "ask_min_evidence" in type(rt.settings).model_fields:  # absent before it existed
+                    rt.settings.ask_min_evidence = threshold
                 row = run_one(rt, query)
-                (absent[t] if isinstance(query, str) else rows[t]).append(row)
+                if args.explain and not isinstance(query, str) and (row["unrelated"] or not row["found"]):
+                    print(f"\n({name})", end="")
+                    explain(rt, query, row)
+                (absent[name] if isinstance(query, str) else rows[name]).append(row)
     finally:
         rt.close()
-    for t in thresholds:
-        results[str(t)] = summarize(rows[t], absent[t])
-        print(f"{varied or 'ask_min_evidence'}={t}: {json.dumps(results[str(t)])}")
+    for name, _, _ in configs:
+        results[name] = summarize(rows[name], absent[name])
+        print(f"load {os.getloadavg()[0]:.1f} {name}: {json.dumps(results[name])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
             {
                 "questions": len(questions) + len(facts.UNANSWERABLE),
-                "by_threshold": results,
-                "rows": {str(t): rows[t] + absent[t] for t in thresholds},
+                "by_configuration": results,
+                "rows": {name: rows[name] + absent[name] for name, _, _ in configs},
             },
             indent=1,
             ensure_ascii=False,

@@ -1,10 +1,10 @@
 """The offline answerer: the sentences of the sources that best answer the question, each cited.
 
 No language model: the answer is the evidence (``answer/evidence.py``: the sentences whose e5
-cosine with the question plus a small bonus per content word they share reaches a threshold); the
-best sentence leads and up to ``max_sentences - 1`` others close to it follow, each ending in its
-source's ``[n]``. What it says is always a verbatim quote; without evidence it says "Not found in
-your media." rather than quote the nearest unrelated sentence.
+cosine with the question plus a small bonus per content word they share reaches a threshold and
+is close to the best one's); the best sentence leads and up to ``max_sentences - 1`` others
+follow, each ending in its source's ``[n]``. What it says is always a verbatim quote; without
+evidence it says "Not found in your media." rather than quote the nearest unrelated sentence.
 
 Follow-up questions (``task="rewrite"``) are made standalone by a heuristic: a short question, or
 one that points back ("it", "that", "eso"...), is joined to the previous question.
@@ -35,12 +35,10 @@ class ExtractiveAnswerer:
         self,
         embedder: TextEmbedder,
         max_sentences: int = 3,
-        margin: float = 0.02,
         min_evidence: float = MIN_EVIDENCE,
     ) -> None:
         self._embedder = embedder
         self._max_sentences = max_sentences
-        self._margin = margin
         self._min_evidence = min_evidence
 
     def generate(self, prompt: Prompt, *, max_tokens: int | None = None) -> str:
@@ -58,20 +56,17 @@ class ExtractiveAnswerer:
 
     def select(self, prompt: Prompt) -> list[Sentence]:
         """The sentences the answer is made of, best first: evidence only (``answer/evidence.py``),
-        the best and those within ``margin`` of it; ``[]`` when no sentence answers."""
+        at most ``max_sentences``; ``[]`` when no sentence answers."""
         # The asking tenant's cached embedder, when the prompt carries one: re-ranking has just
         # embedded the question and most of these sentences, and another tenant's must not be reused.
         embedder = prompt.embedder or self._embedder
         found = evidence(
             prompt.question, prompt.sources, embedder, self._min_evidence, prompt.sentence_vectors
         )
-        if not found:
-            return []
-        best = found[0].score
         chosen: list[Sentence] = []
         seen: set[str] = set()
         for item in found:
-            if item.score < best - self._margin or len(chosen) >= self._max_sentences:
+            if len(chosen) >= self._max_sentences:
                 break
             key = fold(item.sentence.text)
             if key not in seen:  # overlapping chunks repeat sentences: say each once

@@ -1,0 +1,61 @@
+"""Questions that ask for an amount, and sentences that state one (English and Spanish).
+
+"How much air pressure should road bike tyres have?" is answered by a sentence that says how
+much ("… to 6 bar"), not by one that is merely about the same things ("Mountain bikes have wider
+tyres than road bikes."), however close its meaning: the text model scores the second as high as
+the first. A question asks for an amount when it asks *how much, many, long, often, far, old,
+big…*, *what temperature, time, weight…* or *cuánto, cada cuánto, a qué hora, qué temperatura…*;
+a sentence states one when it holds a number in digits or in words, a multiple (*once, twice, dos
+veces*), a rate (*daily, semanal*) or an hour named (*noon, medianoche*). "When" is not counted:
+"in spring", "before a long walk" answer it without a number.
+
+A heading joined to a document's first sentence ("Notes 9 The freezer…": a title line has no
+closing mark, so sentence splitting keeps it with what follows) states nothing: its number is not
+the sentence's.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MEASURES = (
+    "temperature|time|percentage|share|proportion|size|weight|pressure|age|distance|speed|price|"
+    "temperatura|hora|presi[oó]n|edad|distancia|tama[nñ]o|peso|velocidad|precio|porcentaje|frecuencia"
+)
+_ASKS = re.compile(
+    r"\bhow (?:much|many|long|often|far|old|big|large|heavy|hot|cold|warm|tall|high|fast|deep|wide)\b"
+    rf"|\bwhat (?:\w+ )?(?:{_MEASURES})\b"
+    r"|\bcu[aá]nt[oa]s?\b"
+    rf"|\bqu[eé] (?:{_MEASURES})\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    # English
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions dozen dozens half quarter once twice "
+    "daily weekly monthly yearly annually hourly noon midnight "
+    # Spanish ("un"/"una" are also articles: a number only in "una vez")
+    "uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
+    "diecisiete dieciocho diecinueve veinte treinta cuarenta cincuenta sesenta setenta ochenta "
+    "noventa cien ciento cientos mil millón millones docena docenas medio media vez veces "
+    "diario diaria diariamente semanal mensual anual mediodía medianoche"
+)
+_NUMBERS = frozenset(_NUMBER_WORDS.split())
+_WORD = re.compile(r"\w+")
+# Up to three words and a number, then a capitalised word: "Notes 9 The…", "Capítulo 3 La…".
+_HEADING = re.compile(r"^(?:\w+\s+){0,3}\d+\s+(?=[A-ZÁÉÍÓÚÑ¿¡])")
+
+
+def asks_amount(question: str) -> bool:
+    """Whether ``question`` asks for an amount: a quantity, a duration, a frequency, a measure or
+    an hour."""
+    return bool(_ASKS.search(question))
+
+
+def states_amount(sentence: str) -> bool:
+    """Whether ``sentence`` states an amount (a number, a multiple, a rate or a named hour),
+    not counting the number of a heading before it."""
+    text = _HEADING.sub("", sentence, count=1)
+    # A set lookup per word: evidence checks every sentence of every source.
+    return any(c.isdigit() for c in text) or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))

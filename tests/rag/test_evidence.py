@@ -1,0 +1,147 @@
+"""Evidence: an answer quotes only the sentences that answer the question, with the text model the
+server runs (real multilingual-e5 vectors, stored per sentence as ingest stores them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mediasift.answer.amounts import asks_amount, states_amount
+from mediasift.answer.base import NOT_FOUND
+from mediasift.answer.extractive import ExtractiveAnswerer
+from mediasift.answer.sentences import sentence_texts
+from mediasift.config import Settings
+from mediasift.domain import Hit
+from mediasift.embed.text.base import TextEmbedder
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.models.registry import ModelRegistry
+from mediasift.services.ask import build_prompt, with_evidence
+
+
+@pytest.fixture
+def embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
+    return get_text_embedder(models, settings)
+
+
+def document(n: int, text: str, language: str = "en", score: float = 0.9) -> Hit:
+    """A document passage found by search, ``score`` its re-ranked relevance."""
+    return Hit(
+        segment_id=f"seg{n}",
+        media_id=f"media{n}",
+        filename=f"notes{n}.txt",
+        kind="document",
+        modality="text",
+        text=text,
+        language=language,
+        score=score,
+    )
+
+
+def stored_vectors(embedder: TextEmbedder, sources: list[Hit]) -> dict[str, np.ndarray]:
+    """Each source's sentences embedded alone, as ingest stores them on the segment."""
+    return {src.segment_id: embedder.embed_passages(sentence_texts(src.text, src.meta)) for src in sources}
+
+
+def answer(embedder: TextEmbedder, question: str, sources: list[Hit]) -> tuple[str, list[Hit]]:
+    """What the extractive answerer says, and the sources every answer model is given."""
+    vectors = stored_vectors(embedder, sources)
+    given = with_evidence(question, sources, embedder, 0.87, vectors)
+    text = ExtractiveAnswerer(embedder).generate(build_prompt(question, given, embedder, vectors))
+    return text, given
+
+
+TYRES = "how much air pressure should road bike tyres have"
+NEAR_TYRES = [
+    # About road bike tyres, pressure even, and closer in meaning to the question than the answer
+    # is: none says how much.
+    "Check the tyre pressure of your road bike before every ride.",
+    "Mountain bikes have wider tyres and softer suspension than road bikes.",
+    "Road bike tyres are narrow and smooth so that they roll fast.",
+]
+
+
+def test_an_unrelated_sentence_with_high_topical_similarity_is_not_cited(embedder: TextEmbedder):
+    sources = [document(n, text) for n, text in enumerate(NEAR_TYRES, 1)]
+    sources.append(document(4, "Inflate road bike tyres to 6 bar for everyday riding."))
+
+    text, given = answer(embedder, TYRES, sources)
+
+    assert text == "Inflate road bike tyres to 6 bar for everyday riding [1]."
+    assert [src.segment_id for src in given] == ["seg4"]  # what an LLM would read, too
+
+
+def test_a_question_nothing_answers_gets_not_found_in_your_media(embedder: TextEmbedder):
+    sources = [document(n, text) for n, text in enumerate(NEAR_TYRES, 1)]
+
+    assert answer(embedder, TYRES, sources) == (NOT_FOUND, [])
+    assert answer(embedder, "who won the football world cup in 1998", sources) == (NOT_FOUND, [])
+
+
+def test_a_sentence_clearly_below_the_best_is_not_quoted_with_it(embedder: TextEmbedder):
+    texts = [
+        "Keep slugs away from lettuce with a ring of crushed eggshells.",
+        "Protect lettuce from slugs.",  # the question's words, and no way to do it
+        "Slugs damage lettuce in wet weather.",
+    ]
+    sources = [document(n, text) for n, text in enumerate(texts, 1)]
+
+    text, given = answer(embedder, "how do I keep slugs away from lettuce", sources)
+
+    assert text == "Keep slugs away from lettuce with a ring of crushed eggshells [1]."
+    assert [src.segment_id for src in given] == ["seg1"]
+
+
+def test_an_answer_in_the_other_language_ranked_low_by_its_passage_is_still_found(embedder: TextEmbedder):
+    # Seven English passages that re-ranking placed first; the Spanish answer's passage came last.
+    sources = [
+        document(n, "Espresso machines keep the boiler hot all day, which uses a lot of electricity.")
+        for n in range(1, 8)
+    ]
+    sources.append(document(8, "Un espresso doble lleva 18 gramos de café molido fino.", "es", 0.8))
+
+    text, _ = answer(embedder, "how many grams of coffee go in a double espresso", sources)
+
+    assert text == "Un espresso doble lleva 18 gramos de café molido fino [1]."
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("how much air pressure should road bike tires have", True),
+        ("how often should I oil my bike chain", True),
+        ("what water temperature should I use for filter coffee", True),
+        ("what time does the library close on Saturday", True),
+        ("¿cada cuánto se engrasa la cadena de la bici?", True),
+        ("¿a qué hora sale el tren nocturno a Lisboa?", True),
+        ("¿a qué presión se inflan las ruedas?", True),
+        # "When" and "where" are answered without numbers: "in spring", "on the router".
+        ("when should rose bushes be pruned", False),
+        ("¿cuándo se trasplantan las plantas de interior?", False),
+        ("where can I find the wifi password", False),
+        ("how do I keep slugs away from lettuce", False),
+    ],
+)
+def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_measure(
+    question: str, asks: bool
+):
+    assert asks_amount(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "states"),
+    [
+        ("Inflate road bike tyres to 6 bar.", True),
+        ("Riega las tomateras dos veces por semana.", True),
+        ("Da de comer a los peces una vez al día.", True),
+        ("Oil the chain twice a month.", True),
+        ("Fresh fish arrive at the market at six in the morning.", True),
+        ("On a summer hike, carry half a litre of water.", True),
+        ("Mountain bikes have wider tyres than road bikes.", False),
+        ("Cactus plants need very little water in winter.", False),
+        # A title line joined to the first sentence: its number is the title's.
+        ("Misc 24 Bienvenidos a la clase: hoy hablamos de café, agua y paciencia.", False),
+        ("Notes 9 The freezer is defrosted when the ice is thicker than five millimetres.", True),
+    ],
+)
+def test_a_sentence_states_an_amount_with_a_number_a_multiple_or_a_rate(sentence: str, states: bool):
+    assert states_amount(sentence) is states
