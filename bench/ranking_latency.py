@@ -34,7 +34,9 @@ machine).
 Hybrid is timed three ways, each search preceded (untimed) by the same search: ``before``; ``now``
 with the in-process LRU of sentence vectors warm (the preceding search put this query's hits in
 it); ``now_cold``, the LRU cleared after that preceding search, so every hit's vectors are read
-from the catalog and decoded. Keyword and vector search never read sentence vectors.
+from the catalog and decoded; ``now_first_stage``, the second stage off (``rescore_top=0``), which
+tells the second stage's cost from the first stage's. Keyword and vector search never read
+sentence vectors.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,6 +68,7 @@ from bench.peer_search import (
 )
 from mediasift.answer.sentences import sentence_texts
 from mediasift.enrich.terms import terms
+from mediasift.services import ranking
 from mediasift.services import search as search_now
 from mediasift.services.sentence_vectors import RECENT, encode
 
@@ -172,6 +176,11 @@ def main() -> None:
                         RECENT.clear()
 
                     prepare["now_cold"] = cleared
+                    first = replace(ranking.DEFAULT, rescore_top=0)  # the second stage off
+                    systems["now_first_stage"] = lambda q, first=first: search_now._search(
+                        rt, TENANT, q, None, None, 10, "hybrid", params=first
+                    )
+                    prepare["now_first_stage"] = systems["now_first_stage"]
                 times = timed_rounds(systems, data.queries, args.rounds, prepare)
                 report[mode] = {name: percentiles(ms) for name, ms in times.items()}
                 print(json.dumps({mode: report[mode]}), flush=True)
