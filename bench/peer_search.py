@@ -46,7 +46,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,10 +94,16 @@ def open_home(home: Path) -> Runtime:
 
 
 def build_mediasift(
-    rt: Runtime, texts: Sequence[str], vectors: np.ndarray, per_media: int, batch: int
+    rt: Runtime,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    per_media: int,
+    batch: int,
+    sentence_vectors: Callable[[int], bytes | None] | None = None,
 ) -> dict[str, float]:
     """Catalog rows and index points for every chunk, ``per_media`` chunks a media (a document),
-    ``batch`` media per catalog transaction and per ``Index.upsert``; then ``optimize``."""
+    ``batch`` media per catalog transaction and per ``Index.upsert``; then ``optimize``.
+    ``sentence_vectors``, given a chunk's position, makes its ``SegmentRow.sentence_vectors``."""
     catalog_s = index_s = 0.0
     with rt.catalog.session() as s:
         ensure_tenant(s, TENANT)
@@ -135,6 +141,7 @@ def build_mediasift(
                             language=language,
                             meta={},
                             ordinal=ordinal,
+                            sentence_vectors=sentence_vectors(i) if sentence_vectors else None,
                         )
                     )
                 s.flush()
@@ -230,9 +237,13 @@ def recall(found: Sequence[Sequence[int] | Sequence[set[int]]], truth: Sequence[
 
 
 def timed_rounds(
-    systems: dict[str, Callable[[str], Any]], queries: Sequence[str], rounds: int
+    systems: dict[str, Callable[[str], Any]],
+    queries: Sequence[str],
+    rounds: int,
+    before_each: Mapping[str, Callable[[str], Any]] | None = None,
 ) -> dict[str, list[float]]:
-    """Milliseconds per search, each system over every query in turn, the order alternating by round."""
+    """Milliseconds per search, each system over every query in turn, the order alternating by round;
+    ``before_each[name](query)``, where given, runs untimed just before each of that system's searches."""
     for run in systems.values():  # warm-up, untimed
         for q in queries:
             run(q)
@@ -242,7 +253,10 @@ def timed_rounds(
         for name in names if r % 2 == 0 else reversed(names):
             run = systems[name]
             gc.collect()
+            prepare = (before_each or {}).get(name)
             for q in queries:
+                if prepare is not None:
+                    prepare(q)
                 started = time.perf_counter()
                 run(q)
                 times[name].append((time.perf_counter() - started) * 1000)

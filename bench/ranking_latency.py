@@ -2,6 +2,7 @@
 
     python -m bench.ranking_latency [--segments 100000] [--queries 200] [--rounds 3]
                                     [--before e241bcb71eacd51d1b3fcfe95e0783201cd91b3b]
+                                    [--no-sentences] [--home DIR]
 
 Issue 23's bar: "search latency p95 within 1.3x today's at 100k segments", today being the tree
 before the ranking merge (74e7a99's first parent). Both searches run in one process, on one runtime,
@@ -16,6 +17,26 @@ its vector perturbed (Gaussian, sigma 0.02 per dimension, renormalised), every o
 too (4 a media), so hydration finds what the index finds. Query vectors come from the runtime's
 query-embedding cache; the result cache is bypassed (``_search``). Ratios are printed last; results
 go to bench/results/ranking_latency.json.
+
+Sentence vectors (hybrid's second stage, ``services/ranking.rescore``, reads them): every segment is
+prose (a text file's text), so each gets ``segment.sentence_vectors`` as ingest stores them, of the
+shape ingest gives them: its text split by ``answer/sentences.sentence_texts``, one float16 row per
+sentence, its passage vector alone for a one-sentence segment, zeros for a sentence without a
+content word. The rows are the segment's own vector perturbed (sigma ``SENTENCE_SIGMA`` per
+dimension, renormalised: a cosine of about 0.9 to the passage, near what e5 gives a sentence and
+its chunk), not the sentences embedded: this measures the stage's latency (the catalog read, the
+decoding, the LRU, the cosines), not its quality, which ``bench/retrieval.py`` judges.
+``--no-sentences`` leaves them out (the stage then finds none and stops at once). ``--home DIR``
+keeps the built home in DIR and, run again with the same arguments, searches it without
+rebuilding (the build is most of a run's time: ``optimize()`` alone took 34 minutes on a loaded
+machine).
+
+Hybrid is timed three ways, each search preceded (untimed) by the same search: ``before``; ``now``
+with the in-process LRU of sentence vectors warm (the preceding search put this query's hits in
+it); ``now_cold``, the LRU cleared after that preceding search, so every hit's vectors are read
+from the catalog and decoded; ``now_first_stage``, the second stage off (``rescore_top=0``), which
+tells the second stage's cost from the first stage's. Keyword and vector search never read
+sentence vectors.
 """
 
 from __future__ import annotations
@@ -28,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -44,10 +66,15 @@ from bench.peer_search import (
     prime_query_vectors,
     timed_rounds,
 )
+from mediasift.answer.sentences import sentence_texts
+from mediasift.enrich.terms import terms
+from mediasift.services import ranking
 from mediasift.services import search as search_now
+from mediasift.services.sentence_vectors import RECENT, encode
 
 BEFORE = "e241bcb71eacd51d1b3fcfe95e0783201cd91b3b"  # git rev-parse 74e7a99^1
 REPO = Path(__file__).resolve().parent.parent
+SENTENCE_SIGMA = 0.025
 
 
 def search_module_at(rev: str, tmp: Path) -> ModuleType:
@@ -79,6 +106,24 @@ def scaled(texts: list[str], vectors: np.ndarray, size: int) -> tuple[list[str],
     return texts + more, np.vstack([vectors, copies]).astype(np.float32)
 
 
+def sentence_maker(texts: list[str], vectors: np.ndarray) -> Callable[[int], bytes | None]:
+    """``i`` -> the stored sentence vectors of segment ``i`` (see the module's docstring)."""
+    rng = np.random.default_rng(15)
+
+    def make(i: int) -> bytes | None:
+        sentences = sentence_texts(texts[i], None)
+        if not sentences:
+            return None
+        if len(sentences) == 1:
+            return encode(vectors[i : i + 1])
+        rows = vectors[i] + rng.normal(0, SENTENCE_SIGMA, (len(sentences), vectors.shape[1]))
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        rows[[not terms(s) for s in sentences]] = 0.0
+        return encode(rows)
+
+    return make
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--segments", type=int, default=100_000)
@@ -87,15 +132,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", default="hybrid,keyword,vector")
     parser.add_argument("--before", default=BEFORE)
+    parser.add_argument("--no-sentences", action="store_true", help="store no sentence vectors")
+    parser.add_argument("--home", type=Path, help="keep the built home here; reuse it if built")
     args = parser.parse_args()
     data = load(args.chunks, args.queries)
     texts, vectors = scaled(data.chunks, data.chunk_vectors, args.segments)
-    report: dict[str, Any] = {"segments": len(texts), "queries": len(data.queries), "before": args.before}
+    report: dict[str, Any] = {
+        "segments": len(texts),
+        "chunks": len(data.chunks),
+        "queries": len(data.queries),
+        "rounds": args.rounds,
+        "before": args.before,
+        "sentence_vectors": not args.no_sentences,
+    }
     with tempfile.TemporaryDirectory(prefix="mediasift-rank-") as tmp:
         before = search_module_at(args.before, Path(tmp))
-        rt = open_home(Path(tmp) / "home")
+        home = args.home or Path(tmp) / "home"
+        built = home / "built.json"  # what was built there, and how long it took
+        what = {k: report[k] for k in ("segments", "chunks", "sentence_vectors")}
+        if built.exists() and json.loads(built.read_text())["what"] != what:
+            parser.error(f"{home} holds another build: {built.read_text()}")
+        rt = open_home(home)
         try:
-            report["build"] = build_mediasift(rt, texts, vectors, 4, 250)
+            if built.exists():
+                report["build"] = json.loads(built.read_text())["build"]
+            else:
+                sentences = None if args.no_sentences else sentence_maker(texts, vectors)
+                report["build"] = build_mediasift(rt, texts, vectors, 4, 250, sentences)
+                built.write_text(json.dumps({"what": what, "build": report["build"]}))
             print(json.dumps(report["build"]), flush=True)
             prime_query_vectors(rt, data.queries, data.query_vectors)
             for mode in args.modes.split(","):
@@ -103,15 +167,31 @@ def main() -> None:
                     "before": lambda q, m=mode: before._search(rt, TENANT, q, None, None, 10, m),
                     "now": lambda q, m=mode: search_now._search(rt, TENANT, q, None, None, 10, m),
                 }
-                times = timed_rounds(systems, data.queries, args.rounds)
+                prepare = dict(systems)
+                if mode == "hybrid":
+                    systems["now_cold"] = systems["now"]
+
+                    def cleared(q: str, run: Callable[[str], Any] = systems["now"]) -> None:
+                        run(q)
+                        RECENT.clear()
+
+                    prepare["now_cold"] = cleared
+                    first = replace(ranking.DEFAULT, rescore_top=0)  # the second stage off
+                    systems["now_first_stage"] = lambda q, first=first: search_now._search(
+                        rt, TENANT, q, None, None, 10, "hybrid", params=first
+                    )
+                    prepare["now_first_stage"] = systems["now_first_stage"]
+                times = timed_rounds(systems, data.queries, args.rounds, prepare)
                 report[mode] = {name: percentiles(ms) for name, ms in times.items()}
                 print(json.dumps({mode: report[mode]}), flush=True)
         finally:
             rt.close()
     report["load_average"] = [round(x, 2) for x in os.getloadavg()]
     report["ratios"] = {
-        f"{mode}_{p}_now_over_before": round(report[mode]["now"][p] / report[mode]["before"][p], 2)
+        f"{mode}_{p}_{name}_over_before": round(report[mode][name][p] / report[mode]["before"][p], 2)
         for mode in args.modes.split(",")
+        for name in report[mode]
+        if name != "before"
         for p in ("p50_ms", "p95_ms")
     }
     RESULTS.mkdir(exist_ok=True)

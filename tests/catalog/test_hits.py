@@ -11,7 +11,7 @@ from ulid import ULID
 
 from mediasift.catalog import repo
 from mediasift.catalog.db import Catalog
-from mediasift.catalog.hits import _COLUMNS, HitRow, hit_rows
+from mediasift.catalog.hits import _COLUMNS, HitRow, hit_rows, sentence_vectors
 from mediasift.catalog.models import Media, SegmentRow
 from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.domain import Modality, Segment
@@ -83,3 +83,14 @@ def test_the_statement_built_once_reads_what_a_statement_built_per_call_reads(ca
             expected = {row[0]: HitRow(*row) for row in s.execute(per_call)}
             assert hit_rows(s, tenant, ids) == expected
             assert len(expected) == (3 if tenant == "u" else len(set(ids) & set(ours)))
+
+
+def test_the_reads_by_id_leave_out_another_tenants_rows(catalog: Catalog):
+    # They look segments and media up by primary key alone and check the tenant on what they read.
+    their_media, theirs = media_with_segment(catalog, "other", "their words")
+    our_media, ours = media_with_segment(catalog, "t", "our words")
+    with catalog.read_session() as s:
+        assert set(repo.segments_by_ids(s, "t", [theirs, ours])) == {ours}
+        assert set(repo.media_by_ids(s, "t", [their_media, our_media])) == {our_media}
+        assert set(sentence_vectors(s, "t", [theirs, ours])) == {ours}
+        assert set(sentence_vectors(s, "other", [theirs, ours])) == {theirs}
