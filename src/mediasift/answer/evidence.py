@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediasift.answer.amounts import asks_amount, states_amount
-from mediasift.answer.sentences import Sentence, sentence_units
+from mediasift.answer.sentences import Sentence, aligned, sentence_units
 from mediasift.domain import Hit
 from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.language import other_language, query_language
@@ -87,9 +87,7 @@ def evidence(
         if not strong and not STORED_FROM_ALL:
             break
         every = sentence_units(source, n)
-        stored = (sentences or {}).get(source.segment_id)
-        if stored is not None and len(stored) != len(every):
-            stored = None  # not the sentences ingest embedded (a source cut to the budget)
+        stored = aligned((sentences or {}).get(source.segment_id), every)
         for k, unit in enumerate(every):
             # A stored sentence without a content word is zeros (never evidence): only those to
             # embed here are checked.

@@ -12,10 +12,14 @@ its lines (``meta``), not at a sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Hit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_UNIT_CHARS = 400
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"'(¿¡\w])")
@@ -48,6 +52,13 @@ def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
     if parts:
         return [s for part in parts for s in split_sentences(str(part.get("text", "")).strip())]
     return split_sentences(text)
+
+
+def aligned(stored: np.ndarray | None, units: Sequence[Sentence]) -> np.ndarray | None:
+    """``stored`` (a source's sentence vectors as ingest stored them, one row per sentence of
+    ``sentence_texts``) when its rows are ``units``' sentences, else None: a source whose text was
+    cut (to a context budget) or changed has sentences to embed instead."""
+    return stored if stored is not None and len(stored) == len(units) else None
 
 
 def sentence_units(source: Hit, n: int) -> list[Sentence]:

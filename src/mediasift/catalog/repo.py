@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import (
@@ -124,13 +124,18 @@ def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> N
 
 
 def store_sentence_vectors(s: Session, tenant_id: str, vectors: Mapping[str, bytes | None]) -> None:
-    """Set the sentence vectors of the tenant's segments, by segment id (None: none)."""
-    for segment_id, blob in vectors.items():
-        s.execute(
-            update(SegmentRow)
-            .where(SegmentRow.tenant_id == tenant_id, SegmentRow.id == segment_id)
-            .values(sentence_vectors=blob)
-        )
+    """Set the sentence vectors of the tenant's segments, by segment id (None: none), in one
+    executemany rather than a statement a segment."""
+    if not vectors:
+        return
+    # Core, not ORM: an ORM update with a parameter list wants the primary key alone in WHERE.
+    table = cast(Table, SegmentRow.__table__)
+    s.execute(
+        update(table)
+        .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("segment_id"))
+        .values(sentence_vectors=bindparam("blob")),
+        [{"segment_id": segment_id, "blob": blob} for segment_id, blob in vectors.items()],
+    )
 
 
 def media_segments(s: Session, tenant_id: str, media_id: str) -> list[SegmentRow]:

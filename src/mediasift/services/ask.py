@@ -34,7 +34,7 @@ from prometheus_client import Counter
 from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
 from mediasift.answer.evidence import evidence
 from mediasift.answer.factory import get_answer_model
-from mediasift.answer.sentences import Sentence, sentence_units, split_sentences
+from mediasift.answer.sentences import Sentence, aligned, sentence_units, split_sentences
 from mediasift.catalog import repo
 from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
@@ -194,9 +194,7 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     units: list[tuple[Hit, str]] = []  # sentences without a stored vector: embedded here
     for src in strongest:
         every = sentence_units(src, 0)
-        vectors = stored.get(src.segment_id)
-        if vectors is not None and len(vectors) != len(every):
-            vectors = None  # not the sentences ingest embedded
+        vectors = aligned(stored.get(src.segment_id), every)
         for k, unit in enumerate(every):
             # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
             if len(terms(unit.text)) < 3:

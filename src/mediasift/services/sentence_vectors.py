@@ -149,16 +149,8 @@ def stored(rt: Runtime, tenant_id: str, hits: Sequence[Hit], dim: int) -> dict[s
     if missing:
         with rt.catalog.read_session() as s:
             blobs = stored_sentence_vectors(s, tenant_id, missing)
-        # Decoded together: one float16 -> float32 conversion for all of them, each segment's
-        # matrix a view of it, instead of one small conversion a segment.
-        usable = {i: b for i in missing if (b := blobs.get(i)) and not len(b) % (2 * dim)}  # in order
-        joined = decode(b"".join(usable.values()), dim)
-        at = 0
         for segment_id, key in missing.items():
-            vectors = None
-            if segment_id in usable and joined is not None:
-                rows = len(usable[segment_id]) // (2 * dim)
-                vectors, at = joined[at : at + rows], at + rows
+            vectors = decode(blobs.get(segment_id), dim)
             RECENT.put(key, vectors)
             if vectors is not None:
                 found[segment_id] = vectors
