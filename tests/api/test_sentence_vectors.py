@@ -141,3 +141,64 @@ def test_reindex_fills_the_sentence_vectors_of_segments_stored_without_them(runt
     report = reindex(runtime, "acme")
     assert report.sentence_vectors == 1
     assert stored_rows(runtime, media_id)[0].sentence_vectors == row.sentence_vectors
+
+
+def test_an_amount_question_prefers_the_sentence_that_states_one(runtime: Runtime) -> None:
+    from mediasift.answer.sentences import split_sentences
+
+    question = "what temperature should the fridge be"
+    about = "The museum opens at ten. The fridge should be cold enough to keep food safe."
+    answers = "The shop sells bells. Keep the fridge at 4 degrees."
+    embedder = get_text_embedder(runtime.models, runtime.settings)
+    query = embedder.embed_query(question)
+    sentences = {
+        "about": embedder.embed_passages(split_sentences(about)),
+        "answers": embedder.embed_passages(split_sentences(answers)),
+    }
+
+    def ranked(penalty: float) -> list[str]:
+        hits = [hit("about", 1.0), hit("answers", 0.6)]
+        hits[0].text, hits[1].text = about, answers
+        params = RankingParams(rescore_top=2, amount_penalty=penalty)
+        return [h.segment_id for h in rescore(hits, query, sentences, params, "en", text=question)]
+
+    assert ranked(0.0) == ["about", "answers"]  # the model alone: the nearer topic wins
+    assert ranked(RankingParams().amount_penalty) == ["answers", "about"]
+    # A question that asks for no amount is ranked as before.
+    hits = [hit("about", 1.0), hit("answers", 0.6)]
+    hits[0].text, hits[1].text = about, answers
+    plain = rescore(hits, query, sentences, RankingParams(rescore_top=2), "en", text="the fridge")
+    assert [h.segment_id for h in plain] == ["about", "answers"]
+
+
+def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cut(runtime: Runtime) -> None:
+    from mediasift.domain import TEXT_SPACE
+    from mediasift.services.ranking import fused
+
+    question = "how long should bread dough rise"
+    near_misses = [
+        f"Bread note {k}. Bread tastes best on the day it is baked, and dough likes a warm kitchen."
+        for k in range(4)
+    ]
+    for k, text in enumerate(near_misses):
+        add(runtime, f"bread_{k}.txt", text)
+    masa = add(
+        runtime,
+        "notas.txt",
+        "El tren sale a las ocho. Deja levar la masa del pan durante 90 minutos en un lugar templado.",
+    )
+    vector = get_text_embedder(runtime.models, runtime.settings).embed_query(question).tolist()
+    with_pool = fused(runtime.index, "acme", question, {TEXT_SPACE: vector}, 2, None, RankingParams(), "en")
+    below_cut = with_pool.hits[2:]
+    assert [h.media_id for h in below_cut] == [masa] and with_pool.translated == {below_cut[0].id}
+    without = fused(
+        runtime.index,
+        "acme",
+        question,
+        {TEXT_SPACE: vector},
+        2,
+        None,
+        RankingParams(rescore_translated=0),
+        "en",
+    )
+    assert len(without.hits) == 2 and masa not in {h.media_id for h in without.hits}

@@ -10,8 +10,8 @@ veces*), a rate (*daily, semanal*) or an hour named (*noon, medianoche*). "When"
 "in spring", "before a long walk" answer it without a number.
 
 A heading joined to a document's first sentence ("Notes 9 The freezer…": a title line has no
-closing mark, so sentence splitting keeps it with what follows) states nothing: its number is not
-the sentence's.
+closing mark, so sentence splitting keeps it with what follows), or alone ("# Notes 9"), states
+nothing: its number is not the sentence's.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ _NUMBER_WORDS = (
 )
 _NUMBERS = frozenset(_NUMBER_WORDS.split())
 _WORD = re.compile(r"\w+")
-# Up to three words and a number, then a capitalised word: "Notes 9 The…", "Capítulo 3 La…".
-_HEADING = re.compile(r"^(?:\w+\s+){0,3}\d+\s+(?=[A-ZÁÉÍÓÚÑ¿¡])")
+# Up to three words and a number, then a capitalised word or nothing: "Notes 9 The…",
+# "Capítulo 3 La…", "# Misc 151" (a Markdown heading alone).
+_HEADING = re.compile(r"^#*\s*(?:\w+\s+){0,3}\d+(?:\s+(?=[A-ZÁÉÍÓÚÑ¿¡])|\s*$)")
 
 
 def asks_amount(question: str) -> bool:
