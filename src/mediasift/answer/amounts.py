@@ -43,6 +43,7 @@ _NUMBER_WORDS = (
 )
 _NUMBERS = frozenset(_NUMBER_WORDS.split())
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 # Up to three words and a number, then a capitalised word or nothing: "Notes 9 The…",
 # "Capítulo 3 La…", "# Misc 151" (a Markdown heading alone).
 _HEADING = re.compile(r"^#*\s*(?:\w+\s+){0,3}\d+(?:\s+(?=[A-ZÁÉÍÓÚÑ¿¡])|\s*$)")
@@ -59,4 +60,4 @@ def states_amount(sentence: str) -> bool:
     not counting the number of a heading before it."""
     text = _HEADING.sub("", sentence, count=1)
     # A set lookup per word: evidence checks every sentence of every source.
-    return any(c.isdigit() for c in text) or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))
+    return _DIGIT.search(text) is not None or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))
