@@ -202,3 +202,23 @@ def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cu
         "en",
     )
     assert len(without.hits) == 2 and masa not in {h.media_id for h in without.hits}
+
+
+def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few() -> None:
+    query = np.array([1.0, 0.0])
+
+    def at(cosine: float) -> np.ndarray:  # one sentence at this cosine to the query
+        return np.array([[cosine, float(np.sqrt(1 - cosine**2))]])
+
+    cosines = {"a": 0.9, "b": 0.85, "c": 0.8, "d": 0.7, "joined": 0.75}
+    sentences = {name: at(c) for name, c in cosines.items()}
+
+    def ranked(within: int) -> list[str]:
+        hits = [hit("a", 1.0), hit("b", 0.9), hit("c", 0.8), hit("d", 0.7), hit("joined", 0.1)]
+        params = RankingParams(rescore_top=4, translated_within=within)
+        return [h.segment_id for h in rescore(hits, query, sentences, params, translated={"joined"})]
+
+    assert ranked(0) == ["a", "b", "c", "joined", "d"]  # its sentence puts it 4th
+    assert ranked(3) == ["a", "b", "c", "d", "joined"]  # 4th is filler: below every other
+    sentences["joined"] = at(0.89)
+    assert ranked(3) == ["a", "joined", "b", "c", "d"]  # 2nd answers: it stays

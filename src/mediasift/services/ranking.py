@@ -80,6 +80,9 @@ class RankingParams:
     # fusion ranked them. A passage's vector averages its sentences, so a translation of the one
     # that answers ranks below same-language near misses; its own sentence can still win there.
     rescore_translated: int = 30
+    # ... and the highest rank such a translation may take in the re-scored list, else it goes
+    # below every other re-scored hit (0: any rank).
+    translated_within: int = 3
     # The second stage, for a query asking for an amount (``answer/amounts.py``): subtracted from
     # the cosine of a sentence that states none ("Mountain bikes have wider tyres" does not say how
     # much air road tyres take).
@@ -293,10 +296,19 @@ def rescore(
             hit.score = round(float(np.interp(hit.score, old_scale, new_scale)), 6)
     for hit, score in zip(prose, after, strict=True):
         hit.score = round(score, 6)
+    ranked = sorted(top, key=lambda h: -h.score)
+    if params.translated_within:
+        # A translation from below the cut is there to answer: it stays only among the best few,
+        # never as filler between an answer and the rest of its media.
+        joined = {id(h) for h in top[params.rescore_top :]}
+        stay = [h for k, h in enumerate(ranked) if id(h) not in joined or k < params.translated_within]
+        ranked = stay + [h for h in ranked if not any(h is s for s in stay)]
+        for before, after in pairwise(ranked):  # scores follow the order
+            after.score = min(after.score, round(before.score - 1e-6, 6))
     floor = min(h.score for h in top)
     for hit in rest:  # below every re-scored hit, in their order
         hit.score = round(min(hit.score, floor - 1e-6), 6)
-    return sorted(top, key=lambda h: -h.score) + rest
+    return ranked + rest
 
 
 def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float, words: float, query: str) -> float:
