@@ -301,10 +301,10 @@ def rescore(
         # A translation from below the cut is there to answer: it stays only among the best few,
         # never as filler between an answer and the rest of its media.
         joined = {id(h) for h in top[params.rescore_top :]}
-        stay = [h for k, h in enumerate(ranked) if id(h) not in joined or k < params.translated_within]
-        ranked = stay + [h for h in ranked if not any(h is s for s in stay)]
-        for before, after in pairwise(ranked):  # scores follow the order
-            after.score = min(after.score, round(before.score - 1e-6, 6))
+        late = {id(h) for k, h in enumerate(ranked) if id(h) in joined and k >= params.translated_within}
+        ranked = [h for h in ranked if id(h) not in late] + [h for h in ranked if id(h) in late]
+        for higher, lower in pairwise(ranked):  # scores follow the order
+            lower.score = min(lower.score, round(higher.score - 1e-6, 6))
     floor = min(h.score for h in top)
     for hit in rest:  # below every re-scored hit, in their order
         hit.score = round(min(hit.score, floor - 1e-6), 6)
