@@ -10,9 +10,12 @@
       ─► ``group_moments``: hits of one media that are one moment (overlapping or within
           ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
           hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
-      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits scored
-          again by their best sentence, embedded alone at ingest, so one answering sentence in a
-          chunk is not diluted; hits without sentences (tags, pictures, code) keep their rank.
+      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
+          the other language's nearest passages wherever fusion put them, scored again by their
+          best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
+          diluted (for a question asking an amount, a sentence stating one counts more); hits
+          without sentences (tags, pictures, code) keep their rank; a translation that does not
+          reach the best few goes back below the rest.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
