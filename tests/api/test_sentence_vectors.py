@@ -94,6 +94,20 @@ def test_only_prose_has_sentences() -> None:
         assert not sentence_vectors.has_sentences(modality, kind), (modality, kind)
 
 
+def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runtime: Runtime) -> None:
+    from mediasift.domain import Modality, Segment
+
+    sign = Segment("s1", "m1", "acme", Modality.OCR, "MUSEO DE CERAMICA. Abierto de 10 a 18.", start_s=16.0)
+    photo = Segment("s2", "m2", "acme", Modality.OCR, "MUSEO DE CERAMICA. Abierto de 10 a 18.")
+    passages = sentence_vectors.embed_segments(runtime, "acme", [sign], "video")
+    sentence_vectors.embed_segments(runtime, "acme", [photo], "image")
+    stored = sentence_vectors.decode(sign.sentence_vectors, 384)
+    assert stored is not None and stored.shape == (1, 384)  # one unit, though two "sentences"
+    assert float(stored[0] @ np.asarray(passages["s1"])) == pytest.approx(1.0, abs=2e-3)
+    assert photo.sentence_vectors is None  # a photo's text keeps its first-stage rank
+    assert sentence_vectors.has_vectors("ocr", "video") and not sentence_vectors.has_sentences("ocr", "video")
+
+
 def hit(segment: str, score: float, modality: str = "text", kind: str = "text") -> Hit:
     return Hit(
         segment_id=segment, media_id=segment, filename=f"{segment}.txt", kind=kind, modality=modality,

@@ -271,7 +271,7 @@ def rescore(
     language than the query's (``language``) gets ``params.rescore_gap``, and when ``text`` asks
     for an amount a sentence stating none loses ``params.amount_penalty``. A re-scored hit without
     sentences (a tag, a photo's text, code) keeps its place among them: its first-stage score is
-    mapped onto the new scale by rank (``has_sentences`` decides which have some). Hits not
+    mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
     """
     top = second_stage(hits, params, translated)
