@@ -188,6 +188,22 @@ def sweep_configs() -> dict[str, Any]:
                 (50, 0.85, 0.04),
             )
         },
+        # the second stage's pool (the other language's nearest kept below the cut) and its amount rule
+        **{
+            f"search + rescore pool {pool} amount {penalty:.2f}": replace(
+                chosen, rescore_translated=pool, amount_penalty=penalty
+            )
+            for pool in (0, 10, 15, 30)
+            for penalty in (0.0, 0.02, 0.03, 0.05)
+        },
+        **{
+            f"search + rescore translated within {k}": replace(chosen, translated_within=k)
+            for k in (0, 1, 2, 3, 5, 10)
+        },
+        **{
+            f"search + rescore words {bonus:.3f}": replace(chosen, word_bonus=bonus)
+            for bonus in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03)
+        },
     }
 
 

@@ -89,8 +89,8 @@ class Segment:
     language: str | None = None
     confidence: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-    # Its sentences embedded alone, float16 n × dim bytes (``services/sentence_vectors.py``); None
-    # for what is not prose (tags, pictures, photo and on-screen text, code).
+    # Its sentences embedded alone, float16 n × dim bytes (``services/sentence_vectors.py``); one
+    # row, its passage vector, for on-screen text; None for tags, pictures, photo text and code.
     sentence_vectors: bytes | None = None
 
 

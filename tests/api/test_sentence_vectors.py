@@ -94,6 +94,20 @@ def test_only_prose_has_sentences() -> None:
         assert not sentence_vectors.has_sentences(modality, kind), (modality, kind)
 
 
+def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runtime: Runtime) -> None:
+    from mediasift.domain import Modality, Segment
+
+    sign = Segment("s1", "m1", "acme", Modality.OCR, "MUSEO DE CERAMICA. Abierto de 10 a 18.", start_s=16.0)
+    photo = Segment("s2", "m2", "acme", Modality.OCR, "MUSEO DE CERAMICA. Abierto de 10 a 18.")
+    passages = sentence_vectors.embed_segments(runtime, "acme", [sign], "video")
+    sentence_vectors.embed_segments(runtime, "acme", [photo], "image")
+    stored = sentence_vectors.decode(sign.sentence_vectors, 384)
+    assert stored is not None and stored.shape == (1, 384)  # one unit, though two "sentences"
+    assert float(stored[0] @ np.asarray(passages["s1"])) == pytest.approx(1.0, abs=2e-3)
+    assert photo.sentence_vectors is None  # a photo's text keeps its first-stage rank
+    assert sentence_vectors.has_vectors("ocr", "video") and not sentence_vectors.has_sentences("ocr", "video")
+
+
 def hit(segment: str, score: float, modality: str = "text", kind: str = "text") -> Hit:
     return Hit(
         segment_id=segment, media_id=segment, filename=f"{segment}.txt", kind=kind, modality=modality,
@@ -141,3 +155,84 @@ def test_reindex_fills_the_sentence_vectors_of_segments_stored_without_them(runt
     report = reindex(runtime, "acme")
     assert report.sentence_vectors == 1
     assert stored_rows(runtime, media_id)[0].sentence_vectors == row.sentence_vectors
+
+
+def test_an_amount_question_prefers_the_sentence_that_states_one(runtime: Runtime) -> None:
+    from mediasift.answer.sentences import split_sentences
+
+    question = "what temperature should the fridge be"
+    about = "The museum opens at ten. The fridge should be cold enough to keep food safe."
+    answers = "The shop sells bells. Keep the fridge at 4 degrees."
+    embedder = get_text_embedder(runtime.models, runtime.settings)
+    query = embedder.embed_query(question)
+    sentences = {
+        "about": embedder.embed_passages(split_sentences(about)),
+        "answers": embedder.embed_passages(split_sentences(answers)),
+    }
+
+    def ranked(penalty: float) -> list[str]:
+        hits = [hit("about", 1.0), hit("answers", 0.6)]
+        hits[0].text, hits[1].text = about, answers
+        params = RankingParams(rescore_top=2, amount_penalty=penalty)
+        return [h.segment_id for h in rescore(hits, query, sentences, params, "en", text=question)]
+
+    assert ranked(0.0) == ["about", "answers"]  # the model alone: the nearer topic wins
+    assert ranked(RankingParams().amount_penalty) == ["answers", "about"]
+    # A question that asks for no amount is ranked as before.
+    hits = [hit("about", 1.0), hit("answers", 0.6)]
+    hits[0].text, hits[1].text = about, answers
+    plain = rescore(hits, query, sentences, RankingParams(rescore_top=2), "en", text="the fridge")
+    assert [h.segment_id for h in plain] == ["about", "answers"]
+
+
+def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cut(runtime: Runtime) -> None:
+    from mediasift.domain import TEXT_SPACE
+    from mediasift.services.ranking import fused
+
+    question = "how long should bread dough rise"
+    near_misses = [
+        f"Bread note {k}. Bread tastes best on the day it is baked, and dough likes a warm kitchen."
+        for k in range(4)
+    ]
+    for k, text in enumerate(near_misses):
+        add(runtime, f"bread_{k}.txt", text)
+    masa = add(
+        runtime,
+        "notas.txt",
+        "El tren sale a las ocho. Deja levar la masa del pan durante 90 minutos en un lugar templado.",
+    )
+    vector = get_text_embedder(runtime.models, runtime.settings).embed_query(question).tolist()
+    with_pool = fused(runtime.index, "acme", question, {TEXT_SPACE: vector}, 2, None, RankingParams(), "en")
+    below_cut = with_pool.hits[2:]
+    assert [h.media_id for h in below_cut] == [masa] and with_pool.translated == {below_cut[0].id}
+    without = fused(
+        runtime.index,
+        "acme",
+        question,
+        {TEXT_SPACE: vector},
+        2,
+        None,
+        RankingParams(rescore_translated=0),
+        "en",
+    )
+    assert len(without.hits) == 2 and masa not in {h.media_id for h in without.hits}
+
+
+def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few() -> None:
+    query = np.array([1.0, 0.0])
+
+    def at(cosine: float) -> np.ndarray:  # one sentence at this cosine to the query
+        return np.array([[cosine, float(np.sqrt(1 - cosine**2))]])
+
+    cosines = {"a": 0.9, "b": 0.85, "c": 0.8, "d": 0.7, "joined": 0.75}
+    sentences = {name: at(c) for name, c in cosines.items()}
+
+    def ranked(within: int) -> list[str]:
+        hits = [hit("a", 1.0), hit("b", 0.9), hit("c", 0.8), hit("d", 0.7), hit("joined", 0.1)]
+        params = RankingParams(rescore_top=4, translated_within=within)
+        return [h.segment_id for h in rescore(hits, query, sentences, params, translated={"joined"})]
+
+    assert ranked(0) == ["a", "b", "c", "joined", "d"]  # its sentence puts it 4th
+    assert ranked(3) == ["a", "b", "c", "d", "joined"]  # 4th is filler: below every other
+    sentences["joined"] = at(0.89)
+    assert ranked(3) == ["a", "joined", "b", "c", "d"]  # 2nd answers: it stays

@@ -141,6 +141,7 @@ def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_
         # A title line joined to the first sentence: its number is the title's.
         ("Misc 24 Bienvenidos a la clase: hoy hablamos de café, agua y paciencia.", False),
         ("Notes 9 The freezer is defrosted when the ice is thicker than five millimetres.", True),
+        ("# Misc 151", False),  # a heading alone
     ],
 )
 def test_a_sentence_states_an_amount_with_a_number_a_multiple_or_a_rate(sentence: str, states: bool):

@@ -57,3 +57,24 @@ def test_a_tight_budget_keeps_the_best_passage_and_drops_what_does_not_fit(make_
     cut = rag.retrieve(rt, "default", question, budget_tokens=30)  # less than the best passage needs
     assert len(cut) == 1 and cut[0].segment_id == best.segment_id
     assert len(cut[0].text) < len(best.text) and "chimney" in cut[0].text
+
+
+def test_a_source_scores_by_its_stored_best_sentence_even_outside_the_strongest(
+    make_api: ApiFactory, monkeypatch
+):
+    # The answer is one sentence of four in Spanish: its passage vector is weak for an English question.
+    api, rt = make_api()
+    spanish = (
+        "El tren nocturno a Lisboa sale a las 22:40. La tienda del museo vende carteles. "
+        "Deshollina la chimenea cada otoño antes del primer fuego. El té negro admite agua hirviendo."
+    )
+    created = api.post("/v1/media", files={"file": ("notas.txt", spanish.encode())}).json()
+    assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+    question = "How often should the chimney be swept?"
+    embedder = rt.text_embedder("default")
+    passage = float(embedder.embed_passages([spanish])[0] @ embedder.embed_query(question))
+
+    monkeypatch.setattr(rag, "SENTENCE_SCORED", 0)  # nothing embedded sentence by sentence here
+    (source,) = rag.retrieve(rt, "default", question, budget_tokens=3000)
+    assert source.media_id == created["media"]["id"]
+    assert source.score > passage + 0.02  # its chimney sentence, read from what ingest stored

@@ -10,8 +10,8 @@ veces*), a rate (*daily, semanal*) or an hour named (*noon, medianoche*). "When"
 "in spring", "before a long walk" answer it without a number.
 
 A heading joined to a document's first sentence ("Notes 9 The freezer…": a title line has no
-closing mark, so sentence splitting keeps it with what follows) states nothing: its number is not
-the sentence's.
+closing mark, so sentence splitting keeps it with what follows), or alone ("# Notes 9"), states
+nothing: its number is not the sentence's.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ _NUMBER_WORDS = (
 )
 _NUMBERS = frozenset(_NUMBER_WORDS.split())
 _WORD = re.compile(r"\w+")
-# Up to three words and a number, then a capitalised word: "Notes 9 The…", "Capítulo 3 La…".
-_HEADING = re.compile(r"^(?:\w+\s+){0,3}\d+\s+(?=[A-ZÁÉÍÓÚÑ¿¡])")
+_DIGIT = re.compile(r"\d")
+# Up to three words and a number, then a capitalised word or nothing: "Notes 9 The…",
+# "Capítulo 3 La…", "# Misc 151" (a Markdown heading alone).
+_HEADING = re.compile(r"^#*\s*(?:\w+\s+){0,3}\d+(?:\s+(?=[A-ZÁÉÍÓÚÑ¿¡])|\s*$)")
 
 
 def asks_amount(question: str) -> bool:
@@ -58,4 +60,4 @@ def states_amount(sentence: str) -> bool:
     not counting the number of a heading before it."""
     text = _HEADING.sub("", sentence, count=1)
     # A set lookup per word: evidence checks every sentence of every source.
-    return any(c.isdigit() for c in text) or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))
+    return _DIGIT.search(text) is not None or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))

@@ -115,8 +115,12 @@ def evidence(
         if c < reach or (amount and not states_amount(u.text)):
             continue
         words = evidence_words(u.text, question)
-        gap = CROSS_LINGUAL_GAP if other is not None and sources[u.n - 1].language == other else 0.0
-        score = round(float(c) + WORD_BONUS * min(3, words) + gap, 6)
+        bonus = WORD_BONUS * min(3, words)
+        if other is not None and sources[u.n - 1].language == other:
+            # The allowance stands in for the words a translation cannot share; a cognate it
+            # does share ("temperatura") is no second allowance.
+            bonus = max(bonus, CROSS_LINGUAL_GAP)
+        score = round(float(c) + bonus, 6)
         scored.append(Evidence(u, score, round(float(c), 6), words, vector is not None))
     found = sorted((e for e in scored if e.score >= min_score), key=lambda e: -e.score)
     if found:

@@ -177,8 +177,9 @@ def _source(row: SegmentRow, files: dict[str, Hit]) -> Hit:
 
 
 def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> None:
-    """Relevance of each source: the better of its whole text and its best sentence (for the
-    ``SENTENCE_SCORED`` strongest), so one answering sentence in a long chunk is not diluted."""
+    """Relevance of each source: the better of its whole text and its best sentence (stored, or
+    embedded here for the ``SENTENCE_SCORED`` strongest), so one answering sentence in a long
+    chunk is not diluted."""
     if not sources:
         return
     # Vectors cached for the tenant: search embedded this question, ingest most segments' texts.
@@ -189,12 +190,17 @@ def _score(rt: Runtime, tenant_id: str, question: str, sources: list[Hit]) -> No
     whole = embedder.embed_passages([embedded_text(s.text, s.meta)[:2000] for s in sources]) @ query
     for src, c in zip(sources, whole, strict=True):
         src.score = float(c)
-    strongest = sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]
-    stored = sentence_vectors.stored(rt, tenant_id, strongest, embedder.dim)
+    # Stored sentence vectors cost no embedding: every source's are read (an answer in the other
+    # language has a weak passage vector and a strong sentence); the rest are embedded for the
+    # strongest sources only.
+    strongest = {id(s) for s in sorted(sources, key=lambda s: -s.score)[:SENTENCE_SCORED]}
+    stored = sentence_vectors.stored(rt, tenant_id, sources, embedder.dim)
     units: list[tuple[Hit, str]] = []  # sentences without a stored vector: embedded here
-    for src in strongest:
+    for src in sources:
         every = sentence_units(src, 0)
         vectors = aligned(stored.get(src.segment_id), every)
+        if vectors is None and id(src) not in strongest:
+            continue
         for k, unit in enumerate(every):
             # Very short sentences ("Welcome.") resemble every question a little: they do not count alone.
             if len(terms(unit.text)) < 3:

@@ -10,9 +10,12 @@
       ─► ``group_moments``: hits of one media that are one moment (overlapping or within
           ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
           hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
-      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits scored
-          again by their best sentence, embedded alone at ingest, so one answering sentence in a
-          chunk is not diluted; hits without sentences (tags, pictures, code) keep their rank.
+      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
+          the other language's nearest passages wherever fusion put them, scored again by their
+          best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
+          diluted (for a question asking an amount, a sentence stating one counts more); hits
+          without sentences (tags, pictures, code) keep their rank; a translation that does not
+          reach the best few goes back below the rest.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
@@ -23,16 +26,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from mediasift.answer.amounts import asks_amount, states_amount
+from mediasift.answer.sentences import sentence_texts
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
-from mediasift.enrich.terms import asked_terms, terms
+from mediasift.enrich.terms import asked_terms, evidence_words, terms
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
 if TYPE_CHECKING:
@@ -74,9 +79,33 @@ class RankingParams:
     # With the gap on, hybrid: a passage in the other language gets, in place of the keyword share
     # it cannot earn, that share of its normalised text-vector score.
     keyword_stand_in: bool = True
+    # Hybrid with the second stage on: the other language's nearest passages that join it wherever
+    # fusion ranked them. A passage's vector averages its sentences, so a translation of the one
+    # that answers ranks below same-language near misses; its own sentence can still win there.
+    rescore_translated: int = 30
+    # ... and the highest rank such a translation may take in the re-scored list, else it goes
+    # below every other re-scored hit (0: any rank).
+    translated_within: int = 3
+    # The second stage, for a query asking for an amount (``answer/amounts.py``): subtracted from
+    # the cosine of a sentence that states none ("Mountain bikes have wider tyres" does not say how
+    # much air road tyres take).
+    amount_penalty: float = 0.03
+    # The second stage: added to a sentence's cosine per content word of the query it holds (at
+    # most three), as ask's evidence does (``answer/evidence.WORD_BONUS``).
+    word_bonus: float = 0.0
 
 
 DEFAULT = RankingParams()
+
+
+@dataclass(slots=True)
+class Candidates:
+    """What the index found for one search: ``hits`` best first, and ``translated``, the ids of
+    the other language's nearest passages (at most ``params.rescore_translated``) that are among
+    them even where fusion ranked them below ``depth``, for the second stage."""
+
+    hits: list[IndexHit]
+    translated: frozenset[str] = frozenset()
 
 
 def fused(
@@ -88,12 +117,13 @@ def fused(
     filters: Filters | None,
     params: RankingParams = DEFAULT,
     language: str | None = None,
-) -> list[IndexHit]:
+) -> Candidates:
     """The candidates of one search, best first: one list keeps its own scores; several are fused
     by ``params.fusion`` (score fusion here, or reciprocal rank inside the engine). ``language``
     is the query's (``enrich.language.query_language``), for ``params.cross_lingual_gap``."""
 
     translated: set[str] = set()  # the other language's passages among the text neighbours
+    nearest_translated: list[IndexHit] = []  # the same, nearest first
 
     def nearest(space: str, vector: Sequence[float]) -> list[IndexHit]:
         hits = index.search_vector(space, tenant_id, vector, depth, filters)
@@ -103,21 +133,22 @@ def fused(
         within = replace(filters or Filters(), languages=[other])
         theirs = index.search_vector(space, tenant_id, vector, depth, within)
         translated.update(h.id for h in theirs)
+        nearest_translated.extend(theirs)
         return shifted_merge(hits, theirs, params.cross_lingual_gap, depth)
 
     if not vectors:
-        return index.search_keyword(tenant_id, keyword, depth, filters)
+        return Candidates(index.search_keyword(tenant_id, keyword, depth, filters))
     if not keyword and len(vectors) == 1:
         ((space, vector),) = vectors.items()
-        return nearest(space, vector)
+        return Candidates(nearest(space, vector))
     if params.fusion == "rrf":
-        return index.search_hybrid(tenant_id, keyword, vectors, depth, filters)
+        return Candidates(index.search_hybrid(tenant_id, keyword, vectors, depth, filters))
     lists = [index.search_keyword(tenant_id, keyword, depth, filters)] if keyword else []
     lists += [nearest(space, v) for space, v in vectors.items()]
     weights = [params.keyword_weight] * bool(keyword) + [params.vector_weight] * len(vectors)
     norms: list[Normalisation] = [params.keyword_norm] * bool(keyword) + [params.vector_norm] * len(vectors)
     if not (keyword and translated and params.keyword_stand_in):
-        return score_fusion(lists, weights, norms, limit=depth)
+        return Candidates(score_fusion(lists, weights, norms, limit=depth))
     # Keywords cannot match a passage in another language than the query's: their silence is no
     # evidence against it, so its text-vector score stands in for the keyword share it cannot earn.
     text = lists[1 + list(vectors).index(TEXT_SPACE)]
@@ -128,7 +159,25 @@ def fused(
     for hit in hits:
         if hit.id in translated:
             hit.score += params.keyword_weight * stand_in.get(hit.id, 0.0)
-    return sorted(hits, key=lambda h: -h.score)[:depth]  # stable: fusion's order breaks ties
+    hits.sort(key=lambda h: -h.score)  # stable: fusion's order breaks ties
+    return _with_translations(
+        hits, depth, nearest_translated[: params.rescore_translated * bool(params.rescore_top)]
+    )
+
+
+def _with_translations(hits: list[IndexHit], depth: int, translations: list[IndexHit]) -> Candidates:
+    """The best ``depth`` of ``hits`` (fused, best first), then those of ``translations`` (the other
+    language's nearest) that are not among them: by their fused score, else (cut from the text list
+    before fusion) below every other."""
+    top = hits[:depth]
+    if not translations:
+        return Candidates(top)
+    fused_hit = {h.id: h for h in hits}
+    floor = min((h.score for h in hits), default=0.0) - 1e-6
+    shown = {h.id for h in top}
+    below = [fused_hit.get(t.id, IndexHit(id=t.id, media_id=t.media_id, score=floor)) for t in translations]
+    below = sorted((h for h in below if h.id not in shown), key=lambda h: -h.score)
+    return Candidates(top + below, frozenset(t.id for t in translations))
 
 
 def _other_language(language: str | None, filters: Filters | None) -> str | None:
@@ -195,31 +244,46 @@ def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DE
     return group_moments(kept, params.group_gap_s) if params.group else kept
 
 
+def second_stage(hits: list[Hit], params: RankingParams, translated: Collection[str] = ()) -> list[Hit]:
+    """The hits ``rescore`` scores again: the best ``params.rescore_top``, and below them the
+    other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
+    top = hits[: params.rescore_top]
+    return top + [h for h in hits[params.rescore_top :] if h.segment_id in translated]
+
+
 def rescore(
     hits: list[Hit],
     query: np.ndarray,
     sentences: Mapping[str, np.ndarray],
     params: RankingParams = DEFAULT,
     language: str | None = None,
+    *,
+    text: str = "",
+    translated: Collection[str] = (),
 ) -> list[Hit]:
-    """The second stage: the best ``params.rescore_top`` hits scored again by their best sentence.
+    """The second stage: the ``second_stage`` hits scored again by their best sentence.
 
     A passage's vector averages every sentence in it, so the one that answers is diluted by its
     neighbours. ``sentences`` holds, by segment id, the vectors ingest stored for each sentence of
     a prose hit (``services/sentence_vectors.py``; nothing is embedded here), ``query`` the query's
-    vector. A hit that has them scores ``(1 - w) * its first-stage score + w * its best sentence's
-    cosine``, both scaled 0..1 over those hits; a sentence in the other language than the query's
-    (``language``) gets ``params.rescore_gap``. A top hit without sentences (a tag, a photo's text,
-    code) keeps its place among them: its first-stage score is mapped onto the new scale by rank
-    (``has_sentences`` decides which have some). Hits below the top keep their order after them.
+    vector and ``text`` its words. A hit that has them scores ``(1 - w) * its first-stage score +
+    w * its best sentence's cosine``, both scaled 0..1 over those hits; a sentence in the other
+    language than the query's (``language``) gets ``params.rescore_gap``, and when ``text`` asks
+    for an amount a sentence stating none loses ``params.amount_penalty``. A re-scored hit without
+    sentences (a tag, a photo's text, code) keeps its place among them: its first-stage score is
+    mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
+    re-scored keep their order after them.
     """
-    top, rest = hits[: params.rescore_top], hits[params.rescore_top :]
+    top = second_stage(hits, params, translated)
+    chosen = {id(h) for h in top}
+    rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
     if len(prose) < 2:
         return hits
     other = other_language(language)
+    penalty = params.amount_penalty if text and asks_amount(text) else 0.0
     best = [
-        float(np.max(sentences[h.segment_id] @ query))
+        _best_sentence(h, sentences[h.segment_id] @ query, penalty, params.word_bonus, text)
         + (params.rescore_gap if other is not None and h.language == other else 0.0)
         for h in prose
     ]
@@ -235,10 +299,40 @@ def rescore(
             hit.score = round(float(np.interp(hit.score, old_scale, new_scale)), 6)
     for hit, score in zip(prose, after, strict=True):
         hit.score = round(score, 6)
+    ranked = sorted(top, key=lambda h: -h.score)
+    if params.translated_within:
+        # A translation from below the cut is there to answer: it stays only among the best few,
+        # never as filler between an answer and the rest of its media.
+        joined = {id(h) for h in top[params.rescore_top :]}
+        late = {id(h) for k, h in enumerate(ranked) if id(h) in joined and k >= params.translated_within}
+        ranked = [h for h in ranked if id(h) not in late] + [h for h in ranked if id(h) in late]
+        for higher, lower in pairwise(ranked):  # scores follow the order
+            lower.score = min(lower.score, round(higher.score - 1e-6, 6))
     floor = min(h.score for h in top)
     for hit in rest:  # below every re-scored hit, in their order
         hit.score = round(min(hit.score, floor - 1e-6), 6)
-    return sorted(top, key=lambda h: -h.score) + rest
+    return ranked + rest
+
+
+def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float, words: float, query: str) -> float:
+    """The best of a hit's sentence cosines, a sentence stating no amount ``amount_penalty``
+    lower, and ``words`` higher per content word of ``query`` it holds (the stored rows are
+    ``sentence_texts``' sentences; if they no longer are, the cosines alone)."""
+    if not (amount_penalty or words):
+        return float(np.max(cosines))
+    texts = sentence_texts(hit.text, hit.meta)
+    if len(texts) != len(cosines):
+        return float(np.max(cosines))
+    if words:
+        cosines = cosines + words * np.array([min(evidence_words(t, query), 3) for t in texts])
+    best = -np.inf
+    # Best first, and only while a sentence can still beat the best so far: it is rarely more
+    # than the first two that are read for an amount (every search ranks ~30 hits).
+    for k in np.argsort(-cosines):
+        if cosines[k] <= best:
+            break
+        best = max(best, float(cosines[k]) - (0.0 if states_amount(texts[k]) else amount_penalty))
+    return best
 
 
 def group_moments(hits: list[Hit], gap_s: float) -> list[Hit]:

@@ -196,14 +196,19 @@ def _search(
     if image is not None:
         vectors[IMAGE_SPACE] = _image_vector(rt, image)
     language = query_language(query) if TEXT_SPACE in vectors else None
-    candidates = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
-    hits = hydrate(rt, tenant_id, candidates, query, len(candidates), keyframes=False)
-    hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
     if params is ranking.DEFAULT or params is POOL_PARAMS:
         params = replace(params, rescore_top=rt.settings.search_rescore_top)
-    if params.rescore_top and vector is not None and mode == "hybrid":
-        top = hits[: params.rescore_top]
-        hits = ranking.rescore(hits, vector, stored(rt, tenant_id, top, len(vector)), params, language)
+    if vector is None or mode != "hybrid":
+        params = replace(params, rescore_top=0)
+    found = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
+    hits = hydrate(rt, tenant_id, found.hits, query, len(found.hits), keyframes=False)
+    hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
+    if params.rescore_top and vector is not None:
+        top = ranking.second_stage(hits, params, found.translated)
+        sentences = stored(rt, tenant_id, top, len(vector))
+        hits = ranking.rescore(
+            hits, vector, sentences, params, language, text=query, translated=found.translated
+        )
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
     return hits

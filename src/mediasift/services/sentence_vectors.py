@@ -9,7 +9,8 @@ and ask's evidence (``answer/evidence.py``) read them back instead of embedding 
 request; a warm search finds them in an in-process LRU, not the catalog.
 
     prose: speech, a document's or text file's text, a slide and its notes, a scanned page
-    not prose (no vectors): tags, pictures, keyframes, text read off a photo or a video's frames, code
+    one unit (its passage vector, one row): text read off a video's frames (a sign, a caption)
+    none: tags, pictures, keyframes, text read off a photo, code
 
 A segment of one sentence stores its passage vector (no extra embedding); a sentence without a
 content word ("Sí.", "★") stores zeros, so it never counts as the best sentence.
@@ -49,6 +50,19 @@ def has_sentences(modality: str, kind: str | None) -> bool:
     return modality in _PROSE or (modality == Modality.OCR and kind == MediaKind.DOCUMENT)
 
 
+def is_one_unit(modality: str, kind: str | None) -> bool:
+    """Whether segments of ``modality`` in a media of ``kind`` are one short unit, not prose: a
+    sign or caption read off a video's frames. Their one stored row is their passage vector (no
+    extra embedding), so the second stage scores them on the scale of prose sentences. (A photo's
+    tags, tried the same way, lost: the image model's labels are often wrong.)"""
+    return modality == Modality.OCR and kind == MediaKind.VIDEO
+
+
+def has_vectors(modality: str, kind: str | None) -> bool:
+    """Whether segments of ``modality`` in a media of ``kind`` store ``sentence_vectors``."""
+    return has_sentences(modality, kind) or is_one_unit(modality, kind)
+
+
 def embed_segments(
     rt: Runtime,
     tenant_id: str,
@@ -74,6 +88,9 @@ def embed_segments(
     ]
     vectors = embed_texts(rt, tenant_id, items, progress, extra=extra)
     for seg in segments:
+        if is_one_unit(seg.modality, kind) and seg.id in vectors:
+            seg.sentence_vectors = encode([vectors[seg.id]])
+            continue
         texts = sentences.get(seg.id)
         passage = vectors.get(seg.id)
         if not texts or passage is None:
@@ -138,7 +155,7 @@ def stored(rt: Runtime, tenant_id: str, hits: Sequence[Hit], dim: int) -> dict[s
     found: dict[str, np.ndarray] = {}
     missing: dict[str, tuple[str, str, int]] = {}
     for hit in hits:
-        if not has_sentences(hit.modality, hit.kind):
+        if not has_vectors(hit.modality, hit.kind):
             continue
         key = (tenant_id, hit.segment_id, hash(hit.text))
         known, vectors = RECENT.get(key)
