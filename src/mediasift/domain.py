@@ -90,7 +90,7 @@ class Segment:
     confidence: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     # Its sentences embedded alone, float16 n × dim bytes (``services/sentence_vectors.py``); one
-    # row, its passage vector, for on-screen text; None for tags, pictures, photo text and code.
+    # row, its passage vector, for on-screen text and code; None for tags, pictures, photo text.
     sentence_vectors: bytes | None = None
 
 

@@ -106,6 +106,10 @@ def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runt
     assert float(stored[0] @ np.asarray(passages["s1"])) == pytest.approx(1.0, abs=2e-3)
     assert photo.sentence_vectors is None  # a photo's text keeps its first-stage rank
     assert sentence_vectors.has_vectors("ocr", "video") and not sentence_vectors.has_sentences("ocr", "video")
+    code = Segment("s3", "m3", "acme", Modality.CODE, "def hash_password(password: str) -> str:\n    ...")
+    sentence_vectors.embed_segments(runtime, "acme", [code], "code")
+    decoded = sentence_vectors.decode(code.sentence_vectors, 384)
+    assert decoded is not None and decoded.shape == (1, 384)
 
 
 def hit(segment: str, score: float, modality: str = "text", kind: str = "text") -> Hit:

@@ -205,7 +205,7 @@ def _search(
     hits = ranking.rank(hits, query, bonus=bool(keyword), params=params)
     if params.rescore_top and vector is not None:
         top = ranking.second_stage(hits, params, found.translated)
-        sentences = stored(rt, tenant_id, top, len(vector))
+        sentences = stored(rt, tenant_id, top, len(vector), units=True)
         hits = ranking.rescore(
             hits, vector, sentences, params, language, text=query, translated=found.translated
         )

@@ -9,8 +9,8 @@ and ask's evidence (``answer/evidence.py``) read them back instead of embedding 
 request; a warm search finds them in an in-process LRU, not the catalog.
 
     prose: speech, a document's or text file's text, a slide and its notes, a scanned page
-    one unit (its passage vector, one row): text read off a video's frames (a sign, a caption)
-    none: tags, pictures, keyframes, text read off a photo, code
+    one unit (its passage vector, one row): text read off a video's frames (a sign, a caption), code
+    none: tags, pictures, keyframes, text read off a photo
 
 A segment of one sentence stores its passage vector (no extra embedding); a sentence without a
 content word ("Sí.", "★") stores zeros, so it never counts as the best sentence.
@@ -51,11 +51,13 @@ def has_sentences(modality: str, kind: str | None) -> bool:
 
 
 def is_one_unit(modality: str, kind: str | None) -> bool:
-    """Whether segments of ``modality`` in a media of ``kind`` are one short unit, not prose: a
-    sign or caption read off a video's frames. Their one stored row is their passage vector (no
-    extra embedding), so the second stage scores them on the scale of prose sentences. (A photo's
-    tags, tried the same way, lost: the image model's labels are often wrong.)"""
-    return modality == Modality.OCR and kind == MediaKind.VIDEO
+    """Whether segments of ``modality`` in a media of ``kind`` are one unit, not prose: a sign or
+    caption read off a video's frames, a function or class of code. Their one stored row is their
+    passage vector (no extra embedding), so the second stage scores them on the scale of prose
+    sentences rather than keeping their first-stage rank (a keyword match on ``password`` in code
+    outranked the sentence saying where the wifi password is). A photo's tags, tried the same
+    way, lost: the image model's labels are often wrong."""
+    return (modality == Modality.OCR and kind == MediaKind.VIDEO) or modality == Modality.CODE
 
 
 def has_vectors(modality: str, kind: str | None) -> bool:
@@ -149,13 +151,18 @@ class _Recent:
 RECENT = _Recent(RECENT_SEGMENTS)
 
 
-def stored(rt: Runtime, tenant_id: str, hits: Sequence[Hit], dim: int) -> dict[str, np.ndarray]:
+def stored(
+    rt: Runtime, tenant_id: str, hits: Sequence[Hit], dim: int, *, units: bool = False
+) -> dict[str, np.ndarray]:
     """The sentence vectors (float32, n × ``dim``) of those ``hits`` that have some, by segment
-    id: from memory, else in one catalog query for all the rest."""
+    id: from memory, else in one catalog query for all the rest. ``units``: also the one row of
+    a one-unit segment (``is_one_unit``), which search's second stage compares on the sentence
+    scale; ask leaves them out, since it quotes code by its summary, not by the text embedded."""
     found: dict[str, np.ndarray] = {}
     missing: dict[str, tuple[str, str, int]] = {}
+    has = has_vectors if units else has_sentences
     for hit in hits:
-        if not has_vectors(hit.modality, hit.kind):
+        if not has(hit.modality, hit.kind):
             continue
         key = (tenant_id, hit.segment_id, hash(hit.text))
         known, vectors = RECENT.get(key)
