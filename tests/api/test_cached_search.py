@@ -13,8 +13,11 @@ from fastapi.testclient import TestClient
 from mediasift.api import cached_search
 from mediasift.api.rate_limit import RateLimiter
 from mediasift.api.routes import search as search_route
+from mediasift.embed.cached import QUERY_EMBEDDINGS
+from mediasift.embed.text.factory import get_text_embedder
 from mediasift.errors import ServerBusy
 from mediasift.services import auth
+from tests.textgen import passages
 
 DOCUMENT = (
     b"The boiler pressure readings rose to 2.4 bar during the night shift. "
@@ -126,6 +129,47 @@ def test_at_most_searches_at_once_new_searches_run_at_a_time(api: TestClient, mo
         )
     assert [a.status_code for a in answers] == [200] * (bound * 2 + 4)
     assert most == bound
+
+
+def test_concurrent_new_searches_find_what_sequential_ones_find(api: TestClient, monkeypatch) -> None:
+    text = "\n\n".join(passages(8, seed=12))
+    created = api.post("/v1/media", files={"file": ("notes.txt", text.encode())}).json()
+    deadline = time.monotonic() + 120
+    while api.get(f"/v1/jobs/{created['job']['id']}").json()["status"] != "succeeded":
+        assert time.monotonic() < deadline, "the notes were not ingested"
+        time.sleep(0.1)
+    words = [w for w in text.split() if w.isalpha() and len(w) > 4]
+    queries = [f"{words[i]} {words[i * 7 % len(words)]} {words[i * 13 % len(words)]}" for i in range(16)]
+    rt = api.app.state.runtime  # type: ignore[attr-defined]
+
+    def hits(query: str) -> list[tuple[str, float]]:
+        answer = api.get("/v1/search", params={"q": query, "limit": 8})
+        assert answer.status_code == 200, answer.text
+        return [(h["segment_id"], h["score"]) for h in answer.json()["hits"]]
+
+    one_by_one = [hits(q) for q in queries]
+    assert all(one_by_one)
+    rt.invalidate_tenant("default")
+    rt.cache.invalidate("default", QUERY_EMBEDDINGS)  # so that every query is embedded again
+    embedder = get_text_embedder(rt.models, rt.settings)
+    batches, sizes = embedder._query_batches, []
+    embed_many = batches._embed_many
+
+    def held_first(rows):  # type: ignore[no-untyped-def]
+        # The first call waits (5 s at most) for others to queue behind it, so some are batched.
+        sizes.append(len(rows))
+        deadline = time.monotonic() + 5
+        while len(sizes) == 1 and len(batches._waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return embed_many(rows)
+
+    monkeypatch.setattr(batches, "_embed_many", held_first)
+    with ThreadPoolExecutor(len(queries)) as pool:
+        together = list(pool.map(hits, queries))
+    assert max(sizes) > 1 and sum(sizes) == len(queries)
+    for alone, concurrent in zip(one_by_one, together, strict=True):
+        assert [segment for segment, _ in concurrent] == [segment for segment, _ in alone]
+        assert [score for _, score in concurrent] == pytest.approx([score for _, score in alone], abs=1e-5)
 
 
 # Keys created here stay: the tests that need open mode come first.

@@ -124,8 +124,8 @@ def test_concurrent_first_calls_load_the_text_model_once(count_text_loads: list[
     with ThreadPoolExecutor(8) as pool:
         vectors = list(pool.map(lambda _: first_call(), range(8)))
     assert len(count_text_loads) == 1
-    for vector in vectors[1:]:
-        np.testing.assert_array_equal(vector, vectors[0])
+    for vector in vectors[1:]:  # queries embedded together differ from one alone in float rounding only
+        np.testing.assert_allclose(vector, vectors[0], atol=1e-6)
 
 
 def test_a_preloaded_model_is_loaded_before_its_first_call(count_text_loads: list[float], settings: Settings):

