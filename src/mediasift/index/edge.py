@@ -17,7 +17,8 @@ Layout of the shard (``path``):
   absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
   ``entities``, ``keywords`` and ``paths`` (arrays of strings under keyword indexes: a filter list
   matches a point holding any of its values; ``paths`` holds a source file's ``path_terms``),
-  ``metadata`` (a dict, matched by exact value) and ``text``.
+  ``metadata`` (a dict, matched by exact value) and ``text``. The four lists and ``metadata``
+  are absent where empty.
 
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included. ``search_hybrid`` is one engine query:
@@ -396,13 +397,21 @@ class EdgeIndex:
             "kind": point.kind,
             "collection": point.collection,
             "modality": point.modality,
-            "metadata": dict(point.metadata),
             "text": point.text,
-            "labels": list(point.labels),
-            "entities": list(point.entities),
-            "keywords": list(point.keywords),
-            "paths": list(point.paths),
         }
+        # An empty list or dict is left out: every filter on it (a value among the list's, a
+        # metadata key's value) misses an absent field as it misses an empty one, and each field
+        # costs the binding's conversion and the engine's payload-index update (2,000 points:
+        # 65 against 31 µs a point to convert with these five empty).
+        for key, values in (
+            ("metadata", point.metadata),
+            ("labels", point.labels),
+            ("entities", point.entities),
+            ("keywords", point.keywords),
+            ("paths", point.paths),
+        ):
+            if values:
+                payload[key] = dict(values) if isinstance(values, Mapping) else list(values)
         if point.language is not None:
             payload["language"] = point.language
         if point.added_at is not None:
