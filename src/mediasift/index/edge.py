@@ -80,7 +80,7 @@ _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 # and that space is searched exactly. With the engine's default (10,000 KB, ~6,600 text vectors),
 # optimize() on 10,000 text points built the text graph and one more per indexed payload value
 # holding most points (tenant, kind, collection, modality): 39 s on a loaded 2-vCPU machine, 5 s at
-# load 4, where the rest of the build took 4.3 s; hybrid search then took 8.8 / 11.3 ms (p50 / p95)
+# load 4, where the rest of the build took 4.0-4.3 s; hybrid search then took 8.8 / 11.3 ms (p50 / p95)
 # against 11.1 / 13.0 ms searched exactly, vector recall@10 0.99 against 1.0. Live ingest never
 # calls optimize, so below the bound a reindexed shard searches as an ingested one always has.
 # Exact-search time grows with the bytes scanned, so the bound is in bytes.
