@@ -7,12 +7,13 @@ Data (``bench/peer_corpus.py``): ``--chunks`` English and Spanish passages of ~6
 own text embedder (multilingual-e5-small, ONNX Runtime int8) and cached under ``bench/.cache/``.
 Neither side runs a model here: both get these vectors.
 
-- **mediasift**: the embedded default, Qdrant Edge, in a fresh home. Build: media and segment rows
-  written to the catalog, each media's points made by ``index.points.index_points`` (as ingest
-  makes them) and upserted through the runtime's ``Index``, ``--batch`` media per call, then
-  ``optimize()``. Search: ``services.search._search``, the path of a user's search past the result
-  cache: the query vector read from the runtime's query-embedding cache (filled beforehand with
-  the same vectors), the engine lists, fusion, catalog hydration, ranking and moment grouping.
+- **mediasift**: the embedded default, Qdrant Edge, in a fresh home. Build: media rows and each
+  media's segments written to the catalog (``catalog.repo.replace_segments``, as ingest writes
+  them), each media's points made by ``index.points.index_points`` (as ingest makes them) and
+  upserted through the runtime's ``Index``, ``--batch`` media per call, then ``optimize()``.
+  Search: ``services.search._search``, the path of a user's search past the result cache: the
+  query vector read from the runtime's query-embedding cache (filled beforehand with the same
+  vectors), the engine lists, fusion, catalog hydration, ranking and moment grouping.
 - **txtai** 9.14: ``Embeddings({"method": "external", "transform": <lookup of the same vectors>,
   "content": True, "hybrid": True})``: faiss for the dense part (its defaults: IVF, nprobe derived
   from the size), BM25 over the text (``terms``, normalised scores) and its convex fusion, the
@@ -47,7 +48,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +55,10 @@ import numpy as np
 from ulid import ULID
 
 from bench.peer_corpus import PeerData, load
-from mediasift.catalog.models import Media, SegmentRow
-from mediasift.catalog.repo import ensure_tenant
+from mediasift.catalog.models import Media
+from mediasift.catalog.repo import ensure_tenant, replace_segments
 from mediasift.config import Settings
-from mediasift.domain import TEXT_SPACE, Hit, MediaStatus
+from mediasift.domain import TEXT_SPACE, Hit, MediaStatus, Modality, Segment
 from mediasift.embed.cached import EMBEDDING_TTL_S, QUERY_EMBEDDINGS
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.runtime import Runtime, open_runtime
@@ -76,19 +76,6 @@ def chunk_of(segment: str) -> int:
     return uuid.UUID(segment).int - 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Seg:
-    """What ``index_points`` reads of a segment."""
-
-    id: str
-    tenant_id: str
-    media_id: str
-    modality: str
-    text: str
-    language: str | None
-    meta: dict[str, Any] | None
-
-
 def open_home(home: Path) -> Runtime:
     return open_runtime(Settings(_env_file=None, home=home, enrich=False))  # type: ignore[call-arg]
 
@@ -103,14 +90,14 @@ def build_mediasift(
 ) -> dict[str, float]:
     """Catalog rows and index points for every chunk, ``per_media`` chunks a media (a document),
     ``batch`` media per catalog transaction and per ``Index.upsert``; then ``optimize``.
-    ``sentence_vectors``, given a chunk's position, makes its ``SegmentRow.sentence_vectors``."""
+    ``sentence_vectors``, given a chunk's position, makes its ``Segment.sentence_vectors``."""
     catalog_s = index_s = 0.0
     with rt.catalog.session() as s:
         ensure_tenant(s, TENANT)
     media_count = (len(texts) + per_media - 1) // per_media
     for first in range(0, media_count, batch):
         started = time.perf_counter()
-        rows, points = [], []
+        points = []
         with rt.catalog.session() as s:
             for m in range(first, min(first + batch, media_count)):
                 media = Media(
@@ -126,29 +113,23 @@ def build_mediasift(
                     meta={},
                 )
                 s.add(media)
-                segs = []
-                for ordinal, i in enumerate(range(m * per_media, min((m + 1) * per_media, len(texts)))):
-                    language = "en" if i % 2 == 0 else "es"
-                    seg = _Seg(segment_id(i), TENANT, media.id, "text", texts[i], language, {})
-                    segs.append(seg)
-                    rows.append(
-                        SegmentRow(
-                            id=seg.id,
-                            media_id=media.id,
-                            tenant_id=TENANT,
-                            modality="text",
-                            text=seg.text,
-                            language=language,
-                            meta={},
-                            ordinal=ordinal,
-                            sentence_vectors=sentence_vectors(i) if sentence_vectors else None,
-                        )
+                s.flush()  # ingest's media row exists (since upload) before its segments are swapped in
+                segs = [
+                    Segment(
+                        id=segment_id(i),
+                        media_id=media.id,
+                        tenant_id=TENANT,
+                        modality=Modality.TEXT,
+                        text=texts[i],
+                        language="en" if i % 2 == 0 else "es",
+                        sentence_vectors=sentence_vectors(i) if sentence_vectors else None,
                     )
-                s.flush()
+                    for i in range(m * per_media, min((m + 1) * per_media, len(texts)))
+                ]
+                replace_segments(s, media, segs)  # as ingest's finish_media
                 payload = MediaPayload.of(media)
                 by_id = {seg.id: vectors[chunk_of(seg.id)] for seg in segs}
                 points += index_points(payload, segs, {TEXT_SPACE: by_id})
-            s.add_all(rows)
         catalog_s += time.perf_counter() - started
         started = time.perf_counter()
         rt.index.upsert(points)

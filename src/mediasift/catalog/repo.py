@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import (
@@ -100,26 +100,35 @@ def dead_job_ids(s: Session, media_id: str) -> list[str]:
 
 
 def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> None:
-    """Swap a media's segments in one transaction: a re-run replaces, never duplicates."""
+    """Swap a media's segments in one transaction: a re-run replaces, never duplicates. The new
+    rows are written, not loaded: the session holds no ``SegmentRow`` objects for them."""
     s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
-    s.add_all(
-        SegmentRow(
-            id=seg.id,
-            media_id=media.id,
-            tenant_id=media.tenant_id,
-            modality=str(seg.modality),
-            text=seg.text,
-            start_s=seg.start_s,
-            end_s=seg.end_s,
-            page=seg.page,
-            frame_key=seg.frame_key,
-            language=seg.language,
-            confidence=seg.confidence,
-            meta=seg.meta,
-            ordinal=i,
-            sentence_vectors=seg.sentence_vectors,
-        )
-        for i, seg in enumerate(segments)
+    if not segments:
+        return
+    # Core executemany, not ORM objects: nothing reads them back in this transaction, and building
+    # and flushing an ORM object a row made bench.peer_search's catalog step (500 media, 2,000
+    # segments) take 0.8 s instead of 0.5 s.
+    s.execute(
+        insert(cast(Table, SegmentRow.__table__)),
+        [
+            {
+                "id": seg.id,
+                "media_id": media.id,
+                "tenant_id": media.tenant_id,
+                "modality": str(seg.modality),
+                "text": seg.text,
+                "start_s": seg.start_s,
+                "end_s": seg.end_s,
+                "page": seg.page,
+                "frame_key": seg.frame_key,
+                "language": seg.language,
+                "confidence": seg.confidence,
+                "meta": seg.meta,
+                "ordinal": i,
+                "sentence_vectors": seg.sentence_vectors,
+            }
+            for i, seg in enumerate(segments)
+        ],
     )
 
 
