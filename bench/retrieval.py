@@ -197,6 +197,10 @@ def sweep_configs() -> dict[str, Any]:
             for penalty in (0.0, 0.02, 0.03, 0.05)
         },
         **{
+            f"search + rescore weight {w:.2f}": replace(chosen, rescore_weight=w)
+            for w in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+        },
+        **{
             f"search + rescore translated within {k}": replace(chosen, translated_within=k)
             for k in (0, 1, 2, 3, 5, 10)
         },
