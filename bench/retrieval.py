@@ -204,10 +204,6 @@ def sweep_configs() -> dict[str, Any]:
             f"search + rescore translated within {k}": replace(chosen, translated_within=k)
             for k in (0, 1, 2, 3, 5, 10)
         },
-        **{
-            f"search + rescore words {bonus:.3f}": replace(chosen, word_bonus=bonus)
-            for bonus in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03)
-        },
     }
 
 

@@ -13,9 +13,9 @@
       ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
           the other language's nearest passages wherever fusion put them, scored again by their
           best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
-          diluted (for a question asking an amount, a sentence stating one counts more); hits
-          without sentences (tags, pictures, code) keep their rank; a translation that does not
-          reach the best few goes back below the rest.
+          diluted (for a question asking an amount, a sentence stating one counts more); on-screen
+          text and code are scored by their own vector, tags and pictures keep their rank; a
+          translation that does not reach the best few goes back below the rest.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
@@ -37,7 +37,7 @@ from mediasift.answer.amounts import asks_amount, states_amount
 from mediasift.answer.sentences import sentence_texts
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
-from mediasift.enrich.terms import asked_terms, evidence_words, terms
+from mediasift.enrich.terms import asked_terms, terms
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
 if TYPE_CHECKING:
@@ -90,9 +90,6 @@ class RankingParams:
     # the cosine of a sentence that states none ("Mountain bikes have wider tyres" does not say how
     # much air road tyres take).
     amount_penalty: float = 0.03
-    # The second stage: added to a sentence's cosine per content word of the query it holds (at
-    # most three), as ask's evidence does (``answer/evidence.WORD_BONUS``).
-    word_bonus: float = 0.0
 
 
 DEFAULT = RankingParams()
@@ -160,9 +157,8 @@ def fused(
         if hit.id in translated:
             hit.score += params.keyword_weight * stand_in.get(hit.id, 0.0)
     hits.sort(key=lambda h: -h.score)  # stable: fusion's order breaks ties
-    return _with_translations(
-        hits, depth, nearest_translated[: params.rescore_translated * bool(params.rescore_top)]
-    )
+    pool = params.rescore_translated if params.rescore_top else 0  # no second stage, no translations
+    return _with_translations(hits, depth, nearest_translated[:pool])
 
 
 def _with_translations(hits: list[IndexHit], depth: int, translations: list[IndexHit]) -> Candidates:
@@ -270,7 +266,7 @@ def rescore(
     w * its best sentence's cosine``, both scaled 0..1 over those hits; a sentence in the other
     language than the query's (``language``) gets ``params.rescore_gap``, and when ``text`` asks
     for an amount a sentence stating none loses ``params.amount_penalty``. A re-scored hit without
-    sentences (a tag, a photo's text, code) keeps its place among them: its first-stage score is
+    any (a tag, a photo's text) keeps its place among them: its first-stage score is
     mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
     """
@@ -283,7 +279,7 @@ def rescore(
     other = other_language(language)
     penalty = params.amount_penalty if text and asks_amount(text) else 0.0
     best = [
-        _best_sentence(h, sentences[h.segment_id] @ query, penalty, params.word_bonus, text)
+        _best_sentence(h, sentences[h.segment_id] @ query, penalty)
         + (params.rescore_gap if other is not None and h.language == other else 0.0)
         for h in prose
     ]
@@ -314,20 +310,18 @@ def rescore(
     return ranked + rest
 
 
-def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float, words: float, query: str) -> float:
+def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float) -> float:
     """The best of a hit's sentence cosines, a sentence stating no amount ``amount_penalty``
-    lower, and ``words`` higher per content word of ``query`` it holds (the stored rows are
-    ``sentence_texts``' sentences; if they no longer are, the cosines alone)."""
-    if not (amount_penalty or words):
+    lower (the stored rows are ``sentence_texts``' sentences; if they no longer are, the cosines
+    alone)."""
+    if not amount_penalty or len(cosines) == 1:
         return float(np.max(cosines))
     texts = sentence_texts(hit.text, hit.meta)
     if len(texts) != len(cosines):
         return float(np.max(cosines))
-    if words:
-        cosines = cosines + words * np.array([min(evidence_words(t, query), 3) for t in texts])
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
-    # than the first two that are read for an amount (every search ranks ~30 hits).
+    # than the first two that are read (every search ranks ~30 hits).
     for k in np.argsort(-cosines):
         if cosines[k] <= best:
             break
