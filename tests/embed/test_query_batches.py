@@ -153,3 +153,29 @@ def test_an_error_reaches_every_query_of_its_batch_and_later_queries_still_run()
             with pytest.raises(ValueError, match="the model failed"):
                 failed.result()
     assert batches.embed("after").tolist() == [0.0]
+
+
+def test_with_two_calls_a_query_asked_during_one_call_starts_the_other_and_the_rest_wait() -> None:
+    calls: list[list[str]] = []
+    two_running, release = threading.Barrier(3), threading.Event()
+
+    def embed_many(items: list[str]) -> list[np.ndarray]:
+        calls.append(items)
+        if len(calls) <= 2:  # the first two calls run at the same time
+            two_running.wait(10)
+            assert release.wait(10)
+        return [np.array([float(item)]) for item in items]
+
+    batches = QueryBatches(embed_many, most=8, calls=2)
+    with ThreadPoolExecutor(5) as pool:
+        first = pool.submit(batches.embed, "0")
+        second = pool.submit(batches.embed, "1")
+        two_running.wait(10)  # both in flight: neither waited for the other
+        later = [pool.submit(batches.embed, str(i)) for i in (2, 3, 4)]
+        deadline = time.monotonic() + 10
+        while len(batches._waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        release.set()
+        answers = [f.result().tolist() for f in (first, second, *later)]
+    assert answers == [[0.0], [1.0], [2.0], [3.0], [4.0]]
+    assert sorted(calls[:2]) == [["0"], ["1"]] and sorted(i for c in calls[2:] for i in c) == ["2", "3", "4"]

@@ -3,9 +3,10 @@
 Search embeds one short query per request. Concurrent requests each ran the model on their own
 query: on 2 cores two such runs at once took ~8.6 ms of CPU a query, where one call for 4 queries
 takes ~5.5 ms a query (the matrix products of 4 x 12 tokens use the cores better than 12). So a
-query that finds the model busy with other queries waits for that call to end, and then every query
-waiting by then is embedded in one call, run by one of their threads. A query that finds the model
-idle runs at once, alone: no timer, so no latency is added when requests do not overlap.
+query that finds the model busy with other queries (``calls`` calls at once: two on two cores)
+waits for a call to end, and then every query waiting by then is embedded in one call, run by one
+of their threads. A query that finds a call free runs at once, alone: no timer, so no latency is
+added when requests do not overlap.
 
 The caller decides what a batch may contain: ``embed_many`` must give each item the vector it
 would get alone (``e5_onnx_embedder.py`` runs a batch on its per-text graph for that).
@@ -36,13 +37,15 @@ class _Asked(Generic[Item]):
 
 class QueryBatches(Generic[Item]):
     """``embed(item)`` for many threads, through ``embed_many`` (items -> one vector each, in
-    order), called by one thread at a time with at most ``most`` items."""
+    order), called by at most ``calls`` threads at a time, each with at most ``most`` items."""
 
-    def __init__(self, embed_many: Callable[[list[Item]], Iterable[np.ndarray]], most: int) -> None:
-        self._embed_many, self._most = embed_many, max(1, most)
+    def __init__(
+        self, embed_many: Callable[[list[Item]], Iterable[np.ndarray]], most: int, calls: int = 1
+    ) -> None:
+        self._embed_many, self._most, self._calls = embed_many, max(1, most), max(1, calls)
         self._changed = threading.Condition()
         self._waiting: list[_Asked[Item]] = []
-        self._running = False
+        self._running = 0  # calls in progress, at most ``calls``
 
     def embed(self, item: Item) -> np.ndarray:
         """``item``'s vector; an error ``embed_many`` raised for its batch is raised here too."""
@@ -51,16 +54,19 @@ class QueryBatches(Generic[Item]):
             self._waiting.append(asked)
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: asked.answered or not self._running)
+                # A free call is taken by a query still waiting, never by one another call holds.
+                self._changed.wait_for(
+                    lambda: asked.answered or (self._running < self._calls and asked in self._waiting)
+                )
                 if asked.answered:
                     break
                 batch, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
-                self._running = True
+                self._running += 1
             try:
                 self._run(batch)
             finally:
                 with self._changed:
-                    self._running = False
+                    self._running -= 1
                     self._changed.notify_all()
         if asked.error is not None:
             raise asked.error
