@@ -223,16 +223,26 @@ def _stem_positions(text: str) -> dict[str, tuple[int, ...]]:
     return {stem: tuple(at) for stem, at in positions.items()}
 
 
-def rank(hits: list[Hit], query: str, *, bonus: bool, params: RankingParams = DEFAULT) -> list[Hit]:
+def rank(
+    hits: list[Hit],
+    query: str,
+    *,
+    bonus: bool,
+    params: RankingParams = DEFAULT,
+    language: str | None = None,
+) -> list[Hit]:
     """``hits`` (hydrated candidates) rescored, best first, grouped into moments; the scores are
-    only comparable within one search."""
+    only comparable within one search. ``language``: the query's; a hit in the other of English
+    and Spanish gets no phrase bonus (it holds a translation of the query's words, not them, and
+    stemming its text cost more than the rest of ranking it)."""
     kept = []
     wanted = asked_terms(query)
+    other = other_language(language)
     for hit in hits:
         if hit.modality == "ocr" and not informative(hit.text, params.min_info_chars):
             continue
         score = hit.score * params.priors.get(hit.modality, 1.0)
-        if bonus and query and params.phrase_bonus:
+        if bonus and query and params.phrase_bonus and (other is None or hit.language != other):
             score *= 1.0 + params.phrase_bonus * proximity(hit.text, wanted)
         hit.score = round(score, 6)
         kept.append(hit)
