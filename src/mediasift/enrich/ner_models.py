@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from mediasift.models.once import built_once
+
 T = TypeVar("T")
 
 # Everything but the entity recogniser; excluded components are never even loaded.
@@ -59,18 +61,7 @@ SPACY_LOCK = threading.RLock()
 
 
 def _load_once(loader: Callable[[], T]) -> Callable[[], T]:
-    loaded: list[T] = []
-
-    def load() -> T:
-        if not loaded:
-            with SPACY_LOCK:
-                if not loaded:
-                    loaded.append(loader())
-        return loaded[0]
-
-    load.__doc__ = loader.__doc__
-    load.__name__ = loader.__name__
-    return load
+    return built_once(loader, SPACY_LOCK)
 
 
 @_load_once

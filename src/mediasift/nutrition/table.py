@@ -24,12 +24,13 @@ import hashlib
 import io
 import json
 import re
-import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from typing import Any
+
+from mediasift.models.once import built_once
 
 NUTRIENTS = ("kcal", "protein_g", "fat_g", "carbs_g", "fiber_g", "sugar_g", "sodium_mg")
 
@@ -227,14 +228,7 @@ def build_food_table() -> FoodTable:
     return FoodTable(tuple(by_id.values()), version)
 
 
-_table: list[FoodTable] = []
-_lock = threading.Lock()
-
-
+@built_once
 def load_food_table() -> FoodTable:
     """The table, read once per process (thread-safe)."""
-    if not _table:
-        with _lock:
-            if not _table:
-                _table.append(build_food_table())
-    return _table[0]
+    return build_food_table()

@@ -21,11 +21,11 @@ a mishearing or a joke, not an ingredient.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from mediasift.models.once import built_once
 from mediasift.nutrition.table import Food
 
 UNITS_FILE = "nutrition_units.json"
@@ -81,17 +81,10 @@ def _build() -> UnitTable:
     )
 
 
-_loaded: list[UnitTable] = []
-_lock = threading.Lock()
-
-
+@built_once
 def unit_table() -> UnitTable:
     """The units file, read once per process."""
-    if not _loaded:
-        with _lock:
-            if not _loaded:
-                _loaded.append(_build())
-    return _loaded[0]
+    return _build()
 
 
 def unit_weight(food: Food, unit: str) -> float | None:

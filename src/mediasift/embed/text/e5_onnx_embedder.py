@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from mediasift.embed.text.e5_onnx import encoder_graph
 from mediasift.embed.text.e5_tokenizer import E5Tokenizer
 from mediasift.embed.text.lanes import SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
+from mediasift.models.once import built_once
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ QUERIES_AT_ONCE = 16
 # Query calls at once: with one, a 2-core server left a core idle while its searches waited for
 # the call (bench.search_api on a quiet machine, distinct queries @8: 82.3 -> 89.9 req/s with two).
 QUERY_CALLS = 2
-T = TypeVar("T")
 
 
 @dataclass
@@ -89,11 +89,11 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         graph = encoder_graph(weights, self._precision, self._cache_dirs)
         queries = _session(graph, 1)
         if self._precision == "int8":
-            query_batches = _built_once(
+            query_batches = built_once(
                 lambda: _session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
             )
         else:  # fp32 quantises nothing: a text's vector is its own in any batch already
-            query_batches = _built_once(lambda: queries)
+            query_batches = built_once(lambda: queries)
         cfg = weights.config
         token_type = weights.floats("emb.type")[: cfg.hidden]
         position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type
@@ -157,21 +157,6 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         vectors = (sums / weights[:, None]).astype(np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-6)
-
-
-def _built_once(build: Callable[[], T]) -> Callable[[], T]:
-    """``build()``'s result, built at the first call, by one thread while the others wait."""
-    built: list[T] = []
-    lock = threading.Lock()
-
-    def get() -> T:
-        if not built:
-            with lock:
-                if not built:
-                    built.append(build())
-        return built[0]
-
-    return get
 
 
 def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
