@@ -5,7 +5,11 @@ model search uses, so English and Spanish mix) plus ``WORD_BONUS`` per content w
 question it holds (question words such as "how" or "cuánto" do not count, at most three), plus
 ``CROSS_LINGUAL_GAP`` for a sentence in the other of English and Spanish than the question's (the
 model scores a translation below a same-language paraphrase, as search allows for in
-``services/ranking.py``). A sentence is evidence when
+``services/ranking.py``). Words earn the bonus only from ``MIN_SHARED_WORDS`` of them (all of a
+question with fewer): one word in common is the topic a near miss shares ("Change the car engine
+oil every 15,000 kilometres" for "how often should I oil my bike chain", "El recorrido del maratón
+cruza el río dos veces" for "¿desde dónde sale el maratón?"), not what is asked about it; such a
+sentence stands on its cosine alone. A sentence is evidence when
 
 - that score reaches ``MIN_EVIDENCE``;
 - it is within ``EVIDENCE_MARGIN`` of the best such sentence: a sentence clearly below the best
@@ -15,7 +19,7 @@ model scores a translation below a same-language paraphrase, as search allows fo
   close in meaning to "how much pressure for road bike tyres?" and says no pressure.
 
 No sentence passing means the media do not say: the answer is "Not found in your media." The
-threshold, the margin and the amount rule were chosen on the development half of
+threshold, the margin, the amount rule and ``MIN_SHARED_WORDS`` were chosen on the development half of
 ``bench/answer_accuracy.py`` and checked on its held-back half.
 
 Sentences are read from the vectors ingest stored (``services/sentence_vectors.py``) for every
@@ -39,12 +43,13 @@ from mediasift.answer.sentences import Sentence, aligned, sentence_units
 from mediasift.domain import Hit
 from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.language import other_language, query_language
-from mediasift.enrich.terms import evidence_words, terms
+from mediasift.enrich.terms import asked_terms, evidence_words, terms
 
 WORD_BONUS = 0.02  # per question content word a sentence holds, at most three
 MIN_EVIDENCE = 0.87  # cosine + word bonus a sentence needs to answer the question
 CROSS_LINGUAL_GAP = 0.03  # added for a sentence in the other language than the question's
 EVIDENCE_MARGIN = 0.01  # how far below the best evidence another sentence may score
+MIN_SHARED_WORDS = 2  # question content words a sentence must hold before they earn the bonus
 AMOUNTS = True  # a question asking for an amount needs a sentence stating one
 # Sentences without stored vectors are embedded for this many strongest sources only (bounds the
 # embedding work of a question); ``STORED_FROM_ALL`` False reads stored ones from those alone too,
@@ -109,13 +114,14 @@ def evidence(
             cosine[i] = vector @ query
     other = other_language(query_language(question))
     amount = AMOUNTS and asks_amount(question)
+    asked = len({frozenset(stems) for stems in asked_terms(question)})  # distinct, as words counts
     reach = min_score - WORD_BONUS * 3 - CROSS_LINGUAL_GAP  # below it no bonus lifts a sentence
     scored = []
     for u, c, vector in zip(units, cosine, known, strict=True):
         if c < reach or (amount and not states_amount(u.text)):
             continue
         words = evidence_words(u.text, question)
-        bonus = WORD_BONUS * min(3, words)
+        bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
         if other is not None and sources[u.n - 1].language == other:
             # The allowance stands in for the words a translation cannot share; a cognate it
             # does share ("temperatura") is no second allowance.
