@@ -1,6 +1,7 @@
-"""Evidence's word rule, with each sentence's cosine set by hand (a stand-in embedder), so that a
-test states the rule rather than the text model's scores: one question word in common is the
-topic a near miss shares, and earns no bonus; two do."""
+"""Evidence's word and allowance rules, with each sentence's cosine set by hand (a stand-in
+embedder), so that a test states the rule rather than the text model's scores: one question word
+in common is the topic a near miss shares, and earns no bonus; two do. A translation may lead an
+answer on the cross-lingual allowance, not join one on it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mediasift.answer.evidence import evidence
+from mediasift.answer.evidence import CROSS_LINGUAL_GAP, EVIDENCE_MARGIN, MIN_EVIDENCE, WORD_BONUS, evidence
 from mediasift.answer.extractive import ExtractiveAnswerer
 from mediasift.domain import Hit
 from mediasift.services.ask import build_prompt, with_evidence
@@ -64,16 +65,17 @@ def answer(cosines: dict[str, float], sources: list[Hit], question: str = KETTLE
 
 
 def test_a_sentence_sharing_only_the_topic_word_is_not_quoted_beside_the_answer():
-    # 0.86 + one word's bonus (0.02) would reach the threshold and sit within the margin of the
-    # Spanish answer's 0.855 + the cross-lingual allowance (0.03).
-    cosines = {TOPIC: 0.86, ANSWER_ES: 0.855}
+    # With one word's bonus the topic sentence would reach the threshold and sit within the
+    # margin of the Spanish answer, which scores its cosine plus the cross-lingual allowance.
+    topic = MIN_EVIDENCE - 0.01
+    cosines = {TOPIC: topic, ANSWER_ES: topic + WORD_BONUS + EVIDENCE_MARGIN / 2 - CROSS_LINGUAL_GAP}
     sources = [document(1, TOPIC, "en"), document(2, ANSWER_ES, "es")]
 
     assert answer(cosines, sources) == ("Descalcifica el hervidor cada cuatro semanas [1].", ["seg2"])
 
 
 def test_a_sentence_sharing_only_the_topic_word_is_no_answer_on_its_own():
-    assert answer({TOPIC: 0.86}, [document(1, TOPIC, "en")])[1] == []
+    assert answer({TOPIC: MIN_EVIDENCE - 0.01}, [document(1, TOPIC, "en")])[1] == []
 
 
 def test_a_sentence_sharing_two_question_words_earns_their_bonus():
@@ -92,3 +94,14 @@ def test_the_one_content_word_of_a_question_earns_its_bonus():
     found = evidence("when is carnival", sources, HandSetEmbedder({sentence: 0.86}))
 
     assert [(e.words, e.score) for e in found] == [(1, 0.88)]
+
+
+def test_a_translation_does_not_join_an_answer_in_the_questions_language_on_its_allowance():
+    question = "how cold should the freezer be"
+    answer_en = "Keep the freezer at minus 18 degrees."
+    translation = "Sirve el vino blanco frío, a unos 8 grados."
+    # Within the margin of the English answer only with its allowance.
+    cosines = {answer_en: 0.9, translation: 0.9 - EVIDENCE_MARGIN / 2 - CROSS_LINGUAL_GAP}
+    sources = [document(1, answer_en, "en"), document(2, translation, "es")]
+
+    assert answer(cosines, sources, question) == ("Keep the freezer at minus 18 degrees [1].", ["seg1"])
