@@ -8,10 +8,10 @@ questions are its English, Spanish and cross-lingual document questions and its 
 with the segment that answers it and a short reference answer (``bench/retrieval_facts.py``), plus
 questions no media answers. For each evidence threshold (``ask_min_evidence``), or each value of
 a constant of ``answer/evidence.py`` (``--vary``, others held by ``--set``), and with ``--before``
-also under the evidence rules of before the relative margin, the amount rule and the reading of
-every source's stored sentences, every question is asked of the configured answer model
-(extractive by default), interleaved in one process, and it reports per half (the retrieval set's
-development / held-back split):
+also under the evidence rules of before the relative margin, the amount rule, the reading of
+every source's stored sentences and the word and allowance rules, every question is asked of the
+configured answer model (extractive by default), interleaved in one process, and it reports per
+half (the retrieval set's development / held-back split):
 
 - **citation precision**: of the citations given to answerable questions, the share that cite the
   answering segment (its media and sentence, second or page);
@@ -175,8 +175,17 @@ def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[
 
 # The rules before "answers that say only what the sources say" (answer/evidence.py): sentences
 # read from the 6 strongest sources only, no amount rule, the extractive answer's other sentences
-# within 0.02 of the best; the sources an LLM was given had no margin at all (``main`` restores that).
-BEFORE = {"STORED_FROM_ALL": False, "AMOUNTS": False, "EVIDENCE_MARGIN": 0.02}
+# within 0.02 of the best; the sources an LLM was given had no margin at all (``main`` restores that);
+# one shared question word earned its bonus, and the cross-lingual allowance was 0.03, for any
+# sentence.
+BEFORE = {
+    "STORED_FROM_ALL": False,
+    "AMOUNTS": False,
+    "EVIDENCE_MARGIN": 0.02,
+    "MIN_SHARED_WORDS": 1,
+    "ALLOWANCE_LEADS_ONLY": False,
+    "CROSS_LINGUAL_GAP": 0.03,
+}
 
 
 def configurations(args: argparse.Namespace) -> list[tuple[str, float, dict[str, Any]]]:
