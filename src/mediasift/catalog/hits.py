@@ -73,7 +73,7 @@ _FIELDS = len(_COLUMNS)
 _SEGMENT = SegmentRow.__table__.c
 # Built once too, on the table's columns rather than the mapped class's, and run on the session's
 # connection: a search's second stage reads it whenever its hits' vectors are not in memory
-# (~45 rows of ~7.7 KB at 100k segments), and the ORM's execution layer cost a third of the read.
+# (~45 rows of ~7.7 KB at 100k segments), and the ORM's execution layer cost about a quarter of the read.
 _SENTENCES = select(_SEGMENT.id, _SEGMENT.sentence_vectors, _SEGMENT.tenant_id).where(
     _SEGMENT.id.in_(bindparam("ids", expanding=True))
 )
