@@ -94,6 +94,15 @@ def test_only_prose_has_sentences() -> None:
         assert not sentence_vectors.has_sentences(modality, kind), (modality, kind)
 
 
+def test_decoding_gives_every_float16_value_exactly_as_numpys_cast_does() -> None:
+    every_pattern = np.arange(1 << 16, dtype=np.uint16)  # zeros, subnormals, infinities and NaNs too
+    decoded = sentence_vectors.decode(every_pattern.tobytes(), 256)
+    assert decoded is not None and decoded.dtype == np.float32 and decoded.shape == (256, 256)
+    cast = every_pattern.view(np.float16).astype(np.float32)
+    assert np.array_equal(decoded.reshape(-1).view(np.uint32), cast.view(np.uint32))
+    assert sentence_vectors.decode(b"\x00" * 6, 2) is None  # not whole rows of this dimension
+
+
 def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runtime: Runtime) -> None:
     from mediasift.domain import Modality, Segment
 

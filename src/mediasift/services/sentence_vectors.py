@@ -111,12 +111,19 @@ def encode(rows: Sequence[Sequence[float]]) -> bytes:
     return np.asarray(rows, dtype=np.float16).tobytes()
 
 
+# Every float16 bit pattern's float32 value, as numpy's own cast gives it (256 KiB). NumPy casts
+# float16 to float32 one element at a time; looking the 16 bits up in this table gives the same
+# bits faster (3x on one large array, 1.2-2x on one segment's rows), and a search that finds no
+# vectors in memory decodes ~45 segments' worth (bench/ranking_latency.py's ``now_cold``).
+_HALF_TO_SINGLE = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+
 def decode(blob: bytes | None, dim: int) -> np.ndarray | None:
-    """Stored vectors as a float32 (n, dim) matrix; None when there are none or they are not of
-    ``dim`` (written by another model before a reindex)."""
+    """Stored vectors as a float32 (n, dim) matrix, each value exactly its float16 one; None when
+    there are none or they are not of ``dim`` (written by another model before a reindex)."""
     if not blob or len(blob) % (2 * dim):
         return None
-    return np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+    return _HALF_TO_SINGLE.take(np.frombuffer(blob, dtype=np.uint16)).reshape(-1, dim)
 
 
 class _Recent:
