@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import Media, SegmentRow
@@ -45,35 +45,35 @@ class HitRow:
     media_meta: dict[str, Any] | None
 
 
+# Both statements are built once on the tables' columns rather than the mapped classes', and run
+# on the session's connection: every search hydrates its candidates and its second stage reads
+# the vectors of those not in memory (~45 rows of ~7.7 KB at 100k segments), and the ORM's
+# execution layer cost about a quarter of each read.
+_SEGMENTS, _MEDIAS = cast(Table, SegmentRow.__table__), cast(Table, Media.__table__)
+_SEGMENT, _MEDIA = _SEGMENTS.c, _MEDIAS.c
 _COLUMNS = (
-    SegmentRow.id,
-    SegmentRow.media_id,
-    SegmentRow.modality,
-    SegmentRow.text,
-    SegmentRow.start_s,
-    SegmentRow.end_s,
-    SegmentRow.page,
-    SegmentRow.frame_key,
-    SegmentRow.language,
-    SegmentRow.meta,
-    SegmentRow.ordinal,
-    Media.filename,
-    Media.kind,
-    Media.collection,
-    Media.meta,
+    _SEGMENT.id,
+    _SEGMENT.media_id,
+    _SEGMENT.modality,
+    _SEGMENT.text,
+    _SEGMENT.start_s,
+    _SEGMENT.end_s,
+    _SEGMENT.page,
+    _SEGMENT.frame_key,
+    _SEGMENT.language,
+    _SEGMENT.meta,
+    _SEGMENT.ordinal,
+    _MEDIA.filename,
+    _MEDIA.kind,
+    _MEDIA.collection,
+    _MEDIA.metadata,  # Media.meta
 )
-
-
 _HITS = (
-    select(*_COLUMNS, SegmentRow.tenant_id, Media.tenant_id)
-    .join(Media, Media.id == SegmentRow.media_id)
-    .where(SegmentRow.id.in_(bindparam("ids", expanding=True)))
+    select(*_COLUMNS, _SEGMENT.tenant_id, _MEDIA.tenant_id)
+    .select_from(_SEGMENTS.join(_MEDIAS, _MEDIA.id == _SEGMENT.media_id))
+    .where(_SEGMENT.id.in_(bindparam("ids", expanding=True)))
 )
 _FIELDS = len(_COLUMNS)
-_SEGMENT = SegmentRow.__table__.c
-# Built once too, on the table's columns rather than the mapped class's, and run on the session's
-# connection: a search's second stage reads it whenever its hits' vectors are not in memory
-# (~45 rows of ~7.7 KB at 100k segments), and the ORM's execution layer cost about a quarter of the read.
 _SENTENCES = select(_SEGMENT.id, _SEGMENT.sentence_vectors, _SEGMENT.tenant_id).where(
     _SEGMENT.id.in_(bindparam("ids", expanding=True))
 )
@@ -86,7 +86,7 @@ def hit_rows(s: Session, tenant_id: str, segment_ids: Iterable[str]) -> dict[str
         return {}
     return {
         row[0]: HitRow(*row[:_FIELDS])
-        for row in s.execute(_HITS, {"ids": ids})
+        for row in s.connection().execute(_HITS, {"ids": ids})
         if row[_FIELDS] == tenant_id and row[_FIELDS + 1] == tenant_id
     }
 
