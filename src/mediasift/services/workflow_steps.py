@@ -79,7 +79,7 @@ def _enrich(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     rows = _segments(rt, step)
     with rt.catalog.read_session() as s:
         language = repo.get_media(s, step.tenant_id, step.media_id).language
-    found = enrichment.record(enrich_media(rows, {}, enrichment.embedder(rt), language))
+    found = enrichment.record(enrich_media(rows, {}, enrichment.embedder(rt, step.tenant_id), language))
     parts = set(step.config.get("parts") or ())
     values = {name: found[name] if name in parts else [] for name in ("summary", "keywords", "entities")}
     values.update(languages=found["languages"], notes=found["notes"], models=found["models"])
@@ -95,7 +95,7 @@ def _classify(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
         if wanted not in taxonomies:
             raise NotFound(f"taxonomy {wanted!r} not found (the workflow names it)")
         taxonomies = {wanted: taxonomies[wanted]}
-    labels = classify_media(_segments(rt, step), taxonomies, enrichment.embedder(rt))
+    labels = classify_media(_segments(rt, step), taxonomies, enrichment.embedder(rt, step.tenant_id))
     names = set(taxonomies)
     with rt.catalog.session() as s:
         row = enrichments.get_enrichment(s, step.tenant_id, step.media_id)
