@@ -13,6 +13,7 @@ from mediasift.answer.evidence import CROSS_LINGUAL_GAP, EVIDENCE_MARGIN, MIN_EV
 from mediasift.answer.extractive import ExtractiveAnswerer
 from mediasift.domain import Hit
 from mediasift.services.ask import build_prompt, with_evidence
+from tests.rag.test_evidence import document
 
 DIM = 32
 
@@ -36,19 +37,6 @@ class HandSetEmbedder:
             out[i, 0] = cosine
             out[i, 1 + i % (DIM - 1)] = np.sqrt(1.0 - cosine**2)  # the rest, orthogonal to the question
         return out
-
-
-def document(n: int, text: str, language: str) -> Hit:
-    return Hit(
-        segment_id=f"seg{n}",
-        media_id=f"media{n}",
-        filename=f"notes{n}.txt",
-        kind="document",
-        modality="text",
-        text=text,
-        language=language,
-        score=0.9,
-    )
 
 
 KETTLE = "how often should I descale the kettle"  # its content words: "descale", "kettle"
