@@ -1,17 +1,17 @@
 """Benchmark: answers that say only what the sources say, over the retrieval evaluation's library.
 
-    python -m bench.answer_accuracy [--distractors 160] [--thresholds 0.86,0.87,0.88] [--before]
-        [--vary EVIDENCE_MARGIN=0,0.01,0.02] [--set AMOUNTS=0] [--explain]
+    python -m bench.answer_accuracy [--distractors 160] [--pad 0] [--thresholds 0.86,0.87,0.88]
+        [--before] [--vary EVIDENCE_MARGIN=0,0.01,0.02] [--set AMOUNTS=0] [--explain]
 
-The library is the one ``bench/retrieval.py`` builds and caches (same ``--distractors``). The
-questions are its English, Spanish and cross-lingual document questions and its spoken ones, each
-with the segment that answers it and a short reference answer (``bench/retrieval_facts.py``), plus
-questions no media answers. For each evidence threshold (``ask_min_evidence``), or each value of
-a constant of ``answer/evidence.py`` (``--vary``, others held by ``--set``), and with ``--before``
-also under the evidence rules of before the relative margin, the amount rule, the reading of
-every source's stored sentences and the word and allowance rules, every question is asked of the
-configured answer model (extractive by default), interleaved in one process, and it reports per
-half (the retrieval set's development / held-back split):
+The library is the one ``bench/retrieval.py`` builds and caches (same ``--distractors`` and
+``--pad``). The questions are its English, Spanish and cross-lingual document questions and its
+spoken ones, each with the segment that answers it and a short reference answer
+(``bench/retrieval_facts.py``), plus questions no media answers. For each evidence threshold
+(``ask_min_evidence``), or each value of a constant of ``answer/evidence.py`` (``--vary``, others
+held by ``--set``), and with ``--before`` also under the evidence rules of before the relative
+margin, the amount rule, the reading of every source's stored sentences and the word and allowance
+rules, every question is asked of the configured answer model (extractive by default), interleaved
+in one process, and it reports per half (the retrieval set's development / held-back split):
 
 - **citation precision**: of the citations given to answerable questions, the share that cite the
   answering segment (its media and sentence, second or page);
@@ -206,6 +206,7 @@ def configurations(args: argparse.Namespace) -> list[tuple[str, float, dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--distractors", type=int, default=160)
+    parser.add_argument("--pad", type=int, default=0, help="the retrieval library's --pad")
     parser.add_argument("--thresholds", default="0.87", help="ask_min_evidence values, comma-separated")
     parser.add_argument(
         "--vary",
@@ -233,7 +234,7 @@ def main() -> None:
         "--out", type=Path, default=Path(__file__).parent / "results" / "answer_accuracy.json"
     )
     args = parser.parse_args()
-    settings, corpus, _ = prepared_home(args.distractors, fresh=False)
+    settings, corpus, _ = prepared_home(args.distractors, fresh=False, pad=args.pad)
     questions = [q for q in corpus.queries if q.kind in KINDS and q.reference]
     configs = configurations(args)
     from mediasift.answer import evidence as evidence_module

@@ -1,6 +1,6 @@
 """Benchmark: how well search ranks the right moment first, per query type and per mode.
 
-    python -m bench.retrieval [--distractors 160] [--rounds 1]
+    python -m bench.retrieval [--distractors 160] [--rounds 1] [--pad 0]
 
 The evaluation set the project owns (``bench/retrieval_corpus.py``, ``bench/retrieval_facts.py``):
 English and Spanish documents in five formats, two podcasts (speech only), two videos (speech and
@@ -96,9 +96,9 @@ def ingest(rt: Runtime, paths: list[Path]) -> None:
     rt.index.optimize()
 
 
-def prepared_home(distractors: int, fresh: bool) -> tuple[Settings, Corpus, dict[str, Any]]:
+def prepared_home(distractors: int, fresh: bool, pad: int = 0) -> tuple[Settings, Corpus, dict[str, Any]]:
     """The ingested corpus, built and ingested once per corpus key and reused after."""
-    folder = CACHE / f"retrieval-{retrieval_corpus.corpus_key(distractors)}"
+    folder = CACHE / f"retrieval-{retrieval_corpus.corpus_key(distractors, pad)}"
     manifest = folder / "corpus.json"
     settings = Settings(home=folder / "home")
     if fresh and folder.exists():
@@ -108,7 +108,7 @@ def prepared_home(distractors: int, fresh: bool) -> tuple[Settings, Corpus, dict
         return settings, Corpus.from_json(data["corpus"]), data["ingest"]
     if folder.exists():
         shutil.rmtree(folder)  # a build that did not finish
-    corpus = retrieval_corpus.build(folder / "media", distractors)
+    corpus = retrieval_corpus.build(folder / "media", distractors, pad)
     rt = open_runtime(settings)
     try:
         started = time.perf_counter()
@@ -333,12 +333,15 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=160, help="near-miss documents added")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the queries (latency)")
     parser.add_argument("--fresh", action="store_true", help="rebuild and re-ingest the corpus")
+    parser.add_argument(
+        "--pad", type=int, default=0, help="near-miss sentences added to each fact document (long documents)"
+    )
     parser.add_argument("--sweep", choices=MODES, help="compare the ranking configurations in this mode")
     parser.add_argument("--only", help="with --sweep: only the configurations whose name holds this")
     parser.add_argument("--misses", action="store_true", help="print the hybrid queries not ranked first")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "retrieval.json")
     args = parser.parse_args()
-    settings, corpus, ingest_info = prepared_home(args.distractors, args.fresh)
+    settings, corpus, ingest_info = prepared_home(args.distractors, args.fresh, args.pad)
     rt = open_runtime(settings)
     if args.sweep:
         try:

@@ -1,12 +1,13 @@
 """The retrieval evaluation's corpus: generated and real media, and the queries with their relevance.
 
-``build(root, distractors)`` writes every media file under ``root`` and returns them with the
-queries. Relevance is stated as *where* the answer is, never as a segment id, so it survives
-re-chunking and re-ingest: a media's filename plus a time window (speech: the sentence's second,
-on-screen text: while the caption shows), a page or slide, a text fragment the segment must hold,
-or a code file and line. Each query has up to two relevance units: the **moment** (grade 2: the
-sentence, caption, slide, page, symbol or photo) and, for media with many segments, the rest of
-the **media** (grade 1).
+``build(root, distractors, pad)`` writes every media file under ``root`` and returns them with the
+queries (``pad`` near-miss sentences around each fact document's facts make it span several chunks:
+what judges chunking and its overlap, which a one-chunk document never reaches). Relevance is
+stated as *where* the answer is, never as a segment id, so it survives re-chunking and re-ingest: a
+media's filename plus a time window (speech: the sentence's second, on-screen text: while the
+caption shows), a page or slide, a text fragment the segment must hold, or a code file and line.
+Each query has up to two relevance units: the **moment** (grade 2: the sentence, caption, slide,
+page, symbol or photo) and, for media with many segments, the rest of the **media** (grade 1).
 """
 
 from __future__ import annotations
@@ -101,12 +102,12 @@ class Corpus:
         return cls([Path(p) for p in data["paths"]], queries)
 
 
-def corpus_key(distractors: int) -> str:
-    """Names the cached ingest: the facts, this module's rules and the corpus size."""
+def corpus_key(distractors: int, pad: int = 0) -> str:
+    """Names the cached ingest: the facts, this module's rules, the corpus size and padding."""
     digest = hashlib.sha256()
     for module in (facts.__file__, __file__):
         digest.update(Path(module).read_bytes())
-    digest.update(f"{CORPUS_VERSION}:{distractors}".encode())
+    digest.update(f"{CORPUS_VERSION}:{distractors}{f':pad{pad}' if pad else ''}".encode())
     return digest.hexdigest()[:12]
 
 
@@ -118,11 +119,11 @@ def _needle(sentence: str) -> str:
     return _fold(" ".join(sentence.split()[:5]))
 
 
-def build(root: Path, distractors: int) -> Corpus:
+def build(root: Path, distractors: int, pad: int = 0) -> Corpus:
     root.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     queries: list[Query] = []
-    _fact_documents(root, paths, queries)
+    _fact_documents(root, paths, queries, pad)
     _speech(root, paths, queries)
     _slides(root, paths, queries)
     _scanned(root, paths, queries)
@@ -147,16 +148,20 @@ def _write_document(path: Path, title: str, sentences: list[str]) -> Path:
     return path
 
 
-def _fact_documents(root: Path, paths: list[Path], queries: list[Query]) -> None:
+def _fact_documents(root: Path, paths: list[Path], queries: list[Query], pad: int = 0) -> None:
     """Two facts per document with two near misses around them; even facts in English documents,
-    odd ones in Spanish. Each fact is asked in its document's language and in the other one."""
+    odd ones in Spanish. Each fact is asked in its document's language and in the other one.
+    ``pad`` more near misses go before, between and after them, at random (``pad=0``: unchanged)."""
     rng = random.Random(7)
+    padding = random.Random(13)  # its own generator, so that pad=0 draws what it always drew
     for doc, first in enumerate(range(0, len(facts.FACTS), 4)):
         for lang in ("en", "es"):
             chosen = facts.FACTS[first + (lang == "es") :: 2][:2]
             pool = facts.CONFUSERS_EN if lang == "en" else facts.CONFUSERS_ES
             sentences = [getattr(f, lang) for f in chosen]
             sentences = [rng.choice(pool), sentences[0], rng.choice(pool), sentences[1]]
+            for _ in range(pad):
+                sentences.insert(padding.randint(0, len(sentences)), padding.choice(pool))
             fmt = TEXT_FORMATS[doc % len(TEXT_FORMATS)]
             title = "Notes" if lang == "en" else "Notas"
             path = _write_document(root / f"notes_{lang}_{doc:02d}.{fmt}", f"{title} {doc}", sentences)

@@ -272,7 +272,9 @@ class Settings(BaseSettings):
     # -- extraction and models ----------------------------------------------------------------
     chunk_chars: int = Field(800, description="Target characters per document text segment.")
     chunk_overlap_chars: int = Field(
-        120, description="Characters shared by consecutive document text segments."
+        120,
+        description="Most characters shared by consecutive document text segments: the next one "
+        "starts at the last sentence that begins within them (at a word where none does).",
     )
     code_chunk_lines: int = Field(
         60,

@@ -1,3 +1,5 @@
+import itertools
+
 from mediasift.extract.chunking import chunk_text
 
 
@@ -25,3 +27,29 @@ def test_paragraph_breaks_are_preferred():
     chunks = chunk_text(text, target=300, overlap=0)
     assert chunks[0].text.endswith("alpha")
     assert chunks[1].text.startswith("beta")
+
+
+def test_overlap_starts_at_the_last_sentence_that_begins_within_it():
+    sentences = [f"Sentence number {i} talks about topic {i}." for i in range(200)]
+    text = " ".join(sentences)
+    chunks = chunk_text(text, target=300, overlap=120)
+    for before, after in itertools.pairwise(chunks):
+        # a whole sentence, not a fragment, and the one that ended the chunk before
+        assert after.text.startswith("Sentence number")
+        assert before.text.endswith(after.text.split(".")[0] + ".")
+        assert 0 < before.end - after.start <= 120
+
+
+def test_overlap_falls_back_to_a_word_boundary_inside_a_long_sentence():
+    text = " ".join(f"word{i}" for i in range(200)) + "."  # one sentence: none begins in an overlap
+    chunks = chunk_text(text, target=300, overlap=60)
+    assert len(chunks) > 3
+    for before, after in itertools.pairwise(chunks):
+        assert text[after.start - 1] == " " and after.text.startswith("word")  # at a word
+        assert 0 < before.end - after.start <= 60
+
+
+def test_no_overlap_starts_each_chunk_where_the_last_ended():
+    text = " ".join(f"Sentence {i} is here." for i in range(100))
+    chunks = chunk_text(text, target=200, overlap=0)
+    assert "".join(text[c.start : c.end] for c in chunks) == text

@@ -3,8 +3,8 @@
 Nothing is read again from the original: what extraction stored is what comes out. A document is a
 list of sections, one per page or slide (one in all for a document without pages):
 
-- ``text``: the section's text. Text segments overlap (chunking keeps ~120 characters of context
-  on each side), so they are joined on their ``char_start``/``char_end`` offsets, each character once;
+- ``text``: the section's text. Text segments overlap (chunking repeats up to 120 characters, from
+  a sentence start), so they are joined on their ``char_start``/``char_end`` offsets, each character once;
 - ``title``: a slide's title;
 - ``tables``: runs of lines of cells separated by `` | `` (how extraction writes DOCX and PPTX
   tables), as lists of rows of cells; Markdown draws them as tables;

@@ -1,7 +1,9 @@
 """Split text into retrieval chunks that keep their character offsets.
 
 Chunks end at paragraph, then sentence, then word boundaries near ``target`` characters, and
-overlap by about ``overlap`` characters so a sentence cut at a boundary is still found whole.
+overlap by at most ``overlap`` characters so a sentence cut at a boundary is still found whole. The
+overlap starts at the last sentence that begins within it (a word boundary where none does): a
+chunk that opened mid-sentence would have ingest embed that fragment as a sentence of its own.
 """
 
 from __future__ import annotations
@@ -43,11 +45,23 @@ def chunk_text(text: str, target: int = 800, overlap: int = 120) -> list[Chunk]:
             chunks.append(Chunk(pos, end, piece))
         if end >= n:
             break
-        nxt = max(end - overlap, pos + 1)
-        # Start the overlap at a word boundary so no chunk begins mid-word.
-        space = text.find(" ", nxt, end)
-        pos = space + 1 if space != -1 else end
+        pos = _overlap_start(text, max(end - overlap, pos + 1), end)
     return chunks
+
+
+def _overlap_start(text: str, lo: int, end: int) -> int:
+    """Where the next chunk starts, within ``[lo, end)``: at the last sentence that begins there, so
+    the chunk does not open on a fragment that ingest would embed as a sentence of its own; else at
+    the first word boundary, so no chunk begins mid-word; else (no overlap) at ``end``."""
+    last = None
+    for pattern in _BREAKS[:2]:
+        for m in pattern.finditer(text, lo, end):
+            if m.end() < end and (last is None or m.end() > last):
+                last = m.end()
+    if last is not None:
+        return last
+    space = text.find(" ", lo, end)
+    return space + 1 if space != -1 else end
 
 
 def text_segments(
