@@ -38,6 +38,8 @@ from mediasift.answer.sentences import sentence_texts
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
 from mediasift.enrich.terms import asked_terms, terms
+from mediasift.enrich.typos import Asked, asked_words
+from mediasift.enrich.typos import held as held_words
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
 if TYPE_CHECKING:
@@ -90,6 +92,16 @@ class RankingParams:
     # the cosine of a sentence that states none ("Mountain bikes have wider tyres" does not say how
     # much air road tyres take).
     amount_penalty: float = 0.03
+    # The second stage: added to a sentence's cosine for each of the query's content words it holds
+    # (``enrich/typos.py``: a word one slip away counts, so "genteja" holds "lentejas"), at most
+    # ``bonus_words`` of them and only from ``min_shared_words`` (all of a shorter query's): among
+    # sentences the model scores about alike, the one saying the query's words wins. A sentence in
+    # the other language gets none (its allowance stands in for the words a translation cannot
+    # share), nor does code (its identifiers are the keyword list's evidence already). 0: off.
+    word_bonus: float = 0.0025
+    min_shared_words: int = 2
+    bonus_words: int = 3
+    typo_tolerant: bool = True  # False: only a word's own stems count (bench/retrieval.py's sweep)
 
 
 DEFAULT = RankingParams()
@@ -288,11 +300,13 @@ def rescore(
         return hits
     other = other_language(language)
     penalty = params.amount_penalty if text and asks_amount(text) else 0.0
-    best = [
-        _best_sentence(h, sentences[h.segment_id] @ query, penalty)
-        + (params.rescore_gap if other is not None and h.language == other else 0.0)
-        for h in prose
-    ]
+    words = asked_words(text, typos=params.typo_tolerant) if text and params.word_bonus else []
+    best = []
+    for h in prose:
+        translated_hit = other is not None and h.language == other
+        mine = [] if translated_hit or h.modality == "code" else words
+        score = _best_sentence(h, sentences[h.segment_id] @ query, penalty, mine, params)
+        best.append(score + (params.rescore_gap if translated_hit else 0.0))
     before = [h.score for h in prose]
     first = normalised(before, "minmax")
     second = normalised(best, "minmax")
@@ -320,22 +334,34 @@ def rescore(
     return ranked + rest
 
 
-def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float) -> float:
+def _best_sentence(
+    hit: Hit, cosines: np.ndarray, amount_penalty: float, words: Sequence[Asked], params: RankingParams
+) -> float:
     """The best of a hit's sentence cosines, a sentence stating no amount ``amount_penalty``
-    lower (the stored rows are ``sentence_texts``' sentences; if they no longer are, the cosines
-    alone)."""
-    if not amount_penalty or len(cosines) == 1:
+    lower (where the hit has more than one) and one holding ``words`` (the query's, ``asked_words``)
+    ``params.word_bonus`` higher per word held (the stored rows are ``sentence_texts``' sentences;
+    if they no longer are, the cosines alone)."""
+    several = len(cosines) > 1
+    reach = params.word_bonus * params.bonus_words if words else 0.0  # the most a bonus adds
+    if not (amount_penalty and several) and not reach:
         return float(np.max(cosines))
-    texts = sentence_texts(hit.text, hit.meta)
+    texts = sentence_texts(hit.text, hit.meta) if several else [hit.text]
     if len(texts) != len(cosines):
         return float(np.max(cosines))
+    need = min(params.min_shared_words, len(words))
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
     # than the first two that are read (every search ranks ~30 hits).
     for k in np.argsort(-cosines):
-        if cosines[k] <= best:
+        if cosines[k] + reach <= best:
             break
-        best = max(best, float(cosines[k]) - (0.0 if states_amount(texts[k]) else amount_penalty))
+        score = float(cosines[k])
+        if amount_penalty and several and not states_amount(texts[k]):
+            score -= amount_penalty
+        if reach:
+            held = held_words(texts[k], words)
+            score += params.word_bonus * min(held, params.bonus_words) if held >= need else 0.0
+        best = max(best, score)
     return best
 
 
