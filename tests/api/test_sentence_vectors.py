@@ -249,3 +249,38 @@ def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few()
     assert ranked(3) == ["a", "b", "c", "d", "joined"]  # 4th is filler: below every other
     sentences["joined"] = at(0.89)
     assert ranked(3) == ["a", "joined", "b", "c", "d"]  # 2nd answers: it stays
+
+
+def test_a_sentence_holding_the_querys_words_wins_a_near_tie_even_misheard() -> None:
+    # The recogniser heard "La genteja…" for "Las lentejas…"; the model scores it a hair under a
+    # near miss that shares no word of the question (on the retrieval set 0.827 against 0.833).
+    question = "¿cuándo se ponen en remojo las lentejas?"
+    query = np.array([1.0, 0.0])
+
+    def at(cosine: float) -> np.ndarray:
+        return np.array([[cosine, float(np.sqrt(1 - cosine**2))]])
+
+    texts = {
+        "near miss": "Trasplanta las plantas de interior en primavera.",
+        "misheard": "La genteja se deja en remojo la noche anterior.",
+        "floor": "El tren sale a las ocho.",
+    }
+    cosines = {"near miss": 0.833, "misheard": 0.829, "floor": 0.70}
+    sentences = {name: at(c) for name, c in cosines.items()}
+
+    def ranked(params: RankingParams, language: str = "es", modality: str = "text") -> list[str]:
+        hits = [hit("near miss", 0.5), hit("misheard", 0.5), hit("floor", 0.5)]
+        for h in hits:
+            h.text, h.language = texts[h.segment_id], "es"
+        hits[1].modality = modality
+        return [h.segment_id for h in rescore(hits, query, sentences, params, language, text=question)]
+
+    assert ranked(RankingParams(rescore_top=3)) == ["misheard", "near miss", "floor"]
+    assert ranked(RankingParams(rescore_top=3, word_bonus=0.0)) == ["near miss", "misheard", "floor"]
+    # "remojo" alone is one word: a topic, not yet evidence (two are needed, as in ask's evidence)
+    assert ranked(RankingParams(rescore_top=3, typo_tolerant=False)) == ["near miss", "misheard", "floor"]
+    # a translation's allowance stands in for the words it cannot share: no bonus on top of it
+    # (an English query: the Spanish hits are the other language, all lifted alike)
+    assert ranked(RankingParams(rescore_top=3), language="en") == ["near miss", "misheard", "floor"]
+    # code's words are the keyword list's evidence already
+    assert ranked(RankingParams(rescore_top=3), modality="code") == ["near miss", "misheard", "floor"]
