@@ -8,8 +8,9 @@ same once at most one letter is deleted from each (a letter inserted, deleted or
 moved), as a search engine's typo tolerance allows. Short words must match exactly: one letter is
 most of what tells them apart.
 
-Matching is by set intersection over keys found once per word (and cached per text), not by
-comparing word pairs, so a search can check every sentence it re-scores.
+Matching is by set intersection: a text's stems are found once (cached per text), each stem's
+one-letter deletions and beginnings once (cached per stem), so a search can check every sentence
+it re-scores.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ class Asked:
 
 
 @dataclass(frozen=True, slots=True)
-class _Keys:
-    stems: frozenset[str]
-    edits: frozenset[str]
-    prefixes: frozenset[str]
+class _Words:
+    stems: frozenset[str]  # every stem of the text's content words
+    long: tuple[str, ...]  # those of at least MIN_CHARS letters, the ones a slip may reach
 
 
 def asked_words(question: str, *, typos: bool = True) -> list[Asked]:
@@ -66,27 +66,28 @@ def held(text: str, words: Sequence[Asked]) -> int:
     """How many of ``words`` (``asked_words``) ``text`` holds, a near word counting (see above)."""
     if not words:
         return 0
-    keys = _text_keys(text)
-    return sum(
-        bool(
-            w.stems & keys.stems or w.edits & keys.edits or w.prefixes & keys.stems or w.stems & keys.prefixes
-        )
-        for w in words
+    mine = _text_words(text)
+    return sum(_near(w, mine) for w in words)
+
+
+def _near(word: Asked, mine: _Words) -> bool:
+    if word.stems & mine.stems or word.prefixes & mine.stems:  # the same, or cut short in the text
+        return True
+    # one slip apart, or the question's word cut short (a slip needs MIN_CHARS: no edits, no slip)
+    return bool(word.edits) and any(
+        not word.edits.isdisjoint(_edits(s)) or not word.stems.isdisjoint(_prefixes(s)) for s in mine.long
     )
 
 
-@functools.lru_cache(maxsize=16384)
-def _text_keys(text: str) -> _Keys:
-    # A search re-scores the same passages' sentences query after query: their keys are found once.
+@functools.lru_cache(maxsize=4096)
+def _text_words(text: str) -> _Words:
+    # A search re-scores the same passages' sentences query after query: their stems are found
+    # once. Only stems are kept (~1.4 KB a sentence); their slips are cached per stem below.
     stems = frozenset().union(*terms(text))
-    return _Keys(
-        stems,
-        frozenset().union(*(_edits(s) for s in stems)),
-        frozenset().union(*(_prefixes(s) for s in stems)),
-    )
+    return _Words(stems, tuple(s for s in stems if len(s) >= MIN_CHARS))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _edits(stem: str) -> frozenset[str]:
     """``stem`` and every string one letter shorter (nothing for a stem under ``MIN_CHARS``):
     two near stems share one of these (an insertion or deletion: the shorter itself; a
@@ -96,7 +97,7 @@ def _edits(stem: str) -> frozenset[str]:
     return frozenset({stem, *(stem[:i] + stem[i + 1 :] for i in range(len(stem)))})
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _prefixes(stem: str) -> frozenset[str]:
     """Every beginning of ``stem`` from ``MIN_CHARS`` letters, itself excluded."""
     return frozenset(stem[:n] for n in range(MIN_CHARS, len(stem)))
