@@ -13,7 +13,8 @@
       ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
           the other language's nearest passages wherever fusion put them, scored again by their
           best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
-          diluted (for a question asking an amount, a sentence stating one counts more); on-screen
+          diluted (for a question asking an amount, a sentence stating one counts more; one
+          holding two or more of the query's words, a slip tolerated, a hair more); on-screen
           text and code are scored by their own vector, tags and pictures keep their rank; a
           translation that does not reach the best few goes back below the rest.
 
@@ -286,8 +287,10 @@ def rescore(
     a prose hit (``services/sentence_vectors.py``; nothing is embedded here), ``query`` the query's
     vector and ``text`` its words. A hit that has them scores ``(1 - w) * its first-stage score +
     w * its best sentence's cosine``, both scaled 0..1 over those hits; a sentence in the other
-    language than the query's (``language``) gets ``params.rescore_gap``, and when ``text`` asks
-    for an amount a sentence stating none loses ``params.amount_penalty``. A re-scored hit without
+    language than the query's (``language``) gets ``params.rescore_gap``, when ``text`` asks
+    for an amount a sentence stating none loses ``params.amount_penalty``, and any other (not code)
+    gains ``params.word_bonus`` for each of ``text``'s words it holds (``enrich/typos.py``; from
+    ``params.min_shared_words``, at most ``params.bonus_words``). A re-scored hit without
     any (a tag, a photo's text) keeps its place among them: its first-stage score is
     mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
