@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mediasift.enrich.terms import asked_terms, terms
 
@@ -40,7 +40,19 @@ class _Words:
     long: tuple[str, ...]  # those of at least MIN_CHARS letters, the ones a slip may reach
 
 
-def asked_words(question: str, *, typos: bool = True) -> list[Asked]:
+@dataclass(slots=True)
+class Question:
+    """A question's distinct content words, and what each of a text's longer stems was found to
+    be near, kept while the question is: one search checks the same stems in many sentences."""
+
+    words: tuple[Asked, ...]
+    near: dict[str, int] = field(default_factory=dict)  # stem -> bit mask of the words it is near
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def asked_words(question: str, *, typos: bool = True) -> Question:
     """The question's distinct content words (``asked_terms``: its question words left out);
     ``typos=False``: each matches its own stems only."""
     out: list[Asked] = []
@@ -59,23 +71,35 @@ def asked_words(question: str, *, typos: bool = True) -> list[Asked]:
                 frozenset().union(*(_prefixes(s) for s in stems)),
             )
         )
-    return out
+    return Question(tuple(out))
 
 
-def held(text: str, words: Sequence[Asked]) -> int:
-    """How many of ``words`` (``asked_words``) ``text`` holds, a near word counting (see above)."""
-    if not words:
+def held(text: str, question: Question) -> int:
+    """How many of ``question``'s words (``asked_words``) ``text`` holds, a near word counting
+    (see above)."""
+    if not question.words:
         return 0
     mine = _text_words(text)
-    return sum(_near(w, mine) for w in words)
+    found = 0
+    for i, word in enumerate(question.words):
+        if word.stems & mine.stems or word.prefixes & mine.stems:  # the same, or cut short in the text
+            found |= 1 << i
+    for stem in mine.long:
+        near = question.near.get(stem)
+        if near is None:
+            near = question.near[stem] = _near(stem, question.words)
+        found |= near
+    return found.bit_count()
 
 
-def _near(word: Asked, mine: _Words) -> bool:
-    if word.stems & mine.stems or word.prefixes & mine.stems:  # the same, or cut short in the text
-        return True
-    # one slip apart, or the question's word cut short (a slip needs MIN_CHARS: no edits, no slip)
-    return bool(word.edits) and any(
-        not word.edits.isdisjoint(_edits(s)) or not word.stems.isdisjoint(_prefixes(s)) for s in mine.long
+def _near(stem: str, words: Sequence[Asked]) -> int:
+    """The words (a bit each) that ``stem`` (of ``MIN_CHARS`` letters or more) is one slip from,
+    or that begin it."""
+    edits, prefixes = _edits(stem), _prefixes(stem)
+    return sum(
+        1 << i
+        for i, word in enumerate(words)
+        if word.edits and (not word.edits.isdisjoint(edits) or not word.stems.isdisjoint(prefixes))
     )
 
 

@@ -39,7 +39,7 @@ from mediasift.answer.sentences import sentence_texts
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
 from mediasift.enrich.terms import asked_terms, terms
-from mediasift.enrich.typos import Asked, asked_words
+from mediasift.enrich.typos import Question, asked_words
 from mediasift.enrich.typos import held as held_words
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
@@ -303,11 +303,11 @@ def rescore(
         return hits
     other = other_language(language)
     penalty = params.amount_penalty if text and asks_amount(text) else 0.0
-    words = asked_words(text, typos=params.typo_tolerant) if text and params.word_bonus else []
+    words = asked_words(text, typos=params.typo_tolerant) if text and params.word_bonus else None
     best = []
     for h in prose:
         translated_hit = other is not None and h.language == other
-        mine = [] if translated_hit or h.modality == "code" else words
+        mine = None if translated_hit or h.modality == "code" else words
         score = _best_sentence(h, sentences[h.segment_id] @ query, penalty, mine, params)
         best.append(score + (params.rescore_gap if translated_hit else 0.0))
     before = [h.score for h in prose]
@@ -338,7 +338,7 @@ def rescore(
 
 
 def _best_sentence(
-    hit: Hit, cosines: np.ndarray, amount_penalty: float, words: Sequence[Asked], params: RankingParams
+    hit: Hit, cosines: np.ndarray, amount_penalty: float, words: Question | None, params: RankingParams
 ) -> float:
     """The best of a hit's sentence cosines, a sentence stating no amount ``amount_penalty``
     lower (where the hit has more than one) and one holding ``words`` (the query's, ``asked_words``)
@@ -351,7 +351,7 @@ def _best_sentence(
     texts = sentence_texts(hit.text, hit.meta) if several else [hit.text]
     if len(texts) != len(cosines):
         return float(np.max(cosines))
-    need = min(params.min_shared_words, len(words))
+    need = min(params.min_shared_words, len(words)) if words else 0
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
     # than the first two that are read (every search ranks ~30 hits).
@@ -361,7 +361,7 @@ def _best_sentence(
         score = float(cosines[k])
         if amount_penalty and several and not states_amount(texts[k]):
             score -= amount_penalty
-        if reach:
+        if reach and words:
             held = held_words(texts[k], words)
             score += params.word_bonus * min(held, params.bonus_words) if held >= need else 0.0
         best = max(best, score)
