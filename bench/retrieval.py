@@ -214,6 +214,9 @@ def sweep_configs() -> dict[str, Any]:
             f"search + word bonus {b} exact words": replace(chosen, word_bonus=b, typo_tolerant=False)
             for b in (0.0025, 0.005, 0.01)
         },
+        # where neighbours become one moment: after the second stage (the default) or before it
+        "search + moments grouped after rescore": chosen,
+        "search + moments grouped before rescore": replace(chosen, group_after_rescore=False),
     }
 
 

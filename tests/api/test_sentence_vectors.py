@@ -17,7 +17,7 @@ from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import Runtime
 from mediasift.services import sentence_vectors
 from mediasift.services.ingest import ingest_stream
-from mediasift.services.ranking import RankingParams, rescore
+from mediasift.services.ranking import RankingParams, group_moments, rescore
 from mediasift.services.search import search
 from mediasift.worker.pipeline import run_ingest
 from tests.conftest import test_settings
@@ -284,3 +284,26 @@ def test_a_sentence_holding_the_querys_words_wins_a_near_tie_even_misheard() -> 
     assert ranked(RankingParams(rescore_top=3), language="en") == ["near miss", "misheard", "floor"]
     # code's words are the keyword list's evidence already
     assert ranked(RankingParams(rescore_top=3), modality="code") == ["near miss", "misheard", "floor"]
+
+
+def test_a_moment_is_shown_by_its_member_whose_sentence_answers() -> None:
+    # Two neighbouring chunks of one document are one moment. The first stage prefers the first
+    # (its passage vector is nearer), but the answering sentence is in the second: the moment's
+    # hit must be the second chunk, the one a reader should be shown.
+    query = np.array([1.0, 0.0])
+
+    def at(*cosines: float) -> np.ndarray:
+        return np.array([[c, float(np.sqrt(1 - c**2))] for c in cosines])
+
+    sentences = {"chunk 1": at(0.80, 0.78), "chunk 2": at(0.70, 0.90), "other": at(0.85), "floor": at(0.5)}
+
+    def ranked(params: RankingParams) -> list[str]:
+        hits = [hit("chunk 1", 1.0), hit("other", 0.8), hit("chunk 2", 0.6), hit("floor", 0.1)]
+        for k, h in enumerate(hits[:3:2]):  # the two chunks: one media, neighbouring ordinals
+            h.media_id, h.ordinal = "doc", k
+        if not params.group_after_rescore:  # as search runs it: rank groups first, then rescore
+            hits = group_moments(hits, params.group_gap_s)
+        return [h.segment_id for h in rescore(hits, query, sentences, params)]
+
+    assert ranked(RankingParams(rescore_top=3)) == ["chunk 2", "other", "floor"]
+    assert ranked(RankingParams(rescore_top=3, group_after_rescore=False)) == ["other", "chunk 1", "floor"]

@@ -66,6 +66,10 @@ class RankingParams:
     min_info_chars: int = 3
     group_gap_s: float = 2.0
     group: bool = True
+    # With the second stage on, neighbours are grouped into moments after it, not before: a
+    # moment's hit is then its best *re-scored* member (the chunk holding the answering sentence),
+    # not the one the first stage preferred.
+    group_after_rescore: bool = True
     # The second stage: how many of the best hits are re-scored by their stored sentence vectors
     # (0: none). Search takes it from MEDIASIFT_SEARCH_RESCORE_TOP.
     rescore_top: int = 30
@@ -260,14 +264,37 @@ def rank(
         hit.score = round(score, 6)
         kept.append(hit)
     kept.sort(key=lambda h: -h.score)  # stable: the engine's order breaks ties
-    return group_moments(kept, params.group_gap_s) if params.group else kept
+    return group_moments(kept, params.group_gap_s) if params.group and not _groups_later(params) else kept
+
+
+def _groups_later(params: RankingParams) -> bool:
+    """Whether ``rescore``, not ``rank``, groups the hits into moments."""
+    return bool(params.rescore_top) and params.group_after_rescore
 
 
 def second_stage(hits: list[Hit], params: RankingParams, translated: Collection[str] = ()) -> list[Hit]:
-    """The hits ``rescore`` scores again: the best ``params.rescore_top``, and below them the
-    other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
-    top = hits[: params.rescore_top]
-    return top + [h for h in hits[params.rescore_top :] if h.segment_id in translated]
+    """The hits ``rescore`` scores again: the best ``params.rescore_top`` (moments, with every
+    member up to where the next moment begins, where ``rank`` left them ungrouped), and below them
+    the other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
+    n = _head(hits, params)
+    return hits[:n] + [h for h in hits[n:] if h.segment_id in translated]
+
+
+def _head(hits: list[Hit], params: RankingParams) -> int:
+    """How many of ``hits`` (best first) the best ``params.rescore_top`` take: hits, or, where
+    ``rank`` left them ungrouped, moments (``same_moment``) up to the first hit of the next one."""
+    if not (params.group and _groups_later(params)):
+        return min(params.rescore_top, len(hits))
+    by_media: dict[str, list[Hit]] = {}  # each media's hits so far (a moment joins through any)
+    moments = 0
+    for k, hit in enumerate(hits):
+        mine = by_media.setdefault(hit.media_id, [])
+        if not any(same_moment(hit, other, params.group_gap_s) for other in mine):
+            if moments == params.rescore_top:
+                return k
+            moments += 1
+        mine.append(hit)
+    return len(hits)
 
 
 def rescore(
@@ -295,12 +322,14 @@ def rescore(
     mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
     """
+    later = params.group and _groups_later(params)
+    head = _head(hits, params)
     top = second_stage(hits, params, translated)
     chosen = {id(h) for h in top}
     rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
     if len(prose) < 2:
-        return hits
+        return group_moments(hits, params.group_gap_s) if later else hits
     other = other_language(language)
     penalty = params.amount_penalty if text and asks_amount(text) else 0.0
     words = asked_words(text, typos=params.typo_tolerant) if text and params.word_bonus else None
@@ -323,17 +352,21 @@ def rescore(
     for hit, score in zip(prose, after, strict=True):
         hit.score = round(score, 6)
     ranked = sorted(top, key=lambda h: -h.score)
+    floor = min(h.score for h in top)
+    for hit in rest:  # below every re-scored hit, in their order
+        hit.score = round(min(hit.score, floor - 1e-6), 6)
+    if later:  # one hit per moment, its best re-scored member; the rest stay below
+        grouped = group_moments(ranked + rest, params.group_gap_s)
+        ranked = [h for h in grouped if id(h) in chosen]
+        rest = [h for h in grouped if id(h) not in chosen]
     if params.translated_within:
         # A translation from below the cut is there to answer: it stays only among the best few,
         # never as filler between an answer and the rest of its media.
-        joined = {id(h) for h in top[params.rescore_top :]}
+        joined = {id(h) for h in top[head:]}
         late = {id(h) for k, h in enumerate(ranked) if id(h) in joined and k >= params.translated_within}
         ranked = [h for h in ranked if id(h) not in late] + [h for h in ranked if id(h) in late]
         for higher, lower in pairwise(ranked):  # scores follow the order
             lower.score = min(lower.score, round(higher.score - 1e-6, 6))
-    floor = min(h.score for h in top)
-    for hit in rest:  # below every re-scored hit, in their order
-        hit.score = round(min(hit.score, floor - 1e-6), 6)
     return ranked + rest
 
 
