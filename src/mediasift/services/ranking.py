@@ -7,16 +7,18 @@
       ─► ``rank``: a fragment with too little to say ("O", "★" read off a photo) is dropped; the
           rest is scored ``fused × modality prior × (1 + phrase bonus)``, where the bonus rewards a
           text holding the query's words next to each other and in order (keyword and hybrid only)
-      ─► ``group_moments``: hits of one media that are one moment (overlapping or within
-          ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
-          hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
-      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
-          the other language's nearest passages wherever fusion put them, scored again by their
-          best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
-          diluted (for a question asking an amount, a sentence stating one counts more; one
-          holding two or more of the query's words, a slip tolerated, a hair more); on-screen
-          text and code are scored by their own vector, tags and pictures keep their rank; a
-          translation that does not reach the best few goes back below the rest.
+      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits'
+          moments, and the other language's nearest passages wherever fusion put them, scored
+          again by their best sentence, embedded alone at ingest, so one answering sentence in a
+          chunk is not diluted (for a question asking an amount, a sentence stating one counts
+          more; one holding two or more of the query's words, a slip tolerated, a hair more);
+          on-screen text and code are scored by their own vector, tags and pictures keep their
+          rank; a translation that does not reach the best few goes back below the rest.
+      ─► ``group_moments`` (after ``rank`` when there is no second stage): hits of one media that
+          are one moment (overlapping or within ``group_gap_s`` in time, the same page,
+          neighbouring chunks, or one still image) become one hit: the best-scored one, whose
+          second is kept, ``meta["moment"]`` saying what it spans. Grouped after the second stage,
+          a moment is shown by the member holding its best sentence.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
