@@ -204,6 +204,19 @@ def sweep_configs() -> dict[str, Any]:
             f"search + rescore translated within {k}": replace(chosen, translated_within=k)
             for k in (0, 1, 2, 3, 5, 10)
         },
+        # the second stage's word bonus (typo-tolerant: enrich/typos.py), per word held
+        **{
+            f"search + word bonus {b}": replace(chosen, word_bonus=b)
+            for b in (0.0, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.02)
+        },
+        **{f"search + word bonus from {n} words": replace(chosen, min_shared_words=n) for n in (1, 2, 3)},
+        **{
+            f"search + word bonus {b} exact words": replace(chosen, word_bonus=b, typo_tolerant=False)
+            for b in (0.0025, 0.005, 0.01)
+        },
+        # where neighbours become one moment: after the second stage (the default) or before it
+        "search + moments grouped after rescore": chosen,
+        "search + moments grouped before rescore": replace(chosen, group_after_rescore=False),
     }
 
 

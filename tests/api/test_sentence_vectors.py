@@ -17,7 +17,7 @@ from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import Runtime
 from mediasift.services import sentence_vectors
 from mediasift.services.ingest import ingest_stream
-from mediasift.services.ranking import RankingParams, rescore
+from mediasift.services.ranking import RankingParams, group_moments, rescore
 from mediasift.services.search import search
 from mediasift.worker.pipeline import run_ingest
 from tests.conftest import test_settings
@@ -249,3 +249,61 @@ def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few()
     assert ranked(3) == ["a", "b", "c", "d", "joined"]  # 4th is filler: below every other
     sentences["joined"] = at(0.89)
     assert ranked(3) == ["a", "joined", "b", "c", "d"]  # 2nd answers: it stays
+
+
+def test_a_sentence_holding_the_querys_words_wins_a_near_tie_even_misheard() -> None:
+    # The recogniser heard "La genteja…" for "Las lentejas…"; the model scores it a hair under a
+    # near miss that shares no word of the question (on the retrieval set 0.827 against 0.833).
+    question = "¿cuándo se ponen en remojo las lentejas?"
+    query = np.array([1.0, 0.0])
+
+    def at(cosine: float) -> np.ndarray:
+        return np.array([[cosine, float(np.sqrt(1 - cosine**2))]])
+
+    texts = {
+        "near miss": "Trasplanta las plantas de interior en primavera.",
+        "misheard": "La genteja se deja en remojo la noche anterior.",
+        "floor": "El tren sale a las ocho.",
+    }
+    cosines = {"near miss": 0.833, "misheard": 0.829, "floor": 0.70}
+    sentences = {name: at(c) for name, c in cosines.items()}
+
+    def ranked(params: RankingParams, language: str = "es", modality: str = "text") -> list[str]:
+        hits = [hit("near miss", 0.5), hit("misheard", 0.5), hit("floor", 0.5)]
+        for h in hits:
+            h.text, h.language = texts[h.segment_id], "es"
+        hits[1].modality = modality
+        return [h.segment_id for h in rescore(hits, query, sentences, params, language, text=question)]
+
+    assert ranked(RankingParams(rescore_top=3)) == ["misheard", "near miss", "floor"]
+    assert ranked(RankingParams(rescore_top=3, word_bonus=0.0)) == ["near miss", "misheard", "floor"]
+    # "remojo" alone is one word: a topic, not yet evidence (two are needed, as in ask's evidence)
+    assert ranked(RankingParams(rescore_top=3, typo_tolerant=False)) == ["near miss", "misheard", "floor"]
+    # a translation's allowance stands in for the words it cannot share: no bonus on top of it
+    # (an English query: the Spanish hits are the other language, all lifted alike)
+    assert ranked(RankingParams(rescore_top=3), language="en") == ["near miss", "misheard", "floor"]
+    # code's words are the keyword list's evidence already
+    assert ranked(RankingParams(rescore_top=3), modality="code") == ["near miss", "misheard", "floor"]
+
+
+def test_a_moment_is_shown_by_its_member_whose_sentence_answers() -> None:
+    # Two neighbouring chunks of one document are one moment. The first stage prefers the first
+    # (its passage vector is nearer), but the answering sentence is in the second: the moment's
+    # hit must be the second chunk, the one a reader should be shown.
+    query = np.array([1.0, 0.0])
+
+    def at(*cosines: float) -> np.ndarray:
+        return np.array([[c, float(np.sqrt(1 - c**2))] for c in cosines])
+
+    sentences = {"chunk 1": at(0.80, 0.78), "chunk 2": at(0.70, 0.90), "other": at(0.85), "floor": at(0.5)}
+
+    def ranked(params: RankingParams) -> list[str]:
+        hits = [hit("chunk 1", 1.0), hit("other", 0.8), hit("chunk 2", 0.6), hit("floor", 0.1)]
+        for k, h in enumerate(hits[:3:2]):  # the two chunks: one media, neighbouring ordinals
+            h.media_id, h.ordinal = "doc", k
+        if not params.group_after_rescore:  # as search runs it: rank groups first, then rescore
+            hits = group_moments(hits, params.group_gap_s)
+        return [h.segment_id for h in rescore(hits, query, sentences, params)]
+
+    assert ranked(RankingParams(rescore_top=3)) == ["chunk 2", "other", "floor"]
+    assert ranked(RankingParams(rescore_top=3, group_after_rescore=False)) == ["other", "chunk 1", "floor"]

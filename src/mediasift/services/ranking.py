@@ -7,15 +7,18 @@
       ─► ``rank``: a fragment with too little to say ("O", "★" read off a photo) is dropped; the
           rest is scored ``fused × modality prior × (1 + phrase bonus)``, where the bonus rewards a
           text holding the query's words next to each other and in order (keyword and hybrid only)
-      ─► ``group_moments``: hits of one media that are one moment (overlapping or within
-          ``group_gap_s`` in time, the same page, neighbouring chunks, or one still image) become one
-          hit: the best-scored one, whose second is kept, ``meta["moment"]`` saying what it spans
-      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits, and
-          the other language's nearest passages wherever fusion put them, scored again by their
-          best sentence, embedded alone at ingest, so one answering sentence in a chunk is not
-          diluted (for a question asking an amount, a sentence stating one counts more); on-screen
-          text and code are scored by their own vector, tags and pictures keep their rank; a
-          translation that does not reach the best few goes back below the rest.
+      ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits'
+          moments, and the other language's nearest passages wherever fusion put them, scored
+          again by their best sentence, embedded alone at ingest, so one answering sentence in a
+          chunk is not diluted (for a question asking an amount, a sentence stating one counts
+          more; one holding two or more of the query's words, a slip tolerated, a hair more);
+          on-screen text and code are scored by their own vector, tags and pictures keep their
+          rank; a translation that does not reach the best few goes back below the rest.
+      ─► ``group_moments`` (after ``rank`` when there is no second stage): hits of one media that
+          are one moment (overlapping or within ``group_gap_s`` in time, the same page,
+          neighbouring chunks, or one still image) become one hit: the best-scored one, whose
+          second is kept, ``meta["moment"]`` saying what it spans. Grouped after the second stage,
+          a moment is shown by the member holding its best sentence.
 
 Every parameter here was chosen on the development half of ``bench/retrieval.py`` and checked on
 its held-back half (docs/benchmarks.md); the engines are not involved, so every index backend
@@ -38,6 +41,8 @@ from mediasift.answer.sentences import sentence_texts
 from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
 from mediasift.enrich.language import other_language
 from mediasift.enrich.terms import asked_terms, terms
+from mediasift.enrich.typos import Question, asked_words
+from mediasift.enrich.typos import held as held_words
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
 
 if TYPE_CHECKING:
@@ -63,6 +68,10 @@ class RankingParams:
     min_info_chars: int = 3
     group_gap_s: float = 2.0
     group: bool = True
+    # With the second stage on, neighbours are grouped into moments after it, not before: a
+    # moment's hit is then its best *re-scored* member (the chunk holding the answering sentence),
+    # not the one the first stage preferred.
+    group_after_rescore: bool = True
     # The second stage: how many of the best hits are re-scored by their stored sentence vectors
     # (0: none). Search takes it from MEDIASIFT_SEARCH_RESCORE_TOP.
     rescore_top: int = 30
@@ -90,6 +99,16 @@ class RankingParams:
     # the cosine of a sentence that states none ("Mountain bikes have wider tyres" does not say how
     # much air road tyres take).
     amount_penalty: float = 0.03
+    # The second stage: added to a sentence's cosine for each of the query's content words it holds
+    # (``enrich/typos.py``: a word one slip away counts, so "genteja" holds "lentejas"), at most
+    # ``bonus_words`` of them and only from ``min_shared_words`` (all of a shorter query's): among
+    # sentences the model scores about alike, the one saying the query's words wins. A sentence in
+    # the other language gets none (its allowance stands in for the words a translation cannot
+    # share), nor does code (its identifiers are the keyword list's evidence already). 0: off.
+    word_bonus: float = 0.0025
+    min_shared_words: int = 2
+    bonus_words: int = 3
+    typo_tolerant: bool = True  # False: only a word's own stems count (bench/retrieval.py's sweep)
 
 
 DEFAULT = RankingParams()
@@ -247,14 +266,37 @@ def rank(
         hit.score = round(score, 6)
         kept.append(hit)
     kept.sort(key=lambda h: -h.score)  # stable: the engine's order breaks ties
-    return group_moments(kept, params.group_gap_s) if params.group else kept
+    return group_moments(kept, params.group_gap_s) if params.group and not _groups_later(params) else kept
+
+
+def _groups_later(params: RankingParams) -> bool:
+    """Whether ``rescore``, not ``rank``, groups the hits into moments."""
+    return bool(params.rescore_top) and params.group_after_rescore
 
 
 def second_stage(hits: list[Hit], params: RankingParams, translated: Collection[str] = ()) -> list[Hit]:
-    """The hits ``rescore`` scores again: the best ``params.rescore_top``, and below them the
-    other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
-    top = hits[: params.rescore_top]
-    return top + [h for h in hits[params.rescore_top :] if h.segment_id in translated]
+    """The hits ``rescore`` scores again: the best ``params.rescore_top`` (moments, with every
+    member up to where the next moment begins, where ``rank`` left them ungrouped), and below them
+    the other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
+    n = _head(hits, params)
+    return hits[:n] + [h for h in hits[n:] if h.segment_id in translated]
+
+
+def _head(hits: list[Hit], params: RankingParams) -> int:
+    """How many of ``hits`` (best first) the best ``params.rescore_top`` take: hits, or, where
+    ``rank`` left them ungrouped, moments (``same_moment``) up to the first hit of the next one."""
+    if not (params.group and _groups_later(params)):
+        return min(params.rescore_top, len(hits))
+    by_media: dict[str, list[Hit]] = {}  # each media's hits so far (a moment joins through any)
+    moments = 0
+    for k, hit in enumerate(hits):
+        mine = by_media.setdefault(hit.media_id, [])
+        if not any(same_moment(hit, other, params.group_gap_s) for other in mine):
+            if moments == params.rescore_top:
+                return k
+            moments += 1
+        mine.append(hit)
+    return len(hits)
 
 
 def rescore(
@@ -274,25 +316,31 @@ def rescore(
     a prose hit (``services/sentence_vectors.py``; nothing is embedded here), ``query`` the query's
     vector and ``text`` its words. A hit that has them scores ``(1 - w) * its first-stage score +
     w * its best sentence's cosine``, both scaled 0..1 over those hits; a sentence in the other
-    language than the query's (``language``) gets ``params.rescore_gap``, and when ``text`` asks
-    for an amount a sentence stating none loses ``params.amount_penalty``. A re-scored hit without
+    language than the query's (``language``) gets ``params.rescore_gap``, when ``text`` asks
+    for an amount a sentence stating none loses ``params.amount_penalty``, and any other (not code)
+    gains ``params.word_bonus`` for each of ``text``'s words it holds (``enrich/typos.py``; from
+    ``params.min_shared_words``, at most ``params.bonus_words``). A re-scored hit without
     any (a tag, a photo's text) keeps its place among them: its first-stage score is
     mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
     """
+    later = params.group and _groups_later(params)
+    head = _head(hits, params)
     top = second_stage(hits, params, translated)
     chosen = {id(h) for h in top}
     rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
     if len(prose) < 2:
-        return hits
+        return group_moments(hits, params.group_gap_s) if later else hits
     other = other_language(language)
     penalty = params.amount_penalty if text and asks_amount(text) else 0.0
-    best = [
-        _best_sentence(h, sentences[h.segment_id] @ query, penalty)
-        + (params.rescore_gap if other is not None and h.language == other else 0.0)
-        for h in prose
-    ]
+    words = asked_words(text, typos=params.typo_tolerant) if text and params.word_bonus else None
+    best = []
+    for h in prose:
+        translated_hit = other is not None and h.language == other
+        mine = None if translated_hit or h.modality == "code" else words
+        score = _best_sentence(h, sentences[h.segment_id] @ query, penalty, mine, params)
+        best.append(score + (params.rescore_gap if translated_hit else 0.0))
     before = [h.score for h in prose]
     first = normalised(before, "minmax")
     second = normalised(best, "minmax")
@@ -306,36 +354,52 @@ def rescore(
     for hit, score in zip(prose, after, strict=True):
         hit.score = round(score, 6)
     ranked = sorted(top, key=lambda h: -h.score)
+    floor = min(h.score for h in top)
+    for hit in rest:  # below every re-scored hit, in their order
+        hit.score = round(min(hit.score, floor - 1e-6), 6)
+    if later:  # one hit per moment, its best re-scored member; the rest stay below
+        grouped = group_moments(ranked + rest, params.group_gap_s)
+        ranked = [h for h in grouped if id(h) in chosen]
+        rest = [h for h in grouped if id(h) not in chosen]
     if params.translated_within:
         # A translation from below the cut is there to answer: it stays only among the best few,
         # never as filler between an answer and the rest of its media.
-        joined = {id(h) for h in top[params.rescore_top :]}
+        joined = {id(h) for h in top[head:]}
         late = {id(h) for k, h in enumerate(ranked) if id(h) in joined and k >= params.translated_within}
         ranked = [h for h in ranked if id(h) not in late] + [h for h in ranked if id(h) in late]
         for higher, lower in pairwise(ranked):  # scores follow the order
             lower.score = min(lower.score, round(higher.score - 1e-6, 6))
-    floor = min(h.score for h in top)
-    for hit in rest:  # below every re-scored hit, in their order
-        hit.score = round(min(hit.score, floor - 1e-6), 6)
     return ranked + rest
 
 
-def _best_sentence(hit: Hit, cosines: np.ndarray, amount_penalty: float) -> float:
+def _best_sentence(
+    hit: Hit, cosines: np.ndarray, amount_penalty: float, words: Question | None, params: RankingParams
+) -> float:
     """The best of a hit's sentence cosines, a sentence stating no amount ``amount_penalty``
-    lower (the stored rows are ``sentence_texts``' sentences; if they no longer are, the cosines
-    alone)."""
-    if not amount_penalty or len(cosines) == 1:
+    lower (where the hit has more than one) and one holding ``words`` (the query's, ``asked_words``)
+    ``params.word_bonus`` higher per word held (the stored rows are ``sentence_texts``' sentences;
+    if they no longer are, the cosines alone)."""
+    several = len(cosines) > 1
+    reach = params.word_bonus * params.bonus_words if words else 0.0  # the most a bonus adds
+    if not (amount_penalty and several) and not reach:
         return float(np.max(cosines))
-    texts = sentence_texts(hit.text, hit.meta)
+    texts = sentence_texts(hit.text, hit.meta) if several else [hit.text]
     if len(texts) != len(cosines):
         return float(np.max(cosines))
+    need = min(params.min_shared_words, len(words)) if words else 0
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
     # than the first two that are read (every search ranks ~30 hits).
     for k in np.argsort(-cosines):
-        if cosines[k] <= best:
+        if cosines[k] + reach <= best:
             break
-        best = max(best, float(cosines[k]) - (0.0 if states_amount(texts[k]) else amount_penalty))
+        score = float(cosines[k])
+        if amount_penalty and several and not states_amount(texts[k]):
+            score -= amount_penalty
+        if reach and words:
+            held = held_words(texts[k], words)
+            score += params.word_bonus * min(held, params.bonus_words) if held >= need else 0.0
+        best = max(best, score)
     return best
 
 
