@@ -158,9 +158,9 @@ class Worker:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 
 
-# A job's stage is written at most this often: an image's job runs ten stages in a few tenths of a
-# second, and each write takes the catalog's write lock from the other workers (docs/benchmarks.md,
-# "Images and scanned pages": ten writes a picture cost the image pipeline a quarter of its rate).
+# A job's stage is written at most this often: an image's job reports 11 stages in a few tenths of
+# a second, and each write takes the catalog's write lock from the other workers (docs/benchmarks.md,
+# "Images and scanned pages": 14 % of two image workers' time went to these writes).
 PROGRESS_INTERVAL_S = 0.5
 
 
