@@ -170,10 +170,12 @@ def _rounds(rounds: int, copies: int) -> dict[str, Any]:
         for line in LINES[:2]:
             _pipeline(rt, [_captioned("camera", line, "warm-up")])
         raw_call = _raw_caller(rt)
-        pipeline, raw = [], []
+        pipeline, raw, cpu = [], [], []
         for r in range(rounds):
             photos = _photos(copies, f"round {r}")
+            used = time.process_time()
             pipeline.append(len(photos) / _pipeline(rt, photos))
+            cpu.append((time.process_time() - used) * 1000 / len(photos))
             raw.append(len(photos) / _raw(raw_call, photos, rt.settings.workers))
         for w in workers:
             w.stop()
@@ -183,8 +185,13 @@ def _rounds(rounds: int, copies: int) -> dict[str, Any]:
         "workers": rt.settings.workers,
         "model_threads": rt.settings.model_threads,
         "pipeline_images_per_s": [round(v, 2) for v in pipeline],
+        # CPU of the whole process (every thread) per picture: less at the mercy of the load
+        "pipeline_cpu_ms_per_image": [round(v, 1) for v in cpu],
         "raw_images_per_s": [round(v, 2) for v in raw],
     }
+
+
+_PER_ROUND = ("pipeline_images_per_s", "pipeline_cpu_ms_per_image", "raw_images_per_s")
 
 
 def _against(other: Path, rounds: int, copies: int) -> dict[str, Any]:
@@ -204,8 +211,7 @@ def _against(other: Path, rounds: int, copies: int) -> dict[str, Any]:
             )
             runs[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {
-        label: {key: [run[key][0] for run in found] for key in ("pipeline_images_per_s", "raw_images_per_s")}
-        for label, found in runs.items()
+        label: {key: [run[key][0] for run in found] for key in _PER_ROUND} for label, found in runs.items()
     }
 
 
@@ -326,7 +332,7 @@ def main() -> None:
     }
     if args.against:
         after, before = report["processes"]["after"], report["processes"]["before"]
-        for key in ("pipeline_images_per_s", "raw_images_per_s"):
+        for key in _PER_ROUND:
             ratios[f"after_over_before_{key}"] = _ratio(after[key], before[key])
         ratios["before_pipeline_over_raw"] = _ratio(
             before["pipeline_images_per_s"], before["raw_images_per_s"]
