@@ -150,6 +150,12 @@ def _runtime(tmp: Path) -> Runtime:
 
     for name in ("text", "image", "ocr"):
         preload(rt.models, rt.settings, name)
+    try:  # the entity models: the warm-up captions need not reach both (English was loaded timed)
+        from mediasift.enrich.ner_models import ner_model
+    except ImportError:  # a checkout from before enrichment
+        return rt
+    for language in ("en", "es"):
+        ner_model(language)
     return rt
 
 
@@ -164,10 +170,12 @@ def _rounds(rounds: int, copies: int) -> dict[str, Any]:
         for line in LINES[:2]:
             _pipeline(rt, [_captioned("camera", line, "warm-up")])
         raw_call = _raw_caller(rt)
-        pipeline, raw = [], []
+        pipeline, raw, cpu = [], [], []
         for r in range(rounds):
             photos = _photos(copies, f"round {r}")
+            used = time.process_time()
             pipeline.append(len(photos) / _pipeline(rt, photos))
+            cpu.append((time.process_time() - used) * 1000 / len(photos))
             raw.append(len(photos) / _raw(raw_call, photos, rt.settings.workers))
         for w in workers:
             w.stop()
@@ -177,8 +185,13 @@ def _rounds(rounds: int, copies: int) -> dict[str, Any]:
         "workers": rt.settings.workers,
         "model_threads": rt.settings.model_threads,
         "pipeline_images_per_s": [round(v, 2) for v in pipeline],
+        # CPU of the whole process (every thread) per picture: less at the mercy of the load
+        "pipeline_cpu_ms_per_image": [round(v, 1) for v in cpu],
         "raw_images_per_s": [round(v, 2) for v in raw],
     }
+
+
+_PER_ROUND = ("pipeline_images_per_s", "pipeline_cpu_ms_per_image", "raw_images_per_s")
 
 
 def _against(other: Path, rounds: int, copies: int) -> dict[str, Any]:
@@ -198,13 +211,14 @@ def _against(other: Path, rounds: int, copies: int) -> dict[str, Any]:
             )
             runs[label].append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {
-        label: {key: [run[key][0] for run in found] for key in ("pipeline_images_per_s", "raw_images_per_s")}
-        for label, found in runs.items()
+        label: {key: [run[key][0] for run in found] for key in _PER_ROUND} for label, found in runs.items()
     }
 
 
-def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, float]:
-    """Mean ms per picture of each stage of extract_image, each timed alone, one thread."""
+def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, dict[str, float]]:
+    """Median and mean ms per picture of each stage of extract_image, each timed alone, one
+    thread, after one untimed pass over the first picture (a stage's first call imports its
+    libraries: imagehash and scipy took 0.5 s once, which alone made phash's mean 15 ms)."""
     from mediasift.extract.image import OCR_MAX_SIDE
     from mediasift.extract.ocr_tiles import read_picture
     from mediasift.quality.image import picture_measures
@@ -221,7 +235,7 @@ def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, float]:
         times.setdefault(name, []).append((time.perf_counter() - started) * 1000)
         return result
 
-    for data in photos:
+    for data in [photos[0], *photos]:
         image = timed("decode", lambda data=data: decode_image(data, rt.settings.max_pixels))
         timed("exif", lambda image=image: exif_facts(image))
         timed("phash", lambda image=image: perceptual_hash(image))
@@ -232,7 +246,11 @@ def _stages(rt: Runtime, photos: list[bytes]) -> dict[str, float]:
         timed("ocr: scout", lambda image=image: read_picture(scouting, image, OCR_MAX_SIDE))
         timed("image model", lambda image=image: image_model.embed_and_label([image], k=5))
         timed("quality pixels", lambda image=image: picture_measures(np.asarray(image)))
-    return {name: round(statistics.mean(values), 1) for name, values in times.items()}
+    timed_ms = {name: values[1:] for name, values in times.items()}  # the warm-up pass left out
+    return {
+        name: {"median": round(statistics.median(ms), 1), "mean": round(statistics.mean(ms), 1)}
+        for name, ms in timed_ms.items()
+    }
 
 
 def _scanned_pdf(path: Path, pages: int) -> Path:
@@ -314,7 +332,7 @@ def main() -> None:
     }
     if args.against:
         after, before = report["processes"]["after"], report["processes"]["before"]
-        for key in ("pipeline_images_per_s", "raw_images_per_s"):
+        for key in _PER_ROUND:
             ratios[f"after_over_before_{key}"] = _ratio(after[key], before[key])
         ratios["before_pipeline_over_raw"] = _ratio(
             before["pipeline_images_per_s"], before["raw_images_per_s"]

@@ -10,7 +10,7 @@ from mediasift.ocr.factory import get_ocr_engine
 from mediasift.ocr.rapidocr import RapidOcrEngine
 from mediasift.ocr.tesseract import TesseractEngine
 
-from .imaging_samples import ENGLISH, SPANISH, cer, degrade, render_text, settings, shared
+from .imaging_samples import ENGLISH, SPANISH, cer, degrade, photo, render_text, settings, shared
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,21 @@ def test_factory_loads_each_engine_once_per_registry() -> None:
     assert get_ocr_engine(models, settings()) is first
     assert first.id.startswith("rapidocr")
     assert get_ocr_engine(models, settings(ocr_engine="tesseract")).id == "tesseract-eng+spa"
+
+
+@pytest.mark.parametrize("limit", [960, 480])
+def test_the_detector_input_is_the_librarys_own_bit_for_bit(rapid, limit) -> None:
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    from mediasift.ocr.detector_input import DetectorInput
+
+    with rapid.loaded() as weights:
+        det = weights.det
+        assert isinstance(det.get_preprocess(), DetectorInput)  # what the full pass detects on
+        pictures = [photo("astronaut"), photo("coffee").resize((1280, 853)), degrade(render_text(SPANISH))]
+        for picture in pictures:
+            bgr = np.ascontiguousarray(np.asarray(picture)[:, :, ::-1])
+            library = DetPreProcess(limit, "max", det.mean, det.std)(bgr)
+            tabled = DetectorInput(limit, "max", det.mean, det.std)(bgr)
+            assert library is not None and tabled is not None
+            assert tabled.dtype == library.dtype and np.array_equal(tabled, library)

@@ -27,6 +27,7 @@ from mediasift.errors import BackendUnavailable
 from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
 from mediasift.ocr.base import OcrLine, as_rgb, reading_order
+from mediasift.ocr.detector_input import DetectorInput
 from mediasift.ocr.text_scout import scout_regions
 
 if TYPE_CHECKING:
@@ -101,6 +102,11 @@ def _on_own_sessions(ocr: RapidOCR, threads: int) -> tuple[TextDetector, TextRec
         return cast("dict[str, Any]", built)  # the library reads its sections as DictConfig
 
     det, rec = TextDetector(section(ocr.cfg.Det)), TextRecognizer(section(ocr.cfg.Rec))
+
+    def tabled() -> Any:  # the library's input, the same array computed by table (detector_input.py)
+        return DetectorInput(int(det.limit_side_len or 0), str(det.limit_type), det.mean, det.std)
+
+    det.get_preprocess = tabled  # type: ignore[method-assign]
     ocr.text_det, ocr.text_rec = det, rec  # type: ignore[assignment]  # typed None until loaded
     return det, rec
 

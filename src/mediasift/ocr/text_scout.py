@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mediasift.ocr.detector_input import DetectorInput
+
 if TYPE_CHECKING:
     from rapidocr.ch_ppocr_det import TextDetector
 
@@ -37,7 +39,6 @@ _MAX_PICTURE_SIDE, _MIN_PICTURE_SIDE, _MAX_WIDTH_RATIO = 2000, 31, 8.0
 def scout_regions(detector: TextDetector, bgr: np.ndarray) -> np.ndarray | None:
     """Line boxes in ``bgr`` (H x W x 3 uint8), none when it holds no text, or None: read it whole."""
     import cv2
-    from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
     height, width = bgr.shape[:2]
     if (
@@ -49,7 +50,7 @@ def scout_regions(detector: TextDetector, bgr: np.ndarray) -> np.ndarray | None:
     full_side = min(int(detector.limit_side_len or 0), max(height, width))  # limit_type "max"
     if full_side < _MIN_FULL_SIDE:
         return None
-    pixels = DetPreProcess(round(full_side * _SCALE), "max", detector.mean, detector.std)(bgr)
+    pixels = DetectorInput(round(full_side * _SCALE), "max", detector.mean, detector.std)(bgr)
     if pixels is None:
         return None
     post = detector.postprocess_op

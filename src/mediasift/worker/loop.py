@@ -16,6 +16,7 @@ than moved aside by SQS; ``start_worker_threads`` warns when it does not.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -137,6 +138,12 @@ class Worker:
 
     def _run(self, attempt: Attempt) -> None:
         progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
+        try:
+            self._run_with(attempt, progress)
+        finally:
+            progress.close()
+
+    def _run_with(self, attempt: Attempt, progress: _ProgressRecorder) -> None:
         if attempt.type in (JobType.INGEST.value, JobType.REPROCESS.value):
             run_ingest(self.rt, attempt.tenant_id, attempt.media_id, progress, attempt.job_id)
         elif attempt.type == JobType.RELABEL.value:
@@ -151,22 +158,75 @@ class Worker:
             raise MediasiftError(f"unknown job type {attempt.type!r}")
 
 
+# A job's stage is written at most this often: an image's job reports 11 stages in a few tenths of
+# a second, and each write takes the catalog's write lock from the other workers (docs/benchmarks.md,
+# "Images and scanned pages": 14 % of two image workers' time went to these writes).
+PROGRESS_INTERVAL_S = 0.5
+
+
 class _ProgressRecorder:
-    """Records stage and progress: on every stage change, else at most once a second."""
+    """Records stage and progress, the first report at once, then at most once every
+    ``PROGRESS_INTERVAL_S`` (within a stage, at most once a second).
+
+    A report that comes sooner is held, and written when the interval is over (by a timer, if the
+    job reports nothing more by then), so a stage that lasts shows at most that late, and one that
+    was over sooner may never show. A cancellation the timer's write finds is raised at the job's
+    next report. ``close()`` (the attempt is over) drops what is held.
+    """
 
     def __init__(self, rt: Runtime, job_id: str, released: threading.Event) -> None:
         self.rt, self.job_id, self.released = rt, job_id, released
-        self._stage: str | None = None
-        self._last = 0.0
+        self._stage: str | None = None  # as last written
+        self._last = -math.inf
+        self._held: tuple[str, float] | None = None
+        self._timer: threading.Timer | None = None
+        self._cancelled: Cancelled | None = None
+        self._closed = False
+        self._lock = threading.Lock()  # one write at a time: the job's thread or the timer's
 
     def __call__(self, stage: str, fraction: float) -> None:
         if self.released.is_set():
             raise _Released(self.job_id)
-        now = time.monotonic()
-        if stage == self._stage and now - self._last < 1.0:
-            return
-        self._stage, self._last = stage, now
+        with self._lock:
+            if self._cancelled is not None:
+                raise self._cancelled
+            now = time.monotonic()
+            if stage == self._stage and self._held is None and now - self._last < 1.0:
+                return
+            if now - self._last >= PROGRESS_INTERVAL_S:
+                self._write(stage, fraction, now)
+                return
+            self._held = (stage, fraction)
+            if self._timer is None:
+                self._timer = threading.Timer(self._last + PROGRESS_INTERVAL_S - now, self._write_held)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def close(self) -> None:
+        """The attempt is over: nothing more is written, held or not."""
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+
+    def _write(self, stage: str, fraction: float, now: float) -> None:
+        self._stage, self._last, self._held = stage, now, None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         lifecycle.record_progress(self.rt, self.job_id, stage, fraction)
+
+    def _write_held(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._held is None or self._closed or self.released.is_set():
+                return
+            try:
+                self._write(*self._held, time.monotonic())
+            except Cancelled as exc:  # the job's thread learns it at its next report
+                self._cancelled = exc
+            except Exception:  # a catalog hiccup: the next report writes again
+                log.warning("job %s: progress not recorded", self.job_id, exc_info=True)
 
 
 def start_worker_threads(rt: Runtime, count: int) -> list[Worker]:
