@@ -42,6 +42,7 @@ from mediasift.catalog import quality as stored_quality
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.embed.text.factory import get_text_embedder
+from mediasift.enrich import ner_models
 from mediasift.enrich.language import label_languages
 from mediasift.enrich.ner_models import import_spacy
 from mediasift.errors import UnsupportedMedia
@@ -150,6 +151,8 @@ def run_ingest(
                 extraction = extractor_for(sniffed.kind)(ctx)
             metrics.count_ocr_pages(extraction)
             label_languages(extraction)
+            if rt.settings.enrich and plan is None:
+                ner_models.load_in_background(_languages(extraction))
             quality = None
             if measure_quality:
                 with _stage(progress, "quality", kind=sniffed.kind):
@@ -195,6 +198,11 @@ def run_ingest(
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _languages(extraction: Extraction) -> list[str | None]:
+    """The languages of the media's text, whose NER models its enrichment will load."""
+    return [extraction.info.get("language"), *(seg.language for seg in extraction.segments if seg.text)]
 
 
 def _lower_priority_beside_speech() -> None:
