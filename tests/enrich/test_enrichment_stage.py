@@ -103,15 +103,21 @@ def test_enrichment_reuses_the_passages_the_ingest_embedded(
     model = get_text_embedder(runtime.models, runtime.settings)
     stage = ["none"]
     seen: list[tuple[str, str, str]] = []
-    for kind in ("embed_queries", "embed_passages"):
-        original = getattr(model, kind)
+    for method, kind in (
+        ("embed_queries", "embed_queries"),
+        ("embed_passages", "embed_passages"),
+        ("embed_passages_in_lane", "embed_passages"),  # the ingest lane's way in
+    ):
+        original = getattr(model, method)
 
-        def spy(texts, original=original, kind=kind):  # type: ignore[no-untyped-def]
+        def spy(texts, *lane, original=original, kind=kind):  # type: ignore[no-untyped-def]
             seen.extend((stage[0], kind, t) for t in texts)
-            return original(texts)
+            return original(texts, *lane)
 
-        monkeypatch.setattr(model, kind, spy)
-    media = ingest_stream(runtime, "acme", io.BytesIO(ARTICLE.encode()), "article.txt").media
+        monkeypatch.setattr(model, method, spy)
+    # Text no other test embeds: the tenant's cache may outlive a test.
+    article = ARTICLE.replace("Nestlé", "Lavazza").replace("Colombia", "Peru").replace("Bogotá", "Lima")
+    media = ingest_stream(runtime, "acme", io.BytesIO(article.encode()), "lavazza.txt").media
     run_ingest(runtime, "acme", media.id, lambda name, fraction: stage.__setitem__(0, name))
     with runtime.catalog.read_session() as s:
         row = enrichments.get_enrichment(s, "acme", media.id)
