@@ -74,6 +74,31 @@ def test_a_transcript_gets_entities_keywords_a_summary_and_labels_from_its_segme
     assert all(k == k.casefold() for k in keywords)
 
 
+def test_a_long_media_reads_a_bounded_number_of_passages(e5):
+    """Keywords' media vector averages at most 32 evenly spaced passages and the summary embeds at
+    most 40 sentences, so a re-enrichment that finds no vector cached stays cheap."""
+    segments = [
+        Seg(
+            f"s{i}",
+            f"Part {i}. The boiler of espresso machine {i} keeps water at {90 + i % 5} degrees.",
+            i,
+            None,
+        )
+        for i in range(200)
+    ]
+    read: list[str] = []
+
+    class Passages:
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            read.extend(texts)
+            return e5.embed_passages(texts)
+
+    result = enrich_media(segments, {}, e5, "en", Passages())
+    assert result.summary and result.keywords
+    assert 32 <= len(read) <= 32 + 40
+    assert {s.text for s in segments[::25]} <= set(read)  # spread over the whole media
+
+
 def test_an_ingested_document_is_enriched_with_the_tenants_taxonomies(runtime: Runtime):
     with runtime.catalog.session() as s:
         repo.ensure_tenant(s, "acme")

@@ -43,6 +43,7 @@ CLASSIFIED = PROSE | {"tag", "image", "frame"}
 # Per-segment labels embed each segment once: a budget keeps a 500-page document bounded.
 SEGMENT_LABEL_CHARS = 200_000
 KEYWORDS_IN_INDEX = 20
+MEDIA_VECTOR_PASSAGES = 32  # passages averaged into keywords' media vector at most
 
 
 class StoredSegment(Protocol):
@@ -176,9 +177,15 @@ def classify_media(
 
 
 def _keyword_texts(prose: list[Segment]) -> list[str]:
-    """The texts keywords read (their budget), each a passage search embedded whole."""
+    """Passages for keywords' media vector: of the segments keywords read (their budget), at most
+    ``MEDIA_VECTOR_PASSAGES``, evenly spaced. At ingest they are cache hits whatever their number;
+    a re-enrichment whose vectors left the cache (a workflow step in another process) embeds
+    about what the 8 runs of ``document_vector`` cost, however long the media."""
     chosen, _ = within_budget(prose, KEYWORD_CHARS)
-    return [s.text for s in chosen]
+    texts = [s.text for s in chosen]
+    if len(texts) <= MEDIA_VECTOR_PASSAGES:
+        return texts
+    return [texts[k * len(texts) // MEDIA_VECTOR_PASSAGES] for k in range(MEDIA_VECTOR_PASSAGES)]
 
 
 def _dim(embedder: QueryEmbedder) -> int:
