@@ -11,6 +11,11 @@
 3. Cost: seconds per 1,000 words for each stage (entities, keywords, summary, media labels) over
    every labelled English and Spanish text joined into two media, models already loaded; plus
    NER alone over a long text, which bounds a 500-page document.
+4. Passages reused (the pipeline's path, ``enrich_media(..., passages=)``) against ``query:``
+   vectors of enrichment's own: how often the two pick the same summary sentences and keywords,
+   and on topic mixtures (one classify.json label's items, or a transcript, plus items of other
+   labels) the share of summary sentences from the main topic and of keywords found more often
+   in it than in the rest, each way.
 Results are printed and written to bench/results/enrich_quality.json.
 """
 
@@ -23,7 +28,7 @@ import time
 from pathlib import Path
 
 from mediasift.enrich.classify import KeywordClassifier, ZeroShotClassifier
-from mediasift.enrich.embedding import document_vector, load_e5_queries
+from mediasift.enrich.embedding import document_vector, load_e5_queries, passage_document_vector
 from mediasift.enrich.entities import TYPES, extract_entities
 from mediasift.enrich.keywords import extract_keywords
 from mediasift.enrich.ner_models import load_english_ner, load_spanish_ner
@@ -125,6 +130,85 @@ def stage_costs(embedder) -> dict:  # type: ignore[no-untyped-def]
     return out
 
 
+def topic_mixtures() -> dict[str, tuple[str, list[tuple[str, str, float, None]], set[str]]]:
+    """Media of one main topic and some off-topic items: name -> (language, segments, the ids of
+    the main topic's segments). classify.json's single-label items of one label and language,
+    plus two of the next label; each transcript plus three finance items of its language."""
+    items = load("classify")["items"]
+    names = [label["name"] for label in load("classify")["taxonomy"]["labels"]]
+    single = {(i["lang"], i["labels"][0]): [] for i in items if len(i["labels"]) == 1}
+    for i in items:
+        if len(i["labels"]) == 1:
+            single[(i["lang"], i["labels"][0])].append(i["text"])
+    out = {}
+    for lang in ("en", "es"):
+        for k, name in enumerate(names):
+            main, other = single[(lang, name)], single[(lang, names[(k + 1) % len(names)])][:2]
+            texts = [*main, *other]
+            order = [texts[j] for j in sorted(range(len(texts)), key=lambda j: (j * 7) % len(texts))]
+            segments = [(f"{lang}-{name}-{j}", t, j * 6.0, None) for j, t in enumerate(order)]
+            out[f"{lang}_{name}"] = (lang, segments, {sid for sid, t, _, _ in segments if t in main})
+        talk = [(sid, text, start, None) for sid, text, start in load("transcripts")[lang]]
+        finance = [(f"finance-{j}", t, 900.0 + j, None) for j, t in enumerate(single[(lang, "finance")][:3])]
+        out[f"{lang}_transcript"] = (lang, [*talk, *finance], {sid for sid, _, _, _ in talk})
+    return out
+
+
+def reuse_scores(embedder) -> dict:  # type: ignore[no-untyped-def]
+    """Summary and keywords from reused passage vectors against ``query:`` vectors (see 4.)."""
+    media = {f"labelled_{lang}": (lang, media_of(lang), None) for lang in ("en", "es")}
+    media.update(topic_mixtures())
+    totals = {"summary_same": 0, "summary": 0, "keywords_same": 0, "keywords": 0}
+    purity = {
+        way: {"summary_on_topic": 0, "summary": 0, "keywords_on_topic": 0, "keywords": 0}
+        for way in ("query", "passage")
+    }
+    for lang, segments, main in media.values():
+        texts = [t for _, t, _, _ in segments]
+        picked = {
+            "query": (
+                [x.text for x in summarize(segments, lang, embedder).items],
+                [
+                    k.text
+                    for k in extract_keywords(
+                        segments, lang, embedder, document=document_vector(texts, embedder)
+                    ).items
+                ],
+            ),
+            "passage": (
+                [x.text for x in summarize(segments, lang, embedder, passages=embedder).items],
+                [
+                    k.text
+                    for k in extract_keywords(
+                        segments,
+                        lang,
+                        embedder,
+                        document=passage_document_vector(texts, embedder, embedder.dim),
+                    ).items
+                ],
+            ),
+        }
+        totals["summary"] += len(picked["query"][0])
+        totals["summary_same"] += len(set(picked["query"][0]) & set(picked["passage"][0]))
+        totals["keywords"] += len(picked["query"][1])
+        totals["keywords_same"] += len(set(picked["query"][1]) & set(picked["passage"][1]))
+        if main is None:
+            continue
+        on = " ".join(t for sid, t, _, _ in segments if sid in main).lower()
+        off = " ".join(t for sid, t, _, _ in segments if sid not in main).lower()
+        for way, (summary, keywords) in picked.items():
+            purity[way]["summary"] += len(summary)
+            purity[way]["summary_on_topic"] += sum(
+                any(x in t for sid, t, _, _ in segments if sid in main) for x in summary
+            )
+            purity[way]["keywords"] += len(keywords)
+            purity[way]["keywords_on_topic"] += sum(
+                on.count(k.lower()) / max(len(on), 1) > off.count(k.lower()) / max(len(off), 1)
+                for k in keywords
+            )
+    return {"agreement": totals, "topic_mixtures": purity, "media": len(media)}
+
+
 def _timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
     """``function(*args, **kwargs)``, its wall seconds and this process's CPU seconds."""
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -170,6 +254,7 @@ def main() -> None:
             name: classification_scores(name, embedder) for name in ("classify_dev", "classify")
         },
         "cost": stage_costs(embedder),
+        "passages_reused": reuse_scores(embedder),
         "ner_throughput_en": ner_throughput(),
     }
     for name, scores in results["ner"].items():
@@ -197,6 +282,17 @@ def main() -> None:
             f" = {v['cpu_s_per_1000_words']} cpu-s per 1,000 words"
         )
         print(f"    cpu s by stage {v['cpu_s']}")
+    reuse = results["passages_reused"]
+    agree = reuse["agreement"]
+    print(
+        f"passages reused vs query: same summary sentences {agree['summary_same']}/{agree['summary']},"
+        f" same keywords {agree['keywords_same']}/{agree['keywords']} ({reuse['media']} media)"
+    )
+    for way, v in reuse["topic_mixtures"].items():
+        print(
+            f"    topic mixtures, {way:7}: summary on topic {v['summary_on_topic']}/{v['summary']},"
+            f" keywords on topic {v['keywords_on_topic']}/{v['keywords']}"
+        )
     print(f"NER throughput (en): {results['ner_throughput_en']}")
     print(f"model loads (s): {loads}")
     results["load_average_after"] = os.getloadavg()

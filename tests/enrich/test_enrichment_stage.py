@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from mediasift.catalog import enrichments, repo, taxonomies
+from mediasift.embed.text.factory import get_text_embedder
 from mediasift.enrich.media import enrich_media
 from mediasift.runtime import Runtime
 from mediasift.services.ingest import ingest_stream
@@ -73,6 +74,31 @@ def test_a_transcript_gets_entities_keywords_a_summary_and_labels_from_its_segme
     assert all(k == k.casefold() for k in keywords)
 
 
+def test_a_long_media_reads_a_bounded_number_of_passages(e5):
+    """Keywords' media vector averages at most 32 evenly spaced passages and the summary embeds at
+    most 40 sentences, so a re-enrichment that finds no vector cached stays cheap."""
+    segments = [
+        Seg(
+            f"s{i}",
+            f"Part {i}. The boiler of espresso machine {i} keeps water at {90 + i % 5} degrees.",
+            i,
+            None,
+        )
+        for i in range(200)
+    ]
+    read: list[str] = []
+
+    class Passages:
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            read.extend(texts)
+            return e5.embed_passages(texts)
+
+    result = enrich_media(segments, {}, e5, "en", Passages())
+    assert result.summary and result.keywords
+    assert 32 <= len(read) <= 32 + 40
+    assert {s.text for s in segments[::25]} <= set(read)  # spread over the whole media
+
+
 def test_an_ingested_document_is_enriched_with_the_tenants_taxonomies(runtime: Runtime):
     with runtime.catalog.session() as s:
         repo.ensure_tenant(s, "acme")
@@ -91,6 +117,42 @@ def test_an_ingested_document_is_enriched_with_the_tenants_taxonomies(runtime: R
     assert 3 <= len(row.summary) <= 5 and all(s["segment_id"] in segment_ids for s in row.summary)
     assert [(x["taxonomy"], x["label"]) for x in row.labels] == [("topics", "coffee")]
     assert row.languages == ["en"] and row.models and row.updated_at is not None
+
+
+def test_enrichment_reuses_the_passages_the_ingest_embedded(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+):
+    """The summary's sentences and keywords' media vector are the embed stage's passage vectors
+    (cache hits): during the enrich stage the model embeds no passage, and as queries only the
+    keyword candidates (phrases of at most three words), no sentence and no run of sentences."""
+    model = get_text_embedder(runtime.models, runtime.settings)
+    stage = ["none"]
+    seen: list[tuple[str, str, str]] = []
+    for method, kind in (
+        ("embed_queries", "embed_queries"),
+        ("embed_passages", "embed_passages"),
+        ("embed_passages_in_lane", "embed_passages"),  # the ingest lane's way in
+    ):
+        original = getattr(model, method)
+
+        def spy(texts, *lane, original=original, kind=kind):  # type: ignore[no-untyped-def]
+            seen.extend((stage[0], kind, t) for t in texts)
+            return original(texts, *lane)
+
+        monkeypatch.setattr(model, method, spy)
+    # Text no other test embeds: the tenant's cache may outlive a test.
+    article = ARTICLE.replace("Nestlé", "Lavazza").replace("Colombia", "Peru").replace("Bogotá", "Lima")
+    media = ingest_stream(runtime, "acme", io.BytesIO(article.encode()), "lavazza.txt").media
+    run_ingest(runtime, "acme", media.id, lambda name, fraction: stage.__setitem__(0, name))
+    with runtime.catalog.read_session() as s:
+        row = enrichments.get_enrichment(s, "acme", media.id)
+    assert row is not None and row.error is None and 3 <= len(row.summary) <= 5 and row.keywords
+    during = [(kind, text) for when, kind, text in seen if when == "enrich"]
+    assert [text for kind, text in during if kind == "embed_passages"] == []
+    queries = [text for kind, text in during if kind == "embed_queries"]
+    assert queries and all(len(text.split()) <= 3 for text in queries), queries
+    embedded = {text for when, kind, text in seen if when == "embed"}
+    assert {s["text"] for s in row.summary} <= embedded  # each embedded once, as search's sentence
 
 
 def test_a_failing_enrichment_leaves_the_media_ready_and_records_the_error(

@@ -63,7 +63,7 @@ def test_an_upload_and_its_job_stages_are_one_trace(tmp_path: Path) -> None:
     spans = {span.name: span for span in _Collector.spans}
     upload, job = spans["POST /v1/media"], spans["mediasift.job"]
     assert job.trace_id == upload.trace_id  # the queue carried the trace
-    stages = [spans[f"mediasift.stage.{name}"] for name in ("probe", "extract", "enrich", "embed", "index")]
+    stages = [spans[f"mediasift.stage.{name}"] for name in ("probe", "extract", "embed", "enrich", "index")]
     assert all(stage.trace_id == upload.trace_id and stage.parent_span_id == job.span_id for stage in stages)
     starts = [stage.start_time_unix_nano for stage in stages]
     assert starts == sorted(starts)

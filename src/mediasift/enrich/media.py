@@ -24,8 +24,14 @@ import numpy as np
 
 from mediasift.domain import entity_term, keyword_term, label_term
 from mediasift.enrich.classify import LabelScore, ZeroShotClassifier
-from mediasift.enrich.embedding import QueryEmbedder, document_vector
+from mediasift.enrich.embedding import (
+    PassageEmbedder,
+    QueryEmbedder,
+    document_vector,
+    passage_document_vector,
+)
 from mediasift.enrich.entities import Entity, extract_entities
+from mediasift.enrich.keywords import MAX_CHARS as KEYWORD_CHARS
 from mediasift.enrich.keywords import Keyword, extract_keywords
 from mediasift.enrich.seconds import SpokenSeconds
 from mediasift.enrich.summary import SummarySentence, summarize
@@ -37,6 +43,7 @@ CLASSIFIED = PROSE | {"tag", "image", "frame"}
 # Per-segment labels embed each segment once: a budget keeps a 500-page document bounded.
 SEGMENT_LABEL_CHARS = 200_000
 KEYWORDS_IN_INDEX = 20
+MEDIA_VECTOR_PASSAGES = 32  # passages averaged into keywords' media vector at most
 
 
 class StoredSegment(Protocol):
@@ -102,18 +109,27 @@ def enrich_media(
     taxonomies: Mapping[str, Taxonomy],
     embedder: QueryEmbedder,
     language: str | None = None,
+    passages: PassageEmbedder | None = None,
 ) -> MediaEnrichment:
     """Everything enrichment knows of one media. ``language`` is the media's own (from ASR or
-    detection), used for the segments that have none."""
+    detection), used for the segments that have none. ``passages``: the text embedder search
+    uses, whose vectors of the media's passages and sentences the summary and keywords reuse
+    (``embedding.py``); without it they embed their own ``query:`` texts."""
     prose = _segments(segments, PROSE)
     languages = media_languages(segments)
     lang = language or (languages[0] if languages else None)
     texts = [s.text for s in prose]
-    vector = document_vector(texts, embedder) if texts else None
+    # Labels read a media vector of ``query:`` runs (passage vectors classify badly); keywords'
+    # reference is the passages' mean when there are passages, that vector otherwise.
+    labelled = bool(taxonomies) and _only_prose(segments)
+    vector = document_vector(texts, embedder) if texts and (labelled or passages is None) else None
+    reference: np.ndarray | None = vector
+    if passages is not None and texts:
+        reference = passage_document_vector(_keyword_texts(prose), passages, _dim(embedder))
     entities = extract_entities(prose, lang)
-    keywords = extract_keywords(prose, lang, embedder, document=vector)
-    summary = summarize(prose, lang, embedder)
-    labels = classify_media(segments, taxonomies, embedder, vector if _only_prose(segments) else None)
+    keywords = extract_keywords(prose, lang, embedder, document=reference)
+    summary = summarize(prose, lang, embedder, passages=passages)
+    labels = classify_media(segments, taxonomies, embedder, vector if labelled else None)
     notes = [*entities.notes, *labels.notes]
     for what, coverage in (("keywords", keywords.coverage), ("summary", summary.coverage)):
         if note := coverage.note():
@@ -158,6 +174,22 @@ def classify_media(
             if found:
                 out.segments.setdefault(seg.segment_id, []).extend(found)
     return out
+
+
+def _keyword_texts(prose: list[Segment]) -> list[str]:
+    """Passages for keywords' media vector: of the segments keywords read (their budget), at most
+    ``MEDIA_VECTOR_PASSAGES``, evenly spaced. At ingest they are cache hits whatever their number;
+    a re-enrichment whose vectors left the cache (a workflow step in another process) embeds
+    about what the 8 runs of ``document_vector`` cost, however long the media."""
+    chosen, _ = within_budget(prose, KEYWORD_CHARS)
+    texts = [s.text for s in chosen]
+    if len(texts) <= MEDIA_VECTOR_PASSAGES:
+        return texts
+    return [texts[k * len(texts) // MEDIA_VECTOR_PASSAGES] for k in range(MEDIA_VECTOR_PASSAGES)]
+
+
+def _dim(embedder: QueryEmbedder) -> int:
+    return int(getattr(embedder, "dim", 0))
 
 
 def media_languages(segments: Sequence[StoredSegment]) -> list[str]:

@@ -20,10 +20,11 @@ grows as it reads), so each model carries a lock that callers hold while it runs
 from __future__ import annotations
 
 import importlib.abc
+import logging
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -111,6 +112,37 @@ def ner_model(language: str) -> NerModel | None:
         return loader()
     except NerModelMissing:
         return None
+
+
+_started: set[str] = set()  # languages whose models load_in_background has begun to load
+_started_lock = threading.Lock()
+log = logging.getLogger("mediasift.enrich")
+
+
+def load_in_background(languages: Iterable[str | None]) -> threading.Thread | None:
+    """Begin loading the NER models of ``languages`` on a thread of their own (once per language
+    and process), and return it; None when there is nothing left to start. The pipeline calls it
+    as a media's text is known, so spaCy loads (~2 s of CPU in a cold process, holding the GIL)
+    while the embed stage runs the text model, which leaves the GIL, rather than a second worker's
+    enrichment waiting for the first one's load."""
+    with _started_lock:
+        wanted = [
+            lang for lang in dict.fromkeys(languages) if lang and lang in _LOADERS and lang not in _started
+        ]
+        _started.update(wanted)
+    if not wanted:
+        return None
+    thread = threading.Thread(target=_load, args=(wanted,), name="ner-load", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load(languages: list[str]) -> None:
+    for lang in languages:
+        try:
+            ner_model(lang)
+        except Exception as exc:  # the enrich stage loads it again, and records the error there
+            log.warning("NER model for %s did not load ahead of enrichment: %s", lang, exc)
 
 
 def import_spacy() -> None:

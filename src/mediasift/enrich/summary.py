@@ -5,6 +5,10 @@ Sentences are ranked by centrality: a sentence that many others resemble states 
 about. A cheap TF-IDF centrality (no model) picks at most ``_EMBEDDED`` candidates from a long
 text; with an embedder, E5 similarity ranks those (closeness to the centroid of all candidates)
 and maximal marginal relevance keeps two sentences that say the same thing from both appearing.
+With ``passages`` the candidates are embedded as passages, as search embeds every sentence of
+prose: at ingest they are the vectors the embed stage just computed, found in the cache, not a
+second embedding of the same sentences (``query:`` and ``passage:`` vectors picked the same
+summary sentence 4 times in 5 on the benchmark texts: docs/benchmarks.md "Cold CLI").
 Greetings and sign-offs are short and central to nothing, so they rarely make it.
 """
 
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mediasift.enrich.embedding import QueryEmbedder, unit
+from mediasift.enrich.embedding import PassageEmbedder, QueryEmbedder, unit
 from mediasift.enrich.text_units import Coverage, Segment, Sentence, as_segments, sentences_of, within_budget
 from mediasift.enrich.words import is_content, stem, tokens
 
@@ -54,6 +58,7 @@ def summarize(
     min_sentences: int = 3,
     max_sentences: int = 5,
     max_chars: int = MAX_CHARS,
+    passages: PassageEmbedder | None = None,
 ) -> Summary:
     chosen, coverage = within_budget(as_segments(segments), max_chars)
     sentences = _distinct(
@@ -70,7 +75,8 @@ def summarize(
     if embedder is None:
         picked = sorted(candidates, key=lambda i: -centrality[i])[:k]
     else:
-        vectors = embedder.embed_queries([sentences[i].text for i in candidates])
+        texts = [sentences[i].text for i in candidates]
+        vectors = passages.embed_passages(texts) if passages is not None else embedder.embed_queries(texts)
         # Both views of centrality: words shared (TF-IDF) and meaning shared (E5).
         scores = 0.5 * _scaled(vectors @ unit(vectors.mean(axis=0))) + 0.5 * _scaled(centrality[candidates])
         picked = [candidates[i] for i in _maximal_marginal_relevance(scores, vectors, k)]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo, taxonomies
 from mediasift.domain import MediaStatus
-from mediasift.enrich.embedding import QueryEmbedder
+from mediasift.enrich.embedding import PassageEmbedder, QueryEmbedder
 from mediasift.enrich.media import MediaEnrichment, StoredSegment, enrich_media, index_terms
 from mediasift.enrich.taxonomy import Taxonomy, TaxonomyInvalid, parse_taxonomy
 from mediasift.index.points import MediaPayload
@@ -57,6 +57,13 @@ def embedder(rt: Runtime, tenant_id: str) -> QueryEmbedder:
     return rt.query_batches(tenant_id)
 
 
+def passages(rt: Runtime, tenant_id: str) -> PassageEmbedder:
+    """The passages search embeds, through the ingest lane and the tenant's cache: the summary's
+    sentences and keywords' media vector reuse them. The pipeline embeds a media before enriching
+    it, so there they are cache hits; a re-enrichment whose vectors were evicted embeds them again."""
+    return rt.text_embedder(tenant_id, ingest=True)
+
+
 def tenant_taxonomies(rt: Runtime, tenant_id: str) -> dict[str, Taxonomy]:
     """The tenant's taxonomies by name. Each was validated when it was put; one that no longer
     parses (a stricter release) is skipped with a log line rather than failing every media."""
@@ -76,7 +83,13 @@ def enrich(
 ) -> Enriched:
     """The media's enrichment, or its error (logged); never raises for a failure of its own."""
     try:
-        result = enrich_media(segments, tenant_taxonomies(rt, tenant_id), embedder(rt, tenant_id), language)
+        result = enrich_media(
+            segments,
+            tenant_taxonomies(rt, tenant_id),
+            embedder(rt, tenant_id),
+            language,
+            passages(rt, tenant_id),
+        )
     except Exception as exc:  # any failure of an optional stage leaves the media ready
         log.exception("media %s: enrichment failed", media_id)
         return Enriched(error=f"{type(exc).__name__}: {exc}")

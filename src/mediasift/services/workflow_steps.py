@@ -79,7 +79,10 @@ def _enrich(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     rows = _segments(rt, step)
     with rt.catalog.read_session() as s:
         language = repo.get_media(s, step.tenant_id, step.media_id).language
-    found = enrichment.record(enrich_media(rows, {}, enrichment.embedder(rt, step.tenant_id), language))
+    tenant = step.tenant_id
+    found = enrichment.record(
+        enrich_media(rows, {}, enrichment.embedder(rt, tenant), language, enrichment.passages(rt, tenant))
+    )
     parts = set(step.config.get("parts") or ())
     values = {name: found[name] if name in parts else [] for name in ("summary", "keywords", "entities")}
     values.update(languages=found["languages"], notes=found["notes"], models=found["models"])

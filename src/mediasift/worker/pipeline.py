@@ -1,12 +1,13 @@
-"""What runs for each media, in order: probe → extract (by kind) → enrich → embed → index → catalog.
+"""What runs for each media, in order: probe → extract (by kind) → embed → enrich → index → catalog.
 
 Every stage is idempotent: segment ids are deterministic, the index drops a media's points before
 upserting its new ones, and the catalog swaps a media's segments in one transaction. A job re-run
 after a crash therefore replaces its earlier partial output and never duplicates it.
 
 Enrichment (what the media is about: ``services/enrichment.py``) runs before the index stage, since
-every point carries the media's labels, entities and keywords; its failure is recorded on the
-media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` skips it.
+every point carries the media's labels, entities and keywords, and after the embed stage, whose
+passage and sentence vectors (in the tenant's cache) its summary and keywords reuse; its failure is
+recorded on the media's enrichment row and never fails the ingest. ``MEDIASIFT_ENRICH=false`` skips it.
 
 Once the media is ready, a nutrition job is queued for it when its collection is one of
 ``nutrition_collections`` or it was analysed before (``services/nutrition.py``).
@@ -41,6 +42,7 @@ from mediasift.catalog import quality as stored_quality
 from mediasift.catalog import repo
 from mediasift.domain import IMAGE_SPACE, TEXT_SPACE
 from mediasift.embed.text.factory import get_text_embedder
+from mediasift.enrich import ner_models
 from mediasift.enrich.language import label_languages
 from mediasift.enrich.ner_models import import_spacy
 from mediasift.errors import UnsupportedMedia
@@ -149,6 +151,8 @@ def run_ingest(
                 extraction = extractor_for(sniffed.kind)(ctx)
             metrics.count_ocr_pages(extraction)
             label_languages(extraction)
+            if rt.settings.enrich and plan is None:
+                ner_models.load_in_background(_languages(extraction))
             quality = None
             if measure_quality:
                 with _stage(progress, "quality", kind=sniffed.kind):
@@ -167,18 +171,18 @@ def run_ingest(
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
 
+    with _stage(progress, "embed", segments=len(extraction.segments)):
+        vectors = {
+            TEXT_SPACE: embed_segments(rt, tenant_id, extraction.segments, sniffed.kind, progress),
+            IMAGE_SPACE: extraction.image_vectors,
+        }
     enriched = None
     if rt.settings.enrich and plan is None:
         with _stage(progress, "enrich", segments=len(extraction.segments)):
             language = extraction.info.get("language")
             enriched = enrichment.enrich(rt, tenant_id, media_id, extraction.segments, language)
         payload = enriched.payload(payload)
-    with _stage(progress, "embed", segments=len(extraction.segments)):
-        vectors = {
-            TEXT_SPACE: embed_segments(rt, tenant_id, extraction.segments, sniffed.kind, progress),
-            IMAGE_SPACE: extraction.image_vectors,
-        }
-        points = index_points(payload, extraction.segments, vectors)
+    points = index_points(payload, extraction.segments, vectors)
     with _stage(progress, "index", points=len(points)):
         rt.index.delete_media(tenant_id, media_id)
         rt.index.upsert(points)
@@ -194,6 +198,11 @@ def run_ingest(
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _languages(extraction: Extraction) -> list[str | None]:
+    """The languages of the media's text, whose NER models its enrichment will load."""
+    return [extraction.info.get("language"), *(seg.language for seg in extraction.segments if seg.text)]
 
 
 def _lower_priority_beside_speech() -> None:

