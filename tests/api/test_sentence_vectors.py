@@ -103,6 +103,22 @@ def test_decoding_gives_every_float16_value_exactly_as_numpys_cast_does() -> Non
     assert sentence_vectors.decode(b"\x00" * 6, 2) is None  # not whole rows of this dimension
 
 
+def test_decoding_many_segments_at_once_gives_each_its_own_copy_of_what_decode_gives() -> None:
+    rng = np.random.default_rng(7)
+    blobs = [rng.standard_normal((n, 8)).astype(np.float16).tobytes() for n in (3, 1, 5)]
+    blobs[1:1] = [None, b"", b"\x00" * 6]  # none stored, nothing, not whole rows of this dimension
+    decoded = sentence_vectors.decode_many(blobs, 8)
+    assert len(decoded) == len(blobs)
+    for blob, one in zip(blobs, decoded, strict=True):
+        alone = sentence_vectors.decode(blob, 8)
+        if alone is None:
+            assert one is None
+            continue
+        assert one is not None and one.dtype == np.float32 and np.array_equal(one, alone)
+        assert one.base is None  # its own memory: the LRU keeping one keeps no other segment's rows
+    assert sentence_vectors.decode_many([None, b""], 8) == [None, None]
+
+
 def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runtime: Runtime) -> None:
     from mediasift.domain import Modality, Segment
 
