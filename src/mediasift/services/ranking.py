@@ -278,8 +278,12 @@ def second_stage(hits: list[Hit], params: RankingParams, translated: Collection[
     """The hits ``rescore`` scores again: the best ``params.rescore_top`` (moments, with every
     member up to where the next moment begins, where ``rank`` left them ungrouped), and below them
     the other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
-    n = _head(hits, params)
-    return hits[:n] + [h for h in hits[n:] if h.segment_id in translated]
+    return _joined(hits, _head(hits, params), translated)
+
+
+def _joined(hits: list[Hit], head: int, translated: Collection[str]) -> list[Hit]:
+    """The first ``head`` of ``hits`` and, below them, those of the rest in ``translated``."""
+    return hits[:head] + [h for h in hits[head:] if h.segment_id in translated]
 
 
 def _head(hits: list[Hit], params: RankingParams) -> int:
@@ -326,7 +330,7 @@ def rescore(
     """
     later = params.group and _groups_later(params)
     head = _head(hits, params)
-    top = second_stage(hits, params, translated)
+    top = _joined(hits, head, translated)  # second_stage's, without finding the head again
     chosen = {id(h) for h in top}
     rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
@@ -382,15 +386,15 @@ def _best_sentence(
     several = len(cosines) > 1
     reach = params.word_bonus * params.bonus_words if words else 0.0  # the most a bonus adds
     if not (amount_penalty and several) and not reach:
-        return float(np.max(cosines))
+        return float(cosines.max())
     texts = sentence_texts(hit.text, hit.meta) if several else [hit.text]
     if len(texts) != len(cosines):
-        return float(np.max(cosines))
+        return float(cosines.max())
     need = min(params.min_shared_words, len(words)) if words else 0
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
     # than the first two that are read (every search ranks ~30 hits).
-    for k in np.argsort(-cosines):
+    for k in (-cosines).argsort():
         if cosines[k] + reach <= best:
             break
         score = float(cosines[k])
