@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from mediasift.answer.sentences import sentence_texts
+from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
 from mediasift.config import Settings
-from mediasift.domain import Hit
+from mediasift.domain import Hit, IndexHit
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import Runtime
 from mediasift.services import sentence_vectors
@@ -233,7 +234,7 @@ def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cu
     vector = get_text_embedder(runtime.models, runtime.settings).embed_query(question).tolist()
     with_pool = fused(runtime.index, "acme", question, {TEXT_SPACE: vector}, 2, None, RankingParams(), "en")
     below_cut = with_pool.hits[2:]
-    assert [h.media_id for h in below_cut] == [masa] and with_pool.translated == {below_cut[0].id}
+    assert media_of(runtime, below_cut) == [masa] and with_pool.translated == {below_cut[0].id}
     without = fused(
         runtime.index,
         "acme",
@@ -244,7 +245,14 @@ def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cu
         RankingParams(rescore_translated=0),
         "en",
     )
-    assert len(without.hits) == 2 and masa not in {h.media_id for h in without.hits}
+    assert len(without.hits) == 2 and masa not in media_of(runtime, without.hits)
+
+
+def media_of(runtime: Runtime, found: list[IndexHit]) -> list[str]:
+    # The first stage's hits may leave media_id empty (search hydrates the media from the catalog).
+    with runtime.catalog.read_session() as s:
+        segments = repo.segments_by_ids(s, "acme", [h.id for h in found])
+    return [segments[h.id].media_id for h in found]
 
 
 def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few() -> None:
