@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from mediasift.answer.sentences import sentence_texts
+from mediasift.catalog import repo
 from mediasift.catalog.models import SegmentRow
 from mediasift.config import Settings
-from mediasift.domain import Hit
+from mediasift.domain import Hit, IndexHit
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.runtime import Runtime
 from mediasift.services import sentence_vectors
@@ -101,6 +102,22 @@ def test_decoding_gives_every_float16_value_exactly_as_numpys_cast_does() -> Non
     cast = every_pattern.view(np.float16).astype(np.float32)
     assert np.array_equal(decoded.reshape(-1).view(np.uint32), cast.view(np.uint32))
     assert sentence_vectors.decode(b"\x00" * 6, 2) is None  # not whole rows of this dimension
+
+
+def test_decoding_many_segments_at_once_gives_each_its_own_copy_of_what_decode_gives() -> None:
+    rng = np.random.default_rng(7)
+    blobs = [rng.standard_normal((n, 8)).astype(np.float16).tobytes() for n in (3, 1, 5)]
+    blobs[1:1] = [None, b"", b"\x00" * 6]  # none stored, nothing, not whole rows of this dimension
+    decoded = sentence_vectors.decode_many(blobs, 8)
+    assert len(decoded) == len(blobs)
+    for blob, one in zip(blobs, decoded, strict=True):
+        alone = sentence_vectors.decode(blob, 8)
+        if alone is None:
+            assert one is None
+            continue
+        assert one is not None and one.dtype == np.float32 and np.array_equal(one, alone)
+        assert one.base is None  # its own memory: the LRU keeping one keeps no other segment's rows
+    assert sentence_vectors.decode_many([None, b""], 8) == [None, None]
 
 
 def test_a_sign_read_off_a_video_frame_stores_its_passage_vector_as_one_row(runtime: Runtime) -> None:
@@ -217,7 +234,7 @@ def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cu
     vector = get_text_embedder(runtime.models, runtime.settings).embed_query(question).tolist()
     with_pool = fused(runtime.index, "acme", question, {TEXT_SPACE: vector}, 2, None, RankingParams(), "en")
     below_cut = with_pool.hits[2:]
-    assert [h.media_id for h in below_cut] == [masa] and with_pool.translated == {below_cut[0].id}
+    assert media_of(runtime, below_cut) == [masa] and with_pool.translated == {below_cut[0].id}
     without = fused(
         runtime.index,
         "acme",
@@ -228,7 +245,14 @@ def test_the_other_languages_nearest_passage_joins_the_second_stage_below_the_cu
         RankingParams(rescore_translated=0),
         "en",
     )
-    assert len(without.hits) == 2 and masa not in {h.media_id for h in without.hits}
+    assert len(without.hits) == 2 and masa not in media_of(runtime, without.hits)
+
+
+def media_of(runtime: Runtime, found: list[IndexHit]) -> list[str]:
+    # The first stage's hits may leave media_id empty (search hydrates the media from the catalog).
+    with runtime.catalog.read_session() as s:
+        segments = repo.segments_by_ids(s, "acme", [h.id for h in found])
+    return [segments[h.id].media_id for h in found]
 
 
 def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few() -> None:

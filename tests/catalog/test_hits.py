@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +95,25 @@ def test_the_reads_by_id_leave_out_another_tenants_rows(catalog: Catalog):
         assert set(repo.media_by_ids(s, "t", [their_media, our_media])) == {our_media}
         assert set(sentence_vectors(s, "t", [theirs, ours])) == {ours}
         assert set(sentence_vectors(s, "other", [theirs, ours])) == {theirs}
+
+
+def test_on_sqlite_each_read_by_id_is_one_statement_by_primary_key_whatever_the_number_of_ids(tmp_path: Path):
+    # sqlite3 prepares a statement once per connection by its text: one text for every search's
+    # ids, not one per number of ids (an expanding IN), and still a primary-key lookup.
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    catalog.migrate()
+    ids = [media_with_segment(catalog, "t", f"passage {i}")[1] for i in range(3)]
+    seen: list[str] = []
+    with catalog.read_session() as s:
+        driver = s.connection().connection.driver_connection
+        driver.set_trace_callback(seen.append)  # each statement with its values written in
+        for some in (ids[:1], ids):
+            assert set(hit_rows(s, "t", some)) == set(some)
+            assert set(sentence_vectors(s, "t", some)) == set(some)
+        driver.set_trace_callback(None)
+        reads = {re.sub(r"'[^']*'", "?", sql) for sql in seen if sql.lstrip().upper().startswith("SELECT")}
+        assert len(reads) == 2  # hydration's and the sentence vectors'
+        for sql in reads:
+            plan = " ".join(str(step[-1]) for step in driver.execute(f"EXPLAIN QUERY PLAN {sql}", ("[]",)))
+            assert "USING INDEX sqlite_autoindex_segment_1 (id=?)" in plan, plan
+    catalog.close()

@@ -137,6 +137,24 @@ class IndexConformance:
         assert hits[0].score > hits[1].score > hits[2].score
         assert hits[0].media_id == "m1"
 
+    def test_a_search_that_does_not_read_the_media_finds_the_same_hits_and_scores(self, index: Index) -> None:
+        # media=False lets a backend skip reading each hit's media id (search hydrates the media
+        # from the catalog); the hits, their order and their scores do not change, the id is the
+        # media's or "".
+        near = point("the kettle boils water", text_vector=[1.0, 0.1, 0.0, 0.0], media_id="m1")
+        far = point("water for the plants", text_vector=[0.0, 1.0, 0.0, 0.0], media_id="m2")
+        load(index, [near, far])
+        query = [1.0, 0.0, 0.0, 0.0]
+        searches = (
+            lambda media: index.search_vector("text", TENANT, query, limit=2, media=media),
+            lambda media: index.search_keyword(TENANT, "water", limit=2, media=media),
+        )
+        for search in searches:
+            with_media, without = search(True), search(False)
+            assert [(h.id, h.score) for h in without] == [(h.id, h.score) for h in with_media]
+            assert {h.media_id for h in with_media} == {"m1", "m2"}
+            assert all(h.media_id in ("", w.media_id) for h, w in zip(without, with_media, strict=True))
+
     def test_vector_score_is_cosine_similarity(self, index: Index) -> None:
         same_direction = point(text_vector=[2.0, 0.0, 0.0, 0.0])  # length does not matter
         load(index, [same_direction])

@@ -16,7 +16,6 @@ it re-scores.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mediasift.enrich.terms import asked_terms, terms
@@ -47,6 +46,15 @@ class Question:
 
     words: tuple[Asked, ...]
     near: dict[str, int] = field(default_factory=dict)  # stem -> bit mask of the words it is near
+    # Every word's one-deletion keys, and the stems of the words that have some: a text's stem
+    # that shares none of the first and has none of the second for a prefix is near no word, and
+    # most are (one check each instead of two a word).
+    edits: frozenset[str] = field(init=False)
+    slipped: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.edits = frozenset().union(*(w.edits for w in self.words))
+        self.slipped = frozenset().union(*(w.stems for w in self.words if w.edits))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -82,23 +90,26 @@ def held(text: str, question: Question) -> int:
     mine = _text_words(text)
     found = 0
     for i, word in enumerate(question.words):
-        if word.stems & mine.stems or word.prefixes & mine.stems:  # the same, or cut short in the text
-            found |= 1 << i
+        if not (word.stems.isdisjoint(mine.stems) and word.prefixes.isdisjoint(mine.stems)):
+            found |= 1 << i  # the same, or cut short in the text
+    near = question.near
     for stem in mine.long:
-        near = question.near.get(stem)
-        if near is None:
-            near = question.near[stem] = _near(stem, question.words)
-        found |= near
+        mask = near.get(stem)
+        if mask is None:
+            mask = near[stem] = _near(stem, question)
+        found |= mask
     return found.bit_count()
 
 
-def _near(stem: str, words: Sequence[Asked]) -> int:
-    """The words (a bit each) that ``stem`` (of ``MIN_CHARS`` letters or more) is one slip from,
-    or that begin it."""
+def _near(stem: str, question: Question) -> int:
+    """The words (a bit each) of ``question`` that ``stem`` (of ``MIN_CHARS`` letters or more) is
+    one slip from, or that begin it."""
     edits, prefixes = _edits(stem), _prefixes(stem)
+    if question.edits.isdisjoint(edits) and question.slipped.isdisjoint(prefixes):
+        return 0
     return sum(
         1 << i
-        for i, word in enumerate(words)
+        for i, word in enumerate(question.words)
         if word.edits and (not word.edits.isdisjoint(edits) or not word.stems.isdisjoint(prefixes))
     )
 

@@ -21,14 +21,24 @@ class Index(Protocol):
         """Remove every point of one media."""
 
     def search_vector(
-        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+        self,
+        space: str,
+        tenant_id: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        media: bool = True,
     ) -> list[IndexHit]:
-        """Nearest points in one embedding space (cosine), best first."""
+        """Nearest points in one embedding space (cosine), best first. ``media=False``: the caller
+        does not read the hits' ``media_id`` (search reads it from the catalog), and a backend for
+        which it is an extra read may leave it ``""``."""
 
     def search_keyword(
-        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
     ) -> list[IndexHit]:
-        """BM25-style keyword search over point text (English and Spanish stemming), best first."""
+        """BM25-style keyword search over point text (English and Spanish stemming), best first.
+        ``media`` as for ``search_vector``."""
 
     def search_hybrid(
         self,

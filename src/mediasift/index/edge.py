@@ -91,6 +91,10 @@ _KEYWORD_FIELDS = (
     "paths",
 )  # fmt: skip
 _ADDED_AT = "added_at"
+# The payload a hit reads for its media id. Asking for it costs ~0.2 ms of a 30-deep vector
+# search's ~1 ms CPU at 100k points (~7 us a point found), so a search that reads the media from
+# the catalog anyway asks for no payload (``media=False``).
+_WITH_MEDIA = ["media_id"]
 _QUALITY = "quality"  # the media's overall quality score, 0–1 (absent until measured)
 _FILTER_FIELDS = {
     "kinds": "kind",
@@ -210,25 +214,34 @@ class EdgeIndex:
     # -- reads ----------------------------------------------------------------------------------
 
     def search_vector(
-        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+        self,
+        space: str,
+        tenant_id: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        media: bool = True,
     ) -> list[IndexHit]:
-        """Nearest points in ``space`` by cosine similarity (1.0 = same direction), best first."""
+        """Nearest points in ``space`` by cosine similarity (1.0 = same direction), best first.
+        ``media=False``: each hit's ``media_id`` is ``""`` (``_WITH_MEDIA``)."""
         query = qe.Query.Nearest(self._checked_vector(space, vector), using=space)
         request = qe.QueryRequest(
             limit=limit,
             query=query,
             filter=_filter(tenant_id, filters),
-            with_payload=["media_id"],
+            with_payload=_WITH_MEDIA if media else None,
             params=self._vector_params(),
         )
-        return self._run(request, limit)
+        return self._run(request, limit, media=media)
 
     def search_keyword(
-        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
     ) -> list[IndexHit]:
         """Points whose text shares stemmed terms with ``text`` (English or Spanish), by BM25, best first.
 
-        A query with no searchable term (empty, only stopwords) finds nothing.
+        A query with no searchable term (empty, only stopwords) finds nothing. ``media`` as for
+        ``search_vector``.
         """
         keyword = self._keyword_stage(tenant_id, text, limit, filters)
         if keyword is None:
@@ -238,9 +251,9 @@ class EdgeIndex:
             prefetches=keyword.prefetches,
             query=keyword.query,
             filter=_filter(tenant_id, filters),
-            with_payload=["media_id"],
+            with_payload=_WITH_MEDIA if media else None,
         )
-        return self._run(request, limit)
+        return self._run(request, limit, media=media)
 
     def search_hybrid(
         self,
@@ -273,7 +286,7 @@ class EdgeIndex:
             # qdrant-edge's stub does not declare Fusion.Rrf a Fusion, which it is at run time
             query=qe.Fusion.Rrf(k=k, weights=weights),  # type: ignore[arg-type]
             filter=flt,
-            with_payload=["media_id"],
+            with_payload=_WITH_MEDIA,
         )
         return self._run(request, limit)
 
@@ -362,11 +375,13 @@ class EdgeIndex:
             shard.flush()
             self._last_flush = now
 
-    def _run(self, request: qe.QueryRequest, limit: int) -> list[IndexHit]:
+    def _run(self, request: qe.QueryRequest, limit: int, *, media: bool = True) -> list[IndexHit]:
         if limit <= 0:
             return []
         with self._lock:
             found = self._open_shard().query(request)
+        if not media:
+            return [IndexHit(id=str(p.id), media_id="", score=p.score) for p in found]
         return [IndexHit(id=str(p.id), media_id=(p.payload or {})["media_id"], score=p.score) for p in found]
 
     def _checked_vector(self, space: str, vector: Sequence[float]) -> list[float]:

@@ -497,7 +497,14 @@ class PgVectorIndex:
         return sql.SQL(" AND ").join(clauses), params
 
     def search_vector(
-        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+        self,
+        space: str,
+        tenant_id: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        media: bool = True,  # media_id comes with the point's id here at no extra cost: always given
     ) -> list[IndexHit]:
         if limit <= 0:
             return []
@@ -543,7 +550,7 @@ class PgVectorIndex:
         return {r[0]: [float(x) for x in r[1].to_list()] for r in rows}
 
     def search_keyword(
-        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
     ) -> list[IndexHit]:
         if limit <= 0 or not text.strip():
             return []

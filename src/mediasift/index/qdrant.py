@@ -355,7 +355,14 @@ class QdrantIndex:
         return self.models.SparseVector(indices=indices, values=values) if indices else None
 
     def search_vector(
-        self, space: str, tenant_id: str, vector: Sequence[float], limit: int, filters: Filters | None = None
+        self,
+        space: str,
+        tenant_id: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        media: bool = True,  # media_id comes with the point's id here at no extra cost: always given
     ) -> list[IndexHit]:
         query = self._checked_vector(space, vector, "the query")
         if limit <= 0:
@@ -363,7 +370,7 @@ class QdrantIndex:
         return self._query(limit, self._filter(tenant_id, filters), query=query, using=space)
 
     def search_keyword(
-        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
     ) -> list[IndexHit]:
         query = self._keyword_query(text)
         if limit <= 0 or query is None:

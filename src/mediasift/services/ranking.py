@@ -136,30 +136,34 @@ def fused(
 ) -> Candidates:
     """The candidates of one search, best first: one list keeps its own scores; several are fused
     by ``params.fusion`` (score fusion here, or reciprocal rank inside the engine). ``language``
-    is the query's (``enrich.language.query_language``), for ``params.cross_lingual_gap``."""
+    is the query's (``enrich.language.query_language``), for ``params.cross_lingual_gap``. A
+    hit's ``media_id`` may be ``""``: search reads each hit's media from the catalog."""
 
     translated: set[str] = set()  # the other language's passages among the text neighbours
     nearest_translated: list[IndexHit] = []  # the same, nearest first
+    # Hydration reads each hit's media from the catalog: the lists' media ids may be left "" (an
+    # engine that reads them from the point's payload spends ~0.2 ms a list on them).
+    media = False
 
     def nearest(space: str, vector: Sequence[float]) -> list[IndexHit]:
-        hits = index.search_vector(space, tenant_id, vector, depth, filters)
+        hits = index.search_vector(space, tenant_id, vector, depth, filters, media=media)
         other = _other_language(language, filters)
         if space != TEXT_SPACE or not params.cross_lingual_gap or other is None:
             return hits
         within = replace(filters or Filters(), languages=[other])
-        theirs = index.search_vector(space, tenant_id, vector, depth, within)
+        theirs = index.search_vector(space, tenant_id, vector, depth, within, media=media)
         translated.update(h.id for h in theirs)
         nearest_translated.extend(theirs)
         return shifted_merge(hits, theirs, params.cross_lingual_gap, depth)
 
     if not vectors:
-        return Candidates(index.search_keyword(tenant_id, keyword, depth, filters))
+        return Candidates(index.search_keyword(tenant_id, keyword, depth, filters, media=media))
     if not keyword and len(vectors) == 1:
         ((space, vector),) = vectors.items()
         return Candidates(nearest(space, vector))
     if params.fusion == "rrf":
         return Candidates(index.search_hybrid(tenant_id, keyword, vectors, depth, filters))
-    lists = [index.search_keyword(tenant_id, keyword, depth, filters)] if keyword else []
+    lists = [index.search_keyword(tenant_id, keyword, depth, filters, media=media)] if keyword else []
     lists += [nearest(space, v) for space, v in vectors.items()]
     weights = [params.keyword_weight] * bool(keyword) + [params.vector_weight] * len(vectors)
     norms: list[Normalisation] = [params.keyword_norm] * bool(keyword) + [params.vector_norm] * len(vectors)
@@ -278,8 +282,12 @@ def second_stage(hits: list[Hit], params: RankingParams, translated: Collection[
     """The hits ``rescore`` scores again: the best ``params.rescore_top`` (moments, with every
     member up to where the next moment begins, where ``rank`` left them ungrouped), and below them
     the other language's nearest passages that ``fused`` kept (``Candidates.translated``)."""
-    n = _head(hits, params)
-    return hits[:n] + [h for h in hits[n:] if h.segment_id in translated]
+    return _joined(hits, _head(hits, params), translated)
+
+
+def _joined(hits: list[Hit], head: int, translated: Collection[str]) -> list[Hit]:
+    """The first ``head`` of ``hits`` and, below them, those of the rest in ``translated``."""
+    return hits[:head] + [h for h in hits[head:] if h.segment_id in translated]
 
 
 def _head(hits: list[Hit], params: RankingParams) -> int:
@@ -326,7 +334,7 @@ def rescore(
     """
     later = params.group and _groups_later(params)
     head = _head(hits, params)
-    top = second_stage(hits, params, translated)
+    top = _joined(hits, head, translated)  # second_stage's, without finding the head again
     chosen = {id(h) for h in top}
     rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
@@ -382,15 +390,15 @@ def _best_sentence(
     several = len(cosines) > 1
     reach = params.word_bonus * params.bonus_words if words else 0.0  # the most a bonus adds
     if not (amount_penalty and several) and not reach:
-        return float(np.max(cosines))
+        return float(cosines.max())
     texts = sentence_texts(hit.text, hit.meta) if several else [hit.text]
     if len(texts) != len(cosines):
-        return float(np.max(cosines))
+        return float(cosines.max())
     need = min(params.min_shared_words, len(words)) if words else 0
     best = -np.inf
     # Best first, and only while a sentence can still beat the best so far: it is rarely more
     # than the first two that are read (every search ranks ~30 hits).
-    for k in np.argsort(-cosines):
+    for k in (-cosines).argsort():
         if cosines[k] + reach <= best:
             break
         score = float(cosines[k])

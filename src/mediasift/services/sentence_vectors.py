@@ -126,6 +126,23 @@ def decode(blob: bytes | None, dim: int) -> np.ndarray | None:
     return _HALF_TO_SINGLE.take(np.frombuffer(blob, dtype=np.uint16)).reshape(-1, dim)
 
 
+def decode_many(blobs: Sequence[bytes | None], dim: int) -> list[np.ndarray | None]:
+    """``decode`` of each of ``blobs``, in one lookup for all of them: a search that finds none in
+    memory decodes ~45 segments' rows, and one ``take`` over all costs less than one each. Each
+    matrix is its own copy, so that keeping one (the LRU does) does not keep the others."""
+    sizes = [len(blob) // (2 * dim) if blob and not len(blob) % (2 * dim) else 0 for blob in blobs]
+    if not any(sizes):
+        return [None] * len(blobs)
+    joined = b"".join(blob for blob, n in zip(blobs, sizes, strict=True) if n and blob)
+    rows = _HALF_TO_SINGLE.take(np.frombuffer(joined, dtype=np.uint16)).reshape(-1, dim)
+    out: list[np.ndarray | None] = []
+    at = 0
+    for n in sizes:
+        out.append(rows[at : at + n].copy() if n else None)
+        at += n
+    return out
+
+
 class _Recent:
     """The sentence vectors of recently ranked segments, least recently used dropped first. Keyed
     by tenant, segment id and text: a reprocessed segment keeps its id, and its new text misses."""
@@ -180,8 +197,8 @@ def stored(
     if missing:
         with rt.catalog.read_session() as s:
             blobs = stored_sentence_vectors(s, tenant_id, missing)
-        for segment_id, key in missing.items():
-            vectors = decode(blobs.get(segment_id), dim)
+        decoded = decode_many([blobs.get(segment_id) for segment_id in missing], dim)
+        for (segment_id, key), vectors in zip(missing.items(), decoded, strict=True):
             RECENT.put(key, vectors)
             if vectors is not None:
                 found[segment_id] = vectors
