@@ -195,7 +195,11 @@ def _session(graph: bytes, threads: int) -> onnxruntime.InferenceSession:
     # Threads that wait for work sleep rather than spin: on 2 cores shared with ingest's other
     # lanes spinning bought no speed here and cost 15 % more CPU.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    # Building a session is ONNX Runtime's native work as much as a run is: a worker stopped while
+    # its first batch loads the model must not have the session built under the exiting
+    # interpreter (the same abort, -6, as a run's; ``_InFlight``).
+    with _IN_FLIGHT.running():
+        return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[int]]:
@@ -227,7 +231,8 @@ def _forward(model: E5Session, session: onnxruntime.InferenceSession, rows: list
 
 
 class _InFlight:
-    """Runs of ONNX Runtime in progress, which the interpreter's exit waits for.
+    """Runs of ONNX Runtime in progress (and sessions being built), which the interpreter's exit
+    waits for.
 
     A worker thread is a daemon: a CLI command that ran one in-process exits while it may be mid
     batch, and the interpreter then freed the session under the running call: ONNX Runtime
