@@ -24,7 +24,6 @@ way. Results go to bench/results/ocr_scout_trial.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import time
@@ -34,7 +33,8 @@ from typing import Any
 
 import numpy as np
 import skimage.data
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
+from tests.extract.imaging_samples import cer, degrade, render_text
 
 from bench.image_ingest import FONT, _photos
 from mediasift.extract.image import OCR_MAX_SIDE
@@ -71,24 +71,6 @@ def _photo(name: str, side: int | None = None) -> Image.Image:
     return image
 
 
-def _render(lines: list[str], size: int = 32, width: int = 900) -> Image.Image:
-    font = ImageFont.truetype(FONT, size)
-    image = Image.new("RGB", (width, 40 + int(size * 1.8) * len(lines)), "white")
-    draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        draw.text((24, 20 + int(size * 1.8) * i), line, fill="black", font=font)
-    return image
-
-
-def _degrade(image: Image.Image, seed: int = 0) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    blurred = np.asarray(image.filter(ImageFilter.GaussianBlur(1.2)), dtype=np.float32)
-    noisy = np.clip(blurred + rng.normal(0, 12, blurred.shape), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(noisy).save(buffer, format="JPEG", quality=35)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
 def _drawn(
     image: Image.Image, texts: list[tuple[tuple[int, int], str]], size: int, colour: str
 ) -> Image.Image:
@@ -101,10 +83,10 @@ def _drawn(
 
 def _tests() -> Iterator[Picture]:
     for name, lines in (("english", ENGLISH), ("spanish", SPANISH)):
-        yield "tests", name, _render(lines), lines
-        yield "tests", f"{name} degraded", _degrade(_render(lines)), lines
-    yield "tests", "two lines", _render(["first line", "second line"]), ["first line", "second line"]
-    yield "tests", "hola", _render(["hola"]), ["hola"]
+        yield "tests", name, render_text(lines), lines
+        yield "tests", f"{name} degraded", degrade(render_text(lines)), lines
+    yield "tests", "two lines", render_text(["first line", "second line"]), ["first line", "second line"]
+    yield "tests", "hola", render_text(["hola"]), ["hola"]
     yield "tests", "blank", Image.new("RGB", (400, 200), "white"), []
     yield (
         "tests",
@@ -115,7 +97,7 @@ def _tests() -> Iterator[Picture]:
     small = ["Fresh coffee beans every morning", "Open daily from 7 to 19"]
     screenshot = _drawn(Image.new("RGB", (1600, 1200), "white"), [((200, 400), small[0])], 14, "black")
     yield "tests", "14 px screenshot", _drawn(screenshot, [((200, 428), small[1])], 14, "black"), small
-    yield "tests", "scanned page", _degrade(_render(ENGLISH * 8, size=28, width=2000)), ENGLISH * 8
+    yield "tests", "scanned page", degrade(render_text(ENGLISH * 8, size=28, width=2000)), ENGLISH * 8
     poster = _drawn(Image.new("RGB", (3000, 2400), "white"), [((600, 1500), "Fits in one pass")], 60, "black")
     yield "tests", "poster", poster, ["Fits in one pass"]
     tall_lines = [("Order number 4417 confirmed", 120), ("Delivery window Tuesday morning", 1880),
@@ -123,7 +105,8 @@ def _tests() -> Iterator[Picture]:
                   ("Thank you for shopping", 7050)]  # fmt: skip
     tall = _drawn(Image.new("RGB", (900, 7200), "white"), [((40, y), t) for t, y in tall_lines], 30, "black")
     yield "tests", "tall screenshot", tall, [t for t, _ in tall_lines]
-    yield "tests", "slide", _render(["Oferta válida hasta mañana"], size=40), ["Oferta válida hasta mañana"]
+    slide = ["Oferta válida hasta mañana"]
+    yield "tests", "slide", render_text(slide, size=40), slide
 
 
 def _captions() -> Iterator[Picture]:
@@ -155,16 +138,6 @@ def pictures() -> Iterator[Picture]:
     yield from _tests()
     yield from _captions()
     yield from _plain()
-
-
-def cer(expected: str, actual: str) -> float:
-    previous = list(range(len(actual) + 1))
-    for i, a in enumerate(expected, start=1):
-        current = [i]
-        for j, b in enumerate(actual, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        previous = current
-    return previous[-1] / max(len(expected), 1)
 
 
 def verdict(full: list[str], scout: list[str]) -> str:

@@ -20,8 +20,8 @@ its vectors cached per tenant);
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -53,19 +53,16 @@ class E5Queries:
         self._batch = batch
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = [
-            np.asarray(self._model.query([t[:2000] for t in texts[i : i + self._batch]]), dtype=np.float32)
-            for i in range(0, len(texts), self._batch)
-        ]
-        return np.vstack(out)
+        return self._batched(self._model.query, [t[:2000] for t in texts])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._batched(self._model.passage, [t[:4000] for t in texts])
+
+    def _batched(self, embed: Callable[[list[str]], Any], texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = [
-            np.asarray(self._model.passage([t[:4000] for t in texts[i : i + self._batch]]), dtype=np.float32)
+            np.asarray(embed(texts[i : i + self._batch]), dtype=np.float32)
             for i in range(0, len(texts), self._batch)
         ]
         return np.vstack(out)
