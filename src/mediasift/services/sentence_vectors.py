@@ -121,7 +121,7 @@ _HALF_TO_SINGLE = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np
 def decode(blob: bytes | None, dim: int) -> np.ndarray | None:
     """Stored vectors as a float32 (n, dim) matrix, each value exactly its float16 one; None when
     there are none or they are not of ``dim`` (written by another model before a reindex)."""
-    if not blob or len(blob) % (2 * dim):
+    if blob is None or not _rows(blob, dim):
         return None
     return _HALF_TO_SINGLE.take(np.frombuffer(blob, dtype=np.uint16)).reshape(-1, dim)
 
@@ -130,7 +130,7 @@ def decode_many(blobs: Sequence[bytes | None], dim: int) -> list[np.ndarray | No
     """``decode`` of each of ``blobs``, in one lookup for all of them: a search that finds none in
     memory decodes ~45 segments' rows, and one ``take`` over all costs less than one each. Each
     matrix is its own copy, so that keeping one (the LRU does) does not keep the others."""
-    sizes = [len(blob) // (2 * dim) if blob and not len(blob) % (2 * dim) else 0 for blob in blobs]
+    sizes = [_rows(blob, dim) for blob in blobs]
     if not any(sizes):
         return [None] * len(blobs)
     joined = b"".join(blob for blob, n in zip(blobs, sizes, strict=True) if n and blob)
@@ -141,6 +141,13 @@ def decode_many(blobs: Sequence[bytes | None], dim: int) -> list[np.ndarray | No
         out.append(rows[at : at + n].copy() if n else None)
         at += n
     return out
+
+
+def _rows(blob: bytes | None, dim: int) -> int:
+    """How many float16 rows of ``dim`` ``blob`` holds: 0 when none, or when it is not whole rows."""
+    if not blob or len(blob) % (2 * dim):
+        return 0
+    return len(blob) // (2 * dim)
 
 
 class _Recent:
