@@ -1,9 +1,15 @@
-"""ONNX Runtime sessions on the CPU, built one way for every engine that runs a graph itself."""
+"""ONNX Runtime sessions on the CPU, built one way for every engine that runs a graph itself, and
+their native work, which the interpreter's exit waits for."""
 
 from __future__ import annotations
 
+import atexit
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -17,6 +23,8 @@ def cpu_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSessi
     two workers each run a model with ``threads`` threads on two shared cores, and a waiting
     thread that spins takes the core another model needs: two detection passes side by side ran
     2.5x faster with spinning off (docs/benchmarks.md, "Images and scanned pages").
+
+    The session is built, and each of its runs made, as native work in flight (``IN_FLIGHT``).
     """
     import onnxruntime
 
@@ -27,4 +35,57 @@ def cpu_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSessi
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only: a graph's own warnings are not ours to act on
     source = model if isinstance(model, bytes) else str(model)
-    return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    with IN_FLIGHT.running():
+        return _guarded_session_class()(source, options, providers=["CPUExecutionProvider"])
+
+
+@cache
+def _guarded_session_class() -> type[onnxruntime.InferenceSession]:
+    # A subclass, not a wrapper: RapidOCR accepts a session of its own only if it is an
+    # ``InferenceSession``.
+    import onnxruntime
+
+    class GuardedSession(onnxruntime.InferenceSession):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            with IN_FLIGHT.running():
+                return super().run(*args, **kwargs)
+
+    return GuardedSession
+
+
+class _InFlight:
+    """Runs of ONNX Runtime in progress (and sessions being built), which the interpreter's exit
+    waits for.
+
+    A worker thread is a daemon: a CLI command that ran one in-process exits while it may be mid
+    batch, and the interpreter then freed the session under the running call: ONNX Runtime
+    aborted the process ("terminate called without an active exception", exit status -6) after
+    the command had printed its result. At exit, runs in progress end first (within ``timeout_s``)
+    and a run that would start after waits, for good: its thread is a daemon and the process ends.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._runs = 0
+        self._closing = False
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._closing)
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._runs -= 1
+                self._changed.notify_all()
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.wait_for(lambda: self._runs == 0, timeout_s)
+
+
+IN_FLIGHT = _InFlight()
+atexit.register(IN_FLIGHT.close)

