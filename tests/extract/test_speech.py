@@ -284,3 +284,14 @@ def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> No
     recognizer = get_speech_recognizer(ModelRegistry(), on_gpu)  # the weights load at the first use
     with pytest.raises(BackendUnavailable, match="cannot load Whisper on cuda"):
         list(recognizer.transcribe(iter([])))
+
+
+def test_speech_recognition_leaves_a_core_to_what_runs_beside_it() -> None:
+    from mediasift.asr.whisper import speech_threads
+
+    settings = Settings(_env_file=None, model_threads=2)  # type: ignore[call-arg]
+    assert speech_threads(settings, cores=2) == 1
+    assert speech_threads(settings, cores=1) == 1
+    assert speech_threads(settings, cores=8) == 2  # never more than model_threads
+    chosen = Settings(_env_file=None, model_threads=2, asr_threads=2)  # type: ignore[call-arg]
+    assert speech_threads(chosen, cores=2) == 2
