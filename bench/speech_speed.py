@@ -9,9 +9,9 @@ captions), measured side by side, interleaved over rounds:
 - **warm** (models loaded, as in a running worker): raw faster-whisper (``WhisperModel.transcribe``,
   beam 5, the same Whisper base int8 weights and threads) against mediasift's recognizer alone
   (VAD, per-region language, word timestamps) and against the whole ingest (``run_ingest``: speech
-  and frame lanes, quality, enrichment, embedding, index, catalog); where recognition runs on fewer
-  threads than ``model_threads`` (``asr.whisper.speech_threads``: a core left to the lanes beside
-  it), raw faster-whisper on ``model_threads`` threads too (``raw_model_threads``), and the ratios
+  and frame lanes, quality, enrichment, embedding, index, catalog); where recognition runs on other
+  threads than ``model_threads`` (``MEDIASIFT_ASR_THREADS=1``: a core left to the lanes beside it),
+  raw faster-whisper on ``model_threads`` threads too (``raw_model_threads``), and the ratios
   ``..._over_fastest_raw`` divide by the faster of the two raws;
 - **cold** (a new process each, ``bench/cold.py``): ``mediasift ingest FILE --wait`` in a fresh
   home against a process that imports faster-whisper, loads the same weights and transcribes the
@@ -119,7 +119,7 @@ def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
     runs = {"raw": raw, "recognizer": recognize, "pipeline": pipeline}
     threads = rt.settings.model_threads
     if speech_threads(rt.settings) != threads and rt.settings.asr_model == "whisper-base":
-        # faster-whisper as configured before recognition left a core to the lanes beside it
+        # faster-whisper on the threads every other model gets, beside the recognizer's own
         other = load_whisper_base(Hardware(rt.settings.asr_device, rt.settings.asr_compute_type, threads))
 
         def raw_model_threads() -> None:

@@ -312,8 +312,8 @@ class Settings(BaseSettings):
     asr_threads: int | None = Field(
         None,
         ge=1,
-        description="CPU threads of speech recognition; default: model_threads, but one core short of "
-        "all the process may use, which is left to what runs beside recognition (frames, quality).",
+        description="CPU threads of speech recognition (default: model_threads); 1 on two cores leaves "
+        "the other to what runs beside it (a video's frames, quality): less CPU, the same speed under load.",
     )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",

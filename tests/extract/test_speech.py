@@ -286,12 +286,10 @@ def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> No
         list(recognizer.transcribe(iter([])))
 
 
-def test_speech_recognition_leaves_a_core_to_what_runs_beside_it() -> None:
-    from mediasift.asr.whisper import speech_threads
+def test_speech_recognition_runs_on_model_threads_unless_given_its_own() -> None:
+    from mediasift.asr.whisper import Hardware, speech_threads
 
-    settings = Settings(_env_file=None, model_threads=2)  # type: ignore[call-arg]
-    assert speech_threads(settings, cores=2) == 1
-    assert speech_threads(settings, cores=1) == 1
-    assert speech_threads(settings, cores=8) == 2  # never more than model_threads
-    chosen = Settings(_env_file=None, model_threads=2, asr_threads=2)  # type: ignore[call-arg]
-    assert speech_threads(chosen, cores=2) == 2
+    assert speech_threads(Settings(_env_file=None, model_threads=2)) == 2  # type: ignore[call-arg]
+    chosen = Settings(_env_file=None, model_threads=2, asr_threads=1)  # type: ignore[call-arg]
+    assert speech_threads(chosen) == 1
+    assert Hardware.of(chosen).key == "cpu:int8:1"  # a model of its own in the registry

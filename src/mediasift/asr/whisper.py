@@ -19,7 +19,6 @@ Times are seconds from the start of the audio stream.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -61,20 +60,14 @@ class Hardware:
         return f"{self.device}:{self.compute_type}:{self.threads}"
 
 
-def speech_threads(settings: Settings, cores: int | None = None) -> int:
-    """CTranslate2's threads for speech recognition: ``asr_threads`` when set, else
-    ``model_threads`` less what would leave no core of the process's ``cores`` free.
+def speech_threads(settings: Settings) -> int:
+    """CTranslate2's threads for speech recognition: ``asr_threads`` when set, else ``model_threads``.
 
-    Recognition is never alone in a job: a video's frame lane, quality's measures of the signal and
-    the load of the next stages' models run beside it, and another worker's job may too. On two
-    cores, Whisper base on a second thread finished no sooner and took 5-20 % more CPU, so the
-    second core goes to that other work instead of being fought over (docs/benchmarks.md, "A short
-    video against raw faster-whisper")."""
-    if settings.asr_threads is not None:
-        return settings.asr_threads
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(settings.model_threads, cores - 1))
+    One thread leaves the other core of two to what runs beside recognition (a video's frame lane,
+    quality's measures, the next stages' models). Under load that cost no speed and less CPU; on a
+    quiet machine a second thread may still pay, which no measurement here could show, so it stays
+    a choice (docs/benchmarks.md, "A short video against raw faster-whisper")."""
+    return settings.asr_threads if settings.asr_threads is not None else settings.model_threads
 
 
 def load_whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:
