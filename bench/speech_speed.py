@@ -9,7 +9,10 @@ captions), measured side by side, interleaved over rounds:
 - **warm** (models loaded, as in a running worker): raw faster-whisper (``WhisperModel.transcribe``,
   beam 5, the same Whisper base int8 weights and threads) against mediasift's recognizer alone
   (VAD, per-region language, word timestamps) and against the whole ingest (``run_ingest``: speech
-  and frame lanes, quality, enrichment, embedding, index, catalog);
+  and frame lanes, quality, enrichment, embedding, index, catalog); where recognition runs on other
+  threads than ``model_threads`` (``MEDIASIFT_ASR_THREADS=1``: a core left to the lanes beside it),
+  raw faster-whisper on ``model_threads`` threads too (``raw_model_threads``), and the ratios
+  ``..._over_fastest_raw`` divide by the faster of the two raws;
 - **cold** (a new process each, ``bench/cold.py``): ``mediasift ingest FILE --wait`` in a fresh
   home against a process that imports faster-whisper, loads the same weights and transcribes the
   file (beam 5); with ``--before SRC``, the CLI of another source tree in the same rounds. One more
@@ -59,12 +62,18 @@ def main() -> None:
     report["load_average_at_end"] = os.getloadavg()
     ratios = {}
     if not args.cold_only:
+        table = report["warm"]
         ratios = {
-            "warm_recognizer_over_raw_wall": _ratio(report["warm"], "recognizer", "raw", "wall_s"),
-            "warm_recognizer_over_raw_cpu": _ratio(report["warm"], "recognizer", "raw", "cpu_s"),
-            "warm_pipeline_over_raw_wall": _ratio(report["warm"], "pipeline", "raw", "wall_s"),
-            "warm_pipeline_over_raw_cpu": _ratio(report["warm"], "pipeline", "raw", "cpu_s"),
+            "warm_recognizer_over_raw_wall": _ratio(table, "recognizer", "raw", "wall_s"),
+            "warm_recognizer_over_raw_cpu": _ratio(table, "recognizer", "raw", "cpu_s"),
+            "warm_pipeline_over_raw_wall": _ratio(table, "pipeline", "raw", "wall_s"),
+            "warm_pipeline_over_raw_cpu": _ratio(table, "pipeline", "raw", "cpu_s"),
         }
+        if "raw_model_threads" in table:
+            fastest = min(("raw", "raw_model_threads"), key=lambda name: table[name]["wall_s"])
+            ratios["warm_fastest_raw"] = fastest
+            for over in ("recognizer", "pipeline"):
+                ratios[f"warm_{over}_over_fastest_raw_wall"] = _ratio(table, over, fastest, "wall_s")
     if args.cold_rounds:
         ratios["cold_cli_over_cold_raw_wall"] = _ratio(report["cold"], "cli", "raw", "wall_s")
         ratios["cold_cli_over_cold_raw_cpu"] = _ratio(report["cold"], "cli", "raw", "cpu_s")
@@ -81,6 +90,7 @@ def main() -> None:
 
 def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
     from mediasift.asr.factory import get_speech_recognizer, get_whisper
+    from mediasift.asr.whisper import Hardware, load_whisper_base, speech_threads
     from mediasift.config import Settings
     from mediasift.media.audio import iter_audio
     from mediasift.ops.readiness import PRELOADABLE, preload
@@ -107,6 +117,17 @@ def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
         run_ingest(rt, "bench", media.id, lambda stage, fraction: None)
 
     runs = {"raw": raw, "recognizer": recognize, "pipeline": pipeline}
+    threads = rt.settings.model_threads
+    if speech_threads(rt.settings) != threads and rt.settings.asr_model == "whisper-base":
+        # faster-whisper on the threads every other model gets, beside the recognizer's own
+        other = load_whisper_base(Hardware(rt.settings.asr_device, rt.settings.asr_compute_type, threads))
+
+        def raw_model_threads() -> None:
+            segments, _ = other.transcribe(str(path), beam_size=5)
+            list(segments)
+
+        runs = {"raw": raw, "raw_model_threads": raw_model_threads, **runs}
+        raw_model_threads()
     raw()
     pipeline()  # first use of enrichment's models, quality's filters: not a worker's steady state
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"wall_s": 0.0, "cpu_s": 0.0})

@@ -309,6 +309,12 @@ class Settings(BaseSettings):
         None, description="Restrict per-chunk language detection to these (e.g. ['en','es']); default: all."
     )
     asr_beam_size: int = Field(5, description="Whisper beam size: 1 is ~40% faster, 5 is more accurate.")
+    asr_threads: int | None = Field(
+        None,
+        ge=1,
+        description="CPU threads of speech recognition (default: model_threads); 1 on two cores leaves "
+        "the other to what runs beside it (a video's frames, quality): less CPU, the same speed under load.",
+    )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",
         description="Image model: efficientnet-lite0 (packaged) or clip (clip_model_dir).",

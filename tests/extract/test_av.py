@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -159,6 +160,30 @@ def test_every_keyframe_is_a_frame_segment_with_an_image_vector_and_a_jpeg(video
     # Spans tile the video: each keyframe stands until the next.
     assert [f.end_s for f in frames[:-1]] == [f.start_s for f in frames[1:]]
     assert frames[-1].end_s == pytest.approx(video.talk.duration_s, abs=0.3)
+
+
+@pytest.mark.parametrize("ground", [30, 128, 220])
+def test_keyframes_too_flat_for_letters_skip_ocr_which_would_read_none(
+    models: ModelRegistry, tmp_path: Path, ground: int
+) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    from mediasift.extract.av import _NO_TEXT_SPREAD, _flat
+    from mediasift.ocr.factory import get_ocr_engine
+
+    def caption(contrast: int) -> np.ndarray:
+        picture = Image.new("RGB", (640, 360), (ground, ground, ground))
+        level = ground + contrast if ground < 200 else ground - contrast
+        font = ImageFont.truetype(mediagen.FONT, 48)
+        ImageDraw.Draw(picture).text((40, 150), "MOUNTAIN BIKE SALE", fill=(level,) * 3, font=font)
+        return np.asarray(picture)
+
+    faint, readable = caption(_NO_TEXT_SPREAD), caption(_NO_TEXT_SPREAD + 8)
+    assert _flat(faint) and not _flat(readable)
+    ocr = get_ocr_engine(models, context(tmp_path / "none.mp4", tmp_path, models).settings)
+    skipped, read = ocr.read([faint, readable])
+    assert skipped == []  # what the skip leaves out, the engine would not have read
+    assert [line.text.replace(" ", "") for line in read] == ["MOUNTAINBIKESALE"]
 
 
 def test_a_thumbnail_is_made_from_a_frame_with_something_on_it(video: Run) -> None:

@@ -284,3 +284,12 @@ def test_a_missing_model_directory_or_gpu_is_a_clear_error(tmp_path: Path) -> No
     recognizer = get_speech_recognizer(ModelRegistry(), on_gpu)  # the weights load at the first use
     with pytest.raises(BackendUnavailable, match="cannot load Whisper on cuda"):
         list(recognizer.transcribe(iter([])))
+
+
+def test_speech_recognition_runs_on_model_threads_unless_given_its_own() -> None:
+    from mediasift.asr.whisper import Hardware, speech_threads
+
+    assert speech_threads(Settings(_env_file=None, model_threads=2)) == 2  # type: ignore[call-arg]
+    chosen = Settings(_env_file=None, model_threads=2, asr_threads=1)  # type: ignore[call-arg]
+    assert speech_threads(chosen) == 1
+    assert Hardware.of(chosen).key == "cpu:int8:1"  # a model of its own in the registry

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
+import cv2
 import numpy as np
 import pytest
 
 from mediasift.errors import CorruptMedia
-from mediasift.media.frames import iter_frames, scaled_size
+from mediasift.media.frames import _luma, iter_frames, scaled_size
 from mediasift.media.probe import probe
 from tests import mediagen
 
@@ -42,6 +44,28 @@ def test_caption_pixels_are_in_the_frames_while_it_is_on_screen(talk_mp4: mediag
     band = slice(int(360 * 0.7), int(360 * 0.9))
     assert (shown[band] > 230).all(axis=2).sum() > 500  # white glyphs
     assert (gone[band] > 230).all(axis=2).sum() == 0
+
+
+@pytest.mark.parametrize("layout", ["yuv420p", "yuvj420p", "yuv422p", "yuv444p", "nv12", "nv21"])
+@pytest.mark.parametrize("color_range", [0, 1, 2])
+def test_luma_read_directly_is_the_gray_swscale_converts(layout: str, color_range: int) -> None:
+    rng = np.random.default_rng(7)
+    frame = av.VideoFrame(642, 362, layout)  # rows padded past the width
+    frame.color_range = color_range
+    for plane in frame.planes:
+        plane.update(rng.integers(0, 256, plane.buffer_size, dtype=np.uint8))
+    expected = frame.to_ndarray(width=642, height=362, format="gray")
+    assert np.array_equal(_luma(frame, 642, 362), expected)
+    assert np.array_equal(_luma(frame, 320, 180), frame.to_ndarray(width=320, height=180, format="gray"))
+
+
+def test_gray_frames_are_the_luma_of_the_rgb_ones(talk_mp4: mediagen.Talk) -> None:
+    grays = list(iter_frames(talk_mp4.path, every_s=2.0, gray=True))
+    colours = list(iter_frames(talk_mp4.path, every_s=2.0))
+    assert [g.time_s for g in grays] == [c.time_s for c in colours]
+    assert grays[0].image.shape == (360, 640)
+    for g, c in zip(grays, colours, strict=True):  # the same picture, up to the YUV matrix used
+        assert np.abs(g.image.astype(int) - cv2.cvtColor(c.image, cv2.COLOR_RGB2GRAY)).mean() < 4
 
 
 def test_index_first_mp4_cut_short_is_caught_as_truncated(talk_mp4: mediagen.Talk, tmp_path: Path) -> None:

@@ -53,11 +53,21 @@ class Hardware:
 
     @classmethod
     def of(cls, settings: Settings) -> Hardware:
-        return cls(settings.asr_device, settings.asr_compute_type, settings.model_threads)
+        return cls(settings.asr_device, settings.asr_compute_type, speech_threads(settings))
 
     @property
     def key(self) -> str:
         return f"{self.device}:{self.compute_type}:{self.threads}"
+
+
+def speech_threads(settings: Settings) -> int:
+    """CTranslate2's threads for speech recognition: ``asr_threads`` when set, else ``model_threads``.
+
+    One thread leaves the other core of two to what runs beside recognition (a video's frame lane,
+    quality's measures, the next stages' models). Under load that cost no speed and less CPU; on a
+    quiet machine a second thread may still pay, which no measurement here could show, so it stays
+    a choice (docs/benchmarks.md, "A short video against raw faster-whisper")."""
+    return settings.asr_threads if settings.asr_threads is not None else settings.model_threads
 
 
 def load_whisper(source: str, hardware: Hardware, **kwargs: object) -> WhisperModel:

@@ -50,11 +50,17 @@ from mediasift.extract.transcripts import (
 from mediasift.media.audio import iter_audio
 from mediasift.media.frames import iter_frames
 from mediasift.media.probe import MediaProbe, probe
+from mediasift.ocr.base import OcrEngine, OcrLine
 
 FRAME_SAMPLE_S = 0.5  # how often frames are examined for keyframes (s)
 FRAME_MAX_SIDE = 960  # frames are analysed (OCR, embedding) at most this large (px): OCR's own cap
 _BATCH = 8  # keyframes per OCR/embedding batch: bounds frames held in memory
 _SAME_TEXT = 0.85  # OCR text this similar on consecutive keyframes is the same text, read twice
+# A keyframe whose every channel spans at most this many levels is not shown to OCR: letters need
+# contrast, and RapidOCR read none under 9 levels (white, grey or blue on flat grounds; 9 and up it
+# reads whole lines). Fades, black and one-colour title cards are such keyframes, and each cost a
+# detection pass (0.07 CPU-s at 640 x 360) to find nothing.
+_NO_TEXT_SPREAD = 4
 
 
 @dataclass(slots=True)
@@ -216,7 +222,7 @@ def _read_and_embed(batch: list[FrameFacts], ocr: Any, embedder: Any) -> None:
     for facts in batch:
         assert facts.keyframe.image is not None, "a keyframe's pixels are released after its batch"
         images.append(facts.keyframe.image)
-    for facts, lines in zip(batch, ocr.read(images) if ocr else [[] for _ in images], strict=True):
+    for facts, lines in zip(batch, _read(ocr, images), strict=True):
         if lines:
             facts.text = "\n".join(line.text for line in lines)
             facts.confidence = round(sum(line.confidence for line in lines) / len(lines), 4)
@@ -224,6 +230,22 @@ def _read_and_embed(batch: list[FrameFacts], ocr: Any, embedder: Any) -> None:
     for facts, vector in zip(batch, vectors, strict=True):
         facts.vector = [float(x) for x in vector]
         facts.keyframe.image = None  # the pixels are no longer needed: keep memory bounded
+
+
+def _read(ocr: OcrEngine | None, images: list[np.ndarray]) -> list[list[OcrLine]]:
+    """The OCR lines of each image; none, without asking the engine, for a flat one."""
+    found: list[list[OcrLine]] = [[] for _ in images]
+    shown = [i for i, image in enumerate(images) if not _flat(image)]
+    if ocr is None or not shown:
+        return found
+    for i, lines in zip(shown, ocr.read([images[i] for i in shown]), strict=True):
+        found[i] = lines
+    return found
+
+
+def _flat(image: np.ndarray) -> bool:
+    """Every colour channel within ``_NO_TEXT_SPREAD`` levels: no contrast to draw letters with."""
+    return int(np.ptp(image.reshape(-1, image.shape[-1]), axis=0).max()) <= _NO_TEXT_SPREAD
 
 
 def _looks_like_a_picture(image: np.ndarray) -> bool:
