@@ -119,6 +119,38 @@ def test_workers_embedding_at_once_run_a_thread_each_and_get_the_same_bits(
     assert ingest.lane.width == settings.model_threads
 
 
+def test_a_job_running_on_another_worker_leaves_this_ones_batches_one_thread(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    ingest = get_ingest_text_embedder(models, settings)
+    threads_of_runs: list[int] = []
+    run = ingest.lane.run
+
+    @contextmanager
+    def counted(alone: bool = False) -> Iterator[int]:
+        with run(alone) as threads:
+            threads_of_runs.append(threads)
+            yield threads
+
+    monkeypatch.setattr(ingest.lane, "run", counted)
+    with ingest.lane.caller():  # this worker's job, which nests its embedder's call
+        ingest.embed_passages(PASSAGES[:2])
+        other_job, ended = threading.Event(), threading.Event()
+
+        def other_worker() -> None:
+            with ingest.lane.caller():  # a job that is, say, recognising speech meanwhile
+                other_job.set()
+                ended.wait(timeout=60)
+
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        assert other_job.wait(timeout=30)
+        ingest.embed_passages(PASSAGES[:2])
+        ended.set()
+        thread.join()
+    assert threads_of_runs == [settings.model_threads, 1]
+
+
 def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):
     embedder, ingest = get_text_embedder(models, settings), get_ingest_text_embedder(models, settings)
     assert (ingest.id, ingest.dim) == (embedder.id, embedder.dim)

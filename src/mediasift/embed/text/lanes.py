@@ -24,32 +24,38 @@ from mediasift.embed.text.base import TextEmbedder
 
 
 class IngestLane:
-    """``width`` threads for the ingest's model runs, shared by the workers embedding now.
+    """``width`` threads for the ingest's model runs, shared by the workers with a job in progress
+    (``caller``: the worker loop counts each job in; a call to the lane's embedder counts too).
 
-    A worker that embeds alone runs each batch on all of them. While several embed, each run takes
-    one thread, its caller's: two workers' batches then run side by side, each on its own core,
-    instead of taking turns as thread teams whose members wait for each other at every step of the
-    model (on 2 cores the other worker's tokenizing and enrichment keep preempting one member).
+    A worker whose job runs alone runs each batch on all of them. While several jobs run, each run
+    takes one thread, its caller's: two workers' batches then run side by side, each on its own
+    core, instead of taking turns as thread teams whose members wait for each other at every step
+    of the model (on 2 cores the other job's tokenizing, enrichment or speech recognition keeps
+    preempting one member).
     A batch's vectors do not depend on its threads (ONNX Runtime's kernels split rows, not sums:
     the same bits with one thread or two, ``tests/embed/test_text_lanes.py``)."""
 
     def __init__(self, width: int) -> None:
         self.width = max(1, width)
         self._free = self.width
-        self._callers = 0  # threads inside a call to the lane's embedder
+        self._callers: dict[int, int] = {}  # thread -> how deep inside ``caller`` it is
         self._changed = threading.Condition()
 
     @contextmanager
     def caller(self) -> Iterator[None]:
-        """A worker's whole call (all its batches): while it lasts, the others' runs take one thread."""
+        """A worker's job, or a call to the lane's embedder: while it lasts, the others' runs take
+        one thread each. A thread counts once however deeply it nests."""
+        me = threading.get_ident()
         with self._changed:
-            self._callers += 1
+            self._callers[me] = self._callers.get(me, 0) + 1
             self._changed.notify_all()
         try:
             yield
         finally:
             with self._changed:
-                self._callers -= 1
+                self._callers[me] -= 1
+                if not self._callers[me]:
+                    del self._callers[me]
                 self._changed.notify_all()
 
     @contextmanager
@@ -58,7 +64,7 @@ class IngestLane:
         ``alone``, or while its caller is the only one)."""
         with self._changed:
             while True:
-                wanted = self.width if alone or self._callers <= 1 else 1
+                wanted = self.width if alone or len(self._callers) <= 1 else 1
                 if self._free >= wanted:
                     break
                 self._changed.wait()
