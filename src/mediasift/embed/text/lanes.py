@@ -32,8 +32,8 @@ class IngestLane:
     core, instead of taking turns as thread teams whose members wait for each other at every step
     of the model (on 2 cores the other job's tokenizing, enrichment or speech recognition keeps
     preempting one member).
-    A batch's vectors do not depend on its threads (ONNX Runtime's kernels split rows, not sums:
-    the same bits with one thread or two, ``tests/embed/test_text_lanes.py``)."""
+    A batch's vectors do not depend on its threads: the same bits with one thread or two
+    (``tests/embed/test_text_lanes.py``)."""
 
     def __init__(self, width: int) -> None:
         self.width = max(1, width)
