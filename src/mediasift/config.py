@@ -313,7 +313,8 @@ class Settings(BaseSettings):
         None,
         ge=1,
         description="CPU threads of speech recognition (default: model_threads); 1 on two cores leaves "
-        "the other to what runs beside it (a video's frames, quality): less CPU, the same speed under load.",
+        "the other to what runs beside it (a video's frames, quality): less CPU and the same speed on a busy "
+        "machine, 1.25x slower recognition on an idle one.",
     )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",

@@ -64,9 +64,9 @@ def speech_threads(settings: Settings) -> int:
     """CTranslate2's threads for speech recognition: ``asr_threads`` when set, else ``model_threads``.
 
     One thread leaves the other core of two to what runs beside recognition (a video's frame lane,
-    quality's measures, the next stages' models). Under load that cost no speed and less CPU; on a
-    quiet machine a second thread may still pay, which no measurement here could show, so it stays
-    a choice (docs/benchmarks.md, "A short video against raw faster-whisper")."""
+    quality's measures, the next stages' models): on a busy machine that cost no speed and less
+    CPU, but on an idle one two threads transcribed 1.25x faster, so one thread is a choice, not the
+    default (docs/benchmarks.md, "A short video against raw faster-whisper")."""
     return settings.asr_threads if settings.asr_threads is not None else settings.model_threads
 
 
