@@ -81,7 +81,7 @@ class SerialBatches:
     """A ``TextEmbedder`` that runs ``embedder``'s passages through the ingest lane, a batch of
     ``batch`` texts at a time (queries pass straight through)."""
 
-    def __init__(self, embedder: TextEmbedder, batch: int, width: int = 1) -> None:
+    def __init__(self, embedder: TextEmbedder, batch: int, width: int) -> None:
         self.id, self.dim = embedder.id, embedder.dim
         self._embedder, self._batch = embedder, batch
         self.lane = IngestLane(width)
