@@ -99,6 +99,7 @@ def build_mediasift(
         started = time.perf_counter()
         points = []
         with rt.catalog.session() as s:
+            batch_media = []
             for m in range(first, min(first + batch, media_count)):
                 media = Media(
                     id=str(ULID()),
@@ -113,7 +114,11 @@ def build_mediasift(
                     meta={},
                 )
                 s.add(media)
-                s.flush()  # ingest's media row exists (since upload) before its segments are swapped in
+                batch_media.append((m, media))
+            # Ingest's media rows exist (since upload) before their segments are swapped in; they
+            # are written here as a bulk import would, one flush a batch.
+            s.flush()
+            for m, media in batch_media:
                 segs = [
                     Segment(
                         id=segment_id(i),

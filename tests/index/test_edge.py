@@ -216,6 +216,16 @@ def test_another_tenants_corpus_does_not_change_keyword_scores(index: EdgeIndex)
     assert after == pytest.approx(before)
 
 
+def test_a_point_keeps_its_text_as_bm25_terms_not_as_payload(index: EdgeIndex) -> None:
+    notes = point("budget meeting notes", language="en")
+    load(index, [notes])
+
+    (record,) = index._open_shard().retrieve([notes.id], True, False)
+    assert record.payload is not None and "text" not in record.payload
+    assert record.payload["media_id"] == notes.media_id and record.payload["language"] == "en"
+    assert ids(index.search_keyword(TENANT, "meetings", limit=1)) == [notes.id]
+
+
 def test_hit_ids_are_canonical_uuids(index: EdgeIndex) -> None:
     upper = "0B5F8C7E-8F6B-4B8E-9A57-2D1C3E4F5A6B"
     load(index, [point("shouted id", id=upper)])

@@ -16,9 +16,11 @@ Layout of the shard (``path``):
   ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
   absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
   ``entities``, ``keywords`` and ``paths`` (arrays of strings under keyword indexes: a filter list
-  matches a point holding any of its values; ``paths`` holds a source file's ``path_terms``),
-  ``metadata`` (a dict, matched by exact value) and ``text``. The four lists and ``metadata``
-  are absent where empty.
+  matches a point holding any of its values; ``paths`` holds a source file's ``path_terms``) and
+  ``metadata`` (a dict, matched by exact value). The four lists and ``metadata`` are absent where
+  empty. The text itself is not stored on the point: only its BM25 vectors are; a hit's text
+  comes from the catalog, and the binding converted each payload field at ~6 us a string (shards
+  written before that still hold a ``text`` field, which nothing reads).
 
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included. ``search_hybrid`` is one engine query:
@@ -393,6 +395,8 @@ class EdgeIndex:
             )
         if isinstance(vector, np.ndarray):
             return vector.tolist()
+        if isinstance(vector, list):
+            return vector  # the binding reads each number itself; a copy cost ~10 us a point
         return list(map(float, vector))
 
     def _to_engine_point(self, point: IndexPoint) -> qe.Point:
@@ -414,7 +418,6 @@ class EdgeIndex:
             "kind": point.kind,
             "collection": point.collection,
             "modality": point.modality,
-            "text": point.text,
         }
         # An empty list or dict is left out: every filter on it (a value among the list's, a
         # metadata key's value) misses an absent field as it misses an empty one, and each field
