@@ -119,6 +119,7 @@ def build_mediasift(
             # are written here as a bulk import would, one flush a batch.
             s.flush()
             for m, media in batch_media:
+                chunks = range(m * per_media, min((m + 1) * per_media, len(texts)))
                 segs = [
                     Segment(
                         id=segment_id(i),
@@ -129,11 +130,11 @@ def build_mediasift(
                         language="en" if i % 2 == 0 else "es",
                         sentence_vectors=sentence_vectors(i) if sentence_vectors else None,
                     )
-                    for i in range(m * per_media, min((m + 1) * per_media, len(texts)))
+                    for i in chunks
                 ]
                 replace_segments(s, media, segs)  # as ingest's finish_media
                 payload = MediaPayload.of(media)
-                by_id = {seg.id: vectors[chunk_of(seg.id)] for seg in segs}
+                by_id = {seg.id: vectors[i] for seg, i in zip(segs, chunks, strict=True)}
                 points += index_points(payload, segs, {TEXT_SPACE: by_id})
         catalog_s += time.perf_counter() - started
         started = time.perf_counter()
