@@ -217,6 +217,9 @@ def sweep_configs() -> dict[str, Any]:
         # where neighbours become one moment: after the second stage (the default) or before it
         "search + moments grouped after rescore": chosen,
         "search + moments grouped before rescore": replace(chosen, group_after_rescore=False),
+        # a tag the keywords did not find judged by its text vector alone
+        "search + tag stand-in": replace(chosen, tag_stand_in=True),
+        "search, tag stand-in off": replace(chosen, tag_stand_in=False),
     }
 
 

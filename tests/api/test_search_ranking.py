@@ -7,10 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.domain import Hit
-from mediasift.services.ranking import RankingParams, group_moments, informative, proximity, rank
+from mediasift.domain import TEXT_SPACE, Hit
+from mediasift.index.edge import EdgeIndex
+from mediasift.services.ranking import RankingParams, fused, group_moments, informative, proximity, rank
 from tests import mediagen
 from tests.conftest import upload, wait_for_job
+from tests.index.conformance import CONFORMANCE_DIMS, TENANT, load, point
 
 
 def hit(segment: str, media: str = "m", **fields: object) -> Hit:
@@ -70,6 +72,43 @@ def test_a_modality_prior_lets_a_sentence_outrank_a_tag() -> None:
         "sentence",
         "tag",
     ]
+
+
+def test_a_tag_the_keywords_missed_is_judged_by_its_vector_alone() -> None:
+    def hits() -> list[Hit]:
+        return [
+            hit("sentence", text="A horse needs its hooves trimmed.", score=0.70, media="doc"),
+            hit("tag", modality="tag", kind="image", text="sorrel, chestnut", score=0.60, media="photo"),
+            hit("caption", modality="ocr", kind="image", text="HORSE SHOW", score=0.50, media="sign"),
+        ]
+
+    # ``fused``'s normalised text-vector scores of the hits the keyword list did not find
+    unmatched = {"tag": 0.9, "caption": 0.9}
+    ranked = rank(hits(), "a horse", bonus=False, unmatched=unmatched)
+    assert [h.segment_id for h in ranked] == ["tag", "sentence", "caption"]  # only a tag stands in
+    assert ranked[0].score == pytest.approx(0.60 + RankingParams().keyword_weight * 0.9)
+    off = RankingParams(tag_stand_in=False)
+    assert [h.segment_id for h in rank(hits(), "a horse", bonus=False, params=off)] == [
+        "sentence",
+        "tag",
+        "caption",
+    ]
+
+
+def test_fusion_lists_the_text_vector_hits_the_keywords_did_not_find(tmp_path) -> None:
+    words = point("A horse needs its hooves trimmed", text_vector=[0.6, 0.8, 0.0, 0.0], language="en")
+    near = point("sorrel, chestnut", text_vector=[1.0, 0.0, 0.0, 0.0], modality="tag")
+    far = point("brick, wall", text_vector=[0.0, 0.0, 1.0, 0.0], modality="tag")
+    with EdgeIndex(tmp_path / "index", CONFORMANCE_DIMS) as index:
+        load(index, [words, near, far])
+        query = {TEXT_SPACE: [1.0, 0.0, 0.0, 0.0]}
+        found = fused(index, TENANT, "a horse", query, 10, None, RankingParams(), "en")
+        assert set(found.unmatched) == {near.id, far.id}  # the sentence says "horse"
+        assert found.unmatched[near.id] == pytest.approx(1.0) and found.unmatched[far.id] == pytest.approx(
+            0.0
+        )
+        off = fused(index, TENANT, "a horse", query, 10, None, RankingParams(tag_stand_in=False), "en")
+        assert off.unmatched == {} and [h.id for h in off.hits] == [h.id for h in found.hits]
 
 
 def test_neighbours_of_one_answer_are_one_hit_with_the_best_second() -> None:

@@ -202,7 +202,9 @@ def _search(
         params = replace(params, rescore_top=0)
     found = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
     hits = hydrate(rt, tenant_id, found.hits, query, len(found.hits), keyframes=False)
-    hits = ranking.rank(hits, query, bonus=bool(keyword), params=params, language=language)
+    hits = ranking.rank(
+        hits, query, bonus=bool(keyword), params=params, language=language, unmatched=found.unmatched
+    )
     if params.rescore_top and vector is not None:
         top = ranking.second_stage(hits, params, found.translated)
         sentences = stored(rt, tenant_id, top, len(vector), units=True)
