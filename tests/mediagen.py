@@ -193,8 +193,10 @@ def talk_video(
         text_file = directory / f"_{ext}" / f"_caption{i}.txt"
         text_file.write_text(cap.text, encoding="utf-8")
         filters.append(
-            f"drawtext=fontfile={FONT}:textfile={text_file}:fontsize={size[1] // 9}:fontcolor=white"
-            f":box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h*0.72"
+            # expansion=none: a caption is literal text; drawtext's default reads "%" as the start
+            # of an expansion, and "30% OFF" then drew nothing at all (one error line, no failure).
+            f"drawtext=fontfile={FONT}:textfile={text_file}:expansion=none:fontsize={size[1] // 9}"
+            f":fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h*0.72"
             f":enable='between(t,{cap.start_s},{cap.end_s})'"
         )
     out = directory / f"talk.{ext}"
