@@ -166,6 +166,17 @@ def default_captions(duration_s: float, texts: list[str] | None = None) -> list[
     ]
 
 
+def caption_size(text: str, size: tuple[int, int]) -> int:
+    """The font size of a burned-in caption: a ninth of the height, smaller where the line would
+    not fit the frame's width with its box (a caption cut at both edges is not what a video shows)."""
+    from PIL import ImageFont
+
+    width, height = size
+    points = height // 9
+    wide = ImageFont.truetype(str(FONT), points).getlength(text) + 2 * 8  # the box's border
+    return points if wide <= 0.94 * width else int(points * 0.94 * width / wide)
+
+
 def talk_video(
     directory: Path,
     ext: str = "mp4",
@@ -195,7 +206,8 @@ def talk_video(
         filters.append(
             # expansion=none: a caption is literal text; drawtext's default reads "%" as the start
             # of an expansion, and "30% OFF" then drew nothing at all (one error line, no failure).
-            f"drawtext=fontfile={FONT}:textfile={text_file}:expansion=none:fontsize={size[1] // 9}"
+            f"drawtext=fontfile={FONT}:textfile={text_file}:expansion=none"
+            f":fontsize={caption_size(cap.text, size)}"
             f":fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h*0.72"
             f":enable='between(t,{cap.start_s},{cap.end_s})'"
         )
