@@ -6,7 +6,8 @@
       ─► catalog hydration (``services/search.hydrate``)
       ─► ``rank``: a fragment with too little to say ("O", "★" read off a photo) is dropped; the
           rest is scored ``fused × modality prior × (1 + phrase bonus)``, where the bonus rewards a
-          text holding the query's words next to each other and in order (keyword and hybrid only)
+          text holding the query's words next to each other and in order (keyword and hybrid only),
+          and a tag the keywords missed has its vector share stand in for theirs first (hybrid)
       ─► ``rescore`` (hybrid; ``MEDIASIFT_SEARCH_RESCORE_TOP``, 0 turns it off): the best hits'
           moments, and the other language's nearest passages wherever fusion put them, scored
           again by their best sentence, embedded alone at ingest, so one answering sentence in a
@@ -272,7 +273,8 @@ def rank(
     """``hits`` (hydrated candidates) rescored, best first, grouped into moments; the scores are
     only comparable within one search. ``language``: the query's; a hit in the other of English
     and Spanish gets no phrase bonus (it holds a translation of the query's words, not them, and
-    stemming its text cost more than the rest of ranking it)."""
+    stemming its text cost more than the rest of ranking it). ``unmatched``: ``fused``'s
+    ``Candidates.unmatched``, whose tags get ``params.tag_stand_in``'s share."""
     kept = []
     wanted = asked_terms(query)
     other = other_language(language)
