@@ -75,24 +75,19 @@ def test_a_modality_prior_lets_a_sentence_outrank_a_tag() -> None:
 
 
 def test_a_tag_the_keywords_missed_is_judged_by_its_vector_alone() -> None:
-    def hits() -> list[Hit]:
-        return [
-            hit("sentence", text="A horse needs its hooves trimmed.", score=0.70, media="doc"),
-            hit("tag", modality="tag", kind="image", text="sorrel, chestnut", score=0.60, media="photo"),
-            hit("caption", modality="ocr", kind="image", text="HORSE SHOW", score=0.50, media="sign"),
-        ]
-
-    # ``fused``'s normalised text-vector scores of the hits the keyword list did not find
-    unmatched = {"tag": 0.9, "caption": 0.9}
-    ranked = rank(hits(), "a horse", bonus=False, unmatched=unmatched)
-    assert [h.segment_id for h in ranked] == ["tag", "sentence", "caption"]  # only a tag stands in
-    assert ranked[0].score == pytest.approx(0.60 + RankingParams().keyword_weight * 0.9)
-    off = RankingParams(tag_stand_in=False)
-    assert [h.segment_id for h in rank(hits(), "a horse", bonus=False, params=off)] == [
-        "sentence",
-        "tag",
-        "caption",
+    hits = [
+        hit("sentence", text="A horse needs its hooves trimmed.", score=0.70, media="doc"),
+        hit("tag", modality="tag", kind="image", text="sorrel, chestnut", score=0.60, media="photo"),
+        hit("named", modality="tag", kind="image", text="horse cart", score=0.55, media="cart"),
+        hit("caption", modality="ocr", kind="image", text="HORSE SHOW", score=0.50, media="sign"),
     ]
+    # ``fused``'s normalised text-vector scores of the hits the keyword list did not find: the tag
+    # "horse cart" was found by the keywords, so it is not among them and keeps its score.
+    unmatched = {"tag": 0.9, "caption": 0.9}
+    ranked = rank(hits, "a horse", bonus=False, unmatched=unmatched)
+    assert [h.segment_id for h in ranked] == ["tag", "sentence", "named", "caption"]  # only a tag
+    assert ranked[0].score == pytest.approx(0.60 + RankingParams().keyword_weight * 0.9)
+    assert [h.score for h in ranked[1:]] == [0.70, 0.55, 0.50]
 
 
 def test_fusion_lists_the_text_vector_hits_the_keywords_did_not_find(tmp_path) -> None:

@@ -176,20 +176,20 @@ def fused(
     lists += [nearest(space, v) for space, v in vectors.items()]
     weights = [params.keyword_weight] * bool(keyword) + [params.vector_weight] * len(vectors)
     norms: list[Normalisation] = [params.keyword_norm] * bool(keyword) + [params.vector_norm] * len(vectors)
-    unmatched: dict[str, float] = {}
-    if keyword and params.tag_stand_in and TEXT_SPACE in vectors:
-        found = {h.id for h in lists[0]}
+    # Each text-vector hit's normalised score, which stands in for the keyword share a hit the
+    # keywords cannot match would earn: a passage in the other language, or a tag (``rank``).
+    stand_in: dict[str, float] = {}
+    if keyword and TEXT_SPACE in vectors:
         text = lists[1 + list(vectors).index(TEXT_SPACE)]
-        scaled = normalised([h.score for h in text], params.vector_norm)
-        unmatched = {h.id: s for h, s in zip(text, scaled, strict=True) if h.id not in found}
+        stand_in = dict(
+            zip((h.id for h in text), normalised([h.score for h in text], params.vector_norm), strict=True)
+        )
+    found = {h.id for h in lists[0]} if keyword else set()
+    unmatched = {i: s for i, s in stand_in.items() if i not in found} if params.tag_stand_in else {}
     if not (keyword and translated and params.keyword_stand_in):
         return Candidates(score_fusion(lists, weights, norms, limit=depth), unmatched=unmatched)
     # Keywords cannot match a passage in another language than the query's: their silence is no
     # evidence against it, so its text-vector score stands in for the keyword share it cannot earn.
-    text = lists[1 + list(vectors).index(TEXT_SPACE)]
-    stand_in = dict(
-        zip((h.id for h in text), normalised([h.score for h in text], params.vector_norm), strict=True)
-    )
     hits = score_fusion(lists, weights, norms)
     for hit in hits:
         if hit.id in translated:
