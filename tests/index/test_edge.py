@@ -226,6 +226,36 @@ def test_a_point_keeps_its_text_as_bm25_terms_not_as_payload(index: EdgeIndex) -
     assert ids(index.search_keyword(TENANT, "meetings", limit=1)) == [notes.id]
 
 
+def test_points_sharing_a_payload_each_keep_their_own_fields(index: EdgeIndex) -> None:
+    # A media's points get one payload set on them all; what differs between points must not mix.
+    cooking = ("cooking",)
+    talk = [point("intro", language="en", labels=cooking), point("hola", language="es", labels=cooking)]
+    screen = point("SALE", modality="ocr", language="en", labels=cooking)
+    code = [
+        point(f"def {name}", media_id="m2", kind="code", paths=(f"src/{name}.py",), metadata={"repo": "x"})
+        for name in ("a", "b")
+    ]
+    other = point("intro", tenant_id="other", language="en", quality=0.5)
+    points = [*talk, screen, *code, other]
+    load(index, points)
+
+    records = {
+        str(r.id): r.payload for r in index._open_shard().retrieve([p.id for p in points], True, False)
+    }
+    assert records[talk[0].id] == {
+        "tenant_id": TENANT, "media_id": "m1", "kind": "document", "collection": "default",
+        "modality": "text", "language": "en", "labels": ["cooking"],
+    }  # fmt: skip
+    assert records[talk[1].id]["language"] == "es" and records[screen.id]["modality"] == "ocr"
+    assert [records[p.id]["paths"] for p in code] == [["src/a.py"], ["src/b.py"]]
+    assert all(records[p.id]["metadata"] == {"repo": "x"} and "language" not in records[p.id] for p in code)
+    assert records[other.id]["tenant_id"] == "other" and records[other.id]["quality"] == 0.5
+    assert ids(index.search_keyword(TENANT, "hola", limit=5, filters=Filters(languages=["es"]))) == [
+        talk[1].id
+    ]
+    assert ids(index.search_keyword(TENANT, "intro", limit=5)) == [talk[0].id]
+
+
 def test_hit_ids_are_canonical_uuids(index: EdgeIndex) -> None:
     upper = "0B5F8C7E-8F6B-4B8E-9A57-2D1C3E4F5A6B"
     load(index, [point("shouted id", id=upper)])
