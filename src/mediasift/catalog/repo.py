@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -127,7 +128,7 @@ def replace_segments(s: Session, media: Media, segments: Sequence[Segment]) -> N
         # The embedded catalog runs in this process, so SQLAlchemy's own work was most of a
         # swap's cost: its Core statements took ~470 us a media of four rows, sqlite3's cursor
         # ~200 (1,000 media, five rounds, loaded machine). Same connection, same transaction.
-        db = conn.connection.driver_connection
+        db = cast(sqlite3.Connection, conn.connection.driver_connection)
         db.execute(_SQLITE_DELETE_SEGMENTS, (media.id,))
         if segments:
             db.executemany(_SQLITE_INSERT_SEGMENTS, _segment_rows(media, segments, json.dumps))

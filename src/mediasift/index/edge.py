@@ -194,7 +194,7 @@ class EdgeIndex:
         process killed between the two leaves points without a tenant, which no search or filter
         matches, until the media's ingest runs again and replaces them.
         """
-        shared: dict[tuple[Any, ...], list[str]] = {}
+        shared: dict[tuple[Any, ...], list[qe.PointId]] = {}
         for point in points:
             shared.setdefault(_payload_key(point), []).append(point.id)
         operations = [qe.UpdateOperation.upsert_points([self._to_engine_point(p) for p in points])]
