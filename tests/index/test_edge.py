@@ -256,6 +256,16 @@ def test_points_sharing_a_payload_each_keep_their_own_fields(index: EdgeIndex) -
     assert ids(index.search_keyword(TENANT, "intro", limit=5)) == [talk[0].id]
 
 
+def test_a_point_given_twice_in_one_upsert_keeps_its_last_version(index: EdgeIndex) -> None:
+    first, neighbour = point("draft"), point("neighbour")  # these two share a payload
+    last = point("final", id=first.id, tenant_id="other")
+    load(index, [first, neighbour, last])
+
+    (record,) = index._open_shard().retrieve([first.id], True, False)
+    assert record.payload is not None and record.payload["tenant_id"] == "other"
+    assert ids(index.search_keyword("other", "final", limit=5)) == [first.id]
+
+
 def test_hit_ids_are_canonical_uuids(index: EdgeIndex) -> None:
     upper = "0B5F8C7E-8F6B-4B8E-9A57-2D1C3E4F5A6B"
     load(index, [point("shouted id", id=upper)])

@@ -103,7 +103,7 @@ def dead_job_ids(s: Session, media_id: str) -> list[str]:
 
 _SEGMENTS = cast(Table, SegmentRow.__table__)
 # Built once: a DELETE built per call cost ~140 us of SQLAlchemy's statement building and cache
-# keying, against ~45 us for this one (5,000 media a build in bench.peer_search).
+# keying, against ~45 us for this one (5,000 media a build in bench.peer_search; PostgreSQL's path).
 _DELETE_SEGMENTS = delete(_SEGMENTS).where(_SEGMENTS.c.media_id == bindparam("media_id"))
 _INSERT_SEGMENTS = insert(_SEGMENTS)
 # Every column of ``segment``, in the order ``_segment_rows`` writes them.

@@ -172,7 +172,10 @@ class EdgeIndex:
 
         Durable against a process kill once this returns (write-ahead log).
         """
-        # Every operation is built, so every point validated, before any is written.
+        # A point given twice counts as its last version (one upsert's order decided that before;
+        # a payload set apart would not), and every operation is built, so every point validated,
+        # before any is written.
+        points = list({point.id: point for point in points}.values())
         batches = [
             self._engine_batch(points[i : i + _UPSERT_BATCH]) for i in range(0, len(points), _UPSERT_BATCH)
         ]
