@@ -228,12 +228,16 @@ def test_a_point_keeps_its_text_as_bm25_terms_not_as_payload(index: EdgeIndex) -
 
 def test_points_sharing_a_payload_each_keep_their_own_fields(index: EdgeIndex) -> None:
     # A media's points get one payload set on them all; what differs between points must not mix.
+    # Each group below has points sharing a payload (set apart) and a point alone (set inline).
     cooking = ("cooking",)
-    talk = [point("intro", language="en", labels=cooking), point("hola", language="es", labels=cooking)]
+    talk = [
+        point(text, language=lang, labels=cooking)
+        for text, lang in (("intro", "en"), ("outro", "en"), ("hola", "es"))
+    ]
     screen = point("SALE", modality="ocr", language="en", labels=cooking)
     code = [
-        point(f"def {name}", media_id="m2", kind="code", paths=(f"src/{name}.py",), metadata={"repo": "x"})
-        for name in ("a", "b")
+        point(f"def {name}", media_id="m2", kind="code", paths=(f"src/{file}.py",), metadata={"repo": "x"})
+        for name, file in (("a", "a"), ("a2", "a"), ("b", "b"))
     ]
     other = point("intro", tenant_id="other", language="en", quality=0.5)
     points = [*talk, screen, *code, other]
@@ -246,12 +250,13 @@ def test_points_sharing_a_payload_each_keep_their_own_fields(index: EdgeIndex) -
         "tenant_id": TENANT, "media_id": "m1", "kind": "document", "collection": "default",
         "modality": "text", "language": "en", "labels": ["cooking"],
     }  # fmt: skip
-    assert records[talk[1].id]["language"] == "es" and records[screen.id]["modality"] == "ocr"
-    assert [records[p.id]["paths"] for p in code] == [["src/a.py"], ["src/b.py"]]
+    assert records[talk[1].id] == records[talk[0].id]
+    assert records[talk[2].id]["language"] == "es" and records[screen.id]["modality"] == "ocr"
+    assert [records[p.id]["paths"] for p in code] == [["src/a.py"], ["src/a.py"], ["src/b.py"]]
     assert all(records[p.id]["metadata"] == {"repo": "x"} and "language" not in records[p.id] for p in code)
     assert records[other.id]["tenant_id"] == "other" and records[other.id]["quality"] == 0.5
     assert ids(index.search_keyword(TENANT, "hola", limit=5, filters=Filters(languages=["es"]))) == [
-        talk[1].id
+        talk[2].id
     ]
     assert ids(index.search_keyword(TENANT, "intro", limit=5)) == [talk[0].id]
 
