@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     )
     pgvector_url: str | None = Field(None, description="PostgreSQL URL for the pgvector index.")
     edge_hnsw_ef: int | None = Field(
-        None, ge=10, le=1000, description="Qdrant Edge HNSW search breadth (None: the engine's default)."
+        None,
+        ge=10,
+        le=1000,
+        description="Qdrant Edge HNSW search breadth; the embedded index now scans exactly and builds "
+        "no graph, so it has no effect (accepted so configurations that set it still load).",
     )
     pgvector_ef_search: int = Field(
         100, ge=10, le=1000, description="pgvector hnsw.ef_search: higher finds more true neighbours, slower."

@@ -10,10 +10,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mediasift.domain import Filters, IndexPoint
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index import edge
 from mediasift.index.edge import EdgeIndex
 from tests.index.conformance import CONFORMANCE_DIMS, TENANT, IndexConformance, ids, load, point
 
@@ -186,6 +188,68 @@ def test_settings_set_the_hnsw_search_breadth_of_vector_and_hybrid_queries(tmp_p
         assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], limit=2)) == [near.id, far.id]
     finally:
         index.close()
+
+
+# -- vectors on int8 copies ---------------------------------------------------------------------------
+
+
+def _alike_vectors(n: int, seed: int) -> np.ndarray:
+    """Unit vectors as alike as a text model's (pairwise cosine ~0.8): where int8 rounding could
+    reorder neighbours."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal(384) + 0.5 * rng.standard_normal((n, 384))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _vector_points(vectors: np.ndarray) -> list[IndexPoint]:
+    return [
+        IndexPoint(
+            id=f"00000000-0000-4000-8000-{i:012d}", tenant_id=TENANT, media_id=f"m{i}", kind="text",
+            collection="default", modality="text", text="", language="en" if i % 2 else "es",
+            vectors={"text": vectors[i].tolist()},
+        )
+        for i in range(len(vectors))
+    ]  # fmt: skip
+
+
+def _quantized_segments(path: Path) -> int:
+    return sum(1 for _ in path.glob("segments/*/vector_storage-text/quantized.data"))
+
+
+def _assert_exact_neighbours(ix: EdgeIndex, vectors: np.ndarray, queries: np.ndarray) -> None:
+    """Every search's 30 hits are numpy's exact 30 nearest, in order, with their float cosines."""
+    for query in queries:
+        cosines = vectors @ query
+        best = np.argsort(-cosines)[:30]
+        hits = ix.search_vector("text", TENANT, query.tolist(), 30)
+        assert [int(h.id[-12:]) for h in hits] == best.tolist()
+        assert [h.score for h in hits] == pytest.approx(cosines[best].tolist(), abs=1e-5)
+
+
+def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(index_path: Path) -> None:
+    vectors = _alike_vectors(3_000, seed=1)  # 4.6 MB of vectors: over the bound a segment is optimized at
+    queries = _alike_vectors(3_020, seed=1)[3_000:]  # the same cluster's next 20
+    with EdgeIndex(index_path, {"text": 384}) as ix:
+        ix.upsert(_vector_points(vectors))
+        assert _quantized_segments(index_path) == 0
+        ix.optimize()
+        assert _quantized_segments(index_path) >= 1
+        # int8 scores alone would give other cosines, and other orders among near-ties
+        _assert_exact_neighbours(ix, vectors, queries)
+        spanish = ix.search_vector("text", TENANT, queries[0].tolist(), 30, Filters(languages=["es"]))
+        nearest = [i for i in np.argsort(-(vectors @ queries[0])) if i % 2 == 0]  # even: "es"
+        assert [int(h.id[-12:]) for h in spanish] == nearest[:30]
+
+
+def test_upserts_optimize_the_shard_as_they_go(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge, "_OPTIMIZE_EVERY", 1_000)
+    vectors = _alike_vectors(3_020, seed=2)
+    with EdgeIndex(index_path, {"text": 384}) as ix:
+        points = _vector_points(vectors[:3_000])
+        for start in range(0, 3_000, 300):  # as ingest writes: a media's points at a time
+            ix.upsert(points[start : start + 300])
+        assert _quantized_segments(index_path) >= 1  # no optimize() was called
+        _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:])
 
 
 def test_keyword_search_folds_accents_both_ways(index: EdgeIndex) -> None:

@@ -32,10 +32,12 @@ after an ``optimize`` that rebuilt segments and on ``close`` so the log stays sh
 fast. One process owns
 a shard: a second open of the same path fails with ``BackendUnavailable``.
 
-Edge does not build HNSW graphs in the background: call ``optimize()`` after bulk upserts; until
-then searches are exact (brute force), which is correct, only slower. A space holding under
-``_EXACT_BELOW_KB`` of vectors (about 21,000 text vectors of 384 dimensions, 6,000 image vectors
-of 1,280) gets no HNSW graph even then: it is searched exactly, every time.
+Vector search is exact, with no HNSW graph: each dense vector is also kept as int8 (scalar
+quantization, in memory), an optimized segment is scanned on those and its best
+``limit × _OVERSAMPLING`` are scored again on the float32 originals, which order the hits. Edge
+optimizes nothing in the background: ``upsert`` optimizes the shard itself every
+``_OPTIMIZE_EVERY`` points (new points wait in an appendable segment, scanned on their floats, until
+then), and ``optimize()`` does it at once (reindex, bulk loads).
 """
 
 from __future__ import annotations
@@ -78,15 +80,31 @@ _KEYWORD_PREFETCH_MIN = 50
 _UPSERT_BATCH = 64  # points per engine update
 _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 
-# Below this many kilobytes of one space's vectors in a segment, ``optimize`` builds no HNSW graph
-# and that space is searched exactly. With the engine's default (10,000 KB, ~6,600 text vectors),
-# optimize() on 10,000 text points built the text graph and one more per indexed payload value
-# holding most points (tenant, kind, collection, modality): 39 s on a loaded 2-vCPU machine, 5 s at
-# load 4, where the rest of the build took 4.0-4.3 s; hybrid search then took 8.8 / 11.3 ms (p50 / p95)
-# against 11.1 / 13.0 ms searched exactly, vector recall@10 0.99 against 1.0. Live ingest never
-# calls optimize, so below the bound a reindexed shard searches as an ingested one always has.
-# Exact-search time grows with the bytes scanned, so the bound is in bytes.
-_EXACT_BELOW_KB = 32_000
+# Exact search on int8 copies of the vectors instead of HNSW graphs. A graph cost minutes to
+# build at 100k points on two cores (optimize() on 10,000 text points built the text graph and one
+# per indexed payload value: 39 s loaded, 5 s at load 4), and live ingest never built one, so an
+# ingested shard was scanned on its float32 vectors: 20,000 random 384-d vectors 1.8 ms a search,
+# 100,000 9.8 ms, 17 ms filtered to a tenant and a language. Their int8 copies, rescored, took 0.34
+# and 1.8 ms, 4.2 ms filtered, at recall@10 1.0 against numpy's exact top 10; quantizing 20,000
+# took 0.24 s and 100,000 1.3 s (scratch, 2026-12-05). Past ~1M points a graph pays: that is the
+# Qdrant server's or pgvector's scale (docs/deploy.md).
+_QUANTIZED = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True)
+_NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000, payload_m=0)
+# Each segment's int8 best ``limit × _OVERSAMPLING`` are rescored on the originals: 2 kept every
+# true top 10 of 30-deep searches on random vectors, where no rescoring kept 93 %.
+_OVERSAMPLING = 2.0
+# A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``; the
+# appendable one below it is scanned on its floats (~1,300 text vectors: ~0.1 ms).
+_OPTIMIZE_FROM_KB = 2_000
+# Merged segments stay under this size and count, so an optimize rewrites a bounded part of the
+# shard: with the engine's defaults (segments as many as cores, no bound) each optimize of a
+# growing 100,000-point shard merged it whole again, up to 2 s (the binding holds the GIL).
+_MAX_SEGMENT_KB = 64_000
+_SEGMENTS = 6
+# ``upsert`` optimizes the shard after this many points: 100,000 points upserted 64 at a time,
+# optimized every 8,000, spent 5.3-5.8 s in optimize (each at most 0.3-0.7 s) against 22.8 s (up to
+# 2 s each) every 4,000 with the engine's segment defaults (scratch, loaded machine).
+_OPTIMIZE_EVERY = 8_000
 
 _KEYWORD_FIELDS = (
     "tenant_id", "media_id", "kind", "collection", "modality", "language", "labels", "entities", "keywords",
@@ -145,8 +163,9 @@ class EdgeIndex:
     keyword search, reciprocal-rank fusion for ``search_hybrid``. Hit ids are the point ids in
     canonical UUID form (lowercase, hyphenated).
 
-    ``hnsw_ef`` is the HNSW search breadth for vector queries (``None``: the engine's default);
-    it trades latency for recall once a space is large enough to be searched by its graph.
+    ``hnsw_ef`` is the HNSW search breadth for vector queries (``None``: the engine's default).
+    Shards no longer build HNSW graphs (the module's docstring), so it changes nothing; it is kept
+    so that configurations setting it still load.
     ``wipe`` deletes the shard at ``path`` before opening (see ``wipe``), so a shard of other
     spaces or dimensions opens, empty.
     """
@@ -164,6 +183,7 @@ class EdgeIndex:
             _remove_shard(self.path)
         self._shard: qe.EdgeShard | None = self._open(self._config())
         self._last_flush = time.monotonic()
+        self._unoptimized = 0  # points upserted since the last optimize
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -185,7 +205,11 @@ class EdgeIndex:
                 for operation in operations:
                     shard.update(operation)
         with self._lock:
-            self._flush_if_due(self._open_shard())
+            self._unoptimized += len(points)
+            if self._unoptimized >= _OPTIMIZE_EVERY:
+                self._optimize(self._open_shard())
+            else:
+                self._flush_if_due(self._open_shard())
 
     def _engine_batch(self, points: Sequence[IndexPoint]) -> list[qe.UpdateOperation]:
         """The points, then each payload that several of them share set once on all of them.
@@ -222,16 +246,9 @@ class EdgeIndex:
             self._flush_if_due(shard)
 
     def optimize(self) -> None:
-        """Merge segments and build HNSW and payload indexes now; blocks until done."""
+        """Quantize new segments, merge small ones and index their payloads now; blocks until done."""
         with self._lock:
-            shard = self._open_shard()
-            if shard.optimize():
-                shard.flush()
-                self._last_flush = time.monotonic()
-            else:
-                # Nothing rebuilt: the write-ahead log already holds every write, and a flush of
-                # 2,000 new points took 0.6-0.9 s here, as long as upserting them.
-                self._flush_if_due(shard)
+            self._optimize(self._open_shard())
 
     def wipe(self) -> None:
         """Delete the shard's files and create it again, empty, with ``dims``.
@@ -245,6 +262,7 @@ class EdgeIndex:
             _remove_shard(self.path)
             self._shard = self._open(self._config())
             self._last_flush = time.monotonic()
+            self._unoptimized = 0
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -371,13 +389,22 @@ class EdgeIndex:
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
             vectors={
-                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)
+                name: qe.EdgeVectorParams(
+                    size=size,
+                    distance=qe.Distance.Cosine,
+                    quantization_config=_QUANTIZED,
+                    hnsw_config=_NO_GRAPH,
+                )
                 for name, size in self.dims.items()
             },
             sparse_vectors={
                 name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in self._analysers
             },
-            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=_EXACT_BELOW_KB),
+            optimizers=qe.EdgeOptimizersConfig(
+                indexing_threshold=_OPTIMIZE_FROM_KB,
+                max_segment_size=_MAX_SEGMENT_KB,
+                default_segment_number=_SEGMENTS,
+            ),
         )
 
     def _open(self, config: qe.EdgeConfig) -> qe.EdgeShard:
@@ -403,6 +430,16 @@ class EdgeIndex:
         if self._shard is None:
             raise BackendUnavailable(f"the index at {self.path} is closed")
         return self._shard
+
+    def _optimize(self, shard: qe.EdgeShard) -> None:
+        self._unoptimized = 0
+        if shard.optimize():
+            shard.flush()
+            self._last_flush = time.monotonic()
+        else:
+            # Nothing rebuilt: the write-ahead log already holds every write, and a flush of
+            # 2,000 new points took 0.6-0.9 s here, as long as upserting them.
+            self._flush_if_due(shard)
 
     def _flush_if_due(self, shard: qe.EdgeShard) -> None:
         now = time.monotonic()
@@ -449,8 +486,10 @@ class EdgeIndex:
         except ValueError as exc:
             raise InvalidRequest(f"point id {point.id!r} is not a UUID (segment ids are): {exc}") from exc
 
-    def _vector_params(self) -> qe.SearchParams | None:
-        return None if self.hnsw_ef is None else qe.SearchParams(hnsw_ef=self.hnsw_ef)
+    def _vector_params(self) -> qe.SearchParams:
+        # Rescoring is asked for: without it the engine orders an exact scan by the int8 scores.
+        rescored = qe.QuantizationSearchParams(rescore=True, oversampling=_OVERSAMPLING)
+        return qe.SearchParams(hnsw_ef=self.hnsw_ef, quantization=rescored)
 
     def _keyword_stage(
         self, tenant_id: str, text: str, limit: int, filters: Filters | None
