@@ -226,8 +226,11 @@ def _assert_exact_neighbours(ix: EdgeIndex, vectors: np.ndarray, queries: np.nda
         assert [h.score for h in hits] == pytest.approx(cosines[best].tolist(), abs=1e-5)
 
 
-def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(index_path: Path) -> None:
-    vectors = _alike_vectors(3_000, seed=1)  # 4.6 MB of vectors: over the bound a segment is optimized at
+def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 2_000)  # so that 3,000 points (4.6 MB) are optimized
+    vectors = _alike_vectors(3_000, seed=1)
     queries = _alike_vectors(3_020, seed=1)[3_000:]  # the same cluster's next 20
     with EdgeIndex(index_path, {"text": 384}) as ix:
         ix.upsert(_vector_points(vectors))
@@ -241,7 +244,17 @@ def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(i
         assert [int(h.id[-12:]) for h in spanish] == nearest[:30]
 
 
+def test_a_shard_under_the_bound_is_scanned_on_its_floats(index_path: Path) -> None:
+    vectors = _alike_vectors(3_020, seed=3)
+    with EdgeIndex(index_path, {"text": 384}) as ix:
+        ix.upsert(_vector_points(vectors[:3_000]))
+        ix.optimize()  # nothing to do: optimizing holds the GIL ~70 us a point, a scan of these ~0.3 ms
+        assert _quantized_segments(index_path) == 0
+        _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:])
+
+
 def test_upserts_optimize_the_shard_as_they_go(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 2_000)
     monkeypatch.setattr(edge, "_OPTIMIZE_EVERY", 1_000)
     vectors = _alike_vectors(3_020, seed=2)
     with EdgeIndex(index_path, {"text": 384}) as ix:

@@ -32,12 +32,12 @@ after an ``optimize`` that rebuilt segments and on ``close`` so the log stays sh
 fast. One process owns
 a shard: a second open of the same path fails with ``BackendUnavailable``.
 
-Vector search is exact, with no HNSW graph: each dense vector is also kept as int8 (scalar
-quantization, in memory), an optimized segment is scanned on those and its best
-``limit × _OVERSAMPLING`` are scored again on the float32 originals, which order the hits. Edge
-optimizes nothing in the background: ``upsert`` optimizes the shard itself every
-``_OPTIMIZE_EVERY`` points (new points wait in an appendable segment, scanned on their floats, until
-then), and ``optimize()`` does it at once (reindex, bulk loads).
+Vector search is exact, with no HNSW graph. A segment holding over ``_OPTIMIZE_FROM_KB`` of
+vectors (~21,000 text vectors) is optimized: its dense vectors are also kept as int8 (scalar
+quantization, in memory), it is scanned on those and its best ``limit × _OVERSAMPLING`` are scored
+again on the float32 originals, which order the hits; smaller segments are scanned on their floats.
+Edge optimizes nothing in the background: ``upsert`` asks for it every ``_OPTIMIZE_EVERY`` points,
+``optimize()`` at once (reindex, bulk loads).
 """
 
 from __future__ import annotations
@@ -93,17 +93,21 @@ _NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000
 # Each segment's int8 best ``limit × _OVERSAMPLING`` are rescored on the originals: 2 kept every
 # true top 10 of 30-deep searches on random vectors, where no rescoring kept 93 %.
 _OVERSAMPLING = 2.0
-# A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``; the
-# appendable one below it is scanned on its floats (~1,300 text vectors: ~0.1 ms).
-_OPTIMIZE_FROM_KB = 2_000
+# A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``
+# (~21,000 text vectors of 384 dimensions, 6,000 image vectors of 1,280); below it, it is scanned
+# on its floats (20,000 text vectors: ~1.8 ms). Optimizing costs ~70 us a point and holds the GIL
+# throughout (the binding's), stalling every thread of the process, the API's included: 20,000
+# peer-benchmark points took 1.4 s at once, or 0.76 + 0.76 + 0.56 s optimized every 8,000; their
+# build was 4.3 s without it. So a shard is optimized in large, rare steps, only once a scan would
+# cost more than the stall saves.
+_OPTIMIZE_FROM_KB = 32_000
 # Merged segments stay under this size and count, so an optimize rewrites a bounded part of the
 # shard: with the engine's defaults (segments as many as cores, no bound) each optimize of a
-# growing 100,000-point shard merged it whole again, up to 2 s (the binding holds the GIL).
+# growing 100,000-point shard merged it whole again, up to 2 s.
 _MAX_SEGMENT_KB = 64_000
 _SEGMENTS = 6
-# ``upsert`` optimizes the shard after this many points: 100,000 points upserted 64 at a time,
-# optimized every 8,000, spent 5.3-5.8 s in optimize (each at most 0.3-0.7 s) against 22.8 s (up to
-# 2 s each) every 4,000 with the engine's segment defaults (scratch, loaded machine).
+# ``upsert`` asks the engine to optimize after this many points; below ``_OPTIMIZE_FROM_KB`` there
+# is nothing to do and the call returns at once.
 _OPTIMIZE_EVERY = 8_000
 
 _KEYWORD_FIELDS = (
