@@ -14,7 +14,8 @@ which uniform random vectors would not show.) Ground truth: exact cosine top-10 
 Each engine goes through mediasift's own ``Index`` classes (``search_vector``, one tenant, no other
 filter), after ``optimize()``:
 
-- ``edge``: embedded Qdrant Edge, HNSW built by ``optimize()``;
+- ``edge``: embedded Qdrant Edge: since 2026-12-05 no graph, an exact scan of int8 copies rescored
+  on the originals (before, HNSW built by ``optimize()``); ``--edge-hnsw-ef`` changes nothing now;
 - ``pgvector``: embedded PostgreSQL 18 + pgvector 0.8, ``defer_hnsw`` (HNSW m=16,
   ef_construction=64 built once by ``optimize()``), ``ef_search`` 100, iterative scans;
 - ``qdrant``: qdrant-client **local mode**, exact brute force in Python; capped at ``--qdrant-cap``
