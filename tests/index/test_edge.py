@@ -271,6 +271,20 @@ def test_upserts_optimize_the_shard_as_they_go(index_path: Path, monkeypatch: py
         _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:])
 
 
+def test_an_optimize_failing_inside_an_upsert_keeps_the_points_and_is_logged(
+    index: EdgeIndex, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(self: EdgeIndex, shard: object) -> None:
+        raise RuntimeError("Service runtime error: No space left on device")
+
+    monkeypatch.setattr(edge, "_OPTIMIZE_EVERY", 1)
+    monkeypatch.setattr(EdgeIndex, "_optimize", fail)
+    kept = point("the quarterly numbers", text_vector=[1.0, 0.0, 0.0, 0.0])
+    index.upsert([kept])
+    assert ids(index.search_keyword(TENANT, "quarterly", 5)) == [kept.id]
+    assert "optimizing the index" in caplog.text and "No space left" in caplog.text
+
+
 def test_a_shard_with_graphs_takes_int8_copies_and_drops_its_graph_at_its_next_optimize(
     index_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,7 @@ Edge optimizes nothing in the background: ``upsert`` asks for it every ``_OPTIMI
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -59,6 +60,8 @@ from mediasift.errors import BackendUnavailable, InvalidRequest
 from mediasift.index.fusion import engine_rrf
 
 __all__ = ["EdgeIndex"]
+
+log = logging.getLogger(__name__)
 
 # Sparse vector names: reserved, a dense space may not use them.
 BM25_EN = "bm25_en"
@@ -210,10 +213,17 @@ class EdgeIndex:
                     shard.update(operation)
         with self._lock:
             self._unoptimized += len(points)
-            if self._unoptimized >= _OPTIMIZE_EVERY:
-                self._optimize(self._open_shard())
-            else:
+            if self._unoptimized < _OPTIMIZE_EVERY:
                 self._flush_if_due(self._open_shard())
+                return
+            try:
+                self._optimize(self._open_shard())
+            except Exception:  # the binding raises bare Exception for engine errors
+                # The points are written (write-ahead log): a failed optimize leaves segments
+                # scanned on their floats, and must not fail the job that wrote them.
+                log.warning(
+                    "optimizing the index at %s failed; searches stay exact", self.path, exc_info=True
+                )
 
     def _engine_batch(self, points: Sequence[IndexPoint]) -> list[qe.UpdateOperation]:
         """The points, then each payload that several of them share set once on all of them.
