@@ -90,7 +90,7 @@ _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 # 100,000 9.8 ms, 17 ms filtered to a tenant and a language. Their int8 copies, rescored, took 0.34
 # and 1.8 ms, 4.2 ms filtered, at recall@10 1.0 against numpy's exact top 10; quantizing 20,000
 # took 0.24 s and 100,000 1.3 s (scratch, 2026-12-05). Past ~1M points a graph pays: that is the
-# Qdrant server's or pgvector's scale (docs/deploy.md).
+# Qdrant server's or pgvector's scale (docs/scale-out.md).
 _QUANTIZED = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True)
 _NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000, payload_m=0)
 # Each segment's int8 best ``limit × _OVERSAMPLING`` are rescored on the originals: 2 kept every
