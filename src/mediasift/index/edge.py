@@ -117,6 +117,11 @@ _KEYWORD_FIELDS = (
     "tenant_id", "media_id", "kind", "collection", "modality", "language", "labels", "entities", "keywords",
     "paths",
 )  # fmt: skip
+# Keyword fields an optimized segment keeps its points grouped by (the engine's tenant layout): a
+# scan filtered to one tenant and one language reads neighbouring vectors, not every other one.
+# 100,000 int8 points filtered to a tenant and a language: 2.3 ms a search against 3.4 ms grouped
+# by the tenant alone (scratch, 2026-12-05).
+_PARTITIONS = ("tenant_id", "language")
 _ADDED_AT = "added_at"
 # The payload a hit reads for its media id. Asking for it costs ~0.2 ms of a 30-deep vector
 # search's ~1 ms CPU at 100k points (~7 us a point found), so a search that reads the media from
@@ -434,7 +439,7 @@ class EdgeIndex:
             raise BackendUnavailable(_open_error(self.path, self.dims, exc)) from exc
         # Idempotent; also upgrades shards created before a field was indexed.
         for field in _KEYWORD_FIELDS:
-            params = qe.KeywordIndexParams(is_tenant=field == "tenant_id")
+            params = qe.KeywordIndexParams(is_tenant=field in _PARTITIONS)
             shard.update(qe.UpdateOperation.create_field_index(field, params))
         shard.update(qe.UpdateOperation.create_field_index(_ADDED_AT, qe.FloatIndexParams()))
         shard.update(qe.UpdateOperation.create_field_index(_QUALITY, qe.FloatIndexParams()))
