@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,26 +35,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def vectors(count: int, seed: int, centres: int = 1_000, noise: float = 0.6) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centre = rng.standard_normal((centres, 384)).astype(np.float32)
-    centre /= np.linalg.norm(centre, axis=1, keepdims=True)
-    out = (
-        centre[rng.integers(0, centres, count)]
-        + noise * rng.standard_normal((count, 384)).astype(np.float32) / 384**0.5
-    )
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
-
-
 def measure(points: int, queries: int, home: Path) -> dict[str, Any]:
     """One tree's run, in this process (the tree is whatever ``mediasift`` imports)."""
     from tests.textgen import passages
 
+    from bench.index_compare import CENTRES, DIM, clustered
     from mediasift.domain import Filters, IndexPoint
     from mediasift.index.edge import EdgeIndex
 
     texts = passages(2_000, seed=31)
-    data = vectors(points + queries, seed=7)
+    rng = np.random.default_rng(7)
+    centres = rng.normal(0, 1, (CENTRES, DIM)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    data = clustered(points + queries, rng, centres)
     index = EdgeIndex(home, {"text": 384})
     calls: list[float] = []
     try:
@@ -109,7 +101,6 @@ def run_tree(src: Path, points: int, queries: int) -> dict[str, Any]:
             text=True,
             check=True,
         )
-        shutil.rmtree(scratch, ignore_errors=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
