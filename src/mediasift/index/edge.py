@@ -89,12 +89,15 @@ _FLUSH_INTERVAL_S = 30.0  # flush segments at most this often while writing
 # ingested shard was scanned on its float32 vectors: 20,000 random 384-d vectors 1.8 ms a search,
 # 100,000 9.8 ms, 17 ms filtered to a tenant and a language. Their int8 copies, rescored, took 0.34
 # and 1.8 ms, 4.2 ms filtered, at recall@10 1.0 against numpy's exact top 10; quantizing 20,000
-# took 0.24 s and 100,000 1.3 s (scratch, 2026-12-05). Past ~1M points a graph pays: that is the
-# Qdrant server's or pgvector's scale (docs/scale-out.md).
+# took 0.24 s and 100,000 1.3 s (scratch, 2026-12-05; ``bench.edge_live`` measures a shard filled
+# as ingest fills it). Past ~1M points a graph pays: that is the Qdrant server's or pgvector's
+# scale (docs/scale-out.md).
 _QUANTIZED = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True)
+# m=0: no graph (the binding requires the other two, which then do nothing).
 _NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000, payload_m=0)
 # Each segment's int8 best ``limit × _OVERSAMPLING`` are rescored on the originals: 2 kept every
-# true top 10 of 30-deep searches on random vectors, where no rescoring kept 93 %.
+# true top 10 of 30-deep searches on random vectors, where no rescoring kept 93 %, and every true
+# top 30 of the peer corpus's 20,000 e5 passages (scratch).
 _OVERSAMPLING = 2.0
 # A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``
 # (~21,000 text vectors of 384 dimensions, 6,000 image vectors of 1,280); below it, it is scanned
