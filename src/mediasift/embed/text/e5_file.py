@@ -153,6 +153,13 @@ class E5File:
                 weights[f"{part}.b"] = self.floats(f"l{index}.{part}.b")
         return weights
 
+    def positions(self) -> np.ndarray:
+        """Each position's row with the token type's (there is one) added, (positions, hidden)
+        float32: what a token's input adds to its word's row."""
+        cfg = self.config
+        token_type = self.floats("emb.type")[: cfg.hidden]
+        return (self.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type).astype(np.float32)
+
     def content_hash(self) -> str:
         """sha256 of the file's bytes (what a graph built from it is cached under)."""
         return file_sha256(self.path)

