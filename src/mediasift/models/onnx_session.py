@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     import onnxruntime
 
 
-def cpu_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSession:
+def cpu_session(
+    model: Path | bytes, threads: int, disabled_optimizers: Sequence[str] = ()
+) -> onnxruntime.InferenceSession:
     """A CPU session for an ONNX file or serialised graph: ``threads`` intra-op threads, every
-    graph optimisation, and threads that sleep rather than spin while they wait for work.
+    graph optimisation but ``disabled_optimizers`` (ONNX Runtime's names for its fusions), and
+    threads that sleep rather than spin while they wait for work.
 
     Spinning is ONNX Runtime's default and pays on an idle machine with one model running; here
     two workers each run a model with ``threads`` threads on two shared cores, and a waiting
@@ -36,7 +39,9 @@ def cpu_session(model: Path | bytes, threads: int) -> onnxruntime.InferenceSessi
     options.log_severity_level = 3  # errors only: a graph's own warnings are not ours to act on
     source = model if isinstance(model, bytes) else str(model)
     with IN_FLIGHT.running():
-        return _guarded_session_class()(source, options, providers=["CPUExecutionProvider"])
+        return _guarded_session_class()(
+            source, options, providers=["CPUExecutionProvider"], disabled_optimizers=list(disabled_optimizers)
+        )
 
 
 @cache

