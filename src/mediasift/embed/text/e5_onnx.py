@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,7 @@ PRECISIONS = ("int8", "fp32")
 GRAPH_VERSION = 3  # bump when the graph below changes: cached graphs of another version are rebuilt
 # ONNX Runtime's fusions a session of these graphs is built without: a residual's two ``Add`` and
 # its ``LayerNormalization``, fused into ``SkipLayerNormalization``, ran ~4x slower than apart
-# (ONNX Runtime 1.32: its 24 LayerNorms were 17 % of a passage's CPU fused, 4 % apart).
+# (ONNX Runtime 1.32: its 24 LayerNorms were 17 % of a passage's CPU fused, 5 % apart).
 UNFUSED = ("SkipLayerNormFusion",)
 OUTLIERS = 4  # channels of each FFN output projection's input kept float32 on int8 (docstring)
 # The texts ``outlier_channels`` runs: English and Spanish prose, a query of each, code and a
@@ -224,9 +225,12 @@ def build_encoder(weights: E5File, precision: str, *, per_text: bool = False) ->
     return _encoder(weights, precision, per_text, outliers)
 
 
+@lru_cache(maxsize=1)
 def outlier_channels(weights: E5File) -> list[np.ndarray]:
     """For each layer, the ``OUTLIERS`` channels of GELU's output (the FFN's output projection's
-    input) of largest magnitude over ``CALIBRATION``, ascending (int64)."""
+    input) of largest magnitude over ``CALIBRATION``, ascending (int64). Kept for the last
+    ``weights`` (by identity): a load that builds both int8 graphs (per call, then per text) runs
+    the float32 graph for them once."""
     return [
         np.sort(np.argsort(-m, kind="stable")[:OUTLIERS]).astype(np.int64)
         for m in channel_magnitudes(weights, CALIBRATION)
