@@ -346,6 +346,65 @@ def test_another_tenants_corpus_does_not_change_keyword_scores(index: EdgeIndex)
     assert after == pytest.approx(before)
 
 
+def _sole(index: EdgeIndex) -> str | None:
+    with index._lock:
+        return index._sole_tenant(index._open_shard())
+
+
+def test_keyword_scores_stay_the_tenants_own_as_the_shard_gains_and_loses_a_tenant(
+    index_path: Path,
+) -> None:
+    # Where the shard holds one tenant's points, IDF over every point is that tenant's IDF, and
+    # the filter is left out; a second tenant's points must bring it back, before they are
+    # counted (upsert), after the shard is opened again (counted anew) and until they are gone.
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    load(index, [point("budget meeting notes"), point("filler text"), point("more filler")])
+    alone = index.search_keyword(TENANT, "budget", limit=1)[0].score
+    assert _sole(index) == TENANT
+
+    theirs = [point("budget budget budget", tenant_id="globex", media_id="g1") for _ in range(20)]
+    load(index, theirs)
+    assert _sole(index) is None
+    assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
+    index.close()
+
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
+    assert _sole(index) is None
+    index.delete_media("globex", "g1")
+    # The engine's own IDF counts deleted points until the shard is opened again: not before.
+    assert _sole(index) is None
+    assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
+    index.close()
+
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    assert _sole(index) == TENANT
+    assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
+    index.delete_media(TENANT, "a-media-never-indexed")  # as ingest does before a new media's points
+    assert _sole(index) == TENANT
+    index.delete_media(TENANT, "m1")
+    assert index.search_keyword(TENANT, "budget", limit=1) == []
+    index.close()
+
+
+def test_points_without_a_tenant_keep_the_idf_filter(index_path: Path) -> None:
+    # A process killed between a batch's points and their payload leaves points of no tenant:
+    # IDF over the whole shard would count them.
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    load(index, [point("budget meeting notes"), point("filler text")])
+    alone = index.search_keyword(TENANT, "budget", limit=1)[0].score
+    orphan = point("budget budget budget")
+    with index._lock:
+        bare = edge.qe.UpdateOperation.upsert_points([index._to_engine_point(orphan, None)])
+        index._open_shard().update(bare)
+    index.close()
+
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    assert _sole(index) is None
+    assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
+    index.close()
+
+
 def test_a_point_keeps_its_text_as_bm25_terms_not_as_payload(index: EdgeIndex) -> None:
     notes = point("budget meeting notes", language="en")
     load(index, [notes])

@@ -11,7 +11,8 @@ Layout of the shard (``path``):
   query has none; keyword search sums the two BM25 scores (Elasticsearch's "most fields"), so
   "running" finds "runs" through English and "temperaturas" finds "temperatura" through Spanish.
   The engine applies IDF (``Modifier.Idf``) over the querying tenant's points only, so one
-  tenant's corpus never shapes another's scores;
+  tenant's corpus never shapes another's scores; where every point is that tenant's
+  (``_sole_tenant``), over every point, the same figure without a filter's cost;
 - payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
   ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
   absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
@@ -47,7 +48,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,9 @@ class EdgeIndex:
         self._shard: qe.EdgeShard | None = self._open(self._config())
         self._last_flush = time.monotonic()
         self._unoptimized = 0  # points upserted since the last optimize
+        # The tenants whose points the shard holds (``_sole_tenant``), None among them for points
+        # without one (or deleted ones); None: not known yet.
+        self._tenants: frozenset[str | None] | None = None
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -214,9 +218,12 @@ class EdgeIndex:
         batches = [
             self._engine_batch(points[i : i + _UPSERT_BATCH]) for i in range(0, len(points), _UPSERT_BATCH)
         ]
+        tenants = {point.tenant_id for point in points}
         for operations in batches:
             with self._lock:  # a search in this process sees a batch's points with their payload
                 shard = self._open_shard()
+                if self._tenants is not None:
+                    self._tenants |= tenants
                 for operation in operations:
                     shard.update(operation)
         with self._lock:
@@ -264,7 +271,12 @@ class EdgeIndex:
         flt = qe.Filter(must=[_equals("tenant_id", tenant_id), _equals("media_id", media_id)])
         with self._lock:
             shard = self._open_shard()
+            if not shard.count(qe.CountRequest(filter=flt, exact=True)):
+                return  # a new media's first ingest: nothing to delete
             shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+            # The engine's IDF over every point counts deleted points until the shard is opened
+            # again (IDF over a tenant's points does not): ``_sole_tenant`` says none until then.
+            self._tenants = frozenset({None})
             self._flush_if_due(shard)
 
     def optimize(self) -> None:
@@ -283,6 +295,7 @@ class EdgeIndex:
             shard.close()
             _remove_shard(self.path)
             self._shard = self._open(self._config())
+            self._tenants = None
             self._last_flush = time.monotonic()
             self._unoptimized = 0
 
@@ -308,7 +321,7 @@ class EdgeIndex:
             with_payload=_WITH_MEDIA if media else None,
             params=self._vector_params(),
         )
-        return self._run(request, limit, media=media)
+        return self._run(lambda _: request, limit, media=media)
 
     def search_keyword(
         self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
@@ -318,16 +331,19 @@ class EdgeIndex:
         A query with no searchable term (empty, only stopwords) finds nothing. ``media`` as for
         ``search_vector``.
         """
-        keyword = self._keyword_stage(tenant_id, text, limit, filters)
-        if keyword is None:
-            return []
-        request = qe.QueryRequest(
-            limit=limit,
-            prefetches=keyword.prefetches,
-            query=keyword.query,
-            filter=_filter(tenant_id, filters),
-            with_payload=_WITH_MEDIA if media else None,
-        )
+
+        def request(sole: str | None) -> qe.QueryRequest | None:
+            keyword = self._keyword_stage(tenant_id, text, limit, filters, sole)
+            if keyword is None:
+                return None
+            return qe.QueryRequest(
+                limit=limit,
+                prefetches=keyword.prefetches,
+                query=keyword.query,
+                filter=_filter(tenant_id, filters),
+                with_payload=_WITH_MEDIA if media else None,
+            )
+
         return self._run(request, limit, media=media)
 
     def search_hybrid(
@@ -343,26 +359,36 @@ class EdgeIndex:
         Ranks as ``fusion.rrf`` (see ``Index.search_hybrid``); scores are float32.
         """
         flt = _filter(tenant_id, filters)
-        stages = []
-        keyword = self._keyword_stage(tenant_id, text, limit, filters)
-        if keyword is not None:
-            stages.append(
-                qe.Prefetch(limit=limit, prefetches=keyword.prefetches, query=keyword.query, filter=flt)
+        nearest = [
+            qe.Prefetch(
+                limit=limit,
+                query=qe.Query.Nearest(self._checked_vector(space, vector), using=space),
+                filter=flt,
+                params=self._vector_params(),
             )
-        for space, vector in vectors.items():
-            nearest = qe.Query.Nearest(self._checked_vector(space, vector), using=space)
-            stages.append(qe.Prefetch(limit=limit, query=nearest, filter=flt, params=self._vector_params()))
-        if not stages:
-            return []
-        k, weights = engine_rrf(len(stages))
-        request = qe.QueryRequest(
-            limit=limit,
-            prefetches=stages,
-            # qdrant-edge's stub does not declare Fusion.Rrf a Fusion, which it is at run time
-            query=qe.Fusion.Rrf(k=k, weights=weights),  # type: ignore[arg-type]
-            filter=flt,
-            with_payload=_WITH_MEDIA,
-        )
+            for space, vector in vectors.items()
+        ]
+
+        def request(sole: str | None) -> qe.QueryRequest | None:
+            stages = []
+            keyword = self._keyword_stage(tenant_id, text, limit, filters, sole)
+            if keyword is not None:
+                stages.append(
+                    qe.Prefetch(limit=limit, prefetches=keyword.prefetches, query=keyword.query, filter=flt)
+                )
+            stages += nearest
+            if not stages:
+                return None
+            k, weights = engine_rrf(len(stages))
+            return qe.QueryRequest(
+                limit=limit,
+                prefetches=stages,
+                # qdrant-edge's stub does not declare Fusion.Rrf a Fusion, which it is at run time
+                query=qe.Fusion.Rrf(k=k, weights=weights),  # type: ignore[arg-type]
+                filter=flt,
+                with_payload=_WITH_MEDIA,
+            )
+
         return self._run(request, limit)
 
     def point_vectors(self, space: str, tenant_id: str, point_ids: Sequence[str]) -> dict[str, list[float]]:
@@ -469,11 +495,20 @@ class EdgeIndex:
             shard.flush()
             self._last_flush = now
 
-    def _run(self, request: qe.QueryRequest, limit: int, *, media: bool = True) -> list[IndexHit]:
+    def _run(
+        self, request: Callable[[str | None], qe.QueryRequest | None], limit: int, *, media: bool = True
+    ) -> list[IndexHit]:
+        """The hits of the query ``request`` builds, given the shard's only tenant (``_sole_tenant``)
+        under the same hold of the lock as the query, so no upsert lands between the two; None
+        from ``request``: nothing to search."""
         if limit <= 0:
             return []
         with self._lock:
-            found = self._open_shard().query(request)
+            shard = self._open_shard()
+            query = request(self._sole_tenant(shard))
+            if query is None:
+                return []
+            found = shard.query(query)
         if not media:
             return [IndexHit(id=str(p.id), media_id="", score=p.score) for p in found]
         return [IndexHit(id=str(p.id), media_id=(p.payload or {})["media_id"], score=p.score) for p in found]
@@ -513,13 +548,34 @@ class EdgeIndex:
         rescored = qe.QuantizationSearchParams(rescore=True, oversampling=_OVERSAMPLING)
         return qe.SearchParams(hnsw_ef=self.hnsw_ef, quantization=rescored)
 
+    def _sole_tenant(self, shard: qe.EdgeShard) -> str | None:
+        """The tenant every point of the shard belongs to, if there is one (None: none or several).
+        Counted once a shard is opened (~9 ms at 100,000 points), then kept by ``upsert``; none
+        after a ``delete_media``, until the shard is opened again. The caller holds the lock."""
+        if self._tenants is None:
+            # Values by count, highest first; a tenant whose points were all deleted stays, with 0.
+            facet = shard.facet(qe.FacetRequest("tenant_id", limit=2, exact=True))
+            hits = [hit for hit in facet.hits if hit.count]
+            tenants: set[str | None] = {str(hit.value) for hit in hits}
+            if len(hits) == 1 and hits[0].count != shard.count(qe.CountRequest(exact=True)):
+                # Points without a tenant (a process killed between a batch's points and their
+                # payload, ``_engine_batch``) count for IDF over the whole shard: not one tenant.
+                tenants.add(None)
+            self._tenants = frozenset(tenants)
+        return next(iter(self._tenants)) if len(self._tenants) == 1 else None
+
     def _keyword_stage(
-        self, tenant_id: str, text: str, limit: int, filters: Filters | None
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None, sole: str | None
     ) -> _KeywordStage | None:
-        """The per-language BM25 prefetches and the formula summing their scores; None: no terms."""
+        """The per-language BM25 prefetches and the formula summing their scores; None: no terms.
+        ``sole``: the shard's only tenant, if it has one (``_sole_tenant``)."""
         flt = _filter(tenant_id, filters)
-        # IDF over this tenant's points only: the wall holds for statistics too.
-        params = qe.SearchParams(idf=qe.IdfParams(corpus=qe.Filter(must=[_equals("tenant_id", tenant_id)])))
+        # IDF over this tenant's points only: the wall holds for statistics too. Where the shard
+        # holds no other tenant's points, the engine's own IDF (over every point) is the same
+        # figure without the filter, which cost half of a keyword search (100,000 points: 3.6 ms
+        # of CPU with it, 1.9 ms without, the same scores; scratch, 2026-12-05).
+        corpus = None if sole == tenant_id else qe.Filter(must=[_equals("tenant_id", tenant_id)])
+        params = None if corpus is None else qe.SearchParams(idf=qe.IdfParams(corpus=corpus))
         depth = _prefetch_depth(limit)
         prefetches = []
         for name, analyser in self._analysers.items():
