@@ -268,6 +268,30 @@ class IndexConformance:
             assert ids(index.search_vector("image", tenant, [1.0, 0.0, 0.0], limit=10)) == [own.id]
             assert ids(index.search_keyword(tenant, "merger", limit=10)) == [own.id]
 
+    def test_the_wall_stands_once_a_second_tenants_points_arrive(self, index: Index) -> None:
+        # An index may skip a condition every point meets while it holds one tenant alone (the
+        # embedded one does): the first point of another tenant must bring the wall back at once.
+        mine = point("confidential merger plan", text_vector=[1.0, 0.0, 0.0, 0.0], image_vector=[1, 0, 0])
+        load(index, [mine])
+        vector = [1.0, 0.0, 0.0, 0.0]
+        assert ids(index.search_vector("text", TENANT, vector, limit=10)) == [mine.id]
+        assert ids(index.search_keyword(TENANT, "merger", limit=10)) == [mine.id]
+        assert index.search_vector("text", OTHER_TENANT, vector, limit=10) == []
+
+        theirs = [
+            point(
+                "confidential merger plan", text_vector=vector, image_vector=[1, 0, 0], tenant_id=OTHER_TENANT
+            )
+            for _ in range(3)
+        ]
+        index.upsert(theirs)  # no optimize: searched as they arrived
+
+        for tenant, own in ((TENANT, [mine.id]), (OTHER_TENANT, sorted(p.id for p in theirs))):
+            assert sorted(ids(index.search_vector("text", tenant, vector, limit=10))) == own
+            assert sorted(ids(index.search_vector("image", tenant, [1.0, 0.0, 0.0], limit=10))) == own
+            assert sorted(ids(index.search_keyword(tenant, "merger", limit=10))) == own
+            assert sorted(ids(index.search_hybrid(tenant, "merger", {"text": vector}, limit=10))) == own
+
     def test_unknown_tenant_sees_nothing(self, index: Index) -> None:
         load(index, [point("merger", text_vector=[1.0, 0.0, 0.0, 0.0])])
 
