@@ -7,7 +7,13 @@ The CPU-time companion of ``bench/ranking_latency.py``: it searches a home that 
 ``time.process_time()``, the engine's own threads included, instead of the wall clock, which on a
 shared machine moves by ±0.2 of the ratio from run to run. ``before``, ``now`` (its sentence
 vectors in memory after the same search) and ``now_cold`` (memory cleared after that search) run
-one after another for every query, their order alternating by round. Ratios are printed last.
+one after another for every query, their order alternating by round.
+
+Both trees' searches run on today's index code. ``before_walled`` is ``before`` with the index as
+it was before it learnt to leave a sole tenant's condition out (``EdgeIndex._sole_tenant``,
+2026-12-05): every query carries the tenant's condition and IDF filter, as the tree before issue
+23 did. Ratios are printed last: over ``before`` (the ranking's own cost) and over
+``before_walled`` (today's search against the search as it was, index included).
 """
 
 from __future__ import annotations
@@ -30,6 +36,19 @@ from mediasift.services import search as search_now
 from mediasift.services.sentence_vectors import RECENT
 
 
+def walled(rt: Any, search: Callable[[], Any]) -> Any:
+    """``search`` with the index keeping every tenant condition, as before ``_sole_tenant``: a
+    shard with a point of no tenant (``None``) has no sole tenant."""
+    index = rt.index
+    with index._lock:
+        index._sole_tenant(index._open_shard())  # counted, so that it can be put back as it was
+        kept, index._tenants = index._tenants, frozenset({None})
+    try:
+        return search()
+    finally:
+        index._tenants = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--home", type=Path, required=True, help="a home bench.ranking_latency built")
@@ -49,8 +68,9 @@ def main() -> None:
             runs: dict[str, Callable[[str], Any]] = {
                 "before": lambda q: before._search(rt, TENANT, q, None, None, 10, "hybrid"),
                 "now": lambda q: search_now._search(rt, TENANT, q, None, None, 10, "hybrid"),
+                "before_walled": lambda q: walled(rt, lambda: runs["before"](q)),
             }
-            ms: dict[str, list[float]] = {"before": [], "now": [], "now_cold": []}
+            ms: dict[str, list[float]] = {"before": [], "now": [], "now_cold": [], "before_walled": []}
             for r in range(args.rounds):
                 order = list(ms) if r % 2 == 0 else list(reversed(ms))
                 for query in data.queries:
@@ -70,7 +90,8 @@ def main() -> None:
     }
     print(json.dumps(report))
     ratios = {
-        f"{p}_cpu_{name}_over_before": round(report[name][p] / report["before"][p], 2)
+        f"{p}_cpu_{name}_over_{base}": round(report[name][p] / report[base][p], 2)
+        for base in ("before", "before_walled")
         for name in ("now", "now_cold")
         for p in ("p50_ms", "p95_ms")
     }
