@@ -31,22 +31,9 @@ import numpy as np
 
 from bench.peer_corpus import load
 from bench.peer_search import TENANT, open_home, prime_query_vectors
-from bench.ranking_latency import BEFORE, search_module_at
+from bench.ranking_latency import BEFORE, search_module_at, walled
 from mediasift.services import search as search_now
 from mediasift.services.sentence_vectors import RECENT
-
-
-def walled(rt: Any, search: Callable[[], Any]) -> Any:
-    """``search`` with the index keeping every tenant condition, as before ``_sole_tenant``: a
-    shard with a point of no tenant (``None``) has no sole tenant."""
-    index = rt.index
-    with index._lock:
-        index._sole_tenant(index._open_shard())  # counted, so that it can be put back as it was
-        kept, index._tenants = index._tenants, frozenset({None})
-    try:
-        return search()
-    finally:
-        index._tenants = kept
 
 
 def main() -> None:

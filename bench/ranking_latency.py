@@ -36,7 +36,9 @@ with the in-process LRU of sentence vectors warm (the preceding search put this 
 it); ``now_cold``, the LRU cleared after that preceding search, so every hit's vectors are read
 from the catalog and decoded; ``now_first_stage``, the second stage off (``rescore_top=0``), which
 tells the second stage's cost from the first stage's. Keyword and vector search never read
-sentence vectors.
+sentence vectors. Every mode also times ``before_walled``: ``before`` on the index as it searched
+before it learnt to leave a sole tenant's condition out (``walled``, 2026-12-05), as the tree
+before issue 23 did; ratios are printed over both.
 """
 
 from __future__ import annotations
@@ -124,6 +126,19 @@ def sentence_maker(texts: list[str], vectors: np.ndarray) -> Callable[[int], byt
     return make
 
 
+def walled(rt: Any, search: Callable[[], Any]) -> Any:
+    """``search`` with the index keeping every tenant condition, as before ``_sole_tenant``: a
+    shard with a point of no tenant (``None``) has no sole tenant."""
+    index = rt.index
+    with index._lock:
+        index._sole_tenant(index._open_shard())  # counted, so that it can be put back as it was
+        kept, index._tenants = index._tenants, frozenset({None})
+    try:
+        return search()
+    finally:
+        index._tenants = kept
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--segments", type=int, default=100_000)
@@ -167,6 +182,12 @@ def main() -> None:
                     "before": lambda q, m=mode: before._search(rt, TENANT, q, None, None, 10, m),
                     "now": lambda q, m=mode: search_now._search(rt, TENANT, q, None, None, 10, m),
                 }
+                unwalled = systems["before"]
+
+                def before_walled(q: str, run: Callable[[str], Any] = unwalled) -> Any:
+                    return walled(rt, lambda: run(q))
+
+                systems["before_walled"] = before_walled
                 prepare = dict(systems)
                 if mode == "hybrid":
                     systems["now_cold"] = systems["now"]
@@ -188,10 +209,11 @@ def main() -> None:
             rt.close()
     report["load_average"] = [round(x, 2) for x in os.getloadavg()]
     report["ratios"] = {
-        f"{mode}_{p}_{name}_over_before": round(report[mode][name][p] / report[mode]["before"][p], 2)
+        f"{mode}_{p}_{name}_over_{base}": round(report[mode][name][p] / report[mode][base][p], 2)
         for mode in args.modes.split(",")
+        for base in ("before", "before_walled")
         for name in report[mode]
-        if name != "before"
+        if not name.startswith("before")
         for p in ("p50_ms", "p95_ms")
     }
     RESULTS.mkdir(exist_ok=True)
