@@ -354,13 +354,16 @@ def _sole(index: EdgeIndex) -> str | None:
 def test_keyword_scores_stay_the_tenants_own_as_the_shard_gains_and_loses_a_tenant(
     index_path: Path,
 ) -> None:
-    # Where the shard holds one tenant's points, IDF over every point is that tenant's IDF, and
-    # the filter is left out; a second tenant's points must bring it back, before they are
-    # counted (upsert), after the shard is opened again (counted anew) and until they are gone.
+    # Where the shard holds one tenant's points and never a deleted one, IDF over every point is
+    # that tenant's IDF, and the filter is left out; a second tenant's points must bring it back,
+    # before they are counted (upsert), after the shard is opened again (counted anew), and for
+    # good once any point was deleted: the engine's IDF over every point counts deleted points.
     index = EdgeIndex(index_path, CONFORMANCE_DIMS)
     load(index, [point("budget meeting notes"), point("filler text"), point("more filler")])
     alone = index.search_keyword(TENANT, "budget", limit=1)[0].score
-    assert _sole(index) == TENANT
+    assert _sole(index) == TENANT and not index._deleted.exists()
+    index.delete_media(TENANT, "a-media-never-indexed")  # as ingest does before a new media's points
+    assert not index._deleted.exists()
 
     theirs = [point("budget budget budget", tenant_id="globex", media_id="g1") for _ in range(20)]
     load(index, theirs)
@@ -372,19 +375,29 @@ def test_keyword_scores_stay_the_tenants_own_as_the_shard_gains_and_loses_a_tena
     assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
     assert _sole(index) is None
     index.delete_media("globex", "g1")
-    # The engine's own IDF counts deleted points until the shard is opened again: not before.
-    assert _sole(index) is None
+    assert index._deleted.exists()
     assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
     index.close()
 
     index = EdgeIndex(index_path, CONFORMANCE_DIMS)
-    assert _sole(index) == TENANT
+    assert _sole(index) == TENANT  # the filter goes (a search never finds a deleted point) ...
+    assert index._deleted.exists()  # ... the IDF's stays
     assert index.search_keyword(TENANT, "budget", limit=1)[0].score == pytest.approx(alone)
-    index.delete_media(TENANT, "a-media-never-indexed")  # as ingest does before a new media's points
-    assert _sole(index) == TENANT
     index.delete_media(TENANT, "m1")
     assert index.search_keyword(TENANT, "budget", limit=1) == []
     index.close()
+
+
+def test_a_replaced_point_marks_the_shard_as_holding_a_deleted_one(index: EdgeIndex) -> None:
+    notes = point("budget meeting notes")
+    load(index, [notes, point("filler text")])
+    index.upsert([point("more filler")])
+    assert not index._deleted.exists()
+
+    index.upsert([point("budget budget", id=notes.id)])  # its old version is a deleted point now
+    assert index._deleted.exists()
+    index.wipe()
+    assert not index._deleted.exists()
 
 
 def test_points_without_a_tenant_keep_the_idf_filter(index_path: Path) -> None:

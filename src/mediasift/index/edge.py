@@ -203,8 +203,8 @@ class EdgeIndex:
         self._shard: qe.EdgeShard | None = self._open(self._config())
         self._last_flush = time.monotonic()
         self._unoptimized = 0  # points upserted since the last optimize
-        # The tenants whose points the shard holds (``_sole_tenant``), None among them for points
-        # without one (or deleted ones); None: not known yet.
+        # The tenants whose live points the shard holds, or more (``_sole_tenant``), None among
+        # them for points without one; None: not counted yet.
         self._tenants: frozenset[str | None] | None = None
 
     # -- writes ---------------------------------------------------------------------------------
@@ -222,11 +222,16 @@ class EdgeIndex:
             self._engine_batch(points[i : i + _UPSERT_BATCH]) for i in range(0, len(points), _UPSERT_BATCH)
         ]
         tenants = {point.tenant_id for point in points}
-        for operations in batches:
+        for first, operations in zip(range(0, len(points), _UPSERT_BATCH), batches, strict=True):
             with self._lock:  # a search in this process sees a batch's points with their payload
                 shard = self._open_shard()
                 if self._tenants is not None:
                     self._tenants |= tenants
+                if not self._deleted.exists():
+                    # A replaced point's old version is a deleted one (``_keyword_stage``).
+                    ids: list[int | uuid.UUID | str] = [p.id for p in points[first : first + _UPSERT_BATCH]]
+                    if shard.retrieve(ids, False, False):
+                        self._deleted.touch()
                 for operation in operations:
                     shard.update(operation)
         with self._lock:
@@ -276,10 +281,8 @@ class EdgeIndex:
             shard = self._open_shard()
             if not shard.count(qe.CountRequest(filter=flt, exact=True)):
                 return  # a new media's first ingest: nothing to delete
+            self._deleted.touch()  # before the deletion: a kill between the two errs safe
             shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
-            # The engine's IDF over every point counts deleted points until the shard is opened
-            # again (IDF over a tenant's points does not): ``_sole_tenant`` says none until then.
-            self._tenants = frozenset({None})
             self._flush_if_due(shard)
 
     def optimize(self) -> None:
@@ -552,18 +555,27 @@ class EdgeIndex:
         rescored = qe.QuantizationSearchParams(rescore=True, oversampling=_OVERSAMPLING)
         return qe.SearchParams(hnsw_ef=self.hnsw_ef, quantization=rescored)
 
+    @property
+    def _deleted(self) -> Path:
+        """A file in the shard that says a point of it was deleted or replaced, ever (``wipe``
+        removes it with the shard): the engine's IDF over every point keeps counting a deleted
+        point's terms, even after the shard is opened again (a test found it), where IDF over a
+        tenant's points does not."""
+        return self.path / "mediasift-deleted"
+
     def _sole_tenant(self, shard: qe.EdgeShard) -> str | None:
-        """The tenant every point of the shard belongs to, if there is one (None: none or several).
-        Counted once a shard is opened (~9 ms at 100,000 points), then kept by ``upsert``; none
-        after a ``delete_media``, until the shard is opened again. The caller holds the lock."""
+        """The tenant every live point of the shard belongs to, if there is one (None: none or
+        several). Counted once a shard is opened (~9 ms at 100,000 points), then kept by
+        ``upsert`` (a deletion leaves it as it was: a tenant more, not fewer, than there are).
+        A search never finds a deleted point, whatever its filter. The caller holds the lock."""
         if self._tenants is None:
             # Values by count, highest first; a tenant whose points were all deleted stays, with 0.
             facet = shard.facet(qe.FacetRequest("tenant_id", limit=2, exact=True))
             hits = [hit for hit in facet.hits if hit.count]
             tenants: set[str | None] = {str(hit.value) for hit in hits}
             if len(hits) == 1 and hits[0].count != shard.count(qe.CountRequest(exact=True)):
-                # Points without a tenant (a process killed between a batch's points and their
-                # payload, ``_engine_batch``) count for IDF over the whole shard: not one tenant.
+                # Points without a tenant: a process killed between a batch's points and their
+                # payload (``_engine_batch``).
                 tenants.add(None)
             self._tenants = frozenset(tenants)
         return next(iter(self._tenants)) if len(self._tenants) == 1 else None
@@ -575,10 +587,12 @@ class EdgeIndex:
         ``sole``: the shard's only tenant, if it has one (``_sole_tenant``)."""
         flt = _filter(tenant_id, filters, sole)
         # IDF over this tenant's points only: the wall holds for statistics too. Where the shard
-        # holds no other tenant's points, the engine's own IDF (over every point) is the same
-        # figure without the filter, which cost half of a keyword search (100,000 points: 3.6 ms
-        # of CPU with it, 1.9 ms without, the same scores; scratch, 2026-12-05).
-        corpus = None if sole == tenant_id else qe.Filter(must=[_equals("tenant_id", tenant_id)])
+        # holds no other tenant's points and never held a deleted one (``_deleted``), the
+        # engine's own IDF, over every point, is the same figure without the filter, which cost
+        # half of a keyword search (100,000 points: 3.6 ms of CPU with it, 1.9 ms without, the
+        # same scores; scratch, 2026-12-05).
+        exact = sole == tenant_id and not self._deleted.exists()
+        corpus = None if exact else qe.Filter(must=[_equals("tenant_id", tenant_id)])
         params = None if corpus is None else qe.SearchParams(idf=qe.IdfParams(corpus=corpus))
         depth = _prefetch_depth(limit)
         prefetches = []
