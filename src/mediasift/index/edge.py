@@ -11,8 +11,8 @@ Layout of the shard (``path``):
   query has none; keyword search sums the two BM25 scores (Elasticsearch's "most fields"), so
   "running" finds "runs" through English and "temperaturas" finds "temperatura" through Spanish.
   The engine applies IDF (``Modifier.Idf``) over the querying tenant's points only, so one
-  tenant's corpus never shapes another's scores (where every point is the tenant's, the
-  engine's IDF over every point: the same figure);
+  tenant's corpus never shapes another's scores (where every point is the tenant's and none was
+  ever deleted, the engine's IDF over every point: the same figure);
 - payload ``tenant_id`` (a tenant keyword index), ``media_id``, ``kind``, ``collection``,
   ``modality``, ``language`` (keyword indexes), ``added_at`` (epoch seconds, a float index;
   absent on points indexed before it existed, until ``mediasift reindex``), ``labels``,
@@ -26,9 +26,10 @@ Layout of the shard (``path``):
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included, except where every point of the shard
 is that tenant's (``_sole_tenant``: counted when the shard opens, kept by each upsert under the lock
-every query holds while it is built and run): there the condition selects every point, and cost a
-third of a vector scan's CPU and half of a keyword search's (its IDF). ``search_hybrid`` is one
-engine query: a prefetch per list, fused by the engine's reciprocal rank fusion.
+every query holds while it is built and run): there the condition selects every live point, and
+cost a third of a vector scan's CPU (and its IDF, where it can go, half of a keyword search's).
+``search_hybrid`` is one engine query: a prefetch per list, fused by the engine's reciprocal rank
+fusion.
 
 Durability: the shard's write-ahead log makes every ``upsert``/``delete_media`` that returned
 survive the process being killed (``kill -9``); segments are flushed at most every 30 s of writes,
