@@ -388,6 +388,38 @@ def test_keyword_scores_stay_the_tenants_own_as_the_shard_gains_and_loses_a_tena
     index.close()
 
 
+def test_searches_never_see_a_second_tenants_points_arriving_meanwhile(index: EdgeIndex) -> None:
+    # Searches of a shard that holds one tenant alone leave its condition out: racing them with
+    # another tenant's first upserts must never let one of those points through.
+    vector = [1.0, 0.0, 0.0, 0.0]
+    mine = point("merger plan", text_vector=vector)
+    load(index, [mine])
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def search() -> None:
+        while not done.is_set():
+            seen.update(ids(index.search_vector("text", TENANT, vector, limit=50)))
+            seen.update(ids(index.search_keyword(TENANT, "merger", limit=50)))
+            seen.update(ids(index.search_hybrid(TENANT, "merger", {"text": vector}, limit=50)))
+
+    searchers = [threading.Thread(target=search) for _ in range(2)]
+    for thread in searchers:
+        thread.start()
+    try:
+        for batch in range(20):
+            theirs = [
+                point("merger plan", text_vector=vector, tenant_id=f"other{batch}", media_id=f"o{batch}")
+                for _ in range(5)
+            ]
+            index.upsert(theirs)
+    finally:
+        done.set()
+        for thread in searchers:
+            thread.join()
+    assert seen == {mine.id}
+
+
 def test_a_replaced_point_marks_the_shard_as_holding_a_deleted_one(index: EdgeIndex) -> None:
     notes = point("budget meeting notes")
     load(index, [notes, point("filler text")])
