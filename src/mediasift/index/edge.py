@@ -207,6 +207,7 @@ class EdgeIndex:
         # The tenants whose live points the shard holds, or more (``_sole_tenant``), None among
         # them for points without one; None: not counted yet.
         self._tenants: frozenset[str | None] | None = None
+        self._ever_deleted = self._deleted.exists()
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -228,11 +229,11 @@ class EdgeIndex:
                 shard = self._open_shard()
                 if self._tenants is not None:
                     self._tenants |= tenants
-                if not self._deleted.exists():
+                if not self._ever_deleted:
                     # A replaced point's old version is a deleted one (``_keyword_stage``).
                     ids: list[int | uuid.UUID | str] = [p.id for p in points[first : first + _UPSERT_BATCH]]
                     if shard.retrieve(ids, False, False):
-                        self._deleted.touch()
+                        self._mark_deleted()
                 for operation in operations:
                     shard.update(operation)
         with self._lock:
@@ -282,7 +283,7 @@ class EdgeIndex:
             shard = self._open_shard()
             if not shard.count(qe.CountRequest(filter=flt, exact=True)):
                 return  # a new media's first ingest: nothing to delete
-            self._deleted.touch()  # before the deletion: a kill between the two errs safe
+            self._mark_deleted()  # before the deletion: a kill between the two errs safe
             shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
             self._flush_if_due(shard)
 
@@ -303,6 +304,7 @@ class EdgeIndex:
             _remove_shard(self.path)
             self._shard = self._open(self._config())
             self._tenants = None
+            self._ever_deleted = False
             self._last_flush = time.monotonic()
             self._unoptimized = 0
 
@@ -564,6 +566,11 @@ class EdgeIndex:
         tenant's points does not."""
         return self.path / "mediasift-deleted"
 
+    def _mark_deleted(self) -> None:
+        if not self._ever_deleted:
+            self._deleted.touch()
+            self._ever_deleted = True
+
     def _sole_tenant(self, shard: qe.EdgeShard) -> str | None:
         """The tenant every live point of the shard belongs to, if there is one (None: none or
         several). Counted once a shard is opened (~9 ms at 100,000 points), then kept by
@@ -592,7 +599,7 @@ class EdgeIndex:
         # engine's own IDF, over every point, is the same figure without the filter, which cost
         # half of a keyword search (100,000 points: 3.6 ms of CPU with it, 1.9 ms without, the
         # same scores; scratch, 2026-12-05).
-        exact = sole == tenant_id and not self._deleted.exists()
+        exact = sole == tenant_id and not self._ever_deleted
         corpus = None if exact else qe.Filter(must=[_equals("tenant_id", tenant_id)])
         params = None if corpus is None else qe.SearchParams(idf=qe.IdfParams(corpus=corpus))
         depth = _prefetch_depth(limit)
