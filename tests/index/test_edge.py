@@ -420,6 +420,23 @@ def test_searches_never_see_a_second_tenants_points_arriving_meanwhile(index: Ed
     assert seen == {mine.id}
 
 
+def test_keyword_scores_after_a_deletion_are_those_of_the_points_left(tmp_path: Path) -> None:
+    # One tenant alone, so its condition goes; but the engine's IDF over every point still counts
+    # the deleted media's terms, so the IDF keeps the tenant's filter once a point was deleted.
+    kept = [point("budget meeting notes"), point("filler text"), point("more filler")]
+    index = EdgeIndex(tmp_path / "deleted", CONFORMANCE_DIMS)
+    load(index, [*kept, *(point("budget budget", media_id="m9") for _ in range(5))])
+    index.delete_media(TENANT, "m9")
+    assert _sole(index) == TENANT
+    after = index.search_keyword(TENANT, "budget", limit=1)[0].score
+    index.close()
+
+    fresh = EdgeIndex(tmp_path / "fresh", CONFORMANCE_DIMS)
+    load(fresh, kept)
+    assert after == pytest.approx(fresh.search_keyword(TENANT, "budget", limit=1)[0].score)
+    fresh.close()
+
+
 def test_a_replaced_point_marks_the_shard_as_holding_a_deleted_one(index: EdgeIndex) -> None:
     notes = point("budget meeting notes")
     load(index, [notes, point("filler text")])
