@@ -168,8 +168,24 @@ def test_concurrent_new_searches_find_what_sequential_ones_find(api: TestClient,
         together = list(pool.map(hits, queries))
     assert max(sizes) > 1 and sum(sizes) == len(queries)
     for alone, concurrent in zip(one_by_one, together, strict=True):
-        assert [segment for segment, _ in concurrent] == [segment for segment, _ in alone]
         assert [score for _, score in concurrent] == pytest.approx([score for _, score in alone], abs=1e-5)
+        # Hits of one score may come in either order (the engine breaks keyword ties as it goes),
+        # and a tie at the limit may keep either of the tied hits.
+        runs, expected = _by_score(concurrent), _by_score(alone)
+        if len(alone) == 8:
+            runs, expected = runs[:-1], expected[:-1]
+        assert runs == expected
+
+
+def _by_score(hits: list[tuple[str, float]]) -> list[set[str]]:
+    """The hits' segments in runs of equal scores (within 1e-5), in order."""
+    runs: list[tuple[float, set[str]]] = []
+    for segment, score in hits:
+        if runs and abs(runs[-1][0] - score) <= 1e-5:
+            runs[-1][1].add(segment)
+        else:
+            runs.append((score, {segment}))
+    return [segments for _, segments in runs]
 
 
 # Keys created here stay: the tests that need open mode come first.
