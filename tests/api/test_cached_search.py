@@ -142,8 +142,12 @@ def test_concurrent_new_searches_find_what_sequential_ones_find(api: TestClient,
     queries = [f"{words[i]} {words[i * 7 % len(words)]} {words[i * 13 % len(words)]}" for i in range(16)]
     rt = api.app.state.runtime  # type: ignore[attr-defined]
 
+    # One hit more than compared: a tie across the last place may keep either hit, so the hits
+    # tied with the last one returned are left out of the order's check, and no other hit is.
+    limit = 9
+
     def hits(query: str) -> list[tuple[str, float]]:
-        answer = api.get("/v1/search", params={"q": query, "limit": 8})
+        answer = api.get("/v1/search", params={"q": query, "limit": limit})
         assert answer.status_code == 200, answer.text
         return [(h["segment_id"], h["score"]) for h in answer.json()["hits"]]
 
@@ -169,10 +173,9 @@ def test_concurrent_new_searches_find_what_sequential_ones_find(api: TestClient,
     assert max(sizes) > 1 and sum(sizes) == len(queries)
     for alone, concurrent in zip(one_by_one, together, strict=True):
         assert [score for _, score in concurrent] == pytest.approx([score for _, score in alone], abs=1e-5)
-        # Hits of one score may come in either order (the engine breaks keyword ties as it goes),
-        # and a tie at the limit may keep either of the tied hits.
+        # Hits of one score may come in either order (the engine breaks keyword ties as it goes).
         runs, expected = _by_score(concurrent), _by_score(alone)
-        if len(alone) == 8:
+        if len(alone) == limit:
             runs, expected = runs[:-1], expected[:-1]
         assert runs == expected
 
