@@ -25,9 +25,10 @@ Layout of the shard (``path``):
 
 Every query carries the tenant condition inside the engine's filter, never as a post-filter, and
 so does every other filter, the added-date window included, except where every point of the shard
-is that tenant's (``_sole_tenant``: counted when the shard opens, kept by each upsert under the lock
-every query holds while it is built and run): there the condition selects every live point, and
-cost a third of a vector scan's CPU (and its IDF, where it can go, half of a keyword search's).
+is that tenant's (``_sole_tenant``: counted by the first query on the open shard, kept by each
+upsert under the lock every query holds while it is built and run): there the condition selects
+every live point, and cost a third of a vector scan's CPU (and its IDF, where it can go, half of a
+keyword search's).
 ``search_hybrid`` is one engine query: a prefetch per list, fused by the engine's reciprocal rank
 fusion.
 
