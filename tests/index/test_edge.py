@@ -216,13 +216,17 @@ def _quantized_segments(path: Path) -> int:
     return sum(1 for _ in path.glob("segments/*/vector_storage-text/quantized.data"))
 
 
-def _assert_exact_neighbours(ix: EdgeIndex, vectors: np.ndarray, queries: np.ndarray) -> None:
-    """Each search's 10 best are numpy's exact 10 nearest, in order; all 30 hits carry their float
-    cosines (int8 scores would differ), best first, and at most one of the exact 30 is missed: in one
-    tight synthetic cluster the int8 scan can lose a near-tie at depth 30 (gaps of 1e-4), where on
-    the peer benchmark's 20,000 real e5 passages it lost none of 6,000."""
+def _assert_exact_neighbours(
+    ix: EdgeIndex, vectors: np.ndarray, queries: np.ndarray, stored_as: type = np.float16
+) -> None:
+    """Each search's 10 best are numpy's exact 10 nearest over the vectors as stored (``stored_as``;
+    the engine scores a float16 vector against the query rounded to float16 too), in order; all 30
+    hits carry those cosines (int8 scores would differ), best first, and at most one of the exact 30
+    is missed: in one tight synthetic cluster the int8 scan can lose a near-tie at depth 30 (gaps of
+    1e-4), where on the peer benchmark's 20,000 real e5 passages it lost none of 6,000."""
+    stored = vectors.astype(stored_as).astype(np.float32)
     for query in queries:
-        cosines = vectors @ query
+        cosines = stored @ query.astype(stored_as).astype(np.float32)
         best = np.argsort(-cosines)[:30]
         hits = ix.search_vector("text", TENANT, query.tolist(), 30)
         found = [int(h.id[-12:]) for h in hits]
@@ -235,7 +239,7 @@ def _assert_exact_neighbours(ix: EdgeIndex, vectors: np.ndarray, queries: np.nda
 def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(
     index_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 2_000)  # so that 3,000 points (4.6 MB) are optimized
+    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 1_000)  # so that 3,000 points (2.3 MB) are optimized
     vectors = _alike_vectors(3_000, seed=1)
     queries = _alike_vectors(3_020, seed=1)[3_000:]  # the same cluster's next 20
     with EdgeIndex(index_path, {"text": 384}) as ix:
@@ -246,7 +250,9 @@ def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(
         # int8 scores alone would give other cosines, and other orders among near-ties
         _assert_exact_neighbours(ix, vectors, queries)
         spanish = ix.search_vector("text", TENANT, queries[0].tolist(), 30, Filters(languages=["es"]))
-        nearest = [i for i in np.argsort(-(vectors @ queries[0])) if i % 2 == 0]  # even: "es"
+        stored = vectors.astype(np.float16).astype(np.float32)
+        query = queries[0].astype(np.float16).astype(np.float32)
+        nearest = [i for i in np.argsort(-(stored @ query)) if i % 2 == 0]  # even: "es"
         assert [int(h.id[-12:]) for h in spanish] == nearest[:30]
 
 
@@ -260,7 +266,7 @@ def test_a_shard_under_the_bound_is_scanned_on_its_floats(index_path: Path) -> N
 
 
 def test_upserts_optimize_the_shard_as_they_go(index_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 2_000)
+    monkeypatch.setattr(edge, "_OPTIMIZE_FROM_KB", 1_000)
     monkeypatch.setattr(edge, "_OPTIMIZE_EVERY", 1_000)
     vectors = _alike_vectors(3_020, seed=2)
     with EdgeIndex(index_path, {"text": 384}) as ix:
@@ -290,7 +296,7 @@ def test_a_shard_with_graphs_takes_int8_copies_and_drops_its_graph_at_its_next_o
 ) -> None:
     import qdrant_edge as qe
 
-    def graph_layout(self: EdgeIndex) -> qe.EdgeConfig:  # the layout before: floats and a graph
+    def graph_layout(self: EdgeIndex, _stored: object = None) -> qe.EdgeConfig:  # before: floats, a graph
         return qe.EdgeConfig(
             vectors={
                 n: qe.EdgeVectorParams(size=d, distance=qe.Distance.Cosine) for n, d in self.dims.items()
@@ -315,7 +321,7 @@ def test_a_shard_with_graphs_takes_int8_copies_and_drops_its_graph_at_its_next_o
         assert (
             graphs and all('"m":0' in g.read_text() for g in graphs) and _quantized_segments(index_path) >= 1
         )
-        _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:])
+        _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:], np.float32)  # it keeps its floats
 
 
 def test_keyword_search_folds_accents_both_ways(index: EdgeIndex) -> None:
@@ -572,3 +578,29 @@ def test_reserved_or_empty_space_names_are_refused(tmp_path: Path) -> None:
     for dims in ({"bm25_en": 4}, {"": 4}, {}, {"text": 0}):
         with pytest.raises(ValueError):
             EdgeIndex(tmp_path / "x", dims)
+
+
+# -- the originals' element type ------------------------------------------------------------------
+
+
+def test_a_new_shard_stores_float16_and_a_float32_shard_keeps_its_floats_until_wiped(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third = [1 / 3, 2 / 3, 2 / 3, 0.0]  # 1/3 has no float16 of its own
+    with monkeypatch.context() as before:
+        before.setattr(edge, "_STORED", None)  # as shards were written before float16
+        with EdgeIndex(index_path, CONFORMANCE_DIMS) as ix:
+            old = point("a shard from before", text_vector=third)
+            load(ix, [old])
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as ix:  # opens: the engine refuses a wrong type
+        assert '"datatype"' not in (index_path / "edge_config.json").read_text()
+        assert ix.point_vectors("text", TENANT, [old.id])[old.id] == pytest.approx(third, abs=1e-7)
+        ix.wipe()
+        assert '"datatype":"float16"' in (index_path / "edge_config.json").read_text()
+        new = point("written after the wipe", text_vector=third)
+        load(ix, [new])
+        assert ix.point_vectors("text", TENANT, [new.id])[new.id] == pytest.approx(third, abs=5e-4)
+        hit = ix.search_vector("text", TENANT, third, 1)[0]
+        assert hit.id == new.id and hit.score == pytest.approx(1.0, abs=1e-3)
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as ix:
+        assert ids(ix.search_vector("text", TENANT, third, 1)) == [new.id]

@@ -59,7 +59,8 @@ class Index(Protocol):
     def point_vectors(self, space: str, tenant_id: str, point_ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored ``space`` vectors of the tenant's points among ``point_ids``, by id; points of
         another tenant, unknown points and points without that space are left out. A vector may
-        come back normalised (the engines compare by cosine), never otherwise changed."""
+        come back normalised (the engines compare by cosine) and, on the embedded index, rounded to
+        float16 (each component within 5e-4); never otherwise changed."""
 
     def optimize(self) -> None:
         """Build/refresh ANN structures after bulk upserts (a no-op where the engine does it itself)."""

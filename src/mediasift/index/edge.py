@@ -41,13 +41,16 @@ a shard: a second open of the same path fails with ``BackendUnavailable``.
 Vector search is exact, with no HNSW graph. A segment holding over ``_OPTIMIZE_FROM_KB`` of
 vectors (~21,000 text vectors) is optimized: its dense vectors are also kept as int8 (scalar
 quantization, in memory), it is scanned on those and its best ``limit × _OVERSAMPLING`` are scored
-again on the float32 originals, which order the hits; smaller segments are scanned on their floats.
+again on the originals, which order the hits; smaller segments are scanned on their originals. The
+originals are float16 (``_STORED``; shards written before keep float32): scores come within ~1e-4
+of float32's, a stored vector's components within 5e-4.
 Edge optimizes nothing in the background: ``upsert`` asks for it every ``_OPTIMIZE_EVERY`` points,
 ``optimize()`` at once (reindex, bulk loads).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -105,18 +108,25 @@ _NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000
 # true top 10 of 30-deep searches on random vectors, where no rescoring kept 93 %, and every true
 # top 30 of the peer corpus's 20,000 e5 passages (scratch).
 _OVERSAMPLING = 2.0
+# The originals are stored as float16: a scan reads half the bytes. On the peer benchmark's 20,000
+# e5 passages a 30-deep scan took 0.95 ms against 1.41, 1.03 against 1.80 filtered to one language
+# (p50; scratch, 2026-12-05), its scores within 7e-5 of float32's and 1,997 of the 2,000 exact top
+# 10s' members found (three near-ties swapped with the 11th). A shard written before keeps float32
+# (``_stored_datatypes``) until ``mediasift reindex --wipe``.
+_STORED = qe.VectorStorageDatatype.Float16
 # A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``
-# (~21,000 text vectors of 384 dimensions, 6,000 image vectors of 1,280); below it, it is scanned
-# on its floats (20,000 text vectors: ~1.8 ms). Optimizing costs ~70 us a point and holds the GIL
-# throughout (the binding's), stalling every thread of the process, the API's included: 20,000
-# peer-benchmark points took 1.4 s at once, or 0.76 + 0.76 + 0.56 s optimized every 8,000; their
-# build was 4.3 s without it. So a shard is optimized in large, rare steps, only once a scan would
-# cost more than the stall saves.
-_OPTIMIZE_FROM_KB = 32_000
+# (~21,000 float16 text vectors of 384 dimensions, 6,000 image vectors of 1,280; a shard that keeps
+# float32 vectors has its bounds doubled, so it optimizes at the same counts); below it, it is
+# scanned on its originals (20,000 float32 text vectors: ~1.8 ms). Optimizing costs ~70 us a point
+# and holds the GIL throughout (the binding's), stalling every thread of the process, the API's
+# included: 20,000 peer-benchmark points took 1.4 s at once, or 0.76 + 0.76 + 0.56 s optimized
+# every 8,000; their build was 4.3 s without it. So a shard is optimized in large, rare steps,
+# only once a scan would cost more than the stall saves.
+_OPTIMIZE_FROM_KB = 16_000
 # Merged segments stay under this size and count, so an optimize rewrites a bounded part of the
 # shard: with the engine's defaults (segments as many as cores, no bound) each optimize of a
 # growing 100,000-point shard merged it whole again, up to 2 s.
-_MAX_SEGMENT_KB = 64_000
+_MAX_SEGMENT_KB = 32_000
 _SEGMENTS = 6
 # ``upsert`` asks the engine to optimize after this many points; below ``_OPTIMIZE_FROM_KB`` there
 # is nothing to do and the call returns at once.
@@ -202,7 +212,8 @@ class EdgeIndex:
         self._analysers = _analysers()
         if wipe:
             _remove_shard(self.path)
-        self._shard: qe.EdgeShard | None = self._open(self._config())
+        # A shard keeps the element type its vectors were written with (the engine refuses another).
+        self._shard: qe.EdgeShard | None = self._open(self._config(_stored_datatypes(self.path)))
         self._last_flush = time.monotonic()
         self._unoptimized = 0  # points upserted since the last optimize
         # The tenants whose live points the shard holds, or more (``_sole_tenant``), None among
@@ -445,12 +456,18 @@ class EdgeIndex:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _config(self) -> qe.EdgeConfig:
+    def _config(self, stored: Mapping[str, qe.VectorStorageDatatype | None] | None = None) -> qe.EdgeConfig:
+        """The shard's configuration; ``stored``: the element type of each space an existing shard
+        holds (None: float32), else ``_STORED``."""
+        stored = stored or {}
+        # The bounds are float16 kilobytes; float32 vectors take twice as many for the same points.
+        scale = 2 if any(stored.get(name, _STORED) is None for name in self.dims) else 1
         return qe.EdgeConfig(
             vectors={
                 name: qe.EdgeVectorParams(
                     size=size,
                     distance=qe.Distance.Cosine,
+                    datatype=stored.get(name, _STORED),
                     quantization_config=_QUANTIZED,
                     hnsw_config=_NO_GRAPH,
                 )
@@ -460,8 +477,8 @@ class EdgeIndex:
                 name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf) for name in self._analysers
             },
             optimizers=qe.EdgeOptimizersConfig(
-                indexing_threshold=_OPTIMIZE_FROM_KB,
-                max_segment_size=_MAX_SEGMENT_KB,
+                indexing_threshold=_OPTIMIZE_FROM_KB * scale,
+                max_segment_size=_MAX_SEGMENT_KB * scale,
                 default_segment_number=_SEGMENTS,
             ),
         )
@@ -669,6 +686,17 @@ def _remove_shard(path: Path) -> None:
     if not (path / "edge_config.json").exists() and any(path.iterdir()):
         raise BackendUnavailable(f"{path} holds files but no index shard: not deleting them")
     shutil.rmtree(path)
+
+
+def _stored_datatypes(path: Path) -> dict[str, qe.VectorStorageDatatype | None]:
+    """The element type of each dense space of the shard at ``path`` (None: float32, which the
+    engine writes no type for), as its configuration file records them; empty without a shard."""
+    try:
+        config = json.loads((path / "edge_config.json").read_text())
+    except FileNotFoundError:
+        return {}
+    types = {"float16": qe.VectorStorageDatatype.Float16, "uint8": qe.VectorStorageDatatype.Uint8}
+    return {name: types.get(params.get("datatype", "")) for name, params in config.get("vectors", {}).items()}
 
 
 def _check_dims(dims: dict[str, int]) -> None:
