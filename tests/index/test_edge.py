@@ -604,3 +604,11 @@ def test_a_new_shard_stores_float16_and_a_float32_shard_keeps_its_floats_until_w
         assert hit.id == new.id and hit.score == pytest.approx(1.0, abs=1e-3)
     with EdgeIndex(index_path, CONFORMANCE_DIMS) as ix:
         assert ids(ix.search_vector("text", TENANT, third, 1)) == [new.id]
+
+
+def test_an_unreadable_shard_configuration_is_backend_unavailable(index_path: Path) -> None:
+    with EdgeIndex(index_path, CONFORMANCE_DIMS) as ix:
+        load(ix, [point("kept")])
+    (index_path / "edge_config.json").write_text("{not json")
+    with pytest.raises(BackendUnavailable, match="cannot open the index"):
+        EdgeIndex(index_path, CONFORMANCE_DIMS)

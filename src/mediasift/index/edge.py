@@ -690,10 +690,11 @@ def _remove_shard(path: Path) -> None:
 
 def _stored_datatypes(path: Path) -> dict[str, qe.VectorStorageDatatype | None]:
     """The element type of each dense space of the shard at ``path`` (None: float32, which the
-    engine writes no type for), as its configuration file records them; empty without a shard."""
+    engine writes no type for), as its configuration file records them; empty without a shard, or
+    where the file cannot be read (opening the shard then says why)."""
     try:
         config = json.loads((path / "edge_config.json").read_text())
-    except FileNotFoundError:
+    except (OSError, ValueError):
         return {}
     types = {"float16": qe.VectorStorageDatatype.Float16, "uint8": qe.VectorStorageDatatype.Uint8}
     return {name: types.get(params.get("datatype", "")) for name, params in config.get("vectors", {}).items()}
