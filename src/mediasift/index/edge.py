@@ -696,8 +696,10 @@ def _stored_datatypes(path: Path) -> dict[str, qe.VectorStorageDatatype | None]:
         config = json.loads((path / "edge_config.json").read_text())
     except (OSError, ValueError):
         return {}
-    types = {"float16": qe.VectorStorageDatatype.Float16, "uint8": qe.VectorStorageDatatype.Uint8}
-    return {name: types.get(params.get("datatype", "")) for name, params in config.get("vectors", {}).items()}
+    return {
+        name: qe.VectorStorageDatatype.Float16 if params.get("datatype") == "float16" else None
+        for name, params in config.get("vectors", {}).items()
+    }
 
 
 def _check_dims(dims: dict[str, int]) -> None:
