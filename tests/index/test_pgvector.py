@@ -6,14 +6,14 @@ Index suite, plus what only pgvector has: the k-results guarantee under selectiv
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from mediasift.domain import Filters, IndexPoint
 from mediasift.errors import InvalidRequest
 from tests.index.conformance import CONFORMANCE_DIMS, IndexConformance, epoch, ids, load, point
-from tests.pg_fixtures import pg_url  # noqa: F401  (session fixture)
+from tests.pg_fixtures import make_database, pg_url  # noqa: F401  (fixtures)
 
 pgvector = pytest.importorskip("mediasift.index.pgvector", reason="psycopg/pgvector are not installed")
 PgVectorIndex = pgvector.PgVectorIndex
@@ -137,22 +137,38 @@ def test_wrong_dimension_is_rejected_with_a_reindex_hint(index: PgVectorIndex) -
         index.search_vector("text", "acme", [1.0, 0.0], limit=5)
 
 
-def test_opening_with_wipe_drops_spaces_of_other_sizes(pg_url: str) -> None:  # noqa: F811
+def test_opening_with_wipe_drops_spaces_of_other_sizes(make_database: Callable[[], str]) -> None:  # noqa: F811
+    url = make_database()  # its own database: no other test's connections in the count below
     prefix = fresh_prefix()
-    old = PgVectorIndex(pg_url, prefix=prefix, dims=CONFORMANCE_DIMS)
+    old = PgVectorIndex(url, prefix=prefix, dims=CONFORMANCE_DIMS)
     load(old, [point("old words", text_vector=[1.0, 0.0, 0.0, 0.0])])
     old.close()
     bigger = {"text": 8, "image": 3}
-    with pytest.raises(InvalidRequest, match="reindex"):
-        PgVectorIndex(pg_url, prefix=prefix, dims=bigger)
+    opened = _connections(url)
+    with pytest.raises(InvalidRequest, match="reindex") as refused:
+        PgVectorIndex(url, prefix=prefix, dims=bigger)
+    # The failed open closed its connection itself: its traceback still holds the index object,
+    # so the collector has not closed it instead.
+    assert refused.tb is not None and _connections(url) == opened
 
-    fresh = PgVectorIndex(pg_url, prefix=prefix, dims=bigger, wipe=True)
+    fresh = PgVectorIndex(url, prefix=prefix, dims=bigger, wipe=True)
 
     assert fresh.count() == 0
     load(fresh, [point("new words", text_vector=[1.0] + [0.0] * 7)])
     assert len(fresh.search_keyword("acme", "words", limit=5)) == 1
     assert len(fresh.search_vector("text", "acme", [1.0] + [0.0] * 7, limit=5)) == 1
     fresh.close()
+
+
+def _connections(url: str) -> int:
+    """Connections to the database of ``url``, besides the one that counts them."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def test_unknown_space_finds_nothing(index: PgVectorIndex) -> None:

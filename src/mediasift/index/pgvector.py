@@ -143,14 +143,18 @@ class PgVectorIndex:
         self._dims: dict[str, int] = {}
         self._iterative_scan = False
         self._wanted = dict(dims or {})
-        with self._session() as conn:
-            if wipe:
-                self._drop_tables(conn)
-            self._create_points_table(conn)
-            for space in self._existing_spaces(conn):
-                self._upgrade_table(conn, self._space_table(space), f"vec_{space}")
-            for space, size in self._wanted.items():
-                self._ensure_space(conn, space, size)
+        try:
+            with self._session() as conn:
+                if wipe:
+                    self._drop_tables(conn)
+                self._create_points_table(conn)
+                for space in self._existing_spaces(conn):
+                    self._upgrade_table(conn, self._space_table(space), f"vec_{space}")
+                for space, size in self._wanted.items():
+                    self._ensure_space(conn, space, size)
+        except BaseException:
+            self.close()  # an index that failed to open holds no connection
+            raise
 
     # -- connection --------------------------------------------------------------------------------
 
