@@ -111,7 +111,7 @@ _OVERSAMPLING = 2.0
 # The originals are stored as float16: a scan reads half the bytes. On the peer benchmark's 20,000
 # e5 passages a 30-deep scan took 0.95 ms against 1.41, 1.03 against 1.80 filtered to one language
 # (p50; scratch, 2026-12-05), its scores within 7e-5 of float32's and 1,997 of the 2,000 exact top
-# 10s' members found (three near-ties swapped with the 11th). A shard written before keeps float32
+# 10s' members found (three near-ties traded places at the cut). A shard written before keeps float32
 # (``_stored_datatypes``) until ``mediasift reindex --wipe``.
 _STORED = qe.VectorStorageDatatype.Float16
 # A segment holding more vector kilobytes than this is optimized (quantized) by ``optimize``
