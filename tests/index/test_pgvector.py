@@ -147,9 +147,10 @@ def test_opening_with_wipe_drops_spaces_of_other_sizes(make_database: Callable[[
     opened = _connections(url)
     with pytest.raises(InvalidRequest, match="reindex") as refused:
         PgVectorIndex(url, prefix=prefix, dims=bigger)
-    # The failed open closed its connection itself: its traceback still holds the index object,
-    # so the collector has not closed it instead.
-    assert refused.tb is not None and _connections(url) == opened
+    # The failed open closed its connection itself: ``refused`` still holds its traceback, and
+    # with it the index object, so the collector has not closed it instead.
+    assert _connections(url) == opened
+    del refused
 
     fresh = PgVectorIndex(url, prefix=prefix, dims=bigger, wipe=True)
 

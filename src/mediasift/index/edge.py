@@ -459,15 +459,15 @@ class EdgeIndex:
     def _config(self, stored: Mapping[str, qe.VectorStorageDatatype | None] | None = None) -> qe.EdgeConfig:
         """The shard's configuration; ``stored``: the element type of each space an existing shard
         holds (None: float32), else ``_STORED``."""
-        stored = stored or {}
+        types = {name: (stored or {}).get(name, _STORED) for name in self.dims}
         # The bounds are float16 kilobytes; float32 vectors take twice as many for the same points.
-        scale = 2 if any(stored.get(name, _STORED) is None for name in self.dims) else 1
+        scale = 2 if None in types.values() else 1
         return qe.EdgeConfig(
             vectors={
                 name: qe.EdgeVectorParams(
                     size=size,
                     distance=qe.Distance.Cosine,
-                    datatype=stored.get(name, _STORED),
+                    datatype=types[name],
                     quantization_config=_QUANTIZED,
                     hnsw_config=_NO_GRAPH,
                 )
