@@ -1,6 +1,7 @@
 """Benchmark: mediasift's search against txtai's hybrid index, on the same chunks and the same vectors.
 
     python -m bench.peer_search [--chunks 20000] [--queries 200] [--rounds 3] [--per-media 4]
+                                [--float32]
 
 Data (``bench/peer_corpus.py``): ``--chunks`` English and Spanish passages of ~640 characters and
 ``--queries`` keyword-style queries (3-6 words of a sentence), embedded once with mediasift's
@@ -35,6 +36,9 @@ Recall@10, against exact search:
 - **hybrid**: there is no exact hybrid both systems share (their keyword scores and fusions differ),
   so hybrid recall@10 is the share of the exact cosine top 10 that each system's hybrid top 10
   keeps: how much of the semantic ground truth survives each system's approximate index and fusion.
+
+``--float32``: mediasift's shard stores its vectors as float32, as shards written before float16
+did (``index.edge._STORED``), to compare the two on one machine in alternate runs.
 
 Ratios (mediasift / txtai) are printed last; results go to bench/results/peer_search.json.
 """
@@ -337,9 +341,15 @@ def main() -> None:
     parser.add_argument("--per-media", type=int, default=4)
     parser.add_argument("--batch", type=int, default=100, help="media per catalog transaction and upsert")
     parser.add_argument("--build-rounds", type=int, default=3, help="alternated builds of each system")
+    parser.add_argument("--float32", action="store_true", help="mediasift's vectors stored as float32")
     args = parser.parse_args()
+    if args.float32:
+        from mediasift.index import edge
+
+        edge._STORED = None  # the element type of shards written before float16
     data = load(args.chunks, args.queries)
     report = run(data, args.rounds, args.per_media, args.batch, max(1, args.build_rounds))
+    report["stored_as"] = "float32" if args.float32 else "float16"
     report["ratios"] = ratios(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "peer_search.json").write_text(json.dumps(report, indent=2) + "\n")
