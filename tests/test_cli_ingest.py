@@ -122,3 +122,45 @@ def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
         client.close()
     assert done["status"] == "succeeded", done
     assert waited < 60  # the job takes seconds; the next look would have come after 120
+
+
+def test_ingest_wait_names_the_models_its_files_will_need(tmp_path: Path):
+    """A cold `ingest --wait` loads its files' models beside its in-process API's import; which
+    ones it reads from the files' bytes, as the jobs will (the name says nothing)."""
+    import wave
+
+    from PIL import Image
+
+    from tests import mediagen
+
+    video = mediagen.pattern_video(tmp_path, duration_s=1.0, size=(160, 120))
+    audio = tmp_path / "tone.bin"
+    with wave.open(str(audio), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes(b"\0\0" * 16_000)
+    picture = tmp_path / "picture.txt"
+    Image.new("RGB", (32, 32), "navy").save(picture, format="PNG")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Nothing but words here.")
+    empty = mediagen.zero_byte_file(tmp_path)
+
+    assert cli_main._models_for([video]) == ["asr", "ocr", "image"]
+    assert cli_main._models_for([audio]) == ["asr"]
+    assert cli_main._models_for([notes, picture]) == ["ocr", "image"]
+    assert cli_main._models_for([notes, empty, audio]) == ["asr"]  # the empty file is its job's to fail
+    assert cli_main._models_for([notes, tmp_path]) == []  # a folder (--repo): code
+
+
+def test_a_command_closes_only_once_the_models_it_named_have_loaded(tmp_path: Path):
+    """The models a command names load in the background, no other (without workers, not even
+    ``preload_models``), and closing waits for a load still running: a process that exits while
+    ONNX Runtime builds a session aborts."""
+    import threading
+
+    # Together longer than the API's import and build, so the last is loading as the client closes.
+    client = LocalClient(test_settings(tmp_path / "home"), preload=["asr", "ocr", "image"])
+    client.close()
+    assert sorted(key.split(":")[0] for key in client.runtime.models.loaded()) == ["asr", "image", "ocr"]
+    assert "model-preload" not in [t.name for t in threading.enumerate()]

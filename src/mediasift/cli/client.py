@@ -369,23 +369,33 @@ def _headers(tenant: str | None, api_key: str | None) -> dict[str, str]:
     return headers
 
 
+# The longest a closing command waits for a background model load (loads take seconds; this only
+# bounds a load that never ends).
+_PRELOAD_WAIT_S = 300.0
+
+
 class LocalClient:
     """The same calls, served by the FastAPI app in-process (no socket): one code path for both.
     Its requests are not rate-limited: the process is its own server (``api.deps.in_process``)."""
 
     def __init__(
-        self, settings: Settings, tenant: str | None = None, api_key: str | None = None, workers: int = 0
+        self,
+        settings: Settings,
+        tenant: str | None = None,
+        api_key: str | None = None,
+        workers: int = 0,
+        preload: Sequence[str] = (),
     ) -> None:
+        from mediasift.ops.readiness import Readiness
         from mediasift.runtime import open_runtime
 
         self.runtime = open_runtime(settings)
-        if workers:
-            from mediasift.ops.readiness import Readiness
-
-            # The workers' models (``preload_models``) load now, beside the API's import and build,
-            # rather than in the first jobs: until the first upload the cores are otherwise this
-            # thread's alone, and ONNX Runtime builds its sessions outside the GIL.
-            Readiness(self.runtime).start(preload=True)
+        # The models the command will need (``preload``; with workers, ``preload_models`` too) load
+        # now, beside the API's import and build, rather than in its first request or job: until
+        # then the cores are otherwise this thread's alone, and the engines load outside the GIL.
+        self._readiness = Readiness(self.runtime)
+        if workers or preload:
+            self._readiness.start(preload=True, first=preload, only=not workers)
 
         from fastapi.testclient import TestClient
 
@@ -418,15 +428,25 @@ class LocalClient:
         # (ONNX Runtime: "terminate called without an active exception") after the command printed
         # its result.
         stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
+        # A model still loading (a job that failed before it needed it, a search answered from the
+        # cache) would abort the process as the interpreter exits: its load ends first.
+        self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
         self._http.close()
         self.runtime.close()
 
 
 def connect(
-    settings: Settings, tenant: str | None = None, api_key: str | None = None, workers: int = 0
+    settings: Settings,
+    tenant: str | None = None,
+    api_key: str | None = None,
+    workers: int = 0,
+    preload: Sequence[str] = (),
 ) -> HttpClient | LocalClient:
+    """A client of the running server, else of an API in this process (with ``workers`` worker
+    threads, and ``preload``, names of ``ops.readiness.PRELOADABLE``, loading in the background:
+    the models the command will need; a server has its own)."""
     api_key = api_key or settings.api_key
     url = running_server(settings)
     if url:
         return HttpClient(httpx.Client(base_url=url, headers=_headers(tenant, api_key), timeout=60.0))
-    return LocalClient(settings, tenant=tenant, api_key=api_key, workers=workers)
+    return LocalClient(settings, tenant=tenant, api_key=api_key, workers=workers, preload=preload)

@@ -239,8 +239,10 @@ def ingest(
     """Ingest files and folders (with --repo, each folder as one code repository)."""
     settings = Settings()
     files = _files(paths, repositories=repo)
+    workers = settings.workers if wait else 0
+    preload = _models_for(files) if workers else []
     try:
-        client = connect(settings, tenant=tenant, workers=settings.workers if wait else 0)
+        client = connect(settings, tenant=tenant, workers=workers, preload=preload)
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []
@@ -264,6 +266,29 @@ def ingest(
         _print_jobs(jobs)
     if wait and any(j["status"] != "succeeded" for j in jobs):
         raise typer.Exit(1)
+
+
+# ``ingest --wait`` reads what kind of media this many of its files are, to load their models ahead.
+_SNIFFED_AHEAD = 20
+
+
+def _models_for(files: list[Path]) -> list[str]:
+    """The models the first ``_SNIFFED_AHEAD`` of ``files`` will need besides the text model (a
+    video: speech, OCR, pictures): the in-process workers of ``ingest --wait`` then load them beside
+    the API's import and build, not inside their first jobs (a cold 54-s video: 10.2 -> 8.5 s).
+    A file that cannot be read as media is left to its job, which says why."""
+    from mediasift.media.sniff import sniff
+    from mediasift.ops.readiness import models_for_kinds
+
+    kinds = set()
+    for path in files[:_SNIFFED_AHEAD]:
+        if path.is_dir():  # a repository (``--repo``): code, the text model's
+            continue
+        try:
+            kinds.add(sniff(path, path.name).kind)
+        except Exception:  # only a guess ahead: the upload and its job judge the file
+            continue
+    return models_for_kinds(kinds)
 
 
 def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mediasift.asr.factory import get_whisper
@@ -36,6 +36,21 @@ PRELOADABLE: dict[str, Callable[[ModelRegistry, Settings], Any]] = {
     "asr": get_whisper,
     "ocr": get_ocr_engine,
 }
+
+
+# What a media kind's job loads besides the text model (which every kind's text needs), in the
+# order its stages first ask for them: speech recognition before the frame lane's OCR and pictures.
+KIND_MODELS: dict[str, tuple[str, ...]] = {
+    "video": ("asr", "ocr", "image"),
+    "audio": ("asr",),
+    "image": ("ocr", "image"),
+}
+
+
+def models_for_kinds(kinds: Iterable[str]) -> list[str]:
+    """The preload names of the models jobs of ``kinds`` (``Sniffed.kind``) load, speech first."""
+    wanted = {name for kind in kinds for name in KIND_MODELS.get(kind, ())}
+    return [name for name in ("asr", "ocr", "image") if name in wanted]
 
 
 def preload(models: ModelRegistry, settings: Settings, name: str) -> InferenceModel[Any]:
@@ -87,22 +102,33 @@ class Readiness:
         self.rt = rt
         self.models_ready = threading.Event()
         self.model_error: str | None = None
+        self._loading: threading.Thread | None = None
 
-    def start(self, preload: bool = True) -> Readiness:
-        """Preload in the background; without ``preload`` (a CLI command's in-process API) every
-        model loads at its first use: a command that needs none must not exit while a model is
-        half loaded, which ONNX Runtime answers by aborting the process."""
+    def start(self, preload: bool = True, first: Sequence[str] = (), only: bool = False) -> Readiness:
+        """Preload in the background: ``first`` (names of ``PRELOADABLE``), then ``preload_models``
+        unless ``only``. Without ``preload`` (a CLI command's in-process API) every model loads at
+        its first use. A process that preloads must ``wait_preloaded`` before it exits: a model
+        half loaded when the interpreter ends makes ONNX Runtime abort the process."""
         if preload:
-            threading.Thread(target=self._preload, name="model-preload", daemon=True).start()
+            names = list(dict.fromkeys([*first, *(() if only else self.rt.settings.preload_models)]))
+            self._loading = threading.Thread(
+                target=self._preload, args=(names,), name="model-preload", daemon=True
+            )
+            self._loading.start()
         else:
             self.models_ready.set()
         return self
 
-    def _preload(self) -> None:
+    def wait_preloaded(self, timeout_s: float | None = None) -> None:
+        """Until the background loads have ended (loaded or failed); at most ``timeout_s``."""
+        if self._loading is not None:
+            self._loading.join(timeout_s)
+
+    def _preload(self, names: list[str]) -> None:
         # Loading is background work, and the threads a model starts (CTranslate2's, ONNX Runtime's)
         # inherit this thread's priority: at the workers' priority, ingest on them yields to searches.
         lower_current_thread_priority(self.rt.settings.worker_niceness)
-        for name in self.rt.settings.preload_models:
+        for name in names:
             if name not in PRELOADABLE:
                 self.model_error = (
                     f"unknown model {name!r} in preload_models; choose from {sorted(PRELOADABLE)}"
