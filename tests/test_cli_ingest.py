@@ -155,8 +155,8 @@ def test_ingest_wait_names_the_models_its_files_will_need(tmp_path: Path):
 
 def test_a_command_closes_only_once_the_models_it_named_have_loaded(tmp_path: Path):
     """The models a command names load in the background, no other (without workers, not even
-    ``preload_models``), and closing waits for a load still running: a process that exits while
-    ONNX Runtime builds a session aborts."""
+    ``preload_models``), and closing waits for a load still running rather than close the runtime
+    and exit with a model half loaded."""
     import threading
 
     # Together longer than the API's import and build, so the last is loading as the client closes.

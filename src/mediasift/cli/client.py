@@ -428,8 +428,9 @@ class LocalClient:
         # (ONNX Runtime: "terminate called without an active exception") after the command printed
         # its result.
         stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
-        # A model still loading (a job that failed before it needed it, a search answered from the
-        # cache) would abort the process as the interpreter exits: its load ends first.
+        # A model still loading (its job failed before it needed it) ends its load before the
+        # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at exit
+        # (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them are not.
         self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
         self._http.close()
         self.runtime.close()

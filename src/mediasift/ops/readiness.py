@@ -107,8 +107,8 @@ class Readiness:
     def start(self, preload: bool = True, first: Sequence[str] = (), only: bool = False) -> Readiness:
         """Preload in the background: ``first`` (names of ``PRELOADABLE``), then ``preload_models``
         unless ``only``. Without ``preload`` (a CLI command's in-process API) every model loads at
-        its first use. A process that preloads must ``wait_preloaded`` before it exits: a model
-        half loaded when the interpreter ends makes ONNX Runtime abort the process."""
+        its first use. A command that preloads ``wait_preloaded`` before it closes its runtime and
+        exits, rather than leave a model half loaded."""
         if preload:
             names = list(dict.fromkeys([*first, *(() if only else self.rt.settings.preload_models)]))
             self._loading = threading.Thread(
