@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -18,8 +19,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(home: Path, port: int, log_file: Path | None = None, **env: str) -> subprocess.Popen:
-    """Start `mediasift serve` on 127.0.0.1:port with MEDIASIFT_* overrides; return once /ready.
+def serve(
+    home: Path, port: int, log_file: Path | None = None, args: Sequence[str] = (), **env: str
+) -> subprocess.Popen:
+    """Start `mediasift serve` on 127.0.0.1:port (and ``args``) with MEDIASIFT_* overrides; return
+    once /ready.
 
     Its log (stderr) goes to ``log_file`` when one is given, else nowhere.
     """
@@ -33,7 +37,7 @@ def serve(home: Path, port: int, log_file: Path | None = None, **env: str) -> su
     }
     log = log_file.open("ab") if log_file else None
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mediasift", "serve", "--port", str(port)],
+        [sys.executable, "-m", "mediasift", "serve", "--port", str(port), *args],
         env=variables,
         stdout=subprocess.DEVNULL,
         stderr=log or subprocess.DEVNULL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 from mediasift.ops.logs import bind_job_context, configure_logging
 from tests.conftest import wait_for_job
@@ -186,3 +187,31 @@ def test_api_side_metrics_port_adds_the_queue_gauges_and_process_metrics(make_ru
     }
     assert samples["process_resident_memory_bytes"] > 10_000_000, samples
     assert samples["process_cpu_seconds_total"] > 0, samples
+
+
+def test_serve_preload_names_the_models_ready_waits_for(tmp_path):
+    """`mediasift serve --preload` replaces ``preload_models``: /ready answers once those are
+    loaded, and an unknown name is refused before anything starts."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.servers import free_port, serve
+
+    port = free_port()
+    server = serve(tmp_path / "home", port, args=["--preload", "image", "--preload", "ocr"])
+    try:
+        loaded = httpx.get(f"http://127.0.0.1:{port}/health").json()["models_loaded"]
+        assert sorted(key.split(":")[0] for key in loaded) == ["image", "ocr"]  # not the default text
+    finally:
+        server.terminate()
+        server.wait(30)
+    refused = subprocess.run(
+        [sys.executable, "-m", "mediasift", "serve", "--preload", "clip"],
+        env={**os.environ, "MEDIASIFT_HOME": str(tmp_path / "other")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2 and "unknown model clip" in refused.stderr

@@ -110,14 +110,28 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker threads in this process")] = None,
     no_workers: Annotated[bool, typer.Option("--no-workers", help="API only (scale-out)")] = False,
+    preload: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--preload",
+            help="A model to load at start, which /ready waits for: text, image, asr or ocr; repeatable "
+            "(default from settings: text)",
+        ),
+    ] = None,
 ) -> None:
     """Run the API and workers in one process on the configured backends."""
     from mediasift.api.app import create_app
     from mediasift.api.http_server import build_server
+    from mediasift.ops.readiness import PRELOADABLE
     from mediasift.runtime import open_runtime
     from mediasift.worker.loop import start_worker_threads, stop_workers
 
     settings = Settings()
+    if preload:
+        if unknown := sorted(set(preload) - set(PRELOADABLE)):
+            choices = ", ".join(PRELOADABLE)
+            raise typer.BadParameter(f"unknown model {', '.join(unknown)}; choose from {choices}")
+        settings = settings.model_copy(update={"preload_models": list(dict.fromkeys(preload))})
     configure_logging(settings.log_level, settings.log_format)
     setup_tracing(settings)
     host = host or settings.host
