@@ -215,3 +215,32 @@ def test_serve_preload_names_the_models_ready_waits_for(tmp_path):
         timeout=60,
     )
     assert refused.returncode == 2 and "unknown model clip" in refused.stderr
+
+
+def test_after_speech_the_models_a_command_names_load_beside_it(make_runtime, monkeypatch):
+    """`ingest --wait` of a video names speech first: recognition starts once its model is in, so
+    the models after it load (and keep their threads) at the priority of the work beside speech,
+    as the pipeline's own later loads do; without speech first, all load at the workers'."""
+    import sys
+
+    import pytest
+
+    from mediasift.ops import readiness
+    from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, current_thread_niceness
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("thread priorities are Linux's")
+    seen: dict[str, int] = {}
+    real = readiness.preload
+
+    def recorded(models, settings, name):  # type: ignore[no-untyped-def]
+        seen[name] = current_thread_niceness()
+        return real(models, settings, name)
+
+    monkeypatch.setattr(readiness, "preload", recorded)
+    rt = make_runtime(worker_niceness=1)
+    readiness.Readiness(rt).start(first=["asr", "image"], only=True).wait_preloaded(120)
+    assert seen["image"] - seen["asr"] == BESIDE_SPEECH_NICENESS
+    seen.clear()
+    readiness.Readiness(rt).start(first=["ocr", "image"], only=True).wait_preloaded(120)
+    assert seen["image"] == seen["ocr"]

@@ -17,7 +17,7 @@ from mediasift.asr.factory import get_whisper
 from mediasift.embed.image.factory import get_image_embedder
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.ocr.factory import get_ocr_engine
-from mediasift.ops.thread_priority import lower_current_thread_priority
+from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, lower_current_thread_priority
 
 if TYPE_CHECKING:
     from mediasift.cache.base import Cache
@@ -111,8 +111,11 @@ class Readiness:
         exits, rather than leave a model half loaded."""
         if preload:
             names = list(dict.fromkeys([*first, *(() if only else self.rt.settings.preload_models)]))
+            # A command whose work starts with speech recognition loads the rest beside it, as the
+            # pipeline's later models load: recognition gets the cores first.
+            beside = 1 if first and first[0] == "asr" else len(names)
             self._loading = threading.Thread(
-                target=self._preload, args=(names,), name="model-preload", daemon=True
+                target=self._preload, args=(names, beside), name="model-preload", daemon=True
             )
             self._loading.start()
         else:
@@ -124,11 +127,15 @@ class Readiness:
         if self._loading is not None:
             self._loading.join(timeout_s)
 
-    def _preload(self, names: list[str]) -> None:
+    def _preload(self, names: list[str], beside: int) -> None:
+        """Load ``names`` in turn, from the ``beside``-th on at the priority of work beside speech
+        recognition (the threads a model starts keep its loader's)."""
         # Loading is background work, and the threads a model starts (CTranslate2's, ONNX Runtime's)
         # inherit this thread's priority: at the workers' priority, ingest on them yields to searches.
         lower_current_thread_priority(self.rt.settings.worker_niceness)
-        for name in names:
+        for i, name in enumerate(names):
+            if i == beside:
+                lower_current_thread_priority(BESIDE_SPEECH_NICENESS)
             if name not in PRELOADABLE:
                 self.model_error = (
                     f"unknown model {name!r} in preload_models; choose from {sorted(PRELOADABLE)}"

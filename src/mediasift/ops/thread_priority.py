@@ -20,6 +20,11 @@ import threading
 
 log = logging.getLogger("mediasift.thread_priority")
 
+# Added to the worker's nice value for the work that runs beside speech recognition (a video's
+# frame lane, quality's signal measures, loading the later stages' models): on few cores
+# recognition, the ingest's longest part, gets them first, and the rest takes what it leaves.
+BESIDE_SPEECH_NICENESS = 5
+
 
 def lower_current_thread_priority(niceness: int) -> bool:
     """Add ``niceness`` (1-19) to the calling thread's nice value; False where that is not possible

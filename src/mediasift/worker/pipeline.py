@@ -50,7 +50,7 @@ from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.index.points import MediaPayload, index_points
 from mediasift.media.sniff import sniff
 from mediasift.ops import metrics
-from mediasift.ops.thread_priority import lower_current_thread_priority
+from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, lower_current_thread_priority
 from mediasift.ops.tracing import span
 from mediasift.quality import measure_signal
 from mediasift.services import enrichment, nutrition, saved_searches, workflows
@@ -78,10 +78,6 @@ EXTRACTORS: dict[str, str] = {
 ProgressFn = Callable[[str, float], None]
 
 _TIMED_KINDS = ("audio", "video")  # media whose extraction is speech recognition, seconds per minute
-# Added to the worker's nice value for the work that runs beside speech recognition (a video's
-# frame lane, quality's signal measures, loading the later stages' models): on few cores
-# recognition, the ingest's longest part, gets them first, and the rest takes what it leaves.
-BESIDE_NICENESS = 5
 
 
 def extractor_for(kind: str) -> Extractor:
@@ -206,7 +202,7 @@ def _languages(extraction: Extraction) -> list[str | None]:
 
 
 def _lower_priority_beside_speech() -> None:
-    lower_current_thread_priority(BESIDE_NICENESS)
+    lower_current_thread_priority(BESIDE_SPEECH_NICENESS)
 
 
 def _warm_later_models(rt: Runtime, plan: Plan | None) -> None:
