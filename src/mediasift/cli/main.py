@@ -289,7 +289,7 @@ _SNIFFED_AHEAD = 20
 def _models_for(files: list[Path]) -> list[str]:
     """The models the first ``_SNIFFED_AHEAD`` of ``files`` will need besides the text model (a
     video: speech, OCR, pictures): the in-process workers of ``ingest --wait`` then load them beside
-    the API's import and build, not inside their first jobs (a cold 54-s video: 10.2 -> 8.5 s).
+    the API's import and build, not inside their first jobs (a cold 54-s video: 9.6 -> 8.6 s).
     A file that cannot be read as media is left to its job, which says why."""
     from mediasift.media.sniff import sniff
     from mediasift.ops.readiness import models_for_kinds
