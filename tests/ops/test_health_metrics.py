@@ -244,3 +244,16 @@ def test_after_speech_the_models_a_command_names_load_beside_it(make_runtime, mo
     seen.clear()
     readiness.Readiness(rt).start(first=["ocr", "image"], only=True).wait_preloaded(120)
     assert seen["image"] == seen["ocr"]
+
+
+def test_a_model_a_command_guessed_that_does_not_load_is_passed_over(make_runtime):
+    """A command's guess (a video's speech model, here one whose directory is not configured) that
+    fails to load leaves the error to the job that needs it: the next model still loads, and the
+    process is not marked unready."""
+    from mediasift.ops.readiness import Readiness
+
+    rt = make_runtime(asr_model="whisper-dir")
+    readiness = Readiness(rt).start(first=["asr", "image"], only=True)
+    readiness.wait_preloaded(120)
+    assert [key.split(":")[0] for key in rt.models.loaded()] == ["image"]
+    assert readiness.model_error is None and readiness.models_ready.is_set()

@@ -115,7 +115,7 @@ class Readiness:
             # pipeline's later models load: recognition gets the cores first.
             beside = 1 if first and first[0] == "asr" else len(names)
             self._loading = threading.Thread(
-                target=self._preload, args=(names, beside), name="model-preload", daemon=True
+                target=self._preload, args=(names, beside, set(first)), name="model-preload", daemon=True
             )
             self._loading.start()
         else:
@@ -127,9 +127,11 @@ class Readiness:
         if self._loading is not None:
             self._loading.join(timeout_s)
 
-    def _preload(self, names: list[str], beside: int) -> None:
+    def _preload(self, names: list[str], beside: int, ahead: set[str]) -> None:
         """Load ``names`` in turn, from the ``beside``-th on at the priority of work beside speech
-        recognition (the threads a model starts keep its loader's)."""
+        recognition (the threads a model starts keep its loader's). A model of ``ahead`` (a
+        command's guess at what its work needs) that fails to load is passed over with a line in
+        the log: the job that needs it fails with the error, as it would have without the guess."""
         # Loading is background work, and the threads a model starts (CTranslate2's, ONNX Runtime's)
         # inherit this thread's priority: at the workers' priority, ingest on them yields to searches.
         lower_current_thread_priority(self.rt.settings.worker_niceness)
@@ -145,6 +147,9 @@ class Readiness:
             try:
                 preload(self.rt.models, self.rt.settings, name)
             except Exception as exc:
+                if name in ahead:
+                    log.warning("model %s did not load ahead of its jobs: %s", name, exc)
+                    continue
                 self.model_error = f"model {name!r} failed to load: {type(exc).__name__}: {exc}"
                 log.exception("model %s failed to load", name)
                 return
