@@ -250,9 +250,11 @@ def test_a_model_a_command_guessed_that_does_not_load_is_passed_over(make_runtim
     """A command's guess (a video's speech model, here one whose directory is not configured) that
     fails to load leaves the error to the job that needs it: the next model still loads, and the
     process is not marked unready."""
+    from mediasift.models.registry import ModelRegistry
     from mediasift.ops.readiness import Readiness
 
     rt = make_runtime(asr_model="whisper-dir")
+    rt.models = ModelRegistry()  # its own: the tests' runtimes share one with every model loaded
     readiness = Readiness(rt).start(first=["asr", "image"], only=True)
     readiness.wait_preloaded(120)
     assert [key.split(":")[0] for key in rt.models.loaded()] == ["image"]
