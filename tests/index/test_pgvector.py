@@ -350,3 +350,68 @@ def test_tables_of_the_schema_before_code_get_paths_and_read_code_stemmed(pg_url
         code.id
     ]
     index.close()
+
+
+def _column(url: str, table: str) -> str:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = 'embedding'",
+            (table,),
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_new_space_stores_half_precision_under_a_graph_its_searches_use(
+    index: PgVectorIndex,
+    pg_url: str,  # noqa: F811
+) -> None:
+    """Half the bytes of float32; the search's own distance (the query cast to the column's type)
+    is one the graph serves; a stored vector comes back within 5e-4."""
+    points = [point(text_vector=[1.0, i / 7, 0.3, -0.2]) for i in range(50)]
+    load(index, points)
+    table = f"{index.prefix}_vec_text"
+    assert _column(pg_url, table) == "halfvec(4)"
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
+        (definition,) = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (f"{table}_hnsw",)
+        ).fetchone()
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = conn.execute(
+            f"EXPLAIN SELECT id FROM {table} WHERE tenant_id = 'acme'"
+            " ORDER BY embedding <=> %s::halfvec LIMIT 5",
+            ("[1,0.5,0.3,-0.2]",),
+        ).fetchall()
+    assert "halfvec_cosine_ops" in definition and any("hnsw" in line for (line,) in plan)
+    assert ids(index.search_vector("text", "acme", [1.0, 3 / 7, 0.3, -0.2], limit=1)) == [points[3].id]
+    stored = index.point_vectors("text", "acme", [points[5].id])[points[5].id]
+    assert max(abs(a - b) for a, b in zip(stored, points[5].vectors["text"], strict=True)) <= 5e-4
+
+
+def test_a_space_stored_before_keeps_float32_until_wiped(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table written when spaces stored ``vector`` opens, searches, takes new points and returns
+    its vectors exactly as before; ``wipe`` creates it again in half precision."""
+    prefix = fresh_prefix()
+    monkeypatch.setattr(pgvector, "_STORED", "vector")
+    points = [point(text_vector=[1.0, i / 7, 0.3, -0.2]) for i in range(20)]
+    before = PgVectorIndex(pg_url, prefix=prefix, dims={"text": 4})
+    load(before, points)
+    before.close()
+    monkeypatch.undo()
+
+    index = PgVectorIndex(pg_url, prefix=prefix, dims={"text": 4})
+    assert _column(pg_url, f"{prefix}_vec_text") == "vector(4)"
+    late = point(text_vector=[0.1, 0.2, 0.9, 0.4])
+    load(index, [late])
+    assert ids(index.search_vector("text", "acme", [0.1, 0.2, 0.9, 0.4], limit=1)) == [late.id]
+    assert ids(index.search_vector("text", "acme", [1.0, 3 / 7, 0.3, -0.2], limit=1)) == [points[3].id]
+    stored = index.point_vectors("text", "acme", [points[5].id])[points[5].id]
+    assert stored == pytest.approx(points[5].vectors["text"], abs=1e-7)
+    index.close()
+
+    PgVectorIndex(pg_url, prefix=prefix, dims={"text": 4}, wipe=True).close()
+    assert _column(pg_url, f"{prefix}_vec_text") == "halfvec(4)"

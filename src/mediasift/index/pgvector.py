@@ -6,7 +6,7 @@ Tables (``prefix`` defaults to ``ms``)::
                      (Spanish stemming for language 'es*', English for 'en*', unknown or code,
                      'simple' else)
     ms_vec_{space}   one table per embedding space: the filterable payload again, plus
-                     ``embedding vector(d)`` under an HNSW ``vector_cosine_ops`` index
+                     ``embedding halfvec(d)`` under an HNSW ``halfvec_cosine_ops`` index
 
 The payload is repeated in each space table so a filtered nearest-neighbour query reads one table,
 which is what lets pgvector's *iterative index scans* apply the filter while walking the graph.
@@ -38,6 +38,11 @@ fuses them with ``fusion.rrf``: PostgreSQL has no fusion of its own.
 
 One connection serves the index, guarded by a lock: searches from many threads queue on it. The
 dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex --wipe``.
+
+**Vectors are stored as half precision** (``halfvec``, pgvector >= 0.7; ``_STORED``): a table and
+its graph take about half the space of ``vector``'s float32, and searches read half the bytes. A
+space table created before keeps ``vector`` (each table's type is read when the index opens) until
+``mediasift reindex --wipe``; a stored vector's components come back within 5e-4.
 """
 
 from __future__ import annotations
@@ -54,6 +59,12 @@ from mediasift.errors import BackendUnavailable, InvalidRequest
 from mediasift.index.fusion import rrf
 
 log = logging.getLogger(__name__)
+
+# The column type of a new space's vectors. Measured on 50,000 clustered 384-d vectors (scratch,
+# embedded PostgreSQL 18 + pgvector 0.8, HNSW m=16, ef_construction=64, ef_search=100, two runs
+# each): table and graph 101 MB against 186 MB with ``vector``, the graph's build 8.4-8.6 s
+# against 9.6 s, a search p50 1.10-1.14 ms against 1.44-1.46 ms, recall@10 0.999 against 1.000.
+_STORED = "halfvec"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 _PAYLOAD = (
@@ -141,6 +152,7 @@ class PgVectorIndex:
         self._lock = threading.Lock()
         self._conn: Any = None
         self._dims: dict[str, int] = {}
+        self._types: dict[str, str] = {}  # space -> its column's type: "halfvec", or "vector" (older)
         self._iterative_scan = False
         self._wanted = dict(dims or {})
         try:
@@ -241,6 +253,7 @@ class PgVectorIndex:
         for table in [*(self._space_table(s) for s in self._existing_spaces(conn)), self._ident("points")]:
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {t}").format(t=table))
         self._dims.clear()
+        self._types.clear()
 
     def _upgrade_table(self, conn: Any, table: Any, name: str) -> None:
         """Give a table of an older schema the columns added since (``added_at`` NULL, the ``text[]``
@@ -315,14 +328,20 @@ class PgVectorIndex:
         """The vector dimension of a space's table, or None when the space has no table yet."""
         if space not in self._dims:
             row = conn.execute(
-                "SELECT atttypmod FROM pg_attribute"
+                "SELECT atttypmod, format_type(atttypid, NULL) FROM pg_attribute"
                 " WHERE attrelid = to_regclass(%s) AND attname = 'embedding'",
                 (f"{self.prefix}_vec_{space}",),
             ).fetchone()
             if row is None:
                 return None
-            self._dims[space] = int(row[0])
+            self._dims[space], self._types[space] = int(row[0]), str(row[1])
         return self._dims[space]
+
+    def _cast(self, space: str) -> Any:
+        """``%s`` cast to the space's column type (known once ``_dimension`` has read it): the
+        driver sends vectors as ``vector``, and a ``halfvec`` column's graph serves only
+        ``halfvec`` distances."""
+        return self._psycopg.sql.SQL("%s::" + self._types[space])
 
     def _ensure_space(self, conn: Any, space: str, dims: int) -> None:
         known = self._dimension(conn, space)
@@ -336,9 +355,9 @@ class PgVectorIndex:
                         id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
                         kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
-                        embedding vector({dims}) NOT NULL, added_at double precision,
+                        embedding {stored}({dims}) NOT NULL, added_at double precision,
                         labels text[], entities text[], keywords text[], paths text[])"""
-                ).format(table=table, dims=sql.Literal(dims))
+                ).format(table=table, stored=sql.SQL(_STORED), dims=sql.Literal(dims))
             )
             self._upgrade_table(conn, table, f"vec_{space}")
             conn.execute(
@@ -346,10 +365,10 @@ class PgVectorIndex:
                     name=self._ident(f"vec_{space}_tenant_media"), table=table
                 )
             )
-            if not self.defer_hnsw:
-                self._create_hnsw(conn, space)
             self._dims.pop(space, None)
             known = self._dimension(conn, space)
+            if not self.defer_hnsw:
+                self._create_hnsw(conn, space)
         if known != dims:
             raise InvalidRequest(
                 f"embedding space {space!r} holds {known}-d vectors, got {dims}-d: "
@@ -358,13 +377,15 @@ class PgVectorIndex:
 
     def _create_hnsw(self, conn: Any, space: str) -> None:
         sql = self._psycopg.sql
+        self._dimension(conn, space)  # the column's type
         conn.execute(
             sql.SQL(
-                "CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw (embedding vector_cosine_ops) "
+                "CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw (embedding {ops}) "
                 "WITH (m = {m}, ef_construction = {ef})"
             ).format(
                 name=self._ident(f"vec_{space}_hnsw"),
                 table=self._space_table(space),
+                ops=sql.SQL(f"{self._types[space]}_cosine_ops"),
                 m=sql.Literal(self.hnsw_m),
                 ef=sql.Literal(self.hnsw_ef_construction),
             )
@@ -422,12 +443,13 @@ class PgVectorIndex:
                         raise InvalidRequest(f"point {p.id}: {len(p.vectors[space])}-d vector in {space!r}")
                 cur.executemany(
                     sql.SQL(
-                        "INSERT INTO {t} ({cols}, embedding) VALUES ({ph}) "
+                        "INSERT INTO {t} ({cols}, embedding) VALUES ({ph}, {vector}) "
                         "ON CONFLICT (id) DO UPDATE SET {up}, embedding = EXCLUDED.embedding"
                     ).format(
                         t=self._space_table(space),
                         cols=columns,
-                        ph=sql.SQL(", ").join(sql.Placeholder() * (len(_PAYLOAD) + 1)),
+                        ph=sql.SQL(", ").join(sql.Placeholder() * len(_PAYLOAD)),
+                        vector=self._cast(space),
                         up=sql.SQL(", ").join(
                             sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in _PAYLOAD[1:]
                         ),
@@ -514,13 +536,8 @@ class PgVectorIndex:
             return []
         sql, np = self._psycopg.sql, self._np
         query = np.asarray(vector, dtype=np.float32)
+        table = self._space_table(space)  # before anything reads the name: it must be one
         where, params = self._where(tenant_id, filters)
-        statement = sql.SQL(
-            "WITH nearest AS MATERIALIZED ("
-            " SELECT id, media_id, embedding <=> %s AS distance FROM {t} WHERE {where}"
-            " ORDER BY embedding <=> %s LIMIT %s)"
-            " SELECT id, media_id, 1 - distance FROM nearest ORDER BY distance, id"
-        ).format(t=self._space_table(space), where=where)
         args = [query, *params, query, limit]
         with self._session() as conn:
             dims = self._dimension(conn, space)
@@ -528,6 +545,12 @@ class PgVectorIndex:
                 return []
             if dims != len(query):
                 raise InvalidRequest(f"space {space!r} holds {dims}-d vectors, the query is {len(query)}-d")
+            statement = sql.SQL(
+                "WITH nearest AS MATERIALIZED ("
+                " SELECT id, media_id, embedding <=> {q} AS distance FROM {t} WHERE {where}"
+                " ORDER BY embedding <=> {q} LIMIT %s)"
+                " SELECT id, media_id, 1 - distance FROM nearest ORDER BY distance, id"
+            ).format(q=self._cast(space), t=table, where=where)
             conn.execute(
                 sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(self.ef_search, limit)))
             )
