@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from mediasift.cli.doctor import Check, exit_code, report, run_checks
+if TYPE_CHECKING:
+    from mediasift.cli.doctor import Check
 
 STATUS_STYLE = {"ok": "[green]ok[/green]", "warn": "[yellow]warn[/yellow]", "fail": "[red]FAIL[/red]"}
 
@@ -25,6 +26,9 @@ def doctor_command(
     ] = False,
 ) -> None:
     """Check this install: Python, PyAV codecs, Tesseract, data directory, backends, models."""
+    # Imported here: the checks import every backend's factory, which `mediasift --help` needs not.
+    from mediasift.cli.doctor import exit_code, report, run_checks
+
     checks = run_checks(models=not skip_models)
     if as_json:
         sys.stdout.write(json.dumps(report(checks), ensure_ascii=False, indent=2) + "\n")

@@ -19,7 +19,6 @@ from mediasift.cli.output import fail, print_json
 from mediasift.cli.taxonomy import JsonOpt, TenantOpt
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
-from mediasift.nutrition.facts import evidence_summary
 
 POLL_S = 0.5
 ENDED = {"succeeded", "dead", "cancelled"}
@@ -82,6 +81,8 @@ def _analyse(client: Any, media_id: str, job: dict[str, Any] | None) -> dict[str
 
 
 def print_table(results: dict[str, Any]) -> None:
+    from mediasift.nutrition.facts import evidence_summary  # the food tables' code: not for `--help`
+
     servings = results.get("servings") or 1
     table = Table(
         "food", "amount g", "kcal", "protein", "fat", "carbs", "fibre", "evidence",

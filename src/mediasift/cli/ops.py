@@ -19,7 +19,6 @@ from rich.table import Table
 from mediasift.cli.output import fail as _fail
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
-from mediasift.services import auth
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 retention_app = typer.Typer(
@@ -48,6 +47,8 @@ def is_loopback(host: str) -> bool:
 
 def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type: ignore[no-untyped-def]
     """'keys' or 'open'; exits when open mode would face the network without permission."""
+    from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
+
     if auth.keys_exist(catalog):
         return "keys"
     if not is_loopback(host) and not settings.allow_open_remote:
@@ -74,6 +75,8 @@ def keys_create(
     ] = None,
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
+    from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
+
     settings = Settings()
     try:
         created = auth.create_key(_catalog(settings), settings, tenant, scopes, name, user)
@@ -92,6 +95,8 @@ def keys_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Keys with their tenant, scopes and state (never the secrets)."""
+    from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
+
     rows = auth.list_keys(_catalog(Settings()), tenant)
     if as_json:
         out = [
@@ -119,6 +124,8 @@ def keys_list(
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `keys list`)")]) -> None:
     """Revoke a key: requests with it are refused from now on."""
+    from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
+
     try:
         auth.revoke_key(_catalog(Settings()), key_id)
     except MediasiftError as exc:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mediasift.catalog import traces
 from mediasift.ops.logs import bind_job_context
 
 if TYPE_CHECKING:
@@ -80,6 +79,8 @@ def current_traceparent() -> str | None:
 
 def remember_trace(rt: Runtime, job_id: str) -> None:
     """Store the current trace on a job so the worker that runs it continues the trace."""
+    from mediasift.catalog import traces  # SQLAlchemy's models: not at the CLI's import
+
     parent = current_traceparent()
     if parent:
         with rt.catalog.session() as s:
@@ -88,6 +89,8 @@ def remember_trace(rt: Runtime, job_id: str) -> None:
 
 def traced_job(process: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
     """Decorate ``Worker.process``: log context (job, media, tenant) and a span continuing the trace."""
+
+    from mediasift.catalog import traces
 
     @functools.wraps(process)
     def wrapper(worker: Any, lease: Any) -> None:
