@@ -105,3 +105,17 @@ def test_a_cli_command_in_process_loads_no_model_it_does_not_use(tmp_path):  # t
         assert client.runtime.models.loaded() == []
     finally:
         client.close()
+
+
+def test_the_cli_imports_no_engine_until_a_command_runs() -> None:
+    """`mediasift --help` (and shell completion, which runs the same start) took 0.74 s while the CLI's
+    import pulled in SQLAlchemy's models and the food tables; the commands import them as they run."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "numpy", "fastapi", "onnxruntime", "av", "spacy", "alembic")
+    probe = f"import sys, mediasift.cli.main; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
