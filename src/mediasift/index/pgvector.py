@@ -60,10 +60,11 @@ from mediasift.index.fusion import rrf
 
 log = logging.getLogger(__name__)
 
-# The column type of a new space's vectors. Measured on 50,000 clustered 384-d vectors (scratch,
-# embedded PostgreSQL 18 + pgvector 0.8, HNSW m=16, ef_construction=64, ef_search=100, two runs
-# each): table and graph 101 MB against 186 MB with ``vector``, the graph's build 8.4-8.6 s
-# against 9.6 s, a search p50 1.10-1.14 ms against 1.44-1.46 ms, recall@10 0.999 against 1.000.
+# The column type of a new space's vectors. ``python -m bench.index_compare --sizes 100000
+# --engines pgvector-float32,pgvector,pgvector,pgvector-float32`` (embedded PostgreSQL 18 +
+# pgvector 0.8, 2026-12-05): table and graph 225 MB against 427 MB with ``vector``, the graph's
+# build 14.1-15.0 s against 17.0-17.9 s, a search p50 1.38-1.55 ms against 1.87-2.04 ms, recall@10
+# 0.9995-1.000 both.
 _STORED = "halfvec"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")

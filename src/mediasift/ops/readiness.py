@@ -38,8 +38,9 @@ PRELOADABLE: dict[str, Callable[[ModelRegistry, Settings], Any]] = {
 }
 
 
-# What a media kind's job loads besides the text model (which every kind's text needs), in the
-# order its stages first ask for them: speech recognition before the frame lane's OCR and pictures.
+# What a media kind's job loads besides the text model (which every kind's text needs), each in
+# the order its stages first ask for them: speech recognition before the frame lane's OCR and
+# pictures. A video's list holds every one, in that order.
 KIND_MODELS: dict[str, tuple[str, ...]] = {
     "video": ("asr", "ocr", "image"),
     "audio": ("asr",),
@@ -50,7 +51,7 @@ KIND_MODELS: dict[str, tuple[str, ...]] = {
 def models_for_kinds(kinds: Iterable[str]) -> list[str]:
     """The preload names of the models jobs of ``kinds`` (``Sniffed.kind``) load, speech first."""
     wanted = {name for kind in kinds for name in KIND_MODELS.get(kind, ())}
-    return [name for name in ("asr", "ocr", "image") if name in wanted]
+    return [name for name in KIND_MODELS["video"] if name in wanted]
 
 
 def preload(models: ModelRegistry, settings: Settings, name: str) -> InferenceModel[Any]:
