@@ -108,7 +108,7 @@ def test_a_cli_command_in_process_loads_no_model_it_does_not_use(tmp_path):  # t
 
 
 def test_the_cli_imports_no_engine_until_a_command_runs() -> None:
-    """`mediasift --help` (and shell completion, which runs the same start) took 0.74 s while the CLI's
+    """`mediasift --help` (and shell completion, which runs the same start) took 0.78-0.81 s while the CLI's
     import pulled in SQLAlchemy's models and the food tables; the commands import them as they run."""
     import subprocess
     import sys
