@@ -26,6 +26,7 @@ import numpy as np
 from mediasift.errors import BackendUnavailable
 from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
+from mediasift.ocr import rapidocr_import
 from mediasift.ocr.base import OcrLine, as_rgb, reading_order
 from mediasift.ocr.detector_input import DetectorInput
 from mediasift.ocr.text_scout import scout_regions
@@ -60,10 +61,10 @@ class RapidOcrEngine(InferenceModel[_Weights]):
 
     def load(self) -> _Weights:
         try:
-            from rapidocr import RapidOCR
+            library = rapidocr_import.imported()
         except ImportError as exc:  # pragma: no cover - rapidocr is a core dependency
             raise BackendUnavailable("OCR engine 'rapidocr' needs: pip install rapidocr onnxruntime") from exc
-        ocr = RapidOCR(
+        ocr = library.RapidOCR(
             params={
                 "Global.log_level": "error",  # "warning" logs every picture without text
                 "Global.use_cls": False,
