@@ -28,11 +28,11 @@ _LOCK = threading.Lock()  # OmegaConf.load is swapped process-wide while the imp
 
 def imported() -> ModuleType:
     """``rapidocr.main`` (its ``RapidOCR``), imported with the catalogue parsed once."""
-    if "rapidocr.main" in sys.modules:
-        return sys.modules["rapidocr.main"]
     from omegaconf import OmegaConf
 
     with _LOCK:
+        if "rapidocr.main" in sys.modules:  # imported, or being imported by another thread: wait
+            return importlib.import_module("rapidocr.main")
         original = OmegaConf.__dict__["load"]
         OmegaConf.load = staticmethod(_loader(original.__func__))  # type: ignore[method-assign]
         try:
