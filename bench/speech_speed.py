@@ -7,17 +7,16 @@ One generated talk video (tests/mediagen.py ``long_talk``: English and Spanish s
 captions), measured side by side, interleaved over rounds:
 
 - **warm** (models loaded, as in a running worker): raw faster-whisper (``WhisperModel.transcribe``,
-  beam 5, the same Whisper base int8 weights and threads) against mediasift's recognizer alone
-  (VAD, per-region language, word timestamps) and against the whole ingest (``run_ingest``: speech
-  and frame lanes, quality, enrichment, embedding, index, catalog); where recognition runs on other
-  threads than ``model_threads`` (``MEDIASIFT_ASR_THREADS=1``: a core left to the lanes beside it),
-  raw faster-whisper on ``model_threads`` threads too (``raw_model_threads``), and the ratios
-  ``..._over_fastest_raw`` divide by the faster of the two raws;
+  beam 5, the same Whisper base int8 weights, on ``model_threads`` CPU threads: ``raw``, and on
+  one: ``raw_one_thread``) against mediasift's recognizer alone (VAD, per-region language, word
+  timestamps, runs side by side) and against the whole ingest (``run_ingest``: speech and frame
+  lanes, quality, enrichment, embedding, index, catalog); the ratios ``..._over_fastest_raw``
+  divide by the faster of the two raws;
 - **cold** (a new process each, ``bench/cold.py``): ``mediasift ingest FILE --wait`` in a fresh
   home against a process that imports faster-whisper, loads the same weights and transcribes the
-  file (beam 5); with ``--before SRC``, the CLI of another source tree in the same rounds. One more
-  cold ingest, in-process, reports where its time goes: imports, opening the home, each model's
-  load, each stage. ``--cold-only`` skips the warm part.
+  file (beam 5, on two threads and on one); with ``--before SRC``, the CLI of another source tree
+  in the same rounds. One more cold ingest, in-process, reports where its time goes: imports,
+  opening the home, each model's load, each stage. ``--cold-only`` skips the warm part.
 
 Wall seconds and the process's CPU seconds (which the machine's other load disturbs less) per
 phase; ratios are printed last. Writes bench/results/speech_speed.json.
@@ -69,18 +68,13 @@ def main() -> None:
             "warm_pipeline_over_raw_wall": _ratio(table, "pipeline", "raw", "wall_s"),
             "warm_pipeline_over_raw_cpu": _ratio(table, "pipeline", "raw", "cpu_s"),
         }
-        if "raw_model_threads" in table:
-            fastest = min(("raw", "raw_model_threads"), key=lambda name: table[name]["wall_s"])
+        if "raw_one_thread" in table:
+            fastest = min(("raw", "raw_one_thread"), key=lambda name: table[name]["wall_s"])
             ratios["warm_fastest_raw"] = fastest
             for over in ("recognizer", "pipeline"):
                 ratios[f"warm_{over}_over_fastest_raw_wall"] = _ratio(table, over, fastest, "wall_s")
     if args.cold_rounds:
-        ratios["cold_cli_over_cold_raw_wall"] = _ratio(report["cold"], "cli", "raw", "wall_s")
-        ratios["cold_cli_over_cold_raw_cpu"] = _ratio(report["cold"], "cli", "raw", "cpu_s")
-        if args.before:
-            ratios["cold_cli_before_over_cold_raw_wall"] = _ratio(
-                report["cold"], "cli_before", "raw", "wall_s"
-            )
+        ratios.update(cold.video_ratios(report["cold"], "cold_"))
     report["ratios"] = ratios
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
@@ -89,8 +83,10 @@ def main() -> None:
 
 
 def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
-    from mediasift.asr.factory import get_speech_recognizer, get_whisper
-    from mediasift.asr.whisper import Hardware, load_whisper_base, speech_threads
+    from faster_whisper import WhisperModel
+
+    from mediasift.asr.factory import get_speech_recognizer
+    from mediasift.asr.whisper import whisper_base_files
     from mediasift.config import Settings
     from mediasift.media.audio import iter_audio
     from mediasift.ops.readiness import PRELOADABLE, preload
@@ -104,10 +100,16 @@ def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
     recognizer = get_speech_recognizer(rt.models, rt.settings)
     data = path.read_bytes()
 
-    def raw() -> None:
-        with get_whisper(rt.models, rt.settings).loaded() as model:
+    def raw_on(threads: int):  # type: ignore[no-untyped-def]
+        model = WhisperModel(
+            "base", device="cpu", compute_type="int8", cpu_threads=threads, files=whisper_base_files()
+        )
+
+        def raw() -> None:
             segments, _ = model.transcribe(str(path), beam_size=5)
             list(segments)
+
+        return raw
 
     def recognize() -> None:
         list(recognizer.transcribe(iter_audio(path)))
@@ -116,19 +118,14 @@ def warm(path: Path, home: Path, rounds: int) -> dict[str, Any]:
         media = ingest_stream(rt, "bench", io.BytesIO(data), "talk.mp4").media
         run_ingest(rt, "bench", media.id, lambda stage, fraction: None)
 
-    runs = {"raw": raw, "recognizer": recognize, "pipeline": pipeline}
     threads = rt.settings.model_threads
-    if speech_threads(rt.settings) != threads and rt.settings.asr_model == "whisper-base":
-        # faster-whisper on the threads every other model gets, beside the recognizer's own
-        other = load_whisper_base(Hardware(rt.settings.asr_device, rt.settings.asr_compute_type, threads))
-
-        def raw_model_threads() -> None:
-            segments, _ = other.transcribe(str(path), beam_size=5)
-            list(segments)
-
-        runs = {"raw": raw, "raw_model_threads": raw_model_threads, **runs}
-        raw_model_threads()
-    raw()
+    runs = {"raw": raw_on(threads)}
+    if threads != 1:  # one thread is the faster on some CPUs: the ratios divide by the faster too
+        runs["raw_one_thread"] = raw_on(1)
+    runs.update(recognizer=recognize, pipeline=pipeline)
+    for name in runs:
+        if name.startswith("raw"):
+            runs[name]()
     pipeline()  # first use of enrichment's models, quality's filters: not a worker's steady state
     totals: dict[str, dict[str, float]] = defaultdict(lambda: {"wall_s": 0.0, "cpu_s": 0.0})
     for round_ in range(rounds):

@@ -4,7 +4,9 @@ renders transcripts that subtitle players accept."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +88,38 @@ def test_unsure_language_guesses_are_settled_by_the_next_sentence_without_a_padd
     assert padded == []
     for said in talk.utterances:
         assert locate_moment(as_parts(heard), said.text)["language"] == said.language, said.text
+
+
+def test_runs_transcribed_side_by_side_say_what_one_at_a_time_says(
+    recognizer: SpeechRecognizer, talk: mediagen.Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediasift.asr.whisper import WhisperRecognizer
+
+    one_thread = get_speech_recognizer(ModelRegistry(), Settings(_env_file=None, model_threads=1))  # type: ignore[call-arg]
+    at_once, most = 0, 0
+    lock = threading.Lock()
+    original = WhisperRecognizer._run_segments
+
+    def counted(self: WhisperRecognizer, model: object, run: object) -> list[RawSegment]:
+        nonlocal at_once, most
+        with lock:
+            at_once += 1
+            most = max(most, at_once)
+        try:
+            return original(self, model, run)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                at_once -= 1
+
+    monkeypatch.setattr(WhisperRecognizer, "_run_segments", counted)
+    alone = list(one_thread.transcribe(iter_audio(talk.path)))
+    assert most == 1
+    side_by_side = list(recognizer.transcribe(iter_audio(talk.path)))
+    assert most == 2  # the talk's English, Spanish and English runs: two of them at once
+    assert [(s.start_s, s.text, s.language) for s in side_by_side] == [
+        (s.start_s, s.text, s.language) for s in alone
+    ]
+    assert [w.word for s in side_by_side for w in s.words] == [w.word for s in alone for w in s.words]
 
 
 def test_words_carry_timestamps_inside_their_segment(heard: list[RawSegment]) -> None:
@@ -293,3 +327,32 @@ def test_speech_recognition_runs_on_model_threads_unless_given_its_own() -> None
     chosen = Settings(_env_file=None, model_threads=2, asr_threads=1)  # type: ignore[call-arg]
     assert speech_threads(chosen) == 1
     assert Hardware.of(chosen).key == "cpu:int8:1"  # a model of its own in the registry
+
+
+def test_work_side_by_side_comes_back_in_order_and_reads_ahead_only_so_far() -> None:
+    from mediasift.asr.whisper import _in_order
+
+    read: list[int] = []
+
+    def items() -> Iterator[int]:
+        for k in range(8):
+            read.append(k)
+            yield k
+
+    def slow_first(k: int) -> int:
+        time.sleep(0.05 if k % 3 == 0 else 0.0)  # later items finish before earlier ones
+        return k * 10
+
+    assert list(_in_order(items(), slow_first, 2)) == [(k, k * 10) for k in range(8)]
+    read.clear()
+    started: list[int] = []
+
+    def noted(k: int) -> int:
+        started.append(k)
+        return k
+
+    ahead = _in_order(items(), noted, 2)
+    assert next(ahead) == (0, 0)
+    assert read == [0, 1, 2]  # the two running and the one waiting for a thread, no more
+    ahead.close()  # those already taken end; none is started after
+    assert set(started) <= {0, 1, 2}
