@@ -150,7 +150,11 @@ class Settings(BaseSettings):
     worker_metrics_host: str = Field(
         "127.0.0.1", description="Address for the worker's metrics port (0.0.0.0 in containers)."
     )
-    model_threads: int = Field(2, description="Intra-op threads per model (ASR, OCR, embeddings).")
+    model_threads: int = Field(
+        2,
+        description="CPU threads per model: inside each run of OCR and embeddings; speech recognition "
+        "transcribes that many stretches at once, one thread each (asr_threads sets its own).",
+    )
     enrich: bool = Field(
         True,
         description="Enrich every media after extraction: entities, keywords, a summary and the "
@@ -316,9 +320,9 @@ class Settings(BaseSettings):
     asr_threads: int | None = Field(
         None,
         ge=1,
-        description="CPU threads of speech recognition (default: model_threads); 1 on two cores leaves "
-        "the other to what runs beside it (a video's frames, quality): less CPU and the same speed on a busy "
-        "machine, 1.25x slower recognition on an idle one.",
+        description="CPU threads of speech recognition (default: model_threads), spent as that many "
+        "stretches of speech transcribed at once, one thread each; 1 leaves the other cores to what runs "
+        "beside it (a video's frames, quality).",
     )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",

@@ -86,12 +86,10 @@ class Hardware:
 
 
 def speech_threads(settings: Settings) -> int:
-    """CTranslate2's threads for speech recognition: ``asr_threads`` when set, else ``model_threads``.
-
-    One thread leaves the other core of two to what runs beside recognition (a video's frame lane,
-    quality's measures, the next stages' models): on a busy machine that cost no speed and less
-    CPU, but on an idle one two threads transcribed 1.25x faster, so one thread is a choice, not the
-    default (docs/benchmarks.md, "A short video against raw faster-whisper")."""
+    """CPU threads for speech recognition: ``asr_threads`` when set, else ``model_threads``; that
+    many runs are transcribed at once, on one thread each (``Hardware``). One leaves the other
+    cores to what runs beside recognition (a video's frame lane, quality's measures, the next
+    stages' models), at the cost of transcribing one run at a time."""
     return settings.asr_threads if settings.asr_threads is not None else settings.model_threads
 
 
