@@ -78,3 +78,66 @@ def test_a_documents_ner_model_loads_on_a_thread_of_its_own_while_it_is_embedded
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("{'en': 'ner-load'}")
+
+
+BESIDE_SPEECH = """
+import io, sys, threading
+from pathlib import Path
+from mediasift.config import Settings
+from mediasift.enrich import ner_models
+from mediasift.quality import assess
+from mediasift.runtime import open_runtime
+from mediasift.services.ingest import ingest_stream
+from mediasift.worker import pipeline
+
+order = []  # the first call of each: later ones find the model loaded
+for language in ("en", "es"):
+    def watched(load=ner_models._LOADERS[language], language=language):
+        if language not in [what for what, _ in order]:
+            order.append((language, threading.current_thread().name.split("_")[0]))
+        return load()
+    ner_models._LOADERS[language] = watched
+measure = pipeline.measure_signal
+def measured(*args):
+    order.append(("signal", threading.current_thread().name.split("_")[0]))
+    return measure(*args)
+pipeline.measure_signal = measured
+rt = open_runtime(Settings(_env_file=None, home=sys.argv[1]))
+path = Path(sys.argv[2])
+media = ingest_stream(rt, "acme", io.BytesIO(path.read_bytes()), path.name).media
+pipeline.run_ingest(rt, "acme", media.id, lambda stage, fraction: None)
+print(order)
+"""
+
+
+@pytest.mark.timeout(300)
+def test_beside_speech_the_signal_is_measured_first_then_the_entity_models_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    talk = mediagen.talk_audio(tmp_path / "talk", "wav")
+    done = subprocess.run(
+        [sys.executable, "-c", BESIDE_SPEECH, str(tmp_path / "home"), str(talk.path)],
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # both languages' models, before the transcript said which: enrichment does not wait for them
+    assert done.stdout.strip().splitlines()[-1] == (
+        "[('signal', 'beside-speech'), ('en', 'beside-speech'), ('es', 'beside-speech')]"
+    )
+
+
+def test_the_entity_models_loaded_beside_speech_are_those_it_may_hear() -> None:
+    from mediasift.config import Settings
+    from mediasift.worker.pipeline import _speech_languages
+
+    def heard(**settings: object) -> list[str]:
+        return _speech_languages(Settings(_env_file=None, **settings))  # type: ignore[arg-type]
+
+    assert heard() == ["en", "es"]
+    assert heard(asr_language="es") == ["es"]
+    assert heard(asr_candidate_languages=["es", "fr"]) == ["es"]
+    assert heard(asr_model="whisper-tiny.en") == ["en"]

@@ -100,6 +100,7 @@ def _model_id(nlp: Any) -> str:
 
 
 _LOADERS = {"en": load_english_ner, "es": load_spanish_ner}
+LANGUAGES = tuple(_LOADERS)  # the languages with an entity model
 
 
 def ner_model(language: str) -> NerModel | None:

@@ -140,9 +140,11 @@ def run_ingest(
         with ThreadPoolExecutor(1, "beside-speech", initializer=_lower_priority_beside_speech) as beside:
             signal = None
             if sniffed.kind in _TIMED_KINDS:
-                beside.submit(_warm_later_models, rt, plan)
+                # In the order the stages after extraction need them: quality first, then
+                # embedding's model, then enrichment's spaCy.
                 if measure_quality:
                     signal = beside.submit(measure_signal, sniffed.kind, path)
+                beside.submit(_warm_later_models, rt, plan)
             with _stage(progress, "extract", kind=sniffed.kind):
                 extraction = extractor_for(sniffed.kind)(ctx)
             metrics.count_ocr_pages(extraction)
@@ -207,11 +209,26 @@ def _lower_priority_beside_speech() -> None:
 
 def _warm_later_models(rt: Runtime, plan: Plan | None) -> None:
     """Load what the stages after extraction will need, while speech is being recognised: the text
-    model (built from its weights on first use in a new home: seconds) and spaCy for enrichment's
-    entities (its models load by language, once the transcript tells which)."""
+    model (built from its weights on first use in a new home: seconds), spaCy for enrichment's
+    entities and the entity models of the languages the speech may be in (``_speech_languages``):
+    loaded once the transcript told which, they kept a cold process's enrichment waiting ~0.4 s
+    after recognition."""
     rt.models.preload(get_text_embedder(rt.models, rt.settings))
     if rt.settings.enrich and plan is None:
         import_spacy()
+        for language in _speech_languages(rt.settings):
+            ner_models.ner_model(language)
+
+
+def _speech_languages(settings: Settings) -> list[str]:
+    """The languages with an entity model that the settings let speech recognition find."""
+    if settings.asr_model == "whisper-tiny.en":
+        allowed = ["en"]
+    elif settings.asr_language:
+        allowed = [settings.asr_language]
+    else:
+        allowed = settings.asr_candidate_languages or list(ner_models.LANGUAGES)
+    return [lang for lang in allowed if lang in ner_models.LANGUAGES]
 
 
 def _extraction_options(plan: Plan | None) -> dict[str, Any]:
