@@ -203,6 +203,9 @@ class WhisperRecognizer:
             return self._padded_language(model, samples)
         return self._language_of(model, features[:, :frames])
 
+    def _quick_language_of(self, model: WhisperModel, region: VoicedRegion) -> _Guess:
+        return self._quick_language(model, region.samples)
+
     def _padded_language(self, model: WhisperModel, samples: np.ndarray) -> _Guess:
         features = model.feature_extractor(samples)
         frames = min(features.shape[-1], _WHISPER_WINDOW_FRAMES)
@@ -223,10 +226,12 @@ class WhisperRecognizer:
         return not self._candidates or language in self._candidates
 
     def _guessed(self, model: WhisperModel, regions: Iterable[VoicedRegion]) -> Iterator[_Guessed]:
-        """Each region with its quick language guess and the next region's (one region of lookahead)."""
+        """Each region with its quick language guess and the next region's (one region of lookahead).
+        The guesses are independent, so up to ``workers`` of them run at once: the first run
+        waits on the guesses of its regions and of the next one."""
         previous: tuple[VoicedRegion, _Guess] | None = None
-        for region in regions:
-            guess = self._quick_language(model, region.samples)
+        guess_of = partial(self._quick_language_of, model)
+        for region, guess in _in_order(iter(regions), guess_of, self._whisper.workers):
             if previous is not None:
                 yield _Guessed(*previous, following=guess)
             previous = (region, guess)
