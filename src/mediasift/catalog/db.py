@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Catalog", "Session", "make_engine", "migrate"]  # Session: the unit of work repo functions take
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "mediasift_read_only"  # execution option marking a read session's connection
+_REVISION_LINE = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 
 def make_engine(url: str) -> Engine:
@@ -56,7 +61,10 @@ def _refuse_writes(session: Session, _context: object, _instances: object) -> No
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
+    """Bring the schema to the newest Alembic revision (idempotent). A catalog already there is
+    recognised without Alembic, whose import was ~0.15 s of every command's start."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 
@@ -69,6 +77,33 @@ def migrate(engine: Engine) -> None:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4731020)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the catalog's recorded revision is the migrations' one head (``head_revision``)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        # a read connection: on SQLite it begins deferred, so the look takes no write lock
+        with engine.execution_options(**{_READ_ONLY: True}).connect() as conn:
+            found = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    except DBAPIError:  # a new catalog: no version table yet
+        return False
+    return found == [head]
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the migration files' ``revision`` and
+    ``down_revision`` lines (the one revision no other follows); None unless there is exactly one."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        for down, value in _REVISION_LINE.findall(path.read_text("utf-8")):
+            (followed if down else revisions).update(_QUOTED.findall(value))
+    heads = revisions - followed
+    return heads.pop() if len(heads) == 1 else None
 
 
 class Catalog:
