@@ -90,11 +90,10 @@ from mediasift.runtime import open_runtime
 from mediasift.services.ingest import ingest_stream
 from mediasift.worker import pipeline
 
-order = []  # the first call of each: later ones find the model loaded
+order = []  # every call, by thread: a call finds the model loaded if another thread was first
 for language in ("en", "es"):
     def watched(load=ner_models._LOADERS[language], language=language):
-        if language not in [what for what, _ in order]:
-            order.append((language, threading.current_thread().name.split("_")[0]))
+        order.append((language, threading.current_thread().name.split("_")[0]))
         return load()
     ner_models._LOADERS[language] = watched
 measure = pipeline.measure_signal
@@ -106,7 +105,7 @@ rt = open_runtime(Settings(_env_file=None, home=sys.argv[1]))
 path = Path(sys.argv[2])
 media = ingest_stream(rt, "acme", io.BytesIO(path.read_bytes()), path.name).media
 pipeline.run_ingest(rt, "acme", media.id, lambda stage, fraction: None)
-print(order)
+print([what for what, thread in order if thread == "beside-speech"])
 """
 
 
@@ -124,10 +123,9 @@ def test_beside_speech_the_signal_is_measured_first_then_the_entity_models_load(
         timeout=280,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    # both languages' models, before the transcript said which: enrichment does not wait for them
-    assert done.stdout.strip().splitlines()[-1] == (
-        "[('signal', 'beside-speech'), ('en', 'beside-speech'), ('es', 'beside-speech')]"
-    )
+    # the thread beside speech measures the signal, then asks for both languages' models, before
+    # the transcript says which (on a loaded machine the load after extraction may still be first)
+    assert done.stdout.strip().splitlines()[-1] == "['signal', 'en', 'es']"
 
 
 def test_the_entity_models_loaded_beside_speech_are_those_it_may_hear() -> None:
