@@ -28,7 +28,7 @@ class RecordingClient:
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> RecordingClient:
     recording = RecordingClient()
-    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None: recording)
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, **_: recording)
     return recording
 
 

@@ -48,7 +48,7 @@ class RecordingClient:
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> RecordingClient:
     recording = RecordingClient()
-    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, workers=0, preload=(): recording)
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, **_: recording)
     return recording
 
 

@@ -11,7 +11,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -385,6 +385,7 @@ class LocalClient:
         api_key: str | None = None,
         workers: int = 0,
         preload: Sequence[str] = (),
+        routers: Collection[str] | None = None,
     ) -> None:
         from mediasift.ops.readiness import Readiness
         from mediasift.runtime import open_runtime
@@ -404,7 +405,8 @@ class LocalClient:
         from mediasift.worker.loop import start_worker_threads
 
         self._workers = start_worker_threads(self.runtime, workers) if workers else []
-        app = in_process(create_app(self.runtime, preload=False))  # models load when a command needs them
+        # models load when a command needs them; only the routers it calls are imported
+        app = in_process(create_app(self.runtime, preload=False, routers=routers))
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
         test_client = cast(httpx.Client, TestClient(app, headers=_headers(tenant, api_key)))
         self._http = HttpClient(test_client)
@@ -442,12 +444,16 @@ def connect(
     api_key: str | None = None,
     workers: int = 0,
     preload: Sequence[str] = (),
+    routers: Collection[str] | None = None,
 ) -> HttpClient | LocalClient:
     """A client of the running server, else of an API in this process (with ``workers`` worker
     threads, and ``preload``, names of ``ops.readiness.PRELOADABLE``, loading in the background:
-    the models the command will need; a server has its own)."""
+    the models the command will need; a server has its own). ``routers``: those the command calls
+    (``api.app.ROUTERS``' names), for an API in this process; every one by default."""
     api_key = api_key or settings.api_key
     url = running_server(settings)
     if url:
         return HttpClient(httpx.Client(base_url=url, headers=_headers(tenant, api_key), timeout=60.0))
-    return LocalClient(settings, tenant=tenant, api_key=api_key, workers=workers, preload=preload)
+    return LocalClient(
+        settings, tenant=tenant, api_key=api_key, workers=workers, preload=preload, routers=routers
+    )

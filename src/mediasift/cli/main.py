@@ -256,7 +256,7 @@ def ingest(
     workers = settings.workers if wait else 0
     preload = _models_for(files) if workers else []
     try:
-        client = connect(settings, tenant=tenant, workers=workers, preload=preload)
+        client = connect(settings, tenant=tenant, workers=workers, preload=preload, routers=_INGEST_ROUTES)
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []
@@ -281,6 +281,9 @@ def ingest(
     if wait and any(j["status"] != "succeeded" for j in jobs):
         raise typer.Exit(1)
 
+
+# What ``ingest`` calls: POST /v1/media, then GET /v1/jobs while it waits.
+_INGEST_ROUTES = ("media", "jobs")
 
 # ``ingest --wait`` reads what kind of media this many of its files are, to load their models ahead.
 _SNIFFED_AHEAD = 20
@@ -422,7 +425,7 @@ def search(
     if not query and image is None:
         raise typer.BadParameter("give a query, --image, or both")
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("search",))
         try:
             result = client.search(
                 query,
