@@ -354,5 +354,6 @@ def test_work_side_by_side_comes_back_in_order_and_reads_ahead_only_so_far() -> 
     ahead = _in_order(items(), noted, 2)
     assert next(ahead) == (0, 0)
     assert read == [0, 1, 2]  # the two running and the one waiting for a thread, no more
-    ahead.close()  # those already taken end; none is started after
+    ahead.close()  # those already taken end; none is read or started after
+    assert read == [0, 1, 2]
     assert set(started) <= {0, 1, 2}

@@ -24,15 +24,23 @@ if TYPE_CHECKING:
 def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
     """A recognizer with the settings' decoding options, over the one shared Whisper model (its
     weights load at the first transcription)."""
-    whisper = get_whisper(models, settings)
-    if settings.asr_model == "whisper-tiny.en":  # English only: nothing to detect
-        return WhisperRecognizer(whisper, language="en", beam_size=settings.asr_beam_size)
     return WhisperRecognizer(
-        whisper,
-        language=settings.asr_language,
+        get_whisper(models, settings),
+        language=forced_language(settings),
         beam_size=settings.asr_beam_size,
         candidate_languages=settings.asr_candidate_languages,
     )
+
+
+def forced_language(settings: Settings) -> str | None:
+    """The one language speech is transcribed in, or None where each region's is detected."""
+    return "en" if settings.asr_model == "whisper-tiny.en" else settings.asr_language  # English only
+
+
+def languages_heard(settings: Settings) -> list[str] | None:
+    """The languages recognition may give a segment under ``settings``; None: any."""
+    forced = forced_language(settings)
+    return [forced] if forced else settings.asr_candidate_languages
 
 
 def get_whisper(models: ModelRegistry, settings: Settings) -> Whisper:

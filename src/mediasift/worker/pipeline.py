@@ -222,13 +222,10 @@ def _warm_later_models(rt: Runtime, plan: Plan | None) -> None:
 
 def _speech_languages(settings: Settings) -> list[str]:
     """The languages with an entity model that the settings let speech recognition find."""
-    if settings.asr_model == "whisper-tiny.en":
-        allowed = ["en"]
-    elif settings.asr_language:
-        allowed = [settings.asr_language]
-    else:
-        allowed = settings.asr_candidate_languages or list(ner_models.LANGUAGES)
-    return [lang for lang in allowed if lang in ner_models.LANGUAGES]
+    from mediasift.asr.factory import languages_heard  # as the extractors: imported where speech is
+
+    heard = languages_heard(settings)
+    return [lang for lang in ner_models.LANGUAGES if heard is None or lang in heard]
 
 
 def _extraction_options(plan: Plan | None) -> dict[str, Any]:
