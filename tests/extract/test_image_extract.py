@@ -159,3 +159,23 @@ def test_a_recompressed_copy_has_a_near_identical_phash() -> None:
     copy = decode_image(buffer.getvalue(), 10_000_000)
     assert phash_distance(perceptual_hash(original), perceptual_hash(copy)) <= 6
     assert phash_distance(perceptual_hash(original), perceptual_hash(photo("coffee"))) > 20
+
+
+_PICTURES = ["astronaut", "camera", "coffee", "chelsea", "rocket", "page", "text", "checkerboard"]
+
+
+@pytest.mark.parametrize("picture", [*_PICTURES, "black", "grey", "ramp"])
+def test_the_phash_is_imagehashs_bit_for_bit(picture) -> None:
+    # Hashes stored before (keyframes' and images' metadata) stay comparable: the same 64 bits as
+    # imagehash.phash, flat pictures (ties at the median) included.
+    import imagehash
+    import skimage.data
+
+    flat = {
+        "black": np.zeros((50, 80), np.uint8),
+        "grey": np.full((40, 40, 3), 200, np.uint8),
+        "ramp": np.tile(np.arange(64, dtype=np.uint8), (64, 1)),
+    }
+    pixels = flat[picture] if picture in flat else getattr(skimage.data, picture)()
+    image = Image.fromarray(pixels)
+    assert perceptual_hash(image) == str(imagehash.phash(image))

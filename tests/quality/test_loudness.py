@@ -38,3 +38,23 @@ def test_gated_loudness_matches_pyloudnorm(rate: int, channels: int) -> None:
 def test_silence_and_too_short_read_as_silent() -> None:
     assert _fed_in_pieces(LoudnessMeter(16_000), np.zeros(16_000 * 2)) == SILENT_LUFS
     assert _fed_in_pieces(LoudnessMeter(16_000), 0.5 * np.ones(1000)) == SILENT_LUFS
+
+
+def test_measuring_imports_no_scipy_signal_or_fftpack() -> None:
+    # Their imports cost a cold process ~0.7 s of CPU (scipy.signal ~0.5, scipy.fftpack ~0.2).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "import mediasift.quality.audio\n"
+        "from mediasift.quality.loudness import LoudnessMeter\n"
+        "from mediasift.extract.keyframes import _phash\n"
+        "meter = LoudnessMeter(48_000, 2)\n"
+        "meter.add(np.repeat(0.1 * np.sin(np.arange(96_000) / 10)[:, None], 2, axis=1))\n"
+        "assert meter.integrated_lufs() > -30\n"
+        "_phash(np.zeros((64, 64, 3), np.uint8))\n"
+        "print(sorted(m for m in sys.modules if m in ('scipy.signal', 'scipy.fftpack', 'scipy.fft')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

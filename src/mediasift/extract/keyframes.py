@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from mediasift.media.frames import SampledFrame, scaled_size
+from mediasift.media.images import phash
 
 _GRID = (64, 36)  # (width, height) of the change-detection signature
 
@@ -109,7 +110,7 @@ class KeyframeSelector:
 
 
 def _phash(image: np.ndarray) -> imagehash.ImageHash:
-    return imagehash.phash(Image.fromarray(image))
+    return phash(Image.fromarray(image))
 
 
 def assign_spans(keyframes: list[Keyframe], end_s: float) -> None:

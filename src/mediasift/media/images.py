@@ -9,15 +9,20 @@ when ``pillow-heif`` is installed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from mediasift.errors import CorruptMedia, LimitExceeded
+
+if TYPE_CHECKING:
+    import imagehash
 
 try:  # optional: HEIC/HEIF support
     import pillow_heif
@@ -111,9 +116,33 @@ def exif_facts(image: Image.Image, keep_gps: bool = False) -> dict[str, Any]:
 
 def perceptual_hash(image: Image.Image) -> str:
     """64-bit DCT perceptual hash as 16 hex digits; near-duplicates differ in few bits."""
+    return str(phash(image))
+
+
+_HASH_SIDE = 8  # bits per side of the hash
+_DCT_SIDE = 32  # imagehash's phash: the picture at 4x the hash's side, its lowest 8 x 8 frequencies
+
+
+@functools.cache
+def _dct_rows() -> np.ndarray:
+    # The first rows of SciPy's unnormalised DCT-II (fftpack.dct: 2 sum x[n] cos(pi k (2n+1) / 2N)):
+    # the only frequencies the hash reads.
+    k = np.arange(_HASH_SIDE)[:, None]
+    n = np.arange(_DCT_SIDE)[None, :]
+    return 2 * np.cos(np.pi * k * (2 * n + 1) / (2 * _DCT_SIDE))
+
+
+def phash(image: Image.Image) -> imagehash.ImageHash:
+    """imagehash's ``phash``, bit for bit, without its import of SciPy (~0.2 s of CPU a process)."""
     import imagehash
 
-    return str(imagehash.phash(image))
+    small = image.convert("L").resize((_DCT_SIDE, _DCT_SIDE), Image.Resampling.LANCZOS)
+    pixels = np.asarray(small, np.float64)
+    rows = _dct_rows()
+    # Rounded: float noise (~1e-11) would otherwise break the ties of flat pictures (a black frame's
+    # 63 zero frequencies) at random, where SciPy's transform reads exact zeros.
+    low = np.round(rows @ pixels @ rows.T, 6)
+    return imagehash.ImageHash(low > np.median(low))
 
 
 def phash_distance(a: str, b: str) -> int:
