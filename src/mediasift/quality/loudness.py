@@ -64,7 +64,8 @@ def _layout(channels: int) -> str:
 
 def _k_weighting(rate: int, channels: int) -> av.filter.Graph:
     graph = av.filter.Graph()
-    graph.threads = 1  # a few multiply-adds a sample; FFmpeg's default (a thread a core) is for more
+    if hasattr(av.filter.Graph, "threads"):  # PyAV 18 on; before, FFmpeg's default
+        graph.threads = 1  # a few multiply-adds a sample; FFmpeg's default (a thread a core) is for more
     nodes = [graph.add_abuffer(format="dbl", sample_rate=rate, layout=_layout(channels))]
     for b, a in (_high_shelf(rate), _high_pass(rate)):
         taps = ":".join(f"{name}={float(v)!r}" for name, v in zip(("b0", "b1", "b2"), b, strict=True))
