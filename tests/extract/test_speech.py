@@ -330,7 +330,7 @@ def test_speech_recognition_runs_on_model_threads_unless_given_its_own() -> None
 
 
 def test_work_side_by_side_comes_back_in_order_and_reads_ahead_only_so_far() -> None:
-    from mediasift.asr.whisper import _in_order
+    from mediasift.models.side_by_side import in_order as _in_order
 
     read: list[int] = []
 

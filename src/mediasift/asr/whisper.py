@@ -25,14 +25,12 @@ Times are seconds from the start of the audio stream.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from importlib.resources import files
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,14 +39,13 @@ from mediasift.asr.vad import WHISPER_WINDOW_S, VoicedRegion, voiced_regions
 from mediasift.errors import BackendUnavailable
 from mediasift.media.audio import SAMPLE_RATE
 from mediasift.models.registry import InferenceModel
+from mediasift.models.side_by_side import in_order
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
     from mediasift.config import Settings
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 _WHISPER_WINDOW_FRAMES = 3000  # mel frames in a Whisper window (10 ms each)
 _CONFIDENT_LANGUAGE = 0.7  # below this, a language guess that would switch is checked again
@@ -186,7 +183,8 @@ class WhisperRecognizer:
     ) -> Iterator[RawSegment]:
         with self._whisper.loaded() as model:  # not unloaded until the last segment is out
             runs = self._language_runs(model, voiced_regions(audio))
-            for run, segments in _in_order(runs, partial(self._run_segments, model), self._whisper.workers):
+            transcribe = partial(self._run_segments, model)
+            for run, segments in in_order(runs, transcribe, self._whisper.workers, "speech"):
                 yield from segments
                 if on_progress is not None:
                     on_progress(run.regions[-1].end_s)
@@ -231,7 +229,7 @@ class WhisperRecognizer:
         waits on the guesses of its regions and of the next one."""
         previous: tuple[VoicedRegion, _Guess] | None = None
         guess_of = partial(self._quick_language_of, model)
-        for region, guess in _in_order(iter(regions), guess_of, self._whisper.workers):
+        for region, guess in in_order(iter(regions), guess_of, self._whisper.workers, "speech"):
             if previous is not None:
                 yield _Guessed(*previous, following=guess)
             previous = (region, guess)
@@ -354,30 +352,6 @@ class _Guessed:
     region: VoicedRegion
     guess: _Guess
     following: _Guess | None  # the next region's guess
-
-
-def _in_order(items: Iterator[T], work: Callable[[T], R], workers: int) -> Iterator[tuple[T, R]]:
-    """``(item, work(item))`` for each of ``items``, in their order, with up to ``workers`` calls
-    of ``work`` running at once on threads of their own; ``items`` is read ahead only as far as
-    one more than those (a long file's runs are never all in memory). Closing the iterator early
-    lets the calls already running end, and starts no other."""
-    if workers <= 1:
-        for item in items:
-            yield item, work(item)
-        return
-    pending: deque[tuple[T, Future[R]]] = deque()
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="speech")
-    try:
-        for item in items:
-            pending.append((item, pool.submit(work, item)))
-            if len(pending) > workers:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _confidence(avg_logprob: float, words: list[Word]) -> float:
