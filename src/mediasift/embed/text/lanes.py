@@ -27,8 +27,9 @@ class IngestLane:
     """``width`` threads for the ingest's model runs, shared by the workers with a job in progress
     (``caller``: the worker loop counts each job in; a call to the lane's embedder counts too).
 
-    A worker whose job runs alone runs each batch on all of them. While several jobs run, each run
-    takes one thread, its caller's: two workers' batches then run side by side, each on its own
+    A worker whose job runs alone runs each batch on all of them (ONNX Runtime's engine runs its
+    batches side by side instead, one thread each, ``run(single=True)``). While several jobs run,
+    each run takes one thread, its caller's: two workers' batches then run side by side, each on its own
     core, instead of taking turns as thread teams whose members wait for each other at every step
     of the model (on 2 cores the other job's tokenizing, enrichment or speech recognition keeps
     preempting one member).
