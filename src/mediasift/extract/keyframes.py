@@ -21,14 +21,17 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
-import imagehash
 import numpy as np
 from PIL import Image
 
 from mediasift.media.frames import SampledFrame, scaled_size
 from mediasift.media.images import phash
+
+if TYPE_CHECKING:
+    import imagehash  # imported where a hash is made (media/images.py: phash)
 
 _GRID = (64, 36)  # (width, height) of the change-detection signature
 

@@ -95,7 +95,7 @@ class LoudnessMeter:
         x = np.asarray(block, dtype=np.float64).reshape(-1, self.channels)
         self._held.append(x)
         self._held_frames += x.shape[0]
-        # A second at a time: each frame through the graph costs ~0.1 ms, a decoder's frame is ~20 ms.
+        # A second at a time: each frame through the graph costs ~0.2 ms, a decoder's frame is ~20 ms.
         if self._held_frames >= self.rate:
             self._filter_held()
 
