@@ -274,7 +274,10 @@ def _unload_idle_models(ref: weakref.ref[ModelRegistry], closed: threading.Event
 
 
 def _freeze_long_lived_objects() -> None:
-    gc.collect()  # garbage now would otherwise be frozen with the rest, never to be collected
+    # No collection first: it found 0-148 unreachable objects a load (under 25 KB, other threads'
+    # SQL statement building, none of a model's) and took 31-126 ms of the interpreter each,
+    # ~0.15 s of a cold video ingest's start and 0.13 s of a cold CLI search. Garbage frozen
+    # here is collected at the next unload, which unfreezes everything first.
     gc.freeze()
 
 
