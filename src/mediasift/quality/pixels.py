@@ -33,7 +33,8 @@ def to_gray(rgb: np.ndarray, max_side: int = ANALYSIS_SIDE) -> np.ndarray:
 
 
 def sharpness(gray: np.ndarray) -> float:
-    return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+    _, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_64F))  # numpy's var: twice the time
+    return float(std[0, 0]) ** 2
 
 
 def highlights_clipped(gray: np.ndarray) -> float:
