@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from mediasift.asr.vad import Heard
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +42,16 @@ class SpeechRecognizer(Protocol):
     id: str  # recorded on every speech segment, so a model change can be reindexed
 
     def transcribe(
-        self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
+        self,
+        audio: Iterable[np.ndarray],
+        on_progress: Callable[[float], None] | None = None,
+        heard: Heard | None = None,
     ) -> Iterator[RawSegment]:
         """Segments of the speech in ``audio`` (consecutive 16 kHz mono float32 blocks), in order.
 
         ``on_progress(seconds)`` is called with how much audio has been recognised so far; the
-        model loads at the first call unless ``loaded()`` holds it."""
+        model loads at the first call unless ``loaded()`` holds it. ``heard`` gathers what the
+        recognizer's voice activity pass saw (``asr.vad.Heard``)."""
         ...
 
     def loaded(self) -> AbstractContextManager[object]:

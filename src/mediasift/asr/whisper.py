@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mediasift.asr.base import RawSegment, Word
-from mediasift.asr.vad import WHISPER_WINDOW_S, VoicedRegion, voiced_regions
+from mediasift.asr.vad import WHISPER_WINDOW_S, Heard, VoicedRegion, voiced_regions
 from mediasift.errors import BackendUnavailable
 from mediasift.media.audio import SAMPLE_RATE
 from mediasift.models.registry import InferenceModel
@@ -179,10 +179,14 @@ class WhisperRecognizer:
         return self._whisper.loaded()
 
     def transcribe(
-        self, audio: Iterable[np.ndarray], on_progress: Callable[[float], None] | None = None
+        self,
+        audio: Iterable[np.ndarray],
+        on_progress: Callable[[float], None] | None = None,
+        heard: Heard | None = None,
     ) -> Iterator[RawSegment]:
         with self._whisper.loaded() as model:  # not unloaded until the last segment is out
-            runs = self._language_runs(model, voiced_regions(audio))
+            regions = voiced_regions(audio) if heard is None else heard.regions(audio)
+            runs = self._language_runs(model, regions)
             transcribe = partial(self._run_segments, model)
             for run, segments in in_order(runs, transcribe, self._whisper.workers, "speech"):
                 yield from segments

@@ -29,6 +29,7 @@ from PIL import Image
 from mediasift import meters
 from mediasift.asr.base import RawSegment
 from mediasift.asr.factory import get_speech_recognizer
+from mediasift.asr.vad import Heard
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
@@ -67,6 +68,7 @@ _NO_TEXT_SPREAD = 4
 class SpeechResult:
     model: str
     segments: list[RawSegment] = field(default_factory=list)
+    heard: Heard | None = None  # what recognition's voice activity pass saw, for quality
 
 
 @dataclass(slots=True)
@@ -130,14 +132,18 @@ def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> Speec
     duration = max(media.duration_s, 1e-6)
     progress("asr", 0.0)
     blocks = iter_audio(ctx.path, expected_duration_s=media.duration_s)
+    heard = Heard()
+
+    def recognise() -> list[RawSegment]:
+        def on_progress(seconds: float) -> None:
+            progress("asr", seconds / duration)
+
+        return list(recognizer.transcribe(blocks, on_progress=on_progress, heard=heard))
+
     with recognizer.loaded():  # before the clock starts: the metric times recognition alone
-        segments = meters.timed_asr(
-            ctx.kind,
-            media.duration_s,
-            lambda: list(recognizer.transcribe(blocks, on_progress=lambda s: progress("asr", s / duration))),
-        )
+        segments = meters.timed_asr(ctx.kind, media.duration_s, recognise)
     progress("asr", 1.0)
-    result = SpeechResult(recognizer.id, segments)
+    result = SpeechResult(recognizer.id, segments, heard)
     _write_transcripts(ctx, result, media.duration_s)
     return result
 
@@ -317,7 +323,7 @@ def _same_text(a: str, b: str) -> bool:
 def _extraction(
     ctx: ExtractContext, media: MediaProbe, speech: SpeechResult | None, frames: FrameResult | None
 ) -> Extraction:
-    extraction = Extraction()
+    extraction = Extraction(heard=speech.heard if speech else None)
     raw = speech.segments if speech else []
     if speech is not None:
         extraction.segments += _speech_segments(ctx, speech)

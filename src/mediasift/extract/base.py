@@ -20,6 +20,7 @@ from mediasift.store.base import processed_key
 if TYPE_CHECKING:
     from PIL import Image
 
+    from mediasift.asr.vad import Heard
     from mediasift.config import Settings
     from mediasift.models.registry import ModelRegistry
     from mediasift.store.base import ObjectStore
@@ -35,6 +36,9 @@ class Extraction:
     # The still image as extraction decoded it (kind "image"), so the quality stage measures these
     # pixels instead of decoding the original again; never stored.
     picture: Image.Image | None = field(default=None, repr=False)
+    # What speech recognition's voice activity pass over the audio saw, so the quality stage
+    # measures the speech without decoding and scanning the audio again; never stored.
+    heard: Heard | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -20,24 +20,43 @@ from mediasift.quality.score import Quality, score
 if TYPE_CHECKING:
     from PIL import Image
 
+    from mediasift.asr.vad import Heard
+
 VERSION = 1  # bump when a measure or rule changes meaning: stored qualities then read as stale
 
 
-def measure_signal(kind: str, path: Path) -> dict[str, Any]:
+def measure_signal(kind: str, path: Path, speech: bool = True) -> dict[str, Any]:
     """The measures of an audio or video file's decoded signal (they need no segments, so they
-    can run while extraction does); empty for other kinds."""
+    can run while extraction does); empty for other kinds. ``speech=False``: without the audio's
+    ``speech_measures``, which ``with_speech`` adds once speech recognition has made its pass."""
     measures: dict[str, Any] = {}
     if kind == "audio":
         from mediasift.quality.audio import measure_audio
 
-        measures.update(measure_audio(path))
+        measures.update(measure_audio(path, speech))
     elif kind == "video":
         from mediasift.quality.audio import measure_audio
         from mediasift.quality.video import measure_video
 
         measures.update(measure_video(path))
-        measures.update({k: v for k, v in measure_audio(path).items() if k not in measures})
+        measures.update({k: v for k, v in measure_audio(path, speech).items() if k not in measures})
     return measures
+
+
+def with_speech(signal: Mapping[str, Any], path: Path, gathered: Heard | None) -> dict[str, Any]:
+    """``signal`` (``measure_signal(..., speech=False)``) with the speech measures of its audio:
+    from the pass speech recognition made over it when that pass was whole, else from a pass of
+    its own over ``path``. A signal without an audio track is returned as it is."""
+    from mediasift.asr.vad import heard
+    from mediasift.media.audio import iter_audio
+    from mediasift.quality.audio import speech_measures
+
+    if "clipping_ratio" not in signal:  # what every audio track's measures hold
+        return dict(signal)
+    if gathered is None or not gathered.whole:
+        gathered = heard(iter_audio(path))
+    speech = speech_measures(gathered)
+    return {**signal, **{k: v for k, v in speech.items() if k not in signal}}
 
 
 def assess(

@@ -3,7 +3,9 @@
 ``measure_audio(path)`` decodes the track twice as a stream (audio decodes at hundreds of times
 real time): once at its own sample rate and channels (mono or stereo) for loudness and clipping —
 resampling would round off the flat tops clipping leaves — and once as the 16 kHz mono stream
-speech recognition uses, for the 20 ms frame energies (noise, silence) and voice activity.
+speech recognition uses, for the 20 ms frame energies (noise, silence) and voice activity
+(``speech_measures``). Where speech recognition reads that stream anyway, the second pass is its
+own (``asr.vad.Heard``): ``measure_audio(path, speech=False)`` leaves the speech measures to it.
 
 Measures (absent when the file has no audio):
 
@@ -20,49 +22,44 @@ Measures (absent when the file has no audio):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
-from mediasift.asr.vad import voiced_regions
+from mediasift.asr.vad import FRAME_S, Heard, heard
 from mediasift.errors import CorruptMedia
-from mediasift.media.audio import SAMPLE_RATE, iter_audio
+from mediasift.media.audio import iter_audio
 from mediasift.quality.loudness import LoudnessMeter
 
 CLIP_LEVEL = 0.99  # |sample| at or above this is clipped (full scale is 1.0)
-FRAME_S = 0.02
 SILENT_DBFS = -50.0
 MAX_SNR_DB = 60.0
 
 
-def measure_audio(path: Path) -> dict[str, Any]:
-    """The audio measures of ``path``; ``{}`` when it has no audio track."""
+def measure_audio(path: Path, speech: bool = True) -> dict[str, Any]:
+    """The audio measures of ``path``; ``{}`` when it has no audio track. ``speech=False``: those
+    of its native signal only, without ``speech_measures``, which a caller adds from the pass
+    speech recognition made (``asr.vad.Heard``)."""
     native = _native_measures(path)
-    if not native:
-        return {}
-    powers: list[np.ndarray] = []
-    frame = round(FRAME_S * SAMPLE_RATE)
+    if not native or not speech:
+        return native
+    return {**native, **speech_measures(heard(iter_audio(path)))}
 
-    def blocks() -> Iterator[np.ndarray]:
-        for block in iter_audio(path):
-            whole = block.size // frame * frame
-            if whole:
-                powers.append(np.mean(block[:whole].reshape(-1, frame).astype(np.float64) ** 2, axis=1))
-            yield block
 
-    voiced = [(r.start_s, r.end_s) for r in voiced_regions(blocks())]
-    power = np.concatenate(powers) if powers else np.zeros(0)
-    measures = dict(native)
+def speech_measures(gathered: Heard) -> dict[str, Any]:
+    """``silence_ratio``, ``speech_ratio`` and ``snr_db`` from one pass over the 16 kHz stream."""
+    power = np.concatenate(gathered.powers) if gathered.powers else np.zeros(0)
     if not power.size:
-        return measures
+        return {}
     speech = np.zeros(power.size, dtype=bool)
-    for start_s, end_s in voiced:
+    for start_s, end_s in gathered.voiced:
         speech[int(start_s / FRAME_S) : math.ceil(end_s / FRAME_S)] = True
-    measures["silence_ratio"] = round(float(np.mean(power < 10 ** (SILENT_DBFS / 10))), 4)
-    measures["speech_ratio"] = round(float(speech.mean()), 4)
+    measures: dict[str, Any] = {
+        "silence_ratio": round(float(np.mean(power < 10 ** (SILENT_DBFS / 10))), 4),
+        "speech_ratio": round(float(speech.mean()), 4),
+    }
     snr = _speech_snr_db(power, speech)
     if snr is not None:
         measures["snr_db"] = snr

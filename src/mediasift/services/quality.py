@@ -2,7 +2,8 @@
 
 ``assess_extracted`` is the pipeline's ``quality`` stage: it measures the original that extraction
 just read, with the segments extraction just made, and returns the media's ``quality`` object (the
-pipeline measures an audio or video signal while extraction runs: ``quality.measure_signal``). A
+pipeline measures an audio or video signal while extraction runs: ``quality.measure_signal``, its
+speech from recognition's own voice activity pass: ``quality.with_speech``). A
 failure is a value here, as for enrichment: logged, the media gets no quality, the ingest goes on.
 ``measure`` does the same for a media already in the catalog (made before quality existed, or after
 a rule changed): the original from the store, the segments from the catalog; it raises ``Conflict``
@@ -24,12 +25,13 @@ from mediasift.catalog import quality as stored
 from mediasift.catalog import repo
 from mediasift.domain import Modality, Segment
 from mediasift.errors import Conflict, MediasiftError
-from mediasift.quality import VERSION, assess
+from mediasift.quality import VERSION, assess, with_speech
 from mediasift.services.near_duplicates import near_duplicates_of_hash
 
 if TYPE_CHECKING:
     from PIL import Image
 
+    from mediasift.asr.vad import Heard
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.quality")
@@ -45,13 +47,16 @@ def assess_extracted(
     info: dict[str, Any],
     signal: Future[dict[str, Any]] | None = None,
     picture: Image.Image | None = None,
+    heard: Heard | None = None,
 ) -> dict[str, Any] | None:
-    """``signal``: the audio or video signal's measures (``quality.measure_signal``), started
-    beside extraction; measured now when None. ``picture``: the still image extraction decoded,
-    measured instead of decoding ``path``."""
+    """``signal``: the audio or video signal's measures without its speech
+    (``quality.measure_signal(..., speech=False)``), started beside extraction, and ``heard``:
+    what speech recognition's voice activity pass saw, which gives the speech measures
+    (``quality.with_speech``); measured now when None. ``picture``: the still image extraction
+    decoded, measured instead of decoding ``path``."""
     try:
         phash = (info.get("metadata") or {}).get("phash")
-        measured = signal.result() if signal is not None else None
+        measured = with_speech(signal.result(), path, heard) if signal is not None else None
         return _object(
             rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash}, measured, picture
         )

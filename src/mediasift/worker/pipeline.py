@@ -143,7 +143,8 @@ def run_ingest(
                 # In the order the stages after extraction need them: quality first, then
                 # embedding's model, then enrichment's spaCy.
                 if measure_quality:
-                    signal = beside.submit(measure_signal, sniffed.kind, path)
+                    # its speech measures come from recognition's own pass (``with_speech``)
+                    signal = beside.submit(measure_signal, sniffed.kind, path, False)
                 beside.submit(_warm_later_models, rt, plan)
             with _stage(progress, "extract", kind=sniffed.kind):
                 extraction = extractor_for(sniffed.kind)(ctx)
@@ -164,8 +165,9 @@ def run_ingest(
                         extraction.info,
                         signal,
                         picture=extraction.picture,
+                        heard=extraction.heard,
                     )
-        extraction.picture = None  # the pixels are not needed past here: free them before enriching
+        extraction.picture = extraction.heard = None  # not needed past here: freed before enriching
         if quality is not None:
             payload = replace(payload, quality=quality["overall"])
 
