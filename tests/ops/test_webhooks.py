@@ -235,3 +235,32 @@ def test_pinned_targets_keep_the_original_host_for_tls(tmp_path, monkeypatch):
     assert target == webhooks.PinnedTarget(
         url="https://[2606:2800:220:1::1]:8443/in?x=1", host="hooks.example.com:8443", sni="hooks.example.com"
     )
+
+
+def test_a_poll_with_nothing_due_waits_for_no_writer(make_runtime, receiver):
+    """The dispatcher polls twice a second in every process with workers: a poll that finds nothing
+    due reads without SQLite's write lock, so it neither waits behind a writer nor holds one up."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    rt = make_runtime(webhook_allow_hosts=["127.0.0.1"])
+    writer = sqlite3.connect(make_url(rt.catalog.url).database, timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process mid-write
+    try:
+        polled: list[list[str]] = []
+        poll = threading.Thread(target=lambda: polled.append(webhooks._claim_due(rt)), daemon=True)
+        poll.start()
+        poll.join(timeout=10)  # the write lock's wait would be the catalog's 30 s busy timeout
+        assert polled == [[]]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+    webhooks.create_webhook(rt, "default", receiver.url, ["media.succeeded"])
+    notify.publish(rt, "default", "media.succeeded", {"media_id": "m1"})
+    [claimed] = webhooks._claim_due(rt)  # something due: claimed under the write lock, once
+    assert webhooks._claim_due(rt) == []
+    receiver.fail = 0
+    with httpx.Client(timeout=5, follow_redirects=False, trust_env=False) as http:
+        assert webhooks.deliver(rt, claimed, http) == "delivered"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import Webhook, WebhookDelivery, utcnow
@@ -92,14 +92,24 @@ def add_delivery(
     )
 
 
-def claim_due(s: Session, now: float, lease_until: float, limit: int) -> list[str]:
-    """Lease up to ``limit`` pending deliveries due at ``now`` (epoch seconds) until ``lease_until``;
-    the ids this caller won. Compare-and-set, so two dispatchers never both send one delivery."""
-    due = and_(
+def _due(now: float) -> ColumnElement[bool]:
+    return and_(
         WebhookDelivery.status == "pending",
         WebhookDelivery.next_attempt_at <= now,
         or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
     )
+
+
+def any_due(s: Session, now: float) -> bool:
+    """Whether some pending delivery is due at ``now`` and not leased: a read, which a read session
+    can run without the write lock ``claim_due`` needs."""
+    return s.scalar(select(WebhookDelivery.id).where(_due(now)).limit(1)) is not None
+
+
+def claim_due(s: Session, now: float, lease_until: float, limit: int) -> list[str]:
+    """Lease up to ``limit`` pending deliveries due at ``now`` (epoch seconds) until ``lease_until``;
+    the ids this caller won. Compare-and-set, so two dispatchers never both send one delivery."""
+    due = _due(now)
     claimed = []
     for delivery_id in s.scalars(select(WebhookDelivery.id).where(due).limit(limit)).all():
         won = s.execute(

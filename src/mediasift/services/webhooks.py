@@ -233,6 +233,12 @@ def backoff_s(attempts: int, settings: Settings) -> float:
 
 def _claim_due(rt: Runtime, limit: int = 20) -> list[str]:
     now = time.time()
+    # Nearly every poll finds nothing due. Looking first on a read session keeps those polls (two
+    # a second in every process with workers) from taking SQLite's write lock, which a worker
+    # finishing a media would otherwise wait behind, and from a write transaction on PostgreSQL.
+    with rt.catalog.read_session() as s:
+        if not repo.any_due(s, now):
+            return []
     with rt.catalog.session() as s:
         return repo.claim_due(s, now, lease_until=now + _LEASE_S, limit=limit)
 
@@ -295,6 +301,10 @@ def dispatch_due(rt: Runtime, http: httpx.Client) -> int:
     return len(claimed)
 
 
+def _client(settings: Settings) -> httpx.Client:
+    return httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False)
+
+
 def start_dispatcher(rt: Runtime, interval_s: float = 0.5) -> threading.Thread:
     """One background thread per runtime sending due deliveries until the runtime stops."""
     existing = rt.__dict__.get("_webhook_dispatcher")
@@ -302,15 +312,23 @@ def start_dispatcher(rt: Runtime, interval_s: float = 0.5) -> threading.Thread:
         return existing
 
     def run() -> None:
-        with httpx.Client(
-            timeout=rt.settings.webhook_timeout_s, follow_redirects=False, trust_env=False
-        ) as http:
+        # The client is made at the first delivery: its TLS context (the CA bundle read and
+        # parsed, ~25 ms of the interpreter) is not worth building in a process that sends none,
+        # such as a CLI command's, while that command starts.
+        http: httpx.Client | None = None
+        try:
             while not rt.stopping.wait(interval_s):
                 try:
-                    while dispatch_due(rt, http):
-                        pass
+                    while claimed := _claim_due(rt):
+                        if http is None:
+                            http = _client(rt.settings)
+                        for delivery_id in claimed:
+                            deliver(rt, delivery_id, http)
                 except Exception:  # a catalog hiccup must not end notifications for good
                     log.exception("webhook dispatch failed; retrying")
+        finally:
+            if http is not None:
+                http.close()
 
     thread = threading.Thread(target=run, name="webhook-dispatcher", daemon=True)
     rt.__dict__["_webhook_dispatcher"] = thread
