@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -214,6 +215,28 @@ class TestDbQueueOnSqlite(DbQueueConformance):
         cat.migrate()
         yield cat
         cat.close()
+
+    def test_a_poll_that_finds_nothing_waits_for_no_writer(
+        self, queue: DbQueue, catalog: Catalog, tmp_path: Path, new_job: Callable[[], str]
+    ) -> None:
+        """An idle worker polls twice a second: a poll that finds nothing reads without the write
+        lock, so it neither waits behind another process's write nor holds one up."""
+        writer = sqlite3.connect(tmp_path / "catalog.db", timeout=0, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another process mid-write
+        try:
+            got: list[object] = []
+            poll = threading.Thread(
+                target=lambda: got.append(queue.receive(visibility_s=LONG_S)), daemon=True
+            )
+            poll.start()
+            poll.join(timeout=10)  # the write lock's wait would be the catalog's 30 s busy timeout
+            assert got == [None]
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        job_id = new_job()
+        lease = queue.receive(visibility_s=LONG_S)  # a job to lease: taken under the lock
+        assert lease is not None and lease.job_id == job_id
 
 
 @pytest.mark.postgres

@@ -90,6 +90,12 @@ def schedule(s: Session, job_id: str, run_after: float) -> None:
     )
 
 
+def any_deliverable(s: Session, now: float) -> bool:
+    """Whether some job is deliverable at ``now``: a read, which a read session can run without
+    the write lock ``lease_next`` needs."""
+    return s.scalar(select(Job.id).where(_deliverable(now)).limit(1)) is not None
+
+
 def lease_next(s: Session, now: float, until: float, holder: str) -> Grant | None:
     """Lease the longest-deliverable job to ``holder`` until ``until``; None when none is.
 

@@ -57,6 +57,13 @@ class DbQueue(Queue):
 
     def _try_receive(self, visibility_s: float) -> Lease | None:
         now = time.time()
+        # An idle worker polls twice a second. Looking first on a read session keeps a poll that
+        # finds nothing from taking SQLite's write lock (a writer then waits behind it, or it
+        # behind a writer) and from a write transaction on PostgreSQL; only a deliverable job is
+        # leased under the lock.
+        with self.catalog.read_session() as s:
+            if not leases.any_deliverable(s, now):
+                return None
         with self.catalog.session() as s:
             grant = leases.lease_next(s, now, until=now + visibility_s, holder=str(this_process()))
         if grant is None:
