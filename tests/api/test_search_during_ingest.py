@@ -1,10 +1,13 @@
 """A search never queues behind ingest: not behind a worker embedding a large document (over real
-HTTP, against a `mediasift serve`), nor behind a write to the catalog."""
+HTTP, against a `mediasift serve`), nor behind a write to the catalog; nor do the API's other reads
+(a job's status, which `ingest --wait` polls, the media, the webhooks, the queue's figures)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,12 +68,12 @@ def test_new_query_searches_answer_within_bound_while_a_worker_embeds_a_large_do
         server.wait(timeout=30)
 
 
-def test_a_search_does_not_wait_for_a_catalog_write_in_progress(api, runtime: Runtime, tmp_path: Path):
-    job = upload(api, maintenance_log(tmp_path / "seed.txt", 12))["job"]
-    assert wait_for_job(api, job["id"])["status"] == "succeeded"
+@contextmanager
+def _write_in_progress(runtime: Runtime) -> Iterator[None]:
+    """A worker's or an upload's write transaction, held open for the block's length."""
     writing, done = threading.Event(), threading.Event()
 
-    def long_write() -> None:  # a worker's or an upload's write transaction, held open
+    def long_write() -> None:
         with runtime.catalog.session() as s:
             repo.ensure_tenant(s, "writer")
             s.flush()
@@ -81,14 +84,45 @@ def test_a_search_does_not_wait_for_a_catalog_write_in_progress(api, runtime: Ru
     writer.start()
     try:
         assert writing.wait(10)
-        started = time.perf_counter()
-        found = api.get("/v1/search", params={"q": "pump pressure readings", "mode": "hybrid"})
-        elapsed = time.perf_counter() - started
+        yield
     finally:
         done.set()
         writer.join()
+
+
+def test_a_search_does_not_wait_for_a_catalog_write_in_progress(api, runtime: Runtime, tmp_path: Path):
+    job = upload(api, maintenance_log(tmp_path / "seed.txt", 12))["job"]
+    assert wait_for_job(api, job["id"])["status"] == "succeeded"
+    with _write_in_progress(runtime):
+        started = time.perf_counter()
+        found = api.get("/v1/search", params={"q": "pump pressure readings", "mode": "hybrid"})
+        elapsed = time.perf_counter() - started
     assert found.status_code == 200 and found.json()["hits"], found.text
     assert elapsed < SEARCH_BOUND_S, f"the search waited {elapsed:.1f} s for the write lock"
+
+
+def test_the_apis_reads_do_not_wait_for_a_catalog_write_in_progress(api, runtime: Runtime, tmp_path: Path):
+    job = upload(api, maintenance_log(tmp_path / "seed.txt", 2))["job"]
+    assert wait_for_job(api, job["id"])["status"] == "succeeded"
+    media_id = job["media_id"]
+    reads = {
+        f"/v1/jobs?ids={job['id']}": 200,
+        f"/v1/jobs/{job['id']}": 200,
+        "/v1/media": 200,
+        f"/v1/media/{media_id}": 200,
+        f"/v1/media/{media_id}/original": 200,
+        f"/v1/media/{media_id}/transcript.txt": 404,  # a text file has none: said without waiting
+        f"/v1/media/{media_id}/conversions": 200,
+        "/v1/webhooks": 200,
+        "/v1/admin/queue": 200,
+    }
+    with _write_in_progress(runtime):
+        for path, status in reads.items():
+            started = time.perf_counter()
+            answer = api.get(path)
+            elapsed = time.perf_counter() - started
+            assert answer.status_code == status, (path, answer.text)
+            assert elapsed < SEARCH_BOUND_S, f"GET {path} waited {elapsed:.1f} s for the write lock"
 
 
 def test_a_read_session_refuses_to_write(runtime: Runtime):

@@ -143,7 +143,7 @@ class DbQueue(Queue):
         same numbers whichever queue runs (except that SQS counts a backoff as in flight).
         """
         now = time.time()
-        with self.catalog.session() as s:
+        with self.catalog.read_session() as s:
             counts = leases.queue_counts(s, now)
         since = counts.deliverable_since
         return {

@@ -39,7 +39,7 @@ def create_chat(
 
 def get_chat(rt: Runtime, tenant_id: str, chat_id: str) -> tuple[Chat, list[ChatMessage]]:
     """The chat and its messages, oldest first."""
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         chat = repo.get_chat(s, tenant_id, chat_id)
         return chat, repo.chat_messages(s, tenant_id, chat_id)
 

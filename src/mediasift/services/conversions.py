@@ -89,7 +89,7 @@ def _check_can_run(
 
 
 def list_conversions(rt: Runtime, tenant_id: str, media_id: str) -> list[tuple[Conversion, Job | None]]:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         repo.get_media(s, tenant_id, media_id)
         found = rows.media_conversions(s, tenant_id, media_id)
         s.expunge_all()
@@ -101,7 +101,7 @@ def get_conversion(
 ) -> tuple[Conversion, Job | None]:
     from mediasift.catalog import jobs as job_rows
 
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         conversion = rows.get_conversion(s, tenant_id, media_id, conversion_id)
         job = job_rows.find_job(s, conversion.job_id)
         s.expunge_all()
@@ -121,7 +121,7 @@ def output(rt: Runtime, tenant_id: str, media_id: str, conversion_id: str) -> Ou
     if conversion.key is None:
         state = job.status if job is not None else "gone"
         raise Conflict(f"conversion {conversion_id} has no file: its job is {state}")
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         stem = Path(repo.get_media(s, tenant_id, media_id).filename).stem or media_id
     return Output(conversion.key, conversion.mime, stem + Path(conversion.key).suffix)
 

@@ -90,7 +90,7 @@ def is_current(quality: dict[str, Any] | None) -> bool:
 
 
 def get(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any] | None:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         return stored.get_quality(s, tenant_id, media_id)
 
 

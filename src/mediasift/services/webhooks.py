@@ -184,12 +184,12 @@ def create_webhook(
 
 
 def list_webhooks(rt: Runtime, tenant_id: str) -> list[Webhook]:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         return repo.list_webhooks(s, tenant_id)
 
 
 def get_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> Webhook:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         return repo.get_webhook(s, tenant_id, webhook_id)
 
 
@@ -199,7 +199,7 @@ def delete_webhook(rt: Runtime, tenant_id: str, webhook_id: str) -> None:
 
 
 def list_deliveries(rt: Runtime, tenant_id: str, webhook_id: str, limit: int = 100) -> list[WebhookDelivery]:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         repo.get_webhook(s, tenant_id, webhook_id)
         return repo.list_deliveries(s, tenant_id, webhook_id, limit)
 

@@ -57,7 +57,7 @@ class CountOut(BaseModel):
 
 
 def _tenant_jobs(rt: Runtime, jobs: list[Job]) -> TenantJobListOut:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         names = job_rows.filenames(s, (job.media_id for job in jobs))
     return TenantJobListOut(
         jobs=[
@@ -70,7 +70,7 @@ def _tenant_jobs(rt: Runtime, jobs: list[Job]) -> TenantJobListOut:
 @router.get("/queue", response_model=QueueStatsOut, responses=ERRORS, summary="Queue depth, in-flight, dead")
 def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
     stats = rt.queue.stats()
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         counts = job_rows.job_counts(s)
     return QueueStatsOut(
         depth=int(stats.get("depth", 0)),
@@ -84,7 +84,7 @@ def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
 
 @router.get("/dlq", response_model=TenantJobListOut, responses=ERRORS, summary="Dead jobs, every tenant")
 def dlq_list(rt: RuntimeDep, tenant: str | None = None, limit: int = 100) -> TenantJobListOut:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         dead = job_rows.list_jobs(s, tenant, status=JobStatus.DEAD.value, limit=max(1, min(limit, 1000)))
     return _tenant_jobs(rt, dead)
 

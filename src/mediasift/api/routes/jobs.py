@@ -39,7 +39,7 @@ def list_jobs(
 ) -> JobListOut:
     wanted = _job_ids(ids)
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         jobs = job_rows.list_jobs(s, tenant, status=status, ids=wanted, limit=max(1, limit))
         names = job_rows.filenames(s, (j.media_id for j in jobs))
         return JobListOut(jobs=[JobOut.of(j, names.get(j.media_id)) for j in jobs])
@@ -65,7 +65,7 @@ def get_job(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
 @router.post("/{job_id}/retry", response_model=JobOut, responses=ERRORS, summary="Retry a dead or failed job")
 def retry(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
     (job,) = lifecycle.retry(rt, [job_id], tenant)
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         # The job as the retry left it: a worker may have taken it since.
         return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))
 
@@ -82,6 +82,6 @@ def cancel(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
 
 
 def _job_out(rt: Runtime, job_id: str, tenant: str) -> JobOut:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         job = job_rows.get_job(s, job_id, tenant)
         return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))

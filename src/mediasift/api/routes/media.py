@@ -158,7 +158,7 @@ def list_media(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> MediaListOut:
     limit = max(1, min(limit, 1000))
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         rows = repo.list_media(
             s, tenant, status=status, kind=kind, collection=collection, limit=limit, offset=max(0, offset)
         )
@@ -172,7 +172,7 @@ def list_media(
     summary="A media with its segments and what it is about",
 )
 def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOut:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         m = repo.get_media(s, tenant, media_id)
         segments = repo.media_segments(s, tenant, media_id)
         job = repo.latest_job(s, media_id)
@@ -223,7 +223,7 @@ def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
     summary="Download the original bytes",
 )
 def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         m = repo.get_media(s, tenant, media_id)
         key, mime, filename = m.original_key, m.mime, m.filename
     mime = mime or "application/octet-stream"
@@ -238,7 +238,7 @@ def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str)
 def transcript(
     rt: RuntimeDep, tenant: TenantDep, media_id: str, fmt: Literal["json", "srt", "vtt", "txt"]
 ) -> Response:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         repo.get_media(s, tenant, media_id)
     key = processed_key(tenant, media_id, f"transcript.{fmt}")
     if not rt.store.exists(key):
@@ -272,7 +272,7 @@ def report(
 
 @router.get("/{media_id}/artifacts/{name:path}", responses=ERRORS, summary="Download an artifact")
 def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
-    with rt.catalog.session() as s:
+    with rt.catalog.read_session() as s:
         repo.get_media(s, tenant, media_id)
     key = processed_key(tenant, media_id, name)
     if not rt.store.exists(key):
