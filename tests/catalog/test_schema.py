@@ -1,5 +1,6 @@
 """The migrations and the ORM models describe one schema: after migrating, Alembic's comparison finds
-no table, column, index or type that one side has and the other lacks."""
+no table, column, index or type that one side has and the other lacks; and a new embedded catalog,
+created from the models at head without Alembic, is the catalog the migrations make."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from mediasift.catalog.db import Catalog
+from mediasift.catalog.db import Catalog, upgrade
 from mediasift.catalog.models import Base
 from tests.scale.test_postgres import sqlalchemy_url
 
@@ -17,7 +18,7 @@ from tests.scale.test_postgres import sqlalchemy_url
 def schema_differences(url: str) -> list[object]:
     catalog = Catalog(url)
     try:
-        catalog.migrate()
+        upgrade(catalog.engine)  # the migrations themselves, also where migrate() would create
         with catalog.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             return list(compare_metadata(context, Base.metadata))
@@ -92,6 +93,51 @@ print("alembic" in sys.modules)
 """
 
 
+def sqlite_schema(path: Path) -> dict[str, object]:
+    """Each table's columns (by name: a migration appends the columns it adds), indexes with their
+    SQL, foreign keys and rows, as SQLite itself describes them."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        described: dict[str, object] = {}
+        for table in tables:
+            indexes = []
+            for _, name, unique, origin, partial in db.execute(f"PRAGMA index_list('{table}')"):
+                columns = [column for _, _, column in db.execute(f"PRAGMA index_info('{name}')")]
+                (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone() or (
+                    None,
+                )
+                named = None if name.startswith("sqlite_autoindex") else name
+                indexes.append((named, unique, origin, partial, columns, sql))
+            described[table] = (
+                sorted(row[1:] for row in db.execute(f"PRAGMA table_info('{table}')")),
+                sorted(indexes, key=repr),
+                sorted(row[2:] for row in db.execute(f"PRAGMA foreign_key_list('{table}')")),
+                sorted(db.execute(f"SELECT * FROM '{table}'").fetchall(), key=repr),
+            )
+        return described
+    finally:
+        db.close()
+
+
+def test_a_new_sqlite_catalog_is_created_as_the_migrations_make_it(tmp_path: Path) -> None:
+    migrated, created = (
+        Catalog(f"sqlite:///{tmp_path / 'migrated.db'}"),
+        Catalog(f"sqlite:///{tmp_path / 'new.db'}"),
+    )
+    try:
+        upgrade(migrated.engine)
+        created.migrate()
+    finally:
+        migrated.close()
+        created.close()
+    expected = sqlite_schema(tmp_path / "migrated.db")
+    assert "alembic_version" in expected and len(expected) > 20
+    assert sqlite_schema(tmp_path / "new.db") == expected
+
+
 def test_a_catalog_at_head_opens_without_alembic(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -100,5 +146,30 @@ def test_a_catalog_at_head_opens_without_alembic(tmp_path: Path) -> None:
     command = [sys.executable, "-c", AT_HEAD, url]
     runs = [subprocess.run(command, capture_output=True, text=True) for _ in "ab"]
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr[-2000:] + runs[1].stderr[-2000:]
-    # the new catalog migrated through Alembic; the second start found it at head
-    assert [r.stdout.strip() for r in runs] == ["True", "False"]
+    # the new catalog was created at head, and the second start found it there: neither ran Alembic
+    assert [r.stdout.strip() for r in runs] == ["False", "False"]
+
+
+def test_processes_creating_one_new_catalog_together_all_open_it(tmp_path: Path) -> None:
+    """An API and its workers start at once on a new home: one creates the catalog, the others
+    wait for its write lock, find the tables and open them at head."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", AT_HEAD, url], stderr=subprocess.PIPE) for _ in range(3)
+    ]
+    errors = [start.communicate(timeout=120)[1] for start in starts]
+    assert [start.returncode for start in starts] == [0, 0, 0], b"".join(errors)[-2000:]
+    catalog = Catalog(url)
+    try:
+        with catalog.engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    finally:
+        catalog.close()
+    from mediasift.catalog.db import head_revision
+
+    assert versions == [head_revision()]
