@@ -44,7 +44,7 @@ import numpy as np
 import skimage.data
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.catalog import jobs as job_rows
+from bench.jobs import wait_for
 from mediasift.config import Settings
 from mediasift.embed.image.factory import get_image_embedder
 from mediasift.embed.text.factory import get_ingest_text_embedder
@@ -92,11 +92,7 @@ def _pipeline(rt: Runtime, photos: list[bytes]) -> float:
     """Seconds from the first upload to the last of their jobs finished."""
     started = time.perf_counter()
     jobs = [ingest_stream(rt, "bench", io.BytesIO(b), f"p{i}.jpg").job for i, b in enumerate(photos)]
-    pending = {j.id for j in jobs if j}
-    while pending:
-        with rt.catalog.session() as s:
-            pending -= {j for j in pending if job_rows.get_job(s, j).status in ("succeeded", "dead")}
-        time.sleep(0.05)
+    wait_for(rt, "bench", (j.id for j in jobs if j))
     return time.perf_counter() - started
 
 

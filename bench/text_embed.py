@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from tests.textgen import passages
 
-from mediasift.catalog import jobs as job_rows
+from bench.jobs import wait_for
 from mediasift.config import Settings
 from mediasift.embed.text.e5 import E5SmallEmbedder
 from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
@@ -152,11 +152,7 @@ def ingest(
             ingest_stream(rt, "bench", io.BytesIO(text.encode()), f"doc{i}.txt").job
             for i, text in enumerate(documents)
         ]
-        pending = {job.id for job in jobs if job}
-        while pending:
-            with rt.catalog.session() as s:
-                pending -= {j for j in pending if job_rows.get_job(s, j).status in ("succeeded", "dead")}
-            time.sleep(0.05)
+        wait_for(rt, "bench", (job.id for job in jobs if job))
         elapsed = time.perf_counter() - started
         for thread in threads:
             thread.stop()

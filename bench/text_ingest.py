@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mediasift.catalog import jobs as job_rows
+from bench.jobs import wait_for
 from mediasift.config import Settings
 from mediasift.domain import TEXT_SPACE, Filters, IndexPoint
 from mediasift.embed.text.factory import get_text_embedder
@@ -80,12 +80,7 @@ def ingest_corpus(rt, docs: int) -> dict:  # type: ignore[no-untyped-def]
     jobs = [
         ingest_stream(rt, "bench", io.BytesIO(t.encode()), f"doc{i}.txt").job for i, t in enumerate(texts)
     ]
-    pending = {j.id for j in jobs if j}
-    while pending:
-        with rt.catalog.session() as s:
-            done = {jid for jid in pending if job_rows.get_job(s, jid).status in ("succeeded", "dead")}
-        pending -= done
-        time.sleep(0.2)
+    wait_for(rt, "bench", (j.id for j in jobs if j), poll_s=0.2)
     elapsed = time.perf_counter() - started
     for w in workers:
         w.stop()
