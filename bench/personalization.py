@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mediasift.catalog import jobs as job_rows
+from bench.jobs import wait_for
 from mediasift.catalog import repo
 from mediasift.config import Settings
 from mediasift.runtime import Runtime, open_runtime
@@ -105,11 +105,7 @@ def ingest(rt: Runtime, docs: list[tuple[str, str, str, str]]) -> dict[str, str]
     for index, (name, topic, _, text) in enumerate(docs):
         made = ingest_stream(rt, TENANT, io.BytesIO(text.encode()), name, collection=f"c{index % 3}")
         jobs[made.job.id] = (made.media.id, topic)  # type: ignore[union-attr]
-    pending = set(jobs)
-    while pending:
-        with rt.catalog.read_session() as s:
-            pending = {j for j in pending if job_rows.get_job(s, j).status not in ("succeeded", "dead")}
-        time.sleep(0.2)
+    wait_for(rt, TENANT, jobs, poll_s=0.2)
     for w in workers:
         w.stop()
     return {media_id: topic for media_id, topic in jobs.values()}

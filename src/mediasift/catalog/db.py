@@ -12,13 +12,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = [
-    "Catalog",
-    "Session",
-    "make_engine",
-    "migrate",
-    "upgrade",
-]  # Session: the unit of work repo functions take
+# Session: the unit of work repo functions take
+__all__ = ["Catalog", "Session", "make_engine", "migrate", "upgrade"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _READ_ONLY = "mediasift_read_only"  # execution option marking a read session's connection

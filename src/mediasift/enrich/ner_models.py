@@ -103,8 +103,9 @@ def _numpy_gemm() -> AbstractContextManager[Any]:
     in numpy's BLAS (OpenBLAS), held to one thread (``models/blas.py``), which on the 2-vCPU hosts
     measured does the entity recogniser's token-to-vector products faster than thinc's bundled
     BLIS. The same entities (300 English and Spanish passages through both models, offsets and
-    labels); 1.4x (English) and 1.55x (Spanish) the passages a second, at 0.69x the CPU
-    (docs/benchmarks.md, "Enrichment"). The transition parser's own inner loop keeps BLIS."""
+    labels); 1.4x (English) and 1.55x (Spanish) the passages a second, the measuring process's
+    CPU 14.4 -> 10.0 s (docs/benchmarks.md, "Enrichment"). The transition parser's own inner loop
+    keeps BLIS."""
     from thinc.api import use_ops
 
     blas.one_thread()  # its own thread team would take the core another lane's model runs on
