@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from mediasift.embed.image.efficientnet_lite import EfficientNetLite0Embedder
-from mediasift.embed.image.factory import get_image_embedder
+from mediasift.embed.image.factory import get_image_embedder, image_embedder_dim
 from mediasift.enrich.tags import tag_text, tags_for
 
 from .imaging_samples import PHOTOS, photo, settings, shared
@@ -50,6 +50,8 @@ def test_vectors_are_float32_unit_length_with_the_declared_dimension(embedder, o
     assert originals.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(originals, axis=1), 1.0, atol=1e-5)
     assert embedder.embed([]).shape == (0, 1280)
+    # a home's index is opened with the dimension the factory knows without importing the engine
+    assert image_embedder_dim(settings()) == EfficientNetLite0Embedder.dim == embedder.dim
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))

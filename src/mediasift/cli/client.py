@@ -15,13 +15,17 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import quote
 
 import httpx
 
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
+
+if TYPE_CHECKING:
+    from mediasift.ops.readiness import Readiness
+    from mediasift.worker.loop import Worker
 
 SERVER_FILE = "server.json"
 
@@ -387,24 +391,31 @@ class LocalClient:
         preload: Sequence[str] = (),
         routers: Collection[str] | None = None,
     ) -> None:
-        from mediasift.ops.readiness import Readiness
         from mediasift.runtime import open_runtime
 
         self.runtime = open_runtime(settings)
         # The models the command will need (``preload``; with workers, ``preload_models`` too) load
         # now, beside the API's import and build, rather than in its first request or job: until
         # then the cores are otherwise this thread's alone, and the engines load outside the GIL.
-        self._readiness = Readiness(self.runtime)
+        # A command with neither (a search, a listing) imports no preloading and no worker: their
+        # modules (speech recognition, PyAV, the pipeline's stages) cost a cold search ~0.2 s.
+        self._readiness: Readiness | None = None
         if workers or preload:
+            from mediasift.ops.readiness import Readiness
+
+            self._readiness = Readiness(self.runtime)
             self._readiness.start(preload=True, first=preload, only=not workers)
 
         from fastapi.testclient import TestClient
 
         from mediasift.api.app import create_app
         from mediasift.api.deps import in_process
-        from mediasift.worker.loop import start_worker_threads
 
-        self._workers = start_worker_threads(self.runtime, workers) if workers else []
+        self._workers: list[Worker] = []
+        if workers:
+            from mediasift.worker.loop import start_worker_threads
+
+            self._workers = start_worker_threads(self.runtime, workers)
         # models load when a command needs them; only the routers it calls are imported
         app = in_process(create_app(self.runtime, preload=False, routers=routers))
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
@@ -423,17 +434,20 @@ class LocalClient:
         self.runtime.job_ends.wait(seen, timeout_s)
 
     def close(self) -> None:
-        from mediasift.worker.loop import stop_workers
+        if self._workers:
+            from mediasift.worker.loop import stop_workers
 
-        # A job these workers took on finishes (or, past the grace, goes back to the queue) before
-        # the runtime closes: a model still running when the interpreter exits aborts the process
-        # (ONNX Runtime: "terminate called without an active exception") after the command printed
-        # its result.
-        stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
-        # A model still loading (its job failed before it needed it) ends its load before the
-        # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at exit
-        # (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them are not.
-        self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
+            # A job these workers took on finishes (or, past the grace, goes back to the queue)
+            # before the runtime closes: a model still running when the interpreter exits aborts
+            # the process (ONNX Runtime: "terminate called without an active exception") after
+            # the command printed its result.
+            stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
+        if self._readiness is not None:
+            # A model still loading (its job failed before it needed it) ends its load before the
+            # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at
+            # exit (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them
+            # are not.
+            self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
         self._http.close()
         self.runtime.close()
 

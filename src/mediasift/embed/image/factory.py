@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediasift.embed.image.clip import ClipDirectoryEmbedder, clip_dim
-from mediasift.embed.image.efficientnet_lite import EfficientNetLite0Embedder
 from mediasift.errors import BackendUnavailable
 
 if TYPE_CHECKING:
@@ -14,10 +12,18 @@ if TYPE_CHECKING:
     from mediasift.embed.image.base import ImageEmbedder
     from mediasift.models.registry import ModelRegistry
 
+# ``EfficientNetLite0Embedder.dim``, here so that opening a home (the index's image space) does
+# not import the engine and Pillow (tests/extract/test_image_embed.py checks the two agree)
+EFFICIENTNET_LITE0_DIM = 1280
+
 
 def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedder:
     """The engine named by ``settings.image_embedder`` (default ``efficientnet-lite0``); its
     weights load at its first call."""
+    # The engines' modules import Pillow (~0.07 s): only a process that embeds pictures pays it.
+    from mediasift.embed.image.clip import ClipDirectoryEmbedder
+    from mediasift.embed.image.efficientnet_lite import EfficientNetLite0Embedder
+
     name = settings.image_embedder
     threads, batch = settings.model_threads, settings.embed_batch
     if name == "efficientnet-lite0":
@@ -34,9 +40,11 @@ def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedd
 def image_embedder_dim(settings: Settings) -> int:
     """The vector size of ``settings.image_embedder``, known without loading the model."""
     if settings.image_embedder == "clip":
+        from mediasift.embed.image.clip import clip_dim
+
         return clip_dim(_clip_directory(settings))
     if settings.image_embedder == "efficientnet-lite0":
-        return EfficientNetLite0Embedder.dim
+        return EFFICIENTNET_LITE0_DIM
     raise BackendUnavailable(
         f"unknown image embedder {settings.image_embedder!r}; choose efficientnet-lite0 or clip"
     )
