@@ -3,6 +3,8 @@ with the error after a bounded number of retries, and follows many jobs with few
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -121,3 +123,29 @@ def test_the_cli_imports_no_engine_until_a_command_runs() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "[]"
+
+
+_IMPORTS_OF_A_LISTING = """
+import sys
+from mediasift.cli.client import LocalClient
+from mediasift.config import Settings
+
+client = LocalClient(Settings(_env_file=None, home=sys.argv[1]), routers=("jobs",))
+assert client.jobs() == []
+client.close()
+heavy = ("av", "PIL.Image", "mediasift.asr.whisper", "mediasift.ocr.factory", "mediasift.worker.loop")
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_a_command_that_preloads_nothing_and_runs_no_worker_imports_no_model_stack(tmp_path: Path):
+    # a cold `mediasift search` or listing pays no import of speech recognition, PyAV, Pillow, OCR
+    # or the pipeline (~0.5 s of a 2.4-s search before; docs/benchmarks.md, Cold CLI)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_OF_A_LISTING, str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == []
