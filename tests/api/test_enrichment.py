@@ -147,7 +147,7 @@ def test_media_show_json_prints_the_same_enrichment(english, module_api, monkeyp
     from mediasift.cli import main as cli
 
     _, detail = english
-    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None: _Client(module_api))
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, **_: _Client(module_api))
     result = CliRunner().invoke(cli.app, ["media", "show", detail["id"], "--json"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)

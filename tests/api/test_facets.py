@@ -173,7 +173,7 @@ def test_cli_prints_the_counts_of_one_collection(
         def close(self) -> None:  # the module's client outlives each command
             pass
 
-    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None: Unclosed(module_api))
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, **_: Unclosed(module_api))
     runner = CliRunner()
     printed = runner.invoke(app, ["facets", "labels", "--collection", "cursos", "--json"])
     assert printed.exit_code == 0, printed.output

@@ -127,7 +127,7 @@ def test_cli_prints_the_quality_object_and_its_reasons(
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr("mediasift.cli.quality.connect", lambda settings, tenant=None: SharedClient(api))
+    monkeypatch.setattr("mediasift.cli.quality.connect", lambda settings, tenant=None, **_: SharedClient(api))
 
     as_json = CliRunner().invoke(cli.app, ["quality", media["id"], "--json"])
     readable = CliRunner().invoke(cli.app, ["quality", media["id"]])

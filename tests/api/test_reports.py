@@ -296,7 +296,7 @@ class _Over(HttpClient):
 def cli(module_api: TestClient, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from mediasift.cli import main, report
 
-    monkeypatch.setattr(report, "connect", lambda settings, tenant=None: _Over(module_api))  # type: ignore[arg-type]
+    monkeypatch.setattr(report, "connect", lambda settings, tenant=None, **_: _Over(module_api))  # type: ignore[arg-type]
     return lambda *args: CliRunner().invoke(main.app, ["report", *args])
 
 

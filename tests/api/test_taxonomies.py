@@ -156,7 +156,7 @@ def test_cli_puts_a_yaml_file_lists_and_deletes(
         def close(self) -> None:  # the test's client outlives each command
             pass
 
-    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None: Unclosed(api))
+    monkeypatch.setattr(cli, "connect", lambda settings, tenant=None, **_: Unclosed(api))
     path = tmp_path / "temas.yaml"
     path.write_text(
         "labels:\n  - name: barismo\n    description: café, espresso y baristas\n"

@@ -69,7 +69,9 @@ def convert_command(
     wait = wait or output is not None
     settings = Settings()
     try:
-        client = connect(settings, tenant=tenant, workers=settings.workers if wait else 0)
+        client = connect(
+            settings, tenant=tenant, workers=settings.workers if wait else 0, routers=("conversions",)
+        )
         try:
             conversion = client.convert(media_id, to, options)
             if wait:

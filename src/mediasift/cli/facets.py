@@ -30,7 +30,7 @@ def facets_command(
     Each value is written as `search --label/--entity/--keyword` takes it.
     """
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("facets",))
         try:
             result = client.facets(field, collections=collection, limit=limit)
         finally:

@@ -536,7 +536,7 @@ def ask(
     }
     filters = {k: v for k, v in given.items() if v} or None
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("ask",))
         try:
             result = client.ask(question, filters)
         finally:
@@ -563,7 +563,7 @@ def jobs(
 ) -> None:
     """List jobs, newest first."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("jobs",))
         try:
             rows = client.jobs(status=status, limit=limit)
         finally:
@@ -586,7 +586,7 @@ def dlq_retry(
 ) -> None:
     """Send dead jobs back to the queue with fresh attempts."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("jobs",))
         try:
             ids = job_ids or [j["id"] for j in client.jobs(status="dead", limit=100_000)]
             for jid in ids:
@@ -607,7 +607,7 @@ def dlq_purge(
     if not yes:
         typer.confirm("Delete every dead job and its media?", abort=True)
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("jobs", "media"))
         try:
             # A dead conversion is a failed copy, not a dead media: its media stays.
             dead = [j for j in client.jobs(status="dead", limit=100_000) if j["type"] != "convert"]
@@ -624,7 +624,7 @@ def dlq_purge(
 def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
     """A media with its segments."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("media",))
         try:
             detail = client.media(media_id)
         finally:
@@ -663,7 +663,7 @@ def _about(detail: dict[str, Any]) -> list[str]:
 def media_delete(media_id: str, tenant: TenantOpt = None) -> None:
     """Delete a media everywhere (original, artifacts, segments, vectors)."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("media",))
         try:
             client.delete(media_id)
         finally:

@@ -38,7 +38,9 @@ def nutrition_command(
     """What a food video contains: each food, its amount and nutrients, where it is said or seen."""
     settings = Settings()
     try:
-        client = connect(settings, tenant=tenant, workers=settings.workers if wait else 0)
+        client = connect(
+            settings, tenant=tenant, workers=settings.workers if wait else 0, routers=("nutrition", "jobs")
+        )
         try:
             results = _results(client, media_id, wait, timeout_s)
         finally:

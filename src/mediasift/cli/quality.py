@@ -28,7 +28,7 @@ def quality_command(
 
     Media ingested before quality existed are measured on first ask."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("quality",))
         try:
             try:
                 result = client.quality(media_id, measure=measure)

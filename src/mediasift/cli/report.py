@@ -43,7 +43,7 @@ def report_command(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("media", "collections"))
         try:
             if collection is not None:
                 body = client.collection_report(collection, fmt, limit)

@@ -54,7 +54,7 @@ def put(
     """Create or replace a taxonomy; the tenant's media are relabelled in the background."""
     try:
         document = read_document(file)
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("taxonomies",))
         try:
             changed = client.put_taxonomy(name, document)
         finally:
@@ -75,7 +75,7 @@ def put(
 def list_taxonomies(as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
     """The tenant's taxonomies and their labels."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("taxonomies",))
         try:
             found = client.taxonomies()
         finally:
@@ -95,7 +95,7 @@ def list_taxonomies(as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
 def delete(name: str, tenant: TenantOpt = None) -> None:
     """Delete a taxonomy; its labels leave the tenant's media in the background."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("taxonomies",))
         try:
             result = client.delete_taxonomy(name)
         finally:
