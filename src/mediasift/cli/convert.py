@@ -111,7 +111,7 @@ def conversions_command(
 ) -> None:
     """List a media's conversions, newest first."""
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("conversions",))
         try:
             found = client.conversions(media_id)
         finally:

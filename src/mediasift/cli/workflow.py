@@ -26,7 +26,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the
 
 def _call(tenant: str | None, call: Any) -> Any:
     try:
-        client = connect(Settings(), tenant=tenant)
+        client = connect(Settings(), tenant=tenant, routers=("workflows",))
         try:
             return call(client)
         finally:
