@@ -140,7 +140,7 @@ print(" ".join(name for name in heavy if name in sys.modules))
 
 def test_a_command_that_preloads_nothing_and_runs_no_worker_imports_no_model_stack(tmp_path: Path):
     # a cold `mediasift search` or listing pays no import of speech recognition, PyAV, Pillow, OCR
-    # or the pipeline (~0.5 s of a 2.4-s search before; docs/benchmarks.md, Cold CLI)
+    # or the pipeline (with the C stemmers, a cold search 2.9-3.4 -> 2.35-2.7 s; docs/benchmarks.md)
     done = subprocess.run(
         [sys.executable, "-c", _IMPORTS_OF_A_LISTING, str(tmp_path / "home")],
         capture_output=True,

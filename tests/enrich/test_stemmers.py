@@ -2,7 +2,7 @@
 
 Search's ranking, ask's evidence, keywords and labels stem every new word they meet through
 ``snowballstemmer.stemmer``, which hands out PyStemmer's C stemmers when that package is installed
-(a dependency for this reason: 10-14x faster a word). Stems are compared, never stored in the
+(a dependency for this reason: 12-13x faster a word). Stems are compared, never stored in the
 catalog or the index (the index's BM25 has its own analyser), but a search must still read the
 same stems it did: these are the same Snowball algorithms, checked word for word here.
 """
