@@ -133,7 +133,7 @@ from mediasift.config import Settings
 client = LocalClient(Settings(_env_file=None, home=sys.argv[1]), routers=("jobs",))
 assert client.jobs() == []
 client.close()
-heavy = ("av", "PIL.Image", "mediasift.asr.whisper", "mediasift.ocr.factory", "mediasift.worker.loop")
+heavy = ("av", "PIL.Image", "mediasift.asr.whisper", "mediasift.ocr.rapidocr", "mediasift.worker.loop")
 print(" ".join(name for name in heavy if name in sys.modules))
 """
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from mediasift.asr.whisper import (
-    Hardware,
-    Whisper,
-    WhisperRecognizer,
-    load_whisper,
-    load_whisper_base,
-    load_whisper_tiny_en,
-)
 from mediasift.errors import BackendUnavailable
 
 if TYPE_CHECKING:
     from mediasift.asr.base import SpeechRecognizer
+    from mediasift.asr.whisper import Whisper
     from mediasift.config import Settings
     from mediasift.models.registry import ModelRegistry
 
@@ -24,6 +17,8 @@ if TYPE_CHECKING:
 def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRecognizer:
     """A recognizer with the settings' decoding options, over the one shared Whisper model (its
     weights load at the first transcription)."""
+    from mediasift.asr.whisper import WhisperRecognizer
+
     return WhisperRecognizer(
         get_whisper(models, settings),
         language=forced_language(settings),
@@ -45,6 +40,10 @@ def languages_heard(settings: Settings) -> list[str] | None:
 
 def get_whisper(models: ModelRegistry, settings: Settings) -> Whisper:
     """The Whisper model named by ``settings.asr_model`` on the settings' hardware."""
+    # The recognizer's module imports PyAV (~0.07 s): only a process that recognises speech pays it
+    # (an API that preloads nothing imports this factory through ``ops/readiness.py``).
+    from mediasift.asr.whisper import Hardware, Whisper, load_whisper, load_whisper_base, load_whisper_tiny_en
+
     name, hw = settings.asr_model, Hardware.of(settings)
     if name == "whisper-base":
         return models.model(

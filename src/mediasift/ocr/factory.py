@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mediasift.errors import BackendUnavailable
-from mediasift.ocr.rapidocr import RapidOcrEngine
-from mediasift.ocr.tesseract import TesseractEngine
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -16,6 +14,11 @@ if TYPE_CHECKING:
 
 def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
     """The engine named by ``settings.ocr_engine``, its weights loaded at its first call."""
+    # The engines' modules are imported by a process that reads text off pictures, not by every
+    # process that imports this factory (an API that preloads nothing, through ops/readiness.py).
+    from mediasift.ocr.rapidocr import RapidOcrEngine
+    from mediasift.ocr.tesseract import TesseractEngine
+
     name = settings.ocr_engine
     if name == "rapidocr":
         threads, scout = settings.model_threads, settings.ocr_scout

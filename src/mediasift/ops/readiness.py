@@ -13,6 +13,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mediasift.asr.factory import get_whisper
+from mediasift.embed.image.factory import get_image_embedder
+from mediasift.embed.text.factory import get_text_embedder
+from mediasift.ocr.factory import get_ocr_engine
 from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, lower_current_thread_priority
 
 if TYPE_CHECKING:
@@ -25,41 +29,12 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.readiness")
-
-
-# Each model's factory is imported when it is first asked for: the API imports this module, and a
-# CLI command's in-process API, which preloads nothing, would otherwise import speech recognition
-# with PyAV, and the image and OCR stacks, for nothing (~0.1 s of a cold `mediasift search`).
-def _text(models: ModelRegistry, settings: Settings) -> Any:
-    from mediasift.embed.text.factory import get_text_embedder
-
-    return get_text_embedder(models, settings)
-
-
-def _image(models: ModelRegistry, settings: Settings) -> Any:
-    from mediasift.embed.image.factory import get_image_embedder
-
-    return get_image_embedder(models, settings)
-
-
-def _asr(models: ModelRegistry, settings: Settings) -> Any:
-    from mediasift.asr.factory import get_whisper
-
-    return get_whisper(models, settings)
-
-
-def _ocr(models: ModelRegistry, settings: Settings) -> Any:
-    from mediasift.ocr.factory import get_ocr_engine
-
-    return get_ocr_engine(models, settings)
-
-
 # preload name -> the factory of the model it stands for (every one an InferenceModel)
 PRELOADABLE: dict[str, Callable[[ModelRegistry, Settings], Any]] = {
-    "text": _text,
-    "image": _image,
-    "asr": _asr,
-    "ocr": _ocr,
+    "text": get_text_embedder,
+    "image": get_image_embedder,
+    "asr": get_whisper,
+    "ocr": get_ocr_engine,
 }
 
 
