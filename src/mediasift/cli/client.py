@@ -24,7 +24,6 @@ from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 
 if TYPE_CHECKING:
-    from mediasift.ops.readiness import Readiness
     from mediasift.worker.loop import Worker
 
 SERVER_FILE = "server.json"
@@ -391,19 +390,15 @@ class LocalClient:
         preload: Sequence[str] = (),
         routers: Collection[str] | None = None,
     ) -> None:
+        from mediasift.ops.readiness import Readiness
         from mediasift.runtime import open_runtime
 
         self.runtime = open_runtime(settings)
         # The models the command will need (``preload``; with workers, ``preload_models`` too) load
         # now, beside the API's import and build, rather than in its first request or job: until
         # then the cores are otherwise this thread's alone, and the engines load outside the GIL.
-        # A command with neither (a search, a listing) imports no preloading and no worker: their
-        # modules (speech recognition, PyAV, the pipeline's stages) cost a cold search ~0.2 s.
-        self._readiness: Readiness | None = None
+        self._readiness = Readiness(self.runtime)
         if workers or preload:
-            from mediasift.ops.readiness import Readiness
-
-            self._readiness = Readiness(self.runtime)
             self._readiness.start(preload=True, first=preload, only=not workers)
 
         from fastapi.testclient import TestClient
@@ -411,6 +406,8 @@ class LocalClient:
         from mediasift.api.app import create_app
         from mediasift.api.deps import in_process
 
+        # A command without workers (a search, a listing) does not import their loop and the
+        # pipeline's stages behind it (~0.1 s of a cold search).
         self._workers: list[Worker] = []
         if workers:
             from mediasift.worker.loop import start_worker_threads
@@ -442,12 +439,10 @@ class LocalClient:
             # the process (ONNX Runtime: "terminate called without an active exception") after
             # the command printed its result.
             stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
-        if self._readiness is not None:
-            # A model still loading (its job failed before it needed it) ends its load before the
-            # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at
-            # exit (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them
-            # are not.
-            self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
+        # A model still loading (its job failed before it needed it) ends its load before the
+        # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at exit
+        # (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them are not.
+        self._readiness.wait_preloaded(_PRELOAD_WAIT_S)
         self._http.close()
         self.runtime.close()
 
