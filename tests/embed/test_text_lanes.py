@@ -138,6 +138,8 @@ def test_a_caller_alone_runs_its_batches_side_by_side_a_thread_each_with_the_sam
     models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     texts = [" ".join([PASSAGES[i % 6]] * (1 + i % 4)) for i in range(24)]  # several batches
+    # The lane's calls made as the interactive lane's are, so that only the threads differ
+    monkeypatch.setattr(e5_onnx_embedder, "_LANE_BATCH_TOKENS", e5_onnx_embedder._BATCH_TOKENS)
     interactive = get_text_embedder(models, settings).embed_passages(texts)  # all threads, in turn
     ingest = get_ingest_text_embedder(models, settings)
     threads_of_runs = _threads_of_runs(ingest.lane, monkeypatch)
@@ -166,6 +168,27 @@ def test_a_caller_alone_runs_its_batches_side_by_side_a_thread_each_with_the_sam
     np.testing.assert_array_equal(side_by_side, interactive)
     assert len(threads_of_runs) > 1 and set(threads_of_runs) == {1}
     assert most == settings.model_threads == 2
+
+
+def test_the_ingest_lanes_calls_are_smaller_and_its_vectors_the_same_to_rounding(
+    models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    texts = [" ".join([PASSAGES[i % 6]] * (1 + i % 4)) for i in range(24)]
+    interactive = get_text_embedder(models, settings).embed_passages(texts)
+    calls: list[tuple[int, int]] = []  # (rows, longest) of each of the lane's model runs
+    forward = e5_onnx_embedder._forward
+
+    def counted(model, session, rows):  # type: ignore[no-untyped-def]
+        calls.append((len(rows), max(len(r) for r in rows)))
+        return forward(model, session, rows)
+
+    monkeypatch.setattr(e5_onnx_embedder, "_forward", counted)
+    ingest = get_ingest_text_embedder(models, settings).embed_passages(texts)
+    budget = e5_onnx_embedder._LANE_BATCH_TOKENS
+    assert budget < e5_onnx_embedder._BATCH_TOKENS
+    assert calls and all(rows == 1 or rows * longest <= budget for rows, longest in calls)
+    # int8 activations are scaled per call, so other calls round a little differently
+    assert (ingest * interactive).sum(axis=1).min() >= 0.999
 
 
 def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):

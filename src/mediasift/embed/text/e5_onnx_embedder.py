@@ -50,6 +50,13 @@ PASSAGE_CHARS, QUERY_CHARS = 4000, 2000
 # Intel Xeon, 2 vCPUs) embedded at 43 a second on two threads and 23 on one with 8,192 tokens a
 # call, 64 and 42 with 1,024 (docs/benchmarks.md, "Smaller forward calls").
 _BATCH_TOKENS = 1024
+# Tokens per call in the ingest lane, whose runs take one thread each (side by side, or one per
+# worker), where a smaller call is faster still: the calls two workers' ingests made, replayed on
+# one-thread sessions, took 0.8x the time they took at 1,024 tokens (an Intel Xeon; the AMD EPYC
+# measured before was 1.07x faster at 384 than at 1,024 too), with less padding (docs/benchmarks.md,
+# "The ingest lane's calls"). The lane's calls are the same whatever threads they get, so its
+# vectors are too.
+_LANE_BATCH_TOKENS = 384
 # Queries embedded in one call at most: search computes 8 at a time (api/cached_search.py), so
 # this leaves room for ask and the routes without making the call that serves them long.
 QUERIES_AT_ONCE = 16
@@ -123,7 +130,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             return np.zeros((0, self.dim), dtype=np.float32)
         with self.loaded() as model:
             windows = _windows(model, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
-            return self._pooled(model, model.passages, windows, len(texts), lane)
+            return self._pooled(model, model.passages, windows, len(texts), lane, _LANE_BATCH_TOKENS)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
@@ -156,12 +163,14 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         windows: list[tuple[int, list[int]]],
         texts: int,
         lane: IngestLane | None = None,
+        tokens: int = _BATCH_TOKENS,
     ) -> np.ndarray:
-        """The L2-normalised vectors of ``texts`` texts from their ``windows``; each run of the
-        model on the threads ``lane`` gives it when given (one: the one-thread session)."""
+        """The L2-normalised vectors of ``texts`` texts from their ``windows``, run in calls of
+        about ``tokens`` tokens; each run of the model on the threads ``lane`` gives it when given
+        (one: the one-thread session)."""
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
-        batches = _by_length(windows, self._batch)
+        batches = _by_length(windows, self._batch, tokens)
         # In the lane, the batches run side by side on one thread each (the one-thread session),
         # as many as the lane is wide: sooner than one after the other on all its threads
         # (docs/benchmarks.md, "Smaller forward calls"). The same batches give the same bits.
@@ -196,14 +205,16 @@ def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
     return windows
 
 
-def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[int]]:
-    """Window indexes grouped by similar length: at most ``batch`` rows and about ``_BATCH_TOKENS``
+def _by_length(
+    windows: list[tuple[int, list[int]]], batch: int, tokens: int = _BATCH_TOKENS
+) -> list[list[int]]:
+    """Window indexes grouped by similar length: at most ``batch`` rows and about ``tokens``
     tokens (padded) per group."""
     order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
     groups: list[list[int]] = []
     for w in order:
         longest = len(windows[w][1])  # sorted: the newest member is the longest
-        if groups and len(groups[-1]) < batch and (len(groups[-1]) + 1) * longest <= _BATCH_TOKENS:
+        if groups and len(groups[-1]) < batch and (len(groups[-1]) + 1) * longest <= tokens:
             groups[-1].append(w)
         else:
             groups.append([w])
