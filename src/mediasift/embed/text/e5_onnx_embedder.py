@@ -170,10 +170,8 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         # Several batches run side by side on one thread each (the one-thread session), as many
         # as the model has threads (in the ingest lane, as many as it gives): sooner than one after
         # the other on all of them (docs/benchmarks.md). The same batches give the same bits.
-        if len(batches) == 1:
-            width = 1
-        else:
-            width = lane.width if lane is not None else self._threads
+        wide = lane.width if lane is not None else self._threads
+        width = wide if len(batches) > 1 else 1
 
         # ``queries`` runs the passages' graph on one thread; a query batch's per-text graph
         # already runs on one
