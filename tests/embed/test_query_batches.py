@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder
+from mediasift.embed.text.e5_onnx_embedder import E5OnnxEmbedder, _by_length
 from mediasift.embed.text.query_batches import QueryBatches
 from tests.conftest import test_settings
 from tests.textgen import passages
@@ -38,7 +38,8 @@ def test_a_batch_of_queries_gets_the_vectors_each_gets_alone(embedder: E5OnnxEmb
     with embedder.loaded() as model:
         rows = [model.tokenizer.content_ids(f"query: {q}") for q in QUERIES]
         rows = [[model.tokenizer.bos, *ids, model.tokenizer.eos] for ids in rows]
-    together = embedder._embed_query_rows(rows)  # one call, padded to the longest, per-text graph
+    assert len(_by_length(list(enumerate(rows)), 32)) > 1  # so the calls run side by side
+    together = embedder._embed_query_rows(rows)  # calls side by side on the per-text graph
     assert together.shape == (len(QUERIES), 384) and together.dtype == np.float32
     np.testing.assert_allclose(together, alone, atol=2e-6)
     assert (together * alone).sum(axis=1).min() >= 0.9999

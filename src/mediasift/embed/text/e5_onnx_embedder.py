@@ -130,7 +130,7 @@ class E5OnnxEmbedder(InferenceModel[E5Session]):
             return self._pooled(model, model.passages, windows, len(texts), lane)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Many texts with the ``query:`` prefix, batched on ``threads`` (enrichment's symmetric use)."""
+        """Many texts with the ``query:`` prefix, batched as passages are (enrichment's symmetric use)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self.loaded() as model:
