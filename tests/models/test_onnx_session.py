@@ -78,3 +78,63 @@ def test_exit_waits_for_a_run_in_progress_and_holds_later_runs():
     late.start()
     late.join(0.2)
     assert late.is_alive()  # a run that would start after exit waits for good
+
+
+def _scaling_graph(weight: np.ndarray) -> onnx.ModelProto:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [len(weight)])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [len(weight)])
+    scale = onnx.numpy_helper.from_array(weight.astype(np.float32), "w")
+    node = helper.make_node("Mul", ["x", "w"], ["y"])
+    graph = helper.make_graph([node], "scale", [x], [y], initializer=[scale])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def _weights(serialised: bytes) -> np.ndarray:
+    return onnx.numpy_helper.to_array(onnx.load_from_string(serialised).graph.initializer[0])
+
+
+def test_subnormal_weights_read_from_a_file_are_set_to_zero_and_the_rest_kept(tmp_path):
+    subnormal = np.float32(1e-40)
+    assert 0 < subnormal < np.finfo(np.float32).tiny
+    path = tmp_path / "scale.onnx"
+    onnx.save(_scaling_graph(np.array([subnormal, -subnormal, 0.5, 1e-30])), path)
+
+    flushed = onnx_session.without_subnormals(path)
+    assert isinstance(flushed, bytes)
+    assert _weights(flushed).tolist() == [0.0, 0.0, 0.5, np.float32(1e-30)]
+    (y,) = cpu_session(path, threads=1).run(None, {"x": np.array([3.0, 3.0, 3.0, 3.0], dtype=np.float32)})
+    assert y.tolist() == [0.0, 0.0, 1.5, np.float32(3e-30)]
+
+
+def test_a_graph_without_subnormal_weights_is_read_from_its_path(tmp_path):
+    path = tmp_path / "scale.onnx"
+    onnx.save(_scaling_graph(np.array([0.5, 2.0])), path)
+    assert onnx_session.without_subnormals(path) == str(path)
+
+
+def test_the_ocr_detector_as_shipped_holds_subnormal_weights_and_reads_the_same_without_them():
+    """The reason for ``without_subnormals``: the detector's file holds a quarter of a million,
+    and its output is the same to the last bit without them."""
+    import pathlib
+
+    import rapidocr
+
+    (detector,) = pathlib.Path(rapidocr.__file__).parent.rglob("PP-OCRv6_det_small.onnx")
+    shipped = onnx.load(str(detector))
+    tiny = np.finfo(np.float32).tiny
+    counts = [
+        int(((values != 0) & (np.abs(values) < tiny)).sum())
+        for values in (onnx.numpy_helper.to_array(w) for w in shipped.graph.initializer)
+        if values.dtype == np.float32
+    ]
+    assert sum(counts) > 100_000
+    flushed = onnx_session.without_subnormals(detector)
+    assert isinstance(flushed, bytes)
+
+    pixels = np.random.default_rng(7).random((1, 3, 96, 128), dtype=np.float32)
+    as_shipped = onnxruntime.InferenceSession(str(detector), providers=["CPUExecutionProvider"])
+    (expected,) = as_shipped.run(None, {"x": pixels})
+    (found,) = cpu_session(detector, threads=1).run(None, {"x": pixels})
+    np.testing.assert_array_equal(found, expected)
