@@ -14,7 +14,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from mediasift.models import onnx_session
-from mediasift.models.onnx_session import _InFlight, cpu_session
+from mediasift.models.onnx_session import _InFlight, cpu_session, shipped_graph
 
 
 def _doubling_graph() -> bytes:
@@ -95,28 +95,50 @@ def _weights(serialised: bytes) -> np.ndarray:
     return onnx.numpy_helper.to_array(onnx.load_from_string(serialised).graph.initializer[0])
 
 
-def test_subnormal_weights_read_from_a_file_are_set_to_zero_and_the_rest_kept(tmp_path):
+def test_subnormal_weights_are_set_to_zero_and_the_rest_kept(tmp_path):
     subnormal = np.float32(1e-40)
     assert 0 < subnormal < np.finfo(np.float32).tiny
     path = tmp_path / "scale.onnx"
     onnx.save(_scaling_graph(np.array([subnormal, -subnormal, 0.5, 1e-30])), path)
 
-    flushed = onnx_session.without_subnormals(path)
+    flushed = shipped_graph(path)
     assert isinstance(flushed, bytes)
     assert _weights(flushed).tolist() == [0.0, 0.0, 0.5, np.float32(1e-30)]
-    (y,) = cpu_session(path, threads=1).run(None, {"x": np.array([3.0, 3.0, 3.0, 3.0], dtype=np.float32)})
+    (y,) = cpu_session(flushed, threads=1).run(None, {"x": np.array([3.0, 3.0, 3.0, 3.0], dtype=np.float32)})
     assert y.tolist() == [0.0, 0.0, 1.5, np.float32(3e-30)]
 
 
 def test_a_graph_without_subnormal_weights_is_read_from_its_path(tmp_path):
     path = tmp_path / "scale.onnx"
     onnx.save(_scaling_graph(np.array([0.5, 2.0])), path)
-    assert onnx_session.without_subnormals(path) == str(path)
+    assert shipped_graph(path) == path
+    cache = tmp_path / "cache"
+    assert shipped_graph(path, [cache]) == path
+    (kept,) = cache.glob("*.flushed.onnx")
+    assert kept.read_bytes() == b""  # remembered as "none", not copied
 
 
-def test_the_ocr_detector_as_shipped_holds_subnormal_weights_and_reads_the_same_without_them():
-    """The reason for ``without_subnormals``: the detector's file holds a quarter of a million,
-    and its output is the same to the last bit without them."""
+def test_the_graph_without_subnormals_is_kept_once_and_read_back_without_onnx(tmp_path, monkeypatch):
+    path = tmp_path / "scale.onnx"
+    onnx.save(_scaling_graph(np.array([np.float32(1e-40), 0.5])), path)
+    cache = tmp_path / "cache"
+    first = shipped_graph(path, [cache])
+    assert isinstance(first, bytes) and _weights(first).tolist() == [0.0, 0.5]
+
+    def no_parse(_path: object) -> bytes | None:
+        raise AssertionError("the kept graph is read, not built again")
+
+    monkeypatch.setattr(onnx_session, "without_subnormals", no_parse)
+    assert shipped_graph(path, [cache]) == first
+    # a new file in the same place (another size or time) is looked at again
+    onnx.save(_scaling_graph(np.array([np.float32(1e-40), 0.25, 1.0])), path)
+    with pytest.raises(AssertionError, match="read, not built again"):
+        shipped_graph(path, [cache])
+
+
+def test_the_ocr_detector_as_shipped_holds_subnormal_weights_and_reads_the_same_without_them(tmp_path):
+    """The reason for ``shipped_graph``: the detector's file holds a quarter of a million, and
+    its output is the same to the last bit without them."""
     import pathlib
 
     import rapidocr
@@ -130,11 +152,11 @@ def test_the_ocr_detector_as_shipped_holds_subnormal_weights_and_reads_the_same_
         if values.dtype == np.float32
     ]
     assert sum(counts) > 100_000
-    flushed = onnx_session.without_subnormals(detector)
+    flushed = shipped_graph(detector, [tmp_path])
     assert isinstance(flushed, bytes)
 
     pixels = np.random.default_rng(7).random((1, 3, 96, 128), dtype=np.float32)
     as_shipped = onnxruntime.InferenceSession(str(detector), providers=["CPUExecutionProvider"])
     (expected,) = as_shipped.run(None, {"x": pixels})
-    (found,) = cpu_session(detector, threads=1).run(None, {"x": pixels})
+    (found,) = cpu_session(flushed, threads=1).run(None, {"x": pixels})
     np.testing.assert_array_equal(found, expected)

@@ -4,12 +4,15 @@ their native work, which the interpreter's exit waits for."""
 from __future__ import annotations
 
 import atexit
+import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mediasift.models.built_files import built_file
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -27,8 +30,6 @@ def cpu_session(
     thread that spins takes the core another model needs: two detection passes side by side ran
     2.5x faster with spinning off (docs/benchmarks.md, "Images and scanned pages").
 
-    A graph read from a file has its subnormal weights set to zero first (``without_subnormals``).
-
     The session is built, and each of its runs made, as native work in flight (``IN_FLIGHT``).
     """
     import onnxruntime
@@ -39,26 +40,51 @@ def cpu_session(
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # errors only: a graph's own warnings are not ours to act on
-    source = model if isinstance(model, bytes) else without_subnormals(model)
+    source = model if isinstance(model, bytes) else str(model)
     with IN_FLIGHT.running():
         return _guarded_session_class()(
             source, options, providers=["CPUExecutionProvider"], disabled_optimizers=list(disabled_optimizers)
         )
 
 
-def without_subnormals(path: Path) -> bytes | str:
+def shipped_graph(path: Path, directories: Sequence[Path] = ()) -> bytes | Path:
+    """The graph an engine ships at ``path``, as ``cpu_session`` should read it: without its
+    subnormal weights (``without_subnormals``) where it has any, else ``path`` itself.
+
+    What ``without_subnormals`` finds is kept by ``models/built_files.py`` in the first of
+    ``directories`` (the per-user model cache), named for the file's place, size and time: a
+    later load reads it without importing onnx (~0.5 s, a cold command's share) or parsing the
+    graph. A graph with none is kept as an empty file, so a large one is not copied. With no
+    ``directories``, every load looks again."""
+    if not directories:
+        found = without_subnormals(path)
+        return path if found is None else found
+    facts = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}:{facts.st_size}:{facts.st_mtime_ns}:{_FLUSH_VERSION}".encode())
+
+    def write(built: Path) -> None:
+        built.write_bytes(without_subnormals(path) or b"")
+
+    kept = built_file(f"{path.stem}-{key.hexdigest()[:16]}.flushed.onnx", write, directories)
+    return kept or path
+
+
+_FLUSH_VERSION = 1  # of without_subnormals: a change to what it writes names new files
+
+
+def without_subnormals(path: Path) -> bytes | None:
     """The graph at ``path``, serialised with every subnormal float32 weight (nonzero, under
-    ~1.2e-38) set to zero, or ``path`` itself when it holds none.
+    ~1.18e-38) set to zero; None when it holds none, or keeps its weights in files beside it (a
+    large CLIP tower), which are read as they come.
 
     An Intel core multiplies a subnormal through a microcode assist, many times slower than a
-    normal product; AMD's cores barely slow down. PP-OCR's detector ships 255,958 of them (its
-    1x1 convolutions' weights): on an Intel Xeon it read a 512 x 512 picture in 105 ms as shipped
-    and in 34 ms flushed, with outputs equal to the last bit (docs/benchmarks.md, "Images and
-    scanned pages"). A product with one is below float32's smallest normal, so zero changes no sum
-    a float32 can tell apart. ONNX Runtime's own ``session.set_denormal_as_zero`` sets the flag on
-    its pool's threads but not on the thread that calls ``run`` (70 ms there). The graphs mediasift
-    builds itself (the text encoder, EfficientNet-Lite0) hold none and are passed as built; a graph
-    whose weights lie in files beside it (a large CLIP tower) is read from its path, as it comes.
+    normal product; AMD's cores barely slow down. PP-OCR's detector ships 255,958 of them (in its
+    1x1 convolutions): on an Intel Xeon it read a 512 x 512 picture in 105 ms as shipped and in
+    34 ms without, its output equal to the last bit (docs/benchmarks.md, "Subnormal weights"). A
+    product with one is below float32's smallest normal, so zero changes no sum a float32 can tell
+    apart. ONNX Runtime's own ``session.set_denormal_as_zero`` sets the flag on its pool's threads
+    but not on the thread that calls ``run`` (71 ms). The graphs mediasift builds itself (the text
+    encoder, EfficientNet-Lite0) hold none.
     """
     import numpy as np
     import onnx
@@ -66,7 +92,7 @@ def without_subnormals(path: Path) -> bytes | str:
 
     graph = onnx.load(str(path), load_external_data=False)
     if any(weights.data_location == onnx.TensorProto.EXTERNAL for weights in graph.graph.initializer):
-        return str(path)
+        return None
     smallest = np.finfo(np.float32).tiny
     flushed = 0
     for weights in graph.graph.initializer:
@@ -78,7 +104,7 @@ def without_subnormals(path: Path) -> bytes | str:
             flushed += int(subnormal.sum())
             zeroed = np.where(subnormal, np.float32(0), values)
             weights.CopyFrom(numpy_helper.from_array(zeroed, weights.name))
-    return graph.SerializeToString() if flushed else str(path)
+    return graph.SerializeToString() if flushed else None
 
 
 @cache

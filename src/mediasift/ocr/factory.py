@@ -24,7 +24,7 @@ def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
         threads, scout = settings.model_threads, settings.ocr_scout
         return models.model(
             f"ocr:rapidocr:{threads}:{'scout' if scout else 'full'}",
-            lambda: RapidOcrEngine(threads, scout=scout),
+            lambda: RapidOcrEngine(threads, scout=scout, cache_dirs=(settings.resolved_model_cache,)),
         )
     if name == "tesseract":
         langs = list(settings.ocr_languages)

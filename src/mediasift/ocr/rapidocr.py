@@ -18,13 +18,15 @@ same 48 px height either way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from mediasift.errors import BackendUnavailable
-from mediasift.models.onnx_session import cpu_session
+from mediasift.models.onnx_session import cpu_session, shipped_graph
 from mediasift.models.registry import InferenceModel
 from mediasift.ocr import rapidocr_import
 from mediasift.ocr.base import OcrLine, as_rgb, reading_order
@@ -51,13 +53,21 @@ class RapidOcrEngine(InferenceModel[_Weights]):
     ``limit_type=max, limit_side_len=960`` caps detection at 960 px on the long side: the library's
     default (``min``, 736) *upscales* small images and costs ~1.5 s per image instead of ~0.2 s.
     ``scout=False`` reads every picture with the library's full pass (the reference the scout is
-    tested and benchmarked against).
+    tested and benchmarked against). ``cache_dirs``: where the library's graphs, stripped of their
+    subnormal weights, are kept (``models/onnx_session.shipped_graph``).
     """
 
     id = "rapidocr-3.10-ppocrv6-small"
 
-    def __init__(self, threads: int = 2, min_confidence: float = 0.5, scout: bool = False) -> None:
+    def __init__(
+        self,
+        threads: int = 2,
+        min_confidence: float = 0.5,
+        scout: bool = False,
+        cache_dirs: Sequence[Path] = (),
+    ) -> None:
         self._threads, self._min_confidence, self._scout = threads, min_confidence, scout
+        self._cache_dirs = tuple(cache_dirs)
 
     def load(self) -> _Weights:
         try:
@@ -73,7 +83,7 @@ class RapidOcrEngine(InferenceModel[_Weights]):
                 "Det.limit_side_len": 960,
             }
         )
-        det, rec = _on_own_sessions(ocr, self._threads)
+        det, rec = _on_own_sessions(ocr, self._threads, self._cache_dirs)
         return _Weights(ocr, det, rec, self._scout)
 
     def read(self, images: list[np.ndarray]) -> list[list[OcrLine]]:
@@ -81,10 +91,13 @@ class RapidOcrEngine(InferenceModel[_Weights]):
             return [_read_one(weights, as_rgb(image)) for image in images]
 
 
-def _on_own_sessions(ocr: RapidOCR, threads: int) -> tuple[TextDetector, TextRecognizer]:
+def _on_own_sessions(
+    ocr: RapidOCR, threads: int, cache_dirs: Sequence[Path]
+) -> tuple[TextDetector, TextRecognizer]:
     """The library's detector and recogniser, built on sessions of our own (``cpu_session``: threads
-    that sleep when idle; the library's spin) and installed in ``ocr``, where it would build its own
-    at its first call."""
+    that sleep when idle, where the library's spin; graphs without the subnormal weights the
+    detector ships, which slow an Intel core ~3x) and installed in ``ocr``, where it would build
+    its own at its first call."""
     from omegaconf import DictConfig, OmegaConf
     from rapidocr.ch_ppocr_det import TextDetector
     from rapidocr.ch_ppocr_rec import TextRecognizer
@@ -99,7 +112,7 @@ def _on_own_sessions(ocr: RapidOCR, threads: int) -> tuple[TextDetector, TextRec
         built.font_path = ocr.cfg.Global.font_path
         info = FileInfo(cfg.engine_type, cfg.ocr_version, cfg.task_type, cfg.lang_type, cfg.model_type)
         name = InferSession.get_model_url(info)["model_dir"].rsplit("/", 1)[-1]
-        built.session = cpu_session(built.model_root_dir / name, threads)
+        built.session = cpu_session(shipped_graph(built.model_root_dir / name, cache_dirs), threads)
         return cast("dict[str, Any]", built)  # the library reads its sections as DictConfig
 
     det, rec = TextDetector(section(ocr.cfg.Det)), TextRecognizer(section(ocr.cfg.Rec))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from PIL import Image
 from mediasift.embed.image.base import Label, l2_normalise
 from mediasift.embed.image.preprocess import center_crop
 from mediasift.errors import BackendUnavailable
-from mediasift.models.onnx_session import cpu_session
+from mediasift.models.onnx_session import cpu_session, shipped_graph
 from mediasift.models.registry import InferenceModel
 
 if TYPE_CHECKING:
@@ -53,8 +54,11 @@ class ClipDirectoryEmbedder(InferenceModel["onnxruntime.InferenceSession"]):
     its first output is (batch, dim). It has no ImageNet head: ``labels`` is empty.
     """
 
-    def __init__(self, directory: Path, threads: int = 2) -> None:
+    def __init__(self, directory: Path, threads: int = 2, cache_dirs: Sequence[Path] = ()) -> None:
+        """``cache_dirs``: where the tower, stripped of any subnormal weights, is kept
+        (``models/onnx_session.shipped_graph``)."""
         config, self._path = _clip_files(directory)
+        self._cache_dirs = tuple(cache_dirs)
         self.id = str(config["id"])
         self.dim = clip_dim(directory)
         self._threads = threads
@@ -63,7 +67,7 @@ class ClipDirectoryEmbedder(InferenceModel["onnxruntime.InferenceSession"]):
         self._std = np.asarray(config.get("std", [0.26862954, 0.26130258, 0.27577711]), dtype=np.float32)
 
     def load(self) -> onnxruntime.InferenceSession:
-        session = cpu_session(self._path, self._threads)
+        session = cpu_session(shipped_graph(self._path, self._cache_dirs), self._threads)
         outputs = session.get_outputs()[0].shape
         if outputs and isinstance(outputs[-1], int) and outputs[-1] != self.dim:
             raise BackendUnavailable(

@@ -33,7 +33,10 @@ def get_image_embedder(models: ModelRegistry, settings: Settings) -> ImageEmbedd
         )
     if name == "clip":
         directory = _clip_directory(settings)
-        return models.model(f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads))
+        built = (settings.resolved_model_cache,)
+        return models.model(
+            f"image:clip:{directory}", lambda: ClipDirectoryEmbedder(directory, threads, built)
+        )
     raise BackendUnavailable(f"unknown image embedder {name!r}; choose efficientnet-lite0 or clip")
 
 
