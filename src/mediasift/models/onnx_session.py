@@ -94,16 +94,16 @@ def without_subnormals(path: Path) -> bytes | None:
     if any(weights.data_location == onnx.TensorProto.EXTERNAL for weights in graph.graph.initializer):
         return None
     smallest = np.finfo(np.float32).tiny
-    flushed = 0
+    flushed = False
     for weights in graph.graph.initializer:
         if weights.data_type != onnx.TensorProto.FLOAT:
             continue
         values = numpy_helper.to_array(weights)
         subnormal = (values != 0) & (np.abs(values) < smallest)
         if subnormal.any():
-            flushed += int(subnormal.sum())
             zeroed = np.where(subnormal, np.float32(0), values)
             weights.CopyFrom(numpy_helper.from_array(zeroed, weights.name))
+            flushed = True
     return graph.SerializeToString() if flushed else None
 
 
