@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mediasift.models.built_files import built_file
 
 if TYPE_CHECKING:
+    import numpy as np
     import onnxruntime
 
 
@@ -47,6 +48,9 @@ def cpu_session(
         )
 
 
+_FLUSH_VERSION = 1  # of without_subnormals: a change to what it writes names new files
+
+
 def shipped_graph(path: Path, directories: Sequence[Path] = ()) -> bytes | Path:
     """The graph an engine ships at ``path``, as ``cpu_session`` should read it: without its
     subnormal weights (``without_subnormals``) where it has any, else ``path`` itself.
@@ -69,7 +73,11 @@ def shipped_graph(path: Path, directories: Sequence[Path] = ()) -> bytes | Path:
     return kept or path
 
 
-_FLUSH_VERSION = 1  # of without_subnormals: a change to what it writes names new files
+def subnormal(values: np.ndarray) -> np.ndarray:
+    """Where ``values`` (float32) are subnormal: nonzero and under float32's smallest normal."""
+    import numpy as np
+
+    return (values != 0) & (np.abs(values) < np.finfo(np.float32).tiny)
 
 
 def without_subnormals(path: Path) -> bytes | None:
@@ -79,12 +87,12 @@ def without_subnormals(path: Path) -> bytes | None:
 
     An Intel core multiplies a subnormal through a microcode assist, many times slower than a
     normal product; AMD's cores barely slow down. PP-OCR's detector ships 255,958 of them (in its
-    1x1 convolutions): on an Intel Xeon it read a 512 x 512 picture in 105 ms as shipped and in
-    34 ms without, its output equal to the last bit (docs/benchmarks.md, "Subnormal weights"). A
-    product with one is below float32's smallest normal, so zero changes no sum a float32 can tell
-    apart. ONNX Runtime's own ``session.set_denormal_as_zero`` sets the flag on its pool's threads
-    but not on the thread that calls ``run`` (71 ms). The graphs mediasift builds itself (the text
-    encoder, EfficientNet-Lite0) hold none.
+    1x1 convolutions): on an Intel Xeon it reads a picture ~3x sooner without them, its output
+    equal to the last bit (``python -m bench.onnx_subnormals``; docs/benchmarks.md, "Subnormal
+    weights"). A product with one is below float32's smallest normal, so zero changes no sum a
+    float32 can tell apart. ONNX Runtime's own ``session.set_denormal_as_zero`` sets the flag on its
+    pool's threads, not on the thread that calls ``run``, and does about half as well (the same
+    benchmark). The graphs mediasift builds itself (the text encoder, EfficientNet-Lite0) hold none.
     """
     import numpy as np
     import onnx
@@ -93,15 +101,14 @@ def without_subnormals(path: Path) -> bytes | None:
     graph = onnx.load(str(path), load_external_data=False)
     if any(weights.data_location == onnx.TensorProto.EXTERNAL for weights in graph.graph.initializer):
         return None
-    smallest = np.finfo(np.float32).tiny
     flushed = False
     for weights in graph.graph.initializer:
         if weights.data_type != onnx.TensorProto.FLOAT:
             continue
         values = numpy_helper.to_array(weights)
-        subnormal = (values != 0) & (np.abs(values) < smallest)
-        if subnormal.any():
-            zeroed = np.where(subnormal, np.float32(0), values)
+        tiny = subnormal(values)
+        if tiny.any():
+            zeroed = np.where(tiny, np.float32(0), values)
             weights.CopyFrom(numpy_helper.from_array(zeroed, weights.name))
             flushed = True
     return graph.SerializeToString() if flushed else None
