@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediasift.enrich.ner_models import NerModel, ner_model
+from mediasift.enrich.ner_steps import entity_docs
 from mediasift.enrich.spanish_patterns import find_dates_and_quantities
 from mediasift.enrich.text_units import Coverage, Segment, as_segments, within_budget
 
@@ -130,7 +131,7 @@ def _model_mentions(model: NerModel, segments: list[Segment]) -> list[Mention]:
     types = _TYPE_MAPS[model.language]
     mentions = []
     with model.lock:
-        docs = model.nlp.pipe((s.text for s in segments), batch_size=64)
+        docs = entity_docs(model.nlp, (s.text for s in segments), batch_size=64)
         for seg, doc in zip(segments, docs, strict=True):
             for ent in doc.ents:
                 kind = types.get(ent.label_)
