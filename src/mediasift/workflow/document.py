@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from mediasift.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    import jsonschema
 
 MAX_DOCUMENT_BYTES = 64 * 1024
 _SHOWN_PROBLEMS = 5
@@ -193,6 +195,10 @@ def _step_problems(source: Source, step: Any, path: Path) -> list[Problem]:
 
 
 def _validate(source: Source, value: Any, against: dict[str, Any], at: Path) -> Iterator[Problem]:
+    # Imported by the first document checked, not by every worker that imports the pipeline:
+    # loading jsonschema's validators is ~85 ms of a cold ingest's start, before any media is read.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(against)
     for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
         path = (*at, *error.absolute_path)
