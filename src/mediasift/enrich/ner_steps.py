@@ -11,9 +11,10 @@ when ingest's other lanes run Python.
 
 Its own Python-level steps (``Parser.transition_states`` and the step model's ``predict``, as
 spaCy's beam search and training drive them) call the same compiled code with the lock already
-held, when taking it is a counter: the same entities, bit for bit the same scores' argmax
-(``tests/enrich/test_ner_steps.py``), twice the English passages a second on one core
-(``docs/benchmarks.md``, "Entities without the interpreter lock's round trips").
+held, when taking it is a counter: the same entities (``tests/enrich/test_ner_steps.py``) for about
+half the CPU on English text (``python -m bench.enrich_quality``: the long English text's entities
+1.79-1.96 -> 0.90-0.97 CPU-s; ``docs/benchmarks.md``, "Entities without the interpreter lock's round
+trips").
 """
 
 from __future__ import annotations

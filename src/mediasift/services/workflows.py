@@ -142,9 +142,9 @@ def delete_workflow(rt: Runtime, tenant_id: str, collection: str) -> int:
 
 def plan_for(rt: Runtime, tenant_id: str, collection: str) -> tuple[int, Plan] | None:
     """The version and plan a media of the collection is ingested with; None: the default, run
-    inside the ingest job. The default's document is not built nor checked: every ingest asks,
-    and checking it cost 1.8 ms a job, its first time ~50 ms more (importing the schema validator)
-    before a cold ingest read its media."""
+    inside the ingest job. The default's document is not built nor checked: every ingest asks, and
+    the check's first run imports the schema validator before a cold ingest reads its media
+    (docs/benchmarks.md, "The cold CLI on an EPYC")."""
     found = _current(rt, tenant_id, collection)
     if found is None or found[1] is None:
         return None
