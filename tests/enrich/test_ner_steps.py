@@ -44,3 +44,23 @@ def test_an_empty_batch_and_no_texts() -> None:
         pytest.skip("the English NER model is not installed")
     assert list(entity_docs(model.nlp, [])) == []
     assert _entities(entity_docs(model.nlp, ["", " "])) == [[], []]
+
+
+def test_other_components_run_as_spacy_runs_them() -> None:
+    ner_models.import_spacy()  # as mediasift imports it: without torch
+    import spacy
+    from spacy.language import Language
+
+    @Language.component("mediasift_test_shout")
+    def shout(doc: Any) -> Any:
+        doc.user_data["shouted"] = doc.text.upper()
+        return doc
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("mediasift_test_shout")
+    texts = ["One sentence. Two sentences.", "", "Three."]
+    ours = list(entity_docs(nlp, texts, batch_size=2))
+    theirs = list(nlp.pipe(texts, batch_size=2))
+    assert [[s.text for s in d.sents] for d in ours] == [[s.text for s in d.sents] for d in theirs]
+    assert [d.user_data["shouted"] for d in ours] == [t.upper() for t in texts]

@@ -34,8 +34,10 @@ def entity_docs(nlp: Any, texts: Iterable[str], batch_size: int = 64) -> Iterato
         for _, component in nlp.pipeline:
             if _steppable(component):
                 component.set_annotations(docs, _greedy_parse(component, docs))
-            else:
+            elif hasattr(component, "pipe"):
                 docs = list(component.pipe(docs, batch_size=batch_size))
+            else:  # a plain function component
+                docs = [component(doc) for doc in docs]
         yield from docs
 
 
