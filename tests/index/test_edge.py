@@ -612,3 +612,31 @@ def test_an_unreadable_shard_configuration_is_backend_unavailable(index_path: Pa
     (index_path / "edge_config.json").write_text("{not json")
     with pytest.raises(BackendUnavailable, match="cannot open the index"):
         EdgeIndex(index_path, CONFORMANCE_DIMS)
+
+
+def test_a_point_in_english_or_spanish_is_analysed_with_its_own_stemmer_only(index: EdgeIndex) -> None:
+    english = point("The budget meetings ran late", language="en")
+    spanish = point("Las reuniones del presupuesto", language="es")
+    unknown = point("budget meetings", language=None)
+    code = point("def budget_meetings(): pass", kind="code", language="python")
+    load(index, [english, spanish, unknown, code])
+
+    records = index._open_shard().retrieve([english.id, spanish.id, unknown.id, code.id], False, True)
+    sparse = {str(r.id): {k for k in r.vector if k.startswith("bm25")} for r in records}
+    assert sparse[english.id] == {edge.BM25_EN} and sparse[spanish.id] == {edge.BM25_ES}
+    assert sparse[unknown.id] == sparse[code.id] == {edge.BM25_EN, edge.BM25_ES}
+    assert ids(index.search_keyword(TENANT, "meeting", limit=5))[0] in {english.id, unknown.id}
+    assert ids(index.search_keyword(TENANT, "reunión", limit=5)) == [spanish.id]
+
+
+def test_one_analysis_scores_on_the_scale_of_two(tmp_path: Path) -> None:
+    """A query's two analyses each match a text analysed both ways; a text analysed once (its
+    language's) has its terms weighted twice, so the same text scores the same either way."""
+    scores = {}
+    for language in ("en", None):
+        ix = EdgeIndex(tmp_path / f"index-{language}", CONFORMANCE_DIMS)
+        texts = ("The budget was approved", "Weather report")
+        load(ix, [point(text, language=language) for text in texts])
+        scores[language] = ix.search_keyword(TENANT, "budget", limit=1)[0].score
+        ix.close()
+    assert scores["en"] == pytest.approx(scores[None], rel=1e-4)

@@ -5,11 +5,15 @@ Layout of the shard (``path``):
 - one named dense vector per embedding space (``dims``: name → dimension), cosine distance. A point
   carries any subset of them: an image point has no ``text`` vector, a transcript segment no
   ``image`` vector, and a search in one space only ever sees points that carry it;
-- two sparse BM25 vectors computed from the point's ``text`` by ``qdrant_edge.Bm25``, one analysed
-  with the English Snowball stemmer and stopwords (``bm25_en``), one with the Spanish ones
-  (``bm25_es``). Both are always indexed because a segment's detected language is a guess and a
-  query has none; keyword search sums the two BM25 scores (Elasticsearch's "most fields"), so
-  "running" finds "runs" through English and "temperaturas" finds "temperatura" through Spanish.
+- sparse BM25 vectors computed from the point's ``text`` by ``qdrant_edge.Bm25``: analysed with
+  the English Snowball stemmer and stopwords (``bm25_en``), with the Spanish ones (``bm25_es``), or
+  both. A query has no language, so it is analysed both ways and keyword search sums the two BM25
+  scores (Elasticsearch's "most fields"): "running" finds "runs" through English and
+  "temperaturas" finds "temperatura" through Spanish. A point in English or Spanish is analysed
+  with its own language's stemmer only, as the Qdrant server's and pgvector's indexes analyse it,
+  and its terms' weights are doubled (``_ONE_ANALYSIS_WEIGHT``); a point of no language or
+  another (a tag, a short OCR line, code) is analysed both ways. Shards written before hold both
+  analyses of every point, which score on the same scale.
   The engine applies IDF (``Modifier.Idf``) over the querying tenant's points only, so one
   tenant's corpus never shapes another's scores (where every point is the tenant's and none was
   ever deleted, the engine's IDF over every point: the same figure);
@@ -75,6 +79,14 @@ log = logging.getLogger(__name__)
 # Sparse vector names: reserved, a dense space may not use them.
 BM25_EN = "bm25_en"
 BM25_ES = "bm25_es"
+
+# A point analysed with one stemmer (its language's) scores against a query's one analysis what a
+# point analysed with both scores against its two, about twice as much: its terms are weighted
+# twice, so the two kinds rank on one scale. Without it, keyword-only search ranked the
+# evaluation's English answers below Spanish near misses (``python -m bench.retrieval``, keyword
+# mode, development English MRR@10 0.93 -> 0.70; with it 1.00). Analysing a point once halves
+# the analysers' time, an upsert's largest cost (docs/benchmarks.md, "Peer: txtai").
+_ONE_ANALYSIS_WEIGHT = 2.0
 
 # Segments are ~800 characters (Settings.chunk_chars): about 100 tokens once stopwords are gone.
 # BM25's length normalisation compares each document with this; it is baked into stored vectors.
@@ -560,10 +572,17 @@ class EdgeIndex:
             space: self._checked_vector(space, values) for space, values in point.vectors.items()
         }
         if point.text.strip():
-            for name, analyser in self._analysers.items():
-                sparse = analyser.embed_document(point.text)
-                if sparse.indices:  # a text of stopwords only has no terms to index
-                    vectors[name] = sparse
+            own = _own_analysis(point.language)
+            if own is None:
+                for name, analyser in self._analysers.items():
+                    sparse = analyser.embed_document(point.text)
+                    if sparse.indices:  # a text of stopwords only has no terms to index
+                        vectors[name] = sparse
+            else:
+                sparse = self._analysers[own].embed_document(point.text)
+                if sparse.indices:
+                    weights = [_ONE_ANALYSIS_WEIGHT * value for value in sparse.values]
+                    vectors[own] = qe.SparseVector(sparse.indices, weights)
         try:
             # The binding parses the id as a UUID (any of its spellings) itself; parsing it here
             # first as well cost ~6 us a point.
@@ -637,6 +656,17 @@ class EdgeIndex:
             defaults=dict.fromkeys(scores, 0.0),
         )
         return _KeywordStage(prefetches, formula)
+
+
+def _own_analysis(language: str | None) -> str | None:
+    """The one BM25 analysis of a point in ``language``: English or Spanish; None: both."""
+    if language is None:
+        return None
+    if language.startswith("en"):
+        return BM25_EN
+    if language.startswith("es"):
+        return BM25_ES
+    return None
 
 
 def _prefetch_depth(limit: int) -> int:
