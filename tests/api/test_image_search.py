@@ -69,6 +69,20 @@ def _top_media(api: TestClient, query: str, n: int = 3) -> list[str]:
     return ranked[:n]
 
 
+def _top_media_with_ties(api: TestClient, query: str, n: int = 3) -> list[str]:
+    """``_top_media``, and after them every media whose best hit scores exactly as the ``n``-th's:
+    photos given the same tag (the moon, the Hubble field and the coins are all tagged "bubble,
+    globule, ball…") score the same, and the order among them is the index's, not a judgement."""
+    hits = api.get("/v1/search", params={"q": query, "kind": "image", "limit": 50}).json()["hits"]
+    best: dict[str, float] = {}
+    for h in hits:
+        best.setdefault(h["media_id"], h["score"])
+    ranked = list(best)
+    if len(ranked) <= n:
+        return ranked
+    return ranked[:n] + [m for m in ranked[n:] if best[m] == best[ranked[n - 1]]]
+
+
 def test_all_sample_photos_are_ingested_as_distinct_media(photos: dict[str, str]):
     assert set(photos) == set(PHOTOS) and len(set(photos.values())) == len(PHOTOS) >= 14
 
@@ -86,11 +100,14 @@ def test_a_spanish_description_finds_the_photo_through_english_tags(module_api, 
 def test_plain_descriptions_find_most_sample_photos_in_the_top_3(module_api: TestClient, photos):
     """The tags of the other photos do not name what they show (the astronaut is tagged "football
     helmet", the coins "bubble"), so some are found only through weaker semantic neighbours and
-    some not at all: count them and hold the measured floor."""
+    some not at all: count them and hold the measured floor. A photo tied with the third counts
+    (``_top_media_with_ties``): "galaxies in deep space" finds the Hubble field, the moon and the
+    coins at one score, through their one tag, and which of the three came third varied between
+    runs of the suite."""
     names = {media_id: name for name, media_id in photos.items()}
     found = []
     for description, name in ENGLISH:
-        top = _top_media(module_api, description)
+        top = _top_media_with_ties(module_api, description)
         print(f"{description!r}: {[names[m] for m in top]}")
         if photos[name] in top:
             found.append(name)
