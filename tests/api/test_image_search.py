@@ -59,27 +59,18 @@ def photos(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> 
     return {name: c["media"]["id"] for name, c in created.items()}
 
 
-def _top_media(api: TestClient, query: str, n: int = 3) -> list[str]:
-    """The first ``n`` distinct media among the hits, in rank order (a photo has several hits)."""
-    hits = api.get("/v1/search", params={"q": query, "kind": "image", "limit": 50}).json()["hits"]
-    ranked: list[str] = []
-    for h in hits:
-        if h["media_id"] not in ranked:
-            ranked.append(h["media_id"])
-    return ranked[:n]
-
-
-def _top_media_with_ties(api: TestClient, query: str, n: int = 3) -> list[str]:
-    """``_top_media``, and after them every media whose best hit scores exactly as the ``n``-th's:
-    photos given the same tag (the moon, the Hubble field and the coins are all tagged "bubble,
-    globule, ball…") score the same, and the order among them is the index's, not a judgement."""
+def _top_media(api: TestClient, query: str, n: int = 3, *, ties: bool = False) -> list[str]:
+    """The first ``n`` distinct media among the hits, in rank order (a photo has several hits).
+    ``ties``: and after them every media whose best hit scores exactly as the ``n``-th's: photos
+    given the same tag (the moon, the Hubble field and the coins are all tagged "bubble, globule,
+    ball…") score the same, and the order among them is the index's, not a judgement."""
     hits = api.get("/v1/search", params={"q": query, "kind": "image", "limit": 50}).json()["hits"]
     best: dict[str, float] = {}
     for h in hits:
         best.setdefault(h["media_id"], h["score"])
     ranked = list(best)
-    if len(ranked) <= n:
-        return ranked
+    if not ties or len(ranked) <= n:
+        return ranked[:n]
     return ranked[:n] + [m for m in ranked[n:] if best[m] == best[ranked[n - 1]]]
 
 
@@ -101,13 +92,13 @@ def test_plain_descriptions_find_most_sample_photos_in_the_top_3(module_api: Tes
     """The tags of the other photos do not name what they show (the astronaut is tagged "football
     helmet", the coins "bubble"), so some are found only through weaker semantic neighbours and
     some not at all: count them and hold the measured floor. A photo tied with the third counts
-    (``_top_media_with_ties``): "galaxies in deep space" finds the Hubble field, the moon and the
+    (``_top_media(..., ties=True)``): "galaxies in deep space" finds the Hubble field, the moon and the
     coins at one score, through their one tag, and which of the three came third varied between
     runs of the suite."""
     names = {media_id: name for name, media_id in photos.items()}
     found = []
     for description, name in ENGLISH:
-        top = _top_media_with_ties(module_api, description)
+        top = _top_media(module_api, description, ties=True)
         print(f"{description!r}: {[names[m] for m in top]}")
         if photos[name] in top:
             found.append(name)
