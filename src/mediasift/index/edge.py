@@ -573,16 +573,14 @@ class EdgeIndex:
         }
         if point.text.strip():
             own = _own_analysis(point.language)
-            if own is None:
-                for name, analyser in self._analysers.items():
-                    sparse = analyser.embed_document(point.text)
-                    if sparse.indices:  # a text of stopwords only has no terms to index
-                        vectors[name] = sparse
-            else:
-                sparse = self._analysers[own].embed_document(point.text)
-                if sparse.indices:
-                    weights = [_ONE_ANALYSIS_WEIGHT * value for value in sparse.values]
-                    vectors[own] = qe.SparseVector(sparse.indices, weights)
+            for name in [own] if own else self._analysers:
+                sparse = self._analysers[name].embed_document(point.text)
+                if not sparse.indices:  # a text of stopwords only has no terms to index
+                    continue
+                if own:
+                    weighted = [_ONE_ANALYSIS_WEIGHT * value for value in sparse.values]
+                    sparse = qe.SparseVector(sparse.indices, weighted)
+                vectors[name] = sparse
         try:
             # The binding parses the id as a UUID (any of its spellings) itself; parsing it here
             # first as well cost ~6 us a point.
@@ -659,14 +657,9 @@ class EdgeIndex:
 
 
 def _own_analysis(language: str | None) -> str | None:
-    """The one BM25 analysis of a point in ``language``: English or Spanish; None: both."""
-    if language is None:
-        return None
-    if language.startswith("en"):
-        return BM25_EN
-    if language.startswith("es"):
-        return BM25_ES
-    return None
+    """The one BM25 analysis of a point in ``language`` (English or Spanish, as the Qdrant server's
+    index tells them: by prefix); None: both."""
+    return {"en": BM25_EN, "es": BM25_ES}.get((language or "")[:2])
 
 
 def _prefetch_depth(limit: int) -> int:
