@@ -5,9 +5,15 @@ Each page (up to ``_MAX_PAGE_THUMBNAILS``) is also rendered to a small JPEG arti
 
 from __future__ import annotations
 
-from mediasift.errors import CorruptMedia, LimitExceeded, MediaRejected
+from typing import TYPE_CHECKING
+
+from mediasift.errors import LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
+from mediasift.media.pdf_pages import open_pdf, page_count, read_page
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # A page with fewer characters than this in its text layer is treated as a scan.
 _MIN_TEXT_CHARS = 16
@@ -17,38 +23,27 @@ _THUMBNAIL_WIDTH_PX = 360
 
 
 def extract_pdf(ctx: ExtractContext) -> Extraction:
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(str(ctx.path))
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise MediaRejected("password-protected PDF: remove the password and upload again") from None
-        raise CorruptMedia(f"corrupt PDF: {exc}") from None
-    try:
-        pages = len(pdf)
+    with open_pdf(ctx.path) as pdf:
+        pages = page_count(pdf)
         if pages > ctx.settings.max_pages:
             raise LimitExceeded(f"PDF has {pages} pages; the limit is {ctx.settings.max_pages}")
         extraction = Extraction(info={"pages": pages})
         scanned: list[int] = []
         thumbs: dict[int, str] = {}  # page number -> its thumbnail's key
         for index in range(pages):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
-            textpage.close()
-            if index < _MAX_PAGE_THUMBNAILS:
+            page = read_page(
+                pdf, index, text=True, scale=thumbnail_scale if index < _MAX_PAGE_THUMBNAILS else None
+            )
+            if page.picture is not None:
                 thumbs[index + 1] = ctx.artifact(
-                    f"pages/{index + 1:04d}.jpg", _page_thumbnail(page), "image/jpeg"
+                    f"pages/{index + 1:04d}.jpg", thumbnail(page.picture), "image/jpeg"
                 )
-            page.close()
+            text = page.text or ""
             if len(text.strip()) < _MIN_TEXT_CHARS:
                 scanned.append(index + 1)
             else:
                 extraction.segments.extend(text_segments(ctx, text, page=index + 1))
             ctx.progress("text", (index + 1) / pages)
-    finally:
-        pdf.close()
     if scanned and ctx.ocr:
         extraction.segments.extend(_ocr_pages(ctx, scanned))
         extraction.info["metadata"] = {"scanned_pages": scanned}
@@ -58,12 +53,16 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
     return extraction
 
 
-def _page_thumbnail(page) -> bytes:  # type: ignore[no-untyped-def]
+def thumbnail_scale(width_pt: float, height_pt: float) -> float:
+    """The scale a page's thumbnail is rendered at (``media.pdf_pages.read_page``)."""
+    return min(_THUMBNAIL_WIDTH_PX / max(width_pt, 1.0), 2.0)
+
+
+def thumbnail(picture: Image.Image) -> bytes:
+    """A page's picture, rendered at ``thumbnail_scale``, as its JPEG thumbnail."""
     from mediasift.media.images import thumbnail_jpeg
 
-    scale = _THUMBNAIL_WIDTH_PX / max(page.get_width(), 1.0)
-    image = page.render(scale=min(scale, 2.0)).to_pil()
-    return thumbnail_jpeg(image.convert("RGB"), max_side=_THUMBNAIL_WIDTH_PX * 2)
+    return thumbnail_jpeg(picture, max_side=_THUMBNAIL_WIDTH_PX * 2)
 
 
 def _ocr_pages(ctx: ExtractContext, page_numbers: list[int]) -> list:

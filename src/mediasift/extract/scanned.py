@@ -16,6 +16,7 @@ from mediasift.domain import Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.base import ExtractContext
 from mediasift.extract.ocr_text import ocr_segments
+from mediasift.media.pdf_pages import open_pdf, page_count, read_page
 from mediasift.ocr.factory import get_ocr_engine
 
 DEFAULT_DPI = 200
@@ -24,28 +25,11 @@ POINTS_PER_INCH = 72  # PDF user-space units
 MIN_TEXT_CHARS = 16
 
 
-def _open(pdf_path: Path):  # type: ignore[no-untyped-def]
-    import pypdfium2 as pdfium
-
-    try:
-        return pdfium.PdfDocument(str(pdf_path))
-    except pdfium.PdfiumError as exc:  # corrupt, or encrypted without the password
-        raise CorruptMedia(f"cannot open PDF: {exc}") from exc
-
-
 def pages_without_text(pdf_path: Path, min_chars: int = MIN_TEXT_CHARS) -> list[int]:
     """1-based numbers of the pages whose text layer holds fewer than ``min_chars`` characters."""
-    pdf = _open(pdf_path)
-    try:
-        missing = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            text = page.get_textpage().get_text_range()
-            if len(text.strip()) < min_chars:
-                missing.append(index + 1)
-        return missing
-    finally:
-        pdf.close()
+    with open_pdf(pdf_path) as pdf:
+        texts = [read_page(pdf, index, text=True).text or "" for index in range(page_count(pdf))]
+    return [number for number, text in enumerate(texts, start=1) if len(text.strip()) < min_chars]
 
 
 def ocr_pdf_pages(
@@ -54,26 +38,27 @@ def ocr_pdf_pages(
     """``ocr`` segments (stage ``scan-ocr``) for the given 1-based pages, each citing its page.
 
     Line boxes are pixels of the page rendered at the DPI used (``meta["dpi"]``). Pages are
-    rendered and read one at a time, so memory holds one page. Raises ``CorruptMedia`` for an
-    unreadable or password-protected PDF.
+    rendered and read one at a time, so memory holds one page, and PDFium is free for another
+    thread's PDF while a page is read. Raises ``CorruptMedia`` for an unreadable PDF,
+    ``MediaRejected`` for a password-protected one.
     """
     engine = get_ocr_engine(ctx.models, ctx.settings)
-    pdf = _open(pdf_path)
     segments: list[Segment] = []
-    try:
+
+    def scale(width_pt: float, height_pt: float) -> float:
+        factor = dpi / POINTS_PER_INCH
+        if width_pt * height_pt * factor * factor > ctx.settings.max_pixels:
+            factor = (ctx.settings.max_pixels / (width_pt * height_pt)) ** 0.5
+        return factor
+
+    with open_pdf(pdf_path) as pdf:
+        pages = page_count(pdf)
         for done, number in enumerate(page_numbers, start=1):
-            if not 1 <= number <= len(pdf):
-                raise CorruptMedia(f"page {number} is outside the document (1..{len(pdf)})")
-            page = pdf[number - 1]
-            width_pt, height_pt = page.get_size()
-            scale = dpi / POINTS_PER_INCH
-            if width_pt * height_pt * scale * scale > ctx.settings.max_pixels:
-                scale = (ctx.settings.max_pixels / (width_pt * height_pt)) ** 0.5
-            pixels = np.asarray(page.render(scale=scale).to_pil().convert("RGB"))
-            (lines,) = engine.read([pixels])
-            used_dpi = round(scale * POINTS_PER_INCH)
+            if not 1 <= number <= pages:
+                raise CorruptMedia(f"page {number} is outside the document (1..{pages})")
+            page = read_page(pdf, number - 1, scale=scale)
+            (lines,) = engine.read([np.asarray(page.picture)])
+            used_dpi = round(page.scale * POINTS_PER_INCH)
             segments += ocr_segments(ctx, "scan-ocr", lines, engine.id, page=number, meta={"dpi": used_dpi})
             ctx.progress("ocr", done / len(page_numbers))
-    finally:
-        pdf.close()
     return segments

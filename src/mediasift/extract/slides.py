@@ -30,6 +30,7 @@ from mediasift.extract.ocr_text import ocr_segments
 from mediasift.extract.ocr_tiles import read_picture
 from mediasift.media import office
 from mediasift.media.images import decode_image
+from mediasift.media.pdf_pages import open_pdf, page_count, read_page
 from mediasift.ocr.base import OcrLine
 from mediasift.ocr.factory import get_ocr_engine
 
@@ -139,9 +140,7 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
 def _slide_pictures(ctx: ExtractContext, slides: int) -> dict[int, str]:
     """Each slide drawn by LibreOffice as a JPEG artifact: ``{slide number: key}``, or nothing
     where LibreOffice is missing or cannot draw this deck."""
-    import pypdfium2 as pdfium
-
-    from mediasift.extract.pdf import _page_thumbnail
+    from mediasift.extract.pdf import thumbnail, thumbnail_scale
 
     if not slides or office.available(ctx.settings) is None:
         return {}
@@ -153,15 +152,10 @@ def _slide_pictures(ctx: ExtractContext, slides: int) -> dict[int, str]:
         except MediasiftError as exc:  # a picture is a nicety: the deck's text is what counts
             log.warning("slides of media %s not drawn: %s", ctx.media_id, exc.message)
             return {}
-        pdf = pdfium.PdfDocument(str(pdf_path))
-        try:
-            for index in range(min(len(pdf), slides, _MAX_SLIDE_PICTURES)):
-                page = pdf[index]
-                keys[index + 1] = ctx.artifact(
-                    f"pages/{index + 1:04d}.jpg", _page_thumbnail(page), "image/jpeg"
-                )
-                page.close()
+        with open_pdf(pdf_path) as pdf:
+            for index in range(min(page_count(pdf), slides, _MAX_SLIDE_PICTURES)):
+                picture = read_page(pdf, index, scale=thumbnail_scale).picture
+                assert picture is not None
+                keys[index + 1] = ctx.artifact(f"pages/{index + 1:04d}.jpg", thumbnail(picture), "image/jpeg")
                 ctx.progress("slide-pictures", (index + 1) / slides)
-        finally:
-            pdf.close()
     return keys

@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediasift.errors import ConverterUnavailable, CorruptMedia, InvalidRequest, LimitExceeded, MediaRejected
+from mediasift.errors import ConverterUnavailable, CorruptMedia, InvalidRequest, LimitExceeded
+from mediasift.media.pdf_pages import open_pdf, page_count, read_page
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -83,37 +84,25 @@ def _run(command: list[str], home: Path, timeout_s: float) -> None:
 
 
 def pdf_pages(path: Path) -> int:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
+    with open_pdf(path) as pdf:
+        return page_count(pdf)
 
 
 def page_png(pdf_path: Path, dest: Path, page: int, width: int, settings: Settings) -> dict[str, Any]:
     """Render the 1-based ``page`` of a PDF ``width`` pixels wide as a PNG."""
-    import pypdfium2 as pdfium
 
-    try:
-        pdf = pdfium.PdfDocument(str(pdf_path))
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise MediaRejected("password-protected PDF: remove the password and upload again") from None
-        raise CorruptMedia(f"corrupt PDF: {exc}") from None
-    try:
-        pages = len(pdf)
-        if page > pages:
-            raise InvalidRequest(f"page {page} asked for; the document has {pages}")
-        sheet = pdf[page - 1]
-        scale = width / max(sheet.get_width(), 1.0)
-        height = round(sheet.get_height() * scale)
+    def scale(width_pt: float, height_pt: float) -> float:
+        factor = width / max(width_pt, 1.0)
+        height = round(height_pt * factor)
         if width * height > settings.max_pixels:
             raise LimitExceeded(f"a page of {width}x{height} pixels; the limit is {settings.max_pixels}")
-        image = sheet.render(scale=scale).to_pil().convert("RGB")
-        sheet.close()
-    finally:
-        pdf.close()
+        return factor
+
+    with open_pdf(pdf_path) as pdf:
+        pages = page_count(pdf)
+        if page > pages:
+            raise InvalidRequest(f"page {page} asked for; the document has {pages}")
+        image = read_page(pdf, page - 1, scale=scale).picture
+    assert image is not None
     image.save(dest, format="PNG", optimize=True)
     return {"page": page, "pages": pages, "width": image.width, "height": image.height}

@@ -1,0 +1,101 @@
+"""PDF pages through PDFium, one call at a time in the process.
+
+PDFium is not thread-safe: two threads calling it at once, even on different documents, corrupt
+its heap (pypdfium2's documentation, "Incompatibility with Threading"). Ingest's worker threads
+and the API's conversions read PDFs side by side, and four threads rendering and reading small
+PDFs crashed the process (a segfault or glibc's "corrupted size vs. prev_size") in 10 runs of 10.
+So every use of pypdfium2 goes through this module and holds ``_LOCK`` while PDFium works; what a
+caller then does with a page's text or pixels (OCR, JPEG encoding, storing) runs without it.
+
+pypdfium2 also calls PDFium when an object it handed out is closed, explicitly or by a finalizer
+when its last reference goes: pages, text pages and bitmaps are closed here before the lock is
+released, and a document is closed under it (which closes whatever of it is still open).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mediasift.errors import CorruptMedia, MediaRejected
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from pypdfium2 import PdfDocument
+
+# Reentrant: a caller holding it may call the helpers below, which take it too.
+_LOCK = threading.RLock()
+
+# Given a page's width and height in PDF points (1/72 inch), the scale to render it at.
+Scale = Callable[[float, float], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What was read of one page: its size in points, then its text layer and its picture (with
+    the scale it was rendered at), each only when asked for."""
+
+    width_pt: float
+    height_pt: float
+    text: str | None = None
+    picture: Image.Image | None = None  # RGB, independent of PDFium
+    scale: float = 0.0
+
+
+@contextmanager
+def open_pdf(path: Path) -> Iterator[PdfDocument]:
+    """The PDF at ``path``, open for ``page_count`` and ``read_page`` within the block, closed
+    after it. Raises ``MediaRejected`` for a password-protected PDF, ``CorruptMedia`` for one
+    PDFium cannot open."""
+    import pypdfium2 as pdfium
+
+    with _LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise MediaRejected("password-protected PDF: remove the password and upload again") from None
+            raise CorruptMedia(f"corrupt PDF: {exc}") from None
+    try:
+        yield pdf
+    finally:
+        with _LOCK:
+            pdf.close()
+
+
+def page_count(pdf: PdfDocument) -> int:
+    with _LOCK:
+        return len(pdf)
+
+
+def read_page(pdf: PdfDocument, index: int, *, text: bool = False, scale: Scale | None = None) -> Page:
+    """Page ``index`` (0-based): its text layer (``\\r\\n`` as ``\\n``, NULs dropped) if ``text``,
+    and its picture rendered at ``scale(width_pt, height_pt)`` if ``scale`` is given (an
+    exception from ``scale``, such as a size limit, propagates with nothing left open)."""
+    with _LOCK:
+        page = pdf[index]
+        try:
+            width_pt, height_pt = page.get_size()
+            words = None
+            if text:
+                textpage = page.get_textpage()
+                try:
+                    words = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
+                finally:
+                    textpage.close()
+            picture, factor = None, 0.0
+            if scale is not None:
+                factor = scale(width_pt, height_pt)
+                bitmap = page.render(scale=factor)
+                try:
+                    # convert() copies (even to the same mode), so the picture outlives the bitmap.
+                    picture = bitmap.to_pil().convert("RGB")
+                finally:
+                    bitmap.close()
+        finally:
+            page.close()
+    return Page(width_pt, height_pt, words, picture, factor)
