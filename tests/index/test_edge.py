@@ -245,8 +245,13 @@ def test_an_optimized_shard_scans_int8_copies_and_orders_hits_by_float_cosines(
     with EdgeIndex(index_path, {"text": 384}) as ix:
         ix.upsert(_vector_points(vectors))
         assert _quantized_segments(index_path) == 0
+        assert ix._search_threads == 1  # one segment: nothing for a second search thread to read
         ix.optimize()
         assert _quantized_segments(index_path) >= 1
+        # several segments now, read side by side by the engine's default threads
+        assert ix._open_shard().info().segments_count > 1
+        assert ix._search_threads is None
+        assert edge._search_threads(index_path) is None  # and so when the shard is opened again
         # int8 scores alone would give other cosines, and other orders among near-ties
         _assert_exact_neighbours(ix, vectors, queries)
         spanish = ix.search_vector("text", TENANT, queries[0].tolist(), 30, Filters(languages=["es"]))
@@ -262,6 +267,8 @@ def test_a_shard_under_the_bound_is_scanned_on_its_floats(index_path: Path) -> N
         ix.upsert(_vector_points(vectors[:3_000]))
         ix.optimize()  # nothing to do: optimizing holds the GIL ~70 us a point, a scan of these ~0.3 ms
         assert _quantized_segments(index_path) == 0
+        assert ix._open_shard().info().segments_count == 1
+        assert ix._search_threads == 1
         _assert_exact_neighbours(ix, vectors[:3_000], vectors[3_000:])
 
 

@@ -140,6 +140,15 @@ _OPTIMIZE_FROM_KB = 16_000
 # growing 100,000-point shard merged it whole again, up to 2 s.
 _MAX_SEGMENT_KB = 32_000
 _SEGMENTS = 6
+# The shard's search pool reads a query's segments in parallel, as many threads as CPUs by default.
+# A shard of one segment (every shard until ``optimize`` splits one past ``_OPTIMIZE_FROM_KB``) gives
+# the pool nothing to share, and its hand-offs and idle threads cost the search and the rest of the
+# process: the peer benchmark's 20,000 chunks, one segment, on a 2-vCPU EPYC, hybrid p95 over
+# txtai's 1.31 and 1.31 with the default, 1.14 and 1.24 with one thread (txtai's own searches in
+# the same process sooner too), and p50 5-10 % lower in a side-by-side scratch of two copies of one
+# home. At 100,000 points in five segments two threads won (p95 12.2 against 15.1 ms, twenty-second
+# session), so a shard that optimize leaves in several segments is reopened with the default.
+_ONE_SEGMENT_SEARCH_THREADS = 1
 # ``upsert`` asks the engine to optimize after this many points; below ``_OPTIMIZE_FROM_KB`` there
 # is nothing to do and the call returns at once.
 _OPTIMIZE_EVERY = 8_000
@@ -225,6 +234,7 @@ class EdgeIndex:
         if wipe:
             _remove_shard(self.path)
         # A shard keeps the element type its vectors were written with (the engine refuses another).
+        self._search_threads = _search_threads(self.path)
         self._shard: qe.EdgeShard | None = self._open(self._config(_stored_datatypes(self.path)))
         self._last_flush = time.monotonic()
         self._unoptimized = 0  # points upserted since the last optimize
@@ -326,6 +336,7 @@ class EdgeIndex:
             shard, self._shard = self._open_shard(), None
             shard.close()
             _remove_shard(self.path)
+            self._search_threads = _ONE_SEGMENT_SEARCH_THREADS
             self._shard = self._open(self._config())
             self._tenants = None
             self._ever_deleted = False
@@ -493,6 +504,7 @@ class EdgeIndex:
                 max_segment_size=_MAX_SEGMENT_KB * scale,
                 default_segment_number=_SEGMENTS,
             ),
+            max_search_threads=self._search_threads,
         )
 
     def _open(self, config: qe.EdgeConfig) -> qe.EdgeShard:
@@ -524,6 +536,12 @@ class EdgeIndex:
         if shard.optimize():
             shard.flush()
             self._last_flush = time.monotonic()
+            if self._search_threads is not None and shard.info().segments_count > 1:
+                # Several segments now: the search pool's default threads read them side by side.
+                self._shard = None
+                shard.close()
+                self._search_threads = None
+                self._shard = self._open(self._config(_stored_datatypes(self.path)))
         else:
             # Nothing rebuilt: the write-ahead log already holds every write, and a flush of
             # 2,000 new points took 0.6-0.9 s here, as long as upserting them.
@@ -700,6 +718,14 @@ def _metadata_key(key: str) -> str:
     if not key or not all(c.isalnum() or c in "_-" for c in key):
         raise InvalidRequest(f"metadata filter key {key!r}: use letters, digits, '_' and '-' only")
     return key
+
+
+def _search_threads(path: Path) -> int | None:
+    """The search pool's threads for the shard at ``path``: one while it holds one segment (or is
+    new), else None, the engine's default (``_ONE_SEGMENT_SEARCH_THREADS``)."""
+    segments = path / "segments"
+    count = sum(1 for entry in segments.iterdir() if entry.is_dir()) if segments.is_dir() else 0
+    return _ONE_SEGMENT_SEARCH_THREADS if count <= 1 else None
 
 
 def _remove_shard(path: Path) -> None:
