@@ -142,12 +142,11 @@ _MAX_SEGMENT_KB = 32_000
 _SEGMENTS = 6
 # The shard's search pool reads a query's segments in parallel, as many threads as CPUs by default.
 # A shard of one segment (every shard until ``optimize`` splits one past ``_OPTIMIZE_FROM_KB``) gives
-# the pool nothing to share, and its hand-offs and idle threads cost the search and the rest of the
-# process: the peer benchmark's 20,000 chunks, one segment, on a 2-vCPU EPYC, hybrid p95 over
-# txtai's 1.31 and 1.31 with the default, 1.14 and 1.24 with one thread (txtai's own searches in
-# the same process sooner too), and p50 5-10 % lower in a side-by-side scratch of two copies of one
-# home. At 100,000 points in five segments two threads won (p95 12.2 against 15.1 ms, twenty-second
-# session), so a shard that optimize leaves in several segments is reopened with the default.
+# the pool nothing to share but a hand-off: two copies of the peer benchmark's 20,000-chunk home
+# searched side by side on a 2-vCPU EPYC, p50 5-10 % lower with one thread in four runs of four
+# (p95 without a steady difference; the twenty-second session's p95 10-18 % lower). At 100,000
+# points in five segments two threads won (p95 12.2 against 15.1 ms, twenty-second session), so a
+# shard that optimize leaves in several segments is reopened with the default.
 _ONE_SEGMENT_SEARCH_THREADS = 1
 # ``upsert`` asks the engine to optimize after this many points; below ``_OPTIMIZE_FROM_KB`` there
 # is nothing to do and the call returns at once.
