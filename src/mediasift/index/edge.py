@@ -143,7 +143,7 @@ _SEGMENTS = 6
 # The shard's search pool reads a query's segments in parallel, as many threads as CPUs by default.
 # A shard of one segment (every shard until ``optimize`` splits one past ``_OPTIMIZE_FROM_KB``) gives
 # the pool nothing to share but a hand-off: two copies of the peer benchmark's 20,000-chunk home
-# searched side by side on a 2-vCPU EPYC, p50 5-10 % lower with one thread in four runs of four
+# searched side by side on a 2-vCPU EPYC, p50 4.7-9.6 % lower with one thread in four runs of four
 # (p95 without a steady difference; the twenty-second session's p95 10-18 % lower). At 100,000
 # points in five segments two threads won (p95 12.2 against 15.1 ms, twenty-second session), so a
 # shard that optimize leaves in several segments is reopened with the default.

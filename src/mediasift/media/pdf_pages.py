@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from PIL import Image
     from pypdfium2 import PdfDocument
 
-# Reentrant: a caller holding it may call the helpers below, which take it too.
-_LOCK = threading.RLock()
+# Held by each helper below for its PDFium calls only; none calls another while holding it.
+_LOCK = threading.Lock()
 
 # Given a page's width and height in PDF points (1/72 inch), the scale to render it at.
 Scale = Callable[[float, float], float]
@@ -75,7 +75,8 @@ def page_count(pdf: PdfDocument) -> int:
 def read_page(pdf: PdfDocument, index: int, *, text: bool = False, scale: Scale | None = None) -> Page:
     """Page ``index`` (0-based): its text layer (``\\r\\n`` as ``\\n``, NULs dropped) if ``text``,
     and its picture rendered at ``scale(width_pt, height_pt)`` if ``scale`` is given (an
-    exception from ``scale``, such as a size limit, propagates with nothing left open)."""
+    exception from ``scale``, such as a size limit, propagates with nothing left open). ``scale``
+    runs under the lock, so it must not call this module."""
     with _LOCK:
         page = pdf[index]
         try:
