@@ -58,6 +58,12 @@ MAX_LIMIT = 200
 MAX_QUERY_CHARS = 2000  # a text query's length, in characters
 SEARCH_CACHE_TTL_S = 60.0
 MAX_FILTER_VALUES = 100  # per label, entity or keyword list
+# A longer search starts with the hits a search for the default limit returns. A search's candidate
+# depth grows with its limit and each list is normalised over its depth, so the first hits of a
+# search for 40 (the web UI's) would otherwise be ordered differently from a search for 10 (the
+# CLI's and the API's default) in about a third of queries (docs/benchmarks.md, "The first results
+# depend on the limit asked for").
+FIRST_HITS = 10
 
 
 def search(
@@ -105,9 +111,32 @@ def _unpersonalized(
     params: RankingParams = ranking.DEFAULT,
 ) -> list[Hit]:
     key = _cache_key(query, image, filters, limit, mode, params)
-    return _cached(
-        rt, tenant_id, key, lambda: _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
-    )
+
+    def compute() -> list[Hit]:
+        hits = _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
+        if limit <= FIRST_HITS or params is not ranking.DEFAULT:
+            return hits
+        first = _unpersonalized(rt, tenant_id, query, image, filters, FIRST_HITS, mode)
+        return extended(first, hits, limit, params.group_gap_s)
+
+    return _cached(rt, tenant_id, key, compute)
+
+
+def extended(first: list[Hit], deeper: list[Hit], limit: int, gap_s: float) -> list[Hit]:
+    """``first`` (a shorter search's hits), then ``deeper``'s (the same search's, longer) that are
+    neither among them nor one moment with one of them (``ranking.same_moment``), scored below
+    them, ``limit`` in all. Neither list is changed."""
+    shown = {h.segment_id for h in first}
+    rest = [
+        h
+        for h in deeper
+        if h.segment_id not in shown and not any(ranking.same_moment(h, f, gap_s) for f in first)
+    ]
+    out = list(first)
+    for hit in rest[: max(0, limit - len(out))]:
+        floor = out[-1].score if out else hit.score
+        out.append(replace(hit, score=round(min(hit.score, floor - 1e-6), 6)))
+    return out[:limit]
 
 
 def remembered(rt: Runtime, tenant_id: str, query: str, limit: int, mode: Mode) -> bytes | None:

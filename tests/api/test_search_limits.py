@@ -1,0 +1,82 @@
+"""A longer search starts with the hits of a search for the default limit: the web UI (40 hits)
+and the CLI or API (10) show the same first hits in the same order."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mediasift.domain import Hit
+from mediasift.services.search import extended
+from tests import textgen
+from tests.conftest import upload, wait_for_job
+
+QUERIES = [
+    "why did my sourdough loaf come out flat",
+    "¿cuándo vence la factura?",
+    "coffee beans and milk",
+]
+
+
+@pytest.fixture(scope="module")
+def notes(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    # Enough notes that a search for 40 reads deeper lists than one for 10 (depths 120 and 30).
+    root = tmp_path_factory.mktemp("notes")
+    jobs, ids = [], []
+    for i, text in enumerate(textgen.passages(48, seed=11)):
+        path = root / f"note-{i:02}.txt"
+        path.write_text(text, encoding="utf-8")
+        created = upload(module_api, path)
+        jobs.append(created["job"]["id"])
+        ids.append(created["media"]["id"])
+    for job in jobs:
+        assert wait_for_job(module_api, job)["status"] == "succeeded"
+    return ids
+
+
+# Hybrid is where the two differed (each list normalised over its own depth); a single list keeps
+# its scores, so keyword and vector searches agreed already and must go on agreeing.
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "vector"])
+def test_a_search_for_40_starts_with_the_search_for_10(
+    module_api: TestClient, notes: list[str], mode: str
+) -> None:
+    for q in QUERIES:
+        ten = module_api.get("/v1/search", params={"q": q, "mode": mode, "limit": 10}).json()["hits"]
+        forty = module_api.get("/v1/search", params={"q": q, "mode": mode, "limit": 40}).json()["hits"]
+        assert ten and len(forty) >= len(ten), (q, len(ten), len(forty))
+        if mode != "keyword":  # every note is some neighbour of every query
+            assert len(ten) == 10 and len(forty) > 10, (q, len(ten), len(forty))
+        assert [h["segment_id"] for h in forty[: len(ten)]] == [h["segment_id"] for h in ten], q
+        ids = [h["segment_id"] for h in forty]
+        assert len(ids) == len(set(ids)), q  # the rest repeats none of them
+        scores = [h["score"] for h in forty]
+        assert scores == sorted(scores, reverse=True), q  # and ranks below them
+
+
+def _hit(segment: str, score: float, media: str = "m", ordinal: int = 0) -> Hit:
+    return Hit(
+        segment_id=segment,
+        media_id=media,
+        filename=f"{media}.txt",
+        kind="document",
+        modality="text",
+        text="",
+        score=score,
+        ordinal=ordinal,
+    )
+
+
+def test_the_rest_skips_what_the_first_hits_show_or_are_one_moment_with() -> None:
+    first = [_hit("a", 1.0, "x", 0), _hit("b", 0.9, "y", 5)]
+    deeper = [
+        _hit("b", 0.95, "y", 5),  # shown already
+        _hit("a-next", 0.93, "x", 1),  # the next chunk of a shown hit: one moment with it
+        _hit("c", 0.92, "z", 0),  # scored above the last shown hit by its own normalisation
+        _hit("d", 0.5, "y", 9),
+        _hit("e", 0.4, "w", 0),
+    ]
+    out = extended(first, deeper, 4, gap_s=2.0)
+    assert [h.segment_id for h in out] == ["a", "b", "c", "d"]
+    assert [h.score for h in out] == sorted((h.score for h in out), reverse=True)
+    assert out[2].score < 0.9 and deeper[2].score == 0.92  # the deeper list is left as it was
+    assert [h.segment_id for h in extended(first, deeper, 1, gap_s=2.0)] == ["a"]
