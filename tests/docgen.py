@@ -69,6 +69,17 @@ def make_pdf(path: Path, pages: list[list[str] | Image.Image]) -> Path:
     return path
 
 
+def damage_page(path: Path, number: int) -> Path:
+    """``path`` (a ``make_pdf`` PDF) with page ``number``'s (1-based) dictionary no longer a page,
+    every byte offset kept: the document opens, and PDFium fails to load that page alone."""
+    data = path.read_bytes()
+    at = -1
+    for _ in range(number):
+        at = data.index(b"/Type /Page /Parent", at + 1)
+    path.write_bytes(data[:at] + b"/Type /Xxxx" + data[at + len(b"/Type /Page") :])
+    return path
+
+
 def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None = None) -> Path:
     import docx
 

@@ -268,3 +268,49 @@ def test_a_truncated_index_first_video_is_corrupt_media(
     cut = mediagen.truncated_copy(whole, tmp_path / "cut.mp4", 0.6)
     with pytest.raises(CorruptMedia, match="truncated"):
         extract_video(context(cut, tmp_path, models))
+
+
+def _unknown_codec(data: bytes, *tags: bytes) -> bytes:
+    """``data`` with each of ``tags`` (a sample entry's four-character code and the box that
+    describes its codec) renamed to one FFmpeg does not know, every offset kept."""
+    for tag in tags:
+        assert data.count(tag) == 1, tag
+        data = data.replace(tag, b"zzzz")
+    return data
+
+
+def test_a_video_whose_audio_track_has_no_decoder_keeps_its_pictures(
+    video: Run, models: ModelRegistry, tmp_path: Path
+) -> None:
+    # FFmpeg opens the file but has no decoder for the track (PyAV gives it no codec context): a
+    # worker failed on ``None`` in every attempt; the pictures and their words are still there.
+    path = tmp_path / "mute.mp4"
+    path.write_bytes(_unknown_codec(video.talk.path.read_bytes(), b"mp4a", b"esds"))
+
+    extraction = extract_video(context(path, tmp_path, models))
+
+    assert not [s for s in extraction.segments if s.modality == Modality.SPEECH]
+    read = " ".join(fold(s.text) for s in extraction.segments if s.modality == Modality.OCR)
+    assert all(fold(c.text) in read for c in video.talk.captions), read
+    meta = extraction.info["metadata"]
+    assert (meta["codecs"], meta["has_audio"]) == ({"video": "h264"}, False)
+
+
+def test_audio_of_a_codec_ffmpeg_does_not_know_is_corrupt_media(
+    models: ModelRegistry, tmp_path: Path
+) -> None:
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes(bytes(32_000))
+    data = bytearray(buffer.getvalue())
+    assert data[12:16] == b"fmt " and data[20:22] == b"\x01\x00"  # PCM
+    data[20:22] = (0x1234).to_bytes(2, "little")  # a format tag no decoder claims
+    path = tmp_path / "odd.wav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptMedia, match="known codec"):
+        extract_audio(context(path, tmp_path, models))

@@ -50,3 +50,19 @@ def test_a_broken_pdf_is_corrupt_media(tmp_path) -> None:
     path.write_bytes(b"%PDF-1.7\nnot really")
     with pytest.raises(CorruptMedia):
         ocr_pdf_pages(context(tmp_path, path, kind="document", mime="application/pdf"), path, [1])
+
+
+def test_a_pdf_with_a_damaged_page_keeps_its_other_pages_and_names_the_lost_one(tmp_path) -> None:
+    from mediasift.extract.pdf import extract_pdf
+    from tests.docgen import damage_page, make_pdf
+
+    lines = [f"Page {n} of the maintenance log says the boiler was checked." for n in (1, 2, 3)]
+    path = damage_page(make_pdf(tmp_path / "log.pdf", [[line] for line in lines]), 2)
+    extraction = extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))
+    assert sorted({s.page for s in extraction.segments}) == [1, 3]
+    assert extraction.info["metadata"] == {"unreadable_pages": [2]}
+    assert all(s.frame_key for s in extraction.segments)  # their thumbnails too
+
+    only = damage_page(make_pdf(tmp_path / "one.pdf", [[lines[0]]]), 1)
+    with pytest.raises(CorruptMedia, match="no page"):
+        extract_pdf(context(tmp_path, only, kind="document", mime="application/pdf"))

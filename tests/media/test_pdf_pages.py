@@ -13,7 +13,7 @@ from PIL import Image
 
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.media.pdf_pages import open_pdf, page_count, read_page
-from tests.docgen import make_pdf
+from tests.docgen import damage_page, make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,3 +111,13 @@ def test_pypdfium2_is_used_only_through_the_module_that_holds_its_lock() -> None
         if re.search(r"^\s*(import|from)\s+pypdfium2", path.read_text(), re.MULTILINE)
     )
     assert users == ["src/mediasift/media/pdf_pages.py"]
+
+
+def test_a_page_pdfium_cannot_load_is_corrupt_media_and_the_others_still_read(tmp_path) -> None:
+    path = make_pdf(tmp_path / "a.pdf", [["The first page."], ["The second page."], ["The third page."]])
+    damage_page(path, 2)
+    with open_pdf(path) as pdf:
+        with pytest.raises(CorruptMedia, match="page 2"):
+            read_page(pdf, 1, text=True, scale=lambda w, h: 0.5)
+        assert "third" in (read_page(pdf, 2, text=True).text or "")
+        assert "first" in (read_page(pdf, 0, text=True).text or "")

@@ -29,7 +29,7 @@ from mediasift.runtime import Runtime
 from mediasift.services.ingest import ingest_stream
 from mediasift.services.webhooks import create_webhook
 from mediasift.worker.loop import Worker
-from tests.docgen import make_encrypted_pdf, make_pdf
+from tests.docgen import damage_page, make_encrypted_pdf, make_pdf
 
 NOTES = b"The greenhouse sprinklers run every evening at seven, and the vents open at noon."
 
@@ -86,8 +86,15 @@ def _permanent_inputs(tmp_path: Path) -> dict[str, tuple[bytes, str, str]]:
     """file name → (bytes, error code, a word of the message)."""
     locked = make_encrypted_pdf(tmp_path / "locked.pdf", ["The vault code is in chapter seven."], "s3cret")
     long = make_pdf(tmp_path / "long.pdf", [["One."], ["Two."], ["Three."]])
+    torn = damage_page(make_pdf(tmp_path / "torn.pdf", [["The only page."]]), 1)
+    odd = bytearray(_tone_wav())
+    odd[20:22] = (0x1234).to_bytes(2, "little")  # a WAV format tag no FFmpeg decoder claims
     return {
         "empty.mp4": (b"", "corrupt_media", "empty"),
+        # Both failed every attempt as "internal" errors (a page PDFium cannot load; a stream
+        # without a codec context) before they were told apart as damage.
+        "torn.pdf": (torn.read_bytes(), "corrupt_media", "page"),
+        "odd.wav": (bytes(odd), "corrupt_media", "codec"),
         "mystery.bin": (bytes(range(256)) * 8, "unsupported_media", "unrecognised"),
         "locked.pdf": (locked.read_bytes(), "media_rejected", "password"),
         "long.pdf": (long.read_bytes(), "limit_exceeded", "limit"),

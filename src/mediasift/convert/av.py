@@ -26,7 +26,7 @@ import numpy as np
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.media.frames import scaled_size
-from mediasift.media.probe import MediaProbe, probe, video_stream
+from mediasift.media.probe import MediaProbe, audio_stream, probe, video_stream
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -128,7 +128,7 @@ class _Transcode:
         self.resampler: av.AudioResampler | None = None
         self.fps, self.rate, self.layout = Fraction(25), 48000, "stereo"
         self.video_in = video_stream(container) if with_video else None
-        self.audio_in = container.streams.audio[0] if container.streams.audio else None
+        self.audio_in = audio_stream(container)
         self.video_out = self._video_stream(options) if self.video_in is not None else None
         self.audio_out = self._audio_stream(options) if self.audio_in is not None else None
 

@@ -1,4 +1,6 @@
-"""PDF: the text layer page by page (pages keep their numbers); pages without one get OCR.
+"""PDF: the text layer page by page (pages keep their numbers); pages without one get OCR. A page
+PDFium cannot read is left out and named in the media's ``unreadable_pages``; a PDF with no page
+to read is ``CorruptMedia``.
 
 Each page (up to ``_MAX_PAGE_THUMBNAILS``) is also rendered to a small JPEG artifact,
 ``pages/{n:04d}.jpg``, set as its segments' ``frame_key`` so a hit shows the page it cites."""
@@ -7,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mediasift.errors import LimitExceeded
+from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.media.pdf_pages import open_pdf, page_count, read_page
@@ -29,11 +31,16 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
             raise LimitExceeded(f"PDF has {pages} pages; the limit is {ctx.settings.max_pages}")
         extraction = Extraction(info={"pages": pages})
         scanned: list[int] = []
+        unreadable: list[int] = []  # a damaged page is left out; the others are still read
         thumbs: dict[int, str] = {}  # page number -> its thumbnail's key
         for index in range(pages):
-            page = read_page(
-                pdf, index, text=True, scale=thumbnail_scale if index < _MAX_PAGE_THUMBNAILS else None
-            )
+            try:
+                page = read_page(
+                    pdf, index, text=True, scale=thumbnail_scale if index < _MAX_PAGE_THUMBNAILS else None
+                )
+            except CorruptMedia:
+                unreadable.append(index + 1)
+                continue
             if page.picture is not None:
                 thumbs[index + 1] = ctx.artifact(
                     f"pages/{index + 1:04d}.jpg", thumbnail(page.picture), "image/jpeg"
@@ -44,9 +51,16 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
             else:
                 extraction.segments.extend(text_segments(ctx, text, page=index + 1))
             ctx.progress("text", (index + 1) / pages)
+    if pages and len(unreadable) == pages:
+        raise CorruptMedia("no page of the PDF can be read")
+    metadata: dict[str, list[int]] = {}
+    if unreadable:
+        metadata["unreadable_pages"] = unreadable
     if scanned and ctx.ocr:
         extraction.segments.extend(_ocr_pages(ctx, scanned))
-        extraction.info["metadata"] = {"scanned_pages": scanned}
+        metadata["scanned_pages"] = scanned
+    if metadata:
+        extraction.info["metadata"] = metadata
     for seg in extraction.segments:
         if seg.page in thumbs and seg.frame_key is None:
             seg.frame_key = thumbs[seg.page]

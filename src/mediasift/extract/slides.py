@@ -154,7 +154,11 @@ def _slide_pictures(ctx: ExtractContext, slides: int) -> dict[int, str]:
             return {}
         with open_pdf(pdf_path) as pdf:
             for index in range(min(page_count(pdf), slides, _MAX_SLIDE_PICTURES)):
-                picture = read_page(pdf, index, scale=thumbnail_scale).picture
+                try:
+                    picture = read_page(pdf, index, scale=thumbnail_scale).picture
+                except CorruptMedia as exc:  # a slide LibreOffice drew and PDFium cannot read
+                    log.warning("slide %d of media %s not drawn: %s", index + 1, ctx.media_id, exc.message)
+                    continue
                 assert picture is not None
                 keys[index + 1] = ctx.artifact(f"pages/{index + 1:04d}.jpg", thumbnail(picture), "image/jpeg")
                 ctx.progress("slide-pictures", (index + 1) / slides)

@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from mediasift.errors import CorruptMedia
+from mediasift.media.probe import audio_stream
 
 SAMPLE_RATE = 16_000  # Hz: what Whisper and Silero VAD expect
 # A stream this much shorter than its container says is a truncated file, not rounding.
@@ -81,9 +82,9 @@ def _resampled(path: Path) -> Iterator[np.ndarray]:
     """Mono 16 kHz float32 pieces, in FFmpeg's own frame sizes."""
     try:
         with av.open(str(path)) as container:
-            if not container.streams.audio:
+            stream = audio_stream(container)
+            if stream is None:
                 return
-            stream = container.streams.audio[0]
             stream.codec_context.thread_type = "AUTO"
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frame in container.decode(stream):

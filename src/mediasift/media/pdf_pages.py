@@ -76,27 +76,38 @@ def read_page(pdf: PdfDocument, index: int, *, text: bool = False, scale: Scale 
     """Page ``index`` (0-based): its text layer (``\\r\\n`` as ``\\n``, NULs dropped) if ``text``,
     and its picture rendered at ``scale(width_pt, height_pt)`` if ``scale`` is given (an
     exception from ``scale``, such as a size limit, propagates with nothing left open). ``scale``
-    runs under the lock, so it must not call this module."""
+    runs under the lock, so it must not call this module. A page PDFium cannot load or read (a
+    damaged page of a document that opened) is ``CorruptMedia``, the document left usable."""
+    import pypdfium2 as pdfium
+
     with _LOCK:
-        page = pdf[index]
         try:
-            width_pt, height_pt = page.get_size()
-            words = None
-            if text:
-                textpage = page.get_textpage()
-                try:
-                    words = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
-                finally:
-                    textpage.close()
-            picture, factor = None, 0.0
-            if scale is not None:
-                factor = scale(width_pt, height_pt)
-                bitmap = page.render(scale=factor)
-                try:
-                    # convert() copies (even to the same mode), so the picture outlives the bitmap.
-                    picture = bitmap.to_pil().convert("RGB")
-                finally:
-                    bitmap.close()
-        finally:
-            page.close()
+            return _read_page(pdf, index, text, scale)
+        except pdfium.PdfiumError as exc:
+            raise CorruptMedia(f"page {index + 1} of the PDF cannot be read: {exc}") from None
+
+
+def _read_page(pdf: PdfDocument, index: int, text: bool, scale: Scale | None) -> Page:
+    """``read_page``'s work, under ``_LOCK``."""
+    page = pdf[index]
+    try:
+        width_pt, height_pt = page.get_size()
+        words = None
+        if text:
+            textpage = page.get_textpage()
+            try:
+                words = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
+            finally:
+                textpage.close()
+        picture, factor = None, 0.0
+        if scale is not None:
+            factor = scale(width_pt, height_pt)
+            bitmap = page.render(scale=factor)
+            try:
+                # convert() copies (even to the same mode), so the picture outlives the bitmap.
+                picture = bitmap.to_pil().convert("RGB")
+            finally:
+                bitmap.close()
+    finally:
+        page.close()
     return Page(width_pt, height_pt, words, picture, factor)

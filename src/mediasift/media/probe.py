@@ -3,7 +3,8 @@
 ``probe(path, settings)`` returns a ``MediaProbe`` or raises:
 
 - ``CorruptMedia`` for a zero-byte file, a container FFmpeg cannot open (e.g. an MP4 cut before
-  its index), no audio or video stream, or a first packet that does not decode;
+  its index), no audio or video stream FFmpeg has a decoder for (a track without one is left out
+  as absent: ``audio_stream``, ``video_stream``), or a first packet that does not decode;
 - ``LimitExceeded`` when the duration is over ``settings.max_duration_s`` or a video frame has more
   than ``settings.max_video_pixels`` pixels.
 
@@ -82,17 +83,31 @@ def is_cover_art(stream: av.stream.Stream) -> bool:
 
 
 def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
-    """The first real video stream (album art excluded), or None."""
+    """The first real video stream (album art excluded) that FFmpeg has a decoder for, or None."""
     for stream in container.streams.video:
-        if not is_cover_art(stream):
+        if not is_cover_art(stream) and stream.codec_context is not None:
+            return stream
+    return None
+
+
+def audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream | None:
+    """The first audio stream that FFmpeg has a decoder for, or None.
+
+    A stream whose codec FFmpeg does not know, or whose header damage hides it, has no codec
+    context: it is left out as if absent, so a video with such a track keeps its pictures and the
+    probe names what is missing rather than a worker failing on ``None``."""
+    for stream in container.streams.audio:
+        if stream.codec_context is not None:
             return stream
     return None
 
 
 def _describe(container: av.container.InputContainer) -> MediaProbe:
     video = video_stream(container)
-    audio = container.streams.audio[0] if container.streams.audio else None
+    audio = audio_stream(container)
     if video is None and audio is None:
+        if container.streams.audio or container.streams.video:
+            raise CorruptMedia("no audio or video stream with a known codec (damaged or unsupported)")
         raise CorruptMedia("media container has no audio or video stream")
     codecs: dict[str, str] = {}
     if audio is not None:
@@ -132,7 +147,7 @@ def _duration_s(container: av.container.InputContainer) -> float:
 
 def _check_decodable(container: av.container.InputContainer, media: MediaProbe) -> None:
     """Decode until each main stream yields one frame: headers alone do not prove the bytes decode."""
-    streams = [s for s in (video_stream(container), *container.streams.audio[:1]) if s is not None]
+    streams = [s for s in (video_stream(container), audio_stream(container)) if s is not None]
     pending = {s.index for s in streams}
     packets = 0
     for packet in container.demux(streams):

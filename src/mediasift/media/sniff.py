@@ -96,17 +96,19 @@ def _looks_av(head: bytes) -> bool:
 def _probe_av(path: Path) -> Sniffed:
     import av
 
+    from mediasift.media.probe import audio_stream, video_stream
+
     try:
         with av.open(str(path)) as container:
-            has_video = any(
-                s.type == "video" and s.codec_context is not None and not _is_cover_art(s)
-                for s in container.streams
-            )
-            has_audio = any(s.type == "audio" for s in container.streams)
+            has_video = video_stream(container) is not None
+            has_audio = audio_stream(container) is not None
+            has_streams = bool(container.streams.video or container.streams.audio)
             fmt = container.format.name.split(",")[0]
     except av.error.FFmpegError as exc:
         raise CorruptMedia(f"cannot decode media container: {exc}") from None
     if not (has_video or has_audio):
+        if has_streams:
+            raise CorruptMedia("no audio or video stream with a known codec (damaged or unsupported)")
         raise CorruptMedia("media container has no audio or video stream")
     kind = "video" if has_video else "audio"
     subtype, ext = _container_type(fmt, kind, _head(path))
@@ -143,11 +145,6 @@ def _container_type(fmt: str, kind: str, head: bytes) -> tuple[str, str]:
     if fmt == "ogg" and b"OpusHead" in head:
         return "ogg", ".opus"
     return _CONTAINERS.get(fmt, (fmt, "." + fmt))
-
-
-def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]
-    # MP3/M4A files carry album art as a one-frame "video" stream; that is still audio.
-    return bool(stream.disposition & 0x400) if hasattr(stream, "disposition") else False
 
 
 def _sniff_zip(path: Path) -> Sniffed:
