@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
-from mediasift.errors import LimitExceeded, MediaRejected
+from mediasift.errors import CorruptMedia, LimitExceeded, MediaRejected
 from mediasift.extract.code.archives import ArchiveLimits, Selection, pack_folder, repository_files
+from mediasift.media.sniff import sniff
 
 LIMITS = ArchiveLimits(max_files=100, max_bytes=1_000_000, max_file_bytes=50_000, max_depth=8)
 GOOD = b'def add(a, b):\n    """Add two numbers."""\n    return a + b\n'
@@ -158,3 +160,44 @@ def test_a_folder_packs_without_git_vendored_or_ignored_files(tmp_path: Path) ->
     with tarfile.open(out) as tar:
         names = sorted(tar.getnames())
     assert names == ["myrepo/.gitignore", "myrepo/src/app.py"] and count == 2
+
+
+def _gzip_ending_in_a_bad_block(data: bytes, keep: int) -> bytes:
+    """A gzip stream of ``data``'s first ``keep`` bytes (stored, so any zlib writes them alike)
+    followed by a deflate block of the reserved type 3: readable up to there, then damage."""
+    raw = zlib.compressobj(0, zlib.DEFLATED, -15)
+    body = raw.compress(data[:keep]) + raw.flush(zlib.Z_FULL_FLUSH)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + body + b"\x07"  # BFINAL=1, BTYPE=3
+
+
+def test_a_tar_gz_damaged_past_its_first_header_is_corrupt_media(tmp_path: Path) -> None:
+    # The first header reads, so the archive is recognised; the damage is met while its members
+    # are read, as zlib's own error (it failed the job three times as an internal error).
+    whole = tmp_path / "whole.tar"
+    with tarfile.open(whole, "w") as tar:
+        for k in range(40):
+            info = tarfile.TarInfo(f"repo/m{k}.py")
+            info.size = len(GOOD)
+            tar.addfile(info, io.BytesIO(GOOD))
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(_gzip_ending_in_a_bad_block(whole.read_bytes(), 30_000))  # past gzip's read-ahead
+    assert sniff(damaged).kind == "code"
+    with pytest.raises(CorruptMedia, match="corrupt"):
+        read(damaged)
+    early = tmp_path / "early.tar.gz"
+    early.write_bytes(_gzip_ending_in_a_bad_block(whole.read_bytes(), 256))
+    with pytest.raises(CorruptMedia, match="corrupt"):
+        sniff(early)
+
+
+def test_a_zip_whose_offsets_point_outside_the_file_is_corrupt_media(tmp_path: Path) -> None:
+    # The end record says the central directory starts 1,000 bytes later than it does, so every
+    # member's offset lands before the file's first byte: a seek there raised OSError.
+    archive = make_zip(tmp_path / "a.zip", {"repo/src/app.py": GOOD})
+    data = bytearray(archive.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(data[end + 16 : end + 20], "little")
+    data[end + 16 : end + 20] = (offset + 1000).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    with pytest.raises(CorruptMedia, match="cannot be read"):
+        sniff(archive)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mediasift.config import Settings
 from mediasift.errors import CorruptMedia, LimitExceeded
+from mediasift.media.audio import iter_audio
 from mediasift.media.probe import probe
+from mediasift.media.sniff import sniff
 from tests import mediagen
 
 ONE_SENTENCE = [("en", "Short clips are probed in milliseconds.")]
@@ -100,3 +103,28 @@ def test_album_art_does_not_make_an_mp3_a_video(media_dir: Path) -> None:
     )  # fmt: skip
     media = probe(tagged)
     assert media.kind == "audio" and media.width is None
+
+
+def test_a_tag_that_is_not_utf8_does_not_fail_the_file(tmp_path: Path) -> None:
+    # PyAV decodes every tag as it opens a file; one byte that is not UTF-8 raised
+    # UnicodeDecodeError for the whole file, three attempts of an internal error.
+    import av
+
+    path = tmp_path / "tagged.mp3"
+    with av.open(str(path), "w") as out:
+        out.metadata["title"] = "A TITLEMARK"
+        stream = out.add_stream("mp3", rate=16_000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 16_000), dtype=np.int16), format="s16", layout="mono")
+        frame.sample_rate = 16_000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    data = path.read_bytes()
+    at = data.index(b"TITLEMARK")
+    path.write_bytes(data[:at] + b"\xef\x28" + data[at + 2 :])  # an invalid UTF-8 sequence
+    with pytest.raises(UnicodeDecodeError):
+        av.open(str(path)).close()
+
+    media = probe(path)
+    assert media.kind == "audio" and media.duration_s == pytest.approx(1.0, abs=0.1)
+    assert sniff(path).kind == "audio"
+    assert sum(len(block) for block in iter_audio(path)) == pytest.approx(16_000, abs=1_200)

@@ -26,7 +26,7 @@ import numpy as np
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.media.frames import scaled_size
-from mediasift.media.probe import MediaProbe, audio_stream, probe, video_stream
+from mediasift.media.probe import MediaProbe, audio_stream, open_media, probe, video_stream
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -81,7 +81,7 @@ def transcode(
     if fmt.video_codec is None and not media.has_audio:
         raise UnsupportedMedia(f"the media has no audio to write as {target}")
     try:
-        with av.open(str(source)) as container, av.open(str(dest), "w", format=fmt.container) as out:
+        with open_media(source) as container, av.open(str(dest), "w", format=fmt.container) as out:
             job = _Transcode(container, out, fmt, media, options, settings, with_video, start, end, dest)
             job.run(on_progress)
     except av.error.FFmpegError as exc:

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.media.frames import scaled_size
-from mediasift.media.probe import MediaProbe, probe, video_stream
+from mediasift.media.probe import MediaProbe, open_media, probe, video_stream
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -83,7 +83,7 @@ def _frames_between(source: Path, start: float, end: float, fps: float, media: M
     due = start
     step = 1.0 / fps
     try:
-        with av.open(str(source)) as container:
+        with open_media(source) as container:
             stream = video_stream(container)
             if stream is None:
                 return
@@ -150,7 +150,7 @@ def _frames_at(source: Path, moments: list[float], media: MediaProbe) -> Any:
     """``(time_s, RGB array)`` of the frame shown at each moment, by seeking, never decoding all."""
     width, height = scaled_size(media.width or 2, media.height or 2, 1024)
     try:
-        with av.open(str(source)) as container:
+        with open_media(source) as container:
             stream = video_stream(container)
             assert stream is not None
             offset = (

@@ -18,7 +18,7 @@ import av
 import numpy as np
 
 from mediasift.errors import CorruptMedia
-from mediasift.media.probe import audio_stream
+from mediasift.media.probe import audio_stream, open_media
 
 SAMPLE_RATE = 16_000  # Hz: what Whisper and Silero VAD expect
 # A stream this much shorter than its container says is a truncated file, not rounding.
@@ -81,7 +81,7 @@ def read_audio(path: Path) -> np.ndarray:
 def _resampled(path: Path) -> Iterator[np.ndarray]:
     """Mono 16 kHz float32 pieces, in FFmpeg's own frame sizes."""
     try:
-        with av.open(str(path)) as container:
+        with open_media(path) as container:
             stream = audio_stream(container)
             if stream is None:
                 return

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from mediasift.errors import CorruptMedia
-from mediasift.media.probe import video_stream
+from mediasift.media.probe import open_media, video_stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def iter_frames(
     costs a fraction of an RGB conversion for measures that need no colour."""
     last_time = 0.0
     try:
-        with av.open(str(path)) as container:
+        with open_media(path) as container:
             stream = video_stream(container)
             if stream is None:
                 return

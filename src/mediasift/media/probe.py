@@ -51,12 +51,19 @@ class MediaProbe:
     codecs: dict[str, str] = field(default_factory=dict)  # {"audio": "aac", "video": "h264"}
 
 
+def open_media(path: Path) -> av.container.InputContainer:
+    """``path`` opened for reading with PyAV. PyAV decodes every tag of the file as it opens it,
+    and one byte that is not UTF-8 (a damaged or mis-encoded title) raised ``UnicodeDecodeError``
+    for the whole file; such bytes are read as replacement characters instead."""
+    return av.open(str(path), metadata_errors="replace")
+
+
 def probe(path: Path, settings: Settings | None = None) -> MediaProbe:
     """Inspect ``path``; enforce duration and pixel limits when ``settings`` is given."""
     if not path.exists() or path.stat().st_size == 0:
         raise CorruptMedia("empty file (0 bytes)")
     try:
-        with av.open(str(path)) as container:
+        with open_media(path) as container:
             result = _describe(container)
             _check_decodable(container, result)
     except av.error.FFmpegError as exc:

@@ -96,10 +96,10 @@ def _looks_av(head: bytes) -> bool:
 def _probe_av(path: Path) -> Sniffed:
     import av
 
-    from mediasift.media.probe import audio_stream, video_stream
+    from mediasift.media.probe import audio_stream, open_media, video_stream
 
     try:
-        with av.open(str(path)) as container:
+        with open_media(path) as container:
             has_video = video_stream(container) is not None
             has_audio = audio_stream(container) is not None
             has_streams = bool(container.streams.video or container.streams.audio)
@@ -213,7 +213,7 @@ def _sniff_tar(path: Path, head: bytes) -> Sniffed | None:
         try:
             with opener(path, "rb") as stream:
                 first = stream.read(512)
-        except (OSError, EOFError, lzma.LZMAError) as exc:
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             raise CorruptMedia(f"corrupt {ext[5:]} stream: {exc}") from None
         if first[_TAR_MAGIC_AT : _TAR_MAGIC_AT + 5] == b"ustar":
             return Sniffed("code", mime, ext)
@@ -241,6 +241,8 @@ def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
             raise CorruptMedia(
                 f"zip member {info.filename!r} does not match its declared size and checksum: {exc}"
             ) from None
+        except OSError as exc:  # a damaged local header: its offset points outside the file
+            raise CorruptMedia(f"zip member {info.filename!r} cannot be read: {exc}") from None
 
 
 def _as_text(head: bytes) -> str | None:

@@ -31,7 +31,7 @@ import numpy as np
 from mediasift.asr.vad import FRAME_S, Heard, heard
 from mediasift.errors import CorruptMedia
 from mediasift.media.audio import iter_audio
-from mediasift.media.probe import audio_stream
+from mediasift.media.probe import audio_stream, open_media
 from mediasift.quality.loudness import LoudnessMeter
 
 CLIP_LEVEL = 0.99  # |sample| at or above this is clipped (full scale is 1.0)
@@ -83,7 +83,7 @@ def _speech_snr_db(power: np.ndarray, speech: np.ndarray) -> float | None:
 
 def _native_measures(path: Path) -> dict[str, Any]:
     try:
-        with av.open(str(path)) as container:
+        with open_media(path) as container:
             stream = audio_stream(container)
             if stream is None:
                 return {}

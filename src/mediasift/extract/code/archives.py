@@ -22,8 +22,10 @@ what ``.gitignore`` files ignore left out), for ``mediasift ingest --repo``.
 
 from __future__ import annotations
 
+import lzma
 import tarfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -196,10 +198,15 @@ class _Archive:
         self.close()
 
 
+# What reading a damaged archive raises: gzip's and xz's streams raise their codec's own errors
+# (zlib.error, LZMAError) for a bad block, not tarfile's or OSError.
+_DAMAGED = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError)
+
+
 def _open(path: Path, mime: str) -> _Archive:
     try:
         return _Zip(path) if mime == "application/zip" else _Tar(path)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, *_DAMAGED) as exc:
         raise CorruptMedia(f"corrupt archive: {exc}") from None
 
 
@@ -224,7 +231,7 @@ class _Zip(_Archive):
         try:
             with self._zip.open(handle) as member:
                 return member.read(limit)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, *_DAMAGED) as exc:
             raise CorruptMedia(f"corrupt archive member {handle.filename!r}: {exc}") from None
 
     def close(self) -> None:
@@ -246,14 +253,14 @@ class _Tar(_Archive):
                 else:
                     kind = "link"  # symbolic and hard links, devices, FIFOs, sparse files
                 yield info.name, info.size, kind, info
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except _DAMAGED as exc:
             raise CorruptMedia(f"corrupt tar archive: {exc}") from None
 
     def read(self, handle: Any, limit: int) -> bytes:
         try:
             member = self._tar.extractfile(handle)
             return member.read(limit) if member is not None else b""
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except _DAMAGED as exc:
             raise CorruptMedia(f"corrupt archive member {handle.name!r}: {exc}") from None
 
     def close(self) -> None:
