@@ -201,3 +201,14 @@ def test_a_zip_whose_offsets_point_outside_the_file_is_corrupt_media(tmp_path: P
     archive.write_bytes(bytes(data))
     with pytest.raises(CorruptMedia, match="cannot be read"):
         sniff(archive)
+
+
+def test_a_zip_asking_for_a_version_no_reader_has_is_corrupt_media(tmp_path: Path) -> None:
+    # zipfile raises NotImplementedError for it (a damaged deck asked for version 22.5).
+    archive = make_zip(tmp_path / "a.zip", {"repo/src/app.py": GOOD})
+    data = bytearray(archive.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the member's central directory entry
+    data[entry + 6 : entry + 8] = (225).to_bytes(2, "little")  # "version needed to extract"
+    archive.write_bytes(bytes(data))
+    with pytest.raises(CorruptMedia, match="version"):
+        sniff(archive)
