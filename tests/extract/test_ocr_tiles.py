@@ -69,3 +69,19 @@ def test_a_picture_that_fits_is_read_in_one_pass_with_boxes_in_its_own_pixels(en
     (line,) = read_picture(engine, image, MAX_SIDE)
     assert _normalised(line.text) == "fits in one pass"
     assert abs(line.box[0] - 600) < 30 and abs(line.box[1] - 1500) < 30  # mapped back from 2000 px
+
+
+@pytest.mark.parametrize("size", [(2_000, 1), (1_000_000, 1), (1, 1_000_000), (3, 40_000)])
+def test_a_strip_too_thin_for_a_line_of_text_is_not_read(engine, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    # rapidocr scaled a 2,000 x 1 strip up to 30 px and padded it to an eighth of its length:
+    # 2.6 GB for a picture under every pixel limit, a worker's MemoryError in the end.
+    import tracemalloc
+
+    strip = Image.new("RGB", size, (240, 240, 240))
+    tracemalloc.start()
+    try:
+        assert read_picture(engine, strip, 2000) == []
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, peak

@@ -23,6 +23,10 @@ from mediasift.ocr.base import OcrEngine, OcrLine
 _ELONGATED = 1.5  # height / width past which scaling to fit would shrink text too much
 _MAX_TILES = 8  # bounds time and memory; a taller picture is scaled down to fit in this many bands
 _OVERLAP_PX = 200  # at band scale: taller than a line of text, so each line is whole in one band
+# A strip narrower than this, once scaled to be read, holds no line of text. rapidocr would scale
+# it up to 30 px and pad it to an eighth of its length: a 2,000 x 1 strip became a picture of
+# 60,000 x 15,030 (2.7 GB).
+_MIN_SIDE_PX = 8
 
 
 def read_picture(engine: OcrEngine, image: Image.Image, max_side: int) -> list[OcrLine]:
@@ -30,11 +34,15 @@ def read_picture(engine: OcrEngine, image: Image.Image, max_side: int) -> list[O
     width, height = image.size
     if height <= max_side or height / max(1, width) <= _ELONGATED:
         small = bounded(image, max_side)
+        if min(small.size) < _MIN_SIDE_PX:
+            return []
         (lines,) = engine.read([np.asarray(small)])
         return _mapped(lines, width / small.width, 0.0, 0.0)
     step_cap = _MAX_TILES * (max_side - _OVERLAP_PX) + _OVERLAP_PX
     scale = min(1.0, max_side / width, step_cap / height)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size[0] < _MIN_SIDE_PX:
+        return []
     scaled = image.resize(size, Image.Resampling.LANCZOS) if scale < 1 else image
     spans = _spans(scaled.height, max_side)
     bands = [scaled.crop((0, start, scaled.width, end)) for start, end, _, _ in spans]
