@@ -212,3 +212,31 @@ def test_a_zip_asking_for_a_version_no_reader_has_is_corrupt_media(tmp_path: Pat
     archive.write_bytes(bytes(data))
     with pytest.raises(CorruptMedia, match="version"):
         sniff(archive)
+
+
+def test_a_notebook_that_does_not_parse_is_skipped_and_the_repository_read(tmp_path: Path) -> None:
+    # A merge conflict left in a notebook failed the whole repository as corrupt_media; a notebook
+    # nested too deep for the parser failed it three times as an internal error.
+    from mediasift.extract.code.extract import extract_code
+    from tests.extract.imaging_samples import context
+
+    conflicted = b'{"cells": [\n<<<<<<< HEAD\n{"cell_type": "code", "source": "x = 1"}\n=======\n]}'
+    nested = b'{"cells": ' + b"[\n" * 100_000 + b"]\n" * 100_000 + b"}"  # short lines: not "generated"
+    archive = make_tar(
+        tmp_path / "repo.tar.gz",
+        {"repo/app.py": GOOD, "repo/merge.ipynb": conflicted, "repo/deep.ipynb": nested},
+    )
+    ctx = context(tmp_path, archive, kind="code", mime="application/gzip")
+
+    extraction = extract_code(ctx)
+
+    assert {s.meta.get("path") for s in extraction.segments} == {"app.py"}
+    assert extraction.info["metadata"]["skipped"] == {"unreadable": 2}
+    assert extraction.info["metadata"]["files"] == 1
+
+
+def test_a_notebook_nested_too_deep_to_parse_is_corrupt_media() -> None:
+    from mediasift.extract.code.notebooks import read_notebook
+
+    with pytest.raises(CorruptMedia, match="too deep"):
+        read_notebook('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")

@@ -212,3 +212,37 @@ def test_workers_warn_when_the_redrive_policy_would_move_such_a_job_first(
         stop_workers(start_worker_threads(rt, 1), grace_s=5)
     warnings = [r.getMessage() for r in caplog.records if "redrive policy" in r.getMessage()]
     assert len(warnings) == 1 and "set maxReceiveCount to 4 or more" in warnings[0], warnings
+
+
+def test_a_quality_measure_that_fails_costs_the_media_its_quality_not_its_segments(
+    make_runtime, monkeypatch, tmp_path
+):
+    # Quality is measured beside extraction; an error of its own (OpenCV refused a 2-pixel-tall
+    # video's frames) failed the whole ingest, three times over. Injected here, as no real
+    # input is known to fail a measure any more.
+    import av
+    import numpy as np
+
+    from mediasift.quality import video as video_quality
+
+    def broken(path: Path) -> dict[str, Any]:
+        raise RuntimeError("a measure's own bug")
+
+    monkeypatch.setattr(video_quality, "measure_video", broken)
+    path = tmp_path / "clip.mp4"
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
+        for _ in range(20):
+            picture = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        out.mux(stream.encode(None))
+    rt = make_runtime(max_attempts=3)
+
+    job = _run_until_ended(rt, _ingest(rt, path.read_bytes(), "clip.mp4"))
+
+    assert (job.status, job.attempts) == ("succeeded", 1), job.error
+    with rt.catalog.read_session() as s:
+        assert repo.media_segments(s, "default", job.media_id)  # its keyframes
+    assert _media(rt, job).quality is None

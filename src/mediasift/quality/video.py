@@ -47,6 +47,7 @@ _FLAT_STD = 4.0  # a frame this uniform has no edges to judge focus by
 SHAKE_SAMPLE_S = 0.1
 SHAKE_SIDE = 160
 _MIN_PEAK = 0.15  # phase-correlation peak under which two frames share no picture (a cut, a fade)
+_MIN_SHIFT_SIDE = 8  # pixels: a shake sample narrower than this (a 3,840 x 2 video's) is not measured
 
 
 def measure_video(path: Path) -> dict[str, Any]:
@@ -128,6 +129,8 @@ def _shift(before: np.ndarray, after: np.ndarray, before_std: float, after_std: 
     """The picture's global shift from ``before`` to ``after`` in pixels (their standard
     deviations given); none across a cut."""
     if before.shape != after.shape or before_std < _FLAT_STD or after_std < _FLAT_STD:
+        return (0.0, 0.0)
+    if min(before.shape) < _MIN_SHIFT_SIDE:  # OpenCV's window needs 2 pixels a side; a strip shows no shake
         return (0.0, 0.0)
     (dx, dy), peak = cv2.phaseCorrelate(before, after, _hanning(before.shape))
     return (float(dx), float(dy)) if peak >= _MIN_PEAK else (0.0, 0.0)

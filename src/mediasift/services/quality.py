@@ -63,6 +63,11 @@ def assess_extracted(
     except (MediasiftError, ValueError, OSError) as exc:
         log.warning("quality not measured (%s): %s", kind, exc)
         return None
+    except Exception:
+        # A measure's own failure (OpenCV refusing a 2-pixel-tall frame, say) costs the media its
+        # quality, not the segments extraction found; the traceback goes to the log to be fixed.
+        log.exception("quality not measured (%s): a measure failed", kind)
+        return None
 
 
 def measure(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:

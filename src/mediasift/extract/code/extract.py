@@ -11,15 +11,18 @@ document may), which bounds the segments to embed.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from pathlib import PurePosixPath
 
 from mediasift.domain import Modality, Segment
-from mediasift.errors import LimitExceeded, UnsupportedMedia
+from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.code.archives import ArchiveLimits, Selection, repository_files
 from mediasift.extract.code.segments import file_segments
 from mediasift.media.source_files import SourceType, decode_source, shebang_type, source_type
+
+log = logging.getLogger("mediasift.extract")
 
 ARCHIVES = frozenset(
     {"application/zip", "application/x-tar", "application/gzip", "application/x-bzip2", "application/x-xz"}
@@ -85,7 +88,13 @@ def _repository(ctx: ExtractContext) -> Extraction:
                 f"the repository's source files hold more than {settings.max_text_chars} characters "
                 "(MEDIASIFT_MAX_TEXT_CHARS)"
             )
-        segments.extend(file_segments(ctx, path, text, source))
+        try:
+            segments.extend(file_segments(ctx, path, text, source))
+        except CorruptMedia as exc:  # a notebook left invalid by a merge conflict, say: skip it alone
+            log.info("repository of media %s: %s skipped: %s", ctx.media_id, path, exc.message)
+            selection.files -= 1
+            selection.skipped["unreadable"] += 1
+            continue
         languages[source.language] += 1
         lines += text.count("\n") + 1
         ctx.progress("extract", min(0.99, selection.done))

@@ -38,6 +38,8 @@ def read_notebook(text: str) -> Notebook:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorruptMedia(f"notebook is not valid JSON: {exc}") from None
+    except RecursionError:  # arrays in arrays, deeper than the parser's stack
+        raise CorruptMedia("notebook nests its JSON too deep to read") from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise CorruptMedia("not a Jupyter notebook: no list of cells (nbformat 4 or later is read)")
     if int(document.get("nbformat") or 4) < 4:
