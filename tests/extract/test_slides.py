@@ -115,6 +115,61 @@ def test_a_deck_with_broken_slide_xml_is_corrupt_media(tmp_path) -> None:
         extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
 
 
+def _rewritten(source: Path, target: Path, member: str, edit) -> Path:  # type: ignore[no-untyped-def]
+    """``source`` (a zip) with ``member`` replaced by ``edit(its bytes)`` (None: left out)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == member:
+                data = edit(data)
+            if data is not None:
+                new.writestr(item.filename, data)
+    return target
+
+
+def test_a_picture_whose_image_the_package_lost_is_counted_and_the_deck_read(tmp_path) -> None:
+    # Its relationship id names no part: python-pptx raised KeyError and the deck failed three
+    # times as an internal error.
+    good = build_deck(tmp_path / "deck.pptx")
+    broken = _rewritten(
+        good,
+        tmp_path / "lost.pptx",
+        "ppt/slides/slide3.xml",
+        lambda xml: xml.replace(b'r:embed="', b'r:embed="lost', 1),
+    )
+    extraction = extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
+    assert extraction.info["metadata"]["unreadable_pictures"] == 1
+    assert (1, "Quarterly results\nRevenue grew twelve percent\nChurn fell to three percent") in segments(
+        extraction, Modality.TEXT
+    )
+
+
+@pytest.mark.parametrize(
+    ("member", "edit"),
+    [
+        ("ppt/_rels/presentation.xml.rels", None),  # the slides' relationships gone: KeyError
+        (
+            "ppt/_rels/presentation.xml.rels",
+            lambda xml: xml.replace(b' Target="', b' Tarjet="', 1),
+        ),  # InvalidXmlError
+        # a root element python-pptx does not know: AttributeError
+        (
+            "_rels/.rels",
+            lambda xml: xml.replace(b"Relationships>", b"Relationshipz>").replace(
+                b"<Relationships ", b"<Relationshipz "
+            ),
+        ),
+    ],
+)
+def test_a_deck_whose_relationships_are_broken_is_corrupt_media(tmp_path, member, edit) -> None:  # type: ignore[no-untyped-def]
+    good = build_deck(tmp_path / "deck.pptx")
+    broken = _rewritten(good, tmp_path / "broken.pptx", member, edit or (lambda xml: None))
+    with pytest.raises(CorruptMedia, match="cannot open presentation"):
+        extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (scripts/system-deps.sh test)")
 def test_each_slide_is_drawn_and_its_segments_show_it(extraction, deck_dir) -> None:
     from PIL import Image

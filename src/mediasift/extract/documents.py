@@ -80,20 +80,32 @@ def _docx_text(path: Path) -> str:
     import zipfile
 
     import docx
+    from docx.exceptions import InvalidXmlError
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, XMLSyntaxError) as exc:
-        # A member cut short (it claimed fewer bytes than it holds) arrives here as broken XML.
+        blocks = [p.text for p in document.paragraphs if p.text.strip()]
+        for table in document.tables:
+            for row in table.rows:
+                cells = [c.text.strip() for c in row.cells if c.text.strip()]
+                if cells:
+                    blocks.append(" | ".join(cells))
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        zipfile.BadZipFile,
+        XMLSyntaxError,
+        InvalidXmlError,
+        AttributeError,
+        TypeError,
+    ) as exc:
+        # A member cut short (it claimed fewer bytes than it holds) arrives here as broken XML; a
+        # relationship part without the elements python-docx expects as an AttributeError, one
+        # without its target as a TypeError (a path joined with None) or InvalidXmlError.
         raise CorruptMedia(f"corrupt DOCX: {exc}") from None
-    blocks = [p.text for p in document.paragraphs if p.text.strip()]
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                blocks.append(" | ".join(cells))
     return "\n\n".join(blocks)
 
 

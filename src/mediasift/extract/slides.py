@@ -60,10 +60,14 @@ def _table_text(table: Any) -> str:
 
 
 def _picture_blob(shape: Any) -> bytes | None:
+    """A picture's bytes; None for a shape that is no picture; empty for one whose image the
+    package lost (its relationship names no part), which is then counted as unreadable."""
     try:
         return shape.image.blob  # pictures and picture placeholders
     except (AttributeError, ValueError):
         return None  # not a picture, or a placeholder with no image in it
+    except KeyError:
+        return b""
 
 
 def extract_slides(ctx: ExtractContext) -> Extraction:
@@ -74,13 +78,24 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
     """
     from lxml.etree import XMLSyntaxError
     from pptx import Presentation
-    from pptx.exc import PackageNotFoundError
+    from pptx.exc import InvalidXmlError, PackageNotFoundError
 
     try:
         deck = Presentation(str(ctx.path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
-        raise CorruptMedia(f"cannot open presentation: {exc}") from exc
-    slides = list(deck.slides)
+        slides = list(deck.slides)
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        XMLSyntaxError,
+        InvalidXmlError,
+        AttributeError,
+    ) as exc:
+        # python-pptx follows a package's relationships lazily: a missing one surfaces as a
+        # KeyError when the slides are listed, a malformed one as InvalidXmlError or as an lxml
+        # element without the child it expects (AttributeError).
+        raise CorruptMedia(f"cannot open presentation: {exc}") from None
     if len(slides) > ctx.settings.max_pages:
         raise LimitExceeded(f"{len(slides)} slides; the limit is {ctx.settings.max_pages}")
 

@@ -1,0 +1,58 @@
+"""A DOCX's text, and a package python-docx cannot follow failing as ``corrupt_media``."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mediasift.errors import CorruptMedia
+from mediasift.extract.documents import extract_document
+from tests.docgen import make_docx
+
+from .imaging_samples import context
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _rewritten(source: Path, target: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item.filename, edit(data) if item.filename == member else data)
+    return target
+
+
+def test_a_docx_gives_its_paragraphs_and_table_rows(tmp_path: Path) -> None:
+    path = make_docx(
+        tmp_path / "a.docx", ["Oil the chain every 200 km."], [["Part", "Every"], ["pads", "month"]]
+    )
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
+    text = "\n".join(s.text for s in extraction.segments)
+    assert "Oil the chain every 200 km." in text and "pads | month" in text
+
+
+@pytest.mark.parametrize(
+    ("member", "edit"),
+    [
+        # a relationship without its target: python-docx's InvalidXmlError
+        ("word/_rels/document.xml.rels", lambda xml: xml.replace(b' Target="', b' Tarjet="', 1)),
+        # a root element python-docx does not know: AttributeError ('Relationship_lst')
+        (
+            "_rels/.rels",
+            lambda xml: xml.replace(b"Relationships>", b"Relationshipz>").replace(
+                b"<Relationships ", b"<Relationshipz "
+            ),
+        ),
+    ],
+)
+def test_a_docx_whose_relationships_are_broken_is_corrupt_media(
+    tmp_path: Path, member: str, edit: Callable[[bytes], bytes]
+) -> None:
+    # Both failed three times as internal errors.
+    good = make_docx(tmp_path / "a.docx", ["Oil the chain every 200 km."])
+    broken = _rewritten(good, tmp_path / "broken.docx", member, edit)
+    with pytest.raises(CorruptMedia, match="corrupt DOCX"):
+        extract_document(context(tmp_path, broken, kind="document", mime=DOCX))
