@@ -199,3 +199,21 @@ def test_blank_lines_and_closing_braces_alone_make_no_chunk() -> None:
     chunks = chunk_source(text, "javascript")
 
     assert [(c.symbol, c.line_start, c.line_end) for c in chunks] == [("a", 1, 3)]
+
+
+def test_code_nested_deeper_than_the_stack_is_chunked() -> None:
+    # An expression 5,000 parentheses deep made the walk over its syntax tree a RecursionError
+    # (an internal error, three attempts); the walk keeps its own stack now.
+    deep = "x = " + "(" * 5_000 + "1" + ")" * 5_000 + "\n\ndef after():\n    return 2\n"
+    assert [(c.symbol, c.line_start) for c in chunk_source(deep, "python") if c.kind == "function"] == [
+        ("after", 3)
+    ]
+
+    # 300 classes nested one in the other: the first 64 are definitions of their own, the rest
+    # stay in the innermost one's chunk, so the chunking's own walks over them stay shallow.
+    nested = "".join(" " * i + f"class C{i}:\n" for i in range(300)) + " " * 300 + "x = 1\n"
+    chunks = chunk_source(nested, "python")
+    symbols = {c.symbol for c in chunks if c.kind == "class"}
+    assert len(symbols) == 64 and "C0" in symbols
+    innermost = max(symbols, key=len)
+    assert innermost.endswith(".C62.C63") and max(c.line_end for c in chunks) == 301

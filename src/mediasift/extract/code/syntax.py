@@ -90,10 +90,26 @@ def chunk_source(
 _TYPES = frozenset({"class", "struct", "impl", "trait", "interface", "enum", "record"})
 
 
+# Definitions nested deeper than this are left inside their parent's chunk: the chunking walks
+# nested definitions recursively, and a file of a thousand nested functions would exhaust the stack.
+_MAX_NESTED_DEFINITIONS = 64
+
+
 def _collect(
-    node: Node, grammar: Grammar, source: bytes, scope: str | None, in_type: bool, out: list[_Definition]
+    root: Node, grammar: Grammar, source: bytes, scope: str | None, in_type: bool, out: list[_Definition]
 ) -> None:
-    for child in node.named_children:
+    """The definitions under ``root``, in source order, each holding those nested in it.
+
+    The tree is walked with a stack of our own, not by recursion: an expression 5,000
+    parentheses deep is a tree deeper than Python's stack allows (a ``RecursionError``)."""
+    # (children still to visit, scope, whether inside a type, where definitions go, nesting)
+    stack = [(iter(root.named_children), scope, in_type, out, 0)]
+    while stack:
+        children, scope, in_type, out, depth = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
         target = _unwrapped(child, grammar)
         if target is not None and _defines(target, grammar):
             kind = grammar.definitions[target.type]
@@ -112,10 +128,12 @@ def _collect(
                 docstring=_docstring(target, child, grammar, source),
             )
             out.append(definition)
-            if target.type in grammar.containers:
-                _collect(target, grammar, source, symbol, kind in _TYPES, definition.children)
+            if target.type in grammar.containers and depth + 1 < _MAX_NESTED_DEFINITIONS:
+                stack.append(
+                    (iter(target.named_children), symbol, kind in _TYPES, definition.children, depth + 1)
+                )
         elif child.named_child_count:
-            _collect(child, grammar, source, scope, in_type, out)
+            stack.append((iter(child.named_children), scope, in_type, out, depth))
 
 
 def _unwrapped(node: Node, grammar: Grammar) -> Node | None:
