@@ -91,3 +91,18 @@ def test_conditions_evaluate_over_the_media_fields(condition, values, holds):
 def test_anything_but_fields_literals_and_comparisons_is_refused(condition):
     with pytest.raises(ExpressionInvalid):
         parse_condition(condition)
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        ('{"version":' + "[" * 5_000 + "]" * 5_000 + "}", "application/json"),
+        ("version: " + "[" * 5_000 + "]" * 5_000 + "\n", "application/yaml"),
+    ],
+)
+def test_a_document_nested_deeper_than_the_parsers_reach_is_invalid(body: str, media_type: str) -> None:
+    # The JSON and YAML parsers recurse: a PUT of such a document was a 500.
+    from mediasift.workflow.document import WorkflowInvalid
+
+    with pytest.raises(WorkflowInvalid, match="too deep"):
+        read_source(body, media_type)

@@ -95,6 +95,13 @@ def read_source(body: bytes | str, media_type: str = "application/yaml") -> Sour
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise WorkflowInvalid([Problem("", None, "the document is not UTF-8 text")]) from None
+    try:
+        return _parsed(text, media_type)
+    except RecursionError:  # json, PyYAML and ``_lines`` all recurse into nested values
+        raise WorkflowInvalid([Problem("", None, "the document nests its values too deep to read")]) from None
+
+
+def _parsed(text: str, media_type: str) -> Source:
     if "json" in media_type:
         try:
             value = json.loads(text)
