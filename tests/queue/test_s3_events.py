@@ -103,7 +103,14 @@ class TestParseS3Event:
 
     @pytest.mark.parametrize(
         "body",
-        ['{"job_id": "01J"}', "not json", "[1, 2]", '{"Records": [{"eventSource": "aws:sns"}]}', b"\xff"],
+        [
+            '{"job_id": "01J"}',
+            "not json",
+            "[1, 2]",
+            '{"Records": [{"eventSource": "aws:sns"}]}',
+            b"\xff",
+            "[" * 100_000 + "]" * 100_000,  # deeper than json's decoder reaches: was a RecursionError
+        ],
     )
     def test_other_messages_are_not_s3_events(self, body: str | bytes) -> None:
         with pytest.raises(NotAnS3Event):

@@ -83,12 +83,14 @@ class TestDeadLetters:
         [message] = sqs_client.receive_message(QueueUrl=urls.dlq_url)["Messages"]
         assert json.loads(message["Body"]) == {"job_id": "poison"}
 
+    # JSON deeper than json's decoder reaches raised RecursionError out of the receive.
+    @pytest.mark.parametrize("body", ["garbage", "[" * 100_000 + "]" * 100_000])
     def test_unreadable_message_is_left_for_the_redrive_policy(
-        self, make_queue: Callable[..., QueueUrls], sqs_client: Any
+        self, make_queue: Callable[..., QueueUrls], sqs_client: Any, body: str
     ) -> None:
         urls = make_queue(visibility_s=1, dlq_after=1)
         queue = SqsQueue(urls.url, client=sqs_client)
-        sqs_client.send_message(QueueUrl=urls.url, MessageBody="garbage")
+        sqs_client.send_message(QueueUrl=urls.url, MessageBody=body)
         assert queue.receive_any(visibility_s=1, wait_s=0) is None
         time.sleep(1.2)
         assert queue.receive_any(visibility_s=1, wait_s=0) is None  # moved on this receive

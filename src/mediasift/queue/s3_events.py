@@ -101,6 +101,8 @@ def _load(body: str | bytes | dict[str, Any]) -> dict[str, Any]:
         message = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise NotAnS3Event(f"message body is not JSON: {e}") from None
+    except RecursionError:  # json's decoder recurses once per nested array or object
+        raise NotAnS3Event("message body nests its JSON too deep to read") from None
     if not isinstance(message, dict):
         raise NotAnS3Event("message body is not a JSON object")
     return message

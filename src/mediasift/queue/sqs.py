@@ -166,7 +166,7 @@ class SqsQueue(Queue):
         body = message.get("Body", "")
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not ours; maybe not even an S3 event: decided below
             parsed = None
         if isinstance(parsed, dict) and isinstance(parsed.get("job_id"), str):
             return Lease(job_id=parsed["job_id"], receipt=receipt, attempts=attempts)
@@ -361,7 +361,7 @@ class SqsQueue(Queue):
 def _letter_job(body: str) -> str | None:
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     job_id = parsed.get("job_id") if isinstance(parsed, dict) else None
     return job_id if isinstance(job_id, str) else None
