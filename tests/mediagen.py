@@ -152,6 +152,8 @@ _VIDEO_CODECS = {
     "mkv": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "libopus"],
     "webm": ["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "500k", "-c:a", "libopus"],
     "avi": ["-c:v", "mpeg4", "-q:v", "4", "-c:a", "libmp3lame"],
+    "ts": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],  # a recorder's
+    "flv": ["-c:v", "flv1", "-q:v", "4", "-c:a", "libmp3lame", "-ar", "44100"],  # FLV's MP3 rates only
 }
 _SCENE_COLOURS = ["0x1f3a5f", "0x5f1f3a", "0x2f5f1f", "0x4a4a4a"]
 

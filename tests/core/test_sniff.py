@@ -53,7 +53,7 @@ def test_truncated_mp4_header_is_corrupt(tmp_path: Path):
 @pytest.mark.parametrize(
     ("ext", "mime"),
     [("mp4", "video/mp4"), ("mov", "video/quicktime"), ("mkv", "video/x-matroska"), ("webm", "video/webm"),
-     ("avi", "video/x-msvideo")],
+     ("avi", "video/x-msvideo"), ("ts", "video/mp2t"), ("flv", "video/x-flv")],
 )  # fmt: skip
 def test_video_containers_get_their_own_mime_type(tmp_path: Path, ext: str, mime: str):
     from tests import mediagen

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from mediasift.enrich.terms import fold
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.media.sniff import sniff
 from mediasift.models.registry import ModelRegistry
 from mediasift.services.moment import locate_moment
 from mediasift.store.local import LocalStore
@@ -240,6 +241,23 @@ def test_audio_files_of_every_format_are_transcribed(models: ModelRegistry, tmp_
     assert moment["score"] == 2 and abs(moment["start_s"] - talk.utterances[0].start_s) <= 2.0
     assert extraction.info["width"] is None and extraction.info["language"] == "en"
     assert ctx.store.exists("processed/t1/m1/transcript.vtt")
+
+
+@pytest.mark.parametrize("ext", ["ts", "flv"])
+def test_a_recorders_transport_stream_and_an_old_flash_video_are_heard_and_read(
+    models: ModelRegistry, tmp_path: Path, ext: str
+) -> None:
+    # Both were refused as "unrecognised binary content" though FFmpeg reads them.
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg and espeak-ng")
+    talk = mediagen.talk_video(tmp_path, ext, [("en", mediagen.EN_SENTENCES[1])])
+    sniffed = sniff(talk.path)
+    ctx = context(talk.path, tmp_path, models)
+    extraction = extract_video(replace(ctx, mime=sniffed.mime))
+    speech = [s for s in extraction.segments if s.modality == Modality.SPEECH]
+    assert speech and locate_moment(speech[0].meta["parts"], "charge the battery")["score"] == 2
+    read = " ".join(fold(s.text) for s in extraction.segments if s.modality == Modality.OCR)
+    assert any(fold(c.text) in read for c in talk.captions), read
 
 
 def test_a_rerun_replaces_rather_than_duplicates(models: ModelRegistry, tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ _AV_MAGIC: list[tuple[bytes, int, str]] = [
     (b"OggS", 0, ".ogg"),
     (b"fLaC", 0, ".flac"),
     (b"\x1aE\xdf\xa3", 0, ".mkv"),
+    (b"FLV\x01", 0, ".flv"),
 ]
 
 
@@ -90,7 +91,18 @@ def _looks_av(head: bytes) -> bool:
         return True
     if head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xf1", b"\xff\xf9"):  # MPEG audio / ADTS
         return True
+    if _is_transport_stream(head):
+        return True
     return any(head[offset:].startswith(magic) for magic, offset, _ in _AV_MAGIC)
+
+
+def _is_transport_stream(head: bytes) -> bool:
+    """An MPEG transport stream (a recorder's or a broadcast's ``.ts``, Blu-ray's ``.m2ts``): its
+    sync byte 0x47 at the start of three packets in a row, of 188 bytes, or 192 with a timecode."""
+    return any(
+        len(head) > first + 2 * size and all(head[first + k * size] == 0x47 for k in range(3))
+        for first, size in ((0, 188), (4, 192))
+    )
 
 
 def _probe_av(path: Path) -> Sniffed:
@@ -126,6 +138,8 @@ _CONTAINERS = {
     "ogg": ("ogg", ".ogg"),
     "flac": ("flac", ".flac"),
     "aac": ("aac", ".aac"),
+    "flv": ("x-flv", ".flv"),
+    "mpegts": ("mp2t", ".ts"),
 }
 
 
