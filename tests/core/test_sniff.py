@@ -78,3 +78,10 @@ def test_audio_formats_are_audio(tmp_path: Path, fmt: str, mime: str):
     audio = mediagen.talk_audio(tmp_path, fmt, script=[("en", "Hello there.")])
     result = sniff(audio.path)
     assert (result.kind, result.mime) == ("audio", mime)
+
+
+def test_fixed_width_lines_that_start_with_g_stay_text(tmp_path: Path) -> None:
+    # An MPEG transport stream is known by 0x47 ("G") every 188 bytes; such a text is not one.
+    path = tmp_path / "records.txt"
+    path.write_text(("G" + "x" * 186 + "\n") * 50, encoding="ascii")
+    assert sniff(path).kind == "text"

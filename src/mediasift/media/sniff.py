@@ -98,9 +98,13 @@ def _looks_av(head: bytes) -> bool:
 
 def _is_transport_stream(head: bytes) -> bool:
     """An MPEG transport stream (a recorder's or a broadcast's ``.ts``, Blu-ray's ``.m2ts``): its
-    sync byte 0x47 at the start of three packets in a row, of 188 bytes, or 192 with a timecode."""
+    sync byte 0x47 at the start of five packets in a row, of 188 bytes, or 192 with a timecode,
+    and NUL bytes (its program tables hold them), so a text of fixed-width lines that each start
+    with "G" stays text."""
+    if b"\x00" not in head:
+        return False
     return any(
-        len(head) > first + 2 * size and all(head[first + k * size] == 0x47 for k in range(3))
+        len(head) > first + 4 * size and all(head[first + k * size] == 0x47 for k in range(5))
         for first, size in ((0, 188), (4, 192))
     )
 
