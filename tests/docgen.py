@@ -8,6 +8,8 @@ picture instead of lines is a scan: a JPEG drawn over the whole page, with no te
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +80,18 @@ def damage_page(path: Path, number: int) -> Path:
         at = data.index(b"/Type /Page /Parent", at + 1)
     path.write_bytes(data[:at] + b"/Type /Xxxx" + data[at + len(b"/Type /Page") :])
     return path
+
+
+def rewrite_member(source: Path, target: Path, member: str, edit: Callable[[bytes], bytes | None]) -> Path:
+    """``source`` (a zip: DOCX, PPTX…) written to ``target`` with ``member`` replaced by
+    ``edit(its bytes)``, or left out where ``edit`` gives None; every checksum right."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            read = old.read(item)
+            data = edit(read) if item.filename == member else read
+            if data is not None:
+                new.writestr(item.filename, data)
+    return target
 
 
 def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None = None) -> Path:

@@ -293,3 +293,19 @@ def faststart_copy(path: Path, dest: Path) -> Path:
     short, it still opens, and only decoding finds the missing seconds."""
     _run(["ffmpeg", "-y", "-v", "error", "-i", str(path), "-c", "copy", "-movflags", "+faststart", str(dest)])
     return dest
+
+
+def noise_video(path: Path, size: tuple[int, int], frames: int = 20) -> Path:
+    """``frames`` frames of random pixels at 10 fps, ``size`` (width, height, even), MPEG-4 through
+    PyAV: no ffmpeg binary needed, and every frame busy enough to be measured."""
+    import av
+
+    rng = np.random.default_rng(0)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for _ in range(frames):
+            picture = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        out.mux(stream.encode(None))
+    return path

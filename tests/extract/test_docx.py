@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,19 +9,11 @@ import pytest
 
 from mediasift.errors import CorruptMedia
 from mediasift.extract.documents import extract_document
-from tests.docgen import make_docx
+from tests.docgen import make_docx, rewrite_member
 
 from .imaging_samples import context
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _rewritten(source: Path, target: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for item in old.infolist():
-            data = old.read(item)
-            new.writestr(item.filename, edit(data) if item.filename == member else data)
-    return target
 
 
 def test_a_docx_gives_its_paragraphs_and_table_rows(tmp_path: Path) -> None:
@@ -53,6 +44,6 @@ def test_a_docx_whose_relationships_are_broken_is_corrupt_media(
 ) -> None:
     # Both failed three times as internal errors.
     good = make_docx(tmp_path / "a.docx", ["Oil the chain every 200 km."])
-    broken = _rewritten(good, tmp_path / "broken.docx", member, edit)
+    broken = rewrite_member(good, tmp_path / "broken.docx", member, edit)
     with pytest.raises(CorruptMedia, match="corrupt DOCX"):
         extract_document(context(tmp_path, broken, kind="document", mime=DOCX))

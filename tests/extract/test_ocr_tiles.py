@@ -73,8 +73,8 @@ def test_a_picture_that_fits_is_read_in_one_pass_with_boxes_in_its_own_pixels(en
 
 @pytest.mark.parametrize("size", [(2_000, 1), (1_000_000, 1), (1, 1_000_000), (3, 40_000)])
 def test_a_strip_too_thin_for_a_line_of_text_is_not_read(engine, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    # rapidocr scaled a 2,000 x 1 strip up to 30 px and padded it to an eighth of its length:
-    # 2.6 GB for a picture under every pixel limit, a worker's MemoryError in the end.
+    # rapidocr scaled a 2,000 x 1 strip up to 32 px and padded it to a quarter of its length
+    # (60,000 x 15,000): 2.6 GB traced for a picture under every pixel limit, a worker's MemoryError.
     import tracemalloc
 
     strip = Image.new("RGB", size, (240, 240, 240))

@@ -14,6 +14,7 @@ from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.slides import _slide_pictures, extract_slides
 from mediasift.store.local import LocalStore
+from tests.docgen import rewrite_member
 
 from .imaging_samples import context, render_text
 
@@ -101,39 +102,20 @@ def test_a_file_that_is_not_a_presentation_is_corrupt_media(tmp_path) -> None:
 
 
 def test_a_deck_with_broken_slide_xml_is_corrupt_media(tmp_path) -> None:
-    import zipfile
-
     good = build_deck(tmp_path / "deck.pptx")
-    broken = tmp_path / "broken.pptx"
-    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "ppt/presentation.xml":
-                data = data[: len(data) // 2]  # cut mid-element: not well-formed XML
-            target.writestr(item, data)
+    # cut mid-element: not well-formed XML
+    broken = rewrite_member(
+        good, tmp_path / "broken.pptx", "ppt/presentation.xml", lambda xml: xml[: len(xml) // 2]
+    )
     with pytest.raises(CorruptMedia, match="cannot open presentation"):
         extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
-
-
-def _rewritten(source: Path, target: Path, member: str, edit) -> Path:  # type: ignore[no-untyped-def]
-    """``source`` (a zip) with ``member`` replaced by ``edit(its bytes)`` (None: left out)."""
-    import zipfile
-
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for item in old.infolist():
-            data = old.read(item)
-            if item.filename == member:
-                data = edit(data)
-            if data is not None:
-                new.writestr(item.filename, data)
-    return target
 
 
 def test_a_picture_whose_image_the_package_lost_is_counted_and_the_deck_read(tmp_path) -> None:
     # Its relationship id names no part: python-pptx raised KeyError and the deck failed three
     # times as an internal error.
     good = build_deck(tmp_path / "deck.pptx")
-    broken = _rewritten(
+    broken = rewrite_member(
         good,
         tmp_path / "lost.pptx",
         "ppt/slides/slide3.xml",
@@ -165,7 +147,7 @@ def test_a_picture_whose_image_the_package_lost_is_counted_and_the_deck_read(tmp
 )
 def test_a_deck_whose_relationships_are_broken_is_corrupt_media(tmp_path, member, edit) -> None:  # type: ignore[no-untyped-def]
     good = build_deck(tmp_path / "deck.pptx")
-    broken = _rewritten(good, tmp_path / "broken.pptx", member, edit or (lambda xml: None))
+    broken = rewrite_member(good, tmp_path / "broken.pptx", member, edit or (lambda xml: None))
     with pytest.raises(CorruptMedia, match="cannot open presentation"):
         extract_slides(context(tmp_path, broken, kind="document", mime=PPTX))
 

@@ -220,24 +220,14 @@ def test_a_quality_measure_that_fails_costs_the_media_its_quality_not_its_segmen
     # Quality is measured beside extraction; an error of its own (OpenCV refused a 2-pixel-tall
     # video's frames) failed the whole ingest, three times over. Injected here, as no real
     # input is known to fail a measure any more.
-    import av
-    import numpy as np
-
     from mediasift.quality import video as video_quality
+    from tests import mediagen
 
     def broken(path: Path) -> dict[str, Any]:
         raise RuntimeError("a measure's own bug")
 
     monkeypatch.setattr(video_quality, "measure_video", broken)
-    path = tmp_path / "clip.mp4"
-    rng = np.random.default_rng(0)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("mpeg4", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
-        for _ in range(20):
-            picture = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
-        out.mux(stream.encode(None))
+    path = mediagen.noise_video(tmp_path / "clip.mp4", (128, 96))
     rt = make_runtime(max_attempts=3)
 
     job = _run_until_ended(rt, _ingest(rt, path.read_bytes(), "clip.mp4"))

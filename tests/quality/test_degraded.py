@@ -104,20 +104,10 @@ def test_degraded_photo_scores_lower_and_names_the_reason(
 def test_a_video_two_pixels_thin_is_measured_without_a_shake(tmp_path: Path, size: tuple[int, int]) -> None:
     # OpenCV's phase correlation refused its shake samples (a window needs 2 pixels a side), and
     # the video's whole ingest failed, three times, over a quality measure.
-    import av
-    import numpy as np
-
     from mediasift.quality.video import measure_video
+    from tests import mediagen
 
-    path = tmp_path / "strip.mp4"
-    rng = np.random.default_rng(0)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("mpeg4", rate=10)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for _ in range(20):
-            picture = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
-        out.mux(stream.encode(None))
+    path = mediagen.noise_video(tmp_path / "strip.mp4", size)
 
     measures = measure_video(path)
 

@@ -24,8 +24,8 @@ _ELONGATED = 1.5  # height / width past which scaling to fit would shrink text t
 _MAX_TILES = 8  # bounds time and memory; a taller picture is scaled down to fit in this many bands
 _OVERLAP_PX = 200  # at band scale: taller than a line of text, so each line is whole in one band
 # A strip narrower than this, once scaled to be read, holds no line of text. rapidocr would scale
-# it up to 30 px and pad it to an eighth of its length: a 2,000 x 1 strip became a picture of
-# 60,000 x 15,030 (2.7 GB).
+# it up to 32 px and pad it to a quarter of its length: a 2,000 x 1 strip became a picture of
+# 60,000 x 15,000 (2.5 GiB).
 _MIN_SIDE_PX = 8
 
 
