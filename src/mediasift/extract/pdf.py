@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
-from mediasift.media.pdf_pages import open_pdf, page_count, read_page
+from mediasift.media.pdf_pages import MIN_TEXT_CHARS, open_pdf, page_count, read_page
 
 if TYPE_CHECKING:
     from PIL import Image
 
-# A page with fewer characters than this in its text layer is treated as a scan.
-_MIN_TEXT_CHARS = 16
 # Rendering a thumbnail costs ~10 ms a page: bounded so a 2,000-page manual stays cheap.
 _MAX_PAGE_THUMBNAILS = 500
 _THUMBNAIL_WIDTH_PX = 360
@@ -46,7 +44,7 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
                     f"pages/{index + 1:04d}.jpg", thumbnail(page.picture), "image/jpeg"
                 )
             text = page.text or ""
-            if len(text.strip()) < _MIN_TEXT_CHARS:
+            if len(text.strip()) < MIN_TEXT_CHARS:
                 scanned.append(index + 1)
             else:
                 extraction.segments.extend(text_segments(ctx, text, page=index + 1))

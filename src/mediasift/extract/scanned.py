@@ -16,13 +16,11 @@ from mediasift.domain import Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.base import ExtractContext
 from mediasift.extract.ocr_text import ocr_segments
-from mediasift.media.pdf_pages import open_pdf, page_count, read_page
+from mediasift.media.pdf_pages import MIN_TEXT_CHARS, open_pdf, page_count, read_page
 from mediasift.ocr.factory import get_ocr_engine
 
 DEFAULT_DPI = 200
 POINTS_PER_INCH = 72  # PDF user-space units
-# A page with fewer characters than this in its text layer is treated as scanned.
-MIN_TEXT_CHARS = 16
 
 
 def pages_without_text(pdf_path: Path, min_chars: int = MIN_TEXT_CHARS) -> list[int]:

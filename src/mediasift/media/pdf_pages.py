@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # Held by each helper below for its PDFium calls only; none calls another while holding it.
 _LOCK = threading.Lock()
 
+# A page with fewer characters than this in its text layer is treated as scanned (OCR reads it).
+MIN_TEXT_CHARS = 16
+
 # Given a page's width and height in PDF points (1/72 inch), the scale to render it at.
 Scale = Callable[[float, float], float]
 
