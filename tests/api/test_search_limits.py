@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediasift.domain import Hit
-from mediasift.services.search import extended
+from mediasift.services.search import extended, search
 from tests import textgen
 from tests.conftest import upload, wait_for_job
 
@@ -80,3 +80,24 @@ def test_the_rest_skips_what_the_first_hits_show_or_are_one_moment_with() -> Non
     assert [h.score for h in out] == sorted((h.score for h in out), reverse=True)
     assert out[2].score < 0.9 and deeper[2].score == 0.92  # the deeper list is left as it was
     assert [h.segment_id for h in extended(first, deeper, 1, gap_s=2.0)] == ["a"]
+
+
+def test_a_users_search_for_40_starts_with_their_search_for_10(
+    module_api: TestClient, notes: list[str]
+) -> None:
+    # A profile reorders a pool whose depth follows the limit, and spreads its affinities over that
+    # pool's media: without the rule above, the web UI and the CLI ordered a user's first hits
+    # differently. Searched through the service: the API leans the profile toward every query.
+    rt = module_api.app.state.runtime
+    tenant, user = rt.settings.default_tenant, {"X-Mediasift-User": "reader"}
+    for media_id, kind in [(notes[3], "like"), (notes[17], "like"), (notes[30], "open"), (notes[8], "hide")]:
+        response = module_api.post("/v1/feedback", json={"media_id": media_id, "signal": kind}, headers=user)
+        assert response.status_code == 201, response.text
+    for q in QUERIES:
+        ten = search(rt, tenant, q, limit=10, user_id="reader")
+        forty = search(rt, tenant, q, limit=40, user_id="reader")
+        assert all(h.affinity is not None for h in ten + forty), q  # reordered for the user
+        assert len(ten) == 10 and len(forty) > 10, q
+        assert [h.segment_id for h in forty[:10]] == [h.segment_id for h in ten], q
+        assert len({h.segment_id for h in forty}) == len(forty), q
+        assert max(h.score for h in forty[10:]) < min(h.score for h in ten), q

@@ -92,11 +92,12 @@ def search(
     if user_id is not None and personalize and rt.settings.personalization_weight > 0:
         profile = profiles.load(rt, tenant_id, user_id)
     if profile is not None and not profile.empty:
-        # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
-        # the user's order is computed on top of them, never cached.
-        depth = min(MAX_LIMIT, max(limit * 3, 30))
-        pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS)
-        return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
+        hits = _personalized(rt, tenant_id, profile, query, image, filters, limit, mode)
+        if limit <= FIRST_HITS:
+            return hits
+        # The pool's depth, and the affinities spread over its media, follow the limit too.
+        first = _personalized(rt, tenant_id, profile, query, image, filters, FIRST_HITS, mode)
+        return extended(first, hits, limit, ranking.DEFAULT.group_gap_s)
     return _unpersonalized(rt, tenant_id, query, image, filters, limit, mode)
 
 
@@ -122,10 +123,27 @@ def _unpersonalized(
     return _cached(rt, tenant_id, key, compute)
 
 
+def _personalized(
+    rt: Runtime,
+    tenant_id: str,
+    profile: profiles.Profile,
+    query: str,
+    image: bytes | None,
+    filters: Filters | None,
+    limit: int,
+    mode: Mode,
+) -> list[Hit]:
+    # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
+    # the user's order is computed on top of them, never cached.
+    depth = min(MAX_LIMIT, max(limit * 3, 30))
+    pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS)
+    return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
+
+
 def extended(first: list[Hit], deeper: list[Hit], limit: int, gap_s: float) -> list[Hit]:
     """``first`` (a shorter search's hits), then ``deeper``'s (the same search's, longer) that are
     neither among them nor one moment with one of them (``ranking.same_moment``), scored below
-    them, ``limit`` in all. Neither list is changed."""
+    every one of them (a user's order is not by score), ``limit`` in all. Neither list is changed."""
     shown = {h.segment_id for h in first}
     rest = [
         h
@@ -133,9 +151,11 @@ def extended(first: list[Hit], deeper: list[Hit], limit: int, gap_s: float) -> l
         if h.segment_id not in shown and not any(ranking.same_moment(h, f, gap_s) for f in first)
     ]
     out = list(first)
+    floor = min((h.score for h in first), default=None)
     for hit in rest[: max(0, limit - len(out))]:
-        floor = out[-1].score if out else hit.score
-        out.append(replace(hit, score=round(min(hit.score, floor - 1e-6), 6)))
+        score = hit.score if floor is None else round(min(hit.score, floor - 1e-6), 6)
+        out.append(replace(hit, score=score))
+        floor = score
     return out[:limit]
 
 
