@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from mediasift.api.app import create_app
-from mediasift.catalog.models import Base
+from mediasift.catalog.models import Base, Media, MediaVector
 from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
 from mediasift.services import auth
+from mediasift.services.media_vectors import media_vectors, to_bytes
 from mediasift.worker.loop import start_worker_threads
 from tests.conftest import test_settings, wait_for_job
 from tests.ops.test_webhooks import Receiver
@@ -190,6 +193,22 @@ def test_more_like_this_finds_the_same_topic(world):
     assert set(ids[:2]) == set(media["cooking"][1:])
     assert items[0]["reason"] == "more like cooking-0.txt"
     assert api.get(f"/v1/media/{world['foreign']}/similar").status_code == 404
+
+
+def test_a_media_vector_is_stored_once_and_made_again_when_the_media_changed(world):
+    rt, tenant = world["rt"], world["rt"].settings.default_tenant
+    media_id = world["media"]["gardening"][2]
+    first = media_vectors(rt, tenant, [media_id])[media_id]
+    marked = np.zeros_like(first)
+    marked[0] = 1.0
+    with rt.catalog.session() as s:  # what is stored is what is read
+        s.get(MediaVector, media_id).vector = to_bytes(marked)
+    assert media_vectors(rt, tenant, [media_id])[media_id].tolist() == marked.tolist()
+    with rt.catalog.session() as s:  # a reprocess changes the media after its vector
+        s.get(Media, media_id).updated_at = datetime.now(UTC)
+    again = media_vectors(rt, tenant, [media_id])[media_id]
+    assert float(again @ first) > 0.999
+    assert media_vectors(rt, "globex", [media_id, world["foreign"]]).keys() == {world["foreign"]}
 
 
 def test_bad_input_is_refused_with_a_clear_code(world):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mediasift.catalog import profiles, repo
+from mediasift.catalog import profiles
 from mediasift.domain import embedded_text
 from mediasift.services.text_vectors import TEXT_MODALITIES
 
@@ -39,23 +39,17 @@ def media_vectors(rt: Runtime, tenant_id: str, media_ids: Iterable[str]) -> dict
     ids = list(dict.fromkeys(media_ids))
     embedder = rt.text_embedder(tenant_id)
     with rt.catalog.read_session() as s:
-        stored = profiles.media_vectors(s, tenant_id, ids)
-        media = repo.media_by_ids(s, tenant_id, ids)
+        states = profiles.media_vector_states(s, tenant_id, ids)
     found: dict[str, np.ndarray] = {}
     stale = []
-    for media_id, m in media.items():
-        row = stored.get(media_id)
-        if (
-            row is not None
-            and row.model_id == embedder.id
-            and _same_instant(row.media_updated_at, m.updated_at)
-        ):
-            if row.vector is not None:
-                found[media_id] = from_bytes(row.vector)
+    for media_id, state in states.items():
+        if state.model_id == embedder.id and _same_instant(state.media_updated_at, state.updated_at):
+            if state.vector is not None:
+                found[media_id] = from_bytes(state.vector)
         else:
             stale.append(media_id)
     if stale:
-        found.update(_compute(rt, tenant_id, stale, {m: media[m].updated_at for m in stale}))
+        found.update(_compute(rt, tenant_id, stale, {m: states[m].updated_at for m in stale}))
     return found
 
 

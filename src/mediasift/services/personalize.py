@@ -112,8 +112,17 @@ def exact_matches(query: str, hits: list[Hit]) -> set[int]:
     phrase = _words(query)
     if len(phrase.strip()) < 3:
         return set()
-    found = {i for i, h in enumerate(hits) if phrase in _words(h.text) or phrase in _words(h.filename)}
+    words = phrase.split()
+    found = {
+        i for i, h in enumerate(hits) if _holds(h.text, phrase, words) or _holds(h.filename, phrase, words)
+    }
     return found if len(found) <= max(1, len(hits) // 3) else set()
+
+
+def _holds(text: str, phrase: str, words: list[str]) -> bool:
+    # Most candidates lack one of the words outright; only those that have them all are split.
+    folded = text.casefold()
+    return all(w in folded for w in words) and phrase in _words(text)
 
 
 def _words(text: str) -> str:
