@@ -32,7 +32,7 @@ class BodyLimitMiddleware:
         async def receive_within_limit() -> dict:
             nonlocal received
             # Decided at the first read, once routing has put the route in the scope.
-            if not _read_whole(scope):
+            if not reads_whole(scope):
                 return await receive()
             if _declared_length(scope) > self.max_bytes:
                 raise self._too_large()
@@ -52,12 +52,12 @@ class BodyLimitMiddleware:
         return HTTPException(413, f"request body over the limit of {self.max_bytes} bytes")
 
 
-def _read_whole(scope: dict) -> bool:
+def reads_whole(scope: dict) -> bool:
     body_field = getattr(scope.get("route"), "body_field", None)
     if body_field is None:
         return False
     is_form = isinstance(body_field.field_info, params.Form)
-    return not (is_form and _content_type(scope).startswith(b"multipart/form-data"))
+    return not (is_form and content_type(scope).startswith(b"multipart/form-data"))
 
 
 def _declared_length(scope: dict) -> int:
@@ -67,7 +67,7 @@ def _declared_length(scope: dict) -> int:
     return 0
 
 
-def _content_type(scope: dict) -> bytes:
+def content_type(scope: dict) -> bytes:
     for name, value in scope.get("headers") or ():
         if name == b"content-type":
             return value.lower().lstrip()

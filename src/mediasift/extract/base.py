@@ -40,6 +40,30 @@ class Extraction:
     # measures the speech without decoding and scanning the audio again; never stored.
     heard: Heard | None = field(default=None, repr=False)
 
+    def without_nul(self) -> None:
+        """Every NUL character of the segments' texts and metadata and of ``info`` made a space.
+
+        A NUL can sit in a text file past the first 8 KB the sniffer reads, or in a document's or
+        a picture's metadata: PostgreSQL refuses it in text (and in JSON as soon as a query reads
+        the value), and the text embedder reads a string only up to it. A space keeps every
+        ``char_start``/``char_end`` pointing where it did."""
+        for segment in self.segments:
+            segment.text = without_nul(segment.text)
+            if segment.meta:
+                segment.meta = without_nul(segment.meta)
+        self.info = without_nul(self.info)
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with each NUL character of its strings made a space, in dicts and lists too."""
+    if isinstance(value, str):
+        return value.replace("\x00", " ") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
 
 @dataclass
 class ExtractContext:
