@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+from pathlib import Path
+
+from mediasift.config import Settings
 from mediasift.domain import Modality, Segment
-from mediasift.extract.base import Extraction
+from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.extract.chunking import text_segments
 
 
 def test_nul_characters_become_spaces_in_texts_metadata_and_info() -> None:
@@ -12,8 +17,21 @@ def test_nul_characters_become_spaces_in_texts_metadata_and_info() -> None:
     extraction = Extraction(
         segments=[segment], info={"metadata": {"Author\x00": "Ana\x00", "pages": 2}, "language": "en"}
     )
-    extraction.without_nul()
+    extraction.normalise()
     assert segment.text == "Old notes.  The keeper retired."
     assert len(segment.text) == len(text)  # every char_start and char_end still points where it did
     assert segment.meta == {"char_start": 0, "title": ["a b", 3]}
     assert extraction.info == {"metadata": {"Author ": "Ana ", "pages": 2}, "language": "en"}
+
+
+def test_texts_are_composed_and_a_documents_offsets_still_point_into_its_text() -> None:
+    decomposed = unicodedata.normalize("NFD", "La crème brûlée del señor Muñoz. ") * 40
+    ctx = ExtractContext("m", "t", "text", "text/plain", Path("x.txt"), "x.txt", Settings(), None, None)  # type: ignore[arg-type]
+    extraction = Extraction(segments=text_segments(ctx, decomposed))
+    extraction.segments.append(ctx.segment("ocr", Modality.OCR, unicodedata.normalize("NFD", "Muñoz")))
+    extraction.normalise()
+    composed = unicodedata.normalize("NFC", decomposed)
+    assert len(extraction.segments) > 2
+    for segment in extraction.segments[:-1]:
+        assert segment.text == composed[segment.meta["char_start"] : segment.meta["char_end"]].strip()
+    assert extraction.segments[-1].text == "Mu\u00f1oz"

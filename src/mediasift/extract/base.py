@@ -9,6 +9,7 @@ since only it holds the decoded pixels.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,15 +41,20 @@ class Extraction:
     # measures the speech without decoding and scanning the audio again; never stored.
     heard: Heard | None = field(default=None, repr=False)
 
-    def without_nul(self) -> None:
-        """Every NUL character of the segments' texts and metadata and of ``info`` made a space.
+    def normalise(self) -> None:
+        """Every NUL character of the segments' texts and metadata and of ``info`` made a space,
+        and the texts composed (NFC).
 
         A NUL can sit in a text file past the first 8 KB the sniffer reads, or in a document's or
         a picture's metadata: PostgreSQL refuses it in text (and in JSON as soon as a query reads
         the value), and the text embedder reads a string only up to it. A space keeps every
-        ``char_start``/``char_end`` pointing where it did."""
+        ``char_start``/``char_end`` pointing where it did. Composed, an accent typed as its own
+        character ("n" + U+0303, as macOS and some PDFs write it) matches the one written as "ñ"
+        in keyword search, which compares characters; the text a document is chunked from is
+        composed before chunking (``chunking.text_segments``), so its offsets hold.
+        """
         for segment in self.segments:
-            segment.text = without_nul(segment.text)
+            segment.text = unicodedata.normalize("NFC", without_nul(segment.text))
             if segment.meta:
                 segment.meta = without_nul(segment.meta)
         self.info = without_nul(self.info)

@@ -9,6 +9,7 @@ chunk that opened mid-sentence would have ingest embed that fragment as a senten
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,9 @@ def text_segments(
     ctx: ExtractContext, text: str, page: int | None = None, stage: str = "text"
 ) -> list[Segment]:
     """``text`` as ``text`` segments of the configured chunk size; each segment's ``meta`` keeps
-    ``char_start``/``char_end`` into ``text`` so a citation can point back."""
+    ``char_start``/``char_end`` into ``text`` (composed, NFC: ``Extraction.normalise``) so a
+    citation can point back."""
+    text = unicodedata.normalize("NFC", text)
     return [
         ctx.segment(
             stage,

@@ -25,6 +25,7 @@ that search already loads.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -394,11 +395,11 @@ def ask_stream(
 ) -> AnswerStream:
     """Like ``ask``, as text chunks. Retrieval, and the model's first chunk, happen here, so a
     provider that is down raises now (before a response is started), not mid-stream."""
-    question = (question or "").strip()
+    question = unicodedata.normalize("NFC", (question or "").strip())  # as search composes queries
     if not question or len(question) > MAX_QUESTION_CHARS:
         raise InvalidRequest(f"a question is 1 to {MAX_QUESTION_CHARS} characters")
     model = model or get_answer_model(rt.models, rt.settings)
-    standalone = (search_question or question).strip()
+    standalone = unicodedata.normalize("NFC", (search_question or question).strip())
     retrieved = retrieve(rt, tenant_id, standalone, filters)
     embedder = rt.text_embedder(tenant_id)
     stored = sentence_vectors.stored(rt, tenant_id, retrieved, embedder.dim)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -81,7 +82,8 @@ def search(
     """The tenant's best hits for a text query, an image or both. With ``user_id`` (and
     ``personalize``) the hits are reordered for that user's profile (``services/personalize.py``):
     searched deeper, reordered, cut to ``limit``; each then carries its ``affinity``."""
-    query = (query or "").strip()
+    # Composed (NFC) as ingest composes texts: keyword search compares characters.
+    query = unicodedata.normalize("NFC", (query or "").strip())
     if not query and image is None:
         raise InvalidRequest("give a text query, an image, or both")
     if not 1 <= limit <= MAX_LIMIT:
@@ -163,7 +165,8 @@ def remembered(rt: Runtime, tenant_id: str, query: str, limit: int, mode: Mode) 
     """The encoded hits ``search(rt, tenant_id, query, limit=limit, mode=mode)`` would return
     (no filters, no image, no user), if the result cache holds them; None otherwise. Nothing is
     computed. Decode with ``decode_hits``."""
-    return rt.cache.get(tenant_id, SEARCH_CACHE, _cache_key(query.strip(), None, None, limit, mode))
+    key = _cache_key(unicodedata.normalize("NFC", query.strip()), None, None, limit, mode)
+    return rt.cache.get(tenant_id, SEARCH_CACHE, key)
 
 
 def _cache_key(

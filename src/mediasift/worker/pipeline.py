@@ -148,7 +148,7 @@ def run_ingest(
                 beside.submit(_warm_later_models, rt, plan)
             with _stage(progress, "extract", kind=sniffed.kind):
                 extraction = extractor_for(sniffed.kind)(ctx)
-                extraction.without_nul()
+                extraction.normalise()
             metrics.count_ocr_pages(extraction)
             label_languages(extraction)
             if rt.settings.enrich and plan is None:
