@@ -5,7 +5,6 @@ Units: times are seconds (float), sizes bytes, image sizes pixels, pages and sli
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from mediasift.errors import InvalidRequest
+from mediasift.text_form import searchable
 
 
 class MediaKind(StrEnum):
@@ -127,18 +127,18 @@ ENTITY_TYPES = ("PER", "ORG", "LOC", "DATE", "QUANTITY", "PRODUCT", "MISC")
 
 def label_term(taxonomy: str, label: str) -> str:
     """A label as points carry it and filters name it: ``"<taxonomy>:<label>"``, as the tenant wrote them
-    (composed, NFC, like every term: an accent typed apart matches the one written with its letter)."""
-    return unicodedata.normalize("NFC", f"{taxonomy}:{label}")
+    (in search's written form, like every term: ``text_form.searchable``)."""
+    return searchable(f"{taxonomy}:{label}")
 
 
 def entity_term(entity_type: str, text: str) -> str:
     """An entity as points carry it and filters name it: ``"<TYPE>:<casefolded text>"``."""
-    return f"{entity_type}:{unicodedata.normalize('NFC', text).casefold()}"
+    return f"{entity_type}:{searchable(text).casefold()}"
 
 
 def keyword_term(text: str) -> str:
     """A keyword as points carry it and filters name it: casefolded."""
-    return unicodedata.normalize("NFC", text).casefold()
+    return searchable(text).casefold()
 
 
 def path_terms(path: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from mediasift.config import Settings
 from mediasift.domain import Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
+from mediasift.text_form import searchable
 
 
 def test_nul_characters_become_spaces_in_texts_metadata_and_info() -> None:
@@ -24,13 +25,14 @@ def test_nul_characters_become_spaces_in_texts_metadata_and_info() -> None:
     assert extraction.info == {"metadata": {"Author ": "Ana ", "pages": 2}, "language": "en"}
 
 
-def test_texts_are_composed_and_a_documents_offsets_still_point_into_its_text() -> None:
-    decomposed = unicodedata.normalize("NFD", "La crème brûlée del señor Muñoz. ") * 40
+def test_texts_are_written_as_search_writes_them_and_a_documents_offsets_hold() -> None:
+    decomposed = unicodedata.normalize("NFD", "La crème brû\u00adlée del se\u2060ñor Muñoz.\ufeff ") * 40
     ctx = ExtractContext("m", "t", "text", "text/plain", Path("x.txt"), "x.txt", Settings(), None, None)  # type: ignore[arg-type]
     extraction = Extraction(segments=text_segments(ctx, decomposed))
     extraction.segments.append(ctx.segment("ocr", Modality.OCR, unicodedata.normalize("NFD", "Muñoz")))
     extraction.normalise()
-    composed = unicodedata.normalize("NFC", decomposed)
+    composed = searchable(decomposed)
+    assert "\u00ad" not in composed and "crème brûlée del señor Muñoz." in composed
     assert len(extraction.segments) > 2
     for segment in extraction.segments[:-1]:
         assert segment.text == composed[segment.meta["char_start"] : segment.meta["char_end"]].strip()

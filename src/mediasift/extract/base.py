@@ -9,7 +9,6 @@ since only it holds the decoded pixels.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Modality, Segment, segment_id
 from mediasift.store.base import processed_key
+from mediasift.text_form import searchable
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -43,18 +43,17 @@ class Extraction:
 
     def normalise(self) -> None:
         """Every NUL character of the segments' texts and metadata and of ``info`` made a space,
-        and the texts composed (NFC).
+        and the texts written in search's form (``text_form.searchable``: composed, without
+        invisible in-word characters).
 
         A NUL can sit in a text file past the first 8 KB the sniffer reads, or in a document's or
         a picture's metadata: PostgreSQL refuses it in text (and in JSON as soon as a query reads
         the value), and the text embedder reads a string only up to it. A space keeps every
-        ``char_start``/``char_end`` pointing where it did. Composed, an accent typed as its own
-        character ("n" + U+0303, as macOS and some PDFs write it) matches the one written as "ñ"
-        in keyword search, which compares characters; the text a document is chunked from is
-        composed before chunking (``chunking.text_segments``), so its offsets hold.
+        ``char_start``/``char_end`` pointing where it did; the text a document is chunked from is
+        put in search's form before chunking (``chunking.text_segments``), so its offsets hold.
         """
         for segment in self.segments:
-            segment.text = unicodedata.normalize("NFC", without_nul(segment.text))
+            segment.text = searchable(without_nul(segment.text))
             if segment.meta:
                 segment.meta = without_nul(segment.meta)
         self.info = without_nul(self.info)

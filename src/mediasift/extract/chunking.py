@@ -9,11 +9,11 @@ chunk that opened mid-sentence would have ingest embed that fragment as a senten
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediasift.domain import Modality
+from mediasift.text_form import searchable
 
 if TYPE_CHECKING:
     from mediasift.domain import Segment
@@ -69,9 +69,9 @@ def text_segments(
     ctx: ExtractContext, text: str, page: int | None = None, stage: str = "text"
 ) -> list[Segment]:
     """``text`` as ``text`` segments of the configured chunk size; each segment's ``meta`` keeps
-    ``char_start``/``char_end`` into ``text`` (composed, NFC: ``Extraction.normalise``) so a
+    ``char_start``/``char_end`` into ``text`` as search writes it (``text_form.searchable``) so a
     citation can point back."""
-    text = unicodedata.normalize("NFC", text)
+    text = searchable(text)
     return [
         ctx.segment(
             stage,

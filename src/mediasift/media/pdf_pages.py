@@ -76,7 +76,8 @@ def page_count(pdf: PdfDocument) -> int:
 
 
 def read_page(pdf: PdfDocument, index: int, *, text: bool = False, scale: Scale | None = None) -> Page:
-    """Page ``index`` (0-based): its text layer (``\\r\\n`` as ``\\n``, NULs dropped) if ``text``,
+    """Page ``index`` (0-based): its text layer (``\\r\\n`` as ``\\n``, NULs dropped, a word hyphenated
+    at a line's end whole) if ``text``,
     and its picture rendered at ``scale(width_pt, height_pt)`` if ``scale`` is given (an
     exception from ``scale``, such as a size limit, propagates with nothing left open). ``scale``
     runs under the lock, so it must not call this module. A page PDFium cannot load or read (a
@@ -100,6 +101,9 @@ def _read_page(pdf: PdfDocument, index: int, text: bool, scale: Scale | None) ->
             textpage = page.get_textpage()
             try:
                 words = textpage.get_text_bounded().replace("\r\n", "\n").replace("\x00", "")
+                # PDFium writes a word hyphenated at a line's end as "infor\x02mation" (it drops
+                # the hyphen and the line break): the word, whole.
+                words = words.replace("\x02", "")
             finally:
                 textpage.close()
         picture, factor = None, 0.0

@@ -25,7 +25,6 @@ that search already loads.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -44,6 +43,7 @@ from mediasift.meters import REGISTRY
 from mediasift.services import sentence_vectors
 from mediasift.services.nutrition_facts import nutrition_sources
 from mediasift.services.search import search
+from mediasift.text_form import searchable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -395,11 +395,11 @@ def ask_stream(
 ) -> AnswerStream:
     """Like ``ask``, as text chunks. Retrieval, and the model's first chunk, happen here, so a
     provider that is down raises now (before a response is started), not mid-stream."""
-    question = unicodedata.normalize("NFC", (question or "").strip())  # as search composes queries
+    question = searchable((question or "").strip())  # as search writes queries
     if not question or len(question) > MAX_QUESTION_CHARS:
         raise InvalidRequest(f"a question is 1 to {MAX_QUESTION_CHARS} characters")
     model = model or get_answer_model(rt.models, rt.settings)
-    standalone = unicodedata.normalize("NFC", (search_question or question).strip())
+    standalone = searchable((search_question or question).strip())
     retrieved = retrieve(rt, tenant_id, standalone, filters)
     embedder = rt.text_embedder(tenant_id)
     stored = sentence_vectors.stored(rt, tenant_id, retrieved, embedder.dim)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from mediasift.services import personalize as personalize_hits
 from mediasift.services import profiles, ranking
 from mediasift.services.ranking import RankingParams
 from mediasift.services.sentence_vectors import stored
+from mediasift.text_form import searchable
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -82,8 +82,7 @@ def search(
     """The tenant's best hits for a text query, an image or both. With ``user_id`` (and
     ``personalize``) the hits are reordered for that user's profile (``services/personalize.py``):
     searched deeper, reordered, cut to ``limit``; each then carries its ``affinity``."""
-    # Composed (NFC) as ingest composes texts: keyword search compares characters.
-    query = unicodedata.normalize("NFC", (query or "").strip())
+    query = searchable((query or "").strip())  # written as ingest writes texts
     if not query and image is None:
         raise InvalidRequest("give a text query, an image, or both")
     if not 1 <= limit <= MAX_LIMIT:
@@ -165,7 +164,7 @@ def remembered(rt: Runtime, tenant_id: str, query: str, limit: int, mode: Mode) 
     """The encoded hits ``search(rt, tenant_id, query, limit=limit, mode=mode)`` would return
     (no filters, no image, no user), if the result cache holds them; None otherwise. Nothing is
     computed. Decode with ``decode_hits``."""
-    key = _cache_key(unicodedata.normalize("NFC", query.strip()), None, None, limit, mode)
+    key = _cache_key(searchable(query.strip()), None, None, limit, mode)
     return rt.cache.get(tenant_id, SEARCH_CACHE, key)
 
 

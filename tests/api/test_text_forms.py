@@ -1,6 +1,8 @@
-"""An accent typed as its own character (NFD: "n" + U+0303, as macOS and some PDFs write it) and
-one written with its letter (NFC: "ñ") are the same text to search: ingest and queries are
-composed, so keyword search, which compares characters, finds either in the other."""
+"""One word written several ways is one word to search (``text_form.searchable``): an accent typed
+as its own character (NFD: "n" + U+0303, as macOS and some PDFs write it) or with its letter (NFC:
+"ñ"), a word with an invisible break point in it (a soft hyphen, a word joiner), a word a PDF
+hyphenated at a line's end. Keyword search compares characters, so ingest and queries write them
+alike."""
 
 from __future__ import annotations
 
@@ -10,11 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import upload, wait_for_job
+from tests.docgen import make_pdf
 
 DOCS = {
     "postre.txt": ("NFC", "La crème brûlée del señor Muñoz lleva azúcar quemado por encima."),
     "faro.txt": ("NFD", "El farero Ibáñez apagó la lámpara del faro en otoño."),
     "pan.txt": ("NFC", "El pan de centeno se hornea los viernes en la panadería."),
+    "memo.html": (
+        "NFC",
+        "<!DOCTYPE html><html><body><p>The quarterly infor&shy;mation memo lists the sea\u2060wall "
+        "repairs.</p></body></html>",
+    ),
 }
 
 
@@ -22,6 +30,11 @@ DOCS = {
 def library(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("composed")
     ids = {}
+    lines = ["The ware-", "house inventory was counted by the lighthouse keep-", "er in March."]
+    pdf = make_pdf(root / "inventory.pdf", [lines])
+    created = upload(module_api, pdf)
+    assert wait_for_job(module_api, created["job"]["id"])["status"] == "succeeded"
+    ids["inventory.pdf"] = created["media"]["id"]
     for name, (form, text) in DOCS.items():
         path = root / name
         path.write_text(unicodedata.normalize(form, text), encoding="utf-8")
@@ -43,6 +56,24 @@ def test_keyword_search_finds_either_form_in_the_other(
     hits = module_api.get("/v1/search", params={"q": q, "mode": "keyword"}).json()["hits"]
     assert hits and hits[0]["media_id"] == library[found], (form, query, hits)
     assert unicodedata.is_normalized("NFC", hits[0]["text"])
+
+
+@pytest.mark.parametrize(
+    ("query", "found", "shown"),
+    [
+        ("warehouse", "inventory.pdf", "The warehouse inventory"),  # PDFium's "ware\x02house"
+        ("keeper", "inventory.pdf", "lighthouse keeper in March"),
+        ("information", "memo.html", "quarterly information memo"),  # "infor&shy;mation"
+        ("seawall", "memo.html", "the seawall repairs"),  # a word joiner inside
+        ("infor\u00admation", "memo.html", "quarterly information memo"),  # a query pasted with one
+    ],
+)
+def test_a_word_broken_invisibly_is_found_whole(
+    module_api: TestClient, library: dict[str, str], query: str, found: str, shown: str
+) -> None:
+    hits = module_api.get("/v1/search", params={"q": query, "mode": "keyword"}).json()["hits"]
+    assert hits and hits[0]["media_id"] == library[found], (query, hits)
+    assert shown in hits[0]["text"], hits[0]["text"]
 
 
 def test_an_answer_quotes_a_decomposed_document_for_a_composed_question(

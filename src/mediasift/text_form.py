@@ -1,0 +1,28 @@
+"""One written form for the text search compares character by character.
+
+Keyword search, the phrase bonus and filters compare characters, and one word can be written in
+several ways that look the same: an accent as its own character ("n" + U+0303, as macOS and some
+PDFs write it) or with its letter ("ñ"), a word with an invisible break point inside it. Ingest
+writes every extracted text in this form (``extract/base.py``, ``extract/chunking.py``), and search
+writes each query, question and filter value in it, so both sides meet:
+
+- composed (Unicode NFC);
+- without the characters that never show inside a word: the soft hyphen U+00AD (HTML's ``&shy;``,
+  a word processor's or a PDF's optional break), the word joiner U+2060 and the zero-width no-break
+  space U+FEFF (a byte-order mark left inside a text).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_INVISIBLE = "\u00ad\u2060\ufeff"
+_DROP = str.maketrans("", "", _INVISIBLE)
+
+
+def searchable(text: str) -> str:
+    """``text`` composed, its invisible in-word characters removed (its length may change)."""
+    text = unicodedata.normalize("NFC", text)
+    if any(c in text for c in _INVISIBLE):
+        text = text.translate(_DROP)
+    return text
