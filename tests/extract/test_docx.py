@@ -47,3 +47,59 @@ def test_a_docx_whose_relationships_are_broken_is_corrupt_media(
     broken = rewrite_member(good, tmp_path / "broken.docx", member, edit)
     with pytest.raises(CorruptMedia, match="corrupt DOCX"):
         extract_document(context(tmp_path, broken, kind="document", mime=DOCX))
+
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+
+
+def _with_body_xml(source: Path, target: Path, xml: bytes) -> Path:
+    """``source`` with ``xml`` put in its body after the first paragraph."""
+
+    def edit(document: bytes) -> bytes:
+        at = document.index(b"</w:p>") + len(b"</w:p>")
+        return document[:at] + xml + document[at:]
+
+    return rewrite_member(source, target, "word/document.xml", edit)
+
+
+def test_a_docx_gives_the_text_of_content_controls_and_text_boxes_once_in_order(tmp_path: Path) -> None:
+    # A template's title and a form's fields sit in content controls (w:sdt), a flyer's notices
+    # in text boxes: python-docx's document.paragraphs and tables leave both out. Word writes a
+    # text box twice (mc:Choice, and mc:Fallback for older readers).
+    def run(text: str) -> bytes:
+        return b"<w:r><w:t>" + text.encode() + b"</w:t></w:r>"
+
+    box = b"<w:txbxContent><w:p>" + run("Lighthouse keeper notice") + b"</w:p></w:txbxContent>"
+    xml = (
+        b"<w:sdt><w:sdtPr><w:alias w:val='Title'/></w:sdtPr><w:sdtContent><w:p>"
+        + run("Contract for the harbour dredging")
+        + b"</w:p><w:tbl><w:tr><w:tc><w:p>"
+        + run("Depth")
+        + b"</w:p></w:tc><w:tc><w:p>"
+        + run("12 m")
+        + b"</w:p></w:tc></w:tr></w:tbl></w:sdtContent></w:sdt><w:p>"
+        + run("Before the box.")
+        + f"<w:r><mc:AlternateContent xmlns:mc='{MC}'><mc:Choice Requires='wps'><w:drawing>"
+        f"<wps:txbx xmlns:wps='{WPS}'>".encode()
+        + box
+        + b"</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape"
+        b" xmlns:v='urn:schemas-microsoft-com:vml'><v:textbox>"
+        + box
+        + b"</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+    )
+    path = _with_body_xml(
+        make_docx(tmp_path / "a.docx", ["Cover page.", "The last paragraph."]), tmp_path / "b.docx", xml
+    )
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
+    text = "\n".join(s.text for s in extraction.segments)
+    order = [
+        "Cover page.",
+        "Contract for the harbour dredging",
+        "Depth | 12 m",
+        "Before the box.",
+        "Lighthouse keeper notice",
+        "The last paragraph.",
+    ]
+    assert [text.find(part) for part in order] == sorted(text.find(part) for part in order), text
+    assert all(text.count(part) == 1 for part in order), text

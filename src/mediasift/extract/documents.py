@@ -7,7 +7,9 @@ Each becomes ``text`` segments chunked by ``chunking.chunk_text``; a segment's `
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
@@ -86,12 +88,7 @@ def _docx_text(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
-        blocks = [p.text for p in document.paragraphs if p.text.strip()]
-        for table in document.tables:
-            for row in table.rows:
-                cells = [c.text.strip() for c in row.cells if c.text.strip()]
-                if cells:
-                    blocks.append(" | ".join(cells))
+        blocks = _docx_blocks(document)
     except (
         PackageNotFoundError,
         KeyError,
@@ -109,7 +106,43 @@ def _docx_text(path: Path) -> str:
     return "\n\n".join(blocks)
 
 
+# Word's markup-compatibility wrapper: a DrawingML text box is written twice, in ``mc:Choice`` and,
+# for older readers, in ``mc:Fallback`` as VML; its text is read once, from the first.
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _docx_blocks(document: Any) -> list[str]:
+    """The body's paragraphs and table rows ("cell | cell") in document order, wherever they sit:
+    at the top level, inside content controls (``w:sdt``: a template's title, a form's fields) and
+    in text boxes, which python-docx's ``document.paragraphs`` and ``tables`` leave out. A table
+    inside a table's cell is left out, as before."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    paragraph, table = qn("w:p"), qn("w:tbl")
+    parent = document._body  # what python-docx gives its own proxies
+    blocks = []
+    for element in document.element.body.iter(paragraph, table):
+        if any(a.tag in (table, _MC_FALLBACK) for a in element.iterancestors()):
+            continue  # a cell's paragraph (its row says it) or a text box's second copy
+        if element.tag == paragraph:
+            text = Paragraph(element, parent).text
+            if text.strip():
+                blocks.append(text)
+            continue
+        for row in Table(element, parent).rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                blocks.append(" | ".join(cells))
+    return blocks
+
+
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_ODF_H, _ODF_P = f"{{{_ODF_TEXT}}}h", f"{{{_ODF_TEXT}}}p"
+# What an OpenDocument paragraph writes as elements rather than characters.
+_ODF_SPACE, _ODF_TAB, _ODF_BREAK = (f"{{{_ODF_TEXT}}}{n}" for n in ("s", "tab", "line-break"))
+_ODF_NOTE = f"{{{_ODF_TEXT}}}note"
 
 
 def _odt_text(path: Path) -> str:
@@ -124,8 +157,30 @@ def _odt_text(path: Path) -> str:
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise CorruptMedia(f"corrupt ODT: {exc}") from None
     blocks = []
-    for element in root.iter(f"{{{_ODF_TEXT}}}h", f"{{{_ODF_TEXT}}}p"):
-        text = "".join(element.itertext()).strip()
+    for element in root.iter(_ODF_H, _ODF_P):
+        text = "".join(_odf_text(element)).strip()
         if text:
             blocks.append(text)
     return "\n\n".join(blocks)
+
+
+def _odf_text(element: Any) -> Iterator[str]:
+    """A heading's or paragraph's own text: spaces, tabs and line breaks written as elements
+    (``text:s``, ``text:tab``, ``text:line-break``) as the characters they stand for; paragraphs
+    nested in it (a text box's, a footnote's) left to be read as paragraphs of their own."""
+    yield element.text or ""
+    for child in element:
+        if child.tag == _ODF_SPACE:
+            yield " " * _odf_spaces(child.get(f"{{{_ODF_TEXT}}}c"))
+        elif child.tag == _ODF_TAB:
+            yield "\t"
+        elif child.tag == _ODF_BREAK:
+            yield "\n"
+        elif child.tag not in (_ODF_H, _ODF_P, _ODF_NOTE):
+            yield from _odf_text(child)  # a span, a link, a frame: what it holds
+        yield child.tail or ""
+
+
+def _odf_spaces(count: str | None) -> int:
+    # text:c says how many; a damaged or hostile one must not make a gigabyte of spaces
+    return min(int(count), 100) if count and count.isdigit() else 1
