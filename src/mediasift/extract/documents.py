@@ -59,7 +59,16 @@ def _read_text(path: Path, max_chars: int) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-_BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article", "pre"}
+# Elements that end a block of text: what follows them starts a paragraph of its own (HTML's
+# block-level elements, the title, a line break). Without it their words run into the next ones.
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div",
+    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+    "h6", "header", "hgroup", "hr", "legend", "li", "main", "nav", "ol", "option", "p", "pre",
+    "section", "summary", "table", "title", "tr", "ul",
+}  # fmt: skip
+_CELL_TAGS = {"td", "th"}  # a row's cells read "cell | cell", as a DOCX's do
+_LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 
 
 def _html_text(html: str) -> str:
@@ -71,11 +80,19 @@ def _html_text(html: str) -> str:
         raise CorruptMedia(f"unparseable HTML: {exc}") from None
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
+    headings = {" ".join(h.text_content().split()).casefold() for h in root.xpath("//h1|//h2|//h3")}
+    for title in root.xpath("//title"):
+        if " ".join(title.text_content().split()).casefold() in headings:
+            title.drop_tree()  # a page's title that its heading repeats, read once
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
+            el.text = "\n\n" + (el.text or "")  # apart from what comes before it, too
             el.tail = "\n\n" + (el.tail or "")
-    text = root.text_content()
-    return re.sub(r"\n\s*\n\s*", "\n\n", re.sub(r"[ \t\r\f\v]+", " ", text)).strip()
+        elif isinstance(el.tag, str) and el.tag in _CELL_TAGS:
+            el.tail = " | " + (el.tail or "")
+    text = re.sub(r"[ \t\r\f\v]+", " ", root.text_content())
+    text = _LAST_CELL.sub("", text)
+    return re.sub(r"[ ]*\n\s*\n\s*", "\n\n", text).strip()
 
 
 def _docx_text(path: Path) -> str:

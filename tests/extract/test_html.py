@@ -1,0 +1,53 @@
+"""An HTML page's words as a reader sees them: blocks apart, a table's cells apart, scripts and
+styles left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mediasift.extract.documents import extract_document
+
+from .imaging_samples import context
+
+PAGE = """<!DOCTYPE html><html><head><title>Boiler manual</title><style>p {color: red}</style></head>
+<body><header>Harbour works</header><span>in</span><span>line</span> <address>Quay 4</address>
+<table><caption>Service intervals</caption><tr><th>Part</th><th>Interval</th></tr>
+<tr><td>Boiler</td><td>pressure check</td></tr></table>
+<dl><dt>Valve</dt><dd>Opens at 3 bar</dd></dl><blockquote>Keep the lid shut</blockquote>
+<figure><img src="x.png"><figcaption>The gauge</figcaption></figure><p>One<br>two</p>
+<script>var hidden = "never indexed";</script><footer>Printed 2026</footer></body></html>"""
+
+
+def test_blocks_and_cells_stay_apart(tmp_path: Path) -> None:
+    path = tmp_path / "manual.html"
+    path.write_text(PAGE, encoding="utf-8")
+    extraction = extract_document(context(tmp_path, path, kind="document", mime="text/html"))
+    text = "\n".join(s.text for s in extraction.segments)
+    paragraphs = [p.strip() for p in text.split("\n\n")]
+    assert paragraphs == [
+        "Boiler manual",
+        "Harbour works",
+        "inline",
+        "Quay 4",
+        "Service intervals",
+        "Part | Interval",
+        "Boiler | pressure check",
+        "Valve",
+        "Opens at 3 bar",
+        "Keep the lid shut",
+        "The gauge",
+        "One",
+        "two",
+        "Printed 2026",
+    ], text
+
+
+def test_a_title_its_heading_repeats_is_read_once(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<!DOCTYPE html><html><head><title>Ferry  timetable</title></head>"
+        "<body><h1>Ferry timetable</h1><p>Boats leave at nine.</p></body></html>",
+        encoding="utf-8",
+    )
+    extraction = extract_document(context(tmp_path, path, kind="document", mime="text/html"))
+    assert [s.text for s in extraction.segments] == ["Ferry timetable\n\nBoats leave at nine."]
