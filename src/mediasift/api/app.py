@@ -21,8 +21,8 @@ from mediasift.api.cached_search import CachedSearchLane
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
-from mediasift.api.nul_guard import NulGuardMiddleware
 from mediasift.api.rate_limit import RateLimiter
+from mediasift.api.text_guard import TextGuardMiddleware
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
 from mediasift.runtime import Runtime
@@ -94,5 +94,5 @@ def create_app(rt: Runtime, preload: bool = True, routers: Collection[str] | Non
             ],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=rt.settings.max_body_bytes)
-    app.add_middleware(NulGuardMiddleware)  # outside the cached-search lane, which answers unrouted
+    app.add_middleware(TextGuardMiddleware)  # outside the cached-search lane, which answers unrouted
     return app

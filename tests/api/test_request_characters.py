@@ -1,6 +1,7 @@
-"""A NUL character in a request is refused with 400 before any route, so no catalog sees it (on
-PostgreSQL each was a 500: ``tests/scale/test_postgres.py``); one inside a document is read as a
-space, so the words after it are embedded too."""
+"""A NUL character or a lone surrogate in a request is refused with 400 before any route, so no
+catalog or index sees it (on PostgreSQL a NUL was a 500: ``tests/scale/test_postgres.py``; a
+surrogate in a taxonomy label was stored and broke every later read); a NUL inside a document is
+read as a space, so the words after it are embedded too."""
 
 from __future__ import annotations
 
@@ -36,6 +37,32 @@ def test_a_nul_anywhere_in_a_request_is_refused(
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "invalid_request"
     assert "NUL" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/v1/taxonomies/t", b'{"labels": [{"name": "caf\\ud800", "description": "x"}]}'),
+        ("POST", "/v1/ask", b'{"question": "ferry", "filters": {"collections": ["a\\udfffb"]}}'),
+        ("POST", "/v1/keys", b'{"scopes": ["read"], "name": "pier", "\\ud83d": 1}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_refused(
+    module_api: TestClient, method: str, path: str, body: bytes
+) -> None:
+    response = module_api.request(method, path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "surrogate" in response.json()["message"]
+    assert module_api.get("/v1/taxonomies").status_code == 200  # nothing half stored
+
+
+def test_a_surrogate_pair_is_an_emoji_not_a_lone_surrogate(module_api: TestClient) -> None:
+    body = b'{"labels": [{"name": "caf\\u00e9 \\ud83d\\ude00", "description": "x"}]}'
+    response = module_api.put(
+        "/v1/taxonomies/smiles", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (200, 201), response.text
+    assert module_api.get("/v1/taxonomies/smiles").json()["labels"][0]["name"] == "café 😀"
 
 
 def test_a_backslash_before_u0000_is_text_not_a_nul(module_api: TestClient) -> None:

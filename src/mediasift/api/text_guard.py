@@ -1,0 +1,96 @@
+"""Characters no value of mediasift may hold, refused with 400 before any route, on every catalog.
+
+- **NUL** (``%00`` in a path or query string, ``\\u0000`` in a JSON body). PostgreSQL refuses it in
+  text (``PostgreSQL text fields cannot contain NUL (0x00) bytes``), so a NUL that reached a query
+  was a 500 there and a 404 or a stored value on SQLite.
+- **A lone surrogate** (``\\ud800`` in a JSON body without its pair): no UTF-8 text holds one.
+  Pydantic refuses it in a plain string field, but not inside a free-form object; a taxonomy
+  label holding one was stored and every later read of the tenant's taxonomies was a 500, and a
+  filter holding one failed inside the index.
+
+JSON can write either character only as a ``\\u`` escape (a raw control character is invalid
+JSON), so a body without one is passed on unread; one with one is parsed and its strings looked
+at, in the bodies FastAPI reads whole (``body_limit.reads_whole``) once they have arrived, never in
+uploads, which are streamed. (The multipart forms' text fields are checked by their routes: a
+collection's name, an upload's file name; their metadata is JSON, where PostgreSQL keeps the
+escape.) A path or query string is decoded with replacement characters, so it can hold no lone
+surrogate.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mediasift.api.body_limit import content_type, reads_whole
+
+MESSAGE = (
+    "the request holds a NUL character or a lone surrogate (%00, \\u0000, \\ud800), which no value of "
+    "mediasift may contain"
+)
+
+
+class TextGuardMiddleware:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string") or b""
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            await JSONResponse({"code": "invalid_request", "message": MESSAGE}, status_code=400)(
+                scope, receive, send
+            )
+            return
+        checking: bool | None = None  # decided at the first read, once routing has put the route in the scope
+        body: list[bytes] = []
+
+        async def receive_checked() -> dict:
+            nonlocal checking
+            message = await receive()
+            if message["type"] != "http.request":
+                return message
+            if checking is None:
+                checking = reads_whole(scope) and b"json" in content_type(scope)
+            if checking:
+                body.append(message.get("body", b""))
+                if not message.get("more_body") and _unstorable(b"".join(body)):
+                    raise HTTPException(400, MESSAGE)
+            return message
+
+        await self.app(scope, receive_checked, send)
+
+
+def _unstorable(body: bytes) -> bool:
+    """Whether a JSON body holds a string (a key or a value) with a NUL or a lone surrogate."""
+    if b"\\u" not in body:
+        return False
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # FastAPI answers a body it cannot parse itself
+    stack = [value]
+    while stack:  # not recursive: a body may nest as deep as json reads
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _utf8(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
