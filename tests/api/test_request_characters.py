@@ -88,3 +88,20 @@ def test_the_words_after_a_nul_in_a_document_are_found(module_api: TestClient, t
     ).json()["hits"]
     assert hits and "lighthouse keeper" in hits[0]["text"], hits
     assert "\x00" not in hits[0]["text"]
+
+
+@pytest.mark.parametrize("metadata", ['{"sku": "caf\\ud800"}', '{"sku\\u0000": "v"}'])
+def test_upload_metadata_holding_one_is_refused_and_nothing_is_made(
+    module_api: TestClient, metadata: str
+) -> None:
+    # A multipart field, which the guard does not read: one with a lone surrogate was a 500 that
+    # left a media row behind, and every later listing of the tenant's media was a 500 too.
+    before = module_api.get("/v1/media").json()["media"]
+    response = module_api.post(
+        "/v1/media",
+        files={"file": ("note.txt", b"pier notes " + metadata.encode())},
+        data={"metadata": metadata},
+    )
+    assert response.status_code == 400, response.text
+    listed = module_api.get("/v1/media")
+    assert listed.status_code == 200 and len(listed.json()["media"]) == len(before)

@@ -12,9 +12,8 @@ JSON can write either character only as a ``\\u`` escape (a raw control characte
 JSON), so a body without one is passed on unread; one with one is parsed and its strings looked
 at, in the bodies FastAPI reads whole (``body_limit.reads_whole``) once they have arrived, never in
 uploads, which are streamed. (The multipart forms' text fields are checked by their routes: a
-collection's name, an upload's file name; their metadata is JSON, where PostgreSQL keeps the
-escape.) A path or query string is decoded with replacement characters, so it can hold no lone
-surrogate.
+collection's name, an upload's file name, and its metadata with ``unstorable``.) A path or query
+string is decoded with replacement characters, so it can hold no lone surrogate.
 """
 
 from __future__ import annotations
@@ -59,14 +58,14 @@ class TextGuardMiddleware:
                 checking = reads_whole(scope) and b"json" in content_type(scope)
             if checking:
                 body.append(message.get("body", b""))
-                if not message.get("more_body") and _unstorable(b"".join(body)):
+                if not message.get("more_body") and _unstorable_body(b"".join(body)):
                     raise HTTPException(400, MESSAGE)
             return message
 
         await self.app(scope, receive_checked, send)
 
 
-def _unstorable(body: bytes) -> bool:
+def _unstorable_body(body: bytes) -> bool:
     """Whether a JSON body holds a string (a key or a value) with a NUL or a lone surrogate."""
     if b"\\u" not in body:
         return False
@@ -74,6 +73,12 @@ def _unstorable(body: bytes) -> bool:
         value = json.loads(body)
     except (ValueError, RecursionError):
         return False  # FastAPI answers a body it cannot parse itself
+    return unstorable(value)
+
+
+def unstorable(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string (a key or a value) with a NUL or a lone
+    surrogate; an upload's metadata form field is checked with it too."""
     stack = [value]
     while stack:  # not recursive: a body may nest as deep as json reads
         item = stack.pop()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.requests import ClientDisconnect
 
+from mediasift.api import text_guard
 from mediasift.api.deps import PublicUrlDep, RuntimeDep, TenantDep
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.reports import REPORT_RESPONSES, ReportFormat, report_response
@@ -27,6 +28,7 @@ from mediasift.api.schemas import (
     error_responses,
 )
 from mediasift.api.streaming_form import receive_upload
+from mediasift.api.text_guard import unstorable
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import steps as step_rows
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
@@ -131,6 +133,8 @@ def _parse_metadata(raw: str | None) -> dict:
         raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
     if _depth(value) > MAX_METADATA_DEPTH:  # pydantic refuses to serialise a few hundred levels
         raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
+    if unstorable(value):  # a multipart field: the text guard reads JSON bodies only
+        raise InvalidRequest(f"metadata: {text_guard.MESSAGE}")
     return value
 
 
