@@ -240,3 +240,22 @@ def test_a_notebook_nested_too_deep_to_parse_is_corrupt_media() -> None:
 
     with pytest.raises(CorruptMedia, match="too deep"):
         read_notebook('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+def test_member_names_in_other_encodings_are_read_as_written(tmp_path: Path) -> None:
+    # A tar written by an older or a Windows tool names a file in Latin-1: tarfile keeps its bytes
+    # as lone surrogates, which no catalog stores (the whole repository failed as `internal`).
+    tar = tmp_path / "latin.tar.gz"
+    with tarfile.open(tar, "w:gz", format=tarfile.GNU_FORMAT, encoding="latin-1") as out:
+        info = tarfile.TarInfo("repo/src/café.py")
+        info.size = len(GOOD)
+        out.addfile(info, io.BytesIO(GOOD))
+    # A zip from macOS's Archive Utility names it in UTF-8 without the flag that says so, which
+    # Python reads as code page 437 ("cafÃ©.py").
+    placeholder = "repo/src/cafXX.py"
+    zipped = make_zip(tmp_path / "mac.zip", {placeholder: GOOD})
+    raw = zipped.read_bytes().replace(placeholder.encode(), "repo/src/café.py".encode())
+    zipped.write_bytes(raw)
+
+    assert read(tar)[0] == {"src/café.py": GOOD.decode()}
+    assert read(zipped, "application/zip")[0] == {"src/café.py": GOOD.decode()}

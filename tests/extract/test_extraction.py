@@ -12,16 +12,19 @@ from mediasift.extract.chunking import text_segments
 from mediasift.text_form import searchable
 
 
-def test_nul_characters_become_spaces_in_texts_metadata_and_info() -> None:
-    text = "Old notes.\x00 The keeper retired."
-    segment = Segment("s", "m", "t", Modality.TEXT, text, meta={"char_start": 0, "title": ["a\x00b", 3]})
+def test_nuls_and_lone_surrogates_become_storable_in_texts_metadata_and_info() -> None:
+    # A lone surrogate is what Python keeps of bytes it could not decode (a tar member's name).
+    text = "Old notes.\x00 The keeper retired in caf\udce9 Sol."
+    segment = Segment(
+        "s", "m", "t", Modality.TEXT, text, meta={"char_start": 0, "path": ["a\x00b", 3, "caf\udce9.py"]}
+    )
     extraction = Extraction(
         segments=[segment], info={"metadata": {"Author\x00": "Ana\x00", "pages": 2}, "language": "en"}
     )
     extraction.normalise()
-    assert segment.text == "Old notes.  The keeper retired."
+    assert segment.text == "Old notes.  The keeper retired in caf\ufffd Sol."
     assert len(segment.text) == len(text)  # every char_start and char_end still points where it did
-    assert segment.meta == {"char_start": 0, "title": ["a b", 3]}
+    assert segment.meta == {"char_start": 0, "path": ["a b", 3, "caf\ufffd.py"]}
     assert extraction.info == {"metadata": {"Author ": "Ana ", "pages": 2}, "language": "en"}
 
 

@@ -9,6 +9,7 @@ since only it holds the decoded pixels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,31 +43,44 @@ class Extraction:
     heard: Heard | None = field(default=None, repr=False)
 
     def normalise(self) -> None:
-        """Every NUL character of the segments' texts and metadata and of ``info`` made a space,
-        and the texts written in search's form (``text_form.searchable``: composed, without
-        invisible in-word characters).
+        """Every string of the segments' texts and metadata and of ``info`` made storable (a NUL
+        character a space, a lone surrogate U+FFFD), and the texts written in search's form
+        (``text_form.searchable``: composed, without invisible in-word characters).
 
         A NUL can sit in a text file past the first 8 KB the sniffer reads, or in a document's or
         a picture's metadata: PostgreSQL refuses it in text (and in JSON as soon as a query reads
-        the value), and the text embedder reads a string only up to it. A space keeps every
-        ``char_start``/``char_end`` pointing where it did; the text a document is chunked from is
-        put in search's form before chunking (``chunking.text_segments``), so its offsets hold.
+        the value), and the text embedder reads a string only up to it. A lone surrogate (what
+        Python keeps of bytes it could not decode) no catalog or JSON stores. Both are replaced
+        by one character, so every ``char_start``/``char_end`` points where it did; the text a
+        document is chunked from is put in search's form before chunking
+        (``chunking.text_segments``), so its offsets hold.
         """
         for segment in self.segments:
-            segment.text = searchable(without_nul(segment.text))
+            segment.text = searchable(storable(segment.text))
             if segment.meta:
-                segment.meta = without_nul(segment.meta)
-        self.info = without_nul(self.info)
+                segment.meta = storable(segment.meta)
+        self.info = storable(self.info)
 
 
-def without_nul(value: Any) -> Any:
-    """``value`` with each NUL character of its strings made a space, in dicts and lists too."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with each NUL character of its strings made a space and each lone surrogate
+    U+FFFD, in dicts and lists too."""
     if isinstance(value, str):
-        return value.replace("\x00", " ") if "\x00" in value else value
+        if value.isascii():
+            return value.replace("\x00", " ") if "\x00" in value else value
+        value = value.replace("\x00", " ")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+        return value
     if isinstance(value, dict):
-        return {without_nul(k): without_nul(v) for k, v in value.items()}
+        return {storable(k): storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [without_nul(v) for v in value]
+        return [storable(v) for v in value]
     return value
 
 

@@ -213,6 +213,34 @@ def _open(path: Path, mime: str) -> _Archive:
 _S_IFMT, _S_IFLNK = 0o170000, 0o120000
 
 
+_ZIP_UTF8 = 0x800  # the general-purpose flag bit that says a zip member's name is UTF-8
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name. Without the UTF-8 flag Python reads it as code page 437, but many
+    tools (macOS's Archive Utility among them) write UTF-8 without setting the flag: such a name
+    is read as the UTF-8 it is ("café.py", not "cafÃ©.py")."""
+    if info.flag_bits & _ZIP_UTF8 or info.filename.isascii():
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
+def _tar_name(name: str) -> str:
+    """A tar member's name. tarfile keeps the bytes of one that is not UTF-8 as lone surrogates,
+    which no catalog or JSON can store (the whole repository failed): such a name, written by an
+    older or a Windows tool, is read as Windows-1252 (Latin-1's superset)."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+    return name
+
+
 class _Zip(_Archive):
     def __init__(self, path: Path) -> None:
         self._zip = zipfile.ZipFile(path)
@@ -225,7 +253,7 @@ class _Zip(_Archive):
                 kind = "link"
             else:
                 kind = "file"
-            yield info.filename, info.file_size, kind, info
+            yield _zip_name(info), info.file_size, kind, info
 
     def read(self, handle: Any, limit: int) -> bytes:
         try:
@@ -252,7 +280,7 @@ class _Tar(_Archive):
                     kind = "file"
                 else:
                     kind = "link"  # symbolic and hard links, devices, FIFOs, sparse files
-                yield info.name, info.size, kind, info
+                yield _tar_name(info.name), info.size, kind, info
         except _DAMAGED as exc:
             raise CorruptMedia(f"corrupt tar archive: {exc}") from None
 
