@@ -1,4 +1,4 @@
-"""One written form for the text search compares character by character.
+"""One written form for the text search compares character by character, and names read from bytes.
 
 Keyword search, the phrase bonus and filters compare characters, and one word can be written in
 several ways that look the same: an accent as its own character ("n" + U+0303, as macOS and some
@@ -26,3 +26,17 @@ def searchable(text: str) -> str:
     if any(c in text for c in _INVISIBLE):
         text = text.translate(_DROP)
     return text
+
+
+def decoded_name(name: str) -> str:
+    """A name Python decoded from bytes that are not UTF-8 (a file's on a Linux disk, a tar
+    member's), which it keeps as lone surrogates that no catalog, JSON or HTTP form can hold,
+    read as Windows-1252 instead, as older and Windows tools write names ("café.txt"); any other
+    name as it is."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+    return name

@@ -22,6 +22,7 @@ import httpx
 
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
+from mediasift.text_form import decoded_name
 
 if TYPE_CHECKING:
     from mediasift.worker.loop import Worker
@@ -160,7 +161,9 @@ class HttpClient:
 
         def send() -> httpx.Response:
             with path.open("rb") as f:
-                return self._http.post("/v1/media", files={"file": (path.name, f)}, data=data)
+                # a name on disk that is not UTF-8 could not be sent at all (the command failed)
+                name = decoded_name(path.name)
+                return self._http.post("/v1/media", files={"file": (name, f)}, data=data)
 
         return self._with_retries(send)
 

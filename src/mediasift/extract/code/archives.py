@@ -41,6 +41,7 @@ from mediasift.media.source_files import (
     decode_source,
     skip_reason,
 )
+from mediasift.text_form import decoded_name
 
 GITIGNORE = ".gitignore"
 _GITIGNORE_BYTES = 256 * 1024
@@ -228,19 +229,6 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _tar_name(name: str) -> str:
-    """A tar member's name. tarfile keeps the bytes of one that is not UTF-8 as lone surrogates,
-    which no catalog or JSON can store (the whole repository failed): such a name, written by an
-    older or a Windows tool, is read as Windows-1252 (Latin-1's superset)."""
-    if name.isascii():
-        return name
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
-    return name
-
-
 class _Zip(_Archive):
     def __init__(self, path: Path) -> None:
         self._zip = zipfile.ZipFile(path)
@@ -280,7 +268,7 @@ class _Tar(_Archive):
                     kind = "file"
                 else:
                     kind = "link"  # symbolic and hard links, devices, FIFOs, sparse files
-                yield _tar_name(info.name), info.size, kind, info
+                yield decoded_name(info.name), info.size, kind, info  # Latin-1 names too
         except _DAMAGED as exc:
             raise CorruptMedia(f"corrupt tar archive: {exc}") from None
 
