@@ -15,6 +15,7 @@ writes each query, question and filter value in it, so both sides meet:
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 _INVISIBLE = "\u00ad\u2060\ufeff"
 _DROP = str.maketrans("", "", _INVISIBLE)
@@ -40,3 +41,29 @@ def decoded_name(name: str) -> str:
     except UnicodeEncodeError:
         return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
     return name
+
+
+def unstorable(value: Any) -> bool:
+    """Whether a parsed JSON (or YAML) value holds a string, a key or a value, with a NUL
+    character or a lone surrogate: PostgreSQL refuses the first in text, and no UTF-8 text,
+    catalog or JSON answer holds the second."""
+    stack = [value]
+    while stack:  # not recursive: a document may nest as deep as its parser reads
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _utf8(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

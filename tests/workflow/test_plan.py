@@ -106,3 +106,21 @@ def test_a_document_nested_deeper_than_the_parsers_reach_is_invalid(body: str, m
 
     with pytest.raises(WorkflowInvalid, match="too deep"):
         read_source(body, media_type)
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        ('{"version": 1, "steps": [{"when": "kind == \'caf\\ud800\'"}]}', "application/json"),
+        ("version: 1\nsteps:\n  - when: \"kind == 'caf\\ud800'\"\n", "application/yaml"),
+        ("version: 1\nsteps:\n  - when: \"kind == 'caf\\0'\"\n", "application/yaml"),
+    ],
+)
+def test_a_document_whose_escapes_write_a_nul_or_a_lone_surrogate_is_invalid(
+    body: str, media_type: str
+) -> None:
+    # The route reads its body itself, past the API's guard: a PUT of such a document was a 500.
+    from mediasift.workflow.document import WorkflowInvalid
+
+    with pytest.raises(WorkflowInvalid, match="NUL character or a lone surrogate"):
+        read_source(body, media_type)

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mediasift.api.body_limit import content_type, reads_whole
+from mediasift.text_form import unstorable
 
 MESSAGE = (
     "the request holds a NUL character or a lone surrogate (%00, \\u0000, \\ud800), which no value of "
@@ -74,28 +75,3 @@ def _unstorable_body(body: bytes) -> bool:
     except (ValueError, RecursionError):
         return False  # FastAPI answers a body it cannot parse itself
     return unstorable(value)
-
-
-def unstorable(value: Any) -> bool:
-    """Whether a parsed JSON value holds a string (a key or a value) with a NUL or a lone
-    surrogate; an upload's metadata form field is checked with it too."""
-    stack = [value]
-    while stack:  # not recursive: a body may nest as deep as json reads
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item or not _utf8(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

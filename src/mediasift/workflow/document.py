@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from mediasift.errors import InvalidRequest
+from mediasift.text_form import unstorable
 
 if TYPE_CHECKING:
     import jsonschema
@@ -96,9 +97,12 @@ def read_source(body: bytes | str, media_type: str = "application/yaml") -> Sour
     except UnicodeDecodeError:
         raise WorkflowInvalid([Problem("", None, "the document is not UTF-8 text")]) from None
     try:
-        return _parsed(text, media_type)
+        source = _parsed(text, media_type)
     except RecursionError:  # json, PyYAML and ``_lines`` all recurse into nested values
         raise WorkflowInvalid([Problem("", None, "the document nests its values too deep to read")]) from None
+    if unstorable(source.value):  # an escape (JSON's \ud800, YAML's "\0") wrote one: a 500 before
+        raise WorkflowInvalid([Problem("", None, "a value holds a NUL character or a lone surrogate")])
+    return source
 
 
 def _parsed(text: str, media_type: str) -> Source:

@@ -28,7 +28,6 @@ from mediasift.api.schemas import (
     error_responses,
 )
 from mediasift.api.streaming_form import receive_upload
-from mediasift.api.text_guard import unstorable
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import steps as step_rows
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
@@ -36,6 +35,7 @@ from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
 from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
+from mediasift.text_form import unstorable
 
 log = logging.getLogger("mediasift.api")
 router = APIRouter(prefix="/v1/media", tags=["media"])
