@@ -9,23 +9,33 @@ writes each query, question and filter value in it, so both sides meet:
 - composed (Unicode NFC);
 - without the characters that never show inside a word: the soft hyphen U+00AD (HTML's ``&shy;``,
   a word processor's or a PDF's optional break), the word joiner U+2060 and the zero-width no-break
-  space U+FEFF (a byte-order mark left inside a text).
+  space U+FEFF (a byte-order mark left inside a text);
+- a line break written as a control character a line break (the vertical tab U+000B, which
+  PowerPoint writes inside a paragraph, and U+0085), and any other control character a space: the
+  text model's tokenizer deletes them, so "Boiler", U+000B, "service" was embedded as "Boilerservice".
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 _INVISIBLE = "\u00ad\u2060\ufeff"
-_DROP = str.maketrans("", "", _INVISIBLE)
+_BREAKS = "\x0b\x85"
+_CONTROLS = "".join(chr(c) for c in (*range(1, 9), *range(14, 32), 127))  # not \t \n \f \r
+_TRANSLATE = str.maketrans(
+    {**dict.fromkeys(_INVISIBLE, None), **dict.fromkeys(_BREAKS, "\n"), **dict.fromkeys(_CONTROLS, " ")}
+)
+_UNUSUAL = re.compile(f"[{re.escape(_INVISIBLE + _BREAKS + _CONTROLS)}]")
 
 
 def searchable(text: str) -> str:
-    """``text`` composed, its invisible in-word characters removed (its length may change)."""
+    """``text`` composed, its invisible in-word characters removed (its length may change) and its
+    control characters made line breaks or spaces."""
     text = unicodedata.normalize("NFC", text)
-    if any(c in text for c in _INVISIBLE):
-        text = text.translate(_DROP)
+    if _UNUSUAL.search(text):
+        text = text.translate(_TRANSLATE)
     return text
 
 

@@ -40,3 +40,8 @@ def test_texts_are_written_as_search_writes_them_and_a_documents_offsets_hold() 
     for segment in extraction.segments[:-1]:
         assert segment.text == composed[segment.meta["char_start"] : segment.meta["char_end"]].strip()
     assert extraction.segments[-1].text == "Mu\u00f1oz"
+
+
+def test_control_characters_become_line_breaks_or_spaces_the_text_model_reads() -> None:
+    # The text model's tokenizer deletes a control character, gluing the words around it.
+    assert searchable("Boiler\x0bservice\x85room\x01door\ttab") == "Boiler\nservice\nroom door\ttab"
