@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -103,3 +104,65 @@ def test_a_docx_gives_the_text_of_content_controls_and_text_boxes_once_in_order(
     ]
     assert [text.find(part) for part in order] == sorted(text.find(part) for part in order), text
     assert all(text.count(part) == 1 for part in order), text
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _with_notes(source: Path, target: Path, footnotes: bytes | None, endnotes: bytes | None) -> Path:
+    """``source`` with footnote and endnote parts, related to the document as Word relates them."""
+    parts = {"footnotes": footnotes, "endnotes": endnotes}
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == "[Content_Types].xml":
+                overrides = b"".join(
+                    b'<Override PartName="/word/%s.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.wordprocessingml.%s+xml"/>' % (name.encode(), name.encode())
+                    for name, xml in parts.items()
+                    if xml is not None
+                )
+                data = data.replace(b"</Types>", overrides + b"</Types>")
+            elif item.filename == "word/_rels/document.xml.rels":
+                rels = b"".join(
+                    b'<Relationship Id="rIdNotes%d" Type="%s/%s" Target="%s.xml"/>'
+                    % (i, RELS.encode(), name.encode(), name.encode())
+                    for i, (name, xml) in enumerate(parts.items())
+                    if xml is not None
+                )
+                data = data.replace(b"</Relationships>", rels + b"</Relationships>")
+            new.writestr(item.filename, data)
+        for name, xml in parts.items():
+            if xml is not None:
+                new.writestr(f"word/{name}.xml", xml)
+    return target
+
+
+def _notes(kind: str, texts: list[str]) -> bytes:
+    separator = f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+    notes = "".join(
+        f'<w:{kind} w:id="{i}"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:{kind}>'
+        for i, text in enumerate(texts, 1)
+    )
+    return f'<w:{kind}s xmlns:w="{W}">{separator}{notes}</w:{kind}s>'.encode()
+
+
+def test_a_docx_gives_its_footnotes_and_endnotes_after_its_body(tmp_path: Path) -> None:
+    source = make_docx(tmp_path / "a.docx", ["The lease runs for five years."])
+    path = _with_notes(
+        source,
+        tmp_path / "b.docx",
+        _notes("footnote", ["Renewal needs written notice six months ahead."]),
+        _notes("endnote", ["Signed at the harbour office."]),
+    )
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
+    text = "\n".join(s.text for s in extraction.segments)
+    assert text.index("five years") < text.index("six months ahead") < text.index("harbour office"), text
+
+
+def test_a_notes_part_that_does_not_parse_leaves_the_body_readable(tmp_path: Path) -> None:
+    source = make_docx(tmp_path / "a.docx", ["The lease runs for five years."])
+    path = _with_notes(source, tmp_path / "b.docx", b"<w:footnotes><unclosed>", None)
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
+    assert "five years" in "\n".join(s.text for s in extraction.segments)

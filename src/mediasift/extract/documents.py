@@ -6,14 +6,17 @@ Each becomes ``text`` segments chunked by ``chunking.chunk_text``; a segment's `
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
+
+log = logging.getLogger(__name__)
 
 
 def extract_document(ctx: ExtractContext) -> Extraction:
@@ -105,7 +108,7 @@ def _docx_text(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
-        blocks = _docx_blocks(document)
+        blocks = _docx_blocks(document) + _docx_notes(document)
     except (
         PackageNotFoundError,
         KeyError,
@@ -153,6 +156,37 @@ def _docx_blocks(document: Any) -> list[str]:
             if cells:
                 blocks.append(" | ".join(cells))
     return blocks
+
+
+_NOT_NOTES = {"separator", "continuationSeparator", "continuationNotice"}  # the rule above notes
+
+
+def _docx_notes(document: Any) -> list[str]:
+    """Each footnote's and endnote's text, after the body's, which python-docx does not read. A
+    notes part that does not parse is left out (logged), the body kept."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import parse_xml  # python-docx's parser: entities never resolved
+    from docx.text.paragraph import Paragraph
+    from lxml.etree import XMLSyntaxError
+
+    notes = []
+    for rel in document.part.rels.values():
+        if rel.is_external or rel.reltype not in (RT.FOOTNOTES, RT.ENDNOTES):
+            continue
+        try:
+            root = parse_xml(rel.target_part.blob)
+        except (XMLSyntaxError, ValueError) as exc:
+            log.warning("a DOCX's notes part %s does not parse, left out: %s", rel.target_ref, exc)
+            continue
+        for note in root.iter(qn("w:footnote"), qn("w:endnote")):
+            if note.get(qn("w:type")) in _NOT_NOTES:
+                continue
+            paragraphs = (Paragraph(cast(Any, p), document._body) for p in note.iter(qn("w:p")))
+            text = " ".join(p.text.strip() for p in paragraphs).strip()
+            if text:
+                notes.append(text)
+    return notes
 
 
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
