@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,64 @@ def test_without_libreoffice_slides_have_no_picture_and_ingest_goes_on(tmp_path)
         tmp_path, build_deck(tmp_path / "deck.pptx"), kind="document", mime=PPTX, libreoffice_path="none"
     )
     assert _slide_pictures(ctx, 3) == {}
+
+
+DGM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def with_smartart(source: Path, target: Path, lines: list[str], data: bytes | None = None) -> Path:
+    """``source`` (a one-slide deck) with a SmartArt diagram on its slide whose data part holds
+    ``lines``, related to the slide as PowerPoint relates it (``data`` replaces that part)."""
+    frame = (
+        f'<p:graphicFrame xmlns:a="{A}" xmlns:r="{R}"><p:nvGraphicFramePr><p:cNvPr id="90" name="Diagram 1"/>'
+        "<p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>"
+        '<p:xfrm><a:off x="0" y="0"/><a:ext cx="100" cy="100"/></p:xfrm>'
+        f'<a:graphic><a:graphicData uri="{DGM}"><dgm:relIds xmlns:dgm="{DGM}" r:dm="rIdDgm" r:lo="rIdLo"'
+        ' r:qs="rIdQs" r:cs="rIdCs"/></a:graphicData></a:graphic></p:graphicFrame>'
+    ).encode()
+    points = "".join(
+        f'<dgm:pt modelId="{i}"><dgm:t><a:bodyPr/><a:p><a:r><a:t>{line}</a:t></a:r></a:p></dgm:t></dgm:pt>'
+        for i, line in enumerate(lines, 1)
+    )
+    model = f'<dgm:dataModel xmlns:dgm="{DGM}" xmlns:a="{A}"><dgm:ptLst>{points}</dgm:ptLst></dgm:dataModel>'
+    data = data or model.encode()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            xml = old.read(item)
+            if item.filename == "[Content_Types].xml":
+                xml = xml.replace(
+                    b"</Types>",
+                    b'<Override PartName="/ppt/diagrams/data1.xml" ContentType="application/vnd.'
+                    b'openxmlformats-officedocument.drawingml.diagramData+xml"/></Types>',
+                )
+            elif item.filename == "ppt/slides/_rels/slide1.xml.rels":
+                xml = xml.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdDgm" Type="http://schemas.openxmlformats.org/officeDocument/'
+                    b'2006/relationships/diagramData" Target="../diagrams/data1.xml"/></Relationships>',
+                )
+            elif item.filename == "ppt/slides/slide1.xml":
+                xml = xml.replace(b"</p:spTree>", frame + b"</p:spTree>")
+            new.writestr(item.filename, xml)
+        new.writestr("ppt/diagrams/data1.xml", data)
+    return target
+
+
+def test_a_smartart_diagrams_words_are_read_on_its_slide(tmp_path: Path) -> None:
+    deck = Presentation()
+    deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = "Onboarding"
+    deck.save(tmp_path / "a.pptx")
+    path = with_smartart(tmp_path / "a.pptx", tmp_path / "b.pptx", ["Sign the contract", "Collect the badge"])
+    extraction = extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
+    assert segments(extraction, Modality.TEXT) == [(1, "Onboarding\nSign the contract\nCollect the badge")]
+
+
+def test_a_diagram_whose_data_does_not_parse_leaves_the_slide_readable(tmp_path: Path) -> None:
+    deck = Presentation()
+    deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = "Onboarding"
+    deck.save(tmp_path / "a.pptx")
+    path = with_smartart(tmp_path / "a.pptx", tmp_path / "b.pptx", [], data=b"<dgm:dataModel><unclosed>")
+    extraction = extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
+    assert segments(extraction, Modality.TEXT) == [(1, "Onboarding")]

@@ -59,6 +59,34 @@ def _table_text(table: Any) -> str:
     return "\n".join(rows)
 
 
+_DIAGRAM = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _diagram_text(slide: Any, shape: Any) -> str:
+    """A SmartArt diagram's text, one line a paragraph ("" for any other shape). python-pptx
+    reads none of it: the words sit in the diagram's data part, which the shape names by a
+    relationship. A data part that is missing or does not parse is read as no text."""
+    from lxml import etree
+
+    relations = shape.element.findall(f".//{{{_DIAGRAM}}}relIds")
+    if not relations:
+        return ""
+    data_id = relations[0].get(f"{{{_RELATIONSHIP}}}dm")
+    try:
+        blob = slide.part.related_part(data_id).blob
+        root = etree.fromstring(blob, etree.XMLParser(resolve_entities=False, no_network=True))
+    except (KeyError, ValueError, etree.XMLSyntaxError):
+        return ""
+    lines = []
+    for paragraph in root.iter(f"{{{_DRAWING}}}p"):
+        line = "".join(t.text or "" for t in paragraph.iter(f"{{{_DRAWING}}}t")).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def _picture_blob(shape: Any) -> bytes | None:
     """A picture's bytes; None for a shape that is no picture; empty for one whose image the
     package lost (its relationship names no part), which is then counted as unreadable."""
@@ -115,6 +143,8 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
                 parts.append(shape.text_frame.text.strip())
             elif getattr(shape, "has_table", False) and shape.has_table:
                 parts.append(_table_text(shape.table))
+            elif diagram := _diagram_text(slide, shape):
+                parts.append(diagram)
             elif (blob := _picture_blob(shape)) is not None:
                 pictures.append((shape.name, blob))
         if parts:
