@@ -33,7 +33,7 @@ def pdf_text(path: Path) -> list[str]:
 
 
 @needs_libreoffice
-def test_docx_pptx_and_odt_become_pdfs_with_their_text(tmp_path: Path, convert_settings):
+def test_docx_pptx_odt_and_rtf_become_pdfs_with_their_text(tmp_path: Path, convert_settings):
     sources = {
         ".docx": make_docx(tmp_path / "a.docx", ["Quarterly boiler maintenance schedule."]),
         ".pptx": make_pptx(
@@ -41,11 +41,14 @@ def test_docx_pptx_and_odt_become_pdfs_with_their_text(tmp_path: Path, convert_s
             [Slide("Roadmap", ["Ship the harbour release"]), Slide("Risks", ["Late parts"])],
         ),
         ".odt": make_odt(tmp_path / "c.odt", "Recipe", ["Whisk the eggs with sugar."]),
+        ".rtf": tmp_path / "d.rtf",
     }
+    sources[".rtf"].write_text(r"{\rtf1\ansi\ansicpg1252 {\fonttbl\f0 Helvetica;}\f0 Fold in the flour.\par}")
     expected = {
         ".docx": ["boiler maintenance"],
         ".pptx": ["harbour release", "Late parts"],
         ".odt": ["Whisk the eggs"],
+        ".rtf": ["Fold in the flour"],
     }
     for ext, source in sources.items():
         dest = tmp_path / f"out{ext}.pdf"

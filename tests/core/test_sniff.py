@@ -21,6 +21,7 @@ def test_kind_comes_from_content_not_extension(tmp_path: Path):
         ("# Title\n\n- one\n- two\n\nText.", "text/markdown"),
         ("Just some plain words.\nAnother line.", "text/plain"),
         ("Año, café y niño en español.", "text/plain"),
+        ("{\\rtf1\\ansi\\ansicpg1252 {\\fonttbl\\f0 Helvetica;} Hello.\\par}", "application/rtf"),
     ],
 )
 def test_text_formats(tmp_path: Path, content: str, mime: str):

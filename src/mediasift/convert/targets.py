@@ -126,6 +126,7 @@ OFFICE_MIMES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
     "application/vnd.oasis.opendocument.text": ".odt",
+    "application/rtf": ".rtf",
 }
 PDF_MIME = "application/pdf"
 

@@ -35,6 +35,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _odt_text(ctx.path)
     elif ctx.mime == "text/html":
         text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime == "application/rtf":
+        text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     else:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
     return text_extraction(ctx, text)
@@ -96,6 +98,17 @@ def _html_text(html: str) -> str:
     text = re.sub(r"[ \t\r\f\v]+", " ", root.text_content())
     text = _LAST_CELL.sub("", text)
     return re.sub(r"[ ]*\n\s*\n\s*", "\n\n", text).strip()
+
+
+def _rtf_text(rtf: str) -> str:
+    """An RTF document's text; ``\\'e9`` and ``\\u233`` escapes read in the document's code page."""
+    from striprtf.striprtf import rtf_to_text
+
+    try:
+        text = rtf_to_text(rtf, errors="replace")
+    except Exception as exc:  # a small parser's IndexError, ValueError… on damaged markup
+        raise CorruptMedia(f"unreadable RTF: {exc}") from None
+    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
 
 
 def _docx_text(path: Path) -> str:

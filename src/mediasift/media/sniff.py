@@ -299,6 +299,8 @@ def _sniff_code(text: str, filename: str | None) -> Sniffed | None:
 
 def _sniff_text(text: str) -> Sniffed:
     lowered = text.lstrip()[:1000].lower()
+    if lowered.startswith("{\\rtf"):  # RTF is 7-bit text: its control words would be indexed as words
+        return Sniffed("document", "application/rtf", ".rtf")
     if lowered.startswith(("<!doctype html", "<html")) or ("<body" in lowered and "<" in lowered[:5]):
         return Sniffed("document", "text/html", ".html")
     if _looks_markdown(text):
