@@ -10,9 +10,9 @@ writes each query, question and filter value in it, so both sides meet:
 - without the characters that never show inside a word: the soft hyphen U+00AD (HTML's ``&shy;``,
   a word processor's or a PDF's optional break), the word joiner U+2060 and the zero-width no-break
   space U+FEFF (a byte-order mark left inside a text);
-- a line break written as a control character a line break (the vertical tab U+000B, which
-  PowerPoint writes inside a paragraph, and U+0085), and any other control character a space: the
-  text model's tokenizer deletes them, so "Boiler", U+000B, "service" was embedded as "Boilerservice".
+- a control character that breaks a line (the vertical tab U+000B, which PowerPoint writes inside
+  a paragraph, and U+0085) a line break, and any other control character a space: the text model's
+  tokenizer deletes them, so "Boiler", U+000B, "service" was embedded as "Boilerservice".
 """
 
 from __future__ import annotations
@@ -44,13 +44,9 @@ def decoded_name(name: str) -> str:
     member's), which it keeps as lone surrogates that no catalog, JSON or HTTP form can hold,
     read as Windows-1252 instead, as older and Windows tools write names ("café.txt"); any other
     name as it is."""
-    if name.isascii():
+    if name.isascii() or _utf8(name):
         return name
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
-    return name
+    return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
 
 
 def unstorable(value: Any) -> bool:
