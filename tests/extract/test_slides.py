@@ -231,3 +231,24 @@ def test_a_diagram_whose_data_does_not_parse_leaves_the_slide_readable(tmp_path:
     path = with_smartart(tmp_path / "a.pptx", tmp_path / "b.pptx", [], data=b"<dgm:dataModel><unclosed>")
     extraction = extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
     assert segments(extraction, Modality.TEXT) == [(1, "Onboarding")]
+
+
+def test_a_slide_python_pptx_cannot_read_is_left_out_and_named(tmp_path: Path) -> None:
+    # A damaged placeholder type surfaced as ValueError from python-pptx's enum lookup, mid-deck:
+    # the whole ingest failed as `internal`.
+    deck = Presentation()
+    for title in ("Harbour works", "Dredging plan"):
+        deck.slides.add_slide(deck.slide_layouts[5]).shapes.title.text = title
+    deck.save(tmp_path / "a.pptx")
+
+    def damage(xml: bytes) -> bytes:
+        return xml.replace(b'type="title"', b'type="xtitle"')
+
+    path = rewrite_member(tmp_path / "a.pptx", tmp_path / "b.pptx", "ppt/slides/slide2.xml", damage)
+    extraction = extract_slides(context(tmp_path, path, kind="document", mime=PPTX))
+    assert segments(extraction, Modality.TEXT) == [(1, "Harbour works")]
+    assert extraction.info["metadata"] == {"unreadable_slides": [2]}
+
+    only = rewrite_member(tmp_path / "b.pptx", tmp_path / "c.pptx", "ppt/slides/slide1.xml", damage)
+    with pytest.raises(CorruptMedia, match="none of the presentation's 2 slides"):
+        extract_slides(context(tmp_path, only, kind="document", mime=PPTX))

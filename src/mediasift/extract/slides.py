@@ -131,31 +131,23 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
     engine = None
     read_cache: dict[str, list[OcrLine]] = {}
     unreadable = 0
+    unreadable_slides = []
     for number, slide in enumerate(slides, start=1):
-        title_shape = slide.shapes.title
-        title = title_shape.text_frame.text.strip() if title_shape is not None else ""
-        parts = [title] if title else []
-        pictures: list[tuple[str, bytes]] = []
-        for shape in _shapes(slide.shapes):
-            if title_shape is not None and shape.shape_id == title_shape.shape_id:
-                continue
-            if shape.has_text_frame and shape.text_frame.text.strip():
-                parts.append(shape.text_frame.text.strip())
-            elif getattr(shape, "has_table", False) and shape.has_table:
-                parts.append(_table_text(shape.table))
-            elif diagram := _diagram_text(slide, shape):
-                parts.append(diagram)
-            elif (blob := _picture_blob(shape)) is not None:
-                pictures.append((shape.name, blob))
+        try:
+            title, parts, notes, pictures = _read_slide(slide)
+        except (ValueError, KeyError, AttributeError, TypeError, InvalidXmlError) as exc:
+            # python-pptx reads a slide's XML lazily: a value it has no mapping for (a damaged
+            # placeholder type) or a part it cannot follow surfaces here. That slide is left out.
+            log.warning("slide %d of media %s cannot be read, left out: %s", number, ctx.media_id, exc)
+            unreadable_slides.append(number)
+            continue
         if parts:
             text = "\n".join(p for p in parts if p)
             extraction.segments.append(
                 ctx.segment("slide", Modality.TEXT, text, page=number, meta={"title": title})
             )
-        if slide.has_notes_slide:
-            notes = slide.notes_slide.notes_text_frame.text.strip()
-            if notes:
-                extraction.segments.append(ctx.segment("note", Modality.NOTE, notes, page=number))
+        if notes:
+            extraction.segments.append(ctx.segment("note", Modality.NOTE, notes, page=number))
         for name, blob in pictures if ctx.ocr else ():
             digest = hashlib.sha256(blob).hexdigest()
             if digest not in read_cache:
@@ -173,13 +165,42 @@ def extract_slides(ctx: ExtractContext) -> Extraction:
                     ctx, "slide-ocr", read_cache[digest], engine.id, page=number, meta={"picture": name}
                 )
         ctx.progress("slides", number / len(slides))
+    if unreadable_slides and len(unreadable_slides) == len(slides):
+        raise CorruptMedia(f"none of the presentation's {len(slides)} slides can be read")
+    metadata: dict[str, Any] = {}
     if unreadable:
-        extraction.info["metadata"] = {"unreadable_pictures": unreadable}
+        metadata["unreadable_pictures"] = unreadable
+    if unreadable_slides:
+        metadata["unreadable_slides"] = unreadable_slides
+    if metadata:
+        extraction.info["metadata"] = metadata
     drawn = _slide_pictures(ctx, len(slides))
     for seg in extraction.segments:
         if seg.page is not None and seg.page in drawn and seg.frame_key is None:
             seg.frame_key = drawn[seg.page]
     return extraction
+
+
+def _read_slide(slide: Any) -> tuple[str, list[str], str, list[tuple[str, bytes]]]:
+    """A slide's title, the texts of its shapes (the title first), its speaker notes and its
+    pictures as ``(shape name, bytes)``."""
+    title_shape = slide.shapes.title
+    title = title_shape.text_frame.text.strip() if title_shape is not None else ""
+    parts = [title] if title else []
+    pictures: list[tuple[str, bytes]] = []
+    for shape in _shapes(slide.shapes):
+        if title_shape is not None and shape.shape_id == title_shape.shape_id:
+            continue
+        if shape.has_text_frame and shape.text_frame.text.strip():
+            parts.append(shape.text_frame.text.strip())
+        elif getattr(shape, "has_table", False) and shape.has_table:
+            parts.append(_table_text(shape.table))
+        elif diagram := _diagram_text(slide, shape):
+            parts.append(diagram)
+        elif (blob := _picture_blob(shape)) is not None:
+            pictures.append((shape.name, blob))
+    notes = slide.notes_slide.notes_text_frame.text.strip() if slide.has_notes_slide else ""
+    return title, parts, notes, pictures
 
 
 def _slide_pictures(ctx: ExtractContext, slides: int) -> dict[int, str]:
