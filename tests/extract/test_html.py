@@ -51,3 +51,15 @@ def test_a_title_its_heading_repeats_is_read_once(tmp_path: Path) -> None:
     )
     extraction = extract_document(context(tmp_path, path, kind="document", mime="text/html"))
     assert [s.text for s in extraction.segments] == ["Ferry timetable\n\nBoats leave at nine."]
+
+
+def test_control_characters_in_a_page_are_read_as_spaces_or_line_breaks(tmp_path: Path) -> None:
+    # lxml parses them, then refuses them in the text given back to an element: a ValueError,
+    # and the ingest failed as `internal`.
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<!DOCTYPE html><html><body><p>Boiler\x01room</p>after\x0bthe<div>gauge\x7f</div></body></html>",
+        encoding="utf-8",
+    )
+    extraction = extract_document(context(tmp_path, path, kind="document", mime="text/html"))
+    assert [s.text for s in extraction.segments] == ["Boiler room\n\nafter\nthe\n\ngauge"]

@@ -15,6 +15,7 @@ from typing import Any, cast
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
+from mediasift.text_form import searchable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,9 @@ _LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 def _html_text(html: str) -> str:
     import lxml.html
 
+    # lxml parses control characters but refuses them in a text it is given back (the block
+    # separators below): they become what search reads them as first.
+    html = searchable(html.replace("\x00", " "))
     try:
         root = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several unrelated types for unparseable markup
