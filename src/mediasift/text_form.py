@@ -1,4 +1,4 @@
-"""One written form for the text search compares character by character, and names read from bytes.
+"""One written form for the text search compares, names read from bytes, and what no catalog stores.
 
 Keyword search, the phrase bonus and filters compare characters, and one word can be written in
 several ways that look the same: an accent as its own character ("n" + U+0303, as macOS and some
@@ -27,6 +27,7 @@ _CONTROLS = "".join(chr(c) for c in (*range(1, 9), *range(14, 32), 127))  # not 
 _TRANSLATE = str.maketrans(
     {**dict.fromkeys(_INVISIBLE, None), **dict.fromkeys(_BREAKS, "\n"), **dict.fromkeys(_CONTROLS, " ")}
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _UNUSUAL = re.compile(f"[{re.escape(_INVISIBLE + _BREAKS + _CONTROLS)}]")
 
 
@@ -47,6 +48,20 @@ def decoded_name(name: str) -> str:
     if name.isascii() or _utf8(name):
         return name
     return name.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with each NUL character of its strings made a space and each lone surrogate
+    U+FFFD, in dicts and lists too: one character for one, so offsets into a text still hold
+    (what ``unstorable`` finds, repaired where the text is the media's own, not a request's)."""
+    if isinstance(value, str):
+        value = value.replace("\x00", " ") if "\x00" in value else value
+        return value if value.isascii() or _utf8(value) else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 def unstorable(value: Any) -> bool:

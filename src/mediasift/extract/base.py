@@ -9,7 +9,6 @@ since only it holds the decoded pixels.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Modality, Segment, segment_id
 from mediasift.store.base import processed_key
-from mediasift.text_form import searchable
+from mediasift.text_form import searchable, storable
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -60,28 +59,6 @@ class Extraction:
             if segment.meta:
                 segment.meta = storable(segment.meta)
         self.info = storable(self.info)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def storable(value: Any) -> Any:
-    """``value`` with each NUL character of its strings made a space and each lone surrogate
-    U+FFFD, in dicts and lists too."""
-    if isinstance(value, str):
-        if value.isascii():
-            return value.replace("\x00", " ") if "\x00" in value else value
-        value = value.replace("\x00", " ")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return _SURROGATE.sub("\ufffd", value)
-        return value
-    if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [storable(v) for v in value]
-    return value
 
 
 @dataclass

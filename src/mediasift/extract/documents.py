@@ -15,7 +15,7 @@ from typing import Any, cast
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
-from mediasift.text_form import searchable
+from mediasift.text_form import searchable, storable
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _html_text(html: str) -> str:
 
     # lxml parses control characters but refuses them in a text it is given back (the block
     # separators below): they become what search reads them as first.
-    html = searchable(html.replace("\x00", " "))
+    html = searchable(storable(html))
     try:
         root = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several unrelated types for unparseable markup
