@@ -70,6 +70,24 @@ def test_unrelated_question_is_not_found_in_your_media(make_api: ApiFactory, tmp
     }
 
 
+def test_a_question_asking_about_nothing_is_not_found(make_api: ApiFactory, tmp_path: Path):
+    # Question words, stopwords and punctuation name nothing a sentence could answer, yet the text
+    # model scores such a short text close to a short sentence of the same words: "and then?"
+    # quoted the notes' "Then what?".
+    api, _ = make_api()
+    ingest_manual(api, tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Then what? Defrost the freezer once a month.\n")
+    assert wait_for_job(api, upload(api, notes)["job"]["id"])["status"] == "succeeded"
+    for question in ("and then?", "the", "what?", "¿qué?", "how much is it?", "¿?", "..."):
+        body = api.post("/v1/ask", json={"question": question}).json()
+        assert body["found"] is False and body["citations"] == [], (question, body["answer"])
+        assert body["answer"] == "Not found in your media."
+    # One word of content is a question: the fridge's page answers it.
+    fridge = api.post("/v1/ask", json={"question": "fridge temperature?"}).json()
+    assert fridge["found"] is True and "four degrees Celsius" in fridge["answer"]
+
+
 def test_streamed_answer_is_tokens_then_citations_then_done(make_api: ApiFactory, tmp_path: Path):
     api, _ = make_api()
     ingest_manual(api, tmp_path)

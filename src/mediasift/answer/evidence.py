@@ -20,7 +20,8 @@ sentence stands on its cosine alone. A sentence is evidence when
   it states one (``answer/amounts.py``): "Mountain bikes have wider tyres than road bikes" is
   close in meaning to "how much pressure for road bike tyres?" and says no pressure.
 
-No sentence passing means the media do not say: the answer is "Not found in your media." The
+A question without a content word (``asked_terms``: question words, stopwords and punctuation
+alone) has no evidence. No sentence passing means the media do not say: the answer is "Not found in your media." The
 threshold, the margin, the amount rule, ``MIN_SHARED_WORDS``, ``ALLOWANCE_LEADS_ONLY`` and the
 allowance were chosen on the development half of ``bench/answer_accuracy.py`` and checked on its
 held-back half.
@@ -88,6 +89,11 @@ def evidence(
     given; ``float("inf")`` for every sentence reaching ``min_score``) is how far below the best
     a sentence may score."""
     margin = EVIDENCE_MARGIN if margin is None else margin
+    if not asked_terms(question):
+        # Question words, stopwords and punctuation alone ("and then?", "¿qué?") ask about nothing
+        # a sentence could hold, while the text model scores such a short text close to any short
+        # sentence of the same words ("Then what?" at 0.88).
+        return []
     ranked = sorted(enumerate(sources, 1), key=lambda pair: -pair[1].score)
     units: list[Sentence] = []
     known: list[np.ndarray | None] = []  # each unit's stored vector; None: embedded here

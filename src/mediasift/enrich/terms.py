@@ -72,11 +72,13 @@ def match_score(part_text: str, query: str) -> int:
 
 
 # Words that say what kind of answer a question wants, not what it is about: "how long should I…",
-# "¿cuánto tiempo hay que…". They match half of any text, so they are no evidence of an answer.
+# "¿cuánto tiempo hay que…", and a conversation's fillers ("and then?", "¿y entonces?"). They
+# match half of any text, so they are no evidence of an answer.
 _QUESTION_TEXT = """
 what which who whom whose when where why how much many often long should would could can do does
 did i my me you your we our us there here is are qué cuál cuáles quién cuándo dónde cómo cuánto
 cuánta cuántos cuántas hay debe deben puedo puede me mi mis tengo
+then so also just now well ok okay entonces pues luego también vale
 """
 QUESTION_WORDS = frozenset(fold(word) for word in _QUESTION_TEXT.split())
 
