@@ -21,10 +21,10 @@ sentence stands on its cosine alone. A sentence is evidence when
   close in meaning to "how much pressure for road bike tyres?" and says no pressure.
 
 A question without a content word (``asked_terms``: question words, stopwords and punctuation
-alone) has no evidence. No sentence passing means the media do not say: the answer is "Not found in your media." The
-threshold, the margin, the amount rule, ``MIN_SHARED_WORDS``, ``ALLOWANCE_LEADS_ONLY`` and the
-allowance were chosen on the development half of ``bench/answer_accuracy.py`` and checked on its
-held-back half.
+alone) has no evidence. No sentence passing means the media do not say: the answer is "Not found
+in your media." The threshold, the margin, the amount rule, ``MIN_SHARED_WORDS``,
+``ALLOWANCE_LEADS_ONLY`` and the allowance were chosen on the development half of
+``bench/answer_accuracy.py`` and checked on its held-back half.
 
 Sentences are read from the vectors ingest stored (``services/sentence_vectors.py``) for every
 source, so an answer in the other language, whose passage re-ranking placed low, is still scored;
