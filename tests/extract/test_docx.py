@@ -166,3 +166,36 @@ def test_a_notes_part_that_does_not_parse_leaves_the_body_readable(tmp_path: Pat
     path = _with_notes(source, tmp_path / "b.docx", b"<w:footnotes><unclosed>", None)
     extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
     assert "five years" in "\n".join(s.text for s in extraction.segments)
+
+
+def test_a_docx_gives_its_headers_footers_comments_and_tables_in_cells(tmp_path: Path) -> None:
+    # python-docx reads none of these: a letterhead's company name, a footer's reference, a
+    # reviewer's comment and a table nested in a cell were not searchable.
+    import docx
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("The lease runs for five years.")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Rooms"
+    inner = table.cell(0, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "kitchen"
+    inner.cell(0, 1).text = "pantry"
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Harbour Lettings Ltd"
+    section.footer.paragraphs[0].text = "Reference HL-2291"
+    second = document.add_section()
+    second.header.is_linked_to_previous = False
+    second.header.paragraphs[0].text = "Harbour Lettings Ltd"  # the same on every section: once
+    document.add_paragraph("Rent is paid monthly.")
+    document.add_comment(paragraph.runs, text="Check the term with the landlord.", author="Ana")
+    path = tmp_path / "lease.docx"
+    document.save(str(path))
+
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=DOCX))
+    text = "\n".join(s.text for s in extraction.segments)
+    assert text.count("Harbour Lettings Ltd") == 1, text
+    assert text.index("Harbour Lettings") < text.index("five years") < text.index("monthly"), text
+    assert "Rooms | kitchen pantry" in text or "Rooms | kitchen | pantry" in text, text
+    assert text.index("monthly") < text.index("HL-2291") < text.index("Check the term with the landlord"), (
+        text
+    )

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
@@ -125,7 +125,13 @@ def _docx_text(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
-        blocks = _docx_blocks(document) + _docx_notes(document)
+        blocks = (
+            _docx_margins(document, _HEADERS)
+            + _docx_blocks(document)
+            + _docx_notes(document)
+            + _docx_margins(document, _FOOTERS)
+            + _docx_comments(document)
+        )
     except (
         PackageNotFoundError,
         KeyError,
@@ -152,9 +158,8 @@ def _docx_blocks(document: Any) -> list[str]:
     """The body's paragraphs and table rows ("cell | cell") in document order, wherever they sit:
     at the top level, inside content controls (``w:sdt``: a template's title, a form's fields) and
     in text boxes, which python-docx's ``document.paragraphs`` and ``tables`` leave out. A table
-    inside a table's cell is left out, as before."""
+    inside a table's cell is read as that cell's text; a merged cell once."""
     from docx.oxml.ns import qn
-    from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     paragraph, table = qn("w:p"), qn("w:tbl")
@@ -168,42 +173,88 @@ def _docx_blocks(document: Any) -> list[str]:
             if text.strip():
                 blocks.append(text)
             continue
-        for row in Table(element, parent).rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+        for row in _own(element, qn("w:tr"), table):
+            cells = [
+                text for cell in _own(row, qn("w:tc"), qn("w:tr")) if (text := _docx_text_of(cell, parent))
+            ]
             if cells:
                 blocks.append(" | ".join(cells))
     return blocks
+
+
+def _own(element: Any, tag: str, kind: str) -> Iterator[Any]:
+    """The ``tag`` elements inside ``element`` (of ``kind``) whose nearest ``kind`` is ``element``:
+    a table's rows and a row's cells, also where a content control wraps them, not a nested table's."""
+    return (child for child in element.iter(tag) if next(child.iterancestors(kind), None) is element)
+
+
+def _docx_text_of(element: Any, parent: Any) -> str:
+    """The text of every paragraph inside ``element`` (a cell, a header, a comment), tables nested
+    in it included, one space between paragraphs; a text box's second copy left out."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    texts = (
+        Paragraph(p, parent).text.strip()
+        for p in element.iter(qn("w:p"))
+        if not any(a.tag == _MC_FALLBACK for a in p.iterancestors())
+    )
+    return " ".join(t for t in texts if t)
 
 
 _NOT_NOTES = {"separator", "continuationSeparator", "continuationNotice"}  # the rule above notes
 
 
 def _docx_notes(document: Any) -> list[str]:
-    """Each footnote's and endnote's text, after the body's, which python-docx does not read. A
-    notes part that does not parse is left out (logged), the body kept."""
+    """Each footnote's and endnote's text, after the body's, which python-docx does not read."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml.ns import qn
-    from docx.oxml.parser import parse_xml  # python-docx's parser: entities never resolved
-    from docx.text.paragraph import Paragraph
-    from lxml.etree import XMLSyntaxError
 
     notes = []
-    for rel in document.part.rels.values():
-        if rel.is_external or rel.reltype not in (RT.FOOTNOTES, RT.ENDNOTES):
-            continue
-        try:
-            root = parse_xml(rel.target_part.blob)
-        except (XMLSyntaxError, ValueError) as exc:
-            log.warning("a DOCX's notes part %s does not parse, left out: %s", rel.target_ref, exc)
-            continue
+    for root in _docx_parts(document, (RT.FOOTNOTES, RT.ENDNOTES)):
         for note in root.iter(qn("w:footnote"), qn("w:endnote")):
-            if note.get(qn("w:type")) in _NOT_NOTES:
-                continue
-            paragraphs = (Paragraph(cast(Any, p), document._body) for p in note.iter(qn("w:p")))
-            text = " ".join(p.text.strip() for p in paragraphs).strip()
-            if text:
+            if note.get(qn("w:type")) not in _NOT_NOTES and (text := _docx_text_of(note, document._body)):
                 notes.append(text)
     return notes
+
+
+_HEADERS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
+_FOOTERS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
+
+
+def _docx_margins(document: Any, reltype: str) -> list[str]:
+    """The text of each header (``_HEADERS``) or footer (``_FOOTERS``) of the document's sections,
+    once each however many sections repeat it: a letterhead, a reference, a title."""
+    texts = (_docx_text_of(root, document._body) for root in _docx_parts(document, (reltype,)))
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def _docx_comments(document: Any) -> list[str]:
+    """Each reviewer's comment's text, last (python-docx reads comments only on request)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+
+    return [
+        text
+        for root in _docx_parts(document, (RT.COMMENTS,))
+        for comment in root.iter(qn("w:comment"))
+        if (text := _docx_text_of(comment, document._body))
+    ]
+
+
+def _docx_parts(document: Any, reltypes: tuple[str, ...]) -> Iterator[Any]:
+    """The parsed root of each part of the main document of one of ``reltypes``, in their order,
+    then in the order of their names (header1.xml, header2.xml…). A part that does not parse is
+    left out (logged), the rest of the document kept."""
+    from docx.oxml.parser import parse_xml  # python-docx's parser: entities never resolved
+    from lxml.etree import XMLSyntaxError
+
+    rels = [r for r in document.part.rels.values() if not r.is_external and r.reltype in reltypes]
+    for rel in sorted(rels, key=lambda r: (reltypes.index(r.reltype), str(r.target_part.partname))):
+        try:
+            yield parse_xml(rel.target_part.blob)
+        except (XMLSyntaxError, ValueError) as exc:
+            log.warning("a DOCX's part %s does not parse, left out: %s", rel.target_ref, exc)
 
 
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
