@@ -220,6 +220,19 @@ class IndexConformance:
         assert ids(index.search_keyword(TENANT, "temperaturas", limit=5)) == [singular.id]
         assert ids(index.search_keyword(TENANT, "perros", limit=5)) == [other.id]
 
+    def test_keyword_search_folds_accents_in_every_language(self, index: Index) -> None:
+        # People type names and loanwords without their accents; the embedded index always folded
+        # them, the servers only where the Spanish stemmer does.
+        english = point("José García ordered a café au lait", language="en")
+        spanish = point("La canción de Begoña", language="es")
+        other = point("Bread and butter for breakfast", language="en")
+        load(index, [english, spanish, other])
+
+        assert ids(index.search_keyword(TENANT, "Jose Garcia", limit=5)) == [english.id]
+        assert ids(index.search_keyword(TENANT, "cafe", limit=5)) == [english.id]
+        assert ids(index.search_keyword(TENANT, "José", limit=5)) == [english.id]
+        assert ids(index.search_keyword(TENANT, "cancion begona", limit=5)) == [spanish.id]
+
     def test_keyword_search_ranks_the_more_relevant_text_first(self, index: Index) -> None:
         passing = point("The report mentions the budget once among many other topics of the meeting")
         focused = point("Budget, budget: the budget review")

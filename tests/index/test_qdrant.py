@@ -233,3 +233,20 @@ def test_the_earlier_layout_is_copied_into_the_one_collection_and_dropped() -> N
     # copied points have no added_at until a reindex: found without a window, not with one
     window = Filters(added_after="2026-01-01T00:00:00+00:00")
     assert index.search_keyword("acme", "harbour", limit=5, filters=window) == []
+
+
+def test_points_stored_before_accents_were_folded_still_match_a_query_typed_with_them(
+    index: QdrantIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qdrant_edge import Bm25, Bm25Config
+
+    before = {lang: Bm25(Bm25Config(language=lang)) for lang in ("english", "spanish")}
+    monkeypatch.setattr(index._bm25, "_models", before)  # the analysis of an earlier release
+    old = point("José García ordered a café au lait", language="en")
+    load(index, [old])
+    monkeypatch.undo()
+    new = point("A café in Málaga", language="en")
+    load(index, [new])
+
+    assert set(ids(index.search_keyword(TENANT, "café", limit=5))) == {old.id, new.id}
+    assert ids(index.search_keyword(TENANT, "Malaga", limit=5)) == [new.id]

@@ -50,6 +50,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -91,13 +92,36 @@ _TS_CONFIG = (
 )
 _SET_EXPRESSION_SINCE = 170000  # server_version_num of PostgreSQL 17: ALTER COLUMN … SET EXPRESSION
 
-# The query's words stemmed as English and as Spanish, joined with OR (BM25-like: a point matching
+
+def _folding() -> tuple[str, str]:
+    """Each accented Latin letter (``À`` to ``ɏ``) that is an ASCII letter with accents, and that
+    letter: the arguments of ``translate``, which folds them ("José" -> "Jose") in an immutable
+    expression, as a generated column needs (the ``unaccent`` extension's function is not
+    immutable, nor installed everywhere)."""
+    pairs = []
+    for code in range(0xC0, 0x250):
+        letter = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", letter) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base.isalpha():
+            pairs.append((letter, base))
+    return "".join(a for a, _ in pairs), "".join(b for _, b in pairs)
+
+
+_FOLD = "'{}', '{}'".format(*_folding())  # letters only: nothing to escape
+# A point's terms: its text under its language's configuration, accents folded as people type
+# names and loanwords, and as the embedded index folds them.
+_TSV = "to_tsvector(" + _TS_CONFIG + ", translate(text, " + _FOLD + "))"
+
+# The query's words stemmed as English and as Spanish, as typed and folded (a table from before
+# folding keeps its points' accents until reindexed), joined with OR (BM25-like: a point matching
 # any word is a candidate, more matching words rank higher). Each lexeme is quoted for the
 # text->tsquery cast, which keeps lexemes as they are, so they are not stemmed twice.
 _OR_QUERY = (
-    r"SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery"
-    " AS query"
-    " FROM unnest(tsvector_to_array(to_tsvector('english', %s) || to_tsvector('spanish', %s))) AS lexeme"
+    r"SELECT string_agg(DISTINCT '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')"
+    "::tsquery AS query FROM (SELECT %s::text AS typed) AS w,"
+    " LATERAL (SELECT translate(w.typed, " + _FOLD + ") AS folded) AS f,"
+    " unnest(tsvector_to_array(to_tsvector('english', w.typed) || to_tsvector('spanish', w.typed)"
+    " || to_tsvector('english', f.folded) || to_tsvector('spanish', f.folded))) AS lexeme"
 )
 
 
@@ -240,9 +264,9 @@ class PgVectorIndex:
                     id text PRIMARY KEY, tenant_id text NOT NULL, media_id text NOT NULL,
                     kind text NOT NULL, collection text NOT NULL, modality text NOT NULL,
                     language text, metadata jsonb NOT NULL DEFAULT '{{}}', text text NOT NULL,
-                    tsv tsvector GENERATED ALWAYS AS (to_tsvector("""
-                + _TS_CONFIG
-                + """, text)) STORED, added_at double precision,
+                    tsv tsvector GENERATED ALWAYS AS ("""
+                + _TSV
+                + """) STORED, added_at double precision,
                     labels text[], entities text[], keywords text[], paths text[])"""
             ).format(points=points)
         )
@@ -309,31 +333,31 @@ class PgVectorIndex:
         )
 
     def _upgrade_tsv(self, conn: Any, points: Any) -> None:
-        """Give a points table of an older schema the ``tsv`` expression that reads code as English.
-        PostgreSQL 17+ changes it in place (one rewrite of the table); an older server keeps the
-        old one, which reads code with the ``simple`` configuration (unstemmed) until the index is
-        rebuilt with ``mediasift reindex --wipe``."""
+        """Give a points table of an older schema the ``tsv`` expression that reads code as English
+        and folds accents (``_TSV``). PostgreSQL 17+ changes it in place (one rewrite of the
+        table); an older server keeps the old one, which reads code with the ``simple``
+        configuration (unstemmed) or keeps accents, until the index is rebuilt with ``mediasift
+        reindex --wipe``."""
         expression = conn.execute(
             "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a"
             " ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
             " WHERE d.adrelid = to_regclass(%s) AND a.attname = 'tsv'",
             (f"{self.prefix}_points",),
         ).fetchone()
-        if expression is None or "code" in expression[0]:
+        if expression is None or ("code" in expression[0] and "translate" in expression[0]):
             return
         version = int(conn.execute("SHOW server_version_num").fetchone()[0])
         if version < _SET_EXPRESSION_SINCE:
             log.warning(
-                "the pgvector index's tsv column predates code search: code is keyword-searched "
-                "unstemmed until `mediasift reindex --wipe` (or PostgreSQL 17+, which upgrades it)"
+                "the pgvector index's tsv column predates code search or accent folding: code is "
+                "keyword-searched unstemmed, or accents must be typed as written, until `mediasift "
+                "reindex --wipe` (or PostgreSQL 17+, which upgrades it)"
             )
             return
         self._schema_lock(conn)
         sql = self._psycopg.sql
         conn.execute(
-            sql.SQL(
-                "ALTER TABLE {t} ALTER COLUMN tsv SET EXPRESSION AS (to_tsvector(" + _TS_CONFIG + ", text))"
-            ).format(t=points)
+            sql.SQL("ALTER TABLE {t} ALTER COLUMN tsv SET EXPRESSION AS (" + _TSV + ")").format(t=points)
         )
 
     def _dimension(self, conn: Any, space: str) -> int | None:
@@ -600,7 +624,7 @@ class PgVectorIndex:
             " WHERE tsv @@ q.query AND {where} ORDER BY score DESC, id LIMIT %s"
         ).format(t=self._ident("points"), where=where)
         with self._session() as conn:
-            rows = conn.execute(statement, [text, text, *params, limit]).fetchall()
+            rows = conn.execute(statement, [text, *params, limit]).fetchall()
         return [IndexHit(id=r[0], media_id=r[1], score=float(r[2])) for r in rows]
 
     def search_hybrid(

@@ -7,8 +7,8 @@ The data model is Qdrant Edge's, so a deployment can move between them: one coll
   search in one space only sees points that carry it;
 - a ``bm25`` sparse vector (``Modifier.IDF``: the server weighs terms by inverse document
   frequency). Documents are embedded with Qdrant Edge's own ``Bm25`` and the Snowball stemmer of
-  their language (Spanish for 'es*', English otherwise); a query is embedded with both stemmers,
-  since its language is unknown, and the two term sets joined;
+  their language (Spanish for 'es*', English otherwise), accents folded; a query is embedded with
+  both stemmers, since its language is unknown, folded and as written, and the term sets joined;
 - payload ``tenant_id`` under a keyword payload index with ``is_tenant=true`` (Qdrant co-locates a
   tenant's points and builds per-tenant HNSW graphs: ``m=0, payload_m=16``), keyword indexes on the
   other filter fields and a float index on ``added_at`` (epoch seconds). ``labels``, ``entities``,
@@ -79,12 +79,19 @@ def point_uuid(point_id: str) -> str:
 
 
 class _Bm25:
-    """BM25 term vectors with English and Spanish stemming, compatible with Qdrant's server-side BM25."""
+    """BM25 term vectors with English and Spanish stemming, compatible with Qdrant's server-side BM25.
+
+    Documents are analysed with accents folded ("José" is the term "jose"), as the embedded index
+    analyses them, since people type names and loanwords without their accents. A query is analysed
+    folded and as written, so that the points a collection stored before folding, whose terms keep
+    their accents until ``mediasift reindex``, still match a query typed with them."""
 
     def __init__(self) -> None:
         from qdrant_edge import Bm25, Bm25Config
 
-        self._models = {lang: Bm25(Bm25Config(language=lang)) for lang in ("english", "spanish")}
+        languages = ("english", "spanish")
+        self._models = {lang: Bm25(Bm25Config(language=lang, ascii_folding=True)) for lang in languages}
+        self._as_written = [Bm25(Bm25Config(language=lang)) for lang in languages]
 
     def document(self, text: str, language: str | None) -> tuple[list[int], list[float]]:
         model = self._models["spanish" if (language or "").startswith("es") else "english"]
@@ -93,7 +100,7 @@ class _Bm25:
 
     def query(self, text: str) -> tuple[list[int], list[float]]:
         terms: set[int] = set()
-        for model in self._models.values():
+        for model in (*self._models.values(), *self._as_written):
             terms.update(model.embed_query(text).indices)
         ordered = sorted(terms)
         return ordered, [1.0] * len(ordered)
