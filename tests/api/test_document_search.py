@@ -122,3 +122,19 @@ def test_script_and_style_of_a_web_page_are_not_searchable(module_api, documents
         assert hits == [], (word, hits)
     visible = module_api.get("/v1/search", params={"q": "lighthouse", "mode": "keyword"}).json()["hits"]
     assert [h["media_id"] for h in visible] == [documents["page.html"]]
+
+
+def test_a_subtitle_file_is_searched_and_cited_to_the_second(module_api, tmp_path_factory):
+    from tests.extract.test_subtitles import SRT
+
+    path = tmp_path_factory.mktemp("subtitles") / "class.srt"
+    path.write_bytes(SRT.encode())
+    created = upload(module_api, path)
+    assert wait_for_job(module_api, created["job"]["id"])["status"] == "succeeded"
+
+    top = module_api.get("/v1/search", params={"q": "grind the beans like table salt"}).json()["hits"][0]
+    assert (top["filename"], top["kind"], top["start_s"]) == ("class.srt", "text", 4.0), top
+    assert "-->" not in top["text"] and "00:00" not in top["text"]
+    answer = module_api.post("/v1/ask", json={"question": "How many degrees should the water be?"}).json()
+    assert answer["found"] is True and "94 degrees" in answer["answer"], answer
+    assert (answer["citations"][0]["filename"], answer["citations"][0]["start_s"]) == ("class.srt", 70.0)

@@ -15,6 +15,8 @@ from typing import Any
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
+from mediasift.extract.subtitles import subtitle_extraction
+from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
 log = logging.getLogger(__name__)
@@ -38,19 +40,29 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "application/rtf":
         text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime in SUBTITLE_MIMES:
+        text = _read_text(ctx.path, ctx.settings.max_text_chars)
+        _check_length(ctx, text)
+        timed = subtitle_extraction(ctx, text)
+        if timed is not None:
+            return timed
     else:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
     return text_extraction(ctx, text)
 
 
 def text_extraction(ctx: ExtractContext, text: str, page: int | None = None) -> Extraction:
+    _check_length(ctx, text)
+    extraction = Extraction(info={"metadata": {"characters": len(text)}})
+    extraction.segments.extend(text_segments(ctx, text, page=page))
+    return extraction
+
+
+def _check_length(ctx: ExtractContext, text: str) -> None:
     if len(text) > ctx.settings.max_text_chars:
         raise LimitExceeded(
             f"document has {len(text)} characters; the limit is {ctx.settings.max_text_chars}"
         )
-    extraction = Extraction(info={"metadata": {"characters": len(text)}})
-    extraction.segments.extend(text_segments(ctx, text, page=page))
-    return extraction
 
 
 def _read_text(path: Path, max_chars: int) -> str:

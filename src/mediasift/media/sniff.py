@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.media.source_files import looks_like_notebook, shebang_type, source_type
+from mediasift.media.subtitle_format import VTT_MIME, subtitle_mime
 
 _HEAD = 8192
 # Zip-based office files: refuse ones whose declared unpacked size is absurd (zip bombs).
@@ -298,6 +299,9 @@ def _sniff_code(text: str, filename: str | None) -> Sniffed | None:
 
 
 def _sniff_text(text: str) -> Sniffed:
+    timed = subtitle_mime(text)  # cue numbers and timing lines are not words
+    if timed is not None:
+        return Sniffed("text", timed, ".vtt" if timed == VTT_MIME else ".srt")
     lowered = text.lstrip()[:1000].lower()
     if lowered.startswith("{\\rtf"):  # RTF is 7-bit text: its control words would be indexed as words
         return Sniffed("document", "application/rtf", ".rtf")

@@ -1,0 +1,25 @@
+"""How a subtitle file is told apart from other text: SubRip (``.srt``) and WebVTT (``.vtt``), by
+their first lines, and the timing line of each cue (``extract/subtitles.py`` reads the cues)."""
+
+from __future__ import annotations
+
+import re
+
+SRT_MIME, VTT_MIME = "application/x-subrip", "text/vtt"
+MIMES = frozenset({SRT_MIME, VTT_MIME})
+
+_TIME = r"(?:(\d{1,3}):)?(\d{1,2}):(\d{2})[,.](\d{1,3})"
+_ARROW = rf"[ \t]*{_TIME}[ \t]*-->[ \t]*{_TIME}"
+# A cue's timing line: its start and end, each as (hours or None, minutes, seconds, milliseconds).
+CUE_TIMES = re.compile(rf"^{_ARROW}")
+_VTT_START = re.compile(r"\A\ufeff?WEBVTT(?:[ \t]|\r?\n|\Z)")  # WebVTT's signature
+_SRT_START = re.compile(rf"\A\ufeff?\s*\d+[ \t]*\r?\n{_ARROW}")  # SubRip's first cue: its number, its times
+
+
+def subtitle_mime(text: str) -> str | None:
+    """``VTT_MIME`` or ``SRT_MIME`` when ``text`` (a file's start) is a subtitle file, else None."""
+    if _VTT_START.match(text):
+        return VTT_MIME
+    if _SRT_START.match(text):
+        return SRT_MIME
+    return None
