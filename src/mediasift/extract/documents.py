@@ -40,6 +40,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "application/rtf":
         text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime in XML_MIMES:
+        text = _xml_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in SUBTITLE_MIMES:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
         _check_length(ctx, text)
@@ -114,6 +116,52 @@ def _html_text(html: str) -> str:
     text = re.sub(r"[ \t\r\f\v]+", " ", root.text_content())
     text = _LAST_CELL.sub("", text)
     return re.sub(r"[ ]*\n\s*\n\s*", "\n\n", text).strip()
+
+
+XML_MIMES = frozenset({"image/svg+xml", "application/xml"})
+# Elements whose text no one reads as the document's: styles, scripts, an SVG's reusable
+# definitions (gradients, clip paths), RDF metadata's machinery.
+_XML_HIDDEN = frozenset({"style", "script", "defs"})
+
+
+def _xml_text(xml: str) -> str:
+    """An XML document's text (an SVG's labels and title, a feed's items, a data file's values),
+    without tags, comments or processing instructions: an element holding text of its own is one
+    line, its inline children's text with it ("Acme <tspan>Coffee</tspan>" reads "Acme Coffee").
+    A damaged document gives what its readable part holds."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, remove_comments=True)
+    try:
+        root = etree.fromstring(storable(xml).encode("utf-8"), parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise CorruptMedia(f"unreadable XML: {exc}") from None
+    if root is None:
+        raise CorruptMedia("unreadable XML: no element could be read")
+    lines: list[str] = []
+    _xml_lines(root, lines)
+    return "\n".join(lines)
+
+
+def _xml_lines(element: Any, lines: list[str]) -> None:
+    if not isinstance(element.tag, str) or element.tag.rpartition("}")[2] in _XML_HIDDEN:
+        return  # an entity left unresolved, a processing instruction, a style sheet
+    if element.text and element.text.strip():
+        words = [element.text, *(_xml_inline(child) for child in element)]
+        lines.append(" ".join(" ".join(words).split()))
+        return
+    for child in element:
+        _xml_lines(child, lines)
+        if child.tail and child.tail.strip():
+            lines.append(" ".join(child.tail.split()))
+
+
+def _xml_inline(element: Any) -> str:
+    """An inline child's text and what follows it, as part of its parent's line."""
+    own = ""
+    if isinstance(element.tag, str) and element.tag.rpartition("}")[2] not in _XML_HIDDEN:
+        own = " ".join(element.itertext())
+    return f"{own} {element.tail or ''}"
 
 
 def _rtf_text(rtf: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -305,11 +306,35 @@ def _sniff_text(text: str) -> Sniffed:
     lowered = text.lstrip()[:1000].lower()
     if lowered.startswith("{\\rtf"):  # RTF is 7-bit text: its control words would be indexed as words
         return Sniffed("document", "application/rtf", ".rtf")
-    if lowered.startswith(("<!doctype html", "<html")) or ("<body" in lowered and "<" in lowered[:5]):
+    markup = _xml_root(lowered)
+    if lowered.startswith(("<!doctype html", "<html")) or markup == "html":  # XHTML: after its declaration
+        return Sniffed("document", "text/html", ".html")
+    if markup is not None:  # its words are the elements' text, not their tags
+        svg = markup == "svg"
+        return Sniffed("document", "image/svg+xml" if svg else "application/xml", ".svg" if svg else ".xml")
+    if "<body" in lowered and "<" in lowered[:5]:
         return Sniffed("document", "text/html", ".html")
     if _looks_markdown(text):
         return Sniffed("text", "text/markdown", ".md")
     return Sniffed("text", "text/plain", ".txt")
+
+
+# An XML document's start: its declaration, comments, processing instructions and doctype, then
+# its root element's (local) name.
+_XML_START = re.compile(
+    r"\A(?:<\?xml[^>]*\?>|<!--.*?-->|<\?[^>]*\?>|<!doctype[^>\[]*(?:\[.*?\])?\s*>|\s)*"
+    r"<(?:[\w.-]+:)?([\w.-]+)[\s/>]",
+    re.S,
+)
+
+
+def _xml_root(lowered: str) -> str | None:
+    """The root element's name of an XML document (SVG, XHTML, a feed, a data file), lower-cased;
+    None for text that does not start as XML does."""
+    if not lowered.startswith(("<?xml", "<svg", "<!doctype svg")):
+        return None
+    found = _XML_START.match(lowered)
+    return found.group(1) if found else None
 
 
 def _looks_markdown(text: str) -> bool:
