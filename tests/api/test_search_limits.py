@@ -53,6 +53,42 @@ def test_a_search_for_40_starts_with_the_search_for_10(
         assert scores == sorted(scores, reverse=True), q  # and ranks below them
 
 
+def test_a_search_for_40_asks_the_engine_for_each_list_once(
+    module_api: TestClient, notes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its search for 10 reads the first 30 of each list it read 120 deep, and they are the lists
+    # the search for 10 alone reads: the same first hits.
+    from mediasift.runtime import SEARCH_CACHE
+
+    rt = module_api.app.state.runtime
+    tenant, engine = rt.settings.default_tenant, rt.index
+    depths: list[int] = []
+
+    class Spy:
+        def search_vector(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            depths.append(args[3])
+            return engine.search_vector(*args, **kwargs)
+
+        def search_keyword(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            depths.append(args[2])
+            return engine.search_keyword(*args, **kwargs)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(engine, name)
+
+    monkeypatch.setattr(rt, "index", Spy())
+    for q in QUERIES:
+        rt.cache.invalidate(tenant, SEARCH_CACHE)
+        depths.clear()
+        forty = search(rt, tenant, q, limit=40)
+        assert depths and set(depths) == {120}, (q, depths)
+        rt.cache.invalidate(tenant, SEARCH_CACHE)
+        depths.clear()
+        ten = search(rt, tenant, q, limit=10)
+        assert set(depths) == {30}, (q, depths)
+        assert [h.segment_id for h in forty[:10]] == [h.segment_id for h in ten], q
+
+
 def _hit(segment: str, score: float, media: str = "m", ordinal: int = 0) -> Hit:
     return Hit(
         segment_id=segment,

@@ -15,10 +15,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mediasift import meters
 from mediasift.catalog import repo
@@ -46,6 +46,7 @@ from mediasift.services.sentence_vectors import stored
 from mediasift.text_form import searchable
 
 if TYPE_CHECKING:
+    from mediasift.index.base import Index
     from mediasift.runtime import Runtime
 
 # The candidates a user's order is computed from: each list's scores divided by its best rather
@@ -93,11 +94,13 @@ def search(
     if user_id is not None and personalize and rt.settings.personalization_weight > 0:
         profile = profiles.load(rt, tenant_id, user_id)
     if profile is not None and not profile.empty:
-        hits = _personalized(rt, tenant_id, profile, query, image, filters, limit, mode)
         if limit <= FIRST_HITS:
-            return hits
-        # The pool's depth, and the affinities spread over its media, follow the limit too.
-        first = _personalized(rt, tenant_id, profile, query, image, filters, FIRST_HITS, mode)
+            return _personalized(rt, tenant_id, profile, query, image, filters, limit, mode)
+        # The pool's depth, and the affinities spread over its media, follow the limit too; the
+        # shorter pool reads the first of the deeper one's engine lists.
+        shared = SharedLists(rt.index)
+        hits = _personalized(rt, tenant_id, profile, query, image, filters, limit, mode, shared)
+        first = _personalized(rt, tenant_id, profile, query, image, filters, FIRST_HITS, mode, shared)
         return extended(first, hits, limit, ranking.DEFAULT.group_gap_s)
     return _unpersonalized(rt, tenant_id, query, image, filters, limit, mode)
 
@@ -111,14 +114,17 @@ def _unpersonalized(
     limit: int,
     mode: Mode,
     params: RankingParams = ranking.DEFAULT,
+    index: Index | None = None,
 ) -> list[Hit]:
     key = _cache_key(query, image, filters, limit, mode, params)
 
     def compute() -> list[Hit]:
-        hits = _search(rt, tenant_id, query, image, filters, limit, mode, params=params)
         if limit <= FIRST_HITS or params is not ranking.DEFAULT:
-            return hits
-        first = _unpersonalized(rt, tenant_id, query, image, filters, FIRST_HITS, mode)
+            return _search(rt, tenant_id, query, image, filters, limit, mode, params=params, index=index)
+        # The search for 10 reads the first of this search's engine lists, not the engine again.
+        shared = index if isinstance(index, SharedLists) else SharedLists(index or rt.index)
+        hits = _search(rt, tenant_id, query, image, filters, limit, mode, params=params, index=shared)
+        first = _unpersonalized(rt, tenant_id, query, image, filters, FIRST_HITS, mode, index=shared)
         return extended(first, hits, limit, params.group_gap_s)
 
     return _cached(rt, tenant_id, key, compute)
@@ -133,11 +139,12 @@ def _personalized(
     filters: Filters | None,
     limit: int,
     mode: Mode,
+    index: Index | None = None,
 ) -> list[Hit]:
     # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
     # the user's order is computed on top of them, never cached.
     depth = min(MAX_LIMIT, max(limit * 3, 30))
-    pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS)
+    pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS, index)
     return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
 
 
@@ -234,6 +241,7 @@ def _search(
     mode: Mode,
     *,
     params: RankingParams = ranking.DEFAULT,
+    index: Index | None = None,
 ) -> list[Hit]:
     # Deeper lists than we return: fusion needs overlap to work, grouping folds neighbours into
     # one hit, and hydration skips deleted media.
@@ -251,7 +259,7 @@ def _search(
         params = replace(params, rescore_top=rt.settings.search_rescore_top)
     if vector is None or mode != "hybrid":
         params = replace(params, rescore_top=0)
-    found = ranking.fused(rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
+    found = ranking.fused(index or rt.index, tenant_id, keyword, vectors, depth, filters, params, language)
     hits = hydrate(rt, tenant_id, found.hits, query, len(found.hits), keyframes=False)
     hits = ranking.rank(
         hits, query, bonus=bool(keyword), params=params, language=language, unmatched=found.unmatched
@@ -265,6 +273,54 @@ def _search(
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
     return hits
+
+
+class SharedLists:
+    """An index whose keyword and vector lists are remembered at the deepest ``limit`` asked, so
+    that the same list asked again less deep is its first ``limit`` hits. A search and the shorter
+    one it begins with (``FIRST_HITS``) share them: a search for 40 reads lists 120 deep, and the
+    search for 10 the first 30 of each instead of asking the engine again. An exact list (the
+    embedded index's scan below its optimize bound, BM25) begins with the shorter list itself; an
+    approximate one (a graph, int8 copies) searched deeper may hold a nearer point the shorter
+    search would have missed. Every other method is the index's own."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._lists: dict[tuple[Any, ...], tuple[int, list[IndexHit]]] = {}
+
+    def search_vector(
+        self,
+        space: str,
+        tenant_id: str,
+        vector: Sequence[float],
+        limit: int,
+        filters: Filters | None = None,
+        *,
+        media: bool = True,
+    ) -> list[IndexHit]:
+        key = ("vector", space, tenant_id, tuple(vector), repr(filters), media)
+        return self._list(
+            key,
+            limit,
+            lambda: self._index.search_vector(space, tenant_id, vector, limit, filters, media=media),
+        )
+
+    def search_keyword(
+        self, tenant_id: str, text: str, limit: int, filters: Filters | None = None, *, media: bool = True
+    ) -> list[IndexHit]:
+        key = ("keyword", tenant_id, text, repr(filters), media)
+        return self._list(
+            key, limit, lambda: self._index.search_keyword(tenant_id, text, limit, filters, media=media)
+        )
+
+    def _list(self, key: tuple[Any, ...], limit: int, search: Callable[[], list[IndexHit]]) -> list[IndexHit]:
+        known = self._lists.get(key)
+        if known is None or known[0] < limit:
+            known = self._lists[key] = (limit, search())
+        return [replace(hit) for hit in known[1][:limit]]  # copies: fusion may change a hit's score
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
 
 
 def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> datetime:
