@@ -317,7 +317,7 @@ class SharedLists:
         known = self._lists.get(key)
         if known is None or known[0] < limit:
             known = self._lists[key] = (limit, search())
-        return [replace(hit) for hit in known[1][:limit]]  # copies: fusion may change a hit's score
+        return known[1][:limit]  # the hits themselves: fusion scores new ones, never changes these
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._index, name)
