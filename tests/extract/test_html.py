@@ -63,3 +63,21 @@ def test_control_characters_in_a_page_are_read_as_spaces_or_line_breaks(tmp_path
     )
     extraction = extract_document(context(tmp_path, path, kind="document", mime="text/html"))
     assert [s.text for s in extraction.segments] == ["Boiler room\n\nafter\nthe\n\ngauge"]
+
+
+def test_an_xhtml_page_with_its_xml_declaration_is_read(tmp_path: Path) -> None:
+    # lxml refuses a decoded text that declares its encoding: such a page failed as corrupt_media.
+    from mediasift.media.sniff import sniff
+
+    path = tmp_path / "page.xhtml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Ferry times</title></head>'
+        "<body><h1>Timetable</h1><p>The ferry leaves at dawn.</p></body></html>",
+        encoding="utf-8",
+    )
+    sniffed = sniff(path, "page.xhtml")
+    assert sniffed.mime == "text/html"
+    extraction = extract_document(context(tmp_path, path, kind="document", mime=sniffed.mime))
+    text = "\n".join(s.text for s in extraction.segments)
+    assert "Timetable" in text and "The ferry leaves at dawn." in text and "xml" not in text, text

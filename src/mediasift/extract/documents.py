@@ -91,12 +91,18 @@ _CELL_TAGS = {"td", "th"}  # a row's cells read "cell | cell", as a DOCX's do
 _LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 
 
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+
+
 def _html_text(html: str) -> str:
     import lxml.html
 
     # lxml parses control characters but refuses them in a text it is given back (the block
     # separators below): they become what search reads them as first.
     html = searchable(storable(html))
+    # An XHTML page's declaration names an encoding the decoded text no longer has, and lxml
+    # refuses a text that declares one.
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         root = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several unrelated types for unparseable markup
