@@ -16,6 +16,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
+from mediasift.media.sniff import EPUB_MIME
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -36,6 +37,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _docx_text(ctx.path)
     elif ctx.mime == "application/vnd.oasis.opendocument.text":
         text = _odt_text(ctx.path)
+    elif ctx.mime == EPUB_MIME:
+        text = _epub_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == "text/html":
         text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "application/rtf":
@@ -94,7 +97,9 @@ _LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 
-def _html_text(html: str) -> str:
+def _html_text(html: str, *, titles: bool = True) -> str:
+    """A page's text, blocks apart. ``titles=False``: its ``<title>`` left out (an EPUB chapter's
+    is mostly the book's, which the book gives once)."""
     import lxml.html
 
     # lxml parses control characters but refuses them in a text it is given back (the block
@@ -111,7 +116,7 @@ def _html_text(html: str) -> str:
         bad.drop_tree()
     headings = {" ".join(h.text_content().split()).casefold() for h in root.xpath("//h1|//h2|//h3")}
     for title in root.xpath("//title"):
-        if " ".join(title.text_content().split()).casefold() in headings:
+        if not titles or " ".join(title.text_content().split()).casefold() in headings:
             title.drop_tree()  # a page's title that its heading repeats, read once
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag in _BLOCK_TAGS:
@@ -321,6 +326,59 @@ def _docx_parts(document: Any, reltypes: tuple[str, ...]) -> Iterator[Any]:
             yield parse_xml(rel.target_part.blob)
         except (XMLSyntaxError, ValueError) as exc:
             log.warning("a DOCX's part %s does not parse, left out: %s", rel.target_ref, exc)
+
+
+_CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}
+
+
+def _epub_text(path: Path, max_chars: int) -> str:
+    """An EPUB book's title, then its chapters' text in reading order (its package's spine), each
+    read as an HTML page is, without its ``<title>``; the table of contents and other files
+    outside the spine left out. A chapter the package lists but does not hold is skipped
+    (logged)."""
+    import posixpath
+    import zipfile
+    from urllib.parse import unquote
+
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    chapters: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            container = etree.fromstring(zf.read("META-INF/container.xml"), parser)
+            rootfile = next(container.iter("{*}rootfile"), None)
+            package = rootfile.get("full-path") if rootfile is not None else None
+            if not package:
+                raise CorruptMedia("corrupt EPUB: its container names no package")
+            opf = etree.fromstring(zf.read(package), parser)
+            title = next((t.text.strip() for t in opf.iter("{*}title") if t.text and t.text.strip()), None)
+            if title:
+                chapters.append(title)
+            manifest = {
+                item.get("id"): (item.get("href") or "", item.get("media-type") or "")
+                for item in opf.iter("{*}item")
+            }
+            characters = 0
+            for itemref in opf.iter("{*}itemref"):
+                href, media_type = manifest.get(itemref.get("idref"), ("", ""))
+                if not href or media_type not in _CHAPTER_TYPES:
+                    continue
+                name = posixpath.normpath(posixpath.join(posixpath.dirname(package), unquote(href)))
+                try:
+                    markup = zf.read(name)
+                except KeyError:
+                    log.warning("an EPUB's chapter %s is not in the book, left out", name)
+                    continue
+                text = _html_text(markup.decode("utf-8", errors="replace"), titles=False)
+                characters += len(text)
+                if characters > max_chars:
+                    raise LimitExceeded(f"the book has over {max_chars} characters of text")
+                if text:
+                    chapters.append(text)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise CorruptMedia(f"corrupt EPUB: {exc}") from None
+    return "\n\n".join(chapters)
 
 
 _ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"

@@ -192,12 +192,17 @@ def _sniff_zip(path: Path) -> Sniffed:
         return Sniffed("document", mime, ".pptx")
     if "content.xml" in names and _zip_mimetype(path) == ODT_MIME:
         return Sniffed("document", ODT_MIME, ".odt")
+    if "META-INF/container.xml" in names and _zip_mimetype(path) == EPUB_MIME:  # before its scripts
+        return Sniffed("document", EPUB_MIME, ".epub")
     if any(_is_source(name) for name in names):
         return Sniffed("code", "application/zip", ".zip")
-    raise UnsupportedMedia("zip archive that is not a DOCX, PPTX or ODT document and holds no source files")
+    raise UnsupportedMedia(
+        "zip archive that is not a DOCX, PPTX, ODT or EPUB document and holds no source files"
+    )
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
+EPUB_MIME = "application/epub+zip"
 
 
 def _zip_mimetype(path: Path) -> str:
