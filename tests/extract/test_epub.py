@@ -19,7 +19,7 @@ CONTAINER = """<?xml version="1.0"?>
   <rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles>
 </container>"""
 # The spine reads chapter two before chapter one; the navigation document and the script are in
-# the manifest, not the spine; one spine item names a chapter the book does not hold.
+# the manifest, not the spine; one spine item is an empty file.
 PACKAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">
   <metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>The Harbour Cookbook</dc:title></metadata>
@@ -54,6 +54,7 @@ def make_epub(path: Path) -> Path:
         zf.writestr("OEBPS/text/chapter2.xhtml", _chapter("Bread", "Let the dough rise for ninety minutes."))
         zf.writestr("OEBPS/style.css", "h1 { color: navy }")
         zf.writestr("OEBPS/reader.js", "function turnPage() { return 1; }")
+        zf.writestr("OEBPS/text/missing.xhtml", "")  # listed, and empty: no page at all
     return path
 
 

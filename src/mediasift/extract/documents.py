@@ -334,8 +334,8 @@ _CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}
 def _epub_text(path: Path, max_chars: int) -> str:
     """An EPUB book's title, then its chapters' text in reading order (its package's spine), each
     read as an HTML page is, without its ``<title>``; the table of contents and other files
-    outside the spine left out. A chapter the package lists but does not hold is skipped
-    (logged)."""
+    outside the spine left out. A chapter the package lists but does not hold, or that holds no
+    page, is skipped (logged)."""
     import posixpath
     import zipfile
     from urllib.parse import unquote
@@ -370,7 +370,11 @@ def _epub_text(path: Path, max_chars: int) -> str:
                 except KeyError:
                     log.warning("an EPUB's chapter %s is not in the book, left out", name)
                     continue
-                text = _html_text(markup.decode("utf-8", errors="replace"), titles=False)
+                try:
+                    text = _html_text(markup.decode("utf-8", errors="replace"), titles=False)
+                except CorruptMedia as exc:  # an empty chapter file (a cover page's leftover)
+                    log.warning("an EPUB's chapter %s is unreadable, left out: %s", name, exc)
+                    continue
                 characters += len(text)
                 if characters > max_chars:
                     raise LimitExceeded(f"the book has over {max_chars} characters of text")
