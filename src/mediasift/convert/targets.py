@@ -127,6 +127,8 @@ OFFICE_MIMES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
     "application/vnd.oasis.opendocument.text": ".odt",
     "application/rtf": ".rtf",
+    "application/msword": ".doc",
+    "application/vnd.ms-powerpoint": ".ppt",
 }
 PDF_MIME = "application/pdf"
 

@@ -16,7 +16,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
-from mediasift.media.sniff import EPUB_MIME
+from mediasift.media.sniff import DOC_MIME, EPUB_MIME, PPT_MIME
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -29,6 +29,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         from mediasift.extract.pdf import extract_pdf
 
         return extract_pdf(ctx)
+    if ctx.mime in (DOC_MIME, PPT_MIME):
+        return _through_pdf(ctx)
     if ctx.mime.endswith("presentationml.presentation"):
         from mediasift.extract.slides import extract_slides
 
@@ -54,6 +56,30 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     else:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
     return text_extraction(ctx, text)
+
+
+def _through_pdf(ctx: ExtractContext) -> Extraction:
+    """A Word or PowerPoint 97-2003 document, converted to PDF by LibreOffice and read as a PDF
+    is: its pages' (or slides') text, each cited by its page, OCR where a page has no text."""
+    import dataclasses
+    import tempfile
+
+    from mediasift.errors import ConverterUnavailable
+    from mediasift.extract.pdf import extract_pdf
+    from mediasift.media import office
+
+    ext = ".ppt" if ctx.mime == PPT_MIME else ".doc"
+    with tempfile.TemporaryDirectory(prefix="mediasift-legacy-") as tmp:
+        pdf = Path(tmp) / "document.pdf"
+        try:
+            office.to_pdf(ctx.path, ext, pdf, ctx.settings)
+        except ConverterUnavailable:
+            raise ConverterUnavailable(
+                f"reading a {ext} file needs LibreOffice, which is not installed here (Debian: apt-get "
+                "install --no-install-recommends libreoffice-writer-nogui libreoffice-impress-nogui; "
+                "or set MEDIASIFT_LIBREOFFICE_PATH)"
+            ) from None
+        return extract_pdf(dataclasses.replace(ctx, path=pdf, mime="application/pdf"))
 
 
 def text_extraction(ctx: ExtractContext, text: str, page: int | None = None) -> Extraction:

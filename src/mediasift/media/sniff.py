@@ -68,6 +68,8 @@ def sniff(path: Path, filename: str | None = None) -> Sniffed:
         return Sniffed("document", "application/pdf", ".pdf")
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
+    if head.startswith(_OLE):
+        return _sniff_ole(path)
     tar = _sniff_tar(path, head)
     if tar is not None:
         return tar
@@ -199,6 +201,38 @@ def _sniff_zip(path: Path) -> Sniffed:
     raise UnsupportedMedia(
         "zip archive that is not a DOCX, PPTX, ODT or EPUB document and holds no source files"
     )
+
+
+# Word 97-2003 and PowerPoint 97-2003 files: OLE compound files, told apart by the name of their
+# main stream, which the file's directory holds in UTF-16 (little-endian).
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DOC_MIME, PPT_MIME = "application/msword", "application/vnd.ms-powerpoint"
+_OLE_STREAMS = [  # in precedence: a deck may embed a Word document, and either a workbook
+    ("PowerPoint Document".encode("utf-16-le"), PPT_MIME, ".ppt"),
+    ("WordDocument".encode("utf-16-le"), DOC_MIME, ".doc"),
+]
+_WORKBOOK = "Workbook".encode("utf-16-le")
+
+
+def _sniff_ole(path: Path) -> Sniffed:
+    """A Word or PowerPoint 97-2003 document by the main stream its directory names (the file read
+    through once, a chunk at a time); any other compound file (an Excel workbook, an Outlook
+    message, a Visio drawing) is not read."""
+    names = [name for name, *_ in _OLE_STREAMS] + [_WORKBOOK]
+    longest = max(len(name) for name in names)
+    found: set[bytes] = set()
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(_READ_CHUNK):
+            window = tail + chunk
+            found.update(name for name in names if name in window)
+            tail = window[-longest:]
+    for name, mime, ext in _OLE_STREAMS:
+        if name in found:
+            return Sniffed("document", mime, ext)
+    if _WORKBOOK in found:
+        raise UnsupportedMedia("an Excel 97-2003 workbook (.xls) is not read: save it as PDF or CSV")
+    raise UnsupportedMedia("an OLE compound file that is not a Word or PowerPoint 97-2003 document")
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"

@@ -14,7 +14,8 @@ const TARGETS = {
   text: ["txt", "md", "json"],
 };
 const PAGED = ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation", "application/vnd.oasis.opendocument.text", "application/rtf"];
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation", "application/vnd.oasis.opendocument.text", "application/rtf",
+  "application/msword", "application/vnd.ms-powerpoint"];
 const BUSY = new Set(["queued", "running", "failed"]); // "failed" will retry
 
 export function conversionsView(media) {
