@@ -16,7 +16,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
-from mediasift.media.sniff import DOC_MIME, EPUB_MIME, PPT_MIME
+from mediasift.media.sniff import DOC_MIME, EPUB_MIME, PPT_MIME, XLSX_MIME
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -39,6 +39,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _docx_text(ctx.path)
     elif ctx.mime == "application/vnd.oasis.opendocument.text":
         text = _odt_text(ctx.path)
+    elif ctx.mime == XLSX_MIME:
+        text = _xlsx_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == EPUB_MIME:
         text = _epub_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == "text/html":
@@ -352,6 +354,91 @@ def _docx_parts(document: Any, reltypes: tuple[str, ...]) -> Iterator[Any]:
             yield parse_xml(rel.target_part.blob)
         except (XMLSyntaxError, ValueError) as exc:
             log.warning("a DOCX's part %s does not parse, left out: %s", rel.target_ref, exc)
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _xlsx_text(path: Path, max_chars: int) -> str:
+    """An Excel workbook's sheets in order, each its name, then its rows, a row's cells "cell |
+    cell": text as written, numbers as stored (a date is its serial number), formulas' last
+    values, empty cells and error values left out. Rows are read as a stream, one at a time. A
+    sheet that does not parse is left out (logged); none readable is ``CorruptMedia``."""
+    import posixpath
+    import zipfile
+
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    blocks: list[str] = []
+    characters = unreadable = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            workbook = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+            rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+            targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
+            shared: list[str] = []
+            if "xl/sharedStrings.xml" in names:
+                strings = etree.fromstring(zf.read("xl/sharedStrings.xml"), parser)
+                shared = ["".join(si.itertext()) for si in strings.iter(f"{_SHEET_NS}si")]
+            for sheet in workbook.iter(f"{_SHEET_NS}sheet"):
+                target = targets.get(sheet.get(_RELATIONSHIP), "")
+                member = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+                if member not in names:
+                    continue
+                try:
+                    rows = _xlsx_rows(zf, member, shared, max_chars - characters)
+                except etree.XMLSyntaxError as exc:
+                    log.warning("a workbook's sheet %s does not parse, left out: %s", member, exc)
+                    unreadable += 1
+                    continue
+                characters += sum(len(row) + 1 for row in rows)
+                if rows:
+                    blocks.append("\n".join([sheet.get("name") or "", *rows]).strip())
+            if unreadable and not blocks:
+                raise CorruptMedia(f"corrupt XLSX: none of its {unreadable} sheets can be read")
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise CorruptMedia(f"corrupt XLSX: {exc}") from None
+    return "\n\n".join(blocks)
+
+
+def _xlsx_rows(zf: Any, member: str, shared: list[str], budget: int) -> list[str]:
+    """One sheet's rows ("cell | cell"), read as a stream: each row freed once read."""
+    from lxml import etree
+
+    rows: list[str] = []
+    characters = 0
+    with zf.open(member) as stream:
+        for _, row in etree.iterparse(stream, tag=f"{_SHEET_NS}row", resolve_entities=False):
+            cells = [v for c in row.iter(f"{_SHEET_NS}c") if (v := _xlsx_cell(c, shared))]
+            row.clear()
+            parent = row.getparent()
+            while parent is not None and row.getprevious() is not None:  # rows read: freed
+                del parent[0]
+            if cells:
+                line = " | ".join(cells)
+                characters += len(line) + 1
+                if characters > budget:
+                    raise LimitExceeded("the workbook has more characters of text than the limit")
+                rows.append(line)
+    return rows
+
+
+def _xlsx_cell(cell: Any, shared: list[str]) -> str:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return " ".join("".join(cell.itertext()).split())
+    value = cell.findtext(f"{_SHEET_NS}v")
+    if value is None or kind == "e":
+        return ""
+    if kind == "s":
+        index = int(value) if value.strip().isdigit() else -1
+        return " ".join(shared[index].split()) if 0 <= index < len(shared) else ""
+    if kind == "b":
+        return "TRUE" if value.strip() == "1" else "FALSE"
+    return value.strip()
 
 
 _CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}

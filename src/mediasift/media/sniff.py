@@ -192,6 +192,8 @@ def _sniff_zip(path: Path) -> Sniffed:
     if "ppt/presentation.xml" in names:
         mime = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
         return Sniffed("document", mime, ".pptx")
+    if "xl/workbook.xml" in names:
+        return Sniffed("document", XLSX_MIME, ".xlsx")
     if "content.xml" in names and _zip_mimetype(path) == ODT_MIME:
         return Sniffed("document", ODT_MIME, ".odt")
     if "META-INF/container.xml" in names and _zip_mimetype(path) == EPUB_MIME:  # before its scripts
@@ -199,7 +201,7 @@ def _sniff_zip(path: Path) -> Sniffed:
     if any(_is_source(name) for name in names):
         return Sniffed("code", "application/zip", ".zip")
     raise UnsupportedMedia(
-        "zip archive that is not a DOCX, PPTX, ODT or EPUB document and holds no source files"
+        "zip archive that is not a DOCX, PPTX, XLSX, ODT or EPUB document and holds no source files"
     )
 
 
@@ -231,12 +233,13 @@ def _sniff_ole(path: Path) -> Sniffed:
         if name in found:
             return Sniffed("document", mime, ext)
     if _WORKBOOK in found:
-        raise UnsupportedMedia("an Excel 97-2003 workbook (.xls) is not read: save it as PDF or CSV")
+        raise UnsupportedMedia("an Excel 97-2003 workbook (.xls) is not read: save it as .xlsx")
     raise UnsupportedMedia("an OLE compound file that is not a Word or PowerPoint 97-2003 document")
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
 EPUB_MIME = "application/epub+zip"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _zip_mimetype(path: Path) -> str:
