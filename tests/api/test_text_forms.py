@@ -90,3 +90,14 @@ def test_an_answer_quotes_a_decomposed_document_for_a_composed_question(
 ) -> None:
     answer = module_api.post("/v1/ask", json={"question": "¿Quién apagó la lámpara del faro?"}).json()
     assert answer["found"] and answer["citations"][0]["media_id"] == library["faro.txt"], answer
+
+
+@pytest.mark.parametrize("query", ["?", "...", "¿?", "🙂", "%", "—"])
+def test_a_query_of_punctuation_or_emoji_alone_finds_nothing(
+    module_api: TestClient, library: dict[str, str], query: str
+) -> None:
+    # It names nothing: its vector's nearest passages were listed, all scored alike.
+    for mode in ("hybrid", "vector", "keyword"):
+        response = module_api.get("/v1/search", params={"q": query, "mode": mode})
+        assert response.status_code == 200 and response.json()["hits"] == [], (query, mode)
+    assert module_api.get("/v1/search", params={"q": "lámpara del faro"}).json()["hits"]

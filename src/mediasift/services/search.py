@@ -90,6 +90,12 @@ def search(
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
     if filters is not None:
         filters = normalize_filters(filters)
+    if not any(character.isalnum() for character in query):
+        # Punctuation or emoji alone ("?", "🙂") name nothing: the nearest vectors of such a text
+        # are noise, scored alike. With an image, the image is the search.
+        if image is None:
+            return []
+        query = ""
     profile = None
     if user_id is not None and personalize and rt.settings.personalization_weight > 0:
         profile = profiles.load(rt, tenant_id, user_id)
