@@ -66,21 +66,15 @@ def _through_pdf(ctx: ExtractContext) -> Extraction:
     import dataclasses
     import tempfile
 
-    from mediasift.errors import ConverterUnavailable
     from mediasift.extract.pdf import extract_pdf
     from mediasift.media import office
 
     ext = ".ppt" if ctx.mime == PPT_MIME else ".doc"
+    if office.available(ctx.settings) is None:
+        raise office.missing(ctx.settings, f"reading a {ext} file")
     with tempfile.TemporaryDirectory(prefix="mediasift-legacy-") as tmp:
         pdf = Path(tmp) / "document.pdf"
-        try:
-            office.to_pdf(ctx.path, ext, pdf, ctx.settings)
-        except ConverterUnavailable:
-            raise ConverterUnavailable(
-                f"reading a {ext} file needs LibreOffice, which is not installed here (Debian: apt-get "
-                "install --no-install-recommends libreoffice-writer-nogui libreoffice-impress-nogui; "
-                "or set MEDIASIFT_LIBREOFFICE_PATH)"
-            ) from None
+        office.to_pdf(ctx.path, ext, pdf, ctx.settings)
         return extract_pdf(dataclasses.replace(ctx, path=pdf, mime="application/pdf"))
 
 

@@ -29,10 +29,11 @@ def available(settings: Settings) -> str | None:
     return shutil.which(settings.libreoffice_path)
 
 
-def missing(settings: Settings) -> ConverterUnavailable:
-    """The error of a conversion that needs LibreOffice where there is none."""
+def missing(settings: Settings, doing: str = "converting to PDF") -> ConverterUnavailable:
+    """The error of a conversion (or what else ``doing`` names) that needs LibreOffice where there
+    is none."""
     return ConverterUnavailable(
-        f"converting to PDF needs LibreOffice, and {settings.libreoffice_path!r} is not installed here "
+        f"{doing} needs LibreOffice, and {settings.libreoffice_path!r} is not installed here "
         "(Debian: apt-get install --no-install-recommends libreoffice-writer-nogui "
         "libreoffice-impress-nogui; or set MEDIASIFT_LIBREOFFICE_PATH)"
     )
