@@ -3,7 +3,8 @@
     python -m bench.enrich_quality [--threads 2]
 
 1. NER: precision / recall / F1 on tests/enrich/data/ner_en.json, ner_es.json and
-   ner_es_heldout.json (sentences written after the Spanish date/quantity patterns), strict and
+   ner_es_heldout.json (sentences written after the Spanish date/quantity patterns) and the
+   ner_media_*.json sets (slide titles, signs, sentences opening on a capital: media's text), strict and
    lenient (see mediasift.enrich.scoring), typed and untyped, and per type.
 2. Classification: macro-F1 of the zero-shot classifier and of the keyword baseline on
    classify_dev.json (where the scorer's constants were tuned) and classify.json (held out),
@@ -42,6 +43,17 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def load(name: str) -> dict:
     return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+
+
+_NER_SETS = (
+    "ner_en",
+    "ner_es",
+    "ner_es_heldout",
+    "ner_media_en",
+    "ner_media_es",
+    "ner_media_en_heldout",
+    "ner_media_es_heldout",
+)
 
 
 def ner_scores(name: str, lang: str) -> dict:
@@ -249,7 +261,7 @@ def main() -> None:
     results = {
         "load_average_before": os.getloadavg(),
         "model_load_seconds": loads,
-        "ner": {name: ner_scores(name, name[4:6]) for name in ("ner_en", "ner_es", "ner_es_heldout")},
+        "ner": {name: ner_scores(name, name.removesuffix("_heldout")[-2:]) for name in _NER_SETS},
         "classification": {
             name: classification_scores(name, embedder) for name in ("classify_dev", "classify")
         },

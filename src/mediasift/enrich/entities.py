@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediasift.enrich.name_checks import checked
 from mediasift.enrich.ner_models import NerModel, ner_model
 from mediasift.enrich.ner_steps import entity_docs
 from mediasift.enrich.spanish_patterns import find_dates_and_quantities
@@ -129,13 +130,17 @@ def extract_entities(
 
 def _model_mentions(model: NerModel, segments: list[Segment]) -> list[Mention]:
     types = _TYPE_MAPS[model.language]
+    names = [label for label, kind in types.items() if kind not in ("DATE", "QUANTITY")]
     mentions = []
     with model.lock:
-        docs = entity_docs(model.nlp, (s.text for s in segments), batch_size=64)
-        for seg, doc in zip(segments, docs, strict=True):
-            for ent in doc.ents:
-                kind = types.get(ent.label_)
-                text = _trim_trailing_verb(ent) if model.language == "es" else ent.text
+        docs = list(entity_docs(model.nlp, (s.text for s in segments), batch_size=64))
+        for seg, doc, kept in zip(segments, docs, checked(docs, names, model.tagger), strict=True):
+            for found in kept:
+                kind = types.get(found.label)
+                span = doc.char_span(found.start, found.end)
+                if span is None:
+                    continue
+                text = _trim_trailing_verb(span) if model.language == "es" else span.text
                 if kind and text:
                     mentions.append(Mention(text, kind, seg))
     return mentions
