@@ -24,7 +24,7 @@ sentence of mixed case. Otherwise:
 On the media sets above, precision 0.56–0.77 → 0.85–1.0 (Spanish held out 0.38 → 0.90), recall the
 same or higher; on the news-like sentences of ``ner_en.json`` and ``ner_es.json``, one name lost
 ("Spotify hired…": an unknown word before a verb, tagged a verb) and "The United Nations" found
-without its article. Only the doubted names' sentences are tagged, ~120 characters each, in one
+without its article. Only the doubted names' sentences are tagged, ~60 characters of each, in one
 batch: about two thirds of the recogniser's cost on the same text, on a small share of it
 (docs/benchmarks.md, "Names where capitals say nothing").
 """
@@ -42,7 +42,7 @@ _NOT_A_START = frozenset(
     {"DET", "ADV", "VERB", "AUX", "PRON", "ADP", "CCONJ", "SCONJ", "INTJ", "PUNCT", "SPACE"}
 )
 _SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", ")")
-_WINDOW = 60  # characters of context either side of a doubted name, about (cut at a space)
+_WINDOW = 30  # characters of context either side of a doubted name, about (cut at a space)
 _BATCH = 64
 
 
