@@ -1,4 +1,5 @@
-"""``mediasift facets FIELD``: how many media carry each label, entity, keyword, language or kind."""
+"""``mediasift facets FIELD``: how many media carry each label, entity, keyword, language, kind,
+quality score or quality reason."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from mediasift.errors import MediasiftError
 
 
 def facets_command(
-    field: Annotated[str, typer.Argument(help="labels, entities, keywords, language or kind")],
+    field: Annotated[
+        str, typer.Argument(help="labels, entities, keywords, language, kind, quality or quality_reasons")
+    ],
     collection: Annotated[
         list[str] | None, typer.Option("--collection", help="Only media of this collection (repeatable)")
     ] = None,
@@ -25,7 +28,8 @@ def facets_command(
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
-    """Count media per label, entity, keyword, language or kind, most common first.
+    """Count media per label, entity, keyword, language, kind, quality score or quality reason,
+    most common first.
 
     Each value is written as `search --label/--entity/--keyword` takes it.
     """
