@@ -126,6 +126,7 @@ OFFICE_MIMES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
     "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.presentation": ".odp",
     "application/rtf": ".rtf",
     "application/msword": ".doc",
     "application/vnd.ms-powerpoint": ".ppt",

@@ -16,7 +16,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
-from mediasift.media.sniff import DOC_MIME, EPUB_MIME, PPT_MIME, XLSX_MIME
+from mediasift.media.sniff import DOC_MIME, EPUB_MIME, ODP_MIME, ODS_MIME, PPT_MIME, XLSX_MIME
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -29,7 +29,7 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         from mediasift.extract.pdf import extract_pdf
 
         return extract_pdf(ctx)
-    if ctx.mime in (DOC_MIME, PPT_MIME):
+    if ctx.mime in _THROUGH_PDF:
         return _through_pdf(ctx)
     if ctx.mime.endswith("presentationml.presentation"):
         from mediasift.extract.slides import extract_slides
@@ -41,6 +41,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _odt_text(ctx.path)
     elif ctx.mime == XLSX_MIME:
         text = _xlsx_text(ctx.path, ctx.settings.max_text_chars)
+    elif ctx.mime == ODS_MIME:
+        text = _ods_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == EPUB_MIME:
         text = _epub_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == "text/html":
@@ -60,16 +62,22 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     return text_extraction(ctx, text)
 
 
+# Read as the PDF LibreOffice makes of them: Office 97-2003's binary formats, and OpenDocument
+# presentations (their slides cited by number as a PPTX's are).
+_THROUGH_PDF = {DOC_MIME: ".doc", PPT_MIME: ".ppt", ODP_MIME: ".odp"}
+
+
 def _through_pdf(ctx: ExtractContext) -> Extraction:
-    """A Word or PowerPoint 97-2003 document, converted to PDF by LibreOffice and read as a PDF
-    is: its pages' (or slides') text, each cited by its page, OCR where a page has no text."""
+    """A Word or PowerPoint 97-2003 document or an OpenDocument presentation, converted to PDF by
+    LibreOffice and read as a PDF is: its pages' (or slides') text, each cited by its page, OCR
+    where a page has no text."""
     import dataclasses
     import tempfile
 
     from mediasift.extract.pdf import extract_pdf
     from mediasift.media import office
 
-    ext = ".ppt" if ctx.mime == PPT_MIME else ".doc"
+    ext = _THROUGH_PDF[ctx.mime]
     if office.available(ctx.settings) is None:
         raise office.missing(ctx.settings, f"reading a {ext} file")
     with tempfile.TemporaryDirectory(prefix="mediasift-legacy-") as tmp:
@@ -433,6 +441,64 @@ def _xlsx_cell(cell: Any, shared: list[str]) -> str:
     if kind == "b":
         return "TRUE" if value.strip() == "1" else "FALSE"
     return value.strip()
+
+
+_ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_SHEET, _ODF_ROW, _ODF_CELL = (f"{{{_ODF_TABLE}}}{n}" for n in ("table", "table-row", "table-cell"))
+_ODF_COVERED = f"{{{_ODF_TABLE}}}covered-table-cell"  # under a merged cell: no text of its own
+_ODF_REPEATED = f"{{{_ODF_TABLE}}}number-columns-repeated"
+_MAX_REPEATED = 20  # a cell repeated across more columns is read once (an empty one: a row's rest)
+
+
+def _ods_text(path: Path, max_chars: int) -> str:
+    """An OpenDocument spreadsheet's sheets in order, each its name, then its rows, a row's cells
+    "cell | cell" as the sheet shows them (a number or date as formatted), empty cells left out.
+    ``content.xml`` is read as a stream, a row at a time, so a long sheet is never held whole."""
+    import zipfile
+
+    from lxml import etree
+
+    blocks: list[list[str]] = []
+    characters = 0
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
+            events = etree.iterparse(
+                content, events=("start", "end"), tag=(_ODF_SHEET, _ODF_ROW), resolve_entities=False
+            )
+            for event, element in events:
+                if element.tag == _ODF_SHEET:
+                    if event == "start":
+                        blocks.append([element.get(f"{{{_ODF_TABLE}}}name") or ""])
+                    else:
+                        element.clear()
+                    continue
+                if event == "start" or not blocks:
+                    continue
+                cells = [text for cell in element if (text := _ods_cell(cell)) for _ in _repeats(cell)]
+                element.clear()
+                while element.getprevious() is not None:  # rows read: freed
+                    del element.getparent()[0]
+                if cells:
+                    line = " | ".join(cells)
+                    characters += len(line) + 1
+                    if characters > max_chars:
+                        raise LimitExceeded("the spreadsheet has more characters of text than the limit")
+                    blocks[-1].append(line)
+    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise CorruptMedia(f"corrupt ODS: {exc}") from None
+    return "\n\n".join("\n".join(block).strip() for block in blocks if len(block) > 1)
+
+
+def _ods_cell(cell: Any) -> str:
+    if cell.tag != _ODF_CELL:
+        return ""
+    lines = ("".join(_odf_text(p)) for p in cell.iter(_ODF_P))
+    return " ".join(" ".join(lines).split())
+
+
+def _repeats(cell: Any) -> range:
+    count = cell.get(_ODF_REPEATED)
+    return range(min(int(count), _MAX_REPEATED) if count and count.isdigit() and int(count) > 0 else 1)
 
 
 _CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}

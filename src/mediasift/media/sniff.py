@@ -194,14 +194,14 @@ def _sniff_zip(path: Path) -> Sniffed:
         return Sniffed("document", mime, ".pptx")
     if "xl/workbook.xml" in names:
         return Sniffed("document", XLSX_MIME, ".xlsx")
-    if "content.xml" in names and _zip_mimetype(path) == ODT_MIME:
-        return Sniffed("document", ODT_MIME, ".odt")
+    if "content.xml" in names and (opendocument := _OPENDOCUMENTS.get(_zip_mimetype(path))):
+        return Sniffed("document", *opendocument)
     if "META-INF/container.xml" in names and _zip_mimetype(path) == EPUB_MIME:  # before its scripts
         return Sniffed("document", EPUB_MIME, ".epub")
     if any(_is_source(name) for name in names):
         return Sniffed("code", "application/zip", ".zip")
     raise UnsupportedMedia(
-        "zip archive that is not a DOCX, PPTX, XLSX, ODT or EPUB document and holds no source files"
+        "zip archive that is not a DOCX, PPTX, XLSX, ODT, ODS, ODP or EPUB document and holds no source files"
     )
 
 
@@ -238,6 +238,9 @@ def _sniff_ole(path: Path) -> Sniffed:
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
+ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+ODP_MIME = "application/vnd.oasis.opendocument.presentation"
+_OPENDOCUMENTS = {ODT_MIME: (ODT_MIME, ".odt"), ODS_MIME: (ODS_MIME, ".ods"), ODP_MIME: (ODP_MIME, ".odp")}
 EPUB_MIME = "application/epub+zip"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

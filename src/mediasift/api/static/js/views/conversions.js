@@ -15,7 +15,7 @@ const TARGETS = {
 };
 const PAGED = ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.presentationml.presentation", "application/vnd.oasis.opendocument.text", "application/rtf",
-  "application/msword", "application/vnd.ms-powerpoint"];
+  "application/msword", "application/vnd.ms-powerpoint", "application/vnd.oasis.opendocument.presentation"];
 const BUSY = new Set(["queued", "running", "failed"]); // "failed" will retry
 
 export function conversionsView(media) {
