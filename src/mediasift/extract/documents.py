@@ -476,8 +476,9 @@ def _ods_text(path: Path, max_chars: int) -> str:
                     continue
                 cells = [text for cell in element if (text := _ods_cell(cell)) for _ in _repeats(cell)]
                 element.clear()
-                while element.getprevious() is not None:  # rows read: freed
-                    del element.getparent()[0]
+                sheet = element.getparent()
+                while sheet is not None and element.getprevious() is not None:  # rows read: freed
+                    del sheet[0]
                 if cells:
                     line = " | ".join(cells)
                     characters += len(line) + 1
