@@ -16,7 +16,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
-from mediasift.media.sniff import DOC_MIME, EPUB_MIME, ODP_MIME, ODS_MIME, PPT_MIME, XLSX_MIME
+from mediasift.media.sniff import DOC_MIME, EPUB_MIME, JSON_MIME, ODP_MIME, ODS_MIME, PPT_MIME, XLSX_MIME
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -51,6 +51,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in XML_MIMES:
         text = _xml_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime == JSON_MIME:
+        text = _json_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in SUBTITLE_MIMES:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
         _check_length(ctx, text)
@@ -441,6 +443,53 @@ def _xlsx_cell(cell: Any, shared: list[str]) -> str:
     if kind == "b":
         return "TRUE" if value.strip() == "1" else "FALSE"
     return value.strip()
+
+
+def _json_text(text: str) -> str:
+    """A JSON document (or JSON Lines) as its keys and values, one "key: value" a line, nested
+    values indented under their key, an array's items as "- item"; the records of a top-level
+    array (or of JSON Lines) apart, so a chunk holds whole records. Text that does not parse as
+    either is read as written."""
+    import json
+
+    try:
+        try:
+            records = json.loads(text)
+            if not isinstance(records, list):
+                records = [records]
+        except ValueError:
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        return "\n\n".join(block for record in records if (block := "\n".join(_json_lines(record, ""))))
+    except (ValueError, RecursionError):  # not JSON after all, or nested past what can be walked
+        return text
+
+
+def _json_lines(value: Any, indent: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                lines = list(_json_lines(item, indent + "  "))
+                if lines:
+                    yield f"{indent}{key}:"
+                    yield from lines
+            elif (scalar := _json_scalar(item)) is not None:
+                yield f"{indent}{key}: {scalar}"
+    elif isinstance(value, list):
+        for item in value:
+            lines = list(_json_lines(item, indent + "  "))
+            if lines:
+                yield f"{indent}- {lines[0].lstrip()}"
+                yield from lines[1:]
+    elif (scalar := _json_scalar(value)) is not None:
+        yield f"{indent}{scalar}"
+
+
+def _json_scalar(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -359,9 +359,16 @@ def _sniff_text(text: str) -> Sniffed:
         return Sniffed("document", "image/svg+xml" if svg else "application/xml", ".svg" if svg else ".xml")
     if "<body" in lowered and "<" in lowered[:5]:
         return Sniffed("document", "text/html", ".html")
+    if _JSON_START.match(text):  # read as its values and their keys, not its punctuation
+        return Sniffed("text", JSON_MIME, ".json")
     if _looks_markdown(text):
         return Sniffed("text", "text/markdown", ".md")
     return Sniffed("text", "text/plain", ".txt")
+
+
+JSON_MIME = "application/json"
+# An object opening on a key or closing empty; an array opening on a value (not "[a link](…)").
+_JSON_START = re.compile(r'\A\ufeff?\s*(?:\{\s*["}]|\[\s*(?:[\[{"\]\d-]|true\b|false\b|null\b))')
 
 
 # An XML document's start: its declaration, comments, processing instructions and doctype, then
