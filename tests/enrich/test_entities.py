@@ -183,6 +183,11 @@ def test_a_name_opening_a_sentence_stays_and_loses_the_word_before_it():
     ]
 
 
+def test_a_heading_word_the_media_writes_in_lower_case_is_no_name():
+    slide = "Customer churn\nChurn fell from 7% to 4.5%"
+    assert [kind for _, kind in _names(slide, "en")] == ["QUANTITY"]
+
+
 def test_a_name_does_not_run_across_a_line_break():
     assert _names("Agenda\nBudget review with the Berlin office", "en") == [("Berlin", "LOC")]
 
