@@ -1,6 +1,5 @@
 """Word and PowerPoint 97-2003 files (.doc, .ppt) are read through LibreOffice as PDFs, each page or
-slide cited; they were refused as unrecognised binary content. An Excel 97-2003 workbook is
-refused by name."""
+slide cited; they were refused as unrecognised binary content."""
 
 from __future__ import annotations
 
@@ -60,8 +59,8 @@ def test_without_libreoffice_a_doc_fails_saying_what_it_needs(tmp_path: Path) ->
         extract_document(without)
 
 
-def test_an_excel_97_workbook_is_refused_by_name(tmp_path: Path) -> None:
-    path = tmp_path / "prices.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "Workbook".encode("utf-16-le"))
-    with pytest.raises(UnsupportedMedia, match=r"Excel 97-2003 workbook \(\.xls\)"):
-        sniff(path, "prices.xls")
+def test_another_compound_file_is_refused_by_what_it_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "message.msg"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "__substg1.0".encode("utf-16-le"))
+    with pytest.raises(UnsupportedMedia, match="not a Word, PowerPoint or Excel 97-2003 document"):
+        sniff(path, "message.msg")

@@ -16,7 +16,16 @@ from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
-from mediasift.media.sniff import DOC_MIME, EPUB_MIME, JSON_MIME, ODP_MIME, ODS_MIME, PPT_MIME, XLSX_MIME
+from mediasift.media.sniff import (
+    DOC_MIME,
+    EPUB_MIME,
+    JSON_MIME,
+    ODP_MIME,
+    ODS_MIME,
+    PPT_MIME,
+    XLS_MIME,
+    XLSX_MIME,
+)
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
 
@@ -41,6 +50,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _odt_text(ctx.path)
     elif ctx.mime == XLSX_MIME:
         text = _xlsx_text(ctx.path, ctx.settings.max_text_chars)
+    elif ctx.mime == XLS_MIME:
+        text = _xls_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == ODS_MIME:
         text = _ods_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == EPUB_MIME:
@@ -549,6 +560,76 @@ def _ods_cell(cell: Any) -> str:
 def _repeats(cell: Any) -> range:
     count = cell.get(_ODF_REPEATED)
     return range(min(int(count), _MAX_REPEATED) if count and count.isdigit() and int(count) > 0 else 1)
+
+
+def _xls_text(path: Path, max_chars: int) -> str:
+    """An Excel 97-2003 workbook's sheets in order, as an XLSX's are read: each its name, then
+    its rows, a row's cells "cell | cell" (text as written, a whole number without ".0", a date
+    as ISO 8601, booleans TRUE/FALSE, empty cells and error values left out). Sheets load one at
+    a time and are let go once read."""
+    import xlrd
+
+    blocks: list[str] = []
+    characters = 0
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=_Unheard())
+    except Exception as exc:  # xlrd's own errors, and struct.error, IndexError… on damaged bytes
+        message = str(exc)
+        if "encrypted" in message.lower():
+            raise CorruptMedia("the XLS workbook is encrypted: remove the password") from None
+        raise CorruptMedia(f"corrupt XLS: {message or type(exc).__name__}") from None
+    try:
+        for index in range(book.nsheets):
+            try:
+                sheet = book.sheet_by_index(index)
+            except Exception as exc:  # as at opening: one sheet's damage leaves the others
+                log.warning("a workbook's sheet %d does not parse, left out: %s", index, exc)
+                continue
+            rows = [sheet.name]
+            for r in range(sheet.nrows):
+                cells = [v for c in sheet.row(r) if (v := _xls_cell(c, book.datemode))]
+                if cells:
+                    line = " | ".join(cells)
+                    characters += len(line) + 1
+                    if characters > max_chars:
+                        raise LimitExceeded("the workbook has more characters of text than the limit")
+                    rows.append(line)
+            book.unload_sheet(index)
+            if len(rows) > 1:
+                blocks.append("\n".join(rows).strip())
+    finally:
+        book.release_resources()
+    return "\n\n".join(blocks)
+
+
+class _Unheard:
+    """Where xlrd writes its warnings (a damaged record, an odd file size): its default is the
+    process's stdout, which is the server's log stream."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+def _xls_cell(cell: Any, datemode: int) -> str:
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_TEXT:
+        return " ".join(str(cell.value).split())
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        number = float(cell.value)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            moment = xlrd.xldate_as_datetime(cell.value, datemode)
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return str(cell.value)
+        return moment.date().isoformat() if moment.time() == moment.min.time() else moment.isoformat()
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if cell.value else "FALSE"
+    return ""  # empty, blank, error
 
 
 _CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}

@@ -214,13 +214,15 @@ _OLE_STREAMS = [  # in precedence: a deck may embed a Word document, and either 
     ("WordDocument".encode("utf-16-le"), DOC_MIME, ".doc"),
 ]
 _WORKBOOK = "Workbook".encode("utf-16-le")
+_OLD_WORKBOOK = "Book".encode("utf-16-le")  # Excel 5 and 95 named the stream "Book"
+XLS_MIME = "application/vnd.ms-excel"
 
 
 def _sniff_ole(path: Path) -> Sniffed:
-    """A Word or PowerPoint 97-2003 document by the main stream its directory names (the file read
-    through once, a chunk at a time); any other compound file (an Excel workbook, an Outlook
-    message, a Visio drawing) is not read."""
-    names = [name for name, *_ in _OLE_STREAMS] + [_WORKBOOK]
+    """A Word, PowerPoint or Excel 97-2003 document by the main stream its directory names (the
+    file read through once, a chunk at a time); any other compound file (an Outlook message, a
+    Visio drawing) is not read."""
+    names = [name for name, *_ in _OLE_STREAMS] + [_WORKBOOK, _OLD_WORKBOOK]
     longest = max(len(name) for name in names)
     found: set[bytes] = set()
     tail = b""
@@ -232,9 +234,9 @@ def _sniff_ole(path: Path) -> Sniffed:
     for name, mime, ext in _OLE_STREAMS:
         if name in found:
             return Sniffed("document", mime, ext)
-    if _WORKBOOK in found:
-        raise UnsupportedMedia("an Excel 97-2003 workbook (.xls) is not read: save it as .xlsx")
-    raise UnsupportedMedia("an OLE compound file that is not a Word or PowerPoint 97-2003 document")
+    if _WORKBOOK in found or _OLD_WORKBOOK in found:
+        return Sniffed("document", XLS_MIME, ".xls")
+    raise UnsupportedMedia("an OLE compound file that is not a Word, PowerPoint or Excel 97-2003 document")
 
 
 ODT_MIME = "application/vnd.oasis.opendocument.text"
