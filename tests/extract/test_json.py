@@ -45,11 +45,21 @@ def test_json_lines_are_records_and_what_does_not_parse_is_read_as_written(tmp_p
     lines = "\n".join(json.dumps(r) for r in RECIPES)
     assert _read(tmp_path, "log.jsonl", lines)[1].startswith("title: Gazpacho\nserves: 4")
     broken = '{"title": "Gazpacho", "steps": ["Blend'
-    assert _read(tmp_path, "cut.json", broken) == ("application/json", broken)
+    assert _read(tmp_path, "cut.json", broken) == ("text/plain", broken)
     deep = "[" * 5000 + "]" * 5000
     assert set(_read(tmp_path, "deep.json", deep)[1]) == set("[]\n")  # chunked, not failed
 
 
-def test_markdown_opening_on_a_link_is_not_json(tmp_path: Path) -> None:
-    mime, _ = _read(tmp_path, "notes.md", "[The harbour](https://example.org) opens at nine.")
-    assert mime != "application/json"
+def test_prose_opening_as_json_might_is_not_json(tmp_path: Path) -> None:
+    for text in (
+        "[The harbour](https://example.org) opens at nine.",
+        "[1] Introduction\n[2] Methods",
+        "{} braces",
+    ):
+        assert _read(tmp_path, "notes.txt", text)[0] != "application/json", text
+
+
+def test_a_json_document_longer_than_the_sniffed_head_is_json(tmp_path: Path) -> None:
+    records = [{"title": f"Recipe {i}", "steps": ["Chop", "Stir", "Serve"] * 5} for i in range(400)]
+    mime, text = _read(tmp_path, "many.json", json.dumps(records))
+    assert mime == "application/json" and text.startswith("title: Recipe 0\nsteps:\n  - Chop")

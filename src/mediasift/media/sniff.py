@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import re
 import zipfile
@@ -84,7 +85,7 @@ def sniff(path: Path, filename: str | None = None) -> Sniffed:
         return _probe_av(path)
     text = _as_text(head)
     if text is not None:
-        return _sniff_code(text, filename) or _sniff_text(text)
+        return _sniff_code(text, filename) or _sniff_text(text, cut=len(head) == _HEAD)
     raise UnsupportedMedia("unrecognised binary content: not a supported video, audio, image or document")
 
 
@@ -346,7 +347,7 @@ def _sniff_code(text: str, filename: str | None) -> Sniffed | None:
     return None
 
 
-def _sniff_text(text: str) -> Sniffed:
+def _sniff_text(text: str, cut: bool = False) -> Sniffed:
     timed = subtitle_mime(text)  # cue numbers and timing lines are not words
     if timed is not None:
         return Sniffed("text", timed, ".vtt" if timed == VTT_MIME else ".srt")
@@ -361,7 +362,7 @@ def _sniff_text(text: str) -> Sniffed:
         return Sniffed("document", "image/svg+xml" if svg else "application/xml", ".svg" if svg else ".xml")
     if "<body" in lowered and "<" in lowered[:5]:
         return Sniffed("document", "text/html", ".html")
-    if _JSON_START.match(text):  # read as its values and their keys, not its punctuation
+    if _looks_json(text, cut):  # read as its values and their keys, not its punctuation
         return Sniffed("text", JSON_MIME, ".json")
     if _looks_markdown(text):
         return Sniffed("text", "text/markdown", ".md")
@@ -370,7 +371,22 @@ def _sniff_text(text: str) -> Sniffed:
 
 JSON_MIME = "application/json"
 # An object opening on a key or closing empty; an array opening on a value (not "[a link](…)").
-_JSON_START = re.compile(r'\A\ufeff?\s*(?:\{\s*["}]|\[\s*(?:[\[{"\]\d-]|true\b|false\b|null\b))')
+_JSON_START = re.compile(r'\A\s*(?:\{\s*["}]|\[\s*(?:[\[{"\]\d-]|true\b|false\b|null\b))')
+
+
+def _looks_json(head: str, cut: bool) -> bool:
+    """Whether a file's first bytes (``cut``: not the whole file) are JSON, or JSON Lines, or
+    would parse but for the cut; "[1] Introduction…" (a numbered list) opens as JSON and goes on
+    as prose."""
+    text = head.lstrip("\ufeff")
+    if not _JSON_START.match(text):
+        return False
+    try:
+        _, end = json.JSONDecoder().raw_decode(text.lstrip())
+    except (ValueError, RecursionError):  # RecursionError: nested past what the parser walks
+        return cut
+    rest = text.lstrip()[end:]
+    return not rest.strip() or rest.lstrip(" \t\r").startswith(("\n{", "\n["))
 
 
 # An XML document's start: its declaration, comments, processing instructions and doctype, then
