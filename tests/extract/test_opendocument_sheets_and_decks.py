@@ -64,7 +64,8 @@ def _read(tmp_path: Path, path: Path, **settings: object) -> str:
 def test_a_spreadsheet_is_read_as_its_sheets_rows_as_shown(tmp_path: Path) -> None:
     text = _read(tmp_path, _ods(tmp_path / "book.ods", PRICES, EMPTY, SUPPLIERS))
     assert (
-        text == "Prices\nItem | Price\nEspresso beans | 12,50 €\n\nSuppliers\nHarbour Roasters Vigo | x | x"
+        text
+        == "Prices\n\nItem | Price\n\nEspresso beans | 12,50 €\n\nSuppliers\n\nHarbour Roasters Vigo | x | x"
     )
 
 

@@ -47,8 +47,8 @@ def _read(tmp_path: Path, path: Path) -> str:
 def test_a_workbook_is_read_as_its_sheets_and_rows(tmp_path: Path) -> None:
     text = _read(tmp_path, _workbook(tmp_path / "prices.xls"))
     assert text == (
-        "Prices\nItem | Price | Bought | Organic\nEspresso beans | 12.5 | 2024-03-09 | TRUE\n"
-        "Café molido | 7\n\nSuppliers\nHarbour Roasters, Vigo"
+        "Prices\n\nItem | Price | Bought | Organic\n\nEspresso beans | 12.5 | 2024-03-09 | TRUE\n\n"
+        "Café molido | 7\n\nSuppliers\n\nHarbour Roasters, Vigo"
     )
 
 

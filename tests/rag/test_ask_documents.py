@@ -146,3 +146,28 @@ def test_answer_says_only_what_answers_and_a_near_miss_is_not_found(make_api: Ap
     ).json()
     assert coffee["found"] is False and coffee["citations"] == []
     assert coffee["answer"] == "Not found in your media."
+
+
+def test_an_answer_from_a_workbook_quotes_its_row_not_its_sheet(make_api: ApiFactory, tmp_path: Path):
+    import xlwt
+
+    rows = [
+        ("Item", "Price (euros)", "Supplier"),
+        ("Espresso beans 1 kg", 24.5, "Harbour Roasters"),
+        ("Oat milk 1 l", 2.1, "Verde Foods"),
+        ("Paper cups, box of 500", 31, "PackCo"),
+        ("Descaler tablets", 9.9, "CleanPro"),
+    ]
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Supplies")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(tmp_path / "supplies.xls"))
+    api, _ = make_api()
+    created = upload(api, tmp_path / "supplies.xls")
+    assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+
+    body = api.post("/v1/ask", json={"question": "Who supplies the oat milk?"}).json()
+    assert body["found"] is True, body
+    assert body["citations"][0]["quote"] == "Oat milk 1 l | 2.1 | Verde Foods", body

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -377,9 +377,10 @@ _RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relation
 
 def _xlsx_text(path: Path, max_chars: int) -> str:
     """An Excel workbook's sheets in order, each its name, then its rows, a row's cells "cell |
-    cell": text as written, numbers as stored (a date is its serial number), formulas' last
-    values, empty cells and error values left out. Rows are read as a stream, one at a time. A
-    sheet that does not parse is left out (logged); none readable is ``CorruptMedia``."""
+    cell", each row a paragraph of its own (as a DOCX table's: ask quotes a row, not a sheet):
+    text as written, numbers as stored (a date is its serial number), formulas' last values,
+    empty cells and error values left out. Rows are read as a stream, one at a time. A sheet that
+    does not parse is left out (logged); none readable is ``CorruptMedia``."""
     import posixpath
     import zipfile
 
@@ -411,7 +412,7 @@ def _xlsx_text(path: Path, max_chars: int) -> str:
                     continue
                 characters += sum(len(row) + 1 for row in rows)
                 if rows:
-                    blocks.append("\n".join([sheet.get("name") or "", *rows]).strip())
+                    blocks.append("\n\n".join([sheet.get("name") or "", *rows]).strip())
             if unreadable and not blocks:
                 raise CorruptMedia(f"corrupt XLSX: none of its {unreadable} sheets can be read")
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
@@ -458,9 +459,9 @@ def _xlsx_cell(cell: Any, shared: list[str]) -> str:
 
 def _json_text(text: str) -> str:
     """A JSON document (or JSON Lines) as its keys and values, one "key: value" a line, nested
-    values indented under their key, an array's items as "- item"; the records of a top-level
-    array (or of JSON Lines) apart, so a chunk holds whole records. Text that does not parse as
-    either is read as written."""
+    values indented under their key, an array's items as "- item", each line (an item with the
+    lines under it) a paragraph of its own: a sentence to ask and the second stage, as a table's
+    row is. Text that does not parse as either is read as written."""
     import json
 
     try:
@@ -470,9 +471,27 @@ def _json_text(text: str) -> str:
                 records = [records]
         except ValueError:
             records = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return "\n\n".join(block for record in records if (block := "\n".join(_json_lines(record, ""))))
+        return "\n\n".join(group for record in records for group in _json_paragraphs(_json_lines(record, "")))
     except (ValueError, RecursionError):  # not JSON after all, or nested past what can be walked
         return text
+
+
+def _json_paragraphs(lines: Iterable[str]) -> Iterator[str]:
+    """Each line its own paragraph, but an array item's lines together ("- do: Chill" with its
+    "minutes: 60" under it)."""
+    group: list[str] = []
+    item_depth = -1  # the indent of the "- " line the group opened with, or -1
+    for line in lines:
+        depth = len(line) - len(line.lstrip(" "))
+        if group and item_depth >= 0 and depth > item_depth:
+            group.append(line)
+            continue
+        if group:
+            yield "\n".join(group)
+        group = [line]
+        item_depth = depth if line.lstrip(" ").startswith("- ") else -1
+    if group:
+        yield "\n".join(group)
 
 
 def _json_lines(value: Any, indent: str) -> Iterator[str]:
@@ -547,7 +566,7 @@ def _ods_text(path: Path, max_chars: int) -> str:
                     blocks[-1].append(line)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise CorruptMedia(f"corrupt ODS: {exc}") from None
-    return "\n\n".join("\n".join(block).strip() for block in blocks if len(block) > 1)
+    return "\n\n".join("\n\n".join(block).strip() for block in blocks if len(block) > 1)
 
 
 def _ods_cell(cell: Any) -> str:
@@ -596,7 +615,7 @@ def _xls_text(path: Path, max_chars: int) -> str:
                     rows.append(line)
             book.unload_sheet(index)
             if len(rows) > 1:
-                blocks.append("\n".join(rows).strip())
+                blocks.append("\n\n".join(rows).strip())
     finally:
         book.release_resources()
     return "\n\n".join(blocks)
