@@ -13,6 +13,7 @@ Scores are in [0, 1], relative to the media: the top keyword of any media scores
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class _Candidate:
     count: int = 0
     segments: int = 0
     spellings: Counter[str] | None = None
+    example: tuple[list[str], str, str | None] | None = None  # (its words, a sentence, its language)
 
     def display(self) -> str:
         assert self.spellings
@@ -84,7 +86,11 @@ def extract_keywords(
     candidates = _candidates(chosen, lang)
     if not candidates:
         return Keywords([], coverage)
-    ranked = sorted(candidates.items(), key=lambda kv: -_statistical(kv[1]))[:_RERANKED]
+    ranked = sorted(candidates.items(), key=lambda kv: -_statistical(kv[1]))[: 2 * _RERANKED]
+    ranked = [
+        kv for kv, named in zip(ranked, _reads_as_a_noun_phrase([c for _, c in ranked]), strict=True) if named
+    ]
+    ranked = ranked[:_RERANKED]
     stat = np.array([_statistical(c) for _, c in ranked])
     texts = [c.display() for _, c in ranked]
     if embedder is None or len(ranked) == 1:
@@ -100,6 +106,55 @@ def extract_keywords(
     return Keywords([Keyword(texts[i], float(scores[i])) for i in picked], coverage)
 
 
+# Not in a keyword: a verb ("deja", "bake", "vende carteles"), an adverb ("twice"), a pronoun...
+# Adjectives stay: the small English tagger calls "oven" and "gluten" adjectives in a recipe.
+_NOT_IN_A_KEYWORD = frozenset({"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "PART"})
+_WORDY = frozenset({"NOUN", "PROPN", "ADJ"})  # not a number alone ("thirty", "billion")
+_WINDOW = 200  # characters of a candidate's sentence the tagger reads, about, either side of it
+
+
+def _reads_as_a_noun_phrase(candidates: list[_Candidate]) -> list[bool]:
+    """Whether each candidate reads as a noun phrase where it first occurs, as the language's
+    part-of-speech tagger (the entity model's package, ``ner_models``) reads that sentence: only
+    nouns, adjectives, numbers and "de"/"of" ("tren nocturno", "aceite de oliva"), not a number
+    alone. A verb or an adverb between stopwords ("deja", "bake", "preheat", "vende carteles",
+    "twice") is no keyword. True wherever no tagger is installed for the language, or the phrase
+    is not found again in its sentence."""
+    from mediasift.enrich.ner_models import ner_model
+
+    verdicts = [True] * len(candidates)
+    by_language: dict[str | None, list[tuple[int, tuple[int, int, str]]]] = defaultdict(list)
+    for i, cand in enumerate(candidates):
+        if cand.example is not None and (found := _occurrence(*cand.example[:2])) is not None:
+            by_language[cand.example[2]].append((i, found))
+    for language, examples in by_language.items():
+        model = ner_model(language) if language else None
+        if model is None or model.tagger is None:
+            continue
+        with model.lock:
+            tagged = model.tagger.pipe([window for _, (_, _, window) in examples])
+        for (i, (start, end, _)), sentence in zip(examples, tagged, strict=True):
+            tags = [t.pos_ for t in sentence if t.idx < end and t.idx + len(t) > start]
+            verdicts[i] = not _NOT_IN_A_KEYWORD.intersection(tags) and bool(_WORDY.intersection(tags))
+            verdicts[i] = verdicts[i] and tags[-1] != "ADP"
+    return verdicts
+
+
+def _occurrence(words: list[str], sentence: str) -> tuple[int, int, str] | None:
+    """Where ``words`` occur in ``sentence``: (start, end) in a window of it, and the window, its
+    first letter lowered when the phrase opens the sentence (a capital says nothing there)."""
+    found = re.search(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", sentence)
+    if found is None:
+        return None
+    lo = sentence.rfind(" ", 0, found.start() - _WINDOW) + 1 if found.start() > _WINDOW else 0
+    hi = sentence.find(" ", found.end() + _WINDOW)
+    window = sentence[lo : hi if hi >= 0 else len(sentence)]
+    start, end = found.start() - lo, found.end() - lo
+    if not window[:start].strip("¿¡\"'“«(- "):
+        window = window[:start] + window[start].lower() + window[start + 1 :]
+    return start, end, window
+
+
 def _candidates(segments: list[Segment], lang: str | None) -> dict[tuple[str, ...], _Candidate]:
     found: dict[tuple[str, ...], _Candidate] = {}
     in_segments: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -112,6 +167,8 @@ def _candidates(segments: list[Segment], lang: str | None) -> dict[tuple[str, ..
                 cand.count += 1
                 assert cand.spellings is not None
                 cand.spellings[" ".join(phrase)] += 1
+                if cand.example is None:
+                    cand.example = (phrase, sentence.text, sentence.segment.language or lang)
                 in_segments[key].add(sentence.segment.segment_id)
     for key, cand in found.items():
         cand.segments = len(in_segments[key])
