@@ -18,6 +18,20 @@ def test_spanish_class_keywords_name_its_subject(e5):
     assert not {"minutos", "gramos", "de", "el"} & set(texts)
 
 
+def test_verbs_and_adverbs_between_stopwords_are_no_keywords(e5):
+    # Before: "baking" in the English class's ten, "preparar" and "espresso queda" in the Spanish.
+    english = [k.text for k in extract_keywords(transcript("en"), "en", e5).items]
+    spanish = [k.text for k in extract_keywords(transcript("es"), "es", e5).items]
+    assert not {"baking", "bake"} & set(english) and {"oven", "gluten"} <= set(english), english
+    assert not {"preparar", "espresso queda"} & set(spanish), spanish
+    podcast = [
+        ("p1", "La tortilla de patatas se deja reposar. Deja reposar el gazpacho en la nevera.", 0.0, None)
+    ]
+    assert not {"deja", "deja reposar", "reposar"} & {
+        k.text for k in extract_keywords(podcast, "es", e5).items
+    }
+
+
 def test_keywords_without_a_model_still_come_from_the_text():
     texts = [k.text for k in extract_keywords(transcript("en"), "en").items]
     assert {"dough", "starter"} <= set(texts)
