@@ -388,7 +388,8 @@ def _xlsx_text(path: Path, max_chars: int) -> str:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     blocks: list[str] = []
-    characters = unreadable = 0
+    rows_read = _Rows(max_chars)
+    unreadable = 0
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
@@ -405,12 +406,11 @@ def _xlsx_text(path: Path, max_chars: int) -> str:
                 if member not in names:
                     continue
                 try:
-                    rows = _xlsx_rows(zf, member, shared, max_chars - characters)
+                    rows = _xlsx_rows(zf, member, shared, rows_read)
                 except etree.XMLSyntaxError as exc:
                     log.warning("a workbook's sheet %s does not parse, left out: %s", member, exc)
                     unreadable += 1
                     continue
-                characters += sum(len(row) + 1 for row in rows)
                 if rows:
                     blocks.append("\n\n".join([sheet.get("name") or "", *rows]).strip())
             if unreadable and not blocks:
@@ -420,26 +420,42 @@ def _xlsx_text(path: Path, max_chars: int) -> str:
     return "\n\n".join(blocks)
 
 
-def _xlsx_rows(zf: Any, member: str, shared: list[str], budget: int) -> list[str]:
+def _xlsx_rows(zf: Any, member: str, shared: list[str], rows_read: _Rows) -> list[str]:
     """One sheet's rows ("cell | cell"), read as a stream: each row freed once read."""
     from lxml import etree
 
     rows: list[str] = []
-    characters = 0
     with zf.open(member) as stream:
         for _, row in etree.iterparse(stream, tag=f"{_SHEET_NS}row", resolve_entities=False):
             cells = [v for c in row.iter(f"{_SHEET_NS}c") if (v := _xlsx_cell(c, shared))]
-            row.clear()
-            parent = row.getparent()
-            while parent is not None and row.getprevious() is not None:  # rows read: freed
-                del parent[0]
-            if cells:
-                line = " | ".join(cells)
-                characters += len(line) + 1
-                if characters > budget:
-                    raise LimitExceeded("the workbook has more characters of text than the limit")
+            _let_go(row)
+            if line := rows_read.line(cells):
                 rows.append(line)
     return rows
+
+
+class _Rows:
+    """A workbook's rows as "cell | cell" lines, their characters counted against the limit."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._left = max_chars
+
+    def line(self, cells: list[str]) -> str:
+        """The row's line ("" for a row without cells)."""
+        line = " | ".join(cells)
+        self._left -= len(line) + 1 if cells else 0
+        if self._left < 0:
+            raise LimitExceeded("the workbook has more characters of text than the limit")
+        return line
+
+
+def _let_go(row: Any) -> None:
+    """A row ``iterparse`` has read, emptied, and the rows before it taken off their sheet: a long
+    sheet is never held whole."""
+    row.clear()
+    sheet = row.getparent()
+    while sheet is not None and row.getprevious() is not None:
+        del sheet[0]
 
 
 def _xlsx_cell(cell: Any, shared: list[str]) -> str:
@@ -538,7 +554,7 @@ def _ods_text(path: Path, max_chars: int) -> str:
     from lxml import etree
 
     blocks: list[list[str]] = []
-    characters = 0
+    rows_read = _Rows(max_chars)
     try:
         with zipfile.ZipFile(path) as zf, zf.open("content.xml") as content:
             events = etree.iterparse(
@@ -554,15 +570,8 @@ def _ods_text(path: Path, max_chars: int) -> str:
                 if event == "start" or not blocks:
                     continue
                 cells = [text for cell in element if (text := _ods_cell(cell)) for _ in _repeats(cell)]
-                element.clear()
-                sheet = element.getparent()
-                while sheet is not None and element.getprevious() is not None:  # rows read: freed
-                    del sheet[0]
-                if cells:
-                    line = " | ".join(cells)
-                    characters += len(line) + 1
-                    if characters > max_chars:
-                        raise LimitExceeded("the spreadsheet has more characters of text than the limit")
+                _let_go(element)
+                if line := rows_read.line(cells):
                     blocks[-1].append(line)
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise CorruptMedia(f"corrupt ODS: {exc}") from None
@@ -589,7 +598,7 @@ def _xls_text(path: Path, max_chars: int) -> str:
     import xlrd
 
     blocks: list[str] = []
-    characters = 0
+    rows_read = _Rows(max_chars)
     try:
         book = xlrd.open_workbook(str(path), on_demand=True, logfile=_Unheard())
     except Exception as exc:  # xlrd's own errors, and struct.error, IndexError… on damaged bytes
@@ -607,11 +616,7 @@ def _xls_text(path: Path, max_chars: int) -> str:
             rows = [sheet.name]
             for r in range(sheet.nrows):
                 cells = [v for c in sheet.row(r) if (v := _xls_cell(c, book.datemode))]
-                if cells:
-                    line = " | ".join(cells)
-                    characters += len(line) + 1
-                    if characters > max_chars:
-                        raise LimitExceeded("the workbook has more characters of text than the limit")
+                if line := rows_read.line(cells):
                     rows.append(line)
             book.unload_sheet(index)
             if len(rows) > 1:
