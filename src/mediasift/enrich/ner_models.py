@@ -39,8 +39,8 @@ T = TypeVar("T")
 # tok2vec of its own); the part-of-speech components (the shared tok2vec, the tagger or
 # morphologizer, and the rules that map tags to ``pos_``) are loaded in the same pipeline but
 # disabled, and run only on the sentences of the names ``name_checks`` doubts and of keyword
-# candidates (``keywords``): one load costs
-# ~0.06 s of CPU more than the recogniser's alone, two loads ~0.4 s.
+# candidates (``keywords``): one load costs ~0.06 s of CPU more than the recogniser's alone, two
+# loads ~0.4 s.
 _EXCLUDE = ["parser", "senter", "lemmatizer"]
 _TAGGING = ("tok2vec", "tagger", "morphologizer", "attribute_ruler")
 
