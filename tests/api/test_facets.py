@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from mediasift.catalog.facets import facet_worthy
 from mediasift.domain import entity_term, keyword_term, label_term
 from mediasift.enrich.media import KEYWORDS_IN_INDEX
 from tests.conftest import wait_for_job
@@ -83,7 +84,9 @@ def expected(details: list[dict], field: str) -> list[tuple[str, int]]:
         counts.update(
             {
                 "labels": {label_term(x["taxonomy"], x["label"]) for x in d["labels"]},
-                "entities": {entity_term(x["type"], x["text"]) for x in d["entities"]},
+                "entities": {
+                    term for x in d["entities"] if facet_worthy(term := entity_term(x["type"], x["text"]))
+                },
                 "keywords": {keyword_term(x["text"]) for x in d["keywords"][:KEYWORDS_IN_INDEX]},
                 "kind": {d["kind"]},
                 "language": set((d["enrichment"] or {})["languages"]) or {d["language"]},
@@ -182,3 +185,27 @@ def test_cli_prints_the_counts_of_one_collection(
     assert table.exit_code == 0 and "text" in table.stdout and "3 media" in table.stdout, table.output
     refused = runner.invoke(app, ["facets", "colour"])
     assert refused.exit_code == 2 and "unknown facet field" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("term", "counted"),
+    [
+        ("DATE:1 october", True),
+        ("DATE:1843", True),
+        ("DATE:saturdays", True),
+        ("DATE:3 de marzo de 2021", True),
+        ("DATE:12/05", True),
+        ("DATE:el lunes", True),
+        ("DATE:90 minutes", False),
+        ("DATE:every day", False),
+        ("DATE:this year", False),
+        ("DATE:diez minutos", False),
+        ("DATE:22:40", False),
+        ("DATE:a las 10.30", False),
+        ("DATE:midnight", False),
+        ("LOC:may", True),
+        ("QUANTITY:60 euros", True),
+    ],
+)
+def test_a_date_is_a_facet_where_it_names_a_day_a_month_or_a_year(term: str, counted: bool) -> None:
+    assert facet_worthy(term) is counted

@@ -1,7 +1,8 @@
 """Facet counts: how many of a tenant's ready media carry each label, entity, keyword, language or
 kind, fall in each quality band, or were marked down for each quality measure.
 
-Labels, entities and keywords are JSON arrays in ``media_enrichment``. Counting inside them in SQL
+Labels, entities and keywords are JSON arrays in ``media_enrichment``. A date entity is counted
+only where it names a day, a month or a year (``facet_worthy``). Counting inside them in SQL
 needs one query for SQLite (``json_each``) and another for PostgreSQL (``jsonb_array_elements``),
 so the tenant's rows are read, only the columns a facet needs, and counted here in Python.
 ``MAX_MEDIA`` bounds that read: past it the most recently added media are counted and the answer
@@ -11,6 +12,7 @@ them (``domain.label_term``/``entity_term``/``keyword_term``), so a facet is a f
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,9 +105,29 @@ def count_facet(
         if not _matches(terms, f):
             continue
         matched += 1
-        counts.update(terms[field])
+        counts.update(t for t in terms[field] if field != "entities" or facet_worthy(t))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return FacetCounts(ranked[:limit], matched, len(rows) > MAX_MEDIA)
+
+
+# A DATE entity is a facet where it names a day, a month or a year; how long ("90 minutes", "diez
+# minutos"), how often ("every day", "annual"), when in a day ("midnight", "22:40") and relative
+# dates ("this year", "a summer") fill the list in every lesson and recipe and narrow nothing.
+# They stay entities (the media's report lists them, a filter finds them): only not counted here.
+_CALENDAR = re.compile(
+    r"\b(?:1[0-9]{3}|20[0-9]{2})\b|\b\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?\b|\b(?:"  # not "10.30": a time
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|"
+    r"diciembre|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|lunes|martes|"
+    r"miércoles|miercoles|jueves|viernes|sábados?|sabados?|domingos?)\b"
+)
+
+
+def facet_worthy(term: str) -> bool:
+    """Whether an entity term (``domain.entity_term``) is counted as a facet: any but a DATE that
+    names no day, month or year."""
+    kind, _, text = term.partition(":")
+    return kind != "DATE" or _CALENDAR.search(text) is not None
 
 
 def _terms(
