@@ -188,6 +188,16 @@ def test_a_heading_word_the_media_writes_in_lower_case_is_no_name():
     assert [kind for _, kind in _names(slide, "en")] == ["QUANTITY"]
 
 
+@needs_spanish_model
+def test_a_name_opening_a_line_of_wrapped_prose_keeps_its_capital():
+    # A PDF's lines break where the page does: such a line is no heading, its capital is evidence.
+    page = (
+        "Después de un largo estudio del mercado, el consejo confirmó ayer que\n"
+        "Mercadona abrirá dos tiendas en Lisboa el año que viene y contratará a\ndoscientas personas."
+    )
+    assert ("Mercadona", "LOC") in _names(page, "es")
+
+
 def test_a_name_does_not_run_across_a_line_break():
     assert _names("Agenda\nBudget review with the Berlin office", "en") == [("Berlin", "LOC")]
 

@@ -17,8 +17,9 @@ sentence of mixed case. Otherwise:
   package's part-of-speech tagger, run on that sentence alone, calls one of its words a proper
   noun (an adjective, for a nationality), and loses the words before it that cannot start a name
   ("Hoy Lucía Torres"). Capitals that say nothing are lowered for the tagger first: a line of
-  capitals whole, and in a heading (a line that does not end as a sentence does: a title, a
-  bullet, a sign, a form's field) the name's first word. A name stays a proper noun lowercased
+  capitals whole, and in a heading (a short line that does not end as a sentence does: a title,
+  a bullet, a sign, a form's field; not a line of prose wrapped at a page's width) the name's
+  first word. A name stays a proper noun lowercased
   ("madrid", "google", "obama"), a common word does not ("reunión", "recibo", "prescription").
   A sentence of prose keeps its capitals for the tagger, which reads them as the evidence they
   partly are there: lowercased, "shakira" or "mercadona" opening a sentence became common words.
@@ -43,6 +44,7 @@ _OPENERS = frozenset('.!?…:;¿¡•·–—-*#"“”«»(')
 _NOT_A_START = frozenset(
     {"DET", "ADV", "VERB", "AUX", "PRON", "ADP", "CCONJ", "SCONJ", "INTJ", "PUNCT", "SPACE"}
 )
+_HEADING = 48  # characters: a line this short and unpunctuated is a heading, not wrapped prose
 _SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", ")")
 _WINDOW = 30  # characters of context either side of a doubted name, about (cut at a space)
 _BATCH = 64
@@ -150,9 +152,12 @@ def _in_capitals(text: str, piece: Any) -> bool:
 
 
 def _in_heading(text: str, piece: Any) -> bool:
-    """Whether ``piece`` is in a line that ends without a sentence's end: a title, a bullet, a
-    sign, a form's field ("Cuota mensual: 60 euros"), where every line opens on a capital."""
-    return not _line(text, piece).rstrip().endswith(_SENTENCE_ENDS)
+    """Whether ``piece`` is in a short line that ends without a sentence's end: a title, a bullet,
+    a sign, a form's field ("Cuota mensual: 60 euros"), where every line opens on a capital. A
+    longer one is more likely prose wrapped at a page's width (a PDF's lines), whose capitals the
+    tagger reads as they are."""
+    line = _line(text, piece).strip()
+    return len(line) <= _HEADING and not line.endswith(_SENTENCE_ENDS)
 
 
 def _line(text: str, piece: Any) -> str:
