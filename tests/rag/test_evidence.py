@@ -136,6 +136,8 @@ def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_
         ("Oil the chain twice a month.", True),
         ("Fresh fish arrive at the market at six in the morning.", True),
         ("On a summer hike, carry half a litre of water.", True),
+        ("Chill the gazpacho for an hour before serving.", True),
+        ("Deja reposar la masa una hora.", True),
         ("Mountain bikes have wider tyres than road bikes.", False),
         ("Cactus plants need very little water in winter.", False),
         # A title line joined to the first sentence: its number is the title's.

@@ -6,7 +6,8 @@ tyres than road bikes."), however close its meaning: the text model scores the s
 the first. A question asks for an amount when it asks *how much, many, long, often, far, old,
 big…*, *what temperature, time, weight…* or *cuánto, cada cuánto, a qué hora, qué temperatura…*;
 a sentence states one when it holds a number in digits or in words, a multiple (*once, twice, dos
-veces*), a rate (*daily, semanal*) or an hour named (*noon, medianoche*). "When" is not counted:
+veces*), a rate (*daily, semanal*), an hour named (*noon, medianoche*) or one of a unit (*an hour,
+una semana*). "When" is not counted:
 "in spring", "before a long walk" answer it without a number.
 
 A heading joined to a document's first sentence ("Notes 9 The freezer…": a title line has no
@@ -55,9 +56,21 @@ def asks_amount(question: str) -> bool:
     return bool(_ASKS.search(question))
 
 
+# One of a unit, its number an article: "chill for an hour", "a week before", "durante una hora".
+_ONE_UNIT = re.compile(
+    r"\b(?:an? (?:second|minute|hour|day|week|fortnight|month|year|decade|century|litre|liter|"
+    r"kilo|kilogram|gram|metre|meter|kilometre|kilometer|mile|pound|cup|spoonful|teaspoon|tablespoon)"
+    r"|(?:un|una) (?:segundo|minuto|hora|d[ií]a|semana|mes|año|siglo|litro|kilo|kilogramo|gramo|"
+    r"metro|kil[oó]metro|taza|cucharada|cucharadita))\b",
+    re.IGNORECASE,
+)
+
+
 def states_amount(sentence: str) -> bool:
-    """Whether ``sentence`` states an amount (a number, a multiple, a rate or a named hour),
-    not counting the number of a heading before it."""
+    """Whether ``sentence`` states an amount (a number, a multiple, a rate, a named hour, or one of
+    a unit: "an hour", "una semana"), not counting the number of a heading before it."""
     text = _HEADING.sub("", sentence, count=1)
     # A set lookup per word: evidence checks every sentence of every source.
-    return _DIGIT.search(text) is not None or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold()))
+    if _DIGIT.search(text) is not None or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold())):
+        return True
+    return _ONE_UNIT.search(text) is not None
