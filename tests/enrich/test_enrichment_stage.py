@@ -181,3 +181,23 @@ def test_with_enrichment_off_no_row_is_written(runtime: Runtime):
     with runtime.catalog.read_session() as s:
         assert repo.get_media(s, "acme", media_id).status == "ready"
         assert enrichments.get_enrichment(s, "acme", media_id) is None
+
+
+def test_a_mention_in_the_overlap_between_chunks_is_read_once_in_the_chunk_it_opens(e5):
+    from mediasift.extract.chunking import chunk_text
+
+    text = (
+        "The harbour master keeps the ferry timetable on the quay. " * 10
+        + "Laurent Freixe opened the new coffee roastery in Vigo last spring. "
+        + "The roastery sells beans to the cafes along the promenade. " * 9
+    )
+    chunks = chunk_text(text, 700, 120)
+    segments = []
+    for i, chunk in enumerate(chunks):
+        seg = Seg(f"c{i}", chunk.text, None, None)
+        seg.modality, seg.meta = "text", {"char_start": chunk.start, "char_end": chunk.end}
+        segments.append(seg)
+    both = [s.id for s in segments if "Vigo" in s.text]
+    assert len(both) == 2  # the chunks overlap on that sentence
+    found = {e.text: e for e in enrich_media(segments, {}, e5).entities}
+    assert [o.segment_id for o in found["Vigo"].occurrences] == both[1:]

@@ -126,7 +126,7 @@ def enrich_media(
     reference: np.ndarray | None = vector
     if passages is not None and texts:
         reference = passage_document_vector(_keyword_texts(prose), passages, _dim(embedder))
-    entities = extract_entities(prose, lang)
+    entities = extract_entities(_read_once(segments, prose), lang)
     keywords = extract_keywords(prose, lang, embedder, document=reference)
     summary = summarize(prose, lang, embedder, passages=passages)
     labels = classify_media(segments, taxonomies, embedder, vector if labelled else None)
@@ -225,6 +225,28 @@ def _segments(segments: Sequence[StoredSegment], modalities: frozenset[str]) -> 
         for s in segments
         if str(s.modality) in modalities and s.text and s.text.strip()
     ]
+
+
+def _read_once(stored: Sequence[StoredSegment], prose: list[Segment]) -> list[Segment]:
+    """``prose`` for entity recognition: a chunk's text cut where the next chunk of the same text
+    (page) begins, so the overlap chunking repeats (a sentence or two, ~11 % of a document's
+    characters) is read once, whole, in the chunk that begins with it (``meta``'s ``char_start``,
+    ``extract/chunking.py``)."""
+    starts = {s.id: (getattr(s, "meta", None) or {}).get("char_start") for s in stored}
+    out = []
+    for seg, after in zip(prose, [*prose[1:], None], strict=True):
+        start = starts.get(seg.segment_id)
+        following = starts.get(after.segment_id) if after is not None else None
+        if (
+            after is not None
+            and after.page == seg.page
+            and isinstance(start, int)
+            and isinstance(following, int)
+            and start < following < start + len(seg.text)
+        ):
+            seg = seg._replace(text=seg.text[: following - start])
+        out.append(seg)
+    return out
 
 
 def _only_prose(segments: Sequence[StoredSegment]) -> bool:
