@@ -3,7 +3,8 @@
 Candidates are phrases of one to three content words as they occur between stopwords and
 punctuation, plus "X de Y" / "X of Y" ("aceite de oliva", "cup of coffee"). Each gets a
 statistical score (how often, and in how many segments, it occurs; longer phrases that recur
-beat their single words). With an embedder, the best candidates are then re-ranked by how close
+beat their single words); the best are read by the language's part-of-speech tagger, and one that
+holds a verb or an adverb ("deja reposar", "bake", "twice") is no keyword. With an embedder, the best candidates are then re-ranked by how close
 each is to the document as a whole (embedding similarity, as EmbedRank/KeyBERT do), and picked
 with maximal marginal relevance so the list is not five spellings of one idea.
 
@@ -135,8 +136,12 @@ def _reads_as_a_noun_phrase(candidates: list[_Candidate]) -> list[bool]:
             tagged = model.tagger.pipe([window for _, (_, _, window) in examples])
         for (i, (start, end, _)), sentence in zip(examples, tagged, strict=True):
             tags = [t.pos_ for t in sentence if t.idx < end and t.idx + len(t) > start]
-            verdicts[i] = not _NOT_IN_A_KEYWORD.intersection(tags) and bool(_WORDY.intersection(tags))
-            verdicts[i] = verdicts[i] and tags[-1] != "ADP"
+            verdicts[i] = (
+                bool(tags)
+                and tags[-1] != "ADP"
+                and not _NOT_IN_A_KEYWORD.intersection(tags)
+                and bool(_WORDY.intersection(tags))
+            )
     return verdicts
 
 
