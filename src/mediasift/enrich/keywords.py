@@ -4,9 +4,10 @@ Candidates are phrases of one to three content words as they occur between stopw
 punctuation, plus "X de Y" / "X of Y" ("aceite de oliva", "cup of coffee"). Each gets a
 statistical score (how often, and in how many segments, it occurs; longer phrases that recur
 beat their single words); the best are read by the language's part-of-speech tagger, and one that
-holds a verb or an adverb ("deja reposar", "bake", "twice") is no keyword. With an embedder, the best candidates are then re-ranked by how close
-each is to the document as a whole (embedding similarity, as EmbedRank/KeyBERT do), and picked
-with maximal marginal relevance so the list is not five spellings of one idea.
+holds a verb or an adverb ("deja reposar", "bake", "twice") is no keyword. With an embedder, the
+best candidates are then re-ranked by how close each is to the document as a whole (embedding
+similarity, as EmbedRank/KeyBERT do), and picked with maximal marginal relevance so the list is
+not five spellings of one idea.
 
 Scores are in [0, 1], relative to the media: the top keyword of any media scores near 1.
 """
