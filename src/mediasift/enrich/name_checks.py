@@ -25,11 +25,11 @@ sentence of mixed case. Otherwise:
   partly are there: lowercased, "shakira" or "mercadona" opening a sentence became common words.
 
 On the media sets above, precision 0.56–0.77 → 0.86–1.0 (Spanish held out 0.38 → 0.90), recall the
-same or higher (``python -m bench.enrich_quality``); on the news-like sentences of ``ner_en.json`` and ``ner_es.json``, one name lost
-("Spotify hired…": an unknown word before a verb, tagged a verb) and "The United Nations" found
-without its article. Only the doubted names' sentences are tagged, ~60 characters of each, in one
-batch: about two thirds of the recogniser's cost on the same text, on a small share of it
-(docs/benchmarks.md, "Names where capitals say nothing").
+same or higher (``python -m bench.enrich_quality``); on the news-like sentences of ``ner_en.json``
+and ``ner_es.json``, one name lost ("Spotify hired…": an unknown word before a verb, tagged a
+verb) and "The United Nations" found without its article. Only the doubted names' sentences are
+tagged, ~60 characters of each, in one batch: about two thirds of the recogniser's cost on the
+same text, on a small share of it (docs/benchmarks.md, "Names where capitals say nothing").
 """
 
 from __future__ import annotations
