@@ -201,3 +201,9 @@ def test_a_mention_in_the_overlap_between_chunks_is_read_once_in_the_chunk_it_op
     assert len(both) == 2  # the chunks overlap on that sentence
     found = {e.text: e for e in enrich_media(segments, {}, e5).entities}
     assert [o.segment_id for o in found["Vigo"].occurrences] == both[1:]
+
+
+def test_a_media_without_prose_is_enriched_too(e5):
+    tags = Seg("t0", "espresso, coffee, beverage", None, None)
+    tags.modality = "tag"
+    assert enrich_media([tags], {}, e5).entities == []

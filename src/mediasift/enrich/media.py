@@ -234,7 +234,7 @@ def _read_once(stored: Sequence[StoredSegment], prose: list[Segment]) -> list[Se
     ``extract/chunking.py``)."""
     starts = {s.id: (getattr(s, "meta", None) or {}).get("char_start") for s in stored}
     out = []
-    for seg, after in zip(prose, [*prose[1:], None], strict=True):
+    for seg, after in zip(prose, [*prose[1:], None][: len(prose)], strict=True):  # a photo: no prose
         start = starts.get(seg.segment_id)
         following = starts.get(after.segment_id) if after is not None else None
         if (
