@@ -12,7 +12,9 @@
 3. Cost: seconds per 1,000 words for each stage (entities, keywords, summary, media labels) over
    every labelled English and Spanish text joined into two media, models already loaded; plus
    NER alone over a long text, which bounds a 500-page document.
-4. Passages reused (the pipeline's path, ``enrich_media(..., passages=)``) against ``query:``
+4. Entity recognition over a chunked document, every chunk read whole against each read up to
+   where the next begins (the overlap once), alternately: characters, CPU, entities.
+5. Passages reused (the pipeline's path, ``enrich_media(..., passages=)``) against ``query:``
    vectors of enrichment's own: how often the two pick the same summary sentences and keywords,
    and on topic mixtures (one classify.json label's items, or a transcript, plus items of other
    labels) the share of summary sentences from the main topic and of keywords found more often
@@ -228,6 +230,41 @@ def _timed(function, *args, **kwargs):  # type: ignore[no-untyped-def]
     return result, time.perf_counter() - started, time.process_time() - started_cpu
 
 
+def chunk_overlap() -> dict:
+    """Entity recognition over a chunked document (this repository's ``docs/*.md``, cut as ingest
+    cuts text: ``chunk_chars``/``chunk_overlap_chars``' defaults), reading every chunk whole (as
+    before) and each only up to where the next begins (``enrich/media.py: _read_once``, as now),
+    alternately, three rounds: characters read, CPU, entities and their occurrences."""
+    from types import SimpleNamespace
+
+    from mediasift.enrich.media import _read_once
+    from mediasift.enrich.text_units import Segment
+    from mediasift.extract.chunking import chunk_text
+
+    docs = sorted((Path(__file__).resolve().parent.parent / "docs").glob("*.md"))[:12]
+    stored = [
+        SimpleNamespace(id=f"{doc.stem}-{i}", meta={"char_start": c.start}, text=c.text)
+        for doc in docs
+        for i, c in enumerate(chunk_text(doc.read_text(encoding="utf-8")))
+    ][:300]
+    whole = [Segment(s.id, s.text, None, hash(s.id.rsplit("-", 1)[0]) % 10_000, "en") for s in stored]
+    once = _read_once(stored, whole)
+    out: dict = {"chunks": len(whole)}
+    cpu: dict[str, list[float]] = {"whole": [], "once": []}
+    for _ in range(3):
+        for name, segments in (("whole", whole), ("once", once)):
+            found, _, seconds = _timed(extract_entities, segments, "en")
+            cpu[name].append(round(seconds, 2))
+            out[name] = {
+                "characters": sum(len(s.text) for s in segments),
+                "entities": len(found.items),
+                "occurrences": sum(len(e.occurrences) for e in found.items),
+                "cpu_s": cpu[name],
+            }
+    out["cpu_once_over_whole"] = round(min(cpu["once"]) / min(cpu["whole"]), 2)
+    return out
+
+
 def ner_throughput() -> dict:
     """NER alone over ~100,000 characters of varied English text (no budget applied)."""
     sentences = [s["text"] for s in load("ner_en")["sentences"]] + [
@@ -268,6 +305,7 @@ def main() -> None:
         "cost": stage_costs(embedder),
         "passages_reused": reuse_scores(embedder),
         "ner_throughput_en": ner_throughput(),
+        "chunk_overlap": chunk_overlap(),
     }
     for name, scores in results["ner"].items():
         print(
@@ -306,6 +344,7 @@ def main() -> None:
             f" keywords on topic {v['keywords_on_topic']}/{v['keywords']}"
         )
     print(f"NER throughput (en): {results['ner_throughput_en']}")
+    print(f"entities of a chunked document, every chunk whole vs each once: {results['chunk_overlap']}")
     print(f"model loads (s): {loads}")
     results["load_average_after"] = os.getloadavg()
     print(
