@@ -30,6 +30,7 @@ def _workbook(path: Path) -> Path:
     prices.write(2, 0, "Café molido")
     prices.write(2, 1, 7)
     prices.write(2, 2, xlwt.Formula("B2*2"))  # a formula without its cached value: left out
+    prices.write(2, 3, datetime.time(7, 30), xlwt.easyxf(num_format_str="HH:MM"))
     book.add_sheet("Empty")
     suppliers = book.add_sheet("Suppliers")
     suppliers.write(0, 0, "Harbour Roasters, Vigo")
@@ -48,7 +49,7 @@ def test_a_workbook_is_read_as_its_sheets_and_rows(tmp_path: Path) -> None:
     text = _read(tmp_path, _workbook(tmp_path / "prices.xls"))
     assert text == (
         "Prices\n\nItem | Price | Bought | Organic\n\nEspresso beans | 12.5 | 2024-03-09 | TRUE\n\n"
-        "Café molido | 7\n\nSuppliers\n\nHarbour Roasters, Vigo"
+        "Café molido | 7 | 07:30\n\nSuppliers\n\nHarbour Roasters, Vigo"
     )
 
 

@@ -540,7 +540,6 @@ def _json_scalar(value: Any) -> str | None:
 
 _ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_SHEET, _ODF_ROW, _ODF_CELL = (f"{{{_ODF_TABLE}}}{n}" for n in ("table", "table-row", "table-cell"))
-_ODF_COVERED = f"{{{_ODF_TABLE}}}covered-table-cell"  # under a merged cell: no text of its own
 _ODF_REPEATED = f"{{{_ODF_TABLE}}}number-columns-repeated"
 _MAX_REPEATED = 20  # a cell repeated across more columns is read once (an empty one: a row's rest)
 
@@ -579,7 +578,7 @@ def _ods_text(path: Path, max_chars: int) -> str:
 
 
 def _ods_cell(cell: Any) -> str:
-    if cell.tag != _ODF_CELL:
+    if cell.tag != _ODF_CELL:  # a covered cell (under a merged one) has no text of its own
         return ""
     lines = ("".join(_odf_text(p)) for p in cell.iter(_ODF_P))
     return " ".join(" ".join(lines).split())
@@ -650,6 +649,8 @@ def _xls_cell(cell: Any, datemode: int) -> str:
             moment = xlrd.xldate_as_datetime(cell.value, datemode)
         except (xlrd.xldate.XLDateError, ValueError, OverflowError):
             return str(cell.value)
+        if float(cell.value) < 1:  # a time of day alone: its date would be Excel's day zero
+            return moment.time().isoformat(timespec="minutes")
         return moment.date().isoformat() if moment.time() == moment.min.time() else moment.isoformat()
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return "TRUE" if cell.value else "FALSE"
