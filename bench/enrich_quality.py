@@ -243,11 +243,12 @@ def chunk_overlap() -> dict:
 
     docs = sorted((Path(__file__).resolve().parent.parent / "docs").glob("*.md"))[:12]
     stored = [
-        SimpleNamespace(id=f"{doc.stem}-{i}", meta={"char_start": c.start}, text=c.text)
-        for doc in docs
+        SimpleNamespace(id=f"{n}-{i}", page=n, meta={"char_start": c.start}, text=c.text)
+        for n, doc in enumerate(docs)
         for i, c in enumerate(chunk_text(doc.read_text(encoding="utf-8")))
     ][:300]
-    whole = [Segment(s.id, s.text, None, hash(s.id.rsplit("-", 1)[0]) % 10_000, "en") for s in stored]
+    # each document its own "page", so no chunk is cut where another document's chunk begins
+    whole = [Segment(s.id, s.text, None, s.page, "en") for s in stored]
     once = _read_once(stored, whole)
     out: dict = {"chunks": len(whole)}
     cpu: dict[str, list[float]] = {"whole": [], "once": []}

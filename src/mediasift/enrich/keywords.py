@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mediasift.enrich.embedding import QueryEmbedder, document_vector
+from mediasift.enrich.ner_models import ner_model
 from mediasift.enrich.text_units import Coverage, Segment, as_segments, sentences_of, within_budget
 from mediasift.enrich.words import is_content, stem, tokens
 
@@ -122,8 +123,6 @@ def _reads_as_a_noun_phrase(candidates: list[_Candidate]) -> list[bool]:
     alone. A verb or an adverb between stopwords ("deja", "bake", "preheat", "vende carteles",
     "twice") is no keyword. True wherever no tagger is installed for the language, or the phrase
     is not found again in its sentence."""
-    from mediasift.enrich.ner_models import ner_model
-
     verdicts = [True] * len(candidates)
     by_language: dict[str | None, list[tuple[int, tuple[int, int, str]]]] = defaultdict(list)
     for i, cand in enumerate(candidates):
