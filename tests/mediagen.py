@@ -309,3 +309,48 @@ def noise_video(path: Path, size: tuple[int, int], frames: int = 20) -> Path:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
         out.mux(stream.encode(None))
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleTrack:
+    """A subtitle track to mux: its cues as (start_s, end_s, text), a language tag (ISO 639-2,
+    "" for none) and its dispositions."""
+
+    cues: list[tuple[float, float, str]]
+    language: str = ""
+    default: bool = False
+    forced: bool = False
+
+
+def with_subtitles(video: Path, dest: Path, tracks: list[SubtitleTrack], audio_language: str = "") -> Path:
+    """``video`` with ``tracks`` muxed in as text subtitle streams (SubRip in MKV, ``mov_text`` in
+    MP4 and MOV, WebVTT in WebM; by ``dest``'s extension), its other streams copied."""
+    codec = {".mkv": "srt", ".mp4": "mov_text", ".mov": "mov_text", ".webm": "webvtt"}[dest.suffix]
+    inputs: list[str] = ["-i", str(video)]
+    maps = ["-map", "0:v?", "-map", "0:a?"]
+    meta: list[str] = []
+    for i, track in enumerate(tracks):
+        srt = dest.with_name(f"_{dest.stem}_{i}.srt")
+        srt.write_text(
+            "\n".join(
+                f"{n}\n{_srt_time(start)} --> {_srt_time(end)}\n{text}\n"
+                for n, (start, end, text) in enumerate(track.cues, start=1)
+            ),
+            encoding="utf-8",
+        )
+        inputs += ["-i", str(srt)]
+        maps += ["-map", f"{i + 1}:0"]
+        if track.language:
+            meta += [f"-metadata:s:s:{i}", f"language={track.language}"]
+        flags = "+".join(name for name, on in (("default", track.default), ("forced", track.forced)) if on)
+        meta += [f"-disposition:s:{i}", flags or "0"]
+    if audio_language:
+        meta += ["-metadata:s:a:0", f"language={audio_language}"]
+    _run(["ffmpeg", "-y", "-v", "error", *inputs, *maps, "-c:v", "copy", "-c:a", "copy", "-c:s", codec,
+          *meta, str(dest)])  # fmt: skip
+    return dest
+
+
+def _srt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"

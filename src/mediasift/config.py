@@ -324,6 +324,13 @@ class Settings(BaseSettings):
         "stretches of speech transcribed at once, one thread each; 1 leaves the other cores to what runs "
         "beside it (a video's frames, quality).",
     )
+    subtitle_tracks: Literal["transcript", "index", "ignore"] = Field(
+        "transcript",
+        description="A video's or audio file's own text subtitle tracks (MKV, MP4, WebM): transcript, a "
+        "full track in the audio's language (any full one when the audio's is not tagged) is the "
+        "transcript and speech is not recognised, and an English and a Spanish track are indexed beside "
+        "it; index, the same tracks indexed and speech recognised too; ignore, none read.",
+    )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",
         description="Image model: efficientnet-lite0 (packaged) or clip (clip_model_dir).",

@@ -39,6 +39,8 @@ from mediasift.extract.keyframes import (
     frame_artifact_name,
     jpeg_bytes,
 )
+from mediasift.extract.subtitle_tracks import MODEL as SUBTITLES
+from mediasift.extract.subtitle_tracks import Reading, read_tracks
 from mediasift.extract.transcripts import (
     build_chunks,
     dominant_language,
@@ -93,8 +95,9 @@ class FrameResult:
 def extract_audio(ctx: ExtractContext) -> Extraction:
     media = probe(ctx.path, ctx.settings)
     progress = _locked(ctx)
-    speech = _speech_lane(ctx, media, progress) if ctx.speech else None
-    return _extraction(ctx, media, speech, None)
+    subtitles = read_tracks(ctx)
+    speech = _transcript(ctx, media, progress, subtitles) if ctx.speech else None
+    return _extraction(ctx, media, speech, None, subtitles)
 
 
 def extract_video(ctx: ExtractContext) -> Extraction:
@@ -102,16 +105,17 @@ def extract_video(ctx: ExtractContext) -> Extraction:
     if media.kind != "video":  # e.g. an MP4 holding only audio: nothing to look at
         return extract_audio(ctx)
     progress = _locked(ctx)
+    subtitles = read_tracks(ctx)
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames") as pool:
         frames = pool.submit(_frame_lane, ctx, media, progress, stop)
         try:
-            speech = _speech_lane(ctx, media, progress) if media.has_audio and ctx.speech else None
+            speech = _transcript(ctx, media, progress, subtitles) if ctx.speech else None
         except BaseException:
             stop.set()  # the job failed: do not keep decoding frames for it
             raise
         frame_result = frames.result()
-    return _extraction(ctx, media, speech, frame_result)
+    return _extraction(ctx, media, speech, frame_result, subtitles)
 
 
 def _locked(ctx: ExtractContext) -> Any:
@@ -125,6 +129,19 @@ def _locked(ctx: ExtractContext) -> Any:
 
 
 # -- speech lane ----------------------------------------------------------------------------------
+
+
+def _transcript(
+    ctx: ExtractContext, media: MediaProbe, progress: Any, subtitles: Reading
+) -> SpeechResult | None:
+    """What is said: the subtitle track that stands for it (``extract/subtitle_tracks.py``), else
+    speech recognised in the audio, if there is any."""
+    if subtitles.transcript is not None:
+        result = SpeechResult(SUBTITLES, subtitles.transcript.parts)
+        progress("asr", 1.0)
+        _write_transcripts(ctx, result, media.duration_s)
+        return result
+    return _speech_lane(ctx, media, progress) if media.has_audio else None
 
 
 def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> SpeechResult:
@@ -160,7 +177,12 @@ def _write_transcripts(ctx: ExtractContext, speech: SpeechResult, duration_s: fl
     ctx.artifact("transcript.txt", to_txt(raw).encode(), "text/plain; charset=utf-8")
 
 
-def _speech_segments(ctx: ExtractContext, speech: SpeechResult) -> list[Segment]:
+def _speech_segments(
+    ctx: ExtractContext, parts: list[RawSegment], model: str, track: int | None = None
+) -> list[Segment]:
+    """``parts`` (recognised, or a subtitle track's cues) as retrieval chunks; ``track``: the
+    subtitle stream they were read from, where that is not the transcript."""
+    where = {} if track is None else {"track": track}
     return [
         ctx.segment(
             "speech",
@@ -168,11 +190,11 @@ def _speech_segments(ctx: ExtractContext, speech: SpeechResult) -> list[Segment]
             chunk.text,
             start_s=chunk.start_s,
             end_s=chunk.end_s,
-            language=chunk.language,
+            language=chunk.language or None,
             confidence=chunk.confidence,
-            meta={"parts": chunk.parts_meta(), "model": speech.model},
+            meta={"parts": chunk.parts_meta(), "model": model, **where},
         )
-        for chunk in build_chunks(speech.segments)
+        for chunk in build_chunks(parts)
     ]
 
 
@@ -321,12 +343,18 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def _extraction(
-    ctx: ExtractContext, media: MediaProbe, speech: SpeechResult | None, frames: FrameResult | None
+    ctx: ExtractContext,
+    media: MediaProbe,
+    speech: SpeechResult | None,
+    frames: FrameResult | None,
+    subtitles: Reading,
 ) -> Extraction:
     extraction = Extraction(heard=speech.heard if speech else None)
     raw = speech.segments if speech else []
     if speech is not None:
-        extraction.segments += _speech_segments(ctx, speech)
+        extraction.segments += _speech_segments(ctx, speech.segments, speech.model)
+    for track in subtitles.others:
+        extraction.segments += _speech_segments(ctx, track.parts, SUBTITLES, track.source.index)
     if frames is not None:
         frame_segments, vectors = _frame_segments(ctx, frames)
         extraction.segments += frame_segments + _ocr_segments(ctx, frames)
@@ -342,11 +370,14 @@ def _extraction(
             "fps": media.fps,
             "has_audio": media.has_audio,
             "languages": languages(raw),
-            "asr_model": speech.model if speech else None,
+            "asr_model": speech.model if speech and speech.model != SUBTITLES else None,
             "ocr_model": frames.ocr_model if frames else None,
             "image_model": frames.image_model if frames else None,
             "keyframes": len(frames.facts) if frames else 0,
             "thumb_key": frames.thumb_key if frames else None,
         },
     }
+    if subtitles.transcript or subtitles.others:
+        read = [subtitles.transcript.describe(True)] if subtitles.transcript else []
+        extraction.info["metadata"]["subtitle_tracks"] = read + [t.describe(False) for t in subtitles.others]
     return extraction

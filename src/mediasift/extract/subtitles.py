@@ -12,17 +12,13 @@ are skipped; a file with no cue at all is read as plain text.
 
 from __future__ import annotations
 
-import html
 import re
 
 from mediasift.asr.base import RawSegment
 from mediasift.domain import Modality
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.transcripts import build_chunks
-from mediasift.media.subtitle_format import CUE_TIMES
-from mediasift.text_form import searchable
-
-_STYLING = re.compile(r"<[^>\n]*>|\{\\[^}\n]*\}")
+from mediasift.media.subtitle_format import CUE_TIMES, cue_words
 
 
 def cues(text: str) -> list[RawSegment]:
@@ -38,8 +34,7 @@ def cues(text: str) -> list[RawSegment]:
         times = CUE_TIMES.match(lines[at])
         assert times is not None
         start, end = _seconds(*times.groups()[:4]), _seconds(*times.groups()[4:])
-        said = " ".join(html.unescape(_STYLING.sub("", line)) for line in lines[at + 1 :])
-        words = " ".join(searchable(said).split())
+        words = cue_words("\n".join(lines[at + 1 :]))
         if not words or (out and words == out[-1].text and start <= out[-1].end_s + 0.5):
             continue  # an empty cue, or a roll-up caption's repeat
         out.append(RawSegment(start_s=start, end_s=max(start, end), text=words, language="", confidence=1.0))

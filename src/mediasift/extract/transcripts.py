@@ -82,9 +82,12 @@ def dominant_language(segments: list[RawSegment]) -> str | None:
 
 
 def languages(segments: list[RawSegment]) -> list[str]:
-    """Every language heard, most-spoken first (first heard first on a tie)."""
+    """Every language heard, most-spoken first (first heard first on a tie); an unknown one
+    (``""``, a subtitle track neither tagged nor told by its words) is left out."""
     seconds: dict[str, float] = {}
     for seg in segments:
+        if not seg.language:
+            continue
         seconds[seg.language] = seconds.get(seg.language, 0.0) + seg.end_s - seg.start_s
     return sorted(seconds, key=seconds.__getitem__, reverse=True)
 

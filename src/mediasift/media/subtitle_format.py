@@ -1,9 +1,13 @@
 """How a subtitle file is told apart from other text: SubRip (``.srt``) and WebVTT (``.vtt``), by
-their first lines, and the timing line of each cue (``extract/subtitles.py`` reads the cues)."""
+their first lines, the timing line of each cue (``extract/subtitles.py`` reads the cues), and a
+cue's words without its styling (a file's cues and a container's subtitle tracks alike)."""
 
 from __future__ import annotations
 
+import html
 import re
+
+from mediasift.text_form import searchable
 
 SRT_MIME, VTT_MIME = "application/x-subrip", "text/vtt"
 MIMES = frozenset({SRT_MIME, VTT_MIME})
@@ -23,3 +27,14 @@ def subtitle_mime(text: str) -> str | None:
     if _SRT_START.match(text):
         return SRT_MIME
     return None
+
+
+# A cue's styling: HTML-like tags (``<i>``, ``<c.yellow>``, a karaoke timestamp ``<00:00:01.000>``)
+# and SSA/ASS override blocks (``{\\an8}``, ``{\\i1}``).
+_STYLING = re.compile(r"<[^>\n]*>|\{\\[^}\n]*\}")
+
+
+def cue_words(said: str) -> str:
+    """A cue's lines as searchable words on one line, styling and entities resolved."""
+    lines = (html.unescape(_STYLING.sub("", line)) for line in said.split("\n"))
+    return " ".join(searchable(" ".join(lines)).split())
