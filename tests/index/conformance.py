@@ -137,6 +137,18 @@ class IndexConformance:
         assert hits[0].score > hits[1].score > hits[2].score
         assert hits[0].media_id == "m1"
 
+    def test_hits_of_equal_score_come_in_the_order_of_their_ids_every_time(self, index: Index) -> None:
+        # Three pictures tagged alike ("bubble, globule, ball") have one text and so one vector: an
+        # engine returns such ties in any order, a different one call after call, and a user's
+        # results reshuffled each time the result cache expired. The id decides, as pgvector's
+        # ORDER BY does.
+        same = [point("ball, sphere", text_vector=[1.0, 0.5, 0.0, 0.0], media_id=f"m{i}") for i in range(6)]
+        load(index, [*same, point("cube", text_vector=[0.0, 0.0, 1.0, 0.0])])
+        by_id = sorted(p.id for p in same)
+        for _ in range(10):
+            assert ids(index.search_vector("text", TENANT, [1.0, 0.5, 0.0, 0.0], limit=6)) == by_id
+            assert ids(index.search_keyword(TENANT, "ball", limit=6, media=False)) == by_id
+
     def test_a_search_that_does_not_read_the_media_finds_the_same_hits_and_scores(self, index: Index) -> None:
         # media=False lets a backend skip reading each hit's media id (search hydrates the media
         # from the catalog); the hits, their order and their scores do not change, the id is the

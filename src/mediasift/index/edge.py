@@ -70,6 +70,7 @@ import qdrant_edge as qe
 
 from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.base import by_score_then_id
 from mediasift.index.fusion import engine_rrf
 
 __all__ = ["EdgeIndex"]
@@ -567,8 +568,12 @@ class EdgeIndex:
                 return []
             found = shard.query(query)
         if not media:
-            return [IndexHit(id=str(p.id), media_id="", score=p.score) for p in found]
-        return [IndexHit(id=str(p.id), media_id=(p.payload or {})["media_id"], score=p.score) for p in found]
+            hits = [IndexHit(id=str(p.id), media_id="", score=p.score) for p in found]
+        else:
+            hits = [
+                IndexHit(id=str(p.id), media_id=(p.payload or {})["media_id"], score=p.score) for p in found
+            ]
+        return by_score_then_id(hits)
 
     def _checked_vector(self, space: str, vector: Sequence[float]) -> list[float]:
         if space not in self.dims:

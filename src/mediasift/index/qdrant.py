@@ -45,6 +45,7 @@ from typing import Any
 
 from mediasift.domain import Filters, IndexHit, IndexPoint, added_bounds
 from mediasift.errors import BackendUnavailable, InvalidRequest
+from mediasift.index.base import by_score_then_id
 from mediasift.index.fusion import engine_rrf
 
 log = logging.getLogger(__name__)
@@ -346,10 +347,14 @@ class QdrantIndex:
         return m.Filter(must=must)
 
     def _hits(self, response: Any) -> list[IndexHit]:
-        return [
-            IndexHit(id=point.payload["sid"], media_id=point.payload["media_id"], score=float(point.score))
-            for point in response.points
-        ]
+        return by_score_then_id(
+            [
+                IndexHit(
+                    id=point.payload["sid"], media_id=point.payload["media_id"], score=float(point.score)
+                )
+                for point in response.points
+            ]
+        )
 
     def _query(self, limit: int, filters: Any, **query: Any) -> list[IndexHit]:
         response = self.client.query_points(
