@@ -206,3 +206,26 @@ def test_a_sign_in_capitals_is_no_name_but_an_acronym_in_a_sentence_is():
     assert _names("PRESCRIPTION\nTake one tablet every eight hours.", "en") == [("every eight hours", "DATE")]
     assert _names("PLATFORM 4", "en") == []
     assert ("NASA", "ORG") in _names("The engineers at NASA built the probe in 2019.", "en")
+
+
+@needs_spanish_model
+def test_a_word_in_lower_case_is_no_name_whatever_its_neighbours():
+    # The small models read a word's shape and neighbours: a finish between two others, a device
+    # after an article. English and Spanish write every name with a capital letter.
+    page = (
+        "Misc 9\nWall paint comes in matte, satin and gloss finishes. Welcome to the class: today\nwe talk."
+    )
+    assert _names(page, "en") == [("today", "DATE")]
+    notes = (
+        "# Misc 16\n\nLa estación de tren tiene una cafetería.\n\n"
+        "El router parpadea en naranja cuando no hay conexión a internet."
+    )
+    assert all(text != "router" for text, _ in _names(notes, "es"))
+
+
+@needs_spanish_model
+def test_a_markdown_headings_mark_is_no_part_of_a_name():
+    note = "# Notas 3\n\nLucía Torres abrió la tienda de Zara en Sevilla."
+    found = _names(note, "es")
+    assert ("Lucía Torres", "PER") in found and ("Sevilla", "LOC") in found
+    assert all(not text.startswith("#") for text, _ in found)

@@ -9,8 +9,10 @@ written sentence ("Cambia el cepillo…", "Next slide."), a lone article ("El", 
 So a name (not a date or quantity) is kept as found only where its capitals are evidence: inside a
 sentence of mixed case. Otherwise:
 
-- a name running across a line break is cut there ("Agenda\\nBudget review"): each line is its own;
-- a name made only of stopwords is dropped ("El", "Las");
+- a name running across a line break is cut there ("Agenda\\nBudget review"): each line is its own,
+  without the marks at its edges ("# Notes");
+- a name made only of stopwords is dropped ("El", "Las"), and so is one without a capital letter
+  ("matte, satin and gloss", "el router parpadea": the models read shapes and neighbours too);
 - a one-word name whose capitals say nothing (below) and that the media writes in lower case
   elsewhere is a common word, dropped ("Customer churn\\nChurn fell…");
 - a name that opens its sentence or line, or sits in a line of capitals, is kept only if the
@@ -75,12 +77,14 @@ def checked(docs: Sequence[Any], name_labels: Iterable[str], tagger: Any | None)
     for i, doc in enumerate(docs):
         for ent in doc.ents:
             for piece in _lines(doc, ent.start, ent.end):
-                found = Found(piece.start_char, piece.end_char, ent.label_)
                 if ent.label_ not in names:
-                    kept[i].append(found)
-                elif all(t.is_stop or t.is_punct for t in piece):
+                    kept[i].append(Found(piece.start_char, piece.end_char, ent.label_))
                     continue
-                elif _in_capitals(doc.text, piece):
+                piece = _without_marks(piece)
+                if not len(piece) or all(t.is_stop or t.is_punct for t in piece):
+                    continue
+                found = Found(piece.start_char, piece.end_char, ent.label_)
+                if _in_capitals(doc.text, piece):
                     doubts.append((i, _Doubt(found, "line")))
                 elif not _opens_sentence(doc, piece):
                     kept[i].append(found)
@@ -103,7 +107,16 @@ def checked(docs: Sequence[Any], name_labels: Iterable[str], tagger: Any | None)
     else:
         for i, doubt in doubts:
             kept[i].append(doubt.found)
-    return [sorted(found, key=lambda f: f.start) for found in kept]
+    return [
+        sorted(
+            (f for f in found if f.label not in names or _capitalized(doc.text[f.start : f.end])), key=_start
+        )
+        for doc, found in zip(docs, kept, strict=True)
+    ]
+
+
+def _start(found: Found) -> int:
+    return found.start
 
 
 def _written_lowercase(text: str, found: Found, lowercase: set[str]) -> bool:
@@ -121,6 +134,24 @@ def _lines(doc: Any, start: int, end: int) -> Iterator[Any]:
             begin = None
         elif begin is None and not doc[i].is_space:
             begin = i
+
+
+def _without_marks(piece: Any) -> Any:
+    """A name without the marks at its edges ("# Misc": a Markdown heading's mark is no part of
+    it); empty if it is only marks."""
+    while len(piece) and not any(c.isalnum() for c in piece[0].text):
+        piece = piece[1:]
+    while len(piece) and not any(c.isalnum() for c in piece[-1].text):
+        piece = piece[:-1]
+    return piece
+
+
+def _capitalized(name: str) -> bool:
+    """Whether a name holds a capital letter: English and Spanish write every name with one, and
+    the small models, reading a word's shape and neighbours, also label lower-case words ("matte,
+    satin and gloss finishes": satin PER; "El router parpadea", once its article is trimmed:
+    router MISC)."""
+    return any(c.isupper() for c in name)
 
 
 def _opens_sentence(doc: Any, piece: Any) -> bool:
