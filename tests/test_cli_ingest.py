@@ -168,3 +168,43 @@ def test_a_command_closes_only_once_the_models_it_named_have_loaded(tmp_path: Pa
     client.close()
     assert sorted(key.split(":")[0] for key in client.runtime.models.loaded()) == ["asr", "image", "ocr"]
     assert "model-preload" not in [t.name for t in threading.enumerate()]
+
+
+def test_subtitle_files_go_with_the_video_they_are_named_for(tmp_path: Path):
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng, fonts-dejavu-core")
+    folder = tmp_path / "films"
+    mediagen.pattern_video(folder, duration_s=6.0, ext="mp4", name="class")
+    (folder / "class.es.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nMuele el café fino.\n", encoding="utf-8"
+    )
+    # Named for no media: a timed text of its own.
+    (folder / "notes.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nThe ferry leaves at nine.\n", encoding="utf-8"
+    )
+
+    result = run_cli(tmp_path / "home", "ingest", str(folder), "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    jobs = {j["filename"]: j["status"] for j in json.loads(result.stdout)["jobs"]}
+    assert jobs == {"class.mp4": "succeeded", "notes.srt": "succeeded"}
+    found = json.loads(run_cli(tmp_path / "home", "search", "muele el café fino", "--json").stdout)
+    assert found[0]["filename"] == "class.mp4" and found[0]["language"] == "es", found[:1]
+
+
+def test_subtitle_files_pair_with_the_longest_media_name_in_their_folder(tmp_path: Path):
+    files = [
+        tmp_path / "a" / "talk.mp4",
+        tmp_path / "a" / "talk.part2.mkv",
+        tmp_path / "a" / "talk.es.srt",
+        tmp_path / "a" / "talk.part2.en.forced.vtt",
+        tmp_path / "a" / "TALK.srt",
+        tmp_path / "b" / "talk.srt",  # another folder's
+        tmp_path / "a" / "slides.srt",
+    ]
+    beside = cli_main.subtitles_beside(files)
+    assert beside == {
+        files[0]: [files[2], files[4]],
+        files[1]: [files[3]],
+    }

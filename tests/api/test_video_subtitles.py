@@ -4,6 +4,8 @@ at the second a cue is shown."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -78,3 +80,85 @@ def test_an_answer_cites_the_second_of_its_cue(module_api: TestClient, film: str
     top = body["citations"][0]
     assert top["media_id"] == film and abs(top["start_s"] - 16.0) <= 1.0, top
     assert "94 degrees" in body["answer"]
+
+
+def _srt(cues: list[tuple[float, float, str]]) -> bytes:
+    return "\n".join(
+        f"{n}\n{mediagen._srt_time(a)} --> {mediagen._srt_time(b)}\n{text}\n"
+        for n, (a, b, text) in enumerate(cues, 1)
+    ).encode()
+
+
+@pytest.fixture(scope="module")
+def talk_with_files(module_api: TestClient, tmp_path_factory: pytest.TempPathFactory) -> str:
+    # As a folder holds them: talk.mp4 with talk.en.srt and talk.es.srt beside it.
+    clip = mediagen.pattern_video(tmp_path_factory.mktemp("files"), duration_s=20.0, ext="mp4", name="talk")
+    # Other words than the first video's, so that a search finds this one.
+    english = [(a, b, t.replace("lighthouse keeper", "ferry captain")) for a, b, t in ENGLISH]
+    spanish = [(a, b, t.replace("El farero", "La capitana del ferry")) for a, b, t in SPANISH]
+    with clip.open("rb") as f:
+        response = module_api.post(
+            "/v1/media",
+            files=[
+                ("subtitles", ("talk.en.srt", _srt(english))),
+                ("subtitles", ("talk.es.srt", _srt(spanish))),
+                ("file", ("talk.mp4", f)),
+            ],
+        )
+    assert response.status_code == 202, response.text
+    job = wait_for_job(module_api, response.json()["job"]["id"], timeout_s=300)
+    assert job["status"] == "succeeded", job
+    return str(response.json()["media"]["id"])
+
+
+def test_subtitle_files_sent_with_a_video_are_its_tracks(
+    module_api: TestClient, talk_with_files: str
+) -> None:
+    for query, language in [
+        ("ferry captain rows to the island", "en"),
+        ("la capitana del ferry rema hasta la isla", "es"),
+    ]:
+        hits = module_api.get("/v1/search", params={"q": query, "modality": "speech"}).json()["hits"]
+        top = hits[0]
+        assert (top["media_id"], top["language"]) == (talk_with_files, language), (query, top)
+        assert abs(top["start_s"] - 9.0) <= 1.0, (query, top)
+    extracted = module_api.get(f"/v1/media/{talk_with_files}").json()["metadata"]["extracted"]
+    assert extracted.get("asr_model") is None
+    assert [(t["file"], t["language"], t["transcript"]) for t in extracted["subtitle_tracks"]] == [
+        ("00.en.srt", "en", True),
+        ("01.es.srt", "es", False),
+    ]
+
+
+def test_a_file_that_is_not_subtitles_is_refused_and_nothing_is_kept(
+    module_api: TestClient, tmp_path: Path
+) -> None:
+    clip = mediagen.pattern_video(tmp_path, duration_s=2.0, ext="mp4", name="other")
+    before = len(module_api.get("/v1/media", params={"limit": 200}).json()["media"])
+    with clip.open("rb") as f:
+        response = module_api.post(
+            "/v1/media", files=[("subtitles", ("notes.srt", b"just some notes")), ("file", ("other.mp4", f))]
+        )
+    assert response.status_code == 400 and "SubRip" in response.json()["message"], response.text
+    assert len(module_api.get("/v1/media", params={"limit": 200}).json()["media"]) == before
+    with clip.open("rb") as f:
+        late = module_api.post(
+            "/v1/media", files=[("file", ("other.mp4", f)), ("subtitles", ("other.srt", _srt(ENGLISH)))]
+        )
+    assert late.status_code == 400 and "before the file" in late.json()["message"], late.text
+
+
+def test_a_duplicate_upload_keeps_none_of_the_subtitles_sent_with_it(
+    module_api: TestClient, tmp_path: Path
+) -> None:
+    clip = mediagen.pattern_video(tmp_path, duration_s=2.0, ext="mp4", name="again")
+    upload(module_api, clip)
+    with clip.open("rb") as f:
+        again = module_api.post(
+            "/v1/media", files=[("subtitles", ("again.en.srt", _srt(ENGLISH))), ("file", ("again.mp4", f))]
+        )
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    store = module_api.app.state.runtime.store  # type: ignore[attr-defined]
+    kept = [key for key in store.list("raw/") if "/subtitles/" in key]
+    owners = {key.split("/")[2] for key in kept}  # raw/{tenant}/{media}/subtitles/{name}
+    assert all(module_api.get(f"/v1/media/{media_id}").status_code == 200 for media_id in owners), kept

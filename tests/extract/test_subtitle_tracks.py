@@ -13,7 +13,7 @@ from mediasift.domain import Modality, Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.media.subtitle_tracks import language_code, read_subtitle_tracks
+from mediasift.media.subtitle_tracks import language_code, read_subtitle_tracks, sidecar_name, sidecar_track
 from mediasift.models.registry import ModelRegistry
 from mediasift.store.local import LocalStore
 from tests import mediagen
@@ -169,3 +169,21 @@ def test_a_damaged_file_with_tracks_fails_as_corrupt_media(
     cut = mediagen.truncated_copy(whole, tmp_path / "cut.mkv", 0.5)
     with pytest.raises(CorruptMedia):
         run(cut, tmp_path, models)
+
+
+def test_a_subtitle_files_name_says_its_language_and_whether_it_is_forced() -> None:
+    srt, vtt = "1\n00:00:01,000 --> 00:00:02,000\nHi\n", "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"
+    assert [
+        sidecar_name(0, "talk.es.srt", srt),
+        sidecar_name(1, "talk.spa.forced.srt", srt),
+        sidecar_name(2, "Talk.EN-us.SDH.vtt", vtt),
+        sidecar_name(3, "My.Film.2019.srt", srt),  # a year names no language
+        sidecar_name(4, "talk.srt", "\ufeff" + srt),
+    ] == ["00.es.srt", "01.es.forced.srt", "02.en.sdh.vtt", "03.und.srt", "04.und.srt"]
+    track = sidecar_track("01.es.forced.srt", [])
+    assert (track.language, track.forced, track.codec, track.file) == (
+        "es",
+        True,
+        "subrip",
+        "01.es.forced.srt",
+    )

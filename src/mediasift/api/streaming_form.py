@@ -9,16 +9,17 @@ gets ``LimitExceeded``. A client that sends nothing for the idle timeout gets ``
 and its consumer stops the same way, so a stalled client holds its thread no longer than that.
 
 Text fields must come before the file part (as S3 POST uploads require, and as browsers, curl
-``-F`` in that order, httpx and requests send them). The consumer only sees the end of the file
-once the whole body has been parsed, so a field that arrives late fails the request before
-anything is recorded.
+``-F`` in that order, httpx and requests send them), and so must small files sent beside it
+(``attachments``: a video's subtitle files), which are read whole, each within its own limit.
+The consumer only sees the end of the file once the whole body has been parsed, so a field that
+arrives late fails the request before anything is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
@@ -34,7 +35,25 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_FIELD_BYTES = 64 * 1024
 MAX_PARTS = 32
+MAX_ATTACHMENTS = 8  # small files beside the one streamed, all names together
 _EOF = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A small file sent before the streamed one: its form field, its filename, its bytes."""
+
+    field: str
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Form:
+    """What came before the streamed file: text fields, and ``attachments``."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 @dataclass
@@ -134,15 +153,17 @@ class _Upload(Generic[T]):
 
     def __init__(
         self,
-        consume: Callable[[str | None, dict[str, str], BinaryIO], T],
+        consume: Callable[[str | None, Form, BinaryIO], T],
         pool: UploadPool,
         max_file_bytes: int,
         file_field: str,
+        attachments: Mapping[str, int],
     ) -> None:
         self._consume, self._pool = consume, pool
         self._max_file_bytes, self._file_field = max_file_bytes, file_field
+        self._attachment_limits = attachments
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)  # bounded: backpressure on the client
-        self._fields: dict[str, str] = {}
+        self._form = Form()
         self._part: _Part | None = None
         self._file_part: _Part | None = None  # the part streaming to the consumer
         self._consumer: asyncio.Future[T] | None = None
@@ -195,6 +216,11 @@ class _Upload(Generic[T]):
             self._file_part = part
         elif self._file_part is not None and part.filename is None and part.name:
             raise InvalidRequest(f"form field {part.name!r} came after the file: send fields before the file")
+        elif part.filename is not None and part.name in self._attachment_limits:
+            if self._file_part is not None:
+                raise InvalidRequest(f"{part.name!r} came after the file: send it before the file")
+            if len(self._form.attachments) >= MAX_ATTACHMENTS:
+                raise InvalidRequest(f"more than {MAX_ATTACHMENTS} files beside the file")
 
     async def _data(self, part: _Part, value: bytes) -> None:
         if part is self._file_part:
@@ -208,13 +234,19 @@ class _Upload(Generic[T]):
             part.data.extend(value)
             if len(part.data) > MAX_FIELD_BYTES:
                 raise LimitExceeded(f"form field {part.name!r} is larger than {MAX_FIELD_BYTES} bytes")
+        elif part.name is not None and part.name in self._attachment_limits:
+            part.data.extend(value)
+            if len(part.data) > (limit := self._attachment_limits[part.name]):
+                raise LimitExceeded(f"{part.name!r} file {part.filename!r} is larger than {limit} bytes")
 
     async def _end(self, part: _Part) -> None:
         if part is self._file_part:
             if self._consumer is None:  # an empty file
                 await self._start()
         elif part.filename is None and part.name:
-            self._fields[part.name] = part.data.decode("utf-8", "replace")
+            self._form.fields[part.name] = part.data.decode("utf-8", "replace")
+        elif part.filename is not None and part.name is not None and part.name in self._attachment_limits:
+            self._form.attachments.append(Attachment(part.name, part.filename, bytes(part.data)))
         self._part = None
 
     async def _start(self) -> None:
@@ -224,7 +256,8 @@ class _Upload(Generic[T]):
         assert self._file_part is not None
         # the consumer only calls read(): the file-like it gets needs nothing more
         reader = cast(BinaryIO, _BridgeReader(self._queue, asyncio.get_running_loop()))
-        call = functools.partial(self._consume, self._file_part.filename, dict(self._fields), reader)
+        form = Form(dict(self._form.fields), list(self._form.attachments))
+        call = functools.partial(self._consume, self._file_part.filename, form, reader)
         self._consumer = await self._pool.start(call)
 
     async def _feed(self, item: Any) -> None:
@@ -244,14 +277,17 @@ class _Upload(Generic[T]):
 
 async def receive_upload(
     request: Request,
-    consume: Callable[[str | None, dict[str, str], BinaryIO], T],
+    consume: Callable[[str | None, Form, BinaryIO], T],
     *,
     max_file_bytes: int,
     pool: UploadPool,
     idle_timeout_s: float,
     file_field: str = "file",
+    attachments: Mapping[str, int] | None = None,
 ) -> T:
-    """Parse the multipart body; call ``consume(filename, fields, stream)`` for the file part.
+    """Parse the multipart body; call ``consume(filename, form, stream)`` for the file part, where
+    ``form`` holds the text fields and the files of the ``attachments`` fields (field name -> the
+    most bytes one may hold; other files before the file part are ignored).
 
     ``consume`` runs on a thread of ``pool``. Besides ``InvalidRequest`` and ``LimitExceeded``,
     raises ``RequestTimeout`` when no bytes arrive for ``idle_timeout_s`` seconds, ``ServerBusy``
@@ -260,7 +296,7 @@ async def receive_upload(
     """
     events = _Events()
     parser = _parser_for(request, events)
-    upload: _Upload[T] = _Upload(consume, pool, max_file_bytes, file_field)
+    upload: _Upload[T] = _Upload(consume, pool, max_file_bytes, file_field, attachments or {})
     stream = request.stream()
     try:
         while (chunk := await _next_chunk(stream, idle_timeout_s)) is not None:

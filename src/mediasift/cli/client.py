@@ -31,7 +31,9 @@ SERVER_FILE = "server.json"
 
 
 class Client(Protocol):
-    def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]: ...
+    def upload(
+        self, path: Path, collection: str, metadata: dict | None = None, subtitles: Sequence[Path] = ()
+    ) -> dict[str, Any]: ...
     def job(self, job_id: str) -> dict[str, Any]: ...
     def jobs(
         self, status: str | None = None, limit: int = 100, ids: Sequence[str] | None = None
@@ -154,16 +156,20 @@ class HttpClient:
             time.sleep(wait)
         return self._check(response, raw)
 
-    def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]:
+    def upload(
+        self, path: Path, collection: str, metadata: dict | None = None, subtitles: Sequence[Path] = ()
+    ) -> dict[str, Any]:
+        """``path`` uploaded, with ``subtitles`` (SubRip or WebVTT files) sent before it as its own."""
         data = {"collection": collection}
         if metadata:
             data["metadata"] = json.dumps(metadata)
+        beside = [("subtitles", (decoded_name(p.name), p.read_bytes())) for p in subtitles]
 
         def send() -> httpx.Response:
             with path.open("rb") as f:
                 # a name on disk that is not UTF-8 could not be sent at all (the command failed)
                 name = decoded_name(path.name)
-                return self._http.post("/v1/media", files={"file": (name, f)}, data=data)
+                return self._http.post("/v1/media", files=[*beside, ("file", (name, f))], data=data)
 
         return self._with_retries(send)
 

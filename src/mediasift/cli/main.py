@@ -218,6 +218,36 @@ def worker(
     rt.close()
 
 
+# Audio and video a subtitle file can be beside.
+_TIMED = frozenset({
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".flv", ".wmv", ".mpg",
+    ".mpeg", ".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mka",
+})  # fmt: skip
+_SUBTITLES = frozenset({".srt", ".vtt"})
+
+
+def subtitles_beside(files: list[Path]) -> dict[Path, list[Path]]:
+    """The subtitle files of ``files`` that belong to one of its videos or audio files, as players
+    pair them: in the same folder, named as the media is, with a language or "forced" between
+    ("talk.mp4": "talk.srt", "talk.es.srt", "talk.en.forced.vtt"). They are sent with it, not as
+    media of their own; a subtitle file that matches no media stays one."""
+    media: dict[tuple[Path, str], Path] = {
+        (f.parent, f.stem.lower()): f for f in files if f.suffix.lower() in _TIMED
+    }
+    beside: dict[Path, list[Path]] = {}
+    for f in files:
+        if f.suffix.lower() not in _SUBTITLES:
+            continue
+        words = f.name.lower().split(".")[:-1]
+        # the longest name that is a media's: "talk.part2.es.srt" goes with "talk.part2.mp4"
+        for end in range(len(words), 0, -1):
+            owner = media.get((f.parent, ".".join(words[:end])))
+            if owner is not None:
+                beside.setdefault(owner, []).append(f)
+                break
+    return beside
+
+
 def _files(paths: list[Path], repositories: bool = False) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -260,12 +290,14 @@ def ingest(
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []
+    beside = {} if repo else subtitles_beside(files)
+    files = [f for f in files if not any(f in subs for subs in beside.values())]
     try:
         for path in files:
             uploads.append(
                 _upload_repository(client, path, collection)
                 if path.is_dir()
-                else client.upload(path, collection)
+                else client.upload(path, collection, subtitles=beside.get(path, []))
             )
         jobs = [u["job"] for u in uploads if u.get("job")]
         if wait:

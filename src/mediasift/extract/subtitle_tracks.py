@@ -8,7 +8,8 @@ not tagged; a *forced* track, which holds only some lines, never) *is* the trans
 is not recognised. Beside it, one track of each of English and Spanish (the two languages search
 evens out between) is indexed too: an English film's Spanish subtitles answer a Spanish query in
 its own words. ``index`` indexes the same tracks and recognises speech as well; ``ignore`` reads
-none.
+none. Subtitle files uploaded beside the media (``talk.es.srt`` sent with ``talk.mp4``) are tracks
+too, their language and forced flag read from their names, and come before the file's own.
 
 Of several tracks of one language the one kept is, in order: not forced, the file's default, not
 for the hearing impaired, the most cues. A track without a language tag gets the one its words
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING
 
 from mediasift.asr.base import RawSegment
 from mediasift.enrich.language import BILINGUAL, detect_language
-from mediasift.media.subtitle_tracks import SubtitleTrack, read_subtitle_tracks
+from mediasift.extract.subtitles import cues
+from mediasift.media.subtitle_tracks import Cue, SubtitleTrack, read_subtitle_tracks, sidecar_track
+from mediasift.store.base import subtitles_prefix
 
 if TYPE_CHECKING:
     from mediasift.extract.base import ExtractContext
@@ -43,7 +46,8 @@ class Track:
     def describe(self, transcript: bool) -> dict[str, object]:
         """What the media's metadata says of the track."""
         return {
-            "stream": self.source.index,
+            "stream": self.source.index if self.source.file is None else None,
+            "file": self.source.file,
             "codec": self.source.codec,
             "language": self.language or None,
             "title": self.source.title,
@@ -66,8 +70,9 @@ def read_tracks(ctx: ExtractContext) -> Reading:
     if policy == "ignore" or not ctx.speech:
         return Reading()
     found = read_subtitle_tracks(ctx.path)
+    candidates = _sidecars(ctx) + [t for t in found.tracks if t.text and t.cues]
     best: dict[str, Track] = {}
-    for source in sorted((t for t in found.tracks if t.text and t.cues), key=_preference):
+    for source in sorted(candidates, key=_preference):
         language = source.language or _told(source)
         best.setdefault(language, Track(source, language))
     if not best:
@@ -102,8 +107,22 @@ def _parts(track: Track) -> list[RawSegment]:
     ]
 
 
-def _preference(track: SubtitleTrack) -> tuple[bool, bool, bool, int]:
-    return (track.forced, not track.default, track.hearing_impaired, -len(track.cues))
+def _sidecars(ctx: ExtractContext) -> list[SubtitleTrack]:
+    """The subtitle files uploaded beside the media (``services/ingest``), as tracks."""
+    prefix = subtitles_prefix(ctx.tenant_id, ctx.media_id)
+    tracks = []
+    for key in sorted(ctx.store.list(prefix)):
+        name = key[len(prefix) :]
+        parts = cues(ctx.store.get_bytes(key).decode("utf-8", errors="replace"))
+        found = [Cue(p.start_s, p.end_s, p.text) for p in parts]
+        if found:
+            tracks.append(sidecar_track(name, found))
+    return tracks
+
+
+def _preference(track: SubtitleTrack) -> tuple[bool, bool, bool, bool, int]:
+    # A file sent beside the media was chosen by its owner for it: before the file's own tracks.
+    return (track.forced, track.file is None, not track.default, track.hearing_impaired, -len(track.cues))
 
 
 def _told(track: SubtitleTrack) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 
 from mediasift.media.probe import audio_stream, open_media
-from mediasift.media.subtitle_format import cue_words
+from mediasift.media.subtitle_format import VTT_MIME, cue_words, subtitle_mime
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ _ISO_639_1 = {
     "ron": "ro", "ukr": "uk", "vie": "vi", "tha": "th", "ind": "id", "may": "ms", "msa": "ms",
 }  # fmt: skip
 _UNTAGGED = {"", "und", "mul", "zxx", "mis", "unk"}
+_KNOWN = frozenset(_ISO_639_1.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class SubtitleTrack:
     hearing_impaired: bool = False
     cues: list[Cue] = field(default_factory=list)
     cut: bool = False  # more than MAX_CUES: the rest was not read
+    file: str | None = None  # a subtitle file uploaded beside the media (``sidecar_name``), not a stream
 
     @property
     def text(self) -> bool:
@@ -85,6 +87,43 @@ def language_code(tag: str | None) -> str | None:
     if len(tag) == 2 and tag.isalpha():
         return tag
     return _ISO_639_1.get(tag)
+
+
+def sidecar_name(n: int, filename: str, text: str) -> str:
+    """The name a subtitle file sent beside a media is kept under: its running number, then what
+    its filename says as players read it ("talk.es.srt", "talk.spa.forced.srt", "talk.en.sdh.vtt":
+    language, forced, for the hearing impaired), then its format: "01.es.forced.srt". A filename
+    naming no language gives "und"."""
+    words = filename.lower().split(".")[1:-1]  # between the stem and the extension
+    language = next((code for w in reversed(words) if (code := _named_language(w))), "und")
+    flags = [
+        flag
+        for flag in ("forced", "sdh")
+        if flag in words or (flag == "sdh" and ("cc" in words or "hi" in words))
+    ]
+    extension = "vtt" if subtitle_mime(text.lstrip("\ufeff")) == VTT_MIME else "srt"
+    return ".".join([f"{n:02d}", language, *flags, extension])
+
+
+def sidecar_track(name: str, cues: list[Cue]) -> SubtitleTrack:
+    """The track of a subtitle file kept as ``name`` (``sidecar_name``), holding ``cues``."""
+    words = name.split(".")
+    return SubtitleTrack(
+        index=-1,
+        codec="webvtt" if words[-1] == "vtt" else "subrip",
+        language=None if words[1] == "und" else words[1],
+        forced="forced" in words[2:-1],
+        hearing_impaired="sdh" in words[2:-1],
+        cues=cues,
+        file=name,
+    )
+
+
+def _named_language(word: str) -> str | None:
+    """The ISO 639-1 code a filename's word names, only a known one ("es", "spa", "en-us"): a
+    film's "2019" or a part's "ii" names none."""
+    code = language_code(word)
+    return code if code in _KNOWN else None
 
 
 def read_subtitle_tracks(path: Path) -> SubtitleTracks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -19,7 +20,9 @@ from mediasift.catalog.models import Job, Media
 from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
 from mediasift.jobs import lifecycle
-from mediasift.store.base import raw_key
+from mediasift.media.subtitle_format import subtitle_mime
+from mediasift.media.subtitle_tracks import sidecar_name
+from mediasift.store.base import raw_key, subtitles_prefix
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -83,10 +86,14 @@ def ingest_stream(
     collection: str = "default",
     metadata: dict[str, Any] | None = None,
     source_uri: str | None = None,
+    subtitles: Sequence[tuple[str, bytes]] = (),
 ) -> Ingested:
+    """``subtitles``: (filename, bytes) of subtitle files sent beside a video or an audio file
+    (``_subtitle_files``), kept beside its original for the pipeline to read as tracks."""
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
         raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
     name = safe_filename(filename)
+    sidecars = _subtitle_files(subtitles)
     media_id = str(ULID())
     key = raw_key(tenant_id, media_id, _extension(name))
     reader = _HashingReader(stream, rt.settings.max_upload_bytes)
@@ -96,16 +103,53 @@ def ingest_stream(
         rt.store.delete(key)
         raise
     sha = reader.sha256.hexdigest()
+    prefix = subtitles_prefix(tenant_id, media_id)
+    for sidecar, text in sidecars:
+        rt.store.put_bytes(prefix + sidecar, text.encode(), "text/plain; charset=utf-8")
 
     new = NewMedia(media_id, tenant_id, name, key, size, sha, collection, dict(metadata or {}), source_uri)
     recorded = record_upload(rt.catalog, new, rt.settings.max_attempts)
     if recorded is None:
         rt.store.delete(key)
+        rt.store.delete_prefix(prefix)
         raise Conflict("could not record the upload; try again")
     if recorded.duplicate:
         # Same bytes, same tenant: keep the first copy and its results; nothing is processed again.
         rt.store.delete(key)
+        rt.store.delete_prefix(prefix)
         return Ingested(media=recorded.media, job=recorded.job, duplicate=True)
     assert recorded.job is not None  # a new media always comes with its job
     lifecycle.submit(rt, recorded.job.id)
     return Ingested(media=recorded.media, job=recorded.job, duplicate=False)
+
+
+MAX_SUBTITLE_FILES = 8
+MAX_SUBTITLE_BYTES = 4 * 1024 * 1024  # a feature film's SubRip is ~100 KB
+
+
+def _subtitle_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """Each subtitle file as (its stored name: running number, language and forced flag read
+    from its filename, ``media.subtitle_tracks.sidecar_name``; its text); ``InvalidRequest``
+    for one that is not SubRip or WebVTT, so the upload is refused before anything is kept."""
+    if len(files) > MAX_SUBTITLE_FILES:
+        raise InvalidRequest(f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media")
+    kept = []
+    for n, (filename, data) in enumerate(files):
+        if len(data) > MAX_SUBTITLE_BYTES:
+            raise LimitExceeded(f"subtitles {filename!r} exceed {MAX_SUBTITLE_BYTES} bytes")
+        text = _decoded(data)
+        if subtitle_mime(text.lstrip("\ufeff")) is None:
+            raise InvalidRequest(
+                f"subtitles {safe_filename(filename)!r}: not a SubRip (.srt) or WebVTT (.vtt) file"
+            )
+        kept.append((sidecar_name(n, safe_filename(filename), text), text))
+    return kept
+
+
+def _decoded(data: bytes) -> str:
+    """A subtitle file's text: UTF-8 (with or without its mark), else Windows-1252, in which
+    older SubRip files were written."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")

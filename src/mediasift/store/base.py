@@ -45,6 +45,11 @@ def raw_key(tenant_id: str, media_id: str, ext: str) -> str:
     return f"raw/{tenant_id}/{media_id}/original{ext}"
 
 
+def subtitles_prefix(tenant_id: str, media_id: str) -> str:
+    """Where the subtitle files uploaded beside a media's original are kept (``services/ingest``)."""
+    return f"raw/{tenant_id}/{media_id}/subtitles/"
+
+
 def processed_key(tenant_id: str, media_id: str, name: str) -> str:
     return f"processed/{tenant_id}/{media_id}/{name}"
 

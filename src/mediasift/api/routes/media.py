@@ -27,7 +27,7 @@ from mediasift.api.schemas import (
     UploadOut,
     error_responses,
 )
-from mediasift.api.streaming_form import receive_upload
+from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import steps as step_rows
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
@@ -60,6 +60,15 @@ UPLOAD_BODY = {
                         "type": "string",
                         "description": "JSON object of your own metadata (e.g. sku)",
                     },
+                    "subtitles": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "maxItems": ingest.MAX_SUBTITLE_FILES,
+                        "description": "A video's or audio file's subtitles (SubRip or WebVTT, up to "
+                        f"{ingest.MAX_SUBTITLE_BYTES // 1024 // 1024} MB each), sent before `file`: "
+                        "the language and a forced track are read from the name, as players read "
+                        "them (`talk.es.srt`, `talk.en.forced.vtt`). See Concepts, Subtitle tracks.",
+                    },
                     "file": {"type": "string", "format": "binary", "description": "The media file"},
                 },
             }
@@ -77,8 +86,8 @@ UPLOAD_BODY = {
         200: {"model": UploadOut, "description": "Duplicate: the same bytes already exist"},
     },
     summary="Upload a file; it is processed by a job",
-    description="Streamed: the size limit applies while the bytes arrive. Send `collection` and "
-    "`metadata` before `file`.",
+    description="Streamed: the size limit applies while the bytes arrive. Send `collection`, "
+    "`metadata` and `subtitles` before `file`.",
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Response:
@@ -86,16 +95,17 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
     if declared and declared.isdigit() and int(declared) > rt.settings.max_upload_bytes + 64 * 1024:
         raise LimitExceeded(f"upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
 
-    def consume(filename: str | None, fields: dict[str, str], stream: BinaryIO) -> ingest.Ingested:
-        meta = _parse_metadata(fields.get("metadata"))
+    def consume(filename: str | None, form: Form, stream: BinaryIO) -> ingest.Ingested:
+        meta = _parse_metadata(form.fields.get("metadata"))
         return ingest.ingest_stream(
             rt,
             tenant,
             stream,
             filename,
-            collection=fields.get("collection") or "default",
+            collection=form.fields.get("collection") or "default",
             metadata=meta,
             source_uri="upload",
+            subtitles=[(a.filename, a.data) for a in form.attachments],
         )
 
     try:
@@ -105,6 +115,7 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
             max_file_bytes=rt.settings.max_upload_bytes,
             pool=request.app.state.upload_pool,
             idle_timeout_s=rt.settings.upload_idle_timeout_s,
+            attachments={"subtitles": ingest.MAX_SUBTITLE_BYTES},
         )
     except ClientDisconnect:
         # The client's doing, not a server error: nobody is left to read an answer, and the
