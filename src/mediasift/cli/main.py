@@ -280,7 +280,9 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Ingest files and folders (with --repo, each folder as one code repository)."""
+    """Ingest files and folders (with --repo, each folder as one code repository).
+
+    Subtitle files named for a video of their folder (talk.srt, talk.es.srt) go with it (talk.mp4)."""
     settings = Settings()
     files = _files(paths, repositories=repo)
     workers = settings.workers if wait else 0
