@@ -74,3 +74,17 @@ def test_an_answer_citation_opens_the_cited_page(page, server, tmp_path: Path):
     assert current.get_attribute("id") == "page-2"
     assert "ten o'clock" in current.inner_text()
     screenshot(page, "media-document-cited-page")
+
+
+def test_an_upload_into_a_named_collection_is_filed_there(page, server, tmp_path: Path):
+    # The page sent the collection after the file, and the server, which reads fields only before
+    # the streamed file, refused every upload given a collection.
+    notes = tmp_path / "harbour-notes.txt"
+    notes.write_text("The harbour ferry leaves for the island every morning at eight.")
+    open_view(page, "#/upload")
+    page.fill("#upload-collection", "harbour")
+    page.set_input_files("#file-input", [str(notes)])
+    done = page.locator('.upload-item[data-filename="harbour-notes.txt"][data-state="done"]')
+    done.wait_for(timeout=120_000)
+    media = server.client.get("/v1/media", params={"collection": "harbour"}).json()["media"]
+    assert [m["filename"] for m in media] == ["harbour-notes.txt"]

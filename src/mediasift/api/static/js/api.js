@@ -105,9 +105,11 @@ export function upload(file, { collection, onProgress } = {}) {
     });
     xhr.addEventListener("error", () => reject(new ApiError(0, "network", "network error: the upload did not reach the server")));
     xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "upload cancelled")));
+    // The server streams the file as it arrives and reads fields only before it (a field after the
+    // file is refused), and FormData sends its entries in the order they were appended.
     const form = new FormData();
-    form.append("file", file, file.name);
     if (collection) form.append("collection", collection);
+    form.append("file", file, file.name);
     xhr.send(form);
   });
 }
