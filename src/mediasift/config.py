@@ -326,10 +326,11 @@ class Settings(BaseSettings):
     )
     subtitle_tracks: Literal["transcript", "index", "ignore"] = Field(
         "transcript",
-        description="A video's or audio file's own text subtitle tracks (MKV, MP4, WebM): transcript, a "
-        "full track in the audio's language (any full one when the audio's is not tagged) is the "
-        "transcript and speech is not recognised, and an English and a Spanish track are indexed beside "
-        "it; index, the same tracks indexed and speech recognised too; ignore, none read.",
+        description="A video's or audio file's own text subtitle tracks (MKV, MP4, WebM) and subtitle files "
+        "sent with it: transcript, a full track in the audio's language (where the audio is untagged, one "
+        "covering every language Whisper hears in its first stretches of speech) is the transcript and "
+        "speech is not recognised, and an English and a Spanish track are indexed beside it; index, the "
+        "same tracks indexed and speech recognised too; ignore, none read.",
     )
     image_embedder: Literal["efficientnet-lite0", "clip"] = Field(
         "efficientnet-lite0",

@@ -187,3 +187,40 @@ def test_a_subtitle_files_name_says_its_language_and_whether_it_is_forced() -> N
         "subrip",
         "01.es.forced.srt",
     )
+
+
+@pytest.fixture(scope="module")
+def english_talk(tmp_path_factory: pytest.TempPathFactory) -> mediagen.Talk:
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and fonts-dejavu-core")
+    script = [("en", s) for s in mediagen.EN_SENTENCES[:2]]
+    return mediagen.talk_video(tmp_path_factory.mktemp("talk"), "mkv", script=script, captions=[])
+
+
+def test_where_the_audio_is_untagged_a_track_is_the_transcript_only_in_the_language_heard(
+    english_talk: mediagen.Talk, models: ModelRegistry, tmp_path: Path
+) -> None:
+    said = [(u.start_s, u.end_s, u.text) for u in english_talk.utterances]
+    spanish = [
+        (a, b, f"Frase {n} traducida al español para quien no entiende inglés.")
+        for n, (a, b, _) in enumerate(said)
+    ]
+    # A Spanish translation of an English talk, its audio untagged: speech is recognised, and the
+    # translation is indexed beside it.
+    translated = mediagen.with_subtitles(
+        english_talk.path, tmp_path / "translated.mkv", [SubtitleTrack(spanish, "spa")]
+    )
+    extraction = run(translated, tmp_path / "a", models)
+    assert extraction.info["metadata"]["asr_model"]
+    assert extraction.info["language"] == "en"
+    assert {s.meta["model"] for s in speech(extraction)} == {
+        extraction.info["metadata"]["asr_model"],
+        "subtitles",
+    }
+    # Its own words, tagged English: they are the transcript.
+    captioned = mediagen.with_subtitles(
+        english_talk.path, tmp_path / "captioned.mkv", [SubtitleTrack(said, "eng")]
+    )
+    extraction = run(captioned, tmp_path / "b", models)
+    assert extraction.info["metadata"]["asr_model"] is None
+    assert [s.meta["model"] for s in speech(extraction)] == ["subtitles"]

@@ -54,6 +54,11 @@ class SpeechRecognizer(Protocol):
         recognizer's voice activity pass saw (``asr.vad.Heard``)."""
         ...
 
+    def spoken_languages(self, audio: Iterable[np.ndarray], regions: int = 6) -> set[str]:
+        """The languages of the first ``regions`` stretches of speech of ``audio`` (empty when it
+        holds none), without transcribing them."""
+        ...
+
     def loaded(self) -> AbstractContextManager[object]:
         """The recognizer's model, loaded now if it is not, and kept loaded until the block ends."""
         ...

@@ -136,6 +136,11 @@ def _transcript(
 ) -> SpeechResult | None:
     """What is said: the subtitle track that stands for it (``extract/subtitle_tracks.py``), else
     speech recognised in the audio, if there is any."""
+    if subtitles.transcript is not None and subtitles.check_audio and media.has_audio:
+        recognizer = get_speech_recognizer(ctx.models, ctx.settings)
+        subtitles.heard(
+            recognizer.spoken_languages(iter_audio(ctx.path, expected_duration_s=media.duration_s))
+        )
     if subtitles.transcript is not None:
         result = SpeechResult(SUBTITLES, subtitles.transcript.parts)
         progress("asr", 1.0)

@@ -2,10 +2,13 @@
 
 A film or a talk exported with subtitles carries what is said, timed by a person: read from the
 file in a pass over its packets (``media/subtitle_tracks.py``), it costs a fraction of a second
-where speech recognition costs a fifth of the media's length or more. So with ``transcript``
-(the default) a full track in the audio's language (any full track when the audio's language is
-not tagged; a *forced* track, which holds only some lines, never) *is* the transcript and speech
-is not recognised. Beside it, one track of each of English and Spanish (the two languages search
+where speech recognition costs a fifth of the media's length or more. So with ``transcript`` (the
+default) a full track in the audio's language *is* the transcript and speech is not recognised.
+Where the audio's language is not tagged (most files), the preferred full track is, if every
+language Whisper hears in the audio's first stretches of speech (a quick guess on each, ~0.1 s of
+CPU) is one of its cues': neither a translation nor one language of a talk that switches stands
+for what is said. A *forced* track, which holds only
+some lines, never is. Beside it, one track of each of English and Spanish (the two languages search
 evens out between) is indexed too: an English film's Spanish subtitles answer a Spanish query in
 its own words. ``index`` indexes the same tracks and recognises speech as well; ``ignore`` reads
 none. Subtitle files uploaded beside the media (``talk.es.srt`` sent with ``talk.mp4``) are tracks
@@ -61,6 +64,19 @@ class Track:
 class Reading:
     transcript: Track | None = None  # stands for speech recognition
     others: list[Track] = field(default_factory=list)  # indexed beside the transcript
+    # The audio's language is not tagged and the transcript's cues have one: it stands for
+    # recognition only if the audio speaks no other (``heard``), else it may be a translation.
+    check_audio: bool = False
+
+    def heard(self, spoken: set[str]) -> None:
+        """Keep the transcript if every language ``spoken`` in the audio's first stretches of
+        speech is one of its cues' (none heard: nothing to lose), else index it beside recognised
+        speech, as the others: a translation, or one language of a talk that switches."""
+        if self.transcript is None or spoken <= {p.language for p in self.transcript.parts if p.language}:
+            return
+        if self.transcript.language in BILINGUAL:
+            self.others.insert(0, self.transcript)
+        self.transcript = None
 
 
 def read_tracks(ctx: ExtractContext) -> Reading:
@@ -87,7 +103,8 @@ def read_tracks(ctx: ExtractContext) -> Reading:
     others = [t for t in best.values() if t is not transcript and t.language in BILINGUAL]
     for track in [transcript, *others] if transcript else others:
         track.parts = _parts(track)
-    return Reading(transcript, others)
+    check = transcript is not None and not found.audio_language and any(p.language for p in transcript.parts)
+    return Reading(transcript, others, check)
 
 
 def _parts(track: Track) -> list[RawSegment]:
