@@ -86,5 +86,6 @@ def by_score_then_id(hits: list[IndexHit]) -> list[IndexHit]:
     Points of one text (three pictures tagged alike) score exactly alike, and Qdrant returns such
     ties in an order that changes from call to call: a user's results reshuffled whenever the result
     cache expired, and a search for 10 and one for 40 disagreed on their first hits."""
-    hits.sort(key=lambda hit: (-hit.score, hit.id))
+    if len({hit.score for hit in hits}) < len(hits):  # the engine's order is by score: only ties move
+        hits.sort(key=lambda hit: (-hit.score, hit.id))
     return hits
