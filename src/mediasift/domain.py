@@ -68,6 +68,17 @@ IMAGE_SPACE = "image"
 
 _SEGMENT_NS = uuid.UUID("6f1c0a52-7d0e-4a55-9b1e-2f6a1f2a9c11")
 
+# A speech segment read from a subtitle track indexed beside the media's transcript carries the
+# track's stream in ``meta["track"]`` (``extract/av.py``).
+SUBTITLE_TRACK = "track"
+
+
+def beside_the_transcript(modality: str, meta: Mapping[str, Any] | None) -> bool:
+    """Whether a segment is a subtitle track's beside the transcript: a translation of what is
+    said, searched in its own words, but not read again as what the media says (summary,
+    keywords, entities, labels, foods: each would count it twice)."""
+    return str(modality) == Modality.SPEECH and SUBTITLE_TRACK in (meta or {})
+
 
 def segment_id(media_id: str, stage: str, index: int) -> str:
     """Deterministic id of a segment: re-running a stage replaces, never duplicates."""

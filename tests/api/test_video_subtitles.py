@@ -162,3 +162,12 @@ def test_a_duplicate_upload_keeps_none_of_the_subtitles_sent_with_it(
     kept = [key for key in store.list("raw/") if "/subtitles/" in key]
     owners = {key.split("/")[2] for key in kept}  # raw/{tenant}/{media}/subtitles/{name}
     assert all(module_api.get(f"/v1/media/{media_id}").status_code == 200 for media_id in owners), kept
+
+
+def test_a_translation_track_is_searched_but_not_summarised_again(module_api: TestClient, film: str) -> None:
+    # The Spanish track says what the English one does: a summary or keyword list holding both
+    # would say everything twice.
+    detail = module_api.get(f"/v1/media/{film}").json()
+    summary = " ".join(s["text"] for s in detail["summary"])
+    assert "lighthouse keeper" in summary and "farero" not in summary, detail["summary"]
+    assert not {k["text"].lower() for k in detail["keywords"]} & {"farero", "isla", "martes", "esquina"}

@@ -178,12 +178,16 @@ def test_on_screen_lists_are_read_line_by_line_and_speech_by_its_timed_parts():
         {"start_s": 1.0, "end_s": 3.0, "text": "Hello."},
         {"start_s": 20.0, "end_s": 23.0, "text": "Add 2 eggs."},
     ]
+    translated = [{"start_s": 20.0, "end_s": 23.0, "text": "Añade 2 huevos."}]
     rows = [
         Row("ocr", "ARROZ 185 g\nPOLLO 200 g", 5.0, 9.0),
         Row("speech", "Hello. Add 2 eggs.", 1.0, 23.0, "en", {"parts": parts}),
+        # a Spanish subtitle track beside the transcript: the same eggs, not two more
+        Row("speech", "Añade 2 huevos.", 20.0, 23.0, "es", {"parts": translated, "track": 3}),
     ]
     result = analyse(_timed_units(rows))
     found = {f.food_id: (f.amount_g, f.evidence[0].start_s) for f in result.foods}
+    assert [len(f.evidence) for f in result.foods if f.food_id == "astra:egg"] == [1]
     assert found == {
         "ofc:riz-blanc-cru": (185, 5.0),
         "ofc:blanc-de-poulet": (200, 5.0),

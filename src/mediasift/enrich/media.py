@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mediasift.domain import entity_term, keyword_term, label_term
+from mediasift.domain import beside_the_transcript, entity_term, keyword_term, label_term
 from mediasift.enrich.classify import LabelScore, ZeroShotClassifier
 from mediasift.enrich.embedding import (
     PassageEmbedder,
@@ -115,8 +115,9 @@ def enrich_media(
     detection), used for the segments that have none. ``passages``: the text embedder search
     uses, whose vectors of the media's passages and sentences the summary and keywords reuse
     (``embedding.py``); without it they embed their own ``query:`` texts."""
-    prose = _segments(segments, PROSE)
     languages = media_languages(segments)
+    segments = [s for s in segments if not beside_the_transcript(s.modality, getattr(s, "meta", None))]
+    prose = _segments(segments, PROSE)
     lang = language or (languages[0] if languages else None)
     texts = [s.text for s in prose]
     # Labels read a media vector of ``query:`` runs (passage vectors classify badly); keywords'

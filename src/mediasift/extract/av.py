@@ -30,7 +30,7 @@ from mediasift import meters
 from mediasift.asr.base import RawSegment
 from mediasift.asr.factory import get_speech_recognizer
 from mediasift.asr.vad import Heard
-from mediasift.domain import Modality, Segment
+from mediasift.domain import SUBTITLE_TRACK, Modality, Segment
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.keyframes import (
     Keyframe,
@@ -187,7 +187,7 @@ def _speech_segments(
 ) -> list[Segment]:
     """``parts`` (recognised, or a subtitle track's cues) as retrieval chunks; ``track``: the
     subtitle stream they were read from, where that is not the transcript."""
-    where = {} if track is None else {"track": track}
+    where = {} if track is None else {SUBTITLE_TRACK: track}
     return [
         ctx.segment(
             "speech",

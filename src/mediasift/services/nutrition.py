@@ -29,7 +29,7 @@ from PIL import Image
 from mediasift.catalog import foods as food_rows
 from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import repo
-from mediasift.domain import JobType, MediaStatus
+from mediasift.domain import JobType, MediaStatus, beside_the_transcript
 from mediasift.errors import Conflict, InvalidRequest, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.nutrition import FoodMatcher, analyse, load_food_table
@@ -217,6 +217,8 @@ def _timed_units(rows: Sequence[SegmentRow]) -> list[Any]:
     spans up to a minute); on-screen text split into its lines; every other segment as it is."""
     units: list[Any] = []
     for row in rows:
+        if beside_the_transcript(row.modality, row.meta):
+            continue  # a translation of what is said: its foods would count twice
         if row.modality == "ocr" and "\n" in row.text:
             # one line of an on-screen list at a time: "ARROZ 185 g" / "POLLO 200 g", so an
             # amount after one food is never read as the next line's amount before its food
