@@ -208,3 +208,11 @@ def test_subtitle_files_pair_with_the_longest_media_name_in_their_folder(tmp_pat
         files[0]: [files[2], files[4]],
         files[1]: [files[3]],
     }
+
+
+def test_a_video_named_alone_takes_the_subtitle_files_beside_it(tmp_path: Path):
+    for name in ("talk.mp4", "talk.es.srt", "talk.vtt", "talk.txt", "talks.srt", "[talk].srt"):
+        (tmp_path / name).write_text("x")
+    near = cli_main._subtitles_near([tmp_path / "talk.mp4"])
+    assert [p.name for p in near] == ["talk.es.srt", "talk.vtt"]
+    assert cli_main.subtitles_beside([tmp_path / "talk.mp4", *near]) == {tmp_path / "talk.mp4": near}

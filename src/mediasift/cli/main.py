@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import signal
 import threading
 from pathlib import Path
@@ -248,6 +249,19 @@ def subtitles_beside(files: list[Path]) -> dict[Path, list[Path]]:
     return beside
 
 
+def _subtitles_near(files: list[Path]) -> list[Path]:
+    """The subtitle files beside the videos and audio of ``files`` that ``files`` does not hold
+    (a media named alone: ``mediasift ingest talk.mp4`` sends ``talk.es.srt`` too)."""
+    given = set(files)
+    return [
+        near
+        for f in files
+        if f.suffix.lower() in _TIMED
+        for near in sorted(f.parent.glob(f"{glob.escape(f.stem)}.*"))
+        if near.suffix.lower() in _SUBTITLES and near not in given and near.is_file()
+    ]
+
+
 def _files(paths: list[Path], repositories: bool = False) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -292,7 +306,7 @@ def ingest(
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []
-    beside = {} if repo else subtitles_beside(files)
+    beside = {} if repo else subtitles_beside(files + _subtitles_near(files))
     files = [f for f in files if not any(f in subs for subs in beside.values())]
     try:
         for path in files:
