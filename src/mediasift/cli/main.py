@@ -307,7 +307,8 @@ def ingest(
         _fail(exc)
     uploads: list[dict[str, Any]] = []
     beside = {} if repo else subtitles_beside(files + _subtitles_near(files))
-    files = [f for f in files if not any(f in subs for subs in beside.values())]
+    paired = {subtitles for found in beside.values() for subtitles in found}
+    files = [f for f in files if f not in paired]
     try:
         for path in files:
             uploads.append(

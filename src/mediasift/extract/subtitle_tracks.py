@@ -7,11 +7,10 @@ default) a full track in the audio's language *is* the transcript and speech is 
 Where the audio's language is not tagged (most files), the preferred full track is, if every
 language Whisper hears in the audio's first stretches of speech (a quick guess on each, ~0.1 s of
 CPU) is one of its cues': neither a translation nor one language of a talk that switches stands
-for what is said. A *forced* track, which holds only
-some lines, never is. Beside it, one track of each of English and Spanish (the two languages search
-evens out between) is indexed too: an English film's Spanish subtitles answer a Spanish query in
-its own words. ``index`` indexes the same tracks and recognises speech as well; ``ignore`` reads
-none. Subtitle files uploaded beside the media (``talk.es.srt`` sent with ``talk.mp4``) are tracks
+for what is said. A *forced* track, which holds only some lines, never is. Beside it, one track of
+each of English and Spanish (the two languages search evens out between) is indexed too: an
+English film's Spanish subtitles answer a Spanish query in its own words. ``index`` indexes the
+same tracks and recognises speech as well; ``ignore`` reads none. Subtitle files uploaded beside the media (``talk.es.srt`` sent with ``talk.mp4``) are tracks
 too, their language and forced flag read from their names, and come before the file's own.
 
 Of several tracks of one language the one kept is, in order: not forced, the file's default, not
