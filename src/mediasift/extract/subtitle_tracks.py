@@ -1,17 +1,18 @@
 """What a media's own subtitle tracks give its transcript (``settings.subtitle_tracks``).
 
-A film or a talk exported with subtitles carries what is said, timed by a person: read from the
-file in a pass over its packets (``media/subtitle_tracks.py``), it costs a fraction of a second
-where speech recognition costs a fifth of the media's length or more. So with ``transcript`` (the
-default) a full track in the audio's language *is* the transcript and speech is not recognised.
-Where the audio's language is not tagged (most files), the preferred full track is, if every
-language Whisper hears in the audio's first stretches of speech (a quick guess on each, ~0.1 s of
-CPU) is one of its cues': neither a translation nor one language of a talk that switches stands
-for what is said. A *forced* track, which holds only some lines, never is. Beside it, one track of
-each of English and Spanish (the two languages search evens out between) is indexed too: an
-English film's Spanish subtitles answer a Spanish query in its own words. ``index`` indexes the
-same tracks and recognises speech as well; ``ignore`` reads none. Subtitle files uploaded beside the media (``talk.es.srt`` sent with ``talk.mp4``) are tracks
-too, their language and forced flag read from their names, and come before the file's own.
+A film or a talk exported with subtitles carries what is said, timed by a person: read from the file
+in a pass over its packets (``media/subtitle_tracks.py``), it costs a fraction of a second where
+speech recognition costs a fifth of the media's length or more. So with ``transcript`` (the default)
+a full track in the audio's language *is* the transcript and speech is not recognised. Where the
+audio's language is not tagged (most files), the preferred full track is, if every language Whisper
+hears in the audio's first stretches of speech (a quick guess on each, ~0.1 s of CPU) is one of its
+cues': neither a translation nor one language of a talk that switches stands for what is said. A
+*forced* track, which holds only some lines, never is. Beside it, one track of each of English and
+Spanish (the two languages search evens out between) is indexed too: an English film's Spanish
+subtitles answer a Spanish query in its own words. ``index`` indexes the same tracks and recognises
+speech as well; ``ignore`` reads none. Subtitle files uploaded beside the media (``talk.es.srt``
+sent with ``talk.mp4``) are tracks too, their language and forced flag read from their names, and
+come before the file's own.
 
 Of several tracks of one language the one kept is, in order: not forced, the file's default, not
 for the hearing impaired, the most cues. A track without a language tag gets the one its words
