@@ -88,3 +88,23 @@ def test_an_upload_into_a_named_collection_is_filed_there(page, server, tmp_path
     done.wait_for(timeout=120_000)
     media = server.client.get("/v1/media", params={"collection": "harbour"}).json()["media"]
     assert [m["filename"] for m in media] == ["harbour-notes.txt"]
+
+
+def test_a_video_and_its_subtitle_file_chosen_together_make_one_upload(page, server, tmp_path: Path):
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and DejaVu fonts")
+    clip = mediagen.pattern_video(tmp_path, duration_s=4.0, ext="mp4", name="ferry-notes")
+    subtitles = tmp_path / "ferry-notes.es.srt"
+    subtitles.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nEl ferry sale del puerto a las nueve.\n", encoding="utf-8"
+    )
+    open_view(page, "#/upload")
+    page.set_input_files("#file-input", [str(clip), str(subtitles)])
+    done = page.locator('.upload-item[data-filename="ferry-notes.mp4"][data-state="done"]')
+    done.wait_for(timeout=120_000)
+    assert "ferry-notes.es.srt" in done.locator(".upload-subtitles").inner_text()
+    assert page.locator('.upload-item[data-filename="ferry-notes.es.srt"]').count() == 0
+    hits = server.client.get(
+        "/v1/search", params={"q": "el ferry sale del puerto", "modality": "speech"}
+    ).json()
+    assert hits["hits"][0]["filename"] == "ferry-notes.mp4" and hits["hits"][0]["language"] == "es"

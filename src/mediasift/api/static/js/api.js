@@ -85,7 +85,8 @@ export function features() {
 
 // Upload one file with XHR, because fetch cannot report upload progress.
 // onProgress(fraction 0..1); resolves with {status, body}; rejects with ApiError.
-export function upload(file, { collection, onProgress } = {}) {
+// subtitles: SubRip or WebVTT files sent with a video, as its subtitle tracks.
+export function upload(file, { collection, subtitles = [], onProgress } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v1/media");
@@ -109,6 +110,7 @@ export function upload(file, { collection, onProgress } = {}) {
     // file is refused), and FormData sends its entries in the order they were appended.
     const form = new FormData();
     if (collection) form.append("collection", collection);
+    for (const sub of subtitles) form.append("subtitles", sub, sub.name);
     form.append("file", file, file.name);
     xhr.send(form);
   });

@@ -5,7 +5,7 @@ import { bytes, clear, h } from "../dom.js";
 import { describe, retryJob, watchJob } from "./jobs.js";
 
 const PARALLEL = 3;
-const items = []; // {file, collection, row, progress, phase, media, job, error, stop}
+const items = []; // {file, subtitles, collection, row, progress, phase, media, job, error, stop}
 let active = 0;
 let canCancel = false;
 features().then((f) => { canCancel = f.paths.includes("/v1/jobs/{job_id}/cancel"); });
@@ -53,10 +53,36 @@ export function render(root) {
   return null;
 }
 
+// Audio and video a subtitle file can go with, and the subtitle formats, by extension.
+const TIMED = /\.(mp4|m4v|mov|mkv|webm|avi|ts|m2ts|mts|flv|wmv|mpg|mpeg|mp3|wav|m4a|ogg|oga|opus|flac|mka)$/i;
+const SUBTITLES = /\.(srt|vtt)$/i;
+
+// The subtitle files among `files` named for one of its videos or audio files, as players pair them
+// ("talk.mp4": "talk.srt", "talk.es.srt"), by that media; the longest name that is a media's wins.
+function subtitlesBeside(files) {
+  const media = new Map(files.filter((f) => TIMED.test(f.name)).map((f) => [f.name.replace(/\.[^.]*$/, "").toLowerCase(), f]));
+  const beside = new Map();
+  for (const f of files.filter((f) => SUBTITLES.test(f.name))) {
+    const words = f.name.toLowerCase().split(".").slice(0, -1);
+    for (let end = words.length; end > 0; end -= 1) {
+      const owner = media.get(words.slice(0, end).join("."));
+      if (owner) {
+        beside.set(owner, [...(beside.get(owner) || []), f]);
+        break;
+      }
+    }
+  }
+  return beside;
+}
+
 function addFiles(files, collection) {
   document.getElementById("uploads-empty")?.remove();
-  for (const file of files) {
-    const item = { file, collection, row: h("li", { class: "upload-item" }), progress: 0, phase: "waiting" };
+  // A video's subtitle files go with it (the server reads them as its tracks), not as files of their own.
+  const beside = subtitlesBeside(files);
+  const paired = new Set([...beside.values()].flat());
+  for (const file of files.filter((f) => !paired.has(f))) {
+    const subtitles = beside.get(file) || [];
+    const item = { file, subtitles, collection, row: h("li", { class: "upload-item" }), progress: 0, phase: "waiting" };
     items.unshift(item);
     document.getElementById("uploads")?.prepend(item.row);
     paint(item);
@@ -82,6 +108,7 @@ async function send(item) {
   try {
     const { body } = await upload(item.file, {
       collection: item.collection,
+      subtitles: item.subtitles,
       onProgress: (f) => {
         item.progress = f;
         paint(item);
@@ -163,6 +190,7 @@ function paint(item) {
   clear(item.row,
     h("div", { class: "upload-head" },
       h("span", { class: "upload-name", id: `${progressId}-name` }, item.file.name),
+      item.subtitles?.length ? h("span", { class: "muted upload-subtitles" }, `with ${item.subtitles.map((f) => f.name).join(", ")}`) : null,
       h("span", { class: "muted" }, bytes(item.file.size))),
     h("progress", { max: 1, value, "aria-labelledby": `${progressId}-name`, class: state === "failed" || state === "upload-failed" ? "bad" : "" }),
     h("p", { class: "upload-status" }, text,
