@@ -101,7 +101,7 @@ def sidecar_name(n: int, filename: str, text: str) -> str:
         for flag in ("forced", "sdh")
         if flag in words or (flag == "sdh" and ("cc" in words or "hi" in words))
     ]
-    extension = "vtt" if subtitle_mime(text.lstrip("\ufeff")) == VTT_MIME else "srt"
+    extension = "vtt" if subtitle_mime(text) == VTT_MIME else "srt"
     return ".".join([f"{n:02d}", language, *flags, extension])
 
 

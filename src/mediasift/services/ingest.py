@@ -138,7 +138,7 @@ def _subtitle_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]
         if len(data) > MAX_SUBTITLE_BYTES:
             raise LimitExceeded(f"subtitles {filename!r} exceed {MAX_SUBTITLE_BYTES} bytes")
         text = _decoded(data)
-        if subtitle_mime(text.lstrip("\ufeff")) is None:
+        if subtitle_mime(text) is None:
             raise InvalidRequest(
                 f"subtitles {safe_filename(filename)!r}: not a SubRip (.srt) or WebVTT (.vtt) file"
             )
