@@ -120,12 +120,33 @@ def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
     try:
         job = client.upload(doc, "default")["job"]
         started = time.monotonic()
-        (done,) = cli_main._wait_for(client, [job], quiet=True)
+        (done,), steps = cli_main._wait_for(client, [job], quiet=True)
         waited = time.monotonic() - started
     finally:
         client.close()
     assert done["status"] == "succeeded", done
+    assert steps == []  # the default workflow runs inside the ingest job
     assert waited < 60  # the job takes seconds; the next look would have come after 120
+
+
+def test_ingest_wait_follows_a_workflow_s_steps_as_they_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The steps a collection's workflow queues after the ingest are waited for too, and their ends
+    wake the wait as the ingest job's does."""
+    monkeypatch.setattr(cli_main, "POLL_S", 120.0)
+    doc = tmp_path / "boiler.txt"
+    doc.write_text("Descale the boiler every three months with citric acid.")
+    client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
+    try:
+        client.put_workflow("manuals", "version: 1\nsteps:\n  - quality: {}\n", "application/yaml")
+        job = client.upload(doc, "manuals")["job"]
+        started = time.monotonic()
+        (done,), steps = cli_main._wait_for(client, [job], quiet=True)
+        waited = time.monotonic() - started
+    finally:
+        client.close()
+    assert done["status"] == "succeeded", done
+    assert {j["step"]: j["status"] for j in steps} == {"quality": "succeeded", "index": "succeeded"}
+    assert waited < 60
 
 
 def test_ingest_wait_names_the_models_its_files_will_need(tmp_path: Path):

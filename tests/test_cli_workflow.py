@@ -44,3 +44,36 @@ def test_workflow_put_get_apply_and_delete(tmp_path: Path):
     assert deleted.returncode == 0 and "version 2" in deleted.stderr
     default = json.loads(run_cli(home, "workflow", "get", "fotos", "--json").stdout)
     assert default["default"] and default["version"] == 2
+
+
+NOTES = """# notas: what a note is about, and a copy as Markdown
+version: 1
+steps:
+  - enrich: [keywords]
+  - quality: {}
+  - convert: [{to: md}]
+"""
+
+
+def test_ingest_wait_waits_for_the_workflow_steps_too(tmp_path: Path):
+    """Without a server, ``ingest --wait`` runs the jobs in its own process: it used to leave as
+    soon as the ingest jobs ended, with the collection's workflow steps still queued."""
+    home, document, note = tmp_path / "home", tmp_path / "notas.yaml", tmp_path / "ferry.txt"
+    document.write_text(NOTES, encoding="utf-8")
+    note.write_text("The ferry to the island leaves the harbour at nine; tickets are sold on board.")
+    assert run_cli(home, "workflow", "put", "notas", str(document)).returncode == 0
+
+    ingested = run_cli(home, "ingest", str(note), "--collection", "notas", "--wait", "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    out = json.loads(ingested.stdout)
+    assert [j["status"] for j in out["jobs"]] == ["succeeded"]
+    ran = {j["step"]: j["status"] for j in out["steps"]}
+    assert ran == dict.fromkeys(("enrich", "quality", "convert.md", "index"), "succeeded")
+
+    media = json.loads(run_cli(home, "media", "show", out["media"][0]["id"], "--json").stdout)
+    assert {s["key"]: s["status"] for s in media["steps"]} == {"ingest": "succeeded", **ran}
+    listed = json.loads(run_cli(home, "jobs", "--json").stdout)
+    assert not [j for j in listed if j["status"] != "succeeded"]  # nothing left queued behind it
+
+    table = run_cli(home, "ingest", str(note), "--collection", "notas", "--wait")  # the same bytes
+    assert table.returncode == 0, table.stderr

@@ -141,6 +141,23 @@ def test_changing_one_step_reruns_only_that_step(module_api, recetas):
     assert conversion["options"]["bitrate"] == "64k" and conversion["status"] == "succeeded"
 
 
+def test_a_media_s_jobs_are_listed_with_the_step_each_runs(module_api, recetas):
+    media = wait_for_steps(module_api, recetas["id"])
+    jobs = module_api.get("/v1/jobs", params={"media_id": media["id"]}).json()["jobs"]
+    assert {j["media_id"] for j in jobs} == {media["id"]}
+    by_id = {j["id"]: j for j in jobs}
+    for step in media["steps"]:
+        expected = None if step["key"] == "ingest" else step["key"]  # the ingest job is not a step's
+        assert by_id[step["job_id"]]["step"] == expected, step
+        assert module_api.get(f"/v1/jobs/{step['job_id']}").json()["step"] == expected
+    unended = module_api.get("/v1/jobs", params={"media_id": media["id"], "status": "queued,running,failed"})
+    assert unended.json()["jobs"] == []  # how `ingest --wait` knows a media's workflow has ended
+    dead = module_api.get("/v1/jobs", params={"media_id": media["id"], "status": "dead,cancelled"}).json()
+    assert [j["step"] for j in dead["jobs"]] == [s["key"] for s in media["steps"] if s["status"] == "dead"]
+    other = module_api.get("/v1/jobs", params={"media_id": media["id"]}, headers={"X-Mediasift-Tenant": "x"})
+    assert other.json()["jobs"] == []  # never another tenant's
+
+
 def test_get_answers_the_document_with_its_version_and_steps(module_api, recetas):
     got = module_api.get("/v1/collections/recetas/workflow").json()
     assert got["version"] >= 1 and not got["default"]

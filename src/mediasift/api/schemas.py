@@ -32,6 +32,11 @@ class JobOut(BaseModel):
     media_id: str
     filename: str | None = None
     type: str
+    step: str | None = Field(
+        default=None,
+        description="For a `step` job, the workflow step it runs (`nutrition`, `convert.mp3`: the "
+        "media's `steps[].key`); null for other jobs, and for a step job a re-run has replaced",
+    )
     status: str = Field(description="queued | running | succeeded | failed (will retry) | dead | cancelled")
     stage: str | None
     progress: float = Field(description="0..1 within the current stage")
@@ -44,12 +49,13 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, job: Job, filename: str | None = None) -> JobOut:
+    def of(cls, job: Job, filename: str | None = None, step: str | None = None) -> JobOut:
         return cls(
             id=job.id,
             media_id=job.media_id,
             filename=filename,
             type=job.type,
+            step=step,
             status=job.status,
             stage=job.stage,
             progress=job.progress or 0.0,

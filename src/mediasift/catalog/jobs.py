@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
-from mediasift.catalog.models import Conversion, Job, Media
+from mediasift.catalog.models import Conversion, Job, Media, MediaStep
 from mediasift.domain import JobStatus, JobType
 from mediasift.errors import NotFound
 
@@ -48,19 +48,25 @@ def list_jobs(
     s: Session,
     tenant_id: str | None,
     *,
-    status: str | None = None,
+    status: str | Sequence[str] | None = None,
     ids: Sequence[str] | None = None,
+    media_ids: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Job]:
-    """Jobs newest first; ``tenant_id`` None spans every tenant (admin)."""
+    """Jobs newest first; ``tenant_id`` None spans every tenant (admin); ``status`` one status or
+    any of several."""
     q = select(Job)
     if tenant_id is not None:
         q = q.where(Job.tenant_id == tenant_id)
-    if status:
+    if isinstance(status, str):
         q = q.where(Job.status == status)
+    elif status:
+        q = q.where(Job.status.in_(status))
     if ids is not None:
         q = q.where(Job.id.in_(ids))
+    if media_ids is not None:
+        q = q.where(Job.media_id.in_(media_ids))
     return list(s.scalars(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)))
 
 
@@ -80,6 +86,16 @@ def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())
+
+
+def step_keys(s: Session, jobs: Iterable[Job]) -> dict[str, str]:
+    """The workflow step (``convert.mp3``, ``nutrition``) each of these ``step`` jobs runs, by job
+    id; a job a re-run has since replaced on its step has none."""
+    ids = [j.id for j in jobs if j.type == JobType.STEP.value]
+    if not ids:
+        return {}
+    rows = s.execute(select(MediaStep.job_id, MediaStep.step_key).where(MediaStep.job_id.in_(ids)))
+    return {job_id: key for job_id, key in rows.all() if job_id is not None}
 
 
 def delete_jobs(s: Session, job_ids: Sequence[str]) -> None:

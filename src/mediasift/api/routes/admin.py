@@ -59,12 +59,13 @@ class CountOut(BaseModel):
 def _tenant_jobs(rt: Runtime, jobs: list[Job]) -> TenantJobListOut:
     with rt.catalog.read_session() as s:
         names = job_rows.filenames(s, (job.media_id for job in jobs))
-    return TenantJobListOut(
-        jobs=[
-            TenantJobOut(**JobOut.of(job, names.get(job.media_id)).model_dump(), tenant=job.tenant_id)
-            for job in jobs
-        ]
-    )
+        steps = job_rows.step_keys(s, jobs)
+
+    def listed(job: Job) -> TenantJobOut:
+        out = JobOut.of(job, names.get(job.media_id), steps.get(job.id))
+        return TenantJobOut(**out.model_dump(), tenant=job.tenant_id)
+
+    return TenantJobListOut(jobs=[listed(job) for job in jobs])
 
 
 @router.get("/queue", response_model=QueueStatsOut, responses=ERRORS, summary="Queue depth, in-flight, dead")

@@ -17,12 +17,21 @@ from mediasift.errors import InvalidRequest
 from mediasift.jobs import lifecycle
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mediasift.catalog.models import Job
     from mediasift.runtime import Runtime
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 ERRORS = error_responses(400, 404)
 CANCEL_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 MAX_LIST = 1000
+MEDIA_HELP = (
+    "Only the jobs of these media (repeat the parameter, or separate ids with commas; at most "
+    "1000): how a client follows a media's workflow steps, whose jobs are queued as the steps "
+    "before them end."
+)
+STATUS_HELP = "Only jobs in this status, or in any of several separated by commas (`queued,running,failed`)."
 IDS_HELP = (
     "Only these jobs (repeat the parameter, or separate ids with commas; at most 1000): how a "
     "client follows many jobs with one request. Ids of other tenants' jobs match nothing."
@@ -33,25 +42,31 @@ IDS_HELP = (
 def list_jobs(
     rt: RuntimeDep,
     tenant: TenantDep,
-    status: str | None = None,
+    status: Annotated[str | None, Query(description=STATUS_HELP)] = None,
     limit: int = 100,
     ids: Annotated[list[str] | None, Query(description=IDS_HELP)] = None,
+    media_id: Annotated[list[str] | None, Query(description=MEDIA_HELP)] = None,
 ) -> JobListOut:
-    wanted = _job_ids(ids)
+    wanted = _listed(ids, "ids", "jobs")
+    media_ids = _listed(media_id, "media_id", "media")
+    statuses = _listed([status], "status", "statuses") if status else None
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
     with rt.catalog.read_session() as s:
-        jobs = job_rows.list_jobs(s, tenant, status=status, ids=wanted, limit=max(1, limit))
+        jobs = job_rows.list_jobs(
+            s, tenant, status=statuses, ids=wanted, media_ids=media_ids, limit=max(1, limit)
+        )
         names = job_rows.filenames(s, (j.media_id for j in jobs))
-        return JobListOut(jobs=[JobOut.of(j, names.get(j.media_id)) for j in jobs])
+        steps = job_rows.step_keys(s, jobs)
+        return JobListOut(jobs=[JobOut.of(j, names.get(j.media_id), steps.get(j.id)) for j in jobs])
 
 
-def _job_ids(given: list[str] | None) -> list[str] | None:
-    """``ids=a&ids=b`` or ``ids=a,b``: the distinct ids asked for, or None when not filtering."""
+def _listed(given: list[str] | None, parameter: str, what: str) -> list[str] | None:
+    """``ids=a&ids=b`` or ``ids=a,b``: the distinct values asked for, or None when not filtering."""
     if given is None:
         return None
     wanted = sorted({part.strip() for value in given for part in value.split(",") if part.strip()})
     if len(wanted) > MAX_LIST:
-        raise InvalidRequest(f"ids names {len(wanted)} jobs; at most {MAX_LIST} per request")
+        raise InvalidRequest(f"{parameter} names {len(wanted)} {what}; at most {MAX_LIST} per request")
     return wanted
 
 
@@ -67,7 +82,7 @@ def retry(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
     (job,) = lifecycle.retry(rt, [job_id], tenant)
     with rt.catalog.read_session() as s:
         # The job as the retry left it: a worker may have taken it since.
-        return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))
+        return _out(s, job)
 
 
 @router.post(
@@ -83,5 +98,9 @@ def cancel(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
 
 def _job_out(rt: Runtime, job_id: str, tenant: str) -> JobOut:
     with rt.catalog.read_session() as s:
-        job = job_rows.get_job(s, job_id, tenant)
-        return JobOut.of(job, job_rows.filenames(s, [job.media_id]).get(job.media_id))
+        return _out(s, job_rows.get_job(s, job_id, tenant))
+
+
+def _out(s: Session, job: Job) -> JobOut:
+    filename = job_rows.filenames(s, [job.media_id]).get(job.media_id)
+    return JobOut.of(job, filename, job_rows.step_keys(s, [job]).get(job.id))

@@ -98,7 +98,7 @@ function jobRow(job, ...extra) {
   return h("tr", { dataset: { jobId: job.id } },
     h("th", { scope: "row" }, job.media_id ? h("a", { href: `#/media/${encodeURIComponent(job.media_id)}` }, job.filename || job.media_id) : job.id,
       job.tenant ? h("span", { class: "muted small" }, ` (${job.tenant})`) : null),
-    h("td", {}, job.type),
+    h("td", {}, job.step || job.type),
     h("td", {}, job.stage || ""),
     h("td", {}, `${job.attempts}/${job.max_attempts}`),
     extra);
