@@ -174,6 +174,18 @@ def test_a_lone_article_or_a_sentence_opening_verb_is_no_name():
 
 
 @needs_spanish_model
+def test_a_recipe_s_imperative_before_an_article_is_no_name():
+    steps = "Pela las patatas y córtalas. Sofríe la cebolla veinte minutos. Corta la masa en dos."
+    assert _names(steps, "es") == [("veinte minutos", "DATE")]  # Pela MISC, Sofríe MISC, Corta ORG before
+    assert _names("Isabel la Católica financió el viaje.", "es") == [("Isabel la Católica", "PER")]
+    assert _names("Shakira canta en Madrid. Lucía prepara la cena.", "es") == [
+        ("Shakira", "PER"),
+        ("Madrid", "LOC"),
+        ("Lucía", "PER"),
+    ]
+
+
+@needs_spanish_model
 def test_a_name_opening_a_sentence_stays_and_loses_the_word_before_it():
     assert _names("Madrid es la capital de España.", "es") == [("Madrid", "LOC"), ("España", "LOC")]
     assert ("Lucía Torres", "PER") in _names("Introducción\nHoy Lucía Torres explica el metro.", "es")

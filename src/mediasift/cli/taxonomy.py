@@ -66,7 +66,7 @@ def put(
         return
     verb = "created" if changed["created"] else "replaced"
     console.print(
-        f"{verb} taxonomy {name} ({len(changed['labels'])} labels); "
+        f"{verb} taxonomy {name} ({_count(len(changed['labels']), 'label')}); "
         f"{len(changed['relabel_jobs'])} media queued for relabelling"
     )
 
@@ -103,3 +103,7 @@ def delete(name: str, tenant: TenantOpt = None) -> None:
     except MediasiftError as exc:
         _fail(exc)
     console.print(f"deleted taxonomy {name}; {len(result['relabel_jobs'])} media queued for relabelling")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
