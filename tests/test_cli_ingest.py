@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mediasift.cli import main as cli_main
+from mediasift.cli import waiting
 from mediasift.cli.client import LocalClient
 from tests.conftest import test_settings
 from tests.docgen import make_docx, make_pdf
@@ -113,14 +114,14 @@ def test_ingest_wait_against_a_server_waits_out_its_rate_limit(tmp_path: Path):
 def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(cli_main, "POLL_S", 120.0)  # a look every two minutes: only the wake-up is soon
+    monkeypatch.setattr(waiting, "POLL_S", 120.0)  # a look every two minutes: only the wake-up is soon
     doc = tmp_path / "boiler.txt"
     doc.write_text("Descale the boiler every three months with citric acid.")
     client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
     try:
         job = client.upload(doc, "default")["job"]
         started = time.monotonic()
-        (done,), steps = cli_main._wait_for(client, [job], quiet=True)
+        (done,), steps = waiting.wait_for(client, [job], quiet=True)
         waited = time.monotonic() - started
     finally:
         client.close()
@@ -132,7 +133,7 @@ def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
 def test_ingest_wait_follows_a_workflow_s_steps_as_they_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The steps a collection's workflow queues after the ingest are waited for too, and their ends
     wake the wait as the ingest job's does."""
-    monkeypatch.setattr(cli_main, "POLL_S", 120.0)
+    monkeypatch.setattr(waiting, "POLL_S", 120.0)
     doc = tmp_path / "boiler.txt"
     doc.write_text("Descale the boiler every three months with citric acid.")
     client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
@@ -140,7 +141,7 @@ def test_ingest_wait_follows_a_workflow_s_steps_as_they_end(tmp_path: Path, monk
         client.put_workflow("manuals", "version: 1\nsteps:\n  - quality: {}\n", "application/yaml")
         job = client.upload(doc, "manuals")["job"]
         started = time.monotonic()
-        (done,), steps = cli_main._wait_for(client, [job], quiet=True)
+        (done,), steps = waiting.wait_for(client, [job], quiet=True)
         waited = time.monotonic() - started
     finally:
         client.close()

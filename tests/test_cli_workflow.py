@@ -77,3 +77,15 @@ def test_ingest_wait_waits_for_the_workflow_steps_too(tmp_path: Path):
 
     table = run_cli(home, "ingest", str(note), "--collection", "notas", "--wait")  # the same bytes
     assert table.returncode == 0, table.stderr
+
+    # a changed step, re-run and waited for: the index step after it runs again too
+    document.write_text(NOTES.replace("[keywords]", "[keywords, summary]"), encoding="utf-8")
+    assert run_cli(home, "workflow", "put", "notas", str(document)).returncode == 0
+    applied = run_cli(home, "workflow", "apply", "notas", "--rerun-changed", "--wait", "--json")
+    assert applied.returncode == 0, applied.stderr
+    out = json.loads(applied.stdout)
+    assert out["steps"] == {"enrich": 1, "index": 1}
+    assert [(j["step"], j["status"]) for j in out["waited"]["jobs"]] == [("enrich", "succeeded")]
+    assert [(j["step"], j["status"]) for j in out["waited"]["steps"]] == [("index", "succeeded")]
+    listed = json.loads(run_cli(home, "jobs", "--json").stdout)
+    assert not [j for j in listed if j["status"] != "succeeded"]

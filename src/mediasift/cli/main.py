@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from mediasift.cli import waiting
 from mediasift.cli.client import connect, record_server
 from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
@@ -64,8 +63,6 @@ PathOpt = Annotated[
     ),
 ]
 console = Console(stderr=True)
-TERMINAL = {"succeeded", "dead", "cancelled"}
-POLL_S = 0.5  # between two looks at the jobs `ingest --wait` follows, unless one ends in-process
 CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
 TenantOpt = Annotated[
@@ -319,7 +316,7 @@ def ingest(
         jobs = [u["job"] for u in uploads if u.get("job")]
         steps: list[dict[str, Any]] = []
         if wait:
-            jobs, steps = _wait_for(client, jobs, quiet=as_json)
+            jobs, steps = waiting.wait_for(client, jobs, quiet=as_json)
     except MediasiftError as exc:
         _fail(exc)
     finally:
@@ -327,11 +324,8 @@ def ingest(
     if as_json:
         _print_json({"media": [u["media"] for u in uploads], "jobs": jobs, "steps": steps})
     else:
-        # a workflow's steps are listed where they did not succeed; the rest are counted
-        _print_jobs(jobs + [j for j in steps if j["status"] != "succeeded"])
-        if ended := sum(j["status"] == "succeeded" for j in steps):
-            console.print(f"and {ended} workflow step{'s' if ended > 1 else ''} succeeded")
-    if wait and any(j["status"] != "succeeded" for j in jobs + steps):
+        waiting.print_outcome(jobs, steps)
+    if wait and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
 
 
@@ -372,90 +366,6 @@ def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:
         archive = Path(scratch) / f"{folder.name or 'repository'}.tar.gz"
         pack_folder(folder, archive)
         return dict(client.upload(archive, collection))
-
-
-Jobs = list[dict[str, Any]]
-
-
-def _wait_for(client, jobs: Jobs, quiet: bool) -> tuple[Jobs, Jobs]:  # type: ignore[no-untyped-def]
-    """Until every job ends, and with it the workflow steps its media's ingest queued (a step's
-    job is queued as the steps before it end, in the same transaction: a media with no job left
-    queued, running or failed has run its whole workflow). Returns the jobs as they ended, then
-    the step jobs of their media."""
-    current = {j["id"]: j for j in jobs}
-    filenames = {j["media_id"]: j.get("filename") for j in jobs}
-    followed: set[str] = set()  # media whose ingest succeeded: their steps are followed
-    busy: dict[str, list[dict[str, Any]]] = {}  # media → its step jobs not yet ended
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[finished]}/{task.total:.0f} files"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("processing", total=len(current), finished=0)
-        while True:
-            ends = client.job_ends_seen()  # before the look: an end after it wakes the pause below
-            pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
-            if pending:
-                current.update(_poll(client, pending))
-            ingested = {j["media_id"] for j in current.values() if j["status"] == "succeeded"}
-            watched = sorted(set(busy) | (ingested - followed))
-            followed |= ingested
-            busy = _unended_steps(client, watched) if watched else {}
-            running = [j for j in current.values() if j["status"] == "running"]
-            running += [j for steps in busy.values() for j in steps if j["status"] == "running"]
-            label = "queued"
-            if running:  # a long video's stage and share done (decoded seconds / duration), live
-                first = running[0]
-                name = (first.get("filename") or filenames.get(first["media_id"]) or "")[:40]
-                doing = first.get("step") or first["stage"] or ""
-                label = f"{name}: {doing} {first.get('progress') or 0:.0%}"
-            done = sum(j["status"] in TERMINAL and j["media_id"] not in busy for j in current.values())
-            # the bar moves within a file too: running ingest jobs count by their progress
-            moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running if j["id"] in current)
-            bar.update(task, completed=moving, description=label, finished=done)
-            if done == len(current):
-                break
-            client.wait_for_job_end(ends, POLL_S)
-    steps = [j for j in client.media_jobs(sorted(followed)) if j["type"] == "step"] if followed else []
-    return [current[j["id"]] for j in jobs], steps
-
-
-def _unended_steps(client, media_ids: list[str]) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
-    """The jobs of these media that have not ended (queued, running, failed and to run again), by
-    media: those with none have run their workflow."""
-    unended: dict[str, list[dict[str, Any]]] = {}
-    for job in client.media_jobs(media_ids, status="queued,running,failed"):
-        unended.setdefault(job["media_id"], []).append(job)
-    return unended
-
-
-def _poll(client, job_ids: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """The jobs' current states: one list request per 100 jobs, not one request per job."""
-    found = {j["id"]: j for j in client.jobs(ids=job_ids)}
-    for jid in job_ids:
-        if jid not in found:  # gone (its media deleted meanwhile): the job's own error says so
-            found[jid] = client.job(jid)
-    return found
-
-
-def _print_jobs(jobs: list[dict[str, Any]]) -> None:
-    table = Table("job", "file", "work", "status", "stage", "attempts", "error")
-    for j in jobs:
-        color = {"succeeded": "green", "dead": "red", "failed": "yellow"}.get(j["status"], "white")
-        table.add_row(
-            j["id"],
-            j.get("filename") or "",
-            j.get("step") or j.get("type") or "",  # a workflow step's key (convert.mp3), else the job's type
-            f"[{color}]{j['status']}[/{color}]",
-            j.get("stage") or "",
-            str(j.get("attempts", 0)),
-            (j.get("error") or "")[:80],
-        )
-    Console().print(table)
 
 
 @app.command()
@@ -651,7 +561,7 @@ def jobs(
             client.close()
     except MediasiftError as exc:
         _fail(exc)
-    _print_json(rows) if as_json else _print_jobs(rows)
+    _print_json(rows) if as_json else waiting.print_jobs(rows)
 
 
 @dlq_app.command("list")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from mediasift.cli import waiting
 from mediasift.cli.client import connect
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
@@ -81,21 +82,48 @@ def apply(
             "--rerun-changed", help="Queue the steps whose config changed (else only say what would run)"
         ),
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="With --rerun-changed: wait until the queued steps and those after them end (without "
+            "a running server, run them here); exit 1 if any did not succeed",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
     """Bring the collection's media up to its workflow: only steps that changed run again."""
-    done = _call(tenant, lambda c: c.apply_workflow(name, rerun_changed))
+    settings = Settings()
+    workers = settings.workers if wait and rerun_changed else 0
+    jobs: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    try:
+        client = connect(settings, tenant=tenant, workers=workers, routers=("workflows", "jobs"))
+        try:
+            done = client.apply_workflow(name, rerun_changed)
+            if workers and done["jobs"]:
+                jobs, steps = waiting.wait_for(
+                    client, client.jobs(ids=done["jobs"]), quiet=as_json, unit="jobs"
+                )
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
     if as_json:
-        _print_json(done)
+        _print_json({**done, "waited": {"jobs": jobs, "steps": steps}} if workers else done)
         return
-    steps = ", ".join(f"{key} on {n}" for key, n in done["steps"].items()) or "no step"
+    keys = ", ".join(f"{key} on {n}" for key, n in done["steps"].items()) or "no step"
     verb = "queued" if rerun_changed else "would run"
-    console.print(f"{name} (version {done['version']}, {done['media']} media): {verb} {steps}", markup=False)
+    console.print(f"{name} (version {done['version']}, {done['media']} media): {verb} {keys}", markup=False)
     if done["reextract"]:
         console.print(f"{len(done['reextract'])} media {verb} extraction again (transcribe/ocr changed)")
     if not rerun_changed and (done["steps"] or done["reextract"]):
         console.print("run it with --rerun-changed to queue them")
+    if workers and done["jobs"]:
+        waiting.print_outcome(jobs, steps)
+    if workers and not waiting.all_succeeded(jobs + steps):
+        raise typer.Exit(1)
 
 
 @workflow_app.command("delete")

@@ -1,0 +1,113 @@
+"""How a command waits for the jobs it queued (``ingest --wait``, ``workflow apply --wait``): each
+job until it ends, then the workflow steps its media's jobs queued after it, and the table of what
+did not succeed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+TERMINAL = {"succeeded", "dead", "cancelled"}
+POLL_S = 0.5  # between two looks at the jobs followed, unless one ends in-process
+console = Console(stderr=True)
+
+Jobs = list[dict[str, Any]]
+
+
+def wait_for(client, jobs: Jobs, quiet: bool, unit: str = "files") -> tuple[Jobs, Jobs]:  # type: ignore[no-untyped-def]
+    """Until every job ends, and with it the workflow steps queued after it (a step's job is queued
+    as the steps before it end, in the same transaction: a media with no job left queued, running
+    or failed has run its whole workflow). Returns the jobs as they ended, then the step jobs
+    their media were queued since."""
+    current = {j["id"]: j for j in jobs}
+    filenames = {j["media_id"]: j.get("filename") for j in jobs}
+    followed: set[str] = set()  # media of a job that succeeded: the steps after it are followed
+    busy: dict[str, list[dict[str, Any]]] = {}  # media → its step jobs not yet ended
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[finished]}/{task.total:.0f} " + unit),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("processing", total=len(current), finished=0)
+        while True:
+            ends = client.job_ends_seen()  # before the look: an end after it wakes the pause below
+            pending = [jid for jid, j in current.items() if j["status"] not in TERMINAL]
+            if pending:
+                current.update(poll(client, pending))
+            ingested = {j["media_id"] for j in current.values() if j["status"] == "succeeded"}
+            watched = sorted(set(busy) | (ingested - followed))
+            followed |= ingested
+            busy = unended_steps(client, watched) if watched else {}
+            running = [j for j in current.values() if j["status"] == "running"]
+            running += [j for steps in busy.values() for j in steps if j["status"] == "running"]
+            label = "queued"
+            if running:  # a long video's stage and share done (decoded seconds / duration), live
+                first = running[0]
+                name = (first.get("filename") or filenames.get(first["media_id"]) or "")[:40]
+                doing = first.get("step") or first["stage"] or ""
+                label = f"{name}: {doing} {first.get('progress') or 0:.0%}"
+            done = sum(j["status"] in TERMINAL and j["media_id"] not in busy for j in current.values())
+            # the bar moves within a file too: running ingest jobs count by their progress
+            moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running if j["id"] in current)
+            bar.update(task, completed=moving, description=label, finished=done)
+            if done == len(current):
+                break
+            client.wait_for_job_end(ends, POLL_S)
+    since = min((j["created_at"] for j in jobs), default="")
+    later = client.media_jobs(sorted(followed)) if followed else []
+    # the steps these jobs led to, not the media's earlier runs (``workflow apply`` follows media
+    # that ran their steps before)
+    steps = [j for j in later if j["type"] == "step" and j["id"] not in current and j["created_at"] >= since]
+    return [current[j["id"]] for j in jobs], steps
+
+
+def unended_steps(client, media_ids: list[str]) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """The jobs of these media that have not ended (queued, running, failed and to run again), by
+    media: those with none have run their workflow."""
+    unended: dict[str, list[dict[str, Any]]] = {}
+    for job in client.media_jobs(media_ids, status="queued,running,failed"):
+        unended.setdefault(job["media_id"], []).append(job)
+    return unended
+
+
+def poll(client, job_ids: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The jobs' current states: one list request per 100 jobs, not one request per job."""
+    found = {j["id"]: j for j in client.jobs(ids=job_ids)}
+    for jid in job_ids:
+        if jid not in found:  # gone (its media deleted meanwhile): the job's own error says so
+            found[jid] = client.job(jid)
+    return found
+
+
+def print_jobs(jobs: list[dict[str, Any]]) -> None:
+    table = Table("job", "file", "work", "status", "stage", "attempts", "error")
+    for j in jobs:
+        color = {"succeeded": "green", "dead": "red", "failed": "yellow"}.get(j["status"], "white")
+        table.add_row(
+            j["id"],
+            j.get("filename") or "",
+            j.get("step") or j.get("type") or "",  # a workflow step's key (convert.mp3), else the job's type
+            f"[{color}]{j['status']}[/{color}]",
+            j.get("stage") or "",
+            str(j.get("attempts", 0)),
+            (j.get("error") or "")[:80],
+        )
+    Console().print(table)
+
+
+def print_outcome(jobs: Jobs, steps: Jobs) -> None:
+    """The jobs, and the workflow steps that did not succeed (the rest counted)."""
+    print_jobs(jobs + [j for j in steps if j["status"] != "succeeded"])
+    if ended := sum(j["status"] == "succeeded" for j in steps):
+        console.print(f"and {ended} workflow step{'s' if ended > 1 else ''} succeeded")
+
+
+def all_succeeded(jobs: Jobs) -> bool:
+    return all(j["status"] == "succeeded" for j in jobs)
