@@ -17,8 +17,7 @@ from mediasift.errors import InvalidRequest
 from mediasift.jobs import lifecycle
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from mediasift.catalog.db import Session
     from mediasift.catalog.models import Job
     from mediasift.runtime import Runtime
 
