@@ -215,6 +215,35 @@ def test_subtitle_files_go_with_the_video_they_are_named_for(tmp_path: Path):
     assert found[0]["filename"] == "class.mp4" and found[0]["language"] == "es", found[:1]
 
 
+def test_subtitles_are_added_to_a_video_already_ingested_and_removed(tmp_path: Path):
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng, fonts-dejavu-core")
+    home, folder = tmp_path / "home", tmp_path / "films"
+    video = mediagen.pattern_video(folder, duration_s=6.0, ext="mp4", name="class")
+    ingested = run_cli(home, "ingest", str(video), "--wait", "--json")  # no subtitles beside it yet
+    assert ingested.returncode == 0, ingested.stderr
+    media = json.loads(ingested.stdout)["media"][0]["id"]
+    later = folder / "later.es.srt"
+    later.write_text("1\n00:00:01,000 --> 00:00:03,000\nMuele el café fino.\n", encoding="utf-8")
+
+    added = run_cli(home, "media", "subtitles", media, str(later), "--wait", "--json")
+    assert added.returncode == 0, added.stderr
+    out = json.loads(added.stdout)
+    assert [f["name"] for f in out["files"]] == ["00.es.srt"] and out["job"]["status"] == "succeeded"
+    found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
+    assert (found[0]["media_id"], found[0]["language"]) == (media, "es"), found[:1]
+    listed = run_cli(home, "media", "subtitles", media)
+    assert "00.es.srt  es" in listed.stderr
+
+    removed = run_cli(home, "media", "subtitles", media, "--remove", "--wait", "--json")
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(removed.stdout)["files"] == []
+    found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
+    assert not [h for h in found if h["modality"] == "speech"]
+
+
 def test_subtitle_files_pair_with_the_longest_media_name_in_their_folder(tmp_path: Path):
     files = [
         tmp_path / "a" / "talk.mp4",

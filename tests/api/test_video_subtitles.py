@@ -171,3 +171,65 @@ def test_a_translation_track_is_searched_but_not_summarised_again(module_api: Te
     summary = " ".join(s["text"] for s in detail["summary"])
     assert "lighthouse keeper" in summary and "farero" not in summary, detail["summary"]
     assert not {k["text"].lower() for k in detail["keywords"]} & {"farero", "isla", "martes", "esquina"}
+
+
+def test_subtitles_added_after_the_upload_become_its_transcript_and_go_when_removed(
+    module_api: TestClient, tmp_path: Path
+) -> None:
+    # A video that came without them (a direct upload, a bucket's, a duplicate): its subtitles
+    # are added to the media it is.
+    clip = mediagen.pattern_video(tmp_path, duration_s=20.0, ext="mp4", name="later")
+    media = upload(module_api, clip)["media"]["id"]
+    wait_for_job(module_api, module_api.get(f"/v1/media/{media}").json()["job"]["id"], timeout_s=300)
+    assert module_api.get(f"/v1/media/{media}/subtitles").json() == {"files": [], "job": None}
+    spanish = [(a, b, t.replace("El farero", "El cartero")) for a, b, t in SPANISH]
+
+    refused = module_api.post(
+        f"/v1/media/{media}/subtitles",
+        files=[("subtitles", ("later.es.srt", _srt(spanish))), ("subtitles", ("notes.srt", b"some notes"))],
+    )
+    assert refused.status_code == 400 and "SubRip" in refused.json()["message"], refused.text
+    assert module_api.get(f"/v1/media/{media}/subtitles").json()["files"] == []  # none of them kept
+
+    forced = module_api.post(
+        f"/v1/media/{media}/subtitles", files=[("subtitles", ("later.es.forced.srt", _srt(spanish[:1])))]
+    )
+    assert forced.status_code == 202, forced.text
+    wait_for_job(module_api, forced.json()["job"]["id"], timeout_s=300)
+    added = module_api.post(
+        f"/v1/media/{media}/subtitles", files=[("subtitles", ("later.es.srt", _srt(spanish)))]
+    )
+    assert added.status_code == 202, added.text
+    body = added.json()
+    assert [(f["name"], f["language"], f["forced"]) for f in body["files"]] == [
+        ("00.es.forced.srt", "es", True),
+        ("01.es.srt", "es", False),
+    ]
+    assert wait_for_job(module_api, body["job"]["id"], timeout_s=300)["status"] == "succeeded"
+    again = module_api.post(
+        f"/v1/media/{media}/subtitles", files=[("subtitles", ("copy.srt", _srt(spanish)))]
+    )
+    assert again.status_code == 200 and again.json()["job"] is None  # kept already: nothing runs
+    assert len(again.json()["files"]) == 2
+    hits = module_api.get("/v1/search", params={"q": "el cartero rema hasta la isla"}).json()["hits"]
+    assert hits[0]["media_id"] == media and abs(hits[0]["start_s"] - 9.0) <= 1.0, hits[0]
+    tracks = module_api.get(f"/v1/media/{media}").json()["metadata"]["extracted"]["subtitle_tracks"]
+    assert [(t["file"], t["transcript"]) for t in tracks] == [("01.es.srt", True)]  # a forced one is not read
+
+    removed = module_api.delete(f"/v1/media/{media}/subtitles")
+    assert removed.status_code == 202 and removed.json()["files"] == []
+    assert wait_for_job(module_api, removed.json()["job"]["id"], timeout_s=300)["status"] == "succeeded"
+    hits = module_api.get("/v1/search", params={"q": "el cartero rema hasta la isla"}).json()["hits"]
+    assert media not in {h["media_id"] for h in hits if h["modality"] == "speech"}
+    assert module_api.delete(f"/v1/media/{media}/subtitles").status_code == 404
+
+
+def test_subtitles_go_only_with_a_video_or_an_audio_file(module_api: TestClient) -> None:
+    note = module_api.post("/v1/media", files={"file": ("note.txt", b"The ferry leaves at nine.")}).json()
+    wait_for_job(module_api, note["job"]["id"])
+    refused = module_api.post(
+        f"/v1/media/{note['media']['id']}/subtitles", files=[("subtitles", ("note.en.srt", _srt(ENGLISH)))]
+    )
+    assert refused.status_code == 400 and "video or an audio file" in refused.json()["message"]
+    other = {"X-Mediasift-Tenant": "elsewhere"}
+    assert module_api.get(f"/v1/media/{note['media']['id']}/subtitles", headers=other).status_code == 404

@@ -40,8 +40,8 @@ class _App(FastAPI):
 # with ``ReadScope``. ``uploads`` also brings its signed content URL, included before them all.
 ROUTERS: tuple[tuple[str, bool], ...] = (
     *((name, False) for name in (
-        "media", "uploads", "conversions", "collections", "nutrition", "foods", "quality", "jobs",
-        "webhooks", "taxonomies", "feedback", "saved_searches", "users", "workflows", "health",
+        "media", "uploads", "conversions", "collections", "nutrition", "foods", "quality", "subtitles",
+        "jobs", "webhooks", "taxonomies", "feedback", "saved_searches", "users", "workflows", "health",
     )),
     *((name, True) for name in ("search", "facets", "products", "ask", "chats", "recommendations")),
     ("keys", False),

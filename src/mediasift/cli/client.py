@@ -62,6 +62,9 @@ class Client(Protocol):
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
+    def subtitles(self, media_id: str) -> dict[str, Any]: ...
+    def add_subtitles(self, media_id: str, files: Sequence[Path]) -> dict[str, Any]: ...
+    def remove_subtitles(self, media_id: str) -> dict[str, Any]: ...
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def facets(
         self, field: str, *, collections: list[str] | None = None, limit: int = 20
@@ -264,6 +267,17 @@ class HttpClient:
 
     def delete(self, media_id: str) -> None:
         self._call("DELETE", f"/v1/media/{media_id}")
+
+    def subtitles(self, media_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/media/{media_id}/subtitles")
+
+    def add_subtitles(self, media_id: str, files: Sequence[Path]) -> dict[str, Any]:
+        """Subtitle files added to a media (``POST /v1/media/{id}/subtitles``): its pipeline runs again."""
+        sent = [("subtitles", (decoded_name(p.name), p.read_bytes())) for p in files]
+        return self._call("POST", f"/v1/media/{media_id}/subtitles", files=sent)
+
+    def remove_subtitles(self, media_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/v1/media/{media_id}/subtitles")
 
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """An answer with numbered citations (``POST /v1/ask``)."""

@@ -25,7 +25,7 @@ from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.cli.workflow import workflow_app
 from mediasift.config import Settings
-from mediasift.errors import MediasiftError
+from mediasift.errors import InvalidRequest, MediasiftError
 from mediasift.ops.logs import configure_logging
 from mediasift.ops.tracing import setup_tracing
 
@@ -648,6 +648,62 @@ def _about(detail: dict[str, Any]) -> list[str]:
     for sentence in detail.get("summary") or []:
         lines.append(f"  {_where(sentence):>10} summary {sentence['text']}")
     return lines
+
+
+@media_app.command("subtitles")
+def media_subtitles(
+    media_id: str,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="SubRip or WebVTT files to add, named as players name them (talk.es.srt)"),
+    ] = None,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove every subtitle file the media has")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait for the media to be processed again (here, without a server)"),
+    ] = False,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """List a video's or audio file's subtitle files, add some, or remove them: a change runs its
+    pipeline again, which reads them as its tracks."""
+    if remove and files:
+        _fail(InvalidRequest("--remove takes no files: it removes every subtitle file of the media"))
+    settings = Settings()
+    changes = remove or bool(files)
+    workers = settings.workers if wait and changes else 0
+    ended: list[dict[str, Any]] = []
+    try:
+        client = connect(settings, tenant=tenant, workers=workers, routers=("subtitles", "jobs"))
+        try:
+            if remove:
+                done = client.remove_subtitles(media_id)
+            elif files:
+                done = client.add_subtitles(media_id, files)
+            else:
+                done = client.subtitles(media_id)
+            if workers and done.get("job"):
+                ended, _ = waiting.wait_for(client, [done["job"]], quiet=as_json, unit="jobs")
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if ended:
+        done["job"] = ended[0]
+    if as_json:
+        _print_json(done)
+    else:
+        for kept in done["files"]:
+            flags = " ".join(f for f in ("forced", "hearing_impaired") if kept[f])
+            console.print(f"{kept['name']}  {kept['language'] or 'language not named'}  {flags}".rstrip())
+        if not done["files"]:
+            console.print("no subtitle files")
+        if done.get("job"):
+            waiting.print_jobs([done["job"]])
+    if ended and not waiting.all_succeeded(ended):
+        raise typer.Exit(1)
 
 
 @media_app.command("delete")

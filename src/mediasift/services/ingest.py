@@ -89,11 +89,11 @@ def ingest_stream(
     subtitles: Sequence[tuple[str, bytes]] = (),
 ) -> Ingested:
     """``subtitles``: (filename, bytes) of subtitle files sent beside a video or an audio file
-    (``_subtitle_files``), kept beside its original for the pipeline to read as tracks."""
+    (``subtitle_files``), kept beside its original for the pipeline to read as tracks."""
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
         raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
     name = safe_filename(filename)
-    sidecars = _subtitle_files(subtitles)
+    sidecars = subtitle_files(subtitles)
     media_id = str(ULID())
     key = raw_key(tenant_id, media_id, _extension(name))
     reader = _HashingReader(stream, rt.settings.max_upload_bytes)
@@ -127,14 +127,15 @@ MAX_SUBTITLE_FILES = 8
 MAX_SUBTITLE_BYTES = 4 * 1024 * 1024  # a feature film's SubRip is ~100 KB
 
 
-def _subtitle_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
-    """Each subtitle file as (its stored name: running number, language and forced flag read
-    from its filename, ``media.subtitle_tracks.sidecar_name``; its text); ``InvalidRequest``
-    for one that is not SubRip or WebVTT, so the upload is refused before anything is kept."""
-    if len(files) > MAX_SUBTITLE_FILES:
+def subtitle_files(files: Sequence[tuple[str, bytes]], kept_already: int = 0) -> list[tuple[str, str]]:
+    """Each subtitle file as (its stored name: running number, after the ``kept_already`` files
+    the media has, language and forced flag read from its filename,
+    ``media.subtitle_tracks.sidecar_name``; its text); ``InvalidRequest`` for one that is not
+    SubRip or WebVTT, so the request is refused before anything is kept."""
+    if kept_already + len(files) > MAX_SUBTITLE_FILES:
         raise InvalidRequest(f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media")
     kept = []
-    for n, (filename, data) in enumerate(files):
+    for n, (filename, data) in enumerate(files, start=kept_already):
         if len(data) > MAX_SUBTITLE_BYTES:
             raise LimitExceeded(f"subtitles {filename!r} exceed {MAX_SUBTITLE_BYTES} bytes")
         text = _decoded(data)

@@ -1,0 +1,104 @@
+"""The subtitle files kept beside a media's original, after its upload: listed, added, removed.
+
+A video or audio file can be uploaded with its subtitle files (``services/ingest``), but a file
+that came another way (a direct upload, a bucket event, a duplicate of one uploaded before) or
+whose subtitles turned up later needs them added to the media it is. Adding or removing them runs
+the media's pipeline again (``lifecycle.reprocess``), which reads them as tracks as it would have
+at the upload (``extract/subtitle_tracks.py``): the transcript they give replaces the recognised
+one, or is indexed beside it, as ``MEDIASIFT_SUBTITLE_TRACKS`` says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mediasift.catalog import repo
+from mediasift.errors import Conflict, InvalidRequest, NotFound
+from mediasift.services.ingest import subtitle_files
+from mediasift.services.media import reprocess_media
+from mediasift.services.retention import original_deleted
+from mediasift.store.base import subtitles_prefix
+
+if TYPE_CHECKING:
+    from mediasift.catalog.models import Job
+    from mediasift.runtime import Runtime
+
+# What a media can hold subtitles for; None: not probed yet (its job has not run), taken on trust.
+_TIMED_KINDS = (None, "video", "audio")
+
+
+@dataclass(frozen=True, slots=True)
+class SubtitleFile:
+    """A kept file: its stored name ("01.es.forced.srt") and what the name says."""
+
+    name: str
+    language: str | None
+    forced: bool
+    hearing_impaired: bool
+    format: str  # srt | vtt
+
+    @classmethod
+    def named(cls, name: str) -> SubtitleFile:
+        words = name.split(".")  # media.subtitle_tracks.sidecar_name's form
+        flags = words[2:-1]
+        language = None if words[1] == "und" else words[1]
+        return cls(name, language, "forced" in flags, "sdh" in flags, words[-1])
+
+
+def list_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleFile]:
+    with rt.catalog.read_session() as s:
+        repo.get_media(s, tenant_id, media_id)  # another tenant's media is not found
+    return _kept(rt, tenant_id, media_id)
+
+
+def add_subtitles(
+    rt: Runtime, tenant_id: str, media_id: str, files: Sequence[tuple[str, bytes]]
+) -> tuple[list[SubtitleFile], Job | None]:
+    """Keep ``files`` (filename, bytes) beside the media's original, after those it has, and run
+    its pipeline again (None: every file was kept already, so nothing runs); every file is checked
+    before any is kept."""
+    if not files:
+        raise InvalidRequest("send one or more 'subtitles' file parts (SubRip or WebVTT)")
+    with rt.catalog.read_session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        kind, filename = media.kind, media.filename
+    if kind not in _TIMED_KINDS:
+        raise InvalidRequest(f"{filename} is a {kind}: subtitles go with a video or an audio file")
+    _reprocessable(rt, media_id)
+    prefix = subtitles_prefix(tenant_id, media_id)
+    kept = _kept(rt, tenant_id, media_id)
+    held = {rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
+    new: list[tuple[str, str]] = []
+    for name, text in subtitle_files(files, kept_already=len(kept)):  # every file, before any is kept
+        if text not in held:  # the same file sent again is kept once
+            held.add(text)
+            new.append((name[2:], text))  # without its running number: given again below
+    if not new:
+        return kept, None
+    for n, (name, text) in enumerate(new, start=len(kept)):
+        rt.store.put_bytes(f"{prefix}{n:02d}{name}", text.encode(), "text/plain; charset=utf-8")
+    return _kept(rt, tenant_id, media_id), reprocess_media(rt, tenant_id, media_id)
+
+
+def remove_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> Job:
+    """Drop every subtitle file kept beside the media and run its pipeline again without them."""
+    with rt.catalog.read_session() as s:
+        repo.get_media(s, tenant_id, media_id)
+    if not _kept(rt, tenant_id, media_id):
+        raise NotFound(f"media {media_id} has no subtitle files")
+    _reprocessable(rt, media_id)
+    rt.store.delete_prefix(subtitles_prefix(tenant_id, media_id))
+    return reprocess_media(rt, tenant_id, media_id)
+
+
+def _kept(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleFile]:
+    prefix = subtitles_prefix(tenant_id, media_id)
+    return [SubtitleFile.named(key[len(prefix) :]) for key in sorted(rt.store.list(prefix))]
+
+
+def _reprocessable(rt: Runtime, media_id: str) -> None:
+    # checked before the files change: the pipeline that reads them needs the original
+    if original_deleted(rt, media_id):
+        raise Conflict(f"media {media_id}: its original was deleted by retention; upload it again")
