@@ -108,3 +108,26 @@ def test_a_video_and_its_subtitle_file_chosen_together_make_one_upload(page, ser
         "/v1/search", params={"q": "el ferry sale del puerto", "modality": "speech"}
     ).json()
     assert hits["hits"][0]["filename"] == "ferry-notes.mp4" and hits["hits"][0]["language"] == "es"
+
+
+def test_subtitles_added_on_a_video_s_page_become_its_transcript(page, server, tmp_path: Path):
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng and DejaVu fonts")
+    clip = mediagen.pattern_video(tmp_path, duration_s=4.0, ext="mp4", name="bakery-tour")
+    created = server.upload(clip)  # without its subtitles
+    assert server.wait_for_job(created["job"]["id"])["status"] == "succeeded"
+    subtitles = tmp_path / "bakery-tour.es.srt"
+    subtitles.write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nLa panadería abre a las siete.\n", encoding="utf-8"
+    )
+    open_view(page, f"#/media/{created['media']['id']}")
+    page.locator("#subtitles .subtitle-files").get_by_text("None.").wait_for()
+    page.set_input_files("#subtitles-add", [str(subtitles)])
+    page.locator('#subtitles li[data-name="00.es.srt"]').wait_for(timeout=30_000)
+    # the page reloads once the media is processed again: its transcript is the file's
+    page.locator(".transcript").get_by_text("La panadería abre a las siete.").wait_for(timeout=120_000)
+    screenshot(page, "media-subtitles")
+    assert (
+        server.client.get(f"/v1/media/{created['media']['id']}/subtitles").json()["files"][0]["language"]
+        == "es"
+    )

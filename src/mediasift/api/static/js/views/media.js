@@ -9,6 +9,7 @@ import { aboutView } from "./about.js";
 import { jobLine, watchJob } from "./jobs.js";
 import { conversionsView } from "./conversions.js";
 import { nutritionView } from "./nutrition.js";
+import { subtitlesView } from "./subtitles.js";
 
 export async function render(root, params, id) {
   const start = params.has("t") ? Number(params.get("t")) : null;
@@ -81,6 +82,11 @@ export async function render(root, params, id) {
   if (media.kind === "code") root.append(codeView(segments, segmentId));
   const ocr = by("ocr");
   if (ocr.length && media.kind !== "document") root.append(ocrView(ocr, media));
+  const subtitles = subtitlesView(media); // its subtitle files, added or removed (views/subtitles.js)
+  if (subtitles) {
+    root.append(subtitles.section);
+    stops.push(subtitles.stop);
+  }
   const conversions = conversionsView(media); // the media in other formats (views/conversions.js)
   if (conversions) {
     root.append(conversions.section);
