@@ -675,6 +675,7 @@ def media_subtitles(
     changes = remove or bool(files)
     workers = settings.workers if wait and changes else 0
     ended: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
     try:
         client = connect(settings, tenant=tenant, workers=workers, routers=("subtitles", "jobs"))
         try:
@@ -685,7 +686,7 @@ def media_subtitles(
             else:
                 done = client.subtitles(media_id)
             if workers and done.get("job"):
-                ended, _ = waiting.wait_for(client, [done["job"]], quiet=as_json, unit="jobs")
+                ended, steps = waiting.wait_for(client, [done["job"]], quiet=as_json, unit="jobs")
         finally:
             client.close()
     except MediasiftError as exc:
@@ -693,7 +694,7 @@ def media_subtitles(
     if ended:
         done["job"] = ended[0]
     if as_json:
-        _print_json(done)
+        _print_json({**done, "steps": steps} if ended else done)
     else:
         for kept in done["files"]:
             flags = " ".join(f for f in ("forced", "hearing_impaired") if kept[f])
@@ -701,8 +702,8 @@ def media_subtitles(
         if not done["files"]:
             console.print("no subtitle files")
         if done.get("job"):
-            waiting.print_jobs([done["job"]])
-    if ended and not waiting.all_succeeded(ended):
+            waiting.print_outcome([done["job"]], steps)
+    if ended and not waiting.all_succeeded(ended + steps):
         raise typer.Exit(1)
 
 
