@@ -275,6 +275,26 @@ def test_a_translation_joined_from_below_the_cut_stays_only_among_the_best_few()
     assert ranked(3) == ["a", "joined", "b", "c", "d"]  # 2nd answers: it stays
 
 
+def test_hits_without_sentences_above_every_passage_keep_their_order_and_distinct_scores() -> None:
+    # "a cat" on the retrieval library: five photos' tags over the best passage took the top of
+    # the re-scored scale alike (0.9706 each, a cat's photo and "mask, covering" tied with it).
+    query = np.array([1.0, 0.0])
+    sentences = {name: np.array([[c, float(np.sqrt(1 - c**2))]]) for name, c in {"p": 0.9, "q": 0.8}.items()}
+    hits = [
+        hit("cat", 1.9, "tag", "image"),
+        hit("mask", 1.4, "tag", "image"),
+        hit("p", 1.0),
+        hit("between", 0.9, "tag", "image"),
+        hit("q", 0.8),
+        hit("under", 0.5, "tag", "image"),
+    ]
+    ranked = rescore(hits, query, sentences, RankingParams(rescore_top=6))
+    assert [h.segment_id for h in ranked] == ["cat", "mask", "p", "between", "q", "under"]
+    scores = [h.score for h in ranked]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores), scores
+    assert round(scores[0] - scores[1], 6) == 0.5  # as far apart as the first stage had them
+
+
 def test_a_sentence_holding_the_querys_words_wins_a_near_tie_even_misheard() -> None:
     # The recogniser heard "La genteja…" for "Las lentejas…"; the model scores it a hair under a
     # near miss that shares no word of the question (on the retrieval set 0.827 against 0.833).

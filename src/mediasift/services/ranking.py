@@ -349,7 +349,8 @@ def rescore(
     gains ``params.word_bonus`` for each of ``text``'s words it holds (``enrich/typos.py``; from
     ``params.min_shared_words``, at most ``params.bonus_words``). A re-scored hit without
     any (a tag, a photo's text) keeps its place among them: its first-stage score is
-    mapped onto the new scale by rank (``has_vectors`` decides which have some). Hits not
+    mapped onto the new scale by rank, and past its ends by its distance from them
+    (``_on_new_scale``; ``has_vectors`` decides which have some). Hits not
     re-scored keep their order after them.
     """
     later = params.group and _groups_later(params)
@@ -378,7 +379,7 @@ def rescore(
     old_scale, new_scale = np.sort(before), np.sort(after)
     for hit in top:
         if hit.segment_id not in sentences:
-            hit.score = round(float(np.interp(hit.score, old_scale, new_scale)), 6)
+            hit.score = round(_on_new_scale(hit.score, old_scale, new_scale), 6)
     for hit, score in zip(prose, after, strict=True):
         hit.score = round(score, 6)
     ranked = sorted(top, key=lambda h: -h.score)
@@ -398,6 +399,18 @@ def rescore(
         for higher, lower in pairwise(ranked):  # scores follow the order
             lower.score = min(lower.score, round(higher.score - 1e-6, 6))
     return ranked + rest
+
+
+def _on_new_scale(score: float, old: np.ndarray, new: np.ndarray) -> float:
+    """A first-stage score on the re-scored scale, by rank: between two prose hits' old scores,
+    between their new ones; above (below) them all, as far above (below) the best (worst) new one
+    as it was the old. Clamped there instead, every tag above the best prose hit took its score
+    and they all tied ("a cat": six hits at 0.9706, a cat's photo and "mask, covering" alike)."""
+    if score > old[-1]:
+        return float(new[-1] + (score - old[-1]))
+    if score < old[0]:
+        return float(new[0] - (old[0] - score))
+    return float(np.interp(score, old, new))
 
 
 def _best_sentence(
