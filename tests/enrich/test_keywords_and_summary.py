@@ -95,3 +95,40 @@ def test_a_500_page_document_is_summarised_within_bounds(e5):
     assert "boiler" in {k.text for k in keywords.items} or "espresso machine" in {
         k.text for k in keywords.items
     }
+
+
+# LibriVox's Sense and Sensibility (pocketsphinx-testdata) as the recogniser chunked it: the cut at
+# 18.968 s falls inside a sentence.
+AUSTEN = [
+    (
+        "s1",
+        "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his "
+        "power to do for them. He was not an ill-disposed young man, unless to be rather cold-hearted "
+        "and rather selfish is to be ill-disposed. Had he married a more amiable woman, he might have "
+        "been made",
+        0.088,
+        None,
+    ),
+    ("s2", "still more respectable than he was. He might even have been made amiable himself.", 18.968, None),
+]
+
+
+def test_a_sentence_a_transcript_chunk_cut_is_summarised_whole_at_its_start(e5):
+    summary = summarize(AUSTEN, "en", e5)
+    joined = (
+        "Had he married a more amiable woman, he might have been made still more respectable than he was."
+    )
+    assert joined in [s.text for s in summary.items], summary.items
+    assert next(s for s in summary.items if s.text == joined).segment_id == "s1"
+    assert "still more respectable than he was." not in [s.text for s in summary.items]
+    # a page of a document is not a transcript: its last words stay its own
+    pages = [(pid, text, None, n) for n, (pid, text, _, _) in enumerate(AUSTEN, 1)]
+    assert "still more respectable than he was." in [s.text for s in summarize(pages, "en", e5).items]
+
+
+def test_a_phrase_said_only_inside_a_longer_keyword_is_not_one_of_its_own(e5):
+    texts = [k.text for k in extract_keywords(AUSTEN, "en", e5).items]
+    assert "Mr John Dashwood" in texts or "John Dashwood" in texts, texts
+    assert len([t for t in texts if "John" in t]) == 1, texts  # not also "John", "Mr John"
+    assert "young man" in texts and "man" not in texts, texts
+    assert {"amiable", "amiable woman"} <= set(texts)  # "amiable" is also said alone

@@ -58,6 +58,9 @@ class Keywords:
         return [k.to_dict() for k in self.items]
 
 
+_Ranked = tuple[tuple[str, ...], "_Candidate"]  # a candidate's stems and its counts
+
+
 @dataclass
 class _Candidate:
     words: int
@@ -97,7 +100,7 @@ def extract_keywords(
     stat = np.array([_statistical(c) for _, c in ranked])
     texts = [c.display() for _, c in ranked]
     if embedder is None or len(ranked) == 1:
-        picked = list(range(min(top_n, len(ranked))))
+        picked = list(range(len(ranked)))
         scores = stat / stat.max()
     else:
         vectors = embedder.embed_queries(texts)
@@ -105,8 +108,26 @@ def extract_keywords(
             document = document_vector([s.text for s in chosen], embedder)
         relevance = vectors @ document
         scores = 0.5 * _scaled(stat) + 0.5 * _scaled(relevance)
-        picked = _maximal_marginal_relevance(scores, vectors, top_n)
+        picked = _maximal_marginal_relevance(scores, vectors, 2 * top_n)
+    picked = _without_parts_of_picked(picked, ranked)[:top_n]
     return Keywords([Keyword(texts[i], float(scores[i])) for i in picked], coverage)
+
+
+def _without_parts_of_picked(
+    picked: list[int], ranked: list[tuple[tuple[str, ...], _Candidate]]
+) -> list[int]:
+    """``picked`` without a phrase said only as part of another one picked ("John" and "Mr John"
+    beside "Mr John Dashwood", each said once; "man" inside "young man"), wherever it ranked:
+    a short text keeps phrases said once, which ``_without_parts_of_longer`` leaves alone."""
+    keys = {i: ranked[i][0] for i in picked}
+    return [
+        i
+        for i in picked
+        if not any(
+            j != i and keys[i] in _proper_parts(keys[j]) and ranked[i][1].count <= ranked[j][1].count
+            for j in picked
+        )
+    ]
 
 
 # Not in a keyword: a verb ("deja", "bake", "vende carteles"), an adverb ("twice"), a pronoun...

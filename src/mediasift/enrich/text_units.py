@@ -129,10 +129,34 @@ def split_sentences(text: str) -> list[str]:
 
 
 def sentences_of(segments: Sequence[Segment]) -> list[Sentence]:
-    """Every sentence of every segment, each knowing its segment; a sentence that a transcript
-    split across two segments stays two pieces, each pointing at the second it was said."""
+    """Every sentence of every segment, each knowing its segment. A sentence that a transcript
+    split across two segments (a chunk cut where the recogniser paused: "…he might have been made"
+    | "still more respectable than he was.") is one, at the segment it starts in: a timed
+    segment's last sentence without its end mark, followed by a timed segment opening in lower
+    case, runs on into it."""
     out: list[Sentence] = []
+    previous: Segment | None = None
     for seg in segments:
-        for text in split_sentences(seg.text):
+        pieces = split_sentences(seg.text)
+        if pieces and previous is not None and out and _runs_on(out[-1], previous, seg, pieces[0]):
+            last = out[-1]
+            out[-1] = last._replace(text=f"{last.text} {pieces[0]}")
+            pieces = pieces[1:]
+        for text in pieces:
             out.append(Sentence(text, seg, len(out)))
+        previous = seg
     return out
+
+
+_ENDED = (".", "!", "?", "…", '"', "'", "”", "»", ")", ":", ";")
+
+
+def _runs_on(last: Sentence, previous: Segment, seg: Segment, opening: str) -> bool:
+    return (
+        last.segment is previous
+        and previous.start_s is not None
+        and seg.start_s is not None
+        and previous.language == seg.language
+        and not last.text.rstrip().endswith(_ENDED)
+        and opening[:1].islower()
+    )
