@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediasift.answer.sentences import sentence_units, split_sentences
+from mediasift.answer.sentences import sentence_texts, sentence_units, split_sentences
 from mediasift.domain import Hit
 from mediasift.services.ask import CitationFilter, build_prompt, clean_citations, resolve_citations
 
@@ -99,3 +99,63 @@ def test_sentences_of_a_timed_part_share_its_time_by_length():
         "Está aquí.",
         "Otro párrafo",
     ]
+
+
+def test_a_sentence_the_recogniser_cut_across_two_parts_is_one_and_spans_both():
+    # LibriVox's Sense and Sensibility as Whisper parted it: a pause inside the sentence.
+    parts = [
+        {"start_s": 0.0, "end_s": 6.0, "text": "And Mr. John Dashwood had then leisure to consider how much"},
+        {"start_s": 6.5, "end_s": 10.0, "text": "there might be prudently in his power to do for them."},
+        {"start_s": 10.5, "end_s": 13.0, "text": "He was not an ill-disposed young man."},
+    ]
+    src = Hit(
+        segment_id="s", media_id="m", filename="austen.mp3", kind="audio", modality="speech",
+        text=" ".join(p["text"] for p in parts), meta={"parts": parts},
+    )  # fmt: skip
+    first, second = sentence_units(src, 1)
+    assert first.text == (
+        "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his "
+        "power to do for them."
+    )  # one sentence: neither the part's end nor "Mr." closes it
+    assert (first.start_s, first.end_s) == (0.0, 10.0)
+    assert (second.text, second.start_s, second.end_s) == (
+        "He was not an ill-disposed young man.",
+        10.5,
+        13.0,
+    )
+    assert sentence_texts(src.text, src.meta) == [first.text, second.text]  # what ingest embeds
+
+
+def test_a_sentence_a_chunk_cut_is_quoted_whole_from_the_two_chunks_joined():
+    from mediasift.services.ask import _sentences_whole
+
+    def chunk(sid: str, ordinal: int, start: float, end: float, text: str) -> Hit:
+        return Hit(
+            segment_id=sid, media_id="m", filename="austen.mp3", kind="audio", modality="speech",
+            text=text, start_s=start, end_s=end, ordinal=ordinal, language="en", score=0.9,
+            meta={"parts": [{"start_s": start, "end_s": end, "text": text}]},
+        )  # fmt: skip
+
+    first = chunk(
+        "a", 0, 0.0, 19.0, "He was not selfish. Had he married a more amiable woman, he might have been made"
+    )
+    second = chunk(
+        "b",
+        1,
+        19.0,
+        24.0,
+        "still more respectable than he was. He might even have been made amiable himself.",
+    )
+    elsewhere = chunk("c", 2, 40.0, 44.0, "and so it ended.")  # lower case, but not where "b" ends
+    (joined, last) = _sentences_whole([first, second, elsewhere])
+    assert (joined.segment_id, joined.start_s, joined.end_s) == ("a", 0.0, 24.0) and last is elsewhere
+    quoted = [u.text for u in sentence_units(joined, 1)]
+    assert (
+        "Had he married a more amiable woman, he might have been made still more respectable than he was."
+        in quoted
+    )
+    # a chunk that ends its sentence, or a next one opening a sentence of its own, stays apart
+    ended = chunk("d", 0, 0.0, 19.0, "He was not selfish.")
+    assert _sentences_whole([ended, second]) == [ended, second]
+    opens = chunk("e", 1, 19.0, 24.0, "Still more respectable.")
+    assert _sentences_whole([first, opens]) == [first, opens]

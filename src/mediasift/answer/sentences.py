@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Hit
+from mediasift.enrich.text_units import closes_abbreviation
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,8 +49,16 @@ def _split(text: str) -> tuple[str, ...]:
     # passages come back query after query: each is split once (splitting was 40 % of re-scoring).
     out: list[str] = []
     for block in _BLANK_LINES.split(text):
-        flat = " ".join(block.split())
-        out.extend(s.strip() for s in _SENTENCE_END.split(flat) if s.strip())
+        pending = ""
+        for piece in _SENTENCE_END.split(" ".join(block.split())):
+            if not (piece := piece.strip()):
+                continue
+            pending = f"{pending} {piece}" if pending else piece
+            if not closes_abbreviation(pending):  # "Mr. John Dashwood" is one sentence
+                out.append(pending)
+                pending = ""
+        if pending:
+            out.append(pending)
     return tuple(s[:MAX_UNIT_CHARS] for s in out)
 
 
@@ -58,8 +67,46 @@ def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
     the order ``sentence_units`` gives them: ingest embeds these, ask reads them back by position."""
     parts = (meta or {}).get("parts")
     if parts:
-        return [s for part in parts for s in split_sentences(str(part.get("text", "")).strip())]
+        return [sentence for sentence, _, _ in _timed_sentences(parts)]
     return split_sentences(text)
+
+
+def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float | None, float | None]]:
+    """The sentences of a speech segment's timed parts, each with its span: the recogniser cuts
+    its parts where the speaker pauses, often inside a sentence ("…how much there might be
+    prudently in his" | "power to do for them."), so the parts are read as one text and a
+    sentence's times are interpolated by character position within the parts it spans (speech runs
+    at a roughly even rate)."""
+    spans: list[tuple[int, int, float | None, float | None]] = []  # characters, seconds of a part
+    pieces: list[str] = []
+    cursor = 0
+    for part in parts:
+        piece = " ".join(str(part.get("text", "")).split())
+        if not piece:
+            continue
+        cursor += 1 if pieces else 0  # the space joining it
+        spans.append((cursor, cursor + len(piece), part.get("start_s"), part.get("end_s")))
+        pieces.append(piece)
+        cursor += len(piece)
+    joined = " ".join(pieces)
+    out = []
+    at = 0
+    for sentence in split_sentences(joined):
+        begin = joined.find(sentence, at)
+        begin = at if begin < 0 else begin
+        at = begin + len(sentence)
+        out.append((sentence, _second_at(spans, begin), _second_at(spans, at)))
+    return out
+
+
+def _second_at(spans: Sequence[tuple[int, int, float | None, float | None]], char: int) -> float | None:
+    for first, last, start, end in spans:
+        if char <= last:
+            if start is None or end is None:
+                return start
+            share = max(0, char - first) / max(1, last - first)
+            return round(start + (end - start) * share, 2)
+    return spans[-1][3] if spans else None
 
 
 def aligned(stored: np.ndarray | None, units: Sequence[Sentence]) -> np.ndarray | None:
@@ -77,11 +124,10 @@ def sentence_units(source: Hit, n: int) -> list[Sentence]:
         return [Sentence(n, code_summary(source), source.start_s, source.end_s, source.page, 0)]
     parts = source.meta.get("parts")
     if parts:
-        for part in parts:
-            text = str(part.get("text", "")).strip()
-            start, end = part.get("start_s"), part.get("end_s")
-            units.extend(_timed(source, n, text, start, end, len(units)))
-        return units
+        return [
+            Sentence(n, text, start, end, source.page, i)
+            for i, (text, start, end) in enumerate(_timed_sentences(parts))
+        ]
     for text in split_sentences(source.text):
         units.append(Sentence(n, text, source.start_s, source.end_s, source.page, len(units)))
     return units
@@ -100,20 +146,3 @@ def code_summary(source: Hit) -> str:
     if not detail:
         detail = " ".join(line.strip() for line in source.text.splitlines() if line.strip())
     return (f"{what}: {detail}" if what else detail)[:MAX_UNIT_CHARS]
-
-
-def _timed(
-    source: Hit, n: int, text: str, start: float | None, end: float | None, offset: int
-) -> list[Sentence]:
-    sentences = split_sentences(text)
-    if start is None or end is None or len(sentences) <= 1:
-        return [Sentence(n, s, start, end, source.page, offset + i) for i, s in enumerate(sentences)]
-    # Speech runs at a roughly even rate, so a sentence's share of the characters is its share of time.
-    total = sum(len(s) for s in sentences)
-    out, cursor = [], 0
-    for i, sentence in enumerate(sentences):
-        s0 = start + (end - start) * cursor / total
-        cursor += len(sentence)
-        s1 = start + (end - start) * cursor / total
-        out.append(Sentence(n, sentence, round(s0, 2), round(s1, 2), source.page, offset + i))
-    return out

@@ -112,6 +112,11 @@ _NOT_AN_END = re.compile(
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
+def closes_abbreviation(text: str) -> bool:
+    """Whether ``text`` ends on a title or an initial ("Mr.", "Sra.", "J."), not a sentence."""
+    return _NOT_AN_END.search(text) is not None
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text``; blank lines always end one, single line breaks are spaces."""
     sentences = []
@@ -120,7 +125,7 @@ def split_sentences(text: str) -> list[str]:
         pending = ""
         for piece in _END.split(paragraph):
             pending = f"{pending} {piece}" if pending else piece
-            if not _NOT_AN_END.search(pending):
+            if not closes_abbreviation(pending):
                 sentences.append(pending)
                 pending = ""
         if pending:

@@ -153,7 +153,57 @@ def retrieve(
             return []
         groups = _fit_budget(relevant, budget)
         _expand(rt, s, tenant_id, question, groups, files, budget)
-    return [src for group in groups for src in sorted(group, key=lambda x: x.ordinal)]
+    return _sentences_whole([src for group in groups for src in sorted(group, key=lambda x: x.ordinal)])
+
+
+_ENDED = (".", "!", "?", "…", '"', "”", "»", ")")
+
+
+def _sentences_whole(sources: list[Hit]) -> list[Hit]:
+    """``sources`` with a transcript chunk that ends inside a sentence joined to the chunk that
+    follows it (same media and language, starting where it ends) where that one is a source too,
+    not already before it, and opens in lower case: the recogniser cut "…he might have been made" |
+    "still more respectable than he was.", and a sentence quoted from the first alone said half
+    of it. The joined source is the first, reaching to the second's end; its sentences are read
+    across both chunks' timed parts (``answer/sentences.py``)."""
+    placed: set[int] = set()  # sources already in the answer's list, or joined to one there
+    out: list[Hit] = []
+    for src in sources:
+        if id(src) in placed:
+            continue
+        placed.add(id(src))
+        head = src
+        while head.modality == "speech" and not head.text.rstrip().endswith(_ENDED):
+            nxt = next((s for s in sources if id(s) not in placed and _follows(s, head)), None)
+            if nxt is None or not nxt.text.lstrip()[:1].islower():
+                break
+            placed.add(id(nxt))
+            head = _joined(head, nxt)
+        out.append(head)
+    return out
+
+
+_CHUNK_GAP_S = 1.0  # a chunk starts where the one before it ends (the recogniser's own cut)
+
+
+def _follows(nxt: Hit, head: Hit) -> bool:
+    return (
+        (nxt.media_id, nxt.modality, nxt.language) == (head.media_id, head.modality, head.language)
+        and nxt.start_s is not None
+        and head.end_s is not None
+        and 0 <= nxt.start_s - head.end_s <= _CHUNK_GAP_S
+    )
+
+
+def _joined(head: Hit, nxt: Hit) -> Hit:
+    parts = [*(head.meta.get("parts") or []), *(nxt.meta.get("parts") or [])]
+    return replace(
+        head,
+        text=f"{head.text.rstrip()} {nxt.text.lstrip()}",
+        end_s=nxt.end_s,
+        score=max(head.score, nxt.score),
+        meta={**head.meta, "parts": parts} if parts else head.meta,
+    )
 
 
 def _source(row: SegmentRow, files: dict[str, Hit]) -> Hit:
