@@ -178,7 +178,8 @@ def test_subtitles_added_after_the_upload_become_its_transcript_and_go_when_remo
 ) -> None:
     # A video that came without them (a direct upload, a bucket's, a duplicate): its subtitles
     # are added to the media it is.
-    clip = mediagen.pattern_video(tmp_path, duration_s=20.0, ext="mp4", name="later")
+    # 21 s: the talk above is the same pattern over 20 s, and the same bytes would be that media
+    clip = mediagen.pattern_video(tmp_path, duration_s=21.0, ext="mp4", name="later")
     media = upload(module_api, clip)["media"]["id"]
     wait_for_job(module_api, module_api.get(f"/v1/media/{media}").json()["job"]["id"], timeout_s=300)
     assert module_api.get(f"/v1/media/{media}/subtitles").json() == {"files": [], "job": None}
