@@ -205,6 +205,23 @@ def test_chunks_last_15_to_30_s_and_keep_their_raw_parts() -> None:
     }
 
 
+def test_a_chunk_past_15_s_closes_where_a_sentence_ends_not_inside_one() -> None:
+    # Whisper's parts of LibriVox's Sense and Sensibility: a pause inside a sentence at 18.97 s.
+    raw = [
+        seg(0.1, 5.7, "And Mr. John Dashwood had then leisure to consider how much there might be"),
+        seg(5.7, 12.4, "prudently in his power to do for them. He was not an ill-disposed young man."),
+        seg(12.4, 18.97, "Had he married a more amiable woman, he might have been made"),
+        seg(18.97, 21.2, "still more respectable than he was."),
+        seg(21.2, 24.2, "He might even have been made amiable himself."),
+    ]
+    chunks = build_chunks(raw)
+    assert [c.text.endswith("than he was.") for c in chunks] == [True, False]
+    assert (chunks[0].start_s, chunks[0].end_s) == (0.1, 21.2)
+    # without a sentence's end it still closes before 30 s
+    unpunctuated = [seg(i * 4.0, i * 4.0 + 3.5, f"words {i}") for i in range(20)]
+    assert all(c.end_s - c.start_s <= 30.0 for c in build_chunks(unpunctuated))
+
+
 def test_a_chunk_never_mixes_languages_or_spans_a_long_pause() -> None:
     raw = [seg(0, 3, "hello there", "en"), seg(3.5, 6, "hola amigos", "es"), seg(20, 23, "adiós", "es")]
     chunks = build_chunks(raw)

@@ -41,8 +41,11 @@ class TranscriptChunk:
 def build_chunks(
     segments: list[RawSegment], min_s: float = 15.0, max_s: float = 30.0, max_gap_s: float = 5.0
 ) -> list[TranscriptChunk]:
-    """Greedy grouping: a chunk closes once it lasts ``min_s``, before it would pass ``max_s``,
-    at a change of language, and at a pause longer than ``max_gap_s``."""
+    """Greedy grouping: a chunk closes once it lasts ``min_s`` and its last part ends a sentence,
+    before it would pass ``max_s``, at a change of language, and at a pause longer than
+    ``max_gap_s``. The recogniser cuts its parts where the speaker pauses, often inside a
+    sentence; a chunk closed there split the sentence between two search hits and two summary
+    lines ("…he might have been made" | "still more respectable than he was.")."""
     groups: list[list[RawSegment]] = []
     for seg in segments:
         current = groups[-1] if groups else None
@@ -58,8 +61,11 @@ def _closes(current: list[RawSegment], seg: RawSegment, min_s: float, max_s: flo
         seg.language != current[0].language
         or seg.start_s - current[-1].end_s > max_gap_s
         or seg.end_s - current[0].start_s > max_s
-        or current[-1].end_s - current[0].start_s >= min_s
+        or (current[-1].end_s - current[0].start_s >= min_s and current[-1].text.rstrip().endswith(_ENDS))
     )
+
+
+_ENDS = (".", "!", "?", "…", '"', "”", "»", ")", "。")
 
 
 def _chunk(parts: list[RawSegment]) -> TranscriptChunk:
