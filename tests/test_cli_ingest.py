@@ -243,6 +243,16 @@ def test_subtitles_are_added_to_a_video_already_ingested_and_removed(tmp_path: P
     found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
     assert not [h for h in found if h["modality"] == "speech"]
 
+    # the folder ingested again with a subtitle file now beside the video: they go with it
+    later.rename(folder / "class.es.srt")
+    again = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert again.returncode == 0, again.stderr
+    assert [(j["type"], j["status"]) for j in json.loads(again.stdout)["jobs"]] == [
+        ("reprocess", "succeeded")
+    ]
+    found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
+    assert (found[0]["media_id"], found[0]["modality"]) == (media, "speech"), found[:1]
+
 
 def test_subtitle_files_pair_with_the_longest_media_name_in_their_folder(tmp_path: Path):
     files = [

@@ -148,16 +148,33 @@ def test_a_file_that_is_not_subtitles_is_refused_and_nothing_is_kept(
     assert late.status_code == 400 and "before the file" in late.json()["message"], late.text
 
 
-def test_a_duplicate_upload_keeps_none_of_the_subtitles_sent_with_it(
+def test_a_duplicate_upload_adds_the_subtitles_sent_with_it_to_the_media(
     module_api: TestClient, tmp_path: Path
 ) -> None:
-    clip = mediagen.pattern_video(tmp_path, duration_s=2.0, ext="mp4", name="again")
-    upload(module_api, clip)
-    with clip.open("rb") as f:
-        again = module_api.post(
-            "/v1/media", files=[("subtitles", ("again.en.srt", _srt(ENGLISH))), ("file", ("again.mp4", f))]
-        )
-    assert again.status_code == 200 and again.json()["duplicate"] is True
+    # A folder ingested again after a subtitle file was put beside its video: the video is a
+    # duplicate, its new subtitles are the media's (they were dropped before).
+    clip = mediagen.pattern_video(tmp_path, duration_s=3.0, ext="mp4", name="again")
+    first = upload(module_api, clip)
+    wait_for_job(module_api, first["job"]["id"], timeout_s=300)
+    spanish = [(a, b, t.replace("El farero", "El relojero")) for a, b, t in SPANISH]
+
+    def again() -> dict:
+        with clip.open("rb") as f:
+            sent = module_api.post(
+                "/v1/media",
+                files=[("subtitles", ("again.es.srt", _srt(spanish))), ("file", ("again.mp4", f))],
+            )
+        assert sent.status_code == 200 and sent.json()["duplicate"] is True, sent.text
+        return sent.json()
+
+    body = again()
+    assert body["media"]["id"] == first["media"]["id"] and body["job"]["type"] == "reprocess"
+    assert wait_for_job(module_api, body["job"]["id"], timeout_s=300)["status"] == "succeeded"
+    hits = module_api.get("/v1/search", params={"q": "el relojero rema hasta la isla"}).json()["hits"]
+    assert hits[0]["media_id"] == first["media"]["id"], hits[:1]
+    listed = module_api.get(f"/v1/media/{first['media']['id']}/subtitles").json()["files"]
+    assert [f["name"] for f in listed] == ["00.es.srt"]
+    assert again()["job"]["id"] == body["job"]["id"]  # the same file once more: nothing runs again
     store = module_api.app.state.runtime.store  # type: ignore[attr-defined]
     kept = [key for key in store.list("raw/") if "/subtitles/" in key]
     owners = {key.split("/")[2] for key in kept}  # raw/{tenant}/{media}/subtitles/{name}

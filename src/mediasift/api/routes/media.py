@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import mimetypes
@@ -33,6 +34,7 @@ from mediasift.catalog import steps as step_rows
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
+from mediasift.services import subtitles as subtitle_service
 from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 from mediasift.text_form import unstorable
@@ -97,7 +99,8 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
 
     def consume(filename: str | None, form: Form, stream: BinaryIO) -> ingest.Ingested:
         meta = _parse_metadata(form.fields.get("metadata"))
-        return ingest.ingest_stream(
+        subtitles = [(a.filename, a.data) for a in form.attachments]
+        result = ingest.ingest_stream(
             rt,
             tenant,
             stream,
@@ -105,8 +108,15 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
             collection=form.fields.get("collection") or "default",
             metadata=meta,
             source_uri="upload",
-            subtitles=[(a.filename, a.data) for a in form.attachments],
+            subtitles=subtitles,
         )
+        if result.duplicate and subtitles and result.media.kind in ("video", "audio"):
+            # The video again with subtitle files beside it (a folder ingested once more after
+            # they were added): they are the media's, as if added to it.
+            _, job = subtitle_service.add_subtitles(rt, tenant, result.media.id, subtitles)
+            if job is not None:
+                return dataclasses.replace(result, job=job)
+        return result
 
     try:
         result = await receive_upload(
