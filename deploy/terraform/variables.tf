@@ -138,6 +138,7 @@ variable "s3_event_suffixes" {
     ".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac",
     ".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic",
     ".pdf", ".pptx", ".docx",
+    ".srt", ".vtt", # a video's subtitle files beside it: its tracks
     ".MP4", ".MOV", ".JPG", ".JPEG", ".PNG", ".PDF",
   ]
 }

@@ -13,7 +13,13 @@ from mediasift.domain import Modality, Segment
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
-from mediasift.media.subtitle_tracks import language_code, read_subtitle_tracks, sidecar_name, sidecar_track
+from mediasift.media.subtitle_tracks import (
+    language_code,
+    read_subtitle_tracks,
+    sidecar_name,
+    sidecar_track,
+    subtitle_stem,
+)
 from mediasift.models.registry import ModelRegistry
 from mediasift.store.local import LocalStore
 from tests import mediagen
@@ -169,6 +175,20 @@ def test_a_damaged_file_with_tracks_fails_as_corrupt_media(
     cut = mediagen.truncated_copy(whole, tmp_path / "cut.mkv", 0.5)
     with pytest.raises(CorruptMedia):
         run(cut, tmp_path, models)
+
+
+def test_a_subtitle_files_name_says_which_media_it_goes_with() -> None:
+    assert [
+        subtitle_stem(name)
+        for name in (
+            "talk.es.srt",
+            "Talk.Part2.EN-us.forced.vtt",
+            "My.Film.2019.srt",
+            "talk.srt",
+            "es.srt",
+            "talk.txt",
+        )
+    ] == ["talk", "talk.part2", "my.film.2019", "talk", "es", None]
 
 
 def test_a_subtitle_files_name_says_its_language_and_whether_it_is_forced() -> None:

@@ -166,3 +166,39 @@ def _job(api: TestClient, media_id: str) -> str:
 
 def _jobs(api: TestClient) -> list[str]:
     return sorted(j["id"] for j in api.get("/v1/jobs", headers=ACME).json()["jobs"])
+
+
+SUBTITLES = b"1\n00:00:01,000 --> 00:00:03,000\nEl relojero abre la tienda a las nueve.\n"
+
+
+@pytest.mark.parametrize("subtitles_first", [False, True], ids=["video-first", "subtitles-first"])
+def test_a_subtitle_file_beside_a_video_in_the_bucket_becomes_its_track(
+    bucket_runtime: Runtime,
+    client_for: Callable[..., TestClient],
+    s3_client: Any,
+    s3_bucket: str,
+    tmp_path: Any,
+    subtitles_first: bool,
+) -> None:
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng, fonts-dejavu-core")
+    rt = bucket_runtime
+    api = client_for(rt, workers=1)
+    folder = "clients/acme/products/SKU-9/media/video/"
+    clip = mediagen.pattern_video(tmp_path, duration_s=4.0 + subtitles_first, ext="mp4", name="demo")
+    objects = {f"{folder}demo.mp4": clip.read_bytes(), f"{folder}demo.es.srt": SUBTITLES}
+    order = sorted(objects, key=lambda key: key.endswith(".srt") != subtitles_first)
+    for key in order:  # each object written, then its event handled, as the worker sees them
+        s3_client.put_object(Bucket=s3_bucket, Key=key, Body=objects[key])
+        event = ObjectCreated(bucket=s3_bucket, key=key, size=len(objects[key]), etag="e", sequencer="01")
+        for done in ingest_delivery(rt, EventDelivery(events=[event], receipt="r", attempts=1)):
+            assert wait_for_job(api, done.job.id, tenant="acme")["status"] == "succeeded"
+
+    [media] = api.get("/v1/media", headers=ACME).json()["media"]  # the video alone: no timed text
+    assert media["filename"] == "demo.mp4"
+    files = api.get(f"/v1/media/{media['id']}/subtitles", headers=ACME).json()["files"]
+    assert [(f["language"], f["format"]) for f in files] == [("es", "srt")]
+    [hit] = [h for h in found(api, "relojero") if h["modality"] == "speech"]
+    assert hit["media_id"] == media["id"] and abs(hit["start_s"] - 1.0) <= 0.5

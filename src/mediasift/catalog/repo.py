@@ -282,6 +282,14 @@ def media_from_source(s: Session, tenant_id: str, source_uri: str) -> list[Media
     return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc())))
 
 
+def media_under_source(s: Session, tenant_id: str, prefix: str, limit: int = 1000) -> list[Media]:
+    """The tenant's media made from objects whose ``source_uri`` starts with ``prefix`` (a bucket's
+    "folder": ``s3://bucket/clients/acme/…/``), at most ``limit``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    q = select(Media).where(Media.tenant_id == tenant_id, Media.source_uri.like(f"{escaped}%", escape="\\"))
+    return list(s.scalars(q.limit(limit)))
+
+
 def replace_original(
     s: Session, tenant_id: str, media_id: str, size: int, sha256: str, metadata: dict[str, Any]
 ) -> Media:

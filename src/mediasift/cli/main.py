@@ -26,6 +26,7 @@ from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.cli.workflow import workflow_app
 from mediasift.config import Settings
 from mediasift.errors import InvalidRequest, MediasiftError
+from mediasift.media.subtitle_tracks import SUBTITLE_EXTENSIONS, TIMED_EXTENSIONS
 from mediasift.ops.logs import configure_logging
 from mediasift.ops.tracing import setup_tracing
 
@@ -217,11 +218,8 @@ def worker(
 
 
 # Audio and video a subtitle file can be beside.
-_TIMED = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".flv", ".wmv", ".mpg",
-    ".mpeg", ".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mka",
-})  # fmt: skip
-_SUBTITLES = frozenset({".srt", ".vtt"})
+_TIMED = TIMED_EXTENSIONS
+_SUBTITLES = frozenset(SUBTITLE_EXTENSIONS)
 
 
 def subtitles_beside(files: list[Path]) -> dict[Path, list[Path]]:

@@ -119,6 +119,28 @@ def sidecar_track(name: str, cues: list[Cue]) -> SubtitleTrack:
     )
 
 
+SUBTITLE_EXTENSIONS = (".srt", ".vtt")
+# The files a subtitle file can go with, by their extension (a folder's or a bucket's names).
+TIMED_EXTENSIONS = frozenset({
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".flv", ".wmv", ".mpg",
+    ".mpeg", ".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mka",
+})  # fmt: skip
+_FLAG_WORDS = frozenset({"forced", "sdh", "cc", "hi"})
+
+
+def subtitle_stem(filename: str) -> str | None:
+    """The name of the media a subtitle file goes with, as players pair them, lowercase and
+    without its extension ("talk.part2.es.forced.srt" → "talk.part2"); None for a file that is
+    not SubRip or WebVTT by its name, or names nothing but its language."""
+    lowered = filename.lower()
+    if not lowered.endswith(SUBTITLE_EXTENSIONS):
+        return None
+    words = lowered.split(".")[:-1]
+    while len(words) > 1 and (words[-1] in _FLAG_WORDS or _named_language(words[-1])):
+        words.pop()
+    return ".".join(words) or None
+
+
 def _named_language(word: str) -> str | None:
     """The ISO 639-1 code a filename's word names, only a known one ("es", "spa", "en-us"): a
     film's "2019" or a part's "ii" names none."""

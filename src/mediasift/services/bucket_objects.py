@@ -14,14 +14,24 @@ the first key, and removing the second key leaves it alone.
 from __future__ import annotations
 
 import logging
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mediasift.catalog import repo
-from mediasift.errors import NotFound
+from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.jobs import lifecycle
+from mediasift.media.subtitle_tracks import TIMED_EXTENSIONS, subtitle_stem
 from mediasift.queue.s3_events import ObjectCreated, ObjectRemoved, is_earlier
-from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream
+from mediasift.services.ingest import (
+    MAX_SUBTITLE_BYTES,
+    MAX_SUBTITLE_FILES,
+    Ingested,
+    _HashingReader,
+    ingest_stream,
+    subtitle_files,
+)
 from mediasift.services.media import delete_media
+from mediasift.services.subtitles import add_subtitles
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Media
@@ -52,12 +62,112 @@ def object_created(
     if current_id is not None and is_earlier(event.sequencer, current_sequencer):
         log.info("bucket event for %s is older than media %s's version; ignored", event.key, current_id)
         return None
+    if current_id is None and (owner := _owner_of_subtitles(rt, tenant_id, event, filename)) is not None:
+        added = _add_subtitles(rt, tenant_id, owner, event, filename)
+        if added is not None:
+            return added
     # The event's key is the bucket's own name for the object, read as-is: it never becomes a path
     # here; only the sanitised filename and the media's own key do.
     with rt.bucket_reader.open(event.bucket, event.key) as stream:
         if current_id is None:
-            return ingest_stream(rt, tenant_id, stream, filename, metadata=metadata, source_uri=uri)
+            beside = _subtitles_beside(rt, event, filename)
+            ingested = ingest_stream(
+                rt,
+                tenant_id,
+                stream,
+                filename,
+                metadata=metadata,
+                source_uri=uri,
+                subtitles=[(name, data) for _, name, data in beside],
+            )
+            _drop_timed_texts(rt, tenant_id, event.bucket, [key for key, _, _ in beside])
+            return ingested
         return replace_original(rt, tenant_id, current_id, stream, metadata)
+
+
+# -- subtitle files beside a video in the bucket ----------------------------------------------------
+# As a folder holds them (``mediasift ingest`` pairs them the same way): "talk.mp4" with
+# "talk.srt", "talk.es.srt", "talk.en.forced.vtt" under the same prefix. Whichever object comes
+# first, the subtitles end up the video's tracks: a video reads those already there, and a
+# subtitle file whose video is there is added to it (the media is processed again). A subtitle
+# file that arrives before its video is a timed text of its own until the video comes.
+
+
+def _folder(key: str) -> str:
+    return key[: key.rfind("/") + 1]
+
+
+def _owner_of_subtitles(rt: Runtime, tenant_id: str, event: ObjectCreated, filename: str) -> str | None:
+    """The media of the video or audio object that the subtitle file ``event`` names is beside."""
+    stem = subtitle_stem(filename)
+    if stem is None:
+        return None
+    prefix = source_uri(event.bucket, _folder(event.key))
+    with rt.catalog.read_session() as s:
+        for media in repo.media_under_source(s, tenant_id, prefix):
+            name = PurePosixPath((media.source_uri or "")[len(prefix) :])
+            if (
+                (media.source_uri or "").startswith(prefix)
+                and "/" not in str(name)
+                and name.suffix.lower() in TIMED_EXTENSIONS
+                and name.stem.lower() == stem
+            ):
+                return media.id
+    return None
+
+
+def _add_subtitles(
+    rt: Runtime, tenant_id: str, media_id: str, event: ObjectCreated, filename: str
+) -> Ingested | None:
+    """The subtitle file added to the media (and the job reading it); None when it is no subtitle
+    file after all, so that it becomes a media of its own, whose job says why it fails."""
+    with rt.bucket_reader.open(event.bucket, event.key) as stream:
+        data = stream.read(MAX_SUBTITLE_BYTES + 1)
+    try:
+        _, job = add_subtitles(rt, tenant_id, media_id, [(filename, data)])
+    except (InvalidRequest, LimitExceeded) as exc:
+        log.info("bucket object %s is not subtitles for media %s: %s", event.key, media_id, exc)
+        return None
+    log.info("bucket object %s added to media %s as subtitles", event.key, media_id)
+    with rt.catalog.read_session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        return Ingested(media=media, job=job or repo.latest_job(s, media_id), duplicate=job is None)
+
+
+def _subtitles_beside(rt: Runtime, event: ObjectCreated, filename: str) -> list[tuple[str, str, bytes]]:
+    """(key, filename, bytes) of the subtitle objects beside a new video or audio object, those
+    that read as SubRip or WebVTT (another is left to be a media of its own)."""
+    path = PurePosixPath(filename)
+    if path.suffix.lower() not in TIMED_EXTENSIONS:
+        return []
+    folder = _folder(event.key)
+    stem = path.stem.lower()
+    found: list[tuple[str, str, bytes]] = []
+    for key in rt.bucket_reader.keys(event.bucket, f"{folder}{path.stem}."):
+        name = key[len(folder) :]
+        if subtitle_stem(name) != stem or len(found) == MAX_SUBTITLE_FILES:
+            continue
+        with rt.bucket_reader.open(event.bucket, key) as stream:
+            data = stream.read(MAX_SUBTITLE_BYTES + 1)
+        try:
+            subtitle_files([(name, data)])
+        except (InvalidRequest, LimitExceeded):
+            continue
+        found.append((key, name, data))
+    return found
+
+
+def _drop_timed_texts(rt: Runtime, tenant_id: str, bucket: str, keys: list[str]) -> None:
+    """Delete the media the subtitle objects ``keys`` became before their video arrived: they are
+    its tracks now."""
+    for key in keys:
+        with rt.catalog.read_session() as s:
+            made = [m.id for m in repo.media_from_source(s, tenant_id, source_uri(bucket, key))]
+        for media_id in made:
+            try:
+                delete_media(rt, tenant_id, media_id)
+            except NotFound:
+                continue
 
 
 def replace_original(

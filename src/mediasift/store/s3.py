@@ -93,6 +93,12 @@ class BucketReader:
             response = self.client.get_object(Bucket=bucket, Key=key)
         return cast(BinaryIO, response["Body"])
 
+    def keys(self, bucket: str, prefix: str, limit: int = 100) -> list[str]:
+        """The first ``limit`` keys of the bucket under ``prefix``, in S3's order."""
+        with _translated(prefix):
+            response = self.client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
+        return [item["Key"] for item in response.get("Contents", [])]
+
 
 class _ObjectArgs(TypedDict, total=False):
     ContentType: str
