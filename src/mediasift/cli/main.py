@@ -26,7 +26,7 @@ from mediasift.cli.taxonomy import taxonomy_app
 from mediasift.cli.workflow import workflow_app
 from mediasift.config import Settings
 from mediasift.errors import InvalidRequest, MediasiftError
-from mediasift.media.subtitle_tracks import SUBTITLE_EXTENSIONS, TIMED_EXTENSIONS
+from mediasift.media.subtitle_format import SUBTITLE_EXTENSIONS, TIMED_EXTENSIONS
 from mediasift.ops.logs import configure_logging
 from mediasift.ops.tracing import setup_tracing
 

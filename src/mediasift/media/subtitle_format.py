@@ -9,6 +9,13 @@ import re
 
 from mediasift.text_form import searchable
 
+SUBTITLE_EXTENSIONS = (".srt", ".vtt")
+# The files a subtitle file can go with, by their extension (a folder's or a bucket's names).
+TIMED_EXTENSIONS = frozenset({
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".flv", ".wmv", ".mpg",
+    ".mpeg", ".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mka",
+})  # fmt: skip
+
 SRT_MIME, VTT_MIME = "application/x-subrip", "text/vtt"
 MIMES = frozenset({SRT_MIME, VTT_MIME})
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 
 from mediasift.media.probe import audio_stream, open_media
-from mediasift.media.subtitle_format import VTT_MIME, cue_words, subtitle_mime
+from mediasift.media.subtitle_format import SUBTITLE_EXTENSIONS, VTT_MIME, cue_words, subtitle_mime
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,6 @@ def sidecar_track(name: str, cues: list[Cue]) -> SubtitleTrack:
     )
 
 
-SUBTITLE_EXTENSIONS = (".srt", ".vtt")
-# The files a subtitle file can go with, by their extension (a folder's or a bucket's names).
-TIMED_EXTENSIONS = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".m2ts", ".mts", ".flv", ".wmv", ".mpg",
-    ".mpeg", ".mp3", ".wav", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mka",
-})  # fmt: skip
 _FLAG_WORDS = frozenset({"forced", "sdh", "cc", "hi"})
 
 

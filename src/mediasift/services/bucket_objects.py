@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from mediasift.catalog import repo
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.jobs import lifecycle
-from mediasift.media.subtitle_tracks import TIMED_EXTENSIONS, subtitle_stem
+from mediasift.media.subtitle_format import TIMED_EXTENSIONS
+from mediasift.media.subtitle_tracks import subtitle_stem
 from mediasift.queue.s3_events import ObjectCreated, ObjectRemoved, is_earlier
 from mediasift.services.ingest import (
     MAX_SUBTITLE_BYTES,
