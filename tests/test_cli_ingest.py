@@ -111,20 +111,28 @@ def test_ingest_wait_against_a_server_waits_out_its_rate_limit(tmp_path: Path):
     assert polls == []  # --wait follows its jobs with list requests, not one request per job
 
 
-def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setattr(waiting, "POLL_S", 120.0)  # a look every two minutes: only the wake-up is soon
+def _waited(tmp_path: Path, collection: str, workflow: str | None = None) -> tuple[dict, list[dict], float]:
+    """A note uploaded to ``collection`` (with ``workflow``) and waited for as ``ingest --wait``
+    does, with looks two minutes apart: the job, its steps and the seconds waited."""
     doc = tmp_path / "boiler.txt"
     doc.write_text("Descale the boiler every three months with citric acid.")
     client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
     try:
-        job = client.upload(doc, "default")["job"]
+        if workflow:
+            client.put_workflow(collection, workflow, "application/yaml")
+        job = client.upload(doc, collection)["job"]
         started = time.monotonic()
         (done,), steps = waiting.wait_for(client, [job], quiet=True)
-        waited = time.monotonic() - started
+        return done, steps, time.monotonic() - started
     finally:
         client.close()
+
+
+def test_ingest_wait_returns_when_the_job_ends_not_at_the_next_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(waiting, "POLL_S", 120.0)  # a look every two minutes: only the wake-up is soon
+    done, steps, waited = _waited(tmp_path, "default")
     assert done["status"] == "succeeded", done
     assert steps == []  # the default workflow runs inside the ingest job
     assert waited < 60  # the job takes seconds; the next look would have come after 120
@@ -134,17 +142,7 @@ def test_ingest_wait_follows_a_workflow_s_steps_as_they_end(tmp_path: Path, monk
     """The steps a collection's workflow queues after the ingest are waited for too, and their ends
     wake the wait as the ingest job's does."""
     monkeypatch.setattr(waiting, "POLL_S", 120.0)
-    doc = tmp_path / "boiler.txt"
-    doc.write_text("Descale the boiler every three months with citric acid.")
-    client = LocalClient(test_settings(tmp_path / "home", enrich=False), workers=1)
-    try:
-        client.put_workflow("manuals", "version: 1\nsteps:\n  - quality: {}\n", "application/yaml")
-        job = client.upload(doc, "manuals")["job"]
-        started = time.monotonic()
-        (done,), steps = waiting.wait_for(client, [job], quiet=True)
-        waited = time.monotonic() - started
-    finally:
-        client.close()
+    done, steps, waited = _waited(tmp_path, "manuals", "version: 1\nsteps:\n  - quality: {}\n")
     assert done["status"] == "succeeded", done
     assert {j["step"]: j["status"] for j in steps} == {"quality": "succeeded", "index": "succeeded"}
     assert waited < 60
