@@ -153,7 +153,13 @@ def sentences_of(segments: Sequence[Segment]) -> list[Sentence]:
     return out
 
 
-_ENDED = (".", "!", "?", "…", '"', "'", "”", "»", ")", ":", ";")
+# What a finished sentence (or a clause a list follows) ends in, for text cut into pieces (a
+# transcript's chunks and parts): a piece ending otherwise was cut inside a sentence.
+SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", ")", ":", ";", "。")
+
+
+def ends_a_sentence(text: str) -> bool:
+    return text.rstrip().endswith(SENTENCE_ENDS)
 
 
 def _runs_on(last: Sentence, previous: Segment, seg: Segment, opening: str) -> bool:
@@ -162,6 +168,6 @@ def _runs_on(last: Sentence, previous: Segment, seg: Segment, opening: str) -> b
         and previous.start_s is not None
         and seg.start_s is not None
         and previous.language == seg.language
-        and not last.text.rstrip().endswith(_ENDED)
+        and not ends_a_sentence(last.text)
         and opening[:1].islower()
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediasift.asr.base import RawSegment
+from mediasift.enrich.text_units import ends_a_sentence
 
 
 @dataclass(slots=True)
@@ -61,11 +62,8 @@ def _closes(current: list[RawSegment], seg: RawSegment, min_s: float, max_s: flo
         seg.language != current[0].language
         or seg.start_s - current[-1].end_s > max_gap_s
         or seg.end_s - current[0].start_s > max_s
-        or (current[-1].end_s - current[0].start_s >= min_s and current[-1].text.rstrip().endswith(_ENDS))
+        or (current[-1].end_s - current[0].start_s >= min_s and ends_a_sentence(current[-1].text))
     )
-
-
-_ENDS = (".", "!", "?", "…", '"', "”", "»", ")", "。")
 
 
 def _chunk(parts: list[RawSegment]) -> TranscriptChunk:

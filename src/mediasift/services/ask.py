@@ -38,6 +38,7 @@ from mediasift.answer.sentences import Sentence, aligned, sentence_units, split_
 from mediasift.catalog import repo
 from mediasift.domain import Filters, Hit, code_reference, embedded_text
 from mediasift.enrich.terms import match_score, terms
+from mediasift.enrich.text_units import ends_a_sentence
 from mediasift.errors import InvalidRequest
 from mediasift.meters import REGISTRY
 from mediasift.services import sentence_vectors
@@ -156,9 +157,6 @@ def retrieve(
     return _sentences_whole([src for group in groups for src in sorted(group, key=lambda x: x.ordinal)])
 
 
-_ENDED = (".", "!", "?", "…", '"', "”", "»", ")")
-
-
 def _sentences_whole(sources: list[Hit]) -> list[Hit]:
     """``sources`` with a transcript chunk that ends inside a sentence joined to the chunk that
     follows it (same media and language, starting where it ends) where that one is a source too,
@@ -173,7 +171,7 @@ def _sentences_whole(sources: list[Hit]) -> list[Hit]:
             continue
         placed.add(id(src))
         head = src
-        while head.modality == "speech" and not head.text.rstrip().endswith(_ENDED):
+        while head.modality == "speech" and not ends_a_sentence(head.text):
             nxt = next((s for s in sources if id(s) not in placed and _follows(s, head)), None)
             if nxt is None or not nxt.text.lstrip()[:1].islower():
                 break

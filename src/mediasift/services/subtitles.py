@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mediasift.catalog import repo
 from mediasift.errors import Conflict, InvalidRequest, NotFound
+from mediasift.media.subtitle_tracks import sidecar_track
 from mediasift.services.ingest import subtitle_files
 from mediasift.services.media import reprocess_media
 from mediasift.services.retention import original_deleted
@@ -41,10 +42,14 @@ class SubtitleFile:
 
     @classmethod
     def named(cls, name: str) -> SubtitleFile:
-        words = name.split(".")  # media.subtitle_tracks.sidecar_name's form
-        flags = words[2:-1]
-        language = None if words[1] == "und" else words[1]
-        return cls(name, language, "forced" in flags, "sdh" in flags, words[-1])
+        track = sidecar_track(name, [])  # what the pipeline reads from the same name
+        return cls(
+            name,
+            track.language,
+            track.forced,
+            track.hearing_impaired,
+            "vtt" if track.codec == "webvtt" else "srt",
+        )
 
 
 def list_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleFile]:
