@@ -669,24 +669,20 @@ def media_subtitles(
     pipeline again, which reads them as its tracks."""
     if remove and files:
         _fail(InvalidRequest("--remove takes no files: it removes every subtitle file of the media"))
-    settings = Settings()
-    changes = remove or bool(files)
-    workers = settings.workers if wait and changes else 0
-    ended: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
+
+    def call(client: Any) -> dict[str, Any]:
+        if remove:
+            return client.remove_subtitles(media_id)
+        return client.add_subtitles(media_id, files) if files else client.subtitles(media_id)
+
+    def queued(client: Any, done: dict[str, Any]) -> list[dict[str, Any]]:
+        return [done["job"]] if done.get("job") else []
+
+    waits = wait and (remove or bool(files))
     try:
-        client = connect(settings, tenant=tenant, workers=workers, routers=("subtitles", "jobs"))
-        try:
-            if remove:
-                done = client.remove_subtitles(media_id)
-            elif files:
-                done = client.add_subtitles(media_id, files)
-            else:
-                done = client.subtitles(media_id)
-            if workers and done.get("job"):
-                ended, steps = waiting.wait_for(client, [done["job"]], quiet=as_json, unit="jobs")
-        finally:
-            client.close()
+        done, ended, steps = waiting.call_and_wait(
+            Settings(), tenant, ("subtitles", "jobs"), call, queued if waits else None, quiet=as_json
+        )
     except MediasiftError as exc:
         _fail(exc)
     if ended:

@@ -4,17 +4,47 @@ did not succeed."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from mediasift.cli.client import connect
+
+if TYPE_CHECKING:
+    from mediasift.config import Settings
 
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs followed, unless one ends in-process
 console = Console(stderr=True)
 
 Jobs = list[dict[str, Any]]
+
+
+def call_and_wait(
+    settings: Settings,
+    tenant: str | None,
+    routers: tuple[str, ...],
+    call: Callable[[Any], dict[str, Any]],
+    queued: Callable[[Any, dict[str, Any]], Jobs] | None,
+    quiet: bool,
+) -> tuple[dict[str, Any], Jobs, Jobs]:
+    """``call(client)``'s answer and, with ``queued`` (a wait asked for), the jobs it names
+    (``queued(client, answer)``) as they ended, then the steps after them: without a running
+    server, this process's workers run them meanwhile."""
+    workers = settings.workers if queued is not None else 0
+    jobs: Jobs = []
+    steps: Jobs = []
+    client = connect(settings, tenant=tenant, workers=workers, routers=routers)
+    try:
+        answer = call(client)
+        if queued is not None and (named := queued(client, answer)):
+            jobs, steps = wait_for(client, named, quiet=quiet, unit="jobs")
+    finally:
+        client.close()
+    return answer, jobs, steps
 
 
 def wait_for(client, jobs: Jobs, quiet: bool, unit: str = "files") -> tuple[Jobs, Jobs]:  # type: ignore[no-untyped-def]

@@ -94,24 +94,24 @@ def apply(
     tenant: TenantOpt = None,
 ) -> None:
     """Bring the collection's media up to its workflow: only steps that changed run again."""
-    settings = Settings()
-    workers = settings.workers if wait and rerun_changed else 0
-    jobs: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
+
+    def queued(client: Any, done: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(client.jobs(ids=done["jobs"])) if done["jobs"] else []
+
+    waits = wait and rerun_changed
     try:
-        client = connect(settings, tenant=tenant, workers=workers, routers=("workflows", "jobs"))
-        try:
-            done = client.apply_workflow(name, rerun_changed)
-            if workers and done["jobs"]:
-                jobs, steps = waiting.wait_for(
-                    client, client.jobs(ids=done["jobs"]), quiet=as_json, unit="jobs"
-                )
-        finally:
-            client.close()
+        done, jobs, steps = waiting.call_and_wait(
+            Settings(),
+            tenant,
+            ("workflows", "jobs"),
+            lambda client: client.apply_workflow(name, rerun_changed),
+            queued if waits else None,
+            quiet=as_json,
+        )
     except MediasiftError as exc:
         _fail(exc)
     if as_json:
-        _print_json({**done, "waited": {"jobs": jobs, "steps": steps}} if workers else done)
+        _print_json({**done, "waited": {"jobs": jobs, "steps": steps}} if waits else done)
         return
     keys = ", ".join(f"{key} on {n}" for key, n in done["steps"].items()) or "no step"
     verb = "queued" if rerun_changed else "would run"
@@ -120,9 +120,9 @@ def apply(
         console.print(f"{len(done['reextract'])} media {verb} extraction again (transcribe/ocr changed)")
     if not rerun_changed and (done["steps"] or done["reextract"]):
         console.print("run it with --rerun-changed to queue them")
-    if workers and done["jobs"]:
+    if waits and done["jobs"]:
         waiting.print_outcome(jobs, steps)
-    if workers and not waiting.all_succeeded(jobs + steps):
+    if waits and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
 
 

@@ -93,7 +93,9 @@ def ingest_stream(
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
         raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
     name = safe_filename(filename)
-    sidecars = subtitle_files(subtitles)
+    sidecars = [
+        (sidecar_name(n, sent, text), text) for n, (sent, text) in enumerate(subtitle_files(subtitles))
+    ]
     media_id = str(ULID())
     key = raw_key(tenant_id, media_id, _extension(name))
     reader = _HashingReader(stream, rt.settings.max_upload_bytes)
@@ -127,15 +129,14 @@ MAX_SUBTITLE_FILES = 8
 MAX_SUBTITLE_BYTES = 4 * 1024 * 1024  # a feature film's SubRip is ~100 KB
 
 
-def subtitle_files(files: Sequence[tuple[str, bytes]], kept_already: int = 0) -> list[tuple[str, str]]:
-    """Each subtitle file as (its stored name: running number, after the ``kept_already`` files
-    the media has, language and forced flag read from its filename,
-    ``media.subtitle_tracks.sidecar_name``; its text); ``InvalidRequest`` for one that is not
-    SubRip or WebVTT, so the request is refused before anything is kept."""
-    if kept_already + len(files) > MAX_SUBTITLE_FILES:
+def subtitle_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """Each subtitle file as (its filename, made safe; its text), checked: ``InvalidRequest`` for
+    one that is not SubRip or WebVTT, or for more than a media holds, so the request is refused
+    before anything is kept (``sidecar_name`` names each as kept)."""
+    if len(files) > MAX_SUBTITLE_FILES:
         raise InvalidRequest(f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media")
-    kept = []
-    for n, (filename, data) in enumerate(files, start=kept_already):
+    checked = []
+    for filename, data in files:
         if len(data) > MAX_SUBTITLE_BYTES:
             raise LimitExceeded(f"subtitles {filename!r} exceed {MAX_SUBTITLE_BYTES} bytes")
         text = _decoded(data)
@@ -143,8 +144,8 @@ def subtitle_files(files: Sequence[tuple[str, bytes]], kept_already: int = 0) ->
             raise InvalidRequest(
                 f"subtitles {safe_filename(filename)!r}: not a SubRip (.srt) or WebVTT (.vtt) file"
             )
-        kept.append((sidecar_name(n, safe_filename(filename), text), text))
-    return kept
+        checked.append((safe_filename(filename), text))
+    return checked
 
 
 def _decoded(data: bytes) -> str:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from mediasift.catalog import repo
 from mediasift.errors import Conflict, InvalidRequest, NotFound
-from mediasift.media.subtitle_tracks import sidecar_track
-from mediasift.services.ingest import subtitle_files
+from mediasift.media.subtitle_tracks import sidecar_name, sidecar_track
+from mediasift.services.ingest import MAX_SUBTITLE_FILES, subtitle_files
 from mediasift.services.media import reprocess_media
 from mediasift.services.retention import original_deleted
 from mediasift.store.base import subtitles_prefix
@@ -76,14 +76,18 @@ def add_subtitles(
     kept = _kept(rt, tenant_id, media_id)
     held = {rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
     new: list[tuple[str, str]] = []
-    for name, text in subtitle_files(files, kept_already=len(kept)):  # every file, before any is kept
+    for sent, text in subtitle_files(files):  # every file checked before any is kept
         if text not in held:  # the same file sent again is kept once
             held.add(text)
-            new.append((name[2:], text))  # without its running number: given again below
+            new.append((sent, text))
     if not new:
         return kept, None
-    for n, (name, text) in enumerate(new, start=len(kept)):
-        rt.store.put_bytes(f"{prefix}{n:02d}{name}", text.encode(), "text/plain; charset=utf-8")
+    if len(kept) + len(new) > MAX_SUBTITLE_FILES:
+        raise InvalidRequest(
+            f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media; it has {len(kept)}"
+        )
+    for n, (sent, text) in enumerate(new, start=len(kept)):
+        rt.store.put_bytes(prefix + sidecar_name(n, sent, text), text.encode(), "text/plain; charset=utf-8")
     return _kept(rt, tenant_id, media_id), reprocess_media(rt, tenant_id, media_id)
 
 

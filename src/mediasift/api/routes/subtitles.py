@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import JobOut, error_responses
@@ -21,21 +21,15 @@ _MAX_BODY = ingest.MAX_SUBTITLE_FILES * ingest.MAX_SUBTITLE_BYTES + 64 * 1024
 
 
 class SubtitleFileOut(BaseModel):
+    """A kept file (``services.subtitles.SubtitleFile``), read by its attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     name: str = Field(description="As kept: its number, language, flags and format (`01.es.forced.srt`)")
     language: str | None = Field(description="Read from the filename it was sent as; null if it named none")
     forced: bool
     hearing_impaired: bool
     format: str = Field(description="srt | vtt")
-
-    @classmethod
-    def of(cls, kept: subtitle_service.SubtitleFile) -> SubtitleFileOut:
-        return cls(
-            name=kept.name,
-            language=kept.language,
-            forced=kept.forced,
-            hearing_impaired=kept.hearing_impaired,
-            format=kept.format,
-        )
 
 
 class SubtitlesOut(BaseModel):
@@ -53,7 +47,7 @@ class SubtitlesOut(BaseModel):
 )
 def list_subtitles(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> SubtitlesOut:
     kept = subtitle_service.list_subtitles(rt, tenant, media_id)
-    return SubtitlesOut(files=[SubtitleFileOut.of(f) for f in kept])
+    return SubtitlesOut(files=[SubtitleFileOut.model_validate(f) for f in kept])
 
 
 @router.post(
@@ -90,7 +84,9 @@ def add_subtitles(
     kept, job = subtitle_service.add_subtitles(rt, tenant, media_id, sent)
     if job is None:
         response.status_code = status.HTTP_200_OK
-    return SubtitlesOut(files=[SubtitleFileOut.of(f) for f in kept], job=JobOut.of(job) if job else None)
+    return SubtitlesOut(
+        files=[SubtitleFileOut.model_validate(f) for f in kept], job=JobOut.of(job) if job else None
+    )
 
 
 @router.delete(
