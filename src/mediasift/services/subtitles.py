@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mediasift.catalog import repo
+from mediasift.catalog.steps import lock_media
 from mediasift.errors import Conflict, InvalidRequest, NotFound
 from mediasift.media.subtitle_tracks import sidecar_name, sidecar_track
 from mediasift.services.ingest import MAX_SUBTITLE_FILES, subtitle_files
@@ -72,22 +73,29 @@ def add_subtitles(
     if kind not in _TIMED_KINDS:
         raise InvalidRequest(f"{filename} is a {kind}: subtitles go with a video or an audio file")
     _reprocessable(rt, media_id)
+    checked = subtitle_files(files)  # every file checked before any is kept
     prefix = subtitles_prefix(tenant_id, media_id)
-    kept = _kept(rt, tenant_id, media_id)
-    held = {rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
-    new: list[tuple[str, str]] = []
-    for sent, text in subtitle_files(files):  # every file checked before any is kept
-        if text not in held:  # the same file sent again is kept once
-            held.add(text)
-            new.append((sent, text))
-    if not new:
-        return kept, None
-    if len(kept) + len(new) > MAX_SUBTITLE_FILES:
-        raise InvalidRequest(
-            f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media; it has {len(kept)}"
-        )
-    for n, (sent, text) in enumerate(new, start=len(kept)):
-        rt.store.put_bytes(prefix + sidecar_name(n, sent, text), text.encode(), "text/plain; charset=utf-8")
+    # The media's row is held while its files are read and numbered: two requests adding files at
+    # once would otherwise both number theirs from the same count, the later overwriting.
+    with rt.catalog.session() as s:
+        lock_media(s, media_id)
+        kept = _kept(rt, tenant_id, media_id)
+        held = {rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
+        new: list[tuple[str, str]] = []
+        for sent, text in checked:
+            if text not in held:  # the same file sent again is kept once
+                held.add(text)
+                new.append((sent, text))
+        if not new:
+            return kept, None
+        if len(kept) + len(new) > MAX_SUBTITLE_FILES:
+            raise InvalidRequest(
+                f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media; it has {len(kept)}"
+            )
+        for n, (sent, text) in enumerate(new, start=len(kept)):
+            rt.store.put_bytes(
+                prefix + sidecar_name(n, sent, text), text.encode(), "text/plain; charset=utf-8"
+            )
     return _kept(rt, tenant_id, media_id), reprocess_media(rt, tenant_id, media_id)
 
 
@@ -95,10 +103,12 @@ def remove_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> Job:
     """Drop every subtitle file kept beside the media and run its pipeline again without them."""
     with rt.catalog.read_session() as s:
         repo.get_media(s, tenant_id, media_id)
-    if not _kept(rt, tenant_id, media_id):
-        raise NotFound(f"media {media_id} has no subtitle files")
     _reprocessable(rt, media_id)
-    rt.store.delete_prefix(subtitles_prefix(tenant_id, media_id))
+    with rt.catalog.session() as s:
+        lock_media(s, media_id)  # not between another request's listing and its writes
+        if not _kept(rt, tenant_id, media_id):
+            raise NotFound(f"media {media_id} has no subtitle files")
+        rt.store.delete_prefix(subtitles_prefix(tenant_id, media_id))
     return reprocess_media(rt, tenant_id, media_id)
 
 
