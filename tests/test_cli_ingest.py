@@ -235,9 +235,11 @@ def test_subtitles_are_added_to_a_video_already_ingested_and_removed(tmp_path: P
     listed = run_cli(home, "media", "subtitles", media)
     assert "00.es.srt  es" in listed.stderr
 
-    removed = run_cli(home, "media", "subtitles", media, "--remove", "--wait", "--json")
+    removed = run_cli(home, "media", "subtitles", media, "--remove-file", "00.es.srt", "--wait", "--json")
     assert removed.returncode == 0, removed.stderr
     assert json.loads(removed.stdout)["files"] == []
+    nothing = run_cli(home, "media", "subtitles", media, "--remove")
+    assert nothing.returncode == 2 and "has no subtitle files" in nothing.stderr, nothing.stderr
     found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
     assert not [h for h in found if h["modality"] == "speech"]
 

@@ -234,6 +234,10 @@ def test_subtitles_added_after_the_upload_become_its_transcript_and_go_when_remo
     tracks = module_api.get(f"/v1/media/{media}").json()["metadata"]["extracted"]["subtitle_tracks"]
     assert [(t["file"], t["transcript"]) for t in tracks] == [("01.es.srt", True)]  # a forced one is not read
 
+    one = module_api.delete(f"/v1/media/{media}/subtitles/00.es.forced.srt")
+    assert one.status_code == 202 and [f["name"] for f in one.json()["files"]] == ["01.es.srt"], one.text
+    assert module_api.delete(f"/v1/media/{media}/subtitles/00.es.forced.srt").status_code == 404
+    assert wait_for_job(module_api, one.json()["job"]["id"], timeout_s=300)["status"] == "succeeded"
     removed = module_api.delete(f"/v1/media/{media}/subtitles")
     assert removed.status_code == 202 and removed.json()["files"] == []
     assert wait_for_job(module_api, removed.json()["job"]["id"], timeout_s=300)["status"] == "succeeded"

@@ -202,3 +202,28 @@ def test_a_subtitle_file_beside_a_video_in_the_bucket_becomes_its_track(
     assert [(f["language"], f["format"]) for f in files] == [("es", "srt")]
     [hit] = [h for h in found(api, "relojero") if h["modality"] == "speech"]
     assert hit["media_id"] == media["id"] and abs(hit["start_s"] - 1.0) <= 0.5
+
+    # A new version of the subtitle object takes the place of the file the first became, and a
+    # removed one takes its file with it; a late event of the first version changes nothing.
+    newer = SUBTITLES.replace(b"El relojero", b"La panadera")
+    s3_client.put_object(Bucket=s3_bucket, Key=f"{folder}demo.es.srt", Body=newer)
+    rewritten = ObjectCreated(
+        bucket=s3_bucket, key=f"{folder}demo.es.srt", size=len(newer), etag="f", sequencer="02"
+    )
+    [done] = ingest_delivery(rt, EventDelivery(events=[rewritten], receipt="r", attempts=1))
+    assert wait_for_job(api, done.job.id, tenant="acme")["status"] == "succeeded"
+    late = ObjectCreated(bucket=s3_bucket, key=f"{folder}demo.es.srt", size=1, etag="e", sequencer="01")
+    [stale] = ingest_delivery(rt, EventDelivery(events=[late], receipt="r", attempts=1))
+    assert stale.duplicate and stale.job is not None and stale.job.id == done.job.id
+    files = api.get(f"/v1/media/{media['id']}/subtitles", headers=ACME).json()["files"]
+    assert [f["language"] for f in files] == ["es"]
+    assert [h["media_id"] for h in found(api, "panadera") if h["modality"] == "speech"] == [media["id"]]
+    assert not [h for h in found(api, "relojero") if h["modality"] == "speech"]
+
+    s3_client.delete_object(Bucket=s3_bucket, Key=f"{folder}demo.es.srt")
+    removed = ObjectRemoved(bucket=s3_bucket, key=f"{folder}demo.es.srt", sequencer="03")
+    assert ingest_delivery(rt, EventDelivery(events=[removed], receipt="r", attempts=1)) == []
+    assert wait_for_job(api, _job(api, media["id"]), tenant="acme")["status"] == "succeeded"
+    assert api.get(f"/v1/media/{media['id']}/subtitles", headers=ACME).json()["files"] == []
+    assert not [h for h in found(api, "panadera") if h["modality"] == "speech"]
+    assert [m["id"] for m in api.get("/v1/media", headers=ACME).json()["media"]] == [media["id"]]

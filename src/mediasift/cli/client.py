@@ -64,7 +64,7 @@ class Client(Protocol):
     def delete(self, media_id: str) -> None: ...
     def subtitles(self, media_id: str) -> dict[str, Any]: ...
     def add_subtitles(self, media_id: str, files: Sequence[Path]) -> dict[str, Any]: ...
-    def remove_subtitles(self, media_id: str) -> dict[str, Any]: ...
+    def remove_subtitles(self, media_id: str, name: str | None = None) -> dict[str, Any]: ...
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def facets(
         self, field: str, *, collections: list[str] | None = None, limit: int = 20
@@ -276,8 +276,11 @@ class HttpClient:
         sent = [("subtitles", (decoded_name(p.name), p.read_bytes())) for p in files]
         return self._call("POST", f"/v1/media/{media_id}/subtitles", files=sent)
 
-    def remove_subtitles(self, media_id: str) -> dict[str, Any]:
-        return self._call("DELETE", f"/v1/media/{media_id}/subtitles")
+    def remove_subtitles(self, media_id: str, name: str | None = None) -> dict[str, Any]:
+        """Every subtitle file of a media removed, or the one kept as ``name``."""
+        if name is None:
+            return self._call("DELETE", f"/v1/media/{media_id}/subtitles")
+        return self._call("DELETE", f"/v1/media/{media_id}/subtitles/{quote(name, safe='')}")
 
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """An answer with numbered citations (``POST /v1/ask``)."""

@@ -658,6 +658,10 @@ def media_subtitles(
     remove: Annotated[
         bool, typer.Option("--remove", help="Remove every subtitle file the media has")
     ] = False,
+    remove_file: Annotated[
+        str | None,
+        typer.Option("--remove-file", help="Remove one subtitle file, by the name listed (01.es.srt)"),
+    ] = None,
     wait: Annotated[
         bool,
         typer.Option("--wait", help="Wait for the media to be processed again (here, without a server)"),
@@ -667,18 +671,18 @@ def media_subtitles(
 ) -> None:
     """List a video's or audio file's subtitle files, add some, or remove them: a change runs its
     pipeline again, which reads them as its tracks."""
-    if remove and files:
-        _fail(InvalidRequest("--remove takes no files: it removes every subtitle file of the media"))
+    if (remove or remove_file) and files:
+        _fail(InvalidRequest("--remove and --remove-file take no files: they remove what the media has"))
 
     def call(client: Any) -> dict[str, Any]:
-        if remove:
-            return client.remove_subtitles(media_id)
+        if remove or remove_file:
+            return client.remove_subtitles(media_id, remove_file)
         return client.add_subtitles(media_id, files) if files else client.subtitles(media_id)
 
     def queued(client: Any, done: dict[str, Any]) -> list[dict[str, Any]]:
         return [done["job"]] if done.get("job") else []
 
-    waits = wait and (remove or bool(files))
+    waits = wait and (remove or bool(remove_file) or bool(files))
     try:
         done, ended, steps = waiting.call_and_wait(
             Settings(), tenant, ("subtitles", "jobs"), call, queued if waits else None, quiet=as_json

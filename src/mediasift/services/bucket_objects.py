@@ -13,15 +13,18 @@ the first key, and removing the second key leaves it alone.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mediasift.catalog import repo
+from mediasift.catalog.steps import lock_media
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.media.subtitle_format import TIMED_EXTENSIONS
-from mediasift.media.subtitle_tracks import subtitle_stem
+from mediasift.media.subtitle_tracks import sidecar_name, subtitle_stem
 from mediasift.queue.s3_events import ObjectCreated, ObjectRemoved, is_earlier
 from mediasift.services.ingest import (
     MAX_SUBTITLE_BYTES,
@@ -32,7 +35,8 @@ from mediasift.services.ingest import (
     subtitle_files,
 )
 from mediasift.services.media import delete_media
-from mediasift.services.subtitles import add_subtitles
+from mediasift.services.subtitles import add_subtitles, remove_subtitles
+from mediasift.store.base import subtitle_sources_key
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Media
@@ -63,7 +67,8 @@ def object_created(
     if current_id is not None and is_earlier(event.sequencer, current_sequencer):
         log.info("bucket event for %s is older than media %s's version; ignored", event.key, current_id)
         return None
-    if current_id is None and (owner := _owner_of_subtitles(rt, tenant_id, event, filename)) is not None:
+    owner = None if current_id else _owner_of_subtitles(rt, tenant_id, event.bucket, event.key, filename)
+    if owner is not None:
         added = _add_subtitles(rt, tenant_id, owner, event, filename)
         if added is not None:
             return added
@@ -81,6 +86,17 @@ def object_created(
                 source_uri=uri,
                 subtitles=[(name, data) for _, name, data in beside],
             )
+            if beside and not ingested.duplicate:
+                checked = subtitle_files([(name, data) for _, name, data in beside])
+                _remember_sources(
+                    rt,
+                    tenant_id,
+                    ingested.media.id,
+                    {
+                        sidecar_name(n, sent, text): (source_uri(event.bucket, key), None)
+                        for n, ((key, _, _), (sent, text)) in enumerate(zip(beside, checked, strict=True))
+                    },
+                )
             _drop_timed_texts(rt, tenant_id, event.bucket, [key for key, _, _ in beside])
             return ingested
         return replace_original(rt, tenant_id, current_id, stream, metadata)
@@ -98,12 +114,12 @@ def _folder(key: str) -> str:
     return key[: key.rfind("/") + 1]
 
 
-def _owner_of_subtitles(rt: Runtime, tenant_id: str, event: ObjectCreated, filename: str) -> str | None:
-    """The media of the video or audio object that the subtitle file ``event`` names is beside."""
+def _owner_of_subtitles(rt: Runtime, tenant_id: str, bucket: str, key: str, filename: str) -> str | None:
+    """The media of the video or audio object that the subtitle file at ``key`` is beside."""
     stem = subtitle_stem(filename)
     if stem is None:
         return None
-    prefix = source_uri(event.bucket, _folder(event.key))
+    prefix = source_uri(bucket, _folder(key))
     with rt.catalog.read_session() as s:
         for media in repo.media_under_source(s, tenant_id, prefix):
             name = PurePosixPath((media.source_uri or "")[len(prefix) :])
@@ -120,19 +136,75 @@ def _owner_of_subtitles(rt: Runtime, tenant_id: str, event: ObjectCreated, filen
 def _add_subtitles(
     rt: Runtime, tenant_id: str, media_id: str, event: ObjectCreated, filename: str
 ) -> Ingested | None:
-    """The subtitle file added to the media (and the job reading it); None when it is no subtitle
-    file after all, so that it becomes a media of its own, whose job says why it fails."""
+    """The subtitle file added to the media (and the job reading it), in place of the file an
+    earlier version of the object became; None when it is no subtitle file after all, so that it
+    becomes a media of its own, whose job says why it fails."""
+    uri = source_uri(event.bucket, event.key)
+    earlier = {n: seq for n, (u, seq) in _subtitle_sources(rt, tenant_id, media_id).items() if u == uri}
+    if any(is_earlier(event.sequencer, seq) for seq in earlier.values()):
+        log.info("bucket event for %s is older than media %s's subtitles; ignored", event.key, media_id)
+        return _unchanged(rt, tenant_id, media_id)
     with rt.bucket_reader.open(event.bucket, event.key) as stream:
         data = stream.read(MAX_SUBTITLE_BYTES + 1)
     try:
-        _, job = add_subtitles(rt, tenant_id, media_id, [(filename, data)])
+        added = add_subtitles(rt, tenant_id, media_id, [(filename, data)], replacing=list(earlier))
     except (InvalidRequest, LimitExceeded) as exc:
         log.info("bucket object %s is not subtitles for media %s: %s", event.key, media_id, exc)
         return None
+    changes: dict[str, tuple[str, str | None] | None] = dict.fromkeys(earlier)
+    changes[added.names[0]] = (uri, event.sequencer)
+    _remember_sources(rt, tenant_id, media_id, changes)
     log.info("bucket object %s added to media %s as subtitles", event.key, media_id)
+    if added.job is None:
+        return _unchanged(rt, tenant_id, media_id)
     with rt.catalog.read_session() as s:
-        media = repo.get_media(s, tenant_id, media_id)
-        return Ingested(media=media, job=job or repo.latest_job(s, media_id), duplicate=job is None)
+        return Ingested(media=repo.get_media(s, tenant_id, media_id), job=added.job, duplicate=False)
+
+
+def _subtitle_sources(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, tuple[str, str | None]]:
+    """Kept file name → (source URI, sequencer) of the bucket objects the media's subtitle files
+    came from; a file added another way (the API) is not in it."""
+    key = subtitle_sources_key(tenant_id, media_id)
+    if not rt.store.exists(key):
+        return {}
+    return {name: (uri, seq) for name, (uri, seq) in json.loads(rt.store.get_bytes(key)).items()}
+
+
+def _remember_sources(
+    rt: Runtime, tenant_id: str, media_id: str, changes: dict[str, tuple[str, str | None] | None]
+) -> None:
+    """Record (or, for None, forget) where kept subtitle files came from."""
+    with rt.catalog.session() as s:
+        lock_media(s, media_id)  # two objects' events at once each add their own
+        sources = _subtitle_sources(rt, tenant_id, media_id)
+        for name, source in changes.items():
+            if source is None:
+                sources.pop(name, None)
+            else:
+                sources[name] = source
+        rt.store.put_bytes(
+            subtitle_sources_key(tenant_id, media_id), json.dumps(sources).encode(), "application/json"
+        )
+
+
+def _subtitle_object_removed(rt: Runtime, tenant_id: str, event: ObjectRemoved) -> None:
+    """A removed subtitle object takes the file it became with it (the media is processed again)."""
+    filename = event.key.rsplit("/", 1)[-1]
+    owner = _owner_of_subtitles(rt, tenant_id, event.bucket, event.key, filename)
+    if owner is None:
+        return
+    uri = source_uri(event.bucket, event.key)
+    names = [
+        name
+        for name, (u, seq) in _subtitle_sources(rt, tenant_id, owner).items()
+        if u == uri and not is_earlier(event.sequencer, seq)
+    ]
+    if not names:
+        return
+    with contextlib.suppress(NotFound):  # removed meanwhile (the API, or a second delivery)
+        remove_subtitles(rt, tenant_id, owner, names)
+    _remember_sources(rt, tenant_id, owner, dict.fromkeys(names))
+    log.info("bucket object %s removed: media %s's subtitles %s with it", event.key, owner, names)
 
 
 def _subtitles_beside(rt: Runtime, event: ObjectCreated, filename: str) -> list[tuple[str, str, bytes]]:
@@ -218,6 +290,8 @@ def object_removed(rt: Runtime, tenant_id: str, event: ObjectRemoved) -> list[st
             (m.id, (m.meta or {}).get(SEQUENCER))
             for m in repo.media_from_source(s, tenant_id, source_uri(event.bucket, event.key))
         ]
+    if not found:
+        _subtitle_object_removed(rt, tenant_id, event)
     deleted = []
     for media_id, written in found:
         if is_earlier(event.sequencer, written):

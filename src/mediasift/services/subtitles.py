@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mediasift.catalog import repo
 from mediasift.catalog.steps import lock_media
@@ -59,12 +59,24 @@ def list_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleF
     return _kept(rt, tenant_id, media_id)
 
 
+class Added(NamedTuple):
+    files: list[SubtitleFile]  # every file the media keeps now
+    job: Job | None  # the pipeline running again; None: nothing changed
+    names: list[str]  # what each file sent is kept as, in the order sent
+
+
 def add_subtitles(
-    rt: Runtime, tenant_id: str, media_id: str, files: Sequence[tuple[str, bytes]]
-) -> tuple[list[SubtitleFile], Job | None]:
+    rt: Runtime,
+    tenant_id: str,
+    media_id: str,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    replacing: Sequence[str] = (),
+) -> Added:
     """Keep ``files`` (filename, bytes) beside the media's original, after those it has, and run
-    its pipeline again (None: every file was kept already, so nothing runs); every file is checked
-    before any is kept."""
+    its pipeline again; every file is checked before any is kept. A file the media has already is
+    kept once. ``replacing``: kept files that these are new versions of (a bucket's object written
+    again), removed unless they hold the same text."""
     if not files:
         raise InvalidRequest("send one or more 'subtitles' file parts (SubRip or WebVTT)")
     with rt.catalog.read_session() as s:
@@ -80,35 +92,51 @@ def add_subtitles(
     with rt.catalog.session() as s:
         lock_media(s, media_id)
         kept = _kept(rt, tenant_id, media_id)
-        held = {rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
+        texts = {f.name: rt.store.get_bytes(prefix + f.name).decode("utf-8", "replace") for f in kept}
+        sent_texts = {text for _, text in checked}
+        replaced = [n for n in replacing if n in texts and texts[n] not in sent_texts]
+        held = {text: name for name, text in texts.items() if name not in replaced}
+        number = 1 + max((int(f.name[:2]) for f in kept), default=-1)
+        names: list[str] = []
         new: list[tuple[str, str]] = []
         for sent, text in checked:
-            if text not in held:  # the same file sent again is kept once
-                held.add(text)
-                new.append((sent, text))
-        if not new:
-            return kept, None
-        if len(kept) + len(new) > MAX_SUBTITLE_FILES:
+            if text not in held:
+                held[text] = sidecar_name(number, sent, text)
+                number += 1
+                new.append((held[text], text))
+            names.append(held[text])
+        if not new and not replaced:
+            return Added(kept, None, names)
+        if len(kept) - len(replaced) + len(new) > MAX_SUBTITLE_FILES:
             raise InvalidRequest(
                 f"at most {MAX_SUBTITLE_FILES} subtitle files beside a media; it has {len(kept)}"
             )
-        for n, (sent, text) in enumerate(new, start=len(kept)):
-            rt.store.put_bytes(
-                prefix + sidecar_name(n, sent, text), text.encode(), "text/plain; charset=utf-8"
-            )
-    return _kept(rt, tenant_id, media_id), reprocess_media(rt, tenant_id, media_id)
+        for name in replaced:
+            rt.store.delete(prefix + name)
+        for name, text in new:
+            rt.store.put_bytes(prefix + name, text.encode(), "text/plain; charset=utf-8")
+    return Added(_kept(rt, tenant_id, media_id), reprocess_media(rt, tenant_id, media_id), names)
 
 
-def remove_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> Job:
-    """Drop every subtitle file kept beside the media and run its pipeline again without them."""
+def remove_subtitles(rt: Runtime, tenant_id: str, media_id: str, names: Sequence[str] | None = None) -> Job:
+    """Drop the subtitle files kept beside the media as ``names`` (None: every one) and run its
+    pipeline again without them; ``NotFound`` for a name it does not keep."""
     with rt.catalog.read_session() as s:
         repo.get_media(s, tenant_id, media_id)
     _reprocessable(rt, media_id)
+    prefix = subtitles_prefix(tenant_id, media_id)
     with rt.catalog.session() as s:
         lock_media(s, media_id)  # not between another request's listing and its writes
-        if not _kept(rt, tenant_id, media_id):
+        kept = {f.name for f in _kept(rt, tenant_id, media_id)}
+        if not kept:
             raise NotFound(f"media {media_id} has no subtitle files")
-        rt.store.delete_prefix(subtitles_prefix(tenant_id, media_id))
+        if names is None:
+            rt.store.delete_prefix(prefix)
+        else:
+            if missing := [n for n in names if n not in kept]:
+                raise NotFound(f"media {media_id} keeps no subtitle file {missing[0]!r}")
+            for name in names:
+                rt.store.delete(prefix + name)
     return reprocess_media(rt, tenant_id, media_id)
 
 

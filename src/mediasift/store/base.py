@@ -50,6 +50,12 @@ def subtitles_prefix(tenant_id: str, media_id: str) -> str:
     return f"raw/{tenant_id}/{media_id}/subtitles/"
 
 
+def subtitle_sources_key(tenant_id: str, media_id: str) -> str:
+    """Which bucket object each of a media's kept subtitle files came from
+    (``services/bucket_objects``), beside them and gone with the media."""
+    return f"raw/{tenant_id}/{media_id}/subtitle_sources.json"
+
+
 def processed_key(tenant_id: str, media_id: str, name: str) -> str:
     return f"processed/{tenant_id}/{media_id}/{name}"
 

@@ -113,7 +113,7 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
         if result.duplicate and subtitles and result.media.kind in ("video", "audio"):
             # The video again with subtitle files beside it (a folder ingested once more after
             # they were added): they are the media's, as if added to it.
-            _, job = subtitle_service.add_subtitles(rt, tenant, result.media.id, subtitles)
+            job = subtitle_service.add_subtitles(rt, tenant, result.media.id, subtitles).job
             if job is not None:
                 return dataclasses.replace(result, job=job)
         return result

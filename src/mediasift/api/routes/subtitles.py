@@ -81,7 +81,7 @@ def add_subtitles(
     if declared and declared.isdigit() and int(declared) > _MAX_BODY:
         raise LimitExceeded(f"subtitle files exceed {_MAX_BODY} bytes in all")
     sent = [(f.filename or "subtitles.srt", f.file.read(ingest.MAX_SUBTITLE_BYTES + 1)) for f in subtitles]
-    kept, job = subtitle_service.add_subtitles(rt, tenant, media_id, sent)
+    kept, job, _ = subtitle_service.add_subtitles(rt, tenant, media_id, sent)
     if job is None:
         response.status_code = status.HTTP_200_OK
     return SubtitlesOut(
@@ -100,3 +100,18 @@ def add_subtitles(
 def remove_subtitles(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> SubtitlesOut:
     job = subtitle_service.remove_subtitles(rt, tenant, media_id)
     return SubtitlesOut(files=[], job=JobOut.of(job))
+
+
+@router.delete(
+    "/{media_id}/subtitles/{name}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubtitlesOut,
+    responses=error_responses(404, 409),
+    summary="Remove one subtitle file kept beside a media; its pipeline runs again without it",
+    description="`name` as the media's list gives it (`01.es.srt`). 404 when the media keeps no "
+    "file of that name.",
+)
+def remove_subtitle_file(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> SubtitlesOut:
+    job = subtitle_service.remove_subtitles(rt, tenant, media_id, [name])
+    kept = subtitle_service.list_subtitles(rt, tenant, media_id)
+    return SubtitlesOut(files=[SubtitleFileOut.model_validate(f) for f in kept], job=JobOut.of(job))
