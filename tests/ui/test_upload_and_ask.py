@@ -132,3 +132,11 @@ def test_subtitles_added_on_a_video_s_page_become_its_transcript(page, server, t
         server.client.get(f"/v1/media/{created['media']['id']}/subtitles").json()["files"][0]["language"]
         == "es"
     )
+    # and removed from there: the page reloads without it once the media is processed again
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove 00.es.srt").click()
+    page.locator("#subtitles .subtitle-files").get_by_text("None.").wait_for(timeout=30_000)
+    page.locator(".transcript").get_by_text("La panadería abre a las siete.").wait_for(
+        state="detached", timeout=120_000
+    )
+    assert server.client.get(f"/v1/media/{created['media']['id']}/subtitles").json()["files"] == []

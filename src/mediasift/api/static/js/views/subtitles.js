@@ -1,6 +1,6 @@
 // A video's or audio file's subtitle files, on its page (docs/concepts.md, "Subtitle tracks"):
 // those it has, more added (POST /v1/media/{id}/subtitles: a file that came without them, or a
-// duplicate upload whose files were not kept) or all removed; a change processes the media again,
+// duplicate upload whose files were not kept), one or all removed; a change processes the media again,
 // followed here until it is searchable.
 import { ApiError, get, request } from "../api.js";
 import { clear, h, toast } from "../dom.js";
@@ -19,7 +19,7 @@ export function subtitlesView(media) {
     clear(list, files.length
       ? files.map((f) => h("li", { dataset: { name: f.name } }, f.language || "language not named",
         f.forced ? " (forced)" : "", f.hearing_impaired ? " (for the hearing impaired)" : "",
-        h("span", { class: "muted small" }, ` ${f.name}`)))
+        h("span", { class: "muted small" }, ` ${f.name} `), removeOne(f)))
       : h("li", { class: "muted" }, "None. A SubRip (.srt) or WebVTT (.vtt) file named for its language (talk.es.srt) can be added."));
     removeAll.hidden = !files.length;
   };
@@ -30,9 +30,18 @@ export function subtitlesView(media) {
       if (now.status === "succeeded") location.reload(); // its transcript and tracks, read again
     });
   };
-  const send = async (init) => {
+  const removeOne = (f) => {
+    const button = h("button", { type: "button", class: "ghost danger small", "aria-label": `Remove ${f.name}` }, "Remove");
+    button.addEventListener("click", () => {
+      if (confirm(`Remove ${f.name}? ${media.filename} is processed again without it.`)) {
+        send({ method: "DELETE" }, `${path}/${encodeURIComponent(f.name)}`);
+      }
+    });
+    return button;
+  };
+  const send = async (init, url = path) => {
     try {
-      const body = await request(path, init);
+      const body = await request(url, init);
       show(body.files);
       if (body.job) follow(body.job);
       else toast("This media has those subtitles already.");
