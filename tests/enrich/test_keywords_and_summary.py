@@ -132,3 +132,16 @@ def test_a_phrase_said_only_inside_a_longer_keyword_is_not_one_of_its_own(e5):
     assert len([t for t in texts if "John" in t]) == 1, texts  # not also "John", "Mr John"
     assert "young man" in texts and "man" not in texts, texts
     assert {"amiable", "amiable woman"} <= set(texts)  # "amiable" is also said alone
+
+
+def test_a_sign_s_lines_in_capitals_are_no_phrase_across_them(e5):
+    # OCR of a market stall and a museum sign: each line its own, while a page's wrapped line runs on
+    stall = [("f1", "FRESH FISH\nDAILY SPECIALS\nHANDMADE LEATHER BAGS", 12.5, None, "en")]
+    shown = {k["text"].lower() for k in extract_keywords(stall, "en", e5).to_list()}
+    assert {"fresh fish", "daily specials", "handmade leather bags"} <= shown, shown
+    assert not {"fish daily", "fresh fish daily", "fish daily specials"} & shown, shown
+    sign = [("f2", "MUSEO DE CERÁMICA\nHORARIO DE VISITAS\nMARTES A DOMINGO", 3.0, None, "es")]
+    shown = {k["text"].lower() for k in extract_keywords(sign, "es", e5).to_list()}
+    assert {"museo de cerámica", "horario de visitas"} <= shown and "cerámica horario" not in shown, shown
+    page = [("p1", "The boiler must be descaled every\nthree months with citric acid.", None, 2, "en")]
+    assert "citric acid" in {k["text"] for k in extract_keywords(page, "en", e5).to_list()}

@@ -118,9 +118,10 @@ def closes_abbreviation(text: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``; blank lines always end one, single line breaks are spaces."""
+    """Sentences of ``text``; blank lines always end one, and so does a line break beside a line
+    in capitals (a sign's or a heading's); other single line breaks are spaces."""
     sentences = []
-    for paragraph in _PARAGRAPH.split(text):
+    for paragraph in _blocks(text):
         paragraph = " ".join(paragraph.split())
         pending = ""
         for piece in _END.split(paragraph):
@@ -131,6 +132,27 @@ def split_sentences(text: str) -> list[str]:
         if pending:
             sentences.append(pending)
     return [s for s in sentences if s.strip()]
+
+
+def _blocks(text: str) -> list[str]:
+    """``text`` cut at blank lines and around lines in capitals: "CLOSED ON MONDAYS" over "OPEN 9
+    TO 5" are two lines of a sign, not one phrase ("mondays open"), while a page's wrapped lines
+    run on."""
+    blocks: list[str] = []
+    for paragraph in _PARAGRAPH.split(text):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if lines and (_in_capitals(line) or _in_capitals(lines[-1])):
+                blocks.append("\n".join(lines))
+                lines = []
+            lines.append(line)
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _in_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 2 and not any(c.islower() for c in letters)
 
 
 def sentences_of(segments: Sequence[Segment]) -> list[Sentence]:
