@@ -72,6 +72,15 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]
 
+    # the media list gives their ids, and a failed one says why
+    failed = run_cli(home, "media", "list", "--status", "failed", "--json")
+    assert failed.returncode == 0, failed.stderr
+    broken = next(m for m in json.loads(failed.stdout) if m["filename"] == "broken.pdf")
+    listed = run_cli(home, "media", "list")
+    assert f"{broken['id']}  broken.pdf  " in listed.stdout and "corrupt PDF" in listed.stdout
+    shown = run_cli(home, "media", "show", broken["id"])
+    assert "error corrupt_media: corrupt PDF" in shown.stdout, shown.stdout
+
 
 def _notes(folder: Path, count: int) -> Path:
     folder.mkdir(parents=True)
@@ -277,3 +286,18 @@ def test_a_video_named_alone_takes_the_subtitle_files_beside_it(tmp_path: Path):
     near = cli_main._subtitles_near([tmp_path / "talk.mp4"])
     assert [p.name for p in near] == ["talk.es.srt", "talk.vtt"]
     assert cli_main.subtitles_beside([tmp_path / "talk.mp4", *near]) == {tmp_path / "talk.mp4": near}
+
+
+def test_search_mode_keyword_matches_words_and_vector_meaning(tmp_path: Path):
+    home, note = tmp_path / "home", tmp_path / "keeper.txt"
+    note.write_text("The lighthouse keeper rows to the island every morning with fresh bread.\n")
+    assert run_cli(home, "ingest", str(note), "--wait").returncode == 0
+
+    def found(query: str, mode: str) -> list[str]:
+        done = run_cli(home, "search", query, "--mode", mode, "--json")
+        assert done.returncode == 0, done.stderr
+        return [h["filename"] for h in json.loads(done.stdout)]
+
+    assert found("lighthouse keeper", "keyword") == ["keeper.txt"]
+    assert found("man who tends a coastal beacon", "keyword") == []  # none of its words is there
+    assert found("man who tends a coastal beacon", "vector") == ["keeper.txt"]

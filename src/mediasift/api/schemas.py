@@ -80,6 +80,9 @@ class SegmentOut(BaseModel):
     language: str | None
     confidence: float | None
     meta: dict[str, Any]
+    cite: str | None = Field(
+        default=None, description="Code: where it is as people cite it, path:line_start-line_end"
+    )
 
     @classmethod
     def of(cls, seg: SegmentRow) -> SegmentOut:
@@ -94,6 +97,7 @@ class SegmentOut(BaseModel):
             language=seg.language,
             confidence=seg.confidence,
             meta=seg.meta or {},
+            cite=code_reference(seg.meta),
         )
 
 

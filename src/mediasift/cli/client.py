@@ -59,8 +59,17 @@ class Client(Protocol):
         meta: list[str] | None = None,
         group_by: str | None = None,
         group_size: int | None = None,
+        mode: str | None = None,
     ) -> dict[str, Any]: ...
     def media(self, media_id: str) -> dict[str, Any]: ...
+    def media_list(
+        self,
+        *,
+        collection: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
     def subtitles(self, media_id: str) -> dict[str, Any]: ...
     def add_subtitles(self, media_id: str, files: Sequence[Path]) -> dict[str, Any]: ...
@@ -232,9 +241,11 @@ class HttpClient:
         meta: list[str] | None = None,
         group_by: str | None = None,
         group_size: int | None = None,
+        mode: str | None = None,
     ) -> dict[str, Any]:
         given = {
             "q": query,
+            "mode": mode,  # hybrid (the API's default), keyword or vector
             "kind": kinds,
             "added_after": added_after,
             "added_before": added_before,
@@ -264,6 +275,20 @@ class HttpClient:
 
     def media(self, media_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/media/{media_id}")
+
+    def media_list(
+        self,
+        *,
+        collection: str | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """The tenant's media, newest first (``GET /v1/media``)."""
+        given = {"collection": collection, "kind": kind, "status": status}
+        return self._call(
+            "GET", "/v1/media", params={"limit": str(limit), **{k: v for k, v in given.items() if v}}
+        )
 
     def delete(self, media_id: str) -> None:
         self._call("DELETE", f"/v1/media/{media_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import signal
 import threading
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -50,6 +51,14 @@ app.command("convert")(convert_command)
 app.command("conversions")(conversions_command)
 app.command("nutrition")(nutrition_command)
 app.command("quality")(quality_command)
+
+
+class SearchMode(StrEnum):
+    hybrid = "hybrid"
+    keyword = "keyword"
+    vector = "vector"
+
+
 KindOpt = Annotated[
     list[str] | None, typer.Option("--kind", help="video, audio, image, document, text, code")
 ]
@@ -403,6 +412,10 @@ def search(
         ),
     ] = None,
     group_size: Annotated[int, typer.Option(min=1, max=20, help="With --group-by: hits kept per group")] = 3,
+    mode: Annotated[
+        SearchMode,
+        typer.Option(help="hybrid: words and meaning; keyword: the words only; vector: the meaning only"),
+    ] = SearchMode.hybrid,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
@@ -433,6 +446,7 @@ def search(
                 meta=meta or None,
                 group_by=group_by,
                 group_size=group_size if group_by else None,
+                mode=None if mode is SearchMode.hybrid else mode.value,
             )
         finally:
             client.close()
@@ -609,6 +623,39 @@ def dlq_purge(
     console.print(f"purged {len(dead)} dead job(s)")
 
 
+@media_app.command("list")
+def media_list(
+    collection: Annotated[str | None, typer.Option(help="Only this collection")] = None,
+    kind: Annotated[str | None, typer.Option(help="video, audio, image, document, text, code")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, processing, ready or failed")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first")] = 50,
+    as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+) -> None:
+    """The media, newest first: id, file, kind, status, and why one failed."""
+    try:
+        client = connect(Settings(), tenant=tenant, routers=("media",))
+        try:
+            listed = client.media_list(collection=collection, kind=kind, status=status, limit=limit)
+        finally:
+            client.close()
+    except MediasiftError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(listed["media"])
+        return
+    out = Console()
+    if not listed["media"]:
+        out.print("no media")
+    for m in listed["media"]:
+        why = f"  {m['error']}" if m.get("error") else ""
+        out.print(
+            f"{m['id']}  {m['filename']}  {m['kind'] or '-'}  {m['status']}{why}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 @media_app.command("show")
 def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
     """A media with its segments."""
@@ -627,10 +674,15 @@ def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None
     out.print(
         f"[bold]{detail['filename']}[/bold] {detail['kind']} {detail['status']} {detail['bytes']} bytes"
     )
+    if detail.get("error"):
+        job = detail.get("job") or {}
+        code = f"{job['error_code']}: " if job.get("error_code") else ""
+        out.print(f"error {code}{detail['error']}", markup=False)
     for line in _about(detail):
         out.print(line, markup=False)
     for seg in detail["segments"]:
-        out.print(f"  {_where(seg):>10} {seg['modality']:<7} {seg['text'][:100]}")
+        text = " ".join(seg["text"].split())  # a slide's or a page's lines on one line
+        out.print(f"  {_where(seg):>10} {seg['modality']:<7} {text[:100]}", markup=False)
 
 
 def _about(detail: dict[str, Any]) -> list[str]:
