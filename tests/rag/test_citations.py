@@ -126,6 +126,36 @@ def test_a_sentence_the_recogniser_cut_across_two_parts_is_one_and_spans_both():
     assert sentence_texts(src.text, src.meta) == [first.text, second.text]  # what ingest embeds
 
 
+def test_speech_the_recogniser_left_unpunctuated_has_a_sentence_at_each_pause():
+    # A synthetic garden podcast as Whisper once wrote it: no end mark anywhere. Read as one text it
+    # was one "sentence" of the whole chunk, quoted for any gardening question.
+    parts = [
+        {"start_s": 0.0, "end_s": 4.1, "text": "prune the rose bushes in late February, just above a bud"},
+        {"start_s": 4.3, "end_s": 8.0, "text": "turn the compost heap every two weeks"},
+        {"start_s": 8.4, "end_s": 11.9, "text": "keep slugs away from lettuce with copper tape"},
+    ]
+    src = Hit(
+        segment_id="s", media_id="m", filename="garden.wav", kind="audio", modality="speech",
+        text=" ".join(p["text"] for p in parts), meta={"parts": parts},
+    )  # fmt: skip
+    units = sentence_units(src, 1)
+    assert [(u.text, u.start_s, u.end_s) for u in units] == [
+        (p["text"], p["start_s"], p["end_s"]) for p in parts
+    ]
+    # punctuated speech still runs on across a pause, but not for ever
+    long = [
+        {"start_s": float(i), "end_s": i + 0.9, "text": "and then we talked about the garden " * 3}
+        for i in range(4)
+    ]
+    long[-1]["text"] += "until dusk."
+    talk = Hit(
+        segment_id="t", media_id="m", filename="garden.wav", kind="audio", modality="speech",
+        text=" ".join(p["text"] for p in long), meta={"parts": long},
+    )  # fmt: skip
+    cut = sentence_units(talk, 1)
+    assert [(u.start_s, u.end_s) for u in cut] == [(0.0, 2.9), (3.0, 3.9)]  # cut at the pause past 300
+
+
 def test_a_sentence_a_chunk_cut_is_quoted_whole_from_the_two_chunks_joined():
     from mediasift.services.ask import _sentences_whole
 

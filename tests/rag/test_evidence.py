@@ -138,6 +138,11 @@ def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_
         ("On a summer hike, carry half a litre of water.", True),
         ("Chill the gazpacho for an hour before serving.", True),
         ("Deja reposar la masa una hora.", True),
+        ("Primero ponemos doscientos gramos de arroz en la olla.", True),  # Spanish hundreds
+        ("Añade quinientas gotas de limón y veinticinco de vinagre.", True),
+        ("Add a pinch of salt.", True),  # a cook's measures
+        ("Añade una pizca de sal y un chorrito de aceite.", True),
+        ("He can swim across the bay.", False),
         ("Mountain bikes have wider tyres than road bikes.", False),
         ("Cactus plants need very little water in winter.", False),
         # A title line joined to the first sentence: its number is the title's.

@@ -39,7 +39,11 @@ _NUMBER_WORDS = (
     # Spanish ("un"/"una" are also articles: a number only in "una vez")
     "uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis "
     "diecisiete dieciocho diecinueve veinte treinta cuarenta cincuenta sesenta setenta ochenta "
-    "noventa cien ciento cientos mil millón millones docena docenas medio media vez veces "
+    "noventa cien ciento cientos doscientos doscientas trescientos trescientas cuatrocientos "
+    "cuatrocientas quinientos quinientas seiscientos seiscientas setecientos setecientas "
+    "ochocientos ochocientas novecientos novecientas veintiuno veintiuna veintidós veintitrés "
+    "veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve "
+    "mil millón millones docena docenas medio media vez veces "
     "diario diaria diariamente semanal mensual anual mediodía medianoche"
 )
 _NUMBERS = frozenset(_NUMBER_WORDS.split())
@@ -59,9 +63,11 @@ def asks_amount(question: str) -> bool:
 # One of a unit, its number an article: "chill for an hour", "a week before", "durante una hora".
 _ONE_UNIT = re.compile(
     r"\b(?:an? (?:second|minute|hour|day|week|fortnight|month|year|decade|century|litre|liter|"
-    r"kilo|kilogram|gram|metre|meter|kilometre|kilometer|mile|pound|cup|spoonful|teaspoon|tablespoon)"
+    r"kilo|kilogram|gram|metre|meter|kilometre|kilometer|mile|pound|cup|spoonful|teaspoon|tablespoon|"
+    r"pinch|handful|dash|splash|slice|clove|sprig|can|jar|bunch)"
     r"|(?:un|una) (?:segundo|minuto|hora|d[ií]a|semana|mes|año|siglo|litro|kilo|kilogramo|gramo|"
-    r"metro|kil[oó]metro|taza|cucharada|cucharadita))\b",
+    r"metro|kil[oó]metro|taza|cucharada|cucharadita|pizca|puñado|chorrito|chorro|rodaja|loncha|"
+    r"diente|ramita|lata|bote|manojo|vaso))\b",
     re.IGNORECASE,
 )
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mediasift.domain import Hit
-from mediasift.enrich.text_units import closes_abbreviation
+from mediasift.enrich.text_units import closes_abbreviation, ends_a_sentence
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,24 +71,55 @@ def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
     return split_sentences(text)
 
 
+# A sentence runs on across the recogniser's pauses only this far. Speech it did not punctuate
+# at all ("prune the rose bushes in late february turn the compost heap every…") has its pauses as
+# its only sentence ends: read as one text, a whole chunk would be one "sentence", which shares a
+# word with every question.
+_RUN_ON_CHARS = 300
+_END_MARKS = frozenset(".!?…。")
+
+
 def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float | None, float | None]]:
     """The sentences of a speech segment's timed parts, each with its span: the recogniser cuts
     its parts where the speaker pauses, often inside a sentence ("…how much there might be
     prudently in his" | "power to do for them."), so the parts are read as one text and a
     sentence's times are interpolated by character position within the parts it spans (speech runs
-    at a roughly even rate)."""
+    at a roughly even rate). A sentence without an end mark ends at a pause once it is
+    ``_RUN_ON_CHARS`` long; speech without any end mark has a sentence a part."""
+    pieces: list[tuple[str, float | None, float | None]] = [
+        (text, part.get("start_s"), part.get("end_s"))
+        for part in parts
+        if (text := " ".join(str(part.get("text", "")).split()))
+    ]
+    if not any(_END_MARKS.intersection(text) for text, _, _ in pieces):
+        return pieces  # unpunctuated: each pause ends a sentence
+    out: list[tuple[str, float | None, float | None]] = []
+    run: list[tuple[str, float | None, float | None]] = []
+    for timed in pieces:
+        if run and _runs_too_long(" ".join(text for text, _, _ in run)):
+            out += _run_sentences(run)
+            run = []
+        run.append(timed)
+    return out + _run_sentences(run)
+
+
+def _runs_too_long(text: str) -> bool:
+    if ends_a_sentence(text):
+        return False  # the next part begins a sentence anyway
+    sentences = split_sentences(text)
+    return bool(sentences) and len(sentences[-1]) >= _RUN_ON_CHARS
+
+
+def _run_sentences(
+    run: Sequence[tuple[str, float | None, float | None]],
+) -> list[tuple[str, float | None, float | None]]:
     spans: list[tuple[int, int, float | None, float | None]] = []  # characters, seconds of a part
-    pieces: list[str] = []
     cursor = 0
-    for part in parts:
-        piece = " ".join(str(part.get("text", "")).split())
-        if not piece:
-            continue
-        cursor += 1 if pieces else 0  # the space joining it
-        spans.append((cursor, cursor + len(piece), part.get("start_s"), part.get("end_s")))
-        pieces.append(piece)
+    for piece, start, end in run:
+        cursor += 1 if spans else 0  # the space joining it
+        spans.append((cursor, cursor + len(piece), start, end))
         cursor += len(piece)
-    joined = " ".join(pieces)
+    joined = " ".join(piece for piece, _, _ in run)
     out = []
     at = 0
     for sentence in split_sentences(joined):
