@@ -68,7 +68,21 @@ def test_citation_points_at_the_second_the_quoted_sentence_is_said():
         "end_s": 12.0,
         "page": None,
         "quote": "Charge the battery before a journey.",
+        "quotes": [
+            {"quote": "Charge the battery before a journey.", "start_s": 7.0, "end_s": 12.0, "page": None}
+        ],
     }
+
+
+def test_two_sentences_quoted_from_one_source_each_keep_their_second():
+    [citation] = resolve_citations(
+        "The lake reached twenty degrees [1]. Charge the battery before a journey [1].", [LAKE, MANUAL]
+    )
+    assert (citation.hit.start_s, citation.quote) == (1.5, "The water in the lake reached twenty degrees.")
+    assert [(q["quote"], q["start_s"], q["end_s"]) for q in citation.as_json()["quotes"]] == [
+        ("The water in the lake reached twenty degrees.", 1.5, 5.0),
+        ("Charge the battery before a journey.", 7.0, 12.0),
+    ]
 
 
 def test_citation_of_a_document_quotes_its_page():

@@ -78,6 +78,13 @@ class TableRowOut(BaseModel):
     source_row: str | None = None
 
 
+class QuoteOut(BaseModel):
+    quote: str = Field(description="The sentence of the media one [n] of the answer quotes")
+    start_s: float | None = Field(description="Second where it is said or shown")
+    end_s: float | None
+    page: int | None = Field(description="Page or slide number (documents)")
+
+
 class CitationOut(BaseModel):
     n: int = Field(description="The number the answer cites it by, as [n]")
     media_id: str
@@ -97,6 +104,11 @@ class CitationOut(BaseModel):
     table_rows: list[TableRowOut] = Field(
         default_factory=list,
         description="Food table rows the claim rests on (a nutrition source; GET /v1/foods/{food_id})",
+    )
+    quotes: list[QuoteOut] = Field(
+        default_factory=list,
+        description="The sentence each [n] of the answer quotes, in the answer's order (the first is "
+        "`quote`): two sentences quoted from one source each have their own second or page",
     )
 
 

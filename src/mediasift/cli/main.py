@@ -553,7 +553,9 @@ def ask(
     out.print(result["answer"], markup=False, highlight=False)
     for c in result["citations"]:
         rows = ", ".join(r["food_id"] for r in c.get("table_rows") or [] if r.get("food_id"))
-        line = f"[{c['n']}] {c['filename']} {_where(c)}".rstrip() + (f" (food table: {rows})" if rows else "")
+        wheres = list(dict.fromkeys(_where({**c, **q}) for q in c.get("quotes") or [c]))
+        where = ", ".join(w for w in wheres if w)
+        line = f"[{c['n']}] {c['filename']} {where}".rstrip() + (f" (food table: {rows})" if rows else "")
         out.print(line, markup=False, highlight=False)
 
 

@@ -83,6 +83,9 @@ class Citation:
 
     n: int
     hit: Hit
+    # The sentence each ``[n]`` of the answer quotes, in the answer's order (the first is ``hit``):
+    # an answer quoting two sentences of one chunk cites each at its own second.
+    quotes: list[Hit] = field(default_factory=list)
 
     @property
     def quote(self) -> str:
@@ -110,6 +113,10 @@ class Citation:
             out["cite"] = cite
         if rows := hit.meta.get("table_rows"):  # a nutrition source: the food table rows it rests on
             out["table_rows"] = list(rows)
+        out["quotes"] = [
+            {"quote": q.text, "start_s": q.start_s, "end_s": q.end_s, "page": q.page}
+            for q in self.quotes or [hit]
+        ]
         return out
 
 
@@ -390,26 +397,28 @@ class CitationFilter:
 
 def resolve_citations(answer: str, sources: list[Hit]) -> list[Citation]:
     """One citation per source number the answer uses (``[n]`` is ``sources[n - 1]``), in order
-    of first use, each pointing at the sentence of its source that best matches the claim it
-    supports."""
+    of first use, pointing at the sentence of its source that best matches the first claim it
+    supports; its ``quotes`` hold that sentence for every ``[n]`` of the answer, in order."""
     by_n = dict(enumerate(sources, 1))
     citations: dict[int, Citation] = {}
     for sentence in split_sentences(answer):
         claim = _MARKER.sub("", sentence)
         for match in _MARKER.finditer(sentence):
             for n in (int(x) for x in re.split(r"\s*[,;]\s*", match.group(2))):
-                if n in by_n and n not in citations:
-                    citations[n] = _cite(n, by_n[n], claim)
+                if n not in by_n:
+                    continue
+                quoted = _quoted(n, by_n[n], claim)
+                if n not in citations:
+                    citations[n] = Citation(n=n, hit=quoted)
+                citations[n].quotes.append(quoted)
     return list(citations.values())
 
 
-def _cite(n: int, src: Hit, claim: str) -> Citation:
+def _quoted(n: int, src: Hit, claim: str) -> Hit:
+    """``src`` narrowed to its sentence that best matches ``claim``: its text, second and page."""
     units = sentence_units(src, n) or [Sentence(n, src.text, src.start_s, src.end_s, src.page, 0)]
     best = max(units, key=lambda u: (match_score(u.text, claim), -u.position))
-    quoted = replace(
-        src, text=best.text[:QUOTE_CHARS], start_s=best.start_s, end_s=best.end_s, page=best.page
-    )
-    return Citation(n=n, hit=quoted)
+    return replace(src, text=best.text[:QUOTE_CHARS], start_s=best.start_s, end_s=best.end_s, page=best.page)
 
 
 # -- answering ----------------------------------------------------------------------------------

@@ -83,11 +83,17 @@ async function answer(turn, view, chats) {
 // "... at nine [2]." -> text with [2] as a link to the cited moment.
 function withCitationLinks(text, citations) {
   const byN = new Map(citations.map((c) => [c.n, c]));
+  const used = new Map(); // how many times each [n] was linked so far
   const out = [];
   let last = 0;
   for (const m of text.matchAll(/\[(\d+)\]/g)) {
-    const c = byN.get(Number(m[1]));
-    if (!c) continue;
+    const cited = byN.get(Number(m[1]));
+    if (!cited) continue;
+    // the k-th [n] of the answer quotes the k-th of the citation's quotes: its own second or page
+    const k = used.get(cited.n) || 0;
+    used.set(cited.n, k + 1);
+    const quote = (cited.quotes || [])[k];
+    const c = quote ? { ...cited, ...quote } : cited;
     if (m.index > last) out.push(text.slice(last, m.index));
     out.push(h("a", { class: "cite", href: momentHref(c), "aria-label": `Source ${c.n}: ${c.filename} ${where(c)}` }, `[${c.n}]`));
     last = m.index + m[0].length;
