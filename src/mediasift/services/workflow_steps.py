@@ -166,11 +166,15 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
         labels = [x for x in (row.labels if row else []) if x.get("by") != step.key]
         added = []
         if holds:
+            held = {(x.get("taxonomy"), x.get("label")) for x in labels}
             for action in step.config["then"]:
                 label = action["label"]
+                added.append(f"{label['taxonomy']}:{label['value']}")
+                if (label["taxonomy"], label["value"]) in held:
+                    continue  # classified so already: the media has the label once
+                held.add((label["taxonomy"], label["value"]))
                 entry = {"taxonomy": label["taxonomy"], "label": label["value"], "score": 1.0, "by": step.key}
                 labels.append(entry)
-                added.append(f"{label['taxonomy']}:{label['value']}")
         enrichments.save_fields(s, step.tenant_id, step.media_id, {"labels": labels})
     return {"matched": holds, "labels": added}, not holds
 
