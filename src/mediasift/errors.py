@@ -34,6 +34,8 @@ because that attempt's worker died (killed, out of memory, a native crash) witho
 
 from __future__ import annotations
 
+import re
+
 
 class MediasiftError(Exception):
     code = "internal"
@@ -148,3 +150,18 @@ class WorkerLost(MediasiftError):
     code = "worker_lost"
     status = 500
     retryable = False
+
+
+# What a decoder says of a file names it by the worker's own path ("… processing input:
+# '/var/lib/mediasift/objects/raw/…/original.mp4'") and an OS error number: neither means anything
+# to the user who reads a job's error, and the path tells a client where the server keeps files.
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
+_NAMED_PATH = re.compile(r"""\s*:\s*(['"]?)/(?:[^\s'"/]+/)+[^\s'"]*\1(?=[\s.,;)]|$)""")
+_PATH = re.compile(r"""(?<![\w:/.])(['"]?)/(?:[^\s'"/]+/)+[^\s'"]*\1""")
+
+
+def public_message(message: str) -> str:
+    """``message`` as a job's error shows it: without the worker's file paths or errno numbers."""
+    message = _ERRNO.sub("", message)
+    message = _NAMED_PATH.sub("", message)
+    return _PATH.sub("the file", message)

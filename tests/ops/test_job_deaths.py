@@ -96,6 +96,8 @@ def _permanent_inputs(tmp_path: Path) -> dict[str, tuple[bytes, str, str]]:
         "torn.pdf": (torn.read_bytes(), "corrupt_media", "page"),
         "odd.wav": (bytes(odd), "corrupt_media", "codec"),
         "mystery.bin": (bytes(range(256)) * 8, "unsupported_media", "unrecognised"),
+        # FFmpeg names the file by the worker's path, and its error by a number: neither is shown
+        "cut.mp4": (b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000, "corrupt_media", "invalid data"),
         "locked.pdf": (locked.read_bytes(), "media_rejected", "password"),
         "long.pdf": (long.read_bytes(), "limit_exceeded", "limit"),
     }
@@ -113,6 +115,7 @@ def test_a_permanent_error_is_dead_on_the_first_attempt_with_its_code(tmp_path, 
         job = ended[name]
         assert (job.status, job.attempts, job.error_code) == ("dead", 1, code), (name, job.error)
         assert word in job.error.lower(), (name, job.error)
+        assert str(rt.settings.home) not in job.error and "Errno" not in job.error, job.error
         media = _media(rt, job)
         assert (media.status, media.error) == ("failed", job.error)
     # One event per job, the dead one: never a media.failed promising a retry.
@@ -236,3 +239,15 @@ def test_a_quality_measure_that_fails_costs_the_media_its_quality_not_its_segmen
     with rt.catalog.read_session() as s:
         assert repo.media_segments(s, "default", job.media_id)  # its keyframes
     assert _media(rt, job).quality is None
+
+
+def test_a_job_s_error_names_no_worker_path_and_no_errno():
+    from mediasift.errors import public_message
+
+    said = "cannot decode media container: [Errno 1094995529] Invalid data found when processing input: "
+    assert public_message(said + "'/srv/home/objects/raw/t/01X/original.mp4'") == said.replace(
+        "[Errno 1094995529] ", ""
+    ).rstrip(": ")
+    assert public_message("Package not found at '/tmp/x/original.docx'") == "Package not found at the file"
+    for kept in ("see http://example.com/a/b", "corrupt archive member 'src/x.py': bad", "text/plain"):
+        assert public_message(kept) == kept

@@ -45,7 +45,15 @@ from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media, utcnow
 from mediasift.domain import JobStatus, JobType, MediaStatus
-from mediasift.errors import Cancelled, Conflict, InvalidRequest, MediasiftError, NotFound, WorkerLost
+from mediasift.errors import (
+    Cancelled,
+    Conflict,
+    InvalidRequest,
+    MediasiftError,
+    NotFound,
+    WorkerLost,
+    public_message,
+)
 from mediasift.jobs import notify, steps
 from mediasift.nutrition.corrections import apply_corrections
 from mediasift.nutrition.table import load_food_table
@@ -290,7 +298,8 @@ def _end_attempt(
     """Record an attempt that ended in ``exc`` on the job and its media, then settle its delivery.
     ``attempts``: the count to record when it is not the lease's receive count."""
     code = exc.code if isinstance(exc, MediasiftError) else "internal"
-    message = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
+    said = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
+    message = public_message(said)
     followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
