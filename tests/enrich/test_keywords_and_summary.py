@@ -145,3 +145,14 @@ def test_a_sign_s_lines_in_capitals_are_no_phrase_across_them(e5):
     assert {"museo de cerámica", "horario de visitas"} <= shown and "cerámica horario" not in shown, shown
     page = [("p1", "The boiler must be descaled every\nthree months with citric acid.", None, 2, "en")]
     assert "citric acid" in {k["text"] for k in extract_keywords(page, "en", e5).to_list()}
+
+
+def test_a_heading_is_no_part_of_the_first_sentence_of_its_section():
+    from mediasift.enrich.text_units import split_sentences
+
+    page = "Fuel and supplies\nThe diesel generator consumes twelve litres a day. It runs\nfrom dusk to dawn."
+    assert split_sentences(page) == [
+        "Fuel and supplies",
+        "The diesel generator consumes twelve litres a day.",
+        "It runs from dusk to dawn.",
+    ]

@@ -203,3 +203,18 @@ def test_a_sentence_a_chunk_cut_is_quoted_whole_from_the_two_chunks_joined():
     assert _sentences_whole([ended, second]) == [ended, second]
     opens = chunk("e", 1, 19.0, 24.0, "Still more respectable.")
     assert _sentences_whole([first, opens]) == [first, opens]
+
+
+def test_a_line_in_capitals_is_quoted_apart_from_the_sentence_below_it():
+    notice = (
+        "NOTICE OF WATER SUPPLY INTERRUPTION\n"
+        "The water supply on Calle Olmo is cut off on\nTuesday from nine to noon."
+    )
+    assert split_sentences(notice) == [
+        "NOTICE OF WATER SUPPLY INTERRUPTION",
+        "The water supply on Calle Olmo is cut off on Tuesday from nine to noon.",  # wrapped: one
+    ]
+    # a heading in lower case stays with its passage, as a slide's title with its bullets
+    assert split_sentences("Offsite agenda\nDay one: strategy workshop\nDay two: hiking") == [
+        "Offsite agenda Day one: strategy workshop Day two: hiking"
+    ]

@@ -121,7 +121,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of ``text``; blank lines always end one, and so does a line break beside a line
     in capitals (a sign's or a heading's); other single line breaks are spaces."""
     sentences = []
-    for paragraph in _blocks(text):
+    for paragraph in line_blocks(text):
         paragraph = " ".join(paragraph.split())
         pending = ""
         for piece in _END.split(paragraph):
@@ -134,20 +134,36 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s.strip()]
 
 
-def _blocks(text: str) -> list[str]:
-    """``text`` cut at blank lines and around lines in capitals: "CLOSED ON MONDAYS" over "OPEN 9
-    TO 5" are two lines of a sign, not one phrase ("mondays open"), while a page's wrapped lines
-    run on."""
+def line_blocks(text: str, *, headings: bool = True) -> list[str]:
+    """``text`` cut where a break between lines ends what is said: at blank lines, around lines in
+    capitals ("CLOSED ON MONDAYS" over "OPEN 9 TO 5": two lines of a sign, not "mondays open"),
+    and, with ``headings``, after a heading (a line without an end mark, under half as long as the
+    longest, before a capitalised line: "Fuel and supplies" over "The diesel generator…"); a
+    page's wrapped lines run on."""
     blocks: list[str] = []
     for paragraph in _PARAGRAPH.split(text):
-        lines: list[str] = []
-        for line in paragraph.split("\n"):
-            if lines and (_in_capitals(line) or _in_capitals(lines[-1])):
-                blocks.append("\n".join(lines))
-                lines = []
-            lines.append(line)
-        blocks.append("\n".join(lines))
-    return blocks
+        lines = paragraph.split("\n")
+        widest = max(len(line.strip()) for line in lines) if headings else 0
+        block: list[str] = []
+        for line in lines:
+            if block and _breaks_between(block[-1], line, widest):
+                blocks.append("\n".join(block))
+                block = []
+            block.append(line)
+        blocks.append("\n".join(block))
+    return [b for b in blocks if b.strip()]
+
+
+def _breaks_between(before: str, line: str, widest: int) -> bool:
+    if _in_capitals(line) or _in_capitals(before):
+        return True
+    before, line = before.strip(), line.strip()
+    return (
+        bool(before)
+        and not ends_a_sentence(before)
+        and 2 * len(before) < widest
+        and line[:1].isupper()
+    )
 
 
 def _in_capitals(line: str) -> bool:
