@@ -158,12 +158,7 @@ def _breaks_between(before: str, line: str, widest: int) -> bool:
     if _in_capitals(line) or _in_capitals(before):
         return True
     before, line = before.strip(), line.strip()
-    return (
-        bool(before)
-        and not ends_a_sentence(before)
-        and 2 * len(before) < widest
-        and line[:1].isupper()
-    )
+    return bool(before) and not ends_a_sentence(before) and 2 * len(before) < widest and line[:1].isupper()
 
 
 def _in_capitals(line: str) -> bool:
