@@ -81,3 +81,24 @@ def test_an_xhtml_page_with_its_xml_declaration_is_read(tmp_path: Path) -> None:
     extraction = extract_document(context(tmp_path, path, kind="document", mime=sniffed.mime))
     text = "\n".join(s.text for s in extraction.segments)
     assert "Timetable" in text and "The ferry leaves at dawn." in text and "xml" not in text, text
+
+
+def test_markdown_is_read_as_the_page_it_renders_to(tmp_path: Path) -> None:
+    path = tmp_path / "install-notes.md"
+    path.write_text(
+        "# Weather station\n\nInstall the **anemometer** at least *ten metres* up, as the "
+        "[manual](https://example.org/m) says.\n\n| Sensor | Interval |\n|---|---|\n| wind | 5 s |\n"
+        "| rain | 60 s |\n\n- check `calibrate` yearly\n- replace the battery\n",
+        encoding="utf-8",
+    )
+    extraction = extract_document(context(tmp_path, path, kind="text", mime="text/markdown"))
+    text = "\n".join(s.text for s in extraction.segments)
+    assert [p.strip() for p in text.split("\n\n")] == [
+        "Weather station",
+        "Install the anemometer at least ten metres up, as the manual says.",
+        "Sensor | Interval",
+        "wind | 5 s",
+        "rain | 60 s",
+        "check calibrate yearly",
+        "replace the battery",
+    ]

@@ -64,6 +64,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _xml_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == JSON_MIME:
         text = _json_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime == "text/markdown":
+        text = _markdown_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in SUBTITLE_MIMES:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
         _check_length(ctx, text)
@@ -140,6 +142,15 @@ _LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 
+def _markdown_text(markdown: str) -> str:
+    """A Markdown file's text as a reader sees it, read as the HTML it renders to: headings and
+    list items apart, a table's cells as "cell | cell", no ``#``, ``**`` or ``|---|`` (they had
+    reached summaries, entities ("60 s |") and quoted answers)."""
+    from markdown_it import MarkdownIt
+
+    return _html_text(MarkdownIt("commonmark").enable("table").render(markdown))
+
+
 def _html_text(html: str, *, titles: bool = True) -> str:
     """A page's text, blocks apart. ``titles=False``: its ``<title>`` left out (an EPUB chapter's
     is mostly the book's, which the book gives once)."""
@@ -166,7 +177,9 @@ def _html_text(html: str, *, titles: bool = True) -> str:
             el.text = "\n\n" + (el.text or "")  # apart from what comes before it, too
             el.tail = "\n\n" + (el.tail or "")
         elif isinstance(el.tag, str) and el.tag in _CELL_TAGS:
-            el.tail = " | " + (el.tail or "")
+            # the line breaks of markup written a cell a line (as Markdown renders tables) are no
+            # break in the row
+            el.tail = " | " + (el.tail or "").lstrip()
     text = re.sub(r"[ \t\r\f\v]+", " ", root.text_content())
     text = _LAST_CELL.sub("", text)
     return re.sub(r"[ ]*\n\s*\n\s*", "\n\n", text).strip()
