@@ -58,3 +58,18 @@ def test_the_part_is_returned_with_its_own_fields() -> None:
     found = locate_moment([part], "orange")
     assert found == {**part, "score": 1}
     assert "score" not in part  # the caller's data is not modified
+
+
+def test_a_part_that_keeps_its_words_times_points_at_the_first_word_asked_for() -> None:
+    # espeak says it without a pause: Whisper's part runs from 7.76 s, "purple" is said at 10.10 s
+    part = {
+        "start_s": 7.76,
+        "end_s": 13.0,
+        "text": "In my garden there is a purple elephant.",
+        "words": [[7.76, 8.0, " In"], [8.0, 8.3, " my"], [8.3, 8.9, " garden"], [8.9, 9.3, " there"],
+                  [9.3, 9.5, " is"], [9.5, 9.6, " a"], [10.1, 10.5, " purple"], [10.5, 11.2, " elephant."]],
+    }  # fmt: skip
+    found = locate_moment([part], "purple elephant")
+    assert (found["start_s"], found["end_s"], found["score"]) == (10.1, 13.0, 2)
+    assert locate_moment([part], "elephants")["start_s"] == 10.5  # by stem
+    assert locate_moment([part], "giraffe")["start_s"] == 7.76  # no word matches: the part
