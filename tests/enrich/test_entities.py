@@ -241,3 +241,25 @@ def test_a_markdown_headings_mark_is_no_part_of_a_name():
     found = _names(note, "es")
     assert ("Lucía Torres", "PER") in found and ("Sevilla", "LOC") in found
     assert all(not text.startswith("#") for text, _ in found)
+
+
+@needs_spanish_model
+def test_a_text_too_mixed_to_have_one_language_has_its_entities_paragraph_by_paragraph():
+    # A handbook with an English and a Spanish section in one text: its language is None, and its
+    # entities had been skipped ("no entity model for language None").
+    handbook = (
+        "Travel handbook\n\nEmployees travelling to London must book through the travel desk. "
+        "Margaret Ellison approves every trip to Zurich.\n\nPolítica de viajes\n\nLos empleados que "
+        "viajen a Sevilla deben reservar con la agencia."
+    )
+    found = extract_entities([("s1", handbook, None, None, None)], None)
+    assert {("London", "LOC"), ("Margaret Ellison", "PER"), ("Zurich", "LOC"), ("Sevilla", "LOC")} <= {
+        (e.text, e.type) for e in found.items
+    }, found.items
+    assert found.notes == []
+    # bullets without a function word read as the rest of the media does
+    slides = [
+        ("s1", "Q3 results\nNew office in Lisbon", None, 1, None),
+        ("s2", "The team met in Berlin.", None, 2, None),
+    ]
+    assert {"Lisbon", "Berlin"} <= {e.text for e in extract_entities(slides, None).items}

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediasift.enrich.language import detect_language
 from mediasift.enrich.name_checks import checked
 from mediasift.enrich.ner_models import NerModel, ner_model
 from mediasift.enrich.ner_steps import entity_docs
@@ -109,8 +110,8 @@ def extract_entities(
     chosen, coverage = within_budget(as_segments(segments), max_chars)
     notes = [n for n in [coverage.note()] if n]
     by_language: dict[str | None, list[Segment]] = defaultdict(list)
-    for seg in chosen:
-        by_language[seg.language or lang].append(seg)
+    for seg in _with_languages(chosen, lang):
+        by_language[seg.language].append(seg)
     mentions: list[Mention] = []
     models: list[str] = []
     for language, group in by_language.items():
@@ -126,6 +127,29 @@ def extract_entities(
             mentions = _with_spanish_patterns(mentions, group)
     order = {seg.segment_id: i for i, seg in enumerate(chosen)}
     return Entities(merge_mentions(mentions, order), coverage, models, notes)
+
+
+def _with_languages(segments: list[Segment], lang: str | None) -> list[Segment]:
+    """Each segment with its language: its own, else the media's (``lang``), else, for one too
+    mixed or too short to tell (a handbook with an English and a Spanish section in one text,
+    bullets without function words), each of its paragraphs with the language it reads as, or
+    the one the media's other text reads as most."""
+    known = [seg if seg.language else seg._replace(language=lang) for seg in segments]
+    if all(seg.language for seg in known):
+        return known
+    pieces = [
+        [seg]
+        if seg.language
+        else [seg._replace(text=p, language=detect_language(p)) for p in _paragraphs(seg.text)]
+        for seg in known
+    ]
+    found = Counter(piece.language for group in pieces for piece in group if piece.language)
+    most = found.most_common(1)[0][0] if found else None
+    return [piece if piece.language else piece._replace(language=most) for group in pieces for piece in group]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()] or [text]
 
 
 def _model_mentions(model: NerModel, segments: list[Segment]) -> list[Mention]:
