@@ -261,6 +261,11 @@ def test_subtitles_are_added_to_a_video_already_ingested_and_removed(tmp_path: P
     ]
     found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
     assert (found[0]["media_id"], found[0]["modality"]) == (media, "speech"), found[:1]
+    assert json.loads(again.stdout)["duplicates"] == [media]
+    # once more, into another collection: it says the media stays where it is
+    moved = run_cli(home, "ingest", str(folder / "class.mp4"), "--collection", "otra")
+    assert moved.returncode == 0, moved.stderr
+    assert f"class.mp4: media {media} in 'default', not moved to 'otra'" in moved.stderr, moved.stderr
 
 
 def test_subtitle_files_pair_with_the_longest_media_name_in_their_folder(tmp_path: Path):

@@ -328,12 +328,33 @@ def ingest(
         _fail(exc)
     finally:
         client.close()
+    again = [u["media"] for u in uploads if u.get("duplicate")]
     if as_json:
-        _print_json({"media": [u["media"] for u in uploads], "jobs": jobs, "steps": steps})
+        _print_json(
+            {
+                "media": [u["media"] for u in uploads],
+                "jobs": jobs,
+                "steps": steps,
+                "duplicates": [m["id"] for m in again],
+            }
+        )
     else:
         waiting.print_outcome(jobs, steps)
+        _print_duplicates(again, collection)
     if wait and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
+
+
+def _print_duplicates(media: list[dict[str, Any]], collection: str) -> None:
+    """Files whose bytes were ingested before: their media is kept as it is (its collection too)."""
+    if not media:
+        return
+    console.print(
+        f"{len(media)} file{'s' if len(media) > 1 else ''} ingested before (the same bytes): kept as they are"
+    )
+    for m in media:
+        elsewhere = f", not moved to {collection!r}" if m["collection"] != collection else ""
+        console.print(f"  {m['filename']}: media {m['id']} in {m['collection']!r}{elsewhere}", markup=False)
 
 
 # What ``ingest`` calls: POST /v1/media, then GET /v1/jobs while it waits.

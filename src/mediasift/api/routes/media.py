@@ -30,7 +30,9 @@ from mediasift.api.schemas import (
 )
 from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
+from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import steps as step_rows
+from mediasift.domain import JobType
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
@@ -132,9 +134,13 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
         # partial upload has been removed. 499 is what the access log and metrics then record.
         log.info("upload abandoned: the client disconnected before sending the whole body")
         return Response(status_code=CLIENT_CLOSED_REQUEST)
+    step = None
+    if result.duplicate and result.job is not None and result.job.type == JobType.STEP.value:
+        with rt.catalog.read_session() as s:  # a media's latest job can be a workflow step's
+            step = job_rows.step_keys(s, [result.job]).get(result.job.id)
     body = UploadOut(
         media=MediaOut.of(result.media),
-        job=JobOut.of(result.job, result.media.filename) if result.job else None,
+        job=JobOut.of(result.job, result.media.filename, step) if result.job else None,
         duplicate=result.duplicate,
     )
     code = status.HTTP_200_OK if result.duplicate else status.HTTP_202_ACCEPTED
