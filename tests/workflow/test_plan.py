@@ -124,3 +124,27 @@ def test_a_document_whose_escapes_write_a_nul_or_a_lone_surrogate_is_invalid(
 
     with pytest.raises(WorkflowInvalid, match="NUL character or a lone surrogate"):
         read_source(body, media_type)
+
+
+def test_every_problem_of_a_document_is_in_one_answer():
+    # A step the schema refuses no longer hides the reference and condition problems of the others.
+    bad = """version: 1
+steps:
+  - transcribe: {model: whisper-base, beam_size: 50}
+  - transcode: {}
+  - classify: {taxonomy: sabores}
+  - when: "len(title) > 3"
+    then: [{label: {taxonomy: revision, value: urgente}}]
+"""
+    from mediasift.workflow.document import WorkflowInvalid
+
+    with pytest.raises(WorkflowInvalid) as raised:
+        build_plan(read_source(bad), REFS)
+    paths = sorted(p.path for p in raised.value.problems)
+    assert paths == [
+        "steps[0].transcribe.beam_size",
+        "steps[1].transcode",
+        "steps[2].classify.taxonomy",
+        "steps[3].then[0].label.value",
+        "steps[3].when",
+    ], [str(p) for p in raised.value.problems]

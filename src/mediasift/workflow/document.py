@@ -165,20 +165,26 @@ def schema() -> dict[str, Any]:
 STEP_NAMES = ("transcribe", "ocr", "enrich", "classify", "nutrition", "quality", "convert", "when", "notify")
 
 
-def schema_problems(source: Source) -> list[Problem]:
-    """What the schema refuses, each at its path. A step is checked against its own definition
-    (``$defs``), so an unknown or misspelt step is named as such instead of 'matches no step'."""
+def schema_problems(source: Source) -> tuple[list[Problem], frozenset[int] | None]:
+    """What the schema refuses, each at its path, and the indexes of the steps it refuses (None
+    when the document itself is refused, so that no step can be read). A step is checked against
+    its own definition (``$defs``), so an unknown or misspelt step is named as such instead of
+    'matches no step'."""
     doc = source.value
     if not isinstance(doc, dict):
-        return [source.problem((), "a workflow is an object with `version` and `steps`")]
+        return [source.problem((), "a workflow is an object with `version` and `steps`")], None
     shell = {**schema(), "properties": {**schema()["properties"], "steps": {"type": "array", "maxItems": 50}}}
     problems = list(_validate(source, doc, shell, ()))
     steps = doc.get("steps")
     if problems or not isinstance(steps, list):
-        return problems
+        return problems, None
+    refused = set()
     for index, step in enumerate(steps):
-        problems += _step_problems(source, step, (("steps", index)))
-    return problems
+        found = _step_problems(source, step, (("steps", index)))
+        if found:
+            refused.add(index)
+            problems += found
+    return problems, frozenset(refused)
 
 
 def _step_problems(source: Source, step: Any, path: Path) -> list[Problem]:

@@ -91,14 +91,18 @@ def build_plan(source: Source, refs: References | None) -> Plan:
     is raised together as ``WorkflowInvalid``. ``refs`` None: a stored document planned again at
     ingest, whose references are not checked again (a step whose taxonomy has gone since fails
     alone, when it runs)."""
-    problems = schema_problems(source)
-    if problems:
+    # The steps the schema refuses are left out of the checks below, which go on with the rest:
+    # every problem of a document is in one answer, not the next only after these are fixed.
+    problems, refused = schema_problems(source)
+    if refused is None:
         raise WorkflowInvalid(problems)
     ingest: dict[str, Any] = {"transcribe": None, "ocr": None}
     planned: list[tuple[str, str, dict[str, Any], frozenset[str]]] = []  # key, name, config, reads
     seen: dict[str, int] = {}
     whens = 0
     for index, item in enumerate(source.value["steps"]):
+        if index in refused:
+            continue
         path: Path = ("steps", index)
         name = next(n for n in item if n != "then")
         value = item[name]
