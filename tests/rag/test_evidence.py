@@ -153,3 +153,21 @@ def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_
 )
 def test_a_sentence_states_an_amount_with_a_number_a_multiple_or_a_rate(sentence: str, states: bool):
     assert states_amount(sentence) is states
+
+
+def test_a_question_word_its_passage_holds_counts_for_the_sentence_a_little(embedder: TextEmbedder):
+    # "lighthouse" is the page's subject, not the answering sentence's word: the question naming it
+    # had been answered "not found", the same question without it was answered.
+    page = document(
+        1,
+        "Annual Report on Lighthouse Maintenance\nThe northern lighthouse at Cape Varra was repainted "
+        "in March. The crew replaced the rotating lens motor, which had failed twice during the "
+        "winter storms. Total cost of the repairs was 48,200 euros, slightly above the budget "
+        "approved by the harbour council.",
+    )
+    for question in ("How much did the lighthouse repairs cost?", "How much did the repairs cost?"):
+        text, _ = answer(embedder, question, [page])
+        assert text.startswith("Total cost of the repairs was 48,200 euros"), (question, text)
+    # a passage on the subject lends no word to a sentence that shares fewer than two itself
+    text, _ = answer(embedder, "When was the lighthouse at Cape Varra repainted?", [page])
+    assert "repainted in March" in text and "48,200" not in text

@@ -9,7 +9,10 @@ model scores a translation below a same-language paraphrase, as search allows fo
 question with fewer): one word in common is the topic a near miss shares ("Change the car engine
 oil every 15,000 kilometres" for "how often should I oil my bike chain", "El recorrido del maratón
 cruza el río dos veces" for "¿desde dónde sale el maratón?"), not what is asked about it; such a
-sentence stands on its cosine alone. A sentence is evidence when
+sentence stands on its cosine alone. A sentence that earns the bonus earns ``CONTEXT_BONUS`` more
+for each other question word its passage holds ("lighthouse" in the page's title for "how much did
+the lighthouse repairs cost?", answered by "Total cost of the repairs was 48,200 euros"). A
+sentence is evidence when
 
 - that score reaches ``MIN_EVIDENCE``;
 - it is within ``EVIDENCE_MARGIN`` of the best such sentence: a sentence clearly below the best
@@ -50,6 +53,9 @@ from mediasift.enrich.language import other_language, query_language
 from mediasift.enrich.terms import asked_terms, evidence_words, terms
 
 WORD_BONUS = 0.02  # per question content word a sentence holds, at most three
+# per question content word only the sentence's passage holds ("lighthouse" in the page's title
+# for "how much did the lighthouse repairs cost?"), in what the three words leave
+CONTEXT_BONUS = 0.01
 MIN_EVIDENCE = 0.87  # cosine + word bonus a sentence needs to answer the question
 CROSS_LINGUAL_GAP = 0.05  # added for a sentence in the other language than the question's
 EVIDENCE_MARGIN = 0.01  # how far below the best evidence another sentence may score
@@ -133,6 +139,9 @@ def evidence(
             continue
         words = evidence_words(u.text, question)
         bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
+        if bonus and CONTEXT_BONUS and words < min(3, asked):
+            around = evidence_words(sources[u.n - 1].text, question) - words
+            bonus += CONTEXT_BONUS * max(0, min(3 - words, around))
         allowance = 0.0
         if other is not None and sources[u.n - 1].language == other:
             # The allowance stands in for the words a translation cannot share; a cognate it
