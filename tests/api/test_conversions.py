@@ -210,7 +210,7 @@ def test_documents_to_markdown_json_text_and_page_pictures(module_api, tmp_path)
 
     md = module_api.get(convert(module_api, ids["plan.pptx"], "md")["file_url"]).text
     assert md.startswith("# plan.pptx\n") and "## Slide 1: Launch plan" in md and "## Slide 2: Timeline" in md
-    assert "> **Notes:** Ask Rosa about the budget" in md and "Book the venue" in md
+    assert "> **Notes:** Ask Rosa about the budget" in md and "- Book the venue\n- Print the flyers" in md
     table = module_api.get(convert(module_api, ids["menu.docx"], "md")["file_url"]).text
     assert "| Dish | Price |\n| --- | --- |\n| Soup | 4 |\n| Bread | 1 |" in table
     structure = json.loads(module_api.get(convert(module_api, ids["menu.docx"], "json")["file_url"]).text)
@@ -223,6 +223,33 @@ def test_documents_to_markdown_json_text_and_page_pictures(module_api, tmp_path)
     with Image.open(io.BytesIO(module_api.get(page["file_url"]).content)) as picture:
         assert picture.format == "PNG" and picture.size == (306, 396)
     assert page["info"]["pages"] == 2
+
+
+def test_a_document_s_headings_are_markdown_headings(module_api, tmp_path):
+    import docx
+
+    handbook = docx.Document()
+    handbook.add_heading("Staff handbook", level=0)  # Word's "Title"
+    handbook.add_heading("Vacation policy", level=1)
+    handbook.add_paragraph("Staff take 25 days of leave a year.")
+    handbook.add_heading("Carry-over", level=2)
+    handbook.add_paragraph("Vacation policy questions go to the office.")  # not a heading here
+    handbook.save(tmp_path / "handbook.docx")
+    (tmp_path / "recipe.html").write_text(
+        "<html><body><h1>Gazpacho</h1><p>A cold soup.</p><h2>Steps</h2><ol><li>Chop the tomatoes.</li>"
+        "<li>Blend them.</li></ol></body></html>",
+        encoding="utf-8",
+    )
+    drawn = {}
+    for name in ("handbook.docx", "recipe.html"):
+        created = upload(module_api, tmp_path / name)
+        assert wait_for_job(module_api, created["job"]["id"])["status"] == "succeeded"
+        drawn[name] = module_api.get(convert(module_api, created["media"]["id"], "md")["file_url"]).text
+    assert drawn["handbook.docx"] == (
+        "# handbook.docx\n\n## Staff handbook\n\n## Vacation policy\n\nStaff take 25 days of leave a year."
+        "\n\n### Carry-over\n\nVacation policy questions go to the office.\n"
+    )
+    assert "## Gazpacho\n\nA cold soup.\n\n### Steps\n\nChop the tomatoes." in drawn["recipe.html"]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")

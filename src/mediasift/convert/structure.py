@@ -120,7 +120,15 @@ def to_txt(parts: list[Section]) -> str:
     return "\n\n\f\n\n".join(blocks) + "\n"  # a form feed between pages, as pdftotext writes
 
 
-def to_markdown(parts: list[Section], title: str, *, slides: bool) -> str:
+def to_markdown(
+    parts: list[Section], title: str, *, slides: bool, outline: Sequence[Sequence[Any]] = ()
+) -> str:
+    """``outline``: the document's headings as extraction found them ((level, text) in order: a
+    DOCX's "Heading N" paragraphs, an HTML page's or a Markdown file's ``h1``–``h6``), drawn as
+    Markdown headings under the document's title; a slide's lines are drawn as its bullets."""
+    headings: dict[str, list[int]] = {}
+    for level, text in outline:
+        headings.setdefault(_inline(str(text)), []).append(int(level))
     out = [f"# {_inline(title)}", ""]
     for section in parts:
         if section.page is not None:
@@ -132,7 +140,7 @@ def to_markdown(parts: list[Section], title: str, *, slides: bool) -> str:
         body = section.text
         if slides and section.title and body.startswith(section.title):
             body = body[len(section.title) :].lstrip("\n")
-        out += _markdown_body(body)
+        out += _markdown_body(body, headings, bullets=slides, below=2 if section.page is None else 3)
         if section.notes:
             out += ["> **Notes:** " + "\n> ".join(section.notes.splitlines()), ""]
         for text in section.pictures:
@@ -140,8 +148,12 @@ def to_markdown(parts: list[Section], title: str, *, slides: bool) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _markdown_body(text: str) -> list[str]:
-    """Paragraphs as they are, and each table run drawn as a Markdown table."""
+def _markdown_body(
+    text: str, headings: dict[str, list[int]] | None = None, *, bullets: bool = False, below: int = 2
+) -> list[str]:
+    """Paragraphs as they are, each table run drawn as a Markdown table, a line that is one of
+    ``headings`` (text → the levels it still has, in order) as a heading of that level under
+    level ``below`` - 1, and with ``bullets`` every other line as a list item."""
     out: list[str] = []
     run: list[list[str]] = []
 
@@ -166,6 +178,14 @@ def _markdown_body(text: str) -> list[str]:
         close_run()
         if cells is not None:
             run.append(cells)
+            continue
+        levels = (headings or {}).get(_inline(line))
+        if levels:
+            if out and out[-1] != "":
+                out.append("")
+            out += ["#" * min(6, below - 1 + levels.pop(0)) + " " + _inline(line), ""]
+        elif bullets:
+            out.append("- " + line.strip())
         else:
             out.append(line.rstrip())
     close_run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,9 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         from mediasift.extract.slides import extract_slides
 
         return extract_slides(ctx)
+    outline: list[tuple[int, str]] = []  # the headings, for a conversion to Markdown
     if ctx.mime.endswith("wordprocessingml.document"):
-        text = _docx_text(ctx.path)
+        text, outline = _docx_text(ctx.path)
     elif ctx.mime == "application/vnd.oasis.opendocument.text":
         text = _odt_text(ctx.path)
     elif ctx.mime == XLSX_MIME:
@@ -57,7 +58,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     elif ctx.mime == EPUB_MIME:
         text = _epub_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == "text/html":
-        text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+        html = _read_text(ctx.path, ctx.settings.max_text_chars)
+        text, outline = _html_text(html), _html_outline(html)
     elif ctx.mime == "application/rtf":
         text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in XML_MIMES:
@@ -65,7 +67,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     elif ctx.mime == JSON_MIME:
         text = _json_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "text/markdown":
-        text = _markdown_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+        html = _markdown_html(_read_text(ctx.path, ctx.settings.max_text_chars))
+        text, outline = _html_text(html), _html_outline(html)
     elif ctx.mime in SUBTITLE_MIMES:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
         _check_length(ctx, text)
@@ -74,7 +77,7 @@ def extract_document(ctx: ExtractContext) -> Extraction:
             return timed
     else:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
-    return text_extraction(ctx, text)
+    return text_extraction(ctx, text, outline=outline)
 
 
 # Read as the PDF LibreOffice makes of them: Office 97-2003's binary formats, and OpenDocument
@@ -101,9 +104,19 @@ def _through_pdf(ctx: ExtractContext) -> Extraction:
         return extract_pdf(dataclasses.replace(ctx, path=pdf, mime="application/pdf"))
 
 
-def text_extraction(ctx: ExtractContext, text: str, page: int | None = None) -> Extraction:
+MAX_OUTLINE = 500  # headings kept for a conversion to Markdown
+
+
+def text_extraction(
+    ctx: ExtractContext, text: str, page: int | None = None, outline: Sequence[tuple[int, str]] = ()
+) -> Extraction:
+    """``outline``: the text's headings, (level, text) in order, kept in the media's extracted
+    metadata (``outline``) for its Markdown conversion; they are lines of ``text`` already."""
     _check_length(ctx, text)
-    extraction = Extraction(info={"metadata": {"characters": len(text)}})
+    metadata: dict[str, Any] = {"characters": len(text)}
+    if outline:
+        metadata["outline"] = [[level, heading] for level, heading in outline[:MAX_OUTLINE]]
+    extraction = Extraction(info={"metadata": metadata})
     extraction.segments.extend(text_segments(ctx, text, page=page))
     return extraction
 
@@ -142,13 +155,28 @@ _LAST_CELL = re.compile(r"[ \t]*\|[ \t]*(?=\n|$)")
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 
-def _markdown_text(markdown: str) -> str:
-    """A Markdown file's text as a reader sees it, read as the HTML it renders to: headings and
-    list items apart, a table's cells as "cell | cell", no ``#``, ``**`` or ``|---|`` (they had
-    reached summaries, entities ("60 s |") and quoted answers)."""
+def _markdown_html(markdown: str) -> str:
+    """A Markdown file as the HTML page it renders to, read as such: headings and list items
+    apart, a table's cells as "cell | cell", no ``#``, ``**`` or ``|---|`` (they had reached
+    summaries, entities ("60 s |") and quoted answers)."""
     from markdown_it import MarkdownIt
 
-    return _html_text(MarkdownIt("commonmark").enable("table").render(markdown))
+    return str(MarkdownIt("commonmark").enable("table").render(markdown))
+
+
+def _html_outline(html: str) -> list[tuple[int, str]]:
+    """A page's headings (``h1``–``h6``), (level, text) in order."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(searchable(storable(_XML_DECLARATION.sub("", html, count=1))))
+    except Exception:  # the text itself was read; an outline is a nicety
+        return []
+    found = []
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if text := " ".join(heading.text_content().split()):
+            found.append((int(str(heading.tag)[1]), text))
+    return found
 
 
 def _html_text(html: str, *, titles: bool = True) -> str:
@@ -242,7 +270,7 @@ def _rtf_text(rtf: str) -> str:
     return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
 
 
-def _docx_text(path: Path) -> str:
+def _docx_text(path: Path) -> tuple[str, list[tuple[int, str]]]:
     import zipfile
 
     import docx
@@ -250,11 +278,12 @@ def _docx_text(path: Path) -> str:
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
 
+    outline: list[tuple[int, str]] = []
     try:
         document = docx.Document(str(path))
         blocks = (
             _docx_margins(document, _HEADERS)
-            + _docx_blocks(document)
+            + _docx_blocks(document, outline)
             + _docx_notes(document)
             + _docx_margins(document, _FOOTERS)
             + _docx_comments(document)
@@ -273,7 +302,7 @@ def _docx_text(path: Path) -> str:
         # relationship part without the elements python-docx expects as an AttributeError, one
         # without its target as a TypeError (a path joined with None) or InvalidXmlError.
         raise CorruptMedia(f"corrupt DOCX: {exc}") from None
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks), outline
 
 
 # Word's markup-compatibility wrapper: a DrawingML text box is written twice, in ``mc:Choice`` and,
@@ -281,11 +310,12 @@ def _docx_text(path: Path) -> str:
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
-def _docx_blocks(document: Any) -> list[str]:
+def _docx_blocks(document: Any, outline: list[tuple[int, str]]) -> list[str]:
     """The body's paragraphs and table rows ("cell | cell") in document order, wherever they sit:
     at the top level, inside content controls (``w:sdt``: a template's title, a form's fields) and
     in text boxes, which python-docx's ``document.paragraphs`` and ``tables`` leave out. A table
-    inside a table's cell is read as that cell's text; a merged cell once."""
+    inside a table's cell is read as that cell's text; a merged cell once. Paragraphs in a
+    "Title" or "Heading N" style are added to ``outline``."""
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
 
@@ -296,9 +326,12 @@ def _docx_blocks(document: Any) -> list[str]:
         if any(a.tag in (table, _MC_FALLBACK) for a in element.iterancestors()):
             continue  # a cell's paragraph (its row says it) or a text box's second copy
         if element.tag == paragraph:
-            text = Paragraph(element, parent).text
+            para = Paragraph(element, parent)
+            text = para.text
             if text.strip():
                 blocks.append(text)
+                if level := _heading_level(para):
+                    outline.append((level, " ".join(text.split())))
             continue
         for row in _own(element, qn("w:tr"), table):
             cells = [
@@ -307,6 +340,22 @@ def _docx_blocks(document: Any) -> list[str]:
             if cells:
                 blocks.append(" | ".join(cells))
     return blocks
+
+
+def _heading_level(paragraph: Any) -> int | None:
+    """1 for a paragraph in Word's "Title" style, N for "Heading N", else None: by the style's
+    built-in name, which Word writes in English whatever its language (the id it writes is not:
+    "Ttulo1")."""
+    if paragraph._p.pPr is None or paragraph._p.pPr.pStyle is None:
+        return None  # the default style: no lookup
+    try:
+        name = (paragraph.style.name or "").casefold()
+    except (KeyError, ValueError, AttributeError):
+        return None
+    if name == "title":
+        return 1
+    match = re.fullmatch(r"heading ([1-9])", name)
+    return int(match.group(1)) if match else None
 
 
 def _own(element: Any, tag: str, kind: str) -> Iterator[Any]:

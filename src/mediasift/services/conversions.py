@@ -185,6 +185,7 @@ def _write_structure(
 ) -> dict[str, Any]:
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
+        outline = ((media.meta or {}).get("extracted") or {}).get("outline") or []
         header = {
             "media_id": media_id,
             "filename": filename,
@@ -198,7 +199,7 @@ def _write_structure(
     if target.name == "txt":
         text = structure.to_txt(parts)
     elif target.name == "md":
-        text = structure.to_markdown(parts, filename, slides=slides)
+        text = structure.to_markdown(parts, filename, slides=slides, outline=outline)
     else:
         text = structure.to_json(parts, header)
     dest.write_text(text, encoding="utf-8")
