@@ -142,6 +142,10 @@ def test_results_read_as_sentences_with_their_seconds_and_table_rows():
     assert chicken.start_s == 3.0 and chicken.table_rows[0]["food_id"] == "ofc:blanc-de-poulet"
     assert "on screen at 00:03, said at 00:14" in chicken.text
     assert evidence_summary(results["foods"][0]) == "00:03 on screen, 00:14 said"
+    # in the media's order, whatever order the evidence was found in
+    found_apart = {"evidence": [{"start_s": 7.0, "source": "speech"}, {"start_s": 2.0, "source": "ocr"},
+                                {"start_s": 1.0, "source": "speech"}]}  # fmt: skip
+    assert evidence_summary(found_apart) == "00:01 said, 00:02 on screen, 00:07 said"
     spanish = read_question("¿Cuántas calorías tiene?")
     assert spanish is not None
     assert media_facts("m1", "tortilla.mp4", results, spanish)[0].text.startswith(

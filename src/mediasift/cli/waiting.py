@@ -116,6 +116,10 @@ def poll(client, job_ids: list[str]) -> dict[str, dict[str, Any]]:  # type: igno
     return found
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def print_jobs(jobs: list[dict[str, Any]]) -> None:
     table = Table("job", "file", "work", "status", "stage", "attempts", "error")
     for j in jobs:
@@ -127,7 +131,7 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
             f"[{color}]{j['status']}[/{color}]",
             j.get("stage") or "",
             str(j.get("attempts", 0)),
-            (j.get("error") or "")[:80],
+            _cut(j.get("error") or "", 80),
         )
     Console().print(table)
 

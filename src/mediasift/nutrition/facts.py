@@ -243,9 +243,13 @@ def _evidence(food: Mapping[str, Any], lang: str) -> str:
 
 
 def evidence_summary(food: Mapping[str, Any], lang: str = "en") -> str:
-    """``"00:14 said, 00:31 on screen, 00:40 seen"``: each evidence of a food row, once."""
+    """``"00:14 said, 00:31 on screen, 00:40 seen"``: each evidence of a food row, once, in the
+    order it comes in the media (what was said and what was shown are found apart)."""
     words, seen = _SOURCE_WORDS[lang], []
-    for e in food.get("evidence") or []:
+    timed = sorted(
+        food.get("evidence") or [], key=lambda e: (e.get("start_s") is None, e.get("start_s") or 0.0)
+    )
+    for e in timed:
         phrase = f"{clock(e['start_s'])} " if e.get("start_s") is not None else ""
         phrase += words.get(e["source"], e["source"])
         if phrase not in seen:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from mediasift.catalog import quality as stored
 from mediasift.catalog import repo
 from mediasift.domain import Modality, Segment
-from mediasift.errors import Conflict, MediasiftError
+from mediasift.errors import Conflict, MediasiftError, UnsupportedMedia
 from mediasift.quality import VERSION, assess, with_speech
 from mediasift.services.near_duplicates import near_duplicates_of_hash
 
@@ -60,6 +60,9 @@ def assess_extracted(
         return _object(
             rt, tenant_id, media_id, kind, path, segments, {**info, "phash": phash}, measured, picture
         )
+    except UnsupportedMedia as exc:  # code: no quality measures, and nothing wrong
+        log.debug("quality not measured (%s): %s", kind, exc)
+        return None
     except (MediasiftError, ValueError, OSError) as exc:
         log.warning("quality not measured (%s): %s", kind, exc)
         return None
