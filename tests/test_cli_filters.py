@@ -143,3 +143,16 @@ def test_search_group_by_sends_the_key_and_prints_one_heading_per_product(
     assert "cup-front.jpg" in lines[1] and lines[2].startswith("2. sku=S2") and "mug.jpg" in lines[3]
     as_json = CliRunner().invoke(cli.app, [*args, "--json"])
     assert json.loads(as_json.output) == groups
+
+
+def test_a_hit_is_shown_around_the_words_searched_for() -> None:
+    page = (
+        "Annual Report on Lighthouse Maintenance. The northern lighthouse at Cape Varra was repainted in "
+        "March. The crew replaced the rotating lens motor, which had failed twice during the winter "
+        "storms. Total cost of the repairs was 48,200 euros, slightly above the budget approved by the "
+        "harbour council."
+    )
+    shown = cli.snippet(page, "what did the repair cost")  # by stem: "repairs"
+    assert shown.startswith("…") and "Total cost of the repairs was 48,200 euros" in shown
+    assert len(shown) <= 202 and cli.snippet(page, "zeppelin").startswith("Annual Report")
+    assert cli.snippet("Short text.", "text") == "Short text."

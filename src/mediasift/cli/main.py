@@ -474,7 +474,7 @@ def search(
     except MediasiftError as exc:
         _fail(exc)
     if group_by:
-        _print_groups(result["groups"] or [], as_json)
+        _print_groups(result["groups"] or [], as_json, query or "")
         return
     if as_json:
         _print_json(result["hits"])
@@ -482,10 +482,10 @@ def search(
     out = Console()
     if not result["hits"]:
         out.print("no hits")
-    _print_hits(out, result["hits"])
+    _print_hits(out, result["hits"], query=query or "")
 
 
-def _print_groups(groups: list[dict[str, Any]], as_json: bool) -> None:
+def _print_groups(groups: list[dict[str, Any]], as_json: bool, query: str = "") -> None:
     """One heading per group (a product: its key=value and best score), its best hits under it."""
     if as_json:
         _print_json(groups)
@@ -495,10 +495,32 @@ def _print_groups(groups: list[dict[str, Any]], as_json: bool) -> None:
         out.print("no groups: no hit's media has that metadata key")
     for i, group in enumerate(groups, 1):
         out.print(f"[bold]{i}. {group['key']}={group['value']}[/bold] [dim]{group['score']:.4f}[/dim]")
-        _print_hits(out, group["hits"], indent="   ")
+        _print_hits(out, group["hits"], indent="   ", query=query)
 
 
-def _print_hits(out: Console, hits: list[dict[str, Any]], indent: str = "") -> None:
+def snippet(text: str, query: str, width: int = 200) -> str:
+    """``width`` characters of ``text`` around the first of the query's words it holds (by stem,
+    accents aside), from a word's start, marked "…" where cut; its start when it holds none."""
+    import re
+
+    from mediasift.enrich.terms import terms
+
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    asked = set().union(*terms(query)) if query else set()
+    at = next(
+        (m.start() for m in re.finditer(r"\w+", text) if asked and any(s & asked for s in terms(m.group()))),
+        0,
+    )
+    start = 0 if at < width // 3 else text.rfind(" ", 0, at - width // 3) + 1
+    end = min(len(text), start + width)
+    if end < len(text) and (space := text.rfind(" ", start, end)) > start:
+        end = space
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def _print_hits(out: Console, hits: list[dict[str, Any]], indent: str = "", query: str = "") -> None:
     for i, hit in enumerate(hits, 1):
         where = _where(hit)
         out.print(
@@ -514,7 +536,7 @@ def _print_hits(out: Console, hits: list[dict[str, Any]], indent: str = "") -> N
             for line in hit["text"].splitlines()[:CODE_LINES_SHOWN]:
                 out.print(f"{indent}   {line[:120]}", markup=False, highlight=False)
         elif hit["text"]:
-            out.print(f"{indent}   {hit['text'][:200]}")
+            out.print(f"{indent}   {snippet(hit['text'], query)}", markup=False)
 
 
 def _where(hit: dict[str, Any]) -> str:
