@@ -263,3 +263,14 @@ def test_a_text_too_mixed_to_have_one_language_has_its_entities_paragraph_by_par
         ("s2", "The team met in Berlin.", None, 2, None),
     ]
     assert {"Lisbon", "Berlin"} <= {e.text for e in extract_entities(slides, None).items}
+
+
+@needs_spanish_model
+def test_a_greeting_is_no_name_nor_part_of_one():
+    # a cooking video's first words: "Hola" had been a person
+    def names(text: str, lang: str) -> list[tuple[str, str]]:
+        return [(e.text, e.type) for e in extract_entities([("s", text, 0.0, None, lang)], lang).items]
+
+    assert names("Hola, hoy vamos a preparar arroz con pollo para cuatro personas.", "es") == []
+    assert names("Hola Lucía Torres, bienvenida al programa.", "es") == [("Lucía Torres", "PER")]
+    assert ("Margaret", "PER") in names("Dear Margaret, the boiler is fixed.", "en")
