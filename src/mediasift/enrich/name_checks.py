@@ -52,8 +52,30 @@ _NOT_A_START = frozenset(
 # A speaker's or a letter's opening word, which both taggers call a proper noun by its capital
 # ("Hola, hoy vamos a preparar…": "Hola" PER).
 _GREETINGS = frozenset(
-    "hola hello hi hey bienvenidos bienvenidas bienvenido bienvenida welcome gracias thanks adiós "
-    "goodbye bye buenos buenas saludos querido querida estimado estimada dear".split()
+    [
+        "hola",
+        "hello",
+        "hi",
+        "hey",
+        "bienvenidos",
+        "bienvenidas",
+        "bienvenido",
+        "bienvenida",
+        "welcome",
+        "gracias",
+        "thanks",
+        "adiós",
+        "goodbye",
+        "bye",
+        "buenos",
+        "buenas",
+        "saludos",
+        "querido",
+        "querida",
+        "estimado",
+        "estimada",
+        "dear",
+    ]
 )
 _HEADING = 48  # characters: a line this short and unpunctuated is a heading, not wrapped prose
 _SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", ")")
