@@ -178,7 +178,9 @@ def test_media_report_markdown_links_summary_and_entities(module_api, cursos):
     assert response.headers["content-type"] == "text/markdown; charset=utf-8"
     text = response.text
     assert text.startswith("# viaje.pdf\n")
-    assert "## Summary" in text and "## Entities" in text and "## Keyframes" in text
+    assert (
+        "## Summary" in text and "## Entities" in text and "## Pictures" in text
+    )  # a document's pages, not keyframes
     links = re.findall(r"\[p\. (\d)\]\((\S+?)\)", text)
     assert links, text
     for page, url in links:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from mediasift.services.report_links import clock, where
+from mediasift.services.report_links import clock, pages_of, pictures_title, where
 
 MAX_ENTITIES = 200  # entities of one media shown; the JSON report has them all
 MAX_OCCURRENCES = 12  # links per entity, then "and N more"
@@ -176,7 +176,7 @@ def _media_facts(m: Mapping[str, Any], languages: list[str]) -> str:
     if m["duration_s"]:
         facts.append(clock(m["duration_s"]))
     if m["pages"]:
-        facts.append(f"{m['pages']} pages")
+        facts.append(pages_of(m))
     if languages or m["language"]:
         facts.append(e(", ".join(languages or [m["language"]])))
     facts.append(_badge(m["state"]))
@@ -210,7 +210,7 @@ def _keyframes(report: Mapping[str, Any], pictures: Mapping[str, bytes]) -> list
     shown = [f for f in report["keyframes"] if f["artifact"] in pictures]
     if not shown:
         return []
-    out = ["<section id=keyframes><h2>Keyframes</h2>", '<div class="frames">']
+    out = [f"<section id=keyframes><h2>{pictures_title(report['media'])}</h2>", '<div class="frames">']
     for f in shown:
         label = where(f["start_s"], f["page"])
         alt = f"Picture at {label}" if label else "Picture"
@@ -273,7 +273,7 @@ def _item(m: Mapping[str, Any], picture: bytes | None) -> str:
     if m["duration_s"]:
         facts.append(clock(m["duration_s"]))
     if m["pages"]:
-        facts.append(f"{m['pages']} pages")
+        facts.append(pages_of(m))
     if m["languages"]:
         facts.append(e(", ".join(m["languages"])))
     job = m["job"]

@@ -7,6 +7,8 @@ second, or the document at that page, exactly as a search hit does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 
@@ -51,3 +53,14 @@ def where(start_s: float | None, page: int | None) -> str:
     if page:
         return f"p. {page}"
     return ""
+
+
+def pages_of(media: Mapping[str, Any]) -> str:
+    """``3 slides`` for a presentation, ``3 pages`` for another document."""
+    word = "slides" if "presentation" in str(media.get("mime") or "") else "pages"
+    return f"{media['pages']} {word}"
+
+
+def pictures_title(media: Mapping[str, Any]) -> str:
+    """What a media's pictures are called: a video's keyframes, a document's pictures."""
+    return "Keyframes" if media.get("kind") == "video" else "Pictures"

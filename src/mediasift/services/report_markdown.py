@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mediasift.services.report_links import clock, where
+from mediasift.services.report_links import clock, pages_of, pictures_title, where
 
 MAX_ENTITIES = 200  # entities of one media written out; the JSON report has them all
 MAX_OCCURRENCES = 12  # links per entity, then "and N more"
@@ -46,7 +46,7 @@ def media_markdown(report: Mapping[str, Any]) -> str:
     if report.get("quality"):
         out += _quality(report["quality"])
     if report["keyframes"]:
-        out += ["## Keyframes", ""]
+        out += [f"## {pictures_title(report['media'])}", ""]
         shown = [link(where(f["start_s"], f["page"]) or f["artifact"], f["url"]) for f in report["keyframes"]]
         out += [" · ".join(shown), ""]
         if report["keyframes_total"] > len(report["keyframes"]):
@@ -105,7 +105,7 @@ def _facts(m: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     if m["duration_s"]:
         facts.append(clock(m["duration_s"]))
     if m["pages"]:
-        facts.append(f"{m['pages']} pages")
+        facts.append(pages_of(m))
     if report["languages"] or m["language"]:
         facts.append("languages " + ", ".join(md(x) for x in report["languages"] or [m["language"]]))
     facts.append(f"**{m['state']}**")
@@ -158,7 +158,7 @@ def _listed(m: Mapping[str, Any]) -> list[str]:
     if m["duration_s"]:
         facts.append(clock(m["duration_s"]))
     if m["pages"]:
-        facts.append(f"{m['pages']} pages")
+        facts.append(pages_of(m))
     if m["languages"]:
         facts.append(", ".join(md(x) for x in m["languages"]))
     job = m["job"]
