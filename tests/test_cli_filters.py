@@ -156,3 +156,21 @@ def test_a_hit_is_shown_around_the_words_searched_for() -> None:
     assert shown.startswith("…") and "Total cost of the repairs was 48,200 euros" in shown
     assert len(shown) <= 202 and cli.snippet(page, "zeppelin").startswith("Annual Report")
     assert cli.snippet("Short text.", "text") == "Short text."
+
+
+def test_jobs_are_listed_a_line_each_on_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from mediasift.cli import waiting
+
+    dead = {
+        "id": "01M97TJJ5A4XW0Y0Y5ZZZZZZZZ", "filename": "truncated.pdf", "type": "ingest", "status": "dead",
+        "stage": "extract", "attempts": 1, "error_code": "corrupt_media",
+        "error": "corrupt PDF: Failed to load document (PDFium: Data format error).",
+    }  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    waiting.print_jobs([dead])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "01M97TJJ5A4XW0Y0Y5ZZZZZZZZ  truncated.pdf  ingest  dead"  # the id whole
+    assert lines[1].strip() == "corrupt_media: corrupt PDF: Failed to load document (PDFium: Data format"
+    monkeypatch.setenv("COLUMNS", "160")
+    waiting.print_jobs([dead])
+    assert "┃ job " in capsys.readouterr().out  # a table where it fits

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -120,10 +121,30 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+_TABLE_WIDTH = 110  # columns below which jobs are listed a line each instead of as a table
+
+
 def print_jobs(jobs: list[dict[str, Any]]) -> None:
+    out = Console()
+    if out.width < _TABLE_WIDTH:
+        # A table of seven columns on a narrow terminal cuts the job's id, which later commands
+        # take, and wraps its error a word a line: a line each, the error under it.
+        for j in jobs:
+            color = _COLORS.get(j["status"], "white")
+            work = j.get("step") or j.get("type") or ""
+            name = escape(j.get("filename") or "")
+            line = f"{j['id']}  {name}  {escape(work)}  [{color}]{j['status']}[/{color}]"
+            if j.get("stage") and j["status"] not in ("succeeded", "dead"):
+                line += f" ({escape(j['stage'])})"
+            if j.get("attempts", 0) > 1:
+                line += f" after {j['attempts']} attempts"
+            out.print(line, soft_wrap=True)
+            if j.get("error"):
+                out.print(f"    {escape(j.get('error_code') or 'error')}: {escape(j['error'])}")
+        return
     table = Table("job", "file", "work", "status", "stage", "attempts", "error")
     for j in jobs:
-        color = {"succeeded": "green", "dead": "red", "failed": "yellow"}.get(j["status"], "white")
+        color = _COLORS.get(j["status"], "white")
         table.add_row(
             j["id"],
             j.get("filename") or "",
@@ -133,7 +154,10 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
             str(j.get("attempts", 0)),
             _cut(j.get("error") or "", 80),
         )
-    Console().print(table)
+    out.print(table)
+
+
+_COLORS = {"succeeded": "green", "dead": "red", "failed": "yellow"}
 
 
 def print_outcome(jobs: Jobs, steps: Jobs) -> None:
