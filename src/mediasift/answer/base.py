@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from mediasift.domain import Hit, code_reference
+from mediasift.enrich.language import query_language
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     from mediasift.embed.text.base import TextEmbedder
 
 NOT_FOUND = "Not found in your media."
+NOT_FOUND_ES = "No se encuentra en tus medios."
+
+
+def not_found(question: str) -> str:
+    """What an answer says when nothing in the media answers ``question``, in its language
+    (English unless it reads as Spanish); ``found: false`` says it to a program either way."""
+    return NOT_FOUND_ES if query_language(question) == "es" else NOT_FOUND
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mediasift.answer.base import NOT_FOUND, Prompt
+from mediasift.answer.base import Prompt, not_found
 from mediasift.answer.evidence import MIN_EVIDENCE, evidence
 from mediasift.answer.sentences import Sentence
 from mediasift.embed.text.base import TextEmbedder
@@ -46,7 +46,7 @@ class ExtractiveAnswerer:
             return standalone_question(prompt.question, prompt.history)
         chosen = self.select(prompt)
         if not chosen:
-            return NOT_FOUND
+            return not_found(prompt.question)
         return " ".join(_cited(s.text, s.n) for s in chosen)
 
     def stream(self, prompt: Prompt, *, max_tokens: int | None = None) -> Iterator[str]:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 
-from mediasift.answer.base import NOT_FOUND, AnswerModel, Prompt, clock, label
+from mediasift.answer.base import NOT_FOUND, NOT_FOUND_ES, AnswerModel, Prompt, clock, label, not_found
 from mediasift.answer.evidence import evidence
 from mediasift.answer.factory import get_answer_model
 from mediasift.answer.sentences import Sentence, aligned, sentence_units, split_sentences
@@ -519,7 +519,7 @@ class AnswerStream:
             self._chunks: Iterator[str] = iter(model.stream(prompt))
             self._first: str | None = next(self._chunks, None)  # raises now if the provider is down
         else:
-            self._chunks, self._first = iter(()), NOT_FOUND
+            self._chunks, self._first = iter(()), not_found(question)
 
     def __iter__(self) -> Iterator[str]:
         for chunk in _chain([self._first] if self._first else [], self._chunks):
@@ -539,14 +539,16 @@ class AnswerStream:
         text = "".join(self._text).strip()
         citations = resolve_citations(text, self._sources) if self._sources else []
         # A model that read the sources and still says "not found" (citing nothing) found nothing.
-        said_not_found = not citations and NOT_FOUND.lower().rstrip(".") in text.lower()
+        said_not_found = not citations and any(
+            said.lower().rstrip(".") in text.lower() for said in (NOT_FOUND, NOT_FOUND_ES)
+        )
         found = bool(self._sources) and not said_not_found
         if self._filter.dropped:
             INVENTED_CITATIONS.inc(self._filter.dropped)
         ANSWERS.labels("answered" if found else "not_found").inc()
         return Answer(
             question=self._question,
-            answer=text or NOT_FOUND,
+            answer=text or not_found(self._question),
             citations=citations,
             model=self._model.id,
             found=found,
