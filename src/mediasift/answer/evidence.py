@@ -134,13 +134,16 @@ def evidence(
     asked = len({frozenset(stems) for stems in asked_terms(question)})  # distinct, as words counts
     reach = min_score - WORD_BONUS * 3 - CROSS_LINGUAL_GAP  # below it no bonus lifts a sentence
     scored = []
+    passage_words: dict[int, int] = {}
     for u, c, vector in zip(units, cosine, known, strict=True):
         if c < reach or (amount and not states_amount(u.text)):
             continue
         words = evidence_words(u.text, question)
         bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
         if bonus and CONTEXT_BONUS and words < min(3, asked):
-            around = evidence_words(sources[u.n - 1].text, question) - words
+            if u.n not in passage_words:  # once a source, not once a sentence of it
+                passage_words[u.n] = evidence_words(sources[u.n - 1].text, question)
+            around = passage_words[u.n] - words
             bonus += CONTEXT_BONUS * max(0, min(3 - words, around))
         allowance = 0.0
         if other is not None and sources[u.n - 1].language == other:
