@@ -5,6 +5,7 @@ Units: times are seconds (float), sizes bytes, image sizes pixels, pages and sli
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -200,6 +201,17 @@ _PATH_SHAPES = (
     "path filter {pattern!r}: use a folder (src/*), an extension (*.py), both (src/*.py) or a path "
     "without wildcards"
 )
+
+
+# Letters or digits a text read off a picture needs to say anything: "O", "★", "8" do not, and
+# a video of 45 such frames had filled every search's candidates with them.
+MIN_INFO_CHARS = 3
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
+
+
+def informative(text: str, min_chars: int = MIN_INFO_CHARS) -> bool:
+    """Whether a text read off a picture says anything: at least ``min_chars`` letters or digits."""
+    return len(_WORD_CHAR.findall(text)) >= min_chars
 
 
 def indexed_text(text: str, meta: dict[str, Any] | None) -> str:

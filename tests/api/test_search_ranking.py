@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 
-from mediasift.domain import TEXT_SPACE, Hit
+from mediasift.domain import TEXT_SPACE, Hit, informative
 from mediasift.index.edge import EdgeIndex
-from mediasift.services.ranking import RankingParams, fused, group_moments, informative, proximity, rank
+from mediasift.services.ranking import RankingParams, fused, group_moments, proximity, rank
 from tests import mediagen
 from tests.conftest import upload, wait_for_job
 from tests.index.conformance import CONFORMANCE_DIMS, TENANT, load, point

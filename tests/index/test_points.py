@@ -93,3 +93,17 @@ def test_every_point_of_a_measured_media_carries_its_overall_quality() -> None:
 
     assert [p.quality for p in points] == [0.82, 0.82]
     assert [p.quality for p in unmeasured] == [None, None]
+
+
+def test_a_glyph_read_off_a_frame_is_no_point() -> None:
+    # A video of 45 frames read as "0", "9", "O" had filled every search's candidates with them.
+    segments = [
+        _segment(0, Modality.OCR, "O"),
+        _segment(1, Modality.OCR, "★ 8"),
+        _segment(2, Modality.OCR, "OPEN"),
+    ]
+    vectors = {"text": {s.id: [1.0, 0.0] for s in segments}}
+
+    points = index_points(MediaPayload.of(MEDIA), segments, vectors)
+
+    assert [p.id for p in points] == ["s2"]

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mediasift.domain import IndexPoint, epoch_seconds, indexed_text, path_terms
+from mediasift.domain import IndexPoint, epoch_seconds, indexed_text, informative, path_terms
 
 
 class MediaFields(Protocol):
@@ -106,6 +106,8 @@ def index_points(
         }
         if not spaces and not seg.text.strip():
             continue
+        if str(seg.modality) == "ocr" and not informative(seg.text):
+            continue  # "O", "★": no point, or a noisy video's frames fill every search's candidates
         meta = seg.meta or {}
         points.append(
             IndexPoint(

@@ -29,7 +29,6 @@ ranks alike.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -39,7 +38,7 @@ import numpy as np
 
 from mediasift.answer.amounts import asks_amount, states_amount
 from mediasift.answer.sentences import sentence_texts
-from mediasift.domain import TEXT_SPACE, Filters, Hit, IndexHit
+from mediasift.domain import MIN_INFO_CHARS, TEXT_SPACE, Filters, Hit, IndexHit, informative
 from mediasift.enrich.language import other_language
 from mediasift.enrich.terms import asked_terms, terms
 from mediasift.enrich.typos import Question, asked_words
@@ -50,8 +49,6 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
 
 Fusion = Literal["score", "rrf"]
-
-_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +63,7 @@ class RankingParams:
     phrase_bonus: float = 0.2
     # Per modality, e.g. {"tag": 0.85}; none: a tag prior lowered MRR on the development half.
     priors: Mapping[str, float] = field(default_factory=dict)
-    min_info_chars: int = 3
+    min_info_chars: int = MIN_INFO_CHARS  # an index built before they were left out holds them
     group_gap_s: float = 2.0
     group: bool = True
     # With the second stage on, neighbours are grouped into moments after it, not before: a
@@ -230,11 +227,6 @@ def shifted_merge(hits: list[IndexHit], translated: list[IndexHit], gap: float, 
     for h in translated:
         best[h.id] = IndexHit(id=h.id, media_id=h.media_id, score=h.score + gap)
     return sorted(best.values(), key=lambda h: -h.score)[:depth]
-
-
-def informative(text: str, min_chars: int) -> bool:
-    """Whether a text read off a picture says anything: at least ``min_chars`` letters or digits."""
-    return len(_WORD_CHAR.findall(text)) >= min_chars
 
 
 def proximity(text: str, query: str | list[set[str]]) -> float:
