@@ -33,6 +33,11 @@ def test_upload_then_search_finds_the_page(api: TestClient, tmp_path: Path):
     detail = api.get(f"/v1/media/{created['media']['id']}").json()
     assert detail["status"] == "ready" and detail["pages"] == 3
     assert [s["page"] for s in detail["segments"]] == [1, 3]
+    # every time with its zone, read back from SQLite as from PostgreSQL (a browser reads a time
+    # without one as local)
+    listed = api.get("/v1/media").json()["media"][0]
+    times = [detail["created_at"], detail["updated_at"], listed["created_at"], job["created_at"]]
+    assert all(t.endswith("Z") for t in times), times
 
 
 def test_search_is_multilingual_and_filters_by_kind(api: TestClient, tmp_path: Path):

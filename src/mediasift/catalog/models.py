@@ -24,13 +24,34 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment in UTC, read back with its zone on every catalog: SQLite keeps none and handed back
+    naive datetimes, which the API then wrote without a zone ("2026-12-07T09:25:05" where
+    PostgreSQL gave "…Z"), and a browser's ``new Date()`` reads those as local time."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -41,7 +62,7 @@ class Tenant(Base):
     __tablename__ = "tenant"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ApiKey(Base):
@@ -51,8 +72,8 @@ class ApiKey(Base):
     hash: Mapped[str] = mapped_column(String(128), unique=True)
     scopes: Mapped[str] = mapped_column(String(200))  # comma-separated: read,write,admin
     name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The user of the tenant the key belongs to (personalization); None: the key acts for the
     # tenant and may name a user with X-Mediasift-User.
     user_id: Mapped[str | None] = mapped_column(String(64))
@@ -83,10 +104,10 @@ class Media(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     # set once retention deleted the original (services/retention.py); derived data stays
-    original_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    original_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # quality assessment (quality.Quality.to_json() plus "version"); null until measured
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # the version of its collection's workflow its steps were planned from; null: the default
@@ -111,10 +132,10 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     # W3C traceparent of the request that queued the job, so the worker continues its trace
     traceparent: Mapped[str | None] = mapped_column(String(64))
 
@@ -148,8 +169,8 @@ class Chat(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str | None] = mapped_column(String(200))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # default narrowing of every turn
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class ChatMessage(Base):
@@ -162,7 +183,7 @@ class ChatMessage(Base):
     rewritten: Mapped[str | None] = mapped_column(Text)  # the standalone question retrieval used
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     model: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Webhook(Base):
@@ -175,7 +196,7 @@ class Webhook(Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(128))  # HMAC key; the receiver holds it too
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # what a workflow's notify step calls it (unique per tenant); null: unnamed
     name: Mapped[str | None] = mapped_column(String(100))
 
@@ -196,8 +217,8 @@ class WebhookDelivery(Base):
     lease_until: Mapped[float | None] = mapped_column(Float)  # a dispatcher is sending it until then
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MediaEnrichment(Base):
@@ -218,7 +239,7 @@ class MediaEnrichment(Base):
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)  # "read 400,000 of … characters"
     models: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class TaxonomyRow(Base):
@@ -228,8 +249,8 @@ class TaxonomyRow(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class FoodRow(Base):
@@ -268,8 +289,8 @@ class Conversion(Base):
     key: Mapped[str | None] = mapped_column(Text)  # the output's object key, once written
     bytes: Mapped[int | None] = mapped_column(BigInteger)
     info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the output holds
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class MediaNutrition(Base):
@@ -287,8 +308,8 @@ class MediaNutrition(Base):
     corrections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     model_versions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
-    analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    analysed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class FoodNameVector(Base):
@@ -324,9 +345,9 @@ class DirectUpload(Base):
     media_id: Mapped[str | None] = mapped_column(String(26))
     job_id: Mapped[str | None] = mapped_column(String(26))
     duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Feedback(Base):
@@ -343,7 +364,7 @@ class Feedback(Base):
     segment_id: Mapped[str | None] = mapped_column(String(36))
     signal: Mapped[str] = mapped_column(String(16))
     value: Mapped[float | None] = mapped_column(Float)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class UserProfile(Base):
@@ -373,7 +394,7 @@ class MediaVector(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     model_id: Mapped[str] = mapped_column(String(200))
     vector: Mapped[bytes | None] = mapped_column(LargeBinary)  # None: the media has no text
-    media_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    media_updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SearchHistory(Base):
@@ -385,7 +406,7 @@ class SearchHistory(Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
     query: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class SavedSearch(Base):
@@ -400,7 +421,7 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(Text)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as Filters' fields
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class SavedSearchAlert(Base):
@@ -415,8 +436,8 @@ class SavedSearchAlert(Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(64))
     media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class WorkflowRow(Base):
@@ -430,7 +451,7 @@ class WorkflowRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # null: deleted, the default applies
     source: Mapped[str | None] = mapped_column(Text)  # the text as put (YAML keeps its comments)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class MediaStep(Base):
@@ -452,4 +473,4 @@ class MediaStep(Base):
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"matched": true}
     error: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
