@@ -181,5 +181,7 @@ def test_cli_keys_create_list_revoke(tmp_path: Path):
     keys = json.loads(listed.stdout)
     assert [(k["tenant"], k["scopes"], k["revoked_at"]) for k in keys] == [("acme", ["read", "write"], None)]
     assert secret not in listed.stdout
+    table = _mediasift(home, "keys", "list")  # not a terminal: 80 columns
+    assert keys[0]["id"] in table.stdout, table.stdout  # whole, as `revoke` takes it
     assert _mediasift(home, "keys", "revoke", keys[0]["id"]).returncode == 0
     assert json.loads(_mediasift(home, "keys", "list", "--json").stdout)[0]["revoked_at"] is not None

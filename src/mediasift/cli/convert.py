@@ -122,7 +122,10 @@ def conversions_command(
 
 
 def _table(conversions: list[dict[str, Any]]) -> None:
-    table = Table("conversion", "to", "status", "bytes", "options", "error")
+    table = Table()
+    table.add_column("conversion", no_wrap=True, min_width=26)  # whole: the API takes it
+    for name in ("to", "status", "bytes", "options", "error"):
+        table.add_column(name)
     for c in conversions:
         job = c.get("job") or {}
         colour = {"succeeded": "green", "dead": "red", "failed": "yellow"}.get(c["status"], "white")

@@ -113,10 +113,13 @@ def keys_list(
         ]
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return
-    table = Table("id", "tenant", "user", "scopes", "name", "created", "revoked")
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=26)  # whole: `keys revoke` takes it
+    for name in ("tenant", "user", "scopes", "name", "created", "revoked"):
+        table.add_column(name)
     for k in rows:
-        revoked = k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else ""
-        created = k.created_at.isoformat(timespec="seconds")
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        created = f"{k.created_at:%Y-%m-%d %H:%M}"
         table.add_row(k.id, k.tenant_id, k.user_id or "", k.scopes, k.name or "", created, revoked)
     Console().print(table)
 
