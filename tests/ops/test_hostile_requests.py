@@ -230,3 +230,18 @@ def test_a_crash_is_a_counted_500_with_a_request_id_on_a_connection_that_survive
         again, _, _ = exchange(sock, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")  # kept alive
     assert again == 200
     assert crashing_server.count("GET", "/v1/explode", 500) == before + 1
+
+
+def test_list_parameters_out_of_range_are_refused_as_search_refuses_them(api) -> None:
+    for path, params in (
+        ("/v1/media", {"limit": "-1"}),
+        ("/v1/media", {"limit": "100000"}),
+        ("/v1/media", {"kind": "bogus"}),
+        ("/v1/media", {"status": "bogus"}),
+        ("/v1/jobs", {"limit": "0"}),
+        ("/v1/jobs", {"status": "queued,bogus"}),
+    ):
+        answer = api.get(path, params=params)
+        assert answer.status_code in (400, 422) and answer.json()["code"], (path, params, answer.text)
+    assert api.get("/v1/jobs", params={"status": "queued,dead", "limit": "1000"}).status_code == 200
+    assert api.get("/v1/media", params={"kind": "video", "status": "ready"}).status_code == 200

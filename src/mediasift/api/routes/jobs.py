@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import JobListOut, JobOut, error_responses
 from mediasift.catalog import jobs as job_rows
+from mediasift.domain import JobStatus
 from mediasift.errors import InvalidRequest
 from mediasift.jobs import lifecycle
 
@@ -42,13 +43,15 @@ def list_jobs(
     rt: RuntimeDep,
     tenant: TenantDep,
     status: Annotated[str | None, Query(description=STATUS_HELP)] = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="How many, newest first")] = 100,
     ids: Annotated[list[str] | None, Query(description=IDS_HELP)] = None,
     media_id: Annotated[list[str] | None, Query(description=MEDIA_HELP)] = None,
 ) -> JobListOut:
     wanted = _listed(ids, "ids", "jobs")
     media_ids = _listed(media_id, "media_id", "media")
     statuses = _listed([status], "status", "statuses") if status else None
+    if unknown := sorted(set(statuses or ()) - set(JobStatus)):
+        raise InvalidRequest(f"status {unknown[0]!r} is none of: {', '.join(JobStatus)}")
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
     with rt.catalog.read_session() as s:
         jobs = job_rows.list_jobs(

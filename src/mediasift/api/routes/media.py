@@ -32,7 +32,7 @@ from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import steps as step_rows
-from mediasift.domain import JobType
+from mediasift.domain import JobType, MediaKind, MediaStatus
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports
 from mediasift.services import media as media_service
@@ -182,13 +182,12 @@ def _depth(value: object) -> int:
 def list_media(
     rt: RuntimeDep,
     tenant: TenantDep,
-    status: str | None = None,
-    kind: str | None = None,
+    status: MediaStatus | None = None,
+    kind: MediaKind | None = None,
     collection: str | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> MediaListOut:
-    limit = max(1, min(limit, 1000))
     with rt.catalog.read_session() as s:
         rows = repo.list_media(
             s, tenant, status=status, kind=kind, collection=collection, limit=limit, offset=max(0, offset)
