@@ -250,3 +250,15 @@ def test_points_stored_before_accents_were_folded_still_match_a_query_typed_with
 
     assert set(ids(index.search_keyword(TENANT, "café", limit=5))) == {old.id, new.id}
     assert ids(index.search_keyword(TENANT, "Malaga", limit=5)) == [new.id]
+
+
+def test_a_local_index_open_elsewhere_is_a_clear_error_not_a_traceback(tmp_path) -> None:
+    # `serve` beside `worker` on qdrant-client's local mode: the second died with a RuntimeError
+    from mediasift.errors import BackendUnavailable
+
+    first = qdrant.QdrantIndex(f"local:{tmp_path}", dims=CONFORMANCE_DIMS)
+    try:
+        with pytest.raises(BackendUnavailable, match="one process's"):
+            qdrant.QdrantIndex(f"local:{tmp_path}", dims=CONFORMANCE_DIMS)
+    finally:
+        first.close()

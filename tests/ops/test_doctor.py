@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from mediasift.cli.doctor import check_backends, check_libreoffice, check_tesseract, exit_code, run_checks
+from mediasift.cli.doctor import (
+    check_backends,
+    check_libreoffice,
+    check_redis_eviction,
+    check_shared_index,
+    check_tesseract,
+    exit_code,
+    run_checks,
+)
 from tests.conftest import test_settings
 from tests.servers import free_port, serve
 
@@ -186,3 +194,31 @@ def test_missing_libreoffice_is_a_warning_with_the_packages_to_install(tmp_path:
     check = check_libreoffice(test_settings(tmp_path, libreoffice_path="no-such-soffice"))
     assert (check.status, check.required) == ("warn", False)
     assert "libreoffice-writer-nogui libreoffice-impress-nogui" in check.fix
+
+
+def test_a_shared_catalog_with_a_one_process_index_is_a_warning(tmp_path: Path):
+    postgres = "postgresql+psycopg://postgres@127.0.0.1/mediasift"
+    warned = check_shared_index(test_settings(tmp_path, catalog_url=postgres, index="edge"))
+    assert warned is not None and warned.status == "warn" and "pgvector" in warned.fix
+    local = test_settings(tmp_path, catalog_url=postgres, index="qdrant", qdrant_url=f"local:{tmp_path}/q")
+    assert check_shared_index(local) is not None
+    assert check_shared_index(test_settings(tmp_path, catalog_url=postgres, index="pgvector")) is None
+    assert check_shared_index(test_settings(tmp_path)) is None  # one process on SQLite: fine
+
+
+def test_a_redis_that_would_refuse_or_evict_the_counters_is_a_warning(tmp_path: Path):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        policy = redis.Redis.from_url(url, socket_timeout=2).config_get("maxmemory-policy")[
+            "maxmemory-policy"
+        ]
+    except Exception as exc:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 whose CONFIG can be read ({exc})")
+    found = check_redis_eviction(test_settings(tmp_path, cache="redis", redis_url=url))
+    if policy == "volatile-lru":
+        assert found is None
+    else:  # this machine's Redis as it is (its default is noeviction): read, never changed
+        assert found is not None and found.status == "warn" and policy in found.detail
+        assert "volatile-lru" in found.fix
+    assert check_redis_eviction(test_settings(tmp_path)) is None  # no Redis configured

@@ -230,13 +230,60 @@ def _user() -> str:
 
 def check_backends(settings: Settings) -> list[Check]:
     with _catalog(settings) as (catalog, catalog_check):
-        return [
+        checks = [
             catalog_check,
             _timed(lambda: check_store(settings)),
             _timed(lambda: check_queue(settings, catalog)),
             _timed(lambda: check_index(settings)),
             _timed(lambda: check_cache(settings)),
         ]
+    return checks + [c for c in (check_shared_index(settings), check_redis_eviction(settings)) if c]
+
+
+def check_shared_index(settings: Settings) -> Check | None:
+    """A warning where the catalog is a server that other processes share but the index is one
+    process's (the embedded index, qdrant-client's local mode): a `mediasift worker` beside
+    `serve` cannot open it."""
+    shared = not settings.resolved_catalog_url.startswith("sqlite")
+    local = settings.index == "edge" or (
+        settings.index == "qdrant" and (settings.qdrant_url or "").startswith((":memory:", "local:"))
+    )
+    if not (shared and local):
+        return None
+    which = "the embedded index" if settings.index == "edge" else f"qdrant {settings.qdrant_url}"
+    return Check(
+        "scale-out",
+        False,
+        f"the catalog is shared, but {which} is one process's: a `mediasift worker` beside `serve` "
+        "cannot open it",
+        fix="for workers in other processes, MEDIASIFT_INDEX=pgvector or a Qdrant server "
+        "(MEDIASIFT_QDRANT_URL=http://host:6333); one process serving with its workers is fine",
+        required=False,
+    )
+
+
+def check_redis_eviction(settings: Settings) -> Check | None:
+    """A warning where Redis caches with a policy that evicts what must stay or nothing at all."""
+    if settings.cache != "redis":
+        return None
+    try:
+        import redis
+
+        policy = redis.Redis.from_url(settings.redis_url, socket_timeout=2).config_get("maxmemory-policy")
+    except Exception:  # reaching Redis is the cache check's; CONFIG may be refused
+        return None
+    value = str(policy.get("maxmemory-policy", ""))
+    if value in ("", "volatile-lru"):
+        return None
+    return Check(
+        "redis policy",
+        False,
+        f"maxmemory-policy is {value}: full, Redis refuses writes (noeviction) or may evict the "
+        "tenants' generation counters (allkeys-*)",
+        fix="CONFIG SET maxmemory-policy volatile-lru (and in redis.conf): entries carry TTLs, the "
+        "counters do not",
+        required=False,
+    )
 
 
 @contextmanager

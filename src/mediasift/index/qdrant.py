@@ -107,6 +107,20 @@ class _Bm25:
         return ordered, [1.0] * len(ordered)
 
 
+def _local_client(qdrant_client: Any, path: str) -> Any:
+    """qdrant-client's local mode on ``path``: one process's, as the embedded index is."""
+    try:
+        return qdrant_client.QdrantClient(path=path)
+    except RuntimeError as exc:
+        if "already accessed" not in str(exc):
+            raise
+        raise BackendUnavailable(
+            f"the local Qdrant index in {path} is open in another process (a running `mediasift "
+            "serve`?): qdrant-client's local mode is one process's; a worker beside the server needs "
+            "a Qdrant server (MEDIASIFT_QDRANT_URL=http://host:6333) or pgvector"
+        ) from None
+
+
 class QdrantIndex:
     def __init__(
         self,
@@ -129,7 +143,7 @@ class QdrantIndex:
             if url == ":memory:":
                 client = qdrant_client.QdrantClient(location=":memory:")
             elif url.startswith("local:"):
-                client = qdrant_client.QdrantClient(path=url.removeprefix("local:"))
+                client = _local_client(qdrant_client, url.removeprefix("local:"))
             else:
                 client = qdrant_client.QdrantClient(url=url, api_key=api_key)
         self.client = client
