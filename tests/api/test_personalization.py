@@ -235,6 +235,12 @@ def test_bad_input_is_refused_with_a_clear_code(world):
         headers=as_user("al"),
     )
     assert negative.status_code == 400 and negative.json()["code"] == "invalid_request"
+    huge = api.post(
+        "/v1/feedback",
+        json={"media_id": media["cooking"][0], "signal": "play", "value": 1e308},
+        headers=as_user("al"),
+    )
+    assert huge.status_code == 400 and "0 to 10,000,000" in huge.json()["message"], huge.text
     nobody = api.post("/v1/feedback", json={"media_id": media["cooking"][0], "signal": "like"})
     assert nobody.status_code == 400 and "user" in nobody.json()["message"]
     segment = api.post(

@@ -46,7 +46,9 @@ def record_feedback(
     if signal not in SIGNALS:
         raise InvalidRequest(f"signal must be one of {', '.join(SIGNALS)}, got {signal!r}")
     if signal == "play" and value is not None and not 0 <= value <= MAX_PLAY_S:
-        raise InvalidRequest("value of a play signal is the seconds watched: 0 or more")
+        raise InvalidRequest(
+            f"value of a play signal is the seconds watched: 0 to {MAX_PLAY_S:,.0f}, got {value:g}"
+        )
     with rt.catalog.read_session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         if segment_id is not None:
