@@ -312,7 +312,11 @@ class HitOut(BaseModel):
     start_s: float | None = Field(description="Second where the match is heard or shown (audio/video)")
     end_s: float | None
     page: int | None = Field(description="Page or slide number (documents)")
-    score: float
+    score: float = Field(
+        description="Relevance within this search, higher first: relative to its other hits (the "
+        "scale differs between modes and with personalization; it can pass 1), not comparable "
+        "between searches"
+    )
     collection: str
     language: str | None = Field(
         description="Language of the text (en, es), or of the code (python, go, sql…) for code"
