@@ -22,6 +22,7 @@ from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.rate_limit import RateLimiter
+from mediasift.api.schemas import error_responses
 from mediasift.api.text_guard import TextGuardMiddleware
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
@@ -51,6 +52,9 @@ ROUTERS: tuple[tuple[str, bool], ...] = (
 )  # fmt: skip
 
 
+_OPEN = frozenset({"health", "ui", "docs"})  # routers no key guards
+
+
 def create_app(rt: Runtime, preload: bool = True, routers: Collection[str] | None = None) -> FastAPI:
     """The API on ``rt``; ``routers`` names the ones to include (``ROUTERS``' names), every one by
     default. The CLI's in-process API includes only those its command calls: importing every
@@ -76,7 +80,12 @@ def create_app(rt: Runtime, preload: bool = True, routers: Collection[str] | Non
     if "uploads" in modules:  # before the routes a key guards: its URL is signed
         app.include_router(modules["uploads"].content_router)
     for name, read in chosen:
-        app.include_router(modules[name].router, dependencies=[ReadScope] if read else None)
+        app.include_router(
+            modules[name].router,
+            dependencies=[ReadScope] if read else None,
+            # with API keys on, a route behind them answers 401 without a key, 403 out of its scope
+            responses=None if name in _OPEN else error_responses(401, 403),
+        )
     # Added first, so innermost: inside CORS, the body limit and the error middleware.
     if "search" in modules:  # it answers GET /v1/search ahead of the router, with its route's checks
         app.add_middleware(CachedSearchLane, fastapi_app=app)
