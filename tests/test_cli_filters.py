@@ -174,3 +174,14 @@ def test_jobs_are_listed_a_line_each_on_a_narrow_terminal(monkeypatch: pytest.Mo
     monkeypatch.setenv("COLUMNS", "160")
     waiting.print_jobs([dead])
     assert "┃ job " in capsys.readouterr().out  # a table where it fits
+
+
+def test_a_skipped_workflow_step_is_counted_apart_from_those_that_succeeded(capsys) -> None:
+    from mediasift.cli import waiting
+
+    step = {"id": "j", "media_id": "m", "type": "step", "status": "succeeded", "step": "enrich"}
+    steps = [step, {**step, "step": "nutrition"}, {**step, "step": "when.1", "step_status": "skipped"}]
+    waiting.print_outcome([], steps)
+    assert (
+        "and 2 workflow steps succeeded, 1 skipped (a condition that did not hold)" in capsys.readouterr().err
+    )

@@ -150,6 +150,8 @@ def test_a_media_s_jobs_are_listed_with_the_step_each_runs(module_api, recetas):
         expected = None if step["key"] == "ingest" else step["key"]  # the ingest job is not a step's
         assert by_id[step["job_id"]]["step"] == expected, step
         assert module_api.get(f"/v1/jobs/{step['job_id']}").json()["step"] == expected
+        # and how the step itself stands: a `when` that did not hold is skipped, its job succeeded
+        assert by_id[step["job_id"]]["step_status"] == (None if expected is None else step["status"])
     unended = module_api.get("/v1/jobs", params={"media_id": media["id"], "status": "queued,running,failed"})
     assert unended.json()["jobs"] == []  # how `ingest --wait` knows a media's workflow has ended
     dead = module_api.get("/v1/jobs", params={"media_id": media["id"], "status": "dead,cancelled"}).json()

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
+    from mediasift.catalog.jobs import StepRef
     from mediasift.catalog.models import Conversion, Job, Media, MediaEnrichment, MediaStep, SegmentRow
 
 
@@ -38,6 +39,11 @@ class JobOut(BaseModel):
         "media's `steps[].key`); null for other jobs, and for a step job a re-run has replaced",
     )
     status: str = Field(description="queued | running | succeeded | failed (will retry) | dead | cancelled")
+    step_status: str | None = Field(
+        default=None,
+        description="For a `step` job, its step's own status (`steps[].status`): `skipped` where the "
+        "job succeeded but a `when` did not hold; null for other jobs",
+    )
     stage: str | None
     progress: float = Field(description="0..1 within the current stage")
     attempts: int
@@ -49,14 +55,15 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, job: Job, filename: str | None = None, step: str | None = None) -> JobOut:
+    def of(cls, job: Job, filename: str | None = None, step: StepRef | None = None) -> JobOut:
         return cls(
             id=job.id,
             media_id=job.media_id,
             filename=filename,
             type=job.type,
-            step=step,
+            step=step.key if step else None,
             status=job.status,
+            step_status=step.status if step else None,
             stage=job.stage,
             progress=job.progress or 0.0,
             attempts=job.attempts or 0,

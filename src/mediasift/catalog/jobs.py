@@ -7,6 +7,7 @@ this table are in ``leases.py``). Every read a user can reach is tenant-scoped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -88,14 +89,21 @@ def filenames(s: Session, media_ids: Iterable[str]) -> dict[str, str]:
     return dict(s.execute(select(Media.id, Media.filename).where(Media.id.in_(ids))).all())
 
 
-def step_keys(s: Session, jobs: Iterable[Job]) -> dict[str, str]:
-    """The workflow step (``convert.mp3``, ``nutrition``) each of these ``step`` jobs runs, by job
-    id; a job a re-run has since replaced on its step has none."""
+class StepRef(NamedTuple):
+    key: str  # convert.mp3, nutrition, when.1
+    status: str  # the step's own: a condition that did not hold is "skipped" where its job succeeded
+
+
+def step_keys(s: Session, jobs: Iterable[Job]) -> dict[str, StepRef]:
+    """The workflow step (``convert.mp3``, ``nutrition``) each of these ``step`` jobs runs, and
+    how that step stands, by job id; a job a re-run has since replaced on its step has none."""
     ids = [j.id for j in jobs if j.type == JobType.STEP.value]
     if not ids:
         return {}
-    rows = s.execute(select(MediaStep.job_id, MediaStep.step_key).where(MediaStep.job_id.in_(ids)))
-    return {job_id: key for job_id, key in rows.all() if job_id is not None}
+    rows = s.execute(
+        select(MediaStep.job_id, MediaStep.step_key, MediaStep.status).where(MediaStep.job_id.in_(ids))
+    )
+    return {job_id: StepRef(key, status) for job_id, key, status in rows.all() if job_id is not None}
 
 
 def delete_jobs(s: Session, job_ids: Sequence[str]) -> None:

@@ -163,8 +163,15 @@ _COLORS = {"succeeded": "green", "dead": "red", "failed": "yellow"}
 def print_outcome(jobs: Jobs, steps: Jobs) -> None:
     """The jobs, and the workflow steps that did not succeed (the rest counted)."""
     print_jobs(jobs + [j for j in steps if j["status"] != "succeeded"])
-    if ended := sum(j["status"] == "succeeded" for j in steps):
-        console.print(f"and {ended} workflow step{'s' if ended > 1 else ''} succeeded")
+    ended = [j for j in steps if j["status"] == "succeeded"]
+    skipped = sum(j.get("step_status") == "skipped" for j in ended)  # a `when` that did not hold
+    said = []
+    if succeeded := len(ended) - skipped:
+        said.append(f"{succeeded} workflow step{'s' if succeeded > 1 else ''} succeeded")
+    if skipped:
+        said.append(f"{skipped} skipped (a condition that did not hold)")
+    if said:
+        console.print("and " + ", ".join(said))
 
 
 def all_succeeded(jobs: Jobs) -> bool:

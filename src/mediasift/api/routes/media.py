@@ -210,7 +210,10 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         enriched = MediaDetailOut.enrichment_fields(enrichments.get_enrichment(s, tenant, media_id))
         base = MediaOut.of(m).model_dump()
         rows = step_rows.media_steps(s, media_id)
-        step = next((row.step_key for row in rows if job is not None and row.job_id == job.id), None)
+        step = next(
+            (job_rows.StepRef(r.step_key, r.status) for r in rows if job is not None and r.job_id == job.id),
+            None,
+        )
         job_out = JobOut.of(job, m.filename, step) if job else None
         steps = [MediaStepOut.of(row) for row in rows]
     prefix = processed_key(tenant, media_id, "")
