@@ -48,3 +48,25 @@ def test_a_code_hit_shows_numbered_coloured_lines_and_opens_at_the_cited_lines(p
     cited_numbers = [int(n) for n in cited.locator(".line.marked .ln").all_inner_texts()]
     assert defined in cited_numbers and cited_numbers == numbers
     screenshot(page, "code-media-view")
+
+
+def test_a_long_line_of_code_scrolls_in_its_card_not_the_page(page, server, tmp_path: Path):
+    # A hit's code is drawn as written: a long line made the whole page scroll sideways, and on a
+    # phone squeezed the search box to nothing.
+    source = tmp_path / "wide_report.py"
+    source.write_text(
+        "def build_wide_quarterly_report(rows):\n"
+        '    """Join every quarterly figure into one wide line for the export."""\n'
+        f"    return ', '.join([{', '.join(f'str(rows[{i}])' for i in range(40))}])\n",
+        encoding="utf-8",
+    )
+    server.ingest(source)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        open_view(page, "#/search?q=build_wide_quarterly_report&kind=code")
+        page.locator(".code-hit pre.code").first.wait_for()
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= width, (width, page_width)
+        box = page.locator(".searchbox input[type=search]").bounding_box()
+        assert box is not None and box["width"] >= 0.5 * min(width, 900), (width, box)
+    screenshot(page, "code-search-phone")
