@@ -66,7 +66,7 @@ export async function render(root, params, id) {
   };
   const about = aboutView(media, goTo);
   if (about) root.append(about);
-  if (media.status === "ready") {
+  if (media.status === "ready" && media.kind !== "code") { // source code holds no meal
     const nutrition = nutritionView(media, goTo); // foods, amounts, nutrients (views/nutrition.js)
     root.append(nutrition.section);
     stops.push(nutrition.stop);
