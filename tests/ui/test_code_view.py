@@ -47,6 +47,7 @@ def test_a_code_hit_shows_numbered_coloured_lines_and_opens_at_the_cited_lines(p
     assert page.locator(".code-view details[open] summary").first.inner_text() == query.path
     cited_numbers = [int(n) for n in cited.locator(".line.marked .ln").all_inner_texts()]
     assert defined in cited_numbers and cited_numbers == numbers
+    assert page.locator("#nutrition").count() == 0  # nothing to eat in source code
     screenshot(page, "code-media-view")
 
 
