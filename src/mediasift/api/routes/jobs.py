@@ -43,7 +43,9 @@ def list_jobs(
     rt: RuntimeDep,
     tenant: TenantDep,
     status: Annotated[str | None, Query(description=STATUS_HELP)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="How many, newest first")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, description=f"How many, newest first; more than {MAX_LIST} answers {MAX_LIST}")
+    ] = 100,
     ids: Annotated[list[str] | None, Query(description=IDS_HELP)] = None,
     media_id: Annotated[list[str] | None, Query(description=MEDIA_HELP)] = None,
 ) -> JobListOut:

@@ -185,12 +185,14 @@ def list_media(
     status: MediaStatus | None = None,
     kind: MediaKind | None = None,
     collection: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, description="How many, newest first; more than 1000 answers 1000")
+    ] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> MediaListOut:
     with rt.catalog.read_session() as s:
         rows = repo.list_media(
-            s, tenant, status=status, kind=kind, collection=collection, limit=limit, offset=max(0, offset)
+            s, tenant, status=status, kind=kind, collection=collection, limit=min(limit, 1000), offset=offset
         )
         return MediaListOut(media=[MediaOut.of(m) for m in rows])
 
