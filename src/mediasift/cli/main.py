@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import re
 import signal
 import threading
 from enum import StrEnum
@@ -501,9 +502,7 @@ def _print_groups(groups: list[dict[str, Any]], as_json: bool, query: str = "") 
 def snippet(text: str, query: str, width: int = 200) -> str:
     """``width`` characters of ``text`` around the first of the query's words it holds (by stem,
     accents aside), from a word's start, marked "…" where cut; its start when it holds none."""
-    import re
-
-    from mediasift.enrich.terms import terms
+    from mediasift.enrich.terms import terms  # its stemmers: loaded by a search, not by `--help`
 
     text = " ".join(text.split())
     if len(text) <= width:

@@ -58,8 +58,7 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     elif ctx.mime == EPUB_MIME:
         text = _epub_text(ctx.path, ctx.settings.max_text_chars)
     elif ctx.mime == "text/html":
-        html = _read_text(ctx.path, ctx.settings.max_text_chars)
-        text, outline = _html_text(html), _html_outline(html)
+        text = _html_text(_read_text(ctx.path, ctx.settings.max_text_chars), outline=outline)
     elif ctx.mime == "application/rtf":
         text = _rtf_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime in XML_MIMES:
@@ -67,8 +66,7 @@ def extract_document(ctx: ExtractContext) -> Extraction:
     elif ctx.mime == JSON_MIME:
         text = _json_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "text/markdown":
-        html = _markdown_html(_read_text(ctx.path, ctx.settings.max_text_chars))
-        text, outline = _html_text(html), _html_outline(html)
+        text = _html_text(_markdown_html(_read_text(ctx.path, ctx.settings.max_text_chars)), outline=outline)
     elif ctx.mime in SUBTITLE_MIMES:
         text = _read_text(ctx.path, ctx.settings.max_text_chars)
         _check_length(ctx, text)
@@ -164,24 +162,10 @@ def _markdown_html(markdown: str) -> str:
     return str(MarkdownIt("commonmark").enable("table").render(markdown))
 
 
-def _html_outline(html: str) -> list[tuple[int, str]]:
-    """A page's headings (``h1``–``h6``), (level, text) in order."""
-    import lxml.html
-
-    try:
-        root = lxml.html.document_fromstring(searchable(storable(_XML_DECLARATION.sub("", html, count=1))))
-    except Exception:  # the text itself was read; an outline is a nicety
-        return []
-    found = []
-    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        if text := " ".join(heading.text_content().split()):
-            found.append((int(str(heading.tag)[1]), text))
-    return found
-
-
-def _html_text(html: str, *, titles: bool = True) -> str:
+def _html_text(html: str, *, titles: bool = True, outline: list[tuple[int, str]] | None = None) -> str:
     """A page's text, blocks apart. ``titles=False``: its ``<title>`` left out (an EPUB chapter's
-    is mostly the book's, which the book gives once)."""
+    is mostly the book's, which the book gives once). ``outline``: given, the page's headings
+    (``h1``–``h6``) are added to it, (level, text) in order, from the same parse."""
     import lxml.html
 
     # lxml parses control characters but refuses them in a text it is given back (the block
@@ -196,6 +180,10 @@ def _html_text(html: str, *, titles: bool = True) -> str:
         raise CorruptMedia(f"unparseable HTML: {exc}") from None
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
+    if outline is not None:
+        for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            if text := " ".join(heading.text_content().split()):
+                outline.append((int(str(heading.tag)[1]), text))
     headings = {" ".join(h.text_content().split()).casefold() for h in root.xpath("//h1|//h2|//h3")}
     for title in root.xpath("//title"):
         if not titles or " ".join(title.text_content().split()).casefold() in headings:
