@@ -96,7 +96,7 @@ def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float |
         if (text := " ".join(str(part.get("text", "")).split()))
     ]
     if not any(_END_MARKS.intersection(text) for text, _, _ in pieces):
-        return pieces  # unpunctuated: each pause ends a sentence
+        return [(text[:MAX_UNIT_CHARS], a, b) for text, a, b in pieces]  # each pause ends one
     out: list[tuple[str, float | None, float | None]] = []
     run: list[tuple[str, float | None, float | None]] = []
     for timed in pieces:
