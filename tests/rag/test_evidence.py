@@ -171,3 +171,14 @@ def test_a_question_word_its_passage_holds_counts_for_the_sentence_a_little(embe
     # a passage on the subject lends no word to a sentence that shares fewer than two itself
     text, _ = answer(embedder, "When was the lighthouse at Cape Varra repainted?", [page])
     assert "repainted in March" in text and "48,200" not in text
+
+
+def test_a_sentence_that_is_itself_a_question_answers_nothing(embedder: TextEmbedder):
+    # A notebook's heading asks what the user asks, so the text model scores it closest: it had
+    # been the whole answer to "how are failed jobs retried?"
+    heading = document(1, "Failure analysis. How often do jobs fail, and how are failed jobs retried?")
+    text, _ = answer(embedder, "how are failed jobs retried?", [heading])
+    assert text == NOT_FOUND
+    both = [heading, document(2, "A failed job is retried three times, waiting longer before each attempt.")]
+    text, _ = answer(embedder, "how are failed jobs retried?", both)
+    assert text.startswith("A failed job is retried three times") and "How often" not in text, text

@@ -19,6 +19,8 @@ sentence is evidence when
   one is about something near the question, not its answer. Only the best may lean on the
   cross-lingual allowance to be there (``ALLOWANCE_LEADS_ONLY``): it lets a translation answer,
   not join an answer already given;
+- it is not itself a question ("How often do jobs fail?", a notebook's heading): it asks what the
+  question asks, so the text model scores it close, and it answers nothing;
 - and, for a question that asks for an amount (how much, how often, what temperature, cuánto…),
   it states one (``answer/amounts.py``): "Mountain bikes have wider tyres than road bikes" is
   close in meaning to "how much pressure for road bike tyres?" and says no pressure.
@@ -136,7 +138,7 @@ def evidence(
     scored = []
     passage_words: dict[int, int] = {}
     for u, c, vector in zip(units, cosine, known, strict=True):
-        if c < reach or (amount and not states_amount(u.text)):
+        if c < reach or (amount and not states_amount(u.text)) or _asks(u.text):
             continue
         words = evidence_words(u.text, question)
         bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
@@ -155,6 +157,12 @@ def evidence(
         scored.append(Evidence(u, score, cos, words, vector is not None, round(allowance, 6)))
     found = sorted((e for e in scored if e.score >= min_score), key=lambda e: -e.score)
     return _beside_best(found, margin)
+
+
+def _asks(sentence: str) -> bool:
+    """Whether a sentence is itself a question ("How often do jobs fail?", a notebook's heading):
+    it asks what the question asks, so the text model scores it close, and answers nothing."""
+    return sentence.rstrip().rstrip("\"'”»)").endswith("?")
 
 
 def _beside_best(found: list[Evidence], margin: float) -> list[Evidence]:
