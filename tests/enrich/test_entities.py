@@ -274,3 +274,12 @@ def test_a_greeting_is_no_name_nor_part_of_one():
     assert names("Hola, hoy vamos a preparar arroz con pollo para cuatro personas.", "es") == []
     assert names("Hola Lucía Torres, bienvenida al programa.", "es") == [("Lucía Torres", "PER")]
     assert ("Margaret", "PER") in names("Dear Margaret, the boiler is fixed.", "en")
+
+
+def test_a_notebook_s_prose_tagged_with_its_code_s_language_has_its_entities():
+    # A repository's text segments carry their syntax's name: "no entity model for language 'python'"
+    found = extract_entities(
+        [("s1", "Ask Margaret Ellison in Berlin before you retry.", None, None, "python")], "python"
+    )
+    assert {("Margaret Ellison", "PER"), ("Berlin", "LOC")} <= {(e.text, e.type) for e in found.items}
+    assert found.notes == []

@@ -133,8 +133,10 @@ def _with_languages(segments: list[Segment], lang: str | None) -> list[Segment]:
     """Each segment with its language: its own, else the media's (``lang``), else, for one too
     mixed or too short to tell (a handbook with an English and a Spanish section in one text,
     bullets without function words), each of its paragraphs with the language it reads as, or
-    the one the media's other text reads as most."""
-    known = [seg if seg.language else seg._replace(language=lang) for seg in segments]
+    the one the media's other text reads as most. A programming language ("python": a notebook's
+    output, a repository's docs) is no language of prose: such text is read as one too."""
+    lang = _spoken(lang)
+    known = [seg._replace(language=_spoken(seg.language) or lang) for seg in segments]
     if all(seg.language for seg in known):
         return known
     pieces = [
@@ -146,6 +148,11 @@ def _with_languages(segments: list[Segment], lang: str | None) -> list[Segment]:
     found = Counter(piece.language for group in pieces for piece in group if piece.language)
     most = found.most_common(1)[0][0] if found else None
     return [piece if piece.language else piece._replace(language=most) for group in pieces for piece in group]
+
+
+def _spoken(language: str | None) -> str | None:
+    # ISO 639-1 codes name languages of prose (en, es, fr); a code segment's names its syntax
+    return language if language and len(language) == 2 else None
 
 
 def _paragraphs(text: str) -> list[str]:
