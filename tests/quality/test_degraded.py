@@ -113,3 +113,20 @@ def test_a_video_two_pixels_thin_is_measured_without_a_shake(tmp_path: Path, siz
 
     assert (measures["width"], measures["height"]) == size
     assert measures["shake"] in (None, 0.0) and measures["sharpness"] is not None
+
+
+def test_a_picture_of_one_flat_colour_is_not_called_blurred(tmp_path: Path) -> None:
+    # a 16x16 swatch had read "blurred: variance of the Laplacian 0": it has no edges to judge by
+    from PIL import Image
+
+    swatch = tmp_path / "swatch.png"
+    Image.new("RGB", (640, 480), (120, 30, 200)).save(swatch)
+    found = assess("image", swatch, [], {}, MAX_PIXELS)
+    assert "sharpness" not in found.names() and "sharpness" not in found.measures, found.reasons
+    blurred = tmp_path / "edges.png"
+    picture = Image.new("L", (640, 480), 40)
+    picture.paste(200, (200, 150, 440, 330))  # a square: edges, then blurred past recognition
+    from PIL import ImageFilter
+
+    picture.filter(ImageFilter.GaussianBlur(12)).save(blurred)
+    assert "sharpness" in assess("image", blurred, [], {}, MAX_PIXELS).names()

@@ -32,9 +32,12 @@ def measure_image(path: Path, max_pixels: int, decoded: Image.Image | None = Non
 
 
 def picture_measures(rgb: np.ndarray) -> dict[str, float]:
+    """The ``pixels`` measures; no ``sharpness`` for a picture of one flat colour, which has no
+    edges to judge focus by (a 16x16 swatch had been "blurred: variance of the Laplacian 0")."""
     gray = pixels.to_gray(rgb)
+    measured = {"sharpness": round(pixels.sharpness(gray), 1)} if pixels.has_structure(gray) else {}
     return {
-        "sharpness": round(pixels.sharpness(gray), 1),
+        **measured,
         "highlights_clipped": round(pixels.highlights_clipped(gray), 4),
         "shadows_clipped": round(pixels.shadows_clipped(gray), 4),
         "brightness": round(pixels.brightness(gray), 1),

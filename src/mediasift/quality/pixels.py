@@ -32,6 +32,15 @@ def to_gray(rgb: np.ndarray, max_side: int = ANALYSIS_SIDE) -> np.ndarray:
     return gray
 
 
+FLAT_STD = 4.0  # grey levels: a picture this uniform has no edges to judge focus by
+
+
+def has_structure(gray: np.ndarray) -> bool:
+    """Whether a picture is more than one flat colour (its sharpness says something)."""
+    _, std = cv2.meanStdDev(gray)
+    return float(std[0, 0]) > FLAT_STD
+
+
 def sharpness(gray: np.ndarray) -> float:
     _, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_64F))  # numpy's var: twice the time
     return float(std[0, 0]) ** 2
