@@ -61,7 +61,4 @@ def finish(catalog: Catalog, upload_id: str, status: str, **values: Any) -> bool
 
 
 def expired(upload: DirectUpload, now: datetime | None = None) -> bool:
-    expires = upload.expires_at
-    if expires.tzinfo is None:  # SQLite hands back naive datetimes
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    return (now or utcnow()) > expires
+    return (now or utcnow()) > upload.expires_at

@@ -35,7 +35,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from mediasift import meters
@@ -451,8 +450,6 @@ def _publish_end(rt: Runtime, job_id: str, outcome: str) -> None:
                 return
             media = job_rows.job_media(s, job)
             started = job.started_at
-            if started is not None and started.tzinfo is None:  # SQLite hands back naive UTC
-                started = started.replace(tzinfo=UTC)
             seconds = (utcnow() - started).total_seconds() if started else None
             kind = media.kind if media else None
             tenant, stage, code = job.tenant_id, job.stage, job.error_code

@@ -43,7 +43,11 @@ def media_vectors(rt: Runtime, tenant_id: str, media_ids: Iterable[str]) -> dict
     found: dict[str, np.ndarray] = {}
     stale = []
     for media_id, state in states.items():
-        if state.model_id == embedder.id and _same_instant(state.media_updated_at, state.updated_at):
+        if (
+            state.model_id == embedder.id
+            and state.updated_at is not None
+            and (state.media_updated_at == state.updated_at)
+        ):
             if state.vector is not None:
                 found[media_id] = from_bytes(state.vector)
         else:
@@ -83,8 +87,3 @@ def _compute(rt: Runtime, tenant_id: str, media_ids: list[str], updated: dict) -
                 updated[media_id],
             )
     return vectors
-
-
-def _same_instant(a, b) -> bool:  # type: ignore[no-untyped-def]
-    # SQLite hands datetimes back naive (UTC); compare the wall clock of both
-    return a is not None and b is not None and a.replace(tzinfo=None) == b.replace(tzinfo=None)

@@ -252,11 +252,10 @@ def _header(kind: str, base_url: str | None) -> dict[str, Any]:
 
 
 def _iso(when: datetime | None) -> str | None:
-    """ISO 8601 in UTC; the catalog's SQLite gives back naive datetimes, which are UTC."""
+    """ISO 8601 in UTC (the catalog reads every time back aware: ``catalog.models.UtcDateTime``)."""
     if when is None:
         return None
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _media(m: Media, job: Job | None, base_url: str | None) -> dict[str, Any]:

@@ -151,7 +151,7 @@ def _match(rt: Runtime, tenant_id: str, media_id: str) -> int:
         added, filename = media.created_at, media.filename
     matched = 0
     for entry in saved:
-        if not _same_or_before(entry.created_at, added):
+        if entry.created_at > added:
             continue
         filters = replace(Filters(**entry.filters), media_ids=[media_id])
         if not search_service.search(rt, tenant_id, entry.query, filters=filters, limit=1, mode="keyword"):
@@ -175,10 +175,6 @@ def _match(rt: Runtime, tenant_id: str, media_id: str) -> int:
                 },
             )
     return matched
-
-
-def _same_or_before(a: datetime, b: datetime) -> bool:
-    return a.replace(tzinfo=None) <= b.replace(tzinfo=None)  # SQLite hands back naive UTC
 
 
 def _as_dict(filters: Filters | None) -> dict[str, Any]:
