@@ -115,6 +115,14 @@ def test_sentences_of_a_timed_part_share_its_time_by_length():
     ]
 
 
+def speech(filename: str, parts: list[dict]) -> Hit:
+    """A speech source as search hands it to ask: its text, and the recogniser's timed parts."""
+    return Hit(
+        segment_id="s", media_id="m", filename=filename, kind="audio", modality="speech",
+        text=" ".join(p["text"] for p in parts), meta={"parts": parts},
+    )  # fmt: skip
+
+
 def test_a_sentence_the_recogniser_cut_across_two_parts_is_one_and_spans_both():
     # LibriVox's Sense and Sensibility as Whisper parted it: a pause inside the sentence.
     parts = [
@@ -122,10 +130,7 @@ def test_a_sentence_the_recogniser_cut_across_two_parts_is_one_and_spans_both():
         {"start_s": 6.5, "end_s": 10.0, "text": "there might be prudently in his power to do for them."},
         {"start_s": 10.5, "end_s": 13.0, "text": "He was not an ill-disposed young man."},
     ]
-    src = Hit(
-        segment_id="s", media_id="m", filename="austen.mp3", kind="audio", modality="speech",
-        text=" ".join(p["text"] for p in parts), meta={"parts": parts},
-    )  # fmt: skip
+    src = speech("austen.mp3", parts)
     first, second = sentence_units(src, 1)
     assert first.text == (
         "And Mr. John Dashwood had then leisure to consider how much there might be prudently in his "
@@ -148,10 +153,7 @@ def test_speech_the_recogniser_left_unpunctuated_has_a_sentence_at_each_pause():
         {"start_s": 4.3, "end_s": 8.0, "text": "turn the compost heap every two weeks"},
         {"start_s": 8.4, "end_s": 11.9, "text": "keep slugs away from lettuce with copper tape"},
     ]
-    src = Hit(
-        segment_id="s", media_id="m", filename="garden.wav", kind="audio", modality="speech",
-        text=" ".join(p["text"] for p in parts), meta={"parts": parts},
-    )  # fmt: skip
+    src = speech("garden.wav", parts)
     units = sentence_units(src, 1)
     assert [(u.text, u.start_s, u.end_s) for u in units] == [
         (p["text"], p["start_s"], p["end_s"]) for p in parts
@@ -162,10 +164,7 @@ def test_speech_the_recogniser_left_unpunctuated_has_a_sentence_at_each_pause():
         for i in range(4)
     ]
     long[-1]["text"] += "until dusk."
-    talk = Hit(
-        segment_id="t", media_id="m", filename="garden.wav", kind="audio", modality="speech",
-        text=" ".join(p["text"] for p in long), meta={"parts": long},
-    )  # fmt: skip
+    talk = speech("garden.wav", long)
     cut = sentence_units(talk, 1)
     assert [(u.start_s, u.end_s) for u in cut] == [(0.0, 2.9), (3.0, 3.9)]  # cut at the pause past 300
 
