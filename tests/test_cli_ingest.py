@@ -306,3 +306,35 @@ def test_search_mode_keyword_matches_words_and_vector_meaning(tmp_path: Path):
     assert found("lighthouse keeper", "keyword") == ["keeper.txt"]
     assert found("man who tends a coastal beacon", "keyword") == []  # none of its words is there
     assert found("man who tends a coastal beacon", "vector") == ["keeper.txt"]
+
+
+def test_a_folder_ingested_again_updates_the_media_of_its_changed_files(tmp_path: Path):
+    home, folder = tmp_path / "home", tmp_path / "inbox"
+    folder.mkdir()
+    notes = folder / "ferry.txt"
+    notes.write_text("The island ferry leaves the harbour at nine.")
+    (folder / "boiler.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntruncated garbage")
+    first = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert first.returncode == 1, first.stderr  # the broken PDF
+    ids = {m["filename"]: m["id"] for m in json.loads(first.stdout)["media"]}
+
+    # the note edited, the PDF saved again whole: the same two media, processed again
+    notes.write_text("The island ferry leaves the harbour at eleven.")
+    make_pdf(folder / "boiler.pdf", [["Descale the boiler every three months with citric acid."]])
+    second = run_cli(home, "ingest", str(folder), "--wait")
+    assert second.returncode == 0, second.stderr
+    assert "2 files changed since ingested: the same media, processed again" in second.stderr
+    assert f"ferry.txt: media {ids['ferry.txt']} in 'default'" in second.stderr
+    listed = json.loads(run_cli(home, "media", "list", "--json").stdout)
+    assert {m["id"]: m["status"] for m in listed} == {ids["ferry.txt"]: "ready", ids["boiler.pdf"]: "ready"}
+    hits = json.loads(run_cli(home, "search", "ferry", "--mode", "keyword", "--json").stdout)
+    assert [h["text"] for h in hits] == ["The island ferry leaves the harbour at eleven."]
+    hits = json.loads(run_cli(home, "search", "descale the boiler", "--json").stdout)
+    assert hits[0]["media_id"] == ids["boiler.pdf"]
+
+    # nothing changed: nothing to do
+    third = run_cli(home, "ingest", str(folder), "--json")
+    out = json.loads(third.stdout)
+    assert (out["replaced"], sorted(out["duplicates"])) == ([], sorted(ids.values())), out
+    source = next(m for m in out["media"] if m["filename"] == "ferry.txt")["source"]
+    assert source.startswith("file://") and source.endswith(notes.resolve().as_posix())

@@ -26,10 +26,14 @@ CODE_HIT = {
 class RecordingClient:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
+        self.sources: list[str | None] = []
 
-    def upload(self, path: Path, collection: str, metadata: dict | None = None) -> dict[str, Any]:
+    def upload(
+        self, path: Path, collection: str, metadata: dict | None = None, source: str | None = None
+    ) -> dict[str, Any]:
         with tarfile.open(path) as tar:  # read now: the packed archive is a temporary file
             self.calls.append(("upload", (path.name, sorted(tar.getnames()))))
+        self.sources.append(source)
         return {"media": {"id": "m1"}, "job": None}
 
     def search(self, query: str | None, **kw: Any) -> dict[str, Any]:
@@ -64,6 +68,10 @@ def test_ingest_repo_uploads_a_folder_as_one_archive_without_what_git_ignores(
 
     assert result.exit_code == 0, result.output
     assert client.calls == [("upload", ("shop.tar.gz", ["shop/.gitignore", "shop/app/main.py"]))]
+    # the folder is what the repository's media follows: ingested again after a change, its new version
+    assert client.sources == [cli.file_source(folder)] and client.sources[0].endswith(
+        folder.resolve().as_posix()
+    )
 
 
 def test_search_and_ask_send_language_and_path_and_print_code_hits_as_path_and_lines(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from mediasift.catalog.sources import source_of
 from mediasift.domain import Hit, code_reference
 
 if TYPE_CHECKING:
@@ -152,6 +153,12 @@ class MediaOut(BaseModel):
         description="The version of its collection's workflow its steps were planned from; null: the "
         "default workflow (docs/workflows.md)",
     )
+    source: str | None = Field(
+        default=None,
+        description="What the media follows: the `source` its upload named (`mediasift ingest`: "
+        "`file://host/path`) or its bucket object (`s3://bucket/key`); an upload or object event "
+        "from there is a new version of it. Null for an upload that named none",
+    )
 
     @classmethod
     def of(cls, m: Media) -> MediaOut:
@@ -175,6 +182,7 @@ class MediaOut(BaseModel):
             updated_at=m.updated_at,
             quality=QualityOut.model_validate(m.quality) if m.quality else None,
             workflow_version=m.workflow_version,
+            source=source_of(m),
         )
 
 
@@ -307,6 +315,11 @@ class UploadOut(BaseModel):
     media: MediaOut
     job: JobOut | None
     duplicate: bool = Field(description="True when the same bytes were already ingested by this tenant")
+    replaced: bool = Field(
+        default=False,
+        description="True when the upload was a new version of the media from the same `source`: "
+        "its bytes were replaced and it is processed again",
+    )
 
 
 class HitOut(BaseModel):

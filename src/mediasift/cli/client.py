@@ -32,7 +32,12 @@ SERVER_FILE = "server.json"
 
 class Client(Protocol):
     def upload(
-        self, path: Path, collection: str, metadata: dict | None = None, subtitles: Sequence[Path] = ()
+        self,
+        path: Path,
+        collection: str,
+        metadata: dict | None = None,
+        subtitles: Sequence[Path] = (),
+        source: str | None = None,
     ) -> dict[str, Any]: ...
     def job(self, job_id: str) -> dict[str, Any]: ...
     def jobs(
@@ -173,10 +178,18 @@ class HttpClient:
         return self._check(response, raw)
 
     def upload(
-        self, path: Path, collection: str, metadata: dict | None = None, subtitles: Sequence[Path] = ()
+        self,
+        path: Path,
+        collection: str,
+        metadata: dict | None = None,
+        subtitles: Sequence[Path] = (),
+        source: str | None = None,
     ) -> dict[str, Any]:
-        """``path`` uploaded, with ``subtitles`` (SubRip or WebVTT files) sent before it as its own."""
+        """``path`` uploaded, with ``subtitles`` (SubRip or WebVTT files) sent before it as its own;
+        from ``source``, a new version of the media from there (``POST /v1/media``)."""
         data = {"collection": collection}
+        if source is not None:
+            data["source"] = source
         if metadata:
             data["metadata"] = json.dumps(metadata)
         beside = [("subtitles", (decoded_name(p.name), p.read_bytes())) for p in subtitles]

@@ -301,7 +301,9 @@ def ingest(
 ) -> None:
     """Ingest files and folders (with --repo, each folder as one code repository).
 
-    Subtitle files named for a video of their folder (talk.srt, talk.es.srt) go with it (talk.mp4)."""
+    Subtitle files named for a video of their folder (talk.srt, talk.es.srt) go with it (talk.mp4).
+    A file ingested before from the same path is a new version of its media when its bytes changed
+    (the same media, processed again), and nothing new when they did not."""
     settings = Settings()
     files = _files(paths, repositories=repo)
     workers = settings.workers if wait else 0
@@ -319,7 +321,7 @@ def ingest(
             uploads.append(
                 _upload_repository(client, path, collection)
                 if path.is_dir()
-                else client.upload(path, collection, subtitles=beside.get(path, []))
+                else client.upload(path, collection, subtitles=beside.get(path, []), source=file_source(path))
             )
         jobs = [u["job"] for u in uploads if u.get("job")]
         steps: list[dict[str, Any]] = []
@@ -330,6 +332,7 @@ def ingest(
     finally:
         client.close()
     again = [u["media"] for u in uploads if u.get("duplicate")]
+    replaced = [u["media"] for u in uploads if u.get("replaced")]
     if as_json:
         _print_json(
             {
@@ -337,13 +340,35 @@ def ingest(
                 "jobs": jobs,
                 "steps": steps,
                 "duplicates": [m["id"] for m in again],
+                "replaced": [m["id"] for m in replaced],
             }
         )
     else:
         waiting.print_outcome(jobs, steps)
+        _print_replaced(replaced)
         _print_duplicates(again, collection)
     if wait and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
+
+
+def file_source(path: Path) -> str:
+    """What a file's media follows: ``file://host/absolute/path`` (RFC 8089), so the same path
+    ingested again is a new version of it, and the same path on another machine is another file."""
+    import socket
+
+    return "file://" + socket.gethostname() + path.resolve().as_uri().removeprefix("file://")
+
+
+def _print_replaced(media: list[dict[str, Any]]) -> None:
+    """Files changed since they were ingested: new versions of their media."""
+    if not media:
+        return
+    count = len(media)
+    console.print(
+        f"{count} file{'s' if count > 1 else ''} changed since ingested: the same media, processed again"
+    )
+    for m in media:
+        console.print(f"  {m['filename']}: media {m['id']} in {m['collection']!r}", markup=False)
 
 
 def _print_duplicates(media: list[dict[str, Any]], collection: str) -> None:
@@ -394,7 +419,7 @@ def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mediasift-repo-") as scratch:
         archive = Path(scratch) / f"{folder.name or 'repository'}.tar.gz"
         pack_folder(folder, archive)
-        return dict(client.upload(archive, collection))
+        return dict(client.upload(archive, collection, source=file_source(folder)))
 
 
 @app.command()

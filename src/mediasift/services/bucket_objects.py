@@ -17,12 +17,11 @@ import contextlib
 import json
 import logging
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import repo
 from mediasift.catalog.steps import lock_media
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
-from mediasift.jobs import lifecycle
 from mediasift.media.subtitle_format import TIMED_EXTENSIONS
 from mediasift.media.subtitle_tracks import sidecar_name, subtitle_stem
 from mediasift.queue.s3_events import ObjectCreated, ObjectRemoved, is_earlier
@@ -30,16 +29,15 @@ from mediasift.services.ingest import (
     MAX_SUBTITLE_BYTES,
     MAX_SUBTITLE_FILES,
     Ingested,
-    _HashingReader,
     ingest_stream,
     subtitle_files,
 )
 from mediasift.services.media import delete_media
 from mediasift.services.subtitles import add_subtitles, remove_subtitles
+from mediasift.services.versions import replace_original, unchanged
 from mediasift.store.base import subtitle_sources_key
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Media
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.bucket_events")
@@ -143,7 +141,7 @@ def _add_subtitles(
     earlier = {n: seq for n, (u, seq) in _subtitle_sources(rt, tenant_id, media_id).items() if u == uri}
     if any(is_earlier(event.sequencer, seq) for seq in earlier.values()):
         log.info("bucket event for %s is older than media %s's subtitles; ignored", event.key, media_id)
-        return _unchanged(rt, tenant_id, media_id)
+        return unchanged(rt, tenant_id, media_id)
     with rt.bucket_reader.open(event.bucket, event.key) as stream:
         data = stream.read(MAX_SUBTITLE_BYTES + 1)
     try:
@@ -156,7 +154,7 @@ def _add_subtitles(
     _remember_sources(rt, tenant_id, media_id, changes)
     log.info("bucket object %s added to media %s as subtitles", event.key, media_id)
     if added.job is None:
-        return _unchanged(rt, tenant_id, media_id)
+        return unchanged(rt, tenant_id, media_id)
     with rt.catalog.read_session() as s:
         return Ingested(media=repo.get_media(s, tenant_id, media_id), job=added.job, duplicate=False)
 
@@ -241,45 +239,6 @@ def _drop_timed_texts(rt: Runtime, tenant_id: str, bucket: str, keys: list[str])
                 delete_media(rt, tenant_id, media_id)
             except NotFound:
                 continue
-
-
-def replace_original(
-    rt: Runtime, tenant_id: str, media_id: str, stream: BinaryIO, metadata: dict[str, Any]
-) -> Ingested:
-    """Put new bytes under the media's original key and process the media again.
-
-    The same bytes as before change nothing. Bytes the tenant already has as another media make
-    this media a copy of that one, so this one is deleted and that one returned (``duplicate``).
-    """
-    with rt.catalog.read_session() as s:
-        media = repo.get_media(s, tenant_id, media_id)
-        key, old_sha = media.original_key, media.sha256
-    reader = _HashingReader(stream, rt.settings.max_upload_bytes)
-    # Written in place (atomically): a job still reading the old bytes keeps them, and the
-    # reprocess job below, queued after it, reads the new ones.
-    size = rt.store.put_stream(key, reader)  # type: ignore[arg-type]
-    sha = reader.sha256.hexdigest()
-    if sha == old_sha:
-        return _unchanged(rt, tenant_id, media_id)
-    with rt.catalog.read_session() as s:
-        twin = repo.find_media_by_sha(s, tenant_id, sha)
-        twin_id = twin.id if twin else None
-    if twin_id is not None and twin_id != media_id:
-        log.info("new version of media %s has the bytes of media %s: one copy kept", media_id, twin_id)
-        delete_media(rt, tenant_id, media_id)
-        return _unchanged(rt, tenant_id, twin_id)
-    with rt.catalog.session() as s:
-        repo.replace_original(s, tenant_id, media_id, size, sha, metadata)
-    job = lifecycle.reprocess(rt, tenant_id, media_id)
-    rt.invalidate_tenant(tenant_id)
-    with rt.catalog.read_session() as s:
-        return Ingested(media=repo.get_media(s, tenant_id, media_id), job=job, duplicate=False)
-
-
-def _unchanged(rt: Runtime, tenant_id: str, media_id: str) -> Ingested:
-    with rt.catalog.read_session() as s:
-        media: Media = repo.get_media(s, tenant_id, media_id)
-        return Ingested(media=media, job=repo.latest_job(s, media_id), duplicate=True)
 
 
 def object_removed(rt: Runtime, tenant_id: str, event: ObjectRemoved) -> list[str]:

@@ -34,7 +34,7 @@ from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import steps as step_rows
 from mediasift.domain import JobType, MediaKind, MediaStatus
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
-from mediasift.services import ingest, reports
+from mediasift.services import ingest, reports, versions
 from mediasift.services import media as media_service
 from mediasift.services import subtitles as subtitle_service
 from mediasift.services.near_duplicates import near_duplicates
@@ -60,6 +60,17 @@ UPLOAD_BODY = {
                 "required": ["file"],
                 "properties": {
                     "collection": {"type": "string", "default": "default"},
+                    "source": {
+                        "type": "string",
+                        "description": (
+                            "Where the file came from, in your own terms (a path, a URL; "
+                            "`mediasift ingest` sends `file://host/path`), up to 2,048 bytes. An "
+                            "upload from a source you have a media of is a new version of it: the "
+                            "same media id gets the new bytes and is processed again (`replaced`), "
+                            "its results replaced when the job ends; the same bytes change nothing. "
+                            "Without it, new bytes are a new media."
+                        ),
+                    },
                     "metadata": {
                         "type": "string",
                         "description": "JSON object of your own metadata (e.g. sku)",
@@ -99,17 +110,17 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
     if declared and declared.isdigit() and int(declared) > rt.settings.max_upload_bytes + 64 * 1024:
         raise LimitExceeded(f"upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
 
-    def consume(filename: str | None, form: Form, stream: BinaryIO) -> ingest.Ingested:
+    def consume(filename: str | None, form: Form, stream: BinaryIO) -> tuple[ingest.Ingested, bool]:
         meta = _parse_metadata(form.fields.get("metadata"))
         subtitles = [(a.filename, a.data) for a in form.attachments]
-        result = ingest.ingest_stream(
+        result, replaced = versions.ingest_version(
             rt,
             tenant,
             stream,
             filename,
+            source=form.fields.get("source"),
             collection=form.fields.get("collection") or "default",
             metadata=meta,
-            source_uri="upload",
             subtitles=subtitles,
         )
         if result.duplicate and subtitles and result.media.kind in ("video", "audio"):
@@ -117,11 +128,11 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
             # they were added): they are the media's, as if added to it.
             job = subtitle_service.add_subtitles(rt, tenant, result.media.id, subtitles).job
             if job is not None:
-                return dataclasses.replace(result, job=job)
-        return result
+                return dataclasses.replace(result, job=job), replaced
+        return result, replaced
 
     try:
-        result = await receive_upload(
+        result, replaced = await receive_upload(
             request,
             consume,
             max_file_bytes=rt.settings.max_upload_bytes,
@@ -142,6 +153,7 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
         media=MediaOut.of(result.media),
         job=JobOut.of(result.job, result.media.filename, step) if result.job else None,
         duplicate=result.duplicate,
+        replaced=replaced,
     )
     code = status.HTTP_200_OK if result.duplicate else status.HTTP_202_ACCEPTED
     return JSONResponse(body.model_dump(mode="json"), status_code=code)

@@ -1,0 +1,101 @@
+"""An upload that names its ``source`` is a new version of the media from there."""
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import upload, wait_for_job
+
+NINE = "The island ferry leaves the harbour at nine."
+ELEVEN = "The island ferry leaves the harbour at eleven."
+
+
+def _note(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ids_found(api: TestClient, query: str) -> list[str]:
+    hits = api.get("/v1/search", params={"q": query, "mode": "keyword"}).json()["hits"]
+    return [h["media_id"] for h in hits]
+
+
+def test_new_bytes_from_the_same_source_replace_the_media_s_results(api: TestClient, tmp_path: Path):
+    source = "file://laptop/home/ana/notes/ferry.txt"
+    first = upload(api, _note(tmp_path, "ferry.txt", NINE), source=source)
+    assert (first["duplicate"], first["replaced"], first["media"]["source"]) == (False, False, source)
+    media = first["media"]["id"]
+    assert wait_for_job(api, first["job"]["id"])["status"] == "succeeded"
+    assert _ids_found(api, "ferry nine") == [media]
+
+    second = upload(api, _note(tmp_path, "ferry.txt", ELEVEN), source=source)
+    assert (second["media"]["id"], second["duplicate"], second["replaced"]) == (media, False, True)
+    assert second["job"]["type"] == "reprocess"
+    assert wait_for_job(api, second["job"]["id"])["status"] == "succeeded"
+    assert _ids_found(api, "ferry eleven") == [media]
+    assert _ids_found(api, "nine") == []  # the old version's text is gone from the index
+    detail = api.get(f"/v1/media/{media}").json()
+    assert detail["status"] == "ready" and "eleven" in detail["segments"][0]["text"]
+    assert detail["sha256"] == second["media"]["sha256"] != first["media"]["sha256"]
+
+    again = upload(api, _note(tmp_path, "ferry.txt", ELEVEN), source=source)
+    assert (again["media"]["id"], again["duplicate"], again["replaced"]) == (media, True, False)
+    assert again["job"]["id"] == second["job"]["id"]  # nothing queued
+
+    # the same bytes without the source, or from another one, are the same media as ever
+    other = upload(api, _note(tmp_path, "copy.txt", ELEVEN))
+    assert (other["media"]["id"], other["duplicate"]) == (media, True)
+    assert len(api.get("/v1/media").json()["media"]) == 1
+
+
+def test_a_media_uploaded_with_no_source_takes_the_first_one_named(api: TestClient, tmp_path: Path):
+    text = "Water the tomato seedlings every second morning."
+    plain = upload(api, _note(tmp_path, "tomatoes.txt", text))
+    assert plain["media"]["source"] is None
+    wait_for_job(api, plain["job"]["id"])
+    source = "file://laptop/garden/tomatoes.txt"
+    named = upload(api, _note(tmp_path, "tomatoes.txt", text), source=source)
+    assert (named["media"]["id"], named["duplicate"], named["media"]["source"]) == (
+        plain["media"]["id"],
+        True,
+        source,
+    )
+    changed = upload(api, _note(tmp_path, "tomatoes.txt", text + " Stake them in May."), source=source)
+    assert (changed["media"]["id"], changed["replaced"]) == (plain["media"]["id"], True)
+
+
+def test_a_new_version_with_the_bytes_of_another_media_is_that_media(api: TestClient, tmp_path: Path):
+    kept = upload(api, _note(tmp_path, "a.txt", "The boiler is serviced in October."))
+    draft = upload(api, _note(tmp_path, "b.txt", "Draft: the boiler is serviced."), source="notes/b.txt")
+    for job in (kept["job"], draft["job"]):
+        wait_for_job(api, job["id"])
+    same = upload(api, _note(tmp_path, "b.txt", "The boiler is serviced in October."), source="notes/b.txt")
+    assert (same["media"]["id"], same["duplicate"]) == (kept["media"]["id"], True)
+    assert [m["id"] for m in api.get("/v1/media").json()["media"]] == [kept["media"]["id"]]
+
+
+def test_sources_are_one_tenant_s_and_never_a_bucket_object_s(api: TestClient, tmp_path: Path):
+    path = _note(tmp_path, "menu.txt", "Tomato soup and bread on Mondays.")
+    mine = upload(api, path, source="s3://bucket/menu.txt")
+    theirs = upload(
+        api,
+        _note(tmp_path, "menu.txt", "Lentil soup on Tuesdays."),
+        tenant="other",
+        source="s3://bucket/menu.txt",
+    )
+    assert theirs["media"]["id"] != mine["media"]["id"] and theirs["replaced"] is False
+    assert mine["media"]["source"] == "s3://bucket/menu.txt"  # shown as named, kept apart from a bucket's
+
+
+def test_a_source_is_one_line_of_at_most_2048_bytes(api: TestClient, tmp_path: Path):
+    path = _note(tmp_path, "x.txt", "Anything at all.")
+    for bad in ("a\nb", "tab\there", "é" * 1025, "   "):
+        with path.open("rb") as f:
+            response = api.post("/v1/media", files={"file": ("x.txt", f)}, data={"source": bad})
+        assert response.status_code == 400, (bad, response.text)
+        assert "source must be" in response.json()["message"]
+    assert api.get("/v1/media").json()["media"] == []
+    schema = api.get("/openapi.json").json()["components"]["schemas"]
+    assert "replaced" in schema["UploadOut"]["properties"]
+    assert "source" in schema["MediaOut"]["properties"]
