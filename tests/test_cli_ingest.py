@@ -338,3 +338,20 @@ def test_a_folder_ingested_again_updates_the_media_of_its_changed_files(tmp_path
     assert (out["replaced"], sorted(out["duplicates"])) == ([], sorted(ids.values())), out
     source = next(m for m in out["media"] if m["filename"] == "ferry.txt")["source"]
     assert source.startswith("file://") and source.endswith(notes.resolve().as_posix())
+
+    # --prune: a deleted file's media goes; a moved one's stays (the same bytes, the same media)
+    (folder / "boiler.pdf").unlink()
+    (folder / "archive").mkdir()
+    notes.rename(folder / "archive" / "ferry.txt")
+    (tmp_path / "elsewhere.txt").write_text("A file of another folder.")
+    other = json.loads(run_cli(home, "ingest", str(tmp_path / "elsewhere.txt"), "--json").stdout)["media"][0]
+    (tmp_path / "elsewhere.txt").unlink()
+    pruned = run_cli(home, "ingest", str(folder), "--prune", "--json")
+    assert pruned.returncode == 0, pruned.stderr
+    assert json.loads(pruned.stdout)["deleted"] == [ids["boiler.pdf"]]
+    listed = json.loads(run_cli(home, "media", "list", "--json").stdout)
+    assert sorted(m["id"] for m in listed) == sorted([ids["ferry.txt"], other["id"]])
+    told = run_cli(home, "ingest", str(folder), "--prune")
+    assert told.returncode == 0 and "deleted" not in told.stderr, told.stderr
+    refused = run_cli(home, "ingest", str(folder), "--prune", "--repo")
+    assert refused.returncode == 2 and "--prune" in refused.stderr

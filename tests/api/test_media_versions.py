@@ -99,3 +99,25 @@ def test_a_source_is_one_line_of_at_most_2048_bytes(api: TestClient, tmp_path: P
     schema = api.get("/openapi.json").json()["components"]["schemas"]
     assert "replaced" in schema["UploadOut"]["properties"]
     assert "source" in schema["MediaOut"]["properties"]
+
+
+def test_media_listed_by_the_start_of_their_source(api: TestClient, tmp_path: Path):
+    sources = {
+        "a.txt": "file://laptop/Inbox/a.txt",
+        "b.txt": "file://laptop/inbox/b.txt",
+        "c.txt": "file://laptop/inbox_old/c.txt",
+        "d.txt": "file://laptop/inbox/100%/d.txt",
+    }
+    for name, source in sources.items():
+        upload(api, _note(tmp_path, name, f"Note {name} about the pump valve."), source=source)
+    upload(api, _note(tmp_path, "e.txt", "A note that names no source."))
+
+    def listed(prefix: str) -> list[str]:
+        media = api.get("/v1/media", params={"source_prefix": prefix}).json()["media"]
+        return sorted(m["filename"] for m in media)
+
+    # exact, case and all: SQLite's LIKE would ignore case and read '_' and '%' as wildcards
+    assert listed("file://laptop/inbox/") == ["b.txt", "d.txt"]
+    assert listed("file://laptop/inbox/100%/") == ["d.txt"]
+    assert listed("file://laptop/Inbox/") == ["a.txt"]
+    assert listed("upload") == []

@@ -67,3 +67,31 @@ def test_uploads_of_the_same_bytes_racing_record_one_media(catalog: Catalog):
     winners = [r for r in recorded if not r.duplicate]
     assert len(winners) == 1
     assert {r.media.id for r in recorded} == {winners[0].media.id}
+
+
+def test_media_are_listed_by_the_exact_start_of_their_source(catalog: Catalog):
+    from mediasift.catalog import repo
+    from mediasift.catalog.sources import SOURCE_PREFIX
+
+    named = {
+        "a": SOURCE_PREFIX + "file://h/Inbox/a.txt",
+        "b": SOURCE_PREFIX + "file://h/inbox/b.txt",
+        "c": SOURCE_PREFIX + "file://h/inbox_x/c.txt",
+        "d": "s3://bucket/inbox/d.txt",
+        "e": "upload",
+    }
+    for n, (name, uri) in enumerate(named.items()):
+        media_id = str(ULID())
+        new = NewMedia(
+            media_id, "t", f"{name}.txt", f"raw/t/{media_id}/original", 3, str(n) * 64, source_uri=uri
+        )
+        assert record_upload(catalog, new, max_attempts=3) is not None
+    with catalog.read_session() as s:
+
+        def listed(prefix: str) -> list[str]:
+            return sorted(m.filename for m in repo.list_media(s, "t", source_prefix=prefix))
+
+        assert listed("file://h/inbox/") == ["b.txt"]
+        assert listed("file://h/") == ["a.txt", "b.txt", "c.txt"]
+        assert listed("s3://bucket/") == ["d.txt"]
+        assert listed("upload") == []

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from mediasift.catalog.models import (
@@ -20,6 +20,7 @@ from mediasift.catalog.models import (
     Tenant,
     utcnow,
 )
+from mediasift.catalog.sources import SOURCE_PREFIX
 from mediasift.domain import JobStatus, JobType, MediaStatus, Segment
 from mediasift.errors import NotFound
 
@@ -51,10 +52,19 @@ def list_media(
     status: str | None = None,
     kind: str | None = None,
     collection: str | None = None,
+    source_prefix: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Media]:
+    """``source_prefix``: only media whose source (``catalog/sources.py``, as the API shows it)
+    starts with it."""
     q = select(Media).where(Media.tenant_id == tenant_id)
+    if source_prefix:
+        named = [SOURCE_PREFIX + source_prefix]
+        if source_prefix.startswith("s3://"):
+            named.append(source_prefix)
+        # not LIKE: SQLite's ignores case, and a path's does not
+        q = q.where(or_(*(func.substr(Media.source_uri, 1, len(p)) == p for p in named)))
     if status:
         q = q.where(Media.status == status)
     if kind:

@@ -74,6 +74,8 @@ class Client(Protocol):
         kind: str | None = None,
         status: str | None = None,
         limit: int = 50,
+        source_prefix: str | None = None,
+        offset: int = 0,
     ) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
     def subtitles(self, media_id: str) -> dict[str, Any]: ...
@@ -296,12 +298,13 @@ class HttpClient:
         kind: str | None = None,
         status: str | None = None,
         limit: int = 50,
+        source_prefix: str | None = None,
+        offset: int = 0,
     ) -> dict[str, Any]:
         """The tenant's media, newest first (``GET /v1/media``)."""
-        given = {"collection": collection, "kind": kind, "status": status}
-        return self._call(
-            "GET", "/v1/media", params={"limit": str(limit), **{k: v for k, v in given.items() if v}}
-        )
+        given = {"collection": collection, "kind": kind, "status": status, "source_prefix": source_prefix}
+        params = {"limit": str(limit), "offset": str(offset), **{k: v for k, v in given.items() if v}}
+        return self._call("GET", "/v1/media", params=params)
 
     def delete(self, media_id: str) -> None:
         self._call("DELETE", f"/v1/media/{media_id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import re
 import signal
 import threading
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 
 from mediasift.cli import waiting
-from mediasift.cli.client import connect, record_server
+from mediasift.cli.client import MAX_LISTED, connect, record_server
 from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
@@ -298,6 +299,14 @@ def ingest(
             "vendored folders and what its .gitignore files ignore left out)",
         ),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Delete the media of files ingested from these folders before that are no longer "
+            "there (moved or deleted), so the media stay in step with the folders",
+        ),
+    ] = False,
 ) -> None:
     """Ingest files and folders (with --repo, each folder as one code repository).
 
@@ -305,6 +314,8 @@ def ingest(
     A file ingested before from the same path is a new version of its media when its bytes changed
     (the same media, processed again), and nothing new when they did not."""
     settings = Settings()
+    if prune and repo:
+        raise typer.BadParameter("--prune keeps a folder's files in step; with --repo a folder is one media")
     files = _files(paths, repositories=repo)
     workers = settings.workers if wait else 0
     preload = _models_for(files) if workers else []
@@ -323,6 +334,8 @@ def ingest(
                 if path.is_dir()
                 else client.upload(path, collection, subtitles=beside.get(path, []), source=file_source(path))
             )
+        kept = {u["media"]["id"] for u in uploads}
+        pruned = _prune(client, [p for p in paths if p.is_dir()], kept) if prune else []
         jobs = [u["job"] for u in uploads if u.get("job")]
         steps: list[dict[str, Any]] = []
         if wait:
@@ -341,11 +354,13 @@ def ingest(
                 "steps": steps,
                 "duplicates": [m["id"] for m in again],
                 "replaced": [m["id"] for m in replaced],
+                "deleted": [m["id"] for m in pruned],
             }
         )
     else:
         waiting.print_outcome(jobs, steps)
         _print_replaced(replaced)
+        _print_pruned(pruned)
         _print_duplicates(again, collection)
     if wait and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
@@ -357,6 +372,48 @@ def file_source(path: Path) -> str:
     import socket
 
     return "file://" + socket.gethostname() + path.resolve().as_uri().removeprefix("file://")
+
+
+def _source_path(source: str) -> Path | None:
+    """The path on this machine a ``file_source`` names; None for another machine's or another
+    kind of source."""
+    from urllib.parse import unquote_to_bytes
+
+    here = file_source(Path("/")).removesuffix("/")
+    if not source.startswith(here + "/"):
+        return None
+    return Path(os.fsdecode(unquote_to_bytes(source.removeprefix(here))))
+
+
+def _prune(client, folders: list[Path], kept: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Delete the media ingested from a file under ``folders`` that is no longer there, except
+    those ``kept``: the media of this run's files (a file moved is the same bytes, so the same
+    media, which still follows its old path)."""
+    gone: dict[str, dict[str, Any]] = {}
+    for folder in folders:
+        prefix = file_source(folder).removesuffix("/") + "/"
+        offset = 0
+        while True:
+            page = client.media_list(source_prefix=prefix, limit=MAX_LISTED, offset=offset)["media"]
+            for m in page:
+                path = _source_path(m["source"])
+                if m["id"] not in kept and path is not None and not path.exists():
+                    gone[m["id"]] = m
+            if len(page) < MAX_LISTED:
+                break
+            offset += len(page)
+    for media_id in gone:
+        client.delete(media_id)
+    return list(gone.values())
+
+
+def _print_pruned(media: list[dict[str, Any]]) -> None:
+    if not media:
+        return
+    count = len(media)
+    console.print(f"{count} media deleted: {'their files are' if count > 1 else 'its file is'} gone")
+    for m in media:
+        console.print(f"  {m['filename']}: media {m['id']} ({m['source']})", markup=False)
 
 
 def _print_replaced(media: list[dict[str, Any]]) -> None:

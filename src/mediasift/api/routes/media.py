@@ -197,6 +197,15 @@ def list_media(
     status: MediaStatus | None = None,
     kind: MediaKind | None = None,
     collection: str | None = None,
+    source_prefix: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=2048,
+            description="Only media whose `source` starts with this (a folder's "
+            "`file://host/path/`, a bucket's `s3://bucket/prefix/`)",
+        ),
+    ] = None,
     limit: Annotated[
         int, Query(ge=1, description="How many, newest first; more than 1000 answers 1000")
     ] = 100,
@@ -204,7 +213,14 @@ def list_media(
 ) -> MediaListOut:
     with rt.catalog.read_session() as s:
         rows = repo.list_media(
-            s, tenant, status=status, kind=kind, collection=collection, limit=min(limit, 1000), offset=offset
+            s,
+            tenant,
+            status=status,
+            kind=kind,
+            collection=collection,
+            source_prefix=source_prefix,
+            limit=min(limit, 1000),
+            offset=offset,
         )
         return MediaListOut(media=[MediaOut.of(m) for m in rows])
 
