@@ -190,14 +190,47 @@ function similarView(mediaId, focus) {
 
 // --- player + transcript -----------------------------------------------------------------------
 
-// Transcript lines: the recogniser's own segments (meta.parts) when a chunk has them.
-function transcriptLines(segments) {
+// A subtitle track read beside the transcript (a translation) marks its speech segments with
+// meta.track: its lines are offered in the player, not mixed into the transcript's.
+const besideTranscript = (seg) => seg.meta?.track !== undefined && seg.meta?.track !== null;
+
+// Lines of speech segments: the recogniser's own segments (meta.parts) when a chunk has them.
+function speechLines(segments) {
   const lines = [];
-  for (const seg of segments.filter((s) => s.modality === "speech")) {
+  for (const seg of segments) {
     const parts = Array.isArray(seg.meta?.parts) && seg.meta.parts.length ? seg.meta.parts : [seg];
     for (const p of parts) lines.push({ start: p.start_s ?? 0, end: p.end_s ?? p.start_s ?? 0, text: (p.text || "").trim(), seg: seg.id });
   }
   return lines.filter((l) => l.text).sort((a, b) => a.start - b.start);
+}
+
+function transcriptLines(segments) {
+  return speechLines(segments.filter((s) => s.modality === "speech" && !besideTranscript(s)));
+}
+
+// The tracks beside the transcript, one <track> each, as WebVTT made from their lines.
+function besideTracks(segments) {
+  const byTrack = new Map();
+  for (const seg of segments.filter((s) => s.modality === "speech" && besideTranscript(s))) {
+    const key = String(seg.meta.track);
+    if (!byTrack.has(key)) byTrack.set(key, { language: seg.language || "", segments: [] });
+    byTrack.get(key).segments.push(seg);
+  }
+  return [...byTrack.values()].map(({ language, segments: segs }) => {
+    const cues = speechLines(segs).map((l) => `${vttTime(l.start)} --> ${vttTime(Math.max(l.end, l.start + 0.5))}\n${cueText(l.text)}`);
+    const vtt = `WEBVTT\n\n${cues.join("\n\n")}\n`;
+    const label = language ? `Subtitles (${language})` : "Subtitles";
+    return h("track", { kind: "subtitles", src: URL.createObjectURL(new Blob([vtt], { type: "text/vtt" })), srclang: language || undefined, label });
+  });
+}
+
+// A cue's text as WebVTT holds it: no blank line (it would end the cue), no arrow.
+const cueText = (text) => text.replace(/\s*\n\s*/g, "\n").replaceAll("-->", "→");
+
+function vttTime(seconds) {
+  const ms = Math.round(Math.max(0, seconds) * 1000);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(Math.floor(ms / 3600000))}:${two(Math.floor(ms / 60000) % 60)}:${two(Math.floor(ms / 1000) % 60)}.${String(ms % 1000).padStart(3, "0")}`;
 }
 
 function player(media, segments, start, segmentId) {
@@ -209,6 +242,8 @@ function player(media, segments, start, segmentId) {
   if ((media.artifacts || []).includes("transcript.vtt")) {
     el.append(h("track", { kind: "subtitles", src: urls.transcript(media.id, "vtt"), srclang: media.language || "en", label: "Transcript", default: true }));
   }
+  const beside = besideTracks(segments);
+  el.append(...beside);
   const lines = transcriptLines(segments);
   const list = h("ol", { class: "transcript-lines" });
   const buttons = lines.map((line) => {
@@ -220,7 +255,9 @@ function player(media, segments, start, segmentId) {
   });
   const transcript = h("aside", { class: "transcript", "aria-label": "Transcript" },
     h("h2", {}, "Transcript"),
-    lines.length ? list : h("p", { class: "muted" }, "No speech was found in this media."));
+    lines.length ? list : h("p", { class: "muted" }, "No speech was found in this media."),
+    beside.length ? h("p", { class: "muted beside-tracks" },
+      `Also subtitles in ${beside.map((t) => t.srclang || "another language").join(", ")}: choose them in the player's captions menu.`) : null);
 
   let active = -1;
   const sync = () => {
@@ -254,7 +291,7 @@ function player(media, segments, start, segmentId) {
   const section = h("section", { class: "player-section", "aria-label": "Player" },
     h("div", { class: "player-layout" }, h("div", { class: `player ${isVideo ? "" : "audio"}` }, el), transcript),
     frames);
-  return { section, el, stop: () => { el.pause(); el.removeAttribute("src"); el.load(); } };
+  return { section, el, stop: () => { el.pause(); el.removeAttribute("src"); el.load(); beside.forEach((t) => URL.revokeObjectURL(t.src)); } };
 }
 
 // Seek and play; autoplay with sound may be refused until the user interacts, which is fine:
