@@ -257,6 +257,13 @@ def added_bounds(filters: Filters | None) -> tuple[float | None, float | None]:
     return _epoch(filters.added_after), _epoch(filters.added_before)
 
 
+def utc_text(when: datetime | None = None, timespec: str = "auto") -> str:
+    """``when`` (default: now) as the API writes times: RFC 3339 in UTC with ``Z`` (pydantic's
+    form), so a webhook's, a report's and a response's times read alike."""
+    when = datetime.now(UTC) if when is None else when
+    return when.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
 def epoch_seconds(instant: datetime) -> float:
     """Seconds since 1970-01-01 UTC; a naive datetime is UTC (SQLite hands timestamps back naive)."""
     return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp()

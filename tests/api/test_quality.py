@@ -198,6 +198,7 @@ def test_reindex_measures_media_never_measured_and_leaves_current_ones(
     with runtime.catalog.session() as s:
         stored.save_quality(s, "default", never["id"], None)
     measured_at = current["quality"]["measured_at"]
+    assert measured_at.endswith("Z"), measured_at
 
     report = reindex(runtime, "default", quality=True)
 

@@ -83,6 +83,7 @@ def test_job_events_are_delivered_signed_and_retried_with_backoff(make_runtime, 
     event = json.loads(body)
     assert event["data"]["media_id"] == created["media"]["id"] and event["data"]["status"] == "succeeded"
     assert event["data"]["tenant"] == "default"
+    assert event["created_at"].endswith("Z")  # as the API writes its times (RFC 3339, UTC)
 
     _wait(
         lambda: (

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from mediasift.cli.output import fail as _fail
 from mediasift.config import Settings
+from mediasift.domain import utc_text
 from mediasift.errors import MediasiftError
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
@@ -105,8 +106,8 @@ def keys_list(
                 "tenant": k.tenant_id,
                 "scopes": k.scopes.split(","),
                 "name": k.name,
-                "created_at": k.created_at.isoformat(),
-                "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                "created_at": utc_text(k.created_at),
+                "revoked_at": utc_text(k.revoked_at) if k.revoked_at else None,
                 "user": k.user_id,
             }
             for k in rows

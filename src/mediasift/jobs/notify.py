@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ulid import ULID
 
 from mediasift.catalog import webhooks as repo
+from mediasift.domain import utc_text
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -44,7 +44,7 @@ def _queue_deliveries(rt: Runtime, tenant_id: str, event: str, data: dict[str, A
             payload = {
                 "id": delivery_id,
                 "event": event,
-                "created_at": datetime.now(UTC).isoformat(),
+                "created_at": utc_text(),
                 "data": data,
             }
             repo.add_delivery(s, delivery_id, hook, event, payload, due_at=now)
@@ -77,7 +77,7 @@ def deliver(rt: Runtime, tenant_id: str, webhook_id: str, event: str, data: dict
     delivery_id = str(ULID())
     with rt.catalog.session() as s:
         hook = repo.get_webhook(s, tenant_id, webhook_id)
-        at = datetime.now(UTC).isoformat()
+        at = utc_text()
         payload = {"id": delivery_id, "event": event, "created_at": at, "data": data}
         repo.add_delivery(s, delivery_id, hook, event, payload, due_at=time.time())
     return delivery_id

@@ -20,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from PIL import Image
 from mediasift.catalog import foods as food_rows
 from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import repo
-from mediasift.domain import JobType, MediaStatus, beside_the_transcript
+from mediasift.domain import JobType, MediaStatus, beside_the_transcript, utc_text
 from mediasift.errors import Conflict, InvalidRequest, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.nutrition import FoodMatcher, analyse, load_food_table
@@ -339,7 +339,7 @@ def correct(
         if match.food is None:
             raise InvalidRequest(f"no food named {name!r} in the food table: search GET /v1/foods?q=…")
         fix = FoodCorrection(fix.key, match.food.food_id, fix.amount_g, fix.removed, fix.reset)
-    at = datetime.now(UTC).isoformat()
+    at = utc_text()
     with rt.catalog.session() as s:
         row = nutrition_rows.get_nutrition(s, tenant_id, media_id)
         if row is None:
@@ -360,6 +360,4 @@ def correct(
 
 
 def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat()
+    return None if value is None else utc_text(value)

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import quality as stored
 from mediasift.catalog import repo
-from mediasift.domain import Modality, Segment
+from mediasift.domain import Modality, Segment, utc_text
 from mediasift.errors import Conflict, MediasiftError, UnsupportedMedia
 from mediasift.quality import VERSION, assess, with_speech
 from mediasift.services.near_duplicates import near_duplicates_of_hash
@@ -122,7 +121,7 @@ def _object(
         quality.measures["near_duplicates"] = [t["media_id"] for t in twins]
     result = quality.to_json()
     result["version"] = VERSION
-    result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["measured_at"] = utc_text(timespec="seconds")
     return result
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import reports as catalog_reports
-from mediasift.domain import Filters, JobStatus, MediaStatus, entity_term, keyword_term
+from mediasift.domain import Filters, JobStatus, MediaStatus, entity_term, keyword_term, utc_text
 from mediasift.errors import InvalidRequest, MediasiftError, NotFound
 from mediasift.services import facets
 from mediasift.services.report_html import collection_html, media_html
@@ -253,9 +253,7 @@ def _header(kind: str, base_url: str | None) -> dict[str, Any]:
 
 def _iso(when: datetime | None) -> str | None:
     """ISO 8601 in UTC (the catalog reads every time back aware: ``catalog.models.UtcDateTime``)."""
-    if when is None:
-        return None
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if when is None else utc_text(when)
 
 
 def _media(m: Media, job: Job | None, base_url: str | None) -> dict[str, Any]:
