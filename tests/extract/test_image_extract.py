@@ -55,6 +55,21 @@ def test_a_photo_becomes_an_image_vector_and_searchable_tags(tmp_path) -> None:
     assert {s.media_id for s in extraction.segments} == {"01TESTMEDIA"}
 
 
+def test_a_picture_of_one_flat_colour_is_neither_read_nor_tagged(tmp_path) -> None:
+    # a swatch's labels ("velvet", "window shade") had ranked it among the photos for many descriptions
+    swatch = tmp_path / "swatch.png"
+    Image.new("RGB", (16, 16), (180, 40, 60)).save(swatch)
+    extraction = extract_image(context(tmp_path, swatch))
+    assert not by_modality(extraction, Modality.TAG) and not by_modality(extraction, Modality.OCR)
+    assert extraction.info["metadata"]["tags"] == [] and extraction.info["metadata"]["flat"] is True
+    (image,) = by_modality(extraction, Modality.IMAGE)  # still found by look-alikes
+    assert image.id in extraction.image_vectors
+    # a blank scan with a page number in its corner is read, not taken for flat
+    page = tmp_path / "page.png"
+    render_text(["Page 12"], size=40, width=3000).save(page)
+    assert "flat" not in extract_image(context(tmp_path, page)).info["metadata"]
+
+
 def test_exif_facts_are_kept_but_gps_is_stripped_by_default(tmp_path) -> None:
     info = extract_image(context(tmp_path, camera_jpeg(tmp_path / "cat.jpg"))).info
     assert (info["width"], info["height"]) == (451, 300)

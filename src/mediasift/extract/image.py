@@ -18,7 +18,15 @@ from mediasift.enrich.tags import tags_for
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.ocr_text import ocr_segments
 from mediasift.extract.ocr_tiles import read_picture
-from mediasift.media.images import decode_image, exif_facts, perceptual_hash, thumbnail_jpeg
+from mediasift.media.images import (
+    THUMB_SIDE,
+    bounded,
+    decode_image,
+    exif_facts,
+    is_flat,
+    jpeg_bytes,
+    perceptual_hash,
+)
 from mediasift.ocr.factory import get_ocr_engine
 
 # RapidOCR reads at most 2000 px on the long side anyway; scaling first bounds memory and time
@@ -31,7 +39,8 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     """Decode (bounded by ``settings.max_pixels``), read, embed and tag one still image.
 
     Raises ``LimitExceeded`` for too many pixels and ``CorruptMedia`` for undecodable bytes.
-    ``info``: width, height (pixels, after EXIF rotation) and metadata {exif facts, phash, tags}.
+    ``info``: width, height (pixels, after EXIF rotation) and metadata {exif facts, phash, tags;
+    ``flat`` for a picture of one flat colour, which is neither read nor tagged}.
     """
     image = decode_image(ctx.path, ctx.settings.max_pixels)
     ctx.progress("decode", 1.0)
@@ -43,9 +52,15 @@ def extract_image(ctx: ExtractContext) -> Extraction:
             "metadata": {**exif_facts(image, ctx.settings.keep_gps), "phash": perceptual_hash(image)},
         },
     )
-    ctx.artifact("thumb.jpg", thumbnail_jpeg(image), "image/jpeg")
+    thumb = bounded(image, THUMB_SIDE)
+    ctx.artifact("thumb.jpg", jpeg_bytes(thumb), "image/jpeg")
+    # A picture of one flat colour holds no text, and the image model's labels for it are noise
+    # ("velvet", "window shade") that ranked a swatch among the photos for many descriptions.
+    flat = is_flat(thumb)
+    if flat:
+        extraction.info["metadata"]["flat"] = True
 
-    if ctx.ocr:
+    if ctx.ocr and not flat:
         engine = get_ocr_engine(ctx.models, ctx.settings)
         lines = read_picture(engine, image, OCR_MAX_SIDE)  # long screenshots are read in tiles
         extraction.segments += ocr_segments(ctx, "ocr", lines, engine.id)
@@ -61,7 +76,7 @@ def extract_image(ctx: ExtractContext) -> Extraction:
     )
     extraction.segments.append(image_segment)
     extraction.image_vectors[image_segment.id] = vectors[0].tolist()
-    tags = tags_for(labels)
+    tags = [] if flat else tags_for(labels)
     # The library lists a media's tags without reading its segments: keep their names in its info.
     extraction.info["metadata"]["tags"] = [tag.label for tag in tags]
     for tag in tags:

@@ -114,6 +114,18 @@ def exif_facts(image: Image.Image, keep_gps: bool = False) -> dict[str, Any]:
     return facts
 
 
+FLAT_RANGE = 24  # levels: JPEG's and a sensor's noise on one colour stays within it
+
+
+def is_flat(thumb: Image.Image) -> bool:
+    """Whether a picture, given as its thumbnail (``THUMB_SIDE``), is one flat colour (a swatch,
+    a blank frame): no colour channel ranges over ``FLAT_RANGE`` levels. The range, not the
+    spread: a page number or a signature on a blank scan, a few dark pixels, is something to
+    read; and on colour, not grey: red beside a green of the same lightness is a picture."""
+    pixels = np.asarray(thumb.convert("RGB")).reshape(-1, 3)
+    return bool(np.ptp(pixels, axis=0).max() <= FLAT_RANGE)
+
+
 def perceptual_hash(image: Image.Image) -> str:
     """64-bit DCT perceptual hash as 16 hex digits; near-duplicates differ in few bits."""
     return str(phash(image))
@@ -150,12 +162,18 @@ def phash_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def thumbnail_jpeg(image: Image.Image, max_side: int = 512, quality: int = 82) -> bytes:
+THUMB_SIDE = 512
+
+
+def thumbnail_jpeg(image: Image.Image, max_side: int = THUMB_SIDE, quality: int = 82) -> bytes:
     """A JPEG no larger than ``max_side`` pixels on its long side; EXIF (and GPS) not copied."""
-    thumb = image.copy()
-    thumb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return jpeg_bytes(bounded(image, max_side), quality)
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
+    """``image`` as a JPEG (EXIF, and GPS, not copied)."""
     out = io.BytesIO()
-    thumb.save(out, format="JPEG", quality=quality, optimize=True)
+    image.save(out, format="JPEG", quality=quality, optimize=True)
     return out.getvalue()
 
 
