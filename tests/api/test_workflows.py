@@ -247,3 +247,40 @@ def test_another_tenants_workflow_is_not_seen(module_api, recetas):
     got = module_api.get("/v1/collections/recetas/workflow", headers=other).json()
     assert got["default"] and got["version"] == 0
     assert module_api.get(f"/v1/media/{recetas['id']}", headers=other).status_code == 404
+
+
+def test_a_taxonomy_put_again_keeps_a_rule_s_labels_and_the_workflow_s_taxonomies(module_api, tmp_path: Path):
+    # Putting any taxonomy relabels the tenant's media: it had replaced every label with the
+    # classifier's, into every taxonomy, wiping what a `when` rule added.
+    api = module_api
+    for name, labels in (
+        ("temas", TAXONOMY),
+        ("revision", {"labels": [{"name": "revisar", "description": "x"}]}),
+    ):
+        assert api.put(f"/v1/taxonomies/{name}", json=labels).status_code in (200, 201)
+    workflow = """version: 1
+steps:
+  - classify: {taxonomy: temas}
+  - when: "kind == 'text'"
+    then: [{label: {taxonomy: revision, value: revisar}}]
+"""
+    assert api.put("/v1/collections/notas/workflow", content=workflow, headers=YAML).status_code in (200, 201)
+    note = tmp_path / "gazpacho.txt"
+    note.write_text("Recipe: blend tomatoes, cucumber and olive oil, then chill the soup for two hours.")
+    media_id = upload(api, note, collection="notas")["media"]["id"]
+    before = wait_for_steps(api, media_id)
+    labels = {(x["taxonomy"], x["label"]) for x in before["labels"]}
+    assert ("revision", "revisar") in labels and ("temas", "cocina") in labels, before["labels"]
+
+    put = api.put(
+        "/v1/taxonomies/cocina", json={"labels": [{"name": "sopas", "description": "soup recipes"}]}
+    )
+    for job_id in put.json()["relabel_jobs"]:
+        assert wait_for_job(api, job_id)["status"] == "succeeded"
+    after = api.get(f"/v1/media/{media_id}").json()
+    assert {(x["taxonomy"], x["label"]) for x in after["labels"]} == labels  # no "cocina": not its workflow's
+    rule = next(x for x in after["labels"] if x["taxonomy"] == "revision")
+    assert rule["by"] == "when.1"
+    hits = api.get("/v1/search", params={"q": "gazpacho", "label": "revision:revisar"}).json()["hits"]
+    assert [h["media_id"] for h in hits][:1] == [media_id]
+    api.delete("/v1/taxonomies/cocina")

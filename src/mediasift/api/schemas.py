@@ -245,7 +245,13 @@ class EntityOut(BaseModel):
 class LabelOut(BaseModel):
     taxonomy: str = Field(description="Name of the tenant's taxonomy (PUT /v1/taxonomies/{name})")
     label: str = Field(description="The label's name as the taxonomy gives it")
-    score: float = Field(description="Zero-shot score in (0, 1); at or above the taxonomy's threshold")
+    score: float = Field(
+        description="Zero-shot score in (0, 1); at or above the taxonomy's threshold (1 for a rule's)"
+    )
+    by: str | None = Field(
+        default=None,
+        description="The workflow step that added it (a `when` rule: `when.1`); null for the classifier's",
+    )
 
 
 class EnrichmentOut(BaseModel):
