@@ -169,6 +169,21 @@ def test_speech_the_recogniser_left_unpunctuated_has_a_sentence_at_each_pause():
     assert [(u.start_s, u.end_s) for u in cut] == [(0.0, 2.9), (3.0, 3.9)]  # cut at the pause past 300
 
 
+def test_times_written_with_a_dot_end_no_sentence_and_a_part_in_capitals_begins_one():
+    # An itinerary as Whisper wrote it: "8.50" and "3.00" took for end marks made the whole chunk
+    # one run-on "sentence", quoted at 00:01 for the whisky tour said at 00:20.
+    parts = [
+        {"start_s": 1.3, "end_s": 6.5, "text": "Our train to Edinburgh leaves at 8.50 on Friday morning"},
+        {"start_s": 7.9, "end_s": 12.8, "text": "We arrive in Edinburgh at 12.40 and check in at the hotel"},
+        {"start_s": 19.9, "end_s": 25.3, "text": "The whisky tour starts at 3.00 and costs 40 pounds"},
+        {"start_s": 27.4, "end_s": 31.7, "text": "We fly back home on Sunday, 6 in the evening."},
+    ]
+    units = sentence_units(speech("trip.wav", parts), 1)
+    assert [(u.text, u.start_s, u.end_s) for u in units] == [
+        (p["text"], p["start_s"], p["end_s"]) for p in parts
+    ]
+
+
 def test_a_sentence_a_chunk_cut_is_quoted_whole_from_the_two_chunks_joined():
     from mediasift.services.ask import _sentences_whole
 

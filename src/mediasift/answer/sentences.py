@@ -80,7 +80,8 @@ def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
 # its only sentence ends: read as one text, a whole chunk would be one "sentence", which shares a
 # word with every question.
 _RUN_ON_CHARS = 300
-_END_MARKS = frozenset(".!?…。")
+# An end mark, not a decimal point: Whisper writes times and amounts as "8.50", "3.00".
+_END_MARK = re.compile(r"[.!?…。](?!\d)")
 
 
 def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float | None, float | None]]:
@@ -88,23 +89,31 @@ def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float |
     its parts where the speaker pauses, often inside a sentence ("…how much there might be
     prudently in his" | "power to do for them."), so the parts are read as one text and a
     sentence's times are interpolated by character position within the parts it spans (speech runs
-    at a roughly even rate). A sentence without an end mark ends at a pause once it is
-    ``_RUN_ON_CHARS`` long; speech without any end mark has a sentence a part."""
+    at a roughly even rate). A sentence without an end mark ends at a pause where the next part
+    opens in capitals (as a transcript's chunks run on: ``enrich.text_units.sentences_of``), or
+    once it is ``_RUN_ON_CHARS`` long; speech without any end mark has a sentence a part."""
     pieces: list[tuple[str, float | None, float | None]] = [
         (text, part.get("start_s"), part.get("end_s"))
         for part in parts
         if (text := " ".join(str(part.get("text", "")).split()))
     ]
-    if not any(_END_MARKS.intersection(text) for text, _, _ in pieces):
+    if not any(_END_MARK.search(text) for text, _, _ in pieces):
         return [(text[:MAX_UNIT_CHARS], a, b) for text, a, b in pieces]  # each pause ends one
     out: list[tuple[str, float | None, float | None]] = []
     run: list[tuple[str, float | None, float | None]] = []
     for timed in pieces:
-        if run and _runs_too_long(" ".join(text for text, _, _ in run)):
+        if run and (_opens_anew(run[-1][0], timed[0]) or _runs_too_long(" ".join(t for t, _, _ in run))):
             out += _run_sentences(run)
             run = []
         run.append(timed)
     return out + _run_sentences(run)
+
+
+def _opens_anew(before: str, part: str) -> bool:
+    """Whether ``part``, after a pause, starts a sentence though ``before`` has no end mark:
+    it opens in capitals ("…at 8.50 on Friday morning" | "We arrive in Edinburgh at 12.40").
+    One opening in lower case goes on with the sentence ("…prudently in his" | "power to do")."""
+    return not ends_a_sentence(before) and part[:1].isupper()
 
 
 def _runs_too_long(text: str) -> bool:
