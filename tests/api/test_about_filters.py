@@ -166,6 +166,16 @@ def test_a_malformed_label_or_entity_is_a_400_that_says_how_to_write_it(
     assert chat.status_code == 400 and message in chat.json()["message"], chat.text
 
 
+def test_a_filter_key_ask_does_not_know_is_refused_not_ignored(api: TestClient) -> None:
+    # search's names are singular (collection=), ask's plural: the singular had answered unfiltered
+    for body in ({"collection": "archive"}, {"language": "es"}):
+        asked = api.post("/v1/ask", json={"question": "How often?", "filters": body})
+        assert asked.status_code == 422, asked.text
+        assert f"filters.{next(iter(body))}" in asked.json()["message"], asked.text
+    chat = api.post("/v1/chats", json={"filters": {"collection": "archive"}})
+    assert chat.status_code == 422, chat.text
+
+
 def test_openapi_describes_every_new_filter(api: TestClient) -> None:
     spec = api.get("/openapi.json").json()
     get_params = {p["name"]: p for p in spec["paths"]["/v1/search"]["get"]["parameters"]}

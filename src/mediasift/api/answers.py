@@ -18,7 +18,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mediasift.api.schemas import error_responses
 from mediasift.domain import Filters
@@ -40,6 +40,10 @@ StreamQuery = Annotated[bool, Query(description="Answer as server-sent events (t
 
 
 class FiltersIn(BaseModel):
+    # A key it does not know is refused: "collection" for "collections" had answered from every
+    # collection, as if no filter had been asked for.
+    model_config = ConfigDict(extra="forbid")
+
     kinds: list[str] | None = Field(None, description="video, audio, image, document, text, code")
     collections: list[str] | None = None
     modalities: list[str] | None = Field(None, description="speech, ocr, text, frame, image, tag, note, code")
