@@ -265,3 +265,33 @@ def test_a_poll_with_nothing_due_waits_for_no_writer(make_runtime, receiver):
     receiver.fail = 0
     with httpx.Client(timeout=5, follow_redirects=False, trust_env=False) as http:
         assert webhooks.deliver(rt, claimed, http) == "delivered"
+
+
+def test_a_workflow_s_conversion_raises_conversion_ready_as_a_conversion_of_its_own_does(
+    make_runtime, client_for
+):
+    receiver = Receiver()
+    try:
+        rt = make_runtime(webhook_allow_hosts=["127.0.0.1"])
+        api = client_for(rt, workers=1)
+        made = api.post("/v1/webhooks", json={"url": receiver.url, "events": ["media.conversion_ready"]})
+        assert made.status_code == 201, made.text
+        workflow = "version: 1\nsteps:\n  - convert: [{to: md}]\n  - quality: {}\n"
+        put = api.put(
+            "/v1/collections/notas/workflow", content=workflow, headers={"Content-Type": "application/yaml"}
+        )
+        assert put.status_code in (200, 201), put.text
+        created = api.post(
+            "/v1/media",
+            data={"collection": "notas"},
+            files={"file": ("note.txt", b"Workflows convert what lands in a collection.")},
+        ).json()
+        _wait(lambda: len(receiver.requests) >= 1)
+        time.sleep(0.5)  # the quality step raises nothing
+        ((headers, body),) = receiver.requests
+        assert headers["x-mediasift-event"] == "media.conversion_ready"
+        data = json.loads(body)["data"]
+        assert data["media_id"] == created["media"]["id"] and data["conversion"]["target"] == "md"
+        assert api.get(data["conversion"]["file_url"]).status_code == 200
+    finally:
+        receiver.close()

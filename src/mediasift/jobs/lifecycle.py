@@ -466,17 +466,29 @@ def _publish_end(rt: Runtime, job_id: str, outcome: str) -> None:
                 "error_code": code,
             }
             makes_media = _makes_media(job)
-            event = EVENTS[outcome] if makes_media else STEP_EVENTS.get(job.type, {}).get(outcome)
-            if job.type == JobType.NUTRITION.value:
+            runs = _runs_as(s, job)
+            event = EVENTS[outcome] if makes_media else STEP_EVENTS.get(runs, {}).get(outcome)
+            if runs == JobType.NUTRITION.value:
                 _nutrition_ended(s, job, outcome, data)
-            elif job.type == JobType.CONVERT.value and event is not None:
+            elif runs == JobType.CONVERT.value and event is not None:
                 _conversion_ended(s, job, data)
+            if job.type == JobType.STEP.value and not ({"nutrition", "conversion"} & data.keys()):
+                event = None  # a step that made nothing (skipped: not for this kind of media)
         meters.record_job(kind, outcome, seconds, stage, code)
         log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
         if event is not None:
             notify.publish(rt, tenant, event, data)
     except Exception:
         log.exception("could not record the end of job %s", job_id)
+
+
+def _runs_as(s: Session, job: Job) -> str:
+    """The job type whose events a job raises: a workflow's ``convert`` or ``nutrition`` step is
+    a conversion or a nutrition analysis as their own jobs are (``media.conversion_ready``…)."""
+    if job.type != JobType.STEP.value:
+        return job.type
+    ref = job_rows.step_keys(s, [job]).get(job.id)
+    return ref.key.split(".", 1)[0] if ref else job.type
 
 
 def _conversion_ended(s: Session, job: Job, data: dict[str, Any]) -> None:
