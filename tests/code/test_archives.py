@@ -5,6 +5,7 @@ vendored, generated and binary files are skipped and counted; a folder packs by 
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 import zipfile
 import zlib
@@ -160,6 +161,25 @@ def test_a_folder_packs_without_git_vendored_or_ignored_files(tmp_path: Path) ->
     with tarfile.open(out) as tar:
         names = sorted(tar.getnames())
     assert names == ["myrepo/.gitignore", "myrepo/src/app.py"] and count == 2
+
+
+def test_a_folder_packs_to_the_same_bytes_until_a_file_changes(tmp_path: Path) -> None:
+    # `ingest --repo` of an unchanged folder must be a duplicate, not a new version to process
+    folder = tmp_path / "shop"
+    (folder / "src").mkdir(parents=True)
+    (folder / "src" / "app.py").write_bytes(GOOD)
+    (folder / "run.sh").write_text("#!/bin/sh\necho hi\n")
+    (folder / "run.sh").chmod(0o755)
+    first, second, third = (tmp_path / f"{n}.tar.gz" for n in range(3))
+    pack_folder(folder, first)
+    os.utime(folder / "src" / "app.py", (1_000_000_000, 1_000_000_000))  # touched, not changed
+    pack_folder(folder, second)
+    assert first.read_bytes() == second.read_bytes()
+    (folder / "src" / "app.py").write_bytes(GOOD + b"\n# changed\n")
+    pack_folder(folder, third)
+    assert third.read_bytes() != first.read_bytes()
+    with tarfile.open(first) as tar:
+        assert tar.getmember("shop/run.sh").mode & 0o111  # still executable
 
 
 def _gzip_ending_in_a_bad_block(data: bytes, keep: int) -> bytes:

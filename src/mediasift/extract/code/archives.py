@@ -22,6 +22,7 @@ what ``.gitignore`` files ignore left out), for ``mediasift ingest --repo``.
 
 from __future__ import annotations
 
+import gzip
 import lzma
 import tarfile
 import zipfile
@@ -300,13 +301,26 @@ def pack_folder(folder: Path, out: Path) -> int:
         }
     )
     count = 0
-    with tarfile.open(out, "w:gz") as tar:
+    # The same files make the same bytes (no time, owner or name in the headers): the archive is
+    # the repository's media, and bytes it holds already are nothing new to process.
+    with (
+        out.open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as packed,
+        tarfile.open(fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for file in files:
             relative = file.relative_to(folder).as_posix()
             if file.name == GITIGNORE or (skip_reason(relative) is None and not rules.ignores(relative)):
-                tar.add(file, arcname=f"{folder.name}/{relative}", recursive=False)
+                tar.add(file, arcname=f"{folder.name}/{relative}", recursive=False, filter=_reproducible)
                 count += 1
     return count
+
+
+def _reproducible(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+    info.mode = 0o755 if info.mode & 0o111 else 0o644
+    info.pax_headers = {}
+    return info
 
 
 def _walk(folder: Path) -> Iterator[Path]:
