@@ -355,3 +355,46 @@ def test_a_folder_ingested_again_updates_the_media_of_its_changed_files(tmp_path
     assert told.returncode == 0 and "deleted" not in told.stderr, told.stderr
     refused = run_cli(home, "ingest", str(folder), "--prune", "--repo")
     assert refused.returncode == 2 and "--prune" in refused.stderr
+
+
+def test_a_video_s_subtitle_file_edited_or_taken_away_in_its_folder_is_followed(tmp_path: Path):
+    from tests import mediagen
+
+    if not mediagen.have_tools():
+        pytest.skip("needs ffmpeg, espeak-ng, fonts-dejavu-core")
+    home, folder = tmp_path / "home", tmp_path / "films"
+    video = mediagen.pattern_video(folder, duration_s=6.0, ext="mp4", name="clase")
+    srt = folder / "clase.es.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nMuele el café fino.\n", encoding="utf-8")
+    first = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert first.returncode == 0, first.stderr
+    media = json.loads(first.stdout)["media"][0]["id"]
+
+    def said(words: str) -> bool:
+        hits = json.loads(run_cli(home, "search", words, "--mode", "keyword", "--json").stdout)
+        return any(h["media_id"] == media and h["modality"] == "speech" for h in hits)
+
+    # the .srt edited: its new words replace the old, and the media keeps one file
+    srt.write_text("1\n00:00:01,000 --> 00:00:03,000\nTuesta el grano oscuro.\n", encoding="utf-8")
+    edited = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert edited.returncode == 0, edited.stderr
+    assert [(j["type"], j["status"]) for j in json.loads(edited.stdout)["jobs"]] == [
+        ("reprocess", "succeeded")
+    ]
+    assert said("tuesta grano oscuro") and not said("muele café fino")
+    listed = run_cli(home, "media", "subtitles", media, "--json")
+    assert [f["language"] for f in json.loads(listed.stdout)["files"]] == ["es"]
+
+    # a file added through the API stays; the folder's goes when taken away, with a new video
+    extra = tmp_path / "nota.en.srt"
+    extra.write_text("1\n00:00:04,000 --> 00:00:05,000\nGrind the beans.\n", encoding="utf-8")
+    assert run_cli(home, "media", "subtitles", media, str(extra), "--wait").returncode == 0
+    srt.unlink()
+    mediagen.pattern_video(folder, duration_s=7.0, ext="mp4", name="clase")
+    replaced = run_cli(home, "ingest", str(video), "--wait", "--json")
+    assert replaced.returncode == 0, replaced.stderr
+    out = json.loads(replaced.stdout)
+    assert out["replaced"] == [media] and len(out["jobs"]) == 1, out
+    assert not said("tuesta grano oscuro") and said("grind the beans")
+    listed = run_cli(home, "media", "subtitles", media, "--json")
+    assert [f["language"] for f in json.loads(listed.stdout)["files"]] == ["en"]

@@ -14,13 +14,11 @@ the first key, and removing the second key leaves it alone.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import repo
-from mediasift.catalog.steps import lock_media
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound
 from mediasift.media.subtitle_format import TIMED_EXTENSIONS
 from mediasift.media.subtitle_tracks import sidecar_name, subtitle_stem
@@ -33,9 +31,13 @@ from mediasift.services.ingest import (
     subtitle_files,
 )
 from mediasift.services.media import delete_media
-from mediasift.services.subtitles import add_subtitles, remove_subtitles
+from mediasift.services.subtitles import (
+    add_subtitles,
+    remember_subtitle_sources,
+    remove_subtitles,
+    subtitle_sources,
+)
 from mediasift.services.versions import replace_original, unchanged
-from mediasift.store.base import subtitle_sources_key
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
@@ -86,7 +88,7 @@ def object_created(
             )
             if beside and not ingested.duplicate:
                 checked = subtitle_files([(name, data) for _, name, data in beside])
-                _remember_sources(
+                remember_subtitle_sources(
                     rt,
                     tenant_id,
                     ingested.media.id,
@@ -138,7 +140,7 @@ def _add_subtitles(
     earlier version of the object became; None when it is no subtitle file after all, so that it
     becomes a media of its own, whose job says why it fails."""
     uri = source_uri(event.bucket, event.key)
-    earlier = {n: seq for n, (u, seq) in _subtitle_sources(rt, tenant_id, media_id).items() if u == uri}
+    earlier = {n: seq for n, (u, seq) in subtitle_sources(rt, tenant_id, media_id).items() if u == uri}
     if any(is_earlier(event.sequencer, seq) for seq in earlier.values()):
         log.info("bucket event for %s is older than media %s's subtitles; ignored", event.key, media_id)
         return unchanged(rt, tenant_id, media_id)
@@ -151,38 +153,12 @@ def _add_subtitles(
         return None
     changes: dict[str, tuple[str, str | None] | None] = dict.fromkeys(earlier)
     changes[added.names[0]] = (uri, event.sequencer)
-    _remember_sources(rt, tenant_id, media_id, changes)
+    remember_subtitle_sources(rt, tenant_id, media_id, changes)
     log.info("bucket object %s added to media %s as subtitles", event.key, media_id)
     if added.job is None:
         return unchanged(rt, tenant_id, media_id)
     with rt.catalog.read_session() as s:
         return Ingested(media=repo.get_media(s, tenant_id, media_id), job=added.job, duplicate=False)
-
-
-def _subtitle_sources(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, tuple[str, str | None]]:
-    """Kept file name → (source URI, sequencer) of the bucket objects the media's subtitle files
-    came from; a file added another way (the API) is not in it."""
-    key = subtitle_sources_key(tenant_id, media_id)
-    if not rt.store.exists(key):
-        return {}
-    return {name: (uri, seq) for name, (uri, seq) in json.loads(rt.store.get_bytes(key)).items()}
-
-
-def _remember_sources(
-    rt: Runtime, tenant_id: str, media_id: str, changes: dict[str, tuple[str, str | None] | None]
-) -> None:
-    """Record (or, for None, forget) where kept subtitle files came from."""
-    with rt.catalog.session() as s:
-        lock_media(s, media_id)  # two objects' events at once each add their own
-        sources = _subtitle_sources(rt, tenant_id, media_id)
-        for name, source in changes.items():
-            if source is None:
-                sources.pop(name, None)
-            else:
-                sources[name] = source
-        rt.store.put_bytes(
-            subtitle_sources_key(tenant_id, media_id), json.dumps(sources).encode(), "application/json"
-        )
 
 
 def _subtitle_object_removed(rt: Runtime, tenant_id: str, event: ObjectRemoved) -> None:
@@ -194,14 +170,14 @@ def _subtitle_object_removed(rt: Runtime, tenant_id: str, event: ObjectRemoved) 
     uri = source_uri(event.bucket, event.key)
     names = [
         name
-        for name, (u, seq) in _subtitle_sources(rt, tenant_id, owner).items()
+        for name, (u, seq) in subtitle_sources(rt, tenant_id, owner).items()
         if u == uri and not is_earlier(event.sequencer, seq)
     ]
     if not names:
         return
     with contextlib.suppress(NotFound):  # removed meanwhile (the API, or a second delivery)
         remove_subtitles(rt, tenant_id, owner, names)
-    _remember_sources(rt, tenant_id, owner, dict.fromkeys(names))
+    remember_subtitle_sources(rt, tenant_id, owner, dict.fromkeys(names))
     log.info("bucket object %s removed: media %s's subtitles %s with it", event.key, owner, names)
 
 

@@ -10,6 +10,7 @@ one, or is indexed beside it, as ``MEDIASIFT_SUBTITLE_TRACKS`` says.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -21,7 +22,7 @@ from mediasift.media.subtitle_tracks import sidecar_name, sidecar_track
 from mediasift.services.ingest import MAX_SUBTITLE_FILES, subtitle_files
 from mediasift.services.media import reprocess_media
 from mediasift.services.retention import original_deleted
-from mediasift.store.base import subtitles_prefix
+from mediasift.store.base import subtitle_sources_key, subtitles_prefix
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Job
@@ -138,6 +139,34 @@ def remove_subtitles(rt: Runtime, tenant_id: str, media_id: str, names: Sequence
             for name in names:
                 rt.store.delete(prefix + name)
     return reprocess_media(rt, tenant_id, media_id)
+
+
+def subtitle_sources(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, tuple[str, str | None]]:
+    """Kept file name → (source URI, S3 sequencer or None) of the subtitle files that came with
+    the media's source: a bucket's objects beside it, or the files an upload naming a ``source``
+    sent with it (``services/versions.py``); a file added another way (the API) is not in it, and
+    stays when the source's files change."""
+    key = subtitle_sources_key(tenant_id, media_id)
+    if not rt.store.exists(key):
+        return {}
+    return {name: (uri, seq) for name, (uri, seq) in json.loads(rt.store.get_bytes(key)).items()}
+
+
+def remember_subtitle_sources(
+    rt: Runtime, tenant_id: str, media_id: str, changes: dict[str, tuple[str, str | None] | None]
+) -> None:
+    """Record (or, for None, forget) where kept subtitle files came from."""
+    with rt.catalog.session() as s:
+        lock_media(s, media_id)  # two objects' events at once each add their own
+        sources = subtitle_sources(rt, tenant_id, media_id)
+        for name, source in changes.items():
+            if source is None:
+                sources.pop(name, None)
+            else:
+                sources[name] = source
+        rt.store.put_bytes(
+            subtitle_sources_key(tenant_id, media_id), json.dumps(sources).encode(), "application/json"
+        )
 
 
 def _kept(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleFile]:

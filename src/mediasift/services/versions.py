@@ -12,6 +12,7 @@ How ``source_uri`` keeps a source: ``catalog/sources.py``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 from collections.abc import Sequence
@@ -20,19 +21,26 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mediasift.catalog import repo
 from mediasift.catalog.sources import SOURCE_PREFIX, UNNAMED, UPLOAD
-from mediasift.errors import InvalidRequest
+from mediasift.errors import InvalidRequest, NotFound
 from mediasift.jobs import lifecycle
-from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream
+from mediasift.media.subtitle_tracks import sidecar_name
+from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream, subtitle_files
 from mediasift.services.media import delete_media
-from mediasift.services.subtitles import add_subtitles
+from mediasift.services.subtitles import (
+    add_subtitles,
+    remember_subtitle_sources,
+    remove_subtitles,
+    subtitle_sources,
+)
 from mediasift.text_form import unstorable
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Media
+    from mediasift.catalog.models import Job, Media
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.versions")
 
+_TIMED = ("video", "audio")
 MAX_SOURCE_BYTES = 2048  # UTF-8: PostgreSQL's b-tree on (tenant_id, source_uri) holds ~2,700 a row
 
 
@@ -64,33 +72,107 @@ def ingest_version(
 
     No media from ``source``: a new media (or the tenant's media of the same bytes, which takes
     ``source`` if it followed none). One: that media with these bytes, processed again; the same
-    bytes change nothing, and bytes another media of the tenant holds make this media that one."""
+    bytes change nothing, and bytes another media of the tenant holds make this media that one.
+
+    A video's or audio file's ``subtitles`` are its source's: with a media that follows the
+    source, the files an earlier upload from there sent and this one does not are removed (a
+    ``.srt`` edited or taken away beside the video), and those it sends added; files added through
+    the API stay. A media of the same bytes that follows another source takes them as its own."""
     uri = source_uri_of(source)
-    source = uri.removeprefix(SOURCE_PREFIX) if source is not None else None
-    current = _from_source(rt, tenant_id, uri) if source is not None else None
+    if source is None:
+        ingested = _ingested(rt, tenant_id, stream, filename, uri, collection, metadata, subtitles)
+        return _with_job(ingested, _added_to_duplicate(rt, tenant_id, ingested, subtitles)), False
+    current = _from_source(rt, tenant_id, uri)
     if current is None:
-        ingested = ingest_stream(
-            rt,
-            tenant_id,
-            stream,
-            filename,
-            collection=collection,
-            metadata=metadata,
-            source_uri=uri,
-            subtitles=subtitles,
-        )
-        if ingested.duplicate and source is not None and ingested.media.source_uri in UNNAMED:
+        ingested = _ingested(rt, tenant_id, stream, filename, uri, collection, metadata, subtitles)
+        if not ingested.duplicate:
+            if subtitles:
+                checked = subtitle_files(subtitles)
+                names = [sidecar_name(n, sent, text) for n, (sent, text) in enumerate(checked)]
+                remember_subtitle_sources(rt, tenant_id, ingested.media.id, dict.fromkeys(names, (uri, None)))
+            return ingested, False
+        if ingested.media.source_uri in UNNAMED:
             ingested = replace(ingested, media=_adopt(rt, tenant_id, ingested.media.id, uri))
-        return ingested, False
+        if ingested.media.source_uri != uri:  # another source's media: its files are added
+            return _with_job(ingested, _added_to_duplicate(rt, tenant_id, ingested, subtitles)), False
+        job = _source_subtitles(rt, tenant_id, ingested.media.id, ingested.media.kind, uri, subtitles)
+        return _with_job(ingested, job), False
     media_id, kind = current
-    timed = kind in ("video", "audio") and bool(subtitles)
-    # With subtitles, the job that adding them queues processes the new bytes: one job, not two.
-    ingested = replace_original(rt, tenant_id, media_id, stream, metadata or {}, reprocess=not timed)
-    if ingested.duplicate or not timed:
-        return ingested, not ingested.duplicate
-    added = add_subtitles(rt, tenant_id, media_id, subtitles)
-    job = added.job or lifecycle.reprocess(rt, tenant_id, media_id)
-    return replace(ingested, job=job), True
+    # The new bytes and the source's subtitle files are read by one job, not two.
+    ingested = replace_original(rt, tenant_id, media_id, stream, metadata or {}, reprocess=False)
+    if ingested.media.id != media_id:  # the bytes of another media: this one went
+        return ingested, False
+    changed = not ingested.duplicate
+    job = _source_subtitles(rt, tenant_id, media_id, kind, uri, subtitles)
+    if changed and job is None:
+        job = lifecycle.reprocess(rt, tenant_id, media_id)
+    return _with_job(ingested, job), changed
+
+
+def _ingested(
+    rt: Runtime,
+    tenant_id: str,
+    stream: BinaryIO,
+    filename: str | None,
+    uri: str,
+    collection: str,
+    metadata: dict[str, Any] | None,
+    subtitles: Sequence[tuple[str, bytes]],
+) -> Ingested:
+    return ingest_stream(
+        rt,
+        tenant_id,
+        stream,
+        filename,
+        collection=collection,
+        metadata=metadata,
+        source_uri=uri,
+        subtitles=subtitles,
+    )
+
+
+def _with_job(ingested: Ingested, job: Job | None) -> Ingested:
+    return ingested if job is None else replace(ingested, job=job)
+
+
+def _added_to_duplicate(
+    rt: Runtime, tenant_id: str, ingested: Ingested, subtitles: Sequence[tuple[str, bytes]]
+) -> Job | None:
+    """The video again with subtitle files beside it (a folder ingested once more after they were
+    added): they are the media's, as if added to it."""
+    if not (ingested.duplicate and subtitles and ingested.media.kind in _TIMED):
+        return None
+    return add_subtitles(rt, tenant_id, ingested.media.id, subtitles).job
+
+
+def _source_subtitles(
+    rt: Runtime,
+    tenant_id: str,
+    media_id: str,
+    kind: str | None,
+    uri: str,
+    subtitles: Sequence[tuple[str, bytes]],
+) -> Job | None:
+    """The media's subtitle files from ``uri`` made ``subtitles``; the job reading them, None
+    when they did not change."""
+    if kind not in _TIMED:
+        return None
+    sources = subtitle_sources(rt, tenant_id, media_id)
+    earlier = [name for name, (from_uri, _) in sources.items() if from_uri == uri]
+    job: Job | None = None
+    if subtitles:
+        added = add_subtitles(rt, tenant_id, media_id, subtitles, replacing=earlier)
+        changes: dict[str, tuple[str, str | None] | None] = dict.fromkeys(earlier)
+        changes.update(dict.fromkeys(added.names, (uri, None)))
+        job = added.job
+    elif earlier:
+        with contextlib.suppress(NotFound):  # removed through the API meanwhile
+            job = remove_subtitles(rt, tenant_id, media_id, earlier)
+        changes = dict.fromkeys(earlier)
+    else:
+        return None
+    remember_subtitle_sources(rt, tenant_id, media_id, changes)
+    return job
 
 
 def _from_source(rt: Runtime, tenant_id: str, uri: str) -> tuple[str, str | None] | None:

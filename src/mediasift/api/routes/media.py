@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import mimetypes
@@ -36,7 +35,6 @@ from mediasift.domain import JobType, MediaKind, MediaStatus
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports, versions
 from mediasift.services import media as media_service
-from mediasift.services import subtitles as subtitle_service
 from mediasift.services.near_duplicates import near_duplicates
 from mediasift.store.base import processed_key
 from mediasift.text_form import unstorable
@@ -113,7 +111,7 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
     def consume(filename: str | None, form: Form, stream: BinaryIO) -> tuple[ingest.Ingested, bool]:
         meta = _parse_metadata(form.fields.get("metadata"))
         subtitles = [(a.filename, a.data) for a in form.attachments]
-        result, replaced = versions.ingest_version(
+        return versions.ingest_version(
             rt,
             tenant,
             stream,
@@ -123,13 +121,6 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
             metadata=meta,
             subtitles=subtitles,
         )
-        if result.duplicate and subtitles and result.media.kind in ("video", "audio"):
-            # The video again with subtitle files beside it (a folder ingested once more after
-            # they were added): they are the media's, as if added to it.
-            job = subtitle_service.add_subtitles(rt, tenant, result.media.id, subtitles).job
-            if job is not None:
-                return dataclasses.replace(result, job=job), replaced
-        return result, replaced
 
     try:
         result, replaced = await receive_upload(
