@@ -121,3 +121,53 @@ def test_media_listed_by_the_start_of_their_source(api: TestClient, tmp_path: Pa
     assert listed("file://laptop/inbox/100%/") == ["d.txt"]
     assert listed("file://laptop/Inbox/") == ["a.txt"]
     assert listed("upload") == []
+
+
+def test_a_new_version_leaves_nothing_of_the_old_one_s_extraction_but_its_conversions(
+    api: TestClient, tmp_path: Path
+):
+    from tests.docgen import make_pdf
+
+    pages = [["Page one about the quetzal."], ["Page two about the hoatzin."], ["Page three: shoebill."]]
+    first = upload(api, make_pdf(tmp_path / "birds.pdf", pages), source="file://h/birds.pdf")
+    media = first["media"]["id"]
+    assert wait_for_job(api, first["job"]["id"])["status"] == "succeeded"
+    assert {"pages/0001.jpg", "pages/0003.jpg"} <= set(api.get(f"/v1/media/{media}").json()["artifacts"])
+    made = api.post(f"/v1/media/{media}/conversions", json={"to": "txt"}).json()
+    assert wait_for_job(api, made["job"]["id"])["status"] == "succeeded"
+
+    second = upload(
+        api, make_pdf(tmp_path / "birds.pdf", [["Only the quetzal now."]]), source="file://h/birds.pdf"
+    )
+    assert wait_for_job(api, second["job"]["id"])["status"] == "succeeded"
+    detail = api.get(f"/v1/media/{media}").json()
+    assert detail["pages"] == 1
+    assert not [a for a in detail["artifacts"] if a.startswith("pages/") and a != "pages/0001.jpg"]
+    assert api.get(f"/v1/media/{media}/artifacts/pages/0003.jpg").status_code == 404
+    conversion = made["id"]
+    assert api.get(f"/v1/media/{media}/conversions/{conversion}/file").status_code == 200
+
+
+def test_a_new_version_that_cannot_be_read_takes_the_old_one_s_text_with_it(api: TestClient, tmp_path: Path):
+    source = "file://h/dugong.txt"
+    first = upload(
+        api, _note(tmp_path, "dugong.txt", "The manatee grazes on seagrass at dawn."), source=source
+    )
+    assert wait_for_job(api, first["job"]["id"])["status"] == "succeeded"
+    assert _ids_found(api, "manatee") == [first["media"]["id"]]
+
+    emptied = upload(api, _note(tmp_path, "dugong.txt", ""), source=source)
+    assert emptied["replaced"] is True
+    job = wait_for_job(api, emptied["job"]["id"])
+    assert (job["status"], job["error_code"]) == ("dead", "corrupt_media")
+    detail = api.get(f"/v1/media/{first['media']['id']}").json()
+    assert detail["status"] == "failed" and detail["segments"] == []
+    assert _ids_found(api, "manatee") == []  # its old words no longer stand for the file
+
+    fixed = upload(
+        api, _note(tmp_path, "dugong.txt", "The dugong grazes on seagrass at dusk."), source=source
+    )
+    assert wait_for_job(api, fixed["job"]["id"])["status"] == "succeeded"
+    assert _ids_found(api, "dugong") == [first["media"]["id"]]
+    extracted = api.get(f"/v1/media/{first['media']['id']}").json()["metadata"]["extracted"]
+    assert extracted == {"characters": 38}  # what was read, no longer the mark of a new version

@@ -268,9 +268,26 @@ def finish_media(
             setattr(media, column, info[column])
     # Extraction details live under one key so they never mix with the user's own metadata
     # (sku, source…), which is what filters and the index payload use.
-    if extra := info.get("metadata"):
-        media.meta = {**(media.meta or {}), "extracted": extra}
+    meta = {k: v for k, v in (media.meta or {}).items() if k != "extracted"}  # and NEW_VERSION's mark
+    media.meta = {**meta, "extracted": extra} if (extra := info.get("metadata")) else meta
     media.status, media.error = MediaStatus.READY.value, None
+
+
+# What ``replace_original`` marks the media's ``extracted`` with until the new bytes are read: a job
+# that dies on them takes the older bytes' segments with it (``is_new_version``).
+NEW_VERSION = "new_version"
+
+
+def is_new_version(media: Media) -> bool:
+    """Whether the media's segments, if any, are of bytes it no longer holds."""
+    extracted = (media.meta or {}).get("extracted")
+    return isinstance(extracted, dict) and bool(extracted.get(NEW_VERSION))
+
+
+def drop_results(s: Session, media: Media) -> None:
+    """The media's segments and enrichment: what was read of bytes it no longer holds."""
+    s.execute(delete(SegmentRow).where(SegmentRow.media_id == media.id))
+    s.execute(delete(MediaEnrichment).where(MediaEnrichment.media_id == media.id))
 
 
 def delete_media_rows(s: Session, media: Media) -> None:
@@ -307,7 +324,8 @@ def replace_original(
     (it is measured again), the user's metadata is updated, and the media waits to be processed."""
     media = get_media(s, tenant_id, media_id)
     kept = {k: v for k, v in (media.meta or {}).items() if k != "extracted"}
-    media.bytes, media.sha256, media.meta = size, sha256, {**kept, **metadata}
+    media.bytes, media.sha256 = size, sha256
+    media.meta = {**kept, **metadata, "extracted": {NEW_VERSION: True}}
     media.status, media.error, media.original_deleted_at = MediaStatus.PENDING.value, None, None
     touch(media)
     return media

@@ -83,11 +83,13 @@ class ExtractContext:
     # part, gets them first and the lane takes what it leaves.
     beside_speech: Callable[[], object] = lambda: None
     _counters: dict[str, int] = field(default_factory=dict)
+    written: set[str] = field(default_factory=set)  # the artifacts' keys, this run's
 
     def artifact(self, name: str, data: bytes, content_type: str | None = None) -> str:
         """Store an artifact under processed/{tenant}/{media}/{name}; returns its key."""
         key = processed_key(self.tenant_id, self.media_id, name)
         self.store.put_bytes(key, data, content_type)
+        self.written.add(key)
         return key
 
     def segment(self, stage: str, modality: Modality, text: str, **fields: Any) -> Segment:

@@ -311,13 +311,21 @@ def _end_attempt(
             if dead:
                 job.finished_at = utcnow()
             media = job_rows.job_media(s, job)
+            stale = False
             if media is not None and _makes_media(job):
                 media.error = message
                 media.status = MediaStatus.FAILED.value if dead else MediaStatus.PENDING.value
+                # A new version that cannot be read: nothing read of the older bytes stands for it
+                # (a file emptied by mistake had stayed found by its old words, as a failed media).
+                if stale := dead and repo.is_new_version(media):
+                    repo.drop_results(s, media)
             followers = steps.follow(s, job, rt.settings.max_attempts)
     if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
         rt.queue.ack(lease)
         return
+    if stale:
+        rt.index.delete_media(job.tenant_id, job.media_id)
+        rt.invalidate_tenant(job.tenant_id)
     _ended(rt, lease.job_id, "dead" if dead else "failed")
     if dead:
         rt.queue.dead_letter(lease, code)

@@ -29,7 +29,7 @@ from mediasift.errors import Conflict, LimitExceeded, UnsupportedMedia
 from mediasift.jobs import lifecycle
 from mediasift.media import office
 from mediasift.services.retention import original_deleted
-from mediasift.store.base import processed_key
+from mediasift.store.base import CONVERSIONS, processed_key
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Conversion, Job
@@ -141,7 +141,7 @@ def run(rt: Runtime, job_id: str, progress: Callable[[str, float], None]) -> Non
         options, conversion_id = dict(conversion.options), conversion.id
         tenant_id, media_id = conversion.tenant_id, conversion.media_id
         original_key, mime, filename, kind = media.original_key, media.mime, media.filename, media.kind
-    key = processed_key(tenant_id, media_id, f"conversions/{conversion_id}{target.ext}")
+    key = processed_key(tenant_id, media_id, f"{CONVERSIONS}{conversion_id}{target.ext}")
     with tempfile.TemporaryDirectory(prefix="mediasift-convert-") as tmp:
         dest = Path(tmp) / f"output{target.ext}"
         if target.family == "transcript":

@@ -56,6 +56,9 @@ def subtitle_sources_key(tenant_id: str, media_id: str) -> str:
     return f"raw/{tenant_id}/{media_id}/subtitle_sources.json"
 
 
+CONVERSIONS = "conversions/"  # under a media's processed prefix: its conversions' files
+
+
 def processed_key(tenant_id: str, media_id: str, name: str) -> str:
     return f"processed/{tenant_id}/{media_id}/{name}"
 

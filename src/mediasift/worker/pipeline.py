@@ -56,6 +56,7 @@ from mediasift.quality import measure_signal
 from mediasift.services import enrichment, nutrition, saved_searches, workflows
 from mediasift.services import quality as quality_service
 from mediasift.services.sentence_vectors import embed_segments
+from mediasift.store.base import CONVERSIONS, processed_key
 from mediasift.workflow.plan import Plan
 
 if TYPE_CHECKING:
@@ -192,6 +193,7 @@ def run_ingest(
             if enriched is not None:
                 enriched.save(s, tenant_id, media_id)
             stored_quality.save_quality(s, tenant_id, media_id, quality)
+    _drop_stale_artifacts(rt, tenant_id, media_id, ctx.written)
     rt.invalidate_tenant(tenant_id)
     if plan is None:
         # A step of its own, on the queue: its collection asks for nutrition, or it had some before
@@ -199,6 +201,16 @@ def run_ingest(
     saved_searches.after_ingest(rt, tenant_id, media_id)  # users' alerts for what they saved
     progress("done", 1.0)
     return len(points)
+
+
+def _drop_stale_artifacts(rt: Runtime, tenant_id: str, media_id: str, written: set[str]) -> None:
+    """Delete what an earlier run extracted that this one did not write: a new version of a
+    three-page PDF with one page had kept the old pages 2 and 3 listed and downloadable.
+    Conversions are the user's and stay (``conversions/``)."""
+    prefix = processed_key(tenant_id, media_id, "")
+    for key in rt.store.list(prefix):
+        if key not in written and not key[len(prefix) :].startswith(CONVERSIONS):
+            rt.store.delete(key)
 
 
 def _languages(extraction: Extraction) -> list[str | None]:
