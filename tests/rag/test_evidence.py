@@ -142,6 +142,12 @@ def test_a_question_asks_for_an_amount_when_it_asks_how_much_often_long_or_what_
         ("Añade quinientas gotas de limón y veinticinco de vinagre.", True),
         ("Add a pinch of salt.", True),  # a cook's measures
         ("Añade una pizca de sal y un chorrito de aceite.", True),
+        # a frequency said with a day or a unit
+        ("Amalgam waste is collected by the disposal company every second Tuesday.", True),
+        ("La basura se recoge todos los lunes.", True),
+        ("Riega el huerto cada martes.", True),
+        ("Every child loves the park.", False),
+        ("We meet each other at the gate.", False),
         ("He can swim across the bay.", False),
         ("Mountain bikes have wider tyres than road bikes.", False),
         ("Cactus plants need very little water in winter.", False),

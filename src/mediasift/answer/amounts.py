@@ -6,8 +6,9 @@ tyres than road bikes."), however close its meaning: the text model scores the s
 the first. A question asks for an amount when it asks *how much, many, long, often, far, old,
 big…*, *what temperature, time, weight…* or *cuánto, cada cuánto, a qué hora, qué temperatura…*;
 a sentence states one when it holds a number in digits or in words, a multiple (*once, twice, dos
-veces*), a rate (*daily, semanal*), an hour named (*noon, medianoche*) or one of a unit (*an hour,
-una semana*). "When" is not counted:
+veces*), a rate (*daily, semanal*), an hour named (*noon, medianoche*), one of a unit (*an hour,
+una semana*) or a frequency said with a day (*every second Tuesday, todos los lunes*). "When" is
+not counted:
 "in spring", "before a long walk" answer it without a number.
 
 A heading joined to a document's first sentence ("Notes 9 The freezer…": a title line has no
@@ -72,11 +73,28 @@ _ONE_UNIT = re.compile(
 )
 
 
+# A frequency said with a day or a unit rather than a number: "every second Tuesday", "each
+# morning", "every other week", "cada martes", "todos los lunes", "una vez al mes".
+_DAYS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend|day|night|morning|"
+    "afternoon|evening|week|fortnight|month|quarter|year|season|spring|summer|autumn|fall|winter"
+)
+_DIAS = "lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|d[ií]a|noche|mañana|tarde|semana|mes|año"
+_EVERY = re.compile(
+    rf"\b(?:every|each)\s+(?:(?:other|second|third|fourth|alternate)\s+)?(?:{_DAYS})s?\b"
+    rf"|\bcada\s+(?:(?:dos|tres|cuatro|otro|otra)\s+)?(?:{_DIAS})s?\b"
+    rf"|\btod[oa]s\s+l[oa]s\s+(?:{_DIAS})(?:s|es)?\b"
+    r"|\b(?:al|por)\s+(?:d[ií]a|mes|año|semana)\b|\ba\s+la\s+semana\b",
+    re.IGNORECASE,
+)
+
+
 def states_amount(sentence: str) -> bool:
-    """Whether ``sentence`` states an amount (a number, a multiple, a rate, a named hour, or one of
-    a unit: "an hour", "una semana"), not counting the number of a heading before it."""
+    """Whether ``sentence`` states an amount (a number, a multiple, a rate, a named hour, one of
+    a unit: "an hour", "una semana", or a frequency: "every second Tuesday", "todos los lunes"),
+    not counting the number of a heading before it."""
     text = _HEADING.sub("", sentence, count=1)
     # A set lookup per word: evidence checks every sentence of every source.
     if _DIGIT.search(text) is not None or not _NUMBERS.isdisjoint(_WORD.findall(text.casefold())):
         return True
-    return _ONE_UNIT.search(text) is not None
+    return _ONE_UNIT.search(text) is not None or _EVERY.search(text) is not None
