@@ -188,3 +188,19 @@ def test_a_sentence_that_is_itself_a_question_answers_nothing(embedder: TextEmbe
     both = [heading, document(2, "A failed job is retried three times, waiting longer before each attempt.")]
     text, _ = answer(embedder, "how are failed jobs retried?", both)
     assert text.startswith("A failed job is retried three times") and "How often" not in text, text
+
+
+def test_the_answer_under_a_faq_question_asking_the_same_is_the_evidence(embedder: TextEmbedder):
+    # The FAQ's question is no evidence (it answers nothing), and its answer alone is far from the
+    # question (0.83): "When can I water my garden plot?" had been "not found".
+    faq = document(
+        1,
+        "When can I water my plot?\nWatering is allowed before 9 am and after 7 pm, never at midday.\n\n"
+        "Where is the compost?\nThe compost bins stand behind the tool shed.",
+    )
+    text, _ = answer(embedder, "When can I water my garden plot?", [faq])
+    assert text.startswith("Watering is allowed before 9 am"), text
+    # a question close to the one asked but asking something else lends its answer nothing
+    often = document(2, "How often should I water my plot?\nTwice a week in summer, once a week in spring.")
+    text, _ = answer(embedder, "When can I water my garden plot?", [often])
+    assert text == NOT_FOUND, text

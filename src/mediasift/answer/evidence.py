@@ -42,6 +42,7 @@ hold some, so every answerer reads the same evidence set.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,9 @@ ALLOWANCE_LEADS_ONLY = True  # only the best sentence may lean on the cross-ling
 MAX_SOURCES = 6
 STORED_FROM_ALL = True
 MAX_EMBEDDED = 80  # sentences embedded per question at most
+# A sentence that is a question scoring this close to the one asked is a FAQ's (or a heading's)
+# asking the same thing: the sentence after it, its answer, is read as close to the question.
+FAQ_MATCH = 0.93
 
 
 @dataclass(slots=True)
@@ -131,6 +135,7 @@ def evidence(
     for i, vector in enumerate(known):
         if vector is not None:
             cosine[i] = vector @ query
+    _answers_under_questions(question, units, cosine)
     other = other_language(query_language(question))
     amount = AMOUNTS and asks_amount(question)
     asked = len({frozenset(stems) for stems in asked_terms(question)})  # distinct, as words counts
@@ -157,6 +162,49 @@ def evidence(
         scored.append(Evidence(u, score, cos, words, vector is not None, round(allowance, 6)))
     found = sorted((e for e in scored if e.score >= min_score), key=lambda e: -e.score)
     return _beside_best(found, margin)
+
+
+def _answers_under_questions(question: str, units: list[Sentence], cosine: np.ndarray) -> None:
+    """The sentence after a question that asks what was asked (a FAQ's "When can I water my
+    plot?", 0.95 for "When can I water my garden plot?") scores at least what that question does:
+    it is the answer ("Watering is allowed before 9 am", 0.84 alone, had been "not found"). Both
+    must ask with the same question word: "How often should I water my plot?" scores 0.93 too."""
+    if FAQ_MATCH > 1:
+        return
+    asking = question_word(question)
+    at = {(u.n, u.position): i for i, u in enumerate(units)}
+    for i, u in enumerate(units):
+        if cosine[i] >= FAQ_MATCH and _asks(u.text) and question_word(u.text) == asking:
+            following = at.get((u.n, u.position + 1))
+            if following is not None:
+                cosine[following] = max(cosine[following], cosine[i])
+
+
+# What a question asks for, by its question word, Spanish read as English: longest first.
+_QUESTION_WORDS = [
+    ("how much", "how much"), ("how many", "how many"), ("how long", "how long"),
+    ("how often", "how often"), ("how far", "how far"), ("how old", "how old"),
+    ("what time", "what time"), ("a qué hora", "what time"), ("cada cuánto", "how often"),
+    ("por qué", "why"), ("cuántos", "how many"), ("cuántas", "how many"), ("cuánto", "how much"),
+    ("cuánta", "how much"), ("cuándo", "when"), ("dónde", "where"), ("quién", "who"),
+    ("quiénes", "who"), ("cómo", "how"), ("cuál", "which"), ("cuáles", "which"), ("qué", "what"),
+    ("when", "when"), ("where", "where"), ("who", "who"), ("whom", "who"), ("which", "which"),
+    ("what", "what"), ("why", "why"), ("how", "how"),
+]  # fmt: skip
+_QUESTION_WORD = re.compile(
+    r"(?<!\w)("
+    + "|".join(re.escape(w) for w, _ in sorted(_QUESTION_WORDS, key=lambda p: -len(p[0])))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
+_AS_ENGLISH = dict(_QUESTION_WORDS)
+
+
+def question_word(question: str) -> str | None:
+    """The first question word of ``question`` as English says it ("¿Cuándo…" → "when"), None
+    without one ("Can I bring my dog?")."""
+    found = _QUESTION_WORD.search(question)
+    return _AS_ENGLISH[found.group(1).casefold()] if found else None
 
 
 def _asks(sentence: str) -> bool:
