@@ -94,6 +94,23 @@ def test_putting_a_taxonomy_relabels_media_without_extracting_them_again(
     assert after["status"] == "ready"
 
 
+def test_a_taxonomy_is_put_as_yaml_as_the_cli_file_holds_it(api: TestClient):
+    document = (
+        "# what our media are about\nlabels:\n  - name: coffee\n    description: espresso, brewing\n"
+        "threshold: 0.6\n"
+    )
+    for content_type in ("application/yaml", "text/yaml; charset=utf-8"):
+        put = api.put("/v1/taxonomies/temas", content=document, headers={"Content-Type": content_type})
+        assert put.status_code in (200, 201), put.text
+        assert put.json()["labels"][0]["name"] == "coffee" and put.json()["threshold"] == 0.6
+    bad = api.put("/v1/taxonomies/temas", content="labels: [", headers={"Content-Type": "application/yaml"})
+    assert bad.status_code == 422 and "not valid YAML" in bad.json()["message"], bad.text
+    as_json = api.put("/v1/taxonomies/temas", content=document, headers={"Content-Type": "application/json"})
+    assert as_json.status_code == 422 and "send YAML as application/yaml" in as_json.json()["message"]
+    body = api.get("/openapi.json").json()["paths"]["/v1/taxonomies/{name}"]["put"]["requestBody"]
+    assert {"application/json", "application/yaml"} <= set(body["content"])
+
+
 def test_taxonomies_are_listed_read_and_deleted(api: TestClient):
     assert api.get("/v1/taxonomies").json() == {"taxonomies": []}
     assert api.put("/v1/taxonomies/temas", json=SPANISH).status_code == 201

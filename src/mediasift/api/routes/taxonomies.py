@@ -1,22 +1,26 @@
 """/v1/taxonomies: a tenant's labels for classifying its media (docs/enrichment.md).
 
 The body of ``PUT /v1/taxonomies/{name}`` is the taxonomy document, the same as a YAML or JSON file
-given to ``mediasift taxonomy put``. Putting or deleting one relabels the tenant's ready media in
-the background: one ``relabel`` job per media, listed in the answer.
+given to ``mediasift taxonomy put``: JSON, or YAML sent as ``application/yaml`` (or ``text/yaml``).
+Putting or deleting one relabels the tenant's ready media in the background: one ``relabel`` job
+per media, listed in the answer.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Path, status
+import yaml
+from fastapi import APIRouter, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import error_responses
-from mediasift.enrich.taxonomy import MAX_LABELS
+from mediasift.enrich.taxonomy import MAX_LABELS, TaxonomyInvalid
 from mediasift.services import taxonomies
 
 if TYPE_CHECKING:
@@ -43,12 +47,21 @@ EXAMPLE = {
     ],
     "threshold": 0.5,
 }
-DOCUMENT = Body(
-    description=f"The taxonomy document: `labels` (1 to {MAX_LABELS}, each with a `name`, a "
-    "`description` and optional `examples`, in any language) and an optional `threshold` in (0, 1), "
-    "0.5 by default. A malformed document is refused with 422, naming every problem.",
-    examples=[EXAMPLE],
-)
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"The taxonomy document: `labels` (1 to {MAX_LABELS}, each with a `name`, a "
+        "`description` and optional `examples`, in any language) and an optional `threshold` in "
+        "(0, 1), 0.5 by default; as JSON, or as YAML (`application/yaml`, the same document a "
+        "`mediasift taxonomy put` file holds). A malformed document is refused with 422, naming "
+        "every problem.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}, "example": EXAMPLE},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
 
 
 class LabelOut(BaseModel):
@@ -98,9 +111,11 @@ class RelabelOut(BaseModel):
     response_model=TaxonomyChangedOut,
     responses={**ERRORS, 201: {"model": TaxonomyChangedOut, "description": "Created"}},
     summary="Create or replace a taxonomy; the tenant's media are relabelled in the background",
+    openapi_extra=BODY,
 )
-def put(rt: RuntimeDep, tenant: TenantDep, name: Name, document: Annotated[Any, DOCUMENT]) -> JSONResponse:
-    changed = taxonomies.put_taxonomy(rt, tenant, name, document)
+async def put(request: Request, rt: RuntimeDep, tenant: TenantDep, name: Name) -> JSONResponse:
+    document = _document(await request.body(), request.headers.get("content-type", ""))
+    changed = await run_in_threadpool(taxonomies.put_taxonomy, rt, tenant, name, document)
     body = TaxonomyChangedOut(
         name=changed.name,
         labels=changed.document["labels"],
@@ -110,6 +125,19 @@ def put(rt: RuntimeDep, tenant: TenantDep, name: Name, document: Annotated[Any, 
     )
     code = status.HTTP_201_CREATED if changed.created else status.HTTP_200_OK
     return JSONResponse(body.model_dump(mode="json"), status_code=code)
+
+
+def _document(body: bytes, content_type: str) -> Any:
+    """The document a body holds: YAML when its type says so, else JSON."""
+    if content_type.split(";")[0].strip().lower() in YAML_TYPES:
+        try:
+            return yaml.safe_load(body)
+        except yaml.YAMLError as exc:
+            raise TaxonomyInvalid([f"not valid YAML: {exc}"]) from None
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TaxonomyInvalid([f"not valid JSON ({exc}); send YAML as application/yaml"]) from None
 
 
 @router.get("", response_model=TaxonomyListOut, responses=ERRORS, summary="This tenant's taxonomies")
