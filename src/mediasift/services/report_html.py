@@ -113,7 +113,7 @@ def collection_html(report: Mapping[str, Any], pictures: Mapping[str, bytes]) ->
     if totals["duration_s"]:
         cards.append((clock(totals["duration_s"]), "of audio and video"))
     if totals["pages"]:
-        cards.append((f"{totals['pages']}", "pages"))
+        cards.append((f"{totals['pages']}", "page" if totals["pages"] == 1 else "pages"))
     body = [
         "<header>",
         f"<h1>Collection {e(report['collection'])}</h1>",

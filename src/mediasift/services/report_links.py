@@ -56,9 +56,10 @@ def where(start_s: float | None, page: int | None) -> str:
 
 
 def pages_of(media: Mapping[str, Any]) -> str:
-    """``3 slides`` for a presentation, ``3 pages`` for another document."""
-    word = "slides" if "presentation" in str(media.get("mime") or "") else "pages"
-    return f"{media['pages']} {word}"
+    """``3 slides`` for a presentation, ``3 pages`` (``1 page``) for another document."""
+    word = "slide" if "presentation" in str(media.get("mime") or "") else "page"
+    count = media["pages"]
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def pictures_title(media: Mapping[str, Any]) -> str:

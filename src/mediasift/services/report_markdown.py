@@ -71,7 +71,7 @@ def collection_markdown(report: Mapping[str, Any]) -> str:
         + " · "
         + ", ".join(f"{n} {md(kind)}" for kind, n in totals["by_kind"].items())
         + (f" · {clock(totals['duration_s'])} of audio and video" if totals["duration_s"] else "")
-        + (f" · {totals['pages']} pages" if totals["pages"] else ""),
+        + (f" · {totals['pages']} page{'' if totals['pages'] == 1 else 's'}" if totals["pages"] else ""),
         "",
     ]
     tops = {
