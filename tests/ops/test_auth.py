@@ -91,6 +91,9 @@ def test_revoked_keys_are_refused(make_runtime, client_for):
     admin = new_key(rt, "ops", "admin")
     made = api.post("/v1/keys", json={"tenant": "acme", "scopes": ["read"]}, headers=bearer(admin))
     assert made.status_code == 201
+    for bad in ("", "a b"):  # an empty tenant had made a key for the caller's own tenant
+        refused = api.post("/v1/keys", json={"tenant": bad, "scopes": ["read"]}, headers=bearer(admin))
+        assert refused.status_code == 400 and "tenant ids are" in refused.json()["message"], refused.text
     key, key_id = made.json()["key"], made.json()["id"]
     assert api.get("/v1/media", headers=bearer(key)).status_code == 200
     listed = api.get("/v1/keys", params={"tenant": "acme"}, headers=bearer(admin)).json()["keys"]

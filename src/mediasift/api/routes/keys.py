@@ -64,7 +64,12 @@ class KeyListOut(BaseModel):
 @router.post("", status_code=201, response_model=CreatedKeyOut, responses=ERRORS, summary="Create an API key")
 def create_key(rt: RuntimeDep, caller: AdminDep, body: KeyIn) -> CreatedKeyOut:
     created = auth.create_key(
-        rt.catalog, rt.settings, body.tenant or caller.tenant_id, body.scopes, body.name, body.user
+        rt.catalog,
+        rt.settings,
+        caller.tenant_id if body.tenant is None else auth.check_tenant_id(body.tenant),  # "": a 400
+        body.scopes,
+        body.name,
+        body.user,
     )
     return CreatedKeyOut(
         id=created.id,
