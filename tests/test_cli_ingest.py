@@ -355,6 +355,11 @@ def test_a_folder_ingested_again_updates_the_media_of_its_changed_files(tmp_path
     assert told.returncode == 0 and "deleted" not in told.stderr, told.stderr
     refused = run_cli(home, "ingest", str(folder), "--prune", "--repo")
     assert refused.returncode == 2 and "--prune" in refused.stderr
+    # a copy is told as the file ingested, with the name its media has
+    (folder / "copy.txt").write_bytes((folder / "archive" / "ferry.txt").read_bytes())
+    copied = run_cli(home, "ingest", str(folder / "copy.txt"), "--collection", "otra")
+    told = f"copy.txt: media {ids['ferry.txt']} (ferry.txt) in 'default', not moved to 'otra'"
+    assert told in copied.stderr, copied.stderr
 
 
 def test_a_video_s_subtitle_file_edited_or_taken_away_in_its_folder_is_followed(tmp_path: Path):

@@ -364,3 +364,7 @@ class Hit:
     # The media's own metadata as the user or the bucket key gave it (sku, client, s3_key,
     # media_type…): ``user_metadata`` of the media row, the same for every hit of one media.
     media_meta: dict[str, Any] = field(default_factory=dict)
+    # A speech hit whose moment no query word pointed at (a query in other words, or the other
+    # language): the seconds of each of its stored sentences, for search's second stage to point
+    # it at the sentence that matches best (``ranking.rescore``).
+    sentence_spans: list[tuple[float | None, float | None]] | None = None

@@ -255,3 +255,16 @@ def test_subtitles_go_only_with_a_video_or_an_audio_file(module_api: TestClient)
     assert refused.status_code == 400 and "video or an audio file" in refused.json()["message"]
     other = {"X-Mediasift-Tenant": "elsewhere"}
     assert module_api.get(f"/v1/media/{note['media']['id']}/subtitles", headers=other).status_code == 404
+
+
+def test_a_query_in_other_words_points_at_the_second_of_the_sentence_it_means(
+    module_api: TestClient, film: str
+) -> None:
+    # No word of the query is the cue's ("lighthouse keeper rows to the island"): the moment had
+    # been the chunk's first cue (00:01, the welcome), and is the sentence that matches best now.
+    hits = module_api.get(
+        "/v1/search",
+        params={"q": "a boatman crossing to the islet weekly", "modality": "speech", "language": "en"},
+    ).json()["hits"]
+    mine = next(h for h in hits if h["media_id"] == film)  # other tests upload these cues too
+    assert abs(mine["start_s"] - 9.0) <= 1.0, mine

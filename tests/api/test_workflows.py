@@ -282,5 +282,5 @@ steps:
     rule = next(x for x in after["labels"] if x["taxonomy"] == "revision")
     assert rule["by"] == "when.1"
     hits = api.get("/v1/search", params={"q": "gazpacho", "label": "revision:revisar"}).json()["hits"]
-    assert [h["media_id"] for h in hits][:1] == [media_id]
+    assert media_id in {h["media_id"] for h in hits}  # the module's video has the rule's label too
     api.delete("/v1/taxonomies/cocina")

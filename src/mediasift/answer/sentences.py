@@ -109,6 +109,11 @@ def _timed_sentences(parts: Sequence[dict[str, Any]]) -> list[tuple[str, float |
     return out + _run_sentences(run)
 
 
+def timed_sentence_spans(parts: Sequence[dict[str, Any]]) -> list[tuple[float | None, float | None]]:
+    """The seconds of each of ``sentence_texts``' sentences of a speech segment's ``parts``."""
+    return [(start, end) for _, start, end in _timed_sentences(parts)]
+
+
 def _opens_anew(before: str, part: str) -> bool:
     """Whether ``part``, after a pause, starts a sentence though ``before`` has no end mark:
     it opens in capitals ("…at 8.50 on Friday morning" | "We arrive in Edinburgh at 12.40").

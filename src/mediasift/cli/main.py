@@ -344,22 +344,23 @@ def ingest(
         _fail(exc)
     finally:
         client.close()
-    again = [u["media"] for u in uploads if u.get("duplicate")]
-    replaced = [u["media"] for u in uploads if u.get("replaced")]
+    named = [(path.name, u) for path, u in zip(files, uploads, strict=False)]
+    again = [(name, u["media"]) for name, u in named if u.get("duplicate")]
+    replaced = [(name, u["media"]) for name, u in named if u.get("replaced")]
     if as_json:
         _print_json(
             {
                 "media": [u["media"] for u in uploads],
                 "jobs": jobs,
                 "steps": steps,
-                "duplicates": [m["id"] for m in again],
-                "replaced": [m["id"] for m in replaced],
+                "duplicates": [m["id"] for _, m in again],
+                "replaced": [m["id"] for _, m in replaced],
                 "deleted": [m["id"] for m in pruned],
             }
         )
     else:
         waiting.print_outcome(jobs, steps)
-        _print_replaced(replaced)
+        _print_replaced(replaced, collection)
         _print_pruned(pruned)
         _print_duplicates(again, collection)
     if wait and not waiting.all_succeeded(jobs + steps):
@@ -416,28 +417,34 @@ def _print_pruned(media: list[dict[str, Any]]) -> None:
         console.print(f"  {m['filename']}: media {m['id']} ({m['source']})", markup=False)
 
 
-def _print_replaced(media: list[dict[str, Any]]) -> None:
+def _print_replaced(media: list[tuple[str, dict[str, Any]]], collection: str) -> None:
     """Files changed since they were ingested: new versions of their media."""
-    if not media:
-        return
-    count = len(media)
-    console.print(
-        f"{count} file{'s' if count > 1 else ''} changed since ingested: the same media, processed again"
-    )
-    for m in media:
-        console.print(f"  {m['filename']}: media {m['id']} in {m['collection']!r}", markup=False)
+    if media:
+        count = len(media)
+        console.print(
+            f"{count} file{'s' if count > 1 else ''} changed since ingested: the same media, processed again"
+        )
+        _print_media(media, collection)
 
 
-def _print_duplicates(media: list[dict[str, Any]], collection: str) -> None:
+def _print_duplicates(media: list[tuple[str, dict[str, Any]]], collection: str) -> None:
     """Files whose bytes were ingested before: their media is kept as it is (its collection too)."""
-    if not media:
-        return
-    console.print(
-        f"{len(media)} file{'s' if len(media) > 1 else ''} ingested before (the same bytes): kept as they are"
-    )
-    for m in media:
+    if media:
+        count = len(media)
+        files = f"{count} file{'s' if count > 1 else ''}"
+        console.print(f"{files} ingested before (the same bytes): kept as they are")
+        _print_media(media, collection)
+
+
+def _print_media(media: list[tuple[str, dict[str, Any]]], collection: str) -> None:
+    """Each file ingested and its media: its name where the file's is another (a copy), and its
+    collection where it stays in another than the one asked for."""
+    for name, m in media:
+        also = f" ({m['filename']})" if m["filename"] != name else ""
         elsewhere = f", not moved to {collection!r}" if m["collection"] != collection else ""
-        console.print(f"  {m['filename']}: media {m['id']} in {m['collection']!r}{elsewhere}", markup=False)
+        console.print(
+            f"  {name}: media {m['id']}{also} in {m['collection']!r}{elsewhere}", markup=False, soft_wrap=True
+        )
 
 
 # What ``ingest`` calls: POST /v1/media, then GET /v1/jobs while it waits.

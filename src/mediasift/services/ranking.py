@@ -351,6 +351,7 @@ def rescore(
     chosen = {id(h) for h in top}
     rest = [h for h in hits if id(h) not in chosen]
     prose = [h for h in top if h.segment_id in sentences]
+    _point_at_best_sentences(prose, sentences, query)
     if len(prose) < 2:
         return group_moments(hits, params.group_gap_s) if later else hits
     other = other_language(language)
@@ -391,6 +392,15 @@ def rescore(
         for higher, lower in pairwise(ranked):  # scores follow the order
             lower.score = min(lower.score, round(higher.score - 1e-6, 6))
     return ranked + rest
+
+
+def _point_at_best_sentences(hits: list[Hit], sentences: Mapping[str, np.ndarray], query: np.ndarray) -> None:
+    """A speech hit no query word pointed at (``Hit.sentence_spans``) starts at the second of its
+    sentence that matches the query best by meaning."""
+    for hit in hits:
+        spans = hit.sentence_spans
+        if spans is not None and len(spans) == len(stored := sentences[hit.segment_id]):
+            hit.start_s, hit.end_s = spans[int(np.argmax(stored @ query))]
 
 
 def _on_new_scale(score: float, old: np.ndarray, new: np.ndarray) -> float:

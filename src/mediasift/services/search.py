@@ -431,12 +431,14 @@ def hydrate(
         meta = dict(row.meta or {})
         meta.pop("search_header", None)  # what the index matched besides the text, not for people
         parts = meta.pop("parts", None)
+        spans = None
         if parts and query:
-            from mediasift.services.moment import locate_moment
+            from mediasift.services.moment import locate_moment, sentence_spans
 
             part = locate_moment(parts, query)
             start_s, end_s = part["start_s"], part["end_s"]
             meta["chunk_start_s"], meta["chunk_end_s"] = row.start_s, row.end_s
+            spans = None if part["score"] else sentence_spans(parts)
         hits.append(
             Hit(
                 segment_id=row.id,
@@ -456,6 +458,7 @@ def hydrate(
                 thumbnail_key=row.frame_key,
                 ordinal=row.ordinal,
                 media_meta=user_metadata(row.media_meta),
+                sentence_spans=spans,
             )
         )
         if len(hits) >= limit:
