@@ -17,6 +17,7 @@ from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
 from mediasift.extract.subtitles import subtitle_extraction
 from mediasift.media.sniff import (
+    CSV_MIME,
     DOC_MIME,
     EPUB_MIME,
     JSON_MIME,
@@ -25,6 +26,7 @@ from mediasift.media.sniff import (
     PPT_MIME,
     XLS_MIME,
     XLSX_MIME,
+    csv_dialect,
 )
 from mediasift.media.subtitle_format import MIMES as SUBTITLE_MIMES
 from mediasift.text_form import searchable, storable
@@ -65,6 +67,8 @@ def extract_document(ctx: ExtractContext) -> Extraction:
         text = _xml_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == JSON_MIME:
         text = _json_text(_read_text(ctx.path, ctx.settings.max_text_chars))
+    elif ctx.mime == CSV_MIME:
+        text = _csv_text(_read_text(ctx.path, ctx.settings.max_text_chars))
     elif ctx.mime == "text/markdown":
         text = _html_text(_markdown_html(_read_text(ctx.path, ctx.settings.max_text_chars)), outline=outline)
     elif ctx.mime in SUBTITLE_MIMES:
@@ -521,6 +525,21 @@ def _xlsx_cell(cell: Any, shared: list[str]) -> str:
     if kind == "b":
         return "TRUE" if value.strip() == "1" else "FALSE"
     return value.strip()
+
+
+def _csv_text(text: str) -> str:
+    """A table of delimited values (``sniff.csv_dialect``) as a workbook's sheet is read: each
+    row "cell | cell", a paragraph of its own (ask quotes a row, not the table: the whole file had
+    been one sentence). Text that does not read as a table after all is read as written."""
+    import csv
+    import io
+
+    dialect = csv_dialect(text)
+    if dialect is None:
+        return text
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), dialect)
+    rows = (" | ".join(cell.strip() for cell in row if cell.strip()) for row in reader)
+    return "\n\n".join(row for row in rows if row)
 
 
 def _json_text(text: str) -> str:

@@ -11,6 +11,7 @@ zip that is no office document but holds source files are ``code`` too: a reposi
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import json
 import lzma
@@ -366,10 +367,38 @@ def _sniff_text(text: str, cut: bool = False) -> Sniffed:
         return Sniffed("text", JSON_MIME, ".json")
     if _looks_markdown(text):
         return Sniffed("text", "text/markdown", ".md")
+    if csv_dialect(text) is not None:  # each row is read as a row, not one run-on sentence
+        return Sniffed("text", CSV_MIME, ".csv")
     return Sniffed("text", "text/plain", ".txt")
 
 
 JSON_MIME = "application/json"
+CSV_MIME = "text/csv"
+_CSV_LINES = 50  # the lines a table's shape is judged by
+
+
+def csv_dialect(text: str) -> type[csv.Dialect] | None:
+    """The dialect of a table of delimited values (comma, semicolon, tab or bar): two or more
+    rows, nearly every one with the same number of fields, two or more; None for other text
+    (prose has commas too, but not the same number on every line)."""
+    lines = [line for line in text.lstrip("\ufeff").splitlines()[:_CSV_LINES] if line.strip()]
+    if len(lines) < 2:
+        return None
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+    except csv.Error:
+        return None
+    rows = list(csv.reader(lines, dialect))
+    widths = [len(row) for row in rows]
+    common = max(set(widths), key=widths.count)
+    if common < 2 or widths.count(common) < 0.9 * len(widths):
+        return None
+    # Verse or prose with a comma a line ("Roses are red, violets are blue.") is not a table.
+    sentences = sum(line.rstrip().endswith((".", "!", "?")) for line in lines)
+    cells = [len(cell) for row in rows for cell in row]
+    return None if sentences > len(lines) / 2 or sum(cells) / len(cells) > 60 else dialect
+
+
 # An object opening on a key or closing empty; an array opening on a value (not "[a link](…)").
 _JSON_START = re.compile(r'\A\s*(?:\{\s*["}]|\[\s*(?:[\[{"\]\d-]|true\b|false\b|null\b))')
 
