@@ -121,6 +121,13 @@ def test_openapi_documents_every_route(api: TestClient):
     spec = api.get("/openapi.json").json()
     for path in ("/v1/media", "/v1/media/{media_id}", "/v1/jobs/{job_id}", "/v1/search", "/health"):
         assert path in spec["paths"], path
+    # a file's bytes are no JSON body; a ranged download answers 206; every keyed route may be 429
+    original = spec["paths"]["/v1/media/{media_id}/original"]["get"]["responses"]
+    assert {"200", "206", "307", "416", "429"} <= set(original), sorted(original)
+    assert "application/json" not in original["200"]["content"]
+    transcript = spec["paths"]["/v1/media/{media_id}/transcript.{fmt}"]["get"]["responses"]["200"]["content"]
+    assert {"text/vtt", "application/x-subrip"} <= set(transcript)
+    assert {"401", "403"} <= set(spec["paths"]["/metrics"]["get"]["responses"])
 
 
 def test_search_and_ask_filter_by_the_day_media_was_added(api: TestClient, tmp_path: Path, runtime: Runtime):

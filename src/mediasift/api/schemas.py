@@ -29,6 +29,22 @@ def error_responses(*codes: int) -> ErrorResponses:
     return {code: {"model": ErrorOut} for code in codes}
 
 
+def file_responses(*media_types: str, ranged: bool = False) -> ErrorResponses:
+    """``responses=`` of a route answering a file's bytes (with ``response_class=Response``, so
+    that no JSON body is claimed): 200 the file in one of ``media_types``; with ``ranged``, 206
+    the part a ``Range`` header asks for and 416 one outside it; 307 to the object where the store
+    serves it itself (S3: a presigned URL)."""
+    binary = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in media_types}
+    out: ErrorResponses = {
+        200: {"description": "The file", "content": binary},
+        307: {"description": "With an S3 store: where to fetch it (a presigned URL)"},
+    }
+    if ranged:
+        out[206] = {"description": "The bytes a `Range` header asked for", "content": binary}
+        out[416] = {"model": ErrorOut, "description": "The range is outside the file"}
+    return out
+
+
 class JobOut(BaseModel):
     id: str
     media_id: str

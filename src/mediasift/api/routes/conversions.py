@@ -15,6 +15,7 @@ from mediasift.api.schemas import (
     ConversionRequest,
     ErrorOut,
     error_responses,
+    file_responses,
 )
 from mediasift.services import conversions
 
@@ -67,10 +68,11 @@ def get_conversion(rt: RuntimeDep, tenant: TenantDep, media_id: str, conversion_
 
 @router.get(
     "/{conversion_id}/file",
+    response_class=Response,
     responses={
         **ERRORS,
+        **file_responses("*/*", ranged=True),
         409: {"model": ErrorOut, "description": "The conversion's job has not written the file"},
-        416: {"model": ErrorOut, "description": "The range is outside the file"},
     },
     summary="Download a conversion's file (Range requests work)",
 )

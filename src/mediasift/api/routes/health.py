@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from mediasift import __version__
 from mediasift.api.deps import AdminDep, RuntimeDep
+from mediasift.api.schemas import error_responses
 from mediasift.ops import metrics
 from mediasift.ops.readiness import Readiness
 
@@ -95,7 +96,10 @@ def ready(request: Request) -> JSONResponse:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"},
+        **error_responses(401, 403),  # metrics span every tenant: admin scope once keys exist
+    },
     summary="Prometheus metrics (admin scope once keys exist)",
 )
 def prometheus_metrics(rt: RuntimeDep, _: AdminDep) -> Response:

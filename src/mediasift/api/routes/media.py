@@ -26,6 +26,7 @@ from mediasift.api.schemas import (
     SegmentOut,
     UploadOut,
     error_responses,
+    file_responses,
 )
 from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
@@ -275,8 +276,9 @@ def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
 
 @router.get(
     "/{media_id}/original",
-    responses={**ERRORS, 416: {"model": ErrorOut, "description": "The range is outside the object"}},
-    summary="Download the original bytes",
+    response_class=Response,
+    responses={**ERRORS, **file_responses("*/*", ranged=True)},
+    summary="Download the original bytes (Range requests work)",
 )
 def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     with rt.catalog.read_session() as s:
@@ -286,9 +288,21 @@ def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str)
     return _object_response(rt, key, mime, filename, request.headers.get("range"))
 
 
+_TRANSCRIPT_TYPES = {
+    "json": "application/json",
+    "srt": "application/x-subrip",
+    "vtt": "text/vtt",
+    "txt": "text/plain",
+}
+
+
 @router.get(
     "/{media_id}/transcript.{fmt}",
-    responses=ERRORS,
+    response_class=Response,
+    responses={
+        **ERRORS,
+        **file_responses("application/json", "application/x-subrip", "text/vtt", "text/plain"),
+    },
     summary="The transcript of a video or audio as JSON, SRT, WebVTT or plain text",
 )
 def transcript(
@@ -299,13 +313,7 @@ def transcript(
     key = processed_key(tenant, media_id, f"transcript.{fmt}")
     if not rt.store.exists(key):
         raise NotFound(f"media {media_id} has no transcript")
-    types = {
-        "json": "application/json",
-        "srt": "application/x-subrip",
-        "vtt": "text/vtt",
-        "txt": "text/plain",
-    }
-    return Response(rt.store.get_bytes(key), media_type=f"{types[fmt]}; charset=utf-8")
+    return Response(rt.store.get_bytes(key), media_type=f"{_TRANSCRIPT_TYPES[fmt]}; charset=utf-8")
 
 
 @router.get(
@@ -326,7 +334,12 @@ def report(
     )
 
 
-@router.get("/{media_id}/artifacts/{name:path}", responses=ERRORS, summary="Download an artifact")
+@router.get(
+    "/{media_id}/artifacts/{name:path}",
+    response_class=Response,
+    responses={**ERRORS, **file_responses("image/jpeg", "*/*")},
+    summary="Download an artifact (a keyframe, a page, the thumbnail, a transcript file)",
+)
 def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
     with rt.catalog.read_session() as s:
         repo.get_media(s, tenant, media_id)
