@@ -351,6 +351,11 @@ def test_a_folder_ingested_again_updates_the_media_of_its_changed_files(tmp_path
     assert json.loads(pruned.stdout)["deleted"] == [ids["boiler.pdf"]]
     listed = json.loads(run_cli(home, "media", "list", "--json").stdout)
     assert sorted(m["id"] for m in listed) == sorted([ids["ferry.txt"], other["id"]])
+    moved = next(m for m in json.loads(pruned.stdout)["media"] if m["id"] == ids["ferry.txt"])
+    assert moved["source"].endswith("/archive/ferry.txt")  # it follows the file where it went
+    (folder / "archive" / "ferry.txt").write_text("The island ferry leaves the harbour at noon.")
+    edited = json.loads(run_cli(home, "ingest", str(folder), "--json").stdout)
+    assert edited["replaced"] == [ids["ferry.txt"]], edited
     told = run_cli(home, "ingest", str(folder), "--prune")
     assert told.returncode == 0 and "deleted" not in told.stderr, told.stderr
     refused = run_cli(home, "ingest", str(folder), "--prune", "--repo")

@@ -171,3 +171,23 @@ def test_a_new_version_that_cannot_be_read_takes_the_old_one_s_text_with_it(api:
     assert _ids_found(api, "dugong") == [first["media"]["id"]]
     extracted = api.get(f"/v1/media/{first['media']['id']}").json()["metadata"]["extracted"]
     assert extracted == {"characters": 38}  # what was read, no longer the mark of a new version
+
+
+def test_a_media_is_told_to_follow_another_source(api: TestClient, tmp_path: Path):
+    first = upload(api, _note(tmp_path, "a.txt", "The kiln fires on Fridays."), source="file://h/old/a.txt")
+    other = upload(api, _note(tmp_path, "b.txt", "The wheel is oiled monthly."), source="file://h/b.txt")
+    moved = api.patch(f"/v1/media/{first['media']['id']}", json={"source": "file://h/new/a.txt"})
+    assert moved.status_code == 200 and moved.json()["source"] == "file://h/new/a.txt", moved.text
+    again = upload(
+        api, _note(tmp_path, "a.txt", "The kiln fires on Fridays and Mondays."), source="file://h/new/a.txt"
+    )
+    assert (again["media"]["id"], again["replaced"]) == (first["media"]["id"], True)
+    taken = api.patch(f"/v1/media/{first['media']['id']}", json={"source": "file://h/b.txt"})
+    assert taken.status_code == 409 and other["media"]["id"] in taken.json()["message"]
+    assert api.patch(f"/v1/media/{first['media']['id']}", json={"source": "a\nb"}).status_code == 400
+    assert (
+        api.patch(
+            f"/v1/media/{first['media']['id']}", json={"source": "x"}, headers={"X-Mediasift-Tenant": "t2"}
+        ).status_code
+        == 404
+    )

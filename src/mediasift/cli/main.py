@@ -334,6 +334,7 @@ def ingest(
                 if path.is_dir()
                 else client.upload(path, collection, subtitles=beside.get(path, []), source=file_source(path))
             )
+        _follow_moves(client, files, uploads)
         kept = {u["media"]["id"] for u in uploads}
         pruned = _prune(client, [p for p in paths if p.is_dir()], kept) if prune else []
         jobs = [u["job"] for u in uploads if u.get("job")]
@@ -384,6 +385,17 @@ def _source_path(source: str) -> Path | None:
     if not source.startswith(here + "/"):
         return None
     return Path(os.fsdecode(unquote_to_bytes(source.removeprefix(here))))
+
+
+def _follow_moves(client, files: list[Path], uploads: list[dict[str, Any]]) -> None:  # type: ignore[no-untyped-def]
+    """A file ingested before at a path that is gone (moved, renamed) is the same bytes, so the
+    same media: it follows the file's new path from now on, so that the file's next change is a
+    new version of it rather than a media of its own."""
+    for path, upload in zip(files, uploads, strict=False):
+        media, here = upload["media"], file_source(path)
+        was = _source_path(media.get("source") or "")
+        if upload.get("duplicate") and media.get("source") != here and was is not None and not was.exists():
+            upload["media"] = client.follow(media["id"], here)
 
 
 def _prune(client, folders: list[Path], kept: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]

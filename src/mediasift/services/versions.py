@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mediasift.catalog import repo
 from mediasift.catalog.sources import SOURCE_PREFIX, UNNAMED, UPLOAD
-from mediasift.errors import InvalidRequest, NotFound
+from mediasift.errors import Conflict, InvalidRequest, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.media.subtitle_tracks import sidecar_name
 from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream, subtitle_files
@@ -173,6 +173,22 @@ def _source_subtitles(
         return None
     remember_subtitle_sources(rt, tenant_id, media_id, changes)
     return job
+
+
+def follow(rt: Runtime, tenant_id: str, media_id: str, source: str) -> Media:
+    """The media follows ``source`` from now on (a file moved: the same bytes at a new path);
+    ``Conflict`` when another media of the tenant follows it."""
+    uri = source_uri_of(source)
+    with rt.catalog.session() as s:
+        media = repo.get_media(s, tenant_id, media_id)
+        others = [m.id for m in repo.media_from_source(s, tenant_id, uri) if m.id != media_id]
+        if others:
+            raise Conflict(f"media {others[0]} follows {source!r}")
+        if media.source_uri is not None and media.source_uri.startswith("s3://"):
+            raise Conflict(f"media {media_id} follows its bucket object; its events move it")
+        media.source_uri = uri
+    with rt.catalog.read_session() as s:
+        return repo.get_media(s, tenant_id, media_id)
 
 
 def _from_source(rt: Runtime, tenant_id: str, uri: str) -> tuple[str, str | None] | None:

@@ -9,6 +9,7 @@ from typing import Annotated, BinaryIO, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from mediasift.api import text_guard
@@ -249,6 +250,23 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         duplicates=duplicates,
         **enriched,
     )
+
+
+class MediaPatch(BaseModel):
+    source: str = Field(
+        description="What the media follows from now on (a file moved: its new path, as `source` "
+        "on upload); 409 when another media follows it"
+    )
+
+
+@router.patch(
+    "/{media_id}",
+    response_model=MediaOut,
+    responses=error_responses(400, 404, 409, 422),
+    summary="Change what a media follows (its `source`)",
+)
+def patch_media(rt: RuntimeDep, tenant: TenantDep, media_id: str, body: MediaPatch) -> MediaOut:
+    return MediaOut.of(versions.follow(rt, tenant, media_id, body.source))
 
 
 @router.delete(
