@@ -279,3 +279,28 @@ def test_member_names_in_other_encodings_are_read_as_written(tmp_path: Path) -> 
 
     assert read(tar)[0] == {"src/café.py": GOOD.decode()}
     assert read(zipped, "application/zip")[0] == {"src/café.py": GOOD.decode()}
+
+
+def test_utf8_with_a_stray_byte_stays_utf8_and_latin1_is_read_as_latin1() -> None:
+    from mediasift.extract.code.extract import line_count
+    from mediasift.media.source_files import decode_source
+
+    # one stray byte had made the whole file Latin-1: every accent two letters ("cafÃ©")
+    mixed = decode_source('price = "café"\n'.encode() + b"# \xff\xfe\n")
+    assert mixed is not None and 'price = "café"' in mixed
+    assert decode_source('precio = "café"\n'.encode("latin-1")) == 'precio = "café"\n'
+    assert decode_source(b"\x00\x01binary") is None
+    # lines as an editor numbers them: a file's last line break opens no line
+    assert (line_count("a\nb\n"), line_count("a\nb"), line_count("")) == (2, 2, 0)
+
+
+def test_a_minified_file_alone_is_refused_saying_why(tmp_path: Path) -> None:
+    # cut by syntax, each function of a one-line bundle was the whole line: 301 copies of 9 KB
+    from mediasift.errors import UnsupportedMedia
+    from mediasift.extract.code.extract import extract_code
+    from tests.extract.imaging_samples import context
+
+    bundle = tmp_path / "bundle.js"
+    bundle.write_text(";".join(f"function a{i}(b){{return b*{i}}}" for i in range(400)) + "\n")
+    with pytest.raises(UnsupportedMedia, match="minified code"):
+        extract_code(context(tmp_path, bundle, kind="code", mime="text/javascript"))

@@ -102,3 +102,23 @@ def test_the_http_client_sends_language_and_path_as_repeated_parameters() -> Non
 
     params = seen[0].url.params
     assert params.get_list("language") == ["go", "rust"] and params.get_list("path") == ["src/*", "*.py"]
+
+
+def test_a_folder_without_source_files_is_not_uploaded_and_says_why(
+    client: RecordingClient, tmp_path: Path
+) -> None:
+    # it had been uploaded as an empty archive, whose job died "a gz file that is not a tar archive"
+    empty, vendored = tmp_path / "emptyrepo", tmp_path / "onlydeps"
+    empty.mkdir()
+    (vendored / "node_modules" / "x").mkdir(parents=True)
+    (vendored / "node_modules" / "x" / "index.js").write_text("module.exports = 1;\n")
+    shop = tmp_path / "shop"
+    (shop / "app").mkdir(parents=True)
+    (shop / "app" / "main.py").write_text("print(1)\n")
+
+    result = CliRunner().invoke(cli.app, ["ingest", "--repo", str(empty), str(vendored), str(shop)])
+
+    assert result.exit_code == 0, result.output
+    assert [call for call, _ in client.calls] == ["upload"]  # shop only
+    assert f"{empty}: no source files to read" in result.output
+    assert f"{vendored}: no source files to read" in result.output

@@ -324,17 +324,23 @@ def ingest(
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []
+    sent: list[Path] = []  # the file (or folder) of each upload
     beside = {} if repo else subtitles_beside(files + _subtitles_near(files))
     paired = {subtitles for found in beside.values() for subtitles in found}
     files = [f for f in files if f not in paired]
     try:
         for path in files:
+            if path.is_dir():
+                packed = _upload_repository(client, path, collection)
+                if packed is not None:
+                    sent.append(path)
+                    uploads.append(packed)
+                continue
+            sent.append(path)
             uploads.append(
-                _upload_repository(client, path, collection)
-                if path.is_dir()
-                else client.upload(path, collection, subtitles=beside.get(path, []), source=file_source(path))
+                client.upload(path, collection, subtitles=beside.get(path, []), source=file_source(path))
             )
-        _follow_moves(client, files, uploads)
+        _follow_moves(client, sent, uploads)
         kept = {u["media"]["id"] for u in uploads}
         pruned = _prune(client, [p for p in paths if p.is_dir()], kept) if prune else []
         jobs = [u["job"] for u in uploads if u.get("job")]
@@ -345,7 +351,7 @@ def ingest(
         _fail(exc)
     finally:
         client.close()
-    named = [(path.name, u) for path, u in zip(files, uploads, strict=False)]
+    named = [(path.name, u) for path, u in zip(sent, uploads, strict=True)]
     again = [(name, u["media"]) for name, u in named if u.get("duplicate")]
     replaced = [(name, u["media"]) for name, u in named if u.get("replaced")]
     if as_json:
@@ -391,7 +397,7 @@ def _follow_moves(client, files: list[Path], uploads: list[dict[str, Any]]) -> N
     """A file ingested before at a path that is gone (moved, renamed) is the same bytes, so the
     same media: it follows the file's new path from now on, so that the file's next change is a
     new version of it rather than a media of its own."""
-    for path, upload in zip(files, uploads, strict=False):
+    for path, upload in zip(files, uploads, strict=True):
         media, here = upload["media"], file_source(path)
         was = _source_path(media.get("source") or "")
         if upload.get("duplicate") and media.get("source") != here and was is not None and not was.exists():
@@ -485,8 +491,9 @@ def _models_for(files: list[Path]) -> list[str]:
     return models_for_kinds(kinds)
 
 
-def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """``folder`` packed as ``<name>.tar.gz`` (as code extraction reads it) and uploaded."""
+def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    """``folder`` packed as ``<name>.tar.gz`` (as code extraction reads it) and uploaded; None,
+    and a line saying so, when it holds no source file to read (its job could only fail)."""
     import tempfile
 
     from mediasift.extract.code.archives import pack_folder
@@ -494,7 +501,14 @@ def _upload_repository(client, folder: Path, collection: str) -> dict[str, Any]:
     folder = folder.resolve()
     with tempfile.TemporaryDirectory(prefix="mediasift-repo-") as scratch:
         archive = Path(scratch) / f"{folder.name or 'repository'}.tar.gz"
-        pack_folder(folder, archive)
+        if not pack_folder(folder, archive):
+            console.print(
+                f"{folder}: no source files to read (only vendored, generated, ignored or other "
+                "kinds of files); not ingested",
+                markup=False,
+                soft_wrap=True,
+            )
+            return None
         return dict(client.upload(archive, collection, source=file_source(folder)))
 
 

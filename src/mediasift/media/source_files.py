@@ -154,13 +154,27 @@ def skip_reason(path: str) -> str | None:
 def content_skip_reason(text: str) -> str | None:
     """``generated`` for a file its first lines mark as generated or that is minified, else None."""
     head = "\n".join(text.splitlines()[:_MARK_LINES])
-    if _GENERATED_MARK.search(head):
+    if _GENERATED_MARK.search(head) or minified_line(text) is not None:
         return "generated"
+    return None
+
+
+def minified_line(text: str) -> int | None:
+    """The length of a minified file's longest line (a bundle: few lines, each thousands of
+    characters long); None for source as people write it."""
     lines = text.splitlines() or [""]
     longest = max(len(line) for line in lines)
     if longest > _MINIFIED_LINE or (len(text) > 4096 and len(text) / len(lines) > _MINIFIED_MEAN):
-        return "generated"
+        return longest
     return None
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _has_utf8_sequences(data: bytes) -> bool:
+    """Whether ``data`` holds multi-byte UTF-8 sequences (text in Latin-1 rarely does)."""
+    return _UTF8_SEQUENCE.search(data) is not None
 
 
 def decode_source(data: bytes) -> str | None:
@@ -171,6 +185,11 @@ def decode_source(data: bytes) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a stray byte or two (a file pasted together) stays UTF-8: read as Latin-1, every
+    # accent in it had become two letters ("cafÃ©").
+    text = data.decode("utf-8-sig", errors="replace")
+    if text.count("\ufffd") <= max(2, len(text) // 1000) and _has_utf8_sequences(data):
+        return text
     text = data.decode("cp1252", errors="replace")
     readable = sum(c.isprintable() or c in "\r\n\t" for c in text[:8192])
     return text if readable / max(1, min(len(text), 8192)) > 0.98 else None

@@ -20,7 +20,7 @@ from mediasift.errors import CorruptMedia, LimitExceeded, UnsupportedMedia
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.code.archives import ArchiveLimits, Selection, repository_files
 from mediasift.extract.code.segments import file_segments
-from mediasift.media.source_files import SourceType, decode_source, shebang_type, source_type
+from mediasift.media.source_files import SourceType, decode_source, minified_line, shebang_type, source_type
 
 log = logging.getLogger("mediasift.extract")
 
@@ -46,6 +46,12 @@ def _single_file(ctx: ExtractContext) -> Extraction:
     text = decode_source(ctx.path.read_bytes())
     if text is None:
         raise UnsupportedMedia("binary content in a file named as source code")
+    if (longest := minified_line(text)) is not None:
+        # Cut by syntax, each definition of a one-line bundle was the whole line: 301 copies of it.
+        raise UnsupportedMedia(
+            f"minified code (a line of {longest:,} characters) is not read; upload the source it was built "
+            "from, as a repository skips it"
+        )
     if len(text) > ctx.settings.max_text_chars:
         raise LimitExceeded(
             f"source file of {len(text)} characters; the limit is {ctx.settings.max_text_chars}"
@@ -54,7 +60,12 @@ def _single_file(ctx: ExtractContext) -> Extraction:
     path = PurePosixPath(ctx.filename).name or "source"
     segments = file_segments(ctx, path, text, source)
     languages = Counter({source.language: 1})
-    return _extraction(segments, languages, Selection(files=1), lines=text.count("\n") + 1)
+    return _extraction(segments, languages, Selection(files=1), lines=line_count(text))
+
+
+def line_count(text: str) -> int:
+    """Lines as an editor numbers them: a last line break ends the last line, it opens no other."""
+    return len(text.splitlines()) if text else 0
 
 
 def _single_file_type(filename: str, mime: str, text: str) -> SourceType:
@@ -96,7 +107,7 @@ def _repository(ctx: ExtractContext) -> Extraction:
             selection.skipped["unreadable"] += 1
             continue
         languages[source.language] += 1
-        lines += text.count("\n") + 1
+        lines += line_count(text)
         ctx.progress("extract", min(0.99, selection.done))
     if not segments:
         skipped = ", ".join(f"{n} {reason}" for reason, n in selection.skipped.most_common()) or "none"
