@@ -257,6 +257,10 @@ def test_a_text_too_mixed_to_have_one_language_has_its_entities_paragraph_by_par
         (e.text, e.type) for e in found.items
     }, found.items
     assert found.notes == []
+    # a photo's few words tell no language: said in words, not as Python's None
+    assert extract_entities([("s1", "OK 12", None, None, None)], None).notes == [
+        "1 segment in no language told apart: no entities read"
+    ]
     # bullets without a function word read as the rest of the media does
     slides = [
         ("s1", "Q3 results\nNew office in Lisbon", None, 1, None),

@@ -119,7 +119,12 @@ def extract_entities(
         if model is not None:
             models.append(model.id)
             mentions += _model_mentions(model, group)
-        elif language not in ("es",):
+        elif language is None:  # too short or too mixed to tell (a photo's few words)
+            many = len(group) != 1
+            notes.append(
+                f"{len(group)} segment{'s' if many else ''} in no language told apart: no entities read"
+            )
+        elif language != "es":
             notes.append(f"no entity model for language {language!r}: {len(group)} segments skipped")
         if language == "es":
             if model is None:

@@ -63,7 +63,7 @@ function tags(m) {
 }
 
 function table(media) {
-  return h("table", { class: "library" },
+  return h("div", { class: "table-wrap" }, h("table", { class: "library" },
     h("caption", { class: "visually-hidden" }, "Media in your library"),
     h("thead", {}, h("tr", {}, ["Name", "Status", "Kind", "Length", "Language", "Collection", "Tags", "Size", "Added"].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, media.map((m) =>
@@ -76,5 +76,5 @@ function table(media) {
         h("td", {}, m.collection),
         h("td", {}, h("ul", { class: "tags" }, tags(m).map((t) => h("li", {}, t)))),
         h("td", { class: "num" }, bytes(m.bytes)),
-        h("td", {}, h("time", { datetime: m.created_at }, date(m.created_at)))))));
+        h("td", {}, h("time", { datetime: m.created_at }, date(m.created_at))))))));
 }

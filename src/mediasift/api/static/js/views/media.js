@@ -212,7 +212,8 @@ function transcriptLines(segments) {
 function besideTracks(segments) {
   const byTrack = new Map();
   for (const seg of segments.filter((s) => s.modality === "speech" && besideTranscript(s))) {
-    const key = String(seg.meta.track);
+    // files beside the media share one track number (-1): their languages tell them apart
+    const key = `${seg.meta.track}:${seg.language || ""}`;
     if (!byTrack.has(key)) byTrack.set(key, { language: seg.language || "", segments: [] });
     byTrack.get(key).segments.push(seg);
   }

@@ -107,10 +107,10 @@ function jobRow(job, ...extra) {
 function runningCard(jobs) {
   return card(`Running jobs (${jobs.length})`,
     jobs.length
-      ? h("table", {}, h("thead", {}, h("tr", {}, ["File", "Type", "Stage", "Attempts", "Progress", "Started"].map((c) => h("th", { scope: "col" }, c)))),
+      ? h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, ["File", "Type", "Stage", "Attempts", "Progress", "Started"].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, jobs.map((j) => jobRow(j,
           h("td", {}, h("progress", { max: 1, value: j.progress || 0, "aria-label": `${j.filename} progress` })),
-          h("td", {}, date(j.started_at))))))
+          h("td", {}, date(j.started_at)))))))
       : h("p", { class: "muted" }, "Nothing running."));
 }
 
@@ -128,10 +128,10 @@ function deadCard(jobs, reload, adminRetry) {
   return card(`Dead letters (${jobs.length})`,
     jobs.length
       ? [h("button", { type: "button", class: "ghost", onclick: () => retry(jobs.map((j) => j.id)) }, "Retry all"),
-        h("table", {}, h("thead", {}, h("tr", {}, ["File", "Type", "Stage", "Attempts", "Error", "Failed", ""].map((c) => h("th", { scope: "col" }, c)))),
+        h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, ["File", "Type", "Stage", "Attempts", "Error", "Failed", ""].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, jobs.map((j) => jobRow(j,
             h("td", { class: "error-text" }, j.error || "", j.error_code ? h("span", { class: "muted" }, ` (${j.error_code})`) : null),
             h("td", {}, date(j.finished_at)),
-            h("td", {}, h("button", { type: "button", class: "retry", "aria-label": `Retry ${j.filename || j.id}`, onclick: () => retry([j.id]) }, "Retry"))))))]
+            h("td", {}, h("button", { type: "button", class: "retry", "aria-label": `Retry ${j.filename || j.id}`, onclick: () => retry([j.id]) }, "Retry")))))))]
       : h("p", { class: "muted" }, "No dead letters."));
 }
