@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.code.queries import NOTEBOOK_PATH, NOTEBOOK_QUERY, QUERIES, REPO, CodeQuery, definition_line
+from tests.code.queries import (
+    NOTEBOOK_PATH,
+    NOTEBOOK_QUERY,
+    QUERIES,
+    REPO,
+    SPANISH_QUERIES,
+    CodeQuery,
+    definition_line,
+)
 from tests.conftest import upload, wait_for_job
 
 TOP = "taskrunner-main"
@@ -92,6 +100,23 @@ def test_most_questions_by_meaning_find_their_code_in_the_top_three(
     found = [q.question for q in QUERIES if any(answers(h, q) for h in search(module_api, q.question)[:3])]
 
     assert len(found) >= 0.8 * len(QUERIES), sorted({q.question for q in QUERIES} - set(found))
+
+
+def test_questions_asked_in_spanish_find_the_english_code_first(module_api: TestClient, repo: dict) -> None:
+    # Code's names and comments are English: a Spanish question gave the repository's English
+    # README the cross-lingual allowance and not the code, and the README came first.
+    first = [
+        q.question
+        for q in SPANISH_QUERIES
+        if (hits := search(module_api, q.question)) and answers(hits[0], q)
+    ]
+    assert len(first) >= 0.8 * len(SPANISH_QUERIES), sorted(
+        {q.question for q in SPANISH_QUERIES} - set(first)
+    )
+    readme_first = [
+        q.question for q in SPANISH_QUERIES if search(module_api, q.question)[0].get("path") == "README.md"
+    ]
+    assert readme_first == []
 
 
 @pytest.mark.parametrize(

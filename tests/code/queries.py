@@ -92,6 +92,28 @@ QUERIES = [
 
 # Asked of the notebook: its code cell and its output.
 NOTEBOOK_PATH = "notebooks/throughput.ipynb"
+# The same questions as a Spanish-speaking developer asks them of the same (English) code.
+SPANISH = [
+    "función que reintenta un trabajo fallido",
+    "cuánto esperar antes de volver a intentarlo, el doble cada vez con un poco de azar",
+    "dar el siguiente trabajo a un trabajador y ocultarlo a los demás hasta un plazo",
+    "apartar un trabajo que sigue fallando para que alguien lo revise",
+    "cuándo se dispara la próxima vez una programación cron",
+    "guardar el progreso en disco para que un fallo nunca deje un archivo a medio escribir",
+    "comprobar la firma de un token sin filtrar información de tiempos",
+    "mostrar milisegundos como minutos y segundos para las personas",
+    "preguntar al servidor por el estado de los trabajos cada pocos segundos",
+    "si un trabajo ha terminado definitivamente",
+    "avisar al coordinador de que el trabajador sigue vivo y alargar su préstamo",
+    "parar limpiamente cuando el proceso recibe SIGTERM",
+    "permitir solo tantas peticiones por segundo con un cubo de fichas",
+    "expulsar la entrada usada hace más tiempo cuando la caché está llena",
+    "comprimir un volcado de la base de datos cada noche",
+]
+SPANISH_QUERIES = [
+    CodeQuery(question, q.path, q.symbol, q.language) for question, q in zip(SPANISH, QUERIES, strict=True)
+]
+
 NOTEBOOK_QUERY = CodeQuery("95th percentile of how long jobs waited", NOTEBOOK_PATH, "tail_latency", "python")
 
 _DEFINITION = {

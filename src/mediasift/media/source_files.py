@@ -109,6 +109,10 @@ _MINIFIED_LINE = 2000  # characters: a line this long is a bundle, not code peop
 _MINIFIED_MEAN = 300
 
 
+# The languages code segments are tagged with (``Segment.language``: "python", "go"…).
+CODE_LANGUAGES = frozenset(t.language for t in BY_EXTENSION.values() if t.role in ("code", "notebook"))
+
+
 def source_type(name: str) -> SourceType | None:
     """The kind of source file ``name`` (a path or a file name) is, or None for other files."""
     base = PurePosixPath(name.replace("\\", "/")).name

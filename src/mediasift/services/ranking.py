@@ -44,6 +44,7 @@ from mediasift.enrich.terms import asked_terms, terms
 from mediasift.enrich.typos import Question, asked_words
 from mediasift.enrich.typos import held as held_words
 from mediasift.index.fusion import Normalisation, normalised, score_fusion
+from mediasift.media.source_files import CODE_LANGUAGES
 
 if TYPE_CHECKING:
     from mediasift.index.base import Index
@@ -115,6 +116,8 @@ class RankingParams:
 
 
 DEFAULT = RankingParams()
+# Code read as English by a Spanish query (``_translated_languages``); False: as no language.
+CODE_TRANSLATED = True
 
 
 @dataclass(slots=True)
@@ -156,7 +159,7 @@ def fused(
         other = _other_language(language, filters)
         if space != TEXT_SPACE or not params.cross_lingual_gap or other is None:
             return hits
-        within = replace(filters or Filters(), languages=[other])
+        within = replace(filters or Filters(), languages=_translated_languages(other))
         theirs = index.search_vector(space, tenant_id, vector, depth, within, media=media)
         translated.update(h.id for h in theirs)
         nearest_translated.extend(theirs)
@@ -209,6 +212,13 @@ def _with_translations(hits: list[IndexHit], depth: int, translations: list[Inde
     below = [fused_hit.get(t.id, IndexHit(id=t.id, media_id=t.media_id, score=floor)) for t in translations]
     below = sorted((h for h in below if h.id not in shown), key=lambda h: -h.score)
     return Candidates(top + below, frozenset(t.id for t in translations))
+
+
+def _translated_languages(other: str) -> list[str]:
+    """The languages whose passages a query in the other language finds only by meaning: the
+    other's; for a Spanish query, code's too, whose names and comments are English in practice
+    (an English README had outranked the function a Spanish question described)."""
+    return [other, *sorted(CODE_LANGUAGES)] if other == "en" and CODE_TRANSLATED else [other]
 
 
 def _other_language(language: str | None, filters: Filters | None) -> str | None:
