@@ -88,6 +88,11 @@ def test_an_upload_into_a_named_collection_is_filed_there(page, server, tmp_path
     done.wait_for(timeout=120_000)
     media = server.client.get("/v1/media", params={"collection": "harbour"}).json()["media"]
     assert [m["filename"] for m in media] == ["harbour-notes.txt"]
+    # a name the server refuses is said before anything is sent (each file had failed, its Retry too)
+    page.fill("#upload-collection", "my docs")
+    page.set_input_files("#file-input", [str(notes)])
+    page.locator("#collection-hint.upload-error").get_by_text("no collection name").wait_for()
+    assert page.locator(".upload-item").count() == 1  # the first upload only
 
 
 def test_a_video_and_its_subtitle_file_chosen_together_make_one_upload(page, server, tmp_path: Path):

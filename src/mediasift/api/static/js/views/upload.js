@@ -12,7 +12,26 @@ features().then((f) => { canCancel = f.paths.includes("/v1/jobs/{job_id}/cancel"
 
 export function render(root) {
   const input = h("input", { id: "file-input", type: "file", multiple: true, class: "visually-hidden" });
-  const collection = h("input", { id: "upload-collection", name: "collection", placeholder: "default", autocomplete: "off" });
+  // the server's rule, checked before anything is sent: a name it refuses failed every file, and
+  // each one's Retry sent the same name again
+  const collection = h("input", {
+    id: "upload-collection", name: "collection", placeholder: "default", autocomplete: "off",
+    "aria-describedby": "collection-hint",
+  });
+  const hint = h("p", { id: "collection-hint", class: "muted" }, "Letters, digits, '_', '-' and '.'; empty: default.");
+  const chosen = () => {
+    const name = collection.value.trim();
+    if (name && !COLLECTION.test(name)) {
+      hint.className = "upload-error";
+      hint.textContent = `"${name}" is no collection name: use letters, digits, '_', '-' or '.' (no spaces), up to 200.`;
+      collection.focus();
+      return null;
+    }
+    hint.className = "muted";
+    hint.textContent = "Letters, digits, '_', '-' and '.'; empty: default.";
+    return name;
+  };
+  collection.addEventListener("input", chosen);
   const zone = h("div", {
     class: "dropzone drop-target", id: "dropzone", role: "button", tabindex: "0",
     "aria-describedby": "dropzone-hint", "aria-label": "Choose files to upload, or drop them here",
@@ -35,16 +54,19 @@ export function render(root) {
   zone.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("dragging");
-    addFiles([...(e.dataTransfer?.files || [])], collection.value.trim());
+    const name = chosen();
+    if (name !== null) addFiles([...(e.dataTransfer?.files || [])], name);
   });
   input.addEventListener("change", () => {
-    addFiles([...input.files], collection.value.trim());
+    const name = chosen();
+    if (name !== null) addFiles([...input.files], name);
     input.value = "";
   });
   const list = h("ol", { id: "uploads", class: "uploads", "aria-live": "polite", "aria-label": "Uploads" }, items.map((it) => it.row));
   root.append(
     h("h1", {}, "Upload"),
     h("div", { class: "field inline" }, h("label", { for: "upload-collection" }, "Collection"), collection),
+    hint,
     zone,
     input,
     items.length ? null : h("p", { class: "muted", id: "uploads-empty" }, "Nothing uploaded in this session yet."),
@@ -52,6 +74,9 @@ export function render(root) {
   );
   return null;
 }
+
+// A collection's name as the API takes it (services/ingest.py).
+const COLLECTION = /^[A-Za-z0-9_.\-]{1,200}$/;
 
 // Audio and video a subtitle file can go with, and the subtitle formats, by extension.
 const TIMED = /\.(mp4|m4v|mov|mkv|webm|avi|ts|m2ts|mts|flv|wmv|mpg|mpeg|mp3|wav|m4a|ogg|oga|opus|flac|mka)$/i;
