@@ -107,6 +107,10 @@ def test_a_taxonomy_is_put_as_yaml_as_the_cli_file_holds_it(api: TestClient):
     assert bad.status_code == 422 and "not valid YAML" in bad.json()["message"], bad.text
     as_json = api.put("/v1/taxonomies/temas", content=document, headers={"Content-Type": "application/json"})
     assert as_json.status_code == 422 and "send YAML as application/yaml" in as_json.json()["message"]
+    huge = api.put(
+        "/v1/taxonomies/temas", content=b"x" * (2 * 1024 * 1024), headers={"Content-Type": "application/yaml"}
+    )
+    assert huge.status_code == 413, huge.text  # read here, under the cap FastAPI's bodies have
     body = api.get("/openapi.json").json()["paths"]["/v1/taxonomies/{name}"]["put"]["requestBody"]
     assert {"application/json", "application/yaml"} <= set(body["content"])
 

@@ -18,10 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from mediasift.api import text_guard
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import error_responses
 from mediasift.enrich.taxonomy import MAX_LABELS, TaxonomyInvalid
+from mediasift.errors import InvalidRequest, LimitExceeded
 from mediasift.services import taxonomies
+from mediasift.text_form import unstorable
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import TaxonomyRow
@@ -114,7 +117,10 @@ class RelabelOut(BaseModel):
     openapi_extra=BODY,
 )
 async def put(request: Request, rt: RuntimeDep, tenant: TenantDep, name: Name) -> JSONResponse:
-    document = _document(await request.body(), request.headers.get("content-type", ""))
+    raw = await _body(request, rt.settings.max_body_bytes)
+    document = _document(raw, request.headers.get("content-type", ""))
+    if unstorable(document):  # read here, not by FastAPI: the API's text guard never sees it
+        raise InvalidRequest(text_guard.MESSAGE)
     changed = await run_in_threadpool(taxonomies.put_taxonomy, rt, tenant, name, document)
     body = TaxonomyChangedOut(
         name=changed.name,
@@ -125,6 +131,20 @@ async def put(request: Request, rt: RuntimeDep, tenant: TenantDep, name: Name) -
     )
     code = status.HTTP_201_CREATED if changed.created else status.HTTP_200_OK
     return JSONResponse(body.model_dump(mode="json"), status_code=code)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's body, refused past ``limit`` bytes as it arrives (``MEDIASIFT_MAX_BODY_BYTES``,
+    as the bodies FastAPI reads whole are)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise LimitExceeded(f"request body over the limit of {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise LimitExceeded(f"request body over the limit of {limit} bytes")
+    return bytes(body)
 
 
 def _document(body: bytes, content_type: str) -> Any:
