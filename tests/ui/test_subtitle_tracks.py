@@ -70,8 +70,9 @@ def test_on_a_phone_the_media_library_and_operations_pages_do_not_scroll_sideway
         page.locator(ready).first.wait_for()
         page.wait_for_timeout(300)  # the rest of the page's requests
         width = page.evaluate("document.documentElement.scrollWidth")
-        wide = page.evaluate(
-            "[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 392)"
-            ".slice(0, 6).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+        wide = page.evaluate(  # what passes the screen, to say in the failure
+            "[...document.querySelectorAll('body *')]"
+            ".filter((e) => e.getBoundingClientRect().right > 392).slice(0, 6)"
+            ".map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"
         )
         assert width <= 390, (view, width, wide)

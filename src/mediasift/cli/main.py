@@ -406,8 +406,7 @@ def _follow_moves(client, files: list[Path], uploads: list[dict[str, Any]]) -> N
 
 def _prune(client, folders: list[Path], kept: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Delete the media ingested from a file under ``folders`` that is no longer there, except
-    those ``kept``: the media of this run's files (a file moved is the same bytes, so the same
-    media, which still follows its old path)."""
+    those ``kept``: the media of this run's files (a copy's media may follow another path)."""
     gone: dict[str, dict[str, Any]] = {}
     for folder in folders:
         prefix = file_source(folder).removesuffix("/") + "/"

@@ -6,14 +6,13 @@ whose words best match the query, by stemmed, accent-folded content words (``enr
 and, where the part keeps its words' times (``"words"``: ``[start_s, end_s, word]``), starts at
 the first of them that matches: a part can run ten seconds before the words asked for. Where no
 word matches, search's second stage points the hit at its best sentence by meaning
-(``sentence_spans``, ``ranking.rescore``).
+(``answer.sentences.timed_sentence_spans``, ``ranking.rescore``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mediasift.answer.sentences import timed_sentence_spans
 from mediasift.enrich.terms import match_score, terms
 
 
@@ -31,14 +30,6 @@ def locate_moment(parts: list[dict[str, Any]], query: str) -> dict[str, Any]:
     if best_score and (second := _first_word_at(best.get("words") or [], query)) is not None:
         found["start_s"] = second
     return found
-
-
-def sentence_spans(parts: list[dict[str, Any]]) -> list[tuple[float | None, float | None]]:
-    """The seconds of each sentence of a speech chunk, in the order its sentence vectors are
-    stored: where no query word matched, search's second stage points the hit at the sentence
-    whose vector matches best ("chain lubrication every 200 km" asked of a Spanish talk had
-    pointed at its first part, the tyres' sentence)."""
-    return timed_sentence_spans(parts)
 
 
 def _first_word_at(words: list[Any], query: str) -> float | None:

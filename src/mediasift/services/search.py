@@ -433,12 +433,14 @@ def hydrate(
         parts = meta.pop("parts", None)
         spans = None
         if parts and query:
-            from mediasift.services.moment import locate_moment, sentence_spans
+            from mediasift.answer.sentences import timed_sentence_spans
+            from mediasift.services.moment import locate_moment
 
             part = locate_moment(parts, query)
             start_s, end_s = part["start_s"], part["end_s"]
             meta["chunk_start_s"], meta["chunk_end_s"] = row.start_s, row.end_s
-            spans = None if part["score"] else sentence_spans(parts)
+            # no query word said: search's second stage points it at its best sentence by meaning
+            spans = None if part["score"] else timed_sentence_spans(parts)
         hits.append(
             Hit(
                 segment_id=row.id,
