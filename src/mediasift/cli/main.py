@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -377,9 +378,14 @@ def ingest(
 def file_source(path: Path) -> str:
     """What a file's media follows: ``file://host/absolute/path`` (RFC 8089), so the same path
     ingested again is a new version of it, and the same path on another machine is another file."""
+    return "file://" + _host() + path.resolve().as_uri().removeprefix("file://")
+
+
+@functools.cache
+def _host() -> str:
     import socket
 
-    return "file://" + socket.gethostname() + path.resolve().as_uri().removeprefix("file://")
+    return socket.gethostname()
 
 
 def _source_path(source: str) -> Path | None:
@@ -387,7 +393,7 @@ def _source_path(source: str) -> Path | None:
     kind of source."""
     from urllib.parse import unquote_to_bytes
 
-    here = file_source(Path("/")).removesuffix("/")
+    here = "file://" + _host()
     if not source.startswith(here + "/"):
         return None
     return Path(os.fsdecode(unquote_to_bytes(source.removeprefix(here))))

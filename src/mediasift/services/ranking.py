@@ -116,8 +116,6 @@ class RankingParams:
 
 
 DEFAULT = RankingParams()
-# Code read as English by a Spanish query (``_translated_languages``); False: as no language.
-CODE_TRANSLATED = True
 
 
 @dataclass(slots=True)
@@ -214,11 +212,14 @@ def _with_translations(hits: list[IndexHit], depth: int, translations: list[Inde
     return Candidates(top + below, frozenset(t.id for t in translations))
 
 
+_CODE_LANGUAGES = sorted(CODE_LANGUAGES)
+
+
 def _translated_languages(other: str) -> list[str]:
     """The languages whose passages a query in the other language finds only by meaning: the
     other's; for a Spanish query, code's too, whose names and comments are English in practice
     (an English README had outranked the function a Spanish question described)."""
-    return [other, *sorted(CODE_LANGUAGES)] if other == "en" and CODE_TRANSLATED else [other]
+    return [other, *_CODE_LANGUAGES] if other == "en" else [other]
 
 
 def _other_language(language: str | None, filters: Filters | None) -> str | None:

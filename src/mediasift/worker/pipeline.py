@@ -111,6 +111,7 @@ def run_ingest(
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         original_key, filename, collection = media.original_key, media.filename, media.collection
+        new_bytes = repo.is_new_version(media)  # only then can an earlier run have left artifacts
     planned = workflows.plan_for(rt, tenant_id, collection)
     plan = planned[1] if planned else None
     if planned is not None:
@@ -193,7 +194,8 @@ def run_ingest(
             if enriched is not None:
                 enriched.save(s, tenant_id, media_id)
             stored_quality.save_quality(s, tenant_id, media_id, quality)
-    _drop_stale_artifacts(rt, tenant_id, media_id, ctx.written)
+    if new_bytes:  # a listing a job (a LIST on S3) only where it can find something
+        _drop_stale_artifacts(rt, tenant_id, media_id, ctx.written)
     rt.invalidate_tenant(tenant_id)
     if plan is None:
         # A step of its own, on the queue: its collection asks for nutrition, or it had some before
