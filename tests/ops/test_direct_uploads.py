@@ -242,3 +242,41 @@ def test_direct_uploads_refuse_bad_requests(make_runtime, client_for):  # type: 
         deep = {"a": deep}
     assert api.post("/v1/uploads", json={**base, "metadata": deep}).status_code == 400
     assert api.get("/v1/uploads/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+
+
+def test_a_direct_upload_from_a_source_is_a_new_version_of_its_media(make_runtime, client_for):  # type: ignore[no-untyped-def]
+    api = client_for(make_runtime(enrich=False), workers=1)
+
+    def send(content: bytes, source: str | None = "s3://mine/manuals/boiler.txt") -> dict:
+        body = {"filename": "boiler.txt", "content_type": "text/plain", "bytes": len(content)}
+        body["source"] = source
+        upload = api.post("/v1/uploads", json=body).json()
+        assert upload["source"] == source and upload["replaced"] is False
+        url = upload["put"]["url"].removeprefix("http://testserver")
+        sent = api.put(url, content=content, headers={"Content-Type": "text/plain"})
+        assert sent.status_code == 201, sent.text
+        done = sent.json()
+        if done["job"]:
+            assert wait_for_job(api, done["job"]["id"])["status"] == "succeeded"
+        assert api.get(f"/v1/uploads/{upload['id']}").json()["replaced"] is done["replaced"]
+        return done
+
+    first = send(TEXT)
+    media_id = first["media"]["id"]
+    assert first["media"]["source"] == "s3://mine/manuals/boiler.txt" and not first["replaced"]
+    edited = b"The boiler pressure is checked weekly since the new valve was fitted.\n"
+    second = send(edited)
+    assert (second["media"]["id"], second["replaced"], second["duplicate"]) == (media_id, True, False)
+    assert api.get(f"/v1/media/{media_id}/original").content == edited
+    asked = {"q": "boiler pressure checked weekly", "mode": "keyword"}
+    hits = api.get("/v1/search", params=asked).json()["hits"]
+    assert [h["media_id"] for h in hits] == [media_id] and "weekly" in hits[0]["text"]
+    again = send(edited)
+    assert (again["media"]["id"], again["replaced"], again["duplicate"]) == (media_id, False, True)
+    other = send(edited + b"x", source=None)  # no source: new bytes are a media of their own
+    assert other["media"]["id"] != media_id and other["media"]["source"] is None
+
+    body = {"filename": "a.txt", "content_type": "text/plain", "bytes": 3, "source": "a\nb"}
+    assert api.post("/v1/uploads", json=body).status_code == 400
+    assert api.post("/v1/uploads", json={**body, "source": "x" * 2049}).status_code == 400
+    assert api.get("/v1/media", params={"source_prefix": "s3://mine/"}).json()["media"][0]["id"] == media_id

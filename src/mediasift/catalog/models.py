@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -348,6 +349,10 @@ class DirectUpload(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What the media follows (``services/versions.py``), in the client's terms; None: nothing.
+    source: Mapped[str | None] = mapped_column(Text)
+    # a new version of the source's media; the server default fills rows made before the column
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Feedback(Base):

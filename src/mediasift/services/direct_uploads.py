@@ -35,6 +35,7 @@ from mediasift.catalog.models import DirectUpload, utcnow
 from mediasift.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound
 from mediasift.services.auth import check_tenant_id, pepper
 from mediasift.services.ingest import Ingested, ingest_stream, safe_filename
+from mediasift.services.versions import ingest_version, source_uri_of
 from mediasift.store import s3_direct
 
 if TYPE_CHECKING:
@@ -66,8 +67,12 @@ def create(
     size: int,
     collection: str = "default",
     metadata: dict[str, Any] | None = None,
+    source: str | None = None,
     base_url: str,
 ) -> Target:
+    """Record the upload and answer where its bytes go. With ``source``, the media they become
+    follows it, as an upload through ``POST /v1/media`` naming it (``services/versions.py``): a
+    media from the same source gets these bytes as its new version."""
     settings = rt.settings
     if size < 1:
         raise InvalidRequest("bytes must be at least 1")
@@ -78,6 +83,9 @@ def create(
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
         raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
     name = safe_filename(filename)
+    if source is not None:
+        source_uri_of(source)  # checked now, not when the bytes arrive
+        source = source.strip()
     upload_id = str(ULID())
     now = utcnow()
     expires_s = settings.direct_upload_expires_s
@@ -92,6 +100,8 @@ def create(
         key=f"{PREFIX}{tenant_id}/{upload_id}/{name}",
         status=uploads.PENDING,
         duplicate=False,
+        source=source,
+        replaced=False,
         created_at=now,
         expires_at=now + timedelta(seconds=expires_s),
     )
@@ -208,15 +218,28 @@ def ingest_uploaded(rt: Runtime, bucket: str, key: str, size: int | None) -> Ing
 
 
 def _ingest(rt: Runtime, upload: DirectUpload, stream: BinaryIO) -> Ingested:
-    result = ingest_stream(
-        rt,
-        upload.tenant_id,
-        stream,
-        upload.filename,
-        collection=upload.collection,
-        metadata={**upload.meta, "upload_id": upload.id},
-        source_uri="direct-upload",
-    )
+    metadata = {**upload.meta, "upload_id": upload.id}
+    replaced = False
+    if upload.source is None:
+        result = ingest_stream(
+            rt,
+            upload.tenant_id,
+            stream,
+            upload.filename,
+            collection=upload.collection,
+            metadata=metadata,
+            source_uri="direct-upload",
+        )
+    else:
+        result, replaced = ingest_version(
+            rt,
+            upload.tenant_id,
+            stream,
+            upload.filename,
+            source=upload.source,
+            collection=upload.collection,
+            metadata=metadata,
+        )
     uploads.finish(
         rt.catalog,
         upload.id,
@@ -224,6 +247,7 @@ def _ingest(rt: Runtime, upload: DirectUpload, stream: BinaryIO) -> Ingested:
         media_id=result.media.id,
         job_id=result.job.id if result.job else None,
         duplicate=result.duplicate,
+        replaced=replaced,
     )
     return result
 

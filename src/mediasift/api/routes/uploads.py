@@ -37,6 +37,12 @@ class UploadIn(BaseModel):
     metadata: dict[str, Any] = Field(
         default_factory=dict, description="Kept on the media, as on POST /v1/media"
     )
+    source: str | None = Field(
+        None,
+        description="Where the file came from, in your own terms (a path, a URL), up to 2,048 bytes, "
+        "as on POST /v1/media: when the tenant has a media from this source, the bytes become its "
+        "new version (`replaced`); the same bytes change nothing",
+    )
 
 
 class PresignedPost(BaseModel):
@@ -82,6 +88,11 @@ class DirectUploadOut(BaseModel):
     media: MediaOut | None = Field(None, description="Once the bytes are in: the media they became")
     job: JobOut | None = None
     duplicate: bool = Field(False, description="The tenant already had these bytes: `media` is that copy")
+    source: str | None = Field(None, description="The `source` the upload named")
+    replaced: bool = Field(
+        False,
+        description="The bytes were a new version of the media from the same `source`: it is processed again",
+    )
     error: str | None = None
 
     @classmethod
@@ -105,6 +116,8 @@ class DirectUploadOut(BaseModel):
             media=MediaOut.of(state.media) if state.media else None,
             job=JobOut.of(state.job, u.filename) if state.job else None,
             duplicate=u.duplicate,
+            source=u.source,
+            replaced=u.replaced,
             error=u.error,
         )
 
@@ -131,6 +144,7 @@ def create_upload(body: UploadIn, request: Request, rt: RuntimeDep, tenant: Tena
         size=body.bytes,
         collection=body.collection,
         metadata=body.metadata,
+        source=body.source,
         base_url=str(base_url),
     )
     return DirectUploadOut.of(target.state, target)
