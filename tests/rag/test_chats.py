@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import upload, wait_for_job
 from tests.rag.conftest import ApiFactory
 from tests.rag.fake_llm import FakeLLM
 from tests.rag.test_ask_documents import ingest_manual, parse_sse
@@ -92,3 +93,58 @@ def test_a_streamed_chat_turn_is_stored_before_done(make_api: ApiFactory, tmp_pa
     messages = api.get(f"/v1/chats/{chat_id}").json()["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert messages[1]["content"] == events[-1][1]["answer"] and messages[1]["citations"][0]["page"] == 5
+
+
+BOILER = (
+    "Boiler maintenance guide.\n\nDescale the boiler every three months with citric acid. "
+    "Keep the water pressure between one and one and a half bar.\n"
+)
+BIKES = (
+    "# Bicycle care\n\nRoad bike tyres should be inflated to between eighty and one hundred psi.\n\n"
+    "Clean the chain every two weeks with degreaser.\n"
+)
+COMETS = (
+    "Comets and asteroids.\n\nHalley's comet returns every seventy-six years. Comets are made of ice "
+    "and dust, and their tails point away from the sun.\n"
+)
+
+
+def test_follow_ups_ask_what_they_follow_up_not_the_whole_chat(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    for name, text in (("boiler.txt", BOILER), ("bikes.md", BIKES), ("comets.txt", COMETS)):
+        (tmp_path / name).write_text(text)
+        assert wait_for_job(api, upload(api, tmp_path / name)["job"]["id"])["status"] == "succeeded"
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+
+    def say(content: str) -> dict:
+        response = api.post(f"/v1/chats/{chat_id}/messages", json={"content": content})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert "Descale the boiler" in say("How often should I descale the boiler?")["answer"]
+    # A follow-up about something else is answered by what it names, not by the question before.
+    chain = say("And the bike chain?")
+    assert chain["search_question"] == "How often should I descale the boiler? And the bike chain?"
+    assert "Clean the chain every two weeks" in chain["answer"] and "boiler" not in chain["answer"]
+    # The next follow-up joins the question that stood alone and the follow-up before it, no more.
+    tyres = say("And the tyres?")
+    assert (
+        tyres["search_question"]
+        == "How often should I descale the boiler? And the bike chain? And the tyres?"
+    )
+    assert "psi" in tyres["answer"]
+    # A question with a subject of its own stands alone, whatever it points at.
+    comet = say("What does that comet's tail point away from?")
+    assert comet["search_question"] is None and "away from the sun" in comet["answer"]
+
+
+def test_a_long_chat_keeps_the_newest_question_whole():
+    from mediasift.answer.extractive import MAX_CHARS, standalone_question
+
+    first = "How often should I descale the boiler? " + "Please answer precisely and briefly. " * 60
+    asked = standalone_question("And the freezer?", [("user", first), ("assistant", "Every three months.")])
+    assert asked.endswith(" And the freezer?") and len(asked) <= MAX_CHARS
+    assert asked.split(" ")[0] in first.split(" ")  # cut between words
+    assert (
+        standalone_question("Where do comets come from?", [("user", first)]) == "Where do comets come from?"
+    )

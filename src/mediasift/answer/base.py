@@ -48,6 +48,9 @@ class Prompt:
     embedder: TextEmbedder | None = field(default=None, repr=False, compare=False)
     # The sources' stored sentence vectors by segment id (``answer/evidence.py`` reads them).
     sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # A follow-up's own words, when ``question`` joins it to what it follows up: they lead the
+    # evidence (``answer/evidence.py``).
+    focus: str | None = None
 
     def messages(self) -> list[dict[str, str]]:
         """Chat-completion messages: the system instructions, then the user turn."""

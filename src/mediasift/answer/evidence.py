@@ -84,6 +84,7 @@ class Evidence:
     words: int = 0  # question content words it holds (``evidence_words``)
     stored: bool = False  # whether the cosine is from the vector ingest stored for it
     allowance: float = 0.0  # what the cross-lingual allowance adds to the score over the word bonus
+    focused: bool = False  # it holds one of a follow-up's own words (``evidence(focus=…)``)
 
 
 def evidence(
@@ -93,13 +94,19 @@ def evidence(
     min_score: float = MIN_EVIDENCE,
     sentences: Mapping[str, np.ndarray] | None = None,
     margin: float | None = None,
+    focus: str | None = None,
 ) -> list[Evidence]:
     """The sentences of ``sources`` (source ``[n]`` is ``sources[n - 1]``) that answer
     ``question``, best first; ``[]`` when none does. ``sentences`` holds, by segment id, the
     vectors ingest stored for a source's sentences (``services/sentence_vectors.py``); only the
     sentences of sources without them are embedded here. ``margin`` (``EVIDENCE_MARGIN`` unless
     given; ``float("inf")`` for every sentence reaching ``min_score``) is how far below the best
-    a sentence may score."""
+    a sentence may score.
+
+    ``focus``: a follow-up's own words, ``question`` being it joined to the question it follows
+    up ("How often should I descale the boiler? And the bike chain?"). A sentence holding one of
+    its content words earns the word bonus for it (a follow-up's every word is its point), and
+    when any such sentence answers, only they do: the question before asked about something else."""
     margin = EVIDENCE_MARGIN if margin is None else margin
     if not asked_terms(question):
         # Question words, stopwords and punctuation alone ("and then?", "¿qué?") ask about nothing
@@ -142,11 +149,15 @@ def evidence(
     reach = min_score - WORD_BONUS * 3 - CROSS_LINGUAL_GAP  # below it no bonus lifts a sentence
     scored = []
     passage_words: dict[int, int] = {}
+    focused = bool(focus) and bool(asked_terms(focus or ""))
     for u, c, vector in zip(units, cosine, known, strict=True):
         if c < reach or (amount and not states_amount(u.text)) or _asks(u.text):
             continue
         words = evidence_words(u.text, question)
         bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
+        own = evidence_words(u.text, focus or "") if focused else 0
+        if own:
+            bonus = max(bonus, WORD_BONUS * min(3, own))
         if bonus and CONTEXT_BONUS and words < min(3, asked):
             if u.n not in passage_words:  # once a source, not once a sentence of it
                 passage_words[u.n] = evidence_words(sources[u.n - 1].text, question)
@@ -159,8 +170,10 @@ def evidence(
             allowance = max(0.0, CROSS_LINGUAL_GAP - bonus)
         score = round(float(c) + bonus + allowance, 6)
         cos = round(float(c), 6)
-        scored.append(Evidence(u, score, cos, words, vector is not None, round(allowance, 6)))
+        scored.append(Evidence(u, score, cos, words, vector is not None, round(allowance, 6), own > 0))
     found = sorted((e for e in scored if e.score >= min_score), key=lambda e: -e.score)
+    if any(e.focused for e in found):
+        found = [e for e in found if e.focused]
     return _beside_best(found, margin)
 
 

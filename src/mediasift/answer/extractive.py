@@ -6,8 +6,13 @@ is close to the best one's); the best sentence leads and up to ``max_sentences -
 follow, each ending in its source's ``[n]``. What it says is always a verbatim quote; without
 evidence it says "Not found in your media." rather than quote the nearest unrelated sentence.
 
-Follow-up questions (``task="rewrite"``) are made standalone by a heuristic: a short question, or
-one that points back ("it", "that", "eso"...), is joined to the previous question.
+Follow-up questions (``task="rewrite"``) are made standalone by a heuristic: a question that opens
+on "and", "what about", "y"…, one of three content words or fewer, or a short one that points back
+("it", "that", "eso"…) is joined to the question it follows up: the last one that stood alone, and
+the follow-up just before it if there was one, never the whole chat (a chat of follow-ups had
+searched every question it held, and answered its first). The follow-up's own words then lead
+the evidence (``evidence(focus=…)``): "And the bike chain?" after a question about the boiler is
+answered by the chain's sentence, not the boiler's.
 """
 
 from __future__ import annotations
@@ -21,11 +26,24 @@ from mediasift.answer.sentences import Sentence
 from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.terms import fold, terms
 
+_OPENS_ON_MORE = re.compile(r"^\W*(and|y|what about|how about|qué tal|also|también)\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(
-    r"^\s*(and|y|what about|how about|¿?y qué|also)\b"
-    r"|\b(it|its|that|those|these|they|them|there|same|else|eso|esto|ese|esa|ello|ellos|ellas|allí|ahí)\b",
+    r"\b(it|its|that|those|these|they|them|there|same|else|eso|esto|ese|esa|ello|ellos|ellas|allí|ahí)\b",
     re.IGNORECASE,
 )
+# A question of more content words than this has a subject of its own, whatever it points at:
+# "What does that comet's tail point away from?" asks about a comet, not the chat's last question.
+_POINTING_TERMS = 4
+_SHORT_TERMS = 3  # a question of this many content words or fewer continues the one before
+MAX_CHARS = 2000  # a standalone question's length (services/ask.py: MAX_QUESTION_CHARS)
+
+
+def follows_up(question: str) -> bool:
+    """Whether ``question`` continues the question before it rather than standing alone."""
+    count = len(terms(question))
+    if _OPENS_ON_MORE.search(question) or count <= _SHORT_TERMS:
+        return True
+    return count <= _POINTING_TERMS and bool(_POINTS_BACK.search(question))
 
 
 class ExtractiveAnswerer:
@@ -61,7 +79,12 @@ class ExtractiveAnswerer:
         # embedded the question and most of these sentences, and another tenant's must not be reused.
         embedder = prompt.embedder or self._embedder
         found = evidence(
-            prompt.question, prompt.sources, embedder, self._min_evidence, prompt.sentence_vectors
+            prompt.question,
+            prompt.sources,
+            embedder,
+            self._min_evidence,
+            prompt.sentence_vectors,
+            focus=prompt.focus,
         )
         chosen: list[Sentence] = []
         seen: set[str] = set()
@@ -76,13 +99,31 @@ class ExtractiveAnswerer:
 
 
 def standalone_question(question: str, history: list[tuple[str, str]]) -> str:
-    """``question`` alone, or joined to the previous question when it depends on it."""
-    previous = next((text for role, text in reversed(history) if role == "user"), None)
-    if not previous:
+    """``question`` alone, or, when it follows up (``follows_up``), after what it follows up: the
+    last question of ``history`` (role, the words written; oldest first) that stood alone, and
+    the follow-up after it, if any, just before ``question``. At most ``MAX_CHARS``: what does
+    not fit is cut from the start, never ``question`` itself."""
+    asked = [text.strip() for role, text in history if role == "user" and text.strip()]
+    if not asked or not follows_up(question):
         return question
-    if len(terms(question)) <= 3 or _POINTS_BACK.search(question):
-        return f"{previous.rstrip()} {question.strip()}"
-    return question
+    context = [asked[-1]]
+    if len(asked) > 1 and follows_up(asked[-1]):
+        topic = next((q for q in reversed(asked[:-1]) if not follows_up(q)), asked[0])
+        context.insert(0, topic)
+    joined = " ".join([*context, question.strip()])
+    return joined if len(joined) <= MAX_CHARS else keep_end(joined, MAX_CHARS)
+
+
+def keep_end(text: str, limit: int) -> str:
+    """The end of ``text``, at most ``limit`` characters, from a word's start."""
+    if len(text) <= limit:
+        return text
+    tail = text[-limit:]
+    if not text[-limit - 1].isspace():  # cut inside a word: that word goes
+        _, space, rest = tail.partition(" ")
+        if space and rest:
+            tail = rest
+    return tail.lstrip()
 
 
 def _cited(text: str, n: int) -> str:

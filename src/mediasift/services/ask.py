@@ -331,6 +331,7 @@ def build_prompt(
     sources: list[Hit],
     embedder: TextEmbedder | None = None,
     sentences: Mapping[str, np.ndarray] | None = None,
+    focus: str | None = None,
 ) -> Prompt:
     blocks = []
     for n, src in enumerate(sources, 1):
@@ -346,6 +347,7 @@ def build_prompt(
         sources=sources,
         embedder=embedder,
         sentence_vectors=sentences or {},
+        focus=focus,
     )
 
 
@@ -460,14 +462,16 @@ def ask_stream(
     retrieved = retrieve(rt, tenant_id, standalone, filters)
     embedder = rt.text_embedder(tenant_id)
     stored = sentence_vectors.stored(rt, tenant_id, retrieved, embedder.dim)
-    sources = with_evidence(standalone, retrieved, embedder, rt.settings.ask_min_evidence, stored)
+    # A follow-up joined to the question it follows up: its own words lead the evidence.
+    focus = question if standalone != question else None
+    sources = with_evidence(standalone, retrieved, embedder, rt.settings.ask_min_evidence, stored, focus)
     # The media a nutrition question is about are the ones search found, whether or not a sentence
     # of theirs answers it: the analysed results do ("how many calories does tortilla.txt have?").
     facts = nutrition_sources(rt, tenant_id, standalone, filters, retrieved)
     if facts:
         _score(rt, tenant_id, standalone, facts)
         sources = _with_facts(facts, sources, rt.settings.ask_context_tokens)
-    return AnswerStream(question, standalone, sources, model, embedder, stored)
+    return AnswerStream(question, standalone, sources, model, embedder, stored, focus)
 
 
 def with_evidence(
@@ -476,12 +480,15 @@ def with_evidence(
     embedder: TextEmbedder,
     min_score: float,
     sentences: Mapping[str, np.ndarray] | None = None,
+    focus: str | None = None,
 ) -> list[Hit]:
     """The sources holding a sentence that answers ``question`` (``answer/evidence.py``; their
-    stored ``sentences`` vectors by segment id), in their order: what every answer model reads, so
-    an LLM is not handed what the extractive answerer would refuse to quote. ``[]`` (answered "not
-    found") when none does."""
-    found = {item.sentence.n for item in evidence(question, sources, embedder, min_score, sentences)}
+    stored ``sentences`` vectors by segment id; ``focus``, a follow-up's own words), in their
+    order: what every answer model reads, so an LLM is not handed what the extractive answerer
+    would refuse to quote. ``[]`` (answered "not found") when none does."""
+    found = {
+        item.sentence.n for item in evidence(question, sources, embedder, min_score, sentences, focus=focus)
+    }
     return [src for n, src in enumerate(sources, 1) if n in found]
 
 
@@ -509,13 +516,14 @@ class AnswerStream:
         model: AnswerModel,
         embedder: TextEmbedder | None = None,
         sentences: Mapping[str, np.ndarray] | None = None,
+        focus: str | None = None,
     ) -> None:
         self._question, self._standalone, self._sources, self._model = question, standalone, sources, model
         self._filter = CitationFilter(set(range(1, len(sources) + 1)))
         self._text: list[str] = []
         self._done = False
         if sources:
-            prompt = build_prompt(standalone, sources, embedder, sentences)
+            prompt = build_prompt(standalone, sources, embedder, sentences, focus)
             self._chunks: Iterator[str] = iter(model.stream(prompt))
             self._first: str | None = next(self._chunks, None)  # raises now if the provider is down
         else:

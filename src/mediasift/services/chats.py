@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from mediasift.answer.base import AnswerModel, Prompt
+from mediasift.answer.extractive import keep_end
 from mediasift.answer.factory import get_answer_model
 from mediasift.catalog import chats as repo
 from mediasift.domain import Filters
@@ -60,7 +61,9 @@ def post_message_stream(
     model = get_answer_model(rt.models, rt.settings)
     with rt.catalog.session() as s:
         chat = repo.get_chat(s, tenant_id, chat_id)
-        history = [(m.role, m.rewritten or m.content) for m in repo.chat_messages(s, tenant_id, chat_id)]
+        # The words each turn was written in: a rewritten question already holds the ones before
+        # it, and joining those again made every follow-up ask the whole chat.
+        history = [(m.role, m.content) for m in repo.chat_messages(s, tenant_id, chat_id)]
         chat_filters = Filters(**chat.filters) if chat.filters else None
     standalone = rewrite(model, content, history)
     stream = rag.ask_stream(
@@ -99,7 +102,8 @@ def rewrite(model: AnswerModel, question: str, history: list[tuple[str, str]]) -
     )
     rewritten = model.generate(prompt, max_tokens=100).strip().splitlines()
     standalone = rewritten[0].strip() if rewritten else ""
-    return standalone[: rag.MAX_QUESTION_CHARS] or question
+    # Too long, its end stays: a model's rewrite (or the extractive join) ends on the new question.
+    return keep_end(standalone, rag.MAX_QUESTION_CHARS) or question
 
 
 def message_dict(m: ChatMessage) -> dict[str, Any]:
