@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mediasift.enrich.terms import fold
 from mediasift.errors import CorruptMedia
 from mediasift.extract.av import extract_audio, extract_video
 from mediasift.extract.base import ExtractContext, Extraction
+from mediasift.media.probe import probe
 from mediasift.media.sniff import sniff
 from mediasift.models.registry import ModelRegistry
 from mediasift.services.moment import locate_moment
@@ -284,8 +286,33 @@ def test_a_truncated_index_first_video_is_corrupt_media(
 ) -> None:
     whole = mediagen.faststart_copy(video.talk.path, tmp_path / "fast.mp4")
     cut = mediagen.truncated_copy(whole, tmp_path / "cut.mp4", 0.6)
-    with pytest.raises(CorruptMedia, match="truncated"):
+    with pytest.raises(CorruptMedia, match="truncated") as raised:
         extract_video(context(cut, tmp_path, models))
+    # what decoded before the cut is counted, not only whole 30-s blocks ("after 0.0 s" before)
+    assert "after 0.0 s" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("picture_s", "sound_s"), [(8.0, 3.0), (3.0, 8.0)])
+def test_a_track_that_ends_before_the_other_is_no_damage(
+    models: ModelRegistry, tmp_path: Path, picture_s: float, sound_s: float
+) -> None:
+    # ffmpeg without -shortest: one track outlasts the other, and the file plays whole
+    path = tmp_path / "uneven.mp4"
+    subprocess.run(
+        [
+            "ffmpeg", "-y", "-v", "error",
+            "-f", "lavfi", "-i", f"testsrc2=s=320x180:r=10:d={picture_s}",
+            "-f", "lavfi", "-i", f"sine=f=440:r=16000:d={sound_s}",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path),
+        ],
+        check=True,
+    )  # fmt: skip
+    probed = probe(path)
+    assert probed.duration_s == pytest.approx(max(picture_s, sound_s), abs=0.3)
+    assert probed.audio_expected_s == pytest.approx(sound_s, abs=0.3)
+    assert probed.video_expected_s == pytest.approx(picture_s, abs=0.3)
+    extraction = extract_video(context(path, tmp_path, models))
+    assert any(s.modality == Modality.FRAME for s in extraction.segments)
 
 
 def _unknown_codec(data: bytes, *tags: bytes) -> bytes:

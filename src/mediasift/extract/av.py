@@ -139,7 +139,7 @@ def _transcript(
     if subtitles.transcript is not None and subtitles.check_audio and media.has_audio:
         recognizer = get_speech_recognizer(ctx.models, ctx.settings)
         subtitles.heard(
-            recognizer.spoken_languages(iter_audio(ctx.path, expected_duration_s=media.duration_s))
+            recognizer.spoken_languages(iter_audio(ctx.path, expected_duration_s=media.audio_expected_s))
         )
     if subtitles.transcript is not None:
         result = SpeechResult(SUBTITLES, subtitles.transcript.parts)
@@ -153,7 +153,7 @@ def _speech_lane(ctx: ExtractContext, media: MediaProbe, progress: Any) -> Speec
     recognizer = get_speech_recognizer(ctx.models, ctx.settings)
     duration = max(media.duration_s, 1e-6)
     progress("asr", 0.0)
-    blocks = iter_audio(ctx.path, expected_duration_s=media.duration_s)
+    blocks = iter_audio(ctx.path, expected_duration_s=media.audio_expected_s)
     heard = Heard()
 
     def recognise() -> list[RawSegment]:
@@ -219,7 +219,7 @@ def _frame_lane(ctx: ExtractContext, media: MediaProbe, progress: Any, stop: thr
     duration = max(media.duration_s, 1e-6)
     pending: list[FrameFacts] = []
     progress("keyframes", 0.0)
-    frames = iter_frames(ctx.path, FRAME_SAMPLE_S, FRAME_MAX_SIDE, expected_duration_s=media.duration_s)
+    frames = iter_frames(ctx.path, FRAME_SAMPLE_S, FRAME_MAX_SIDE, expected_duration_s=media.video_expected_s)
     for frame in frames:
         if stop.is_set():
             break

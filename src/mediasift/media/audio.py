@@ -53,7 +53,8 @@ def iter_audio(
                 if on_progress is not None:
                     on_progress(decoded / SAMPLE_RATE)
     except CorruptMedia as exc:
-        _check_complete(decoded / SAMPLE_RATE, expected_duration_s, exc.message)
+        # What decoded before the damage counts, the samples short of a block too.
+        _check_complete((decoded + pending_samples) / SAMPLE_RATE, expected_duration_s, exc.message)
         raise
     if pending_samples:
         decoded += pending_samples

@@ -49,6 +49,20 @@ class MediaProbe:
     height: int | None = None
     fps: float | None = None
     codecs: dict[str, str] = field(default_factory=dict)  # {"audio": "aac", "video": "h264"}
+    # Each track's own duration where its header declares one: a track may end before the file
+    # (audio cut short by ``ffmpeg -shortest``, a video's last frames silent), which is no damage.
+    audio_duration_s: float | None = None
+    video_duration_s: float | None = None
+
+    @property
+    def audio_expected_s(self) -> float:
+        """How long decoding the audio must last for the file to be whole."""
+        return self.audio_duration_s if self.audio_duration_s is not None else self.duration_s
+
+    @property
+    def video_expected_s(self) -> float:
+        """How long decoding the pictures must last for the file to be whole."""
+        return self.video_duration_s if self.video_duration_s is not None else self.duration_s
 
 
 def open_media(path: Path) -> av.container.InputContainer:
@@ -138,7 +152,16 @@ def _describe(container: av.container.InputContainer) -> MediaProbe:
         height=video.codec_context.height if video is not None else None,
         fps=fps,
         codecs=codecs,
+        audio_duration_s=_stream_duration_s(audio),
+        video_duration_s=_stream_duration_s(video),
     )
+
+
+def _stream_duration_s(stream: av.stream.Stream | None) -> float | None:
+    """The duration a stream's header declares, None where it declares none."""
+    if stream is None or not stream.duration or not stream.time_base or stream.duration <= 0:
+        return None
+    return float(stream.duration * Fraction(stream.time_base))
 
 
 def _duration_s(container: av.container.InputContainer) -> float:
