@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mediasift.quality import assess
@@ -130,3 +131,21 @@ def test_a_picture_of_one_flat_colour_is_not_called_blurred(tmp_path: Path) -> N
 
     picture.filter(ImageFilter.GaussianBlur(12)).save(blurred)
     assert "sharpness" in assess("image", blurred, [], {}, MAX_PIXELS).names()
+
+
+@pytest.mark.parametrize("brightness", [0.3, 0.15, 0.12])
+def test_a_dark_photo_is_judged_for_focus_as_a_bright_one(tmp_path: Path, brightness: float) -> None:
+    # Its Laplacian shrinks with its contrast: a sharp cat at 15 % read "blurred: 11", and at 12 %
+    # was taken for one flat colour and never judged, so its blurred copy outscored it.
+    import cv2
+    import skimage.data
+    from PIL import Image
+
+    dark = (skimage.data.chelsea().astype(np.float64) * brightness).astype(np.uint8)
+    sharp, blurred = tmp_path / "dark.png", tmp_path / "dark_blurred.png"
+    Image.fromarray(dark).save(sharp)
+    Image.fromarray(cv2.GaussianBlur(dark, (0, 0), 5)).save(blurred)
+    found = assess("image", sharp, [], {}, MAX_PIXELS)
+    soft = assess("image", blurred, [], {}, MAX_PIXELS)
+    assert "brightness" in found.names() and "sharpness" not in found.names(), found.reasons
+    assert "sharpness" in soft.names() and soft.overall < found.overall, soft.reasons

@@ -43,7 +43,7 @@ BLACK_LEVEL = 20.0
 FROZEN_DIFF = 0.5  # mean absolute difference, levels of 255
 MIN_STRETCH_S = 1.0
 MIN_FROZEN_S = 2.0
-_FLAT_STD = pixels.FLAT_STD  # a frame this uniform has no edges to judge focus by
+_FLAT_STD = 4.0  # grey levels: a frame this uniform has nothing for phase correlation to follow
 SHAKE_SAMPLE_S = 0.1
 SHAKE_SIDE = 160
 _MIN_PEAK = 0.15  # phase-correlation peak under which two frames share no picture (a cut, a fade)
@@ -89,7 +89,7 @@ def measure_video(path: Path) -> dict[str, Any]:
             black.append(frame.time_s)
         else:
             bright.append(level)
-            if spread > _FLAT_STD:
+            if pixels.has_structure(gray):  # not one flat colour: it has edges to judge focus by
                 sharp.append(pixels.sharpness(gray))
             if previous is not None and _unchanged(previous, gray):
                 frozen.append(frame.time_s)
