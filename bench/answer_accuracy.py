@@ -19,6 +19,9 @@ in one process, and it reports per half (the retrieval set's development / held-
 - **contains reference**: answers holding the short reference answer (English or Spanish form);
 - **false "not found"**: answerable questions answered "Not found in your media.";
 - **not found when absent**: questions no media answers, answered so;
+- **near misses not found**: questions no media answers whose topic and words the library holds
+  (``retrieval_facts.NEAR_MISSES``), answered so: one answered quotes a sentence that does not
+  answer it;
 - **sources given / evidence precision**: the sources every answer model is given (those holding
   evidence), and the share of them that hold the answering sentence: what an LLM answerer reads;
 - **passages embedded**: texts the text model embedded during the asks (the cache starts empty
@@ -150,7 +153,9 @@ def explain(rt: Any, query: Query, row: dict[str, Any], shown: int = 6) -> None:
         )
 
 
-def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(
+    rows: list[dict[str, Any]], absent: list[dict[str, Any]], near: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for half, held_out in (("dev", False), ("held_out", True)):
         chosen = [r for r in rows if r["held_out"] == held_out]
@@ -168,8 +173,10 @@ def summarize(rows: list[dict[str, Any]], absent: list[dict[str, Any]]) -> dict[
             ),
         }
     out["not_found_when_absent"] = f"{sum(not r['found'] for r in absent)}/{len(absent)}"
+    if near is not None:  # answered at all, they quote a sentence that does not answer
+        out["near_misses_not_found"] = f"{sum(not r['found'] for r in near)}/{len(near)}"
     # The first threshold's asks find the cache cold; later ones mostly read what it embedded.
-    out["passages_embedded"] = sum(r["passages_embedded"] for r in [*rows, *absent])
+    out["passages_embedded"] = sum(r["passages_embedded"] for r in [*rows, *absent, *(near or [])])
     return out
 
 
@@ -247,8 +254,10 @@ def main() -> None:
     results: dict[str, Any] = {}
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
     absent: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
+    near: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in configs}
+    near_misses = set(getattr(facts, "NEAR_MISSES", []))  # absent from a tree before them
     try:
-        for query in [*questions, *facts.UNANSWERABLE]:
+        for query in [*questions, *facts.UNANSWERABLE, *sorted(near_misses)]:
             for name, threshold, constants in configs:  # interleaved: the same cache and load for all
                 for constant, value in {**defaults, **constants}.items():
                     setattr(evidence_module, constant, value)
@@ -259,19 +268,22 @@ def main() -> None:
                 if args.explain and not isinstance(query, str) and (row["unrelated"] or not row["found"]):
                     print(f"\n({name})", end="")
                     explain(rt, query, row)
-                (absent[name] if isinstance(query, str) else rows[name]).append(row)
+                if isinstance(query, str):
+                    (near if query in near_misses else absent)[name].append(row)
+                else:
+                    rows[name].append(row)
     finally:
         rt.close()
     for name, _, _ in configs:
-        results[name] = summarize(rows[name], absent[name])
+        results[name] = summarize(rows[name], absent[name], near[name])
         print(f"load {os.getloadavg()[0]:.1f} {name}: {json.dumps(results[name])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
             {
-                "questions": len(questions) + len(facts.UNANSWERABLE),
+                "questions": len(questions) + len(facts.UNANSWERABLE) + len(near_misses),
                 "by_configuration": results,
-                "rows": {name: rows[name] + absent[name] for name, _, _ in configs},
+                "rows": {name: rows[name] + absent[name] + near[name] for name, _, _ in configs},
             },
             indent=1,
             ensure_ascii=False,
