@@ -110,3 +110,40 @@ def test_a_running_job_cancels_at_its_next_progress_report_over_real_http(tmp_pa
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_reprocess_that_dies_keeps_the_results_that_stand_and_purge_keeps_the_media(
+    make_runtime, client_for, monkeypatch
+):
+    from mediasift.errors import BackendUnavailable
+
+    rt = make_runtime(max_attempts=1, enrich=False)
+    api = client_for(rt, workers=1)
+    created = api.post(
+        "/v1/media", files={"file": ("lighthouse.txt", b"The lighthouse lamp turns twice a minute.")}
+    )
+    media_id = created.json()["media"]["id"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/jobs/{created.json()['job']['id']}").json()["status"] != "succeeded":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BackendUnavailable("index unavailable")
+
+    for method in ("delete_media", "upsert"):  # the index down while the media is read again
+        monkeypatch.setattr(rt.index, method, down)
+    job_id = api.post(f"/v1/media/{media_id}/reprocess").json()["id"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/jobs/{job_id}").json()["status"] != "dead":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    monkeypatch.undo()
+    media = api.get(f"/v1/media/{media_id}").json()
+    # its results stand (search finds them), so it is ready; the outage is its error
+    assert media["status"] == "ready" and "index unavailable" in media["error"]
+    hits = api.get("/v1/search", params={"q": "lighthouse lamp", "mode": "keyword"}).json()["hits"]
+    assert [h["media_id"] for h in hits] == [media_id]
+    assert api.post("/v1/admin/dlq/purge", json={}).json() == {"count": 0}
+    assert api.get(f"/v1/media/{media_id}").status_code == 200
+    assert api.get("/v1/admin/dlq").json()["jobs"] == [] and api.get(f"/v1/jobs/{job_id}").status_code == 404

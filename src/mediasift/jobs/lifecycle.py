@@ -319,6 +319,10 @@ def _end_attempt(
                 # (a file emptied by mistake had stayed found by its old words, as a failed media).
                 if stale := dead and repo.is_new_version(media):
                     repo.drop_results(s, media)
+                elif dead and repo.count_segments(s, media.id):
+                    # The same bytes read before (a reprocess that died in an outage): those
+                    # results still stand and are found, so the media is ready, its error kept.
+                    media.status = MediaStatus.READY.value
             followers = steps.follow(s, job, rt.settings.max_attempts)
     if job is None:  # its media was deleted while it ran: nothing is left to retry or to letter
         rt.queue.ack(lease)
@@ -393,13 +397,24 @@ def purge_dead(rt: Runtime, tenant_id: str | None, delete_media: Callable[[str, 
     """Delete every dead job (of one tenant, or all) with its media: the dead-letter queue's purge.
     ``delete_media(tenant_id, media_id)`` removes a media everywhere, its jobs included; the dead
     letters are dropped here first, in one scan. A dead job that does not make its media (a
-    conversion, a relabel) goes alone, its conversion with it: the media stays. Returns how many
-    media went."""
+    conversion, a relabel), or whose media is ready (its results stand: a reprocess that died, a
+    run that succeeded since), goes alone, its conversion with it: the media stays. Returns how
+    many media went."""
     with rt.catalog.session() as s:
         dead = job_rows.list_jobs(s, tenant_id, status=JobStatus.DEAD.value, limit=100_000)
-        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in dead if _makes_media(j)))
+        # A media whose results stand (a reprocess died in an outage; a later run succeeded) is
+        # kept: only its dead job goes. Purging to clear the alert had deleted such media whole.
+        standing = {
+            j.media_id
+            for j in dead
+            if _makes_media(j)
+            and (m := job_rows.job_media(s, j)) is not None
+            and m.status == MediaStatus.READY.value
+        }
+        owners = [j for j in dead if _makes_media(j) and j.media_id not in standing]
+        targets = list(dict.fromkeys((j.tenant_id, j.media_id) for j in owners))
         job_ids = [j.id for j in dead]
-        side_jobs = [j.id for j in dead if not _makes_media(j)]
+        side_jobs = [j.id for j in dead if not _makes_media(j) or j.media_id in standing]
     if job_ids:
         rt.queue.drop_dead_letters(job_ids)
     if side_jobs:
