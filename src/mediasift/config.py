@@ -118,7 +118,11 @@ class Settings(BaseSettings):
     log_level: str = Field(
         "INFO", description="Least severe log level written (DEBUG, INFO, WARNING, ERROR)."
     )
-    retention_days: float | None = Field(None, description="Delete originals older than this; keep results.")
+    retention_days: float | None = Field(
+        None,
+        gt=0,
+        description="Delete originals older than this many days (fractions are fine); keep results.",
+    )
     preload_models: list[str] = Field(
         default_factory=lambda: ["text"],
         description="Models loaded at start, which /ready waits for: text, image, asr, ocr "

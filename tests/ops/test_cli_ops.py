@@ -118,3 +118,13 @@ def test_retention_dry_run_lists_old_originals_and_deletes_none(home: Home):
     # 0 days would mean every original: refused rather than taken literally
     code, _, err = home.cli("retention", "run", "--days", "0", "--dry-run")
     assert code == 2 and "must be more than 0" in err, err
+
+
+def test_a_setting_the_environment_got_wrong_is_named_not_a_traceback(tmp_path: Path):
+    for setting, value, said in (
+        ("retention_days", "-1", "MEDIASIFT_RETENTION_DAYS: Input should be greater than 0"),
+        ("workers", "many", "MEDIASIFT_WORKERS: Input should be a valid integer"),
+    ):
+        result = run_cli(tmp_path / "home", "retention", "run", timeout=60, **{setting: value})
+        assert result.returncode == 2, result.stderr
+        assert said in " ".join(result.stderr.split()) and "Traceback" not in result.stderr

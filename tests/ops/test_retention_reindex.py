@@ -48,6 +48,19 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
     refused = api.post(f"/v1/media/{media['id']}/reprocess")
     assert refused.status_code == 409 and "retention" in refused.json()["message"]
 
+    # as the 409 says: the same file uploaded again is its original again (it had been thrown
+    # away as a duplicate), so the media can be reprocessed, its id and results kept meanwhile
+    again = api.post(
+        "/v1/media", files={"file": ("old.txt", b"The lighthouse keeper logs the fog horn schedule.")}
+    )
+    assert (
+        again.status_code == 200 and again.json()["duplicate"] and again.json()["media"]["id"] == media["id"]
+    )
+    assert not original_deleted(rt, media["id"])
+    assert api.get(f"/v1/media/{media['id']}/original").content.startswith(b"The lighthouse keeper")
+    job = api.post(f"/v1/media/{media['id']}/reprocess")
+    assert job.status_code == 202 and wait_for_job(api, job.json()["id"])["status"] == "succeeded"
+
 
 def test_reprocess_whose_original_vanished_ends_dead_not_running(make_runtime, client_for):
     rt = make_runtime()

@@ -936,4 +936,16 @@ def media_delete(media_id: str, tenant: TenantOpt = None) -> None:
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # A setting the environment (or .env) got wrong: say which, as `mediasift doctor` does,
+        # not a traceback.
+        for error in exc.errors():
+            name = "MEDIASIFT_" + "_".join(map(str, error["loc"])).upper()
+            Console(stderr=True).print(f"error settings: {name}: {error['msg']}", markup=False)
+        raise SystemExit(2) from None

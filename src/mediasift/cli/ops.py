@@ -140,7 +140,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (from `
 @retention_app.command("run")
 def retention_run(
     days: Annotated[float | None, typer.Option(help="Age in days (default MEDIASIFT_RETENTION_DAYS)")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be deleted")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be deleted (up to 500 a run)")
+    ] = False,
 ) -> None:
     """Delete originals older than N days; segments, vectors and artifacts stay searchable."""
     from mediasift.services.retention import run_retention

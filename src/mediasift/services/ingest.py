@@ -7,6 +7,7 @@ file fails its own job (and reaches the dead-letter state) instead of failing th
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ulid import ULID
 
+from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.catalog.uploads import NewMedia, record_upload
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
@@ -26,6 +28,8 @@ from mediasift.store.base import raw_key, subtitles_prefix
 
 if TYPE_CHECKING:
     from mediasift.runtime import Runtime
+
+log = logging.getLogger("mediasift.ingest")
 
 
 @dataclass
@@ -117,12 +121,30 @@ def ingest_stream(
         raise Conflict("could not record the upload; try again")
     if recorded.duplicate:
         # Same bytes, same tenant: keep the first copy and its results; nothing is processed again.
+        media = recorded.media
+        if media.original_deleted_at is not None:
+            media = _restore_original(rt, media, key)
         rt.store.delete(key)
         rt.store.delete_prefix(prefix)
-        return Ingested(media=recorded.media, job=recorded.job, duplicate=True)
+        return Ingested(media=media, job=recorded.job, duplicate=True)
     assert recorded.job is not None  # a new media always comes with its job
     lifecycle.submit(rt, recorded.job.id)
     return Ingested(media=recorded.media, job=recorded.job, duplicate=False)
+
+
+def _restore_original(rt: Runtime, media: Media, key: str) -> Media:
+    """The bytes at ``key`` are ``media``'s, whose original retention deleted: they are its original
+    again, so it can be reprocessed, downloaded and converted (the 409 that refuses those says to
+    upload the file again)."""
+    with rt.store.open(key) as f:
+        rt.store.put_stream(media.original_key, f)
+    with rt.catalog.session() as s:
+        restored = repo.get_media(s, media.tenant_id, media.id)
+        restored.original_deleted_at = None
+        s.flush()
+        s.expunge(restored)
+    log.info("media %s: its original, deleted by retention, was uploaded again", media.id)
+    return restored
 
 
 MAX_SUBTITLE_FILES = 8
