@@ -115,3 +115,16 @@ def test_results_json_shape():
     assert row["name_es"] == "arroz" and row["amount_text"] == "una taza"
     assert set(row["evidence"][0]) == {"source", "start_s", "end_s", "text", "frame_key"}
     assert payload["model_versions"]["food_table"] == load_food_table().version
+
+
+def test_a_title_names_the_dish_not_an_ingredient():
+    recipe = (
+        "Olive oil bread\nServes 8.\nIngredients: 2 cups whole-wheat flour, 1 cup extra-virgin olive oil, "
+        "1 teaspoon salt.\nMix the flour and salt. In another bowl whisk the oil with warm water."
+    )
+    result = analyse([Seg("text", recipe, None, None, "en")])
+    foods = {f.food_id or f.name: f for f in result.foods}
+    assert "astra:white_bread" not in foods and not any(f.food_id is None for f in result.foods), foods
+    assert foods["ofc:farine-de-ble"].amount_g == pytest.approx(250, rel=0.05)
+    assert foods["astra:olive_oil"].amount_g > 200  # a cup, not a default drizzle
+    assert result.servings == 8

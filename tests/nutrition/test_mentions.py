@@ -37,6 +37,16 @@ def said(text: str, language: str) -> list[tuple[str | None, float | None, str |
         ("Harina: 500 g", "es", [("ofc:farine-de-ble", 500, "g")]),
         ("cook for 10 minutes at 180 degrees", "en", []),
         ("200 g de quinotto", "es", [(None, 200, "g")]),
+        # hyphenated words before the food: the amount stays its own, the next food's its
+        ("1 cup all-purpose flour", "en", [("ofc:farine-de-ble", 1, "cup")]),
+        (
+            "Ingredients: 2 cups whole-wheat flour, 1 cup extra-virgin olive oil",
+            "en",
+            [("ofc:farine-de-ble", 2, "cup"), ("astra:olive_oil", 1, "cup")],
+        ),
+        # "another bowl" is a container, not an amount of the words that follow
+        ("In another bowl beat the eggs.", "en", [("astra:egg", None, None)]),
+        ("In another bowl whisk the oil.", "en", [("astra:olive_oil", None, None)]),
     ],
 )
 def test_quantity_unit_and_food(

@@ -196,11 +196,19 @@ def analyse(
     read = [s for s in segments if s.modality in READ_MODALITIES and s.text.strip()]
     found: list[tuple[Mention, Evidence]] = []
     servings: int | None = None
+    titled = False
     for seg in read:
         source = READ_MODALITIES[seg.modality]
         if servings is None:
             servings = parse_servings(seg.text)
-        for mention in _mentions(seg.text, seg.language or language, matcher):
+        mentions = _mentions(seg.text, seg.language or language, matcher)
+        if source == "text" and not titled:  # the document's first text: its title, if it has one
+            titled = True
+            title_end = _title_end(seg.text)
+            mentions = [
+                m for m in mentions if m.end > title_end or m.quantity is not None or m.unit is not None
+            ]
+        for mention in mentions:
             found.append((mention, Evidence(source, seg.start_s, seg.end_s, seg.text.strip())))
     matches = matcher.match_many([(m.food, m.language, m.entry) for m, _ in found])
     said = [
@@ -210,6 +218,20 @@ def analyse(
     foods = [_row(group) for group in _grouped(said)]
     result = _result(foods, servings, matcher, media_id)
     return merge_seen(result, seen, matcher) if seen else result
+
+
+def _title_end(text: str) -> int:
+    """Where a document's title line ends (0: it opens on no title): a first line of six words at
+    most, with no digit or sentence punctuation, that more lines follow. A food it names without an
+    amount is the dish ("Olive oil bread"), not an ingredient: counted, the bread had been 50 g of
+    white bread in a recipe that holds none."""
+    stripped = text.lstrip()
+    first, newline, rest = stripped.partition("\n")
+    if not newline or not rest.strip() or len(first.split()) > 6:
+        return 0
+    if any(ch.isdigit() or ch in ".:;!?," for ch in first):
+        return 0
+    return len(text) - len(stripped) + len(first)
 
 
 def _mentions(text: str, language: str | None, matcher: FoodMatcher) -> list[Mention]:

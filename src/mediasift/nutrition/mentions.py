@@ -134,10 +134,11 @@ def _amount_first(
     start = i
     q_at = i + 1 if additive and words[i] in {"another", "more", "additional"} else i
     quantity = read_quantity(words, q_at)
+    implied = quantity is None  # "another", "otra": one more, no number said
     if quantity is None and additive and words[i] in {"otra", "otras", "otro", "otros"}:
         quantity = (1.0, i + 1)  # "otra cucharada de aceite": one more
         if i + 1 < len(words) and (q := read_quantity(words, i + 1, articles=False)) is not None:
-            quantity = q  # "otras dos cucharadas"
+            quantity, implied = q, False  # "otras dos cucharadas"
     if quantity is None and additive and q_at < len(words) and words[q_at] in UNIT_WORDS:
         quantity = (1.0, q_at)  # "another tablespoon of oil"
     if quantity is None:
@@ -159,11 +160,20 @@ def _amount_first(
     amount_end = j
     j = _skip(words, j, CONNECTORS | ARTICLES_AND_DETERMINERS, 2)
     hit = _food_at(keys, words, j, lang, index)  # "ground beef" before "ground" as a descriptor
+    named_at = j
     if hit is None:  # "2 large eggs", "tomates maduros": a name after the descriptors
         j = _skip(words, j, DESCRIPTORS, 4)
         hit = _food_at(keys, words, j, lang, index)
+    if hit is None:  # "all-purpose flour", "whole-wheat flour", "extra-virgin olive oil"
+        found = _past_compounds(keys, words, named_at, lang, index) or _past_compounds(
+            keys, words, j, lang, index
+        )
+        if found is not None:
+            j, hit = found
     if hit is None and unit is not None and words[unit_end] in {"dientes", "diente"}:
         return None  # "dientes" with no food after is a tooth, not garlic
+    if hit is None and implied:
+        return None  # "in another bowl, whisk…": a container, not an amount of an unnamed food
     if hit is not None:
         n, entry = hit
         end = j + n
@@ -227,8 +237,11 @@ def _food_first(
         value, k = after
         unit = UNIT_WORDS.get(words[k]) if k < len(words) else None
         unit_end = k + 1 if unit else k
-        # not the amount of the next food: "sal, 2 huevos" leaves the 2 to the eggs
-        if index.phrase_at(keys, _skip(words, unit_end, DESCRIPTORS | CONNECTORS, 4), lang) is None:
+        # not the amount of the next food: "sal, 2 huevos" leaves the 2 to the eggs, "flour,
+        # 1 cup extra-virgin olive oil" the cup to the oil
+        following = _skip(words, unit_end, DESCRIPTORS | CONNECTORS, 4)
+        compound = _past_compounds(keys, words, _skip(words, unit_end, CONNECTORS, 4), lang, index)
+        if index.phrase_at(keys, following, lang) is None and compound is None:
             return (
                 Mention(
                     food=text[toks[i].start : toks[end - 1].end],
@@ -259,6 +272,23 @@ def _food_first(
         entry=entry,
     )
     return mention, end
+
+
+def _past_compounds(
+    keys: list[str], words: list[str], i: int, lang: str, index: NameIndex
+) -> tuple[int, tuple[int, NameEntry]] | None:
+    """A food named after up to two hyphenated modifiers at word ``i``: "whole-wheat flour" (its
+    second part begins the name: "wheat flour"), "all-purpose flour", "extra-virgin olive oil"
+    (the name follows them). The name's first word and the hit."""
+    for _ in range(2):
+        if not (i + 2 < len(words) and words[i + 1] == "-" and words[i].isalpha() and words[i + 2].isalpha()):
+            return None
+        for at in (i + 2, i + 3):
+            hit = _food_at(keys, words, at, lang, index) if at < len(words) else None
+            if hit is not None:
+                return at, hit
+        i += 3
+    return None
 
 
 def _food_at(
