@@ -166,6 +166,15 @@ def test_an_exact_match_keeps_rank_one_whatever_the_profile(world):
         assert order(api, query, "dave")[0] == world["exact"]
 
 
+def test_a_new_users_first_search_is_not_reordered_by_itself(world):
+    api = world["api"]
+    for query in ("weekend club notes", "telescope lens cleaning"):
+        assert order(api, query, "newcomer-" + query.split()[0]) == order(api, query)
+    # searches are signals: after them, recommendations say so, not "what you liked and watched"
+    items = api.get("/v1/recommendations", headers=as_user("newcomer-weekend")).json()["items"]
+    assert items and all(i["reason"] == "close to what you searched for" for i in items), items
+
+
 def test_recommendations_are_like_what_was_liked_minus_what_was_seen(world):
     api, media = world["api"], world["media"]
     signal(api, "erin", media["astronomy"][0], "like")

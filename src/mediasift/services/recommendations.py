@@ -119,9 +119,12 @@ def _reasons(rt: Runtime, tenant_id: str, media_ids: list[str], liked: list[str]
         closest = (
             max(anchors, key=lambda a: float(vectors[a] @ vectors[m]), default=None) if m in vectors else None
         )
-        reasons[m] = (
-            f"more like {names[closest]}, which you liked or watched"
-            if closest in names
-            else "more like what you liked and watched"
-        )
+        if closest in names:
+            reasons[m] = f"more like {names[closest]}, which you liked or watched"
+        else:  # a profile of searches alone: nothing liked, watched or opened to name
+            reasons[m] = (
+                "close to what you liked, watched or searched for"
+                if anchors
+                else "close to what you searched for"
+            )
     return reasons

@@ -133,17 +133,21 @@ def search_get(
         path,
         min_quality,
     )
-    if user is not None:
-        feedback.record_search(rt, tenant, user, q)
     if group_by:
         # groups rank products by their best hit: the same for every user
         groups = grouping.search_groups(
             rt, tenant, q, group_by, filters=filters, limit=limit, group_size=group_size, mode=mode
         )
+        if user is not None:
+            feedback.record_search(rt, tenant, user, q)
         return grouped(q, group_by, groups)
     hits = search_service.search(
         rt, tenant, q, filters=filters, limit=limit, mode=mode, user_id=user, personalize=personalize
     )
+    # Recorded once answered: the profile a search is ordered by is what the user did before it,
+    # not this very query (a new user's first search had been reordered by itself).
+    if user is not None:
+        feedback.record_search(rt, tenant, user, q)
     return SearchOut.of(q, hits)
 
 
