@@ -148,3 +148,39 @@ def test_a_long_chat_keeps_the_newest_question_whole():
     assert (
         standalone_question("Where do comets come from?", [("user", first)]) == "Where do comets come from?"
     )
+
+
+def test_a_chat_is_its_users_alone_and_goes_with_their_data(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    manual = ingest_manual(api, tmp_path)
+    ana, bob = {"X-Mediasift-User": "ana"}, {"X-Mediasift-User": "bob"}
+    chat_id = api.post("/v1/chats", json={}, headers=ana).json()["id"]
+    asked = api.post(
+        f"/v1/chats/{chat_id}/messages", json={"content": "How long is the warranty?"}, headers=ana
+    )
+    assert asked.status_code == 200 and asked.json()["citations"]
+
+    # another user, or no user, neither reads, continues, lists nor deletes it
+    for other in (bob, {}):
+        assert api.get(f"/v1/chats/{chat_id}", headers=other).status_code == 404
+        posted = api.post(
+            f"/v1/chats/{chat_id}/messages", json={"content": "What did she ask?"}, headers=other
+        )
+        assert posted.status_code == 404
+        assert api.delete(f"/v1/chats/{chat_id}", headers=other).status_code == 404
+        assert api.get("/v1/chats", headers=other).json()["chats"] == []
+    listed = api.get("/v1/chats", headers=ana).json()["chats"]
+    assert [(c["id"], c["title"]) for c in listed] == [(chat_id, "How long is the warranty?")]
+
+    # the media deleted, the answers that quoted it no longer say what it said
+    assert api.delete(f"/v1/media/{manual['id']}").status_code == 204
+    answer = api.get(f"/v1/chats/{chat_id}", headers=ana).json()["messages"][1]
+    assert (
+        "compressor" not in answer["content"] and "deleted" in answer["content"] and answer["citations"] == []
+    )
+
+    second = api.post("/v1/chats", json={"title": "to delete"}, headers=ana).json()["id"]
+    assert api.delete(f"/v1/chats/{second}", headers=ana).status_code == 204
+    assert api.get(f"/v1/chats/{second}", headers=ana).status_code == 404
+    removed = api.delete("/v1/users/ana/data").json()["removed"]
+    assert removed["chat"] == 1 and api.get(f"/v1/chats/{chat_id}", headers=ana).status_code == 404

@@ -168,10 +168,15 @@ class Chat(Base):
     __tablename__ = "chat"
     id: Mapped[str] = mapped_column(String(26), primary_key=True)  # ULID
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The user whose chat it is: only they read, continue, list or delete it. None: a chat of no
+    # user (open mode, a key without one), for requests that name no user.
+    user_id: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(String(200))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # default narrowing of every turn
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_chat_tenant_user", "tenant_id", "user_id"),)
 
 
 class ChatMessage(Base):

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
+from mediasift.catalog.chats import delete_chats, user_chat_ids
 from mediasift.catalog.models import (
     ApiKey,
     Feedback,
@@ -22,10 +23,11 @@ USER_EVENTS = ("saved_search.matched",)  # webhook events whose payload names a 
 
 
 def delete_user_data(s: Session, tenant_id: str, user_id: str) -> dict[str, int]:
-    """Delete the user's feedback, profile, search history, saved searches and their alerts, and
-    the webhook deliveries that name them; revoke their keys and unlink them from the user (a
-    key is never deleted: revoking is the audit trail). Returns rows touched per table."""
-    removed: dict[str, int] = {}
+    """Delete the user's chats (their messages with them), feedback, profile, search history,
+    saved searches and their alerts, and the webhook deliveries that name them; revoke their keys
+    and unlink them from the user (a key is never deleted: revoking is the audit trail). Returns
+    rows touched per table."""
+    removed: dict[str, int] = {"chat": delete_chats(s, tenant_id, user_chat_ids(s, tenant_id, user_id))}
     for model in (Feedback, SearchHistory, SavedSearchAlert, SavedSearch, UserProfile):
         result = s.execute(delete(model).where(model.tenant_id == tenant_id, model.user_id == user_id))
         removed[model.__tablename__] = result.rowcount or 0  # type: ignore[attr-defined]

@@ -32,35 +32,63 @@ REWRITE_SYSTEM = (
 
 
 def create_chat(
-    rt: Runtime, tenant_id: str, title: str | None = None, filters: Filters | None = None
+    rt: Runtime,
+    tenant_id: str,
+    title: str | None = None,
+    filters: Filters | None = None,
+    user_id: str | None = None,
 ) -> Chat:
+    """A new chat of ``user_id`` (None: of no user)."""
     with rt.catalog.session() as s:
-        return repo.add_chat(s, tenant_id, title or None, asdict(filters) if filters else {})
+        return repo.add_chat(s, tenant_id, title or None, asdict(filters) if filters else {}, user_id)
 
 
-def get_chat(rt: Runtime, tenant_id: str, chat_id: str) -> tuple[Chat, list[ChatMessage]]:
-    """The chat and its messages, oldest first."""
+def get_chat(
+    rt: Runtime, tenant_id: str, chat_id: str, user_id: str | None = None
+) -> tuple[Chat, list[ChatMessage]]:
+    """The chat and its messages, oldest first; another user's chat is not found."""
     with rt.catalog.read_session() as s:
-        chat = repo.get_chat(s, tenant_id, chat_id)
+        chat = repo.get_chat(s, tenant_id, chat_id, user_id)
         return chat, repo.chat_messages(s, tenant_id, chat_id)
 
 
+def list_chats(rt: Runtime, tenant_id: str, user_id: str | None, limit: int, offset: int = 0) -> list[Chat]:
+    with rt.catalog.read_session() as s:
+        return repo.list_chats(s, tenant_id, user_id, limit, offset)
+
+
+def delete_chat(rt: Runtime, tenant_id: str, chat_id: str, user_id: str | None = None) -> None:
+    with rt.catalog.session() as s:
+        repo.get_chat(s, tenant_id, chat_id, user_id)
+        repo.delete_chats(s, tenant_id, [chat_id])
+
+
 def post_message(
-    rt: Runtime, tenant_id: str, chat_id: str, content: str, filters: Filters | None = None
+    rt: Runtime,
+    tenant_id: str,
+    chat_id: str,
+    content: str,
+    filters: Filters | None = None,
+    user_id: str | None = None,
 ) -> tuple[rag.Answer, list[ChatMessage]]:
     """Ask within a chat: the answer, and the two messages (user, assistant) now stored."""
-    stream = post_message_stream(rt, tenant_id, chat_id, content, filters)
+    stream = post_message_stream(rt, tenant_id, chat_id, content, filters, user_id)
     for _ in stream:
         pass
     return stream.result(), stream.stored
 
 
 def post_message_stream(
-    rt: Runtime, tenant_id: str, chat_id: str, content: str, filters: Filters | None = None
+    rt: Runtime,
+    tenant_id: str,
+    chat_id: str,
+    content: str,
+    filters: Filters | None = None,
+    user_id: str | None = None,
 ) -> ChatTurn:
     model = get_answer_model(rt.models, rt.settings)
     with rt.catalog.session() as s:
-        chat = repo.get_chat(s, tenant_id, chat_id)
+        chat = repo.get_chat(s, tenant_id, chat_id, user_id)
         # The words each turn was written in: a rewritten question already holds the ones before
         # it, and joining those again made every follow-up ask the whole chat.
         history = [(m.role, m.content) for m in repo.chat_messages(s, tenant_id, chat_id)]
@@ -69,19 +97,24 @@ def post_message_stream(
     stream = rag.ask_stream(
         rt, tenant_id, content, filters or chat_filters, search_question=standalone, model=model
     )
-    return ChatTurn(rt, tenant_id, chat_id, stream)
+    return ChatTurn(rt, tenant_id, chat_id, stream, user_id)
 
 
 class ChatTurn:
     """Streams an answer in a chat; when the stream ends, both messages are stored."""
 
-    def __init__(self, rt: Runtime, tenant_id: str, chat_id: str, stream: rag.AnswerStream) -> None:
+    def __init__(
+        self, rt: Runtime, tenant_id: str, chat_id: str, stream: rag.AnswerStream, user_id: str | None = None
+    ) -> None:
         self._rt, self._tenant_id, self._chat_id, self._stream = rt, tenant_id, chat_id, stream
+        self._user_id = user_id
         self.stored: list[ChatMessage] = []
 
     def __iter__(self) -> Iterator[str]:
         yield from self._stream
-        self.stored = _store_turn(self._rt, self._tenant_id, self._chat_id, self._stream.result())
+        self.stored = _store_turn(
+            self._rt, self._tenant_id, self._chat_id, self._stream.result(), self._user_id
+        )
 
     def result(self) -> rag.Answer:
         return self._stream.result()
@@ -124,11 +157,13 @@ def _plain(text: str) -> str:
     return " ".join(cleaned.split())[:400]
 
 
-def _store_turn(rt: Runtime, tenant_id: str, chat_id: str, answer: rag.Answer) -> list[ChatMessage]:
+def _store_turn(
+    rt: Runtime, tenant_id: str, chat_id: str, answer: rag.Answer, user_id: str | None
+) -> list[ChatMessage]:
     with rt.catalog.session() as s:
         return repo.add_turn(
             s,
-            repo.get_chat(s, tenant_id, chat_id),
+            repo.get_chat(s, tenant_id, chat_id, user_id),
             question=answer.question,
             rewritten=answer.search_question,
             answer=answer.answer,

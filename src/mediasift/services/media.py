@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mediasift.catalog import repo
+from mediasift.catalog import chats, repo
 from mediasift.errors import Conflict
 from mediasift.jobs import lifecycle
 from mediasift.services.retention import original_deleted
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bool = True) -> None:
     """Remove a media everywhere: vectors, objects (original and artifacts), catalog rows, caches,
-    and the queue's dead letters of its dead jobs (``drop_letters=False``: the caller drops them)."""
+    chat answers' quotes of it, and the queue's dead letters of its dead jobs
+    (``drop_letters=False``: the caller drops them)."""
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         dead = repo.dead_job_ids(s, media_id)
@@ -28,6 +29,7 @@ def delete_media(rt: Runtime, tenant_id: str, media_id: str, *, drop_letters: bo
         rt.store.delete_prefix(prefix)
     with rt.catalog.session() as s:
         repo.delete_media_rows(s, repo.get_media(s, tenant_id, media.id))
+        chats.forget_media(s, tenant_id, media.id)  # its words go from the answers that quoted it
     rt.invalidate_tenant(tenant_id)
 
 

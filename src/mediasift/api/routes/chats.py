@@ -1,18 +1,19 @@
 """/v1/chats: conversations with one's media; a follow-up is rewritten with the history first.
 
-A turn's answer has ``/v1/ask``'s shape and can be streamed the same way (``api/answers.py``).
+A turn's answer has ``/v1/ask``'s shape and can be streamed the same way (``api/answers.py``). A
+chat is its user's (the key's user, else ``X-Mediasift-User``): another user's chat is not found.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.answers import ERRORS, AskOut, CitationOut, FiltersIn, StreamQuery, filters, respond
-from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.deps import OptionalUserDep, RuntimeDep, TenantDep
 from mediasift.services import ask as rag
 from mediasift.services import chats
 
@@ -47,22 +48,64 @@ class ChatOut(BaseModel):
     messages: list[MessageOut]
 
 
+class ChatSummaryOut(BaseModel):
+    id: str
+    title: str | None
+    created_at: datetime
+    updated_at: datetime = Field(description="When its last turn was asked")
+
+
+class ChatsOut(BaseModel):
+    chats: list[ChatSummaryOut] = Field(description="The user's chats, the last active first")
+
+
 @router.post("/v1/chats", response_model=ChatOut, status_code=201, responses=ERRORS, summary="Start a chat")
-def create_chat(rt: RuntimeDep, tenant: TenantDep, body: ChatIn | None = None) -> ChatOut:
+def create_chat(
+    rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, body: ChatIn | None = None
+) -> ChatOut:
     body = body or ChatIn()
-    chat = chats.create_chat(rt, tenant, body.title, filters(body.filters))
+    chat = chats.create_chat(rt, tenant, body.title, filters(body.filters), user)
     return ChatOut(id=chat.id, title=chat.title, created_at=chat.created_at, messages=[])
 
 
+@router.get("/v1/chats", response_model=ChatsOut, responses=ERRORS, summary="The user's chats")
+def list_chats(
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    user: OptionalUserDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ChatsOut:
+    found = chats.list_chats(rt, tenant, user, limit, offset)
+    return ChatsOut(
+        chats=[
+            ChatSummaryOut(id=c.id, title=c.title, created_at=c.created_at, updated_at=c.updated_at)
+            for c in found
+        ]
+    )
+
+
 @router.get("/v1/chats/{chat_id}", response_model=ChatOut, responses=ERRORS, summary="A chat and its turns")
-def get_chat(rt: RuntimeDep, tenant: TenantDep, chat_id: str) -> ChatOut:
-    chat, messages = chats.get_chat(rt, tenant, chat_id)
+def get_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_id: str) -> ChatOut:
+    chat, messages = chats.get_chat(rt, tenant, chat_id, user)
     return ChatOut(
         id=chat.id,
         title=chat.title,
         created_at=chat.created_at,
         messages=[MessageOut(**chats.message_dict(m)) for m in messages],
     )
+
+
+@router.delete(
+    "/v1/chats/{chat_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=ERRORS,
+    summary="Delete a chat and its turns",
+)
+def delete_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_id: str) -> Response:
+    chats.delete_chat(rt, tenant, chat_id, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
@@ -72,7 +115,12 @@ def get_chat(rt: RuntimeDep, tenant: TenantDep, chat_id: str) -> ChatOut:
     summary="Ask within a chat (follow-ups are rewritten with the history first)",
 )
 def post_message(
-    rt: RuntimeDep, tenant: TenantDep, chat_id: str, body: MessageIn, stream: StreamQuery = False
+    rt: RuntimeDep,
+    tenant: TenantDep,
+    user: OptionalUserDep,
+    chat_id: str,
+    body: MessageIn,
+    stream: StreamQuery = False,
 ) -> Any:
-    turn = chats.post_message_stream(rt, tenant, chat_id, body.content, filters(body.filters))
+    turn = chats.post_message_stream(rt, tenant, chat_id, body.content, filters(body.filters), user)
     return respond(turn, stream)
