@@ -20,7 +20,8 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install ".[scale]"
+# otel: the OTLP exporter the AWS deployment's MEDIASIFT_OTLP_ENDPOINT sends traces through
+RUN pip install ".[scale,otel]"
 
 # ---- base: what both runtime images share ------------------------------------------------------
 FROM python:3.11-slim AS base
@@ -30,8 +31,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg tesseract-ocr tesseract-ocr-spa \
     && rm -rf /var/lib/apt/lists/*
 
+# /var/cache/mediasift: where compose mounts the model cache the replicas share; a volume takes its
+# owner from the image's directory, so it is the service user's, not root's.
 RUN groupadd --system --gid 10001 mediasift \
-    && useradd --system --uid 10001 --gid mediasift --home-dir /var/lib/mediasift --create-home mediasift
+    && useradd --system --uid 10001 --gid mediasift --home-dir /var/lib/mediasift --create-home mediasift \
+    && install -d -o mediasift -g mediasift /var/cache/mediasift
 
 COPY --from=build /opt/venv /opt/venv
 

@@ -112,9 +112,10 @@ def test_runtime_image_has_ffmpeg_and_tesseract_spanish() -> None:
     assert "rm -rf /var/lib/apt/lists" in apt
 
 
-def test_package_is_installed_with_the_scale_extra() -> None:
+def test_package_is_installed_with_the_scale_and_otel_extras() -> None:
+    # otel: Terraform sets MEDIASIFT_OTLP_ENDPOINT, and without the exporter tracing was off
     runs = [args for s in _stages() for args in s.args("RUN")]
-    assert any(re.search(r"pip install \"?\.\[scale\]\"?", r) for r in runs)
+    assert any(re.search(r"pip install \"?\.\[scale,otel\]\"?", r) for r in runs)
 
 
 def test_default_target_is_the_cpu_api_image_as_non_root_with_a_health_check() -> None:

@@ -155,6 +155,28 @@ def test_a_key_past_its_rate_is_told_when_to_come_back(make_runtime, client_for)
     assert api.get("/v1/jobs", headers=bearer(other)).status_code == 200  # buckets are per key
 
 
+def test_a_refused_rate_is_logged_with_the_key_and_tenant(make_runtime, client_for, capfd):
+    import json
+    import logging
+
+    from mediasift.ops.logs import configure_logging
+
+    rt = make_runtime(rate_limit_per_s=0.1, rate_limit_burst=1)
+    api = client_for(rt)
+    key = new_key(rt, "acme", "read")
+    configure_logging("INFO", "json")
+    try:
+        capfd.readouterr()
+        assert [api.get("/v1/jobs", headers=bearer(key)).status_code for _ in range(2)] == [200, 429]
+        lines = [json.loads(x) for x in capfd.readouterr().err.splitlines() if x.startswith("{")]
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_mediasift", False)]:
+            root.removeHandler(handler)
+    (refused,) = [r for r in lines if r.get("logger") == "mediasift.access" and r.get("status") == 429]
+    assert refused["tenant"] == "acme" and refused["key_id"], refused
+
+
 def _mediasift(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "MEDIASIFT_HOME": str(home), **env}
     return subprocess.run(

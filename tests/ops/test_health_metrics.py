@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 
 from mediasift.ops.logs import bind_job_context, configure_logging
 from tests.conftest import wait_for_job
@@ -37,6 +38,22 @@ def test_ready_fails_until_the_models_it_preloads_are_loaded(make_runtime, clien
     app_readiness = api.app.state.readiness
     assert app_readiness.models_ready.wait(60)
     assert api.get("/ready").json() == {"status": "ready", "reasons": []}
+
+
+def test_ready_says_what_its_backend_said(make_runtime, client_for, monkeypatch):
+    from mediasift.errors import BackendUnavailable
+
+    rt = make_runtime(preload_models=[])
+    api = client_for(rt)
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BackendUnavailable("pgvector index unavailable: connection refused")
+
+    monkeypatch.setattr(rt.index, "count", down)
+    reasons = api.get("/ready").json()["reasons"]
+    assert any("BackendUnavailable: pgvector index unavailable: connection refused" in r for r in reasons), (
+        reasons
+    )
 
 
 def test_metrics_cover_http_search_queue_jobs_and_models(make_runtime, client_for):
@@ -87,6 +104,33 @@ def test_logs_are_json_lines_with_job_context(capfd):
     assert record["event"] == "job 01JOB succeeded"
     assert (record["job_id"], record["media_id"], record["tenant"]) == ("01JOB", "01MEDIA", "acme")
     assert record["level"] == "info" and "timestamp" in record
+
+
+def test_a_dead_jobs_line_says_why_it_died(make_runtime, client_for, capfd):
+    api = client_for(make_runtime(max_attempts=1), workers=1)
+    configure_logging("INFO", "json")
+    try:
+        capfd.readouterr()
+        created = api.post("/v1/media", files={"file": ("broken.pdf", b"%PDF-1.4\nnot really")}).json()
+        deadline = time.monotonic() + 60
+        while api.get(f"/v1/jobs/{created['job']['id']}").json()["status"] != "dead":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(0.2)
+        lines = [
+            json.loads(line) for line in capfd.readouterr().err.strip().splitlines() if line.startswith("{")
+        ]
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_mediasift", False)]:
+            root.removeHandler(handler)
+    (record,) = [r for r in lines if r.get("event") == f"job {created['job']['id']} dead"]
+    assert record["level"] == "warning" and record["outcome"] == "dead", record
+    assert (
+        record["error_code"] == "corrupt_media"
+        and record["error"]
+        and record["media_id"] == created["media"]["id"]
+    )
 
 
 def test_every_request_ends_with_one_json_access_line_with_its_context(make_runtime, client_for, capfd):

@@ -105,6 +105,17 @@ def test_workers_can_be_scaled(compose: dict[str, Any]):
     assert api["command"][:3] == ["mediasift", "serve", "--no-workers"]
 
 
+def test_the_api_and_every_worker_share_one_model_cache(compose: dict[str, Any]):
+    # each new worker container had built the model graphs again at its first job
+    cache = compose["x-mediasift-env"]["MEDIASIFT_MODEL_CACHE"]
+    for name in ("api", "worker"):
+        assert f"model-cache:{cache}" in compose["services"][name]["volumes"], name
+    assert "model-cache" in compose["volumes"]
+    assert (
+        f"install -d -o mediasift -g mediasift {cache}" in (COMPOSE_DIR.parents[1] / "Dockerfile").read_text()
+    )
+
+
 def test_published_ports_are_loopback_only(compose: dict[str, Any]):
     for name, service in compose["services"].items():
         for port in service.get("ports", []):

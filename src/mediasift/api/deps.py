@@ -123,12 +123,14 @@ def admit(app_state: Any, scope: MutableMapping[str, Any], principal: auth.Princ
     """Spend a token of the principal's rate-limit bucket (``RateLimited`` past it) unless the
     request is the CLI's own; then record who is calling for the access log and log lines."""
     state = scope.setdefault("state", {})
+    # Bound first: a request refused for its rate is logged with who made it (a 429 line had
+    # named no key, so the logs could not say which client was throttled).
+    bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
     if not state.get(_IN_PROCESS, False):
         limiter: RateLimiter = app_state.rate_limiter
         client = scope["client"][0] if scope.get("client") else "unknown"
         limiter.take(principal.key_id or f"open:{client}")
     state["principal"] = principal
-    bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
 
 
 PrincipalDep = Annotated[auth.Principal, Depends(get_principal)]

@@ -498,7 +498,17 @@ def _publish_end(rt: Runtime, job_id: str, outcome: str) -> None:
             if job.type == JobType.STEP.value and not ({"nutrition", "conversion"} & data.keys()):
                 event = None  # a step that made nothing (skipped: not for this kind of media)
         meters.record_job(kind, outcome, seconds, stage, code)
-        log.info("job %s %s", job_id, outcome, extra={"outcome": outcome})
+        # What went wrong is in the line, so an operator reading logs sees why a job failed or died.
+        said = {
+            "outcome": outcome,
+            "tenant": tenant,
+            "media_id": data["media_id"],
+            "attempts": data["attempts"],
+        }
+        if outcome in ("failed", "dead"):
+            said.update(stage=stage, error=data["error"], error_code=code)
+        level = logging.WARNING if outcome == "dead" else logging.INFO
+        log.log(level, "job %s %s", job_id, outcome, extra=said)
         if event is not None:
             notify.publish(rt, tenant, event, data)
     except Exception:

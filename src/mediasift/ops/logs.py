@@ -42,7 +42,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = std_logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=_shared_processors(),
+            # ExtraAdder: a stdlib call's ``extra={...}`` fields become the line's own (a dead
+            # job's error and code had been dropped, the line saying only "job … dead").
+            foreign_pre_chain=[*_shared_processors(), structlog.stdlib.ExtraAdder()],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
         )
     )

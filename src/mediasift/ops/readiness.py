@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mediasift.asr.factory import get_whisper
 from mediasift.embed.image.factory import get_image_embedder
 from mediasift.embed.text.factory import get_text_embedder
+from mediasift.errors import MediasiftError, public_message
 from mediasift.ocr.factory import get_ocr_engine
 from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, lower_current_thread_priority
 
@@ -95,7 +96,15 @@ def cache_error(cache: Cache) -> Exception | None:
 
 
 def _status(error: Exception | None) -> str:
-    return "ok" if error is None else f"error: {type(error).__name__}"
+    return "ok" if error is None else f"error: {_said(error)}"
+
+
+def _said(error: Exception) -> str:
+    """What went wrong, as a probe may show it: the class, and the message mediasift wrote for
+    it (``BackendUnavailable: pgvector index unavailable: …``), never a driver's own text."""
+    if isinstance(error, MediasiftError):
+        return f"{type(error).__name__}: {public_message(error.message)[:300]}"
+    return type(error).__name__
 
 
 class Readiness:
@@ -172,5 +181,5 @@ class Readiness:
         if (index := self.check_index()) != "ok":
             reasons.append(f"index {index}")
         if (queue := queue_error(self.rt.queue)) is not None:
-            reasons.append(f"queue error: {type(queue).__name__}")
+            reasons.append(f"queue error: {_said(queue)}")
         return reasons

@@ -45,9 +45,11 @@ def setup_tracing(settings: Settings) -> bool:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-    except ImportError:
+    except ImportError as exc:
         log.warning(
-            "MEDIASIFT_OTLP_ENDPOINT is set but opentelemetry-sdk is missing: pip install opentelemetry-sdk"
+            "MEDIASIFT_OTLP_ENDPOINT is set but %s is missing, so no traces are sent: pip install "
+            "'mediasift[otel]' (opentelemetry-sdk and opentelemetry-exporter-otlp-proto-http)",
+            exc.name or "an OpenTelemetry package",
         )
         return False
     provider = TracerProvider(resource=Resource.create({"service.name": "mediasift"}))
