@@ -35,3 +35,38 @@ def test_too_little_evidence_is_no_guess(text: str):
 )
 def test_a_short_query_is_told_by_its_question_words_and_marks(query: str, language: str | None):
     assert query_language(query) == language
+
+
+def test_a_videos_short_captions_take_a_language_a_photos_text_does_not():
+    # left unknown, a search filtered to English never found a video's on-screen captions
+    from mediasift.domain import Modality, Segment
+    from mediasift.enrich.language import label_languages
+    from mediasift.extract.base import Extraction
+
+    def seg(
+        modality: Modality, text: str, start_s: float | None = None, language: str | None = None
+    ) -> Segment:
+        return Segment(
+            id=text,
+            media_id="m",
+            tenant_id="t",
+            modality=modality,
+            text=text,
+            start_s=start_s,
+            language=language,
+        )
+
+    said = seg(Modality.SPEECH, "The ferry leaves at nine and the parking closes at ten.", 6.0, "en")
+    video = Extraction(
+        segments=[
+            said,
+            seg(Modality.OCR, "PARKING CLOSES AT NINE", 1.0),
+            seg(Modality.OCR, "FRESH MANGO SMOOTHIES", 13.0),
+            seg(Modality.OCR, "ABIERTO DE LUNES A SÁBADO", 20.0),
+        ]
+    )
+    label_languages(video)
+    assert [s.language for s in video.segments] == ["en", "en", "en", "es"]
+    photo = Extraction(segments=[seg(Modality.OCR, "FRESH MANGO SMOOTHIES")])
+    label_languages(photo)
+    assert photo.segments[0].language is None

@@ -80,9 +80,28 @@ _DETECTED = {"text", "ocr", "note"}
 
 
 def label_languages(extraction) -> None:  # type: ignore[no-untyped-def]
-    """Fill in the language of text, OCR and note segments that have none, and the media's own."""
+    """Fill in the language of text, OCR and note segments that have none, and the media's own.
+
+    A video's caption too short to tell by its function words ("PARKING CLOSES AT NINE", "FRESH
+    MANGO SMOOTHIES") takes the one its words lean to, else the language the rest of its media is
+    in: left unknown, a search filtered to a language never found a video's captions."""
     for seg in extraction.segments:
         if seg.language is None and str(seg.modality) in _DETECTED:
             seg.language = detect_language(seg.text)
     if not extraction.info.get("language"):
         extraction.info["language"] = dominant_language([s.language for s in extraction.segments])
+    around = extraction.info.get("language")
+    for seg in extraction.segments:
+        # a video's captions (timed OCR): a still picture's few words stay unknown
+        if seg.language is None and str(seg.modality) == "ocr" and seg.start_s is not None:
+            seg.language = leaning_language(seg.text) or (around if around in BILINGUAL else None)
+
+
+def leaning_language(text: str) -> str | None:
+    """English or Spanish for a short text by its votes (a function word, Spanish's accents and
+    inverted marks), from one, when they are more than twice the other language's; else None."""
+    words = _WORD.findall(text.lower())
+    votes = Counter({lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()})
+    votes["es"] += len(_SPANISH_MARKS.findall(text.lower()))
+    (best, top), (_, second) = votes.most_common(2)
+    return best if top > 2 * second else None
