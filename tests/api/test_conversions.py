@@ -137,6 +137,9 @@ def test_the_same_conversion_asked_again_is_the_same_conversion(module_api, talk
         ({"to": "pdf"}, "cannot be converted to 'pdf'"),
         ({"to": "bmp"}, "cannot be converted to 'bmp'"),
         ({"to": "mp3", "options": [1, 2]}, "options"),
+        # the media is known to be shorter: a job could only die of it, or write an empty file
+        ({"to": "mp3", "options": {"start": 10_000, "end": 10_010}}, "past the end of the media"),
+        ({"to": "srt", "options": {"start": 10_000}}, "past the end of the media"),
     ],
 )
 def test_bad_options_are_a_422_and_make_nothing(module_api, talk, body, message):

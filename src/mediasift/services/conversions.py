@@ -23,7 +23,7 @@ from mediasift.catalog import conversions as rows
 from mediasift.catalog import repo
 from mediasift.convert import structure, transcripts
 from mediasift.convert.files import convert_file
-from mediasift.convert.targets import PDF_MIME, Target, cache_key, resolve, targets_for
+from mediasift.convert.targets import PDF_MIME, ConversionInvalid, Target, cache_key, resolve, targets_for
 from mediasift.domain import MediaStatus
 from mediasift.errors import Conflict, LimitExceeded, UnsupportedMedia
 from mediasift.jobs import lifecycle
@@ -50,9 +50,16 @@ def request(rt: Runtime, tenant_id: str, media_id: str, to: str, options: dict[s
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         kind, mime, status, sha256 = media.kind, media.mime, media.status, media.sha256
+        duration_s = media.duration_s
     if kind is None:
         raise Conflict(f"media {media_id} has not been probed yet: convert it once its job has run")
     target, canonical = resolve(kind, mime, to, options)
+    start = canonical.get("start")
+    if start is not None and duration_s is not None and float(start) >= duration_s:
+        # Known now: a job could only die of it (a clip's), or write an empty file (subtitles').
+        raise ConversionInvalid(
+            f"options.start: {float(start):g} s is past the end of the media ({duration_s:.2f} s)"
+        )
     _check_can_run(rt, tenant_id, media_id, target, status, mime)
     with rt.catalog.session() as s:
         conversion, job, created = rows.find_or_add(
