@@ -101,7 +101,7 @@ def talk_with_files(module_api: TestClient, tmp_path_factory: pytest.TempPathFac
             "/v1/media",
             files=[
                 ("subtitles", ("talk.en.srt", _srt(english))),
-                ("subtitles", ("talk.es.srt", _srt(spanish))),
+                ("subtitles", ("talk.srt", _srt(spanish))),  # no language in its name: its words tell
                 ("file", ("talk.mp4", f)),
             ],
         )
@@ -126,7 +126,13 @@ def test_subtitle_files_sent_with_a_video_are_its_tracks(
     assert extracted.get("asr_model") is None
     assert [(t["file"], t["language"], t["transcript"]) for t in extracted["subtitle_tracks"]] == [
         ("00.en.srt", "en", True),
-        ("01.es.srt", "es", False),
+        ("01.und.srt", "es", False),
+    ]
+    # the listing says what the name said and what the reading found
+    files = module_api.get(f"/v1/media/{talk_with_files}/subtitles").json()["files"]
+    assert [(f["name"], f["language"], f["read_language"]) for f in files] == [
+        ("00.en.srt", "en", "en"),
+        ("01.und.srt", None, "es"),
     ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from mediasift.catalog import repo
@@ -41,6 +41,8 @@ class SubtitleFile:
     forced: bool
     hearing_impaired: bool
     format: str  # srt | vtt
+    # The language its last reading found: the name's, else told by its words; None until read
+    read_language: str | None = None
 
     @classmethod
     def named(cls, name: str) -> SubtitleFile:
@@ -56,8 +58,10 @@ class SubtitleFile:
 
 def list_subtitles(rt: Runtime, tenant_id: str, media_id: str) -> list[SubtitleFile]:
     with rt.catalog.read_session() as s:
-        repo.get_media(s, tenant_id, media_id)  # another tenant's media is not found
-    return _kept(rt, tenant_id, media_id)
+        meta = repo.get_media(s, tenant_id, media_id).meta or {}  # another tenant's is not found
+    tracks = (meta.get("extracted") or {}).get("subtitle_tracks") or []
+    read = {t.get("file"): t.get("language") for t in tracks if isinstance(t, dict) and t.get("file")}
+    return [replace(f, read_language=read.get(f.name)) for f in _kept(rt, tenant_id, media_id)]
 
 
 class Added(NamedTuple):

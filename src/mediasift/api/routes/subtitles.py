@@ -30,6 +30,11 @@ class SubtitleFileOut(BaseModel):
     forced: bool
     hearing_impaired: bool
     format: str = Field(description="srt | vtt")
+    read_language: str | None = Field(
+        default=None,
+        description="The language the media's last processing read it in: the name's, else told by "
+        "its words (`language` null, `read_language` `en`); null until it has been read",
+    )
 
 
 class SubtitlesOut(BaseModel):
