@@ -36,6 +36,17 @@ def test_duplicate_labels_are_named_whatever_their_case():
         parse_taxonomy({"labels": _labels("coffee", "tea", "Coffee")})
 
 
+def test_a_duplicate_is_named_with_the_other_problems_of_its_labels():
+    with pytest.raises(TaxonomyInvalid) as raised:
+        parse_taxonomy(
+            {"labels": [{"name": "Food", "description": "x"}, {"name": "food", "description": ""}]}
+        )
+    assert raised.value.problems == [
+        "label 'food': description must be a non-empty text",
+        "duplicate label names: 'Food', 'food'",
+    ]
+
+
 def test_empty_names_and_descriptions_are_refused():
     with pytest.raises(TaxonomyInvalid) as raised:
         parse_taxonomy({"labels": [{"name": "  ", "description": "x"}, {"name": "tea", "description": ""}]})

@@ -87,8 +87,11 @@ def parse_taxonomy(document: Any) -> Taxonomy:
         )
         raise TaxonomyInvalid(problems)
     labels = [label for i, item in enumerate(raw) if (label := _label(i, item, problems))]
-    counts = Counter(_identity(label.name) for label in labels)
-    duplicates = sorted({label.name for label in labels if counts[_identity(label.name)] > 1})
+    # Every name given counts, a label with another problem's too: each problem is named at once,
+    # not the duplicate only once the empty description beside it is fixed.
+    names = [_name_of(item) for item in raw]
+    counts = Counter(_identity(name) for name in names if name)
+    duplicates = sorted({name for name in names if name and counts[_identity(name)] > 1})
     if duplicates:
         problems.append(f"duplicate label names: {', '.join(repr(d) for d in duplicates)}")
     if problems:
@@ -101,6 +104,11 @@ def _threshold(value: Any, problems: list[str]) -> float:
         problems.append(f"'threshold' must be a number between 0 and 1 (exclusive), not {value!r}")
         return DEFAULT_THRESHOLD
     return float(value)
+
+
+def _name_of(item: Any) -> str | None:
+    name = item.get("name") if isinstance(item, dict) else None
+    return " ".join(name.split()) if isinstance(name, str) and name.strip() else None
 
 
 def _label(index: int, item: Any, problems: list[str]) -> Label | None:
