@@ -27,6 +27,16 @@ from mediasift.services import ask as rag
 from mediasift.services.search import normalize_filters
 
 ERRORS = error_responses(400, 404, 422, 503)
+# An answer's 200: one ``AskOut`` (the response model's JSON), or with ``stream=true`` its events.
+STREAMED = {
+    200: {
+        "description": "The answer; with `stream=true`, server-sent events instead: `token` "
+        '(`{"text"}`) as the answer is written, then `citations` (a list of citations), then `done` '
+        "(the answer without its citations), or `error` (`{code, message}`) if it fails midway",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    **ERRORS,
+}
 LABELS = (
     "Only media with any of these labels, each taxonomy:label (e.g. temas:barismo); "
     "with entities or keywords too, media must match each list"

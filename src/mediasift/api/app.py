@@ -9,7 +9,9 @@ the web UI's static files and the API documentation pages need no key.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Collection
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,7 +24,7 @@ from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.rate_limit import RateLimiter
-from mediasift.api.schemas import error_responses
+from mediasift.api.schemas import ErrorOut, error_responses
 from mediasift.api.text_guard import TextGuardMiddleware
 from mediasift.api.upload_pool import UploadPool
 from mediasift.ops.readiness import Readiness
@@ -35,6 +37,36 @@ class _App(FastAPI):
         # request that crashes still gets its X-Request-ID, its status="500" metric and its
         # access line, and its kept-alive connection survives.
         return RequestContextMiddleware(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = _as_answered(super().openapi())
+        return self.openapi_schema
+
+
+_VALIDATION = "#/components/schemas/HTTPValidationError"
+
+
+def _as_answered(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema FastAPI writes, with its 422s as the API answers them: the error handlers turn
+    a request that does not validate into ``ErrorOut`` (``{"code", "message"}``), which clients
+    generated from the schema must parse, not FastAPI's ``{"detail": [...]}``."""
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+            if not isinstance(answer, dict):
+                continue
+            content = answer.get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") == _VALIDATION:
+                content["schema"] = error
+                answer["description"] = "The request does not validate: `invalid_request`, saying what"
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    if _VALIDATION not in json.dumps(schema.get("paths", {})):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema
 
 
 # Every router, in the order included: its module under ``api/routes`` and whether it is included

@@ -6,9 +6,9 @@ job control (status, retry, cancel) is ``jobs.py``'s.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import AdminScope, RuntimeDep
@@ -84,9 +84,11 @@ def queue_stats(rt: RuntimeDep) -> QueueStatsOut:
 
 
 @router.get("/dlq", response_model=TenantJobListOut, responses=ERRORS, summary="Dead jobs, every tenant")
-def dlq_list(rt: RuntimeDep, tenant: str | None = None, limit: int = 100) -> TenantJobListOut:
+def dlq_list(
+    rt: RuntimeDep, tenant: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> TenantJobListOut:
     with rt.catalog.read_session() as s:
-        dead = job_rows.list_jobs(s, tenant, status=JobStatus.DEAD.value, limit=max(1, min(limit, 1000)))
+        dead = job_rows.list_jobs(s, tenant, status=JobStatus.DEAD.value, limit=limit)
     return _tenant_jobs(rt, dead)
 
 

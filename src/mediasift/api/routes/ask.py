@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mediasift.api.answers import ERRORS, AskOut, FiltersIn, StreamQuery, filters, respond
+from mediasift.api.answers import STREAMED, AskOut, FiltersIn, StreamQuery, filters, respond
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.services import ask as rag
 
@@ -19,6 +19,8 @@ class AskIn(BaseModel):
     filters: FiltersIn | None = None
 
 
-@router.post("/v1/ask", response_model=AskOut, responses=ERRORS, summary="Answer a question, with citations")
+@router.post(
+    "/v1/ask", response_model=AskOut, responses=STREAMED, summary="Answer a question, with citations"
+)
 def ask(rt: RuntimeDep, tenant: TenantDep, body: AskIn, stream: StreamQuery = False) -> Any:
     return respond(rag.ask_stream(rt, tenant, body.question, filters(body.filters)), stream)

@@ -12,7 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from mediasift.api.answers import ERRORS, AskOut, CitationOut, FiltersIn, StreamQuery, filters, respond
+from mediasift.api.answers import (
+    ERRORS,
+    STREAMED,
+    AskOut,
+    CitationOut,
+    FiltersIn,
+    StreamQuery,
+    filters,
+    respond,
+)
 from mediasift.api.deps import OptionalUserDep, RuntimeDep, TenantDep
 from mediasift.services import ask as rag
 from mediasift.services import chats
@@ -111,7 +120,7 @@ def delete_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_i
 @router.post(
     "/v1/chats/{chat_id}/messages",
     response_model=AskOut,
-    responses=ERRORS,
+    responses=STREAMED,
     summary="Ask within a chat (follow-ups are rewritten with the history first)",
 )
 def post_message(

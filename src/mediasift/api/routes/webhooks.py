@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
@@ -101,8 +101,10 @@ def list_all(rt: RuntimeDep, tenant: TenantDep) -> WebhookListOut:
 @router.get(
     "/{webhook_id}/deliveries", response_model=DeliveryListOut, responses=ERRORS, summary="Deliveries"
 )
-def deliveries(rt: RuntimeDep, tenant: TenantDep, webhook_id: str, limit: int = 100) -> DeliveryListOut:
-    rows = webhooks.list_deliveries(rt, tenant, webhook_id, max(1, min(limit, 1000)))
+def deliveries(
+    rt: RuntimeDep, tenant: TenantDep, webhook_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> DeliveryListOut:
+    rows = webhooks.list_deliveries(rt, tenant, webhook_id, limit)
     return DeliveryListOut(deliveries=[DeliveryOut.of(d) for d in rows])
 
 

@@ -117,8 +117,13 @@ async def _body(request: Request) -> tuple[bytes, str]:
 
 @router.put(
     "/{name}/workflow",
-    response_model=WorkflowOut,
-    responses={**ERRORS, 201: {"model": WorkflowOut, "description": "Created (the collection's first)"}},
+    # dry_run=true answers the check (WorkflowCheckedOut) instead of a stored workflow
+    response_model=WorkflowOut | WorkflowCheckedOut,
+    responses={
+        **ERRORS,
+        200: {"description": "Stored (a new version); with `dry_run=true`, the check: `valid` and `steps`"},
+        201: {"model": WorkflowOut, "description": "Created (the collection's first)"},
+    },
     summary="Set a collection's workflow (YAML or JSON); media added from now on run it",
     openapi_extra=BODY,
 )

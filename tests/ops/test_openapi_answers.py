@@ -1,0 +1,41 @@
+"""The OpenAPI document says what the API answers: errors as ``ErrorOut``, streams as streams,
+limits as bounds, a dry run's check as what it is."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_every_validation_error_is_declared_as_the_error_the_api_sends(make_runtime, client_for):
+    api = client_for(make_runtime())
+    schema = api.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(schema)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answer = operation.get("responses", {}).get("422")
+            if answer is not None:
+                ref = answer["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/ErrorOut", (method, path)
+    # and a request that does not validate is answered so
+    refused = api.get("/v1/media", params={"limit": "many"})
+    assert refused.status_code == 422 and set(refused.json()) == {"code", "message"}
+
+
+def test_answers_declare_their_stream_and_lists_their_bounds(make_runtime, client_for):
+    api = client_for(make_runtime())
+    paths = api.get("/openapi.json").json()["paths"]
+    for path in ("/v1/ask", "/v1/chats/{chat_id}/messages"):
+        assert set(paths[path]["post"]["responses"]["200"]["content"]) == {
+            "application/json",
+            "text/event-stream",
+        }
+    put = paths["/v1/collections/{name}/workflow"]["put"]["responses"]["200"]["content"]["application/json"]
+    assert {r["$ref"].rsplit("/", 1)[1] for r in put["schema"]["anyOf"]} == {
+        "WorkflowOut",
+        "WorkflowCheckedOut",
+    }
+    for path in ("/v1/admin/dlq", "/v1/webhooks/{webhook_id}/deliveries"):
+        (limit,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "limit"]
+        assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000), path
+    for bad in ("-1", "99999999999999999999"):  # had been clamped silently
+        assert api.get("/v1/admin/dlq", params={"limit": bad}).status_code == 422
