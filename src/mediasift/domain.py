@@ -6,6 +6,7 @@ Units: times are seconds (float), sizes bytes, image sizes pixels, pages and sli
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,6 +206,22 @@ _PATH_SHAPES = (
 
 # Letters or digits a text read off a picture needs to say anything: "O", "★", "8" do not, and
 # a video of 45 such frames had filled every search's candidates with them.
+# A collection's name: letters of any alphabet ("recetas-de-cocina", "café"), digits, "_", "-" and
+# ".", as uploads, direct uploads and workflows all take it (each had had its own rule).
+COLLECTION_PATTERN = r"[\w.\-]{1,200}"
+_COLLECTION = re.compile(COLLECTION_PATTERN)
+
+
+def collection_name(name: str) -> str:
+    """``name`` as a collection is kept (NFC), or ``InvalidRequest`` saying what one may hold."""
+    kept = unicodedata.normalize("NFC", name)
+    if not _COLLECTION.fullmatch(kept):
+        raise InvalidRequest(
+            "collection must be 1-200 characters of letters (any alphabet), digits, '_', '-', '.'"
+        )
+    return kept
+
+
 MIN_INFO_CHARS = 3
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 

@@ -280,3 +280,27 @@ def test_a_direct_upload_from_a_source_is_a_new_version_of_its_media(make_runtim
     assert api.post("/v1/uploads", json=body).status_code == 400
     assert api.post("/v1/uploads", json={**body, "source": "x" * 2049}).status_code == 400
     assert api.get("/v1/media", params={"source_prefix": "s3://mine/"}).json()["media"][0]["id"] == media_id
+
+
+def test_a_collection_is_named_alike_by_uploads_direct_uploads_and_workflows(make_runtime, client_for):
+    api = client_for(make_runtime(enrich=False))
+    # letters of any alphabet, as a Spanish collection is named; no ':' '/' or spaces anywhere
+    made = api.post("/v1/media", files={"file": ("menu.txt", b"Sopa del dia")}, data={"collection": "café"})
+    assert made.status_code == 202 and made.json()["media"]["collection"] == "café"
+    decomposed = api.post(
+        "/v1/media", files={"file": ("menu2.txt", b"Tarta del dia")}, data={"collection": "cafe\u0301"}
+    )
+    assert decomposed.json()["media"]["collection"] == "café"  # one name, however it was typed
+    direct = {"filename": "a.txt", "content_type": "text/plain", "bytes": 3}
+    assert api.post("/v1/uploads", json={**direct, "collection": "cocina-española"}).status_code == 201
+    workflow = "version: 1\nsteps:\n  - enrich: [keywords]\n"
+    headers = {"Content-Type": "application/yaml"}
+    assert api.put("/v1/collections/café/workflow", content=workflow, headers=headers).status_code == 201
+    for name in ("a:b", "two words", "x" * 201):
+        assert (
+            api.post("/v1/media", files={"file": ("n.txt", b"x")}, data={"collection": name}).status_code
+            == 400
+        )
+        assert api.post("/v1/uploads", json={**direct, "collection": name}).status_code == 400
+        refused = api.put(f"/v1/collections/{name}/workflow", content=workflow, headers=headers)
+        assert refused.status_code in (404, 422), name  # never stored for a name uploads refuse

@@ -32,6 +32,7 @@ from ulid import ULID
 from mediasift.catalog import direct_uploads as uploads
 from mediasift.catalog.direct_uploads import UploadState
 from mediasift.catalog.models import DirectUpload, utcnow
+from mediasift.domain import collection_name
 from mediasift.errors import Conflict, Forbidden, InvalidRequest, LimitExceeded, NotFound
 from mediasift.services.auth import check_tenant_id, pepper
 from mediasift.services.ingest import Ingested, ingest_stream, safe_filename
@@ -80,8 +81,7 @@ def create(
         raise LimitExceeded(f"upload exceeds the limit of {settings.max_upload_bytes} bytes")
     if not _CONTENT_TYPE.fullmatch(content_type):
         raise InvalidRequest("content_type must be a MIME type such as video/mp4")
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
-        raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
+    collection = collection_name(collection)
     name = safe_filename(filename)
     if source is not None:
         source_uri_of(source)  # checked now, not when the bytes arrive

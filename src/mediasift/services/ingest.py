@@ -20,6 +20,7 @@ from ulid import ULID
 from mediasift.catalog import repo
 from mediasift.catalog.models import Job, Media
 from mediasift.catalog.uploads import NewMedia, record_upload
+from mediasift.domain import collection_name
 from mediasift.errors import Conflict, InvalidRequest, LimitExceeded
 from mediasift.jobs import lifecycle
 from mediasift.media.subtitle_format import subtitle_mime
@@ -94,8 +95,7 @@ def ingest_stream(
 ) -> Ingested:
     """``subtitles``: (filename, bytes) of subtitle files sent beside a video or an audio file
     (``subtitle_files``), kept beside its original for the pipeline to read as tracks."""
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", collection):
-        raise InvalidRequest("collection must be 1-200 characters of letters, digits, '_', '-', '.'")
+    collection = collection_name(collection)
     name = safe_filename(filename)
     sidecars = [
         (sidecar_name(n, sent, text), text) for n, (sent, text) in enumerate(subtitle_files(subtitles))

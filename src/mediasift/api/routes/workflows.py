@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import error_responses
+from mediasift.domain import COLLECTION_PATTERN
 from mediasift.errors import LimitExceeded
 from mediasift.services import workflows
 from mediasift.workflow.document import MAX_DOCUMENT_BYTES
@@ -25,7 +26,11 @@ from mediasift.workflow.plan import Plan
 router = APIRouter(prefix="/v1/collections", tags=["workflows"])
 ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 Name = Annotated[
-    str, Path(pattern=r"^[^/\s]{1,200}$", description="The collection's name (as media are uploaded with)")
+    str,
+    Path(
+        pattern=f"^{COLLECTION_PATTERN}$",
+        description="The collection's name (as media are uploaded with: letters, digits, '_', '-', '.')",
+    ),
 ]
 EXAMPLE = """version: 1
 steps:

@@ -18,7 +18,7 @@ export function render(root) {
     id: "upload-collection", name: "collection", placeholder: "default", autocomplete: "off",
     "aria-describedby": "collection-hint",
   });
-  const hint = h("p", { id: "collection-hint", class: "muted" }, "Letters, digits, '_', '-' and '.'; empty: default.");
+  const hint = h("p", { id: "collection-hint", class: "muted" }, "Letters (any alphabet), digits, '_', '-' and '.'; empty: default.");
   const chosen = () => {
     const name = collection.value.trim();
     if (name && !COLLECTION.test(name)) {
@@ -76,7 +76,7 @@ export function render(root) {
 }
 
 // A collection's name as the API takes it (services/ingest.py).
-const COLLECTION = /^[A-Za-z0-9_.\-]{1,200}$/;
+const COLLECTION = /^[\p{L}\p{N}\p{M}_.\-]{1,200}$/u; // domain.COLLECTION_PATTERN: any alphabet's letters
 
 // Audio and video a subtitle file can go with, and the subtitle formats, by extension.
 const TIMED = /\.(mp4|m4v|mov|mkv|webm|avi|ts|m2ts|mts|flv|wmv|mpg|mpeg|mp3|wav|m4a|ogg|oga|opus|flac|mka)$/i;
