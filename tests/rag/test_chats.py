@@ -184,3 +184,17 @@ def test_a_chat_is_its_users_alone_and_goes_with_their_data(make_api: ApiFactory
     assert api.get(f"/v1/chats/{second}", headers=ana).status_code == 404
     removed = api.delete("/v1/users/ana/data").json()["removed"]
     assert removed["chat"] == 1 and api.get(f"/v1/chats/{chat_id}", headers=ana).status_code == 404
+
+
+def test_a_title_is_not_quoted_as_an_answer(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    rules = tmp_path / "garden.txt"
+    rules.write_text(
+        "Community garden rules.\nWater your plot every morning before nine o'clock.\n"
+        "Compost bins are emptied on the first Monday of each month.\n"
+    )
+    assert wait_for_job(api, upload(api, rules)["job"]["id"])["status"] == "succeeded"
+    asked = "Is there a rule about emptying the compost bins in the community garden?"
+    answer = api.post("/v1/ask", json={"question": asked}).json()
+    assert answer["answer"].startswith("Compost bins are emptied on the first Monday"), answer["answer"]
+    assert "Community garden rules" not in answer["answer"]

@@ -124,6 +124,8 @@ def evidence(
         every = sentence_units(source, n)
         stored = aligned((sentences or {}).get(source.segment_id), every)
         for k, unit in enumerate(every):
+            if k == 0 and len(every) > 1 and _titles(unit.text):
+                continue  # "Community garden rules." names what follows: it answers nothing
             # A stored sentence without a content word is zeros (never evidence): only those to
             # embed here are checked.
             if stored is None:
@@ -218,6 +220,17 @@ def question_word(question: str) -> str | None:
     without one ("Can I bring my dog?")."""
     found = _QUESTION_WORD.search(question)
     return _AS_ENGLISH[found.group(1).casefold()] if found else None
+
+
+_TITLE_WORDS = 4
+
+
+def _titles(sentence: str) -> bool:
+    """Whether a source's first sentence is its title: four words at most and no figure (a
+    heading, a slide's title). Quoted, "Community garden rules." had answered whether there is a
+    rule about the compost bins, over the sentence saying when they are emptied."""
+    words = sentence.split()
+    return len(words) <= _TITLE_WORDS and not any(ch.isdigit() for ch in sentence)
 
 
 def _asks(sentence: str) -> bool:
