@@ -39,3 +39,31 @@ def test_answers_declare_their_stream_and_lists_their_bounds(make_runtime, clien
         assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000), path
     for bad in ("-1", "99999999999999999999"):  # had been clamped silently
         assert api.get("/v1/admin/dlq", params={"limit": bad}).status_code == 422
+
+
+def test_a_filter_value_no_media_can_have_is_refused_not_an_empty_answer(make_runtime, client_for):
+    api = client_for(make_runtime())
+    refused = api.get("/v1/search", params={"q": "ferry", "kind": "vidoe"})
+    assert refused.status_code == 400 and "one of video, audio" in refused.json()["message"]
+    assert api.get("/v1/search", params={"q": "ferry", "modality": "subtitles"}).status_code == 400
+    for route, body in (
+        ("/v1/ask", {"question": "when does the ferry leave?", "filters": {"kinds": ["vidoe"]}}),
+        ("/v1/chats", {"filters": {"modalities": ["nonsense"]}}),
+    ):
+        assert api.post(route, json=body).status_code == 400, route
+    saved = {"name": "ferries", "query": "ferry", "filters": {"kinds": ["nonsense"]}}
+    assert api.post("/v1/saved-searches", json=saved, headers={"X-Mediasift-User": "ana"}).status_code == 400
+    assert (
+        api.get("/v1/search", params={"q": "ferry", "kind": "video", "modality": "speech"}).status_code == 200
+    )
+
+
+def test_a_saved_searchs_name_cannot_be_patched_to_null(make_runtime, client_for):
+    api = client_for(make_runtime())
+    ana = {"X-Mediasift-User": "ana"}
+    saved = api.post("/v1/saved-searches", json={"name": "ferries", "query": "ferry"}, headers=ana).json()
+    for field in ("name", "query"):
+        refused = api.patch(f"/v1/saved-searches/{saved['id']}", json={field: None}, headers=ana)
+        assert refused.status_code == 400 and "cannot be null" in refused.json()["message"], refused.text
+    renamed = api.patch(f"/v1/saved-searches/{saved['id']}", json={"name": "boats"}, headers=ana).json()
+    assert (renamed["name"], renamed["query"]) == ("boats", "ferry")

@@ -30,6 +30,8 @@ from mediasift.domain import (
     Filters,
     Hit,
     IndexHit,
+    MediaKind,
+    Modality,
     entity_term,
     keyword_term,
     label_term,
@@ -345,9 +347,19 @@ def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> dateti
 def normalize_filters(filters: Filters) -> Filters:
     """Validate the filters and write them as the index compares them: the added-date window as
     UTC instants, labels, entities and keywords encoded (``normalize_about``)."""
+    _known("kind", filters.kinds, [k.value for k in MediaKind])
+    _known("modality", filters.modalities, [m.value for m in Modality])
     if filters.added_after or filters.added_before:
         filters = normalize_dates(filters)
     return normalize_about(filters)
+
+
+def _known(name: str, values: list[str] | None, allowed: list[str]) -> None:
+    """A filter value no media can have is refused: "kind=vidoe" had answered no hits (and a
+    saved search or chat kept it, never to match), as if nothing were there to find."""
+    unknown = sorted(set(values or ()) - set(allowed))
+    if unknown:
+        raise InvalidRequest(f"unknown {name} {', '.join(map(repr, unknown))}: one of {', '.join(allowed)}")
 
 
 def normalize_about(filters: Filters) -> Filters:

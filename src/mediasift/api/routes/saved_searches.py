@@ -12,6 +12,7 @@ from mediasift.api.answers import FiltersIn
 from mediasift.api.deps import RuntimeDep, TenantDep, UserDep
 from mediasift.api.schemas import error_responses
 from mediasift.domain import Filters
+from mediasift.errors import InvalidRequest
 from mediasift.services import saved_searches as saved
 from mediasift.services.saved_searches import MAX_QUERY_CHARS
 
@@ -127,6 +128,9 @@ def get_saved_search(rt: RuntimeDep, tenant: TenantDep, user: UserDep, saved_id:
 def update_saved_search(
     rt: RuntimeDep, tenant: TenantDep, user: UserDep, saved_id: str, body: SavedSearchPatch
 ) -> SavedSearchOut:
+    for field in ("name", "query"):  # null had answered 200 and changed nothing
+        if field in body.model_fields_set and getattr(body, field) is None:
+            raise InvalidRequest(f"{field} cannot be null: leave it out to keep it")
     return _out(
         saved.update(
             rt, tenant, user, saved_id, query=body.query, filters=_filters(body.filters), name=body.name
