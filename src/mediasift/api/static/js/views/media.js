@@ -149,9 +149,9 @@ async function remove(media) {
 
 function likeBar(media) {
   const like = h("button", { type: "button", class: "ghost small", id: "like-media" }, "👍 Like");
-  const hide = h("button", { type: "button", class: "ghost small", id: "hide-media" }, "Hide from my results");
+  const hide = h("button", { type: "button", class: "ghost small", id: "hide-media" }, "Show me less of this");
   like.addEventListener("click", async () => { await signal(media.id, "like"); like.textContent = "👍 Liked"; });
-  hide.addEventListener("click", async () => { await signal(media.id, "hide"); hide.textContent = "Hidden"; });
+  hide.addEventListener("click", async () => { await signal(media.id, "hide"); hide.textContent = "Shown less"; });
   return h("div", { class: "personal-actions" }, like, hide);
 }
 

@@ -195,7 +195,9 @@ function saveButton(state) {
 function personalActions(first) {
   if (!user.current()) return null;
   const like = h("button", { type: "button", class: "ghost small", "aria-pressed": "false", "aria-label": `Like ${first.filename}` }, "👍 Like");
-  const hide = h("button", { type: "button", class: "ghost small", "aria-label": `Hide ${first.filename}` }, "Hide");
+  // "hide" sinks the media in this user's results and keeps it out of their recommendations; it is
+  // not removed (an exact match still finds it), so the button says what it does
+  const hide = h("button", { type: "button", class: "ghost small", "aria-label": `Less like ${first.filename}` }, "Less like this");
   like.addEventListener("click", async () => {
     await signal(first.media_id, "like", { segmentId: first.segment_id });
     like.setAttribute("aria-pressed", "true");
@@ -204,7 +206,7 @@ function personalActions(first) {
   hide.addEventListener("click", async () => {
     await signal(first.media_id, "hide", { segmentId: first.segment_id });
     hide.closest(".result-card")?.classList.add("hidden-by-user");
-    hide.textContent = "Hidden";
+    hide.textContent = "Shown less";
   });
   return h("div", { class: "personal-actions" }, like, hide,
     h("a", { href: `#/media/${encodeURIComponent(first.media_id)}?similar=1`, class: "more-like-this" }, "More like this"));
