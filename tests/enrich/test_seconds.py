@@ -60,3 +60,23 @@ def test_segments_without_parts_and_words_not_found_keep_their_place():
         Entity("Rome", "LOC", [Occurrence("s1", 1.3, None)]),
     ]
     assert spoken.entities(kept) == kept
+
+
+def test_a_parts_word_times_point_inside_it():
+    # one recogniser piece holding two sentences: the second is said at 3.4 s, not the piece's 0.9
+    words = [[0.9, 1.2, " Welcome"], [1.2, 1.6, " to"], [1.6, 2.4, " Seville."], [3.4, 3.6, " The"],
+             [3.6, 4.0, " museum"], [4.0, 4.3, " opens"], [4.3, 4.5, " at"], [4.5, 5.0, " ten."]]  # fmt: skip
+    parts = [
+        {
+            "start_s": 0.9,
+            "end_s": 5.0,
+            "text": " Welcome to Seville. The museum opens at ten.",
+            "words": words,
+        }
+    ]
+    seg = Seg("s2", "Welcome to Seville. The museum opens at ten.", {"parts": parts}, 0.9)
+    spoken = SpokenSeconds([seg])
+    [sentence] = spoken.summary([SummarySentence("The museum opens at ten.", "s2", 0.9, None)])
+    assert sentence.start_s == 3.4
+    [ten] = spoken.entities([Entity("ten", "DATE", [Occurrence("s2", 0.9, None)])])
+    assert ten.occurrences == [Occurrence("s2", 4.5, None)]

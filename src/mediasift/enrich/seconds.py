@@ -18,7 +18,10 @@ from mediasift.enrich.summary import SummarySentence
 
 
 def part_offsets(text: str, parts: Sequence[Mapping[str, Any]]) -> list[tuple[int, float]]:
-    """``(character offset in text, start_s)`` of each part found in ``text``, in order."""
+    """``(character offset in text, start_s)`` of each part found in ``text``, in order, and of
+    each of its words where the part keeps their times (``"words"``: ``[start_s, end_s, word]``):
+    a part can run seconds before the words looked for ("The museum opens at 10…" said at 3.4 s of
+    a part that starts at 0.9 s)."""
     out: list[tuple[int, float]] = []
     cursor = 0
     for part in parts:
@@ -30,7 +33,24 @@ def part_offsets(text: str, parts: Sequence[Mapping[str, Any]]) -> list[tuple[in
         if at < 0:
             continue
         out.append((at, float(start)))
+        out += _word_offsets(text, at, at + len(piece), part.get("words") or [])
         cursor = at + len(piece)
+    return out
+
+
+def _word_offsets(text: str, begin: int, end: int, words: Sequence[Any]) -> list[tuple[int, float]]:
+    """``(offset, start_s)`` of each timed word found in ``text[begin:end]``, in order."""
+    out: list[tuple[int, float]] = []
+    cursor = begin
+    for timed in words:
+        if not isinstance(timed, Sequence) or len(timed) < 3 or timed[0] is None:
+            continue
+        word = str(timed[2]).strip()
+        at = text.find(word, cursor, end) if word else -1
+        if at < 0:
+            continue
+        out.append((at, float(timed[0])))
+        cursor = at + len(word)
     return out
 
 
