@@ -13,6 +13,7 @@ The merged entity shows its most frequent spelling and the type most of its ment
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -177,9 +178,30 @@ def _model_mentions(model: NerModel, segments: list[Segment]) -> list[Mention]:
                 if span is None:
                     continue
                 text = _trim_trailing_verb(span) if model.language == "es" else span.text
+                if kind == "DATE":
+                    kind, text = _date_or_quantity(text, seg.text[found.end : found.end + 8])
                 if kind and text:
                     mentions.append(Mention(text, kind, seg))
     return mentions
+
+
+# A number the model calls a date when a unit follows it: "1450 W" is a machine's power.
+_UNIT_AFTER = re.compile(r"\s?(kW|W|V|mAh|Wh|kWh|kg|g|mg|ml|mL|l|L|cm|mm|km|m|Hz|GB|MB|TB|bar|psi)\b")
+_BARE_NUMBER = re.compile(r"\d[\d.,]*")
+_TRAILING_DASH = re.compile(r"\s+[-–—]\s+\D*$")
+
+
+def _date_or_quantity(text: str, after: str) -> tuple[str, str]:
+    """A model's DATE as what it is: a bare number with a unit after it is a QUANTITY ("1450 W");
+    a date run on past a dash into other words is cut there ("March 2025 - Spanish")."""
+    number = _BARE_NUMBER.match(text.strip())
+    rest = text.strip()[number.end() :] if number else ""
+    if number and rest and (unit := _UNIT_AFTER.fullmatch(rest)):  # the model's span holds the unit
+        return "QUANTITY", f"{number.group(0)} {unit.group(1)}"
+    unit = _UNIT_AFTER.match(after)
+    if _BARE_NUMBER.fullmatch(text.strip()) and unit:
+        return "QUANTITY", f"{text.strip()} {unit.group(1)}"
+    return "DATE", _TRAILING_DASH.sub("", text)
 
 
 def _trim_trailing_verb(span: Any) -> str:
