@@ -237,6 +237,8 @@ def test_a_document_s_headings_are_markdown_headings(module_api, tmp_path):
     handbook.add_paragraph("Staff take 25 days of leave a year.")
     handbook.add_heading("Carry-over", level=2)
     handbook.add_paragraph("Vacation policy questions go to the office.")  # not a heading here
+    handbook.add_paragraph("Bring your badge", style="List Bullet")  # a list's items stay a list
+    handbook.add_paragraph("Sign the form", style="List Number")
     handbook.save(tmp_path / "handbook.docx")
     (tmp_path / "recipe.html").write_text(
         "<html><body><h1>Gazpacho</h1><p>A cold soup.</p><h2>Steps</h2><ol><li>Chop the tomatoes.</li>"
@@ -250,9 +252,13 @@ def test_a_document_s_headings_are_markdown_headings(module_api, tmp_path):
         drawn[name] = module_api.get(convert(module_api, created["media"]["id"], "md")["file_url"]).text
     assert drawn["handbook.docx"] == (
         "# handbook.docx\n\n## Staff handbook\n\n## Vacation policy\n\nStaff take 25 days of leave a year."
-        "\n\n### Carry-over\n\nVacation policy questions go to the office.\n"
+        "\n\n### Carry-over\n\nVacation policy questions go to the office.\n\n- Bring your badge\n\n"
+        "- Sign the form\n"
     )
-    assert "## Gazpacho\n\nA cold soup.\n\n### Steps\n\nChop the tomatoes." in drawn["recipe.html"]
+    assert (
+        "## Gazpacho\n\nA cold soup.\n\n### Steps\n\n- Chop the tomatoes.\n\n- Blend them."
+        in drawn["recipe.html"]
+    )
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")

@@ -121,14 +121,21 @@ def to_txt(parts: list[Section]) -> str:
 
 
 def to_markdown(
-    parts: list[Section], title: str, *, slides: bool, outline: Sequence[Sequence[Any]] = ()
+    parts: list[Section],
+    title: str,
+    *,
+    slides: bool,
+    outline: Sequence[Sequence[Any]] = (),
+    items: Sequence[str] = (),
 ) -> str:
     """``outline``: the document's headings as extraction found them ((level, text) in order: a
     DOCX's "Heading N" paragraphs, an HTML page's or a Markdown file's ``h1``–``h6``), drawn as
-    Markdown headings under the document's title; a slide's lines are drawn as its bullets."""
+    Markdown headings under the document's title; ``items``: its lists' items (a DOCX's bulleted
+    and numbered paragraphs, ``li``), drawn as list items; a slide's lines are drawn as its bullets."""
     headings: dict[str, list[int]] = {}
     for level, text in outline:
         headings.setdefault(_inline(str(text)), []).append(int(level))
+    listed = {_inline(str(item)) for item in items}
     out = [f"# {_inline(title)}", ""]
     for section in parts:
         if section.page is not None:
@@ -140,7 +147,9 @@ def to_markdown(
         body = section.text
         if slides and section.title and body.startswith(section.title):
             body = body[len(section.title) :].lstrip("\n")
-        out += _markdown_body(body, headings, bullets=slides, below=2 if section.page is None else 3)
+        out += _markdown_body(
+            body, headings, bullets=slides, below=2 if section.page is None else 3, listed=listed
+        )
         if section.notes:
             out += ["> **Notes:** " + "\n> ".join(section.notes.splitlines()), ""]
         for text in section.pictures:
@@ -149,11 +158,17 @@ def to_markdown(
 
 
 def _markdown_body(
-    text: str, headings: dict[str, list[int]] | None = None, *, bullets: bool = False, below: int = 2
+    text: str,
+    headings: dict[str, list[int]] | None = None,
+    *,
+    bullets: bool = False,
+    below: int = 2,
+    listed: set[str] | frozenset[str] = frozenset(),
 ) -> list[str]:
     """Paragraphs as they are, each table run drawn as a Markdown table, a line that is one of
     ``headings`` (text → the levels it still has, in order) as a heading of that level under
-    level ``below`` - 1, and with ``bullets`` every other line as a list item."""
+    level ``below`` - 1, a line that is one of ``listed`` as a list item, and with ``bullets``
+    every other line as a list item too."""
     out: list[str] = []
     run: list[list[str]] = []
 
@@ -184,7 +199,9 @@ def _markdown_body(
             if out and out[-1] != "":
                 out.append("")
             out += ["#" * min(6, below - 1 + levels.pop(0)) + " " + _inline(line), ""]
-        elif bullets:
+        elif bullets or _inline(line) in listed:
+            if not bullets and out and out[-1] != "" and not out[-1].startswith("- "):
+                out.append("")  # a list begins apart from the paragraph before it
             out.append("- " + line.strip())
         else:
             out.append(line.rstrip())

@@ -107,17 +107,24 @@ def _through_pdf(ctx: ExtractContext) -> Extraction:
 
 
 MAX_OUTLINE = 500  # headings kept for a conversion to Markdown
+MAX_LIST_ITEMS = 2000  # list items kept for it
+LIST_ITEM = 0  # an outline entry's level for a list's item (headings are 1–6)
 
 
 def text_extraction(
     ctx: ExtractContext, text: str, page: int | None = None, outline: Sequence[tuple[int, str]] = ()
 ) -> Extraction:
-    """``outline``: the text's headings, (level, text) in order, kept in the media's extracted
-    metadata (``outline``) for its Markdown conversion; they are lines of ``text`` already."""
+    """``outline``: the text's headings, (level, text) in order, and its lists' items (level
+    ``LIST_ITEM``), kept in the media's extracted metadata (``outline``, ``list_items``) for its
+    Markdown conversion; they are lines of ``text`` already."""
     _check_length(ctx, text)
     metadata: dict[str, Any] = {"characters": len(text)}
-    if outline:
-        metadata["outline"] = [[level, heading] for level, heading in outline[:MAX_OUTLINE]]
+    headings = [[level, heading] for level, heading in outline if level != LIST_ITEM]
+    items = [item for level, item in outline if level == LIST_ITEM]
+    if headings:
+        metadata["outline"] = headings[:MAX_OUTLINE]
+    if items:
+        metadata["list_items"] = items[:MAX_LIST_ITEMS]
     extraction = Extraction(info={"metadata": metadata})
     extraction.segments.extend(text_segments(ctx, text, page=page))
     return extraction
@@ -185,9 +192,11 @@ def _html_text(html: str, *, titles: bool = True, outline: list[tuple[int, str]]
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     if outline is not None:
-        for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-            if text := " ".join(heading.text_content().split()):
-                outline.append((int(str(heading.tag)[1]), text))
+        for block in root.iter("h1", "h2", "h3", "h4", "h5", "h6", "li"):
+            if block.tag == "li" and block.xpath(".//ul|.//ol"):
+                continue  # an item holding a list: its items are listed themselves
+            if text := " ".join(block.text_content().split()):
+                outline.append((LIST_ITEM if block.tag == "li" else int(str(block.tag)[1]), text))
     headings = {" ".join(h.text_content().split()).casefold() for h in root.xpath("//h1|//h2|//h3")}
     for title in root.xpath("//title"):
         if not titles or " ".join(title.text_content().split()).casefold() in headings:
@@ -324,6 +333,8 @@ def _docx_blocks(document: Any, outline: list[tuple[int, str]]) -> list[str]:
                 blocks.append(text)
                 if level := _heading_level(para):
                     outline.append((level, " ".join(text.split())))
+                elif _list_item(para):
+                    outline.append((LIST_ITEM, " ".join(text.split())))
             continue
         for row in _own(element, qn("w:tr"), table):
             cells = [
@@ -332,6 +343,22 @@ def _docx_blocks(document: Any, outline: list[tuple[int, str]]) -> list[str]:
             if cells:
                 blocks.append(" | ".join(cells))
     return blocks
+
+
+def _list_item(paragraph: Any) -> bool:
+    """Whether a paragraph is a list's item: numbered or bulleted by Word's numbering, or in a
+    "List …" style ("List Bullet", "List Number", "List Paragraph")."""
+    ppr = paragraph._p.pPr
+    if ppr is None:
+        return False
+    if ppr.numPr is not None:
+        return True
+    if ppr.pStyle is None:
+        return False
+    try:
+        return (paragraph.style.name or "").casefold().startswith("list")
+    except (KeyError, ValueError, AttributeError):
+        return False
 
 
 def _heading_level(paragraph: Any) -> int | None:

@@ -192,7 +192,8 @@ def _write_structure(
 ) -> dict[str, Any]:
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        outline = ((media.meta or {}).get("extracted") or {}).get("outline") or []
+        extracted = (media.meta or {}).get("extracted") or {}
+        outline, items = extracted.get("outline") or [], extracted.get("list_items") or []
         header = {
             "media_id": media_id,
             "filename": filename,
@@ -206,7 +207,7 @@ def _write_structure(
     if target.name == "txt":
         text = structure.to_txt(parts)
     elif target.name == "md":
-        text = structure.to_markdown(parts, filename, slides=slides, outline=outline)
+        text = structure.to_markdown(parts, filename, slides=slides, outline=outline, items=items)
     else:
         text = structure.to_json(parts, header)
     dest.write_text(text, encoding="utf-8")
