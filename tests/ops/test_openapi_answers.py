@@ -67,3 +67,14 @@ def test_a_saved_searchs_name_cannot_be_patched_to_null(make_runtime, client_for
         assert refused.status_code == 400 and "cannot be null" in refused.json()["message"], refused.text
     renamed = api.patch(f"/v1/saved-searches/{saved['id']}", json={"name": "boats"}, headers=ana).json()
     assert (renamed["name"], renamed["query"]) == ("boats", "ferry")
+
+
+def test_head_answers_wherever_get_does_without_a_body(make_runtime, client_for):
+    api = client_for(make_runtime())
+    media = api.post("/v1/media", files={"file": ("a.txt", b"hello head world")}).json()["media"]
+    for path in ("/health", f"/v1/media/{media['id']}", f"/v1/media/{media['id']}/original"):
+        got, head = api.get(path), api.head(path)
+        assert (head.status_code, head.content) == (200, b""), path  # a probe's HEAD had been a 405
+        assert head.headers["content-type"] == got.headers["content-type"], path
+    assert api.head(f"/v1/media/{media['id']}/original").headers["content-length"] == "16"
+    assert api.head("/v1/media/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404

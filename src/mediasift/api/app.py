@@ -22,6 +22,7 @@ from mediasift.api.body_limit import BodyLimitMiddleware
 from mediasift.api.cached_search import CachedSearchLane
 from mediasift.api.deps import ReadScope
 from mediasift.api.errors import install_error_handlers
+from mediasift.api.head import HeadAsGetMiddleware
 from mediasift.api.middleware import RequestContextMiddleware
 from mediasift.api.rate_limit import RateLimiter
 from mediasift.api.schemas import ErrorOut, error_responses
@@ -137,4 +138,5 @@ def create_app(rt: Runtime, preload: bool = True, routers: Collection[str] | Non
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=rt.settings.max_body_bytes)
     app.add_middleware(TextGuardMiddleware)  # outside the cached-search lane, which answers unrouted
+    app.add_middleware(HeadAsGetMiddleware)  # outermost of these: HEAD is the GET, headers only
     return app
