@@ -135,6 +135,7 @@ def test_media_elsewhere_cost_nothing_until_asked_then_409_while_the_job_waits(r
     assert run_jobs(rt) == ["ingest"]  # not a nutrition collection: no job, no model
     missing = api.get(f"/v1/media/{media_id}/nutrition")
     assert missing.status_code == 404 and "POST" in missing.json()["message"]
+    assert api.get(f"/v1/media/{media_id}").json()["nutrition"] == "none"  # said before asking
 
     queued = api.post(f"/v1/media/{media_id}/nutrition")
     assert queued.status_code == 202 and queued.json()["type"] == "nutrition"
@@ -142,7 +143,9 @@ def test_media_elsewhere_cost_nothing_until_asked_then_409_while_the_job_waits(r
     assert again.json()["id"] == queued.json()["id"]  # one waiting job, not two
     running = api.get(f"/v1/media/{media_id}/nutrition")
     assert running.status_code == 409 and queued.json()["id"] in running.json()["message"]
+    assert api.get(f"/v1/media/{media_id}").json()["nutrition"] == "analysing"
     assert run_jobs(rt) == ["nutrition"]
+    assert api.get(f"/v1/media/{media_id}").json()["nutrition"] == "analysed"
     results = api.get(f"/v1/media/{media_id}/nutrition").json()
     assert results["foods"] == [] and results["totals"]["kcal"] is None  # no food: empty, not an error
 

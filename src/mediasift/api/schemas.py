@@ -312,6 +312,11 @@ class MediaDetailOut(MediaOut):
     enrichment: EnrichmentOut | None = Field(
         default=None, description="How the enrichment was made; null when the media was never enriched"
     )
+    nutrition: str = Field(
+        default="none",
+        description="none | analysing | analysed | failed: where its nutrition stands (GET "
+        "/v1/media/{id}/nutrition answers 404 for none and failed, 409 while analysing)",
+    )
 
     @staticmethod
     def enrichment_fields(row: MediaEnrichment | None) -> dict[str, Any]:

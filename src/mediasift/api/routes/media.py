@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
-from typing import Annotated, BinaryIO, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
@@ -32,6 +32,7 @@ from mediasift.api.schemas import (
 from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import jobs as job_rows
+from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import steps as step_rows
 from mediasift.domain import JobType, MediaKind, MediaStatus
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
@@ -239,6 +240,7 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         )
         job_out = JobOut.of(job, m.filename, step) if job else None
         steps = [MediaStepOut.of(row) for row in rows]
+        nutrition = _nutrition_state(s, tenant, media_id)
     prefix = processed_key(tenant, media_id, "")
     artifacts = [key[len(prefix) :] for key in rt.store.list(prefix)]
     return MediaDetailOut(
@@ -248,6 +250,7 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
         steps=steps,
         artifacts=artifacts,
         duplicates=duplicates,
+        nutrition=nutrition,
         **enriched,
     )
 
@@ -419,3 +422,14 @@ def _byte_span(header: str | None, size: int) -> tuple[int, int] | str | None:
     except ValueError:
         return None
     return "unsatisfiable" if start >= size or start > end else (start, end)
+
+
+def _nutrition_state(s: Any, tenant: str, media_id: str) -> str:
+    """Where a media's nutrition stands, so a client knows before asking for it (the web UI had
+    asked on every media page, a 404 in the browser's console for each one never analysed)."""
+    if nutrition_rows.job_in_flight(s, media_id, [JobType.NUTRITION]) is not None:
+        return "analysing"
+    row = nutrition_rows.get_nutrition(s, tenant, media_id)
+    if row is None:
+        return "none"
+    return "failed" if row.status == nutrition_rows.FAILED else "analysed"

@@ -18,7 +18,12 @@ export function nutritionView(media, goTo) {
   const stops = [];
   const path = `/v1/media/${encodeURIComponent(media.id)}/nutrition`;
 
+  const notAnalysed = () => clear(body, h("p", { class: "muted" }, "Not analysed for nutrition. ",
+    h("button", { type: "button", class: "ghost", onclick: analyse }, "Analyse nutrition")));
   const load = async () => {
+    // A ready media never analysed (the media says so) has nothing to fetch: asking would be a 404
+    // in the browser's console on every media page.
+    if (media.nutrition === "none" && media.status === "ready" && !analysing) return notAnalysed();
     try {
       show(await get(path));
     } catch (err) {
@@ -27,14 +32,15 @@ export function nutritionView(media, goTo) {
         clear(body, h("p", { class: "muted" }, "Analysing what is eaten or cooked in it… ", err.message));
         setTimeout(load, 2000);
       } else if (err.status === 404 && media.status === "ready") {
-        clear(body, h("p", { class: "muted" }, "Not analysed for nutrition. ",
-          h("button", { type: "button", class: "ghost", onclick: analyse }, "Analyse nutrition")));
+        notAnalysed();
       } else {
         section.hidden = true;
       }
     }
   };
+  let analysing = false; // once asked for, the results are fetched whatever the media said
   const analyse = async () => {
+    analysing = true;
     try {
       const job = await post(path);
       const line = h("p", { class: "job-line" });
