@@ -78,3 +78,12 @@ def test_head_answers_wherever_get_does_without_a_body(make_runtime, client_for)
         assert head.headers["content-type"] == got.headers["content-type"], path
     assert api.head(f"/v1/media/{media['id']}/original").headers["content-length"] == "16"
     assert api.head("/v1/media/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+
+
+def test_a_body_that_is_not_json_says_why_and_where(make_runtime, client_for):
+    api = client_for(make_runtime())
+    sent = api.post(
+        "/v1/ask", content=b'{"question": "x" "filters": 1}', headers={"Content-Type": "application/json"}
+    )
+    assert sent.status_code == 422  # it had said "body.17: JSON decode error"
+    assert sent.json()["message"] == "the body is not valid JSON: Expecting ',' delimiter at character 17"

@@ -73,6 +73,11 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        if first.get("type") == "json_invalid":  # its location is a character offset, not a field
+            loc = first.get("loc", ())
+            why = (first.get("ctx") or {}).get("error") or "JSON decode error"
+            at = f" at character {loc[-1]}" if len(loc) > 1 else ""
+            message = f"the body is not valid JSON: {why}{at}"
         return JSONResponse({"code": "invalid_request", "message": message}, status_code=422)
 
     @app.exception_handler(HTTPException)
