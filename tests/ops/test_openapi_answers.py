@@ -87,3 +87,14 @@ def test_a_body_that_is_not_json_says_why_and_where(make_runtime, client_for):
     )
     assert sent.status_code == 422  # it had said "body.17: JSON decode error"
     assert sent.json()["message"] == "the body is not valid JSON: Expecting ',' delimiter at character 17"
+
+
+def test_a_method_not_allowed_names_every_method_of_the_path(make_runtime, client_for):
+    api = client_for(make_runtime())
+    for method, path, allowed in (
+        ("PUT", "/v1/media", "GET, HEAD, POST"),  # Starlette had named POST alone
+        ("POST", "/v1/media/01ARZ3NDEKTSV4RRFFQ69G5FAV", "DELETE, GET, HEAD, PATCH"),
+    ):
+        refused = api.request(method, path)
+        assert (refused.status_code, refused.headers["allow"]) == (405, allowed), path
+        assert refused.json()["code"] == "method_not_allowed" and allowed in refused.json()["message"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -81,13 +82,32 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"code": "invalid_request", "message": message}, status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error" if exc.status_code < 500 else "internal")
+        headers = exc.headers
+        if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            message = f"{request.method} is not allowed here: {', '.join(allowed)}"
+            return JSONResponse({"code": code, "message": message}, status_code=405, headers=headers)
         return JSONResponse(
-            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
         return JSONResponse({"code": "internal", "message": "internal error"}, status_code=500)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API answers at this path, as its OpenAPI document lists them (Starlette
+    names only the first route's: a ``PUT /v1/media`` had been told ``Allow: POST``, though
+    ``GET`` is there too); ``HEAD`` with ``GET`` (``api/head.py``)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
