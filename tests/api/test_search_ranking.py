@@ -56,6 +56,27 @@ def test_the_query_words_in_order_outrank_the_same_words_scattered() -> None:
     assert [h.segment_id for h in rank(again, query, bonus=False)] == ["scattered", "said"]
 
 
+def test_a_name_or_a_code_word_for_word_goes_first_whatever_the_second_stage_said() -> None:
+    from mediasift.services.ranking import exact_first
+
+    # the second stage had put a caption and two leases over the one article naming her
+    hits = [
+        hit("s1", "video", text="Gazpacho andaluz", score=0.886),
+        hit("s2", "lease", text="The monthly rent is 1,450 pounds.", score=0.804),
+        hit("s3", "news", text="El acuerdo lo firmaron Ana Botín y José María Álvarez-Pallete.", score=0.543),
+    ]
+    assert [h.segment_id for h in exact_first(list(hits), "Ana Botin")] == ["s3", "s1", "s2"]  # accents aside
+    ordered = exact_first(list(hits), "ana botín")
+    assert ordered[0].score > ordered[1].score  # scores follow the order
+    codes = [hit("a", "csv", text="P-0380 bolts 12"), hit("b", "csv", text="P-0346 nuts 4, P-0347 washers 9")]
+    assert [h.segment_id for h in exact_first(codes, "P-0347")] == ["b", "a"]
+    # a phrase that several media hold ("a horse") says less than their meaning: nothing moves
+    common = [hit(f"h{i}", f"m{i}", text="A horse needs its hooves trimmed.") for i in range(4)]
+    photo = hit("p", "photo", text="sorrel, horse, equine, animal")
+    others = [hit(f"o{i}", f"n{i}", text="Hiking boots should be broken in.") for i in range(9)]
+    assert exact_first([photo, *common, *others], "a horse")[0] is photo
+
+
 def test_a_modality_prior_lets_a_sentence_outrank_a_tag() -> None:
     hits = [
         hit("tag", modality="tag", kind="image", text="espresso, coffee", score=0.80, media="photo"),

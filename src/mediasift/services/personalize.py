@@ -21,12 +21,12 @@ Media the user hid have affinity 0.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mediasift.catalog import profiles as profile_rows
 from mediasift.services.media_vectors import media_vectors
+from mediasift.services.ranking import exact_matches
 
 if TYPE_CHECKING:
     from mediasift.domain import Hit
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 VECTOR_SHARE = 0.7  # of affinity; the rest is collections and labels
 MIN_SPREAD = 0.02  # cosines closer than this among candidates say nothing about the user
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def rerank(
@@ -105,25 +104,3 @@ def _share(weights: dict[str, float], name: str) -> float:
     """``name``'s positive weight against the heaviest one (0-1)."""
     top = max((w for w in weights.values() if w > 0), default=0.0)
     return max(0.0, weights.get(name, 0.0)) / top if top > 0 else 0.0
-
-
-def exact_matches(query: str, hits: list[Hit]) -> set[int]:
-    """Indexes of the hits holding the whole query word for word, when at most a third do."""
-    phrase = _words(query)
-    if len(phrase.strip()) < 3:
-        return set()
-    words = phrase.split()
-    found = {
-        i for i, h in enumerate(hits) if _holds(h.text, phrase, words) or _holds(h.filename, phrase, words)
-    }
-    return found if len(found) <= max(1, len(hits) // 3) else set()
-
-
-def _holds(text: str, phrase: str, words: list[str]) -> bool:
-    # Most candidates lack one of the words outright; only those that have them all are split.
-    folded = text.casefold()
-    return all(w in folded for w in words) and phrase in _words(text)
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(_NOT_WORD.sub(" ", text.casefold()).split()) + " "

@@ -278,6 +278,8 @@ def _search(
         hits = ranking.rescore(
             hits, vector, sentences, params, language, text=query, translated=found.translated
         )
+    if mode == "hybrid" and query:
+        hits = ranking.exact_first(hits, query)
     hits = hits[:limit]
     _borrow_keyframes(rt, tenant_id, hits)
     return hits
