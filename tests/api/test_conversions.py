@@ -226,6 +226,11 @@ def test_documents_to_markdown_json_text_and_page_pictures(module_api, tmp_path)
     with Image.open(io.BytesIO(module_api.get(page["file_url"]).content)) as picture:
         assert picture.format == "PNG" and picture.size == (306, 396)
     assert page["info"]["pages"] == 2
+    # a page the document does not have is refused when asked, not by a dead job
+    past = module_api.post(
+        f"/v1/media/{ids['two.pdf']}/conversions", json={"to": "png", "options": {"page": 7}}
+    )
+    assert past.status_code == 422 and "the document has 2" in past.json()["message"]
 
 
 def test_a_document_s_headings_are_markdown_headings(module_api, tmp_path):

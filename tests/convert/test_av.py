@@ -129,3 +129,19 @@ def test_audio_formats_of_a_video_without_sound_are_unsupported(tmp_path: Path, 
         convert(silent, tmp_path, "mp3", convert_settings)
     out = decode(convert(silent, tmp_path, "mp4", convert_settings))
     assert out.video and out.audio is None and abs(out.video.seconds - 2.0) <= TOLERANCE_S
+
+
+def test_a_converter_made_anew_is_a_new_cache_key_and_the_rest_stay(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+    import json
+
+    from mediasift.convert import targets
+
+    mp3, options = targets.resolve("audio", "audio/wav", "mp3", {})
+    canonical = json.dumps(options, sort_keys=True, separators=(",", ":"))
+    made_before = hashlib.sha256(f"abc\nav:mp3\n{canonical}".encode()).hexdigest()
+    assert targets.cache_key("abc", mp3, options) == made_before  # version 1: earlier keys stay valid
+    md, nothing = targets.resolve("document", "application/pdf", "md", {})
+    first = targets.cache_key("abc", md, nothing)
+    monkeypatch.setitem(targets.CONVERTER_VERSIONS, "text", targets.CONVERTER_VERSIONS["text"] + 1)
+    assert targets.cache_key("abc", md, nothing) != first  # the Markdown asked again is made again

@@ -225,7 +225,8 @@ def resolve(
     target = available.get(name)
     if target is None:
         raise ConversionInvalid(
-            f"a {kind} cannot be converted to {to!r}; it can be converted to: {', '.join(sorted(available))}"
+            f"{_article(kind)} {kind} cannot be converted to {to!r}; it can be converted to: "
+            f"{', '.join(sorted(available))}"
         )
     if options is not None and not isinstance(options, dict):
         raise ConversionInvalid("options must be a JSON object")
@@ -239,7 +240,20 @@ def resolve(
     return target, parsed.model_dump(exclude_none=True)
 
 
+# A family's converter, numbered when what it writes changes, so a conversion asked for again is
+# made anew rather than answered from the cache with the old output (the Markdown of a document
+# asked before its lists were drawn kept none). Version 1 adds nothing to a key: keys made before
+# the numbering stay valid.
+CONVERTER_VERSIONS = {"text": 2}  # 2: list items drawn as Markdown lists
+
+
 def cache_key(source_sha256: str, target: Target, options: dict[str, Any]) -> str:
-    """The conversion's identity: the same bytes, target and options make the same output."""
+    """The conversion's identity: the same bytes, target, options and converter make the same output."""
     canonical = json.dumps(options, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{source_sha256}\n{target.family}:{target.name}\n{canonical}".encode()).hexdigest()
+    version = CONVERTER_VERSIONS.get(target.family, 1)
+    made_by = f"{target.family}:{target.name}" + (f"@{version}" if version > 1 else "")
+    return hashlib.sha256(f"{source_sha256}\n{made_by}\n{canonical}".encode()).hexdigest()
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
