@@ -44,6 +44,10 @@ def said(text: str, language: str) -> list[tuple[str | None, float | None, str |
             "en",
             [("ofc:farine-de-ble", 2, "cup"), ("astra:olive_oil", 1, "cup")],
         ),
+        # Spanish recipes as written: an abbreviation's full stop, a fraction of a unit, servings
+        ("100 g. de jamón serrano", "es", [("ofc:jambon-blanc", 100, "g")]),
+        ("un cuarto de kilo de queso", "es", [("astra:gouda", 0.25, "kg")]),
+        ("Tortilla con cebolla (4 raciones)", "es", [("astra:onion", None, None)]),
         # "another bowl" is a container, not an amount of the words that follow
         ("In another bowl beat the eggs.", "en", [("astra:egg", None, None)]),
         ("In another bowl whisk the oil.", "en", [("astra:olive_oil", None, None)]),

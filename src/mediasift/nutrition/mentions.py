@@ -43,6 +43,11 @@ from mediasift.nutrition.words import (
     UNIT_WORDS,
 )
 
+# What a number counts when it is servings, not an amount of the food before it.
+SERVINGS = frozenset(
+    {"raciones", "racion", "personas", "persona", "porciones", "porcion", "comensales", "servings",
+     "serving", "serves", "people", "persons", "portions", "portion"}
+)  # fmt: skip
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?(?:/\d+)?|[½¼¾⅓⅔⅛⅜⅝⅞]|[^\W\d_]+|[^\w\s]")
 
 
@@ -145,12 +150,16 @@ def _amount_first(
         return None
     value, j = quantity
     j = _skip(words, j, DESCRIPTORS - CONNECTORS, 2)
+    if value < 1 and j + 1 < len(words) and words[j] == "de" and words[j + 1] in UNIT_WORDS:
+        j += 1  # "un cuarto de kilo de queso": a fraction of the unit
     unit = UNIT_WORDS.get(words[j]) if j < len(words) else None
     if unit is None and j + 1 < len(words) and words[j] == "fl" and words[j + 1] == "oz":
         unit, j = "ml", j + 1
         value *= 29.5735
     unit_end = j
     if unit is not None:
+        if j + 1 < len(words) and words[j + 1] == "." and len(words[j]) <= 4:
+            j += 1  # "100 g. de jamón", "250 gr. de harina": an abbreviation's full stop
         j = _skip(words, j + 1, UNIT_QUALIFIERS - {"de"}, 2)
         # "una taza y media de arroz"
         if j + 1 < len(words) and words[j] in {"y", "and"} and words[j + 1] in {"media", "medio", "half"}:
@@ -233,6 +242,8 @@ def _food_first(
     while j < len(words) and words[j] in {":", "-", "(", ","}:
         j += 1
     after = read_quantity(words, j, articles=False) if j < len(words) and j - end <= 1 else None
+    if after is not None and after[1] < len(words) and words[after[1]] in SERVINGS:
+        after = None  # "tortilla con cebolla (4 raciones)": how many it feeds, not four onions
     if after is not None:
         value, k = after
         unit = UNIT_WORDS.get(words[k]) if k < len(words) else None
