@@ -37,7 +37,7 @@ def test_a_short_query_is_told_by_its_question_words_and_marks(query: str, langu
     assert query_language(query) == language
 
 
-def test_a_videos_short_captions_take_a_language_a_photos_text_does_not():
+def test_short_captions_titles_and_rows_take_a_language_a_photos_text_does_not():
     # left unknown, a search filtered to English never found a video's on-screen captions
     from mediasift.domain import Modality, Segment
     from mediasift.enrich.language import label_languages
@@ -70,3 +70,13 @@ def test_a_videos_short_captions_take_a_language_a_photos_text_does_not():
     photo = Extraction(segments=[seg(Modality.OCR, "FRESH MANGO SMOOTHIES")])
     label_languages(photo)
     assert photo.segments[0].language is None
+    # a slide's title and a table's row take their document's
+    deck = Extraction(
+        segments=[
+            seg(Modality.TEXT, "The sales of the quarter grew in every region of the company."),
+            seg(Modality.TEXT, "Northwind Traders"),
+            seg(Modality.TEXT, "Dmitri Volkov | 4432"),
+        ]
+    )
+    label_languages(deck)
+    assert [s.language for s in deck.segments] == ["en", "en", "en"]

@@ -82,9 +82,10 @@ _DETECTED = {"text", "ocr", "note"}
 def label_languages(extraction) -> None:  # type: ignore[no-untyped-def]
     """Fill in the language of text, OCR and note segments that have none, and the media's own.
 
-    A video's caption too short to tell by its function words ("PARKING CLOSES AT NINE", "FRESH
-    MANGO SMOOTHIES") takes the one its words lean to, else the language the rest of its media is
-    in: left unknown, a search filtered to a language never found a video's captions."""
+    A video's caption, a slide's title or a table's row too short to tell by its function words
+    ("PARKING CLOSES AT NINE", "Northwind Traders", "Dmitri Volkov | 4432") takes the one its
+    words lean to, else the language the rest of its media is in: left unknown, a search filtered
+    to a language never found them."""
     for seg in extraction.segments:
         if seg.language is None and str(seg.modality) in _DETECTED:
             seg.language = detect_language(seg.text)
@@ -92,8 +93,10 @@ def label_languages(extraction) -> None:  # type: ignore[no-untyped-def]
         extraction.info["language"] = dominant_language([s.language for s in extraction.segments])
     around = extraction.info.get("language")
     for seg in extraction.segments:
-        # a video's captions (timed OCR): a still picture's few words stay unknown
-        if seg.language is None and str(seg.modality) == "ocr" and seg.start_s is not None:
+        # a video's captions (timed OCR), a slide's or a table's few words: a still picture's stay
+        # unknown (a photo's text is not in its media's language: it has none)
+        placed = str(seg.modality) in ("text", "note") or seg.start_s is not None or seg.page is not None
+        if seg.language is None and str(seg.modality) in _DETECTED and placed:
             seg.language = leaning_language(seg.text) or (around if around in BILINGUAL else None)
 
 
