@@ -198,3 +198,17 @@ def test_a_title_is_not_quoted_as_an_answer(make_api: ApiFactory, tmp_path: Path
     answer = api.post("/v1/ask", json={"question": asked}).json()
     assert answer["answer"].startswith("Compost bins are emptied on the first Monday"), answer["answer"]
     assert "Community garden rules" not in answer["answer"]
+
+
+def test_a_tables_header_and_heading_are_not_quoted_its_row_is(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    policy = tmp_path / "safety.txt"
+    policy.write_text(
+        "Forklifts are inspected by the safety team every quarter.\n\nForklift inspection schedule\n\n"
+        "Forklift | Inspector | Next inspection\n\nFL-01 | Marta Quintero | 2025-03-14\n\n"
+        "FL-03 | Priya Raman | 2025-05-19\n"
+    )
+    assert wait_for_job(api, upload(api, policy)["job"]["id"])["status"] == "succeeded"
+    answer = api.post("/v1/ask", json={"question": "Which inspector checks forklift FL-03?"}).json()
+    assert answer["answer"].startswith("FL-03 | Priya Raman"), answer["answer"]
+    assert "Next inspection [" not in answer["answer"] and "schedule [" not in answer["answer"]

@@ -124,8 +124,10 @@ def evidence(
         every = sentence_units(source, n)
         stored = aligned((sentences or {}).get(source.segment_id), every)
         for k, unit in enumerate(every):
-            if k == 0 and len(every) > 1 and _titles(unit.text):
+            if len(every) > 1 and _titles(unit.text) and (k == 0 or _unended(unit.text)):
                 continue  # "Community garden rules." names what follows: it answers nothing
+            if _header_row(unit.text, every[k + 1].text if k + 1 < len(every) else None):
+                continue  # "Forklift | Inspector | Next inspection" names the columns
             # A stored sentence without a content word is zeros (never evidence): only those to
             # embed here are checked.
             if stored is None:
@@ -220,6 +222,22 @@ def question_word(question: str) -> str | None:
     without one ("Can I bring my dog?")."""
     found = _QUESTION_WORD.search(question)
     return _AS_ENGLISH[found.group(1).casefold()] if found else None
+
+
+def _unended(sentence: str) -> bool:
+    """A line with no closing mark: a heading's ("Forklift inspection schedule"), where a short
+    sentence inside a text has one ("Keep it dry.")."""
+    return sentence.rstrip().rstrip("\"'”»)")[-1:] not in ".!?…:;"
+
+
+def _header_row(text: str, following: str | None) -> bool:
+    """Whether a table's row ("cell | cell", as documents and spreadsheets are read) is its
+    header: no figure in it, each cell three words at most, and a row of as many cells after it.
+    Quoted, "Plan | Precio mensual" had answered what the Premium plan costs."""
+    cells = text.split(" | ")
+    if len(cells) < 2 or following is None or len(following.split(" | ")) != len(cells):
+        return False
+    return not any(ch.isdigit() for ch in text) and all(len(c.split()) <= 3 for c in cells)
 
 
 _TITLE_WORDS = 4
