@@ -149,3 +149,21 @@ def test_a_dark_photo_is_judged_for_focus_as_a_bright_one(tmp_path: Path, bright
     soft = assess("image", blurred, [], {}, MAX_PIXELS)
     assert "brightness" in found.names() and "sharpness" not in found.names(), found.reasons
     assert "sharpness" in soft.names() and soft.overall < found.overall, soft.reasons
+
+
+def test_a_screenshot_of_text_is_not_overexposed_a_white_photo_is(tmp_path: Path) -> None:
+    # a clean invoice screenshot had scored "overexposed: 99% of pixels burnt white"
+    from PIL import Image, ImageDraw
+
+    from mediasift.domain import Modality, Segment
+
+    page = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(page)
+    for i in range(8):
+        draw.text((40, 40 + 60 * i), f"Invoice line {i}: 3 widgets at 12.50 EUR", fill="black")
+    path = tmp_path / "invoice.png"
+    page.save(path)
+    lines = " ".join(f"Invoice line {i}: 3 widgets at 12.50 EUR" for i in range(8))
+    read = [Segment(id="o", media_id="m", tenant_id="t", modality=Modality.OCR, text=lines)]
+    assert "highlights_clipped" not in assess("image", path, read, {}, MAX_PIXELS).names()
+    assert "highlights_clipped" in assess("image", path, [], {}, MAX_PIXELS).names()  # no text read: white

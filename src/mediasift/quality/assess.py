@@ -78,6 +78,10 @@ def assess(
         from mediasift.quality.image import measure_image
 
         measures.update(measure_image(path, max_image_pixels, picture))
+        if _of_text(segments):
+            # A screenshot or a photographed page is white by design: its white is the paper's, not
+            # burnt highlights (a clean invoice screenshot had scored "overexposed: 99%").
+            measures.pop("highlights_clipped", None)
     elif kind in ("document", "text"):
         from mediasift.quality.segments import document_measures
 
@@ -88,3 +92,11 @@ def assess(
 
     measures.update(recogniser_measures(segments))
     return score(measures, rules.BY_KIND[kind])
+
+
+TEXT_PICTURE_CHARS = 40  # characters read on a picture that make it a picture of text
+
+
+def _of_text(segments: list[Segment]) -> bool:
+    """Whether a still picture is mostly there to be read: its OCR holds a few lines of text."""
+    return sum(len(s.text.strip()) for s in segments if str(s.modality) == "ocr") >= TEXT_PICTURE_CHARS

@@ -4,7 +4,7 @@ Every function takes an 8-bit grayscale array (``H x W``, ``uint8``); callers sc
 ``ANALYSIS_SIDE`` pixels on their longer side first, so that the figures compare across sizes.
 
 - ``sharpness``: variance of the Laplacian (Pech-Pacheco et al.): high for crisp edges, low for blur;
-  a low-contrast picture's is measured as if it spanned ``FAIR_LEVELS`` grey levels (dark is not blur);
+  a low-contrast picture's is measured as if its levels deviated ``FAIR_STD`` (dark is not blur);
 - ``highlights_clipped`` / ``shadows_clipped``: share of pixels at >= 250 / <= 5 (burnt / crushed);
 - ``brightness``: mean level, 0–255;
 - ``noise_sigma``: standard deviation of the noise in levels, by Immerkær's fast estimate
@@ -33,16 +33,17 @@ def to_gray(rgb: np.ndarray, max_side: int = ANALYSIS_SIDE) -> np.ndarray:
     return gray
 
 
-# Grey levels between a picture's 1st and 99th percentiles: this few, and it is one flat colour
-# (a swatch, a black frame) with no edges to judge focus by. A dark photograph keeps more: the
-# scikit-image photos at 6 % of their brightness span 9–14 levels, at 12 % 18–29.
+# Grey levels between a picture's 1st and 99th percentiles, and their standard deviation: this few
+# and this little, and it is one flat colour (a swatch, a black frame) with no edges to judge focus
+# by. A dark photograph keeps more (scikit-image's photos at 6 % of their brightness span 9–14
+# levels), and a page of text, its ink under 1 % of the pixels, spreads by its deviation.
 FLAT_LEVELS = 8
-# Below this span of levels, the Laplacian is measured as if the picture spanned it: its variance
+FLAT_STD = 4.0
+# Below this standard deviation, the Laplacian is measured as if the picture had it: its variance
 # grows with the square of contrast, so a sharp photo shot dark read as blurred (scikit-image's cat
 # at 15 % brightness: 10.6, below the blur rule's bad end, 15), while focus is what it is to judge.
-# At and above it the variance is the plain one, which the rules' bounds were chosen on. The
-# photos at 12 % then read 207–302, their copies blurred by a 5-pixel Gaussian 10–29.
-FAIR_LEVELS = 96
+# At and above it the variance is the plain one, which the rules' bounds were chosen on.
+FAIR_STD = 24.0
 
 
 def levels(gray: np.ndarray) -> tuple[int, int]:
@@ -57,15 +58,16 @@ def levels(gray: np.ndarray) -> tuple[int, int]:
 def has_structure(gray: np.ndarray) -> bool:
     """Whether a picture is more than one flat colour (its sharpness says something)."""
     low, high = levels(gray)
-    return high - low > FLAT_LEVELS
+    _, std = cv2.meanStdDev(gray)
+    return high - low > FLAT_LEVELS or float(std[0, 0]) > FLAT_STD
 
 
 def sharpness(gray: np.ndarray) -> float:
-    """Variance of the Laplacian, as if the picture spanned at least ``FAIR_LEVELS`` grey levels."""
-    _, std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_64F))  # numpy's var: twice the time
-    low, high = levels(gray)
-    gain = FAIR_LEVELS / max(1, high - low) if high - low < FAIR_LEVELS else 1.0
-    return (float(std[0, 0]) * gain) ** 2
+    """Variance of the Laplacian, as if the picture's grey levels deviated at least ``FAIR_STD``."""
+    _, lap = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_64F))  # numpy's var: twice the time
+    _, std = cv2.meanStdDev(gray)
+    gain = FAIR_STD / max(float(std[0, 0]), 1.0) if float(std[0, 0]) < FAIR_STD else 1.0
+    return (float(lap[0, 0]) * gain) ** 2
 
 
 def highlights_clipped(gray: np.ndarray) -> float:
