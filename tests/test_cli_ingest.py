@@ -40,6 +40,7 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     (folder / "readme.txt").write_text("Visitors must sign in at the front desk before noon.")
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntruncated garbage")
     (folder / "empty.docx").write_bytes(b"")
+    (folder / "nested" / "empty-too.pdf").write_bytes(b"")  # the same (no) bytes: one media, one job
     # A name on disk that is not UTF-8 (Latin-1, as an older or a Windows tool wrote it) failed the
     # whole command before: Python keeps its bytes as lone surrogates, which no HTTP form holds.
     (folder / os.fsdecode(b"caf\xe9-notes.txt")).write_text("The ferry leaves the harbour at nine.")
@@ -49,6 +50,7 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     assert result.returncode == 1, result.stderr  # some files failed
     report = json.loads(result.stdout)
     by_name = {j["filename"]: j for j in report["jobs"]}
+    assert len(report["jobs"]) == len(by_name)  # a job once, however many files share its bytes
     good_ones = {"boiler.pdf", "menu.docx", "readme.txt", "café-notes.txt"}
     assert set(by_name) == {*good_ones, "broken.pdf", "empty.docx"}
     for good in good_ones:

@@ -344,7 +344,9 @@ def ingest(
         _follow_moves(client, sent, uploads)
         kept = {u["media"]["id"] for u in uploads}
         pruned = _prune(client, [p for p in paths if p.is_dir()], kept) if prune else []
-        jobs = [u["job"] for u in uploads if u.get("job")]
+        # Files of the same bytes (three empty ones) are one media with one job: waited for and
+        # shown once, not once a file.
+        jobs = list({u["job"]["id"]: u["job"] for u in uploads if u.get("job")}.values())
         steps: list[dict[str, Any]] = []
         if wait:
             jobs, steps = waiting.wait_for(client, jobs, quiet=as_json)
