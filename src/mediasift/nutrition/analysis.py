@@ -201,7 +201,10 @@ def analyse(
         source = READ_MODALITIES[seg.modality]
         if servings is None:
             servings = parse_servings(seg.text)
-        mentions = _mentions(seg.text, seg.language or language, matcher)
+        # On-screen text's label may be its media's (a caption too short to tell takes it:
+        # "ARROZ 200 g" in an English video), so it is read in whichever language finds more foods.
+        said_in = None if seg.modality == "ocr" else seg.language or language
+        mentions = _mentions(seg.text, said_in, matcher)
         if source == "text" and not titled:  # the document's first text: its title, if it has one
             titled = True
             title_end = _title_end(seg.text)

@@ -197,7 +197,7 @@ function personalActions(first) {
   const like = h("button", { type: "button", class: "ghost small", "aria-pressed": "false", "aria-label": `Like ${first.filename}` }, "👍 Like");
   // "hide" sinks the media in this user's results and keeps it out of their recommendations; it is
   // not removed (an exact match still finds it), so the button says what it does
-  const hide = h("button", { type: "button", class: "ghost small", "aria-label": `Less like ${first.filename}` }, "Less like this");
+  const hide = h("button", { type: "button", class: "ghost small", "aria-label": `Show less of ${first.filename}` }, "Less like this");
   like.addEventListener("click", async () => {
     await signal(first.media_id, "like", { segmentId: first.segment_id });
     like.setAttribute("aria-pressed", "true");
