@@ -147,3 +147,35 @@ def test_a_reprocess_that_dies_keeps_the_results_that_stand_and_purge_keeps_the_
     assert api.post("/v1/admin/dlq/purge", json={}).json() == {"count": 0}
     assert api.get(f"/v1/media/{media_id}").status_code == 200
     assert api.get("/v1/admin/dlq").json()["jobs"] == [] and api.get(f"/v1/jobs/{job_id}").status_code == 404
+
+
+def test_a_media_deleted_while_its_job_runs_leaves_nothing_the_job_wrote(
+    make_runtime, client_for, monkeypatch
+):
+    # a recording's transcripts, written a second after the delete, had stayed on disk
+    from mediasift.services.media import delete_media
+    from mediasift.store.base import processed_key
+    from mediasift.worker import pipeline
+
+    rt = make_runtime(enrich=False)
+    api = client_for(rt, workers=1)
+    real = pipeline.embed_segments
+
+    def deleted_midway(rt_, tenant_id, segments, kind, progress):  # type: ignore[no-untyped-def]
+        media_id = segments[0].media_id
+        delete_media(rt_, tenant_id, media_id)  # the user deletes it while the job runs
+        rt_.store.put_bytes(processed_key(tenant_id, media_id, "transcript.txt"), b"words said")
+        return real(rt_, tenant_id, segments, kind, progress)
+
+    monkeypatch.setattr(pipeline, "embed_segments", deleted_midway)
+    created = api.post("/v1/media", files={"file": ("talk.txt", b"The ferry leaves at nine from pier four.")})
+    media_id, job_id = created.json()["media"]["id"], created.json()["job"]["id"]
+    deadline = time.monotonic() + 60
+    while api.get(f"/v1/jobs/{job_id}").status_code == 200:  # its job goes with the media
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    while list(rt.store.list(f"processed/default/{media_id}/")):  # until the attempt has ended
+        assert time.monotonic() < deadline, "what the job wrote after the delete stayed"
+        time.sleep(0.1)
+    assert api.get(f"/v1/media/{media_id}").status_code == 404
+    assert api.get("/v1/search", params={"q": "ferry pier four", "mode": "keyword"}).json()["hits"] == []

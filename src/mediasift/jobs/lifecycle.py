@@ -57,6 +57,7 @@ from mediasift.jobs import notify, steps
 from mediasift.nutrition.corrections import apply_corrections
 from mediasift.nutrition.table import load_food_table
 from mediasift.ops.tracing import remember_trace
+from mediasift.store.base import media_prefixes
 
 if TYPE_CHECKING:
     from mediasift.catalog.db import Session
@@ -267,6 +268,17 @@ def media_gone(rt: Runtime, lease: Lease, exc: NotFound) -> None:
     rt.queue.dead_letter(lease, exc.code)
     _submit_all(rt, followers)
     _ended(rt, lease.job_id, "dead")
+
+
+def clear_leftovers(rt: Runtime, tenant_id: str, media_id: str) -> None:
+    """A media deleted while its job ran: what the job wrote after the deletion (a recording's
+    transcripts, its frames, index points) goes too, so none of a deleted media's words stay."""
+    with rt.catalog.read_session() as s:
+        if s.get(Media, media_id) is not None:
+            return  # only its original went missing: the media and its files stand
+    for prefix in media_prefixes(tenant_id, media_id):
+        rt.store.delete_prefix(prefix)
+    rt.index.delete_media(tenant_id, media_id)
 
 
 def finish_cancelled(rt: Runtime, lease: Lease) -> None:
