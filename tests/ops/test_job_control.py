@@ -179,3 +179,19 @@ def test_a_media_deleted_while_its_job_runs_leaves_nothing_the_job_wrote(
         time.sleep(0.1)
     assert api.get(f"/v1/media/{media_id}").status_code == 404
     assert api.get("/v1/search", params={"q": "ferry pier four", "mode": "keyword"}).json()["hits"] == []
+
+
+def test_reprocess_asked_again_while_one_waits_is_that_one(make_runtime, client_for):
+    # three POSTs had made three jobs, each running the whole pipeline again
+    from mediasift.worker.loop import Worker
+
+    rt = make_runtime(enrich=False)
+    api = client_for(rt)  # no worker: jobs wait
+    created = api.post("/v1/media", files={"file": ("a.txt", b"The ferry leaves at nine.")}).json()
+    media_id = created["media"]["id"]
+    first = api.post(f"/v1/media/{media_id}/reprocess").json()
+    assert first["id"] == created["job"]["id"]  # the upload's own job is still waiting: it is the one
+    assert Worker(rt).run_once() is True  # it runs
+    again = [api.post(f"/v1/media/{media_id}/reprocess").json()["id"] for _ in range(3)]
+    assert len(set(again)) == 1 and again[0] != first["id"]
+    assert Worker(rt).run_once() is True and Worker(rt).run_once() is False  # one more run, no more

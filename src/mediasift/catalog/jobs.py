@@ -118,3 +118,13 @@ def waiting_media(s: Session, tenant_id: str, job_type: JobType) -> set[str]:
         Job.tenant_id == tenant_id, Job.type == job_type.value, Job.status == JobStatus.QUEUED.value
     )
     return set(s.scalars(q))
+
+
+def waiting_job(s: Session, media_id: str, job_types: Sequence[JobType]) -> Job | None:
+    """The media's newest job of one of ``job_types`` that is queued and not yet running."""
+    q = select(Job).where(
+        Job.media_id == media_id,
+        Job.type.in_([t.value for t in job_types]),
+        Job.status == JobStatus.QUEUED.value,
+    )
+    return s.scalar(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(1))

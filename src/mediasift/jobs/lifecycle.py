@@ -95,9 +95,15 @@ def submit(rt: Runtime, job_id: str) -> None:
 
 
 def reprocess(rt: Runtime, tenant_id: str, media_id: str) -> Job:
-    """A new job that runs a media's pipeline again; it replaces the media's results."""
+    """A new job that runs a media's pipeline again; it replaces the media's results. One that is
+    queued already (an upload's, a reprocess asked before) is answered instead: it reads the
+    media as it is when it runs, so a second could only do the same work again."""
     with rt.catalog.session() as s:
         repo.get_media(s, tenant_id, media_id)
+        waiting = job_rows.waiting_job(s, media_id, (JobType.INGEST, JobType.REPROCESS))
+        if waiting is not None:
+            s.expunge(waiting)
+            return waiting
         job = job_rows.add_job(s, tenant_id, media_id, JobType.REPROCESS, rt.settings.max_attempts)
     submit(rt, job.id)
     return job
