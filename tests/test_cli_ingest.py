@@ -74,6 +74,11 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]
 
+    # the folder ingested again: nothing new, and its old failures are not this run's (exit 0)
+    again = run_cli(home, "ingest", str(folder), "--wait", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["jobs"] == [] and len(json.loads(again.stdout)["duplicates"]) == 7
+
     # the media list gives their ids, and a failed one says why
     failed = run_cli(home, "media", "list", "--status", "failed", "--json")
     assert failed.returncode == 0, failed.stderr

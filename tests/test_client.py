@@ -149,3 +149,14 @@ def test_a_command_that_preloads_nothing_and_runs_no_worker_imports_no_model_sta
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == []
+
+
+def test_a_server_gone_mid_command_is_one_clear_error_not_a_traceback():
+    from mediasift.cli.client import HttpClient
+    from mediasift.errors import BackendUnavailable
+    from tests.servers import free_port
+
+    gone = HttpClient(httpx.Client(base_url=f"http://127.0.0.1:{free_port()}", timeout=2.0))
+    with pytest.raises(BackendUnavailable, match=r"lost the connection to http://127\.0\.0\.1:") as raised:
+        gone.job("01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    assert "mediasift serve" in raised.value.message

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from mediasift.config import Settings
-from mediasift.errors import MediasiftError
+from mediasift.errors import BackendUnavailable, MediasiftError
 from mediasift.text_form import decoded_name
 
 if TYPE_CHECKING:
@@ -173,7 +173,16 @@ class HttpClient:
     def _with_retries(self, send: Callable[[], httpx.Response], raw: bool = False) -> Any:
         """``send`` must build its request afresh each time (a file body is read again)."""
         for attempt in range(self.max_retries + 1):
-            response = send()
+            try:
+                response = send()
+            except httpx.TransportError as exc:
+                # The server went away mid-command (stopped, killed): one line saying so, exit 2,
+                # not a traceback of the HTTP client's.
+                where = str(getattr(self._http, "base_url", "")) or "the server"
+                raise BackendUnavailable(
+                    f"lost the connection to {where}: {str(exc) or type(exc).__name__}; "
+                    "is `mediasift serve` still running?"
+                ) from None
             wait = retry_wait_s(response, attempt, self.max_wait_s)
             if wait is None or attempt == self.max_retries:
                 break

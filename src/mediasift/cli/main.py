@@ -346,7 +346,9 @@ def ingest(
         pruned = _prune(client, [p for p in paths if p.is_dir()], kept) if prune else []
         # Files of the same bytes (three empty ones) are one media with one job: waited for and
         # shown once, not once a file.
-        jobs = list({u["job"]["id"]: u["job"] for u in uploads if u.get("job")}.values())
+        # A duplicate's job that ended before this run is not this run's: a folder ingested again
+        # with an old corrupt file in it had exited 1 every time, nothing new having failed.
+        jobs = list({u["job"]["id"]: u["job"] for u in uploads if u.get("job") and _this_runs(u)}.values())
         steps: list[dict[str, Any]] = []
         if wait:
             jobs, steps = waiting.wait_for(client, jobs, quiet=as_json)
@@ -375,6 +377,15 @@ def ingest(
         _print_duplicates(again, collection)
     if wait and not waiting.all_succeeded(jobs + steps):
         raise typer.Exit(1)
+
+
+_ENDED = ("succeeded", "dead", "cancelled")
+
+
+def _this_runs(upload: dict[str, Any]) -> bool:
+    """Whether an upload's job is this run's to wait for: a new media's or a new version's, or a
+    duplicate's still running."""
+    return not upload.get("duplicate") or upload["job"].get("status") not in _ENDED
 
 
 def file_source(path: Path) -> str:

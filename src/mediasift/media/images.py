@@ -59,7 +59,13 @@ def decode_image(source: Path | bytes, max_pixels: int) -> Image.Image:
         return rgb
     except LimitExceeded:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except UnidentifiedImageError:
+        # Pillow's own message names the file's path, which a job's error leaves out (and then
+        # read "cannot identify image file the file")
+        raise CorruptMedia(
+            "cannot decode image: no image format Pillow knows (damaged or unsupported)"
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptMedia(f"cannot decode image: {exc}") from exc
 
 

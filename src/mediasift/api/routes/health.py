@@ -29,9 +29,16 @@ class QueueOut(BaseModel):
     oldest_age_s: float = Field(description="Seconds the oldest waiting job has waited")
 
 
+# psutil measures CPU use since its previous call, and a process's first call answers 0.0: the
+# first /health measures over a tenth of a second instead.
+_cpu_measured = False
+
+
 class HealthOut(BaseModel):
     status: str = Field(description="ok | degraded (a backend does not answer)")
-    cpu_percent: float
+    cpu_percent: float = Field(
+        description="The machine's CPU use since the previous /health (over 0.1 s, for the first)"
+    )
     memory_percent: float
     disk_percent: float = Field(description="Use of the disk holding MEDIASIFT_HOME")
     index_status: str = Field(description="ok | error: <kind>")
@@ -68,7 +75,7 @@ def health(request: Request, rt: RuntimeDep) -> HealthOut:
     healthy = catalog_status == index_status == "ok" and queue is not None
     return HealthOut(
         status="ok" if healthy else "degraded",
-        cpu_percent=psutil.cpu_percent(interval=None),
+        cpu_percent=_cpu_percent(psutil),
         memory_percent=psutil.virtual_memory().percent,
         disk_percent=psutil.disk_usage(str(rt.settings.home.resolve())).percent,
         index_status=index_status,
@@ -104,3 +111,9 @@ def ready(request: Request) -> JSONResponse:
 )
 def prometheus_metrics(rt: RuntimeDep, _: AdminDep) -> Response:
     return Response(metrics.exposition(rt), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _cpu_percent(psutil: Any) -> float:
+    global _cpu_measured
+    first, _cpu_measured = not _cpu_measured, True
+    return float(psutil.cpu_percent(interval=0.1 if first else None))
