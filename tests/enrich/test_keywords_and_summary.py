@@ -156,3 +156,20 @@ def test_a_heading_is_no_part_of_the_first_sentence_of_its_section():
         "The diesel generator consumes twelve litres a day.",
         "It runs from dusk to dawn.",
     ]
+
+
+def test_a_chunks_opening_piece_of_a_sentence_is_not_a_summary_line():
+    # chunks overlap: the next starts inside a sentence its previous one holds whole
+    from mediasift.enrich.summary import summarize
+
+    first = (
+        "El arrendatario pagará una renta mensual de novecientos cincuenta euros, que se pagará "
+        "los cinco primeros días de cada mes. La fianza es de dos mensualidades y se devuelve al "
+        "final del contrato. El piso se entrega amueblado y con la cocina equipada por completo."
+    )
+    second = (
+        "cincuenta euros, que se pagará los cinco primeros días de cada mes. El arrendatario "
+        "cuidará la vivienda y avisará de cualquier avería que encuentre en ella durante el año."
+    )
+    summary = summarize([("a", first, None, 1), ("b", second, None, 1)], "es")
+    assert summary.items and not any(s.text.startswith("cincuenta euros") for s in summary.items)

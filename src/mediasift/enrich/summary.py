@@ -62,7 +62,7 @@ def summarize(
 ) -> Summary:
     chosen, coverage = within_budget(as_segments(segments), max_chars)
     sentences = _distinct(
-        [s for s in sentences_of(chosen) if _MIN_WORDS <= len(tokens(s.text)) <= _MAX_WORDS]
+        [s for s in _whole(sentences_of(chosen)) if _MIN_WORDS <= len(tokens(s.text)) <= _MAX_WORDS]
     )
     if not sentences:  # only short lines (slides, captions): take what there is
         sentences = _distinct(sentences_of(chosen))
@@ -81,6 +81,24 @@ def summarize(
         scores = 0.5 * _scaled(vectors @ unit(vectors.mean(axis=0))) + 0.5 * _scaled(centrality[candidates])
         picked = [candidates[i] for i in _maximal_marginal_relevance(scores, vectors, k)]
     return Summary([_item(sentences[i]) for i in sorted(picked)], coverage)
+
+
+def _whole(sentences: list[Sentence]) -> list[Sentence]:
+    """Without a chunk's opening piece of a sentence its previous chunk holds whole: chunks of a
+    document overlap, and the next one starts inside a sentence ("cincuenta euros), que se
+    pagará…", a contract's rent cut short, had been its summary's second line beside the first)."""
+    out = []
+    for k, s in enumerate(sentences):
+        before = sentences[k - 1].segment if k > 0 else None
+        first = next((ch for ch in s.text if ch.isalnum()), "")  # past "¿", "«", a quote
+        if before is not None and before is not s.segment and first.islower() and _held(s.text, before.text):
+            continue  # a page starting inside a sentence keeps it: its previous page does not hold it
+        out.append(s)
+    return out
+
+
+def _held(piece: str, text: str) -> bool:
+    return " ".join(piece.split()) in " ".join(text.split())
 
 
 def _item(s: Sentence) -> SummarySentence:
