@@ -186,29 +186,35 @@ def test_a_chat_is_its_users_alone_and_goes_with_their_data(make_api: ApiFactory
     assert removed["chat"] == 1 and api.get(f"/v1/chats/{chat_id}", headers=ana).status_code == 404
 
 
-def test_a_title_is_not_quoted_as_an_answer(make_api: ApiFactory, tmp_path: Path):
+def answered(make_api: ApiFactory, tmp_path: Path, text: str, question: str) -> str:
+    """The answer to ``question`` from a library of one text file holding ``text``."""
     api, _ = make_api()
-    rules = tmp_path / "garden.txt"
-    rules.write_text(
+    path = tmp_path / "notes.txt"
+    path.write_text(text)
+    assert wait_for_job(api, upload(api, path)["job"]["id"])["status"] == "succeeded"
+    return str(api.post("/v1/ask", json={"question": question}).json()["answer"])
+
+
+def test_a_title_is_not_quoted_as_an_answer(make_api: ApiFactory, tmp_path: Path):
+    answer = answered(
+        make_api,
+        tmp_path,
         "Community garden rules.\nWater your plot every morning before nine o'clock.\n"
-        "Compost bins are emptied on the first Monday of each month.\n"
+        "Compost bins are emptied on the first Monday of each month.\n",
+        "Is there a rule about emptying the compost bins in the community garden?",
     )
-    assert wait_for_job(api, upload(api, rules)["job"]["id"])["status"] == "succeeded"
-    asked = "Is there a rule about emptying the compost bins in the community garden?"
-    answer = api.post("/v1/ask", json={"question": asked}).json()
-    assert answer["answer"].startswith("Compost bins are emptied on the first Monday"), answer["answer"]
-    assert "Community garden rules" not in answer["answer"]
+    assert answer.startswith("Compost bins are emptied on the first Monday"), answer
+    assert "Community garden rules" not in answer
 
 
 def test_a_tables_header_and_heading_are_not_quoted_its_row_is(make_api: ApiFactory, tmp_path: Path):
-    api, _ = make_api()
-    policy = tmp_path / "safety.txt"
-    policy.write_text(
+    answer = answered(
+        make_api,
+        tmp_path,
         "Forklifts are inspected by the safety team every quarter.\n\nForklift inspection schedule\n\n"
         "Forklift | Inspector | Next inspection\n\nFL-01 | Marta Quintero | 2025-03-14\n\n"
-        "FL-03 | Priya Raman | 2025-05-19\n"
+        "FL-03 | Priya Raman | 2025-05-19\n",
+        "Which inspector checks forklift FL-03?",
     )
-    assert wait_for_job(api, upload(api, policy)["job"]["id"])["status"] == "succeeded"
-    answer = api.post("/v1/ask", json={"question": "Which inspector checks forklift FL-03?"}).json()
-    assert answer["answer"].startswith("FL-03 | Priya Raman"), answer["answer"]
-    assert "Next inspection [" not in answer["answer"] and "schedule [" not in answer["answer"]
+    assert answer.startswith("FL-03 | Priya Raman"), answer
+    assert "Next inspection [" not in answer and "schedule [" not in answer
