@@ -218,3 +218,16 @@ def test_a_tables_header_and_heading_are_not_quoted_its_row_is(make_api: ApiFact
     )
     assert answer.startswith("FL-03 | Priya Raman"), answer
     assert "Next inspection [" not in answer and "schedule [" not in answer
+
+
+def test_a_tables_row_is_read_with_its_columns_names(make_api: ApiFactory, tmp_path: Path):
+    # "VPN | Mei Chen | 4432" had not answered who the VPN contact is: read as "System: VPN;
+    # Contact: Mei Chen; Extension: 4432" it does
+    answer = answered(
+        make_api,
+        tmp_path,
+        "IT onboarding.\n\nSystem | Contact | Extension\n\nLaptop | Oskar Lind | 4410\n\n"
+        "VPN | Mei Chen | 4432\n\nPrinters | Ana Ruiz | 4450\n",
+        "Who is the VPN contact?",
+    )
+    assert answer.startswith("VPN | Mei Chen | 4432"), answer

@@ -116,6 +116,7 @@ def evidence(
     ranked = sorted(enumerate(sources, 1), key=lambda pair: -pair[1].score)
     units: list[Sentence] = []
     known: list[np.ndarray | None] = []  # each unit's stored vector; None: embedded here
+    read_as: dict[int, str] = {}  # a table row's text with its columns' names, by unit index
     embedded = 0
     for rank, (n, source) in enumerate(ranked):
         strong = rank < MAX_SOURCES
@@ -123,11 +124,22 @@ def evidence(
             break
         every = sentence_units(source, n)
         stored = aligned((sentences or {}).get(source.segment_id), every)
+        header: list[str] | None = None
         for k, unit in enumerate(every):
             if len(every) > 1 and _titles(unit.text) and (k == 0 or _unended(unit.text)):
                 continue  # "Community garden rules." names what follows: it answers nothing
             if _header_row(unit.text, every[k + 1].text if k + 1 < len(every) else None):
+                header = unit.text.split(" | ")
                 continue  # "Forklift | Inspector | Next inspection" names the columns
+            named = _with_columns(unit.text, header)
+            if named is not None and strong and embedded < MAX_EMBEDDED:
+                # "VPN | Mei Chen | 4432" answers "who is the VPN contact?" once read with its
+                # columns' names ("System: VPN; Contact: Mei Chen; …"): embedded so, here
+                read_as[len(units)] = named
+                embedded += 1
+                units.append(unit)
+                known.append(None)
+                continue
             # A stored sentence without a content word is zeros (never evidence): only those to
             # embed here are checked.
             if stored is None:
@@ -142,7 +154,7 @@ def evidence(
     cosine = np.zeros(len(units), dtype=np.float32)
     todo = [i for i, vector in enumerate(known) if vector is None]
     if todo:
-        cosine[todo] = embedder.embed_passages([units[i].text for i in todo]) @ query
+        cosine[todo] = embedder.embed_passages([read_as.get(i, units[i].text) for i in todo]) @ query
     for i, vector in enumerate(known):
         if vector is not None:
             cosine[i] = vector @ query
@@ -154,10 +166,10 @@ def evidence(
     scored = []
     passage_words: dict[int, int] = {}
     focused = bool(focus) and bool(asked_terms(focus or ""))
-    for u, c, vector in zip(units, cosine, known, strict=True):
+    for i, (u, c, vector) in enumerate(zip(units, cosine, known, strict=True)):
         if c < reach or (amount and not states_amount(u.text)) or _asks(u.text):
             continue
-        words = evidence_words(u.text, question)
+        words = evidence_words(read_as.get(i, u.text), question)
         bonus = WORD_BONUS * min(3, words) if words >= min(MIN_SHARED_WORDS, asked) else 0.0
         own = evidence_words(u.text, focus or "") if focused else 0
         if own:
@@ -222,6 +234,15 @@ def question_word(question: str) -> str | None:
     without one ("Can I bring my dog?")."""
     found = _QUESTION_WORD.search(question)
     return _AS_ENGLISH[found.group(1).casefold()] if found else None
+
+
+def _with_columns(text: str, header: list[str] | None) -> str | None:
+    """A table's row read with its header's names ("System: VPN; Contact: Mei Chen"), or None
+    when it is no row of that header's table."""
+    cells = text.split(" | ")
+    if header is None or len(cells) != len(header):
+        return None
+    return "; ".join(f"{name}: {cell}" for name, cell in zip(header, cells, strict=True))
 
 
 def _unended(sentence: str) -> bool:
