@@ -294,3 +294,17 @@ def test_a_number_with_a_unit_is_a_quantity_not_a_date():
     text = "The Barista Pro espresso machine draws 1450 W and its tank holds 2 litres."
     kinds = {e.text: e.type for e in extract_entities([("s", text, 0.0, None)], "en").items}
     assert kinds.get("1450 W", "QUANTITY") == "QUANTITY" and "1450" not in kinds, kinds
+
+
+def test_a_paragraph_in_the_other_language_is_read_by_its_own_model():
+    # a chunk of an English-and-Spanish handbook is labelled with one language; the other's
+    # paragraphs had gone to its model ("PER Each", "MISC paid in January")
+    text = (
+        "Cada socio puede regar su parcela los martes y los sábados antes de las 10 de la mañana. "
+        "La cuota anual es de 40 euros y se paga en enero.\n\n"
+        "Each member may water their plot on Tuesdays and Saturdays before 10 a.m. The annual fee "
+        "is 40 euros, paid in January."
+    )
+    kinds = {e.text: e.type for e in extract_entities([("s", text, None, 1)], "es").items}
+    assert kinds.get("January") == "DATE" and "Each" not in kinds, kinds
+    assert not any("January" in t and kind == "MISC" for t, kind in kinds.items()), kinds

@@ -139,21 +139,33 @@ def _with_languages(segments: list[Segment], lang: str | None) -> list[Segment]:
     """Each segment with its language: its own, else the media's (``lang``), else, for one too
     mixed or too short to tell (a handbook with an English and a Spanish section in one text,
     bullets without function words), each of its paragraphs with the language it reads as, or
-    the one the media's other text reads as most. A programming language ("python": a notebook's
-    output, a repository's docs) is no language of prose: such text is read as one too."""
+    the one the media's other text reads as most; a segment whose paragraphs read as another
+    language than its own is read a paragraph at a time too (``_by_paragraph``). A programming
+    language ("python": a notebook's output, a repository's docs) is no language of prose: such
+    text is read as one too."""
     lang = _spoken(lang)
     known = [seg._replace(language=_spoken(seg.language) or lang) for seg in segments]
-    if all(seg.language for seg in known):
-        return known
-    pieces = [
-        [seg]
-        if seg.language
-        else [seg._replace(text=p, language=detect_language(p)) for p in _paragraphs(seg.text)]
-        for seg in known
-    ]
+    pieces = [_by_paragraph(seg) for seg in known]
     found = Counter(piece.language for group in pieces for piece in group if piece.language)
     most = found.most_common(1)[0][0] if found else None
     return [piece if piece.language else piece._replace(language=most) for group in pieces for piece in group]
+
+
+def _by_paragraph(seg: Segment) -> list[Segment]:
+    """The segment, or its paragraphs each in the language it reads as: where it has no language,
+    or where a paragraph reads as another than the segment's (a chunk of an English-and-Spanish
+    handbook is labelled with one of them, and the other's names had gone to its model: "PER
+    Community Garden Rules", "MISC on Tuesdays and Saturdays")."""
+    paragraphs = _paragraphs(seg.text)
+    if seg.language and len(paragraphs) < 2:
+        return [seg]
+    read = [detect_language(p) for p in paragraphs]
+    if seg.language and not any(found and found != seg.language for found in read):
+        return [seg]
+    return [
+        seg._replace(text=p, language=found or seg.language)
+        for p, found in zip(paragraphs, read, strict=True)
+    ]
 
 
 def _spoken(language: str | None) -> str | None:
