@@ -335,3 +335,14 @@ def test_report_command_runs_in_process_without_a_server(tmp_path):
     env = {"MEDIASIFT_HOME": str(tmp_path / "home")}
     result = CliRunner().invoke(main.app, ["report", "--collection", "cursos"], env=env)
     assert result.exit_code == 2 and "collection cursos not found" in result.stderr
+
+
+def test_a_media_reports_processing_is_its_reading_not_a_relabel_after_it(module_api, cursos):
+    # a taxonomy changed after ingest queues relabel jobs; the report had shown the relabel's
+    changed = {**TAXONOMY, "labels": [*TAXONOMY["labels"], {"name": "trains", "description": "rail travel"}]}
+    relabels = module_api.put("/v1/taxonomies/temas", json=changed).json()["relabel_jobs"]
+    assert relabels
+    for job_id in relabels:
+        wait_for_job(module_api, job_id)
+    report = module_api.get(f"/v1/media/{cursos['pdf']}/report").json()
+    assert report["job"]["type"] == "ingest", report["job"]

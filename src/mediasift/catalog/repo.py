@@ -101,9 +101,12 @@ def media_by_ids(s: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Me
     return {m.id: m for m in rows if m.tenant_id == tenant_id}
 
 
-def latest_job(s: Session, media_id: str) -> Job | None:
-    """The media's newest job that processes it (a conversion's job is the conversion's own)."""
+def latest_job(s: Session, media_id: str, types: Sequence[JobType] | None = None) -> Job | None:
+    """The media's newest job that processes it (a conversion's job is the conversion's own), or
+    of one of ``types``."""
     q = select(Job).where(Job.media_id == media_id, Job.type != JobType.CONVERT.value)
+    if types is not None:
+        q = q.where(Job.type.in_([t.value for t in types]))
     return s.scalars(q.order_by(Job.created_at.desc())).first()
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import enrichments, repo
 from mediasift.catalog import reports as catalog_reports
-from mediasift.domain import Filters, JobStatus, MediaStatus, entity_term, keyword_term, utc_text
+from mediasift.domain import Filters, JobStatus, JobType, MediaStatus, entity_term, keyword_term, utc_text
 from mediasift.errors import InvalidRequest, MediasiftError, NotFound
 from mediasift.services import facets
 from mediasift.services.report_html import collection_html, media_html
@@ -118,7 +118,8 @@ def media_report(rt: Runtime, tenant_id: str, media_id: str, base_url: str | Non
     with rt.catalog.read_session() as s:
         m = repo.get_media(s, tenant_id, media_id)
         row = enrichments.get_enrichment(s, tenant_id, media_id)
-        job = repo.latest_job(s, media_id)
+        # Its processing is its reading: a relabel or a nutrition job since is not what it says
+        job = repo.latest_job(s, media_id, (JobType.INGEST, JobType.REPROCESS))
         frames = catalog_reports.keyframes(s, tenant_id, media_id)
         at = Places(media_id, base_url)
         report: dict[str, Any] = {
