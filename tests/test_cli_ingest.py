@@ -51,6 +51,9 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     report = json.loads(result.stdout)
     by_name = {j["filename"]: j for j in report["jobs"]}
     assert len(report["jobs"]) == len(by_name)  # a job once, however many files share its bytes
+    media = {m["filename"]: m for m in report["media"]}  # as the jobs left them, not as uploaded
+    assert (media["readme.txt"]["status"], media["readme.txt"]["kind"]) == ("ready", "text")
+    assert media["broken.pdf"]["status"] == "failed"
     good_ones = {"boiler.pdf", "menu.docx", "readme.txt", "café-notes.txt"}
     assert set(by_name) == {*good_ones, "broken.pdf", "empty.docx"}
     for good in good_ones:

@@ -11,6 +11,7 @@ the permanent ones (``retryable = False``)::
     ├── NotFound                      * 404 not_found
     ├── Conflict                        409 conflict
     ├── InvalidRequest                * 400 invalid_request
+    │   ├── UnknownValue              * 422 invalid_request    a status, kind or modality none allowed
     │   ├── TaxonomyInvalid           * 422 invalid_request    a taxonomy document (enrich/taxonomy.py)
     │   └── ConversionInvalid         * 422 invalid_request    a conversion's target or options
     ├── RequestTimeout                  408 request_timeout    the client stopped sending its body
@@ -86,6 +87,13 @@ class InvalidRequest(MediasiftError):
     code = "invalid_request"
     status = 400
     retryable = False
+
+
+class UnknownValue(InvalidRequest):
+    """A query value that is none of those allowed (a status, a kind, a modality): 422, as
+    FastAPI answers a parameter its type refuses, so every list's filters fail alike."""
+
+    status = 422
 
 
 class RequestTimeout(MediasiftError):

@@ -44,15 +44,17 @@ def test_answers_declare_their_stream_and_lists_their_bounds(make_runtime, clien
 def test_a_filter_value_no_media_can_have_is_refused_not_an_empty_answer(make_runtime, client_for):
     api = client_for(make_runtime())
     refused = api.get("/v1/search", params={"q": "ferry", "kind": "vidoe"})
-    assert refused.status_code == 400 and "one of video, audio" in refused.json()["message"]
-    assert api.get("/v1/search", params={"q": "ferry", "modality": "subtitles"}).status_code == 400
+    assert refused.status_code == 422 and "one of video, audio" in refused.json()["message"]
+    assert api.get("/v1/search", params={"q": "ferry", "modality": "subtitles"}).status_code == 422
+    # as a job's status none allowed is, and a media's (docs/concepts.md: "a 422, as in GET /v1/media")
+    assert api.get("/v1/jobs", params={"status": "bogus"}).status_code == 422
     for route, body in (
         ("/v1/ask", {"question": "when does the ferry leave?", "filters": {"kinds": ["vidoe"]}}),
         ("/v1/chats", {"filters": {"modalities": ["nonsense"]}}),
     ):
-        assert api.post(route, json=body).status_code == 400, route
+        assert api.post(route, json=body).status_code == 422, route
     saved = {"name": "ferries", "query": "ferry", "filters": {"kinds": ["nonsense"]}}
-    assert api.post("/v1/saved-searches", json=saved, headers={"X-Mediasift-User": "ana"}).status_code == 400
+    assert api.post("/v1/saved-searches", json=saved, headers={"X-Mediasift-User": "ana"}).status_code == 422
     assert (
         api.get("/v1/search", params={"q": "ferry", "kind": "video", "modality": "speech"}).status_code == 200
     )

@@ -352,6 +352,10 @@ def ingest(
         steps: list[dict[str, Any]] = []
         if wait:
             jobs, steps = waiting.wait_for(client, jobs, quiet=as_json)
+            if as_json:  # the media as the jobs left them, not as the upload found them
+                for u in uploads:
+                    now = client.media(u["media"]["id"])
+                    u["media"] = {key: now.get(key, value) for key, value in u["media"].items()}
     except MediasiftError as exc:
         _fail(exc)
     finally:

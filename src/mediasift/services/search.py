@@ -39,7 +39,7 @@ from mediasift.domain import (
     user_metadata,
 )
 from mediasift.enrich.language import query_language
-from mediasift.errors import InvalidRequest
+from mediasift.errors import InvalidRequest, UnknownValue
 from mediasift.runtime import SEARCH_CACHE
 from mediasift.services import personalize as personalize_hits
 from mediasift.services import profiles, ranking
@@ -361,7 +361,7 @@ def _known(name: str, values: list[str] | None, allowed: list[str]) -> None:
     saved search or chat kept it, never to match), as if nothing were there to find."""
     unknown = sorted(set(values or ()) - set(allowed))
     if unknown:
-        raise InvalidRequest(f"unknown {name} {', '.join(map(repr, unknown))}: one of {', '.join(allowed)}")
+        raise UnknownValue(f"unknown {name} {', '.join(map(repr, unknown))}: one of {', '.join(allowed)}")
 
 
 def normalize_about(filters: Filters) -> Filters:

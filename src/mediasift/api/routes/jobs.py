@@ -14,7 +14,7 @@ from mediasift.api.deps import RuntimeDep, TenantDep
 from mediasift.api.schemas import JobListOut, JobOut, error_responses
 from mediasift.catalog import jobs as job_rows
 from mediasift.domain import JobStatus
-from mediasift.errors import InvalidRequest
+from mediasift.errors import InvalidRequest, UnknownValue
 from mediasift.jobs import lifecycle
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def list_jobs(
     media_ids = _listed(media_id, "media_id", "media")
     statuses = _listed([status], "status", "statuses") if status else None
     if unknown := sorted(set(statuses or ()) - set(JobStatus)):
-        raise InvalidRequest(f"status {unknown[0]!r} is none of: {', '.join(JobStatus)}")
+        raise UnknownValue(f"status {unknown[0]!r} is none of: {', '.join(JobStatus)}")
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
     with rt.catalog.read_session() as s:
         jobs = job_rows.list_jobs(
