@@ -231,3 +231,14 @@ def test_a_tables_row_is_read_with_its_columns_names(make_api: ApiFactory, tmp_p
         "Who is the VPN contact?",
     )
     assert answer.startswith("VPN | Mei Chen | 4432"), answer
+
+
+def test_a_tables_rows_without_figures_are_rows_not_headers(make_api: ApiFactory, tmp_path: Path):
+    answer = answered(
+        make_api,
+        tmp_path,
+        "Pool hours.\n\nDay | Hours\n\nMonday | closed all day\n\nTuesday | mornings only\n\n"
+        "Wednesday | evenings only\n",
+        "Is the pool closed on Monday?",
+    )
+    assert "Monday | closed all day" in answer, answer

@@ -128,7 +128,9 @@ def evidence(
         for k, unit in enumerate(every):
             if len(every) > 1 and _titles(unit.text) and (k == 0 or _unended(unit.text)):
                 continue  # "Community garden rules." names what follows: it answers nothing
-            if _header_row(unit.text, every[k + 1].text if k + 1 < len(every) else None):
+            before = every[k - 1].text if k > 0 else None
+            after = every[k + 1].text if k + 1 < len(every) else None
+            if header is None and _header_row(unit.text, before, after):
                 header = unit.text.split(" | ")
                 continue  # "Forklift | Inspector | Next inspection" names the columns
             named = _with_columns(unit.text, header)
@@ -251,14 +253,19 @@ def _unended(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"'”»)")[-1:] not in ".!?…:;"
 
 
-def _header_row(text: str, following: str | None) -> bool:
+def _header_row(text: str, preceding: str | None, following: str | None) -> bool:
     """Whether a table's row ("cell | cell", as documents and spreadsheets are read) is its
-    header: no figure in it, each cell three words at most, and a row of as many cells after it.
-    Quoted, "Plan | Precio mensual" had answered what the Premium plan costs."""
+    header: its table's first row (no row of as many cells before it, one after it), no figure in
+    it, each cell a capitalised name of three words at most. Quoted, "Plan | Precio mensual" had
+    answered what the Premium plan costs; a table's rows under it ("Monday | closed") are never
+    taken for one."""
     cells = text.split(" | ")
     if len(cells) < 2 or following is None or len(following.split(" | ")) != len(cells):
         return False
-    return not any(ch.isdigit() for ch in text) and all(len(c.split()) <= 3 for c in cells)
+    if preceding is not None and len(preceding.split(" | ")) == len(cells):
+        return False  # a row inside the table
+    names = all(len(c.split()) <= 3 and c.strip()[:1].isupper() for c in cells)  # "Next inspection"
+    return names and not any(ch.isdigit() for ch in text)
 
 
 _TITLE_WORDS = 4
