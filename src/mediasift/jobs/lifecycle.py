@@ -279,12 +279,17 @@ def media_gone(rt: Runtime, lease: Lease, exc: NotFound) -> None:
 def clear_leftovers(rt: Runtime, tenant_id: str, media_id: str) -> None:
     """A media deleted while its job ran: what the job wrote after the deletion (a recording's
     transcripts, its frames, index points) goes too, so none of a deleted media's words stay."""
-    with rt.catalog.read_session() as s:
-        if s.get(Media, media_id) is not None:
-            return  # only its original went missing: the media and its files stand
-    for prefix in media_prefixes(tenant_id, media_id):
-        rt.store.delete_prefix(prefix)
-    rt.index.delete_media(tenant_id, media_id)
+    try:
+        with rt.catalog.read_session() as s:
+            if s.get(Media, media_id) is not None:
+                return  # the media stands (at most its original went missing): its files too
+        for prefix in media_prefixes(tenant_id, media_id):
+            rt.store.delete_prefix(prefix)
+        rt.index.delete_media(tenant_id, media_id)
+    except Exception:  # run after every attempt: a backend down must not take the worker with it
+        log.warning(
+            "media %s: could not clear what its job wrote after its deletion", media_id, exc_info=True
+        )
 
 
 def finish_cancelled(rt: Runtime, lease: Lease) -> None:

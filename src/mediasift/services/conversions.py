@@ -50,11 +50,11 @@ def request(rt: Runtime, tenant_id: str, media_id: str, to: str, options: dict[s
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         kind, mime, status, sha256 = media.kind, media.mime, media.status, media.sha256
-        duration_s, media_pages = media.duration_s, media.pages
+        duration_s, pages = media.duration_s, media.pages
     if kind is None:
         raise Conflict(f"media {media_id} has not been probed yet: convert it once its job has run")
     target, canonical = resolve(kind, mime, to, options)
-    page, pages = canonical.get("page"), media_pages
+    page = canonical.get("page")
     if target.family == "page" and page is not None and pages is not None and int(page) > pages:
         raise ConversionInvalid(f"options.page: page {page} asked for; the document has {pages}")
     start = canonical.get("start")

@@ -115,30 +115,34 @@ class Worker:
         if attempt is None:
             return
         try:
+            self._attempt(attempt, lease)
+        finally:
+            # Whatever ended the attempt, a media deleted while it ran (its job with it: the lease
+            # lost, or the media not found at the end) keeps nothing it wrote after the delete;
+            # a media that stands is left alone (one catalog read).
+            lifecycle.clear_leftovers(rt, attempt.tenant_id, attempt.media_id)
+
+    def _attempt(self, attempt: Attempt, lease: Lease) -> None:
+        rt = self.rt
+        try:
             with lifecycle.heartbeat(rt, lease):
                 self._run(attempt)
         except _Released:
-            # The lease went: another worker holds the job, or the job went with its media,
-            # whose files this attempt may have written since (cleared only if the media is gone).
-            lifecycle.clear_leftovers(rt, attempt.tenant_id, attempt.media_id)
             return
         except NotFound as exc:  # the media (or its original) vanished mid-run
             lifecycle.media_gone(rt, lease, exc)
-            lifecycle.clear_leftovers(rt, attempt.tenant_id, attempt.media_id)
             return
         except Cancelled:
             lifecycle.finish_cancelled(rt, lease)
             return
         except Exception as exc:
             if self._released.is_set():  # the job is the queue's again: record nothing
-                lifecycle.clear_leftovers(rt, attempt.tenant_id, attempt.media_id)
                 return
             if not isinstance(exc, MediaRejected):
                 log.error("job %s attempt %d failed", lease.job_id, lease.attempts, exc_info=exc)
             lifecycle.fail(rt, lease, exc)
             return
         if self._released.is_set():
-            lifecycle.clear_leftovers(rt, attempt.tenant_id, attempt.media_id)
             return
         lifecycle.succeed(rt, lease)
         log.info("job %s succeeded (media %s)", lease.job_id, attempt.media_id)
