@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -152,6 +152,31 @@ def entity_term(entity_type: str, text: str) -> str:
 def keyword_term(text: str) -> str:
     """A keyword as points carry it and filters name it: casefolded."""
     return searchable(text).casefold()
+
+
+def loose_term(term: str) -> str:
+    """A label, entity or keyword term (the three functions above) casefolded and without its
+    letters' marks, an entity's type kept: ``"PER:ana botín"`` → ``"PER:ana botin"``. Points carry
+    it beside the written term and filters ask for both, so "PER:Ana Botin" finds the media that
+    says "Ana Botín", as search's words fold accents. A point indexed before it carries only the
+    written term, which a filter written with its accents still matches."""
+    kind, sep, text = term.partition(":")
+    if sep and kind in ENTITY_TYPES:
+        return f"{kind}:{_unmarked(text.casefold())}"
+    return _unmarked(term.casefold())
+
+
+def with_loose_terms(terms: Iterable[str]) -> tuple[str, ...]:
+    """``terms`` without repeats, each followed by its ``loose_term`` where that differs."""
+    return tuple(dict.fromkeys(form for term in terms for form in (term, loose_term(term))))
+
+
+def _unmarked(text: str) -> str:
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    ))  # fmt: skip
 
 
 def path_terms(path: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mediasift.domain import ENTITY_TYPES, Filters
+from mediasift.enrich.media import index_terms
 from mediasift.errors import InvalidRequest
 from mediasift.index.points import MediaPayload, SegmentFields
 from mediasift.runtime import Runtime
@@ -28,8 +29,15 @@ def test_filters_are_encoded_as_points_carry_them() -> None:
 
     encoded = normalize_about(given)
 
-    assert encoded.labels == ["temas:Barismo", "tipo:curso"]  # labels as the tenant wrote them
-    assert encoded.entities == ["LOC:são paulo", "ORG:nestlé", "PER:jane  austen"]
+    # as written (labels as the tenant wrote them, entities and keywords casefolded), and loose
+    assert encoded.labels == ["temas:Barismo", "temas:barismo", "tipo:curso"]
+    assert encoded.entities == [
+        "LOC:sao paulo",
+        "LOC:são paulo",
+        "ORG:nestle",
+        "ORG:nestlé",
+        "PER:jane  austen",
+    ]
     assert encoded.keywords == ["espresso", "molienda"]
     assert normalize_about(encoded) == encoded  # ask normalizes, then search again: no change
 
@@ -67,14 +75,29 @@ def test_entity_types_are_those_enrichment_emits() -> None:
 
 # -- over the API -----------------------------------------------------------------------------
 
+
+def _about(labels: Sequence[str], entities: Sequence[tuple[str, str]], keywords: Sequence[str]) -> dict:
+    """The terms points carry for this enrichment (``index_terms``, as the pipeline writes them)."""
+    terms = index_terms(
+        [{"taxonomy": t, "label": label} for t, label in (x.split(":") for x in labels)],
+        [{"type": kind, "text": text} for kind, text in entities],
+        [{"text": text} for text in keywords],
+    )
+    return dict(zip(("labels", "entities", "keywords"), terms, strict=True))
+
+
 ABOUT = {
-    "barista.txt": dict(
-        labels=("temas:barismo",), entities=("ORG:nestlé", "PER:jane austen"), keywords=("espresso",)
-    ),
-    "harvest.txt": dict(
-        labels=("temas:cosecha",), entities=("LOC:colombia",), keywords=("cosecha", "espresso")
-    ),
+    "barista.txt": _about(["Temas:Barismo"], [("ORG", "Nestlé"), ("PER", "Jane Austen")], ["espresso"]),
+    "harvest.txt": _about(["Temas:Cosecha"], [("LOC", "Colombia")], ["cosecha", "espresso"]),
 }
+
+
+def test_points_carry_each_term_as_written_and_without_accents_or_capitals() -> None:
+    assert ABOUT["barista.txt"] == {
+        "labels": ("Temas:Barismo", "temas:barismo"),
+        "entities": ("ORG:nestlé", "ORG:nestle", "PER:jane austen"),
+        "keywords": ("espresso",),
+    }
 
 
 def _label_by_filename(monkeypatch: pytest.MonkeyPatch, runtime: Runtime, ids: Mapping[str, str]) -> None:
@@ -108,15 +131,17 @@ def test_search_ask_and_chats_filter_by_label_entity_and_keyword(
         return {h["filename"] for h in response.json()["hits"]}
 
     assert found() == {"barista.txt", "harvest.txt"}
-    assert found(label="temas:barismo") == set()  # points indexed before enrichment carry no labels
+    assert found(label="Temas:Barismo") == set()  # points indexed before enrichment carry no labels
     _label_by_filename(monkeypatch, runtime, ids)
 
     assert found() == {"barista.txt", "harvest.txt"}
-    assert found(label="temas:barismo") == {"barista.txt"}
+    assert found(label="Temas:Barismo") == {"barista.txt"}
+    assert found(label="temas:barismo") == {"barista.txt"}  # capitals aside
     assert found(label="temas:cosecha") == {"harvest.txt"}  # same query, other label: not cached
     assert found(label=["temas:barismo", "temas:cosecha"]) == {"barista.txt", "harvest.txt"}
     assert found(entity="PER:Jane Austen") == {"barista.txt"}  # entity text casefolded
     assert found(entity="org:NESTLÉ") == {"barista.txt"}
+    assert found(entity="ORG:Nestle") == {"barista.txt"}  # accents aside, as search's words
     assert found(entity=["LOC:Colombia", "ORG:Nestlé"]) == {"barista.txt", "harvest.txt"}
     assert found(keyword="Espresso") == {"barista.txt", "harvest.txt"}
     assert found(keyword="espresso", label="temas:cosecha") == {"harvest.txt"}  # lists ANDed

@@ -13,7 +13,7 @@ them (``domain.label_term``/``entity_term``/``keyword_term``), so a facet is a f
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +30,8 @@ from mediasift.domain import (
     epoch_seconds,
     keyword_term,
     label_term,
+    loose_term,
+    with_loose_terms,
 )
 
 FIELDS = ("labels", "entities", "keywords", "language", "kind", "quality", "quality_reasons")
@@ -91,6 +93,7 @@ def count_facet(
     rows = s.execute(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(MAX_MEDIA + 1)).all()
     after, before = added_bounds(f)
     counts: Counter[str] = Counter()
+    written: defaultdict[str, Counter[str]] = defaultdict(Counter)
     matched = 0
     for row in rows[:MAX_MEDIA]:
         kind, language, created_at, languages, *columns = row
@@ -105,7 +108,15 @@ def count_facet(
         if not _matches(terms, f):
             continue
         matched += 1
-        counts.update(t for t in terms[field] if field != "entities" or facet_worthy(t))
+        counted = {t for t in terms[field] if field != "entities" or facet_worthy(t)}
+        if field in _ABOUT:
+            # "Ana Botín" and "Ana Botin" are one value, named as most media write it
+            counted = {loose_term(t) for t in counted}
+            for t in terms[field]:
+                written[loose_term(t)][t] += 1
+        counts.update(counted)
+    if written:
+        counts = Counter({_most_written(written[t]): n for t, n in counts.items()})
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return FacetCounts(ranked[:limit], matched, len(rows) > MAX_MEDIA)
 
@@ -148,6 +159,10 @@ def _terms(
     }
 
 
+def _most_written(forms: Counter[str]) -> str:
+    return min(forms.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
 def _overall(quality: Mapping[str, Any] | None) -> float:
     """The overall score; -1 for a media never measured (below every ``min_quality``)."""
     overall = (quality or {}).get("overall")
@@ -175,4 +190,6 @@ def _matches(terms: Mapping[str, set[str]], f: Filters) -> bool:
         ("entities", f.entities),
         ("keywords", f.keywords),
     )
-    return all(not values or terms[name].intersection(values) for name, values in wanted)
+    return all(
+        not values or not set(with_loose_terms(terms[name])).isdisjoint(values) for name, values in wanted
+    )

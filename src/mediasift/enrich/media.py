@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mediasift.domain import beside_the_transcript, entity_term, keyword_term, label_term
+from mediasift.domain import beside_the_transcript, entity_term, keyword_term, label_term, with_loose_terms
 from mediasift.enrich.classify import LabelScore, ZeroShotClassifier
 from mediasift.enrich.embedding import (
     PassageEmbedder,
@@ -96,11 +96,12 @@ def index_terms(
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The filterable payload of a media's points from its stored enrichment: labels as
     ``"taxonomy:label"``, entities as ``"TYPE:casefolded text"``, keywords casefolded (the
-    contract ``domain.Filters`` matches against)."""
+    contract ``domain.Filters`` matches against), each followed by its accent-free form where it
+    has one (``domain.loose_term``)."""
     return (
-        tuple(dict.fromkeys(label_term(x["taxonomy"], x["label"]) for x in labels)),
-        tuple(dict.fromkeys(entity_term(x["type"], str(x["text"])) for x in entities)),
-        tuple(dict.fromkeys(keyword_term(str(x["text"])) for x in keywords[:KEYWORDS_IN_INDEX])),
+        with_loose_terms(label_term(x["taxonomy"], x["label"]) for x in labels),
+        with_loose_terms(entity_term(x["type"], str(x["text"])) for x in entities),
+        with_loose_terms(keyword_term(str(x["text"])) for x in keywords[:KEYWORDS_IN_INDEX]),
     )
 
 

@@ -35,6 +35,7 @@ from mediasift.domain import (
     entity_term,
     keyword_term,
     label_term,
+    loose_term,
     path_filter_terms,
     user_metadata,
 )
@@ -366,10 +367,10 @@ def _known(name: str, values: list[str] | None, allowed: list[str]) -> None:
 
 def normalize_about(filters: Filters) -> Filters:
     """Labels (``taxonomy:label``), entities (``TYPE:text``), keywords and paths as points carry
-    them: entity text and keywords casefolded, paths as ``path_filter_terms`` (``src/*`` →
-    ``src/``), each list sorted without repeats (one cache key per meaning). A label without
-    ``:``, an unknown entity type, an empty value or a path glob the index cannot match is
-    ``InvalidRequest``."""
+    them: entity text and keywords casefolded, each value beside its accent-free form, paths as
+    ``path_filter_terms`` (``src/*`` → ``src/``), each list sorted without repeats (one cache key
+    per meaning). A label without ``:``, an unknown entity type, an empty value or a path glob the
+    index cannot match is ``InvalidRequest``."""
     paths = None
     if filters.paths:
         if len(filters.paths) > MAX_FILTER_VALUES:
@@ -389,7 +390,8 @@ def _encoded(name: str, values: list[str] | None, encode: Callable[[str], str]) 
         return None
     if len(values) > MAX_FILTER_VALUES:
         raise InvalidRequest(f"at most {MAX_FILTER_VALUES} {name} in one search, got {len(values)}")
-    return sorted({encode(v) for v in values})
+    # each value as written and accent-free: points carry both forms (``domain.loose_term``)
+    return sorted({form for v in values for form in (encode(v), loose_term(encode(v)))})
 
 
 def _label(value: str) -> str:
