@@ -442,6 +442,49 @@ class IndexConformance:
 
         assert index.count() == 1
 
+    # -- replace_media --------------------------------------------------------------------------
+
+    def test_replace_media_leaves_the_new_points_only_of_that_media_only(self, index: Index) -> None:
+        kept_id, stale_id = str(uuid.uuid4()), str(uuid.uuid4())
+        old = [
+            point("budget slide old", text_vector=[1.0, 0.0, 0.0, 0.0], id=kept_id),
+            point("budget slide gone", text_vector=[1.0, 0.0, 0.0, 0.0], id=stale_id),
+        ]
+        other_media = point("budget memo", text_vector=[1.0, 0.0, 0.0, 0.0], media_id="m2")
+        other_tenant = point("budget", media_id="m1", tenant_id=OTHER_TENANT)
+        load(index, [*old, other_media, other_tenant])
+        new = [
+            point("budget slide new", text_vector=[0.0, 1.0, 0.0, 0.0], id=kept_id),
+            point("budget table", text_vector=[1.0, 0.0, 0.0, 0.0]),
+        ]
+
+        index.replace_media(TENANT, "m1", new)
+        index.optimize()
+
+        assert set(ids(index.search_keyword(TENANT, "budget", limit=10))) == {
+            kept_id, new[1].id, other_media.id,
+        }  # fmt: skip
+        assert ids(index.search_keyword(TENANT, "gone", limit=10)) == []
+        assert ids(index.search_keyword(TENANT, "new", limit=10)) == [kept_id]  # replaced by id
+        assert index.count(TENANT) == 3 and index.count(OTHER_TENANT) == 1
+
+    def test_replace_media_with_nothing_removes_the_media(self, index: Index) -> None:
+        load(index, [point("budget", media_id="m1"), point("budget", media_id="m2")])
+
+        index.replace_media(TENANT, "m1", [])
+
+        assert index.count(TENANT) == 1
+
+    def test_a_replacement_that_fails_leaves_the_media_as_it_was(self, index: Index) -> None:
+        old = point("budget slide", text_vector=[1.0, 0.0, 0.0, 0.0])
+        load(index, [old])
+        wrong = point("budget table", text_vector=[1.0, 0.0])  # a vector of the wrong size
+
+        with pytest.raises(Exception):  # noqa: B017 - each engine says it its own way
+            index.replace_media(TENANT, "m1", [wrong])
+
+        assert ids(index.search_keyword(TENANT, "budget", limit=10)) == [old.id]
+
     # -- points carrying a subset of the spaces -------------------------------------------------
 
     def test_each_space_only_sees_points_that_carry_it(self, index: Index) -> None:

@@ -131,7 +131,7 @@ def test_a_reprocess_that_dies_keeps_the_results_that_stand_and_purge_keeps_the_
     def down(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise BackendUnavailable("index unavailable")
 
-    for method in ("delete_media", "upsert"):  # the index down while the media is read again
+    for method in ("delete_media", "upsert", "replace_media"):  # the index down while the media is read again
         monkeypatch.setattr(rt.index, method, down)
     job_id = api.post(f"/v1/media/{media_id}/reprocess").json()["id"]
     deadline = time.monotonic() + 60

@@ -20,6 +20,10 @@ class Index(Protocol):
     def delete_media(self, tenant_id: str, media_id: str) -> None:
         """Remove every point of one media."""
 
+    def replace_media(self, tenant_id: str, media_id: str, points: Sequence[IndexPoint]) -> None:
+        """Make ``points`` the media's only points (a reprocess): never a moment where a search
+        finds none of them, nor a failure that leaves the media unfound (delete, then upsert, did)."""
+
     def search_vector(
         self,
         space: str,

@@ -321,6 +321,24 @@ class EdgeIndex:
             shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
             self._flush_if_due(shard)
 
+    def replace_media(self, tenant_id: str, media_id: str, points: Sequence[IndexPoint]) -> None:
+        """The media's points become ``points``: written first, then the media's others deleted, so
+        a search in between finds the media (its points' ids are its segments', mostly the same
+        ones), and a failure leaves it findable until the job runs again."""
+        self.upsert(points)
+        keep: set[qe.PointId] = {point.id for point in points}
+        flt = qe.Filter(
+            must=[_equals("tenant_id", tenant_id), _equals("media_id", media_id)],
+            must_not=[qe.HasIdCondition(keep)] if keep else None,
+        )
+        with self._lock:
+            shard = self._open_shard()
+            if not shard.count(qe.CountRequest(filter=flt, exact=True)):
+                return
+            self._mark_deleted()  # before the deletion: a kill between the two errs safe
+            shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+            self._flush_if_due(shard)
+
     def optimize(self) -> None:
         """Quantize new segments, merge small ones and index their payloads now; blocks until done."""
         with self._lock:

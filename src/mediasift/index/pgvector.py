@@ -432,6 +432,28 @@ class PgVectorIndex:
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
+        with self._session() as conn:
+            self._write(conn, points)
+
+    def replace_media(self, tenant_id: str, media_id: str, points: Sequence[IndexPoint]) -> None:
+        """The media's points become ``points``, in one transaction: a search sees the old ones or
+        the new ones, and a failure leaves the old."""
+        sql = self._psycopg.sql
+        with self._session() as conn:
+            if points:
+                self._write(conn, points)
+            keep = [p.id for p in points]
+            tables = [self._ident("points"), *(self._space_table(s) for s in self._existing_spaces(conn))]
+            for table in tables:
+                conn.execute(
+                    sql.SQL(
+                        "DELETE FROM {t} WHERE tenant_id = %s AND media_id = %s AND NOT (id = ANY(%s))"
+                    ).format(t=table),
+                    (tenant_id, media_id, keep),
+                )
+
+    def _write(self, conn: Any, points: Sequence[IndexPoint]) -> None:
+        """Insert or replace ``points`` inside the caller's transaction."""
         sql, np = self._psycopg.sql, self._np
         from psycopg.types.json import Jsonb
 
@@ -458,48 +480,47 @@ class PgVectorIndex:
             sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in (*_PAYLOAD[1:], "text")
         )
         spaces = {space for p in points for space in p.vectors}
-        with self._session() as conn:
-            cur = conn.cursor()
+        cur = conn.cursor()
+        cur.executemany(
+            sql.SQL(
+                "INSERT INTO {t} ({cols}, text) VALUES ({ph}) ON CONFLICT (id) DO UPDATE SET {up}"
+            ).format(
+                t=self._ident("points"),
+                cols=columns,
+                ph=sql.SQL(", ").join(sql.Placeholder() * (len(_PAYLOAD) + 1)),
+                up=updates,
+            ),
+            [(*payload(p), p.text) for p in points],
+        )
+        for space in spaces:
+            rows = [p for p in points if space in p.vectors]
+            self._ensure_space(conn, space, len(rows[0].vectors[space]))
+            for p in rows:
+                if len(p.vectors[space]) != self._dims[space]:
+                    raise InvalidRequest(f"point {p.id}: {len(p.vectors[space])}-d vector in {space!r}")
             cur.executemany(
                 sql.SQL(
-                    "INSERT INTO {t} ({cols}, text) VALUES ({ph}) ON CONFLICT (id) DO UPDATE SET {up}"
+                    "INSERT INTO {t} ({cols}, embedding) VALUES ({ph}, {vector}) "
+                    "ON CONFLICT (id) DO UPDATE SET {up}, embedding = EXCLUDED.embedding"
                 ).format(
-                    t=self._ident("points"),
+                    t=self._space_table(space),
                     cols=columns,
-                    ph=sql.SQL(", ").join(sql.Placeholder() * (len(_PAYLOAD) + 1)),
-                    up=updates,
-                ),
-                [(*payload(p), p.text) for p in points],
-            )
-            for space in spaces:
-                rows = [p for p in points if space in p.vectors]
-                self._ensure_space(conn, space, len(rows[0].vectors[space]))
-                for p in rows:
-                    if len(p.vectors[space]) != self._dims[space]:
-                        raise InvalidRequest(f"point {p.id}: {len(p.vectors[space])}-d vector in {space!r}")
-                cur.executemany(
-                    sql.SQL(
-                        "INSERT INTO {t} ({cols}, embedding) VALUES ({ph}, {vector}) "
-                        "ON CONFLICT (id) DO UPDATE SET {up}, embedding = EXCLUDED.embedding"
-                    ).format(
-                        t=self._space_table(space),
-                        cols=columns,
-                        ph=sql.SQL(", ").join(sql.Placeholder() * len(_PAYLOAD)),
-                        vector=self._cast(space),
-                        up=sql.SQL(", ").join(
-                            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in _PAYLOAD[1:]
-                        ),
+                    ph=sql.SQL(", ").join(sql.Placeholder() * len(_PAYLOAD)),
+                    vector=self._cast(space),
+                    up=sql.SQL(", ").join(
+                        sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in _PAYLOAD[1:]
                     ),
-                    [(*payload(p), np.asarray(p.vectors[space], dtype=np.float32)) for p in rows],
+                ),
+                [(*payload(p), np.asarray(p.vectors[space], dtype=np.float32)) for p in rows],
+            )
+        # A replaced point that lost a space's vector must not be found in that space any more.
+        for space in self._existing_spaces(conn):
+            stale = [p.id for p in points if space not in p.vectors]
+            if stale:
+                conn.execute(
+                    sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._space_table(space)),
+                    (stale,),
                 )
-            # A replaced point that lost a space's vector must not be found in that space any more.
-            for space in self._existing_spaces(conn):
-                stale = [p.id for p in points if space not in p.vectors]
-                if stale:
-                    conn.execute(
-                        sql.SQL("DELETE FROM {t} WHERE id = ANY(%s)").format(t=self._space_table(space)),
-                        (stale,),
-                    )
 
     def _existing_spaces(self, conn: Any) -> list[str]:
         rows = conn.execute(

@@ -331,6 +331,16 @@ class QdrantIndex:
         selector = self.models.FilterSelector(filter=self._filter(tenant_id, Filters(media_ids=[media_id])))
         self.client.delete(self.collection, points_selector=selector, wait=True)
 
+    def replace_media(self, tenant_id: str, media_id: str, points: Sequence[IndexPoint]) -> None:
+        """The media's points become ``points``: written first, then the media's others deleted, so
+        a failure in between leaves the media findable until the job runs again."""
+        m = self.models
+        self.upsert(points)
+        flt = self._filter(tenant_id, Filters(media_ids=[media_id]))
+        if points:
+            flt.must_not = [m.HasIdCondition(has_id=[point_uuid(p.id) for p in points])]
+        self.client.delete(self.collection, points_selector=m.FilterSelector(filter=flt), wait=True)
+
     # -- queries -----------------------------------------------------------------------------------
 
     def _filter(self, tenant_id: str, filters: Filters | None) -> Any:

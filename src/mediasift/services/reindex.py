@@ -134,8 +134,7 @@ def reindex_media(rt: Runtime, tenant_id: str, media_id: str, report: ReindexRep
             else:
                 image_vectors[row.id] = vector
     points = index_points(payload, rows, {TEXT_SPACE: text_vectors, IMAGE_SPACE: image_vectors})
-    rt.index.delete_media(tenant_id, media_id)
-    rt.index.upsert(points)
+    rt.index.replace_media(tenant_id, media_id, points)
     report.media += 1
     report.segments += len(rows)
     report.text_vectors += len(text_vectors)

@@ -187,8 +187,7 @@ def run_ingest(
         payload = enriched.payload(payload)
     points = index_points(payload, extraction.segments, vectors)
     with _stage(progress, "index", points=len(points)):
-        rt.index.delete_media(tenant_id, media_id)
-        rt.index.upsert(points)
+        rt.index.replace_media(tenant_id, media_id, points)
         with rt.catalog.session() as s:
             repo.finish_media(s, tenant_id, media_id, extraction.segments, extraction.info)
             if enriched is not None:
