@@ -19,6 +19,8 @@
    documents outside their interests — an item code ("item code K7-0423") and a document's first
    sentence word for word: the share whose document is top-1 with and without personalization, and
    ``top1_kept``, the share of those top-1 without personalization still top-1 with it (must be 1).
+4. And queries naming a topic outside their interests ("derailleur and brake pads" for a cook):
+   the share of the top 3 of the topic asked for, with and without personalization (must not fall).
 
 Results are printed (the ratios last) and written to bench/results/personalization.json.
 """
@@ -187,6 +189,25 @@ def exact_matches(
     return kinds
 
 
+def topical(rt: Runtime, users: list[User], topic_of: dict[str, str], rng: random.Random) -> dict[str, float]:
+    """Queries naming another topic than the user's ("derailleur and brake pads" for a cook): the
+    share of the top 3 that is of the topic asked for, with and without personalization. A
+    profile may reorder hits that match about equally; it must not pull the user's topic over
+    documents that answer the query (must not fall)."""
+    on, off = [], []
+    for user in users:
+        for topic in rng.sample([t for t in TOPICS if t not in user.interests], 3):
+            query = " and ".join(rng.sample(TOPICS[topic], 2))
+            for personalize, out in ((False, off), (True, on)):
+                top = ranked_media(rt, query, user.id, personalize)[:3]
+                out.append(sum(topic_of[m] == topic for m in top) / 3)
+    return {
+        "queries": len(on),
+        "precision_at_3_unpersonalized": round(statistics.mean(off), 3),
+        "precision_at_3_personalized": round(statistics.mean(on), 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-topic", type=int, default=8)
@@ -217,6 +238,7 @@ def main() -> None:
                 if number < args.sessions:
                     session(rt, users, topic_of)
             exact = exact_matches(rt, users, docs, ids, rng)
+            other_topics = topical(rt, users, topic_of, rng)
         finally:
             rt.close()
     last = rounds[-1]
@@ -235,17 +257,25 @@ def main() -> None:
         "weight": Settings(_env_file=None).personalization_weight,  # type: ignore[call-arg]
         "ndcg_at_10_by_session": rounds,
         "exact_match_top1": exact,
+        "other_topics": other_topics,
         "ratios": {
             "ndcg_at_10_personalized_over_unpersonalized": round(
                 last["personalized"] / last["unpersonalized"], 3
             ),
             **{f"{kind}_top1_kept": exact[kind]["top1_kept"] for kind in exact},
+            "other_topic_precision_at_3_personalized_over_unpersonalized": round(
+                other_topics["precision_at_3_personalized"]
+                / max(other_topics["precision_at_3_unpersonalized"], 1e-9),
+                3,
+            ),
         },
     }
     out = Path("bench/results/personalization.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print(json.dumps({k: result[k] for k in ("corpus", "weight", "exact_match_top1")}, indent=2))
+    print(
+        json.dumps({k: result[k] for k in ("corpus", "weight", "exact_match_top1", "other_topics")}, indent=2)
+    )
     print(json.dumps({"ratios": result["ratios"]}, indent=2))
 
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from mediasift.api.app import create_app
+from mediasift.catalog import profiles as profile_rows
 from mediasift.catalog.models import Base, Media, MediaVector
 from mediasift.models.registry import ModelRegistry
 from mediasift.runtime import Runtime, open_runtime
@@ -190,6 +191,46 @@ def test_recommendations_are_like_what_was_liked_minus_what_was_seen(world):
     assert "astronomy-0.txt" in items[0]["reason"]
     # a user without signals gets none
     assert api.get("/v1/recommendations", headers=as_user("newcomer")).json() == {"items": []}
+
+
+def test_a_reason_names_another_media_and_what_the_user_did_with_it(world):
+    api, media = world["api"], world["media"]
+    signal(api, "flor", media["cooking"][0], "like")
+    signal(api, "flor", media["cooking"][1], "open")  # opened, not liked: it may be recommended
+    items = api.get("/v1/recommendations", headers=as_user("flor")).json()["items"]
+    reasons = {i["filename"]: i["reason"] for i in items}
+    assert reasons["cooking-1.txt"] == "more like cooking-0.txt, which you liked"  # never itself
+    assert any(r.endswith("which you opened") for r in reasons.values()), reasons
+
+
+def test_a_like_after_a_hide_takes_it_back(world):
+    api, media = world["api"], world["media"]
+    for media_id in media["gardening"]:
+        signal(api, "gus", media_id, "like")
+    hidden = media["gardening"][0]
+    signal(api, "gus", hidden, "hide")
+    assert order(api, "weekend club notes", "gus").index(hidden) > 2
+    signal(api, "gus", hidden, "like")
+    assert order(api, "weekend club notes", "gus").index(hidden) < 3
+
+
+def test_a_repeated_signal_moves_the_profile_once(world):
+    api, rt, media = world["api"], world["rt"], world["media"]
+
+    def profile(user: str) -> tuple[dict, int]:
+        with rt.catalog.read_session() as s:
+            row = profile_rows.get_profile(s, "default", user)
+            return dict(row.collections), row.events
+
+    signal(api, "hana", media["cooking"][0], "like")
+    signal(api, "hana", media["astronomy"][0], "open")
+    once = profile("hana")
+    for _ in range(3):  # a double click, an impatient user
+        signal(api, "hana", media["cooking"][0], "like")
+        signal(api, "hana", media["astronomy"][0], "open")
+    assert profile("hana") == once
+    signal(api, "hana", media["cooking"][0], "hide")  # a change of mind counts
+    assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"] - 1.0, abs=1e-3)
 
 
 def test_more_like_this_finds_the_same_topic(world):

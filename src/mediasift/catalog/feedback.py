@@ -50,6 +50,30 @@ def media_with_signal(s: Session, tenant_id: str, user_id: str, signals: Iterabl
     return set(s.scalars(q.distinct()))
 
 
+def hidden_media(s: Session, tenant_id: str, user_id: str) -> set[str]:
+    """Media the user hid and has not liked or played since: a like after "Less like this" takes
+    it back."""
+    q = (
+        select(Feedback.media_id, Feedback.signal)
+        .where(
+            Feedback.tenant_id == tenant_id,
+            Feedback.user_id == user_id,
+            Feedback.signal.in_(["hide", "like", "play"]),
+        )
+        .order_by(Feedback.created_at, Feedback.id)
+    )
+    latest = {media_id: signal for media_id, signal in s.execute(q)}
+    return {media_id for media_id, signal in latest.items() if signal == "hide"}
+
+
+def media_signals(s: Session, tenant_id: str, user_id: str, media_id: str) -> list[Feedback]:
+    """The user's signals about one media, newest first."""
+    q = select(Feedback).where(
+        Feedback.tenant_id == tenant_id, Feedback.user_id == user_id, Feedback.media_id == media_id
+    )
+    return list(s.scalars(q.order_by(Feedback.created_at.desc(), Feedback.id.desc())))
+
+
 def finished_media(s: Session, tenant_id: str, user_id: str, fraction: float) -> set[str]:
     """Media the user played at least ``fraction`` of (a ``play`` signal's seconds against the
     media's duration): what they finished."""

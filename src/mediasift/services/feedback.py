@@ -16,10 +16,14 @@ from mediasift.services import profiles
 from mediasift.services.media_vectors import media_vectors
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mediasift.catalog.models import Feedback
     from mediasift.runtime import Runtime
 
 SIGNALS = ("open", "play", "like", "hide")
 MAX_PLAY_S = 10_000_000.0  # about four months: a "seconds watched" beyond it is a client's bug
+REPEAT_S = 3600.0  # an open or a play of a media within this of the last is the same visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +64,31 @@ def record_feedback(
     labels = [label_term(lab["taxonomy"], lab["label"]) for lab in (enrichment.labels if enrichment else [])]
     vector = media_vectors(rt, tenant_id, [media_id]).get(media_id)
     weight = profiles.signal_weight(signal, value, duration_s)
+    now = time.time()
     with rt.catalog.session() as s:
+        earlier = feedback_rows.media_signals(s, tenant_id, user_id, media_id)
         row = feedback_rows.add_feedback(s, tenant_id, user_id, media_id, signal, value, segment_id)
-        profiles.fold(rt, s, tenant_id, user_id, weight, vector, collection, labels, now=time.time())
+        weight = _added_weight(signal, weight, earlier, duration_s, now)
+        if weight:
+            profiles.fold(rt, s, tenant_id, user_id, weight, vector, collection, labels, now=now)
         return Recorded(row.id, media_id, segment_id, signal, value, row.created_at)
+
+
+def _added_weight(
+    signal: str, weight: float, earlier: Sequence[Feedback], duration_s: float | None, now: float
+) -> float:
+    """What a signal adds to the profile beyond the user's ``earlier`` ones about the same media
+    (newest first): a second like in a row adds nothing (three clicks on "like" had tripled the
+    media's pull), nor does a hide of a media already hidden; an open within ``REPEAT_S`` of the
+    last adds nothing, a play only what it watched beyond the longest play within it."""
+    if signal in ("like", "hide"):
+        standing = next((f.signal for f in earlier if f.signal in ("like", "hide")), None)
+        return 0.0 if standing == signal else weight
+    recent = [f for f in earlier if f.signal == signal and now - f.created_at.timestamp() < REPEAT_S]
+    if signal == "open":
+        return 0.0 if recent else weight
+    watched = max((profiles.signal_weight("play", f.value, duration_s) for f in recent), default=0.0)
+    return max(0.0, weight - watched)
 
 
 def record_search(rt: Runtime, tenant_id: str, user_id: str, query: str) -> None:

@@ -5,8 +5,7 @@ over the best candidate's (1 for the best), affinity how well its media fits the
 (0-1, below), and ``w`` is ``personalization_weight`` (at most 0.5). So a hit can only pass a more
 relevant one whose score it is within ``w / (1 - w)`` (0.43 at the default 0.3) of, as a fraction of
 the best score: personalization reorders hits of similar relevance and never pulls up a weak match
-over a much stronger one. (Scores are read as ratios, not stretched between the best and the worst
-candidate: among hits that match a query about equally, stretching would turn noise into relevance.)
+over a much stronger one. The scores are those of the search everyone gets (``services/search.py``).
 
 Exact matches are kept first: when only a few candidates (at most a third) hold the query word for
 word (in their text or file name), those stay at the top in their relevance order and the rest is

@@ -117,7 +117,7 @@ def load(rt: Runtime, tenant_id: str, user_id: str) -> Profile:
     model_id = rt.text_embedder(tenant_id).id
     with rt.catalog.read_session() as s:
         row = profile_rows.get_profile(s, tenant_id, user_id)
-        hidden = feedback_rows.media_with_signal(s, tenant_id, user_id, ["hide"])
+        hidden = feedback_rows.hidden_media(s, tenant_id, user_id)
     if row is None:
         return Profile(None, hidden=hidden)
     vector = None

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 MAX_LIMIT = 100
-POSITIVE = ("like", "play", "open")
+POSITIVE = ("like", "play", "open")  # strongest first
+_DONE = {"like": "liked", "play": "watched", "open": "opened"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +47,16 @@ def recommend(rt: Runtime, tenant_id: str, user_id: str, limit: int = 10) -> lis
     if profile.vector is None:
         return []
     with rt.catalog.read_session() as s:
-        have = feedback_rows.media_with_signal(s, tenant_id, user_id, ["like", "hide"])
+        have = feedback_rows.media_with_signal(s, tenant_id, user_id, ["like"])
+        have |= feedback_rows.hidden_media(s, tenant_id, user_id)
         have |= feedback_rows.finished_media(s, tenant_id, user_id, profiles.FINISHED_FRACTION)
-        recent = [
-            f.media_id
-            for f in feedback_rows.user_feedback(s, tenant_id, user_id, 200)
-            if f.signal in POSITIVE
-        ]
+        recent: dict[str, str] = {}  # media → its strongest positive signal, newest media first
+        for f in feedback_rows.user_feedback(s, tenant_id, user_id, 200):
+            if f.signal in POSITIVE:
+                held = recent.get(f.media_id)
+                if held is None or POSITIVE.index(f.signal) < POSITIVE.index(held):
+                    recent[f.media_id] = f.signal
+        searched = bool(feedback_rows.search_history(s, tenant_id, user_id, 1))
     nearest = _nearest_media(rt, tenant_id, profile.vector, limit + len(have), exclude=have)
     if not nearest:
         return []
@@ -65,7 +69,7 @@ def recommend(rt: Runtime, tenant_id: str, user_id: str, limit: int = 10) -> lis
     else:
         blended = {m: nearest[m] for m in media}
     best = sorted(media, key=lambda m: -blended[m])[:limit]
-    reasons = _reasons(rt, tenant_id, best, list(dict.fromkeys(recent))[:20])
+    reasons = _reasons(rt, tenant_id, best, dict(list(recent.items())[:20]), searched)
     return [Recommendation(m, media[m].filename, round(blended[m], 6), reasons[m]) for m in best]
 
 
@@ -108,23 +112,29 @@ def _media(rt: Runtime, tenant_id: str, scores: dict[str, float]) -> dict[str, M
         return repo.media_by_ids(s, tenant_id, scores)
 
 
-def _reasons(rt: Runtime, tenant_id: str, media_ids: list[str], liked: list[str]) -> dict[str, str]:
-    """Why each media: the liked, watched or opened media whose vector is closest to its own."""
-    vectors = media_vectors(rt, tenant_id, media_ids + liked)
+def _reasons(
+    rt: Runtime, tenant_id: str, media_ids: list[str], liked: dict[str, str], searched: bool
+) -> dict[str, str]:
+    """Why each media: the liked, watched or opened media (``liked``: each with its strongest
+    signal) whose vector is closest to its own, never itself; else what the profile came from."""
+    vectors = media_vectors(rt, tenant_id, media_ids + list(liked))
     anchors = [m for m in liked if m in vectors]
     with rt.catalog.read_session() as s:
         names = {m: row.filename for m, row in repo.media_by_ids(s, tenant_id, anchors).items()}
     reasons = {}
     for m in media_ids:
+        others = [a for a in anchors if a != m and a in names]
         closest = (
-            max(anchors, key=lambda a: float(vectors[a] @ vectors[m]), default=None) if m in vectors else None
+            max(others, key=lambda a: float(vectors[a] @ vectors[m]), default=None) if m in vectors else None
         )
-        if closest in names:
-            reasons[m] = f"more like {names[closest]}, which you liked or watched"
-        else:  # a profile of searches alone: nothing liked, watched or opened to name
+        if closest is not None:
+            reasons[m] = f"more like {names[closest]}, which you {_DONE[liked[closest]]}"
+        elif searched:  # nothing liked, watched or opened to name (or only this media)
             reasons[m] = (
                 "close to what you liked, watched or searched for"
                 if anchors
                 else "close to what you searched for"
             )
+        else:  # what was liked has been deleted since; the profile remembers it
+            reasons[m] = "close to what you liked or watched"
     return reasons

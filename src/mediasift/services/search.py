@@ -52,11 +52,6 @@ if TYPE_CHECKING:
     from mediasift.index.base import Index
     from mediasift.runtime import Runtime
 
-# The candidates a user's order is computed from: each list's scores divided by its best rather
-# than stretched between best and worst (the default's min-max), so that hits matching a query about
-# equally keep scores about equal, and the user's profile, not noise, decides between them
-# (services/personalize.py reads relevance as a fraction of the best score).
-POOL_PARAMS = replace(ranking.DEFAULT, keyword_norm="max", vector_norm="max")
 
 Mode = Literal["hybrid", "keyword", "vector"]
 MAX_LIMIT = 200
@@ -153,7 +148,11 @@ def _personalized(
     # The unpersonalized candidates come from (and go to) the tenant's cache like any search;
     # the user's order is computed on top of them, never cached.
     depth = min(MAX_LIMIT, max(limit * 3, 30))
-    pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, POOL_PARAMS, index)
+    # The pool is the search everyone gets, its scores too: divided by its best list by list
+    # instead, hits matching a query about equally had kept about equal scores, and so had a
+    # picture's tags against the passage that answers ("cover seedlings frost" put a cat photo
+    # over the tomato notes for a user who liked cycling); bench.personalization, docs/benchmarks.md.
+    pool = _unpersonalized(rt, tenant_id, query, image, filters, depth, mode, index=index)
     return personalize_hits.rerank(rt, tenant_id, profile, query, pool, limit)
 
 
@@ -264,7 +263,7 @@ def _search(
     if image is not None:
         vectors[IMAGE_SPACE] = _image_vector(rt, image)
     language = query_language(query) if TEXT_SPACE in vectors else None
-    if params is ranking.DEFAULT or params is POOL_PARAMS:
+    if params is ranking.DEFAULT:
         params = replace(params, rescore_top=rt.settings.search_rescore_top)
     if vector is None or mode != "hybrid":
         params = replace(params, rescore_top=0)
