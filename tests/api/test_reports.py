@@ -216,14 +216,18 @@ def test_reports_are_written_to_the_store_and_go_with_their_media(module_api, cu
     rt = module_api.app.state.runtime  # type: ignore[attr-defined]
     notes = tmp_path / "gone.txt"
     notes.write_text("A report of this note is kept until the note is deleted from the catalog.\n")
-    created = upload(module_api, notes)
+    created = upload(module_api, notes, collection="borrador")
     media_id = created["media"]["id"]
     wait_for_job(module_api, created["job"]["id"])
     for fmt in ("json", "md", "html"):
         body = module_api.get(f"/v1/media/{media_id}/report", params={"format": fmt}).content
         assert rt.store.get_bytes(f"processed/default/reports/media/{media_id}.{fmt}") == body
+        assert module_api.get("/v1/collections/borrador/report", params={"format": fmt}).status_code == 200
+        assert b"gone.txt" in rt.store.get_bytes(f"processed/default/reports/collections/borrador.{fmt}")
     assert module_api.delete(f"/v1/media/{media_id}").status_code == 204
     assert list(rt.store.list(f"processed/default/reports/media/{media_id}")) == []
+    # its collection's saved reports quoted it: they go too, whichever formats were asked for
+    assert list(rt.store.list("processed/default/reports/collections/borrador")) == []
     assert rt.store.exists(f"processed/default/reports/media/{cursos['pdf']}.json")  # others stay
 
 

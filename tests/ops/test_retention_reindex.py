@@ -39,7 +39,14 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
     report = run_retention(rt, 30, now=utcnow() + timedelta(days=31))
     assert report.deleted == [media["id"]] and report.bytes == media["bytes"]
     assert original_deleted(rt, media["id"]) and list(rt.store.list("raw/")) == []
-    assert api.get(f"/v1/media/{media['id']}/original").status_code == 404
+    gone = api.get(f"/v1/media/{media['id']}/original")
+    assert gone.status_code == 404 and gone.json()["message"].endswith(
+        "its original was deleted by retention"
+    )
+    assert "raw/" not in gone.text  # where the tenant's objects live is not the caller's
+    for name in ("%2E%2E/%2E%2E/other/x/thumb.jpg", "%2E/thumb.jpg", "a//b"):  # as sent, not normalised
+        refused = api.get(f"/v1/media/{media['id']}/artifacts/{name}")
+        assert refused.status_code == 400 and "processed/" not in refused.text, refused.text
     detail = api.get(f"/v1/media/{media['id']}").json()
     assert detail["status"] == "ready" and detail["segments"]
     hits = api.get("/v1/search", params={"q": "lighthouse fog horn"}).json()["hits"]

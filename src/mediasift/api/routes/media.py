@@ -39,6 +39,7 @@ from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSa
 from mediasift.services import ingest, reports, versions
 from mediasift.services import media as media_service
 from mediasift.services.near_duplicates import near_duplicates
+from mediasift.services.retention import original_deleted
 from mediasift.store.base import processed_key
 from mediasift.text_form import unstorable
 
@@ -306,7 +307,12 @@ def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str)
         m = repo.get_media(s, tenant, media_id)
         key, mime, filename = m.original_key, m.mime, m.filename
     mime = mime or "application/octet-stream"
-    return _object_response(rt, key, mime, filename, request.headers.get("range"))
+    try:
+        return _object_response(rt, key, mime, filename, request.headers.get("range"))
+    except NotFound:  # said without the store's key: where a tenant's objects live is not the caller's
+        if original_deleted(rt, media_id):
+            raise NotFound(f"media {media_id}: its original was deleted by retention") from None
+        raise NotFound(f"media {media_id}: its original is not stored") from None
 
 
 _TRANSCRIPT_TYPES = {
@@ -364,6 +370,8 @@ def report(
 def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
     with rt.catalog.read_session() as s:
         repo.get_media(s, tenant, media_id)
+    if any(part in ("", ".", "..") for part in name.split("/")):
+        raise InvalidRequest(f"artifact name {name!r}: a path inside the media's artifacts, without . or ..")
     key = processed_key(tenant, media_id, name)
     if not rt.store.exists(key):
         raise NotFound(f"artifact {name} not found")
