@@ -162,15 +162,23 @@ def test_jobs_are_listed_a_line_each_on_a_narrow_terminal(monkeypatch: pytest.Mo
     from mediasift.cli import waiting
 
     dead = {
-        "id": "01M97TJJ5A4XW0Y0Y5ZZZZZZZZ", "filename": "truncated.pdf", "type": "ingest", "status": "dead",
+        "id": "01M97TJJ5A4XW0Y0Y5ZZZZZZZZ", "media_id": "01M97TJJ59Q4B0ZZZZZZZZZZZZ",
+        "filename": "truncated.pdf", "type": "ingest", "status": "dead",
         "stage": "extract", "attempts": 1, "error_code": "corrupt_media",
         "error": "corrupt PDF: Failed to load document (PDFium: Data format error).",
     }  # fmt: skip
     monkeypatch.setenv("COLUMNS", "80")
     waiting.print_jobs([dead])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "01M97TJJ5A4XW0Y0Y5ZZZZZZZZ  truncated.pdf  ingest  dead"  # the id whole
-    assert lines[1].strip() == "corrupt_media: corrupt PDF: Failed to load document (PDFium: Data format"
+    # the ids whole, the media's (which `media show` takes) before the job's
+    assert (
+        lines[0]
+        == "truncated.pdf  media 01M97TJJ59Q4B0ZZZZZZZZZZZZ  job 01M97TJJ5A4XW0Y0Y5ZZZZZZZZ  ingest  dead"
+    )
+    # the error on its line whole, for a log or a grep (a terminal wraps it itself)
+    assert (
+        lines[1].strip() == "corrupt_media: corrupt PDF: Failed to load document (PDFium: Data format error)."
+    )
     monkeypatch.setenv("COLUMNS", "160")
     waiting.print_jobs([dead])
     assert "┃ job " in capsys.readouterr().out  # a table where it fits

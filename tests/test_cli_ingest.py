@@ -44,6 +44,11 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     # A name on disk that is not UTF-8 (Latin-1, as an older or a Windows tool wrote it) failed the
     # whole command before: Python keeps its bytes as lone surrogates, which no HTTP form holds.
     (folder / os.fsdecode(b"caf\xe9-notes.txt")).write_text("The ferry leaves the harbour at nine.")
+    # hidden files and everything in a hidden folder (a project's .git) are not the user's media
+    (folder / ".notes.txt").write_text("A hidden note.")
+    (folder / "nested" / ".git" / "objects").mkdir(parents=True)
+    (folder / "nested" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (folder / "nested" / ".git" / "objects" / "5812549a").write_bytes(b"x\x9c\x01\x02")
     home = tmp_path / "home"
 
     result = run_cli(home, "ingest", str(folder), "--wait", "--json")
@@ -77,10 +82,15 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     dead = run_cli(home, "dlq", "list", "--json")
     assert sorted(j["filename"] for j in json.loads(dead.stdout)) == ["broken.pdf", "empty.docx"]
 
-    # the folder ingested again: nothing new, and its old failures are not this run's (exit 0)
+    # the folder ingested again: nothing new, and its old failures are not this run's (exit 0),
+    # but they are said: those files stay unfound
     again = run_cli(home, "ingest", str(folder), "--wait", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["jobs"] == [] and len(json.loads(again.stdout)["duplicates"]) == 7
+    told = run_cli(home, "ingest", str(folder), "--wait")
+    assert told.returncode == 0, told.stderr
+    assert "7 files ingested before (the same bytes): kept as they are; 3 of them failed then" in told.stderr
+    assert "broken.pdf: media " in told.stderr and ": failed (corrupt PDF" in told.stderr
 
     # the media list gives their ids, and a failed one says why
     failed = run_cli(home, "media", "list", "--status", "failed", "--json")

@@ -275,12 +275,23 @@ def _files(paths: list[Path], repositories: bool = False) -> list[Path]:
         if path.is_dir() and repositories:
             found.append(path)
         elif path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            found.extend(_folder_files(path))
         elif path.is_file():
             found.append(path)
         else:
             raise typer.BadParameter(f"{path} does not exist")
     return found
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files under ``folder``, sorted, leaving out hidden ones and everything in a hidden
+    folder (a project's ``.git`` had become twenty media, four of them dead) and not following
+    links to folders (a loop of them would never end)."""
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(p for name in names if not name.startswith(".") and (p := Path(root, name)).is_file())
+    return sorted(found)
 
 
 @app.command()
@@ -472,7 +483,14 @@ def _print_duplicates(media: list[tuple[str, dict[str, Any]]], collection: str) 
     if media:
         count = len(media)
         files = f"{count} file{'s' if count > 1 else ''}"
-        console.print(f"{files} ingested before (the same bytes): kept as they are")
+        failed = sum(m.get("status") == "failed" for _, m in media)
+        # an earlier run's failure is not this run's (exit 0), but it is said: those stay unfound
+        also = (
+            f"; {failed} of them failed then and are not searchable (fix the file or reprocess)"
+            if failed
+            else ""
+        )
+        console.print(f"{files} ingested before (the same bytes): kept as they are{also}", soft_wrap=True)
         _print_media(media, collection)
 
 
@@ -482,8 +500,11 @@ def _print_media(media: list[tuple[str, dict[str, Any]]], collection: str) -> No
     for name, m in media:
         also = f" ({m['filename']})" if m["filename"] != name else ""
         elsewhere = f", not moved to {collection!r}" if m["collection"] != collection else ""
+        failed = f": failed ({m.get('error') or 'no error recorded'})" if m.get("status") == "failed" else ""
         console.print(
-            f"  {name}: media {m['id']}{also} in {m['collection']!r}{elsewhere}", markup=False, soft_wrap=True
+            f"  {name}: media {m['id']}{also} in {m['collection']!r}{elsewhere}{failed}",
+            markup=False,
+            soft_wrap=True,
         )
 
 

@@ -57,6 +57,7 @@ def wait_for(client, jobs: Jobs, quiet: bool, unit: str = "files") -> tuple[Jobs
     filenames = {j["media_id"]: j.get("filename") for j in jobs}
     followed: set[str] = set()  # media of a job that succeeded: the steps after it are followed
     busy: dict[str, list[dict[str, Any]]] = {}  # media → its step jobs not yet ended
+    told: set[str] = set()  # jobs whose end was written as a line (no terminal)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -88,6 +89,14 @@ def wait_for(client, jobs: Jobs, quiet: bool, unit: str = "files") -> tuple[Jobs
             # the bar moves within a file too: running ingest jobs count by their progress
             moving = done + sum(min(1.0, j.get("progress") or 0.0) for j in running if j["id"] in current)
             bar.update(task, completed=moving, description=label, finished=done)
+            if not quiet and not console.is_terminal:  # no bar to draw: a line as each job ends
+                for j in current.values():
+                    if j["status"] in TERMINAL and j["media_id"] not in busy and j["id"] not in told:
+                        told.add(j["id"])
+                        name = j.get("filename") or filenames.get(j["media_id"]) or j["media_id"]
+                        console.print(
+                            f"{len(told)}/{len(current)} {name}: {j['status']}", markup=False, soft_wrap=True
+                        )
             if done == len(current):
                 break
             client.wait_for_job_end(ends, POLL_S)
@@ -133,14 +142,17 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
             color = _COLORS.get(j["status"], "white")
             work = j.get("step") or j.get("type") or ""
             name = escape(j.get("filename") or "")
-            line = f"{j['id']}  {name}  {escape(work)}  [{color}]{j['status']}[/{color}]"
+            status = f"[{color}]{j['status']}[/{color}]"
+            line = f"{name}  media {j.get('media_id', '')}  job {j['id']}  {escape(work)}  {status}"
             if j.get("stage") and j["status"] not in ("succeeded", "dead"):
                 line += f" ({escape(j['stage'])})"
             if j.get("attempts", 0) > 1:
                 line += f" after {j['attempts']} attempts"
             out.print(line, soft_wrap=True)
             if j.get("error"):
-                out.print(f"    {escape(j.get('error_code') or 'error')}: {escape(j['error'])}")
+                out.print(
+                    f"    {escape(j.get('error_code') or 'error')}: {escape(j['error'])}", soft_wrap=True
+                )
         return
     table = Table("job", "file", "work", "status", "stage", "attempts", "error")
     for j in jobs:
