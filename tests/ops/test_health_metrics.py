@@ -56,6 +56,42 @@ def test_ready_says_what_its_backend_said(make_runtime, client_for, monkeypatch)
     )
 
 
+def test_a_backend_that_stops_answering_is_not_ready_within_the_probe_timeout(
+    make_runtime, client_for, monkeypatch
+):
+    import threading
+
+    from mediasift.ops import probes
+
+    rt = make_runtime(preload_models=[])
+    api = client_for(rt)
+    frozen = threading.Event()  # an S3 or SQS endpoint that accepted the connection and went quiet
+    calls = []
+
+    def hangs(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        frozen.wait(30)
+        return {}
+
+    monkeypatch.setattr(probes, "PROBE_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(rt.queue, "stats", hangs)
+    try:
+        for _ in range(3):  # a load balancer asking again and again
+            started = time.monotonic()
+            ready = api.get("/ready")
+            assert time.monotonic() - started < 5
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["reasons"] == [
+                "queue error: BackendUnavailable: queue did not answer within 0.5 s"
+            ]
+        health = api.get("/health").json()
+        assert health["status"] == "degraded" and health["queue"] is None
+        assert "mediasift_queue_up 0.0" in api.get("/metrics").text
+        assert len(calls) == 1  # the check still waiting is waited on, not started again
+    finally:
+        frozen.set()
+
+
 def test_metrics_cover_http_search_queue_jobs_and_models(make_runtime, client_for):
     api = client_for(make_runtime(), workers=1)
     created = api.post("/v1/media", files={"file": ("m.txt", b"Metrics count every search and job.")}).json()

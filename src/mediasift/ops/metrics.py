@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from mediasift.meters import OCR_PAGES, REGISTRY
+from mediasift.ops.probes import probe
 
 if TYPE_CHECKING:
     from mediasift.extract.base import Extraction
@@ -44,7 +45,7 @@ class RuntimeCollector(Collector):
 
     def _queue(self) -> Iterator[Any]:
         try:
-            stats = self.rt.queue.stats()
+            stats = probe("queue", self.rt.queue, self.rt.queue.stats)
         except Exception:  # a down queue shows as a missing series plus the 'up' gauge below
             stats = None
         up = GaugeMetricFamily("mediasift_queue_up", "1 when the queue answered this scrape")
@@ -60,9 +61,10 @@ class RuntimeCollector(Collector):
                 gauge = GaugeMetricFamily(f"mediasift_queue_{name}", help_text)
                 gauge.add_metric([], float(stats.get(name, 0.0)))
                 yield gauge
-            age = GaugeMetricFamily("mediasift_queue_oldest_age_seconds", "Age of the oldest waiting job")
-            age.add_metric([], float(stats.get("oldest_age_s", 0.0)))
-            yield age
+            if "oldest_age_s" in stats:  # not on SQS: a 0 there would read as a healthy queue
+                age = GaugeMetricFamily("mediasift_queue_oldest_age_seconds", "Age of the oldest waiting job")
+                age.add_metric([], float(stats["oldest_age_s"]))
+                yield age
 
     def _process(self) -> Iterator[Any]:
         cache = self.rt.cache

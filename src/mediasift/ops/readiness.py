@@ -3,7 +3,8 @@ process reports ready only once they have and its backends answer (``GET /ready`
 preloaded loads at its first use (``models/registry.py``).
 
 The probes (``catalog_error``, ``index_error``, ``queue_error``, ``cache_error``) are shared with
-``mediasift doctor``: each returns the exception a backend answered with, or None when it answered.
+``mediasift doctor``: each returns the exception a backend answered with, or None when it answered,
+within ``PROBE_TIMEOUT_S`` (``probe``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mediasift.embed.image.factory import get_image_embedder
 from mediasift.embed.text.factory import get_text_embedder
 from mediasift.errors import MediasiftError, public_message
 from mediasift.ocr.factory import get_ocr_engine
+from mediasift.ops.probes import probe
 from mediasift.ops.thread_priority import BESIDE_SPEECH_NICENESS, lower_current_thread_priority
 
 if TYPE_CHECKING:
@@ -63,36 +65,28 @@ def preload(models: ModelRegistry, settings: Settings, name: str) -> InferenceMo
     return model
 
 
-def catalog_error(catalog: Catalog) -> Exception | None:
+def _error(name: str, backend: object, check: Callable[[], Any]) -> Exception | None:
     try:
-        catalog.ping()
+        probe(name, backend, check)
     except Exception as exc:
         return exc
     return None
+
+
+def catalog_error(catalog: Catalog) -> Exception | None:
+    return _error("catalog", catalog, catalog.ping)
 
 
 def index_error(index: Index) -> Exception | None:
-    try:
-        index.count()
-    except Exception as exc:
-        return exc
-    return None
+    return _error("index", index, index.count)
 
 
 def queue_error(queue: Queue) -> Exception | None:
-    try:
-        queue.stats()
-    except Exception as exc:
-        return exc
-    return None
+    return _error("queue", queue, queue.stats)
 
 
 def cache_error(cache: Cache) -> Exception | None:
-    try:
-        cache.ping()
-    except Exception as exc:
-        return exc
-    return None
+    return _error("cache", cache, cache.ping)
 
 
 def _status(error: Exception | None) -> str:

@@ -14,6 +14,7 @@ from mediasift import __version__
 from mediasift.api.deps import AdminDep, RuntimeDep
 from mediasift.api.schemas import error_responses
 from mediasift.ops import metrics
+from mediasift.ops.probes import probe
 from mediasift.ops.readiness import Readiness
 
 router = APIRouter(tags=["health"])
@@ -26,7 +27,10 @@ class QueueOut(BaseModel):
         description="Jobs waiting out a send delay or a retry's backoff (SQS: send delays only)"
     )
     dead: int = Field(description="Jobs in the dead-letter state")
-    oldest_age_s: float = Field(description="Seconds the oldest waiting job has waited")
+    oldest_age_s: float | None = Field(
+        description="Seconds the oldest waiting job has waited; null on SQS, which publishes it only to "
+        "CloudWatch (ApproximateAgeOfOldestMessage)"
+    )
 
 
 # psutil measures CPU use since its previous call, and a process's first call answers 0.0: the
@@ -62,13 +66,13 @@ def health(request: Request, rt: RuntimeDep) -> HealthOut:
     catalog_status, index_status = readiness.check_catalog(), readiness.check_index()
     queue: QueueOut | None = None
     try:
-        stats: dict[str, Any] = rt.queue.stats()
+        stats: dict[str, Any] = probe("queue", rt.queue, rt.queue.stats)
         queue = QueueOut(
             depth=int(stats.get("depth", 0)),
             in_flight=int(stats.get("in_flight", 0)),
             delayed=int(stats.get("delayed", 0)),
             dead=int(stats.get("dead", 0)),
-            oldest_age_s=round(float(stats.get("oldest_age_s", 0.0)), 1),
+            oldest_age_s=round(float(stats["oldest_age_s"]), 1) if "oldest_age_s" in stats else None,
         )
     except Exception:
         pass  # reported as queue: null and status degraded
