@@ -138,6 +138,45 @@ def test_late_events_never_undo_a_newer_write(
         assert repo.media_from_source(s, "acme", f"s3://{s3_bucket}/{KEY}") == []
 
 
+def test_a_redelivered_event_reads_nothing_and_one_that_can_never_succeed_is_said_once(
+    bucket_runtime: Runtime, s3_client: Any, s3_bucket: str, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    rt = bucket_runtime
+    s3_client.put_object(Bucket=s3_bucket, Key=KEY, Body=b"version one")
+    event = ObjectCreated(bucket=s3_bucket, key=KEY, size=11, etag="e", sequencer="00BB01")
+
+    def handle(*events: ObjectCreated) -> list[Any]:
+        return ingest_delivery(rt, EventDelivery(events=list(events), receipt="r", attempts=1))
+
+    [first] = handle(event)
+    opened: list[str] = []
+    real_open = rt.bucket_reader.open
+    monkeypatch.setattr(rt.bucket_reader, "open", lambda b, k: opened.append(k) or real_open(b, k))
+    [again] = handle(event)  # SQS delivers at least once: the same write, the same sequencer
+    assert again.duplicate and again.media.id == first.media.id and opened == []
+
+    # Over the upload limit, or an object already gone: the same on every receive, so the
+    # delivery is not failed (to be retried into a raw dead letter) but said, and the rest goes on.
+    big = KEY.replace("label.txt", "big.txt")
+    s3_client.put_object(Bucket=s3_bucket, Key=big, Body=b"x" * 2048)
+    rt.settings.max_upload_bytes = 1024
+    ghost = ObjectCreated(
+        bucket=s3_bucket, key=KEY.replace("label", "ghost"), size=5, etag="e", sequencer="01"
+    )
+    s3_client.put_object(Bucket=s3_bucket, Key=KEY.replace("label", "next"), Body=b"the next label")
+    following = ObjectCreated(
+        bucket=s3_bucket, key=KEY.replace("label", "next"), size=14, etag="e", sequencer="01"
+    )
+    with caplog.at_level("WARNING", logger="mediasift.bucket_events"):
+        handled = handle(
+            ObjectCreated(bucket=s3_bucket, key=big, size=2048, etag="e", sequencer="01"), ghost, following
+        )
+    assert [h.media.filename for h in handled] == ["next.txt"]
+    said = [r.getMessage() for r in caplog.records]
+    assert any(f"{big} not ingested: limit_exceeded" in m for m in said), said
+    assert any("ghost.txt not ingested: not_found" in m for m in said), said
+
+
 def test_a_removed_object_whose_bytes_another_key_brought_first_keeps_that_media(
     bucket_runtime: Runtime, s3_client: Any, s3_bucket: str
 ) -> None:

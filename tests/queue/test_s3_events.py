@@ -116,6 +116,16 @@ class TestParseS3Event:
         with pytest.raises(NotAnS3Event):
             parse_s3_event(body)
 
+    def test_an_unreadable_record_is_skipped_and_the_others_read(self, caplog) -> None:
+        body = json.loads(notification(("ObjectCreated:Put", "a/good"), ("ObjectCreated:Put", "a/bad")))
+        del body["Records"][1]["s3"]["object"]["key"]
+        with caplog.at_level("ERROR", logger="mediasift.bucket_events"):
+            assert [e.key for e in parse_s3_event(json.dumps(body))] == ["a/good"]
+        assert "record 2 (ObjectCreated:Put): KeyError" in caplog.text
+        body["Records"][0]["s3"]["object"]["size"] = "abc"  # none readable: a letter for a person
+        with pytest.raises(NotAnS3Event, match=r"record 1 .*ValueError.*record 2 .*KeyError"):
+            parse_s3_event(json.dumps(body))
+
 
 class TestMatchKey:
     def test_default_pattern_maps_client_sku_and_file(self) -> None:

@@ -61,7 +61,7 @@ from mediasift.store.base import media_prefixes
 
 if TYPE_CHECKING:
     from mediasift.catalog.db import Session
-    from mediasift.queue.base import Lease
+    from mediasift.queue.base import Delivery, Lease
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.jobs")
@@ -185,11 +185,11 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
 
 
 @contextmanager
-def heartbeat(rt: Runtime, lease: Lease) -> Iterator[None]:
-    """Extend the lease every ``heartbeat_s`` while the body runs, so that a long job is not
-    delivered to another worker under it."""
+def heartbeat(rt: Runtime, lease: Delivery) -> Iterator[None]:
+    """Extend the lease every ``heartbeat_s`` while the body runs, so that a long job (or a
+    notification of thousands of objects) is not delivered to another worker under it."""
     done = threading.Event()
-    name = f"heartbeat-{lease.job_id}"
+    name = f"heartbeat-{_named(lease)}"
     beats = threading.Thread(target=_beat, args=(rt, lease, done), name=name, daemon=True)
     beats.start()
     try:
@@ -199,15 +199,20 @@ def heartbeat(rt: Runtime, lease: Lease) -> Iterator[None]:
         beats.join(timeout=5)
 
 
-def _beat(rt: Runtime, lease: Lease, done: threading.Event) -> None:
+def _named(lease: Delivery) -> str:
+    job_id = getattr(lease, "job_id", None)  # a bucket-event delivery has none
+    return f"job {job_id}" if job_id else "bucket events"
+
+
+def _beat(rt: Runtime, lease: Delivery, done: threading.Event) -> None:
     settings = rt.settings
     while not done.wait(settings.heartbeat_s):
         try:
             if not rt.queue.extend(lease, settings.visibility_timeout_s):
-                log.warning("job %s: lease lost to another worker", lease.job_id)
+                log.warning("%s: lease lost to another worker", _named(lease))
                 return
         except Exception:
-            log.exception("job %s: heartbeat failed", lease.job_id)
+            log.exception("%s: heartbeat failed", _named(lease))
 
 
 def record_progress(rt: Runtime, job_id: str, stage: str, fraction: float) -> None:

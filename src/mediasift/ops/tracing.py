@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mediasift.ops.logs import bind_job_context
+from mediasift.ops.logs import bind_job_context, clear_context
 
 if TYPE_CHECKING:
     from mediasift.config import Settings
@@ -101,7 +101,10 @@ def traced_job(process: Callable[[Any, Any], None]) -> Callable[[Any, Any], None
             found = traces.job_trace(s, lease.job_id)
         tenant, media_id, parent = found if found is not None else (None, None, None)
         bind_job_context(lease.job_id, media_id=media_id, tenant=tenant)
-        with span("mediasift.job", parent=parent, job_id=lease.job_id, attempt=lease.attempts):
-            process(worker, lease)
+        try:
+            with span("mediasift.job", parent=parent, job_id=lease.job_id, attempt=lease.attempts):
+                process(worker, lease)
+        finally:  # what the thread logs next (a bucket event, the next receive) is not this job's
+            clear_context()
 
     return wrapper

@@ -41,8 +41,9 @@ class Queue(ABC):
         """Lease the next deliverable job, or None if there is none within wait_s."""
 
     @abstractmethod
-    def extend(self, lease: Lease, visibility_s: float) -> bool:
-        """Heartbeat: push the lease out; False if the lease was lost (another worker has it)."""
+    def extend(self, lease: Delivery, visibility_s: float) -> bool:
+        """Heartbeat: push the lease (a job's, or a bucket-event delivery's) out; False if it was
+        lost (another worker has it)."""
 
     @abstractmethod
     def ack(self, lease: Delivery) -> None:

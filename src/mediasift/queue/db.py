@@ -111,7 +111,9 @@ class DbQueue(Queue):
                 if self._interrupts != interrupts:
                     return None
 
-    def extend(self, lease: Lease, visibility_s: float) -> bool:
+    def extend(self, lease: Delivery, visibility_s: float) -> bool:
+        if not isinstance(lease, Lease):
+            return False  # bucket events come from SQS only
         with self.catalog.session() as s:
             return leases.extend_lease(s, lease.job_id, lease.receipt, until=time.time() + visibility_s)
 

@@ -19,12 +19,15 @@ carries no records. Notifications routed through SNS arrive wrapped in an SNS en
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
+
+log = logging.getLogger("mediasift.bucket_events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +88,22 @@ def parse_s3_event(body: str | bytes | dict[str, Any]) -> list[BucketEvent]:
     if not isinstance(records, list) or not all(_is_s3_record(r) for r in records):
         raise NotAnS3Event("message has no S3 event records")
     events: list[BucketEvent] = []
-    for record in records:
+    unreadable = []
+    for number, record in enumerate(records, 1):
         name = str(record.get("eventName", ""))
-        if name.startswith("ObjectCreated:"):
-            events.append(_object_created(record))
-        elif name.startswith("ObjectRemoved:"):
-            events.append(_object_removed(record))
+        try:
+            if name.startswith("ObjectCreated:"):
+                events.append(_object_created(record))
+            elif name.startswith("ObjectRemoved:"):
+                events.append(_object_removed(record))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            # A record without its object's key, or with a size that is not a number: the rest
+            # of the message is still read (a KeyError had failed every receive of all of it).
+            unreadable.append(f"record {number} ({name or 'no eventName'}): {type(e).__name__} {e}")
+    if unreadable and not events:
+        raise NotAnS3Event("unreadable S3 event records: " + "; ".join(unreadable[:5]))
+    for said in unreadable:
+        log.error("S3 event %s: skipped", said)
     return events
 
 

@@ -67,6 +67,11 @@ def object_created(
     if current_id is not None and is_earlier(event.sequencer, current_sequencer):
         log.info("bucket event for %s is older than media %s's version; ignored", event.key, current_id)
         return None
+    if current_id is not None and event.sequencer and event.sequencer == current_sequencer:
+        # The write the media already holds, delivered again: not read, nor written over its
+        # original (a versioned bucket had kept a version of it per redelivery).
+        log.info("bucket event for %s delivered again; media %s unchanged", event.key, current_id)
+        return unchanged(rt, tenant_id, current_id)
     owner = None if current_id else _owner_of_subtitles(rt, tenant_id, event.bucket, event.key, filename)
     if owner is not None:
         added = _add_subtitles(rt, tenant_id, owner, event, filename)

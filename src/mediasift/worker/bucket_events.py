@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from mediasift.errors import InvalidRequest
+from mediasift.errors import InvalidRequest, MediaRejected, NotFound
 from mediasift.queue.s3_events import BucketEvent, EventDelivery, ObjectRemoved, match_key
 from mediasift.services import direct_uploads
 from mediasift.services.auth import check_tenant_id
@@ -31,28 +31,41 @@ def ingest_delivery(rt: Runtime, delivery: EventDelivery) -> list[Ingested]:
     acks it. Returns the media created or replaced (a duplicate too), in event order."""
     results = []
     for event in delivery.events:
-        if direct_uploads.is_upload_key(event.key):
-            if isinstance(event, ObjectRemoved):
-                continue  # the worker itself deletes an upload's object once its media exists
-            # The bytes of a direct upload (POST /v1/uploads): its record says tenant and metadata.
-            uploaded = direct_uploads.ingest_uploaded(rt, event.bucket, event.key, event.size or None)
-            if uploaded is not None:
-                results.append(uploaded)
+        try:
+            ingested = _follow(rt, event)
+        except _FOREVER as exc:
+            # The same every time (over the upload limit, the object gone, a key no media can
+            # have): retried, it had ended as a raw letter in the SQS dead-letter queue, where
+            # nothing in mediasift sees it. Said once, with its code, and the rest goes on.
+            log.warning("bucket object %s not ingested: %s: %s", event.key, exc.code, exc.message)
             continue
-        matched = _tenant_and_fields(rt, event)
-        if matched is None:
-            continue
-        tenant, fields = matched
-        if isinstance(event, ObjectRemoved):
-            deleted = object_removed(rt, tenant, event)
-            log.info("bucket object %s removed: media %s deleted", event.key, deleted or "none")
-            continue
-        filename = fields.pop("filename", None) or event.key.rsplit("/", 1)[-1]
-        metadata = {**fields, "client": tenant, "s3_key": event.key}
-        ingested = object_created(rt, tenant, event, filename, metadata)
         if ingested is not None:
             results.append(ingested)
     return results
+
+
+# Errors an object's event ends in whichever worker takes it, however often.
+_FOREVER = (MediaRejected, NotFound, InvalidRequest)
+
+
+def _follow(rt: Runtime, event: BucketEvent) -> Ingested | None:
+    """What one event does: the media created or replaced (a duplicate too), else None."""
+    if direct_uploads.is_upload_key(event.key):
+        if isinstance(event, ObjectRemoved):
+            return None  # the worker itself deletes an upload's object once its media exists
+        # The bytes of a direct upload (POST /v1/uploads): its record says tenant and metadata.
+        return direct_uploads.ingest_uploaded(rt, event.bucket, event.key, event.size or None)
+    matched = _tenant_and_fields(rt, event)
+    if matched is None:
+        return None
+    tenant, fields = matched
+    if isinstance(event, ObjectRemoved):
+        deleted = object_removed(rt, tenant, event)
+        log.info("bucket object %s removed: media %s deleted", event.key, deleted or "none")
+        return None
+    filename = fields.pop("filename", None) or event.key.rsplit("/", 1)[-1]
+    metadata = {**fields, "client": tenant, "s3_key": event.key}
+    return object_created(rt, tenant, event, filename, metadata)
 
 
 def _tenant_and_fields(rt: Runtime, event: BucketEvent) -> tuple[str, dict[str, str]] | None:
