@@ -145,3 +145,51 @@ def test_stopping_idle_workers_ends_their_wait_for_a_job_at_once(runtime: Runtim
     stop_workers(workers, grace_s=30)
     assert time.monotonic() - started < 0.5  # not the rest of their wait
     assert not any(w.thread is not None and w.thread.is_alive() for w in workers)
+
+
+def test_ctrl_c_during_an_in_process_ingest_gives_the_running_job_back_at_once(tmp_path: Path):
+    # No server: `ingest --wait` runs the job in its own workers. One Ctrl-C had waited out the
+    # job or its grace (up to 100 s, saying nothing), and a second one had failed the job as the
+    # interpreter shut down under it.
+    home = tmp_path / "home"
+    doc = maintenance_log(tmp_path / "long.txt", 300)
+    env = {**os.environ, "MEDIASIFT_HOME": str(home), "MEDIASIFT_VISIBILITY_TIMEOUT_S": "3600"}
+    command = subprocess.Popen(
+        [sys.executable, "-m", "mediasift", "ingest", str(doc), "--wait"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert command.poll() is None and time.monotonic() < deadline, command.communicate()
+            jobs = _jobs(home) if (home / "catalog.db").exists() else []
+            if jobs and jobs[0].status == "running" and jobs[0].stage == "embed":
+                break
+            time.sleep(0.1)
+        started = time.monotonic()
+        command.send_signal(signal.SIGINT)
+        _, stderr = command.communicate(timeout=60)
+        assert command.returncode == 130, stderr
+        assert time.monotonic() - started < 15, stderr
+    finally:
+        if command.poll() is None:
+            command.kill()
+    assert "interrupted: 1 job(s) went back to the queue" in stderr
+    [job] = _jobs(home)
+    assert (job.status, job.attempts, job.lease_token) == ("queued", 1, None)
+
+
+def _jobs(home: Path) -> list[Job]:
+    catalog = Catalog(f"sqlite:///{home / 'catalog.db'}")
+    try:
+        with catalog.session() as s:
+            jobs = list(s.query(Job).all())
+            s.expunge_all()
+            return jobs
+    except Exception:  # the catalog is being created
+        return []
+    finally:
+        catalog.close()

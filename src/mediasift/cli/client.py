@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
@@ -510,6 +513,9 @@ class LocalClient:
             from mediasift.worker.loop import start_worker_threads
 
             self._workers = start_worker_threads(self.runtime, workers)
+            self._interrupted = False
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, self._on_interrupt)
         # models load when a command needs them; only the routers it calls are imported
         app = in_process(create_app(self.runtime, preload=False, routers=routers))
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
@@ -527,15 +533,29 @@ class LocalClient:
         ``ingest --wait`` sees its last job end at once, not at its next poll."""
         self.runtime.job_ends.wait(seen, timeout_s)
 
+    def _on_interrupt(self, signum: int, frame: Any) -> None:
+        """Ctrl-C: the command stops now, and ``close`` gives the running jobs back at once rather
+        than waiting out their grace (a single Ctrl-C had taken up to 100 s, silently)."""
+        self._interrupted = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+
     def close(self) -> None:
         if self._workers:
-            from mediasift.worker.loop import stop_workers
+            from mediasift.worker.loop import exit_abandoning, stop_workers
 
             # A job these workers took on finishes (or, past the grace, goes back to the queue)
             # before the runtime closes: a model still running when the interpreter exits aborts
             # the process (ONNX Runtime: "terminate called without an active exception") after
             # the command printed its result.
-            stop_workers(self._workers, self.runtime.settings.shutdown_grace_s)
+            grace = 0.0 if self._interrupted else self.runtime.settings.shutdown_grace_s
+            if abandoned := stop_workers(self._workers, grace):
+                said = "interrupted" if self._interrupted else f"still running after {grace:g} s"
+                sys.stderr.write(
+                    f"{said}: {abandoned} job(s) went back to the queue; the next "
+                    "`mediasift ingest --wait` or `mediasift serve` runs them\n"
+                )
+                exit_abandoning(130 if self._interrupted else 1)
         # A model still loading (its job failed before it needed it) ends its load before the
         # runtime closes and the interpreter exits: ONNX Runtime's sessions are waited for at exit
         # (``models/onnx_session.py``), CTranslate2's Whisper and the Python around them are not.

@@ -135,7 +135,7 @@ def serve(
     from mediasift.api.http_server import build_server
     from mediasift.ops.readiness import PRELOADABLE
     from mediasift.runtime import open_runtime
-    from mediasift.worker.loop import start_worker_threads, stop_workers
+    from mediasift.worker.loop import exit_abandoning, start_worker_threads, stop_workers
 
     settings = Settings()
     if preload:
@@ -176,7 +176,8 @@ def serve(
         info_file.unlink(missing_ok=True)
         if metrics_server is not None:
             metrics_server.shutdown()
-        stop_workers(pool, settings.shutdown_grace_s)
+        if stop_workers(pool, settings.shutdown_grace_s):
+            exit_abandoning(0)
         rt.close()
 
 
@@ -198,7 +199,7 @@ def worker(
 ) -> None:
     """Run workers only (against the configured scale-out backends, or the embedded ones)."""
     from mediasift.runtime import open_runtime
-    from mediasift.worker.loop import start_worker_threads, stop_workers
+    from mediasift.worker.loop import exit_abandoning, start_worker_threads, stop_workers
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -223,9 +224,11 @@ def worker(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     console.print(f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
-    stop_workers(pool, settings.shutdown_grace_s)
+    abandoned = stop_workers(pool, settings.shutdown_grace_s)
     if server is not None:
         server.shutdown()
+    if abandoned:
+        exit_abandoning(0)
     rt.close()
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from mediasift.domain import JobType
 from mediasift.embed.text.factory import ingest_lane
@@ -281,14 +283,31 @@ def _warn_if_redrive_comes_first(rt: Runtime) -> None:
         )
 
 
-def stop_workers(workers: list[Worker], grace_s: float) -> None:
-    """Graceful stop: no new jobs; running ones get ``grace_s`` seconds, then their leases go back."""
+def stop_workers(workers: list[Worker], grace_s: float) -> int:
+    """Graceful stop: no new jobs; running ones get ``grace_s`` seconds, then their leases go back.
+    Returns how many were given back: their threads still run the abandoned attempts, which only
+    the process's end stops (``exit_abandoning``)."""
     for w in workers:
         w.stop()
     deadline = time.monotonic() + grace_s
     for w in workers:
         if w.thread is not None:
             w.thread.join(max(0.0, deadline - time.monotonic()))
+    abandoned = 0
     for w in workers:
         if w.thread is not None and w.thread.is_alive():
             w.release()
+            abandoned += 1
+    return abandoned
+
+
+def exit_abandoning(code: int) -> NoReturn:
+    """End the process now, leaving the attempts whose leases ``stop_workers`` gave back: their
+    jobs are the queue's again, and letting them run on (a speech recognition, minutes) had kept a
+    stopped worker busy beside the one that took the job over, and an interpreter shutting down
+    under them failed them ("cannot schedule new futures after interpreter shutdown"). What the
+    process wrote is durable (the catalog's transactions, the index's write-ahead log)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
