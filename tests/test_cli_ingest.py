@@ -262,7 +262,7 @@ def test_subtitles_are_added_to_a_video_already_ingested_and_removed(tmp_path: P
     found = json.loads(run_cli(home, "search", "muele el café fino", "--json").stdout)
     assert (found[0]["media_id"], found[0]["language"]) == (media, "es"), found[:1]
     listed = run_cli(home, "media", "subtitles", media)
-    assert "00.es.srt  es" in listed.stderr
+    assert "00.es.srt  es" in listed.stdout
 
     removed = run_cli(home, "media", "subtitles", media, "--remove-file", "00.es.srt", "--wait", "--json")
     assert removed.returncode == 0, removed.stderr
@@ -428,3 +428,43 @@ def test_a_video_s_subtitle_file_edited_or_taken_away_in_its_folder_is_followed(
     assert not said("tuesta grano oscuro") and said("grind the beans")
     listed = run_cli(home, "media", "subtitles", media, "--json")
     assert [f["language"] for f in json.loads(listed.stdout)["files"]] == ["en"]
+
+
+def test_a_second_command_on_a_busy_home_is_told_which_process_holds_it(tmp_path: Path):
+    home = tmp_path / "home"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from mediasift.config import Settings; "
+         "from mediasift.factory import _claim_embedded_index as claim; "
+         "claim(Settings(_env_file=None)); print('held', flush=True); time.sleep(60)"],
+        env={**os.environ, "MEDIASIFT_HOME": str(home)}, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        refused = run_cli(home, "jobs")
+    finally:
+        holder.kill()
+    assert refused.returncode == 2
+    assert f"in use by another mediasift process (process {holder.pid}: `mediasift" in refused.stderr
+    assert "run `mediasift serve`" in refused.stderr
+
+
+def test_a_file_that_is_not_there_or_a_list_written_with_commas_is_no_traceback(tmp_path: Path):
+    home = tmp_path / "home"
+    missing = run_cli(home, "search", "--image", str(tmp_path / "nofile.jpg"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"error file: No such file or directory: {tmp_path / 'nofile.jpg'}"
+    folder = run_cli(home, "search", "--image", str(tmp_path))
+    assert folder.returncode == 2 and folder.stderr.startswith("error file: Is a directory")
+    # a list setting written as people write lists, and a level no logger has
+    listed = run_cli(
+        home,
+        "doctor",
+        "--json",
+        "--skip-models",
+        cors_origins="https://a.example,https://b.example",
+        chunk_char="9",
+    )
+    assert "Traceback" not in listed.stderr and "cors_origins" not in listed.stderr, listed.stderr
+    assert "not settings, so ignored: MEDIASIFT_CHUNK_CHAR" in listed.stdout  # a misspelt one is named
+    loud = run_cli(home, "jobs", log_level="LOUD")
+    assert loud.returncode == 2 and loud.stderr.startswith("error settings: MEDIASIFT_LOG_LEVEL")

@@ -79,8 +79,10 @@ class Settings(BaseSettings):
         description="Address people open the web UI at (e.g. https://media.example.com); reports link "
         "their timestamps there. Default: the address each request came to.",
     )
-    cors_origins: list[str] = Field(
-        default_factory=list, description="Origins allowed cross-origin access (JSON list); none by default."
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed cross-origin access (separated by commas, or a JSON list); none by "
+        "default.",
     )
 
     # -- operations and security --------------------------------------------------------
@@ -96,7 +98,7 @@ class Settings(BaseSettings):
     )
     rate_limit_per_s: float = Field(20.0, description="Requests per second per API key (bucket refill).")
     rate_limit_burst: int = Field(100, description="Token bucket size: requests a key may burst.")
-    webhook_allow_hosts: list[str] = Field(
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Hosts or CIDRs webhooks may reach although private/loopback."
     )
     webhook_max_attempts: int = Field(
@@ -116,14 +118,16 @@ class Settings(BaseSettings):
         "json", description="Log lines on stderr: json (one object a line) or console (for people)."
     )
     log_level: str = Field(
-        "INFO", description="Least severe log level written (DEBUG, INFO, WARNING, ERROR)."
+        "INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="Least severe log level written (DEBUG, INFO, WARNING, ERROR, CRITICAL).",
     )
     retention_days: float | None = Field(
         None,
         gt=0,
         description="Delete originals older than this many days (fractions are fine); keep results.",
     )
-    preload_models: list[str] = Field(
+    preload_models: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["text"],
         description="Models loaded at start, which /ready waits for: text, image, asr, ocr "
         "(any other loads at its first use).",
@@ -142,7 +146,7 @@ class Settings(BaseSettings):
     )
 
     # -- workers and jobs ---------------------------------------------------------------------
-    workers: int = Field(2, description="Worker threads started by `mediasift serve`.")
+    workers: int = Field(2, ge=0, description="Worker threads started by `mediasift serve`.")
     metrics_port: int = Field(
         0,
         description="`mediasift serve` also serves /metrics and /health on 127.0.0.1 at this port, without "
@@ -317,7 +321,7 @@ class Settings(BaseSettings):
         "int8", description="CTranslate2 compute type: int8 on CPU; float16 or int8_float16 on a GPU."
     )
     asr_language: str | None = Field(None, description="Force one language (e.g. 'en'); default: detect.")
-    asr_candidate_languages: list[str] | None = Field(
+    asr_candidate_languages: Annotated[list[str] | None, NoDecode] = Field(
         None, description="Restrict per-chunk language detection to these (e.g. ['en','es']); default: all."
     )
     asr_beam_size: int = Field(5, description="Whisper beam size: 1 is ~40% faster, 5 is more accurate.")
@@ -352,7 +356,7 @@ class Settings(BaseSettings):
         "full pass only where it cannot vouch; faster on photos, but may miss small faint text the full "
         "pass reads (docs/benchmarks.md, Images and scanned pages).",
     )
-    ocr_languages: list[str] = Field(
+    ocr_languages: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["en", "es"], description="Languages the tesseract engine reads (ISO 639-1)."
     )
     keyframe_min_interval_s: float = Field(2.0, description="Least seconds between two keyframes of a video.")
@@ -448,10 +452,19 @@ class Settings(BaseSettings):
         "answer a question; with none, the answer is 'Not found in your media.' (bench/answer_accuracy.py).",
     )
 
-    @field_validator("nutrition_collections", mode="before")
+    @field_validator(
+        "nutrition_collections",
+        "cors_origins",
+        "webhook_allow_hosts",
+        "preload_models",
+        "asr_candidate_languages",
+        "ocr_languages",
+        mode="before",
+    )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
-        """``recetas, meals`` or ``["recetas", "meals"]`` (the environment gives a string)."""
+        """``recetas, meals`` or ``["recetas", "meals"]`` (the environment gives a string: a list
+        setting written the way people write lists had failed every command)."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from mediasift.errors import BackendUnavailable
@@ -105,12 +106,27 @@ def _claim_embedded_index(settings: Settings) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        owner = _lock_owner(fd)
         os.close(fd)
         raise BackendUnavailable(
-            f"the embedded index in {settings.home} is owned by another mediasift process "
-            "(a running `mediasift serve`?); CLI commands reach it over HTTP when the server is up"
+            f"the embedded index in {settings.home} is in use by another mediasift process{owner}; "
+            "wait for it to end, or run `mediasift serve`: with a server up, every command reaches "
+            "the home through it, as many at once as you like"
         ) from None
+    # Who holds it, for the next process's message (an in-process `ingest --wait` had been taken
+    # for "a running `mediasift serve`?").
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()} {' '.join(['mediasift', *sys.argv[1:]])[:300]}".encode())
     _held_locks[path] = fd
+
+
+def _lock_owner(fd: int) -> str:
+    try:
+        said = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+    pid, _, command = said.partition(" ")
+    return f" (process {pid}: `{command}`)" if pid.isdigit() and command else ""
 
 
 def release_embedded_index(settings: Settings) -> None:

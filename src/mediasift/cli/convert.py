@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from mediasift.cli.client import connect
-from mediasift.cli.output import fail, print_json
+from mediasift.cli.output import fail, print_json, stdout_console
 from mediasift.cli.taxonomy import JsonOpt, TenantOpt
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 ENDED = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5
 
@@ -137,4 +137,4 @@ def _table(conversions: list[dict[str, Any]]) -> None:
             json.dumps(c.get("options") or {}),
             f"{job.get('error_code') or ''} {(job.get('error') or '')[:60]}".strip(),
         )
-    Console().print(table)
+    stdout_console().print(table)

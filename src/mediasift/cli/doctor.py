@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,15 @@ class Check:
         return {**asdict(self), "status": self.status}
 
 
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``MEDIASIFT_*`` variables no setting reads: a misspelt one (``MEDIASIFT_CHUNK_CHAR``) is
+    ignored without a word by the settings themselves."""
+    from mediasift.config import Settings
+
+    known = {f"MEDIASIFT_{name.upper()}" for name in Settings.model_fields}
+    return sorted(k for k in environ if k.upper().startswith("MEDIASIFT_") and k.upper() not in known)
+
+
 def run_checks(settings: Settings | None = None, *, models: bool = True) -> list[Check]:
     """Every check, in the order a user would fix them; ``settings=None`` reads the environment."""
     checks = [_timed(check_python), _timed(check_pyav)]
@@ -77,7 +86,9 @@ def run_checks(settings: Settings | None = None, *, models: bool = True) -> list
         if isinstance(loaded, Check):
             return [*checks, loaded]  # nothing else can be checked without settings
         settings = loaded
-        checks.append(Check("settings", True, "MEDIASIFT_* variables and .env are valid"))
+        unknown = unknown_variables(os.environ)
+        said = f"; not settings, so ignored: {', '.join(unknown)}" if unknown else ""
+        checks.append(Check("settings", True, f"MEDIASIFT_* variables and .env are valid{said}"))
     checks += [
         _timed(lambda: check_tesseract(settings)),
         _timed(lambda: check_libreoffice(settings)),

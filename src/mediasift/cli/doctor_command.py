@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mediasift.cli.output import stdout_console
+
 if TYPE_CHECKING:
     from mediasift.cli.doctor import Check
 
@@ -33,7 +35,7 @@ def doctor_command(
     if as_json:
         sys.stdout.write(json.dumps(report(checks), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_table(checks, Console())
+        print_table(checks, stdout_console())
     raise typer.Exit(exit_code(checks))
 
 

@@ -7,11 +7,11 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mediasift.cli.client import connect
 from mediasift.cli.output import fail as _fail
+from mediasift.cli.output import stdout_console
 from mediasift.cli.taxonomy import JsonOpt, TenantOpt
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
@@ -47,4 +47,4 @@ def facets_command(
     table = Table("value", "media", title=f"{result['field']}: {result['media']} media counted")
     for v in result["values"]:
         table.add_row(v["value"], str(v["count"]))
-    Console().print(table)
+    stdout_console().print(table)

@@ -24,6 +24,7 @@ from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
+from mediasift.cli.output import stdout_console
 from mediasift.cli.quality import quality_command
 from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
@@ -75,7 +76,7 @@ PathOpt = Annotated[
         "--path", help="Code under a folder (src/*), of an extension (*.py), both (src/*.py), or one file"
     ),
 ]
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
 TenantOpt = Annotated[
@@ -84,14 +85,14 @@ TenantOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the API returns them")]
 LabelOpt = Annotated[
     list[str] | None,
-    typer.Option("--label", help="Only media with this label, taxonomy=label (repeat: any of them)"),
+    typer.Option("--label", help="Only media with this label, taxonomy:label (repeat: any of them)"),
 ]
 EntityOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--entity",
-        help="Only media naming this entity, TYPE=text, TYPE one of PER ORG LOC DATE QUANTITY PRODUCT "
-        "MISC (repeat: any of them)",
+        help="Only media naming this entity, TYPE:text, TYPE one of PER ORG LOC DATE QUANTITY PRODUCT "
+        "MISC (repeat: any of them; case and accents aside)",
     ),
 ]
 KeywordOpt = Annotated[
@@ -641,7 +642,7 @@ def search(
     if as_json:
         _print_json(result["hits"])
         return
-    out = Console()
+    out = stdout_console()
     if not result["hits"]:
         out.print("no hits")
     _print_hits(out, result["hits"], query=query or "")
@@ -652,7 +653,7 @@ def _print_groups(groups: list[dict[str, Any]], as_json: bool, query: str = "") 
     if as_json:
         _print_json(groups)
         return
-    out = Console()
+    out = stdout_console()
     if not groups:
         out.print("no groups: no hit's media has that metadata key")
     for i, group in enumerate(groups, 1):
@@ -752,7 +753,7 @@ def ask(
     if as_json:
         _print_json(result)
         return
-    out = Console()
+    out = stdout_console()
     out.print(result["answer"], markup=False, highlight=False)
     for c in result["citations"]:
         rows = ", ".join(r["food_id"] for r in c.get("table_rows") or [] if r.get("food_id"))
@@ -764,7 +765,9 @@ def ask(
 
 @app.command()
 def jobs(
-    status: Annotated[str | None, typer.Option(help="queued, running, succeeded, failed, dead")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="queued, running, succeeded, failed, dead, cancelled")
+    ] = None,
     limit: int = 50,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
@@ -849,7 +852,7 @@ def media_list(
     if as_json:
         _print_json(listed["media"])
         return
-    out = Console()
+    out = stdout_console()
     if not listed["media"]:
         out.print("no media")
     for m in listed["media"]:
@@ -875,7 +878,7 @@ def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None
     if as_json:
         _print_json(detail)
         return
-    out = Console()
+    out = stdout_console()
     out.print(
         f"[bold]{detail['filename']}[/bold] {detail['kind']} {detail['status']} {detail['bytes']} bytes"
     )
@@ -951,11 +954,14 @@ def media_subtitles(
     if as_json:
         _print_json({**done, "steps": steps} if ended else done)
     else:
+        out = stdout_console()  # what the media holds is the command's answer: stdout, as media list's
         for kept in done["files"]:
             flags = " ".join(f for f in ("forced", "hearing_impaired") if kept[f])
-            console.print(f"{kept['name']}  {kept['language'] or 'language not named'}  {flags}".rstrip())
+            out.print(
+                f"{kept['name']}  {kept['language'] or 'language not named'}  {flags}".rstrip(), markup=False
+            )
         if not done["files"]:
-            console.print("no subtitle files")
+            out.print("no subtitle files")
         if done.get("job"):
             waiting.print_outcome([done["job"]], steps)
     if ended and not waiting.all_succeeded(ended + steps):
@@ -988,5 +994,16 @@ def main() -> None:
         # not a traceback.
         for error in exc.errors():
             name = "MEDIASIFT_" + "_".join(map(str, error["loc"])).upper()
-            Console(stderr=True).print(f"error settings: {name}: {error['msg']}", markup=False)
+            Console(stderr=True, soft_wrap=True).print(
+                f"error settings: {name}: {error['msg']}", markup=False
+            )
+        raise SystemExit(2) from None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        # A file named on the command line (an --image, a subtitle file, an -o folder) that is
+        # not there or not a file: a line and exit 2, as every other error, not a traceback.
+        where = f": {exc.filename}" if exc.filename else ""
+        Console(stderr=True, soft_wrap=True).print(f"error file: {exc.strerror or exc}{where}", markup=False)
+        raise SystemExit(2) from None
+    except UnicodeDecodeError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"error file: not UTF-8 text ({exc.reason})", markup=False)
         raise SystemExit(2) from None

@@ -11,11 +11,10 @@ import time
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mediasift.cli.client import connect
-from mediasift.cli.output import fail, print_json
+from mediasift.cli.output import fail, print_json, stdout_console
 from mediasift.cli.taxonomy import JsonOpt, TenantOpt
 from mediasift.config import Settings
 from mediasift.errors import MediasiftError
@@ -103,9 +102,9 @@ def print_table(results: dict[str, Any]) -> None:
     table.add_section()
     table.add_row("total", "", *(_num(results["totals"].get(k)) for k in COLUMNS), "")
     table.add_row("per serving", "", *(_num(results["per_serving"].get(k)) for k in COLUMNS), "")
-    Console().print(table)
+    stdout_console().print(table)
     if any(f.get("corrected") for f in results["foods"]):
-        Console().print("* corrected by a user")
+        stdout_console().print("* corrected by a user")
 
 
 def _num(value: float | None) -> str:

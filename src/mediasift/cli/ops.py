@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mediasift.cli.output import fail as _fail
+from mediasift.cli.output import stdout_console
 from mediasift.config import Settings
 from mediasift.domain import utc_text
 from mediasift.errors import MediasiftError
@@ -25,7 +26,7 @@ keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_a
 retention_app = typer.Typer(
     help="Delete old originals, keeping segments and artifacts.", no_args_is_help=True
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _catalog(settings: Settings):  # type: ignore[no-untyped-def]
@@ -122,7 +123,7 @@ def keys_list(
         revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
         created = f"{k.created_at:%Y-%m-%d %H:%M}"
         table.add_row(k.id, k.tenant_id, k.user_id or "", k.scopes, k.name or "", created, revoked)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @keys_app.command("revoke")

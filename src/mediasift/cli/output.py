@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -11,7 +12,19 @@ from rich.console import Console
 
 from mediasift.errors import MediasiftError
 
-console = Console(stderr=True)
+# Messages are not wrapped at 80 columns where stderr is a file or a pipe (a log, a grep): a
+# terminal wraps them itself.
+console = Console(stderr=True, soft_wrap=True)
+PIPE_WIDTH = 200  # columns of a table written to a file or a pipe
+
+
+def stdout_console() -> Console:
+    """Standard output for tables and hits: a terminal's width, else (a file, a pipe) wide enough
+    that a table's cells are not cut to fit 80 columns; ``COLUMNS`` decides where it is set."""
+    out = Console()
+    if out.is_terminal or os.environ.get("COLUMNS"):
+        return out
+    return Console(width=PIPE_WIDTH)
 
 
 def print_json(value: Any) -> None:

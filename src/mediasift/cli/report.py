@@ -15,7 +15,7 @@ from mediasift.config import Settings
 from mediasift.errors import MediasiftError
 
 FORMATS = ("md", "html", "json")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def report_command(

@@ -12,13 +12,14 @@ from rich.console import Console
 from mediasift.cli.client import connect
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
+from mediasift.cli.output import stdout_console
 from mediasift.config import Settings
 from mediasift.errors import InvalidRequest, MediasiftError
 
 taxonomy_app = typer.Typer(
     help="A tenant's taxonomies: labels its media are classified into.", no_args_is_help=True
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
 ]
@@ -85,7 +86,7 @@ def list_taxonomies(as_json: JsonOpt = False, tenant: TenantOpt = None) -> None:
     if as_json:
         _print_json(found)
         return
-    out = Console()
+    out = stdout_console()
     for taxonomy in found:
         labels = ", ".join(label["name"] for label in taxonomy["labels"])
         out.print(f"{taxonomy['name']} (threshold {taxonomy['threshold']}): {labels}", markup=False)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 TERMINAL = {"succeeded", "dead", "cancelled"}
 POLL_S = 0.5  # between two looks at the jobs followed, unless one ends in-process
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 Jobs = list[dict[str, Any]]
 

@@ -18,7 +18,7 @@ from mediasift.errors import InvalidRequest, MediasiftError
 workflow_app = typer.Typer(
     help="A collection's workflow: the steps its media run (docs/workflows.md).", no_args_is_help=True
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
 ]
