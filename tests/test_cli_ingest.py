@@ -468,3 +468,16 @@ def test_a_file_that_is_not_there_or_a_list_written_with_commas_is_no_traceback(
     assert "not settings, so ignored: MEDIASIFT_CHUNK_CHAR" in listed.stdout  # a misspelt one is named
     loud = run_cli(home, "jobs", log_level="LOUD")
     assert loud.returncode == 2 and loud.stderr.startswith("error settings: MEDIASIFT_LOG_LEVEL")
+
+
+def test_serve_on_a_port_in_use_says_so_before_it_starts(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = run_cli(tmp_path / "home", "serve", "--port", str(port), timeout=60)
+    assert refused.returncode == 2, refused.stderr
+    assert f"error port: cannot listen on 127.0.0.1:{port}: Address already in use" in refused.stderr
+    assert "serving on" not in refused.stderr

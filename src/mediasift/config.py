@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     host: str = Field(
         "127.0.0.1", description="Address `mediasift serve` binds (non-loopback needs API keys)."
     )
-    port: int = Field(8000, description="Port `mediasift serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `mediasift serve` listens on.")
     default_tenant: str = Field(
         "default", description="Tenant of requests in open mode (no API keys) that name none."
     )

@@ -36,6 +36,8 @@ HOSTILE_NAMES = [
     ("invoice\u202etxt.exe", "invoicetxt.exe"),
     ("\u2066a\u2069\u200e\u200f\u061cb.txt", "ab.txt"),
     ("line\u2028para\u2029next\x85c1\x9b.txt", "lineparanextc1.txt"),
+    # a name too long is cut before its extension, which names the format
+    ("informe " * 40 + "final.docx", ("informe " * 40)[:195].rstrip() + ".docx"),
 ]
 
 

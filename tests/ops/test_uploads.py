@@ -66,3 +66,13 @@ def test_a_body_without_a_file_part_is_invalid(make_runtime, client_for):
     response = api.post("/v1/media", content=multipart([("collection", None, b"x")]), headers=HEADERS)
     assert response.status_code == 400 and response.json()["code"] == "invalid_request"
     assert api.post("/v1/media", json={"file": "nope"}).json()["code"] == "invalid_request"
+
+
+def test_a_file_sent_without_a_filename_is_told_how_to_send_it(make_runtime, client_for):
+    api = client_for(make_runtime())
+    # what a client sends for an empty file name: the part as a text field
+    response = api.post("/v1/media", content=multipart([("file", None, b"some bytes")]), headers=HEADERS)
+    assert response.status_code == 400
+    assert (
+        "came without a filename" in response.json()["message"] and "-F file=@" in response.json()["message"]
+    )

@@ -193,6 +193,11 @@ class _Upload(Generic[T]):
     async def finish(self) -> T:
         """The consumer's result, once the whole body has been parsed."""
         if self._file_part is None:
+            if self._file_field in self._form.fields:  # a client that sends an empty file name as none
+                raise InvalidRequest(
+                    f"file: the {self._file_field!r} part came without a filename, so as a text field; "
+                    f"send it as a file with its name (curl -F {self._file_field}=@notes.pdf)"
+                )
             raise InvalidRequest("file: a 'file' part is required")
         if not self._finished:
             error = InvalidRequest("the multipart body ended early")

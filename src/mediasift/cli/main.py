@@ -119,7 +119,7 @@ def _colon_form(value: str) -> str:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings: 127.0.0.1)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000)")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker threads in this process")] = None,
     no_workers: Annotated[bool, typer.Option("--no-workers", help="API only (scale-out)")] = False,
     preload: Annotated[
@@ -148,12 +148,20 @@ def serve(
     setup_tracing(settings)
     host = host or settings.host
     port = port if port is not None else settings.port
+    _check_port_free(host, port)
     try:
         rt = open_runtime(settings)
     except MediasiftError as exc:
         _fail(exc)
     check_serve_binding(settings, host, rt.catalog)  # open mode only on loopback
     count = 0 if no_workers else (workers if workers is not None else settings.workers)
+    if not count and settings.index == "edge":
+        # The embedded index is this process's alone: no `mediasift worker` can open it, so the
+        # jobs this API queues would wait for ever.
+        console.print(
+            "warning: no worker threads with the embedded index: no other process can run the jobs "
+            "(use scale-out backends for separate workers, or leave out --no-workers)"
+        )
     if count:
         _take_back_jobs_of_dead_processes(rt)
     pool = start_worker_threads(rt, count)
@@ -180,6 +188,23 @@ def serve(
         if stop_workers(pool, settings.shutdown_grace_s):
             exit_abandoning(0)
         rt.close()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A port another server holds is said before anything starts (it had printed "serving on …"
+    and then exited 3)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            console.print(
+                f"error port: cannot listen on {host}:{port}: {exc.strerror} (another server?)", markup=False
+            )
+            raise typer.Exit(2) from None
 
 
 def _take_back_jobs_of_dead_processes(rt: Runtime) -> None:

@@ -65,12 +65,19 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # C0/C1 controls, l
 
 
 def safe_filename(name: str | None) -> str:
-    """A display name from untrusted input: NFC, ≤200 chars, no directories, and no control,
-    line-breaking or bidirectional-control characters (they are removed)."""
+    """A display name from untrusted input: NFC, ≤200 chars (a longer one is cut before its
+    extension, which names the format), no directories, and no control, line-breaking or
+    bidirectional-control characters (they are removed)."""
     name = unicodedata.normalize("NFC", name or "")
     name = "".join(ch for ch in name if not _hides_or_breaks(ch))
-    name = PureWindowsPath(PurePosixPath(name).name).name
-    return name.strip().lstrip(".")[:200] or "upload"
+    name = PureWindowsPath(PurePosixPath(name).name).name.strip().lstrip(".")
+    if len(name) > MAX_NAME_CHARS:
+        extension = _extension(name)
+        name = name[: MAX_NAME_CHARS - len(extension)].rstrip() + extension
+    return name or "upload"
+
+
+MAX_NAME_CHARS = 200
 
 
 def _hides_or_breaks(ch: str) -> bool:
