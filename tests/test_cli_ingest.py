@@ -481,3 +481,15 @@ def test_serve_on_a_port_in_use_says_so_before_it_starts(tmp_path: Path):
     assert refused.returncode == 2, refused.stderr
     assert f"error port: cannot listen on 127.0.0.1:{port}: Address already in use" in refused.stderr
     assert "serving on" not in refused.stderr
+
+
+def test_version_and_a_purge_prompt_keep_stdout_for_data(tmp_path: Path):
+    version = run_cli(tmp_path / "home", "--version")
+    assert version.returncode == 0 and version.stdout.startswith("mediasift ")
+    declined = subprocess.run(
+        [sys.executable, "-m", "mediasift", "dlq", "purge"],
+        env={**os.environ, "MEDIASIFT_HOME": str(tmp_path / "home")},
+        input="n\n", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    # (click leaves the one space input() writes after a prompt on stdout)
+    assert declined.stdout.strip() == "" and "Delete every dead job" in declined.stderr

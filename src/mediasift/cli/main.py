@@ -39,6 +39,25 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 app = typer.Typer(help="Find and ask about what is inside your media.", no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mediasift import __version__
+
+        print(f"mediasift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    """Find and ask about what is inside your media."""
+
+
 dlq_app = typer.Typer(help="The dead-letter queue: jobs out of attempts.", no_args_is_help=True)
 media_app = typer.Typer(help="Inspect or delete media.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
@@ -841,7 +860,7 @@ def dlq_purge(
 ) -> None:
     """Delete dead jobs and their media."""
     if not yes:
-        typer.confirm("Delete every dead job and its media?", abort=True)
+        typer.confirm("Delete every dead job and its media?", abort=True, err=True)  # stdout is data
     try:
         client = connect(Settings(), tenant=tenant, routers=("jobs", "media"))
         try:
