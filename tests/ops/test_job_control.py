@@ -149,6 +149,37 @@ def test_a_reprocess_that_dies_keeps_the_results_that_stand_and_purge_keeps_the_
     assert api.get("/v1/admin/dlq").json()["jobs"] == [] and api.get(f"/v1/jobs/{job_id}").status_code == 404
 
 
+def test_a_later_read_that_succeeds_answers_the_dead_one(make_runtime, client_for, monkeypatch):
+    from mediasift.errors import BackendUnavailable
+
+    rt = make_runtime(max_attempts=1, enrich=False)
+    api = client_for(rt, workers=1)
+    created = api.post("/v1/media", files={"file": ("buoy.txt", b"The harbour buoy rings in fog.")}).json()
+
+    def ended(job_id: str, status: str) -> None:
+        deadline = time.monotonic() + 60
+        while api.get(f"/v1/jobs/{job_id}").json()["status"] != status:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+    ended(created["job"]["id"], "succeeded")
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise BackendUnavailable("index unavailable")
+
+    monkeypatch.setattr(rt.index, "replace_media", down)
+    dead = api.post(f"/v1/media/{created['media']['id']}/reprocess").json()["id"]
+    ended(dead, "dead")
+    assert [j["id"] for j in api.get("/v1/admin/dlq").json()["jobs"]] == [dead]
+    monkeypatch.undo()
+
+    # the index back, the media read again: its dead read is answered, and no letter is left
+    # (a "DLQ > 0" alarm had stayed on for a media that is fine)
+    ended(api.post(f"/v1/media/{created['media']['id']}/reprocess").json()["id"], "succeeded")
+    assert api.get("/v1/admin/dlq").json()["jobs"] == [] and api.get(f"/v1/jobs/{dead}").status_code == 404
+    assert api.get("/health").json()["queue"]["dead"] == 0
+
+
 def test_a_media_deleted_while_its_job_runs_leaves_nothing_the_job_wrote(
     make_runtime, client_for, monkeypatch
 ):

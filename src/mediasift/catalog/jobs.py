@@ -128,3 +128,23 @@ def waiting_job(s: Session, media_id: str, job_types: Sequence[JobType]) -> Job 
         Job.status == JobStatus.QUEUED.value,
     )
     return s.scalar(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
+
+
+def drop_dead_jobs(s: Session, media_id: str, types: Sequence[str], before: str) -> list[str]:
+    """Delete the media's dead jobs of ``types`` created before the job ``before`` (ids are
+    ULIDs: in creation order), except those a workflow step records; their ids."""
+    stepped = select(MediaStep.job_id).where(MediaStep.media_id == media_id, MediaStep.job_id.is_not(None))
+    ids = list(
+        s.scalars(
+            select(Job.id).where(
+                Job.media_id == media_id,
+                Job.status == JobStatus.DEAD.value,
+                Job.type.in_(list(types)),
+                Job.id < before,
+                Job.id.not_in(stepped),
+            )
+        )
+    )
+    if ids:
+        s.execute(delete(Job).where(Job.id.in_(ids)))
+    return ids

@@ -239,6 +239,7 @@ def release(rt: Runtime, lease: Lease) -> None:
 def succeed(rt: Runtime, lease: Lease) -> None:
     """The attempt produced the media's results (a workflow step's followers are queued)."""
     followers: list[str] = []
+    superseded: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)
         if job is not None and job.status != JobStatus.CANCELLED.value:
@@ -246,9 +247,18 @@ def succeed(rt: Runtime, lease: Lease) -> None:
             job.error = job.error_code = None
             job.finished_at = utcnow()
             followers = steps.follow(s, job, rt.settings.max_attempts)
+            if job.type in _READS:
+                superseded = job_rows.drop_dead_jobs(s, job.media_id, _READS, before=job.id)
     rt.queue.ack(lease)
+    if superseded:
+        # The media's earlier reads that died (a corrupt version, an index down) are answered by
+        # this one: their dead letters had kept a "DLQ > 0" alarm on for a media that is fine.
+        rt.queue.drop_dead_letters(superseded)
     _submit_all(rt, followers)
     _ended(rt, lease.job_id, "succeeded")
+
+
+_READS = (JobType.INGEST.value, JobType.REPROCESS.value)  # jobs that read a media whole
 
 
 def _submit_all(rt: Runtime, job_ids: Sequence[str]) -> None:
