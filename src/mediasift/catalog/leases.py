@@ -14,7 +14,7 @@ session: the queue owns the unit of work and the clock.
 from __future__ import annotations
 
 import secrets
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -154,23 +154,23 @@ def end_lease(s: Session, job_id: str, token: str) -> None:
     )
 
 
-def release_lease(s: Session, job_id: str, token: str, run_after: float) -> None:
-    """Drop the lease and deliver the job again from ``run_after``.
+def release_lease(s: Session, job_id: str, token: str, run_after: float, *, uncount: bool = False) -> None:
+    """Drop the lease and deliver the job again from ``run_after`` (``uncount``: the attempt this
+    lease began is not counted, for a job given back unfinished by a stopping worker).
 
     A worker records "failed" (with its error) before releasing; that status is kept. A bare
     release of a running job makes it plainly queued again.
     """
-    s.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.lease_token == token)
-        .values(
-            status=case((Job.status == JobStatus.RUNNING.value, JobStatus.QUEUED.value), else_=Job.status),
-            lease_token=None,
-            lease_until=None,
-            lease_holder=None,
-            run_after=run_after,
-        )
-    )
+    values: dict[str, Any] = {
+        "status": case((Job.status == JobStatus.RUNNING.value, JobStatus.QUEUED.value), else_=Job.status),
+        "lease_token": None,
+        "lease_until": None,
+        "lease_holder": None,
+        "run_after": run_after,
+    }
+    if uncount:
+        values["attempts"] = case((Job.attempts > 0, Job.attempts - 1), else_=0)
+    s.execute(update(Job).where(Job.id == job_id, Job.lease_token == token).values(**values))
 
 
 def queue_counts(s: Session, now: float) -> QueueCounts:

@@ -228,9 +228,10 @@ def record_progress(rt: Runtime, job_id: str, stage: str, fraction: float) -> No
 
 
 def release(rt: Runtime, lease: Lease) -> None:
-    """Give a running job back to the queue, deliverable at once (its worker is stopping). Its
-    row is left as it is: the next delivery runs it again, as another attempt."""
-    rt.queue.retry(lease, 0.0)
+    """Give a running job back to the queue, deliverable at once (its worker is stopping): the
+    next delivery runs it again, not counted as another attempt where the queue can say so (the
+    database queue; SQS counts every receive)."""
+    rt.queue.give_back(lease)
 
 
 # -- an attempt ends -------------------------------------------------------------------------------

@@ -54,6 +54,12 @@ class Queue(ABC):
     def retry(self, lease: Lease, delay_s: float) -> None:
         """Release the lease; deliver again after delay_s."""
 
+    def give_back(self, lease: Lease) -> None:
+        """Release the lease of a job whose worker is stopping (a SIGTERM past its grace, Ctrl-C),
+        deliverable at once; a queue that can does not count that delivery as an attempt (SQS
+        counts every receive)."""
+        self.retry(lease, 0.0)
+
     @abstractmethod
     def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
         """The job is dead: never deliver it again, and leave a letter where the queue's own

@@ -130,6 +130,13 @@ class DbQueue(Queue):
     def drop_dead_letters(self, job_ids: Collection[str]) -> int:
         return 0  # retrying or deleting the job row is all there is to do
 
+    def give_back(self, lease: Lease) -> None:
+        """Deliverable at once, and the attempt it had begun not counted: three Ctrl-C on an
+        in-process ingest had used up a job's attempts and made it dead as ``worker_lost``."""
+        with self.catalog.session() as s:
+            leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time(), uncount=True)
+        self._wake()
+
     def retry(self, lease: Lease, delay_s: float) -> None:
         with self.catalog.session() as s:
             leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time() + delay_s)

@@ -66,14 +66,16 @@ class Worker:
         self.stop_event.set()
         self.rt.queue.interrupt_waits()
 
-    def release(self) -> None:
-        """Give the running job's lease back to the queue (visible at once) and abandon the job."""
+    def release(self) -> bool:
+        """Give the running job's lease back to the queue (visible at once) and abandon the job;
+        False when it runs none (a thread still finishing a receive)."""
         lease = self._lease
         if lease is None:
-            return
+            return False
         self._released.set()
         lifecycle.release(self.rt, lease)
         log.warning("worker %s: released job %s at shutdown for another worker", self.name, lease.job_id)
+        return True
 
     def run_forever(self) -> None:
         lower_current_thread_priority(self.rt.settings.worker_niceness)
@@ -295,8 +297,7 @@ def stop_workers(workers: list[Worker], grace_s: float) -> int:
             w.thread.join(max(0.0, deadline - time.monotonic()))
     abandoned = 0
     for w in workers:
-        if w.thread is not None and w.thread.is_alive():
-            w.release()
+        if w.thread is not None and w.thread.is_alive() and w.release():
             abandoned += 1
     return abandoned
 
