@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from mediasift.errors import BackendUnavailable
 
 # Session: the unit of work repo functions take
 __all__ = ["Catalog", "Session", "make_engine", "migrate", "upgrade"]
@@ -21,12 +23,27 @@ _REVISION_LINE = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*(.+)$", re.MULT
 _QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 
-def make_engine(url: str) -> Engine:
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    """The database not answering (SQLite locked past its busy timeout by another process, a
+    PostgreSQL server gone) as ``BackendUnavailable``: a 503 a client may retry, and one line
+    from the CLI, where it had been a 500 "internal error" and a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        said = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise BackendUnavailable(f"catalog unavailable: {said}") from exc
+
+
+BUSY_TIMEOUT_S = 30.0  # how long a SQLite writer queues behind another process's write
+
+
+def make_engine(url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -36,7 +53,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             cur.close()
 
         # pysqlite's own transaction handling defers BEGIN; we want BEGIN IMMEDIATE on writes so
@@ -150,9 +167,9 @@ class Catalog:
     """Holds the engine and hands out sessions; the repository functions that take them live in
     the package's other modules (see ``mediasift.catalog``)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
@@ -162,14 +179,14 @@ class Catalog:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+        with _unavailable(), self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A session for reads only (a flush raises): on SQLite it never takes the write lock, so
         it neither waits for writers nor makes them wait. Its transaction ends with a rollback."""
-        with self._read_sessions() as session:
+        with _unavailable(), self._read_sessions() as session:
             yield session
 
     def migrate(self) -> None:

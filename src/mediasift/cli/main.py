@@ -1048,6 +1048,9 @@ def main() -> None:
         where = f": {exc.filename}" if exc.filename else ""
         Console(stderr=True, soft_wrap=True).print(f"error file: {exc.strerror or exc}{where}", markup=False)
         raise SystemExit(2) from None
+    except MediasiftError as exc:  # one a command did not say itself (a catalog locked at start)
+        Console(stderr=True, soft_wrap=True).print(f"error {exc.code}: {exc.message}", markup=False)
+        raise SystemExit(2) from None
     except UnicodeDecodeError as exc:
         Console(stderr=True, soft_wrap=True).print(f"error file: not UTF-8 text ({exc.reason})", markup=False)
         raise SystemExit(2) from None
