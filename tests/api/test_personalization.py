@@ -229,8 +229,10 @@ def test_a_repeated_signal_moves_the_profile_once(world):
         signal(api, "hana", media["cooking"][0], "like")
         signal(api, "hana", media["astronomy"][0], "open")
     assert profile("hana") == once
-    signal(api, "hana", media["cooking"][0], "hide")  # a change of mind counts
-    assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"] - 1.0, abs=1e-3)
+    signal(api, "hana", media["cooking"][0], "hide")  # a change of mind replaces the like
+    assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"] - 2.0, abs=1e-3)
+    signal(api, "hana", media["cooking"][0], "like")  # and back: the like whole, not cancelled out
+    assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"], abs=1e-3)
 
 
 def test_more_like_this_finds_the_same_topic(world):

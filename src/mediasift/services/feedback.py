@@ -79,16 +79,22 @@ def _added_weight(
 ) -> float:
     """What a signal adds to the profile beyond the user's ``earlier`` ones about the same media
     (newest first): a second like in a row adds nothing (three clicks on "like" had tripled the
-    media's pull), nor does a hide of a media already hidden; an open within ``REPEAT_S`` of the
-    last adds nothing, a play only what it watched beyond the longest play within it."""
+    media's pull), nor does a hide of a media already hidden, and a like after a hide (or a hide
+    after a like) replaces it; an open within ``REPEAT_S`` of the last adds nothing, a play only
+    what it watched beyond the longest play within it (and a play of a hidden media unhides it)."""
     if signal in ("like", "hide"):
         standing = next((f.signal for f in earlier if f.signal in ("like", "hide")), None)
-        return 0.0 if standing == signal else weight
+        if standing == signal:
+            return 0.0
+        # A change of mind replaces the standing one: a like after a hide takes the hide's pull
+        # away as well as adding its own (they had cancelled out, leaving the media sunk).
+        return weight - (profiles.signal_weight(standing, None, None) if standing else 0.0)
     recent = [f for f in earlier if f.signal == signal and now - f.created_at.timestamp() < REPEAT_S]
     if signal == "open":
         return 0.0 if recent else weight
     watched = max((profiles.signal_weight("play", f.value, duration_s) for f in recent), default=0.0)
-    return max(0.0, weight - watched)
+    hidden = next((f.signal for f in earlier if f.signal in ("like", "hide", "play")), None) == "hide"
+    return max(0.0, weight - watched) - (profiles.HIDE if hidden else 0.0)
 
 
 def record_search(rt: Runtime, tenant_id: str, user_id: str, query: str) -> None:
