@@ -108,16 +108,25 @@ def _claim_embedded_index(settings: Settings) -> None:
     except BlockingIOError:
         owner = _lock_owner(fd)
         os.close(fd)
+        command = sys.argv[1] if len(sys.argv) > 1 else ""
+        advice = (
+            f"stop it first: `mediasift {command}` needs the home to itself"
+            if command in _OWN_HOME
+            else "wait for it to end, or run `mediasift serve`: with a server up, every command "
+            "reaches the home through it, as many at once as you like"
+        )
         raise BackendUnavailable(
-            f"the embedded index in {settings.home} is in use by another mediasift process{owner}; "
-            "wait for it to end, or run `mediasift serve`: with a server up, every command reaches "
-            "the home through it, as many at once as you like"
+            f"the embedded index in {settings.home} is in use by another mediasift process{owner}; {advice}"
         ) from None
     # Who holds it, for the next process's message (an in-process `ingest --wait` had been taken
     # for "a running `mediasift serve`?").
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()} {' '.join(['mediasift', *sys.argv[1:]])[:300]}".encode())
     _held_locks[path] = fd
+
+
+# Commands that open the home themselves even with a server up (the rest go through it).
+_OWN_HOME = ("serve", "worker", "reindex", "retention")
 
 
 def _lock_owner(fd: int) -> str:

@@ -222,3 +222,24 @@ def test_a_redis_that_would_refuse_or_evict_the_counters_is_a_warning(tmp_path: 
         assert found is not None and found.status == "warn" and policy in found.detail
         assert "volatile-lru" in found.fix
     assert check_redis_eviction(test_settings(tmp_path)) is None  # no Redis configured
+
+
+def test_an_index_that_lost_the_catalogs_points_fails_with_reindex_as_its_fix(tmp_path: Path):
+    # A catalog restored without its index, or a reindex stopped midway: every media ready, and
+    # search finding none of them. The catalog is the truth; doctor compares the two.
+    note = tmp_path / "ferry.txt"
+    note.write_text("The ferry leaves at nine. Tickets are sold at the pier.")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIASIFT_")}
+    env.update(MEDIASIFT_HOME=str(tmp_path / "home"), MEDIASIFT_ENRICH="false")
+    ingested = subprocess.run(
+        [sys.executable, "-m", "mediasift", "ingest", str(note), "--wait"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert ingested.returncode == 0, ingested.stderr
+    index = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["index"]
+    assert index["ok"] and "points)" in index["detail"], index
+
+    shutil.rmtree(tmp_path / "home" / "index")  # the index gone, the catalog kept
+    index = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["index"]
+    assert not index["ok"] and "0 points for the" in index["detail"], index
+    assert "mediasift reindex" in index["fix"]

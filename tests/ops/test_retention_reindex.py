@@ -69,6 +69,25 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
     assert job.status_code == 202 and wait_for_job(api, job.json()["id"])["status"] == "succeeded"
 
 
+def test_the_same_file_from_the_same_path_restores_its_original_too(make_runtime, client_for):
+    # `mediasift ingest` names each file's path (``source``): the same file again takes the
+    # new-version path, which had written the bytes back but left reprocess refused (409)
+    rt = make_runtime()
+    api = client_for(rt, workers=1)
+    sent = {"file": ("log.txt", b"The keeper winds the lamp clock at dusk.")}
+    source = {"source": "file://host/home/keeper/log.txt"}
+    created = api.post("/v1/media", files=sent, data=source).json()
+    assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+    assert run_retention(rt, 30, now=utcnow() + timedelta(days=31)).deleted == [created["media"]["id"]]
+    assert api.post(f"/v1/media/{created['media']['id']}/reprocess").status_code == 409
+
+    again = api.post("/v1/media", files=sent, data=source)
+    assert again.status_code == 200 and again.json()["media"]["id"] == created["media"]["id"]
+    assert not original_deleted(rt, created["media"]["id"])
+    job = api.post(f"/v1/media/{created['media']['id']}/reprocess")
+    assert job.status_code == 202 and wait_for_job(api, job.json()["id"])["status"] == "succeeded"
+
+
 def test_reprocess_whose_original_vanished_ends_dead_not_running(make_runtime, client_for):
     rt = make_runtime()
     api = client_for(rt, workers=1)

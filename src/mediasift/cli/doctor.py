@@ -247,7 +247,7 @@ def check_backends(settings: Settings) -> list[Check]:
             catalog_check,
             _timed(lambda: check_store(settings)),
             _timed(lambda: check_queue(settings, catalog)),
-            _timed(lambda: check_index(settings)),
+            _timed(lambda: check_index(settings, catalog)),
             _timed(lambda: check_cache(settings)),
         ]
     return checks + [c for c in (check_shared_index(settings), check_redis_eviction(settings)) if c]
@@ -376,7 +376,7 @@ def check_queue(settings: Settings, catalog: Catalog | None) -> Check:
     return Check("queue", True, f"{settings.queue} ({where})")
 
 
-def check_index(settings: Settings) -> Check:
+def check_index(settings: Settings, catalog: Catalog | None = None) -> Check:
     from mediasift.cli.client import running_server
     from mediasift.runtime import embedding_dims
 
@@ -388,10 +388,12 @@ def check_index(settings: Settings) -> Check:
         "pgvector": _without_password(settings.pgvector_url or settings.resolved_catalog_url),
         "qdrant": settings.qdrant_url or "",
     }
+    points = None
     try:
         index = factory.make_index(settings, embedding_dims(settings))
         try:
             error = readiness.index_error(index)
+            points = index.count() if error is None else None
         finally:
             index.close()
             factory.release_embedded_index(settings)
@@ -408,7 +410,31 @@ def check_index(settings: Settings) -> Check:
             else f"start the index server or correct MEDIASIFT_{settings.index.upper()}_URL",
         )
         return Check("index", False, f"{label}: {_first_line(error)}", fix=fix)
-    return Check("index", True, label)
+    segments = _ready_segments(catalog) if catalog is not None else None
+    if points is not None and segments and points < segments * _INDEXED_SHARE:
+        # A restored catalog without its index, or a reindex stopped midway: every media ready,
+        # and search finding none of them.
+        return Check(
+            "index",
+            False,
+            f"{label}: {points} points for the {segments} segments of ready media",
+            fix="run `mediasift reindex` (with the server stopped): the index is the catalog's projection",
+        )
+    return Check("index", True, label + (f" ({points} points)" if points is not None else ""))
+
+
+# An index holds about a point per segment of a ready media (a tiny OCR fragment has none).
+_INDEXED_SHARE = 0.5
+
+
+def _ready_segments(catalog: Catalog) -> int:
+    from sqlalchemy import func, select
+
+    from mediasift.catalog.models import Media, SegmentRow
+
+    with catalog.read_session() as s:
+        q = select(func.count(SegmentRow.id)).join(Media, Media.id == SegmentRow.media_id)
+        return int(s.scalar(q.where(Media.status == "ready")) or 0)
 
 
 def check_cache(settings: Settings) -> Check:

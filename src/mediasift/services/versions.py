@@ -225,13 +225,17 @@ def replace_original(
     """
     with rt.catalog.read_session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        key, old_sha = media.original_key, media.sha256
+        key, old_sha, deleted = media.original_key, media.sha256, media.original_deleted_at is not None
     reader = _HashingReader(stream, rt.settings.max_upload_bytes)
     # Written in place (atomically): a job still reading the old bytes keeps them, and the
     # reprocess job below, queued after it, reads the new ones.
     size = rt.store.put_stream(key, reader)  # type: ignore[arg-type]
     sha = reader.sha256.hexdigest()
     if sha == old_sha:
+        if deleted:  # the same file again, after retention took it: its original once more
+            with rt.catalog.session() as s:
+                repo.get_media(s, tenant_id, media_id).original_deleted_at = None
+            log.info("media %s: its original, deleted by retention, was uploaded again", media_id)
         return unchanged(rt, tenant_id, media_id)
     with rt.catalog.read_session() as s:
         twin = repo.find_media_by_sha(s, tenant_id, sha)
