@@ -76,3 +76,23 @@ def test_a_file_sent_without_a_filename_is_told_how_to_send_it(make_runtime, cli
     assert (
         "came without a filename" in response.json()["message"] and "-F file=@" in response.json()["message"]
     )
+
+
+def test_a_home_that_cannot_be_written_is_unavailable_not_an_internal_error(
+    make_runtime, client_for, monkeypatch
+):
+    import errno
+
+    rt = make_runtime()
+    api = client_for(rt)
+
+    def read_only(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(rt.store, "put_stream", read_only)
+    response = api.post("/v1/media", content=multipart([("file", "a.txt", b"some text")]), headers=HEADERS)
+    assert response.status_code == 503, response.text
+    assert response.json() == {
+        "code": "backend_unavailable",
+        "message": "storage unavailable: Read-only file system",
+    }

@@ -9,6 +9,7 @@ carries ``WWW-Authenticate``; ``rate_limited`` and ``server_busy`` carry ``Retry
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import re
@@ -95,8 +96,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+            # The home's disk full or read-only: the operator's to fix, and a client's to retry
+            # after; not a bug (it had been 500 "internal error", the cause only in the log).
+            log.error("storage unavailable: %s", exc.strerror)
+            message = f"storage unavailable: {exc.strerror}"
+            return JSONResponse({"code": "backend_unavailable", "message": message}, status_code=503)
         log.error("unhandled error", exc_info=exc)
         return JSONResponse({"code": "internal", "message": "internal error"}, status_code=500)
+
+
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 def _allowed_methods(request: Request) -> list[str]:
