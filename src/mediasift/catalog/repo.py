@@ -332,3 +332,9 @@ def replace_original(
     media.status, media.error, media.original_deleted_at = MediaStatus.PENDING.value, None, None
     touch(media)
     return media
+
+
+def ready_segment_count(s: Session) -> int:
+    """Segments of ready media, every tenant's: about the points an index holds."""
+    q = select(func.count(SegmentRow.id)).join(Media, Media.id == SegmentRow.media_id)
+    return int(s.scalar(q.where(Media.status == MediaStatus.READY.value)) or 0)

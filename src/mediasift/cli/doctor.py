@@ -428,13 +428,10 @@ _INDEXED_SHARE = 0.5
 
 
 def _ready_segments(catalog: Catalog) -> int:
-    from sqlalchemy import func, select
-
-    from mediasift.catalog.models import Media, SegmentRow
+    from mediasift.catalog import repo
 
     with catalog.read_session() as s:
-        q = select(func.count(SegmentRow.id)).join(Media, Media.id == SegmentRow.media_id)
-        return int(s.scalar(q.where(Media.status == "ready")) or 0)
+        return repo.ready_segment_count(s)
 
 
 def check_cache(settings: Settings) -> Check:
