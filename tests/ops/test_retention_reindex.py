@@ -49,6 +49,7 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
         assert refused.status_code == 400 and "processed/" not in refused.text, refused.text
     detail = api.get(f"/v1/media/{media['id']}").json()
     assert detail["status"] == "ready" and detail["segments"]
+    assert detail["original_deleted_at"] is not None  # a client sees it without a 404 or a 409
     hits = api.get("/v1/search", params={"q": "lighthouse fog horn"}).json()["hits"]
     assert hits and hits[0]["media_id"] == media["id"]
     assert run_retention(rt, 30, now=utcnow() + timedelta(days=31)).deleted == []  # once only
@@ -64,6 +65,7 @@ def test_retention_deletes_old_originals_and_keeps_segments_and_search(make_runt
         again.status_code == 200 and again.json()["duplicate"] and again.json()["media"]["id"] == media["id"]
     )
     assert not original_deleted(rt, media["id"])
+    assert api.get(f"/v1/media/{media['id']}").json()["original_deleted_at"] is None
     assert api.get(f"/v1/media/{media['id']}/original").content.startswith(b"The lighthouse keeper")
     job = api.post(f"/v1/media/{media['id']}/reprocess")
     assert job.status_code == 202 and wait_for_job(api, job.json()["id"])["status"] == "succeeded"

@@ -175,6 +175,11 @@ class MediaOut(BaseModel):
         "`file://host/path`) or its bucket object (`s3://bucket/key`); an upload or object event "
         "from there is a new version of it. Null for an upload that named none",
     )
+    original_deleted_at: datetime | None = Field(
+        default=None,
+        description="When retention deleted its original (GET …/original is then a 404, reprocess and "
+        "conversions from it a 409, until the same file is uploaded again); null while it is kept",
+    )
 
     @classmethod
     def of(cls, m: Media) -> MediaOut:
@@ -199,6 +204,7 @@ class MediaOut(BaseModel):
             quality=QualityOut.model_validate(m.quality) if m.quality else None,
             workflow_version=m.workflow_version,
             source=source_of(m),
+            original_deleted_at=m.original_deleted_at,
         )
 
 
