@@ -233,6 +233,12 @@ def test_a_repeated_signal_moves_the_profile_once(world):
     assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"] - 2.0, abs=1e-3)
     signal(api, "hana", media["cooking"][0], "like")  # and back: the like whole, not cancelled out
     assert profile("hana")[0].get("cooking", 0.0) == pytest.approx(once[0]["cooking"], abs=1e-3)
+    # a hide taken back by a play, then a like: the hide is undone once, not twice
+    signal(api, "hana", media["cooking"][1], "hide")
+    signal(api, "hana", media["cooking"][1], "play", 5.0)
+    played = profile("hana")[0]["cooking"]
+    signal(api, "hana", media["cooking"][1], "like")
+    assert profile("hana")[0]["cooking"] == pytest.approx(played + 1.0, abs=1e-3)
 
 
 def test_more_like_this_finds_the_same_topic(world):

@@ -82,8 +82,11 @@ def _added_weight(
     media's pull), nor does a hide of a media already hidden, and a like after a hide (or a hide
     after a like) replaces it; an open within ``REPEAT_S`` of the last adds nothing, a play only
     what it watched beyond the longest play within it (and a play of a hidden media unhides it)."""
+    latest = next((f.signal for f in earlier if f.signal in ("like", "hide", "play")), None)
     if signal in ("like", "hide"):
         standing = next((f.signal for f in earlier if f.signal in ("like", "hide")), None)
+        if standing == "hide" and latest == "play":
+            standing = None  # a play since took the hide back (below): not undone twice
         if standing == signal:
             return 0.0
         # A change of mind replaces the standing one: a like after a hide takes the hide's pull
@@ -93,8 +96,7 @@ def _added_weight(
     if signal == "open":
         return 0.0 if recent else weight
     watched = max((profiles.signal_weight("play", f.value, duration_s) for f in recent), default=0.0)
-    hidden = next((f.signal for f in earlier if f.signal in ("like", "hide", "play")), None) == "hide"
-    return max(0.0, weight - watched) - (profiles.HIDE if hidden else 0.0)
+    return max(0.0, weight - watched) - (profiles.HIDE if latest == "hide" else 0.0)
 
 
 def record_search(rt: Runtime, tenant_id: str, user_id: str, query: str) -> None:
