@@ -514,8 +514,9 @@ class LocalClient:
 
             self._workers = start_worker_threads(self.runtime, workers)
             self._interrupted = False
+            self._sigint: Any = None  # the handler before this client's, given back at close
             if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, self._on_interrupt)
+                self._sigint = signal.signal(signal.SIGINT, self._on_interrupt)
         # models load when a command needs them; only the routers it calls are imported
         app = in_process(create_app(self.runtime, preload=False, routers=routers))
         # Starlette's TestClient is an httpx2.Client, the same API as httpx's Client
@@ -548,6 +549,8 @@ class LocalClient:
             # before the runtime closes: a model still running when the interpreter exits aborts
             # the process (ONNX Runtime: "terminate called without an active exception") after
             # the command printed its result.
+            if self._sigint is not None and not self._interrupted:
+                signal.signal(signal.SIGINT, self._sigint)
             grace = 0.0 if self._interrupted else self.runtime.settings.shutdown_grace_s
             if abandoned := stop_workers(self._workers, grace):
                 said = "interrupted" if self._interrupted else f"still running after {grace:g} s"
