@@ -35,9 +35,9 @@ from mediasift.domain import (
     entity_term,
     keyword_term,
     label_term,
-    loose_term,
     path_filter_terms,
     user_metadata,
+    with_loose_terms,
 )
 from mediasift.enrich.language import query_language
 from mediasift.errors import InvalidRequest, UnknownValue
@@ -390,7 +390,7 @@ def _encoded(name: str, values: list[str] | None, encode: Callable[[str], str]) 
     if len(values) > MAX_FILTER_VALUES:
         raise InvalidRequest(f"at most {MAX_FILTER_VALUES} {name} in one search, got {len(values)}")
     # each value as written and accent-free: points carry both forms (``domain.loose_term``)
-    return sorted({form for v in values for form in (encode(v), loose_term(encode(v)))})
+    return sorted(with_loose_terms(encode(v) for v in values))
 
 
 def _label(value: str) -> str:

@@ -28,7 +28,6 @@ from mediasift.embed.text.factory import ingest_lane
 from mediasift.errors import BackendUnavailable, Cancelled, MediaRejected, MediasiftError, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.jobs.lifecycle import Attempt
-from mediasift.ops.logs import clear_context
 from mediasift.ops.thread_priority import lower_current_thread_priority
 from mediasift.ops.tracing import traced_job
 from mediasift.queue.base import Lease
@@ -104,7 +103,6 @@ class Worker:
     def _ingest_events(self, delivery: EventDelivery) -> None:
         from mediasift.worker.bucket_events import ingest_delivery
 
-        clear_context()  # the thread's last job is not what these lines are about
         try:
             with lifecycle.heartbeat(self.rt, delivery):  # 2,400 records took longer than a lease
                 ingest_delivery(self.rt, delivery)
