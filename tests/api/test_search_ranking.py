@@ -77,6 +77,30 @@ def test_a_name_or_a_code_word_for_word_goes_first_whatever_the_second_stage_sai
     assert exact_first([photo, *common, *others], "a horse")[0] is photo
 
 
+def test_word_for_word_means_whole_words_accents_and_case_aside() -> None:
+    from mediasift.services.ranking import exact_matches
+
+    texts = [
+        "Ibáñez signed.",  # 0: at the start, accented
+        "Signed by IBANEZ",  # 1: at the end, capitals
+        "snake_ibanez_case",  # 2: an underscore is not part of a word here
+        "Xibanez and ibanezz",  # 3: inside longer words only
+        "a (Ibáñez) quote",  # 4
+        "unrelated",
+        "unrelated too",
+        "nothing here",
+        "and nothing",
+        "still nothing",
+        "more nothing",
+        "last one",
+        "padding",
+        "padding again",
+        "padding more",
+    ]
+    hits = [hit(f"s{i}", f"m{i}", text=t) for i, t in enumerate(texts)]
+    assert exact_matches("ibanez", hits) == {0, 1, 2, 4}
+
+
 def test_a_modality_prior_lets_a_sentence_outrank_a_tag() -> None:
     hits = [
         hit("tag", modality="tag", kind="image", text="espresso, coffee", score=0.80, media="photo"),

@@ -647,3 +647,35 @@ def test_one_analysis_scores_on_the_scale_of_two(tmp_path: Path) -> None:
         scores[language] = ix.search_keyword(TENANT, "budget", limit=1)[0].score
         ix.close()
     assert scores["en"] == pytest.approx(scores[None], rel=1e-4)
+
+
+def test_a_language_filter_asks_only_the_languages_the_shard_holds(index_path: Path) -> None:
+    # Search's cross-lingual list names English and every code language; the engine is asked
+    # for those the shard holds (one value scans faster than eleven), and for nothing where it
+    # holds none of them. A language the shard gains later is asked for from then on, and a
+    # shard opened again counts its languages anew.
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    english = point("weather report", text_vector=[1.0, 0.0, 0.0, 0.0], language="en")
+    spanish = point("el tiempo", text_vector=[1.0, 0.1, 0.0, 0.0], language="es")
+    load(index, [english, spanish])
+    english_or_code = Filters(languages=["en", "python", "rust"])
+
+    assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], 5, english_or_code)) == [english.id]
+    assert index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], 5, Filters(languages=["fr"])) == []
+    assert index.search_keyword(TENANT, "weather", 5, Filters(languages=["fr", "de"])) == []
+    assert index._languages == {"en", "es"}
+    # the one language left is asked as one value, the cheaper condition
+    assert 'MatchValue(value="en")' in repr(edge._filter(TENANT, english_or_code, TENANT, index._languages))
+
+    code = point("def weather(): pass", text_vector=[0.9, 0.3, 0.0, 0.0], language="python")
+    load(index, [code])
+    assert ids(index.search_vector("text", TENANT, [1.0, 0.0, 0.0, 0.0], 5, english_or_code)) == [
+        english.id,
+        code.id,
+    ]
+    index.close()
+
+    index = EdgeIndex(index_path, CONFORMANCE_DIMS)
+    assert ids(index.search_keyword(TENANT, "weather", 5, Filters(languages=["python", "go"]))) == [code.id]
+    assert index._languages == {"en", "es", "python"}
+    index.close()

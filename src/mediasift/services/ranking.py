@@ -534,7 +534,11 @@ def _phrase_pattern(query: str) -> re.Pattern[str] | None:
         return None  # a question is not written word for word where it is answered
     between = r"[\W_]+"
     body = between.join("".join(_ACCENTED.get(ch, re.escape(ch)) for ch in word) for word in words)
-    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
+    # The first letter leads and the word's start is asserted behind it (it and the character
+    # before it are not two word characters): a pattern that begins with its letter lets the
+    # regex engine skip to where that letter occurs, half the time of asserting first.
+    first = _ACCENTED.get(words[0][0], re.escape(words[0][0]))
+    return re.compile(rf"{first}(?<![^\W_].){body[len(first) :]}(?![^\W_])", re.IGNORECASE)
 
 
 EXACT_MEDIA = 3  # at most this many media holding the query word for word go first
