@@ -82,6 +82,36 @@ def test_head_answers_wherever_get_does_without_a_body(make_runtime, client_for)
     assert api.head("/v1/media/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
 
 
+def test_head_of_an_original_reads_none_of_its_bytes(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    payload = b"0123456789" * 100_000
+    media = api.post("/v1/media", files={"file": ("big.txt", payload)}).json()["media"]
+    read: list[int] = []
+    opened = rt.store.open
+
+    def counting(key):  # type: ignore[no-untyped-def]
+        stream = opened(key)
+        plain_read = stream.read
+
+        def counted(size=-1):  # type: ignore[no-untyped-def]
+            block = plain_read(size)
+            read.append(len(block))
+            return block
+
+        stream.read = counted
+        return stream
+
+    rt.store.open = counting
+    head = api.head(f"/v1/media/{media['id']}/original")
+    assert (head.status_code, head.headers["content-length"], head.content) == (200, "1000000", b"")
+    assert sum(read) == 0  # it had read the whole original to drop it
+    ranged = api.head(f"/v1/media/{media['id']}/original", headers={"Range": "bytes=10-19"})
+    assert (ranged.status_code, ranged.headers["content-range"]) == (206, "bytes 10-19/1000000")
+    assert ranged.headers["content-length"] == "10" and sum(read) == 0
+    assert api.get(f"/v1/media/{media['id']}/original").content == payload and sum(read) == len(payload)
+
+
 def test_a_body_that_is_not_json_says_why_and_where(make_runtime, client_for):
     api = client_for(make_runtime())
     sent = api.post(

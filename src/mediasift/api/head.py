@@ -2,12 +2,23 @@
 
 FastAPI routes answer only the methods they declare, so an uptime probe's ``HEAD /health`` or a
 download manager's ``HEAD …/original`` was a 405. The request is routed as the GET it stands for
-and the body is dropped on the way out; its ``Content-Length`` stays the GET's.
+and the body is dropped on the way out; its ``Content-Length`` stays the GET's. A route whose body
+is costly to make (a stored object, read from disk or S3) asks ``is_head`` and makes none: a HEAD
+of a 2 GB original had read all of it to throw it away.
 """
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_HEAD = "mediasift.head"  # the scope's mark of a HEAD routed as a GET
+
+
+def is_head(request: Request) -> bool:
+    """Whether this GET is a HEAD's: its body will be dropped, so a route may leave it empty as
+    long as its headers (``Content-Length`` included) are the GET's."""
+    return bool(request.scope.get(_HEAD))
 
 
 class HeadAsGetMiddleware:
@@ -26,4 +37,4 @@ class HeadAsGetMiddleware:
                 return
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+        await self.app({**scope, "method": "GET", _HEAD: True}, receive, headers_only)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from mediasift.api.deps import RuntimeDep, TenantDep
 
 # The media routes' download (Range requests, presigned redirects), shared rather than copied.
+from mediasift.api.head import is_head
 from mediasift.api.routes.media import _object_response
 from mediasift.api.schemas import (
     ConversionListOut,
@@ -80,4 +81,6 @@ def conversion_file(
     request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str, conversion_id: str
 ) -> Response:
     found = conversions.output(rt, tenant, media_id, conversion_id)
-    return _object_response(rt, found.key, found.mime, found.filename, request.headers.get("range"))
+    return _object_response(
+        rt, found.key, found.mime, found.filename, request.headers.get("range"), head=is_head(request)
+    )

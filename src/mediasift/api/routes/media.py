@@ -14,6 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from mediasift.api import text_guard
 from mediasift.api.deps import PublicUrlDep, RuntimeDep, TenantDep
+from mediasift.api.head import is_head
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.reports import REPORT_RESPONSES, ReportFormat, report_response
 from mediasift.api.schemas import (
@@ -308,7 +309,7 @@ def original(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str)
         key, mime, filename = m.original_key, m.mime, m.filename
     mime = mime or "application/octet-stream"
     try:
-        return _object_response(rt, key, mime, filename, request.headers.get("range"))
+        return _object_response(rt, key, mime, filename, request.headers.get("range"), head=is_head(request))
     except NotFound:  # said without the store's key: where a tenant's objects live is not the caller's
         if original_deleted(rt, media_id):
             raise NotFound(f"media {media_id}: its original was deleted by retention") from None
@@ -380,8 +381,10 @@ def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Res
 
 
 def _object_response(  # type: ignore[no-untyped-def]
-    rt, key: str, mime: str, filename: str | None, byte_range: str | None = None
+    rt, key: str, mime: str, filename: str | None, byte_range: str | None = None, *, head: bool = False
 ) -> Response:
+    """The stored object ``key`` streamed (a redirect where the store hands out URLs); ``head``
+    (``api.head.is_head``): its headers only, read from the object's size, not its bytes."""
     url = rt.store.url(key)
     if url:
         return RedirectResponse(url, status_code=307)
@@ -413,6 +416,9 @@ def _object_response(  # type: ignore[no-untyped-def]
         from urllib.parse import quote
 
         headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    if head and remaining is not None:
+        stream.close()
+        return Response(status_code=code, media_type=mime, headers=headers)  # Content-Length: the GET's
     return StreamingResponse(chunks(), status_code=code, media_type=mime, headers=headers)
 
 
