@@ -53,6 +53,33 @@ def test_only_a_hash_of_the_key_is_stored(make_runtime):
     assert row.scopes == "read,write" and created.secret.startswith("msk_")
 
 
+def test_a_missing_pepper_is_not_made_anew_while_keys_hashed_with_it_exist(make_runtime, client_for):
+    rt = make_runtime()
+    key = new_key(rt, "acme", "read")
+    pepper_file = Path(rt.settings.home) / auth.PEPPER_FILE
+    kept = pepper_file.read_bytes()
+    pepper_file.unlink()  # a home restored without it
+    auth._peppers.clear()  # as a process started afresh
+    api = client_for(rt)
+    refused = api.get("/v1/media", headers=bearer(key))
+    # every key had silently become a 401 under a new pepper
+    assert refused.status_code == 503 and "MEDIASIFT_API_KEY_PEPPER" in refused.json()["message"]
+    assert str(rt.settings.home) not in refused.json()["message"]
+    assert not pepper_file.exists()
+    pepper_file.write_bytes(kept)  # restored
+    assert api.get("/v1/media", headers=bearer(key)).status_code == 200
+
+
+def test_the_first_key_makes_the_pepper(make_runtime):
+    rt = make_runtime()
+    pepper_file = Path(rt.settings.home) / auth.PEPPER_FILE
+    pepper_file.unlink(missing_ok=True)
+    auth._peppers.clear()
+    created = auth.create_key(rt.catalog, rt.settings, "acme", "read")
+    assert pepper_file.exists()
+    assert auth.authenticate(rt.catalog, rt.settings, created.secret).tenant_id == "acme"
+
+
 def test_scopes_decide_what_a_key_may_do(make_runtime, client_for):
     rt = make_runtime()
     api = client_for(rt)

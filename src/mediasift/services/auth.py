@@ -42,7 +42,7 @@ from ulid import ULID
 from mediasift.catalog import keys
 from mediasift.catalog.db import Catalog
 from mediasift.config import Settings
-from mediasift.errors import Forbidden, InvalidRequest, Unauthorized
+from mediasift.errors import BackendUnavailable, Forbidden, InvalidRequest, Unauthorized
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import ApiKey
@@ -123,8 +123,11 @@ def normalise_scopes(scopes: str | list[str]) -> list[str]:
     return wanted
 
 
-def pepper(settings: Settings) -> bytes:
-    """The hashing pepper: the setting, else a random secret kept (0600) in the data directory."""
+def pepper(settings: Settings, catalog: Catalog | None = None) -> bytes:
+    """The hashing pepper: the setting, else a random secret kept (0600) in the data directory,
+    made by the first use. Not made anew where ``catalog`` already holds keys: they were hashed
+    with the one that is missing (a home restored without it, an API replica given another home),
+    and a new one had turned every key into a 401 without a word (``BackendUnavailable``)."""
     if settings.api_key_pepper:
         return settings.api_key_pepper.encode()
     path = Path(settings.home) / PEPPER_FILE
@@ -137,6 +140,13 @@ def pepper(settings: Settings) -> bytes:
     else:
         _peppers[str(path)] = value
         return value
+    if catalog is not None and keys_exist(catalog):
+        raise BackendUnavailable(
+            f"the API-key pepper ({PEPPER_FILE} in this server's home) is missing, and the catalog holds "
+            "API keys hashed with it: restore the file from a backup of the home, or set "
+            "MEDIASIFT_API_KEY_PEPPER to its value (docs/operations.md, Backup); to give those keys "
+            "up, set MEDIASIFT_API_KEY_PEPPER to a new secret and create new keys"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32).encode()
     try:  # O_EXCL: two processes racing to create it agree on the first one's value
@@ -148,8 +158,9 @@ def pepper(settings: Settings) -> bytes:
     return value
 
 
-def hash_key(settings: Settings, secret: str) -> str:
-    return hmac.new(pepper(settings), secret.encode(), hashlib.sha256).hexdigest()
+def hash_key(settings: Settings, secret: str, catalog: Catalog | None = None) -> str:
+    """The key's stored form; ``catalog``: the one whose keys it is checked against (``pepper``)."""
+    return hmac.new(pepper(settings, catalog), secret.encode(), hashlib.sha256).hexdigest()
 
 
 def create_key(
@@ -166,10 +177,9 @@ def create_key(
         check_user_id(user_id)
     wanted = normalise_scopes(scopes)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    digest = hash_key(settings, secret, catalog)
     with catalog.session() as s:
-        row = keys.add_key(
-            s, str(ULID()), tenant_id, hash_key(settings, secret), wanted, (name or "")[:200] or None, user_id
-        )
+        row = keys.add_key(s, str(ULID()), tenant_id, digest, wanted, (name or "")[:200] or None, user_id)
     _catalogs_with_keys.add(catalog)
     return CreatedKey(row.id, tenant_id, wanted, row.name, row.created_at, secret, user_id)
 
@@ -232,7 +242,7 @@ def authenticate_known(catalog: Catalog, settings: Settings, secret: str) -> Pri
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         raise Unauthorized("invalid API key")
     with _seen_lock:
-        seen = _seen.get(catalog, {}).get(hash_key(settings, secret))
+        seen = _seen.get(catalog, {}).get(hash_key(settings, secret, catalog))
     if seen is None or time.monotonic() >= seen[1]:
         return None
     if seen[0] is None:
@@ -244,7 +254,7 @@ def authenticate(catalog: Catalog, settings: Settings, secret: str) -> Principal
     remembered = authenticate_known(catalog, settings, secret)
     if remembered is not None:
         return remembered
-    digest = hash_key(settings, secret)
+    digest = hash_key(settings, secret, catalog)
     now = time.monotonic()
     with catalog.read_session() as s:
         row = keys.key_by_hash(s, digest)

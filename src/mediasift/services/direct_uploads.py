@@ -270,4 +270,4 @@ def _bucket(rt: Runtime) -> str:
 
 def _signature(rt: Runtime, upload_id: str, expires: int) -> str:
     message = f"direct-upload:{upload_id}:{expires}".encode()
-    return hmac.new(pepper(rt.settings), message, hashlib.sha256).hexdigest()
+    return hmac.new(pepper(rt.settings, rt.catalog), message, hashlib.sha256).hexdigest()
