@@ -30,3 +30,26 @@ def test_a_locked_catalog_is_unavailable_not_an_internal_error(tmp_path: Path) -
     with catalog.session() as s:  # the lock gone, the same catalog writes again
         s.execute(text("UPDATE tenant SET id = id"))
     catalog.close()
+
+
+def test_after_a_refused_write_the_catalog_is_not_ok_until_it_takes_writes_again(tmp_path: Path) -> None:
+    # /health and /ready ask ``ping``: reads alone answered while another process held the write
+    # lock, so the catalog showed "ok" while every upload was a 503.
+    Catalog(f"sqlite:///{tmp_path / 'catalog.db'}").migrate()
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}", busy_timeout_s=0.2)
+    catalog.ping()
+    other = sqlite3.connect(tmp_path / "catalog.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holding the write lock; reads go on
+    try:
+        catalog.ping()  # no write refused yet: nothing says the lock is held for long
+        with pytest.raises(BackendUnavailable), catalog.session() as s:
+            s.execute(text("UPDATE tenant SET id = id"))
+        with pytest.raises(BackendUnavailable, match="catalog refuses writes: database is locked"):
+            catalog.ping()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    catalog.ping()  # the lock gone: writes are taken again, and ping says so
+    with catalog.session() as s:
+        s.execute(text("UPDATE tenant SET id = id"))
+    catalog.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,7 @@ def _unavailable() -> Iterator[None]:
 
 
 BUSY_TIMEOUT_S = 30.0  # how long a SQLite writer queues behind another process's write
+_WRITE_PROBE_S = 1.0  # how long ``ping`` waits for the write lock after a write was refused
 
 
 def make_engine(url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
@@ -169,18 +171,27 @@ class Catalog:
 
     def __init__(self, url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.url = url
+        self._busy_timeout_s = busy_timeout_s
         self.engine = make_engine(url, busy_timeout_s)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
         )
         event.listen(self._read_sessions, "before_flush", _refuse_writes)
+        # What the last write refused said, until a write goes through again (``ping``).
+        self._write_refused: str | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on error."""
-        with _unavailable(), self._sessions() as session, session.begin():
-            yield session
+        try:
+            with _unavailable(), self._sessions() as session, session.begin():
+                yield session
+        except BackendUnavailable as exc:
+            if isinstance(exc.__cause__, OperationalError):
+                self._write_refused = exc.message
+            raise
+        self._write_refused = None
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -193,9 +204,27 @@ class Catalog:
         migrate(self.engine)
 
     def ping(self) -> None:
-        """Raise what the database answers with if it cannot run a query."""
+        """Raise what the database answers with if it cannot run a query, or, after a write was
+        refused, if it still cannot take one: reads alone had shown a SQLite catalog that another
+        process held write-locked as "ok" while every upload answered 503."""
         with self.read_session() as s:
             s.execute(text("SELECT 1"))
+        refused = self._write_refused
+        if refused is None or self.engine.dialect.name != "sqlite":
+            self._write_refused = None  # a server that answers again takes writes again
+            return
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute(f"PRAGMA busy_timeout={int(_WRITE_PROBE_S * 1000)}")
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # the write lock, taken and given back at once
+                raw.execute("ROLLBACK")
+            except sqlite3.OperationalError as exc:
+                raise BackendUnavailable(f"catalog refuses writes: {exc}") from exc
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_s * 1000)}")
+        self._write_refused = None
 
     def close(self) -> None:
         self.engine.dispose()
