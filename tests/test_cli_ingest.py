@@ -219,6 +219,26 @@ def test_a_command_closes_only_once_the_models_it_named_have_loaded(tmp_path: Pa
     assert "model-preload" not in [t.name for t in threading.enumerate()]
 
 
+def test_files_already_ingested_at_their_size_load_no_model_ahead(tmp_path: Path):
+    """A folder ingested again unchanged had loaded its models for jobs that never came."""
+    settings = test_settings(tmp_path / "home", enrich=False)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Frost covers the seedlings tonight.")
+    source = (cli_main.file_source(notes), notes.stat().st_size)
+    client = LocalClient(settings, workers=1, preload=["text"], sources=[source])
+    assert client._readiness._loading is not None  # a new file: its model loads ahead
+    client.upload(notes, "default", source=source[0])
+    client.close()
+
+    again = LocalClient(settings, workers=1, preload=["text"], sources=[source])
+    assert again._readiness._loading is None  # the same file at the same size: nothing ahead
+    again.close()
+    notes.write_text("Frost covers the seedlings tonight, and the beans.")
+    changed = LocalClient(settings, workers=1, preload=["text"], sources=[(source[0], notes.stat().st_size)])
+    assert changed._readiness._loading is not None
+    changed.close()
+
+
 def test_subtitle_files_go_with_the_video_they_are_named_for(tmp_path: Path):
     from tests import mediagen
 

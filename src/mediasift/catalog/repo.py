@@ -312,6 +312,17 @@ def media_from_source(s: Session, tenant_id: str, source_uri: str) -> list[Media
     return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc())))
 
 
+def sources_of_size(s: Session, tenant_id: str, sized: Sequence[tuple[str, int]]) -> set[str]:
+    """Those of ``sized`` (``source_uri``, byte size) that a media of the tenant follows at that size."""
+    wanted = dict(sized)
+    if not wanted:
+        return set()
+    q = select(Media.source_uri, Media.bytes).where(
+        Media.tenant_id == tenant_id, Media.source_uri.in_(list(wanted))
+    )
+    return {uri for uri, size in s.execute(q) if uri is not None and wanted.get(uri) == size}
+
+
 def media_under_source(s: Session, tenant_id: str, prefix: str, limit: int = 1000) -> list[Media]:
     """The tenant's media made from objects whose ``source_uri`` starts with ``prefix`` (a bucket's
     "folder": ``s3://bucket/clients/acme/…/``), at most ``limit``."""

@@ -489,6 +489,7 @@ class LocalClient:
         workers: int = 0,
         preload: Sequence[str] = (),
         routers: Collection[str] | None = None,
+        sources: Sequence[tuple[str, int]] = (),
     ) -> None:
         from mediasift.ops.readiness import Readiness
         from mediasift.runtime import open_runtime
@@ -497,8 +498,11 @@ class LocalClient:
         # The models the command will need (``preload``; with workers, ``preload_models`` too) load
         # now, beside the API's import and build, rather than in its first request or job: until
         # then the cores are otherwise this thread's alone, and the engines load outside the GIL.
+        # Not where every file of ``sources`` (source, size) is a media already, at its size: a
+        # folder ingested again unchanged had loaded them for nothing (19 s and ~1 GB for a
+        # folder of videos); a job that does come loads what it needs itself.
         self._readiness = Readiness(self.runtime)
-        if workers or preload:
+        if (workers or preload) and not self._unchanged(sources, tenant or settings.default_tenant):
             self._readiness.start(preload=True, first=preload, only=not workers)
 
         from fastapi.testclient import TestClient
@@ -525,6 +529,14 @@ class LocalClient:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._http, name)
+
+    def _unchanged(self, sources: Sequence[tuple[str, int]], tenant: str) -> bool:
+        from mediasift.services.versions import all_unchanged
+
+        try:
+            return all_unchanged(self.runtime, tenant, sources)
+        except MediasiftError:  # only a guess ahead: the uploads say what the catalog thinks
+            return False
 
     def job_ends_seen(self) -> int:
         return self.runtime.job_ends.count
@@ -574,15 +586,24 @@ def connect(
     workers: int = 0,
     preload: Sequence[str] = (),
     routers: Collection[str] | None = None,
+    sources: Sequence[tuple[str, int]] = (),
 ) -> HttpClient | LocalClient:
     """A client of the running server, else of an API in this process (with ``workers`` worker
     threads, and ``preload``, names of ``ops.readiness.PRELOADABLE``, loading in the background:
     the models the command will need; a server has its own). ``routers``: those the command calls
-    (``api.app.ROUTERS``' names), for an API in this process; every one by default."""
+    (``api.app.ROUTERS``' names), for an API in this process; every one by default. ``sources``:
+    the files (source, size) the command will upload, whose models are not loaded ahead where all
+    of them are media already, at their size (``LocalClient``)."""
     api_key = api_key or settings.api_key
     url = running_server(settings)
     if url:
         return HttpClient(httpx.Client(base_url=url, headers=_headers(tenant, api_key), timeout=60.0))
     return LocalClient(
-        settings, tenant=tenant, api_key=api_key, workers=workers, preload=preload, routers=routers
+        settings,
+        tenant=tenant,
+        api_key=api_key,
+        workers=workers,
+        preload=preload,
+        routers=routers,
+        sources=sources,
     )

@@ -379,8 +379,13 @@ def ingest(
     files = _files(paths, repositories=repo)
     workers = settings.workers if wait else 0
     preload = _models_for(files) if workers else []
+    ahead = (
+        [(file_source(f), f.stat().st_size) for f in files[:_SNIFFED_AHEAD] if f.is_file()] if workers else []
+    )
     try:
-        client = connect(settings, tenant=tenant, workers=workers, preload=preload, routers=_INGEST_ROUTES)
+        client = connect(
+            settings, tenant=tenant, workers=workers, preload=preload, routers=_INGEST_ROUTES, sources=ahead
+        )
     except MediasiftError as exc:
         _fail(exc)
     uploads: list[dict[str, Any]] = []

@@ -57,6 +57,20 @@ def source_uri_of(source: str | None) -> str:
     return SOURCE_PREFIX + source
 
 
+def all_unchanged(rt: Runtime, tenant_id: str, files: Sequence[tuple[str, int]]) -> bool:
+    """Whether a media of the tenant follows each of ``files`` (source, byte size) at that size:
+    most likely a folder ingested again unchanged, where no job will need a model (a guess for
+    what to load ahead; an upload still compares the bytes themselves)."""
+    if not files:
+        return False
+    try:
+        sized = [(source_uri_of(source), size) for source, size in files]
+    except InvalidRequest:
+        return False
+    with rt.catalog.read_session() as s:
+        return len(repo.sources_of_size(s, tenant_id, sized)) == len(dict(sized))
+
+
 def ingest_version(
     rt: Runtime,
     tenant_id: str,
