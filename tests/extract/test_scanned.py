@@ -66,3 +66,26 @@ def test_a_pdf_with_a_damaged_page_keeps_its_other_pages_and_names_the_lost_one(
     only = damage_page(make_pdf(tmp_path / "one.pdf", [[lines[0]]]), 1)
     with pytest.raises(CorruptMedia, match="no page"):
         extract_pdf(context(tmp_path, only, kind="document", mime="application/pdf"))
+
+
+@pytest.mark.parametrize("kept", [0.95, 0.6])
+def test_a_pdf_cut_off_before_its_end_gives_the_pages_it_holds_whole(tmp_path, kept) -> None:
+    # A download that stopped: no cross-reference table, no trailer, some pages gone. PDFium
+    # opened none of it, and every page was lost.
+    from mediasift.extract.pdf import extract_pdf
+    from tests.docgen import make_pdf
+
+    lines = [f"Page {n} of the maintenance log says the boiler was checked." for n in range(1, 7)]
+    whole = make_pdf(tmp_path / "log.pdf", [[line] for line in lines]).read_bytes()
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(whole[: int(len(whole) * kept)])
+    extraction = extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))
+    pages = sorted({s.page for s in extraction.segments})
+    assert pages == list(range(1, len(pages) + 1)) and len(pages) >= (5 if kept > 0.9 else 3)
+    for segment in extraction.segments:
+        assert f"Page {segment.page} of the maintenance log" in segment.text  # each page its own text
+    assert extraction.info["metadata"]["cut_short"] is True
+
+    path.write_bytes(whole[:300])  # not one page whole: still corrupt, saying what PDFium said
+    with pytest.raises(CorruptMedia, match="corrupt PDF"):
+        extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))

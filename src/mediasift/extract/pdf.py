@@ -1,6 +1,7 @@
 """PDF: the text layer page by page (pages keep their numbers); pages without one get OCR. A page
 PDFium cannot read is left out and named in the media's ``unreadable_pages``; a PDF with no page
-to read is ``CorruptMedia``.
+to read is ``CorruptMedia``. A file cut off before its end is read for the pages it still holds
+whole (``media/pdf_recovery.py``), and says so (``cut_short``).
 
 Each page (up to ``_MAX_PAGE_THUMBNAILS``) is also rendered to a small JPEG artifact,
 ``pages/{n:04d}.jpg``, set as its segments' ``frame_key`` so a hit shows the page it cites."""
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from mediasift.errors import CorruptMedia, LimitExceeded
 from mediasift.extract.base import ExtractContext, Extraction
 from mediasift.extract.chunking import text_segments
-from mediasift.media.pdf_pages import MIN_TEXT_CHARS, open_pdf, page_count, read_page
+from mediasift.media.pdf_pages import MIN_TEXT_CHARS, open_pdf, page_count, read_page, was_cut_short
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -24,6 +25,7 @@ _THUMBNAIL_WIDTH_PX = 360
 
 def extract_pdf(ctx: ExtractContext) -> Extraction:
     with open_pdf(ctx.path) as pdf:
+        cut_short = was_cut_short(pdf)
         pages = page_count(pdf)
         if pages > ctx.settings.max_pages:
             raise LimitExceeded(f"PDF has {pages} pages; the limit is {ctx.settings.max_pages}")
@@ -51,7 +53,9 @@ def extract_pdf(ctx: ExtractContext) -> Extraction:
             ctx.progress("text", (index + 1) / pages)
     if pages and len(unreadable) == pages:
         raise CorruptMedia("no page of the PDF can be read")
-    metadata: dict[str, list[int]] = {}
+    metadata: dict[str, list[int] | bool] = {}
+    if cut_short:  # the file ends before its last page: the pages here are those it held whole
+        metadata["cut_short"] = True
     if unreadable:
         metadata["unreadable_pages"] = unreadable
     if scanned and ctx.ocr:

@@ -15,6 +15,7 @@ released, and a document is closed under it (which closes whatever of it is stil
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 # Held by each helper below for its PDFium calls only; none calls another while holding it.
 _LOCK = threading.Lock()
+# Documents rebuilt from a cut-off file (``was_cut_short``), and the largest file that is tried:
+# the rebuild holds the file in memory.
+_CUT_SHORT: weakref.WeakSet[PdfDocument] = weakref.WeakSet()
+_RECOVER_AT_MOST = 256 * 1024 * 1024
 
 # A page with fewer characters than this in its text layer is treated as scanned (OCR reads it).
 MIN_TEXT_CHARS = 16
@@ -62,12 +67,43 @@ def open_pdf(path: Path) -> Iterator[PdfDocument]:
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise MediaRejected("password-protected PDF: remove the password and upload again") from None
-            raise CorruptMedia(f"corrupt PDF: {exc}") from None
+            refused: Exception | None = exc
+        else:
+            refused = None
+    if refused is not None:
+        pdf = _cut_short(path, refused)
     try:
         yield pdf
     finally:
         with _LOCK:
             pdf.close()
+
+
+def was_cut_short(pdf: PdfDocument) -> bool:
+    """Whether ``open_pdf`` read ``pdf`` from what a cut-off file still held (``pdf_recovery``)."""
+    return pdf in _CUT_SHORT
+
+
+def _cut_short(path: Path, refused: Exception) -> PdfDocument:
+    """The PDF at ``path``, which PDFium refused, rebuilt from its whole objects (a file cut off
+    before its end); ``CorruptMedia`` saying what PDFium said where nothing can be rebuilt. The
+    file is scanned without the lock: other threads' PDFs go on meanwhile."""
+    import pypdfium2 as pdfium
+
+    from mediasift.media.pdf_recovery import recovered
+
+    found = None
+    if path.stat().st_size <= _RECOVER_AT_MOST:
+        found = recovered(path.read_bytes())
+    if found is None:
+        raise CorruptMedia(f"corrupt PDF: {refused}") from None
+    with _LOCK:
+        try:
+            pdf = pdfium.PdfDocument(found[0])
+        except pdfium.PdfiumError:
+            raise CorruptMedia(f"corrupt PDF: {refused}") from None
+    _CUT_SHORT.add(pdf)
+    return pdf
 
 
 def page_count(pdf: PdfDocument) -> int:
