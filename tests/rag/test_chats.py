@@ -242,3 +242,27 @@ def test_a_tables_rows_without_figures_are_rows_not_headers(make_api: ApiFactory
         "Is the pool closed on Monday?",
     )
     assert "Monday | closed all day" in answer, answer
+
+
+def test_a_chat_shows_its_filters_as_given_and_keeps_to_them(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    manual = ingest_manual(api, tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The warranty of the bicycle lasts five years.")
+    other = upload(api, notes)
+    assert wait_for_job(api, other["job"]["id"])["status"] == "succeeded"
+    given = {"media_ids": [manual["id"]], "added_after": "2020-01-01", "keywords": ["Garantía"]}
+    created = api.post(
+        "/v1/chats", json={"filters": {"media_ids": [manual["id"]], "added_after": "2020-01-01"}}
+    )
+    # a chat's narrowing had been written nowhere a client could read it back
+    assert created.json()["filters"] == {"media_ids": [manual["id"]], "added_after": "2020-01-01"}
+    chat_id = created.json()["id"]
+    answer = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "How long is the warranty?"}).json()
+    assert {c["media_id"] for c in answer["citations"]} == {manual["id"]}
+    assert api.get(f"/v1/chats/{chat_id}").json()["filters"]["added_after"] == "2020-01-01"
+    listed = api.get("/v1/chats").json()["chats"]
+    assert [c["filters"] for c in listed if c["id"] == chat_id] == [created.json()["filters"]]
+    bad = api.post("/v1/chats", json={"filters": {**given, "added_after": "yesterday"}})
+    assert bad.status_code == 400 and "added_after" in bad.json()["message"]
+    assert api.post("/v1/chats", json={}).json()["filters"] == {}

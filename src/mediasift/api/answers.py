@@ -77,12 +77,15 @@ class FiltersIn(BaseModel):
         "or one file or folder by its path",
     )
 
-    def to_filters(self) -> Filters | None:
+    def as_written(self) -> Filters | None:
+        """The filters given, unchecked and as written (None: none given)."""
         values = self.model_dump()
-        if not any(v for v in values.values()):
-            return None
+        return Filters(**values) if any(v for v in values.values()) else None
+
+    def to_filters(self) -> Filters | None:
+        written = self.as_written()
         # a bad date or label is a 400 now, not an error in the middle of a streamed answer
-        return normalize_filters(Filters(**values))
+        return normalize_filters(written) if written is not None else None
 
 
 class TableRowOut(BaseModel):

@@ -19,6 +19,7 @@ from mediasift.answer.factory import get_answer_model
 from mediasift.catalog import chats as repo
 from mediasift.domain import Filters
 from mediasift.services import ask as rag
+from mediasift.services.search import normalize_filters
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Chat, ChatMessage
@@ -38,9 +39,14 @@ def create_chat(
     filters: Filters | None = None,
     user_id: str | None = None,
 ) -> Chat:
-    """A new chat of ``user_id`` (None: of no user)."""
+    """A new chat of ``user_id`` (None: of no user), narrowed to ``filters`` on every turn: kept as
+    written (``Chat.filters``, what the chat shows), checked now as a search checks them."""
+    written: dict[str, Any] = {}
+    if filters is not None:
+        normalize_filters(filters)  # a bad label or date is refused now, not at the first turn
+        written = {key: value for key, value in asdict(filters).items() if value is not None}
     with rt.catalog.session() as s:
-        return repo.add_chat(s, tenant_id, title or None, asdict(filters) if filters else {}, user_id)
+        return repo.add_chat(s, tenant_id, title or None, written, user_id)
 
 
 def get_chat(

@@ -50,11 +50,15 @@ class MessageOut(BaseModel):
     created_at: datetime
 
 
+_CHAT_FILTERS = "The narrowing applied to every turn, as given when the chat was started (only those given)"
+
+
 class ChatOut(BaseModel):
     id: str
     title: str | None
     created_at: datetime
     messages: list[MessageOut]
+    filters: dict[str, Any] = Field(default_factory=dict, description=_CHAT_FILTERS)
 
 
 class ChatSummaryOut(BaseModel):
@@ -62,6 +66,7 @@ class ChatSummaryOut(BaseModel):
     title: str | None
     created_at: datetime
     updated_at: datetime = Field(description="When its last turn was asked")
+    filters: dict[str, Any] = Field(default_factory=dict, description=_CHAT_FILTERS)
 
 
 class ChatsOut(BaseModel):
@@ -73,8 +78,11 @@ def create_chat(
     rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, body: ChatIn | None = None
 ) -> ChatOut:
     body = body or ChatIn()
-    chat = chats.create_chat(rt, tenant, body.title, filters(body.filters), user)
-    return ChatOut(id=chat.id, title=chat.title, created_at=chat.created_at, messages=[])
+    written = body.filters.as_written() if body.filters else None
+    chat = chats.create_chat(rt, tenant, body.title, written, user)
+    return ChatOut(
+        id=chat.id, title=chat.title, created_at=chat.created_at, messages=[], filters=chat.filters or {}
+    )
 
 
 @router.get("/v1/chats", response_model=ChatsOut, responses=ERRORS, summary="The user's chats")
@@ -88,7 +96,13 @@ def list_chats(
     found = chats.list_chats(rt, tenant, user, limit, offset)
     return ChatsOut(
         chats=[
-            ChatSummaryOut(id=c.id, title=c.title, created_at=c.created_at, updated_at=c.updated_at)
+            ChatSummaryOut(
+                id=c.id,
+                title=c.title,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                filters=c.filters or {},
+            )
             for c in found
         ]
     )
@@ -102,6 +116,7 @@ def get_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_id: 
         title=chat.title,
         created_at=chat.created_at,
         messages=[MessageOut(**chats.message_dict(m)) for m in messages],
+        filters=chat.filters or {},
     )
 
 
