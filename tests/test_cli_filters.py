@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mediasift.cli import main as cli
+from mediasift.cli.filter_options import encoded
 
 
 class RecordingClient:
@@ -62,12 +63,12 @@ def test_ask_sends_the_same_filters(client: RecordingClient) -> None:
 
 
 def test_only_an_equals_sign_before_any_colon_separates_the_taxonomy_or_type() -> None:
-    assert cli._encoded(["temas=a:b", "temas:a=b", "sin-separador"]) == [
+    assert encoded(["temas=a:b", "temas:a=b", "sin-separador"]) == [
         "temas:a:b",
         "temas:a=b",
         "sin-separador",
     ]
-    assert cli._encoded([]) is None
+    assert encoded([]) is None
 
 
 def test_the_http_client_repeats_each_filter_parameter() -> None:

@@ -185,6 +185,20 @@ def test_cli_prints_the_counts_of_one_collection(
     assert table.exit_code == 0 and "text" in table.stdout and "3 media" in table.stdout, table.output
     refused = runner.invoke(app, ["facets", "colour"])
     assert refused.exit_code == 2 and "unknown facet field" in refused.output
+    # the search filters narrow the counted media (the command had taken --collection alone)
+    narrowed = runner.invoke(app, ["facets", "kind", "--label", "topics=football", "--json"])
+    assert narrowed.exit_code == 0, narrowed.output
+    assert json.loads(narrowed.stdout) == facet(module_api, "kind", label="topics:football")
+    assert json.loads(narrowed.stdout)["media"] == 1
+    none = runner.invoke(
+        app,
+        ["facets", "kind", "--language", "es", "--added-after", "2000-01-01", "--min-quality", "0", "--json"],
+    )
+    assert none.exit_code == 0 and json.loads(none.stdout)["media"] == 0, none.output
+    late = runner.invoke(
+        app, ["facets", "labels", "--keyword", "coffee", "--added-before", "2000-01-01", "--json"]
+    )
+    assert json.loads(late.stdout)["media"] == 0
 
 
 @pytest.mark.parametrize(

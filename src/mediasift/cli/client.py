@@ -87,7 +87,7 @@ class Client(Protocol):
     def remove_subtitles(self, media_id: str, name: str | None = None) -> dict[str, Any]: ...
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def facets(
-        self, field: str, *, collections: list[str] | None = None, limit: int = 20
+        self, field: str, *, collections: list[str] | None = None, limit: int = 20, **filters: Any
     ) -> dict[str, Any]: ...
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
     def report(self, media_id: str, fmt: str) -> bytes: ...
@@ -344,9 +344,20 @@ class HttpClient:
         """An answer with numbered citations (``POST /v1/ask``)."""
         return self._call("POST", "/v1/ask", json={"question": question, "filters": filters})
 
-    def facets(self, field: str, *, collections: list[str] | None = None, limit: int = 20) -> dict[str, Any]:
-        """Media counted per value of ``field`` (``GET /v1/facets``)."""
+    def facets(
+        self, field: str, *, collections: list[str] | None = None, limit: int = 20, **filters: Any
+    ) -> dict[str, Any]:
+        """Media counted per value of ``field`` (``GET /v1/facets``), among those ``filters``
+        narrow to: ``kinds``, ``languages``, ``labels``, ``entities``, ``keywords`` (lists),
+        ``added_after``, ``added_before``, ``min_quality``."""
         params: dict[str, Any] = {"field": field, "limit": str(limit), "collection": collections or []}
+        for name, value in filters.items():
+            if value is None or value == []:
+                continue
+            param = _FACET_PARAMS.get(name)
+            if param is None:
+                raise TypeError(f"facets() got an unexpected filter {name!r}")
+            params[param] = value if isinstance(value, list) else str(value)
         return self._call("GET", "/v1/facets", params=params)
 
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]:
@@ -475,6 +486,19 @@ def _headers(tenant: str | None, api_key: str | None) -> dict[str, str]:
 # The longest a closing command waits for a background model load (loads take seconds; this only
 # bounds a load that never ends).
 _PRELOAD_WAIT_S = 300.0
+
+
+# ``facets``' filters as ``GET /v1/facets`` names its query parameters.
+_FACET_PARAMS = {
+    "kinds": "kind",
+    "languages": "language",
+    "labels": "label",
+    "entities": "entity",
+    "keywords": "keyword",
+    "added_after": "added_after",
+    "added_before": "added_before",
+    "min_quality": "min_quality",
+}
 
 
 class LocalClient:

@@ -10,6 +10,17 @@ import typer
 from rich.table import Table
 
 from mediasift.cli.client import connect
+from mediasift.cli.filter_options import (
+    AddedAfterOpt,
+    AddedBeforeOpt,
+    EntityOpt,
+    KeywordOpt,
+    KindOpt,
+    LabelOpt,
+    LanguageOpt,
+    MinQualityOpt,
+    encoded,
+)
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import stdout_console
 from mediasift.cli.taxonomy import JsonOpt, TenantOpt
@@ -24,19 +35,39 @@ def facets_command(
     collection: Annotated[
         list[str] | None, typer.Option("--collection", help="Only media of this collection (repeatable)")
     ] = None,
+    kind: KindOpt = None,
+    language: LanguageOpt = None,
+    label: LabelOpt = None,
+    entity: EntityOpt = None,
+    keyword: KeywordOpt = None,
+    added_after: AddedAfterOpt = None,
+    added_before: AddedBeforeOpt = None,
+    min_quality: MinQualityOpt = None,
     limit: Annotated[int, typer.Option(help="How many values, 1 to 200")] = 20,
     as_json: JsonOpt = False,
     tenant: TenantOpt = None,
 ) -> None:
     """Count media per label, entity, keyword, language, kind, quality score or quality reason,
-    most common first.
+    most common first, among the media the filters leave (as `search` takes them).
 
     Each value is written as `search --label/--entity/--keyword` takes it.
     """
     try:
         client = connect(Settings(), tenant=tenant, routers=("facets",))
         try:
-            result = client.facets(field, collections=collection, limit=limit)
+            result = client.facets(
+                field,
+                collections=collection,
+                limit=limit,
+                kinds=kind,
+                languages=language,
+                labels=encoded(label),
+                entities=encoded(entity),
+                keywords=keyword,
+                added_after=added_after,
+                added_before=added_before,
+                min_quality=min_quality,
+            )
         finally:
             client.close()
     except MediasiftError as exc:

@@ -20,6 +20,18 @@ from mediasift.cli.client import MAX_LISTED, connect, record_server
 from mediasift.cli.convert import conversions_command, convert_command
 from mediasift.cli.doctor_command import doctor_command
 from mediasift.cli.facets import facets_command
+from mediasift.cli.filter_options import (
+    AddedAfterOpt,
+    AddedBeforeOpt,
+    EntityOpt,
+    KeywordOpt,
+    KindOpt,
+    LabelOpt,
+    LanguageOpt,
+    MinQualityOpt,
+    PathOpt,
+    encoded,
+)
 from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
 from mediasift.cli.output import fail as _fail
@@ -82,19 +94,6 @@ class SearchMode(StrEnum):
     vector = "vector"
 
 
-KindOpt = Annotated[
-    list[str] | None, typer.Option("--kind", help="video, audio, image, document, text, code")
-]
-LanguageOpt = Annotated[
-    list[str] | None,
-    typer.Option("--language", help="Language of the text (en, es) or of the code (python, go…)"),
-]
-PathOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--path", help="Code under a folder (src/*), of an extension (*.py), both (src/*.py), or one file"
-    ),
-]
 console = Console(stderr=True, soft_wrap=True)
 CODE_LINES_SHOWN = 4  # of a code hit, under its path:lines
 
@@ -102,37 +101,6 @@ TenantOpt = Annotated[
     str | None, typer.Option("--tenant", help="Tenant to act as (default: the default tenant)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON objects as the API returns them")]
-LabelOpt = Annotated[
-    list[str] | None,
-    typer.Option("--label", help="Only media with this label, taxonomy:label (repeat: any of them)"),
-]
-EntityOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--entity",
-        help="Only media naming this entity, TYPE:text, TYPE one of PER ORG LOC DATE QUANTITY PRODUCT "
-        "MISC (repeat: any of them; case and accents aside)",
-    ),
-]
-KeywordOpt = Annotated[
-    list[str] | None, typer.Option("--keyword", help="Only media with this keyword (repeat: any of them)")
-]
-
-
-def _encoded(values: list[str] | None) -> list[str] | None:
-    """``taxonomy=label`` and ``TYPE=text`` as the API writes them, ``taxonomy:label`` and
-    ``TYPE:text``; a value already written with ``:`` (before any ``=``) goes as it is. The API
-    validates them."""
-    if not values:
-        return None
-    return [_colon_form(v) for v in values]
-
-
-def _colon_form(value: str) -> str:
-    equals, colon = value.find("="), value.find(":")
-    if equals < 0 or 0 <= colon < equals:
-        return value
-    return f"{value[:equals]}:{value[equals + 1 :]}"
 
 
 @app.command()
@@ -616,19 +584,12 @@ def search(
     language: LanguageOpt = None,
     path: PathOpt = None,
     limit: Annotated[int, typer.Option(help="How many hits")] = 10,
-    added_after: Annotated[
-        str | None, typer.Option(help="Only media added on or after this date (YYYY-MM-DD) or ISO time")
-    ] = None,
-    added_before: Annotated[
-        str | None, typer.Option(help="Only media added on or before this date (whole day) or ISO time")
-    ] = None,
+    added_after: AddedAfterOpt = None,
+    added_before: AddedBeforeOpt = None,
     label: LabelOpt = None,
     entity: EntityOpt = None,
     keyword: KeywordOpt = None,
-    min_quality: Annotated[
-        float | None,
-        typer.Option(min=0.0, max=1.0, help="Only media whose quality score (0-1) is at least this"),
-    ] = None,
+    min_quality: MinQualityOpt = None,
     collection: Annotated[
         list[str] | None, typer.Option(help="Only media of this collection; repeatable")
     ] = None,
@@ -669,8 +630,8 @@ def search(
                 limit=limit,
                 added_after=added_after,
                 added_before=added_before,
-                labels=_encoded(label),
-                entities=_encoded(entity),
+                labels=encoded(label),
+                entities=encoded(entity),
                 keywords=keyword or None,
                 languages=language or None,
                 paths=path or None,
@@ -786,8 +747,8 @@ def ask(
         "paths": path,
         "collections": collection,
         "media_ids": media,
-        "labels": _encoded(label),
-        "entities": _encoded(entity),
+        "labels": encoded(label),
+        "entities": encoded(entity),
         "keywords": keyword,
     }
     filters = {k: v for k, v in given.items() if v} or None
