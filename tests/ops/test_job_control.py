@@ -226,3 +226,33 @@ def test_reprocess_asked_again_while_one_waits_is_that_one(make_runtime, client_
     again = [api.post(f"/v1/media/{media_id}/reprocess").json()["id"] for _ in range(3)]
     assert len(set(again)) == 1 and again[0] != first["id"]
     assert Worker(rt).run_once() is True and Worker(rt).run_once() is False  # one more run, no more
+
+
+def test_a_reprocess_asked_while_its_media_runs_waits_for_that_run(make_runtime, client_for, monkeypatch):
+    # A second worker had run the reprocess beside the running ingest: two pipelines wrote one
+    # media's segments and points over each other.
+    from mediasift.jobs import lifecycle
+
+    monkeypatch.setattr(lifecycle, "BUSY_DEFER_S", 0.3)
+    rt = make_runtime(enrich=False)
+    api = client_for(rt)  # no worker: the test runs the attempts
+    created = api.post("/v1/media", files={"file": ("a.txt", b"The ferry leaves at nine.")}).json()
+    media_id = created["media"]["id"]
+    ingest = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert ingest is not None and lifecycle.begin(rt, ingest) is not None  # running
+    reprocess = api.post(f"/v1/media/{media_id}/reprocess").json()
+    assert reprocess["id"] != created["job"]["id"]
+
+    second = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert second is not None and second.job_id == reprocess["id"]
+    assert lifecycle.begin(rt, second) is None  # not begun: the ingest runs
+    waiting = api.get(f"/v1/jobs/{reprocess['id']}").json()
+    assert (waiting["status"], waiting["attempts"]) == ("queued", 0)  # and not counted as an attempt
+    assert rt.queue.receive(visibility_s=60, wait_s=0) is None  # back only after the delay
+
+    lifecycle.succeed(rt, ingest)
+    time.sleep(0.35)
+    third = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert third is not None and third.job_id == reprocess["id"] and third.attempts == 1
+    assert lifecycle.begin(rt, third) is not None  # the ingest over, the reprocess runs
+    assert api.get(f"/v1/jobs/{reprocess['id']}").json()["status"] == "running"

@@ -177,6 +177,19 @@ class QueueConformance:
         again = queue.receive(visibility_s=LONG_S, wait_s=0)
         assert again is not None and (again.job_id, again.attempts) == (sent, 2)
 
+    def test_a_deferred_job_comes_back_after_the_delay_its_delivery_not_counted(
+        self, queue: Queue, sent: str
+    ) -> None:
+        lease = queue.receive(visibility_s=LONG_S, wait_s=1)
+        assert lease is not None
+        queue.defer(lease, delay_s=SHORT_S)  # another job of its media was running
+        assert queue.receive(visibility_s=LONG_S, wait_s=0) is None
+        past(SHORT_S)
+        again = queue.receive(visibility_s=LONG_S, wait_s=1)
+        assert again is not None and (again.job_id, again.attempts) == (sent, 1)
+        queue.ack(again)
+        assert queue.receive(visibility_s=LONG_S, wait_s=0) is None  # one delivery left, not two
+
     def test_superseded_lease_cannot_disturb_the_new_holder(self, queue: Queue, sent: str) -> None:
         if not self.refuses_superseded_receipts:
             pytest.skip(f"{type(self).__name__}: superseded receipts are not refused (by design)")

@@ -7,13 +7,14 @@ this table are in ``leases.py``). Every read a user can reach is tenant-scoped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
-from mediasift.catalog.models import Conversion, Job, Media, MediaStep
+from mediasift.catalog.models import Conversion, Job, Media, MediaStep, utcnow
 from mediasift.domain import JobStatus, JobType
 from mediasift.errors import NotFound
 
@@ -128,6 +129,24 @@ def waiting_job(s: Session, media_id: str, job_types: Sequence[JobType]) -> Job 
         Job.status == JobStatus.QUEUED.value,
     )
     return s.scalar(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
+
+
+def running_alongside(s: Session, job: Job, types: Sequence[str], now: float, live_s: float) -> Job | None:
+    """Another job of ``job``'s media, of one of ``types``, that is running now: under a lease
+    that has not run out (the database queue's), or (a queue that keeps its leases itself, SQS)
+    written to within ``live_s``, as a running job's progress and heartbeats write it. The media's
+    row is locked for the rest of the transaction where the database can (PostgreSQL), so two
+    workers beginning jobs of one media take turns."""
+    s.execute(select(Media.id).where(Media.id == job.media_id).with_for_update())
+    since = utcnow() - timedelta(seconds=live_s)
+    q = select(Job).where(
+        Job.media_id == job.media_id,
+        Job.id != job.id,
+        Job.type.in_(list(types)),
+        Job.status == JobStatus.RUNNING.value,
+        or_(Job.lease_until > now, and_(Job.lease_until.is_(None), Job.updated_at >= since)),
+    )
+    return s.scalar(q.limit(1))
 
 
 def drop_dead_jobs(s: Session, media_id: str, types: Sequence[str], before: str) -> list[str]:

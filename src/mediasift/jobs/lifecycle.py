@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ log = logging.getLogger("mediasift.jobs")
 
 _ENDED = (JobStatus.SUCCEEDED.value, JobStatus.DEAD.value, JobStatus.CANCELLED.value)
 _CANCELLABLE = (JobStatus.QUEUED.value, JobStatus.FAILED.value, JobStatus.RUNNING.value)
+# The jobs that rewrite a media's segments and points: one of a media runs at a time, the next
+# coming back after ``BUSY_DEFER_S`` (not counted as an attempt).
+_ONE_AT_A_TIME = (JobType.INGEST.value, JobType.REPROCESS.value)
+BUSY_DEFER_S = 5.0
 _RETRYABLE = (JobStatus.DEAD.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
 # outcome of an attempt → the webhook event it raises
 EVENTS = {
@@ -151,11 +156,18 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
     """Start the attempt a delivery brings: the job is running. None when there is nothing to run,
     and the delivery is then settled: the job had ended (acked), its media was deleted (acked),
     or its last allowed attempt lost its worker (the job is dead)."""
+    busy = None
     try:
         with rt.catalog.session() as s:
             job = job_rows.get_job(s, lease.job_id)
             ended, lost = job.status in _ENDED, lease.attempts > job.max_attempts
-            if not ended and not lost:
+            if not ended and not lost and job.type in _ONE_AT_A_TIME:
+                # Two runs of one media's pipeline at once (a reprocess asked while its ingest
+                # ran, on another worker) wrote its segments and index points over each other.
+                busy = job_rows.running_alongside(
+                    s, job, _ONE_AT_A_TIME, time.time(), rt.settings.visibility_timeout_s
+                )
+            if not ended and not lost and busy is None:
                 job.status, job.attempts, job.stage, job.progress = (
                     JobStatus.RUNNING.value,
                     lease.attempts,
@@ -170,6 +182,10 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
         ended, lost = True, False
     if ended:
         rt.queue.ack(lease)
+        return None
+    if busy is not None and not lost:
+        log.info("job %s waits for job %s of the same media to end", lease.job_id, busy.id)
+        rt.queue.defer(lease, BUSY_DEFER_S)
         return None
     if lost:
         # An attempt that ends records its outcome, and the last allowed one makes the job dead;

@@ -60,6 +60,14 @@ class Queue(ABC):
         counts every receive)."""
         self.retry(lease, 0.0)
 
+    def defer(self, lease: Lease, delay_s: float) -> None:
+        """Deliver the job again after ``delay_s``, this delivery not counted as an attempt: it was
+        not begun (another job of its media was running). Here a new message, sent before this
+        one is deleted (a crash between the two delivers it twice, which ``begin`` settles), so
+        a queue that counts receives (SQS's redrive policy) starts the count again."""
+        self.send(lease.job_id, delay_s)
+        self.ack(lease)
+
     @abstractmethod
     def dead_letter(self, lease: Lease, error_code: str | None = None) -> None:
         """The job is dead: never deliver it again, and leave a letter where the queue's own

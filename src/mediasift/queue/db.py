@@ -137,6 +137,13 @@ class DbQueue(Queue):
             leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time(), uncount=True)
         self._wake()
 
+    def defer(self, lease: Lease, delay_s: float) -> None:
+        """The job row is the message: released to run after ``delay_s``, the attempt uncounted."""
+        with self.catalog.session() as s:
+            leases.release_lease(
+                s, lease.job_id, lease.receipt, run_after=time.time() + delay_s, uncount=True
+            )
+
     def retry(self, lease: Lease, delay_s: float) -> None:
         with self.catalog.session() as s:
             leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time() + delay_s)
