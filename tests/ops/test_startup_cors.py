@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -80,6 +81,12 @@ def test_loopback_without_keys_says_open_mode_and_allows_only_listed_origins(tmp
         said = _said(log)
         assert "open mode: no API keys exist, so requests need none and act as tenant 'default'" in said
         assert f"mediasift serving on {base}" in said
+        # JSON logs (the default) to a file: every line a record, the banners too (two plain
+        # lines had opened every log a shipper read)
+        records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        assert {"open mode", "serving on"} <= {
+            r["event"].split(":")[0].removeprefix("mediasift ")[:10] for r in records
+        }
 
         allowed = _preflight(base, APP_ORIGIN)
         assert allowed.status_code == 200

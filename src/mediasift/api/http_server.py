@@ -41,6 +41,9 @@ def build_server(app: Any, host: str, port: int) -> uvicorn.Server:
         host=host,
         port=port,
         log_level="warning",
+        # uvicorn's own records go to the root logger, as every other one (``ops/logs.py``): its
+        # handlers had written plain "ERROR:    …" lines into a JSON log.
+        log_config=None,
         http=RefusingH11Protocol,
         h11_max_incomplete_event_size=HEAD_LIMIT_BYTES,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import logging
 import os
 import re
 import signal
@@ -34,9 +35,9 @@ from mediasift.cli.filter_options import (
 )
 from mediasift.cli.nutrition import nutrition_command
 from mediasift.cli.ops import check_serve_binding, keys_app, reindex_command, retention_app
+from mediasift.cli.output import announce, stdout_console
 from mediasift.cli.output import fail as _fail
 from mediasift.cli.output import print_json as _print_json
-from mediasift.cli.output import stdout_console
 from mediasift.cli.quality import quality_command
 from mediasift.cli.report import report_command
 from mediasift.cli.taxonomy import taxonomy_app
@@ -145,9 +146,11 @@ def serve(
     if not count and settings.index == "edge":
         # The embedded index is this process's alone: no `mediasift worker` can open it, so the
         # jobs this API queues would wait for ever.
-        console.print(
+        announce(
+            settings,
             "warning: no worker threads with the embedded index: no other process can run the jobs "
-            "(use scale-out backends for separate workers, or leave out --no-workers)"
+            "(use scale-out backends for separate workers, or leave out --no-workers)",
+            level=logging.WARNING,
         )
     if count:
         _take_back_jobs_of_dead_processes(rt)
@@ -161,7 +164,7 @@ def serve(
     server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
-    console.print(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
+    announce(settings, f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
     # uvicorn re-raises the signal that stopped it once it has drained open requests; with the
     # default handlers that would kill the process before the workers' graceful stop below.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -199,7 +202,8 @@ def _take_back_jobs_of_dead_processes(rt: Runtime) -> None:
     them again now rather than after their leases run out (120 s by default)."""
     released = rt.queue.release_leases_of_gone_holders()
     if released:
-        console.print(f"took back {len(released)} job(s) whose process had died: {', '.join(released)}")
+        said = f"took back {len(released)} job(s) whose process had died: {', '.join(released)}"
+        announce(rt.settings, said, level=logging.WARNING)
 
 
 @app.command()
@@ -229,13 +233,13 @@ def worker(
 
         server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
         bound_host, bound_port = server.socket.getsockname()[:2]
-        console.print(f"metrics on http://{bound_host}:{bound_port}/metrics")
+        announce(settings, f"metrics on http://{bound_host}:{bound_port}/metrics")
     stop = threading.Event()
     # SIGTERM is graceful: no new jobs; the running ones finish within MEDIASIFT_SHUTDOWN_GRACE_S,
     # else their leases are released so another worker takes them at once.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    console.print(f"mediasift worker: {len(pool)} thread(s)")
+    announce(settings, f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
     abandoned = stop_workers(pool, settings.shutdown_grace_s)
     if server is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import sys
 from typing import Annotated
 
@@ -16,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mediasift.cli.output import announce, stdout_console
 from mediasift.cli.output import fail as _fail
-from mediasift.cli.output import stdout_console
 from mediasift.config import Settings
 from mediasift.domain import utc_text
 from mediasift.errors import MediasiftError
@@ -54,16 +55,19 @@ def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type:
     if auth.keys_exist(catalog):
         return "keys"
     if not is_loopback(host) and not settings.allow_open_remote:
-        console.print(
-            f"[red]refusing to serve {host} without API keys[/red]: anyone who can reach it could read "
-            "and delete every tenant's media. Create a key (`mediasift keys create --tenant T --scopes "
-            "read,write`) or set MEDIASIFT_ALLOW_OPEN_REMOTE=true to accept that."
+        why = (
+            ": anyone who can reach it could read and delete every tenant's media. Create a key "
+            "(`mediasift keys create --tenant T --scopes read,write`) or set "
+            "MEDIASIFT_ALLOW_OPEN_REMOTE=true to accept that."
         )
+        refused = f"refusing to serve {host} without API keys"
+        announce(settings, refused + why, markup=f"[red]{refused}[/red]{why}", level=logging.ERROR)
         raise typer.Exit(2)
-    console.print(
-        f"[yellow]open mode[/yellow]: no API keys exist, so requests need none and act as tenant "
-        f"'{settings.default_tenant}' (or X-Mediasift-Tenant); create a key to require keys."
+    said = (
+        f": no API keys exist, so requests need none and act as tenant '{settings.default_tenant}' "
+        "(or X-Mediasift-Tenant); create a key to require keys."
     )
+    announce(settings, "open mode" + said, markup="[yellow]open mode[/yellow]" + said, level=logging.WARNING)
     return "open"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from typing import Any, NoReturn
@@ -34,3 +35,15 @@ def print_json(value: Any) -> None:
 def fail(exc: MediasiftError) -> NoReturn:
     console.print(f"[red]error[/red] {getattr(exc, 'code', 'error')}: {exc.message}")
     raise typer.Exit(2)
+
+
+def announce(settings: Any, message: str, *, markup: str | None = None, level: int = logging.INFO) -> None:
+    """A long-running command's line about itself (``serve``'s address, open mode, ``worker``'s
+    threads): with JSON logs (``MEDIASIFT_LOG_FORMAT=json``, the default) going anywhere but a
+    terminal, a log record like the others, so a log shipper reads every line of the stream (two
+    plain lines had opened every JSON log); for a person at a terminal, ``markup`` (``message``
+    styled)."""
+    if getattr(settings, "log_format", "console") == "json" and not sys.stderr.isatty():
+        logging.getLogger("mediasift.cli").log(level, message)
+    else:
+        console.print(markup or message)
