@@ -149,8 +149,7 @@ class Worker:
             return
         if self._released.is_set():
             return
-        lifecycle.succeed(rt, lease)
-        log.info("job %s succeeded (media %s)", lease.job_id, attempt.media_id)
+        lifecycle.succeed(rt, lease)  # which logs the outcome, with the job's and media's ids
 
     def _run(self, attempt: Attempt) -> None:
         progress = _ProgressRecorder(self.rt, attempt.job_id, self._released)
