@@ -216,3 +216,14 @@ def test_openapi_describes_every_new_filter(api: TestClient) -> None:
     ):
         for name in names:
             assert fields[name]["description"], name
+
+
+def test_languages_are_compared_in_lower_case() -> None:
+    from mediasift.services.search import normalize_filters
+
+    # segments carry "es" and "python": "ES" had matched nothing, without a word
+    assert normalize_filters(Filters(languages=["ES", " en ", "Python", "es"])).languages == [
+        "en",
+        "es",
+        "python",
+    ]

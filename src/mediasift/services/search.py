@@ -348,9 +348,12 @@ def parse_instant(value: str, field: str, *, end_of_day: bool = False) -> dateti
 
 def normalize_filters(filters: Filters) -> Filters:
     """Validate the filters and write them as the index compares them: the added-date window as
-    UTC instants, labels, entities and keywords encoded (``normalize_about``)."""
+    UTC instants, languages in lower case (as segments carry them: "ES" had matched nothing),
+    labels, entities and keywords encoded (``normalize_about``)."""
     _known("kind", filters.kinds, [k.value for k in MediaKind])
     _known("modality", filters.modalities, [m.value for m in Modality])
+    if filters.languages:
+        filters = replace(filters, languages=sorted({v.strip().lower() for v in filters.languages}))
     if filters.added_after or filters.added_before:
         filters = normalize_dates(filters)
     return normalize_about(filters)
