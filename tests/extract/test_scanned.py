@@ -86,6 +86,20 @@ def test_a_pdf_cut_off_before_its_end_gives_the_pages_it_holds_whole(tmp_path, k
         assert f"Page {segment.page} of the maintenance log" in segment.text  # each page its own text
     assert extraction.info["metadata"]["cut_short"] is True
 
-    path.write_bytes(whole[:300])  # not one page whole: still corrupt, saying what PDFium said
-    with pytest.raises(CorruptMedia, match="corrupt PDF"):
+    path.write_bytes(whole[:300])  # not one page whole: corrupt, and said to be cut off
+    with pytest.raises(CorruptMedia, match=r"the PDF is cut off .* no page of it is whole"):
         extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))
+
+
+def test_a_page_whose_content_the_cut_reached_is_not_taken_for_a_blank_or_scanned_one(tmp_path) -> None:
+    from mediasift.extract.pdf import extract_pdf
+    from tests.docgen import make_pdf
+
+    lines = [f"Page {n} of the maintenance log says the boiler was checked." for n in (1, 2)]
+    whole = make_pdf(tmp_path / "log.pdf", [[line] for line in lines]).read_bytes()
+    second = whole.index(b"Page 2 of the maintenance")  # cut inside page 2's content stream
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(whole[: second + 10])
+    extraction = extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))
+    assert {s.page for s in extraction.segments} == {1}  # page 2 had read as a scanned page
+    assert extraction.info["pages"] == 1 and "scanned_pages" not in extraction.info["metadata"]

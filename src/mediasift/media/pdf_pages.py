@@ -84,6 +84,13 @@ def was_cut_short(pdf: PdfDocument) -> bool:
     return pdf in _CUT_SHORT
 
 
+def _ends_early(path: Path) -> bool:
+    """Whether the file at ``path`` lacks the ``%%EOF`` every PDF ends with (in its last KB)."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 1024))
+        return b"%%EOF" not in f.read()
+
+
 def _cut_short(path: Path, refused: Exception) -> PdfDocument:
     """The PDF at ``path``, which PDFium refused, rebuilt from its whole objects (a file cut off
     before its end); ``CorruptMedia`` saying what PDFium said where nothing can be rebuilt. The
@@ -96,6 +103,11 @@ def _cut_short(path: Path, refused: Exception) -> PdfDocument:
     if path.stat().st_size <= _RECOVER_AT_MOST:
         found = recovered(path.read_bytes())
     if found is None:
+        if _ends_early(path):  # said apart: half a download is not a damaged file
+            raise CorruptMedia(
+                "the PDF is cut off (it ends without its %%EOF marker: an interrupted download or "
+                "copy?) and no page of it is whole: upload the whole file"
+            ) from None
         raise CorruptMedia(f"corrupt PDF: {refused}") from None
     with _LOCK:
         try:

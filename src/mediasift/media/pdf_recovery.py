@@ -4,11 +4,11 @@ A PDF ends with its cross-reference table and the trailer that names its catalog
 short has neither, and PDFium (as qpdf) opens none of it: every page of a 40-page report was lost
 for want of its last kilobytes. ``recovered`` rebuilds what PDFium needs from the objects that
 are there whole: the file up to its last whole object, a flat page tree of the pages found whole
-(in their original tree's order where it is known, else in the order they are written), a
-catalog, a cross-reference table and a trailer. A page whose content was cut loads with what is
-left of it. What it cannot give back: pages whose objects the writer put after the cut (LibreOffice
-writes every page's object after all the contents, so its PDFs cut anywhere but in their last few
-percent keep none), and objects inside compressed object streams (PDF 1.5's ``/ObjStm``).
+with their contents (in their original tree's order where it is known, else in the order they are
+written), a catalog, a cross-reference table and a trailer. What it cannot give back: pages whose
+objects the writer put after the cut (LibreOffice writes every page's object after all the
+contents, so its PDFs cut anywhere but in their last few percent keep none), and objects inside
+compressed object streams (PDF 1.5's ``/ObjStm``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ _OBJECT = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b")
 _END = b"endobj"
 _TYPE = re.compile(rb"/Type\s*/(Catalog|Pages|Page)(?![A-Za-z])")
 _KIDS = re.compile(rb"/Kids\s*\[([^\]]*)\]")
+_CONTENTS = re.compile(rb"/Contents\s*(\[[^\]]*\]|\d+\s+\d+\s+R)")
 _REFERENCE = re.compile(rb"(\d+)\s+\d+\s+R\b")
 _MAX_OBJECTS = 2_000_000  # past this, a "PDF" is not one a person wrote
 
@@ -41,7 +42,10 @@ def recovered(data: bytes) -> tuple[bytes, int] | None:
         found = _TYPE.search(data, start, end)
         if found:
             kinds[number] = found.group(1)
-    pages = [number for number in sorted(whole, key=lambda n: whole[n][0]) if kinds.get(number) == b"Page"]
+    written = sorted(whole, key=lambda n: whole[n][0])
+    # A page whose content the cut reached is not whole: it would read as a blank (or "scanned")
+    # page, and be sent to OCR for nothing.
+    pages = [n for n in written if kinds.get(n) == b"Page" and _contents_whole(data, whole, n)]
     if not pages:
         return None
     ordered = _tree_order(data, whole, kinds, pages)
@@ -66,6 +70,16 @@ def recovered(data: bytes) -> tuple[bytes, int] | None:
         out += b"%010d 00000 n \n" % at if at is not None else b"0000000000 65535 f \n"
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, catalog, xref)
     return bytes(out), len(ordered)
+
+
+def _contents_whole(data: bytes, whole: dict[int, tuple[int, int]], page: int) -> bool:
+    """Whether every content stream the page names (``/Contents``: one reference or an array) is
+    whole; a page that names none is (a blank page)."""
+    start, end = whole[page]
+    named = _CONTENTS.search(data, start, end)
+    if named is None:
+        return True
+    return all(int(ref) in whole for ref in _REFERENCE.findall(named.group(1)))
 
 
 def _tree_order(
