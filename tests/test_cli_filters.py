@@ -194,3 +194,16 @@ def test_a_skipped_workflow_step_is_counted_apart_from_those_that_succeeded(caps
     assert (
         "and 2 workflow steps succeeded, 1 skipped (a condition that did not hold)" in capsys.readouterr().err
     )
+
+
+def test_media_show_says_how_the_file_read() -> None:
+    detail = {
+        "pages": 3,
+        "metadata": {"extracted": {"cut_short": True, "unreadable_pages": [2], "scanned_pages": [3]}},
+    }
+    assert cli._read_notes(detail) == [
+        "cut off: the file ends early; its first 3 page(s) were read (upload the whole file for the rest)",
+        "pages that could not be read: 2",
+        "pages read by OCR (no text layer): 3",
+    ]
+    assert cli._read_notes({"pages": 2, "metadata": {"extracted": {}}}) == []

@@ -33,3 +33,22 @@ def test_stretches_read_as_seconds_in_messages() -> None:
     quality = score({"black_ratio": 0.3, "black_stretches": [[2.0, 5.5], [10.0, 11.0]]}, [rule])
     assert quality.reasons[0].message == "black screen: 2.0–5.5 s, 10.0–11.0 s"
     assert quality.to_json()["measures"]["black_stretches"] == [[2.0, 5.5], [10.0, 11.0]]
+
+
+def test_a_document_cut_off_before_its_end_says_so_and_scores_lower(tmp_path) -> None:
+    from mediasift.domain import Modality, Segment
+    from mediasift.quality.assess import assess
+
+    pages = [
+        Segment(
+            id=f"s{n}", media_id="m", tenant_id="t", modality=Modality.TEXT, text=f"Page {n} text.", page=n
+        )
+        for n in (1, 2, 3)
+    ]
+    whole = assess("document", tmp_path / "x.pdf", pages, {"pages": 3}, 1_000_000)
+    cut = assess(
+        "document", tmp_path / "x.pdf", pages, {"pages": 3, "metadata": {"cut_short": True}}, 1_000_000
+    )
+    assert whole.overall == 1.0 and "complete" not in whole.measures
+    assert cut.overall == 0.5 and cut.measures["complete"] == 0.0
+    assert [r.message for r in cut.reasons] == ["cut off: the file ends early; its first 3 pages were read"]

@@ -900,11 +900,27 @@ def media_show(media_id: str, as_json: JsonOpt = False, tenant: TenantOpt = None
         job = detail.get("job") or {}
         code = f"{job['error_code']}: " if job.get("error_code") else ""
         out.print(f"error {code}{detail['error']}", markup=False)
-    for line in _about(detail):
+    for line in _read_notes(detail) + _about(detail):
         out.print(line, markup=False)
     for seg in detail["segments"]:
         text = " ".join(seg["text"].split())  # a slide's or a page's lines on one line
         out.print(f"  {_where(seg):>10} {seg['modality']:<7} {text[:100]}", markup=False)
+
+
+def _read_notes(detail: dict[str, Any]) -> list[str]:
+    """What extraction said of how the file read: a PDF cut off, pages it could not read or read
+    by OCR (they were in the JSON alone, so a cut-off file looked whole)."""
+    extracted = (detail.get("metadata") or {}).get("extracted") or {}
+    lines = []
+    if extracted.get("cut_short"):
+        pages = detail.get("pages")
+        read = f"; its first {pages} page(s) were read" if pages else ""
+        lines.append(f"cut off: the file ends early{read} (upload the whole file for the rest)")
+    if unreadable := extracted.get("unreadable_pages"):
+        lines.append(f"pages that could not be read: {', '.join(map(str, unreadable))}")
+    if scanned := extracted.get("scanned_pages"):
+        lines.append(f"pages read by OCR (no text layer): {', '.join(map(str, scanned))}")
+    return lines
 
 
 def _about(detail: dict[str, Any]) -> list[str]:

@@ -45,6 +45,9 @@ VIDEO = (
 )
 
 DOCUMENT = (
+    # 0 for a file cut off before its end (a PDF read for the pages it held whole): what is missing
+    # is unknown, and may be most of it.
+    Rule("complete", 1.0, 0.0, 0.5, "cut off: the file ends early; its first {pages} pages were read"),
     Rule("text_coverage", 0.9, 0.2, 0.5, "pages without text: {pages_without_text}"),
     Rule("ocr_confidence", 0.85, 0.5, 0.4, "hard to read: mean OCR confidence {value:.2f}"),
     Rule("language_consistency", 0.85, 0.5, 0.2, "mixed languages: {value:.0%} of the text in {language}"),

@@ -3,7 +3,8 @@
 - ``asr_confidence``: mean word probability of the transcript (each speech segment's confidence is
   its words' mean probability), weighted by the segment's duration;
 - ``ocr_confidence``: mean confidence of OCR segments (text read from pictures, frames or scans);
-- documents: ``pages``, ``pages_without_text`` (page numbers), ``text_coverage`` (share of pages
+- documents: ``complete`` (0 where the file was cut off before its end; absent otherwise),
+  ``pages``, ``pages_without_text`` (page numbers), ``text_coverage`` (share of pages
   with any text), ``language_consistency`` (share of the text, in characters, written in the
   dominant language).
 """
@@ -59,4 +60,6 @@ def document_measures(segments: list[Segment], info: Mapping[str, Any]) -> dict[
             by_language.most_common(1)[0][1] / sum(by_language.values()), 3
         )
     measures["characters"] = sum(len(s.text) for s in texts)
+    if (info.get("metadata") or {}).get("cut_short"):
+        measures["complete"] = 0.0
     return measures

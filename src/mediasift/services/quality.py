@@ -82,10 +82,12 @@ def measure(rt: Runtime, tenant_id: str, media_id: str) -> dict[str, Any]:
         if media.status != "ready" or media.kind is None:
             raise Conflict(f"the media is {media.status}: its quality is measured once it is ready")
         kind, key, pages = media.kind, media.original_key, media.pages
-        phash = ((media.meta or {}).get("extracted") or {}).get("phash")
+        # what extraction said of the file (a PDF cut short, its phash), as at ingest
+        extracted = dict((media.meta or {}).get("extracted") or {})
         segments = [_segment(row) for row in repo.media_segments(s, tenant_id, media_id)]
+    info = {"pages": pages, "phash": extracted.get("phash"), "metadata": extracted}
     with rt.store.local_path(key) as path:
-        quality = _object(rt, tenant_id, media_id, kind, path, segments, {"pages": pages, "phash": phash})
+        quality = _object(rt, tenant_id, media_id, kind, path, segments, info)
     with rt.catalog.session() as s:
         stored.save_quality(s, tenant_id, media_id, quality)
     return quality
