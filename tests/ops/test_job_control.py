@@ -256,3 +256,32 @@ def test_a_reprocess_asked_while_its_media_runs_waits_for_that_run(make_runtime,
     assert third is not None and third.job_id == reprocess["id"] and third.attempts == 1
     assert lifecycle.begin(rt, third) is not None  # the ingest over, the reprocess runs
     assert api.get(f"/v1/jobs/{reprocess['id']}").json()["status"] == "running"
+
+
+def test_a_job_cancelled_while_it_runs_holds_its_media_until_its_attempt_stops(
+    make_runtime, client_for, monkeypatch
+):
+    from mediasift.jobs import lifecycle
+
+    monkeypatch.setattr(lifecycle, "BUSY_DEFER_S", 0.3)
+    rt = make_runtime(enrich=False)
+    api = client_for(rt)
+    created = api.post("/v1/media", files={"file": ("a.txt", b"The ferry leaves at nine.")}).json()
+    media_id = created["media"]["id"]
+    ingest = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert ingest is not None and lifecycle.begin(rt, ingest) is not None
+    # cancelled, but its attempt stops only at its next progress report: the reprocess asked at
+    # once had run beside it
+    assert api.post(f"/v1/jobs/{ingest.job_id}/cancel").json()["status"] == "cancelled"
+    reprocess = api.post(f"/v1/media/{media_id}/reprocess").json()
+    leased = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert leased is not None and leased.job_id == reprocess["id"]
+    # leased, not begun: a second reprocess asked now is this one, not a second job
+    assert api.post(f"/v1/media/{media_id}/reprocess").json()["id"] == reprocess["id"]
+    assert lifecycle.begin(rt, leased) is None
+    assert api.post(f"/v1/media/{media_id}/reprocess").json()["id"] == reprocess["id"]
+
+    lifecycle.finish_cancelled(rt, ingest)  # the attempt stops
+    time.sleep(0.35)
+    again = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert again is not None and again.job_id == reprocess["id"] and lifecycle.begin(rt, again) is not None

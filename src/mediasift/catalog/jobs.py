@@ -122,28 +122,34 @@ def waiting_media(s: Session, tenant_id: str, job_type: JobType) -> set[str]:
 
 
 def waiting_job(s: Session, media_id: str, job_types: Sequence[JobType]) -> Job | None:
-    """The media's newest job of one of ``job_types`` that is queued and not yet running."""
+    """The media's newest job of one of ``job_types`` that is queued and not yet running: queued,
+    or leased by a worker that has not begun it (the database queue marks a lease ``running``; a
+    job waiting for another of its media's is leased and given back every few seconds, and a
+    second reprocess asked in that moment had made a second job)."""
+    leased_not_begun = and_(Job.status == JobStatus.RUNNING.value, Job.started_at.is_(None))
     q = select(Job).where(
         Job.media_id == media_id,
         Job.type.in_([t.value for t in job_types]),
-        Job.status == JobStatus.QUEUED.value,
+        or_(Job.status == JobStatus.QUEUED.value, leased_not_begun),
     )
     return s.scalar(q.order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
 
 
 def running_alongside(s: Session, job: Job, types: Sequence[str], now: float, live_s: float) -> Job | None:
-    """Another job of ``job``'s media, of one of ``types``, that is running now: under a lease
-    that has not run out (the database queue's), or (a queue that keeps its leases itself, SQS)
-    written to within ``live_s``, as a running job's progress and heartbeats write it. The media's
-    row is locked for the rest of the transaction where the database can (PostgreSQL), so two
-    workers beginning jobs of one media take turns."""
+    """Another job of ``job``'s media, of one of ``types``, whose attempt is running now: one
+    running, or one cancelled while it ran and not yet stopped (it stops at its next progress
+    report; its end is not written yet), under a lease that has not run out (the database
+    queue's), or (a queue that keeps its leases itself, SQS) written to within ``live_s``, as a
+    running job's progress writes it. The media's row is locked for the rest of the transaction
+    where the database can (PostgreSQL), so two workers beginning jobs of one media take turns."""
     s.execute(select(Media.id).where(Media.id == job.media_id).with_for_update())
     since = utcnow() - timedelta(seconds=live_s)
+    stopping = and_(Job.status == JobStatus.CANCELLED.value, Job.finished_at.is_(None))
     q = select(Job).where(
         Job.media_id == job.media_id,
         Job.id != job.id,
         Job.type.in_(list(types)),
-        Job.status == JobStatus.RUNNING.value,
+        or_(Job.status == JobStatus.RUNNING.value, stopping),
         or_(Job.lease_until > now, and_(Job.lease_until.is_(None), Job.updated_at >= since)),
     )
     return s.scalar(q.limit(1))

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mediasift.catalog.models import Job, utcnow
+from mediasift.catalog.models import Job
 from mediasift.domain import JobStatus
 
 _WAITING = (JobStatus.QUEUED.value, JobStatus.FAILED.value)
@@ -116,7 +116,8 @@ def lease_next(s: Session, now: float, until: float, holder: str) -> Grant | Non
                 lease_until=until,
                 lease_holder=holder,
                 attempts=Job.attempts + 1,
-                started_at=utcnow(),
+                # not ``started_at``: ``jobs/lifecycle.begin`` sets it when the attempt begins, so a
+                # job leased and given back unbegun (``defer``) is told apart (``waiting_job``)
             )
             .returning(Job.attempts)
         ).first()

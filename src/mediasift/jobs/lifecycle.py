@@ -184,7 +184,7 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
         rt.queue.ack(lease)
         return None
     if busy is not None and not lost:
-        log.info("job %s waits for job %s of the same media to end", lease.job_id, busy.id)
+        log.debug("job %s waits for job %s of the same media to end", lease.job_id, busy.id)
         rt.queue.defer(lease, BUSY_DEFER_S)
         return None
     if lost:
@@ -318,6 +318,7 @@ def clear_leftovers(rt: Runtime, tenant_id: str, media_id: str) -> None:
         for prefix in media_prefixes(tenant_id, media_id):
             rt.store.delete_prefix(prefix)
         rt.index.delete_media(tenant_id, media_id)
+        log.info("media %s was deleted while its job ran: what the job wrote since is gone too", media_id)
     except Exception:  # run after every attempt: a backend down must not take the worker with it
         log.warning(
             "media %s: could not clear what its job wrote after its deletion", media_id, exc_info=True
