@@ -266,3 +266,50 @@ def test_a_chat_shows_its_filters_as_given_and_keeps_to_them(make_api: ApiFactor
     bad = api.post("/v1/chats", json={"filters": {**given, "added_after": "yesterday"}})
     assert bad.status_code == 400 and "added_after" in bad.json()["message"]
     assert api.post("/v1/chats", json={}).json()["filters"] == {}
+
+
+LIGHTHOUSE = (
+    "Lighthouse maintenance.\n\nThe lantern lens of the lighthouse was polished in May by the keeper.\n"
+)
+
+
+def test_a_short_question_with_a_subject_its_media_know_stands_alone(make_api: ApiFactory, tmp_path: Path):
+    # "What was polished on the lighthouse?" after a question on the boiler had been joined to it
+    # for having two content words, and answered with the boiler's sentence
+    api, _ = make_api()
+    for name, text in (("boiler.txt", BOILER), ("lighthouse.txt", LIGHTHOUSE), ("bikes.md", BIKES)):
+        (tmp_path / name).write_text(text)
+        assert wait_for_job(api, upload(api, tmp_path / name)["job"]["id"])["status"] == "succeeded"
+    chat_id = api.post("/v1/chats", json={}).json()["id"]
+
+    def say(content: str, **body: object) -> dict:
+        response = api.post(f"/v1/chats/{chat_id}/messages", json={"content": content, **body})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert "Descale the boiler" in say("How often should I descale the boiler?")["answer"]
+    lens = say("What was polished on the lighthouse?")
+    assert lens["search_question"] is None and "lantern lens" in lens["answer"], lens
+    # a short question its media do not answer alone is still a follow-up
+    pressure = say("Which pressure?")
+    assert pressure["search_question"] is not None
+
+
+def test_a_turns_filters_replace_the_chats_field_by_field(make_api: ApiFactory, tmp_path: Path):
+    api, _ = make_api()
+    for collection, name, text in (("home", "boiler.txt", BOILER), ("club", "bikes.md", BIKES)):
+        (tmp_path / name).write_text(text)
+        created = upload(api, tmp_path / name, collection=collection)
+        assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+    chat_id = api.post("/v1/chats", json={"filters": {"collections": ["home"]}}).json()["id"]
+    turn = api.post(
+        f"/v1/chats/{chat_id}/messages",
+        json={"content": "How often should I clean the bike chain?", "filters": {"languages": ["en"]}},
+    ).json()
+    # the turn named a language only: the chat's collection still holds (it had been dropped)
+    assert turn["found"] is False and turn["citations"] == []
+    widened = api.post(
+        f"/v1/chats/{chat_id}/messages",
+        json={"content": "How often should I clean the bike chain?", "filters": {"collections": ["club"]}},
+    ).json()
+    assert "Clean the chain every two weeks" in widened["answer"]

@@ -46,6 +46,17 @@ def follows_up(question: str) -> bool:
     return count <= _POINTING_TERMS and bool(_POINTS_BACK.search(question))
 
 
+def short_only(question: str) -> bool:
+    """Whether ``question`` follows up only for being short: two or three content words, neither
+    opening on "and…" nor pointing back. Such a question may have a subject of its own ("What was
+    polished on the lighthouse?"), which its media can tell (``services/chats.py``)."""
+    return (
+        1 < len(terms(question)) <= _SHORT_TERMS
+        and not _OPENS_ON_MORE.search(question)
+        and not _POINTS_BACK.search(question)
+    )
+
+
 class ExtractiveAnswerer:
     id = "extractive"
 

@@ -529,6 +529,11 @@ class AnswerStream:
         else:
             self._chunks, self._first = iter(()), not_found(question)
 
+    @property
+    def has_sources(self) -> bool:
+        """Whether retrieval found sources with evidence for the question (else it is "not found")."""
+        return bool(self._sources)
+
     def __iter__(self) -> Iterator[str]:
         for chunk in _chain([self._first] if self._first else [], self._chunks):
             piece = self._filter.feed(chunk)

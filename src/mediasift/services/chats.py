@@ -10,11 +10,11 @@ A chat belongs to one tenant: another tenant's chat id is "not found", never a d
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from mediasift.answer.base import AnswerModel, Prompt
-from mediasift.answer.extractive import keep_end
+from mediasift.answer.extractive import keep_end, short_only
 from mediasift.answer.factory import get_answer_model
 from mediasift.catalog import chats as repo
 from mediasift.domain import Filters
@@ -99,11 +99,26 @@ def post_message_stream(
         # it, and joining those again made every follow-up ask the whole chat.
         history = [(m.role, m.content) for m in repo.chat_messages(s, tenant_id, chat_id)]
         chat_filters = Filters(**chat.filters) if chat.filters else None
+    within = _within(chat_filters, filters)
     standalone = rewrite(model, content, history)
-    stream = rag.ask_stream(
-        rt, tenant_id, content, filters or chat_filters, search_question=standalone, model=model
-    )
+    if standalone != content and model.id == "extractive" and short_only(content):
+        # Joined for being short alone: asked alone first, it stands alone where its media answer
+        # it ("What was polished on the lighthouse?" after a question on irrigation had been
+        # answered with the irrigation schedule).
+        alone = rag.ask_stream(rt, tenant_id, content, within, model=model)
+        if alone.has_sources:
+            return ChatTurn(rt, tenant_id, chat_id, alone, user_id)
+    stream = rag.ask_stream(rt, tenant_id, content, within, search_question=standalone, model=model)
     return ChatTurn(rt, tenant_id, chat_id, stream, user_id)
+
+
+def _within(chat: Filters | None, turn: Filters | None) -> Filters | None:
+    """The chat's filters with those a turn gives in their place, field by field: a turn naming a
+    language keeps the chat's collections (replacing them all had widened the chat unasked)."""
+    if turn is None or chat is None:
+        return turn or chat
+    given = {f.name: getattr(turn, f.name) for f in fields(turn) if getattr(turn, f.name) is not None}
+    return replace(chat, **given)
 
 
 class ChatTurn:
