@@ -82,6 +82,24 @@ def test_head_answers_wherever_get_does_without_a_body(make_runtime, client_for)
     assert api.head("/v1/media/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
 
 
+def test_a_head_is_logged_and_counted_under_its_route(make_runtime, client_for, caplog):
+    import logging
+
+    from mediasift import meters
+
+    api = client_for(make_runtime())
+    media = api.post("/v1/media", files={"file": ("a.txt", b"hello head world")}).json()["media"]
+    with caplog.at_level(logging.DEBUG, logger="mediasift.access"):
+        api.head(f"/v1/media/{media['id']}/original")
+        api.head("/health")
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "mediasift.access"]
+    # it had been route "unmatched", and /health's probe an INFO line each time
+    assert (logging.INFO, "HEAD /v1/media/{media_id}/original 200") in lines
+    assert (logging.DEBUG, "HEAD /health 200") in lines
+    counted = meters.HTTP_REQUESTS.labels(method="HEAD", route="/health", status="200")._value.get()
+    assert counted >= 1
+
+
 def test_head_of_an_original_reads_none_of_its_bytes(make_runtime, client_for):
     rt = make_runtime()
     api = client_for(rt)

@@ -30,11 +30,26 @@ class HeadAsGetMiddleware:
             await self.app(scope, receive, send)
             return
 
+        routed: Scope = {**scope, "method": "GET", _HEAD: True}
+
         async def headers_only(message: Message) -> None:
             if message["type"] == "http.response.body":
                 if not message.get("more_body", False):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
+            _carry_route(routed, scope)  # before the access log and metrics read it, at the start
             await send(message)
 
-        await self.app({**scope, "method": "GET", _HEAD: True}, receive, headers_only)
+        try:
+            await self.app(routed, receive, headers_only)
+        finally:
+            _carry_route(routed, scope)
+
+
+def _carry_route(routed: Scope, scope: Scope) -> None:
+    """What routing wrote on the GET's scope (the route, its path parameters), on the HEAD's own,
+    which the middleware outside reads: a HEAD had been logged and counted as route "unmatched",
+    at INFO even for ``/health``."""
+    for key in ("route", "path_params", "endpoint"):
+        if key in routed:
+            scope[key] = routed[key]
