@@ -96,3 +96,24 @@ def test_a_home_that_cannot_be_written_is_unavailable_not_an_internal_error(
         "code": "backend_unavailable",
         "message": "storage unavailable: Read-only file system",
     }
+
+
+def test_an_upload_the_catalog_refuses_leaves_no_original_behind(make_runtime, client_for, tmp_path):
+    import sqlite3
+
+    from mediasift.catalog.db import Catalog
+
+    rt = make_runtime()
+    rt.catalog = Catalog(rt.settings.resolved_catalog_url, busy_timeout_s=0.2)  # not 30 s
+    api = client_for(rt)
+    other = sqlite3.connect(rt.settings.home / "catalog.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        response = api.post(
+            "/v1/media", content=multipart([("file", "a.txt", b"some text")]), headers=HEADERS
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 503 and "database is locked" in response.json()["message"]
+    assert list(rt.store.list("raw/")) == []  # the original had stayed, no media holding it

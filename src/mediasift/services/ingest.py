@@ -121,7 +121,14 @@ def ingest_stream(
         rt.store.put_bytes(prefix + sidecar, text.encode(), "text/plain; charset=utf-8")
 
     new = NewMedia(media_id, tenant_id, name, key, size, sha, collection, dict(metadata or {}), source_uri)
-    recorded = record_upload(rt.catalog, new, rt.settings.max_attempts)
+    try:
+        recorded = record_upload(rt.catalog, new, rt.settings.max_attempts)
+    except BaseException:
+        # Not recorded (a catalog that refused the write, a client gone): the bytes stored under
+        # this new media's id are no one's, and had stayed on disk for good, one original each.
+        rt.store.delete(key)
+        rt.store.delete_prefix(prefix)
+        raise
     if recorded is None:
         rt.store.delete(key)
         rt.store.delete_prefix(prefix)
