@@ -66,8 +66,19 @@ def test_a_missing_pepper_is_not_made_anew_while_keys_hashed_with_it_exist(make_
     assert refused.status_code == 503 and "MEDIASIFT_API_KEY_PEPPER" in refused.json()["message"]
     assert str(rt.settings.home) not in refused.json()["message"]
     assert not pepper_file.exists()
-    pepper_file.write_bytes(kept)  # restored
+    # /ready and doctor say so too (a load balancer had kept sending every client to be refused)
+    ready = api.get("/ready")
+    assert ready.status_code == 503 and any("pepper" in r for r in ready.json()["reasons"])
+    from mediasift.cli.doctor import check_pepper
+
+    check = check_pepper(rt.settings, rt.catalog)
+    assert check is not None and not check.ok and "MEDIASIFT_API_KEY_PEPPER" in (check.fix or "")
+    pepper_file.write_bytes(b"")  # emptied: not made anew either
+    assert "is empty" in api.get("/v1/media", headers=bearer(key)).json()["message"]
+    pepper_file.write_bytes(kept + b"\n")  # restored, with a line break an editor added
     assert api.get("/v1/media", headers=bearer(key)).status_code == 200
+    assert not [r for r in api.get("/ready").json()["reasons"] if "pepper" in r]  # (models may load)
+    assert check_pepper(rt.settings, rt.catalog) is None
 
 
 def test_the_first_key_makes_the_pepper(make_runtime):

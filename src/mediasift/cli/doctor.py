@@ -250,7 +250,21 @@ def check_backends(settings: Settings) -> list[Check]:
             _timed(lambda: check_index(settings, catalog)),
             _timed(lambda: check_cache(settings)),
         ]
+        if catalog is not None and (pepper := check_pepper(settings, catalog)) is not None:
+            checks.append(pepper)
     return checks + [c for c in (check_shared_index(settings), check_redis_eviction(settings)) if c]
+
+
+def check_pepper(settings: Settings, catalog: Catalog) -> Check | None:
+    """A failed check where keys exist but the pepper they were hashed with is missing or empty
+    (every key would be refused); None otherwise (nothing to say)."""
+    from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
+
+    problem = auth.pepper_problem(settings, catalog)
+    if problem is None:
+        return None
+    fix = "restore api_key_pepper from a backup of the home, or set MEDIASIFT_API_KEY_PEPPER"
+    return Check("api-key pepper", False, problem.split(":")[0], fix=fix)
 
 
 def check_shared_index(settings: Settings) -> Check | None:

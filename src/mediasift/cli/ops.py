@@ -53,6 +53,8 @@ def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type:
     from mediasift.services import auth  # SQLAlchemy's models: not for `--help`
 
     if auth.keys_exist(catalog):
+        if problem := auth.pepper_problem(settings, catalog):
+            announce(settings, f"warning: {problem}", level=logging.WARNING)
         return "keys"
     if not is_loopback(host) and not settings.allow_open_remote:
         why = (

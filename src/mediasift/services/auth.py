@@ -133,22 +133,18 @@ def pepper(settings: Settings, catalog: Catalog | None = None) -> bytes:
     path = Path(settings.home) / PEPPER_FILE
     if (known := _peppers.get(str(path))) is not None:
         return known  # read once: it never changes, and every request hashes its key with it
-    try:
-        value = path.read_bytes()
-    except FileNotFoundError:
-        pass
-    else:
-        _peppers[str(path)] = value
-        return value
+    stored = _stored_pepper(path)
+    if stored:
+        _peppers[str(path)] = stored
+        return stored
     if catalog is not None and keys_exist(catalog):
-        raise BackendUnavailable(
-            f"the API-key pepper ({PEPPER_FILE} in this server's home) is missing, and the catalog holds "
-            "API keys hashed with it: restore the file from a backup of the home, or set "
-            "MEDIASIFT_API_KEY_PEPPER to its value (docs/operations.md, Backup); to give those keys "
-            "up, set MEDIASIFT_API_KEY_PEPPER to a new secret and create new keys"
-        )
+        raise BackendUnavailable(_missing_pepper("missing" if stored is None else "empty"))
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32).encode()
+    if stored is not None:  # an empty file, and no key hashed with it: made anew in its place
+        path.write_bytes(value)
+        path.chmod(0o600)
+        return value
     try:  # O_EXCL: two processes racing to create it agree on the first one's value
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -156,6 +152,41 @@ def pepper(settings: Settings, catalog: Catalog | None = None) -> bytes:
     with os.fdopen(fd, "wb") as f:
         f.write(value)
     return value
+
+
+_MADE_PEPPER = re.compile(rb"[0-9a-f]{64}")  # what ``pepper`` writes
+
+
+def _stored_pepper(path: Path) -> bytes | None:
+    """The pepper file's secret: None when there is no file, ``b""`` when it holds nothing (a
+    process killed as it made it, a restore that emptied it). A pepper of the kind ``pepper``
+    makes, written back with a line break or spaces around it (by an editor, by ``echo``), is
+    read without them: with them, every key had been "invalid or revoked"."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return raw.strip() if _MADE_PEPPER.fullmatch(raw.strip()) or not raw.strip() else raw
+
+
+def _missing_pepper(state: str) -> str:
+    return (
+        f"the API-key pepper ({PEPPER_FILE} in this server's home) is {state}, and the catalog holds "
+        "API keys hashed with it: restore the file from a backup of the home, or set "
+        "MEDIASIFT_API_KEY_PEPPER to its value (docs/operations.md, Backups); to give those keys "
+        "up, set MEDIASIFT_API_KEY_PEPPER to a new secret and create new keys"
+    )
+
+
+def pepper_problem(settings: Settings, catalog: Catalog) -> str | None:
+    """Why no key can be checked (the pepper missing or empty while keys exist), for ``/ready``,
+    ``mediasift doctor`` and ``serve``'s start; None when keys can be checked."""
+    if settings.api_key_pepper:
+        return None
+    stored = _stored_pepper(Path(settings.home) / PEPPER_FILE)
+    if stored or not keys_exist(catalog):
+        return None
+    return _missing_pepper("missing" if stored is None else "empty")
 
 
 def hash_key(settings: Settings, secret: str, catalog: Catalog | None = None) -> str:

@@ -16,6 +16,7 @@ from mediasift.api.schemas import error_responses
 from mediasift.ops import metrics
 from mediasift.ops.probes import probe
 from mediasift.ops.readiness import Readiness
+from mediasift.services import auth
 
 router = APIRouter(tags=["health"])
 
@@ -97,8 +98,14 @@ def health(request: Request, rt: RuntimeDep) -> HealthOut:
     responses={503: {"model": ReadyOut, "description": "Not ready: models loading or a backend down"}},
     summary="Readiness: 503 until models are loaded and backends answer",
 )
-def ready(request: Request) -> JSONResponse:
+def ready(request: Request, rt: RuntimeDep) -> JSONResponse:
     reasons = request.app.state.readiness.reasons()
+    # no key can be checked: every client with one would be refused (a restore without it)
+    try:
+        pepper = probe("pepper", rt.catalog, lambda: auth.pepper_problem(rt.settings, rt.catalog))
+    except Exception:  # the catalog not answering is the catalog's reason, said by ``reasons``
+        pepper = None
+    reasons += [pepper] if pepper else []
     if reasons:
         return JSONResponse({"status": "not_ready", "reasons": reasons}, status_code=503)
     return JSONResponse({"status": "ready", "reasons": []})
