@@ -148,3 +148,30 @@ def test_a_method_not_allowed_names_every_method_of_the_path(make_runtime, clien
         refused = api.request(method, path)
         assert (refused.status_code, refused.headers["allow"]) == (405, allowed), path
         assert refused.json()["code"] == "method_not_allowed" and allowed in refused.json()["message"]
+
+
+def test_an_artifact_answers_ranges_and_a_reversed_range_is_the_whole_object(make_runtime, client_for):
+    import io
+
+    from PIL import Image
+
+    rt = make_runtime(enrich=False)
+    api = client_for(rt, workers=1)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "navy").save(picture, format="PNG")
+    media = api.post("/v1/media", files={"file": ("a.png", picture.getvalue())}).json()
+    from tests.conftest import wait_for_job
+
+    assert wait_for_job(api, media["job"]["id"])["status"] == "succeeded"
+    detail = api.get(f"/v1/media/{media['media']['id']}").json()
+    name = detail["artifacts"][0]  # the thumbnail's name
+    path = f"/v1/media/{media['media']['id']}/artifacts/{name}"
+    whole = api.get(path)
+    # it said "Accept-Ranges: bytes" and sent all of it
+    part = api.get(path, headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.content == whole.content[:10]
+    assert part.headers["content-range"] == f"bytes 0-9/{len(whole.content)}"
+    reversed_range = api.get(path, headers={"Range": "bytes=100-50"})  # no range: it had been a 416
+    assert reversed_range.status_code == 200 and reversed_range.content == whole.content
+    past = api.get(path, headers={"Range": f"bytes={len(whole.content) + 5}-"})
+    assert past.status_code == 416

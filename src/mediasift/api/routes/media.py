@@ -368,7 +368,7 @@ def report(
     responses={**ERRORS, **file_responses("image/jpeg", "*/*")},
     summary="Download an artifact (a keyframe, a page, the thumbnail, a transcript file)",
 )
-def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
+def artifact(request: Request, rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Response:
     with rt.catalog.read_session() as s:
         repo.get_media(s, tenant, media_id)
     if any(part in ("", ".", "..") for part in name.split("/")):
@@ -377,7 +377,8 @@ def artifact(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> Res
     if not rt.store.exists(key):
         raise NotFound(f"artifact {name} not found")
     mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return _object_response(rt, key, mime, None)
+    # Ranges as the original answers them: it said "Accept-Ranges: bytes" and sent the whole file.
+    return _object_response(rt, key, mime, None, request.headers.get("range"), head=is_head(request))
 
 
 def _object_response(  # type: ignore[no-untyped-def]
@@ -431,6 +432,8 @@ def _byte_span(header: str | None, size: int) -> tuple[int, int] | str | None:
     try:
         if not first:  # the last N bytes
             start, end = max(0, size - int(last)), size - 1
+        elif last and int(last) < int(first):
+            return None  # "bytes=100-50" is no range (RFC 9110, 14.1.1): the whole object, as for any other
         else:
             start, end = int(first), min(int(last), size - 1) if last else size - 1
     except ValueError:
