@@ -1,5 +1,6 @@
 """SIGTERM stops a server's workers gracefully: a running job finishes, or its lease goes back."""
 
+import json
 import os
 import signal
 import subprocess
@@ -70,13 +71,18 @@ def test_a_job_still_running_after_the_grace_period_is_released_and_runs_again_o
     base = f"http://127.0.0.1:{port}"
     # A lease far longer than the test: only an explicit release can make the job visible again.
     settings = {"visibility_timeout_s": "3600", "shutdown_grace_s": "0.5"}
-    server = serve(home, port, **settings)
+    log = tmp_path / "serve.log"
+    server = serve(home, port, log_file=log, **settings)
     try:
         created = _upload_and_wait_for_embedding(base, maintenance_log(tmp_path / "long.txt", 300))
         assert _stop(server, within_s=30) < 20  # did not wait for the job
     finally:
         if server.poll() is None:
             server.kill()
+    # a stop that waited for jobs had said nothing: a slow stop looked like a hang
+    said = [json.loads(line)["event"] for line in log.read_text().splitlines() if line.startswith("{")]
+    assert "stopping: waiting up to 0.5 s for 1 running job(s)" in said
+    assert "stopped: 1 job(s) still running after 0.5 s went back to the queue" in said
     released = _job(home, created["job"]["id"])
     # given back unfinished: the attempt it had begun does not count against the job
     assert (released.status, released.attempts, released.lease_token) == ("queued", 0, None)

@@ -124,7 +124,7 @@ def serve(
     from mediasift.api.http_server import build_server
     from mediasift.ops.readiness import PRELOADABLE
     from mediasift.runtime import open_runtime
-    from mediasift.worker.loop import exit_abandoning, start_worker_threads, stop_workers
+    from mediasift.worker.loop import exit_abandoning, start_worker_threads
 
     settings = Settings()
     if preload:
@@ -175,9 +175,24 @@ def serve(
         info_file.unlink(missing_ok=True)
         if metrics_server is not None:
             metrics_server.shutdown()
-        if stop_workers(pool, settings.shutdown_grace_s):
+        if _stop_pool(settings, pool):
             exit_abandoning(0)
         rt.close()
+
+
+def _stop_pool(settings: Settings, pool: list[Any]) -> int:
+    """``stop_workers``, said: a stop that waits for running jobs had logged nothing, so a slow
+    stop looked like a hang. Returns how many jobs went back to the queue."""
+    from mediasift.worker.loop import stop_workers
+
+    running = [job for w in pool if (job := w.running_job)]
+    grace = settings.shutdown_grace_s
+    waiting = f": waiting up to {grace:g} s for {len(running)} running job(s)" if running else ""
+    announce(settings, f"stopping{waiting}")
+    abandoned = stop_workers(pool, grace)
+    said = f": {abandoned} job(s) still running after {grace:g} s went back to the queue" if abandoned else ""
+    announce(settings, f"stopped{said}", level=logging.WARNING if abandoned else logging.INFO)
+    return abandoned
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -216,7 +231,7 @@ def worker(
 ) -> None:
     """Run workers only (against the configured scale-out backends, or the embedded ones)."""
     from mediasift.runtime import open_runtime
-    from mediasift.worker.loop import exit_abandoning, start_worker_threads, stop_workers
+    from mediasift.worker.loop import exit_abandoning, start_worker_threads
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -241,7 +256,7 @@ def worker(
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     announce(settings, f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
-    abandoned = stop_workers(pool, settings.shutdown_grace_s)
+    abandoned = _stop_pool(settings, pool)
     if server is not None:
         server.shutdown()
     if abandoned:

@@ -59,6 +59,12 @@ class Worker:
         self._lease: Lease | None = None  # the job running now, for a shutdown that cannot wait
         self._released = threading.Event()
 
+    @property
+    def running_job(self) -> str | None:
+        """The id of the job this worker runs now, if any."""
+        lease = self._lease
+        return lease.job_id if lease is not None else None
+
     def stop(self) -> None:
         """Take no new job; the running one carries on. A worker waiting for a job stops waiting:
         ``stop_workers`` then joins it at once rather than after its wait (a second)."""
