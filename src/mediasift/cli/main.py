@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mediasift.cli import waiting
 from mediasift.cli.client import MAX_LISTED, connect, record_server
@@ -136,7 +137,7 @@ def serve(
     setup_tracing(settings)
     host = host or settings.host
     port = port if port is not None else settings.port
-    _check_port_free(host, port)
+    _check_port_free(settings, host, port)
     try:
         rt = open_runtime(settings)
     except MediasiftError as exc:
@@ -195,7 +196,7 @@ def _stop_pool(settings: Settings, pool: list[Any]) -> int:
     return abandoned
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _check_port_free(settings: Settings, host: str, port: int) -> None:
     """A port another server holds is said before anything starts (it had printed "serving on …"
     and then exited 3)."""
     import socket
@@ -206,9 +207,8 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            console.print(
-                f"error port: cannot listen on {host}:{port}: {exc.strerror} (another server?)", markup=False
-            )
+            said = f"error port: cannot listen on {host}:{port}: {exc.strerror} (another server?)"
+            announce(settings, said, markup=escape(said), level=logging.ERROR)
             raise typer.Exit(2) from None
 
 
