@@ -313,3 +313,16 @@ def test_a_turns_filters_replace_the_chats_field_by_field(make_api: ApiFactory, 
         json={"content": "How often should I clean the bike chain?", "filters": {"collections": ["club"]}},
     ).json()
     assert "Clean the chain every two weeks" in widened["answer"]
+
+
+def test_a_heading_over_its_sentence_is_not_quoted_with_it(make_api: ApiFactory, tmp_path: Path):
+    # a PDF page's text layer: the heading on its own line over the sentence, one line break
+    # between them; the answer had read "Boiler maintenance Descale the boiler every three months…"
+    answer = answered(
+        make_api,
+        tmp_path,
+        "Boiler maintenance\nDescale the boiler every three months with citric acid, and check "
+        "the pressure gauge after each descaling.\n",
+        "How often should I descale the boiler?",
+    )
+    assert answer.startswith("Descale the boiler every three months"), answer

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from mediasift.answer.base import Prompt, not_found
 from mediasift.answer.evidence import MIN_EVIDENCE, evidence
-from mediasift.answer.sentences import Sentence
+from mediasift.answer.sentences import Sentence, without_heading
 from mediasift.embed.text.base import TextEmbedder
 from mediasift.enrich.terms import fold, terms
 
@@ -76,7 +76,17 @@ class ExtractiveAnswerer:
         chosen = self.select(prompt)
         if not chosen:
             return not_found(prompt.question)
-        return " ".join(_cited(s.text, s.n) for s in chosen)
+        quoted: dict[str, int] = {}  # a sentence a page says twice (under its heading, then alone) once
+        for sentence in chosen:
+            quoted.setdefault(self._quoted(prompt, sentence), sentence.n)
+        return " ".join(_cited(text, n) for text, n in quoted.items())
+
+    @staticmethod
+    def _quoted(prompt: Prompt, sentence: Sentence) -> str:
+        """The sentence as the answer quotes it: without a heading it opens with (``without_heading``)."""
+        if 0 < sentence.n <= len(prompt.sources):
+            return without_heading(sentence.text, prompt.sources[sentence.n - 1].text)
+        return sentence.text
 
     def stream(self, prompt: Prompt, *, max_tokens: int | None = None) -> Iterator[str]:
         words = self.generate(prompt, max_tokens=max_tokens).split(" ")

@@ -66,6 +66,21 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(s[:MAX_UNIT_CHARS] for s in out)
 
 
+def without_heading(sentence: str, source_text: str) -> str:
+    """``sentence`` (of ``split_sentences(source_text)``) without the heading line it opens with,
+    if it opens with one (a line without an end mark, under half the longest, over a capitalised
+    line: ``line_blocks``' headings): the sentence keeps its heading for search, which it tells
+    which passage this is, but an answer quoting it had read "Boiler maintenance Descale the
+    boiler every three months…"."""
+    for block in line_blocks(source_text, headings=True):
+        heading = " ".join(block.split())
+        if "\n" in block.strip() or ends_a_sentence(heading) or not sentence.startswith(heading + " "):
+            continue
+        rest = sentence[len(heading) + 1 :]
+        return rest if rest[:1].isupper() else sentence
+    return sentence
+
+
 def sentence_texts(text: str, meta: dict[str, Any] | None) -> list[str]:
     """The sentences of a prose segment's ``text`` (of its timed ``parts`` where it has them), in
     the order ``sentence_units`` gives them: ingest embeds these, ask reads them back by position."""
