@@ -128,3 +128,18 @@ def test_a_tag_that_is_not_utf8_does_not_fail_the_file(tmp_path: Path) -> None:
     assert media.kind == "audio" and media.duration_s == pytest.approx(1.0, abs=0.1)
     assert sniff(path).kind == "audio"
     assert sum(len(block) for block in iter_audio(path)) == pytest.approx(16_000, abs=1_200)
+
+
+def test_a_word_document_cut_off_is_said_to_be_cut_off(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for n in range(30):
+        document.add_paragraph(f"Paragraph {n} of the maintenance log says the boiler was checked.")
+    whole = tmp_path / "log.docx"
+    document.save(str(whole))
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    # "corrupt zip container: File is not a zip file" had said nothing a person could act on
+    with pytest.raises(CorruptMedia, match="the file is cut off: it begins as a zip container"):
+        sniff(cut, "cut.docx")

@@ -171,6 +171,12 @@ def _container_type(fmt: str, kind: str, head: bytes) -> tuple[str, str]:
     return _CONTAINERS.get(fmt, (fmt, "." + fmt))
 
 
+def _begins_as_zip(path: Path) -> bool:
+    """Whether ``path`` opens with a zip member's header (its end, the central directory, may be missing)."""
+    with path.open("rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
 def _sniff_zip(path: Path) -> Sniffed:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -187,6 +193,13 @@ def _sniff_zip(path: Path) -> Sniffed:
     except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
         # NotImplementedError: a central directory asking for a zip version no reader has (22.5,
         # once bytes were damaged); OSError: offsets that point outside the file.
+        if isinstance(exc, zipfile.BadZipFile) and _begins_as_zip(path):
+            # "File is not a zip file" for half a .docx said nothing a person could act on
+            raise CorruptMedia(
+                "the file is cut off: it begins as a zip container (a Word, Excel or PowerPoint "
+                "document, or a zip archive) but lacks its end, which lists what it holds (an "
+                "interrupted download or copy?): upload the whole file"
+            ) from None
         raise CorruptMedia(f"corrupt zip container: {exc}") from None
     if "word/document.xml" in names:
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
