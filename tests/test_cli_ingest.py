@@ -38,7 +38,8 @@ def test_folder_with_a_corrupt_file_among_good_ones(tmp_path: Path):
     make_pdf(folder / "boiler.pdf", [["Descale the boiler every three months with citric acid."]])
     make_docx(folder / "nested" / "menu.docx", ["El menú del día incluye sopa de tomate y pan."])
     (folder / "readme.txt").write_text("Visitors must sign in at the front desk before noon.")
-    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ntruncated garbage")
+    # damaged, not cut off (it ends as a PDF does): a cut one says so (tests/extract/test_scanned.py)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage\n%%EOF\n")
     (folder / "empty.docx").write_bytes(b"")
     (folder / "nested" / "empty-too.pdf").write_bytes(b"")  # the same (no) bytes: one media, one job
     # A name on disk that is not UTF-8 (Latin-1, as an older or a Windows tool wrote it) failed the
