@@ -225,10 +225,12 @@ def _beat(rt: Runtime, lease: Delivery, done: threading.Event) -> None:
     while not done.wait(settings.heartbeat_s):
         try:
             if not rt.queue.extend(lease, settings.visibility_timeout_s):
-                log.warning("%s: lease lost to another worker", _named(lease))
+                if not done.is_set():  # else the attempt ended meanwhile and gave its lease back
+                    log.warning("%s: lease lost to another worker", _named(lease))
                 return
         except Exception:
-            log.exception("%s: heartbeat failed", _named(lease))
+            if not done.is_set():
+                log.exception("%s: heartbeat failed", _named(lease))
 
 
 def record_progress(rt: Runtime, job_id: str, stage: str, fraction: float) -> None:
