@@ -514,3 +514,19 @@ def test_version_and_a_purge_prompt_keep_stdout_for_data(tmp_path: Path):
     )  # fmt: skip
     # (click leaves the one space input() writes after a prompt on stdout)
     assert declined.stdout.strip() == "" and "Delete every dead job" in declined.stderr
+
+
+def test_a_file_renamed_in_its_folder_keeps_its_media_under_its_new_name(tmp_path: Path):
+    home, folder = tmp_path / "home", tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("The island ferry leaves the harbour at nine.")
+    first = json.loads(run_cli(home, "ingest", str(folder), "--wait", "--json").stdout)["media"][0]
+    (folder / "notes.txt").rename(folder / "ferry-times.txt")
+    again = run_cli(home, "ingest", str(folder), "--prune", "--json")
+    assert again.returncode == 0, again.stderr
+    (media,) = json.loads(again.stdout)["media"]
+    assert media["id"] == first["id"] and media["source"].endswith("/ferry-times.txt")
+    # it had kept showing the name the file no longer has, in hits and listings
+    assert media["filename"] == "ferry-times.txt"
+    hits = json.loads(run_cli(home, "search", "ferry", "--mode", "keyword", "--json").stdout)
+    assert [h["filename"] for h in hits] == ["ferry-times.txt"]

@@ -81,7 +81,7 @@ class Client(Protocol):
         offset: int = 0,
     ) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
-    def follow(self, media_id: str, source: str) -> dict[str, Any]: ...
+    def follow(self, media_id: str, source: str, filename: str | None = None) -> dict[str, Any]: ...
     def subtitles(self, media_id: str) -> dict[str, Any]: ...
     def add_subtitles(self, media_id: str, files: Sequence[Path]) -> dict[str, Any]: ...
     def remove_subtitles(self, media_id: str, name: str | None = None) -> dict[str, Any]: ...
@@ -322,9 +322,11 @@ class HttpClient:
     def delete(self, media_id: str) -> None:
         self._call("DELETE", f"/v1/media/{media_id}")
 
-    def follow(self, media_id: str, source: str) -> dict[str, Any]:
-        """The media follows ``source`` from now on (``PATCH /v1/media/{id}``)."""
-        return self._call("PATCH", f"/v1/media/{media_id}", json={"source": source})
+    def follow(self, media_id: str, source: str, filename: str | None = None) -> dict[str, Any]:
+        """The media follows ``source`` from now on, named ``filename`` where given (``PATCH
+        /v1/media/{id}``)."""
+        body = {"source": source} if filename is None else {"source": source, "filename": filename}
+        return self._call("PATCH", f"/v1/media/{media_id}", json=body)
 
     def subtitles(self, media_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/media/{media_id}/subtitles")

@@ -475,7 +475,8 @@ def _follow_moves(client, files: list[Path], uploads: list[dict[str, Any]]) -> N
         media, here = upload["media"], file_source(path)
         was = _source_path(media.get("source") or "")
         if upload.get("duplicate") and media.get("source") != here and was is not None and not was.exists():
-            upload["media"] = client.follow(media["id"], here)
+            renamed = path.name if path.name != was.name else None  # a file renamed as it moved
+            upload["media"] = client.follow(media["id"], here, renamed)
 
 
 def _prune(client, folders: list[Path], kept: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]

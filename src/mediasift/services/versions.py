@@ -24,7 +24,7 @@ from mediasift.catalog.sources import SOURCE_PREFIX, UNNAMED, UPLOAD
 from mediasift.errors import Conflict, InvalidRequest, NotFound
 from mediasift.jobs import lifecycle
 from mediasift.media.subtitle_tracks import sidecar_name
-from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream, subtitle_files
+from mediasift.services.ingest import Ingested, _HashingReader, ingest_stream, safe_filename, subtitle_files
 from mediasift.services.media import delete_media
 from mediasift.services.subtitles import (
     add_subtitles,
@@ -189,10 +189,12 @@ def _source_subtitles(
     return job
 
 
-def follow(rt: Runtime, tenant_id: str, media_id: str, source: str) -> Media:
-    """The media follows ``source`` from now on (a file moved: the same bytes at a new path);
-    ``Conflict`` when another media of the tenant follows it."""
+def follow(rt: Runtime, tenant_id: str, media_id: str, source: str, filename: str | None = None) -> Media:
+    """The media follows ``source`` from now on (a file moved: the same bytes at a new path), and
+    is named ``filename`` where given (a file renamed: hits had kept showing the name it no longer
+    has); ``Conflict`` when another media of the tenant follows it."""
     uri = source_uri_of(source)
+    name = safe_filename(filename) if filename is not None else None
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
         others = [m.id for m in repo.media_from_source(s, tenant_id, uri) if m.id != media_id]
@@ -201,6 +203,8 @@ def follow(rt: Runtime, tenant_id: str, media_id: str, source: str) -> Media:
         if media.source_uri is not None and media.source_uri.startswith("s3://"):
             raise Conflict(f"media {media_id} follows its bucket object; its events move it")
         media.source_uri = uri
+        if name is not None:
+            media.filename = name
     with rt.catalog.read_session() as s:
         return repo.get_media(s, tenant_id, media_id)
 

@@ -262,6 +262,11 @@ class MediaPatch(BaseModel):
         description="What the media follows from now on (a file moved: its new path, as `source` "
         "on upload); 409 when another media follows it"
     )
+    filename: str | None = Field(
+        None,
+        max_length=1000,
+        description="Its new file name (a file renamed as it moved): what hits and listings show",
+    )
 
 
 @router.patch(
@@ -271,7 +276,7 @@ class MediaPatch(BaseModel):
     summary="Change what a media follows (its `source`)",
 )
 def patch_media(rt: RuntimeDep, tenant: TenantDep, media_id: str, body: MediaPatch) -> MediaOut:
-    return MediaOut.of(versions.follow(rt, tenant, media_id, body.source))
+    return MediaOut.of(versions.follow(rt, tenant, media_id, body.source, body.filename))
 
 
 @router.delete(
