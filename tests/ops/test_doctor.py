@@ -239,7 +239,18 @@ def test_an_index_that_lost_the_catalogs_points_fails_with_reindex_as_its_fix(tm
     index = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["index"]
     assert index["ok"] and "points)" in index["detail"], index
 
+    originals = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["originals"]
+    assert originals["ok"], originals
+
     shutil.rmtree(tmp_path / "home" / "index")  # the index gone, the catalog kept
     index = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["index"]
     assert not index["ok"] and "0 points for the" in index["detail"], index
     assert "mediasift reindex" in index["fix"]
+
+    # a restore that left out objects/: it had passed, and every reprocess then died not_found
+    shutil.rmtree(tmp_path / "home" / "objects" / "raw")
+    originals = checks_by_name(doctor(tmp_path, "--json", "--skip-models"))["originals"]
+    assert (
+        not originals["ok"] and originals["detail"] == "1 of the 1 newest media have no original in the store"
+    )
+    assert "objects/" in originals["fix"]

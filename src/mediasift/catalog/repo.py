@@ -74,6 +74,12 @@ def list_media(
     return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit).offset(offset)))
 
 
+def newest_original_keys(s: Session, limit: int) -> list[str]:
+    """The store keys of the newest media's originals (every tenant's), those retention kept."""
+    q = select(Media.original_key).where(Media.original_deleted_at.is_(None))
+    return list(s.scalars(q.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit)))
+
+
 def ready_media(s: Session, tenant_id: str | None = None) -> list[tuple[str, str]]:
     """``(media_id, tenant_id)`` of every ready media (of one tenant, or all), by id."""
     q = select(Media.id, Media.tenant_id).where(Media.status == MediaStatus.READY.value)

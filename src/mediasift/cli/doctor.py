@@ -252,7 +252,36 @@ def check_backends(settings: Settings) -> list[Check]:
         ]
         if catalog is not None and (pepper := check_pepper(settings, catalog)) is not None:
             checks.append(pepper)
+        if catalog is not None and checks[1].ok and (originals := check_originals(settings, catalog)):
+            checks.append(originals)
     return checks + [c for c in (check_shared_index(settings), check_redis_eviction(settings)) if c]
+
+
+_ORIGINALS_SAMPLED = 20
+
+
+def check_originals(settings: Settings, catalog: Catalog) -> Check | None:
+    """Whether the newest media's originals are in the store: a restore that left out
+    ``objects/`` (or the bucket) had passed, and every reprocess then died ``not_found``. None
+    for a catalog with no media."""
+    from mediasift.catalog import repo
+
+    with catalog.read_session() as s:
+        keys = repo.newest_original_keys(s, _ORIGINALS_SAMPLED)
+    if not keys:
+        return None
+    store = factory.make_store(settings)
+    missing = probe(
+        "store", store, lambda: sum(not store.exists(key) for key in keys), timeout_s=STORE_PROBE_TIMEOUT_S
+    )
+    if missing:
+        return Check(
+            "originals",
+            False,
+            f"{missing} of the {len(keys)} newest media have no original in the store",
+            fix="restore the store (objects/ in the home, or the bucket) from the same backup as the catalog",
+        )
+    return Check("originals", True, f"the {len(keys)} newest media's originals are in the store")
 
 
 def check_pepper(settings: Settings, catalog: Catalog) -> Check | None:
