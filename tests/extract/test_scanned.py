@@ -103,3 +103,10 @@ def test_a_page_whose_content_the_cut_reached_is_not_taken_for_a_blank_or_scanne
     extraction = extract_pdf(context(tmp_path, path, kind="document", mime="application/pdf"))
     assert {s.page for s in extraction.segments} == {1}  # page 2 had read as a scanned page
     assert extraction.info["pages"] == 1 and "scanned_pages" not in extraction.info["metadata"]
+
+
+def test_a_pdf_numbering_its_objects_in_the_billions_is_not_rebuilt() -> None:
+    from mediasift.media.pdf_recovery import recovered
+
+    # its cross-reference table would list every number up to the highest: gigabytes
+    assert recovered(b"%PDF-1.4\n9999999999 0 obj << /Type /Page >> endobj\n") is None

@@ -42,6 +42,8 @@ def recovered(data: bytes) -> tuple[bytes, int] | None:
         found = _TYPE.search(data, start, end)
         if found:
             kinds[number] = found.group(1)
+    if not whole or max(whole) > _MAX_OBJECTS:
+        return None  # the cross-reference table lists every number up to the highest
     written = sorted(whole, key=lambda n: whole[n][0])
     # A page whose content the cut reached is not whole: it would read as a blank (or "scanned")
     # page, and be sent to OCR for nothing.
