@@ -32,9 +32,10 @@ def recovered(data: bytes) -> tuple[bytes, int] | None:
     if len(starts) > _MAX_OBJECTS:
         return None
     for k, match in enumerate(starts):
-        end = data.find(_END, match.end())
         following = starts[k + 1].start() if k + 1 < len(starts) else len(data)
-        if end < 0 or end > following:
+        # looked for before the next object only: a file of objects without ends is read once
+        end = data.find(_END, match.end(), following)
+        if end < 0:
             continue  # cut off, or its end is another object's
         whole[int(match.group(1))] = (match.start(), end + len(_END))
     kinds: dict[int, bytes] = {}
