@@ -207,3 +207,16 @@ def test_media_show_says_how_the_file_read() -> None:
         "pages read by OCR (no text layer): 3",
     ]
     assert cli._read_notes({"pages": 2, "metadata": {"extracted": {}}}) == []
+
+
+def test_a_commands_own_line_is_a_log_record_where_the_log_is_no_terminal(caplog) -> None:
+    import logging
+
+    from mediasift.cli.output import announce
+
+    # serve's banners had been plain lines in a JSON log, and untimed ones in a console log
+    with caplog.at_level(logging.INFO, logger="mediasift.cli"):
+        announce("mediasift serving on http://127.0.0.1:8000", markup="[b]mediasift[/b] serving")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "mediasift serving on http://127.0.0.1:8000")
+    ]

@@ -137,7 +137,7 @@ def serve(
     setup_tracing(settings)
     host = host or settings.host
     port = port if port is not None else settings.port
-    _check_port_free(settings, host, port)
+    _check_port_free(host, port)
     try:
         rt = open_runtime(settings)
     except MediasiftError as exc:
@@ -148,7 +148,6 @@ def serve(
         # The embedded index is this process's alone: no `mediasift worker` can open it, so the
         # jobs this API queues would wait for ever.
         announce(
-            settings,
             "warning: no worker threads with the embedded index: no other process can run the jobs "
             "(use scale-out backends for separate workers, or leave out --no-workers)",
             level=logging.WARNING,
@@ -165,7 +164,7 @@ def serve(
     server = build_server(create_app(rt), host, port)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     info_file = record_server(settings, url)
-    announce(settings, f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
+    announce(f"mediasift serving on {url} with {count} worker thread(s); data in {settings.home}")
     # uvicorn re-raises the signal that stopped it once it has drained open requests; with the
     # default handlers that would kill the process before the workers' graceful stop below.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -189,14 +188,14 @@ def _stop_pool(settings: Settings, pool: list[Any]) -> int:
     running = [job for w in pool if (job := w.running_job)]
     grace = settings.shutdown_grace_s
     waiting = f": waiting up to {grace:g} s for {len(running)} running job(s)" if running else ""
-    announce(settings, f"stopping{waiting}")
+    announce(f"stopping{waiting}")
     abandoned = stop_workers(pool, grace)
     said = f": {abandoned} job(s) still running after {grace:g} s went back to the queue" if abandoned else ""
-    announce(settings, f"stopped{said}", level=logging.WARNING if abandoned else logging.INFO)
+    announce(f"stopped{said}", level=logging.WARNING if abandoned else logging.INFO)
     return abandoned
 
 
-def _check_port_free(settings: Settings, host: str, port: int) -> None:
+def _check_port_free(host: str, port: int) -> None:
     """A port another server holds is said before anything starts (it had printed "serving on …"
     and then exited 3)."""
     import socket
@@ -208,7 +207,7 @@ def _check_port_free(settings: Settings, host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             said = f"error port: cannot listen on {host}:{port}: {exc.strerror} (another server?)"
-            announce(settings, said, markup=escape(said), level=logging.ERROR)
+            announce(said, markup=escape(said), level=logging.ERROR)
             raise typer.Exit(2) from None
 
 
@@ -218,7 +217,7 @@ def _take_back_jobs_of_dead_processes(rt: Runtime) -> None:
     released = rt.queue.release_leases_of_gone_holders()
     if released:
         said = f"took back {len(released)} job(s) whose process had died: {', '.join(released)}"
-        announce(rt.settings, said, level=logging.WARNING)
+        announce(said, level=logging.WARNING)
 
 
 @app.command()
@@ -248,13 +247,13 @@ def worker(
 
         server = serve_worker_metrics(rt, metrics_host or settings.worker_metrics_host, port)
         bound_host, bound_port = server.socket.getsockname()[:2]
-        announce(settings, f"metrics on http://{bound_host}:{bound_port}/metrics")
+        announce(f"metrics on http://{bound_host}:{bound_port}/metrics")
     stop = threading.Event()
     # SIGTERM is graceful: no new jobs; the running ones finish within MEDIASIFT_SHUTDOWN_GRACE_S,
     # else their leases are released so another worker takes them at once.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    announce(settings, f"mediasift worker: {len(pool)} thread(s)")
+    announce(f"mediasift worker: {len(pool)} thread(s)")
     stop.wait()
     abandoned = _stop_pool(settings, pool)
     if server is not None:

@@ -54,7 +54,7 @@ def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type:
 
     if auth.keys_exist(catalog):
         if problem := auth.pepper_problem(settings, catalog):
-            announce(settings, f"warning: {problem}", level=logging.WARNING)
+            announce(f"warning: {problem}", level=logging.WARNING)
         return "keys"
     if not is_loopback(host) and not settings.allow_open_remote:
         why = (
@@ -63,13 +63,13 @@ def check_serve_binding(settings: Settings, host: str, catalog) -> str:  # type:
             "MEDIASIFT_ALLOW_OPEN_REMOTE=true to accept that."
         )
         refused = f"refusing to serve {host} without API keys"
-        announce(settings, refused + why, markup=f"[red]{refused}[/red]{why}", level=logging.ERROR)
+        announce(refused + why, markup=f"[red]{refused}[/red]{why}", level=logging.ERROR)
         raise typer.Exit(2)
     said = (
         f": no API keys exist, so requests need none and act as tenant '{settings.default_tenant}' "
         "(or X-Mediasift-Tenant); create a key to require keys."
     )
-    announce(settings, "open mode" + said, markup="[yellow]open mode[/yellow]" + said, level=logging.WARNING)
+    announce("open mode" + said, markup="[yellow]open mode[/yellow]" + said, level=logging.WARNING)
     return "open"
 
 

@@ -37,13 +37,13 @@ def fail(exc: MediasiftError) -> NoReturn:
     raise typer.Exit(2)
 
 
-def announce(settings: Any, message: str, *, markup: str | None = None, level: int = logging.INFO) -> None:
+def announce(message: str, *, markup: str | None = None, level: int = logging.INFO) -> None:
     """A long-running command's line about itself (``serve``'s address, open mode, ``worker``'s
-    threads): with JSON logs (``MEDIASIFT_LOG_FORMAT=json``, the default) going anywhere but a
-    terminal, a log record like the others, so a log shipper reads every line of the stream (two
-    plain lines had opened every JSON log); for a person at a terminal, ``markup`` (``message``
-    styled)."""
-    if getattr(settings, "log_format", "console") == "json" and not sys.stderr.isatty():
+    threads): where the log goes anywhere but a terminal, a log record like the others, in the
+    log's format (JSON by default), so a log shipper reads every line of the stream (two plain
+    lines had opened every JSON log, and a console log's had no time); for a person at a
+    terminal, ``markup`` (``message`` styled)."""
+    if not sys.stderr.isatty():
         logging.getLogger("mediasift.cli").log(level, message)
     else:
         console.print(markup or message)
