@@ -87,7 +87,19 @@ class Client(Protocol):
     def remove_subtitles(self, media_id: str, name: str | None = None) -> dict[str, Any]: ...
     def ask(self, question: str, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def facets(
-        self, field: str, *, collections: list[str] | None = None, limit: int = 20, **filters: Any
+        self,
+        field: str,
+        *,
+        collections: list[str] | None = None,
+        limit: int = 20,
+        kinds: list[str] | None = None,
+        languages: list[str] | None = None,
+        labels: list[str] | None = None,
+        entities: list[str] | None = None,
+        keywords: list[str] | None = None,
+        added_after: str | None = None,
+        added_before: str | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]: ...
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]: ...
     def report(self, media_id: str, fmt: str) -> bytes: ...
@@ -274,21 +286,25 @@ class HttpClient:
         given = {
             "q": query,
             "mode": mode,  # hybrid (the API's default), keyword or vector
-            "kind": kinds,
-            "added_after": added_after,
-            "added_before": added_before,
-            "label": labels,  # each taxonomy:label, TYPE:text, keyword: the API's encoded forms
-            "entity": entities,
-            "keyword": keywords,
-            "language": languages,
             "path": paths,  # src/*, *.py, src/*.py or a path (code)
-            "collection": collections,
             "meta": meta,  # key=value, e.g. sku=SKU-1
             "group_by": group_by,
         }
-        params: dict[str, Any] = {"limit": str(limit), **{k: v for k, v in given.items() if v}}
-        if min_quality is not None:
-            params["min_quality"] = str(min_quality)
+        params: dict[str, Any] = {
+            "limit": str(limit),
+            **{k: v for k, v in given.items() if v},
+            **_filter_params(
+                kinds,
+                languages,
+                labels,
+                entities,
+                keywords,
+                added_after,
+                added_before,
+                min_quality,
+                collections,
+            ),
+        }
         if group_by and group_size is not None:
             params["group_size"] = str(group_size)
         if image is None:
@@ -347,20 +363,26 @@ class HttpClient:
         return self._call("POST", "/v1/ask", json={"question": question, "filters": filters})
 
     def facets(
-        self, field: str, *, collections: list[str] | None = None, limit: int = 20, **filters: Any
+        self,
+        field: str,
+        *,
+        collections: list[str] | None = None,
+        limit: int = 20,
+        kinds: list[str] | None = None,
+        languages: list[str] | None = None,
+        labels: list[str] | None = None,
+        entities: list[str] | None = None,
+        keywords: list[str] | None = None,
+        added_after: str | None = None,
+        added_before: str | None = None,
+        min_quality: float | None = None,
     ) -> dict[str, Any]:
-        """Media counted per value of ``field`` (``GET /v1/facets``), among those ``filters``
-        narrow to: ``kinds``, ``languages``, ``labels``, ``entities``, ``keywords`` (lists),
-        ``added_after``, ``added_before``, ``min_quality``."""
-        params: dict[str, Any] = {"field": field, "limit": str(limit), "collection": collections or []}
-        for name, value in filters.items():
-            if value is None or value == []:
-                continue
-            param = _FACET_PARAMS.get(name)
-            if param is None:
-                raise TypeError(f"facets() got an unexpected filter {name!r}")
-            params[param] = value if isinstance(value, list) else str(value)
-        return self._call("GET", "/v1/facets", params=params)
+        """Media counted per value of ``field`` (``GET /v1/facets``), among those the filters
+        leave, as ``search`` takes them."""
+        filters = _filter_params(
+            kinds, languages, labels, entities, keywords, added_after, added_before, min_quality, collections
+        )
+        return self._call("GET", "/v1/facets", params={"field": field, "limit": str(limit), **filters})
 
     def put_taxonomy(self, name: str, document: Any) -> dict[str, Any]:
         return self._call("PUT", f"/v1/taxonomies/{quote(name, safe='')}", json=document)
@@ -490,17 +512,33 @@ def _headers(tenant: str | None, api_key: str | None) -> dict[str, str]:
 _PRELOAD_WAIT_S = 300.0
 
 
-# ``facets``' filters as ``GET /v1/facets`` names its query parameters.
-_FACET_PARAMS = {
-    "kinds": "kind",
-    "languages": "language",
-    "labels": "label",
-    "entities": "entity",
-    "keywords": "keyword",
-    "added_after": "added_after",
-    "added_before": "added_before",
-    "min_quality": "min_quality",
-}
+def _filter_params(
+    kinds: list[str] | None,
+    languages: list[str] | None,
+    labels: list[str] | None,
+    entities: list[str] | None,
+    keywords: list[str] | None,
+    added_after: str | None,
+    added_before: str | None,
+    min_quality: float | None,
+    collections: list[str] | None,
+) -> dict[str, Any]:
+    """The search filters given, as ``/v1/search`` and ``/v1/facets`` name their query parameters
+    (labels, entities and keywords in the API's encoded forms: taxonomy:label, TYPE:text)."""
+    given = {
+        "kind": kinds,
+        "language": languages,
+        "label": labels,
+        "entity": entities,
+        "keyword": keywords,
+        "added_after": added_after,
+        "added_before": added_before,
+        "collection": collections,
+    }
+    params: dict[str, Any] = {k: v for k, v in given.items() if v}
+    if min_quality is not None:
+        params["min_quality"] = str(min_quality)
+    return params
 
 
 class LocalClient:
