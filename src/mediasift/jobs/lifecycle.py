@@ -183,7 +183,7 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
     if ended:
         rt.queue.ack(lease)
         return None
-    if busy is not None and not lost:
+    if busy is not None:  # only looked for where the attempt was not lost
         log.debug("job %s waits for job %s of the same media to end", lease.job_id, busy.id)
         rt.queue.defer(lease, BUSY_DEFER_S)
         return None

@@ -133,8 +133,7 @@ class DbQueue(Queue):
     def give_back(self, lease: Lease) -> None:
         """Deliverable at once, and the attempt it had begun not counted: three Ctrl-C on an
         in-process ingest had used up a job's attempts and made it dead as ``worker_lost``."""
-        with self.catalog.session() as s:
-            leases.release_lease(s, lease.job_id, lease.receipt, run_after=time.time(), uncount=True)
+        self.defer(lease, 0.0)
         self._wake()
 
     def defer(self, lease: Lease, delay_s: float) -> None:

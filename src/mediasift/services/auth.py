@@ -137,13 +137,13 @@ def pepper(settings: Settings, catalog: Catalog | None = None) -> bytes:
     if stored:
         _peppers[str(path)] = stored
         return stored
-    if catalog is not None and keys_exist(catalog):
-        raise BackendUnavailable(_missing_pepper("missing" if stored is None else "empty"))
+    if catalog is not None and (problem := pepper_problem(settings, catalog)):
+        raise BackendUnavailable(problem)
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32).encode()
     if stored is not None:  # an empty file, and no key hashed with it: made anew in its place
+        path.chmod(0o600)  # before the secret is in it
         path.write_bytes(value)
-        path.chmod(0o600)
         return value
     try:  # O_EXCL: two processes racing to create it agree on the first one's value
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -166,16 +166,8 @@ def _stored_pepper(path: Path) -> bytes | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    return raw.strip() if _MADE_PEPPER.fullmatch(raw.strip()) or not raw.strip() else raw
-
-
-def _missing_pepper(state: str) -> str:
-    return (
-        f"the API-key pepper ({PEPPER_FILE} in this server's home) is {state}, and the catalog holds "
-        "API keys hashed with it: restore the file from a backup of the home, or set "
-        "MEDIASIFT_API_KEY_PEPPER to its value (docs/operations.md, Backups); to give those keys "
-        "up, set MEDIASIFT_API_KEY_PEPPER to a new secret and create new keys"
-    )
+    stripped = raw.strip()
+    return stripped if not stripped or _MADE_PEPPER.fullmatch(stripped) else raw
 
 
 def pepper_problem(settings: Settings, catalog: Catalog) -> str | None:
@@ -186,7 +178,13 @@ def pepper_problem(settings: Settings, catalog: Catalog) -> str | None:
     stored = _stored_pepper(Path(settings.home) / PEPPER_FILE)
     if stored or not keys_exist(catalog):
         return None
-    return _missing_pepper("missing" if stored is None else "empty")
+    return (
+        f"the API-key pepper ({PEPPER_FILE} in this server's home) is "
+        f"{'missing' if stored is None else 'empty'}, and the catalog holds API keys hashed with it: "
+        "restore the file from a backup of the home, or set MEDIASIFT_API_KEY_PEPPER to its value "
+        "(docs/operations.md, Backups); to give those keys up, set MEDIASIFT_API_KEY_PEPPER to a "
+        "new secret and create new keys"
+    )
 
 
 def hash_key(settings: Settings, secret: str, catalog: Catalog | None = None) -> str:
