@@ -108,6 +108,22 @@ def test_scopes_decide_what_a_key_may_do(make_runtime, client_for):
         assert api.request(method, path, headers=bearer(writer)).status_code == 403, path
 
 
+def test_a_read_key_asks_in_chats_but_deletes_only_its_own_users_chat(make_runtime, client_for):
+    rt = make_runtime()
+    api = client_for(rt)
+    reader, writer = new_key(rt, "acme", "read"), new_key(rt, "acme", "read,write")
+    ana = auth.create_key(rt.catalog, rt.settings, "acme", "read", user_id="ana").secret
+    shared = api.post("/v1/chats", json={}, headers=bearer(reader))
+    assert shared.status_code == 201  # starting a chat is asking: a read
+    # the tenant's chat (no user) is not a read key's to delete, even naming a user in a header
+    for headers in (bearer(reader), {**bearer(reader), "X-Mediasift-User": "ana"}):
+        refused = api.delete(f"/v1/chats/{shared.json()['id']}", headers=headers)
+        assert refused.status_code == 403 and "write" in refused.json()["message"]
+    own = api.post("/v1/chats", json={}, headers=bearer(ana)).json()["id"]
+    assert api.delete(f"/v1/chats/{own}", headers=bearer(ana)).status_code == 204
+    assert api.delete(f"/v1/chats/{shared.json()['id']}", headers=bearer(writer)).status_code == 204
+
+
 def test_the_keys_tenant_wins_and_only_admin_may_name_another(make_runtime, client_for):
     rt = make_runtime()
     api = client_for(rt)

@@ -22,7 +22,8 @@ from mediasift.api.answers import (
     filters,
     respond,
 )
-from mediasift.api.deps import OptionalUserDep, RuntimeDep, TenantDep
+from mediasift.api.deps import OptionalUserDep, PrincipalDep, RuntimeDep, TenantDep
+from mediasift.errors import Forbidden
 from mediasift.services import ask as rag
 from mediasift.services import chats
 
@@ -127,7 +128,14 @@ def get_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_id: 
     responses=ERRORS,
     summary="Delete a chat and its turns",
 )
-def delete_chat(rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, chat_id: str) -> Response:
+def delete_chat(
+    rt: RuntimeDep, tenant: TenantDep, user: OptionalUserDep, principal: PrincipalDep, chat_id: str
+) -> Response:
+    # Starting and continuing a chat is asking, a read. Deleting one is a write, except a user's
+    # own chat by a key of that user: a chat without a user is the tenant's, and a user a request
+    # names in X-Mediasift-User is not proof of who asks.
+    if not (principal.has("write") or principal.key_user):
+        raise Forbidden("deleting a chat needs the 'write' scope, or a key of the chat's own user")
     chats.delete_chat(rt, tenant, chat_id, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
