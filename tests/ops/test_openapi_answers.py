@@ -21,6 +21,17 @@ def test_every_validation_error_is_declared_as_the_error_the_api_sends(make_runt
     assert refused.status_code == 422 and set(refused.json()) == {"code", "message"}
 
 
+def test_every_route_behind_a_key_declares_the_400_any_of_them_may_answer(make_runtime, client_for):
+    api = client_for(make_runtime())
+    schema = api.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "401" in operation.get("responses", {}):  # behind a key
+                assert "400" in operation["responses"], (method, path)
+    assert api.get("/v1/media", params={"collection": "\x00"}).status_code == 400
+    assert api.get("/v1/users/me", headers={"X-Mediasift-Tenant": "bad!"}).status_code == 400
+
+
 def test_answers_declare_their_stream_and_lists_their_bounds(make_runtime, client_for):
     api = client_for(make_runtime())
     paths = api.get("/openapi.json").json()["paths"]

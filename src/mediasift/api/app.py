@@ -117,8 +117,9 @@ def create_app(rt: Runtime, preload: bool = True, routers: Collection[str] | Non
             modules[name].router,
             dependencies=[ReadScope] if read else None,
             # with API keys on, a route behind them answers 401 without a key, 403 out of its
-            # scope; every one spends a token of its key's rate limit (429 with Retry-After)
-            responses=None if name in _OPEN else error_responses(401, 403, 429),
+            # scope; every one spends a token of its key's rate limit (429 with Retry-After); and
+            # any may be a 400: a NUL in its path or query (text_guard.py), a malformed tenant
+            responses=None if name in _OPEN else error_responses(400, 401, 403, 429),
         )
     # Added first, so innermost: inside CORS, the body limit and the error middleware.
     if "search" in modules:  # it answers GET /v1/search ahead of the router, with its route's checks

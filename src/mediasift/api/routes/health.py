@@ -116,7 +116,7 @@ def ready(request: Request, rt: RuntimeDep) -> JSONResponse:
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition"},
-        **error_responses(401, 403),  # metrics span every tenant: admin scope once keys exist
+        **error_responses(400, 401, 403),  # metrics span every tenant: admin scope once keys exist
     },
     summary="Prometheus metrics (admin scope once keys exist)",
 )
