@@ -89,3 +89,24 @@ def test_ingest_wait_waits_for_the_workflow_steps_too(tmp_path: Path):
     assert [(j["step"], j["status"]) for j in out["waited"]["steps"]] == [("index", "succeeded")]
     listed = json.loads(run_cli(home, "jobs", "--json").stdout)
     assert not [j for j in listed if j["status"] != "succeeded"]
+
+
+def test_apply_wait_json_exits_1_when_a_step_did_not_succeed(tmp_path: Path):
+    """``--json`` printed the jobs it waited for and exited 0 whatever they came to."""
+    home, taxonomy, document = tmp_path / "home", tmp_path / "revision.yaml", tmp_path / "notas.yaml"
+    note = tmp_path / "ferry.txt"
+    note.write_text("The ferry to the island leaves the harbour at nine; tickets are sold on board.")
+    taxonomy.write_text("labels:\n  - name: revisar\n    description: to be looked at\n", encoding="utf-8")
+    assert run_cli(home, "taxonomy", "put", "revision", str(taxonomy)).returncode == 0
+    document.write_text(NOTES, encoding="utf-8")
+    assert run_cli(home, "workflow", "put", "notas", str(document)).returncode == 0
+    assert run_cli(home, "ingest", str(note), "--collection", "notas", "--wait").returncode == 0
+
+    rule = "  - when: \"kind == 'text'\"\n    then: [{label: {taxonomy: revision, value: revisar}}]\n"
+    document.write_text(NOTES + rule, encoding="utf-8")
+    assert run_cli(home, "workflow", "put", "notas", str(document)).returncode == 0
+    assert run_cli(home, "taxonomy", "delete", "revision").returncode == 0  # the rule's step now fails
+    applied = run_cli(home, "workflow", "apply", "notas", "--rerun-changed", "--wait", "--json")
+    out = json.loads(applied.stdout)
+    assert [(j["step"], j["status"]) for j in out["waited"]["jobs"]] == [("when.1", "dead")]
+    assert applied.returncode == 1

@@ -112,7 +112,21 @@ def apply(
         _fail(exc)
     if as_json:
         _print_json({**done, "waited": {"jobs": jobs, "steps": steps}} if waits else done)
-        return
+    else:
+        _print_applied(name, done, jobs, steps, rerun_changed=rerun_changed, waits=waits)
+    if waits and not waiting.all_succeeded(jobs + steps):
+        raise typer.Exit(1)
+
+
+def _print_applied(
+    name: str,
+    done: dict[str, Any],
+    jobs: list[dict[str, Any]],
+    steps: list[dict[str, Any]],
+    *,
+    rerun_changed: bool,
+    waits: bool,
+) -> None:
     keys = ", ".join(f"{key} on {n}" for key, n in done["steps"].items()) or "no step"
     verb = "queued" if rerun_changed else "would run"
     console.print(f"{name} (version {done['version']}, {done['media']} media): {verb} {keys}", markup=False)
@@ -122,8 +136,6 @@ def apply(
         console.print("run it with --rerun-changed to queue them")
     if waits and done["jobs"]:
         waiting.print_outcome(jobs, steps)
-    if waits and not waiting.all_succeeded(jobs + steps):
-        raise typer.Exit(1)
 
 
 @workflow_app.command("delete")

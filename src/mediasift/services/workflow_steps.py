@@ -161,6 +161,8 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
         row = enrichments.get_enrichment(s, step.tenant_id, step.media_id)
         values = media_fields(media, enrichment.stored_record(row))
     holds = condition.holds(values)
+    if holds:
+        _labels_still_exist(rt, step)
     with rt.catalog.session() as s:
         row = enrichments.get_enrichment(s, step.tenant_id, step.media_id)
         labels = [x for x in (row.labels if row else []) if x.get("by") != step.key]
@@ -177,6 +179,23 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
                 labels.append(entry)
         enrichments.save_fields(s, step.tenant_id, step.media_id, {"labels": labels})
     return {"matched": holds, "labels": added}, not holds
+
+
+def _labels_still_exist(rt: Runtime, step: _Step) -> None:
+    """The labels a ``when`` step adds were checked against the tenant's taxonomies when the
+    workflow was put; a taxonomy deleted since, or put again without the label, fails the step
+    (as a ``classify`` step naming a deleted taxonomy does) rather than labelling the media with
+    a term no taxonomy holds."""
+    taxonomies = enrichment.tenant_taxonomies(rt, step.tenant_id)
+    for action in step.config["then"]:
+        taxonomy, value = action["label"]["taxonomy"], action["label"]["value"]
+        if taxonomy not in taxonomies:
+            raise NotFound(f"taxonomy {taxonomy!r} not found (the workflow's {step.key} step labels with it)")
+        if value not in taxonomies[taxonomy].names:
+            raise NotFound(
+                f"taxonomy {taxonomy!r} has no label {value!r} any more "
+                f"(the workflow's {step.key} step adds it)"
+            )
 
 
 def media_fields(media: Media, stored: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +131,7 @@ def build_plan(source: Source, refs: References | None) -> Plan:
         elif name == "classify":
             taxonomy = value.get("taxonomy")
             if refs is not None and taxonomy is not None and taxonomy not in refs.taxonomies:
-                why = f"unknown taxonomy {taxonomy!r}"
+                why = f"unknown taxonomy {taxonomy!r}{_named(refs.taxonomies, 'taxonomies')}"
                 problems.append(source.problem((*path, "classify", "taxonomy"), why))
             key, config = (f"classify.{taxonomy}" if taxonomy else "classify"), dict(value)
         elif name == "when":
@@ -167,10 +167,22 @@ def _label_problems(source: Source, refs: References, path: Path, then: list[Any
         labels = refs.taxonomies.get(taxonomy)
         at: Path = (*path, "then", n, "label")
         if labels is None:
-            problems.append(source.problem((*at, "taxonomy"), f"unknown taxonomy {taxonomy!r}"))
+            why = f"unknown taxonomy {taxonomy!r}{_named(refs.taxonomies, 'taxonomies')}"
+            problems.append(source.problem((*at, "taxonomy"), why))
         elif value not in labels:
-            problems.append(source.problem((*at, "value"), f"taxonomy {taxonomy!r} has no label {value!r}"))
+            why = f"taxonomy {taxonomy!r} has no label {value!r}{_named(labels, 'labels')}"
+            problems.append(source.problem((*at, "value"), why))
     return problems
+
+
+def _named(names: Collection[str], what: str, most: int = 20) -> str:
+    """What exists instead, for a message about a name that does not: " (the tenant's
+    taxonomies: a, b)", the first ``most`` of them; "" for none."""
+    if not names:
+        return f" (there are no {what})" if what == "taxonomies" else ""
+    shown = sorted(names)
+    more = f", and {len(shown) - most} more" if len(shown) > most else ""
+    return f" ({what}: {', '.join(shown[:most])}{more})"
 
 
 def _with_needs(
