@@ -233,6 +233,41 @@ def test_documents_to_markdown_json_text_and_page_pictures(module_api, tmp_path)
     assert past.status_code == 422 and "the document has 2" in past.json()["message"]
 
 
+def test_text_made_from_the_catalog_is_made_again_when_what_it_reads_changes(module_api, tmp_path):
+    """A document's text and Markdown are made from what extraction stored, not from its bytes:
+    the cache had answered a media renamed, or extracted again, with the file it made before."""
+    from sqlalchemy import update
+
+    from mediasift.catalog.models import SegmentRow
+
+    note = tmp_path / "ferry.txt"
+    note.write_text("The ferry leaves the harbour at nine. Tickets are sold on board.", encoding="utf-8")
+    created = upload(module_api, note)
+    assert wait_for_job(module_api, created["job"]["id"])["status"] == "succeeded"
+    media_id = created["media"]["id"]
+    first = convert(module_api, media_id, "md")
+    assert module_api.get(first["file_url"]).text.startswith("# ferry.txt\n")
+    again = module_api.post(f"/v1/media/{media_id}/conversions", json={"to": "md"}).json()
+    assert again["duplicate"] and again["id"] == first["id"]  # nothing changed: the same file
+
+    renamed = module_api.patch(
+        f"/v1/media/{media_id}", json={"source": "notes/boat.txt", "filename": "boat.txt"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    md = convert(module_api, media_id, "md")
+    assert md["id"] != first["id"] and module_api.get(md["file_url"]).text.startswith("# boat.txt\n")
+
+    text = convert(module_api, media_id, "txt")
+    runtime = module_api.app.state.runtime
+    with runtime.catalog.session() as s:  # extracted again, and it reads otherwise now
+        s.execute(
+            update(SegmentRow).where(SegmentRow.media_id == media_id).values(text="The ferry leaves at ten.")
+        )
+    redone = convert(module_api, media_id, "txt")
+    assert redone["id"] != text["id"]
+    assert module_api.get(redone["file_url"]).text.strip() == "The ferry leaves at ten."
+
+
 def test_a_document_s_headings_are_markdown_headings(module_api, tmp_path):
     import docx
 

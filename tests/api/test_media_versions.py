@@ -185,6 +185,13 @@ def test_a_media_is_told_to_follow_another_source(api: TestClient, tmp_path: Pat
     taken = api.patch(f"/v1/media/{first['media']['id']}", json={"source": "file://h/b.txt"})
     assert taken.status_code == 409 and other["media"]["id"] in taken.json()["message"]
     assert api.patch(f"/v1/media/{first['media']['id']}", json={"source": "a\nb"}).status_code == 400
+    # what it cannot apply is refused, not dropped or made up: an unknown field, an empty name
+    for body in ({"metadata": {"a": 1}}, {"filename": ""}, {"filename": "   "}):
+        refused = api.patch(
+            f"/v1/media/{first['media']['id']}", json={"source": "file://h/new/a.txt", **body}
+        )
+        assert refused.status_code == 422, (body, refused.text)
+    assert api.get(f"/v1/media/{first['media']['id']}").json()["filename"] == "a.txt"
     assert (
         api.patch(
             f"/v1/media/{first['media']['id']}", json={"source": "x"}, headers={"X-Mediasift-Tenant": "t2"}

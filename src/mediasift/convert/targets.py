@@ -247,12 +247,14 @@ def resolve(
 CONVERTER_VERSIONS = {"text": 2}  # 2: list items drawn as Markdown lists
 
 
-def cache_key(source_sha256: str, target: Target, options: dict[str, Any]) -> str:
-    """The conversion's identity: the same bytes, target, options and converter make the same output."""
+def cache_key(source: str, target: Target, options: dict[str, Any]) -> str:
+    """The conversion's identity: the same source, target, options and converter make the same
+    output. ``source`` is the original's sha256, or what ``services.conversions.source_identity``
+    says a target made from the catalog reads."""
     canonical = json.dumps(options, sort_keys=True, separators=(",", ":"))
     version = CONVERTER_VERSIONS.get(target.family, 1)
     made_by = f"{target.family}:{target.name}" + (f"@{version}" if version > 1 else "")
-    return hashlib.sha256(f"{source_sha256}\n{made_by}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{source}\n{made_by}\n{canonical}".encode()).hexdigest()
 
 
 def _article(word: str) -> str:

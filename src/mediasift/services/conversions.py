@@ -3,15 +3,18 @@
 ``request(rt, tenant, media_id, to, options)`` checks what can be checked at once (the target and
 options for this kind of media: ``ConversionInvalid`` 422; a media not yet probed, an original
 deleted by retention, a media with no transcript or not yet ready: 409; LibreOffice missing: 501)
-and then finds the tenant's conversion with the same (source sha256, target, options) — the
-cache — or records a new one with its job and sends the job. ``run(rt, job_id, progress)`` is the
-job: it writes the output to a temporary file, streams it to the store under
+and then finds the tenant's conversion with the same (source, target, options) — the cache; the
+source is the original's sha256, and for text and subtitles what extraction stored too — or
+records a new one with its job and sends the job. ``run(rt, job_id, progress)`` is the job: it
+writes the output to a temporary file, streams it to the store under
 ``processed/{tenant}/{media}/conversions/{id}{ext}``, and records it. Whatever the output fails
 on (a corrupt source, a limit) fails that job alone, with the error's code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import tempfile
 from collections.abc import Callable
@@ -19,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from mediasift.catalog import conversions as rows
 from mediasift.catalog import repo
+from mediasift.catalog.models import SegmentRow
 from mediasift.convert import structure, transcripts
 from mediasift.convert.files import convert_file
 from mediasift.convert.targets import PDF_MIME, ConversionInvalid, Target, cache_key, resolve, targets_for
@@ -32,7 +38,9 @@ from mediasift.services.retention import original_deleted
 from mediasift.store.base import CONVERSIONS, processed_key
 
 if TYPE_CHECKING:
-    from mediasift.catalog.models import Conversion, Job
+    from sqlalchemy.orm import Session
+
+    from mediasift.catalog.models import Conversion, Job, Media
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.conversions")
@@ -49,11 +57,12 @@ class Requested:
 def request(rt: Runtime, tenant_id: str, media_id: str, to: str, options: dict[str, Any] | None) -> Requested:
     with rt.catalog.session() as s:
         media = repo.get_media(s, tenant_id, media_id)
-        kind, mime, status, sha256 = media.kind, media.mime, media.status, media.sha256
+        kind, mime, status = media.kind, media.mime, media.status
         duration_s, pages = media.duration_s, media.pages
-    if kind is None:
-        raise Conflict(f"media {media_id} has not been probed yet: convert it once its job has run")
-    target, canonical = resolve(kind, mime, to, options)
+        if kind is None:
+            raise Conflict(f"media {media_id} has not been probed yet: convert it once its job has run")
+        target, canonical = resolve(kind, mime, to, options)
+        made_from = source_identity(s, media, target)
     page = canonical.get("page")
     if target.family == "page" and page is not None and pages is not None and int(page) > pages:
         raise ConversionInvalid(f"options.page: page {page} asked for; the document has {pages}")
@@ -71,7 +80,7 @@ def request(rt: Runtime, tenant_id: str, media_id: str, to: str, options: dict[s
             media_id,
             target=target.name,
             options=canonical,
-            cache_key=cache_key(sha256, target, canonical),
+            cache_key=cache_key(made_from, target, canonical),
             mime=target.mime,
             max_attempts=rt.settings.max_attempts,
         )
@@ -80,6 +89,29 @@ def request(rt: Runtime, tenant_id: str, media_id: str, to: str, options: dict[s
     if created:
         lifecycle.submit(rt, job.id)
     return Requested(conversion, job, duplicate=not created)
+
+
+def source_identity(s: Session, media: Media, target: Target) -> str:
+    """What a conversion of ``media`` to ``target`` is made from, for its cache key: the
+    original's sha256; for a target made from the catalog (a transcript's subtitles, a document's
+    text and Markdown), that and a digest of what extraction stored, so that a media extracted
+    again (another language, OCR turned on) is converted again rather than answered with the
+    text it had before. The same extraction gives the same digest."""
+    if target.reads_original:
+        return media.sha256
+    digest = hashlib.sha256()
+    columns = (
+        SegmentRow.ordinal, SegmentRow.modality, SegmentRow.start_s, SegmentRow.end_s, SegmentRow.page,
+        SegmentRow.language, SegmentRow.text, SegmentRow.meta,
+    )  # fmt: skip
+    q = select(*columns).where(SegmentRow.tenant_id == media.tenant_id, SegmentRow.media_id == media.id)
+    for row in s.execute(q.order_by(SegmentRow.ordinal, SegmentRow.id)):
+        digest.update(json.dumps(list(row), sort_keys=True, default=str).encode())
+    if target.family == "text":  # its header and outline are the media's
+        extracted = (media.meta or {}).get("extracted") or {}
+        facts = [media.filename, media.language, media.pages, extracted.get("outline"), extracted.get("list_items")]
+        digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
+    return f"{media.sha256}:{digest.hexdigest()}"
 
 
 def _check_can_run(

@@ -132,11 +132,11 @@ def _nutrition(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
 def _convert(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     with rt.catalog.read_session() as s:
         media = repo.get_media(s, step.tenant_id, step.media_id)
-        kind, mime, sha256 = media.kind or "", media.mime, media.sha256
-    try:
-        target, options = resolve(kind, mime, step.config["to"], step.config.get("options"))
-    except ConversionInvalid as exc:  # a target (or options) this kind of media has not
-        return {"reason": exc.message}, True
+        try:
+            target, options = resolve(media.kind or "", media.mime, step.config["to"], step.config.get("options"))
+        except ConversionInvalid as exc:  # a target (or options) this kind of media has not
+            return {"reason": exc.message}, True
+        made_from = conversions.source_identity(s, media, target)
     with rt.catalog.session() as s:
         conversion, done = conversion_rows.adopt(
             s,
@@ -145,7 +145,7 @@ def _convert(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
             job_id=step.job_id,
             target=target.name,
             options=options,
-            cache_key=cache_key(sha256, target, options),
+            cache_key=cache_key(made_from, target, options),
             mime=target.mime,
         )
         conversion_id = conversion.id

@@ -9,7 +9,7 @@ from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.requests import ClientDisconnect
 
 from mediasift.api import text_guard
@@ -258,6 +258,9 @@ def get_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> MediaDetailOu
 
 
 class MediaPatch(BaseModel):
+    # A field this does not know (``metadata``, a typo) is refused, not dropped as if applied.
+    model_config = ConfigDict(extra="forbid")
+
     source: str = Field(
         description="What the media follows from now on (a file moved: its new path, as `source` "
         "on upload); 409 when another media follows it"
@@ -267,6 +270,13 @@ class MediaPatch(BaseModel):
         max_length=1000,
         description="Its new file name (a file renamed as it moved): what hits and listings show",
     )
+
+    @field_validator("filename")
+    @classmethod
+    def _named(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("a file name cannot be empty (leave filename out to keep the name)")
+        return value
 
 
 @router.patch(
