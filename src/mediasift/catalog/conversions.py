@@ -7,6 +7,8 @@ reach is tenant-scoped.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -15,9 +17,24 @@ from sqlalchemy.orm import Session
 from ulid import ULID
 
 from mediasift.catalog import jobs as job_rows
-from mediasift.catalog.models import Conversion, Job, utcnow
+from mediasift.catalog.models import Conversion, Job, SegmentRow, utcnow
 from mediasift.domain import JobType
 from mediasift.errors import Conflict, NotFound
+
+
+def segments_digest(s: Session, tenant_id: str, media_id: str) -> str:
+    """A digest of a media's segments as a conversion made from them reads them (text, times,
+    pages, languages, what their ``meta`` holds): equal for the same extraction, whatever ids its
+    rows got."""
+    digest = hashlib.sha256()
+    columns = (
+        SegmentRow.ordinal, SegmentRow.modality, SegmentRow.start_s, SegmentRow.end_s, SegmentRow.page,
+        SegmentRow.language, SegmentRow.text, SegmentRow.meta,
+    )  # fmt: skip
+    q = select(*columns).where(SegmentRow.tenant_id == tenant_id, SegmentRow.media_id == media_id)
+    for row in s.execute(q.order_by(SegmentRow.ordinal, SegmentRow.id)):
+        digest.update(json.dumps(list(row), sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def find_or_add(

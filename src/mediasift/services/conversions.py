@@ -22,11 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from mediasift.catalog import conversions as rows
 from mediasift.catalog import repo
-from mediasift.catalog.models import SegmentRow
 from mediasift.convert import structure, transcripts
 from mediasift.convert.files import convert_file
 from mediasift.convert.targets import PDF_MIME, ConversionInvalid, Target, cache_key, resolve, targets_for
@@ -38,8 +35,7 @@ from mediasift.services.retention import original_deleted
 from mediasift.store.base import CONVERSIONS, processed_key
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
+    from mediasift.catalog.db import Session
     from mediasift.catalog.models import Conversion, Job, Media
     from mediasift.runtime import Runtime
 
@@ -99,17 +95,11 @@ def source_identity(s: Session, media: Media, target: Target) -> str:
     text it had before. The same extraction gives the same digest."""
     if target.reads_original:
         return media.sha256
-    digest = hashlib.sha256()
-    columns = (
-        SegmentRow.ordinal, SegmentRow.modality, SegmentRow.start_s, SegmentRow.end_s, SegmentRow.page,
-        SegmentRow.language, SegmentRow.text, SegmentRow.meta,
-    )  # fmt: skip
-    q = select(*columns).where(SegmentRow.tenant_id == media.tenant_id, SegmentRow.media_id == media.id)
-    for row in s.execute(q.order_by(SegmentRow.ordinal, SegmentRow.id)):
-        digest.update(json.dumps(list(row), sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(rows.segments_digest(s, media.tenant_id, media.id).encode())
     if target.family == "text":  # its header and outline are the media's
         extracted = (media.meta or {}).get("extracted") or {}
-        facts = [media.filename, media.language, media.pages, extracted.get("outline"), extracted.get("list_items")]
+        outline, items = extracted.get("outline"), extracted.get("list_items")
+        facts = [media.filename, media.language, media.pages, outline, items]
         digest.update(json.dumps(facts, sort_keys=True, default=str).encode())
     return f"{media.sha256}:{digest.hexdigest()}"
 

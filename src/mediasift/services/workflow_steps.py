@@ -133,7 +133,8 @@ def _convert(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     with rt.catalog.read_session() as s:
         media = repo.get_media(s, step.tenant_id, step.media_id)
         try:
-            target, options = resolve(media.kind or "", media.mime, step.config["to"], step.config.get("options"))
+            asked, options = step.config["to"], step.config.get("options")
+            target, options = resolve(media.kind or "", media.mime, asked, options)
         except ConversionInvalid as exc:  # a target (or options) this kind of media has not
             return {"reason": exc.message}, True
         made_from = conversions.source_identity(s, media, target)
