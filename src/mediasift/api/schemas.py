@@ -473,12 +473,21 @@ class SearchOut(BaseModel):
         )
 
 
+CURSOR_HELP = "A page's `next_cursor`: the page after it (not with `offset`)"
+_NEXT = (
+    "Pass as `cursor` for the next page (the rows after this page's last, whatever was added or "
+    "deleted meanwhile); null on a page that was not full: there is no next page"
+)
+
+
 class JobListOut(BaseModel):
     jobs: list[JobOut]
+    next_cursor: str | None = Field(None, description=_NEXT)
 
 
 class MediaListOut(BaseModel):
     media: list[MediaOut]
+    next_cursor: str | None = Field(None, description=_NEXT)
 
 
 class ConversionRequest(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ulid import ULID
 
 from mediasift.catalog.models import Conversion, Job, Media, MediaStep, utcnow
+from mediasift.catalog.paging import Cursor, below
 from mediasift.domain import JobStatus, JobType
 from mediasift.errors import NotFound
 
@@ -55,10 +56,11 @@ def list_jobs(
     media_ids: Sequence[str] | None = None,
     limit: int = 100,
     offset: int = 0,
+    cursor: Cursor | None = None,
 ) -> list[Job]:
     """Jobs newest first; ``tenant_id`` None spans every tenant (admin); ``status`` one status or
-    any of several."""
-    q = select(Job)
+    any of several; ``cursor``: below that row (``catalog/paging.py``)."""
+    q = below(select(Job), Job, cursor)
     if tenant_id is not None:
         q = q.where(Job.tenant_id == tenant_id)
     if isinstance(status, str):

@@ -20,6 +20,7 @@ from mediasift.catalog.models import (
     Tenant,
     utcnow,
 )
+from mediasift.catalog.paging import Cursor, below
 from mediasift.catalog.sources import SOURCE_PREFIX
 from mediasift.domain import JobStatus, JobType, MediaStatus, Segment
 from mediasift.errors import NotFound
@@ -55,10 +56,11 @@ def list_media(
     source_prefix: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    cursor: Cursor | None = None,
 ) -> list[Media]:
     """``source_prefix``: only media whose source (``catalog/sources.py``, as the API shows it)
-    starts with it."""
-    q = select(Media).where(Media.tenant_id == tenant_id)
+    starts with it; ``cursor``: below that row (``catalog/paging.py``)."""
+    q = below(select(Media).where(Media.tenant_id == tenant_id), Media, cursor)
     if source_prefix:
         named = [SOURCE_PREFIX + source_prefix]
         if source_prefix.startswith("s3://"):

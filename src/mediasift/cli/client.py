@@ -79,6 +79,7 @@ class Client(Protocol):
         limit: int = 50,
         source_prefix: str | None = None,
         offset: int = 0,
+        cursor: str | None = None,
     ) -> dict[str, Any]: ...
     def delete(self, media_id: str) -> None: ...
     def follow(self, media_id: str, source: str, filename: str | None = None) -> dict[str, Any]: ...
@@ -329,9 +330,14 @@ class HttpClient:
         limit: int = 50,
         source_prefix: str | None = None,
         offset: int = 0,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
-        """The tenant's media, newest first (``GET /v1/media``)."""
-        given = {"collection": collection, "kind": kind, "status": status, "source_prefix": source_prefix}
+        """The tenant's media, newest first (``GET /v1/media``); ``cursor``: the page after the one
+        whose ``next_cursor`` it is."""
+        given = {
+            "collection": collection, "kind": kind, "status": status, "source_prefix": source_prefix,
+            "cursor": cursor,
+        }  # fmt: skip
         params = {"limit": str(limit), "offset": str(offset), **{k: v for k, v in given.items() if v}}
         return self._call("GET", "/v1/media", params=params)
 

@@ -484,16 +484,16 @@ def _prune(client, folders: list[Path], kept: set[str]) -> list[dict[str, Any]]:
     gone: dict[str, dict[str, Any]] = {}
     for folder in folders:
         prefix = file_source(folder).removesuffix("/") + "/"
-        offset = 0
-        while True:
-            page = client.media_list(source_prefix=prefix, limit=MAX_LISTED, offset=offset)["media"]
-            for m in page:
+        cursor = None
+        while True:  # by cursor: media added or deleted meanwhile shift no page
+            page = client.media_list(source_prefix=prefix, limit=MAX_LISTED, cursor=cursor)
+            for m in page["media"]:
                 path = _source_path(m["source"])
                 if m["id"] not in kept and path is not None and not path.exists():
                     gone[m["id"]] = m
-            if len(page) < MAX_LISTED:
+            cursor = page.get("next_cursor")
+            if not cursor:
                 break
-            offset += len(page)
     for media_id in gone:
         client.delete(media_id)
     return list(gone.values())

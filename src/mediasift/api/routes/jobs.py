@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Query
 
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.schemas import JobListOut, JobOut, error_responses
+from mediasift.api.schemas import CURSOR_HELP, JobListOut, JobOut, error_responses
 from mediasift.catalog import jobs as job_rows
+from mediasift.catalog.paging import cursor_of, read_cursor
 from mediasift.domain import JobStatus
 from mediasift.errors import InvalidRequest, UnknownValue
 from mediasift.jobs import lifecycle
@@ -48,6 +49,7 @@ def list_jobs(
     ] = 100,
     ids: Annotated[list[str] | None, Query(description=IDS_HELP)] = None,
     media_id: Annotated[list[str] | None, Query(description=MEDIA_HELP)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description=CURSOR_HELP)] = None,
 ) -> JobListOut:
     wanted = _listed(ids, "ids", "jobs")
     media_ids = _listed(media_id, "media_id", "media")
@@ -57,11 +59,21 @@ def list_jobs(
     limit = len(wanted) if wanted is not None else max(1, min(limit, MAX_LIST))
     with rt.catalog.read_session() as s:
         jobs = job_rows.list_jobs(
-            s, tenant, status=statuses, ids=wanted, media_ids=media_ids, limit=max(1, limit)
+            s,
+            tenant,
+            status=statuses,
+            ids=wanted,
+            media_ids=media_ids,
+            limit=max(1, limit),
+            cursor=read_cursor(cursor) if cursor is not None else None,
         )
         names = job_rows.filenames(s, (j.media_id for j in jobs))
         steps = job_rows.step_keys(s, jobs)
-        return JobListOut(jobs=[JobOut.of(j, names.get(j.media_id), steps.get(j.id)) for j in jobs])
+        full = wanted is None and len(jobs) == limit
+        return JobListOut(
+            jobs=[JobOut.of(j, names.get(j.media_id), steps.get(j.id)) for j in jobs],
+            next_cursor=cursor_of(jobs[-1].created_at, jobs[-1].id) if full else None,
+        )
 
 
 def _listed(given: list[str] | None, parameter: str, what: str) -> list[str] | None:

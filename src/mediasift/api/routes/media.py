@@ -18,6 +18,7 @@ from mediasift.api.head import is_head
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.reports import REPORT_RESPONSES, ReportFormat, report_response
 from mediasift.api.schemas import (
+    CURSOR_HELP,
     ErrorOut,
     ErrorResponses,
     JobOut,
@@ -35,6 +36,7 @@ from mediasift.catalog import enrichments, repo
 from mediasift.catalog import jobs as job_rows
 from mediasift.catalog import nutrition as nutrition_rows
 from mediasift.catalog import steps as step_rows
+from mediasift.catalog.paging import cursor_of, read_cursor
 from mediasift.domain import JobType, MediaKind, MediaStatus
 from mediasift.errors import InvalidRequest, LimitExceeded, NotFound, RangeNotSatisfiable
 from mediasift.services import ingest, reports, versions
@@ -205,8 +207,14 @@ def list_media(
     limit: Annotated[
         int, Query(ge=1, description="How many, newest first; more than 1000 answers 1000")
     ] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=2**31 - 1, description="Rows to skip; `cursor` pages without repeats or gaps")
+    ] = 0,
+    cursor: Annotated[str | None, Query(max_length=200, description=CURSOR_HELP)] = None,
 ) -> MediaListOut:
+    if cursor is not None and offset:
+        raise InvalidRequest("give cursor or offset, not both: a cursor says where the page starts")
+    limit = min(limit, 1000)
     with rt.catalog.read_session() as s:
         rows = repo.list_media(
             s,
@@ -215,10 +223,15 @@ def list_media(
             kind=kind,
             collection=collection,
             source_prefix=source_prefix,
-            limit=min(limit, 1000),
+            limit=limit,
             offset=offset,
+            cursor=read_cursor(cursor) if cursor is not None else None,
         )
-        return MediaListOut(media=[MediaOut.of(m) for m in rows])
+        full = len(rows) == limit
+        return MediaListOut(
+            media=[MediaOut.of(m) for m in rows],
+            next_cursor=cursor_of(rows[-1].created_at, rows[-1].id) if full else None,
+        )
 
 
 @router.get(
