@@ -247,6 +247,7 @@ def test_text_made_from_the_catalog_is_made_again_when_what_it_reads_changes(mod
     media_id = created["media"]["id"]
     first = convert(module_api, media_id, "md")
     assert module_api.get(first["file_url"]).text.startswith("# ferry.txt\n")
+    assert first["job"]["filename"] == "ferry.txt"  # a convert job names its media, as ingest's does
     again = module_api.post(f"/v1/media/{media_id}/conversions", json={"to": "md"}).json()
     assert again["duplicate"] and again["id"] == first["id"]  # nothing changed: the same file
 
@@ -264,6 +265,9 @@ def test_text_made_from_the_catalog_is_made_again_when_what_it_reads_changes(mod
             update(SegmentRow).where(SegmentRow.media_id == media_id).values(text="The ferry leaves at ten.")
         )
     redone = convert(module_api, media_id, "txt")
+    reprocess = module_api.post(f"/v1/media/{media_id}/reprocess").json()
+    assert reprocess["type"] == "reprocess" and reprocess["filename"] == "boat.txt"
+    wait_for_job(module_api, reprocess["id"])
     assert redone["id"] != text["id"]
     assert module_api.get(redone["file_url"]).text.strip() == "The ferry leaves at ten."
 

@@ -528,7 +528,9 @@ class ConversionOut(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, conversion: Conversion, job: Job | None, duplicate: bool = False) -> ConversionOut:
+    def of(
+        cls, conversion: Conversion, job: Job | None, duplicate: bool = False, filename: str | None = None
+    ) -> ConversionOut:
         url = f"/v1/media/{conversion.media_id}/conversions/{conversion.id}/file" if conversion.key else None
         return cls(
             id=conversion.id,
@@ -540,7 +542,7 @@ class ConversionOut(BaseModel):
             bytes=conversion.bytes,
             info=conversion.info or {},
             file_url=url,
-            job=JobOut.of(job) if job is not None else None,
+            job=JobOut.of(job, filename) if job is not None else None,
             duplicate=duplicate,
             created_at=conversion.created_at,
             finished_at=conversion.finished_at,

@@ -9,6 +9,7 @@ from mediasift.api.deps import RuntimeDep, TenantDep
 
 # The media routes' download (Range requests, presigned redirects), shared rather than copied.
 from mediasift.api.head import is_head
+from mediasift.api.routes.jobs import media_filename
 from mediasift.api.routes.media import _object_response
 from mediasift.api.schemas import (
     ConversionListOut,
@@ -46,7 +47,8 @@ REQUEST_ERRORS = {
 )
 def request_conversion(rt: RuntimeDep, tenant: TenantDep, media_id: str, body: ConversionRequest) -> Response:
     made = conversions.request(rt, tenant, media_id, body.to, body.options)
-    out = ConversionOut.of(made.conversion, made.job, duplicate=made.duplicate)
+    named = media_filename(rt, media_id)
+    out = ConversionOut.of(made.conversion, made.job, duplicate=made.duplicate, filename=named)
     code = status.HTTP_200_OK if made.duplicate else status.HTTP_202_ACCEPTED
     return JSONResponse(out.model_dump(mode="json"), status_code=code)
 
@@ -56,7 +58,8 @@ def request_conversion(rt: RuntimeDep, tenant: TenantDep, media_id: str, body: C
 )
 def list_conversions(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> ConversionListOut:
     found = conversions.list_conversions(rt, tenant, media_id)
-    return ConversionListOut(conversions=[ConversionOut.of(c, job) for c, job in found])
+    named = media_filename(rt, media_id)
+    return ConversionListOut(conversions=[ConversionOut.of(c, job, filename=named) for c, job in found])
 
 
 @router.get(
@@ -64,7 +67,7 @@ def list_conversions(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Conver
 )
 def get_conversion(rt: RuntimeDep, tenant: TenantDep, media_id: str, conversion_id: str) -> ConversionOut:
     conversion, job = conversions.get_conversion(rt, tenant, media_id, conversion_id)
-    return ConversionOut.of(conversion, job)
+    return ConversionOut.of(conversion, job, filename=media_filename(rt, media_id))
 
 
 @router.get(

@@ -112,6 +112,19 @@ def cancel(rt: RuntimeDep, tenant: TenantDep, job_id: str) -> JobOut:
     return _job_out(rt, job_id, tenant)
 
 
+def job_out(rt: Runtime, job: Job) -> JobOut:
+    """A job a route has just queued or found, as ``GET /v1/jobs/{id}`` shows it: with its media's
+    file name and the step it runs (``JobOut.of(job)`` alone left the name null)."""
+    with rt.catalog.read_session() as s:
+        return _out(s, job)
+
+
+def media_filename(rt: Runtime, media_id: str) -> str | None:
+    """The media's file name for the jobs a route answers with (None: the media is gone)."""
+    with rt.catalog.read_session() as s:
+        return job_rows.filenames(s, [media_id]).get(media_id)
+
+
 def _job_out(rt: Runtime, job_id: str, tenant: str) -> JobOut:
     with rt.catalog.read_session() as s:
         return _out(s, job_rows.get_job(s, job_id, tenant))

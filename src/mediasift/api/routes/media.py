@@ -17,6 +17,7 @@ from mediasift.api.deps import PublicUrlDep, RuntimeDep, TenantDep
 from mediasift.api.head import is_head
 from mediasift.api.middleware import CLIENT_CLOSED_REQUEST
 from mediasift.api.reports import REPORT_RESPONSES, ReportFormat, report_response
+from mediasift.api.routes.jobs import job_out
 from mediasift.api.schemas import (
     CURSOR_HELP,
     ErrorOut,
@@ -321,8 +322,7 @@ def delete_media(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Response:
     summary="Run extraction again (e.g. after a model upgrade)",
 )
 def reprocess(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
-    job = media_service.reprocess_media(rt, tenant, media_id)
-    return JobOut.of(job)
+    return job_out(rt, media_service.reprocess_media(rt, tenant, media_id))
 
 
 @router.get(

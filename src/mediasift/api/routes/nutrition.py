@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, Field, model_validator
 
 from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.routes.jobs import job_out
 from mediasift.api.schemas import ErrorOut, JobOut, error_responses
 from mediasift.nutrition.corrections import FoodCorrection
 from mediasift.services import nutrition
@@ -155,7 +156,7 @@ EXAMPLES = {
     "again. `media.nutrition_ready` fires when it succeeds.",
 )
 def analyse(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> JobOut:
-    return JobOut.of(nutrition.request_analysis(rt, tenant, media_id))
+    return job_out(rt, nutrition.request_analysis(rt, tenant, media_id))
 
 
 @router.get(

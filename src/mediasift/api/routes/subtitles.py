@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from mediasift.api.deps import RuntimeDep, TenantDep
+from mediasift.api.routes.jobs import job_out
 from mediasift.api.schemas import JobOut, error_responses
 from mediasift.errors import LimitExceeded
 from mediasift.services import ingest
@@ -90,7 +91,7 @@ def add_subtitles(
     if job is None:
         response.status_code = status.HTTP_200_OK
     return SubtitlesOut(
-        files=[SubtitleFileOut.model_validate(f) for f in kept], job=JobOut.of(job) if job else None
+        files=[SubtitleFileOut.model_validate(f) for f in kept], job=job_out(rt, job) if job else None
     )
 
 
@@ -104,7 +105,7 @@ def add_subtitles(
 )
 def remove_subtitles(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> SubtitlesOut:
     job = subtitle_service.remove_subtitles(rt, tenant, media_id)
-    return SubtitlesOut(files=[], job=JobOut.of(job))
+    return SubtitlesOut(files=[], job=job_out(rt, job))
 
 
 @router.delete(
@@ -119,4 +120,4 @@ def remove_subtitles(rt: RuntimeDep, tenant: TenantDep, media_id: str) -> Subtit
 def remove_subtitle_file(rt: RuntimeDep, tenant: TenantDep, media_id: str, name: str) -> SubtitlesOut:
     job = subtitle_service.remove_subtitles(rt, tenant, media_id, [name])
     kept = subtitle_service.list_subtitles(rt, tenant, media_id)
-    return SubtitlesOut(files=[SubtitleFileOut.model_validate(f) for f in kept], job=JobOut.of(job))
+    return SubtitlesOut(files=[SubtitleFileOut.model_validate(f) for f in kept], job=job_out(rt, job))
