@@ -107,6 +107,7 @@ def test_media_listed_by_the_start_of_their_source(api: TestClient, tmp_path: Pa
         "b.txt": "file://laptop/inbox/b.txt",
         "c.txt": "file://laptop/inbox_old/c.txt",
         "d.txt": "file://laptop/inbox/100%/d.txt",
+        "ñ.txt": "file://laptop/canci%C3%B3n%20nueva/%C3%B1.txt",  # as the CLI names it (Path.as_uri)
     }
     for name, source in sources.items():
         upload(api, _note(tmp_path, name, f"Note {name} about the pump valve."), source=source)
@@ -121,6 +122,9 @@ def test_media_listed_by_the_start_of_their_source(api: TestClient, tmp_path: Pa
     assert listed("file://laptop/inbox/100%/") == ["d.txt"]
     assert listed("file://laptop/Inbox/") == ["a.txt"]
     assert listed("upload") == []
+    # the folder named as a person writes it (HTTP decodes the query string), or encoded
+    for folder in ("canción nueva", "canci%C3%B3n%20nueva", "canción"):
+        assert listed(f"file://laptop/{folder}") == ["ñ.txt"], folder
 
 
 def test_a_new_version_leaves_nothing_of_the_old_one_s_extraction_but_its_conversions(

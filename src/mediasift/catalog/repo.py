@@ -21,7 +21,7 @@ from mediasift.catalog.models import (
     utcnow,
 )
 from mediasift.catalog.paging import Cursor, below
-from mediasift.catalog.sources import SOURCE_PREFIX
+from mediasift.catalog.sources import SOURCE_PREFIX, file_uri_forms
 from mediasift.domain import JobStatus, JobType, MediaStatus, Segment
 from mediasift.errors import NotFound
 
@@ -62,7 +62,7 @@ def list_media(
     starts with it; ``cursor``: below that row (``catalog/paging.py``)."""
     q = below(select(Media).where(Media.tenant_id == tenant_id), Media, cursor)
     if source_prefix:
-        named = [SOURCE_PREFIX + source_prefix]
+        named = [SOURCE_PREFIX + form for form in file_uri_forms(source_prefix)]
         if source_prefix.startswith("s3://"):
             named.append(source_prefix)
         # not LIKE: SQLite's ignores case, and a path's does not
