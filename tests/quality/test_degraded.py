@@ -40,6 +40,30 @@ def test_speech_measures_are_plausible(speech_copies: dict[str, Path]) -> None:
     assert 6 < noisy["snr_db"] < 14  # noise was added 10 dB under the voiced speech
 
 
+def test_a_dark_title_card_is_not_a_black_screen(tmp_path: Path) -> None:
+    """White letters on navy (mean level 17, ~1 % of the pixels lit) had read as a black screen
+    and, with no frame left to judge, as "mean brightness 0/255" too; a black frame with a
+    channel's small logo is black."""
+    import subprocess
+
+    card, black = tmp_path / "card.mp4", tmp_path / "black.mp4"
+    for path, colour, vf in (
+        (card, "navy", "drawbox=x=224:y=174:w=192:h=12:c=white:t=fill"),
+        (black, "black", "drawbox=x=600:y=10:w=20:h=10:c=white:t=fill"),  # a channel's small logo
+    ):
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"color=c={colour}:s=640x360:r=25:d=3", "-vf", vf,
+             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+            check=True,
+        )  # fmt: skip
+    titled = assess("video", card, [], {}, MAX_PIXELS)
+    assert titled.measures["black_ratio"] == 0 and titled.measures["brightness"] > 10
+    assert "black_ratio" not in titled.names()
+    blank = assess("video", black, [], {}, MAX_PIXELS)
+    assert blank.measures["black_ratio"] > 0.9 and blank.measures["brightness"] is None
+    assert "black_ratio" in blank.names() and "brightness" not in blank.names()
+
+
 @pytest.mark.parametrize(
     ("copy", "reason"),
     [

@@ -8,9 +8,11 @@ two small frames whatever the length. Measures:
   ``bits_per_pixel`` (bitrate per pixel per frame);
 - ``sharpness``: median variance of the Laplacian over sampled frames that have any structure
   (frames of one flat colour say nothing about focus);
-- ``brightness``: mean level (0–255) of sampled frames that are not black;
+- ``brightness``: mean level (0–255) of sampled frames that are not black (None when all are);
 - ``black_ratio`` and ``black_stretches`` ``[[start_s, end_s], ...]``: frames whose mean level is
-  under 20 with little variation, in runs of at least ``MIN_STRETCH_S``;
+  under 20 and all but 1 % of whose pixels lie within ``pixels.FLAT_LEVELS`` levels of each other
+  (one flat dark colour: a dark title card's letters, or a picture shot dark, are content), in
+  runs of at least ``MIN_STRETCH_S``;
 - ``frozen_ratio`` and ``frozen_stretches``: runs of at least ``MIN_FROZEN_S`` in which consecutive
   sampled frames differ by under ``FROZEN_DIFF`` levels on average (and are not black);
 - ``shake``: how much the camera jitters, in per cent of the picture's width. The global shift
@@ -83,8 +85,8 @@ def measure_video(path: Path) -> dict[str, Any]:
             continue
         next_due = (int(frame.time_s / SAMPLE_S + 1e-6) + 1) * SAMPLE_S
         times.append(frame.time_s)
-        level, spread = _spread(gray)
-        is_black = level < BLACK_LEVEL and spread < 2 * BLACK_LEVEL
+        level = _spread(gray)[0]
+        is_black = level < BLACK_LEVEL and _flat(gray)
         if is_black:
             black.append(frame.time_s)
         else:
@@ -103,7 +105,7 @@ def measure_video(path: Path) -> dict[str, Any]:
     frozen_runs = [[max(0.0, a - SAMPLE_S), b] for a, b in _stretches(frozen, MIN_FROZEN_S - SAMPLE_S)]
     measures.update(
         sharpness=round(float(np.median(sharp)), 1) if sharp else None,
-        brightness=round(float(np.mean(bright)), 1) if bright else 0.0,
+        brightness=round(float(np.mean(bright)), 1) if bright else None,  # no frame to judge: no measure
         black_ratio=round(sum(b - a for a, b in black_runs) / span_s, 4),
         black_stretches=black_runs,
         frozen_ratio=round(sum(b - a for a, b in frozen_runs) / span_s, 4),
@@ -111,6 +113,16 @@ def measure_video(path: Path) -> dict[str, Any]:
         shake=_shake(shift_times, shifts, width_px),
     )
     return measures
+
+
+def _flat(gray: np.ndarray) -> bool:
+    """Whether all but 1 % of a frame's pixels lie within ``pixels.FLAT_LEVELS`` levels (its 0.5th
+    to 99.5th percentiles). A bound on the spread alone had read white letters on navy (mean 17,
+    spread 25, 1 % of the pixels lit) as black, and a picture shot dark (levels 0-22) too, whose
+    brightness then went unmeasured; a channel's small logo on black (0.1 %) leaves it black."""
+    counts = np.cumsum(cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel())
+    low, high = np.searchsorted(counts, [0.005 * counts[-1], 0.995 * counts[-1]])
+    return int(high) - int(low) <= pixels.FLAT_LEVELS
 
 
 def _unchanged(before: np.ndarray, after: np.ndarray) -> bool:
