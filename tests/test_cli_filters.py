@@ -191,9 +191,15 @@ def test_a_skipped_workflow_step_is_counted_apart_from_those_that_succeeded(caps
     step = {"id": "j", "media_id": "m", "type": "step", "status": "succeeded", "step": "enrich"}
     steps = [step, {**step, "step": "nutrition"}, {**step, "step": "when.1", "step_status": "skipped"}]
     waiting.print_outcome([], steps)
+    said = " ".join(capsys.readouterr().err.split())
     assert (
-        "and 2 workflow steps succeeded, 1 skipped (a condition that did not hold)" in capsys.readouterr().err
+        "and 2 workflow steps succeeded, 1 skipped (not for their media: a condition that did not hold"
+        in said
     )
+    # a skipped step's job, listed, reads skipped, not succeeded
+    waiting.print_jobs([{**step, "step": "convert.mp3", "step_status": "skipped", "filename": "photo.jpg"}])
+    listed = capsys.readouterr().out
+    assert "skipped" in listed and "succeeded" not in listed
 
 
 def test_media_show_says_how_the_file_read() -> None:

@@ -139,10 +139,11 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
         # A table of seven columns on a narrow terminal cuts the job's id, which later commands
         # take, and wraps its error a word a line: a line each, the error under it.
         for j in jobs:
-            color = _COLORS.get(j["status"], "white")
+            shown = _status(j)
+            color = _COLORS.get(shown, "white")
             work = j.get("step") or j.get("type") or ""
             name = escape(j.get("filename") or "")
-            status = f"[{color}]{j['status']}[/{color}]"
+            status = f"[{color}]{shown}[/{color}]"
             line = f"{name}  media {j.get('media_id', '')}  job {j['id']}  {escape(work)}  {status}"
             if j.get("stage") and j["status"] not in ("succeeded", "dead"):
                 line += f" ({escape(j['stage'])})"
@@ -156,12 +157,13 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
         return
     table = Table("job", "file", "work", "status", "stage", "attempts", "error")
     for j in jobs:
-        color = _COLORS.get(j["status"], "white")
+        shown = _status(j)
+        color = _COLORS.get(shown, "white")
         table.add_row(
             j["id"],
             j.get("filename") or "",
             j.get("step") or j.get("type") or "",  # a workflow step's key (convert.mp3), else the job's type
-            f"[{color}]{j['status']}[/{color}]",
+            f"[{color}]{shown}[/{color}]",
             j.get("stage") or "",
             str(j.get("attempts", 0)),
             _cut(j.get("error") or "", 80),
@@ -169,19 +171,30 @@ def print_jobs(jobs: list[dict[str, Any]]) -> None:
     out.print(table)
 
 
-_COLORS = {"succeeded": "green", "dead": "red", "failed": "yellow"}
+_COLORS = {"succeeded": "green", "dead": "red", "failed": "yellow", "skipped": "dim"}
+
+
+def _status(job: dict[str, Any]) -> str:
+    """A job's status as a person reads it: a step job that succeeded by finding nothing to do (a
+    condition that did not hold, a conversion this kind of media has none of) is "skipped"."""
+    return (
+        "skipped" if job["status"] == "succeeded" and job.get("step_status") == "skipped" else job["status"]
+    )
 
 
 def print_outcome(jobs: Jobs, steps: Jobs) -> None:
     """The jobs, and the workflow steps that did not succeed (the rest counted)."""
     print_jobs(jobs + [j for j in steps if j["status"] != "succeeded"])
     ended = [j for j in steps if j["status"] == "succeeded"]
-    skipped = sum(j.get("step_status") == "skipped" for j in ended)  # a `when` that did not hold
+    skipped = sum(_status(j) == "skipped" for j in ended)
     said = []
     if succeeded := len(ended) - skipped:
         said.append(f"{succeeded} workflow step{'s' if succeeded > 1 else ''} succeeded")
     if skipped:
-        said.append(f"{skipped} skipped (a condition that did not hold)")
+        said.append(
+            f"{skipped} skipped (not for their media: a condition that did not hold, "
+            "a conversion its kind has none of)"
+        )
     if said:
         console.print("and " + ", ".join(said))
 
