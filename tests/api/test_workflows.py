@@ -208,7 +208,7 @@ def test_an_unknown_step_is_422_with_its_path_and_line(module_api):
         ("quality.overall <", "not a condition"),
         ("__import__('os').system('true')", "not allowed"),
         ("quality.overal < 0.4", "unknown field 'quality.overal'"),
-        ("duration * 2 > 10", "binop is not allowed"),
+        ("duration * 2 > 10", "arithmetic (duration * 2) is not allowed"),
     ],
 )
 def test_a_bad_when_is_422_at_its_line(module_api, condition, says):

@@ -93,6 +93,14 @@ def test_anything_but_fields_literals_and_comparisons_is_refused(condition):
         parse_condition(condition)
 
 
+def test_a_refused_part_is_named_as_a_person_would_and_quoted():
+    with pytest.raises(ExpressionInvalid) as refused:
+        parse_condition("duration * 2 > 10 or open('x')")
+    assert str(refused.value.args[0]).startswith("arithmetic (duration * 2) is not allowed in a condition")
+    with pytest.raises(ExpressionInvalid, match=r"a call \(open\('x'\)\)"):
+        parse_condition("kind == 'video' or open('x')")
+
+
 @pytest.mark.parametrize(
     ("body", "media_type"),
     [
@@ -148,3 +156,13 @@ steps:
         "steps[3].then[0].label.value",
         "steps[3].when",
     ], [str(p) for p in raised.value.problems]
+
+
+def test_a_step_given_twice_is_refused_at_the_line_of_its_second():
+    from mediasift.workflow.document import WorkflowInvalid
+
+    twice = "version: 1\nsteps:\n  - quality: {}\n  - enrich: [keywords]\n  - quality: {}\n"
+    with pytest.raises(WorkflowInvalid) as raised:
+        build_plan(read_source(twice), REFS)
+    (problem,) = raised.value.problems
+    assert (problem.path, problem.line) == ("steps[2]", 5) and "'quality' appears 2 times" in problem.message

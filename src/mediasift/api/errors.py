@@ -13,6 +13,7 @@ import errno
 import logging
 import math
 import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,10 +72,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        if first.get("type") == "string_pattern_mismatch" and (
+            said := _described(request, first.get("loc", ()))
+        ):
+            message = f"{where}: {said}"  # what the parameter may be, not the regular expression
         if first.get("type") == "json_invalid":  # its location is a character offset, not a field
             loc = first.get("loc", ())
             why = (first.get("ctx") or {}).get("error") or "JSON decode error"
@@ -121,3 +126,21 @@ def _allowed_methods(request: Request) -> list[str]:
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
+
+
+def _described(request: Request, loc: tuple[Any, ...]) -> str | None:
+    """The description of the route's parameter at ``loc`` (``("path", "name")``), if it has one."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or len(loc) != 2:
+        return None
+    params = {
+        "path": dependant.path_params,
+        "query": dependant.query_params,
+        "header": dependant.header_params,
+    }
+    for field in params.get(str(loc[0]), []):
+        if field.alias == loc[1]:
+            description = field.field_info.description
+            return description[:1].lower() + description[1:] if description else None
+    return None

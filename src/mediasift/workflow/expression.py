@@ -72,8 +72,42 @@ def parse_condition(text: str) -> Condition:
     if len(nodes) > MAX_NODES:
         raise ExpressionInvalid(f"a condition has at most {MAX_NODES} parts")
     fields: set[str] = set()
-    _check(tree.body, fields)
+    try:
+        _check(tree.body, fields)
+    except _Refused as refused:
+        quoted = ast.get_source_segment(text.strip(), refused.node) or ""
+        what = _DESCRIBED.get(type(refused.node), type(refused.node).__name__.lower())
+        raise ExpressionInvalid(
+            f"{what} ({quoted}) is not allowed in a condition: it compares fields with literals "
+            "(<, <=, ==, !=, in, not in), joined by and, or, not",
+            refused.column,
+        ) from None
     return Condition(text, tree, frozenset(fields))
+
+
+# What a condition may not hold, as a person would name it.
+_DESCRIBED: dict[type, str] = {
+    ast.BinOp: "arithmetic",
+    ast.Call: "a call",
+    ast.Subscript: "indexing",
+    ast.Lambda: "a function",
+    ast.IfExp: "an if-else",
+    ast.Dict: "a dictionary",
+    ast.Set: "a set",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a comprehension",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "an assignment",
+    ast.UnaryOp: "an operator",
+    ast.Starred: "unpacking",
+}
+
+
+class _Refused(Exception):
+    def __init__(self, node: ast.expr, column: int | None) -> None:
+        self.node, self.column = node, column
 
 
 def field_name(node: ast.expr) -> str | None:
@@ -115,7 +149,7 @@ def _check(node: ast.expr, fields: set[str]) -> None:
         known = ", ".join(f for f in FIELDS if f != "metadata.*")
         raise ExpressionInvalid(f"unknown field {name!r}; known: {known}, metadata.<key>", column)
     else:
-        raise ExpressionInvalid(f"{type(node).__name__.lower()} is not allowed in a condition", column)
+        raise _Refused(node, column)
 
 
 def _evaluate(node: ast.expr, values: Mapping[str, Any]) -> Any:

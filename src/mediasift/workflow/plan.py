@@ -99,6 +99,7 @@ def build_plan(source: Source, refs: References | None) -> Plan:
     ingest: dict[str, Any] = {"transcribe": None, "ocr": None}
     planned: list[tuple[str, str, dict[str, Any], frozenset[str]]] = []  # key, name, config, reads
     seen: dict[str, int] = {}
+    places: dict[str, list[Path]] = {}  # where each step key appears
     whens = 0
     for index, item in enumerate(source.value["steps"]):
         if index in refused:
@@ -124,6 +125,7 @@ def build_plan(source: Source, refs: References | None) -> Plan:
                 elif refs is not None and (wrong := refs.check_convert(to, dict(config["options"]))):
                     problems.append(source.problem((*where, "options"), wrong))
                 planned.append((f"convert.{to}", "convert", config, frozenset()))
+                places.setdefault(f"convert.{to}", []).append(where)
             continue
         reads: frozenset[str] = frozenset()
         if name == "enrich":
@@ -152,9 +154,12 @@ def build_plan(source: Source, refs: References | None) -> Plan:
         else:  # nutrition, quality
             key, config = name, dict(value)
         planned.append((key, name, config, reads))
+        places.setdefault(key, []).append(path)
     for key, *_ in planned:
         seen[key] = seen.get(key, 0) + 1
-    problems += [Problem("steps", None, f"step {k!r} appears {n} times") for k, n in seen.items() if n > 1]
+    problems += [  # at its second appearance, whose line says which to remove
+        source.problem(places[k][1], f"step {k!r} appears {n} times") for k, n in seen.items() if n > 1
+    ]
     if problems:
         raise WorkflowInvalid(problems)
     return Plan(_with_needs(ingest, planned))
