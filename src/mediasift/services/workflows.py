@@ -73,7 +73,17 @@ def references(rt: Runtime, tenant_id: str) -> References:
         webhooks=hooks,
         convert_targets=frozenset(all_target_names()) | frozenset(_TARGET_ALIASES),
         check_convert=_convert_problem,
+        check_model=lambda step, name: _model_problem(rt, step, name),
     )
+
+
+def _model_problem(rt: Runtime, step: str, name: str) -> str | None:
+    """Why the model a ``transcribe`` or ``ocr`` step names cannot run on this install: every
+    media's extraction would fail on it (after its retries), so the workflow is refused when put."""
+    from mediasift.asr.factory import model_missing
+    from mediasift.ocr.factory import engine_missing
+
+    return model_missing(name, rt.settings) if step == "transcribe" else engine_missing(name)
 
 
 def _convert_problem(to: str, options: dict[str, Any]) -> str | None:

@@ -54,6 +54,8 @@ class References:
     convert_targets: Set[str] = frozenset()  # every target some kind of media has
     # (target, options) → why no kind of media can be converted so, or None
     check_convert: Callable[[str, dict[str, Any]], str | None] = lambda to, options: None
+    # ("transcribe", model) or ("ocr", engine) → why it cannot run here, or None
+    check_model: Callable[[str, str], str | None] = lambda step, name: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,10 @@ def build_plan(source: Source, refs: References | None) -> Plan:
         if name in ("transcribe", "ocr"):
             if ingest[name] is not None:
                 problems.append(source.problem(path, f"`{name}` appears twice"))
+            option = "model" if name == "transcribe" else "engine"
+            chosen = value.get(option)
+            if refs is not None and isinstance(chosen, str) and (why := refs.check_model(name, chosen)):
+                problems.append(source.problem((*path, name, option), why))
             ingest[name] = dict(value)
             continue
         if name == "convert":
