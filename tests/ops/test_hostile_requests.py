@@ -180,6 +180,22 @@ def test_header_fields_over_the_limit_are_a_431(server: Server):
     assert server.count("GET", "unmatched", 431) >= 1
 
 
+def test_a_head_over_the_limit_that_arrives_whole_is_refused_too(server: Server):
+    """h11 measures only a head still arriving: one sent in one write had been parsed whatever its
+    size (a 100 KB path was a 404 echoing it, a 30 KB header a 200)."""
+    with connect(server.port) as sock:
+        line = b"GET /v1/media/" + b"x" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        status, headers, body = exchange(sock, line)
+        assert_error(status, headers, body, 414, "uri_too_long")
+        assert len(body) < 1_000  # the path is not echoed
+        status, headers, body = exchange(
+            sock, b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 30_000 + b"\r\n\r\n"
+        )
+        assert_error(status, headers, body, 431, "headers_too_large")
+        status, _, _ = exchange(sock, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert status == 200  # the connection stays usable
+
+
 def test_a_malformed_request_is_a_400_with_the_error_body(server: Server):
     with connect(server.port) as sock:
         status, headers, body = exchange(sock, b"NOT HTTP AT ALL\r\n\r\n")

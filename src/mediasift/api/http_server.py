@@ -1,7 +1,7 @@
 """The HTTP server: uvicorn over h11, answering requests h11 cannot parse the way the API answers.
 
 uvicorn's one limit on a request's head is h11's ``max_incomplete_event_size`` (the request line
-and the header fields together; ``HEAD_LIMIT_BYTES`` here). Past it, or on any malformed head,
+and the header fields together; ``text_guard.HEAD_LIMIT_BYTES``). Past it, or on any malformed head,
 uvicorn writes a plain-text 400 and closes the socket at once, so a client still sending its
 1 MB query string gets a connection reset instead of the answer. This protocol answers instead:
 
@@ -28,8 +28,8 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 from mediasift.api.middleware import ANSWERED_BY_SERVER, record_refused_request
+from mediasift.api.text_guard import HEAD_LIMIT_BYTES
 
-HEAD_LIMIT_BYTES = 16 * 1024  # h11's default, stated: the request line and headers together
 LINGER_S = 5.0
 LINGER_BYTES = 16 * 1024**2
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

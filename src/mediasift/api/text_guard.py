@@ -1,4 +1,12 @@
-"""Characters no value of mediasift may hold, refused with 400 before any route, on every catalog.
+"""Requests refused before any route: a head over its limit, and characters no value may hold.
+
+**A head over ``HEAD_LIMIT_BYTES``**: a request line (its path and query string) over it is a 414
+``uri_too_long``, header fields over it together a 431 ``headers_too_large``. The HTTP server
+(``http_server.py``) answers so a head that arrives piecemeal past the limit; one that arrives
+whole in one read is parsed whatever its size, so it is measured here (a 100 KB path had been a
+404 echoing its 100 KB, a 30 KB header a 200).
+
+**Characters no value of mediasift may hold**, refused with 400 on every catalog:
 
 - **NUL** (``%00`` in a path or query string, ``\\u0000`` in a JSON body). PostgreSQL refuses it in
   text (``PostgreSQL text fields cannot contain NUL (0x00) bytes``), so a NUL that reached a query
@@ -27,6 +35,7 @@ from starlette.exceptions import HTTPException
 from mediasift.api.body_limit import content_type, reads_whole
 from mediasift.text_form import unstorable
 
+HEAD_LIMIT_BYTES = 16 * 1024  # h11's default, stated: a request line, or its header fields together
 MESSAGE = (
     "the request holds a NUL character or a lone surrogate (%00, \\u0000, \\ud800), which no value of "
     "mediasift may contain"
@@ -42,6 +51,10 @@ class TextGuardMiddleware:
             await self.app(scope, receive, send)
             return
         query = scope.get("query_string") or b""
+        if refused := _over_limit(scope, query):
+            status, code, message = refused
+            await JSONResponse({"code": code, "message": message}, status_code=status)(scope, receive, send)
+            return
         if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
             await JSONResponse({"code": "invalid_request", "message": MESSAGE}, status_code=400)(
                 scope, receive, send
@@ -64,6 +77,18 @@ class TextGuardMiddleware:
             return message
 
         await self.app(scope, receive_checked, send)
+
+
+def _over_limit(scope: dict, query: bytes) -> tuple[int, str, str] | None:
+    line = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(query)
+    if line > HEAD_LIMIT_BYTES:
+        return 414, "uri_too_long", f"the request line is over the limit of {HEAD_LIMIT_BYTES} bytes"
+    fields = sum(
+        len(name) + len(value) + 4 for name, value in scope.get("headers") or ()
+    )  # "name: value\r\n"
+    if fields > HEAD_LIMIT_BYTES:
+        return 431, "headers_too_large", f"the request headers are over the limit of {HEAD_LIMIT_BYTES} bytes"
+    return None
 
 
 def _unstorable_body(body: bytes) -> bool:
