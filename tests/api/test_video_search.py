@@ -81,6 +81,12 @@ def test_media_detail_and_transcripts(module_api: TestClient, talk):
     assert "-->" in srt and "," in srt.split("-->")[0]
     spoken = api.get(f"/v1/media/{media_id}/transcript.json").json()
     assert {s["language"] for s in spoken["segments"]} >= {"en", "es"}
+    from mediasift.api.schemas import TranscriptOut
+
+    assert TranscriptOut.model_validate(spoken).segments[0].words  # the JSON is what the schema says
+    schema = api.get("/openapi.json").json()
+    answered = schema["paths"]["/v1/media/{media_id}/transcript.{fmt}"]["get"]["responses"]["200"]["content"]
+    assert answered["application/json"]["schema"] == {"$ref": "#/components/schemas/TranscriptOut"}
 
 
 def test_truncated_and_empty_videos_end_dead_with_a_clear_error(api: TestClient, tmp_path: Path):

@@ -45,6 +45,45 @@ def file_responses(*media_types: str, ranged: bool = False) -> ErrorResponses:
     return out
 
 
+class TranscriptWordOut(BaseModel):
+    start_s: float
+    end_s: float
+    word: str
+    probability: float | None = None
+
+
+class TranscriptSegmentOut(BaseModel):
+    start_s: float
+    end_s: float
+    text: str
+    language: str | None = Field(None, description="ISO 639-1, as heard (or the subtitle track's)")
+    confidence: float | None = None
+    words: list[TranscriptWordOut] = Field(description="Each word's seconds; empty for a subtitle track")
+
+
+class TranscriptOut(BaseModel):
+    """``transcript.json``: what was said, a segment a sentence or cue, each word timed."""
+
+    model: str = Field(description="What made it: the ASR model, or the subtitle track read")
+    duration_s: float | None
+    language: str | None = Field(description="The language heard most")
+    languages: list[str] = Field(description="Every language heard, most-spoken first")
+    segments: list[TranscriptSegmentOut]
+
+
+def transcript_responses() -> ErrorResponses:
+    """``responses=`` of the transcript route: the JSON described, the other formats as text."""
+    out = file_responses("application/json", "application/x-subrip", "text/vtt", "text/plain")
+    content = dict(out[200]["content"])
+    content.pop("application/json")
+    out[200] = {
+        "model": TranscriptOut,
+        "description": "The transcript in the format asked for",
+        "content": content,
+    }
+    return out
+
+
 class JobOut(BaseModel):
     id: str
     media_id: str

@@ -31,6 +31,7 @@ from mediasift.api.schemas import (
     UploadOut,
     error_responses,
     file_responses,
+    transcript_responses,
 )
 from mediasift.api.streaming_form import Form, receive_upload
 from mediasift.catalog import enrichments, repo
@@ -355,10 +356,7 @@ _TRANSCRIPT_TYPES = {
 @router.get(
     "/{media_id}/transcript.{fmt}",
     response_class=Response,
-    responses={
-        **ERRORS,
-        **file_responses("application/json", "application/x-subrip", "text/vtt", "text/plain"),
-    },
+    responses={**ERRORS, **transcript_responses()},
     summary="The transcript of a video or audio as JSON, SRT, WebVTT or plain text",
 )
 def transcript(
