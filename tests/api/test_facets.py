@@ -136,7 +136,9 @@ def test_filters_narrow_the_counted_media(module_api: TestClient, catalog: dict)
 
 def test_limit_keeps_the_most_common_values(module_api: TestClient, catalog: dict) -> None:
     everything = pairs(facet(module_api, "keywords", limit=200))
-    assert pairs(facet(module_api, "keywords", limit=2)) == everything[:2]
+    two = facet(module_api, "keywords", limit=2)
+    assert pairs(two) == everything[:2]
+    assert two["distinct"] == len(everything) > 2  # how many were left out is said
 
 
 def test_another_tenants_media_are_never_counted(module_api: TestClient, catalog: dict) -> None:
@@ -183,6 +185,9 @@ def test_cli_prints_the_counts_of_one_collection(
     assert json.loads(printed.stdout) == facet(module_api, "labels", collection="cursos")
     table = runner.invoke(app, ["facets", "kind"])
     assert table.exit_code == 0 and "text" in table.stdout and "3 media" in table.stdout, table.output
+    cut = runner.invoke(app, ["facets", "keywords", "--limit", "1"])
+    said = " ".join(cut.stdout.split())  # rich wraps the title to the table's width
+    assert "the 1 most common of" in said and "(--limit for more)" in said, cut.output
     refused = runner.invoke(app, ["facets", "colour"])
     assert refused.exit_code == 2 and "unknown facet field" in refused.output
     # the search filters narrow the counted media (the command had taken --collection alone)

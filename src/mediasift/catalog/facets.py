@@ -50,11 +50,13 @@ _ABOUT = {
 @dataclass(frozen=True, slots=True)
 class FacetCounts:
     """``values`` as ``(value, media)`` pairs, most media first then by value; ``media`` is how many
-    media matched the filters; ``truncated`` when more than ``MAX_MEDIA`` were ready to count."""
+    media matched the filters; ``truncated`` when more than ``MAX_MEDIA`` were ready to count;
+    ``distinct`` how many values were found, ``values`` holding the first ``limit`` of them."""
 
     values: list[tuple[str, int]]
     media: int
     truncated: bool
+    distinct: int = 0  # values found in all, of which ``values`` holds the first ``limit``
 
 
 def count_facet(
@@ -118,7 +120,7 @@ def count_facet(
     if written:
         counts = Counter({_most_written(written[t]): n for t, n in counts.items()})
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return FacetCounts(ranked[:limit], matched, len(rows) > MAX_MEDIA)
+    return FacetCounts(ranked[:limit], matched, len(rows) > MAX_MEDIA, len(ranked))
 
 
 # A DATE entity is a facet where it names a day, a month or a year; how long ("90 minutes", "diez

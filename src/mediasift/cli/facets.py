@@ -78,4 +78,10 @@ def facets_command(
     table = Table("value", "media", title=f"{result['field']}: {result['media']} media counted")
     for v in result["values"]:
         table.add_row(v["value"], str(v["count"]))
-    stdout_console().print(table)
+    out = stdout_console()
+    out.print(table)
+    distinct = result.get("distinct", 0)
+    if distinct > len(result["values"]):  # the rest left out: say so, and how to see them
+        out.print(
+            f"the {len(result['values'])} most common of {distinct} values (--limit for more)", markup=False
+        )

@@ -38,6 +38,7 @@ class FacetsOut(BaseModel):
         description="True when the tenant has more ready media than one count reads; "
         "the most recently added were counted"
     )
+    distinct: int = Field(0, description="How many values were found; `values` holds the first `limit`")
 
 
 @router.get(
@@ -75,4 +76,5 @@ def get_facets(
         values=[FacetValueOut(value=v, count=n) for v, n in counted.values],
         media=counted.media,
         truncated=counted.truncated,
+        distinct=counted.distinct,
     )
