@@ -34,7 +34,7 @@ def test_only_the_callers_dead_jobs_can_be_retried(tmp_path, make_runtime, clien
     assert wait_for_job(api, job_id)["status"] == "succeeded"
 
     not_dead = api.post(f"/v1/jobs/{job_id}/retry")
-    assert not_dead.status_code == 400 and not_dead.json()["code"] == "invalid_request"
+    assert not_dead.status_code == 409 and not_dead.json()["code"] == "conflict"  # as cancel answers
     assert "only dead, failed or cancelled jobs retry" in not_dead.json()["message"]
     other_tenant = api.post(f"/v1/jobs/{job_id}/retry", headers={"X-Mediasift-Tenant": "globex"})
     assert other_tenant.status_code == 404 and other_tenant.json()["code"] == "not_found"

@@ -48,7 +48,6 @@ from mediasift.domain import JobStatus, JobType, MediaStatus
 from mediasift.errors import (
     Cancelled,
     Conflict,
-    InvalidRequest,
     MediasiftError,
     NotFound,
     WorkerLost,
@@ -422,15 +421,14 @@ def cancel(rt: Runtime, job_id: str, tenant_id: str | None) -> Job:
 
 
 def retry(rt: Runtime, job_ids: Sequence[str], tenant_id: str | None) -> list[Job]:
-    """Send dead, failed or cancelled jobs back to the queue with a fresh set of attempts (400 if
-    any is in another state); the queue's dead letters of the dead ones are dropped in one go."""
+    """Send dead, failed or cancelled jobs back to the queue with a fresh set of attempts (409 if
+    any is in another state, as cancelling a job that ended is); the queue's dead letters of the
+    dead ones are dropped in one go."""
     with rt.catalog.session() as s:
         jobs = [job_rows.get_job(s, job_id, tenant_id) for job_id in job_ids]
         for job in jobs:
             if job.status not in _RETRYABLE:
-                raise InvalidRequest(
-                    f"job {job.id} is {job.status}; only dead, failed or cancelled jobs retry"
-                )
+                raise Conflict(f"job {job.id} is {job.status}; only dead, failed or cancelled jobs retry")
         dead = [job.id for job in jobs if job.status == JobStatus.DEAD.value]
     if dead:
         # First, so that a queue that cannot be reached leaves the jobs dead, as they were.

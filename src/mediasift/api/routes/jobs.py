@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mediasift.runtime import Runtime
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-ERRORS = error_responses(400, 404)
+ERRORS = error_responses(400, 404, 409)
 CANCEL_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 MAX_LIST = 1000
 MEDIA_HELP = (
