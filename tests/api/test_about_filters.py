@@ -227,3 +227,21 @@ def test_languages_are_compared_in_lower_case() -> None:
         "es",
         "python",
     ]
+
+
+def test_ask_matches_numeric_metadata_as_search_does(api: TestClient, tmp_path: Path) -> None:
+    """``meta=lot=7`` found a media uploaded with ``{"lot": 7}``; ask's ``{"lot": 7}`` was a 422."""
+    ids = {}
+    for lot in (7, 8):
+        path = tmp_path / f"lot{lot}.txt"
+        path.write_text(f"Lot {lot}: the espresso was brewed at ninety degrees.", encoding="utf-8")
+        created = upload(api, path, metadata=f'{{"lot": {lot}}}')
+        assert wait_for_job(api, created["job"]["id"])["status"] == "succeeded"
+        ids[lot] = created["media"]["id"]
+    hits = api.get("/v1/search", params={"q": "espresso brewed", "meta": "lot=7"}).json()["hits"]
+    assert {h["media_id"] for h in hits} == {ids[7]}
+    question = "At what temperature was the espresso brewed?"
+    for given in (7, "7"):
+        asked = api.post("/v1/ask", json={"question": question, "filters": {"metadata": {"lot": given}}})
+        assert asked.status_code == 200, asked.text
+        assert {c["media_id"] for c in asked.json()["citations"]} == {ids[7]}

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mediasift.api.schemas import error_responses
 from mediasift.domain import Filters
@@ -61,7 +61,18 @@ class FiltersIn(BaseModel):
     languages: list[str] | None = Field(
         None, description="Language of the text (en, es) or of the code (python, go, sql…)"
     )
-    metadata: dict[str, str] | None = Field(None, description="Exact match on media metadata, e.g. sku")
+    metadata: dict[str, str | int | float | bool] | None = Field(
+        None,
+        description="Exact match on media metadata, e.g. sku; a number or true/false matches the value "
+        "given at upload as search's `meta=key=value` does",
+    )
+
+    @field_validator("metadata")
+    @classmethod
+    def _as_text(cls, value: dict[str, Any] | None) -> dict[str, str] | None:
+        # Points carry metadata as text (``index.points.MediaPayload``): 1 matches {"n": 1}.
+        return None if value is None else {k: str(v) for k, v in value.items()}
+
     added_after: str | None = Field(
         None, max_length=40, description="Only media added at or after this ISO 8601 date or date-time"
     )
