@@ -245,3 +245,17 @@ def test_ask_matches_numeric_metadata_as_search_does(api: TestClient, tmp_path: 
         asked = api.post("/v1/ask", json={"question": question, "filters": {"metadata": {"lot": given}}})
         assert asked.status_code == 200, asked.text
         assert {c["media_id"] for c in asked.json()["citations"]} == {ids[7]}
+
+
+def test_upload_metadata_that_is_not_an_object_says_so_and_extracted_says_why(
+    api: TestClient, tmp_path: Path
+) -> None:
+    note = tmp_path / "n.txt"
+    note.write_text("A note.", encoding="utf-8")
+    for raw, said in (
+        ("[1, 2]", "metadata must be a JSON object ({...}), not list"),
+        ('{"extracted": 1}', "metadata cannot hold the key 'extracted'"),
+    ):
+        with note.open("rb") as f:
+            refused = api.post("/v1/media", files={"file": ("n.txt", f)}, data={"metadata": raw})
+        assert refused.status_code == 400 and refused.json()["message"].startswith(said), refused.text

@@ -159,6 +159,9 @@ async def upload(request: Request, rt: RuntimeDep, tenant: TenantDep) -> Respons
     return JSONResponse(body.model_dump(mode="json"), status_code=code)
 
 
+RESERVED_METADATA = "metadata cannot hold the key 'extracted': it is mediasift's (what extraction read)"
+
+
 def _parse_metadata(raw: str | None) -> dict:
     if not raw:
         return {}
@@ -168,8 +171,10 @@ def _parse_metadata(raw: str | None) -> dict:
         raise InvalidRequest("metadata must be a JSON object") from None
     except RecursionError:  # json's decoder recurses once per nested array or object
         raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels") from None
-    if not isinstance(value, dict) or "extracted" in value:
-        raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"metadata must be a JSON object ({{...}}), not {type(value).__name__}")
+    if "extracted" in value:
+        raise InvalidRequest(RESERVED_METADATA)
     if _depth(value) > MAX_METADATA_DEPTH:  # pydantic refuses to serialise a few hundred levels
         raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
     if unstorable(value):  # a multipart field: the text guard reads JSON bodies only

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from mediasift.api.deps import RuntimeDep, TenantDep
-from mediasift.api.routes.media import MAX_METADATA_DEPTH, _depth
+from mediasift.api.routes.media import MAX_METADATA_DEPTH, RESERVED_METADATA, _depth
 from mediasift.api.schemas import JobOut, MediaOut, error_responses
 from mediasift.catalog.direct_uploads import UploadState
 from mediasift.errors import InvalidRequest, LimitExceeded
@@ -132,7 +132,7 @@ class DirectUploadOut(BaseModel):
 def create_upload(body: UploadIn, request: Request, rt: RuntimeDep, tenant: TenantDep) -> DirectUploadOut:
     # the metadata rules of POST /v1/media: the same media, whichever way the bytes came
     if "extracted" in body.metadata:
-        raise InvalidRequest("metadata must be a JSON object (the key 'extracted' is reserved)")
+        raise InvalidRequest(RESERVED_METADATA)
     if _depth(body.metadata) > MAX_METADATA_DEPTH:
         raise InvalidRequest(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels")
     base_url = rt.settings.public_url or str(request.base_url)
