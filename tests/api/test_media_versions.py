@@ -48,6 +48,17 @@ def test_new_bytes_from_the_same_source_replace_the_media_s_results(api: TestCli
     assert (other["media"]["id"], other["duplicate"]) == (media, True)
     assert len(api.get("/v1/media").json()["media"]) == 1
 
+    # the source's file under another name now: the media takes it, with new bytes or the same
+    renamed = upload(api, _note(tmp_path, "ferry-2027.txt", NINE), source=source)
+    assert (renamed["media"]["id"], renamed["replaced"], renamed["media"]["filename"]) == (
+        media, True, "ferry-2027.txt"
+    )  # fmt: skip
+    wait_for_job(api, renamed["job"]["id"])
+    same = upload(api, _note(tmp_path, "ferry-final.txt", NINE), source=source)
+    assert (same["duplicate"], same["media"]["filename"]) == (True, "ferry-final.txt")
+    hits = api.get("/v1/search", params={"q": "ferry nine", "mode": "keyword"}).json()["hits"]
+    assert [h["filename"] for h in hits] == ["ferry-final.txt"]
+
 
 def test_a_media_uploaded_with_no_source_takes_the_first_one_named(api: TestClient, tmp_path: Path):
     text = "Water the tomato seedlings every second morning."

@@ -116,6 +116,9 @@ def ingest_version(
     ingested = replace_original(rt, tenant_id, media_id, stream, metadata or {}, reprocess=False)
     if ingested.media.id != media_id:  # the bytes of another media: this one went
         return ingested, False
+    if filename is not None and safe_filename(filename) != ingested.media.filename:
+        # the source's file goes by another name now: hits and listings show the one it has
+        ingested = replace(ingested, media=_renamed(rt, tenant_id, media_id, safe_filename(filename)))
     changed = not ingested.duplicate
     job = _source_subtitles(rt, tenant_id, media_id, kind, uri, subtitles)
     if changed and job is None:
@@ -205,6 +208,13 @@ def follow(rt: Runtime, tenant_id: str, media_id: str, source: str, filename: st
         media.source_uri = uri
         if name is not None:
             media.filename = name
+    with rt.catalog.read_session() as s:
+        return repo.get_media(s, tenant_id, media_id)
+
+
+def _renamed(rt: Runtime, tenant_id: str, media_id: str, name: str) -> Media:
+    with rt.catalog.session() as s:
+        repo.get_media(s, tenant_id, media_id).filename = name
     with rt.catalog.read_session() as s:
         return repo.get_media(s, tenant_id, media_id)
 
