@@ -313,6 +313,15 @@ def test_a_turns_filters_replace_the_chats_field_by_field(make_api: ApiFactory, 
         json={"content": "How often should I clean the bike chain?", "filters": {"collections": ["club"]}},
     ).json()
     assert "Clean the chain every two weeks" in widened["answer"]
+    plain = api.post(f"/v1/chats/{chat_id}/messages", json={"content": "And the boiler?"}).json()
+    assert plain["citations"]
+    # the history shows where each turn asked: its own filters, as given, on its question
+    shown = [(m["role"], m["filters"]) for m in api.get(f"/v1/chats/{chat_id}").json()["messages"]]
+    assert shown == [
+        ("user", {"languages": ["en"]}), ("assistant", None),
+        ("user", {"collections": ["club"]}), ("assistant", None),
+        ("user", None), ("assistant", None),
+    ]  # fmt: skip
 
 
 def test_a_heading_over_its_sentence_is_not_quoted_with_it(make_api: ApiFactory, tmp_path: Path):

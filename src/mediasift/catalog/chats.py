@@ -87,9 +87,11 @@ def add_turn(
     answer: str,
     citations: list[dict[str, Any]],
     model: str | None,
+    filters: dict[str, Any] | None = None,
 ) -> list[ChatMessage]:
-    """Store the user's message and the assistant's answer; an untitled chat takes the question
-    as its title. Returns both messages, question first."""
+    """Store the user's message (with ``filters``, the narrowing the turn gave, as written) and
+    the assistant's answer; an untitled chat takes the question as its title. Returns both
+    messages, question first."""
     # The answer is stamped a microsecond after its question, so the pair always sorts in order.
     now = utcnow()
     common = {"chat_id": chat.id, "tenant_id": chat.tenant_id}
@@ -100,6 +102,7 @@ def add_turn(
         content=question,
         rewritten=rewritten,
         citations=[],
+        filters=filters or None,
         **common,
     )
     answered = ChatMessage(

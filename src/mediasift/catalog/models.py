@@ -189,6 +189,8 @@ class ChatMessage(Base):
     rewritten: Mapped[str | None] = mapped_column(Text)  # the standalone question retrieval used
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     model: Mapped[str | None] = mapped_column(String(200))
+    # A user's turn: the narrowing it gave itself, as written (None: the chat's alone)
+    filters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -41,10 +41,9 @@ def create_chat(
 ) -> Chat:
     """A new chat of ``user_id`` (None: of no user), narrowed to ``filters`` on every turn: kept as
     written (``Chat.filters``, what the chat shows), checked now as a search checks them."""
-    written: dict[str, Any] = {}
     if filters is not None:
         normalize_filters(filters)  # a bad label or date is refused now, not at the first turn
-        written = {key: value for key, value in asdict(filters).items() if value is not None}
+    written = as_given(filters) or {}
     with rt.catalog.session() as s:
         return repo.add_chat(s, tenant_id, title or None, written, user_id)
 
@@ -91,7 +90,11 @@ def post_message_stream(
     content: str,
     filters: Filters | None = None,
     user_id: str | None = None,
+    written: Filters | None = None,
 ) -> ChatTurn:
+    """A turn's answer as a stream; the turn is stored when it ends. ``filters`` (checked) narrow
+    this turn over the chat's, field by field; ``written``, the same as the client wrote them,
+    are stored with the question (``filters`` when not given)."""
     model = get_answer_model(rt.models, rt.settings)
     with rt.catalog.session() as s:
         chat = repo.get_chat(s, tenant_id, chat_id, user_id)
@@ -107,9 +110,15 @@ def post_message_stream(
         # answered with the irrigation schedule).
         alone = rag.ask_stream(rt, tenant_id, content, within, model=model)
         if alone.has_sources:
-            return ChatTurn(rt, tenant_id, chat_id, alone, user_id)
+            return ChatTurn(rt, tenant_id, chat_id, alone, user_id, as_given(written or filters))
     stream = rag.ask_stream(rt, tenant_id, content, within, search_question=standalone, model=model)
-    return ChatTurn(rt, tenant_id, chat_id, stream, user_id)
+    return ChatTurn(rt, tenant_id, chat_id, stream, user_id, as_given(written or filters))
+
+
+def as_given(filters: Filters | None) -> dict[str, Any] | None:
+    """The fields ``filters`` sets, as stored with a chat or a turn (None: none)."""
+    given = {key: value for key, value in asdict(filters).items() if value is not None} if filters else {}
+    return given or None
 
 
 def _within(chat: Filters | None, turn: Filters | None) -> Filters | None:
@@ -125,16 +134,22 @@ class ChatTurn:
     """Streams an answer in a chat; when the stream ends, both messages are stored."""
 
     def __init__(
-        self, rt: Runtime, tenant_id: str, chat_id: str, stream: rag.AnswerStream, user_id: str | None = None
+        self,
+        rt: Runtime,
+        tenant_id: str,
+        chat_id: str,
+        stream: rag.AnswerStream,
+        user_id: str | None = None,
+        filters: dict[str, Any] | None = None,
     ) -> None:
         self._rt, self._tenant_id, self._chat_id, self._stream = rt, tenant_id, chat_id, stream
-        self._user_id = user_id
+        self._user_id, self._filters = user_id, filters
         self.stored: list[ChatMessage] = []
 
     def __iter__(self) -> Iterator[str]:
         yield from self._stream
         self.stored = _store_turn(
-            self._rt, self._tenant_id, self._chat_id, self._stream.result(), self._user_id
+            self._rt, self._tenant_id, self._chat_id, self._stream.result(), self._user_id, self._filters
         )
 
     def result(self) -> rag.Answer:
@@ -169,6 +184,7 @@ def message_dict(m: ChatMessage) -> dict[str, Any]:
         "citations": m.citations or [],
         "model": m.model,
         "created_at": m.created_at,
+        "filters": m.filters,
     }
 
 
@@ -179,7 +195,12 @@ def _plain(text: str) -> str:
 
 
 def _store_turn(
-    rt: Runtime, tenant_id: str, chat_id: str, answer: rag.Answer, user_id: str | None
+    rt: Runtime,
+    tenant_id: str,
+    chat_id: str,
+    answer: rag.Answer,
+    user_id: str | None,
+    filters: dict[str, Any] | None = None,
 ) -> list[ChatMessage]:
     with rt.catalog.session() as s:
         return repo.add_turn(
@@ -190,4 +211,5 @@ def _store_turn(
             answer=answer.answer,
             citations=[c.as_json() for c in answer.citations],
             model=answer.model,
+            filters=filters,
         )

@@ -49,6 +49,11 @@ class MessageOut(BaseModel):
     citations: list[CitationOut]
     model: str | None
     created_at: datetime
+    filters: dict[str, Any] | None = Field(
+        None,
+        description="A question's own narrowing, as given with it (it replaced the chat's field by "
+        "field for that turn); null for a turn that gave none, and for answers",
+    )
 
 
 _CHAT_FILTERS = "The narrowing applied to every turn, as given when the chat was started (only those given)"
@@ -154,5 +159,6 @@ def post_message(
     body: MessageIn,
     stream: StreamQuery = False,
 ) -> Any:
-    turn = chats.post_message_stream(rt, tenant, chat_id, body.content, filters(body.filters), user)
+    written = body.filters.as_written() if body.filters else None
+    turn = chats.post_message_stream(rt, tenant, chat_id, body.content, filters(body.filters), user, written)
     return respond(turn, stream)
