@@ -309,3 +309,46 @@ steps:
     hits = api.get("/v1/search", params={"q": "gazpacho", "label": "revision:revisar"}).json()["hits"]
     assert media_id in {h["media_id"] for h in hits}  # the module's video has the rule's label too
     api.delete("/v1/taxonomies/cocina")
+
+
+def test_a_rule_on_labels_is_evaluated_again_when_a_relabel_changes_them(module_api, tmp_path: Path):
+    """A taxonomy put again relabels media; a `when` rule reading the labels had kept the label it
+    added on media the new taxonomy no longer gives the label it was about."""
+    api = module_api
+    for name, labels in (
+        ("temas", TAXONOMY),
+        ("revision", {"labels": [{"name": "revisar", "description": "x"}]}),
+    ):
+        assert api.put(f"/v1/taxonomies/{name}", json=labels).status_code in (200, 201)
+    workflow = """version: 1
+steps:
+  - classify: {taxonomy: temas}
+  - when: "'temas:cocina' in labels"
+    then: [{label: {taxonomy: revision, value: revisar}}]
+"""
+    assert api.put("/v1/collections/platos/workflow", content=workflow, headers=YAML).status_code in (
+        200,
+        201,
+    )
+    note = tmp_path / "salmorejo.txt"
+    note.write_text("Recipe: blend tomatoes, bread and olive oil, then chill the cream for two hours.")
+    media_id = upload(api, note, collection="platos")["media"]["id"]
+    before = wait_for_steps(api, media_id)
+    assert {("temas", "cocina"), ("revision", "revisar")} <= {
+        (x["taxonomy"], x["label"]) for x in before["labels"]
+    }
+
+    def relabelled(taxonomy: dict) -> dict:
+        put = api.put("/v1/taxonomies/temas", json=taxonomy)
+        for job_id in put.json()["relabel_jobs"]:
+            assert wait_for_job(api, job_id)["status"] == "succeeded"
+        return api.get(f"/v1/media/{media_id}").json()
+
+    gone = relabelled({"labels": [{"name": "motores", "description": "engines, cars and gearboxes"}]})
+    held = {(x["taxonomy"], x["label"]) for x in gone["labels"]}
+    assert not held & {("temas", "cocina"), ("revision", "revisar")}, gone["labels"]
+    assert steps_of(gone)["when.1"]["status"] == "skipped"
+    assert steps_of(gone)["when.1"]["result"] == {"matched": False, "labels": []}
+    back = relabelled(TAXONOMY)  # and back again: the rule holds once more
+    assert ("revision", "revisar") in {(x["taxonomy"], x["label"]) for x in back["labels"]}
+    assert steps_of(back)["when.1"]["status"] == "succeeded"

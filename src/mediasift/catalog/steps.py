@@ -90,6 +90,16 @@ def media_in_collection(s: Session, tenant_id: str, collection: str) -> list[tup
     return [(media_id, version) for media_id, version in s.execute(q)]
 
 
+def record_rerun(s: Session, media_id: str, step_key: str, result: dict[str, Any], *, skipped: bool) -> None:
+    """A step that ended, evaluated again outside its job (a ``when`` rule after a relabel): its
+    result and whether it was skipped, as if its job had just found them."""
+    row = s.get(MediaStep, (media_id, step_key))
+    if row is not None and row.status in ("succeeded", "skipped"):
+        row.result = result
+        row.status = "skipped" if skipped else "succeeded"
+        row.updated_at = utcnow()
+
+
 def record_result(s: Session, job_id: str, result: dict[str, Any], *, skipped: bool = False) -> None:
     """What a step's job found (``skipped``: it had nothing to do), before the job ends."""
     row = by_job(s, job_id)

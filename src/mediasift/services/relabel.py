@@ -8,7 +8,9 @@ The points are rebuilt as ``reindex`` builds them: text vectors come from the em
 A media its collection's workflow processed is classified as its ``classify`` steps say: into
 the taxonomies they name (every one for a step naming none), none without such a step. The
 labels a ``when`` step added (``by``) and those of other taxonomies stay (a taxonomy put again
-is no reason for a workflow's rule to forget what it concluded); a deleted taxonomy's go.
+is no reason for a workflow's rule to forget what it concluded); a deleted taxonomy's go. A
+``when`` step whose condition reads the labels is evaluated again on the new ones
+(``workflow_steps.rules_on_labels_again``): its conclusion was about them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from mediasift.catalog import steps as step_rows
 from mediasift.enrich.media import classify_media
 from mediasift.services import enrichment
 from mediasift.services.reindex import ReindexReport, reindex_media
+from mediasift.services.workflow_steps import rules_on_labels_again
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import MediaStep
@@ -74,6 +77,7 @@ def relabel_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
             held_labels + [x.to_dict() for x in labels.media if (x.taxonomy, x.label) not in held],
             {seg: found for seg, found in kept_segments.items() if found},
         )
+    rules_on_labels_again(rt, tenant_id, media_id)
     progress("index", 0.5)
     reindex_media(rt, tenant_id, media_id, ReindexReport())
     rt.invalidate_tenant(tenant_id)

@@ -182,6 +182,30 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     return {"matched": holds, "labels": added}, not holds
 
 
+def rules_on_labels_again(rt: Runtime, tenant_id: str, media_id: str) -> None:
+    """The media's ``when`` steps whose condition reads ``labels``, evaluated again on the labels
+    a relabel just gave it, in plan order: a rule that no longer holds takes its labels back, one
+    that now holds adds them (a taxonomy put again had left "review:kitchen-material" on media no
+    longer labelled "temas:cooking", and nothing could run the rule again). Rules on anything else
+    keep what they concluded. A rule whose labels' taxonomy is gone is left as it was."""
+    with rt.catalog.read_session() as s:
+        rules = [
+            (row.step_key, dict(row.config), row.job_id or "")
+            for row in step_rows.media_steps(s, media_id)
+            if row.name == "when" and row.status in ("succeeded", "skipped")
+        ]
+    for key, config, job_id in rules:
+        if "labels" not in parse_condition(config["when"]).fields:
+            continue
+        try:
+            result, skipped = _when(rt, _Step(job_id, key, config, tenant_id, media_id), lambda *_: None)
+        except NotFound as exc:
+            log.warning("media %s: rule %s not evaluated again: %s", media_id, key, exc.message)
+            continue
+        with rt.catalog.session() as s:
+            step_rows.record_rerun(s, media_id, key, result, skipped=skipped)
+
+
 def _labels_still_exist(rt: Runtime, step: _Step) -> None:
     """The labels a ``when`` step adds were checked against the tenant's taxonomies when the
     workflow was put; a taxonomy deleted since, or put again without the label, fails the step
