@@ -94,17 +94,26 @@ def _check_limit(limit: int) -> None:
         raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
 
 
+_MAX_DEPTH = 3200  # segments read at most for one list of nearest media (~20 ms of payload reads)
+
+
 def _nearest_media(
     rt: Runtime, tenant_id: str, vector: np.ndarray, wanted: int, exclude: set[str]
 ) -> dict[str, float]:
     """Media id → best segment cosine with ``vector``, at least ``wanted`` media where the index
-    has them (segments of one media crowd the list, so it is searched deeper)."""
-    best: dict[str, float] = {}
-    depth = min(1000, max(50, wanted * 8))
-    for hit in rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth):
-        if hit.media_id not in exclude and hit.score > best.get(hit.media_id, -2.0):
-            best[hit.media_id] = float(hit.score)
-    return best
+    has them: segments of one media crowd the list (a repository's hundreds of functions filled
+    all 50 of a "more like this" of six), so while the list comes back full with fewer media, it
+    is searched four times deeper, up to ``_MAX_DEPTH`` segments."""
+    depth = max(50, wanted * 8)
+    while True:
+        hits = rt.index.search_vector(TEXT_SPACE, tenant_id, vector.tolist(), depth)
+        best: dict[str, float] = {}
+        for hit in hits:
+            if hit.media_id not in exclude and hit.score > best.get(hit.media_id, -2.0):
+                best[hit.media_id] = float(hit.score)
+        if len(best) >= wanted or len(hits) < depth or depth >= _MAX_DEPTH:
+            return best
+        depth = min(_MAX_DEPTH, depth * 4)
 
 
 def _media(rt: Runtime, tenant_id: str, scores: dict[str, float]) -> dict[str, Media]:
