@@ -43,9 +43,12 @@ class MediasiftError(Exception):
     status = 500
     retryable = True  # may a job that failed with this error succeed if it runs again?
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, public: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        # The message names no file of the server's, only what the user sent (an archive member's
+        # name): a job's error shows it as it is, where ``public_message`` would hide a path.
+        self.public = public
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}

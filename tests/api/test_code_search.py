@@ -216,10 +216,15 @@ def _tar_with(path: Path, members: dict[str, bytes | int]) -> Path:
             "media_rejected",
             "points outside",
         ),
+        (  # an absolute member is named too (a job's error had shown "archive member the file")
+            {"repo/ok.py": b"x = 1\n", "/etc/cron.d/evil.py": b"x = 2\n"},
+            "media_rejected",
+            "archive member '/etc/cron.d/evil.py' points outside",
+        ),
         ({"repo/ok.py": b"x = 1\n", "repo/huge.py": 600 * 1024**2}, "limit_exceeded", "unpacks to more"),
         ({"repo/photo.png": b"\x89PNG\r\n\x1a\n"}, "unsupported_media", "holds no source files"),
     ],
-    ids=["traversal", "bomb", "no-source"],
+    ids=["traversal", "absolute", "bomb", "no-source"],
 )
 def test_archives_that_break_the_rules_end_their_job_with_a_clear_error(
     module_api: TestClient, tmp_path: Path, members: dict[str, bytes | int], code: str, message: str

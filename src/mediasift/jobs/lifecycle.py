@@ -355,7 +355,7 @@ def _end_attempt(
     ``attempts``: the count to record when it is not the lease's receive count."""
     code = exc.code if isinstance(exc, MediasiftError) else "internal"
     said = exc.message if isinstance(exc, MediasiftError) else f"{type(exc).__name__}: {exc}"
-    message = public_message(said)
+    message = said if getattr(exc, "public", False) else public_message(said)
     followers: list[str] = []
     with rt.catalog.session() as s:
         job = job_rows.find_job(s, lease.job_id)

@@ -87,7 +87,8 @@ def member_path(name: str, max_depth: int) -> str | None:
     if text.startswith("/") or (len(text) > 1 and text[1] == ":") or ".." in parts:
         raise MediaRejected(
             f"archive member {name[:200]!r} points outside the archive (an absolute path or '..'): "
-            "the archive is refused"
+            "the archive is refused",
+            public=True,  # the member's name, not a path of the server's: shown as it is
         )
     if len(parts) - 1 > max_depth:
         raise LimitExceeded(
