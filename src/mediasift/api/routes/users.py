@@ -51,7 +51,14 @@ def delete_user_data(
     rt: RuntimeDep,
     tenant: TenantDep,
     principal: PrincipalDep,
-    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN, description="The user of the caller's tenant")],
+    user_id: Annotated[
+        str,
+        Path(
+            pattern=USER_ID_PATTERN,
+            description="The user of the caller's tenant: 1-64 letters, digits, '_', '-', '.' or '@', "
+            "starting with a letter or digit",
+        ),
+    ],
 ) -> DeletedOut:
     if principal.key_user and principal.user_id != user_id and not principal.has("admin"):
         raise Forbidden("a key of one user may delete only that user's data")
