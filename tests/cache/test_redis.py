@@ -89,9 +89,18 @@ class TestRedisDown:
         assert time.monotonic() - started < 2
         assert cache.stats() == {"hits": 0, "misses": 2, "errors": 3}
 
-    def test_invalidate_fails_loudly(self, cache: RedisCache) -> None:
-        with pytest.raises(BackendUnavailable):
-            cache.invalidate("acme", "search")
+    def test_an_invalidation_redis_missed_is_kept_and_sent_when_it_answers(self, prefix: str) -> None:
+        """It had raised, so a media deleted answered 503 and a worker ran a finished job again
+        until it was dead; now the change stands and Redis hears of it at the next call."""
+        worker, api = RedisCache(REDIS_URL, prefix=prefix), RedisCache(REDIS_URL, prefix=prefix)
+        api.set("acme", "search", "k", b"old hits")
+        reachable, worker.client = worker.client, RedisCache("redis://127.0.0.1:9/0", timeout_s=0.2).client
+        worker.invalidate("acme", "search")  # no exception: the job's results are committed
+        assert worker.get("acme", "search", "k") is None  # this process serves nothing stale meanwhile
+        assert worker.stats()["errors"] >= 1
+        worker.client = reachable  # Redis answers again
+        assert worker.get("acme", "search", "other") is None  # any call sends what it missed
+        assert api.get("acme", "search", "k") is None  # and every replica sees the change
 
     def test_ping_fails_loudly(self, cache: RedisCache) -> None:
         # `get` cannot tell a miss from an outage; `mediasift doctor` asks `ping`.

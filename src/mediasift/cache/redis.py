@@ -9,13 +9,18 @@ entries from before an invalidation match again. ``get_many``/``set_many`` pipel
 document's passage embeddings are one round trip, not one per chunk.
 
 A cache must not take search down with it: when Redis is unreachable ``get`` is a miss and ``set``
-does nothing (both logged and counted in ``errors``). ``invalidate`` raises ``BackendUnavailable``
-instead, because a lost invalidation would serve stale results once Redis is back.
+does nothing (both logged and counted in ``errors``). Nor must it undo work already done: an
+``invalidate`` that cannot reach Redis (a media deleted, a job's results committed) is logged,
+kept, and sent again before this process's next cache call, which misses the scope meanwhile; it
+had raised ``BackendUnavailable``, so a delete that had happened answered 503 and a worker ran a
+finished job again until it was dead. Other processes may serve what they cached before for at
+most the entry's TTL (the search cache's 60 s), the bound they already live by.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +56,8 @@ class RedisCache(GenerationalCache):
         )
         self._down = (redis.ConnectionError, redis.TimeoutError)
         self._counter = HitCounter()
+        self._pending: set[tuple[str, str]] = set()  # invalidations Redis has not had yet
+        self._pending_lock = threading.Lock()
 
     @property
     def errors(self) -> int:
@@ -78,6 +85,10 @@ class RedisCache(GenerationalCache):
     ) -> tuple[list[bytes | None], int | None]:
         """The scope's counter and every key's entry in one round trip."""
         gen_key, data_keys = self._keys(tenant_id, namespace, keys)
+        if self._pending and not self._send_pending((tenant_id, namespace)):
+            for _ in keys:  # what Redis holds of the scope predates a change it has not heard of
+                self._counter.record(False)
+            return [None] * len(keys), None
         try:
             pipe = self.client.pipeline(transaction=False)
             pipe.get(gen_key)
@@ -142,11 +153,30 @@ class RedisCache(GenerationalCache):
         log.warning("redis cache %s failed, treated as a miss: %s", action, e)
 
     def invalidate(self, tenant_id: str, namespace: str) -> None:
-        gen_key, _ = self._keys(tenant_id, namespace, [])
-        try:
-            self.client.incr(gen_key)
-        except self._down as e:
-            raise BackendUnavailable(f"redis cache invalidation failed for tenant {tenant_id}: {e}") from e
+        self._keys(tenant_id, namespace, [])  # checks the scope
+        with self._pending_lock:
+            self._pending.add((tenant_id, namespace))
+        self._send_pending()
+
+    def _send_pending(self, scope: tuple[str, str] | None = None) -> bool:
+        """Send the invalidations Redis has not had; whether ``scope`` (if given) is sent now."""
+        with self._pending_lock:
+            pending = sorted(self._pending)
+        for tenant_id, namespace in pending:
+            gen_key, _ = self._keys(tenant_id, namespace, [])
+            try:
+                self.client.incr(gen_key)
+            except self._down as e:
+                self._counter.record_error()
+                log.warning(
+                    "redis cache invalidation of tenant %s (%s) failed, sent again at the next cache "
+                    "call: %s",
+                    tenant_id, namespace, e,
+                )  # fmt: skip
+                break
+            with self._pending_lock:
+                self._pending.discard((tenant_id, namespace))
+        return scope is None or scope not in self._pending
 
     def ping(self) -> None:
         try:
