@@ -53,3 +53,20 @@ def test_after_a_refused_write_the_catalog_is_not_ok_until_it_takes_writes_again
     with catalog.session() as s:
         s.execute(text("UPDATE tenant SET id = id"))
     catalog.close()
+
+
+def test_a_catalog_server_that_does_not_answer_is_one_line_naming_where_it_was_looked_for(
+    tmp_path: Path,
+) -> None:
+    """A PostgreSQL URL whose port nothing listens on ended every command on a 500-line traceback."""
+    import subprocess
+    import sys
+
+    url = "postgresql+psycopg://postgres:secret@127.0.0.1:9/nodb"  # port 9: nothing listens
+    with pytest.raises(BackendUnavailable, match="catalog unavailable") as refused:
+        Catalog(url).migrate()
+    assert "127.0.0.1:9/nodb" in refused.value.message and "secret" not in refused.value.message
+    assert "MEDIASIFT_CATALOG_URL" in refused.value.message
+    env = {"MEDIASIFT_HOME": str(tmp_path / "home"), "MEDIASIFT_CATALOG_URL": url, "PATH": "/usr/bin:/bin"}
+    ran = subprocess.run([sys.executable, "-m", "mediasift", "jobs"], capture_output=True, text=True, env=env)
+    assert ran.returncode == 2 and len(ran.stderr.strip().splitlines()) == 1, ran.stderr

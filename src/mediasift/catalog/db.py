@@ -201,7 +201,18 @@ class Catalog:
             yield session
 
     def migrate(self) -> None:
-        migrate(self.engine)
+        """Open the catalog and bring it to head; a database that does not answer (nothing on its
+        port, no such database) is ``BackendUnavailable`` naming where it was looked for: the
+        command that opened it had ended on a 500-line traceback."""
+        try:
+            with _unavailable():
+                migrate(self.engine)
+        except BackendUnavailable as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise BackendUnavailable(
+                f"{exc.message} (the catalog at {where}: check MEDIASIFT_CATALOG_URL and that its "
+                "server runs)"
+            ) from exc.__cause__
 
     def ping(self) -> None:
         """Raise what the database answers with if it cannot run a query, or, after a write was

@@ -17,6 +17,7 @@ Progress goes to ``ctx.progress`` as ``("asr", fraction)`` and ``("keyframes", f
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +109,8 @@ def extract_video(ctx: ExtractContext) -> Extraction:
     subtitles = read_tracks(ctx)
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames") as pool:
-        frames = pool.submit(_frame_lane, ctx, media, progress, stop)
+        # in this job's context, so the frame lane's log lines carry its ids
+        frames = pool.submit(contextvars.copy_context().run, _frame_lane, ctx, media, progress, stop)
         try:
             speech = _transcript(ctx, media, progress, subtitles) if ctx.speech else None
         except BaseException:

@@ -8,6 +8,7 @@ each run's activations stay in one core's caches. ``in_order`` is how a caller h
 
 from __future__ import annotations
 
+import contextvars
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,8 @@ def in_order(
     pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
     try:
         for item in items:
-            pending.append((item, pool.submit(work, item)))
+            # in the caller's context: its log lines carry the job's ids (faster-whisper's had none)
+            pending.append((item, pool.submit(contextvars.copy_context().run, work, item)))
             if len(pending) > workers:
                 done, future = pending.popleft()
                 yield done, future.result()

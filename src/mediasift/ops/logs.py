@@ -55,6 +55,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler._mediasift = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Alembic says at INFO which of its plugins it set up, every start that migrates: noise to an
+    # operator (its "Running upgrade …" lines stay).
+    std_logging.getLogger("alembic.runtime.plugins").setLevel("WARNING")
     _configured = True
 
 

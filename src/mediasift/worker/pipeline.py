@@ -29,6 +29,7 @@ ingest. ``MEDIASIFT_QUALITY=false`` skips it.
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import time
 from collections.abc import Callable, Iterator
@@ -146,8 +147,10 @@ def run_ingest(
                 # embedding's model, then enrichment's spaCy.
                 if measure_quality:
                     # its speech measures come from recognition's own pass (``with_speech``)
-                    signal = beside.submit(measure_signal, sniffed.kind, path, False)
-                beside.submit(_warm_later_models, rt, plan)
+                    signal = beside.submit(
+                        contextvars.copy_context().run, measure_signal, sniffed.kind, path, False
+                    )
+                beside.submit(contextvars.copy_context().run, _warm_later_models, rt, plan)
             with _stage(progress, "extract", kind=sniffed.kind):
                 extraction = extractor_for(sniffed.kind)(ctx)
                 extraction.normalise()
