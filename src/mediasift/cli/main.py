@@ -239,6 +239,12 @@ def worker(
         rt = open_runtime(settings)
     except MediasiftError as exc:
         _fail(exc)
+    from mediasift.cli.doctor import check_shared_index
+
+    if (shared := check_shared_index(settings)) is not None:
+        # It opened: no other process holds this index, so what this worker indexes lands where
+        # only this process searches (the API beside it had found none of its media, silently).
+        announce(f"warning: {shared.detail}; fix: {shared.fix}", level=logging.WARNING)
     pool = start_worker_threads(rt, threads or settings.workers)
     port = settings.worker_metrics_port if metrics_port is None else metrics_port
     server = None
