@@ -113,6 +113,24 @@ def test_unreachable_redis_fails_with_its_fix_in_the_table(tmp_path: Path):
     assert result.stdout.rstrip().endswith("1 required check(s) failed: cache")
 
 
+def test_a_postgresql_without_pgvector_is_told_to_install_it_not_to_start(tmp_path: Path):
+    """The machine's PostgreSQL on 5432 answers but has no pgvector: the fix had said to start the
+    server that was running."""
+    import psycopg
+
+    try:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2) as conn:
+            if conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
+                pytest.skip("this PostgreSQL has pgvector")
+    except psycopg.OperationalError as e:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({e})")
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    checked = checks_by_name(doctor(tmp_path, "--skip-models", "--json", index="pgvector", pgvector_url=url))
+    index = checked["index"]
+    assert index["status"] == "fail" and "vector" in index["detail"], index
+    assert index["fix"].startswith("install pgvector on that PostgreSQL server"), index
+
+
 def test_data_directory_that_cannot_be_written_fails_with_its_fix(tmp_path: Path):
     # A path under a regular file cannot be created, even by root (who ignores permission bits).
     (tmp_path / "a-file").write_text("not a directory")

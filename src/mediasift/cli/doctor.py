@@ -445,13 +445,16 @@ def check_index(settings: Settings, catalog: Catalog | None = None) -> Check:
     label = f"{settings.index} {where[settings.index]}".strip()
     if error is not None:
         extra = {"edge": "mediasift", "pgvector": "mediasift[postgres]", "qdrant": "mediasift[qdrant]"}
-        fix = _install_or_reach(
-            error,
-            extra[settings.index],
-            "fix MEDIASIFT_HOME, or stop the other mediasift process that holds its index"
-            if settings.index == "edge"
-            else f"start the index server or correct MEDIASIFT_{settings.index.upper()}_URL",
-        )
+        if settings.index == "edge":
+            reach = "fix MEDIASIFT_HOME, or stop the other mediasift process that holds its index"
+        elif "vector" in str(error) and "extension" in str(error):  # the server answers, without it
+            reach = (
+                "install pgvector on that PostgreSQL server (CREATE EXTENSION vector needs it), or point "
+                "MEDIASIFT_PGVECTOR_URL at one that has it (e.g. the pgvector/pgvector image)"
+            )
+        else:
+            reach = f"start the index server or correct MEDIASIFT_{settings.index.upper()}_URL"
+        fix = _install_or_reach(error, extra[settings.index], reach)
         return Check("index", False, f"{label}: {_first_line(error)}", fix=fix)
     segments = _ready_segments(catalog) if catalog is not None else None
     if points is not None and segments and points < segments * _INDEXED_SHARE:
@@ -461,7 +464,9 @@ def check_index(settings: Settings, catalog: Catalog | None = None) -> Check:
             "index",
             False,
             f"{label}: {points} points for the {segments} segments of ready media",
-            fix="run `mediasift reindex` (with the server stopped): the index is the catalog's projection",
+            fix="run `mediasift reindex`"
+            + (" (with the server stopped: it holds the embedded index)" if settings.index == "edge" else "")
+            + ": the index is the catalog's projection",
         )
     return Check("index", True, label + (f" ({points} points)" if points is not None else ""))
 
