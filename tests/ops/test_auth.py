@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -122,6 +123,33 @@ def test_a_read_key_asks_in_chats_but_deletes_only_its_own_users_chat(make_runti
     own = api.post("/v1/chats", json={}, headers=bearer(ana)).json()["id"]
     assert api.delete(f"/v1/chats/{own}", headers=bearer(ana)).status_code == 204
     assert api.delete(f"/v1/chats/{shared.json()['id']}", headers=bearer(writer)).status_code == 204
+
+
+def test_the_cli_told_it_needs_a_key_is_told_how_to_give_one(make_runtime, client_for):
+    import pytest
+
+    from mediasift.cli.client import HttpClient
+    from mediasift.errors import MediasiftError
+
+    rt = make_runtime()
+    new_key(rt, "acme", "read")
+    with pytest.raises(MediasiftError) as refused:
+        HttpClient(client_for(rt)).jobs()
+    assert refused.value.status == 401 and "MEDIASIFT_API_KEY" in refused.value.message
+
+
+def test_a_command_refused_by_its_own_api_says_so_once(tmp_path: Path) -> None:
+    """The in-process API logged a 5xx and the command printed it too: two copies on stderr."""
+    from tests.test_cli_ingest import run_cli
+
+    home = tmp_path / "home"
+    created = run_cli(home, "keys", "create", "--tenant", "acme", "--scopes", "read")
+    assert created.returncode == 0, created.stderr
+    (key,) = re.findall(r"msk_[A-Za-z0-9_-]+", created.stdout)
+    (home / "api_key_pepper").unlink()  # a home restored without it
+    refused = run_cli(home, "jobs", api_key=key)
+    assert refused.returncode == 2
+    assert refused.stderr.count("the API-key pepper") == 1, refused.stderr
 
 
 def test_the_keys_tenant_wins_and_only_admin_may_name_another(make_runtime, client_for):

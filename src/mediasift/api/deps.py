@@ -41,7 +41,7 @@ from mediasift.services import auth
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer msk_...`")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (alternative)")
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_IN_PROCESS = "mediasift_in_process"  # a key of the ASGI scope's state: no HTTP request can set it
+IN_PROCESS = "mediasift_in_process"  # a key of the ASGI scope's state: no HTTP request can set it
 
 
 def in_process(app: Any) -> Any:
@@ -49,7 +49,7 @@ def in_process(app: Any) -> Any:
 
     async def app_in_process(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            scope["state"] = {**(scope.get("state") or {}), _IN_PROCESS: True}
+            scope["state"] = {**(scope.get("state") or {}), IN_PROCESS: True}
         await app(scope, receive, send)
 
     return app_in_process
@@ -126,7 +126,7 @@ def admit(app_state: Any, scope: MutableMapping[str, Any], principal: auth.Princ
     # Bound first: a request refused for its rate is logged with who made it (a 429 line had
     # named no key, so the logs could not say which client was throttled).
     bind_request_context(tenant=principal.tenant_id, key_id=principal.key_id)
-    if not state.get(_IN_PROCESS, False):
+    if not state.get(IN_PROCESS, False):
         limiter: RateLimiter = app_state.rate_limiter
         client = scope["client"][0] if scope.get("client") else "unknown"
         limiter.take(principal.key_id or f"open:{client}")
@@ -182,7 +182,7 @@ async def get_public_url(request: Request) -> str | None:
     configured = request.app.state.runtime.settings.public_url
     if configured:
         return str(configured).rstrip("/")
-    if getattr(request.state, _IN_PROCESS, False):
+    if getattr(request.state, IN_PROCESS, False):
         return None
     return str(request.base_url).rstrip("/")
 

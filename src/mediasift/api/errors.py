@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from mediasift.api.deps import IN_PROCESS
 from mediasift.errors import (
     MediasiftError,
     RangeNotSatisfiable,
@@ -64,8 +65,10 @@ def error_response(exc: MediasiftError) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MediasiftError)
-    async def _mediasift(_: Request, exc: MediasiftError) -> JSONResponse:
-        if isinstance(exc, ServerBusy):  # shedding load as designed: worth seeing, not a fault
+    async def _mediasift(request: Request, exc: MediasiftError) -> JSONResponse:
+        if getattr(request.state, IN_PROCESS, False):
+            pass  # the CLI's own API: the command prints the error itself (it had been said twice)
+        elif isinstance(exc, ServerBusy):  # shedding load as designed: worth seeing, not a fault
             log.warning("%s: %s", exc.code, exc.message)
         elif exc.status >= 500:
             log.error("%s: %s", exc.code, exc.message)

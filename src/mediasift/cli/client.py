@@ -178,6 +178,8 @@ class HttpClient:
             except ValueError:
                 err = MediasiftError(response.text)
             err.status = response.status_code
+            if err.status == 401:  # the server names the HTTP headers; a command takes the key so
+                err.message += " (the CLI sends MEDIASIFT_API_KEY: set it to a key of this server)"
             raise err
         if raw:
             return response.content
