@@ -359,3 +359,19 @@ def test_audio_of_a_codec_ffmpeg_does_not_know_is_corrupt_media(
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptMedia, match="known codec"):
         extract_audio(context(path, tmp_path, models))
+
+
+def test_a_lane_that_ends_leaves_the_job_showing_the_one_still_running() -> None:
+    """The frame lane's "keyframes 1.0" had stood for a minute and more of speech recognition."""
+    from types import SimpleNamespace
+
+    from mediasift.extract.av import _locked
+
+    shown: list[tuple[str, float]] = []
+    report = _locked(SimpleNamespace(progress=lambda stage, fraction: shown.append((stage, fraction))))
+    report("asr", 0.0)
+    report("keyframes", 0.5)
+    report("asr", 0.25)
+    report("keyframes", 1.0)  # the frames are done; speech is not
+    report("asr", 1.0)
+    assert shown == [("asr", 0.0), ("keyframes", 0.5), ("asr", 0.25), ("asr", 0.25), ("asr", 1.0)]

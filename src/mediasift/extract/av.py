@@ -121,11 +121,20 @@ def extract_video(ctx: ExtractContext) -> Extraction:
 
 
 def _locked(ctx: ExtractContext) -> Any:
+    """The job's progress as the speech and frame lanes report it, one at a time. A lane that
+    ends while the other runs leaves the job showing the one still running: the frame lane's
+    "keyframes 1.0" had stood for a minute and more of speech recognition."""
     lock = threading.Lock()
+    latest: dict[str, float] = {}
 
     def report(stage: str, fraction: float) -> None:
         with lock:
-            ctx.progress(stage, max(0.0, min(1.0, fraction)))
+            fraction = max(0.0, min(1.0, fraction))
+            latest[stage] = fraction
+            running = [(lane, at) for lane, at in latest.items() if at < 1.0]
+            if fraction >= 1.0 and running:
+                stage, fraction = running[-1]
+            ctx.progress(stage, fraction)
 
     return report
 
