@@ -285,3 +285,26 @@ def test_a_job_cancelled_while_it_runs_holds_its_media_until_its_attempt_stops(
     time.sleep(0.35)
     again = rt.queue.receive(visibility_s=60, wait_s=1)
     assert again is not None and again.job_id == reprocess["id"] and lifecycle.begin(rt, again) is not None
+
+
+def test_a_job_whose_worker_vanished_says_so_when_it_runs_again(make_runtime, client_for, caplog):
+    """After a kill -9 the job ran again on another worker, and only "attempts: 2" at its end said
+    anything had happened."""
+    import logging
+
+    from mediasift.jobs import lifecycle
+
+    rt = make_runtime(enrich=False)
+    api = client_for(rt)  # no worker: the test runs the attempts
+    api.post("/v1/media", files={"file": ("a.txt", b"The ferry leaves at nine.")})
+    first = rt.queue.receive(visibility_s=0.2, wait_s=1)
+    assert first is not None and lifecycle.begin(rt, first) is not None  # its worker is then killed
+    time.sleep(0.3)  # the lease runs out
+    again = rt.queue.receive(visibility_s=60, wait_s=1)
+    assert again is not None and again.job_id == first.job_id
+    with caplog.at_level(logging.WARNING, logger="mediasift.jobs"):
+        assert lifecycle.begin(rt, again) is not None
+    said = [r.getMessage() for r in caplog.records if r.name == "mediasift.jobs"]
+    assert any(
+        f"job {first.job_id}: attempt 2 of " in line and "stopped without an outcome" in line for line in said
+    ), said

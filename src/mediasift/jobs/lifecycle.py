@@ -166,6 +166,7 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
                 busy = job_rows.running_alongside(
                     s, job, _ONE_AT_A_TIME, time.time(), rt.settings.visibility_timeout_s
                 )
+            orphaned = job.status == JobStatus.RUNNING.value and job.started_at is not None
             if not ended and not lost and busy is None:
                 job.status, job.attempts, job.stage, job.progress = (
                     JobStatus.RUNNING.value,
@@ -196,6 +197,14 @@ def begin(rt: Runtime, lease: Lease) -> Attempt | None:
         )
         _end_attempt(rt, lease, exc, permanent=True, attempts=max_attempts)
         return None
+    if orphaned:
+        # Delivered again while it still read running: the worker of its last attempt stopped
+        # without a word (killed), and its lease ran out. Nothing had said so.
+        log.warning(
+            "job %s: attempt %d of %d starts here: the last one's worker stopped without an outcome "
+            "(killed?) and its lease ran out",
+            lease.job_id, lease.attempts, max_attempts,
+        )  # fmt: skip
     return attempt
 
 
