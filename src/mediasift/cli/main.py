@@ -532,7 +532,8 @@ def _print_duplicates(media: list[tuple[str, dict[str, Any]]], collection: str) 
         failed = sum(m.get("status") == "failed" for _, m in media)
         # an earlier run's failure is not this run's (exit 0), but it is said: those stay unfound
         also = (
-            f"; {failed} of them failed then and are not searchable (fix the file or reprocess)"
+            f"; {failed} of them failed then and {'is' if failed == 1 else 'are'} not searchable "
+            "(fix the file or reprocess)"
             if failed
             else ""
         )
