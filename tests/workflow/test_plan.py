@@ -166,3 +166,23 @@ def test_a_step_given_twice_is_refused_at_the_line_of_its_second():
         build_plan(read_source(twice), REFS)
     (problem,) = raised.value.problems
     assert (problem.path, problem.line) == ("steps[2]", 5) and "'quality' appears 2 times" in problem.message
+
+
+def test_a_condition_on_a_label_no_taxonomy_holds_is_refused_at_its_line():
+    """`'temas:food' in labels` after `food` left the taxonomy could never hold, and was stored."""
+    from mediasift.workflow.document import WorkflowInvalid
+
+    for term, says in (
+        ("temas:food", "taxonomy 'temas' has no label 'food'"),
+        ("sabores:dulce", "unknown taxonomy 'sabores'"),
+        ("dulce", "write it as taxonomy:label"),
+    ):
+        bad = (
+            "version: 1\nsteps:\n  - quality: {}\n"
+            f"  - when: \"not ('{term}' in labels)\"\n"
+            "    then: [{label: {taxonomy: revision, value: necesita-revision}}]\n"
+        )
+        with pytest.raises(WorkflowInvalid) as raised:
+            build_plan(read_source(bad), REFS)
+        (problem,) = raised.value.problems
+        assert (problem.path, problem.line) == ("steps[1].when", 4) and says in problem.message, problem

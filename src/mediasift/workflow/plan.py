@@ -23,6 +23,7 @@ step dead-letters alone and the steps after it still run.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Set
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediasift.workflow.document import Path, Problem, Source, WorkflowInvalid, schema_problems
-from mediasift.workflow.expression import ExpressionInvalid, parse_condition
+from mediasift.workflow.expression import Condition, ExpressionInvalid, field_name, parse_condition
 
 INGEST = "ingest"
 INDEX = "index"
@@ -146,7 +147,12 @@ def build_plan(source: Source, refs: References | None) -> Plan:
             whens += 1
             key, config = f"when.{whens}", {"when": value, "then": item["then"]}
             try:
-                reads = parse_condition(value).fields
+                condition = parse_condition(value)
+                reads = condition.fields
+                if refs is not None:
+                    problems += [
+                        source.problem((*path, "when"), why) for why in _asked_label_problems(condition, refs)
+                    ]
             except ExpressionInvalid as exc:
                 at = f" (column {exc.column})" if exc.column else ""
                 problems.append(source.problem((*path, "when"), exc.message + at))
@@ -183,6 +189,30 @@ def _label_problems(source: Source, refs: References, path: Path, then: list[Any
         elif value not in labels:
             why = f"taxonomy {taxonomy!r} has no label {value!r}{_named(labels, 'labels')}"
             problems.append(source.problem((*at, "value"), why))
+    return problems
+
+
+def _asked_label_problems(condition: Condition, refs: References) -> list[str]:
+    """The ``'taxonomy:label' in labels`` terms of a condition that no taxonomy of the tenant
+    holds: such a condition can never hold (or always, negated), which had been stored silently."""
+    problems = []
+    for node in ast.walk(condition.tree):
+        if not (isinstance(node, ast.Compare) and any(field_name(c) == "labels" for c in node.comparators)):
+            continue
+        term = node.left
+        if isinstance(term, ast.Constant) and isinstance(term.value, str):
+            taxonomy, sep, label = term.value.partition(":")
+            labels = refs.taxonomies.get(taxonomy)
+            if not sep:
+                problems.append(f"{term.value!r} is no label term: write it as taxonomy:label")
+            elif labels is None:
+                problems.append(
+                    f"{term.value!r}: unknown taxonomy {taxonomy!r}{_named(refs.taxonomies, 'taxonomies')}"
+                )
+            elif label not in labels:
+                problems.append(
+                    f"{term.value!r}: taxonomy {taxonomy!r} has no label {label!r}{_named(labels, 'labels')}"
+                )
     return problems
 
 
