@@ -274,22 +274,27 @@ def test_another_tenants_workflow_is_not_seen(module_api, recetas):
     assert module_api.get(f"/v1/media/{recetas['id']}", headers=other).status_code == 404
 
 
-def test_a_taxonomy_put_again_keeps_a_rule_s_labels_and_the_workflow_s_taxonomies(module_api, tmp_path: Path):
-    # Putting any taxonomy relabels the tenant's media: it had replaced every label with the
-    # classifier's, into every taxonomy, wiping what a `when` rule added.
-    api = module_api
+def _classify_then_rule(api: TestClient, collection: str, condition: str) -> None:
+    """The taxonomies temas and revision, and ``collection``'s workflow: classify into temas, then
+    label revision:revisar where ``condition`` holds."""
     for name, labels in (
         ("temas", TAXONOMY),
         ("revision", {"labels": [{"name": "revisar", "description": "x"}]}),
     ):
         assert api.put(f"/v1/taxonomies/{name}", json=labels).status_code in (200, 201)
-    workflow = """version: 1
-steps:
-  - classify: {taxonomy: temas}
-  - when: "kind == 'text'"
-    then: [{label: {taxonomy: revision, value: revisar}}]
-"""
-    assert api.put("/v1/collections/notas/workflow", content=workflow, headers=YAML).status_code in (200, 201)
+    workflow = (
+        "version: 1\nsteps:\n  - classify: {taxonomy: temas}\n"
+        f'  - when: "{condition}"\n    then: [{{label: {{taxonomy: revision, value: revisar}}}}]\n'
+    )
+    put = api.put(f"/v1/collections/{collection}/workflow", content=workflow, headers=YAML)
+    assert put.status_code in (200, 201), put.text
+
+
+def test_a_taxonomy_put_again_keeps_a_rule_s_labels_and_the_workflow_s_taxonomies(module_api, tmp_path: Path):
+    # Putting any taxonomy relabels the tenant's media: it had replaced every label with the
+    # classifier's, into every taxonomy, wiping what a `when` rule added.
+    api = module_api
+    _classify_then_rule(api, "notas", "kind == 'text'")
     note = tmp_path / "gazpacho.txt"
     note.write_text("Recipe: blend tomatoes, cucumber and olive oil, then chill the soup for two hours.")
     media_id = upload(api, note, collection="notas")["media"]["id"]
@@ -315,21 +320,7 @@ def test_a_rule_on_labels_is_evaluated_again_when_a_relabel_changes_them(module_
     """A taxonomy put again relabels media; a `when` rule reading the labels had kept the label it
     added on media the new taxonomy no longer gives the label it was about."""
     api = module_api
-    for name, labels in (
-        ("temas", TAXONOMY),
-        ("revision", {"labels": [{"name": "revisar", "description": "x"}]}),
-    ):
-        assert api.put(f"/v1/taxonomies/{name}", json=labels).status_code in (200, 201)
-    workflow = """version: 1
-steps:
-  - classify: {taxonomy: temas}
-  - when: "'temas:cocina' in labels"
-    then: [{label: {taxonomy: revision, value: revisar}}]
-"""
-    assert api.put("/v1/collections/platos/workflow", content=workflow, headers=YAML).status_code in (
-        200,
-        201,
-    )
+    _classify_then_rule(api, "platos", "'temas:cocina' in labels")
     note = tmp_path / "salmorejo.txt"
     note.write_text("Recipe: blend tomatoes, bread and olive oil, then chill the cream for two hours.")
     media_id = upload(api, note, collection="platos")["media"]["id"]
