@@ -56,7 +56,9 @@ class RedisCache(GenerationalCache):
         )
         self._down = (redis.ConnectionError, redis.TimeoutError)
         self._counter = HitCounter()
-        self._pending: set[tuple[str, str]] = set()  # invalidations Redis has not had yet
+        # Invalidations Redis has not had yet, by scope: counted, so that one asked while another
+        # of the same scope is being sent is sent too (the change it follows may be later).
+        self._pending: dict[tuple[str, str], int] = {}
         self._pending_lock = threading.Lock()
 
     @property
@@ -155,14 +157,14 @@ class RedisCache(GenerationalCache):
     def invalidate(self, tenant_id: str, namespace: str) -> None:
         self._keys(tenant_id, namespace, [])  # checks the scope
         with self._pending_lock:
-            self._pending.add((tenant_id, namespace))
+            self._pending[(tenant_id, namespace)] = self._pending.get((tenant_id, namespace), 0) + 1
         self._send_pending()
 
     def _send_pending(self, scope: tuple[str, str] | None = None) -> bool:
         """Send the invalidations Redis has not had; whether ``scope`` (if given) is sent now."""
         with self._pending_lock:
-            pending = sorted(self._pending)
-        for tenant_id, namespace in pending:
+            pending = sorted(self._pending.items())
+        for (tenant_id, namespace), asked in pending:
             gen_key, _ = self._keys(tenant_id, namespace, [])
             try:
                 self.client.incr(gen_key)
@@ -174,8 +176,12 @@ class RedisCache(GenerationalCache):
                     tenant_id, namespace, e,
                 )  # fmt: skip
                 break
-            with self._pending_lock:
-                self._pending.discard((tenant_id, namespace))
+            with self._pending_lock:  # those asked meanwhile stay, for the next call
+                left = self._pending.get((tenant_id, namespace), 0) - asked
+                if left > 0:
+                    self._pending[(tenant_id, namespace)] = left
+                else:
+                    self._pending.pop((tenant_id, namespace), None)
         return scope is None or scope not in self._pending
 
     def ping(self) -> None:
