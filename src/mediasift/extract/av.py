@@ -131,10 +131,10 @@ def _locked(ctx: ExtractContext) -> Any:
         with lock:
             fraction = max(0.0, min(1.0, fraction))
             latest[stage] = fraction
-            running = [(lane, at) for lane, at in latest.items() if at < 1.0]
-            if fraction >= 1.0 and running:
-                stage, fraction = running[-1]
             ctx.progress(stage, fraction)
+            running = [(lane, at) for lane, at in latest.items() if at < 1.0]
+            if fraction >= 1.0 and running:  # said ended, the job shows the lane still running
+                ctx.progress(*running[-1])
 
     return report
 
