@@ -77,7 +77,7 @@ def relabel_media(rt: Runtime, tenant_id: str, media_id: str, progress: Callable
             held_labels + [x.to_dict() for x in labels.media if (x.taxonomy, x.label) not in held],
             {seg: found for seg, found in kept_segments.items() if found},
         )
-    rules_on_labels_again(rt, tenant_id, media_id)
+    rules_on_labels_again(rt, tenant_id, media_id, taxonomies)  # on the taxonomies just read
     progress("index", 0.5)
     reindex_media(rt, tenant_id, media_id, ReindexReport())
     rt.invalidate_tenant(tenant_id)

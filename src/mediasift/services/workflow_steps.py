@@ -19,7 +19,7 @@ A failure raises, so the step's job retries and, out of attempts, dead-letters a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mediasift.catalog import conversions as conversion_rows
@@ -39,6 +39,7 @@ from mediasift.workflow.expression import parse_condition
 
 if TYPE_CHECKING:
     from mediasift.catalog.models import Media
+    from mediasift.enrich.taxonomy import Taxonomy
     from mediasift.runtime import Runtime
 
 log = logging.getLogger("mediasift.workflows")
@@ -155,7 +156,10 @@ def _convert(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     return {"conversion_id": conversion_id, "reused": done}, False
 
 
-def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
+def _when(
+    rt: Runtime, step: _Step, progress: Progress, taxonomies: Mapping[str, Taxonomy] | None = None
+) -> Outcome:
+    """``taxonomies``: the tenant's, where the caller has read them (a relabel), else read here."""
     condition = parse_condition(step.config["when"])
     with rt.catalog.read_session() as s:
         media = repo.get_media(s, step.tenant_id, step.media_id)
@@ -163,7 +167,9 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
         values = media_fields(media, enrichment.stored_record(row))
     holds = condition.holds(values)
     if holds:
-        _labels_still_exist(rt, step)
+        _labels_still_exist(
+            step, enrichment.tenant_taxonomies(rt, step.tenant_id) if taxonomies is None else taxonomies
+        )
     with rt.catalog.session() as s:
         row = enrichments.get_enrichment(s, step.tenant_id, step.media_id)
         labels = [x for x in (row.labels if row else []) if x.get("by") != step.key]
@@ -182,7 +188,9 @@ def _when(rt: Runtime, step: _Step, progress: Progress) -> Outcome:
     return {"matched": holds, "labels": added}, not holds
 
 
-def rules_on_labels_again(rt: Runtime, tenant_id: str, media_id: str) -> None:
+def rules_on_labels_again(
+    rt: Runtime, tenant_id: str, media_id: str, taxonomies: Mapping[str, Taxonomy]
+) -> None:
     """The media's ``when`` steps whose condition reads ``labels``, evaluated again on the labels
     a relabel just gave it, in plan order: a rule that no longer holds takes its labels back, one
     that now holds adds them (a taxonomy put again had left "review:kitchen-material" on media no
@@ -198,7 +206,8 @@ def rules_on_labels_again(rt: Runtime, tenant_id: str, media_id: str) -> None:
         if "labels" not in parse_condition(config["when"]).fields:
             continue
         try:
-            result, skipped = _when(rt, _Step(job_id, key, config, tenant_id, media_id), lambda *_: None)
+            step = _Step(job_id, key, config, tenant_id, media_id)
+            result, skipped = _when(rt, step, lambda *_: None, taxonomies)
         except NotFound as exc:
             log.warning("media %s: rule %s not evaluated again: %s", media_id, key, exc.message)
             continue
@@ -206,12 +215,11 @@ def rules_on_labels_again(rt: Runtime, tenant_id: str, media_id: str) -> None:
             step_rows.record_rerun(s, media_id, key, result, skipped=skipped)
 
 
-def _labels_still_exist(rt: Runtime, step: _Step) -> None:
+def _labels_still_exist(step: _Step, taxonomies: Mapping[str, Taxonomy]) -> None:
     """The labels a ``when`` step adds were checked against the tenant's taxonomies when the
     workflow was put; a taxonomy deleted since, or put again without the label, fails the step
     (as a ``classify`` step naming a deleted taxonomy does) rather than labelling the media with
     a term no taxonomy holds."""
-    taxonomies = enrichment.tenant_taxonomies(rt, step.tenant_id)
     for action in step.config["then"]:
         taxonomy, value = action["label"]["taxonomy"], action["label"]["value"]
         if taxonomy not in taxonomies:
